@@ -1,0 +1,286 @@
+//! Request and response bodies of the REST API that are not domain records themselves.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Agent, ChannelKind, ConversationStatus, Id, Identity, Millis, Role, Workspace};
+
+/// The body of every 4xx and 5xx response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for programs (`code`, stable) and for people (`message`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    /// A stable, machine-readable code such as `not_found` or `body_too_large`.
+    pub code: String,
+    /// An English sentence that names the problem.
+    pub message: String,
+}
+
+/// A page of a list, newest first. Pass `next_cursor` back as `cursor` for the next page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// Who is logged in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub agent: Agent,
+    pub workspace: Workspace,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewAgent {
+    pub name: String,
+    pub email: String,
+    /// At least 10 characters.
+    pub password: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AgentUpdate {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub signature: Option<String>,
+    pub active: Option<bool>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewTeam {
+    pub name: String,
+    #[serde(default = "default_colour")]
+    pub colour: String,
+    #[serde(default)]
+    pub member_ids: Vec<Id>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TeamUpdate {
+    pub name: Option<String>,
+    pub colour: Option<String>,
+    pub member_ids: Option<Vec<Id>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewChannel {
+    pub kind: ChannelKind,
+    pub name: String,
+    #[serde(default)]
+    pub default_team_id: Option<Id>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub settings: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChannelUpdate {
+    pub name: Option<String>,
+    pub active: Option<bool>,
+    /// `null` keeps the team; use `0` to clear it.
+    pub default_team_id: Option<Id>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub settings: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewContact {
+    pub name: String,
+    #[serde(default)]
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub phones: Vec<String>,
+    #[serde(default)]
+    pub identities: Vec<Identity>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub custom_fields: BTreeMap<String, String>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContactUpdate {
+    pub name: Option<String>,
+    pub emails: Option<Vec<String>>,
+    pub phones: Option<Vec<String>>,
+    pub custom_fields: Option<BTreeMap<String, String>>,
+    pub notes: Option<String>,
+}
+
+/// Tags to add and remove in one step.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TagChange {
+    #[serde(default)]
+    pub add: Vec<String>,
+    #[serde(default)]
+    pub remove: Vec<String>,
+}
+
+/// Merge the contact `from_id` into the contact named in the path.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MergeContacts {
+    pub from_id: Id,
+}
+
+/// Filters for the conversation list; all are optional and combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct ConversationFilter {
+    pub status: Option<ConversationStatus>,
+    /// An agent id, or `none` for unassigned conversations.
+    pub assignee: Option<String>,
+    pub team_id: Option<Id>,
+    pub channel_id: Option<Id>,
+    pub contact_id: Option<Id>,
+    pub label: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// At most 200; 50 by default.
+    pub limit: Option<u32>,
+}
+
+/// An agent's reply or private note.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewReply {
+    pub text: String,
+    /// `true` writes a private note that the contact never sees.
+    #[serde(default)]
+    pub private: bool,
+}
+
+/// A message posted by an integration into an API channel, as if the contact had written it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InboundMessage {
+    /// Who wrote: found by identity, created when new.
+    pub contact: ContactRef,
+    /// The sender's own id for this message; posting the same id twice stores it once.
+    pub external_id: String,
+    pub text: String,
+    /// The conversation title when this message starts one.
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+/// A contact named by one of its identities.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactRef {
+    pub identity: Identity,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// The result of posting an inbound message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Ingested {
+    pub conversation_id: Id,
+    pub message_id: Id,
+    pub contact_id: Id,
+    /// `true` when this external id had been stored before; nothing new was written.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// `null` unassigns.
+    pub assignee_id: Option<Id>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TeamAssignment {
+    /// `null` removes the team.
+    pub team_id: Option<Id>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Labels {
+    pub labels: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewCannedResponse {
+    pub shortcut: String,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewApiToken {
+    /// What the token is for, e.g. `CRM sync`.
+    pub name: String,
+}
+
+/// An API token as listed; the secret itself is shown once, at creation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiToken {
+    pub id: Id,
+    pub workspace_id: Id,
+    /// The token acts as this agent, with this agent's role.
+    pub agent_id: Id,
+    pub name: String,
+    pub created_at: Millis,
+}
+
+/// A freshly created token: keep `token`, it is never shown again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedApiToken {
+    #[serde(flatten)]
+    pub info: ApiToken,
+    pub token: String,
+}
+
+fn default_colour() -> String {
+    "#1f6feb".to_string()
+}

@@ -1,0 +1,140 @@
+//! Conversations and the append-only message log inside each of them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{EventId, Id, Millis};
+
+/// Where a conversation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// Waiting for an agent.
+    Open,
+    /// Waiting for the customer or a third party.
+    Pending,
+    /// Closed. A new message from the contact starts a new conversation.
+    Resolved,
+}
+
+/// One thread with one contact on one channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Conversation {
+    pub id: Id,
+    pub workspace_id: Id,
+    pub channel_id: Id,
+    pub contact_id: Id,
+    /// The email subject, or a summary of the first message.
+    pub title: String,
+    pub status: ConversationStatus,
+    #[serde(default)]
+    pub assignee_id: Option<Id>,
+    #[serde(default)]
+    pub team_id: Option<Id>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Inbound messages since an agent last read the conversation.
+    pub unread_count: u32,
+    pub message_count: u64,
+    pub last_activity_at: Millis,
+    /// The event that last touched this conversation; lists are ordered by it.
+    pub last_event_id: EventId,
+    pub created_at: Millis,
+}
+
+/// Which way a message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the contact.
+    In,
+    /// To the contact.
+    Out,
+    /// A private note between agents; never sent.
+    Note,
+    /// Written by Switchboard itself (assignment changes, auto-replies...).
+    System,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Author {
+    Contact { id: Id },
+    Agent { id: Id },
+    Bot { name: String },
+    System,
+}
+
+/// A file carried by a message. The bytes live in the blob store under their SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+}
+
+/// Where an outbound message is on its way to the contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// In the outbox; `reason` says why it waits, if it does (a daily limit, a retry).
+    Queued {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    Sent,
+    Delivered,
+    Read,
+    Failed { reason: String },
+}
+
+/// One entry of a conversation's log. Messages are never edited; a delivery update changes
+/// only `delivery`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Message {
+    pub id: Id,
+    pub workspace_id: Id,
+    pub conversation_id: Id,
+    pub direction: Direction,
+    pub author: Author,
+    pub text: String,
+    /// Sanitized HTML, when the channel carried HTML.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    /// The channel's own id for this message (an email's Message-ID, a Telegram message id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Only for outbound messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<DeliveryStatus>,
+    pub created_at: Millis,
+}
+
+/// A payload a channel could not process, kept so that it can be replayed after a fix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeadLetter {
+    pub id: Id,
+    pub workspace_id: Id,
+    pub channel_id: Id,
+    /// Why it could not be processed, e.g. `malformed JSON at line 1 column 9`.
+    pub reason: String,
+    /// Size of the kept payload in bytes.
+    pub size: u64,
+    pub received_at: Millis,
+    /// How many times it was replayed.
+    pub replays: u32,
+    /// Set once a replay went through; resolved letters leave the list.
+    pub resolved: bool,
+}

@@ -1,0 +1,36 @@
+//! Switchboard's domain and wire types.
+//!
+//! Everything a client of the gateway sees (the console, the widget, an API consumer) is defined
+//! here once, with serde, so that the gateway and its Wasm front ends agree on every field. This
+//! crate does no I/O and builds for `wasm32` too. Storage layout lives in `switchboard-store`,
+//! HTTP routes in `switchboard-api`.
+//!
+//! Conventions: ids are `u64` numbers unique across the whole gateway (an id from another
+//! workspace is simply "not found"); times are Unix milliseconds (`*_at` fields).
+
+mod api;
+mod contact;
+mod conversation;
+mod directory;
+mod event;
+
+pub use api::*;
+pub use contact::*;
+pub use conversation::*;
+pub use directory::*;
+pub use event::*;
+
+/// A record id, unique across the gateway.
+pub type Id = u64;
+/// A position in the event log: ids only grow, so a client resumes "after" the last one it saw.
+pub type EventId = u64;
+/// Unix time in milliseconds.
+pub type Millis = i64;
+
+/// The current time as Unix milliseconds.
+pub fn now_millis() -> Millis {
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(elapsed) => i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
+        Err(_) => 0,
+    }
+}

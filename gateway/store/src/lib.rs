@@ -1,0 +1,22 @@
+//! The conversation log and everything else Switchboard keeps.
+//!
+//! [`Store`] is the storage seam: each method is one whole domain step (ingest an inbound
+//! message with its contact, conversation and event; claim outbox work; record a delivery), so a
+//! second backend such as PostgreSQL is an added file, not a rewrite of the API. [`SledStore`]
+//! is the embedded default. [`EventBus`] is the publish/subscribe seam that carries committed
+//! events to WebSocket clients; [`InProcessBus`] is the single-node default.
+//!
+//! Event ids come from the store, never from a node's memory, and a write is acknowledged only
+//! once it is durable on disk.
+
+mod bus;
+mod error;
+mod records;
+mod sled;
+mod store;
+
+pub use bus::{EventBus, EventFrame, InProcessBus, Subscription};
+pub use error::{StoreError, StoreResult};
+pub use records::{AgentChange, ConversationChange, NewAgentRecord, OutboxItem, Session};
+pub use sled::SledStore;
+pub use store::Store;

@@ -1,0 +1,57 @@
+//! Records that cross the storage seam but are not part of the public API.
+
+use serde::{Deserialize, Serialize};
+use switchboard_model::{ConversationStatus, Id, Millis, Role};
+
+/// An agent to create, with the argon2id hash of its password (never the password).
+#[derive(Debug, Clone)]
+pub struct NewAgentRecord {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+/// A change to an agent; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AgentChange {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub signature: Option<String>,
+    pub active: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+/// A logged-in console session, stored under the SHA-256 of its cookie.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub workspace_id: Id,
+    pub agent_id: Id,
+    pub expires_at: Millis,
+}
+
+/// One step on a conversation, each recorded with a `conversation_updated` event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConversationChange {
+    Assign(Option<Id>),
+    Status(ConversationStatus),
+    Team(Option<Id>),
+    Labels(Vec<String>),
+    /// An agent read it: the unread count goes back to zero.
+    MarkRead,
+}
+
+/// An outbound message waiting to be delivered by its channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub workspace_id: Id,
+    pub channel_id: Id,
+    pub conversation_id: Id,
+    pub message_id: Id,
+    pub attempts: u32,
+    /// Not to be tried before this time (a retry's backoff, a daily limit).
+    pub not_before: Millis,
+    /// Who holds it now, and until when; another worker may take it after that.
+    pub lease_holder: Option<String>,
+    pub lease_until: Millis,
+}

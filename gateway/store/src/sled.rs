@@ -1,0 +1,303 @@
+//! The embedded store: one sled tree on local disk, written by a group-commit writer thread
+//! and read directly by any task.
+
+mod contacts;
+mod conversations;
+mod delivery;
+mod directory;
+mod keys;
+mod txn;
+mod writer;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use switchboard_model::{
+    Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate, Conversation,
+    ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id, InboundMessage, Ingested,
+    Message, NewCannedResponse, NewChannel, NewContact, NewReply, NewTeam, Page, TagChange, Team,
+    TeamUpdate, Workspace,
+};
+
+use self::keys::{key, key_str};
+use self::txn::Read;
+use self::writer::Writer;
+use crate::{
+    AgentChange, ConversationChange, EventBus, NewAgentRecord, OutboxItem, Session, Store,
+    StoreError, StoreResult,
+};
+
+/// Switchboard's default store: sled on disk.
+pub struct SledStore {
+    db: sled::Db,
+    writer: Writer,
+    /// The highest event id known to be on disk; event reads stop there.
+    durable_event_id: Arc<AtomicU64>,
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `path`. Committed events are published to `bus`.
+    pub fn open(path: &Path, bus: Arc<dyn EventBus>) -> StoreResult<SledStore> {
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(256 * 1024 * 1024)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(|error| StoreError::Backend(format!("cannot open the store in {}: {error}", path.display())))?;
+        let next_id: Id = db.get_json(keys::META_NEXT_ID)?.unwrap_or(0);
+        let durable_event_id = Arc::new(AtomicU64::new(next_id));
+        let writer = Writer::start(db.clone(), next_id, bus, durable_event_id.clone())?;
+        Ok(SledStore { db, writer, durable_event_id })
+    }
+
+    fn scan<T: DeserializeOwned>(&self, prefix: &[u8]) -> StoreResult<Vec<T>> {
+        self.db.scan_prefix(prefix).map(|entry| Ok(serde_json::from_slice(&entry?.1)?)).collect()
+    }
+
+    fn get<T: DeserializeOwned>(&self, key: &[u8], what: &'static str, id: Id) -> StoreResult<T> {
+        self.db.get_json(key)?.ok_or_else(|| StoreError::not_found(what, id))
+    }
+}
+
+#[async_trait]
+impl Store for SledStore {
+    async fn create_workspace(&self, name: &str) -> StoreResult<Workspace> {
+        let name = name.to_string();
+        self.writer.write(move |txn| directory::create_workspace(txn, name)).await
+    }
+
+    async fn workspaces(&self) -> StoreResult<Vec<Workspace>> {
+        self.scan(keys::WORKSPACE)
+    }
+
+    async fn workspace(&self, id: Id) -> StoreResult<Workspace> {
+        self.get(&key(keys::WORKSPACE, &[id]), "workspace", id)
+    }
+
+    async fn create_agent(&self, workspace_id: Id, agent: NewAgentRecord) -> StoreResult<Agent> {
+        self.writer.write(move |txn| directory::create_agent(txn, workspace_id, agent)).await
+    }
+
+    async fn update_agent(&self, workspace_id: Id, id: Id, change: AgentChange) -> StoreResult<Agent> {
+        self.writer.write(move |txn| directory::update_agent(txn, workspace_id, id, change)).await
+    }
+
+    async fn agent(&self, workspace_id: Id, id: Id) -> StoreResult<Agent> {
+        self.get(&key(keys::AGENT, &[workspace_id, id]), "agent", id)
+    }
+
+    async fn agents(&self, workspace_id: Id) -> StoreResult<Vec<Agent>> {
+        self.scan(&key(keys::AGENT, &[workspace_id]))
+    }
+
+    async fn credentials(&self, email: &str) -> StoreResult<Option<(Agent, String)>> {
+        directory::credentials(&*self.db, email)
+    }
+
+    async fn put_session(&self, secret_hash: [u8; 32], session: Session) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| txn.put_json(key_str(keys::SESSION, &[], &hex::encode(secret_hash)), &session))
+            .await
+    }
+
+    async fn session(&self, secret_hash: [u8; 32]) -> StoreResult<Option<Session>> {
+        self.db.get_json(&key_str(keys::SESSION, &[], &hex::encode(secret_hash)))
+    }
+
+    async fn delete_session(&self, secret_hash: [u8; 32]) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| {
+                txn.remove(key_str(keys::SESSION, &[], &hex::encode(secret_hash)));
+                Ok(())
+            })
+            .await
+    }
+
+    async fn create_api_token(&self, workspace_id: Id, agent_id: Id, name: &str, secret_hash: [u8; 32]) -> StoreResult<ApiToken> {
+        let name = name.to_string();
+        self.writer.write(move |txn| directory::create_api_token(txn, workspace_id, agent_id, name, secret_hash)).await
+    }
+
+    async fn api_token(&self, secret_hash: [u8; 32]) -> StoreResult<Option<ApiToken>> {
+        self.db.get_json(&key_str(keys::TOKEN, &[], &hex::encode(secret_hash)))
+    }
+
+    async fn api_tokens(&self, workspace_id: Id) -> StoreResult<Vec<ApiToken>> {
+        let mut tokens = Vec::new();
+        for entry in self.db.scan_prefix(key(keys::TOKEN_BY_WORKSPACE, &[workspace_id])) {
+            let (_, secret_hash) = entry?;
+            if let Some(token) = self.db.get_json(&key_str(keys::TOKEN, &[], &hex::encode(secret_hash)))? {
+                tokens.push(token);
+            }
+        }
+        Ok(tokens)
+    }
+
+    async fn revoke_api_token(&self, workspace_id: Id, id: Id) -> StoreResult<()> {
+        self.writer.write(move |txn| directory::revoke_api_token(txn, workspace_id, id)).await
+    }
+
+    async fn create_team(&self, workspace_id: Id, team: NewTeam) -> StoreResult<Team> {
+        self.writer.write(move |txn| directory::create_team(txn, workspace_id, team)).await
+    }
+
+    async fn update_team(&self, workspace_id: Id, id: Id, change: TeamUpdate) -> StoreResult<Team> {
+        self.writer.write(move |txn| directory::update_team(txn, workspace_id, id, change)).await
+    }
+
+    async fn teams(&self, workspace_id: Id) -> StoreResult<Vec<Team>> {
+        self.scan(&key(keys::TEAM, &[workspace_id]))
+    }
+
+    async fn create_channel(&self, workspace_id: Id, channel: NewChannel) -> StoreResult<Channel> {
+        self.writer.write(move |txn| directory::create_channel(txn, workspace_id, channel)).await
+    }
+
+    async fn update_channel(&self, workspace_id: Id, id: Id, change: ChannelUpdate) -> StoreResult<Channel> {
+        self.writer.write(move |txn| directory::update_channel(txn, workspace_id, id, change)).await
+    }
+
+    async fn channel(&self, workspace_id: Id, id: Id) -> StoreResult<Channel> {
+        self.get(&key(keys::CHANNEL, &[workspace_id, id]), "channel", id)
+    }
+
+    async fn channels(&self, workspace_id: Id) -> StoreResult<Vec<Channel>> {
+        self.scan(&key(keys::CHANNEL, &[workspace_id]))
+    }
+
+    async fn create_canned_response(&self, workspace_id: Id, canned: NewCannedResponse) -> StoreResult<CannedResponse> {
+        self.writer.write(move |txn| directory::create_canned_response(txn, workspace_id, canned)).await
+    }
+
+    async fn canned_responses(&self, workspace_id: Id) -> StoreResult<Vec<CannedResponse>> {
+        self.scan(&key(keys::CANNED, &[workspace_id]))
+    }
+
+    async fn delete_canned_response(&self, workspace_id: Id, id: Id) -> StoreResult<()> {
+        self.writer.write(move |txn| directory::delete_canned_response(txn, workspace_id, id)).await
+    }
+
+    async fn create_contact(&self, workspace_id: Id, contact: NewContact) -> StoreResult<Contact> {
+        self.writer.write(move |txn| contacts::create_contact(txn, workspace_id, contact)).await
+    }
+
+    async fn contact(&self, workspace_id: Id, id: Id) -> StoreResult<Contact> {
+        contacts::load(&*self.db, workspace_id, id)
+    }
+
+    async fn update_contact(&self, workspace_id: Id, id: Id, change: ContactUpdate) -> StoreResult<Contact> {
+        self.writer.write(move |txn| contacts::update_contact(txn, workspace_id, id, change)).await
+    }
+
+    async fn change_tags(&self, workspace_id: Id, id: Id, change: TagChange) -> StoreResult<Contact> {
+        self.writer.write(move |txn| contacts::change_tags(txn, workspace_id, id, change)).await
+    }
+
+    async fn merge_contacts(&self, workspace_id: Id, into: Id, from: Id) -> StoreResult<Contact> {
+        self.writer.write(move |txn| contacts::merge(txn, workspace_id, into, from)).await
+    }
+
+    async fn contacts(&self, workspace_id: Id, query: Option<&str>, cursor: Option<Id>, limit: usize) -> StoreResult<Page<Contact>> {
+        let query = query.map(str::to_lowercase).filter(|query| !query.trim().is_empty());
+        let start = key(keys::CONTACT, &[workspace_id]);
+        let end = key(keys::CONTACT, &[workspace_id, cursor.unwrap_or(Id::MAX)]);
+        let mut items = Vec::new();
+        for entry in self.db.range(start..end).rev() {
+            let contact: Contact = serde_json::from_slice(&entry?.1)?;
+            let matches = query.as_ref().is_none_or(|query| {
+                contact.name.to_lowercase().contains(query)
+                    || contact.emails.iter().any(|email| email.to_lowercase().contains(query))
+                    || contact.phones.iter().any(|phone| phone.contains(query.as_str()))
+            });
+            if contact.merged_into.is_none() && matches {
+                items.push(contact);
+                if items.len() == limit {
+                    break;
+                }
+            }
+        }
+        let next_cursor = (items.len() == limit).then(|| items.last().map(|c| c.id.to_string())).flatten();
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn ingest(&self, workspace_id: Id, channel_id: Id, message: InboundMessage) -> StoreResult<Ingested> {
+        self.writer.write(move |txn| conversations::ingest(txn, workspace_id, channel_id, message)).await
+    }
+
+    async fn conversations(&self, workspace_id: Id, filter: &ConversationFilter) -> StoreResult<Page<Conversation>> {
+        conversations::list(&self.db, workspace_id, filter)
+    }
+
+    async fn conversation(&self, workspace_id: Id, id: Id) -> StoreResult<Conversation> {
+        conversations::load(&*self.db, workspace_id, id)
+    }
+
+    async fn update_conversation(&self, workspace_id: Id, id: Id, change: ConversationChange) -> StoreResult<Conversation> {
+        self.writer.write(move |txn| conversations::update(txn, workspace_id, id, change)).await
+    }
+
+    async fn add_reply(&self, workspace_id: Id, conversation_id: Id, agent_id: Id, reply: NewReply) -> StoreResult<Message> {
+        self.writer.write(move |txn| conversations::add_reply(txn, workspace_id, conversation_id, agent_id, reply)).await
+    }
+
+    async fn messages(&self, workspace_id: Id, conversation_id: Id, cursor: Option<Id>, limit: usize) -> StoreResult<Page<Message>> {
+        conversations::messages(&self.db, workspace_id, conversation_id, cursor, limit)
+    }
+
+    async fn events_after(&self, workspace_id: Id, after: EventId, limit: usize) -> StoreResult<Vec<Event>> {
+        let durable = self.durable_event_id.load(Ordering::Acquire);
+        if after >= durable {
+            return Ok(Vec::new());
+        }
+        let start = key(keys::EVENT, &[workspace_id, after.saturating_add(1)]);
+        let end = key(keys::EVENT, &[workspace_id, durable.saturating_add(1)]);
+        self.db.range(start..end).take(limit).map(|entry| Ok(serde_json::from_slice(&entry?.1)?)).collect()
+    }
+
+    async fn claim_outbox(&self, channel_id: Id, holder: &str, lease_ms: i64, limit: usize) -> StoreResult<Vec<OutboxItem>> {
+        let holder = holder.to_string();
+        self.writer.write(move |txn| delivery::claim_outbox(txn, channel_id, &holder, lease_ms, limit)).await
+    }
+
+    async fn record_delivery(&self, item: &OutboxItem, status: DeliveryStatus, retry_at: Option<i64>) -> StoreResult<Message> {
+        let item = item.clone();
+        self.writer.write(move |txn| delivery::record_delivery(txn, &item, status, retry_at)).await
+    }
+
+    async fn put_dead_letter(&self, workspace_id: Id, channel_id: Id, reason: &str, payload: Vec<u8>) -> StoreResult<DeadLetter> {
+        let reason = reason.to_string();
+        self.writer.write(move |txn| delivery::put_dead_letter(txn, workspace_id, channel_id, reason, payload)).await
+    }
+
+    async fn dead_letters(&self, workspace_id: Id) -> StoreResult<Vec<DeadLetter>> {
+        let mut letters: Vec<DeadLetter> = self.scan(&key(keys::DEAD_LETTER, &[workspace_id]))?;
+        letters.retain(|letter| !letter.resolved);
+        letters.reverse();
+        Ok(letters)
+    }
+
+    async fn dead_letter(&self, workspace_id: Id, id: Id) -> StoreResult<(DeadLetter, Vec<u8>)> {
+        delivery::dead_letter(&*self.db, workspace_id, id)
+    }
+
+    async fn record_replay(&self, workspace_id: Id, id: Id, resolved: bool, reason: Option<String>) -> StoreResult<DeadLetter> {
+        self.writer.write(move |txn| delivery::record_replay(txn, workspace_id, id, resolved, reason)).await
+    }
+
+    async fn put_blob(&self, workspace_id: Id, bytes: Vec<u8>, limit: u64) -> StoreResult<String> {
+        self.writer.write(move |txn| delivery::put_blob(txn, workspace_id, bytes, limit)).await
+    }
+
+    async fn blob(&self, workspace_id: Id, sha256: &str) -> StoreResult<Vec<u8>> {
+        Read::get(&*self.db, &key_str(keys::BLOB, &[workspace_id], sha256))?
+            .ok_or_else(|| StoreError::not_found("attachment", sha256))
+    }
+
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
+        let (name, holder) = (name.to_string(), holder.to_string());
+        self.writer.write(move |txn| delivery::acquire_lease(txn, &name, &holder, ttl_ms)).await
+    }
+}

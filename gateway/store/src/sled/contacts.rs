@@ -1,0 +1,196 @@
+//! Contacts: creation, identities, tags and merging.
+
+use switchboard_model::{
+    Contact, ContactRef, ContactUpdate, Conversation, EventKind, Id, Identity, NewContact, TagChange,
+};
+
+use super::conversations::save_conversation;
+use super::keys::{self, key, key_str};
+use super::txn::{Read, Txn};
+use crate::{StoreError, StoreResult};
+
+fn identity_key(workspace_id: Id, identity: &Identity) -> Vec<u8> {
+    let normalized = identity.normalized();
+    key_str(keys::IDENTITY, &[workspace_id], &format!("{}\0{}", normalized.kind, normalized.value))
+}
+
+/// Every identity a contact is known by, including its email addresses and phone numbers.
+fn all_identities(contact: &Contact) -> Vec<Identity> {
+    let mut identities: Vec<Identity> = contact.identities.iter().map(Identity::normalized).collect();
+    identities.extend(contact.emails.iter().map(|email| Identity::new("email", email).normalized()));
+    identities.extend(contact.phones.iter().map(|phone| Identity::new("phone", phone).normalized()));
+    identities.sort();
+    identities.dedup();
+    identities
+}
+
+/// Writes a contact and points each of its identities at it; an identity that belongs to
+/// another contact is a conflict.
+fn save_contact(txn: &mut Txn, contact: &Contact, previous: Option<&Contact>) -> StoreResult<()> {
+    let identities = all_identities(contact);
+    for identity in &identities {
+        let index = identity_key(contact.workspace_id, identity);
+        match txn.get_json::<Id>(&index)? {
+            Some(owner) if owner != contact.id => {
+                return Err(StoreError::Conflict(format!(
+                    "the {} {} already belongs to contact {owner}",
+                    identity.kind, identity.value
+                )));
+            }
+            Some(_) => {}
+            None => txn.put_json(index, &contact.id)?,
+        }
+    }
+    if let Some(previous) = previous {
+        for gone in all_identities(previous).iter().filter(|old| !identities.contains(old)) {
+            txn.remove(identity_key(contact.workspace_id, gone));
+        }
+    }
+    txn.put_json(key(keys::CONTACT, &[contact.workspace_id, contact.id]), contact)
+}
+
+pub fn create_contact(txn: &mut Txn, workspace_id: Id, new: NewContact) -> StoreResult<Contact> {
+    super::directory::require_workspace(txn, workspace_id)?;
+    let contact = Contact {
+        id: txn.next_id(),
+        workspace_id,
+        name: new.name,
+        emails: new.emails,
+        phones: new.phones,
+        identities: new.identities,
+        tags: normalize_tags(new.tags),
+        custom_fields: new.custom_fields,
+        notes: new.notes,
+        merged_into: None,
+        created_at: txn.now,
+        updated_at: txn.now,
+    };
+    save_contact(txn, &contact, None)?;
+    txn.emit(workspace_id, EventKind::ContactUpdated(contact.clone()))?;
+    Ok(contact)
+}
+
+/// The contact known by `who.identity`, created from `who` when there is none yet.
+pub fn find_or_create(txn: &mut Txn, workspace_id: Id, who: &ContactRef) -> StoreResult<Contact> {
+    if let Some(id) = txn.get_json::<Id>(&identity_key(workspace_id, &who.identity))? {
+        return load(txn, workspace_id, id);
+    }
+    let identity = who.identity.normalized();
+    let name = who.name.clone().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| identity.value.clone());
+    let new = NewContact {
+        name,
+        emails: who.email.iter().cloned().collect(),
+        phones: who.phone.iter().cloned().collect(),
+        identities: vec![identity],
+        ..NewContact::default()
+    };
+    create_contact(txn, workspace_id, new)
+}
+
+pub fn load(txn: &impl Read, workspace_id: Id, id: Id) -> StoreResult<Contact> {
+    txn.get_json(&key(keys::CONTACT, &[workspace_id, id]))?.ok_or_else(|| StoreError::not_found("contact", id))
+}
+
+pub fn update_contact(txn: &mut Txn, workspace_id: Id, id: Id, change: ContactUpdate) -> StoreResult<Contact> {
+    let previous = load(txn, workspace_id, id)?;
+    let mut contact = previous.clone();
+    if let Some(name) = change.name {
+        contact.name = name;
+    }
+    if let Some(emails) = change.emails {
+        contact.emails = emails;
+    }
+    if let Some(phones) = change.phones {
+        contact.phones = phones;
+    }
+    if let Some(fields) = change.custom_fields {
+        contact.custom_fields = fields;
+    }
+    if let Some(notes) = change.notes {
+        contact.notes = notes;
+    }
+    contact.updated_at = txn.now;
+    save_contact(txn, &contact, Some(&previous))?;
+    txn.emit(workspace_id, EventKind::ContactUpdated(contact.clone()))?;
+    Ok(contact)
+}
+
+pub fn change_tags(txn: &mut Txn, workspace_id: Id, id: Id, change: TagChange) -> StoreResult<Contact> {
+    let mut contact = load(txn, workspace_id, id)?;
+    let remove = normalize_tags(change.remove);
+    contact.tags.retain(|tag| !remove.contains(tag));
+    contact.tags.extend(normalize_tags(change.add));
+    contact.tags = normalize_tags(std::mem::take(&mut contact.tags));
+    contact.updated_at = txn.now;
+    txn.put_json(key(keys::CONTACT, &[workspace_id, id]), &contact)?;
+    txn.emit(workspace_id, EventKind::ContactUpdated(contact.clone()))?;
+    Ok(contact)
+}
+
+pub fn merge(txn: &mut Txn, workspace_id: Id, into: Id, from: Id) -> StoreResult<Contact> {
+    if into == from {
+        return Err(StoreError::Invalid(format!("contact {into} cannot be merged into itself")));
+    }
+    let mut survivor = load(txn, workspace_id, into)?;
+    let mut merged = load(txn, workspace_id, from)?;
+    if merged.merged_into.is_some() || survivor.merged_into.is_some() {
+        return Err(StoreError::Conflict(format!("contact {from} or {into} was already merged")));
+    }
+    // Free the merged contact's identities before the survivor claims them.
+    for identity in all_identities(&merged) {
+        txn.remove(identity_key(workspace_id, &identity));
+    }
+    let previous = survivor.clone();
+    union(&mut survivor.emails, &merged.emails);
+    union(&mut survivor.phones, &merged.phones);
+    union(&mut survivor.identities, &merged.identities);
+    union(&mut survivor.tags, &merged.tags);
+    for (field, value) in &merged.custom_fields {
+        survivor.custom_fields.entry(field.clone()).or_insert_with(|| value.clone());
+    }
+    if !merged.notes.is_empty() {
+        survivor.notes = [survivor.notes.as_str(), merged.notes.as_str()].join("\n").trim().to_string();
+    }
+    survivor.updated_at = txn.now;
+    save_contact(txn, &survivor, Some(&previous))?;
+
+    for (index_key, _) in txn.scan_prefix(&key(keys::BY_CONTACT, &[workspace_id, from]))? {
+        let Some(conversation_id) = keys::last_id(&index_key) else { continue };
+        let mut conversation: Conversation = super::conversations::load(txn, workspace_id, conversation_id)?;
+        let open_key = key(keys::OPEN, &[workspace_id, conversation.channel_id, from]);
+        if txn.get(&open_key)?.is_some() {
+            txn.remove(open_key);
+            let survivor_open = key(keys::OPEN, &[workspace_id, conversation.channel_id, into]);
+            if txn.get(&survivor_open)?.is_none() {
+                txn.put_json(survivor_open, &conversation.id)?;
+            }
+        }
+        txn.remove(index_key);
+        txn.put(key(keys::BY_CONTACT, &[workspace_id, into, conversation.id]), Vec::new());
+        conversation.contact_id = into;
+        save_conversation(txn, &mut conversation, EventKind::ConversationUpdated)?;
+    }
+
+    merged.merged_into = Some(into);
+    merged.updated_at = txn.now;
+    txn.put_json(key(keys::CONTACT, &[workspace_id, from]), &merged)?;
+    txn.emit(workspace_id, EventKind::ContactUpdated(merged))?;
+    txn.emit(workspace_id, EventKind::ContactUpdated(survivor.clone()))?;
+    Ok(survivor)
+}
+
+fn union<T: Clone + PartialEq>(into: &mut Vec<T>, from: &[T]) {
+    for item in from {
+        if !into.contains(item) {
+            into.push(item.clone());
+        }
+    }
+}
+
+fn normalize_tags(tags: Vec<String>) -> Vec<String> {
+    let mut tags: Vec<String> =
+        tags.into_iter().map(|tag| tag.trim().to_lowercase()).filter(|tag| !tag.is_empty()).collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}

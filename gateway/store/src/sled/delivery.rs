@@ -1,0 +1,133 @@
+//! The outbox, dead letters, blobs and leases: the records that keep work from being lost.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use switchboard_model::{DeadLetter, DeliveryStatus, EventKind, Id, Message};
+
+use super::conversations;
+use super::keys::{self, key, key_str};
+use super::txn::{Read, Txn};
+use crate::{OutboxItem, StoreError, StoreResult};
+
+pub fn claim_outbox(txn: &mut Txn, channel_id: Id, holder: &str, lease_ms: i64, limit: usize) -> StoreResult<Vec<OutboxItem>> {
+    let now = txn.now;
+    let mut claimed = Vec::new();
+    for (item_key, value) in txn.scan_prefix(&key(keys::OUTBOX, &[channel_id]))? {
+        if claimed.len() == limit {
+            break;
+        }
+        let mut item: OutboxItem = serde_json::from_slice(&value)?;
+        if item.not_before > now || item.lease_until > now {
+            continue;
+        }
+        item.lease_holder = Some(holder.to_string());
+        item.lease_until = now.saturating_add(lease_ms);
+        item.attempts += 1;
+        txn.put_json(item_key, &item)?;
+        claimed.push(item);
+    }
+    Ok(claimed)
+}
+
+pub fn record_delivery(
+    txn: &mut Txn,
+    item: &OutboxItem,
+    status: DeliveryStatus,
+    retry_at: Option<i64>,
+) -> StoreResult<Message> {
+    let item_key = key(keys::OUTBOX, &[item.channel_id, item.message_id]);
+    let stored: OutboxItem =
+        txn.get_json(&item_key)?.ok_or_else(|| StoreError::not_found("outbox item for message", item.message_id))?;
+    if stored.lease_holder != item.lease_holder {
+        return Err(StoreError::Conflict(format!(
+            "message {} is now leased to another worker",
+            item.message_id
+        )));
+    }
+    match (&status, retry_at) {
+        (DeliveryStatus::Queued { .. }, Some(retry_at)) => {
+            let again = OutboxItem { not_before: retry_at, lease_holder: None, lease_until: 0, ..stored };
+            txn.put_json(item_key, &again)?;
+        }
+        _ => txn.remove(item_key),
+    }
+    let message_key = key(keys::MESSAGE, &[item.workspace_id, item.conversation_id, item.message_id]);
+    let mut message: Message =
+        txn.get_json(&message_key)?.ok_or_else(|| StoreError::not_found("message", item.message_id))?;
+    message.delivery = Some(status.clone());
+    txn.put_json(message_key, &message)?;
+    conversations::load(txn, item.workspace_id, item.conversation_id)?;
+    txn.emit(
+        item.workspace_id,
+        EventKind::DeliveryUpdated { conversation_id: item.conversation_id, message_id: item.message_id, status },
+    )?;
+    Ok(message)
+}
+
+pub fn put_dead_letter(txn: &mut Txn, workspace_id: Id, channel_id: Id, reason: String, payload: Vec<u8>) -> StoreResult<DeadLetter> {
+    let letter = DeadLetter {
+        id: txn.next_id(),
+        workspace_id,
+        channel_id,
+        reason,
+        size: payload.len() as u64,
+        received_at: txn.now,
+        replays: 0,
+        resolved: false,
+    };
+    txn.put(key(keys::DEAD_PAYLOAD, &[letter.id]), payload);
+    txn.put_json(key(keys::DEAD_LETTER, &[workspace_id, letter.id]), &letter)?;
+    Ok(letter)
+}
+
+pub fn dead_letter(tree: &impl Read, workspace_id: Id, id: Id) -> StoreResult<(DeadLetter, Vec<u8>)> {
+    let letter: DeadLetter = tree
+        .get_json(&key(keys::DEAD_LETTER, &[workspace_id, id]))?
+        .ok_or_else(|| StoreError::not_found("dead letter", id))?;
+    let payload = tree.get(&key(keys::DEAD_PAYLOAD, &[id]))?.unwrap_or_default();
+    Ok((letter, payload))
+}
+
+pub fn record_replay(txn: &mut Txn, workspace_id: Id, id: Id, resolved: bool, reason: Option<String>) -> StoreResult<DeadLetter> {
+    let (mut letter, _) = dead_letter(txn, workspace_id, id)?;
+    letter.replays += 1;
+    letter.resolved = resolved;
+    if let Some(reason) = reason {
+        letter.reason = reason;
+    }
+    txn.put_json(key(keys::DEAD_LETTER, &[workspace_id, id]), &letter)?;
+    Ok(letter)
+}
+
+pub fn put_blob(txn: &mut Txn, workspace_id: Id, bytes: Vec<u8>, limit: u64) -> StoreResult<String> {
+    let size = bytes.len() as u64;
+    if size > limit {
+        return Err(StoreError::TooLarge { what: "the attachment", size, limit });
+    }
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let blob_key = key_str(keys::BLOB, &[workspace_id], &sha256);
+    if txn.get(&blob_key)?.is_none() {
+        txn.put(blob_key, bytes);
+    }
+    Ok(sha256)
+}
+
+/// Who holds a lease and until when.
+#[derive(Debug, Serialize, Deserialize)]
+struct Lease {
+    holder: String,
+    until: i64,
+}
+
+pub fn acquire_lease(txn: &mut Txn, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
+    let lease_key = key_str(keys::LEASE, &[], name);
+    if let Some(current) = txn.get_json::<Lease>(&lease_key)?
+        && current.holder != holder
+        && current.until > txn.now
+    {
+        return Ok(false);
+    }
+    let lease = Lease { holder: holder.to_string(), until: txn.now.saturating_add(ttl_ms) };
+    txn.put_json(lease_key, &lease)?;
+    Ok(true)
+}

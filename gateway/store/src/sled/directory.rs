@@ -1,0 +1,214 @@
+//! Workspaces, agents, credentials, tokens, teams, channels and canned responses.
+
+use switchboard_model::{
+    Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Id, NewCannedResponse, NewChannel,
+    NewTeam, Team, TeamUpdate, Workspace,
+};
+
+use super::keys::{self, key, key_str};
+use super::txn::{Read, Txn};
+use crate::{AgentChange, NewAgentRecord, StoreError, StoreResult};
+
+pub fn create_workspace(txn: &mut Txn, name: String) -> StoreResult<Workspace> {
+    let workspace = Workspace { id: txn.next_id(), name, created_at: txn.now };
+    txn.put_json(key(keys::WORKSPACE, &[workspace.id]), &workspace)?;
+    Ok(workspace)
+}
+
+pub fn create_agent(txn: &mut Txn, workspace_id: Id, new: NewAgentRecord) -> StoreResult<Agent> {
+    require_workspace(txn, workspace_id)?;
+    let email = new.email.trim().to_lowercase();
+    let email_key = key_str(keys::AGENT_EMAIL, &[], &email);
+    if txn.get(&email_key)?.is_some() {
+        return Err(StoreError::Conflict(format!("an agent with the email address {email} already exists")));
+    }
+    let agent = Agent {
+        id: txn.next_id(),
+        workspace_id,
+        name: new.name,
+        email,
+        role: new.role,
+        signature: String::new(),
+        active: true,
+        created_at: txn.now,
+    };
+    txn.put_json(email_key, &(workspace_id, agent.id))?;
+    txn.put(key(keys::PASSWORD, &[agent.id]), new.password_hash.into_bytes());
+    txn.put_json(key(keys::AGENT, &[workspace_id, agent.id]), &agent)?;
+    Ok(agent)
+}
+
+pub fn update_agent(txn: &mut Txn, workspace_id: Id, id: Id, change: AgentChange) -> StoreResult<Agent> {
+    let agent_key = key(keys::AGENT, &[workspace_id, id]);
+    let mut agent: Agent = txn.get_json(&agent_key)?.ok_or_else(|| StoreError::not_found("agent", id))?;
+    if let Some(name) = change.name {
+        agent.name = name;
+    }
+    if let Some(role) = change.role {
+        agent.role = role;
+    }
+    if let Some(signature) = change.signature {
+        agent.signature = signature;
+    }
+    if let Some(active) = change.active {
+        agent.active = active;
+    }
+    if let Some(hash) = change.password_hash {
+        txn.put(key(keys::PASSWORD, &[id]), hash.into_bytes());
+    }
+    txn.put_json(agent_key, &agent)?;
+    Ok(agent)
+}
+
+pub fn credentials(tree: &impl Read, email: &str) -> StoreResult<Option<(Agent, String)>> {
+    let email = email.trim().to_lowercase();
+    let Some((workspace_id, agent_id)) = tree.get_json::<(Id, Id)>(&key_str(keys::AGENT_EMAIL, &[], &email))? else {
+        return Ok(None);
+    };
+    let agent: Option<Agent> = tree.get_json(&key(keys::AGENT, &[workspace_id, agent_id]))?;
+    let hash = tree.get(&key(keys::PASSWORD, &[agent_id]))?;
+    Ok(agent.zip(hash.map(|hash| String::from_utf8_lossy(&hash).into_owned())))
+}
+
+pub fn create_api_token(
+    txn: &mut Txn,
+    workspace_id: Id,
+    agent_id: Id,
+    name: String,
+    secret_hash: [u8; 32],
+) -> StoreResult<ApiToken> {
+    require(txn, keys::AGENT, "agent", workspace_id, agent_id)?;
+    let token = ApiToken { id: txn.next_id(), workspace_id, agent_id, name, created_at: txn.now };
+    txn.put_json(key_str(keys::TOKEN, &[], &hex::encode(secret_hash)), &token)?;
+    txn.put(key(keys::TOKEN_BY_WORKSPACE, &[workspace_id, token.id]), secret_hash.to_vec());
+    Ok(token)
+}
+
+pub fn revoke_api_token(txn: &mut Txn, workspace_id: Id, id: Id) -> StoreResult<()> {
+    let index = key(keys::TOKEN_BY_WORKSPACE, &[workspace_id, id]);
+    let secret_hash = txn.get(&index)?.ok_or_else(|| StoreError::not_found("API token", id))?;
+    txn.remove(key_str(keys::TOKEN, &[], &hex::encode(secret_hash)));
+    txn.remove(index);
+    Ok(())
+}
+
+pub fn create_team(txn: &mut Txn, workspace_id: Id, new: NewTeam) -> StoreResult<Team> {
+    require_workspace(txn, workspace_id)?;
+    for member in &new.member_ids {
+        require(txn, keys::AGENT, "agent", workspace_id, *member)?;
+    }
+    let team = Team {
+        id: txn.next_id(),
+        workspace_id,
+        name: new.name,
+        colour: new.colour,
+        member_ids: new.member_ids,
+        created_at: txn.now,
+    };
+    txn.put_json(key(keys::TEAM, &[workspace_id, team.id]), &team)?;
+    Ok(team)
+}
+
+pub fn update_team(txn: &mut Txn, workspace_id: Id, id: Id, change: TeamUpdate) -> StoreResult<Team> {
+    let team_key = key(keys::TEAM, &[workspace_id, id]);
+    let mut team: Team = txn.get_json(&team_key)?.ok_or_else(|| StoreError::not_found("team", id))?;
+    if let Some(name) = change.name {
+        team.name = name;
+    }
+    if let Some(colour) = change.colour {
+        team.colour = colour;
+    }
+    if let Some(members) = change.member_ids {
+        for member in &members {
+            require(txn, keys::AGENT, "agent", workspace_id, *member)?;
+        }
+        team.member_ids = members;
+    }
+    txn.put_json(team_key, &team)?;
+    Ok(team)
+}
+
+pub fn create_channel(txn: &mut Txn, workspace_id: Id, new: NewChannel) -> StoreResult<Channel> {
+    require_workspace(txn, workspace_id)?;
+    if let Some(team) = new.default_team_id {
+        require(txn, keys::TEAM, "team", workspace_id, team)?;
+    }
+    let channel = Channel {
+        id: txn.next_id(),
+        workspace_id,
+        kind: new.kind,
+        name: new.name,
+        active: true,
+        default_team_id: new.default_team_id,
+        settings: new.settings,
+        created_at: txn.now,
+    };
+    txn.put_json(key(keys::CHANNEL, &[workspace_id, channel.id]), &channel)?;
+    Ok(channel)
+}
+
+pub fn update_channel(txn: &mut Txn, workspace_id: Id, id: Id, change: ChannelUpdate) -> StoreResult<Channel> {
+    let channel_key = key(keys::CHANNEL, &[workspace_id, id]);
+    let mut channel: Channel = txn.get_json(&channel_key)?.ok_or_else(|| StoreError::not_found("channel", id))?;
+    if let Some(name) = change.name {
+        channel.name = name;
+    }
+    if let Some(active) = change.active {
+        channel.active = active;
+    }
+    match change.default_team_id {
+        Some(0) => channel.default_team_id = None,
+        Some(team) => {
+            require(txn, keys::TEAM, "team", workspace_id, team)?;
+            channel.default_team_id = Some(team);
+        }
+        None => {}
+    }
+    if let Some(settings) = change.settings {
+        channel.settings = settings;
+    }
+    txn.put_json(channel_key, &channel)?;
+    Ok(channel)
+}
+
+pub fn create_canned_response(txn: &mut Txn, workspace_id: Id, new: NewCannedResponse) -> StoreResult<CannedResponse> {
+    require_workspace(txn, workspace_id)?;
+    let taken = txn
+        .scan_prefix(&key(keys::CANNED, &[workspace_id]))?
+        .into_iter()
+        .filter_map(|(_, value)| serde_json::from_slice::<CannedResponse>(&value).ok())
+        .any(|existing| existing.shortcut == new.shortcut);
+    if taken {
+        return Err(StoreError::Conflict(format!("the shortcut /{} is already in use", new.shortcut)));
+    }
+    let canned = CannedResponse {
+        id: txn.next_id(),
+        workspace_id,
+        shortcut: new.shortcut,
+        content: new.content,
+        created_at: txn.now,
+    };
+    txn.put_json(key(keys::CANNED, &[workspace_id, canned.id]), &canned)?;
+    Ok(canned)
+}
+
+pub fn delete_canned_response(txn: &mut Txn, workspace_id: Id, id: Id) -> StoreResult<()> {
+    require(txn, keys::CANNED, "canned response", workspace_id, id)?;
+    txn.remove(key(keys::CANNED, &[workspace_id, id]));
+    Ok(())
+}
+
+pub fn require_workspace(txn: &Txn, workspace_id: Id) -> StoreResult<()> {
+    match txn.get(&key(keys::WORKSPACE, &[workspace_id]))? {
+        Some(_) => Ok(()),
+        None => Err(StoreError::not_found("workspace", workspace_id)),
+    }
+}
+
+/// Fails with "not found" unless `tag` holds the record `id` in this workspace.
+pub fn require(txn: &Txn, tag: &[u8; 2], what: &'static str, workspace_id: Id, id: Id) -> StoreResult<()> {
+    match txn.get(&key(tag, &[workspace_id, id]))? {
+        Some(_) => Ok(()),
+        None => Err(StoreError::not_found(what, id)),
+    }
+}

@@ -1,0 +1,54 @@
+//! The key layout of the sled tree. Every key starts with a two-byte tag, then big-endian ids
+//! (so keys sort by id), then at most one string. Workspace-owned records put the workspace id
+//! first, so a scan can never wander into another workspace.
+
+use switchboard_model::Id;
+
+pub const META_NEXT_ID: &[u8] = b"mt/next_id";
+pub const WORKSPACE: &[u8; 2] = b"ws"; // [ws]
+pub const AGENT: &[u8; 2] = b"ag"; // [ws, agent]
+pub const AGENT_EMAIL: &[u8; 2] = b"ae"; // email -> (ws, agent)
+pub const PASSWORD: &[u8; 2] = b"pw"; // [agent] -> argon2id hash
+pub const SESSION: &[u8; 2] = b"ss"; // sha256 -> Session
+pub const TOKEN: &[u8; 2] = b"tk"; // sha256 -> ApiToken
+pub const TOKEN_BY_WORKSPACE: &[u8; 2] = b"tw"; // [ws, token] -> sha256
+pub const TEAM: &[u8; 2] = b"tm"; // [ws, team]
+pub const CHANNEL: &[u8; 2] = b"ch"; // [ws, channel]
+pub const CANNED: &[u8; 2] = b"cr"; // [ws, canned]
+pub const CONTACT: &[u8; 2] = b"ct"; // [ws, contact]
+pub const IDENTITY: &[u8; 2] = b"ci"; // [ws] kind \0 value -> contact
+pub const CONVERSATION: &[u8; 2] = b"cv"; // [ws, conversation]
+pub const ACTIVITY: &[u8; 2] = b"ca"; // [ws, last event] -> conversation
+pub const OPEN: &[u8; 2] = b"oc"; // [ws, channel, contact] -> open conversation
+pub const BY_CONTACT: &[u8; 2] = b"cc"; // [ws, contact, conversation] -> ()
+pub const MESSAGE: &[u8; 2] = b"ms"; // [ws, conversation, message]
+pub const DEDUPE: &[u8; 2] = b"dx"; // [ws, channel] external id -> Ingested
+pub const EVENT: &[u8; 2] = b"ev"; // [ws, event]
+pub const OUTBOX: &[u8; 2] = b"ob"; // [channel, message] -> OutboxItem
+pub const DEAD_LETTER: &[u8; 2] = b"dl"; // [ws, letter]
+pub const DEAD_PAYLOAD: &[u8; 2] = b"dp"; // [letter] -> raw bytes
+pub const BLOB: &[u8; 2] = b"bl"; // [ws] sha256 hex -> bytes
+pub const LEASE: &[u8; 2] = b"ls"; // name -> Lease
+
+/// A key of `tag` and ids.
+pub fn key(tag: &[u8; 2], ids: &[Id]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(2 + 8 * ids.len());
+    key.extend_from_slice(tag);
+    for id in ids {
+        key.extend_from_slice(&id.to_be_bytes());
+    }
+    key
+}
+
+/// A key of `tag`, ids and a trailing string.
+pub fn key_str(tag: &[u8; 2], ids: &[Id], text: &str) -> Vec<u8> {
+    let mut key = key(tag, ids);
+    key.extend_from_slice(text.as_bytes());
+    key
+}
+
+/// The last id of a key made by [`key`].
+pub fn last_id(key: &[u8]) -> Option<Id> {
+    let tail: [u8; 8] = key.get(key.len().checked_sub(8)?..)?.try_into().ok()?;
+    Some(Id::from_be_bytes(tail))
+}

@@ -1,0 +1,136 @@
+//! The storage trait: every method is one whole domain step, atomic and durable when it returns.
+
+use async_trait::async_trait;
+use switchboard_model::{
+    Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate, Conversation,
+    ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id, InboundMessage, Ingested,
+    Message, NewCannedResponse, NewChannel, NewContact, NewReply, NewTeam, Page, TagChange, Team,
+    TeamUpdate, Workspace,
+};
+
+use crate::{AgentChange, ConversationChange, NewAgentRecord, OutboxItem, Session, StoreResult};
+
+/// Everything the gateway keeps. Every method that takes a `workspace_id` sees only that
+/// workspace: an id of another workspace is [`crate::StoreError::NotFound`].
+#[async_trait]
+pub trait Store: Send + Sync {
+    // ---- workspaces ----
+    async fn create_workspace(&self, name: &str) -> StoreResult<Workspace>;
+    async fn workspaces(&self) -> StoreResult<Vec<Workspace>>;
+    async fn workspace(&self, id: Id) -> StoreResult<Workspace>;
+
+    // ---- agents and credentials ----
+    /// Fails with a conflict when the email address is already an agent's, in any workspace.
+    async fn create_agent(&self, workspace_id: Id, agent: NewAgentRecord) -> StoreResult<Agent>;
+    async fn update_agent(&self, workspace_id: Id, id: Id, change: AgentChange) -> StoreResult<Agent>;
+    async fn agent(&self, workspace_id: Id, id: Id) -> StoreResult<Agent>;
+    async fn agents(&self, workspace_id: Id) -> StoreResult<Vec<Agent>>;
+    /// The agent who logs in with this email address, and its password hash.
+    async fn credentials(&self, email: &str) -> StoreResult<Option<(Agent, String)>>;
+
+    // ---- sessions and API tokens, keyed by the SHA-256 of their secret ----
+    async fn put_session(&self, secret_hash: [u8; 32], session: Session) -> StoreResult<()>;
+    async fn session(&self, secret_hash: [u8; 32]) -> StoreResult<Option<Session>>;
+    async fn delete_session(&self, secret_hash: [u8; 32]) -> StoreResult<()>;
+    async fn create_api_token(
+        &self,
+        workspace_id: Id,
+        agent_id: Id,
+        name: &str,
+        secret_hash: [u8; 32],
+    ) -> StoreResult<ApiToken>;
+    async fn api_token(&self, secret_hash: [u8; 32]) -> StoreResult<Option<ApiToken>>;
+    async fn api_tokens(&self, workspace_id: Id) -> StoreResult<Vec<ApiToken>>;
+    async fn revoke_api_token(&self, workspace_id: Id, id: Id) -> StoreResult<()>;
+
+    // ---- teams, channels, canned responses ----
+    async fn create_team(&self, workspace_id: Id, team: NewTeam) -> StoreResult<Team>;
+    async fn update_team(&self, workspace_id: Id, id: Id, change: TeamUpdate) -> StoreResult<Team>;
+    async fn teams(&self, workspace_id: Id) -> StoreResult<Vec<Team>>;
+    async fn create_channel(&self, workspace_id: Id, channel: NewChannel) -> StoreResult<Channel>;
+    async fn update_channel(&self, workspace_id: Id, id: Id, change: ChannelUpdate) -> StoreResult<Channel>;
+    async fn channel(&self, workspace_id: Id, id: Id) -> StoreResult<Channel>;
+    async fn channels(&self, workspace_id: Id) -> StoreResult<Vec<Channel>>;
+    async fn create_canned_response(
+        &self,
+        workspace_id: Id,
+        canned: NewCannedResponse,
+    ) -> StoreResult<CannedResponse>;
+    async fn canned_responses(&self, workspace_id: Id) -> StoreResult<Vec<CannedResponse>>;
+    async fn delete_canned_response(&self, workspace_id: Id, id: Id) -> StoreResult<()>;
+
+    // ---- contacts ----
+    async fn create_contact(&self, workspace_id: Id, contact: NewContact) -> StoreResult<Contact>;
+    async fn contact(&self, workspace_id: Id, id: Id) -> StoreResult<Contact>;
+    async fn update_contact(&self, workspace_id: Id, id: Id, change: ContactUpdate) -> StoreResult<Contact>;
+    async fn change_tags(&self, workspace_id: Id, id: Id, change: TagChange) -> StoreResult<Contact>;
+    /// Moves `from`'s identities, addresses, tags and conversations to `into`; `from` is kept,
+    /// marked as merged, and no longer listed.
+    async fn merge_contacts(&self, workspace_id: Id, into: Id, from: Id) -> StoreResult<Contact>;
+    /// Newest first; `query` matches name, email addresses and phone numbers.
+    async fn contacts(
+        &self,
+        workspace_id: Id,
+        query: Option<&str>,
+        cursor: Option<Id>,
+        limit: usize,
+    ) -> StoreResult<Page<Contact>>;
+
+    // ---- conversations and messages ----
+    /// Stores an inbound message: finds or creates the contact by identity, appends to the
+    /// contact's open conversation on this channel or starts one (routed to the channel's
+    /// default team), and records the event. Idempotent by (channel, external id).
+    async fn ingest(&self, workspace_id: Id, channel_id: Id, message: InboundMessage) -> StoreResult<Ingested>;
+    /// Most recent activity first.
+    async fn conversations(&self, workspace_id: Id, filter: &ConversationFilter) -> StoreResult<Page<Conversation>>;
+    async fn conversation(&self, workspace_id: Id, id: Id) -> StoreResult<Conversation>;
+    async fn update_conversation(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: ConversationChange,
+    ) -> StoreResult<Conversation>;
+    /// An agent's reply (queued in the outbox in the same step) or private note.
+    async fn add_reply(&self, workspace_id: Id, conversation_id: Id, agent_id: Id, reply: NewReply) -> StoreResult<Message>;
+    /// Oldest first, starting after `cursor`.
+    async fn messages(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        cursor: Option<Id>,
+        limit: usize,
+    ) -> StoreResult<Page<Message>>;
+
+    // ---- events ----
+    /// Durable events of a workspace with ids above `after`, oldest first.
+    async fn events_after(&self, workspace_id: Id, after: EventId, limit: usize) -> StoreResult<Vec<Event>>;
+
+    // ---- outbox ----
+    /// Leases up to `limit` due items of a channel to `holder` for `lease_ms`.
+    async fn claim_outbox(&self, channel_id: Id, holder: &str, lease_ms: i64, limit: usize) -> StoreResult<Vec<OutboxItem>>;
+    /// Records how a delivery went. `Queued` with `retry_at` puts the item back for later;
+    /// any other status takes it out of the outbox.
+    async fn record_delivery(
+        &self,
+        item: &OutboxItem,
+        status: DeliveryStatus,
+        retry_at: Option<i64>,
+    ) -> StoreResult<Message>;
+
+    // ---- dead letters ----
+    async fn put_dead_letter(&self, workspace_id: Id, channel_id: Id, reason: &str, payload: Vec<u8>) -> StoreResult<DeadLetter>;
+    /// Unresolved dead letters, newest first.
+    async fn dead_letters(&self, workspace_id: Id) -> StoreResult<Vec<DeadLetter>>;
+    async fn dead_letter(&self, workspace_id: Id, id: Id) -> StoreResult<(DeadLetter, Vec<u8>)>;
+    /// Counts a replay; `resolved` takes the letter off the list.
+    async fn record_replay(&self, workspace_id: Id, id: Id, resolved: bool, reason: Option<String>) -> StoreResult<DeadLetter>;
+
+    // ---- blobs ----
+    /// Stores content under its SHA-256 (hex), refusing more than `limit` bytes.
+    async fn put_blob(&self, workspace_id: Id, bytes: Vec<u8>, limit: u64) -> StoreResult<String>;
+    async fn blob(&self, workspace_id: Id, sha256: &str) -> StoreResult<Vec<u8>>;
+
+    // ---- leases for work only one node may do ----
+    /// Takes or renews the lease `name` for `holder`; `false` when another holder has it.
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool>;
+}

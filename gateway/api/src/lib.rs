@@ -1,1 +1,61 @@
-//! placeholder
+//! Switchboard's HTTP edge: the REST API under `/api/v1`, the agents' WebSocket event stream,
+//! login, `/healthz`, Prometheus `/metrics` and the OpenAPI description.
+//!
+//! Every route but login, health and the API description needs a [`Caller`] (a session cookie
+//! or a bearer token) and sees only the caller's workspace. Handlers return [`ApiError`] for
+//! every failure. Sockets are not opened here: the binary serves [`router`].
+
+mod auth;
+mod error;
+mod extract;
+mod observe;
+mod routes;
+
+use std::sync::Arc;
+
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+use switchboard_store::{EventBus, Store};
+
+pub use auth::{Caller, SESSION_COOKIE, hash_password};
+pub use error::{ApiError, ApiResult};
+
+/// Limits and switches of the API, set from the gateway's configuration.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// How long a console login lasts.
+    pub session_hours: u32,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Mark the session cookie `Secure` (turn on behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig { session_hours: 12, max_body_bytes: 1024 * 1024, secure_cookies: false }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn EventBus>,
+    pub config: Arc<ApiConfig>,
+    /// Renders `/metrics`; the binary installs the matching recorder.
+    pub metrics: PrometheusHandle,
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let (api, openapi) = routes::api_routes().split_for_parts();
+    let openapi = Arc::new(openapi);
+    api.merge(routes::ops_routes(openapi))
+        .fallback(routes::no_route)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(observe::observe))
+}

@@ -1,1 +1,110 @@
-fn main(){}
+//! The Switchboard gateway: reads its configuration, opens the store, and serves the API.
+//! Everything else lives in the library crates under `gateway/`.
+
+mod bootstrap;
+mod config;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::serve::ListenerExt;
+use clap::Parser;
+use metrics_exporter_prometheus::PrometheusBuilder;
+use switchboard_api::AppState;
+use switchboard_store::{EventBus, InProcessBus, SledStore, Store};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Config, LogFormat};
+
+/// Switchboard: one inbox for email, website chat, Telegram and SMS.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// A TOML configuration file; `SWITCHBOARD_*` environment variables override it.
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    init_tracing(&config);
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(config))
+}
+
+fn init_tracing(config: &Config) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match config.log.format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let metrics = PrometheusBuilder::new().install_recorder().context("cannot install the metrics recorder")?;
+    let upkeep = metrics.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            upkeep.run_upkeep();
+        }
+    });
+
+    std::fs::create_dir_all(&config.store.path)
+        .with_context(|| format!("cannot create the store folder {}", config.store.path.display()))?;
+    let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::new(config.store.bus_capacity));
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.store.path, bus.clone())?);
+    let data_dir = config.store.path.parent().unwrap_or(&config.store.path).to_path_buf();
+    let first_login = bootstrap::bootstrap(store.as_ref(), &config.bootstrap, &data_dir).await?;
+
+    let state = AppState { store, bus, config: Arc::new(config.api()), metrics };
+    let app = switchboard_api::router(state);
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let local = listener.local_addr()?;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    tracing::info!(%local, "listening");
+    print_welcome(&config, local, first_login.as_ref());
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+fn print_welcome(config: &Config, local: std::net::SocketAddr, login: Option<&bootstrap::FirstLogin>) {
+    // Port 0 asks the system for a free port: only the bound address tells which.
+    let base = if config.server.listen.port() == 0 { format!("http://{local}") } else { config.server.public_url.clone() };
+    println!("Switchboard is running at {base}");
+    println!("  API description: {base}/api/v1/openapi.json");
+    println!("  Health:          {base}/healthz");
+    if let Some(login) = login {
+        match &login.password {
+            Some(password) => println!("  Log in as {} with the password {password}", login.email),
+            None => println!("  Log in as {} (its first password is in the data folder, first-admin-password.txt)", login.email),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

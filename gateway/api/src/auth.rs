@@ -1,0 +1,156 @@
+//! Who is calling: console sessions (an HttpOnly, SameSite=Strict cookie) and bearer API tokens.
+//! Secrets are random 32-byte values; the store keeps only their SHA-256. Passwords are hashed
+//! with argon2id.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use switchboard_model::{Agent, Id, Role, now_millis};
+
+use crate::{ApiError, ApiResult, AppState};
+
+/// The name of the console's session cookie.
+pub const SESSION_COOKIE: &str = "sb_session";
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// An authenticated caller: an agent of one workspace, by session or by API token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub workspace_id: Id,
+    pub agent: Agent,
+    /// `true` when the caller came with the session cookie (a browser).
+    pub by_cookie: bool,
+}
+
+impl Caller {
+    /// Fails unless the caller is an admin.
+    pub fn require_admin(&self) -> ApiResult<()> {
+        match self.agent.role {
+            Role::Admin => Ok(()),
+            Role::Agent => Err(ApiError::forbidden("this action needs the admin role")),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Caller> {
+        if let Some(token) = bearer_token(parts)? {
+            let found = state.store.api_token(secret_hash(&token)).await?;
+            let token = found.ok_or_else(|| {
+                ApiError::unauthenticated("invalid_token", "the API token is unknown or was revoked")
+            })?;
+            let agent = active_agent(state, token.workspace_id, token.agent_id).await?;
+            return Ok(Caller { workspace_id: token.workspace_id, agent, by_cookie: false });
+        }
+        let Some(secret) = session_cookie(&parts.headers) else {
+            return Err(ApiError::unauthenticated(
+                "unauthenticated",
+                "log in first, or send an API token as `Authorization: Bearer <token>`",
+            ));
+        };
+        let session = state.store.session(secret_hash(&secret)).await?.ok_or_else(|| {
+            ApiError::unauthenticated("session_expired", "your session has ended; log in again")
+        })?;
+        if session.expires_at <= now_millis() {
+            return Err(ApiError::unauthenticated("session_expired", "your session has ended; log in again"));
+        }
+        let agent = active_agent(state, session.workspace_id, session.agent_id).await?;
+        Ok(Caller { workspace_id: session.workspace_id, agent, by_cookie: true })
+    }
+}
+
+async fn active_agent(state: &AppState, workspace_id: Id, agent_id: Id) -> ApiResult<Agent> {
+    let agent = state.store.agent(workspace_id, agent_id).await.map_err(|_| {
+        ApiError::unauthenticated("unauthenticated", "the agent behind these credentials no longer exists")
+    })?;
+    if !agent.active {
+        return Err(ApiError::unauthenticated("agent_deactivated", "this agent has been deactivated"));
+    }
+    Ok(agent)
+}
+
+fn bearer_token(parts: &Parts) -> ApiResult<Option<String>> {
+    let Some(value) = parts.headers.get(AUTHORIZATION) else { return Ok(None) };
+    let value = value.to_str().unwrap_or_default();
+    match value.strip_prefix("Bearer ").map(str::trim) {
+        Some(token) if !token.is_empty() => Ok(Some(token.to_string())),
+        _ => Err(ApiError::unauthenticated(
+            "invalid_authorization",
+            "the Authorization header must be `Bearer <token>`",
+        )),
+    }
+}
+
+/// The session secret from the request's cookies, if any.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+/// A new random secret, URL-safe.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the store keeps instead of a secret.
+pub fn secret_hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// Hashes a password with argon2id on a blocking thread (it takes tens of milliseconds).
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "weak_password",
+            format!("the password must have at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        rand::rng().fill_bytes(&mut salt);
+        let salt = SaltString::encode_b64(&salt).map_err(|error| ApiError::internal(error.to_string()))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|error| ApiError::internal(format!("cannot hash the password: {error}")))
+    })
+    .await
+    .map_err(|error| ApiError::internal(error.to_string()))?
+}
+
+/// Checks a password against a stored hash, on a blocking thread. Without a stored hash it
+/// still does the work of one check, so the answer takes as long for unknown addresses.
+pub async fn verify_password(password: String, stored: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let known = stored.is_some();
+        let stored = stored.unwrap_or_else(|| UNKNOWN_AGENT_HASH.to_string());
+        let Ok(hash) = PasswordHash::new(&stored) else { return false };
+        Argon2::default().verify_password(password.as_bytes(), &hash).is_ok() && known
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// An argon2id hash of a random password nobody knows, checked for unknown addresses.
+const UNKNOWN_AGENT_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c3dpdGNoYm9hcmQtZHVtbXk$Rr3TLyFhcvSmLx7Ne0Pi8mD2bgl9r0zQ2s+5m0YsA3k";

@@ -1,0 +1,96 @@
+//! The routes, one file per area. Each handler carries its OpenAPI description, so the
+//! description the gateway serves is generated from the very routes it serves.
+
+mod contacts;
+mod conversations;
+mod directory;
+mod events;
+mod inbound;
+mod ops;
+mod session;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{StatusCode, Uri};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{ApiError, AppState};
+
+/// The description's frame: title, version and the two ways to authenticate.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Switchboard API", description = "REST and WebSocket API of the Switchboard gateway. Times are Unix milliseconds; errors are `{\"error\": {\"code\", \"message\"}}`."),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = []))
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// Everything under `/api/v1`, with its description.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(session::routes())
+        .merge(directory::routes())
+        .merge(contacts::routes())
+        .merge(conversations::routes())
+        .merge(inbound::routes())
+        .merge(events::routes())
+}
+
+/// Health, metrics and the API description.
+pub fn ops_routes(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
+    ops::routes(openapi)
+}
+
+pub async fn no_route(uri: Uri) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no_route", format!("there is no route {}", uri.path()))
+}
+
+pub async fn method_not_allowed(uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} does not take this method", uri.path()),
+    )
+}
+
+/// The largest page a list returns.
+const MAX_PAGE: usize = 200;
+
+/// A page size asked for, within bounds.
+fn page_size(limit: Option<u32>) -> usize {
+    limit.map_or(50, |limit| (limit as usize).clamp(1, MAX_PAGE))
+}
+
+/// Rejects blank or overlong text fields, naming the field.
+fn require_text(field: &str, value: &str, max_chars: usize) -> crate::ApiResult<()> {
+    if value.trim().is_empty() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("`{field}` must not be empty")));
+    }
+    if value.chars().count() > max_chars {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("`{field}` is longer than {max_chars} characters"),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! Contacts: list and search, create, read, update, tag and merge.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use switchboard_model::{Contact, ContactUpdate, Id, MergeContacts, NewContact, Page, TagChange};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{page_size, require_text};
+use crate::auth::Caller;
+use crate::extract::{Json, Path, Query};
+use crate::{ApiError, ApiResult, AppState};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_contacts, create_contact))
+        .routes(routes!(get_contact, update_contact))
+        .routes(routes!(change_tags))
+        .routes(routes!(merge_contacts))
+}
+
+/// Search and paging for the contact list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct ContactQuery {
+    /// Matches name, email addresses and phone numbers.
+    q: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+/// Contacts, newest first.
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", params(ContactQuery), responses((status = 200, body = Page<Contact>)))]
+async fn list_contacts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ContactQuery>,
+) -> ApiResult<axum::Json<Page<Contact>>> {
+    let cursor = match query.cursor.as_deref() {
+        Some(cursor) => Some(cursor.parse::<Id>().map_err(|_| {
+            ApiError::bad_request("invalid_query", format!("the cursor {cursor:?} is not valid"))
+        })?),
+        None => None,
+    };
+    let page = state.store.contacts(caller.workspace_id, query.q.as_deref(), cursor, page_size(query.limit)).await?;
+    Ok(axum::Json(page))
+}
+
+/// Creates a contact.
+#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", request_body = NewContact,
+    responses((status = 201, body = Contact), (status = 409, body = switchboard_model::ErrorBody, description = "an identity belongs to another contact")))]
+async fn create_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(new): Json<NewContact>,
+) -> ApiResult<(StatusCode, axum::Json<Contact>)> {
+    require_text("name", &new.name, 200)?;
+    Ok((StatusCode::CREATED, axum::Json(state.store.create_contact(caller.workspace_id, new).await?)))
+}
+
+/// One contact.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = u64, Path)), responses((status = 200, body = Contact)))]
+async fn get_contact(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Contact>> {
+    Ok(axum::Json(state.store.contact(caller.workspace_id, id).await?))
+}
+
+/// Changes a contact's name, addresses, custom fields or notes.
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", request_body = ContactUpdate,
+    params(("id" = u64, Path)), responses((status = 200, body = Contact)))]
+async fn update_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(update): Json<ContactUpdate>,
+) -> ApiResult<axum::Json<Contact>> {
+    if let Some(name) = &update.name {
+        require_text("name", name, 200)?;
+    }
+    Ok(axum::Json(state.store.update_contact(caller.workspace_id, id, update).await?))
+}
+
+/// Adds and removes tags in one step.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/tags", tag = "contacts", request_body = TagChange,
+    params(("id" = u64, Path)), responses((status = 200, body = Contact)))]
+async fn change_tags(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(change): Json<TagChange>,
+) -> ApiResult<axum::Json<Contact>> {
+    for tag in change.add.iter().chain(&change.remove) {
+        require_text("tag", tag, 50)?;
+    }
+    Ok(axum::Json(state.store.change_tags(caller.workspace_id, id, change).await?))
+}
+
+/// Merges another contact into this one: identities, addresses, tags and conversations move.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/merge", tag = "contacts", request_body = MergeContacts,
+    params(("id" = u64, Path)), responses((status = 200, body = Contact)))]
+async fn merge_contacts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(merge): Json<MergeContacts>,
+) -> ApiResult<axum::Json<Contact>> {
+    Ok(axum::Json(state.store.merge_contacts(caller.workspace_id, id, merge.from_id).await?))
+}

@@ -1,0 +1,169 @@
+//! Conversations and their messages: list with filters, read, reply, note, assign, close, reopen.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use switchboard_model::{
+    Assignment, Conversation, ConversationFilter, ConversationStatus, Id, Labels, Message, NewReply, Page,
+    TeamAssignment,
+};
+use switchboard_store::ConversationChange;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{page_size, require_text};
+use crate::auth::Caller;
+use crate::extract::{Json, Path, Query};
+use crate::{ApiError, ApiResult, AppState};
+
+/// Longest message an agent may send, in characters.
+const MAX_REPLY_CHARS: usize = 20_000;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_conversations))
+        .routes(routes!(get_conversation))
+        .routes(routes!(list_messages, post_message))
+        .routes(routes!(assign))
+        .routes(routes!(unassign))
+        .routes(routes!(close))
+        .routes(routes!(reopen))
+        .routes(routes!(set_status))
+        .routes(routes!(set_team))
+        .routes(routes!(set_labels))
+        .routes(routes!(mark_read))
+}
+
+/// Conversations, most recent activity first.
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", params(ConversationFilter),
+    responses((status = 200, body = Page<Conversation>)))]
+async fn list_conversations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(filter): Query<ConversationFilter>,
+) -> ApiResult<axum::Json<Page<Conversation>>> {
+    Ok(axum::Json(state.store.conversations(caller.workspace_id, &filter).await?))
+}
+
+/// One conversation.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations", params(("id" = u64, Path)),
+    responses((status = 200, body = Conversation)))]
+async fn get_conversation(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Conversation>> {
+    Ok(axum::Json(state.store.conversation(caller.workspace_id, id).await?))
+}
+
+/// Paging for a message list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct MessageQuery {
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+/// A conversation's messages, oldest first.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "conversations",
+    params(("id" = u64, Path), MessageQuery), responses((status = 200, body = Page<Message>)))]
+async fn list_messages(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Query(query): Query<MessageQuery>,
+) -> ApiResult<axum::Json<Page<Message>>> {
+    let cursor = match query.cursor.as_deref() {
+        Some(cursor) => Some(cursor.parse::<Id>().map_err(|_| {
+            ApiError::bad_request("invalid_query", format!("the cursor {cursor:?} is not valid"))
+        })?),
+        None => None,
+    };
+    Ok(axum::Json(state.store.messages(caller.workspace_id, id, cursor, page_size(query.limit)).await?))
+}
+
+/// Sends a reply to the contact (queued for delivery), or writes a private note.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "conversations", request_body = NewReply,
+    params(("id" = u64, Path)), responses((status = 201, body = Message)))]
+#[tracing::instrument(name = "reply", skip_all, fields(workspace_id = caller.workspace_id, conversation_id = id, message_id))]
+async fn post_message(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(reply): Json<NewReply>,
+) -> ApiResult<(StatusCode, axum::Json<Message>)> {
+    require_text("text", &reply.text, MAX_REPLY_CHARS)?;
+    let message = state.store.add_reply(caller.workspace_id, id, caller.agent.id, reply).await?;
+    tracing::Span::current().record("message_id", message.id);
+    Ok((StatusCode::CREATED, axum::Json(message)))
+}
+
+async fn change(state: &AppState, caller: &Caller, id: Id, change: ConversationChange) -> ApiResult<axum::Json<Conversation>> {
+    tracing::info!(workspace_id = caller.workspace_id, conversation_id = id, ?change, "conversation changed");
+    Ok(axum::Json(state.store.update_conversation(caller.workspace_id, id, change).await?))
+}
+
+/// Assigns the conversation to an agent (`null` unassigns).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/assign", tag = "conversations", request_body = Assignment,
+    params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
+async fn assign(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>, Json(body): Json<Assignment>) -> ApiResult<axum::Json<Conversation>> {
+    change(&state, &caller, id, ConversationChange::Assign(body.assignee_id)).await
+}
+
+/// Takes the conversation off its assignee.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/unassign", tag = "conversations",
+    params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
+async fn unassign(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Conversation>> {
+    change(&state, &caller, id, ConversationChange::Assign(None)).await
+}
+
+/// Resolves (closes) the conversation.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/close", tag = "conversations",
+    params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
+async fn close(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Conversation>> {
+    change(&state, &caller, id, ConversationChange::Status(ConversationStatus::Resolved)).await
+}
+
+/// Opens the conversation again.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/reopen", tag = "conversations",
+    params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
+async fn reopen(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Conversation>> {
+    change(&state, &caller, id, ConversationChange::Status(ConversationStatus::Open)).await
+}
+
+/// The new status of a conversation.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct StatusChange {
+    status: ConversationStatus,
+}
+
+/// Sets the status: open, pending or resolved.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/status", tag = "conversations", request_body = StatusChange,
+    params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
+async fn set_status(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>, Json(body): Json<StatusChange>) -> ApiResult<axum::Json<Conversation>> {
+    change(&state, &caller, id, ConversationChange::Status(body.status)).await
+}
+
+/// Routes the conversation to a team (`null` removes it).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/team", tag = "conversations", request_body = TeamAssignment,
+    params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
+async fn set_team(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>, Json(body): Json<TeamAssignment>) -> ApiResult<axum::Json<Conversation>> {
+    change(&state, &caller, id, ConversationChange::Team(body.team_id)).await
+}
+
+/// Replaces the conversation's labels.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/labels", tag = "conversations", request_body = Labels,
+    params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
+async fn set_labels(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>, Json(body): Json<Labels>) -> ApiResult<axum::Json<Conversation>> {
+    for label in &body.labels {
+        require_text("label", label, 50)?;
+    }
+    let mut labels: Vec<String> = body.labels.iter().map(|label| label.trim().to_lowercase()).collect();
+    labels.sort();
+    labels.dedup();
+    change(&state, &caller, id, ConversationChange::Labels(labels)).await
+}
+
+/// Marks the conversation read: its unread count goes back to zero.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "conversations",
+    params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
+async fn mark_read(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Conversation>> {
+    change(&state, &caller, id, ConversationChange::MarkRead).await
+}

@@ -1,0 +1,245 @@
+//! The workspace's directory: agents, teams, channels, canned responses and API tokens.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use switchboard_model::{
+    Agent, AgentUpdate, ApiToken, CannedResponse, Channel, ChannelUpdate, CreatedApiToken, Id, NewAgent,
+    NewApiToken, NewCannedResponse, NewChannel, NewTeam, Team, TeamUpdate,
+};
+use switchboard_store::{AgentChange, NewAgentRecord};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::require_text;
+use crate::auth::{self, Caller, hash_password};
+use crate::extract::{Json, Path};
+use crate::{ApiError, ApiResult, AppState};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_agents, create_agent))
+        .routes(routes!(update_agent))
+        .routes(routes!(list_teams, create_team))
+        .routes(routes!(update_team))
+        .routes(routes!(list_channels, create_channel))
+        .routes(routes!(get_channel, update_channel))
+        .routes(routes!(list_canned, create_canned))
+        .routes(routes!(delete_canned))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+}
+
+/// The workspace's agents.
+#[utoipa::path(get, path = "/api/v1/agents", tag = "agents", responses((status = 200, body = Vec<Agent>)))]
+async fn list_agents(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<Agent>>> {
+    Ok(axum::Json(state.store.agents(caller.workspace_id).await?))
+}
+
+/// Invites an agent (admins only).
+#[utoipa::path(post, path = "/api/v1/agents", tag = "agents", request_body = NewAgent,
+    responses((status = 201, body = Agent), (status = 409, body = switchboard_model::ErrorBody, description = "email already in use")))]
+async fn create_agent(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(new): Json<NewAgent>,
+) -> ApiResult<(StatusCode, axum::Json<Agent>)> {
+    caller.require_admin()?;
+    require_text("name", &new.name, 120)?;
+    require_email("email", &new.email)?;
+    let password_hash = hash_password(new.password).await?;
+    let record = NewAgentRecord { name: new.name, email: new.email, role: new.role, password_hash };
+    let agent = state.store.create_agent(caller.workspace_id, record).await?;
+    Ok((StatusCode::CREATED, axum::Json(agent)))
+}
+
+/// Changes an agent. Agents may change their own name, signature and password; admins anything.
+#[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", request_body = AgentUpdate,
+    params(("id" = u64, Path)), responses((status = 200, body = Agent)))]
+async fn update_agent(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(update): Json<AgentUpdate>,
+) -> ApiResult<axum::Json<Agent>> {
+    let touches_access = update.role.is_some() || update.active.is_some();
+    if id != caller.agent.id || touches_access {
+        caller.require_admin()?;
+    }
+    if let Some(name) = &update.name {
+        require_text("name", name, 120)?;
+    }
+    let password_hash = match update.password {
+        Some(password) => Some(hash_password(password).await?),
+        None => None,
+    };
+    let change = AgentChange {
+        name: update.name,
+        role: update.role,
+        signature: update.signature,
+        active: update.active,
+        password_hash,
+    };
+    Ok(axum::Json(state.store.update_agent(caller.workspace_id, id, change).await?))
+}
+
+/// The workspace's teams.
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", responses((status = 200, body = Vec<Team>)))]
+async fn list_teams(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<Team>>> {
+    Ok(axum::Json(state.store.teams(caller.workspace_id).await?))
+}
+
+/// Creates a team (admins only).
+#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", request_body = NewTeam, responses((status = 201, body = Team)))]
+async fn create_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(new): Json<NewTeam>,
+) -> ApiResult<(StatusCode, axum::Json<Team>)> {
+    caller.require_admin()?;
+    require_text("name", &new.name, 80)?;
+    require_colour(&new.colour)?;
+    Ok((StatusCode::CREATED, axum::Json(state.store.create_team(caller.workspace_id, new).await?)))
+}
+
+/// Renames, recolours or changes the members of a team (admins only).
+#[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "teams", request_body = TeamUpdate,
+    params(("id" = u64, Path)), responses((status = 200, body = Team)))]
+async fn update_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(update): Json<TeamUpdate>,
+) -> ApiResult<axum::Json<Team>> {
+    caller.require_admin()?;
+    if let Some(colour) = &update.colour {
+        require_colour(colour)?;
+    }
+    Ok(axum::Json(state.store.update_team(caller.workspace_id, id, update).await?))
+}
+
+/// The workspace's channels.
+#[utoipa::path(get, path = "/api/v1/channels", tag = "channels", responses((status = 200, body = Vec<Channel>)))]
+async fn list_channels(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<Channel>>> {
+    Ok(axum::Json(state.store.channels(caller.workspace_id).await?))
+}
+
+/// Connects a channel (admins only).
+#[utoipa::path(post, path = "/api/v1/channels", tag = "channels", request_body = NewChannel, responses((status = 201, body = Channel)))]
+async fn create_channel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(new): Json<NewChannel>,
+) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
+    caller.require_admin()?;
+    require_text("name", &new.name, 120)?;
+    Ok((StatusCode::CREATED, axum::Json(state.store.create_channel(caller.workspace_id, new).await?)))
+}
+
+/// One channel.
+#[utoipa::path(get, path = "/api/v1/channels/{id}", tag = "channels", params(("id" = u64, Path)), responses((status = 200, body = Channel)))]
+async fn get_channel(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Channel>> {
+    Ok(axum::Json(state.store.channel(caller.workspace_id, id).await?))
+}
+
+/// Renames, (de)activates or reconfigures a channel (admins only).
+#[utoipa::path(patch, path = "/api/v1/channels/{id}", tag = "channels", request_body = ChannelUpdate,
+    params(("id" = u64, Path)), responses((status = 200, body = Channel)))]
+async fn update_channel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(update): Json<ChannelUpdate>,
+) -> ApiResult<axum::Json<Channel>> {
+    caller.require_admin()?;
+    Ok(axum::Json(state.store.update_channel(caller.workspace_id, id, update).await?))
+}
+
+/// The workspace's canned responses.
+#[utoipa::path(get, path = "/api/v1/canned-responses", tag = "canned responses", responses((status = 200, body = Vec<CannedResponse>)))]
+async fn list_canned(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<CannedResponse>>> {
+    Ok(axum::Json(state.store.canned_responses(caller.workspace_id).await?))
+}
+
+/// Adds a canned response.
+#[utoipa::path(post, path = "/api/v1/canned-responses", tag = "canned responses", request_body = NewCannedResponse,
+    responses((status = 201, body = CannedResponse)))]
+async fn create_canned(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(new): Json<NewCannedResponse>,
+) -> ApiResult<(StatusCode, axum::Json<CannedResponse>)> {
+    require_text("shortcut", &new.shortcut, 40)?;
+    if !new.shortcut.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "`shortcut` may hold only letters, digits, `-` and `_`",
+        ));
+    }
+    require_text("content", &new.content, 10_000)?;
+    Ok((StatusCode::CREATED, axum::Json(state.store.create_canned_response(caller.workspace_id, new).await?)))
+}
+
+/// Removes a canned response.
+#[utoipa::path(delete, path = "/api/v1/canned-responses/{id}", tag = "canned responses", params(("id" = u64, Path)), responses((status = 204)))]
+async fn delete_canned(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<StatusCode> {
+    state.store.delete_canned_response(caller.workspace_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The workspace's API tokens, without their secrets (admins only).
+#[utoipa::path(get, path = "/api/v1/api-tokens", tag = "api tokens", responses((status = 200, body = Vec<ApiToken>)))]
+async fn list_tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<ApiToken>>> {
+    caller.require_admin()?;
+    Ok(axum::Json(state.store.api_tokens(caller.workspace_id).await?))
+}
+
+/// Creates an API token that acts as the calling admin. The secret is in this answer only.
+#[utoipa::path(post, path = "/api/v1/api-tokens", tag = "api tokens", request_body = NewApiToken,
+    responses((status = 201, body = CreatedApiToken)))]
+async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(new): Json<NewApiToken>,
+) -> ApiResult<(StatusCode, axum::Json<CreatedApiToken>)> {
+    caller.require_admin()?;
+    require_text("name", &new.name, 80)?;
+    let secret = format!("sbt_{}", auth::new_secret());
+    let info = state
+        .store
+        .create_api_token(caller.workspace_id, caller.agent.id, &new.name, auth::secret_hash(&secret))
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(CreatedApiToken { info, token: secret })))
+}
+
+/// Revokes an API token at once (admins only).
+#[utoipa::path(delete, path = "/api/v1/api-tokens/{id}", tag = "api tokens", params(("id" = u64, Path)), responses((status = 204)))]
+async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    state.store.revoke_api_token(caller.workspace_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn require_email(field: &str, value: &str) -> ApiResult<()> {
+    let valid = value.len() <= 254
+        && value.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !value.chars().any(char::is_whitespace);
+    if valid {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("`{field}` is not an email address: {value:?}")))
+    }
+}
+
+fn require_colour(colour: &str) -> ApiResult<()> {
+    let hex = colour.strip_prefix('#').unwrap_or_default();
+    if matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("`colour` must be a hex colour such as #1f6feb, not {colour:?}"),
+        ))
+    }
+}

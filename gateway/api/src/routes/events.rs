@@ -1,0 +1,127 @@
+//! The event stream. `GET /api/v1/events?after=N` returns stored events as JSON;
+//! `GET /api/v1/events/ws?after=N` upgrades to a WebSocket that first sends every event after
+//! `N`, then live ones, each exactly once and in order. A client that reconnects passes the last
+//! id it saw and misses nothing.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::http::header::{HOST, ORIGIN};
+use axum::response::Response;
+use serde::Deserialize;
+use switchboard_model::{Event, EventId, Id};
+use tokio::sync::broadcast::error::RecvError;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Caller;
+use crate::extract::Query;
+use crate::{ApiError, ApiResult, AppState};
+
+/// Events read from the store per round while catching up.
+const CATCH_UP_BATCH: usize = 500;
+/// How often an idle socket is pinged, so dead peers are noticed.
+const PING_EVERY: Duration = Duration::from_secs(30);
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_events)).routes(routes!(event_socket))
+}
+
+/// Where to resume from.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct Resume {
+    /// The last event id the client saw; 0 or absent for everything still stored.
+    after: Option<EventId>,
+    /// At most 1000; 200 by default (JSON list only).
+    limit: Option<u32>,
+}
+
+/// Stored events after `after`, oldest first.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(Resume), responses((status = 200, body = Vec<Event>)))]
+async fn list_events(State(state): State<AppState>, caller: Caller, Query(resume): Query<Resume>) -> ApiResult<axum::Json<Vec<Event>>> {
+    let limit = resume.limit.map_or(200, |limit| limit.clamp(1, 1000)) as usize;
+    Ok(axum::Json(state.store.events_after(caller.workspace_id, resume.after.unwrap_or(0), limit).await?))
+}
+
+/// Upgrades to a WebSocket carrying the workspace's events as JSON text frames.
+#[utoipa::path(get, path = "/api/v1/events/ws", tag = "events", params(Resume),
+    responses((status = 101, description = "switching to the WebSocket protocol")))]
+async fn event_socket(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(resume): Query<Resume>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    if caller.by_cookie && !same_origin(&headers) {
+        return Err(ApiError::forbidden("a WebSocket opened with the session cookie must come from the console's own origin"));
+    }
+    let workspace_id = caller.workspace_id;
+    let after = resume.after.unwrap_or(0);
+    Ok(upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| stream(socket, state, workspace_id, after)))
+}
+
+/// Browsers always send Origin on WebSocket requests; it must name this very host.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let (Some(origin), Some(host)) = (headers.get(ORIGIN), headers.get(HOST)) else { return true };
+    let (Ok(origin), Ok(host)) = (origin.to_str(), host.to_str()) else { return false };
+    origin.split_once("://").is_some_and(|(_, authority)| authority == host)
+}
+
+#[tracing::instrument(name = "event_socket", skip(socket, state))]
+async fn stream(mut socket: WebSocket, state: AppState, workspace_id: Id, mut last_sent: EventId) {
+    metrics::gauge!("switchboard_event_sockets").increment(1.0);
+    // Subscribe first, then read the backlog: whatever commits in between comes either way,
+    // and ids at or below `last_sent` are skipped.
+    let mut live = state.bus.subscribe(workspace_id);
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.reset();
+    let outcome: Result<(), String> = async {
+        catch_up(&mut socket, &state, workspace_id, &mut last_sent).await?;
+        loop {
+            tokio::select! {
+                frame = live.recv() => match frame {
+                    Ok(frame) if frame.id > last_sent => {
+                        socket.send(Message::Text(Utf8Bytes::from(frame.json.as_ref()))).await.map_err(|e| e.to_string())?;
+                        last_sent = frame.id;
+                    }
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::debug!(missed, "a slow event socket catches up from the store");
+                        catch_up(&mut socket, &state, workspace_id, &mut last_sent).await?;
+                    }
+                    Err(RecvError::Closed) => return Ok(()),
+                },
+                incoming = socket.recv() => match incoming {
+                    None | Some(Ok(Message::Close(_))) => return Ok(()),
+                    Some(Err(error)) => return Err(error.to_string()),
+                    Some(Ok(_)) => {}
+                },
+                _ = ping.tick() => socket.send(Message::Ping(Default::default())).await.map_err(|e| e.to_string())?,
+            }
+        }
+    }
+    .await;
+    if let Err(error) = outcome {
+        tracing::debug!(%error, "an event socket closed");
+    }
+    metrics::gauge!("switchboard_event_sockets").decrement(1.0);
+}
+
+async fn catch_up(socket: &mut WebSocket, state: &AppState, workspace_id: Id, last_sent: &mut EventId) -> Result<(), String> {
+    loop {
+        let events = state.store.events_after(workspace_id, *last_sent, CATCH_UP_BATCH).await.map_err(|e| e.to_string())?;
+        let Some(last) = events.last().map(|event| event.id) else { return Ok(()) };
+        for event in &events {
+            let json = serde_json::to_string(event).map_err(|e| e.to_string())?;
+            socket.send(Message::Text(json.into())).await.map_err(|e| e.to_string())?;
+        }
+        *last_sent = last;
+    }
+}

@@ -1,0 +1,137 @@
+//! Messages that integrations post into API channels, and the dead letters kept when a payload
+//! cannot be processed, so that nothing is lost and it can be replayed after a fix.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use serde::Serialize;
+use switchboard_model::{ChannelKind, DeadLetter, Id, InboundMessage, Ingested};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Caller;
+use crate::error::body_too_large;
+use crate::extract::Path;
+use crate::{ApiError, ApiResult, AppState};
+
+/// Longest inbound message text, in characters.
+const MAX_TEXT_CHARS: usize = 50_000;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(post_inbound))
+        .routes(routes!(list_dead_letters))
+        .routes(routes!(get_dead_letter))
+        .routes(routes!(replay_dead_letter))
+}
+
+/// Posts a message into an API channel as if the contact had written it. A payload that cannot
+/// be processed is kept as a dead letter, named in the error, and can be replayed.
+#[utoipa::path(post, path = "/api/v1/channels/{id}/inbound", tag = "channels", request_body = InboundMessage,
+    params(("id" = u64, Path)),
+    responses((status = 201, body = Ingested), (status = 200, body = Ingested, description = "already stored (same external id)"),
+        (status = 422, body = switchboard_model::ErrorBody, description = "kept as a dead letter")))]
+#[tracing::instrument(name = "inbound", skip_all, fields(workspace_id = caller.workspace_id, channel_id = id))]
+async fn post_inbound(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, axum::Json<Ingested>)> {
+    let body = body.map_err(|_| body_too_large())?;
+    let channel = state.store.channel(caller.workspace_id, id).await?;
+    if channel.kind != ChannelKind::Api {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "wrong_channel_kind",
+            format!("channel {id} is not an API channel; only API channels take messages here"),
+        ));
+    }
+    match process(&state, caller.workspace_id, id, &body).await? {
+        Ok(ingested) => Ok((if ingested.duplicate { StatusCode::OK } else { StatusCode::CREATED }, axum::Json(ingested))),
+        Err(reason) => {
+            let letter = state.store.put_dead_letter(caller.workspace_id, id, &reason, body.to_vec()).await?;
+            tracing::warn!(dead_letter_id = letter.id, %reason, "an inbound payload was kept as a dead letter");
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable_payload",
+                format!("{reason}; the payload was kept as dead letter {}", letter.id),
+            ))
+        }
+    }
+}
+
+/// Parses and stores one API-channel payload. The inner error is why the payload was refused.
+async fn process(state: &AppState, workspace_id: Id, channel_id: Id, body: &[u8]) -> ApiResult<Result<Ingested, String>> {
+    let message: InboundMessage = match serde_json::from_slice(body) {
+        Ok(message) => message,
+        Err(error) => return Ok(Err(format!("the payload is not a valid inbound message: {error}"))),
+    };
+    if let Err(reason) = check(&message) {
+        return Ok(Err(reason));
+    }
+    Ok(Ok(state.store.ingest(workspace_id, channel_id, message).await?))
+}
+
+fn check(message: &InboundMessage) -> Result<(), String> {
+    if message.external_id.trim().is_empty() || message.external_id.len() > 500 {
+        return Err("`external_id` must hold 1 to 500 bytes".to_string());
+    }
+    if message.contact.identity.kind.trim().is_empty() || message.contact.identity.value.trim().is_empty() {
+        return Err("`contact.identity` needs a `kind` and a `value`".to_string());
+    }
+    if message.text.trim().is_empty() {
+        return Err("`text` must not be empty".to_string());
+    }
+    if message.text.chars().count() > MAX_TEXT_CHARS {
+        return Err(format!("`text` is longer than {MAX_TEXT_CHARS} characters"));
+    }
+    Ok(())
+}
+
+/// Payloads that could not be processed and wait for a replay (admins only).
+#[utoipa::path(get, path = "/api/v1/dead-letters", tag = "dead letters", responses((status = 200, body = Vec<DeadLetter>)))]
+async fn list_dead_letters(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<DeadLetter>>> {
+    caller.require_admin()?;
+    Ok(axum::Json(state.store.dead_letters(caller.workspace_id).await?))
+}
+
+/// A dead letter with its payload as text (lossy for binary payloads).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct DeadLetterDetail {
+    #[serde(flatten)]
+    letter: DeadLetter,
+    payload: String,
+}
+
+/// One dead letter and its payload (admins only).
+#[utoipa::path(get, path = "/api/v1/dead-letters/{id}", tag = "dead letters", params(("id" = u64, Path)),
+    responses((status = 200, body = DeadLetterDetail)))]
+async fn get_dead_letter(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<DeadLetterDetail>> {
+    caller.require_admin()?;
+    let (letter, payload) = state.store.dead_letter(caller.workspace_id, id).await?;
+    Ok(axum::Json(DeadLetterDetail { letter, payload: String::from_utf8_lossy(&payload).into_owned() }))
+}
+
+/// Processes a dead letter's payload again; on success it leaves the list (admins only).
+#[utoipa::path(post, path = "/api/v1/dead-letters/{id}/replay", tag = "dead letters", params(("id" = u64, Path)),
+    responses((status = 200, body = Ingested), (status = 422, body = switchboard_model::ErrorBody, description = "still cannot be processed")))]
+#[tracing::instrument(name = "replay", skip_all, fields(workspace_id = caller.workspace_id, dead_letter_id = id))]
+async fn replay_dead_letter(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Ingested>> {
+    caller.require_admin()?;
+    let (letter, payload) = state.store.dead_letter(caller.workspace_id, id).await?;
+    if letter.resolved {
+        return Err(ApiError::new(StatusCode::CONFLICT, "already_replayed", format!("dead letter {id} was already replayed")));
+    }
+    match process(&state, caller.workspace_id, letter.channel_id, &payload).await? {
+        Ok(ingested) => {
+            state.store.record_replay(caller.workspace_id, id, true, None).await?;
+            Ok(axum::Json(ingested))
+        }
+        Err(reason) => {
+            state.store.record_replay(caller.workspace_id, id, false, Some(reason.clone())).await?;
+            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable_payload", format!("{reason}; dead letter {id} is kept")))
+        }
+    }
+}

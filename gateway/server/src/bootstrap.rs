@@ -1,0 +1,68 @@
+//! First start: on an empty store, create a workspace, its first admin and a demo API channel,
+//! so that a new install is usable at once.
+
+use std::path::Path;
+
+use anyhow::Context;
+use switchboard_model::{ChannelKind, NewChannel, Role};
+use switchboard_store::{NewAgentRecord, Store};
+
+use crate::config::BootstrapConfig;
+
+/// What a person needs to log in, printed at start-up.
+pub struct FirstLogin {
+    pub email: String,
+    /// `None` when the store already existed: the password was printed at its first start.
+    pub password: Option<String>,
+}
+
+/// Sets up the demo workspace when the store has no workspace yet.
+pub async fn bootstrap(store: &dyn Store, config: &BootstrapConfig, data_dir: &Path) -> anyhow::Result<Option<FirstLogin>> {
+    if !config.enabled {
+        return Ok(None);
+    }
+    if !store.workspaces().await?.is_empty() {
+        return Ok(Some(FirstLogin { email: config.admin_email.clone(), password: None }));
+    }
+    let password = if config.admin_password.is_empty() {
+        let password = random_password();
+        let file = data_dir.join("first-admin-password.txt");
+        write_private(&file, &password).with_context(|| format!("cannot save the first password in {}", file.display()))?;
+        password
+    } else {
+        config.admin_password.clone()
+    };
+    let workspace = store.create_workspace(&config.workspace_name).await?;
+    let password_hash = switchboard_api::hash_password(password.clone())
+        .await
+        .map_err(|error| anyhow::anyhow!("the bootstrap admin password: {}", error.message))?;
+    let admin = NewAgentRecord { name: "Admin".to_string(), email: config.admin_email.clone(), role: Role::Admin, password_hash };
+    store.create_agent(workspace.id, admin).await?;
+    let channel = NewChannel {
+        kind: ChannelKind::Api,
+        name: "API".to_string(),
+        default_team_id: None,
+        settings: serde_json::Value::Null,
+    };
+    store.create_channel(workspace.id, channel).await?;
+    tracing::info!(workspace_id = workspace.id, "created the first workspace");
+    Ok(Some(FirstLogin { email: config.admin_email.clone(), password: Some(password) }))
+}
+
+fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..20).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+}
+
+fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options.open(file)?.write_all(text.as_bytes())
+}

@@ -1,0 +1,170 @@
+//! The gateway's configuration: one TOML file, then `SWITCHBOARD_`-prefixed environment
+//! variables (sections joined by `__`, e.g. `SWITCHBOARD_SERVER__LISTEN=0.0.0.0:8080`).
+//! Every key has a default, so an empty file is a working single-node setup.
+//! `docs/config.md` documents every key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub store: StoreConfig,
+    pub http: HttpConfig,
+    pub bootstrap: BootstrapConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address and port the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// The URL people reach the gateway at, used in printed links.
+    pub public_url: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8080)), public_url: String::new() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Folder of the embedded sled store; created when missing.
+    pub path: PathBuf,
+    /// How many events a slow WebSocket may fall behind before it re-reads them from the store.
+    pub bus_capacity: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { path: PathBuf::from("data/store"), bus_capacity: 4096 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// How long a console login lasts, in hours.
+    pub session_hours: u32,
+    /// Mark the session cookie `Secure`; turn on when the gateway is reached over HTTPS.
+    pub secure_cookies: bool,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        let api = switchboard_api::ApiConfig::default();
+        HttpConfig { max_body_bytes: api.max_body_bytes, session_hours: api.session_hours, secure_cookies: api.secure_cookies }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BootstrapConfig {
+    /// On an empty store, create a workspace with an admin and a demo API channel.
+    pub enabled: bool,
+    pub workspace_name: String,
+    pub admin_email: String,
+    /// Empty: a random password is generated, printed once and saved beside the store.
+    pub admin_password: String,
+}
+
+impl Default for BootstrapConfig {
+    fn default() -> Self {
+        BootstrapConfig {
+            enabled: true,
+            workspace_name: "Demo".to_string(),
+            admin_email: "admin@example.com".to_string(),
+            admin_password: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// A `RUST_LOG`-style filter; `RUST_LOG` itself wins when set.
+    pub filter: String,
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { filter: "info".to_string(), format: LogFormat::Text }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Config {
+    /// Reads `file` (when given, it must exist) and the environment over the defaults.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            anyhow::ensure!(file.exists(), "the configuration file {} does not exist", file.display());
+            figment = figment.merge(Toml::file(file));
+        }
+        let mut config: Config = figment
+            .merge(Env::prefixed("SWITCHBOARD_").split("__"))
+            .extract()
+            .context("the configuration is not valid")?;
+        if config.server.public_url.is_empty() {
+            config.server.public_url = format!("http://{}", config.server.listen);
+        }
+        Ok(config)
+    }
+
+    pub fn api(&self) -> switchboard_api::ApiConfig {
+        switchboard_api::ApiConfig {
+            session_hours: self.http.session_hours,
+            max_body_bytes: self.http.max_body_bytes,
+            secure_cookies: self.http.secure_cookies,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_and_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("gateway.toml", "[server]\nlisten = \"127.0.0.1:9000\"\n[http]\nsession_hours = 2\n")?;
+            jail.set_env("SWITCHBOARD_HTTP__SESSION_HOURS", "3");
+            let config = Config::load(Some(Path::new("gateway.toml"))).map_err(|error| error.to_string())?;
+            assert_eq!(config.server.listen.port(), 9000);
+            assert_eq!(config.http.session_hours, 3);
+            assert_eq!(config.server.public_url, "http://127.0.0.1:9000");
+            assert_eq!(config.store.path, PathBuf::from("data/store"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("gateway.toml", "[http]\nmax_body = 5\n")?;
+            let error = Config::load(Some(Path::new("gateway.toml"))).expect_err("an unknown key must fail");
+            assert!(format!("{error:#}").contains("max_body"), "{error:#}");
+            Ok(())
+        });
+    }
+}

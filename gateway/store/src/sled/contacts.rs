@@ -77,11 +77,14 @@ pub fn find_or_create(txn: &mut Txn, workspace_id: Id, who: &ContactRef) -> Stor
     }
     let identity = who.identity.normalized();
     let name = who.name.clone().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| identity.value.clone());
+    let address = |kind: &str, given: &Option<String>| {
+        given.clone().or_else(|| (identity.kind == kind).then(|| identity.value.clone())).into_iter().collect()
+    };
     let new = NewContact {
         name,
-        emails: who.email.iter().cloned().collect(),
-        phones: who.phone.iter().cloned().collect(),
-        identities: vec![identity],
+        emails: address("email", &who.email),
+        phones: address("phone", &who.phone),
+        identities: vec![identity.clone()],
         ..NewContact::default()
     };
     create_contact(txn, workspace_id, new)

@@ -1,0 +1,7 @@
+//! API tests: the router driven without sockets (and, for the event stream, over a real
+//! socket on port 0), asserting what a client sees.
+
+mod bad_input;
+mod events;
+mod flows;
+mod support;

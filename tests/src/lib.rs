@@ -1,1 +1,225 @@
-//! e2e
+//! Helpers for end-to-end tests and benchmarks: start the real gateway binary on a data folder
+//! of its own, and talk to it over HTTP and WebSocket like any client would.
+//!
+//! The binary is found through `SWITCHBOARD_BIN` (set by `cargo xtask test` and `cargo xtask
+//! bench`), or else in the workspace's target folder.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The first admin's password in every test gateway.
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "e2e admin password";
+
+/// The gateway binary to run.
+pub fn gateway_binary() -> anyhow::Result<PathBuf> {
+    if let Ok(path) = std::env::var("SWITCHBOARD_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target.join("debug/switchboard");
+    if !path.exists() {
+        bail!("no gateway binary at {}: run `cargo xtask test`, or `cargo build -p switchboard` first", path.display());
+    }
+    Ok(path)
+}
+
+/// A running gateway process.
+pub struct Gateway {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base_url: String,
+}
+
+impl Gateway {
+    /// Starts the gateway on a free port with its store in `data_dir`, and waits until it serves.
+    pub async fn start(data_dir: &Path) -> anyhow::Result<Gateway> {
+        let binary = gateway_binary()?;
+        let mut child = Command::new(&binary)
+            .env("SWITCHBOARD_SERVER__LISTEN", "127.0.0.1:0")
+            .env("SWITCHBOARD_STORE__PATH", data_dir.join("store"))
+            .env("SWITCHBOARD_BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("SWITCHBOARD_BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("SWITCHBOARD_LOG__FILTER", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let base_url = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(url) = line.strip_prefix("Switchboard is running at ") {
+                    return Ok(url.trim().to_string());
+                }
+            }
+            bail!("the gateway exited before it was ready")
+        })
+        .await
+        .context("the gateway did not start within 30 s")??;
+        // Keep draining stdout so the gateway never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Gateway { child, base_url })
+    }
+
+    /// The process id, for reading its memory use.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Ends the process at once, as a power cut or `kill -9` would.
+    pub async fn kill_hard(mut self) -> anyhow::Result<()> {
+        self.child.start_kill()?;
+        self.child.wait().await?;
+        Ok(())
+    }
+
+    /// A client logged in as the first admin.
+    pub async fn admin(&self) -> anyhow::Result<Client> {
+        let client = Client::new(&self.base_url);
+        client.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+}
+
+/// A JSON client with keep-alive connections, authenticated by a bearer token once logged in.
+#[derive(Clone)]
+pub struct Client {
+    http: HyperClient<HttpConnector, Full<Bytes>>,
+    pub base_url: String,
+    authorization: Option<String>,
+}
+
+impl Client {
+    pub fn new(base_url: &str) -> Client {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let http = HyperClient::builder(TokioExecutor::new()).pool_max_idle_per_host(1024).build(connector);
+        Client { http, base_url: base_url.to_string(), authorization: None }
+    }
+
+    /// Logs in, then creates an API token and uses it from now on.
+    pub async fn login(mut self, email: &str, password: &str) -> anyhow::Result<Client> {
+        let response = self
+            .http
+            .request(json_request(Method::POST, &format!("{}/api/v1/auth/login", self.base_url), None, &serde_json::json!({ "email": email, "password": password }))?)
+            .await?;
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .map(str::to_string)
+            .with_context(|| format!("login of {email} failed with {}", response.status()))?;
+        let request = json_request(Method::POST, &format!("{}/api/v1/api-tokens", self.base_url), None, &serde_json::json!({ "name": "e2e" }))?;
+        let (parts, body) = request.into_parts();
+        let mut request = Request::from_parts(parts, body);
+        request.headers_mut().insert("cookie", cookie.parse()?);
+        let response = self.http.request(request).await?;
+        let body: Value = serde_json::from_slice(&response.into_body().collect().await?.to_bytes())?;
+        let token = body["token"].as_str().context("no token in the answer")?;
+        self.authorization = Some(format!("Bearer {token}"));
+        Ok(self)
+    }
+
+    /// The bearer token this client sends.
+    pub fn token(&self) -> Option<&str> {
+        self.authorization.as_deref().and_then(|value| value.strip_prefix("Bearer "))
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> anyhow::Result<(StatusCode, Value)> {
+        let url = format!("{}{path}", self.base_url);
+        let request = match body {
+            Some(body) => json_request(method, &url, self.authorization.as_deref(), body)?,
+            None => {
+                let mut builder = Request::builder().method(method).uri(url);
+                if let Some(authorization) = &self.authorization {
+                    builder = builder.header("authorization", authorization);
+                }
+                builder.body(Full::new(Bytes::new()))?
+            }
+        };
+        let response = self.http.request(request).await?;
+        let status = response.status();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes)? };
+        Ok((status, value))
+    }
+
+    pub async fn get(&self, path: &str) -> anyhow::Result<(StatusCode, Value)> {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<(StatusCode, Value)> {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// The id of the workspace's first API channel.
+    pub async fn api_channel(&self) -> anyhow::Result<u64> {
+        let (_, channels) = self.get("/api/v1/channels").await?;
+        channels
+            .as_array()
+            .and_then(|channels| channels.iter().find(|channel| channel["kind"] == "api"))
+            .and_then(|channel| channel["id"].as_u64())
+            .context("the workspace has no API channel")
+    }
+
+    /// Every message of every conversation, following the pages.
+    pub async fn all_messages(&self) -> anyhow::Result<Vec<Value>> {
+        let mut messages = Vec::new();
+        let mut conversations = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let (_, page) = self.get(&format!("/api/v1/conversations?limit=200{cursor}")).await?;
+            conversations.extend(page["items"].as_array().cloned().unwrap_or_default());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => break,
+            }
+        }
+        for conversation in conversations {
+            let id = conversation["id"].as_u64().context("conversation id")?;
+            let mut cursor = String::new();
+            loop {
+                let (_, page) = self.get(&format!("/api/v1/conversations/{id}/messages?limit=200{cursor}")).await?;
+                messages.extend(page["items"].as_array().cloned().unwrap_or_default());
+                match page["next_cursor"].as_str() {
+                    Some(next) => cursor = format!("&cursor={next}"),
+                    None => break,
+                }
+            }
+        }
+        Ok(messages)
+    }
+}
+
+/// An inbound API-channel message from `email`.
+pub fn inbound_message(email: &str, external_id: &str, text: &str) -> Value {
+    serde_json::json!({
+        "contact": { "identity": { "kind": "email", "value": email }, "name": email },
+        "external_id": external_id,
+        "text": text,
+    })
+}
+
+fn json_request(method: Method, url: &str, authorization: Option<&str>, body: &Value) -> anyhow::Result<Request<Full<Bytes>>> {
+    let mut builder = Request::builder().method(method).uri(url).header("content-type", "application/json");
+    if let Some(authorization) = authorization {
+        builder = builder.header("authorization", authorization);
+    }
+    Ok(builder.body(Full::new(Bytes::from(serde_json::to_vec(body)?)))?)
+}

@@ -1,0 +1,64 @@
+//! Durable ingest throughput straight into the sled store: many concurrent writers each
+//! ingesting inbound messages (contact look-up, conversation, message, event and indexes),
+//! every one acknowledged only once its group commit is flushed to disk.
+//!
+//! `cargo xtask bench` runs it; `MESSAGES` and `WRITERS` change the load.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use switchboard_model::{ChannelKind, ContactRef, Identity, InboundMessage, NewChannel};
+use switchboard_store::{InProcessBus, SledStore, Store};
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+}
+
+fn main() -> anyhow::Result<()> {
+    let messages = setting("MESSAGES", 200_000);
+    let writers = setting("WRITERS", 512);
+    let senders = 2_000;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async move {
+        let dir = tempfile::tempdir()?;
+        let store = Arc::new(SledStore::open(dir.path(), Arc::new(InProcessBus::new(1024)))?);
+        let workspace = store.create_workspace("Bench").await?.id;
+        let channel = NewChannel { kind: ChannelKind::Api, name: "API".into(), default_team_id: None, settings: Default::default() };
+        let channel = store.create_channel(workspace, channel).await?.id;
+
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for writer in 0..writers {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut n = writer;
+                while n < messages {
+                    let message = InboundMessage {
+                        contact: ContactRef {
+                            identity: Identity::new("email", format!("customer{}@example.com", n % senders)),
+                            name: None,
+                            email: None,
+                            phone: None,
+                        },
+                        external_id: format!("bench-{n}"),
+                        text: "Hola, quería saber el estado de mi pedido 4711, gracias.".to_string(),
+                        title: None,
+                    };
+                    store.ingest(workspace, channel, message).await?;
+                    n += writers;
+                }
+                anyhow::Ok(())
+            }));
+        }
+        for task in tasks {
+            task.await??;
+        }
+        let elapsed = started.elapsed();
+        println!(
+            "store ingest: {messages} durable messages from {writers} concurrent writers in {:.2} s = {:.0} messages/s",
+            elapsed.as_secs_f64(),
+            messages as f64 / elapsed.as_secs_f64()
+        );
+        anyhow::Ok(())
+    })
+}

@@ -12,14 +12,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use futures_util::StreamExt;
 use hyper::StatusCode;
-use switchboard_e2e::{Client, Gateway, inbound_message};
+use switchboard_e2e::{Client, Gateway, inbound_message, setting};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
-}
 
 fn main() -> anyhow::Result<()> {
     // 1,000 subscribers need 1,000 sockets on each side.

@@ -8,11 +8,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use switchboard_model::{ChannelKind, ContactRef, Identity, InboundMessage, NewChannel};
+use switchboard_e2e::setting;
 use switchboard_store::{InProcessBus, SledStore, Store};
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
-}
 
 fn main() -> anyhow::Result<()> {
     let messages = setting("MESSAGES", 200_000);

@@ -1,7 +1,7 @@
 //! Helpers for end-to-end tests and benchmarks: start the real gateway binary on a data folder
 //! of its own, and talk to it over HTTP and WebSocket like any client would.
 //!
-//! The binary is found through `SWITCHBOARD_BIN` (set by `cargo xtask test` and `cargo xtask
+//! The binary is found through `GATEWAY_BIN` (set by `cargo xtask test` and `cargo xtask
 //! bench`), or else in the workspace's target folder.
 
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ pub const ADMIN_PASSWORD: &str = "e2e admin password";
 
 /// The gateway binary to run.
 pub fn gateway_binary() -> anyhow::Result<PathBuf> {
-    if let Ok(path) = std::env::var("SWITCHBOARD_BIN") {
+    if let Ok(path) = std::env::var("GATEWAY_BIN") {
         return Ok(PathBuf::from(path));
     }
     let target = std::env::var("CARGO_TARGET_DIR")
@@ -181,30 +181,31 @@ impl Client {
     /// Every message of every conversation, following the pages.
     pub async fn all_messages(&self) -> anyhow::Result<Vec<Value>> {
         let mut messages = Vec::new();
-        let mut conversations = Vec::new();
-        let mut cursor = String::new();
-        loop {
-            let (_, page) = self.get(&format!("/api/v1/conversations?limit=200{cursor}")).await?;
-            conversations.extend(page["items"].as_array().cloned().unwrap_or_default());
-            match page["next_cursor"].as_str() {
-                Some(next) => cursor = format!("&cursor={next}"),
-                None => break,
-            }
-        }
-        for conversation in conversations {
+        for conversation in self.all_pages("/api/v1/conversations?limit=200").await? {
             let id = conversation["id"].as_u64().context("conversation id")?;
-            let mut cursor = String::new();
-            loop {
-                let (_, page) = self.get(&format!("/api/v1/conversations/{id}/messages?limit=200{cursor}")).await?;
-                messages.extend(page["items"].as_array().cloned().unwrap_or_default());
-                match page["next_cursor"].as_str() {
-                    Some(next) => cursor = format!("&cursor={next}"),
-                    None => break,
-                }
-            }
+            messages.extend(self.all_pages(&format!("/api/v1/conversations/{id}/messages?limit=200")).await?);
         }
         Ok(messages)
     }
+
+    /// The items of every page of a list, following `next_cursor`.
+    pub async fn all_pages(&self, path: &str) -> anyhow::Result<Vec<Value>> {
+        let mut items = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let (_, page) = self.get(&format!("{path}{cursor}")).await?;
+            items.extend(page["items"].as_array().cloned().unwrap_or_default());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => return Ok(items),
+            }
+        }
+    }
+}
+
+/// A numeric benchmark setting from the environment, or its default.
+pub fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
 }
 
 /// An inbound API-channel message from `email`.

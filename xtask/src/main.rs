@@ -1,1 +1,85 @@
-fn main(){}
+//! The build helper behind the README's commands.
+//!
+//! - `cargo xtask run [--release]`: build everything and run the gateway on 127.0.0.1:8080
+//!   with its store under `data/`; it prints the URLs and the first login.
+//! - `cargo xtask test`: install what the suite needs (idempotently), then run every test.
+//! - `cargo xtask bench`: build the release gateway and run the benchmarks.
+//! - `cargo xtask setup`: only the installation step of `test`.
+
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("run") => run(&root, args.iter().any(|arg| arg == "--release")),
+        Some("test") => test(&root),
+        Some("bench") => bench(&root),
+        Some("setup") => setup::install(),
+        _ => {
+            eprintln!("usage: cargo xtask <run [--release] | test | bench | setup>");
+            bail!("unknown or missing command")
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Runs a command, failing with its name when it fails.
+pub fn cargo(args: &[&str], envs: &[(&str, &Path)]) -> anyhow::Result<()> {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args(args);
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let status = command.status().with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("`cargo {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+fn run(root: &Path, release: bool) -> anyhow::Result<()> {
+    let profile = if release { "release" } else { "debug" };
+    let mut build = vec!["build", "-p", "switchboard"];
+    if release {
+        build.push("--release");
+    }
+    cargo(&build, &[])?;
+    let binary = target_dir(root).join(profile).join("switchboard");
+    let config = root.join("switchboard.toml");
+    let mut command = Command::new(&binary);
+    if config.exists() {
+        command.arg("--config").arg(&config);
+    }
+    let status = command.status().with_context(|| format!("cannot start {}", binary.display()))?;
+    if !status.success() {
+        bail!("the gateway stopped with {status}");
+    }
+    Ok(())
+}
+
+fn test(root: &Path) -> anyhow::Result<()> {
+    setup::install()?;
+    cargo(&["build", "-p", "switchboard"], &[])?;
+    let binary = target_dir(root).join("debug/switchboard");
+    cargo(&["test", "--workspace", "--no-fail-fast"], &[("GATEWAY_BIN", &binary)])
+}
+
+fn bench(root: &Path) -> anyhow::Result<()> {
+    cargo(&["build", "--release", "-p", "switchboard"], &[])?;
+    let binary = target_dir(root).join("release/switchboard");
+    cargo(&["bench", "-p", "switchboard-e2e"], &[("GATEWAY_BIN", &binary)])
+}

@@ -159,6 +159,15 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_lists_the_defaults() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../switchboard.example.toml");
+        let text = std::fs::read_to_string(&example).expect("the example configuration");
+        let parsed: Config = toml::from_str(&text).expect("the example parses");
+        let as_toml = |config: &Config| toml::to_string(config).expect("serializable");
+        assert_eq!(as_toml(&parsed), as_toml(&Config::default()));
+    }
+
+    #[test]
     fn unknown_keys_are_named() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("gateway.toml", "[http]\nmax_body = 5\n")?;

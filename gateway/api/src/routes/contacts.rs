@@ -7,10 +7,10 @@ use switchboard_model::{Contact, ContactUpdate, Id, MergeContacts, NewContact, P
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{page_size, require_text};
+use super::{page_size, parse_cursor, require_text};
 use crate::auth::Caller;
 use crate::extract::{Json, Path, Query};
-use crate::{ApiError, ApiResult, AppState};
+use crate::{ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -36,12 +36,7 @@ async fn list_contacts(
     caller: Caller,
     Query(query): Query<ContactQuery>,
 ) -> ApiResult<axum::Json<Page<Contact>>> {
-    let cursor = match query.cursor.as_deref() {
-        Some(cursor) => Some(cursor.parse::<Id>().map_err(|_| {
-            ApiError::bad_request("invalid_query", format!("the cursor {cursor:?} is not valid"))
-        })?),
-        None => None,
-    };
+    let cursor = parse_cursor(query.cursor.as_deref())?;
     let page = state.store.contacts(caller.workspace_id, query.q.as_deref(), cursor, page_size(query.limit)).await?;
     Ok(axum::Json(page))
 }

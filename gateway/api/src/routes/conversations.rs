@@ -11,10 +11,10 @@ use switchboard_store::ConversationChange;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{page_size, require_text};
+use super::{page_size, parse_cursor, require_text};
 use crate::auth::Caller;
 use crate::extract::{Json, Path, Query};
-use crate::{ApiError, ApiResult, AppState};
+use crate::{ApiResult, AppState};
 
 /// Longest message an agent may send, in characters.
 const MAX_REPLY_CHARS: usize = 20_000;
@@ -69,12 +69,7 @@ async fn list_messages(
     Path(id): Path<Id>,
     Query(query): Query<MessageQuery>,
 ) -> ApiResult<axum::Json<Page<Message>>> {
-    let cursor = match query.cursor.as_deref() {
-        Some(cursor) => Some(cursor.parse::<Id>().map_err(|_| {
-            ApiError::bad_request("invalid_query", format!("the cursor {cursor:?} is not valid"))
-        })?),
-        None => None,
-    };
+    let cursor = parse_cursor(query.cursor.as_deref())?;
     Ok(axum::Json(state.store.messages(caller.workspace_id, id, cursor, page_size(query.limit)).await?))
 }
 

@@ -5,7 +5,8 @@
 //! - latency from an API post to the event arriving at every one of 1,000 subscribers.
 //!
 //! `cargo xtask bench` runs it; `API_MESSAGES`, `API_CLIENTS`, `SUBSCRIBERS` and `POSTS`
-//! change the load.
+//! change the load; `POST_INTERVAL_MS` spaces the latency probes so that each fan-out is
+//! measured on its own rather than queued behind the previous one.
 
 use std::time::{Duration, Instant};
 
@@ -79,7 +80,8 @@ fn resident_kib(pid: u32) -> anyhow::Result<u64> {
 
 async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()> {
     let count = setting("SUBSCRIBERS", 1_000);
-    let posts = setting("POSTS", 500);
+    let posts = setting("POSTS", 200);
+    let interval = Duration::from_millis(setting("POST_INTERVAL_MS", 50) as u64);
     let token = client.token().context("no token")?.to_string();
     let url = format!("{}/api/v1/events/ws?after={}", client.base_url.replacen("http", "ws", 1), last_event_id(client).await?);
 
@@ -123,7 +125,7 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
             let text = format!("latency probe sent-at-ns={sent}; n={n}");
             let (status, _) = poster.post(&path, &inbound_message("probe@example.com", &format!("probe-{n}"), &text)).await?;
             anyhow::ensure!(status == StatusCode::CREATED, "probe post failed: {status}");
-            tokio::time::sleep(Duration::from_millis(10)).await;
+            tokio::time::sleep(interval).await;
         }
         anyhow::Ok(())
     });

@@ -7,24 +7,15 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use switchboard_model::{Event, EventId, Id};
+use switchboard_model::{EventId, Id};
 use tokio::sync::broadcast;
 
-/// A committed event, with its JSON text ready to send.
+/// A committed event, with its JSON text ready to send (made once, when it was stored).
 #[derive(Debug, Clone)]
 pub struct EventFrame {
     pub id: EventId,
     pub workspace_id: Id,
     pub json: Arc<str>,
-}
-
-impl EventFrame {
-    pub fn new(event: &Event) -> Self {
-        let json = serde_json::to_string(event).unwrap_or_else(|error| {
-            format!(r#"{{"id":{},"type":"unserializable","error":"{error}"}}"#, event.id)
-        });
-        EventFrame { id: event.id, workspace_id: event.workspace_id, json: json.into() }
-    }
 }
 
 /// A live feed of one workspace's events. When the subscriber falls too far behind, `recv`
@@ -34,7 +25,7 @@ pub type Subscription = broadcast::Receiver<EventFrame>;
 /// Where committed events go.
 pub trait EventBus: Send + Sync {
     /// Hands over events that are durable, in the order they were committed.
-    fn publish(&self, events: &[Event]);
+    fn publish(&self, frames: &[EventFrame]);
     /// Starts a feed of one workspace's events from now on.
     fn subscribe(&self, workspace_id: Id) -> Subscription;
 }
@@ -60,10 +51,10 @@ impl InProcessBus {
 }
 
 impl EventBus for InProcessBus {
-    fn publish(&self, events: &[Event]) {
-        for event in events {
+    fn publish(&self, frames: &[EventFrame]) {
+        for frame in frames {
             // No receiver is not an error: nobody is watching this workspace right now.
-            let _ = self.sender(event.workspace_id).send(EventFrame::new(event));
+            let _ = self.sender(frame.workspace_id).send(frame.clone());
         }
     }
 

@@ -1,6 +1,7 @@
 //! The embedded store: one sled tree on local disk, written by a group-commit writer thread
 //! and read directly by any task.
 
+mod activity;
 mod contacts;
 mod conversations;
 mod delivery;
@@ -22,11 +23,12 @@ use switchboard_model::{
     TeamUpdate, Workspace,
 };
 
+use self::activity::Activity;
 use self::keys::{key, key_str};
 use self::txn::Read;
 use self::writer::Writer;
 use crate::{
-    AgentChange, ConversationChange, EventBus, NewAgentRecord, OutboxItem, Session, Store,
+    AgentChange, ConversationChange, EventBus, EventFrame, NewAgentRecord, OutboxItem, Session, Store,
     StoreError, StoreResult,
 };
 
@@ -36,6 +38,7 @@ pub struct SledStore {
     writer: Writer,
     /// The highest event id known to be on disk; event reads stop there.
     durable_event_id: Arc<AtomicU64>,
+    activity: Arc<Activity>,
 }
 
 impl SledStore {
@@ -49,8 +52,19 @@ impl SledStore {
             .map_err(|error| StoreError::Backend(format!("cannot open the store in {}: {error}", path.display())))?;
         let next_id: Id = db.get_json(keys::META_NEXT_ID)?.unwrap_or(0);
         let durable_event_id = Arc::new(AtomicU64::new(next_id));
-        let writer = Writer::start(db.clone(), next_id, bus, durable_event_id.clone())?;
-        Ok(SledStore { db, writer, durable_event_id })
+        let activity = Arc::new(Activity::rebuild(&db)?);
+        let committed = {
+            let (durable, activity) = (durable_event_id.clone(), activity.clone());
+            Box::new(move |events: &[Event], frames: &[EventFrame]| {
+                if let Some(last) = events.last() {
+                    durable.fetch_max(last.id, Ordering::AcqRel);
+                }
+                activity.record(events);
+                bus.publish(frames);
+            })
+        };
+        let writer = Writer::start(db.clone(), next_id, committed)?;
+        Ok(SledStore { db, writer, durable_event_id, activity })
     }
 
     fn scan<T: DeserializeOwned>(&self, prefix: &[u8]) -> StoreResult<Vec<T>> {
@@ -228,7 +242,7 @@ impl Store for SledStore {
     }
 
     async fn conversations(&self, workspace_id: Id, filter: &ConversationFilter) -> StoreResult<Page<Conversation>> {
-        conversations::list(&self.db, workspace_id, filter)
+        conversations::list(&self.db, &self.activity, workspace_id, filter)
     }
 
     async fn conversation(&self, workspace_id: Id, id: Id) -> StoreResult<Conversation> {

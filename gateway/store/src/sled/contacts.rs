@@ -1,10 +1,10 @@
 //! Contacts: creation, identities, tags and merging.
 
 use switchboard_model::{
-    Contact, ContactRef, ContactUpdate, Conversation, EventKind, Id, Identity, NewContact, TagChange,
+    Contact, ContactRef, ContactUpdate, EventKind, Id, Identity, NewContact, TagChange,
 };
 
-use super::conversations::save_conversation;
+use super::conversations::{Touch, save_conversation};
 use super::keys::{self, key, key_str};
 use super::txn::{Read, Txn};
 use crate::{StoreError, StoreResult};
@@ -159,7 +159,8 @@ pub fn merge(txn: &mut Txn, workspace_id: Id, into: Id, from: Id) -> StoreResult
 
     for (index_key, _) in txn.scan_prefix(&key(keys::BY_CONTACT, &[workspace_id, from]))? {
         let Some(conversation_id) = keys::last_id(&index_key) else { continue };
-        let mut conversation: Conversation = super::conversations::load(txn, workspace_id, conversation_id)?;
+        let mut stored = super::conversations::load_stored(txn, workspace_id, conversation_id)?;
+        let conversation = &mut stored.conversation;
         let open_key = key(keys::OPEN, &[workspace_id, conversation.channel_id, from]);
         if txn.get(&open_key)?.is_some() {
             txn.remove(open_key);
@@ -171,7 +172,7 @@ pub fn merge(txn: &mut Txn, workspace_id: Id, into: Id, from: Id) -> StoreResult
         txn.remove(index_key);
         txn.put(key(keys::BY_CONTACT, &[workspace_id, into, conversation.id]), Vec::new());
         conversation.contact_id = into;
-        save_conversation(txn, &mut conversation, EventKind::ConversationUpdated)?;
+        save_conversation(txn, &mut stored, Touch::Updated)?;
     }
 
     merged.merged_into = Some(into);

@@ -1,12 +1,12 @@
 //! Conversations and messages: ingest, replies, status changes and the lists.
 
-use std::ops::Bound;
-
+use serde::{Deserialize, Serialize};
 use switchboard_model::{
     Author, Channel, Conversation, ConversationFilter, ConversationStatus, DeliveryStatus, Direction,
-    EventKind, Id, InboundMessage, Ingested, Message, NewReply, Page,
+    Event, EventId, EventKind, Id, InboundMessage, Ingested, Message, NewReply, Page,
 };
 
+use super::activity::Activity;
 use super::contacts;
 use super::keys::{self, key, key_str};
 use super::txn::{Read, Txn};
@@ -15,27 +15,89 @@ use crate::{ConversationChange, OutboxItem, StoreError, StoreResult};
 /// Longest title taken from a first message's text.
 const TITLE_CHARS: usize = 80;
 
-pub fn load(txn: &impl Read, workspace_id: Id, id: Id) -> StoreResult<Conversation> {
+/// A conversation as stored: the record clients see, plus where its messages are. A message
+/// lives once, in its `message_created` event; the conversation lists its (message, event) ids,
+/// the latest in `recent`, older ones in chunks of [`CHUNK`] under their own keys. Appending a
+/// message thus writes no key of its own, and most messages add no index key either.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredConversation {
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    #[serde(default)]
+    recent: Vec<(Id, EventId)>,
+    #[serde(default)]
+    chunks: u64,
+}
+
+/// How many message references a chunk holds.
+const CHUNK: usize = 32;
+
+/// What touched a conversation.
+pub enum Touch {
+    Message(Message),
+    Updated,
+}
+
+pub fn load_stored(txn: &impl Read, workspace_id: Id, id: Id) -> StoreResult<StoredConversation> {
     txn.get_json(&key(keys::CONVERSATION, &[workspace_id, id]))?
         .ok_or_else(|| StoreError::not_found("conversation", id))
 }
 
+pub fn load(txn: &impl Read, workspace_id: Id, id: Id) -> StoreResult<Conversation> {
+    Ok(load_stored(txn, workspace_id, id)?.conversation)
+}
+
 /// Writes a conversation touched by a new event: the event gets a fresh id, which becomes the
-/// conversation's place in the activity order.
-pub fn save_conversation(
-    txn: &mut Txn,
-    conversation: &mut Conversation,
-    event: impl FnOnce(Conversation) -> EventKind,
-) -> StoreResult<()> {
-    let workspace_id = conversation.workspace_id;
-    if conversation.last_event_id != 0 {
-        txn.remove(key(keys::ACTIVITY, &[workspace_id, conversation.last_event_id]));
-    }
+/// conversation's place in the activity order (see [`super::activity`]).
+pub fn save_conversation(txn: &mut Txn, stored: &mut StoredConversation, touch: Touch) -> StoreResult<()> {
+    let (workspace_id, id) = (stored.conversation.workspace_id, stored.conversation.id);
     let event_id = txn.next_id();
-    conversation.last_event_id = event_id;
-    txn.put_json(key(keys::ACTIVITY, &[workspace_id, event_id]), &conversation.id)?;
-    txn.put_json(key(keys::CONVERSATION, &[workspace_id, conversation.id]), conversation)?;
-    txn.emit_with_id(event_id, workspace_id, event(conversation.clone()))
+    stored.conversation.last_event_id = event_id;
+    let kind = match touch {
+        Touch::Message(message) => {
+            stored.recent.push((message.id, event_id));
+            if stored.recent.len() == CHUNK {
+                txn.put_json(key(keys::MESSAGE_CHUNK, &[workspace_id, id, stored.chunks]), &stored.recent)?;
+                stored.recent.clear();
+                stored.chunks += 1;
+            }
+            EventKind::MessageCreated { conversation: stored.conversation.clone(), message }
+        }
+        Touch::Updated => EventKind::ConversationUpdated(stored.conversation.clone()),
+    };
+    txn.put_json(key(keys::CONVERSATION, &[workspace_id, id]), stored)?;
+    txn.emit_with_id(event_id, workspace_id, kind)
+}
+
+/// A message of a conversation, found through the conversation's references.
+pub fn find_message(txn: &Txn, stored: &StoredConversation, message_id: Id) -> StoreResult<Message> {
+    let (workspace_id, id) = (stored.conversation.workspace_id, stored.conversation.id);
+    let mut event_id = stored.recent.iter().find(|(message, _)| *message == message_id).map(|(_, event)| *event);
+    if event_id.is_none() {
+        for (_, chunk) in txn.scan_prefix(&key(keys::MESSAGE_CHUNK, &[workspace_id, id]))? {
+            let chunk: Vec<(Id, EventId)> = serde_json::from_slice(&chunk)?;
+            event_id = chunk.iter().find(|(message, _)| *message == message_id).map(|(_, event)| *event);
+            if event_id.is_some() {
+                break;
+            }
+        }
+    }
+    let event_id = event_id.ok_or_else(|| StoreError::not_found("message", message_id))?;
+    message_at(txn, workspace_id, message_id, event_id)
+}
+
+/// The message stored in an event, with its latest delivery status.
+pub fn message_at(tree: &impl Read, workspace_id: Id, message_id: Id, event_id: EventId) -> StoreResult<Message> {
+    let event: Option<Event> = tree.get_json(&key(keys::EVENT, &[workspace_id, event_id]))?;
+    let Some(Event { kind: EventKind::MessageCreated { mut message, .. }, .. }) = event else {
+        return Err(StoreError::Backend(format!("the event of message {message_id} is missing")));
+    };
+    if message.direction == Direction::Out
+        && let Some(status) = tree.get_json(&key(keys::DELIVERY, &[workspace_id, message_id]))?
+    {
+        message.delivery = Some(status);
+    }
+    Ok(message)
 }
 
 pub fn ingest(txn: &mut Txn, workspace_id: Id, channel_id: Id, inbound: InboundMessage) -> StoreResult<Ingested> {
@@ -51,8 +113,8 @@ pub fn ingest(txn: &mut Txn, workspace_id: Id, channel_id: Id, inbound: InboundM
     }
     let contact = contacts::find_or_create(txn, workspace_id, &inbound.contact)?;
     let open_key = key(keys::OPEN, &[workspace_id, channel_id, contact.id]);
-    let mut conversation = match txn.get_json::<Id>(&open_key)? {
-        Some(id) => load(txn, workspace_id, id)?,
+    let mut stored = match txn.get_json::<Id>(&open_key)? {
+        Some(id) => load_stored(txn, workspace_id, id)?,
         None => {
             let title = inbound
                 .title
@@ -78,9 +140,10 @@ pub fn ingest(txn: &mut Txn, workspace_id: Id, channel_id: Id, inbound: InboundM
             txn.put_json(open_key, &conversation.id)?;
             txn.put(key(keys::BY_CONTACT, &[workspace_id, contact.id, conversation.id]), Vec::new());
             txn.emit(workspace_id, EventKind::ConversationCreated(conversation.clone()))?;
-            conversation
+            StoredConversation { conversation, recent: Vec::new(), chunks: 0 }
         }
     };
+    let conversation = &mut stored.conversation;
     let message = Message {
         id: txn.next_id(),
         workspace_id,
@@ -97,11 +160,10 @@ pub fn ingest(txn: &mut Txn, workspace_id: Id, channel_id: Id, inbound: InboundM
     let ingested =
         Ingested { conversation_id: conversation.id, message_id: message.id, contact_id: contact.id, duplicate: false };
     txn.put_json(dedupe_key, &ingested)?;
-    txn.put_json(key(keys::MESSAGE, &[workspace_id, conversation.id, message.id]), &message)?;
     conversation.unread_count = conversation.unread_count.saturating_add(1);
     conversation.message_count += 1;
     conversation.last_activity_at = txn.now;
-    save_conversation(txn, &mut conversation, |conversation| EventKind::MessageCreated { conversation, message })?;
+    save_conversation(txn, &mut stored, Touch::Message(message))?;
     Ok(ingested)
 }
 
@@ -112,8 +174,9 @@ pub fn add_reply(
     agent_id: Id,
     reply: NewReply,
 ) -> StoreResult<Message> {
-    let mut conversation = load(txn, workspace_id, conversation_id)?;
+    let mut stored = load_stored(txn, workspace_id, conversation_id)?;
     super::directory::require(txn, keys::AGENT, "agent", workspace_id, agent_id)?;
+    let conversation = &mut stored.conversation;
     let direction = if reply.private { Direction::Note } else { Direction::Out };
     let message = Message {
         id: txn.next_id(),
@@ -128,7 +191,6 @@ pub fn add_reply(
         delivery: (direction == Direction::Out).then_some(DeliveryStatus::Queued { reason: None }),
         created_at: txn.now,
     };
-    txn.put_json(key(keys::MESSAGE, &[workspace_id, conversation_id, message.id]), &message)?;
     if direction == Direction::Out {
         let item = OutboxItem {
             workspace_id,
@@ -146,12 +208,13 @@ pub fn add_reply(
     conversation.message_count += 1;
     conversation.last_activity_at = txn.now;
     let created = message.clone();
-    save_conversation(txn, &mut conversation, |conversation| EventKind::MessageCreated { conversation, message })?;
+    save_conversation(txn, &mut stored, Touch::Message(message))?;
     Ok(created)
 }
 
 pub fn update(txn: &mut Txn, workspace_id: Id, id: Id, change: ConversationChange) -> StoreResult<Conversation> {
-    let mut conversation = load(txn, workspace_id, id)?;
+    let mut stored = load_stored(txn, workspace_id, id)?;
+    let conversation = &mut stored.conversation;
     let open_key = key(keys::OPEN, &[workspace_id, conversation.channel_id, conversation.contact_id]);
     match change {
         ConversationChange::Assign(Some(agent_id)) => {
@@ -177,8 +240,8 @@ pub fn update(txn: &mut Txn, workspace_id: Id, id: Id, change: ConversationChang
             conversation.status = status;
         }
     }
-    save_conversation(txn, &mut conversation, EventKind::ConversationUpdated)?;
-    Ok(conversation)
+    save_conversation(txn, &mut stored, Touch::Updated)?;
+    Ok(stored.conversation)
 }
 
 /// Parses a list cursor, naming it when it is not one of ours.
@@ -188,7 +251,12 @@ pub fn parse_cursor(cursor: Option<&str>) -> StoreResult<Option<Id>> {
         .transpose()
 }
 
-pub fn list(tree: &sled::Tree, workspace_id: Id, filter: &ConversationFilter) -> StoreResult<Page<Conversation>> {
+pub fn list(
+    tree: &sled::Tree,
+    activity: &Activity,
+    workspace_id: Id,
+    filter: &ConversationFilter,
+) -> StoreResult<Page<Conversation>> {
     let limit = filter.limit.unwrap_or(50).clamp(1, 200) as usize;
     let assignee = match filter.assignee.as_deref() {
         None => None,
@@ -197,16 +265,16 @@ pub fn list(tree: &sled::Tree, workspace_id: Id, filter: &ConversationFilter) ->
             StoreError::Invalid(format!("assignee must be an agent id or \"none\", not {text:?}"))
         })?)),
     };
-    let start = key(keys::ACTIVITY, &[workspace_id]);
-    let end = match parse_cursor(filter.cursor.as_deref())? {
-        Some(cursor) => Bound::Excluded(key(keys::ACTIVITY, &[workspace_id, cursor])),
-        None => Bound::Excluded(key(keys::ACTIVITY, &[workspace_id.saturating_add(1)])),
-    };
     let mut items = Vec::new();
-    for entry in tree.range((Bound::Included(start), end)).rev() {
-        let (_, value) = entry?;
-        let id: Id = serde_json::from_slice(&value)?;
-        let conversation = load(tree, workspace_id, id)?;
+    let mut failure = None;
+    activity.newest_first(workspace_id, parse_cursor(filter.cursor.as_deref())?, |_, id| {
+        let conversation = match load(tree, workspace_id, id) {
+            Ok(conversation) => conversation,
+            Err(error) => {
+                failure = Some(error);
+                return false;
+            }
+        };
         let keep = filter.status.is_none_or(|status| conversation.status == status)
             && assignee.is_none_or(|assignee| conversation.assignee_id == assignee)
             && filter.team_id.is_none_or(|team| conversation.team_id == Some(team))
@@ -215,10 +283,11 @@ pub fn list(tree: &sled::Tree, workspace_id: Id, filter: &ConversationFilter) ->
             && filter.label.as_ref().is_none_or(|label| conversation.labels.contains(label));
         if keep {
             items.push(conversation);
-            if items.len() == limit {
-                break;
-            }
         }
+        items.len() < limit
+    });
+    if let Some(error) = failure {
+        return Err(error);
     }
     let next_cursor = (items.len() == limit).then(|| items.last().map(|c| c.last_event_id.to_string())).flatten();
     Ok(Page { items, next_cursor })
@@ -231,13 +300,18 @@ pub fn messages(
     cursor: Option<Id>,
     limit: usize,
 ) -> StoreResult<Page<Message>> {
-    load(tree, workspace_id, conversation_id)?;
-    let start = key(keys::MESSAGE, &[workspace_id, conversation_id, cursor.map_or(0, |c| c.saturating_add(1))]);
-    let end = key(keys::MESSAGE, &[workspace_id, conversation_id.saturating_add(1)]);
-    let items = tree
-        .range(start..end)
+    let stored = load_stored(tree, workspace_id, conversation_id)?;
+    let mut references: Vec<(Id, EventId)> = Vec::new();
+    for entry in tree.scan_prefix(key(keys::MESSAGE_CHUNK, &[workspace_id, conversation_id])) {
+        let chunk: Vec<(Id, EventId)> = serde_json::from_slice(&entry?.1)?;
+        references.extend(chunk);
+    }
+    references.extend(stored.recent);
+    let items = references
+        .into_iter()
+        .filter(|(message_id, _)| cursor.is_none_or(|cursor| *message_id > cursor))
         .take(limit)
-        .map(|entry| Ok(serde_json::from_slice::<Message>(&entry?.1)?))
+        .map(|(message_id, event_id)| message_at(tree, workspace_id, message_id, event_id))
         .collect::<StoreResult<Vec<_>>>()?;
     let next_cursor = (items.len() == limit).then(|| items.last().map(|m| m.id.to_string())).flatten();
     Ok(Page { items, next_cursor })

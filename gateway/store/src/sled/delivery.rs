@@ -51,12 +51,10 @@ pub fn record_delivery(
         }
         _ => txn.remove(item_key),
     }
-    let message_key = key(keys::MESSAGE, &[item.workspace_id, item.conversation_id, item.message_id]);
-    let mut message: Message =
-        txn.get_json(&message_key)?.ok_or_else(|| StoreError::not_found("message", item.message_id))?;
+    let stored = conversations::load_stored(txn, item.workspace_id, item.conversation_id)?;
+    let mut message = conversations::find_message(txn, &stored, item.message_id)?;
     message.delivery = Some(status.clone());
-    txn.put_json(message_key, &message)?;
-    conversations::load(txn, item.workspace_id, item.conversation_id)?;
+    txn.put_json(key(keys::DELIVERY, &[item.workspace_id, item.message_id]), &status)?;
     txn.emit(
         item.workspace_id,
         EventKind::DeliveryUpdated { conversation_id: item.conversation_id, message_id: item.message_id, status },

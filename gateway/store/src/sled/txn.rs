@@ -1,17 +1,21 @@
 //! One group commit: the writes of many steps, applied as one atomic sled batch and flushed
 //! once. Each step runs against an overlay; a step that fails leaves no trace in the group.
+//! Groups still on their way to disk stay readable through their overlays, so the next group
+//! can be built while the previous one is applied.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use switchboard_model::{Event, EventId, EventKind, Id, Millis};
 
 use super::keys;
-use crate::StoreResult;
+use crate::{EventFrame, StoreResult};
 
-type Overlay = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+/// Pending writes by key; `None` deletes.
+pub type Overlay = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
 /// Reads that see the same data inside and outside the writer.
 pub trait Read {
@@ -31,13 +35,22 @@ impl Read for sled::Tree {
     }
 }
 
+/// A finished group, ready to be written.
+pub struct Group {
+    pub writes: Arc<Overlay>,
+    pub events: Vec<Event>,
+    pub frames: Vec<EventFrame>,
+}
+
 /// The writer's view of the store while it builds a group.
 pub struct Txn<'a> {
     tree: &'a sled::Tree,
+    /// Earlier groups not yet on disk, newest first.
+    in_flight: &'a [Arc<Overlay>],
     group: Overlay,
     step: Overlay,
-    group_events: Vec<Event>,
-    step_events: Vec<Event>,
+    group_events: Vec<(Event, EventFrame)>,
+    step_events: Vec<(Event, EventFrame)>,
     group_next_id: Id,
     next_id: Id,
     /// The time every step of this group is recorded at.
@@ -45,9 +58,10 @@ pub struct Txn<'a> {
 }
 
 impl<'a> Txn<'a> {
-    pub fn new(tree: &'a sled::Tree, next_id: Id, now: Millis) -> Self {
+    pub fn new(tree: &'a sled::Tree, in_flight: &'a [Arc<Overlay>], next_id: Id, now: Millis) -> Self {
         Txn {
             tree,
+            in_flight,
             group: Overlay::new(),
             step: Overlay::new(),
             group_events: Vec::new(),
@@ -100,11 +114,14 @@ impl<'a> Txn<'a> {
         Ok(id)
     }
 
-    /// Records an event under an id taken earlier with [`Txn::next_id`].
+    /// Records an event under an id taken earlier with [`Txn::next_id`]. Its JSON is made once,
+    /// for the disk and for every subscriber.
     pub fn emit_with_id(&mut self, id: EventId, workspace_id: Id, kind: EventKind) -> StoreResult<()> {
         let event = Event { id, workspace_id, at: self.now, kind };
-        self.put_json(keys::key(keys::EVENT, &[workspace_id, id]), &event)?;
-        self.step_events.push(event);
+        let json = serde_json::to_string(&event)?;
+        self.put(keys::key(keys::EVENT, &[workspace_id, id]), json.clone().into_bytes());
+        let frame = EventFrame { id, workspace_id, json: json.into() };
+        self.step_events.push((event, frame));
         Ok(())
     }
 
@@ -115,7 +132,8 @@ impl<'a> Txn<'a> {
             let (key, value) = entry?;
             merged.insert(key.to_vec(), Some(value.to_vec()));
         }
-        for overlay in [&self.group, &self.step] {
+        let overlays = self.in_flight.iter().rev().map(Arc::as_ref).chain([&self.group, &self.step]);
+        for overlay in overlays {
             let range = overlay.range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded));
             for (key, value) in range.take_while(|(key, _)| key.starts_with(prefix)) {
                 merged.insert(key.clone(), value.clone());
@@ -124,24 +142,21 @@ impl<'a> Txn<'a> {
         Ok(merged.into_iter().filter_map(|(key, value)| value.map(|value| (key, value))).collect())
     }
 
-    /// The finished group: its batch (with the id counter), its events, and the next free id.
-    pub fn finish(self) -> StoreResult<(sled::Batch, Vec<Event>, Id)> {
-        let mut batch = sled::Batch::default();
-        for (key, value) in self.group {
-            match value {
-                Some(value) => batch.insert(key, value),
-                None => batch.remove(key),
-            }
-        }
-        batch.insert(keys::META_NEXT_ID, serde_json::to_vec(&self.group_next_id)?);
-        Ok((batch, self.group_events, self.group_next_id))
+    /// The finished group (with the id counter among its writes) and the next free id.
+    pub fn finish(mut self) -> StoreResult<(Group, Id)> {
+        self.group.insert(keys::META_NEXT_ID.to_vec(), Some(serde_json::to_vec(&self.group_next_id)?));
+        let (events, frames) = self.group_events.into_iter().unzip();
+        Ok((Group { writes: Arc::new(self.group), events, frames }, self.group_next_id))
     }
 }
 
 impl Read for Txn<'_> {
     fn get(&self, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
-        if let Some(value) = self.step.get(key).or_else(|| self.group.get(key)) {
-            return Ok(value.clone());
+        let overlays = [&self.step, &self.group].into_iter().chain(self.in_flight.iter().map(Arc::as_ref));
+        for overlay in overlays {
+            if let Some(value) = overlay.get(key) {
+                return Ok(value.clone());
+            }
         }
         Read::get(self.tree, key)
     }

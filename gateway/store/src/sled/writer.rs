@@ -1,17 +1,25 @@
-//! The single writer thread: it takes steps from a queue, runs as many as are waiting as one
-//! group, applies the group atomically, flushes it to disk once, publishes its events, and only
-//! then answers each step. Many concurrent writers thus share one fsync (group commit), and an
-//! answered write is a durable one.
+//! The writer: every step goes through it, so that steps never race and many of them share one
+//! disk flush (group commit). It is a two-stage pipeline:
+//!
+//! 1. the *builder* thread takes every step that is waiting, runs each against an overlay, and
+//!    hands the finished group on;
+//! 2. the *committer* thread applies the group as one atomic sled batch, flushes it, passes its
+//!    events on, and only then answers each step.
+//!
+//! While one group is being flushed the next one is built, reading the earlier group through
+//! its overlay. An answered write is a durable one. After a failed flush the writer refuses
+//! all further steps: the disk is in trouble and the gateway must be restarted.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 
-use switchboard_model::{EventId, Id, now_millis};
+use switchboard_model::{Event, Id, now_millis};
 use tokio::sync::oneshot;
 
-use super::txn::Txn;
-use crate::{EventBus, StoreError, StoreResult};
+use super::txn::{Group, Overlay, Txn};
+use crate::{EventFrame, StoreError, StoreResult};
 
 /// How many steps one group may hold at most.
 const MAX_GROUP: usize = 4096;
@@ -19,24 +27,49 @@ const MAX_GROUP: usize = 4096;
 type Answer = Box<dyn FnOnce(&StoreResult<()>) + Send>;
 type Job = Box<dyn for<'a> FnOnce(&mut Txn<'a>) -> Answer + Send>;
 
-/// The handle that sends steps to the writer thread.
+/// What the committer is told about each group it made durable.
+pub type Committed = Box<dyn Fn(&[Event], &[EventFrame]) + Send>;
+
+/// The handle that sends steps to the writer.
 pub struct Writer {
     jobs: mpsc::Sender<Job>,
 }
 
+/// A group on its way from the builder to the committer.
+struct Sealed {
+    number: u64,
+    group: Group,
+    answers: Vec<Answer>,
+}
+
+/// What both threads share.
+#[derive(Default)]
+struct Progress {
+    /// The number of the last group on disk.
+    durable_group: AtomicU64,
+    failed: AtomicBool,
+}
+
 impl Writer {
-    /// Starts the writer thread. `durable` is raised to the last event id of each flushed group.
-    pub fn start(
-        db: sled::Db,
-        next_id: Id,
-        bus: Arc<dyn EventBus>,
-        durable: Arc<AtomicU64>,
-    ) -> StoreResult<Writer> {
+    /// Starts the writer. `committed` sees each group's events once they are on disk, before
+    /// any step of the group is answered.
+    pub fn start(db: sled::Db, next_id: Id, committed: Committed) -> StoreResult<Writer> {
         let (jobs, queue) = mpsc::channel::<Job>();
+        // One group waits while another is written: the builder never runs far ahead.
+        let (sealed, to_commit) = mpsc::sync_channel::<Sealed>(1);
+        let progress = Arc::new(Progress::default());
+        let spawn_error = |error: std::io::Error| StoreError::Backend(format!("cannot start the store writer: {error}"));
+        {
+            let (db, progress) = (db.clone(), progress.clone());
+            std::thread::Builder::new()
+                .name("store-builder".into())
+                .spawn(move || build_groups(&db, next_id, &queue, &sealed, &progress))
+                .map_err(spawn_error)?;
+        }
         std::thread::Builder::new()
-            .name("store-writer".into())
-            .spawn(move || write_loop(&db, next_id, &queue, bus.as_ref(), &durable))
-            .map_err(|error| StoreError::Backend(format!("cannot start the store writer: {error}")))?;
+            .name("store-committer".into())
+            .spawn(move || commit_groups(&db, &to_commit, &committed, &progress))
+            .map_err(spawn_error)?;
         Ok(Writer { jobs })
     }
 
@@ -61,15 +94,24 @@ impl Writer {
     }
 }
 
-fn write_loop(
+fn refused() -> StoreError {
+    StoreError::Backend("an earlier write to disk failed; the store takes no more writes until the gateway restarts".into())
+}
+
+fn build_groups(
     db: &sled::Db,
     mut next_id: Id,
     queue: &mpsc::Receiver<Job>,
-    bus: &dyn EventBus,
-    durable: &AtomicU64,
+    sealed: &mpsc::SyncSender<Sealed>,
+    progress: &Progress,
 ) {
+    let mut in_flight: VecDeque<(u64, Arc<Overlay>)> = VecDeque::new();
+    let mut number = 0;
     while let Ok(first) = queue.recv() {
-        let mut txn = Txn::new(db, next_id, now_millis());
+        let durable = progress.durable_group.load(Ordering::Acquire);
+        in_flight.retain(|(group, _)| *group > durable);
+        let overlays: Vec<Arc<Overlay>> = in_flight.iter().rev().map(|(_, overlay)| overlay.clone()).collect();
+        let mut txn = Txn::new(db, &overlays, next_id, now_millis());
         let mut answers = vec![first(&mut txn)];
         while answers.len() < MAX_GROUP {
             match queue.try_recv() {
@@ -77,27 +119,56 @@ fn write_loop(
                 Err(_) => break,
             }
         }
-        let outcome = txn.finish().and_then(|(batch, events, group_next_id)| {
-            db.apply_batch(batch)?;
-            next_id = group_next_id;
-            db.flush()?;
-            Ok(events)
-        });
-        let commit = match outcome {
-            Ok(events) => {
-                if let Some(last) = events.last() {
-                    durable.fetch_max(last.id as EventId, Ordering::AcqRel);
+        if progress.failed.load(Ordering::Acquire) {
+            answers.into_iter().for_each(|answer| answer(&Err(refused())));
+            continue;
+        }
+        match txn.finish() {
+            Ok((group, group_next_id)) => {
+                next_id = group_next_id;
+                number += 1;
+                in_flight.push_back((number, group.writes.clone()));
+                if let Err(mpsc::SendError(lost)) = sealed.send(Sealed { number, group, answers }) {
+                    lost.answers.into_iter().for_each(|answer| answer(&Err(refused())));
                 }
-                bus.publish(&events);
-                Ok(())
             }
-            Err(error) => {
-                tracing::error!(%error, steps = answers.len(), "a group commit failed; its steps were not stored");
-                Err(error)
-            }
-        };
-        for answer in answers {
-            answer(&commit);
+            Err(error) => answers.into_iter().for_each(|answer| answer(&Err(error.clone()))),
         }
     }
+}
+
+fn commit_groups(db: &sled::Db, to_commit: &mpsc::Receiver<Sealed>, committed: &Committed, progress: &Progress) {
+    while let Ok(Sealed { number, group, answers }) = to_commit.recv() {
+        let outcome = if progress.failed.load(Ordering::Acquire) {
+            Err(refused())
+        } else {
+            write_group(db, &group.writes)
+        };
+        match &outcome {
+            Ok(()) => {
+                progress.durable_group.store(number, Ordering::Release);
+                committed(&group.events, &group.frames);
+            }
+            Err(error) => {
+                progress.failed.store(true, Ordering::Release);
+                tracing::error!(%error, steps = answers.len(), "a group commit failed; its steps were not stored");
+            }
+        }
+        for answer in answers {
+            answer(&outcome);
+        }
+    }
+}
+
+fn write_group(db: &sled::Db, writes: &Overlay) -> StoreResult<()> {
+    let mut batch = sled::Batch::default();
+    for (key, value) in writes {
+        match value {
+            Some(value) => batch.insert(key.as_slice(), value.as_slice()),
+            None => batch.remove(key.as_slice()),
+        }
+    }
+    db.apply_batch(batch)?;
+    db.flush()?;
+    Ok(())
 }

@@ -18,10 +18,16 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     // 1,000 subscribers need 1,000 sockets on each side.
     rlimit::increase_nofile_limit(u64::MAX).context("cannot raise the open-file limit")?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     runtime.block_on(run())
 }
 
@@ -48,9 +54,16 @@ async fn api_throughput(client: &Client, path: &str) -> anyhow::Result<()> {
         tasks.push(tokio::spawn(async move {
             let mut n = worker;
             while n < messages {
-                let message = inbound_message(&format!("api{}@example.com", n % 2_000), &format!("api-{n}"), "Olá, gostaria de trocar o tamanho do meu pedido.");
+                let message = inbound_message(
+                    &format!("api{}@example.com", n % 2_000),
+                    &format!("api-{n}"),
+                    "Olá, gostaria de trocar o tamanho do meu pedido.",
+                );
                 let (status, body) = client.post(&path, &message).await?;
-                anyhow::ensure!(status == StatusCode::CREATED, "post failed: {status} {body}");
+                anyhow::ensure!(
+                    status == StatusCode::CREATED,
+                    "post failed: {status} {body}"
+                );
                 n += clients;
             }
             anyhow::Ok(())
@@ -83,7 +96,11 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
     let posts = setting("POSTS", 200);
     let interval = Duration::from_millis(setting("POST_INTERVAL_MS", 50) as u64);
     let token = client.token().context("no token")?.to_string();
-    let url = format!("{}/api/v1/events/ws?after={}", client.base_url.replacen("http", "ws", 1), last_event_id(client).await?);
+    let url = format!(
+        "{}/api/v1/events/ws?after={}",
+        client.base_url.replacen("http", "ws", 1),
+        last_event_id(client).await?
+    );
 
     // Warm the gateway's allocator with one connection, then measure the idle cost of the rest.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -93,14 +110,20 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
     let mut readers = Vec::new();
     for _ in 0..count {
         let mut request = url.as_str().into_client_request()?;
-        request.headers_mut().insert("authorization", format!("Bearer {token}").parse()?);
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse()?);
         let (socket, _) = tokio_tungstenite::connect_async(request).await?;
         let latencies = latencies.clone();
         readers.push(tokio::spawn(async move {
             let (_, mut incoming) = socket.split();
             while let Some(Ok(frame)) = incoming.next().await {
                 if let Message::Text(text) = frame
-                    && let Some(sent) = text.split("sent-at-ns=").nth(1).and_then(|rest| rest.split(';').next()).and_then(|n| n.parse::<u64>().ok())
+                    && let Some(sent) = text
+                        .split("sent-at-ns=")
+                        .nth(1)
+                        .and_then(|rest| rest.split(';').next())
+                        .and_then(|n| n.parse::<u64>().ok())
                 {
                     let now = u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
                     let _ = latencies.send(now.saturating_sub(sent));
@@ -123,7 +146,12 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
         for n in 0..posts {
             let sent = u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
             let text = format!("latency probe sent-at-ns={sent}; n={n}");
-            let (status, _) = poster.post(&path, &inbound_message("probe@example.com", &format!("probe-{n}"), &text)).await?;
+            let (status, _) = poster
+                .post(
+                    &path,
+                    &inbound_message("probe@example.com", &format!("probe-{n}"), &text),
+                )
+                .await?;
             anyhow::ensure!(status == StatusCode::CREATED, "probe post failed: {status}");
             tokio::time::sleep(interval).await;
         }
@@ -139,9 +167,14 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
             _ => break,
         }
     }
-    anyhow::ensure!(samples.len() == expected, "only {} of {expected} events arrived", samples.len());
+    anyhow::ensure!(
+        samples.len() == expected,
+        "only {} of {expected} events arrived",
+        samples.len()
+    );
     samples.sort_unstable();
-    let percentile = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)] as f64 / 1e6;
+    let percentile =
+        |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)] as f64 / 1e6;
     println!(
         "event latency: {posts} posts to {count} subscribers ({} deliveries): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         samples.len(),
@@ -158,8 +191,14 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
 async fn last_event_id(client: &Client) -> anyhow::Result<u64> {
     let mut after = 0;
     loop {
-        let (_, events) = client.get(&format!("/api/v1/events?after={after}&limit=1000")).await?;
-        match events.as_array().and_then(|events| events.last()).and_then(|event| event["id"].as_u64()) {
+        let (_, events) = client
+            .get(&format!("/api/v1/events?after={after}&limit=1000"))
+            .await?;
+        match events
+            .as_array()
+            .and_then(|events| events.last())
+            .and_then(|event| event["id"].as_u64())
+        {
             Some(last) => after = last,
             None => return Ok(after),
         }

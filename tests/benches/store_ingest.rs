@@ -7,15 +7,21 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use switchboard_model::{ChannelKind, ContactRef, Identity, InboundMessage, NewChannel};
 use switchboard_e2e::setting;
+use switchboard_model::{ChannelKind, ContactRef, Identity, InboundMessage, NewChannel};
 use switchboard_store::{InProcessBus, SledStore, Store};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
     let messages = setting("MESSAGES", 200_000);
     let writers = setting("WRITERS", 512);
     let senders = 2_000;
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let dir = tempfile::tempdir()?;
         let store = Arc::new(SledStore::open(dir.path(), Arc::new(InProcessBus::new(1024)))?);

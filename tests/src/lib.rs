@@ -33,7 +33,10 @@ pub fn gateway_binary() -> anyhow::Result<PathBuf> {
         .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
     let path = target.join("debug/switchboard");
     if !path.exists() {
-        bail!("no gateway binary at {}: run `cargo xtask test`, or `cargo build -p switchboard` first", path.display());
+        bail!(
+            "no gateway binary at {}: run `cargo xtask test`, or `cargo build -p switchboard` first",
+            path.display()
+        );
     }
     Ok(path)
 }
@@ -108,15 +111,26 @@ impl Client {
     pub fn new(base_url: &str) -> Client {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
-        let http = HyperClient::builder(TokioExecutor::new()).pool_max_idle_per_host(1024).build(connector);
-        Client { http, base_url: base_url.to_string(), authorization: None }
+        let http = HyperClient::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(1024)
+            .build(connector);
+        Client {
+            http,
+            base_url: base_url.to_string(),
+            authorization: None,
+        }
     }
 
     /// Logs in, then creates an API token and uses it from now on.
     pub async fn login(mut self, email: &str, password: &str) -> anyhow::Result<Client> {
         let response = self
             .http
-            .request(json_request(Method::POST, &format!("{}/api/v1/auth/login", self.base_url), None, &serde_json::json!({ "email": email, "password": password }))?)
+            .request(json_request(
+                Method::POST,
+                &format!("{}/api/v1/auth/login", self.base_url),
+                None,
+                &serde_json::json!({ "email": email, "password": password }),
+            )?)
             .await?;
         let cookie = response
             .headers()
@@ -125,12 +139,18 @@ impl Client {
             .and_then(|value| value.split(';').next())
             .map(str::to_string)
             .with_context(|| format!("login of {email} failed with {}", response.status()))?;
-        let request = json_request(Method::POST, &format!("{}/api/v1/api-tokens", self.base_url), None, &serde_json::json!({ "name": "e2e" }))?;
+        let request = json_request(
+            Method::POST,
+            &format!("{}/api/v1/api-tokens", self.base_url),
+            None,
+            &serde_json::json!({ "name": "e2e" }),
+        )?;
         let (parts, body) = request.into_parts();
         let mut request = Request::from_parts(parts, body);
         request.headers_mut().insert("cookie", cookie.parse()?);
         let response = self.http.request(request).await?;
-        let body: Value = serde_json::from_slice(&response.into_body().collect().await?.to_bytes())?;
+        let body: Value =
+            serde_json::from_slice(&response.into_body().collect().await?.to_bytes())?;
         let token = body["token"].as_str().context("no token in the answer")?;
         self.authorization = Some(format!("Bearer {token}"));
         Ok(self)
@@ -138,10 +158,17 @@ impl Client {
 
     /// The bearer token this client sends.
     pub fn token(&self) -> Option<&str> {
-        self.authorization.as_deref().and_then(|value| value.strip_prefix("Bearer "))
+        self.authorization
+            .as_deref()
+            .and_then(|value| value.strip_prefix("Bearer "))
     }
 
-    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> anyhow::Result<(StatusCode, Value)> {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(StatusCode, Value)> {
         let url = format!("{}{path}", self.base_url);
         let request = match body {
             Some(body) => json_request(method, &url, self.authorization.as_deref(), body)?,
@@ -156,7 +183,11 @@ impl Client {
         let response = self.http.request(request).await?;
         let status = response.status();
         let bytes = response.into_body().collect().await?.to_bytes();
-        let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes)? };
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)?
+        };
         Ok((status, value))
     }
 
@@ -183,7 +214,10 @@ impl Client {
         let mut messages = Vec::new();
         for conversation in self.all_pages("/api/v1/conversations?limit=200").await? {
             let id = conversation["id"].as_u64().context("conversation id")?;
-            messages.extend(self.all_pages(&format!("/api/v1/conversations/{id}/messages?limit=200")).await?);
+            messages.extend(
+                self.all_pages(&format!("/api/v1/conversations/{id}/messages?limit=200"))
+                    .await?,
+            );
         }
         Ok(messages)
     }
@@ -205,7 +239,10 @@ impl Client {
 
 /// A numeric benchmark setting from the environment, or its default.
 pub fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
 }
 
 /// An inbound API-channel message from `email`.
@@ -217,8 +254,16 @@ pub fn inbound_message(email: &str, external_id: &str, text: &str) -> Value {
     })
 }
 
-fn json_request(method: Method, url: &str, authorization: Option<&str>, body: &Value) -> anyhow::Result<Request<Full<Bytes>>> {
-    let mut builder = Request::builder().method(method).uri(url).header("content-type", "application/json");
+fn json_request(
+    method: Method,
+    url: &str,
+    authorization: Option<&str>,
+    body: &Value,
+) -> anyhow::Result<Request<Full<Bytes>>> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(url)
+        .header("content-type", "application/json");
     if let Some(authorization) = authorization {
         builder = builder.header("authorization", authorization);
     }

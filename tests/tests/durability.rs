@@ -22,12 +22,21 @@ async fn acknowledged_messages_survive_kill_9() -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let mut writers = Vec::new();
     for writer in 0..16 {
-        let (client, path, acknowledged, stop) = (client.clone(), path.clone(), acknowledged.clone(), stop.clone());
+        let (client, path, acknowledged, stop) = (
+            client.clone(),
+            path.clone(),
+            acknowledged.clone(),
+            stop.clone(),
+        );
         writers.push(tokio::spawn(async move {
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 let external_id = format!("w{writer}-{n}");
-                let message = inbound_message(&format!("customer{}@example.com", n % 25), &external_id, &format!("message {external_id}"));
+                let message = inbound_message(
+                    &format!("customer{}@example.com", n % 25),
+                    &external_id,
+                    &format!("message {external_id}"),
+                );
                 match client.post(&path, &message).await {
                     Ok((StatusCode::CREATED, _)) => acknowledged.lock().await.push(external_id),
                     // The gateway died mid-request: this one was never acknowledged.
@@ -57,14 +66,27 @@ async fn acknowledged_messages_survive_kill_9() -> anyhow::Result<()> {
             *stored.entry(external_id.to_string()).or_default() += 1;
         }
     }
-    let missing: Vec<&String> = acknowledged.iter().filter(|id| !stored.contains_key(*id)).collect();
-    assert!(missing.is_empty(), "{} acknowledged messages were lost, e.g. {:?}", missing.len(), missing.first());
+    let missing: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| !stored.contains_key(*id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged messages were lost, e.g. {:?}",
+        missing.len(),
+        missing.first()
+    );
     let doubled: Vec<(&String, &usize)> = stored.iter().filter(|(_, count)| **count > 1).collect();
     assert!(doubled.is_empty(), "messages stored twice: {doubled:?}");
 
     // Posting an acknowledged message again after the restart is recognised as a duplicate.
     let first = &acknowledged[0];
-    let (status, answer) = client.post(&path, &inbound_message("customer0@example.com", first, "again")).await?;
+    let (status, answer) = client
+        .post(
+            &path,
+            &inbound_message("customer0@example.com", first, "again"),
+        )
+        .await?;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(answer["duplicate"], true);
     Ok(())

@@ -30,7 +30,9 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// Runs a command, failing with its name when it fails.
@@ -40,7 +42,9 @@ pub fn cargo(args: &[&str], envs: &[(&str, &Path)]) -> anyhow::Result<()> {
     for (key, value) in envs {
         command.env(key, value);
     }
-    let status = command.status().with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
+    let status = command
+        .status()
+        .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
     if !status.success() {
         bail!("`cargo {}` failed ({status})", args.join(" "));
     }
@@ -64,7 +68,9 @@ fn run(root: &Path, release: bool) -> anyhow::Result<()> {
     if config.exists() {
         command.arg("--config").arg(&config);
     }
-    let status = command.status().with_context(|| format!("cannot start {}", binary.display()))?;
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {}", binary.display()))?;
     if !status.success() {
         bail!("the gateway stopped with {status}");
     }
@@ -75,11 +81,17 @@ fn test(root: &Path) -> anyhow::Result<()> {
     setup::install()?;
     cargo(&["build", "-p", "switchboard"], &[])?;
     let binary = target_dir(root).join("debug/switchboard");
-    cargo(&["test", "--workspace", "--no-fail-fast"], &[("GATEWAY_BIN", &binary)])
+    cargo(
+        &["test", "--workspace", "--no-fail-fast"],
+        &[("GATEWAY_BIN", &binary)],
+    )
 }
 
 fn bench(root: &Path) -> anyhow::Result<()> {
     cargo(&["build", "--release", "-p", "switchboard"], &[])?;
     let binary = target_dir(root).join("release/switchboard");
-    cargo(&["bench", "-p", "switchboard-e2e"], &[("GATEWAY_BIN", &binary)])
+    cargo(
+        &["bench", "-p", "switchboard-e2e"],
+        &[("GATEWAY_BIN", &binary)],
+    )
 }

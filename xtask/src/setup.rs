@@ -22,7 +22,11 @@ fn install_rust_targets() -> anyhow::Result<()> {
         return Ok(());
     }
     let installed = output("rustup", &["target", "list", "--installed"])?;
-    let missing: Vec<&str> = RUST_TARGETS.iter().copied().filter(|target| !installed.lines().any(|line| line == *target)).collect();
+    let missing: Vec<&str> = RUST_TARGETS
+        .iter()
+        .copied()
+        .filter(|target| !installed.lines().any(|line| line == *target))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -39,7 +43,9 @@ fn install_debian_packages() -> anyhow::Result<()> {
             !Command::new("dpkg-query")
                 .args(["-W", "-f=${Status}", package])
                 .output()
-                .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("install ok installed"))
+                .is_ok_and(|out| {
+                    String::from_utf8_lossy(&out.stdout).contains("install ok installed")
+                })
         })
         .collect();
     if missing.is_empty() {
@@ -61,12 +67,18 @@ fn install_debian_packages() -> anyhow::Result<()> {
 }
 
 fn output(program: &str, args: &[&str]) -> anyhow::Result<String> {
-    let out = Command::new(program).args(args).output().with_context(|| format!("cannot run {program}"))?;
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run {program}"))?;
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn run(program: &str, args: &[&str]) -> anyhow::Result<()> {
-    let status = Command::new(program).args(args).status().with_context(|| format!("cannot run {program}"))?;
+    let status = Command::new(program)
+        .args(args)
+        .status()
+        .with_context(|| format!("cannot run {program}"))?;
     if !status.success() {
         bail!("`{program} {}` failed ({status})", args.join(" "));
     }

@@ -2,11 +2,11 @@
 //! Secrets are random 32-byte values; the store keeps only their SHA-256. Passwords are hashed
 //! with argon2id.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
-use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -48,10 +48,17 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(token) = bearer_token(parts)? {
             let found = state.store.api_token(secret_hash(&token)).await?;
             let token = found.ok_or_else(|| {
-                ApiError::unauthenticated("invalid_token", "the API token is unknown or was revoked")
+                ApiError::unauthenticated(
+                    "invalid_token",
+                    "the API token is unknown or was revoked",
+                )
             })?;
             let agent = active_agent(state, token.workspace_id, token.agent_id).await?;
-            return Ok(Caller { workspace_id: token.workspace_id, agent, by_cookie: false });
+            return Ok(Caller {
+                workspace_id: token.workspace_id,
+                agent,
+                by_cookie: false,
+            });
         }
         let Some(secret) = session_cookie(&parts.headers) else {
             return Err(ApiError::unauthenticated(
@@ -59,29 +66,52 @@ impl FromRequestParts<AppState> for Caller {
                 "log in first, or send an API token as `Authorization: Bearer <token>`",
             ));
         };
-        let session = state.store.session(secret_hash(&secret)).await?.ok_or_else(|| {
-            ApiError::unauthenticated("session_expired", "your session has ended; log in again")
-        })?;
+        let session = state
+            .store
+            .session(secret_hash(&secret))
+            .await?
+            .ok_or_else(|| {
+                ApiError::unauthenticated("session_expired", "your session has ended; log in again")
+            })?;
         if session.expires_at <= now_millis() {
-            return Err(ApiError::unauthenticated("session_expired", "your session has ended; log in again"));
+            return Err(ApiError::unauthenticated(
+                "session_expired",
+                "your session has ended; log in again",
+            ));
         }
         let agent = active_agent(state, session.workspace_id, session.agent_id).await?;
-        Ok(Caller { workspace_id: session.workspace_id, agent, by_cookie: true })
+        Ok(Caller {
+            workspace_id: session.workspace_id,
+            agent,
+            by_cookie: true,
+        })
     }
 }
 
 async fn active_agent(state: &AppState, workspace_id: Id, agent_id: Id) -> ApiResult<Agent> {
-    let agent = state.store.agent(workspace_id, agent_id).await.map_err(|_| {
-        ApiError::unauthenticated("unauthenticated", "the agent behind these credentials no longer exists")
-    })?;
+    let agent = state
+        .store
+        .agent(workspace_id, agent_id)
+        .await
+        .map_err(|_| {
+            ApiError::unauthenticated(
+                "unauthenticated",
+                "the agent behind these credentials no longer exists",
+            )
+        })?;
     if !agent.active {
-        return Err(ApiError::unauthenticated("agent_deactivated", "this agent has been deactivated"));
+        return Err(ApiError::unauthenticated(
+            "agent_deactivated",
+            "this agent has been deactivated",
+        ));
     }
     Ok(agent)
 }
 
 fn bearer_token(parts: &Parts) -> ApiResult<Option<String>> {
-    let Some(value) = parts.headers.get(AUTHORIZATION) else { return Ok(None) };
+    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
     let value = value.to_str().unwrap_or_default();
     match value.strip_prefix("Bearer ").map(str::trim) {
         Some(token) if !token.is_empty() => Ok(Some(token.to_string())),
@@ -128,7 +158,8 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
     tokio::task::spawn_blocking(move || {
         let mut salt = [0u8; 16];
         rand::rng().fill_bytes(&mut salt);
-        let salt = SaltString::encode_b64(&salt).map_err(|error| ApiError::internal(error.to_string()))?;
+        let salt =
+            SaltString::encode_b64(&salt).map_err(|error| ApiError::internal(error.to_string()))?;
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|hash| hash.to_string())
@@ -144,13 +175,17 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| UNKNOWN_AGENT_HASH.to_string());
-        let Ok(hash) = PasswordHash::new(&stored) else { return false };
-        Argon2::default().verify_password(password.as_bytes(), &hash).is_ok() && known
+        let Ok(hash) = PasswordHash::new(&stored) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+            && known
     })
     .await
     .unwrap_or(false)
 }
 
 /// An argon2id hash of a random password nobody knows, checked for unknown addresses.
-const UNKNOWN_AGENT_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c3dpdGNoYm9hcmQtZHVtbXk$Rr3TLyFhcvSmLx7Ne0Pi8mD2bgl9r0zQ2s+5m0YsA3k";
+const UNKNOWN_AGENT_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c3dpdGNoYm9hcmQtZHVtbXk$Rr3TLyFhcvSmLx7Ne0Pi8mD2bgl9r0zQ2s+5m0YsA3k";

@@ -33,7 +33,11 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        ApiConfig { session_hours: 12, max_body_bytes: 1024 * 1024, secure_cookies: false }
+        ApiConfig {
+            session_hours: 12,
+            max_body_bytes: 1024 * 1024,
+            secure_cookies: false,
+        }
     }
 }
 

@@ -20,8 +20,13 @@ pub async fn observe(request: Request, next: Next) -> Response {
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
     span.record("status", status);
-    let labels = [("method", method.to_string()), ("route", route), ("status", status.to_string())];
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route),
+        ("status", status.to_string()),
+    ];
     metrics::counter!("switchboard_http_requests_total", &labels).increment(1);
-    metrics::histogram!("switchboard_http_request_seconds", &labels[..2]).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("switchboard_http_request_seconds", &labels[..2])
+        .record(started.elapsed().as_secs_f64());
     response
 }

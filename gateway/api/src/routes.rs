@@ -61,7 +61,11 @@ pub fn ops_routes(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
 }
 
 pub async fn no_route(uri: Uri) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "no_route", format!("there is no route {}", uri.path()))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no_route",
+        format!("there is no route {}", uri.path()),
+    )
 }
 
 pub async fn method_not_allowed(uri: Uri) -> ApiError {
@@ -83,14 +87,22 @@ fn page_size(limit: Option<u32>) -> usize {
 /// Parses a list cursor from the query string, naming it when it is not one of ours.
 fn parse_cursor(cursor: Option<&str>) -> crate::ApiResult<Option<switchboard_model::Id>> {
     cursor
-        .map(|text| text.parse().map_err(|_| ApiError::bad_request("invalid_query", format!("the cursor {text:?} is not valid"))))
+        .map(|text| {
+            text.parse().map_err(|_| {
+                ApiError::bad_request("invalid_query", format!("the cursor {text:?} is not valid"))
+            })
+        })
         .transpose()
 }
 
 /// Rejects blank or overlong text fields, naming the field.
 fn require_text(field: &str, value: &str, max_chars: usize) -> crate::ApiResult<()> {
     if value.trim().is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("`{field}` must not be empty")));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("`{field}` must not be empty"),
+        ));
     }
     if value.chars().count() > max_chars {
         return Err(ApiError::new(

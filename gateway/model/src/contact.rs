@@ -18,17 +18,27 @@ pub struct Identity {
 
 impl Identity {
     pub fn new(kind: impl Into<String>, value: impl Into<String>) -> Self {
-        Self { kind: kind.into(), value: value.into() }
+        Self {
+            kind: kind.into(),
+            value: value.into(),
+        }
     }
 
     /// The form used for look-ups: emails compare case-insensitively, phones without spaces.
     pub fn normalized(&self) -> Identity {
         let value = match self.kind.as_str() {
             "email" => self.value.trim().to_lowercase(),
-            "phone" => self.value.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect(),
+            "phone" => self
+                .value
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect(),
             _ => self.value.trim().to_string(),
         };
-        Identity { kind: self.kind.trim().to_lowercase(), value }
+        Identity {
+            kind: self.kind.trim().to_lowercase(),
+            value,
+        }
     }
 }
 

@@ -93,7 +93,9 @@ pub enum DeliveryStatus {
     Sent,
     Delivered,
     Read,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 /// One entry of a conversation's log. Messages are never edited; a delivery update changes

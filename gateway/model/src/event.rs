@@ -26,8 +26,15 @@ pub enum EventKind {
     /// Status, assignee, team, labels or unread count changed.
     ConversationUpdated(Conversation),
     /// A message was added; `conversation` is the conversation as it stands after it.
-    MessageCreated { conversation: Conversation, message: Message },
-    DeliveryUpdated { conversation_id: Id, message_id: Id, status: DeliveryStatus },
+    MessageCreated {
+        conversation: Conversation,
+        message: Message,
+    },
+    DeliveryUpdated {
+        conversation_id: Id,
+        message_id: Id,
+        status: DeliveryStatus,
+    },
     ContactUpdated(Contact),
 }
 
@@ -37,7 +44,9 @@ impl EventKind {
         match self {
             EventKind::ConversationCreated(c) | EventKind::ConversationUpdated(c) => Some(c.id),
             EventKind::MessageCreated { conversation, .. } => Some(conversation.id),
-            EventKind::DeliveryUpdated { conversation_id, .. } => Some(*conversation_id),
+            EventKind::DeliveryUpdated {
+                conversation_id, ..
+            } => Some(*conversation_id),
             EventKind::ContactUpdated(_) => None,
         }
     }

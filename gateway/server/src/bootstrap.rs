@@ -17,17 +17,25 @@ pub struct FirstLogin {
 }
 
 /// Sets up the demo workspace when the store has no workspace yet.
-pub async fn bootstrap(store: &dyn Store, config: &BootstrapConfig, data_dir: &Path) -> anyhow::Result<Option<FirstLogin>> {
+pub async fn bootstrap(
+    store: &dyn Store,
+    config: &BootstrapConfig,
+    data_dir: &Path,
+) -> anyhow::Result<Option<FirstLogin>> {
     if !config.enabled {
         return Ok(None);
     }
     if !store.workspaces().await?.is_empty() {
-        return Ok(Some(FirstLogin { email: config.admin_email.clone(), password: None }));
+        return Ok(Some(FirstLogin {
+            email: config.admin_email.clone(),
+            password: None,
+        }));
     }
     let password = if config.admin_password.is_empty() {
         let password = random_password();
         let file = data_dir.join("first-admin-password.txt");
-        write_private(&file, &password).with_context(|| format!("cannot save the first password in {}", file.display()))?;
+        write_private(&file, &password)
+            .with_context(|| format!("cannot save the first password in {}", file.display()))?;
         password
     } else {
         config.admin_password.clone()
@@ -36,7 +44,12 @@ pub async fn bootstrap(store: &dyn Store, config: &BootstrapConfig, data_dir: &P
     let password_hash = switchboard_api::hash_password(password.clone())
         .await
         .map_err(|error| anyhow::anyhow!("the bootstrap admin password: {}", error.message))?;
-    let admin = NewAgentRecord { name: "Admin".to_string(), email: config.admin_email.clone(), role: Role::Admin, password_hash };
+    let admin = NewAgentRecord {
+        name: "Admin".to_string(),
+        email: config.admin_email.clone(),
+        role: Role::Admin,
+        password_hash,
+    };
     store.create_agent(workspace.id, admin).await?;
     let channel = NewChannel {
         kind: ChannelKind::Api,
@@ -46,14 +59,19 @@ pub async fn bootstrap(store: &dyn Store, config: &BootstrapConfig, data_dir: &P
     };
     store.create_channel(workspace.id, channel).await?;
     tracing::info!(workspace_id = workspace.id, "created the first workspace");
-    Ok(Some(FirstLogin { email: config.admin_email.clone(), password: Some(password) }))
+    Ok(Some(FirstLogin {
+        email: config.admin_email.clone(),
+        password: Some(password),
+    }))
 }
 
 fn random_password() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..20).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+    (0..20)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
 }
 
 fn write_private(file: &Path, text: &str) -> std::io::Result<()> {

@@ -32,7 +32,10 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8080)), public_url: String::new() }
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: String::new(),
+        }
     }
 }
 
@@ -47,7 +50,10 @@ pub struct StoreConfig {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { path: PathBuf::from("data/store"), bus_capacity: 4096 }
+        StoreConfig {
+            path: PathBuf::from("data/store"),
+            bus_capacity: 4096,
+        }
     }
 }
 
@@ -65,7 +71,11 @@ pub struct HttpConfig {
 impl Default for HttpConfig {
     fn default() -> Self {
         let api = switchboard_api::ApiConfig::default();
-        HttpConfig { max_body_bytes: api.max_body_bytes, session_hours: api.session_hours, secure_cookies: api.secure_cookies }
+        HttpConfig {
+            max_body_bytes: api.max_body_bytes,
+            session_hours: api.session_hours,
+            secure_cookies: api.secure_cookies,
+        }
     }
 }
 
@@ -102,7 +112,10 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { filter: "info".to_string(), format: LogFormat::Text }
+        LogConfig {
+            filter: "info".to_string(),
+            format: LogFormat::Text,
+        }
     }
 }
 
@@ -118,7 +131,11 @@ impl Config {
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
-            anyhow::ensure!(file.exists(), "the configuration file {} does not exist", file.display());
+            anyhow::ensure!(
+                file.exists(),
+                "the configuration file {} does not exist",
+                file.display()
+            );
             figment = figment.merge(Toml::file(file));
         }
         let mut config: Config = figment
@@ -147,9 +164,13 @@ mod tests {
     #[test]
     fn file_and_environment_override_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("gateway.toml", "[server]\nlisten = \"127.0.0.1:9000\"\n[http]\nsession_hours = 2\n")?;
+            jail.create_file(
+                "gateway.toml",
+                "[server]\nlisten = \"127.0.0.1:9000\"\n[http]\nsession_hours = 2\n",
+            )?;
             jail.set_env("SWITCHBOARD_HTTP__SESSION_HOURS", "3");
-            let config = Config::load(Some(Path::new("gateway.toml"))).map_err(|error| error.to_string())?;
+            let config =
+                Config::load(Some(Path::new("gateway.toml"))).map_err(|error| error.to_string())?;
             assert_eq!(config.server.listen.port(), 9000);
             assert_eq!(config.http.session_hours, 3);
             assert_eq!(config.server.public_url, "http://127.0.0.1:9000");
@@ -171,7 +192,8 @@ mod tests {
     fn unknown_keys_are_named() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("gateway.toml", "[http]\nmax_body = 5\n")?;
-            let error = Config::load(Some(Path::new("gateway.toml"))).expect_err("an unknown key must fail");
+            let error = Config::load(Some(Path::new("gateway.toml")))
+                .expect_err("an unknown key must fail");
             assert!(format!("{error:#}").contains("max_body"), "{error:#}");
             Ok(())
         });

@@ -41,12 +41,21 @@ impl InProcessBus {
     /// `capacity` is how many events a slow subscriber may fall behind before it must catch
     /// up from the store.
     pub fn new(capacity: usize) -> Self {
-        InProcessBus { capacity: capacity.max(16), channels: Mutex::new(HashMap::new()) }
+        InProcessBus {
+            capacity: capacity.max(16),
+            channels: Mutex::new(HashMap::new()),
+        }
     }
 
     fn sender(&self, workspace_id: Id) -> broadcast::Sender<EventFrame> {
-        let mut channels = self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        channels.entry(workspace_id).or_insert_with(|| broadcast::channel(self.capacity).0).clone()
+        let mut channels = self
+            .channels
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        channels
+            .entry(workspace_id)
+            .or_insert_with(|| broadcast::channel(self.capacity).0)
+            .clone()
     }
 }
 

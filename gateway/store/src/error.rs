@@ -18,7 +18,11 @@ pub enum StoreError {
     Invalid(String),
     /// A value is larger than its limit.
     #[error("{what} is {size} bytes, over the limit of {limit} bytes")]
-    TooLarge { what: &'static str, size: u64, limit: u64 },
+    TooLarge {
+        what: &'static str,
+        size: u64,
+        limit: u64,
+    },
     /// The disk or the database failed; the step did not happen.
     #[error("storage failure: {0}")]
     Backend(String),
@@ -26,7 +30,10 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn not_found(what: &'static str, id: impl ToString) -> Self {
-        StoreError::NotFound { what, id: id.to_string() }
+        StoreError::NotFound {
+            what,
+            id: id.to_string(),
+        }
     }
 }
 

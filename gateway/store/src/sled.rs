@@ -7,6 +7,7 @@ mod conversations;
 mod delivery;
 mod directory;
 mod keys;
+mod recent;
 mod txn;
 mod writer;
 
@@ -28,8 +29,8 @@ use self::keys::{key, key_str};
 use self::txn::Read;
 use self::writer::Writer;
 use crate::{
-    AgentChange, ConversationChange, EventBus, EventFrame, NewAgentRecord, OutboxItem, Session, Store,
-    StoreError, StoreResult,
+    AgentChange, ConversationChange, EventBus, EventFrame, NewAgentRecord, OutboxItem, Session,
+    Store, StoreError, StoreResult,
 };
 
 /// Switchboard's default store: sled on disk.
@@ -49,7 +50,12 @@ impl SledStore {
             .cache_capacity(256 * 1024 * 1024)
             .mode(sled::Mode::HighThroughput)
             .open()
-            .map_err(|error| StoreError::Backend(format!("cannot open the store in {}: {error}", path.display())))?;
+            .map_err(|error| {
+                StoreError::Backend(format!(
+                    "cannot open the store in {}: {error}",
+                    path.display()
+                ))
+            })?;
         let next_id: Id = db.get_json(keys::META_NEXT_ID)?.unwrap_or(0);
         let durable_event_id = Arc::new(AtomicU64::new(next_id));
         let activity = Arc::new(Activity::rebuild(&db)?);
@@ -64,15 +70,25 @@ impl SledStore {
             })
         };
         let writer = Writer::start(db.clone(), next_id, committed)?;
-        Ok(SledStore { db, writer, durable_event_id, activity })
+        Ok(SledStore {
+            db,
+            writer,
+            durable_event_id,
+            activity,
+        })
     }
 
     fn scan<T: DeserializeOwned>(&self, prefix: &[u8]) -> StoreResult<Vec<T>> {
-        self.db.scan_prefix(prefix).map(|entry| Ok(serde_json::from_slice(&entry?.1)?)).collect()
+        self.db
+            .scan_prefix(prefix)
+            .map(|entry| Ok(serde_json::from_slice(&entry?.1)?))
+            .collect()
     }
 
     fn get<T: DeserializeOwned>(&self, key: &[u8], what: &'static str, id: Id) -> StoreResult<T> {
-        self.db.get_json(key)?.ok_or_else(|| StoreError::not_found(what, id))
+        self.db
+            .get_json(key)?
+            .ok_or_else(|| StoreError::not_found(what, id))
     }
 }
 
@@ -80,7 +96,9 @@ impl SledStore {
 impl Store for SledStore {
     async fn create_workspace(&self, name: &str) -> StoreResult<Workspace> {
         let name = name.to_string();
-        self.writer.write(move |txn| directory::create_workspace(txn, name)).await
+        self.writer
+            .write(move |txn| directory::create_workspace(txn, name))
+            .await
     }
 
     async fn workspaces(&self) -> StoreResult<Vec<Workspace>> {
@@ -92,11 +110,20 @@ impl Store for SledStore {
     }
 
     async fn create_agent(&self, workspace_id: Id, agent: NewAgentRecord) -> StoreResult<Agent> {
-        self.writer.write(move |txn| directory::create_agent(txn, workspace_id, agent)).await
+        self.writer
+            .write(move |txn| directory::create_agent(txn, workspace_id, agent))
+            .await
     }
 
-    async fn update_agent(&self, workspace_id: Id, id: Id, change: AgentChange) -> StoreResult<Agent> {
-        self.writer.write(move |txn| directory::update_agent(txn, workspace_id, id, change)).await
+    async fn update_agent(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: AgentChange,
+    ) -> StoreResult<Agent> {
+        self.writer
+            .write(move |txn| directory::update_agent(txn, workspace_id, id, change))
+            .await
     }
 
     async fn agent(&self, workspace_id: Id, id: Id) -> StoreResult<Agent> {
@@ -113,12 +140,18 @@ impl Store for SledStore {
 
     async fn put_session(&self, secret_hash: [u8; 32], session: Session) -> StoreResult<()> {
         self.writer
-            .write(move |txn| txn.put_json(key_str(keys::SESSION, &[], &hex::encode(secret_hash)), &session))
+            .write(move |txn| {
+                txn.put_json(
+                    key_str(keys::SESSION, &[], &hex::encode(secret_hash)),
+                    &session,
+                )
+            })
             .await
     }
 
     async fn session(&self, secret_hash: [u8; 32]) -> StoreResult<Option<Session>> {
-        self.db.get_json(&key_str(keys::SESSION, &[], &hex::encode(secret_hash)))
+        self.db
+            .get_json(&key_str(keys::SESSION, &[], &hex::encode(secret_hash)))
     }
 
     async fn delete_session(&self, secret_hash: [u8; 32]) -> StoreResult<()> {
@@ -130,20 +163,37 @@ impl Store for SledStore {
             .await
     }
 
-    async fn create_api_token(&self, workspace_id: Id, agent_id: Id, name: &str, secret_hash: [u8; 32]) -> StoreResult<ApiToken> {
+    async fn create_api_token(
+        &self,
+        workspace_id: Id,
+        agent_id: Id,
+        name: &str,
+        secret_hash: [u8; 32],
+    ) -> StoreResult<ApiToken> {
         let name = name.to_string();
-        self.writer.write(move |txn| directory::create_api_token(txn, workspace_id, agent_id, name, secret_hash)).await
+        self.writer
+            .write(move |txn| {
+                directory::create_api_token(txn, workspace_id, agent_id, name, secret_hash)
+            })
+            .await
     }
 
     async fn api_token(&self, secret_hash: [u8; 32]) -> StoreResult<Option<ApiToken>> {
-        self.db.get_json(&key_str(keys::TOKEN, &[], &hex::encode(secret_hash)))
+        self.db
+            .get_json(&key_str(keys::TOKEN, &[], &hex::encode(secret_hash)))
     }
 
     async fn api_tokens(&self, workspace_id: Id) -> StoreResult<Vec<ApiToken>> {
         let mut tokens = Vec::new();
-        for entry in self.db.scan_prefix(key(keys::TOKEN_BY_WORKSPACE, &[workspace_id])) {
+        for entry in self
+            .db
+            .scan_prefix(key(keys::TOKEN_BY_WORKSPACE, &[workspace_id]))
+        {
             let (_, secret_hash) = entry?;
-            if let Some(token) = self.db.get_json(&key_str(keys::TOKEN, &[], &hex::encode(secret_hash)))? {
+            if let Some(token) =
+                self.db
+                    .get_json(&key_str(keys::TOKEN, &[], &hex::encode(secret_hash)))?
+            {
                 tokens.push(token);
             }
         }
@@ -151,15 +201,21 @@ impl Store for SledStore {
     }
 
     async fn revoke_api_token(&self, workspace_id: Id, id: Id) -> StoreResult<()> {
-        self.writer.write(move |txn| directory::revoke_api_token(txn, workspace_id, id)).await
+        self.writer
+            .write(move |txn| directory::revoke_api_token(txn, workspace_id, id))
+            .await
     }
 
     async fn create_team(&self, workspace_id: Id, team: NewTeam) -> StoreResult<Team> {
-        self.writer.write(move |txn| directory::create_team(txn, workspace_id, team)).await
+        self.writer
+            .write(move |txn| directory::create_team(txn, workspace_id, team))
+            .await
     }
 
     async fn update_team(&self, workspace_id: Id, id: Id, change: TeamUpdate) -> StoreResult<Team> {
-        self.writer.write(move |txn| directory::update_team(txn, workspace_id, id, change)).await
+        self.writer
+            .write(move |txn| directory::update_team(txn, workspace_id, id, change))
+            .await
     }
 
     async fn teams(&self, workspace_id: Id) -> StoreResult<Vec<Team>> {
@@ -167,11 +223,20 @@ impl Store for SledStore {
     }
 
     async fn create_channel(&self, workspace_id: Id, channel: NewChannel) -> StoreResult<Channel> {
-        self.writer.write(move |txn| directory::create_channel(txn, workspace_id, channel)).await
+        self.writer
+            .write(move |txn| directory::create_channel(txn, workspace_id, channel))
+            .await
     }
 
-    async fn update_channel(&self, workspace_id: Id, id: Id, change: ChannelUpdate) -> StoreResult<Channel> {
-        self.writer.write(move |txn| directory::update_channel(txn, workspace_id, id, change)).await
+    async fn update_channel(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: ChannelUpdate,
+    ) -> StoreResult<Channel> {
+        self.writer
+            .write(move |txn| directory::update_channel(txn, workspace_id, id, change))
+            .await
     }
 
     async fn channel(&self, workspace_id: Id, id: Id) -> StoreResult<Channel> {
@@ -182,8 +247,14 @@ impl Store for SledStore {
         self.scan(&key(keys::CHANNEL, &[workspace_id]))
     }
 
-    async fn create_canned_response(&self, workspace_id: Id, canned: NewCannedResponse) -> StoreResult<CannedResponse> {
-        self.writer.write(move |txn| directory::create_canned_response(txn, workspace_id, canned)).await
+    async fn create_canned_response(
+        &self,
+        workspace_id: Id,
+        canned: NewCannedResponse,
+    ) -> StoreResult<CannedResponse> {
+        self.writer
+            .write(move |txn| directory::create_canned_response(txn, workspace_id, canned))
+            .await
     }
 
     async fn canned_responses(&self, workspace_id: Id) -> StoreResult<Vec<CannedResponse>> {
@@ -191,31 +262,59 @@ impl Store for SledStore {
     }
 
     async fn delete_canned_response(&self, workspace_id: Id, id: Id) -> StoreResult<()> {
-        self.writer.write(move |txn| directory::delete_canned_response(txn, workspace_id, id)).await
+        self.writer
+            .write(move |txn| directory::delete_canned_response(txn, workspace_id, id))
+            .await
     }
 
     async fn create_contact(&self, workspace_id: Id, contact: NewContact) -> StoreResult<Contact> {
-        self.writer.write(move |txn| contacts::create_contact(txn, workspace_id, contact)).await
+        self.writer
+            .write(move |txn| contacts::create_contact(txn, workspace_id, contact))
+            .await
     }
 
     async fn contact(&self, workspace_id: Id, id: Id) -> StoreResult<Contact> {
         contacts::load(&*self.db, workspace_id, id)
     }
 
-    async fn update_contact(&self, workspace_id: Id, id: Id, change: ContactUpdate) -> StoreResult<Contact> {
-        self.writer.write(move |txn| contacts::update_contact(txn, workspace_id, id, change)).await
+    async fn update_contact(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: ContactUpdate,
+    ) -> StoreResult<Contact> {
+        self.writer
+            .write(move |txn| contacts::update_contact(txn, workspace_id, id, change))
+            .await
     }
 
-    async fn change_tags(&self, workspace_id: Id, id: Id, change: TagChange) -> StoreResult<Contact> {
-        self.writer.write(move |txn| contacts::change_tags(txn, workspace_id, id, change)).await
+    async fn change_tags(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: TagChange,
+    ) -> StoreResult<Contact> {
+        self.writer
+            .write(move |txn| contacts::change_tags(txn, workspace_id, id, change))
+            .await
     }
 
     async fn merge_contacts(&self, workspace_id: Id, into: Id, from: Id) -> StoreResult<Contact> {
-        self.writer.write(move |txn| contacts::merge(txn, workspace_id, into, from)).await
+        self.writer
+            .write(move |txn| contacts::merge(txn, workspace_id, into, from))
+            .await
     }
 
-    async fn contacts(&self, workspace_id: Id, query: Option<&str>, cursor: Option<Id>, limit: usize) -> StoreResult<Page<Contact>> {
-        let query = query.map(str::to_lowercase).filter(|query| !query.trim().is_empty());
+    async fn contacts(
+        &self,
+        workspace_id: Id,
+        query: Option<&str>,
+        cursor: Option<Id>,
+        limit: usize,
+    ) -> StoreResult<Page<Contact>> {
+        let query = query
+            .map(str::to_lowercase)
+            .filter(|query| !query.trim().is_empty());
         let start = key(keys::CONTACT, &[workspace_id]);
         let end = key(keys::CONTACT, &[workspace_id, cursor.unwrap_or(Id::MAX)]);
         let mut items = Vec::new();
@@ -223,8 +322,14 @@ impl Store for SledStore {
             let contact: Contact = serde_json::from_slice(&entry?.1)?;
             let matches = query.as_ref().is_none_or(|query| {
                 contact.name.to_lowercase().contains(query)
-                    || contact.emails.iter().any(|email| email.to_lowercase().contains(query))
-                    || contact.phones.iter().any(|phone| phone.contains(query.as_str()))
+                    || contact
+                        .emails
+                        .iter()
+                        .any(|email| email.to_lowercase().contains(query))
+                    || contact
+                        .phones
+                        .iter()
+                        .any(|phone| phone.contains(query.as_str()))
             });
             if contact.merged_into.is_none() && matches {
                 items.push(contact);
@@ -233,15 +338,28 @@ impl Store for SledStore {
                 }
             }
         }
-        let next_cursor = (items.len() == limit).then(|| items.last().map(|c| c.id.to_string())).flatten();
+        let next_cursor = (items.len() == limit)
+            .then(|| items.last().map(|c| c.id.to_string()))
+            .flatten();
         Ok(Page { items, next_cursor })
     }
 
-    async fn ingest(&self, workspace_id: Id, channel_id: Id, message: InboundMessage) -> StoreResult<Ingested> {
-        self.writer.write(move |txn| conversations::ingest(txn, workspace_id, channel_id, message)).await
+    async fn ingest(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        message: InboundMessage,
+    ) -> StoreResult<Ingested> {
+        self.writer
+            .write(move |txn| conversations::ingest(txn, workspace_id, channel_id, message))
+            .await
     }
 
-    async fn conversations(&self, workspace_id: Id, filter: &ConversationFilter) -> StoreResult<Page<Conversation>> {
+    async fn conversations(
+        &self,
+        workspace_id: Id,
+        filter: &ConversationFilter,
+    ) -> StoreResult<Page<Conversation>> {
         conversations::list(&self.db, &self.activity, workspace_id, filter)
     }
 
@@ -249,41 +367,98 @@ impl Store for SledStore {
         conversations::load(&*self.db, workspace_id, id)
     }
 
-    async fn update_conversation(&self, workspace_id: Id, id: Id, change: ConversationChange) -> StoreResult<Conversation> {
-        self.writer.write(move |txn| conversations::update(txn, workspace_id, id, change)).await
+    async fn update_conversation(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: ConversationChange,
+    ) -> StoreResult<Conversation> {
+        self.writer
+            .write(move |txn| conversations::update(txn, workspace_id, id, change))
+            .await
     }
 
-    async fn add_reply(&self, workspace_id: Id, conversation_id: Id, agent_id: Id, reply: NewReply) -> StoreResult<Message> {
-        self.writer.write(move |txn| conversations::add_reply(txn, workspace_id, conversation_id, agent_id, reply)).await
+    async fn add_reply(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        agent_id: Id,
+        reply: NewReply,
+    ) -> StoreResult<Message> {
+        self.writer
+            .write(move |txn| {
+                conversations::add_reply(txn, workspace_id, conversation_id, agent_id, reply)
+            })
+            .await
     }
 
-    async fn messages(&self, workspace_id: Id, conversation_id: Id, cursor: Option<Id>, limit: usize) -> StoreResult<Page<Message>> {
+    async fn messages(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        cursor: Option<Id>,
+        limit: usize,
+    ) -> StoreResult<Page<Message>> {
         conversations::messages(&self.db, workspace_id, conversation_id, cursor, limit)
     }
 
-    async fn events_after(&self, workspace_id: Id, after: EventId, limit: usize) -> StoreResult<Vec<Event>> {
+    async fn events_after(
+        &self,
+        workspace_id: Id,
+        after: EventId,
+        limit: usize,
+    ) -> StoreResult<Vec<Event>> {
         let durable = self.durable_event_id.load(Ordering::Acquire);
         if after >= durable {
             return Ok(Vec::new());
         }
         let start = key(keys::EVENT, &[workspace_id, after.saturating_add(1)]);
         let end = key(keys::EVENT, &[workspace_id, durable.saturating_add(1)]);
-        self.db.range(start..end).take(limit).map(|entry| Ok(serde_json::from_slice(&entry?.1)?)).collect()
+        self.db
+            .range(start..end)
+            .take(limit)
+            .map(|entry| Ok(serde_json::from_slice(&entry?.1)?))
+            .collect()
     }
 
-    async fn claim_outbox(&self, channel_id: Id, holder: &str, lease_ms: i64, limit: usize) -> StoreResult<Vec<OutboxItem>> {
+    async fn claim_outbox(
+        &self,
+        channel_id: Id,
+        holder: &str,
+        lease_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxItem>> {
         let holder = holder.to_string();
-        self.writer.write(move |txn| delivery::claim_outbox(txn, channel_id, &holder, lease_ms, limit)).await
+        self.writer
+            .write(move |txn| delivery::claim_outbox(txn, channel_id, &holder, lease_ms, limit))
+            .await
     }
 
-    async fn record_delivery(&self, item: &OutboxItem, status: DeliveryStatus, retry_at: Option<i64>) -> StoreResult<Message> {
+    async fn record_delivery(
+        &self,
+        item: &OutboxItem,
+        status: DeliveryStatus,
+        retry_at: Option<i64>,
+    ) -> StoreResult<Message> {
         let item = item.clone();
-        self.writer.write(move |txn| delivery::record_delivery(txn, &item, status, retry_at)).await
+        self.writer
+            .write(move |txn| delivery::record_delivery(txn, &item, status, retry_at))
+            .await
     }
 
-    async fn put_dead_letter(&self, workspace_id: Id, channel_id: Id, reason: &str, payload: Vec<u8>) -> StoreResult<DeadLetter> {
+    async fn put_dead_letter(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        reason: &str,
+        payload: Vec<u8>,
+    ) -> StoreResult<DeadLetter> {
         let reason = reason.to_string();
-        self.writer.write(move |txn| delivery::put_dead_letter(txn, workspace_id, channel_id, reason, payload)).await
+        self.writer
+            .write(move |txn| {
+                delivery::put_dead_letter(txn, workspace_id, channel_id, reason, payload)
+            })
+            .await
     }
 
     async fn dead_letters(&self, workspace_id: Id) -> StoreResult<Vec<DeadLetter>> {
@@ -297,12 +472,22 @@ impl Store for SledStore {
         delivery::dead_letter(&*self.db, workspace_id, id)
     }
 
-    async fn record_replay(&self, workspace_id: Id, id: Id, resolved: bool, reason: Option<String>) -> StoreResult<DeadLetter> {
-        self.writer.write(move |txn| delivery::record_replay(txn, workspace_id, id, resolved, reason)).await
+    async fn record_replay(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        resolved: bool,
+        reason: Option<String>,
+    ) -> StoreResult<DeadLetter> {
+        self.writer
+            .write(move |txn| delivery::record_replay(txn, workspace_id, id, resolved, reason))
+            .await
     }
 
     async fn put_blob(&self, workspace_id: Id, bytes: Vec<u8>, limit: u64) -> StoreResult<String> {
-        self.writer.write(move |txn| delivery::put_blob(txn, workspace_id, bytes, limit)).await
+        self.writer
+            .write(move |txn| delivery::put_blob(txn, workspace_id, bytes, limit))
+            .await
     }
 
     async fn blob(&self, workspace_id: Id, sha256: &str) -> StoreResult<Vec<u8>> {
@@ -312,6 +497,8 @@ impl Store for SledStore {
 
     async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
         let (name, holder) = (name.to_string(), holder.to_string());
-        self.writer.write(move |txn| delivery::acquire_lease(txn, &name, &holder, ttl_ms)).await
+        self.writer
+            .write(move |txn| delivery::acquire_lease(txn, &name, &holder, ttl_ms))
+            .await
     }
 }

@@ -22,7 +22,12 @@ pub trait Store: Send + Sync {
     // ---- agents and credentials ----
     /// Fails with a conflict when the email address is already an agent's, in any workspace.
     async fn create_agent(&self, workspace_id: Id, agent: NewAgentRecord) -> StoreResult<Agent>;
-    async fn update_agent(&self, workspace_id: Id, id: Id, change: AgentChange) -> StoreResult<Agent>;
+    async fn update_agent(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: AgentChange,
+    ) -> StoreResult<Agent>;
     async fn agent(&self, workspace_id: Id, id: Id) -> StoreResult<Agent>;
     async fn agents(&self, workspace_id: Id) -> StoreResult<Vec<Agent>>;
     /// The agent who logs in with this email address, and its password hash.
@@ -48,7 +53,12 @@ pub trait Store: Send + Sync {
     async fn update_team(&self, workspace_id: Id, id: Id, change: TeamUpdate) -> StoreResult<Team>;
     async fn teams(&self, workspace_id: Id) -> StoreResult<Vec<Team>>;
     async fn create_channel(&self, workspace_id: Id, channel: NewChannel) -> StoreResult<Channel>;
-    async fn update_channel(&self, workspace_id: Id, id: Id, change: ChannelUpdate) -> StoreResult<Channel>;
+    async fn update_channel(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: ChannelUpdate,
+    ) -> StoreResult<Channel>;
     async fn channel(&self, workspace_id: Id, id: Id) -> StoreResult<Channel>;
     async fn channels(&self, workspace_id: Id) -> StoreResult<Vec<Channel>>;
     async fn create_canned_response(
@@ -62,8 +72,18 @@ pub trait Store: Send + Sync {
     // ---- contacts ----
     async fn create_contact(&self, workspace_id: Id, contact: NewContact) -> StoreResult<Contact>;
     async fn contact(&self, workspace_id: Id, id: Id) -> StoreResult<Contact>;
-    async fn update_contact(&self, workspace_id: Id, id: Id, change: ContactUpdate) -> StoreResult<Contact>;
-    async fn change_tags(&self, workspace_id: Id, id: Id, change: TagChange) -> StoreResult<Contact>;
+    async fn update_contact(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: ContactUpdate,
+    ) -> StoreResult<Contact>;
+    async fn change_tags(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: TagChange,
+    ) -> StoreResult<Contact>;
     /// Moves `from`'s identities, addresses, tags and conversations to `into`; `from` is kept,
     /// marked as merged, and no longer listed.
     async fn merge_contacts(&self, workspace_id: Id, into: Id, from: Id) -> StoreResult<Contact>;
@@ -80,9 +100,18 @@ pub trait Store: Send + Sync {
     /// Stores an inbound message: finds or creates the contact by identity, appends to the
     /// contact's open conversation on this channel or starts one (routed to the channel's
     /// default team), and records the event. Idempotent by (channel, external id).
-    async fn ingest(&self, workspace_id: Id, channel_id: Id, message: InboundMessage) -> StoreResult<Ingested>;
+    async fn ingest(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        message: InboundMessage,
+    ) -> StoreResult<Ingested>;
     /// Most recent activity first.
-    async fn conversations(&self, workspace_id: Id, filter: &ConversationFilter) -> StoreResult<Page<Conversation>>;
+    async fn conversations(
+        &self,
+        workspace_id: Id,
+        filter: &ConversationFilter,
+    ) -> StoreResult<Page<Conversation>>;
     async fn conversation(&self, workspace_id: Id, id: Id) -> StoreResult<Conversation>;
     async fn update_conversation(
         &self,
@@ -91,7 +120,13 @@ pub trait Store: Send + Sync {
         change: ConversationChange,
     ) -> StoreResult<Conversation>;
     /// An agent's reply (queued in the outbox in the same step) or private note.
-    async fn add_reply(&self, workspace_id: Id, conversation_id: Id, agent_id: Id, reply: NewReply) -> StoreResult<Message>;
+    async fn add_reply(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        agent_id: Id,
+        reply: NewReply,
+    ) -> StoreResult<Message>;
     /// Oldest first, starting after `cursor`.
     async fn messages(
         &self,
@@ -103,11 +138,22 @@ pub trait Store: Send + Sync {
 
     // ---- events ----
     /// Durable events of a workspace with ids above `after`, oldest first.
-    async fn events_after(&self, workspace_id: Id, after: EventId, limit: usize) -> StoreResult<Vec<Event>>;
+    async fn events_after(
+        &self,
+        workspace_id: Id,
+        after: EventId,
+        limit: usize,
+    ) -> StoreResult<Vec<Event>>;
 
     // ---- outbox ----
     /// Leases up to `limit` due items of a channel to `holder` for `lease_ms`.
-    async fn claim_outbox(&self, channel_id: Id, holder: &str, lease_ms: i64, limit: usize) -> StoreResult<Vec<OutboxItem>>;
+    async fn claim_outbox(
+        &self,
+        channel_id: Id,
+        holder: &str,
+        lease_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxItem>>;
     /// Records how a delivery went. `Queued` with `retry_at` puts the item back for later;
     /// any other status takes it out of the outbox.
     async fn record_delivery(
@@ -118,12 +164,24 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Message>;
 
     // ---- dead letters ----
-    async fn put_dead_letter(&self, workspace_id: Id, channel_id: Id, reason: &str, payload: Vec<u8>) -> StoreResult<DeadLetter>;
+    async fn put_dead_letter(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        reason: &str,
+        payload: Vec<u8>,
+    ) -> StoreResult<DeadLetter>;
     /// Unresolved dead letters, newest first.
     async fn dead_letters(&self, workspace_id: Id) -> StoreResult<Vec<DeadLetter>>;
     async fn dead_letter(&self, workspace_id: Id, id: Id) -> StoreResult<(DeadLetter, Vec<u8>)>;
     /// Counts a replay; `resolved` takes the letter off the list.
-    async fn record_replay(&self, workspace_id: Id, id: Id, resolved: bool, reason: Option<String>) -> StoreResult<DeadLetter>;
+    async fn record_replay(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        resolved: bool,
+        reason: Option<String>,
+    ) -> StoreResult<DeadLetter>;
 
     // ---- blobs ----
     /// Stores content under its SHA-256 (hex), refusing more than `limit` bytes.

@@ -25,26 +25,51 @@ async fn fixture() -> Fixture {
     let bus = Arc::new(InProcessBus::new(1024));
     let store = SledStore::open(dir.path(), bus.clone()).expect("open store");
     let (workspace, channel, agent) = seed(&store, "Acme").await;
-    Fixture { _dir: dir, store, bus, workspace, channel, agent }
+    Fixture {
+        _dir: dir,
+        store,
+        bus,
+        workspace,
+        channel,
+        agent,
+    }
 }
 
 async fn seed(store: &SledStore, name: &str) -> (Id, Id, Id) {
     let workspace = store.create_workspace(name).await.expect("workspace").id;
-    let channel = NewChannel { kind: ChannelKind::Api, name: "API".into(), default_team_id: None, settings: Default::default() };
-    let channel = store.create_channel(workspace, channel).await.expect("channel").id;
+    let channel = NewChannel {
+        kind: ChannelKind::Api,
+        name: "API".into(),
+        default_team_id: None,
+        settings: Default::default(),
+    };
+    let channel = store
+        .create_channel(workspace, channel)
+        .await
+        .expect("channel")
+        .id;
     let agent = NewAgentRecord {
         name: "Bea".into(),
         email: format!("bea@{}.test", name.to_lowercase()),
         role: Role::Agent,
         password_hash: "x".into(),
     };
-    let agent = store.create_agent(workspace, agent).await.expect("agent").id;
+    let agent = store
+        .create_agent(workspace, agent)
+        .await
+        .expect("agent")
+        .id;
     (workspace, channel, agent)
 }
 
 fn inbound(from: &str, external_id: &str, text: &str) -> InboundMessage {
     InboundMessage {
-        contact: ContactRef { identity: Identity::new("email", from), name: Some(from.into()), email: None, phone: None },
+        contact: ContactRef {
+            identity: Identity::new("email", from),
+            name: Some(from.into()),
+            email: None,
+            phone: None,
+        },
         external_id: external_id.into(),
         text: text.into(),
         title: None,
@@ -54,32 +79,90 @@ fn inbound(from: &str, external_id: &str, text: &str) -> InboundMessage {
 #[tokio::test]
 async fn ingest_is_idempotent_by_external_id() {
     let f = fixture().await;
-    let first = f.store.ingest(f.workspace, f.channel, inbound("ana@example.com", "m-1", "Hola")).await.expect("ingest");
-    let again = f.store.ingest(f.workspace, f.channel, inbound("ana@example.com", "m-1", "Hola")).await.expect("ingest again");
+    let first = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            inbound("ana@example.com", "m-1", "Hola"),
+        )
+        .await
+        .expect("ingest");
+    let again = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            inbound("ana@example.com", "m-1", "Hola"),
+        )
+        .await
+        .expect("ingest again");
     assert!(!first.duplicate);
     assert!(again.duplicate);
     assert_eq!(first.message_id, again.message_id);
-    let messages = f.store.messages(f.workspace, first.conversation_id, None, 50).await.expect("messages");
+    let messages = f
+        .store
+        .messages(f.workspace, first.conversation_id, None, 50)
+        .await
+        .expect("messages");
     assert_eq!(messages.items.len(), 1);
 }
 
 #[tokio::test]
 async fn same_sender_appends_until_the_conversation_is_resolved() {
     let f = fixture().await;
-    let one = f.store.ingest(f.workspace, f.channel, inbound("Ana@Example.com", "m-1", "Hola")).await.expect("ingest");
-    let two = f.store.ingest(f.workspace, f.channel, inbound("ana@example.com ", "m-2", "¿Hay alguien?")).await.expect("ingest");
-    assert_eq!(one.conversation_id, two.conversation_id, "the identity is matched case-insensitively");
+    let one = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            inbound("Ana@Example.com", "m-1", "Hola"),
+        )
+        .await
+        .expect("ingest");
+    let two = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            inbound("ana@example.com ", "m-2", "¿Hay alguien?"),
+        )
+        .await
+        .expect("ingest");
+    assert_eq!(
+        one.conversation_id, two.conversation_id,
+        "the identity is matched case-insensitively"
+    );
     assert_eq!(one.contact_id, two.contact_id);
-    let conversation = f.store.conversation(f.workspace, one.conversation_id).await.expect("conversation");
+    let conversation = f
+        .store
+        .conversation(f.workspace, one.conversation_id)
+        .await
+        .expect("conversation");
     assert_eq!(conversation.unread_count, 2);
     assert_eq!(conversation.title, "Hola");
 
     f.store
-        .update_conversation(f.workspace, one.conversation_id, ConversationChange::Status(ConversationStatus::Resolved))
+        .update_conversation(
+            f.workspace,
+            one.conversation_id,
+            ConversationChange::Status(ConversationStatus::Resolved),
+        )
         .await
         .expect("resolve");
-    let three = f.store.ingest(f.workspace, f.channel, inbound("ana@example.com", "m-3", "Otra cosa")).await.expect("ingest");
-    assert_ne!(three.conversation_id, one.conversation_id, "a resolved conversation is not reopened by new mail");
+    let three = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            inbound("ana@example.com", "m-3", "Otra cosa"),
+        )
+        .await
+        .expect("ingest");
+    assert_ne!(
+        three.conversation_id, one.conversation_id,
+        "a resolved conversation is not reopened by new mail"
+    );
     assert_eq!(three.contact_id, one.contact_id);
 }
 
@@ -88,11 +171,36 @@ async fn events_come_in_order_and_only_to_their_workspace() {
     let f = fixture().await;
     let (other_workspace, other_channel, _) = seed(&f.store, "Other").await;
     let mut live = f.bus.subscribe(f.workspace);
-    f.store.ingest(f.workspace, f.channel, inbound("ana@example.com", "m-1", "uno")).await.expect("ingest");
-    f.store.ingest(other_workspace, other_channel, inbound("ana@example.com", "m-1", "secret")).await.expect("ingest");
-    f.store.ingest(f.workspace, f.channel, inbound("ana@example.com", "m-2", "dos")).await.expect("ingest");
+    f.store
+        .ingest(
+            f.workspace,
+            f.channel,
+            inbound("ana@example.com", "m-1", "uno"),
+        )
+        .await
+        .expect("ingest");
+    f.store
+        .ingest(
+            other_workspace,
+            other_channel,
+            inbound("ana@example.com", "m-1", "secret"),
+        )
+        .await
+        .expect("ingest");
+    f.store
+        .ingest(
+            f.workspace,
+            f.channel,
+            inbound("ana@example.com", "m-2", "dos"),
+        )
+        .await
+        .expect("ingest");
 
-    let events = f.store.events_after(f.workspace, 0, 100).await.expect("events");
+    let events = f
+        .store
+        .events_after(f.workspace, 0, 100)
+        .await
+        .expect("events");
     assert!(events.windows(2).all(|pair| pair[0].id < pair[1].id));
     assert!(events.iter().all(|event| event.workspace_id == f.workspace));
     let texts: Vec<&str> = events
@@ -109,25 +217,76 @@ async fn events_come_in_order_and_only_to_their_workspace() {
         assert!(!frame.json.contains("secret"));
         live_ids.push(frame.id);
     }
-    assert_eq!(live_ids, events.iter().map(|event| event.id).collect::<Vec<_>>());
+    assert_eq!(
+        live_ids,
+        events.iter().map(|event| event.id).collect::<Vec<_>>()
+    );
 
     let after = events[1].id;
-    let rest = f.store.events_after(f.workspace, after, 100).await.expect("events");
-    assert_eq!(rest.first().map(|event| event.id), events.get(2).map(|event| event.id));
+    let rest = f
+        .store
+        .events_after(f.workspace, after, 100)
+        .await
+        .expect("events");
+    assert_eq!(
+        rest.first().map(|event| event.id),
+        events.get(2).map(|event| event.id)
+    );
 }
 
 #[tokio::test]
 async fn another_workspace_sees_nothing() {
     let f = fixture().await;
     let (other_workspace, _, _) = seed(&f.store, "Other").await;
-    let ingested = f.store.ingest(f.workspace, f.channel, inbound("ana@example.com", "m-1", "Hola")).await.expect("ingest");
-    let not_found = f.store.conversation(other_workspace, ingested.conversation_id).await;
-    assert!(matches!(not_found, Err(StoreError::NotFound { .. })), "{not_found:?}");
-    assert!(matches!(f.store.contact(other_workspace, ingested.contact_id).await, Err(StoreError::NotFound { .. })));
-    assert!(f.store.conversations(other_workspace, &ConversationFilter::default()).await.expect("list").items.is_empty());
-    let reply = NewReply { text: "hi".into(), private: false };
-    assert!(f.store.add_reply(other_workspace, ingested.conversation_id, f.agent, reply).await.is_err());
-    assert!(f.store.ingest(other_workspace, f.channel, inbound("x@example.com", "m-9", "x")).await.is_err());
+    let ingested = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            inbound("ana@example.com", "m-1", "Hola"),
+        )
+        .await
+        .expect("ingest");
+    let not_found = f
+        .store
+        .conversation(other_workspace, ingested.conversation_id)
+        .await;
+    assert!(
+        matches!(not_found, Err(StoreError::NotFound { .. })),
+        "{not_found:?}"
+    );
+    assert!(matches!(
+        f.store.contact(other_workspace, ingested.contact_id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        f.store
+            .conversations(other_workspace, &ConversationFilter::default())
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
+    let reply = NewReply {
+        text: "hi".into(),
+        private: false,
+    };
+    assert!(
+        f.store
+            .add_reply(other_workspace, ingested.conversation_id, f.agent, reply)
+            .await
+            .is_err()
+    );
+    assert!(
+        f.store
+            .ingest(
+                other_workspace,
+                f.channel,
+                inbound("x@example.com", "m-9", "x")
+            )
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -143,7 +302,13 @@ async fn concurrent_writers_share_commits_and_lose_nothing() {
             for n in 0..250 {
                 let from = format!("c{}@example.com", n % 10);
                 let message = inbound(&from, &format!("w{writer}-{n}"), "hola");
-                ids.push(store.ingest(workspace, channel, message).await.expect("ingest").message_id);
+                ids.push(
+                    store
+                        .ingest(workspace, channel, message)
+                        .await
+                        .expect("ingest")
+                        .message_id,
+                );
             }
             ids
         }));
@@ -157,9 +322,21 @@ async fn concurrent_writers_share_commits_and_lose_nothing() {
     all.dedup();
     assert_eq!(all.len(), count, "every message got its own id");
     assert_eq!(count, 2000);
-    let page = store.conversations(f.workspace, &ConversationFilter { limit: Some(200), ..Default::default() }).await.expect("list");
+    let page = store
+        .conversations(
+            f.workspace,
+            &ConversationFilter {
+                limit: Some(200),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("list");
     assert_eq!(page.items.len(), 10, "one conversation per sender");
-    assert_eq!(page.items.iter().map(|c| c.message_count).sum::<u64>(), 2000);
+    assert_eq!(
+        page.items.iter().map(|c| c.message_count).sum::<u64>(),
+        2000
+    );
 }
 
 #[tokio::test]
@@ -168,7 +345,14 @@ async fn a_reopened_store_keeps_everything_and_continues_ids() {
     let (workspace, channel, ingested) = {
         let store = SledStore::open(dir.path(), Arc::new(InProcessBus::new(16))).expect("open");
         let (workspace, channel, _) = seed(&store, "Acme").await;
-        let ingested = store.ingest(workspace, channel, inbound("ana@example.com", "m-1", "Hola")).await.expect("ingest");
+        let ingested = store
+            .ingest(
+                workspace,
+                channel,
+                inbound("ana@example.com", "m-1", "Hola"),
+            )
+            .await
+            .expect("ingest");
         (workspace, channel, ingested)
     };
     // The writer thread may still hold the database for a moment after the store is dropped.
@@ -178,65 +362,200 @@ async fn a_reopened_store_keeps_everything_and_continues_ids() {
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
         }
     };
-    let again = store.ingest(workspace, channel, inbound("ana@example.com", "m-1", "Hola")).await.expect("ingest");
+    let again = store
+        .ingest(
+            workspace,
+            channel,
+            inbound("ana@example.com", "m-1", "Hola"),
+        )
+        .await
+        .expect("ingest");
     assert!(again.duplicate);
-    let next = store.ingest(workspace, channel, inbound("ana@example.com", "m-2", "Sigo aquí")).await.expect("ingest");
-    assert!(next.message_id > ingested.message_id, "ids keep growing after a restart");
+    let next = store
+        .ingest(
+            workspace,
+            channel,
+            inbound("ana@example.com", "m-2", "Sigo aquí"),
+        )
+        .await
+        .expect("ingest");
+    assert!(
+        next.message_id > ingested.message_id,
+        "ids keep growing after a restart"
+    );
     assert_eq!(next.conversation_id, ingested.conversation_id);
 }
 
 #[tokio::test]
 async fn merging_moves_identities_and_conversations() {
     let f = fixture().await;
-    let by_mail = f.store.ingest(f.workspace, f.channel, inbound("ana@example.com", "m-1", "por email")).await.expect("ingest");
+    let by_mail = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            inbound("ana@example.com", "m-1", "por email"),
+        )
+        .await
+        .expect("ingest");
     let phone = NewContact {
         name: "Ana (WhatsApp)".into(),
         phones: vec!["+55 11 99999-0000".into()],
         tags: vec!["VIP".into()],
         ..Default::default()
     };
-    let phone_contact = f.store.create_contact(f.workspace, phone).await.expect("contact");
-    let merged = f.store.merge_contacts(f.workspace, phone_contact.id, by_mail.contact_id).await.expect("merge");
+    let phone_contact = f
+        .store
+        .create_contact(f.workspace, phone)
+        .await
+        .expect("contact");
+    let merged = f
+        .store
+        .merge_contacts(f.workspace, phone_contact.id, by_mail.contact_id)
+        .await
+        .expect("merge");
     assert_eq!(merged.tags, ["vip"]);
-    assert!(merged.identities.iter().any(|identity| identity.value == "ana@example.com"));
-    let conversation = f.store.conversation(f.workspace, by_mail.conversation_id).await.expect("conversation");
+    assert!(
+        merged
+            .identities
+            .iter()
+            .any(|identity| identity.value == "ana@example.com")
+    );
+    let conversation = f
+        .store
+        .conversation(f.workspace, by_mail.conversation_id)
+        .await
+        .expect("conversation");
     assert_eq!(conversation.contact_id, phone_contact.id);
-    let next = f.store.ingest(f.workspace, f.channel, inbound("ana@example.com", "m-2", "sigo")).await.expect("ingest");
-    assert_eq!(next.contact_id, phone_contact.id, "the email now finds the surviving contact");
+    let next = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            inbound("ana@example.com", "m-2", "sigo"),
+        )
+        .await
+        .expect("ingest");
+    assert_eq!(
+        next.contact_id, phone_contact.id,
+        "the email now finds the surviving contact"
+    );
     assert_eq!(next.conversation_id, by_mail.conversation_id);
-    let listed = f.store.contacts(f.workspace, None, None, 50).await.expect("contacts");
-    assert!(listed.items.iter().all(|contact| contact.id != by_mail.contact_id), "the merged contact is not listed");
-    let itself = f.store.merge_contacts(f.workspace, phone_contact.id, phone_contact.id).await;
+    let listed = f
+        .store
+        .contacts(f.workspace, None, None, 50)
+        .await
+        .expect("contacts");
+    assert!(
+        listed
+            .items
+            .iter()
+            .all(|contact| contact.id != by_mail.contact_id),
+        "the merged contact is not listed"
+    );
+    let itself = f
+        .store
+        .merge_contacts(f.workspace, phone_contact.id, phone_contact.id)
+        .await;
     assert!(matches!(itself, Err(StoreError::Invalid(_))));
 }
 
 #[tokio::test]
 async fn replies_wait_in_the_outbox_until_delivered() {
     let f = fixture().await;
-    let ingested = f.store.ingest(f.workspace, f.channel, inbound("ana@example.com", "m-1", "Hola")).await.expect("ingest");
-    let reply = NewReply { text: "¡Hola Ana!".into(), private: false };
-    let message = f.store.add_reply(f.workspace, ingested.conversation_id, f.agent, reply).await.expect("reply");
-    assert_eq!(message.delivery, Some(DeliveryStatus::Queued { reason: None }));
-    let note = NewReply { text: "VIP customer".into(), private: true };
-    f.store.add_reply(f.workspace, ingested.conversation_id, f.agent, note).await.expect("note");
+    let ingested = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            inbound("ana@example.com", "m-1", "Hola"),
+        )
+        .await
+        .expect("ingest");
+    let reply = NewReply {
+        text: "¡Hola Ana!".into(),
+        private: false,
+    };
+    let message = f
+        .store
+        .add_reply(f.workspace, ingested.conversation_id, f.agent, reply)
+        .await
+        .expect("reply");
+    assert_eq!(
+        message.delivery,
+        Some(DeliveryStatus::Queued { reason: None })
+    );
+    let note = NewReply {
+        text: "VIP customer".into(),
+        private: true,
+    };
+    f.store
+        .add_reply(f.workspace, ingested.conversation_id, f.agent, note)
+        .await
+        .expect("note");
 
-    let claimed = f.store.claim_outbox(f.channel, "node-a", 30_000, 10).await.expect("claim");
+    let claimed = f
+        .store
+        .claim_outbox(f.channel, "node-a", 30_000, 10)
+        .await
+        .expect("claim");
     assert_eq!(claimed.len(), 1, "the private note is never sent");
-    assert!(f.store.claim_outbox(f.channel, "node-b", 30_000, 10).await.expect("claim").is_empty(), "leased items are not handed out twice");
+    assert!(
+        f.store
+            .claim_outbox(f.channel, "node-b", 30_000, 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "leased items are not handed out twice"
+    );
 
     let retry_at = switchboard_model::now_millis() + 60_000;
-    let waiting = DeliveryStatus::Queued { reason: Some("daily limit reached".into()) };
-    f.store.record_delivery(&claimed[0], waiting, Some(retry_at)).await.expect("requeue");
-    assert!(f.store.claim_outbox(f.channel, "node-a", 30_000, 10).await.expect("claim").is_empty(), "not before its retry time");
+    let waiting = DeliveryStatus::Queued {
+        reason: Some("daily limit reached".into()),
+    };
+    f.store
+        .record_delivery(&claimed[0], waiting, Some(retry_at))
+        .await
+        .expect("requeue");
+    assert!(
+        f.store
+            .claim_outbox(f.channel, "node-a", 30_000, 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "not before its retry time"
+    );
 
-
-    let second = NewReply { text: "¿Sigues ahí?".into(), private: false };
-    f.store.add_reply(f.workspace, ingested.conversation_id, f.agent, second).await.expect("reply");
-    let claimed = f.store.claim_outbox(f.channel, "node-a", 30_000, 10).await.expect("claim");
+    let second = NewReply {
+        text: "¿Sigues ahí?".into(),
+        private: false,
+    };
+    f.store
+        .add_reply(f.workspace, ingested.conversation_id, f.agent, second)
+        .await
+        .expect("reply");
+    let claimed = f
+        .store
+        .claim_outbox(f.channel, "node-a", 30_000, 10)
+        .await
+        .expect("claim");
     assert_eq!(claimed.len(), 1);
-    let retry = DeliveryStatus::Queued { reason: Some("421 try again later".into()) };
-    f.store.record_delivery(&claimed[0], retry, Some(switchboard_model::now_millis() - 1)).await.expect("requeue");
-    let again = f.store.claim_outbox(f.channel, "node-a", 30_000, 10).await.expect("claim");
+    let retry = DeliveryStatus::Queued {
+        reason: Some("421 try again later".into()),
+    };
+    f.store
+        .record_delivery(
+            &claimed[0],
+            retry,
+            Some(switchboard_model::now_millis() - 1),
+        )
+        .await
+        .expect("requeue");
+    let again = f
+        .store
+        .claim_outbox(f.channel, "node-a", 30_000, 10)
+        .await
+        .expect("claim");
     assert_eq!(again.len(), 1, "a due retry is handed out again");
     assert_eq!(again[0].attempts, 2);
 }
@@ -244,36 +563,115 @@ async fn replies_wait_in_the_outbox_until_delivered() {
 #[tokio::test]
 async fn delivery_status_reaches_the_message() {
     let f = fixture().await;
-    let ingested = f.store.ingest(f.workspace, f.channel, inbound("ana@example.com", "m-1", "Hola")).await.expect("ingest");
-    let reply = NewReply { text: "Hola".into(), private: false };
-    f.store.add_reply(f.workspace, ingested.conversation_id, f.agent, reply).await.expect("reply");
-    let claimed = f.store.claim_outbox(f.channel, "node-a", 30_000, 10).await.expect("claim");
-    let failed = DeliveryStatus::Failed { reason: "550 mailbox unavailable".into() };
-    let message = f.store.record_delivery(&claimed[0], failed.clone(), None).await.expect("record");
+    let ingested = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            inbound("ana@example.com", "m-1", "Hola"),
+        )
+        .await
+        .expect("ingest");
+    let reply = NewReply {
+        text: "Hola".into(),
+        private: false,
+    };
+    f.store
+        .add_reply(f.workspace, ingested.conversation_id, f.agent, reply)
+        .await
+        .expect("reply");
+    let claimed = f
+        .store
+        .claim_outbox(f.channel, "node-a", 30_000, 10)
+        .await
+        .expect("claim");
+    let failed = DeliveryStatus::Failed {
+        reason: "550 mailbox unavailable".into(),
+    };
+    let message = f
+        .store
+        .record_delivery(&claimed[0], failed.clone(), None)
+        .await
+        .expect("record");
     assert_eq!(message.delivery, Some(failed));
-    assert!(f.store.claim_outbox(f.channel, "node-a", 0, 10).await.expect("claim").is_empty());
-    let events = f.store.events_after(f.workspace, 0, 100).await.expect("events");
-    assert!(matches!(events.last().map(|event| &event.kind), Some(EventKind::DeliveryUpdated { .. })));
+    assert!(
+        f.store
+            .claim_outbox(f.channel, "node-a", 0, 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    let events = f
+        .store
+        .events_after(f.workspace, 0, 100)
+        .await
+        .expect("events");
+    assert!(matches!(
+        events.last().map(|event| &event.kind),
+        Some(EventKind::DeliveryUpdated { .. })
+    ));
 }
 
 #[tokio::test]
 async fn a_lease_belongs_to_one_holder_until_it_expires() {
     let f = fixture().await;
-    assert!(f.store.acquire_lease("imap:channel-7", "node-a", 60_000).await.expect("lease"));
-    assert!(!f.store.acquire_lease("imap:channel-7", "node-b", 60_000).await.expect("lease"));
-    assert!(f.store.acquire_lease("imap:channel-7", "node-a", 60_000).await.expect("renew"));
-    assert!(f.store.acquire_lease("imap:channel-7", "node-a", -1).await.expect("let go"));
-    assert!(f.store.acquire_lease("imap:channel-7", "node-b", 60_000).await.expect("take over"));
+    assert!(
+        f.store
+            .acquire_lease("imap:channel-7", "node-a", 60_000)
+            .await
+            .expect("lease")
+    );
+    assert!(
+        !f.store
+            .acquire_lease("imap:channel-7", "node-b", 60_000)
+            .await
+            .expect("lease")
+    );
+    assert!(
+        f.store
+            .acquire_lease("imap:channel-7", "node-a", 60_000)
+            .await
+            .expect("renew")
+    );
+    assert!(
+        f.store
+            .acquire_lease("imap:channel-7", "node-a", -1)
+            .await
+            .expect("let go")
+    );
+    assert!(
+        f.store
+            .acquire_lease("imap:channel-7", "node-b", 60_000)
+            .await
+            .expect("take over")
+    );
 }
 
 #[tokio::test]
 async fn blobs_are_content_addressed_and_limited() {
     let f = fixture().await;
-    let sha = f.store.put_blob(f.workspace, b"%PDF-1.7".to_vec(), 1024).await.expect("blob");
+    let sha = f
+        .store
+        .put_blob(f.workspace, b"%PDF-1.7".to_vec(), 1024)
+        .await
+        .expect("blob");
     assert_eq!(sha.len(), 64);
-    assert_eq!(f.store.blob(f.workspace, &sha).await.expect("read"), b"%PDF-1.7");
+    assert_eq!(
+        f.store.blob(f.workspace, &sha).await.expect("read"),
+        b"%PDF-1.7"
+    );
     let (other, _, _) = seed(&f.store, "Other").await;
-    assert!(f.store.blob(other, &sha).await.is_err(), "blobs are per workspace");
+    assert!(
+        f.store.blob(other, &sha).await.is_err(),
+        "blobs are per workspace"
+    );
     let too_big = f.store.put_blob(f.workspace, vec![0; 2048], 1024).await;
-    assert!(matches!(too_big, Err(StoreError::TooLarge { size: 2048, limit: 1024, .. })));
+    assert!(matches!(
+        too_big,
+        Err(StoreError::TooLarge {
+            size: 2048,
+            limit: 1024,
+            ..
+        })
+    ));
 }

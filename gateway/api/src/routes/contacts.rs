@@ -37,7 +37,15 @@ async fn list_contacts(
     Query(query): Query<ContactQuery>,
 ) -> ApiResult<axum::Json<Page<Contact>>> {
     let cursor = parse_cursor(query.cursor.as_deref())?;
-    let page = state.store.contacts(caller.workspace_id, query.q.as_deref(), cursor, page_size(query.limit)).await?;
+    let page = state
+        .store
+        .contacts(
+            caller.workspace_id,
+            query.q.as_deref(),
+            cursor,
+            page_size(query.limit),
+        )
+        .await?;
     Ok(axum::Json(page))
 }
 
@@ -50,13 +58,22 @@ async fn create_contact(
     Json(new): Json<NewContact>,
 ) -> ApiResult<(StatusCode, axum::Json<Contact>)> {
     require_text("name", &new.name, 200)?;
-    Ok((StatusCode::CREATED, axum::Json(state.store.create_contact(caller.workspace_id, new).await?)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(state.store.create_contact(caller.workspace_id, new).await?),
+    ))
 }
 
 /// One contact.
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = u64, Path)), responses((status = 200, body = Contact)))]
-async fn get_contact(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Contact>> {
-    Ok(axum::Json(state.store.contact(caller.workspace_id, id).await?))
+async fn get_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Contact>> {
+    Ok(axum::Json(
+        state.store.contact(caller.workspace_id, id).await?,
+    ))
 }
 
 /// Changes a contact's name, addresses, custom fields or notes.
@@ -71,7 +88,12 @@ async fn update_contact(
     if let Some(name) = &update.name {
         require_text("name", name, 200)?;
     }
-    Ok(axum::Json(state.store.update_contact(caller.workspace_id, id, update).await?))
+    Ok(axum::Json(
+        state
+            .store
+            .update_contact(caller.workspace_id, id, update)
+            .await?,
+    ))
 }
 
 /// Adds and removes tags in one step.
@@ -86,7 +108,12 @@ async fn change_tags(
     for tag in change.add.iter().chain(&change.remove) {
         require_text("tag", tag, 50)?;
     }
-    Ok(axum::Json(state.store.change_tags(caller.workspace_id, id, change).await?))
+    Ok(axum::Json(
+        state
+            .store
+            .change_tags(caller.workspace_id, id, change)
+            .await?,
+    ))
 }
 
 /// Merges another contact into this one: identities, addresses, tags and conversations move.
@@ -98,5 +125,10 @@ async fn merge_contacts(
     Path(id): Path<Id>,
     Json(merge): Json<MergeContacts>,
 ) -> ApiResult<axum::Json<Contact>> {
-    Ok(axum::Json(state.store.merge_contacts(caller.workspace_id, id, merge.from_id).await?))
+    Ok(axum::Json(
+        state
+            .store
+            .merge_contacts(caller.workspace_id, id, merge.from_id)
+            .await?,
+    ))
 }

@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_model::{
-    Assignment, Conversation, ConversationFilter, ConversationStatus, Id, Labels, Message, NewReply, Page,
-    TeamAssignment,
+    Assignment, Conversation, ConversationFilter, ConversationStatus, Id, Labels, Message,
+    NewReply, Page, TeamAssignment,
 };
 use switchboard_store::ConversationChange;
 use utoipa_axum::router::OpenApiRouter;
@@ -42,14 +42,25 @@ async fn list_conversations(
     caller: Caller,
     Query(filter): Query<ConversationFilter>,
 ) -> ApiResult<axum::Json<Page<Conversation>>> {
-    Ok(axum::Json(state.store.conversations(caller.workspace_id, &filter).await?))
+    Ok(axum::Json(
+        state
+            .store
+            .conversations(caller.workspace_id, &filter)
+            .await?,
+    ))
 }
 
 /// One conversation.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations", params(("id" = u64, Path)),
     responses((status = 200, body = Conversation)))]
-async fn get_conversation(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Conversation>> {
-    Ok(axum::Json(state.store.conversation(caller.workspace_id, id).await?))
+async fn get_conversation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Conversation>> {
+    Ok(axum::Json(
+        state.store.conversation(caller.workspace_id, id).await?,
+    ))
 }
 
 /// Paging for a message list.
@@ -70,7 +81,12 @@ async fn list_messages(
     Query(query): Query<MessageQuery>,
 ) -> ApiResult<axum::Json<Page<Message>>> {
     let cursor = parse_cursor(query.cursor.as_deref())?;
-    Ok(axum::Json(state.store.messages(caller.workspace_id, id, cursor, page_size(query.limit)).await?))
+    Ok(axum::Json(
+        state
+            .store
+            .messages(caller.workspace_id, id, cursor, page_size(query.limit))
+            .await?,
+    ))
 }
 
 /// Sends a reply to the contact (queued for delivery), or writes a private note.
@@ -84,42 +100,95 @@ async fn post_message(
     Json(reply): Json<NewReply>,
 ) -> ApiResult<(StatusCode, axum::Json<Message>)> {
     require_text("text", &reply.text, MAX_REPLY_CHARS)?;
-    let message = state.store.add_reply(caller.workspace_id, id, caller.agent.id, reply).await?;
+    let message = state
+        .store
+        .add_reply(caller.workspace_id, id, caller.agent.id, reply)
+        .await?;
     tracing::Span::current().record("message_id", message.id);
     Ok((StatusCode::CREATED, axum::Json(message)))
 }
 
-async fn change(state: &AppState, caller: &Caller, id: Id, change: ConversationChange) -> ApiResult<axum::Json<Conversation>> {
-    tracing::info!(workspace_id = caller.workspace_id, conversation_id = id, ?change, "conversation changed");
-    Ok(axum::Json(state.store.update_conversation(caller.workspace_id, id, change).await?))
+async fn change(
+    state: &AppState,
+    caller: &Caller,
+    id: Id,
+    change: ConversationChange,
+) -> ApiResult<axum::Json<Conversation>> {
+    tracing::info!(
+        workspace_id = caller.workspace_id,
+        conversation_id = id,
+        ?change,
+        "conversation changed"
+    );
+    Ok(axum::Json(
+        state
+            .store
+            .update_conversation(caller.workspace_id, id, change)
+            .await?,
+    ))
 }
 
 /// Assigns the conversation to an agent (`null` unassigns).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/assign", tag = "conversations", request_body = Assignment,
     params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
-async fn assign(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>, Json(body): Json<Assignment>) -> ApiResult<axum::Json<Conversation>> {
-    change(&state, &caller, id, ConversationChange::Assign(body.assignee_id)).await
+async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(body): Json<Assignment>,
+) -> ApiResult<axum::Json<Conversation>> {
+    change(
+        &state,
+        &caller,
+        id,
+        ConversationChange::Assign(body.assignee_id),
+    )
+    .await
 }
 
 /// Takes the conversation off its assignee.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/unassign", tag = "conversations",
     params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
-async fn unassign(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Conversation>> {
+async fn unassign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Conversation>> {
     change(&state, &caller, id, ConversationChange::Assign(None)).await
 }
 
 /// Resolves (closes) the conversation.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/close", tag = "conversations",
     params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
-async fn close(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Conversation>> {
-    change(&state, &caller, id, ConversationChange::Status(ConversationStatus::Resolved)).await
+async fn close(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Conversation>> {
+    change(
+        &state,
+        &caller,
+        id,
+        ConversationChange::Status(ConversationStatus::Resolved),
+    )
+    .await
 }
 
 /// Opens the conversation again.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/reopen", tag = "conversations",
     params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
-async fn reopen(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Conversation>> {
-    change(&state, &caller, id, ConversationChange::Status(ConversationStatus::Open)).await
+async fn reopen(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Conversation>> {
+    change(
+        &state,
+        &caller,
+        id,
+        ConversationChange::Status(ConversationStatus::Open),
+    )
+    .await
 }
 
 /// The new status of a conversation.
@@ -132,25 +201,44 @@ struct StatusChange {
 /// Sets the status: open, pending or resolved.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/status", tag = "conversations", request_body = StatusChange,
     params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
-async fn set_status(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>, Json(body): Json<StatusChange>) -> ApiResult<axum::Json<Conversation>> {
+async fn set_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(body): Json<StatusChange>,
+) -> ApiResult<axum::Json<Conversation>> {
     change(&state, &caller, id, ConversationChange::Status(body.status)).await
 }
 
 /// Routes the conversation to a team (`null` removes it).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/team", tag = "conversations", request_body = TeamAssignment,
     params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
-async fn set_team(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>, Json(body): Json<TeamAssignment>) -> ApiResult<axum::Json<Conversation>> {
+async fn set_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(body): Json<TeamAssignment>,
+) -> ApiResult<axum::Json<Conversation>> {
     change(&state, &caller, id, ConversationChange::Team(body.team_id)).await
 }
 
 /// Replaces the conversation's labels.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/labels", tag = "conversations", request_body = Labels,
     params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
-async fn set_labels(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>, Json(body): Json<Labels>) -> ApiResult<axum::Json<Conversation>> {
+async fn set_labels(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(body): Json<Labels>,
+) -> ApiResult<axum::Json<Conversation>> {
     for label in &body.labels {
         require_text("label", label, 50)?;
     }
-    let mut labels: Vec<String> = body.labels.iter().map(|label| label.trim().to_lowercase()).collect();
+    let mut labels: Vec<String> = body
+        .labels
+        .iter()
+        .map(|label| label.trim().to_lowercase())
+        .collect();
     labels.sort();
     labels.dedup();
     change(&state, &caller, id, ConversationChange::Labels(labels)).await
@@ -159,6 +247,10 @@ async fn set_labels(State(state): State<AppState>, caller: Caller, Path(id): Pat
 /// Marks the conversation read: its unread count goes back to zero.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "conversations",
     params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
-async fn mark_read(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Conversation>> {
+async fn mark_read(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Conversation>> {
     change(&state, &caller, id, ConversationChange::MarkRead).await
 }

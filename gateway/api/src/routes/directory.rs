@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_model::{
-    Agent, AgentUpdate, ApiToken, CannedResponse, Channel, ChannelUpdate, CreatedApiToken, Id, NewAgent,
-    NewApiToken, NewCannedResponse, NewChannel, NewTeam, Team, TeamUpdate,
+    Agent, AgentUpdate, ApiToken, CannedResponse, Channel, ChannelUpdate, CreatedApiToken, Id,
+    NewAgent, NewApiToken, NewCannedResponse, NewChannel, NewTeam, Team, TeamUpdate,
 };
 use switchboard_store::{AgentChange, NewAgentRecord};
 use utoipa_axum::router::OpenApiRouter;
@@ -31,7 +31,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The workspace's agents.
 #[utoipa::path(get, path = "/api/v1/agents", tag = "agents", responses((status = 200, body = Vec<Agent>)))]
-async fn list_agents(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<Agent>>> {
+async fn list_agents(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<Vec<Agent>>> {
     Ok(axum::Json(state.store.agents(caller.workspace_id).await?))
 }
 
@@ -47,8 +50,16 @@ async fn create_agent(
     require_text("name", &new.name, 120)?;
     require_email("email", &new.email)?;
     let password_hash = hash_password(new.password).await?;
-    let record = NewAgentRecord { name: new.name, email: new.email, role: new.role, password_hash };
-    let agent = state.store.create_agent(caller.workspace_id, record).await?;
+    let record = NewAgentRecord {
+        name: new.name,
+        email: new.email,
+        role: new.role,
+        password_hash,
+    };
+    let agent = state
+        .store
+        .create_agent(caller.workspace_id, record)
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(agent)))
 }
 
@@ -79,12 +90,20 @@ async fn update_agent(
         active: update.active,
         password_hash,
     };
-    Ok(axum::Json(state.store.update_agent(caller.workspace_id, id, change).await?))
+    Ok(axum::Json(
+        state
+            .store
+            .update_agent(caller.workspace_id, id, change)
+            .await?,
+    ))
 }
 
 /// The workspace's teams.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams", responses((status = 200, body = Vec<Team>)))]
-async fn list_teams(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<Team>>> {
+async fn list_teams(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<Vec<Team>>> {
     Ok(axum::Json(state.store.teams(caller.workspace_id).await?))
 }
 
@@ -98,7 +117,10 @@ async fn create_team(
     caller.require_admin()?;
     require_text("name", &new.name, 80)?;
     require_colour(&new.colour)?;
-    Ok((StatusCode::CREATED, axum::Json(state.store.create_team(caller.workspace_id, new).await?)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(state.store.create_team(caller.workspace_id, new).await?),
+    ))
 }
 
 /// Renames, recolours or changes the members of a team (admins only).
@@ -114,12 +136,20 @@ async fn update_team(
     if let Some(colour) = &update.colour {
         require_colour(colour)?;
     }
-    Ok(axum::Json(state.store.update_team(caller.workspace_id, id, update).await?))
+    Ok(axum::Json(
+        state
+            .store
+            .update_team(caller.workspace_id, id, update)
+            .await?,
+    ))
 }
 
 /// The workspace's channels.
 #[utoipa::path(get, path = "/api/v1/channels", tag = "channels", responses((status = 200, body = Vec<Channel>)))]
-async fn list_channels(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<Channel>>> {
+async fn list_channels(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<Vec<Channel>>> {
     Ok(axum::Json(state.store.channels(caller.workspace_id).await?))
 }
 
@@ -132,13 +162,22 @@ async fn create_channel(
 ) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
-    Ok((StatusCode::CREATED, axum::Json(state.store.create_channel(caller.workspace_id, new).await?)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(state.store.create_channel(caller.workspace_id, new).await?),
+    ))
 }
 
 /// One channel.
 #[utoipa::path(get, path = "/api/v1/channels/{id}", tag = "channels", params(("id" = u64, Path)), responses((status = 200, body = Channel)))]
-async fn get_channel(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Channel>> {
-    Ok(axum::Json(state.store.channel(caller.workspace_id, id).await?))
+async fn get_channel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Channel>> {
+    Ok(axum::Json(
+        state.store.channel(caller.workspace_id, id).await?,
+    ))
 }
 
 /// Renames, (de)activates or reconfigures a channel (admins only).
@@ -151,13 +190,23 @@ async fn update_channel(
     Json(update): Json<ChannelUpdate>,
 ) -> ApiResult<axum::Json<Channel>> {
     caller.require_admin()?;
-    Ok(axum::Json(state.store.update_channel(caller.workspace_id, id, update).await?))
+    Ok(axum::Json(
+        state
+            .store
+            .update_channel(caller.workspace_id, id, update)
+            .await?,
+    ))
 }
 
 /// The workspace's canned responses.
 #[utoipa::path(get, path = "/api/v1/canned-responses", tag = "canned responses", responses((status = 200, body = Vec<CannedResponse>)))]
-async fn list_canned(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<CannedResponse>>> {
-    Ok(axum::Json(state.store.canned_responses(caller.workspace_id).await?))
+async fn list_canned(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<Vec<CannedResponse>>> {
+    Ok(axum::Json(
+        state.store.canned_responses(caller.workspace_id).await?,
+    ))
 }
 
 /// Adds a canned response.
@@ -169,7 +218,11 @@ async fn create_canned(
     Json(new): Json<NewCannedResponse>,
 ) -> ApiResult<(StatusCode, axum::Json<CannedResponse>)> {
     require_text("shortcut", &new.shortcut, 40)?;
-    if !new.shortcut.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+    if !new
+        .shortcut
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_body",
@@ -177,21 +230,41 @@ async fn create_canned(
         ));
     }
     require_text("content", &new.content, 10_000)?;
-    Ok((StatusCode::CREATED, axum::Json(state.store.create_canned_response(caller.workspace_id, new).await?)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(
+            state
+                .store
+                .create_canned_response(caller.workspace_id, new)
+                .await?,
+        ),
+    ))
 }
 
 /// Removes a canned response.
 #[utoipa::path(delete, path = "/api/v1/canned-responses/{id}", tag = "canned responses", params(("id" = u64, Path)), responses((status = 204)))]
-async fn delete_canned(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<StatusCode> {
-    state.store.delete_canned_response(caller.workspace_id, id).await?;
+async fn delete_canned(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .delete_canned_response(caller.workspace_id, id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The workspace's API tokens, without their secrets (admins only).
 #[utoipa::path(get, path = "/api/v1/api-tokens", tag = "api tokens", responses((status = 200, body = Vec<ApiToken>)))]
-async fn list_tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<ApiToken>>> {
+async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<Vec<ApiToken>>> {
     caller.require_admin()?;
-    Ok(axum::Json(state.store.api_tokens(caller.workspace_id).await?))
+    Ok(axum::Json(
+        state.store.api_tokens(caller.workspace_id).await?,
+    ))
 }
 
 /// Creates an API token that acts as the calling admin. The secret is in this answer only.
@@ -207,27 +280,51 @@ async fn create_token(
     let secret = format!("sbt_{}", auth::new_secret());
     let info = state
         .store
-        .create_api_token(caller.workspace_id, caller.agent.id, &new.name, auth::secret_hash(&secret))
+        .create_api_token(
+            caller.workspace_id,
+            caller.agent.id,
+            &new.name,
+            auth::secret_hash(&secret),
+        )
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(CreatedApiToken { info, token: secret })))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(CreatedApiToken {
+            info,
+            token: secret,
+        }),
+    ))
 }
 
 /// Revokes an API token at once (admins only).
 #[utoipa::path(delete, path = "/api/v1/api-tokens/{id}", tag = "api tokens", params(("id" = u64, Path)), responses((status = 204)))]
-async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<StatusCode> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    state.store.revoke_api_token(caller.workspace_id, id).await?;
+    state
+        .store
+        .revoke_api_token(caller.workspace_id, id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 fn require_email(field: &str, value: &str) -> ApiResult<()> {
     let valid = value.len() <= 254
-        && value.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && value
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
         && !value.chars().any(char::is_whitespace);
     if valid {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("`{field}` is not an email address: {value:?}")))
+        Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("`{field}` is not an email address: {value:?}"),
+        ))
     }
 }
 

@@ -26,7 +26,9 @@ const CATCH_UP_BATCH: usize = 500;
 const PING_EVERY: Duration = Duration::from_secs(30);
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_events)).routes(routes!(event_socket))
+    OpenApiRouter::new()
+        .routes(routes!(list_events))
+        .routes(routes!(event_socket))
 }
 
 /// Where to resume from.
@@ -40,9 +42,18 @@ struct Resume {
 
 /// Stored events after `after`, oldest first.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(Resume), responses((status = 200, body = Vec<Event>)))]
-async fn list_events(State(state): State<AppState>, caller: Caller, Query(resume): Query<Resume>) -> ApiResult<axum::Json<Vec<Event>>> {
+async fn list_events(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(resume): Query<Resume>,
+) -> ApiResult<axum::Json<Vec<Event>>> {
     let limit = resume.limit.map_or(200, |limit| limit.clamp(1, 1000)) as usize;
-    Ok(axum::Json(state.store.events_after(caller.workspace_id, resume.after.unwrap_or(0), limit).await?))
+    Ok(axum::Json(
+        state
+            .store
+            .events_after(caller.workspace_id, resume.after.unwrap_or(0), limit)
+            .await?,
+    ))
 }
 
 /// Upgrades to a WebSocket carrying the workspace's events as JSON text frames.
@@ -56,7 +67,9 @@ async fn event_socket(
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     if caller.by_cookie && !same_origin(&headers) {
-        return Err(ApiError::forbidden("a WebSocket opened with the session cookie must come from the console's own origin"));
+        return Err(ApiError::forbidden(
+            "a WebSocket opened with the session cookie must come from the console's own origin",
+        ));
     }
     let workspace_id = caller.workspace_id;
     let after = resume.after.unwrap_or(0);
@@ -69,9 +82,15 @@ async fn event_socket(
 
 /// Browsers always send Origin on WebSocket requests; it must name this very host.
 fn same_origin(headers: &HeaderMap) -> bool {
-    let (Some(origin), Some(host)) = (headers.get(ORIGIN), headers.get(HOST)) else { return true };
-    let (Ok(origin), Ok(host)) = (origin.to_str(), host.to_str()) else { return false };
-    origin.split_once("://").is_some_and(|(_, authority)| authority == host)
+    let (Some(origin), Some(host)) = (headers.get(ORIGIN), headers.get(HOST)) else {
+        return true;
+    };
+    let (Ok(origin), Ok(host)) = (origin.to_str(), host.to_str()) else {
+        return false;
+    };
+    origin
+        .split_once("://")
+        .is_some_and(|(_, authority)| authority == host)
 }
 
 #[tracing::instrument(name = "event_socket", skip(socket, state))]
@@ -114,13 +133,27 @@ async fn stream(mut socket: WebSocket, state: AppState, workspace_id: Id, mut la
     metrics::gauge!("switchboard_event_sockets").decrement(1.0);
 }
 
-async fn catch_up(socket: &mut WebSocket, state: &AppState, workspace_id: Id, last_sent: &mut EventId) -> Result<(), String> {
+async fn catch_up(
+    socket: &mut WebSocket,
+    state: &AppState,
+    workspace_id: Id,
+    last_sent: &mut EventId,
+) -> Result<(), String> {
     loop {
-        let events = state.store.events_after(workspace_id, *last_sent, CATCH_UP_BATCH).await.map_err(|e| e.to_string())?;
-        let Some(last) = events.last().map(|event| event.id) else { return Ok(()) };
+        let events = state
+            .store
+            .events_after(workspace_id, *last_sent, CATCH_UP_BATCH)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(last) = events.last().map(|event| event.id) else {
+            return Ok(());
+        };
         for event in &events {
             let json = serde_json::to_string(event).map_err(|e| e.to_string())?;
-            socket.send(Message::Text(json.into())).await.map_err(|e| e.to_string())?;
+            socket
+                .send(Message::Text(json.into()))
+                .await
+                .map_err(|e| e.to_string())?;
         }
         *last_sent = last;
     }

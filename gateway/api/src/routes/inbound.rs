@@ -49,36 +49,63 @@ async fn post_inbound(
         ));
     }
     match process(&state, caller.workspace_id, id, &body).await? {
-        Ok(ingested) => Ok((if ingested.duplicate { StatusCode::OK } else { StatusCode::CREATED }, axum::Json(ingested))),
+        Ok(ingested) => Ok((
+            if ingested.duplicate {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            },
+            axum::Json(ingested),
+        )),
         Err(reason) => {
-            let letter = state.store.put_dead_letter(caller.workspace_id, id, &reason, body.to_vec()).await?;
+            let letter = state
+                .store
+                .put_dead_letter(caller.workspace_id, id, &reason, body.to_vec())
+                .await?;
             tracing::warn!(dead_letter_id = letter.id, %reason, "an inbound payload was kept as a dead letter");
             Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unprocessable_payload",
-                format!("{reason}; the payload was kept as dead letter {}", letter.id),
+                format!(
+                    "{reason}; the payload was kept as dead letter {}",
+                    letter.id
+                ),
             ))
         }
     }
 }
 
 /// Parses and stores one API-channel payload. The inner error is why the payload was refused.
-async fn process(state: &AppState, workspace_id: Id, channel_id: Id, body: &[u8]) -> ApiResult<Result<Ingested, String>> {
+async fn process(
+    state: &AppState,
+    workspace_id: Id,
+    channel_id: Id,
+    body: &[u8],
+) -> ApiResult<Result<Ingested, String>> {
     let message: InboundMessage = match serde_json::from_slice(body) {
         Ok(message) => message,
-        Err(error) => return Ok(Err(format!("the payload is not a valid inbound message: {error}"))),
+        Err(error) => {
+            return Ok(Err(format!(
+                "the payload is not a valid inbound message: {error}"
+            )));
+        }
     };
     if let Err(reason) = check(&message) {
         return Ok(Err(reason));
     }
-    Ok(Ok(state.store.ingest(workspace_id, channel_id, message).await?))
+    Ok(Ok(state
+        .store
+        .ingest(workspace_id, channel_id, message)
+        .await?))
 }
 
 fn check(message: &InboundMessage) -> Result<(), String> {
     if message.external_id.trim().is_empty() || message.external_id.len() > 500 {
         return Err("`external_id` must hold 1 to 500 bytes".to_string());
     }
-    if message.contact.identity.kind.trim().is_empty() || message.contact.identity.value.trim().is_empty() {
+    if message.contact.identity.kind.trim().is_empty()
+        || message.contact.identity.value.trim().is_empty()
+    {
         return Err("`contact.identity` needs a `kind` and a `value`".to_string());
     }
     if message.text.trim().is_empty() {
@@ -92,9 +119,14 @@ fn check(message: &InboundMessage) -> Result<(), String> {
 
 /// Payloads that could not be processed and wait for a replay (admins only).
 #[utoipa::path(get, path = "/api/v1/dead-letters", tag = "dead letters", responses((status = 200, body = Vec<DeadLetter>)))]
-async fn list_dead_letters(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<DeadLetter>>> {
+async fn list_dead_letters(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<Vec<DeadLetter>>> {
     caller.require_admin()?;
-    Ok(axum::Json(state.store.dead_letters(caller.workspace_id).await?))
+    Ok(axum::Json(
+        state.store.dead_letters(caller.workspace_id).await?,
+    ))
 }
 
 /// A dead letter with its payload as text (lossy for binary payloads).
@@ -108,30 +140,55 @@ struct DeadLetterDetail {
 /// One dead letter and its payload (admins only).
 #[utoipa::path(get, path = "/api/v1/dead-letters/{id}", tag = "dead letters", params(("id" = u64, Path)),
     responses((status = 200, body = DeadLetterDetail)))]
-async fn get_dead_letter(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<DeadLetterDetail>> {
+async fn get_dead_letter(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<DeadLetterDetail>> {
     caller.require_admin()?;
     let (letter, payload) = state.store.dead_letter(caller.workspace_id, id).await?;
-    Ok(axum::Json(DeadLetterDetail { letter, payload: String::from_utf8_lossy(&payload).into_owned() }))
+    Ok(axum::Json(DeadLetterDetail {
+        letter,
+        payload: String::from_utf8_lossy(&payload).into_owned(),
+    }))
 }
 
 /// Processes a dead letter's payload again; on success it leaves the list (admins only).
 #[utoipa::path(post, path = "/api/v1/dead-letters/{id}/replay", tag = "dead letters", params(("id" = u64, Path)),
     responses((status = 200, body = Ingested), (status = 422, body = switchboard_model::ErrorBody, description = "still cannot be processed")))]
 #[tracing::instrument(name = "replay", skip_all, fields(workspace_id = caller.workspace_id, dead_letter_id = id))]
-async fn replay_dead_letter(State(state): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<axum::Json<Ingested>> {
+async fn replay_dead_letter(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Ingested>> {
     caller.require_admin()?;
     let (letter, payload) = state.store.dead_letter(caller.workspace_id, id).await?;
     if letter.resolved {
-        return Err(ApiError::new(StatusCode::CONFLICT, "already_replayed", format!("dead letter {id} was already replayed")));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_replayed",
+            format!("dead letter {id} was already replayed"),
+        ));
     }
     match process(&state, caller.workspace_id, letter.channel_id, &payload).await? {
         Ok(ingested) => {
-            state.store.record_replay(caller.workspace_id, id, true, None).await?;
+            state
+                .store
+                .record_replay(caller.workspace_id, id, true, None)
+                .await?;
             Ok(axum::Json(ingested))
         }
         Err(reason) => {
-            state.store.record_replay(caller.workspace_id, id, false, Some(reason.clone())).await?;
-            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable_payload", format!("{reason}; dead letter {id} is kept")))
+            state
+                .store
+                .record_replay(caller.workspace_id, id, false, Some(reason.clone()))
+                .await?;
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable_payload",
+                format!("{reason}; dead letter {id} is kept"),
+            ))
         }
     }
 }

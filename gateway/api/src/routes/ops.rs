@@ -15,7 +15,10 @@ pub fn routes(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/api/v1/openapi.json", get(move || async move { axum::Json(openapi.as_ref().clone()) }))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { axum::Json(openapi.as_ref().clone()) }),
+        )
 }
 
 /// Alive and able to read the store.
@@ -27,5 +30,8 @@ async fn healthz(State(state): State<AppState>) -> ApiResult<axum::Json<serde_js
 /// Prometheus text format, for admins (a scraper uses an admin's API token).
 async fn metrics(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
     caller.require_admin()?;
-    Ok(([(CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()))
+    Ok((
+        [(CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    ))
 }

@@ -14,14 +14,20 @@ use crate::extract::Json;
 use crate::{ApiError, ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout)).routes(routes!(me))
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
 }
 
 /// Logs an agent in and sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "session", security(()),
     request_body = LoginRequest,
     responses((status = 200, body = Me), (status = 401, body = switchboard_model::ErrorBody, description = "wrong email or password")))]
-async fn login(State(state): State<AppState>, Json(request): Json<LoginRequest>) -> ApiResult<Response> {
+async fn login(
+    State(state): State<AppState>,
+    Json(request): Json<LoginRequest>,
+) -> ApiResult<Response> {
     let found = state.store.credentials(&request.email).await?;
     let (agent, hash) = match found {
         Some((agent, hash)) => (Some(agent), Some(hash)),
@@ -32,7 +38,10 @@ async fn login(State(state): State<AppState>, Json(request): Json<LoginRequest>)
         Some(agent) if verified && agent.active => agent,
         _ => {
             tracing::info!("a login failed");
-            return Err(ApiError::unauthenticated("invalid_credentials", "the email address or the password is wrong"));
+            return Err(ApiError::unauthenticated(
+                "invalid_credentials",
+                "the email address or the password is wrong",
+            ));
         }
     };
     let workspace = state.store.workspace(agent.workspace_id).await?;
@@ -43,23 +52,46 @@ async fn login(State(state): State<AppState>, Json(request): Json<LoginRequest>)
         agent_id: agent.id,
         expires_at: now_millis() + i64::from(hours) * 3_600_000,
     };
-    state.store.put_session(auth::secret_hash(&secret), session).await?;
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}", hours * 3600);
+    state
+        .store
+        .put_session(auth::secret_hash(&secret), session)
+        .await?;
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        hours * 3600
+    );
     let mut headers = HeaderMap::new();
-    headers.insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|error| ApiError::internal(error.to_string()))?);
+    headers.insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|error| ApiError::internal(error.to_string()))?,
+    );
     Ok((headers, axum::Json(Me { agent, workspace })).into_response())
 }
 
 /// Ends the current console session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "session", responses((status = 204)))]
-async fn logout(State(state): State<AppState>, _caller: Caller, request_headers: HeaderMap) -> ApiResult<Response> {
+async fn logout(
+    State(state): State<AppState>,
+    _caller: Caller,
+    request_headers: HeaderMap,
+) -> ApiResult<Response> {
     if let Some(secret) = auth::session_cookie(&request_headers) {
-        state.store.delete_session(auth::secret_hash(&secret)).await?;
+        state
+            .store
+            .delete_session(auth::secret_hash(&secret))
+            .await?;
     }
     let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     let mut headers = HeaderMap::new();
-    headers.insert(SET_COOKIE, HeaderValue::from_str(&expired).map_err(|error| ApiError::internal(error.to_string()))?);
+    headers.insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&expired).map_err(|error| ApiError::internal(error.to_string()))?,
+    );
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 
@@ -67,5 +99,8 @@ async fn logout(State(state): State<AppState>, _caller: Caller, request_headers:
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "session", responses((status = 200, body = Me)))]
 async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Me>> {
     let workspace = state.store.workspace(caller.workspace_id).await?;
-    Ok(axum::Json(Me { agent: caller.agent, workspace }))
+    Ok(axum::Json(Me {
+        agent: caller.agent,
+        workspace,
+    }))
 }

@@ -11,7 +11,8 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::support::{Auth, TestApp};
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn serve(app: &TestApp) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -25,22 +26,31 @@ async fn connect(url: &str, auth: &Auth, origin: Option<&str>) -> Result<Socket,
     let mut request = url.into_client_request()?;
     match auth {
         Auth::Bearer(token) => {
-            request.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
+            request.headers_mut().insert(
+                "authorization",
+                format!("Bearer {token}").parse().expect("header"),
+            );
         }
         Auth::Cookie(cookie) => {
-            request.headers_mut().insert("cookie", cookie.parse().expect("header"));
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().expect("header"));
         }
         Auth::None => {}
     }
     if let Some(origin) = origin {
-        request.headers_mut().insert("origin", origin.parse().expect("header"));
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().expect("header"));
     }
     Ok(tokio_tungstenite::connect_async(request).await?.0)
 }
 
 async fn next_event(socket: &mut Socket) -> Value {
     loop {
-        let frame = tokio::time::timeout(Duration::from_secs(5), socket.next()).await.expect("an event in time");
+        let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("an event in time");
         match frame.expect("open socket").expect("frame") {
             Message::Text(text) => return serde_json::from_str(&text).expect("json"),
             Message::Ping(_) | Message::Pong(_) => continue,
@@ -61,7 +71,13 @@ async fn read_until_text(socket: &mut Socket, text: &str, ids: &mut Vec<u64>) {
 }
 
 async fn token(app: &TestApp) -> Auth {
-    let (_, created) = app.post("/api/v1/api-tokens", &app.admin, json!({ "name": "stream" })).await;
+    let (_, created) = app
+        .post(
+            "/api/v1/api-tokens",
+            &app.admin,
+            json!({ "name": "stream" }),
+        )
+        .await;
     Auth::Bearer(created["token"].as_str().expect("token").to_string())
 }
 
@@ -83,12 +99,17 @@ async fn a_reconnecting_client_resumes_without_gaps_or_duplicates() {
     app.inbound("ana@example.com", "m-3", "tres").await;
     app.inbound("bruno@example.com", "m-4", "cuatro").await;
 
-    let mut socket = connect(&format!("{url}?after={last_seen}"), &token, None).await.expect("reconnect");
+    let mut socket = connect(&format!("{url}?after={last_seen}"), &token, None)
+        .await
+        .expect("reconnect");
     app.inbound("ana@example.com", "m-5", "cinco").await;
     read_until_text(&mut socket, "cinco", &mut seen).await;
 
     let stored: Vec<u64> = app.store_event_ids().await;
-    assert_eq!(seen, stored, "the client saw every stored event once, in order");
+    assert_eq!(
+        seen, stored,
+        "the client saw every stored event once, in order"
+    );
 }
 
 #[tokio::test]
@@ -98,7 +119,12 @@ async fn a_client_far_behind_catches_up_in_order() {
     let token = token(&app).await;
     let mut socket = connect(&url, &token, None).await.expect("connect");
     for n in 0..300 {
-        app.inbound(&format!("c{}@example.com", n % 7), &format!("m-{n}"), &format!("mensaje {n}")).await;
+        app.inbound(
+            &format!("c{}@example.com", n % 7),
+            &format!("m-{n}"),
+            &format!("mensaje {n}"),
+        )
+        .await;
     }
     let mut seen = Vec::new();
     read_until_text(&mut socket, "mensaje 299", &mut seen).await;
@@ -113,7 +139,10 @@ async fn a_workspace_stream_carries_only_that_workspace() {
     let mut theirs = connect(&url, &app.stranger, None).await.expect("connect");
     app.inbound("ana@example.com", "m-1", "confidencial").await;
     let quiet = tokio::time::timeout(Duration::from_millis(300), theirs.next()).await;
-    assert!(quiet.is_err(), "another workspace's stream stays silent: {quiet:?}");
+    assert!(
+        quiet.is_err(),
+        "another workspace's stream stays silent: {quiet:?}"
+    );
 }
 
 #[tokio::test]
@@ -125,8 +154,18 @@ async fn a_cookie_socket_from_a_foreign_origin_is_refused() {
         Err(WsError::Http(response)) => assert_eq!(response.status(), 403),
         other => panic!("expected a 403, got {other:?}"),
     }
-    let host = url.trim_start_matches("ws://").split('/').next().expect("host").to_string();
-    assert!(connect(&url, &app.agent, Some(&format!("http://{host}"))).await.is_ok(), "the console's own origin is fine");
+    let host = url
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .expect("host")
+        .to_string();
+    assert!(
+        connect(&url, &app.agent, Some(&format!("http://{host}")))
+            .await
+            .is_ok(),
+        "the console's own origin is fine"
+    );
     let anonymous = connect(&url, &Auth::None, None).await;
     assert!(matches!(anonymous, Err(WsError::Http(response)) if response.status() == 401));
 }
@@ -134,7 +173,11 @@ async fn a_cookie_socket_from_a_foreign_origin_is_refused() {
 impl TestApp {
     async fn store_event_ids(&self) -> Vec<u64> {
         use switchboard_store::Store;
-        let events = self.store.events_after(self.workspace, 0, 10_000).await.expect("events");
+        let events = self
+            .store
+            .events_after(self.workspace, 0, 10_000)
+            .await
+            .expect("events");
         events.iter().map(|event| event.id).collect()
     }
 }

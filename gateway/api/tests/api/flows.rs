@@ -6,59 +6,128 @@ use serde_json::{Value, json};
 use crate::support::{Auth, PASSWORD, TestApp};
 
 fn id(value: &Value) -> u64 {
-    value["id"].as_u64().unwrap_or_else(|| panic!("no id in {value}"))
+    value["id"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no id in {value}"))
 }
 
 #[tokio::test]
 async fn an_inbound_message_is_answered_noted_assigned_and_closed() {
     let app = TestApp::new().await;
-    let ingested = app.inbound("ana@example.com", "m-1", "Olá, meu pedido não chegou").await;
+    let ingested = app
+        .inbound("ana@example.com", "m-1", "Olá, meu pedido não chegou")
+        .await;
     assert_eq!(ingested["duplicate"], false);
-    let again = app.inbound("ana@example.com", "m-1", "Olá, meu pedido não chegou").await;
+    let again = app
+        .inbound("ana@example.com", "m-1", "Olá, meu pedido não chegou")
+        .await;
     assert_eq!(again["duplicate"], true);
     assert_eq!(again["message_id"], ingested["message_id"]);
     let conversation = ingested["conversation_id"].as_u64().expect("id");
     let base = format!("/api/v1/conversations/{conversation}");
 
-    let (_, listed) = app.get("/api/v1/conversations?status=open", &app.agent).await;
+    let (_, listed) = app
+        .get("/api/v1/conversations?status=open", &app.agent)
+        .await;
     assert_eq!(listed["items"][0]["id"], conversation);
     assert_eq!(listed["items"][0]["title"], "Olá, meu pedido não chegou");
     assert_eq!(listed["items"][0]["unread_count"], 1);
 
-    let (status, reply) = app.post(&format!("{base}/messages"), &app.agent, json!({ "text": "Vou verificar, Ana." })).await;
+    let (status, reply) = app
+        .post(
+            &format!("{base}/messages"),
+            &app.agent,
+            json!({ "text": "Vou verificar, Ana." }),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{reply}");
     assert_eq!(reply["direction"], "out");
     assert_eq!(reply["delivery"]["state"], "queued");
-    let (_, note) = app.post(&format!("{base}/messages"), &app.agent, json!({ "text": "Cliente VIP", "private": true })).await;
+    let (_, note) = app
+        .post(
+            &format!("{base}/messages"),
+            &app.agent,
+            json!({ "text": "Cliente VIP", "private": true }),
+        )
+        .await;
     assert_eq!(note["direction"], "note");
     assert!(note.get("delivery").is_none(), "a note is never delivered");
 
     let (_, messages) = app.get(&format!("{base}/messages"), &app.agent).await;
-    let texts: Vec<&str> = messages["items"].as_array().expect("items").iter().filter_map(|m| m["text"].as_str()).collect();
-    assert_eq!(texts, ["Olá, meu pedido não chegou", "Vou verificar, Ana.", "Cliente VIP"]);
+    let texts: Vec<&str> = messages["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Olá, meu pedido não chegou",
+            "Vou verificar, Ana.",
+            "Cliente VIP"
+        ]
+    );
 
-    let (_, assigned) = app.post(&format!("{base}/assign"), &app.admin, json!({ "assignee_id": app.agent_id })).await;
+    let (_, assigned) = app
+        .post(
+            &format!("{base}/assign"),
+            &app.admin,
+            json!({ "assignee_id": app.agent_id }),
+        )
+        .await;
     assert_eq!(assigned["assignee_id"], app.agent_id);
-    let (_, mine) = app.get(&format!("/api/v1/conversations?assignee={}", app.agent_id), &app.agent).await;
+    let (_, mine) = app
+        .get(
+            &format!("/api/v1/conversations?assignee={}", app.agent_id),
+            &app.agent,
+        )
+        .await;
     assert_eq!(mine["items"].as_array().map(Vec::len), Some(1));
-    let (_, unassigned) = app.get("/api/v1/conversations?assignee=none", &app.agent).await;
+    let (_, unassigned) = app
+        .get("/api/v1/conversations?assignee=none", &app.agent)
+        .await;
     assert_eq!(unassigned["items"], json!([]));
 
-    let (_, closed) = app.post(&format!("{base}/close"), &app.agent, json!({})).await;
+    let (_, closed) = app
+        .post(&format!("{base}/close"), &app.agent, json!({}))
+        .await;
     assert_eq!(closed["status"], "resolved");
-    let (_, open) = app.get("/api/v1/conversations?status=open", &app.agent).await;
+    let (_, open) = app
+        .get("/api/v1/conversations?status=open", &app.agent)
+        .await;
     assert_eq!(open["items"], json!([]));
-    let (_, reopened) = app.post(&format!("{base}/reopen"), &app.agent, json!({})).await;
+    let (_, reopened) = app
+        .post(&format!("{base}/reopen"), &app.agent, json!({}))
+        .await;
     assert_eq!(reopened["status"], "open");
-    let (_, pending) = app.post(&format!("{base}/status"), &app.agent, json!({ "status": "pending" })).await;
+    let (_, pending) = app
+        .post(
+            &format!("{base}/status"),
+            &app.agent,
+            json!({ "status": "pending" }),
+        )
+        .await;
     assert_eq!(pending["status"], "pending");
-    let (_, labelled) = app.post(&format!("{base}/labels"), &app.agent, json!({ "labels": ["Entrega", "entrega", "urgente"] })).await;
+    let (_, labelled) = app
+        .post(
+            &format!("{base}/labels"),
+            &app.agent,
+            json!({ "labels": ["Entrega", "entrega", "urgente"] }),
+        )
+        .await;
     assert_eq!(labelled["labels"], json!(["entrega", "urgente"]));
-    let (_, by_label) = app.get("/api/v1/conversations?label=urgente", &app.agent).await;
+    let (_, by_label) = app
+        .get("/api/v1/conversations?label=urgente", &app.agent)
+        .await;
     assert_eq!(by_label["items"][0]["id"], conversation);
-    let (_, read) = app.post(&format!("{base}/read"), &app.agent, json!({})).await;
+    let (_, read) = app
+        .post(&format!("{base}/read"), &app.agent, json!({}))
+        .await;
     assert_eq!(read["unread_count"], 0);
-    let (_, unassigned) = app.post(&format!("{base}/unassign"), &app.agent, json!({})).await;
+    let (_, unassigned) = app
+        .post(&format!("{base}/unassign"), &app.agent, json!({}))
+        .await;
     assert_eq!(unassigned["assignee_id"], Value::Null);
 }
 
@@ -66,7 +135,12 @@ async fn an_inbound_message_is_answered_noted_assigned_and_closed() {
 async fn conversation_lists_page_by_recent_activity() {
     let app = TestApp::new().await;
     for n in 0..5 {
-        app.inbound(&format!("c{n}@example.com"), &format!("m-{n}"), &format!("pregunta {n}")).await;
+        app.inbound(
+            &format!("c{n}@example.com"),
+            &format!("m-{n}"),
+            &format!("pregunta {n}"),
+        )
+        .await;
     }
     // New activity moves the oldest conversation to the top.
     app.inbound("c0@example.com", "m-again", "¿alguien?").await;
@@ -87,7 +161,16 @@ async fn conversation_lists_page_by_recent_activity() {
             None => break,
         }
     }
-    assert_eq!(seen, ["pregunta 0", "pregunta 4", "pregunta 3", "pregunta 2", "pregunta 1"]);
+    assert_eq!(
+        seen,
+        [
+            "pregunta 0",
+            "pregunta 4",
+            "pregunta 3",
+            "pregunta 2",
+            "pregunta 1"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -100,21 +183,51 @@ async fn contacts_are_created_tagged_searched_and_merged() {
     let ingested = app.inbound("+55 11 98888-7777", "sms-1", "Oi").await;
     let from_phone = ingested["contact_id"].as_u64().expect("id");
 
-    let (_, tagged) = app.post(&format!("/api/v1/contacts/{}/tags", id(&ana)), &app.agent, json!({ "add": ["VIP", "Brasil"] })).await;
+    let (_, tagged) = app
+        .post(
+            &format!("/api/v1/contacts/{}/tags", id(&ana)),
+            &app.agent,
+            json!({ "add": ["VIP", "Brasil"] }),
+        )
+        .await;
     assert_eq!(tagged["tags"], json!(["brasil", "vip"]));
     let (_, updated) = app
-        .call(Method::PATCH, &format!("/api/v1/contacts/{}", id(&ana)), &app.agent, Some(json!({ "notes": "Prefere WhatsApp" })))
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/contacts/{}", id(&ana)),
+            &app.agent,
+            Some(json!({ "notes": "Prefere WhatsApp" })),
+        )
         .await;
     assert_eq!(updated["notes"], "Prefere WhatsApp");
     let (_, found) = app.get("/api/v1/contacts?q=souza", &app.agent).await;
     assert_eq!(found["items"].as_array().map(Vec::len), Some(1));
 
-    let (status, merged) = app.post(&format!("/api/v1/contacts/{}/merge", id(&ana)), &app.agent, json!({ "from_id": from_phone })).await;
+    let (status, merged) = app
+        .post(
+            &format!("/api/v1/contacts/{}/merge", id(&ana)),
+            &app.agent,
+            json!({ "from_id": from_phone }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{merged}");
-    let (_, conversation) = app.get(&format!("/api/v1/conversations/{}", ingested["conversation_id"]), &app.agent).await;
-    assert_eq!(conversation["contact_id"], id(&ana), "the conversation follows the merge");
+    let (_, conversation) = app
+        .get(
+            &format!("/api/v1/conversations/{}", ingested["conversation_id"]),
+            &app.agent,
+        )
+        .await;
+    assert_eq!(
+        conversation["contact_id"],
+        id(&ana),
+        "the conversation follows the merge"
+    );
     let (_, all) = app.get("/api/v1/contacts", &app.agent).await;
-    assert_eq!(all["items"].as_array().map(Vec::len), Some(1), "the merged contact leaves the list");
+    assert_eq!(
+        all["items"].as_array().map(Vec::len),
+        Some(1),
+        "the merged contact leaves the list"
+    );
 }
 
 #[tokio::test]
@@ -124,47 +237,121 @@ async fn admins_manage_agents_teams_channels_and_canned_responses() {
         .post("/api/v1/agents", &app.admin, json!({ "name": "Carla", "email": "carla@acme.test", "password": PASSWORD, "role": "agent" }))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{carla}");
-    assert!(carla.get("password").is_none() && !carla.to_string().contains("argon2"), "no secret leaves the API");
+    assert!(
+        carla.get("password").is_none() && !carla.to_string().contains("argon2"),
+        "no secret leaves the API"
+    );
     let carla_login = app.login("carla@acme.test").await;
     let (_, me) = app.get("/api/v1/auth/me", &carla_login).await;
     assert_eq!(me["agent"]["email"], "carla@acme.test");
     assert_eq!(me["workspace"]["name"], "Acme");
 
-    let (status, team) = app.post("/api/v1/teams", &app.admin, json!({ "name": "Ventas", "colour": "#e5534b", "member_ids": [id(&carla)] })).await;
+    let (status, team) = app
+        .post(
+            "/api/v1/teams",
+            &app.admin,
+            json!({ "name": "Ventas", "colour": "#e5534b", "member_ids": [id(&carla)] }),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{team}");
     let (_, channel) = app
-        .post("/api/v1/channels", &app.admin, json!({ "kind": "api", "name": "CRM", "default_team_id": id(&team) }))
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "api", "name": "CRM", "default_team_id": id(&team) }),
+        )
         .await;
     let body = json!({ "contact": { "identity": { "kind": "external", "value": "crm-77" }, "name": "Lead 77" }, "external_id": "e1", "text": "Quero um orçamento" });
-    let (_, ingested) = app.post(&format!("/api/v1/channels/{}/inbound", id(&channel)), &app.admin, body).await;
-    let (_, routed) = app.get(&format!("/api/v1/conversations?team_id={}", id(&team)), &app.agent).await;
-    assert_eq!(routed["items"][0]["id"], ingested["conversation_id"], "new conversations go to the channel's team");
+    let (_, ingested) = app
+        .post(
+            &format!("/api/v1/channels/{}/inbound", id(&channel)),
+            &app.admin,
+            body,
+        )
+        .await;
+    let (_, routed) = app
+        .get(
+            &format!("/api/v1/conversations?team_id={}", id(&team)),
+            &app.agent,
+        )
+        .await;
+    assert_eq!(
+        routed["items"][0]["id"], ingested["conversation_id"],
+        "new conversations go to the channel's team"
+    );
 
-    let (_, off) = app.call(Method::PATCH, &format!("/api/v1/channels/{}", id(&channel)), &app.admin, Some(json!({ "active": false }))).await;
+    let (_, off) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/channels/{}", id(&channel)),
+            &app.admin,
+            Some(json!({ "active": false })),
+        )
+        .await;
     assert_eq!(off["active"], false);
     let body = json!({ "contact": { "identity": { "kind": "external", "value": "crm-78" } }, "external_id": "e2", "text": "x" });
-    let (status, _) = app.post(&format!("/api/v1/channels/{}/inbound", id(&channel)), &app.admin, body).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "an inactive channel takes nothing in");
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/channels/{}/inbound", id(&channel)),
+            &app.admin,
+            body,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an inactive channel takes nothing in"
+    );
 
-    let (status, canned) = app.post("/api/v1/canned-responses", &app.agent, json!({ "shortcut": "horario", "content": "Atendemos de 9 a 18h, {{contact.name}}." })).await;
+    let (status, canned) = app
+        .post(
+            "/api/v1/canned-responses",
+            &app.agent,
+            json!({ "shortcut": "horario", "content": "Atendemos de 9 a 18h, {{contact.name}}." }),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{canned}");
     let (_, list) = app.get("/api/v1/canned-responses", &app.agent).await;
     assert_eq!(list[0]["shortcut"], "horario");
-    let (status, _) = app.call(Method::DELETE, &format!("/api/v1/canned-responses/{}", id(&canned)), &app.agent, None).await;
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/canned-responses/{}", id(&canned)),
+            &app.agent,
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, list) = app.get("/api/v1/canned-responses", &app.agent).await;
     assert_eq!(list, json!([]));
 
-    let (_, off) = app.call(Method::PATCH, &format!("/api/v1/agents/{}", id(&carla)), &app.admin, Some(json!({ "active": false }))).await;
+    let (_, off) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/agents/{}", id(&carla)),
+            &app.admin,
+            Some(json!({ "active": false })),
+        )
+        .await;
     assert_eq!(off["active"], false);
     let (status, _) = app.get("/api/v1/auth/me", &carla_login).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "a deactivated agent's session stops working");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a deactivated agent's session stops working"
+    );
 }
 
 #[tokio::test]
 async fn api_tokens_act_for_their_admin_until_revoked() {
     let app = TestApp::new().await;
-    let (status, created) = app.post("/api/v1/api-tokens", &app.admin, json!({ "name": "CRM sync" })).await;
+    let (status, created) = app
+        .post(
+            "/api/v1/api-tokens",
+            &app.admin,
+            json!({ "name": "CRM sync" }),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     let token = Auth::Bearer(created["token"].as_str().expect("token").to_string());
     let (status, me) = app.get("/api/v1/auth/me", &token).await;
@@ -172,8 +359,18 @@ async fn api_tokens_act_for_their_admin_until_revoked() {
     assert_eq!(me["agent"]["email"], "admin@acme.test");
     let (_, tokens) = app.get("/api/v1/api-tokens", &app.admin).await;
     assert_eq!(tokens[0]["name"], "CRM sync");
-    assert!(tokens[0].get("token").is_none(), "the secret is shown once only");
-    let (status, _) = app.call(Method::DELETE, &format!("/api/v1/api-tokens/{}", id(&created)), &app.admin, None).await;
+    assert!(
+        tokens[0].get("token").is_none(),
+        "the secret is shown once only"
+    );
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/api-tokens/{}", id(&created)),
+            &app.admin,
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = app.get("/api/v1/auth/me", &token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -190,7 +387,13 @@ async fn a_replayed_dead_letter_lands_once() {
     let (_, letters) = app.get("/api/v1/dead-letters", &app.admin).await;
     let letter = letters[0]["id"].as_u64().expect("id");
     // Nothing about the payload changes, so the replay still fails and the letter stays.
-    let (status, _) = app.post(&format!("/api/v1/dead-letters/{letter}/replay"), &app.admin, json!({})).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/dead-letters/{letter}/replay"),
+            &app.admin,
+            json!({}),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (_, letters) = app.get("/api/v1/dead-letters", &app.admin).await;
     assert_eq!(letters[0]["replays"], 1);
@@ -222,7 +425,10 @@ async fn the_api_description_covers_every_route() {
 async fn health_and_metrics_answer() {
     let app = TestApp::new().await;
     let (status, health) = app.get("/healthz", &Auth::None).await;
-    assert_eq!((status, health), (StatusCode::OK, json!({ "status": "ok" })));
+    assert_eq!(
+        (status, health),
+        (StatusCode::OK, json!({ "status": "ok" }))
+    );
     let (status, _) = app.get("/metrics", &app.admin).await;
     assert_eq!(status, StatusCode::OK);
 }

@@ -48,15 +48,22 @@ impl TestApp {
         let bus = Arc::new(InProcessBus::new(1024));
         let store = Arc::new(SledStore::open(dir.path(), bus.clone()).expect("store"));
         let metrics = PrometheusBuilder::new().build_recorder().handle();
-        let state = AppState { store: store.clone(), bus, config: Arc::new(config), metrics };
+        let state = AppState {
+            store: store.clone(),
+            bus,
+            config: Arc::new(config),
+            metrics,
+        };
         let router = switchboard_api::router(state);
-        let (workspace, channel, _) = seed(store.as_ref(), "Acme", "admin@acme.test", Role::Admin).await;
+        let (workspace, channel, _) =
+            seed(store.as_ref(), "Acme", "admin@acme.test", Role::Admin).await;
         let agent_id = store
             .create_agent(workspace, agent_record("bea@acme.test", Role::Agent).await)
             .await
             .expect("agent")
             .id;
-        let (_, stranger_channel, _) = seed(store.as_ref(), "Rival", "admin@rival.test", Role::Admin).await;
+        let (_, stranger_channel, _) =
+            seed(store.as_ref(), "Rival", "admin@rival.test", Role::Admin).await;
         let mut app = TestApp {
             router,
             store,
@@ -79,18 +86,40 @@ impl TestApp {
     pub async fn login(&self, email: &str) -> Auth {
         let request = Request::post("/api/v1/auth/login")
             .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(json!({ "email": email, "password": PASSWORD }).to_string()))
+            .body(Body::from(
+                json!({ "email": email, "password": PASSWORD }).to_string(),
+            ))
             .expect("request");
-        let response = self.router.clone().oneshot(request).await.expect("response");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
         assert_eq!(response.status(), StatusCode::OK, "login of {email}");
-        let cookie = response.headers().get(header::SET_COOKIE).expect("a session cookie").to_str().expect("text");
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+        let cookie = response
+            .headers()
+            .get(header::SET_COOKIE)
+            .expect("a session cookie")
+            .to_str()
+            .expect("text");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
         Auth::Cookie(cookie.split(';').next().expect("pair").to_string())
     }
 
-    pub async fn call(&self, method: Method, path: &str, auth: &Auth, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        auth: &Auth,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let raw = body.map(|body| body.to_string());
-        self.call_raw(method, path, auth, raw.as_deref(), Some("application/json")).await
+        self.call_raw(method, path, auth, raw.as_deref(), Some("application/json"))
+            .await
     }
 
     pub async fn get(&self, path: &str, auth: &Auth) -> (StatusCode, Value) {
@@ -113,19 +142,34 @@ impl TestApp {
         match auth {
             Auth::None => {}
             Auth::Cookie(cookie) => request = request.header(header::COOKIE, cookie),
-            Auth::Bearer(token) => request = request.header(header::AUTHORIZATION, format!("Bearer {token}")),
+            Auth::Bearer(token) => {
+                request = request.header(header::AUTHORIZATION, format!("Bearer {token}"))
+            }
         }
         if let (Some(_), Some(content_type)) = (body, content_type) {
             request = request.header(header::CONTENT_TYPE, content_type);
         }
-        let request = request.body(body.map_or_else(Body::empty, |body| Body::from(body.to_string()))).expect("request");
-        let response = self.router.clone().oneshot(request).await.expect("response");
+        let request = request
+            .body(body.map_or_else(Body::empty, |body| Body::from(body.to_string())))
+            .expect("request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
         let status = response.status();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         let value = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         (status, value)
     }
@@ -137,7 +181,13 @@ impl TestApp {
             "external_id": external_id,
             "text": text,
         });
-        let (status, value) = self.post(&format!("/api/v1/channels/{}/inbound", self.channel), &self.admin, body).await;
+        let (status, value) = self
+            .post(
+                &format!("/api/v1/channels/{}/inbound", self.channel),
+                &self.admin,
+                body,
+            )
+            .await;
         assert!(status.is_success(), "{status} {value}");
         value
     }
@@ -148,18 +198,39 @@ pub fn assert_error(answer: &(StatusCode, Value), status: StatusCode, code: &str
     assert_eq!(answer.0, status, "{}", answer.1);
     assert_eq!(answer.1["error"]["code"], code, "{}", answer.1);
     let message = answer.1["error"]["message"].as_str().unwrap_or_default();
-    assert!(message.len() > 10, "the message names the problem: {message:?}");
+    assert!(
+        message.len() > 10,
+        "the message names the problem: {message:?}"
+    );
 }
 
 async fn agent_record(email: &str, role: Role) -> NewAgentRecord {
     let password_hash = hash_password(PASSWORD.to_string()).await.expect("hash");
-    NewAgentRecord { name: email.split('@').next().unwrap_or(email).to_string(), email: email.to_string(), role, password_hash }
+    NewAgentRecord {
+        name: email.split('@').next().unwrap_or(email).to_string(),
+        email: email.to_string(),
+        role,
+        password_hash,
+    }
 }
 
 async fn seed(store: &SledStore, name: &str, admin_email: &str, role: Role) -> (Id, Id, Id) {
     let workspace = store.create_workspace(name).await.expect("workspace").id;
-    let admin = store.create_agent(workspace, agent_record(admin_email, role).await).await.expect("admin").id;
-    let channel = NewChannel { kind: ChannelKind::Api, name: "API".into(), default_team_id: None, settings: Value::Null };
-    let channel = store.create_channel(workspace, channel).await.expect("channel").id;
+    let admin = store
+        .create_agent(workspace, agent_record(admin_email, role).await)
+        .await
+        .expect("admin")
+        .id;
+    let channel = NewChannel {
+        kind: ChannelKind::Api,
+        name: "API".into(),
+        default_team_id: None,
+        settings: Value::Null,
+    };
+    let channel = store
+        .create_channel(workspace, channel)
+        .await
+        .expect("channel")
+        .id;
     (workspace, channel, admin)
 }

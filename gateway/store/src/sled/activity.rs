@@ -27,10 +27,15 @@ struct Order {
 
 impl Order {
     fn place(&mut self, workspace_id: Id, conversation_id: Id, event_id: EventId) {
-        if let Some((old_workspace, old_event)) = self.position.insert(conversation_id, (workspace_id, event_id)) {
-            self.ranked.remove(&(old_workspace, old_event, conversation_id));
+        if let Some((old_workspace, old_event)) = self
+            .position
+            .insert(conversation_id, (workspace_id, event_id))
+        {
+            self.ranked
+                .remove(&(old_workspace, old_event, conversation_id));
         }
-        self.ranked.insert((workspace_id, event_id, conversation_id));
+        self.ranked
+            .insert((workspace_id, event_id, conversation_id));
     }
 }
 
@@ -40,17 +45,27 @@ impl Activity {
         let mut order = Order::default();
         for entry in tree.scan_prefix(keys::CONVERSATION) {
             let conversation: Conversation = serde_json::from_slice(&entry?.1)?;
-            order.place(conversation.workspace_id, conversation.id, conversation.last_event_id);
+            order.place(
+                conversation.workspace_id,
+                conversation.id,
+                conversation.last_event_id,
+            );
         }
-        Ok(Activity { inner: RwLock::new(order) })
+        Ok(Activity {
+            inner: RwLock::new(order),
+        })
     }
 
     /// Moves the conversations these committed events touched.
     pub fn record(&self, events: &[Event]) {
-        let mut order = self.inner.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut order = self
+            .inner
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         for event in events {
             let conversation = match &event.kind {
-                EventKind::ConversationUpdated(conversation) | EventKind::MessageCreated { conversation, .. } => conversation,
+                EventKind::ConversationUpdated(conversation)
+                | EventKind::MessageCreated { conversation, .. } => conversation,
                 _ => continue,
             };
             if conversation.last_event_id == event.id {
@@ -61,8 +76,16 @@ impl Activity {
 
     /// Conversation ids of a workspace, most recent first, strictly before `before` if given;
     /// `visit` returns `false` to stop.
-    pub fn newest_first(&self, workspace_id: Id, before: Option<EventId>, mut visit: impl FnMut(EventId, Id) -> bool) {
-        let order = self.inner.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    pub fn newest_first(
+        &self,
+        workspace_id: Id,
+        before: Option<EventId>,
+        mut visit: impl FnMut(EventId, Id) -> bool,
+    ) {
+        let order = self
+            .inner
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let end = (workspace_id, before.unwrap_or(EventId::MAX), 0);
         for &(_, event_id, conversation_id) in order.ranked.range((workspace_id, 0, 0)..end).rev() {
             if !visit(event_id, conversation_id) {

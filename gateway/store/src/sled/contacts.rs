@@ -11,14 +11,32 @@ use crate::{StoreError, StoreResult};
 
 fn identity_key(workspace_id: Id, identity: &Identity) -> Vec<u8> {
     let normalized = identity.normalized();
-    key_str(keys::IDENTITY, &[workspace_id], &format!("{}\0{}", normalized.kind, normalized.value))
+    key_str(
+        keys::IDENTITY,
+        &[workspace_id],
+        &format!("{}\0{}", normalized.kind, normalized.value),
+    )
 }
 
 /// Every identity a contact is known by, including its email addresses and phone numbers.
 fn all_identities(contact: &Contact) -> Vec<Identity> {
-    let mut identities: Vec<Identity> = contact.identities.iter().map(Identity::normalized).collect();
-    identities.extend(contact.emails.iter().map(|email| Identity::new("email", email).normalized()));
-    identities.extend(contact.phones.iter().map(|phone| Identity::new("phone", phone).normalized()));
+    let mut identities: Vec<Identity> = contact
+        .identities
+        .iter()
+        .map(Identity::normalized)
+        .collect();
+    identities.extend(
+        contact
+            .emails
+            .iter()
+            .map(|email| Identity::new("email", email).normalized()),
+    );
+    identities.extend(
+        contact
+            .phones
+            .iter()
+            .map(|phone| Identity::new("phone", phone).normalized()),
+    );
     identities.sort();
     identities.dedup();
     identities
@@ -42,11 +60,17 @@ fn save_contact(txn: &mut Txn, contact: &Contact, previous: Option<&Contact>) ->
         }
     }
     if let Some(previous) = previous {
-        for gone in all_identities(previous).iter().filter(|old| !identities.contains(old)) {
+        for gone in all_identities(previous)
+            .iter()
+            .filter(|old| !identities.contains(old))
+        {
             txn.remove(identity_key(contact.workspace_id, gone));
         }
     }
-    txn.put_json(key(keys::CONTACT, &[contact.workspace_id, contact.id]), contact)
+    txn.put_json(
+        key(keys::CONTACT, &[contact.workspace_id, contact.id]),
+        contact,
+    )
 }
 
 pub fn create_contact(txn: &mut Txn, workspace_id: Id, new: NewContact) -> StoreResult<Contact> {
@@ -76,9 +100,17 @@ pub fn find_or_create(txn: &mut Txn, workspace_id: Id, who: &ContactRef) -> Stor
         return load(txn, workspace_id, id);
     }
     let identity = who.identity.normalized();
-    let name = who.name.clone().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| identity.value.clone());
+    let name = who
+        .name
+        .clone()
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| identity.value.clone());
     let address = |kind: &str, given: &Option<String>| {
-        given.clone().or_else(|| (identity.kind == kind).then(|| identity.value.clone())).into_iter().collect()
+        given
+            .clone()
+            .or_else(|| (identity.kind == kind).then(|| identity.value.clone()))
+            .into_iter()
+            .collect()
     };
     let new = NewContact {
         name,
@@ -91,10 +123,16 @@ pub fn find_or_create(txn: &mut Txn, workspace_id: Id, who: &ContactRef) -> Stor
 }
 
 pub fn load(txn: &impl Read, workspace_id: Id, id: Id) -> StoreResult<Contact> {
-    txn.get_json(&key(keys::CONTACT, &[workspace_id, id]))?.ok_or_else(|| StoreError::not_found("contact", id))
+    txn.get_json(&key(keys::CONTACT, &[workspace_id, id]))?
+        .ok_or_else(|| StoreError::not_found("contact", id))
 }
 
-pub fn update_contact(txn: &mut Txn, workspace_id: Id, id: Id, change: ContactUpdate) -> StoreResult<Contact> {
+pub fn update_contact(
+    txn: &mut Txn,
+    workspace_id: Id,
+    id: Id,
+    change: ContactUpdate,
+) -> StoreResult<Contact> {
     let previous = load(txn, workspace_id, id)?;
     let mut contact = previous.clone();
     if let Some(name) = change.name {
@@ -118,7 +156,12 @@ pub fn update_contact(txn: &mut Txn, workspace_id: Id, id: Id, change: ContactUp
     Ok(contact)
 }
 
-pub fn change_tags(txn: &mut Txn, workspace_id: Id, id: Id, change: TagChange) -> StoreResult<Contact> {
+pub fn change_tags(
+    txn: &mut Txn,
+    workspace_id: Id,
+    id: Id,
+    change: TagChange,
+) -> StoreResult<Contact> {
     let mut contact = load(txn, workspace_id, id)?;
     let remove = normalize_tags(change.remove);
     contact.tags.retain(|tag| !remove.contains(tag));
@@ -132,12 +175,16 @@ pub fn change_tags(txn: &mut Txn, workspace_id: Id, id: Id, change: TagChange) -
 
 pub fn merge(txn: &mut Txn, workspace_id: Id, into: Id, from: Id) -> StoreResult<Contact> {
     if into == from {
-        return Err(StoreError::Invalid(format!("contact {into} cannot be merged into itself")));
+        return Err(StoreError::Invalid(format!(
+            "contact {into} cannot be merged into itself"
+        )));
     }
     let mut survivor = load(txn, workspace_id, into)?;
     let mut merged = load(txn, workspace_id, from)?;
     if merged.merged_into.is_some() || survivor.merged_into.is_some() {
-        return Err(StoreError::Conflict(format!("contact {from} or {into} was already merged")));
+        return Err(StoreError::Conflict(format!(
+            "contact {from} or {into} was already merged"
+        )));
     }
     // Free the merged contact's identities before the survivor claims them.
     for identity in all_identities(&merged) {
@@ -149,28 +196,39 @@ pub fn merge(txn: &mut Txn, workspace_id: Id, into: Id, from: Id) -> StoreResult
     union(&mut survivor.identities, &merged.identities);
     union(&mut survivor.tags, &merged.tags);
     for (field, value) in &merged.custom_fields {
-        survivor.custom_fields.entry(field.clone()).or_insert_with(|| value.clone());
+        survivor
+            .custom_fields
+            .entry(field.clone())
+            .or_insert_with(|| value.clone());
     }
     if !merged.notes.is_empty() {
-        survivor.notes = [survivor.notes.as_str(), merged.notes.as_str()].join("\n").trim().to_string();
+        survivor.notes = [survivor.notes.as_str(), merged.notes.as_str()]
+            .join("\n")
+            .trim()
+            .to_string();
     }
     survivor.updated_at = txn.now;
     save_contact(txn, &survivor, Some(&previous))?;
 
     for (index_key, _) in txn.scan_prefix(&key(keys::BY_CONTACT, &[workspace_id, from]))? {
-        let Some(conversation_id) = keys::last_id(&index_key) else { continue };
+        let Some(conversation_id) = keys::last_id(&index_key) else {
+            continue;
+        };
         let mut stored = super::conversations::load_stored(txn, workspace_id, conversation_id)?;
         let conversation = &mut stored.conversation;
         let open_key = key(keys::OPEN, &[workspace_id, conversation.channel_id, from]);
-        if txn.get(&open_key)?.is_some() {
+        if txn.contains(&open_key)? {
             txn.remove(open_key);
             let survivor_open = key(keys::OPEN, &[workspace_id, conversation.channel_id, into]);
-            if txn.get(&survivor_open)?.is_none() {
+            if !txn.contains(&survivor_open)? {
                 txn.put_json(survivor_open, &conversation.id)?;
             }
         }
         txn.remove(index_key);
-        txn.put(key(keys::BY_CONTACT, &[workspace_id, into, conversation.id]), Vec::new());
+        txn.put(
+            key(keys::BY_CONTACT, &[workspace_id, into, conversation.id]),
+            Vec::new(),
+        );
         conversation.contact_id = into;
         save_conversation(txn, &mut stored, Touch::Updated)?;
     }
@@ -192,8 +250,11 @@ fn union<T: Clone + PartialEq>(into: &mut Vec<T>, from: &[T]) {
 }
 
 fn normalize_tags(tags: Vec<String>) -> Vec<String> {
-    let mut tags: Vec<String> =
-        tags.into_iter().map(|tag| tag.trim().to_lowercase()).filter(|tag| !tag.is_empty()).collect();
+    let mut tags: Vec<String> = tags
+        .into_iter()
+        .map(|tag| tag.trim().to_lowercase())
+        .filter(|tag| !tag.is_empty())
+        .collect();
     tags.sort();
     tags.dedup();
     tags

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 use switchboard_model::{
-    Author, Channel, Conversation, ConversationFilter, ConversationStatus, DeliveryStatus, Direction,
-    Event, EventId, EventKind, Id, InboundMessage, Ingested, Message, NewReply, Page,
+    Author, Channel, Conversation, ConversationFilter, ConversationStatus, DeliveryStatus,
+    Direction, Event, EventId, EventKind, Id, InboundMessage, Ingested, Message, NewReply, Page,
 };
 
 use super::activity::Activity;
@@ -49,7 +49,11 @@ pub fn load(txn: &impl Read, workspace_id: Id, id: Id) -> StoreResult<Conversati
 
 /// Writes a conversation touched by a new event: the event gets a fresh id, which becomes the
 /// conversation's place in the activity order (see [`super::activity`]).
-pub fn save_conversation(txn: &mut Txn, stored: &mut StoredConversation, touch: Touch) -> StoreResult<()> {
+pub fn save_conversation(
+    txn: &mut Txn,
+    stored: &mut StoredConversation,
+    touch: Touch,
+) -> StoreResult<()> {
     let (workspace_id, id) = (stored.conversation.workspace_id, stored.conversation.id);
     let event_id = txn.next_id();
     stored.conversation.last_event_id = event_id;
@@ -57,11 +61,17 @@ pub fn save_conversation(txn: &mut Txn, stored: &mut StoredConversation, touch: 
         Touch::Message(message) => {
             stored.recent.push((message.id, event_id));
             if stored.recent.len() == CHUNK {
-                txn.put_json(key(keys::MESSAGE_CHUNK, &[workspace_id, id, stored.chunks]), &stored.recent)?;
+                txn.put_json(
+                    key(keys::MESSAGE_CHUNK, &[workspace_id, id, stored.chunks]),
+                    &stored.recent,
+                )?;
                 stored.recent.clear();
                 stored.chunks += 1;
             }
-            EventKind::MessageCreated { conversation: stored.conversation.clone(), message }
+            EventKind::MessageCreated {
+                conversation: stored.conversation.clone(),
+                message,
+            }
         }
         Touch::Updated => EventKind::ConversationUpdated(stored.conversation.clone()),
     };
@@ -70,13 +80,24 @@ pub fn save_conversation(txn: &mut Txn, stored: &mut StoredConversation, touch: 
 }
 
 /// A message of a conversation, found through the conversation's references.
-pub fn find_message(txn: &Txn, stored: &StoredConversation, message_id: Id) -> StoreResult<Message> {
+pub fn find_message(
+    txn: &Txn,
+    stored: &StoredConversation,
+    message_id: Id,
+) -> StoreResult<Message> {
     let (workspace_id, id) = (stored.conversation.workspace_id, stored.conversation.id);
-    let mut event_id = stored.recent.iter().find(|(message, _)| *message == message_id).map(|(_, event)| *event);
+    let mut event_id = stored
+        .recent
+        .iter()
+        .find(|(message, _)| *message == message_id)
+        .map(|(_, event)| *event);
     if event_id.is_none() {
         for (_, chunk) in txn.scan_prefix(&key(keys::MESSAGE_CHUNK, &[workspace_id, id]))? {
             let chunk: Vec<(Id, EventId)> = serde_json::from_slice(&chunk)?;
-            event_id = chunk.iter().find(|(message, _)| *message == message_id).map(|(_, event)| *event);
+            event_id = chunk
+                .iter()
+                .find(|(message, _)| *message == message_id)
+                .map(|(_, event)| *event);
             if event_id.is_some() {
                 break;
             }
@@ -87,10 +108,21 @@ pub fn find_message(txn: &Txn, stored: &StoredConversation, message_id: Id) -> S
 }
 
 /// The message stored in an event, with its latest delivery status.
-pub fn message_at(tree: &impl Read, workspace_id: Id, message_id: Id, event_id: EventId) -> StoreResult<Message> {
+pub fn message_at(
+    tree: &impl Read,
+    workspace_id: Id,
+    message_id: Id,
+    event_id: EventId,
+) -> StoreResult<Message> {
     let event: Option<Event> = tree.get_json(&key(keys::EVENT, &[workspace_id, event_id]))?;
-    let Some(Event { kind: EventKind::MessageCreated { mut message, .. }, .. }) = event else {
-        return Err(StoreError::Backend(format!("the event of message {message_id} is missing")));
+    let Some(Event {
+        kind: EventKind::MessageCreated { mut message, .. },
+        ..
+    }) = event
+    else {
+        return Err(StoreError::Backend(format!(
+            "the event of message {message_id} is missing"
+        )));
     };
     if message.direction == Direction::Out
         && let Some(status) = tree.get_json(&key(keys::DELIVERY, &[workspace_id, message_id]))?
@@ -100,16 +132,31 @@ pub fn message_at(tree: &impl Read, workspace_id: Id, message_id: Id, event_id: 
     Ok(message)
 }
 
-pub fn ingest(txn: &mut Txn, workspace_id: Id, channel_id: Id, inbound: InboundMessage) -> StoreResult<Ingested> {
+pub fn ingest(
+    txn: &mut Txn,
+    workspace_id: Id,
+    channel_id: Id,
+    inbound: InboundMessage,
+) -> StoreResult<Ingested> {
     let channel: Channel = txn
         .get_json(&key(keys::CHANNEL, &[workspace_id, channel_id]))?
         .ok_or_else(|| StoreError::not_found("channel", channel_id))?;
     if !channel.active {
-        return Err(StoreError::Invalid(format!("channel {channel_id} ({}) is inactive", channel.name)));
+        return Err(StoreError::Invalid(format!(
+            "channel {channel_id} ({}) is inactive",
+            channel.name
+        )));
     }
-    let dedupe_key = key_str(keys::DEDUPE, &[workspace_id, channel_id], &inbound.external_id);
+    let dedupe_key = key_str(
+        keys::DEDUPE,
+        &[workspace_id, channel_id],
+        &inbound.external_id,
+    );
     if let Some(earlier) = txn.get_json::<Ingested>(&dedupe_key)? {
-        return Ok(Ingested { duplicate: true, ..earlier });
+        return Ok(Ingested {
+            duplicate: true,
+            ..earlier
+        });
     }
     let contact = contacts::find_or_create(txn, workspace_id, &inbound.contact)?;
     let open_key = key(keys::OPEN, &[workspace_id, channel_id, contact.id]);
@@ -138,9 +185,22 @@ pub fn ingest(txn: &mut Txn, workspace_id: Id, channel_id: Id, inbound: InboundM
                 created_at: txn.now,
             };
             txn.put_json(open_key, &conversation.id)?;
-            txn.put(key(keys::BY_CONTACT, &[workspace_id, contact.id, conversation.id]), Vec::new());
-            txn.emit(workspace_id, EventKind::ConversationCreated(conversation.clone()))?;
-            StoredConversation { conversation, recent: Vec::new(), chunks: 0 }
+            txn.put(
+                key(
+                    keys::BY_CONTACT,
+                    &[workspace_id, contact.id, conversation.id],
+                ),
+                Vec::new(),
+            );
+            txn.emit(
+                workspace_id,
+                EventKind::ConversationCreated(conversation.clone()),
+            )?;
+            StoredConversation {
+                conversation,
+                recent: Vec::new(),
+                chunks: 0,
+            }
         }
     };
     let conversation = &mut stored.conversation;
@@ -157,8 +217,12 @@ pub fn ingest(txn: &mut Txn, workspace_id: Id, channel_id: Id, inbound: InboundM
         delivery: None,
         created_at: txn.now,
     };
-    let ingested =
-        Ingested { conversation_id: conversation.id, message_id: message.id, contact_id: contact.id, duplicate: false };
+    let ingested = Ingested {
+        conversation_id: conversation.id,
+        message_id: message.id,
+        contact_id: contact.id,
+        duplicate: false,
+    };
     txn.put_json(dedupe_key, &ingested)?;
     conversation.unread_count = conversation.unread_count.saturating_add(1);
     conversation.message_count += 1;
@@ -177,7 +241,11 @@ pub fn add_reply(
     let mut stored = load_stored(txn, workspace_id, conversation_id)?;
     super::directory::require(txn, keys::AGENT, "agent", workspace_id, agent_id)?;
     let conversation = &mut stored.conversation;
-    let direction = if reply.private { Direction::Note } else { Direction::Out };
+    let direction = if reply.private {
+        Direction::Note
+    } else {
+        Direction::Out
+    };
     let message = Message {
         id: txn.next_id(),
         workspace_id,
@@ -202,7 +270,10 @@ pub fn add_reply(
             lease_holder: None,
             lease_until: 0,
         };
-        txn.put_json(key(keys::OUTBOX, &[conversation.channel_id, message.id]), &item)?;
+        txn.put_json(
+            key(keys::OUTBOX, &[conversation.channel_id, message.id]),
+            &item,
+        )?;
         conversation.unread_count = 0;
     }
     conversation.message_count += 1;
@@ -212,10 +283,22 @@ pub fn add_reply(
     Ok(created)
 }
 
-pub fn update(txn: &mut Txn, workspace_id: Id, id: Id, change: ConversationChange) -> StoreResult<Conversation> {
+pub fn update(
+    txn: &mut Txn,
+    workspace_id: Id,
+    id: Id,
+    change: ConversationChange,
+) -> StoreResult<Conversation> {
     let mut stored = load_stored(txn, workspace_id, id)?;
     let conversation = &mut stored.conversation;
-    let open_key = key(keys::OPEN, &[workspace_id, conversation.channel_id, conversation.contact_id]);
+    let open_key = key(
+        keys::OPEN,
+        &[
+            workspace_id,
+            conversation.channel_id,
+            conversation.contact_id,
+        ],
+    );
     match change {
         ConversationChange::Assign(Some(agent_id)) => {
             super::directory::require(txn, keys::AGENT, "agent", workspace_id, agent_id)?;
@@ -234,7 +317,7 @@ pub fn update(txn: &mut Txn, workspace_id: Id, id: Id, change: ConversationChang
                 if txn.get_json::<Id>(&open_key)? == Some(id) {
                     txn.remove(open_key);
                 }
-            } else if txn.get(&open_key)?.is_none() {
+            } else if !txn.contains(&open_key)? {
                 txn.put_json(open_key, &id)?;
             }
             conversation.status = status;
@@ -247,7 +330,10 @@ pub fn update(txn: &mut Txn, workspace_id: Id, id: Id, change: ConversationChang
 /// Parses a list cursor, naming it when it is not one of ours.
 pub fn parse_cursor(cursor: Option<&str>) -> StoreResult<Option<Id>> {
     cursor
-        .map(|text| text.parse::<Id>().map_err(|_| StoreError::Invalid(format!("the cursor {text:?} is not valid"))))
+        .map(|text| {
+            text.parse::<Id>()
+                .map_err(|_| StoreError::Invalid(format!("the cursor {text:?} is not valid")))
+        })
         .transpose()
 }
 
@@ -262,34 +348,53 @@ pub fn list(
         None => None,
         Some("none") => Some(None),
         Some(text) => Some(Some(text.parse::<Id>().map_err(|_| {
-            StoreError::Invalid(format!("assignee must be an agent id or \"none\", not {text:?}"))
+            StoreError::Invalid(format!(
+                "assignee must be an agent id or \"none\", not {text:?}"
+            ))
         })?)),
     };
     let mut items = Vec::new();
     let mut failure = None;
-    activity.newest_first(workspace_id, parse_cursor(filter.cursor.as_deref())?, |_, id| {
-        let conversation = match load(tree, workspace_id, id) {
-            Ok(conversation) => conversation,
-            Err(error) => {
-                failure = Some(error);
-                return false;
+    activity.newest_first(
+        workspace_id,
+        parse_cursor(filter.cursor.as_deref())?,
+        |_, id| {
+            let conversation = match load(tree, workspace_id, id) {
+                Ok(conversation) => conversation,
+                Err(error) => {
+                    failure = Some(error);
+                    return false;
+                }
+            };
+            let keep = filter
+                .status
+                .is_none_or(|status| conversation.status == status)
+                && assignee.is_none_or(|assignee| conversation.assignee_id == assignee)
+                && filter
+                    .team_id
+                    .is_none_or(|team| conversation.team_id == Some(team))
+                && filter
+                    .channel_id
+                    .is_none_or(|channel| conversation.channel_id == channel)
+                && filter
+                    .contact_id
+                    .is_none_or(|contact| conversation.contact_id == contact)
+                && filter
+                    .label
+                    .as_ref()
+                    .is_none_or(|label| conversation.labels.contains(label));
+            if keep {
+                items.push(conversation);
             }
-        };
-        let keep = filter.status.is_none_or(|status| conversation.status == status)
-            && assignee.is_none_or(|assignee| conversation.assignee_id == assignee)
-            && filter.team_id.is_none_or(|team| conversation.team_id == Some(team))
-            && filter.channel_id.is_none_or(|channel| conversation.channel_id == channel)
-            && filter.contact_id.is_none_or(|contact| conversation.contact_id == contact)
-            && filter.label.as_ref().is_none_or(|label| conversation.labels.contains(label));
-        if keep {
-            items.push(conversation);
-        }
-        items.len() < limit
-    });
+            items.len() < limit
+        },
+    );
     if let Some(error) = failure {
         return Err(error);
     }
-    let next_cursor = (items.len() == limit).then(|| items.last().map(|c| c.last_event_id.to_string())).flatten();
+    let next_cursor = (items.len() == limit)
+        .then(|| items.last().map(|c| c.last_event_id.to_string()))
+        .flatten();
     Ok(Page { items, next_cursor })
 }
 
@@ -313,6 +418,8 @@ pub fn messages(
         .take(limit)
         .map(|(message_id, event_id)| message_at(tree, workspace_id, message_id, event_id))
         .collect::<StoreResult<Vec<_>>>()?;
-    let next_cursor = (items.len() == limit).then(|| items.last().map(|m| m.id.to_string())).flatten();
+    let next_cursor = (items.len() == limit)
+        .then(|| items.last().map(|m| m.id.to_string()))
+        .flatten();
     Ok(Page { items, next_cursor })
 }

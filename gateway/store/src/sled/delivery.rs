@@ -9,7 +9,13 @@ use super::keys::{self, key, key_str};
 use super::txn::{Read, Txn};
 use crate::{OutboxItem, StoreError, StoreResult};
 
-pub fn claim_outbox(txn: &mut Txn, channel_id: Id, holder: &str, lease_ms: i64, limit: usize) -> StoreResult<Vec<OutboxItem>> {
+pub fn claim_outbox(
+    txn: &mut Txn,
+    channel_id: Id,
+    holder: &str,
+    lease_ms: i64,
+    limit: usize,
+) -> StoreResult<Vec<OutboxItem>> {
     let now = txn.now;
     let mut claimed = Vec::new();
     for (item_key, value) in txn.scan_prefix(&key(keys::OUTBOX, &[channel_id]))? {
@@ -36,8 +42,9 @@ pub fn record_delivery(
     retry_at: Option<i64>,
 ) -> StoreResult<Message> {
     let item_key = key(keys::OUTBOX, &[item.channel_id, item.message_id]);
-    let stored: OutboxItem =
-        txn.get_json(&item_key)?.ok_or_else(|| StoreError::not_found("outbox item for message", item.message_id))?;
+    let stored: OutboxItem = txn
+        .get_json(&item_key)?
+        .ok_or_else(|| StoreError::not_found("outbox item for message", item.message_id))?;
     if stored.lease_holder != item.lease_holder {
         return Err(StoreError::Conflict(format!(
             "message {} is now leased to another worker",
@@ -46,7 +53,12 @@ pub fn record_delivery(
     }
     match (&status, retry_at) {
         (DeliveryStatus::Queued { .. }, Some(retry_at)) => {
-            let again = OutboxItem { not_before: retry_at, lease_holder: None, lease_until: 0, ..stored };
+            let again = OutboxItem {
+                not_before: retry_at,
+                lease_holder: None,
+                lease_until: 0,
+                ..stored
+            };
             txn.put_json(item_key, &again)?;
         }
         _ => txn.remove(item_key),
@@ -54,15 +66,28 @@ pub fn record_delivery(
     let stored = conversations::load_stored(txn, item.workspace_id, item.conversation_id)?;
     let mut message = conversations::find_message(txn, &stored, item.message_id)?;
     message.delivery = Some(status.clone());
-    txn.put_json(key(keys::DELIVERY, &[item.workspace_id, item.message_id]), &status)?;
+    txn.put_json(
+        key(keys::DELIVERY, &[item.workspace_id, item.message_id]),
+        &status,
+    )?;
     txn.emit(
         item.workspace_id,
-        EventKind::DeliveryUpdated { conversation_id: item.conversation_id, message_id: item.message_id, status },
+        EventKind::DeliveryUpdated {
+            conversation_id: item.conversation_id,
+            message_id: item.message_id,
+            status,
+        },
     )?;
     Ok(message)
 }
 
-pub fn put_dead_letter(txn: &mut Txn, workspace_id: Id, channel_id: Id, reason: String, payload: Vec<u8>) -> StoreResult<DeadLetter> {
+pub fn put_dead_letter(
+    txn: &mut Txn,
+    workspace_id: Id,
+    channel_id: Id,
+    reason: String,
+    payload: Vec<u8>,
+) -> StoreResult<DeadLetter> {
     let letter = DeadLetter {
         id: txn.next_id(),
         workspace_id,
@@ -78,15 +103,27 @@ pub fn put_dead_letter(txn: &mut Txn, workspace_id: Id, channel_id: Id, reason: 
     Ok(letter)
 }
 
-pub fn dead_letter(tree: &impl Read, workspace_id: Id, id: Id) -> StoreResult<(DeadLetter, Vec<u8>)> {
+pub fn dead_letter(
+    tree: &impl Read,
+    workspace_id: Id,
+    id: Id,
+) -> StoreResult<(DeadLetter, Vec<u8>)> {
     let letter: DeadLetter = tree
         .get_json(&key(keys::DEAD_LETTER, &[workspace_id, id]))?
         .ok_or_else(|| StoreError::not_found("dead letter", id))?;
-    let payload = tree.get(&key(keys::DEAD_PAYLOAD, &[id]))?.unwrap_or_default();
+    let payload = tree
+        .get(&key(keys::DEAD_PAYLOAD, &[id]))?
+        .unwrap_or_default();
     Ok((letter, payload))
 }
 
-pub fn record_replay(txn: &mut Txn, workspace_id: Id, id: Id, resolved: bool, reason: Option<String>) -> StoreResult<DeadLetter> {
+pub fn record_replay(
+    txn: &mut Txn,
+    workspace_id: Id,
+    id: Id,
+    resolved: bool,
+    reason: Option<String>,
+) -> StoreResult<DeadLetter> {
     let (mut letter, _) = dead_letter(txn, workspace_id, id)?;
     letter.replays += 1;
     letter.resolved = resolved;
@@ -97,14 +134,23 @@ pub fn record_replay(txn: &mut Txn, workspace_id: Id, id: Id, resolved: bool, re
     Ok(letter)
 }
 
-pub fn put_blob(txn: &mut Txn, workspace_id: Id, bytes: Vec<u8>, limit: u64) -> StoreResult<String> {
+pub fn put_blob(
+    txn: &mut Txn,
+    workspace_id: Id,
+    bytes: Vec<u8>,
+    limit: u64,
+) -> StoreResult<String> {
     let size = bytes.len() as u64;
     if size > limit {
-        return Err(StoreError::TooLarge { what: "the attachment", size, limit });
+        return Err(StoreError::TooLarge {
+            what: "the attachment",
+            size,
+            limit,
+        });
     }
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let blob_key = key_str(keys::BLOB, &[workspace_id], &sha256);
-    if txn.get(&blob_key)?.is_none() {
+    if !txn.contains(&blob_key)? {
         txn.put(blob_key, bytes);
     }
     Ok(sha256)
@@ -125,7 +171,10 @@ pub fn acquire_lease(txn: &mut Txn, name: &str, holder: &str, ttl_ms: i64) -> St
     {
         return Ok(false);
     }
-    let lease = Lease { holder: holder.to_string(), until: txn.now.saturating_add(ttl_ms) };
+    let lease = Lease {
+        holder: holder.to_string(),
+        until: txn.now.saturating_add(ttl_ms),
+    };
     txn.put_json(lease_key, &lease)?;
     Ok(true)
 }

@@ -10,7 +10,11 @@ use super::txn::{Read, Txn};
 use crate::{AgentChange, NewAgentRecord, StoreError, StoreResult};
 
 pub fn create_workspace(txn: &mut Txn, name: String) -> StoreResult<Workspace> {
-    let workspace = Workspace { id: txn.next_id(), name, created_at: txn.now };
+    let workspace = Workspace {
+        id: txn.next_id(),
+        name,
+        created_at: txn.now,
+    };
     txn.put_json(key(keys::WORKSPACE, &[workspace.id]), &workspace)?;
     Ok(workspace)
 }
@@ -19,8 +23,10 @@ pub fn create_agent(txn: &mut Txn, workspace_id: Id, new: NewAgentRecord) -> Sto
     require_workspace(txn, workspace_id)?;
     let email = new.email.trim().to_lowercase();
     let email_key = key_str(keys::AGENT_EMAIL, &[], &email);
-    if txn.get(&email_key)?.is_some() {
-        return Err(StoreError::Conflict(format!("an agent with the email address {email} already exists")));
+    if txn.contains(&email_key)? {
+        return Err(StoreError::Conflict(format!(
+            "an agent with the email address {email} already exists"
+        )));
     }
     let agent = Agent {
         id: txn.next_id(),
@@ -33,14 +39,24 @@ pub fn create_agent(txn: &mut Txn, workspace_id: Id, new: NewAgentRecord) -> Sto
         created_at: txn.now,
     };
     txn.put_json(email_key, &(workspace_id, agent.id))?;
-    txn.put(key(keys::PASSWORD, &[agent.id]), new.password_hash.into_bytes());
+    txn.put(
+        key(keys::PASSWORD, &[agent.id]),
+        new.password_hash.into_bytes(),
+    );
     txn.put_json(key(keys::AGENT, &[workspace_id, agent.id]), &agent)?;
     Ok(agent)
 }
 
-pub fn update_agent(txn: &mut Txn, workspace_id: Id, id: Id, change: AgentChange) -> StoreResult<Agent> {
+pub fn update_agent(
+    txn: &mut Txn,
+    workspace_id: Id,
+    id: Id,
+    change: AgentChange,
+) -> StoreResult<Agent> {
     let agent_key = key(keys::AGENT, &[workspace_id, id]);
-    let mut agent: Agent = txn.get_json(&agent_key)?.ok_or_else(|| StoreError::not_found("agent", id))?;
+    let mut agent: Agent = txn
+        .get_json(&agent_key)?
+        .ok_or_else(|| StoreError::not_found("agent", id))?;
     if let Some(name) = change.name {
         agent.name = name;
     }
@@ -62,7 +78,9 @@ pub fn update_agent(txn: &mut Txn, workspace_id: Id, id: Id, change: AgentChange
 
 pub fn credentials(tree: &impl Read, email: &str) -> StoreResult<Option<(Agent, String)>> {
     let email = email.trim().to_lowercase();
-    let Some((workspace_id, agent_id)) = tree.get_json::<(Id, Id)>(&key_str(keys::AGENT_EMAIL, &[], &email))? else {
+    let Some((workspace_id, agent_id)) =
+        tree.get_json::<(Id, Id)>(&key_str(keys::AGENT_EMAIL, &[], &email))?
+    else {
         return Ok(None);
     };
     let agent: Option<Agent> = tree.get_json(&key(keys::AGENT, &[workspace_id, agent_id]))?;
@@ -78,15 +96,26 @@ pub fn create_api_token(
     secret_hash: [u8; 32],
 ) -> StoreResult<ApiToken> {
     require(txn, keys::AGENT, "agent", workspace_id, agent_id)?;
-    let token = ApiToken { id: txn.next_id(), workspace_id, agent_id, name, created_at: txn.now };
+    let token = ApiToken {
+        id: txn.next_id(),
+        workspace_id,
+        agent_id,
+        name,
+        created_at: txn.now,
+    };
     txn.put_json(key_str(keys::TOKEN, &[], &hex::encode(secret_hash)), &token)?;
-    txn.put(key(keys::TOKEN_BY_WORKSPACE, &[workspace_id, token.id]), secret_hash.to_vec());
+    txn.put(
+        key(keys::TOKEN_BY_WORKSPACE, &[workspace_id, token.id]),
+        secret_hash.to_vec(),
+    );
     Ok(token)
 }
 
 pub fn revoke_api_token(txn: &mut Txn, workspace_id: Id, id: Id) -> StoreResult<()> {
     let index = key(keys::TOKEN_BY_WORKSPACE, &[workspace_id, id]);
-    let secret_hash = txn.get(&index)?.ok_or_else(|| StoreError::not_found("API token", id))?;
+    let secret_hash = txn
+        .get(&index)?
+        .ok_or_else(|| StoreError::not_found("API token", id))?;
     txn.remove(key_str(keys::TOKEN, &[], &hex::encode(secret_hash)));
     txn.remove(index);
     Ok(())
@@ -109,9 +138,16 @@ pub fn create_team(txn: &mut Txn, workspace_id: Id, new: NewTeam) -> StoreResult
     Ok(team)
 }
 
-pub fn update_team(txn: &mut Txn, workspace_id: Id, id: Id, change: TeamUpdate) -> StoreResult<Team> {
+pub fn update_team(
+    txn: &mut Txn,
+    workspace_id: Id,
+    id: Id,
+    change: TeamUpdate,
+) -> StoreResult<Team> {
     let team_key = key(keys::TEAM, &[workspace_id, id]);
-    let mut team: Team = txn.get_json(&team_key)?.ok_or_else(|| StoreError::not_found("team", id))?;
+    let mut team: Team = txn
+        .get_json(&team_key)?
+        .ok_or_else(|| StoreError::not_found("team", id))?;
     if let Some(name) = change.name {
         team.name = name;
     }
@@ -147,9 +183,16 @@ pub fn create_channel(txn: &mut Txn, workspace_id: Id, new: NewChannel) -> Store
     Ok(channel)
 }
 
-pub fn update_channel(txn: &mut Txn, workspace_id: Id, id: Id, change: ChannelUpdate) -> StoreResult<Channel> {
+pub fn update_channel(
+    txn: &mut Txn,
+    workspace_id: Id,
+    id: Id,
+    change: ChannelUpdate,
+) -> StoreResult<Channel> {
     let channel_key = key(keys::CHANNEL, &[workspace_id, id]);
-    let mut channel: Channel = txn.get_json(&channel_key)?.ok_or_else(|| StoreError::not_found("channel", id))?;
+    let mut channel: Channel = txn
+        .get_json(&channel_key)?
+        .ok_or_else(|| StoreError::not_found("channel", id))?;
     if let Some(name) = change.name {
         channel.name = name;
     }
@@ -171,7 +214,11 @@ pub fn update_channel(txn: &mut Txn, workspace_id: Id, id: Id, change: ChannelUp
     Ok(channel)
 }
 
-pub fn create_canned_response(txn: &mut Txn, workspace_id: Id, new: NewCannedResponse) -> StoreResult<CannedResponse> {
+pub fn create_canned_response(
+    txn: &mut Txn,
+    workspace_id: Id,
+    new: NewCannedResponse,
+) -> StoreResult<CannedResponse> {
     require_workspace(txn, workspace_id)?;
     let taken = txn
         .scan_prefix(&key(keys::CANNED, &[workspace_id]))?
@@ -179,7 +226,10 @@ pub fn create_canned_response(txn: &mut Txn, workspace_id: Id, new: NewCannedRes
         .filter_map(|(_, value)| serde_json::from_slice::<CannedResponse>(&value).ok())
         .any(|existing| existing.shortcut == new.shortcut);
     if taken {
-        return Err(StoreError::Conflict(format!("the shortcut /{} is already in use", new.shortcut)));
+        return Err(StoreError::Conflict(format!(
+            "the shortcut /{} is already in use",
+            new.shortcut
+        )));
     }
     let canned = CannedResponse {
         id: txn.next_id(),
@@ -199,16 +249,24 @@ pub fn delete_canned_response(txn: &mut Txn, workspace_id: Id, id: Id) -> StoreR
 }
 
 pub fn require_workspace(txn: &Txn, workspace_id: Id) -> StoreResult<()> {
-    match txn.get(&key(keys::WORKSPACE, &[workspace_id]))? {
-        Some(_) => Ok(()),
-        None => Err(StoreError::not_found("workspace", workspace_id)),
+    if txn.contains(&key(keys::WORKSPACE, &[workspace_id]))? {
+        Ok(())
+    } else {
+        Err(StoreError::not_found("workspace", workspace_id))
     }
 }
 
 /// Fails with "not found" unless `tag` holds the record `id` in this workspace.
-pub fn require(txn: &Txn, tag: &[u8; 2], what: &'static str, workspace_id: Id, id: Id) -> StoreResult<()> {
-    match txn.get(&key(tag, &[workspace_id, id]))? {
-        Some(_) => Ok(()),
-        None => Err(StoreError::not_found(what, id)),
+pub fn require(
+    txn: &Txn,
+    tag: &[u8; 2],
+    what: &'static str,
+    workspace_id: Id,
+    id: Id,
+) -> StoreResult<()> {
+    if txn.contains(&key(tag, &[workspace_id, id]))? {
+        Ok(())
+    } else {
+        Err(StoreError::not_found(what, id))
     }
 }

@@ -3,6 +3,7 @@
 //! Groups still on their way to disk stay readable through their overlays, so the next group
 //! can be built while the previous one is applied.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::Arc;
@@ -12,26 +13,35 @@ use serde::de::DeserializeOwned;
 use switchboard_model::{Event, EventId, EventKind, Id, Millis};
 
 use super::keys;
+use super::recent::Recent;
 use crate::{EventFrame, StoreResult};
 
 /// Pending writes by key; `None` deletes.
 pub type Overlay = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
-/// Reads that see the same data inside and outside the writer.
+/// Reads that see the same data inside and outside the writer, without copying values.
 pub trait Read {
-    fn get(&self, key: &[u8]) -> StoreResult<Option<Vec<u8>>>;
+    /// Calls `read` with the stored bytes, if there are any.
+    fn read<T>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> T) -> StoreResult<Option<T>>;
+
+    fn get(&self, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+        self.read(key, <[u8]>::to_vec)
+    }
+
+    fn contains(&self, key: &[u8]) -> StoreResult<bool> {
+        Ok(self.read(key, |_| ())?.is_some())
+    }
 
     fn get_json<T: DeserializeOwned>(&self, key: &[u8]) -> StoreResult<Option<T>> {
-        match self.get(key)? {
-            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
-            None => Ok(None),
-        }
+        Ok(self
+            .read(key, |bytes| serde_json::from_slice::<T>(bytes))?
+            .transpose()?)
     }
 }
 
 impl Read for sled::Tree {
-    fn get(&self, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
-        Ok(sled::Tree::get(self, key)?.map(|value| value.to_vec()))
+    fn read<T>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> T) -> StoreResult<Option<T>> {
+        Ok(sled::Tree::get(self, key)?.map(|value| read(&value)))
     }
 }
 
@@ -47,6 +57,7 @@ pub struct Txn<'a> {
     tree: &'a sled::Tree,
     /// Earlier groups not yet on disk, newest first.
     in_flight: &'a [Arc<Overlay>],
+    recent: &'a RefCell<Recent>,
     group: Overlay,
     step: Overlay,
     group_events: Vec<(Event, EventFrame)>,
@@ -58,10 +69,17 @@ pub struct Txn<'a> {
 }
 
 impl<'a> Txn<'a> {
-    pub fn new(tree: &'a sled::Tree, in_flight: &'a [Arc<Overlay>], next_id: Id, now: Millis) -> Self {
+    pub fn new(
+        tree: &'a sled::Tree,
+        in_flight: &'a [Arc<Overlay>],
+        recent: &'a RefCell<Recent>,
+        next_id: Id,
+        now: Millis,
+    ) -> Self {
         Txn {
             tree,
             in_flight,
+            recent,
             group: Overlay::new(),
             step: Overlay::new(),
             group_events: Vec::new(),
@@ -73,7 +91,10 @@ impl<'a> Txn<'a> {
     }
 
     /// Runs one step; its writes join the group only when it succeeds.
-    pub fn run_step<T>(&mut self, step: impl FnOnce(&mut Txn<'a>) -> StoreResult<T>) -> StoreResult<T> {
+    pub fn run_step<T>(
+        &mut self,
+        step: impl FnOnce(&mut Txn<'a>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         let result = step(self);
         if result.is_ok() {
             let writes = std::mem::take(&mut self.step);
@@ -116,11 +137,28 @@ impl<'a> Txn<'a> {
 
     /// Records an event under an id taken earlier with [`Txn::next_id`]. Its JSON is made once,
     /// for the disk and for every subscriber.
-    pub fn emit_with_id(&mut self, id: EventId, workspace_id: Id, kind: EventKind) -> StoreResult<()> {
-        let event = Event { id, workspace_id, at: self.now, kind };
+    pub fn emit_with_id(
+        &mut self,
+        id: EventId,
+        workspace_id: Id,
+        kind: EventKind,
+    ) -> StoreResult<()> {
+        let event = Event {
+            id,
+            workspace_id,
+            at: self.now,
+            kind,
+        };
         let json = serde_json::to_string(&event)?;
-        self.put(keys::key(keys::EVENT, &[workspace_id, id]), json.clone().into_bytes());
-        let frame = EventFrame { id, workspace_id, json: json.into() };
+        self.put(
+            keys::key(keys::EVENT, &[workspace_id, id]),
+            json.clone().into_bytes(),
+        );
+        let frame = EventFrame {
+            id,
+            workspace_id,
+            json: json.into(),
+        };
         self.step_events.push((event, frame));
         Ok(())
     }
@@ -132,32 +170,61 @@ impl<'a> Txn<'a> {
             let (key, value) = entry?;
             merged.insert(key.to_vec(), Some(value.to_vec()));
         }
-        let overlays = self.in_flight.iter().rev().map(Arc::as_ref).chain([&self.group, &self.step]);
+        let overlays = self
+            .in_flight
+            .iter()
+            .rev()
+            .map(Arc::as_ref)
+            .chain([&self.group, &self.step]);
         for overlay in overlays {
             let range = overlay.range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded));
             for (key, value) in range.take_while(|(key, _)| key.starts_with(prefix)) {
                 merged.insert(key.clone(), value.clone());
             }
         }
-        Ok(merged.into_iter().filter_map(|(key, value)| value.map(|value| (key, value))).collect())
+        Ok(merged
+            .into_iter()
+            .filter_map(|(key, value)| value.map(|value| (key, value)))
+            .collect())
     }
 
     /// The finished group (with the id counter among its writes) and the next free id.
     pub fn finish(mut self) -> StoreResult<(Group, Id)> {
-        self.group.insert(keys::META_NEXT_ID.to_vec(), Some(serde_json::to_vec(&self.group_next_id)?));
+        self.group.insert(
+            keys::META_NEXT_ID.to_vec(),
+            Some(serde_json::to_vec(&self.group_next_id)?),
+        );
         let (events, frames) = self.group_events.into_iter().unzip();
-        Ok((Group { writes: Arc::new(self.group), events, frames }, self.group_next_id))
+        Ok((
+            Group {
+                writes: Arc::new(self.group),
+                events,
+                frames,
+            },
+            self.group_next_id,
+        ))
     }
 }
 
 impl Read for Txn<'_> {
-    fn get(&self, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
-        let overlays = [&self.step, &self.group].into_iter().chain(self.in_flight.iter().map(Arc::as_ref));
-        for overlay in overlays {
+    fn read<T>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> T) -> StoreResult<Option<T>> {
+        for overlay in [&self.step, &self.group] {
             if let Some(value) = overlay.get(key) {
-                return Ok(value.clone());
+                return Ok(value.as_deref().map(read));
             }
         }
-        Read::get(self.tree, key)
+        if let Some(value) = self.recent.borrow().lookup(key) {
+            return Ok(value.as_deref().map(read));
+        }
+        for overlay in self.in_flight {
+            if let Some(value) = overlay.get(key) {
+                return Ok(value.as_deref().map(read));
+            }
+        }
+        let Some(value) = sled::Tree::get(self.tree, key)? else {
+            return Ok(None);
+        };
+        self.recent.borrow_mut().remember_read(key, &value);
+        Ok(Some(read(&value)))
     }
 }

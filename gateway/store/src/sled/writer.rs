@@ -10,6 +10,7 @@
 //! its overlay. An answered write is a durable one. After a failed flush the writer refuses
 //! all further steps: the disk is in trouble and the gateway must be restarted.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -18,11 +19,14 @@ use std::sync::mpsc;
 use switchboard_model::{Event, Id, now_millis};
 use tokio::sync::oneshot;
 
+use super::recent::Recent;
 use super::txn::{Group, Overlay, Txn};
 use crate::{EventFrame, StoreError, StoreResult};
 
 /// How many steps one group may hold at most.
 const MAX_GROUP: usize = 4096;
+/// How many records the builder remembers (see [`Recent`]).
+const REMEMBERED: usize = 100_000;
 
 type Answer = Box<dyn FnOnce(&StoreResult<()>) + Send>;
 type Job = Box<dyn for<'a> FnOnce(&mut Txn<'a>) -> Answer + Send>;
@@ -58,7 +62,9 @@ impl Writer {
         // One group waits while another is written: the builder never runs far ahead.
         let (sealed, to_commit) = mpsc::sync_channel::<Sealed>(1);
         let progress = Arc::new(Progress::default());
-        let spawn_error = |error: std::io::Error| StoreError::Backend(format!("cannot start the store writer: {error}"));
+        let spawn_error = |error: std::io::Error| {
+            StoreError::Backend(format!("cannot start the store writer: {error}"))
+        };
         {
             let (db, progress) = (db.clone(), progress.clone());
             std::thread::Builder::new()
@@ -89,8 +95,12 @@ impl Writer {
                 });
             })
         });
-        self.jobs.send(job).map_err(|_| StoreError::Backend("the store is shut down".into()))?;
-        answered.await.map_err(|_| StoreError::Backend("the store writer stopped".into()))?
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::Backend("the store is shut down".into()))?;
+        answered
+            .await
+            .map_err(|_| StoreError::Backend("the store writer stopped".into()))?
     }
 }
 
@@ -106,12 +116,18 @@ fn build_groups(
     progress: &Progress,
 ) {
     let mut in_flight: VecDeque<(u64, Arc<Overlay>)> = VecDeque::new();
+    let recent = RefCell::new(Recent::new(REMEMBERED));
     let mut number = 0;
     while let Ok(first) = queue.recv() {
         let durable = progress.durable_group.load(Ordering::Acquire);
         in_flight.retain(|(group, _)| *group > durable);
-        let overlays: Vec<Arc<Overlay>> = in_flight.iter().rev().map(|(_, overlay)| overlay.clone()).collect();
-        let mut txn = Txn::new(db, &overlays, next_id, now_millis());
+        recent.borrow_mut().evict(durable);
+        let overlays: Vec<Arc<Overlay>> = in_flight
+            .iter()
+            .rev()
+            .map(|(_, overlay)| overlay.clone())
+            .collect();
+        let mut txn = Txn::new(db, &overlays, &recent, next_id, now_millis());
         let mut answers = vec![first(&mut txn)];
         while answers.len() < MAX_GROUP {
             match queue.try_recv() {
@@ -120,7 +136,9 @@ fn build_groups(
             }
         }
         if progress.failed.load(Ordering::Acquire) {
-            answers.into_iter().for_each(|answer| answer(&Err(refused())));
+            answers
+                .into_iter()
+                .for_each(|answer| answer(&Err(refused())));
             continue;
         }
         match txn.finish() {
@@ -128,17 +146,36 @@ fn build_groups(
                 next_id = group_next_id;
                 number += 1;
                 in_flight.push_back((number, group.writes.clone()));
-                if let Err(mpsc::SendError(lost)) = sealed.send(Sealed { number, group, answers }) {
-                    lost.answers.into_iter().for_each(|answer| answer(&Err(refused())));
+                recent.borrow_mut().remember_group(&group.writes, number);
+                if let Err(mpsc::SendError(lost)) = sealed.send(Sealed {
+                    number,
+                    group,
+                    answers,
+                }) {
+                    lost.answers
+                        .into_iter()
+                        .for_each(|answer| answer(&Err(refused())));
                 }
             }
-            Err(error) => answers.into_iter().for_each(|answer| answer(&Err(error.clone()))),
+            Err(error) => answers
+                .into_iter()
+                .for_each(|answer| answer(&Err(error.clone()))),
         }
     }
 }
 
-fn commit_groups(db: &sled::Db, to_commit: &mpsc::Receiver<Sealed>, committed: &Committed, progress: &Progress) {
-    while let Ok(Sealed { number, group, answers }) = to_commit.recv() {
+fn commit_groups(
+    db: &sled::Db,
+    to_commit: &mpsc::Receiver<Sealed>,
+    committed: &Committed,
+    progress: &Progress,
+) {
+    while let Ok(Sealed {
+        number,
+        group,
+        answers,
+    }) = to_commit.recv()
+    {
         let outcome = if progress.failed.load(Ordering::Acquire) {
             Err(refused())
         } else {

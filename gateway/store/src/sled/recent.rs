@@ -1,0 +1,70 @@
+//! The builder's memory of recently read and written records.
+//!
+//! sled rebuilds a page from its pending deltas on every read, and the records the builder reads
+//! most (conversations, contacts, identities) are exactly the ones it keeps changing. Every
+//! write goes through the builder, so it can remember values itself: reads of remembered keys
+//! skip sled and stay correct. Only keys whose group is already on disk are ever forgotten.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use super::keys;
+use super::txn::Overlay;
+
+/// A remembered value: `None` for a deleted key.
+pub type Remembered = Option<Arc<[u8]>>;
+
+#[derive(Debug)]
+pub struct Recent {
+    entries: HashMap<Vec<u8>, (Remembered, u64)>,
+    /// Keys in the order they were remembered, with the group that wrote them (0: read).
+    order: VecDeque<(Vec<u8>, u64)>,
+    capacity: usize,
+}
+
+impl Recent {
+    pub fn new(capacity: usize) -> Recent {
+        Recent { entries: HashMap::new(), order: VecDeque::new(), capacity }
+    }
+
+    pub fn lookup(&self, key: &[u8]) -> Option<&Remembered> {
+        self.entries.get(key).map(|(value, _)| value)
+    }
+
+    /// Remembers a value read from disk.
+    pub fn remember_read(&mut self, key: &[u8], value: &[u8]) {
+        self.entries.insert(key.to_vec(), (Some(Arc::from(value)), 0));
+        self.order.push_back((key.to_vec(), 0));
+    }
+
+    /// Remembers a sealed group's writes, except events, which the builder never reads back.
+    pub fn remember_group(&mut self, writes: &Overlay, group: u64) {
+        for (key, value) in writes.iter().filter(|(key, _)| !key.starts_with(keys::EVENT)) {
+            self.entries.insert(key.clone(), (value.as_deref().map(Arc::from), group));
+            self.order.push_back((key.clone(), group));
+        }
+    }
+
+    /// Forgets the oldest entries beyond the capacity, but never one not yet on disk.
+    pub fn evict(&mut self, durable_group: u64) {
+        while self.entries.len() > self.capacity {
+            let Some((key, group)) = self.order.front() else { return };
+            if *group > durable_group {
+                return;
+            }
+            if self.entries.get(key).is_some_and(|(_, current)| current == group) {
+                self.entries.remove(key);
+            }
+            self.order.pop_front();
+        }
+        // Stale positions of keys remembered again later pile up in `order`; drop them too.
+        while self.order.len() > 2 * self.capacity.max(1) {
+            match self.order.front() {
+                Some((key, group)) if *group <= durable_group && self.entries.get(key).is_none_or(|(_, current)| current != group) => {
+                    self.order.pop_front();
+                }
+                _ => return,
+            }
+        }
+    }
+}

@@ -1,11 +1,11 @@
 //! The gateway as clients see it, on loopback, against the release binary:
-//! - ingest throughput through the HTTP API (keep-alive clients posting inbound messages);
 //! - memory per idle WebSocket connection (the gateway's resident memory before and after
 //!   opening the subscribers);
-//! - latency from an API post to the event arriving at every one of 1,000 subscribers.
+//! - latency from an API post to the event arriving at every one of 1,000 subscribers;
+//! - ingest throughput through the HTTP API (keep-alive clients posting inbound messages).
 //!
-//! `cargo xtask bench` runs it; `API_MESSAGES`, `API_CLIENTS`, `SUBSCRIBERS` and `POSTS`
-//! change the load; `POST_INTERVAL_MS` spaces the latency probes so that each fan-out is
+//! `cargo xtask bench` runs it; `API_CONNECTIONS`, `API_SECONDS`, `SUBSCRIBERS`, `POSTS`
+//! and `IDLE_SOCKETS` change the load; `POST_INTERVAL_MS` spaces the latency probes so that each fan-out is
 //! measured on its own rather than queued behind the previous one.
 
 use std::time::{Duration, Instant};
@@ -38,45 +38,67 @@ async fn run() -> anyhow::Result<()> {
     let channel = client.api_channel().await?;
     let path = format!("/api/v1/channels/{channel}/inbound");
 
-    api_throughput(&client, &path).await?;
+    // Sockets first, on a fresh gateway, so that memory freed by earlier load cannot hide
+    // what the connections cost.
     let pid = gateway.pid().context("no gateway pid")?;
     subscribers(&client, &path, pid).await?;
+    api_throughput(&client, &path).await?;
     Ok(())
 }
 
+/// Posts inbound messages as fast as `wrk` (a C load generator, so that the client does not
+/// eat the CPU the gateway is measured on) can, each with its own external id.
 async fn api_throughput(client: &Client, path: &str) -> anyhow::Result<()> {
-    let messages = setting("API_MESSAGES", 100_000);
-    let clients = setting("API_CLIENTS", 64);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for worker in 0..clients {
-        let (client, path) = (client.clone(), path.to_string());
-        tasks.push(tokio::spawn(async move {
-            let mut n = worker;
-            while n < messages {
-                let message = inbound_message(
-                    &format!("api{}@example.com", n % 2_000),
-                    &format!("api-{n}"),
-                    "Olá, gostaria de trocar o tamanho do meu pedido.",
-                );
-                let (status, body) = client.post(&path, &message).await?;
-                anyhow::ensure!(
-                    status == StatusCode::CREATED,
-                    "post failed: {status} {body}"
-                );
-                n += clients;
-            }
-            anyhow::Ok(())
-        }));
-    }
-    for task in tasks {
-        task.await??;
-    }
-    let elapsed = started.elapsed();
+    let connections = setting("API_CONNECTIONS", 128);
+    let seconds = setting("API_SECONDS", 10);
+    let token = client.token().context("no token")?;
+    let script_dir = tempfile::tempdir()?;
+    let script = script_dir.path().join("post.lua");
+    std::fs::write(
+        &script,
+        format!(
+            r#"local counter = 0
+function setup(thread) thread:set("tid", tostring(math.random(1, 1000000000))) end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {token}"
+function request()
+  counter = counter + 1
+  local body = string.format('{{"contact":{{"identity":{{"kind":"email","value":"api%d@example.com"}}}},"external_id":"api-%s-%d","text":"Ola, gostaria de trocar o tamanho do meu pedido."}}', counter % 2000, tid, counter)
+  return wrk.format(nil, "{path}", nil, body)
+end
+function done(summary, latency, requests)
+  io.write(string.format("non-2xx: %d\n", summary.errors.status))
+end
+"#
+        ),
+    )?;
+    let output = tokio::process::Command::new("wrk")
+        .args([
+            "-t1",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+            "-s",
+        ])
+        .arg(&script)
+        .arg(format!("{}/", client.base_url))
+        .output()
+        .await
+        .context("cannot run wrk (`cargo xtask bench` installs it)")?;
+    let report = String::from_utf8_lossy(&output.stdout);
+    let line = |prefix: &str| {
+        report
+            .lines()
+            .find_map(|line| line.trim().strip_prefix(prefix).map(str::trim))
+    };
+    let rate =
+        line("Requests/sec:").with_context(|| format!("no rate in wrk's report:\n{report}"))?;
+    let failed = line("non-2xx:").unwrap_or("?");
+    anyhow::ensure!(failed == "0", "{failed} posts failed:\n{report}");
+    let p99 = line("99%").unwrap_or("?");
     println!(
-        "api ingest: {messages} messages from {clients} keep-alive clients in {:.2} s = {:.0} messages/s",
-        elapsed.as_secs_f64(),
-        messages as f64 / elapsed.as_secs_f64()
+        "api ingest: {connections} keep-alive connections for {seconds} s = {rate} messages/s (p99 {p99})"
     );
     Ok(())
 }
@@ -102,26 +124,39 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
         last_event_id(client).await?
     );
 
-    // Warm the gateway's allocator with one connection, then measure the idle cost of the rest.
+    // Idle connections, on a fresh gateway: enough of them that the allocator's spare pages
+    // cannot hide what they cost.
+    let idle = setting("IDLE_SOCKETS", 5_000);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = resident_kib(pid)?;
+    let mut sockets = Vec::with_capacity(idle);
+    for _ in 0..idle {
+        sockets.push(connect(&url, &token).await?);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = resident_kib(pid)?;
+    println!(
+        "idle websockets: {idle} connections take the gateway from {before} to {after} KiB resident = {:.1} KiB per connection",
+        after.saturating_sub(before) as f64 / idle as f64
+    );
+    drop(sockets);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
     let origin = Instant::now();
     let (latencies, mut arrivals) = mpsc::unbounded_channel::<u64>();
     let mut readers = Vec::new();
     for _ in 0..count {
-        let mut request = url.as_str().into_client_request()?;
-        request
-            .headers_mut()
-            .insert("authorization", format!("Bearer {token}").parse()?);
-        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+        let socket = connect(&url, &token).await?;
         let latencies = latencies.clone();
         readers.push(tokio::spawn(async move {
             let (_, mut incoming) = socket.split();
             while let Some(Ok(frame)) = incoming.next().await {
+                // The conversation's title repeats its first message's text, so the probe's
+                // own time is the last one in the frame.
                 if let Message::Text(text) = frame
                     && let Some(sent) = text
-                        .split("sent-at-ns=")
-                        .nth(1)
+                        .rsplit("sent-at-ns=")
+                        .next()
                         .and_then(|rest| rest.split(';').next())
                         .and_then(|n| n.parse::<u64>().ok())
                 {
@@ -132,13 +167,7 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
         }));
     }
     drop(latencies);
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = resident_kib(pid)?;
-    println!(
-        "idle websockets: {count} connections add {} KiB to the gateway = {:.1} KiB per connection",
-        after.saturating_sub(before),
-        after.saturating_sub(before) as f64 / count as f64
-    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
 
     let poster = client.clone();
     let path = path.to_string();
@@ -186,6 +215,17 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
         reader.abort();
     }
     Ok(())
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(url: &str, token: &str) -> anyhow::Result<Socket> {
+    let mut request = url.into_client_request()?;
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
+    Ok(tokio_tungstenite::connect_async(request).await?.0)
 }
 
 async fn last_event_id(client: &Client) -> anyhow::Result<u64> {

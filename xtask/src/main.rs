@@ -88,6 +88,7 @@ fn test(root: &Path) -> anyhow::Result<()> {
 }
 
 fn bench(root: &Path) -> anyhow::Result<()> {
+    setup::install_for_bench()?;
     cargo(&["build", "--release", "-p", "switchboard"], &[])?;
     let binary = target_dir(root).join("release/switchboard");
     cargo(

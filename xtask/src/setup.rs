@@ -8,13 +8,20 @@ use anyhow::{Context, bail};
 
 /// Debian packages the suite uses.
 const DEBIAN_PACKAGES: &[&str] = &[];
+/// Debian packages only the benchmarks use: `wrk` loads the API from a second process.
+const BENCH_PACKAGES: &[&str] = &["wrk"];
 /// rustup targets the suite builds for.
 const RUST_TARGETS: &[&str] = &[];
 
 pub fn install() -> anyhow::Result<()> {
     install_rust_targets()?;
-    install_debian_packages()?;
-    Ok(())
+    install_debian_packages(DEBIAN_PACKAGES)
+}
+
+/// What the benchmarks need beyond the suite.
+pub fn install_for_bench() -> anyhow::Result<()> {
+    install()?;
+    install_debian_packages(BENCH_PACKAGES)
 }
 
 fn install_rust_targets() -> anyhow::Result<()> {
@@ -35,8 +42,8 @@ fn install_rust_targets() -> anyhow::Result<()> {
     run("rustup", &args)
 }
 
-fn install_debian_packages() -> anyhow::Result<()> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
+fn install_debian_packages(packages: &[&str]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages
         .iter()
         .copied()
         .filter(|package| {

@@ -158,6 +158,7 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's test jail returns its own large error
 mod tests {
     use super::*;
 

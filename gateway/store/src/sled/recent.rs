@@ -24,7 +24,11 @@ pub struct Recent {
 
 impl Recent {
     pub fn new(capacity: usize) -> Recent {
-        Recent { entries: HashMap::new(), order: VecDeque::new(), capacity }
+        Recent {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+            capacity,
+        }
     }
 
     pub fn lookup(&self, key: &[u8]) -> Option<&Remembered> {
@@ -33,14 +37,19 @@ impl Recent {
 
     /// Remembers a value read from disk.
     pub fn remember_read(&mut self, key: &[u8], value: &[u8]) {
-        self.entries.insert(key.to_vec(), (Some(Arc::from(value)), 0));
+        self.entries
+            .insert(key.to_vec(), (Some(Arc::from(value)), 0));
         self.order.push_back((key.to_vec(), 0));
     }
 
     /// Remembers a sealed group's writes, except events, which the builder never reads back.
     pub fn remember_group(&mut self, writes: &Overlay, group: u64) {
-        for (key, value) in writes.iter().filter(|(key, _)| !key.starts_with(keys::EVENT)) {
-            self.entries.insert(key.clone(), (value.as_deref().map(Arc::from), group));
+        for (key, value) in writes
+            .iter()
+            .filter(|(key, _)| !key.starts_with(keys::EVENT))
+        {
+            self.entries
+                .insert(key.clone(), (value.as_deref().map(Arc::from), group));
             self.order.push_back((key.clone(), group));
         }
     }
@@ -48,11 +57,17 @@ impl Recent {
     /// Forgets the oldest entries beyond the capacity, but never one not yet on disk.
     pub fn evict(&mut self, durable_group: u64) {
         while self.entries.len() > self.capacity {
-            let Some((key, group)) = self.order.front() else { return };
+            let Some((key, group)) = self.order.front() else {
+                return;
+            };
             if *group > durable_group {
                 return;
             }
-            if self.entries.get(key).is_some_and(|(_, current)| current == group) {
+            if self
+                .entries
+                .get(key)
+                .is_some_and(|(_, current)| current == group)
+            {
                 self.entries.remove(key);
             }
             self.order.pop_front();
@@ -60,7 +75,13 @@ impl Recent {
         // Stale positions of keys remembered again later pile up in `order`; drop them too.
         while self.order.len() > 2 * self.capacity.max(1) {
             match self.order.front() {
-                Some((key, group)) if *group <= durable_group && self.entries.get(key).is_none_or(|(_, current)| current != group) => {
+                Some((key, group))
+                    if *group <= durable_group
+                        && self
+                            .entries
+                            .get(key)
+                            .is_none_or(|(_, current)| current != group) =>
+                {
                     self.order.pop_front();
                 }
                 _ => return,

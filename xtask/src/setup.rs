@@ -11,7 +11,7 @@ const DEBIAN_PACKAGES: &[&str] = &[];
 /// Debian packages only the benchmarks use: `wrk` loads the API from a second process.
 const BENCH_PACKAGES: &[&str] = &["wrk"];
 /// rustup targets the suite builds for.
-const RUST_TARGETS: &[&str] = &[];
+const RUST_TARGETS: &[&str] = &["wasm32-wasip2"];
 
 pub fn install() -> anyhow::Result<()> {
     install_rust_targets()?;

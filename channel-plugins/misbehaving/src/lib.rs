@@ -1,7 +1,8 @@
 //! A test adapter that misbehaves in the way its webhook body names, so the host's limits can be
 //! shown to hold: `loop` never returns, `bloat` grows its memory without bound, `trap` panics,
 //! `flood` returns an enormous list of events, `overreach` fetches from a host it was not
-//! granted, and `secret` reads a secret it did not ask for. Anything else is echoed as a message.
+//! granted, and `secret` reads a secret it did not ask for. `count` shows the key-value store at
+//! work: it adds one to the stored `count` and answers with it. Anything else is echoed.
 
 use switchboard_channel_sdk::{
     Adapter, Contact, DeliveryAction, Error, Event, HttpRequest, Identity, Message, Reply,
@@ -32,7 +33,7 @@ impl Adapter for Misbehaving {
                 }
             }
             "trap" => panic!("this adapter traps on purpose"),
-            "flood" => Ok((0..200_000)
+            "flood" => Ok((0..20_000)
                 .map(|n| Event::Message(Message::text(contact.clone(), &format!("flood-{n}"), &"x".repeat(100))))
                 .collect()),
             "overreach" => {
@@ -48,6 +49,12 @@ impl Adapter for Misbehaving {
                 Some(_) => Err(Error::Internal("the host handed out a secret that was never granted".into())),
                 None => Err(Error::Denied("no secret".into())),
             },
+            "count" => {
+                let stored = host::kv_get("count").and_then(|bytes| String::from_utf8(bytes).ok());
+                let next = stored.and_then(|text| text.parse::<u64>().ok()).unwrap_or(0) + 1;
+                host::kv_set("count", next.to_string().as_bytes());
+                Ok(vec![Event::Message(Message::text(contact, "count", &next.to_string()))])
+            }
             text => Ok(vec![Event::Message(Message::text(contact, text, text))]),
         }
     }

@@ -1,0 +1,25 @@
+//! The channel-plugin host.
+//!
+//! Channel adapters are WebAssembly components built against the versioned WIT contract in
+//! `channel-plugins/wit`. This crate validates and compiles them (caching compiled code on disk),
+//! checks what their [`Manifest`] asks for against the [`Grants`] an admin approved, and runs
+//! each call on a fresh instance with a memory limit, a time budget and an output cap. A plugin
+//! that traps, loops or bloats fails that call alone, with a [`PluginError`] that says which.
+//!
+//! One file per contract version (`v0_1_0.rs`); old versions are never edited.
+
+mod call;
+mod error;
+mod manifest;
+mod runtime;
+pub mod v0_1_0;
+
+pub use call::{CallContext, CallOutput, Fetch};
+pub use error::PluginError;
+pub use manifest::{Budget, Grants, Manifest};
+pub use runtime::{CONTRACTS, Plugin, Runtime, RuntimeConfig};
+/// The types of the newest contract, which the gateway works with.
+pub use v0_1_0::types as latest;
+
+/// Where the build put the adapters compiled from `channel-plugins/` (`<name>.wasm`).
+pub const BUILT_PLUGINS: &str = env!("SWITCHBOARD_PLUGIN_DIR");

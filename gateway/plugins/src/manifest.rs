@@ -1,0 +1,226 @@
+//! What a plugin asks for, and what an admin granted it.
+//!
+//! A plugin ships a manifest beside its `.wasm`: its name, version, the contract version it was
+//! built against, its channel kind, the outbound hosts, settings and secrets it wants, and its
+//! budgets. The admin approves all or part of that; [`Grants`] is what was approved, and every
+//! host function checks it, naming the capability when it refuses.
+
+use serde::{Deserialize, Serialize};
+
+/// A plugin's own description of itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub name: String,
+    pub version: String,
+    /// The `switchboard:channel` contract version, e.g. `0.1.0`.
+    pub contract: String,
+    /// `email`, `webchat`, `telegram`, `sms` or `api`.
+    pub channel_kind: String,
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    #[serde(default)]
+    pub settings: Vec<String>,
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    #[serde(default)]
+    pub budget: Budget,
+}
+
+/// Limits of one call into a plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Budget {
+    /// Largest linear memory, in MiB.
+    pub memory_mib: u32,
+    /// Longest call, in milliseconds.
+    pub time_ms: u32,
+    /// Largest result (text, bytes and ids added up), in KiB.
+    pub output_kib: u32,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            memory_mib: 64,
+            time_ms: 1_000,
+            output_kib: 4_096,
+        }
+    }
+}
+
+impl Manifest {
+    /// Checks what can be checked without the component, naming the first problem.
+    pub fn check(&self) -> Result<(), String> {
+        let named = |value: &str| !value.is_empty() && value.len() <= 64;
+        if !named(&self.name)
+            || !self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "the plugin name {:?} must be 1 to 64 letters, digits, `-` or `_`",
+                self.name
+            ));
+        }
+        if !named(&self.version) {
+            return Err("the plugin version must be 1 to 64 characters".to_string());
+        }
+        if self.budget.memory_mib == 0 || self.budget.memory_mib > 1024 {
+            return Err(format!(
+                "a memory budget of {} MiB is outside 1 to 1024",
+                self.budget.memory_mib
+            ));
+        }
+        if self.budget.time_ms == 0 || self.budget.time_ms > 60_000 {
+            return Err(format!(
+                "a time budget of {} ms is outside 1 to 60000",
+                self.budget.time_ms
+            ));
+        }
+        if let Some(host) = self
+            .allowed_hosts
+            .iter()
+            .find(|host| host.contains('/') || host.contains(':') || host.is_empty())
+        {
+            return Err(format!(
+                "allowed host {host:?} must be a bare host name such as api.telegram.org"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Everything the manifest asks for, granted as asked.
+    pub fn grant_all(&self) -> Grants {
+        Grants {
+            allowed_hosts: self.allowed_hosts.clone(),
+            settings: self.settings.clone(),
+            secrets: self.secrets.clone(),
+        }
+    }
+}
+
+/// What an admin approved: never more than the manifest asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grants {
+    pub allowed_hosts: Vec<String>,
+    pub settings: Vec<String>,
+    pub secrets: Vec<String>,
+}
+
+impl Grants {
+    /// The grants an admin approved, refusing any that the manifest did not ask for.
+    pub fn approve(manifest: &Manifest, approved: Grants) -> Result<Grants, String> {
+        let unasked = |kind: &str, approved: &[String], asked: &[String]| {
+            approved
+                .iter()
+                .find(|item| !asked.contains(item))
+                .map(|item| format!("the manifest does not ask for the {kind} {item:?}"))
+        };
+        if let Some(problem) = unasked("host", &approved.allowed_hosts, &manifest.allowed_hosts)
+            .or_else(|| unasked("setting", &approved.settings, &manifest.settings))
+            .or_else(|| unasked("secret", &approved.secrets, &manifest.secrets))
+        {
+            return Err(problem);
+        }
+        Ok(approved)
+    }
+
+    /// Whether a request to `url` may go out; the refusal names the host.
+    pub fn check_url(&self, url: &str) -> Result<(), String> {
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| format!("fetch of {url:?} refused: only http and https URLs"))?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = authority.rsplit('@').next().unwrap_or_default();
+        let host = host
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if self
+            .allowed_hosts
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(&host))
+        {
+            Ok(())
+        } else {
+            Err(format!(
+                "fetch to {host} refused: the plugin was not granted that host"
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        Manifest {
+            name: "telegram".into(),
+            version: "1.0.0".into(),
+            contract: "0.1.0".into(),
+            channel_kind: "telegram".into(),
+            allowed_hosts: vec!["api.telegram.org".into()],
+            settings: vec!["bot_name".into()],
+            secrets: vec!["bot_token".into()],
+            budget: Budget::default(),
+        }
+    }
+
+    #[test]
+    fn only_granted_hosts_are_reachable() {
+        let grants = manifest().grant_all();
+        assert!(
+            grants
+                .check_url("https://api.telegram.org/bot1/sendMessage")
+                .is_ok()
+        );
+        assert!(grants.check_url("https://API.telegram.org:443/x").is_ok());
+        let refused = grants
+            .check_url("https://evil.example/x")
+            .expect_err("not granted");
+        assert!(refused.contains("evil.example"), "{refused}");
+        assert!(
+            grants
+                .check_url("https://api.telegram.org@evil.example/")
+                .is_err(),
+            "userinfo cannot smuggle a host"
+        );
+        assert!(grants.check_url("file:///etc/passwd").is_err());
+    }
+
+    #[test]
+    fn an_admin_cannot_grant_what_was_not_asked_for() {
+        let asked = manifest();
+        let approved = Grants {
+            secrets: vec!["admin_password".into()],
+            ..Grants::default()
+        };
+        let refused = Grants::approve(&asked, approved).expect_err("not asked for");
+        assert!(refused.contains("admin_password"), "{refused}");
+        let partial = Grants {
+            allowed_hosts: vec!["api.telegram.org".into()],
+            ..Grants::default()
+        };
+        assert_eq!(Grants::approve(&asked, partial.clone()), Ok(partial));
+    }
+
+    #[test]
+    fn manifests_are_checked() {
+        let mut bad = manifest();
+        bad.allowed_hosts = vec!["https://api.telegram.org/".into()];
+        assert!(
+            bad.check()
+                .expect_err("a URL is not a host")
+                .contains("bare host")
+        );
+        let mut bad = manifest();
+        bad.budget.time_ms = 0;
+        assert!(bad.check().is_err());
+        assert!(manifest().check().is_ok());
+    }
+}

@@ -1,0 +1,377 @@
+//! The plugin runtime: one wasmtime engine with the component model and the pooling allocator,
+//! an epoch ticker that enforces time budgets, a linker per contract version, and the
+//! compiled-code cache. Calls are synchronous: the gateway runs them on blocking threads.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+
+use crate::PluginError;
+use crate::call::{CallContext, CallOutput, CallState};
+use crate::manifest::{Grants, Manifest};
+use crate::v0_1_0::{self, types};
+
+/// How often the epoch advances; time budgets are counted in these ticks.
+const TICK: Duration = Duration::from_millis(2);
+
+/// How the runtime is set up.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Where compiled code is cached; `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
+    /// How many calls may run at once (instance slots of the pooling allocator).
+    pub max_concurrent_calls: u32,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            cache_dir: None,
+            max_concurrent_calls: 128,
+        }
+    }
+}
+
+/// A plugin ready to be called: its compiled code linked against its contract.
+#[derive(Clone)]
+pub struct Plugin {
+    pub manifest: Manifest,
+    pub grants: Grants,
+    /// Hex SHA-256 of the `.wasm` file.
+    pub sha256: String,
+    pre: v0_1_0::ChannelAdapterPre<CallState>,
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Plugin")
+            .field("manifest", &self.manifest)
+            .field("sha256", &self.sha256)
+            .finish()
+    }
+}
+
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<CallState>,
+    config: RuntimeConfig,
+    /// Whether the pooling allocator could reserve its address space.
+    pub pooling: bool,
+}
+
+/// The contract versions this gateway accepts.
+pub const CONTRACTS: &[&str] = &[v0_1_0::VERSION];
+
+impl Runtime {
+    pub fn new(config: RuntimeConfig) -> anyhow::Result<Arc<Runtime>> {
+        let base = || {
+            let mut base = Config::new();
+            base.wasm_component_model(true).epoch_interruption(true);
+            base
+        };
+        let mut pooled = base();
+        let slots = config.max_concurrent_calls.max(1);
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(slots)
+            // A Rust component holds three core instances, one memory and two tables.
+            .total_core_instances(slots * 4)
+            .total_memories(slots)
+            .total_tables(slots * 2)
+            .max_memory_size(1 << 30);
+        pooled.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let (engine, pooling) = match Engine::new(&pooled) {
+            Ok(engine) => (engine, true),
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "the pooling allocator is unavailable; instances are allocated on demand"
+                );
+                let mut on_demand = base();
+                on_demand.allocation_strategy(InstanceAllocationStrategy::OnDemand);
+                (Engine::new(&on_demand)?, false)
+            }
+        };
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        v0_1_0::add_to_linker(&mut linker)?;
+        if let Some(dir) = &config.cache_dir {
+            std::fs::create_dir_all(dir)?;
+        }
+        let weak = engine.weak();
+        std::thread::Builder::new()
+            .name("plugin-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(TICK);
+                }
+            })?;
+        Ok(Arc::new(Runtime {
+            engine,
+            linker,
+            config,
+            pooling,
+        }))
+    }
+
+    /// Validates, compiles (or reads from the cache) and links a plugin.
+    pub fn load(
+        &self,
+        wasm: &[u8],
+        manifest: Manifest,
+        grants: Grants,
+    ) -> Result<Plugin, PluginError> {
+        manifest.check().map_err(PluginError::Invalid)?;
+        let grants = Grants::approve(&manifest, grants).map_err(PluginError::Invalid)?;
+        if !CONTRACTS.contains(&manifest.contract.as_str()) {
+            return Err(PluginError::Invalid(format!(
+                "contract {} is not supported; this gateway accepts {}",
+                manifest.contract,
+                CONTRACTS.join(", ")
+            )));
+        }
+        if !wasmparser::Parser::is_component(wasm) {
+            return Err(PluginError::Invalid(
+                "the file is not a WebAssembly component (build it for wasm32-wasip2)".into(),
+            ));
+        }
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+            .validate_all(wasm)
+            .map_err(|error| {
+                PluginError::Invalid(format!("the component is not valid WebAssembly: {error}"))
+            })?;
+        let sha256 = hex::encode(Sha256::digest(wasm));
+        let component = self.compile(wasm, &sha256)?;
+        let instance_pre = self.linker.instantiate_pre(&component).map_err(|error| {
+            PluginError::Invalid(format!(
+                "the component does not fit contract {}: {error}",
+                manifest.contract
+            ))
+        })?;
+        let pre = v0_1_0::ChannelAdapterPre::new(instance_pre).map_err(|error| {
+            PluginError::Invalid(format!(
+                "the component does not export the adapter interface: {error}"
+            ))
+        })?;
+        Ok(Plugin {
+            manifest,
+            grants,
+            sha256,
+            pre,
+        })
+    }
+
+    fn compile(&self, wasm: &[u8], sha256: &str) -> Result<Component, PluginError> {
+        let compile = || {
+            Component::new(&self.engine, wasm)
+                .map_err(|error| PluginError::Invalid(format!("{error:#}")))
+        };
+        let Some(dir) = &self.config.cache_dir else {
+            return compile();
+        };
+        let path = dir.join(format!("{}-{sha256}.cwasm", self.compatibility()));
+        if let Ok(bytes) = std::fs::read(&path) {
+            // SAFETY: the file was written by `Component::serialize` of this very engine
+            // configuration (its compatibility hash is in the name) into the gateway's own data
+            // folder; anyone able to replace it could already replace the gateway itself.
+            #[allow(unsafe_code)]
+            match unsafe { Component::deserialize(&self.engine, &bytes) } {
+                Ok(component) => return Ok(component),
+                Err(error) => {
+                    tracing::warn!(path = %path.display(), %error, "ignoring an unusable cached component")
+                }
+            }
+        }
+        let component = compile()?;
+        match component.serialize() {
+            Ok(bytes) => {
+                let partial = path.with_extension("partial");
+                if let Err(error) =
+                    std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, &path))
+                {
+                    tracing::warn!(path = %path.display(), %error, "cannot cache compiled code");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot serialize compiled code"),
+        }
+        Ok(component)
+    }
+
+    /// A short hash of everything that makes compiled code usable by this engine.
+    fn compatibility(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.engine
+            .precompile_compatibility_hash()
+            .hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
+    }
+
+    /// Turns a raw inbound payload into events.
+    pub fn inbound(
+        &self,
+        plugin: &Plugin,
+        context: CallContext,
+        payload: &types::Transport,
+    ) -> Result<CallOutput<Vec<types::Event>>, PluginError> {
+        let output = self.call(plugin, context, |adapter, store| {
+            adapter
+                .switchboard_channel_adapter()
+                .call_inbound(store, payload)
+        })?;
+        check_output(plugin, output.value.iter().map(event_size).sum())?;
+        Ok(output)
+    }
+
+    /// Turns an agent's reply into delivery actions.
+    pub fn outbound(
+        &self,
+        plugin: &Plugin,
+        context: CallContext,
+        reply: &types::Reply,
+    ) -> Result<CallOutput<Vec<types::DeliveryAction>>, PluginError> {
+        let output = self.call(plugin, context, |adapter, store| {
+            adapter
+                .switchboard_channel_adapter()
+                .call_outbound(store, reply)
+        })?;
+        check_output(plugin, output.value.iter().map(action_size).sum())?;
+        Ok(output)
+    }
+
+    /// One call on a fresh instance, within the plugin's budgets.
+    fn call<T>(
+        &self,
+        plugin: &Plugin,
+        context: CallContext,
+        run: impl FnOnce(
+            &v0_1_0::ChannelAdapter,
+            &mut Store<CallState>,
+        ) -> wasmtime::Result<Result<T, types::Error>>,
+    ) -> Result<CallOutput<T>, PluginError> {
+        let budget = plugin.manifest.budget;
+        let max_memory = usize::try_from(budget.memory_mib)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(1 << 20);
+        let state = CallState::new(&plugin.manifest.name, &plugin.grants, context, max_memory);
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limiter);
+        let ticks = u64::from(budget.time_ms).div_ceil(TICK.as_millis() as u64) + 1;
+        store.set_epoch_deadline(ticks);
+        let outcome = plugin
+            .pre
+            .instantiate(&mut store)
+            .and_then(|adapter| run(&adapter, &mut store));
+        let state = store.into_data();
+        match outcome {
+            Ok(Ok(value)) => Ok(CallOutput {
+                value,
+                kv_writes: state.kv_writes,
+            }),
+            Ok(Err(error)) => Err(match error {
+                types::Error::Malformed(reason) => PluginError::Malformed(reason),
+                types::Error::Unsupported(reason) => PluginError::Unsupported(reason),
+                types::Error::Denied(reason) => PluginError::Denied(reason),
+                types::Error::Provider(reason) => PluginError::Provider(reason),
+                types::Error::Internal(reason) => PluginError::Internal(reason),
+            }),
+            Err(_) if state.limiter.refused => Err(PluginError::OutOfMemory {
+                budget_mib: budget.memory_mib,
+            }),
+            Err(error) if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
+                Err(PluginError::Timeout {
+                    budget_ms: budget.time_ms,
+                })
+            }
+            Err(error) if error.is::<wasmtime::PoolConcurrencyLimitError>() => Err(
+                PluginError::Host(format!("too many plugin calls at once: {error}")),
+            ),
+            Err(error) => Err(PluginError::Trap(error.root_cause().to_string())),
+        }
+    }
+}
+
+fn check_output(plugin: &Plugin, size: u64) -> Result<(), PluginError> {
+    let budget_kib = plugin.manifest.budget.output_kib;
+    if size > u64::from(budget_kib) * 1024 {
+        return Err(PluginError::OutputTooLarge {
+            size_kib: size / 1024,
+            budget_kib,
+        });
+    }
+    Ok(())
+}
+
+fn strings<'a>(values: impl IntoIterator<Item = &'a String>) -> u64 {
+    values.into_iter().map(|value| value.len() as u64).sum()
+}
+
+fn contact_size(contact: &types::Contact) -> u64 {
+    strings([&contact.identity.kind, &contact.identity.value])
+        + strings(
+            contact
+                .display_name
+                .iter()
+                .chain(&contact.email)
+                .chain(&contact.phone),
+        )
+}
+
+fn attachment_size(attachment: &types::Attachment) -> u64 {
+    let content = match &attachment.content {
+        types::AttachmentContent::Bytes(bytes) => bytes.len() as u64,
+        types::AttachmentContent::Url(url) => url.len() as u64,
+    };
+    strings([&attachment.name, &attachment.media_type]) + content
+}
+
+fn headers_size(headers: &[types::Header]) -> u64 {
+    headers
+        .iter()
+        .map(|header| strings([&header.name, &header.value]))
+        .sum()
+}
+
+/// Roughly how many bytes an event carries: what the budget counts.
+fn event_size(event: &types::Event) -> u64 {
+    match event {
+        types::Event::Message(message) => {
+            contact_size(&message.contact)
+                + strings([&message.message_id, &message.text])
+                + strings(
+                    message
+                        .references
+                        .iter()
+                        .chain(&message.cc)
+                        .chain(&message.in_reply_to),
+                )
+                + strings(message.subject.iter().chain(&message.html))
+                + message.attachments.iter().map(attachment_size).sum::<u64>()
+        }
+        types::Event::Typing(identity) => strings([&identity.kind, &identity.value]),
+        types::Event::Read((identity, up_to)) => strings([&identity.kind, &identity.value, up_to]),
+        types::Event::Delivery(update) => strings([&update.message_id]) + strings(&update.reason),
+        types::Event::ContactUpdate(contact) => contact_size(contact),
+    }
+}
+
+fn action_size(action: &types::DeliveryAction) -> u64 {
+    match action {
+        types::DeliveryAction::SendEmail(email) => {
+            email.mime.len() as u64
+                + strings([&email.envelope.mail_from])
+                + strings(&email.envelope.rcpt_to)
+        }
+        types::DeliveryAction::Http(request) => {
+            strings([&request.method, &request.url])
+                + headers_size(&request.headers)
+                + request.body.len() as u64
+        }
+    }
+}

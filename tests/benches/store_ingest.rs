@@ -26,8 +26,8 @@ fn main() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let store = Arc::new(SledStore::open(dir.path(), Arc::new(InProcessBus::new(1024)))?);
         let workspace = store.create_workspace("Bench").await?.id;
-        let channel = NewChannel { kind: ChannelKind::Api, name: "API".into(), default_team_id: None, settings: Default::default() };
-        let channel = store.create_channel(workspace, channel).await?.id;
+        let channel = NewChannel { kind: ChannelKind::Api, name: "API".into(), default_team_id: None, settings: Default::default() , plugin: None };
+        let channel = store.create_channel(workspace, channel, None).await?.id;
 
         let started = Instant::now();
         let mut tasks = Vec::new();

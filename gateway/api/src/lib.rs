@@ -9,6 +9,7 @@ mod auth;
 mod error;
 mod extract;
 mod observe;
+mod plugins;
 mod routes;
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use switchboard_store::{EventBus, Store};
 
 pub use auth::{Caller, SESSION_COOKIE, hash_password};
 pub use error::{ApiError, ApiResult};
+pub use plugins::Plugins;
 
 /// Limits and switches of the API, set from the gateway's configuration.
 #[derive(Debug, Clone)]
@@ -49,6 +51,7 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// Renders `/metrics`; the binary installs the matching recorder.
     pub metrics: PrometheusHandle,
+    pub plugins: Arc<Plugins>,
 }
 
 /// The whole HTTP application.

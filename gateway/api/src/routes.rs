@@ -5,8 +5,10 @@ mod contacts;
 mod conversations;
 mod directory;
 mod events;
+mod hooks;
 mod inbound;
 mod ops;
+mod plugins;
 mod session;
 
 use std::sync::Arc;
@@ -53,6 +55,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(conversations::routes())
         .merge(inbound::routes())
         .merge(events::routes())
+        .merge(plugins::routes())
+        .merge(hooks::routes())
 }
 
 /// Health, metrics and the API description.

@@ -97,6 +97,9 @@ pub struct NewChannel {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: serde_json::Value,
+    /// The installed plugin that handles the channel; it gets a webhook URL.
+    #[serde(default)]
+    pub plugin: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -283,4 +286,46 @@ pub struct CreatedApiToken {
 
 fn default_colour() -> String {
     "#1f6feb".to_string()
+}
+
+/// A plugin to install (or a new version of one), with the grants the admin approves.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PluginUpload {
+    /// The plugin's manifest (name, version, contract, channel kind, hosts, settings, secrets, budget).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub manifest: serde_json::Value,
+    /// The component, base64-encoded.
+    pub wasm_base64: String,
+    /// What the admin grants; absent grants everything the manifest asks for.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub grants: Option<serde_json::Value>,
+}
+
+/// One installed version of a plugin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PluginVersion {
+    pub version: String,
+    pub contract: String,
+    /// Hex SHA-256 of the component.
+    pub sha256: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub manifest: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub grants: serde_json::Value,
+    pub installed_at: Millis,
+}
+
+/// An installed plugin: its versions, the one in use, and whether it runs at all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PluginState {
+    pub name: String,
+    pub workspace_id: Id,
+    /// Oldest first.
+    pub versions: Vec<PluginVersion>,
+    pub active_version: String,
+    pub enabled: bool,
 }

@@ -88,6 +88,13 @@ pub struct Channel {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: serde_json::Value,
+    /// The plugin (channel adapter) that handles this channel's traffic, by name.
+    #[serde(default)]
+    pub plugin: Option<String>,
+    /// The secret part of the channel's webhook URL, `/hooks/{workspace}/{channel}/{token}`;
+    /// shown to admins only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_token: Option<String>,
     pub created_at: Millis,
 }
 

@@ -56,8 +56,9 @@ pub async fn bootstrap(
         name: "API".to_string(),
         default_team_id: None,
         settings: serde_json::Value::Null,
+        plugin: None,
     };
-    store.create_channel(workspace.id, channel).await?;
+    store.create_channel(workspace.id, channel, None).await?;
     tracing::info!(workspace_id = workspace.id, "created the first workspace");
     Ok(Some(FirstLogin {
         email: config.admin_email.clone(),

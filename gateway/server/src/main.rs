@@ -12,7 +12,7 @@ use anyhow::Context;
 use axum::serve::ListenerExt;
 use clap::Parser;
 use metrics_exporter_prometheus::PrometheusBuilder;
-use switchboard_api::AppState;
+use switchboard_api::{AppState, Plugins};
 use switchboard_store::{EventBus, InProcessBus, SledStore, Store};
 use tracing_subscriber::EnvFilter;
 
@@ -80,11 +80,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .to_path_buf();
     let first_login = bootstrap::bootstrap(store.as_ref(), &config.bootstrap, &data_dir).await?;
 
+    let runtime = switchboard_plugins::Runtime::new(switchboard_plugins::RuntimeConfig {
+        cache_dir: Some(data_dir.join("plugin-cache")),
+        ..Default::default()
+    })?;
+    let plugins = Arc::new(Plugins::new(runtime));
     let state = AppState {
         store,
         bus,
         config: Arc::new(config.api()),
         metrics,
+        plugins,
     };
     let app = switchboard_api::router(state);
     let listener = tokio::net::TcpListener::bind(config.server.listen)

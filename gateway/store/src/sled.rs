@@ -20,8 +20,8 @@ use serde::de::DeserializeOwned;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate, Conversation,
     ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id, InboundMessage, Ingested,
-    Message, NewCannedResponse, NewChannel, NewContact, NewReply, NewTeam, Page, TagChange, Team,
-    TeamUpdate, Workspace,
+    Message, NewCannedResponse, NewChannel, NewContact, NewReply, NewTeam, Page, PluginState,
+    PluginVersion, TagChange, Team, TeamUpdate, Workspace,
 };
 
 use self::activity::Activity;
@@ -222,9 +222,14 @@ impl Store for SledStore {
         self.scan(&key(keys::TEAM, &[workspace_id]))
     }
 
-    async fn create_channel(&self, workspace_id: Id, channel: NewChannel) -> StoreResult<Channel> {
+    async fn create_channel(
+        &self,
+        workspace_id: Id,
+        channel: NewChannel,
+        webhook_token: Option<String>,
+    ) -> StoreResult<Channel> {
         self.writer
-            .write(move |txn| directory::create_channel(txn, workspace_id, channel))
+            .write(move |txn| directory::create_channel(txn, workspace_id, channel, webhook_token))
             .await
     }
 
@@ -481,6 +486,43 @@ impl Store for SledStore {
     ) -> StoreResult<DeadLetter> {
         self.writer
             .write(move |txn| delivery::record_replay(txn, workspace_id, id, resolved, reason))
+            .await
+    }
+
+    async fn install_plugin(
+        &self,
+        workspace_id: Id,
+        name: &str,
+        version: PluginVersion,
+    ) -> StoreResult<PluginState> {
+        let name = name.to_string();
+        self.writer
+            .write(move |txn| directory::install_plugin(txn, workspace_id, &name, version))
+            .await
+    }
+
+    async fn plugins(&self, workspace_id: Id) -> StoreResult<Vec<PluginState>> {
+        self.scan(&key(keys::PLUGIN, &[workspace_id]))
+    }
+
+    async fn plugin(&self, workspace_id: Id, name: &str) -> StoreResult<PluginState> {
+        self.db
+            .get_json(&key_str(keys::PLUGIN, &[workspace_id], name))?
+            .ok_or_else(|| StoreError::not_found("plugin", name))
+    }
+
+    async fn update_plugin(
+        &self,
+        workspace_id: Id,
+        name: &str,
+        active_version: Option<String>,
+        enabled: Option<bool>,
+    ) -> StoreResult<PluginState> {
+        let name = name.to_string();
+        self.writer
+            .write(move |txn| {
+                directory::update_plugin(txn, workspace_id, &name, active_version, enabled)
+            })
             .await
     }
 

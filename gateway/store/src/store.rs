@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate, Conversation,
     ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id, InboundMessage, Ingested,
-    Message, NewCannedResponse, NewChannel, NewContact, NewReply, NewTeam, Page, TagChange, Team,
-    TeamUpdate, Workspace,
+    Message, NewCannedResponse, NewChannel, NewContact, NewReply, NewTeam, Page, PluginState,
+    PluginVersion, TagChange, Team, TeamUpdate, Workspace,
 };
 
 use crate::{AgentChange, ConversationChange, NewAgentRecord, OutboxItem, Session, StoreResult};
@@ -52,7 +52,13 @@ pub trait Store: Send + Sync {
     async fn create_team(&self, workspace_id: Id, team: NewTeam) -> StoreResult<Team>;
     async fn update_team(&self, workspace_id: Id, id: Id, change: TeamUpdate) -> StoreResult<Team>;
     async fn teams(&self, workspace_id: Id) -> StoreResult<Vec<Team>>;
-    async fn create_channel(&self, workspace_id: Id, channel: NewChannel) -> StoreResult<Channel>;
+    /// `webhook_token` is the secret part of the channel's webhook URL, for plugin channels.
+    async fn create_channel(
+        &self,
+        workspace_id: Id,
+        channel: NewChannel,
+        webhook_token: Option<String>,
+    ) -> StoreResult<Channel>;
     async fn update_channel(
         &self,
         workspace_id: Id,
@@ -182,6 +188,25 @@ pub trait Store: Send + Sync {
         resolved: bool,
         reason: Option<String>,
     ) -> StoreResult<DeadLetter>;
+
+    // ---- plugins ----
+    /// Adds a version of a plugin (its component is a blob already) and makes it the active one.
+    async fn install_plugin(
+        &self,
+        workspace_id: Id,
+        name: &str,
+        version: PluginVersion,
+    ) -> StoreResult<PluginState>;
+    async fn plugins(&self, workspace_id: Id) -> StoreResult<Vec<PluginState>>;
+    async fn plugin(&self, workspace_id: Id, name: &str) -> StoreResult<PluginState>;
+    /// Makes an installed version the active one, or switches the plugin on or off.
+    async fn update_plugin(
+        &self,
+        workspace_id: Id,
+        name: &str,
+        active_version: Option<String>,
+        enabled: Option<bool>,
+    ) -> StoreResult<PluginState>;
 
     // ---- blobs ----
     /// Stores content under its SHA-256 (hex), refusing more than `limit` bytes.

@@ -42,9 +42,10 @@ async fn seed(store: &SledStore, name: &str) -> (Id, Id, Id) {
         name: "API".into(),
         default_team_id: None,
         settings: Default::default(),
+        plugin: None,
     };
     let channel = store
-        .create_channel(workspace, channel)
+        .create_channel(workspace, channel, None)
         .await
         .expect("channel")
         .id;

@@ -150,7 +150,21 @@ async fn list_channels(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<axum::Json<Vec<Channel>>> {
-    Ok(axum::Json(state.store.channels(caller.workspace_id).await?))
+    let channels = state.store.channels(caller.workspace_id).await?;
+    Ok(axum::Json(
+        channels
+            .into_iter()
+            .map(|channel| for_caller(&caller, channel))
+            .collect(),
+    ))
+}
+
+/// Only admins see the secret part of a channel's webhook URL.
+fn for_caller(caller: &Caller, mut channel: Channel) -> Channel {
+    if caller.require_admin().is_err() {
+        channel.webhook_token = None;
+    }
+    channel
 }
 
 /// Connects a channel (admins only).
@@ -164,7 +178,12 @@ async fn create_channel(
     require_text("name", &new.name, 120)?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(state.store.create_channel(caller.workspace_id, new).await?),
+        axum::Json(
+            state
+                .store
+                .create_channel(caller.workspace_id, new, Some(auth::new_secret()))
+                .await?,
+        ),
     ))
 }
 
@@ -175,9 +194,8 @@ async fn get_channel(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> ApiResult<axum::Json<Channel>> {
-    Ok(axum::Json(
-        state.store.channel(caller.workspace_id, id).await?,
-    ))
+    let channel = state.store.channel(caller.workspace_id, id).await?;
+    Ok(axum::Json(for_caller(&caller, channel)))
 }
 
 /// Renames, (de)activates or reconfigures a channel (admins only).

@@ -10,6 +10,7 @@ use switchboard_model::{ChannelKind, DeadLetter, Id, InboundMessage, Ingested};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::hooks::{StoredWebhook, deliver};
 use crate::auth::Caller;
 use crate::error::body_too_large;
 use crate::extract::Path;
@@ -171,7 +172,25 @@ async fn replay_dead_letter(
             format!("dead letter {id} was already replayed"),
         ));
     }
-    match process(&state, caller.workspace_id, letter.channel_id, &payload).await? {
+    let channel = state
+        .store
+        .channel(caller.workspace_id, letter.channel_id)
+        .await?;
+    let outcome = match &channel.plugin {
+        Some(_) => match serde_json::from_slice::<StoredWebhook>(&payload) {
+            Ok(webhook) => deliver(&state, &channel, &webhook)
+                .await?
+                .and_then(|ingested| {
+                    ingested
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| "the plugin found no message in the payload".to_string())
+                }),
+            Err(error) => Err(format!("the kept webhook cannot be read: {error}")),
+        },
+        None => process(&state, caller.workspace_id, letter.channel_id, &payload).await?,
+    };
+    match outcome {
         Ok(ingested) => {
             state
                 .store

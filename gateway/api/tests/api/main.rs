@@ -4,4 +4,5 @@
 mod bad_input;
 mod events;
 mod flows;
+mod plugins;
 mod support;

@@ -9,7 +9,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use serde_json::{Value, json};
-use switchboard_api::{ApiConfig, AppState, hash_password};
+use switchboard_api::{ApiConfig, AppState, Plugins, hash_password};
 use switchboard_model::{ChannelKind, Id, NewChannel, Role};
 use switchboard_store::{InProcessBus, NewAgentRecord, SledStore, Store};
 use tower::ServiceExt;
@@ -53,6 +53,7 @@ impl TestApp {
             bus,
             config: Arc::new(config),
             metrics,
+            plugins: Arc::new(Plugins::new(shared_runtime())),
         };
         let router = switchboard_api::router(state);
         let (workspace, channel, _) =
@@ -226,11 +227,24 @@ async fn seed(store: &SledStore, name: &str, admin_email: &str, role: Role) -> (
         name: "API".into(),
         default_team_id: None,
         settings: Value::Null,
+        plugin: None,
     };
     let channel = store
-        .create_channel(workspace, channel)
+        .create_channel(workspace, channel, None)
         .await
         .expect("channel")
         .id;
     (workspace, channel, admin)
+}
+
+/// One plugin runtime for the whole test binary: an engine per test would reserve an instance
+/// pool per test.
+pub fn shared_runtime() -> Arc<switchboard_plugins::Runtime> {
+    static RUNTIME: std::sync::OnceLock<Arc<switchboard_plugins::Runtime>> =
+        std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            switchboard_plugins::Runtime::new(Default::default()).expect("plugin runtime")
+        })
+        .clone()
 }

@@ -2,7 +2,7 @@
 
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Id, NewCannedResponse, NewChannel,
-    NewTeam, Team, TeamUpdate, Workspace,
+    NewTeam, PluginState, PluginVersion, Team, TeamUpdate, Workspace,
 };
 
 use super::keys::{self, key, key_str};
@@ -164,8 +164,20 @@ pub fn update_team(
     Ok(team)
 }
 
-pub fn create_channel(txn: &mut Txn, workspace_id: Id, new: NewChannel) -> StoreResult<Channel> {
+pub fn create_channel(
+    txn: &mut Txn,
+    workspace_id: Id,
+    new: NewChannel,
+    webhook_token: Option<String>,
+) -> StoreResult<Channel> {
     require_workspace(txn, workspace_id)?;
+    if let Some(plugin) = &new.plugin {
+        let state: Option<PluginState> =
+            txn.get_json(&key_str(keys::PLUGIN, &[workspace_id], plugin))?;
+        if state.is_none() {
+            return Err(StoreError::not_found("plugin", plugin));
+        }
+    }
     if let Some(team) = new.default_team_id {
         require(txn, keys::TEAM, "team", workspace_id, team)?;
     }
@@ -177,6 +189,8 @@ pub fn create_channel(txn: &mut Txn, workspace_id: Id, new: NewChannel) -> Store
         active: true,
         default_team_id: new.default_team_id,
         settings: new.settings,
+        webhook_token: webhook_token.filter(|_| new.plugin.is_some()),
+        plugin: new.plugin,
         created_at: txn.now,
     };
     txn.put_json(key(keys::CHANNEL, &[workspace_id, channel.id]), &channel)?;
@@ -269,4 +283,71 @@ pub fn require(
     } else {
         Err(StoreError::not_found(what, id))
     }
+}
+
+pub fn install_plugin(
+    txn: &mut Txn,
+    workspace_id: Id,
+    name: &str,
+    version: PluginVersion,
+) -> StoreResult<PluginState> {
+    require_workspace(txn, workspace_id)?;
+    let plugin_key = key_str(keys::PLUGIN, &[workspace_id], name);
+    let mut state = txn
+        .get_json::<PluginState>(&plugin_key)?
+        .unwrap_or_else(|| PluginState {
+            name: name.to_string(),
+            workspace_id,
+            versions: Vec::new(),
+            active_version: version.version.clone(),
+            enabled: true,
+        });
+    match state
+        .versions
+        .iter()
+        .find(|installed| installed.version == version.version)
+    {
+        Some(installed) if installed.sha256 != version.sha256 => {
+            return Err(StoreError::Conflict(format!(
+                "version {} of {name} is installed with other code; give the new build a new version",
+                version.version
+            )));
+        }
+        Some(_) => {}
+        None => state.versions.push(version.clone()),
+    }
+    state.active_version = version.version;
+    txn.put_json(plugin_key, &state)?;
+    Ok(state)
+}
+
+pub fn update_plugin(
+    txn: &mut Txn,
+    workspace_id: Id,
+    name: &str,
+    active_version: Option<String>,
+    enabled: Option<bool>,
+) -> StoreResult<PluginState> {
+    let plugin_key = key_str(keys::PLUGIN, &[workspace_id], name);
+    let mut state: PluginState = txn
+        .get_json(&plugin_key)?
+        .ok_or_else(|| StoreError::not_found("plugin", name))?;
+    if let Some(version) = active_version {
+        if !state
+            .versions
+            .iter()
+            .any(|installed| installed.version == version)
+        {
+            return Err(StoreError::not_found(
+                "plugin version",
+                format!("{name} {version}"),
+            ));
+        }
+        state.active_version = version;
+    }
+    if let Some(enabled) = enabled {
+        state.enabled = enabled;
+    }
+    txn.put_json(plugin_key, &state)?;
+    Ok(state)
 }

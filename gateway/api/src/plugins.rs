@@ -1,0 +1,166 @@
+//! The workspace's installed plugins as the API sees them: stored versions (component blobs,
+//! manifests, grants) in the store, and linked, ready-to-call plugins in memory. A plugin is
+//! loaded from the store the first time a channel needs it, so any node can serve it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use switchboard_model::{Id, PluginState, PluginUpload, PluginVersion, now_millis};
+use switchboard_plugins::{Grants, Manifest, Plugin, PluginError, Runtime};
+use switchboard_store::Store;
+
+use crate::{ApiError, ApiResult};
+
+/// The largest component accepted.
+pub const MAX_COMPONENT_BYTES: u64 = 20 * 1024 * 1024;
+
+pub struct Plugins {
+    pub runtime: Arc<Runtime>,
+    /// Linked plugins by workspace and name, with the hash of the component they were built from.
+    loaded: Mutex<HashMap<(Id, String), Plugin>>,
+}
+
+impl Plugins {
+    pub fn new(runtime: Arc<Runtime>) -> Plugins {
+        Plugins {
+            runtime,
+            loaded: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Checks, compiles and stores a new plugin version, and makes it the active one.
+    pub async fn install(
+        &self,
+        store: &dyn Store,
+        workspace_id: Id,
+        upload: PluginUpload,
+    ) -> ApiResult<PluginState> {
+        let wasm = STANDARD
+            .decode(upload.wasm_base64.as_bytes())
+            .map_err(|error| invalid(format!("`wasm_base64` is not base64: {error}")))?;
+        if wasm.len() as u64 > MAX_COMPONENT_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!(
+                    "the component is {} bytes, over the limit of {MAX_COMPONENT_BYTES}",
+                    wasm.len()
+                ),
+            ));
+        }
+        let manifest: Manifest = serde_json::from_value(upload.manifest.clone())
+            .map_err(|error| invalid(format!("the manifest is not valid: {error}")))?;
+        let grants: Grants = match upload.grants {
+            Some(grants) => serde_json::from_value(grants)
+                .map_err(|error| invalid(format!("the grants are not valid: {error}")))?,
+            None => manifest.grant_all(),
+        };
+        let plugin = self.load(wasm.clone(), manifest, grants).await?;
+        let sha256 = store
+            .put_blob(workspace_id, wasm, MAX_COMPONENT_BYTES)
+            .await?;
+        let version = PluginVersion {
+            version: plugin.manifest.version.clone(),
+            contract: plugin.manifest.contract.clone(),
+            sha256,
+            manifest: serde_json::to_value(&plugin.manifest)
+                .map_err(|error| ApiError::internal(error.to_string()))?,
+            grants: serde_json::to_value(&plugin.grants)
+                .map_err(|error| ApiError::internal(error.to_string()))?,
+            installed_at: now_millis(),
+        };
+        let name = plugin.manifest.name.clone();
+        let state = store.install_plugin(workspace_id, &name, version).await?;
+        self.forget(workspace_id, &name);
+        tracing::info!(workspace_id, plugin = %name, version = %state.active_version, "installed a plugin");
+        Ok(state)
+    }
+
+    /// The plugin a channel uses, ready to call.
+    pub async fn active(
+        &self,
+        store: &dyn Store,
+        workspace_id: Id,
+        name: &str,
+    ) -> ApiResult<Plugin> {
+        let state = store.plugin(workspace_id, name).await?;
+        if !state.enabled {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "plugin_disabled",
+                format!("the plugin {name} is disabled"),
+            ));
+        }
+        let version = state
+            .versions
+            .iter()
+            .find(|version| version.version == state.active_version)
+            .ok_or_else(|| {
+                ApiError::internal(format!(
+                    "the plugin {name} has no version {}",
+                    state.active_version
+                ))
+            })?;
+        let key = (workspace_id, name.to_string());
+        if let Some(plugin) = self
+            .cached(&key)
+            .filter(|plugin| plugin.sha256 == version.sha256)
+        {
+            return Ok(plugin);
+        }
+        let wasm = store.blob(workspace_id, &version.sha256).await?;
+        let manifest: Manifest = serde_json::from_value(version.manifest.clone())
+            .map_err(|error| ApiError::internal(error.to_string()))?;
+        let grants: Grants = serde_json::from_value(version.grants.clone())
+            .map_err(|error| ApiError::internal(error.to_string()))?;
+        let plugin = self.load(wasm, manifest, grants).await?;
+        self.loaded
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(key, plugin.clone());
+        Ok(plugin)
+    }
+
+    /// Drops the linked copy, so the next call loads what the store says is active.
+    pub fn forget(&self, workspace_id: Id, name: &str) {
+        self.loaded
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&(workspace_id, name.to_string()));
+    }
+
+    fn cached(&self, key: &(Id, String)) -> Option<Plugin> {
+        self.loaded
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    /// Compiling takes a while: it runs on a blocking thread.
+    async fn load(&self, wasm: Vec<u8>, manifest: Manifest, grants: Grants) -> ApiResult<Plugin> {
+        let runtime = self.runtime.clone();
+        tokio::task::spawn_blocking(move || runtime.load(&wasm, manifest, grants))
+            .await
+            .map_err(|error| ApiError::internal(error.to_string()))?
+            .map_err(plugin_error)
+    }
+}
+
+fn invalid(message: String) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_plugin", message)
+}
+
+/// A plugin failure as an API error.
+pub fn plugin_error(error: PluginError) -> ApiError {
+    let code = match &error {
+        PluginError::Invalid(_) => "invalid_plugin",
+        PluginError::Malformed(_) => "unprocessable_payload",
+        PluginError::Denied(_) => "plugin_denied",
+        _ => "plugin_failed",
+    };
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
+}

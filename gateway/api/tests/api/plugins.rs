@@ -1,0 +1,312 @@
+//! Plugins through the API: install, bind to a channel, receive webhooks, contain a
+//! misbehaving plugin, keep what it could not process, replay it, upgrade and roll back.
+
+use axum::http::{Method, StatusCode};
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::support::{Auth, TestApp, assert_error};
+
+fn upload(file: &str, name: &str, version: &str, time_ms: u32) -> Value {
+    let path =
+        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join(format!("{file}.wasm"));
+    let wasm = std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    json!({
+        "manifest": {
+            "name": name, "version": version, "contract": "0.1.0", "channel_kind": "api",
+            "budget": { "memory_mib": 32, "time_ms": time_ms, "output_kib": 1024 }
+        },
+        "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
+    })
+}
+
+/// Installs a plugin and a channel using it; returns the channel's webhook path.
+async fn channel_with(app: &TestApp, file: &str, name: &str) -> String {
+    let (status, installed) = app
+        .post(
+            "/api/v1/plugins",
+            &app.admin,
+            upload(file, name, "1.0.0", 300),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{installed}");
+    let (status, channel) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "api", "name": name, "plugin": name }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let token = channel["webhook_token"]
+        .as_str()
+        .expect("admins see the webhook token");
+    format!("/hooks/{}/{}/{token}", app.workspace, channel["id"])
+}
+
+fn message(id: &str, text: &str) -> String {
+    json!({ "id": id, "from": { "id": "crm-7", "name": "Ana" }, "text": text }).to_string()
+}
+
+async fn webhook(app: &TestApp, path: &str, body: &str) -> (StatusCode, Value) {
+    app.call_raw(
+        Method::POST,
+        path,
+        &Auth::None,
+        Some(body),
+        Some("application/json"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_webhook_becomes_a_conversation_through_the_plugin() {
+    let app = TestApp::new().await;
+    let hook = channel_with(&app, "template_adapter", "crm").await;
+    let (status, answer) = webhook(&app, &hook, &message("m-1", "Preciso de ajuda")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let conversation = answer["ingested"][0]["conversation_id"]
+        .as_u64()
+        .expect("stored");
+    let (_, messages) = app
+        .get(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &app.agent,
+        )
+        .await;
+    assert_eq!(messages["items"][0]["text"], "Preciso de ajuda");
+    // The provider retries: stored once.
+    let (_, again) = webhook(&app, &hook, &message("m-1", "Preciso de ajuda")).await;
+    assert_eq!(again["ingested"][0]["duplicate"], true);
+
+    // Agents do not see the webhook's secret; a wrong secret finds nothing.
+    let (_, channels) = app.get("/api/v1/channels", &app.agent).await;
+    assert!(
+        channels
+            .as_array()
+            .expect("channels")
+            .iter()
+            .all(|channel| channel.get("webhook_token").is_none())
+    );
+    let forged = hook
+        .rsplit_once('/')
+        .map(|(base, _)| format!("{base}/forged"))
+        .expect("path");
+    assert_error(
+        &webhook(&app, &forged, &message("m-2", "x")).await,
+        StatusCode::NOT_FOUND,
+        "no_route",
+    );
+    let (_, listed) = app.get("/api/v1/plugins", &app.admin).await;
+    assert_eq!(listed[0]["name"], "crm");
+    assert_error(
+        &app.get("/api/v1/plugins", &app.agent).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+}
+
+#[tokio::test]
+async fn a_looping_plugin_is_stopped_and_its_payload_kept_while_other_channels_serve() {
+    let app = TestApp::new().await;
+    let good = channel_with(&app, "template_adapter", "crm").await;
+    let bad = channel_with(&app, "misbehaving_adapter", "broken").await;
+    let (looping, served) = tokio::join!(webhook(&app, &bad, "loop"), async {
+        let mut answers = Vec::new();
+        for n in 0..10 {
+            answers.push(
+                webhook(&app, &good, &message(&format!("m-{n}"), "hola"))
+                    .await
+                    .0,
+            );
+        }
+        answers
+    });
+    assert!(
+        served.iter().all(|status| *status == StatusCode::OK),
+        "{served:?}"
+    );
+    assert_eq!(looping.0, StatusCode::ACCEPTED, "{}", looping.1);
+    assert!(
+        looping.1["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("time budget of 300 ms"),
+        "{}",
+        looping.1
+    );
+    let letter = looping.1["dead_letter_id"].as_u64().expect("kept");
+    let (_, kept) = app
+        .get(&format!("/api/v1/dead-letters/{letter}"), &app.admin)
+        .await;
+    assert!(
+        kept["payload"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("\"body_base64\""),
+        "{kept}"
+    );
+
+    for (command, words) in [
+        ("bloat", "memory budget"),
+        ("trap", "crashed"),
+        ("flood", "output budget"),
+        ("overreach", "evil.example"),
+    ] {
+        let (status, answer) = webhook(&app, &bad, command).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{command}: {answer}");
+        assert!(
+            answer["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(words),
+            "{command}: {answer}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_payload_kept_while_the_plugin_was_off_is_replayed_once_it_is_back() {
+    let app = TestApp::new().await;
+    let hook = channel_with(&app, "template_adapter", "crm").await;
+    let (status, _) = app
+        .post("/api/v1/plugins/crm/disable", &app.admin, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, answer) = webhook(&app, &hook, &message("m-1", "Olá")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert!(
+        answer["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("disabled")
+    );
+    let letter = answer["dead_letter_id"].as_u64().expect("kept");
+
+    app.post("/api/v1/plugins/crm/enable", &app.admin, json!({}))
+        .await;
+    let (status, replayed) = app
+        .post(
+            &format!("/api/v1/dead-letters/{letter}/replay"),
+            &app.admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{replayed}");
+    let (_, messages) = app
+        .get(
+            &format!(
+                "/api/v1/conversations/{}/messages",
+                replayed["conversation_id"]
+            ),
+            &app.agent,
+        )
+        .await;
+    assert_eq!(messages["items"][0]["text"], "Olá");
+    let (_, letters) = app.get("/api/v1/dead-letters", &app.admin).await;
+    assert_eq!(letters, json!([]), "a replayed letter leaves the list");
+}
+
+#[tokio::test]
+async fn a_bad_upgrade_is_rolled_back() {
+    let app = TestApp::new().await;
+    let hook = channel_with(&app, "template_adapter", "crm").await;
+    // Version 2 is a different adapter that reads the payload differently.
+    let (status, upgraded) = app
+        .post(
+            "/api/v1/plugins",
+            &app.admin,
+            upload("misbehaving_adapter", "crm", "2.0.0", 300),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{upgraded}");
+    assert_eq!(upgraded["active_version"], "2.0.0");
+    let (_, answer) = webhook(&app, &hook, &message("m-1", "hola")).await;
+    let (_, first) = app
+        .get(
+            &format!(
+                "/api/v1/conversations/{}/messages",
+                answer["ingested"][0]["conversation_id"]
+            ),
+            &app.agent,
+        )
+        .await;
+    assert_ne!(
+        first["items"][0]["text"], "hola",
+        "version 2 does not parse the message"
+    );
+
+    let (status, rolled_back) = app
+        .post(
+            "/api/v1/plugins/crm/activate",
+            &app.admin,
+            json!({ "version": "1.0.0" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rolled_back}");
+    let (_, answer) = webhook(&app, &hook, &message("m-2", "hola")).await;
+    let conversation = answer["ingested"][0]["conversation_id"]
+        .as_u64()
+        .expect("stored");
+    let (_, messages) = app
+        .get(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &app.agent,
+        )
+        .await;
+    assert_eq!(
+        messages["items"]
+            .as_array()
+            .and_then(|items| items.last())
+            .map(|item| item["text"].clone()),
+        Some(json!("hola"))
+    );
+
+    // The same version with other code is refused; an unknown version cannot be activated.
+    let (status, _) = app
+        .post(
+            "/api/v1/plugins",
+            &app.admin,
+            upload("misbehaving_adapter", "crm", "1.0.0", 300),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let missing = app
+        .post(
+            "/api/v1/plugins/crm/activate",
+            &app.admin,
+            json!({ "version": "9.9.9" }),
+        )
+        .await;
+    assert_error(&missing, StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_with_a_reason() {
+    let app = TestApp::new().await;
+    let mut not_wasm = upload("template_adapter", "crm", "1.0.0", 300);
+    not_wasm["wasm_base64"] = json!(base64::engine::general_purpose::STANDARD.encode(b"hello"));
+    assert_error(
+        &app.post("/api/v1/plugins", &app.admin, not_wasm).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_plugin",
+    );
+    let mut bad_manifest = upload("template_adapter", "crm", "1.0.0", 300);
+    bad_manifest["manifest"]["contract"] = json!("7.0.0");
+    let refused = app.post("/api/v1/plugins", &app.admin, bad_manifest).await;
+    assert_error(&refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_plugin");
+    assert!(
+        refused.1["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("7.0.0")
+    );
+    let unknown = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "api", "name": "x", "plugin": "nope" }),
+        )
+        .await;
+    assert_error(&unknown, StatusCode::NOT_FOUND, "not_found");
+}

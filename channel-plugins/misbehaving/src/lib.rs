@@ -1,8 +1,9 @@
 //! A test adapter that misbehaves in the way its webhook body names, so the host's limits can be
 //! shown to hold: `loop` never returns, `bloat` grows its memory without bound, `trap` panics,
 //! `flood` returns an enormous list of events, `overreach` fetches from a host it was not
-//! granted, and `secret` reads a secret it did not ask for. `count` shows the key-value store at
-//! work: it adds one to the stored `count` and answers with it. Anything else is echoed.
+//! granted, and `secret` reads a secret it did not ask for. Two commands show granted
+//! capabilities at work: `count` adds one to the stored `count` and answers with it, and
+//! `fetch <url>` answers with what the URL returned. Anything else is echoed.
 
 use switchboard_channel_sdk::{
     Adapter, Contact, DeliveryAction, Error, Event, HttpRequest, Identity, Message, Reply,
@@ -53,7 +54,18 @@ impl Adapter for Misbehaving {
                 let stored = host::kv_get("count").and_then(|bytes| String::from_utf8(bytes).ok());
                 let next = stored.and_then(|text| text.parse::<u64>().ok()).unwrap_or(0) + 1;
                 host::kv_set("count", next.to_string().as_bytes());
-                Ok(vec![Event::Message(Message::text(contact, "count", &next.to_string()))])
+                Ok(vec![Event::Message(Message::text(contact, &format!("count-{next}"), &next.to_string()))])
+            }
+            text if text.starts_with("fetch ") => {
+                let request = HttpRequest {
+                    method: "GET".into(),
+                    url: text["fetch ".len()..].to_string(),
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                };
+                let response = host::fetch(&request)?;
+                let answer = format!("status {}: {}", response.status, String::from_utf8_lossy(&response.body));
+                Ok(vec![Event::Message(Message::text(contact, "fetched", &answer))])
             }
             text => Ok(vec![Event::Message(Message::text(contact, text, text))]),
         }

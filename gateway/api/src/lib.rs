@@ -8,6 +8,7 @@
 mod auth;
 mod error;
 mod extract;
+mod fetch;
 mod observe;
 mod plugins;
 mod routes;
@@ -20,6 +21,7 @@ use switchboard_store::{EventBus, Store};
 
 pub use auth::{Caller, SESSION_COOKIE, hash_password};
 pub use error::{ApiError, ApiResult};
+pub use fetch::HttpFetcher;
 pub use plugins::Plugins;
 
 /// Limits and switches of the API, set from the gateway's configuration.

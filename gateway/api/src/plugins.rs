@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use switchboard_model::{Id, PluginState, PluginUpload, PluginVersion, now_millis};
-use switchboard_plugins::{Grants, Manifest, Plugin, PluginError, Runtime};
+use switchboard_plugins::{Fetch, Grants, Manifest, Plugin, PluginError, Runtime};
 use switchboard_store::Store;
 
 use crate::{ApiError, ApiResult};
@@ -19,14 +19,17 @@ pub const MAX_COMPONENT_BYTES: u64 = 20 * 1024 * 1024;
 
 pub struct Plugins {
     pub runtime: Arc<Runtime>,
+    /// Makes the HTTP requests plugins were granted.
+    pub fetcher: Arc<dyn Fetch>,
     /// Linked plugins by workspace and name, with the hash of the component they were built from.
     loaded: Mutex<HashMap<(Id, String), Plugin>>,
 }
 
 impl Plugins {
-    pub fn new(runtime: Arc<Runtime>) -> Plugins {
+    pub fn new(runtime: Arc<Runtime>, fetcher: Arc<dyn Fetch>) -> Plugins {
         Plugins {
             runtime,
+            fetcher,
             loaded: Mutex::new(HashMap::new()),
         }
     }

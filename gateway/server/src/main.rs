@@ -12,7 +12,7 @@ use anyhow::Context;
 use axum::serve::ListenerExt;
 use clap::Parser;
 use metrics_exporter_prometheus::PrometheusBuilder;
-use switchboard_api::{AppState, Plugins};
+use switchboard_api::{AppState, HttpFetcher, Plugins};
 use switchboard_store::{EventBus, InProcessBus, SledStore, Store};
 use tracing_subscriber::EnvFilter;
 
@@ -84,7 +84,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         cache_dir: Some(data_dir.join("plugin-cache")),
         ..Default::default()
     })?;
-    let plugins = Arc::new(Plugins::new(runtime));
+    let fetcher =
+        Arc::new(HttpFetcher::new().context("cannot read the system's root certificates")?);
+    let plugins = Arc::new(Plugins::new(runtime, fetcher));
     let state = AppState {
         store,
         bus,

@@ -11,6 +11,7 @@ mod recent;
 mod txn;
 mod writer;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -522,6 +523,43 @@ impl Store for SledStore {
         self.writer
             .write(move |txn| {
                 directory::update_plugin(txn, workspace_id, &name, active_version, enabled)
+            })
+            .await
+    }
+
+    async fn plugin_kv(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+    ) -> StoreResult<BTreeMap<String, Vec<u8>>> {
+        let prefix = key(keys::PLUGIN_KV, &[workspace_id, channel_id]);
+        self.db
+            .scan_prefix(&prefix)
+            .map(|entry| {
+                let (name, value) = entry?;
+                Ok((
+                    String::from_utf8_lossy(&name[prefix.len()..]).into_owned(),
+                    value.to_vec(),
+                ))
+            })
+            .collect()
+    }
+
+    async fn put_plugin_kv(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        writes: BTreeMap<String, Vec<u8>>,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| {
+                for (name, value) in writes {
+                    txn.put(
+                        key_str(keys::PLUGIN_KV, &[workspace_id, channel_id], &name),
+                        value,
+                    );
+                }
+                Ok(())
             })
             .await
     }

@@ -1,5 +1,7 @@
 //! The storage trait: every method is one whole domain step, atomic and durable when it returns.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate, Conversation,
@@ -207,6 +209,20 @@ pub trait Store: Send + Sync {
         active_version: Option<String>,
         enabled: Option<bool>,
     ) -> StoreResult<PluginState>;
+
+    /// A channel's plugin key-value store.
+    async fn plugin_kv(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+    ) -> StoreResult<BTreeMap<String, Vec<u8>>>;
+    /// Keeps the key-value writes of a successful plugin call.
+    async fn put_plugin_kv(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        writes: BTreeMap<String, Vec<u8>>,
+    ) -> StoreResult<()>;
 
     // ---- blobs ----
     /// Stores content under its SHA-256 (hex), refusing more than `limit` bytes.

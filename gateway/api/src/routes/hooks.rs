@@ -176,14 +176,19 @@ pub async fn deliver(
     let context = CallContext {
         channel_id: channel.id,
         settings: string_settings(&channel.settings),
-        ..CallContext::default()
+        secrets: Default::default(),
+        kv: state
+            .store
+            .plugin_kv(channel.workspace_id, channel.id)
+            .await?,
+        fetcher: Some(state.plugins.fetcher.clone()),
     };
     let runtime = state.plugins.runtime.clone();
     let outcome = tokio::task::spawn_blocking(move || runtime.inbound(&plugin, context, &payload))
         .await
         .map_err(|error| ApiError::internal(error.to_string()))?;
-    let events = match outcome {
-        Ok(output) => output.value,
+    let (events, kv_writes) = match outcome {
+        Ok(output) => (output.value, output.kv_writes),
         Err(error) => return Ok(Err(error.to_string())),
     };
     let mut ingested = Vec::new();
@@ -210,6 +215,12 @@ pub async fn deliver(
                     .await?,
             );
         }
+    }
+    if !kv_writes.is_empty() {
+        state
+            .store
+            .put_plugin_kv(channel.workspace_id, channel.id, kv_writes)
+            .await?;
     }
     Ok(Ok(ingested))
 }

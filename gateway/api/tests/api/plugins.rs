@@ -310,3 +310,67 @@ async fn bad_uploads_are_refused_with_a_reason() {
         .await;
     assert_error(&unknown, StatusCode::NOT_FOUND, "not_found");
 }
+
+#[tokio::test]
+async fn granted_capabilities_work_through_the_gateway() {
+    let app = TestApp::new().await;
+    // A stand-in for a provider's API, on loopback.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let provider = listener.local_addr().expect("address");
+    let api = axum::Router::new().route("/ping", axum::routing::get(|| async { "pong" }));
+    tokio::spawn(async move { axum::serve(listener, api).await });
+
+    let mut granted = upload("misbehaving_adapter", "tester", "1.0.0", 2_000);
+    granted["manifest"]["allowed_hosts"] = json!(["127.0.0.1"]);
+    let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
+    assert_eq!(status, StatusCode::CREATED, "{installed}");
+    let (_, channel) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "api", "name": "t", "plugin": "tester" }),
+        )
+        .await;
+    let hook = format!(
+        "/hooks/{}/{}/{}",
+        app.workspace,
+        channel["id"],
+        channel["webhook_token"].as_str().expect("token")
+    );
+
+    let (status, answer) = webhook(&app, &hook, &format!("fetch http://{provider}/ping")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        last_text(&app, &answer).await,
+        Some(json!("status 200: pong"))
+    );
+
+    // The key-value store keeps its value from one call to the next.
+    let (_, first) = webhook(&app, &hook, "count").await;
+    assert_eq!(last_text(&app, &first).await, Some(json!("1")));
+    let (_, second) = webhook(&app, &hook, "count").await;
+    assert_eq!(last_text(&app, &second).await, Some(json!("2")));
+    // A crash in between loses nothing that was kept.
+    webhook(&app, &hook, "trap").await;
+    let (_, third) = webhook(&app, &hook, "count").await;
+    assert_eq!(last_text(&app, &third).await, Some(json!("3")));
+}
+
+/// The text of the last message in the conversation a webhook answer names.
+async fn last_text(app: &TestApp, answer: &Value) -> Option<Value> {
+    let conversation = answer["ingested"][0]["conversation_id"]
+        .as_u64()
+        .expect("stored");
+    let (_, messages) = app
+        .get(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &app.agent,
+        )
+        .await;
+    messages["items"]
+        .as_array()
+        .and_then(|items| items.last())
+        .map(|item| item["text"].clone())
+}

@@ -9,7 +9,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use serde_json::{Value, json};
-use switchboard_api::{ApiConfig, AppState, Plugins, hash_password};
+use switchboard_api::{ApiConfig, AppState, HttpFetcher, Plugins, hash_password};
 use switchboard_model::{ChannelKind, Id, NewChannel, Role};
 use switchboard_store::{InProcessBus, NewAgentRecord, SledStore, Store};
 use tower::ServiceExt;
@@ -53,7 +53,10 @@ impl TestApp {
             bus,
             config: Arc::new(config),
             metrics,
-            plugins: Arc::new(Plugins::new(shared_runtime())),
+            plugins: Arc::new(Plugins::new(
+                shared_runtime(),
+                Arc::new(HttpFetcher::new().expect("fetcher")),
+            )),
         };
         let router = switchboard_api::router(state);
         let (workspace, channel, _) =

@@ -30,6 +30,7 @@ pub const DEAD_PAYLOAD: &[u8; 2] = b"dp"; // [letter] -> raw bytes
 pub const BLOB: &[u8; 2] = b"bl"; // [ws] sha256 hex -> bytes
 pub const LEASE: &[u8; 2] = b"ls"; // name -> Lease
 pub const PLUGIN: &[u8; 2] = b"pl"; // [ws] name -> PluginState
+pub const PLUGIN_KV: &[u8; 2] = b"kv"; // [ws, channel] key -> bytes
 
 /// A key of `tag` and ids.
 pub fn key(tag: &[u8; 2], ids: &[Id]) -> Vec<u8> {

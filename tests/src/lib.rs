@@ -55,6 +55,8 @@ impl Gateway {
         let mut child = Command::new(&binary)
             .env("SWITCHBOARD_SERVER__LISTEN", "127.0.0.1:0")
             .env("SWITCHBOARD_STORE__PATH", data_dir.join("store"))
+            .env("SWITCHBOARD_PLUGINS__FOLDER", data_dir.join("plugins"))
+            .env("SWITCHBOARD_PLUGINS__CACHE", data_dir.join("plugin-cache"))
             .env("SWITCHBOARD_BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
             .env("SWITCHBOARD_BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("SWITCHBOARD_LOG__FILTER", "warn")

@@ -3,11 +3,13 @@
 //! loaded from the store the first time a channel needs it, so any node can serve it.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
 use switchboard_model::{Id, PluginState, PluginUpload, PluginVersion, now_millis};
 use switchboard_plugins::{Fetch, Grants, Manifest, Plugin, PluginError, Runtime};
 use switchboard_store::Store;
@@ -34,7 +36,7 @@ impl Plugins {
         }
     }
 
-    /// Checks, compiles and stores a new plugin version, and makes it the active one.
+    /// Checks, compiles and stores an uploaded plugin version, and makes it the active one.
     pub async fn install(
         &self,
         store: &dyn Store,
@@ -44,6 +46,115 @@ impl Plugins {
         let wasm = STANDARD
             .decode(upload.wasm_base64.as_bytes())
             .map_err(|error| invalid(format!("`wasm_base64` is not base64: {error}")))?;
+        let manifest: Manifest = serde_json::from_value(upload.manifest.clone())
+            .map_err(|error| invalid(format!("the manifest is not valid: {error}")))?;
+        let grants: Grants = match upload.grants {
+            Some(grants) => serde_json::from_value(grants)
+                .map_err(|error| invalid(format!("the grants are not valid: {error}")))?,
+            None => manifest.grant_all(),
+        };
+        self.install_component(store, workspace_id, wasm, manifest, grants)
+            .await
+    }
+
+    /// Installs every plugin of a watched folder that is new or changed:
+    /// `<folder>/<workspace id>/<name>.wasm` beside its manifest `<name>.toml`. Placing the
+    /// files there grants the plugin what its manifest asks for. Returns what happened to each
+    /// file that was installed or refused; unchanged files are not mentioned.
+    pub async fn install_from_folder(
+        &self,
+        store: &dyn Store,
+        folder: &Path,
+    ) -> Vec<(PathBuf, ApiResult<PluginState>)> {
+        let mut outcomes = Vec::new();
+        let Ok(workspaces) = std::fs::read_dir(folder) else {
+            return outcomes;
+        };
+        for workspace in workspaces.filter_map(Result::ok) {
+            let Some(workspace_id) = workspace
+                .file_name()
+                .to_str()
+                .and_then(|name| name.parse::<Id>().ok())
+            else {
+                continue;
+            };
+            let Ok(files) = std::fs::read_dir(workspace.path()) else {
+                continue;
+            };
+            for file in files.filter_map(Result::ok).map(|entry| entry.path()) {
+                if file
+                    .extension()
+                    .is_some_and(|extension| extension == "wasm")
+                {
+                    if let Some(outcome) = self.install_file(store, workspace_id, &file).await {
+                        outcomes.push((file, outcome));
+                    }
+                }
+            }
+        }
+        outcomes
+    }
+
+    /// Installs one watched file unless that very component is installed already.
+    async fn install_file(
+        &self,
+        store: &dyn Store,
+        workspace_id: Id,
+        file: &Path,
+    ) -> Option<ApiResult<PluginState>> {
+        let wasm = match std::fs::read(file) {
+            Ok(wasm) => wasm,
+            Err(error) => {
+                return Some(Err(invalid(format!(
+                    "cannot read {}: {error}",
+                    file.display()
+                ))));
+            }
+        };
+        let sha256 = hex::encode(Sha256::digest(&wasm));
+        let already = store.plugins(workspace_id).await.ok()?;
+        if already
+            .iter()
+            .flat_map(|plugin| &plugin.versions)
+            .any(|version| version.sha256 == sha256)
+        {
+            return None;
+        }
+        let manifest_file = file.with_extension("toml");
+        let manifest = std::fs::read_to_string(&manifest_file)
+            .map_err(|error| {
+                invalid(format!(
+                    "cannot read the manifest {}: {error}",
+                    manifest_file.display()
+                ))
+            })
+            .and_then(|text| {
+                toml::from_str::<Manifest>(&text).map_err(|error| {
+                    invalid(format!(
+                        "the manifest {} is not valid: {error}",
+                        manifest_file.display()
+                    ))
+                })
+            });
+        Some(match manifest {
+            Ok(manifest) => {
+                let grants = manifest.grant_all();
+                self.install_component(store, workspace_id, wasm, manifest, grants)
+                    .await
+            }
+            Err(error) => Err(error),
+        })
+    }
+
+    /// Checks, compiles and stores a plugin version, and makes it the active one.
+    async fn install_component(
+        &self,
+        store: &dyn Store,
+        workspace_id: Id,
+        wasm: Vec<u8>,
+        manifest: Manifest,
+        grants: Grants,
+    ) -> ApiResult<PluginState> {
         if wasm.len() as u64 > MAX_COMPONENT_BYTES {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -54,13 +165,6 @@ impl Plugins {
                 ),
             ));
         }
-        let manifest: Manifest = serde_json::from_value(upload.manifest.clone())
-            .map_err(|error| invalid(format!("the manifest is not valid: {error}")))?;
-        let grants: Grants = match upload.grants {
-            Some(grants) => serde_json::from_value(grants)
-                .map_err(|error| invalid(format!("the grants are not valid: {error}")))?,
-            None => manifest.grant_all(),
-        };
         let plugin = self.load(wasm.clone(), manifest, grants).await?;
         let sha256 = store
             .put_blob(workspace_id, wasm, MAX_COMPONENT_BYTES)

@@ -18,7 +18,29 @@ pub struct Config {
     pub store: StoreConfig,
     pub http: HttpConfig,
     pub bootstrap: BootstrapConfig,
+    pub plugins: PluginsConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PluginsConfig {
+    /// Watched folder: `<folder>/<workspace id>/<name>.wasm` with `<name>.toml` installs itself.
+    pub folder: PathBuf,
+    /// How often the folder is looked at, in seconds.
+    pub scan_seconds: u64,
+    /// Where compiled plugin code is cached.
+    pub cache: PathBuf,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        PluginsConfig {
+            folder: PathBuf::from("data/plugins"),
+            scan_seconds: 5,
+            cache: PathBuf::from("data/plugin-cache"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -81,7 +81,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let first_login = bootstrap::bootstrap(store.as_ref(), &config.bootstrap, &data_dir).await?;
 
     let runtime = switchboard_plugins::Runtime::new(switchboard_plugins::RuntimeConfig {
-        cache_dir: Some(data_dir.join("plugin-cache")),
+        cache_dir: Some(config.plugins.cache.clone()),
         ..Default::default()
     })?;
     let fetcher =
@@ -94,6 +94,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         metrics,
         plugins,
     };
+    watch_plugins_folder(&state, &config);
     let app = switchboard_api::router(state);
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -133,6 +134,36 @@ fn print_welcome(
             ),
         }
     }
+}
+
+/// Installs plugins dropped into the watched folder, now and every few seconds; a refused file
+/// is logged once per reason.
+fn watch_plugins_folder(state: &AppState, config: &Config) {
+    let (plugins, store) = (state.plugins.clone(), state.store.clone());
+    let (folder, every) = (
+        config.plugins.folder.clone(),
+        Duration::from_secs(config.plugins.scan_seconds.max(1)),
+    );
+    tokio::spawn(async move {
+        let mut refused: std::collections::HashMap<PathBuf, String> =
+            std::collections::HashMap::new();
+        loop {
+            for (file, outcome) in plugins.install_from_folder(store.as_ref(), &folder).await {
+                match outcome {
+                    Ok(installed) => {
+                        refused.remove(&file);
+                        tracing::info!(file = %file.display(), plugin = %installed.name, version = %installed.active_version, "installed a plugin from the plugins folder");
+                    }
+                    Err(error) if refused.get(&file) != Some(&error.message) => {
+                        tracing::warn!(file = %file.display(), reason = %error.message, "a plugin in the plugins folder was refused");
+                        refused.insert(file, error.message);
+                    }
+                    Err(_) => {}
+                }
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -35,6 +35,25 @@ async fn fixture() -> Fixture {
     }
 }
 
+impl Fixture {
+    /// Ingests an inbound message into the fixture's workspace and channel.
+    async fn ingest(
+        &self,
+        from: &str,
+        external_id: &str,
+        text: &str,
+    ) -> switchboard_model::Ingested {
+        self.store
+            .ingest(
+                self.workspace,
+                self.channel,
+                inbound(from, external_id, text),
+            )
+            .await
+            .expect("ingest")
+    }
+}
+
 async fn seed(store: &SledStore, name: &str) -> (Id, Id, Id) {
     let workspace = store.create_workspace(name).await.expect("workspace").id;
     let channel = NewChannel {
@@ -80,15 +99,7 @@ fn inbound(from: &str, external_id: &str, text: &str) -> InboundMessage {
 #[tokio::test]
 async fn ingest_is_idempotent_by_external_id() {
     let f = fixture().await;
-    let first = f
-        .store
-        .ingest(
-            f.workspace,
-            f.channel,
-            inbound("ana@example.com", "m-1", "Hola"),
-        )
-        .await
-        .expect("ingest");
+    let first = f.ingest("ana@example.com", "m-1", "Hola").await;
     let again = f
         .store
         .ingest(
@@ -112,24 +123,8 @@ async fn ingest_is_idempotent_by_external_id() {
 #[tokio::test]
 async fn same_sender_appends_until_the_conversation_is_resolved() {
     let f = fixture().await;
-    let one = f
-        .store
-        .ingest(
-            f.workspace,
-            f.channel,
-            inbound("Ana@Example.com", "m-1", "Hola"),
-        )
-        .await
-        .expect("ingest");
-    let two = f
-        .store
-        .ingest(
-            f.workspace,
-            f.channel,
-            inbound("ana@example.com ", "m-2", "¿Hay alguien?"),
-        )
-        .await
-        .expect("ingest");
+    let one = f.ingest("Ana@Example.com", "m-1", "Hola").await;
+    let two = f.ingest("ana@example.com ", "m-2", "¿Hay alguien?").await;
     assert_eq!(
         one.conversation_id, two.conversation_id,
         "the identity is matched case-insensitively"
@@ -151,15 +146,7 @@ async fn same_sender_appends_until_the_conversation_is_resolved() {
         )
         .await
         .expect("resolve");
-    let three = f
-        .store
-        .ingest(
-            f.workspace,
-            f.channel,
-            inbound("ana@example.com", "m-3", "Otra cosa"),
-        )
-        .await
-        .expect("ingest");
+    let three = f.ingest("ana@example.com", "m-3", "Otra cosa").await;
     assert_ne!(
         three.conversation_id, one.conversation_id,
         "a resolved conversation is not reopened by new mail"
@@ -172,14 +159,7 @@ async fn events_come_in_order_and_only_to_their_workspace() {
     let f = fixture().await;
     let (other_workspace, other_channel, _) = seed(&f.store, "Other").await;
     let mut live = f.bus.subscribe(f.workspace);
-    f.store
-        .ingest(
-            f.workspace,
-            f.channel,
-            inbound("ana@example.com", "m-1", "uno"),
-        )
-        .await
-        .expect("ingest");
+    f.ingest("ana@example.com", "m-1", "uno").await;
     f.store
         .ingest(
             other_workspace,
@@ -188,14 +168,7 @@ async fn events_come_in_order_and_only_to_their_workspace() {
         )
         .await
         .expect("ingest");
-    f.store
-        .ingest(
-            f.workspace,
-            f.channel,
-            inbound("ana@example.com", "m-2", "dos"),
-        )
-        .await
-        .expect("ingest");
+    f.ingest("ana@example.com", "m-2", "dos").await;
 
     let events = f
         .store
@@ -239,15 +212,7 @@ async fn events_come_in_order_and_only_to_their_workspace() {
 async fn another_workspace_sees_nothing() {
     let f = fixture().await;
     let (other_workspace, _, _) = seed(&f.store, "Other").await;
-    let ingested = f
-        .store
-        .ingest(
-            f.workspace,
-            f.channel,
-            inbound("ana@example.com", "m-1", "Hola"),
-        )
-        .await
-        .expect("ingest");
+    let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let not_found = f
         .store
         .conversation(other_workspace, ingested.conversation_id)
@@ -390,15 +355,7 @@ async fn a_reopened_store_keeps_everything_and_continues_ids() {
 #[tokio::test]
 async fn merging_moves_identities_and_conversations() {
     let f = fixture().await;
-    let by_mail = f
-        .store
-        .ingest(
-            f.workspace,
-            f.channel,
-            inbound("ana@example.com", "m-1", "por email"),
-        )
-        .await
-        .expect("ingest");
+    let by_mail = f.ingest("ana@example.com", "m-1", "por email").await;
     let phone = NewContact {
         name: "Ana (WhatsApp)".into(),
         phones: vec!["+55 11 99999-0000".into()],
@@ -428,15 +385,7 @@ async fn merging_moves_identities_and_conversations() {
         .await
         .expect("conversation");
     assert_eq!(conversation.contact_id, phone_contact.id);
-    let next = f
-        .store
-        .ingest(
-            f.workspace,
-            f.channel,
-            inbound("ana@example.com", "m-2", "sigo"),
-        )
-        .await
-        .expect("ingest");
+    let next = f.ingest("ana@example.com", "m-2", "sigo").await;
     assert_eq!(
         next.contact_id, phone_contact.id,
         "the email now finds the surviving contact"
@@ -464,15 +413,7 @@ async fn merging_moves_identities_and_conversations() {
 #[tokio::test]
 async fn replies_wait_in_the_outbox_until_delivered() {
     let f = fixture().await;
-    let ingested = f
-        .store
-        .ingest(
-            f.workspace,
-            f.channel,
-            inbound("ana@example.com", "m-1", "Hola"),
-        )
-        .await
-        .expect("ingest");
+    let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = NewReply {
         text: "¡Hola Ana!".into(),
         private: false,
@@ -564,15 +505,7 @@ async fn replies_wait_in_the_outbox_until_delivered() {
 #[tokio::test]
 async fn delivery_status_reaches_the_message() {
     let f = fixture().await;
-    let ingested = f
-        .store
-        .ingest(
-            f.workspace,
-            f.channel,
-            inbound("ana@example.com", "m-1", "Hola"),
-        )
-        .await
-        .expect("ingest");
+    let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = NewReply {
         text: "Hola".into(),
         private: false,

@@ -374,3 +374,57 @@ async fn last_text(app: &TestApp, answer: &Value) -> Option<Value> {
         .and_then(|items| items.last())
         .map(|item| item["text"].clone())
 }
+
+#[tokio::test]
+async fn plugins_dropped_into_the_watched_folder_install_themselves() {
+    let app = TestApp::new().await;
+    let folder = tempfile::tempdir().expect("temp dir");
+    let workspace_folder = folder.path().join(app.workspace.to_string());
+    std::fs::create_dir_all(&workspace_folder).expect("folder");
+    let template =
+        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join("template_adapter.wasm");
+    std::fs::copy(&template, workspace_folder.join("crm.wasm")).expect("copy");
+    std::fs::write(
+        workspace_folder.join("crm.toml"),
+        "name = \"crm\"\nversion = \"1.0.0\"\ncontract = \"0.1.0\"\nchannel_kind = \"api\"\n",
+    )
+    .expect("manifest");
+    let misbehaving =
+        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join("misbehaving_adapter.wasm");
+    std::fs::copy(&misbehaving, workspace_folder.join("broken.wasm")).expect("copy");
+    std::fs::write(
+        workspace_folder.join("broken.toml"),
+        "name = \"broken\"\nversion = 7\n",
+    )
+    .expect("manifest");
+
+    let store = app.store.clone() as std::sync::Arc<dyn switchboard_store::Store>;
+    let outcomes = app
+        .plugins
+        .install_from_folder(store.as_ref(), folder.path())
+        .await;
+    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    for (file, outcome) in &outcomes {
+        match file.file_name().and_then(|name| name.to_str()) {
+            Some("crm.wasm") => assert_eq!(
+                outcome.as_ref().map(|state| state.active_version.as_str()),
+                Ok("1.0.0")
+            ),
+            _ => assert!(
+                matches!(outcome, Err(error) if error.message.contains("broken.toml")),
+                "{outcome:?}"
+            ),
+        }
+    }
+    let (_, listed) = app.get("/api/v1/plugins", &app.admin).await;
+    assert_eq!(listed[0]["name"], "crm");
+    // Nothing changed: the next look installs nothing again, and still names the broken file.
+    let again = app
+        .plugins
+        .install_from_folder(store.as_ref(), folder.path())
+        .await;
+    assert_eq!(again.len(), 1, "{again:?}");
+    // Another workspace's folder is another workspace's business.
+    let (_, theirs) = app.get("/api/v1/plugins", &app.stranger).await;
+    assert_eq!(theirs, json!([]));
+}

@@ -26,6 +26,7 @@ pub enum Auth {
 
 pub struct TestApp {
     pub router: Router,
+    pub plugins: Arc<Plugins>,
     pub store: Arc<SledStore>,
     pub workspace: Id,
     pub channel: Id,
@@ -48,6 +49,8 @@ impl TestApp {
         let bus = Arc::new(InProcessBus::new(1024));
         let store = Arc::new(SledStore::open(dir.path(), bus.clone()).expect("store"));
         let metrics = PrometheusBuilder::new().build_recorder().handle();
+        let fetcher = Arc::new(HttpFetcher::new().expect("fetcher"));
+        let plugins = Arc::new(Plugins::new(shared_runtime(), fetcher));
         let state = AppState {
             store: store.clone(),
             bus,
@@ -70,6 +73,7 @@ impl TestApp {
             seed(store.as_ref(), "Rival", "admin@rival.test", Role::Admin).await;
         let mut app = TestApp {
             router,
+            plugins,
             store,
             workspace,
             channel,

@@ -81,14 +81,13 @@ impl Plugins {
             let Ok(files) = std::fs::read_dir(workspace.path()) else {
                 continue;
             };
-            for file in files.filter_map(Result::ok).map(|entry| entry.path()) {
-                if file
-                    .extension()
+            let components = files.filter_map(Result::ok).map(|entry| entry.path());
+            for file in components.filter(|file| {
+                file.extension()
                     .is_some_and(|extension| extension == "wasm")
-                {
-                    if let Some(outcome) = self.install_file(store, workspace_id, &file).await {
-                        outcomes.push((file, outcome));
-                    }
+            }) {
+                if let Some(outcome) = self.install_file(store, workspace_id, &file).await {
+                    outcomes.push((file, outcome));
                 }
             }
         }

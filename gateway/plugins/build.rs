@@ -16,6 +16,7 @@ fn main() {
         "sdk",
         "template",
         "misbehaving",
+        "email",
     ] {
         println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
     }

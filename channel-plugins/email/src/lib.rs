@@ -1,0 +1,114 @@
+//! The email channel adapter (inbound). An RFC 5322 message, in any charset and transfer
+//! encoding, becomes one normalized message: the sender as the contact, the subject as the
+//! title, the reply text without quoted history or signature, the HTML body and attachments as
+//! they came, the threading ids, and a flag for auto-replies, bounces and list mail.
+//!
+//! Replies (MIME building) come with the email channel's outbound side.
+
+mod reply_text;
+
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
+use switchboard_channel_sdk::{
+    Adapter, Attachment, AttachmentContent, Contact, DeliveryAction, Error, Event, Identity, Message, RawEmail, Reply,
+    Transport,
+};
+
+struct Email;
+
+impl Adapter for Email {
+    fn inbound(payload: Transport) -> Result<Vec<Event>, Error> {
+        let Transport::Email(email) = payload else {
+            return Err(Error::Unsupported("the email channel takes emails only".into()));
+        };
+        Ok(vec![Event::Message(normalize(&email)?)])
+    }
+
+    fn outbound(_reply: Reply) -> Result<Vec<DeliveryAction>, Error> {
+        Err(Error::Unsupported("this version of the email adapter does not send replies yet".into()))
+    }
+}
+
+switchboard_channel_sdk::export_adapter!(Email);
+
+fn normalize(email: &RawEmail) -> Result<Message, Error> {
+    let parsed = MessageParser::default()
+        .parse(&email.source)
+        .filter(|parsed| parsed.headers().len() > 0)
+        .ok_or_else(|| Error::Malformed("the payload is not an RFC 5322 email".into()))?;
+    let sender = parsed.from().and_then(Address::first).and_then(|from| from.address().map(|address| (from.name(), address)));
+    let (name, address) = match sender {
+        Some((name, address)) if address.contains('@') => (name, address),
+        _ => return Err(Error::Malformed("the email has no usable From address".into())),
+    };
+    let address = address.trim().to_lowercase();
+    let contact = Contact {
+        identity: Identity::new("email", &address),
+        display_name: name.map(|name| name.trim().to_string()).filter(|name| !name.is_empty()),
+        email: Some(address),
+        phone: None,
+    };
+    let full_text = parsed.body_text(0).map(|text| text.into_owned()).unwrap_or_default();
+    let attachments = parsed
+        .attachments()
+        .map(|part| {
+            let media_type = part.content_type().map_or_else(
+                || "application/octet-stream".to_string(),
+                |kind| format!("{}/{}", kind.ctype(), kind.subtype().unwrap_or("octet-stream")),
+            );
+            Attachment {
+                name: part.attachment_name().unwrap_or("attachment").to_string(),
+                media_type,
+                content: AttachmentContent::Bytes(part.contents().to_vec()),
+                inline: part.content_disposition().is_some_and(|disposition| disposition.is_inline()) || part.content_id().is_some(),
+            }
+        })
+        .collect();
+    Ok(Message {
+        contact,
+        message_id: parsed.message_id().map_or_else(|| synthetic_id(&email.source), |id| format!("<{id}>")),
+        references: ids(parsed.references()),
+        in_reply_to: ids(parsed.in_reply_to()).pop(),
+        subject: parsed.subject().map(|subject| subject.trim().to_string()).filter(|subject| !subject.is_empty()),
+        text: reply_text::strip(&full_text),
+        html: parsed.body_html(0).map(|html| html.into_owned()).filter(|_| parsed.html_body_count() > 0),
+        attachments,
+        sent_at_ms: parsed.date().map(|date| u64::try_from(date.to_timestamp()).unwrap_or(0).saturating_mul(1000)),
+        auto_submitted: automatic(&parsed),
+        cc: parsed.cc().map(|cc| cc.iter().filter_map(|addr| addr.address()).map(str::to_lowercase).collect()).unwrap_or_default(),
+    })
+}
+
+/// Message ids of a header, with their angle brackets.
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(id) => vec![format!("<{id}>")],
+        HeaderValue::TextList(list) => list.iter().map(|id| format!("<{id}>")).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A stable id for mail that has none, so that the same mail is still stored once.
+fn synthetic_id(source: &[u8]) -> String {
+    // FNV-1a: the same bytes always give the same id.
+    let hash = source.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3));
+    format!("<no-id-{hash:016x}@switchboard.invalid>")
+}
+
+/// Auto-replies, bounces and list mail (RFC 3834): never answered automatically.
+fn automatic(parsed: &mail_parser::Message<'_>) -> bool {
+    let raw = |name: &str| parsed.header_raw(name).map(|value| value.trim().to_ascii_lowercase());
+    let auto_submitted = raw("Auto-Submitted").is_some_and(|value| value != "no");
+    let bulk = raw("Precedence").is_some_and(|value| matches!(value.as_str(), "bulk" | "list" | "junk" | "auto_reply"));
+    let list = raw("List-Id").is_some() || raw("List-Unsubscribe").is_some();
+    let responder = raw("X-Autoreply").is_some() || raw("X-Autorespond").is_some();
+    let report = parsed.content_type().is_some_and(|kind| kind.ctype().eq_ignore_ascii_case("multipart") && kind.subtype().is_some_and(|sub| sub.eq_ignore_ascii_case("report")));
+    let daemon = parsed
+        .from()
+        .and_then(Address::first)
+        .and_then(|from| from.address())
+        .is_some_and(|address| {
+            let local = address.split('@').next().unwrap_or_default().to_ascii_lowercase();
+            local == "mailer-daemon" || local == "postmaster"
+        });
+    auto_submitted || bulk || list || responder || report || daemon
+}

@@ -1,5 +1,5 @@
 //! Plugin-call costs, in a release build: one inbound call on a fresh instance (instantiate,
-//! call, drop) for a small chat payload and a 20 KB payload; calls per second on one core; and
+//! call, drop) for a small chat payload, a 20 KB payload and a 20 KB email; calls per second on one core; and
 //! gateway-style start-up with four plugins, compiling them and from the compiled-code cache.
 //!
 //! `cargo xtask bench` runs it; `CALLS` changes the number of measured calls.
@@ -123,6 +123,18 @@ fn main() {
         (size * calls / 4) as f64 / total.as_secs_f64() / 1e6
     );
 
+    let email = load(&runtime, "email_adapter", "email");
+    let mail = twenty_kb_email();
+    let (samples, total) = measure(&runtime, &email, &mail, calls / 4);
+    let size = match &mail { Transport::Email(raw) => raw.source.len(), _ => 0 };
+    println!(
+        "email normalization, {} KB MIME message (text with quoted history, HTML, attachment): p50 {:.1} µs, p99 {:.1} µs; {:.1} MB/s of MIME on one core",
+        size / 1000,
+        percentile(&samples, 0.5),
+        percentile(&samples, 0.99),
+        (size * calls / 4) as f64 / total.as_secs_f64() / 1e6
+    );
+
     let cache = tempfile::tempdir().expect("temp dir");
     let start_up = || {
         let started = Instant::now();
@@ -154,6 +166,27 @@ fn main() {
         cold.as_secs_f64() * 1e3,
         warm.as_secs_f64() * 1e3
     );
+}
+
+/// A realistic 20 KB support email: a reply over quoted history, its HTML twin, a PDF.
+fn twenty_kb_email() -> Transport {
+    let history: String = (0..100).map(|n| format!("> Línea {n} del mensaje anterior, con acentos y eñes: ¿qué tal?\r\n")).collect();
+    let html: String = (0..100).map(|n| format!("<p>Párrafo {n} de la respuesta en <b>HTML</b>.</p>")).collect();
+    let attachment = "JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK".repeat(100);
+    let source = format!(
+        "From: =?UTF-8?Q?Mar=C3=ADa_L=C3=B3pez?= <maria@example.com>\r\nTo: soporte@acme.test\r\nSubject: Re: Pedido 4711\r\n\
+         Date: Mon, 03 Nov 2025 12:30:00 -0300\r\nMessage-ID: <bench@example.com>\r\nIn-Reply-To: <sb-1@acme.test>\r\n\
+         References: <sb-0@acme.test> <sb-1@acme.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n\
+         --m\r\nContent-Type: multipart/alternative; boundary=\"a\"\r\n\r\n--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Hola, el pedido todavía no llegó.\r\n\r\nEl lun, 3 nov 2025 a las 10:02, Soporte <soporte@acme.test> escribió:\r\n{history}\
+         --a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body>{html}</body></html>\r\n--a--\r\n\
+         --m\r\nContent-Type: application/pdf; name=\"pedido.pdf\"\r\nContent-Disposition: attachment; filename=\"pedido.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{attachment}\r\n--m--\r\n"
+    );
+    Transport::Email(switchboard_plugins::latest::RawEmail {
+        envelope: switchboard_plugins::latest::Envelope { mail_from: "maria@example.com".into(), rcpt_to: vec!["soporte@acme.test".into()] },
+        source: source.into_bytes(),
+    })
 }
 
 /// Appends a custom section (ignored by the runtime) so the same code gets another hash.

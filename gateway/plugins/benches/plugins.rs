@@ -126,7 +126,10 @@ fn main() {
     let email = load(&runtime, "email_adapter", "email");
     let mail = twenty_kb_email();
     let (samples, total) = measure(&runtime, &email, &mail, calls / 4);
-    let size = match &mail { Transport::Email(raw) => raw.source.len(), _ => 0 };
+    let size = match &mail {
+        Transport::Email(raw) => raw.source.len(),
+        _ => 0,
+    };
     println!(
         "email normalization, {} KB MIME message (text with quoted history, HTML, attachment): p50 {:.1} µs, p99 {:.1} µs; {:.1} MB/s of MIME on one core",
         size / 1000,
@@ -170,9 +173,14 @@ fn main() {
 
 /// A realistic 20 KB support email: a reply over quoted history, its HTML twin, a PDF.
 fn twenty_kb_email() -> Transport {
-    let history: String = (0..100).map(|n| format!("> Línea {n} del mensaje anterior, con acentos y eñes: ¿qué tal?\r\n")).collect();
-    let html: String = (0..100).map(|n| format!("<p>Párrafo {n} de la respuesta en <b>HTML</b>.</p>")).collect();
-    let attachment = "JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK".repeat(100);
+    let history: String = (0..100)
+        .map(|n| format!("> Línea {n} del mensaje anterior, con acentos y eñes: ¿qué tal?\r\n"))
+        .collect();
+    let html: String = (0..100)
+        .map(|n| format!("<p>Párrafo {n} de la respuesta en <b>HTML</b>.</p>"))
+        .collect();
+    let attachment =
+        "JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK".repeat(100);
     let source = format!(
         "From: =?UTF-8?Q?Mar=C3=ADa_L=C3=B3pez?= <maria@example.com>\r\nTo: soporte@acme.test\r\nSubject: Re: Pedido 4711\r\n\
          Date: Mon, 03 Nov 2025 12:30:00 -0300\r\nMessage-ID: <bench@example.com>\r\nIn-Reply-To: <sb-1@acme.test>\r\n\
@@ -184,7 +192,10 @@ fn twenty_kb_email() -> Transport {
          Content-Transfer-Encoding: base64\r\n\r\n{attachment}\r\n--m--\r\n"
     );
     Transport::Email(switchboard_plugins::latest::RawEmail {
-        envelope: switchboard_plugins::latest::Envelope { mail_from: "maria@example.com".into(), rcpt_to: vec!["soporte@acme.test".into()] },
+        envelope: switchboard_plugins::latest::Envelope {
+            mail_from: "maria@example.com".into(),
+            rcpt_to: vec!["soporte@acme.test".into()],
+        },
         source: source.into_bytes(),
     })
 }

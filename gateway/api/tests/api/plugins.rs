@@ -65,16 +65,10 @@ async fn a_webhook_becomes_a_conversation_through_the_plugin() {
     let hook = channel_with(&app, "template_adapter", "crm").await;
     let (status, answer) = webhook(&app, &hook, &message("m-1", "Preciso de ajuda")).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
-    let conversation = answer["ingested"][0]["conversation_id"]
-        .as_u64()
-        .expect("stored");
-    let (_, messages) = app
-        .get(
-            &format!("/api/v1/conversations/{conversation}/messages"),
-            &app.agent,
-        )
-        .await;
-    assert_eq!(messages["items"][0]["text"], "Preciso de ajuda");
+    assert_eq!(
+        texts(&app, &answer["ingested"][0]["conversation_id"]).await,
+        [json!("Preciso de ajuda")]
+    );
     // The provider retries: stored once.
     let (_, again) = webhook(&app, &hook, &message("m-1", "Preciso de ajuda")).await;
     assert_eq!(again["ingested"][0]["duplicate"], true);
@@ -193,16 +187,10 @@ async fn a_payload_kept_while_the_plugin_was_off_is_replayed_once_it_is_back() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{replayed}");
-    let (_, messages) = app
-        .get(
-            &format!(
-                "/api/v1/conversations/{}/messages",
-                replayed["conversation_id"]
-            ),
-            &app.agent,
-        )
-        .await;
-    assert_eq!(messages["items"][0]["text"], "Olá");
+    assert_eq!(
+        texts(&app, &replayed["conversation_id"]).await,
+        [json!("Olá")]
+    );
     let (_, letters) = app.get("/api/v1/dead-letters", &app.admin).await;
     assert_eq!(letters, json!([]), "a replayed letter leaves the list");
 }
@@ -222,17 +210,10 @@ async fn a_bad_upgrade_is_rolled_back() {
     assert_eq!(status, StatusCode::CREATED, "{upgraded}");
     assert_eq!(upgraded["active_version"], "2.0.0");
     let (_, answer) = webhook(&app, &hook, &message("m-1", "hola")).await;
-    let (_, first) = app
-        .get(
-            &format!(
-                "/api/v1/conversations/{}/messages",
-                answer["ingested"][0]["conversation_id"]
-            ),
-            &app.agent,
-        )
-        .await;
+    let first = texts(&app, &answer["ingested"][0]["conversation_id"]).await;
     assert_ne!(
-        first["items"][0]["text"], "hola",
+        first.first(),
+        Some(&json!("hola")),
         "version 2 does not parse the message"
     );
 
@@ -245,22 +226,8 @@ async fn a_bad_upgrade_is_rolled_back() {
         .await;
     assert_eq!(status, StatusCode::OK, "{rolled_back}");
     let (_, answer) = webhook(&app, &hook, &message("m-2", "hola")).await;
-    let conversation = answer["ingested"][0]["conversation_id"]
-        .as_u64()
-        .expect("stored");
-    let (_, messages) = app
-        .get(
-            &format!("/api/v1/conversations/{conversation}/messages"),
-            &app.agent,
-        )
-        .await;
-    assert_eq!(
-        messages["items"]
-            .as_array()
-            .and_then(|items| items.last())
-            .map(|item| item["text"].clone()),
-        Some(json!("hola"))
-    );
+    let after_rollback = texts(&app, &answer["ingested"][0]["conversation_id"]).await;
+    assert_eq!(after_rollback.last(), Some(&json!("hola")));
 
     // The same version with other code is refused; an unknown version cannot be activated.
     let (status, _) = app
@@ -360,9 +327,13 @@ async fn granted_capabilities_work_through_the_gateway() {
 
 /// The text of the last message in the conversation a webhook answer names.
 async fn last_text(app: &TestApp, answer: &Value) -> Option<Value> {
-    let conversation = answer["ingested"][0]["conversation_id"]
-        .as_u64()
-        .expect("stored");
+    texts(app, &answer["ingested"][0]["conversation_id"])
+        .await
+        .pop()
+}
+
+/// The texts of a conversation's messages, oldest first.
+async fn texts(app: &TestApp, conversation: &Value) -> Vec<Value> {
     let (_, messages) = app
         .get(
             &format!("/api/v1/conversations/{conversation}/messages"),
@@ -371,8 +342,8 @@ async fn last_text(app: &TestApp, answer: &Value) -> Option<Value> {
         .await;
     messages["items"]
         .as_array()
-        .and_then(|items| items.last())
-        .map(|item| item["text"].clone())
+        .map(|items| items.iter().map(|item| item["text"].clone()).collect())
+        .unwrap_or_default()
 }
 
 #[tokio::test]

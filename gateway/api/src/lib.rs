@@ -12,6 +12,7 @@ mod fetch;
 mod observe;
 mod plugins;
 mod routes;
+mod throttle;
 
 use std::sync::Arc;
 
@@ -62,6 +63,9 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = routes::api_routes().split_for_parts();
     let openapi = Arc::new(openapi);
     api.merge(routes::ops_routes(openapi))
+        .layer(axum::Extension(
+            Arc::new(throttle::LoginThrottle::default()),
+        ))
         .fallback(routes::no_route)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)

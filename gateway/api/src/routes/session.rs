@@ -1,5 +1,8 @@
 //! Logging in and out of the console, and asking who is logged in.
 
+use std::sync::Arc;
+
+use axum::Extension;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -11,6 +14,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{self, Caller, SESSION_COOKIE};
 use crate::extract::Json;
+use crate::throttle::LoginThrottle;
 use crate::{ApiError, ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -26,8 +30,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = Me), (status = 401, body = switchboard_model::ErrorBody, description = "wrong email or password")))]
 async fn login(
     State(state): State<AppState>,
+    Extension(throttle): Extension<Arc<LoginThrottle>>,
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<Response> {
+    if let Err(minutes) = throttle.check(&request.email) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many failed logins for this address; try again in {minutes} minutes"),
+        ));
+    }
     let found = state.store.credentials(&request.email).await?;
     let (agent, hash) = match found {
         Some((agent, hash)) => (Some(agent), Some(hash)),
@@ -37,6 +49,7 @@ async fn login(
     let agent = match agent {
         Some(agent) if verified && agent.active => agent,
         _ => {
+            throttle.failed(&request.email);
             tracing::info!("a login failed");
             return Err(ApiError::unauthenticated(
                 "invalid_credentials",
@@ -44,6 +57,7 @@ async fn login(
             ));
         }
     };
+    throttle.succeeded(&request.email);
     let workspace = state.store.workspace(agent.workspace_id).await?;
     let secret = auth::new_secret();
     let hours = state.config.session_hours;

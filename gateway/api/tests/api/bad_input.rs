@@ -503,3 +503,39 @@ async fn a_channel_of_another_kind_does_not_take_api_messages() {
         "wrong_channel_kind",
     );
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_the_address_for_a_while() {
+    let app = TestApp::new().await;
+    let attempt = |password: &'static str| {
+        app.post(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({ "email": "Bea@acme.test", "password": password }),
+        )
+    };
+    for _ in 0..5 {
+        assert_error(
+            &attempt("wrong password!").await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        );
+    }
+    let locked = attempt(crate::support::PASSWORD).await;
+    assert_error(&locked, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+    assert!(
+        locked.1["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("minutes")
+    );
+    // Other addresses are not affected.
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/login",
+            &Auth::None,
+            json!({ "email": "admin@acme.test", "password": crate::support::PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}

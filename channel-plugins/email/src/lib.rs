@@ -3,8 +3,12 @@
 //! title, the reply text without quoted history or signature, the HTML body and attachments as
 //! they came, the threading ids, and a flag for auto-replies, bounces and list mail.
 //!
-//! Replies (MIME building) come with the email channel's outbound side.
+//! Outbound, an agent's reply becomes one MIME message to the contact only (the CC list is
+//! never replied to): From the channel's reply name and address, "Re: subject", threading
+//! headers, a Message-ID and Reply-To that carry the conversation, the agent's signature, the
+//! channel footer and the default branding (which an admin can hide).
 
+mod reply_mime;
 mod reply_text;
 
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
@@ -23,8 +27,8 @@ impl Adapter for Email {
         Ok(vec![Event::Message(normalize(&email)?)])
     }
 
-    fn outbound(_reply: Reply) -> Result<Vec<DeliveryAction>, Error> {
-        Err(Error::Unsupported("this version of the email adapter does not send replies yet".into()))
+    fn outbound(reply: Reply) -> Result<Vec<DeliveryAction>, Error> {
+        Ok(vec![DeliveryAction::SendEmail(reply_mime::build(&reply)?)])
     }
 }
 

@@ -1,9 +1,12 @@
 //! The email adapter against the fixture corpus in `tests/resources/email`: charsets and
 //! transfer encodings, quote headers in English, Spanish and Portuguese, signatures,
-//! attachments and inline images, auto-replies, bounces, list mail, and broken mail.
+//! attachments and inline images, auto-replies, bounces, list mail, and broken mail; and
+//! replies built as MIME and read back with a real parser.
 
+use mail_parser::MimeHeaders;
 use switchboard_plugins::latest::{
-    AttachmentContent, Envelope, Event, Message, RawEmail, Transport,
+    Attachment, AttachmentContent, Contact, DeliveryAction, Envelope, Event, Identity, Message,
+    OutgoingEmail, RawEmail, Reply, ReplyContext, Transport,
 };
 use switchboard_plugins::{
     BUILT_PLUGINS, Budget, CallContext, Manifest, Plugin, PluginError, Runtime, RuntimeConfig,
@@ -25,13 +28,14 @@ impl Corpus {
             contract: "0.1.0".into(),
             channel_kind: "email".into(),
             allowed_hosts: Vec::new(),
-            settings: Vec::new(),
+            settings: ["reply_address", "reply_name", "footer", "hide_branding"]
+                .map(String::from)
+                .to_vec(),
             secrets: Vec::new(),
             budget: Budget::default(),
         };
-        let plugin = runtime
-            .load(&wasm, manifest, Default::default())
-            .expect("load");
+        let grants = manifest.grant_all();
+        let plugin = runtime.load(&wasm, manifest, grants).expect("load");
         Corpus { runtime, plugin }
     }
 
@@ -198,5 +202,158 @@ fn broken_mail_is_refused_as_malformed() {
     assert!(
         matches!(garbage, Err(PluginError::Malformed(_))),
         "{garbage:?}"
+    );
+}
+
+fn reply(subject: Option<&str>, thread: &[&str]) -> Reply {
+    Reply {
+        reply_id: "42".into(),
+        text: "Hola María, el pedido sale hoy.".into(),
+        html: None,
+        attachments: vec![Attachment {
+            name: "guia.pdf".into(),
+            media_type: "application/pdf".into(),
+            content: AttachmentContent::Bytes(b"%PDF-1.4 guia".to_vec()),
+            inline: false,
+        }],
+        agent_name: "Bea".into(),
+        agent_signature: Some("Bea · Soporte Acme".into()),
+        context: ReplyContext {
+            conversation_id: 77,
+            subject: subject.map(String::from),
+            thread: thread.iter().map(|id| id.to_string()).collect(),
+            contact: Contact {
+                identity: Identity {
+                    kind: "email".into(),
+                    value: "maria.lopez@example.com".into(),
+                },
+                display_name: Some("María López".into()),
+                email: Some("maria.lopez@example.com".into()),
+                phone: None,
+            },
+        },
+    }
+}
+
+fn send(
+    corpus: &Corpus,
+    settings: &[(&str, &str)],
+    reply: &Reply,
+) -> Result<OutgoingEmail, PluginError> {
+    let mut context = CallContext::default();
+    context.settings = settings
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    let mut actions = corpus
+        .runtime
+        .outbound(&corpus.plugin, context, reply)?
+        .value;
+    match actions.pop() {
+        Some(DeliveryAction::SendEmail(email)) if actions.is_empty() => Ok(email),
+        other => panic!("one email expected, got {other:?}"),
+    }
+}
+
+const CHANNEL: &[(&str, &str)] = &[
+    ("reply_address", "soporte@acme.test"),
+    ("reply_name", "Soporte Acme"),
+    ("footer", "Acme · Av. Corrientes 1234"),
+];
+
+#[test]
+fn a_reply_is_threaded_addressed_to_the_contact_alone_and_signed() {
+    let corpus = Corpus::new();
+    let email = send(
+        &corpus,
+        CHANNEL,
+        &reply(
+            Some("Pedido nº 4711"),
+            &["<CAF-es-0@mail.gmail.com>", "<CAF-es-1@mail.gmail.com>"],
+        ),
+    )
+    .expect("reply");
+    assert_eq!(email.envelope.mail_from, "soporte@acme.test");
+    assert_eq!(
+        email.envelope.rcpt_to,
+        ["maria.lopez@example.com"],
+        "to the contact only, never the CC list"
+    );
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&email.mime)
+        .expect("valid MIME");
+    let from = parsed.from().and_then(|from| from.first()).expect("From");
+    assert_eq!(
+        (from.name(), from.address()),
+        (Some("Soporte Acme"), Some("soporte@acme.test"))
+    );
+    assert_eq!(parsed.subject(), Some("Re: Pedido nº 4711"));
+    assert_eq!(
+        parsed.message_id(),
+        Some("sb-42.c77@acme.test"),
+        "the conversation travels in the Message-ID"
+    );
+    assert_eq!(
+        parsed.in_reply_to().as_text(),
+        Some("CAF-es-1@mail.gmail.com")
+    );
+    assert_eq!(parsed.references().as_text_list().map(<[_]>::len), Some(2));
+    let reply_to = parsed
+        .reply_to()
+        .and_then(|reply_to| reply_to.first())
+        .and_then(|address| address.address());
+    assert_eq!(reply_to, Some("soporte+c77@acme.test"));
+    assert!(
+        parsed.header_raw("Auto-Submitted").is_none(),
+        "an agent's reply is not automatic"
+    );
+    let body = parsed.body_text(0).expect("text body");
+    assert!(
+        body.starts_with("Hola María, el pedido sale hoy."),
+        "{body}"
+    );
+    assert!(
+        body.contains("Bea · Soporte Acme")
+            && body.contains("Av. Corrientes 1234")
+            && body.contains("Sent with Switchboard"),
+        "{body}"
+    );
+    assert_eq!(
+        parsed
+            .attachments()
+            .next()
+            .and_then(|part| part.attachment_name()),
+        Some("guia.pdf")
+    );
+}
+
+#[test]
+fn reply_prefixes_do_not_stack_and_branding_can_be_hidden() {
+    let corpus = Corpus::new();
+    let hidden = [CHANNEL, &[("hide_branding", "true")]].concat();
+    let email = send(&corpus, &hidden, &reply(Some("RES: Troca"), &[])).expect("reply");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&email.mime)
+        .expect("valid MIME");
+    assert_eq!(parsed.subject(), Some("RES: Troca"));
+    assert!(
+        !parsed
+            .body_text(0)
+            .expect("text")
+            .contains("Sent with Switchboard")
+    );
+    assert!(
+        parsed.in_reply_to().as_text().is_none(),
+        "nothing to thread onto"
+    );
+}
+
+#[test]
+fn a_channel_without_a_reply_address_says_so() {
+    let corpus = Corpus::new();
+    let refused = send(&corpus, &[("reply_name", "Soporte")], &reply(None, &[]));
+    assert!(
+        matches!(&refused, Err(PluginError::Denied(reason)) if reason.contains("reply_address")),
+        "{refused:?}"
     );
 }

@@ -240,11 +240,13 @@ fn send(
     settings: &[(&str, &str)],
     reply: &Reply,
 ) -> Result<OutgoingEmail, PluginError> {
-    let mut context = CallContext::default();
-    context.settings = settings
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.to_string()))
-        .collect();
+    let context = CallContext {
+        settings: settings
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect(),
+        ..CallContext::default()
+    };
     let mut actions = corpus
         .runtime
         .outbound(&corpus.plugin, context, reply)?

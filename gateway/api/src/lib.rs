@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod fetch;
 mod observe;
+mod outbox;
 mod plugins;
 mod routes;
 mod throttle;
@@ -23,6 +24,7 @@ use switchboard_store::{EventBus, Store};
 pub use auth::{Caller, SESSION_COOKIE, hash_password};
 pub use error::{ApiError, ApiResult};
 pub use fetch::HttpFetcher;
+pub use outbox::deliver_due;
 pub use plugins::Plugins;
 
 /// Limits and switches of the API, set from the gateway's configuration.

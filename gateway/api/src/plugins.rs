@@ -2,7 +2,7 @@
 //! manifests, grants) in the store, and linked, ready-to-call plugins in memory. A plugin is
 //! loaded from the store the first time a channel needs it, so any node can serve it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
-use switchboard_model::{Id, PluginState, PluginUpload, PluginVersion, now_millis};
-use switchboard_plugins::{Fetch, Grants, Manifest, Plugin, PluginError, Runtime};
+use switchboard_model::{Channel, Id, PluginState, PluginUpload, PluginVersion, now_millis};
+use switchboard_plugins::{CallContext, Fetch, Grants, Manifest, Plugin, PluginError, Runtime};
 use switchboard_store::Store;
 
 use crate::{ApiError, ApiResult};
@@ -230,6 +230,21 @@ impl Plugins {
         Ok(plugin)
     }
 
+    /// What a call for this channel gets: its settings, its key-value store, the HTTP client.
+    pub async fn call_context(
+        &self,
+        store: &dyn Store,
+        channel: &Channel,
+    ) -> ApiResult<CallContext> {
+        Ok(CallContext {
+            channel_id: channel.id,
+            settings: string_settings(&channel.settings),
+            secrets: BTreeMap::new(),
+            kv: store.plugin_kv(channel.workspace_id, channel.id).await?,
+            fetcher: Some(self.fetcher.clone()),
+        })
+    }
+
     /// Drops the linked copy, so the next call loads what the store says is active.
     pub fn forget(&self, workspace_id: Id, name: &str) {
         self.loaded
@@ -269,4 +284,21 @@ pub fn plugin_error(error: PluginError) -> ApiError {
         _ => "plugin_failed",
     };
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
+}
+
+/// A channel's settings as a plugin sees them: top-level strings, numbers and booleans.
+fn string_settings(settings: &serde_json::Value) -> BTreeMap<String, String> {
+    let Some(object) = settings.as_object() else {
+        return BTreeMap::new();
+    };
+    object
+        .iter()
+        .filter_map(|(name, value)| match value {
+            serde_json::Value::String(text) => Some((name.clone(), text.clone())),
+            serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {
+                Some((name.clone(), value.to_string()))
+            }
+            _ => None,
+        })
+        .collect()
 }

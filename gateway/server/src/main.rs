@@ -95,6 +95,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         plugins,
     };
     watch_plugins_folder(&state, &config);
+    deliver_replies(&state);
     let app = switchboard_api::router(state);
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -162,6 +163,21 @@ fn watch_plugins_folder(state: &AppState, config: &Config) {
                 }
             }
             tokio::time::sleep(every).await;
+        }
+    });
+}
+
+/// Delivers queued replies on plugin channels, every second.
+fn deliver_replies(state: &AppState) {
+    let state = state.clone();
+    // Outbox items are leased to this holder name; another node uses another.
+    let holder = format!("node-{:016x}", rand::random::<u64>());
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = switchboard_api::deliver_due(&state, &holder).await {
+                tracing::warn!(code = error.code, reason = %error.message, "a delivery round failed");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
 }

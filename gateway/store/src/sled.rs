@@ -398,6 +398,16 @@ impl Store for SledStore {
             .await
     }
 
+    async fn message(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        message_id: Id,
+    ) -> StoreResult<Message> {
+        let stored = conversations::load_stored(&*self.db, workspace_id, conversation_id)?;
+        conversations::find_message(&*self.db, &stored, message_id)
+    }
+
     async fn messages(
         &self,
         workspace_id: Id,

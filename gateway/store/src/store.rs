@@ -135,6 +135,13 @@ pub trait Store: Send + Sync {
         agent_id: Id,
         reply: NewReply,
     ) -> StoreResult<Message>;
+    /// One message of a conversation, with its latest delivery status.
+    async fn message(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        message_id: Id,
+    ) -> StoreResult<Message>;
     /// Oldest first, starting after `cursor`.
     async fn messages(
         &self,

@@ -3,8 +3,6 @@
 //! request the plugin cannot process is kept as a dead letter and answered `202`, so the
 //! provider does not retry what is already safe; an admin replays it after a fix.
 
-use std::collections::BTreeMap;
-
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
@@ -14,7 +12,6 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use switchboard_model::{Channel, ContactRef, Id, Identity, InboundMessage, Ingested};
-use switchboard_plugins::CallContext;
 use switchboard_plugins::latest::{Event, Header, HttpRequest, Transport};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -173,16 +170,10 @@ pub async fn deliver(
             .collect(),
         body,
     });
-    let context = CallContext {
-        channel_id: channel.id,
-        settings: string_settings(&channel.settings),
-        secrets: Default::default(),
-        kv: state
-            .store
-            .plugin_kv(channel.workspace_id, channel.id)
-            .await?,
-        fetcher: Some(state.plugins.fetcher.clone()),
-    };
+    let context = state
+        .plugins
+        .call_context(state.store.as_ref(), channel)
+        .await?;
     let runtime = state.plugins.runtime.clone();
     let outcome = tokio::task::spawn_blocking(move || runtime.inbound(&plugin, context, &payload))
         .await
@@ -223,21 +214,4 @@ pub async fn deliver(
             .await?;
     }
     Ok(Ok(ingested))
-}
-
-/// A channel's settings as the plugin sees them: top-level string (and number, boolean) values.
-fn string_settings(settings: &serde_json::Value) -> BTreeMap<String, String> {
-    let Some(object) = settings.as_object() else {
-        return BTreeMap::new();
-    };
-    object
-        .iter()
-        .filter_map(|(name, value)| match value {
-            serde_json::Value::String(text) => Some((name.clone(), text.clone())),
-            serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {
-                Some((name.clone(), value.to_string()))
-            }
-            _ => None,
-        })
-        .collect()
 }

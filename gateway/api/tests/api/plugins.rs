@@ -399,3 +399,129 @@ async fn plugins_dropped_into_the_watched_folder_install_themselves() {
     let (_, theirs) = app.get("/api/v1/plugins", &app.stranger).await;
     assert_eq!(theirs, json!([]));
 }
+
+#[tokio::test]
+async fn replies_on_a_plugin_channel_reach_the_provider() {
+    use std::sync::{Arc, Mutex};
+    let app = TestApp::new().await;
+    // A stand-in for the provider's API: it records what it gets and answers as told.
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let answer_with = Arc::new(Mutex::new(200u16));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let provider = listener.local_addr().expect("address");
+    let (seen, status) = (received.clone(), answer_with.clone());
+    let api = axum::Router::new().route(
+        "/out",
+        axum::routing::post(move |body: String| {
+            let (seen, status) = (seen.clone(), status.clone());
+            async move {
+                seen.lock().expect("lock").push(body);
+                let code = *status.lock().expect("lock");
+                (
+                    StatusCode::from_u16(code).expect("status"),
+                    "provider says so",
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, api).await });
+
+    let mut granted = upload("template_adapter", "crm", "1.0.0", 2_000);
+    granted["manifest"]["allowed_hosts"] = json!(["127.0.0.1"]);
+    granted["manifest"]["settings"] = json!(["reply_url"]);
+    app.post("/api/v1/plugins", &app.admin, granted).await;
+    let settings = json!({ "reply_url": format!("http://{provider}/out") });
+    let (_, channel) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "api", "name": "CRM", "plugin": "crm", "settings": settings }),
+        )
+        .await;
+    let hook = format!(
+        "/hooks/{}/{}/{}",
+        app.workspace,
+        channel["id"],
+        channel["webhook_token"].as_str().expect("token")
+    );
+    let (_, answer) = webhook(&app, &hook, &message("m-1", "¿Cuándo llega?")).await;
+    let conversation = answer["ingested"][0]["conversation_id"].clone();
+
+    let sent = agent_reply(&app, &conversation, "Mañana por la tarde.").await;
+    assert_eq!(
+        switchboard_api::deliver_due(&app.state, "test-node")
+            .await
+            .expect("round"),
+        1
+    );
+    assert_eq!(
+        delivery_of(&app, &conversation, &sent["id"]).await,
+        Some(json!({ "state": "sent" }))
+    );
+    assert!(received.lock().expect("lock")[0].contains("Mañana por la tarde."));
+
+    // The provider is down: the reply waits, with the reason.
+    *answer_with.lock().expect("lock") = 503;
+    let waiting = agent_reply(&app, &conversation, "¿Sigue ahí?").await;
+    switchboard_api::deliver_due(&app.state, "test-node")
+        .await
+        .expect("round");
+    let status = delivery_of(&app, &conversation, &waiting["id"])
+        .await
+        .expect("delivery");
+    assert_eq!(status["state"], "queued");
+    assert!(
+        status["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("503"),
+        "{status}"
+    );
+
+    // The provider refuses: the reply fails, with what it said.
+    *answer_with.lock().expect("lock") = 400;
+    let refused = agent_reply(&app, &conversation, "Otro mensaje").await;
+    switchboard_api::deliver_due(&app.state, "test-node")
+        .await
+        .expect("round");
+    let status = delivery_of(&app, &conversation, &refused["id"])
+        .await
+        .expect("delivery");
+    assert_eq!(status["state"], "failed");
+    assert!(
+        status["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("400"),
+        "{status}"
+    );
+}
+
+async fn agent_reply(app: &TestApp, conversation: &Value, text: &str) -> Value {
+    let (status, message) = app
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &app.agent,
+            json!({ "text": text }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{message}");
+    message
+}
+
+async fn delivery_of(app: &TestApp, conversation: &Value, id: &Value) -> Option<Value> {
+    let (_, messages) = app
+        .get(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &app.agent,
+        )
+        .await;
+    messages["items"].as_array().and_then(|items| {
+        items
+            .iter()
+            .find(|item| item["id"] == *id)
+            .map(|item| item["delivery"].clone())
+    })
+}

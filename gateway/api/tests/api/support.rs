@@ -26,6 +26,7 @@ pub enum Auth {
 
 pub struct TestApp {
     pub router: Router,
+    pub state: AppState,
     pub plugins: Arc<Plugins>,
     pub store: Arc<SledStore>,
     pub workspace: Id,
@@ -61,7 +62,7 @@ impl TestApp {
                 Arc::new(HttpFetcher::new().expect("fetcher")),
             )),
         };
-        let router = switchboard_api::router(state);
+        let router = switchboard_api::router(state.clone());
         let (workspace, channel, _) =
             seed(store.as_ref(), "Acme", "admin@acme.test", Role::Admin).await;
         let agent_id = store
@@ -73,6 +74,7 @@ impl TestApp {
             seed(store.as_ref(), "Rival", "admin@rival.test", Role::Admin).await;
         let mut app = TestApp {
             router,
+            state,
             plugins,
             store,
             workspace,

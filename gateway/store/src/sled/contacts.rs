@@ -6,7 +6,7 @@ use switchboard_model::{
 
 use super::conversations::{Touch, save_conversation};
 use super::keys::{self, key, key_str};
-use super::txn::{Read, Txn};
+use super::txn::{Read, Scan, Txn};
 use crate::{StoreError, StoreResult};
 
 fn identity_key(workspace_id: Id, identity: &Identity) -> Vec<u8> {

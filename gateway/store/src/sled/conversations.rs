@@ -9,7 +9,7 @@ use switchboard_model::{
 use super::activity::Activity;
 use super::contacts;
 use super::keys::{self, key, key_str};
-use super::txn::{Read, Txn};
+use super::txn::{Read, Scan, Txn};
 use crate::{ConversationChange, OutboxItem, StoreError, StoreResult};
 
 /// Longest title taken from a first message's text.
@@ -81,7 +81,7 @@ pub fn save_conversation(
 
 /// A message of a conversation, found through the conversation's references.
 pub fn find_message(
-    txn: &Txn,
+    txn: &(impl Read + Scan),
     stored: &StoredConversation,
     message_id: Id,
 ) -> StoreResult<Message> {

@@ -6,7 +6,7 @@ use switchboard_model::{DeadLetter, DeliveryStatus, EventKind, Id, Message};
 
 use super::conversations;
 use super::keys::{self, key, key_str};
-use super::txn::{Read, Txn};
+use super::txn::{Read, Scan, Txn};
 use crate::{OutboxItem, StoreError, StoreResult};
 
 pub fn claim_outbox(

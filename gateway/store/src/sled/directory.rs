@@ -6,7 +6,7 @@ use switchboard_model::{
 };
 
 use super::keys::{self, key, key_str};
-use super::txn::{Read, Txn};
+use super::txn::{Read, Scan, Txn};
 use crate::{AgentChange, NewAgentRecord, StoreError, StoreResult};
 
 pub fn create_workspace(txn: &mut Txn, name: String) -> StoreResult<Workspace> {

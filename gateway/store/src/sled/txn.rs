@@ -45,6 +45,20 @@ impl Read for sled::Tree {
     }
 }
 
+/// Prefix scans that see the same data inside and outside the writer.
+pub trait Scan {
+    /// Every live entry under `prefix`, in key order.
+    fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>>;
+}
+
+impl Scan for sled::Tree {
+    fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        sled::Tree::scan_prefix(self, prefix)
+            .map(|entry| Ok(entry.map(|(key, value)| (key.to_vec(), value.to_vec()))?))
+            .collect()
+    }
+}
+
 /// A finished group, ready to be written.
 pub struct Group {
     pub writes: Arc<Overlay>,
@@ -163,8 +177,26 @@ impl<'a> Txn<'a> {
         Ok(())
     }
 
-    /// Every live entry under `prefix`, in key order, as this group sees it.
-    pub fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+    /// The finished group (with the id counter among its writes) and the next free id.
+    pub fn finish(mut self) -> StoreResult<(Group, Id)> {
+        self.group.insert(
+            keys::META_NEXT_ID.to_vec(),
+            Some(serde_json::to_vec(&self.group_next_id)?),
+        );
+        let (events, frames) = self.group_events.into_iter().unzip();
+        Ok((
+            Group {
+                writes: Arc::new(self.group),
+                events,
+                frames,
+            },
+            self.group_next_id,
+        ))
+    }
+}
+
+impl Scan for Txn<'_> {
+    fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
         let mut merged: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
         for entry in self.tree.scan_prefix(prefix) {
             let (key, value) = entry?;
@@ -186,23 +218,6 @@ impl<'a> Txn<'a> {
             .into_iter()
             .filter_map(|(key, value)| value.map(|value| (key, value)))
             .collect())
-    }
-
-    /// The finished group (with the id counter among its writes) and the next free id.
-    pub fn finish(mut self) -> StoreResult<(Group, Id)> {
-        self.group.insert(
-            keys::META_NEXT_ID.to_vec(),
-            Some(serde_json::to_vec(&self.group_next_id)?),
-        );
-        let (events, frames) = self.group_events.into_iter().unzip();
-        Ok((
-            Group {
-                writes: Arc::new(self.group),
-                events,
-                frames,
-            },
-            self.group_next_id,
-        ))
     }
 }
 

@@ -1,0 +1,213 @@
+//! Delivers agents' replies on plugin channels: claims due outbox items (with a lease, so that
+//! several nodes never send the same reply), asks the channel's plugin for delivery actions,
+//! performs them, and records how it went. A provider that is down is retried with backoff; one
+//! that refuses, or a plugin that fails, marks the message failed with the reason.
+
+use std::time::Duration;
+
+use switchboard_model::{Author, Channel, ChannelKind, DeliveryStatus, Direction, now_millis};
+use switchboard_plugins::latest::{Contact, DeliveryAction, Identity, Reply, ReplyContext};
+use switchboard_store::OutboxItem;
+
+use crate::{ApiError, ApiResult, AppState};
+
+/// How long a claimed item is ours before another node may take it.
+const LEASE_MS: i64 = 60_000;
+/// Items claimed per channel per round.
+const BATCH: usize = 50;
+/// Tries before a reply is given up as failed.
+const MAX_ATTEMPTS: u32 = 5;
+/// The first retry waits this long; each further one twice as long.
+const FIRST_RETRY: Duration = Duration::from_secs(30);
+
+/// How one delivery ended.
+enum Outcome {
+    Sent,
+    /// Try again later, for this reason.
+    Retry(String),
+    Failed(String),
+}
+
+/// One round over every plugin channel; returns how many replies were handled.
+pub async fn deliver_due(state: &AppState, holder: &str) -> ApiResult<usize> {
+    let mut handled = 0;
+    for workspace in state.store.workspaces().await? {
+        for channel in state.store.channels(workspace.id).await? {
+            // Email channels are sent by the SMTP transport, not here.
+            if channel.plugin.is_none() || !channel.active || channel.kind == ChannelKind::Email {
+                continue;
+            }
+            for item in state
+                .store
+                .claim_outbox(channel.id, holder, LEASE_MS, BATCH)
+                .await?
+            {
+                let outcome = deliver(state, &channel, &item)
+                    .await
+                    .unwrap_or_else(|error| Outcome::Retry(error.message));
+                record(state, &item, outcome).await?;
+                handled += 1;
+            }
+        }
+    }
+    Ok(handled)
+}
+
+async fn record(state: &AppState, item: &OutboxItem, outcome: Outcome) -> ApiResult<()> {
+    let (status, retry_at) = match outcome {
+        Outcome::Sent => (DeliveryStatus::Sent, None),
+        Outcome::Failed(reason) => (DeliveryStatus::Failed { reason }, None),
+        Outcome::Retry(reason) if item.attempts >= MAX_ATTEMPTS => (
+            DeliveryStatus::Failed {
+                reason: format!("{reason} (gave up after {MAX_ATTEMPTS} attempts)"),
+            },
+            None,
+        ),
+        Outcome::Retry(reason) => {
+            let wait = FIRST_RETRY.saturating_mul(1 << item.attempts.saturating_sub(1).min(10));
+            let retry_at = now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+            (
+                DeliveryStatus::Queued {
+                    reason: Some(reason),
+                },
+                Some(retry_at),
+            )
+        }
+    };
+    tracing::info!(
+        workspace_id = item.workspace_id,
+        channel_id = item.channel_id,
+        conversation_id = item.conversation_id,
+        message_id = item.message_id,
+        ?status,
+        "delivery recorded"
+    );
+    state.store.record_delivery(item, status, retry_at).await?;
+    Ok(())
+}
+
+async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiResult<Outcome> {
+    let Some(name) = &channel.plugin else {
+        return Ok(Outcome::Failed("the channel has no plugin".into()));
+    };
+    let plugin = match state
+        .plugins
+        .active(state.store.as_ref(), channel.workspace_id, name)
+        .await
+    {
+        Ok(plugin) => plugin,
+        Err(error) => return Ok(Outcome::Retry(error.message)),
+    };
+    let reply = reply_for(state, item).await?;
+    let context = state
+        .plugins
+        .call_context(state.store.as_ref(), channel)
+        .await?;
+    let runtime = state.plugins.runtime.clone();
+    let call_plugin = plugin.clone();
+    let actions =
+        tokio::task::spawn_blocking(move || runtime.outbound(&call_plugin, context, &reply))
+            .await
+            .map_err(|error| ApiError::internal(error.to_string()))?;
+    let actions = match actions {
+        Ok(output) => output.value,
+        Err(error) => return Ok(Outcome::Failed(error.to_string())),
+    };
+    for action in actions {
+        let request = match action {
+            DeliveryAction::Http(request) => request,
+            DeliveryAction::SendEmail(_) => {
+                return Ok(Outcome::Failed("this channel cannot send email".into()));
+            }
+        };
+        // The plugin chose the URL: it must be one of its granted hosts.
+        if let Err(refusal) = plugin.grants.check_url(&request.url) {
+            return Ok(Outcome::Failed(refusal));
+        }
+        let fetcher = state.plugins.fetcher.clone();
+        let response = tokio::task::spawn_blocking(move || fetcher.fetch(request))
+            .await
+            .map_err(|error| ApiError::internal(error.to_string()))?;
+        match response {
+            Ok(response) if (200..300).contains(&response.status) => {}
+            Ok(response) if response.status >= 500 || response.status == 429 => {
+                return Ok(Outcome::Retry(format!(
+                    "the provider answered {}",
+                    response.status
+                )));
+            }
+            Ok(response) => {
+                let body = String::from_utf8_lossy(&response.body);
+                let body: String = body.chars().take(200).collect();
+                return Ok(Outcome::Failed(format!(
+                    "the provider refused with {}: {body}",
+                    response.status
+                )));
+            }
+            Err(error) => return Ok(Outcome::Retry(error)),
+        }
+    }
+    Ok(Outcome::Sent)
+}
+
+/// The reply as the plugin sees it: the message, its agent, and the conversation's context.
+async fn reply_for(state: &AppState, item: &OutboxItem) -> ApiResult<Reply> {
+    let store = state.store.as_ref();
+    let message = store
+        .message(item.workspace_id, item.conversation_id, item.message_id)
+        .await?;
+    let conversation = store
+        .conversation(item.workspace_id, item.conversation_id)
+        .await?;
+    let contact = store
+        .contact(item.workspace_id, conversation.contact_id)
+        .await?;
+    let agent = match message.author {
+        Author::Agent { id } => store.agent(item.workspace_id, id).await.ok(),
+        _ => None,
+    };
+    let history = store
+        .messages(item.workspace_id, item.conversation_id, None, 200)
+        .await?;
+    let thread = history
+        .items
+        .iter()
+        .filter(|earlier| earlier.direction == Direction::In)
+        .filter_map(|earlier| earlier.external_id.clone())
+        .collect();
+    let identity = contact
+        .identities
+        .first()
+        .map(|identity| Identity {
+            kind: identity.kind.clone(),
+            value: identity.value.clone(),
+        })
+        .unwrap_or_else(|| Identity {
+            kind: "external".into(),
+            value: contact.id.to_string(),
+        });
+    Ok(Reply {
+        reply_id: message.id.to_string(),
+        text: message.text,
+        html: None,
+        attachments: Vec::new(),
+        agent_name: agent
+            .as_ref()
+            .map(|agent| agent.name.clone())
+            .unwrap_or_default(),
+        agent_signature: agent
+            .map(|agent| agent.signature)
+            .filter(|signature| !signature.is_empty()),
+        context: ReplyContext {
+            conversation_id: conversation.id,
+            subject: Some(conversation.title),
+            thread,
+            contact: Contact {
+                identity,
+                display_name: Some(contact.name),
+                email: contact.emails.first().cloned(),
+                phone: contact.phones.first().cloned(),
+            },
+        },
+    })
+}

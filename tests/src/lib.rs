@@ -57,6 +57,7 @@ impl Gateway {
             .env("SWITCHBOARD_STORE__PATH", data_dir.join("store"))
             .env("SWITCHBOARD_PLUGINS__FOLDER", data_dir.join("plugins"))
             .env("SWITCHBOARD_PLUGINS__CACHE", data_dir.join("plugin-cache"))
+            .env("SWITCHBOARD_STORE__SECRET_KEY", data_dir.join("secret.key"))
             .env("SWITCHBOARD_BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
             .env("SWITCHBOARD_BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("SWITCHBOARD_LOG__FILTER", "warn")

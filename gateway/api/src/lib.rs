@@ -13,6 +13,7 @@ mod observe;
 mod outbox;
 mod plugins;
 mod routes;
+mod secrets;
 mod throttle;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub use error::{ApiError, ApiResult};
 pub use fetch::HttpFetcher;
 pub use outbox::deliver_due;
 pub use plugins::Plugins;
+pub use secrets::SecretBox;
 
 /// Limits and switches of the API, set from the gateway's configuration.
 #[derive(Debug, Clone)]
@@ -57,6 +59,8 @@ pub struct AppState {
     /// Renders `/metrics`; the binary installs the matching recorder.
     pub metrics: PrometheusHandle,
     pub plugins: Arc<Plugins>,
+    /// Seals and opens channel secrets.
+    pub secrets: Arc<SecretBox>,
 }
 
 /// The whole HTTP application.

@@ -99,10 +99,7 @@ async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiR
         Err(error) => return Ok(Outcome::Retry(error.message)),
     };
     let reply = reply_for(state, item).await?;
-    let context = state
-        .plugins
-        .call_context(state.store.as_ref(), channel)
-        .await?;
+    let context = crate::plugins::call_context(state, channel).await?;
     let runtime = state.plugins.runtime.clone();
     let call_plugin = plugin.clone();
     let actions =

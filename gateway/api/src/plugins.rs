@@ -14,7 +14,7 @@ use switchboard_model::{Channel, Id, PluginState, PluginUpload, PluginVersion, n
 use switchboard_plugins::{CallContext, Fetch, Grants, Manifest, Plugin, PluginError, Runtime};
 use switchboard_store::Store;
 
-use crate::{ApiError, ApiResult};
+use crate::{ApiError, ApiResult, AppState};
 
 /// The largest component accepted.
 pub const MAX_COMPONENT_BYTES: u64 = 20 * 1024 * 1024;
@@ -230,21 +230,6 @@ impl Plugins {
         Ok(plugin)
     }
 
-    /// What a call for this channel gets: its settings, its key-value store, the HTTP client.
-    pub async fn call_context(
-        &self,
-        store: &dyn Store,
-        channel: &Channel,
-    ) -> ApiResult<CallContext> {
-        Ok(CallContext {
-            channel_id: channel.id,
-            settings: string_settings(&channel.settings),
-            secrets: BTreeMap::new(),
-            kv: store.plugin_kv(channel.workspace_id, channel.id).await?,
-            fetcher: Some(self.fetcher.clone()),
-        })
-    }
-
     /// Drops the linked copy, so the next call loads what the store says is active.
     pub fn forget(&self, workspace_id: Id, name: &str) {
         self.loaded
@@ -301,4 +286,27 @@ fn string_settings(settings: &serde_json::Value) -> BTreeMap<String, String> {
             _ => None,
         })
         .collect()
+}
+
+/// What a plugin call for this channel gets: its settings, its secrets, its key-value store and
+/// the HTTP client. The plugin then sees only the ones it was granted.
+pub async fn call_context(state: &AppState, channel: &Channel) -> ApiResult<CallContext> {
+    let secrets = match state
+        .store
+        .channel_secrets(channel.workspace_id, channel.id)
+        .await?
+    {
+        Some(sealed) => state.secrets.open(&sealed).map_err(ApiError::internal)?,
+        None => BTreeMap::new(),
+    };
+    Ok(CallContext {
+        channel_id: channel.id,
+        settings: string_settings(&channel.settings),
+        secrets,
+        kv: state
+            .store
+            .plugin_kv(channel.workspace_id, channel.id)
+            .await?,
+        fetcher: Some(state.plugins.fetcher.clone()),
+    })
 }

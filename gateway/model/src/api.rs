@@ -329,3 +329,18 @@ pub struct PluginState {
     pub active_version: String,
     pub enabled: bool,
 }
+
+/// A channel's secrets (passwords, tokens), written as a whole and never read back.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSecrets {
+    pub secrets: BTreeMap<String, String>,
+}
+
+/// Which secrets a channel has, without their values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SecretNames {
+    pub names: Vec<String>,
+}

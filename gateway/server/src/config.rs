@@ -68,6 +68,8 @@ pub struct StoreConfig {
     pub path: PathBuf,
     /// How many events a slow WebSocket may fall behind before it re-reads them from the store.
     pub bus_capacity: usize,
+    /// The key that seals channel secrets; created on first start. Back it up apart from the store.
+    pub secret_key: PathBuf,
 }
 
 impl Default for StoreConfig {
@@ -75,6 +77,7 @@ impl Default for StoreConfig {
         StoreConfig {
             path: PathBuf::from("data/store"),
             bus_capacity: 4096,
+            secret_key: PathBuf::from("data/secret.key"),
         }
     }
 }

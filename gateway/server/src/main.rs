@@ -12,7 +12,7 @@ use anyhow::Context;
 use axum::serve::ListenerExt;
 use clap::Parser;
 use metrics_exporter_prometheus::PrometheusBuilder;
-use switchboard_api::{AppState, HttpFetcher, Plugins};
+use switchboard_api::{AppState, HttpFetcher, Plugins, SecretBox};
 use switchboard_store::{EventBus, InProcessBus, SledStore, Store};
 use tracing_subscriber::EnvFilter;
 
@@ -87,12 +87,19 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let fetcher =
         Arc::new(HttpFetcher::new().context("cannot read the system's root certificates")?);
     let plugins = Arc::new(Plugins::new(runtime, fetcher));
+    let secrets = SecretBox::load_or_create(&config.store.secret_key).with_context(|| {
+        format!(
+            "cannot read or create the secret key {}",
+            config.store.secret_key.display()
+        )
+    })?;
     let state = AppState {
         store,
         bus,
         config: Arc::new(config.api()),
         metrics,
         plugins,
+        secrets: Arc::new(secrets),
     };
     watch_plugins_folder(&state, &config);
     deliver_replies(&state);

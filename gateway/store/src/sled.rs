@@ -537,6 +537,35 @@ impl Store for SledStore {
             .await
     }
 
+    async fn put_channel_secrets(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        sealed: Vec<u8>,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| {
+                directory::require(txn, keys::CHANNEL, "channel", workspace_id, channel_id)?;
+                txn.put(
+                    key(keys::CHANNEL_SECRETS, &[workspace_id, channel_id]),
+                    sealed,
+                );
+                Ok(())
+            })
+            .await
+    }
+
+    async fn channel_secrets(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        Read::get(
+            &*self.db,
+            &key(keys::CHANNEL_SECRETS, &[workspace_id, channel_id]),
+        )
+    }
+
     async fn plugin_kv(
         &self,
         workspace_id: Id,

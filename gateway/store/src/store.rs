@@ -217,6 +217,18 @@ pub trait Store: Send + Sync {
         enabled: Option<bool>,
     ) -> StoreResult<PluginState>;
 
+    /// Replaces a channel's sealed secrets (the store never sees them in the clear).
+    async fn put_channel_secrets(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        sealed: Vec<u8>,
+    ) -> StoreResult<()>;
+    async fn channel_secrets(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+    ) -> StoreResult<Option<Vec<u8>>>;
     /// A channel's plugin key-value store.
     async fn plugin_kv(
         &self,

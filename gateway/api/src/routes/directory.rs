@@ -3,8 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_model::{
-    Agent, AgentUpdate, ApiToken, CannedResponse, Channel, ChannelUpdate, CreatedApiToken, Id,
-    NewAgent, NewApiToken, NewCannedResponse, NewChannel, NewTeam, Team, TeamUpdate,
+    Agent, AgentUpdate, ApiToken, CannedResponse, Channel, ChannelSecrets, ChannelUpdate,
+    CreatedApiToken, Id, NewAgent, NewApiToken, NewCannedResponse, NewChannel, NewTeam,
+    SecretNames, Team, TeamUpdate,
 };
 use switchboard_store::{AgentChange, NewAgentRecord};
 use utoipa_axum::router::OpenApiRouter;
@@ -23,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update_team))
         .routes(routes!(list_channels, create_channel))
         .routes(routes!(get_channel, update_channel))
+        .routes(routes!(channel_secret_names, put_channel_secrets))
         .routes(routes!(list_canned, create_canned))
         .routes(routes!(delete_canned))
         .routes(routes!(list_tokens, create_token))
@@ -214,6 +216,71 @@ async fn update_channel(
             .update_channel(caller.workspace_id, id, update)
             .await?,
     ))
+}
+
+/// The names of a channel's secrets; values are never returned (admins only).
+#[utoipa::path(get, path = "/api/v1/channels/{id}/secrets", tag = "channels", params(("id" = u64, Path)), responses((status = 200, body = SecretNames)))]
+async fn channel_secret_names(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<SecretNames>> {
+    caller.require_admin()?;
+    state.store.channel(caller.workspace_id, id).await?;
+    let names = match state.store.channel_secrets(caller.workspace_id, id).await? {
+        Some(sealed) => state
+            .secrets
+            .open(&sealed)
+            .map_err(ApiError::internal)?
+            .into_keys()
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(axum::Json(SecretNames { names }))
+}
+
+/// Replaces a channel's secrets; they are sealed before they are stored (admins only).
+#[utoipa::path(put, path = "/api/v1/channels/{id}/secrets", tag = "channels", request_body = ChannelSecrets,
+    params(("id" = u64, Path)), responses((status = 204)))]
+async fn put_channel_secrets(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(body): Json<ChannelSecrets>,
+) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    if body.secrets.len() > 32 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "a channel holds at most 32 secrets",
+        ));
+    }
+    for (name, value) in &body.secrets {
+        require_text("secret name", name, 64)?;
+        if value.len() > 8192 {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("the secret {name} is longer than 8192 bytes"),
+            ));
+        }
+    }
+    let sealed = state
+        .secrets
+        .seal(&body.secrets)
+        .map_err(ApiError::internal)?;
+    state
+        .store
+        .put_channel_secrets(caller.workspace_id, id, sealed)
+        .await?;
+    tracing::info!(
+        workspace_id = caller.workspace_id,
+        channel_id = id,
+        count = body.secrets.len(),
+        "channel secrets replaced"
+    );
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The workspace's canned responses.

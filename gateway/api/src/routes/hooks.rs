@@ -170,10 +170,7 @@ pub async fn deliver(
             .collect(),
         body,
     });
-    let context = state
-        .plugins
-        .call_context(state.store.as_ref(), channel)
-        .await?;
+    let context = crate::plugins::call_context(state, channel).await?;
     let runtime = state.plugins.runtime.clone();
     let outcome = tokio::task::spawn_blocking(move || runtime.inbound(&plugin, context, &payload))
         .await

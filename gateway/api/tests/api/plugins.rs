@@ -414,10 +414,17 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
     let (seen, status) = (received.clone(), answer_with.clone());
     let api = axum::Router::new().route(
         "/out",
-        axum::routing::post(move |body: String| {
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
             let (seen, status) = (seen.clone(), status.clone());
             async move {
-                seen.lock().expect("lock").push(body);
+                let authorization = headers
+                    .get("authorization")
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                seen.lock()
+                    .expect("lock")
+                    .push(format!("{authorization}|{body}"));
                 let code = *status.lock().expect("lock");
                 (
                     StatusCode::from_u16(code).expect("status"),
@@ -431,7 +438,9 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
     let mut granted = upload("template_adapter", "crm", "1.0.0", 2_000);
     granted["manifest"]["allowed_hosts"] = json!(["127.0.0.1"]);
     granted["manifest"]["settings"] = json!(["reply_url"]);
-    app.post("/api/v1/plugins", &app.admin, granted).await;
+    granted["manifest"]["secrets"] = json!(["api_token"]);
+    let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
+    assert_eq!(status, StatusCode::CREATED, "{installed}");
     let settings = json!({ "reply_url": format!("http://{provider}/out") });
     let (_, channel) = app
         .post(
@@ -445,6 +454,27 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
         app.workspace,
         channel["id"],
         channel["webhook_token"].as_str().expect("token")
+    );
+    let secrets_path = format!("/api/v1/channels/{}/secrets", channel["id"]);
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &secrets_path,
+            &app.admin,
+            Some(json!({ "secrets": { "api_token": "tok-123" } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, names) = app.get(&secrets_path, &app.admin).await;
+    assert_eq!(
+        names,
+        json!({ "names": ["api_token"] }),
+        "names only, never values"
+    );
+    assert_error(
+        &app.get(&secrets_path, &app.agent).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
     );
     let (_, answer) = webhook(&app, &hook, &message("m-1", "¿Cuándo llega?")).await;
     let conversation = answer["ingested"][0]["conversation_id"].clone();
@@ -460,7 +490,12 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
         delivery_of(&app, &conversation, &sent["id"]).await,
         Some(json!({ "state": "sent" }))
     );
-    assert!(received.lock().expect("lock")[0].contains("Mañana por la tarde."));
+    let first = received.lock().expect("lock")[0].clone();
+    assert!(first.contains("Mañana por la tarde."), "{first}");
+    assert!(
+        first.starts_with("Bearer tok-123|"),
+        "the sealed secret reached the plugin: {first}"
+    );
 
     // The provider is down: the reply waits, with the reason.
     *answer_with.lock().expect("lock") = 503;

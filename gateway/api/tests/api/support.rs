@@ -57,10 +57,8 @@ impl TestApp {
             bus,
             config: Arc::new(config),
             metrics,
-            plugins: Arc::new(Plugins::new(
-                shared_runtime(),
-                Arc::new(HttpFetcher::new().expect("fetcher")),
-            )),
+            plugins: plugins.clone(),
+            secrets: Arc::new(switchboard_api::SecretBox::from_key([42; 32])),
         };
         let router = switchboard_api::router(state.clone());
         let (workspace, channel, _) =

@@ -31,6 +31,7 @@ pub const BLOB: &[u8; 2] = b"bl"; // [ws] sha256 hex -> bytes
 pub const LEASE: &[u8; 2] = b"ls"; // name -> Lease
 pub const PLUGIN: &[u8; 2] = b"pl"; // [ws] name -> PluginState
 pub const PLUGIN_KV: &[u8; 2] = b"kv"; // [ws, channel] key -> bytes
+pub const CHANNEL_SECRETS: &[u8; 2] = b"cs"; // [ws, channel] -> sealed secrets
 
 /// A key of `tag` and ids.
 pub fn key(tag: &[u8; 2], ids: &[Id]) -> Vec<u8> {

@@ -1,0 +1,127 @@
+//! Channel secrets (passwords, API tokens) sealed at rest with ChaCha20-Poly1305. The key lives
+//! in a file of its own beside the store (created on first start, mode 0600), so a copy of the
+//! store alone reveals no secret. Secrets are never logged and never returned by the API.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use rand::RngCore;
+
+const NONCE_BYTES: usize = 12;
+
+pub struct SecretBox {
+    cipher: ChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for SecretBox {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("SecretBox(..)")
+    }
+}
+
+impl SecretBox {
+    /// Reads the key file, or creates it with a new random key.
+    pub fn load_or_create(path: &Path) -> std::io::Result<SecretBox> {
+        let key = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = vec![0u8; 32];
+                rand::rng().fill_bytes(&mut key);
+                write_private(path, &key)?;
+                key
+            }
+            Err(error) => return Err(error),
+        };
+        let key: [u8; 32] = key.try_into().map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{} does not hold a 32-byte key", path.display()),
+            )
+        })?;
+        Ok(SecretBox::from_key(key))
+    }
+
+    pub fn from_key(key: [u8; 32]) -> SecretBox {
+        SecretBox {
+            cipher: ChaCha20Poly1305::new(Key::from_slice(&key)),
+        }
+    }
+
+    /// A nonce followed by the ciphertext of the secrets as JSON.
+    pub fn seal(&self, secrets: &BTreeMap<String, String>) -> Result<Vec<u8>, String> {
+        let plain = serde_json::to_vec(secrets).map_err(|error| error.to_string())?;
+        let mut nonce = [0u8; NONCE_BYTES];
+        rand::rng().fill_bytes(&mut nonce);
+        let sealed = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), plain.as_slice())
+            .map_err(|_| "cannot seal the secrets".to_string())?;
+        Ok([nonce.as_slice(), &sealed].concat())
+    }
+
+    pub fn open(&self, sealed: &[u8]) -> Result<BTreeMap<String, String>, String> {
+        if sealed.len() < NONCE_BYTES {
+            return Err("the sealed secrets are truncated".into());
+        }
+        let (nonce, ciphertext) = sealed.split_at(NONCE_BYTES);
+        let plain = self
+            .cipher
+            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .map_err(|_| {
+                "the channel's secrets cannot be opened with this gateway's key".to_string()
+            })?;
+        serde_json::from_slice(&plain).map_err(|error| error.to_string())
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options.open(path)?.write_all(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_secrets_open_only_with_their_key() {
+        let secrets = BTreeMap::from([("api_token".to_string(), "s3cr3t-value".to_string())]);
+        let sealing = SecretBox::from_key([7; 32]);
+        let sealed = sealing.seal(&secrets).expect("seal");
+        assert!(
+            !String::from_utf8_lossy(&sealed).contains("s3cr3t-value"),
+            "nothing readable at rest"
+        );
+        assert_eq!(sealing.open(&sealed), Ok(secrets));
+        assert!(SecretBox::from_key([8; 32]).open(&sealed).is_err());
+        assert!(sealing.open(&sealed[..5]).is_err());
+    }
+
+    #[test]
+    fn the_key_file_is_made_once_and_reused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("secret.key");
+        let first = SecretBox::load_or_create(&path).expect("create");
+        let sealed = first
+            .seal(&BTreeMap::from([("a".into(), "b".into())]))
+            .expect("seal");
+        let again = SecretBox::load_or_create(&path).expect("load");
+        assert!(again.open(&sealed).is_ok());
+        std::fs::write(&path, b"short").expect("write");
+        assert!(
+            SecretBox::load_or_create(&path).is_err(),
+            "a broken key file is named, not replaced"
+        );
+    }
+}

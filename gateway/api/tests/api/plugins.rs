@@ -498,14 +498,8 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
     );
 
     // The provider is down: the reply waits, with the reason.
-    *answer_with.lock().expect("lock") = 503;
-    let waiting = agent_reply(&app, &conversation, "¿Sigue ahí?").await;
-    switchboard_api::deliver_due(&app.state, "test-node")
-        .await
-        .expect("round");
-    let status = delivery_of(&app, &conversation, &waiting["id"])
-        .await
-        .expect("delivery");
+    let status =
+        deliver_while_provider_says(&app, &conversation, &answer_with, 503, "¿Sigue ahí?").await;
     assert_eq!(status["state"], "queued");
     assert!(
         status["reason"]
@@ -516,14 +510,8 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
     );
 
     // The provider refuses: the reply fails, with what it said.
-    *answer_with.lock().expect("lock") = 400;
-    let refused = agent_reply(&app, &conversation, "Otro mensaje").await;
-    switchboard_api::deliver_due(&app.state, "test-node")
-        .await
-        .expect("round");
-    let status = delivery_of(&app, &conversation, &refused["id"])
-        .await
-        .expect("delivery");
+    let status =
+        deliver_while_provider_says(&app, &conversation, &answer_with, 400, "Otro mensaje").await;
     assert_eq!(status["state"], "failed");
     assert!(
         status["reason"]
@@ -559,4 +547,23 @@ async fn delivery_of(app: &TestApp, conversation: &Value, id: &Value) -> Option<
             .find(|item| item["id"] == *id)
             .map(|item| item["delivery"].clone())
     })
+}
+
+/// Sends an agent's reply while the provider answers `code`, runs one delivery round, and
+/// returns the reply's delivery status.
+async fn deliver_while_provider_says(
+    app: &TestApp,
+    conversation: &Value,
+    provider_answer: &std::sync::Mutex<u16>,
+    code: u16,
+    text: &str,
+) -> Value {
+    *provider_answer.lock().expect("lock") = code;
+    let reply = agent_reply(app, conversation, text).await;
+    switchboard_api::deliver_due(&app.state, "test-node")
+        .await
+        .expect("round");
+    delivery_of(app, conversation, &reply["id"])
+        .await
+        .expect("delivery")
 }

@@ -38,6 +38,8 @@ pub struct ApiConfig {
     pub max_body_bytes: usize,
     /// Mark the session cookie `Secure` (turn on behind HTTPS).
     pub secure_cookies: bool,
+    /// Largest attachment accepted, in bytes.
+    pub max_attachment_bytes: usize,
 }
 
 impl Default for ApiConfig {
@@ -46,6 +48,7 @@ impl Default for ApiConfig {
             session_hours: 12,
             max_body_bytes: 1024 * 1024,
             secure_cookies: false,
+            max_attachment_bytes: 25 * 1024 * 1024,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The routes, one file per area. Each handler carries its OpenAPI description, so the
 //! description the gateway serves is generated from the very routes it serves.
 
+mod attachments;
 mod contacts;
 mod conversations;
 mod directory;
@@ -52,6 +53,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(session::routes())
         .merge(directory::routes())
         .merge(contacts::routes())
+        .merge(attachments::routes())
         .merge(conversations::routes())
         .merge(inbound::routes())
         .merge(events::routes())

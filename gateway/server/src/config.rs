@@ -91,6 +91,8 @@ pub struct HttpConfig {
     pub session_hours: u32,
     /// Mark the session cookie `Secure`; turn on when the gateway is reached over HTTPS.
     pub secure_cookies: bool,
+    /// Largest attachment accepted, in bytes.
+    pub max_attachment_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -100,6 +102,7 @@ impl Default for HttpConfig {
             max_body_bytes: api.max_body_bytes,
             session_hours: api.session_hours,
             secure_cookies: api.secure_cookies,
+            max_attachment_bytes: api.max_attachment_bytes,
         }
     }
 }
@@ -178,6 +181,7 @@ impl Config {
             session_hours: self.http.session_hours,
             max_body_bytes: self.http.max_body_bytes,
             secure_cookies: self.http.secure_cookies,
+            max_attachment_bytes: self.http.max_attachment_bytes,
         }
     }
 }

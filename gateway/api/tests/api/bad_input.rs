@@ -539,3 +539,33 @@ async fn repeated_wrong_passwords_lock_the_address_for_a_while() {
         .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_oversized_attachment_is_refused() {
+    let app = TestApp::with_config(ApiConfig {
+        max_attachment_bytes: 1000,
+        ..ApiConfig::default()
+    })
+    .await;
+    let big = "x".repeat(5000);
+    let answer = app
+        .call_raw(
+            Method::POST,
+            "/api/v1/attachments?name=big.txt",
+            &app.agent,
+            Some(&big),
+            Some("text/plain"),
+        )
+        .await;
+    assert_error(&answer, StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    let unnamed = app
+        .call_raw(
+            Method::POST,
+            "/api/v1/attachments",
+            &app.agent,
+            Some("x"),
+            Some("text/plain"),
+        )
+        .await;
+    assert_error(&unnamed, StatusCode::BAD_REQUEST, "invalid_query");
+}

@@ -432,3 +432,49 @@ async fn health_and_metrics_answer() {
     let (status, _) = app.get("/metrics", &app.admin).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn attachments_are_stored_once_and_stay_in_their_workspace() {
+    let app = TestApp::new().await;
+    let pdf = "%PDF-1.4 factura 4711";
+    let (status, stored) = app
+        .call_raw(
+            Method::POST,
+            "/api/v1/attachments?name=factura.pdf",
+            &app.agent,
+            Some(pdf),
+            Some("application/pdf"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    assert_eq!(stored["name"], "factura.pdf");
+    assert_eq!(stored["media_type"], "application/pdf");
+    assert_eq!(stored["size"], pdf.len());
+    let sha = stored["sha256"].as_str().expect("sha").to_string();
+    let (_, again) = app
+        .call_raw(
+            Method::POST,
+            "/api/v1/attachments?name=copia.pdf",
+            &app.agent,
+            Some(pdf),
+            Some("application/pdf"),
+        )
+        .await;
+    assert_eq!(again["sha256"], sha, "the same bytes are stored once");
+
+    let (status, body) = app
+        .get(&format!("/api/v1/attachments/{sha}"), &app.agent)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, Value::String(pdf.to_string()));
+    let (status, _) = app
+        .get(&format!("/api/v1/attachments/{sha}"), &app.stranger)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another workspace cannot read it"
+    );
+    let (status, _) = app.get("/api/v1/attachments/not-a-hash", &app.agent).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

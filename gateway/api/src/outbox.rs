@@ -6,7 +6,9 @@
 use std::time::Duration;
 
 use switchboard_model::{Author, Channel, ChannelKind, DeliveryStatus, Direction, now_millis};
-use switchboard_plugins::latest::{Contact, DeliveryAction, Identity, Reply, ReplyContext};
+use switchboard_plugins::latest::{
+    Attachment, AttachmentContent, Contact, DeliveryAction, Identity, Reply, ReplyContext,
+};
 use switchboard_store::OutboxItem;
 
 use crate::{ApiError, ApiResult, AppState};
@@ -183,11 +185,22 @@ async fn reply_for(state: &AppState, item: &OutboxItem) -> ApiResult<Reply> {
             kind: "external".into(),
             value: contact.id.to_string(),
         });
+    let mut attachments = Vec::with_capacity(message.attachments.len());
+    for attachment in &message.attachments {
+        attachments.push(Attachment {
+            name: attachment.name.clone(),
+            media_type: attachment.media_type.clone(),
+            content: AttachmentContent::Bytes(
+                store.blob(item.workspace_id, &attachment.sha256).await?,
+            ),
+            inline: false,
+        });
+    }
     Ok(Reply {
         reply_id: message.id.to_string(),
         text: message.text,
         html: None,
-        attachments: Vec::new(),
+        attachments,
         agent_name: agent
             .as_ref()
             .map(|agent| agent.name.clone())

@@ -186,6 +186,9 @@ pub struct NewReply {
     /// `true` writes a private note that the contact never sees.
     #[serde(default)]
     pub private: bool,
+    /// Files uploaded before with `POST /api/v1/attachments`, as that call returned them.
+    #[serde(default)]
+    pub attachments: Vec<crate::Attachment>,
 }
 
 /// A message posted by an integration into an API channel, as if the contact had written it.

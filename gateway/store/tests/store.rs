@@ -235,6 +235,7 @@ async fn another_workspace_sees_nothing() {
     );
     let reply = NewReply {
         text: "hi".into(),
+        attachments: Vec::new(),
         private: false,
     };
     assert!(
@@ -416,6 +417,7 @@ async fn replies_wait_in_the_outbox_until_delivered() {
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = NewReply {
         text: "¡Hola Ana!".into(),
+        attachments: Vec::new(),
         private: false,
     };
     let message = f
@@ -429,6 +431,7 @@ async fn replies_wait_in_the_outbox_until_delivered() {
     );
     let note = NewReply {
         text: "VIP customer".into(),
+        attachments: Vec::new(),
         private: true,
     };
     f.store
@@ -470,6 +473,7 @@ async fn replies_wait_in_the_outbox_until_delivered() {
 
     let second = NewReply {
         text: "¿Sigues ahí?".into(),
+        attachments: Vec::new(),
         private: false,
     };
     f.store
@@ -508,6 +512,7 @@ async fn delivery_status_reaches_the_message() {
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = NewReply {
         text: "Hola".into(),
+        attachments: Vec::new(),
         private: false,
     };
     f.store

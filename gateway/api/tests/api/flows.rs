@@ -477,4 +477,60 @@ async fn attachments_are_stored_once_and_stay_in_their_workspace() {
     );
     let (status, _) = app.get("/api/v1/attachments/not-a-hash", &app.agent).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A reply carries it; a file that was never uploaded, or described wrongly, is refused.
+    let ingested = app
+        .inbound("ana@example.com", "m-1", "¿Me mandan la factura?")
+        .await;
+    let replies = format!(
+        "/api/v1/conversations/{}/messages",
+        ingested["conversation_id"]
+    );
+    let (status, reply) = app
+        .post(
+            &replies,
+            &app.agent,
+            json!({ "text": "Aquí está.", "attachments": [stored] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    assert_eq!(reply["attachments"][0]["sha256"], sha);
+    let mut forged = stored.clone();
+    forged["sha256"] = json!("0".repeat(64));
+    let (status, _) = app
+        .post(
+            &replies,
+            &app.agent,
+            json!({ "text": "x", "attachments": [forged] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let mut resized = stored.clone();
+    resized["size"] = json!(1);
+    let (status, _) = app
+        .post(
+            &replies,
+            &app.agent,
+            json!({ "text": "x", "attachments": [resized] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Another workspace's file cannot be attached here, even by its hash.
+    let (_, theirs) = app
+        .call_raw(
+            Method::POST,
+            "/api/v1/attachments?name=t.txt",
+            &app.stranger,
+            Some("their file"),
+            Some("text/plain"),
+        )
+        .await;
+    let (status, _) = app
+        .post(
+            &replies,
+            &app.agent,
+            json!({ "text": "x", "attachments": [theirs] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -241,6 +241,18 @@ pub fn add_reply(
     let mut stored = load_stored(txn, workspace_id, conversation_id)?;
     super::directory::require(txn, keys::AGENT, "agent", workspace_id, agent_id)?;
     let conversation = &mut stored.conversation;
+    for attachment in &reply.attachments {
+        let blob = key_str(keys::BLOB, &[workspace_id], &attachment.sha256);
+        let size = txn
+            .read(&blob, |bytes| bytes.len() as u64)?
+            .ok_or_else(|| StoreError::not_found("attachment", &attachment.sha256))?;
+        if size != attachment.size {
+            return Err(StoreError::Invalid(format!(
+                "attachment {} is {size} bytes, not {}",
+                attachment.sha256, attachment.size
+            )));
+        }
+    }
     let direction = if reply.private {
         Direction::Note
     } else {
@@ -254,7 +266,7 @@ pub fn add_reply(
         author: Author::Agent { id: agent_id },
         text: reply.text,
         html: None,
-        attachments: Vec::new(),
+        attachments: reply.attachments,
         external_id: None,
         delivery: (direction == Direction::Out).then_some(DeliveryStatus::Queued { reason: None }),
         created_at: txn.now,

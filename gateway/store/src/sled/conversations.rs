@@ -79,32 +79,31 @@ pub fn save_conversation(
     txn.emit_with_id(event_id, workspace_id, kind)
 }
 
-/// A message of a conversation, found through the conversation's references.
+/// Every (message, event) reference of a conversation, oldest first: the chunks, then `recent`.
+fn references(reader: &impl Scan, stored: &StoredConversation) -> StoreResult<Vec<(Id, EventId)>> {
+    let (workspace_id, id) = (stored.conversation.workspace_id, stored.conversation.id);
+    let mut references = Vec::new();
+    for (_, chunk) in reader.scan_prefix(&key(keys::MESSAGE_CHUNK, &[workspace_id, id]))? {
+        references.extend(serde_json::from_slice::<Vec<(Id, EventId)>>(&chunk)?);
+    }
+    references.extend(stored.recent.iter().copied());
+    Ok(references)
+}
+
+/// A message of a conversation, found through the conversation's references (the recent ones
+/// first, without reading any chunk).
 pub fn find_message(
     txn: &(impl Read + Scan),
     stored: &StoredConversation,
     message_id: Id,
 ) -> StoreResult<Message> {
-    let (workspace_id, id) = (stored.conversation.workspace_id, stored.conversation.id);
-    let mut event_id = stored
-        .recent
-        .iter()
-        .find(|(message, _)| *message == message_id)
-        .map(|(_, event)| *event);
-    if event_id.is_none() {
-        for (_, chunk) in txn.scan_prefix(&key(keys::MESSAGE_CHUNK, &[workspace_id, id]))? {
-            let chunk: Vec<(Id, EventId)> = serde_json::from_slice(&chunk)?;
-            event_id = chunk
-                .iter()
-                .find(|(message, _)| *message == message_id)
-                .map(|(_, event)| *event);
-            if event_id.is_some() {
-                break;
-            }
-        }
-    }
-    let event_id = event_id.ok_or_else(|| StoreError::not_found("message", message_id))?;
-    message_at(txn, workspace_id, message_id, event_id)
+    let is_it = |(message, _): &(Id, EventId)| *message == message_id;
+    let found = match stored.recent.iter().copied().find(is_it) {
+        Some(reference) => Some(reference),
+        None => references(txn, stored)?.into_iter().find(is_it),
+    };
+    let (_, event_id) = found.ok_or_else(|| StoreError::not_found("message", message_id))?;
+    message_at(txn, stored.conversation.workspace_id, message_id, event_id)
 }
 
 /// The message stored in an event, with its latest delivery status.
@@ -418,13 +417,7 @@ pub fn messages(
     limit: usize,
 ) -> StoreResult<Page<Message>> {
     let stored = load_stored(tree, workspace_id, conversation_id)?;
-    let mut references: Vec<(Id, EventId)> = Vec::new();
-    for entry in tree.scan_prefix(key(keys::MESSAGE_CHUNK, &[workspace_id, conversation_id])) {
-        let chunk: Vec<(Id, EventId)> = serde_json::from_slice(&entry?.1)?;
-        references.extend(chunk);
-    }
-    references.extend(stored.recent);
-    let items = references
+    let items = references(tree, &stored)?
         .into_iter()
         .filter(|(message_id, _)| cursor.is_none_or(|cursor| *message_id > cursor))
         .take(limit)

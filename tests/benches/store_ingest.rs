@@ -36,17 +36,14 @@ fn main() -> anyhow::Result<()> {
             tasks.push(tokio::spawn(async move {
                 let mut n = writer;
                 while n < messages {
-                    let message = InboundMessage {
-                        contact: ContactRef {
-                            identity: Identity::new("email", format!("customer{}@example.com", n % senders)),
-                            name: None,
-                            email: None,
-                            phone: None,
-                        },
-                        external_id: format!("bench-{n}"),
-                        text: "Hola, quería saber el estado de mi pedido 4711, gracias.".to_string(),
-                        title: None,
+                    let contact = ContactRef {
+                        identity: Identity::new("email", format!("customer{}@example.com", n % senders)),
+                        name: None,
+                        email: None,
+                        phone: None,
                     };
+                    let text = "Hola, quería saber el estado de mi pedido 4711, gracias.";
+                    let message = InboundMessage::text(contact, format!("bench-{n}"), text);
                     store.ingest(workspace, channel, message).await?;
                     n += writers;
                 }

@@ -19,6 +19,8 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+pub mod mail_rig;
+
 /// The first admin's password in every test gateway.
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "e2e admin password";
@@ -46,14 +48,29 @@ pub struct Gateway {
     child: Child,
     /// `http://127.0.0.1:PORT`
     pub base_url: String,
+    /// The SMTP listener for forwarded mail.
+    pub smtp: std::net::SocketAddr,
 }
 
 impl Gateway {
     /// Starts the gateway on a free port with its store in `data_dir`, and waits until it serves.
     pub async fn start(data_dir: &Path) -> anyhow::Result<Gateway> {
+        Self::start_with(data_dir, &[]).await
+    }
+
+    /// Starts the gateway with extra `SWITCHBOARD_*` settings.
+    pub async fn start_with(
+        data_dir: &Path,
+        settings: &[(&str, String)],
+    ) -> anyhow::Result<Gateway> {
         let binary = gateway_binary()?;
         let mut child = Command::new(&binary)
             .env("SWITCHBOARD_SERVER__LISTEN", "127.0.0.1:0")
+            .env("SWITCHBOARD_MAIL__LISTEN", "127.0.0.1:0")
+            .env(
+                "SWITCHBOARD_MAIL__FORWARDING_DOMAIN",
+                "forward.switchboard.test",
+            )
             .env("SWITCHBOARD_STORE__PATH", data_dir.join("store"))
             .env("SWITCHBOARD_PLUGINS__FOLDER", data_dir.join("plugins"))
             .env("SWITCHBOARD_PLUGINS__CACHE", data_dir.join("plugin-cache"))
@@ -61,6 +78,7 @@ impl Gateway {
             .env("SWITCHBOARD_BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
             .env("SWITCHBOARD_BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("SWITCHBOARD_LOG__FILTER", "warn")
+            .envs(settings.iter().map(|(name, value)| (*name, value.as_str())))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -68,10 +86,14 @@ impl Gateway {
             .with_context(|| format!("cannot start {}", binary.display()))?;
         let stdout = child.stdout.take().context("no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
-        let base_url = tokio::time::timeout(Duration::from_secs(30), async {
+        let (base_url, smtp) = tokio::time::timeout(Duration::from_secs(30), async {
+            let mut base_url = None;
             while let Some(line) = lines.next_line().await? {
                 if let Some(url) = line.strip_prefix("Switchboard is running at ") {
-                    return Ok(url.trim().to_string());
+                    base_url = Some(url.trim().to_string());
+                } else if let Some(address) = line.trim().strip_prefix("Forwarded mail:") {
+                    let address = address.trim().trim_start_matches("smtp://").parse()?;
+                    return Ok((base_url.context("no URL before the SMTP address")?, address));
                 }
             }
             bail!("the gateway exited before it was ready")
@@ -80,7 +102,11 @@ impl Gateway {
         .context("the gateway did not start within 30 s")??;
         // Keep draining stdout so the gateway never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Gateway { child, base_url })
+        Ok(Gateway {
+            child,
+            base_url,
+            smtp,
+        })
     }
 
     /// The process id, for reading its memory use.

@@ -6,8 +6,10 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-/// Debian packages the suite uses.
-const DEBIAN_PACKAGES: &[&str] = &[];
+/// Debian packages the suite uses: a private Dovecot (IMAP, and LMTP for local delivery) and
+/// Postfix (SMTP) for the mail tests (`tests/src/mail_rig.rs`), and `openssl` to make their
+/// throwaway certificates. Installing `postfix` removes any other MTA (exim4) the image has.
+const DEBIAN_PACKAGES: &[&str] = &["dovecot-imapd", "dovecot-lmtpd", "postfix", "openssl"];
 /// Debian packages only the benchmarks use: `wrk` loads the API from a second process.
 const BENCH_PACKAGES: &[&str] = &["wrk"];
 /// rustup targets the suite builds for.

@@ -70,7 +70,7 @@ fn normalize(email: &RawEmail) -> Result<Message, Error> {
     Ok(Message {
         contact,
         message_id: parsed.message_id().map_or_else(|| synthetic_id(&email.source), |id| format!("<{id}>")),
-        references: ids(parsed.references()),
+        references: [ids(parsed.references()), plus_address_threads(email, &parsed)].concat(),
         in_reply_to: ids(parsed.in_reply_to()).pop(),
         subject: parsed.subject().map(|subject| subject.trim().to_string()).filter(|subject| !subject.is_empty()),
         text: reply_text::strip(&full_text),
@@ -89,6 +89,34 @@ fn ids(value: &HeaderValue<'_>) -> Vec<String> {
         HeaderValue::TextList(list) => list.iter().map(|id| format!("<{id}>")).collect(),
         _ => Vec::new(),
     }
+}
+
+/// A reply sent to our plus address `local+c{conversation}@domain` names its conversation; it
+/// becomes a thread id of the form our own Message-IDs have, `<sb-plus.c{conversation}@domain>`.
+fn plus_address_threads(email: &RawEmail, parsed: &mail_parser::Message<'_>) -> Vec<String> {
+    let mut addresses: Vec<String> = email.envelope.rcpt_to.clone();
+    for header in [parsed.to(), parsed.cc()].into_iter().flatten() {
+        addresses.extend(header.iter().filter_map(|addr| addr.address()).map(str::to_string));
+    }
+    if let Some(delivered) = parsed.header_raw("Delivered-To") {
+        addresses.push(delivered.trim().to_string());
+    }
+    let mut threads = Vec::new();
+    for address in addresses {
+        let Some((local, domain)) = address.trim_matches(['<', '>', ' ']).rsplit_once('@') else {
+            continue;
+        };
+        let Some((_, tag)) = local.rsplit_once('+') else {
+            continue;
+        };
+        if let Some(conversation) = tag.strip_prefix('c').filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())) {
+            let thread = format!("<sb-plus.c{conversation}@{domain}>");
+            if !threads.contains(&thread) {
+                threads.push(thread);
+            }
+        }
+    }
+    threads
 }
 
 /// A stable id for mail that has none, so that the same mail is still stored once.

@@ -1,5 +1,6 @@
 //! An agent's reply as a MIME message, using the channel's settings: `reply_address` (required),
-//! `reply_name`, `footer` and `hide_branding`.
+//! `reply_name`, `footer`, `hide_branding` and `plus_addressing` (a Reply-To of
+//! `local+c{conversation}@domain`, for mailboxes whose provider delivers plus addresses).
 
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
@@ -24,9 +25,9 @@ pub fn build(reply: &Reply) -> Result<OutgoingEmail, Error> {
         .ok_or_else(|| Error::Unsupported("the contact has no email address".into()))?;
     let (local, domain) = address.split_once('@').unwrap_or((address.as_str(), "localhost"));
     let conversation = reply.context.conversation_id;
-    // The conversation travels in our Message-ID and in the reply address, so answers find it.
+    // The conversation travels in our Message-ID (and the reply address), so answers find it.
     let message_id = format!("sb-{}.c{conversation}@{domain}", reply.reply_id);
-    let reply_to = format!("{local}+c{conversation}@{domain}");
+    let plus_addressing = host::setting("plus_addressing").as_deref() == Some("true");
 
     let mut text = reply.text.trim_end().to_string();
     if let Some(signature) = reply.agent_signature.as_deref().filter(|signature| !signature.trim().is_empty()) {
@@ -46,11 +47,13 @@ pub fn build(reply: &Reply) -> Result<OutgoingEmail, Error> {
     let mut message = MessageBuilder::new()
         .from(Address::new_address(Some(name.as_str()).filter(|name| !name.is_empty()), address.as_str()))
         .to(Address::new_address(contact.display_name.as_deref(), to.as_str()))
-        .reply_to(reply_to.as_str())
         .subject(reply_subject(reply.context.subject.as_deref()))
         .message_id(message_id.as_str())
         .date(host::now_ms() / 1000)
         .text_body(text);
+    if plus_addressing {
+        message = message.reply_to(format!("{local}+c{conversation}@{domain}"));
+    }
     if let Some(last) = thread.last() {
         message = message.in_reply_to(last.as_str());
         let start = thread.len().saturating_sub(MAX_REFERENCES);

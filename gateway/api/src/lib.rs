@@ -6,9 +6,11 @@
 //! every failure. Sockets are not opened here: the binary serves [`router`].
 
 mod auth;
+mod email;
 mod error;
 mod extract;
 mod fetch;
+mod ingest;
 mod observe;
 mod outbox;
 mod plugins;
@@ -23,6 +25,9 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use switchboard_store::{EventBus, Store};
 
 pub use auth::{Caller, SESSION_COOKIE, hash_password};
+pub use email::MailService;
+pub use email::forwarding::Forwarding;
+pub use email::sync::spawn as spawn_mailbox_sync;
 pub use error::{ApiError, ApiResult};
 pub use fetch::HttpFetcher;
 pub use outbox::deliver_due;
@@ -64,6 +69,8 @@ pub struct AppState {
     pub plugins: Arc<Plugins>,
     /// Seals and opens channel secrets.
     pub secrets: Arc<SecretBox>,
+    /// Email transports' shared state: trusted CAs, forwarding domain, mailbox health.
+    pub mail: Arc<MailService>,
 }
 
 /// The whole HTTP application.

@@ -35,8 +35,7 @@ pub async fn deliver_due(state: &AppState, holder: &str) -> ApiResult<usize> {
     let mut handled = 0;
     for workspace in state.store.workspaces().await? {
         for channel in state.store.channels(workspace.id).await? {
-            // Email channels are sent by the SMTP transport, not here.
-            if channel.plugin.is_none() || !channel.active || channel.kind == ChannelKind::Email {
+            if channel.plugin.is_none() || !channel.active {
                 continue;
             }
             for item in state
@@ -115,6 +114,18 @@ async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiR
     for action in actions {
         let request = match action {
             DeliveryAction::Http(request) => request,
+            DeliveryAction::SendEmail(email) if channel.kind == ChannelKind::Email => {
+                match crate::email::send(state, channel, &email).await? {
+                    Ok(accepted) => {
+                        tracing::info!(channel_id = channel.id, message_id = item.message_id, %accepted, "the SMTP server took the reply");
+                        continue;
+                    }
+                    Err(error) if error.needs_a_fix() => {
+                        return Ok(Outcome::Failed(error.to_string()));
+                    }
+                    Err(error) => return Ok(Outcome::Retry(error.to_string())),
+                }
+            }
             DeliveryAction::SendEmail(_) => {
                 return Ok(Outcome::Failed("this channel cannot send email".into()));
             }

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 use switchboard_model::{Channel, Id, PluginState, PluginUpload, PluginVersion, now_millis};
 use switchboard_plugins::{CallContext, Fetch, Grants, Manifest, Plugin, PluginError, Runtime};
-use switchboard_store::Store;
+use switchboard_store::{ChannelRecord, Store};
 
 use crate::{ApiError, ApiResult, AppState};
 
@@ -127,14 +127,7 @@ impl Plugins {
                     manifest_file.display()
                 ))
             })
-            .and_then(|text| {
-                toml::from_str::<Manifest>(&text).map_err(|error| {
-                    invalid(format!(
-                        "the manifest {} is not valid: {error}",
-                        manifest_file.display()
-                    ))
-                })
-            });
+            .and_then(|text| parse_manifest(&text, &manifest_file.display().to_string()));
         Some(match manifest {
             Ok(manifest) => {
                 let grants = manifest.grant_all();
@@ -143,6 +136,26 @@ impl Plugins {
             }
             Err(error) => Err(error),
         })
+    }
+
+    /// Installs the adapter the gateway ships as `name` unless the workspace has a plugin of
+    /// that name already (an admin's own version wins).
+    pub async fn ensure_bundled(
+        &self,
+        store: &dyn Store,
+        workspace_id: Id,
+        name: &str,
+    ) -> ApiResult<()> {
+        if store.plugin(workspace_id, name).await.is_ok() {
+            return Ok(());
+        }
+        let bundled = switchboard_plugins::bundled(name)
+            .ok_or_else(|| invalid(format!("no plugin named {name} ships with the gateway")))?;
+        let manifest = parse_manifest(bundled.manifest, name)?;
+        let grants = manifest.grant_all();
+        self.install_component(store, workspace_id, bundled.wasm.to_vec(), manifest, grants)
+            .await
+            .map(drop)
     }
 
     /// Checks, compiles and stores a plugin version, and makes it the active one.
@@ -291,14 +304,7 @@ fn string_settings(settings: &serde_json::Value) -> BTreeMap<String, String> {
 /// What a plugin call for this channel gets: its settings, its secrets, its key-value store and
 /// the HTTP client. The plugin then sees only the ones it was granted.
 pub async fn call_context(state: &AppState, channel: &Channel) -> ApiResult<CallContext> {
-    let secrets = match state
-        .store
-        .channel_secrets(channel.workspace_id, channel.id)
-        .await?
-    {
-        Some(sealed) => state.secrets.open(&sealed).map_err(ApiError::internal)?,
-        None => BTreeMap::new(),
-    };
+    let secrets = channel_secrets(state, channel).await?;
     Ok(CallContext {
         channel_id: channel.id,
         settings: string_settings(&channel.settings),
@@ -309,4 +315,26 @@ pub async fn call_context(state: &AppState, channel: &Channel) -> ApiResult<Call
             .await?,
         fetcher: Some(state.plugins.fetcher.clone()),
     })
+}
+
+/// A channel's secrets in the clear, for the plugin or the transport that needs them.
+pub async fn channel_secrets(
+    state: &AppState,
+    channel: &Channel,
+) -> ApiResult<BTreeMap<String, String>> {
+    Ok(
+        match state
+            .store
+            .channel_record(channel.workspace_id, channel.id, ChannelRecord::Secrets)
+            .await?
+        {
+            Some(sealed) => state.secrets.open(&sealed).map_err(ApiError::internal)?,
+            None => BTreeMap::new(),
+        },
+    )
+}
+
+fn parse_manifest(text: &str, origin: &str) -> ApiResult<Manifest> {
+    toml::from_str::<Manifest>(text)
+        .map_err(|error| invalid(format!("the manifest {origin} is not valid: {error}")))
 }

@@ -8,6 +8,7 @@ mod directory;
 mod events;
 mod hooks;
 mod inbound;
+mod mailboxes;
 mod ops;
 mod plugins;
 mod session;
@@ -59,6 +60,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(events::routes())
         .merge(plugins::routes())
         .merge(hooks::routes())
+        .merge(mailboxes::routes())
 }
 
 /// Health, metrics and the API description.

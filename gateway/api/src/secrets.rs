@@ -8,11 +8,14 @@ use std::path::Path;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use rand::RngCore;
+use sha2::{Digest, Sha256};
 
 const NONCE_BYTES: usize = 12;
 
 pub struct SecretBox {
     cipher: ChaCha20Poly1305,
+    /// Derived from the key, for tags that prove the gateway made a value.
+    tag_key: [u8; 32],
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -44,9 +47,22 @@ impl SecretBox {
     }
 
     pub fn from_key(key: [u8; 32]) -> SecretBox {
+        let mut tag_key = Sha256::new_with_prefix(b"switchboard tag key\0");
+        tag_key.update(key);
         SecretBox {
             cipher: ChaCha20Poly1305::new(Key::from_slice(&key)),
+            tag_key: tag_key.finalize().into(),
         }
+    }
+
+    /// A short tag (16 hex digits) that only this gateway's key makes for `data`, e.g. the
+    /// unguessable part of a channel's forwarding address.
+    pub fn tag(&self, purpose: &str, data: &[u8]) -> String {
+        let mut hash = Sha256::new_with_prefix(self.tag_key);
+        hash.update(purpose.as_bytes());
+        hash.update([0]);
+        hash.update(data);
+        hex::encode(&hash.finalize()[..8])
     }
 
     /// A nonce followed by the ciphertext of the secrets as JSON.

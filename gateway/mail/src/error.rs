@@ -7,6 +7,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
+    /// The channel's settings are incomplete or contradict each other.
+    Settings,
     /// The host name does not resolve.
     Dns,
     /// Nothing answers on that host and port, or the connection broke.
@@ -34,6 +36,7 @@ pub struct MailError {
 impl Step {
     fn describe(self) -> &'static str {
         match self {
+            Step::Settings => "the mailbox settings are incomplete",
             Step::Dns => "the server name does not resolve",
             Step::Tcp => "cannot connect",
             Step::Tls => "the secure connection failed",
@@ -58,7 +61,10 @@ impl MailError {
     pub fn needs_a_fix(&self) -> bool {
         matches!(
             self.step,
-            Step::Authentication | Step::Mailbox | Step::Rejected { permanent: true }
+            Step::Settings
+                | Step::Authentication
+                | Step::Mailbox
+                | Step::Rejected { permanent: true }
         )
     }
 }

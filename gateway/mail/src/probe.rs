@@ -114,7 +114,7 @@ mod tests {
     async fn an_unknown_host_is_a_dns_failure() {
         let report = check(
             &account("no-such-host.invalid", 993),
-            &Trust::new(Vec::new()).unwrap(),
+            &Trust::new(Vec::new()).expect("system roots"),
         )
         .await;
         assert!(
@@ -143,12 +143,12 @@ mod tests {
     #[tokio::test]
     async fn a_closed_port_is_a_tcp_failure() {
         let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap().port()
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+            listener.local_addr().expect("bound").port()
         };
         let report = check(
             &account("127.0.0.1", port),
-            &Trust::new(Vec::new()).unwrap(),
+            &Trust::new(Vec::new()).expect("system roots"),
         )
         .await;
         assert!(

@@ -203,6 +203,43 @@ pub struct InboundMessage {
     /// The conversation title when this message starts one.
     #[serde(default)]
     pub title: Option<String>,
+    /// External ids of earlier messages this one answers, newest first (an email's
+    /// In-Reply-To, then its References): a match threads it into that conversation.
+    #[serde(default)]
+    pub thread: Vec<String>,
+    /// The HTML body as the channel delivered it; it is sanitized before it is stored.
+    #[serde(default)]
+    pub html: Option<String>,
+    /// Files uploaded before with `POST /api/v1/attachments`.
+    #[serde(default)]
+    pub attachments: Vec<crate::Attachment>,
+    /// The message exactly as the channel delivered it (an email's source), uploaded likewise.
+    #[serde(default)]
+    pub original: Option<crate::Attachment>,
+    /// Sent by a machine: an auto-reply, a bounce, list mail. Never answered automatically.
+    #[serde(default)]
+    pub automatic: bool,
+}
+
+impl InboundMessage {
+    /// A plain text message with nothing else.
+    pub fn text(
+        contact: ContactRef,
+        external_id: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Self {
+        InboundMessage {
+            contact,
+            external_id: external_id.into(),
+            text: text.into(),
+            title: None,
+            thread: Vec::new(),
+            html: None,
+            attachments: Vec::new(),
+            original: None,
+            automatic: false,
+        }
+    }
 }
 
 /// A contact named by one of its identities.

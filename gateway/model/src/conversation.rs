@@ -120,6 +120,12 @@ pub struct Message {
     /// Only for outbound messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<DeliveryStatus>,
+    /// The message as the channel delivered it, for "show original" (an email's source).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<Attachment>,
+    /// Sent by a machine (an auto-reply, a bounce, list mail).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub automatic: bool,
     pub created_at: Millis,
 }
 

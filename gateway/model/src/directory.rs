@@ -114,3 +114,32 @@ pub struct CannedResponse {
 fn yes() -> bool {
     true
 }
+
+/// Whether a channel's connection to its provider works (a mailbox's IMAP sync).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelHealth {
+    pub state: HealthState,
+    /// What failed, in the server's words, e.g. `the server refused the credentials:
+    /// [AUTHENTICATIONFAILED] Authentication failed.`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The step that failed: `dns`, `tcp`, `tls`, `authentication`, `mailbox`, `protocol`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// Failures in a row; retries wait longer after each.
+    pub failures: u32,
+    pub since: Millis,
+    /// When the next attempt is made, while failing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum HealthState {
+    Connecting,
+    Ok,
+    Failing,
+}

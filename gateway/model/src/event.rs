@@ -28,7 +28,7 @@ pub enum EventKind {
     /// A message was added; `conversation` is the conversation as it stands after it.
     MessageCreated {
         conversation: Conversation,
-        message: Message,
+        message: Box<Message>,
     },
     DeliveryUpdated {
         conversation_id: Id,

@@ -23,3 +23,25 @@ pub use v0_1_0::types as latest;
 
 /// Where the build put the adapters compiled from `channel-plugins/` (`<name>.wasm`).
 pub const BUILT_PLUGINS: &str = env!("SWITCHBOARD_PLUGIN_DIR");
+
+/// An adapter that ships inside the gateway binary.
+#[derive(Debug, Clone, Copy)]
+pub struct Bundled {
+    pub wasm: &'static [u8],
+    /// Its manifest, as TOML.
+    pub manifest: &'static str,
+}
+
+/// The adapter the gateway ships under `name`, if any: `email`.
+pub fn bundled(name: &str) -> Option<Bundled> {
+    match name {
+        "email" => Some(Bundled {
+            wasm: include_bytes!(concat!(
+                env!("SWITCHBOARD_PLUGIN_DIR"),
+                "/email_adapter.wasm"
+            )),
+            manifest: include_str!("../../../channel-plugins/email/manifest.toml"),
+        }),
+        _ => None,
+    }
+}

@@ -28,9 +28,15 @@ impl Corpus {
             contract: "0.1.0".into(),
             channel_kind: "email".into(),
             allowed_hosts: Vec::new(),
-            settings: ["reply_address", "reply_name", "footer", "hide_branding"]
-                .map(String::from)
-                .to_vec(),
+            settings: [
+                "reply_address",
+                "reply_name",
+                "footer",
+                "hide_branding",
+                "plus_addressing",
+            ]
+            .map(String::from)
+            .to_vec(),
             secrets: Vec::new(),
             budget: Budget::default(),
         };
@@ -40,6 +46,10 @@ impl Corpus {
     }
 
     fn parse(&self, file: &str) -> Result<Message, PluginError> {
+        self.parse_sent_to(file, "soporte@acme.test")
+    }
+
+    fn parse_sent_to(&self, file: &str, rcpt: &str) -> Result<Message, PluginError> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/resources/email")
             .join(file);
@@ -48,7 +58,7 @@ impl Corpus {
         let payload = Transport::Email(RawEmail {
             envelope: Envelope {
                 mail_from: String::new(),
-                rcpt_to: vec!["soporte@acme.test".into()],
+                rcpt_to: vec![rcpt.into()],
             },
             source,
         });
@@ -300,11 +310,10 @@ fn a_reply_is_threaded_addressed_to_the_contact_alone_and_signed() {
         Some("CAF-es-1@mail.gmail.com")
     );
     assert_eq!(parsed.references().as_text_list().map(<[_]>::len), Some(2));
-    let reply_to = parsed
-        .reply_to()
-        .and_then(|reply_to| reply_to.first())
-        .and_then(|address| address.address());
-    assert_eq!(reply_to, Some("soporte+c77@acme.test"));
+    assert!(
+        parsed.reply_to().is_none(),
+        "no plus address unless the channel says its provider delivers them"
+    );
     assert!(
         parsed.header_raw("Auto-Submitted").is_none(),
         "an agent's reply is not automatic"
@@ -357,5 +366,32 @@ fn a_channel_without_a_reply_address_says_so() {
     assert!(
         matches!(&refused, Err(PluginError::Denied(reason)) if reason.contains("reply_address")),
         "{refused:?}"
+    );
+}
+
+#[test]
+fn with_plus_addressing_the_reply_address_names_the_conversation_and_answers_find_it() {
+    let corpus = Corpus::new();
+    let plus = [CHANNEL, &[("plus_addressing", "true")]].concat();
+    let email = send(&corpus, &plus, &reply(Some("Pedido nº 4711"), &[])).expect("reply");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&email.mime)
+        .expect("valid MIME");
+    let reply_to = parsed
+        .reply_to()
+        .and_then(|reply_to| reply_to.first())
+        .and_then(|address| address.address());
+    assert_eq!(reply_to, Some("soporte+c77@acme.test"));
+
+    // An answer whose client dropped the threading headers still names the conversation.
+    let answer = corpus
+        .parse_sent_to("no-message-id.eml", "soporte+c77@acme.test")
+        .expect("answer");
+    assert!(
+        answer
+            .references
+            .contains(&"<sb-plus.c77@acme.test>".to_string()),
+        "{:?}",
+        answer.references
     );
 }

@@ -19,7 +19,37 @@ pub struct Config {
     pub http: HttpConfig,
     pub bootstrap: BootstrapConfig,
     pub plugins: PluginsConfig,
+    pub mail: MailConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// Address of the SMTP listener that takes mail forwarded to channels' receiving
+    /// addresses; empty turns it off.
+    pub listen: String,
+    /// The domain of forwarding addresses (`{workspace}.{channel}.{tag}@DOMAIN`); its MX record
+    /// must point at the listener.
+    pub forwarding_domain: String,
+    /// The name the listener greets with.
+    pub hostname: String,
+    /// Largest forwarded message accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// Extra certificate authorities (PEM files) trusted for IMAP and SMTP, besides the system's.
+    pub ca_files: Vec<PathBuf>,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            listen: "127.0.0.1:2525".into(),
+            forwarding_domain: "localhost".into(),
+            hostname: "localhost".into(),
+            max_message_bytes: 50 * 1024 * 1024,
+            ca_files: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

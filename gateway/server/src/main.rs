@@ -12,11 +12,11 @@ use anyhow::Context;
 use axum::serve::ListenerExt;
 use clap::Parser;
 use metrics_exporter_prometheus::PrometheusBuilder;
-use switchboard_api::{AppState, HttpFetcher, Plugins, SecretBox};
+use switchboard_api::{AppState, Forwarding, HttpFetcher, MailService, Plugins, SecretBox};
 use switchboard_store::{EventBus, InProcessBus, SledStore, Store};
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Config, LogFormat};
+use crate::config::{Config, LogFormat, MailConfig};
 
 // The store allocates and frees many small buffers per message; glibc's allocator was a third of
 // the gateway's time under load.
@@ -93,6 +93,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             config.store.secret_key.display()
         )
     })?;
+    let mut trusted = Vec::new();
+    for file in &config.mail.ca_files {
+        trusted.push(
+            std::fs::read(file)
+                .with_context(|| format!("cannot read the CA file {}", file.display()))?,
+        );
+    }
+    let trust = switchboard_mail::Trust::new(trusted).map_err(anyhow::Error::msg)?;
+    let forwarding_domain =
+        (!config.mail.listen.is_empty()).then(|| config.mail.forwarding_domain.clone());
     let state = AppState {
         store,
         bus,
@@ -100,9 +110,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         metrics,
         plugins,
         secrets: Arc::new(secrets),
+        mail: Arc::new(MailService::new(trust, forwarding_domain)),
     };
+    // Leased work (outbox items, mailboxes) is held under this node's name.
+    let holder = format!("node-{:016x}", rand::random::<u64>());
     watch_plugins_folder(&state, &config);
-    deliver_replies(&state);
+    deliver_replies(&state, holder.clone());
+    switchboard_api::spawn_mailbox_sync(state.clone(), holder);
+    let smtp_listener = listen_for_forwarded_mail(&state, &config.mail).await?;
     let app = switchboard_api::router(state);
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -112,7 +127,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let _ = tcp.set_nodelay(true);
     });
     tracing::info!(%local, "listening");
-    print_welcome(&config, local, first_login.as_ref());
+    print_welcome(&config, local, first_login.as_ref(), smtp_listener);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -123,6 +138,7 @@ fn print_welcome(
     config: &Config,
     local: std::net::SocketAddr,
     login: Option<&bootstrap::FirstLogin>,
+    smtp_listener: Option<std::net::SocketAddr>,
 ) {
     // Port 0 asks the system for a free port: only the bound address tells which.
     let base = if config.server.listen.port() == 0 {
@@ -133,6 +149,9 @@ fn print_welcome(
     println!("Switchboard is running at {base}");
     println!("  API description: {base}/api/v1/openapi.json");
     println!("  Health:          {base}/healthz");
+    if let Some(smtp) = smtp_listener {
+        println!("  Forwarded mail:  smtp://{smtp}");
+    }
     if let Some(login) = login {
         match &login.password {
             Some(password) => println!("  Log in as {} with the password {password}", login.email),
@@ -174,11 +193,33 @@ fn watch_plugins_folder(state: &AppState, config: &Config) {
     });
 }
 
+/// Starts the SMTP listener for forwarding addresses, unless `mail.listen` is empty; answers
+/// the address it listens on.
+async fn listen_for_forwarded_mail(
+    state: &AppState,
+    config: &MailConfig,
+) -> anyhow::Result<Option<std::net::SocketAddr>> {
+    if config.listen.is_empty() {
+        return Ok(None);
+    }
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen for forwarded mail on {}", config.listen))?;
+    let local = listener.local_addr()?;
+    let limits = switchboard_mail::listener::Limits {
+        hostname: config.hostname.clone(),
+        max_message_bytes: config.max_message_bytes,
+        max_sessions: 100,
+    };
+    let room = Arc::new(Forwarding::new(state.clone()));
+    tokio::spawn(switchboard_mail::listener::serve(listener, limits, room));
+    tracing::info!(%local, "listening for forwarded mail");
+    Ok(Some(local))
+}
+
 /// Delivers queued replies on plugin channels, every second.
-fn deliver_replies(state: &AppState) {
+fn deliver_replies(state: &AppState, holder: String) {
     let state = state.clone();
-    // Outbox items are leased to this holder name; another node uses another.
-    let holder = format!("node-{:016x}", rand::random::<u64>());
     tokio::spawn(async move {
         loop {
             if let Err(error) = switchboard_api::deliver_due(&state, &holder).await {

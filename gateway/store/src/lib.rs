@@ -17,6 +17,8 @@ mod store;
 
 pub use bus::{EventBus, EventFrame, InProcessBus, Subscription};
 pub use error::{StoreError, StoreResult};
-pub use records::{AgentChange, ConversationChange, NewAgentRecord, OutboxItem, Session};
+pub use records::{
+    AgentChange, ChannelRecord, ConversationChange, NewAgentRecord, OutboxItem, Session,
+};
 pub use sled::SledStore;
 pub use store::Store;

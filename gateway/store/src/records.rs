@@ -55,3 +55,12 @@ pub struct OutboxItem {
     pub lease_holder: Option<String>,
     pub lease_until: Millis,
 }
+
+/// A channel's records that live apart from its settings, each written whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelRecord {
+    /// The channel's secrets, sealed by the API layer (the store never sees them in the clear).
+    Secrets,
+    /// How far a transport has read the channel's source (an IMAP mailbox's UID cursor).
+    TransportCursor,
+}

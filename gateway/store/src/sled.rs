@@ -30,8 +30,8 @@ use self::keys::{key, key_str};
 use self::txn::Read;
 use self::writer::Writer;
 use crate::{
-    AgentChange, ConversationChange, EventBus, EventFrame, NewAgentRecord, OutboxItem, Session,
-    Store, StoreError, StoreResult,
+    AgentChange, ChannelRecord, ConversationChange, EventBus, EventFrame, NewAgentRecord,
+    OutboxItem, Session, Store, StoreError, StoreResult,
 };
 
 /// Switchboard's default store: sled on disk.
@@ -537,32 +537,31 @@ impl Store for SledStore {
             .await
     }
 
-    async fn put_channel_secrets(
+    async fn put_channel_record(
         &self,
         workspace_id: Id,
         channel_id: Id,
-        sealed: Vec<u8>,
+        record: ChannelRecord,
+        bytes: Vec<u8>,
     ) -> StoreResult<()> {
         self.writer
             .write(move |txn| {
                 directory::require(txn, keys::CHANNEL, "channel", workspace_id, channel_id)?;
-                txn.put(
-                    key(keys::CHANNEL_SECRETS, &[workspace_id, channel_id]),
-                    sealed,
-                );
+                txn.put(channel_record_key(workspace_id, channel_id, record), bytes);
                 Ok(())
             })
             .await
     }
 
-    async fn channel_secrets(
+    async fn channel_record(
         &self,
         workspace_id: Id,
         channel_id: Id,
+        record: ChannelRecord,
     ) -> StoreResult<Option<Vec<u8>>> {
         Read::get(
             &*self.db,
-            &key(keys::CHANNEL_SECRETS, &[workspace_id, channel_id]),
+            &channel_record_key(workspace_id, channel_id, record),
         )
     }
 
@@ -620,4 +619,12 @@ impl Store for SledStore {
             .write(move |txn| delivery::acquire_lease(txn, &name, &holder, ttl_ms))
             .await
     }
+}
+
+fn channel_record_key(workspace_id: Id, channel_id: Id, record: ChannelRecord) -> Vec<u8> {
+    let tag = match record {
+        ChannelRecord::Secrets => keys::CHANNEL_SECRETS,
+        ChannelRecord::TransportCursor => keys::TRANSPORT_CURSOR,
+    };
+    key(tag, &[workspace_id, channel_id])
 }

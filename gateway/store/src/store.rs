@@ -10,7 +10,10 @@ use switchboard_model::{
     PluginVersion, TagChange, Team, TeamUpdate, Workspace,
 };
 
-use crate::{AgentChange, ConversationChange, NewAgentRecord, OutboxItem, Session, StoreResult};
+use crate::{
+    AgentChange, ChannelRecord, ConversationChange, NewAgentRecord, OutboxItem, Session,
+    StoreResult,
+};
 
 /// Everything the gateway keeps. Every method that takes a `workspace_id` sees only that
 /// workspace: an id of another workspace is [`crate::StoreError::NotFound`].
@@ -217,17 +220,19 @@ pub trait Store: Send + Sync {
         enabled: Option<bool>,
     ) -> StoreResult<PluginState>;
 
-    /// Replaces a channel's sealed secrets (the store never sees them in the clear).
-    async fn put_channel_secrets(
+    /// Replaces one of a channel's records kept apart from its settings.
+    async fn put_channel_record(
         &self,
         workspace_id: Id,
         channel_id: Id,
-        sealed: Vec<u8>,
+        record: ChannelRecord,
+        bytes: Vec<u8>,
     ) -> StoreResult<()>;
-    async fn channel_secrets(
+    async fn channel_record(
         &self,
         workspace_id: Id,
         channel_id: Id,
+        record: ChannelRecord,
     ) -> StoreResult<Option<Vec<u8>>>;
     /// A channel's plugin key-value store.
     async fn plugin_kv(

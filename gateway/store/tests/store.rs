@@ -83,17 +83,13 @@ async fn seed(store: &SledStore, name: &str) -> (Id, Id, Id) {
 }
 
 fn inbound(from: &str, external_id: &str, text: &str) -> InboundMessage {
-    InboundMessage {
-        contact: ContactRef {
-            identity: Identity::new("email", from),
-            name: Some(from.into()),
-            email: None,
-            phone: None,
-        },
-        external_id: external_id.into(),
-        text: text.into(),
-        title: None,
-    }
+    let contact = ContactRef {
+        identity: Identity::new("email", from),
+        name: Some(from.into()),
+        email: None,
+        phone: None,
+    };
+    InboundMessage::text(contact, external_id, text)
 }
 
 #[tokio::test]

@@ -3,11 +3,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_model::{
-    Agent, AgentUpdate, ApiToken, CannedResponse, Channel, ChannelSecrets, ChannelUpdate,
-    CreatedApiToken, Id, NewAgent, NewApiToken, NewCannedResponse, NewChannel, NewTeam,
-    SecretNames, Team, TeamUpdate,
+    Agent, AgentUpdate, ApiToken, CannedResponse, Channel, ChannelKind, ChannelSecrets,
+    ChannelUpdate, CreatedApiToken, Id, NewAgent, NewApiToken, NewCannedResponse, NewChannel,
+    NewTeam, SecretNames, Team, TeamUpdate,
 };
-use switchboard_store::{AgentChange, NewAgentRecord};
+use switchboard_store::{AgentChange, ChannelRecord, NewAgentRecord};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -174,10 +174,18 @@ fn for_caller(caller: &Caller, mut channel: Channel) -> Channel {
 async fn create_channel(
     State(state): State<AppState>,
     caller: Caller,
-    Json(new): Json<NewChannel>,
+    Json(mut new): Json<NewChannel>,
 ) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
+    // Email channels use the adapter that ships with the gateway unless told otherwise.
+    if new.kind == ChannelKind::Email && new.plugin.is_none() {
+        state
+            .plugins
+            .ensure_bundled(state.store.as_ref(), caller.workspace_id, "email")
+            .await?;
+        new.plugin = Some("email".into());
+    }
     Ok((
         StatusCode::CREATED,
         axum::Json(
@@ -227,7 +235,11 @@ async fn channel_secret_names(
 ) -> ApiResult<axum::Json<SecretNames>> {
     caller.require_admin()?;
     state.store.channel(caller.workspace_id, id).await?;
-    let names = match state.store.channel_secrets(caller.workspace_id, id).await? {
+    let names = match state
+        .store
+        .channel_record(caller.workspace_id, id, ChannelRecord::Secrets)
+        .await?
+    {
         Some(sealed) => state
             .secrets
             .open(&sealed)
@@ -272,7 +284,7 @@ async fn put_channel_secrets(
         .map_err(ApiError::internal)?;
     state
         .store
-        .put_channel_secrets(caller.workspace_id, id, sealed)
+        .put_channel_record(caller.workspace_id, id, ChannelRecord::Secrets, sealed)
         .await?;
     tracing::info!(
         workspace_id = caller.workspace_id,

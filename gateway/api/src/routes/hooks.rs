@@ -9,29 +9,19 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
-use switchboard_model::{Channel, ContactRef, Id, Identity, InboundMessage, Ingested};
-use switchboard_plugins::latest::{Event, Header, HttpRequest, Transport};
+use switchboard_model::{Id, Ingested};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::body_too_large;
 use crate::extract::Path;
+use crate::ingest::{StoredPayload, StoredWebhook, through_plugin};
 use crate::{ApiError, ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(receive_webhook))
-}
-
-/// A webhook as kept in a dead letter, so that it can be replayed exactly.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredWebhook {
-    pub method: String,
-    /// The query string, if any, as `?a=b`; the path (which holds the secret) is not kept.
-    pub query: String,
-    pub headers: Vec<(String, String)>,
-    pub body_base64: String,
 }
 
 /// What the endpoint answers.
@@ -106,7 +96,8 @@ async fn receive_webhook(
             .collect(),
         body_base64: STANDARD.encode(&body),
     };
-    match deliver(&state, &channel, &webhook).await? {
+    let payload = StoredPayload::Webhook(webhook);
+    match through_plugin(&state, &channel, &payload).await? {
         Ok(ingested) => Ok((
             StatusCode::OK,
             axum::Json(WebhookAnswer {
@@ -116,7 +107,7 @@ async fn receive_webhook(
             }),
         )),
         Err(reason) => {
-            let payload = serde_json::to_vec(&webhook)
+            let payload = serde_json::to_vec(&payload)
                 .map_err(|error| ApiError::internal(error.to_string()))?;
             let letter = state
                 .store
@@ -131,84 +122,4 @@ async fn receive_webhook(
             Ok((StatusCode::ACCEPTED, axum::Json(answer)))
         }
     }
-}
-
-/// Runs a webhook through the channel's plugin and stores the messages it found. The inner
-/// error is why the webhook could not be processed (the payload is then worth keeping).
-pub async fn deliver(
-    state: &AppState,
-    channel: &Channel,
-    webhook: &StoredWebhook,
-) -> ApiResult<Result<Vec<Ingested>, String>> {
-    let Some(name) = &channel.plugin else {
-        return Ok(Err(format!("channel {} has no plugin", channel.id)));
-    };
-    let plugin = match state
-        .plugins
-        .active(state.store.as_ref(), channel.workspace_id, name)
-        .await
-    {
-        Ok(plugin) => plugin,
-        Err(error) if error.status.is_client_error() || error.code == "plugin_disabled" => {
-            return Ok(Err(error.message));
-        }
-        Err(error) => return Err(error),
-    };
-    let body = STANDARD
-        .decode(&webhook.body_base64)
-        .map_err(|error| ApiError::internal(error.to_string()))?;
-    let payload = Transport::Webhook(HttpRequest {
-        method: webhook.method.clone(),
-        url: webhook.query.clone(),
-        headers: webhook
-            .headers
-            .iter()
-            .map(|(name, value)| Header {
-                name: name.clone(),
-                value: value.clone(),
-            })
-            .collect(),
-        body,
-    });
-    let context = crate::plugins::call_context(state, channel).await?;
-    let runtime = state.plugins.runtime.clone();
-    let outcome = tokio::task::spawn_blocking(move || runtime.inbound(&plugin, context, &payload))
-        .await
-        .map_err(|error| ApiError::internal(error.to_string()))?;
-    let (events, kv_writes) = match outcome {
-        Ok(output) => (output.value, output.kv_writes),
-        Err(error) => return Ok(Err(error.to_string())),
-    };
-    let mut ingested = Vec::new();
-    for event in events {
-        if let Event::Message(message) = event {
-            let inbound = InboundMessage {
-                contact: ContactRef {
-                    identity: Identity::new(
-                        message.contact.identity.kind,
-                        message.contact.identity.value,
-                    ),
-                    name: message.contact.display_name,
-                    email: message.contact.email,
-                    phone: message.contact.phone,
-                },
-                external_id: message.message_id,
-                text: message.text,
-                title: message.subject,
-            };
-            ingested.push(
-                state
-                    .store
-                    .ingest(channel.workspace_id, channel.id, inbound)
-                    .await?,
-            );
-        }
-    }
-    if !kv_writes.is_empty() {
-        state
-            .store
-            .put_plugin_kv(channel.workspace_id, channel.id, kv_writes)
-            .await?;
-    }
-    Ok(Ok(ingested))
 }

@@ -10,10 +10,10 @@ use switchboard_model::{ChannelKind, DeadLetter, Id, InboundMessage, Ingested};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::hooks::{StoredWebhook, deliver};
 use crate::auth::Caller;
 use crate::error::body_too_large;
 use crate::extract::Path;
+use crate::ingest::{StoredPayload, through_plugin};
 use crate::{ApiError, ApiResult, AppState};
 
 /// Longest inbound message text, in characters.
@@ -177,8 +177,8 @@ async fn replay_dead_letter(
         .channel(caller.workspace_id, letter.channel_id)
         .await?;
     let outcome = match &channel.plugin {
-        Some(_) => match serde_json::from_slice::<StoredWebhook>(&payload) {
-            Ok(webhook) => deliver(&state, &channel, &webhook)
+        Some(_) => match serde_json::from_slice::<StoredPayload>(&payload) {
+            Ok(payload) => through_plugin(&state, &channel, &payload)
                 .await?
                 .and_then(|ingested| {
                     ingested
@@ -186,7 +186,7 @@ async fn replay_dead_letter(
                         .next()
                         .ok_or_else(|| "the plugin found no message in the payload".to_string())
                 }),
-            Err(error) => Err(format!("the kept webhook cannot be read: {error}")),
+            Err(error) => Err(format!("the kept payload cannot be read: {error}")),
         },
         None => process(&state, caller.workspace_id, letter.channel_id, &payload).await?,
     };

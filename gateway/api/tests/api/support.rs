@@ -59,6 +59,10 @@ impl TestApp {
             metrics,
             plugins: plugins.clone(),
             secrets: Arc::new(switchboard_api::SecretBox::from_key([42; 32])),
+            mail: Arc::new(switchboard_api::MailService::new(
+                switchboard_mail::Trust::new(Vec::new()).expect("trust"),
+                Some("forward.acme.test".into()),
+            )),
         };
         let router = switchboard_api::router(state.clone());
         let (workspace, channel, _) =

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 use switchboard_model::{
-    Author, Channel, Conversation, ConversationFilter, ConversationStatus, DeliveryStatus,
-    Direction, Event, EventId, EventKind, Id, InboundMessage, Ingested, Message, NewReply, Page,
+    Attachment, Author, Channel, Conversation, ConversationFilter, ConversationStatus,
+    DeliveryStatus, Direction, Event, EventId, EventKind, Id, InboundMessage, Ingested, Message,
+    NewReply, Page,
 };
 
 use super::activity::Activity;
@@ -34,7 +35,7 @@ const CHUNK: usize = 32;
 
 /// What touched a conversation.
 pub enum Touch {
-    Message(Message),
+    Message(Box<Message>),
     Updated,
 }
 
@@ -128,7 +129,7 @@ pub fn message_at(
     {
         message.delivery = Some(status);
     }
-    Ok(message)
+    Ok(*message)
 }
 
 pub fn ingest(
@@ -157,10 +158,27 @@ pub fn ingest(
             ..earlier
         });
     }
+    check_attachments(
+        txn,
+        workspace_id,
+        inbound.attachments.iter().chain(&inbound.original),
+    )?;
     let contact = contacts::find_or_create(txn, workspace_id, &inbound.contact)?;
     let open_key = key(keys::OPEN, &[workspace_id, channel_id, contact.id]);
-    let mut stored = match txn.get_json::<Id>(&open_key)? {
-        Some(id) => load_stored(txn, workspace_id, id)?,
+    let threaded = answered(txn, workspace_id, channel_id, contact.id, &inbound.thread)?;
+    let open = txn.get_json::<Id>(&open_key)?;
+    let mut stored = match threaded.or(open) {
+        Some(id) => {
+            let mut stored = load_stored(txn, workspace_id, id)?;
+            // An answer to a closed conversation's thread opens it again.
+            if stored.conversation.status == ConversationStatus::Resolved {
+                stored.conversation.status = ConversationStatus::Open;
+                if open.is_none() {
+                    txn.put_json(open_key, &id)?;
+                }
+            }
+            stored
+        }
         None => {
             let title = inbound
                 .title
@@ -210,10 +228,12 @@ pub fn ingest(
         direction: Direction::In,
         author: Author::Contact { id: contact.id },
         text: inbound.text,
-        html: None,
-        attachments: Vec::new(),
+        html: inbound.html,
+        attachments: inbound.attachments,
         external_id: Some(inbound.external_id),
         delivery: None,
+        original: inbound.original,
+        automatic: inbound.automatic,
         created_at: txn.now,
     };
     let ingested = Ingested {
@@ -226,8 +246,71 @@ pub fn ingest(
     conversation.unread_count = conversation.unread_count.saturating_add(1);
     conversation.message_count += 1;
     conversation.last_activity_at = txn.now;
-    save_conversation(txn, &mut stored, Touch::Message(message))?;
+    save_conversation(txn, &mut stored, Touch::Message(Box::new(message)))?;
     Ok(ingested)
+}
+
+/// Every attachment is a blob of this workspace, of the size it claims.
+fn check_attachments<'a>(
+    txn: &mut Txn,
+    workspace_id: Id,
+    attachments: impl IntoIterator<Item = &'a Attachment>,
+) -> StoreResult<()> {
+    for attachment in attachments {
+        let blob = key_str(keys::BLOB, &[workspace_id], &attachment.sha256);
+        let size = txn
+            .read(&blob, |bytes| bytes.len() as u64)?
+            .ok_or_else(|| StoreError::not_found("attachment", &attachment.sha256))?;
+        if size != attachment.size {
+            return Err(StoreError::Invalid(format!(
+                "attachment {} is {size} bytes, not {}",
+                attachment.sha256, attachment.size
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The conversation an inbound message answers, from the ids it names (newest first): an
+/// earlier inbound message of this channel, or one of our replies, whose Message-ID carries its
+/// conversation (`<sb-{message}.c{conversation}@…>`). Only the same contact's conversations on
+/// the same channel count, so a guessed id cannot put text into someone else's conversation.
+fn answered(
+    txn: &mut Txn,
+    workspace_id: Id,
+    channel_id: Id,
+    contact_id: Id,
+    thread: &[String],
+) -> StoreResult<Option<Id>> {
+    for id in thread {
+        let earlier = key_str(keys::DEDUPE, &[workspace_id, channel_id], id);
+        let conversation_id = match txn.get_json::<Ingested>(&earlier)? {
+            Some(earlier) => earlier.conversation_id,
+            None => match our_conversation(id) {
+                Some(conversation_id) => conversation_id,
+                None => continue,
+            },
+        };
+        let Some(stored) = txn.get_json::<StoredConversation>(&key(
+            keys::CONVERSATION,
+            &[workspace_id, conversation_id],
+        ))?
+        else {
+            continue;
+        };
+        let conversation = &stored.conversation;
+        if conversation.channel_id == channel_id && conversation.contact_id == contact_id {
+            return Ok(Some(conversation_id));
+        }
+    }
+    Ok(None)
+}
+
+/// The conversation named in one of our own Message-IDs, `<sb-{message}.c{conversation}@…>`.
+fn our_conversation(message_id: &str) -> Option<Id> {
+    let local = message_id.trim_matches(['<', '>']).split('@').next()?;
+    let (_, conversation) = local.strip_prefix("sb-")?.split_once(".c")?;
+    conversation.parse().ok()
 }
 
 pub fn add_reply(
@@ -240,18 +323,7 @@ pub fn add_reply(
     let mut stored = load_stored(txn, workspace_id, conversation_id)?;
     super::directory::require(txn, keys::AGENT, "agent", workspace_id, agent_id)?;
     let conversation = &mut stored.conversation;
-    for attachment in &reply.attachments {
-        let blob = key_str(keys::BLOB, &[workspace_id], &attachment.sha256);
-        let size = txn
-            .read(&blob, |bytes| bytes.len() as u64)?
-            .ok_or_else(|| StoreError::not_found("attachment", &attachment.sha256))?;
-        if size != attachment.size {
-            return Err(StoreError::Invalid(format!(
-                "attachment {} is {size} bytes, not {}",
-                attachment.sha256, attachment.size
-            )));
-        }
-    }
+    check_attachments(txn, workspace_id, &reply.attachments)?;
     let direction = if reply.private {
         Direction::Note
     } else {
@@ -268,6 +340,8 @@ pub fn add_reply(
         attachments: reply.attachments,
         external_id: None,
         delivery: (direction == Direction::Out).then_some(DeliveryStatus::Queued { reason: None }),
+        original: None,
+        automatic: false,
         created_at: txn.now,
     };
     if direction == Direction::Out {
@@ -290,7 +364,7 @@ pub fn add_reply(
     conversation.message_count += 1;
     conversation.last_activity_at = txn.now;
     let created = message.clone();
-    save_conversation(txn, &mut stored, Touch::Message(message))?;
+    save_conversation(txn, &mut stored, Touch::Message(Box::new(message)))?;
     Ok(created)
 }
 

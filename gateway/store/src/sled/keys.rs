@@ -32,6 +32,7 @@ pub const LEASE: &[u8; 2] = b"ls"; // name -> Lease
 pub const PLUGIN: &[u8; 2] = b"pl"; // [ws] name -> PluginState
 pub const PLUGIN_KV: &[u8; 2] = b"kv"; // [ws, channel] key -> bytes
 pub const CHANNEL_SECRETS: &[u8; 2] = b"cs"; // [ws, channel] -> sealed secrets
+pub const TRANSPORT_CURSOR: &[u8; 2] = b"tc"; // [ws, channel] -> a transport's cursor
 
 /// A key of `tag` and ids.
 pub fn key(tag: &[u8; 2], ids: &[Id]) -> Vec<u8> {

@@ -1,0 +1,334 @@
+//! The email channel around its adapter: the mailbox account a channel's settings and secrets
+//! describe, loop prevention before anything is stored, sending replies over the channel's SMTP
+//! server, the channel's forwarding address, and its connection health. The sockets themselves
+//! are in `switchboard-mail`; IMAP sync runs in [`sync`], the forwarding listener's mailroom in
+//! [`forwarding`].
+
+pub mod forwarding;
+pub mod sync;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use switchboard_mail::{Account, Auth, MailError, Provider, Security, Server, Trust};
+use switchboard_model::{Channel, ChannelHealth, ChannelKind, HealthState, Id, now_millis};
+use switchboard_plugins::latest::{Message, OutgoingEmail};
+
+use crate::ingest::{StoredEmail, StoredPayload, through_plugin};
+use crate::{ApiError, ApiResult, AppState};
+
+/// Email settings the gateway itself reads; the adapter reads its own (`reply_address`,
+/// `reply_name`, `footer`, `hide_branding`).
+pub mod setting {
+    pub const PROVIDER: &str = "provider";
+    pub const IMAP_HOST: &str = "imap_host";
+    pub const IMAP_PORT: &str = "imap_port";
+    pub const IMAP_SECURITY: &str = "imap_security";
+    pub const SMTP_HOST: &str = "smtp_host";
+    pub const SMTP_PORT: &str = "smtp_port";
+    pub const SMTP_SECURITY: &str = "smtp_security";
+    pub const USERNAME: &str = "username";
+    pub const FOLDER: &str = "folder";
+    /// `password` (the default) or `xoauth2`.
+    pub const AUTH: &str = "auth";
+    pub const REPLY_ADDRESS: &str = "reply_address";
+    /// Addresses and domains whose mail is never taken in, separated by commas or spaces.
+    pub const BLOCK_LIST: &str = "block_list";
+    /// Secret: the password or app password.
+    pub const PASSWORD: &str = "password";
+    /// Secret: the OAuth 2.0 access token.
+    pub const OAUTH_TOKEN: &str = "oauth_token";
+}
+
+/// Email state shared by the API, the sync workers and the forwarding listener.
+pub struct MailService {
+    /// The certificate authorities trusted for IMAP and SMTP.
+    pub trust: Trust,
+    /// The domain of forwarding addresses; `None` when the listener is off.
+    pub forwarding_domain: Option<String>,
+    health: Mutex<HashMap<Id, ChannelHealth>>,
+}
+
+impl std::fmt::Debug for MailService {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("MailService")
+            .field("forwarding_domain", &self.forwarding_domain)
+            .finish()
+    }
+}
+
+impl MailService {
+    pub fn new(trust: Trust, forwarding_domain: Option<String>) -> MailService {
+        MailService {
+            trust,
+            forwarding_domain,
+            health: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The channel's connection health, once its sync has started.
+    pub fn health(&self, channel_id: Id) -> Option<ChannelHealth> {
+        self.health
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&channel_id)
+            .cloned()
+    }
+
+    fn set_health(&self, channel_id: Id, health: Option<ChannelHealth>) {
+        let mut all = self
+            .health
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match health {
+            Some(health) => all.insert(channel_id, health),
+            None => all.remove(&channel_id),
+        };
+    }
+
+    fn record_ok(&self, channel_id: Id) {
+        self.set_health(
+            channel_id,
+            Some(ChannelHealth {
+                state: HealthState::Ok,
+                reason: None,
+                step: None,
+                failures: 0,
+                since: now_millis(),
+                retry_at: None,
+            }),
+        );
+    }
+
+    fn record_failure(&self, channel_id: Id, error: &MailError, failures: u32, retry_at: i64) {
+        let step = serde_json::to_value(error.step)
+            .ok()
+            .and_then(|step| match step {
+                serde_json::Value::String(step) => Some(step),
+                serde_json::Value::Object(map) => map.keys().next().cloned(),
+                _ => None,
+            });
+        self.set_health(
+            channel_id,
+            Some(ChannelHealth {
+                state: HealthState::Failing,
+                reason: Some(error.to_string()),
+                step,
+                failures,
+                since: now_millis(),
+                retry_at: Some(retry_at),
+            }),
+        );
+    }
+
+    /// The address that forwards mail into `channel`: `{workspace}.{channel}.{tag}@{domain}`,
+    /// where the tag is made with the gateway's key so that addresses cannot be guessed.
+    pub fn forwarding_address(&self, state: &AppState, channel: &Channel) -> Option<String> {
+        let domain = self.forwarding_domain.as_deref()?;
+        (channel.kind == ChannelKind::Email).then(|| {
+            let tag = forwarding_tag(state, channel.workspace_id, channel.id);
+            format!("{}.{}.{tag}@{domain}", channel.workspace_id, channel.id)
+        })
+    }
+}
+
+fn forwarding_tag(state: &AppState, workspace_id: Id, channel_id: Id) -> String {
+    let mut ids = workspace_id.to_be_bytes().to_vec();
+    ids.extend_from_slice(&channel_id.to_be_bytes());
+    state.secrets.tag("forwarding address", &ids)
+}
+
+/// A setting as text, whether it was saved as a string or a number.
+fn text(channel: &Channel, name: &str) -> Option<String> {
+    match channel.settings.get(name)? {
+        serde_json::Value::String(text) => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
+/// The mailbox a channel's settings and secrets describe; the error names what is missing.
+pub async fn account(state: &AppState, channel: &Channel) -> ApiResult<Result<Account, String>> {
+    use setting::*;
+    let secrets = crate::plugins::channel_secrets(state, channel).await?;
+    let preset = match text(channel, PROVIDER) {
+        None => None,
+        Some(name) => {
+            match serde_json::from_value::<Provider>(serde_json::Value::String(name.clone())) {
+                Ok(provider) => provider.servers(),
+                Err(_) => {
+                    return Ok(Err(format!(
+                        "`{PROVIDER}` must be gmail, outlook, yahoo, icloud or other, not `{name}`"
+                    )));
+                }
+            }
+        }
+    };
+    let server = |host: &str,
+                  port: &str,
+                  security: &str,
+                  preset: Option<Server>|
+     -> Result<Option<Server>, String> {
+        let Some(host) = text(channel, host).or(preset.as_ref().map(|p| p.host.clone())) else {
+            return Ok(None);
+        };
+        let security = match text(channel, security).as_deref() {
+            None => preset.as_ref().map_or(Security::Tls, |p| p.security),
+            Some("tls" | "ssl") => Security::Tls,
+            Some("starttls") => Security::Starttls,
+            Some("none") => Security::None,
+            Some(other) => {
+                return Err(format!(
+                    "`{security}` must be tls, starttls or none, not `{other}`"
+                ));
+            }
+        };
+        let port = match text(channel, port) {
+            Some(port) => port
+                .parse::<u16>()
+                .map_err(|_| format!("`{port}` is not a port number"))?,
+            None => match (&preset, security) {
+                (Some(preset), _) => preset.port,
+                (None, Security::Tls) if host.starts_with("smtp") => 465,
+                (None, Security::Tls) => 993,
+                (None, _) if host.starts_with("smtp") => 587,
+                (None, _) => 143,
+            },
+        };
+        Ok(Some(Server {
+            host,
+            port,
+            security,
+        }))
+    };
+    let (imap_preset, smtp_preset) =
+        preset.map_or((None, None), |(imap, smtp)| (Some(imap), Some(smtp)));
+    let imap = match server(IMAP_HOST, IMAP_PORT, IMAP_SECURITY, imap_preset) {
+        Ok(imap) => imap,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let smtp = match server(SMTP_HOST, SMTP_PORT, SMTP_SECURITY, smtp_preset) {
+        Ok(smtp) => smtp,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let auth = match text(channel, AUTH).as_deref() {
+        None | Some("password") => secrets.get(PASSWORD).cloned().map(Auth::Password),
+        Some("xoauth2") => secrets.get(OAUTH_TOKEN).cloned().map(Auth::XOAuth2),
+        Some(other) => {
+            return Ok(Err(format!(
+                "`{AUTH}` must be password or xoauth2, not `{other}`"
+            )));
+        }
+    };
+    let Some(auth) = auth else {
+        return Ok(Err(format!(
+            "the channel has no `{PASSWORD}` (or `{OAUTH_TOKEN}` for xoauth2) secret"
+        )));
+    };
+    let Some(username) = text(channel, USERNAME).or_else(|| text(channel, REPLY_ADDRESS)) else {
+        return Ok(Err(format!("the channel has no `{USERNAME}` setting")));
+    };
+    Ok(Ok(Account {
+        imap,
+        smtp,
+        username,
+        auth,
+        folder: text(channel, FOLDER).unwrap_or_else(|| "INBOX".into()),
+    }))
+}
+
+/// Why an inbound email must not be taken in, if it must not: it was sent by one of the
+/// workspace's own channel addresses (a loop), or its sender is on the channel's block list.
+pub async fn refused_sender(
+    state: &AppState,
+    channel: &Channel,
+    message: &Message,
+) -> ApiResult<Option<String>> {
+    if channel.kind != ChannelKind::Email {
+        return Ok(None);
+    }
+    let Some(sender) = message.contact.email.as_deref().map(str::to_lowercase) else {
+        return Ok(None);
+    };
+    for own in state.store.channels(channel.workspace_id).await? {
+        if own.kind == ChannelKind::Email
+            && text(&own, setting::REPLY_ADDRESS)
+                .is_some_and(|address| address.eq_ignore_ascii_case(&sender))
+        {
+            return Ok(Some(format!(
+                "{sender} is this workspace's own address (channel {})",
+                own.id
+            )));
+        }
+    }
+    let domain = sender.rsplit('@').next().unwrap_or_default();
+    let blocked = text(channel, setting::BLOCK_LIST).is_some_and(|list| {
+        list.split([',', ' ', '\n', ';'])
+            .map(|entry| entry.trim().trim_start_matches('@').to_lowercase())
+            .any(|entry| !entry.is_empty() && (entry == sender || entry == domain))
+    });
+    Ok(blocked.then(|| format!("{sender} is on the channel's block list")))
+}
+
+/// Sends a reply's email through the channel's SMTP server; answers the server's acceptance.
+pub async fn send(
+    state: &AppState,
+    channel: &Channel,
+    email: &OutgoingEmail,
+) -> ApiResult<Result<String, MailError>> {
+    let account = match account(state, channel).await? {
+        Ok(account) => account,
+        Err(reason) => {
+            return Ok(Err(MailError::new(
+                switchboard_mail::Step::Settings,
+                reason,
+            )));
+        }
+    };
+    let sender = match switchboard_mail::smtp::Sender::new(&account, &state.mail.trust) {
+        Ok(sender) => sender,
+        Err(error) => return Ok(Err(error)),
+    };
+    Ok(sender
+        .send(
+            &email.envelope.mail_from,
+            &email.envelope.rcpt_to,
+            &email.mime,
+        )
+        .await)
+}
+
+/// The channel, which must be an email channel.
+pub async fn email_channel(
+    state: &AppState,
+    workspace_id: Id,
+    channel_id: Id,
+) -> ApiResult<Channel> {
+    let channel = state.store.channel(workspace_id, channel_id).await?;
+    if channel.kind != ChannelKind::Email {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "not_email",
+            format!("channel {channel_id} is not an email channel"),
+        ));
+    }
+    Ok(channel)
+}
+
+/// Takes in one email: through the adapter into the store, or into the dead letters with the
+/// reason when it cannot be processed. Only a store failure is an error (retry later).
+pub async fn take_in(state: &AppState, channel: &Channel, email: StoredEmail) -> ApiResult<()> {
+    let payload = StoredPayload::Email(email);
+    if let Err(reason) = through_plugin(state, channel, &payload).await? {
+        let kept =
+            serde_json::to_vec(&payload).map_err(|error| ApiError::internal(error.to_string()))?;
+        let letter = state
+            .store
+            .put_dead_letter(channel.workspace_id, channel.id, &reason, kept)
+            .await?;
+        tracing::warn!(workspace_id = channel.workspace_id, channel_id = channel.id,
+            dead_letter_id = letter.id, %reason, "an email was kept as a dead letter");
+    }
+    Ok(())
+}

@@ -1,0 +1,241 @@
+//! One way in for everything a channel's plugin reads: a webhook, an email from IMAP or from
+//! the forwarding listener, a replayed dead letter. The plugin turns the payload into events;
+//! each message's files are stored as blobs, its HTML is sanitized, its thread ids are handed
+//! to the store for threading, and the payload itself is kept as the message's original. What
+//! cannot be processed comes back as a reason, and the caller keeps the payload.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use switchboard_model::{Attachment, Channel, ContactRef, Identity, InboundMessage, Ingested};
+use switchboard_plugins::latest::{
+    self as contract, AttachmentContent, Envelope, Event, Header, HttpRequest, RawEmail, Transport,
+};
+
+use crate::{ApiError, ApiResult, AppState};
+
+/// The largest original payload kept beside a message (an email with its attachments).
+const MAX_ORIGINAL_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A payload as it is kept, so that it can be processed again exactly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "transport", rename_all = "snake_case")]
+pub enum StoredPayload {
+    Webhook(StoredWebhook),
+    Email(StoredEmail),
+}
+
+/// A webhook request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredWebhook {
+    pub method: String,
+    /// The query string, if any, as `?a=b`; the path (which holds the secret) is not kept.
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body_base64: String,
+}
+
+/// An email with its envelope.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredEmail {
+    pub mail_from: String,
+    pub rcpt_to: Vec<String>,
+    pub source_base64: String,
+}
+
+impl StoredPayload {
+    fn transport(&self) -> Result<Transport, String> {
+        let decode = |text: &str| {
+            STANDARD
+                .decode(text)
+                .map_err(|error| format!("the kept payload is not base64: {error}"))
+        };
+        Ok(match self {
+            StoredPayload::Webhook(webhook) => Transport::Webhook(HttpRequest {
+                method: webhook.method.clone(),
+                url: webhook.query.clone(),
+                headers: webhook
+                    .headers
+                    .iter()
+                    .map(|(name, value)| Header {
+                        name: name.clone(),
+                        value: value.clone(),
+                    })
+                    .collect(),
+                body: decode(&webhook.body_base64)?,
+            }),
+            StoredPayload::Email(email) => Transport::Email(RawEmail {
+                envelope: Envelope {
+                    mail_from: email.mail_from.clone(),
+                    rcpt_to: email.rcpt_to.clone(),
+                },
+                source: decode(&email.source_base64)?,
+            }),
+        })
+    }
+}
+
+/// Runs a payload through the channel's plugin and stores the messages it found. The inner
+/// error is why the payload could not be processed (the payload is then worth keeping).
+pub async fn through_plugin(
+    state: &AppState,
+    channel: &Channel,
+    payload: &StoredPayload,
+) -> ApiResult<Result<Vec<Ingested>, String>> {
+    let Some(name) = &channel.plugin else {
+        return Ok(Err(format!("channel {} has no plugin", channel.id)));
+    };
+    let plugin = match state
+        .plugins
+        .active(state.store.as_ref(), channel.workspace_id, name)
+        .await
+    {
+        Ok(plugin) => plugin,
+        Err(error) if error.status.is_client_error() || error.code == "plugin_disabled" => {
+            return Ok(Err(error.message));
+        }
+        Err(error) => return Err(error),
+    };
+    let transport = match payload.transport() {
+        Ok(transport) => transport,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let original = match &transport {
+        Transport::Email(email) => Some(email.source.clone()),
+        _ => None,
+    };
+    let context = crate::plugins::call_context(state, channel).await?;
+    let runtime = state.plugins.runtime.clone();
+    let outcome =
+        tokio::task::spawn_blocking(move || runtime.inbound(&plugin, context, &transport))
+            .await
+            .map_err(|error| ApiError::internal(error.to_string()))?;
+    let (events, kv_writes) = match outcome {
+        Ok(output) => (output.value, output.kv_writes),
+        Err(error) => return Ok(Err(error.to_string())),
+    };
+    let mut ingested = Vec::new();
+    for event in events {
+        let Event::Message(message) = event else {
+            continue;
+        };
+        if let Some(reason) = crate::email::refused_sender(state, channel, &message).await? {
+            tracing::info!(channel_id = channel.id, %reason, "an inbound email was not taken in");
+            continue;
+        }
+        let original = match &original {
+            Some(source) => Some(
+                store_file(
+                    state,
+                    channel,
+                    "original.eml",
+                    "message/rfc822",
+                    source.clone(),
+                    MAX_ORIGINAL_BYTES,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        let inbound = inbound_message(state, channel, message, original).await?;
+        ingested.push(
+            state
+                .store
+                .ingest(channel.workspace_id, channel.id, inbound)
+                .await?,
+        );
+    }
+    if !kv_writes.is_empty() {
+        state
+            .store
+            .put_plugin_kv(channel.workspace_id, channel.id, kv_writes)
+            .await?;
+    }
+    Ok(Ok(ingested))
+}
+
+/// The plugin's message as the store takes it.
+async fn inbound_message(
+    state: &AppState,
+    channel: &Channel,
+    message: contract::Message,
+    original: Option<Attachment>,
+) -> ApiResult<InboundMessage> {
+    let limit = state.config.max_attachment_bytes as u64;
+    let mut text = message.text;
+    let mut attachments = Vec::new();
+    for attachment in message.attachments {
+        let AttachmentContent::Bytes(bytes) = attachment.content else {
+            text.push_str(&format!(
+                "\n\n[{}: the channel sent a link, which is not fetched]",
+                attachment.name
+            ));
+            continue;
+        };
+        if bytes.len() as u64 > limit {
+            text.push_str(&format!(
+                "\n\n[{} ({} bytes) is larger than the {limit}-byte limit; it is kept in the original message]",
+                attachment.name,
+                bytes.len()
+            ));
+            continue;
+        }
+        attachments.push(
+            store_file(
+                state,
+                channel,
+                &attachment.name,
+                &attachment.media_type,
+                bytes,
+                limit,
+            )
+            .await?,
+        );
+    }
+    let mut thread: Vec<String> = message.in_reply_to.into_iter().collect();
+    for id in message.references.into_iter().rev() {
+        if !thread.contains(&id) {
+            thread.push(id);
+        }
+    }
+    Ok(InboundMessage {
+        contact: ContactRef {
+            identity: Identity::new(
+                message.contact.identity.kind,
+                message.contact.identity.value,
+            ),
+            name: message.contact.display_name,
+            email: message.contact.email,
+            phone: message.contact.phone,
+        },
+        external_id: message.message_id,
+        text,
+        title: message.subject,
+        thread,
+        html: message.html.map(|html| ammonia::clean(&html)),
+        attachments,
+        original,
+        automatic: message.auto_submitted,
+    })
+}
+
+async fn store_file(
+    state: &AppState,
+    channel: &Channel,
+    name: &str,
+    media_type: &str,
+    bytes: Vec<u8>,
+    limit: u64,
+) -> ApiResult<Attachment> {
+    let size = bytes.len() as u64;
+    let sha256 = state
+        .store
+        .put_blob(channel.workspace_id, bytes, limit)
+        .await?;
+    Ok(Attachment {
+        sha256,
+        name: name.to_string(),
+        media_type: media_type.to_string(),
+        size,
+    })
+}

@@ -1,0 +1,160 @@
+//! Email channels' mailboxes: the provider presets a settings form offers, a channel's mailbox
+//! status (its forwarding address, servers and connection health) and "Test connection".
+
+use axum::extract::State;
+use serde::Serialize;
+use switchboard_mail::{Provider, Security, Server};
+use switchboard_model::{ChannelHealth, Id};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Caller;
+use crate::email::{account, email_channel};
+use crate::extract::Path;
+use crate::{ApiResult, AppState};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_providers))
+        .routes(routes!(mailbox_status))
+        .routes(routes!(test_connection))
+}
+
+/// A server as the settings form shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ServerView {
+    host: String,
+    port: u16,
+    /// `tls`, `starttls` or `none`.
+    security: String,
+}
+
+impl From<&Server> for ServerView {
+    fn from(server: &Server) -> Self {
+        ServerView {
+            host: server.host.clone(),
+            port: server.port,
+            security: match server.security {
+                Security::Tls => "tls",
+                Security::Starttls => "starttls",
+                Security::None => "none",
+            }
+            .into(),
+        }
+    }
+}
+
+/// A provider whose servers are filled in for the admin.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ProviderPreset {
+    /// The value of the channel's `provider` setting.
+    provider: String,
+    imap: Option<ServerView>,
+    smtp: Option<ServerView>,
+}
+
+/// The providers with known servers: Gmail, Outlook / Office 365, Yahoo, iCloud, and Other.
+#[utoipa::path(get, path = "/api/v1/email/providers", tag = "channels", responses((status = 200, body = Vec<ProviderPreset>)))]
+async fn list_providers(_caller: Caller) -> axum::Json<Vec<ProviderPreset>> {
+    let presets = Provider::ALL
+        .iter()
+        .map(|provider| {
+            let servers = provider.servers();
+            ProviderPreset {
+                provider: serde_json::to_value(provider)
+                    .ok()
+                    .and_then(|name| name.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                imap: servers.as_ref().map(|(imap, _)| imap.into()),
+                smtp: servers.as_ref().map(|(_, smtp)| smtp.into()),
+            }
+        })
+        .collect();
+    axum::Json(presets)
+}
+
+/// What the gateway knows about an email channel's mailbox.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct MailboxStatus {
+    /// Mail forwarded to this address arrives in the channel (when the listener is on).
+    forwarding_address: Option<String>,
+    imap: Option<ServerView>,
+    smtp: Option<ServerView>,
+    username: Option<String>,
+    /// What the settings lack, if they are not complete.
+    settings_problem: Option<String>,
+    /// The IMAP sync's state, once it has started.
+    health: Option<ChannelHealth>,
+}
+
+/// An email channel's mailbox: forwarding address, servers and connection health (admins only).
+#[utoipa::path(get, path = "/api/v1/channels/{id}/mailbox", tag = "channels", params(("id" = u64, Path)),
+    responses((status = 200, body = MailboxStatus), (status = 409, body = switchboard_model::ErrorBody, description = "not an email channel")))]
+async fn mailbox_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<MailboxStatus>> {
+    caller.require_admin()?;
+    let channel = email_channel(&state, caller.workspace_id, id).await?;
+    let (imap, smtp, username, settings_problem) = match account(&state, &channel).await? {
+        Ok(account) => (
+            account.imap.as_ref().map(ServerView::from),
+            account.smtp.as_ref().map(ServerView::from),
+            Some(account.username),
+            None,
+        ),
+        Err(problem) => (None, None, None, Some(problem)),
+    };
+    Ok(axum::Json(MailboxStatus {
+        forwarding_address: state.mail.forwarding_address(&state, &channel),
+        imap,
+        smtp,
+        username,
+        settings_problem,
+        health: state.mail.health(channel.id),
+    }))
+}
+
+/// How "Test connection" went: for IMAP and SMTP, `ok`, `not_configured`, or `failed` with
+/// the step that failed (`settings`, `dns`, `tcp`, `tls`, `authentication`, `mailbox`,
+/// `protocol`) and the server's words.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ConnectionTest {
+    ok: bool,
+    #[schema(value_type = Object)]
+    imap: serde_json::Value,
+    #[schema(value_type = Object)]
+    smtp: serde_json::Value,
+}
+
+/// Tries the channel's IMAP and SMTP servers with its saved settings (admins only).
+#[utoipa::path(post, path = "/api/v1/channels/{id}/mailbox/test", tag = "channels", params(("id" = u64, Path)),
+    responses((status = 200, body = ConnectionTest), (status = 409, body = switchboard_model::ErrorBody, description = "not an email channel")))]
+async fn test_connection(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<ConnectionTest>> {
+    caller.require_admin()?;
+    let channel = email_channel(&state, caller.workspace_id, id).await?;
+    let report = match account(&state, &channel).await? {
+        Ok(account) => switchboard_mail::probe::check(&account, &state.mail.trust).await,
+        Err(problem) => {
+            let failed = switchboard_mail::probe::Outcome::Failed {
+                step: switchboard_mail::Step::Settings,
+                message: problem,
+            };
+            switchboard_mail::probe::Report {
+                imap: failed.clone(),
+                smtp: failed,
+            }
+        }
+    };
+    let json = |outcome| serde_json::to_value(outcome).unwrap_or_default();
+    Ok(axum::Json(ConnectionTest {
+        ok: report.ok(),
+        imap: json(&report.imap),
+        smtp: json(&report.smtp),
+    }))
+}

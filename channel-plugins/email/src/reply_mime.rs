@@ -1,10 +1,14 @@
 //! An agent's reply as a MIME message, using the channel's settings: `reply_address` (required),
 //! `reply_name`, `footer`, `hide_branding` and `plus_addressing` (a Reply-To of
 //! `local+c{conversation}@domain`, for mailboxes whose provider delivers plus addresses).
+//!
+//! The gateway sets `reply_kind` to `auto-reply` for the channel's automatic answer: that one
+//! carries `Auto-Submitted: auto-replied` (RFC 3834) and no signature, footer or branding.
 
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
 use mail_builder::headers::message_id::MessageId;
+use mail_builder::headers::text::Text;
 use switchboard_channel_sdk::{AttachmentContent, Envelope, Error, OutgoingEmail, Reply, host};
 
 /// The default branding line, shown unless the channel hides it.
@@ -28,17 +32,20 @@ pub fn build(reply: &Reply) -> Result<OutgoingEmail, Error> {
     // The conversation travels in our Message-ID (and the reply address), so answers find it.
     let message_id = format!("sb-{}.c{conversation}@{domain}", reply.reply_id);
     let plus_addressing = host::setting("plus_addressing").as_deref() == Some("true");
+    let automatic = host::setting("reply_kind").as_deref() == Some("auto-reply");
 
     let mut text = reply.text.trim_end().to_string();
-    if let Some(signature) = reply.agent_signature.as_deref().filter(|signature| !signature.trim().is_empty()) {
+    if automatic {
+        // An auto-reply is the channel's own short answer: nothing is added to it.
+    } else if let Some(signature) = reply.agent_signature.as_deref().filter(|signature| !signature.trim().is_empty()) {
         text.push_str("\n\n");
         text.push_str(signature.trim_end());
     }
-    if let Some(footer) = host::setting("footer").filter(|footer| !footer.trim().is_empty()) {
+    if let Some(footer) = host::setting("footer").filter(|footer| !automatic && !footer.trim().is_empty()) {
         text.push_str("\n\n");
         text.push_str(footer.trim_end());
     }
-    if host::setting("hide_branding").as_deref() != Some("true") {
+    if !automatic && host::setting("hide_branding").as_deref() != Some("true") {
         text.push_str("\n\n-- \n");
         text.push_str(BRANDING);
     }
@@ -51,6 +58,9 @@ pub fn build(reply: &Reply) -> Result<OutgoingEmail, Error> {
         .message_id(message_id.as_str())
         .date(host::now_ms() / 1000)
         .text_body(text);
+    if automatic {
+        message = message.header("Auto-Submitted", Text::new("auto-replied"));
+    }
     if plus_addressing {
         message = message.reply_to(format!("{local}+c{conversation}@{domain}"));
     }

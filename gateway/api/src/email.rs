@@ -6,13 +6,17 @@
 
 pub mod forwarding;
 pub mod sync;
+pub mod transcript;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use switchboard_mail::{Account, Auth, MailError, Provider, Security, Server, Trust};
-use switchboard_model::{Channel, ChannelHealth, ChannelKind, HealthState, Id, now_millis};
+use switchboard_model::{
+    Author, Channel, ChannelHealth, ChannelKind, HealthState, Id, Ingested, NewReply, now_millis,
+};
 use switchboard_plugins::latest::{Message, OutgoingEmail};
+use switchboard_store::ChannelRecord;
 
 use crate::ingest::{StoredEmail, StoredPayload, through_plugin};
 use crate::{ApiError, ApiResult, AppState};
@@ -34,6 +38,14 @@ pub mod setting {
     pub const REPLY_ADDRESS: &str = "reply_address";
     /// Addresses and domains whose mail is never taken in, separated by commas or spaces.
     pub const BLOCK_LIST: &str = "block_list";
+    /// The text of the automatic answer to a new conversation; none when empty.
+    pub const AUTO_REPLY: &str = "auto_reply";
+    /// Set per call for the adapter: `agent`, or `auto-reply` for the automatic answer.
+    pub const REPLY_KIND: &str = "reply_kind";
+    /// Replies go out through this other email channel (its address, server and adapter).
+    pub const REPLY_VIA_CHANNEL: &str = "reply_via_channel";
+    /// At most this many emails a day (UTC) go out through the channel; the rest wait.
+    pub const DAILY_SEND_LIMIT: &str = "daily_send_limit";
     /// Secret: the password or app password.
     pub const PASSWORD: &str = "password";
     /// Secret: the OAuth 2.0 access token.
@@ -330,5 +342,160 @@ pub async fn take_in(state: &AppState, channel: &Channel, email: StoredEmail) ->
         tracing::warn!(workspace_id = channel.workspace_id, channel_id = channel.id,
             dead_letter_id = letter.id, %reason, "an email was kept as a dead letter");
     }
+    Ok(())
+}
+
+/// The author name of the channel's automatic answers.
+pub const AUTO_REPLY_BOT: &str = "auto-reply";
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Answers the first email of a new conversation with the channel's `auto_reply` text, unless
+/// the email was sent by a machine (an auto-reply, a bounce, bulk or list mail: RFC 3834) or
+/// the contact already had an auto-reply from this channel within a day.
+pub async fn auto_reply(
+    state: &AppState,
+    channel: &Channel,
+    ingested: &Ingested,
+    automatic: bool,
+) -> ApiResult<()> {
+    let Some(answer) = text(channel, setting::AUTO_REPLY) else {
+        return Ok(());
+    };
+    if channel.kind != ChannelKind::Email || automatic || ingested.duplicate {
+        return Ok(());
+    }
+    let workspace_id = channel.workspace_id;
+    let conversation = state
+        .store
+        .conversation(workspace_id, ingested.conversation_id)
+        .await?;
+    if conversation.message_count != 1 {
+        return Ok(());
+    }
+    let now = now_millis();
+    let record = ChannelRecord::AutoReplies;
+    let mut answered: BTreeMap<Id, i64> = state
+        .store
+        .channel_record(workspace_id, channel.id, record)
+        .await?
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    answered.retain(|_, at| now - *at < DAY_MS);
+    if answered.contains_key(&ingested.contact_id) {
+        return Ok(());
+    }
+    answered.insert(ingested.contact_id, now);
+    let bytes =
+        serde_json::to_vec(&answered).map_err(|error| ApiError::internal(error.to_string()))?;
+    state
+        .store
+        .put_channel_record(workspace_id, channel.id, record, bytes)
+        .await?;
+    let reply = NewReply {
+        text: answer,
+        private: false,
+        attachments: Vec::new(),
+    };
+    let bot = Author::Bot {
+        name: AUTO_REPLY_BOT.into(),
+    };
+    state
+        .store
+        .add_reply(workspace_id, conversation.id, bot, reply)
+        .await?;
+    Ok(())
+}
+
+/// The channel a reply leaves through: the conversation's own, or the email channel its
+/// `reply_via_channel` setting names (an inbound-only mailbox answered from another address).
+pub async fn sending_channel(state: &AppState, channel: &Channel) -> ApiResult<Channel> {
+    let Some(via) = text(channel, setting::REPLY_VIA_CHANNEL) else {
+        return Ok(channel.clone());
+    };
+    let invalid = |why: String| {
+        ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_setting",
+            format!(
+                "`{}` of channel {}: {why}",
+                setting::REPLY_VIA_CHANNEL,
+                channel.id
+            ),
+        )
+    };
+    let id: Id = via
+        .parse()
+        .map_err(|_| invalid(format!("`{via}` is not a channel id")))?;
+    let via = state
+        .store
+        .channel(channel.workspace_id, id)
+        .await
+        .map_err(|_| invalid(format!("there is no channel {id}")))?;
+    if via.kind != channel.kind {
+        return Err(invalid(format!(
+            "channel {id} is not a {:?} channel",
+            channel.kind
+        )));
+    }
+    Ok(via)
+}
+
+/// The UTC day of a time, and the next day's start.
+fn utc_day(millis: i64) -> (i64, i64) {
+    let day = millis.div_euclid(DAY_MS);
+    (day, (day + 1) * DAY_MS)
+}
+
+async fn sent_today(state: &AppState, channel: &Channel) -> ApiResult<(i64, u64)> {
+    let (today, _) = utc_day(now_millis());
+    let saved: Option<(i64, u64)> = state
+        .store
+        .channel_record(channel.workspace_id, channel.id, ChannelRecord::SentToday)
+        .await?
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    Ok(match saved {
+        Some((day, sent)) if day == today => (today, sent),
+        _ => (today, 0),
+    })
+}
+
+/// When the channel has sent its `daily_send_limit` today: why it waits, and until when.
+pub async fn daily_limit_reached(
+    state: &AppState,
+    channel: &Channel,
+) -> ApiResult<Option<(String, i64)>> {
+    let Some(limit) =
+        text(channel, setting::DAILY_SEND_LIMIT).and_then(|limit| limit.parse::<u64>().ok())
+    else {
+        return Ok(None);
+    };
+    let (_, sent) = sent_today(state, channel).await?;
+    if sent < limit {
+        return Ok(None);
+    }
+    let (_, tomorrow) = utc_day(now_millis());
+    Ok(Some((
+        format!(
+            "channel {} reached its daily send limit of {limit} emails; it waits until the next day (UTC)",
+            channel.id
+        ),
+        tomorrow,
+    )))
+}
+
+/// Counts one email sent through the channel today.
+pub async fn count_sent(state: &AppState, channel: &Channel) -> ApiResult<()> {
+    let (today, sent) = sent_today(state, channel).await?;
+    let bytes = serde_json::to_vec(&(today, sent + 1))
+        .map_err(|error| ApiError::internal(error.to_string()))?;
+    state
+        .store
+        .put_channel_record(
+            channel.workspace_id,
+            channel.id,
+            ChannelRecord::SentToday,
+            bytes,
+        )
+        .await?;
     Ok(())
 }

@@ -138,12 +138,13 @@ pub async fn through_plugin(
             None => None,
         };
         let inbound = inbound_message(state, channel, message, original).await?;
-        ingested.push(
-            state
-                .store
-                .ingest(channel.workspace_id, channel.id, inbound)
-                .await?,
-        );
+        let automatic = inbound.automatic;
+        let stored = state
+            .store
+            .ingest(channel.workspace_id, channel.id, inbound)
+            .await?;
+        crate::email::auto_reply(state, channel, &stored, automatic).await?;
+        ingested.push(stored);
     }
     if !kv_writes.is_empty() {
         state

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use switchboard_model::{Author, Channel, ChannelKind, DeliveryStatus, Direction, now_millis};
+use switchboard_plugins::Plugin;
 use switchboard_plugins::latest::{
     Attachment, AttachmentContent, Contact, DeliveryAction, Identity, Reply, ReplyContext,
 };
@@ -23,11 +24,16 @@ const MAX_ATTEMPTS: u32 = 5;
 const FIRST_RETRY: Duration = Duration::from_secs(30);
 
 /// How one delivery ended.
-enum Outcome {
+pub(crate) enum Outcome {
     Sent,
     /// Try again later, for this reason.
     Retry(String),
     Failed(String),
+    /// Not tried: wait until then, for this reason (a daily send limit).
+    Wait {
+        reason: String,
+        until: i64,
+    },
 }
 
 /// One round over every plugin channel; returns how many replies were handled.
@@ -55,7 +61,17 @@ pub async fn deliver_due(state: &AppState, holder: &str) -> ApiResult<usize> {
 }
 
 async fn record(state: &AppState, item: &OutboxItem, outcome: Outcome) -> ApiResult<()> {
+    let mut item = item.clone();
     let (status, retry_at) = match outcome {
+        Outcome::Wait { reason, until } => {
+            item.attempts = item.attempts.saturating_sub(1);
+            (
+                DeliveryStatus::Queued {
+                    reason: Some(reason),
+                },
+                Some(until),
+            )
+        }
         Outcome::Sent => (DeliveryStatus::Sent, None),
         Outcome::Failed(reason) => (DeliveryStatus::Failed { reason }, None),
         Outcome::Retry(reason) if item.attempts >= MAX_ATTEMPTS => (
@@ -83,33 +99,28 @@ async fn record(state: &AppState, item: &OutboxItem, outcome: Outcome) -> ApiRes
         ?status,
         "delivery recorded"
     );
-    state.store.record_delivery(item, status, retry_at).await?;
+    state.store.record_delivery(&item, status, retry_at).await?;
     Ok(())
 }
 
 async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiResult<Outcome> {
-    let Some(name) = &channel.plugin else {
-        return Ok(Outcome::Failed("the channel has no plugin".into()));
+    // A mailbox may answer through another channel's address and server ("reply via").
+    let channel = &match crate::email::sending_channel(state, channel).await {
+        Ok(channel) => channel,
+        Err(error) if error.status.is_client_error() => return Ok(Outcome::Failed(error.message)),
+        Err(error) => return Err(error),
     };
-    let plugin = match state
-        .plugins
-        .active(state.store.as_ref(), channel.workspace_id, name)
-        .await
-    {
-        Ok(plugin) => plugin,
-        Err(error) => return Ok(Outcome::Retry(error.message)),
+    if let Some((reason, until)) = crate::email::daily_limit_reached(state, channel).await? {
+        return Ok(Outcome::Wait { reason, until });
+    }
+    let (reply, author) = reply_for(state, item).await?;
+    let kind = match author {
+        Author::Bot { name } if name == crate::email::AUTO_REPLY_BOT => "auto-reply",
+        _ => "agent",
     };
-    let reply = reply_for(state, item).await?;
-    let context = crate::plugins::call_context(state, channel).await?;
-    let runtime = state.plugins.runtime.clone();
-    let call_plugin = plugin.clone();
-    let actions =
-        tokio::task::spawn_blocking(move || runtime.outbound(&call_plugin, context, &reply))
-            .await
-            .map_err(|error| ApiError::internal(error.to_string()))?;
-    let actions = match actions {
-        Ok(output) => output.value,
-        Err(error) => return Ok(Outcome::Failed(error.to_string())),
+    let (plugin, actions) = match plan(state, channel, reply, kind).await? {
+        Ok(planned) => planned,
+        Err(outcome) => return Ok(outcome),
     };
     for action in actions {
         let request = match action {
@@ -118,6 +129,7 @@ async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiR
                 match crate::email::send(state, channel, &email).await? {
                     Ok(accepted) => {
                         tracing::info!(channel_id = channel.id, message_id = item.message_id, %accepted, "the SMTP server took the reply");
+                        crate::email::count_sent(state, channel).await?;
                         continue;
                     }
                     Err(error) if error.needs_a_fix() => {
@@ -160,8 +172,44 @@ async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiR
     Ok(Outcome::Sent)
 }
 
-/// The reply as the plugin sees it: the message, its agent, and the conversation's context.
-async fn reply_for(state: &AppState, item: &OutboxItem) -> ApiResult<Reply> {
+/// Asks the channel's plugin how to deliver `reply`; `kind` tells the plugin what it is
+/// (`agent`, `auto-reply` or `transcript`).
+pub(crate) async fn plan(
+    state: &AppState,
+    channel: &Channel,
+    reply: Reply,
+    kind: &str,
+) -> ApiResult<Result<(Plugin, Vec<DeliveryAction>), Outcome>> {
+    let Some(name) = &channel.plugin else {
+        return Ok(Err(Outcome::Failed("the channel has no plugin".into())));
+    };
+    let plugin = match state
+        .plugins
+        .active(state.store.as_ref(), channel.workspace_id, name)
+        .await
+    {
+        Ok(plugin) => plugin,
+        Err(error) => return Ok(Err(Outcome::Retry(error.message))),
+    };
+    let mut context = crate::plugins::call_context(state, channel).await?;
+    context
+        .settings
+        .insert(crate::email::setting::REPLY_KIND.into(), kind.into());
+    let runtime = state.plugins.runtime.clone();
+    let call_plugin = plugin.clone();
+    let actions =
+        tokio::task::spawn_blocking(move || runtime.outbound(&call_plugin, context, &reply))
+            .await
+            .map_err(|error| ApiError::internal(error.to_string()))?;
+    Ok(match actions {
+        Ok(output) => Ok((plugin, output.value)),
+        Err(error) => Err(Outcome::Failed(error.to_string())),
+    })
+}
+
+/// The reply as the plugin sees it (the message, its agent, and the conversation's context),
+/// and who wrote it.
+async fn reply_for(state: &AppState, item: &OutboxItem) -> ApiResult<(Reply, Author)> {
     let store = state.store.as_ref();
     let message = store
         .message(item.workspace_id, item.conversation_id, item.message_id)
@@ -172,8 +220,8 @@ async fn reply_for(state: &AppState, item: &OutboxItem) -> ApiResult<Reply> {
     let contact = store
         .contact(item.workspace_id, conversation.contact_id)
         .await?;
-    let agent = match message.author {
-        Author::Agent { id } => store.agent(item.workspace_id, id).await.ok(),
+    let agent = match &message.author {
+        Author::Agent { id } => store.agent(item.workspace_id, *id).await.ok(),
         _ => None,
     };
     let history = store
@@ -207,7 +255,7 @@ async fn reply_for(state: &AppState, item: &OutboxItem) -> ApiResult<Reply> {
             inline: false,
         });
     }
-    Ok(Reply {
+    let reply = Reply {
         reply_id: message.id.to_string(),
         text: message.text,
         html: None,
@@ -230,5 +278,6 @@ async fn reply_for(state: &AppState, item: &OutboxItem) -> ApiResult<Reply> {
                 phone: contact.phones.first().cloned(),
             },
         },
-    })
+    };
+    Ok((reply, message.author))
 }

@@ -146,14 +146,15 @@ impl Mailbox {
         } else {
             0
         };
-        if self.uid_next != 0 && after + 1 >= self.uid_next {
+        let first = after.saturating_add(1);
+        if after == u32::MAX || (self.uid_next != 0 && first >= self.uid_next) {
             return Ok(Vec::new());
         }
         let last = after.saturating_add(limit.max(1));
         let range = if self.uid_next == 0 {
-            format!("{}:*", after + 1)
+            format!("{first}:*")
         } else {
-            format!("{}:{}", after + 1, last.min(self.uid_next - 1))
+            format!("{first}:{}", last.min(self.uid_next - 1))
         };
         let mut fetched: Vec<FetchedMail> = self
             .session

@@ -120,6 +120,8 @@ fn classify(error: lettre::transport::smtp::Error) -> MailError {
         Some(_) if error.is_permanent() => Step::Rejected { permanent: true },
         Some(_) => Step::Rejected { permanent: false },
         None if error.is_tls() => Step::Tls,
+        // The client gave up on its own, e.g. the server offers no login mechanism it knows.
+        None if error.is_client() => Step::Protocol,
         None => Step::Tcp,
     };
     MailError::new(step, words)

@@ -34,6 +34,7 @@ impl Corpus {
                 "footer",
                 "hide_branding",
                 "plus_addressing",
+                "reply_kind",
             ]
             .map(String::from)
             .to_vec(),

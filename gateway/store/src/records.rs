@@ -63,4 +63,8 @@ pub enum ChannelRecord {
     Secrets,
     /// How far a transport has read the channel's source (an IMAP mailbox's UID cursor).
     TransportCursor,
+    /// When each contact last got the channel's auto-reply.
+    AutoReplies,
+    /// How many emails went out through the channel on its last sending day.
+    SentToday,
 }

@@ -19,10 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use switchboard_model::{
-    Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate, Conversation,
-    ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id, InboundMessage, Ingested,
-    Message, NewCannedResponse, NewChannel, NewContact, NewReply, NewTeam, Page, PluginState,
-    PluginVersion, TagChange, Team, TeamUpdate, Workspace,
+    Agent, ApiToken, Author, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate,
+    Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id,
+    InboundMessage, Ingested, Message, NewCannedResponse, NewChannel, NewContact, NewReply,
+    NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate, Workspace,
 };
 
 use self::activity::Activity;
@@ -388,12 +388,12 @@ impl Store for SledStore {
         &self,
         workspace_id: Id,
         conversation_id: Id,
-        agent_id: Id,
+        author: Author,
         reply: NewReply,
     ) -> StoreResult<Message> {
         self.writer
             .write(move |txn| {
-                conversations::add_reply(txn, workspace_id, conversation_id, agent_id, reply)
+                conversations::add_reply(txn, workspace_id, conversation_id, author, reply)
             })
             .await
     }
@@ -625,6 +625,8 @@ fn channel_record_key(workspace_id: Id, channel_id: Id, record: ChannelRecord) -
     let tag = match record {
         ChannelRecord::Secrets => keys::CHANNEL_SECRETS,
         ChannelRecord::TransportCursor => keys::TRANSPORT_CURSOR,
+        ChannelRecord::AutoReplies => keys::AUTO_REPLIES,
+        ChannelRecord::SentToday => keys::SENT_TODAY,
     };
     key(tag, &[workspace_id, channel_id])
 }

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use switchboard_model::{
-    Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate, Conversation,
-    ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id, InboundMessage, Ingested,
-    Message, NewCannedResponse, NewChannel, NewContact, NewReply, NewTeam, Page, PluginState,
-    PluginVersion, TagChange, Team, TeamUpdate, Workspace,
+    Agent, ApiToken, Author, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate,
+    Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id,
+    InboundMessage, Ingested, Message, NewCannedResponse, NewChannel, NewContact, NewReply,
+    NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate, Workspace,
 };
 
 use crate::{
@@ -130,12 +130,12 @@ pub trait Store: Send + Sync {
         id: Id,
         change: ConversationChange,
     ) -> StoreResult<Conversation>;
-    /// An agent's reply (queued in the outbox in the same step) or private note.
+    /// An agent's (or a bot's) reply, queued in the outbox in the same step, or private note.
     async fn add_reply(
         &self,
         workspace_id: Id,
         conversation_id: Id,
-        agent_id: Id,
+        author: Author,
         reply: NewReply,
     ) -> StoreResult<Message>;
     /// One message of a conversation, with its latest delivery status.

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use switchboard_model::{
-    ChannelKind, ContactRef, ConversationFilter, ConversationStatus, DeliveryStatus, EventKind, Id,
-    Identity, InboundMessage, NewChannel, NewContact, NewReply, Role,
+    Author, ChannelKind, ContactRef, ConversationFilter, ConversationStatus, DeliveryStatus,
+    EventKind, Id, Identity, InboundMessage, NewChannel, NewContact, NewReply, Role,
 };
 use switchboard_store::{
     ConversationChange, EventBus, InProcessBus, NewAgentRecord, SledStore, Store, StoreError,
@@ -236,7 +236,12 @@ async fn another_workspace_sees_nothing() {
     };
     assert!(
         f.store
-            .add_reply(other_workspace, ingested.conversation_id, f.agent, reply)
+            .add_reply(
+                other_workspace,
+                ingested.conversation_id,
+                Author::Agent { id: f.agent },
+                reply
+            )
             .await
             .is_err()
     );
@@ -418,7 +423,12 @@ async fn replies_wait_in_the_outbox_until_delivered() {
     };
     let message = f
         .store
-        .add_reply(f.workspace, ingested.conversation_id, f.agent, reply)
+        .add_reply(
+            f.workspace,
+            ingested.conversation_id,
+            Author::Agent { id: f.agent },
+            reply,
+        )
         .await
         .expect("reply");
     assert_eq!(
@@ -431,7 +441,12 @@ async fn replies_wait_in_the_outbox_until_delivered() {
         private: true,
     };
     f.store
-        .add_reply(f.workspace, ingested.conversation_id, f.agent, note)
+        .add_reply(
+            f.workspace,
+            ingested.conversation_id,
+            Author::Agent { id: f.agent },
+            note,
+        )
         .await
         .expect("note");
 
@@ -473,7 +488,12 @@ async fn replies_wait_in_the_outbox_until_delivered() {
         private: false,
     };
     f.store
-        .add_reply(f.workspace, ingested.conversation_id, f.agent, second)
+        .add_reply(
+            f.workspace,
+            ingested.conversation_id,
+            Author::Agent { id: f.agent },
+            second,
+        )
         .await
         .expect("reply");
     let claimed = f
@@ -512,7 +532,12 @@ async fn delivery_status_reaches_the_message() {
         private: false,
     };
     f.store
-        .add_reply(f.workspace, ingested.conversation_id, f.agent, reply)
+        .add_reply(
+            f.workspace,
+            ingested.conversation_id,
+            Author::Agent { id: f.agent },
+            reply,
+        )
         .await
         .expect("reply");
     let claimed = f

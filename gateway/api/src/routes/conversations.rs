@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_model::{
-    Assignment, Conversation, ConversationFilter, ConversationStatus, Id, Labels, Message,
+    Assignment, Author, Conversation, ConversationFilter, ConversationStatus, Id, Labels, Message,
     NewReply, Page, TeamAssignment,
 };
 use switchboard_store::ConversationChange;
@@ -102,7 +102,14 @@ async fn post_message(
     require_text("text", &reply.text, MAX_REPLY_CHARS)?;
     let message = state
         .store
-        .add_reply(caller.workspace_id, id, caller.agent.id, reply)
+        .add_reply(
+            caller.workspace_id,
+            id,
+            Author::Agent {
+                id: caller.agent.id,
+            },
+            reply,
+        )
         .await?;
     tracing::Span::current().record("message_id", message.id);
     Ok((StatusCode::CREATED, axum::Json(message)))

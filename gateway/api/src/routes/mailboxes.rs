@@ -1,8 +1,9 @@
 //! Email channels' mailboxes: the provider presets a settings form offers, a channel's mailbox
-//! status (its forwarding address, servers and connection health) and "Test connection".
+//! status (its forwarding address, servers and connection health), "Test connection", and
+//! sending a conversation's transcript by email.
 
 use axum::extract::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use switchboard_mail::{Provider, Security, Server};
 use switchboard_model::{ChannelHealth, Id};
 use utoipa_axum::router::OpenApiRouter;
@@ -10,7 +11,7 @@ use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::email::{account, email_channel};
-use crate::extract::Path;
+use crate::extract::{Json, Path};
 use crate::{ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -18,6 +19,61 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_providers))
         .routes(routes!(mailbox_status))
         .routes(routes!(test_connection))
+        .routes(routes!(send_transcript))
+}
+
+/// Where to send a transcript.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct TranscriptRequest {
+    /// The address that receives it.
+    to: String,
+    /// `en` (the default), `es` or `pt-BR`: the language of its heading.
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+/// What the mail server said.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct TranscriptSent {
+    /// The SMTP server's acceptance, e.g. `250 2.0.0 Ok: queued as 4F2C1`.
+    accepted: String,
+}
+
+/// Emails the conversation's transcript (its messages, not its private notes).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/transcript", tag = "conversations", params(("id" = u64, Path)),
+    request_body = TranscriptRequest,
+    responses((status = 200, body = TranscriptSent), (status = 502, body = switchboard_model::ErrorBody, description = "the mail server or adapter refused")))]
+async fn send_transcript(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(request): Json<TranscriptRequest>,
+) -> ApiResult<axum::Json<TranscriptSent>> {
+    let to = request.to.trim();
+    let (local, domain) = to.split_once('@').unwrap_or_default();
+    if local.is_empty()
+        || !domain.contains('.')
+        || to.len() > 254
+        || to.contains(char::is_whitespace)
+    {
+        return Err(crate::ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("`to` must be an email address, not `{to}`"),
+        ));
+    }
+    let locale = request.locale.as_deref().unwrap_or("en");
+    let accepted = crate::email::transcript::send(
+        &state,
+        caller.workspace_id,
+        id,
+        &caller.agent.name,
+        to,
+        locale,
+    )
+    .await?;
+    Ok(axum::Json(TranscriptSent { accepted }))
 }
 
 /// A server as the settings form shows it.

@@ -317,11 +317,22 @@ pub fn add_reply(
     txn: &mut Txn,
     workspace_id: Id,
     conversation_id: Id,
-    agent_id: Id,
+    author: Author,
     reply: NewReply,
 ) -> StoreResult<Message> {
     let mut stored = load_stored(txn, workspace_id, conversation_id)?;
-    super::directory::require(txn, keys::AGENT, "agent", workspace_id, agent_id)?;
+    match &author {
+        Author::Agent { id } => {
+            super::directory::require(txn, keys::AGENT, "agent", workspace_id, *id)?;
+        }
+        Author::Bot { .. } => {}
+        Author::Contact { .. } | Author::System => {
+            return Err(StoreError::Invalid(
+                "replies come from agents or bots".into(),
+            ));
+        }
+    }
+    let by_agent = matches!(author, Author::Agent { .. });
     let conversation = &mut stored.conversation;
     check_attachments(txn, workspace_id, &reply.attachments)?;
     let direction = if reply.private {
@@ -334,14 +345,14 @@ pub fn add_reply(
         workspace_id,
         conversation_id,
         direction,
-        author: Author::Agent { id: agent_id },
+        automatic: !by_agent,
+        author,
         text: reply.text,
         html: None,
         attachments: reply.attachments,
         external_id: None,
         delivery: (direction == Direction::Out).then_some(DeliveryStatus::Queued { reason: None }),
         original: None,
-        automatic: false,
         created_at: txn.now,
     };
     if direction == Direction::Out {
@@ -359,6 +370,9 @@ pub fn add_reply(
             key(keys::OUTBOX, &[conversation.channel_id, message.id]),
             &item,
         )?;
+    }
+    if direction == Direction::Out && by_agent {
+        // An agent who answers has read the conversation; a bot's answer changes nothing.
         conversation.unread_count = 0;
     }
     conversation.message_count += 1;

@@ -53,10 +53,12 @@ pub fn record_delivery(
     }
     match (&status, retry_at) {
         (DeliveryStatus::Queued { .. }, Some(retry_at)) => {
+            // The caller's count of attempts wins: a wait that was no attempt gives one back.
             let again = OutboxItem {
                 not_before: retry_at,
                 lease_holder: None,
                 lease_until: 0,
+                attempts: item.attempts,
                 ..stored
             };
             txn.put_json(item_key, &again)?;

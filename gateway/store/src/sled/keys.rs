@@ -33,6 +33,8 @@ pub const PLUGIN: &[u8; 2] = b"pl"; // [ws] name -> PluginState
 pub const PLUGIN_KV: &[u8; 2] = b"kv"; // [ws, channel] key -> bytes
 pub const CHANNEL_SECRETS: &[u8; 2] = b"cs"; // [ws, channel] -> sealed secrets
 pub const TRANSPORT_CURSOR: &[u8; 2] = b"tc"; // [ws, channel] -> a transport's cursor
+pub const AUTO_REPLIES: &[u8; 2] = b"ar"; // [ws, channel] -> {contact: last auto-reply}
+pub const SENT_TODAY: &[u8; 2] = b"st"; // [ws, channel] -> (day, emails sent)
 
 /// A key of `tag` and ids.
 pub fn key(tag: &[u8; 2], ids: &[Id]) -> Vec<u8> {

@@ -1,0 +1,161 @@
+//! "Send the transcript": a conversation's messages (not its private notes) as one email,
+//! written by the email adapter like any reply and sent through an email channel's server,
+//! with its heading in the reader's language (English, Spanish or Portuguese).
+
+use switchboard_model::{Author, ChannelKind, Direction, Id, now_millis};
+use switchboard_plugins::latest::{Contact, DeliveryAction, Identity, Reply, ReplyContext};
+
+use crate::outbox::{Outcome, plan};
+use crate::{ApiError, ApiResult, AppState};
+
+/// The words of a transcript, per language.
+struct Words {
+    heading: &'static str,
+    subject: &'static str,
+    auto_reply: &'static str,
+    agent: &'static str,
+}
+
+fn words(locale: &str) -> Words {
+    match locale.split(['-', '_']).next().unwrap_or_default() {
+        "es" => Words {
+            heading: "Transcripción de la conversación",
+            subject: "Transcripción",
+            auto_reply: "Respuesta automática",
+            agent: "Agente",
+        },
+        "pt" => Words {
+            heading: "Transcrição da conversa",
+            subject: "Transcrição",
+            auto_reply: "Resposta automática",
+            agent: "Agente",
+        },
+        _ => Words {
+            heading: "Transcript of the conversation",
+            subject: "Transcript",
+            auto_reply: "Auto-reply",
+            agent: "Agent",
+        },
+    }
+}
+
+/// Emails the transcript of a conversation to `to`; answers the SMTP server's acceptance.
+pub async fn send(
+    state: &AppState,
+    workspace_id: Id,
+    conversation_id: Id,
+    sender_name: &str,
+    to: &str,
+    locale: &str,
+) -> ApiResult<String> {
+    let store = state.store.as_ref();
+    let conversation = store.conversation(workspace_id, conversation_id).await?;
+    let own = store.channel(workspace_id, conversation.channel_id).await?;
+    // The conversation's own mailbox, or else the workspace's first email channel.
+    let channel = if own.kind == ChannelKind::Email {
+        own
+    } else {
+        store
+            .channels(workspace_id)
+            .await?
+            .into_iter()
+            .find(|channel| channel.kind == ChannelKind::Email && channel.active)
+            .ok_or_else(|| {
+                ApiError::new(
+                    axum::http::StatusCode::CONFLICT,
+                    "no_email_channel",
+                    "the workspace has no email channel to send the transcript through",
+                )
+            })?
+    };
+    let channel = super::sending_channel(state, &channel).await?;
+    let contact = store.contact(workspace_id, conversation.contact_id).await?;
+    let words = words(locale);
+    let mut text = format!(
+        "{} #{}: {}\n",
+        words.heading, conversation.id, conversation.title
+    );
+    let mut cursor = None;
+    loop {
+        let page = store
+            .messages(workspace_id, conversation_id, cursor, 200)
+            .await?;
+        for message in page
+            .items
+            .iter()
+            .filter(|message| message.direction != Direction::Note)
+        {
+            let who = match &message.author {
+                Author::Contact { .. } => contact.name.clone(),
+                Author::Agent { id } => store
+                    .agent(workspace_id, *id)
+                    .await
+                    .map_or_else(|_| words.agent.to_string(), |agent| agent.name),
+                Author::Bot { .. } => words.auto_reply.to_string(),
+                Author::System => String::new(),
+            };
+            let when = chrono::DateTime::from_timestamp_millis(message.created_at)
+                .map(|time| time.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default();
+            text.push_str(&format!("\n[{when}] {who}:\n{}\n", message.text.trim_end()));
+        }
+        match page.next_cursor {
+            Some(next) => {
+                cursor = Some(
+                    next.parse()
+                        .map_err(|_| ApiError::internal("bad message cursor"))?,
+                )
+            }
+            None => break,
+        }
+    }
+    let reply = Reply {
+        reply_id: format!("transcript-{}", now_millis()),
+        text,
+        html: None,
+        attachments: Vec::new(),
+        agent_name: sender_name.to_string(),
+        agent_signature: None,
+        context: ReplyContext {
+            conversation_id,
+            subject: Some(format!("{}: {}", words.subject, conversation.title)),
+            thread: Vec::new(),
+            contact: Contact {
+                identity: Identity {
+                    kind: "email".into(),
+                    value: to.to_string(),
+                },
+                display_name: None,
+                email: Some(to.to_string()),
+                phone: None,
+            },
+        },
+    };
+    let refused = |reason: String| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_GATEWAY,
+            "not_sent",
+            format!("the transcript was not sent: {reason}"),
+        )
+    };
+    let actions = match plan(state, &channel, reply, "transcript").await? {
+        Ok((_, actions)) => actions,
+        Err(Outcome::Failed(reason) | Outcome::Retry(reason) | Outcome::Wait { reason, .. }) => {
+            return Err(refused(reason));
+        }
+        Err(Outcome::Sent) => return Err(refused("the adapter planned nothing".into())),
+    };
+    let mut accepted = Vec::new();
+    for action in actions {
+        let DeliveryAction::SendEmail(email) = action else {
+            return Err(refused(
+                "the email adapter asked for something else than an email".into(),
+            ));
+        };
+        match super::send(state, &channel, &email).await? {
+            Ok(answer) => accepted.push(answer),
+            Err(error) => return Err(refused(error.to_string())),
+        }
+    }
+    Ok(accepted.join("; "))
+}

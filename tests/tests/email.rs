@@ -58,28 +58,17 @@ async fn eventually<T>(
     anyhow::bail!("timed out waiting for {what}")
 }
 
-/// Connects the rig's support mailbox as an email channel, as an admin would.
-async fn connect_support_mailbox(
+/// Connects an email channel with these settings and password, as an admin would.
+async fn connect(
     admin: &Client,
-    rig: &MailRig,
+    name: &str,
+    settings: Value,
     password: &str,
 ) -> anyhow::Result<u64> {
     let (status, channel) = admin
         .post(
             "/api/v1/channels",
-            &json!({
-                "kind": "email",
-                "name": "Soporte",
-                "settings": {
-                    "provider": "other",
-                    "reply_address": "support@example.test",
-                    "reply_name": "Acme Soporte",
-                    "footer": "Acme · Av. Corrientes 1234",
-                    "imap_host": "127.0.0.1", "imap_port": rig.imap_port, "imap_security": "none",
-                    "smtp_host": "127.0.0.1", "smtp_port": rig.smtp_port, "smtp_security": "none",
-                    "username": "support@example.test"
-                }
-            }),
+            &json!({ "kind": "email", "name": name, "settings": settings }),
         )
         .await?;
     assert_eq!(status, StatusCode::CREATED, "{channel}");
@@ -93,6 +82,47 @@ async fn connect_support_mailbox(
         .await?;
     assert!(status.is_success(), "{answer}");
     Ok(id)
+}
+
+/// The rig's support mailbox over plain IMAP and SMTP, plus `extra` settings.
+fn support_settings(rig: &MailRig, extra: Value) -> Value {
+    let mut settings = json!({
+        "provider": "other",
+        "reply_address": "support@example.test",
+        "reply_name": "Acme Soporte",
+        "footer": "Acme · Av. Corrientes 1234",
+        "imap_host": "127.0.0.1", "imap_port": rig.imap_port, "imap_security": "none",
+        "smtp_host": "127.0.0.1", "smtp_port": rig.smtp_port, "smtp_security": "none",
+        "username": "support@example.test"
+    });
+    if let (Some(settings), Some(extra)) = (settings.as_object_mut(), extra.as_object()) {
+        settings.extend(extra.clone());
+    }
+    settings
+}
+
+async fn connect_support_mailbox(
+    admin: &Client,
+    rig: &MailRig,
+    password: &str,
+) -> anyhow::Result<u64> {
+    connect(admin, "Soporte", support_settings(rig, json!({})), password).await
+}
+
+/// Every message in the customer's mailbox, parsed.
+async fn customer_inbox(rig: &MailRig) -> anyhow::Result<Vec<Vec<u8>>> {
+    let mut mailbox = Mailbox::open(&customer(rig), &trust()).await?;
+    let mail = mailbox.fetch_after(Cursor::default(), 100).await?;
+    mailbox.logout().await;
+    Ok(mail.into_iter().map(|mail| mail.source).collect())
+}
+
+/// A plain customer email.
+fn customer_mail(id: &str, subject: &str, text: &str) -> String {
+    format!(
+        "From: Maria Lopez <customer@example.test>\r\nTo: support@example.test\r\nSubject: {subject}\r\n\
+         Message-ID: <{id}@example.test>\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n{text}\r\n"
+    )
 }
 
 async fn conversations(admin: &Client, channel: u64) -> anyhow::Result<Vec<Value>> {
@@ -400,5 +430,335 @@ async fn mail_forwarded_to_the_channels_address_arrives_and_strangers_are_refuse
         .map(|message| message["text"].clone())
         .collect();
     assert!(!texts.contains(&json!("Nosso eco.")), "{texts:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_replies_go_once_a_day_never_to_machines_and_transcripts_arrive() -> anyhow::Result<()>
+{
+    let rig = MailRig::start().await?;
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let auto = "Recibimos su mensaje; le respondemos en menos de un día.";
+    let channel = connect(
+        &admin,
+        "Soporte",
+        support_settings(&rig, json!({ "auto_reply": auto })),
+        "supportpw",
+    )
+    .await?;
+
+    // A newsletter (list mail) comes in first: it is stored but never answered automatically.
+    customer_sends(
+        &rig,
+        "support@example.test",
+        "From: Novedades <customer@example.test>\r\nTo: support@example.test\r\nSubject: Ofertas de noviembre\r\n\
+         Message-ID: <news-1@example.test>\r\nList-Id: <ofertas.example.test>\r\nPrecedence: bulk\r\n\r\nTodo al 50%.\r\n",
+    )
+    .await?;
+    let newsletter = eventually("the newsletter stored", async || {
+        Ok(conversations(&admin, channel).await?.into_iter().next())
+    })
+    .await?;
+    let newsletter_id = newsletter["id"].as_u64().context("id")?;
+    let stored = messages(&admin, newsletter_id).await?;
+    assert_eq!(
+        stored[0]["automatic"], true,
+        "flagged as sent by a machine: {stored:?}"
+    );
+    admin
+        .call(
+            Method::POST,
+            &format!("/api/v1/conversations/{newsletter_id}/close"),
+            None,
+        )
+        .await?;
+
+    // A person's first email gets the auto-reply, marked as such and without the footer.
+    customer_sends(
+        &rig,
+        "support@example.test",
+        &customer_mail("ask-1", "Factura duplicada", "Me cobraron dos veces."),
+    )
+    .await?;
+    let auto_reply = eventually("the auto-reply in the customer's mailbox", async || {
+        let inbox = customer_inbox(&rig).await?;
+        Ok(inbox
+            .into_iter()
+            .find(|source| String::from_utf8_lossy(source).contains("Auto-Submitted")))
+    })
+    .await?;
+    let parsed = MessageParser::default()
+        .parse(&auto_reply)
+        .context("MIME")?;
+    assert_eq!(
+        parsed.header_raw("Auto-Submitted").map(str::trim),
+        Some("auto-replied")
+    );
+    assert_eq!(parsed.in_reply_to().as_text(), Some("ask-1@example.test"));
+    let body = parsed.body_text(0).unwrap_or_default();
+    assert!(
+        body.starts_with(auto) && !body.contains("Corrientes"),
+        "{body}"
+    );
+    assert_eq!(
+        messages(&admin, newsletter_id).await?.len(),
+        1,
+        "no auto-reply to list mail"
+    );
+
+    // Closed, then the same person writes again the same day: a new conversation, no second auto-reply.
+    let first = conversations(&admin, channel).await?;
+    let asked = first
+        .iter()
+        .find(|c| c["title"] == "Factura duplicada")
+        .context("conversation")?;
+    let asked_id = asked["id"].as_u64().context("id")?;
+    admin
+        .call(
+            Method::POST,
+            &format!("/api/v1/conversations/{asked_id}/close"),
+            None,
+        )
+        .await?;
+    customer_sends(
+        &rig,
+        "support@example.test",
+        &customer_mail("ask-2", "Otra consulta", "¿Y el envío?"),
+    )
+    .await?;
+    let second = eventually("the second conversation", async || {
+        let all = conversations(&admin, channel).await?;
+        Ok(all.into_iter().find(|c| c["title"] == "Otra consulta"))
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let second_messages = messages(&admin, second["id"].as_u64().context("id")?).await?;
+    assert_eq!(
+        second_messages.len(),
+        1,
+        "no second auto-reply within a day: {second_messages:?}"
+    );
+
+    // The transcript of the first conversation, in Spanish, by email.
+    let (status, sent) = admin
+        .post(
+            &format!("/api/v1/conversations/{asked_id}/transcript"),
+            &json!({ "to": "customer@example.test", "locale": "es" }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    assert!(
+        sent["accepted"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("250"),
+        "{sent}"
+    );
+    let transcript = eventually("the transcript in the customer's mailbox", async || {
+        let inbox = customer_inbox(&rig).await?;
+        Ok(inbox.into_iter().find_map(|source| {
+            let parsed = MessageParser::default().parse(&source)?;
+            parsed
+                .subject()
+                .is_some_and(|subject| subject.starts_with("Transcripción"))
+                .then(|| parsed.body_text(0).unwrap_or_default().into_owned())
+        }))
+    })
+    .await?;
+    assert!(
+        transcript.contains("Transcripción de la conversación"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("Me cobraron dos veces.") && transcript.contains(auto),
+        "{transcript}"
+    );
+    let (status, refused) = admin
+        .post(
+            &format!("/api/v1/conversations/{asked_id}/transcript"),
+            &json!({ "to": "not an address" }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    rig.stop().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_go_via_another_channel_over_tls_and_wait_at_the_daily_limit() -> anyhow::Result<()>
+{
+    let rig = MailRig::start().await?;
+    let data = tempfile::tempdir()?;
+    let ca = format!("[\"{}\"]", rig.ca_pem().display());
+    let gateway = Gateway::start_with(data.path(), &[("SWITCHBOARD_MAIL__CA_FILES", ca)]).await?;
+    let admin = gateway.admin().await?;
+    // Sales sends only: STARTTLS to the SMTP server, trusting the company's own CA.
+    let sales = connect(
+        &admin,
+        "Ventas",
+        json!({
+            "reply_address": "support+sales@example.test", "reply_name": "Acme Ventas",
+            "smtp_host": "localhost", "smtp_port": rig.smtp_port, "smtp_security": "starttls",
+            "username": "support@example.test", "daily_send_limit": 1
+        }),
+        "supportpw",
+    )
+    .await?;
+    // Support receives over IMAPS and answers through Sales.
+    let support = connect(
+        &admin,
+        "Soporte",
+        json!({
+            "reply_address": "support@example.test",
+            "imap_host": "localhost", "imap_port": rig.imaps_port, "imap_security": "tls",
+            "username": "support@example.test", "reply_via_channel": sales
+        }),
+        "supportpw",
+    )
+    .await?;
+    let (_, test) = admin
+        .post(
+            &format!("/api/v1/channels/{support}/mailbox/test"),
+            &json!({}),
+        )
+        .await?;
+    assert_eq!(
+        test["imap"]["result"], "ok",
+        "IMAPS with the trusted CA: {test}"
+    );
+
+    customer_sends(
+        &rig,
+        "support@example.test",
+        &customer_mail("quote-1", "Presupuesto", "¿Precio por 100 unidades?"),
+    )
+    .await?;
+    let conversation = eventually("the imported conversation", async || {
+        Ok(conversations(&admin, support).await?.into_iter().next())
+    })
+    .await?;
+    let id = conversation["id"].as_u64().context("id")?;
+    for text in ["Son 900 euros.", "Con el envío incluido."] {
+        let (status, reply) = admin
+            .post(
+                &format!("/api/v1/conversations/{id}/messages"),
+                &json!({ "text": text }),
+            )
+            .await?;
+        assert_eq!(status, StatusCode::CREATED, "{reply}");
+    }
+    // The first goes out from Sales' address; the second waits, and says why.
+    let delivered = eventually("both replies handled", async || {
+        let all = messages(&admin, id).await?;
+        let states: Vec<Value> = all
+            .iter()
+            .skip(1)
+            .map(|message| message["delivery"].clone())
+            .collect();
+        let settled = states.iter().any(|state| state["state"] == "sent")
+            && states
+                .iter()
+                .any(|state| state["state"] == "queued" && !state["reason"].is_null());
+        Ok(settled.then_some(states))
+    })
+    .await?;
+    let waiting = delivered
+        .iter()
+        .find(|state| state["state"] == "queued")
+        .context("queued")?;
+    assert!(
+        waiting["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("daily send limit of 1"),
+        "{waiting}"
+    );
+    let inbox = customer_inbox(&rig).await?;
+    assert_eq!(inbox.len(), 1, "only one email went out today");
+    let parsed = MessageParser::default().parse(&inbox[0]).context("MIME")?;
+    let from = parsed
+        .from()
+        .and_then(|from| from.first())
+        .context("From")?;
+    assert_eq!(
+        (from.name(), from.address()),
+        (Some("Acme Ventas"), Some("support+sales@example.test"))
+    );
+    rig.stop().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_mail_is_kept_for_replay_and_mail_from_an_outage_is_backfilled_once()
+-> anyhow::Result<()> {
+    let rig = MailRig::start().await?;
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    rig.save(
+        "support@example.test",
+        b"Subject: no sender at all\r\n\r\nwho wrote this?\r\n",
+    )?;
+    customer_sends(
+        &rig,
+        "support@example.test",
+        &customer_mail("before-1", "Antes", "Primero."),
+    )
+    .await?;
+    let channel = connect_support_mailbox(&admin, &rig, "supportpw").await?;
+
+    let letter = eventually("the dead letter", async || {
+        let (_, letters) = admin.get("/api/v1/dead-letters").await?;
+        Ok(letters
+            .as_array()
+            .and_then(|letters| letters.first().cloned()))
+    })
+    .await?;
+    assert!(
+        letter["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("From"),
+        "{letter}"
+    );
+    let (status, replay) = admin
+        .post(
+            &format!("/api/v1/dead-letters/{}/replay", letter["id"]),
+            &json!({}),
+        )
+        .await?;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "still unreadable, still kept: {replay}"
+    );
+    eventually("the readable mail imported", async || {
+        Ok((conversations(&admin, channel).await?.len() == 1).then_some(()))
+    })
+    .await?;
+
+    // The gateway goes down; mail keeps arriving; it comes back and catches up.
+    gateway.kill_hard().await?;
+    for n in 1..=3 {
+        customer_sends(
+            &rig,
+            "support@example.test",
+            &customer_mail(&format!("during-{n}"), "Antes", &format!("Durante {n}.")),
+        )
+        .await?;
+    }
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let all = eventually("the backfill", async || {
+        let all = admin.all_messages().await?;
+        Ok((all.len() >= 4).then_some(all))
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let all = admin.all_messages().await?.len().max(all.len());
+    assert_eq!(all, 4, "every email exactly once");
+    rig.stop().await?;
     Ok(())
 }

@@ -2,8 +2,9 @@
 //! `reply_name`, `footer`, `hide_branding` and `plus_addressing` (a Reply-To of
 //! `local+c{conversation}@domain`, for mailboxes whose provider delivers plus addresses).
 //!
-//! The gateway sets `reply_kind` to `auto-reply` for the channel's automatic answer: that one
-//! carries `Auto-Submitted: auto-replied` (RFC 3834) and no signature, footer or branding.
+//! The gateway sets `reply_kind` per message: `agent`; `auto-reply` for the channel's automatic
+//! answer, which carries `Auto-Submitted: auto-replied` (RFC 3834) and no signature, footer or
+//! branding; `transcript` for a conversation's transcript, whose subject is kept as given.
 
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
@@ -32,7 +33,12 @@ pub fn build(reply: &Reply) -> Result<OutgoingEmail, Error> {
     // The conversation travels in our Message-ID (and the reply address), so answers find it.
     let message_id = format!("sb-{}.c{conversation}@{domain}", reply.reply_id);
     let plus_addressing = host::setting("plus_addressing").as_deref() == Some("true");
-    let automatic = host::setting("reply_kind").as_deref() == Some("auto-reply");
+    let kind = host::setting("reply_kind");
+    let automatic = kind.as_deref() == Some("auto-reply");
+    let subject = match kind.as_deref() {
+        Some("transcript") => reply.context.subject.clone().unwrap_or_default(),
+        _ => reply_subject(reply.context.subject.as_deref()),
+    };
 
     let mut text = reply.text.trim_end().to_string();
     if automatic {
@@ -54,7 +60,7 @@ pub fn build(reply: &Reply) -> Result<OutgoingEmail, Error> {
     let mut message = MessageBuilder::new()
         .from(Address::new_address(Some(name.as_str()).filter(|name| !name.is_empty()), address.as_str()))
         .to(Address::new_address(contact.display_name.as_deref(), to.as_str()))
-        .subject(reply_subject(reply.context.subject.as_deref()))
+        .subject(subject)
         .message_id(message_id.as_str())
         .date(host::now_ms() / 1000)
         .text_body(text);

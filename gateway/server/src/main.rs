@@ -112,8 +112,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         secrets: Arc::new(secrets),
         mail: Arc::new(MailService::new(trust, forwarding_domain)),
     };
-    // Leased work (outbox items, mailboxes) is held under this node's name.
-    let holder = format!("node-{:016x}", rand::random::<u64>());
+    // Leased work (outbox items, mailboxes) is held under this node's name, which survives a
+    // restart: a node that crashed takes its own leases back at once.
+    let holder = node_name(&data_dir)?;
     watch_plugins_folder(&state, &config);
     deliver_replies(&state, holder.clone());
     switchboard_api::spawn_mailbox_sync(state.clone(), holder);
@@ -215,6 +216,20 @@ async fn listen_for_forwarded_mail(
     tokio::spawn(switchboard_mail::listener::serve(listener, limits, room));
     tracing::info!(%local, "listening for forwarded mail");
     Ok(Some(local))
+}
+
+/// This node's name, kept in the data folder (`node-id`) and made on first start.
+fn node_name(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let file = data_dir.join("node-id");
+    match std::fs::read_to_string(&file) {
+        Ok(name) if !name.trim().is_empty() => Ok(name.trim().to_string()),
+        _ => {
+            let name = format!("node-{:016x}", rand::random::<u64>());
+            std::fs::write(&file, &name)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            Ok(name)
+        }
+    }
 }
 
 /// Delivers queued replies on plugin channels, every second.

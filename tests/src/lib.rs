@@ -198,6 +198,22 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> anyhow::Result<(StatusCode, Value)> {
+        let (status, bytes) = self.call_raw(method, path, body).await?;
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)?
+        };
+        Ok((status, value))
+    }
+
+    /// A call whose answer is not JSON (a file download).
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(StatusCode, Bytes)> {
         let url = format!("{}{path}", self.base_url);
         let request = match body {
             Some(body) => json_request(method, &url, self.authorization.as_deref(), body)?,
@@ -211,13 +227,11 @@ impl Client {
         };
         let response = self.http.request(request).await?;
         let status = response.status();
-        let bytes = response.into_body().collect().await?.to_bytes();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)?
-        };
-        Ok((status, value))
+        Ok((status, response.into_body().collect().await?.to_bytes()))
+    }
+
+    pub async fn get_bytes(&self, path: &str) -> anyhow::Result<(StatusCode, Bytes)> {
+        self.call_raw(Method::GET, path, None).await
     }
 
     pub async fn get(&self, path: &str) -> anyhow::Result<(StatusCode, Value)> {

@@ -762,3 +762,156 @@ async fn unreadable_mail_is_kept_for_replay_and_mail_from_an_outage_is_backfille
     rig.stop().await?;
     Ok(())
 }
+
+/// A file of the fixture corpus in `tests/resources/email`.
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("resources/email")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_corpus_keeps_files_and_originals_sanitizes_html_and_stores_each_message_once()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start_with(
+        data.path(),
+        &[("SWITCHBOARD_HTTP__MAX_ATTACHMENT_BYTES", "1024".into())],
+    )
+    .await?;
+    let admin = gateway.admin().await?;
+    let (_, channel) = admin
+        .post("/api/v1/channels", &json!({ "kind": "email", "name": "Soporte", "settings": { "reply_address": "soporte@acme.test" } }))
+        .await?;
+    let channel_id = channel["id"].as_u64().context("id")?;
+    let (_, mailbox) = admin
+        .get(&format!("/api/v1/channels/{channel_id}/mailbox"))
+        .await?;
+    let address = mailbox["forwarding_address"]
+        .as_str()
+        .context("forwarding address")?
+        .to_string();
+    let listener = Account {
+        imap: None,
+        smtp: Some(Server {
+            host: gateway.smtp.ip().to_string(),
+            port: gateway.smtp.port(),
+            security: Security::None,
+        }),
+        username: String::new(),
+        auth: Auth::Password(String::new()),
+        folder: "INBOX".into(),
+    };
+    let forwarder = Sender::new(&listener, &trust())?;
+    for file in [
+        "attachments-html.eml",
+        "script-html.eml",
+        "large-attachment.eml",
+        "gmail-es-latin1.eml",
+        "duplicate-message-id.eml",
+        "gmail-es-latin1.eml",
+        "malformed-headers.eml",
+    ] {
+        forwarder
+            .send(
+                "soporte@acme.test",
+                std::slice::from_ref(&address),
+                &fixture(file),
+            )
+            .await
+            .with_context(|| format!("forwarding {file}"))?;
+    }
+    let all = admin.all_messages().await?;
+    let by_id = |id: &str| {
+        all.iter()
+            .find(|message| message["external_id"] == id)
+            .cloned()
+            .unwrap_or_default()
+    };
+
+    // Files are stored and downloadable; the inline image too; "show original" has the source.
+    let invoice = by_id("<att-5@example.com>");
+    let files = invoice["attachments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let pdf = files
+        .iter()
+        .find(|file| file["name"] == "factura-4711.pdf")
+        .context("the PDF")?;
+    assert_eq!(pdf["media_type"], "application/pdf");
+    let (status, bytes) = admin
+        .get_bytes(&format!(
+            "/api/v1/attachments/{}",
+            pdf["sha256"].as_str().unwrap_or_default()
+        ))
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bytes.starts_with(b"%PDF-1.4"), "the PDF as it was sent");
+    assert!(
+        files.iter().any(|file| file["name"] == "logo.png"),
+        "{files:?}"
+    );
+    assert_eq!(invoice["original"]["media_type"], "message/rfc822");
+    assert!(
+        invoice["html"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("<b>factura</b>"),
+        "{invoice}"
+    );
+
+    // HTML is sanitized before anyone's browser sees it.
+    let html = by_id("<script-1@example.com>")["html"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(html.contains("mi pedido"), "{html}");
+    for dangerous in ["<script", "onclick", "onerror", "javascript:"] {
+        assert!(!html.contains(dangerous), "{dangerous} survived: {html}");
+    }
+
+    // A file over the limit is left in the original, and the text says so.
+    let large = by_id("<large-1@example.com>");
+    assert_eq!(large["attachments"], Value::Null, "{large}");
+    let text = large["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("planilla.bin") && text.contains("1024-byte limit"),
+        "{text}"
+    );
+    assert!(
+        large["original"]["size"].as_u64().unwrap_or_default() > 3000,
+        "{large}"
+    );
+
+    // The same Message-ID twice (even with other content) is one message.
+    let copies = all
+        .iter()
+        .filter(|message| message["external_id"] == "<CAF-es-1@mail.gmail.com>")
+        .count();
+    assert_eq!(copies, 1);
+
+    // A broken From still names the sender.
+    // A broken From still names the sender; an unterminated Message-ID gives way to a stable one.
+    let broken = all
+        .iter()
+        .find(|message| {
+            message["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("plan anual")
+        })
+        .context("the malformed mail is stored")?;
+    assert!(
+        broken["external_id"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("<no-id-"),
+        "{broken}"
+    );
+    let contact = broken["author"]["id"].as_u64().context("contact")?;
+    let (_, contact) = admin.get(&format!("/api/v1/contacts/{contact}")).await?;
+    assert_eq!(contact["emails"][0], "carla@example.com", "{contact}");
+    Ok(())
+}

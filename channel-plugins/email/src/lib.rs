@@ -40,9 +40,17 @@ fn normalize(email: &RawEmail) -> Result<Message, Error> {
         .filter(|parsed| parsed.headers().len() > 0)
         .ok_or_else(|| Error::Malformed("the payload is not an RFC 5322 email".into()))?;
     let sender = parsed.from().and_then(Address::first).and_then(|from| from.address().map(|address| (from.name(), address)));
+    let salvaged;
     let (name, address) = match sender {
         Some((name, address)) if address.contains('@') => (name, address),
-        _ => return Err(Error::Malformed("the email has no usable From address".into())),
+        // A From header too broken to parse may still hold an address: salvage it.
+        _ => match parsed.header_raw("From").and_then(address_in) {
+            Some(address) => {
+                salvaged = address;
+                (None, salvaged.as_str())
+            }
+            None => return Err(Error::Malformed("the email has no usable From address".into())),
+        },
     };
     let address = address.trim().to_lowercase();
     let contact = Contact {
@@ -76,10 +84,22 @@ fn normalize(email: &RawEmail) -> Result<Message, Error> {
         text: reply_text::strip(&full_text),
         html: parsed.body_html(0).map(|html| html.into_owned()).filter(|_| parsed.html_body_count() > 0),
         attachments,
-        sent_at_ms: parsed.date().map(|date| u64::try_from(date.to_timestamp()).unwrap_or(0).saturating_mul(1000)),
+        sent_at_ms: parsed.date().filter(|date| date.is_valid()).map(|date| u64::try_from(date.to_timestamp()).unwrap_or(0).saturating_mul(1000)),
         auto_submitted: automatic(&parsed),
         cc: parsed.cc().map(|cc| cc.iter().filter_map(|addr| addr.address()).map(str::to_lowercase).collect()).unwrap_or_default(),
     })
+}
+
+/// The first thing in a raw header value that looks like an email address.
+fn address_in(raw: &str) -> Option<String> {
+    let separators = |c: char| c.is_whitespace() || "<>\"(),;:[]".contains(c);
+    raw.split(separators)
+        .find(|word| {
+            let mut parts = word.split('@');
+            matches!((parts.next(), parts.next(), parts.next()), (Some(local), Some(domain), None)
+                if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        })
+        .map(str::to_string)
 }
 
 /// Message ids of a header, with their angle brackets.

@@ -396,3 +396,28 @@ fn with_plus_addressing_the_reply_address_names_the_conversation_and_answers_fin
         answer.references
     );
 }
+
+#[test]
+fn malformed_headers_still_give_the_sender_the_subject_and_the_text() {
+    let mail = Corpus::new().message("malformed-headers.eml");
+    assert_eq!(
+        mail.contact.identity.value, "carla@example.com",
+        "salvaged from a broken From"
+    );
+    assert!(
+        mail.subject
+            .as_deref()
+            .is_some_and(|subject| subject.contains("Precio")),
+        "{:?}",
+        mail.subject
+    );
+    assert!(
+        mail.text.contains("cuánto cuesta el plan anual"),
+        "{}",
+        mail.text
+    );
+    assert_eq!(
+        mail.sent_at_ms, None,
+        "an impossible date is left out, not made up"
+    );
+}

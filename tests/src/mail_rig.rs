@@ -216,6 +216,38 @@ impl MailRig {
         written.context("cannot write the message to doveadm")
     }
 
+    /// Drops many messages into `user`'s INBOX at once, as files in its Maildir's `new/` (as a
+    /// local delivery agent would), for benchmarks that need a big mailbox fast. Dovecot gives
+    /// them UIDs when it next looks.
+    pub fn fill_maildir(
+        &self,
+        user: &str,
+        sources: impl IntoIterator<Item = Vec<u8>>,
+    ) -> anyhow::Result<usize> {
+        use std::os::unix::fs::MetadataExt;
+        let (local, domain) = user.split_once('@').context("a full address")?;
+        let mail_root = self.path.join("mail");
+        // The first message goes through Dovecot, which creates the Maildir.
+        let mut sources = sources.into_iter();
+        let Some(first) = sources.next() else {
+            return Ok(0);
+        };
+        self.save(user, &first)?;
+        let new = mail_root.join(domain).join(local).join("Maildir/new");
+        let owner = std::fs::metadata(&mail_root)?;
+        let mut count = 1;
+        for (n, source) in sources.enumerate() {
+            let file = new.join(format!(
+                "1700000000.M{n}P{}.switchboard-bench",
+                std::process::id()
+            ));
+            std::fs::write(&file, source)?;
+            std::os::unix::fs::chown(&file, Some(owner.uid()), Some(owner.gid()))?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// The end of both servers' logs, for a failing test's message.
     pub fn logs(&self) -> String {
         let mut logs = String::new();
@@ -259,9 +291,25 @@ impl MailRig {
             return Ok(());
         };
         match self.stop_servers() {
-            Ok(()) => dir
-                .close()
-                .with_context(|| format!("cannot delete {}", self.path.display())),
+            Ok(()) => {
+                // A Dovecot process that served a client may still be finishing its index
+                // files for a moment after the master exits.
+                let path = dir.keep();
+                let mut attempt = 0;
+                loop {
+                    match std::fs::remove_dir_all(&path) {
+                        Ok(()) => return Ok(()),
+                        Err(_) if attempt < 20 => {
+                            attempt += 1;
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                        Err(error) => {
+                            return Err(error)
+                                .with_context(|| format!("cannot delete {}", path.display()));
+                        }
+                    }
+                }
+            }
             Err(error) => {
                 let kept = dir.keep();
                 Err(error.context(format!(

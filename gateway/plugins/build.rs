@@ -17,6 +17,7 @@ fn main() {
         "template",
         "misbehaving",
         "email",
+        "webchat",
     ] {
         println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
     }

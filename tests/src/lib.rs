@@ -19,21 +19,31 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+pub mod browser;
 pub mod mail_rig;
 
 /// The first admin's password in every test gateway.
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "e2e admin password";
 
+/// The repository's root folder.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The shared target folder.
+pub fn target_dir() -> PathBuf {
+    std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join("target"))
+}
+
 /// The gateway binary to run.
 pub fn gateway_binary() -> anyhow::Result<PathBuf> {
     if let Ok(path) = std::env::var("GATEWAY_BIN") {
         return Ok(PathBuf::from(path));
     }
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join("debug/switchboard");
+    let path = target_dir().join("debug/switchboard");
     if !path.exists() {
         bail!(
             "no gateway binary at {}: run `cargo xtask test`, or `cargo build -p switchboard` first",
@@ -78,6 +88,8 @@ impl Gateway {
             .env("SWITCHBOARD_BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
             .env("SWITCHBOARD_BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("SWITCHBOARD_LOG__FILTER", "warn")
+            .env("SWITCHBOARD_WEB__WWW", workspace_root().join("www"))
+            .env("SWITCHBOARD_WEB__WIDGET", target_dir().join("widget-dist"))
             .envs(settings.iter().map(|(name, value)| (*name, value.as_str())))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

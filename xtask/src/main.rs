@@ -56,6 +56,8 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 fn run(root: &Path, release: bool) -> anyhow::Result<()> {
+    setup::install_build_tools()?;
+    build_widget(root)?;
     let profile = if release { "release" } else { "debug" };
     let mut build = vec!["build", "-p", "switchboard"];
     if release {
@@ -79,6 +81,7 @@ fn run(root: &Path, release: bool) -> anyhow::Result<()> {
 
 fn test(root: &Path) -> anyhow::Result<()> {
     setup::install()?;
+    build_widget(root)?;
     cargo(&["build", "-p", "switchboard"], &[])?;
     let binary = target_dir(root).join("debug/switchboard");
     cargo(
@@ -89,10 +92,34 @@ fn test(root: &Path) -> anyhow::Result<()> {
 
 fn bench(root: &Path) -> anyhow::Result<()> {
     setup::install_for_bench()?;
+    build_widget(root)?;
     cargo(&["build", "--release", "-p", "switchboard"], &[])?;
     let binary = target_dir(root).join("release/switchboard");
     cargo(
         &["bench", "-p", "switchboard-e2e"],
         &[("GATEWAY_BIN", &binary)],
     )
+}
+
+/// Builds the chat widget with Trunk (offline: the `wasm-bindgen` and `wasm-opt` that setup
+/// installed) into `target/widget-dist`, where the gateway serves it from.
+fn build_widget(root: &Path) -> anyhow::Result<()> {
+    let path = std::env::join_paths(
+        [setup::cargo_bin(), root.join("tools/node_modules/.bin")]
+            .into_iter()
+            .chain(std::env::split_paths(
+                &std::env::var_os("PATH").unwrap_or_default(),
+            )),
+    )?;
+    let status = Command::new(setup::cargo_bin().join("trunk"))
+        .args(["build", "--release"])
+        .env("PATH", path)
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .env("CARGO_TARGET_DIR", target_dir(root).join("widget"))
+        .status()
+        .context("cannot run trunk; `cargo xtask setup` installs it")?;
+    if !status.success() {
+        bail!("`trunk build --release` failed ({status})");
+    }
+    Ok(())
 }

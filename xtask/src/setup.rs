@@ -9,15 +9,83 @@ use anyhow::{Context, bail};
 /// Debian packages the suite uses: a private Dovecot (IMAP, and LMTP for local delivery) and
 /// Postfix (SMTP) for the mail tests (`tests/src/mail_rig.rs`), and `openssl` to make their
 /// throwaway certificates. Installing `postfix` removes any other MTA (exim4) the image has.
-const DEBIAN_PACKAGES: &[&str] = &["dovecot-imapd", "dovecot-lmtpd", "postfix", "openssl"];
+/// `chromium` and `chromium-driver` run the widget's browser tests (headless, never a
+/// downloaded browser).
+const DEBIAN_PACKAGES: &[&str] = &[
+    "dovecot-imapd",
+    "dovecot-lmtpd",
+    "postfix",
+    "openssl",
+    "chromium",
+    "chromium-driver",
+];
 /// Debian packages only the benchmarks use: `wrk` loads the API from a second process.
 const BENCH_PACKAGES: &[&str] = &["wrk"];
-/// rustup targets the suite builds for.
-const RUST_TARGETS: &[&str] = &["wasm32-wasip2"];
+/// rustup targets the suite builds for: plugins (WASI) and the widget (browser).
+const RUST_TARGETS: &[&str] = &["wasm32-wasip2", "wasm32-unknown-unknown"];
+/// Tools built from crates.io: (binary, crate, version, whether `--locked` works).
+/// wasm-bindgen-cli's own lockfile names a crate version crates.io no longer serves.
+const CARGO_TOOLS: &[(&str, &str, &str, bool)] = &[
+    ("trunk", "trunk", "0.21.14", true),
+    ("wasm-bindgen", "wasm-bindgen-cli", "0.2.130", false),
+];
 
+/// Everything the tests need.
 pub fn install() -> anyhow::Result<()> {
+    install_debian_packages(DEBIAN_PACKAGES)?;
+    install_build_tools()
+}
+
+/// What building the gateway, its plugins and the widget needs.
+pub fn install_build_tools() -> anyhow::Result<()> {
     install_rust_targets()?;
-    install_debian_packages(DEBIAN_PACKAGES)
+    install_cargo_tools()?;
+    install_npm_tools()
+}
+
+/// Where `cargo install` puts binaries.
+pub fn cargo_bin() -> std::path::PathBuf {
+    let home = std::env::var_os("CARGO_HOME").map_or_else(
+        || std::path::Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+        std::path::PathBuf::from,
+    );
+    home.join("bin")
+}
+
+fn install_cargo_tools() -> anyhow::Result<()> {
+    for (binary, krate, version, locked) in CARGO_TOOLS {
+        let path = cargo_bin().join(binary);
+        let current = output(&path.to_string_lossy(), &["--version"]).unwrap_or_default();
+        if current.split_whitespace().nth(1) == Some(*version) {
+            continue;
+        }
+        println!("installing {krate} {version} with cargo install");
+        let mut args = vec!["install", *krate, "--version", *version, "--force"];
+        if *locked {
+            args.push("--locked");
+        }
+        run("cargo", &args)?;
+    }
+    Ok(())
+}
+
+/// `tools/node_modules`, from the committed lockfile: binaryen's `wasm-opt`.
+fn install_npm_tools() -> anyhow::Result<()> {
+    let wasm_opt = std::path::Path::new("tools/node_modules/.bin/wasm-opt");
+    if output(&wasm_opt.to_string_lossy(), &["--version"])
+        .is_ok_and(|version| version.contains("version 132"))
+    {
+        return Ok(());
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir("tools")
+        .status()
+        .context("cannot run npm (Node.js is needed for binaryen's wasm-opt)")?;
+    if !status.success() {
+        bail!("`npm ci` in tools/ failed ({status})");
+    }
+    Ok(())
 }
 
 /// What the benchmarks need beyond the suite.

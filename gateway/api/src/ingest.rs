@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_model::{Attachment, Channel, ContactRef, Identity, InboundMessage, Ingested};
 use switchboard_plugins::latest::{
     self as contract, AttachmentContent, Envelope, Event, Header, HttpRequest, RawEmail, Transport,
+    WidgetEvent,
 };
 
 use crate::{ApiError, ApiResult, AppState};
@@ -23,6 +24,17 @@ const MAX_ORIGINAL_BYTES: u64 = 64 * 1024 * 1024;
 pub enum StoredPayload {
     Webhook(StoredWebhook),
     Email(StoredEmail),
+    Widget(StoredWidgetEvent),
+}
+
+/// Something a visitor did in the chat widget.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredWidgetEvent {
+    pub visitor_id: String,
+    /// `message`, `typing`, `read` or `identify`.
+    pub kind: String,
+    /// The event as JSON.
+    pub payload: String,
 }
 
 /// A webhook request.
@@ -63,6 +75,11 @@ impl StoredPayload {
                     })
                     .collect(),
                 body: decode(&webhook.body_base64)?,
+            }),
+            StoredPayload::Widget(event) => Transport::Widget(WidgetEvent {
+                visitor_id: event.visitor_id.clone(),
+                kind: event.kind.clone(),
+                payload: event.payload.clone(),
             }),
             StoredPayload::Email(email) => Transport::Email(RawEmail {
                 envelope: Envelope {
@@ -166,12 +183,33 @@ async fn inbound_message(
     let mut text = message.text;
     let mut attachments = Vec::new();
     for attachment in message.attachments {
-        let AttachmentContent::Bytes(bytes) = attachment.content else {
-            text.push_str(&format!(
-                "\n\n[{}: the channel sent a link, which is not fetched]",
-                attachment.name
-            ));
-            continue;
+        let bytes = match attachment.content {
+            AttachmentContent::Bytes(bytes) => bytes,
+            // A file the gateway already holds (a widget upload), named by its hash.
+            AttachmentContent::Url(url) if url.starts_with("blob:") => {
+                let sha256 = &url["blob:".len()..];
+                match state.store.blob(channel.workspace_id, sha256).await {
+                    Ok(held) => {
+                        attachments.push(Attachment {
+                            sha256: sha256.to_string(),
+                            name: attachment.name,
+                            media_type: attachment.media_type,
+                            size: held.len() as u64,
+                        });
+                    }
+                    Err(_) => {
+                        text.push_str(&format!("\n\n[{}: no such uploaded file]", attachment.name))
+                    }
+                }
+                continue;
+            }
+            AttachmentContent::Url(_) => {
+                text.push_str(&format!(
+                    "\n\n[{}: the channel sent a link, which is not fetched]",
+                    attachment.name
+                ));
+                continue;
+            }
         };
         if bytes.len() as u64 > limit {
             text.push_str(&format!(

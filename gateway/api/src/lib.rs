@@ -17,6 +17,8 @@ mod plugins;
 mod routes;
 mod secrets;
 mod throttle;
+mod web;
+mod widget;
 
 use std::sync::Arc;
 
@@ -33,6 +35,8 @@ pub use fetch::HttpFetcher;
 pub use outbox::deliver_due;
 pub use plugins::Plugins;
 pub use secrets::SecretBox;
+pub use web::{WebRoot, first_widget};
+pub use widget::Widgets;
 
 /// Limits and switches of the API, set from the gateway's configuration.
 #[derive(Debug, Clone)]
@@ -45,6 +49,8 @@ pub struct ApiConfig {
     pub secure_cookies: bool,
     /// Largest attachment accepted, in bytes.
     pub max_attachment_bytes: usize,
+    /// Where the widget, demo pages and install guides are read from.
+    pub web: WebRoot,
 }
 
 impl Default for ApiConfig {
@@ -54,6 +60,10 @@ impl Default for ApiConfig {
             max_body_bytes: 1024 * 1024,
             secure_cookies: false,
             max_attachment_bytes: 25 * 1024 * 1024,
+            web: WebRoot {
+                www: "www".into(),
+                widget: "target/widget-dist".into(),
+            },
         }
     }
 }
@@ -71,6 +81,8 @@ pub struct AppState {
     pub secrets: Arc<SecretBox>,
     /// Email transports' shared state: trusted CAs, forwarding domain, mailbox health.
     pub mail: Arc<MailService>,
+    /// The chat widgets' rate limits and typing signals.
+    pub widgets: Arc<widget::Widgets>,
 }
 
 /// The whole HTTP application.
@@ -78,7 +90,9 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let (api, openapi) = routes::api_routes().split_for_parts();
     let openapi = Arc::new(openapi);
+    let web = web::routes(&state.config.web);
     api.merge(routes::ops_routes(openapi))
+        .merge(web)
         .layer(axum::Extension(
             Arc::new(throttle::LoginThrottle::default()),
         ))

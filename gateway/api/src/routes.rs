@@ -12,6 +12,7 @@ mod mailboxes;
 mod ops;
 mod plugins;
 mod session;
+mod widget;
 
 use std::sync::Arc;
 
@@ -61,6 +62,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(plugins::routes())
         .merge(hooks::routes())
         .merge(mailboxes::routes())
+        .merge(widget::routes())
 }
 
 /// Health, metrics and the API description.

@@ -32,9 +32,16 @@ pub struct Bundled {
     pub manifest: &'static str,
 }
 
-/// The adapter the gateway ships under `name`, if any: `email`.
+/// The adapter the gateway ships under `name`, if any: `email` and `webchat`.
 pub fn bundled(name: &str) -> Option<Bundled> {
     match name {
+        "webchat" => Some(Bundled {
+            wasm: include_bytes!(concat!(
+                env!("SWITCHBOARD_PLUGIN_DIR"),
+                "/webchat_adapter.wasm"
+            )),
+            manifest: include_str!("../../../channel-plugins/webchat/manifest.toml"),
+        }),
         "email" => Some(Bundled {
             wasm: include_bytes!(concat!(
                 env!("SWITCHBOARD_PLUGIN_DIR"),

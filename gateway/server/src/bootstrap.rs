@@ -1,5 +1,5 @@
-//! First start: on an empty store, create a workspace, its first admin and a demo API channel,
-//! so that a new install is usable at once.
+//! First start: on an empty store, create a workspace, its first admin, a demo API channel and
+//! a website chat (webchat) channel, so that a new install is usable at once.
 
 use std::path::Path;
 
@@ -59,6 +59,22 @@ pub async fn bootstrap(
         plugin: None,
     };
     store.create_channel(workspace.id, channel, None).await?;
+    let chat = NewChannel {
+        kind: ChannelKind::Webchat,
+        name: "Website chat".to_string(),
+        default_team_id: None,
+        settings: serde_json::json!({
+            "color": "#1f6feb",
+            "greeting": {
+                "en": "Hi! How can we help?",
+                "es": "¡Hola! ¿En qué podemos ayudarte?",
+                "pt-BR": "Olá! Como podemos ajudar?"
+            }
+        }),
+        // The adapter ships with the gateway; it is installed when the gateway starts.
+        plugin: Some("webchat".to_string()),
+    };
+    store.create_channel(workspace.id, chat, None).await?;
     tracing::info!(workspace_id = workspace.id, "created the first workspace");
     Ok(Some(FirstLogin {
         email: config.admin_email.clone(),

@@ -20,7 +20,26 @@ pub struct Config {
     pub bootstrap: BootstrapConfig,
     pub plugins: PluginsConfig,
     pub mail: MailConfig,
+    pub web: WebConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    /// The `www/` folder: the widget's loader, demo pages and install guides.
+    pub www: PathBuf,
+    /// The chat app as Trunk built it.
+    pub widget: PathBuf,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            www: PathBuf::from("www"),
+            widget: PathBuf::from("target/widget-dist"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -212,6 +231,10 @@ impl Config {
             max_body_bytes: self.http.max_body_bytes,
             secure_cookies: self.http.secure_cookies,
             max_attachment_bytes: self.http.max_attachment_bytes,
+            web: switchboard_api::WebRoot {
+                www: self.web.www.clone(),
+                widget: self.web.widget.clone(),
+            },
         }
     }
 }

@@ -12,7 +12,9 @@ use anyhow::Context;
 use axum::serve::ListenerExt;
 use clap::Parser;
 use metrics_exporter_prometheus::PrometheusBuilder;
-use switchboard_api::{AppState, Forwarding, HttpFetcher, MailService, Plugins, SecretBox};
+use switchboard_api::{
+    AppState, Forwarding, HttpFetcher, MailService, Plugins, SecretBox, Widgets,
+};
 use switchboard_store::{EventBus, InProcessBus, SledStore, Store};
 use tracing_subscriber::EnvFilter;
 
@@ -111,14 +113,19 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         plugins,
         secrets: Arc::new(secrets),
         mail: Arc::new(MailService::new(trust, forwarding_domain)),
+        widgets: Arc::new(Widgets::default()),
     };
     // Leased work (outbox items, mailboxes) is held under this node's name, which survives a
     // restart: a node that crashed takes its own leases back at once.
     let holder = node_name(&data_dir)?;
+    install_bundled_plugins(&state).await?;
     watch_plugins_folder(&state, &config);
     deliver_replies(&state, holder.clone());
     switchboard_api::spawn_mailbox_sync(state.clone(), holder);
     let smtp_listener = listen_for_forwarded_mail(&state, &config.mail).await?;
+    let demo_widget = switchboard_api::first_widget(&state)
+        .await
+        .map_err(|error| anyhow::anyhow!(error.message))?;
     let app = switchboard_api::router(state);
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -128,7 +135,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let _ = tcp.set_nodelay(true);
     });
     tracing::info!(%local, "listening");
-    print_welcome(&config, local, first_login.as_ref(), smtp_listener);
+    print_welcome(
+        &config,
+        local,
+        first_login.as_ref(),
+        smtp_listener,
+        demo_widget,
+    );
+    // Each request knows its client's address (for the widget's per-address limits).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -140,6 +155,7 @@ fn print_welcome(
     local: std::net::SocketAddr,
     login: Option<&bootstrap::FirstLogin>,
     smtp_listener: Option<std::net::SocketAddr>,
+    demo_widget: Option<String>,
 ) {
     // Port 0 asks the system for a free port: only the bound address tells which.
     let base = if config.server.listen.port() == 0 {
@@ -150,6 +166,10 @@ fn print_welcome(
     println!("Switchboard is running at {base}");
     println!("  API description: {base}/api/v1/openapi.json");
     println!("  Health:          {base}/healthz");
+    if let Some(widget) = demo_widget {
+        println!("  Website chat:    {base}/demo/?widget={widget} (widget {widget})");
+        println!("  Install guides:  {base}/install/");
+    }
     if let Some(smtp) = smtp_listener {
         println!("  Forwarded mail:  smtp://{smtp}");
     }
@@ -216,6 +236,28 @@ async fn listen_for_forwarded_mail(
     tokio::spawn(switchboard_mail::listener::serve(listener, limits, room));
     tracing::info!(%local, "listening for forwarded mail");
     Ok(Some(local))
+}
+
+/// Installs the adapters that ship with the gateway into every workspace whose channels use
+/// them and that has none of that name yet.
+async fn install_bundled_plugins(state: &AppState) -> anyhow::Result<()> {
+    for workspace in state.store.workspaces().await? {
+        for channel in state.store.channels(workspace.id).await? {
+            let Some(name) = channel.plugin.as_deref() else {
+                continue;
+            };
+            if switchboard_plugins::bundled(name).is_some() {
+                state
+                    .plugins
+                    .ensure_bundled(state.store.as_ref(), workspace.id, name)
+                    .await
+                    .map_err(|error| {
+                        anyhow::anyhow!("installing the {name} adapter: {}", error.message)
+                    })?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// This node's name, kept in the data folder (`node-id`) and made on first start.

@@ -20,7 +20,7 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use switchboard_model::{
     Agent, ApiToken, Author, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate,
-    Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id,
+    Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id, Identity,
     InboundMessage, Ingested, Message, NewCannedResponse, NewChannel, NewContact, NewReply,
     NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate, Workspace,
 };
@@ -277,6 +277,14 @@ impl Store for SledStore {
         self.writer
             .write(move |txn| contacts::create_contact(txn, workspace_id, contact))
             .await
+    }
+
+    async fn contact_by_identity(
+        &self,
+        workspace_id: Id,
+        identity: &Identity,
+    ) -> StoreResult<Option<Contact>> {
+        contacts::find(&*self.db, workspace_id, identity)
     }
 
     async fn contact(&self, workspace_id: Id, id: Id) -> StoreResult<Contact> {

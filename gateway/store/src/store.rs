@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, Author, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate,
-    Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id,
+    Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id, Identity,
     InboundMessage, Ingested, Message, NewCannedResponse, NewChannel, NewContact, NewReply,
     NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate, Workspace,
 };
@@ -83,6 +83,12 @@ pub trait Store: Send + Sync {
     // ---- contacts ----
     async fn create_contact(&self, workspace_id: Id, contact: NewContact) -> StoreResult<Contact>;
     async fn contact(&self, workspace_id: Id, id: Id) -> StoreResult<Contact>;
+    /// The contact known by one of its identities (a widget visitor, an email address).
+    async fn contact_by_identity(
+        &self,
+        workspace_id: Id,
+        identity: &Identity,
+    ) -> StoreResult<Option<Contact>>;
     async fn update_contact(
         &self,
         workspace_id: Id,

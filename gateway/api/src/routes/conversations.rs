@@ -32,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(set_team))
         .routes(routes!(set_labels))
         .routes(routes!(mark_read))
+        .routes(routes!(typing))
 }
 
 /// Conversations, most recent activity first.
@@ -260,4 +261,23 @@ async fn mark_read(
     Path(id): Path<Id>,
 ) -> ApiResult<axum::Json<Conversation>> {
     change(&state, &caller, id, ConversationChange::MarkRead).await
+}
+
+/// The agent is typing: the contact's open chat widget shows it (not stored).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/typing", tag = "conversations",
+    params(("id" = u64, Path)), responses((status = 204)))]
+async fn typing(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<StatusCode> {
+    let conversation = state.store.conversation(caller.workspace_id, id).await?;
+    state.widgets.presence.publish(crate::widget::Presence {
+        workspace_id: caller.workspace_id,
+        conversation_id: conversation.id,
+        from: "agent",
+        kind: crate::widget::SignalKind::Typing,
+        author: Some(caller.agent.name),
+    });
+    Ok(StatusCode::NO_CONTENT)
 }

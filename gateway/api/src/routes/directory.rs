@@ -178,13 +178,19 @@ async fn create_channel(
 ) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
-    // Email channels use the adapter that ships with the gateway unless told otherwise.
-    if new.kind == ChannelKind::Email && new.plugin.is_none() {
+    // Email and webchat channels use the adapters that ship with the gateway unless told
+    // otherwise.
+    let bundled = match new.kind {
+        ChannelKind::Email => Some("email"),
+        ChannelKind::Webchat => Some("webchat"),
+        _ => None,
+    };
+    if let (Some(name), None) = (bundled, &new.plugin) {
         state
             .plugins
-            .ensure_bundled(state.store.as_ref(), caller.workspace_id, "email")
+            .ensure_bundled(state.store.as_ref(), caller.workspace_id, name)
             .await?;
-        new.plugin = Some("email".into());
+        new.plugin = Some(name.into());
     }
     Ok((
         StatusCode::CREATED,

@@ -63,6 +63,7 @@ impl TestApp {
                 switchboard_mail::Trust::new(Vec::new()).expect("trust"),
                 Some("forward.acme.test".into()),
             )),
+            widgets: Arc::new(switchboard_api::Widgets::default()),
         };
         let router = switchboard_api::router(state.clone());
         let (workspace, channel, _) =

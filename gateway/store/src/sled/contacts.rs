@@ -95,6 +95,18 @@ pub fn create_contact(txn: &mut Txn, workspace_id: Id, new: NewContact) -> Store
 }
 
 /// The contact known by `who.identity`, created from `who` when there is none yet.
+/// The contact known by `identity`, if any.
+pub fn find(
+    tree: &impl Read,
+    workspace_id: Id,
+    identity: &Identity,
+) -> StoreResult<Option<Contact>> {
+    match tree.get_json::<Id>(&identity_key(workspace_id, identity))? {
+        Some(id) => load(tree, workspace_id, id).map(Some),
+        None => Ok(None),
+    }
+}
+
 pub fn find_or_create(txn: &mut Txn, workspace_id: Id, who: &ContactRef) -> StoreResult<Contact> {
     if let Some(id) = txn.get_json::<Id>(&identity_key(workspace_id, &who.identity))? {
         return load(txn, workspace_id, id);

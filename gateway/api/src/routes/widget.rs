@@ -1,0 +1,890 @@
+//! The visitor API that the chat widget calls, under `/widget/v1/{widget}`: its public
+//! settings, visitor sessions, history, sending, uploads, typing and read signals, and the
+//! event socket that resumes from the last event id. Visitors authenticate with a visitor token
+//! (`Authorization: Bearer …`, or `?token=` on the socket); they see only their own messages.
+
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::ws::{Message as Frame, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use switchboard_model::{
+    Attachment, Author, Channel, ConversationFilter, Direction, EventId, EventKind, Id, Message,
+    now_millis,
+};
+use tokio::sync::broadcast::error::RecvError;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::body_too_large;
+use crate::extract::{Json, Path, Query};
+use crate::ingest::{StoredPayload, StoredWidgetEvent, through_plugin};
+use crate::widget::{self, Presence, SignalKind, Visitor, rate_limited};
+use crate::{ApiError, ApiResult, AppState};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(widget_config))
+        .routes(routes!(start_session))
+        .routes(routes!(history, send_message))
+        .routes(routes!(upload))
+        .routes(routes!(signal))
+        .routes(routes!(socket))
+}
+
+/// The largest upload a widget takes unless its settings say less.
+const DEFAULT_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
+/// Media types visitors may upload unless the settings list others.
+const DEFAULT_UPLOAD_TYPES: &[&str] = &["image/*", "application/pdf", "text/plain"];
+
+/// The widget's public settings.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct WidgetConfig {
+    color: String,
+    /// `right` or `left`.
+    position: String,
+    greeting: String,
+    locale: Option<String>,
+    pre_chat: Vec<PreChatField>,
+    /// Inside office hours (or none set).
+    online: bool,
+    max_upload_bytes: u64,
+    upload_types: Vec<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct PreChatField {
+    name: String,
+    required: bool,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct LocaleQuery {
+    /// `en`, `es` or `pt-BR`; picks the greeting.
+    locale: Option<String>,
+}
+
+fn default_greeting(locale: &str) -> &'static str {
+    match locale.split(['-', '_']).next().unwrap_or_default() {
+        "es" => "¡Hola! ¿En qué podemos ayudarte?",
+        "pt" => "Olá! Como podemos ajudar?",
+        _ => "Hi! How can we help?",
+    }
+}
+
+/// Whether `now` falls in the channel's `office_hours`: `{"utc_offset_minutes": -180,
+/// "days": [1,2,3,4,5], "from": "09:00", "to": "18:00"}` (days 0 = Sunday). None set: always.
+fn online(channel: &Channel, now: i64) -> bool {
+    let Some(hours) = channel
+        .settings
+        .get("office_hours")
+        .filter(|hours| hours.is_object())
+    else {
+        return true;
+    };
+    let offset = hours["utc_offset_minutes"].as_i64().unwrap_or(0);
+    let local_minutes = (now / 60_000) + offset;
+    let day_index = local_minutes.div_euclid(24 * 60);
+    let minute_of_day = local_minutes.rem_euclid(24 * 60);
+    // 1970-01-01 was a Thursday (4).
+    let weekday = (day_index + 4).rem_euclid(7);
+    let days: Vec<i64> = hours["days"].as_array().map_or_else(
+        || vec![1, 2, 3, 4, 5],
+        |days| days.iter().filter_map(|d| d.as_i64()).collect(),
+    );
+    let minutes = |value: &serde_json::Value, default: i64| {
+        value
+            .as_str()
+            .and_then(|text| text.split_once(':'))
+            .and_then(|(h, m)| Some(h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?))
+            .unwrap_or(default)
+    };
+    let (from, to) = (
+        minutes(&hours["from"], 9 * 60),
+        minutes(&hours["to"], 18 * 60),
+    );
+    days.contains(&weekday) && (from..to).contains(&minute_of_day)
+}
+
+/// The widget's public settings: colour, position, greeting, pre-chat form, office hours.
+#[utoipa::path(get, path = "/widget/v1/{widget}/config", tag = "widget", security(()), params(("widget" = String, Path), LocaleQuery),
+    responses((status = 200, body = WidgetConfig), (status = 404, body = switchboard_model::ErrorBody)))]
+async fn widget_config(
+    State(state): State<AppState>,
+    Path(widget): Path<String>,
+    Query(query): Query<LocaleQuery>,
+) -> ApiResult<(
+    [(axum::http::HeaderName, &'static str); 1],
+    axum::Json<WidgetConfig>,
+)> {
+    let channel = widget::channel(&state, &widget).await?;
+    let locale = query
+        .locale
+        .or_else(|| widget::text(&channel, "locale"))
+        .unwrap_or_else(|| "en".into());
+    let pre_chat = match channel
+        .settings
+        .get("pre_chat")
+        .and_then(|fields| fields.as_array())
+    {
+        Some(fields) => fields
+            .iter()
+            .filter_map(|field| {
+                let name = field["name"].as_str().or_else(|| field.as_str())?;
+                matches!(name, "name" | "email").then(|| PreChatField {
+                    name: name.to_string(),
+                    required: field["required"].as_bool().unwrap_or(false),
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    // The loader reads this from the host page's origin; it is public and carries no cookie.
+    let cors = [(axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")];
+    Ok((
+        cors,
+        axum::Json(WidgetConfig {
+            color: widget::text(&channel, "color")
+                .filter(|color| valid_color(color))
+                .unwrap_or_else(|| "#1f6feb".into()),
+            position: widget::text(&channel, "position")
+                .filter(|p| p == "left")
+                .unwrap_or_else(|| "right".into()),
+            greeting: widget::localized(&channel, "greeting", &locale)
+                .unwrap_or_else(|| default_greeting(&locale).into()),
+            locale: widget::text(&channel, "locale"),
+            pre_chat,
+            online: online(&channel, now_millis()),
+            max_upload_bytes: upload_limit(&state, &channel),
+            upload_types: upload_types(&channel),
+        }),
+    ))
+}
+
+/// `#rgb` or `#rrggbb`: the colour goes into a style, so nothing else gets through.
+fn valid_color(color: &str) -> bool {
+    color
+        .strip_prefix('#')
+        .is_some_and(|hex| matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn upload_limit(state: &AppState, channel: &Channel) -> u64 {
+    let most = state.config.max_attachment_bytes as u64;
+    widget::text(channel, "max_upload_bytes")
+        .and_then(|limit| limit.parse().ok())
+        .unwrap_or(DEFAULT_UPLOAD_BYTES)
+        .min(most)
+}
+
+fn upload_types(channel: &Channel) -> Vec<String> {
+    match channel
+        .settings
+        .get("upload_types")
+        .and_then(|types| types.as_array())
+    {
+        Some(types) => types
+            .iter()
+            .filter_map(|kind| kind.as_str().map(str::to_string))
+            .collect(),
+        None => DEFAULT_UPLOAD_TYPES
+            .iter()
+            .map(|kind| kind.to_string())
+            .collect(),
+    }
+}
+
+/// A session request: the token the browser kept, and a site's logged-in user.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+struct SessionRequest {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    user: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct SessionAnswer {
+    token: String,
+    /// The visitor already gave a name or email (no pre-chat form needed).
+    known: bool,
+}
+
+/// Starts or resumes a visitor session. With `user` (`{id, name, email, hash}`, where `hash` is
+/// the hex HMAC-SHA256 of `id` with the widget's `identity_secret`), the visitor becomes that
+/// user, and their history follows them across browsers.
+#[utoipa::path(post, path = "/widget/v1/{widget}/visitors", tag = "widget", security(()), params(("widget" = String, Path)),
+    request_body = SessionRequest, responses((status = 200, body = SessionAnswer), (status = 403, body = switchboard_model::ErrorBody)))]
+async fn start_session(
+    State(state): State<AppState>,
+    Path(widget): Path<String>,
+    headers: HeaderMap,
+    address: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Json(request): Json<SessionRequest>,
+) -> ApiResult<axum::Json<SessionAnswer>> {
+    let channel = widget::channel(&state, &widget).await?;
+    guard(&state, &channel, &headers, address.as_ref())?;
+    let kept = request
+        .token
+        .as_deref()
+        .and_then(|token| Visitor::from_token(&state, token))
+        .filter(|visitor| {
+            visitor.channel_id == channel.id && visitor.workspace_id == channel.workspace_id
+        });
+    let visitor = match request.user.as_ref().filter(|user| !user.is_null()) {
+        Some(user) => verified_user(&state, &channel, user).await?,
+        None => match kept {
+            Some(visitor) => visitor,
+            None => Visitor {
+                workspace_id: channel.workspace_id,
+                channel_id: channel.id,
+                id: format!("a-{}", hex::encode(rand::random::<[u8; 16]>())),
+            },
+        },
+    };
+    let known = state
+        .store
+        .contact_by_identity(channel.workspace_id, &visitor.identity())
+        .await?
+        .is_some_and(|contact| !contact.emails.is_empty() || contact.name != visitor.id);
+    Ok(axum::Json(SessionAnswer {
+        token: visitor.token(&state),
+        known,
+    }))
+}
+
+/// A site's user, if the site vouched for them with the widget's identity secret.
+async fn verified_user(
+    state: &AppState,
+    channel: &Channel,
+    user: &serde_json::Value,
+) -> ApiResult<Visitor> {
+    let refused = |why: &str| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "identity_not_verified",
+            why.to_string(),
+        )
+    };
+    let id = user["id"]
+        .as_str()
+        .filter(|id| !id.is_empty() && id.len() <= 200)
+        .ok_or_else(|| refused("`user.id` must be 1 to 200 characters"))?;
+    let hash = user["hash"]
+        .as_str()
+        .ok_or_else(|| refused("`user.hash` is missing: the site must sign the user id"))?;
+    let secrets = crate::plugins::channel_secrets(state, channel).await?;
+    let secret = secrets
+        .get("identity_secret")
+        .ok_or_else(|| refused("this widget has no identity secret, so it cannot verify users"))?;
+    let expected = hmac_sha256(secret.as_bytes(), id.as_bytes());
+    if !constant_time_eq(
+        hex::encode(expected).as_bytes(),
+        hash.to_ascii_lowercase().as_bytes(),
+    ) {
+        return Err(refused("`user.hash` does not match the user id"));
+    }
+    Ok(Visitor {
+        workspace_id: channel.workspace_id,
+        channel_id: channel.id,
+        id: format!("u-{}", hex::encode(id.as_bytes())),
+    })
+}
+
+/// HMAC-SHA256 (RFC 2104), as sites compute it with their language's standard library.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.map(|k| k ^ byte);
+    let inner = Sha256::new_with_prefix(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new_with_prefix(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Origin and per-address limits, for every visitor request.
+fn guard(
+    state: &AppState,
+    channel: &Channel,
+    headers: &HeaderMap,
+    address: Option<&Extension<ConnectInfo<SocketAddr>>>,
+) -> ApiResult<()> {
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &axum::http::HeaderValue| value.to_str().ok())
+    };
+    if !widget::origin_allowed(channel, header(ORIGIN), header(HOST)) {
+        return Err(ApiError::forbidden(format!(
+            "the origin {} may not use this widget; add it to the widget's allowed origins",
+            header(ORIGIN).unwrap_or_default()
+        )));
+    }
+    if let Some(Extension(ConnectInfo(address))) = address {
+        state
+            .widgets
+            .limits
+            .per_address
+            .take(&address.ip().to_string())
+            .map_err(|wait| rate_limited("requests from this address", wait))?;
+    }
+    Ok(())
+}
+
+/// The visitor a request's bearer token names, for this widget.
+async fn visitor(
+    state: &AppState,
+    widget: &str,
+    headers: &HeaderMap,
+    token: Option<&str>,
+) -> ApiResult<(Channel, Visitor)> {
+    let channel = widget::channel(state, widget).await?;
+    let token = token.or_else(|| {
+        headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+    });
+    let visitor = token
+        .and_then(|token| Visitor::from_token(state, token))
+        .filter(|visitor| {
+            visitor.channel_id == channel.id && visitor.workspace_id == channel.workspace_id
+        })
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "a visitor token for this widget is needed",
+            )
+        })?;
+    Ok((channel, visitor))
+}
+
+/// A message as the visitor sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+struct VisitorMessage {
+    id: Id,
+    /// `visitor` or `agent`.
+    from: &'static str,
+    author: Option<String>,
+    avatar: Option<String>,
+    text: String,
+    attachments: Vec<Attachment>,
+    created_at: i64,
+    client_id: Option<String>,
+    read: bool,
+}
+
+async fn visitor_view(state: &AppState, message: &Message) -> Option<VisitorMessage> {
+    let (from, author) = match &message.author {
+        Author::Contact { .. } => ("visitor", None),
+        Author::Agent { id } => (
+            "agent",
+            state
+                .store
+                .agent(message.workspace_id, *id)
+                .await
+                .ok()
+                .map(|agent| agent.name),
+        ),
+        Author::Bot { .. } | Author::System => ("agent", None),
+    };
+    if message.direction == Direction::Note {
+        return None;
+    }
+    Some(VisitorMessage {
+        id: message.id,
+        from,
+        author,
+        avatar: None,
+        text: message.text.clone(),
+        attachments: message.attachments.clone(),
+        created_at: message.created_at,
+        client_id: (from == "visitor")
+            .then(|| message.external_id.clone())
+            .flatten(),
+        read: false,
+    })
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct History {
+    messages: Vec<VisitorMessage>,
+    /// Open the socket with `after` set to this.
+    last_event_id: EventId,
+}
+
+/// The visitor's conversation history on this widget, oldest first.
+#[utoipa::path(get, path = "/widget/v1/{widget}/messages", tag = "widget", security(()), params(("widget" = String, Path)),
+    responses((status = 200, body = History), (status = 401, body = switchboard_model::ErrorBody)))]
+async fn history(
+    State(state): State<AppState>,
+    Path(widget): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<axum::Json<History>> {
+    let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
+    let mut messages = Vec::new();
+    let mut last_event_id = 0;
+    if let Some(contact) = state
+        .store
+        .contact_by_identity(channel.workspace_id, &visitor.identity())
+        .await?
+    {
+        let filter = ConversationFilter {
+            contact_id: Some(contact.id),
+            channel_id: Some(channel.id),
+            limit: Some(20),
+            ..ConversationFilter::default()
+        };
+        let mut conversations = state
+            .store
+            .conversations(channel.workspace_id, &filter)
+            .await?
+            .items;
+        conversations.reverse();
+        for conversation in conversations {
+            last_event_id = last_event_id.max(conversation.last_event_id);
+            let page = state
+                .store
+                .messages(channel.workspace_id, conversation.id, None, 500)
+                .await?;
+            for message in &page.items {
+                messages.extend(visitor_view(&state, message).await);
+            }
+        }
+    }
+    Ok(axum::Json(History {
+        messages,
+        last_event_id,
+    }))
+}
+
+/// What the widget sends.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+struct Outgoing {
+    /// The widget's id for the message; the same id twice is stored once.
+    client_id: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    attachments: Vec<Attachment>,
+    /// From the pre-chat or offline form.
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct Accepted {
+    message_id: Id,
+    conversation_id: Id,
+}
+
+/// The longest message a visitor may send, in characters.
+const MAX_TEXT_CHARS: usize = 10_000;
+
+/// Sends the visitor's message into their conversation.
+#[utoipa::path(post, path = "/widget/v1/{widget}/messages", tag = "widget", security(()), params(("widget" = String, Path)),
+    request_body = Outgoing, responses((status = 201, body = Accepted), (status = 422, body = switchboard_model::ErrorBody), (status = 429, body = switchboard_model::ErrorBody)))]
+async fn send_message(
+    State(state): State<AppState>,
+    Path(widget): Path<String>,
+    headers: HeaderMap,
+    address: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Json(outgoing): Json<Outgoing>,
+) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
+    let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
+    guard(&state, &channel, &headers, address.as_ref())?;
+    state
+        .widgets
+        .limits
+        .per_visitor
+        .take(&visitor.id)
+        .map_err(|wait| rate_limited("messages", wait))?;
+    if outgoing.text.chars().count() > MAX_TEXT_CHARS {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_long",
+            format!("a message holds at most {MAX_TEXT_CHARS} characters"),
+        ));
+    }
+    let payload = StoredPayload::Widget(StoredWidgetEvent {
+        visitor_id: visitor.id.clone(),
+        kind: "message".into(),
+        payload: serde_json::to_string(&outgoing)
+            .map_err(|error| ApiError::internal(error.to_string()))?,
+    });
+    match through_plugin(&state, &channel, &payload).await? {
+        Ok(ingested) => {
+            let first = ingested
+                .first()
+                .ok_or_else(|| ApiError::internal("the webchat adapter stored nothing"))?;
+            Ok((
+                StatusCode::CREATED,
+                axum::Json(Accepted {
+                    message_id: first.message_id,
+                    conversation_id: first.conversation_id,
+                }),
+            ))
+        }
+        Err(reason) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_message",
+            reason,
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct UploadQuery {
+    /// The file's name.
+    name: String,
+}
+
+/// Uploads a file for the next message (size and type limits from the widget's settings).
+#[utoipa::path(post, path = "/widget/v1/{widget}/attachments", tag = "widget", security(()), params(("widget" = String, Path), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = Attachment), (status = 413, body = switchboard_model::ErrorBody), (status = 415, body = switchboard_model::ErrorBody)))]
+async fn upload(
+    State(state): State<AppState>,
+    Path(widget): Path<String>,
+    Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
+    address: Option<Extension<ConnectInfo<SocketAddr>>>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, axum::Json<Attachment>)> {
+    let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
+    guard(&state, &channel, &headers, address.as_ref())?;
+    state
+        .widgets
+        .limits
+        .per_visitor
+        .take(&visitor.id)
+        .map_err(|wait| rate_limited("uploads", wait))?;
+    let body = body.map_err(|_| body_too_large())?;
+    let limit = upload_limit(&state, &channel);
+    if body.len() as u64 > limit {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("files may be at most {limit} bytes"),
+        ));
+    }
+    let media_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let accepted = upload_types(&channel).iter().any(|kind| {
+        kind == &media_type
+            || kind
+                .strip_suffix("/*")
+                .is_some_and(|family| media_type.starts_with(&format!("{family}/")))
+    });
+    if !accepted {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "file_type",
+            format!("files of type {media_type} cannot be sent here"),
+        ));
+    }
+    let name: String = query
+        .name
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+        .take(200)
+        .collect();
+    let size = body.len() as u64;
+    let sha256 = state
+        .store
+        .put_blob(channel.workspace_id, body.to_vec(), limit)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Attachment {
+            sha256,
+            name,
+            media_type,
+            size,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+struct Signal {
+    /// `typing` or `read`.
+    kind: String,
+}
+
+/// The visitor is typing, or has read the conversation.
+#[utoipa::path(post, path = "/widget/v1/{widget}/signals", tag = "widget", security(()), params(("widget" = String, Path)),
+    request_body = Signal, responses((status = 204), (status = 401, body = switchboard_model::ErrorBody)))]
+async fn signal(
+    State(state): State<AppState>,
+    Path(widget): Path<String>,
+    headers: HeaderMap,
+    Json(signal): Json<Signal>,
+) -> ApiResult<StatusCode> {
+    let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
+    let Some(contact) = state
+        .store
+        .contact_by_identity(channel.workspace_id, &visitor.identity())
+        .await?
+    else {
+        return Ok(StatusCode::NO_CONTENT);
+    };
+    let filter = ConversationFilter {
+        contact_id: Some(contact.id),
+        channel_id: Some(channel.id),
+        limit: Some(1),
+        ..ConversationFilter::default()
+    };
+    let Some(conversation) = state
+        .store
+        .conversations(channel.workspace_id, &filter)
+        .await?
+        .items
+        .into_iter()
+        .next()
+    else {
+        return Ok(StatusCode::NO_CONTENT);
+    };
+    let kind = match signal.kind.as_str() {
+        "typing" => SignalKind::Typing,
+        "read" => SignalKind::Read,
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("`{other}` is not a signal: use typing or read"),
+            ));
+        }
+    };
+    state.widgets.presence.publish(Presence {
+        workspace_id: channel.workspace_id,
+        conversation_id: conversation.id,
+        from: "visitor",
+        kind,
+        author: Some(contact.name),
+    });
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct SocketQuery {
+    token: String,
+    /// The last event id the widget saw.
+    after: Option<EventId>,
+}
+
+/// What the socket sends the widget.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum VisitorEvent {
+    Message {
+        id: EventId,
+        message: VisitorMessage,
+    },
+    Typing {
+        typing: bool,
+        author: Option<String>,
+    },
+    Read {
+        up_to: Id,
+    },
+}
+
+/// The visitor's events: their messages and agents' replies after `after`, then live ones;
+/// agents typing; read receipts.
+#[utoipa::path(get, path = "/widget/v1/{widget}/socket", tag = "widget", security(()), params(("widget" = String, Path), SocketQuery),
+    responses((status = 101, description = "switching to the WebSocket protocol")))]
+async fn socket(
+    State(state): State<AppState>,
+    Path(widget): Path<String>,
+    Query(query): Query<SocketQuery>,
+    headers: HeaderMap,
+    address: Option<Extension<ConnectInfo<SocketAddr>>>,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let (channel, visitor) = visitor(&state, &widget, &headers, Some(&query.token)).await?;
+    guard(&state, &channel, &headers, address.as_ref())?;
+    let after = query.after.unwrap_or(0);
+    Ok(upgrade
+        .max_message_size(4 * 1024)
+        .on_upgrade(move |socket| async move {
+            if let Err(error) = stream(socket, state, channel, visitor, after).await {
+                tracing::debug!(%error, "a visitor socket closed");
+            }
+        }))
+}
+
+async fn stream(
+    mut socket: WebSocket,
+    state: AppState,
+    channel: Channel,
+    visitor: Visitor,
+    mut last: EventId,
+) -> Result<(), String> {
+    let workspace_id = channel.workspace_id;
+    let mut live = state.bus.subscribe(workspace_id);
+    let mut typing = state.widgets.presence.subscribe();
+    let mut contact = None;
+    let mut ping = tokio::time::interval(std::time::Duration::from_secs(30));
+    ping.reset();
+    // Catch up from the store, then follow the bus; an event is sent once, in order.
+    loop {
+        let events = state
+            .store
+            .events_after(workspace_id, last, 500)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(newest) = events.last().map(|event| event.id) else {
+            break;
+        };
+        for event in events {
+            send_event(
+                &mut socket,
+                &state,
+                &channel,
+                &visitor,
+                &mut contact,
+                event.id,
+                &event.kind,
+            )
+            .await?;
+        }
+        last = newest;
+    }
+    loop {
+        tokio::select! {
+            frame = live.recv() => match frame {
+                Ok(frame) if frame.id > last => {
+                    let event: switchboard_model::Event = serde_json::from_str(&frame.json).map_err(|e| e.to_string())?;
+                    send_event(&mut socket, &state, &channel, &visitor, &mut contact, frame.id, &event.kind).await?;
+                    last = frame.id;
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => {
+                    let events = state.store.events_after(workspace_id, last, 5000).await.map_err(|e| e.to_string())?;
+                    for event in events {
+                        send_event(&mut socket, &state, &channel, &visitor, &mut contact, event.id, &event.kind).await?;
+                        last = event.id;
+                    }
+                }
+                Err(RecvError::Closed) => return Ok(()),
+            },
+            signal = typing.recv() => if let Ok(signal) = signal {
+                if signal.workspace_id == workspace_id && signal.from == "agent" && signal.kind == SignalKind::Typing
+                    && conversation_is_visitors(&state, &channel, &visitor, &mut contact, signal.conversation_id).await {
+                    let event = VisitorEvent::Typing { typing: true, author: signal.author };
+                    socket.send(Frame::Text(serde_json::to_string(&event).map_err(|e| e.to_string())?.into())).await.map_err(|e| e.to_string())?;
+                }
+            },
+            incoming = socket.recv() => match incoming {
+                None | Some(Ok(Frame::Close(_))) => return Ok(()),
+                Some(Err(error)) => return Err(error.to_string()),
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => socket.send(Frame::Ping(Default::default())).await.map_err(|e| e.to_string())?,
+        }
+    }
+}
+
+/// Whether a conversation belongs to the visitor (looking the visitor's contact up once it exists).
+async fn conversation_is_visitors(
+    state: &AppState,
+    channel: &Channel,
+    visitor: &Visitor,
+    contact: &mut Option<Id>,
+    conversation_id: Id,
+) -> bool {
+    if contact.is_none() {
+        *contact = state
+            .store
+            .contact_by_identity(channel.workspace_id, &visitor.identity())
+            .await
+            .ok()
+            .flatten()
+            .map(|c| c.id);
+    }
+    let Some(contact_id) = *contact else {
+        return false;
+    };
+    state
+        .store
+        .conversation(channel.workspace_id, conversation_id)
+        .await
+        .is_ok_and(|conversation| {
+            conversation.contact_id == contact_id && conversation.channel_id == channel.id
+        })
+}
+
+async fn send_event(
+    socket: &mut WebSocket,
+    state: &AppState,
+    channel: &Channel,
+    visitor: &Visitor,
+    contact: &mut Option<Id>,
+    id: EventId,
+    kind: &EventKind,
+) -> Result<(), String> {
+    let event = match kind {
+        EventKind::MessageCreated {
+            conversation,
+            message,
+        } if conversation.channel_id == channel.id => {
+            if contact.is_none() {
+                *contact = state
+                    .store
+                    .contact_by_identity(channel.workspace_id, &visitor.identity())
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map(|c| c.id);
+            }
+            if Some(conversation.contact_id) != *contact {
+                return Ok(());
+            }
+            let Some(message) = visitor_view(state, message).await else {
+                return Ok(());
+            };
+            VisitorEvent::Message { id, message }
+        }
+        // An agent opened the conversation: everything the visitor wrote so far is read.
+        EventKind::ConversationUpdated(conversation)
+            if conversation.channel_id == channel.id
+                && Some(conversation.contact_id) == *contact
+                && conversation.unread_count == 0 =>
+        {
+            VisitorEvent::Read { up_to: Id::MAX }
+        }
+        _ => return Ok(()),
+    };
+    let text = serde_json::to_string(&event).map_err(|e| e.to_string())?;
+    socket
+        .send(Frame::Text(text.into()))
+        .await
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,174 @@
+//! The pages the gateway serves besides its API: the widget's loader (`/widget/loader.js`), the
+//! chat frame and the chat app Trunk built (`/widget/frame.html`, `/widget/app/…`), the demo
+//! pages (`/demo/…`, with the demo widget filled in) and the install guides (`/install/…`).
+//! The chat frame may be embedded only by the widget's allowed origins (`frame-ancestors`).
+
+use std::path::{Path as FsPath, PathBuf};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use switchboard_model::ChannelKind;
+use tower_http::services::ServeDir;
+
+use crate::extract::{Path, Query};
+use crate::{ApiError, ApiResult, AppState};
+
+/// Where the served files are.
+#[derive(Debug, Clone)]
+pub struct WebRoot {
+    /// `www/`: loader, demo pages, install guides.
+    pub www: PathBuf,
+    /// Trunk's output for the chat app.
+    pub widget: PathBuf,
+}
+
+pub fn routes(root: &WebRoot) -> Router<AppState> {
+    Router::new()
+        .route("/widget/loader.js", get(loader))
+        .route("/widget/frame.html", get(frame))
+        .route("/demo/{page}", get(demo))
+        .route("/demo/", get(demo_index))
+        .nest_service("/widget/app", ServeDir::new(&root.widget))
+        .nest_service("/install", ServeDir::new(root.www.join("install")))
+}
+
+fn read(file: &FsPath) -> ApiResult<String> {
+    std::fs::read_to_string(file).map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_route",
+            format!("{} is not built or not installed", file.display()),
+        )
+    })
+}
+
+async fn loader(State(state): State<AppState>) -> ApiResult<Response> {
+    let script = read(&state.config.web.www.join("widget/loader.js"))?;
+    Ok((
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            // Sites keep the snippet for years: let a new loader reach them within minutes.
+            (CACHE_CONTROL, "public, max-age=300"),
+        ],
+        script,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct FrameQuery {
+    /// The widget id.
+    w: Option<String>,
+}
+
+/// The chat app's page. Only the widget's allowed origins may frame it.
+async fn frame(
+    State(state): State<AppState>,
+    Query(query): Query<FrameQuery>,
+) -> ApiResult<Response> {
+    let html = read(&state.config.web.widget.join("index.html"))?;
+    let ancestors = match &query.w {
+        Some(widget) => {
+            let allowed =
+                crate::widget::allowed_origins(&crate::widget::channel(&state, widget).await?);
+            if allowed.is_empty() {
+                "*".to_string()
+            } else {
+                allowed.join(" ")
+            }
+        }
+        None => "*".to_string(),
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors {ancestors}"
+    );
+    let policy =
+        HeaderValue::from_str(&policy).map_err(|error| ApiError::internal(error.to_string()))?;
+    Ok((
+        [
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (CONTENT_SECURITY_POLICY, policy),
+        ],
+        html,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoQuery {
+    /// Which widget the page shows; the first webchat channel when absent.
+    widget: Option<String>,
+}
+
+async fn demo_index(
+    state: State<AppState>,
+    headers: HeaderMap,
+    query: Query<DemoQuery>,
+) -> ApiResult<Response> {
+    demo(state, Path("index.html".into()), headers, query).await
+}
+
+/// A demo page with the snippet pointing at this gateway and a real widget.
+async fn demo(
+    State(state): State<AppState>,
+    Path(page): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<DemoQuery>,
+) -> ApiResult<Response> {
+    if page.contains(['/', '\\']) || page.starts_with('.') {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_route",
+            format!("there is no demo page {page}"),
+        ));
+    }
+    let file = state.config.web.www.join("demo").join(&page);
+    if page.ends_with(".js") {
+        return Ok((
+            [(CONTENT_TYPE, "text/javascript; charset=utf-8")],
+            read(&file)?,
+        )
+            .into_response());
+    }
+    if !page.ends_with(".html") {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_route",
+            format!("there is no demo page {page}"),
+        ));
+    }
+    let html = read(&file)?;
+    let widget = match query.widget {
+        Some(widget) => widget,
+        None => first_widget(&state).await?.unwrap_or_default(),
+    };
+    let host = headers
+        .get(HOST)
+        .and_then(|host| host.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let gateway = format!("http://{host}");
+    let html = html
+        .replace("{{WIDGET_ID}}", &widget)
+        .replace("{{GATEWAY}}", &gateway);
+    Ok(([(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// The first webchat channel of the first workspace, as a widget id.
+pub async fn first_widget(state: &AppState) -> ApiResult<Option<String>> {
+    for workspace in state.store.workspaces().await? {
+        for channel in state.store.channels(workspace.id).await? {
+            if channel.kind == ChannelKind::Webchat && channel.active {
+                return Ok(Some(format!("{}.{}", workspace.id, channel.id)));
+            }
+        }
+    }
+    Ok(None)
+}

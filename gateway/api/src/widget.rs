@@ -1,0 +1,273 @@
+//! The website chat widget's side of the gateway: widget ids, visitor tokens, the widget's
+//! public settings, rate limits per visitor and per address, and typing signals between agents
+//! and visitors (which are not stored).
+//!
+//! A widget id is `{workspace}.{channel}`. A visitor token is
+//! `{workspace}.{channel}.{visitor}.{tag}`, where the visitor is `a-…` (anonymous, made up by
+//! the gateway) or `u-…` (a site's user id, vouched for with the widget's identity secret), and
+//! the tag is made with the gateway's key: tokens need no storage and cannot be forged.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::http::StatusCode;
+use serde::Serialize;
+use switchboard_model::{Channel, ChannelKind, Id};
+use tokio::sync::broadcast;
+
+use crate::{ApiError, ApiResult, AppState};
+
+/// A visitor, as a token names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visitor {
+    pub workspace_id: Id,
+    pub channel_id: Id,
+    /// `a-…` or `u-…`: the value of the contact's `webchat` identity.
+    pub id: String,
+}
+
+impl Visitor {
+    pub fn token(&self, state: &AppState) -> String {
+        let body = format!("{}.{}.{}", self.workspace_id, self.channel_id, self.id);
+        let tag = state.secrets.tag("visitor", body.as_bytes());
+        format!("{body}.{tag}")
+    }
+
+    pub fn from_token(state: &AppState, token: &str) -> Option<Visitor> {
+        let (body, tag) = token.rsplit_once('.')?;
+        if state.secrets.tag("visitor", body.as_bytes()) != tag {
+            return None;
+        }
+        let mut parts = body.splitn(3, '.');
+        Some(Visitor {
+            workspace_id: parts.next()?.parse().ok()?,
+            channel_id: parts.next()?.parse().ok()?,
+            id: parts.next()?.to_string(),
+        })
+    }
+
+    pub fn identity(&self) -> switchboard_model::Identity {
+        switchboard_model::Identity::new("webchat", &self.id)
+    }
+}
+
+/// The webchat channel a widget id names.
+pub async fn channel(state: &AppState, widget: &str) -> ApiResult<Channel> {
+    let unknown = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_widget",
+            format!("there is no widget `{widget}`"),
+        )
+    };
+    let (workspace, channel) = widget.split_once('.').ok_or_else(unknown)?;
+    let (Ok(workspace_id), Ok(channel_id)) = (workspace.parse::<Id>(), channel.parse::<Id>())
+    else {
+        return Err(unknown());
+    };
+    let channel = state
+        .store
+        .channel(workspace_id, channel_id)
+        .await
+        .map_err(|_| unknown())?;
+    if channel.kind != ChannelKind::Webchat {
+        return Err(unknown());
+    }
+    if !channel.active {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "channel_inactive",
+            "this chat is switched off",
+        ));
+    }
+    Ok(channel)
+}
+
+/// A setting as text.
+pub fn text(channel: &Channel, name: &str) -> Option<String> {
+    match channel.settings.get(name)? {
+        serde_json::Value::String(text) => {
+            Some(text.clone()).filter(|text| !text.trim().is_empty())
+        }
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
+/// A setting given per language (`{"en": "...", "es": "...", "pt-BR": "..."}`) or once.
+pub fn localized(channel: &Channel, name: &str, locale: &str) -> Option<String> {
+    match channel.settings.get(name)? {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Object(texts) => {
+            let language = locale.split(['-', '_']).next().unwrap_or_default();
+            texts
+                .get(locale)
+                .or_else(|| {
+                    texts
+                        .iter()
+                        .find(|(tag, _)| tag.split(['-', '_']).next() == Some(language))
+                        .map(|(_, text)| text)
+                })
+                .or_else(|| texts.get("en"))
+                .and_then(|text| text.as_str().map(str::to_string))
+        }
+        _ => None,
+    }
+}
+
+/// The origins a widget may be embedded in (`allowed_origins`, a list or a comma-separated
+/// string); empty means any.
+pub fn allowed_origins(channel: &Channel) -> Vec<String> {
+    match channel.settings.get("allowed_origins") {
+        Some(serde_json::Value::Array(list)) => list
+            .iter()
+            .filter_map(|origin| origin.as_str())
+            .map(normalize_origin)
+            .collect(),
+        Some(serde_json::Value::String(list)) => list
+            .split([',', ' '])
+            .filter(|origin| !origin.is_empty())
+            .map(normalize_origin)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn normalize_origin(origin: &str) -> String {
+    origin.trim().trim_end_matches('/').to_ascii_lowercase()
+}
+
+/// Whether a browser request's `Origin` may use the widget: the gateway's own pages (the chat
+/// frame) always may; other pages only when listed.
+pub fn origin_allowed(channel: &Channel, origin: Option<&str>, host: Option<&str>) -> bool {
+    let Some(origin) = origin else { return true };
+    if host.is_some_and(|host| {
+        origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+    }) {
+        return true;
+    }
+    let allowed = allowed_origins(channel);
+    allowed.is_empty() || allowed.contains(&normalize_origin(origin))
+}
+
+/// Token buckets by key: `capacity` requests, refilled at `per_second`.
+pub struct RateLimiter {
+    capacity: f64,
+    per_second: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(capacity: u32, per_minute: u32) -> RateLimiter {
+        RateLimiter {
+            capacity: f64::from(capacity),
+            per_second: f64::from(per_minute) / 60.0,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one request from `key`'s bucket, or says how long to wait.
+    pub fn take(&self, key: &str) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() > 100_000 {
+            // Forget full buckets rather than grow without bound.
+            let capacity = self.capacity;
+            let per_second = self.per_second;
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * per_second < capacity
+            });
+        }
+        let (tokens, at) = buckets
+            .entry(key.to_string())
+            .or_insert((self.capacity, now));
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.capacity);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / self.per_second).ceil() as u64)
+        }
+    }
+}
+
+/// The visitor-facing limits.
+pub struct WidgetLimits {
+    /// Messages and uploads per visitor.
+    pub per_visitor: RateLimiter,
+    /// Every widget request per client address.
+    pub per_address: RateLimiter,
+}
+
+impl Default for WidgetLimits {
+    fn default() -> Self {
+        WidgetLimits {
+            per_visitor: RateLimiter::new(20, 30),
+            per_address: RateLimiter::new(120, 300),
+        }
+    }
+}
+
+pub fn rate_limited(what: &str, wait: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many {what}; try again in {wait} s"),
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    Typing,
+    Read,
+}
+
+/// Someone is typing in a conversation, or read it (not stored; lost if nobody listens).
+#[derive(Debug, Clone, Serialize)]
+pub struct Presence {
+    pub workspace_id: Id,
+    pub conversation_id: Id,
+    /// `agent` or `visitor`.
+    pub from: &'static str,
+    pub kind: SignalKind,
+    pub author: Option<String>,
+}
+
+/// What the widget side shares: presence signals of all workspaces and the rate limits.
+#[derive(Default)]
+pub struct Widgets {
+    pub limits: WidgetLimits,
+    pub presence: PresenceHub,
+}
+
+/// Fan-out of presence signals.
+pub struct PresenceHub {
+    sender: broadcast::Sender<Presence>,
+}
+
+impl Default for PresenceHub {
+    fn default() -> Self {
+        PresenceHub {
+            sender: broadcast::channel(1024).0,
+        }
+    }
+}
+
+impl PresenceHub {
+    pub fn publish(&self, signal: Presence) {
+        let _ = self.sender.send(signal);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Presence> {
+        self.sender.subscribe()
+    }
+}

@@ -1,0 +1,97 @@
+//! A real headless Chromium (Debian's `chromium`), driven through `chromedriver` with
+//! WebDriver, for the widget's browser tests. Each [`Browser`] has its own driver process, its
+//! own empty profile, and no network access beyond what the page asks of loopback.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use tokio::process::{Child, Command};
+
+/// Where Debian puts them (`cargo xtask setup` installs `chromium` and `chromium-driver`).
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A browser session, closed with its driver when dropped.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver on a free port and opens a headless Chromium window of this size.
+    pub async fn start(width: u32, height: u32) -> anyhow::Result<Browser> {
+        for program in [CHROMIUM, CHROMEDRIVER] {
+            if !std::path::Path::new(program).exists() {
+                bail!(
+                    "{program} is missing: run `cargo xtask setup` (Debian's chromium and chromium-driver)"
+                );
+            }
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("cannot start chromedriver")?;
+        let profile = tempfile::tempdir()?;
+        let mut capabilities = Capabilities::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--autoplay-policy=no-user-gesture-required",
+                    format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        for _ in 0..50 {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Ok(Browser {
+                        client,
+                        driver,
+                        _profile: profile,
+                    });
+                }
+                Err(error) => last_error = Some(error),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("chromedriver did not start a session: {last_error:?}")
+    }
+
+    /// Saves a screenshot of the whole window under `target/screenshots/NAME.png`.
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<std::path::PathBuf> {
+        let folder = crate::target_dir().join("screenshots");
+        std::fs::create_dir_all(&folder)?;
+        let file = folder.join(format!("{name}.png"));
+        std::fs::write(&file, self.client.screenshot().await?)?;
+        Ok(file)
+    }
+
+    /// Closes the window and the driver.
+    pub async fn close(mut self) -> anyhow::Result<()> {
+        self.client.clone().close().await?;
+        let _ = self.driver.kill().await;
+        Ok(())
+    }
+}

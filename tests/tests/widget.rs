@@ -1,0 +1,338 @@
+//! The website chat widget in a real headless Chromium, against the real gateway: the snippet on
+//! a demo page, the chat app in its iframe, and an agent answering through the API.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use fantoccini::Locator;
+use fantoccini::key::Key;
+use hyper::{Method, StatusCode};
+use serde_json::json;
+use switchboard_e2e::browser::Browser;
+use switchboard_e2e::{Client, Gateway};
+
+/// Asks `probe` every 100 ms until it answers, for up to 20 s.
+async fn eventually<T>(
+    what: &str,
+    mut probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>,
+) -> anyhow::Result<T> {
+    for _ in 0..200 {
+        if let Some(found) = probe().await? {
+            return Ok(found);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("timed out waiting for {what}")
+}
+
+/// The demo workspace's webchat channel id.
+async fn webchat_channel(admin: &Client) -> anyhow::Result<u64> {
+    let (_, channels) = admin.get("/api/v1/channels").await?;
+    channels
+        .as_array()
+        .and_then(|all| all.iter().find(|channel| channel["kind"] == "webchat"))
+        .and_then(|channel| channel["id"].as_u64())
+        .context("the demo workspace has a webchat channel")
+}
+
+/// The texts of the chat's messages, as the visitor sees them.
+async fn visible_messages(browser: &Browser) -> anyhow::Result<Vec<String>> {
+    let items = browser
+        .client
+        .find_all(Locator::Css(".messages li:not(.greeting) .text"))
+        .await?;
+    let mut texts = Vec::new();
+    for item in items {
+        texts.push(item.text().await?);
+    }
+    Ok(texts)
+}
+
+/// Opens the chat through the host page's JavaScript API and steps into its frame.
+async fn open_chat(browser: &Browser) -> anyhow::Result<()> {
+    eventually("the loader", async || {
+        let ready = browser.client.execute("return typeof window.Switchboard === 'object' && !!document.getElementById('switchboard-widget')", vec![]).await?;
+        Ok((ready == json!(true)).then_some(()))
+    })
+    .await?;
+    browser
+        .client
+        .execute("window.Switchboard.open()", vec![])
+        .await?;
+    eventually("the chat frame", async || {
+        Ok(browser.client.enter_frame(0).await.ok())
+    })
+    .await?;
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".composer textarea, .prechat"))
+        .await?;
+    Ok(())
+}
+
+async fn conversation_with(
+    admin: &Client,
+    channel: u64,
+    text: &str,
+) -> anyhow::Result<Option<u64>> {
+    for conversation in admin
+        .all_pages(&format!("/api/v1/conversations?channel_id={channel}"))
+        .await?
+    {
+        let id = conversation["id"].as_u64().context("id")?;
+        let messages = admin
+            .all_pages(&format!("/api/v1/conversations/{id}/messages"))
+            .await?;
+        if messages.iter().any(|message| message["text"] == text) {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_chats_with_an_agent_across_reloads_and_a_dropped_connection()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = webchat_channel(&admin).await?;
+    let browser = Browser::start(1280, 800).await?;
+    let page = format!("{}/demo/index.html", gateway.base_url);
+    browser.client.goto(&page).await?;
+    open_chat(&browser).await?;
+    browser.client.enter_parent_frame().await?;
+    browser.screenshot("widget-open").await?;
+    browser.client.enter_frame(0).await?;
+
+    // The visitor writes; Enter sends.
+    let composer = browser
+        .client
+        .find(Locator::Css(".composer textarea"))
+        .await?;
+    composer
+        .send_keys("Hola, ¿tienen café de Colombia?")
+        .await?;
+    composer
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await?;
+    let conversation = eventually("the message in the conversation", async || {
+        conversation_with(&admin, channel, "Hola, ¿tienen café de Colombia?").await
+    })
+    .await?;
+
+    // An agent answers through the API; the widget shows it with the agent's name.
+    let (status, reply) = admin
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &json!({ "text": "¡Sí! El de Huila." }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    eventually("the reply in the widget", async || {
+        Ok(visible_messages(&browser)
+            .await?
+            .contains(&"¡Sí! El de Huila.".to_string())
+            .then_some(()))
+    })
+    .await?;
+
+    // A reload keeps the visitor and the history.
+    browser.client.enter_parent_frame().await?;
+    browser.client.refresh().await?;
+    open_chat(&browser).await?;
+    let history = eventually("the history after a reload", async || {
+        let texts = visible_messages(&browser).await?;
+        Ok((texts.len() == 2).then_some(texts))
+    })
+    .await?;
+    assert_eq!(
+        history,
+        ["Hola, ¿tienen café de Colombia?", "¡Sí! El de Huila."]
+    );
+
+    // The gateway goes away and comes back on the same address; meanwhile the agent answers.
+    let address = gateway.base_url.trim_start_matches("http://").to_string();
+    gateway.kill_hard().await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let gateway =
+        Gateway::start_with(data.path(), &[("SWITCHBOARD_SERVER__LISTEN", address)]).await?;
+    let admin = gateway.admin().await?;
+    admin
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &json!({ "text": "Sale hoy mismo." }),
+        )
+        .await?;
+    let after = eventually("the reply sent while the socket was down", async || {
+        let texts = visible_messages(&browser).await?;
+        Ok(texts
+            .contains(&"Sale hoy mismo.".to_string())
+            .then_some(texts))
+    })
+    .await?;
+    assert_eq!(
+        after,
+        [
+            "Hola, ¿tienen café de Colombia?",
+            "¡Sí! El de Huila.",
+            "Sale hoy mismo."
+        ],
+        "nothing lost, nothing twice"
+    );
+
+    browser.client.enter_parent_frame().await?;
+    browser
+        .client
+        .execute("window.Switchboard.close()", vec![])
+        .await?;
+    browser.screenshot("widget-closed").await?;
+    browser.close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn languages_pre_chat_form_uploads_and_offline_mode_work() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = webchat_channel(&admin).await?;
+    let (_, me) = admin.get("/api/v1/channels").await?;
+    let workspace = me[0]["workspace_id"].as_u64().context("workspace")?;
+    let widget = format!("{workspace}.{channel}");
+    let frame = |locale: &str| {
+        format!(
+            "{}/widget/frame.html?w={widget}#locale={locale}",
+            gateway.base_url
+        )
+    };
+
+    // Three languages, chosen by the loader (from the page, the settings or the browser).
+    let browser = Browser::start(420, 700).await?;
+    for (locale, placeholder) in [
+        ("en", "Write a message…"),
+        ("es", "Escribí un mensaje…"),
+        ("pt-BR", "Escreva uma mensagem…"),
+    ] {
+        browser.client.goto(&frame(locale)).await?;
+        let composer = browser
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".composer textarea"))
+            .await?;
+        assert_eq!(
+            composer.attr("placeholder").await?.as_deref(),
+            Some(placeholder),
+            "{locale}"
+        );
+    }
+
+    // A file goes up with the message.
+    let file = data.path().join("pedido.txt");
+    std::fs::write(&file, "pedido 4711")?;
+    browser
+        .client
+        .find(Locator::Css(".composer input[type=file]"))
+        .await?
+        .send_keys(&file.to_string_lossy())
+        .await?;
+    eventually("the file ready to send", async || {
+        Ok(browser.client.find(Locator::Css(".files li")).await.ok())
+    })
+    .await?;
+    let composer = browser
+        .client
+        .find(Locator::Css(".composer textarea"))
+        .await?;
+    composer.send_keys("Adjunto el pedido").await?;
+    composer
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await?;
+    let conversation = eventually("the message with its file", async || {
+        conversation_with(&admin, channel, "Adjunto el pedido").await
+    })
+    .await?;
+    let messages = admin
+        .all_pages(&format!("/api/v1/conversations/{conversation}/messages"))
+        .await?;
+    assert_eq!(
+        messages[0]["attachments"][0]["name"], "pedido.txt",
+        "{messages:?}"
+    );
+    browser.close().await?;
+
+    // A pre-chat form asks for the email first; the contact gets it.
+    let (status, updated) = admin
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/channels/{channel}"),
+            Some(&json!({ "settings": { "pre_chat": [{ "name": "name" }, { "name": "email", "required": true }] } })),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    let browser = Browser::start(420, 700).await?;
+    browser.client.goto(&frame("es")).await?;
+    let form = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".prechat"))
+        .await?;
+    form.find(Locator::Css("input[name=name]"))
+        .await?
+        .send_keys("Lucía")
+        .await?;
+    form.find(Locator::Css("input[name=email]"))
+        .await?
+        .send_keys("lucia@example.com")
+        .await?;
+    form.find(Locator::Css("textarea"))
+        .await?
+        .send_keys("Quiero hacer un pedido grande")
+        .await?;
+    form.find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    let conversation = eventually("the pre-chat message", async || {
+        conversation_with(&admin, channel, "Quiero hacer un pedido grande").await
+    })
+    .await?;
+    let (_, conversation) = admin
+        .get(&format!("/api/v1/conversations/{conversation}"))
+        .await?;
+    let (_, contact) = admin
+        .get(&format!("/api/v1/contacts/{}", conversation["contact_id"]))
+        .await?;
+    assert_eq!(
+        (contact["name"].clone(), contact["emails"][0].clone()),
+        (json!("Lucía"), json!("lucia@example.com"))
+    );
+    browser.close().await?;
+
+    // Outside office hours the widget asks for an email, so the conversation can go on by email.
+    admin
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/channels/{channel}"),
+            Some(&json!({ "settings": { "office_hours": { "days": [], "from": "09:00", "to": "18:00" } } })),
+        )
+        .await?;
+    let browser = Browser::start(420, 700).await?;
+    browser.client.goto(&frame("pt-BR")).await?;
+    let form = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".prechat"))
+        .await?;
+    let intro = form.find(Locator::Css("p")).await?.text().await?;
+    assert!(intro.starts_with("Estamos fora agora"), "{intro}");
+    let email = form.find(Locator::Css("input[name=email]")).await?;
+    assert_eq!(email.attr("required").await?.as_deref(), Some("true"));
+    browser.close().await?;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! Every text the visitor reads, in English, Spanish and Portuguese (Brazil).
+
+/// A language the widget speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    En,
+    Es,
+    PtBr,
+}
+
+impl Locale {
+    /// The closest supported language to a tag like `es-AR`, `pt-BR` or `en-GB`.
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        match tag.split(['-', '_']).next()?.to_ascii_lowercase().as_str() {
+            "es" => Some(Locale::Es),
+            "pt" => Some(Locale::PtBr),
+            "en" => Some(Locale::En),
+            _ => None,
+        }
+    }
+
+    /// The BCP 47 tag, for dates and the document's `lang`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Es => "es",
+            Locale::PtBr => "pt-BR",
+        }
+    }
+}
+
+/// The widget's texts in one language.
+pub struct Texts {
+    pub title: &'static str,
+    pub placeholder: &'static str,
+    pub send: &'static str,
+    pub close: &'static str,
+    pub attach: &'static str,
+    pub mute: &'static str,
+    pub unmute: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub start: &'static str,
+    pub prechat_intro: &'static str,
+    pub offline_intro: &'static str,
+    pub offline_saved: &'static str,
+    pub typing: &'static str,
+    pub read: &'static str,
+    pub sending: &'static str,
+    pub failed: &'static str,
+    pub reconnecting: &'static str,
+    pub you: &'static str,
+    pub required: &'static str,
+    pub file_too_large: &'static str,
+    pub file_type: &'static str,
+    pub messages_label: &'static str,
+}
+
+pub fn texts(locale: Locale) -> &'static Texts {
+    match locale {
+        Locale::En => &EN,
+        Locale::Es => &ES,
+        Locale::PtBr => &PT_BR,
+    }
+}
+
+static EN: Texts = Texts {
+    title: "Chat with us",
+    placeholder: "Write a message…",
+    send: "Send",
+    close: "Close chat",
+    attach: "Attach a file",
+    mute: "Mute sounds",
+    unmute: "Turn sounds on",
+    name: "Name",
+    email: "Email",
+    start: "Start chat",
+    prechat_intro: "Tell us who you are, so that we can answer you even if you leave.",
+    offline_intro: "We are away right now. Leave your email and message: we answer by email.",
+    offline_saved: "Thanks! We will answer by email.",
+    typing: "is typing…",
+    read: "Read",
+    sending: "Sending…",
+    failed: "Not sent. Tap to try again.",
+    reconnecting: "Reconnecting…",
+    you: "You",
+    required: "Please fill this in.",
+    file_too_large: "That file is too large.",
+    file_type: "That type of file cannot be sent.",
+    messages_label: "Messages",
+};
+
+static ES: Texts = Texts {
+    title: "Chateá con nosotros",
+    placeholder: "Escribí un mensaje…",
+    send: "Enviar",
+    close: "Cerrar el chat",
+    attach: "Adjuntar un archivo",
+    mute: "Silenciar sonidos",
+    unmute: "Activar sonidos",
+    name: "Nombre",
+    email: "Correo electrónico",
+    start: "Iniciar chat",
+    prechat_intro: "Contanos quién sos, así podemos responderte aunque te vayas.",
+    offline_intro: "Ahora no estamos. Dejanos tu correo y tu mensaje: te respondemos por correo.",
+    offline_saved: "¡Gracias! Te responderemos por correo.",
+    typing: "está escribiendo…",
+    read: "Leído",
+    sending: "Enviando…",
+    failed: "No se envió. Tocá para reintentar.",
+    reconnecting: "Reconectando…",
+    you: "Vos",
+    required: "Completá este campo.",
+    file_too_large: "Ese archivo es demasiado grande.",
+    file_type: "Ese tipo de archivo no se puede enviar.",
+    messages_label: "Mensajes",
+};
+
+static PT_BR: Texts = Texts {
+    title: "Fale com a gente",
+    placeholder: "Escreva uma mensagem…",
+    send: "Enviar",
+    close: "Fechar o chat",
+    attach: "Anexar um arquivo",
+    mute: "Silenciar sons",
+    unmute: "Ativar sons",
+    name: "Nome",
+    email: "E-mail",
+    start: "Iniciar conversa",
+    prechat_intro: "Conte quem você é, para podermos responder mesmo se você sair.",
+    offline_intro: "Estamos fora agora. Deixe seu e-mail e sua mensagem: respondemos por e-mail.",
+    offline_saved: "Obrigado! Responderemos por e-mail.",
+    typing: "está digitando…",
+    read: "Lida",
+    sending: "Enviando…",
+    failed: "Não enviada. Toque para tentar de novo.",
+    reconnecting: "Reconectando…",
+    you: "Você",
+    required: "Preencha este campo.",
+    file_too_large: "Esse arquivo é grande demais.",
+    file_type: "Esse tipo de arquivo não pode ser enviado.",
+    messages_label: "Mensagens",
+};

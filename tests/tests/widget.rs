@@ -48,6 +48,37 @@ async fn visible_messages(browser: &Browser) -> anyhow::Result<Vec<String>> {
     Ok(texts)
 }
 
+/// Steps into the chat's frame, which lives in the widget's shadow root, where WebDriver's
+/// frame index cannot see it.
+async fn enter_chat(browser: &Browser) -> anyhow::Result<()> {
+    let frame = eventually("the chat frame", async || {
+        let found = browser
+            .client
+            .execute("return document.getElementById('switchboard-widget').shadowRoot.querySelector('iframe')", vec![])
+            .await?;
+        Ok((!found.is_null()).then_some(found))
+    })
+    .await?;
+    // A script's element comes back as a W3C element reference.
+    let id = frame["element-6066-11e4-a52e-4f735466cecf"]
+        .as_str()
+        .context("an element reference")?;
+    let frame = fantoccini::elements::Element::from_element_id(
+        browser.client.clone(),
+        id.to_string().into(),
+    );
+    let mut entered = frame.clone().enter_frame().await;
+    for _ in 0..50 {
+        if entered.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        entered = frame.clone().enter_frame().await;
+    }
+    entered?;
+    Ok(())
+}
+
 /// Opens the chat through the host page's JavaScript API and steps into its frame.
 async fn open_chat(browser: &Browser) -> anyhow::Result<()> {
     eventually("the loader", async || {
@@ -59,10 +90,7 @@ async fn open_chat(browser: &Browser) -> anyhow::Result<()> {
         .client
         .execute("window.Switchboard.open()", vec![])
         .await?;
-    eventually("the chat frame", async || {
-        Ok(browser.client.enter_frame(0).await.ok())
-    })
-    .await?;
+    enter_chat(browser).await?;
     browser
         .client
         .wait()
@@ -105,7 +133,7 @@ async fn a_visitor_chats_with_an_agent_across_reloads_and_a_dropped_connection()
     open_chat(&browser).await?;
     browser.client.enter_parent_frame().await?;
     browser.screenshot("widget-open").await?;
-    browser.client.enter_frame(0).await?;
+    enter_chat(&browser).await?;
 
     // The visitor writes; Enter sends.
     let composer = browser
@@ -216,6 +244,8 @@ async fn languages_pre_chat_form_uploads_and_offline_mode_work() -> anyhow::Resu
         ("es", "Escribí un mensaje…"),
         ("pt-BR", "Escreva uma mensagem…"),
     ] {
+        // A new document each time (a changed hash alone would not reload the app).
+        browser.client.goto("about:blank").await?;
         browser.client.goto(&frame(locale)).await?;
         let composer = browser
             .client

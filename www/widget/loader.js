@@ -6,7 +6,7 @@ if(old.open)return;
 var gw=new URL(me.src).origin,wid=encodeURIComponent(me.dataset.widget),mq=w.matchMedia('(max-width:480px)'),
  T={en:['Open chat','Close chat','Chat'],es:['Abrir chat','Cerrar chat','Chat'],'pt-BR':['Abrir chat','Fechar chat','Chat']},
  cfg={},ls=[],open=0,ready=0,full=0,unread=0,frame,user,forced,loc,sent,
- host=d.createElement('div'),root=host.attachShadow({mode:'closed'}),
+ host=d.createElement('div'),root=host.attachShadow({mode:'open'}),
  mk=(tag,parent,ns)=>parent.appendChild(ns?d.createElementNS('http://www.w3.org/2000/svg',tag):d.createElement(tag)),
  wrap=mk('div',root),btn=mk('button',wrap),svg=mk('svg',btn,1),badge=mk('b',btn),
  emit=(n,x)=>ls.forEach(([k,f])=>k==n&&f(x)),

@@ -11,7 +11,10 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, H
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use switchboard_model::ChannelKind;
 use tower_http::services::ServeDir;
 
@@ -84,8 +87,17 @@ async fn frame(
         }
         None => "*".to_string(),
     };
+    // Trunk starts the app with an inline module script: allow exactly that one by its hash.
+    let inline: String = inline_scripts(&html)
+        .map(|script| {
+            format!(
+                " 'sha256-{}'",
+                STANDARD.encode(Sha256::digest(script.as_bytes()))
+            )
+        })
+        .collect();
     let policy = format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors {ancestors}"
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{inline}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors {ancestors}"
     );
     let policy =
         HeaderValue::from_str(&policy).map_err(|error| ApiError::internal(error.to_string()))?;
@@ -100,6 +112,15 @@ async fn frame(
         html,
     )
         .into_response())
+}
+
+/// The contents of a page's inline `<script>` elements.
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script").skip(1).filter_map(|rest| {
+        let (attributes, body) = rest.split_once('>')?;
+        let (body, _) = body.split_once("</script>")?;
+        (!attributes.contains("src=")).then_some(body)
+    })
 }
 
 #[derive(Debug, Deserialize)]

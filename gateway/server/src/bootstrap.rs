@@ -12,8 +12,38 @@ use crate::config::BootstrapConfig;
 /// What a person needs to log in, printed at start-up.
 pub struct FirstLogin {
     pub email: String,
+    /// The workspace made at this start, if one was.
+    pub new_workspace: Option<switchboard_model::Id>,
     /// `None` when the store already existed: the password was printed at its first start.
     pub password: Option<String>,
+}
+
+/// The demo workspace's website chat, once the plugins can be installed.
+pub async fn demo_chat(
+    state: &switchboard_api::AppState,
+    workspace_id: switchboard_model::Id,
+) -> anyhow::Result<()> {
+    state
+        .plugins
+        .ensure_bundled(state.store.as_ref(), workspace_id, "webchat")
+        .await
+        .map_err(|error| anyhow::anyhow!("installing the webchat adapter: {}", error.message))?;
+    let chat = NewChannel {
+        kind: ChannelKind::Webchat,
+        name: "Website chat".to_string(),
+        default_team_id: None,
+        settings: serde_json::json!({
+            "color": "#1f6feb",
+            "greeting": {
+                "en": "Hi! How can we help?",
+                "es": "¡Hola! ¿En qué podemos ayudarte?",
+                "pt-BR": "Olá! Como podemos ajudar?"
+            }
+        }),
+        plugin: Some("webchat".to_string()),
+    };
+    state.store.create_channel(workspace_id, chat, None).await?;
+    Ok(())
 }
 
 /// Sets up the demo workspace when the store has no workspace yet.
@@ -28,6 +58,7 @@ pub async fn bootstrap(
     if !store.workspaces().await?.is_empty() {
         return Ok(Some(FirstLogin {
             email: config.admin_email.clone(),
+            new_workspace: None,
             password: None,
         }));
     }
@@ -59,25 +90,10 @@ pub async fn bootstrap(
         plugin: None,
     };
     store.create_channel(workspace.id, channel, None).await?;
-    let chat = NewChannel {
-        kind: ChannelKind::Webchat,
-        name: "Website chat".to_string(),
-        default_team_id: None,
-        settings: serde_json::json!({
-            "color": "#1f6feb",
-            "greeting": {
-                "en": "Hi! How can we help?",
-                "es": "¡Hola! ¿En qué podemos ayudarte?",
-                "pt-BR": "Olá! Como podemos ajudar?"
-            }
-        }),
-        // The adapter ships with the gateway; it is installed when the gateway starts.
-        plugin: Some("webchat".to_string()),
-    };
-    store.create_channel(workspace.id, chat, None).await?;
     tracing::info!(workspace_id = workspace.id, "created the first workspace");
     Ok(Some(FirstLogin {
         email: config.admin_email.clone(),
+        new_workspace: Some(workspace.id),
         password: Some(password),
     }))
 }

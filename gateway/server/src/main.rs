@@ -119,6 +119,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // restart: a node that crashed takes its own leases back at once.
     let holder = node_name(&data_dir)?;
     install_bundled_plugins(&state).await?;
+    if let Some(workspace_id) = first_login.as_ref().and_then(|login| login.new_workspace) {
+        bootstrap::demo_chat(&state, workspace_id).await?;
+    }
     watch_plugins_folder(&state, &config);
     deliver_replies(&state, holder.clone());
     switchboard_api::spawn_mailbox_sync(state.clone(), holder);

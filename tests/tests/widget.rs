@@ -366,3 +366,45 @@ async fn languages_pre_chat_form_uploads_and_offline_mode_work() -> anyhow::Resu
     browser.close().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_host_pages_cannot_break_the_widget() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let browser = Browser::start(1280, 800).await?;
+    for page in [
+        "hostile-css",
+        "strict-csp",
+        "busy-globals",
+        "wordpress",
+        "shopify",
+        "wix",
+        "squarespace",
+    ] {
+        browser
+            .client
+            .goto(&format!("{}/demo/{page}.html", gateway.base_url))
+            .await?;
+        // The launcher keeps its own size and colour whatever the page's CSS says.
+        let launcher = browser
+            .client
+            .execute(
+                "const b = document.getElementById('switchboard-widget').shadowRoot.querySelector('button'); \
+                 const s = getComputedStyle(b); return [b.getBoundingClientRect().width, s.display, s.backgroundColor]",
+                vec![],
+            )
+            .await?;
+        assert_eq!(launcher[0], json!(56), "{page}: {launcher}");
+        assert_ne!(launcher[1], "none", "{page}: {launcher}");
+        // The chat opens and is usable.
+        open_chat(&browser).await?;
+        browser
+            .client
+            .find(Locator::Css(".composer textarea"))
+            .await?;
+        browser.client.enter_parent_frame().await?;
+        browser.screenshot(&format!("demo-{page}")).await?;
+    }
+    browser.close().await?;
+    Ok(())
+}

@@ -448,7 +448,10 @@ fn app() -> Html {
             <header>
                 <h1>{ t.title }</h1>
                 <button class="icon" onclick={mute} aria-pressed={model.muted.to_string()} aria-label={if model.muted { t.unmute } else { t.mute }}>
-                    { if model.muted { "🔕" } else { "🔔" } }
+                    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
+                        <path d="M6 16V11a6 6 0 0 1 12 0v5l2 2H4z M10 20a2 2 0 0 0 4 0" />
+                        if model.muted { <path d="M3 3l18 18" /> }
+                    </svg>
                 </button>
                 <button class="icon" onclick={close} aria-label={t.close}>{ "×" }</button>
             </header>
@@ -482,7 +485,10 @@ fn app() -> Html {
                     if !pending_files.is_empty() {
                         <ul class="files">{ for pending_files.iter().map(|file| html! { <li>{ &file.name }</li> }) }</ul>
                     }
-                    <label class="attach" aria-label={t.attach} title={t.attach}>{ "📎" }
+                    <label class="attach" aria-label={t.attach} title={t.attach}>
+                        <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
+                            <path d="M20 11l-8 8a5 5 0 0 1-7-7l9-9a3.5 3.5 0 0 1 5 5l-9 9a2 2 0 0 1-3-3l8-8" />
+                        </svg>
                         <input type="file" onchange={on_file} />
                     </label>
                     <textarea aria-label={t.placeholder} placeholder={t.placeholder} rows="1" autofocus=true
@@ -522,7 +528,7 @@ fn view_line(line: &Line, t: &i18n::Texts, locale: Locale) -> Html {
             if !message.text.is_empty() {
                 <p class="text">{ &message.text }</p>
             }
-            { for message.attachments.iter().map(|file| html! { <p class="file">{ "📄 " }{ &file.name }</p> }) }
+            { for message.attachments.iter().map(|file| html! { <p class="file">{ &file.name }</p> }) }
             if !status.is_empty() {
                 <p class="state">{ status }</p>
             }

@@ -1,0 +1,94 @@
+//! The website widget's size and speed budget: the loader and the chat app (Wasm, JS glue,
+//! CSS) gzipped as browsers fetch them, then, in headless Chromium on loopback, the time from
+//! navigation to the launcher's script having run (the launcher is drawn when it runs), and from
+//! `Switchboard.open()` on a freshly loaded page to the chat app reporting `ready`.
+//!
+//! Budgets: loader ≤ 2 KB, app ≤ 100 KB gzipped; launcher ≤ 100 ms; open → usable ≤ 300 ms.
+//! `cargo xtask bench` runs it after building the widget; `WIDGET_RUNS` (10) sets the repeats.
+
+use std::io::Write;
+
+use anyhow::Context;
+use switchboard_e2e::browser::Browser;
+use switchboard_e2e::{Gateway, setting, target_dir, workspace_root};
+
+fn gzipped(bytes: &[u8]) -> anyhow::Result<usize> {
+    let mut child = std::process::Command::new("gzip")
+        .args(["-9", "-c"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("gzip")?;
+    child.stdin.take().context("stdin")?.write_all(bytes)?;
+    Ok(child.wait_with_output()?.stdout.len())
+}
+
+fn main() -> anyhow::Result<()> {
+    let loader = std::fs::read(workspace_root().join("www/widget/loader.js"))?;
+    println!(
+        "loader: {} bytes, {} gzipped (budget 2,000)",
+        loader.len(),
+        gzipped(&loader)?
+    );
+    let mut total = 0;
+    for entry in std::fs::read_dir(target_dir().join("widget-dist"))? {
+        let path = entry?.path();
+        let bytes = std::fs::read(&path)?;
+        let packed = gzipped(&bytes)?;
+        total += packed;
+        println!(
+            "  {}: {} bytes, {packed} gzipped",
+            path.file_name().unwrap_or_default().to_string_lossy(),
+            bytes.len()
+        );
+    }
+    println!("chat app (page, Wasm, JS glue, CSS): {total} bytes gzipped (budget 100,000)");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(timings())
+}
+
+async fn timings() -> anyhow::Result<()> {
+    let runs = setting("WIDGET_RUNS", 10);
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let browser = Browser::start(1280, 800).await?;
+    let (mut launcher, mut open) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        browser.client.goto("about:blank").await?;
+        browser
+            .client
+            .goto(&format!("{}/demo/index.html", gateway.base_url))
+            .await?;
+        let measured = browser
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 const script = performance.getEntriesByType('resource').find(e => e.name.endsWith('/widget/loader.js')); \
+                 const start = performance.now(); \
+                 window.Switchboard.on('ready', () => done([script.responseEnd, performance.now() - start])); \
+                 window.Switchboard.open();",
+                vec![],
+            )
+            .await?;
+        launcher.push(measured[0].as_f64().context("launcher time")?);
+        open.push(measured[1].as_f64().context("open time")?);
+    }
+    browser.close().await?;
+    let median = |values: &mut Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        (values[values.len() / 2], values[values.len() - 1])
+    };
+    let (launcher_median, launcher_max) = median(&mut launcher);
+    let (open_median, open_max) = median(&mut open);
+    println!(
+        "page load → launcher script run: median {launcher_median:.0} ms, max {launcher_max:.0} ms (budget 100)"
+    );
+    println!(
+        "Switchboard.open() → chat app ready (cold): median {open_median:.0} ms, max {open_max:.0} ms (budget 300)"
+    );
+    Ok(())
+}

@@ -796,12 +796,12 @@ async fn stream(
                 }
                 Err(RecvError::Closed) => return Ok(()),
             },
-            signal = typing.recv() => if let Ok(signal) = signal {
-                if signal.workspace_id == workspace_id && signal.from == "agent" && signal.kind == SignalKind::Typing
-                    && conversation_is_visitors(&state, &channel, &visitor, &mut contact, signal.conversation_id).await {
-                    let event = VisitorEvent::Typing { typing: true, author: signal.author };
-                    socket.send(Frame::Text(serde_json::to_string(&event).map_err(|e| e.to_string())?.into())).await.map_err(|e| e.to_string())?;
-                }
+            signal = typing.recv() => if let Ok(signal) = signal
+                && signal.workspace_id == workspace_id && signal.from == "agent" && signal.kind == SignalKind::Typing
+                && conversation_is_visitors(&state, &channel, &visitor, &mut contact, signal.conversation_id).await
+            {
+                let event = VisitorEvent::Typing { typing: true, author: signal.author };
+                socket.send(Frame::Text(serde_json::to_string(&event).map_err(|e| e.to_string())?.into())).await.map_err(|e| e.to_string())?;
             },
             incoming = socket.recv() => match incoming {
                 None | Some(Ok(Frame::Close(_))) => return Ok(()),

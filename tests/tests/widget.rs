@@ -35,17 +35,17 @@ async fn webchat_channel(admin: &Client) -> anyhow::Result<u64> {
         .context("the demo workspace has a webchat channel")
 }
 
-/// The texts of the chat's messages, as the visitor sees them.
+/// The texts of the chat's messages, in order. (Read from the DOM: WebDriver's element text is
+/// empty for messages scrolled out of the list's view.)
 async fn visible_messages(browser: &Browser) -> anyhow::Result<Vec<String>> {
-    let items = browser
+    let texts = browser
         .client
-        .find_all(Locator::Css(".messages li:not(.greeting) .text"))
+        .execute(
+            "return [...document.querySelectorAll('.messages li:not(.greeting) .text')].map(e => e.textContent)",
+            vec![],
+        )
         .await?;
-    let mut texts = Vec::new();
-    for item in items {
-        texts.push(item.text().await?);
-    }
-    Ok(texts)
+    Ok(serde_json::from_value(texts)?)
 }
 
 /// Steps into the chat's frame, which lives in the widget's shadow root, where WebDriver's

@@ -324,3 +324,21 @@ fn json_request(
     }
     Ok(builder.body(Full::new(Bytes::from(serde_json::to_vec(body)?)))?)
 }
+
+/// Asks `probe` every 100 ms until it answers, for up to `within`.
+pub async fn eventually_within<T>(
+    within: Duration,
+    what: &str,
+    mut probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>,
+) -> anyhow::Result<T> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Some(found) = probe().await? {
+            return Ok(found);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            bail!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

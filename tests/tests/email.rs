@@ -47,15 +47,9 @@ async fn customer_sends(rig: &MailRig, to: &str, mime: &str) -> anyhow::Result<(
 /// Asks `probe` every 100 ms until it answers, for up to 30 s.
 async fn eventually<T>(
     what: &str,
-    mut probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>,
+    probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>,
 ) -> anyhow::Result<T> {
-    for _ in 0..300 {
-        if let Some(found) = probe().await? {
-            return Ok(found);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("timed out waiting for {what}")
+    switchboard_e2e::eventually_within(Duration::from_secs(30), what, probe).await
 }
 
 /// Connects an email channel with these settings and password, as an admin would.

@@ -14,15 +14,9 @@ use switchboard_e2e::{Client, Gateway};
 /// Asks `probe` every 100 ms until it answers, for up to 20 s.
 async fn eventually<T>(
     what: &str,
-    mut probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>,
+    probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>,
 ) -> anyhow::Result<T> {
-    for _ in 0..200 {
-        if let Some(found) = probe().await? {
-            return Ok(found);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("timed out waiting for {what}")
+    switchboard_e2e::eventually_within(Duration::from_secs(20), what, probe).await
 }
 
 /// The demo workspace's webchat channel id.

@@ -151,14 +151,7 @@ fn forwarding_tag(state: &AppState, workspace_id: Id, channel_id: Id) -> String 
     state.secrets.tag("forwarding address", &ids)
 }
 
-/// A setting as text, whether it was saved as a string or a number.
-fn text(channel: &Channel, name: &str) -> Option<String> {
-    match channel.settings.get(name)? {
-        serde_json::Value::String(text) => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
-        serde_json::Value::Number(number) => Some(number.to_string()),
-        _ => None,
-    }
-}
+use crate::plugins::setting_text as text;
 
 /// The mailbox a channel's settings and secrets describe; the error names what is missing.
 pub async fn account(state: &AppState, channel: &Channel) -> ApiResult<Result<Account, String>> {

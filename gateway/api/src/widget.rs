@@ -84,16 +84,7 @@ pub async fn channel(state: &AppState, widget: &str) -> ApiResult<Channel> {
     Ok(channel)
 }
 
-/// A setting as text.
-pub fn text(channel: &Channel, name: &str) -> Option<String> {
-    match channel.settings.get(name)? {
-        serde_json::Value::String(text) => {
-            Some(text.clone()).filter(|text| !text.trim().is_empty())
-        }
-        serde_json::Value::Number(number) => Some(number.to_string()),
-        _ => None,
-    }
-}
+pub use crate::plugins::setting_text as text;
 
 /// A setting given per language (`{"en": "...", "es": "...", "pt-BR": "..."}`) or once.
 pub fn localized(channel: &Channel, name: &str, locale: &str) -> Option<String> {

@@ -6,6 +6,7 @@ mod contacts;
 mod conversations;
 mod delivery;
 mod directory;
+mod journal;
 mod keys;
 mod recent;
 mod txn;
@@ -26,17 +27,19 @@ use switchboard_model::{
 };
 
 use self::activity::Activity;
+use self::journal::{End, Journal, Segments};
 use self::keys::{key, key_str};
-use self::txn::Read;
+use self::txn::{Read, View};
 use self::writer::Writer;
 use crate::{
     AgentChange, ChannelRecord, ConversationChange, EventBus, EventFrame, NewAgentRecord,
     OutboxItem, Session, Store, StoreError, StoreResult,
 };
 
-/// Switchboard's default store: sled on disk.
+/// Switchboard's default store: sled on disk, with event bodies in a journal beside it.
 pub struct SledStore {
     db: sled::Db,
+    segments: Arc<Segments>,
     writer: Writer,
     /// The highest event id known to be on disk; event reads stop there.
     durable_event_id: Arc<AtomicU64>,
@@ -57,6 +60,13 @@ impl SledStore {
                     path.display()
                 ))
             })?;
+        check_format(&db)?;
+        let end = db
+            .get(keys::META_JOURNAL_END)?
+            .map(|end| End::decode(&end))
+            .transpose()?;
+        let journal = Journal::open(&path.join("events"), end)?;
+        let segments = journal.segments();
         let next_id: Id = db.get_json(keys::META_NEXT_ID)?.unwrap_or(0);
         let durable_event_id = Arc::new(AtomicU64::new(next_id));
         let activity = Arc::new(Activity::rebuild(&db)?);
@@ -70,13 +80,21 @@ impl SledStore {
                 bus.publish(frames);
             })
         };
-        let writer = Writer::start(db.clone(), next_id, committed)?;
+        let writer = Writer::start(db.clone(), journal, next_id, committed)?;
         Ok(SledStore {
             db,
+            segments,
             writer,
             durable_event_id,
             activity,
         })
+    }
+
+    fn view(&self) -> View<'_> {
+        View {
+            tree: &self.db,
+            segments: &self.segments,
+        }
     }
 
     fn scan<T: DeserializeOwned>(&self, prefix: &[u8]) -> StoreResult<Vec<T>> {
@@ -413,7 +431,7 @@ impl Store for SledStore {
         message_id: Id,
     ) -> StoreResult<Message> {
         let stored = conversations::load_stored(&*self.db, workspace_id, conversation_id)?;
-        conversations::find_message(&*self.db, &stored, message_id)
+        conversations::find_message(&self.view(), &stored, message_id)
     }
 
     async fn messages(
@@ -423,7 +441,7 @@ impl Store for SledStore {
         cursor: Option<Id>,
         limit: usize,
     ) -> StoreResult<Page<Message>> {
-        conversations::messages(&self.db, workspace_id, conversation_id, cursor, limit)
+        conversations::messages(self.view(), workspace_id, conversation_id, cursor, limit)
     }
 
     async fn events_after(
@@ -433,15 +451,10 @@ impl Store for SledStore {
         limit: usize,
     ) -> StoreResult<Vec<Event>> {
         let durable = self.durable_event_id.load(Ordering::Acquire);
-        if after >= durable {
-            return Ok(Vec::new());
-        }
-        let start = key(keys::EVENT, &[workspace_id, after.saturating_add(1)]);
-        let end = key(keys::EVENT, &[workspace_id, durable.saturating_add(1)]);
-        self.db
-            .range(start..end)
-            .take(limit)
-            .map(|entry| Ok(serde_json::from_slice(&entry?.1)?))
+        self.segments
+            .after(&self.db, workspace_id, after, durable, limit)?
+            .iter()
+            .map(|json| Ok(serde_json::from_slice(json)?))
             .collect()
     }
 
@@ -626,6 +639,23 @@ impl Store for SledStore {
         self.writer
             .write(move |txn| delivery::acquire_lease(txn, &name, &holder, ttl_ms))
             .await
+    }
+}
+
+/// A fresh tree gets the current layout; a tree of another layout is refused with the reason.
+fn check_format(db: &sled::Db) -> StoreResult<()> {
+    match db.get_json::<u64>(keys::META_FORMAT)? {
+        Some(keys::FORMAT) => Ok(()),
+        None if db.is_empty() => {
+            db.insert(keys::META_FORMAT, serde_json::to_vec(&keys::FORMAT)?)?;
+            db.flush()?;
+            Ok(())
+        }
+        found => Err(StoreError::Backend(format!(
+            "the store was written in layout {} and this gateway reads layout {}: start it on a new data folder",
+            found.unwrap_or(1),
+            keys::FORMAT
+        ))),
     }
 }
 

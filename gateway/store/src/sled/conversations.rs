@@ -10,7 +10,7 @@ use switchboard_model::{
 use super::activity::Activity;
 use super::contacts;
 use super::keys::{self, key, key_str};
-use super::txn::{Read, Scan, Txn};
+use super::txn::{Events, Read, Scan, Txn, View};
 use crate::{ConversationChange, OutboxItem, StoreError, StoreResult};
 
 /// Longest title taken from a first message's text.
@@ -94,7 +94,7 @@ fn references(reader: &impl Scan, stored: &StoredConversation) -> StoreResult<Ve
 /// A message of a conversation, found through the conversation's references (the recent ones
 /// first, without reading any chunk).
 pub fn find_message(
-    txn: &(impl Read + Scan),
+    txn: &(impl Read + Scan + Events),
     stored: &StoredConversation,
     message_id: Id,
 ) -> StoreResult<Message> {
@@ -109,12 +109,12 @@ pub fn find_message(
 
 /// The message stored in an event, with its latest delivery status.
 pub fn message_at(
-    tree: &impl Read,
+    tree: &(impl Read + Events),
     workspace_id: Id,
     message_id: Id,
     event_id: EventId,
 ) -> StoreResult<Message> {
-    let event: Option<Event> = tree.get_json(&key(keys::EVENT, &[workspace_id, event_id]))?;
+    let event: Option<Event> = tree.event(workspace_id, event_id)?;
     let Some(Event {
         kind: EventKind::MessageCreated { mut message, .. },
         ..
@@ -498,18 +498,18 @@ pub fn list(
 }
 
 pub fn messages(
-    tree: &sled::Tree,
+    tree: View,
     workspace_id: Id,
     conversation_id: Id,
     cursor: Option<Id>,
     limit: usize,
 ) -> StoreResult<Page<Message>> {
-    let stored = load_stored(tree, workspace_id, conversation_id)?;
-    let items = references(tree, &stored)?
+    let stored = load_stored(&tree, workspace_id, conversation_id)?;
+    let items = references(&tree, &stored)?
         .into_iter()
         .filter(|(message_id, _)| cursor.is_none_or(|cursor| *message_id > cursor))
         .take(limit)
-        .map(|(message_id, event_id)| message_at(tree, workspace_id, message_id, event_id))
+        .map(|(message_id, event_id)| message_at(&tree, workspace_id, message_id, event_id))
         .collect::<StoreResult<Vec<_>>>()?;
     let next_cursor = (items.len() == limit)
         .then(|| items.last().map(|m| m.id.to_string()))

@@ -5,6 +5,8 @@
 use switchboard_model::Id;
 
 pub const META_NEXT_ID: &[u8] = b"mt/next_id";
+pub const META_FORMAT: &[u8] = b"mt/format"; // the layout version, see FORMAT
+pub const META_JOURNAL_END: &[u8] = b"mt/journal_end"; // where the indexed event journal ends
 pub const WORKSPACE: &[u8; 2] = b"ws"; // [ws]
 pub const AGENT: &[u8; 2] = b"ag"; // [ws, agent]
 pub const AGENT_EMAIL: &[u8; 2] = b"ae"; // email -> (ws, agent)
@@ -23,7 +25,8 @@ pub const BY_CONTACT: &[u8; 2] = b"cc"; // [ws, contact, conversation] -> ()
 pub const MESSAGE_CHUNK: &[u8; 2] = b"mc"; // [ws, conversation, chunk] -> [(message, event)]
 pub const DELIVERY: &[u8; 2] = b"md"; // [ws, message] -> latest DeliveryStatus
 pub const DEDUPE: &[u8; 2] = b"dx"; // [ws, channel] external id -> Ingested
-pub const EVENT: &[u8; 2] = b"ev"; // [ws, event]; a message is stored once, in its event
+pub const EVENT: &[u8; 2] = b"ev"; // [ws, event], in the writer's overlays only (see journal)
+pub const EVENT_INDEX: &[u8; 2] = b"ei"; // [ws, first event of a group] -> journal places
 pub const OUTBOX: &[u8; 2] = b"ob"; // [channel, message] -> OutboxItem
 pub const DEAD_LETTER: &[u8; 2] = b"dl"; // [ws, letter]
 pub const DEAD_PAYLOAD: &[u8; 2] = b"dp"; // [letter] -> raw bytes
@@ -35,6 +38,9 @@ pub const CHANNEL_SECRETS: &[u8; 2] = b"cs"; // [ws, channel] -> sealed secrets
 pub const TRANSPORT_CURSOR: &[u8; 2] = b"tc"; // [ws, channel] -> a transport's cursor
 pub const AUTO_REPLIES: &[u8; 2] = b"ar"; // [ws, channel] -> {contact: last auto-reply}
 pub const SENT_TODAY: &[u8; 2] = b"st"; // [ws, channel] -> (day, emails sent)
+
+/// The layout this code reads and writes: 2 keeps events in the journal.
+pub const FORMAT: u64 = 2;
 
 /// A key of `tag` and ids.
 pub fn key(tag: &[u8; 2], ids: &[Id]) -> Vec<u8> {

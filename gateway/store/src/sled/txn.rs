@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use switchboard_model::{Event, EventId, EventKind, Id, Millis};
 
+use super::journal::Segments;
 use super::keys;
 use super::recent::Recent;
 use crate::{EventFrame, StoreResult};
@@ -59,6 +60,43 @@ impl Scan for sled::Tree {
     }
 }
 
+/// Reads of stored events, wherever they are now: a group on its way to disk, or the journal.
+pub trait Events {
+    fn event_json(&self, workspace_id: Id, id: EventId) -> StoreResult<Option<Vec<u8>>>;
+
+    fn event(&self, workspace_id: Id, id: EventId) -> StoreResult<Option<Event>> {
+        match self.event_json(workspace_id, id)? {
+            Some(json) => Ok(Some(serde_json::from_slice(&json)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// What readers outside the writer see: the tree and the event journal.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub tree: &'a sled::Tree,
+    pub segments: &'a Segments,
+}
+
+impl Read for View<'_> {
+    fn read<T>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> T) -> StoreResult<Option<T>> {
+        self.tree.read(key, read)
+    }
+}
+
+impl Scan for View<'_> {
+    fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        Scan::scan_prefix(self.tree, prefix)
+    }
+}
+
+impl Events for View<'_> {
+    fn event_json(&self, workspace_id: Id, id: EventId) -> StoreResult<Option<Vec<u8>>> {
+        self.segments.get(self.tree, workspace_id, id)
+    }
+}
+
 /// A finished group, ready to be written.
 pub struct Group {
     pub writes: Arc<Overlay>,
@@ -68,7 +106,7 @@ pub struct Group {
 
 /// The writer's view of the store while it builds a group.
 pub struct Txn<'a> {
-    tree: &'a sled::Tree,
+    view: View<'a>,
     /// Earlier groups not yet on disk, newest first.
     in_flight: &'a [Arc<Overlay>],
     recent: &'a RefCell<Recent>,
@@ -84,14 +122,14 @@ pub struct Txn<'a> {
 
 impl<'a> Txn<'a> {
     pub fn new(
-        tree: &'a sled::Tree,
+        view: View<'a>,
         in_flight: &'a [Arc<Overlay>],
         recent: &'a RefCell<Recent>,
         next_id: Id,
         now: Millis,
     ) -> Self {
         Txn {
-            tree,
+            view,
             in_flight,
             recent,
             group: Overlay::new(),
@@ -150,7 +188,8 @@ impl<'a> Txn<'a> {
     }
 
     /// Records an event under an id taken earlier with [`Txn::next_id`]. Its JSON is made once,
-    /// for the disk and for every subscriber.
+    /// for the journal and for every subscriber; until its group is on disk the writer reads it
+    /// back from the overlays.
     pub fn emit_with_id(
         &mut self,
         id: EventId,
@@ -198,7 +237,7 @@ impl<'a> Txn<'a> {
 impl Scan for Txn<'_> {
     fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
         let mut merged: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
-        for entry in self.tree.scan_prefix(prefix) {
+        for entry in self.view.tree.scan_prefix(prefix) {
             let (key, value) = entry?;
             merged.insert(key.to_vec(), Some(value.to_vec()));
         }
@@ -236,10 +275,25 @@ impl Read for Txn<'_> {
                 return Ok(value.as_deref().map(read));
             }
         }
-        let Some(value) = sled::Tree::get(self.tree, key)? else {
+        let Some(value) = sled::Tree::get(self.view.tree, key)? else {
             return Ok(None);
         };
         self.recent.borrow_mut().remember_read(key, &value);
         Ok(Some(read(&value)))
+    }
+}
+
+impl Events for Txn<'_> {
+    fn event_json(&self, workspace_id: Id, id: EventId) -> StoreResult<Option<Vec<u8>>> {
+        let event_key = keys::key(keys::EVENT, &[workspace_id, id]);
+        let overlays = [&self.step, &self.group]
+            .into_iter()
+            .chain(self.in_flight.iter().map(Arc::as_ref));
+        for overlay in overlays {
+            if let Some(json) = overlay.get(&event_key) {
+                return Ok(json.clone());
+            }
+        }
+        self.view.event_json(workspace_id, id)
     }
 }

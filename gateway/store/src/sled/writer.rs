@@ -3,8 +3,9 @@
 //!
 //! 1. the *builder* thread takes every step that is waiting, runs each against an overlay, and
 //!    hands the finished group on;
-//! 2. the *committer* thread applies the group as one atomic sled batch, flushes it, passes its
-//!    events on, and only then answers each step.
+//! 2. the *committer* thread appends the group's events to the journal and syncs it, applies
+//!    the rest (with the events' index) as one atomic sled batch, flushes it, passes its events
+//!    on, and only then answers each step.
 //!
 //! While one group is being flushed the next one is built, reading the earlier group through
 //! its overlay. An answered write is a durable one. After a failed flush the writer refuses
@@ -19,8 +20,10 @@ use std::sync::mpsc;
 use switchboard_model::{Event, Id, now_millis};
 use tokio::sync::oneshot;
 
+use super::journal::Journal;
+use super::keys;
 use super::recent::Recent;
-use super::txn::{Group, Overlay, Txn};
+use super::txn::{Group, Overlay, Txn, View};
 use crate::{EventFrame, StoreError, StoreResult};
 
 /// How many steps one group may hold at most.
@@ -57,7 +60,12 @@ struct Progress {
 impl Writer {
     /// Starts the writer. `committed` sees each group's events once they are on disk, before
     /// any step of the group is answered.
-    pub fn start(db: sled::Db, next_id: Id, committed: Committed) -> StoreResult<Writer> {
+    pub fn start(
+        db: sled::Db,
+        journal: Journal,
+        next_id: Id,
+        committed: Committed,
+    ) -> StoreResult<Writer> {
         let (jobs, queue) = mpsc::channel::<Job>();
         // One group waits while another is written: the builder never runs far ahead.
         let (sealed, to_commit) = mpsc::sync_channel::<Sealed>(1);
@@ -66,15 +74,21 @@ impl Writer {
             StoreError::Backend(format!("cannot start the store writer: {error}"))
         };
         {
-            let (db, progress) = (db.clone(), progress.clone());
+            let (db, segments, progress) = (db.clone(), journal.segments(), progress.clone());
             std::thread::Builder::new()
                 .name("store-builder".into())
-                .spawn(move || build_groups(&db, next_id, &queue, &sealed, &progress))
+                .spawn(move || {
+                    let view = View {
+                        tree: &db,
+                        segments: &segments,
+                    };
+                    build_groups(view, next_id, &queue, &sealed, &progress);
+                })
                 .map_err(spawn_error)?;
         }
         std::thread::Builder::new()
             .name("store-committer".into())
-            .spawn(move || commit_groups(&db, &to_commit, &committed, &progress))
+            .spawn(move || commit_groups(&db, journal, &to_commit, &committed, &progress))
             .map_err(spawn_error)?;
         Ok(Writer { jobs })
     }
@@ -109,7 +123,7 @@ fn refused() -> StoreError {
 }
 
 fn build_groups(
-    db: &sled::Db,
+    view: View,
     mut next_id: Id,
     queue: &mpsc::Receiver<Job>,
     sealed: &mpsc::SyncSender<Sealed>,
@@ -127,7 +141,7 @@ fn build_groups(
             .rev()
             .map(|(_, overlay)| overlay.clone())
             .collect();
-        let mut txn = Txn::new(db, &overlays, &recent, next_id, now_millis());
+        let mut txn = Txn::new(view, &overlays, &recent, next_id, now_millis());
         let mut answers = vec![first(&mut txn)];
         while answers.len() < MAX_GROUP {
             match queue.try_recv() {
@@ -166,6 +180,7 @@ fn build_groups(
 
 fn commit_groups(
     db: &sled::Db,
+    mut journal: Journal,
     to_commit: &mpsc::Receiver<Sealed>,
     committed: &Committed,
     progress: &Progress,
@@ -179,7 +194,7 @@ fn commit_groups(
         let outcome = if progress.failed.load(Ordering::Acquire) {
             Err(refused())
         } else {
-            write_group(db, &group.writes)
+            write_group(db, &mut journal, &group)
         };
         match &outcome {
             Ok(()) => {
@@ -197,9 +212,18 @@ fn commit_groups(
     }
 }
 
-fn write_group(db: &sled::Db, writes: &Overlay) -> StoreResult<()> {
+/// Journal first, then the tree: an index never points past what the journal holds.
+fn write_group(db: &sled::Db, journal: &mut Journal, group: &Group) -> StoreResult<()> {
     let mut batch = sled::Batch::default();
-    for (key, value) in writes {
+    for (record_key, value) in journal.append(&group.frames)? {
+        batch.insert(record_key, value);
+    }
+    batch.insert(keys::META_JOURNAL_END, journal.end().encode());
+    let writes: &Overlay = &group.writes;
+    for (key, value) in writes
+        .iter()
+        .filter(|(key, _)| !key.starts_with(keys::EVENT))
+    {
         match value {
             Some(value) => batch.insert(key.as_slice(), value.as_slice()),
             None => batch.remove(key.as_slice()),

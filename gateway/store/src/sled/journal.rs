@@ -1,0 +1,305 @@
+//! The event journal: the JSON of every event, one per line, appended to segment files beside
+//! the sled tree (`events/00000001.jsonl`, ...) and synced to disk before the sled batch of its
+//! group is applied. sled keeps, per workspace and group, one small index record saying where
+//! each event's line is, so the tree holds no large write-once values (those were what slowed
+//! sled down most; see docs/performance.md).
+//!
+//! Crash safety: each group's sled batch records the journal's end. A journal write whose batch
+//! never reached disk belongs to an unacknowledged group; reopening cuts the journal back to the
+//! recorded end, so lines without an index never come back.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use switchboard_model::{EventId, Id};
+
+use super::keys::{self, key};
+use crate::{EventFrame, StoreError, StoreResult};
+
+/// A segment is closed and the next one started once it is this large.
+const SEGMENT_BYTES: u64 = 256 * 1024 * 1024;
+/// One event's place in the index: its id, offset and length.
+const ENTRY_BYTES: usize = 8 + 8 + 4;
+
+/// Where the journal ends: the segment being written and its length.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct End {
+    pub segment: u32,
+    pub len: u64,
+}
+
+impl End {
+    pub fn encode(self) -> Vec<u8> {
+        let mut bytes = self.segment.to_be_bytes().to_vec();
+        bytes.extend_from_slice(&self.len.to_be_bytes());
+        bytes
+    }
+
+    pub fn decode(bytes: &[u8]) -> StoreResult<End> {
+        let corrupt = || StoreError::Backend("corrupt record: the journal's end".into());
+        let segment = bytes.get(..4).ok_or_else(corrupt)?;
+        let len = bytes.get(4..12).ok_or_else(corrupt)?;
+        Ok(End {
+            segment: u32::from_be_bytes(segment.try_into().map_err(|_| corrupt())?),
+            len: u64::from_be_bytes(len.try_into().map_err(|_| corrupt())?),
+        })
+    }
+}
+
+/// The appending side, owned by the committer.
+pub struct Journal {
+    file: File,
+    end: End,
+    segments: Arc<Segments>,
+}
+
+/// The reading side, shared by every reader.
+#[derive(Debug)]
+pub struct Segments {
+    dir: PathBuf,
+    open: RwLock<HashMap<u32, Arc<File>>>,
+}
+
+fn segment_path(dir: &Path, segment: u32) -> PathBuf {
+    dir.join(format!("{segment:08}.jsonl"))
+}
+
+fn io_error(what: &str, path: &Path, error: std::io::Error) -> StoreError {
+    StoreError::Backend(format!("cannot {what} {}: {error}", path.display()))
+}
+
+/// Makes a new directory entry durable.
+fn sync_dir(dir: &Path) -> StoreResult<()> {
+    File::open(dir)
+        .and_then(|handle| handle.sync_all())
+        .map_err(|error| io_error("sync", dir, error))
+}
+
+impl Journal {
+    /// Opens the journal in `dir`, cut back to `end` (what the tree says is indexed); a fresh
+    /// store passes `None`.
+    pub fn open(dir: &Path, end: Option<End>) -> StoreResult<Journal> {
+        std::fs::create_dir_all(dir).map_err(|error| io_error("create", dir, error))?;
+        let end = end.unwrap_or(End { segment: 1, len: 0 });
+        for entry in std::fs::read_dir(dir).map_err(|error| io_error("list", dir, error))? {
+            let path = entry.map_err(|error| io_error("list", dir, error))?.path();
+            let later = path
+                .file_stem()
+                .and_then(|stem| stem.to_str())
+                .and_then(|stem| stem.parse::<u32>().ok())
+                .is_some_and(|segment| segment > end.segment);
+            if later {
+                std::fs::remove_file(&path).map_err(|error| io_error("remove", &path, error))?;
+            }
+        }
+        let path = segment_path(dir, end.segment);
+        let file = OpenOptions::new()
+            .create(end.len == 0)
+            .read(true)
+            .append(true)
+            .open(&path)
+            .map_err(|error| io_error("open the event journal", &path, error))?;
+        let on_disk = file
+            .metadata()
+            .map_err(|error| io_error("read", &path, error))?
+            .len();
+        if on_disk < end.len {
+            return Err(StoreError::Backend(format!(
+                "the event journal {} is {on_disk} bytes, but the store indexes {} bytes of it",
+                path.display(),
+                end.len
+            )));
+        }
+        if on_disk > end.len {
+            file.set_len(end.len)
+                .and_then(|()| file.sync_all())
+                .map_err(|error| io_error("cut back", &path, error))?;
+        }
+        sync_dir(dir)?;
+        Ok(Journal {
+            file,
+            end,
+            segments: Arc::new(Segments {
+                dir: dir.to_path_buf(),
+                open: RwLock::new(HashMap::new()),
+            }),
+        })
+    }
+
+    pub fn segments(&self) -> Arc<Segments> {
+        self.segments.clone()
+    }
+
+    pub fn end(&self) -> End {
+        self.end
+    }
+
+    /// Appends the frames' JSON as lines and syncs them to disk. Returns the index records of
+    /// the group, one per workspace, keyed as the tree keeps them.
+    pub fn append(&mut self, frames: &[EventFrame]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        if frames.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.end.len >= SEGMENT_BYTES {
+            self.start_segment(self.end.segment + 1)?;
+        }
+        let mut lines = Vec::with_capacity(frames.iter().map(|f| f.json.len() + 1).sum());
+        // One (key, value) per workspace: the key names its first event of the group, the
+        // value is the segment and then each event's (id, offset, length).
+        let mut index: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut slots: HashMap<Id, usize> = HashMap::new();
+        for frame in frames {
+            let offset = self.end.len + lines.len() as u64;
+            lines.extend_from_slice(frame.json.as_bytes());
+            lines.push(b'\n');
+            let slot = *slots.entry(frame.workspace_id).or_insert_with(|| {
+                let record_key = key(keys::EVENT_INDEX, &[frame.workspace_id, frame.id]);
+                index.push((record_key, self.end.segment.to_be_bytes().to_vec()));
+                index.len() - 1
+            });
+            let value = &mut index[slot].1;
+            value.extend_from_slice(&frame.id.to_be_bytes());
+            value.extend_from_slice(&offset.to_be_bytes());
+            value.extend_from_slice(&(frame.json.len() as u32).to_be_bytes());
+        }
+        let path = segment_path(&self.segments.dir, self.end.segment);
+        self.file
+            .write_all(&lines)
+            .and_then(|()| self.file.sync_data())
+            .map_err(|error| io_error("write the event journal", &path, error))?;
+        self.end.len += lines.len() as u64;
+        Ok(index)
+    }
+
+    fn start_segment(&mut self, segment: u32) -> StoreResult<()> {
+        let path = segment_path(&self.segments.dir, segment);
+        self.file = OpenOptions::new()
+            .create_new(true)
+            .read(true)
+            .append(true)
+            .open(&path)
+            .map_err(|error| io_error("create", &path, error))?;
+        sync_dir(&self.segments.dir)?;
+        self.end = End { segment, len: 0 };
+        Ok(())
+    }
+}
+
+/// One index record: the events of one workspace in one group, and where their lines are.
+struct IndexRecord<'a> {
+    segment: u32,
+    entries: &'a [u8],
+}
+
+impl<'a> IndexRecord<'a> {
+    fn decode(value: &'a [u8]) -> StoreResult<IndexRecord<'a>> {
+        let corrupt = || StoreError::Backend("corrupt record: an event index".into());
+        let (segment, entries) = value.split_at_checked(4).ok_or_else(corrupt)?;
+        if entries.len() % ENTRY_BYTES != 0 {
+            return Err(corrupt());
+        }
+        Ok(IndexRecord {
+            segment: u32::from_be_bytes(segment.try_into().map_err(|_| corrupt())?),
+            entries,
+        })
+    }
+
+    /// (event id, offset, length) of each event, in id order.
+    fn entries(&self) -> impl Iterator<Item = (EventId, u64, usize)> + '_ {
+        self.entries.chunks_exact(ENTRY_BYTES).map(|entry| {
+            let number = |range: std::ops::Range<usize>| {
+                entry[range]
+                    .iter()
+                    .fold(0u64, |n, byte| (n << 8) | u64::from(*byte))
+            };
+            (number(0..8), number(8..16), number(16..20) as usize)
+        })
+    }
+}
+
+impl Segments {
+    fn file(&self, segment: u32) -> StoreResult<Arc<File>> {
+        if let Some(file) = self
+            .open
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&segment)
+        {
+            return Ok(file.clone());
+        }
+        let path = segment_path(&self.dir, segment);
+        let file = Arc::new(
+            File::open(&path).map_err(|error| io_error("open the event journal", &path, error))?,
+        );
+        self.open
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(segment, file.clone());
+        Ok(file)
+    }
+
+    /// The JSON of a workspace's events with ids in `(after, up_to]`, oldest first, at most
+    /// `limit` of them.
+    pub fn after(
+        &self,
+        tree: &sled::Tree,
+        workspace_id: Id,
+        after: EventId,
+        up_to: EventId,
+        limit: usize,
+    ) -> StoreResult<Vec<Vec<u8>>> {
+        let mut found = Vec::new();
+        if after >= up_to || limit == 0 {
+            return Ok(found);
+        }
+        let first = after.saturating_add(1);
+        let lowest = key(keys::EVENT_INDEX, &[workspace_id]);
+        let start = key(keys::EVENT_INDEX, &[workspace_id, first]);
+        let end = key(keys::EVENT_INDEX, &[workspace_id, up_to.saturating_add(1)]);
+        // The record holding `first` may begin before it.
+        let earlier = tree.range(lowest..start.clone()).next_back().transpose()?;
+        let later = tree.range(start..end);
+        for entry in earlier.into_iter().map(Ok).chain(later) {
+            let (_, value) = entry?;
+            let record = IndexRecord::decode(&value)?;
+            let wanted: Vec<(u64, usize)> = record
+                .entries()
+                .filter(|(id, _, _)| *id > after && *id <= up_to)
+                .take(limit - found.len())
+                .map(|(_, offset, len)| (offset, len))
+                .collect();
+            let (Some(&(from, _)), Some(&(last, last_len))) = (wanted.first(), wanted.last())
+            else {
+                continue;
+            };
+            let mut span = vec![0; (last + last_len as u64 - from) as usize];
+            let file = self.file(record.segment)?;
+            file.read_exact_at(&mut span, from).map_err(|error| {
+                io_error("read", &segment_path(&self.dir, record.segment), error)
+            })?;
+            for (offset, len) in wanted {
+                let at = (offset - from) as usize;
+                found.push(span[at..at + len].to_vec());
+            }
+            if found.len() == limit {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    /// The JSON of one event.
+    pub fn get(
+        &self,
+        tree: &sled::Tree,
+        workspace_id: Id,
+        id: EventId,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        let mut found = self.after(tree, workspace_id, id.saturating_sub(1), id, 1)?;
+        Ok(found.pop())
+    }
+}

@@ -54,6 +54,8 @@ impl End {
 pub struct Journal {
     file: File,
     end: End,
+    /// The lines of the group being written, kept between groups so that its pages are reused.
+    lines: Vec<u8>,
     segments: Arc<Segments>,
 }
 
@@ -123,6 +125,7 @@ impl Journal {
         Ok(Journal {
             file,
             end,
+            lines: Vec::new(),
             segments: Arc::new(Segments {
                 dir: dir.to_path_buf(),
                 open: RwLock::new(HashMap::new()),
@@ -147,7 +150,8 @@ impl Journal {
         if self.end.len >= SEGMENT_BYTES {
             self.start_segment(self.end.segment + 1)?;
         }
-        let mut lines = Vec::with_capacity(frames.iter().map(|f| f.json.len() + 1).sum());
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.clear();
         // One (key, value) per workspace: the key names its first event of the group, the
         // value is the segment and then each event's (id, offset, length).
         let mut index: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
@@ -172,6 +176,7 @@ impl Journal {
             .and_then(|()| self.file.sync_data())
             .map_err(|error| io_error("write the event journal", &path, error))?;
         self.end.len += lines.len() as u64;
+        self.lines = lines;
         Ok(index)
     }
 

@@ -94,6 +94,42 @@ async fn open_chat(browser: &Browser) -> anyhow::Result<()> {
     Ok(())
 }
 
+type EventSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// An agent's event socket, as the console opens it.
+async fn agent_events(gateway: &Gateway, admin: &Client) -> anyhow::Result<EventSocket> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!(
+        "{}/api/v1/events/ws",
+        gateway.base_url.replacen("http", "ws", 1)
+    );
+    let mut request = url.into_client_request()?;
+    let token = admin.token().context("the admin's token")?;
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
+    Ok(tokio_tungstenite::connect_async(request).await?.0)
+}
+
+/// The next presence signal of `kind` on an agent's event socket.
+async fn presence(socket: &mut EventSocket, kind: &str) -> anyhow::Result<serde_json::Value> {
+    use futures_util::StreamExt;
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(frame) = socket.next().await {
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = frame? {
+                let frame: serde_json::Value = serde_json::from_str(&text)?;
+                if frame["type"] == "presence" && frame["data"]["kind"] == kind {
+                    return Ok(frame["data"].clone());
+                }
+            }
+        }
+        anyhow::bail!("the agent's event socket closed")
+    })
+    .await
+    .with_context(|| format!("no {kind} signal reached the agent"))?
+}
+
 async fn conversation_with(
     admin: &Client,
     channel: u64,
@@ -129,6 +165,8 @@ async fn a_visitor_chats_with_an_agent_across_reloads_and_a_dropped_connection()
     browser.screenshot("widget-open").await?;
     enter_chat(&browser).await?;
 
+    let mut agent_feed = agent_events(&gateway, &admin).await?;
+
     // The visitor writes; Enter sends.
     let composer = browser
         .client
@@ -160,6 +198,16 @@ async fn a_visitor_chats_with_an_agent_across_reloads_and_a_dropped_connection()
             .then_some(()))
     })
     .await?;
+
+    // The agent's console learns that the visitor read the reply and is typing again.
+    let read = presence(&mut agent_feed, "read").await?;
+    assert_eq!(read["conversation_id"], conversation);
+    assert_eq!(read["from"], "visitor");
+    // The widget signals typing at most once every 3 s; its last one went with the first message.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    composer.send_keys("¿Y el envío").await?;
+    let typing = presence(&mut agent_feed, "typing").await?;
+    assert_eq!(typing["conversation_id"], conversation);
 
     // A reload keeps the visitor and the history.
     browser.client.enter_parent_frame().await?;

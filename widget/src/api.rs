@@ -1,66 +1,109 @@
 //! Talking to the gateway's visitor API: the widget's settings, the visitor's token (kept in
 //! the browser so that identity and history survive reloads and tabs), history, sending, file
-//! upload, and the event socket that resumes from the last event id.
+//! upload, and the event socket's address, which resumes from the last event id. Requests go
+//! through the browser's `fetch`; bodies are read and written with the browser's `JSON`.
 
-use gloo_net::http::Request;
-use serde::{Deserialize, Serialize};
+use js_sys::{JSON, Object, Promise};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestInit, Response};
+
+use crate::js::{self, FromJs};
 
 /// The widget's public settings.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub color: String,
     pub greeting: String,
-    #[serde(default)]
-    pub locale: Option<String>,
     /// Pre-chat fields asked before the first message: `name`, `email`.
-    #[serde(default)]
     pub pre_chat: Vec<Field>,
     /// Inside office hours: agents answer here; outside, the widget asks for an email.
     pub online: bool,
     pub max_upload_bytes: u64,
     /// Media types accepted for upload, e.g. `image/*`, `application/pdf`.
-    #[serde(default)]
     pub upload_types: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+impl FromJs for Config {
+    fn from_js(value: &JsValue) -> Option<Config> {
+        Some(Config {
+            color: js::string(value, "color")?,
+            greeting: js::string(value, "greeting")?,
+            pre_chat: js::list(value, "pre_chat")?,
+            online: js::boolean(value, "online")?,
+            max_upload_bytes: js::whole(value, "max_upload_bytes")?,
+            upload_types: js::list(value, "upload_types")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     pub name: String,
     pub required: bool,
 }
 
+impl FromJs for Field {
+    fn from_js(value: &JsValue) -> Option<Field> {
+        Some(Field {
+            name: js::string(value, "name")?,
+            required: js::boolean(value, "required")?,
+        })
+    }
+}
+
 /// A visitor session, as the gateway issued it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub token: String,
     /// Whether the visitor already told us who they are (pre-chat form filled).
-    #[serde(default)]
     pub known: bool,
 }
 
+impl FromJs for Session {
+    fn from_js(value: &JsValue) -> Option<Session> {
+        Some(Session {
+            token: js::string(value, "token")?,
+            known: js::boolean(value, "known").unwrap_or_default(),
+        })
+    }
+}
+
 /// A message as the visitor sees it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessage {
     pub id: u64,
     /// `visitor` or `agent` (bots count as agents).
     pub from: String,
-    #[serde(default)]
     pub author: Option<String>,
-    #[serde(default)]
     pub avatar: Option<String>,
     pub text: String,
-    #[serde(default)]
     pub attachments: Vec<FileRef>,
     pub created_at: f64,
     /// The id the widget gave a message it sent.
-    #[serde(default)]
     pub client_id: Option<String>,
     /// For the visitor's own messages: `read` once an agent has seen it.
-    #[serde(default)]
     pub read: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl FromJs for ChatMessage {
+    fn from_js(value: &JsValue) -> Option<ChatMessage> {
+        Some(ChatMessage {
+            id: js::whole(value, "id")?,
+            from: js::string(value, "from")?,
+            author: js::string(value, "author"),
+            avatar: js::string(value, "avatar"),
+            text: js::string(value, "text")?,
+            attachments: js::list(value, "attachments")?,
+            created_at: js::number(value, "created_at")?,
+            client_id: js::string(value, "client_id"),
+            read: js::boolean(value, "read").unwrap_or_default(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct FileRef {
     pub sha256: String,
     pub name: String,
@@ -68,31 +111,78 @@ pub struct FileRef {
     pub size: u64,
 }
 
-/// What the event socket sends.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum VisitorEvent {
-    Message { id: u64, message: ChatMessage },
-    Typing { typing: bool, author: Option<String> },
-    Read { up_to: u64 },
+impl FromJs for FileRef {
+    fn from_js(value: &JsValue) -> Option<FileRef> {
+        Some(FileRef {
+            sha256: js::string(value, "sha256")?,
+            name: js::string(value, "name")?,
+            media_type: js::string(value, "media_type")?,
+            size: js::whole(value, "size")?,
+        })
+    }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+impl FileRef {
+    fn to_js(&self) -> JsValue {
+        js::object(&[
+            ("sha256", self.sha256.as_str().into()),
+            ("name", self.name.as_str().into()),
+            ("media_type", self.media_type.as_str().into()),
+            ("size", (self.size as f64).into()),
+        ])
+        .into()
+    }
+}
+
+/// What the event socket sends.
+#[derive(Debug, Clone)]
+pub enum VisitorEvent {
+    Message {
+        id: u64,
+        message: ChatMessage,
+    },
+    Typing {
+        typing: bool,
+        author: Option<String>,
+    },
+    Read {
+        up_to: u64,
+    },
+}
+
+impl FromJs for VisitorEvent {
+    fn from_js(value: &JsValue) -> Option<VisitorEvent> {
+        match js::string(value, "type")?.as_str() {
+            "message" => Some(VisitorEvent::Message {
+                id: js::whole(value, "id")?,
+                message: ChatMessage::from_js(&js::get(value, "message"))?,
+            }),
+            "typing" => Some(VisitorEvent::Typing {
+                typing: js::boolean(value, "typing")?,
+                author: js::string(value, "author"),
+            }),
+            "read" => Some(VisitorEvent::Read {
+                up_to: js::whole(value, "up_to")?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct History {
     pub messages: Vec<ChatMessage>,
     /// Resume the socket after this event id.
     pub last_event_id: u64,
 }
 
-#[derive(Serialize)]
-struct Outgoing<'a> {
-    client_id: &'a str,
-    text: &'a str,
-    attachments: &'a [FileRef],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<&'a str>,
+impl FromJs for History {
+    fn from_js(value: &JsValue) -> Option<History> {
+        Some(History {
+            messages: js::list(value, "messages")?,
+            last_event_id: js::whole(value, "last_event_id")?,
+        })
+    }
 }
 
 /// Where the gateway is and which widget this is.
@@ -104,6 +194,41 @@ pub struct Api {
 
 const TOKEN_KEY: &str = "switchboard.visitor.";
 
+/// What the visitor reads when an answer does not have the expected shape.
+const UNREADABLE: &str = "the chat server sent an answer the chat cannot read";
+
+/// A request body and its media type.
+struct Body {
+    media_type: String,
+    content: JsValue,
+}
+
+impl Body {
+    /// The object as JSON text, as `JSON.stringify` writes it.
+    fn json(object: &Object) -> Result<Body, String> {
+        let text = JSON::stringify(object).map_err(error_message)?;
+        Ok(Body {
+            media_type: "application/json".into(),
+            content: text.into(),
+        })
+    }
+
+    /// A file as it is, with the media type the browser gave it.
+    fn file(file: &web_sys::File) -> Body {
+        Body {
+            media_type: file.type_(),
+            content: file.clone().into(),
+        }
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, which needs no `window`.
+    #[wasm_bindgen(js_name = fetch)]
+    fn fetch_with_init(url: &str, init: &RequestInit) -> Promise;
+}
+
 impl Api {
     fn url(&self, path: &str) -> String {
         format!("{}/widget/v1/{}{path}", self.base, self.widget)
@@ -111,12 +236,63 @@ impl Api {
 
     /// The socket's URL, resuming after `after`.
     pub fn socket_url(&self, token: &str, after: u64) -> String {
-        let base = self.base.replacen("http", "ws", 1);
-        format!("{base}/widget/v1/{}/socket?token={token}&after={after}", self.widget)
+        let (scheme, rest) = match self.base.strip_prefix("http") {
+            Some(rest) => ("ws", rest),
+            None => ("", self.base.as_str()),
+        };
+        format!(
+            "{scheme}{rest}/widget/v1/{}/socket?token={token}&after={after}",
+            self.widget
+        )
+    }
+
+    /// Calls the visitor API, with the visitor's `token` when there is one; an answer other than
+    /// 2xx becomes the gateway's error message.
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Body>,
+    ) -> Result<Response, String> {
+        let headers = Object::new();
+        if let Some(token) = token {
+            js::set(&headers, "authorization", &format!("Bearer {token}").into());
+        }
+        let init = RequestInit::new();
+        init.set_method(method);
+        if let Some(body) = body {
+            js::set(&headers, "content-type", &body.media_type.into());
+            init.set_body(&body.content);
+        }
+        init.set_headers(&headers);
+        let response: Response = JsFuture::from(fetch_with_init(&self.url(path), &init))
+            .await
+            .map_err(error_message)?
+            .unchecked_into();
+        if response.ok() {
+            Ok(response)
+        } else {
+            Err(error_text(&response).await)
+        }
+    }
+
+    /// Like [`Api::call`], for the answer's JSON.
+    async fn call_json(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Body>,
+    ) -> Result<JsValue, String> {
+        json(&self.call(method, path, token, body).await?).await
     }
 
     pub async fn config(&self, locale: &str) -> Result<Config, String> {
-        get_json(Request::get(&self.url(&format!("/config?locale={locale}")))).await
+        shape(
+            self.call_json("GET", &format!("/config?locale={locale}"), None, None)
+                .await?,
+        )
     }
 
     fn storage() -> Option<web_sys::Storage> {
@@ -124,12 +300,17 @@ impl Api {
     }
 
     /// The visitor's session: the one kept in the browser, or a new one.
-    pub async fn session(&self, user: Option<&serde_json::Value>) -> Result<Session, String> {
+    pub async fn session(&self, user: Option<&JsValue>) -> Result<Session, String> {
         let key = format!("{TOKEN_KEY}{}", self.widget);
         let kept = Self::storage().and_then(|storage| storage.get_item(&key).ok().flatten());
-        let body = serde_json::json!({ "token": kept, "user": user });
-        let request = Request::post(&self.url("/visitors")).json(&body).map_err(|e| e.to_string())?;
-        let session: Session = get_json_request(request).await?;
+        let body = js::object(&[
+            ("token", kept.map_or(JsValue::NULL, JsValue::from)),
+            ("user", user.cloned().unwrap_or(JsValue::NULL)),
+        ]);
+        let session: Session = shape(
+            self.call_json("POST", "/visitors", None, Some(Body::json(&body)?))
+                .await?,
+        )?;
         if let Some(storage) = Self::storage() {
             let _ = storage.set_item(&key, &session.token);
         }
@@ -137,7 +318,10 @@ impl Api {
     }
 
     pub async fn history(&self, token: &str) -> Result<History, String> {
-        get_json(Request::get(&self.url("/messages")).header("authorization", &format!("Bearer {token}"))).await
+        shape(
+            self.call_json("GET", "/messages", Some(token), None)
+                .await?,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -150,58 +334,65 @@ impl Api {
         name: Option<&str>,
         email: Option<&str>,
     ) -> Result<(), String> {
-        let body = Outgoing { client_id, text, attachments, name, email };
-        let request = Request::post(&self.url("/messages"))
-            .header("authorization", &format!("Bearer {token}"))
-            .json(&body)
-            .map_err(|e| e.to_string())?;
-        let response = request.send().await.map_err(|e| e.to_string())?;
-        if response.ok() { Ok(()) } else { Err(error_text(response).await) }
+        let attachments: js_sys::Array = attachments.iter().map(FileRef::to_js).collect();
+        let body = js::object(&[
+            ("client_id", client_id.into()),
+            ("text", text.into()),
+            ("attachments", attachments.into()),
+        ]);
+        for (key, value) in [("name", name), ("email", email)] {
+            if let Some(value) = value {
+                js::set(&body, key, &value.into());
+            }
+        }
+        self.call("POST", "/messages", Some(token), Some(Body::json(&body)?))
+            .await?;
+        Ok(())
     }
 
     pub async fn upload(&self, token: &str, file: &web_sys::File) -> Result<FileRef, String> {
         let name = js_sys::encode_uri_component(&file.name());
-        let request = Request::post(&self.url(&format!("/attachments?name={name}")))
-            .header("authorization", &format!("Bearer {token}"))
-            .header("content-type", &file.type_())
-            .body(wasm_bindgen::JsValue::from(file.clone()))
-            .map_err(|e| e.to_string())?;
-        get_json_request(request).await
+        shape(
+            self.call_json(
+                "POST",
+                &format!("/attachments?name={name}"),
+                Some(token),
+                Some(Body::file(file)),
+            )
+            .await?,
+        )
     }
 
     /// Tells agents the visitor is typing, or has read everything so far.
     pub async fn signal(&self, token: &str, kind: &str) {
-        let body = serde_json::json!({ "kind": kind });
-        if let Ok(request) = Request::post(&self.url("/signals"))
-            .header("authorization", &format!("Bearer {token}"))
-            .json(&body)
-        {
-            let _ = request.send().await;
+        if let Ok(body) = Body::json(&js::object(&[("kind", kind.into())])) {
+            let _ = self.call("POST", "/signals", Some(token), Some(body)).await;
         }
     }
 }
 
-async fn get_json<T: for<'de> Deserialize<'de>>(request: gloo_net::http::RequestBuilder) -> Result<T, String> {
-    let response = request.send().await.map_err(|e| e.to_string())?;
-    if !response.ok() {
-        return Err(error_text(response).await);
-    }
-    response.json().await.map_err(|e| e.to_string())
+/// The answer's JSON, parsed by the browser.
+async fn json(response: &Response) -> Result<JsValue, String> {
+    let parsing = response.json().map_err(error_message)?;
+    JsFuture::from(parsing).await.map_err(error_message)
 }
 
-async fn get_json_request<T: for<'de> Deserialize<'de>>(request: Request) -> Result<T, String> {
-    let response = request.send().await.map_err(|e| e.to_string())?;
-    if !response.ok() {
-        return Err(error_text(response).await);
-    }
-    response.json().await.map_err(|e| e.to_string())
+/// The answer as the value it should be.
+fn shape<T: FromJs>(answer: JsValue) -> Result<T, String> {
+    T::from_js(&answer).ok_or_else(|| UNREADABLE.to_string())
 }
 
 /// The gateway's error message (`{"error": {"message": ...}}`), or the status.
-async fn error_text(response: gloo_net::http::Response) -> String {
-    let status = response.status();
-    match response.json::<serde_json::Value>().await {
-        Ok(body) => body["error"]["message"].as_str().map_or_else(|| format!("HTTP {status}"), str::to_string),
-        Err(_) => format!("HTTP {status}"),
+async fn error_text(response: &Response) -> String {
+    let body = json(response).await.unwrap_or(JsValue::UNDEFINED);
+    js::string(&js::get(&body, "error"), "message")
+        .unwrap_or_else(|| format!("HTTP {}", response.status()))
+}
+
+/// A JavaScript exception as its `toString()` puts it, e.g. `TypeError: Failed to fetch`.
+fn error_message(error: JsValue) -> String {
+    match error.dyn_ref::<js_sys::Error>() {
+        Some(error) => error.to_string().into(),
+        None => error.as_string().unwrap_or_default(),
     }
 }

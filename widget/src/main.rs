@@ -6,20 +6,24 @@
 mod api;
 mod host;
 mod i18n;
+mod js;
+mod socket;
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::time::Duration;
 
-use futures::StreamExt;
-use gloo_net::websocket::Message as Frame;
-use gloo_net::websocket::futures::WebSocket;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use api::{Api, ChatMessage, Config, FileRef, VisitorEvent};
 use i18n::{Locale, texts};
+
+/// Talc instead of Rust's default dlmalloc: made for single-threaded WebAssembly, and some
+/// kilobytes smaller in the download.
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 /// A message on screen: stored, or still on its way.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +56,12 @@ struct Model {
 
 enum Action {
     Locale(Locale),
-    Ready { config: Config, token: String, known: bool, history: Vec<ChatMessage> },
+    Ready {
+        config: Config,
+        token: String,
+        known: bool,
+        history: Vec<ChatMessage>,
+    },
     Known,
     Connected(bool),
     Event(VisitorEvent),
@@ -70,18 +79,30 @@ impl Reducible for Model {
         let mut model = (*self).clone();
         match action {
             Action::Locale(locale) => model.locale = locale,
-            Action::Ready { config, token, known, history } => {
+            Action::Ready {
+                config,
+                token,
+                known,
+                history,
+            } => {
                 model.config = Some(config);
                 model.token = Some(token);
                 model.known = known;
-                model.lines = history.into_iter().map(|message| Line { message, state: Sending::Done }).collect();
+                model.lines = history
+                    .into_iter()
+                    .map(|message| Line {
+                        message,
+                        state: Sending::Done,
+                    })
+                    .collect();
             }
             Action::Known => model.known = true,
             Action::Connected(connected) => model.connected = connected,
             Action::Event(VisitorEvent::Message { message, .. }) => {
                 let same = |line: &Line| {
                     line.message.id == message.id
-                        || (message.client_id.is_some() && line.message.client_id == message.client_id)
+                        || (message.client_id.is_some()
+                            && line.message.client_id == message.client_id)
                 };
                 if let Some(line) = model.lines.iter_mut().find(|line| same(line)) {
                     line.message = message;
@@ -93,20 +114,34 @@ impl Reducible for Model {
                     if message.from == "agent" {
                         model.agent_typing = None;
                     }
-                    model.lines.push(Line { message, state: Sending::Done });
+                    model.lines.push(Line {
+                        message,
+                        state: Sending::Done,
+                    });
                 }
             }
             Action::Event(VisitorEvent::Typing { typing, author }) => {
                 model.agent_typing = typing.then(|| author.unwrap_or_default());
             }
             Action::Event(VisitorEvent::Read { up_to }) => {
-                for line in model.lines.iter_mut().filter(|line| line.message.from == "visitor" && line.message.id <= up_to) {
+                for line in model
+                    .lines
+                    .iter_mut()
+                    .filter(|line| line.message.from == "visitor" && line.message.id <= up_to)
+                {
                     line.message.read = true;
                 }
             }
-            Action::Sending(message) => model.lines.push(Line { message, state: Sending::Pending }),
+            Action::Sending(message) => model.lines.push(Line {
+                message,
+                state: Sending::Pending,
+            }),
             Action::SendFailed(client_id) => {
-                for line in model.lines.iter_mut().filter(|line| line.message.client_id.as_deref() == Some(client_id.as_str())) {
+                for line in model
+                    .lines
+                    .iter_mut()
+                    .filter(|line| line.message.client_id.as_deref() == Some(client_id.as_str()))
+                {
                     line.state = Sending::Failed;
                 }
             }
@@ -132,14 +167,23 @@ fn now_ms() -> f64 {
 }
 
 fn new_client_id() -> String {
-    format!("w{:x}{:x}", now_ms() as u64, (js_sys::Math::random() * 1e12) as u64)
+    format!(
+        "w{:x}{:x}",
+        now_ms() as u64,
+        (js_sys::Math::random() * 1e12) as u64
+    )
 }
 
 /// A short two-note chime, made on the spot (no sound file to download).
 fn chime() {
-    let Ok(context) = web_sys::AudioContext::new() else { return };
+    let Ok(context) = web_sys::AudioContext::new() else {
+        return;
+    };
     for (offset, frequency) in [(0.0, 880.0), (0.12, 1320.0)] {
-        let (Ok(oscillator), Ok(gain)) = (context.create_oscillator(), context.create_gain()) else { return };
+        let (Ok(oscillator), Ok(gain)) = (context.create_oscillator(), context.create_gain())
+        else {
+            return;
+        };
         oscillator.frequency().set_value(frequency);
         let start = context.current_time() + offset;
         gain.gain().set_value(0.08);
@@ -151,49 +195,22 @@ fn chime() {
     }
 }
 
-/// Keeps the event socket open, resuming after the last event seen; reconnects with growing
-/// waits (0.5 s doubling to 30 s). Stops when `generation` moves on (a new identity).
-fn run_socket(api: Api, token: String, last_event: Rc<Cell<u64>>, generation: Rc<Cell<u32>>, dispatch: UseReducerDispatcher<Model>) {
-    let mine = generation.get();
-    spawn_local(async move {
-        let mut wait = Duration::from_millis(500);
-        while generation.get() == mine {
-            if let Ok(socket) = WebSocket::open(&api.socket_url(&token, last_event.get())) {
-                let (_, mut frames) = socket.split();
-                let mut greeted = false;
-                while let Some(Ok(frame)) = frames.next().await {
-                    if generation.get() != mine {
-                        return;
-                    }
-                    if !greeted {
-                        greeted = true;
-                        wait = Duration::from_millis(500);
-                        dispatch.dispatch(Action::Connected(true));
-                    }
-                    let Frame::Text(text) = frame else { continue };
-                    let Ok(event) = serde_json::from_str::<VisitorEvent>(&text) else { continue };
-                    if let VisitorEvent::Message { id, .. } = &event {
-                        last_event.set(last_event.get().max(*id));
-                    }
-                    dispatch.dispatch(Action::Event(event));
-                }
-            }
-            dispatch.dispatch(Action::Connected(false));
-            gloo_timers::future::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(30));
-        }
-    });
-}
-
 #[function_component(App)]
 fn app() -> Html {
     let launch = use_memo((), |_| host::Launch::from_location());
     let api = use_memo((), |_| Api {
-        base: web_sys::window().and_then(|window| window.location().origin().ok()).unwrap_or_default(),
+        base: web_sys::window()
+            .and_then(|window| window.location().origin().ok())
+            .unwrap_or_default(),
         widget: launch.widget.clone(),
     });
     let model = use_reducer(|| Model {
-        locale: launch.locale.as_deref().and_then(Locale::from_tag).or_else(browser_locale).unwrap_or(Locale::En),
+        locale: launch
+            .locale
+            .as_deref()
+            .and_then(Locale::from_tag)
+            .or_else(browser_locale)
+            .unwrap_or(Locale::En),
         config: None,
         token: None,
         known: false,
@@ -215,9 +232,14 @@ fn app() -> Html {
 
     // Start: settings, session, history, then the socket.
     let start = {
-        let (api, dispatch, last_event, generation) = (api.clone(), model.dispatcher(), last_event.clone(), generation.clone());
+        let (api, dispatch, last_event, generation) = (
+            api.clone(),
+            model.dispatcher(),
+            last_event.clone(),
+            generation.clone(),
+        );
         let locale = model.locale;
-        Callback::from(move |user: Option<serde_json::Value>| {
+        Callback::from(move |user: Option<JsValue>| {
             let (api, dispatch) = ((*api).clone(), dispatch.clone());
             let last_event = last_event.borrow().clone();
             let generation = generation.borrow().clone();
@@ -234,8 +256,13 @@ fn app() -> Html {
                     Ok((config, session, history)) => {
                         last_event.set(history.last_event_id);
                         let token = session.token.clone();
-                        dispatch.dispatch(Action::Ready { config, token: session.token, known: session.known, history: history.messages });
-                        run_socket(api, token, last_event, generation, dispatch);
+                        dispatch.dispatch(Action::Ready {
+                            config,
+                            token: session.token,
+                            known: session.known,
+                            history: history.messages,
+                        });
+                        socket::run(api, token, last_event, generation, dispatch);
                     }
                     Err(error) => dispatch.dispatch(Action::Error(Some(error))),
                 }
@@ -263,7 +290,7 @@ fn app() -> Html {
                     }
                 }
             });
-            host::tell(origin.as_deref(), "ready", serde_json::json!({}));
+            host::tell(origin.as_deref(), "ready", &[]);
             move || drop(listener)
         });
     }
@@ -273,17 +300,24 @@ fn app() -> Html {
         let (origin, api) = (launch.origin.clone(), api.clone());
         let list_ref = list_ref.clone();
         let count = model.lines.len();
-        let (unread, muted, open, token) = (model.unread, model.muted, model.open, model.token.clone());
-        let newest_from_agent = model.lines.last().is_some_and(|line| line.message.from == "agent");
+        let (unread, muted, open, token) =
+            (model.unread, model.muted, model.open, model.token.clone());
+        let newest_from_agent = model
+            .lines
+            .last()
+            .is_some_and(|line| line.message.from == "agent");
         use_effect_with((count, unread), move |_| {
-            host::tell(origin.as_deref(), "unread", serde_json::json!({ "count": unread }));
+            host::tell(origin.as_deref(), "unread", &[("count", unread.into())]);
             if newest_from_agent && !muted {
                 chime();
             }
             if let Some(list) = list_ref.cast::<web_sys::Element>() {
                 list.set_scroll_top(list.scroll_height());
             }
-            if open && newest_from_agent && let Some(token) = token {
+            if open
+                && newest_from_agent
+                && let Some(token) = token
+            {
                 let api = (*api).clone();
                 spawn_local(async move { api.signal(&token, "read").await });
             }
@@ -301,7 +335,13 @@ fn app() -> Html {
     let token = model.token.clone().unwrap_or_default();
 
     let send = {
-        let (api, dispatch, draft, pending_files, form) = (api.clone(), model.dispatcher(), draft.clone(), pending_files.clone(), form.clone());
+        let (api, dispatch, draft, pending_files, form) = (
+            api.clone(),
+            model.dispatcher(),
+            draft.clone(),
+            pending_files.clone(),
+            form.clone(),
+        );
         let (token, known) = (token.clone(), model.known);
         Callback::from(move |_: ()| {
             let text = draft.trim().to_string();
@@ -326,9 +366,20 @@ fn app() -> Html {
             let (name, email) = form.borrow().clone();
             let (api, dispatch, token) = ((*api).clone(), dispatch.clone(), token.clone());
             spawn_local(async move {
-                let (name, email) = if known { (None, None) } else { (Some(name), Some(email)) };
+                let (name, email) = if known {
+                    (None, None)
+                } else {
+                    (Some(name), Some(email))
+                };
                 let sent = api
-                    .send(&token, &client_id, &text, &files, name.as_deref().filter(|n| !n.is_empty()), email.as_deref().filter(|e| !e.is_empty()))
+                    .send(
+                        &token,
+                        &client_id,
+                        &text,
+                        &files,
+                        name.as_deref().filter(|n| !n.is_empty()),
+                        email.as_deref().filter(|e| !e.is_empty()),
+                    )
                     .await;
                 match sent {
                     Ok(()) => dispatch.dispatch(Action::Known),
@@ -351,9 +402,17 @@ fn app() -> Html {
         })
     };
     let on_input = {
-        let (draft, api, token, last_typing_signal) = (draft.clone(), api.clone(), token.clone(), last_typing_signal.clone());
+        let (draft, api, token, last_typing_signal) = (
+            draft.clone(),
+            api.clone(),
+            token.clone(),
+            last_typing_signal.clone(),
+        );
         Callback::from(move |event: InputEvent| {
-            if let Some(area) = event.target().and_then(|target| target.dyn_into::<web_sys::HtmlTextAreaElement>().ok()) {
+            if let Some(area) = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+            {
                 draft.set(area.value());
             }
             let now = now_ms();
@@ -365,11 +424,27 @@ fn app() -> Html {
         })
     };
     let on_file = {
-        let (api, token, pending_files, dispatch) = (api.clone(), token.clone(), pending_files.clone(), model.dispatcher());
-        let (max, types, locale) = (config.max_upload_bytes, config.upload_types.clone(), model.locale);
+        let (api, token, pending_files, dispatch) = (
+            api.clone(),
+            token.clone(),
+            pending_files.clone(),
+            model.dispatcher(),
+        );
+        let (max, types, locale) = (
+            config.max_upload_bytes,
+            config.upload_types.clone(),
+            model.locale,
+        );
         Callback::from(move |event: Event| {
-            let Some(input) = event.target().and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-            let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+            let Some(input) = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                return;
+            };
             input.set_value("");
             if file.size() as u64 > max {
                 dispatch.dispatch(Action::Error(Some(texts(locale).file_too_large.into())));
@@ -377,12 +452,22 @@ fn app() -> Html {
             }
             let kind = file.type_();
             let accepted = types.is_empty()
-                || types.iter().any(|accepted| accepted == &kind || accepted.strip_suffix("/*").is_some_and(|family| kind.starts_with(&format!("{family}/"))));
+                || types.iter().any(|accepted| {
+                    accepted == &kind
+                        || accepted
+                            .strip_suffix("/*")
+                            .is_some_and(|family| kind.starts_with(&format!("{family}/")))
+                });
             if !accepted {
                 dispatch.dispatch(Action::Error(Some(texts(locale).file_type.into())));
                 return;
             }
-            let (api, token, pending_files, dispatch) = ((*api).clone(), token.clone(), pending_files.clone(), dispatch.clone());
+            let (api, token, pending_files, dispatch) = (
+                (*api).clone(),
+                token.clone(),
+                pending_files.clone(),
+                dispatch.clone(),
+            );
             spawn_local(async move {
                 match api.upload(&token, &file).await {
                     Ok(stored) => {
@@ -395,42 +480,60 @@ fn app() -> Html {
             });
         })
     };
-    let close = {
+    // The visitor closes the chat: the loader hides the frame.
+    let close_chat = {
         let (dispatch, origin) = (model.dispatcher(), launch.origin.clone());
-        Callback::from(move |_: MouseEvent| {
+        Rc::new(move || {
             dispatch.dispatch(Action::Open(false));
-            host::tell(origin.as_deref(), "close", serde_json::json!({}));
+            host::tell(origin.as_deref(), "close", &[]);
         })
     };
-    let on_escape = {
-        let (dispatch, origin) = (model.dispatcher(), launch.origin.clone());
-        Callback::from(move |event: KeyboardEvent| {
-            if event.key() == "Escape" {
-                dispatch.dispatch(Action::Open(false));
-                host::tell(origin.as_deref(), "close", serde_json::json!({}));
-            }
-        })
+    let close = {
+        let close_chat = close_chat.clone();
+        Callback::from(move |_: MouseEvent| close_chat())
     };
+    let on_escape = Callback::from(move |event: KeyboardEvent| {
+        if event.key() == "Escape" {
+            close_chat();
+        }
+    });
     let mute = {
         let dispatch = model.dispatcher();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Mute))
     };
 
     // The pre-chat form (or, outside office hours, the offline form) comes before the first message.
-    let needs_form = !model.known && model.lines.is_empty() && (!config.pre_chat.is_empty() || !config.online);
+    let needs_form =
+        !model.known && model.lines.is_empty() && (!config.pre_chat.is_empty() || !config.online);
     let fields: Vec<api::Field> = if config.online {
         config.pre_chat.clone()
     } else {
-        vec![api::Field { name: "name".into(), required: false }, api::Field { name: "email".into(), required: true }]
+        vec![
+            api::Field {
+                name: "name".into(),
+                required: false,
+            },
+            api::Field {
+                name: "email".into(),
+                required: true,
+            },
+        ]
     };
     let field_input = |field: &api::Field| {
         let form = form.clone();
         let name = field.name.clone();
         let label = if name == "email" { t.email } else { t.name };
         let oninput = Callback::from(move |event: InputEvent| {
-            if let Some(input) = event.target().and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            if let Some(input) = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
                 let mut form = form.borrow_mut();
-                if name == "email" { form.1 = input.value() } else { form.0 = input.value() }
+                if name == "email" {
+                    form.1 = input.value()
+                } else {
+                    form.0 = input.value()
+                }
             }
         });
         let id = format!("field-{}", field.name);
@@ -447,7 +550,7 @@ fn app() -> Html {
         <main class="chat" lang={model.locale.tag()} {style} aria-label={t.title} onkeydown={on_escape}>
             <header>
                 <h1>{ t.title }</h1>
-                <button class="icon" onclick={mute} aria-pressed={model.muted.to_string()} aria-label={if model.muted { t.unmute } else { t.mute }}>
+                <button class="icon" onclick={mute} aria-pressed={if model.muted { "true" } else { "false" }} aria-label={if model.muted { t.unmute } else { t.mute }}>
                     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
                         <path d="M6 16V11a6 6 0 0 1 12 0v5l2 2H4z M10 20a2 2 0 0 0 4 0" />
                         if model.muted { <path d="M3 3l18 18" /> }
@@ -510,7 +613,11 @@ fn view_line(line: &Line, t: &i18n::Texts, locale: Locale) -> Html {
         .to_locale_time_string(locale.tag())
         .as_string()
         .unwrap_or_default();
-    let who = if mine { t.you.to_string() } else { message.author.clone().unwrap_or_default() };
+    let who = if mine {
+        t.you.to_string()
+    } else {
+        message.author.clone().unwrap_or_default()
+    };
     let status = match line.state {
         Sending::Pending => t.sending,
         Sending::Failed => t.failed,

@@ -1,7 +1,8 @@
 //! The event stream. `GET /api/v1/events?after=N` returns stored events as JSON;
 //! `GET /api/v1/events/ws?after=N` upgrades to a WebSocket that first sends every event after
 //! `N`, then live ones, each exactly once and in order. A client that reconnects passes the last
-//! id it saw and misses nothing.
+//! id it saw and misses nothing. Between events the socket also carries visitors' presence
+//! (`{"type":"presence",...}`: typing, read), which has no id and is never replayed.
 
 use std::time::Duration;
 
@@ -99,6 +100,7 @@ async fn stream(mut socket: WebSocket, state: AppState, workspace_id: Id, mut la
     // Subscribe first, then read the backlog: whatever commits in between comes either way,
     // and ids at or below `last_sent` are skipped.
     let mut live = state.bus.subscribe(workspace_id);
+    let mut presence = state.widgets.presence.subscribe();
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.reset();
     let outcome: Result<(), String> = async {
@@ -115,6 +117,15 @@ async fn stream(mut socket: WebSocket, state: AppState, workspace_id: Id, mut la
                         tracing::debug!(missed, "a slow event socket catches up from the store");
                         catch_up(&mut socket, &state, workspace_id, &mut last_sent).await?;
                     }
+                    Err(RecvError::Closed) => return Ok(()),
+                },
+                signal = presence.recv() => match signal {
+                    Ok(signal) if signal.workspace_id == workspace_id && signal.from == "visitor" => {
+                        let frame = serde_json::json!({ "type": "presence", "data": signal });
+                        socket.send(Message::Text(frame.to_string().into())).await.map_err(|e| e.to_string())?;
+                    }
+                    // Presence is a hint: one missed while the socket was slow is not sent late.
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => return Ok(()),
                 },
                 incoming = socket.recv() => match incoming {

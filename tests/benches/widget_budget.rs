@@ -6,43 +6,30 @@
 //! Budgets: loader ≤ 2 KB, app ≤ 100 KB gzipped; launcher ≤ 100 ms; open → usable ≤ 300 ms.
 //! `cargo xtask bench` runs it after building the widget; `WIDGET_RUNS` (10) sets the repeats.
 
-use std::io::Write;
-
 use anyhow::Context;
 use switchboard_e2e::browser::Browser;
-use switchboard_e2e::{Gateway, setting, target_dir, workspace_root};
-
-fn gzipped(bytes: &[u8]) -> anyhow::Result<usize> {
-    let mut child = std::process::Command::new("gzip")
-        .args(["-9", "-c"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .context("gzip")?;
-    child.stdin.take().context("stdin")?.write_all(bytes)?;
-    Ok(child.wait_with_output()?.stdout.len())
-}
+use switchboard_e2e::{Gateway, setting, widget_size};
 
 fn main() -> anyhow::Result<()> {
-    let loader = std::fs::read(workspace_root().join("www/widget/loader.js"))?;
+    let loader = widget_size::loader()?;
     println!(
-        "loader: {} bytes, {} gzipped (budget 2,000)",
-        loader.len(),
-        gzipped(&loader)?
+        "loader: {} bytes, {} gzipped (budget {})",
+        loader.bytes,
+        loader.gzipped,
+        widget_size::LOADER_BUDGET
     );
     let mut total = 0;
-    for entry in std::fs::read_dir(target_dir().join("widget-dist"))? {
-        let path = entry?.path();
-        let bytes = std::fs::read(&path)?;
-        let packed = gzipped(&bytes)?;
-        total += packed;
+    for file in widget_size::chat_app()? {
+        total += file.gzipped;
         println!(
-            "  {}: {} bytes, {packed} gzipped",
-            path.file_name().unwrap_or_default().to_string_lossy(),
-            bytes.len()
+            "  {}: {} bytes, {} gzipped",
+            file.name, file.bytes, file.gzipped
         );
     }
-    println!("chat app (page, Wasm, JS glue, CSS): {total} bytes gzipped (budget 100,000)");
+    println!(
+        "chat app (page, Wasm, JS glue, CSS): {total} bytes gzipped (budget {})",
+        widget_size::APP_BUDGET
+    );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

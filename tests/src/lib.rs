@@ -21,6 +21,7 @@ use tokio::process::{Child, Command};
 
 pub mod browser;
 pub mod mail_rig;
+pub mod widget_size;
 
 /// The first admin's password in every test gateway.
 pub const ADMIN_EMAIL: &str = "admin@example.com";

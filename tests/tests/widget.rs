@@ -450,3 +450,27 @@ async fn hostile_host_pages_cannot_break_the_widget() -> anyhow::Result<()> {
     browser.close().await?;
     Ok(())
 }
+
+#[test]
+fn the_loader_and_the_chat_app_stay_within_their_size_budgets() -> anyhow::Result<()> {
+    use switchboard_e2e::widget_size;
+    let loader = widget_size::loader()?;
+    assert!(
+        loader.gzipped <= widget_size::LOADER_BUDGET,
+        "the loader is {} bytes gzipped, over its budget of {}",
+        loader.gzipped,
+        widget_size::LOADER_BUDGET
+    );
+    let files = widget_size::chat_app()?;
+    let total: usize = files.iter().map(|file| file.gzipped).sum();
+    assert!(
+        total <= widget_size::APP_BUDGET,
+        "the chat app is {total} bytes gzipped, over its budget of {}: {files:?}",
+        widget_size::APP_BUDGET
+    );
+    assert!(
+        files.iter().any(|file| file.name.ends_with(".wasm")),
+        "the chat app has its Wasm: {files:?}"
+    );
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! What the website widget weighs as browsers fetch it: the loader, and each file of the built
+//! chat app (page, Wasm, JS glue, CSS), gzipped with `gzip -9`.
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use crate::{target_dir, workspace_root};
+
+/// The loader's budget, gzipped.
+pub const LOADER_BUDGET: usize = 2_000;
+/// The whole chat app's budget, gzipped.
+pub const APP_BUDGET: usize = 100_000;
+
+/// One file and its size, as stored and as sent.
+#[derive(Debug)]
+pub struct Weighed {
+    pub name: String,
+    pub bytes: usize,
+    pub gzipped: usize,
+}
+
+fn weigh(path: &std::path::Path) -> anyhow::Result<Weighed> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut gzip = std::process::Command::new("gzip")
+        .args(["-9", "-c"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot run gzip")?;
+    gzip.stdin
+        .take()
+        .context("gzip's input")?
+        .write_all(&bytes)?;
+    Ok(Weighed {
+        name: path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned(),
+        bytes: bytes.len(),
+        gzipped: gzip.wait_with_output()?.stdout.len(),
+    })
+}
+
+/// The loader site owners' pages fetch.
+pub fn loader() -> anyhow::Result<Weighed> {
+    weigh(&workspace_root().join("www/widget/loader.js"))
+}
+
+/// Every file of the built chat app (`cargo xtask test` and `bench` build it first).
+pub fn chat_app() -> anyhow::Result<Vec<Weighed>> {
+    let dist = target_dir().join("widget-dist");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dist).with_context(|| format!("no {}", dist.display()))? {
+        files.push(weigh(&entry?.path())?);
+    }
+    anyhow::ensure!(!files.is_empty(), "{} is empty", dist.display());
+    Ok(files)
+}

@@ -318,22 +318,25 @@ async fn reopen(dir: &std::path::Path) -> SledStore {
     }
 }
 
+/// A store's first life in `dir`: seeded, with Ana's "Hola" (`m-1`) ingested, then closed.
+async fn first_run(dir: &std::path::Path) -> (Id, Id, switchboard_model::Ingested) {
+    let store = SledStore::open(dir, Arc::new(InProcessBus::new(16))).expect("open");
+    let (workspace, channel, _) = seed(&store, "Acme").await;
+    let ingested = store
+        .ingest(
+            workspace,
+            channel,
+            inbound("ana@example.com", "m-1", "Hola"),
+        )
+        .await
+        .expect("ingest");
+    (workspace, channel, ingested)
+}
+
 #[tokio::test]
 async fn a_reopened_store_keeps_everything_and_continues_ids() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (workspace, channel, ingested) = {
-        let store = SledStore::open(dir.path(), Arc::new(InProcessBus::new(16))).expect("open");
-        let (workspace, channel, _) = seed(&store, "Acme").await;
-        let ingested = store
-            .ingest(
-                workspace,
-                channel,
-                inbound("ana@example.com", "m-1", "Hola"),
-            )
-            .await
-            .expect("ingest");
-        (workspace, channel, ingested)
-    };
+    let (workspace, channel, ingested) = first_run(dir.path()).await;
     let store = reopen(dir.path()).await;
     let again = store
         .ingest(
@@ -644,19 +647,7 @@ async fn blobs_are_content_addressed_and_limited() {
 #[tokio::test]
 async fn a_journal_tail_that_was_never_acknowledged_is_cut_on_reopen() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (workspace, channel, first) = {
-        let store = SledStore::open(dir.path(), Arc::new(InProcessBus::new(16))).expect("open");
-        let (workspace, channel, _) = seed(&store, "Acme").await;
-        let first = store
-            .ingest(
-                workspace,
-                channel,
-                inbound("ana@example.com", "m-1", "Hola"),
-            )
-            .await
-            .expect("ingest");
-        (workspace, channel, first)
-    };
+    let (workspace, channel, first) = first_run(dir.path()).await;
     // A crash between the journal's sync and the tree's flush leaves lines nothing indexes.
     let segment = dir.path().join("events/00000001.jsonl");
     let mut bytes = std::fs::read(&segment).expect("journal segment");

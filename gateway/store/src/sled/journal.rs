@@ -40,14 +40,23 @@ impl End {
     }
 
     pub fn decode(bytes: &[u8]) -> StoreResult<End> {
-        let corrupt = || StoreError::Backend("corrupt record: the journal's end".into());
-        let segment = bytes.get(..4).ok_or_else(corrupt)?;
-        let len = bytes.get(4..12).ok_or_else(corrupt)?;
+        if bytes.len() != 12 {
+            return Err(StoreError::Backend(
+                "corrupt record: the journal's end".into(),
+            ));
+        }
         Ok(End {
-            segment: u32::from_be_bytes(segment.try_into().map_err(|_| corrupt())?),
-            len: u64::from_be_bytes(len.try_into().map_err(|_| corrupt())?),
+            segment: big_endian(&bytes[..4]) as u32,
+            len: big_endian(&bytes[4..]),
         })
     }
+}
+
+/// The number in big-endian `bytes` (at most eight of them).
+fn big_endian(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(0, |number, byte| (number << 8) | u64::from(*byte))
 }
 
 /// The appending side, owned by the committer.
@@ -208,7 +217,7 @@ impl<'a> IndexRecord<'a> {
             return Err(corrupt());
         }
         Ok(IndexRecord {
-            segment: u32::from_be_bytes(segment.try_into().map_err(|_| corrupt())?),
+            segment: big_endian(segment) as u32,
             entries,
         })
     }
@@ -216,12 +225,11 @@ impl<'a> IndexRecord<'a> {
     /// (event id, offset, length) of each event, in id order.
     fn entries(&self) -> impl Iterator<Item = (EventId, u64, usize)> + '_ {
         self.entries.chunks_exact(ENTRY_BYTES).map(|entry| {
-            let number = |range: std::ops::Range<usize>| {
-                entry[range]
-                    .iter()
-                    .fold(0u64, |n, byte| (n << 8) | u64::from(*byte))
-            };
-            (number(0..8), number(8..16), number(16..20) as usize)
+            (
+                big_endian(&entry[..8]),
+                big_endian(&entry[8..16]),
+                big_endian(&entry[16..]) as usize,
+            )
         })
     }
 }

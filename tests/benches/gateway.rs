@@ -16,7 +16,6 @@ use hyper::StatusCode;
 use switchboard_e2e::{Client, Gateway, inbound_message, setting};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -117,12 +116,7 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
     let count = setting("SUBSCRIBERS", 1_000);
     let posts = setting("POSTS", 200);
     let interval = Duration::from_millis(setting("POST_INTERVAL_MS", 50) as u64);
-    let token = client.token().context("no token")?.to_string();
-    let url = format!(
-        "{}/api/v1/events/ws?after={}",
-        client.base_url.replacen("http", "ws", 1),
-        last_event_id(client).await?
-    );
+    let last_seen = last_event_id(client).await?;
 
     // Idle connections, on a fresh gateway: enough of them that the allocator's spare pages
     // cannot hide what they cost.
@@ -131,7 +125,7 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
     let before = resident_kib(pid)?;
     let mut sockets = Vec::with_capacity(idle);
     for _ in 0..idle {
-        sockets.push(connect(&url, &token).await?);
+        sockets.push(client.event_socket(last_seen).await?);
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = resident_kib(pid)?;
@@ -146,7 +140,7 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
     let (latencies, mut arrivals) = mpsc::unbounded_channel::<u64>();
     let mut readers = Vec::new();
     for _ in 0..count {
-        let socket = connect(&url, &token).await?;
+        let socket = client.event_socket(last_seen).await?;
         let latencies = latencies.clone();
         readers.push(tokio::spawn(async move {
             let (_, mut incoming) = socket.split();
@@ -215,17 +209,6 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
         reader.abort();
     }
     Ok(())
-}
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(url: &str, token: &str) -> anyhow::Result<Socket> {
-    let mut request = url.into_client_request()?;
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse()?);
-    Ok(tokio_tungstenite::connect_async(request).await?.0)
 }
 
 async fn last_event_id(client: &Client) -> anyhow::Result<u64> {

@@ -141,6 +141,10 @@ impl Gateway {
     }
 }
 
+/// The workspace's event stream as an API client holds it open.
+pub type EventSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 /// A JSON client with keep-alive connections, authenticated by a bearer token once logged in.
 #[derive(Clone)]
 pub struct Client {
@@ -203,6 +207,22 @@ impl Client {
         self.authorization
             .as_deref()
             .and_then(|value| value.strip_prefix("Bearer "))
+    }
+
+    /// Opens the workspace's event socket (`/api/v1/events/ws`) after event `after`, with this
+    /// client's bearer token.
+    pub async fn event_socket(&self, after: u64) -> anyhow::Result<EventSocket> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!(
+            "{}/api/v1/events/ws?after={after}",
+            self.base_url.replacen("http", "ws", 1)
+        );
+        let mut request = url.into_client_request()?;
+        let authorization = self.authorization.as_deref().context("not logged in")?;
+        request
+            .headers_mut()
+            .insert("authorization", authorization.parse()?);
+        Ok(tokio_tungstenite::connect_async(request).await?.0)
     }
 
     pub async fn call(

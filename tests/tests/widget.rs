@@ -94,26 +94,11 @@ async fn open_chat(browser: &Browser) -> anyhow::Result<()> {
     Ok(())
 }
 
-type EventSocket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// An agent's event socket, as the console opens it.
-async fn agent_events(gateway: &Gateway, admin: &Client) -> anyhow::Result<EventSocket> {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let url = format!(
-        "{}/api/v1/events/ws",
-        gateway.base_url.replacen("http", "ws", 1)
-    );
-    let mut request = url.into_client_request()?;
-    let token = admin.token().context("the admin's token")?;
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse()?);
-    Ok(tokio_tungstenite::connect_async(request).await?.0)
-}
-
 /// The next presence signal of `kind` on an agent's event socket.
-async fn presence(socket: &mut EventSocket, kind: &str) -> anyhow::Result<serde_json::Value> {
+async fn presence(
+    socket: &mut switchboard_e2e::EventSocket,
+    kind: &str,
+) -> anyhow::Result<serde_json::Value> {
     use futures_util::StreamExt;
     tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(frame) = socket.next().await {
@@ -165,7 +150,7 @@ async fn a_visitor_chats_with_an_agent_across_reloads_and_a_dropped_connection()
     browser.screenshot("widget-open").await?;
     enter_chat(&browser).await?;
 
-    let mut agent_feed = agent_events(&gateway, &admin).await?;
+    let mut agent_feed = admin.event_socket(0).await?;
 
     // The visitor writes; Enter sends.
     let composer = browser

@@ -202,6 +202,14 @@ impl Client {
         Ok(self)
     }
 
+    /// The same client, sending `token` as its bearer token (a widget visitor's, say).
+    pub fn with_bearer(&self, token: &str) -> Client {
+        Client {
+            authorization: Some(format!("Bearer {token}")),
+            ..self.clone()
+        }
+    }
+
     /// The bearer token this client sends.
     pub fn token(&self) -> Option<&str> {
         self.authorization

@@ -909,3 +909,198 @@ async fn forwarded_corpus_keeps_files_and_originals_sanitizes_html_and_stores_ea
     assert_eq!(contact["emails"][0], "carla@example.com", "{contact}");
     Ok(())
 }
+
+/// Waits for the delivery state of message `id` in `conversation` to satisfy `done`.
+async fn delivery_of(
+    admin: &Client,
+    conversation: u64,
+    id: u64,
+    done: impl Fn(&Value) -> bool,
+) -> anyhow::Result<Value> {
+    eventually("the reply's delivery state", async || {
+        let all = messages(admin, conversation).await?;
+        Ok(all
+            .into_iter()
+            .find(|message| message["id"] == id)
+            .map(|message| message["delivery"].clone())
+            .filter(|delivery| done(delivery)))
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_website_chat_continues_by_email_once_the_visitor_has_left() -> anyhow::Result<()> {
+    use futures_util::StreamExt;
+
+    let rig = MailRig::start().await?;
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let mailbox = connect_support_mailbox(&admin, &rig, "supportpw").await?;
+    let (_, channels) = admin.get("/api/v1/channels").await?;
+    let webchat = channels
+        .as_array()
+        .and_then(|all| all.iter().find(|channel| channel["kind"] == "webchat"))
+        .context("the demo workspace has a webchat channel")?;
+    let widget = format!("{}.{}", webchat["workspace_id"], webchat["id"]);
+    // Replies wait one second (instead of two minutes) for the visitor to come back.
+    let (status, updated) = admin
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/channels/{}", webchat["id"]),
+            Some(&json!({ "settings": { "email_after_seconds": 1 } })),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+
+    // A visitor leaves a message with their name and email, as the offline form sends it.
+    let (status, session) = admin
+        .post(&format!("/widget/v1/{widget}/visitors"), &json!({}))
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    let token = session["token"].as_str().context("visitor token")?;
+    let visitor = admin.with_bearer(token);
+    let question = "Hola, ¿hacen envíos a Córdoba?";
+    let (status, sent) = visitor
+        .post(
+            &format!("/widget/v1/{widget}/messages"),
+            &json!({ "client_id": "w-1", "text": question, "name": "María López", "email": "customer@example.test" }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let conversation = sent["conversation_id"].as_u64().context("conversation")?;
+
+    // While the chat is open, a reply reaches the widget and is not emailed.
+    let url = format!(
+        "{}/widget/v1/{widget}/socket?token={token}&after=0",
+        gateway.base_url.replacen("http", "ws", 1)
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+    let in_chat = "¿A qué código postal?";
+    let (status, reply) = admin
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &json!({ "text": in_chat }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let in_chat_id = reply["id"].as_u64().context("reply id")?;
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(frame) = socket.next().await {
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = frame? {
+                let frame: Value = serde_json::from_str(&text)?;
+                if frame["message"]["text"] == in_chat {
+                    return Ok(());
+                }
+            }
+        }
+        anyhow::bail!("the visitor's socket closed")
+    })
+    .await
+    .context("the reply did not reach the open widget")??;
+    let delivery = delivery_of(&admin, conversation, in_chat_id, |delivery| {
+        delivery["state"] == "sent"
+    })
+    .await?;
+    assert_eq!(
+        delivery["via"],
+        Value::Null,
+        "delivered in the chat: {delivery}"
+    );
+
+    // The visitor closes the chat; the next reply waits, then goes by email.
+    socket.close(None).await?;
+    drop(socket);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let by_email = "Sí: llegamos a Córdoba en tres días hábiles.";
+    let (status, reply) = admin
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &json!({ "text": by_email }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let by_email_id = reply["id"].as_u64().context("reply id")?;
+    let delivery = delivery_of(&admin, conversation, by_email_id, |delivery| {
+        delivery["state"] == "sent"
+    })
+    .await?;
+    assert_eq!(delivery["via"], "email", "{delivery}");
+
+    // Only the reply written after the visitor left is in their mailbox.
+    let received = eventually("the emailed reply", async || {
+        let inbox = customer_inbox(&rig).await?;
+        Ok((!inbox.is_empty()).then_some(inbox))
+    })
+    .await?;
+    assert_eq!(received.len(), 1, "one email, for the one reply");
+    let mail = MessageParser::default()
+        .parse(&received[0])
+        .context("the email is MIME")?;
+    let body = mail.body_text(0).unwrap_or_default();
+    assert!(body.starts_with(by_email), "{body}");
+    assert!(!body.contains(in_chat), "{body}");
+    let to = mail.to().and_then(|to| to.first()).context("To")?;
+    assert_eq!(
+        (to.name(), to.address()),
+        (Some("María López"), Some("customer@example.test"))
+    );
+    assert_eq!(mail.subject(), Some(format!("Re: {question}").as_str()));
+    let reply_message_id = format!("<{}>", mail.message_id().context("Message-ID")?);
+
+    // The visitor answers from their mail client: it joins the chat's conversation, and the
+    // widget shows it.
+    let answer = "El 5000, en el centro. ¡Gracias!";
+    customer_sends(
+        &rig,
+        "support@example.test",
+        &format!(
+            "From: =?UTF-8?Q?Mar=C3=ADa_L=C3=B3pez?= <customer@example.test>\r\n\
+             To: Acme Soporte <support@example.test>\r\n\
+             Subject: Re: envios\r\n\
+             Message-ID: <chat-answer-1@example.test>\r\n\
+             In-Reply-To: {reply_message_id}\r\n\
+             References: {reply_message_id}\r\n\
+             Content-Type: text/plain; charset=UTF-8\r\n\
+             \r\n\
+             {answer}\r\n"
+        ),
+    )
+    .await?;
+    eventually(
+        "the emailed answer in the chat's conversation",
+        async || {
+            let all = messages(&admin, conversation).await?;
+            Ok(all
+                .iter()
+                .any(|message| message["text"] == answer)
+                .then_some(()))
+        },
+    )
+    .await?;
+    assert!(
+        conversations(&admin, mailbox).await?.is_empty(),
+        "no separate email conversation"
+    );
+    let (status, history) = visitor
+        .get(&format!("/widget/v1/{widget}/messages"))
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let shown: Vec<(&str, &str)> = history["messages"]
+        .as_array()
+        .context("messages")?
+        .iter()
+        .filter_map(|message| Some((message["from"].as_str()?, message["text"].as_str()?)))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("visitor", question),
+            ("agent", in_chat),
+            ("agent", by_email),
+            ("visitor", answer)
+        ]
+    );
+    rig.stop().await?;
+    Ok(())
+}

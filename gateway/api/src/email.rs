@@ -2,8 +2,9 @@
 //! describe, loop prevention before anything is stored, sending replies over the channel's SMTP
 //! server, the channel's forwarding address, and its connection health. The sockets themselves
 //! are in `switchboard-mail`; IMAP sync runs in [`sync`], the forwarding listener's mailroom in
-//! [`forwarding`].
+//! [`forwarding`]; website chats that continue by email are routed in [`continuation`].
 
+pub mod continuation;
 pub mod forwarding;
 pub mod sync;
 pub mod transcript;
@@ -397,6 +398,16 @@ pub async fn auto_reply(
         .add_reply(workspace_id, conversation.id, bot, reply)
         .await?;
     Ok(())
+}
+
+/// The workspace's first active email channel, if it has one.
+pub async fn first_mailbox(state: &AppState, workspace_id: Id) -> ApiResult<Option<Channel>> {
+    Ok(state
+        .store
+        .channels(workspace_id)
+        .await?
+        .into_iter()
+        .find(|channel| channel.kind == ChannelKind::Email && channel.active))
 }
 
 /// The channel a reply leaves through: the conversation's own, or the email channel its

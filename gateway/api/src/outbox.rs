@@ -1,7 +1,8 @@
 //! Delivers agents' replies on plugin channels: claims due outbox items (with a lease, so that
 //! several nodes never send the same reply), asks the channel's plugin for delivery actions,
 //! performs them, and records how it went. A provider that is down is retried with backoff; one
-//! that refuses, or a plugin that fails, marks the message failed with the reason.
+//! that refuses, or a plugin that fails, marks the message failed with the reason. A website
+//! chat reply to a visitor who has left goes by email instead (see `email::continuation`).
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use switchboard_plugins::latest::{
 };
 use switchboard_store::OutboxItem;
 
+use crate::email::continuation::{self, Route};
 use crate::{ApiError, ApiResult, AppState};
 
 /// How long a claimed item is ours before another node may take it.
@@ -25,7 +27,10 @@ const FIRST_RETRY: Duration = Duration::from_secs(30);
 
 /// How one delivery ended.
 pub(crate) enum Outcome {
-    Sent,
+    /// Sent; `via` names another way it went than its own channel.
+    Sent {
+        via: Option<String>,
+    },
     /// Try again later, for this reason.
     Retry(String),
     Failed(String),
@@ -72,7 +77,7 @@ async fn record(state: &AppState, item: &OutboxItem, outcome: Outcome) -> ApiRes
                 Some(until),
             )
         }
-        Outcome::Sent => (DeliveryStatus::Sent, None),
+        Outcome::Sent { via } => (DeliveryStatus::Sent { via }, None),
         Outcome::Failed(reason) => (DeliveryStatus::Failed { reason }, None),
         Outcome::Retry(reason) if item.attempts >= MAX_ATTEMPTS => (
             DeliveryStatus::Failed {
@@ -104,8 +109,14 @@ async fn record(state: &AppState, item: &OutboxItem, outcome: Outcome) -> ApiRes
 }
 
 async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiResult<Outcome> {
+    // A website chat whose visitor has left continues by email.
+    let (channel, continued) = match continuation::route(state, channel, item).await? {
+        Route::OwnChannel => (channel.clone(), None),
+        Route::Wait { reason, until } => return Ok(Outcome::Wait { reason, until }),
+        Route::Email(continued) => (continued.mailbox.clone(), Some(continued)),
+    };
     // A mailbox may answer through another channel's address and server ("reply via").
-    let channel = &match crate::email::sending_channel(state, channel).await {
+    let channel = &match crate::email::sending_channel(state, &channel).await {
         Ok(channel) => channel,
         Err(error) if error.status.is_client_error() => return Ok(Outcome::Failed(error.message)),
         Err(error) => return Err(error),
@@ -113,7 +124,10 @@ async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiR
     if let Some((reason, until)) = crate::email::daily_limit_reached(state, channel).await? {
         return Ok(Outcome::Wait { reason, until });
     }
-    let (reply, author) = reply_for(state, item).await?;
+    let (mut reply, author) = reply_for(state, item).await?;
+    if let Some(continued) = &continued {
+        continued.address(&mut reply);
+    }
     let kind = match author {
         Author::Bot { name } if name == crate::email::AUTO_REPLY_BOT => "auto-reply",
         _ => "agent",
@@ -169,7 +183,9 @@ async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiR
             Err(error) => return Ok(Outcome::Retry(error)),
         }
     }
-    Ok(Outcome::Sent)
+    Ok(Outcome::Sent {
+        via: continued.map(|_| "email".to_string()),
+    })
 }
 
 /// Asks the channel's plugin how to deliver `reply`; `kind` tells the plugin what it is

@@ -1,6 +1,6 @@
 //! The website chat widget's side of the gateway: widget ids, visitor tokens, the widget's
-//! public settings, rate limits per visitor and per address, and typing signals between agents
-//! and visitors (which are not stored).
+//! public settings, rate limits per visitor and per address, typing signals between agents
+//! and visitors, and when each visitor was last in the chat (neither of which is stored).
 //!
 //! A widget id is `{workspace}.{channel}`. A visitor token is
 //! `{workspace}.{channel}.{visitor}.{tag}`, where the visitor is `a-…` (anonymous, made up by
@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use axum::http::StatusCode;
 use serde::Serialize;
-use switchboard_model::{Channel, ChannelKind, Id};
+use switchboard_model::{Channel, ChannelKind, Id, now_millis};
 use tokio::sync::broadcast;
 
 use crate::{ApiError, ApiResult, AppState};
@@ -233,11 +233,83 @@ pub struct Presence {
     pub author: Option<String>,
 }
 
-/// What the widget side shares: presence signals of all workspaces and the rate limits.
+/// What the widget side shares: presence signals of all workspaces, the rate limits, and
+/// when each visitor was last in the chat.
 #[derive(Default)]
 pub struct Widgets {
     pub limits: WidgetLimits,
     pub presence: PresenceHub,
+    pub seen: VisitorsSeen,
+}
+
+/// When visitors were last in the chat (this node's memory, not stored): a visitor counts as
+/// there while a widget socket of theirs is open, and at each request they make. Replies to a
+/// visitor who was not there since go out by email (see `email::continuation`).
+#[derive(Default)]
+pub struct VisitorsSeen {
+    /// By workspace and visitor id (the value of the contact's `webchat` identity).
+    visitors: Mutex<HashMap<(Id, String), Seen>>,
+}
+
+#[derive(Default)]
+struct Seen {
+    open_sockets: u32,
+    last_seen: i64,
+}
+
+/// While it lives, the visitor counts as in the chat.
+pub struct InChat<'a> {
+    seen: &'a VisitorsSeen,
+    key: (Id, String),
+}
+
+impl Drop for InChat<'_> {
+    fn drop(&mut self) {
+        let mut visitors = self.seen.lock();
+        if let Some(seen) = visitors.get_mut(&self.key) {
+            seen.open_sockets = seen.open_sockets.saturating_sub(1);
+            seen.last_seen = now_millis();
+        }
+    }
+}
+
+/// How long a visitor's last visit is remembered once they are gone.
+const REMEMBER_MS: i64 = 24 * 60 * 60 * 1000;
+
+impl VisitorsSeen {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Id, String), Seen>> {
+        self.visitors
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The visitor made a request just now.
+    pub fn saw(&self, visitor: &Visitor) {
+        let now = now_millis();
+        let mut visitors = self.lock();
+        if visitors.len() > 100_000 {
+            visitors.retain(|_, seen| seen.open_sockets > 0 || now - seen.last_seen < REMEMBER_MS);
+        }
+        visitors
+            .entry((visitor.workspace_id, visitor.id.clone()))
+            .or_default()
+            .last_seen = now;
+    }
+
+    /// The visitor opened a socket; they are in the chat until the guard is dropped.
+    pub fn enter(&self, visitor: &Visitor) -> InChat<'_> {
+        self.saw(visitor);
+        let key = (visitor.workspace_id, visitor.id.clone());
+        self.lock().entry(key.clone()).or_default().open_sockets += 1;
+        InChat { seen: self, key }
+    }
+
+    /// Whether the visitor has been in the chat at or after `since` (or is now).
+    pub fn seen_since(&self, workspace_id: Id, visitor_id: &str, since: i64) -> bool {
+        self.lock()
+            .get(&(workspace_id, visitor_id.to_string()))
+            .is_some_and(|seen| seen.open_sockets > 0 || seen.last_seen >= since)
+    }
 }
 
 /// Fan-out of presence signals.

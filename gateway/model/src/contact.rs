@@ -68,3 +68,26 @@ pub struct Contact {
     pub created_at: Millis,
     pub updated_at: Millis,
 }
+
+/// The custom field that keeps an email address a contact gave (in the website chat's form)
+/// when another contact already holds it: an unverified visitor cannot take over someone
+/// else's contact, and the address is not lost either.
+pub const GIVEN_EMAIL_FIELD: &str = "given_email";
+
+impl Contact {
+    /// The address to write to: its first own one, or else the one it gave.
+    pub fn email_to_write(&self) -> Option<&str> {
+        self.emails
+            .first()
+            .or_else(|| self.custom_fields.get(GIVEN_EMAIL_FIELD))
+            .map(String::as_str)
+    }
+
+    /// Whether it still has no name of its own: channels name a new contact after the
+    /// identity they know it by until someone tells its name.
+    pub fn unnamed(&self) -> bool {
+        self.identities
+            .iter()
+            .any(|identity| identity.value == self.name)
+    }
+}

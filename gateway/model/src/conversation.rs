@@ -90,7 +90,12 @@ pub enum DeliveryStatus {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
-    Sent,
+    /// Handed to the channel; `via` names another way it went, if it did (`email`, for a
+    /// website chat whose visitor had left).
+    Sent {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
+    },
     Delivered,
     Read,
     Failed {

@@ -20,10 +20,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use switchboard_model::{
-    Agent, ApiToken, Author, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate,
-    Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id, Identity,
-    InboundMessage, Ingested, Message, NewCannedResponse, NewChannel, NewContact, NewReply,
-    NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate, Workspace,
+    Agent, ApiToken, Author, CannedResponse, Channel, ChannelUpdate, Contact, ContactRef,
+    ContactUpdate, Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId,
+    Id, Identity, InboundMessage, Ingested, Message, NewCannedResponse, NewChannel, NewContact,
+    NewReply, NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate, Workspace,
 };
 
 use self::activity::Activity;
@@ -303,6 +303,12 @@ impl Store for SledStore {
         identity: &Identity,
     ) -> StoreResult<Option<Contact>> {
         contacts::find(&*self.db, workspace_id, identity)
+    }
+
+    async fn introduce_contact(&self, workspace_id: Id, who: ContactRef) -> StoreResult<Contact> {
+        self.writer
+            .write(move |txn| contacts::find_or_create(txn, workspace_id, &who))
+            .await
     }
 
     async fn contact(&self, workspace_id: Id, id: Id) -> StoreResult<Contact> {

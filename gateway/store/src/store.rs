@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use switchboard_model::{
-    Agent, ApiToken, Author, CannedResponse, Channel, ChannelUpdate, Contact, ContactUpdate,
-    Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId, Id, Identity,
-    InboundMessage, Ingested, Message, NewCannedResponse, NewChannel, NewContact, NewReply,
-    NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate, Workspace,
+    Agent, ApiToken, Author, CannedResponse, Channel, ChannelUpdate, Contact, ContactRef,
+    ContactUpdate, Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId,
+    Id, Identity, InboundMessage, Ingested, Message, NewCannedResponse, NewChannel, NewContact,
+    NewReply, NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate, Workspace,
 };
 
 use crate::{
@@ -89,6 +89,9 @@ pub trait Store: Send + Sync {
         workspace_id: Id,
         identity: &Identity,
     ) -> StoreResult<Option<Contact>>;
+    /// The contact known by `who.identity`, created from `who` or filled in with what it lacked
+    /// (as [`Store::ingest`] does), without a message: a website visitor the site identified.
+    async fn introduce_contact(&self, workspace_id: Id, who: ContactRef) -> StoreResult<Contact>;
     async fn update_contact(
         &self,
         workspace_id: Id,
@@ -114,9 +117,12 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Page<Contact>>;
 
     // ---- conversations and messages ----
-    /// Stores an inbound message: finds or creates the contact by identity, appends to the
-    /// contact's open conversation on this channel or starts one (routed to the channel's
-    /// default team), and records the event. Idempotent by (channel, external id).
+    /// Stores an inbound message: finds or creates the contact by identity (filling in a name
+    /// or address it lacked; an address another contact holds is kept as its
+    /// `given_email`), appends to the conversation the message's thread names (the same
+    /// contact's, on any channel) or else the contact's open conversation on this channel, or
+    /// starts one (routed to the channel's default team), and records the event. Idempotent by
+    /// (channel, external id).
     async fn ingest(
         &self,
         workspace_id: Id,

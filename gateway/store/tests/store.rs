@@ -724,3 +724,171 @@ async fn events_are_found_across_many_groups_and_pages() {
     assert_eq!(texts.len(), 300, "every message's event, each once");
     assert!(seen.windows(2).all(|pair| pair[0].id < pair[1].id));
 }
+
+/// A website chat visitor, as the webchat adapter names them.
+fn visitor(id: &str, name: Option<&str>, email: Option<&str>) -> ContactRef {
+    ContactRef {
+        identity: Identity::new("webchat", id),
+        name: name.map(str::to_string),
+        email: email.map(str::to_string),
+        phone: None,
+    }
+}
+
+#[tokio::test]
+async fn a_visitor_gets_the_name_and_email_they_give_but_never_someone_elses_contact() {
+    let f = fixture().await;
+    // A visitor writes first without a name, then gives one and an email in a form.
+    let first = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            InboundMessage::text(visitor("a-1", None, None), "w-1", "Hola"),
+        )
+        .await
+        .expect("ingest");
+    let unnamed = f
+        .store
+        .contact(f.workspace, first.contact_id)
+        .await
+        .expect("contact");
+    assert_eq!(unnamed.name, "a-1");
+    let told = visitor("a-1", Some("Bruno Alves"), Some("bruno@example.com"));
+    f.store
+        .ingest(
+            f.workspace,
+            f.channel,
+            InboundMessage::text(told, "w-2", "Sou o Bruno"),
+        )
+        .await
+        .expect("ingest");
+    let named = f
+        .store
+        .contact(f.workspace, first.contact_id)
+        .await
+        .expect("contact");
+    assert_eq!(named.name, "Bruno Alves");
+    assert_eq!(named.emails, ["bruno@example.com"]);
+    let by_mail = f.ingest("bruno@example.com", "m-1", "por email").await;
+    assert_eq!(
+        by_mail.contact_id, first.contact_id,
+        "his email now finds him"
+    );
+
+    // Another visitor gives the email an existing contact holds: the message is stored under
+    // a contact of their own, which keeps the address without taking it over.
+    let ana = f.ingest("ana@example.com", "m-2", "Hola").await;
+    let claimant = visitor("a-2", Some("Ana?"), Some("ana@example.com"));
+    let claimed = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            InboundMessage::text(claimant, "w-3", "Soy Ana"),
+        )
+        .await
+        .expect("the message is not lost");
+    assert_ne!(claimed.contact_id, ana.contact_id);
+    let claimant = f
+        .store
+        .contact(f.workspace, claimed.contact_id)
+        .await
+        .expect("contact");
+    assert!(claimant.emails.is_empty(), "{claimant:?}");
+    assert_eq!(claimant.email_to_write(), Some("ana@example.com"));
+    let again = f.ingest("ana@example.com", "m-3", "sigo yo").await;
+    assert_eq!(
+        again.contact_id, ana.contact_id,
+        "the address still finds its owner"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_naming_our_reply_joins_its_conversation_on_another_channel_only_for_its_contact()
+{
+    let f = fixture().await;
+    let mailbox = f
+        .store
+        .create_channel(
+            f.workspace,
+            NewChannel {
+                kind: ChannelKind::Email,
+                name: "Soporte".into(),
+                default_team_id: None,
+                settings: Default::default(),
+                plugin: None,
+            },
+            None,
+        )
+        .await
+        .expect("channel")
+        .id;
+    let chat = f
+        .store
+        .ingest(
+            f.workspace,
+            f.channel,
+            InboundMessage::text(
+                visitor("a-1", Some("Ana"), Some("ana@example.com")),
+                "w-1",
+                "Hola",
+            ),
+        )
+        .await
+        .expect("ingest");
+    let reply = f
+        .store
+        .add_reply(
+            f.workspace,
+            chat.conversation_id,
+            Author::Agent { id: f.agent },
+            NewReply {
+                text: "¿En qué te ayudo?".into(),
+                private: false,
+                attachments: Vec::new(),
+            },
+        )
+        .await
+        .expect("reply");
+    let our_id = format!("<sb-{}.c{}@acme.test>", reply.id, chat.conversation_id);
+    let answer = |from: &str, id: &str| {
+        let mut message = inbound(from, id, "Respondo por email");
+        message.thread = vec![our_id.clone()];
+        message
+    };
+    let by_mail = f
+        .store
+        .ingest(
+            f.workspace,
+            mailbox,
+            answer("ana@example.com", "<a-1@mail>"),
+        )
+        .await
+        .expect("ingest");
+    assert_eq!(by_mail.conversation_id, chat.conversation_id);
+    let conversation = f
+        .store
+        .conversation(f.workspace, chat.conversation_id)
+        .await
+        .expect("conversation");
+    assert_eq!(
+        conversation.channel_id, f.channel,
+        "it stays the chat's conversation"
+    );
+    assert_eq!(conversation.message_count, 3);
+
+    let stranger = f
+        .store
+        .ingest(
+            f.workspace,
+            mailbox,
+            answer("eve@example.com", "<e-1@mail>"),
+        )
+        .await
+        .expect("ingest");
+    assert_ne!(
+        stranger.conversation_id, chat.conversation_id,
+        "a guessed id does not reach someone else's conversation"
+    );
+}

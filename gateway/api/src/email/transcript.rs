@@ -55,11 +55,8 @@ pub async fn send(
     let channel = if own.kind == ChannelKind::Email {
         own
     } else {
-        store
-            .channels(workspace_id)
+        super::first_mailbox(state, workspace_id)
             .await?
-            .into_iter()
-            .find(|channel| channel.kind == ChannelKind::Email && channel.active)
             .ok_or_else(|| {
                 ApiError::new(
                     axum::http::StatusCode::CONFLICT,
@@ -143,7 +140,7 @@ pub async fn send(
         Err(Outcome::Failed(reason) | Outcome::Retry(reason) | Outcome::Wait { reason, .. }) => {
             return Err(refused(reason));
         }
-        Err(Outcome::Sent) => return Err(refused("the adapter planned nothing".into())),
+        Err(Outcome::Sent { .. }) => return Err(refused("the adapter planned nothing".into())),
     };
     let mut accepted = Vec::new();
     for action in actions {

@@ -253,7 +253,7 @@ async fn start_session(
         .store
         .contact_by_identity(channel.workspace_id, &visitor.identity())
         .await?
-        .is_some_and(|contact| !contact.emails.is_empty() || contact.name != visitor.id);
+        .is_some_and(|contact| contact.email_to_write().is_some() || !contact.unnamed());
     Ok(axum::Json(SessionAnswer {
         token: visitor.token(&state),
         known,
@@ -291,11 +291,36 @@ async fn verified_user(
     ) {
         return Err(refused("`user.hash` does not match the user id"));
     }
-    Ok(Visitor {
+    let visitor = Visitor {
         workspace_id: channel.workspace_id,
         channel_id: channel.id,
         id: format!("u-{}", hex::encode(id.as_bytes())),
-    })
+    };
+    // The site vouched for the id; its name and email fill in what the contact lacks, and an
+    // email another contact holds is kept aside (`given_email`), as the chat's form would.
+    let told = |field: &str| {
+        user[field]
+            .as_str()
+            .map(str::trim)
+            .filter(|value| !value.is_empty() && value.len() <= 200)
+    };
+    let name = told("name").map(str::to_string);
+    let email = told("email")
+        .filter(|email| email.contains('@'))
+        .map(str::to_lowercase);
+    if name.is_some() || email.is_some() {
+        let who = switchboard_model::ContactRef {
+            identity: visitor.identity(),
+            name,
+            email,
+            phone: None,
+        };
+        state
+            .store
+            .introduce_contact(channel.workspace_id, who)
+            .await?;
+    }
+    Ok(visitor)
 }
 
 /// HMAC-SHA256 (RFC 2104), as sites compute it with their language's standard library.
@@ -375,6 +400,7 @@ async fn visitor(
                 "a visitor token for this widget is needed",
             )
         })?;
+    state.widgets.seen.saw(&visitor);
     Ok((channel, visitor))
 }
 
@@ -749,6 +775,7 @@ async fn stream(
     mut last: EventId,
 ) -> Result<(), String> {
     let workspace_id = channel.workspace_id;
+    let _in_chat = state.widgets.seen.enter(&visitor);
     let mut live = state.bus.subscribe(workspace_id);
     let mut typing = state.widgets.presence.subscribe();
     let mut contact = None;

@@ -1,7 +1,8 @@
 //! Contacts: creation, identities, tags and merging.
 
 use switchboard_model::{
-    Contact, ContactRef, ContactUpdate, EventKind, Id, Identity, NewContact, TagChange,
+    Contact, ContactRef, ContactUpdate, EventKind, GIVEN_EMAIL_FIELD, Id, Identity, NewContact,
+    TagChange,
 };
 
 use super::conversations::{Touch, save_conversation};
@@ -94,7 +95,6 @@ pub fn create_contact(txn: &mut Txn, workspace_id: Id, new: NewContact) -> Store
     Ok(contact)
 }
 
-/// The contact known by `who.identity`, created from `who` when there is none yet.
 /// The contact known by `identity`, if any.
 pub fn find(
     tree: &impl Read,
@@ -107,9 +107,12 @@ pub fn find(
     }
 }
 
+/// The contact known by `who.identity`, created from `who` when there is none yet; a known
+/// contact gets what it lacked (a name of its own, a first email or phone) from `who`.
 pub fn find_or_create(txn: &mut Txn, workspace_id: Id, who: &ContactRef) -> StoreResult<Contact> {
     if let Some(id) = txn.get_json::<Id>(&identity_key(workspace_id, &who.identity))? {
-        return load(txn, workspace_id, id);
+        let contact = load(txn, workspace_id, id)?;
+        return fill_in(txn, contact, who);
     }
     let identity = who.identity.normalized();
     let name = who
@@ -117,21 +120,84 @@ pub fn find_or_create(txn: &mut Txn, workspace_id: Id, who: &ContactRef) -> Stor
         .clone()
         .filter(|name| !name.trim().is_empty())
         .unwrap_or_else(|| identity.value.clone());
-    let address = |kind: &str, given: &Option<String>| {
+    let address = |kind: &str, given: &Option<String>| -> Vec<String> {
         given
             .clone()
             .or_else(|| (identity.kind == kind).then(|| identity.value.clone()))
             .into_iter()
             .collect()
     };
-    let new = NewContact {
+    let mut new = NewContact {
         name,
         emails: address("email", &who.email),
         phones: address("phone", &who.phone),
         identities: vec![identity.clone()],
         ..NewContact::default()
     };
+    let mut emails = std::mem::take(&mut new.emails);
+    for email in emails.drain(..) {
+        if is_free(txn, workspace_id, "email", &email)? {
+            new.emails.push(email);
+        } else {
+            new.custom_fields.insert(GIVEN_EMAIL_FIELD.into(), email);
+        }
+    }
+    let mut phones = std::mem::take(&mut new.phones);
+    for phone in phones.drain(..) {
+        if is_free(txn, workspace_id, "phone", &phone)? {
+            new.phones.push(phone);
+        }
+    }
     create_contact(txn, workspace_id, new)
+}
+
+/// Whether no contact is known by this address yet.
+fn is_free(txn: &Txn, workspace_id: Id, kind: &str, value: &str) -> StoreResult<bool> {
+    Ok(txn
+        .get_json::<Id>(&identity_key(workspace_id, &Identity::new(kind, value)))?
+        .is_none())
+}
+
+/// Adds to a known contact what `who` tells and it lacked; never overwrites, never takes an
+/// address that another contact holds.
+fn fill_in(txn: &mut Txn, contact: Contact, who: &ContactRef) -> StoreResult<Contact> {
+    let mut filled = contact.clone();
+    if let Some(name) = who
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        && contact.unnamed()
+    {
+        filled.name = name.to_string();
+    }
+    if let Some(email) = &who.email
+        && filled.emails.is_empty()
+    {
+        if is_free(txn, contact.workspace_id, "email", email)? {
+            filled.emails.push(email.clone());
+        } else {
+            filled
+                .custom_fields
+                .insert(GIVEN_EMAIL_FIELD.into(), email.clone());
+        }
+    }
+    if let Some(phone) = &who.phone
+        && filled.phones.is_empty()
+        && is_free(txn, contact.workspace_id, "phone", phone)?
+    {
+        filled.phones.push(phone.clone());
+    }
+    if filled == contact {
+        return Ok(contact);
+    }
+    filled.updated_at = txn.now;
+    save_contact(txn, &filled, Some(&contact))?;
+    txn.emit(
+        contact.workspace_id,
+        EventKind::ContactUpdated(filled.clone()),
+    )?;
+    Ok(filled)
 }
 
 pub fn load(txn: &impl Read, workspace_id: Id, id: Id) -> StoreResult<Contact> {

@@ -170,11 +170,16 @@ pub fn ingest(
     let mut stored = match threaded.or(open) {
         Some(id) => {
             let mut stored = load_stored(txn, workspace_id, id)?;
-            // An answer to a closed conversation's thread opens it again.
+            // An answer to a closed conversation's thread opens it again (on its own channel,
+            // which for a website chat continued by email is not the mailbox it came through).
             if stored.conversation.status == ConversationStatus::Resolved {
                 stored.conversation.status = ConversationStatus::Open;
-                if open.is_none() {
-                    txn.put_json(open_key, &id)?;
+                let its_open_key = key(
+                    keys::OPEN,
+                    &[workspace_id, stored.conversation.channel_id, contact.id],
+                );
+                if txn.get_json::<Id>(&its_open_key)?.is_none() {
+                    txn.put_json(its_open_key, &id)?;
                 }
             }
             stored
@@ -273,8 +278,10 @@ fn check_attachments<'a>(
 
 /// The conversation an inbound message answers, from the ids it names (newest first): an
 /// earlier inbound message of this channel, or one of our replies, whose Message-ID carries its
-/// conversation (`<sb-{message}.c{conversation}@…>`). Only the same contact's conversations on
-/// the same channel count, so a guessed id cannot put text into someone else's conversation.
+/// conversation (`<sb-{message}.c{conversation}@…>`). Only the same contact's conversations
+/// count, so a guessed id cannot put text into someone else's conversation. The conversation
+/// may live on another channel: a website chat continued by email, or a reply sent through
+/// another mailbox.
 fn answered(
     txn: &mut Txn,
     workspace_id: Id,
@@ -298,8 +305,7 @@ fn answered(
         else {
             continue;
         };
-        let conversation = &stored.conversation;
-        if conversation.channel_id == channel_id && conversation.contact_id == contact_id {
+        if stored.conversation.contact_id == contact_id {
             return Ok(Some(conversation_id));
         }
     }

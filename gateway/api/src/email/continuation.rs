@@ -1,0 +1,137 @@
+//! A website chat that continues by email. An agent's reply to a visitor who has left the chat
+//! (no widget of theirs open, and no request from them, since the reply was written) waits the
+//! webchat channel's `email_after_seconds` (120 by default) in case they come back, and then
+//! goes to the address they gave, through the channel's `email_channel_id` or else the
+//! workspace's first mailbox. Its Message-ID names the conversation, so the visitor's answer by
+//! email joins the same conversation, and the widget shows it there too. The channel setting
+//! `continue_by_email = false` keeps every reply in the chat.
+
+use switchboard_model::{Channel, ChannelKind, Contact, Id, now_millis};
+use switchboard_plugins::latest::Reply;
+use switchboard_store::OutboxItem;
+
+use crate::plugins::setting_text as text;
+use crate::{ApiResult, AppState};
+
+/// Webchat settings read here.
+pub mod setting {
+    /// `false` keeps replies in the chat.
+    pub const CONTINUE_BY_EMAIL: &str = "continue_by_email";
+    /// How long a reply waits for the visitor to come back before it is emailed.
+    pub const EMAIL_AFTER_SECONDS: &str = "email_after_seconds";
+    /// The mailbox that sends the emails; the workspace's first active one if unset.
+    pub const EMAIL_CHANNEL_ID: &str = "email_channel_id";
+}
+
+const DEFAULT_EMAIL_AFTER_SECONDS: i64 = 120;
+
+/// Which way a reply goes.
+pub enum Route {
+    /// Through its own channel (any reply not on a website chat, or a visitor who is there).
+    OwnChannel,
+    /// Not yet: the visitor may still come back.
+    Wait { reason: String, until: i64 },
+    /// By email, through this mailbox.
+    Email(Continued),
+}
+
+/// Where a website chat reply is emailed.
+pub struct Continued {
+    pub mailbox: Channel,
+    to: String,
+    name: Option<String>,
+}
+
+impl Continued {
+    /// Addresses the reply to the visitor's email and keeps only email ids in its thread (the
+    /// chat's own message ids mean nothing to a mail client).
+    pub fn address(&self, reply: &mut Reply) {
+        let contact = &mut reply.context.contact;
+        contact.email = Some(self.to.clone());
+        contact.display_name = self.name.clone();
+        reply
+            .context
+            .thread
+            .retain(|id| id.starts_with('<') && id.ends_with('>') && id.contains('@'));
+    }
+}
+
+/// The way the reply in `item` on `channel` goes now.
+pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiResult<Route> {
+    if channel.kind != ChannelKind::Webchat
+        || text(channel, setting::CONTINUE_BY_EMAIL).as_deref() == Some("false")
+    {
+        return Ok(Route::OwnChannel);
+    }
+    let store = state.store.as_ref();
+    let workspace_id = channel.workspace_id;
+    let message = store
+        .message(workspace_id, item.conversation_id, item.message_id)
+        .await?;
+    let conversation = store
+        .conversation(workspace_id, item.conversation_id)
+        .await?;
+    let contact = store.contact(workspace_id, conversation.contact_id).await?;
+    if visitor_was_there(state, workspace_id, &contact, message.created_at) {
+        return Ok(Route::OwnChannel);
+    }
+    let Some(to) = contact.email_to_write().map(str::to_string) else {
+        // Nowhere to write: the reply waits in the chat for the visitor's return.
+        return Ok(Route::OwnChannel);
+    };
+    let wait_seconds = text(channel, setting::EMAIL_AFTER_SECONDS)
+        .and_then(|seconds| seconds.parse::<i64>().ok())
+        .unwrap_or(DEFAULT_EMAIL_AFTER_SECONDS)
+        .max(0);
+    let due = message.created_at.saturating_add(wait_seconds * 1000);
+    if now_millis() < due {
+        let at = chrono::DateTime::from_timestamp_millis(due)
+            .map(|time| time.format("%H:%M:%S UTC").to_string())
+            .unwrap_or_default();
+        return Ok(Route::Wait {
+            reason: format!(
+                "the visitor is not in the chat: emailed to {to} at {at} unless they come back"
+            ),
+            until: due,
+        });
+    }
+    let Some(mailbox) = mailbox(state, channel).await? else {
+        tracing::warn!(
+            workspace_id,
+            channel_id = channel.id,
+            "a website chat reply stays in the chat: the workspace has no mailbox to email it from"
+        );
+        return Ok(Route::OwnChannel);
+    };
+    Ok(Route::Email(Continued {
+        mailbox,
+        to,
+        name: (!contact.unnamed()).then_some(contact.name),
+    }))
+}
+
+/// Whether the visitor, by any of the contact's chat identities, has been in the chat since `since`.
+fn visitor_was_there(state: &AppState, workspace_id: Id, contact: &Contact, since: i64) -> bool {
+    contact
+        .identities
+        .iter()
+        .filter(|identity| identity.kind == "webchat")
+        .any(|identity| {
+            state
+                .widgets
+                .seen
+                .seen_since(workspace_id, &identity.value, since)
+        })
+}
+
+/// The mailbox a website chat's emails go through.
+async fn mailbox(state: &AppState, channel: &Channel) -> ApiResult<Option<Channel>> {
+    if let Some(id) = text(channel, setting::EMAIL_CHANNEL_ID).and_then(|id| id.parse().ok())
+        && let Ok(named) = state.store.channel(channel.workspace_id, id).await
+        && named.kind == ChannelKind::Email
+        && named.active
+    {
+        return Ok(Some(named));
+    }
+    super::first_mailbox(state, channel.workspace_id).await
+}

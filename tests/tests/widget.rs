@@ -248,6 +248,153 @@ async fn a_visitor_chats_with_an_agent_across_reloads_and_a_dropped_connection()
     Ok(())
 }
 
+/// What the launcher on the host page shows: the unread badge's number, or `None` when hidden.
+async fn badge(browser: &Browser) -> anyhow::Result<Option<String>> {
+    let badge = browser
+        .client
+        .execute(
+            "const b = document.getElementById('switchboard-widget').shadowRoot.querySelector('button b'); return b.hidden ? null : b.textContent",
+            vec![],
+        )
+        .await?;
+    Ok(badge.as_str().map(str::to_string))
+}
+
+/// Signs in a customer the way the shop's page does it, then opens the chat.
+async fn signed_in(browser: &Browser, page: &str, user: &serde_json::Value) -> anyhow::Result<()> {
+    browser.client.goto(page).await?;
+    eventually("the loader", async || {
+        let ready = browser
+            .client
+            .execute("return typeof window.Switchboard === 'object'", vec![])
+            .await?;
+        Ok((ready == json!(true)).then_some(()))
+    })
+    .await?;
+    browser
+        .client
+        .execute(
+            "window.unreadEvents = []; window.Switchboard.on('unread', e => window.unreadEvents.push(e.count)); window.Switchboard.identify(arguments[0])",
+            vec![user.clone()],
+        )
+        .await?;
+    open_chat(browser).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_customer_keeps_their_history_in_another_browser_and_the_page_counts_unread()
+-> anyhow::Result<()> {
+    use hmac::{Hmac, Mac};
+
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = webchat_channel(&admin).await?;
+    let secret = "la-clave-de-la-tienda";
+    let (status, answer) = admin
+        .call(
+            Method::PUT,
+            &format!("/api/v1/channels/{channel}/secrets"),
+            Some(&json!({ "secrets": { "identity_secret": secret } })),
+        )
+        .await?;
+    assert!(status.is_success(), "{answer}");
+    // The shop signs its customer's id on its server.
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())?;
+    mac.update(b"cliente-42");
+    let hash = hex::encode(mac.finalize().into_bytes());
+    let user = json!({ "id": "cliente-42", "name": "Lucía Pérez", "email": "lucia@example.test", "hash": hash });
+    let page = format!("{}/demo/index.html", gateway.base_url);
+
+    // A forged signature is refused with a reason.
+    let (_, channels) = admin.get("/api/v1/channels").await?;
+    let workspace = channels[0]["workspace_id"].as_u64().context("workspace")?;
+    let widget = format!("{workspace}.{channel}");
+    let forged = json!({ "user": { "id": "cliente-42", "hash": "00".repeat(32) } });
+    let (status, refusal) = admin
+        .post(&format!("/widget/v1/{widget}/visitors"), &forged)
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refusal}");
+    assert_eq!(refusal["error"]["code"], "identity_not_verified", "{refusal}");
+
+    // At home, the customer writes from the shop's page; the contact has the shop's name and email.
+    let home = Browser::start(1280, 800).await?;
+    signed_in(&home, &page, &user).await?;
+    let question = "¿Dónde está mi pedido 881?";
+    let composer = home.client.find(Locator::Css(".composer textarea")).await?;
+    composer.send_keys(question).await?;
+    composer
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await?;
+    let conversation = eventually("the message in the conversation", async || {
+        conversation_with(&admin, channel, question).await
+    })
+    .await?;
+    let (_, about) = admin
+        .get(&format!("/api/v1/conversations/{conversation}"))
+        .await?;
+    let (_, contact) = admin
+        .get(&format!("/api/v1/contacts/{}", about["contact_id"]))
+        .await?;
+    assert_eq!(contact["name"], "Lucía Pérez", "{contact}");
+    assert_eq!(
+        contact["emails"],
+        json!(["lucia@example.test"]),
+        "{contact}"
+    );
+    home.close().await?;
+
+    // At work, in another browser with nothing stored, signing in brings the history along.
+    let work = Browser::start(1280, 800).await?;
+    signed_in(&work, &page, &user).await?;
+    let history = eventually("the history in the second browser", async || {
+        let texts = visible_messages(&work).await?;
+        Ok((!texts.is_empty()).then_some(texts))
+    })
+    .await?;
+    assert_eq!(history, [question]);
+
+    // With the chat closed, an agent's replies light the launcher's badge and reach the page's
+    // `unread` listeners; opening the chat clears them.
+    work.client.enter_parent_frame().await?;
+    work.client
+        .execute("window.Switchboard.close()", vec![])
+        .await?;
+    assert_eq!(badge(&work).await?, None);
+    for text in ["Hola Lucía, ya lo busco.", "Sale mañana por la mañana."] {
+        let (status, reply) = admin
+            .post(
+                &format!("/api/v1/conversations/{conversation}/messages"),
+                &json!({ "text": text }),
+            )
+            .await?;
+        assert_eq!(status, StatusCode::CREATED, "{reply}");
+    }
+    eventually("two unread on the launcher", async || {
+        Ok((badge(&work).await? == Some("2".into())).then_some(()))
+    })
+    .await?;
+    let events = work
+        .client
+        .execute("return window.unreadEvents", vec![])
+        .await?;
+    assert_eq!(
+        events.as_array().and_then(|all| all.last()),
+        Some(&json!(2)),
+        "{events}"
+    );
+    work.screenshot("widget-unread").await?;
+    work.client
+        .execute("window.Switchboard.open()", vec![])
+        .await?;
+    eventually("the badge cleared", async || {
+        Ok(badge(&work).await?.is_none().then_some(()))
+    })
+    .await?;
+    work.close().await?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn languages_pre_chat_form_uploads_and_offline_mode_work() -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;

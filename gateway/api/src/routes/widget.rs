@@ -14,7 +14,8 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use switchboard_model::{
     Attachment, Author, Channel, ConversationFilter, Direction, EventId, EventKind, Id, Message,
     now_millis,
@@ -284,11 +285,13 @@ async fn verified_user(
     let secret = secrets
         .get("identity_secret")
         .ok_or_else(|| refused("this widget has no identity secret, so it cannot verify users"))?;
-    let expected = hmac_sha256(secret.as_bytes(), id.as_bytes());
-    if !constant_time_eq(
-        hex::encode(expected).as_bytes(),
-        hash.to_ascii_lowercase().as_bytes(),
-    ) {
+    // The hex HMAC-SHA256 of the id, as sites compute it with their language's standard
+    // library; compared in constant time.
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+        .map_err(|error| ApiError::internal(error.to_string()))?;
+    mac.update(id.as_bytes());
+    let matches = hex::decode(hash).is_ok_and(|hash| mac.verify_slice(&hash).is_ok());
+    if !matches {
         return Err(refused("`user.hash` does not match the user id"));
     }
     let visitor = Visitor {
@@ -321,28 +324,6 @@ async fn verified_user(
             .await?;
     }
     Ok(visitor)
-}
-
-/// HMAC-SHA256 (RFC 2104), as sites compute it with their language's standard library.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.map(|k| k ^ byte);
-    let inner = Sha256::new_with_prefix(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    Sha256::new_with_prefix(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Origin and per-address limits, for every visitor request.

@@ -271,6 +271,30 @@ impl Client {
         Ok((status, response.into_body().collect().await?.to_bytes()))
     }
 
+    /// Sends `body` as it is (a file, an image) with its media type; answers JSON.
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        media_type: &str,
+        body: Vec<u8>,
+    ) -> anyhow::Result<(StatusCode, Value)> {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base_url))
+            .header("content-type", media_type);
+        if let Some(authorization) = &self.authorization {
+            builder = builder.header("authorization", authorization);
+        }
+        let response = self
+            .http
+            .request(builder.body(Full::new(Bytes::from(body)))?)
+            .await?;
+        let status = response.status();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        Ok((status, serde_json::from_slice(&bytes)?))
+    }
+
     pub async fn get_bytes(&self, path: &str) -> anyhow::Result<(StatusCode, Bytes)> {
         self.call_raw(Method::GET, path, None).await
     }

@@ -315,7 +315,10 @@ async fn a_signed_in_customer_keeps_their_history_in_another_browser_and_the_pag
         .post(&format!("/widget/v1/{widget}/visitors"), &forged)
         .await?;
     assert_eq!(status, StatusCode::FORBIDDEN, "{refusal}");
-    assert_eq!(refusal["error"]["code"], "identity_not_verified", "{refusal}");
+    assert_eq!(
+        refusal["error"]["code"], "identity_not_verified",
+        "{refusal}"
+    );
 
     // At home, the customer writes from the shop's page; the contact has the shop's name and email.
     let home = Browser::start(1280, 800).await?;
@@ -361,7 +364,14 @@ async fn a_signed_in_customer_keeps_their_history_in_another_browser_and_the_pag
         .execute("window.Switchboard.close()", vec![])
         .await?;
     assert_eq!(badge(&work).await?, None);
-    for text in ["Hola Lucía, ya lo busco.", "Sale mañana por la mañana."] {
+    // The agent answers once with no picture, then sets an avatar and answers again.
+    let (_, agents) = admin.get("/api/v1/agents").await?;
+    let agent = agents
+        .as_array()
+        .and_then(|all| all.iter().find(|agent| agent["role"] == "admin"))
+        .context("the demo admin")?
+        .clone();
+    let reply = async |text: &str| -> anyhow::Result<()> {
         let (status, reply) = admin
             .post(
                 &format!("/api/v1/conversations/{conversation}/messages"),
@@ -369,7 +379,21 @@ async fn a_signed_in_customer_keeps_their_history_in_another_browser_and_the_pag
             )
             .await?;
         assert_eq!(status, StatusCode::CREATED, "{reply}");
-    }
+        Ok(())
+    };
+    reply("Hola Lucía, ya lo busco.").await?;
+    let picture =
+        std::fs::read(switchboard_e2e::workspace_root().join("tests/resources/avatar.png"))?;
+    let (status, updated) = admin
+        .send_bytes(
+            Method::PUT,
+            &format!("/api/v1/agents/{}/avatar", agent["id"]),
+            "image/png",
+            picture,
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    reply("Sale mañana por la mañana.").await?;
     eventually("two unread on the launcher", async || {
         Ok((badge(&work).await? == Some("2".into())).then_some(()))
     })
@@ -391,6 +415,27 @@ async fn a_signed_in_customer_keeps_their_history_in_another_browser_and_the_pag
         Ok(badge(&work).await?.is_none().then_some(()))
     })
     .await?;
+    // Beside each reply: the agent's initial, then the picture (48 px wide, loaded).
+    enter_chat(&work).await?;
+    let initial = agent["name"]
+        .as_str()
+        .and_then(|name| name.chars().next())
+        .context("the agent's name")?
+        .to_uppercase()
+        .to_string();
+    let avatars = eventually("the avatars beside the replies", async || {
+        let shown = work
+            .client
+            .execute(
+                "return [...document.querySelectorAll('.messages li.agent:not(.greeting)')].map(li => { const img = li.querySelector('img.avatar'); return img ? 'picture ' + img.naturalWidth : li.querySelector('.avatar.initial')?.textContent })",
+                vec![],
+            )
+            .await?;
+        Ok((shown.as_array().and_then(|all| all.last()) == Some(&json!("picture 48"))).then_some(shown))
+    })
+    .await?;
+    assert_eq!(avatars, json!([initial, "picture 48"]));
+    work.screenshot("widget-avatars").await?;
     work.close().await?;
     Ok(())
 }

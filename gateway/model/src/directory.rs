@@ -40,6 +40,9 @@ pub struct Agent {
     /// Deactivated agents can no longer log in; their history stays.
     #[serde(default = "yes")]
     pub active: bool,
+    /// The picture visitors see beside the agent's replies (`PUT /api/v1/agents/{id}/avatar`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<crate::Attachment>,
     pub created_at: Millis,
 }
 

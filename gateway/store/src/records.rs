@@ -20,6 +20,8 @@ pub struct AgentChange {
     pub signature: Option<String>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
+    /// `Some(None)` removes the avatar.
+    pub avatar: Option<Option<switchboard_model::Attachment>>,
 }
 
 /// A logged-in console session, stored under the SHA-256 of its cookie.

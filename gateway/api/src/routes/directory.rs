@@ -1,9 +1,10 @@
 //! The workspace's directory: agents, teams, channels, canned responses and API tokens.
 
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_model::{
-    Agent, AgentUpdate, ApiToken, CannedResponse, Channel, ChannelKind, ChannelSecrets,
+    Agent, AgentUpdate, ApiToken, Attachment, CannedResponse, Channel, ChannelKind, ChannelSecrets,
     ChannelUpdate, CreatedApiToken, Id, NewAgent, NewApiToken, NewCannedResponse, NewChannel,
     NewTeam, SecretNames, Team, TeamUpdate,
 };
@@ -20,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_agents, create_agent))
         .routes(routes!(update_agent))
+        .routes(routes!(put_avatar, delete_avatar))
         .routes(routes!(list_teams, create_team))
         .routes(routes!(update_team))
         .routes(routes!(list_channels, create_channel))
@@ -91,6 +93,113 @@ async fn update_agent(
         signature: update.signature,
         active: update.active,
         password_hash,
+        avatar: None,
+    };
+    Ok(axum::Json(
+        state
+            .store
+            .update_agent(caller.workspace_id, id, change)
+            .await?,
+    ))
+}
+
+/// The largest avatar image, in bytes.
+const MAX_AVATAR_BYTES: usize = 512 * 1024;
+
+/// The media type of a PNG, JPEG, GIF or WebP image, told by its first bytes (never by what
+/// the uploader claims, so that nothing else is ever served as an avatar).
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, ..] => Some("image/png"),
+        [0xff, 0xd8, 0xff, ..] => Some("image/jpeg"),
+        [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Some("image/gif"),
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => Some("image/webp"),
+        _ => None,
+    }
+}
+
+/// Sets an agent's avatar, sent as the raw body: a PNG, JPEG, GIF or WebP image of at most
+/// 512 KiB. Agents set their own; admins anyone's. Visitors see it beside the agent's replies.
+#[utoipa::path(put, path = "/api/v1/agents/{id}/avatar", tag = "agents", params(("id" = u64, Path)),
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 200, body = Agent), (status = 413, body = switchboard_model::ErrorBody), (status = 415, body = switchboard_model::ErrorBody)))]
+async fn put_avatar(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    body: Body,
+) -> ApiResult<axum::Json<Agent>> {
+    if id != caller.agent.id {
+        caller.require_admin()?;
+    }
+    state.store.agent(caller.workspace_id, id).await?;
+    let bytes = axum::body::to_bytes(body, MAX_AVATAR_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("an avatar may be at most {MAX_AVATAR_BYTES} bytes"),
+            )
+        })?;
+    let media_type = image_type(&bytes).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not_an_image",
+            "the avatar must be a PNG, JPEG, GIF or WebP image",
+        )
+    })?;
+    let size = bytes.len() as u64;
+    let sha256 = state
+        .store
+        .put_blob(caller.workspace_id, bytes.to_vec(), size)
+        .await?;
+    let avatar = Attachment {
+        sha256,
+        name: "avatar".into(),
+        media_type: media_type.into(),
+        size,
+    };
+    let change = AgentChange {
+        avatar: Some(Some(avatar)),
+        ..AgentChange::default()
+    };
+    Ok(axum::Json(
+        state
+            .store
+            .update_agent(caller.workspace_id, id, change)
+            .await?,
+    ))
+}
+
+/// Removes an agent's avatar; visitors then see the agent's initial.
+#[utoipa::path(delete, path = "/api/v1/agents/{id}/avatar", tag = "agents", params(("id" = u64, Path)),
+    responses((status = 200, body = Agent)))]
+async fn delete_avatar(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Agent>> {
+    if id != caller.agent.id {
+        caller.require_admin()?;
+    }
+    let change = AgentChange {
+        avatar: Some(None),
+        ..AgentChange::default()
     };
     Ok(axum::Json(
         state

@@ -13,8 +13,8 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
 use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use switchboard_model::{
     Attachment, Author, Channel, ConversationFilter, Direction, EventId, EventKind, Id, Message,
@@ -38,6 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(upload))
         .routes(routes!(signal))
         .routes(routes!(socket))
+        .routes(routes!(avatar))
 }
 
 /// The largest upload a widget takes unless its settings say less.
@@ -400,20 +401,29 @@ struct VisitorMessage {
     read: bool,
 }
 
-async fn visitor_view(state: &AppState, message: &Message) -> Option<VisitorMessage> {
-    let (from, author) = match &message.author {
+async fn visitor_view(
+    state: &AppState,
+    channel: &Channel,
+    message: &Message,
+) -> Option<VisitorMessage> {
+    let (from, agent) = match &message.author {
         Author::Contact { .. } => ("visitor", None),
         Author::Agent { id } => (
             "agent",
-            state
-                .store
-                .agent(message.workspace_id, *id)
-                .await
-                .ok()
-                .map(|agent| agent.name),
+            state.store.agent(message.workspace_id, *id).await.ok(),
         ),
         Author::Bot { .. } | Author::System => ("agent", None),
     };
+    let avatar = agent
+        .as_ref()
+        .and_then(|agent| agent.avatar.as_ref())
+        .map(|picture| {
+            format!(
+                "/widget/v1/{}.{}/avatars/{}",
+                channel.workspace_id, channel.id, picture.sha256
+            )
+        });
+    let author = agent.map(|agent| agent.name);
     if message.direction == Direction::Note {
         return None;
     }
@@ -421,7 +431,7 @@ async fn visitor_view(state: &AppState, message: &Message) -> Option<VisitorMess
         id: message.id,
         from,
         author,
-        avatar: None,
+        avatar,
         text: message.text.clone(),
         attachments: message.attachments.clone(),
         created_at: message.created_at,
@@ -474,7 +484,7 @@ async fn history(
                 .messages(channel.workspace_id, conversation.id, None, 500)
                 .await?;
             for message in &page.items {
-                messages.extend(visitor_view(&state, message).await);
+                messages.extend(visitor_view(&state, &channel, message).await);
             }
         }
     }
@@ -700,6 +710,43 @@ async fn signal(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// An agent's avatar, for the widget's `<img>`. Public, since an image request carries no
+/// token; only pictures of the widget's own workspace's agents are served, by their hash.
+#[utoipa::path(get, path = "/widget/v1/{widget}/avatars/{sha256}", tag = "widget", security(()), params(("widget" = String, Path), ("sha256" = String, Path)),
+    responses((status = 200, content_type = "image/png"), (status = 404, body = switchboard_model::ErrorBody)))]
+async fn avatar(
+    State(state): State<AppState>,
+    Path((widget, sha256)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    use axum::http::header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
+    use axum::response::IntoResponse;
+
+    let channel = widget::channel(&state, &widget).await?;
+    let agents = state.store.agents(channel.workspace_id).await?;
+    let picture = agents
+        .iter()
+        .filter_map(|agent| agent.avatar.as_ref())
+        .find(|picture| picture.sha256 == sha256)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no_avatar",
+                format!("no agent of this widget has the avatar {sha256}"),
+            )
+        })?;
+    let bytes = state.store.blob(channel.workspace_id, &sha256).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, picture.media_type.clone()),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+            // Named by its hash: the same address always holds the same picture.
+            (CACHE_CONTROL, "public, max-age=31536000, immutable".into()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct SocketQuery {
     token: String,
@@ -875,7 +922,7 @@ async fn send_event(
             if Some(conversation.contact_id) != *contact {
                 return Ok(());
             }
-            let Some(message) = visitor_view(state, message).await else {
+            let Some(message) = visitor_view(state, channel, message).await else {
                 return Ok(());
             };
             VisitorEvent::Message { id, message }

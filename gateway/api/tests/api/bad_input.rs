@@ -569,3 +569,67 @@ async fn an_oversized_attachment_is_refused() {
         .await;
     assert_error(&unnamed, StatusCode::BAD_REQUEST, "invalid_query");
 }
+
+#[tokio::test]
+async fn an_avatar_must_be_a_small_image_and_ones_own() {
+    let app = TestApp::new().await;
+    let own = format!("/api/v1/agents/{}/avatar", app.agent_id);
+    let put = async |path: &str, auth: &Auth, body: &str| {
+        app.call_raw(Method::PUT, path, auth, Some(body), Some("image/png"))
+            .await
+    };
+    // What the uploader calls it does not matter: an SVG (which could carry script) is refused.
+    let svg = put(
+        &own,
+        &app.agent,
+        "<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+    )
+    .await;
+    assert_error(&svg, StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_an_image");
+    let huge = format!("GIF89a{}", "x".repeat(600 * 1024));
+    assert_error(
+        &put(&own, &app.agent, &huge).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+    );
+    let (_, agents) = app.get("/api/v1/agents", &app.admin).await;
+    let admin_id = agents
+        .as_array()
+        .and_then(|all| all.iter().find(|agent| agent["role"] == "admin"))
+        .and_then(|agent| agent["id"].as_u64())
+        .expect("the workspace has an admin");
+    let gif = "GIF89a\u{1}\u{0}\u{1}\u{0}";
+    assert_error(
+        &put(
+            &format!("/api/v1/agents/{admin_id}/avatar"),
+            &app.agent,
+            gif,
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &put(&own, &app.stranger, gif).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &put(&own, &Auth::None, gif).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
+    let (_, me) = app.get("/api/v1/agents", &app.admin).await;
+    assert!(
+        me.as_array()
+            .is_some_and(|all| all.iter().all(|agent| agent.get("avatar").is_none())),
+        "nothing changed: {me}"
+    );
+
+    let (status, agent) = put(&own, &app.agent, gif).await;
+    assert_eq!(status, StatusCode::OK, "{agent}");
+    assert_eq!(agent["avatar"]["media_type"], "image/gif");
+    let (status, agent) = app.call(Method::DELETE, &own, &app.agent, None).await;
+    assert_eq!(status, StatusCode::OK, "{agent}");
+    assert!(agent.get("avatar").is_none(), "{agent}");
+}

@@ -36,6 +36,7 @@ pub fn create_agent(txn: &mut Txn, workspace_id: Id, new: NewAgentRecord) -> Sto
         role: new.role,
         signature: String::new(),
         active: true,
+        avatar: None,
         created_at: txn.now,
     };
     txn.put_json(email_key, &(workspace_id, agent.id))?;
@@ -68,6 +69,15 @@ pub fn update_agent(
     }
     if let Some(active) = change.active {
         agent.active = active;
+    }
+    if let Some(avatar) = change.avatar {
+        if let Some(picture) = &avatar {
+            let blob = key_str(keys::BLOB, &[workspace_id], &picture.sha256);
+            if !txn.contains(&blob)? {
+                return Err(StoreError::not_found("avatar image", &picture.sha256));
+            }
+        }
+        agent.avatar = avatar;
     }
     if let Some(hash) = change.password_hash {
         txn.put(key(keys::PASSWORD, &[id]), hash.into_bytes());

@@ -207,6 +207,14 @@ async fn a_visitor_chats_with_an_agent_across_reloads_and_a_dropped_connection()
         history,
         ["Hola, ¿tienen café de Colombia?", "¡Sí! El de Huila."]
     );
+    let receipt = browser
+        .client
+        .execute(
+            "return document.querySelector('.messages li.visitor .state')?.textContent ?? null",
+            vec![],
+        )
+        .await?;
+    assert_eq!(receipt, json!("Read"), "the agent who answered read it");
 
     // The gateway goes away and comes back on the same address; meanwhile the agent answers.
     let address = gateway.base_url.trim_start_matches("http://").to_string();

@@ -398,6 +398,7 @@ struct VisitorMessage {
     attachments: Vec<Attachment>,
     created_at: i64,
     client_id: Option<String>,
+    /// The visitor's message was read by an agent.
     read: bool,
 }
 
@@ -483,8 +484,21 @@ async fn history(
                 .store
                 .messages(channel.workspace_id, conversation.id, None, 500)
                 .await?;
+            let first = messages.len();
             for message in &page.items {
                 messages.extend(visitor_view(&state, &channel, message).await);
+            }
+            // The visitor's messages before the conversation's unread ones were read by agents.
+            let mut unread = conversation.unread_count;
+            for message in messages[first..].iter_mut().rev() {
+                if message.from != "visitor" {
+                    continue;
+                }
+                if unread > 0 {
+                    unread -= 1;
+                } else {
+                    message.read = true;
+                }
             }
         }
     }

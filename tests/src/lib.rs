@@ -271,28 +271,49 @@ impl Client {
         Ok((status, response.into_body().collect().await?.to_bytes()))
     }
 
-    /// Sends `body` as it is (a file, an image) with its media type; answers JSON.
-    pub async fn send_bytes(
+    /// Sends a request with extra `headers` and, if given, a raw body with its media type (a
+    /// file, an image); answers JSON (`Null` for an empty answer).
+    pub async fn send(
         &self,
         method: Method,
         path: &str,
-        media_type: &str,
-        body: Vec<u8>,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
     ) -> anyhow::Result<(StatusCode, Value)> {
         let mut builder = Request::builder()
             .method(method)
-            .uri(format!("{}{path}", self.base_url))
-            .header("content-type", media_type);
+            .uri(format!("{}{path}", self.base_url));
         if let Some(authorization) = &self.authorization {
             builder = builder.header("authorization", authorization);
         }
-        let response = self
-            .http
-            .request(builder.body(Full::new(Bytes::from(body)))?)
-            .await?;
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let body = match body {
+            Some((media_type, bytes)) => {
+                builder = builder.header("content-type", media_type);
+                Bytes::from(bytes)
+            }
+            None => Bytes::new(),
+        };
+        let response = self.http.request(builder.body(Full::new(body))?).await?;
         let status = response.status();
         let bytes = response.into_body().collect().await?.to_bytes();
-        Ok((status, serde_json::from_slice(&bytes)?))
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)?
+        };
+        Ok((status, value))
+    }
+
+    /// The status and headers of a GET (a page's Content-Security-Policy, say).
+    pub async fn get_headers(&self, path: &str) -> anyhow::Result<(StatusCode, hyper::HeaderMap)> {
+        let request = Request::builder()
+            .uri(format!("{}{path}", self.base_url))
+            .body(Full::new(Bytes::new()))?;
+        let response = self.http.request(request).await?;
+        Ok((response.status(), response.headers().clone()))
     }
 
     pub async fn get_bytes(&self, path: &str) -> anyhow::Result<(StatusCode, Bytes)> {

@@ -393,11 +393,11 @@ async fn a_signed_in_customer_keeps_their_history_in_another_browser_and_the_pag
     let picture =
         std::fs::read(switchboard_e2e::workspace_root().join("tests/resources/avatar.png"))?;
     let (status, updated) = admin
-        .send_bytes(
+        .send(
             Method::PUT,
             &format!("/api/v1/agents/{}/avatar", agent["id"]),
-            "image/png",
-            picture,
+            &[],
+            Some(("image/png", picture)),
         )
         .await?;
     assert_eq!(status, StatusCode::OK, "{updated}");
@@ -656,6 +656,182 @@ fn the_loader_and_the_chat_app_stay_within_their_size_budgets() -> anyhow::Resul
     assert!(
         files.iter().any(|file| file.name.ends_with(".wasm")),
         "the chat app has its Wasm: {files:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_visitor_api_refuses_other_sites_floods_and_oversized_input_with_reasons()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = webchat_channel(&admin).await?;
+    let (_, channels) = admin.get("/api/v1/channels").await?;
+    let workspace = channels[0]["workspace_id"].as_u64().context("workspace")?;
+    let widget = format!("{workspace}.{channel}");
+    let settings = json!({ "settings": {
+        "allowed_origins": ["https://cafe-aurora.example"],
+        "max_upload_bytes": 1000,
+        "upload_types": ["image/*"]
+    } });
+    let (status, updated) = admin
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/channels/{channel}"),
+            Some(&settings),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    let anonymous = Client::new(&gateway.base_url);
+    let shop = [("origin", "https://cafe-aurora.example")];
+    // Each message with an id of its own (the same id twice is stored once).
+    let message = |text: String| {
+        serde_json::to_vec(&json!({ "client_id": format!("w-{text}"), "text": text }))
+    };
+
+    // Another site may neither start a session nor embed the chat frame.
+    let (status, refusal) = anonymous
+        .send(
+            Method::POST,
+            &format!("/widget/v1/{widget}/visitors"),
+            &[("origin", "https://copycat.example")],
+            Some(("application/json", b"{}".to_vec())),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refusal}");
+    let reason = refusal["error"]["message"].as_str().unwrap_or_default();
+    assert!(reason.contains("https://copycat.example"), "{reason}");
+    let (status, headers) = anonymous
+        .get_headers(&format!("/widget/frame.html?w={widget}"))
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let policy = headers
+        .get("content-security-policy")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        policy.contains("frame-ancestors https://cafe-aurora.example"),
+        "{policy}"
+    );
+
+    // The shop's own page gets a session; without its token nothing is answered.
+    let (status, session) = anonymous
+        .send(
+            Method::POST,
+            &format!("/widget/v1/{widget}/visitors"),
+            &shop,
+            Some(("application/json", b"{}".to_vec())),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    let (status, refusal) = anonymous
+        .get(&format!("/widget/v1/{widget}/messages"))
+        .await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{refusal}");
+    let visitor = anonymous.with_bearer(session["token"].as_str().context("token")?);
+
+    // Too long a message, too big a file, a file of a type not allowed: each names the limit.
+    let messages = format!("/widget/v1/{widget}/messages");
+    let (status, refusal) = visitor
+        .send(
+            Method::POST,
+            &messages,
+            &shop,
+            Some(("application/json", message("a".repeat(10_001))?)),
+        )
+        .await?;
+    assert_eq!(
+        (status, &refusal["error"]["code"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("too_long")),
+        "{refusal}"
+    );
+    let upload = format!("/widget/v1/{widget}/attachments?name=foto.png");
+    let (status, refusal) = visitor
+        .send(
+            Method::POST,
+            &upload,
+            &shop,
+            Some(("image/png", vec![0; 2000])),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{refusal}");
+    assert!(
+        refusal["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("1000 bytes"),
+        "{refusal}"
+    );
+    let (status, refusal) = visitor
+        .send(
+            Method::POST,
+            &upload,
+            &shop,
+            Some(("text/html", b"<p>hola</p>".to_vec())),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{refusal}");
+    assert!(
+        refusal["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("text/html"),
+        "{refusal}"
+    );
+
+    // A visitor who floods the chat is slowed down, told for how long; what got in is kept.
+    let mut accepted = 0;
+    let flood = loop {
+        let (status, answer) = visitor
+            .send(
+                Method::POST,
+                &messages,
+                &shop,
+                Some(("application/json", message(format!("hola {accepted:>3}"))?)),
+            )
+            .await?;
+        if status != StatusCode::CREATED {
+            break (status, answer);
+        }
+        accepted += 1;
+        anyhow::ensure!(accepted < 100, "a flood of messages was never limited");
+    };
+    assert_eq!(flood.0, StatusCode::TOO_MANY_REQUESTS, "{}", flood.1);
+    let reason = flood.1["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("too many messages; try again in "),
+        "{reason}"
+    );
+    let (_, history) = visitor.send(Method::GET, &messages, &shop, None).await?;
+    assert_eq!(history["messages"].as_array().map(Vec::len), Some(accepted));
+
+    // So is one address that opens session after session.
+    let mut sessions = 0;
+    let flood = loop {
+        let (status, answer) = anonymous
+            .send(
+                Method::POST,
+                &format!("/widget/v1/{widget}/visitors"),
+                &shop,
+                Some(("application/json", b"{}".to_vec())),
+            )
+            .await?;
+        if status != StatusCode::OK {
+            break (status, answer);
+        }
+        sessions += 1;
+        anyhow::ensure!(
+            sessions < 1000,
+            "sessions from one address were never limited"
+        );
+    };
+    assert_eq!(flood.0, StatusCode::TOO_MANY_REQUESTS, "{}", flood.1);
+    let reason = flood.1["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("too many requests from this address"),
+        "{reason}"
     );
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use fantoccini::Locator;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use hyper::{Method, StatusCode};
 use serde_json::json;
@@ -833,5 +834,121 @@ async fn the_visitor_api_refuses_other_sites_floods_and_oversized_input_with_rea
         reason.starts_with("too many requests from this address"),
         "{reason}"
     );
+    Ok(())
+}
+
+/// Presses keys as a keyboard does, into whatever has the focus.
+async fn press(browser: &Browser, keys: &[KeyAction]) -> anyhow::Result<()> {
+    let actions = keys
+        .iter()
+        .fold(KeyActions::new("keyboard".into()), |actions, key| {
+            actions.then(key.clone())
+        });
+    browser.client.perform_actions(actions).await?;
+    Ok(())
+}
+
+/// Typing `text` and then `keys`, one press each.
+fn keystrokes(text: &str, keys: &[Key]) -> Vec<KeyAction> {
+    text.chars()
+        .chain(keys.iter().map(|key| char::from(*key)))
+        .flat_map(|value| [KeyAction::Down { value }, KeyAction::Up { value }])
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_works_by_keyboard_alone_and_names_itself_to_screen_readers() -> anyhow::Result<()>
+{
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = webchat_channel(&admin).await?;
+    let browser = Browser::start(1280, 800).await?;
+    browser
+        .client
+        .goto(&format!("{}/demo/index.html", gateway.base_url))
+        .await?;
+    let launcher =
+        "document.getElementById('switchboard-widget').shadowRoot.querySelector('button')";
+    let state = eventually("the launcher", async || {
+        let state = browser
+            .client
+            .execute(
+                &format!("const b = {launcher}; if (!b) return null; b.focus(); return [b.getAttribute('aria-label'), b.getAttribute('aria-expanded')]"),
+                vec![],
+            )
+            .await?;
+        Ok((!state.is_null()).then_some(state))
+    })
+    .await?;
+    assert_eq!(state, json!(["Open chat", "false"]));
+
+    // Enter on the focused launcher opens the chat, with the focus in the composer.
+    press(&browser, &keystrokes("", &[Key::Enter])).await?;
+    let state = eventually("the chat open", async || {
+        let state = browser
+            .client
+            .execute(&format!("const b = {launcher}; return [b.getAttribute('aria-label'), b.getAttribute('aria-expanded')]"), vec![])
+            .await?;
+        Ok((state[1] == "true").then_some(state))
+    })
+    .await?;
+    assert_eq!(state, json!(["Close chat", "true"]));
+    enter_chat(&browser).await?;
+    eventually("the focus in the composer", async || {
+        let focused = browser
+            .client
+            .execute("return document.activeElement?.tagName ?? null", vec![])
+            .await?;
+        Ok((focused == json!("TEXTAREA")).then_some(()))
+    })
+    .await?;
+    let (role, live, label) = {
+        let list = browser
+            .client
+            .execute("const l = document.querySelector('.messages'); return [l.getAttribute('role'), l.getAttribute('aria-live'), l.getAttribute('aria-label')]", vec![])
+            .await?;
+        (list[0].clone(), list[1].clone(), list[2].clone())
+    };
+    assert_eq!(
+        (role, live),
+        (json!("log"), json!("polite")),
+        "new messages are read out"
+    );
+    assert!(label.as_str().is_some_and(|label| !label.is_empty()));
+
+    // Shift+Enter starts a new line, Enter sends.
+    let mut keys = keystrokes("Hola, escribo con el teclado", &[]);
+    let shift = char::from(Key::Shift);
+    let enter = char::from(Key::Enter);
+    keys.extend([
+        KeyAction::Down { value: shift },
+        KeyAction::Down { value: enter },
+        KeyAction::Up { value: enter },
+        KeyAction::Up { value: shift },
+    ]);
+    keys.extend(keystrokes("y sin ratón", &[Key::Enter]));
+    press(&browser, &keys).await?;
+    let sent = "Hola, escribo con el teclado\ny sin ratón";
+    eventually("the two-line message in the conversation", async || {
+        conversation_with(&admin, channel, sent).await
+    })
+    .await?;
+
+    // Escape closes the chat and gives the focus back to the launcher.
+    press(&browser, &keystrokes("", &[Key::Escape])).await?;
+    browser.client.enter_parent_frame().await?;
+    eventually("the focus back on the launcher", async || {
+        let state = browser
+            .client
+            .execute(
+                "const root = document.getElementById('switchboard-widget').shadowRoot; return [root.activeElement?.tagName ?? null, root.querySelector('iframe').hidden, root.querySelector('button').getAttribute('aria-expanded')]",
+                vec![],
+            )
+            .await?;
+        Ok((state == json!(["BUTTON", true, "false"])).then_some(()))
+    })
+    .await?;
+    browser.close().await?;
     Ok(())
 }

@@ -295,6 +295,17 @@ fn app() -> Html {
         });
     }
 
+    // Opening the chat puts the focus where the visitor types: the form's first field, or the
+    // composer (again once the form gives way to it).
+    {
+        let shown = (model.open, model.config.is_some(), model.known);
+        use_effect_with(shown, move |(open, ..)| {
+            if *open {
+                focus_first_field();
+            }
+        });
+    }
+
     // Tell the host page about unread messages; chime; keep the newest message in view; mark read.
     {
         let (origin, api) = (launch.origin.clone(), api.clone());
@@ -642,6 +653,20 @@ fn view_line(line: &Line, t: &i18n::Texts, locale: Locale) -> Html {
                 <p class="state">{ status }</p>
             }
         </li>
+    }
+}
+
+fn focus_first_field() {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    let field = document
+        .query_selector(".prechat input, .prechat textarea, .composer textarea")
+        .ok()
+        .flatten()
+        .and_then(|field| field.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(field) = field {
+        let _ = field.focus();
     }
 }
 

@@ -45,16 +45,17 @@ function make(){
 }
 function show(o){
  if(o==open)return;
+ var f=root.activeElement==frame;
  open=o;
  make();
  draw();
  post(o?'open':'close');
- if(o)frame.focus();else if(root.activeElement==frame)btn.focus();
+ if(o)frame.focus();else if(f)btn.focus();
  emit(o?'open':'close');
 }
 
 btn.onclick=()=>show(!open);
-btn.onkeydown=e=>e.key=='Escape'&&show(0);
+btn.onkeydown=e=>{e.key=='Escape'&&show(0)};
 w.addEventListener('message',e=>{
  var m=e.data||{},t=m.sb==1&&frame&&e.source==frame.contentWindow&&e.origin==gw&&m.type;
  if(t=='ready'){

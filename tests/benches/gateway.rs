@@ -1,21 +1,25 @@
 //! The gateway as clients see it, on loopback, against the release binary:
 //! - memory per idle WebSocket connection (the gateway's resident memory before and after
 //!   opening the subscribers);
-//! - latency from an API post to the event arriving at every one of 1,000 subscribers;
+//! - latency from an API post to the event arriving at every one of 1,000 subscribers, the CPU
+//!   the gateway and this client spend per delivery, and the same fan-out over bare loopback
+//!   sockets without the gateway (the floor the two shared cores set);
 //! - ingest throughput through the HTTP API (keep-alive clients posting inbound messages).
 //!
 //! `cargo xtask bench` runs it; `API_CONNECTIONS`, `API_SECONDS`, `SUBSCRIBERS`, `POSTS`
 //! and `IDLE_SOCKETS` change the load; `POST_INTERVAL_MS` spaces the latency probes so that each fan-out is
 //! measured on its own rather than queued behind the previous one.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use futures_util::StreamExt;
 use hyper::StatusCode;
 use switchboard_e2e::{Client, Gateway, inbound_message, setting};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::MaybeTlsStream;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -102,6 +106,17 @@ end
     Ok(())
 }
 
+/// The CPU time a process has used so far (user and system), in clock ticks of 10 ms.
+fn cpu_ticks(pid: &str) -> anyhow::Result<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name in parentheses may hold spaces; utime and stime are the 12th and 13th
+    // fields after it.
+    let (_, fields) = stat.rsplit_once(')').context("no command name in stat")?;
+    let mut fields = fields.split_whitespace().skip(11);
+    let mut next = || -> anyhow::Result<u64> { Ok(fields.next().context("short stat")?.parse()?) };
+    Ok(next()? + next()?)
+}
+
 fn resident_kib(pid: u32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
@@ -137,32 +152,20 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let origin = Instant::now();
-    let (latencies, mut arrivals) = mpsc::unbounded_channel::<u64>();
-    let mut readers = Vec::new();
+    let mut readers = Vec::with_capacity(count);
     for _ in 0..count {
+        // Opened after the last stored event, so nothing follows the handshake until the first
+        // probe and the bare stream can be read from its first byte on.
         let socket = client.event_socket(last_seen).await?;
-        let latencies = latencies.clone();
-        readers.push(tokio::spawn(async move {
-            let (_, mut incoming) = socket.split();
-            while let Some(Ok(frame)) = incoming.next().await {
-                // The conversation's title repeats its first message's text, so the probe's
-                // own time is the last one in the frame.
-                if let Message::Text(text) = frame
-                    && let Some(sent) = text
-                        .rsplit("sent-at-ns=")
-                        .next()
-                        .and_then(|rest| rest.split(';').next())
-                        .and_then(|n| n.parse::<u64>().ok())
-                {
-                    let now = u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
-                    let _ = latencies.send(now.saturating_sub(sent));
-                }
-            }
-        }));
+        let MaybeTlsStream::Plain(stream) = socket.into_inner() else {
+            anyhow::bail!("the event socket is not plain TCP");
+        };
+        readers.push(tokio::spawn(probe_arrivals(stream, origin, posts)));
     }
-    drop(latencies);
     tokio::time::sleep(Duration::from_secs(1)).await;
 
+    let gateway_ticks = cpu_ticks(&pid.to_string())?;
+    let own_ticks = cpu_ticks("self")?;
     let poster = client.clone();
     let path = path.to_string();
     let sender = tokio::spawn(async move {
@@ -181,13 +184,17 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
         anyhow::Ok(())
     });
     sender.await??;
+    // Ticks are 10 ms; per delivery in microseconds.
+    let per_delivery = |ticks: u64| ticks as f64 * 10_000.0 / (count * posts) as f64;
+    let gateway_cpu = per_delivery(cpu_ticks(&pid.to_string())? - gateway_ticks);
+    let client_cpu = per_delivery(cpu_ticks("self")? - own_ticks);
     let expected = count * posts;
     let mut samples = Vec::with_capacity(expected);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while samples.len() < expected {
-        match tokio::time::timeout_at(deadline, arrivals.recv()).await {
-            Ok(Some(latency)) => samples.push(latency),
-            _ => break,
+    for reader in readers {
+        match tokio::time::timeout_at(deadline, reader).await {
+            Ok(arrivals) => samples.extend(arrivals??),
+            Err(_) => break,
         }
     }
     anyhow::ensure!(
@@ -195,20 +202,177 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
         "only {} of {expected} events arrived",
         samples.len()
     );
+    let frame_len = last_event_len(client).await?;
+    println!(
+        "event latency: {posts} posts to {count} subscribers ({expected} deliveries): {}",
+        percentiles(samples)
+    );
+    println!(
+        "event fan-out cost: {gateway_cpu:.1} µs of gateway CPU and {client_cpu:.1} µs of this client's per delivery"
+    );
+    let floor = loopback_floor(count, posts, interval, frame_len).await?;
+    println!(
+        "loopback floor: the same {frame_len}-byte frames written straight to {count} TCP sockets by two tasks, no gateway: {}",
+        percentiles(floor)
+    );
+    Ok(())
+}
+
+fn percentiles(mut samples: Vec<u64>) -> String {
     samples.sort_unstable();
     let percentile =
         |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)] as f64 / 1e6;
-    println!(
-        "event latency: {posts} posts to {count} subscribers ({} deliveries): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        samples.len(),
+    format!(
+        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         percentile(0.50),
         percentile(0.99),
         percentile(1.0)
-    );
-    for reader in readers {
-        reader.abort();
+    )
+}
+
+/// The fan-out with the gateway taken out: `count` loopback TCP connections inside this
+/// process, two writer tasks (as the gateway has two worker threads) that each write every
+/// round's text frame to half of them, and the same readers as the event sockets. What is left
+/// is what the kernel and this client cost on the shared cores: the floor under the gateway's
+/// figure.
+async fn loopback_floor(
+    count: usize,
+    rounds: usize,
+    interval: Duration,
+    frame_len: usize,
+) -> anyhow::Result<Vec<u64>> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let origin = Instant::now();
+    let (mut readers, mut writers) = (Vec::with_capacity(count), vec![Vec::new(), Vec::new()]);
+    for n in 0..count {
+        let reading = TcpStream::connect(address).await?;
+        let (writing, _) = listener.accept().await?;
+        writing.set_nodelay(true)?;
+        writers[n % 2].push(writing);
+        readers.push(tokio::spawn(probe_arrivals(reading, origin, rounds)));
     }
-    Ok(())
+    let mut feeds = Vec::new();
+    let mut writer_tasks = Vec::new();
+    for mut streams in writers {
+        let (feed, mut frames) = mpsc::unbounded_channel::<Arc<Vec<u8>>>();
+        feeds.push(feed);
+        writer_tasks.push(tokio::spawn(async move {
+            while let Some(frame) = frames.recv().await {
+                for stream in &mut streams {
+                    stream.write_all(&frame).await?;
+                }
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for _ in 0..rounds {
+        let sent = u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let marker = format!("sent-at-ns={sent};");
+        let payload = format!(
+            "{}{marker}",
+            " ".repeat(frame_len.saturating_sub(marker.len()))
+        );
+        let frame = Arc::new(text_frame(payload.as_bytes()));
+        for feed in &feeds {
+            feed.send(frame.clone())?;
+        }
+        tokio::time::sleep(interval).await;
+    }
+    drop(feeds);
+    for writer in writer_tasks {
+        writer.await??;
+    }
+    let mut arrivals = Vec::with_capacity(count * rounds);
+    for reader in readers {
+        arrivals.extend(reader.await??);
+    }
+    Ok(arrivals)
+}
+
+/// An unmasked WebSocket text frame, as a server sends it.
+fn text_frame(payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0x80 | TEXT_OPCODE];
+    match u16::try_from(payload.len()) {
+        Ok(short) if short < 126 => frame.push(short as u8),
+        Ok(medium) => {
+            frame.push(126);
+            frame.extend_from_slice(&medium.to_be_bytes());
+        }
+        Err(_) => {
+            frame.push(127);
+            frame.extend_from_slice(&(payload.len() as u64).to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// Reads the event socket's frames straight off the TCP stream until `posts` probes have
+/// arrived, and returns how long after its post each one came (nanoseconds). A WebSocket
+/// library per socket costs the shared two cores more than the gateway's own work (tungstenite
+/// zeroes its 128 KiB read buffer before every read), so the frames are parsed here: server
+/// frames are unmasked, and a probe is a text frame whose payload carries `sent-at-ns=`.
+async fn probe_arrivals(
+    mut stream: TcpStream,
+    origin: Instant,
+    posts: usize,
+) -> anyhow::Result<Vec<u64>> {
+    let mut arrivals = Vec::with_capacity(posts);
+    let mut buffer = Vec::with_capacity(16 * 1024);
+    while arrivals.len() < posts {
+        if stream.read_buf(&mut buffer).await? == 0 {
+            anyhow::bail!("the gateway closed an event socket");
+        }
+        let now = u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let mut consumed = 0;
+        while let Some((opcode, payload, length)) = frame(&buffer[consumed..]) {
+            consumed += length;
+            if opcode == TEXT_OPCODE
+                && let Some(sent) = probe_sent_at(payload)
+            {
+                arrivals.push(now.saturating_sub(sent));
+            }
+        }
+        buffer.drain(..consumed);
+    }
+    Ok(arrivals)
+}
+
+const TEXT_OPCODE: u8 = 0x1;
+
+/// The first whole WebSocket frame in `bytes` from the server: its opcode, its payload and its
+/// length on the wire; `None` until all of it has arrived.
+fn frame(bytes: &[u8]) -> Option<(u8, &[u8], usize)> {
+    let (&first, &second) = (bytes.first()?, bytes.get(1)?);
+    let (payload_len, header_len) = match second & 0x7f {
+        126 => (
+            u64::from(u16::from_be_bytes(bytes.get(2..4)?.try_into().ok()?)),
+            4,
+        ),
+        127 => (u64::from_be_bytes(bytes.get(2..10)?.try_into().ok()?), 10),
+        short => (u64::from(short), 2),
+    };
+    let end = header_len + usize::try_from(payload_len).ok()?;
+    Some((first & 0x0f, bytes.get(header_len..end)?, end))
+}
+
+/// The post time a probe's text carries. The conversation's title repeats its first message's
+/// text, so the probe's own time is the last one in the frame.
+fn probe_sent_at(payload: &[u8]) -> Option<u64> {
+    let (_, rest) = std::str::from_utf8(payload)
+        .ok()?
+        .rsplit_once("sent-at-ns=")?;
+    rest.split(';').next()?.parse().ok()
+}
+
+/// The length of the newest event's JSON, as the event socket sends it.
+async fn last_event_len(client: &Client) -> anyhow::Result<usize> {
+    let last = last_event_id(client).await?;
+    let (_, events) = client
+        .get(&format!("/api/v1/events?after={}&limit=1", last - 1))
+        .await?;
+    Ok(events[0].to_string().len())
 }
 
 async fn last_event_id(client: &Client) -> anyhow::Result<u64> {

@@ -307,6 +307,21 @@ impl Client {
         Ok((status, value))
     }
 
+    /// An agent's reply in `conversation`, which must be accepted; answers its message id.
+    pub async fn reply(&self, conversation: u64, text: &str) -> anyhow::Result<u64> {
+        let (status, reply) = self
+            .post(
+                &format!("/api/v1/conversations/{conversation}/messages"),
+                &serde_json::json!({ "text": text }),
+            )
+            .await?;
+        anyhow::ensure!(
+            status == StatusCode::CREATED,
+            "the reply was refused: {reply}"
+        );
+        reply["id"].as_u64().context("the reply has no id")
+    }
+
     /// The status and headers of a GET (a page's Content-Security-Policy, say).
     pub async fn get_headers(&self, path: &str) -> anyhow::Result<(StatusCode, hyper::HeaderMap)> {
         let request = Request::builder()

@@ -207,14 +207,9 @@ async fn a_customer_email_and_the_agents_reply_make_a_threaded_round_trip() -> a
     );
 
     // 3. An agent answers; the reply goes out through the channel's SMTP server.
-    let (status, reply) = admin
-        .post(
-            &format!("/api/v1/conversations/{conversation_id}/messages"),
-            &json!({ "text": "Hola María, su pedido sale hoy." }),
-        )
+    let reply_id = admin
+        .reply(conversation_id, "Hola María, su pedido sale hoy.")
         .await?;
-    assert_eq!(status, StatusCode::CREATED, "{reply}");
-    let reply_id = reply["id"].as_u64().context("reply id")?;
     eventually("the reply marked sent", async || {
         let all = messages(&admin, conversation_id).await?;
         let state = all
@@ -635,13 +630,7 @@ async fn replies_go_via_another_channel_over_tls_and_wait_at_the_daily_limit() -
     .await?;
     let id = conversation["id"].as_u64().context("id")?;
     for text in ["Son 900 euros.", "Con el envío incluido."] {
-        let (status, reply) = admin
-            .post(
-                &format!("/api/v1/conversations/{id}/messages"),
-                &json!({ "text": text }),
-            )
-            .await?;
-        assert_eq!(status, StatusCode::CREATED, "{reply}");
+        admin.reply(id, text).await?;
     }
     // The first goes out from Sales' address; the second waits, and says why.
     let delivered = eventually("both replies handled", async || {
@@ -977,14 +966,7 @@ async fn a_website_chat_continues_by_email_once_the_visitor_has_left() -> anyhow
     );
     let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
     let in_chat = "¿A qué código postal?";
-    let (status, reply) = admin
-        .post(
-            &format!("/api/v1/conversations/{conversation}/messages"),
-            &json!({ "text": in_chat }),
-        )
-        .await?;
-    assert_eq!(status, StatusCode::CREATED, "{reply}");
-    let in_chat_id = reply["id"].as_u64().context("reply id")?;
+    let in_chat_id = admin.reply(conversation, in_chat).await?;
     tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(frame) = socket.next().await {
             if let tokio_tungstenite::tungstenite::Message::Text(text) = frame? {
@@ -1013,14 +995,7 @@ async fn a_website_chat_continues_by_email_once_the_visitor_has_left() -> anyhow
     drop(socket);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let by_email = "Sí: llegamos a Córdoba en tres días hábiles.";
-    let (status, reply) = admin
-        .post(
-            &format!("/api/v1/conversations/{conversation}/messages"),
-            &json!({ "text": by_email }),
-        )
-        .await?;
-    assert_eq!(status, StatusCode::CREATED, "{reply}");
-    let by_email_id = reply["id"].as_u64().context("reply id")?;
+    let by_email_id = admin.reply(conversation, by_email).await?;
     let delivery = delivery_of(&admin, conversation, by_email_id, |delivery| {
         delivery["state"] == "sent"
     })

@@ -22,12 +22,18 @@ async fn eventually<T>(
 
 /// The demo workspace's webchat channel id.
 async fn webchat_channel(admin: &Client) -> anyhow::Result<u64> {
+    Ok(demo_widget(admin).await?.0)
+}
+
+/// The demo workspace's webchat channel id and its widget id, `{workspace}.{channel}`.
+async fn demo_widget(admin: &Client) -> anyhow::Result<(u64, String)> {
     let (_, channels) = admin.get("/api/v1/channels").await?;
-    channels
+    let channel = channels
         .as_array()
         .and_then(|all| all.iter().find(|channel| channel["kind"] == "webchat"))
-        .and_then(|channel| channel["id"].as_u64())
-        .context("the demo workspace has a webchat channel")
+        .context("the demo workspace has a webchat channel")?;
+    let id = channel["id"].as_u64().context("channel id")?;
+    Ok((id, format!("{}.{id}", channel["workspace_id"])))
 }
 
 /// The texts of the chat's messages, in order. (Read from the DOM: WebDriver's element text is
@@ -170,13 +176,7 @@ async fn a_visitor_chats_with_an_agent_across_reloads_and_a_dropped_connection()
     .await?;
 
     // An agent answers through the API; the widget shows it with the agent's name.
-    let (status, reply) = admin
-        .post(
-            &format!("/api/v1/conversations/{conversation}/messages"),
-            &json!({ "text": "¡Sí! El de Huila." }),
-        )
-        .await?;
-    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    admin.reply(conversation, "¡Sí! El de Huila.").await?;
     eventually("the reply in the widget", async || {
         Ok(visible_messages(&browser)
             .await?
@@ -224,12 +224,7 @@ async fn a_visitor_chats_with_an_agent_across_reloads_and_a_dropped_connection()
     let gateway =
         Gateway::start_with(data.path(), &[("SWITCHBOARD_SERVER__LISTEN", address)]).await?;
     let admin = gateway.admin().await?;
-    admin
-        .post(
-            &format!("/api/v1/conversations/{conversation}/messages"),
-            &json!({ "text": "Sale hoy mismo." }),
-        )
-        .await?;
+    admin.reply(conversation, "Sale hoy mismo.").await?;
     let after = eventually("the reply sent while the socket was down", async || {
         let texts = visible_messages(&browser).await?;
         Ok(texts
@@ -298,7 +293,7 @@ async fn a_signed_in_customer_keeps_their_history_in_another_browser_and_the_pag
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
-    let channel = webchat_channel(&admin).await?;
+    let (channel, widget) = demo_widget(&admin).await?;
     let secret = "la-clave-de-la-tienda";
     let (status, answer) = admin
         .call(
@@ -316,9 +311,6 @@ async fn a_signed_in_customer_keeps_their_history_in_another_browser_and_the_pag
     let page = format!("{}/demo/index.html", gateway.base_url);
 
     // A forged signature is refused with a reason.
-    let (_, channels) = admin.get("/api/v1/channels").await?;
-    let workspace = channels[0]["workspace_id"].as_u64().context("workspace")?;
-    let widget = format!("{workspace}.{channel}");
     let forged = json!({ "user": { "id": "cliente-42", "hash": "00".repeat(32) } });
     let (status, refusal) = admin
         .post(&format!("/widget/v1/{widget}/visitors"), &forged)
@@ -380,17 +372,9 @@ async fn a_signed_in_customer_keeps_their_history_in_another_browser_and_the_pag
         .and_then(|all| all.iter().find(|agent| agent["role"] == "admin"))
         .context("the demo admin")?
         .clone();
-    let reply = async |text: &str| -> anyhow::Result<()> {
-        let (status, reply) = admin
-            .post(
-                &format!("/api/v1/conversations/{conversation}/messages"),
-                &json!({ "text": text }),
-            )
-            .await?;
-        assert_eq!(status, StatusCode::CREATED, "{reply}");
-        Ok(())
-    };
-    reply("Hola Lucía, ya lo busco.").await?;
+    admin
+        .reply(conversation, "Hola Lucía, ya lo busco.")
+        .await?;
     let picture =
         std::fs::read(switchboard_e2e::workspace_root().join("tests/resources/avatar.png"))?;
     let (status, updated) = admin
@@ -402,7 +386,9 @@ async fn a_signed_in_customer_keeps_their_history_in_another_browser_and_the_pag
         )
         .await?;
     assert_eq!(status, StatusCode::OK, "{updated}");
-    reply("Sale mañana por la mañana.").await?;
+    admin
+        .reply(conversation, "Sale mañana por la mañana.")
+        .await?;
     eventually("two unread on the launcher", async || {
         Ok((badge(&work).await? == Some("2".into())).then_some(()))
     })
@@ -454,10 +440,7 @@ async fn languages_pre_chat_form_uploads_and_offline_mode_work() -> anyhow::Resu
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
-    let channel = webchat_channel(&admin).await?;
-    let (_, me) = admin.get("/api/v1/channels").await?;
-    let workspace = me[0]["workspace_id"].as_u64().context("workspace")?;
-    let widget = format!("{workspace}.{channel}");
+    let (channel, widget) = demo_widget(&admin).await?;
     let frame = |locale: &str| {
         format!(
             "{}/widget/frame.html?w={widget}#locale={locale}",
@@ -667,10 +650,7 @@ async fn the_visitor_api_refuses_other_sites_floods_and_oversized_input_with_rea
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
-    let channel = webchat_channel(&admin).await?;
-    let (_, channels) = admin.get("/api/v1/channels").await?;
-    let workspace = channels[0]["workspace_id"].as_u64().context("workspace")?;
-    let widget = format!("{workspace}.{channel}");
+    let (channel, widget) = demo_widget(&admin).await?;
     let settings = json!({ "settings": {
         "allowed_origins": ["https://cafe-aurora.example"],
         "max_upload_bytes": 1000,

@@ -36,10 +36,20 @@ async fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    /// Ingests an inbound message into the fixture's workspace and channel.
+    /// Ingests an email-like inbound message into the fixture's workspace and channel.
     async fn ingest(
         &self,
         from: &str,
+        external_id: &str,
+        text: &str,
+    ) -> switchboard_model::Ingested {
+        self.ingest_from(sender(from), external_id, text).await
+    }
+
+    /// Ingests a message from `who` into the fixture's workspace and channel.
+    async fn ingest_from(
+        &self,
+        who: ContactRef,
         external_id: &str,
         text: &str,
     ) -> switchboard_model::Ingested {
@@ -47,10 +57,17 @@ impl Fixture {
             .ingest(
                 self.workspace,
                 self.channel,
-                inbound(from, external_id, text),
+                InboundMessage::text(who, external_id, text),
             )
             .await
             .expect("ingest")
+    }
+
+    async fn contact(&self, id: Id) -> switchboard_model::Contact {
+        self.store
+            .contact(self.workspace, id)
+            .await
+            .expect("contact")
     }
 }
 
@@ -82,14 +99,18 @@ async fn seed(store: &SledStore, name: &str) -> (Id, Id, Id) {
     (workspace, channel, agent)
 }
 
-fn inbound(from: &str, external_id: &str, text: &str) -> InboundMessage {
-    let contact = ContactRef {
+/// Someone who writes by email.
+fn sender(from: &str) -> ContactRef {
+    ContactRef {
         identity: Identity::new("email", from),
         name: Some(from.into()),
         email: None,
         phone: None,
-    };
-    InboundMessage::text(contact, external_id, text)
+    }
+}
+
+fn inbound(from: &str, external_id: &str, text: &str) -> InboundMessage {
+    InboundMessage::text(sender(from), external_id, text)
 }
 
 #[tokio::test]
@@ -740,34 +761,13 @@ async fn a_visitor_gets_the_name_and_email_they_give_but_never_someone_elses_con
     let f = fixture().await;
     // A visitor writes first without a name, then gives one and an email in a form.
     let first = f
-        .store
-        .ingest(
-            f.workspace,
-            f.channel,
-            InboundMessage::text(visitor("a-1", None, None), "w-1", "Hola"),
-        )
-        .await
-        .expect("ingest");
-    let unnamed = f
-        .store
-        .contact(f.workspace, first.contact_id)
-        .await
-        .expect("contact");
+        .ingest_from(visitor("a-1", None, None), "w-1", "Hola")
+        .await;
+    let unnamed = f.contact(first.contact_id).await;
     assert_eq!(unnamed.name, "a-1");
     let told = visitor("a-1", Some("Bruno Alves"), Some("bruno@example.com"));
-    f.store
-        .ingest(
-            f.workspace,
-            f.channel,
-            InboundMessage::text(told, "w-2", "Sou o Bruno"),
-        )
-        .await
-        .expect("ingest");
-    let named = f
-        .store
-        .contact(f.workspace, first.contact_id)
-        .await
-        .expect("contact");
+    f.ingest_from(told, "w-2", "Sou o Bruno").await;
+    let named = f.contact(first.contact_id).await;
     assert_eq!(named.name, "Bruno Alves");
     assert_eq!(named.emails, ["bruno@example.com"]);
     let by_mail = f.ingest("bruno@example.com", "m-1", "por email").await;
@@ -780,21 +780,9 @@ async fn a_visitor_gets_the_name_and_email_they_give_but_never_someone_elses_con
     // a contact of their own, which keeps the address without taking it over.
     let ana = f.ingest("ana@example.com", "m-2", "Hola").await;
     let claimant = visitor("a-2", Some("Ana?"), Some("ana@example.com"));
-    let claimed = f
-        .store
-        .ingest(
-            f.workspace,
-            f.channel,
-            InboundMessage::text(claimant, "w-3", "Soy Ana"),
-        )
-        .await
-        .expect("the message is not lost");
+    let claimed = f.ingest_from(claimant, "w-3", "Soy Ana").await;
     assert_ne!(claimed.contact_id, ana.contact_id);
-    let claimant = f
-        .store
-        .contact(f.workspace, claimed.contact_id)
-        .await
-        .expect("contact");
+    let claimant = f.contact(claimed.contact_id).await;
     assert!(claimant.emails.is_empty(), "{claimant:?}");
     assert_eq!(claimant.email_to_write(), Some("ana@example.com"));
     let again = f.ingest("ana@example.com", "m-3", "sigo yo").await;
@@ -825,18 +813,12 @@ async fn an_answer_naming_our_reply_joins_its_conversation_on_another_channel_on
         .expect("channel")
         .id;
     let chat = f
-        .store
-        .ingest(
-            f.workspace,
-            f.channel,
-            InboundMessage::text(
-                visitor("a-1", Some("Ana"), Some("ana@example.com")),
-                "w-1",
-                "Hola",
-            ),
+        .ingest_from(
+            visitor("a-1", Some("Ana"), Some("ana@example.com")),
+            "w-1",
+            "Hola",
         )
-        .await
-        .expect("ingest");
+        .await;
     let reply = f
         .store
         .add_reply(

@@ -174,16 +174,7 @@ async fn put_avatar(
         media_type: media_type.into(),
         size,
     };
-    let change = AgentChange {
-        avatar: Some(Some(avatar)),
-        ..AgentChange::default()
-    };
-    Ok(axum::Json(
-        state
-            .store
-            .update_agent(caller.workspace_id, id, change)
-            .await?,
-    ))
+    set_avatar(&state, &caller, id, Some(avatar)).await
 }
 
 /// Removes an agent's avatar; visitors then see the agent's initial.
@@ -197,8 +188,17 @@ async fn delete_avatar(
     if id != caller.agent.id {
         caller.require_admin()?;
     }
+    set_avatar(&state, &caller, id, None).await
+}
+
+async fn set_avatar(
+    state: &AppState,
+    caller: &Caller,
+    id: Id,
+    avatar: Option<Attachment>,
+) -> ApiResult<axum::Json<Agent>> {
     let change = AgentChange {
-        avatar: Some(None),
+        avatar: Some(avatar),
         ..AgentChange::default()
     };
     Ok(axum::Json(

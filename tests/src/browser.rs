@@ -15,7 +15,7 @@ use tokio::process::{Child, Command};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// A browser session, closed with its driver when dropped.
+/// A browser session, ended with its driver and Chromium when dropped.
 pub struct Browser {
     pub client: Client,
     driver: Child,
@@ -35,10 +35,12 @@ impl Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
+        // In a process group of its own, so that the browsers it starts go with it.
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .context("cannot start chromedriver")?;
@@ -88,10 +90,22 @@ impl Browser {
         Ok(file)
     }
 
-    /// Closes the window and the driver.
-    pub async fn close(mut self) -> anyhow::Result<()> {
+    /// Closes the window; the driver and its browser go when the value is dropped.
+    pub async fn close(self) -> anyhow::Result<()> {
         self.client.clone().close().await?;
-        let _ = self.driver.kill().await;
         Ok(())
+    }
+}
+
+impl Drop for Browser {
+    /// Ends the driver's whole process group, Chromium included, even when a test failed
+    /// before it could close the window (otherwise each failure leaves a browser running).
+    fn drop(&mut self) {
+        if let Some(group) = self.driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &format!("-{group}")])
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }

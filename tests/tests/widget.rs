@@ -416,7 +416,6 @@ async fn a_signed_in_customer_keeps_their_history_in_another_browser_and_the_pag
         .as_str()
         .and_then(|name| name.chars().next())
         .context("the agent's name")?
-        .to_uppercase()
         .to_string();
     let avatars = eventually("the avatars beside the replies", async || {
         let shown = work

@@ -641,7 +641,7 @@ fn view_line(line: &Line, t: &i18n::Texts, locale: Locale) -> Html {
                 if let Some(avatar) = &message.avatar {
                     <img class="avatar" src={avatar.clone()} alt="" />
                 } else if let Some(initial) = who.chars().next() {
-                    <span class="avatar initial" aria-hidden="true">{ initial.to_uppercase().to_string() }</span>
+                    <span class="avatar initial" aria-hidden="true">{ initial }</span>
                 }
             }
             <p class="meta"><span class="who">{ who }</span>{ " · " }<time>{ when }</time></p>

@@ -23,8 +23,27 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Starts chromedriver on a free port and opens a headless Chromium window of this size.
+    /// Starts chromedriver on a free port and opens a headless Chromium window of this size
+    /// (Chromium keeps a window at least about 500 pixels wide).
     pub async fn start(width: u32, height: u32) -> anyhow::Result<Browser> {
+        Self::launch(width, height, serde_json::Value::Null).await
+    }
+
+    /// A phone: Chromium's device emulation, with a viewport of this size in CSS pixels, a
+    /// touch screen and a phone's user agent.
+    pub async fn phone(width: u32, height: u32) -> anyhow::Result<Browser> {
+        let emulation = serde_json::json!({
+            "deviceMetrics": { "width": width, "height": height, "pixelRatio": 3.0, "touch": true },
+            "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"
+        });
+        Self::launch(width, height, emulation).await
+    }
+
+    async fn launch(
+        width: u32,
+        height: u32,
+        mobile_emulation: serde_json::Value,
+    ) -> anyhow::Result<Browser> {
         for program in [CHROMIUM, CHROMEDRIVER] {
             if !std::path::Path::new(program).exists() {
                 bail!(
@@ -59,6 +78,13 @@ impl Browser {
                 ]
             }),
         );
+        if !mobile_emulation.is_null()
+            && let Some(options) = capabilities
+                .get_mut("goog:chromeOptions")
+                .and_then(|options| options.as_object_mut())
+        {
+            options.insert("mobileEmulation".into(), mobile_emulation);
+        }
         let url = format!("http://127.0.0.1:{port}");
         let mut last_error = None;
         for _ in 0..50 {

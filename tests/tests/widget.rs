@@ -931,3 +931,44 @@ async fn the_chat_works_by_keyboard_alone_and_names_itself_to_screen_readers() -
     browser.close().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_open_chat_fills_the_screen() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let browser = Browser::phone(390, 780).await?;
+    browser
+        .client
+        .goto(&format!("{}/demo/index.html", gateway.base_url))
+        .await?;
+    open_chat(&browser).await?;
+    browser.client.enter_parent_frame().await?;
+    let geometry = "const root = document.getElementById('switchboard-widget').shadowRoot; \
+        const r = root.querySelector('iframe').getBoundingClientRect(); \
+        return [r.left, r.top, r.width == innerWidth, r.height == innerHeight, getComputedStyle(root.querySelector('button')).display]";
+    let shown = browser.client.execute(geometry, vec![]).await?;
+    assert_eq!(
+        shown,
+        json!([0, 0, true, true, "none"]),
+        "the frame covers the page, the launcher is out of the way"
+    );
+    browser.screenshot("widget-phone").await?;
+    // The chat's own close button brings the page back.
+    enter_chat(&browser).await?;
+    browser
+        .client
+        .find(Locator::Css("header button[aria-label='Close chat']"))
+        .await?
+        .click()
+        .await?;
+    browser.client.enter_parent_frame().await?;
+    eventually("the page back", async || {
+        let hidden = browser
+            .client
+            .execute("return document.getElementById('switchboard-widget').shadowRoot.querySelector('iframe').hidden", vec![])
+            .await?;
+        Ok((hidden == json!(true)).then_some(()))
+    })
+    .await?;
+    Ok(())
+}

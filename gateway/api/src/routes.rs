@@ -94,17 +94,6 @@ fn page_size(limit: Option<u32>) -> usize {
     limit.map_or(50, |limit| (limit as usize).clamp(1, MAX_PAGE))
 }
 
-/// Parses a list cursor from the query string, naming it when it is not one of ours.
-fn parse_cursor(cursor: Option<&str>) -> crate::ApiResult<Option<switchboard_model::Id>> {
-    cursor
-        .map(|text| {
-            text.parse().map_err(|_| {
-                ApiError::bad_request("invalid_query", format!("the cursor {text:?} is not valid"))
-            })
-        })
-        .transpose()
-}
-
 /// Rejects blank or overlong text fields, naming the field.
 fn require_text(field: &str, value: &str, max_chars: usize) -> crate::ApiResult<()> {
     if value.trim().is_empty() {

@@ -173,7 +173,7 @@ pub struct ConversationFilter {
     pub contact_id: Option<Id>,
     pub label: Option<String>,
     /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    pub cursor: Option<Id>,
     /// At most 200; 50 by default.
     pub limit: Option<u32>,
 }

@@ -7,7 +7,7 @@ use switchboard_model::{Contact, ContactUpdate, Id, MergeContacts, NewContact, P
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{page_size, parse_cursor, require_text};
+use super::{page_size, require_text};
 use crate::auth::Caller;
 use crate::extract::{Json, Path, Query};
 use crate::{ApiResult, AppState};
@@ -25,7 +25,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 struct ContactQuery {
     /// Matches name, email addresses and phone numbers.
     q: Option<String>,
-    cursor: Option<String>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<Id>,
     limit: Option<u32>,
 }
 
@@ -36,13 +37,12 @@ async fn list_contacts(
     caller: Caller,
     Query(query): Query<ContactQuery>,
 ) -> ApiResult<axum::Json<Page<Contact>>> {
-    let cursor = parse_cursor(query.cursor.as_deref())?;
     let page = state
         .store
         .contacts(
             caller.workspace_id,
             query.q.as_deref(),
-            cursor,
+            query.cursor,
             page_size(query.limit),
         )
         .await?;

@@ -11,7 +11,7 @@ use switchboard_store::ConversationChange;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{page_size, parse_cursor, require_text};
+use super::{page_size, require_text};
 use crate::auth::Caller;
 use crate::extract::{Json, Path, Query};
 use crate::{ApiResult, AppState};
@@ -68,7 +68,7 @@ async fn get_conversation(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct MessageQuery {
     /// The `next_cursor` of the previous page.
-    cursor: Option<String>,
+    cursor: Option<Id>,
     limit: Option<u32>,
 }
 
@@ -81,11 +81,15 @@ async fn list_messages(
     Path(id): Path<Id>,
     Query(query): Query<MessageQuery>,
 ) -> ApiResult<axum::Json<Page<Message>>> {
-    let cursor = parse_cursor(query.cursor.as_deref())?;
     Ok(axum::Json(
         state
             .store
-            .messages(caller.workspace_id, id, cursor, page_size(query.limit))
+            .messages(
+                caller.workspace_id,
+                id,
+                query.cursor,
+                page_size(query.limit),
+            )
             .await?,
     ))
 }

@@ -432,16 +432,6 @@ pub fn update(
     Ok(stored.conversation)
 }
 
-/// Parses a list cursor, naming it when it is not one of ours.
-pub fn parse_cursor(cursor: Option<&str>) -> StoreResult<Option<Id>> {
-    cursor
-        .map(|text| {
-            text.parse::<Id>()
-                .map_err(|_| StoreError::Invalid(format!("the cursor {text:?} is not valid")))
-        })
-        .transpose()
-}
-
 pub fn list(
     tree: &sled::Tree,
     activity: &Activity,
@@ -460,40 +450,36 @@ pub fn list(
     };
     let mut items = Vec::new();
     let mut failure = None;
-    activity.newest_first(
-        workspace_id,
-        parse_cursor(filter.cursor.as_deref())?,
-        |_, id| {
-            let conversation = match load(tree, workspace_id, id) {
-                Ok(conversation) => conversation,
-                Err(error) => {
-                    failure = Some(error);
-                    return false;
-                }
-            };
-            let keep = filter
-                .status
-                .is_none_or(|status| conversation.status == status)
-                && assignee.is_none_or(|assignee| conversation.assignee_id == assignee)
-                && filter
-                    .team_id
-                    .is_none_or(|team| conversation.team_id == Some(team))
-                && filter
-                    .channel_id
-                    .is_none_or(|channel| conversation.channel_id == channel)
-                && filter
-                    .contact_id
-                    .is_none_or(|contact| conversation.contact_id == contact)
-                && filter
-                    .label
-                    .as_ref()
-                    .is_none_or(|label| conversation.labels.contains(label));
-            if keep {
-                items.push(conversation);
+    activity.newest_first(workspace_id, filter.cursor, |_, id| {
+        let conversation = match load(tree, workspace_id, id) {
+            Ok(conversation) => conversation,
+            Err(error) => {
+                failure = Some(error);
+                return false;
             }
-            items.len() < limit
-        },
-    );
+        };
+        let keep = filter
+            .status
+            .is_none_or(|status| conversation.status == status)
+            && assignee.is_none_or(|assignee| conversation.assignee_id == assignee)
+            && filter
+                .team_id
+                .is_none_or(|team| conversation.team_id == Some(team))
+            && filter
+                .channel_id
+                .is_none_or(|channel| conversation.channel_id == channel)
+            && filter
+                .contact_id
+                .is_none_or(|contact| conversation.contact_id == contact)
+            && filter
+                .label
+                .as_ref()
+                .is_none_or(|label| conversation.labels.contains(label));
+        if keep {
+            items.push(conversation);
+        }
+        items.len() < limit
+    });
     if let Some(error) = failure {
         return Err(error);
     }

@@ -44,16 +44,20 @@ async fn timings() -> anyhow::Result<()> {
     let gateway = Gateway::start(data.path()).await?;
     let browser = Browser::start(1280, 800).await?;
     let (mut launcher, mut open) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
+    let mut warm = 0;
+    while open.len() < runs {
         browser.client.goto("about:blank").await?;
         browser
             .client
             .goto(&format!("{}/demo/index.html", gateway.base_url))
             .await?;
+        // A cold open only: when the loader already made the frame in idle time, the page is
+        // loaded again (`null`).
         let measured = browser
             .client
             .execute_async(
                 "const done = arguments[arguments.length - 1]; \
+                 if (document.getElementById('switchboard-widget').shadowRoot.querySelector('iframe')) return done(null); \
                  const script = performance.getEntriesByType('resource').find(e => e.name.endsWith('/widget/loader.js')); \
                  const start = performance.now(); \
                  window.Switchboard.on('ready', () => done([script.responseEnd, performance.now() - start])); \
@@ -61,6 +65,14 @@ async fn timings() -> anyhow::Result<()> {
                 vec![],
             )
             .await?;
+        if measured.is_null() {
+            warm += 1;
+            anyhow::ensure!(
+                warm < 10 * runs,
+                "the frame was always made before the open"
+            );
+            continue;
+        }
         launcher.push(measured[0].as_f64().context("launcher time")?);
         open.push(measured[1].as_f64().context("open time")?);
     }

@@ -18,8 +18,9 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// A browser session, ended with its driver and Chromium when dropped.
 pub struct Browser {
     pub client: Client,
-    driver: Child,
+    _driver: Child,
     _profile: tempfile::TempDir,
+    closed: bool,
 }
 
 impl Browser {
@@ -54,12 +55,10 @@ impl Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        // In a process group of its own, so that the browsers it starts go with it.
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .context("cannot start chromedriver")?;
@@ -96,8 +95,9 @@ impl Browser {
                 Ok(client) => {
                     return Ok(Browser {
                         client,
-                        driver,
+                        _driver: driver,
                         _profile: profile,
+                        closed: false,
                     });
                 }
                 Err(error) => last_error = Some(error),
@@ -116,22 +116,31 @@ impl Browser {
         Ok(file)
     }
 
-    /// Closes the window; the driver and its browser go when the value is dropped.
-    pub async fn close(self) -> anyhow::Result<()> {
+    /// Closes the window and, when the value is dropped, the driver.
+    pub async fn close(mut self) -> anyhow::Result<()> {
+        self.closed = true;
         self.client.clone().close().await?;
         Ok(())
     }
 }
 
 impl Drop for Browser {
-    /// Ends the driver's whole process group, Chromium included, even when a test failed
-    /// before it could close the window (otherwise each failure leaves a browser running).
+    /// A test that failed before it closed the window still ends the browser: killing only the
+    /// driver would leave Chromium running.
     fn drop(&mut self) {
-        if let Some(group) = self.driver.id() {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", &format!("-{group}")])
-                .stderr(Stdio::null())
-                .status();
+        if self.closed {
+            return;
+        }
+        let client = self.client.clone();
+        // Waiting inside a task is possible on a multi-threaded runtime only.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current()
+            && runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+        {
+            tokio::task::block_in_place(|| {
+                let _ = runtime.block_on(async {
+                    tokio::time::timeout(Duration::from_secs(10), client.close()).await
+                });
+            });
         }
     }
 }

@@ -990,30 +990,39 @@ async fn a_website_chat_continues_by_email_once_the_visitor_has_left() -> anyhow
         "delivered in the chat: {delivery}"
     );
 
-    // The visitor closes the chat; the next reply waits, then goes by email.
+    // The visitor closes the chat; the next two replies wait, then go out as one email.
     socket.close(None).await?;
     drop(socket);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let by_email = "Sí: llegamos a Córdoba en tres días hábiles.";
-    let by_email_id = admin.reply(conversation, by_email).await?;
-    let delivery = delivery_of(&admin, conversation, by_email_id, |delivery| {
-        delivery["state"] == "sent"
-    })
-    .await?;
-    assert_eq!(delivery["via"], "email", "{delivery}");
+    let also_by_email = "El envío cuesta $ 2.500.";
+    let mut by_email_ids = Vec::new();
+    for text in [by_email, also_by_email] {
+        by_email_ids.push(admin.reply(conversation, text).await?);
+    }
+    for id in by_email_ids {
+        let delivery = delivery_of(&admin, conversation, id, |delivery| {
+            delivery["state"] == "sent"
+        })
+        .await?;
+        assert_eq!(delivery["via"], "email", "{delivery}");
+    }
 
-    // Only the reply written after the visitor left is in their mailbox.
-    let received = eventually("the emailed reply", async || {
+    // Only the replies written after the visitor left are in their mailbox, in one email.
+    let received = eventually("the emailed replies", async || {
         let inbox = customer_inbox(&rig).await?;
         Ok((!inbox.is_empty()).then_some(inbox))
     })
     .await?;
-    assert_eq!(received.len(), 1, "one email, for the one reply");
+    assert_eq!(received.len(), 1, "one email for the two replies");
     let mail = MessageParser::default()
         .parse(&received[0])
         .context("the email is MIME")?;
-    let body = mail.body_text(0).unwrap_or_default();
-    assert!(body.starts_with(by_email), "{body}");
+    let body = mail.body_text(0).unwrap_or_default().replace("\r\n", "\n");
+    assert!(
+        body.starts_with(&format!("{by_email}\n\n{also_by_email}")),
+        "{body}"
+    );
     assert!(!body.contains(in_chat), "{body}");
     let to = mail.to().and_then(|to| to.first()).context("To")?;
     assert_eq!(
@@ -1073,6 +1082,7 @@ async fn a_website_chat_continues_by_email_once_the_visitor_has_left() -> anyhow
             ("visitor", question),
             ("agent", in_chat),
             ("agent", by_email),
+            ("agent", also_by_email),
             ("visitor", answer)
         ]
     );

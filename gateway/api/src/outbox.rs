@@ -114,6 +114,11 @@ async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiR
         Route::OwnChannel => (channel.clone(), None),
         Route::Wait { reason, until } => return Ok(Outcome::Wait { reason, until }),
         Route::Email(continued) => (continued.mailbox.clone(), Some(continued)),
+        Route::Included => {
+            return Ok(Outcome::Sent {
+                via: Some("email".into()),
+            });
+        }
     };
     // A mailbox may answer through another channel's address and server ("reply via").
     let channel = &match crate::email::sending_channel(state, &channel).await {

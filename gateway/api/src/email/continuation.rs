@@ -3,10 +3,13 @@
 //! webchat channel's `email_after_seconds` (120 by default) in case they come back, and then
 //! goes to the address they gave, through the channel's `email_channel_id` or else the
 //! workspace's first mailbox. Its Message-ID names the conversation, so the visitor's answer by
-//! email joins the same conversation, and the widget shows it there too. The channel setting
-//! `continue_by_email = false` keeps every reply in the chat.
+//! email joins the same conversation, and the widget shows it there too. Replies written while
+//! the visitor is away go out as one email: the newest carries the earlier ones, which wait for
+//! it. The channel setting `continue_by_email = false` keeps every reply in the chat.
 
-use switchboard_model::{Channel, ChannelKind, Contact, Id, now_millis};
+use switchboard_model::{
+    Author, Channel, ChannelKind, Contact, DeliveryStatus, Direction, Id, Message, now_millis,
+};
 use switchboard_plugins::latest::Reply;
 use switchboard_store::OutboxItem;
 
@@ -33,6 +36,8 @@ pub enum Route {
     Wait { reason: String, until: i64 },
     /// By email, through this mailbox.
     Email(Continued),
+    /// Already emailed, inside a newer reply's email.
+    Included,
 }
 
 /// Where a website chat reply is emailed.
@@ -40,12 +45,19 @@ pub struct Continued {
     pub mailbox: Channel,
     to: String,
     name: Option<String>,
+    /// The texts of earlier replies that go out in the same email, oldest first.
+    earlier: Vec<String>,
 }
 
 impl Continued {
     /// Addresses the reply to the visitor's email and keeps only email ids in its thread (the
     /// chat's own message ids mean nothing to a mail client).
     pub fn address(&self, reply: &mut Reply) {
+        if !self.earlier.is_empty() {
+            let mut texts = self.earlier.clone();
+            texts.push(std::mem::take(&mut reply.text));
+            reply.text = texts.join("\n\n");
+        }
         let contact = &mut reply.context.contact;
         contact.email = Some(self.to.clone());
         contact.display_name = self.name.clone();
@@ -79,11 +91,12 @@ pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> Ap
         // Nowhere to write: the reply waits in the chat for the visitor's return.
         return Ok(Route::OwnChannel);
     };
-    let wait_seconds = text(channel, setting::EMAIL_AFTER_SECONDS)
+    let wait_ms = text(channel, setting::EMAIL_AFTER_SECONDS)
         .and_then(|seconds| seconds.parse::<i64>().ok())
         .unwrap_or(DEFAULT_EMAIL_AFTER_SECONDS)
-        .max(0);
-    let due = message.created_at.saturating_add(wait_seconds * 1000);
+        .max(0)
+        * 1000;
+    let due = message.created_at.saturating_add(wait_ms);
     if now_millis() < due {
         let at = chrono::DateTime::from_timestamp_millis(due)
             .map(|time| time.format("%H:%M:%S UTC").to_string())
@@ -95,6 +108,44 @@ pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> Ap
             until: due,
         });
     }
+    // The agents' replies in this conversation, but for this one: a newer one takes this one
+    // along in its email; the newest takes every earlier one still waiting.
+    let replies: Vec<Message> = all_messages(state, workspace_id, conversation.id)
+        .await?
+        .into_iter()
+        .filter(|other| {
+            other.id != message.id
+                && other.direction == Direction::Out
+                && matches!(other.author, Author::Agent { .. })
+        })
+        .collect();
+    let waiting = |other: &&Message| matches!(other.delivery, Some(DeliveryStatus::Queued { .. }));
+    if let Some(newest) = replies.iter().rfind(|other| other.id > message.id) {
+        match &newest.delivery {
+            Some(DeliveryStatus::Queued { .. }) => {
+                return Ok(Route::Wait {
+                    reason:
+                        "the visitor is not in the chat: goes out in one email with the newer reply"
+                            .into(),
+                    until: newest.created_at.saturating_add(wait_ms + 1000),
+                });
+            }
+            Some(DeliveryStatus::Sent { via: Some(via) }) if via == "email" => {
+                return Ok(Route::Included);
+            }
+            // The newer one failed: this one goes on its own.
+            _ => {}
+        }
+    }
+    let earlier = if replies.iter().any(|other| other.id > message.id) {
+        Vec::new()
+    } else {
+        replies
+            .iter()
+            .filter(waiting)
+            .map(|other| other.text.clone())
+            .collect()
+    };
     let Some(mailbox) = mailbox(state, channel).await? else {
         tracing::warn!(
             workspace_id,
@@ -107,7 +158,30 @@ pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> Ap
         mailbox,
         to,
         name: (!contact.unnamed()).then_some(contact.name),
+        earlier,
     }))
+}
+
+/// Every message of a conversation, oldest first.
+async fn all_messages(
+    state: &AppState,
+    workspace_id: Id,
+    conversation_id: Id,
+) -> ApiResult<Vec<Message>> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = state
+            .store
+            .messages(workspace_id, conversation_id, cursor, 200)
+            .await?;
+        cursor = page.items.last().map(|message| message.id);
+        let more = page.next_cursor.is_some();
+        all.extend(page.items);
+        if !more || cursor.is_none() {
+            return Ok(all);
+        }
+    }
 }
 
 /// Whether the visitor, by any of the contact's chat identities, has been in the chat since `since`.

@@ -169,34 +169,31 @@ impl Client {
 
     /// Logs in, then creates an API token and uses it from now on.
     pub async fn login(mut self, email: &str, password: &str) -> anyhow::Result<Client> {
-        let response = self
-            .http
-            .request(json_request(
+        let credentials = serde_json::json!({ "email": email, "password": password });
+        let (status, headers, _) = self
+            .exchange(
                 Method::POST,
-                &format!("{}/api/v1/auth/login", self.base_url),
-                None,
-                &serde_json::json!({ "email": email, "password": password }),
-            )?)
+                "/api/v1/auth/login",
+                &[],
+                Some(json_body(&credentials)?),
+            )
             .await?;
-        let cookie = response
-            .headers()
+        let cookie = headers
             .get("set-cookie")
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.split(';').next())
             .map(str::to_string)
-            .with_context(|| format!("login of {email} failed with {}", response.status()))?;
-        let request = json_request(
-            Method::POST,
-            &format!("{}/api/v1/api-tokens", self.base_url),
-            None,
-            &serde_json::json!({ "name": "e2e" }),
-        )?;
-        let (parts, body) = request.into_parts();
-        let mut request = Request::from_parts(parts, body);
-        request.headers_mut().insert("cookie", cookie.parse()?);
-        let response = self.http.request(request).await?;
-        let body: Value =
-            serde_json::from_slice(&response.into_body().collect().await?.to_bytes())?;
+            .with_context(|| format!("login of {email} failed with {status}"))?;
+        let name = serde_json::json!({ "name": "e2e" });
+        let (_, _, answer) = self
+            .exchange(
+                Method::POST,
+                "/api/v1/api-tokens",
+                &[("cookie", &cookie)],
+                Some(json_body(&name)?),
+            )
+            .await?;
+        let body: Value = serde_json::from_slice(&answer)?;
         let token = body["token"].as_str().context("no token in the answer")?;
         self.authorization = Some(format!("Bearer {token}"));
         Ok(self)
@@ -240,12 +237,7 @@ impl Client {
         body: Option<&Value>,
     ) -> anyhow::Result<(StatusCode, Value)> {
         let (status, bytes) = self.call_raw(method, path, body).await?;
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)?
-        };
-        Ok((status, value))
+        Ok((status, json_answer(&bytes)?))
     }
 
     /// A call whose answer is not JSON (a file download).
@@ -255,20 +247,9 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> anyhow::Result<(StatusCode, Bytes)> {
-        let url = format!("{}{path}", self.base_url);
-        let request = match body {
-            Some(body) => json_request(method, &url, self.authorization.as_deref(), body)?,
-            None => {
-                let mut builder = Request::builder().method(method).uri(url);
-                if let Some(authorization) = &self.authorization {
-                    builder = builder.header("authorization", authorization);
-                }
-                builder.body(Full::new(Bytes::new()))?
-            }
-        };
-        let response = self.http.request(request).await?;
-        let status = response.status();
-        Ok((status, response.into_body().collect().await?.to_bytes()))
+        let body = body.map(json_body).transpose()?;
+        let (status, _, bytes) = self.exchange(method, path, &[], body).await?;
+        Ok((status, bytes))
     }
 
     /// Sends a request with extra `headers` and, if given, a raw body with its media type (a
@@ -280,6 +261,19 @@ impl Client {
         headers: &[(&str, &str)],
         body: Option<(&str, Vec<u8>)>,
     ) -> anyhow::Result<(StatusCode, Value)> {
+        let (status, _, bytes) = self.exchange(method, path, headers, body).await?;
+        Ok((status, json_answer(&bytes)?))
+    }
+
+    /// One request with this client's authorization, extra `headers` and an optional body
+    /// (media type, bytes); answers the status, the headers and the body.
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> anyhow::Result<(StatusCode, hyper::HeaderMap, Bytes)> {
         let mut builder = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base_url));
@@ -297,14 +291,12 @@ impl Client {
             None => Bytes::new(),
         };
         let response = self.http.request(builder.body(Full::new(body))?).await?;
-        let status = response.status();
-        let bytes = response.into_body().collect().await?.to_bytes();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)?
-        };
-        Ok((status, value))
+        let (parts, body) = response.into_parts();
+        Ok((
+            parts.status,
+            parts.headers,
+            body.collect().await?.to_bytes(),
+        ))
     }
 
     /// An agent's reply in `conversation`, which must be accepted; answers its message id.
@@ -324,11 +316,8 @@ impl Client {
 
     /// The status and headers of a GET (a page's Content-Security-Policy, say).
     pub async fn get_headers(&self, path: &str) -> anyhow::Result<(StatusCode, hyper::HeaderMap)> {
-        let request = Request::builder()
-            .uri(format!("{}{path}", self.base_url))
-            .body(Full::new(Bytes::new()))?;
-        let response = self.http.request(request).await?;
-        Ok((response.status(), response.headers().clone()))
+        let (status, headers, _) = self.exchange(Method::GET, path, &[], None).await?;
+        Ok((status, headers))
     }
 
     pub async fn get_bytes(&self, path: &str) -> anyhow::Result<(StatusCode, Bytes)> {
@@ -398,20 +387,18 @@ pub fn inbound_message(email: &str, external_id: &str, text: &str) -> Value {
     })
 }
 
-fn json_request(
-    method: Method,
-    url: &str,
-    authorization: Option<&str>,
-    body: &Value,
-) -> anyhow::Result<Request<Full<Bytes>>> {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(url)
-        .header("content-type", "application/json");
-    if let Some(authorization) = authorization {
-        builder = builder.header("authorization", authorization);
-    }
-    Ok(builder.body(Full::new(Bytes::from(serde_json::to_vec(body)?)))?)
+/// A JSON request body.
+fn json_body(body: &Value) -> anyhow::Result<(&'static str, Vec<u8>)> {
+    Ok(("application/json", serde_json::to_vec(body)?))
+}
+
+/// An answer's JSON, `Null` when it is empty.
+fn json_answer(bytes: &[u8]) -> anyhow::Result<Value> {
+    Ok(if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(bytes)?
+    })
 }
 
 /// Asks `probe` every 100 ms until it answers, for up to `within`.

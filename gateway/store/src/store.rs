@@ -165,6 +165,25 @@ pub trait Store: Send + Sync {
         cursor: Option<Id>,
         limit: usize,
     ) -> StoreResult<Page<Message>>;
+    /// Every message of a conversation, oldest first (page after page of [`Store::messages`]).
+    async fn all_messages(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+    ) -> StoreResult<Vec<Message>> {
+        let mut all = Vec::new();
+        loop {
+            let cursor = all.last().map(|message: &Message| message.id);
+            let page = self
+                .messages(workspace_id, conversation_id, cursor, 200)
+                .await?;
+            let more = page.next_cursor.is_some() && !page.items.is_empty();
+            all.extend(page.items);
+            if !more {
+                return Ok(all);
+            }
+        }
+    }
 
     // ---- events ----
     /// Durable events of a workspace with ids above `after`, oldest first.

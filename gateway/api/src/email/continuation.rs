@@ -110,7 +110,8 @@ pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> Ap
     }
     // The agents' replies in this conversation, but for this one: a newer one takes this one
     // along in its email; the newest takes every earlier one still waiting.
-    let replies: Vec<Message> = all_messages(state, workspace_id, conversation.id)
+    let replies: Vec<Message> = store
+        .all_messages(workspace_id, conversation.id)
         .await?
         .into_iter()
         .filter(|other| {
@@ -119,8 +120,8 @@ pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> Ap
                 && matches!(other.author, Author::Agent { .. })
         })
         .collect();
-    let waiting = |other: &&Message| matches!(other.delivery, Some(DeliveryStatus::Queued { .. }));
-    if let Some(newest) = replies.iter().rfind(|other| other.id > message.id) {
+    let newer = replies.iter().rfind(|other| other.id > message.id);
+    if let Some(newest) = newer {
         match &newest.delivery {
             Some(DeliveryStatus::Queued { .. }) => {
                 return Ok(Route::Wait {
@@ -137,14 +138,13 @@ pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> Ap
             _ => {}
         }
     }
-    let earlier = if replies.iter().any(|other| other.id > message.id) {
-        Vec::new()
-    } else {
-        replies
+    let earlier = match newer {
+        Some(_) => Vec::new(),
+        None => replies
             .iter()
-            .filter(waiting)
+            .filter(|other| matches!(other.delivery, Some(DeliveryStatus::Queued { .. })))
             .map(|other| other.text.clone())
-            .collect()
+            .collect(),
     };
     let Some(mailbox) = mailbox(state, channel).await? else {
         tracing::warn!(
@@ -160,28 +160,6 @@ pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> Ap
         name: (!contact.unnamed()).then_some(contact.name),
         earlier,
     }))
-}
-
-/// Every message of a conversation, oldest first.
-async fn all_messages(
-    state: &AppState,
-    workspace_id: Id,
-    conversation_id: Id,
-) -> ApiResult<Vec<Message>> {
-    let mut all = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = state
-            .store
-            .messages(workspace_id, conversation_id, cursor, 200)
-            .await?;
-        cursor = page.items.last().map(|message| message.id);
-        let more = page.next_cursor.is_some();
-        all.extend(page.items);
-        if !more || cursor.is_none() {
-            return Ok(all);
-        }
-    }
 }
 
 /// Whether the visitor, by any of the contact's chat identities, has been in the chat since `since`.

@@ -72,39 +72,25 @@ pub async fn send(
         "{} #{}: {}\n",
         words.heading, conversation.id, conversation.title
     );
-    let mut cursor = None;
-    loop {
-        let page = store
-            .messages(workspace_id, conversation_id, cursor, 200)
-            .await?;
-        for message in page
-            .items
-            .iter()
-            .filter(|message| message.direction != Direction::Note)
-        {
-            let who = match &message.author {
-                Author::Contact { .. } => contact.name.clone(),
-                Author::Agent { id } => store
-                    .agent(workspace_id, *id)
-                    .await
-                    .map_or_else(|_| words.agent.to_string(), |agent| agent.name),
-                Author::Bot { .. } => words.auto_reply.to_string(),
-                Author::System => String::new(),
-            };
-            let when = chrono::DateTime::from_timestamp_millis(message.created_at)
-                .map(|time| time.format("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_default();
-            text.push_str(&format!("\n[{when}] {who}:\n{}\n", message.text.trim_end()));
-        }
-        match page.next_cursor {
-            Some(next) => {
-                cursor = Some(
-                    next.parse()
-                        .map_err(|_| ApiError::internal("bad message cursor"))?,
-                )
-            }
-            None => break,
-        }
+    for message in store
+        .all_messages(workspace_id, conversation_id)
+        .await?
+        .iter()
+        .filter(|message| message.direction != Direction::Note)
+    {
+        let who = match &message.author {
+            Author::Contact { .. } => contact.name.clone(),
+            Author::Agent { id } => store
+                .agent(workspace_id, *id)
+                .await
+                .map_or_else(|_| words.agent.to_string(), |agent| agent.name),
+            Author::Bot { .. } => words.auto_reply.to_string(),
+            Author::System => String::new(),
+        };
+        let when = chrono::DateTime::from_timestamp_millis(message.created_at)
+            .map(|time| time.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default();
+        text.push_str(&format!("\n[{when}] {who}:\n{}\n", message.text.trim_end()));
     }
     let reply = Reply {
         reply_id: format!("transcript-{}", now_millis()),

@@ -1,5 +1,7 @@
 //! Contacts: creation, identities, tags and merging.
 
+use std::collections::BTreeMap;
+
 use switchboard_model::{
     Contact, ContactRef, ContactUpdate, EventKind, GIVEN_EMAIL_FIELD, Id, Identity, NewContact,
     TagChange,
@@ -120,33 +122,29 @@ pub fn find_or_create(txn: &mut Txn, workspace_id: Id, who: &ContactRef) -> Stor
         .clone()
         .filter(|name| !name.trim().is_empty())
         .unwrap_or_else(|| identity.value.clone());
-    let address = |kind: &str, given: &Option<String>| -> Vec<String> {
+    let address = |kind: &str, given: &Option<String>| {
         given
             .clone()
             .or_else(|| (identity.kind == kind).then(|| identity.value.clone()))
-            .into_iter()
-            .collect()
     };
     let mut new = NewContact {
         name,
-        emails: address("email", &who.email),
-        phones: address("phone", &who.phone),
         identities: vec![identity.clone()],
         ..NewContact::default()
     };
-    let mut emails = std::mem::take(&mut new.emails);
-    for email in emails.drain(..) {
-        if is_free(txn, workspace_id, "email", &email)? {
-            new.emails.push(email);
-        } else {
-            new.custom_fields.insert(GIVEN_EMAIL_FIELD.into(), email);
-        }
+    if let Some(email) = address("email", &who.email) {
+        give_email(
+            txn,
+            workspace_id,
+            &mut new.emails,
+            &mut new.custom_fields,
+            email,
+        )?;
     }
-    let mut phones = std::mem::take(&mut new.phones);
-    for phone in phones.drain(..) {
-        if is_free(txn, workspace_id, "phone", &phone)? {
-            new.phones.push(phone);
-        }
+    if let Some(phone) = address("phone", &who.phone)
+        && is_free(txn, workspace_id, "phone", &phone)?
+    {
+        new.phones.push(phone);
     }
     create_contact(txn, workspace_id, new)
 }
@@ -156,6 +154,23 @@ fn is_free(txn: &Txn, workspace_id: Id, kind: &str, value: &str) -> StoreResult<
     Ok(txn
         .get_json::<Id>(&identity_key(workspace_id, &Identity::new(kind, value)))?
         .is_none())
+}
+
+/// Adds `email` to a contact's addresses, or, when another contact holds it, keeps it as the
+/// contact's `given_email`.
+fn give_email(
+    txn: &Txn,
+    workspace_id: Id,
+    emails: &mut Vec<String>,
+    custom_fields: &mut BTreeMap<String, String>,
+    email: String,
+) -> StoreResult<()> {
+    if is_free(txn, workspace_id, "email", &email)? {
+        emails.push(email);
+    } else {
+        custom_fields.insert(GIVEN_EMAIL_FIELD.into(), email);
+    }
+    Ok(())
 }
 
 /// Adds to a known contact what `who` tells and it lacked; never overwrites, never takes an
@@ -174,13 +189,13 @@ fn fill_in(txn: &mut Txn, contact: Contact, who: &ContactRef) -> StoreResult<Con
     if let Some(email) = &who.email
         && filled.emails.is_empty()
     {
-        if is_free(txn, contact.workspace_id, "email", email)? {
-            filled.emails.push(email.clone());
-        } else {
-            filled
-                .custom_fields
-                .insert(GIVEN_EMAIL_FIELD.into(), email.clone());
-        }
+        give_email(
+            txn,
+            contact.workspace_id,
+            &mut filled.emails,
+            &mut filled.custom_fields,
+            email.clone(),
+        )?;
     }
     if let Some(phone) = &who.phone
         && filled.phones.is_empty()

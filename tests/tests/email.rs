@@ -1089,3 +1089,50 @@ async fn a_website_chat_continues_by_email_once_the_visitor_has_left() -> anyhow
     rig.stop().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_in_a_long_thread_answers_its_newest_email() -> anyhow::Result<()> {
+    let rig = MailRig::start().await?;
+    // More emails in one conversation than one page of messages holds (200).
+    let count = 205;
+    let mail = (1..=count).map(|n| {
+        customer_mail(
+            &format!("long-{n}"),
+            "Re: Pedido 9000",
+            &format!("Mensaje {n}"),
+        )
+        .into_bytes()
+    });
+    rig.fill_maildir("support@example.test", mail)?;
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = connect_support_mailbox(&admin, &rig, "supportpw").await?;
+    let (conversation, newest) = eventually("every email in one conversation", async || {
+        let Some(conversation) = conversations(&admin, channel).await?.into_iter().next() else {
+            return Ok(None);
+        };
+        let id = conversation["id"].as_u64().context("id")?;
+        let all = messages(&admin, id).await?;
+        Ok((all.len() == count).then(|| (id, all[count - 1]["external_id"].clone())))
+    })
+    .await?;
+    assert_eq!(conversations(&admin, channel).await?.len(), 1);
+
+    admin.reply(conversation, "Ya lo revisamos.").await?;
+    let received = eventually("the reply in the customer's mailbox", async || {
+        Ok(customer_inbox(&rig).await?.into_iter().next())
+    })
+    .await?;
+    let mail = MessageParser::default()
+        .parse(&received)
+        .context("the reply is MIME")?;
+    let in_reply_to = mail.in_reply_to().as_text().map(|id| format!("<{id}>"));
+    assert_eq!(
+        in_reply_to.as_deref(),
+        newest.as_str(),
+        "it answers the newest email"
+    );
+    rig.stop().await?;
+    Ok(())
+}

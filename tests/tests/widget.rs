@@ -972,3 +972,41 @@ async fn on_a_phone_the_open_chat_fills_the_screen() -> anyhow::Result<()> {
     .await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_chat_comes_back_with_its_newest_messages() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (_, widget) = demo_widget(&admin).await?;
+    let (_, session) = admin
+        .post(&format!("/widget/v1/{widget}/visitors"), &json!({}))
+        .await?;
+    let visitor = admin.with_bearer(session["token"].as_str().context("token")?);
+    let messages = format!("/widget/v1/{widget}/messages");
+    let (status, sent) = visitor
+        .post(&messages, &json!({ "client_id": "w-1", "text": "Hola" }))
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let conversation = sent["conversation_id"].as_u64().context("conversation")?;
+    // More replies than the history shows of one conversation (500).
+    for n in 1..=510 {
+        admin.reply(conversation, &format!("Respuesta {n}")).await?;
+    }
+    let (status, history) = visitor.get(&messages).await?;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let texts: Vec<&str> = history["messages"]
+        .as_array()
+        .context("messages")?
+        .iter()
+        .filter_map(|message| message["text"].as_str())
+        .collect();
+    assert_eq!(texts.len(), 500);
+    assert_eq!(texts.first(), Some(&"Respuesta 11"));
+    assert_eq!(
+        texts.last(),
+        Some(&"Respuesta 510"),
+        "the newest reply is shown"
+    );
+    Ok(())
+}

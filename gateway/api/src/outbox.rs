@@ -245,11 +245,9 @@ async fn reply_for(state: &AppState, item: &OutboxItem) -> ApiResult<(Reply, Aut
         Author::Agent { id } => store.agent(item.workspace_id, *id).await.ok(),
         _ => None,
     };
-    let history = store
-        .messages(item.workspace_id, item.conversation_id, None, 200)
-        .await?;
-    let thread = history
-        .items
+    let thread = store
+        .all_messages(item.workspace_id, item.conversation_id)
+        .await?
         .iter()
         .filter(|earlier| earlier.direction == Direction::In)
         .filter_map(|earlier| earlier.external_id.clone())

@@ -450,6 +450,9 @@ struct History {
     last_event_id: EventId,
 }
 
+/// The newest messages of each conversation that the history shows.
+const HISTORY_PER_CONVERSATION: usize = 500;
+
 /// The visitor's conversation history on this widget, oldest first.
 #[utoipa::path(get, path = "/widget/v1/{widget}/messages", tag = "widget", security(()), params(("widget" = String, Path)),
     responses((status = 200, body = History), (status = 401, body = switchboard_model::ErrorBody)))]
@@ -480,12 +483,12 @@ async fn history(
         conversations.reverse();
         for conversation in conversations {
             last_event_id = last_event_id.max(conversation.last_event_id);
-            let page = state
+            let all = state
                 .store
-                .messages(channel.workspace_id, conversation.id, None, 500)
+                .all_messages(channel.workspace_id, conversation.id)
                 .await?;
             let first = messages.len();
-            for message in &page.items {
+            for message in &all[all.len().saturating_sub(HISTORY_PER_CONVERSATION)..] {
                 messages.extend(visitor_view(&state, &channel, message).await);
             }
             // The visitor's messages before the conversation's unread ones were read by agents.

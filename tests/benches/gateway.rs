@@ -10,13 +10,22 @@
 //! and `IDLE_SOCKETS` change the load; `POST_INTERVAL_MS` spaces the latency probes so that each fan-out is
 //! measured on its own rather than queued behind the previous one.
 
+use std::io::IoSliceMut;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use hyper::StatusCode;
+use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg, setsockopt, sockopt};
+use nix::sys::time::TimeSpec;
 use switchboard_e2e::{Client, Gateway, inbound_message, setting};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use thread_priority::ThreadPriority;
+use thread_priority::unix::{
+    NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+    thread_native_id,
+};
+use tokio::io::{AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::MaybeTlsStream;
@@ -128,14 +137,10 @@ fn resident_kib(pid: u32) -> anyhow::Result<u64> {
 }
 
 async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()> {
-    let count = setting("SUBSCRIBERS", 1_000);
-    let posts = setting("POSTS", 200);
-    let interval = Duration::from_millis(setting("POST_INTERVAL_MS", 50) as u64);
-    let last_seen = last_event_id(client).await?;
-
     // Idle connections, on a fresh gateway: enough of them that the allocator's spare pages
     // cannot hide what they cost.
     let idle = setting("IDLE_SOCKETS", 5_000);
+    let last_seen = last_event_id(client).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = resident_kib(pid)?;
     let mut sockets = Vec::with_capacity(idle);
@@ -151,8 +156,114 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
     drop(sockets);
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    let origin = Instant::now();
-    let mut readers = Vec::with_capacity(count);
+    for readers in [Readers::Beside, Readers::Idle] {
+        fan_out(client, path, pid, readers).await?;
+    }
+    Ok(())
+}
+
+/// Who reads the event sockets, and so what a figure measures.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Readers {
+    /// At normal priority, sharing the two cores with the gateway.
+    Beside,
+    /// At idle priority, so that they only run on a core the gateway leaves free (the way
+    /// agents' browsers run on machines of their own). What counts then is when a frame
+    /// entered the reader's socket, as the kernel stamped it, not when the reader got to it.
+    Idle,
+}
+
+impl Readers {
+    fn describe(self) -> &'static str {
+        match self {
+            Readers::Beside => "readers beside the gateway",
+            Readers::Idle => "readers at idle priority",
+        }
+    }
+
+    /// Two threads for the readers, at this priority.
+    fn pool(self) -> anyhow::Result<ReaderPool> {
+        let refused = Arc::new(std::sync::Mutex::new(None));
+        let refusal = refused.clone();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("bench-reader")
+            .on_thread_start(move || {
+                if self == Readers::Idle
+                    && let Err(error) = set_thread_priority_and_policy(
+                        thread_native_id(),
+                        ThreadPriority::Min,
+                        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+                    )
+                    && let Ok(mut refused) = refusal.lock()
+                {
+                    *refused = Some(format!("{error:?}"));
+                }
+            })
+            .enable_all()
+            .build()?;
+        Ok(ReaderPool {
+            runtime: Some(runtime),
+            refused,
+        })
+    }
+}
+
+/// The readers' own runtime; it is shut down without waiting, as the bench's runtime may not
+/// block.
+struct ReaderPool {
+    runtime: Option<tokio::runtime::Runtime>,
+    /// Why a thread could not be given its priority, if it could not.
+    refused: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl ReaderPool {
+    fn spawn(
+        &self,
+        reader: impl Future<Output = anyhow::Result<Vec<Arrival>>> + Send + 'static,
+    ) -> anyhow::Result<tokio::task::JoinHandle<anyhow::Result<Vec<Arrival>>>> {
+        Ok(self
+            .runtime
+            .as_ref()
+            .context("the pool is gone")?
+            .spawn(reader))
+    }
+
+    /// Fails if the readers did not run at the priority asked for.
+    fn check(&self) -> anyhow::Result<()> {
+        match self.refused.lock().ok().and_then(|refused| refused.clone()) {
+            Some(error) => anyhow::bail!("cannot run the readers at idle priority: {error}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ReaderPool {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// How long after its post one probe arrived at one socket, in nanoseconds.
+struct Arrival {
+    /// Until the reader had it.
+    read: u64,
+    /// Until it entered the reader's socket (the kernel's receive stamp).
+    stamped: u64,
+}
+
+/// Opens `SUBSCRIBERS` event sockets read by `readers`, posts `POSTS` probes and reports how
+/// long each took to reach each socket, then does the same without the gateway.
+async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> anyhow::Result<()> {
+    let count = setting("SUBSCRIBERS", 1_000);
+    let posts = setting("POSTS", 200);
+    let interval = Duration::from_millis(setting("POST_INTERVAL_MS", 50) as u64);
+    let last_seen = last_event_id(client).await?;
+    let pool = readers.pool()?;
+
+    let mut tasks = Vec::with_capacity(count);
     for _ in 0..count {
         // Opened after the last stored event, so nothing follows the handshake until the first
         // probe and the bare stream can be read from its first byte on.
@@ -160,65 +271,94 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
         let MaybeTlsStream::Plain(stream) = socket.into_inner() else {
             anyhow::bail!("the event socket is not plain TCP");
         };
-        readers.push(tokio::spawn(probe_arrivals(stream, origin, posts)));
+        tasks.push(pool.spawn(probe_arrivals(stream.into_std()?, posts))?);
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let gateway_ticks = cpu_ticks(&pid.to_string())?;
     let own_ticks = cpu_ticks("self")?;
-    let poster = client.clone();
-    let path = path.to_string();
-    let sender = tokio::spawn(async move {
-        for n in 0..posts {
-            let sent = u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
-            let text = format!("latency probe sent-at-ns={sent}; n={n}");
-            let (status, _) = poster
-                .post(
-                    &path,
-                    &inbound_message("probe@example.com", &format!("probe-{n}"), &text),
-                )
-                .await?;
-            anyhow::ensure!(status == StatusCode::CREATED, "probe post failed: {status}");
-            tokio::time::sleep(interval).await;
-        }
-        anyhow::Ok(())
-    });
-    sender.await??;
+    for n in 0..posts {
+        let text = format!("latency probe sent-at-ns={}; n={n}", wall_clock_ns());
+        let (status, _) = client
+            .post(
+                path,
+                &inbound_message(
+                    "probe@example.com",
+                    &format!("probe-{readers:?}-{n}"),
+                    &text,
+                ),
+            )
+            .await?;
+        anyhow::ensure!(status == StatusCode::CREATED, "probe post failed: {status}");
+        tokio::time::sleep(interval).await;
+    }
     // Ticks are 10 ms; per delivery in microseconds.
     let per_delivery = |ticks: u64| ticks as f64 * 10_000.0 / (count * posts) as f64;
     let gateway_cpu = per_delivery(cpu_ticks(&pid.to_string())? - gateway_ticks);
     let client_cpu = per_delivery(cpu_ticks("self")? - own_ticks);
-    let expected = count * posts;
-    let mut samples = Vec::with_capacity(expected);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    for reader in readers {
-        match tokio::time::timeout_at(deadline, reader).await {
-            Ok(arrivals) => samples.extend(arrivals??),
-            Err(_) => break,
-        }
-    }
-    anyhow::ensure!(
-        samples.len() == expected,
-        "only {} of {expected} events arrived",
-        samples.len()
-    );
+    let arrivals = gather(tasks, count * posts).await?;
+    pool.check()?;
     let frame_len = last_event_len(client).await?;
     println!(
-        "event latency: {posts} posts to {count} subscribers ({expected} deliveries): {}",
-        percentiles(samples)
+        "event latency ({}): {posts} posts to {count} subscribers ({} deliveries): {}",
+        readers.describe(),
+        arrivals.len(),
+        report(&arrivals)
     );
     println!(
-        "event fan-out cost: {gateway_cpu:.1} µs of gateway CPU and {client_cpu:.1} µs of this client's per delivery"
+        "event fan-out cost ({}): {gateway_cpu:.1} µs of gateway CPU and {client_cpu:.1} µs of this client's per delivery",
+        readers.describe()
     );
-    let floor = loopback_floor(count, posts, interval, frame_len).await?;
+    let floor = loopback_floor(count, posts, interval, frame_len, readers).await?;
     println!(
-        "loopback floor: the same {frame_len}-byte frames written straight to {count} TCP sockets by two tasks, no gateway: {}",
-        percentiles(floor)
+        "loopback floor ({}): the same {frame_len}-byte frames written straight to {count} TCP sockets by two tasks, no gateway: {}",
+        readers.describe(),
+        report(&floor)
     );
     Ok(())
 }
 
-fn percentiles(mut samples: Vec<u64>) -> String {
+/// Every reader's arrivals, checking that all `expected` came.
+async fn gather(
+    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<Vec<Arrival>>>>,
+    expected: usize,
+) -> anyhow::Result<Vec<Arrival>> {
+    let mut arrivals = Vec::with_capacity(expected);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    for task in tasks {
+        match tokio::time::timeout_at(deadline, task).await {
+            Ok(done) => arrivals.extend(done??),
+            Err(_) => break,
+        }
+    }
+    anyhow::ensure!(
+        arrivals.len() == expected,
+        "only {} of {expected} events arrived",
+        arrivals.len()
+    );
+    Ok(arrivals)
+}
+
+/// Nanoseconds since the Unix epoch: the clock the kernel stamps arrivals with.
+fn wall_clock_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+        })
+}
+
+/// Both clocks' percentiles.
+fn report(arrivals: &[Arrival]) -> String {
+    format!(
+        "in the socket {}; read {}",
+        percentiles(arrivals.iter().map(|arrival| arrival.stamped)),
+        percentiles(arrivals.iter().map(|arrival| arrival.read))
+    )
+}
+
+fn percentiles(samples: impl Iterator<Item = u64>) -> String {
+    let mut samples: Vec<u64> = samples.collect();
     samples.sort_unstable();
     let percentile =
         |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)] as f64 / 1e6;
@@ -240,17 +380,18 @@ async fn loopback_floor(
     rounds: usize,
     interval: Duration,
     frame_len: usize,
-) -> anyhow::Result<Vec<u64>> {
+    readers: Readers,
+) -> anyhow::Result<Vec<Arrival>> {
+    let pool = readers.pool()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let origin = Instant::now();
-    let (mut readers, mut writers) = (Vec::with_capacity(count), vec![Vec::new(), Vec::new()]);
+    let (mut tasks, mut writers) = (Vec::with_capacity(count), vec![Vec::new(), Vec::new()]);
     for n in 0..count {
         let reading = TcpStream::connect(address).await?;
         let (writing, _) = listener.accept().await?;
         writing.set_nodelay(true)?;
         writers[n % 2].push(writing);
-        readers.push(tokio::spawn(probe_arrivals(reading, origin, rounds)));
+        tasks.push(pool.spawn(probe_arrivals(reading.into_std()?, rounds))?);
     }
     let mut feeds = Vec::new();
     let mut writer_tasks = Vec::new();
@@ -267,8 +408,7 @@ async fn loopback_floor(
         }));
     }
     for _ in 0..rounds {
-        let sent = u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        let marker = format!("sent-at-ns={sent};");
+        let marker = format!("sent-at-ns={};", wall_clock_ns());
         let payload = format!(
             "{}{marker}",
             " ".repeat(frame_len.saturating_sub(marker.len()))
@@ -283,10 +423,8 @@ async fn loopback_floor(
     for writer in writer_tasks {
         writer.await??;
     }
-    let mut arrivals = Vec::with_capacity(count * rounds);
-    for reader in readers {
-        arrivals.extend(reader.await??);
-    }
+    let arrivals = gather(tasks, count * rounds).await?;
+    pool.check()?;
     Ok(arrivals)
 }
 
@@ -309,34 +447,61 @@ fn text_frame(payload: &[u8]) -> Vec<u8> {
 }
 
 /// Reads the event socket's frames straight off the TCP stream until `posts` probes have
-/// arrived, and returns how long after its post each one came (nanoseconds). A WebSocket
-/// library per socket costs the shared two cores more than the gateway's own work (tungstenite
-/// zeroes its 128 KiB read buffer before every read), so the frames are parsed here: server
-/// frames are unmasked, and a probe is a text frame whose payload carries `sent-at-ns=`.
-async fn probe_arrivals(
-    mut stream: TcpStream,
-    origin: Instant,
-    posts: usize,
-) -> anyhow::Result<Vec<u64>> {
+/// arrived, and returns how long after its post each one came. A WebSocket library per socket
+/// costs the shared two cores more than the gateway's own work (tungstenite zeroes its 128 KiB
+/// read buffer before every read), so the frames are parsed here: server frames are unmasked,
+/// and a probe is a text frame whose payload carries `sent-at-ns=`.
+async fn probe_arrivals(stream: std::net::TcpStream, posts: usize) -> anyhow::Result<Vec<Arrival>> {
+    let stream = TcpStream::from_std(stream)?;
+    setsockopt(&stream, sockopt::ReceiveTimestampns, &true)?;
     let mut arrivals = Vec::with_capacity(posts);
+    let mut chunk = vec![0; 16 * 1024];
     let mut buffer = Vec::with_capacity(16 * 1024);
     while arrivals.len() < posts {
-        if stream.read_buf(&mut buffer).await? == 0 {
+        let (read, stamped) = stream
+            .async_io(Interest::READABLE, || receive(&stream, &mut chunk))
+            .await?;
+        if read == 0 {
             anyhow::bail!("the gateway closed an event socket");
         }
-        let now = u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let now = wall_clock_ns();
+        let stamped = stamped.context("the kernel put no receive time on the segment")?;
+        buffer.extend_from_slice(&chunk[..read]);
         let mut consumed = 0;
         while let Some((opcode, payload, length)) = frame(&buffer[consumed..]) {
             consumed += length;
             if opcode == TEXT_OPCODE
                 && let Some(sent) = probe_sent_at(payload)
             {
-                arrivals.push(now.saturating_sub(sent));
+                arrivals.push(Arrival {
+                    read: now.saturating_sub(sent),
+                    stamped: stamped.saturating_sub(sent),
+                });
             }
         }
         buffer.drain(..consumed);
     }
     Ok(arrivals)
+}
+
+/// One `recvmsg`: how many bytes it read, and when the kernel received the last segment
+/// among them (nanoseconds since the Unix epoch).
+fn receive(stream: &TcpStream, chunk: &mut [u8]) -> std::io::Result<(usize, Option<u64>)> {
+    let mut parts = [IoSliceMut::new(chunk)];
+    let mut control = nix::cmsg_space!(TimeSpec);
+    let message = recvmsg::<()>(
+        stream.as_raw_fd(),
+        &mut parts,
+        Some(&mut control),
+        MsgFlags::empty(),
+    )?;
+    let stamped = message.cmsgs()?.find_map(|control| match control {
+        ControlMessageOwned::ScmTimestampns(time) => {
+            Some(time.tv_sec() as u64 * 1_000_000_000 + time.tv_nsec() as u64)
+        }
+        _ => None,
+    });
+    Ok((message.bytes, stamped))
 }
 
 const TEXT_OPCODE: u8 = 0x1;

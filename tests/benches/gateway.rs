@@ -4,18 +4,20 @@
 //! - latency from an API post to the event arriving at every one of 1,000 subscribers, the CPU
 //!   the gateway and this client spend per delivery, and the same fan-out over bare loopback
 //!   sockets without the gateway (the floor the two shared cores set);
+//! - how long an agent's reply takes to reach a provider (a stand-in on loopback);
 //! - ingest throughput through the HTTP API (keep-alive clients posting inbound messages).
 //!
-//! `cargo xtask bench` runs it; `API_CONNECTIONS`, `API_SECONDS`, `SUBSCRIBERS`, `POSTS`
+//! `cargo xtask bench` runs it; `API_CONNECTIONS`, `API_SECONDS`, `SUBSCRIBERS`, `POSTS`, `REPLIES`
 //! and `IDLE_SOCKETS` change the load; `POST_INTERVAL_MS` spaces the latency probes so that each fan-out is
 //! measured on its own rather than queued behind the previous one.
 
-use std::io::IoSliceMut;
+use std::io::{IoSliceMut, Write};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
+use base64::Engine;
 use hyper::StatusCode;
 use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg, setsockopt, sockopt};
 use nix::sys::time::TimeSpec;
@@ -25,9 +27,8 @@ use thread_priority::unix::{
     NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
     thread_native_id,
 };
-use tokio::io::{AsyncWriteExt, Interest};
+use tokio::io::Interest;
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use tokio_tungstenite::MaybeTlsStream;
 
 #[global_allocator]
@@ -54,7 +55,84 @@ async fn run() -> anyhow::Result<()> {
     // what the connections cost.
     let pid = gateway.pid().context("no gateway pid")?;
     subscribers(&client, &path, pid).await?;
+    reply_delivery(&gateway, &client).await?;
     api_throughput(&client, &path).await?;
+    Ok(())
+}
+
+/// How long an agent's reply takes to reach the provider: a channel run by the template
+/// adapter, whose `reply_url` is a stand-in provider here, gets `REPLIES` replies one after
+/// another, each timed from its post to the provider's receiving it.
+async fn reply_delivery(gateway: &Gateway, client: &Client) -> anyhow::Result<()> {
+    let replies = setting("REPLIES", 50);
+    let (received, mut arrivals) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    let provider = axum::Router::new().route(
+        "/out",
+        axum::routing::post(move || {
+            let _ = received.send(Instant::now());
+            async { "ok" }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let provider_address = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, provider).await });
+
+    let wasm = std::fs::read(
+        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join("template_adapter.wasm"),
+    )
+    .context("the template adapter is not built (`cargo xtask bench` builds it)")?;
+    let upload = serde_json::json!({
+        "manifest": {
+            "name": "bench-crm", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api",
+            "allowed_hosts": ["127.0.0.1"], "settings": ["reply_url"]
+        },
+        "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
+    });
+    let (status, installed) = client.post("/api/v1/plugins", &upload).await?;
+    anyhow::ensure!(
+        status == StatusCode::CREATED,
+        "cannot install the adapter: {installed}"
+    );
+    let channel = serde_json::json!({
+        "kind": "api", "name": "Bench CRM", "plugin": "bench-crm",
+        "settings": { "reply_url": format!("http://{provider_address}/out") }
+    });
+    let (status, channel) = client.post("/api/v1/channels", &channel).await?;
+    anyhow::ensure!(
+        status == StatusCode::CREATED,
+        "cannot add the channel: {channel}"
+    );
+    let hook = format!(
+        "/hooks/{}/{}/{}",
+        channel["workspace_id"],
+        channel["id"],
+        channel["webhook_token"].as_str().unwrap_or_default()
+    );
+    let message =
+        serde_json::json!({ "id": "bench-1", "from": { "id": "lead-1" }, "text": "Hola" });
+    let (status, ingested) = Client::new(&gateway.base_url).post(&hook, &message).await?;
+    anyhow::ensure!(status == StatusCode::OK, "the webhook failed: {ingested}");
+    let conversation = ingested["ingested"][0]["conversation_id"]
+        .as_u64()
+        .context("the webhook named no conversation")?;
+
+    let mut samples = Vec::with_capacity(replies);
+    for n in 0..replies {
+        let posted = Instant::now();
+        client
+            .reply(conversation, &format!("Respuesta {n}"))
+            .await?;
+        let arrived = tokio::time::timeout(Duration::from_secs(10), arrivals.recv())
+            .await
+            .context("a reply did not reach the provider within 10 s")?
+            .context("the provider stopped")?;
+        samples.push(u64::try_from(arrived.duration_since(posted).as_nanos()).unwrap_or(u64::MAX));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!(
+        "reply delivery: {replies} agents' replies, post to the provider's receiving it: {}",
+        percentiles(samples.into_iter())
+    );
     Ok(())
 }
 
@@ -113,6 +191,18 @@ end
         "api ingest: {connections} keep-alive connections for {seconds} s = {rate} messages/s (p99 {p99})"
     );
     Ok(())
+}
+
+/// The time the machine's virtual CPUs have waited for the host so far ("steal" in
+/// `/proc/stat`), in clock ticks of 10 ms: time in which nothing here could run.
+fn stolen_ticks() -> anyhow::Result<u64> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let line = stat.lines().next().context("empty /proc/stat")?;
+    Ok(line
+        .split_whitespace()
+        .nth(8)
+        .context("no steal column in /proc/stat")?
+        .parse()?)
 }
 
 /// The CPU time a process has used so far (user and system), in clock ticks of 10 ms.
@@ -276,6 +366,7 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let gateway_ticks = cpu_ticks(&pid.to_string())?;
+    let stolen = stolen_ticks()?;
     let own_ticks = cpu_ticks("self")?;
     for n in 0..posts {
         let text = format!("latency probe sent-at-ns={}; n={n}", wall_clock_ns());
@@ -296,6 +387,7 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
     let per_delivery = |ticks: u64| ticks as f64 * 10_000.0 / (count * posts) as f64;
     let gateway_cpu = per_delivery(cpu_ticks(&pid.to_string())? - gateway_ticks);
     let client_cpu = per_delivery(cpu_ticks("self")? - own_ticks);
+    let stolen_ms = (stolen_ticks()? - stolen) * 10;
     let arrivals = gather(tasks, count * posts).await?;
     pool.check()?;
     let frame_len = last_event_len(client).await?;
@@ -306,12 +398,12 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
         report(&arrivals)
     );
     println!(
-        "event fan-out cost ({}): {gateway_cpu:.1} µs of gateway CPU and {client_cpu:.1} µs of this client's per delivery",
+        "event fan-out cost ({}): {gateway_cpu:.1} µs of gateway CPU and {client_cpu:.1} µs of this client's per delivery; the host took {stolen_ms} ms from the virtual CPUs meanwhile",
         readers.describe()
     );
     let floor = loopback_floor(count, posts, interval, frame_len, readers).await?;
     println!(
-        "loopback floor ({}): the same {frame_len}-byte frames written straight to {count} TCP sockets by two tasks, no gateway: {}",
+        "loopback floor ({}): the same {frame_len}-byte frames written straight to {count} TCP sockets by two threads, no gateway: {}",
         readers.describe(),
         report(&floor)
     );
@@ -371,7 +463,7 @@ fn percentiles(samples: impl Iterator<Item = u64>) -> String {
 }
 
 /// The fan-out with the gateway taken out: `count` loopback TCP connections inside this
-/// process, two writer tasks (as the gateway has two worker threads) that each write every
+/// process, two writer threads (as the gateway has two worker threads) that each write every
 /// round's text frame to half of them, and the same readers as the event sockets. What is left
 /// is what the kernel and this client cost on the shared cores: the floor under the gateway's
 /// figure.
@@ -393,18 +485,27 @@ async fn loopback_floor(
         writers[n % 2].push(writing);
         tasks.push(pool.spawn(probe_arrivals(reading.into_std()?, rounds))?);
     }
+    // Threads of their own, so that the two halves are surely written at the same time.
     let mut feeds = Vec::new();
-    let mut writer_tasks = Vec::new();
-    for mut streams in writers {
-        let (feed, mut frames) = mpsc::unbounded_channel::<Arc<Vec<u8>>>();
+    let mut writer_threads = Vec::new();
+    for streams in writers {
+        let mut streams = streams
+            .into_iter()
+            .map(|stream| {
+                let stream = stream.into_std()?;
+                stream.set_nonblocking(false)?;
+                Ok(stream)
+            })
+            .collect::<std::io::Result<Vec<_>>>()?;
+        let (feed, frames) = std::sync::mpsc::channel::<Arc<Vec<u8>>>();
         feeds.push(feed);
-        writer_tasks.push(tokio::spawn(async move {
-            while let Some(frame) = frames.recv().await {
+        writer_threads.push(std::thread::spawn(move || {
+            for frame in frames {
                 for stream in &mut streams {
-                    stream.write_all(&frame).await?;
+                    stream.write_all(&frame)?;
                 }
             }
-            anyhow::Ok(())
+            std::io::Result::Ok(())
         }));
     }
     for _ in 0..rounds {
@@ -420,8 +521,10 @@ async fn loopback_floor(
         tokio::time::sleep(interval).await;
     }
     drop(feeds);
-    for writer in writer_tasks {
-        writer.await??;
+    for writer in writer_threads {
+        writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("a writer thread panicked"))??;
     }
     let arrivals = gather(tasks, count * rounds).await?;
     pool.check()?;

@@ -83,6 +83,9 @@ pub struct AppState {
     pub mail: Arc<MailService>,
     /// The chat widgets' rate limits and typing signals.
     pub widgets: Arc<widget::Widgets>,
+    /// Wakes this node's delivery worker when a reply is queued, so that it leaves at once
+    /// instead of at the worker's next round.
+    pub replies_queued: Arc<tokio::sync::Notify>,
 }
 
 /// The whole HTTP application.

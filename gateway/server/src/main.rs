@@ -114,6 +114,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         secrets: Arc::new(secrets),
         mail: Arc::new(MailService::new(trust, forwarding_domain)),
         widgets: Arc::new(Widgets::default()),
+        replies_queued: Arc::default(),
     };
     // Leased work (outbox items, mailboxes) is held under this node's name, which survives a
     // restart: a node that crashed takes its own leases back at once.
@@ -277,7 +278,8 @@ fn node_name(data_dir: &std::path::Path) -> anyhow::Result<String> {
     }
 }
 
-/// Delivers queued replies on plugin channels, every second.
+/// Delivers queued replies on plugin channels: at once when this node queues one, and at
+/// least every second for retries, waits that have ended and work that other nodes left.
 fn deliver_replies(state: &AppState, holder: String) {
     let state = state.clone();
     tokio::spawn(async move {
@@ -285,7 +287,11 @@ fn deliver_replies(state: &AppState, holder: String) {
             if let Err(error) = switchboard_api::deliver_due(&state, &holder).await {
                 tracing::warn!(code = error.code, reason = %error.message, "a delivery round failed");
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            // A reply queued during the round left a permit, so the next round starts at once.
+            tokio::select! {
+                () = state.replies_queued.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
         }
     });
 }

@@ -116,6 +116,7 @@ async fn post_message(
             reply,
         )
         .await?;
+    state.replies_queued.notify_one();
     tracing::Span::current().record("message_id", message.id);
     Ok((StatusCode::CREATED, axum::Json(message)))
 }

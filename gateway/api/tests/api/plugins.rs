@@ -3,6 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 use base64::Engine;
+use futures_util::FutureExt;
 use serde_json::{Value, json};
 
 use crate::support::{Auth, TestApp, assert_error};
@@ -480,6 +481,11 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
     let conversation = answer["ingested"][0]["conversation_id"].clone();
 
     let sent = agent_reply(&app, &conversation, "Mañana por la tarde.").await;
+    // The reply wakes this node's delivery worker rather than waiting for its next round.
+    assert!(
+        app.state.replies_queued.notified().now_or_never().is_some(),
+        "a queued reply wakes the delivery worker"
+    );
     assert_eq!(
         switchboard_api::deliver_due(&app.state, "test-node")
             .await

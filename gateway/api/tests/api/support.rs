@@ -64,6 +64,7 @@ impl TestApp {
                 Some("forward.acme.test".into()),
             )),
             widgets: Arc::new(switchboard_api::Widgets::default()),
+            replies_queued: Arc::default(),
         };
         let router = switchboard_api::router(state.clone());
         let (workspace, channel, _) =

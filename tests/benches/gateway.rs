@@ -508,7 +508,8 @@ async fn loopback_floor(
             std::io::Result::Ok(())
         }));
     }
-    for _ in 0..rounds {
+    // A writer that failed has dropped its feed; its error is reported when it is joined.
+    'rounds: for _ in 0..rounds {
         let marker = format!("sent-at-ns={};", wall_clock_ns());
         let payload = format!(
             "{}{marker}",
@@ -516,7 +517,9 @@ async fn loopback_floor(
         );
         let frame = Arc::new(text_frame(payload.as_bytes()));
         for feed in &feeds {
-            feed.send(frame.clone())?;
+            if feed.send(frame.clone()).is_err() {
+                break 'rounds;
+            }
         }
         tokio::time::sleep(interval).await;
     }

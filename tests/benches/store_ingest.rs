@@ -1,8 +1,9 @@
 //! Durable ingest throughput straight into the sled store: many concurrent writers each
 //! ingesting inbound messages (contact look-up, conversation, message, event and indexes),
-//! every one acknowledged only once its group commit is flushed to disk.
+//! every one acknowledged only once its group commit is flushed to disk; then what one round of
+//! the delivery worker costs over channels with nothing to send.
 //!
-//! `cargo xtask bench` runs it; `MESSAGES` and `WRITERS` change the load.
+//! `cargo xtask bench` runs it; `MESSAGES`, `WRITERS` and `IDLE_CHANNELS` change the load.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -59,6 +60,37 @@ fn main() -> anyhow::Result<()> {
             elapsed.as_secs_f64(),
             messages as f64 / elapsed.as_secs_f64()
         );
-        anyhow::Ok(())
+        idle_delivery_round(store.as_ref(), workspace).await
     })
+}
+
+/// What the delivery worker's round costs when nothing waits: it asks every channel of every
+/// workspace for due replies, at least once a second and after every reply queued.
+async fn idle_delivery_round(store: &SledStore, workspace: u64) -> anyhow::Result<()> {
+    let count = setting("IDLE_CHANNELS", 1_000);
+    let mut channels = Vec::with_capacity(count);
+    for n in 0..count {
+        let channel = NewChannel {
+            kind: ChannelKind::Api,
+            name: format!("Idle {n}"),
+            default_team_id: None,
+            settings: Default::default(),
+            plugin: None,
+        };
+        channels.push(store.create_channel(workspace, channel, None).await?.id);
+    }
+    let started = Instant::now();
+    for channel in &channels {
+        let claimed = store
+            .claim_outbox(*channel, "bench-node", 60_000, 50)
+            .await?;
+        anyhow::ensure!(claimed.is_empty(), "an idle channel had replies to deliver");
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "delivery round over {count} idle channels: {:.2} ms ({:.1} µs per channel)",
+        elapsed.as_secs_f64() * 1e3,
+        elapsed.as_secs_f64() * 1e6 / count as f64
+    );
+    Ok(())
 }

@@ -24,6 +24,7 @@ use switchboard_model::{
     ContactUpdate, Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId,
     Id, Identity, InboundMessage, Ingested, Message, NewCannedResponse, NewChannel, NewContact,
     NewReply, NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate, Workspace,
+    now_millis,
 };
 
 use self::activity::Activity;
@@ -471,6 +472,11 @@ impl Store for SledStore {
         lease_ms: i64,
         limit: usize,
     ) -> StoreResult<Vec<OutboxItem>> {
+        // An idle channel is the common case: look first without writing, so that it costs no
+        // commit. Whatever is due is claimed in a step of its own, which looks again.
+        if delivery::due_items(&*self.db, channel_id, now_millis(), 1)?.is_empty() {
+            return Ok(Vec::new());
+        }
         let holder = holder.to_string();
         self.writer
             .write(move |txn| delivery::claim_outbox(txn, channel_id, &holder, lease_ms, limit))

@@ -9,6 +9,27 @@ use super::keys::{self, key, key_str};
 use super::txn::{Read, Scan, Txn};
 use crate::{OutboxItem, StoreError, StoreResult};
 
+/// A channel's outbox items that are due at `now` (neither waiting for a retry nor leased),
+/// in order, at most `limit` of them.
+pub fn due_items(
+    read: &impl Scan,
+    channel_id: Id,
+    now: i64,
+    limit: usize,
+) -> StoreResult<Vec<(Vec<u8>, OutboxItem)>> {
+    let mut due = Vec::new();
+    for (item_key, value) in read.scan_prefix(&key(keys::OUTBOX, &[channel_id]))? {
+        if due.len() == limit {
+            break;
+        }
+        let item: OutboxItem = serde_json::from_slice(&value)?;
+        if item.not_before <= now && item.lease_until <= now {
+            due.push((item_key, item));
+        }
+    }
+    Ok(due)
+}
+
 pub fn claim_outbox(
     txn: &mut Txn,
     channel_id: Id,
@@ -18,14 +39,7 @@ pub fn claim_outbox(
 ) -> StoreResult<Vec<OutboxItem>> {
     let now = txn.now;
     let mut claimed = Vec::new();
-    for (item_key, value) in txn.scan_prefix(&key(keys::OUTBOX, &[channel_id]))? {
-        if claimed.len() == limit {
-            break;
-        }
-        let mut item: OutboxItem = serde_json::from_slice(&value)?;
-        if item.not_before > now || item.lease_until > now {
-            continue;
-        }
+    for (item_key, mut item) in due_items(txn, channel_id, now, limit)? {
         item.lease_holder = Some(holder.to_string());
         item.lease_until = now.saturating_add(lease_ms);
         item.attempts += 1;

@@ -397,7 +397,7 @@ pub async fn auto_reply(
         .store
         .add_reply(workspace_id, conversation.id, bot, reply)
         .await?;
-    state.replies_queued.notify_one();
+    state.replies_queued.add(workspace_id);
     Ok(())
 }
 

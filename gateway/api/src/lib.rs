@@ -32,7 +32,7 @@ pub use email::forwarding::Forwarding;
 pub use email::sync::spawn as spawn_mailbox_sync;
 pub use error::{ApiError, ApiResult};
 pub use fetch::HttpFetcher;
-pub use outbox::deliver_due;
+pub use outbox::{QueuedReplies, deliver_due, deliver_queued};
 pub use plugins::Plugins;
 pub use secrets::SecretBox;
 pub use web::{WebRoot, first_widget};
@@ -83,9 +83,9 @@ pub struct AppState {
     pub mail: Arc<MailService>,
     /// The chat widgets' rate limits and typing signals.
     pub widgets: Arc<widget::Widgets>,
-    /// Wakes this node's delivery worker when a reply is queued, so that it leaves at once
-    /// instead of at the worker's next round.
-    pub replies_queued: Arc<tokio::sync::Notify>,
+    /// Where a reply was just queued, so that this node's delivery worker sends it at once
+    /// instead of at its next full round.
+    pub replies_queued: Arc<QueuedReplies>,
 }
 
 /// The whole HTTP application.

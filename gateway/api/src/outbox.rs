@@ -4,14 +4,17 @@
 //! that refuses, or a plugin that fails, marks the message failed with the reason. A website
 //! chat reply to a visitor who has left goes by email instead (see `email::continuation`).
 
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
-use switchboard_model::{Author, Channel, ChannelKind, DeliveryStatus, Direction, now_millis};
+use switchboard_model::{Author, Channel, ChannelKind, DeliveryStatus, Direction, Id, now_millis};
 use switchboard_plugins::Plugin;
 use switchboard_plugins::latest::{
     Attachment, AttachmentContent, Contact, DeliveryAction, Identity, Reply, ReplyContext,
 };
 use switchboard_store::OutboxItem;
+use tokio::sync::Notify;
 
 use crate::email::continuation::{self, Route};
 use crate::{ApiError, ApiResult, AppState};
@@ -41,11 +44,55 @@ pub(crate) enum Outcome {
     },
 }
 
+/// Workspaces where a reply was just queued. The delivery worker visits them at once; its full
+/// round over every workspace comes only once a second.
+#[derive(Debug, Default)]
+pub struct QueuedReplies {
+    workspaces: Mutex<BTreeSet<Id>>,
+    wake: Notify,
+}
+
+impl QueuedReplies {
+    pub fn add(&self, workspace_id: Id) {
+        self.workspaces
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(workspace_id);
+        self.wake.notify_one();
+    }
+
+    /// The workspaces where replies were queued, as soon as there are any; `None` once
+    /// `deadline` has passed without one.
+    pub async fn wait_until(&self, deadline: tokio::time::Instant) -> Option<Vec<Id>> {
+        tokio::time::timeout_at(deadline, self.wake.notified())
+            .await
+            .ok()?;
+        let mut workspaces = self
+            .workspaces
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Some(std::mem::take(&mut *workspaces).into_iter().collect())
+    }
+}
+
 /// One round over every plugin channel; returns how many replies were handled.
 pub async fn deliver_due(state: &AppState, holder: &str) -> ApiResult<usize> {
+    let workspaces: Vec<Id> = state
+        .store
+        .workspaces()
+        .await?
+        .iter()
+        .map(|workspace| workspace.id)
+        .collect();
+    deliver_queued(state, holder, &workspaces).await
+}
+
+/// One round over the plugin channels of these workspaces; returns how many replies were
+/// handled.
+pub async fn deliver_queued(state: &AppState, holder: &str, workspaces: &[Id]) -> ApiResult<usize> {
     let mut handled = 0;
-    for workspace in state.store.workspaces().await? {
-        for channel in state.store.channels(workspace.id).await? {
+    for workspace_id in workspaces {
+        for channel in state.store.channels(*workspace_id).await? {
             if channel.plugin.is_none() || !channel.active {
                 continue;
             }

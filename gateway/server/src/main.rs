@@ -278,19 +278,26 @@ fn node_name(data_dir: &std::path::Path) -> anyhow::Result<String> {
     }
 }
 
-/// Delivers queued replies on plugin channels: at once when this node queues one, and at
-/// least every second for retries, waits that have ended and work that other nodes left.
+/// Delivers queued replies on plugin channels: every second over every workspace (for
+/// retries, waits that have ended and work that other nodes left), and in between at once in
+/// each workspace where this node queues one.
 fn deliver_replies(state: &AppState, holder: String) {
     let state = state.clone();
     tokio::spawn(async move {
+        let complain = |error: switchboard_api::ApiError| {
+            tracing::warn!(code = error.code, reason = %error.message, "a delivery round failed");
+        };
         loop {
             if let Err(error) = switchboard_api::deliver_due(&state, &holder).await {
-                tracing::warn!(code = error.code, reason = %error.message, "a delivery round failed");
+                complain(error);
             }
-            // A reply queued during the round left a permit, so the next round starts at once.
-            tokio::select! {
-                () = state.replies_queued.notified() => {}
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            let full_round = tokio::time::Instant::now() + Duration::from_secs(1);
+            while let Some(workspaces) = state.replies_queued.wait_until(full_round).await {
+                if let Err(error) =
+                    switchboard_api::deliver_queued(&state, &holder, &workspaces).await
+                {
+                    complain(error);
+                }
             }
         }
     });

@@ -116,7 +116,7 @@ async fn post_message(
             reply,
         )
         .await?;
-    state.replies_queued.notify_one();
+    state.replies_queued.add(caller.workspace_id);
     tracing::Span::current().record("message_id", message.id);
     Ok((StatusCode::CREATED, axum::Json(message)))
 }

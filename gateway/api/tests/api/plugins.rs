@@ -3,7 +3,6 @@
 
 use axum::http::{Method, StatusCode};
 use base64::Engine;
-use futures_util::FutureExt;
 use serde_json::{Value, json};
 
 use crate::support::{Auth, TestApp, assert_error};
@@ -481,9 +480,14 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
     let conversation = answer["ingested"][0]["conversation_id"].clone();
 
     let sent = agent_reply(&app, &conversation, "Mañana por la tarde.").await;
-    // The reply wakes this node's delivery worker rather than waiting for its next round.
-    assert!(
-        app.state.replies_queued.notified().now_or_never().is_some(),
+    // The reply wakes this node's delivery worker for its workspace rather than waiting for
+    // the next full round.
+    assert_eq!(
+        app.state
+            .replies_queued
+            .wait_until(tokio::time::Instant::now())
+            .await,
+        Some(vec![app.workspace]),
         "a queued reply wakes the delivery worker"
     );
     assert_eq!(

@@ -62,8 +62,12 @@ impl QueuedReplies {
     }
 
     /// The workspaces where replies were queued, as soon as there are any; `None` once
-    /// `deadline` has passed without one.
+    /// `deadline` has passed, even while replies keep coming, so that a busy node still makes
+    /// its full rounds.
     pub async fn wait_until(&self, deadline: tokio::time::Instant) -> Option<Vec<Id>> {
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
         tokio::time::timeout_at(deadline, self.wake.notified())
             .await
             .ok()?;
@@ -346,4 +350,28 @@ async fn reply_for(state: &AppState, item: &OutboxItem) -> ApiResult<(Reply, Aut
         },
     };
     Ok((reply, message.author))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_full_round_comes_on_time_while_replies_keep_coming() {
+        let queued = QueuedReplies::default();
+        queued.add(7);
+        queued.add(7);
+        let passed = tokio::time::Instant::now();
+        assert_eq!(
+            queued.wait_until(passed).await,
+            None,
+            "time for the full round"
+        );
+        let later = tokio::time::Instant::now() + Duration::from_secs(5);
+        assert_eq!(
+            queued.wait_until(later).await,
+            Some(vec![7]),
+            "the queued workspace, once, after the round"
+        );
+    }
 }

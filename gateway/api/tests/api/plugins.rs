@@ -485,7 +485,7 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
     assert_eq!(
         app.state
             .replies_queued
-            .wait_until(tokio::time::Instant::now())
+            .wait_until(tokio::time::Instant::now() + std::time::Duration::from_secs(5))
             .await,
         Some(vec![app.workspace]),
         "a queued reply wakes the delivery worker"

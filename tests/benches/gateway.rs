@@ -293,6 +293,7 @@ impl Readers {
             .enable_all()
             .build()?;
         Ok(ReaderPool {
+            handle: runtime.handle().clone(),
             runtime: Some(runtime),
             refused,
         })
@@ -302,6 +303,8 @@ impl Readers {
 /// The readers' own runtime; it is shut down without waiting, as the bench's runtime may not
 /// block.
 struct ReaderPool {
+    handle: tokio::runtime::Handle,
+    /// Taken only when the pool is dropped.
     runtime: Option<tokio::runtime::Runtime>,
     /// Why a thread could not be given its priority, if it could not.
     refused: Arc<std::sync::Mutex<Option<String>>>,
@@ -311,12 +314,8 @@ impl ReaderPool {
     fn spawn(
         &self,
         reader: impl Future<Output = anyhow::Result<Vec<Arrival>>> + Send + 'static,
-    ) -> anyhow::Result<tokio::task::JoinHandle<anyhow::Result<Vec<Arrival>>>> {
-        Ok(self
-            .runtime
-            .as_ref()
-            .context("the pool is gone")?
-            .spawn(reader))
+    ) -> tokio::task::JoinHandle<anyhow::Result<Vec<Arrival>>> {
+        self.handle.spawn(reader)
     }
 
     /// Fails if the readers did not run at the priority asked for.
@@ -336,9 +335,9 @@ impl Drop for ReaderPool {
     }
 }
 
-/// How long after its post one probe arrived at one socket, in nanoseconds.
+/// One probe's arrival at one socket, in nanoseconds.
 struct Arrival {
-    /// When its post was sent, which also tells the posts apart.
+    /// When its post was sent (since the Unix epoch), which also tells the posts apart.
     sent: u64,
     /// Until the reader had it.
     read: u64,
@@ -363,7 +362,7 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
         let MaybeTlsStream::Plain(stream) = socket.into_inner() else {
             anyhow::bail!("the event socket is not plain TCP");
         };
-        tasks.push(pool.spawn(probe_arrivals(stream.into_std()?, posts))?);
+        tasks.push(pool.spawn(probe_arrivals(stream.into_std()?, posts)));
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
 
@@ -492,7 +491,7 @@ async fn loopback_floor(
         let (writing, _) = listener.accept().await?;
         writing.set_nodelay(true)?;
         writers[n % 2].push(writing);
-        tasks.push(pool.spawn(probe_arrivals(reading.into_std()?, rounds))?);
+        tasks.push(pool.spawn(probe_arrivals(reading.into_std()?, rounds)));
     }
     // Threads of their own, so that the two halves are surely written at the same time.
     let mut feeds = Vec::new();

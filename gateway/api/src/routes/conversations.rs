@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_model::{
-    Assignment, Author, Conversation, ConversationFilter, ConversationStatus, Id, Labels, Message,
-    NewReply, Page, TeamAssignment,
+    Assignment, Author, Conversation, ConversationFilter, ConversationStatus, Direction, Id,
+    Labels, Message, NewReply, Page, TeamAssignment,
 };
 use switchboard_store::ConversationChange;
 use utoipa_axum::router::OpenApiRouter;
@@ -116,7 +116,10 @@ async fn post_message(
             reply,
         )
         .await?;
-    state.replies_queued.add(caller.workspace_id);
+    // A private note is not delivered; a reply waits in the outbox.
+    if message.direction == Direction::Out {
+        state.replies_queued.add(caller.workspace_id);
+    }
     tracing::Span::current().record("message_id", message.id);
     Ok((StatusCode::CREATED, axum::Json(message)))
 }

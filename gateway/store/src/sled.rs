@@ -8,6 +8,7 @@ mod delivery;
 mod directory;
 mod journal;
 mod keys;
+mod known_keys;
 mod recent;
 mod txn;
 mod writer;
@@ -30,7 +31,8 @@ use switchboard_model::{
 use self::activity::Activity;
 use self::journal::{End, Journal, Segments};
 use self::keys::{key, key_str};
-use self::txn::{Read, View};
+use self::known_keys::KnownKeys;
+use self::txn::{Read, Record, View};
 use self::writer::Writer;
 use crate::{
     AgentChange, ChannelRecord, ConversationChange, EventBus, EventFrame, NewAgentRecord,
@@ -81,7 +83,8 @@ impl SledStore {
                 bus.publish(frames);
             })
         };
-        let writer = Writer::start(db.clone(), journal, next_id, committed)?;
+        let known = KnownKeys::load(&db)?;
+        let writer = Writer::start(db.clone(), journal, known, next_id, committed)?;
         Ok(SledStore {
             db,
             segments,
@@ -105,7 +108,7 @@ impl SledStore {
             .collect()
     }
 
-    fn get<T: DeserializeOwned>(&self, key: &[u8], what: &'static str, id: Id) -> StoreResult<T> {
+    fn get<T: Record>(&self, key: &[u8], what: &'static str, id: Id) -> StoreResult<T> {
         self.db
             .get_json(key)?
             .ok_or_else(|| StoreError::not_found(what, id))

@@ -173,7 +173,7 @@ pub fn put_blob(
 }
 
 /// Who holds a lease and until when.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Lease {
     holder: String,
     until: i64,

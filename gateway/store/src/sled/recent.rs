@@ -4,15 +4,18 @@
 //! most (conversations, contacts, identities) are exactly the ones it keeps changing. Every
 //! write goes through the builder, so it can remember values itself: reads of remembered keys
 //! skip sled and stay correct. Only keys whose group is already on disk are ever forgotten.
+//! The values are shared with the groups' overlays, records and all (see [`Value`]). Keys it
+//! does not hold may still be known never to have been written (see [`KnownKeys`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::keys;
-use super::txn::Overlay;
+use super::known_keys::KnownKeys;
+use super::txn::{Overlay, Value};
 
 /// A remembered value: `None` for a deleted key.
-pub type Remembered = Option<Arc<[u8]>>;
+pub type Remembered = Option<Arc<Value>>;
 
 #[derive(Debug)]
 pub struct Recent {
@@ -20,25 +23,31 @@ pub struct Recent {
     /// Keys in the order they were remembered, with the group that wrote them (0: read).
     order: VecDeque<(Vec<u8>, u64)>,
     capacity: usize,
+    known: KnownKeys,
 }
 
 impl Recent {
-    pub fn new(capacity: usize) -> Recent {
+    pub fn new(capacity: usize, known: KnownKeys) -> Recent {
         Recent {
             entries: HashMap::new(),
             order: VecDeque::new(),
             capacity,
+            known,
         }
     }
 
-    pub fn lookup(&self, key: &[u8]) -> Option<&Remembered> {
-        self.entries.get(key).map(|(value, _)| value)
+    /// The remembered value of `key`, `Some(None)` if it is deleted or surely never written,
+    /// `None` if only the tree can tell.
+    pub fn lookup(&self, key: &[u8]) -> Option<Remembered> {
+        match self.entries.get(key) {
+            Some((value, _)) => Some(value.clone()),
+            None => self.known.never_written(key).then_some(None),
+        }
     }
 
     /// Remembers a value read from disk.
-    pub fn remember_read(&mut self, key: &[u8], value: &[u8]) {
-        self.entries
-            .insert(key.to_vec(), (Some(Arc::from(value)), 0));
+    pub fn remember_read(&mut self, key: &[u8], value: Arc<Value>) {
+        self.entries.insert(key.to_vec(), (Some(value), 0));
         self.order.push_back((key.to_vec(), 0));
     }
 
@@ -48,8 +57,8 @@ impl Recent {
             .iter()
             .filter(|(key, _)| !key.starts_with(keys::EVENT))
         {
-            self.entries
-                .insert(key.clone(), (value.as_deref().map(Arc::from), group));
+            self.known.add(key);
+            self.entries.insert(key.clone(), (value.clone(), group));
             self.order.push_back((key.clone(), group));
         }
     }

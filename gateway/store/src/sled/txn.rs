@@ -3,10 +3,11 @@
 //! Groups still on their way to disk stay readable through their overlays, so the next group
 //! can be built while the previous one is applied.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -18,7 +19,50 @@ use super::recent::Recent;
 use crate::{EventFrame, StoreResult};
 
 /// Pending writes by key; `None` deletes.
-pub type Overlay = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+pub type Overlay = BTreeMap<Vec<u8>, Option<Arc<Value>>>;
+
+/// What the builder knows of one key's value: its bytes and, once it has been written or read
+/// as JSON, the record itself, so that the builder reads a hot record (a conversation, its
+/// contact, the channel) back without parsing it again.
+#[derive(Debug)]
+pub struct Value {
+    pub bytes: Vec<u8>,
+    record: OnceLock<Box<dyn Any + Send + Sync>>,
+}
+
+/// What a record type needs to be kept parsed.
+pub trait Record: DeserializeOwned + Clone + Send + Sync + 'static {}
+impl<T: DeserializeOwned + Clone + Send + Sync + 'static> Record for T {}
+
+impl Value {
+    pub fn new(bytes: Vec<u8>) -> Value {
+        Value {
+            bytes,
+            record: OnceLock::new(),
+        }
+    }
+
+    fn with_record<T: Record>(bytes: Vec<u8>, record: T) -> Value {
+        Value {
+            bytes,
+            record: OnceLock::from(Box::new(record) as Box<dyn Any + Send + Sync>),
+        }
+    }
+
+    /// The value as a `T`: the record kept with it, or else parsed (and then kept).
+    pub fn record<T: Record>(&self) -> StoreResult<T> {
+        if let Some(record) = self
+            .record
+            .get()
+            .and_then(|record| record.downcast_ref::<T>())
+        {
+            return Ok(record.clone());
+        }
+        let record: T = serde_json::from_slice(&self.bytes)?;
+        let _ = self.record.set(Box::new(record.clone()));
+        Ok(record)
+    }
+}
 
 /// Reads that see the same data inside and outside the writer, without copying values.
 pub trait Read {
@@ -33,7 +77,7 @@ pub trait Read {
         Ok(self.read(key, |_| ())?.is_some())
     }
 
-    fn get_json<T: DeserializeOwned>(&self, key: &[u8]) -> StoreResult<Option<T>> {
+    fn get_json<T: Record>(&self, key: &[u8]) -> StoreResult<Option<T>> {
         Ok(self
             .read(key, |bytes| serde_json::from_slice::<T>(bytes))?
             .transpose()?)
@@ -168,11 +212,16 @@ impl<'a> Txn<'a> {
     }
 
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.step.insert(key, Some(value));
+        self.step.insert(key, Some(Arc::new(Value::new(value))));
     }
 
-    pub fn put_json(&mut self, key: Vec<u8>, value: &impl Serialize) -> StoreResult<()> {
-        self.put(key, serde_json::to_vec(value)?);
+    /// Writes a record as JSON, keeping the record for the builder's later reads.
+    pub fn put_json<T: Record + Serialize>(&mut self, key: Vec<u8>, record: &T) -> StoreResult<()> {
+        let bytes = serde_json::to_vec(record)?;
+        self.step.insert(
+            key,
+            Some(Arc::new(Value::with_record(bytes, record.clone()))),
+        );
         Ok(())
     }
 
@@ -220,7 +269,9 @@ impl<'a> Txn<'a> {
     pub fn finish(mut self) -> StoreResult<(Group, Id)> {
         self.group.insert(
             keys::META_NEXT_ID.to_vec(),
-            Some(serde_json::to_vec(&self.group_next_id)?),
+            Some(Arc::new(Value::new(serde_json::to_vec(
+                &self.group_next_id,
+            )?))),
         );
         let (events, frames) = self.group_events.into_iter().unzip();
         Ok((
@@ -250,7 +301,7 @@ impl Scan for Txn<'_> {
         for overlay in overlays {
             let range = overlay.range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded));
             for (key, value) in range.take_while(|(key, _)| key.starts_with(prefix)) {
-                merged.insert(key.clone(), value.clone());
+                merged.insert(key.clone(), value.as_ref().map(|value| value.bytes.clone()));
             }
         }
         Ok(merged
@@ -260,26 +311,40 @@ impl Scan for Txn<'_> {
     }
 }
 
-impl Read for Txn<'_> {
-    fn read<T>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> T) -> StoreResult<Option<T>> {
+impl Txn<'_> {
+    /// The value of `key` as the writer sees it: this step's, this group's, or a remembered one
+    /// (which covers the groups still on their way to disk), else the tree's; `None` when the
+    /// key is deleted or was never written.
+    fn value(&self, key: &[u8]) -> StoreResult<Option<Arc<Value>>> {
         for overlay in [&self.step, &self.group] {
             if let Some(value) = overlay.get(key) {
-                return Ok(value.as_deref().map(read));
+                return Ok(value.clone());
             }
         }
         if let Some(value) = self.recent.borrow().lookup(key) {
-            return Ok(value.as_deref().map(read));
+            return Ok(value);
         }
         for overlay in self.in_flight {
             if let Some(value) = overlay.get(key) {
-                return Ok(value.as_deref().map(read));
+                return Ok(value.clone());
             }
         }
-        let Some(value) = sled::Tree::get(self.view.tree, key)? else {
+        let Some(bytes) = sled::Tree::get(self.view.tree, key)? else {
             return Ok(None);
         };
-        self.recent.borrow_mut().remember_read(key, &value);
-        Ok(Some(read(&value)))
+        let value = Arc::new(Value::new(bytes.to_vec()));
+        self.recent.borrow_mut().remember_read(key, value.clone());
+        Ok(Some(value))
+    }
+}
+
+impl Read for Txn<'_> {
+    fn read<T>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> T) -> StoreResult<Option<T>> {
+        Ok(self.value(key)?.map(|value| read(&value.bytes)))
+    }
+
+    fn get_json<T: Record>(&self, key: &[u8]) -> StoreResult<Option<T>> {
+        self.value(key)?.map(|value| value.record()).transpose()
     }
 }
 
@@ -291,7 +356,7 @@ impl Events for Txn<'_> {
             .chain(self.in_flight.iter().map(Arc::as_ref));
         for overlay in overlays {
             if let Some(json) = overlay.get(&event_key) {
-                return Ok(json.clone());
+                return Ok(json.as_ref().map(|json| json.bytes.clone()));
             }
         }
         self.view.event_json(workspace_id, id)

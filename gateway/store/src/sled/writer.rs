@@ -2,7 +2,9 @@
 //! disk flush (group commit). It is a two-stage pipeline:
 //!
 //! 1. the *builder* thread takes every step that is waiting, runs each against an overlay, and
-//!    hands the finished group on;
+//!    hands the finished group on; it also hands on what it has so far as soon as the committer
+//!    waits, so that the writers split into groups that the two threads work on side by side
+//!    (otherwise they all end up in one group that each thread in turn waits for);
 //! 2. the *committer* thread appends the group's events to the journal and syncs it, applies
 //!    the rest (with the events' index) as one atomic sled batch, flushes it, passes its events
 //!    on, and only then answers each step.
@@ -22,6 +24,7 @@ use tokio::sync::oneshot;
 
 use super::journal::Journal;
 use super::keys;
+use super::known_keys::KnownKeys;
 use super::recent::Recent;
 use super::txn::{Group, Overlay, Txn, View};
 use crate::{EventFrame, StoreError, StoreResult};
@@ -55,6 +58,8 @@ struct Progress {
     /// The number of the last group on disk.
     durable_group: AtomicU64,
     failed: AtomicBool,
+    /// The committer waits for a group: the builder hands on what it has built so far.
+    committer_idle: AtomicBool,
 }
 
 impl Writer {
@@ -63,6 +68,7 @@ impl Writer {
     pub fn start(
         db: sled::Db,
         journal: Journal,
+        known: KnownKeys,
         next_id: Id,
         committed: Committed,
     ) -> StoreResult<Writer> {
@@ -82,7 +88,8 @@ impl Writer {
                         tree: &db,
                         segments: &segments,
                     };
-                    build_groups(view, next_id, &queue, &sealed, &progress);
+                    let recent = RefCell::new(Recent::new(REMEMBERED, known));
+                    build_groups(view, &recent, next_id, &queue, &sealed, &progress);
                 })
                 .map_err(spawn_error)?;
         }
@@ -124,13 +131,13 @@ fn refused() -> StoreError {
 
 fn build_groups(
     view: View,
+    recent: &RefCell<Recent>,
     mut next_id: Id,
     queue: &mpsc::Receiver<Job>,
     sealed: &mpsc::SyncSender<Sealed>,
     progress: &Progress,
 ) {
     let mut in_flight: VecDeque<(u64, Arc<Overlay>)> = VecDeque::new();
-    let recent = RefCell::new(Recent::new(REMEMBERED));
     let mut number = 0;
     while let Ok(first) = queue.recv() {
         let durable = progress.durable_group.load(Ordering::Acquire);
@@ -141,9 +148,9 @@ fn build_groups(
             .rev()
             .map(|(_, overlay)| overlay.clone())
             .collect();
-        let mut txn = Txn::new(view, &overlays, &recent, next_id, now_millis());
+        let mut txn = Txn::new(view, &overlays, recent, next_id, now_millis());
         let mut answers = vec![first(&mut txn)];
-        while answers.len() < MAX_GROUP {
+        while answers.len() < MAX_GROUP && !progress.committer_idle.load(Ordering::Acquire) {
             match queue.try_recv() {
                 Ok(job) => answers.push(job(&mut txn)),
                 Err(_) => break,
@@ -161,11 +168,13 @@ fn build_groups(
                 number += 1;
                 in_flight.push_back((number, group.writes.clone()));
                 recent.borrow_mut().remember_group(&group.writes, number);
-                if let Err(mpsc::SendError(lost)) = sealed.send(Sealed {
+                let handed_on = sealed.send(Sealed {
                     number,
                     group,
                     answers,
-                }) {
+                });
+                progress.committer_idle.store(false, Ordering::Release);
+                if let Err(mpsc::SendError(lost)) = handed_on {
                     lost.answers
                         .into_iter()
                         .for_each(|answer| answer(&Err(refused())));
@@ -185,11 +194,19 @@ fn commit_groups(
     committed: &Committed,
     progress: &Progress,
 ) {
+    let next_group = || {
+        to_commit.try_recv().or_else(|_| {
+            progress.committer_idle.store(true, Ordering::Release);
+            let sealed = to_commit.recv();
+            progress.committer_idle.store(false, Ordering::Release);
+            sealed
+        })
+    };
     while let Ok(Sealed {
         number,
         group,
         answers,
-    }) = to_commit.recv()
+    }) = next_group()
     {
         let outcome = if progress.failed.load(Ordering::Acquire) {
             Err(refused())
@@ -225,7 +242,7 @@ fn write_group(db: &sled::Db, journal: &mut Journal, group: &Group) -> StoreResu
         .filter(|(key, _)| !key.starts_with(keys::EVENT))
     {
         match value {
-            Some(value) => batch.insert(key.as_slice(), value.as_slice()),
+            Some(value) => batch.insert(key.as_slice(), value.bytes.as_slice()),
             None => batch.remove(key.as_slice()),
         }
     }

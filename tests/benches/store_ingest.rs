@@ -5,6 +5,7 @@
 //!
 //! `cargo xtask bench` runs it; `MESSAGES`, `WRITERS` and `IDLE_CHANNELS` change the load.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -30,6 +31,7 @@ fn main() -> anyhow::Result<()> {
         let channel = NewChannel { kind: ChannelKind::Api, name: "API".into(), default_team_id: None, settings: Default::default() , plugin: None };
         let channel = store.create_channel(workspace, channel, None).await?.id;
 
+        let cpu_before = cpu_by_thread()?;
         let started = Instant::now();
         let mut tasks = Vec::new();
         for writer in 0..writers {
@@ -60,6 +62,15 @@ fn main() -> anyhow::Result<()> {
             elapsed.as_secs_f64(),
             messages as f64 / elapsed.as_secs_f64()
         );
+        let cpu_after = cpu_by_thread()?;
+        let used: Vec<String> = cpu_after
+            .iter()
+            .map(|(name, ticks)| {
+                let ticks = ticks - cpu_before.get(name).copied().unwrap_or(0);
+                format!("{name} {:.0} %", ticks as f64 / elapsed.as_secs_f64())
+            })
+            .collect();
+        println!("  CPU while ingesting (100 % is one core): {}", used.join(", "));
         idle_delivery_round(store.as_ref(), workspace).await
     })
 }
@@ -93,4 +104,36 @@ async fn idle_delivery_round(store: &SledStore, workspace: u64) -> anyhow::Resul
         elapsed.as_secs_f64() * 1e6 / count as f64
     );
     Ok(())
+}
+
+/// CPU time (user and system, in clock ticks of 10 ms) of this process's threads so far, summed
+/// by thread name with any number at the end taken off (`sled-io-3` counts as `sled-io`).
+fn cpu_by_thread() -> anyhow::Result<BTreeMap<String, u64>> {
+    let mut by_name = BTreeMap::new();
+    for task in std::fs::read_dir("/proc/self/task")? {
+        let dir = task?.path();
+        let (Ok(name), Ok(stat)) = (
+            std::fs::read_to_string(dir.join("comm")),
+            std::fs::read_to_string(dir.join("stat")),
+        ) else {
+            continue; // the thread ended meanwhile
+        };
+        let name = name
+            .trim()
+            .trim_end_matches(|c: char| c.is_ascii_digit() || c == '-');
+        // After the name in parentheses: state is field 3, utime 14 and stime 15.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace()
+            .collect();
+        let ticks: u64 = fields
+            .get(11..13)
+            .into_iter()
+            .flatten()
+            .filter_map(|field| field.parse::<u64>().ok())
+            .sum();
+        *by_name.entry(name.to_string()).or_insert(0) += ticks;
+    }
+    Ok(by_name)
 }

@@ -83,7 +83,9 @@ impl SledStore {
                 bus.publish(frames);
             })
         };
-        let known = KnownKeys::load(&db)?;
+        // Every message takes at least two ids (its own and its event's): there are at most
+        // half as many message ids as ids given out.
+        let known = KnownKeys::load(&db, usize::try_from(next_id / 2).unwrap_or(0))?;
         let writer = Writer::start(db.clone(), journal, known, next_id, committed)?;
         Ok(SledStore {
             db,

@@ -30,19 +30,16 @@ fn covered(key: &[u8]) -> bool {
 }
 
 impl KnownKeys {
-    /// Every covered key the tree holds.
-    pub fn load(tree: &sled::Tree) -> StoreResult<KnownKeys> {
-        let mut found = Vec::new();
+    /// Every covered key the tree holds, of which there are about `expected` (a guess that
+    /// sizes the filter's first layer).
+    pub fn load(tree: &sled::Tree, expected: usize) -> StoreResult<KnownKeys> {
+        let mut known = KnownKeys {
+            filter: GrowableBloom::new(FALSE_POSITIVES, expected.max(FIRST_LAYER)),
+        };
         for prefix in COVERED {
             for key in tree.scan_prefix(prefix).keys() {
-                found.push(key?);
+                known.filter.insert(&key?[..]);
             }
-        }
-        let mut known = KnownKeys {
-            filter: GrowableBloom::new(FALSE_POSITIVES, found.len().max(FIRST_LAYER)),
-        };
-        for key in &found {
-            known.filter.insert(&key[..]);
         }
         Ok(known)
     }
@@ -71,7 +68,7 @@ mod tests {
         let tree = sled::open(dir.path()).expect("open sled");
         let stored = key_str(keys::DEDUPE, &[1, 2], "stored-before");
         tree.insert(&stored, b"{}".as_slice()).expect("insert");
-        let mut known = KnownKeys::load(&tree).expect("load");
+        let mut known = KnownKeys::load(&tree, 1).expect("load");
         let written = key_str(keys::IDENTITY, &[1], "email\0ana@example.com");
         known.add(&written);
 
@@ -91,7 +88,7 @@ mod tests {
     fn keeps_every_key_as_it_grows_past_its_first_layer() {
         let dir = tempfile::tempdir().expect("temp dir");
         let tree = sled::open(dir.path()).expect("open sled");
-        let mut known = KnownKeys::load(&tree).expect("load");
+        let mut known = KnownKeys::load(&tree, 1).expect("load");
         let keys: Vec<Vec<u8>> = (0..3 * FIRST_LAYER)
             .map(|n| key_str(keys::DEDUPE, &[1, 2], &format!("message-{n}")))
             .collect();

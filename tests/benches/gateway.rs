@@ -362,7 +362,10 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
         let MaybeTlsStream::Plain(stream) = socket.into_inner() else {
             anyhow::bail!("the event socket is not plain TCP");
         };
-        tasks.push(pool.spawn(probe_arrivals(stream.into_std()?, posts)));
+        tasks.push(pool.spawn(probe_arrivals(
+            with_receive_times(stream.into_std()?)?,
+            posts,
+        )));
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
 
@@ -491,7 +494,10 @@ async fn loopback_floor(
         let (writing, _) = listener.accept().await?;
         writing.set_nodelay(true)?;
         writers[n % 2].push(writing);
-        tasks.push(pool.spawn(probe_arrivals(reading.into_std()?, rounds)));
+        tasks.push(pool.spawn(probe_arrivals(
+            with_receive_times(reading.into_std()?)?,
+            rounds,
+        )));
     }
     // Threads of their own, so that the two halves are surely written at the same time.
     let mut feeds = Vec::new();
@@ -508,12 +514,17 @@ async fn loopback_floor(
         let (feed, frames) = std::sync::mpsc::channel::<Arc<Vec<u8>>>();
         feeds.push(feed);
         writer_threads.push(std::thread::spawn(move || {
+            // A reader that fails closes its socket; the others still get every frame, so
+            // that the failed reader's own error can be reported.
+            let mut failed = None;
             for frame in frames {
                 for stream in &mut streams {
-                    stream.write_all(&frame)?;
+                    if let Err(error) = stream.write_all(&frame) {
+                        failed.get_or_insert(error);
+                    }
                 }
             }
-            std::io::Result::Ok(())
+            failed.map_or(Ok(()), Err)
         }));
     }
     // A writer that failed has dropped its feed; its error is reported when it is joined.
@@ -532,12 +543,16 @@ async fn loopback_floor(
         tokio::time::sleep(interval).await;
     }
     drop(feeds);
+    let mut written = Ok(());
     for writer in writer_threads {
-        writer
-            .join()
-            .map_err(|_| anyhow::anyhow!("a writer thread panicked"))??;
+        let outcome = match writer.join() {
+            Ok(outcome) => outcome.context("writing to a bare socket"),
+            Err(_) => Err(anyhow::anyhow!("a writer thread panicked")),
+        };
+        written = written.and(outcome);
     }
     let arrivals = gather(tasks, count * rounds).await?;
+    written?;
     pool.check()?;
     Ok(arrivals)
 }
@@ -560,6 +575,13 @@ fn text_frame(payload: &[u8]) -> Vec<u8> {
     frame
 }
 
+/// The stream with the kernel's receive times turned on, before anything can arrive on it (a
+/// segment that arrived earlier carries no time).
+fn with_receive_times(stream: std::net::TcpStream) -> anyhow::Result<std::net::TcpStream> {
+    setsockopt(&stream, sockopt::ReceiveTimestampns, &true)?;
+    Ok(stream)
+}
+
 /// Reads the event socket's frames straight off the TCP stream until `posts` probes have
 /// arrived, and returns how long after its post each one came. A WebSocket library per socket
 /// costs the shared two cores more than the gateway's own work (tungstenite zeroes its 128 KiB
@@ -567,7 +589,6 @@ fn text_frame(payload: &[u8]) -> Vec<u8> {
 /// and a probe is a text frame whose payload carries `sent-at-ns=`.
 async fn probe_arrivals(stream: std::net::TcpStream, posts: usize) -> anyhow::Result<Vec<Arrival>> {
     let stream = TcpStream::from_std(stream)?;
-    setsockopt(&stream, sockopt::ReceiveTimestampns, &true)?;
     let mut arrivals = Vec::with_capacity(posts);
     let mut chunk = vec![0; 16 * 1024];
     let mut buffer = Vec::with_capacity(16 * 1024);

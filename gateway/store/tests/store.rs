@@ -380,6 +380,10 @@ async fn a_reopened_store_keeps_everything_and_continues_ids() {
         next.message_id > ingested.message_id,
         "ids keep growing after a restart"
     );
+    assert_eq!(
+        next.contact_id, ingested.contact_id,
+        "the contact is known by its address after a restart"
+    );
     assert_eq!(next.conversation_id, ingested.conversation_id);
 }
 

@@ -246,7 +246,7 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
     drop(sockets);
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    for readers in [Readers::Beside, Readers::Idle] {
+    for readers in [Readers::Beside, Readers::Idle, Readers::Between] {
         fan_out(client, path, pid, readers).await?;
     }
     Ok(())
@@ -261,6 +261,11 @@ enum Readers {
     /// agents' browsers run on machines of their own). What counts then is when a frame
     /// entered the reader's socket, as the kernel stamped it, not when the reader got to it.
     Idle,
+    /// Not while a post fans out: once it has had time to reach every socket, one thread reads
+    /// them all. Nothing of the subscribers' own work (waking up, reading, acknowledging) runs
+    /// on the two cores while the gateway writes, as with subscribers on machines of their
+    /// own; the kernel's receive stamp still says when each frame reached its socket.
+    Between,
 }
 
 impl Readers {
@@ -268,7 +273,19 @@ impl Readers {
         match self {
             Readers::Beside => "readers beside the gateway",
             Readers::Idle => "readers at idle priority",
+            Readers::Between => "readers only between posts",
         }
+    }
+
+    /// Starts reading the sockets that [`Reading::add`] is given.
+    fn start(self) -> anyhow::Result<Reading> {
+        Ok(match self {
+            Readers::Between => Reading::Between(Vec::new()),
+            _ => Reading::Tasks {
+                pool: self.pool()?,
+                tasks: Vec::new(),
+            },
+        })
     }
 
     /// Two threads for the readers, at this priority.
@@ -335,6 +352,76 @@ impl Drop for ReaderPool {
     }
 }
 
+/// The probed sockets, being read the way a [`Readers`] says.
+enum Reading {
+    /// A task per socket that reads each frame as it comes.
+    Tasks {
+        pool: ReaderPool,
+        tasks: Vec<tokio::task::JoinHandle<anyhow::Result<Vec<Arrival>>>>,
+    },
+    /// Sockets read only when [`Reading::between_posts`] is called.
+    Between(Vec<(std::net::TcpStream, Probes)>),
+}
+
+impl Reading {
+    /// Reads `stream` until `posts` probes have come.
+    fn add(&mut self, stream: std::net::TcpStream, posts: usize) -> anyhow::Result<()> {
+        let stream = with_receive_times(stream)?;
+        match self {
+            Reading::Tasks { pool, tasks } => tasks.push(pool.spawn(probe_arrivals(stream, posts))),
+            Reading::Between(sockets) => {
+                stream.set_nonblocking(true)?;
+                sockets.push((stream, Probes::with_capacity(posts)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Called once a post has had time to reach every socket: reads whatever they hold.
+    fn between_posts(&mut self) -> anyhow::Result<()> {
+        let Reading::Between(sockets) = self else {
+            return Ok(());
+        };
+        let mut chunk = vec![0; 16 * 1024];
+        for (stream, probes) in sockets {
+            loop {
+                match receive(stream, &mut chunk) {
+                    // Closed: whatever did not come is missed in the count.
+                    Ok((0, _)) => break,
+                    Ok((read, stamped)) => probes.take(&chunk[..read], stamped)?,
+                    Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every probe's arrival at every socket, once `expected` of them have come.
+    async fn arrivals(mut self, expected: usize) -> anyhow::Result<Vec<Arrival>> {
+        self.between_posts()?;
+        match self {
+            Reading::Tasks { pool, tasks } => {
+                let arrivals = gather(tasks, expected).await?;
+                pool.check()?;
+                Ok(arrivals)
+            }
+            Reading::Between(sockets) => {
+                let arrivals: Vec<Arrival> = sockets
+                    .into_iter()
+                    .flat_map(|(_, probes)| probes.arrivals)
+                    .collect();
+                anyhow::ensure!(
+                    arrivals.len() == expected,
+                    "only {} of {expected} events arrived",
+                    arrivals.len()
+                );
+                Ok(arrivals)
+            }
+        }
+    }
+}
+
 /// One probe's arrival at one socket, in nanoseconds.
 struct Arrival {
     /// When its post was sent (since the Unix epoch), which also tells the posts apart.
@@ -352,9 +439,7 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
     let posts = setting("POSTS", 200);
     let interval = Duration::from_millis(setting("POST_INTERVAL_MS", 50) as u64);
     let last_seen = last_event_id(client).await?;
-    let pool = readers.pool()?;
-
-    let mut tasks = Vec::with_capacity(count);
+    let mut reading = readers.start()?;
     for _ in 0..count {
         // Opened after the last stored event, so nothing follows the handshake until the first
         // probe and the bare stream can be read from its first byte on.
@@ -362,10 +447,7 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
         let MaybeTlsStream::Plain(stream) = socket.into_inner() else {
             anyhow::bail!("the event socket is not plain TCP");
         };
-        tasks.push(pool.spawn(probe_arrivals(
-            with_receive_times(stream.into_std()?)?,
-            posts,
-        )));
+        reading.add(stream.into_std()?, posts)?;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
 
@@ -386,20 +468,20 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
             .await?;
         anyhow::ensure!(status == StatusCode::CREATED, "probe post failed: {status}");
         tokio::time::sleep(interval).await;
+        reading.between_posts()?;
     }
     // Ticks are 10 ms; per delivery in microseconds.
     let per_delivery = |ticks: u64| ticks as f64 * 10_000.0 / (count * posts) as f64;
     let gateway_cpu = per_delivery(cpu_ticks(&pid.to_string())? - gateway_ticks);
     let client_cpu = per_delivery(cpu_ticks("self")? - own_ticks);
     let stolen_ms = (stolen_ticks()? - stolen) * 10;
-    let arrivals = gather(tasks, count * posts).await?;
-    pool.check()?;
+    let arrivals = reading.arrivals(count * posts).await?;
     let frame_len = last_event_len(client).await?;
     println!(
         "event latency ({}): {posts} posts to {count} subscribers ({} deliveries): {}",
         readers.describe(),
         arrivals.len(),
-        report(&arrivals)
+        report(&arrivals, readers)
     );
     println!(
         "event fan-out cost ({}): {gateway_cpu:.1} µs of gateway CPU and {client_cpu:.1} µs of this client's per delivery; the host took {stolen_ms} ms from the virtual CPUs meanwhile",
@@ -409,7 +491,7 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
     println!(
         "loopback floor ({}): the same {frame_len}-byte frames written straight to {count} TCP sockets by two threads, no gateway: {}",
         readers.describe(),
-        report(&floor)
+        report(&floor, readers)
     );
     Ok(())
 }
@@ -446,16 +528,23 @@ fn wall_clock_ns() -> u64 {
 
 /// Both clocks' percentiles, and how late each post's last socket got it (a tail that comes
 /// from a few slow posts shows here apart from one that every post has).
-fn report(arrivals: &[Arrival]) -> String {
+fn report(arrivals: &[Arrival], readers: Readers) -> String {
     let mut last_per_post = std::collections::HashMap::new();
     for arrival in arrivals {
         let last = last_per_post.entry(arrival.sent).or_insert(0);
         *last = arrival.stamped.max(*last);
     }
+    // Read between posts, a frame was read long after it came: only the kernel's time counts.
+    let read = match readers {
+        Readers::Between => String::new(),
+        _ => format!(
+            "; read {}",
+            percentiles(arrivals.iter().map(|arrival| arrival.read))
+        ),
+    };
     format!(
-        "in the socket {}; read {}; each post's last socket, in the socket: {}",
+        "in the socket {}{read}; each post's last socket, in the socket: {}",
         percentiles(arrivals.iter().map(|arrival| arrival.stamped)),
-        percentiles(arrivals.iter().map(|arrival| arrival.read)),
         percentiles(last_per_post.into_values())
     )
 }
@@ -485,19 +574,16 @@ async fn loopback_floor(
     frame_len: usize,
     readers: Readers,
 ) -> anyhow::Result<Vec<Arrival>> {
-    let pool = readers.pool()?;
+    let mut reading = readers.start()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let (mut tasks, mut writers) = (Vec::with_capacity(count), vec![Vec::new(), Vec::new()]);
+    let mut writers = vec![Vec::new(), Vec::new()];
     for n in 0..count {
-        let reading = TcpStream::connect(address).await?;
+        let read_end = TcpStream::connect(address).await?;
         let (writing, _) = listener.accept().await?;
         writing.set_nodelay(true)?;
         writers[n % 2].push(writing);
-        tasks.push(pool.spawn(probe_arrivals(
-            with_receive_times(reading.into_std()?)?,
-            rounds,
-        )));
+        reading.add(read_end.into_std()?, rounds)?;
     }
     // Threads of their own, so that the two halves are surely written at the same time.
     let mut feeds = Vec::new();
@@ -527,7 +613,7 @@ async fn loopback_floor(
             failed.map_or(Ok(()), Err)
         }));
     }
-    // A writer that failed has dropped its feed; its error is reported when it is joined.
+    // A writer that panicked has dropped its feed; that is reported when it is joined.
     'rounds: for _ in 0..rounds {
         let marker = format!("sent-at-ns={};", wall_clock_ns());
         let payload = format!(
@@ -541,6 +627,7 @@ async fn loopback_floor(
             }
         }
         tokio::time::sleep(interval).await;
+        reading.between_posts()?;
     }
     drop(feeds);
     let mut written = Ok(());
@@ -551,9 +638,8 @@ async fn loopback_floor(
         };
         written = written.and(outcome);
     }
-    let arrivals = gather(tasks, count * rounds).await?;
+    let arrivals = reading.arrivals(count * rounds).await?;
     written?;
-    pool.check()?;
     Ok(arrivals)
 }
 
@@ -589,40 +675,61 @@ fn with_receive_times(stream: std::net::TcpStream) -> anyhow::Result<std::net::T
 /// and a probe is a text frame whose payload carries `sent-at-ns=`.
 async fn probe_arrivals(stream: std::net::TcpStream, posts: usize) -> anyhow::Result<Vec<Arrival>> {
     let stream = TcpStream::from_std(stream)?;
-    let mut arrivals = Vec::with_capacity(posts);
+    let mut probes = Probes::with_capacity(posts);
     let mut chunk = vec![0; 16 * 1024];
-    let mut buffer = Vec::with_capacity(16 * 1024);
-    while arrivals.len() < posts {
+    while probes.arrivals.len() < posts {
         let (read, stamped) = stream
             .async_io(Interest::READABLE, || receive(&stream, &mut chunk))
             .await?;
         if read == 0 {
             anyhow::bail!("the gateway closed an event socket");
         }
+        probes.take(&chunk[..read], stamped)?;
+    }
+    Ok(probes.arrivals)
+}
+
+/// The probes found in one socket's bytes so far.
+struct Probes {
+    /// Bytes of a frame that has not all arrived yet.
+    buffer: Vec<u8>,
+    arrivals: Vec<Arrival>,
+}
+
+impl Probes {
+    fn with_capacity(posts: usize) -> Probes {
+        Probes {
+            buffer: Vec::with_capacity(16 * 1024),
+            arrivals: Vec::with_capacity(posts),
+        }
+    }
+
+    /// Takes bytes just read, which the kernel received at `stamped`.
+    fn take(&mut self, bytes: &[u8], stamped: Option<u64>) -> anyhow::Result<()> {
         let now = wall_clock_ns();
         let stamped = stamped.context("the kernel put no receive time on the segment")?;
-        buffer.extend_from_slice(&chunk[..read]);
+        self.buffer.extend_from_slice(bytes);
         let mut consumed = 0;
-        while let Some((opcode, payload, length)) = frame(&buffer[consumed..]) {
+        while let Some((opcode, payload, length)) = frame(&self.buffer[consumed..]) {
             consumed += length;
             if opcode == TEXT_OPCODE
                 && let Some(sent) = probe_sent_at(payload)
             {
-                arrivals.push(Arrival {
+                self.arrivals.push(Arrival {
                     sent,
                     read: now.saturating_sub(sent),
                     stamped: stamped.saturating_sub(sent),
                 });
             }
         }
-        buffer.drain(..consumed);
+        self.buffer.drain(..consumed);
+        Ok(())
     }
-    Ok(arrivals)
 }
 
 /// One `recvmsg`: how many bytes it read, and when the kernel received the last segment
 /// among them (nanoseconds since the Unix epoch).
-fn receive(stream: &TcpStream, chunk: &mut [u8]) -> std::io::Result<(usize, Option<u64>)> {
+fn receive(stream: &impl AsRawFd, chunk: &mut [u8]) -> std::io::Result<(usize, Option<u64>)> {
     let mut parts = [IoSliceMut::new(chunk)];
     let mut control = nix::cmsg_space!(TimeSpec);
     let message = recvmsg::<()>(

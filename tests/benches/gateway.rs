@@ -13,6 +13,7 @@
 
 use std::io::{IoSliceMut, Write};
 use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -21,7 +22,7 @@ use base64::Engine;
 use hyper::StatusCode;
 use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg, setsockopt, sockopt};
 use nix::sys::time::TimeSpec;
-use switchboard_e2e::{Client, Gateway, inbound_message, setting};
+use switchboard_e2e::{Client, Gateway, cpu_ticks, inbound_message, setting};
 use thread_priority::ThreadPriority;
 use thread_priority::unix::{
     NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
@@ -203,17 +204,6 @@ fn stolen_ticks() -> anyhow::Result<u64> {
         .nth(8)
         .context("no steal column in /proc/stat")?
         .parse()?)
-}
-
-/// The CPU time a process has used so far (user and system), in clock ticks of 10 ms.
-fn cpu_ticks(pid: &str) -> anyhow::Result<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // The command name in parentheses may hold spaces; utime and stime are the 12th and 13th
-    // fields after it.
-    let (_, fields) = stat.rsplit_once(')').context("no command name in stat")?;
-    let mut fields = fields.split_whitespace().skip(11);
-    let mut next = || -> anyhow::Result<u64> { Ok(fields.next().context("short stat")?.parse()?) };
-    Ok(next()? + next()?)
 }
 
 fn resident_kib(pid: u32) -> anyhow::Result<u64> {
@@ -451,9 +441,11 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    let gateway_ticks = cpu_ticks(&pid.to_string())?;
+    let gateway = PathBuf::from(format!("/proc/{pid}"));
+    let this_process = Path::new("/proc/self");
+    let gateway_ticks = cpu_ticks(&gateway)?;
     let stolen = stolen_ticks()?;
-    let own_ticks = cpu_ticks("self")?;
+    let own_ticks = cpu_ticks(this_process)?;
     for n in 0..posts {
         let text = format!("latency probe sent-at-ns={}; n={n}", wall_clock_ns());
         let (status, _) = client
@@ -472,8 +464,8 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
     }
     // Ticks are 10 ms; per delivery in microseconds.
     let per_delivery = |ticks: u64| ticks as f64 * 10_000.0 / (count * posts) as f64;
-    let gateway_cpu = per_delivery(cpu_ticks(&pid.to_string())? - gateway_ticks);
-    let client_cpu = per_delivery(cpu_ticks("self")? - own_ticks);
+    let gateway_cpu = per_delivery(cpu_ticks(&gateway)? - gateway_ticks);
+    let client_cpu = per_delivery(cpu_ticks(this_process)? - own_ticks);
     let stolen_ms = (stolen_ticks()? - stolen) * 10;
     let arrivals = reading.arrivals(count * posts).await?;
     let frame_len = last_event_len(client).await?;

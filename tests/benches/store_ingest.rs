@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use switchboard_e2e::setting;
+use switchboard_e2e::{cpu_ticks, setting};
 use switchboard_model::{ChannelKind, ContactRef, Identity, InboundMessage, NewChannel};
 use switchboard_store::{InProcessBus, SledStore, Store};
 
@@ -126,27 +126,13 @@ fn cpu_by_thread() -> anyhow::Result<BTreeMap<String, u64>> {
     let mut by_name = BTreeMap::new();
     for task in std::fs::read_dir("/proc/self/task")? {
         let dir = task?.path();
-        let (Ok(name), Ok(stat)) = (
-            std::fs::read_to_string(dir.join("comm")),
-            std::fs::read_to_string(dir.join("stat")),
-        ) else {
+        let (Ok(name), Ok(ticks)) = (std::fs::read_to_string(dir.join("comm")), cpu_ticks(&dir))
+        else {
             continue; // the thread ended meanwhile
         };
         let name = name
             .trim()
             .trim_end_matches(|c: char| c.is_ascii_digit() || c == '-');
-        // After the name in parentheses: state is field 3, utime 14 and stime 15.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or("", |(_, rest)| rest)
-            .split_whitespace()
-            .collect();
-        let ticks: u64 = fields
-            .get(11..13)
-            .into_iter()
-            .flatten()
-            .filter_map(|field| field.parse::<u64>().ok())
-            .sum();
         *by_name.entry(name.to_string()).or_insert(0) += ticks;
     }
     Ok(by_name)

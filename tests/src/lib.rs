@@ -378,6 +378,18 @@ pub fn setting(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// The CPU time (user and system, in clock ticks of 10 ms) that a process or thread has used so
+/// far, from its `/proc` folder (`/proc/self`, `/proc/<pid>`, `/proc/self/task/<tid>`).
+pub fn cpu_ticks(proc_entry: &Path) -> anyhow::Result<u64> {
+    let stat = std::fs::read_to_string(proc_entry.join("stat"))?;
+    // The command name in parentheses may hold spaces; utime and stime are the 12th and 13th
+    // fields after it.
+    let (_, fields) = stat.rsplit_once(')').context("no command name in stat")?;
+    let mut fields = fields.split_whitespace().skip(11);
+    let mut next = || -> anyhow::Result<u64> { Ok(fields.next().context("short stat")?.parse()?) };
+    Ok(next()? + next()?)
+}
+
 /// An inbound API-channel message from `email`.
 pub fn inbound_message(email: &str, external_id: &str, text: &str) -> Value {
     serde_json::json!({

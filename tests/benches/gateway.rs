@@ -8,7 +8,8 @@
 //! - ingest throughput through the HTTP API (keep-alive clients posting inbound messages).
 //!
 //! `cargo xtask bench` runs it; `API_CONNECTIONS`, `API_SECONDS`, `SUBSCRIBERS`, `POSTS`, `REPLIES`
-//! and `IDLE_SOCKETS` change the load; `POST_INTERVAL_MS` spaces the latency probes so that each fan-out is
+//! and `IDLE_SOCKETS` change the load; `READERS` (a list of `beside`, `idle`, `between`) runs only
+//! those fan-outs; `POST_INTERVAL_MS` spaces the latency probes so that each fan-out is
 //! measured on its own rather than queued behind the previous one.
 
 use std::io::{IoSliceMut, Write};
@@ -236,8 +237,11 @@ async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()
     drop(sockets);
     tokio::time::sleep(Duration::from_secs(1)).await;
 
+    let chosen = std::env::var("READERS").unwrap_or_default();
     for readers in [Readers::Beside, Readers::Idle, Readers::Between] {
-        fan_out(client, path, pid, readers).await?;
+        if chosen.is_empty() || chosen.split(',').any(|name| readers.is_named(name)) {
+            fan_out(client, path, pid, readers).await?;
+        }
     }
     Ok(())
 }
@@ -259,6 +263,11 @@ enum Readers {
 }
 
 impl Readers {
+    /// `READERS` picks runs by these names: `beside`, `idle`, `between`.
+    fn is_named(self, name: &str) -> bool {
+        format!("{self:?}").eq_ignore_ascii_case(name.trim())
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Readers::Beside => "readers beside the gateway",
@@ -518,12 +527,14 @@ fn wall_clock_ns() -> u64 {
         })
 }
 
-/// Both clocks' percentiles, and how late each post's last socket got it (a tail that comes
-/// from a few slow posts shows here apart from one that every post has).
+/// Both clocks' percentiles, and how soon each post's first socket and how late its last one
+/// got it (the first shows how long a post takes to start fanning out; a tail that comes from
+/// a few slow posts shows in the last apart from one that every post has).
 fn report(arrivals: &[Arrival], readers: Readers) -> String {
-    let mut last_per_post = std::collections::HashMap::new();
+    let mut per_post = std::collections::HashMap::new();
     for arrival in arrivals {
-        let last = last_per_post.entry(arrival.sent).or_insert(0);
+        let (first, last) = per_post.entry(arrival.sent).or_insert((u64::MAX, 0));
+        *first = arrival.stamped.min(*first);
         *last = arrival.stamped.max(*last);
     }
     // Read between posts, a frame was read long after it came: only the kernel's time counts.
@@ -535,9 +546,10 @@ fn report(arrivals: &[Arrival], readers: Readers) -> String {
         ),
     };
     format!(
-        "in the socket {}{read}; each post's last socket, in the socket: {}",
+        "in the socket {}{read}; each post's first socket, in the socket: {}; its last: {}",
         percentiles(arrivals.iter().map(|arrival| arrival.stamped)),
-        percentiles(last_per_post.into_values())
+        percentiles(per_post.values().map(|(first, _)| *first)),
+        percentiles(per_post.values().map(|(_, last)| *last))
     )
 }
 
@@ -704,8 +716,11 @@ impl Probes {
         let mut consumed = 0;
         while let Some((opcode, payload, length)) = frame(&self.buffer[consumed..]) {
             consumed += length;
+            // A post that opens a conversation carries its text in two events; the first
+            // one to arrive times it.
             if opcode == TEXT_OPCODE
                 && let Some(sent) = probe_sent_at(payload)
+                && self.arrivals.last().is_none_or(|last| last.sent != sent)
             {
                 self.arrivals.push(Arrival {
                     sent,

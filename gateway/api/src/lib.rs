@@ -3,12 +3,15 @@
 //!
 //! Every route but login, health and the API description needs a [`Caller`] (a session cookie
 //! or a bearer token) and sees only the caller's workspace. Handlers return [`ApiError`] for
-//! every failure. Sockets are not opened here: the binary serves [`router`].
+//! every failure. The binary serves [`router`] with [`serve`], whose connections the event
+//! fan-out writes to directly.
 
 mod auth;
+mod connection;
 mod email;
 mod error;
 mod extract;
+mod fanout;
 mod fetch;
 mod ingest;
 mod observe;
@@ -27,10 +30,12 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use switchboard_store::{EventBus, Store};
 
 pub use auth::{Caller, SESSION_COOKIE, hash_password};
+pub use connection::serve;
 pub use email::MailService;
 pub use email::forwarding::Forwarding;
 pub use email::sync::spawn as spawn_mailbox_sync;
 pub use error::{ApiError, ApiResult};
+pub use fanout::FanOut;
 pub use fetch::HttpFetcher;
 pub use outbox::{QueuedReplies, deliver_due, deliver_queued};
 pub use plugins::Plugins;
@@ -86,6 +91,8 @@ pub struct AppState {
     /// Where a reply was just queued, so that this node's delivery worker sends it at once
     /// instead of at its next full round.
     pub replies_queued: Arc<QueuedReplies>,
+    /// Live events to the agents' event sockets.
+    pub fanout: Arc<FanOut>,
 }
 
 /// The whole HTTP application.

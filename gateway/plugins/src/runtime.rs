@@ -1,9 +1,9 @@
 //! The plugin runtime: one wasmtime engine with the component model and the pooling allocator,
-//! an epoch ticker that enforces time budgets, a linker per contract version, and the
-//! compiled-code cache. Calls are synchronous: the gateway runs them on blocking threads.
+//! an epoch ticker that enforces time budgets (it ticks only while a call runs), a linker per
+//! contract version, and the compiled-code cache. Calls are synchronous: the gateway runs them on blocking threads.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -58,6 +58,7 @@ impl std::fmt::Debug for Plugin {
 
 pub struct Runtime {
     engine: Engine,
+    ticker: Arc<Ticker>,
     linker: Linker<CallState>,
     config: RuntimeConfig,
     /// Whether the pooling allocator could reserve its address space.
@@ -102,11 +103,14 @@ impl Runtime {
         if let Some(dir) = &config.cache_dir {
             std::fs::create_dir_all(dir)?;
         }
+        let ticker = Arc::new(Ticker::default());
         let weak = engine.weak();
+        let ticking = ticker.clone();
         std::thread::Builder::new()
             .name("plugin-epoch".into())
             .spawn(move || {
-                while let Some(engine) = weak.upgrade() {
+                while ticking.while_calls_run() {
+                    let Some(engine) = weak.upgrade() else { return };
                     engine.increment_epoch();
                     drop(engine);
                     std::thread::sleep(TICK);
@@ -114,6 +118,7 @@ impl Runtime {
             })?;
         Ok(Arc::new(Runtime {
             engine,
+            ticker,
             linker,
             config,
             pooling,
@@ -264,6 +269,7 @@ impl Runtime {
         store.limiter(|state| &mut state.limiter);
         let ticks = u64::from(budget.time_ms).div_ceil(TICK.as_millis() as u64) + 1;
         store.set_epoch_deadline(ticks);
+        let _ticking = self.ticker.call();
         let outcome = plugin
             .pre
             .instantiate(&mut store)
@@ -294,6 +300,50 @@ impl Runtime {
             ),
             Err(error) => Err(PluginError::Trap(error.root_cause().to_string())),
         }
+    }
+}
+
+/// Keeps the epoch thread asleep while no call runs, so that an idle gateway is not woken
+/// every tick.
+#[derive(Default)]
+struct Ticker {
+    calls: Mutex<usize>,
+    started: Condvar,
+}
+
+impl Ticker {
+    /// Counts a call as running until the guard is dropped.
+    fn call(&self) -> impl Drop + '_ {
+        let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
+        *calls += 1;
+        if *calls == 1 {
+            self.started.notify_one();
+        }
+        CallRunning(self)
+    }
+
+    /// Waits until a call runs; `false` once the runtime is gone (checked every second).
+    fn while_calls_run(self: &Arc<Self>) -> bool {
+        let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
+        while *calls == 0 {
+            if Arc::strong_count(self) == 1 {
+                return false;
+            }
+            calls = self
+                .started
+                .wait_timeout(calls, Duration::from_secs(1))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        true
+    }
+}
+
+struct CallRunning<'a>(&'a Ticker);
+
+impl Drop for CallRunning<'_> {
+    fn drop(&mut self) {
+        *self.0.calls.lock().unwrap_or_else(PoisonError::into_inner) -= 1;
     }
 }
 

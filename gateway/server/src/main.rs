@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use clap::Parser;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use switchboard_api::{
@@ -115,6 +114,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         mail: Arc::new(MailService::new(trust, forwarding_domain)),
         widgets: Arc::new(Widgets::default()),
         replies_queued: Arc::default(),
+        fanout: Arc::default(),
     };
     // Leased work (outbox items, mailboxes) is held under this node's name, which survives a
     // restart: a node that crashed takes its own leases back at once.
@@ -135,9 +135,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let local = listener.local_addr()?;
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     tracing::info!(%local, "listening");
     print_welcome(
         &config,
@@ -146,11 +143,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         smtp_listener,
         demo_widget,
     );
-    // Each request knows its client's address (for the widget's per-address limits).
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    switchboard_api::serve(listener, app, shutdown_signal()).await?;
     Ok(())
 }
 

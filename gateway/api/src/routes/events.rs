@@ -4,10 +4,12 @@
 //! id it saw and misses nothing. Between events the socket also carries visitors' presence
 //! (`{"type":"presence",...}`: typing, read), which has no id and is never replayed.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::Extension;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
@@ -18,7 +20,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Caller;
+use crate::connection::{Peer, Wire};
 use crate::extract::Query;
+use crate::fanout::Membership;
 use crate::{ApiError, ApiResult, AppState};
 
 /// Events read from the store per round while catching up.
@@ -65,6 +69,7 @@ async fn event_socket(
     caller: Caller,
     Query(resume): Query<Resume>,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<Peer>>>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     if caller.by_cookie && !same_origin(&headers) {
@@ -72,13 +77,18 @@ async fn event_socket(
             "a WebSocket opened with the session cookie must come from the console's own origin",
         ));
     }
+    let Some(Extension(ConnectInfo(peer))) = peer else {
+        return Err(ApiError::internal(
+            "the event stream needs the connections of switchboard_api::serve",
+        ));
+    };
     let workspace_id = caller.workspace_id;
     let after = resume.after.unwrap_or(0);
     Ok(upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
         .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| stream(socket, state, workspace_id, after)))
+        .on_upgrade(move |socket| stream(socket, state, peer.wire, workspace_id, after)))
 }
 
 /// Browsers always send Origin on WebSocket requests; it must name this very host.
@@ -94,31 +104,31 @@ fn same_origin(headers: &HeaderMap) -> bool {
         .is_some_and(|(_, authority)| authority == host)
 }
 
-#[tracing::instrument(name = "event_socket", skip(socket, state))]
-async fn stream(mut socket: WebSocket, state: AppState, workspace_id: Id, mut last_sent: EventId) {
+#[tracing::instrument(name = "event_socket", skip(socket, state, wire))]
+async fn stream(
+    mut socket: WebSocket,
+    state: AppState,
+    wire: Arc<Wire>,
+    workspace_id: Id,
+    after: EventId,
+) {
     metrics::gauge!("switchboard_event_sockets").increment(1.0);
-    // Subscribe first, then read the backlog: whatever commits in between comes either way,
-    // and ids at or below `last_sent` are skipped.
-    let mut live = state.bus.subscribe(workspace_id);
+    // Joined first, then the backlog is read: whatever commits in between is either in what
+    // the store gives or noted by the shard, which waits until the store has given it.
+    let membership = state
+        .fanout
+        .join(state.bus.as_ref(), workspace_id, wire, after);
     let mut presence = state.widgets.presence.subscribe();
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.reset();
     let outcome: Result<(), String> = async {
-        catch_up(&mut socket, &state, workspace_id, &mut last_sent).await?;
+        send_backlog(&mut socket, &state, &membership, workspace_id, after).await?;
         loop {
             tokio::select! {
-                frame = live.recv() => match frame {
-                    Ok(frame) if frame.id > last_sent => {
-                        socket.send(Message::Text(Utf8Bytes::from(frame.json.as_ref()))).await.map_err(|e| e.to_string())?;
-                        last_sent = frame.id;
-                    }
-                    Ok(_) => {}
-                    Err(RecvError::Lagged(missed)) => {
-                        tracing::debug!(missed, "a slow event socket catches up from the store");
-                        catch_up(&mut socket, &state, workspace_id, &mut last_sent).await?;
-                    }
-                    Err(RecvError::Closed) => return Ok(()),
-                },
+                last_sent = membership.set_aside() => {
+                    tracing::debug!("a slow event socket catches up from the store");
+                    send_backlog(&mut socket, &state, &membership, workspace_id, last_sent).await?;
+                }
                 signal = presence.recv() => match signal {
                     Ok(signal) if signal.workspace_id == workspace_id && signal.from == "visitor" => {
                         let frame = serde_json::json!({ "type": "presence", "data": signal });
@@ -142,6 +152,22 @@ async fn stream(mut socket: WebSocket, state: AppState, workspace_id: Id, mut la
         tracing::debug!(%error, "an event socket closed");
     }
     metrics::gauge!("switchboard_event_sockets").decrement(1.0);
+}
+
+/// Sends the stored events after `last_sent` until the socket can go live.
+async fn send_backlog(
+    socket: &mut WebSocket,
+    state: &AppState,
+    membership: &Membership,
+    workspace_id: Id,
+    mut last_sent: EventId,
+) -> Result<(), String> {
+    loop {
+        catch_up(socket, state, workspace_id, &mut last_sent).await?;
+        if membership.rejoin(last_sent) {
+            return Ok(());
+        }
+    }
 }
 
 async fn catch_up(

@@ -3,8 +3,6 @@
 //! event socket that resumes from the last event id. Visitors authenticate with a visitor token
 //! (`Authorization: Bearer …`, or `?token=` on the socket); they see only their own messages.
 
-use std::net::SocketAddr;
-
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -24,6 +22,7 @@ use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::connection::Peer;
 use crate::error::body_too_large;
 use crate::extract::{Json, Path, Query};
 use crate::ingest::{StoredPayload, StoredWidgetEvent, through_plugin};
@@ -228,7 +227,7 @@ async fn start_session(
     State(state): State<AppState>,
     Path(widget): Path<String>,
     headers: HeaderMap,
-    address: Option<Extension<ConnectInfo<SocketAddr>>>,
+    address: Option<Extension<ConnectInfo<Peer>>>,
     Json(request): Json<SessionRequest>,
 ) -> ApiResult<axum::Json<SessionAnswer>> {
     let channel = widget::channel(&state, &widget).await?;
@@ -332,7 +331,7 @@ fn guard(
     state: &AppState,
     channel: &Channel,
     headers: &HeaderMap,
-    address: Option<&Extension<ConnectInfo<SocketAddr>>>,
+    address: Option<&Extension<ConnectInfo<Peer>>>,
 ) -> ApiResult<()> {
     let header = |name| {
         headers
@@ -345,12 +344,12 @@ fn guard(
             header(ORIGIN).unwrap_or_default()
         )));
     }
-    if let Some(Extension(ConnectInfo(address))) = address {
+    if let Some(Extension(ConnectInfo(peer))) = address {
         state
             .widgets
             .limits
             .per_address
-            .take(&address.ip().to_string())
+            .take(&peer.address.ip().to_string())
             .map_err(|wait| rate_limited("requests from this address", wait))?;
     }
     Ok(())
@@ -543,7 +542,7 @@ async fn send_message(
     State(state): State<AppState>,
     Path(widget): Path<String>,
     headers: HeaderMap,
-    address: Option<Extension<ConnectInfo<SocketAddr>>>,
+    address: Option<Extension<ConnectInfo<Peer>>>,
     Json(outgoing): Json<Outgoing>,
 ) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
     let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
@@ -603,7 +602,7 @@ async fn upload(
     Path(widget): Path<String>,
     Query(query): Query<UploadQuery>,
     headers: HeaderMap,
-    address: Option<Extension<ConnectInfo<SocketAddr>>>,
+    address: Option<Extension<ConnectInfo<Peer>>>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, axum::Json<Attachment>)> {
     let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
@@ -797,7 +796,7 @@ async fn socket(
     Path(widget): Path<String>,
     Query(query): Query<SocketQuery>,
     headers: HeaderMap,
-    address: Option<Extension<ConnectInfo<SocketAddr>>>,
+    address: Option<Extension<ConnectInfo<Peer>>>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let (channel, visitor) = visitor(&state, &widget, &headers, Some(&query.token)).await?;

@@ -18,11 +18,46 @@ async fn serve(app: &TestApp) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let router = app.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(switchboard_api::serve(
+        listener,
+        router,
+        std::future::pending(),
+    ));
     format!("ws://{address}/api/v1/events/ws")
 }
 
 async fn connect(url: &str, auth: &Auth, origin: Option<&str>) -> Result<Socket, WsError> {
+    Ok(
+        tokio_tungstenite::connect_async(request(url, auth, origin)?)
+            .await?
+            .0,
+    )
+}
+
+/// A client whose socket takes only a few KiB at a time, as on a slow link.
+async fn connect_slowly(url: &str, auth: &Auth) -> Socket {
+    let address = url
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .expect("an address")
+        .parse()
+        .expect("a socket address");
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("a small buffer");
+    let stream = socket.connect(address).await.expect("connect");
+    let request = request(url, auth, None).expect("request");
+    tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+        .await
+        .expect("handshake")
+        .0
+}
+
+fn request(
+    url: &str,
+    auth: &Auth,
+    origin: Option<&str>,
+) -> Result<tokio_tungstenite::tungstenite::handshake::client::Request, WsError> {
     let mut request = url.into_client_request()?;
     match auth {
         Auth::Bearer(token) => {
@@ -43,7 +78,7 @@ async fn connect(url: &str, auth: &Auth, origin: Option<&str>) -> Result<Socket,
             .headers_mut()
             .insert("origin", origin.parse().expect("header"));
     }
-    Ok(tokio_tungstenite::connect_async(request).await?.0)
+    Ok(request)
 }
 
 async fn next_event(socket: &mut Socket) -> Value {
@@ -130,6 +165,29 @@ async fn a_client_far_behind_catches_up_in_order() {
     read_until_text(&mut socket, "mensaje 299", &mut seen).await;
     assert_eq!(seen, app.store_event_ids().await);
     socket.close(None).await.expect("close");
+}
+
+#[tokio::test]
+async fn a_client_that_reads_slower_than_events_come_still_gets_each_once_in_order() {
+    let app = TestApp::new().await;
+    let url = serve(&app).await;
+    let token = token(&app).await;
+    let mut socket = connect_slowly(&url, &token).await;
+    // About 8 MB of events while the client reads nothing: far more than the kernel and the
+    // gateway hold for one socket, so this one falls behind and must catch up from the store.
+    let padding = "x".repeat(16 * 1024);
+    for n in 0..500 {
+        app.inbound(
+            &format!("c{}@example.com", n % 7),
+            &format!("m-{n}"),
+            &format!("mensaje {n} {padding}"),
+        )
+        .await;
+    }
+    app.inbound("ana@example.com", "m-last", "el último").await;
+    let mut seen = Vec::new();
+    read_until_text(&mut socket, "el último", &mut seen).await;
+    assert_eq!(seen, app.store_event_ids().await);
 }
 
 #[tokio::test]

@@ -65,6 +65,7 @@ impl TestApp {
             )),
             widgets: Arc::new(switchboard_api::Widgets::default()),
             replies_queued: Arc::default(),
+            fanout: Arc::default(),
         };
         let router = switchboard_api::router(state.clone());
         let (workspace, channel, _) =

@@ -1,0 +1,236 @@
+//! Every HTTP connection's socket, shared between hyper and the event fan-out.
+//!
+//! [`serve`] accepts each connection as a [`SharedStream`] and gives every request its
+//! [`Peer`]: the client's address and the connection's [`Wire`]. Hyper, and a WebSocket on top
+//! of it, read and write through the stream; the fan-out writes ready-made frames straight to
+//! the wire from its own task ([`Wire::send_whole`]), so that one event reaches a thousand
+//! sockets without waking a thousand tasks. Both go through one lock, and a write is taken
+//! whole or not at all, so frames never interleave. What the kernel cannot take at once waits
+//! in the wire's queue, which a background flush drains.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, ready};
+
+use axum::Router;
+use axum::extract::connect_info::Connected;
+use axum::serve::IncomingStream;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Bytes a wire queues before it takes no more: hyper and a WebSocket then wait for the
+/// kernel, and the fan-out leaves the socket to catch up from the store.
+const QUEUE_LIMIT: usize = 256 * 1024;
+
+/// Serves `app` on `listener` until `shutdown` completes, each request knowing its [`Peer`].
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(
+        SharedListener(listener),
+        app.into_make_service_with_connect_info::<Peer>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Accepts connections as [`SharedStream`]s, without Nagle's delay.
+pub struct SharedListener(TcpListener);
+
+impl axum::serve::Listener for SharedListener {
+    type Io = SharedStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (SharedStream, SocketAddr) {
+        // axum's own accept for a TCP listener retries what can be retried.
+        let (socket, address) = axum::serve::Listener::accept(&mut self.0).await;
+        let _ = socket.set_nodelay(true);
+        (SharedStream(Arc::new(Wire::new(socket))), address)
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.0.local_addr()
+    }
+}
+
+/// Who sent a request, and the connection it came on.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub address: SocketAddr,
+    pub wire: Arc<Wire>,
+}
+
+impl Connected<IncomingStream<'_, SharedListener>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, SharedListener>) -> Self {
+        Peer {
+            address: *stream.remote_addr(),
+            wire: stream.io().0.clone(),
+        }
+    }
+}
+
+/// One connection's socket and the bytes that wait to be written to it.
+#[derive(Debug)]
+pub struct Wire {
+    socket: TcpStream,
+    queue: Mutex<Queue>,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    bytes: VecDeque<u8>,
+    /// A background flush is draining `bytes`.
+    flushing: bool,
+}
+
+impl Wire {
+    pub(crate) fn new(socket: TcpStream) -> Wire {
+        Wire {
+            socket,
+            queue: Mutex::default(),
+        }
+    }
+
+    /// Takes all of `bytes` without waiting, unless the queue is full (`Ok(false)`: nothing
+    /// was taken). What the kernel cannot take now is queued and flushed in the background.
+    pub fn send_whole(self: &Arc<Self>, bytes: &[u8]) -> io::Result<bool> {
+        let mut queue = self.lock();
+        self.drain(&mut queue)?;
+        if queue.bytes.len() >= QUEUE_LIMIT {
+            return Ok(false);
+        }
+        self.take(&mut queue, bytes)?;
+        Ok(true)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes queued bytes until the kernel takes no more.
+    fn drain(&self, queue: &mut Queue) -> io::Result<()> {
+        while !queue.bytes.is_empty() {
+            match self.socket.try_write(queue.bytes.as_slices().0) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(written) => drop(queue.bytes.drain(..written)),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `bytes` behind whatever is queued: what the kernel takes now, and the rest
+    /// into the queue, which a background flush then drains.
+    fn take(self: &Arc<Self>, queue: &mut Queue, bytes: &[u8]) -> io::Result<()> {
+        let written = if queue.bytes.is_empty() {
+            match self.socket.try_write(bytes) {
+                Ok(written) => written,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => 0,
+                Err(error) => return Err(error),
+            }
+        } else {
+            0
+        };
+        queue.bytes.extend(&bytes[written..]);
+        if !queue.bytes.is_empty() && !queue.flushing {
+            queue.flushing = true;
+            tokio::spawn(flush(self.clone()));
+        }
+        Ok(())
+    }
+
+    /// Ready once the queue is empty.
+    fn poll_drained(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            let mut queue = self.lock();
+            self.drain(&mut queue)?;
+            if queue.bytes.is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+            drop(queue);
+            ready!(self.socket.poll_write_ready(cx))?;
+        }
+    }
+}
+
+/// Drains a wire's queue as the kernel makes room. A connection that broke loses its queue;
+/// its owner learns of the break from its own next read or write.
+async fn flush(wire: Arc<Wire>) {
+    loop {
+        {
+            let mut queue = wire.lock();
+            let broken = wire.drain(&mut queue).is_err();
+            if broken || queue.bytes.is_empty() {
+                queue.bytes.clear();
+                queue.flushing = false;
+                return;
+            }
+        }
+        if wire.socket.writable().await.is_err() {
+            let mut queue = wire.lock();
+            queue.bytes.clear();
+            queue.flushing = false;
+            return;
+        }
+    }
+}
+
+/// A connection as hyper sees it: reads from the socket, writes through the [`Wire`].
+pub struct SharedStream(Arc<Wire>);
+
+impl AsyncRead for SharedStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let socket = &self.0.socket;
+        loop {
+            ready!(socket.poll_read_ready(cx))?;
+            match socket.try_read(buf.initialize_unfilled()) {
+                Ok(read) => {
+                    buf.advance(read);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                Err(error) => return Poll::Ready(Err(error)),
+            }
+        }
+    }
+}
+
+impl AsyncWrite for SharedStream {
+    /// Takes all of `buf` or, while the queue is full, nothing.
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let wire = &self.0;
+        loop {
+            let mut queue = wire.lock();
+            wire.drain(&mut queue)?;
+            if queue.bytes.len() < QUEUE_LIMIT {
+                wire.take(&mut queue, buf)?;
+                return Poll::Ready(Ok(buf.len()));
+            }
+            drop(queue);
+            ready!(wire.socket.poll_write_ready(cx))?;
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_drained(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.0.poll_drained(cx))?;
+        Poll::Ready(socket2::SockRef::from(&self.0.socket).shutdown(std::net::Shutdown::Write))
+    }
+}

@@ -1,0 +1,331 @@
+//! Live events to the agents' event sockets.
+//!
+//! A workspace's sockets are kept in shards of up to [`SHARD_SIZE`]. A shard is one task with
+//! one feed from the bus: it makes each event's WebSocket frame once and writes it straight to
+//! every member's [`Wire`], so an event wakes one task per shard, not one per socket.
+//!
+//! A socket joins set aside: its own task first sends what the store holds after the client's
+//! last id, then rejoins ([`Membership::rejoin`]). A socket that cannot take the next frame, or
+//! whose shard fell behind the bus, is set aside again and catches up from the store the same
+//! way. Every event still arrives once and in order: while a member is aside its shard notes
+//! the newest event it skipped, and the member rejoins only once the store has given it
+//! everything up to there (an event is in the store before the bus carries it).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use switchboard_model::{EventId, Id};
+use switchboard_store::{EventBus, Subscription};
+use tokio::sync::Notify;
+use tokio::sync::broadcast::error::RecvError;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+use crate::connection::Wire;
+
+/// Sockets per shard: few enough that one shard's writes take a fraction of a millisecond,
+/// and enough shards for both cores to share a big workspace's fan-out.
+const SHARD_SIZE: usize = 32;
+
+/// Every workspace's shards.
+#[derive(Default)]
+pub struct FanOut {
+    workspaces: Mutex<HashMap<Id, Vec<Arc<Shard>>>>,
+}
+
+struct Shard {
+    members: Mutex<Vec<Arc<Member>>>,
+    /// Told when the last member left: the shard's task ends.
+    retired: Notify,
+}
+
+struct Member {
+    wire: Arc<Wire>,
+    progress: Mutex<Progress>,
+    /// Told when the shard sets the member aside.
+    set_aside: Notify,
+}
+
+#[derive(Debug)]
+struct Progress {
+    /// The newest event the socket was sent (by the shard while live, else as of rejoining).
+    last_sent: EventId,
+    live: bool,
+    /// The newest event the shard skipped while the member was aside.
+    skipped_up_to: EventId,
+}
+
+/// A socket's place in a shard; leaving is dropping it.
+pub struct Membership {
+    fanout: Arc<FanOut>,
+    workspace_id: Id,
+    shard: Arc<Shard>,
+    member: Arc<Member>,
+}
+
+impl FanOut {
+    /// Adds a socket to the workspace's fan-out, set aside until it has sent what the store
+    /// holds after `last_sent`.
+    pub fn join(
+        self: &Arc<Self>,
+        bus: &dyn EventBus,
+        workspace_id: Id,
+        wire: Arc<Wire>,
+        last_sent: EventId,
+    ) -> Membership {
+        let member = Arc::new(Member {
+            wire,
+            progress: Mutex::new(Progress {
+                last_sent,
+                live: false,
+                skipped_up_to: 0,
+            }),
+            set_aside: Notify::new(),
+        });
+        let mut workspaces = lock(&self.workspaces);
+        let shards = workspaces.entry(workspace_id).or_default();
+        let shard = match shards
+            .iter()
+            .find(|shard| lock(&shard.members).len() < SHARD_SIZE)
+        {
+            Some(shard) => shard.clone(),
+            None => {
+                let shard = Arc::new(Shard {
+                    members: Mutex::default(),
+                    retired: Notify::new(),
+                });
+                // Subscribed before any member joins, so no event after joining is missed.
+                tokio::spawn(run(shard.clone(), bus.subscribe(workspace_id)));
+                shards.push(shard.clone());
+                shard
+            }
+        };
+        lock(&shard.members).push(member.clone());
+        Membership {
+            fanout: self.clone(),
+            workspace_id,
+            shard,
+            member,
+        }
+    }
+}
+
+impl Membership {
+    /// Goes live after the socket was sent every event up to `last_sent`; `false` when the
+    /// shard skipped a newer one meanwhile, which the store must give first.
+    pub fn rejoin(&self, last_sent: EventId) -> bool {
+        let mut progress = lock(&self.member.progress);
+        if progress.skipped_up_to > last_sent {
+            return false;
+        }
+        progress.last_sent = last_sent;
+        progress.live = true;
+        true
+    }
+
+    /// Waits until the shard sets the socket aside; then the newest event it was sent.
+    pub async fn set_aside(&self) -> EventId {
+        loop {
+            self.member.set_aside.notified().await;
+            // A notice from before the last rejoin is stale.
+            let progress = lock(&self.member.progress);
+            if !progress.live {
+                return progress.last_sent;
+            }
+        }
+    }
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        let mut workspaces = lock(&self.fanout.workspaces);
+        let mut members = lock(&self.shard.members);
+        members.retain(|member| !Arc::ptr_eq(member, &self.member));
+        if !members.is_empty() {
+            return;
+        }
+        drop(members);
+        self.shard.retired.notify_one();
+        if let Some(shards) = workspaces.get_mut(&self.workspace_id) {
+            shards.retain(|shard| !Arc::ptr_eq(shard, &self.shard));
+            if shards.is_empty() {
+                workspaces.remove(&self.workspace_id);
+            }
+        }
+    }
+}
+
+/// A shard's task: each event from the bus to every member.
+async fn run(shard: Arc<Shard>, mut feed: Subscription) {
+    loop {
+        tokio::select! {
+            biased;
+            () = shard.retired.notified() => return,
+            frame = feed.recv() => match frame {
+                Ok(frame) => {
+                    let bytes = text_frame(&frame.json);
+                    for member in lock(&shard.members).iter() {
+                        member.offer(frame.id, &bytes);
+                    }
+                }
+                // Events this shard never saw are in the store: every member reads them there.
+                Err(RecvError::Lagged(_)) => {
+                    for member in lock(&shard.members).iter() {
+                        member.put_aside(&mut lock(&member.progress));
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            },
+        }
+    }
+}
+
+impl Member {
+    fn offer(&self, id: EventId, frame: &[u8]) {
+        let mut progress = lock(&self.progress);
+        if id <= progress.last_sent {
+            return;
+        }
+        if progress.live {
+            if let Ok(true) = self.wire.send_whole(frame) {
+                progress.last_sent = id;
+                return;
+            }
+            // A full queue, or a broken connection (which its task finds on its own).
+            self.put_aside(&mut progress);
+        }
+        progress.skipped_up_to = progress.skipped_up_to.max(id);
+    }
+
+    fn put_aside(&self, progress: &mut Progress) {
+        if progress.live {
+            progress.live = false;
+            metrics::counter!("switchboard_event_sockets_set_aside_total").increment(1);
+            self.set_aside.notify_one();
+        }
+    }
+}
+
+/// An event's JSON as one WebSocket text frame, the same bytes for every socket.
+fn text_frame(json: &str) -> Vec<u8> {
+    let frame = Frame::message(json.as_bytes().to_vec(), OpCode::Data(Data::Text), true);
+    let mut bytes = Vec::with_capacity(frame.len());
+    // Writing into a Vec cannot fail.
+    let _ = frame.format(&mut bytes);
+    bytes
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures_util::StreamExt;
+    use switchboard_store::{EventFrame, InProcessBus};
+    use tokio::net::{TcpListener, TcpSocket, TcpStream};
+    use tokio_tungstenite::WebSocketStream;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::Role;
+
+    use super::*;
+
+    const WORKSPACE: Id = 7;
+
+    /// A wire on the gateway's side and the client's end of it, which takes little at a time.
+    async fn connection() -> (Arc<Wire>, WebSocketStream<TcpStream>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let client = TcpSocket::new_v4().expect("socket");
+        client.set_recv_buffer_size(4096).expect("small buffer");
+        let (client, accepted) = tokio::join!(
+            client.connect(listener.local_addr().expect("address")),
+            listener.accept()
+        );
+        let wire = Arc::new(Wire::new(accepted.expect("accept").0));
+        let client =
+            WebSocketStream::from_raw_socket(client.expect("connect"), Role::Client, None).await;
+        (wire, client)
+    }
+
+    fn event(id: EventId) -> EventFrame {
+        let json = format!(r#"{{"id":{id},"padding":"{}"}}"#, "x".repeat(16 * 1024));
+        EventFrame {
+            id,
+            workspace_id: WORKSPACE,
+            json: json.into(),
+        }
+    }
+
+    /// The ids of the events the client has been sent, reading until none comes for 300 ms.
+    async fn received(client: &mut WebSocketStream<TcpStream>) -> Vec<EventId> {
+        let mut ids = Vec::new();
+        while let Ok(Some(frame)) =
+            tokio::time::timeout(Duration::from_millis(300), client.next()).await
+        {
+            let Message::Text(text) = frame.expect("a whole frame") else {
+                panic!("not a text frame");
+            };
+            let event: serde_json::Value = serde_json::from_str(&text).expect("whole JSON");
+            ids.push(event["id"].as_u64().expect("an id"));
+        }
+        ids
+    }
+
+    #[tokio::test]
+    async fn a_socket_that_cannot_keep_up_is_set_aside_with_every_frame_it_was_sent_whole() {
+        let bus = InProcessBus::new(1024);
+        let fanout = Arc::new(FanOut::default());
+        let (wire, mut client) = connection().await;
+        let membership = fanout.join(&bus, WORKSPACE, wire, 0);
+        assert!(membership.rejoin(0), "nothing was skipped yet");
+
+        // 16 MiB of events against a 256 KiB queue and a client that does not read.
+        let published: Vec<EventFrame> = (1..=1000).map(event).collect();
+        bus.publish(&published);
+        let last_sent = tokio::time::timeout(Duration::from_secs(10), membership.set_aside())
+            .await
+            .expect("set aside once its queue was full");
+        assert!(last_sent > 0 && last_sent < 1000, "{last_sent}");
+
+        let ids = received(&mut client).await;
+        assert_eq!(ids, (1..=last_sent).collect::<Vec<_>>());
+        assert!(
+            !membership.rejoin(last_sent),
+            "the shard skipped newer events, which the store must give first"
+        );
+        assert!(membership.rejoin(1000));
+        bus.publish(&[event(999), event(1001)]);
+        assert_eq!(received(&mut client).await, vec![1001]);
+    }
+
+    #[tokio::test]
+    async fn members_of_other_workspaces_and_sockets_that_left_get_nothing() {
+        let bus = InProcessBus::new(1024);
+        let fanout = Arc::new(FanOut::default());
+        let (stays, mut staying) = connection().await;
+        let (leaves, mut leaving) = connection().await;
+        let (elsewhere, mut other) = connection().await;
+        let staying_member = fanout.join(&bus, WORKSPACE, stays, 0);
+        // The connection stays open after its socket left the fan-out.
+        let leaving_member = fanout.join(&bus, WORKSPACE, leaves.clone(), 0);
+        let other_member = fanout.join(&bus, WORKSPACE + 1, elsewhere, 0);
+        for member in [&staying_member, &leaving_member, &other_member] {
+            assert!(member.rejoin(0));
+        }
+        bus.publish(&[event(1)]);
+        assert_eq!(received(&mut staying).await, vec![1]);
+        assert_eq!(received(&mut leaving).await, vec![1]);
+        drop(leaving_member);
+        bus.publish(&[event(2)]);
+        assert_eq!(received(&mut staying).await, vec![2]);
+        assert_eq!(received(&mut leaving).await, Vec::<EventId>::new());
+        assert_eq!(received(&mut other).await, Vec::<EventId>::new());
+        drop(staying_member);
+        assert!(
+            !lock(&fanout.workspaces).contains_key(&WORKSPACE),
+            "a workspace without sockets keeps no shard"
+        );
+    }
+}

@@ -24,6 +24,8 @@ use tokio::net::{TcpListener, TcpStream};
 /// Bytes a wire queues before it takes no more: hyper and a WebSocket then wait for the
 /// kernel, and the fan-out leaves the socket to catch up from the store.
 const QUEUE_LIMIT: usize = 256 * 1024;
+/// An empty queue keeps at most this much memory.
+const KEPT_CAPACITY: usize = 16 * 1024;
 
 /// Serves `app` on `listener` until `shutdown` completes, each request knowing its [`Peer`].
 pub async fn serve(
@@ -75,17 +77,26 @@ impl Connected<IncomingStream<'_, SharedListener>> for Peer {
 }
 
 /// One connection's socket and the bytes that wait to be written to it.
-#[derive(Debug)]
 pub struct Wire {
     socket: TcpStream,
     queue: Mutex<Queue>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Queue {
     bytes: VecDeque<u8>,
     /// A background flush is draining `bytes`.
     flushing: bool,
+}
+
+/// The queue holds what a client is sent: only its size is shown.
+impl std::fmt::Debug for Wire {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wire")
+            .field("peer", &self.socket.peer_addr().ok())
+            .field("queued_bytes", &self.lock().bytes.len())
+            .finish()
+    }
 }
 
 impl Wire {
@@ -112,7 +123,8 @@ impl Wire {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Writes queued bytes until the kernel takes no more.
+    /// Writes queued bytes until the kernel takes no more. An emptied queue hands a burst's
+    /// memory back.
     fn drain(&self, queue: &mut Queue) -> io::Result<()> {
         while !queue.bytes.is_empty() {
             match self.socket.try_write(queue.bytes.as_slices().0) {
@@ -121,6 +133,9 @@ impl Wire {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(error) => return Err(error),
             }
+        }
+        if queue.bytes.capacity() > KEPT_CAPACITY {
+            queue.bytes = VecDeque::new();
         }
         Ok(())
     }
@@ -167,17 +182,13 @@ async fn flush(wire: Arc<Wire>) {
             let mut queue = wire.lock();
             let broken = wire.drain(&mut queue).is_err();
             if broken || queue.bytes.is_empty() {
-                queue.bytes.clear();
+                queue.bytes = VecDeque::new();
                 queue.flushing = false;
                 return;
             }
         }
-        if wire.socket.writable().await.is_err() {
-            let mut queue = wire.lock();
-            queue.bytes.clear();
-            queue.flushing = false;
-            return;
-        }
+        // This fails only as the runtime shuts down; the next write then fails too.
+        let _ = wire.socket.writable().await;
     }
 }
 

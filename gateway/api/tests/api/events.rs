@@ -105,6 +105,18 @@ async fn read_until_text(socket: &mut Socket, text: &str, ids: &mut Vec<u64>) {
     }
 }
 
+/// Posts `count` messages from seven contacts, each text followed by `padding`; returns the
+/// last text.
+async fn post_messages(app: &TestApp, count: usize, padding: &str) -> String {
+    let mut text = String::new();
+    for n in 0..count {
+        text = format!("mensaje {n}{padding}");
+        app.inbound(&format!("c{}@example.com", n % 7), &format!("m-{n}"), &text)
+            .await;
+    }
+    text
+}
+
 async fn token(app: &TestApp) -> Auth {
     let (_, created) = app
         .post(
@@ -153,16 +165,9 @@ async fn a_client_far_behind_catches_up_in_order() {
     let url = serve(&app).await;
     let token = token(&app).await;
     let mut socket = connect(&url, &token, None).await.expect("connect");
-    for n in 0..300 {
-        app.inbound(
-            &format!("c{}@example.com", n % 7),
-            &format!("m-{n}"),
-            &format!("mensaje {n}"),
-        )
-        .await;
-    }
+    let last = post_messages(&app, 300, "").await;
     let mut seen = Vec::new();
-    read_until_text(&mut socket, "mensaje 299", &mut seen).await;
+    read_until_text(&mut socket, &last, &mut seen).await;
     assert_eq!(seen, app.store_event_ids().await);
     socket.close(None).await.expect("close");
 }
@@ -175,18 +180,9 @@ async fn a_client_that_reads_slower_than_events_come_still_gets_each_once_in_ord
     let mut socket = connect_slowly(&url, &token).await;
     // About 8 MB of events while the client reads nothing: far more than the kernel and the
     // gateway hold for one socket, so this one falls behind and must catch up from the store.
-    let padding = "x".repeat(16 * 1024);
-    for n in 0..500 {
-        app.inbound(
-            &format!("c{}@example.com", n % 7),
-            &format!("m-{n}"),
-            &format!("mensaje {n} {padding}"),
-        )
-        .await;
-    }
-    app.inbound("ana@example.com", "m-last", "el último").await;
+    let last = post_messages(&app, 500, &" x".repeat(8 * 1024)).await;
     let mut seen = Vec::new();
-    read_until_text(&mut socket, "el último", &mut seen).await;
+    read_until_text(&mut socket, &last, &mut seen).await;
     assert_eq!(seen, app.store_event_ids().await);
 }
 

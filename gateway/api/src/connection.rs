@@ -245,3 +245,138 @@ impl AsyncWrite for SharedStream {
         Poll::Ready(socket2::SockRef::from(&self.0.socket).shutdown(std::net::Shutdown::Write))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures_util::{SinkExt, StreamExt};
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpSocket;
+    use tokio_tungstenite::WebSocketStream;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+    use super::*;
+
+    /// A client socket that takes only a few KiB at a time, connected to `address`.
+    async fn slow_client(address: SocketAddr) -> TcpStream {
+        let socket = TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("a small buffer");
+        socket.connect(address).await.expect("connect")
+    }
+
+    #[tokio::test]
+    async fn a_large_response_reaches_a_slow_client_whole() {
+        let body: Vec<u8> = (0..4 * 1024 * 1024).map(|n: u32| (n % 251) as u8).collect();
+        let served = body.clone();
+        let app = Router::new().route("/big", axum::routing::get(move || async move { served }));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(serve(listener, app, std::future::pending()));
+
+        let mut client = slow_client(address).await;
+        tokio::io::AsyncWriteExt::write_all(
+            &mut client,
+            b"GET /big HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+        )
+        .await
+        .expect("request");
+        let mut response = Vec::new();
+        let mut chunk = vec![0; 1024];
+        loop {
+            // Slower than the gateway writes, so that its queue fills and waits.
+            tokio::time::sleep(Duration::from_micros(50)).await;
+            match client.read(&mut chunk).await.expect("read") {
+                0 => break,
+                read => response.extend_from_slice(&chunk[..read]),
+            }
+        }
+        let split = response
+            .windows(4)
+            .position(|window| window == b"\r\n\r\n")
+            .expect("headers")
+            + 4;
+        assert!(response.starts_with(b"HTTP/1.1 200"));
+        assert!(
+            response[split..] == body[..],
+            "the body came whole and in order"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn frames_from_the_socket_task_and_the_fan_out_never_interleave() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let (client, accepted) = tokio::join!(
+            slow_client(listener.local_addr().expect("address")),
+            listener.accept()
+        );
+        // Small kernel buffers on both ends, so that writers find the socket full mid-frame.
+        let accepted = accepted.expect("accept").0;
+        socket2::SockRef::from(&accepted)
+            .set_send_buffer_size(4096)
+            .expect("a small buffer");
+        let wire = Arc::new(Wire::new(accepted));
+        let config = WebSocketConfig::default().write_buffer_size(0);
+        let mut task_side = WebSocketStream::from_raw_socket(
+            SharedStream(wire.clone()),
+            Role::Server,
+            Some(config),
+        )
+        .await;
+        let mut client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+
+        const EACH: usize = 300;
+        // The fan-out writes from a thread of its own, a frame every 100 µs, while the task
+        // writes its frames back to back.
+        let runtime = tokio::runtime::Handle::current();
+        let fan_out = std::thread::spawn(move || {
+            let _inside = runtime.enter();
+            for n in 0..EACH {
+                let frame = crate::fanout::text_frame(&format!("fan-out {n} {}", "f".repeat(3000)));
+                while !wire.send_whole(&frame).expect("open") {
+                    std::thread::sleep(Duration::from_micros(100));
+                }
+                std::thread::sleep(Duration::from_micros(100));
+            }
+        });
+        let task = tokio::spawn(async move {
+            for n in 0..EACH {
+                let text = format!("task {n} {}", "t".repeat(2000));
+                task_side
+                    .send(Message::Text(text.into()))
+                    .await
+                    .expect("send");
+            }
+            task_side
+        });
+
+        let (mut from_task, mut from_fan_out) = (0, 0);
+        while from_task + from_fan_out < 2 * EACH {
+            let frame = tokio::time::timeout(Duration::from_secs(10), client.next())
+                .await
+                .expect("frames keep coming")
+                .expect("open")
+                .expect("a whole frame");
+            let Message::Text(text) = frame else {
+                panic!("not a text frame");
+            };
+            let (source, rest) = text.split_once(' ').expect("a source");
+            let (n, padding) = rest.split_once(' ').expect("a number");
+            let n: usize = n.parse().expect("a number");
+            match source {
+                "task" => {
+                    assert_eq!((n, padding.len()), (from_task, 2000));
+                    from_task += 1;
+                }
+                "fan-out" => {
+                    assert_eq!((n, padding.len()), (from_fan_out, 3000));
+                    from_fan_out += 1;
+                }
+                other => panic!("a frame from nowhere: {other}"),
+            }
+        }
+        fan_out.join().expect("fan-out");
+        drop(task.await.expect("task"));
+    }
+}

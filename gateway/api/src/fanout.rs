@@ -206,9 +206,10 @@ impl Member {
     }
 }
 
-/// An event's JSON as one WebSocket text frame, the same bytes for every socket.
-fn text_frame(json: &str) -> Vec<u8> {
-    let frame = Frame::message(json.as_bytes().to_vec(), OpCode::Data(Data::Text), true);
+/// A text as one unmasked WebSocket text frame (server to client): an event's JSON is framed
+/// once, the same bytes for every socket.
+pub(crate) fn text_frame(text: &str) -> Vec<u8> {
+    let frame = Frame::message(text.as_bytes().to_vec(), OpCode::Data(Data::Text), true);
     let mut bytes = Vec::with_capacity(frame.len());
     // Writing into a Vec cannot fail.
     let _ = frame.format(&mut bytes);

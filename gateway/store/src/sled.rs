@@ -456,6 +456,15 @@ impl Store for SledStore {
         conversations::messages(self.view(), workspace_id, conversation_id, cursor, limit)
     }
 
+    async fn latest_messages(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        limit: usize,
+    ) -> StoreResult<Vec<Message>> {
+        conversations::latest_messages(self.view(), workspace_id, conversation_id, limit)
+    }
+
     async fn events_after(
         &self,
         workspace_id: Id,

@@ -165,6 +165,13 @@ pub trait Store: Send + Sync {
         cursor: Option<Id>,
         limit: usize,
     ) -> StoreResult<Page<Message>>;
+    /// The newest `limit` messages of a conversation, oldest first.
+    async fn latest_messages(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        limit: usize,
+    ) -> StoreResult<Vec<Message>>;
     /// Every message of a conversation, oldest first (page after page of [`Store::messages`]).
     async fn all_messages(
         &self,

@@ -172,6 +172,43 @@ async fn same_sender_appends_until_the_conversation_is_resolved() {
 }
 
 #[tokio::test]
+async fn the_newest_messages_come_oldest_first_from_any_chunk() {
+    let f = fixture().await;
+    // 100 messages: three full chunks of references and four recent ones.
+    let mut conversation = 0;
+    for n in 0..100 {
+        conversation = f
+            .ingest(
+                "ana@example.com",
+                &format!("m-{n}"),
+                &format!("mensaje {n}"),
+            )
+            .await
+            .conversation_id;
+    }
+    let texts = |messages: Vec<switchboard_model::Message>| -> Vec<String> {
+        messages.into_iter().map(|message| message.text).collect()
+    };
+    let expected = |range: std::ops::Range<usize>| -> Vec<String> {
+        range.map(|n| format!("mensaje {n}")).collect()
+    };
+    for (limit, newest) in [(3, 97..100), (4, 96..100), (40, 60..100), (500, 0..100)] {
+        let messages = f
+            .store
+            .latest_messages(f.workspace, conversation, limit)
+            .await
+            .expect("latest");
+        assert_eq!(texts(messages), expected(newest), "the newest {limit}");
+    }
+    let everything = f
+        .store
+        .all_messages(f.workspace, conversation)
+        .await
+        .expect("all");
+    assert_eq!(texts(everything), expected(0..100));
+}
+
+#[tokio::test]
 async fn events_come_in_order_and_only_to_their_workspace() {
     let f = fixture().await;
     let (other_workspace, other_channel, _) = seed(&f.store, "Other").await;

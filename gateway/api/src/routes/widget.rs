@@ -482,12 +482,16 @@ async fn history(
         conversations.reverse();
         for conversation in conversations {
             last_event_id = last_event_id.max(conversation.last_event_id);
-            let all = state
+            let newest = state
                 .store
-                .all_messages(channel.workspace_id, conversation.id)
+                .latest_messages(
+                    channel.workspace_id,
+                    conversation.id,
+                    HISTORY_PER_CONVERSATION,
+                )
                 .await?;
             let first = messages.len();
-            for message in &all[all.len().saturating_sub(HISTORY_PER_CONVERSATION)..] {
+            for message in &newest {
                 messages.extend(visitor_view(&state, &channel, message).await);
             }
             // The visitor's messages before the conversation's unread ones were read by agents.

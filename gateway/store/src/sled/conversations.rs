@@ -489,6 +489,34 @@ pub fn list(
     Ok(Page { items, next_cursor })
 }
 
+/// The newest `limit` messages, oldest first, reading only the chunks that hold them.
+pub fn latest_messages(
+    tree: View,
+    workspace_id: Id,
+    conversation_id: Id,
+    limit: usize,
+) -> StoreResult<Vec<Message>> {
+    let stored = load_stored(&tree, workspace_id, conversation_id)?;
+    let mut newest: Vec<(Id, EventId)> = stored.recent.iter().rev().take(limit).copied().collect();
+    let mut chunk = stored.chunks;
+    while newest.len() < limit && chunk > 0 {
+        chunk -= 1;
+        let references: Vec<(Id, EventId)> = tree
+            .get_json(&key(
+                keys::MESSAGE_CHUNK,
+                &[workspace_id, conversation_id, chunk],
+            ))?
+            .unwrap_or_default();
+        let wanted = limit - newest.len();
+        newest.extend(references.iter().rev().take(wanted).copied());
+    }
+    newest
+        .into_iter()
+        .rev()
+        .map(|(message_id, event_id)| message_at(&tree, workspace_id, message_id, event_id))
+        .collect()
+}
+
 pub fn messages(
     tree: View,
     workspace_id: Id,

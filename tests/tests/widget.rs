@@ -643,6 +643,101 @@ fn the_loader_and_the_chat_app_stay_within_their_size_budgets() -> anyhow::Resul
     Ok(())
 }
 
+/// A visitor of the demo widget: a session token and their open event socket.
+async fn visitor_with_socket(
+    gateway: &Gateway,
+    widget: &str,
+) -> anyhow::Result<(Client, switchboard_e2e::EventSocket)> {
+    let anonymous = Client::new(&gateway.base_url);
+    let (status, session) = anonymous
+        .post(&format!("/widget/v1/{widget}/visitors"), &json!({}))
+        .await?;
+    anyhow::ensure!(status == StatusCode::OK, "no session: {session}");
+    let token = session["token"].as_str().context("token")?;
+    let url = format!(
+        "{}/widget/v1/{widget}/socket?token={token}&after=0",
+        gateway.base_url.replacen("http", "ws", 1)
+    );
+    let (socket, _) = tokio_tungstenite::connect_async(url).await?;
+    Ok((anonymous.with_bearer(token), socket))
+}
+
+/// What a visitor's socket brings (message texts, and `typing` for an agent's typing), until
+/// `last` comes and then whatever else comes within half a second.
+async fn seen_until(
+    socket: &mut switchboard_e2e::EventSocket,
+    last: &str,
+) -> anyhow::Result<Vec<String>> {
+    use futures_util::StreamExt;
+    let mut seen = Vec::new();
+    let mut deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, socket.next()).await {
+            Ok(frame) => frame.context("the visitor's socket closed")??,
+            Err(_) if seen.iter().any(|text| text == last) => return Ok(seen),
+            Err(_) => anyhow::bail!("{last:?} did not come; came {seen:?}"),
+        };
+        let Ok(text) = frame.to_text() else { continue };
+        let event: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        let Some(what) = event["message"]["text"].as_str().or(event["type"].as_str()) else {
+            continue;
+        };
+        seen.push(what.to_string());
+        if what == last {
+            deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_visitor_socket_carries_only_that_visitors_conversation_and_typing()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (_, widget) = demo_widget(&admin).await?;
+    // Both sockets open before either visitor has written, so neither has a contact yet; an
+    // agent types, then answers, in Ana's conversation only.
+    let (ana, mut ana_socket) = visitor_with_socket(&gateway, &widget).await?;
+    let (bruno, mut bruno_socket) = visitor_with_socket(&gateway, &widget).await?;
+    let messages = format!("/widget/v1/{widget}/messages");
+    let (status, sent) = ana
+        .post(
+            &messages,
+            &json!({ "client_id": "a-1", "text": "Hola, soy Ana" }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let ana_conversation = sent["conversation_id"].as_u64().context("conversation")?;
+    let (status, sent) = bruno
+        .post(
+            &messages,
+            &json!({ "client_id": "b-1", "text": "Hola, soy Bruno" }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let (status, typed) = admin
+        .post(
+            &format!("/api/v1/conversations/{ana_conversation}/typing"),
+            &json!({}),
+        )
+        .await?;
+    assert!(status.is_success(), "{typed}");
+    admin
+        .reply(ana_conversation, "Hola Ana, ¿en qué te ayudo?")
+        .await?;
+
+    assert_eq!(
+        seen_until(&mut ana_socket, "Hola Ana, ¿en qué te ayudo?").await?,
+        ["Hola, soy Ana", "typing", "Hola Ana, ¿en qué te ayudo?"]
+    );
+    assert_eq!(
+        seen_until(&mut bruno_socket, "Hola, soy Bruno").await?,
+        ["Hola, soy Bruno"]
+    );
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_visitor_api_refuses_other_sites_floods_and_oversized_input_with_reasons()
 -> anyhow::Result<()> {

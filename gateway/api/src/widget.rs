@@ -1,6 +1,7 @@
 //! The website chat widget's side of the gateway: widget ids, visitor tokens, the widget's
 //! public settings, rate limits per visitor and per address, typing signals between agents
-//! and visitors, and when each visitor was last in the chat (neither of which is stored).
+//! and visitors, when each visitor was last in the chat (neither of which is stored), and the
+//! live events of visitors' sockets ([`feeds`]).
 //!
 //! A widget id is `{workspace}.{channel}`. A visitor token is
 //! `{workspace}.{channel}.{visitor}.{tag}`, where the visitor is `a-…` (anonymous, made up by
@@ -8,7 +9,7 @@
 //! the tag is made with the gateway's key: tokens need no storage and cannot be forged.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::http::StatusCode;
@@ -17,6 +18,10 @@ use switchboard_model::{Channel, ChannelKind, Id, now_millis};
 use tokio::sync::broadcast;
 
 use crate::{ApiError, ApiResult, AppState};
+
+mod feeds;
+
+pub use feeds::Live;
 
 /// A visitor, as a token names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,6 +245,8 @@ pub struct Widgets {
     pub limits: WidgetLimits,
     pub presence: PresenceHub,
     pub seen: VisitorsSeen,
+    /// Live events for visitors' sockets.
+    pub feeds: Arc<feeds::VisitorFeeds>,
 }
 
 /// When visitors were last in the chat (this node's memory, not stored): a visitor counts as

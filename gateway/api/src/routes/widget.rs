@@ -18,7 +18,6 @@ use switchboard_model::{
     Attachment, Author, Channel, ConversationFilter, Direction, EventId, EventKind, Id, Message,
     now_millis,
 };
-use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -26,7 +25,7 @@ use crate::connection::Peer;
 use crate::error::body_too_large;
 use crate::extract::{Json, Path, Query};
 use crate::ingest::{StoredPayload, StoredWidgetEvent, through_plugin};
-use crate::widget::{self, Presence, SignalKind, Visitor, rate_limited};
+use crate::widget::{self, Live, Presence, SignalKind, Visitor, rate_limited};
 use crate::{ApiError, ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -824,59 +823,41 @@ async fn stream(
 ) -> Result<(), String> {
     let workspace_id = channel.workspace_id;
     let _in_chat = state.widgets.seen.enter(&visitor);
-    let mut live = state.bus.subscribe(workspace_id);
-    let mut typing = state.widgets.presence.subscribe();
+    // Joined first, then the backlog is read: an event is sent once, in order.
+    let mut live = state.widgets.feeds.join(
+        state.bus.as_ref(),
+        &state.widgets.presence,
+        state.store.clone(),
+        workspace_id,
+        channel.id,
+        &visitor.id,
+    );
     let mut contact = None;
     let mut ping = tokio::time::interval(std::time::Duration::from_secs(30));
     ping.reset();
-    // Catch up from the store, then follow the bus; an event is sent once, in order.
-    loop {
-        let events = state
-            .store
-            .events_after(workspace_id, last, 500)
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some(newest) = events.last().map(|event| event.id) else {
-            break;
-        };
-        for event in events {
-            send_event(
-                &mut socket,
-                &state,
-                &channel,
-                &visitor,
-                &mut contact,
-                event.id,
-                &event.kind,
-            )
-            .await?;
-        }
-        last = newest;
-    }
+    catch_up(
+        &mut socket,
+        &state,
+        &channel,
+        &visitor,
+        &mut contact,
+        &mut last,
+    )
+    .await?;
     loop {
         tokio::select! {
-            frame = live.recv() => match frame {
-                Ok(frame) if frame.id > last => {
-                    let event: switchboard_model::Event = serde_json::from_str(&frame.json).map_err(|e| e.to_string())?;
-                    send_event(&mut socket, &state, &channel, &visitor, &mut contact, frame.id, &event.kind).await?;
-                    last = frame.id;
+            live = live.next() => match live {
+                Some(Live::Event(event)) if event.id > last => {
+                    send_event(&mut socket, &state, &channel, &visitor, &mut contact, event.id, &event.kind).await?;
+                    last = event.id;
                 }
-                Ok(_) => {}
-                Err(RecvError::Lagged(_)) => {
-                    let events = state.store.events_after(workspace_id, last, 5000).await.map_err(|e| e.to_string())?;
-                    for event in events {
-                        send_event(&mut socket, &state, &channel, &visitor, &mut contact, event.id, &event.kind).await?;
-                        last = event.id;
-                    }
+                Some(Live::Event(_)) => {}
+                Some(Live::Typing(author)) => {
+                    let event = VisitorEvent::Typing { typing: true, author };
+                    socket.send(Frame::Text(serde_json::to_string(&event).map_err(|e| e.to_string())?.into())).await.map_err(|e| e.to_string())?;
                 }
-                Err(RecvError::Closed) => return Ok(()),
-            },
-            signal = typing.recv() => if let Ok(signal) = signal
-                && signal.workspace_id == workspace_id && signal.from == "agent" && signal.kind == SignalKind::Typing
-                && conversation_is_visitors(&state, &channel, &visitor, &mut contact, signal.conversation_id).await
-            {
-                let event = VisitorEvent::Typing { typing: true, author: signal.author };
-                socket.send(Frame::Text(serde_json::to_string(&event).map_err(|e| e.to_string())?.into())).await.map_err(|e| e.to_string())?;
+                // Some could not wait for this socket: the store has them.
+                None => catch_up(&mut socket, &state, &channel, &visitor, &mut contact, &mut last).await?,
             },
             incoming = socket.recv() => match incoming {
                 None | Some(Ok(Frame::Close(_))) => return Ok(()),
@@ -888,33 +869,38 @@ async fn stream(
     }
 }
 
-/// Whether a conversation belongs to the visitor (looking the visitor's contact up once it exists).
-async fn conversation_is_visitors(
+/// Sends the visitor's stored events after `last`.
+async fn catch_up(
+    socket: &mut WebSocket,
     state: &AppState,
     channel: &Channel,
     visitor: &Visitor,
     contact: &mut Option<Id>,
-    conversation_id: Id,
-) -> bool {
-    if contact.is_none() {
-        *contact = state
+    last: &mut EventId,
+) -> Result<(), String> {
+    loop {
+        let events = state
             .store
-            .contact_by_identity(channel.workspace_id, &visitor.identity())
+            .events_after(channel.workspace_id, *last, 500)
             .await
-            .ok()
-            .flatten()
-            .map(|c| c.id);
+            .map_err(|e| e.to_string())?;
+        let Some(newest) = events.last().map(|event| event.id) else {
+            return Ok(());
+        };
+        for event in events {
+            send_event(
+                socket,
+                state,
+                channel,
+                visitor,
+                contact,
+                event.id,
+                &event.kind,
+            )
+            .await?;
+        }
+        *last = newest;
     }
-    let Some(contact_id) = *contact else {
-        return false;
-    };
-    state
-        .store
-        .conversation(channel.workspace_id, conversation_id)
-        .await
-        .is_ok_and(|conversation| {
-            conversation.contact_id == contact_id && conversation.channel_id == channel.id
-        })
 }
 
 async fn send_event(

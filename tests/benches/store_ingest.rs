@@ -1,9 +1,11 @@
 //! Durable ingest throughput straight into the sled store: many concurrent writers each
 //! ingesting inbound messages (contact look-up, conversation, message, event and indexes),
 //! every one acknowledged only once its group commit is flushed to disk; then what one round of
-//! the delivery worker costs over channels with nothing to send.
+//! the delivery worker costs over channels with nothing to send, and what reading a long
+//! conversation costs (a page after a cursor, its newest messages, one old message).
 //!
-//! `cargo xtask bench` runs it; `MESSAGES`, `WRITERS` and `IDLE_CHANNELS` change the load.
+//! `cargo xtask bench` runs it; `MESSAGES`, `WRITERS`, `IDLE_CHANNELS` and `LONG_CONVERSATION`
+//! change the load.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -72,6 +74,7 @@ fn main() -> anyhow::Result<()> {
             .collect();
         println!("  CPU while ingesting (100 % is one core): {}", used.join(", "));
         idle_delivery_round(store.as_ref(), workspace).await?;
+        long_conversation(&store, workspace, channel).await?;
         drop(store);
         // The writer's threads let go of the store's lock a moment after the store is dropped.
         for _ in 0..100 {
@@ -116,6 +119,105 @@ async fn idle_delivery_round(store: &SledStore, workspace: u64) -> anyhow::Resul
         "delivery round over {count} idle channels: {:.2} ms ({:.1} µs per channel)",
         elapsed.as_secs_f64() * 1e3,
         elapsed.as_secs_f64() * 1e6 / count as f64
+    );
+    Ok(())
+}
+
+/// Reads of one conversation of `LONG_CONVERSATION` messages: the agents' list pages through
+/// it, the chat shows its newest messages, a delivery finds its message.
+async fn long_conversation(
+    store: &Arc<SledStore>,
+    workspace: u64,
+    channel: u64,
+) -> anyhow::Result<()> {
+    let length = setting("LONG_CONVERSATION", 10_000);
+    let mut tasks = Vec::new();
+    for writer in 0..64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = writer;
+            while n < length {
+                let contact = ContactRef {
+                    identity: Identity::new("email", "long-thread@example.com"),
+                    name: None,
+                    email: None,
+                    phone: None,
+                };
+                let message =
+                    InboundMessage::text(contact, format!("long-{n}"), format!("mensaje {n}"));
+                store.ingest(workspace, channel, message).await?;
+                n += 64;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    let mut conversation = 0;
+    for task in tasks {
+        task.await??;
+    }
+    let contact = Identity::new("email", "long-thread@example.com");
+    if let Some(contact) = store.contact_by_identity(workspace, &contact).await? {
+        let filter = switchboard_model::ConversationFilter {
+            contact_id: Some(contact.id),
+            ..Default::default()
+        };
+        conversation = store
+            .conversations(workspace, &filter)
+            .await?
+            .items
+            .first()
+            .map_or(0, |c| c.id);
+    }
+    let all = store.all_messages(workspace, conversation).await?;
+    anyhow::ensure!(
+        all.len() == length,
+        "the long conversation holds {} messages",
+        all.len()
+    );
+    let middle = all[length / 2].id;
+    let old = all[10].id;
+    println!("a conversation of {length} messages:");
+    timed("a page of 50 from its middle", 200, async || {
+        Ok(store
+            .messages(workspace, conversation, Some(middle), 50)
+            .await?
+            .items
+            .len())
+    })
+    .await?;
+    timed("its newest 500", 20, async || {
+        Ok(store
+            .latest_messages(workspace, conversation, 500)
+            .await?
+            .len())
+    })
+    .await?;
+    timed("one of its first messages", 200, async || {
+        store.message(workspace, conversation, old).await?;
+        Ok(1)
+    })
+    .await?;
+    timed("all of it", 3, async || {
+        Ok(store.all_messages(workspace, conversation).await?.len())
+    })
+    .await?;
+    Ok(())
+}
+
+/// Prints how long one `read` takes, over `rounds`, and how many messages it gave.
+async fn timed(
+    what: &str,
+    rounds: u32,
+    mut read: impl AsyncFnMut() -> anyhow::Result<usize>,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut messages = 0;
+    for _ in 0..rounds {
+        messages = read().await?;
+    }
+    println!(
+        "  {what}: {:.0} µs ({messages} messages)",
+        started.elapsed().as_secs_f64() * 1e6 / f64::from(rounds)
     );
     Ok(())
 }

@@ -172,7 +172,7 @@ async fn same_sender_appends_until_the_conversation_is_resolved() {
 }
 
 #[tokio::test]
-async fn the_newest_messages_come_oldest_first_from_any_chunk() {
+async fn the_newest_messages_a_page_after_a_cursor_and_an_old_message_come_from_any_chunk() {
     let f = fixture().await;
     // 100 messages: three full chunks of references and four recent ones.
     let mut conversation = 0;
@@ -200,11 +200,35 @@ async fn the_newest_messages_come_oldest_first_from_any_chunk() {
             .expect("latest");
         assert_eq!(texts(messages), expected(newest), "the newest {limit}");
     }
+    // Page after page (a binary search finds each page's first chunk), and one old message.
     let everything = f
         .store
         .all_messages(f.workspace, conversation)
         .await
         .expect("all");
+    let mut paged = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = f
+            .store
+            .messages(f.workspace, conversation, cursor, 7)
+            .await
+            .expect("page");
+        cursor = page.items.last().map(|message| message.id);
+        let last_page = page.next_cursor.is_none();
+        paged.extend(page.items);
+        if last_page {
+            break;
+        }
+    }
+    assert_eq!(texts(paged), expected(0..100));
+    let fifth = &everything[4];
+    let found = f
+        .store
+        .message(f.workspace, conversation, fifth.id)
+        .await
+        .expect("an old message");
+    assert_eq!(found.text, "mensaje 4");
     assert_eq!(texts(everything), expected(0..100));
 }
 

@@ -10,7 +10,7 @@ use switchboard_model::{
 use super::activity::Activity;
 use super::contacts;
 use super::keys::{self, key, key_str};
-use super::txn::{Events, Read, Scan, Txn, View};
+use super::txn::{Events, Read, Txn, View};
 use crate::{ConversationChange, OutboxItem, StoreError, StoreResult};
 
 /// Longest title taken from a first message's text.
@@ -81,33 +81,72 @@ pub fn save_conversation(
 }
 
 /// Every (message, event) reference of a conversation, oldest first: the chunks, then `recent`.
-fn references(reader: &impl Scan, stored: &StoredConversation) -> StoreResult<Vec<(Id, EventId)>> {
+/// One chunk of a conversation's message references.
+fn chunk(
+    reader: &impl Read,
+    stored: &StoredConversation,
+    n: u64,
+) -> StoreResult<Vec<(Id, EventId)>> {
     let (workspace_id, id) = (stored.conversation.workspace_id, stored.conversation.id);
-    let mut references = Vec::new();
-    for (_, chunk) in reader.scan_prefix(&key(keys::MESSAGE_CHUNK, &[workspace_id, id]))? {
-        references.extend(serde_json::from_slice::<Vec<(Id, EventId)>>(&chunk)?);
+    Ok(reader
+        .get_json(&key(keys::MESSAGE_CHUNK, &[workspace_id, id, n]))?
+        .unwrap_or_default())
+}
+
+/// Up to `limit` message references after `cursor`, oldest first. Message ids grow along the
+/// conversation, so the chunk to start from is found by a binary search: a page reads a few
+/// chunks however long the conversation is.
+fn references_after(
+    reader: &impl Read,
+    stored: &StoredConversation,
+    cursor: Option<Id>,
+    limit: usize,
+) -> StoreResult<Vec<(Id, EventId)>> {
+    let after = |(message_id, _): &(Id, EventId)| cursor.is_none_or(|cursor| *message_id > cursor);
+    let (mut start, mut end) = (0, stored.chunks);
+    if let Some(cursor) = cursor {
+        while start < end {
+            let middle = start + (end - start) / 2;
+            let done = chunk(reader, stored, middle)?
+                .last()
+                .is_some_and(|(message_id, _)| *message_id <= cursor);
+            if done {
+                start = middle + 1;
+            } else {
+                end = middle;
+            }
+        }
     }
-    references.extend(stored.recent.iter().copied());
-    Ok(references)
+    let mut found = Vec::new();
+    for n in start..stored.chunks {
+        if found.len() >= limit {
+            break;
+        }
+        found.extend(chunk(reader, stored, n)?.into_iter().filter(after));
+    }
+    found.extend(stored.recent.iter().copied().filter(after));
+    found.truncate(limit);
+    Ok(found)
 }
 
 /// A message of a conversation, found through the conversation's references (the recent ones
 /// first, without reading any chunk).
 pub fn find_message(
-    txn: &(impl Read + Scan + Events),
+    txn: &(impl Read + Events),
     stored: &StoredConversation,
     message_id: Id,
 ) -> StoreResult<Message> {
     let is_it = |(message, _): &(Id, EventId)| *message == message_id;
     let found = match stored.recent.iter().copied().find(is_it) {
         Some(reference) => Some(reference),
-        None => references(txn, stored)?.into_iter().find(is_it),
+        None => references_after(txn, stored, message_id.checked_sub(1), 1)?
+            .into_iter()
+            .find(is_it),
     };
     let (_, event_id) = found.ok_or_else(|| StoreError::not_found("message", message_id))?;
     message_at(txn, stored.conversation.workspace_id, message_id, event_id)
 }
 
-/// The message stored in an event, with its latest delivery status.
 pub fn message_at(
     tree: &(impl Read + Events),
     workspace_id: Id,
@@ -498,17 +537,11 @@ pub fn latest_messages(
 ) -> StoreResult<Vec<Message>> {
     let stored = load_stored(&tree, workspace_id, conversation_id)?;
     let mut newest: Vec<(Id, EventId)> = stored.recent.iter().rev().take(limit).copied().collect();
-    let mut chunk = stored.chunks;
-    while newest.len() < limit && chunk > 0 {
-        chunk -= 1;
-        let references: Vec<(Id, EventId)> = tree
-            .get_json(&key(
-                keys::MESSAGE_CHUNK,
-                &[workspace_id, conversation_id, chunk],
-            ))?
-            .unwrap_or_default();
+    let mut n = stored.chunks;
+    while newest.len() < limit && n > 0 {
+        n -= 1;
         let wanted = limit - newest.len();
-        newest.extend(references.iter().rev().take(wanted).copied());
+        newest.extend(chunk(&tree, &stored, n)?.into_iter().rev().take(wanted));
     }
     newest
         .into_iter()
@@ -525,10 +558,8 @@ pub fn messages(
     limit: usize,
 ) -> StoreResult<Page<Message>> {
     let stored = load_stored(&tree, workspace_id, conversation_id)?;
-    let items = references(&tree, &stored)?
+    let items = references_after(&tree, &stored, cursor, limit)?
         .into_iter()
-        .filter(|(message_id, _)| cursor.is_none_or(|cursor| *message_id > cursor))
-        .take(limit)
         .map(|(message_id, event_id)| message_at(&tree, workspace_id, message_id, event_id))
         .collect::<StoreResult<Vec<_>>>()?;
     let next_cursor = (items.len() == limit)

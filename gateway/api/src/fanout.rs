@@ -2,7 +2,9 @@
 //!
 //! A workspace's sockets are kept in shards of up to [`SHARD_SIZE`]. A shard is one task with
 //! one feed from the bus: it makes each event's WebSocket frame once and writes it straight to
-//! every member's [`Wire`], so an event wakes one task per shard, not one per socket.
+//! every member's [`Wire`], so an event wakes one task per shard, not one per socket. Visitors'
+//! presence signals (typing, read) go the same way, as hints: a socket that is aside or full
+//! misses them.
 //!
 //! A socket joins set aside: its own task first sends what the store holds after the client's
 //! last id, then rejoins ([`Membership::rejoin`]). A socket that cannot take the next frame, or
@@ -16,12 +18,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use switchboard_model::{EventId, Id};
 use switchboard_store::{EventBus, Subscription};
-use tokio::sync::Notify;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{Notify, broadcast};
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 use crate::connection::Wire;
+use crate::widget::{Presence, PresenceHub};
 
 /// Sockets per shard: few enough that one shard's writes take a fraction of a millisecond,
 /// and enough shards for both cores to share a big workspace's fan-out.
@@ -69,6 +72,7 @@ impl FanOut {
     pub fn join(
         self: &Arc<Self>,
         bus: &dyn EventBus,
+        presence: &PresenceHub,
         workspace_id: Id,
         wire: Arc<Wire>,
         last_sent: EventId,
@@ -95,7 +99,12 @@ impl FanOut {
                     retired: Notify::new(),
                 });
                 // Subscribed before any member joins, so no event after joining is missed.
-                tokio::spawn(run(shard.clone(), bus.subscribe(workspace_id)));
+                tokio::spawn(run(
+                    shard.clone(),
+                    workspace_id,
+                    bus.subscribe(workspace_id),
+                    presence.subscribe(),
+                ));
                 shards.push(shard.clone());
                 shard
             }
@@ -155,8 +164,15 @@ impl Drop for Membership {
     }
 }
 
-/// A shard's task: each event from the bus to every member.
-async fn run(shard: Arc<Shard>, mut feed: Subscription) {
+/// A shard's task: each event from the bus, and each visitor's presence signal in the
+/// workspace, to every member.
+async fn run(
+    shard: Arc<Shard>,
+    workspace_id: Id,
+    mut feed: Subscription,
+    mut presence: broadcast::Receiver<Presence>,
+) {
+    let mut presence_open = true;
     loop {
         tokio::select! {
             biased;
@@ -175,6 +191,17 @@ async fn run(shard: Arc<Shard>, mut feed: Subscription) {
                     }
                 }
                 Err(RecvError::Closed) => return,
+            },
+            signal = presence.recv(), if presence_open => match signal {
+                Ok(signal) if signal.workspace_id == workspace_id && signal.from == "visitor" => {
+                    let json = serde_json::json!({ "type": "presence", "data": signal });
+                    let bytes = text_frame(&json.to_string());
+                    for member in lock(&shard.members).iter() {
+                        member.hint(&bytes);
+                    }
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => presence_open = false,
             },
         }
     }
@@ -195,6 +222,13 @@ impl Member {
             self.put_aside(&mut progress);
         }
         progress.skipped_up_to = progress.skipped_up_to.max(id);
+    }
+
+    /// A frame with no id, for a live socket with room for it.
+    fn hint(&self, frame: &[u8]) {
+        if lock(&self.progress).live {
+            let _ = self.wire.send_whole(frame);
+        }
     }
 
     fn put_aside(&self, progress: &mut Progress) {
@@ -279,7 +313,7 @@ mod tests {
         let bus = InProcessBus::new(1024);
         let fanout = Arc::new(FanOut::default());
         let (wire, mut client) = connection().await;
-        let membership = fanout.join(&bus, WORKSPACE, wire, 0);
+        let membership = fanout.join(&bus, &PresenceHub::default(), WORKSPACE, wire, 0);
         assert!(membership.rejoin(0), "nothing was skipped yet");
 
         // 16 MiB of events against a 256 KiB queue and a client that does not read.
@@ -304,14 +338,15 @@ mod tests {
     #[tokio::test]
     async fn members_of_other_workspaces_and_sockets_that_left_get_nothing() {
         let bus = InProcessBus::new(1024);
+        let hub = PresenceHub::default();
         let fanout = Arc::new(FanOut::default());
         let (stays, mut staying) = connection().await;
         let (leaves, mut leaving) = connection().await;
         let (elsewhere, mut other) = connection().await;
-        let staying_member = fanout.join(&bus, WORKSPACE, stays, 0);
+        let staying_member = fanout.join(&bus, &hub, WORKSPACE, stays, 0);
         // The connection stays open after its socket left the fan-out.
-        let leaving_member = fanout.join(&bus, WORKSPACE, leaves.clone(), 0);
-        let other_member = fanout.join(&bus, WORKSPACE + 1, elsewhere, 0);
+        let leaving_member = fanout.join(&bus, &hub, WORKSPACE, leaves.clone(), 0);
+        let other_member = fanout.join(&bus, &hub, WORKSPACE + 1, elsewhere, 0);
         for member in [&staying_member, &leaving_member, &other_member] {
             assert!(member.rejoin(0));
         }
@@ -328,5 +363,37 @@ mod tests {
             !lock(&fanout.workspaces).contains_key(&WORKSPACE),
             "a workspace without sockets keeps no shard"
         );
+    }
+
+    #[tokio::test]
+    async fn a_visitors_presence_reaches_the_live_sockets_of_its_workspace_only() {
+        let bus = InProcessBus::new(1024);
+        let hub = PresenceHub::default();
+        let fanout = Arc::new(FanOut::default());
+        let (live, mut live_client) = connection().await;
+        let (aside, mut aside_client) = connection().await;
+        let (elsewhere, mut other_client) = connection().await;
+        let live_member = fanout.join(&bus, &hub, WORKSPACE, live, 0);
+        let _aside_member = fanout.join(&bus, &hub, WORKSPACE, aside, 0);
+        let other_member = fanout.join(&bus, &hub, WORKSPACE + 1, elsewhere, 0);
+        assert!(live_member.rejoin(0) && other_member.rejoin(0));
+        hub.publish(Presence {
+            workspace_id: WORKSPACE,
+            conversation_id: 3,
+            from: "visitor",
+            kind: crate::widget::SignalKind::Typing,
+            author: None,
+        });
+        let frame = tokio::time::timeout(Duration::from_secs(5), live_client.next())
+            .await
+            .expect("a frame in time")
+            .expect("open")
+            .expect("a whole frame");
+        let presence: serde_json::Value =
+            serde_json::from_str(frame.to_text().expect("text")).expect("JSON");
+        assert_eq!(presence["type"], "presence");
+        assert_eq!(presence["data"]["conversation_id"], 3);
+        assert_eq!(received(&mut aside_client).await, Vec::<EventId>::new());
+        assert_eq!(received(&mut other_client).await, Vec::<EventId>::new());
     }
 }

@@ -15,7 +15,6 @@ use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
 use serde::Deserialize;
 use switchboard_model::{Event, EventId, Id};
-use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -115,10 +114,13 @@ async fn stream(
     metrics::gauge!("switchboard_event_sockets").increment(1.0);
     // Joined first, then the backlog is read: whatever commits in between is either in what
     // the store gives or noted by the shard, which waits until the store has given it.
-    let membership = state
-        .fanout
-        .join(state.bus.as_ref(), workspace_id, wire, after);
-    let mut presence = state.widgets.presence.subscribe();
+    let membership = state.fanout.join(
+        state.bus.as_ref(),
+        &state.widgets.presence,
+        workspace_id,
+        wire,
+        after,
+    );
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.reset();
     let outcome: Result<(), String> = async {
@@ -129,15 +131,6 @@ async fn stream(
                     tracing::debug!("a slow event socket catches up from the store");
                     send_backlog(&mut socket, &state, &membership, workspace_id, last_sent).await?;
                 }
-                signal = presence.recv() => match signal {
-                    Ok(signal) if signal.workspace_id == workspace_id && signal.from == "visitor" => {
-                        let frame = serde_json::json!({ "type": "presence", "data": signal });
-                        socket.send(Message::Text(frame.to_string().into())).await.map_err(|e| e.to_string())?;
-                    }
-                    // Presence is a hint: one missed while the socket was slow is not sent late.
-                    Ok(_) | Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => return Ok(()),
-                },
                 incoming = socket.recv() => match incoming {
                     None | Some(Ok(Message::Close(_))) => return Ok(()),
                     Some(Err(error)) => return Err(error.to_string()),

@@ -159,6 +159,7 @@ async fn route(
     mut feed: Subscription,
     mut presence: broadcast::Receiver<Presence>,
 ) {
+    let mut presence_open = true;
     loop {
         let (conversation, live) = tokio::select! {
             biased;
@@ -180,7 +181,7 @@ async fn route(
                 Err(RecvError::Closed) => return,
             },
             // A typing signal is a hint: one missed while this task was busy is not sent late.
-            signal = presence.recv() => match signal {
+            signal = presence.recv(), if presence_open => match signal {
                 Ok(signal) if signal.workspace_id == directory.workspace_id
                     && signal.from == "agent" && signal.kind == SignalKind::Typing => {
                     let Some(conversation) = directory.conversation(signal.conversation_id).await else {
@@ -189,7 +190,10 @@ async fn route(
                     (conversation, Live::Typing(signal.author))
                 }
                 Ok(_) | Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => return,
+                Err(RecvError::Closed) => {
+                    presence_open = false;
+                    continue;
+                }
             },
         };
         let (channel_id, contact_id) = conversation;

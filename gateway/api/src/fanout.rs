@@ -284,6 +284,36 @@ mod tests {
         (wire, client)
     }
 
+    /// A bus, a presence hub and a fan-out, as the gateway has them.
+    struct Rig {
+        bus: InProcessBus,
+        hub: PresenceHub,
+        fanout: Arc<FanOut>,
+    }
+
+    impl Rig {
+        fn new() -> Rig {
+            Rig {
+                bus: InProcessBus::new(1024),
+                hub: PresenceHub::default(),
+                fanout: Arc::new(FanOut::default()),
+            }
+        }
+
+        /// A socket of `workspace` that joined the fan-out (aside until it rejoins), its wire
+        /// and its client.
+        async fn socket(
+            &self,
+            workspace: Id,
+        ) -> (Membership, Arc<Wire>, WebSocketStream<TcpStream>) {
+            let (wire, client) = connection().await;
+            let membership = self
+                .fanout
+                .join(&self.bus, &self.hub, workspace, wire.clone(), 0);
+            (membership, wire, client)
+        }
+    }
+
     fn event(id: EventId) -> EventFrame {
         let json = format!(r#"{{"id":{id},"padding":"{}"}}"#, "x".repeat(16 * 1024));
         EventFrame {
@@ -310,15 +340,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_socket_that_cannot_keep_up_is_set_aside_with_every_frame_it_was_sent_whole() {
-        let bus = InProcessBus::new(1024);
-        let fanout = Arc::new(FanOut::default());
-        let (wire, mut client) = connection().await;
-        let membership = fanout.join(&bus, &PresenceHub::default(), WORKSPACE, wire, 0);
+        let rig = Rig::new();
+        let (membership, _, mut client) = rig.socket(WORKSPACE).await;
         assert!(membership.rejoin(0), "nothing was skipped yet");
 
         // 16 MiB of events against a 256 KiB queue and a client that does not read.
         let published: Vec<EventFrame> = (1..=1000).map(event).collect();
-        bus.publish(&published);
+        rig.bus.publish(&published);
         let last_sent = tokio::time::timeout(Duration::from_secs(10), membership.set_aside())
             .await
             .expect("set aside once its queue was full");
@@ -331,53 +359,43 @@ mod tests {
             "the shard skipped newer events, which the store must give first"
         );
         assert!(membership.rejoin(1000));
-        bus.publish(&[event(999), event(1001)]);
+        rig.bus.publish(&[event(999), event(1001)]);
         assert_eq!(received(&mut client).await, vec![1001]);
     }
 
     #[tokio::test]
     async fn members_of_other_workspaces_and_sockets_that_left_get_nothing() {
-        let bus = InProcessBus::new(1024);
-        let hub = PresenceHub::default();
-        let fanout = Arc::new(FanOut::default());
-        let (stays, mut staying) = connection().await;
-        let (leaves, mut leaving) = connection().await;
-        let (elsewhere, mut other) = connection().await;
-        let staying_member = fanout.join(&bus, &hub, WORKSPACE, stays, 0);
-        // The connection stays open after its socket left the fan-out.
-        let leaving_member = fanout.join(&bus, &hub, WORKSPACE, leaves.clone(), 0);
-        let other_member = fanout.join(&bus, &hub, WORKSPACE + 1, elsewhere, 0);
+        let rig = Rig::new();
+        let (staying_member, _, mut staying) = rig.socket(WORKSPACE).await;
+        // The connection stays open after its socket left the fan-out (the wire is kept).
+        let (leaving_member, _leaving_wire, mut leaving) = rig.socket(WORKSPACE).await;
+        let (other_member, _, mut other) = rig.socket(WORKSPACE + 1).await;
         for member in [&staying_member, &leaving_member, &other_member] {
             assert!(member.rejoin(0));
         }
-        bus.publish(&[event(1)]);
+        rig.bus.publish(&[event(1)]);
         assert_eq!(received(&mut staying).await, vec![1]);
         assert_eq!(received(&mut leaving).await, vec![1]);
         drop(leaving_member);
-        bus.publish(&[event(2)]);
+        rig.bus.publish(&[event(2)]);
         assert_eq!(received(&mut staying).await, vec![2]);
         assert_eq!(received(&mut leaving).await, Vec::<EventId>::new());
         assert_eq!(received(&mut other).await, Vec::<EventId>::new());
         drop(staying_member);
         assert!(
-            !lock(&fanout.workspaces).contains_key(&WORKSPACE),
+            !lock(&rig.fanout.workspaces).contains_key(&WORKSPACE),
             "a workspace without sockets keeps no shard"
         );
     }
 
     #[tokio::test]
     async fn a_visitors_presence_reaches_the_live_sockets_of_its_workspace_only() {
-        let bus = InProcessBus::new(1024);
-        let hub = PresenceHub::default();
-        let fanout = Arc::new(FanOut::default());
-        let (live, mut live_client) = connection().await;
-        let (aside, mut aside_client) = connection().await;
-        let (elsewhere, mut other_client) = connection().await;
-        let live_member = fanout.join(&bus, &hub, WORKSPACE, live, 0);
-        let _aside_member = fanout.join(&bus, &hub, WORKSPACE, aside, 0);
-        let other_member = fanout.join(&bus, &hub, WORKSPACE + 1, elsewhere, 0);
+        let rig = Rig::new();
+        let (live_member, _, mut live_client) = rig.socket(WORKSPACE).await;
+        let (_aside_member, _, mut aside_client) = rig.socket(WORKSPACE).await;
+        let (other_member, _, mut other_client) = rig.socket(WORKSPACE + 1).await;
         assert!(live_member.rejoin(0) && other_member.rejoin(0));
-        hub.publish(Presence {
+        rig.hub.publish(Presence {
             workspace_id: WORKSPACE,
             conversation_id: 3,
             from: "visitor",

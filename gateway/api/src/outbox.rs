@@ -27,6 +27,9 @@ const BATCH: usize = 50;
 const MAX_ATTEMPTS: u32 = 5;
 /// The first retry waits this long; each further one twice as long.
 const FIRST_RETRY: Duration = Duration::from_secs(30);
+/// A reply's thread ids come from the conversation's newest this many messages (the email
+/// adapter puts the newest 20 in References).
+const THREAD_WINDOW: usize = 500;
 
 /// How one delivery ended.
 pub(crate) enum Outcome {
@@ -297,7 +300,7 @@ async fn reply_for(state: &AppState, item: &OutboxItem) -> ApiResult<(Reply, Aut
         _ => None,
     };
     let thread = store
-        .all_messages(item.workspace_id, item.conversation_id)
+        .latest_messages(item.workspace_id, item.conversation_id, THREAD_WINDOW)
         .await?
         .iter()
         .filter(|earlier| earlier.direction == Direction::In)

@@ -27,6 +27,8 @@ pub mod setting {
 }
 
 const DEFAULT_EMAIL_AFTER_SECONDS: i64 = 120;
+/// Replies waiting to go out together are among the conversation's newest this many messages.
+const REPLIES_LOOKED_AT: usize = 500;
 
 /// Which way a reply goes.
 pub enum Route {
@@ -111,7 +113,7 @@ pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> Ap
     // The agents' replies in this conversation, but for this one: a newer one takes this one
     // along in its email; the newest takes every earlier one still waiting.
     let replies: Vec<Message> = store
-        .all_messages(workspace_id, conversation.id)
+        .latest_messages(workspace_id, conversation.id, REPLIES_LOOKED_AT)
         .await?
         .into_iter()
         .filter(|other| {

@@ -155,8 +155,15 @@ pub struct Client {
 
 impl Client {
     pub fn new(base_url: &str) -> Client {
+        Client::from_address(base_url, None)
+    }
+
+    /// A client whose connections come from `local` (any of 127.0.0.0/8 on loopback), so that
+    /// limits per client address count it apart from others.
+    pub fn from_address(base_url: &str, local: Option<std::net::IpAddr>) -> Client {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
+        connector.set_local_address(local);
         let http = HyperClient::builder(TokioExecutor::new())
             .pool_max_idle_per_host(1024)
             .build(connector);
@@ -205,6 +212,17 @@ impl Client {
             authorization: Some(format!("Bearer {token}")),
             ..self.clone()
         }
+    }
+
+    /// The demo workspace's webchat channel id and its widget id, `{workspace}.{channel}`.
+    pub async fn demo_widget(&self) -> anyhow::Result<(u64, String)> {
+        let (_, channels) = self.get("/api/v1/channels").await?;
+        let channel = channels
+            .as_array()
+            .and_then(|all| all.iter().find(|channel| channel["kind"] == "webchat"))
+            .context("the demo workspace has a webchat channel")?;
+        let id = channel["id"].as_u64().context("channel id")?;
+        Ok((id, format!("{}.{id}", channel["workspace_id"])))
     }
 
     /// The bearer token this client sends.

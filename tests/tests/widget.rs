@@ -22,18 +22,7 @@ async fn eventually<T>(
 
 /// The demo workspace's webchat channel id.
 async fn webchat_channel(admin: &Client) -> anyhow::Result<u64> {
-    Ok(demo_widget(admin).await?.0)
-}
-
-/// The demo workspace's webchat channel id and its widget id, `{workspace}.{channel}`.
-async fn demo_widget(admin: &Client) -> anyhow::Result<(u64, String)> {
-    let (_, channels) = admin.get("/api/v1/channels").await?;
-    let channel = channels
-        .as_array()
-        .and_then(|all| all.iter().find(|channel| channel["kind"] == "webchat"))
-        .context("the demo workspace has a webchat channel")?;
-    let id = channel["id"].as_u64().context("channel id")?;
-    Ok((id, format!("{}.{id}", channel["workspace_id"])))
+    Ok(admin.demo_widget().await?.0)
 }
 
 /// The texts of the chat's messages, in order. (Read from the DOM: WebDriver's element text is
@@ -293,7 +282,7 @@ async fn a_signed_in_customer_keeps_their_history_in_another_browser_and_the_pag
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
-    let (channel, widget) = demo_widget(&admin).await?;
+    let (channel, widget) = admin.demo_widget().await?;
     let secret = "la-clave-de-la-tienda";
     let (status, answer) = admin
         .call(
@@ -439,7 +428,7 @@ async fn languages_pre_chat_form_uploads_and_offline_mode_work() -> anyhow::Resu
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
-    let (channel, widget) = demo_widget(&admin).await?;
+    let (channel, widget) = admin.demo_widget().await?;
     let frame = |locale: &str| {
         format!(
             "{}/widget/frame.html?w={widget}#locale={locale}",
@@ -695,7 +684,7 @@ async fn each_visitor_socket_carries_only_that_visitors_conversation_and_typing(
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
-    let (_, widget) = demo_widget(&admin).await?;
+    let (_, widget) = admin.demo_widget().await?;
     // Both sockets open before either visitor has written, so neither has a contact yet; an
     // agent types, then answers, in Ana's conversation only.
     let (ana, mut ana_socket) = visitor_with_socket(&gateway, &widget).await?;
@@ -744,7 +733,7 @@ async fn the_visitor_api_refuses_other_sites_floods_and_oversized_input_with_rea
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
-    let (channel, widget) = demo_widget(&admin).await?;
+    let (channel, widget) = admin.demo_widget().await?;
     let settings = json!({ "settings": {
         "allowed_origins": ["https://cafe-aurora.example"],
         "max_upload_bytes": 1000,
@@ -1073,7 +1062,7 @@ async fn a_long_chat_comes_back_with_its_newest_messages() -> anyhow::Result<()>
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
-    let (_, widget) = demo_widget(&admin).await?;
+    let (_, widget) = admin.demo_widget().await?;
     let (_, session) = admin
         .post(&format!("/widget/v1/{widget}/visitors"), &json!({}))
         .await?;

@@ -11,14 +11,10 @@ use anyhow::Context;
 use hyper::{Method, StatusCode};
 use serde_json::json;
 use switchboard_e2e::mail_rig::MailRig;
-use switchboard_e2e::{Client, Gateway, setting};
+use switchboard_e2e::{Client, Gateway, run_bench, setting};
 
 fn main() -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    runtime.block_on(run())
+    run_bench(run())
 }
 
 /// A typical customer email: a few paragraphs, a quoted earlier message, about 2 KB.

@@ -23,7 +23,7 @@ use base64::Engine;
 use hyper::StatusCode;
 use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg, setsockopt, sockopt};
 use nix::sys::time::TimeSpec;
-use switchboard_e2e::{Client, Gateway, cpu_ticks, inbound_message, setting};
+use switchboard_e2e::{Client, Gateway, cpu_ticks, inbound_message, run_bench, setting};
 use thread_priority::ThreadPriority;
 use thread_priority::unix::{
     NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
@@ -37,13 +37,7 @@ use tokio_tungstenite::MaybeTlsStream;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
-    // 1,000 subscribers need 1,000 sockets on each side.
-    rlimit::increase_nofile_limit(u64::MAX).context("cannot raise the open-file limit")?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    runtime.block_on(run())
+    run_bench(run())
 }
 
 async fn run() -> anyhow::Result<()> {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use switchboard_e2e::{cpu_ticks, setting};
+use switchboard_e2e::{cpu_ticks, run_bench, setting};
 use switchboard_model::{ChannelKind, ContactRef, Identity, InboundMessage, NewChannel};
 use switchboard_store::{InProcessBus, SledStore, Store};
 
@@ -22,15 +22,20 @@ fn main() -> anyhow::Result<()> {
     let messages = setting("MESSAGES", 200_000);
     let writers = setting("WRITERS", 512);
     let senders = 2_000;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
+    run_bench(async move {
         let dir = tempfile::tempdir()?;
-        let store = Arc::new(SledStore::open(dir.path(), Arc::new(InProcessBus::new(1024)))?);
+        let store = Arc::new(SledStore::open(
+            dir.path(),
+            Arc::new(InProcessBus::new(1024)),
+        )?);
         let workspace = store.create_workspace("Bench").await?.id;
-        let channel = NewChannel { kind: ChannelKind::Api, name: "API".into(), default_team_id: None, settings: Default::default() , plugin: None };
+        let channel = NewChannel {
+            kind: ChannelKind::Api,
+            name: "API".into(),
+            default_team_id: None,
+            settings: Default::default(),
+            plugin: None,
+        };
         let channel = store.create_channel(workspace, channel, None).await?.id;
 
         let cpu_before = cpu_by_thread()?;
@@ -42,7 +47,10 @@ fn main() -> anyhow::Result<()> {
                 let mut n = writer;
                 while n < messages {
                     let contact = ContactRef {
-                        identity: Identity::new("email", format!("customer{}@example.com", n % senders)),
+                        identity: Identity::new(
+                            "email",
+                            format!("customer{}@example.com", n % senders),
+                        ),
                         name: None,
                         email: None,
                         phone: None,
@@ -72,7 +80,10 @@ fn main() -> anyhow::Result<()> {
                 format!("{name} {:.0} %", ticks as f64 / elapsed.as_secs_f64())
             })
             .collect();
-        println!("  CPU while ingesting (100 % is one core): {}", used.join(", "));
+        println!(
+            "  CPU while ingesting (100 % is one core): {}",
+            used.join(", ")
+        );
         idle_delivery_round(store.as_ref(), workspace).await?;
         long_conversation(&store, workspace, channel).await?;
         drop(store);

@@ -15,18 +15,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use futures_util::StreamExt;
 use hyper::StatusCode;
-use switchboard_e2e::{Client, EventSocket, Gateway, cpu_ticks, setting};
+use switchboard_e2e::{Client, EventSocket, Gateway, cpu_ticks, run_bench, setting};
 
 /// Visitors per loopback address: each makes three requests, well inside the per-address limit.
 const VISITORS_PER_ADDRESS: usize = 20;
 
 fn main() -> anyhow::Result<()> {
-    rlimit::increase_nofile_limit(u64::MAX).context("cannot raise the open-file limit")?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    runtime.block_on(run())
+    run_bench(run())
 }
 
 async fn run() -> anyhow::Result<()> {

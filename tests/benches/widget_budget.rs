@@ -8,7 +8,7 @@
 
 use anyhow::Context;
 use switchboard_e2e::browser::Browser;
-use switchboard_e2e::{Gateway, setting, widget_size};
+use switchboard_e2e::{Gateway, run_bench, setting, widget_size};
 
 fn main() -> anyhow::Result<()> {
     let loader = widget_size::loader()?;
@@ -31,11 +31,7 @@ fn main() -> anyhow::Result<()> {
         widget_size::APP_BUDGET
     );
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    runtime.block_on(timings())
+    run_bench(timings())
 }
 
 async fn timings() -> anyhow::Result<()> {

@@ -388,6 +388,17 @@ impl Client {
     }
 }
 
+/// Runs a benchmark on a runtime shaped like the gateway's (two worker threads), with the
+/// open-file limit raised for the benchmarks that open thousands of sockets.
+pub fn run_bench(bench: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    rlimit::increase_nofile_limit(u64::MAX).context("cannot raise the open-file limit")?;
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(bench)
+}
+
 /// A numeric benchmark setting from the environment, or its default.
 pub fn setting(name: &str, default: usize) -> usize {
     std::env::var(name)

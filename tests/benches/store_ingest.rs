@@ -29,13 +29,7 @@ fn main() -> anyhow::Result<()> {
             Arc::new(InProcessBus::new(1024)),
         )?);
         let workspace = store.create_workspace("Bench").await?.id;
-        let channel = NewChannel {
-            kind: ChannelKind::Api,
-            name: "API".into(),
-            default_team_id: None,
-            settings: Default::default(),
-            plugin: None,
-        };
+        let channel = NewChannel::new(ChannelKind::Api, "API");
         let channel = store.create_channel(workspace, channel, None).await?.id;
 
         let cpu_before = cpu_by_thread()?;
@@ -109,13 +103,7 @@ async fn idle_delivery_round(store: &SledStore, workspace: u64) -> anyhow::Resul
     let count = setting("IDLE_CHANNELS", 1_000);
     let mut channels = Vec::with_capacity(count);
     for n in 0..count {
-        let channel = NewChannel {
-            kind: ChannelKind::Api,
-            name: format!("Idle {n}"),
-            default_team_id: None,
-            settings: Default::default(),
-            plugin: None,
-        };
+        let channel = NewChannel::new(ChannelKind::Api, format!("Idle {n}"));
         channels.push(store.create_channel(workspace, channel, None).await?.id);
     }
     let started = Instant::now();

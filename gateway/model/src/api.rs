@@ -102,6 +102,19 @@ pub struct NewChannel {
     pub plugin: Option<String>,
 }
 
+impl NewChannel {
+    /// A channel of `kind` named `name`, with no default team, settings or plugin.
+    pub fn new(kind: ChannelKind, name: impl Into<String>) -> NewChannel {
+        NewChannel {
+            kind,
+            name: name.into(),
+            default_team_id: None,
+            settings: serde_json::Value::Null,
+            plugin: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

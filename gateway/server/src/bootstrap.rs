@@ -82,13 +82,7 @@ pub async fn bootstrap(
         password_hash,
     };
     store.create_agent(workspace.id, admin).await?;
-    let channel = NewChannel {
-        kind: ChannelKind::Api,
-        name: "API".to_string(),
-        default_team_id: None,
-        settings: serde_json::Value::Null,
-        plugin: None,
-    };
+    let channel = NewChannel::new(ChannelKind::Api, "API");
     store.create_channel(workspace.id, channel, None).await?;
     tracing::info!(workspace_id = workspace.id, "created the first workspace");
     Ok(Some(FirstLogin {

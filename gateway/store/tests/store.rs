@@ -73,13 +73,7 @@ impl Fixture {
 
 async fn seed(store: &SledStore, name: &str) -> (Id, Id, Id) {
     let workspace = store.create_workspace(name).await.expect("workspace").id;
-    let channel = NewChannel {
-        kind: ChannelKind::Api,
-        name: "API".into(),
-        default_team_id: None,
-        settings: Default::default(),
-        plugin: None,
-    };
+    let channel = NewChannel::new(ChannelKind::Api, "API");
     let channel = store
         .create_channel(workspace, channel, None)
         .await
@@ -865,13 +859,7 @@ async fn an_answer_naming_our_reply_joins_its_conversation_on_another_channel_on
         .store
         .create_channel(
             f.workspace,
-            NewChannel {
-                kind: ChannelKind::Email,
-                name: "Soporte".into(),
-                default_team_id: None,
-                settings: Default::default(),
-                plugin: None,
-            },
+            NewChannel::new(ChannelKind::Email, "Soporte"),
             None,
         )
         .await

@@ -236,13 +236,7 @@ async fn seed(store: &SledStore, name: &str, admin_email: &str, role: Role) -> (
         .await
         .expect("admin")
         .id;
-    let channel = NewChannel {
-        kind: ChannelKind::Api,
-        name: "API".into(),
-        default_team_id: None,
-        settings: Value::Null,
-        plugin: None,
-    };
+    let channel = NewChannel::new(ChannelKind::Api, "API");
     let channel = store
         .create_channel(workspace, channel, None)
         .await

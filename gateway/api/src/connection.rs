@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, ready};
 
 use axum::Router;
@@ -20,6 +20,8 @@ use axum::extract::connect_info::Connected;
 use axum::serve::IncomingStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::lock;
 
 /// Bytes a wire queues before it takes no more: hyper and a WebSocket then wait for the
 /// kernel, and the fan-out leaves the socket to catch up from the store.
@@ -120,7 +122,7 @@ impl Wire {
     }
 
     fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.queue)
     }
 
     /// Writes queued bytes until the kernel takes no more. An emptied queue hands a burst's
@@ -223,16 +225,11 @@ impl AsyncWrite for SharedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let wire = &self.0;
         loop {
-            let mut queue = wire.lock();
-            wire.drain(&mut queue)?;
-            if queue.bytes.len() < QUEUE_LIMIT {
-                wire.take(&mut queue, buf)?;
+            if self.0.send_whole(buf)? {
                 return Poll::Ready(Ok(buf.len()));
             }
-            drop(queue);
-            ready!(wire.socket.poll_write_ready(cx))?;
+            ready!(self.0.socket.poll_write_ready(cx))?;
         }
     }
 

@@ -20,7 +20,7 @@ use switchboard_plugins::latest::{Message, OutgoingEmail};
 use switchboard_store::ChannelRecord;
 
 use crate::ingest::{StoredEmail, StoredPayload, through_plugin};
-use crate::{ApiError, ApiResult, AppState};
+use crate::{ApiError, ApiResult, AppState, lock};
 
 /// Email settings the gateway itself reads; the adapter reads its own (`reply_address`,
 /// `reply_name`, `footer`, `hide_branding`).
@@ -82,18 +82,11 @@ impl MailService {
 
     /// The channel's connection health, once its sync has started.
     pub fn health(&self, channel_id: Id) -> Option<ChannelHealth> {
-        self.health
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&channel_id)
-            .cloned()
+        lock(&self.health).get(&channel_id).cloned()
     }
 
     fn set_health(&self, channel_id: Id, health: Option<ChannelHealth>) {
-        let mut all = self
-            .health
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut all = lock(&self.health);
         match health {
             Some(health) => all.insert(channel_id, health),
             None => all.remove(&channel_id),

@@ -1,8 +1,9 @@
 //! Live events to the agents' event sockets.
 //!
 //! A workspace's sockets are kept in shards of up to [`SHARD_SIZE`]. A shard is one task with
-//! one feed from the bus: it makes each event's WebSocket frame once and writes it straight to
-//! every member's [`Wire`], so an event wakes one task per shard, not one per socket. Visitors'
+//! one feed from the bus: it makes each event's WebSocket frame once for all its members and
+//! writes it straight to every member's [`Wire`], so an event wakes one task per shard, not one
+//! per socket. Visitors'
 //! presence signals (typing, read) go the same way, as hints: a socket that is aside or full
 //! misses them.
 //!
@@ -14,7 +15,7 @@
 //! everything up to there (an event is in the store before the bus carries it).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use switchboard_model::{EventId, Id};
 use switchboard_store::{EventBus, Subscription};
@@ -24,6 +25,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 use crate::connection::Wire;
+use crate::lock;
 use crate::widget::{Presence, PresenceHub};
 
 /// Sockets per shard: few enough that one shard's writes take a fraction of a millisecond,
@@ -248,10 +250,6 @@ pub(crate) fn text_frame(text: &str) -> Vec<u8> {
     // Writing into a Vec cannot fail.
     let _ = frame.format(&mut bytes);
     bytes
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ mod throttle;
 mod web;
 mod widget;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -111,4 +111,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(observe::observe))
+}
+
+/// Locks `mutex`. A panic elsewhere while it was held leaves data that is still whole here
+/// (every critical section keeps it consistent), so poisoning is ignored.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

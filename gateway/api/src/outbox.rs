@@ -17,7 +17,7 @@ use switchboard_store::OutboxItem;
 use tokio::sync::Notify;
 
 use crate::email::continuation::{self, Route};
-use crate::{ApiError, ApiResult, AppState};
+use crate::{ApiError, ApiResult, AppState, lock};
 
 /// How long a claimed item is ours before another node may take it.
 const LEASE_MS: i64 = 60_000;
@@ -57,10 +57,7 @@ pub struct QueuedReplies {
 
 impl QueuedReplies {
     pub fn add(&self, workspace_id: Id) {
-        self.workspaces
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(workspace_id);
+        lock(&self.workspaces).insert(workspace_id);
         self.wake.notify_one();
     }
 
@@ -74,10 +71,7 @@ impl QueuedReplies {
         tokio::time::timeout_at(deadline, self.wake.notified())
             .await
             .ok()?;
-        let mut workspaces = self
-            .workspaces
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut workspaces = lock(&self.workspaces);
         Some(std::mem::take(&mut *workspaces).into_iter().collect())
     }
 }

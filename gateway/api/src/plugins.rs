@@ -14,7 +14,7 @@ use switchboard_model::{Channel, Id, PluginState, PluginUpload, PluginVersion, n
 use switchboard_plugins::{CallContext, Fetch, Grants, Manifest, Plugin, PluginError, Runtime};
 use switchboard_store::{ChannelRecord, Store};
 
-use crate::{ApiError, ApiResult, AppState};
+use crate::{ApiError, ApiResult, AppState, lock};
 
 /// The largest component accepted.
 pub const MAX_COMPONENT_BYTES: u64 = 20 * 1024 * 1024;
@@ -236,27 +236,17 @@ impl Plugins {
         let grants: Grants = serde_json::from_value(version.grants.clone())
             .map_err(|error| ApiError::internal(error.to_string()))?;
         let plugin = self.load(wasm, manifest, grants).await?;
-        self.loaded
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(key, plugin.clone());
+        lock(&self.loaded).insert(key, plugin.clone());
         Ok(plugin)
     }
 
     /// Drops the linked copy, so the next call loads what the store says is active.
     pub fn forget(&self, workspace_id: Id, name: &str) {
-        self.loaded
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&(workspace_id, name.to_string()));
+        lock(&self.loaded).remove(&(workspace_id, name.to_string()));
     }
 
     fn cached(&self, key: &(Id, String)) -> Option<Plugin> {
-        self.loaded
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(key)
-            .cloned()
+        lock(&self.loaded).get(key).cloned()
     }
 
     /// Compiling takes a while: it runs on a blocking thread.

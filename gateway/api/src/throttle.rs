@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::lock;
+
 /// Failed logins allowed per address within [`WINDOW`].
 const MAX_FAILURES: u32 = 5;
 /// How long failures are counted, and how long an address stays locked.
@@ -20,10 +22,7 @@ pub struct LoginThrottle {
 impl LoginThrottle {
     /// `Err(minutes)` while the address is locked.
     pub fn check(&self, email: &str) -> Result<(), u64> {
-        let failures = self
-            .failures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let failures = lock(&self.failures);
         match failures.get(&key(email)) {
             Some((count, since)) if *count >= MAX_FAILURES && since.elapsed() < WINDOW => {
                 Err((WINDOW - since.elapsed()).as_secs().div_ceil(60))
@@ -33,10 +32,7 @@ impl LoginThrottle {
     }
 
     pub fn failed(&self, email: &str) {
-        let mut failures = self
-            .failures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut failures = lock(&self.failures);
         if failures.len() >= MAX_TRACKED {
             failures.retain(|_, (_, since)| since.elapsed() < WINDOW);
         }
@@ -48,10 +44,7 @@ impl LoginThrottle {
     }
 
     pub fn succeeded(&self, email: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&key(email));
+        lock(&self.failures).remove(&key(email));
     }
 }
 

@@ -17,7 +17,7 @@ use serde::Serialize;
 use switchboard_model::{Channel, ChannelKind, Id, now_millis};
 use tokio::sync::broadcast;
 
-use crate::{ApiError, ApiResult, AppState};
+use crate::{ApiError, ApiResult, AppState, lock};
 
 mod feeds;
 
@@ -53,8 +53,20 @@ impl Visitor {
     }
 
     pub fn identity(&self) -> switchboard_model::Identity {
-        switchboard_model::Identity::new("webchat", &self.id)
+        switchboard_model::Identity::new(VISITOR_IDENTITY, &self.id)
     }
+}
+
+/// The kind of contact identity whose value is a chat visitor's id.
+const VISITOR_IDENTITY: &str = "webchat";
+
+/// The visitors a contact is: the values of its `webchat` identities.
+pub fn visitor_ids(contact: &switchboard_model::Contact) -> impl Iterator<Item = &str> {
+    contact
+        .identities
+        .iter()
+        .filter(|identity| identity.kind == VISITOR_IDENTITY)
+        .map(|identity| identity.value.as_str())
 }
 
 /// The webchat channel a widget id names.
@@ -168,10 +180,7 @@ impl RateLimiter {
     /// Takes one request from `key`'s bucket, or says how long to wait.
     pub fn take(&self, key: &str) -> Result<(), u64> {
         let now = Instant::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut buckets = lock(&self.buckets);
         if buckets.len() > 100_000 {
             // Forget full buckets rather than grow without bound.
             let capacity = self.capacity;
@@ -285,9 +294,7 @@ const REMEMBER_MS: i64 = 24 * 60 * 60 * 1000;
 
 impl VisitorsSeen {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Id, String), Seen>> {
-        self.visitors
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.visitors)
     }
 
     /// The visitor made a request just now.

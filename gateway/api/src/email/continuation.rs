@@ -166,16 +166,8 @@ pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> Ap
 
 /// Whether the visitor, by any of the contact's chat identities, has been in the chat since `since`.
 fn visitor_was_there(state: &AppState, workspace_id: Id, contact: &Contact, since: i64) -> bool {
-    contact
-        .identities
-        .iter()
-        .filter(|identity| identity.kind == "webchat")
-        .any(|identity| {
-            state
-                .widgets
-                .seen
-                .seen_since(workspace_id, &identity.value, since)
-        })
+    crate::widget::visitor_ids(contact)
+        .any(|visitor| state.widgets.seen.seen_since(workspace_id, visitor, since))
 }
 
 /// The mailbox a website chat's emails go through.

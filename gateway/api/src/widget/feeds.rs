@@ -9,7 +9,7 @@
 //! whose workspace task fell behind the bus, is told to catch up from the store.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use switchboard_model::{Contact, Conversation, Event, EventKind, Id};
 use switchboard_store::{EventBus, Store, Subscription};
@@ -17,13 +17,12 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Notify, broadcast, mpsc};
 
 use super::{Presence, SignalKind};
+use crate::lock;
 
 /// Events waiting for one socket before it must catch up from the store instead.
 const QUEUE: usize = 64;
 /// Contacts and conversations a workspace task keeps in mind; past that it starts over.
 const KEPT: usize = 10_000;
-
-const WEBCHAT: &str = "webchat";
 
 /// Every workspace's router.
 #[derive(Default)]
@@ -43,6 +42,7 @@ struct Router {
 }
 
 /// What a visitor's socket is handed.
+#[derive(Clone)]
 pub enum Live {
     Event(Arc<Event>),
     /// An agent is typing in the visitor's conversation (by this name, if it is shown).
@@ -285,18 +285,14 @@ impl Router {
         let Some(on_channel) = sockets.get(&channel_id) else {
             return;
         };
+        // A signal that cannot wait is dropped; a missed event is read from the store.
+        let missed_is_read_later = matches!(live, Live::Event(_));
         for subscriber in visitors
             .iter()
             .filter_map(|visitor| on_channel.get(visitor))
             .flatten()
         {
-            let copy = match &live {
-                Live::Event(event) => Live::Event(event.clone()),
-                Live::Typing(author) => Live::Typing(author.clone()),
-            };
-            let typing = matches!(copy, Live::Typing(_));
-            // A signal that cannot wait is dropped; a missed event is read from the store.
-            if subscriber.events.try_send(copy).is_err() && !typing {
+            if subscriber.events.try_send(live.clone()).is_err() && missed_is_read_later {
                 subscriber.behind.notify_one();
             }
         }
@@ -314,14 +310,5 @@ impl Router {
 }
 
 fn webchat_ids(contact: &Contact) -> Vec<String> {
-    contact
-        .identities
-        .iter()
-        .filter(|identity| identity.kind == WEBCHAT)
-        .map(|identity| identity.value.clone())
-        .collect()
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+    super::visitor_ids(contact).map(str::to_string).collect()
 }

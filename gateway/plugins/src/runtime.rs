@@ -1,6 +1,7 @@
 //! The plugin runtime: one wasmtime engine with the component model and the pooling allocator,
 //! an epoch ticker that enforces time budgets (it ticks only while a call runs), a linker per
-//! contract version, and the compiled-code cache. Calls are synchronous: the gateway runs them on blocking threads.
+//! contract version, and the compiled-code cache. Calls are synchronous: the gateway runs them
+//! on blocking threads.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};

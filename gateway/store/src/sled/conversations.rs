@@ -80,7 +80,6 @@ pub fn save_conversation(
     txn.emit_with_id(event_id, workspace_id, kind)
 }
 
-/// Every (message, event) reference of a conversation, oldest first: the chunks, then `recent`.
 /// One chunk of a conversation's message references.
 fn chunk(
     reader: &impl Read,
@@ -147,6 +146,7 @@ pub fn find_message(
     message_at(txn, stored.conversation.workspace_id, message_id, event_id)
 }
 
+/// The message stored in an event, with its latest delivery status.
 pub fn message_at(
     tree: &(impl Read + Events),
     workspace_id: Id,

@@ -34,32 +34,12 @@ fn main() -> anyhow::Result<()> {
 
         let cpu_before = cpu_by_thread()?;
         let started = Instant::now();
-        let mut tasks = Vec::new();
-        for writer in 0..writers {
-            let store = store.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut n = writer;
-                while n < messages {
-                    let contact = ContactRef {
-                        identity: Identity::new(
-                            "email",
-                            format!("customer{}@example.com", n % senders),
-                        ),
-                        name: None,
-                        email: None,
-                        phone: None,
-                    };
-                    let text = "Hola, quería saber el estado de mi pedido 4711, gracias.";
-                    let message = InboundMessage::text(contact, format!("bench-{n}"), text);
-                    store.ingest(workspace, channel, message).await?;
-                    n += writers;
-                }
-                anyhow::Ok(())
-            }));
-        }
-        for task in tasks {
-            task.await??;
-        }
+        ingest_all(&store, workspace, channel, 0..messages, writers, move |n| {
+            let sender = format!("customer{}@example.com", n % senders);
+            let text = "Hola, quería saber el estado de mi pedido 4711, gracias.";
+            InboundMessage::text(from(sender), format!("bench-{n}"), text)
+        })
+        .await?;
         let elapsed = started.elapsed();
         println!(
             "store ingest: {messages} durable messages from {writers} concurrent writers in {:.2} s = {:.0} messages/s",
@@ -122,6 +102,41 @@ async fn idle_delivery_round(store: &SledStore, workspace: u64) -> anyhow::Resul
     Ok(())
 }
 
+/// Ingests message `n` for every `n` in `range`, from `writers` concurrent writers.
+async fn ingest_all(
+    store: &Arc<SledStore>,
+    workspace: u64,
+    channel: u64,
+    range: std::ops::Range<usize>,
+    writers: usize,
+    message: impl Fn(usize) -> InboundMessage + Copy + Send + 'static,
+) -> anyhow::Result<()> {
+    let mut tasks = Vec::new();
+    for writer in 0..writers {
+        let (store, range) = (store.clone(), range.clone());
+        tasks.push(tokio::spawn(async move {
+            for n in range.skip(writer).step_by(writers) {
+                store.ingest(workspace, channel, message(n)).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    Ok(())
+}
+
+/// A customer known only by this email address.
+fn from(email: String) -> ContactRef {
+    ContactRef {
+        identity: Identity::new("email", email),
+        name: None,
+        email: None,
+        phone: None,
+    }
+}
+
 /// Reads of one conversation of `LONG_CONVERSATION` messages: the agents' list pages through
 /// it, the chat shows its newest messages, a delivery finds its message.
 async fn long_conversation(
@@ -130,43 +145,19 @@ async fn long_conversation(
     channel: u64,
 ) -> anyhow::Result<()> {
     let length = setting("LONG_CONVERSATION", 10_000);
-    let mut tasks = Vec::new();
-    for writer in 0..64 {
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut n = writer;
-            while n < length {
-                let contact = ContactRef {
-                    identity: Identity::new("email", "long-thread@example.com"),
-                    name: None,
-                    email: None,
-                    phone: None,
-                };
-                let message =
-                    InboundMessage::text(contact, format!("long-{n}"), format!("mensaje {n}"));
-                store.ingest(workspace, channel, message).await?;
-                n += 64;
-            }
-            anyhow::Ok(())
-        }));
-    }
-    let mut conversation = 0;
-    for task in tasks {
-        task.await??;
-    }
-    let contact = Identity::new("email", "long-thread@example.com");
-    if let Some(contact) = store.contact_by_identity(workspace, &contact).await? {
-        let filter = switchboard_model::ConversationFilter {
-            contact_id: Some(contact.id),
-            ..Default::default()
-        };
-        conversation = store
-            .conversations(workspace, &filter)
-            .await?
-            .items
-            .first()
-            .map_or(0, |c| c.id);
-    }
+    let message = |n: usize| {
+        InboundMessage::text(
+            from("long-thread@example.com".into()),
+            format!("long-{n}"),
+            format!("mensaje {n}"),
+        )
+    };
+    // The first message opens the conversation; the rest come from 64 writers at once.
+    let conversation = store
+        .ingest(workspace, channel, message(0))
+        .await?
+        .conversation_id;
+    ingest_all(store, workspace, channel, 1..length, 64, message).await?;
     let all = store.all_messages(workspace, conversation).await?;
     anyhow::ensure!(
         all.len() == length,

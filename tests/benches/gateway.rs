@@ -1,6 +1,6 @@
 //! The gateway as clients see it, on loopback, against the release binary:
 //! - memory per idle WebSocket connection (the gateway's resident memory before and after
-//!   opening the subscribers);
+//!   opening a second batch of idle sockets);
 //! - latency from an API post to the event arriving at every one of 1,000 subscribers, the CPU
 //!   the gateway and this client spend per delivery, and the same fan-out over bare loopback
 //!   sockets without the gateway (the floor the two shared cores set);
@@ -212,20 +212,24 @@ fn resident_kib(pid: u32) -> anyhow::Result<u64> {
 }
 
 async fn subscribers(client: &Client, path: &str, pid: u32) -> anyhow::Result<()> {
-    // Idle connections, on a fresh gateway: enough of them that the allocator's spare pages
-    // cannot hide what they cost.
+    // Idle connections, on a fresh gateway, in two batches: the first takes up memory that the
+    // gateway freed during its start but kept, so only the second shows what a connection
+    // costs.
     let idle = setting("IDLE_SOCKETS", 5_000);
     let last_seen = last_event_id(client).await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut sockets = Vec::with_capacity(2 * idle);
+    for _ in 0..idle {
+        sockets.push(client.event_socket(last_seen).await?);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let before = resident_kib(pid)?;
-    let mut sockets = Vec::with_capacity(idle);
     for _ in 0..idle {
         sockets.push(client.event_socket(last_seen).await?);
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = resident_kib(pid)?;
     println!(
-        "idle websockets: {idle} connections take the gateway from {before} to {after} KiB resident = {:.1} KiB per connection",
+        "idle websockets: {idle} connections more, after the first {idle}, take the gateway from {before} to {after} KiB resident = {:.1} KiB per connection",
         after.saturating_sub(before) as f64 / idle as f64
     );
     drop(sockets);
@@ -482,11 +486,12 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
         "event fan-out cost ({}): {gateway_cpu:.1} µs of gateway CPU and {client_cpu:.1} µs of this client's per delivery; the host took {stolen_ms} ms from the virtual CPUs meanwhile",
         readers.describe()
     );
-    let floor = loopback_floor(count, posts, interval, frame_len, readers).await?;
+    let (floor, floor_cpu) = loopback_floor(count, posts, interval, frame_len, readers).await?;
     println!(
-        "loopback floor ({}): the same {frame_len}-byte frames written straight to {count} TCP sockets by two threads, no gateway: {}",
+        "loopback floor ({}): the same {frame_len}-byte frames written straight to {count} TCP sockets by two threads, no gateway: {}; {:.1} µs of the writers' CPU per delivery",
         readers.describe(),
-        report(&floor, readers)
+        report(&floor, readers),
+        floor_cpu.as_secs_f64() * 1e6
     );
     Ok(())
 }
@@ -561,17 +566,17 @@ fn percentiles(samples: impl Iterator<Item = u64>) -> String {
 }
 
 /// The fan-out with the gateway taken out: `count` loopback TCP connections inside this
-/// process, two writer threads (as the gateway has two worker threads) that each write every
-/// round's text frame to half of them, and the same readers as the event sockets. What is left
-/// is what the kernel and this client cost on the shared cores: the floor under the gateway's
-/// figure.
+/// process, two writer threads (one per core) that each write every round's text frame to half
+/// of them, and the same readers as the event sockets. What is left is what the kernel and this
+/// client cost on the shared cores: the floor under the gateway's figure. Also returns the
+/// writers' CPU time per delivery.
 async fn loopback_floor(
     count: usize,
     rounds: usize,
     interval: Duration,
     frame_len: usize,
     readers: Readers,
-) -> anyhow::Result<Vec<Arrival>> {
+) -> anyhow::Result<(Vec<Arrival>, Duration)> {
     let mut reading = readers.start()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
@@ -601,14 +606,17 @@ async fn loopback_floor(
             // A reader that fails closes its socket; the others still get every frame, so
             // that the failed reader's own error can be reported.
             let mut failed = None;
+            let mut cpu = Duration::ZERO;
             for frame in frames {
+                let started = thread_cpu_time();
                 for stream in &mut streams {
                     if let Err(error) = stream.write_all(&frame) {
                         failed.get_or_insert(error);
                     }
                 }
+                cpu += thread_cpu_time().saturating_sub(started);
             }
-            failed.map_or(Ok(()), Err)
+            failed.map_or(Ok(cpu), Err)
         }));
     }
     // A writer that panicked has dropped its feed; that is reported when it is joined.
@@ -628,17 +636,23 @@ async fn loopback_floor(
         reading.between_posts()?;
     }
     drop(feeds);
-    let mut written = Ok(());
+    let mut written: anyhow::Result<Duration> = Ok(Duration::ZERO);
     for writer in writer_threads {
         let outcome = match writer.join() {
             Ok(outcome) => outcome.context("writing to a bare socket"),
             Err(_) => Err(anyhow::anyhow!("a writer thread panicked")),
         };
-        written = written.and(outcome);
+        written = written.and_then(|total| Ok(total + outcome?));
     }
     let arrivals = reading.arrivals(count * rounds).await?;
-    written?;
-    Ok(arrivals)
+    let writing = written?;
+    Ok((arrivals, writing / u32::try_from(count * rounds)?))
+}
+
+/// The CPU time the calling thread has used.
+fn thread_cpu_time() -> Duration {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .map_or(Duration::ZERO, Duration::from)
 }
 
 /// An unmasked WebSocket text frame, as a server sends it.

@@ -99,6 +99,8 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// The URL people reach the gateway at, used in printed links.
     pub public_url: String,
+    /// Threads that run connections and live feeds; 0 is one per CPU core and one more.
+    pub workers: usize,
 }
 
 impl Default for ServerConfig {
@@ -106,6 +108,20 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: String::new(),
+            workers: 0,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The worker threads to start. One more than the cores: the sends of a big fan-out run
+    /// the kernel's TCP work on the worker threads, and the store's threads take a core from
+    /// them now and then; a spare worker takes over the shards queued behind a worker that lost
+    /// its core, instead of leaving them to wait (docs/performance.md, "Event fan-out").
+    pub fn worker_threads(&self) -> usize {
+        match self.workers {
+            0 => std::thread::available_parallelism().map_or(1, usize::from) + 1,
+            chosen => chosen,
         }
     }
 }

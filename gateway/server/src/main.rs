@@ -38,6 +38,7 @@ fn main() -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     init_tracing(&config);
     tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.server.worker_threads())
         .enable_all()
         .build()?
         .block_on(serve(config))

@@ -11,6 +11,7 @@ mod keys;
 mod known_keys;
 mod recent;
 mod txn;
+mod wal;
 mod writer;
 
 use std::collections::BTreeMap;
@@ -33,6 +34,7 @@ use self::journal::{End, Journal, Segments};
 use self::keys::{key, key_str};
 use self::known_keys::KnownKeys;
 use self::txn::{Read, Record, View};
+use self::wal::Wal;
 use self::writer::Writer;
 use crate::{
     AgentChange, ChannelRecord, ConversationChange, EventBus, EventFrame, NewAgentRecord,
@@ -64,6 +66,7 @@ impl SledStore {
                 ))
             })?;
         check_format(&db)?;
+        let wal = replay(&db, path)?;
         let end = db
             .get(keys::META_JOURNAL_END)?
             .map(|end| End::decode(&end))
@@ -86,7 +89,7 @@ impl SledStore {
         // Every message takes at least two ids (its own and its event's): there are at most
         // half as many message ids as ids given out.
         let known = KnownKeys::load(&db, usize::try_from(next_id / 2).unwrap_or(0))?;
-        let writer = Writer::start(db.clone(), journal, known, next_id, committed)?;
+        let writer = Writer::start(db.clone(), journal, wal, known, next_id, committed)?;
         Ok(SledStore {
             db,
             segments,
@@ -666,6 +669,28 @@ impl Store for SledStore {
             .write(move |txn| delivery::acquire_lease(txn, &name, &holder, ttl_ms))
             .await
     }
+}
+
+/// Opens the write-ahead log and applies what it holds: the groups answered since the last
+/// checkpoint, some of which may not have reached sled or the journal. Applying a group again
+/// writes the same bytes, so replaying what had reached them changes nothing.
+fn replay(db: &sled::Db, path: &Path) -> StoreResult<Wal> {
+    let (mut wal, records) = Wal::open(path)?;
+    if wal.len() == 0 {
+        return Ok(wal);
+    }
+    journal::restore(&path.join("events"), &records)?;
+    for record in &records {
+        let writes = record
+            .writes
+            .iter()
+            .map(|(key, value)| (key.as_slice(), value.as_deref()));
+        db.apply_batch(writer::to_batch(writes))?;
+    }
+    db.flush()?;
+    wal.clear()?;
+    tracing::info!(groups = records.len(), "replayed the write-ahead log");
+    Ok(wal)
 }
 
 /// A fresh tree gets the current layout; a tree of another layout is refused with the reason.

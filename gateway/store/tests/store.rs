@@ -442,6 +442,82 @@ async fn a_reopened_store_keeps_everything_and_continues_ids() {
     assert_eq!(next.conversation_id, ingested.conversation_id);
 }
 
+/// A copy of the store's folder, as a crash would leave it.
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("create");
+    for entry in std::fs::read_dir(from).expect("list") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_answered_write_that_reached_only_the_write_ahead_log_comes_back_on_open() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (workspace, channel, first) = first_run(dir.path()).await;
+    // Once the first run has let go of the folder, and before the next write.
+    let store = reopen(dir.path()).await;
+    let before = tempfile::tempdir().expect("temp dir");
+    copy_folder(dir.path(), before.path());
+
+    // The next write is answered once its record is in the log; nothing else of the store
+    // has to be on disk by then.
+    let second = store
+        .ingest(
+            workspace,
+            channel,
+            inbound("ana@example.com", "m-2", "¿Sigue ahí?"),
+        )
+        .await
+        .expect("ingest");
+    let log = std::fs::read(dir.path().join("wal")).expect("the write-ahead log");
+    assert!(!log.is_empty(), "the answered write is in the log");
+    drop(store);
+
+    // The store as it was before that write, with the log as it was once the write was
+    // answered: sled and the journal never got it.
+    std::fs::write(before.path().join("wal"), &log).expect("write the log");
+    let store = reopen(before.path()).await;
+    let page = store
+        .messages(workspace, first.conversation_id, None, 50)
+        .await
+        .expect("messages");
+    let texts: Vec<&str> = page.items.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, ["Hola", "¿Sigue ahí?"]);
+    let events = store.events_after(workspace, 0, 100).await.expect("events");
+    assert!(
+        events.iter().any(|event| event.id > second.message_id),
+        "the write's events are back"
+    );
+    assert!(events.windows(2).all(|pair| pair[0].id < pair[1].id));
+    let again = store
+        .ingest(
+            workspace,
+            channel,
+            inbound("ana@example.com", "m-2", "¿Sigue ahí?"),
+        )
+        .await
+        .expect("ingest");
+    assert!(again.duplicate, "the replayed write still deduplicates");
+    let third = store
+        .ingest(
+            workspace,
+            channel,
+            inbound("ana@example.com", "m-3", "Hola?"),
+        )
+        .await
+        .expect("ingest");
+    assert!(
+        third.message_id > second.message_id,
+        "ids continue after the replay"
+    );
+}
+
 #[tokio::test]
 async fn merging_moves_identities_and_conversations() {
     let f = fixture().await;

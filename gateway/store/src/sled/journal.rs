@@ -1,12 +1,13 @@
 //! The event journal: the JSON of every event, one per line, appended to segment files beside
-//! the sled tree (`events/00000001.jsonl`, ...) and synced to disk before the sled batch of its
-//! group is applied. sled keeps, per workspace and group, one small index record saying where
-//! each event's line is, so the tree holds no large write-once values (those were what slowed
-//! sled down most; see docs/performance.md).
+//! the sled tree (`events/00000001.jsonl`, ...). sled keeps, per workspace and group, one small
+//! index record saying where each event's line is, so the tree holds no large write-once values
+//! (those were what slowed sled down most; see docs/performance.md).
 //!
-//! Crash safety: each group's sled batch records the journal's end. A journal write whose batch
-//! never reached disk belongs to an unacknowledged group; reopening cuts the journal back to the
-//! recorded end, so lines without an index never come back.
+//! Crash safety: a group's lines are also in its record in the write-ahead log ([`super::wal`]),
+//! which is what makes them durable; opening the store writes them back where they belong
+//! ([`restore`]). Each group's sled batch records the journal's end. Lines past that end belong
+//! to a group that was never answered; reopening cuts the journal back to the recorded end, so
+//! lines without an index never come back.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -59,6 +60,13 @@ fn big_endian(bytes: &[u8]) -> u64 {
         .fold(0, |number, byte| (number << 8) | u64::from(*byte))
 }
 
+/// Where one group's lines went, and the index records that point at them.
+pub struct Appended {
+    pub segment: u32,
+    pub offset: u64,
+    pub index: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
 /// The appending side, owned by the committer.
 pub struct Journal {
     file: File,
@@ -88,6 +96,34 @@ fn sync_dir(dir: &Path) -> StoreResult<()> {
     File::open(dir)
         .and_then(|handle| handle.sync_all())
         .map_err(|error| io_error("sync", dir, error))
+}
+
+/// Writes the lines of records from the write-ahead log back to their segments in `dir`, and
+/// syncs them.
+pub fn restore(dir: &Path, records: &[super::wal::Record]) -> StoreResult<()> {
+    std::fs::create_dir_all(dir).map_err(|error| io_error("create", dir, error))?;
+    let mut files: HashMap<u32, File> = HashMap::new();
+    for record in records.iter().filter(|record| !record.lines.is_empty()) {
+        let path = segment_path(dir, record.segment);
+        let file = match files.entry(record.segment) {
+            std::collections::hash_map::Entry::Occupied(file) => file.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(
+                OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .map_err(|error| io_error("open the event journal", &path, error))?,
+            ),
+        };
+        file.write_all_at(&record.lines, record.offset)
+            .map_err(|error| io_error("restore the event journal", &path, error))?;
+    }
+    for (segment, file) in &files {
+        file.sync_data()
+            .map_err(|error| io_error("sync", &segment_path(dir, *segment), error))?;
+    }
+    sync_dir(dir)
 }
 
 impl Journal {
@@ -150,17 +186,16 @@ impl Journal {
         self.end
     }
 
-    /// Appends the frames' JSON as lines and syncs them to disk. Returns the index records of
-    /// the group, one per workspace, keyed as the tree keeps them.
-    pub fn append(&mut self, frames: &[EventFrame]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
-        if frames.is_empty() {
-            return Ok(Vec::new());
-        }
-        if self.end.len >= SEGMENT_BYTES {
-            self.start_segment(self.end.segment + 1)?;
-        }
+    /// Appends the frames' JSON as lines, without syncing them ([`Journal::lines`] are the
+    /// lines). Returns where they went and the index records of the group, one per workspace,
+    /// keyed as the tree keeps them.
+    pub fn append(&mut self, frames: &[EventFrame]) -> StoreResult<Appended> {
         let mut lines = std::mem::take(&mut self.lines);
         lines.clear();
+        if !frames.is_empty() && self.end.len >= SEGMENT_BYTES {
+            self.start_segment(self.end.segment + 1)?;
+        }
+        let (segment, start) = (self.end.segment, self.end.len);
         // One (key, value) per workspace: the key names its first event of the group, the
         // value is the segment and then each event's (id, offset, length).
         let mut index: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
@@ -180,16 +215,36 @@ impl Journal {
             value.extend_from_slice(&(frame.json.len() as u32).to_be_bytes());
         }
         let path = segment_path(&self.segments.dir, self.end.segment);
-        self.file
-            .write_all(&lines)
-            .and_then(|()| self.file.sync_data())
-            .map_err(|error| io_error("write the event journal", &path, error))?;
+        let written = self.file.write_all(&lines);
         self.end.len += lines.len() as u64;
         self.lines = lines;
-        Ok(index)
+        written.map_err(|error| io_error("write the event journal", &path, error))?;
+        Ok(Appended {
+            segment,
+            offset: start,
+            index,
+        })
+    }
+
+    /// The lines of the last [`Journal::append`].
+    pub fn lines(&self) -> &[u8] {
+        &self.lines
+    }
+
+    /// Makes every appended line durable.
+    pub fn sync(&self) -> StoreResult<()> {
+        self.file.sync_data().map_err(|error| {
+            io_error(
+                "sync",
+                &segment_path(&self.segments.dir, self.end.segment),
+                error,
+            )
+        })
     }
 
     fn start_segment(&mut self, segment: u32) -> StoreResult<()> {
+        // The closing segment's last lines are synced by no later checkpoint.
+        self.sync()?;
         let path = segment_path(&self.segments.dir, segment);
         self.file = OpenOptions::new()
             .create_new(true)

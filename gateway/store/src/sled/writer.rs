@@ -5,12 +5,14 @@
 //!    hands the finished group on; it also hands on what it has so far as soon as the committer
 //!    waits, so that the writers split into groups that the two threads work on side by side
 //!    (otherwise they all end up in one group that each thread in turn waits for);
-//! 2. the *committer* thread appends the group's events to the journal and syncs it, applies
-//!    the rest (with the events' index) as one atomic sled batch, flushes it, passes its events
-//!    on, and only then answers each step.
+//! 2. the *committer* thread appends the group's events to the journal, writes the group (its
+//!    lines and its sled batch) to the write-ahead log and syncs that, applies the batch (with
+//!    the events' index) to sled as one atomic batch, passes its events on, and only then
+//!    answers each step. One sync a group: sled and the journal are made durable by a
+//!    checkpoint at most every [`CHECKPOINT_EVERY`], which then empties the log ([`super::wal`]).
 //!
-//! While one group is being flushed the next one is built, reading the earlier group through
-//! its overlay. An answered write is a durable one. After a failed flush the writer refuses
+//! While one group is being written the next one is built, reading the earlier group through
+//! its overlay. An answered write is a durable one. After a failed write the writer refuses
 //! all further steps: the disk is in trouble and the gateway must be restarted.
 
 use std::cell::RefCell;
@@ -18,6 +20,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use switchboard_model::{Event, Id, now_millis};
 use tokio::sync::oneshot;
@@ -27,12 +30,17 @@ use super::keys;
 use super::known_keys::KnownKeys;
 use super::recent::Recent;
 use super::txn::{Group, Overlay, Txn, View};
+use super::wal::Wal;
 use crate::{EventFrame, StoreError, StoreResult};
 
 /// How many steps one group may hold at most.
 const MAX_GROUP: usize = 4096;
 /// How many records the builder remembers (see [`Recent`]).
 const REMEMBERED: usize = 100_000;
+/// How often sled and the journal are made durable, so that the write-ahead log can be emptied.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// A log this large is emptied at the next group, however recent the last checkpoint.
+const CHECKPOINT_BYTES: u64 = 64 * 1024 * 1024;
 
 type Answer = Box<dyn FnOnce(&StoreResult<()>) + Send>;
 type Job = Box<dyn for<'a> FnOnce(&mut Txn<'a>) -> Answer + Send>;
@@ -68,6 +76,7 @@ impl Writer {
     pub fn start(
         db: sled::Db,
         journal: Journal,
+        wal: Wal,
         known: KnownKeys,
         next_id: Id,
         committed: Committed,
@@ -95,7 +104,10 @@ impl Writer {
         }
         std::thread::Builder::new()
             .name("store-committer".into())
-            .spawn(move || commit_groups(&db, journal, &to_commit, &committed, &progress))
+            .spawn(move || {
+                let mut files = Files { journal, wal };
+                commit_groups(&db, &mut files, &to_commit, &committed, &progress);
+            })
             .map_err(spawn_error)?;
         Ok(Writer { jobs })
     }
@@ -187,13 +199,20 @@ fn build_groups(
     }
 }
 
+/// What the committer writes besides sled.
+struct Files {
+    journal: Journal,
+    wal: Wal,
+}
+
 fn commit_groups(
     db: &sled::Db,
-    mut journal: Journal,
+    files: &mut Files,
     to_commit: &mpsc::Receiver<Sealed>,
     committed: &Committed,
     progress: &Progress,
 ) {
+    let mut last_checkpoint = Instant::now();
     let next_group = || {
         to_commit.try_recv().or_else(|_| {
             progress.committer_idle.store(true, Ordering::Release);
@@ -211,7 +230,7 @@ fn commit_groups(
         let outcome = if progress.failed.load(Ordering::Acquire) {
             Err(refused())
         } else {
-            write_group(db, &mut journal, &group)
+            write_group(db, files, &group)
         };
         match &outcome {
             Ok(()) => {
@@ -226,27 +245,75 @@ fn commit_groups(
         for answer in answers {
             answer(&outcome);
         }
+        if outcome.is_ok()
+            && (last_checkpoint.elapsed() >= CHECKPOINT_EVERY
+                || files.wal.len() >= CHECKPOINT_BYTES)
+        {
+            checkpoint(db, files, progress);
+            last_checkpoint = Instant::now();
+        }
+    }
+    // Stopping: leave nothing for the next start to replay.
+    if !progress.failed.load(Ordering::Acquire) {
+        checkpoint(db, files, progress);
     }
 }
 
-/// Journal first, then the tree: an index never points past what the journal holds.
-fn write_group(db: &sled::Db, journal: &mut Journal, group: &Group) -> StoreResult<()> {
-    let mut batch = sled::Batch::default();
-    for (record_key, value) in journal.append(&group.frames)? {
-        batch.insert(record_key, value);
+/// Makes sled and the journal durable, then empties the log that covered them. A failure
+/// stops the writer as a failed commit does.
+fn checkpoint(db: &sled::Db, files: &mut Files, progress: &Progress) {
+    let made = files
+        .journal
+        .sync()
+        .and_then(|()| Ok(db.flush().map(|_| ())?))
+        .and_then(|()| files.wal.clear());
+    if let Err(error) = made {
+        progress.failed.store(true, Ordering::Release);
+        tracing::error!(%error, "a checkpoint failed; the store takes no more writes");
     }
-    batch.insert(keys::META_JOURNAL_END, journal.end().encode());
-    let writes: &Overlay = &group.writes;
-    for (key, value) in writes
+}
+
+/// The journal's lines, then the log, then the tree: the group is durable before sled or a
+/// reader sees it, and an index never points past what the journal holds.
+fn write_group(db: &sled::Db, files: &mut Files, group: &Group) -> StoreResult<()> {
+    let appended = files.journal.append(&group.frames)?;
+    let end = files.journal.end().encode();
+    let overlay: &Overlay = &group.writes;
+    let writes: Vec<(&[u8], Option<&[u8]>)> = appended
+        .index
         .iter()
-        .filter(|(key, _)| !key.starts_with(keys::EVENT))
-    {
+        .map(|(key, value)| (key.as_slice(), Some(value.as_slice())))
+        .chain([(keys::META_JOURNAL_END, Some(end.as_slice()))])
+        .chain(
+            overlay
+                .iter()
+                .filter(|(key, _)| !key.starts_with(keys::EVENT))
+                .map(|(key, value)| {
+                    (
+                        key.as_slice(),
+                        value.as_ref().map(|value| value.bytes.as_slice()),
+                    )
+                }),
+        )
+        .collect();
+    files.wal.append(
+        appended.segment,
+        appended.offset,
+        files.journal.lines(),
+        writes.iter().copied(),
+    )?;
+    db.apply_batch(to_batch(writes))?;
+    Ok(())
+}
+
+/// Writes as one sled batch.
+pub fn to_batch<'a>(writes: impl IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>) -> sled::Batch {
+    let mut batch = sled::Batch::default();
+    for (key, value) in writes {
         match value {
-            Some(value) => batch.insert(key.as_slice(), value.bytes.as_slice()),
-            None => batch.remove(key.as_slice()),
+            Some(value) => batch.insert(key, value),
+            None => batch.remove(key),
         }
     }
-    db.apply_batch(batch)?;
-    db.flush()?;
-    Ok(())
+    batch
 }

@@ -383,6 +383,33 @@ async fn concurrent_writers_share_commits_and_lose_nothing() {
     );
 }
 
+/// Ana's email `external_id` with `text`, into `workspace` and `channel`.
+async fn ingest_as_ana(
+    store: &SledStore,
+    workspace: Id,
+    channel: Id,
+    external_id: &str,
+    text: &str,
+) -> switchboard_model::Ingested {
+    store
+        .ingest(
+            workspace,
+            channel,
+            inbound("ana@example.com", external_id, text),
+        )
+        .await
+        .expect("ingest")
+}
+
+/// The texts of a conversation's first 50 messages.
+async fn texts(store: &SledStore, workspace: Id, conversation: Id) -> Vec<String> {
+    let page = store
+        .messages(workspace, conversation, None, 50)
+        .await
+        .expect("messages");
+    page.items.into_iter().map(|message| message.text).collect()
+}
+
 /// Opens the store in `dir` again once the previous one has let go of it (its writer thread
 /// may hold the database for a moment after the store is dropped).
 async fn reopen(dir: &std::path::Path) -> SledStore {
@@ -398,14 +425,7 @@ async fn reopen(dir: &std::path::Path) -> SledStore {
 async fn first_run(dir: &std::path::Path) -> (Id, Id, switchboard_model::Ingested) {
     let store = SledStore::open(dir, Arc::new(InProcessBus::new(16))).expect("open");
     let (workspace, channel, _) = seed(&store, "Acme").await;
-    let ingested = store
-        .ingest(
-            workspace,
-            channel,
-            inbound("ana@example.com", "m-1", "Hola"),
-        )
-        .await
-        .expect("ingest");
+    let ingested = ingest_as_ana(&store, workspace, channel, "m-1", "Hola").await;
     (workspace, channel, ingested)
 }
 
@@ -414,23 +434,9 @@ async fn a_reopened_store_keeps_everything_and_continues_ids() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (workspace, channel, ingested) = first_run(dir.path()).await;
     let store = reopen(dir.path()).await;
-    let again = store
-        .ingest(
-            workspace,
-            channel,
-            inbound("ana@example.com", "m-1", "Hola"),
-        )
-        .await
-        .expect("ingest");
+    let again = ingest_as_ana(&store, workspace, channel, "m-1", "Hola").await;
     assert!(again.duplicate);
-    let next = store
-        .ingest(
-            workspace,
-            channel,
-            inbound("ana@example.com", "m-2", "Sigo aquí"),
-        )
-        .await
-        .expect("ingest");
+    let next = ingest_as_ana(&store, workspace, channel, "m-2", "Sigo aquí").await;
     assert!(
         next.message_id > ingested.message_id,
         "ids keep growing after a restart"
@@ -467,14 +473,7 @@ async fn an_answered_write_that_reached_only_the_write_ahead_log_comes_back_on_o
 
     // The next write is answered once its record is in the log; nothing else of the store
     // has to be on disk by then.
-    let second = store
-        .ingest(
-            workspace,
-            channel,
-            inbound("ana@example.com", "m-2", "¿Sigue ahí?"),
-        )
-        .await
-        .expect("ingest");
+    let second = ingest_as_ana(&store, workspace, channel, "m-2", "¿Sigue ahí?").await;
     let log = std::fs::read(dir.path().join("wal")).expect("the write-ahead log");
     assert!(!log.is_empty(), "the answered write is in the log");
     drop(store);
@@ -483,35 +482,19 @@ async fn an_answered_write_that_reached_only_the_write_ahead_log_comes_back_on_o
     // answered: sled and the journal never got it.
     std::fs::write(before.path().join("wal"), &log).expect("write the log");
     let store = reopen(before.path()).await;
-    let page = store
-        .messages(workspace, first.conversation_id, None, 50)
-        .await
-        .expect("messages");
-    let texts: Vec<&str> = page.items.iter().map(|m| m.text.as_str()).collect();
-    assert_eq!(texts, ["Hola", "¿Sigue ahí?"]);
+    assert_eq!(
+        texts(&store, workspace, first.conversation_id).await,
+        ["Hola", "¿Sigue ahí?"]
+    );
     let events = store.events_after(workspace, 0, 100).await.expect("events");
     assert!(
         events.iter().any(|event| event.id > second.message_id),
         "the write's events are back"
     );
     assert!(events.windows(2).all(|pair| pair[0].id < pair[1].id));
-    let again = store
-        .ingest(
-            workspace,
-            channel,
-            inbound("ana@example.com", "m-2", "¿Sigue ahí?"),
-        )
-        .await
-        .expect("ingest");
+    let again = ingest_as_ana(&store, workspace, channel, "m-2", "¿Sigue ahí?").await;
     assert!(again.duplicate, "the replayed write still deduplicates");
-    let third = store
-        .ingest(
-            workspace,
-            channel,
-            inbound("ana@example.com", "m-3", "Hola?"),
-        )
-        .await
-        .expect("ingest");
+    let third = ingest_as_ana(&store, workspace, channel, "m-3", "Hola?").await;
     assert!(
         third.message_id > second.message_id,
         "ids continue after the replay"
@@ -817,20 +800,11 @@ async fn a_journal_tail_that_was_never_acknowledged_is_cut_on_reopen() {
         acknowledged,
         "the unindexed tail is gone"
     );
-    store
-        .ingest(
-            workspace,
-            channel,
-            inbound("ana@example.com", "m-2", "¿Sigue ahí?"),
-        )
-        .await
-        .expect("ingest after the cut");
-    let page = store
-        .messages(workspace, first.conversation_id, None, 50)
-        .await
-        .expect("messages");
-    let texts: Vec<&str> = page.items.iter().map(|m| m.text.as_str()).collect();
-    assert_eq!(texts, ["Hola", "¿Sigue ahí?"]);
+    ingest_as_ana(&store, workspace, channel, "m-2", "¿Sigue ahí?").await;
+    assert_eq!(
+        texts(&store, workspace, first.conversation_id).await,
+        ["Hola", "¿Sigue ahí?"]
+    );
     let events = store.events_after(workspace, 0, 100).await.expect("events");
     assert!(events.windows(2).all(|pair| pair[0].id < pair[1].id));
     for line in std::fs::read_to_string(&segment).expect("journal").lines() {

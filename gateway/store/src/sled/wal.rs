@@ -54,7 +54,13 @@ impl Wal {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|error| io_error("read the write-ahead log", &path, error))?;
-        let records = decode_all(&bytes);
+        let (records, whole) = decode_all(&bytes);
+        if whole < bytes.len() {
+            tracing::warn!(
+                bytes = bytes.len() - whole,
+                "the write-ahead log ends in bytes that are not a whole record (a write cut short by a crash, never answered); they are dropped"
+            );
+        }
         let wal = Wal {
             file,
             path,
@@ -122,14 +128,15 @@ fn put_bytes(record: &mut Vec<u8>, bytes: &[u8]) {
     record.extend_from_slice(bytes);
 }
 
-/// Every whole record, up to the first one that is cut short or does not match its CRC.
-fn decode_all(mut bytes: &[u8]) -> Vec<Record> {
-    let mut records = Vec::new();
+/// Every whole record, up to the first one that is cut short or does not match its CRC, and
+/// how many bytes they take.
+fn decode_all(all: &[u8]) -> (Vec<Record>, usize) {
+    let (mut records, mut bytes) = (Vec::new(), all);
     while let Some((record, rest)) = decode(bytes) {
         records.push(record);
         bytes = rest;
     }
-    records
+    (records, all.len() - bytes.len())
 }
 
 fn decode(bytes: &[u8]) -> Option<(Record, &[u8])> {

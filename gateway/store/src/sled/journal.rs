@@ -10,6 +10,7 @@
 //! lines without an index never come back.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::FileExt;
@@ -87,7 +88,7 @@ fn segment_path(dir: &Path, segment: u32) -> PathBuf {
     dir.join(format!("{segment:08}.jsonl"))
 }
 
-fn io_error(what: &str, path: &Path, error: std::io::Error) -> StoreError {
+pub(super) fn io_error(what: &str, path: &Path, error: std::io::Error) -> StoreError {
     StoreError::Backend(format!("cannot {what} {}: {error}", path.display()))
 }
 
@@ -106,8 +107,8 @@ pub fn restore(dir: &Path, records: &[super::wal::Record]) -> StoreResult<()> {
     for record in records.iter().filter(|record| !record.lines.is_empty()) {
         let path = segment_path(dir, record.segment);
         let file = match files.entry(record.segment) {
-            std::collections::hash_map::Entry::Occupied(file) => file.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(
+            Entry::Occupied(file) => file.into_mut(),
+            Entry::Vacant(slot) => slot.insert(
                 OpenOptions::new()
                     .create(true)
                     .truncate(false)

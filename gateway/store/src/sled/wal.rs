@@ -13,7 +13,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::{StoreError, StoreResult};
+use super::journal::io_error;
+use crate::StoreResult;
 
 /// The log's file in the store's folder.
 const FILE: &str = "wal";
@@ -35,10 +36,6 @@ pub struct Wal {
     len: u64,
     /// The record being encoded, kept between groups so that its pages are reused.
     buffer: Vec<u8>,
-}
-
-fn io_error(what: &str, path: &Path, error: std::io::Error) -> StoreError {
-    StoreError::Backend(format!("cannot {what} {}: {error}", path.display()))
 }
 
 impl Wal {

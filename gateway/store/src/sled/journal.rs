@@ -93,7 +93,7 @@ pub(super) fn io_error(what: &str, path: &Path, error: std::io::Error) -> StoreE
 }
 
 /// Makes a new directory entry durable.
-fn sync_dir(dir: &Path) -> StoreResult<()> {
+pub(super) fn sync_dir(dir: &Path) -> StoreResult<()> {
     File::open(dir)
         .and_then(|handle| handle.sync_all())
         .map_err(|error| io_error("sync", dir, error))

@@ -13,7 +13,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::journal::io_error;
+use super::journal::{io_error, sync_dir};
 use crate::StoreResult;
 
 /// The log's file in the store's folder.
@@ -48,6 +48,8 @@ impl Wal {
             .append(true)
             .open(&path)
             .map_err(|error| io_error("open the write-ahead log", &path, error))?;
+        // A log created just now must still be there after a power loss.
+        sync_dir(store)?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|error| io_error("read the write-ahead log", &path, error))?;

@@ -389,7 +389,8 @@ impl Client {
 }
 
 /// Runs a benchmark on a runtime of two worker threads (one per core of the machine the
-/// figures are for), with the open-file limit raised for the benchmarks that open thousands of sockets.
+/// figures are for), with the open-file limit raised for the benchmarks that open thousands of
+/// sockets.
 pub fn run_bench(bench: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
     rlimit::increase_nofile_limit(u64::MAX).context("cannot raise the open-file limit")?;
     tokio::runtime::Builder::new_multi_thread()

@@ -243,15 +243,31 @@ fn app() -> Html {
             let (api, dispatch) = ((*api).clone(), dispatch.clone());
             let last_event = last_event.borrow().clone();
             let generation = generation.borrow().clone();
-            generation.set(generation.get() + 1);
+            let mine = generation.get() + 1;
+            generation.set(mine);
             spawn_local(async move {
                 let result = async {
                     let config = api.config(locale.tag()).await?;
-                    let session = api.session(user.as_ref()).await?;
+                    let session = match api.session(user.as_ref()).await {
+                        Ok(session) => session,
+                        // The site's user was refused (unsigned, or signed with another
+                        // secret): the visitor chats anonymously, and the site's developer
+                        // reads why in the console.
+                        Err(refusal) if user.is_some() => {
+                            web_sys::console::warn_1(&refusal.into());
+                            api.session(None).await?
+                        }
+                        Err(error) => return Err(error),
+                    };
                     let history = api.history(&session.token).await?;
                     Ok::<_, String>((config, session, history))
                 }
                 .await;
+                // A later start (the site's user arriving while the anonymous one was still
+                // under way) decides the session; this one's answer, whenever it comes, is stale.
+                if generation.get() != mine {
+                    return;
+                }
                 match result {
                     Ok((config, session, history)) => {
                         last_event.set(history.last_event_id);

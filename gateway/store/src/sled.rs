@@ -58,6 +58,9 @@ impl SledStore {
             .path(path)
             .cache_capacity(256 * 1024 * 1024)
             .mode(sled::Mode::HighThroughput)
+            // The writer's checkpoints flush sled; a timer of sled's own would only flush
+            // again, at moments of its choosing.
+            .flush_every_ms(None)
             .open()
             .map_err(|error| {
                 StoreError::Backend(format!(

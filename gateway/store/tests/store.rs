@@ -502,6 +502,26 @@ async fn an_answered_write_that_reached_only_the_write_ahead_log_comes_back_on_o
 }
 
 #[tokio::test]
+async fn a_store_left_alone_after_a_write_has_it_in_sled_and_the_journal_without_the_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (workspace, channel, first) = first_run(dir.path()).await;
+    let store = reopen(dir.path()).await;
+    ingest_as_ana(&store, workspace, channel, "m-2", "¿Sigue ahí?").await;
+
+    // No other write comes: the checkpoint runs on its own once it is due.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let crashed = tempfile::tempdir().expect("temp dir");
+    copy_folder(dir.path(), crashed.path());
+    drop(store);
+    std::fs::remove_file(crashed.path().join("wal")).expect("remove the log");
+    let store = reopen(crashed.path()).await;
+    assert_eq!(
+        texts(&store, workspace, first.conversation_id).await,
+        ["Hola", "¿Sigue ahí?"]
+    );
+}
+
+#[tokio::test]
 async fn merging_moves_identities_and_conversations() {
     let f = fixture().await;
     let by_mail = f.ingest("ana@example.com", "m-1", "por email").await;

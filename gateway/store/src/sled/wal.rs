@@ -1,23 +1,34 @@
 //! The write-ahead log: every group's writes (its journal lines and its sled batch) in one
-//! record, appended and synced before the group is answered. That one sync is the group's
+//! record, written and synced before the group is answered. That one sync is the group's
 //! durability: sled and the journal take the same writes without syncing, and a checkpoint now
 //! and then ([`super::writer`]) makes them durable and empties the log. Opening the store
 //! replays what the log holds, so an answered group comes back whatever had reached sled or the
 //! journal when the gateway stopped; a record cut short by a crash was never answered and is
 //! dropped.
 //!
-//! A record is its length and CRC-32 (both `u32`, big-endian), then the journal segment and
-//! offset its lines start at, the lines, and each write: key, then the value or a removal.
+//! Emptying the log does not shorten its file: the next records are written over the old ones,
+//! so that syncing a record writes only its own blocks (a file that grows also has its new size
+//! written to the file system's journal, which costs a sync of its own). The file starts with
+//! [`MAGIC`] and the log's generation, which each emptying raises; every record carries the
+//! generation it was written in, and the log ends at the first record of another one.
+//!
+//! A record is its length and CRC-32 (both `u32`, big-endian), then its generation, the journal
+//! segment and offset its lines start at, the lines, and each write: key, then the value or a
+//! removal.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Read;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::journal::{io_error, sync_dir};
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 
 /// The log's file in the store's folder.
 const FILE: &str = "wal";
+/// What the file starts with, before the generation (`u64`, big-endian).
+const MAGIC: &[u8; 8] = b"SBWAL 2\n";
+const HEADER_LEN: u64 = 16;
 
 /// One group as the log holds it.
 #[derive(Debug, PartialEq)]
@@ -29,10 +40,12 @@ pub struct Record {
     pub writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
-/// The appending side, owned by the committer.
+/// The writing side, owned by the committer.
 pub struct Wal {
     file: File,
     path: PathBuf,
+    generation: u64,
+    /// The bytes of this generation's records, after the header.
     len: u64,
     /// The record being encoded, kept between groups so that its pages are reused.
     buffer: Vec<u8>,
@@ -44,8 +57,9 @@ impl Wal {
         let path = store.join(FILE);
         let mut file = OpenOptions::new()
             .create(true)
+            .truncate(false)
             .read(true)
-            .append(true)
+            .write(true)
             .open(&path)
             .map_err(|error| io_error("open the write-ahead log", &path, error))?;
         // A log created just now must still be there after a power loss.
@@ -53,19 +67,34 @@ impl Wal {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|error| io_error("read the write-ahead log", &path, error))?;
-        let (records, whole) = decode_all(&bytes);
-        if whole < bytes.len() {
-            tracing::warn!(
-                bytes = bytes.len() - whole,
-                "the write-ahead log ends in bytes that are not a whole record (a write cut short by a crash, never answered); they are dropped"
-            );
-        }
-        let wal = Wal {
+        let mut wal = Wal {
             file,
             path,
-            len: bytes.len() as u64,
+            generation: 0,
+            len: 0,
             buffer: Vec::new(),
         };
+        if bytes.is_empty() {
+            wal.write_header()?;
+            return Ok((wal, Vec::new()));
+        }
+        let Some(generation) = bytes
+            .strip_prefix(MAGIC)
+            .and_then(|rest| Some(u64::from_be_bytes(rest.get(..8)?.try_into().ok()?)))
+        else {
+            return Err(StoreError::Backend(format!(
+                "{} is not a write-ahead log this gateway can read: start the gateway that wrote it once, so that it applies the log, or move the file away if that gateway stopped cleanly",
+                wal.path.display()
+            )));
+        };
+        wal.generation = generation;
+        let (records, whole, torn) = decode_all(&bytes[HEADER_LEN as usize..], generation);
+        if torn {
+            tracing::warn!(
+                "the write-ahead log ends in a record cut short (a write that a crash interrupted, never answered); it is dropped"
+            );
+        }
+        wal.len = whole as u64;
         Ok((wal, records))
     }
 
@@ -74,7 +103,7 @@ impl Wal {
         self.len
     }
 
-    /// Appends one group's record and syncs it to disk.
+    /// Writes one group's record after the last one and syncs it to disk.
     pub fn append<'a>(
         &mut self,
         segment: u32,
@@ -85,6 +114,7 @@ impl Wal {
         let mut record = std::mem::take(&mut self.buffer);
         record.clear();
         record.extend_from_slice(&[0; 8]);
+        record.extend_from_slice(&self.generation.to_be_bytes());
         record.extend_from_slice(&segment.to_be_bytes());
         record.extend_from_slice(&offset.to_be_bytes());
         put_bytes(&mut record, lines);
@@ -104,21 +134,29 @@ impl Wal {
         record[4..8].copy_from_slice(&crc.to_be_bytes());
         let written = self
             .file
-            .write_all(&record)
+            .write_all_at(&record, HEADER_LEN + self.len)
             .and_then(|()| self.file.sync_data());
         self.len += record.len() as u64;
         self.buffer = record;
         written.map_err(|error| io_error("write the write-ahead log", &self.path, error))
     }
 
-    /// Empties the log, once what it holds is durable elsewhere.
+    /// Empties the log, once what it holds is durable elsewhere: the next generation starts,
+    /// and the records of this one are written over.
     pub fn clear(&mut self) -> StoreResult<()> {
-        self.file
-            .set_len(0)
-            .and_then(|()| self.file.sync_all())
-            .map_err(|error| io_error("empty the write-ahead log", &self.path, error))?;
+        self.generation += 1;
+        self.write_header()?;
         self.len = 0;
         Ok(())
+    }
+
+    fn write_header(&self) -> StoreResult<()> {
+        let mut header = MAGIC.to_vec();
+        header.extend_from_slice(&self.generation.to_be_bytes());
+        self.file
+            .write_all_at(&header, 0)
+            .and_then(|()| self.file.sync_data())
+            .map_err(|error| io_error("start the write-ahead log", &self.path, error))
     }
 }
 
@@ -127,26 +165,52 @@ fn put_bytes(record: &mut Vec<u8>, bytes: &[u8]) {
     record.extend_from_slice(bytes);
 }
 
-/// Every whole record, up to the first one that is cut short or does not match its CRC, and
-/// how many bytes they take.
-fn decode_all(all: &[u8]) -> (Vec<Record>, usize) {
+/// Every whole record of `generation`, up to the first one that is cut short, does not match
+/// its CRC or belongs to another generation; how many bytes they take; and whether what comes
+/// after them is a record of this generation cut short.
+fn decode_all(all: &[u8], generation: u64) -> (Vec<Record>, usize, bool) {
     let (mut records, mut bytes) = (Vec::new(), all);
-    while let Some((record, rest)) = decode(bytes) {
-        records.push(record);
-        bytes = rest;
+    loop {
+        match decode(bytes, generation) {
+            Decoded::Whole(record, rest) => {
+                records.push(record);
+                bytes = rest;
+            }
+            Decoded::Torn => return (records, all.len() - bytes.len(), true),
+            Decoded::End => return (records, all.len() - bytes.len(), false),
+        }
     }
-    (records, all.len() - bytes.len())
 }
 
-fn decode(bytes: &[u8]) -> Option<(Record, &[u8])> {
+enum Decoded<'a> {
+    Whole(Record, &'a [u8]),
+    /// A record of this generation, cut short or not matching its CRC.
+    Torn,
+    /// Nothing more of this generation.
+    End,
+}
+
+fn decode(bytes: &[u8], generation: u64) -> Decoded<'_> {
     let mut reader = Reader(bytes);
-    let len = reader.u32()? as usize;
-    let crc = reader.u32()?;
-    let payload = reader.take(len)?;
-    let rest = reader.0;
-    if crc32fast::hash(payload) != crc {
-        return None;
+    let (Some(len), Some(crc), Some(written_in)) = (reader.u32(), reader.u32(), reader.u64())
+    else {
+        return Decoded::End;
+    };
+    if written_in != generation {
+        return Decoded::End;
     }
+    let payload = bytes.get(8..8 + len as usize);
+    match payload.filter(|payload| crc32fast::hash(payload) == crc) {
+        Some(payload) => match parse(&payload[8..]) {
+            Some(record) => Decoded::Whole(record, &bytes[8 + len as usize..]),
+            None => Decoded::Torn,
+        },
+        None => Decoded::Torn,
+    }
+}
+
+/// A record's contents after its generation.
+fn parse(payload: &[u8]) -> Option<Record> {
     let mut reader = Reader(payload);
     let segment = reader.u32()?;
     let offset = reader.u64()?;
@@ -160,15 +224,12 @@ fn decode(bytes: &[u8]) -> Option<(Record, &[u8])> {
         };
         writes.push((key, value));
     }
-    Some((
-        Record {
-            segment,
-            offset,
-            lines,
-            writes,
-        },
-        rest,
-    ))
+    Some(Record {
+        segment,
+        offset,
+        lines,
+        writes,
+    })
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -258,26 +319,54 @@ mod tests {
         for n in 0..3 {
             append_group(&mut wal, n);
         }
-        let first_len = std::fs::metadata(dir.path().join(FILE)).expect("log").len() / 3;
+        let record_len = wal.len() / 3;
         drop(wal);
         let path = dir.path().join(FILE);
         let mut bytes = std::fs::read(&path).expect("log");
-        bytes[first_len as usize + 12] ^= 0xff;
+        bytes[(HEADER_LEN + record_len + 20) as usize] ^= 0xff;
         std::fs::write(&path, &bytes).expect("write");
         let (_, records) = Wal::open(dir.path()).expect("reopen");
         assert_eq!(records, [group(0)]);
     }
 
     #[test]
-    fn a_cleared_log_is_empty_and_takes_new_records() {
+    fn a_cleared_log_keeps_none_of_its_records_and_takes_new_ones_over_them() {
         let dir = tempfile::tempdir().expect("temp dir");
         let (mut wal, _) = Wal::open(dir.path()).expect("open");
-        append_group(&mut wal, 0);
+        for n in 0..3 {
+            append_group(&mut wal, n);
+        }
+        let file_len = std::fs::metadata(dir.path().join(FILE)).expect("log").len();
         wal.clear().expect("clear");
         assert_eq!(wal.len(), 0);
-        append_group(&mut wal, 1);
+        drop(wal);
+        let (mut wal, records) = Wal::open(dir.path()).expect("reopen");
+        assert_eq!(records, []);
+
+        // The new record takes the first one's place; the two after it are of the old
+        // generation and stay out.
+        append_group(&mut wal, 3);
         drop(wal);
         let (_, records) = Wal::open(dir.path()).expect("reopen");
-        assert_eq!(records, [group(1)]);
+        assert_eq!(records, [group(3)]);
+        assert_eq!(
+            std::fs::metadata(dir.path().join(FILE)).expect("log").len(),
+            file_len,
+            "the file was written over, not grown"
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_this_log_is_refused_with_its_path() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join(FILE), b"\0\0\0\x05something else").expect("write");
+        let Err(error) = Wal::open(dir.path()) else {
+            panic!("an unknown log was opened");
+        };
+        assert!(
+            error.to_string().contains("is not a write-ahead log"),
+            "{error}"
+        );
+        assert!(error.to_string().contains(FILE), "{error}");
     }
 }

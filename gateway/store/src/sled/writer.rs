@@ -9,7 +9,8 @@
 //!    lines and its sled batch) to the write-ahead log and syncs that, applies the batch (with
 //!    the events' index) to sled as one atomic batch, passes its events on, and only then
 //!    answers each step. One sync a group: sled and the journal are made durable by a
-//!    checkpoint at most every [`CHECKPOINT_EVERY`], which then empties the log ([`super::wal`]).
+//!    checkpoint about every [`CHECKPOINT_EVERY`], in a lull between groups, which then empties
+//!    the log ([`super::wal`]).
 //!
 //! While one group is being written the next one is built, reading the earlier group through
 //! its overlay. An answered write is a durable one. After a failed write the writer refuses
@@ -38,7 +39,13 @@ const MAX_GROUP: usize = 4096;
 /// How many records the builder remembers (see [`Recent`]).
 const REMEMBERED: usize = 100_000;
 /// How often sled and the journal are made durable, so that the write-ahead log can be emptied.
+/// A due checkpoint waits for a [`LULL`], so that its flush does not take the cores from the
+/// fan-out of the group just answered, nor hold up the next one.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// How long no group may come before a due checkpoint runs.
+const LULL: Duration = Duration::from_millis(10);
+/// Under load with no lull, a checkpoint runs after the group that finds it this late.
+const CHECKPOINT_LATEST: Duration = Duration::from_secs(3);
 /// A log this large is emptied at the next group, however recent the last checkpoint.
 const CHECKPOINT_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -213,20 +220,27 @@ fn commit_groups(
     progress: &Progress,
 ) {
     let mut last_checkpoint = Instant::now();
-    let next_group = || {
-        to_commit.try_recv().or_else(|_| {
-            progress.committer_idle.store(true, Ordering::Release);
-            let sealed = to_commit.recv();
-            progress.committer_idle.store(false, Ordering::Release);
-            sealed
-        })
-    };
-    while let Ok(Sealed {
-        number,
-        group,
-        answers,
-    }) = next_group()
-    {
+    loop {
+        // A log with records waits for a group until its checkpoint is due, then for a lull.
+        let checkpoint_in =
+            (files.wal.len() > 0 && !progress.failed.load(Ordering::Acquire)).then(|| {
+                CHECKPOINT_EVERY
+                    .saturating_sub(last_checkpoint.elapsed())
+                    .max(LULL)
+            });
+        let Sealed {
+            number,
+            group,
+            answers,
+        } = match next_group(to_commit, progress, checkpoint_in) {
+            Ok(sealed) => sealed,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                checkpoint(db, files, progress);
+                last_checkpoint = Instant::now();
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
         let outcome = if progress.failed.load(Ordering::Acquire) {
             Err(refused())
         } else {
@@ -246,7 +260,7 @@ fn commit_groups(
             answer(&outcome);
         }
         if outcome.is_ok()
-            && (last_checkpoint.elapsed() >= CHECKPOINT_EVERY
+            && (last_checkpoint.elapsed() >= CHECKPOINT_LATEST
                 || files.wal.len() >= CHECKPOINT_BYTES)
         {
             checkpoint(db, files, progress);
@@ -257,6 +271,27 @@ fn commit_groups(
     if !progress.failed.load(Ordering::Acquire) {
         checkpoint(db, files, progress);
     }
+}
+
+/// The next group, waiting for it at most `patience` when one is given; the builder is told
+/// while the committer waits.
+fn next_group(
+    to_commit: &mpsc::Receiver<Sealed>,
+    progress: &Progress,
+    patience: Option<Duration>,
+) -> Result<Sealed, mpsc::RecvTimeoutError> {
+    if let Ok(sealed) = to_commit.try_recv() {
+        return Ok(sealed);
+    }
+    progress.committer_idle.store(true, Ordering::Release);
+    let sealed = match patience {
+        Some(patience) => to_commit.recv_timeout(patience),
+        None => to_commit
+            .recv()
+            .map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+    };
+    progress.committer_idle.store(false, Ordering::Release);
+    sealed
 }
 
 /// Makes sled and the journal durable, then empties the log that covered them. A failure

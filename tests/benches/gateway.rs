@@ -23,7 +23,9 @@ use base64::Engine;
 use hyper::StatusCode;
 use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg, setsockopt, sockopt};
 use nix::sys::time::TimeSpec;
-use switchboard_e2e::{Client, Gateway, cpu_ticks, inbound_message, run_bench, setting};
+use switchboard_e2e::{
+    Client, Gateway, cpu_ticks, inbound_message, percentiles, run_bench, setting,
+};
 use thread_priority::ThreadPriority;
 use thread_priority::unix::{
     NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
@@ -466,8 +468,11 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
             )
             .await?;
         anyhow::ensure!(status == StatusCode::CREATED, "probe post failed: {status}");
-        tokio::time::sleep(interval).await;
+        // Read halfway to the next post: what 1,000 reads leave the kernel to do (window
+        // updates, acknowledgements) is done before that post, rather than delaying it.
+        tokio::time::sleep(interval / 2).await;
         reading.between_posts()?;
+        tokio::time::sleep(interval / 2).await;
     }
     // Ticks are 10 ms; per delivery in microseconds.
     let per_delivery = |ticks: u64| ticks as f64 * 10_000.0 / (count * posts) as f64;
@@ -552,19 +557,6 @@ fn report(arrivals: &[Arrival], readers: Readers) -> String {
     )
 }
 
-fn percentiles(samples: impl Iterator<Item = u64>) -> String {
-    let mut samples: Vec<u64> = samples.collect();
-    samples.sort_unstable();
-    let percentile =
-        |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)] as f64 / 1e6;
-    format!(
-        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        percentile(0.50),
-        percentile(0.99),
-        percentile(1.0)
-    )
-}
-
 /// The fan-out with the gateway taken out: `count` loopback TCP connections inside this
 /// process, two writer threads (one per core) that each write every round's text frame to half
 /// of them, and the same readers as the event sockets. What is left is what the kernel and this
@@ -630,8 +622,9 @@ async fn loopback_floor(
                 break 'rounds;
             }
         }
-        tokio::time::sleep(interval).await;
+        tokio::time::sleep(interval / 2).await;
         reading.between_posts()?;
+        tokio::time::sleep(interval / 2).await;
     }
     drop(feeds);
     let mut written: anyhow::Result<Duration> = Ok(Duration::ZERO);

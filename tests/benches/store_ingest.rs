@@ -1,17 +1,18 @@
 //! Durable ingest throughput straight into the sled store: many concurrent writers each
 //! ingesting inbound messages (contact look-up, conversation, message, event and indexes),
-//! every one acknowledged only once its group commit is flushed to disk; then what one round of
-//! the delivery worker costs over channels with nothing to send, and what reading a long
-//! conversation costs (a page after a cursor, its newest messages, one old message).
+//! every one acknowledged only once its group commit is flushed to disk; then how long a message
+//! that comes alone takes to be stored (what a post waits before its event goes out), what one
+//! round of the delivery worker costs over channels with nothing to send, and what reading a
+//! long conversation costs (a page after a cursor, its newest messages, one old message).
 //!
-//! `cargo xtask bench` runs it; `MESSAGES`, `WRITERS`, `IDLE_CHANNELS` and `LONG_CONVERSATION`
-//! change the load.
+//! `cargo xtask bench` runs it; `MESSAGES`, `WRITERS`, `LONE_WRITES`, `IDLE_CHANNELS` and
+//! `LONG_CONVERSATION` change the load.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use switchboard_e2e::{cpu_ticks, run_bench, setting};
+use switchboard_e2e::{cpu_ticks, percentiles, run_bench, setting};
 use switchboard_model::{ChannelKind, ContactRef, Identity, InboundMessage, NewChannel};
 use switchboard_store::{InProcessBus, SledStore, Store};
 
@@ -58,6 +59,7 @@ fn main() -> anyhow::Result<()> {
             "  CPU while ingesting (100 % is one core): {}",
             used.join(", ")
         );
+        lone_writes(store.as_ref(), workspace, channel).await?;
         idle_delivery_round(store.as_ref(), workspace).await?;
         long_conversation(&store, workspace, channel).await?;
         drop(store);
@@ -75,6 +77,29 @@ fn main() -> anyhow::Result<()> {
         }
         anyhow::bail!("the store could not be opened again")
     })
+}
+
+/// How long each of `LONE_WRITES` messages takes to be stored when it comes alone, 12 ms after
+/// the last one (longer than the writer waits for a lull before a checkpoint).
+async fn lone_writes(store: &SledStore, workspace: u64, channel: u64) -> anyhow::Result<()> {
+    let count = setting("LONE_WRITES", 500);
+    let mut took = Vec::with_capacity(count);
+    for n in 0..count {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let message = InboundMessage::text(
+            from("alone@example.com".into()),
+            format!("alone-{n}"),
+            "¿Alguien me puede ayudar con mi factura?",
+        );
+        let started = Instant::now();
+        store.ingest(workspace, channel, message).await?;
+        took.push(u64::try_from(started.elapsed().as_nanos())?);
+    }
+    println!(
+        "a message alone, {count} times: {}",
+        percentiles(took.into_iter())
+    );
+    Ok(())
 }
 
 /// What the delivery worker's round costs when nothing waits: it asks every channel of every

@@ -408,6 +408,20 @@ pub fn setting(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// The median, 99th percentile and maximum of samples in nanoseconds, in milliseconds.
+pub fn percentiles(samples: impl Iterator<Item = u64>) -> String {
+    let mut samples: Vec<u64> = samples.collect();
+    samples.sort_unstable();
+    let percentile =
+        |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)] as f64 / 1e6;
+    format!(
+        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        percentile(0.50),
+        percentile(0.99),
+        percentile(1.0)
+    )
+}
+
 /// The CPU time (user and system, in clock ticks of 10 ms) that a process or thread has used so
 /// far, from its `/proc` folder (`/proc/self`, `/proc/<pid>`, `/proc/self/task/<tid>`).
 pub fn cpu_ticks(proc_entry: &Path) -> anyhow::Result<u64> {

@@ -33,7 +33,7 @@ use self::activity::Activity;
 use self::journal::{End, Journal, Segments};
 use self::keys::{key, key_str};
 use self::known_keys::KnownKeys;
-use self::txn::{Read, Record, View};
+use self::txn::{Gate, Read, Record, Scan, View};
 use self::wal::Wal;
 use self::writer::Writer;
 use crate::{
@@ -44,6 +44,8 @@ use crate::{
 /// Switchboard's default store: sled on disk, with event bodies in a journal beside it.
 pub struct SledStore {
     db: sled::Db,
+    /// Read behind it, so that no read sees a group half written (see [`Gate`]).
+    gate: Arc<Gate>,
     segments: Arc<Segments>,
     writer: Writer,
     /// The highest event id known to be on disk; event reads stop there.
@@ -92,9 +94,19 @@ impl SledStore {
         // Every message takes at least two ids (its own and its event's): there are at most
         // half as many message ids as ids given out.
         let known = KnownKeys::load(&db, usize::try_from(next_id / 2).unwrap_or(0))?;
-        let writer = Writer::start(db.clone(), journal, wal, known, next_id, committed)?;
+        let gate = Arc::new(Gate::default());
+        let writer = Writer::start(
+            db.clone(),
+            gate.clone(),
+            journal,
+            wal,
+            known,
+            next_id,
+            committed,
+        )?;
         Ok(SledStore {
             db,
+            gate,
             segments,
             writer,
             durable_event_id,
@@ -106,18 +118,19 @@ impl SledStore {
         View {
             tree: &self.db,
             segments: &self.segments,
+            gate: Some(&self.gate),
         }
     }
 
     fn scan<T: DeserializeOwned>(&self, prefix: &[u8]) -> StoreResult<Vec<T>> {
-        self.db
-            .scan_prefix(prefix)
-            .map(|entry| Ok(serde_json::from_slice(&entry?.1)?))
+        Scan::scan_prefix(&self.view(), prefix)?
+            .into_iter()
+            .map(|(_, value)| Ok(serde_json::from_slice(&value)?))
             .collect()
     }
 
     fn get<T: Record>(&self, key: &[u8], what: &'static str, id: Id) -> StoreResult<T> {
-        self.db
+        self.view()
             .get_json(key)?
             .ok_or_else(|| StoreError::not_found(what, id))
     }
@@ -166,7 +179,7 @@ impl Store for SledStore {
     }
 
     async fn credentials(&self, email: &str) -> StoreResult<Option<(Agent, String)>> {
-        directory::credentials(&*self.db, email)
+        directory::credentials(&self.view(), email)
     }
 
     async fn put_session(&self, secret_hash: [u8; 32], session: Session) -> StoreResult<()> {
@@ -181,7 +194,7 @@ impl Store for SledStore {
     }
 
     async fn session(&self, secret_hash: [u8; 32]) -> StoreResult<Option<Session>> {
-        self.db
+        self.view()
             .get_json(&key_str(keys::SESSION, &[], &hex::encode(secret_hash)))
     }
 
@@ -210,20 +223,18 @@ impl Store for SledStore {
     }
 
     async fn api_token(&self, secret_hash: [u8; 32]) -> StoreResult<Option<ApiToken>> {
-        self.db
+        self.view()
             .get_json(&key_str(keys::TOKEN, &[], &hex::encode(secret_hash)))
     }
 
     async fn api_tokens(&self, workspace_id: Id) -> StoreResult<Vec<ApiToken>> {
+        let view = self.view();
         let mut tokens = Vec::new();
-        for entry in self
-            .db
-            .scan_prefix(key(keys::TOKEN_BY_WORKSPACE, &[workspace_id]))
+        for (_, secret_hash) in
+            Scan::scan_prefix(&view, &key(keys::TOKEN_BY_WORKSPACE, &[workspace_id]))?
         {
-            let (_, secret_hash) = entry?;
             if let Some(token) =
-                self.db
-                    .get_json(&key_str(keys::TOKEN, &[], &hex::encode(secret_hash)))?
+                view.get_json(&key_str(keys::TOKEN, &[], &hex::encode(secret_hash)))?
             {
                 tokens.push(token);
             }
@@ -314,7 +325,7 @@ impl Store for SledStore {
         workspace_id: Id,
         identity: &Identity,
     ) -> StoreResult<Option<Contact>> {
-        contacts::find(&*self.db, workspace_id, identity)
+        contacts::find(&self.view(), workspace_id, identity)
     }
 
     async fn introduce_contact(&self, workspace_id: Id, who: ContactRef) -> StoreResult<Contact> {
@@ -324,7 +335,7 @@ impl Store for SledStore {
     }
 
     async fn contact(&self, workspace_id: Id, id: Id) -> StoreResult<Contact> {
-        contacts::load(&*self.db, workspace_id, id)
+        contacts::load(&self.view(), workspace_id, id)
     }
 
     async fn update_contact(
@@ -368,7 +379,11 @@ impl Store for SledStore {
         let start = key(keys::CONTACT, &[workspace_id]);
         let end = key(keys::CONTACT, &[workspace_id, cursor.unwrap_or(Id::MAX)]);
         let mut items = Vec::new();
-        for entry in self.db.range(start..end).rev() {
+        let mut entries = self.db.range(start..end).rev();
+        while let Some(entry) = {
+            let _reading = self.gate.reading();
+            entries.next()
+        } {
             let contact: Contact = serde_json::from_slice(&entry?.1)?;
             let matches = query.as_ref().is_none_or(|query| {
                 contact.name.to_lowercase().contains(query)
@@ -410,11 +425,11 @@ impl Store for SledStore {
         workspace_id: Id,
         filter: &ConversationFilter,
     ) -> StoreResult<Page<Conversation>> {
-        conversations::list(&self.db, &self.activity, workspace_id, filter)
+        conversations::list(&self.view(), &self.activity, workspace_id, filter)
     }
 
     async fn conversation(&self, workspace_id: Id, id: Id) -> StoreResult<Conversation> {
-        conversations::load(&*self.db, workspace_id, id)
+        conversations::load(&self.view(), workspace_id, id)
     }
 
     async fn update_conversation(
@@ -448,7 +463,7 @@ impl Store for SledStore {
         conversation_id: Id,
         message_id: Id,
     ) -> StoreResult<Message> {
-        let stored = conversations::load_stored(&*self.db, workspace_id, conversation_id)?;
+        let stored = conversations::load_stored(&self.view(), workspace_id, conversation_id)?;
         conversations::find_message(&self.view(), &stored, message_id)
     }
 
@@ -494,7 +509,7 @@ impl Store for SledStore {
     ) -> StoreResult<Vec<OutboxItem>> {
         // An idle channel is the common case: look first without writing, so that it costs no
         // commit. Whatever is due is claimed in a step of its own, which looks again.
-        if delivery::due_items(&*self.db, channel_id, now_millis(), 1)?.is_empty() {
+        if delivery::due_items(&self.view(), channel_id, now_millis(), 1)?.is_empty() {
             return Ok(Vec::new());
         }
         let holder = holder.to_string();
@@ -538,7 +553,7 @@ impl Store for SledStore {
     }
 
     async fn dead_letter(&self, workspace_id: Id, id: Id) -> StoreResult<(DeadLetter, Vec<u8>)> {
-        delivery::dead_letter(&*self.db, workspace_id, id)
+        delivery::dead_letter(&self.view(), workspace_id, id)
     }
 
     async fn record_replay(
@@ -570,7 +585,7 @@ impl Store for SledStore {
     }
 
     async fn plugin(&self, workspace_id: Id, name: &str) -> StoreResult<PluginState> {
-        self.db
+        self.view()
             .get_json(&key_str(keys::PLUGIN, &[workspace_id], name))?
             .ok_or_else(|| StoreError::not_found("plugin", name))
     }
@@ -613,7 +628,7 @@ impl Store for SledStore {
         record: ChannelRecord,
     ) -> StoreResult<Option<Vec<u8>>> {
         Read::get(
-            &*self.db,
+            &self.view(),
             &channel_record_key(workspace_id, channel_id, record),
         )
     }
@@ -624,16 +639,15 @@ impl Store for SledStore {
         channel_id: Id,
     ) -> StoreResult<BTreeMap<String, Vec<u8>>> {
         let prefix = key(keys::PLUGIN_KV, &[workspace_id, channel_id]);
-        self.db
-            .scan_prefix(&prefix)
-            .map(|entry| {
-                let (name, value) = entry?;
-                Ok((
+        Ok(Scan::scan_prefix(&self.view(), &prefix)?
+            .into_iter()
+            .map(|(name, value)| {
+                (
                     String::from_utf8_lossy(&name[prefix.len()..]).into_owned(),
-                    value.to_vec(),
-                ))
+                    value,
+                )
             })
-            .collect()
+            .collect())
     }
 
     async fn put_plugin_kv(
@@ -662,7 +676,7 @@ impl Store for SledStore {
     }
 
     async fn blob(&self, workspace_id: Id, sha256: &str) -> StoreResult<Vec<u8>> {
-        Read::get(&*self.db, &key_str(keys::BLOB, &[workspace_id], sha256))?
+        Read::get(&self.view(), &key_str(keys::BLOB, &[workspace_id], sha256))?
             .ok_or_else(|| StoreError::not_found("attachment", sha256))
     }
 
@@ -688,7 +702,7 @@ fn replay(db: &sled::Db, path: &Path) -> StoreResult<Wal> {
             .writes
             .iter()
             .map(|(key, value)| (key.as_slice(), value.as_deref()));
-        db.apply_batch(writer::to_batch(writes))?;
+        writer::write_tree(db, writes)?;
     }
     db.flush()?;
     wal.clear()?;

@@ -472,7 +472,7 @@ pub fn update(
 }
 
 pub fn list(
-    tree: &sled::Tree,
+    tree: &impl Read,
     activity: &Activity,
     workspace_id: Id,
     filter: &ConversationFilter,

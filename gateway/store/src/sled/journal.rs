@@ -5,7 +5,7 @@
 //!
 //! Crash safety: a group's lines are also in its record in the write-ahead log ([`super::wal`]),
 //! which is what makes them durable; opening the store writes them back where they belong
-//! ([`restore`]). Each group's sled batch records the journal's end. Lines past that end belong
+//! ([`restore`]). Each group's tree writes record the journal's end. Lines past that end belong
 //! to a group that was never answered; reopening cuts the journal back to the recorded end, so
 //! lines without an index never come back.
 

@@ -1,9 +1,10 @@
 //! Which keys exist under the prefixes that the writer mostly looks up only to find nothing:
 //! the external id of every new message, the identity of every new contact.
 //!
-//! Once a store has applied a batch, every sled read waits while the committer applies the next
-//! one (sled's batches take a lock that all reads share). So the builder answers "never
-//! written" for those keys from this filter and reads sled only for a key that may exist. It is
+//! A sled read is the builder's costliest step for a new message: it descends the tree only to
+//! find the key missing (and, while the committer wrote sled batches, it waited for each of
+//! them). So the builder answers "never written" for those keys from this filter and reads sled
+//! only for a key that may exist. It is
 //! a Bloom filter: it may say "maybe" for a key that was never written (sled then answers), but
 //! never "no" for one that was. It is filled from the tree when the store opens, and the builder
 //! adds every covered key a group writes before the group goes to disk.

@@ -1,5 +1,5 @@
-//! One group commit: the writes of many steps, applied as one atomic sled batch and flushed
-//! once. Each step runs against an overlay; a step that fails leaves no trace in the group.
+//! One group commit: the writes of many steps, written into the tree together (behind the
+//! [`Gate`], so that readers see them all or none) and synced once. Each step runs against an overlay; a step that fails leaves no trace in the group.
 //! Groups still on their way to disk stay readable through their overlays, so the next group
 //! can be built while the previous one is applied.
 
@@ -7,7 +7,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -116,28 +116,60 @@ pub trait Events {
     }
 }
 
-/// What readers outside the writer see: the tree and the event journal.
+/// What readers see of the tree and the event journal. Readers outside the writer pass the
+/// [`Gate`], so that each of their reads waits while a group is being written into the tree;
+/// the builder passes none, as it reads the groups not yet written from their overlays.
 #[derive(Clone, Copy)]
 pub struct View<'a> {
     pub tree: &'a sled::Tree,
     pub segments: &'a Segments,
+    pub gate: Option<&'a Gate>,
+}
+
+impl View<'_> {
+    /// Held for one read: no group is half written meanwhile.
+    pub fn reading(&self) -> Option<RwLockReadGuard<'_, ()>> {
+        self.gate.map(Gate::reading)
+    }
 }
 
 impl Read for View<'_> {
     fn read<T>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> T) -> StoreResult<Option<T>> {
-        self.tree.read(key, read)
+        let value = {
+            let _reading = self.reading();
+            self.tree.get(key)?
+        };
+        Ok(value.map(|value| read(&value)))
     }
 }
 
 impl Scan for View<'_> {
     fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        let _reading = self.reading();
         Scan::scan_prefix(self.tree, prefix)
     }
 }
 
+/// Events are read only up to the last one on disk, whose group is wholly in the tree.
 impl Events for View<'_> {
     fn event_json(&self, workspace_id: Id, id: EventId) -> StoreResult<Option<Vec<u8>>> {
         self.segments.get(self.tree, workspace_id, id)
+    }
+}
+
+/// Taken by the committer while it writes a group into the tree, and by each read from outside
+/// the writer: such a reader sees none of a group or all of it, and once it has seen some of a
+/// group, its later reads see all of it.
+#[derive(Default)]
+pub struct Gate(RwLock<()>);
+
+impl Gate {
+    pub fn reading(&self) -> RwLockReadGuard<'_, ()> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn writing(&self) -> RwLockWriteGuard<'_, ()> {
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -360,5 +392,65 @@ impl Events for Txn<'_> {
             }
         }
         self.view.event_json(workspace_id, id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::sled::journal::Journal;
+    use crate::sled::writer::write_tree;
+
+    #[test]
+    fn a_read_from_outside_the_writer_waits_until_the_group_is_written_whole() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = sled::Config::new()
+            .path(dir.path().join("tree"))
+            .open()
+            .expect("tree");
+        let segments = Journal::open(&dir.path().join("events"), None)
+            .expect("journal")
+            .segments();
+        let gate = Gate::default();
+        let (outside, builder) = (
+            View {
+                tree: &db,
+                segments: &segments,
+                gate: Some(&gate),
+            },
+            View {
+                tree: &db,
+                segments: &segments,
+                gate: None,
+            },
+        );
+        std::thread::scope(|scope| {
+            let writing = gate.writing();
+            write_tree(&db, [(&b"a"[..], Some(&b"1"[..]))]).expect("write");
+            let (read, got) = mpsc::channel();
+            scope.spawn(move || {
+                let seen = (outside.get(b"a"), outside.get(b"b"));
+                read.send(seen).expect("send");
+            });
+            assert!(
+                got.recv_timeout(Duration::from_millis(100)).is_err(),
+                "the read waits while the group is half written"
+            );
+            assert_eq!(
+                builder.get(b"a").expect("read"),
+                Some(b"1".to_vec()),
+                "the builder does not wait"
+            );
+            write_tree(&db, [(&b"b"[..], Some(&b"2"[..]))]).expect("write");
+            drop(writing);
+            let (a, b) = got.recv_timeout(Duration::from_secs(5)).expect("read");
+            assert_eq!(
+                (a.expect("read"), b.expect("read")),
+                (Some(b"1".to_vec()), Some(b"2".to_vec()))
+            );
+        });
     }
 }

@@ -1,4 +1,4 @@
-//! The write-ahead log: every group's writes (its journal lines and its sled batch) in one
+//! The write-ahead log: every group's writes (its journal lines and its tree writes) in one
 //! record, written and synced before the group is answered. That one sync is the group's
 //! durability: sled and the journal take the same writes without syncing, and a checkpoint now
 //! and then ([`super::writer`]) makes them durable and empties the log. Opening the store

@@ -6,8 +6,8 @@
 //!    waits, so that the writers split into groups that the two threads work on side by side
 //!    (otherwise they all end up in one group that each thread in turn waits for);
 //! 2. the *committer* thread appends the group's events to the journal, writes the group (its
-//!    lines and its sled batch) to the write-ahead log and syncs that, applies the batch (with
-//!    the events' index) to sled as one atomic batch, passes its events on, and only then
+//!    lines and its tree writes) to the write-ahead log and syncs that, writes them (with the
+//!    events' index) into the tree behind the [`Gate`], passes its events on, and only then
 //!    answers each step. One sync a group: sled and the journal are made durable by a
 //!    checkpoint about every [`CHECKPOINT_EVERY`], in a lull between groups, which then empties
 //!    the log ([`super::wal`]).
@@ -30,7 +30,7 @@ use super::journal::Journal;
 use super::keys;
 use super::known_keys::KnownKeys;
 use super::recent::Recent;
-use super::txn::{Group, Overlay, Txn, View};
+use super::txn::{Gate, Group, Overlay, Txn, View};
 use super::wal::Wal;
 use crate::{EventFrame, StoreError, StoreResult};
 
@@ -82,6 +82,7 @@ impl Writer {
     /// any step of the group is answered.
     pub fn start(
         db: sled::Db,
+        gate: Arc<Gate>,
         journal: Journal,
         wal: Wal,
         known: KnownKeys,
@@ -103,6 +104,7 @@ impl Writer {
                     let view = View {
                         tree: &db,
                         segments: &segments,
+                        gate: None,
                     };
                     let recent = RefCell::new(Recent::new(REMEMBERED, known));
                     build_groups(view, &recent, next_id, &queue, &sealed, &progress);
@@ -113,7 +115,7 @@ impl Writer {
             .name("store-committer".into())
             .spawn(move || {
                 let mut files = Files { journal, wal };
-                commit_groups(&db, &mut files, &to_commit, &committed, &progress);
+                commit_groups(&db, &gate, &mut files, &to_commit, &committed, &progress);
             })
             .map_err(spawn_error)?;
         Ok(Writer { jobs })
@@ -214,6 +216,7 @@ struct Files {
 
 fn commit_groups(
     db: &sled::Db,
+    gate: &Gate,
     files: &mut Files,
     to_commit: &mpsc::Receiver<Sealed>,
     committed: &Committed,
@@ -244,7 +247,7 @@ fn commit_groups(
         let outcome = if progress.failed.load(Ordering::Acquire) {
             Err(refused())
         } else {
-            write_group(db, files, &group)
+            write_group(db, gate, files, &group)
         };
         match &outcome {
             Ok(()) => {
@@ -310,7 +313,7 @@ fn checkpoint(db: &sled::Db, files: &mut Files, progress: &Progress) {
 
 /// The journal's lines, then the log, then the tree: the group is durable before sled or a
 /// reader sees it, and an index never points past what the journal holds.
-fn write_group(db: &sled::Db, files: &mut Files, group: &Group) -> StoreResult<()> {
+fn write_group(db: &sled::Db, gate: &Gate, files: &mut Files, group: &Group) -> StoreResult<()> {
     let appended = files.journal.append(&group.frames)?;
     let end = files.journal.end().encode();
     let overlay: &Overlay = &group.writes;
@@ -337,18 +340,23 @@ fn write_group(db: &sled::Db, files: &mut Files, group: &Group) -> StoreResult<(
         files.journal.lines(),
         writes.iter().copied(),
     )?;
-    db.apply_batch(to_batch(writes))?;
-    Ok(())
+    let _writing = gate.writing();
+    write_tree(db, writes)
 }
 
-/// Writes as one sled batch.
-pub fn to_batch<'a>(writes: impl IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>) -> sled::Batch {
-    let mut batch = sled::Batch::default();
+/// Writes into the tree one key at a time. A group is whole again after a crash because the
+/// log holds it (a sled batch would make it so too, but sled then writes out its buffer twice
+/// for every batch, waking each of its I/O threads every time); readers see it whole because
+/// the committer holds the [`Gate`] meanwhile.
+pub fn write_tree<'a>(
+    db: &sled::Db,
+    writes: impl IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>,
+) -> StoreResult<()> {
     for (key, value) in writes {
         match value {
-            Some(value) => batch.insert(key, value),
-            None => batch.remove(key),
-        }
+            Some(value) => db.insert(key, value)?,
+            None => db.remove(key)?,
+        };
     }
-    batch
+    Ok(())
 }

@@ -199,12 +199,13 @@ fn decode(bytes: &[u8], generation: u64) -> Decoded<'_> {
     if written_in != generation {
         return Decoded::End;
     }
-    let payload = bytes.get(8..8 + len as usize);
-    match payload.filter(|payload| crc32fast::hash(payload) == crc) {
-        Some(payload) => match parse(&payload[8..]) {
-            Some(record) => Decoded::Whole(record, &bytes[8 + len as usize..]),
-            None => Decoded::Torn,
-        },
+    let end = 8 + len as usize;
+    let record = bytes
+        .get(8..end)
+        .filter(|payload| crc32fast::hash(payload) == crc)
+        .and_then(|payload| parse(payload.get(8..)?));
+    match record {
+        Some(record) => Decoded::Whole(record, &bytes[end..]),
         None => Decoded::Torn,
     }
 }
@@ -327,6 +328,21 @@ mod tests {
         std::fs::write(&path, &bytes).expect("write");
         let (_, records) = Wal::open(dir.path()).expect("reopen");
         assert_eq!(records, [group(0)]);
+    }
+
+    #[test]
+    fn a_record_too_short_to_hold_its_generation_ends_the_log() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&0u64.to_be_bytes());
+        // A length of 3, and the CRC of those 3 bytes: the first of the generation's 8.
+        bytes.extend_from_slice(&3u32.to_be_bytes());
+        bytes.extend_from_slice(&crc32fast::hash(&[0; 3]).to_be_bytes());
+        bytes.extend_from_slice(&0u64.to_be_bytes());
+        std::fs::write(dir.path().join(FILE), &bytes).expect("write");
+        let (wal, records) = Wal::open(dir.path()).expect("open");
+        assert_eq!(records, []);
+        assert_eq!(wal.len(), 0);
     }
 
     #[test]

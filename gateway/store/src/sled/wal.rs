@@ -279,6 +279,16 @@ mod tests {
         .expect("append");
     }
 
+    /// A log in `dir` holding groups 0, 1 and 2.
+    fn log_of_three(dir: &Path) -> Wal {
+        let (mut wal, records) = Wal::open(dir).expect("open");
+        assert!(records.is_empty());
+        for n in 0..3 {
+            append_group(&mut wal, n);
+        }
+        wal
+    }
+
     fn group(n: u8) -> Record {
         Record {
             segment: 1,
@@ -295,12 +305,7 @@ mod tests {
     #[test]
     fn records_come_back_in_order_until_one_is_cut_short() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (mut wal, records) = Wal::open(dir.path()).expect("open");
-        assert!(records.is_empty());
-        for n in 0..3 {
-            append_group(&mut wal, n);
-        }
-        drop(wal);
+        drop(log_of_three(dir.path()));
         let (_, records) = Wal::open(dir.path()).expect("reopen");
         assert_eq!(records, [group(0), group(1), group(2)]);
 
@@ -316,10 +321,7 @@ mod tests {
     #[test]
     fn a_record_that_does_not_match_its_crc_ends_the_log() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (mut wal, _) = Wal::open(dir.path()).expect("open");
-        for n in 0..3 {
-            append_group(&mut wal, n);
-        }
+        let wal = log_of_three(dir.path());
         let record_len = wal.len() / 3;
         drop(wal);
         let path = dir.path().join(FILE);
@@ -348,10 +350,7 @@ mod tests {
     #[test]
     fn a_cleared_log_keeps_none_of_its_records_and_takes_new_ones_over_them() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (mut wal, _) = Wal::open(dir.path()).expect("open");
-        for n in 0..3 {
-            append_group(&mut wal, n);
-        }
+        let mut wal = log_of_three(dir.path());
         let file_len = std::fs::metadata(dir.path().join(FILE)).expect("log").len();
         wal.clear().expect("clear");
         assert_eq!(wal.len(), 0);

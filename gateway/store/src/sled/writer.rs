@@ -114,7 +114,11 @@ impl Writer {
         std::thread::Builder::new()
             .name("store-committer".into())
             .spawn(move || {
-                let mut files = Files { journal, wal };
+                let mut files = Files {
+                    journal,
+                    wal,
+                    checkpointed: Instant::now(),
+                };
                 commit_groups(&db, &gate, &mut files, &to_commit, &committed, &progress);
             })
             .map_err(spawn_error)?;
@@ -212,6 +216,8 @@ fn build_groups(
 struct Files {
     journal: Journal,
     wal: Wal,
+    /// When the last checkpoint emptied the log.
+    checkpointed: Instant,
 }
 
 fn commit_groups(
@@ -222,13 +228,12 @@ fn commit_groups(
     committed: &Committed,
     progress: &Progress,
 ) {
-    let mut last_checkpoint = Instant::now();
     loop {
         // A log with records waits for a group until its checkpoint is due, then for a lull.
         let checkpoint_in =
             (files.wal.len() > 0 && !progress.failed.load(Ordering::Acquire)).then(|| {
                 CHECKPOINT_EVERY
-                    .saturating_sub(last_checkpoint.elapsed())
+                    .saturating_sub(files.checkpointed.elapsed())
                     .max(LULL)
             });
         let Sealed {
@@ -239,7 +244,6 @@ fn commit_groups(
             Ok(sealed) => sealed,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 checkpoint(db, files, progress);
-                last_checkpoint = Instant::now();
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -263,11 +267,10 @@ fn commit_groups(
             answer(&outcome);
         }
         if outcome.is_ok()
-            && (last_checkpoint.elapsed() >= CHECKPOINT_LATEST
+            && (files.checkpointed.elapsed() >= CHECKPOINT_LATEST
                 || files.wal.len() >= CHECKPOINT_BYTES)
         {
             checkpoint(db, files, progress);
-            last_checkpoint = Instant::now();
         }
     }
     // Stopping: leave nothing for the next start to replay.
@@ -305,6 +308,7 @@ fn checkpoint(db: &sled::Db, files: &mut Files, progress: &Progress) {
         .sync()
         .and_then(|()| Ok(db.flush().map(|_| ())?))
         .and_then(|()| files.wal.clear());
+    files.checkpointed = Instant::now();
     if let Err(error) = made {
         progress.failed.store(true, Ordering::Release);
         tracing::error!(%error, "a checkpoint failed; the store takes no more writes");

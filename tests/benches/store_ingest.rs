@@ -79,7 +79,7 @@ fn main() -> anyhow::Result<()> {
     })
 }
 
-/// How long each of `LONE_WRITES` messages takes to be stored when it comes alone, 12 ms after
+/// How long each of `LONE_WRITES` messages takes to be stored when it comes alone, 20 ms after
 /// the last one (longer than the writer waits for a lull before a checkpoint).
 async fn lone_writes(store: &SledStore, workspace: u64, channel: u64) -> anyhow::Result<()> {
     let count = setting("LONE_WRITES", 500);

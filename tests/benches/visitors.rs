@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use futures_util::StreamExt;
 use hyper::StatusCode;
-use switchboard_e2e::{Client, EventSocket, Gateway, cpu_ticks, run_bench, setting};
+use switchboard_e2e::{Client, EventSocket, Gateway, cpu_ticks, percentiles, run_bench, setting};
 
 /// Visitors per loopback address: each makes three requests, well inside the per-address limit.
 const VISITORS_PER_ADDRESS: usize = 20;
@@ -46,18 +46,13 @@ async fn run() -> anyhow::Result<()> {
         let posted = Instant::now();
         visitor.write(&widget, &text).await?;
         visitor.until_seen(&text).await?;
-        samples.push(posted.elapsed());
+        samples.push(u64::try_from(posted.elapsed().as_nanos())?);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let ticks = cpu_ticks(Path::new(&gateway_process))? - ticks;
-    samples.sort_unstable();
-    let percentile = |p: f64| {
-        samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)].as_secs_f64() * 1e3
-    };
     println!(
-        "visitors online: {count} chat sockets open, {writers} of the visitors write one message each: post → their own socket p50 {:.2} ms, p99 {:.2} ms; {:.0} µs of gateway CPU per message",
-        percentile(0.5),
-        percentile(0.99),
+        "visitors online: {count} chat sockets open, {writers} of the visitors write one message each: post → their own socket {}; {:.0} µs of gateway CPU per message",
+        percentiles(samples.into_iter()),
         ticks as f64 * 10_000.0 / writers as f64
     );
     Ok(())

@@ -1,5 +1,6 @@
 //! One group commit: the writes of many steps, written into the tree together (behind the
-//! [`Gate`], so that readers see them all or none) and synced once. Each step runs against an overlay; a step that fails leaves no trace in the group.
+//! [`Gate`], so that readers see them all or none) and synced once. Each step runs against an
+//! overlay; a step that fails leaves no trace in the group.
 //! Groups still on their way to disk stay readable through their overlays, so the next group
 //! can be built while the previous one is applied.
 

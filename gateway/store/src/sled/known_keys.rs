@@ -4,10 +4,10 @@
 //! A sled read is the builder's costliest step for a new message: it descends the tree only to
 //! find the key missing (and, while the committer wrote sled batches, it waited for each of
 //! them). So the builder answers "never written" for those keys from this filter and reads sled
-//! only for a key that may exist. It is
-//! a Bloom filter: it may say "maybe" for a key that was never written (sled then answers), but
-//! never "no" for one that was. It is filled from the tree when the store opens, and the builder
-//! adds every covered key a group writes before the group goes to disk.
+//! only for a key that may exist. It is a Bloom filter: it may say "maybe" for a key that was
+//! never written (sled then answers), but never "no" for one that was. It is filled from the
+//! tree when the store opens, and the builder adds every covered key a group writes before the
+//! group goes to disk.
 
 use growable_bloom_filter::GrowableBloom;
 

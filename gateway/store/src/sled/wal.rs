@@ -7,8 +7,8 @@
 //! dropped.
 //!
 //! Emptying the log does not shorten its file: the next records are written over the old ones,
-//! so that syncing a record writes only its own blocks (a file that grows also has its new size
-//! written to the file system's journal, which costs a sync of its own). The file starts with
+//! so that syncing a record need not also write the file's new size (a file that grows has it
+//! written with its inode, or to the file system's journal, at each sync). The file starts with
 //! [`MAGIC`] and the log's generation, which each emptying raises; every record carries the
 //! generation it was written in, and the log ends at the first record of another one.
 //!

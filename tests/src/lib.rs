@@ -4,8 +4,10 @@
 //! The binary is found through `GATEWAY_BIN` (set by `cargo xtask test` and `cargo xtask
 //! bench`), or else in the workspace's target folder.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -61,7 +63,11 @@ pub struct Gateway {
     pub base_url: String,
     /// The SMTP listener for forwarded mail.
     pub smtp: std::net::SocketAddr,
+    output: Arc<Mutex<VecDeque<String>>>,
 }
+
+/// Lines of the gateway's output a test can read back.
+const KEPT_LINES: usize = 10_000;
 
 impl Gateway {
     /// Starts the gateway on a free port with its store in `data_dir`, and waits until it serves.
@@ -91,6 +97,7 @@ impl Gateway {
             .env("SWITCHBOARD_LOG__FILTER", "warn")
             .env("SWITCHBOARD_WEB__WWW", workspace_root().join("www"))
             .env("SWITCHBOARD_WEB__WIDGET", target_dir().join("widget-dist"))
+            .env("SWITCHBOARD_WEB__DEMO_PAGES", "true")
             .envs(settings.iter().map(|(name, value)| (*name, value.as_str())))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -113,13 +120,36 @@ impl Gateway {
         })
         .await
         .context("the gateway did not start within 30 s")??;
-        // Keep draining stdout so the gateway never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        // Keep draining stdout so the gateway never blocks on a full pipe; the last lines are
+        // kept for tests that read the log.
+        let output = Arc::new(Mutex::new(VecDeque::new()));
+        let kept = output.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+                if kept.len() == KEPT_LINES {
+                    kept.pop_front();
+                }
+                kept.push_back(line);
+            }
+        });
         Ok(Gateway {
             child,
             base_url,
             smtp,
+            output,
         })
+    }
+
+    /// The last lines the gateway wrote to its standard output (its log, with the level the
+    /// test set: `warn` unless changed).
+    pub fn output_lines(&self) -> Vec<String> {
+        self.output
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// The process id, for reading its memory use.
@@ -268,6 +298,25 @@ impl Client {
         let body = body.map(json_body).transpose()?;
         let (status, _, bytes) = self.exchange(method, path, &[], body).await?;
         Ok((status, bytes))
+    }
+
+    /// One login attempt with extra `headers`, answered as it came: status, headers, body.
+    pub async fn attempt_login(
+        &self,
+        email: &str,
+        password: &str,
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<(StatusCode, hyper::HeaderMap, Value)> {
+        let credentials = serde_json::json!({ "email": email, "password": password });
+        let (status, headers, bytes) = self
+            .exchange(
+                Method::POST,
+                "/api/v1/auth/login",
+                headers,
+                Some(json_body(&credentials)?),
+            )
+            .await?;
+        Ok((status, headers, json_answer(&bytes)?))
     }
 
     /// Sends a request with extra `headers` and, if given, a raw body with its media type (a

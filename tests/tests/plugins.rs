@@ -52,3 +52,68 @@ async fn a_template_plugin_installs_into_a_running_gateway_and_handles_traffic()
     assert_eq!(message["text"], "¿Me llaman mañana?");
     Ok(())
 }
+
+/// A plugin's log line that holds a line break and a terminal escape, trying to pass for a line
+/// of the gateway's own, stays one escaped line of the gateway's log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_cannot_forge_a_line_of_the_gateways_log() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let wasm = std::fs::read(
+        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join("misbehaving_adapter.wasm"),
+    )?;
+    let upload = json!({
+        "manifest": { "name": "forger", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api" },
+        "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
+    });
+    let (status, installed) = admin.post("/api/v1/plugins", &upload).await?;
+    assert_eq!(status, StatusCode::CREATED, "{installed}");
+    let (status, channel) = admin
+        .post(
+            "/api/v1/channels",
+            &json!({ "kind": "api", "name": "Forger", "plugin": "forger" }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let hook = format!(
+        "/hooks/{}/{}/{}",
+        channel["workspace_id"],
+        channel["id"],
+        channel["webhook_token"].as_str().unwrap_or_default()
+    );
+    let provider = switchboard_e2e::Client::new(&gateway.base_url);
+    let (status, _) = provider
+        .send(
+            hyper::Method::POST,
+            &hook,
+            &[],
+            Some(("text/plain", b"forge-log".to_vec())),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let logged = switchboard_e2e::eventually_within(
+        std::time::Duration::from_secs(10),
+        "the plugin's log line",
+        async || {
+            Ok(gateway
+                .output_lines()
+                .into_iter()
+                .find(|line| line.contains("FORGED")))
+        },
+    )
+    .await?;
+    assert!(
+        logged.contains("plugin=\"forger\"") && logged.contains("ok\\n2026-12-02T06:00:00"),
+        "{logged}"
+    );
+    assert!(!logged.contains('\x1b'), "{logged:?}");
+    assert!(
+        !gateway
+            .output_lines()
+            .iter()
+            .any(|line| line.starts_with("2026-12-02T06:00:00")),
+        "a forged line"
+    );
+    Ok(())
+}

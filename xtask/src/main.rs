@@ -67,6 +67,10 @@ fn run(root: &Path, release: bool) -> anyhow::Result<()> {
     let binary = target_dir(root).join(profile).join("switchboard");
     let config = root.join("switchboard.toml");
     let mut command = Command::new(&binary);
+    // The demo shop is for trying the widget on this machine, never for a gateway in production.
+    if std::env::var_os("SWITCHBOARD_WEB__DEMO_PAGES").is_none() {
+        command.env("SWITCHBOARD_WEB__DEMO_PAGES", "true");
+    }
     if config.exists() {
         command.arg("--config").arg(&config);
     }

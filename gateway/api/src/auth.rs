@@ -2,6 +2,10 @@
 //! Secrets are random 32-byte values; the store keeps only their SHA-256. Passwords are hashed
 //! with argon2id.
 
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
@@ -13,6 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use switchboard_model::{Agent, Id, Role, now_millis};
+use tokio::sync::Semaphore;
 
 use crate::{ApiError, ApiResult, AppState};
 
@@ -146,7 +151,7 @@ pub fn secret_hash(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
-/// Hashes a password with argon2id on a blocking thread (it takes tens of milliseconds).
+/// Hashes a password with argon2id (it takes tens of milliseconds), within [`HASHING`].
 pub async fn hash_password(password: String) -> ApiResult<String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(ApiError::new(
@@ -155,36 +160,89 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
             format!("the password must have at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }
-    tokio::task::spawn_blocking(move || {
-        let mut salt = [0u8; 16];
-        rand::rng().fill_bytes(&mut salt);
-        let salt =
-            SaltString::encode_b64(&salt).map_err(|error| ApiError::internal(error.to_string()))?;
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|error| ApiError::internal(format!("cannot hash the password: {error}")))
-    })
-    .await
-    .map_err(|error| ApiError::internal(error.to_string()))?
+    HASHING
+        .run(move || {
+            let mut salt = [0u8; 16];
+            rand::rng().fill_bytes(&mut salt);
+            let salt = SaltString::encode_b64(&salt)
+                .map_err(|error| ApiError::internal(error.to_string()))?;
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|error| ApiError::internal(format!("cannot hash the password: {error}")))
+        })
+        .await?
 }
 
-/// Checks a password against a stored hash, on a blocking thread. Without a stored hash it
+/// Checks a password against a stored hash, within [`HASHING`]. Without a stored hash it
 /// still does the work of one check, so the answer takes as long for unknown addresses.
-pub async fn verify_password(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let known = stored.is_some();
-        let stored = stored.unwrap_or_else(|| UNKNOWN_AGENT_HASH.to_string());
-        let Ok(hash) = PasswordHash::new(&stored) else {
-            return false;
+pub async fn verify_password(password: String, stored: Option<String>) -> ApiResult<bool> {
+    HASHING
+        .run(move || {
+            let known = stored.is_some();
+            let stored = stored.unwrap_or_else(|| UNKNOWN_AGENT_HASH.to_string());
+            let Ok(hash) = PasswordHash::new(&stored) else {
+                return false;
+            };
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+                && known
+        })
+        .await
+}
+
+/// Password hashing, capped: a flood of logins (to any address, known or not) gets half the
+/// cores at most, so that plugin calls, webhooks and visitors keep the rest of the blocking
+/// pool and the CPU. A few wait their turn; past that a login is refused at once with `503`
+/// and `Retry-After`, rather than queueing work nobody will wait for.
+static HASHING: LazyLock<HashingGate> = LazyLock::new(|| HashingGate {
+    running: Semaphore::new(
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .div_ceil(2),
+    ),
+    waiting: AtomicUsize::new(0),
+});
+
+/// Hashes that may wait for a turn.
+pub const HASHING_QUEUE: usize = 32;
+/// How long one waits at most.
+const HASHING_WAIT: Duration = Duration::from_secs(5);
+
+struct HashingGate {
+    running: Semaphore,
+    waiting: AtomicUsize,
+}
+
+impl HashingGate {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> ApiResult<T> {
+        let busy = || {
+            ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the gateway is checking too many passwords at once; try again in a few seconds",
+            )
+            .retry_after(2)
         };
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
-            && known
-    })
-    .await
-    .unwrap_or(false)
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= HASHING_QUEUE {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            metrics::counter!("switchboard_password_checks_refused_total").increment(1);
+            return Err(busy());
+        }
+        let turn = tokio::time::timeout(HASHING_WAIT, self.running.acquire()).await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let Ok(Ok(_turn)) = turn else {
+            metrics::counter!("switchboard_password_checks_refused_total").increment(1);
+            return Err(busy());
+        };
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|error| ApiError::internal(error.to_string()))
+    }
 }
 
 /// An argon2id hash of a random password nobody knows, checked for unknown addresses.

@@ -7,6 +7,7 @@
 //! fan-out writes to directly.
 
 mod auth;
+mod client_address;
 mod connection;
 mod email;
 mod error;
@@ -56,6 +57,8 @@ pub struct ApiConfig {
     pub max_attachment_bytes: usize,
     /// Where the widget, demo pages and install guides are read from.
     pub web: WebRoot,
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` headers name the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for ApiConfig {
@@ -68,7 +71,9 @@ impl Default for ApiConfig {
             web: WebRoot {
                 www: "www".into(),
                 widget: "target/widget-dist".into(),
+                demo_pages: false,
             },
+            trusted_proxies: Vec::new(),
         }
     }
 }

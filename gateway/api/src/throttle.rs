@@ -1,53 +1,191 @@
-//! Slows down password guessing: after a few failed logins for one address, further attempts
-//! for it are refused for a while, right or wrong. Kept in memory per node (a restart forgets).
+//! Limits on how often a client may ask: token buckets by key ([`RateLimiter`]), and login's
+//! own limits ([`LoginThrottle`]): attempts per client address, and a lockout after a few
+//! failed passwords that holds for the client that failed, never for everyone (a stranger must
+//! not be able to lock the admin out). Kept in memory per node (a restart forgets).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::lock;
+use axum::http::StatusCode;
 
-/// Failed logins allowed per address within [`WINDOW`].
-const MAX_FAILURES: u32 = 5;
-/// How long failures are counted, and how long an address stays locked.
-const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Addresses remembered at most, so that guessing many addresses cannot grow memory.
+use crate::{ApiError, lock};
+
+/// Keys a limiter remembers at most, so that many clients cannot grow memory without bound.
 const MAX_TRACKED: usize = 100_000;
 
-#[derive(Debug, Default)]
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+/// Token buckets by key: `capacity` requests, refilled at `per_minute`.
+pub struct RateLimiter {
+    capacity: f64,
+    per_second: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 
+impl RateLimiter {
+    pub fn new(capacity: u32, per_minute: u32) -> RateLimiter {
+        RateLimiter {
+            capacity: f64::from(capacity),
+            per_second: f64::from(per_minute) / 60.0,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one request from `key`'s bucket, or says how many seconds to wait.
+    pub fn take(&self, key: &str) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut buckets = lock(&self.buckets);
+        if buckets.len() > MAX_TRACKED {
+            // Forget full buckets rather than grow without bound.
+            let capacity = self.capacity;
+            let per_second = self.per_second;
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * per_second < capacity
+            });
+        }
+        let (tokens, at) = buckets
+            .entry(key.to_string())
+            .or_insert((self.capacity, now));
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.capacity);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / self.per_second).ceil() as u64)
+        }
+    }
+}
+
+/// The answer to a client over a limit, with when to try again.
+pub fn rate_limited(what: &str, wait: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many {what}; try again in {wait} s"),
+    )
+    .retry_after(wait)
+}
+
+/// Failed logins allowed per address and client within [`LOCKOUT`].
+const MAX_FAILURES: u32 = 5;
+/// How long failures are counted, and how long an address stays locked for that client.
+const LOCKOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Login attempts and failures.
+pub struct LoginThrottle {
+    /// Attempts per client address, right or wrong.
+    per_client: RateLimiter,
+    /// Failures by (email address, client address).
+    failures: Mutex<HashMap<(String, String), (u32, Instant)>>,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle {
+            per_client: RateLimiter::new(LOGINS_PER_CLIENT_BURST, LOGINS_PER_CLIENT_MINUTE),
+            failures: Mutex::default(),
+        }
+    }
+}
+
+/// Logins a client address may try at once, then per minute.
+pub const LOGINS_PER_CLIENT_BURST: u32 = 30;
+pub const LOGINS_PER_CLIENT_MINUTE: u32 = 30;
+
 impl LoginThrottle {
-    /// `Err(minutes)` while the address is locked.
-    pub fn check(&self, email: &str) -> Result<(), u64> {
+    /// Refuses the attempt when the client tried too often, or failed too often for this
+    /// address. `client` is the client address's limit key (`None` without a socket).
+    pub fn check(&self, email: &str, client: Option<&str>) -> Result<(), ApiError> {
+        let client = client.unwrap_or_default();
+        if !client.is_empty() {
+            self.per_client
+                .take(client)
+                .map_err(|wait| rate_limited("login attempts from this address", wait))?;
+        }
         let failures = lock(&self.failures);
-        match failures.get(&key(email)) {
-            Some((count, since)) if *count >= MAX_FAILURES && since.elapsed() < WINDOW => {
-                Err((WINDOW - since.elapsed()).as_secs().div_ceil(60))
+        match failures.get(&key(email, client)) {
+            Some((count, since)) if *count >= MAX_FAILURES && since.elapsed() < LOCKOUT => {
+                let wait = (LOCKOUT - since.elapsed()).as_secs();
+                Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!(
+                        "too many failed logins for this address; try again in {} minutes",
+                        wait.div_ceil(60)
+                    ),
+                )
+                .retry_after(wait))
             }
             _ => Ok(()),
         }
     }
 
-    pub fn failed(&self, email: &str) {
+    pub fn failed(&self, email: &str, client: Option<&str>) {
         let mut failures = lock(&self.failures);
         if failures.len() >= MAX_TRACKED {
-            failures.retain(|_, (_, since)| since.elapsed() < WINDOW);
+            failures.retain(|_, (_, since)| since.elapsed() < LOCKOUT);
         }
-        let entry = failures.entry(key(email)).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= WINDOW {
+        let entry = failures
+            .entry(key(email, client.unwrap_or_default()))
+            .or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= LOCKOUT {
             *entry = (0, Instant::now());
         }
         entry.0 += 1;
     }
 
-    pub fn succeeded(&self, email: &str) {
-        lock(&self.failures).remove(&key(email));
+    pub fn succeeded(&self, email: &str, client: Option<&str>) {
+        lock(&self.failures).remove(&key(email, client.unwrap_or_default()));
     }
 }
 
-fn key(email: &str) -> String {
-    email.trim().to_lowercase()
+fn key(email: &str, client: &str) -> (String, String) {
+    (email.trim().to_lowercase(), client.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_lock_the_address_for_the_failing_client_only() {
+        let throttle = LoginThrottle::default();
+        for _ in 0..MAX_FAILURES {
+            assert!(
+                throttle
+                    .check("admin@acme.test", Some("203.0.113.9"))
+                    .is_ok()
+            );
+            throttle.failed("admin@acme.test", Some("203.0.113.9"));
+        }
+        let refused = throttle
+            .check("Admin@acme.test ", Some("203.0.113.9"))
+            .expect_err("locked for the guesser");
+        assert_eq!(refused.code, "too_many_attempts");
+        assert!(refused.retry_after.is_some());
+        assert!(
+            throttle
+                .check("admin@acme.test", Some("198.51.100.7"))
+                .is_ok()
+        );
+        assert!(throttle.check("bea@acme.test", Some("203.0.113.9")).is_ok());
+    }
+
+    #[test]
+    fn a_client_is_limited_whatever_the_address_it_tries() {
+        let throttle = LoginThrottle::default();
+        for n in 0..LOGINS_PER_CLIENT_BURST {
+            assert!(
+                throttle
+                    .check(&format!("{n}@x.test"), Some("203.0.113.9"))
+                    .is_ok()
+            );
+        }
+        let refused = throttle
+            .check("next@x.test", Some("203.0.113.9"))
+            .expect_err("over the burst");
+        assert_eq!(refused.code, "rate_limited");
+        assert!(throttle.check("next@x.test", Some("198.51.100.7")).is_ok());
+    }
 }

@@ -1,7 +1,12 @@
 //! The pages the gateway serves besides its API: the widget's loader (`/widget/loader.js`), the
 //! chat frame and the chat app Trunk built (`/widget/frame.html`, `/widget/app/…`), the demo
-//! pages (`/demo/…`, with the demo widget filled in) and the install guides (`/install/…`).
-//! The chat frame may be embedded only by the widget's allowed origins (`frame-ancestors`).
+//! pages (`/demo/…`, with the demo widget filled in; only when `web.demo_pages` is on) and the
+//! install guides (`/install/…`).
+//!
+//! Every page is served with a strict Content Security Policy: scripts only from the gateway,
+//! and an inline script only by the hash of the script the file itself holds, so that a value
+//! that slipped into a page can never run. Values put into a page are HTML-escaped. The chat
+//! frame may be embedded only by the widget's allowed origins (`frame-ancestors`).
 
 use std::path::{Path as FsPath, PathBuf};
 
@@ -17,6 +22,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use switchboard_model::ChannelKind;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::extract::{Path, Query};
 use crate::{ApiError, ApiResult, AppState};
@@ -28,16 +34,28 @@ pub struct WebRoot {
     pub www: PathBuf,
     /// Trunk's output for the chat app.
     pub widget: PathBuf,
+    /// Serve the demo pages under `/demo/` (`cargo xtask run` turns them on).
+    pub demo_pages: bool,
 }
 
+/// The policy of a page that sets none itself (the install guides).
+const STRICT_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 pub fn routes(root: &WebRoot) -> Router<AppState> {
-    Router::new()
+    let mut router = Router::new()
         .route("/widget/loader.js", get(loader))
         .route("/widget/frame.html", get(frame))
-        .route("/demo/{page}", get(demo))
-        .route("/demo/", get(demo_index))
         .nest_service("/widget/app", ServeDir::new(&root.widget))
-        .nest_service("/install", ServeDir::new(root.www.join("install")))
+        .nest_service("/install", ServeDir::new(root.www.join("install")));
+    if root.demo_pages {
+        router = router
+            .route("/demo/{page}", get(demo))
+            .route("/demo/", get(demo_index));
+    }
+    router.layer(SetResponseHeaderLayer::if_not_present(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(STRICT_POLICY),
+    ))
 }
 
 fn read(file: &FsPath) -> ApiResult<String> {
@@ -87,20 +105,18 @@ async fn frame(
         }
         None => "*".to_string(),
     };
-    // Trunk starts the app with an inline module script: allow exactly that one by its hash.
-    let inline: String = inline_scripts(&html)
-        .map(|script| {
-            format!(
-                " 'sha256-{}'",
-                STANDARD.encode(Sha256::digest(script.as_bytes()))
-            )
-        })
-        .collect();
+    // Trunk starts the app with an inline module script, allowed by its hash.
     let policy = format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{inline}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors {ancestors}"
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}",
+        inline_script_hashes(&html)
     );
+    html_page(html, &policy)
+}
+
+/// An HTML page with its policy.
+fn html_page(html: String, policy: &str) -> ApiResult<Response> {
     let policy =
-        HeaderValue::from_str(&policy).map_err(|error| ApiError::internal(error.to_string()))?;
+        HeaderValue::from_str(policy).map_err(|error| ApiError::internal(error.to_string()))?;
     Ok((
         [
             (
@@ -114,13 +130,24 @@ async fn frame(
         .into_response())
 }
 
-/// The contents of a page's inline `<script>` elements.
-fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
-    html.split("<script").skip(1).filter_map(|rest| {
-        let (attributes, body) = rest.split_once('>')?;
-        let (body, _) = body.split_once("</script>")?;
-        (!attributes.contains("src=")).then_some(body)
-    })
+/// `'sha256-…'` sources, each with a space before it, for the inline `<script>` elements of a
+/// page as its file holds them: read before any value is put into the page, so that nothing
+/// put in can add an allowed script.
+fn inline_script_hashes(html: &str) -> String {
+    html.split("<script")
+        .skip(1)
+        .filter_map(|rest| {
+            let (attributes, body) = rest.split_once('>')?;
+            let (body, _) = body.split_once("</script>")?;
+            (!attributes.contains("src=")).then_some(body)
+        })
+        .map(|script| {
+            format!(
+                " 'sha256-{}'",
+                STANDARD.encode(Sha256::digest(script.as_bytes()))
+            )
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -167,6 +194,10 @@ async fn demo(
         ));
     }
     let html = read(&file)?;
+    let policy = format!(
+        "default-src 'self'; script-src 'self'{}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        inline_script_hashes(&html)
+    );
     let widget = match query.widget {
         Some(widget) => widget,
         None => first_widget(&state).await?.unwrap_or_default(),
@@ -177,9 +208,9 @@ async fn demo(
         .unwrap_or("127.0.0.1:8080");
     let gateway = format!("http://{host}");
     let html = html
-        .replace("{{WIDGET_ID}}", &widget)
-        .replace("{{GATEWAY}}", &gateway);
-    Ok(([(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+        .replace("{{WIDGET_ID}}", &ammonia::clean_text(&widget))
+        .replace("{{GATEWAY}}", &ammonia::clean_text(&gateway));
+    html_page(html, &policy)
 }
 
 /// The first webchat channel of the first workspace, as a widget id.

@@ -10,13 +10,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use axum::http::StatusCode;
 use serde::Serialize;
 use switchboard_model::{Channel, ChannelKind, Id, now_millis};
 use tokio::sync::broadcast;
 
+use crate::throttle::RateLimiter;
 use crate::{ApiError, ApiResult, AppState, lock};
 
 mod feeds;
@@ -161,49 +161,6 @@ pub fn origin_allowed(channel: &Channel, origin: Option<&str>, host: Option<&str
     allowed.is_empty() || allowed.contains(&normalize_origin(origin))
 }
 
-/// Token buckets by key: `capacity` requests, refilled at `per_second`.
-pub struct RateLimiter {
-    capacity: f64,
-    per_second: f64,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
-}
-
-impl RateLimiter {
-    pub fn new(capacity: u32, per_minute: u32) -> RateLimiter {
-        RateLimiter {
-            capacity: f64::from(capacity),
-            per_second: f64::from(per_minute) / 60.0,
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Takes one request from `key`'s bucket, or says how long to wait.
-    pub fn take(&self, key: &str) -> Result<(), u64> {
-        let now = Instant::now();
-        let mut buckets = lock(&self.buckets);
-        if buckets.len() > 100_000 {
-            // Forget full buckets rather than grow without bound.
-            let capacity = self.capacity;
-            let per_second = self.per_second;
-            buckets.retain(|_, (tokens, at)| {
-                *tokens + now.duration_since(*at).as_secs_f64() * per_second < capacity
-            });
-        }
-        let (tokens, at) = buckets
-            .entry(key.to_string())
-            .or_insert((self.capacity, now));
-        *tokens =
-            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.capacity);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) / self.per_second).ceil() as u64)
-        }
-    }
-}
-
 /// The visitor-facing limits.
 pub struct WidgetLimits {
     /// Messages and uploads per visitor.
@@ -219,14 +176,6 @@ impl Default for WidgetLimits {
             per_address: RateLimiter::new(120, 300),
         }
     }
-}
-
-pub fn rate_limited(what: &str, wait: u64) -> ApiError {
-    ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        format!("too many {what}; try again in {wait} s"),
-    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -16,7 +16,7 @@ pub mod v0_1_0;
 
 pub use call::{CallContext, CallOutput, Fetch};
 pub use error::PluginError;
-pub use manifest::{Budget, Grants, Manifest};
+pub use manifest::{Budget, Ceilings, Grants, Manifest};
 pub use runtime::{CONTRACTS, Plugin, Runtime, RuntimeConfig};
 /// The types of the newest contract, which the gateway works with.
 pub use v0_1_0::types as latest;

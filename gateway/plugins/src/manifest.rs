@@ -49,9 +49,27 @@ impl Default for Budget {
     }
 }
 
+/// The largest budgets the operator lets any plugin ask for (`plugins.max_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ceilings {
+    pub memory_mib: u32,
+    pub time_ms: u32,
+    pub output_kib: u32,
+}
+
+impl Default for Ceilings {
+    fn default() -> Self {
+        Ceilings {
+            memory_mib: 1024,
+            time_ms: 60_000,
+            output_kib: 16_384,
+        }
+    }
+}
+
 impl Manifest {
     /// Checks what can be checked without the component, naming the first problem.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self, ceilings: &Ceilings) -> Result<(), String> {
         let named = |value: &str| !value.is_empty() && value.len() <= 64;
         if !named(&self.name)
             || !self
@@ -64,21 +82,24 @@ impl Manifest {
                 self.name
             ));
         }
-        if !named(&self.version) {
-            return Err("the plugin version must be 1 to 64 characters".to_string());
-        }
-        if self.budget.memory_mib == 0 || self.budget.memory_mib > 1024 {
+        if self.version.len() > 64 || semver::Version::parse(&self.version).is_err() {
             return Err(format!(
-                "a memory budget of {} MiB is outside 1 to 1024",
-                self.budget.memory_mib
+                "the plugin version {:?} must be a semantic version such as 1.2.0",
+                self.version
             ));
         }
-        if self.budget.time_ms == 0 || self.budget.time_ms > 60_000 {
-            return Err(format!(
-                "a time budget of {} ms is outside 1 to 60000",
-                self.budget.time_ms
-            ));
-        }
+        let within = |what: &str, value: u32, ceiling: u32, unit: &str| {
+            if value == 0 || value > ceiling {
+                Err(format!(
+                    "a {what} budget of {value} {unit} is outside 1 to {ceiling}, the most this gateway allows"
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        within("memory", self.budget.memory_mib, ceilings.memory_mib, "MiB")?;
+        within("time", self.budget.time_ms, ceilings.time_ms, "ms")?;
+        within("output", self.budget.output_kib, ceilings.output_kib, "KiB")?;
         if let Some(host) = self
             .allowed_hosts
             .iter()
@@ -214,13 +235,44 @@ mod tests {
         let mut bad = manifest();
         bad.allowed_hosts = vec!["https://api.telegram.org/".into()];
         assert!(
-            bad.check()
+            bad.check(&Ceilings::default())
                 .expect_err("a URL is not a host")
                 .contains("bare host")
         );
         let mut bad = manifest();
         bad.budget.time_ms = 0;
-        assert!(bad.check().is_err());
-        assert!(manifest().check().is_ok());
+        assert!(bad.check(&Ceilings::default()).is_err());
+        assert!(manifest().check(&Ceilings::default()).is_ok());
+    }
+
+    #[test]
+    fn budgets_stay_under_the_operators_ceilings() {
+        let ceilings = Ceilings::default();
+        let mut greedy = manifest();
+        greedy.budget.output_kib = u32::MAX;
+        let refused = greedy.check(&ceilings).expect_err("over the ceiling");
+        assert!(
+            refused.contains("output") && refused.contains("16384"),
+            "{refused}"
+        );
+        let strict = Ceilings {
+            memory_mib: 32,
+            ..ceilings
+        };
+        let refused = manifest().check(&strict).expect_err("64 MiB over 32");
+        assert!(refused.contains("memory"), "{refused}");
+    }
+
+    #[test]
+    fn versions_are_semantic_versions() {
+        for version in ["not semver ../../x", "1.0.0\nINFO forged", "", "1.0"] {
+            let mut odd = manifest();
+            odd.version = version.into();
+            let refused = odd.check(&Ceilings::default()).expect_err(version);
+            assert!(refused.contains("semantic version"), "{refused}");
+        }
+        let mut pre = manifest();
+        pre.version = "2.1.0-beta.1+build.5".into();
+        assert!(pre.check(&Ceilings::default()).is_ok());
     }
 }

@@ -13,7 +13,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use crate::PluginError;
 use crate::call::{CallContext, CallOutput, CallState};
-use crate::manifest::{Grants, Manifest};
+use crate::manifest::{Ceilings, Grants, Manifest};
 use crate::v0_1_0::{self, types};
 
 /// How often the epoch advances; time budgets are counted in these ticks.
@@ -26,6 +26,8 @@ pub struct RuntimeConfig {
     pub cache_dir: Option<PathBuf>,
     /// How many calls may run at once (instance slots of the pooling allocator).
     pub max_concurrent_calls: u32,
+    /// The largest budgets a manifest may ask for.
+    pub ceilings: Ceilings,
 }
 
 impl Default for RuntimeConfig {
@@ -33,6 +35,7 @@ impl Default for RuntimeConfig {
         RuntimeConfig {
             cache_dir: None,
             max_concurrent_calls: 128,
+            ceilings: Ceilings::default(),
         }
     }
 }
@@ -133,7 +136,9 @@ impl Runtime {
         manifest: Manifest,
         grants: Grants,
     ) -> Result<Plugin, PluginError> {
-        manifest.check().map_err(PluginError::Invalid)?;
+        manifest
+            .check(&self.config.ceilings)
+            .map_err(PluginError::Invalid)?;
         let grants = Grants::approve(&manifest, grants).map_err(PluginError::Invalid)?;
         if !CONTRACTS.contains(&manifest.contract.as_str()) {
             return Err(PluginError::Invalid(format!(

@@ -31,6 +31,8 @@ pub struct WebConfig {
     pub www: PathBuf,
     /// The chat app as Trunk built it.
     pub widget: PathBuf,
+    /// Serve the demo shop pages under `/demo/`; `cargo xtask run` turns them on.
+    pub demo_pages: bool,
 }
 
 impl Default for WebConfig {
@@ -38,6 +40,7 @@ impl Default for WebConfig {
         WebConfig {
             www: PathBuf::from("www"),
             widget: PathBuf::from("target/widget-dist"),
+            demo_pages: false,
         }
     }
 }
@@ -80,15 +83,47 @@ pub struct PluginsConfig {
     pub scan_seconds: u64,
     /// Where compiled plugin code is cached.
     pub cache: PathBuf,
+    /// The largest memory budget a plugin's manifest may ask for, in MiB (at most 1024).
+    pub max_memory_mib: u32,
+    /// The longest time budget a manifest may ask for, per call, in milliseconds.
+    pub max_time_ms: u32,
+    /// The largest output budget a manifest may ask for, per call, in KiB.
+    pub max_output_kib: u32,
 }
 
 impl Default for PluginsConfig {
     fn default() -> Self {
+        let ceilings = switchboard_plugins::Ceilings::default();
         PluginsConfig {
             folder: PathBuf::from("data/plugins"),
             scan_seconds: 5,
             cache: PathBuf::from("data/plugin-cache"),
+            max_memory_mib: ceilings.memory_mib,
+            max_time_ms: ceilings.time_ms,
+            max_output_kib: ceilings.output_kib,
         }
+    }
+}
+
+impl PluginsConfig {
+    /// The budget ceilings; fails on one the runtime cannot give, naming its key.
+    pub fn ceilings(&self) -> anyhow::Result<switchboard_plugins::Ceilings> {
+        let most = switchboard_plugins::Ceilings::default().memory_mib;
+        anyhow::ensure!(
+            (1..=most).contains(&self.max_memory_mib),
+            "plugins.max_memory_mib must be 1 to {most}, not {}",
+            self.max_memory_mib
+        );
+        anyhow::ensure!(self.max_time_ms > 0, "plugins.max_time_ms must be above 0");
+        anyhow::ensure!(
+            self.max_output_kib > 0,
+            "plugins.max_output_kib must be above 0"
+        );
+        Ok(switchboard_plugins::Ceilings {
+            memory_mib: self.max_memory_mib,
+            time_ms: self.max_time_ms,
+            output_kib: self.max_output_kib,
+        })
     }
 }
 
@@ -101,6 +136,9 @@ pub struct ServerConfig {
     pub public_url: String,
     /// Threads that run connections and live feeds; 0 is one per CPU core and one more.
     pub workers: usize,
+    /// Reverse proxies (addresses or CIDR blocks) whose `Forwarded` / `X-Forwarded-For`
+    /// headers name the client; requests from anywhere else are counted by their own address.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -109,11 +147,30 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: String::new(),
             workers: 0,
+            trusted_proxies: Vec::new(),
         }
     }
 }
 
 impl ServerConfig {
+    /// The trusted proxies as networks; a bare address is a network of one.
+    pub fn trusted_networks(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
+        self.trusted_proxies
+            .iter()
+            .map(|entry| {
+                let entry = entry.trim();
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "server.trusted_proxies: {entry:?} is not an IP address or a CIDR block such as 10.0.0.0/8"
+                        )
+                    })
+            })
+            .collect()
+    }
+
     /// The worker threads to start. One more than the cores: the sends of a big fan-out run
     /// the kernel's TCP work on the worker threads, and the store's threads take a core from
     /// them now and then; a spare worker takes over the shards queued behind a worker that lost
@@ -238,11 +295,14 @@ impl Config {
         if config.server.public_url.is_empty() {
             config.server.public_url = format!("http://{}", config.server.listen);
         }
+        config.api()?;
+        config.plugins.ceilings()?;
         Ok(config)
     }
 
-    pub fn api(&self) -> switchboard_api::ApiConfig {
-        switchboard_api::ApiConfig {
+    /// The API's settings; fails on a value that cannot be used, naming its key.
+    pub fn api(&self) -> anyhow::Result<switchboard_api::ApiConfig> {
+        Ok(switchboard_api::ApiConfig {
             session_hours: self.http.session_hours,
             max_body_bytes: self.http.max_body_bytes,
             secure_cookies: self.http.secure_cookies,
@@ -250,8 +310,10 @@ impl Config {
             web: switchboard_api::WebRoot {
                 www: self.web.www.clone(),
                 widget: self.web.widget.clone(),
+                demo_pages: self.web.demo_pages,
             },
-        }
+            trusted_proxies: self.server.trusted_networks()?,
+        })
     }
 }
 
@@ -285,6 +347,30 @@ mod tests {
         let parsed: Config = toml::from_str(&text).expect("the example parses");
         let as_toml = |config: &Config| toml::to_string(config).expect("serializable");
         assert_eq!(as_toml(&parsed), as_toml(&Config::default()));
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_blocks_and_name_a_bad_entry() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "gateway.toml",
+                "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n",
+            )?;
+            let config =
+                Config::load(Some(Path::new("gateway.toml"))).map_err(|error| error.to_string())?;
+            let networks = config
+                .server
+                .trusted_networks()
+                .map_err(|error| error.to_string())?;
+            assert_eq!(networks.len(), 2);
+            jail.create_file(
+                "bad.toml",
+                "[server]\ntrusted_proxies = [\"10.0.0.0/33\"]\n",
+            )?;
+            let error = Config::load(Some(Path::new("bad.toml"))).expect_err("not a block");
+            assert!(format!("{error:#}").contains("10.0.0.0/33"), "{error:#}");
+            Ok(())
+        });
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod bootstrap;
 mod config;
+mod logging;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,9 +16,8 @@ use switchboard_api::{
     AppState, Forwarding, HttpFetcher, MailService, Plugins, SecretBox, Widgets,
 };
 use switchboard_store::{EventBus, InProcessBus, SledStore, Store};
-use tracing_subscriber::EnvFilter;
 
-use crate::config::{Config, LogFormat, MailConfig};
+use crate::config::{Config, MailConfig};
 
 // The store allocates and frees many small buffers per message; glibc's allocator was a third of
 // the gateway's time under load.
@@ -29,14 +29,29 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(version)]
 struct Cli {
     /// A TOML configuration file; `SWITCHBOARD_*` environment variables override it.
-    #[arg(long, short)]
+    #[arg(long, short, global = true)]
     config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Serve (what the binary does without a command).
+    Serve,
+    /// Keep every record that still reads of a write-ahead log that a start refused as
+    /// damaged, setting the damaged file aside; then start the gateway again. Run it with the
+    /// gateway stopped.
+    SalvageLog,
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
-    init_tracing(&config);
+    if let Some(Command::SalvageLog) = cli.command {
+        return salvage_log(&config);
+    }
+    logging::init(&config.log);
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.server.worker_threads())
         .enable_all()
@@ -44,14 +59,21 @@ fn main() -> anyhow::Result<()> {
         .block_on(serve(config))
 }
 
-fn init_tracing(config: &Config) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match config.log.format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+fn salvage_log(config: &Config) -> anyhow::Result<()> {
+    let store = &config.store.path;
+    match SledStore::salvage_log(store).map_err(|error| anyhow::anyhow!("{error}"))? {
+        None => println!(
+            "{} holds no write-ahead log; nothing to do",
+            store.display()
+        ),
+        Some(salvaged) => println!(
+            "kept {} records of the write-ahead log; {} bytes could not be read; the damaged file is now {}. Start the gateway to apply the records.",
+            salvaged.kept,
+            salvaged.lost_bytes,
+            salvaged.set_aside.display()
+        ),
     }
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -84,6 +106,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     let runtime = switchboard_plugins::Runtime::new(switchboard_plugins::RuntimeConfig {
         cache_dir: Some(config.plugins.cache.clone()),
+        ceilings: config.plugins.ceilings()?,
         ..Default::default()
     })?;
     let fetcher =
@@ -108,7 +131,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState {
         store,
         bus,
-        config: Arc::new(config.api()),
+        config: Arc::new(config.api()?),
         metrics,
         plugins,
         secrets: Arc::new(secrets),
@@ -165,7 +188,11 @@ fn print_welcome(
     println!("  API description: {base}/api/v1/openapi.json");
     println!("  Health:          {base}/healthz");
     if let Some(widget) = demo_widget {
-        println!("  Website chat:    {base}/demo/?widget={widget} (widget {widget})");
+        if config.web.demo_pages {
+            println!("  Website chat:    {base}/demo/?widget={widget} (widget {widget})");
+        } else {
+            println!("  Website chat:    widget {widget}");
+        }
         println!("  Install guides:  {base}/install/");
     }
     if let Some(smtp) = smtp_listener {

@@ -20,5 +20,5 @@ pub use error::{StoreError, StoreResult};
 pub use records::{
     AgentChange, ChannelRecord, ConversationChange, NewAgentRecord, OutboxItem, Session,
 };
-pub use sled::SledStore;
+pub use sled::{Salvaged, SledStore};
 pub use store::Store;

@@ -12,6 +12,8 @@ mod known_keys;
 mod recent;
 mod txn;
 mod wal;
+
+pub use wal::Salvaged;
 mod writer;
 
 use std::collections::BTreeMap;
@@ -54,6 +56,12 @@ pub struct SledStore {
 }
 
 impl SledStore {
+    /// Keeps what still reads of the write-ahead log of the store in `path`, which a start
+    /// refused as damaged, for the next start to replay; the gateway must be stopped.
+    pub fn salvage_log(path: &Path) -> StoreResult<Option<Salvaged>> {
+        wal::salvage(path)
+    }
+
     /// Opens (or creates) the store in `path`. Committed events are published to `bus`.
     pub fn open(path: &Path, bus: Arc<dyn EventBus>) -> StoreResult<SledStore> {
         let db = sled::Config::new()

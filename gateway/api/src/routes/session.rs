@@ -13,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{self, Caller, SESSION_COOKIE};
+use crate::client_address::ClientAddress;
 use crate::extract::Json;
 use crate::throttle::LoginThrottle;
 use crate::{ApiError, ApiResult, AppState};
@@ -27,29 +28,27 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Logs an agent in and sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "session", security(()),
     request_body = LoginRequest,
-    responses((status = 200, body = Me), (status = 401, body = switchboard_model::ErrorBody, description = "wrong email or password")))]
+    responses((status = 200, body = Me), (status = 401, body = switchboard_model::ErrorBody, description = "wrong email or password"),
+        (status = 429, body = switchboard_model::ErrorBody, description = "too many attempts from this client, or too many failures for this address from it; see `Retry-After`"),
+        (status = 503, body = switchboard_model::ErrorBody, description = "too many password checks at once; see `Retry-After`")))]
 async fn login(
     State(state): State<AppState>,
     Extension(throttle): Extension<Arc<LoginThrottle>>,
+    client: ClientAddress,
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    if let Err(minutes) = throttle.check(&request.email) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!("too many failed logins for this address; try again in {minutes} minutes"),
-        ));
-    }
+    let client = client.limit_key();
+    throttle.check(&request.email, client.as_deref())?;
     let found = state.store.credentials(&request.email).await?;
     let (agent, hash) = match found {
         Some((agent, hash)) => (Some(agent), Some(hash)),
         None => (None, None),
     };
-    let verified = auth::verify_password(request.password, hash).await;
+    let verified = auth::verify_password(request.password, hash).await?;
     let agent = match agent {
         Some(agent) if verified && agent.active => agent,
         _ => {
-            throttle.failed(&request.email);
+            throttle.failed(&request.email, client.as_deref());
             tracing::info!("a login failed");
             return Err(ApiError::unauthenticated(
                 "invalid_credentials",
@@ -57,7 +56,7 @@ async fn login(
             ));
         }
     };
-    throttle.succeeded(&request.email);
+    throttle.succeeded(&request.email, client.as_deref());
     let workspace = state.store.workspace(agent.workspace_id).await?;
     let secret = auth::new_secret();
     let hours = state.config.session_hours;

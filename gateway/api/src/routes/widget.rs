@@ -3,11 +3,10 @@
 //! event socket that resumes from the last event id. Visitors authenticate with a visitor token
 //! (`Authorization: Bearer …`, or `?token=` on the socket); they see only their own messages.
 
-use axum::Extension;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{Message as Frame, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -21,11 +20,12 @@ use switchboard_model::{
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::connection::Peer;
+use crate::client_address::ClientAddress;
 use crate::error::body_too_large;
 use crate::extract::{Json, Path, Query};
 use crate::ingest::{StoredPayload, StoredWidgetEvent, through_plugin};
-use crate::widget::{self, Live, Presence, SignalKind, Visitor, rate_limited};
+use crate::throttle::rate_limited;
+use crate::widget::{self, Live, Presence, SignalKind, Visitor};
 use crate::{ApiError, ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -226,11 +226,11 @@ async fn start_session(
     State(state): State<AppState>,
     Path(widget): Path<String>,
     headers: HeaderMap,
-    address: Option<Extension<ConnectInfo<Peer>>>,
+    client: ClientAddress,
     Json(request): Json<SessionRequest>,
 ) -> ApiResult<axum::Json<SessionAnswer>> {
     let channel = widget::channel(&state, &widget).await?;
-    guard(&state, &channel, &headers, address.as_ref())?;
+    guard(&state, &channel, &headers, client)?;
     let kept = request
         .token
         .as_deref()
@@ -330,7 +330,7 @@ fn guard(
     state: &AppState,
     channel: &Channel,
     headers: &HeaderMap,
-    address: Option<&Extension<ConnectInfo<Peer>>>,
+    client: ClientAddress,
 ) -> ApiResult<()> {
     let header = |name| {
         headers
@@ -343,12 +343,12 @@ fn guard(
             header(ORIGIN).unwrap_or_default()
         )));
     }
-    if let Some(Extension(ConnectInfo(peer))) = address {
+    if let Some(key) = client.limit_key() {
         state
             .widgets
             .limits
             .per_address
-            .take(&peer.address.ip().to_string())
+            .take(&key)
             .map_err(|wait| rate_limited("requests from this address", wait))?;
     }
     Ok(())
@@ -545,11 +545,11 @@ async fn send_message(
     State(state): State<AppState>,
     Path(widget): Path<String>,
     headers: HeaderMap,
-    address: Option<Extension<ConnectInfo<Peer>>>,
+    client: ClientAddress,
     Json(outgoing): Json<Outgoing>,
 ) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
     let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
-    guard(&state, &channel, &headers, address.as_ref())?;
+    guard(&state, &channel, &headers, client)?;
     state
         .widgets
         .limits
@@ -605,11 +605,11 @@ async fn upload(
     Path(widget): Path<String>,
     Query(query): Query<UploadQuery>,
     headers: HeaderMap,
-    address: Option<Extension<ConnectInfo<Peer>>>,
+    client: ClientAddress,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, axum::Json<Attachment>)> {
     let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
-    guard(&state, &channel, &headers, address.as_ref())?;
+    guard(&state, &channel, &headers, client)?;
     state
         .widgets
         .limits
@@ -799,11 +799,11 @@ async fn socket(
     Path(widget): Path<String>,
     Query(query): Query<SocketQuery>,
     headers: HeaderMap,
-    address: Option<Extension<ConnectInfo<Peer>>>,
+    client: ClientAddress,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let (channel, visitor) = visitor(&state, &widget, &headers, Some(&query.token)).await?;
-    guard(&state, &channel, &headers, address.as_ref())?;
+    guard(&state, &channel, &headers, client)?;
     let after = query.after.unwrap_or(0);
     Ok(upgrade
         .max_message_size(4 * 1024)

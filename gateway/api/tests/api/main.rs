@@ -5,4 +5,5 @@ mod bad_input;
 mod events;
 mod flows;
 mod plugins;
+mod security;
 mod support;

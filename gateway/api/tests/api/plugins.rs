@@ -279,6 +279,34 @@ async fn bad_uploads_are_refused_with_a_reason() {
 }
 
 #[tokio::test]
+async fn budgets_over_the_ceilings_and_odd_versions_are_refused() {
+    let app = TestApp::new().await;
+    let refused_for = async |change: &dyn Fn(&mut Value)| {
+        let mut manifest = upload("misbehaving_adapter", "greedy", "1.0.0", 300);
+        change(&mut manifest);
+        let refused = app.post("/api/v1/plugins", &app.admin, manifest).await;
+        assert_error(&refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_plugin");
+        refused.1["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let output = refused_for(&|manifest| {
+        manifest["manifest"]["budget"]["output_kib"] = json!(4_294_967_295u32)
+    })
+    .await;
+    assert!(
+        output.contains("output") && output.contains("16384"),
+        "{output}"
+    );
+    for version in ["not semver ../../x", "1.0.0\n2026-12-02 INFO forged"] {
+        let message =
+            refused_for(&|manifest| manifest["manifest"]["version"] = json!(version)).await;
+        assert!(message.contains("semantic version"), "{message}");
+    }
+}
+
+#[tokio::test]
 async fn granted_capabilities_work_through_the_gateway() {
     let app = TestApp::new().await;
     // A stand-in for a provider's API, on loopback.

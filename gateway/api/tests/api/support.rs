@@ -189,6 +189,24 @@ impl TestApp {
         (status, value)
     }
 
+    /// A page as a browser gets it: status, headers and the body as text.
+    pub async fn page(&self, path: &str) -> (StatusCode, header::HeaderMap, String) {
+        let request = Request::get(path).body(Body::empty()).expect("request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.expect("body").to_bytes();
+        (
+            parts.status,
+            parts.headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
     /// Posts an inbound API-channel message from `email`.
     pub async fn inbound(&self, email: &str, external_id: &str, text: &str) -> Value {
         let body = json!({

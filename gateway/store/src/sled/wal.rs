@@ -15,6 +15,12 @@
 //! A record is its length and CRC-32 (both `u32`, big-endian), then its generation, the journal
 //! segment and offset its lines start at, the lines, and each write: key, then the value or a
 //! removal.
+//!
+//! Records are synced one after another, so a crash can only cut the last one short. A record
+//! that does not read with whole records of its generation after it is damage, not a crash:
+//! those later records were answered, so opening stops and names the file and the offset
+//! instead of dropping them. [`salvage`] then keeps every record that still reads, and sets the
+//! damaged file aside.
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;
@@ -88,7 +94,15 @@ impl Wal {
             )));
         };
         wal.generation = generation;
-        let (records, whole, torn) = decode_all(&bytes[HEADER_LEN as usize..], generation);
+        let log = &bytes[HEADER_LEN as usize..];
+        let (records, whole, torn) = decode_all(log, generation);
+        if torn && next_whole_record(&log[whole + 1..], generation).is_some() {
+            return Err(StoreError::Backend(format!(
+                "the write-ahead log {} is damaged at byte {}: the record there does not match its checksum, and answered records follow it. Nothing was changed; to keep every record that can still be read, stop the gateway and run `switchboard salvage-log` with the same configuration",
+                wal.path.display(),
+                HEADER_LEN as usize + whole
+            )));
+        }
         if torn {
             tracing::warn!(
                 "the write-ahead log ends in a record cut short (a write that a crash interrupted, never answered); it is dropped"
@@ -180,6 +194,93 @@ fn decode_all(all: &[u8], generation: u64) -> (Vec<Record>, usize, bool) {
             Decoded::End => return (records, all.len() - bytes.len(), false),
         }
     }
+}
+
+/// Where in `bytes` the first whole record of `generation` starts, if one does.
+fn next_whole_record(bytes: &[u8], generation: u64) -> Option<usize> {
+    let generation = generation.to_be_bytes();
+    (0..bytes.len().saturating_sub(16)).find(|&at| {
+        bytes[at + 8..at + 16] == generation
+            && matches!(
+                decode(&bytes[at..], u64::from_be_bytes(generation)),
+                Decoded::Whole(..)
+            )
+    })
+}
+
+/// What [`salvage`] kept of a damaged log.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Salvaged {
+    /// Records that read whole, now in a new log.
+    pub kept: usize,
+    /// Bytes that could not be read as records.
+    pub lost_bytes: usize,
+    /// Where the damaged file was set aside.
+    pub set_aside: PathBuf,
+}
+
+/// Keeps every whole record of the store's damaged log, skipping what cannot be read: the file
+/// is renamed to `wal.damaged-<unix seconds>` and a new log holds the records, for the next
+/// start to replay. `None` when there is no log to salvage.
+pub fn salvage(store: &Path) -> StoreResult<Option<Salvaged>> {
+    let path = store.join(FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(io_error("read the write-ahead log", &path, error)),
+    };
+    let Some(generation) = bytes
+        .strip_prefix(MAGIC)
+        .and_then(|rest| Some(u64::from_be_bytes(rest.get(..8)?.try_into().ok()?)))
+    else {
+        return Err(StoreError::Backend(format!(
+            "{} does not start as a write-ahead log does; nothing can be salvaged from it",
+            path.display()
+        )));
+    };
+    let mut records = Vec::new();
+    let mut lost_bytes = 0;
+    let mut rest = &bytes[HEADER_LEN as usize..];
+    loop {
+        let (mut found, whole, torn) = decode_all(rest, generation);
+        records.append(&mut found);
+        if !torn {
+            break;
+        }
+        match next_whole_record(&rest[whole + 1..], generation) {
+            Some(at) => {
+                lost_bytes += at + 1;
+                rest = &rest[whole + 1 + at..];
+            }
+            None => {
+                lost_bytes += rest.len() - whole;
+                break;
+            }
+        }
+    }
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let set_aside = store.join(format!("{FILE}.damaged-{seconds}"));
+    std::fs::rename(&path, &set_aside)
+        .map_err(|error| io_error("set the damaged write-ahead log aside", &path, error))?;
+    let (mut wal, _) = Wal::open(store)?;
+    for record in &records {
+        wal.append(
+            record.segment,
+            record.offset,
+            &record.lines,
+            record
+                .writes
+                .iter()
+                .map(|(key, value)| (key.as_slice(), value.as_deref())),
+        )?;
+    }
+    Ok(Some(Salvaged {
+        kept: records.len(),
+        lost_bytes,
+        set_aside,
+    }))
 }
 
 enum Decoded<'a> {
@@ -319,7 +420,21 @@ mod tests {
     }
 
     #[test]
-    fn a_record_that_does_not_match_its_crc_ends_the_log() {
+    fn a_last_record_that_does_not_match_its_crc_ends_the_log() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let wal = log_of_three(dir.path());
+        let record_len = wal.len() / 3;
+        drop(wal);
+        let path = dir.path().join(FILE);
+        let mut bytes = std::fs::read(&path).expect("log");
+        bytes[(HEADER_LEN + 2 * record_len + 20) as usize] ^= 0xff;
+        std::fs::write(&path, &bytes).expect("write");
+        let (_, records) = Wal::open(dir.path()).expect("reopen");
+        assert_eq!(records, [group(0), group(1)]);
+    }
+
+    #[test]
+    fn damage_before_answered_records_stops_the_start_and_salvage_keeps_the_rest() {
         let dir = tempfile::tempdir().expect("temp dir");
         let wal = log_of_three(dir.path());
         let record_len = wal.len() / 3;
@@ -328,8 +443,32 @@ mod tests {
         let mut bytes = std::fs::read(&path).expect("log");
         bytes[(HEADER_LEN + record_len + 20) as usize] ^= 0xff;
         std::fs::write(&path, &bytes).expect("write");
-        let (_, records) = Wal::open(dir.path()).expect("reopen");
-        assert_eq!(records, [group(0)]);
+
+        let Err(error) = Wal::open(dir.path()) else {
+            panic!("a damaged log was opened");
+        };
+        let message = error.to_string();
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(
+            message.contains(&format!("at byte {}", HEADER_LEN + record_len)),
+            "{message}"
+        );
+        assert!(message.contains("switchboard salvage-log"), "{message}");
+        assert_eq!(
+            std::fs::read(&path).expect("log"),
+            bytes,
+            "the failed start changed the file"
+        );
+
+        let salvaged = salvage(dir.path()).expect("salvage").expect("a log");
+        assert_eq!(salvaged.kept, 2);
+        assert_eq!(salvaged.lost_bytes, record_len as usize);
+        assert_eq!(
+            std::fs::read(&salvaged.set_aside).expect("set aside"),
+            bytes
+        );
+        let (_, records) = Wal::open(dir.path()).expect("open the salvaged log");
+        assert_eq!(records, [group(0), group(2)]);
     }
 
     #[test]

@@ -1,0 +1,96 @@
+//! What an attacker can reach from outside: served pages that must stay inert whatever the
+//! link that opened them says.
+
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_SECURITY_POLICY;
+use switchboard_api::{ApiConfig, WebRoot};
+
+use crate::support::TestApp;
+
+fn web_root(demo_pages: bool) -> WebRoot {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    WebRoot {
+        www: root.join("www"),
+        widget: root.join("target/widget-dist"),
+        demo_pages,
+    }
+}
+
+async fn app(demo_pages: bool) -> TestApp {
+    TestApp::with_config(ApiConfig {
+        web: web_root(demo_pages),
+        ..ApiConfig::default()
+    })
+    .await
+}
+
+/// The script-src directive of a policy.
+fn script_sources(policy: &str) -> &str {
+    policy
+        .split(';')
+        .map(str::trim)
+        .find(|directive| directive.starts_with("script-src"))
+        .unwrap_or_else(|| panic!("no script-src in {policy:?}"))
+}
+
+#[tokio::test]
+async fn a_script_in_the_demo_link_comes_back_as_text_under_a_strict_policy() {
+    let app = app(true).await;
+    let payload = "\"></script><script>fetch('/api/v1/api-tokens',{method:'POST'})</script>";
+    let encoded: String = payload.bytes().map(|byte| format!("%{byte:02X}")).collect();
+    for page in ["index.html", "busy-globals.html", "strict-csp.html"] {
+        let (status, headers, html) = app.page(&format!("/demo/{page}?widget={encoded}")).await;
+        assert_eq!(status, StatusCode::OK, "{page}: {html}");
+        assert!(
+            !html.contains("<script>fetch"),
+            "{page} carries the link's script as markup"
+        );
+        let template = std::fs::read_to_string(web_root(true).www.join("demo").join(page))
+            .expect("the demo page");
+        assert_eq!(
+            html.matches("<script").count(),
+            template.matches("<script").count(),
+            "{page} gained a script element"
+        );
+        let policy = headers
+            .get(CONTENT_SECURITY_POLICY)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_else(|| panic!("{page} has no Content-Security-Policy"));
+        let scripts = script_sources(policy);
+        assert!(
+            !scripts.contains("unsafe-inline") && !scripts.contains('*'),
+            "{page}: {policy}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn demo_pages_are_off_unless_turned_on() {
+    let app = app(false).await;
+    let (status, _, _) = app.page("/demo/index.html").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = app.page("/demo/").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn every_served_page_has_a_policy() {
+    let app = app(true).await;
+    for path in [
+        "/install/",
+        "/install/wordpress.html",
+        "/demo/",
+        "/demo/wix.html",
+    ] {
+        let (status, headers, _) = app.page(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let policy = headers
+            .get(CONTENT_SECURITY_POLICY)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_else(|| panic!("{path} has no Content-Security-Policy"));
+        assert!(
+            !script_sources(policy).contains("unsafe-inline"),
+            "{path}: {policy}"
+        );
+    }
+}

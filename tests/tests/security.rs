@@ -1,0 +1,214 @@
+//! The gateway as an attacker meets it, in a real browser where a person would be the victim.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures_util::StreamExt;
+use hyper::StatusCode;
+use serde_json::json;
+use switchboard_e2e::browser::Browser;
+use switchboard_e2e::{ADMIN_EMAIL, ADMIN_PASSWORD, Client, Gateway};
+
+/// A link to a demo page whose widget id closes the loader's tag and adds a script of its own:
+/// signed in to the console, the admin who clicks it must get a page where that script is text.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_script_in_a_demo_link_does_not_run_in_the_browser() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let payload = "\"></script><script>document.title='pwned'</script><b id=\"injected\">";
+    let encoded: String = payload.bytes().map(|byte| format!("%{byte:02X}")).collect();
+    let browser = Browser::start(1000, 800).await?;
+    browser
+        .client
+        .goto(&format!(
+            "{}/demo/index.html?widget={encoded}",
+            gateway.base_url
+        ))
+        .await?;
+    let seen = browser
+        .client
+        .execute(
+            "return [document.title, !!document.getElementById('injected'), document.querySelector('script[data-widget]').dataset.widget]",
+            vec![],
+        )
+        .await?;
+    assert_eq!(seen[0], "Café Aurora · Switchboard demo shop", "{seen}");
+    assert_eq!(seen[1], false, "the link added an element: {seen}");
+    assert_eq!(seen[2], payload, "the value stays as text: {seen}");
+    browser.close().await?;
+    Ok(())
+}
+
+/// A client whose connections come from 127.0.x.y: loopback has the whole 127.0.0.0/8, so each
+/// stands for another machine.
+fn client_from(gateway: &Gateway, x: u8, y: u8) -> Client {
+    Client::from_address(
+        &gateway.base_url,
+        Some(IpAddr::V4(Ipv4Addr::new(127, 0, x, y))),
+    )
+}
+
+/// 3,000 logins to made-up addresses from 100 machines, and a stranger guessing the admin's
+/// password, while a visitor writes in the website chat: the visitor's message reaches the
+/// agents, every login gets an answer that says what to do (never a 500 or a dropped
+/// connection), and the admin, from a machine that has not failed, still gets in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_flood_neither_stalls_the_chat_nor_locks_the_admin_out() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (_, widget) = admin.demo_widget().await?;
+
+    // The stranger fails often enough to lock the admin's address, for the stranger.
+    let stranger = client_from(&gateway, 9, 9);
+    let mut stranger_answers = Vec::new();
+    for _ in 0..8 {
+        let (status, _, _) = stranger
+            .attempt_login(ADMIN_EMAIL, "not the password", &[])
+            .await?;
+        stranger_answers.push(status);
+    }
+    assert_eq!(
+        stranger_answers.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{stranger_answers:?}"
+    );
+
+    let flood = tokio::spawn({
+        let clients: Vec<Client> = (0..100)
+            .map(|n| client_from(&gateway, 10 + n / 50, 1 + n % 50))
+            .collect();
+        async move {
+            let attempts = futures_util::stream::iter(0..3_000u32).map(|n| {
+                let client = clients[n as usize % clients.len()].clone();
+                async move {
+                    let email = format!("nobody-{n}-{}@flood.example", rand_suffix(n));
+                    client.attempt_login(&email, "password123456", &[]).await
+                }
+            });
+            let answers: Vec<_> = attempts.buffer_unordered(200).collect().await;
+            answers
+        }
+    });
+
+    // Meanwhile a visitor writes; an agent must see it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let visitor = Client::new(&gateway.base_url);
+    let (status, session) = visitor
+        .post(&format!("/widget/v1/{widget}/visitors"), &json!({}))
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    let token = session["token"].as_str().context("a visitor token")?;
+    let written = Instant::now();
+    let (status, sent) = visitor
+        .with_bearer(token)
+        .post(
+            &format!("/widget/v1/{widget}/messages"),
+            &json!({ "client_id": "f-1", "text": "¿Siguen abiertos hoy?" }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    switchboard_e2e::eventually_within(
+        Duration::from_secs(20),
+        "the visitor's message in the agents' list",
+        async || {
+            let messages = admin.all_messages().await?;
+            Ok(messages
+                .iter()
+                .any(|message| message["text"] == "¿Siguen abiertos hoy?")
+                .then_some(()))
+        },
+    )
+    .await?;
+    let reached = written.elapsed();
+    let flood_still_running = !flood.is_finished();
+
+    // The admin signs in from their own machine, waiting as told if the gateway is busy.
+    let own_machine = client_from(&gateway, 7, 7);
+    let mut admin_answers = Vec::new();
+    loop {
+        let (status, headers, body) = own_machine
+            .attempt_login(ADMIN_EMAIL, ADMIN_PASSWORD, &[])
+            .await?;
+        admin_answers.push(status);
+        if status != StatusCode::SERVICE_UNAVAILABLE || admin_answers.len() > 30 {
+            assert_eq!(status, StatusCode::OK, "{admin_answers:?} {body}");
+            break;
+        }
+        let wait: u64 = headers
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok()?.parse().ok())
+            .context("a busy answer says when to come back")?;
+        tokio::time::sleep(Duration::from_secs(wait)).await;
+    }
+
+    let answers = flood.await?;
+    let mut counts = std::collections::BTreeMap::new();
+    for answer in answers {
+        let (status, headers, body) = answer?;
+        assert!(
+            [
+                StatusCode::UNAUTHORIZED,
+                StatusCode::TOO_MANY_REQUESTS,
+                StatusCode::SERVICE_UNAVAILABLE
+            ]
+            .contains(&status),
+            "{status} {body}"
+        );
+        if status != StatusCode::UNAUTHORIZED {
+            assert!(headers.contains_key("retry-after"), "{status} {body}");
+        }
+        *counts.entry(status.as_u16()).or_insert(0) += 1;
+    }
+    eprintln!(
+        "login flood: answers {counts:?}; the visitor's message reached the agents in {reached:?} (flood still running: {flood_still_running})"
+    );
+    Ok(())
+}
+
+/// A made-up part of an address, so that no two floods try the same ones.
+fn rand_suffix(n: u32) -> u32 {
+    n.wrapping_mul(2_654_435_761) ^ std::process::id()
+}
+
+/// Behind a trusted proxy, clients are counted apart by the address the proxy forwarded for;
+/// without one, a client cannot escape its limit by writing that header itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_count_the_forwarded_client_only_behind_a_trusted_proxy() -> anyhow::Result<()> {
+    let attempts_until_limited = async |client: &Client, forwarded: &[&str]| {
+        for (n, address) in forwarded.iter().cycle().take(100).enumerate() {
+            let (status, _, _) = client
+                .attempt_login(
+                    &format!("guess-{n}@example.com"),
+                    "wrong password",
+                    &[("x-forwarded-for", address)],
+                )
+                .await?;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                return anyhow::Ok(Some(n));
+            }
+        }
+        Ok(None)
+    };
+
+    let data = tempfile::tempdir()?;
+    let behind_proxy = Gateway::start_with(
+        data.path(),
+        &[(
+            "SWITCHBOARD_SERVER__TRUSTED_PROXIES",
+            "[\"127.0.5.1\"]".to_string(),
+        )],
+    )
+    .await?;
+    let proxy = client_from(&behind_proxy, 5, 1);
+    let first = attempts_until_limited(&proxy, &["203.0.113.5"]).await?;
+    assert_eq!(first, Some(30), "one client behind the proxy");
+    let second = attempts_until_limited(&proxy, &["203.0.113.6"]).await?;
+    assert_eq!(second, Some(30), "another client behind the same proxy");
+    // Not the proxy: its header is ignored, whatever it says.
+    let direct = client_from(&behind_proxy, 5, 2);
+    let spoofing = attempts_until_limited(&direct, &["198.51.100.1", "198.51.100.2"]).await?;
+    assert_eq!(spoofing, Some(30), "a client naming itself");
+    Ok(())
+}

@@ -212,3 +212,29 @@ async fn limits_count_the_forwarded_client_only_behind_a_trusted_proxy() -> anyh
     assert_eq!(spoofing, Some(30), "a client naming itself");
     Ok(())
 }
+
+/// The password a fresh install makes up for its first admin is saved for them to read; once
+/// they have logged in with it, the file is gone from the data folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_admins_password_file_is_removed_at_their_first_login() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start_with(
+        data.path(),
+        &[("SWITCHBOARD_BOOTSTRAP__ADMIN_PASSWORD", String::new())],
+    )
+    .await?;
+    let file = data.path().join("first-admin-password.txt");
+    let password = std::fs::read_to_string(&file).context("the generated password")?;
+    let visitor = Client::new(&gateway.base_url);
+    let (status, _, _) = visitor
+        .attempt_login(ADMIN_EMAIL, "not the password", &[])
+        .await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(file.exists(), "a failed login leaves the file");
+    let (status, _, me) = visitor
+        .attempt_login(ADMIN_EMAIL, password.trim(), &[])
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert!(!file.exists(), "the file outlived the first login");
+    Ok(())
+}

@@ -140,9 +140,23 @@ impl MailService {
 }
 
 fn forwarding_tag(state: &AppState, workspace_id: Id, channel_id: Id) -> String {
-    let mut ids = workspace_id.to_be_bytes().to_vec();
-    ids.extend_from_slice(&channel_id.to_be_bytes());
-    state.secrets.tag("forwarding address", &ids)
+    state.secrets.tag(
+        "forwarding address",
+        &forwarding_ids(workspace_id, channel_id),
+    )
+}
+
+/// Whether `tag` is the channel's forwarding tag, compared in constant time.
+fn forwarding_tag_matches(state: &AppState, workspace_id: Id, channel_id: Id, tag: &str) -> bool {
+    state.secrets.tag_matches(
+        "forwarding address",
+        &forwarding_ids(workspace_id, channel_id),
+        tag,
+    )
+}
+
+fn forwarding_ids(workspace_id: Id, channel_id: Id) -> Vec<u8> {
+    [workspace_id.to_be_bytes(), channel_id.to_be_bytes()].concat()
 }
 
 use crate::plugins::setting_text as text;

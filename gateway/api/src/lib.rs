@@ -59,6 +59,15 @@ pub struct ApiConfig {
     pub web: WebRoot,
     /// Proxies whose `Forwarded` / `X-Forwarded-For` headers name the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The first admin's generated password file, removed at that admin's first login.
+    pub first_password: Option<FirstPassword>,
+}
+
+/// Where the first admin's generated password waits for their first login.
+#[derive(Debug, Clone)]
+pub struct FirstPassword {
+    pub email: String,
+    pub file: std::path::PathBuf,
 }
 
 impl Default for ApiConfig {
@@ -74,6 +83,7 @@ impl Default for ApiConfig {
                 demo_pages: false,
             },
             trusted_proxies: Vec::new(),
+            first_password: None,
         }
     }
 }

@@ -9,6 +9,7 @@ use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 const NONCE_BYTES: usize = 12;
 
@@ -63,6 +64,13 @@ impl SecretBox {
         hash.update([0]);
         hash.update(data);
         hex::encode(&hash.finalize()[..8])
+    }
+
+    /// Whether `tag` is the tag of `data`, compared in constant time, so that how long a
+    /// refusal takes says nothing about how much of a guess was right.
+    pub fn tag_matches(&self, purpose: &str, data: &[u8], tag: &str) -> bool {
+        let expected = self.tag(purpose, data);
+        bool::from(expected.as_bytes().ct_eq(tag.as_bytes()))
     }
 
     /// A nonce followed by the ciphertext of the secrets as JSON.
@@ -122,6 +130,17 @@ mod tests {
         assert_eq!(sealing.open(&sealed), Ok(secrets));
         assert!(SecretBox::from_key([8; 32]).open(&sealed).is_err());
         assert!(sealing.open(&sealed[..5]).is_err());
+    }
+
+    #[test]
+    fn a_tag_matches_only_its_own_data_and_purpose() {
+        let secrets = SecretBox::from_key([7; 32]);
+        let tag = secrets.tag("visitor", b"1.2.a-x");
+        assert!(secrets.tag_matches("visitor", b"1.2.a-x", &tag));
+        assert!(!secrets.tag_matches("visitor", b"1.2.a-y", &tag));
+        assert!(!secrets.tag_matches("forwarding address", b"1.2.a-x", &tag));
+        assert!(!secrets.tag_matches("visitor", b"1.2.a-x", &tag[..15]));
+        assert!(!secrets.tag_matches("visitor", b"1.2.a-x", ""));
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl Visitor {
 
     pub fn from_token(state: &AppState, token: &str) -> Option<Visitor> {
         let (body, tag) = token.rsplit_once('.')?;
-        if state.secrets.tag("visitor", body.as_bytes()) != tag {
+        if !state.secrets.tag_matches("visitor", body.as_bytes(), tag) {
             return None;
         }
         let mut parts = body.splitn(3, '.');

@@ -50,7 +50,7 @@ pub async fn demo_chat(
 pub async fn bootstrap(
     store: &dyn Store,
     config: &BootstrapConfig,
-    data_dir: &Path,
+    password_file: &Path,
 ) -> anyhow::Result<Option<FirstLogin>> {
     if !config.enabled {
         return Ok(None);
@@ -64,9 +64,12 @@ pub async fn bootstrap(
     }
     let password = if config.admin_password.is_empty() {
         let password = random_password();
-        let file = data_dir.join("first-admin-password.txt");
-        write_private(&file, &password)
-            .with_context(|| format!("cannot save the first password in {}", file.display()))?;
+        write_private(password_file, &password).with_context(|| {
+            format!(
+                "cannot save the first password in {}",
+                password_file.display()
+            )
+        })?;
         password
     } else {
         config.admin_password.clone()

@@ -300,12 +300,28 @@ impl Config {
         Ok(config)
     }
 
+    /// The folder above the store, which holds the node's name and the first admin's password.
+    pub fn data_dir(&self) -> PathBuf {
+        self.store
+            .path
+            .parent()
+            .unwrap_or(&self.store.path)
+            .to_path_buf()
+    }
+
+    /// Where a generated first admin password is saved until that admin first logs in.
+    pub fn first_password_file(&self) -> PathBuf {
+        self.data_dir().join("first-admin-password.txt")
+    }
+
     /// The API's settings; fails on a value that cannot be used, naming its key.
     pub fn api(&self) -> anyhow::Result<switchboard_api::ApiConfig> {
         Ok(switchboard_api::ApiConfig {
             session_hours: self.http.session_hours,
             max_body_bytes: self.http.max_body_bytes,
-            secure_cookies: self.http.secure_cookies,
+            // A browser reaching the gateway over HTTPS must never send its session in clear.
+            secure_cookies: self.http.secure_cookies
+                || self.server.public_url.starts_with("https://"),
             max_attachment_bytes: self.http.max_attachment_bytes,
             web: switchboard_api::WebRoot {
                 www: self.web.www.clone(),
@@ -313,6 +329,13 @@ impl Config {
                 demo_pages: self.web.demo_pages,
             },
             trusted_proxies: self.server.trusted_networks()?,
+            first_password: self
+                .bootstrap
+                .enabled
+                .then(|| switchboard_api::FirstPassword {
+                    email: self.bootstrap.admin_email.clone(),
+                    file: self.first_password_file(),
+                }),
         })
     }
 }
@@ -369,6 +392,32 @@ mod tests {
             )?;
             let error = Config::load(Some(Path::new("bad.toml"))).expect_err("not a block");
             assert!(format!("{error:#}").contains("10.0.0.0/33"), "{error:#}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn sessions_are_secure_cookies_behind_an_https_address() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "SWITCHBOARD_SERVER__PUBLIC_URL",
+                "https://support.example.com",
+            );
+            let config = Config::load(None).map_err(|error| error.to_string())?;
+            assert!(
+                config
+                    .api()
+                    .map_err(|error| error.to_string())?
+                    .secure_cookies
+            );
+            jail.set_env("SWITCHBOARD_SERVER__PUBLIC_URL", "http://127.0.0.1:8080");
+            let config = Config::load(None).map_err(|error| error.to_string())?;
+            assert!(
+                !config
+                    .api()
+                    .map_err(|error| error.to_string())?
+                    .secure_cookies
+            );
             Ok(())
         });
     }

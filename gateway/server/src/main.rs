@@ -96,13 +96,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     })?;
     let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::new(config.store.bus_capacity));
     let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.store.path, bus.clone())?);
-    let data_dir = config
-        .store
-        .path
-        .parent()
-        .unwrap_or(&config.store.path)
-        .to_path_buf();
-    let first_login = bootstrap::bootstrap(store.as_ref(), &config.bootstrap, &data_dir).await?;
+    let data_dir = config.data_dir();
+    let first_login = bootstrap::bootstrap(
+        store.as_ref(),
+        &config.bootstrap,
+        &config.first_password_file(),
+    )
+    .await?;
 
     let runtime = switchboard_plugins::Runtime::new(switchboard_plugins::RuntimeConfig {
         cache_dir: Some(config.plugins.cache.clone()),
@@ -201,10 +201,12 @@ fn print_welcome(
     if let Some(login) = login {
         match &login.password {
             Some(password) => println!("  Log in as {} with the password {password}", login.email),
-            None => println!(
-                "  Log in as {} (its first password is in the data folder, first-admin-password.txt)",
-                login.email
+            None if config.first_password_file().exists() => println!(
+                "  Log in as {} (its first password is in {})",
+                login.email,
+                config.first_password_file().display()
             ),
+            None => println!("  Log in as {}", login.email),
         }
     }
 }

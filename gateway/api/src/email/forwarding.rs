@@ -34,7 +34,7 @@ impl Forwarding {
         let workspace_id: Id = parts.next()?.parse().ok()?;
         let channel_id: Id = parts.next()?.parse().ok()?;
         let tag = parts.next()?;
-        (tag == super::forwarding_tag(&self.state, workspace_id, channel_id))
+        super::forwarding_tag_matches(&self.state, workspace_id, channel_id, tag)
             .then_some((workspace_id, channel_id))
     }
 }

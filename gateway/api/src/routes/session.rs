@@ -57,6 +57,7 @@ async fn login(
         }
     };
     throttle.succeeded(&request.email, client.as_deref());
+    forget_first_password(&state, &agent).await;
     let workspace = state.store.workspace(agent.workspace_id).await?;
     let secret = auth::new_secret();
     let hours = state.config.session_hours;
@@ -84,6 +85,29 @@ async fn login(
         HeaderValue::from_str(&cookie).map_err(|error| ApiError::internal(error.to_string()))?,
     );
     Ok((headers, axum::Json(Me { agent, workspace })).into_response())
+}
+
+/// The generated first password has done its job once its admin is in: its file goes, so that
+/// it does not lie around in the data folder (and its backups).
+async fn forget_first_password(state: &AppState, agent: &switchboard_model::Agent) {
+    let Some(first) = &state.config.first_password else {
+        return;
+    };
+    if !agent.email.eq_ignore_ascii_case(&first.email) {
+        return;
+    }
+    match tokio::fs::remove_file(&first.file).await {
+        Ok(()) => tracing::info!(
+            file = %first.file.display(),
+            "removed the first admin's generated password file after their first login"
+        ),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => tracing::warn!(
+            file = %first.file.display(),
+            %error,
+            "cannot remove the first admin's generated password file"
+        ),
+    }
 }
 
 /// Ends the current console session.

@@ -15,6 +15,22 @@ use switchboard_plugins::latest::{
 
 use crate::{ApiError, ApiResult, AppState};
 
+/// The largest HTML body sanitized and stored with a message; a larger one stays only in the
+/// message's original. Sanitizing costs time that grows faster than the size.
+pub const MAX_HTML_BYTES: usize = 2 * 1024 * 1024;
+
+/// HTML as the store keeps it, from any channel: sanitized (ammonia: no scripts, no event
+/// handlers, no styles that reach outside), on a blocking thread rather than an async worker.
+/// `None` for HTML over [`MAX_HTML_BYTES`].
+pub async fn sanitized_html(html: String) -> ApiResult<Option<String>> {
+    if html.len() > MAX_HTML_BYTES {
+        return Ok(None);
+    }
+    tokio::task::spawn_blocking(move || Some(ammonia::clean(&html)))
+        .await
+        .map_err(|error| ApiError::internal(error.to_string()))
+}
+
 /// The largest original payload kept beside a message (an email with its attachments).
 const MAX_ORIGINAL_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -237,6 +253,10 @@ async fn inbound_message(
             thread.push(id);
         }
     }
+    let html = match message.html {
+        Some(html) => sanitized_html(html).await?,
+        None => None,
+    };
     Ok(InboundMessage {
         contact: ContactRef {
             identity: Identity::new(
@@ -251,7 +271,7 @@ async fn inbound_message(
         text,
         title: message.subject,
         thread,
-        html: message.html.map(|html| ammonia::clean(&html)),
+        html,
         attachments,
         original,
         automatic: message.auto_submitted,

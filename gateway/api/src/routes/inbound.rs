@@ -83,7 +83,7 @@ async fn process(
     channel_id: Id,
     body: &[u8],
 ) -> ApiResult<Result<Ingested, String>> {
-    let message: InboundMessage = match serde_json::from_slice(body) {
+    let mut message: InboundMessage = match serde_json::from_slice(body) {
         Ok(message) => message,
         Err(error) => {
             return Ok(Err(format!(
@@ -93,6 +93,9 @@ async fn process(
     };
     if let Err(reason) = check(&message) {
         return Ok(Err(reason));
+    }
+    if let Some(html) = message.html.take() {
+        message.html = crate::ingest::sanitized_html(html).await?;
     }
     Ok(Ok(state
         .store
@@ -114,6 +117,16 @@ fn check(message: &InboundMessage) -> Result<(), String> {
     }
     if message.text.chars().count() > MAX_TEXT_CHARS {
         return Err(format!("`text` is longer than {MAX_TEXT_CHARS} characters"));
+    }
+    if message
+        .html
+        .as_ref()
+        .is_some_and(|html| html.len() > crate::ingest::MAX_HTML_BYTES)
+    {
+        return Err(format!(
+            "`html` is larger than {} bytes",
+            crate::ingest::MAX_HTML_BYTES
+        ));
     }
     Ok(())
 }

@@ -94,3 +94,40 @@ async fn every_served_page_has_a_policy() {
         );
     }
 }
+
+#[tokio::test]
+async fn html_posted_to_an_api_channel_is_stored_sanitized() {
+    let app = TestApp::new().await;
+    let body = serde_json::json!({
+        "contact": { "identity": { "kind": "email", "value": "ana@example.com" }, "name": "Ana" },
+        "external_id": "html-1",
+        "text": "Hola",
+        "html": "<p>Hola <b>equipo</b></p><script>fetch('/api/v1/api-tokens')</script><img src=x onerror=alert(1)><a href=\"javascript:alert(1)\">x</a>",
+    });
+    let (status, ingested) = app
+        .post(
+            &format!("/api/v1/channels/{}/inbound", app.channel),
+            &app.admin,
+            body,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{ingested}");
+    let (status, page) = app
+        .get(
+            &format!(
+                "/api/v1/conversations/{}/messages",
+                ingested["conversation_id"]
+            ),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let html = page["items"][0]["html"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(html.contains("<b>equipo</b>"), "{page}");
+    for hostile in ["<script", "onerror", "javascript:"] {
+        assert!(!html.contains(hostile), "{hostile} was stored: {html}");
+    }
+}

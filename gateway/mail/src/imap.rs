@@ -1,6 +1,8 @@
 //! Reading a mailbox over IMAP. Mail is found by UID above a high-water mark that the caller
 //! keeps, within one UIDVALIDITY; it is fetched with `BODY.PEEK[]` so that nothing is marked
-//! read; a server with IDLE tells us when new mail arrives, others are polled.
+//! read; a server with IDLE tells us when new mail arrives, others are polled. Every exchange
+//! with the server has a deadline ([`Timeouts`]): a server that goes silent fails the step,
+//! naming it, instead of freezing the channel's sync.
 
 use std::time::Duration;
 
@@ -28,6 +30,41 @@ pub struct FetchedMail {
     pub source: Vec<u8>,
 }
 
+/// How long the server may take to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// The greeting, STARTTLS, login, capabilities, select, IDLE's start and end, logout.
+    pub step: Duration,
+    /// One batch of messages, bodies included.
+    pub fetch: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            step: Duration::from_secs(30),
+            fetch: Duration::from_secs(300),
+        }
+    }
+}
+
+/// `work`, failing with `what` named when it takes longer than `limit`.
+async fn within<T>(
+    limit: Duration,
+    what: &str,
+    work: impl Future<Output = Result<T, MailError>>,
+) -> Result<T, MailError> {
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(MailError::new(
+            Step::Protocol,
+            format!(
+                "the server did not answer {what} within {} s",
+                limit.as_secs_f32()
+            ),
+        ))
+    })
+}
+
 /// A logged-in session on the account's folder.
 pub struct Mailbox {
     session: Session<Box<dyn Io>>,
@@ -35,6 +72,7 @@ pub struct Mailbox {
     idle: bool,
     uid_validity: u32,
     uid_next: u32,
+    timeouts: Timeouts,
 }
 
 impl std::fmt::Debug for Mailbox {
@@ -65,6 +103,16 @@ fn protocol(error: impl std::fmt::Display) -> MailError {
 impl Mailbox {
     /// Connects, secures, logs in and selects the account's folder.
     pub async fn open(account: &Account, trust: &Trust) -> Result<Mailbox, MailError> {
+        Self::open_with(account, trust, Timeouts::default()).await
+    }
+
+    /// The same, with the server's deadlines.
+    pub async fn open_with(
+        account: &Account,
+        trust: &Trust,
+        timeouts: Timeouts,
+    ) -> Result<Mailbox, MailError> {
+        let step = timeouts.step;
         let server = account
             .imap
             .as_ref()
@@ -75,38 +123,47 @@ impl Mailbox {
             Security::None => Box::new(stream),
             Security::Starttls => {
                 let mut client = Client::new(stream);
-                greeting(&mut client).await?;
-                client
-                    .run_command_and_check_ok("STARTTLS", None)
-                    .await
-                    .map_err(|error| MailError::new(Step::Tls, format!("STARTTLS: {error}")))?;
+                within(step, "with a greeting", greeting(&mut client)).await?;
+                within(step, "STARTTLS", async {
+                    client
+                        .run_command_and_check_ok("STARTTLS", None)
+                        .await
+                        .map_err(|error| MailError::new(Step::Tls, format!("STARTTLS: {error}")))
+                })
+                .await?;
                 trust.wrap(&server.host, client.into_inner()).await?
             }
         };
         let mut client = Client::new(stream);
         if server.security != Security::Starttls {
-            greeting(&mut client).await?;
+            within(step, "with a greeting", greeting(&mut client)).await?;
         }
-        let login = match &account.auth {
-            Auth::Password(password) => client.login(&account.username, password).await,
-            Auth::XOAuth2(token) => {
-                let response = xoauth2_response(&account.username, token);
-                client.authenticate("XOAUTH2", XOAuth2(response)).await
-            }
-        };
-        let mut session = login
-            .map_err(|(error, _)| MailError::new(Step::Authentication, server_words(&error)))?;
-        let idle = session
-            .capabilities()
-            .await
-            .map_err(protocol)?
-            .has_str("IDLE");
+        let mut session = within(step, "the login", async {
+            let login = match &account.auth {
+                Auth::Password(password) => client.login(&account.username, password).await,
+                Auth::XOAuth2(token) => {
+                    let response = xoauth2_response(&account.username, token);
+                    client.authenticate("XOAUTH2", XOAuth2(response)).await
+                }
+            };
+            login.map_err(|(error, _)| MailError::new(Step::Authentication, server_words(&error)))
+        })
+        .await?;
+        let idle = within(step, "CAPABILITY", async {
+            Ok(session
+                .capabilities()
+                .await
+                .map_err(protocol)?
+                .has_str("IDLE"))
+        })
+        .await?;
         let mut mailbox = Mailbox {
             session,
             folder: account.folder.clone(),
             idle,
             uid_validity: 0,
             uid_next: 0,
+            timeouts,
         };
         mailbox.select().await?;
         Ok(mailbox)
@@ -114,16 +171,16 @@ impl Mailbox {
 
     /// Selects the folder again, which refreshes UIDVALIDITY and UIDNEXT.
     async fn select(&mut self) -> Result<(), MailError> {
-        let selected = self
-            .session
-            .select(&self.folder)
-            .await
-            .map_err(|error| match error {
+        let (session, folder) = (&mut self.session, &self.folder);
+        let selected = within(self.timeouts.step, "SELECT", async {
+            session.select(folder).await.map_err(|error| match error {
                 async_imap::error::Error::No(words) => {
-                    MailError::new(Step::Mailbox, format!("{}: {words}", self.folder))
+                    MailError::new(Step::Mailbox, format!("{folder}: {words}"))
                 }
                 other => protocol(other),
-            })?;
+            })
+        })
+        .await?;
         self.uid_validity = selected.uid_validity.unwrap_or(0);
         self.uid_next = selected.uid_next.unwrap_or(0);
         Ok(())
@@ -150,30 +207,53 @@ impl Mailbox {
         if after == u32::MAX || (self.uid_next != 0 && first >= self.uid_next) {
             return Ok(Vec::new());
         }
-        let last = after.saturating_add(limit.max(1));
+        let limit = limit.max(1);
+        let session = &mut self.session;
         let range = if self.uid_next == 0 {
-            format!("{first}:*")
+            // No UIDNEXT: ask which UIDs there are, so that a batch stays `limit` long.
+            let mut uids: Vec<u32> = within(self.timeouts.step, "UID SEARCH", async {
+                session
+                    .uid_search(format!("UID {first}:*"))
+                    .await
+                    .map_err(protocol)
+            })
+            .await?
+            .into_iter()
+            .filter(|uid| *uid > after)
+            .collect();
+            uids.sort_unstable();
+            uids.truncate(limit as usize);
+            if uids.is_empty() {
+                return Ok(Vec::new());
+            }
+            uids.iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
         } else {
+            let last = after.saturating_add(limit);
             format!("{first}:{}", last.min(self.uid_next - 1))
         };
-        let mut fetched: Vec<FetchedMail> = self
-            .session
-            .uid_fetch(&range, "(UID BODY.PEEK[])")
-            .await
-            .map_err(protocol)?
-            .map_err(protocol)
-            .try_filter_map(|fetch| async move {
-                Ok(match (fetch.uid, fetch.body()) {
-                    // `n:*` always answers the highest message, even one below `n`.
-                    (Some(uid), Some(body)) if uid > after => Some(FetchedMail {
-                        uid,
-                        source: body.to_vec(),
-                    }),
-                    _ => None,
+        let mut fetched: Vec<FetchedMail> = within(self.timeouts.fetch, "a FETCH", async {
+            session
+                .uid_fetch(&range, "(UID BODY.PEEK[])")
+                .await
+                .map_err(protocol)?
+                .map_err(protocol)
+                .try_filter_map(|fetch| async move {
+                    Ok(match (fetch.uid, fetch.body()) {
+                        // `n:*` always answers the highest message, even one below `n`.
+                        (Some(uid), Some(body)) if uid > after => Some(FetchedMail {
+                            uid,
+                            source: body.to_vec(),
+                        }),
+                        _ => None,
+                    })
                 })
-            })
-            .try_collect()
-            .await?;
+                .try_collect()
+                .await
+        })
+        .await?;
         fetched.sort_by_key(|mail| mail.uid);
         Ok(fetched)
     }
@@ -185,14 +265,25 @@ impl Mailbox {
             session,
             folder,
             idle,
+            timeouts,
             ..
         } = self;
         let session = if idle {
             let mut handle = session.idle();
-            handle.init().await.map_err(protocol)?;
+            within(timeouts.step, "IDLE", async {
+                handle.init().await.map_err(protocol)
+            })
+            .await?;
+            // The server may stay quiet for `wait`, and a little more to say so.
             let (changed, _stop) = handle.wait_with_timeout(wait);
-            changed.await.map_err(protocol)?;
-            handle.done().await.map_err(protocol)?
+            within(wait + timeouts.step, "during IDLE", async {
+                changed.await.map_err(protocol)
+            })
+            .await?;
+            within(timeouts.step, "the end of IDLE", async {
+                handle.done().await.map_err(protocol)
+            })
+            .await?
         } else {
             tokio::time::sleep(wait).await;
             session
@@ -203,6 +294,7 @@ impl Mailbox {
             idle,
             uid_validity: 0,
             uid_next: 0,
+            timeouts,
         };
         mailbox.select().await?;
         Ok(mailbox)
@@ -214,7 +306,7 @@ impl Mailbox {
     }
 
     pub async fn logout(mut self) {
-        let _ = self.session.logout().await;
+        let _ = tokio::time::timeout(self.timeouts.step, self.session.logout()).await;
     }
 }
 
@@ -236,5 +328,72 @@ fn server_words(error: &async_imap::error::Error) -> String {
             words.trim().to_string()
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Security, Server};
+
+    /// A server that accepts connections, says `greeting` if given, then never a word more.
+    async fn silent_server(greeting: Option<&'static [u8]>) -> u16 {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    if let Some(greeting) = greeting {
+                        let _ = socket.write_all(greeting).await;
+                    }
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    drop(socket);
+                });
+            }
+        });
+        port
+    }
+
+    fn account(port: u16) -> Account {
+        Account {
+            imap: Some(Server {
+                host: "127.0.0.1".into(),
+                port,
+                security: Security::None,
+            }),
+            smtp: None,
+            username: "ana@example.com".into(),
+            auth: Auth::Password("app password".into()),
+            folder: "INBOX".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_server_that_goes_silent_fails_the_step_it_went_silent_at() {
+        let timeouts = Timeouts {
+            step: Duration::from_millis(300),
+            fetch: Duration::from_millis(300),
+        };
+        let trust = Trust::new(Vec::new()).expect("trust");
+        for (greeting, step) in [
+            (None, "with a greeting"),
+            (Some(&b"* OK IMAP4rev1 ready\r\n"[..]), "the login"),
+        ] {
+            let port = silent_server(greeting).await;
+            let opened = tokio::time::timeout(
+                Duration::from_secs(10),
+                Mailbox::open_with(&account(port), &trust, timeouts),
+            )
+            .await
+            .expect("opening a silent server came to an end");
+            let Err(error) = opened else {
+                panic!("a silent server was opened");
+            };
+            assert!(error.message.contains(step), "{error}");
+            assert!(error.message.contains("0.3 s"), "{error}");
+        }
     }
 }

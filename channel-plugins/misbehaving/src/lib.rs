@@ -1,10 +1,10 @@
 //! A test adapter that misbehaves in the way its webhook body names, so the host's limits can be
 //! shown to hold: `loop` never returns, `bloat` grows its memory without bound, `trap` panics,
-//! `flood` returns an enormous list of events, `overreach` fetches from a host it was not
-//! granted, `secret` reads a secret it did not ask for, and `forge-log` writes a log line that
-//! tries to start a line of the gateway's own. Two commands show granted capabilities at work:
-//! `count` adds one to the stored `count` and answers with it, and `fetch <url>` answers with
-//! what the URL returned. Anything else is echoed.
+//! `sleep` sleeps for 20 s, `flood` returns an enormous list of events, `overreach` fetches
+//! from a host it was not granted, `secret` reads a secret it did not ask for, and `forge-log`
+//! writes a log line that tries to start a line of the gateway's own. Two commands show
+//! granted capabilities at work: `count` adds one to the stored `count` and answers with it,
+//! and `fetch <url>` answers with what the URL returned. Anything else is echoed.
 
 use switchboard_channel_sdk::{
     Adapter, Contact, DeliveryAction, Error, Event, HttpRequest, Identity, Message, Reply,
@@ -35,6 +35,10 @@ impl Adapter for Misbehaving {
                 }
             }
             "trap" => panic!("this adapter traps on purpose"),
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(20));
+                Ok(vec![Event::Message(Message::text(contact, "slept", "slept 20 s"))])
+            }
             "forge-log" => {
                 switchboard_channel_sdk::warn(
                     "ok\n2026-12-02T06:00:00.000000Z  WARN switchboard: FORGED the admin password was reset\x1b[2K",

@@ -23,6 +23,8 @@ use crate::{ApiError, ApiResult, AppState, lock};
 const LEASE_MS: i64 = 60_000;
 /// Items claimed per channel per round.
 const BATCH: usize = 50;
+/// Longest a delivery's request may take, body included.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Tries before a reply is given up as failed.
 const MAX_ATTEMPTS: u32 = 5;
 /// The first retry waits this long; each further one twice as long.
@@ -214,7 +216,9 @@ async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiR
             return Ok(Outcome::Failed(refusal));
         }
         let fetcher = state.plugins.fetcher.clone();
-        let response = tokio::task::spawn_blocking(move || fetcher.fetch(request))
+        // A delivery is not a plugin call: the fetcher's own limit is the only one.
+        let deadline = std::time::Instant::now() + DELIVERY_TIMEOUT;
+        let response = tokio::task::spawn_blocking(move || fetcher.fetch(request, deadline))
             .await
             .map_err(|error| ApiError::internal(error.to_string()))?;
         match response {

@@ -1,9 +1,10 @@
-//! The state of one call into a plugin: what it was granted, its memory limit, the key-value
-//! writes it made, and the host functions behind the contract's imports. A fresh state (and a
-//! fresh instance) serves every call, so nothing leaks from one call to the next.
+//! The state of one call into a plugin: what it was granted, its memory limit, its deadline,
+//! the key-value writes it made, and the host functions behind the contract's imports. A fresh
+//! state (and a fresh instance) serves every call, so nothing leaks from one call to the next.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
@@ -19,9 +20,10 @@ const MAX_LOG_BYTES: usize = 1_000;
 /// Largest key-value store a channel may hold, in bytes (keys and values added up).
 const MAX_KV_BYTES: usize = 1 << 20;
 
-/// Makes the HTTP requests plugins ask for (already checked against their grants).
+/// Makes the HTTP requests plugins ask for (already checked against their grants). The whole
+/// exchange, body included, ends by `deadline`: the calling plugin's time is up then.
 pub trait Fetch: Send + Sync {
-    fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, String>;
+    fn fetch(&self, request: HttpRequest, deadline: Instant) -> Result<HttpResponse, String>;
 }
 
 /// What the gateway hands a call: the channel's settings, secrets and key-value store.
@@ -74,8 +76,13 @@ impl ResourceLimiter for MemoryLimiter {
 
 pub struct CallState {
     wasi: WasiCtx,
-    table: ResourceTable,
+    pub(crate) table: ResourceTable,
     pub limiter: MemoryLimiter,
+    /// When the call's time budget is up, by the wall clock.
+    pub(crate) deadline: Instant,
+    /// A host call was cut short at the deadline: the call fails with a timeout, whatever the
+    /// plugin made of it.
+    pub(crate) deadline_passed: bool,
     plugin: String,
     grants: Grants,
     context: CallContext,
@@ -89,6 +96,7 @@ impl CallState {
         grants: &Grants,
         context: CallContext,
         max_memory: usize,
+        deadline: Instant,
     ) -> CallState {
         CallState {
             // No environment, arguments, files, sockets or console: WASI only for what Rust's
@@ -99,6 +107,8 @@ impl CallState {
                 max_bytes: max_memory,
                 refused: false,
             },
+            deadline,
+            deadline_passed: false,
             plugin: plugin.to_string(),
             grants: grants.clone(),
             context,
@@ -149,10 +159,14 @@ impl CallState {
 
     pub fn granted_fetch(&mut self, request: HttpRequest) -> Result<HttpResponse, String> {
         self.grants.check_url(&request.url)?;
-        match &self.context.fetcher {
-            Some(fetcher) => fetcher.fetch(request),
+        let answer = match &self.context.fetcher {
+            Some(fetcher) => fetcher.fetch(request, self.deadline),
             None => Err("this gateway makes no outbound requests for plugins".to_string()),
+        };
+        if answer.is_err() && Instant::now() >= self.deadline {
+            self.deadline_passed = true;
         }
+        answer
     }
 
     pub fn kv_read(&self, key: &str) -> Option<Vec<u8>> {

@@ -5,11 +5,14 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap,
+    UpdateDeadline,
+};
 
 use crate::PluginError;
 use crate::call::{CallContext, CallOutput, CallState};
@@ -103,6 +106,7 @@ impl Runtime {
         };
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        waits_end_at_the_deadline(&mut linker)?;
         v0_1_0::add_to_linker(&mut linker)?;
         if let Some(dir) = &config.cache_dir {
             std::fs::create_dir_all(dir)?;
@@ -270,17 +274,39 @@ impl Runtime {
         let max_memory = usize::try_from(budget.memory_mib)
             .unwrap_or(usize::MAX)
             .saturating_mul(1 << 20);
-        let state = CallState::new(&plugin.manifest.name, &plugin.grants, context, max_memory);
+        let started = Instant::now();
+        let deadline = started + Duration::from_millis(u64::from(budget.time_ms));
+        let state = CallState::new(
+            &plugin.manifest.name,
+            &plugin.grants,
+            context,
+            max_memory,
+            deadline,
+        );
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
-        let ticks = u64::from(budget.time_ms).div_ceil(TICK.as_millis() as u64) + 1;
-        store.set_epoch_deadline(ticks);
+        // At every tick the wall clock decides, not a count of ticks: a busy machine makes the
+        // ticks late, and the budget must not stretch with them.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline {
+                Err(Trap::Interrupt.into())
+            } else {
+                Ok(UpdateDeadline::Continue(1))
+            }
+        });
         let _ticking = self.ticker.call();
         let outcome = plugin
             .pre
             .instantiate(&mut store)
             .and_then(|adapter| run(&adapter, &mut store));
         let state = store.into_data();
+        metrics::histogram!("switchboard_plugin_call_seconds").record(started.elapsed());
+        if state.deadline_passed {
+            return Err(PluginError::Timeout {
+                budget_ms: budget.time_ms,
+            });
+        }
         match outcome {
             Ok(Ok(value)) => Ok(CallOutput {
                 value,
@@ -296,7 +322,10 @@ impl Runtime {
             Err(_) if state.limiter.refused => Err(PluginError::OutOfMemory {
                 budget_mib: budget.memory_mib,
             }),
-            Err(error) if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
+            Err(error)
+                if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt)
+                    || error.is::<DeadlinePassed>() =>
+            {
                 Err(PluginError::Timeout {
                     budget_ms: budget.time_ms,
                 })
@@ -308,6 +337,54 @@ impl Runtime {
         }
     }
 }
+
+/// A wait of a plugin's (WASI's `poll` or `pollable.block`) that reached the call's deadline.
+#[derive(Debug, thiserror::Error)]
+#[error("the call's time budget ran out while the plugin waited")]
+struct DeadlinePassed;
+
+/// WASI's own `wasi:io/poll`, the one way a plugin waits (a sleep, a timer, a stream), with
+/// every wait ending at the call's deadline: a plugin that sleeps cannot hold its call, or its
+/// instance slot, past its time budget.
+fn waits_end_at_the_deadline(linker: &mut Linker<CallState>) -> anyhow::Result<()> {
+    use wasmtime::component::Resource;
+    use wasmtime_wasi_io::bindings::wasi::io::poll::{Host, HostPollable};
+    use wasmtime_wasi_io::poll::DynPollable;
+
+    /// `wait` on the gateway's runtime (or WASI's own outside one), until the deadline.
+    fn until<T>(deadline: Instant, wait: impl Future<Output = T>) -> wasmtime::Result<T> {
+        wasmtime_wasi::runtime::in_tokio(async {
+            tokio::time::timeout_at(deadline.into(), wait).await
+        })
+        .map_err(|_| DeadlinePassed.into())
+    }
+
+    linker.allow_shadowing(true);
+    let mut poll = linker.instance(WASI_POLL)?;
+    poll.func_wrap(
+        "poll",
+        |mut store: wasmtime::StoreContextMut<'_, CallState>,
+         (pollables,): (Vec<Resource<DynPollable>>,)| {
+            let state = store.data_mut();
+            let ready = until(state.deadline, state.table.poll(pollables))??;
+            Ok((ready,))
+        },
+    )?;
+    poll.func_wrap(
+        "[method]pollable.block",
+        |mut store: wasmtime::StoreContextMut<'_, CallState>,
+         (pollable,): (Resource<DynPollable>,)| {
+            let state = store.data_mut();
+            until(state.deadline, state.table.block(pollable))??;
+            Ok(())
+        },
+    )?;
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
+/// The `wasi:io/poll` that `wasmtime_wasi` links.
+const WASI_POLL: &str = "wasi:io/poll@0.2.12";
 
 /// Keeps the epoch thread asleep while no call runs, so that an idle gateway is not woken
 /// every tick.

@@ -215,6 +215,11 @@ fn misbehaving_plugins_fail_their_call_alone() {
         call("loop").map(|_| ()),
         Err(PluginError::Timeout { budget_ms: 300 })
     );
+    // A sleep through WASI ends with the budget, not 20 s later.
+    assert_eq!(
+        call("sleep").map(|_| ()),
+        Err(PluginError::Timeout { budget_ms: 300 })
+    );
     assert_eq!(
         call("bloat").map(|_| ()),
         Err(PluginError::OutOfMemory { budget_mib: 32 })

@@ -238,3 +238,178 @@ async fn the_first_admins_password_file_is_removed_at_their_first_login() -> any
     assert!(!file.exists(), "the file outlived the first login");
     Ok(())
 }
+
+/// Serves one HTML page on a port of its own, a site on another origin than the gateway;
+/// `page` writes it knowing the site's origin. Answers the origin.
+async fn serve_page(page: impl FnOnce(&str) -> String) -> anyhow::Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let origin = format!("http://{}", listener.local_addr()?);
+    let html = page(&origin);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let html = html.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
+                    html.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    Ok(origin)
+}
+
+/// Whether the chat app in the site's frame told the site it was ready, within 8 s.
+async fn chat_ready_in(browser: &Browser, site: &str) -> anyhow::Result<bool> {
+    browser.client.goto(site).await?;
+    for _ in 0..80 {
+        let ready = browser
+            .client
+            .execute("return window.chatReady === true", vec![])
+            .await?;
+        if ready == true {
+            return Ok(true);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(false)
+}
+
+/// A site's page that frames `frame` (given the site's origin) and notes when the chat in it
+/// says it is ready, as the loader would hear it.
+fn framing_page(frame: String) -> String {
+    format!(
+        "<!doctype html><title>Copycat</title><script>window.addEventListener('message', e => {{ if (e.data && e.data.sb === 1 && e.data.type === 'ready') window.chatReady = true; }});</script><iframe src=\"{frame}\" style=\"width:400px;height:600px\"></iframe>"
+    )
+}
+
+/// A site the widget does not allow cannot put the chat on its page: not with the frame's
+/// address as the loader writes it, and not by leaving the widget id out of the query and
+/// passing it in the fragment. The loader's kind of page works once the site is allowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_the_widget_does_not_allow_cannot_frame_the_chat() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (channel, widget) = admin.demo_widget().await?;
+    let allow = async |origins: Vec<String>| {
+        let settings = json!({ "settings": { "allowed_origins": origins } });
+        let (status, updated) = admin
+            .call(
+                hyper::Method::PATCH,
+                &format!("/api/v1/channels/{channel}"),
+                Some(&settings),
+            )
+            .await?;
+        anyhow::ensure!(status == StatusCode::OK, "{updated}");
+        anyhow::Ok(())
+    };
+    allow(vec!["https://cafe-aurora.example".into()]).await?;
+    let gw = gateway.base_url.clone();
+    let encoded = |origin: &str| origin.replace(':', "%3A").replace('/', "%2F");
+
+    let browser = Browser::start(1000, 800).await?;
+    // The bypass: no widget in the query (a policy for no widget once allowed every site).
+    let by_fragment = serve_page(|site| {
+        framing_page(format!(
+            "{gw}/widget/frame.html#w={widget}&locale=es&origin={}",
+            encoded(site)
+        ))
+    })
+    .await?;
+    assert!(
+        !chat_ready_in(&browser, &by_fragment).await?,
+        "the chat ran in a frame given its widget id in the fragment"
+    );
+
+    // The loader's own address, on a site that is not allowed, then allowed.
+    let as_the_loader = serve_page(|site| {
+        framing_page(format!(
+            "{gw}/widget/frame.html?w={widget}#locale=es&origin={}",
+            encoded(site)
+        ))
+    })
+    .await?;
+    assert!(
+        !chat_ready_in(&browser, &as_the_loader).await?,
+        "the chat ran on a site the widget does not allow"
+    );
+    allow(vec![as_the_loader.clone()]).await?;
+    assert!(
+        chat_ready_in(&browser, &as_the_loader).await?,
+        "the chat did not start on an allowed site"
+    );
+    browser.close().await?;
+    Ok(())
+}
+
+/// Every visitor route checks the calling site and the client's limits, not only the ones that
+/// write: history and typing signals included, and signals have a limit per visitor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_visitor_route_checks_the_site_and_limits_signals() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (channel, widget) = admin.demo_widget().await?;
+    let settings = json!({ "settings": { "allowed_origins": ["https://cafe-aurora.example"] } });
+    let (status, updated) = admin
+        .call(
+            hyper::Method::PATCH,
+            &format!("/api/v1/channels/{channel}"),
+            Some(&settings),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    let shop = [("origin", "https://cafe-aurora.example")];
+    let copycat = [("origin", "https://copycat.example")];
+    let anonymous = Client::new(&gateway.base_url);
+    let (status, session) = anonymous
+        .send(
+            hyper::Method::POST,
+            &format!("/widget/v1/{widget}/visitors"),
+            &shop,
+            Some(("application/json", b"{}".to_vec())),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    let visitor = anonymous.with_bearer(session["token"].as_str().context("token")?);
+    let (status, sent) = visitor
+        .send(
+            hyper::Method::POST,
+            &format!("/widget/v1/{widget}/messages"),
+            &shop,
+            Some((
+                "application/json",
+                serde_json::to_vec(&json!({ "client_id": "s-1", "text": "Hola" }))?,
+            )),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+
+    let history = format!("/widget/v1/{widget}/messages");
+    let (status, refusal) = visitor
+        .send(hyper::Method::GET, &history, &copycat, None)
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN, "history: {refusal}");
+    let signals = format!("/widget/v1/{widget}/signals");
+    let typing = || Some(("application/json", br#"{"kind":"typing"}"#.to_vec()));
+    let (status, refusal) = visitor
+        .send(hyper::Method::POST, &signals, &copycat, typing())
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN, "signals: {refusal}");
+
+    let mut answers = Vec::new();
+    for _ in 0..30 {
+        let (status, _) = visitor
+            .send(hyper::Method::POST, &signals, &shop, typing())
+            .await?;
+        answers.push(status.as_u16());
+    }
+    assert_eq!(answers[0], 204, "{answers:?}");
+    assert_eq!(answers.last(), Some(&429), "{answers:?}");
+    Ok(())
+}

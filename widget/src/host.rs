@@ -46,8 +46,11 @@ impl FromLoader {
     }
 }
 
-/// What the frame was given in its URL: `?w=ID#locale=xx&origin=https%3A%2F%2Fshop` (the
-/// widget id is in the query so that the gateway can set the page's `frame-ancestors`).
+/// What the frame was given in its URL: `?w=ID#locale=xx&origin=https%3A%2F%2Fshop`. The
+/// widget id is read from the query only: the gateway serves the page with that widget's
+/// `frame-ancestors`, so a page that the widget does not allow cannot frame it under that id.
+/// Where the browser tells the frame's ancestors (`location.ancestorOrigins`), the host page's
+/// origin is the one it says, whatever the URL claims.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Launch {
     pub widget: String,
@@ -65,31 +68,44 @@ impl Launch {
                 .and_then(|location| read(location).ok())
                 .unwrap_or_default()
         };
-        let (query, hash) = (
-            part(web_sys::Location::search),
-            part(web_sys::Location::hash),
-        );
+        let pairs = |text: String, skip: char| -> Vec<(String, String)> {
+            text.trim_start_matches(skip)
+                .split('&')
+                .filter_map(|pair| {
+                    let (name, value) = pair.split_once('=')?;
+                    let value = js_sys::decode_uri_component(value).ok()?;
+                    Some((name.to_string(), String::from(value)))
+                })
+                .collect()
+        };
         let mut launch = Launch::default();
-        for pair in query
-            .trim_start_matches('?')
-            .split('&')
-            .chain(hash.trim_start_matches('#').split('&'))
-        {
-            let Some((name, value)) = pair.split_once('=') else {
-                continue;
-            };
-            let value = js_sys::decode_uri_component(value)
-                .map(String::from)
-                .unwrap_or_default();
-            match name {
-                "w" => launch.widget = value,
+        for (name, value) in pairs(part(web_sys::Location::search), '?') {
+            if name == "w" {
+                launch.widget = value;
+            }
+        }
+        for (name, value) in pairs(part(web_sys::Location::hash), '#') {
+            match name.as_str() {
                 "locale" if !value.is_empty() => launch.locale = Some(value),
                 "origin" if !value.is_empty() => launch.origin = Some(value),
                 _ => {}
             }
         }
+        if let Some(parent) = location.as_ref().and_then(parent_origin) {
+            launch.origin = Some(parent);
+        }
         launch
     }
+}
+
+/// The origin of the page that frames this one, as the browser knows it
+/// (`location.ancestorOrigins[0]`; Chromium and Safari have it, Firefox does not).
+fn parent_origin(location: &web_sys::Location) -> Option<String> {
+    let ancestors = js::get(location.as_ref(), "ancestorOrigins");
+    if ancestors.is_undefined() || ancestors.is_null() {
+        return None;
+    }
+    js::get(&ancestors, "0").as_string()
 }
 
 /// Posts `{sb: 1, type, ...fields}` to the host page.

@@ -19,7 +19,7 @@ use switchboard_model::{
 use switchboard_plugins::latest::{Message, OutgoingEmail};
 use switchboard_store::ChannelRecord;
 
-use crate::ingest::{StoredEmail, StoredPayload, through_plugin};
+use crate::ingest::{StoredEmail, StoredPayload, Unprocessed, through_plugin};
 use crate::{ApiError, ApiResult, AppState, lock};
 
 /// Email settings the gateway itself reads; the adapter reads its own (`reply_address`,
@@ -330,10 +330,16 @@ pub async fn email_channel(
 }
 
 /// Takes in one email: through the adapter into the store, or into the dead letters with the
-/// reason when it cannot be processed. Only a store failure is an error (retry later).
+/// reason when it cannot be processed. A store failure, or a plugin host that cannot run the
+/// adapter now, is an error: the mail stays where it is (on the IMAP server, or with the
+/// sending server after a temporary refusal) and comes again.
 pub async fn take_in(state: &AppState, channel: &Channel, email: StoredEmail) -> ApiResult<()> {
     let payload = StoredPayload::Email(email);
-    if let Err(reason) = through_plugin(state, channel, &payload).await? {
+    let outcome = through_plugin(state, channel, &payload).await?;
+    if let Err(Unprocessed::Busy(reason)) = &outcome {
+        return Err(Unprocessed::busy(reason));
+    }
+    if let Err(Unprocessed::Refused(reason)) = outcome {
         let kept =
             serde_json::to_vec(&payload).map_err(|error| ApiError::internal(error.to_string()))?;
         let letter = state

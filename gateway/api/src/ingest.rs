@@ -108,15 +108,44 @@ impl StoredPayload {
     }
 }
 
+/// Why a payload was not taken in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unprocessed {
+    /// It cannot be processed as it is (the plugin refused it, failed on it, or there is no
+    /// plugin): keep it as a dead letter, for a replay after a fix.
+    Refused(String),
+    /// The host cannot run the plugin now (every instance slot is taken, or an admin switched
+    /// the plugin off): the sender should try again later, and nothing is kept.
+    Busy(String),
+}
+
+impl Unprocessed {
+    /// The answer to a sender that should try again.
+    pub fn busy(reason: &str) -> ApiError {
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            format!("{reason}; try again later"),
+        )
+        .retry_after(BUSY_RETRY_SECONDS)
+    }
+}
+
+/// When a sender turned away as busy is asked to try again.
+const BUSY_RETRY_SECONDS: u64 = 5;
+
 /// Runs a payload through the channel's plugin and stores the messages it found. The inner
-/// error is why the payload could not be processed (the payload is then worth keeping).
+/// error says why the payload was not taken in, and whether it is worth keeping.
 pub async fn through_plugin(
     state: &AppState,
     channel: &Channel,
     payload: &StoredPayload,
-) -> ApiResult<Result<Vec<Ingested>, String>> {
+) -> ApiResult<Result<Vec<Ingested>, Unprocessed>> {
     let Some(name) = &channel.plugin else {
-        return Ok(Err(format!("channel {} has no plugin", channel.id)));
+        return Ok(Err(Unprocessed::Refused(format!(
+            "channel {} has no plugin",
+            channel.id
+        ))));
     };
     let plugin = match state
         .plugins
@@ -124,14 +153,17 @@ pub async fn through_plugin(
         .await
     {
         Ok(plugin) => plugin,
-        Err(error) if error.status.is_client_error() || error.code == "plugin_disabled" => {
-            return Ok(Err(error.message));
+        Err(error) if error.code == "plugin_disabled" => {
+            return Ok(Err(Unprocessed::Busy(error.message)));
+        }
+        Err(error) if error.status.is_client_error() => {
+            return Ok(Err(Unprocessed::Refused(error.message)));
         }
         Err(error) => return Err(error),
     };
     let transport = match payload.transport() {
         Ok(transport) => transport,
-        Err(reason) => return Ok(Err(reason)),
+        Err(reason) => return Ok(Err(Unprocessed::Refused(reason))),
     };
     let original = match &transport {
         Transport::Email(email) => Some(email.source.clone()),
@@ -145,7 +177,11 @@ pub async fn through_plugin(
             .map_err(|error| ApiError::internal(error.to_string()))?;
     let (events, kv_writes) = match outcome {
         Ok(output) => (output.value, output.kv_writes),
-        Err(error) => return Ok(Err(error.to_string())),
+        Err(error @ switchboard_plugins::PluginError::Host(_)) => {
+            metrics::counter!("switchboard_plugin_calls_turned_away_total").increment(1);
+            return Ok(Err(Unprocessed::Busy(error.to_string())));
+        }
+        Err(error) => return Ok(Err(Unprocessed::Refused(error.to_string()))),
     };
     let mut ingested = Vec::new();
     for event in events {

@@ -103,7 +103,8 @@ async fn frame(
                 allowed.join(" ")
             }
         }
-        None => "*".to_string(),
+        // Without a widget the page has no one to allow.
+        None => "'none'".to_string(),
     };
     // Trunk starts the app with an inline module script, allowed by its hash.
     let policy = format!(

@@ -167,6 +167,8 @@ pub struct WidgetLimits {
     pub per_visitor: RateLimiter,
     /// Every widget request per client address.
     pub per_address: RateLimiter,
+    /// Typing and read signals per visitor.
+    pub signals_per_visitor: RateLimiter,
 }
 
 impl Default for WidgetLimits {
@@ -174,6 +176,7 @@ impl Default for WidgetLimits {
         WidgetLimits {
             per_visitor: RateLimiter::new(20, 30),
             per_address: RateLimiter::new(120, 300),
+            signals_per_visitor: RateLimiter::new(10, 60),
         }
     }
 }

@@ -494,6 +494,16 @@ impl Store for SledStore {
         conversations::latest_messages(self.view(), workspace_id, conversation_id, limit)
     }
 
+    async fn messages_since(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        after: EventId,
+        limit: usize,
+    ) -> StoreResult<Vec<(EventId, Message)>> {
+        conversations::messages_since(self.view(), workspace_id, conversation_id, after, limit)
+    }
+
     async fn events_after(
         &self,
         workspace_id: Id,

@@ -172,6 +172,15 @@ pub trait Store: Send + Sync {
         conversation_id: Id,
         limit: usize,
     ) -> StoreResult<Vec<Message>>;
+    /// The messages of a conversation whose events came after `after`, oldest first, each with
+    /// its event id: at most the newest `limit` of them.
+    async fn messages_since(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        after: EventId,
+        limit: usize,
+    ) -> StoreResult<Vec<(EventId, Message)>>;
     /// Every message of a conversation, oldest first (page after page of [`Store::messages`]).
     async fn all_messages(
         &self,

@@ -194,6 +194,33 @@ async fn the_newest_messages_a_page_after_a_cursor_and_an_old_message_come_from_
             .expect("latest");
         assert_eq!(texts(messages), expected(newest), "the newest {limit}");
     }
+    // Since an event: what came after it, bounded by the limit, with the events' ids.
+    let all_with_events = f
+        .store
+        .messages_since(f.workspace, conversation, 0, 500)
+        .await
+        .expect("since the start");
+    assert_eq!(all_with_events.len(), 100);
+    for (from, limit, newest) in [
+        (90, 500, 91..100),
+        (10, 500, 11..100),
+        (10, 5, 95..100),
+        (99, 500, 100..100),
+    ] {
+        let after = all_with_events[from].0;
+        let since = f
+            .store
+            .messages_since(f.workspace, conversation, after, limit)
+            .await
+            .expect("since");
+        assert!(since.iter().all(|(event_id, _)| *event_id > after));
+        let messages = since.into_iter().map(|(_, message)| message).collect();
+        assert_eq!(
+            texts(messages),
+            expected(newest),
+            "after message {from}, at most {limit}"
+        );
+    }
     // Page after page (a binary search finds each page's first chunk), and one old message.
     let everything = f
         .store

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 
 use crate::error::body_too_large;
 use crate::extract::Path;
-use crate::ingest::{StoredPayload, StoredWebhook, through_plugin};
+use crate::ingest::{StoredPayload, StoredWebhook, Unprocessed, through_plugin};
 use crate::{ApiError, ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -106,7 +106,9 @@ async fn receive_webhook(
                 reason: None,
             }),
         )),
-        Err(reason) => {
+        // The provider keeps it and sends it again, as providers do with a 5xx answer.
+        Err(Unprocessed::Busy(reason)) => Err(Unprocessed::busy(&reason)),
+        Err(Unprocessed::Refused(reason)) => {
             let payload = serde_json::to_vec(&payload)
                 .map_err(|error| ApiError::internal(error.to_string()))?;
             let letter = state

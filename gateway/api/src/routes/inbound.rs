@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use crate::auth::Caller;
 use crate::error::body_too_large;
 use crate::extract::Path;
-use crate::ingest::{StoredPayload, through_plugin};
+use crate::ingest::{StoredPayload, Unprocessed, through_plugin};
 use crate::{ApiError, ApiResult, AppState};
 
 /// Longest inbound message text, in characters.
@@ -191,14 +191,15 @@ async fn replay_dead_letter(
         .await?;
     let outcome = match &channel.plugin {
         Some(_) => match serde_json::from_slice::<StoredPayload>(&payload) {
-            Ok(payload) => through_plugin(&state, &channel, &payload)
-                .await?
-                .and_then(|ingested| {
-                    ingested
-                        .into_iter()
-                        .next()
-                        .ok_or_else(|| "the plugin found no message in the payload".to_string())
-                }),
+            Ok(payload) => match through_plugin(&state, &channel, &payload).await? {
+                Ok(ingested) => ingested
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| "the plugin found no message in the payload".to_string()),
+                // Not a failed replay: the letter waits for a moment the host can run it.
+                Err(Unprocessed::Busy(reason)) => return Err(Unprocessed::busy(&reason)),
+                Err(Unprocessed::Refused(reason)) => Err(reason),
+            },
             Err(error) => Err(format!("the kept payload cannot be read: {error}")),
         },
         None => process(&state, caller.workspace_id, letter.channel_id, &payload).await?,

@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 use crate::client_address::ClientAddress;
 use crate::error::body_too_large;
 use crate::extract::{Json, Path, Query};
-use crate::ingest::{StoredPayload, StoredWidgetEvent, through_plugin};
+use crate::ingest::{StoredPayload, StoredWidgetEvent, Unprocessed, through_plugin};
 use crate::throttle::rate_limited;
 use crate::widget::{self, Live, Presence, SignalKind, Visitor};
 use crate::{ApiError, ApiResult, AppState};
@@ -453,13 +453,15 @@ const HISTORY_PER_CONVERSATION: usize = 500;
 
 /// The visitor's conversation history on this widget, oldest first.
 #[utoipa::path(get, path = "/widget/v1/{widget}/messages", tag = "widget", security(()), params(("widget" = String, Path)),
-    responses((status = 200, body = History), (status = 401, body = switchboard_model::ErrorBody)))]
+    responses((status = 200, body = History), (status = 401, body = switchboard_model::ErrorBody), (status = 403, body = switchboard_model::ErrorBody), (status = 429, body = switchboard_model::ErrorBody)))]
 async fn history(
     State(state): State<AppState>,
     Path(widget): Path<String>,
     headers: HeaderMap,
+    client: ClientAddress,
 ) -> ApiResult<axum::Json<History>> {
     let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
+    guard(&state, &channel, &headers, client)?;
     let mut messages = Vec::new();
     let mut last_event_id = 0;
     if let Some(contact) = state
@@ -582,7 +584,8 @@ async fn send_message(
                 }),
             ))
         }
-        Err(reason) => Err(ApiError::new(
+        Err(Unprocessed::Busy(reason)) => Err(Unprocessed::busy(&reason)),
+        Err(Unprocessed::Refused(reason)) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_message",
             reason,
@@ -677,14 +680,23 @@ struct Signal {
 
 /// The visitor is typing, or has read the conversation.
 #[utoipa::path(post, path = "/widget/v1/{widget}/signals", tag = "widget", security(()), params(("widget" = String, Path)),
-    request_body = Signal, responses((status = 204), (status = 401, body = switchboard_model::ErrorBody)))]
+    request_body = Signal, responses((status = 204), (status = 401, body = switchboard_model::ErrorBody), (status = 403, body = switchboard_model::ErrorBody), (status = 429, body = switchboard_model::ErrorBody)))]
 async fn signal(
     State(state): State<AppState>,
     Path(widget): Path<String>,
     headers: HeaderMap,
+    client: ClientAddress,
     Json(signal): Json<Signal>,
 ) -> ApiResult<StatusCode> {
     let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
+    guard(&state, &channel, &headers, client)?;
+    // Every agent socket of the workspace wakes for a signal: a visitor gets a few a second.
+    state
+        .widgets
+        .limits
+        .signals_per_visitor
+        .take(&visitor.id)
+        .map_err(|wait| rate_limited("typing and read signals", wait))?;
     let Some(contact) = state
         .store
         .contact_by_identity(channel.workspace_id, &visitor.identity())
@@ -853,8 +865,7 @@ async fn stream(
                 }
                 Some(Live::Event(_)) => {}
                 Some(Live::Typing(author)) => {
-                    let event = VisitorEvent::Typing { typing: true, author };
-                    socket.send(Frame::Text(serde_json::to_string(&event).map_err(|e| e.to_string())?.into())).await.map_err(|e| e.to_string())?;
+                    send(&mut socket, &VisitorEvent::Typing { typing: true, author }).await?;
                 }
                 // Some could not wait for this socket: the store has them.
                 None => catch_up(&mut socket, &state, &channel, &visitor, &mut contact, &mut last).await?,
@@ -870,6 +881,10 @@ async fn stream(
 }
 
 /// Sends the visitor's stored events after `last`.
+/// Sends what the visitor missed after `last`: the messages of their own conversations on this
+/// widget (at most the newest of each that the history shows), and a read receipt for each that
+/// agents have read since. Only those conversations are read, never the workspace's log, so a
+/// socket opened with `after=0` costs no more than the history.
 async fn catch_up(
     socket: &mut WebSocket,
     state: &AppState,
@@ -878,29 +893,70 @@ async fn catch_up(
     contact: &mut Option<Id>,
     last: &mut EventId,
 ) -> Result<(), String> {
-    loop {
-        let events = state
+    if contact.is_none() {
+        *contact = state
             .store
-            .events_after(channel.workspace_id, *last, 500)
+            .contact_by_identity(channel.workspace_id, &visitor.identity())
             .await
-            .map_err(|e| e.to_string())?;
-        let Some(newest) = events.last().map(|event| event.id) else {
-            return Ok(());
-        };
-        for event in events {
-            send_event(
-                socket,
-                state,
-                channel,
-                visitor,
-                contact,
-                event.id,
-                &event.kind,
-            )
-            .await?;
-        }
-        *last = newest;
+            .map_err(|e| e.to_string())?
+            .map(|c| c.id);
     }
+    let Some(contact_id) = *contact else {
+        return Ok(());
+    };
+    let filter = ConversationFilter {
+        contact_id: Some(contact_id),
+        channel_id: Some(channel.id),
+        limit: Some(20),
+        ..ConversationFilter::default()
+    };
+    let conversations = state
+        .store
+        .conversations(channel.workspace_id, &filter)
+        .await
+        .map_err(|e| e.to_string())?
+        .items;
+    let mut missed = Vec::new();
+    let mut read = false;
+    let mut newest = *last;
+    for conversation in conversations {
+        if conversation.last_event_id <= *last {
+            continue;
+        }
+        newest = newest.max(conversation.last_event_id);
+        read |= conversation.unread_count == 0;
+        missed.extend(
+            state
+                .store
+                .messages_since(
+                    channel.workspace_id,
+                    conversation.id,
+                    *last,
+                    HISTORY_PER_CONVERSATION,
+                )
+                .await
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    missed.sort_by_key(|(event_id, _)| *event_id);
+    for (id, message) in missed {
+        if let Some(message) = visitor_view(state, channel, &message).await {
+            send(socket, &VisitorEvent::Message { id, message }).await?;
+        }
+    }
+    if read {
+        send(socket, &VisitorEvent::Read { up_to: Id::MAX }).await?;
+    }
+    *last = newest;
+    Ok(())
+}
+
+async fn send(socket: &mut WebSocket, event: &VisitorEvent) -> Result<(), String> {
+    let text = serde_json::to_string(event).map_err(|e| e.to_string())?;
+    socket
+        .send(Frame::Text(text.into()))
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn send_event(
@@ -943,9 +999,5 @@ async fn send_event(
         }
         _ => return Ok(()),
     };
-    let text = serde_json::to_string(&event).map_err(|e| e.to_string())?;
-    socket
-        .send(Frame::Text(text.into()))
-        .await
-        .map_err(|e| e.to_string())
+    send(socket, &event).await
 }

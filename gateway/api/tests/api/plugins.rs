@@ -22,11 +22,16 @@ fn upload(file: &str, name: &str, version: &str, time_ms: u32) -> Value {
 
 /// Installs a plugin and a channel using it; returns the channel's webhook path.
 async fn channel_with(app: &TestApp, file: &str, name: &str) -> String {
+    channel_with_time(app, file, name, 300).await
+}
+
+/// The same, with the plugin's time budget.
+async fn channel_with_time(app: &TestApp, file: &str, name: &str, time_ms: u32) -> String {
     let (status, installed) = app
         .post(
             "/api/v1/plugins",
             &app.admin,
-            upload(file, name, "1.0.0", 300),
+            upload(file, name, "1.0.0", time_ms),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{installed}");
@@ -160,39 +165,83 @@ async fn a_looping_plugin_is_stopped_and_its_payload_kept_while_other_channels_s
 }
 
 #[tokio::test]
-async fn a_payload_kept_while_the_plugin_was_off_is_replayed_once_it_is_back() {
+async fn while_a_plugin_is_off_providers_are_asked_to_come_back_and_nothing_is_kept() {
     let app = TestApp::new().await;
     let hook = channel_with(&app, "template_adapter", "crm").await;
+    // A payload the adapter cannot read is kept, whether the plugin is on or not.
+    let (status, refused) = webhook(&app, &hook, "not json").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{refused}");
+    let letter = refused["dead_letter_id"].as_u64().expect("kept");
+
     let (status, _) = app
         .post("/api/v1/plugins/crm/disable", &app.admin, json!({}))
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, answer) = webhook(&app, &hook, &message("m-1", "Olá")).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    let busy = webhook(&app, &hook, &message("m-1", "Olá")).await;
+    assert_error(&busy, StatusCode::SERVICE_UNAVAILABLE, "busy");
     assert!(
-        answer["reason"]
+        busy.1["error"]["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("disabled")
+            .contains("disabled"),
+        "{}",
+        busy.1
     );
-    let letter = answer["dead_letter_id"].as_u64().expect("kept");
-
-    app.post("/api/v1/plugins/crm/enable", &app.admin, json!({}))
-        .await;
-    let (status, replayed) = app
+    // A replay waits as well, and does not count as one that failed.
+    let replay = app
         .post(
             &format!("/api/v1/dead-letters/{letter}/replay"),
             &app.admin,
             json!({}),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{replayed}");
+    assert_error(&replay, StatusCode::SERVICE_UNAVAILABLE, "busy");
+    let (_, letters) = app.get("/api/v1/dead-letters", &app.admin).await;
+    assert_eq!(letters.as_array().map(Vec::len), Some(1), "{letters}");
+    assert_eq!(letters[0]["replays"], 0, "{letters}");
+
+    // Back on, the provider's next try goes through.
+    app.post("/api/v1/plugins/crm/enable", &app.admin, json!({}))
+        .await;
+    let (status, answer) = webhook(&app, &hook, &message("m-1", "Olá")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(
-        texts(&app, &replayed["conversation_id"]).await,
+        texts(&app, &answer["ingested"][0]["conversation_id"]).await,
         [json!("Olá")]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_plugin_host_asks_providers_to_come_back_instead_of_keeping_dead_letters() {
+    let runtime = switchboard_plugins::Runtime::new(switchboard_plugins::RuntimeConfig {
+        max_concurrent_calls: 2,
+        ..Default::default()
+    })
+    .expect("a runtime with two slots");
+    let app = TestApp::with_runtime(switchboard_api::ApiConfig::default(), runtime).await;
+    let good = channel_with(&app, "template_adapter", "crm").await;
+    let hog = channel_with_time(&app, "misbehaving_adapter", "hog", 3_000).await;
+    // Two spinning calls take both slots for 3 s; a provider's webhook comes meanwhile.
+    let (first, second, turned_away) = tokio::join!(
+        webhook(&app, &hog, "loop"),
+        webhook(&app, &hog, "loop"),
+        async {
+            tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+            webhook(&app, &good, &message("m-1", "¿Hay envíos a Rosario?")).await
+        }
+    );
+    assert_error(&turned_away, StatusCode::SERVICE_UNAVAILABLE, "busy");
+    assert_eq!(first.0, StatusCode::ACCEPTED, "{}", first.1);
+    assert_eq!(second.0, StatusCode::ACCEPTED, "{}", second.1);
     let (_, letters) = app.get("/api/v1/dead-letters", &app.admin).await;
-    assert_eq!(letters, json!([]), "a replayed letter leaves the list");
+    assert_eq!(
+        letters.as_array().map(Vec::len),
+        Some(2),
+        "only the two spinning calls are kept: {letters}"
+    );
+    // The provider tries again once the slots are free.
+    let (status, answer) = webhook(&app, &good, &message("m-1", "¿Hay envíos a Rosario?")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
 }
 
 #[tokio::test]
@@ -351,6 +400,74 @@ async fn granted_capabilities_work_through_the_gateway() {
     webhook(&app, &hook, "trap").await;
     let (_, third) = webhook(&app, &hook, "count").await;
     assert_eq!(last_text(&app, &third).await, Some(json!("3")));
+}
+
+/// A plugin's waits end with its time budget, whatever it waits for: its own sleep, a provider
+/// that sends nothing, or one that trickles its answer out a byte at a time. Each call fails as
+/// a timeout (its payload kept), and the plugin's slot is free for the next call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_that_waits_is_stopped_at_its_time_budget() {
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let provider = listener.local_addr().expect("address");
+    let slow = axum::Router::new()
+        .route(
+            "/silent",
+            axum::routing::get(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                "late"
+            }),
+        )
+        .route(
+            "/trickle",
+            axum::routing::get(|| async {
+                let drip = futures_util::stream::unfold(0, |n| async move {
+                    (n < 300).then_some(())?;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    Some((
+                        Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b".")),
+                        n + 1,
+                    ))
+                });
+                axum::body::Body::from_stream(drip)
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, slow).await });
+
+    let mut granted = upload("misbehaving_adapter", "waiter", "1.0.0", 1_000);
+    granted["manifest"]["allowed_hosts"] = json!(["127.0.0.1"]);
+    let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
+    assert_eq!(status, StatusCode::CREATED, "{installed}");
+    let (_, channel) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "api", "name": "w", "plugin": "waiter" }),
+        )
+        .await;
+    let hook = format!(
+        "/hooks/{}/{}/{}",
+        app.workspace,
+        channel["id"],
+        channel["webhook_token"].as_str().expect("token")
+    );
+    for command in [
+        "sleep".to_string(),
+        format!("fetch http://{provider}/silent"),
+        format!("fetch http://{provider}/trickle"),
+    ] {
+        let (status, answer) = webhook(&app, &hook, &command).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{command}: {answer}");
+        assert!(
+            answer["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("time budget of 1000 ms"),
+            "{command}: {answer}"
+        );
+    }
 }
 
 /// The text of the last message in the conversation a webhook answer names.

@@ -46,12 +46,20 @@ impl TestApp {
     }
 
     pub async fn with_config(config: ApiConfig) -> TestApp {
+        Self::with_runtime(config, shared_runtime()).await
+    }
+
+    /// An application whose plugins run on `runtime` (say, one with few instance slots).
+    pub async fn with_runtime(
+        config: ApiConfig,
+        runtime: Arc<switchboard_plugins::Runtime>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let bus = Arc::new(InProcessBus::new(1024));
         let store = Arc::new(SledStore::open(dir.path(), bus.clone()).expect("store"));
         let metrics = PrometheusBuilder::new().build_recorder().handle();
         let fetcher = Arc::new(HttpFetcher::new().expect("fetcher"));
-        let plugins = Arc::new(Plugins::new(shared_runtime(), fetcher));
+        let plugins = Arc::new(Plugins::new(runtime, fetcher));
         let state = AppState {
             store: store.clone(),
             bus,

@@ -535,18 +535,53 @@ pub fn latest_messages(
     conversation_id: Id,
     limit: usize,
 ) -> StoreResult<Vec<Message>> {
+    Ok(
+        messages_since(tree, workspace_id, conversation_id, 0, limit)?
+            .into_iter()
+            .map(|(_, message)| message)
+            .collect(),
+    )
+}
+
+/// The newest `limit` messages whose events came after `after`, oldest first, with their event
+/// ids; reading stops at the first older one (events grow along a conversation).
+pub fn messages_since(
+    tree: View,
+    workspace_id: Id,
+    conversation_id: Id,
+    after: EventId,
+    limit: usize,
+) -> StoreResult<Vec<(EventId, Message)>> {
     let stored = load_stored(&tree, workspace_id, conversation_id)?;
-    let mut newest: Vec<(Id, EventId)> = stored.recent.iter().rev().take(limit).copied().collect();
+    let newer = |(_, event_id): &(Id, EventId)| *event_id > after;
+    let mut newest: Vec<(Id, EventId)> = stored
+        .recent
+        .iter()
+        .rev()
+        .copied()
+        .take_while(newer)
+        .take(limit)
+        .collect();
     let mut n = stored.chunks;
-    while newest.len() < limit && n > 0 {
+    let mut reached_older = newest.len() < stored.recent.len().min(limit);
+    while !reached_older && newest.len() < limit && n > 0 {
         n -= 1;
         let wanted = limit - newest.len();
-        newest.extend(chunk(&tree, &stored, n)?.into_iter().rev().take(wanted));
+        let before = newest.len();
+        let chunk = chunk(&tree, &stored, n)?;
+        let chunk_len = chunk.len();
+        newest.extend(chunk.into_iter().rev().take_while(newer).take(wanted));
+        reached_older = newest.len() - before < chunk_len.min(wanted);
     }
     newest
         .into_iter()
         .rev()
-        .map(|(message_id, event_id)| message_at(&tree, workspace_id, message_id, event_id))
+        .map(|(message_id, event_id)| {
+            Ok((
+                event_id,
+                message_at(&tree, workspace_id, message_id, event_id)?,
+            ))
+        })
         .collect()
 }
 

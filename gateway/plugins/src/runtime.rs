@@ -31,6 +31,8 @@ pub struct RuntimeConfig {
     pub max_concurrent_calls: u32,
     /// The largest budgets a manifest may ask for.
     pub ceilings: Ceilings,
+    /// The most compiled code the cache keeps, in bytes; the least recently used goes first.
+    pub cache_max_bytes: u64,
 }
 
 impl Default for RuntimeConfig {
@@ -39,6 +41,7 @@ impl Default for RuntimeConfig {
             cache_dir: None,
             max_concurrent_calls: 128,
             ceilings: Ceilings::default(),
+            cache_max_bytes: 1 << 30,
         }
     }
 }
@@ -162,7 +165,7 @@ impl Runtime {
                 PluginError::Invalid(format!("the component is not valid WebAssembly: {error}"))
             })?;
         let sha256 = hex::encode(Sha256::digest(wasm));
-        let component = self.compile(wasm, &sha256)?;
+        let (component, compiled_now) = self.compile(wasm, &sha256)?;
         let instance_pre = self.linker.instantiate_pre(&component).map_err(|error| {
             PluginError::Invalid(format!(
                 "the component does not fit contract {}: {error}",
@@ -174,6 +177,10 @@ impl Runtime {
                 "the component does not export the adapter interface: {error}"
             ))
         })?;
+        // Only code that was accepted is worth keeping.
+        if compiled_now {
+            self.cache(&component, &sha256);
+        }
         Ok(Plugin {
             manifest,
             grants,
@@ -182,28 +189,45 @@ impl Runtime {
         })
     }
 
-    fn compile(&self, wasm: &[u8], sha256: &str) -> Result<Component, PluginError> {
-        let compile = || {
-            Component::new(&self.engine, wasm)
-                .map_err(|error| PluginError::Invalid(format!("{error:#}")))
-        };
-        let Some(dir) = &self.config.cache_dir else {
-            return compile();
-        };
-        let path = dir.join(format!("{}-{sha256}.cwasm", self.compatibility()));
-        if let Ok(bytes) = std::fs::read(&path) {
+    /// The component, from the cache when this engine compiled it before (the file is then
+    /// marked as just used), else compiled now; `true` when it was compiled now.
+    fn compile(&self, wasm: &[u8], sha256: &str) -> Result<(Component, bool), PluginError> {
+        if let Some(path) = self.cache_path(sha256)
+            && let Ok(bytes) = std::fs::read(&path)
+        {
             // SAFETY: the file was written by `Component::serialize` of this very engine
             // configuration (its compatibility hash is in the name) into the gateway's own data
             // folder; anyone able to replace it could already replace the gateway itself.
             #[allow(unsafe_code)]
             match unsafe { Component::deserialize(&self.engine, &bytes) } {
-                Ok(component) => return Ok(component),
+                Ok(component) => {
+                    let _ = std::fs::File::options()
+                        .write(true)
+                        .open(&path)
+                        .and_then(|file| file.set_modified(std::time::SystemTime::now()));
+                    return Ok((component, false));
+                }
                 Err(error) => {
                     tracing::warn!(path = %path.display(), %error, "ignoring an unusable cached component")
                 }
             }
         }
-        let component = compile()?;
+        let component = Component::new(&self.engine, wasm)
+            .map_err(|error| PluginError::Invalid(format!("{error:#}")))?;
+        Ok((component, true))
+    }
+
+    fn cache_path(&self, sha256: &str) -> Option<PathBuf> {
+        let dir = self.config.cache_dir.as_ref()?;
+        Some(dir.join(format!("{}-{sha256}.{CACHED}", self.compatibility())))
+    }
+
+    /// Keeps the compiled code of a component that was accepted, then drops the files used
+    /// least recently until the cache is within its size.
+    fn cache(&self, component: &Component, sha256: &str) {
+        let (Some(path), Some(dir)) = (self.cache_path(sha256), &self.config.cache_dir) else {
+            return;
+        };
         match component.serialize() {
             Ok(bytes) => {
                 let partial = path.with_extension("partial");
@@ -215,7 +239,7 @@ impl Runtime {
             }
             Err(error) => tracing::warn!(%error, "cannot serialize compiled code"),
         }
-        Ok(component)
+        evict_least_recently_used(dir, self.config.cache_max_bytes, &path);
     }
 
     /// A short hash of everything that makes compiled code usable by this engine.
@@ -334,6 +358,44 @@ impl Runtime {
                 PluginError::Host(format!("too many plugin calls at once: {error}")),
             ),
             Err(error) => Err(PluginError::Trap(error.root_cause().to_string())),
+        }
+    }
+}
+
+/// The extension of compiled code in the cache folder.
+const CACHED: &str = "cwasm";
+
+/// Removes the cache's files used least recently (by modification time, which a use renews)
+/// until the rest add up to `max_bytes` at most; `newest`, just written, stays.
+fn evict_least_recently_used(dir: &std::path::Path, max_bytes: u64, newest: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry.path().extension().is_some_and(|ext| ext == CACHED) && entry.path() != newest
+        })
+        .filter_map(|entry| {
+            let metadata = entry.metadata().ok()?;
+            Some((metadata.modified().ok()?, metadata.len(), entry.path()))
+        })
+        .collect();
+    let newest_size = std::fs::metadata(newest).map_or(0, |metadata| metadata.len());
+    let mut total: u64 = newest_size + files.iter().map(|(_, size, _)| size).sum::<u64>();
+    files.sort();
+    for (_, size, path) in files {
+        if total <= max_bytes {
+            break;
+        }
+        match std::fs::remove_file(&path) {
+            Ok(()) => {
+                total -= size;
+                tracing::info!(path = %path.display(), "dropped compiled code used least recently from the cache");
+            }
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "cannot drop cached compiled code")
+            }
         }
     }
 }

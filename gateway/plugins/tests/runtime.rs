@@ -314,6 +314,70 @@ fn compiled_code_is_cached_on_disk() {
     );
 }
 
+/// The smallest component that imports an instance of an interface no gateway offers and
+/// exports nothing: it compiles, and the contract refuses it.
+fn component_with_an_unknown_import() -> Vec<u8> {
+    let mut wasm = b"\0asm\x0d\x00\x01\x00".to_vec();
+    // A type section: one instance type that declares nothing.
+    wasm.extend_from_slice(&[0x07, 0x03, 0x01, 0x42, 0x00]);
+    // An import section: `evil:thing/x`, an instance of that type.
+    let name = b"evil:thing/x";
+    wasm.extend_from_slice(&[0x0a, 5 + name.len() as u8, 0x01, 0x00, name.len() as u8]);
+    wasm.extend_from_slice(name);
+    wasm.extend_from_slice(&[0x05, 0x00]);
+    wasm
+}
+
+fn cached_files(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("cache dir")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_cache_keeps_accepted_code_only_and_within_its_size() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let runtime = Runtime::new(RuntimeConfig {
+        cache_dir: Some(dir.path().to_path_buf()),
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime");
+    let manifest = manifest("stranger");
+    let refused = runtime.load(
+        &component_with_an_unknown_import(),
+        manifest.clone(),
+        manifest.grant_all(),
+    );
+    assert!(
+        matches!(&refused, Err(PluginError::Invalid(reason)) if reason.contains("does not export the adapter")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        cached_files(dir.path()),
+        Vec::<String>::new(),
+        "refused code was cached"
+    );
+
+    // Room for one compiled adapter: the one used least recently goes.
+    load(&runtime, "template_adapter");
+    let one = cached_files(dir.path());
+    assert_eq!(one.len(), 1, "{one:?}");
+    let small = Runtime::new(RuntimeConfig {
+        cache_dir: Some(dir.path().to_path_buf()),
+        cache_max_bytes: 1,
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime");
+    load(&small, "misbehaving_adapter");
+    let after = cached_files(dir.path());
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_ne!(after, one, "the older file stayed: {after:?}");
+}
+
 #[test]
 fn key_value_writes_come_back_with_the_result() {
     let runtime = runtime();

@@ -83,6 +83,8 @@ pub struct PluginsConfig {
     pub scan_seconds: u64,
     /// Where compiled plugin code is cached.
     pub cache: PathBuf,
+    /// The most compiled code the cache keeps, in MiB; the code used least recently goes first.
+    pub cache_max_mib: u64,
     /// The largest memory budget a plugin's manifest may ask for, in MiB (at most 1024).
     pub max_memory_mib: u32,
     /// The longest time budget a manifest may ask for, per call, in milliseconds.
@@ -98,6 +100,7 @@ impl Default for PluginsConfig {
             folder: PathBuf::from("data/plugins"),
             scan_seconds: 5,
             cache: PathBuf::from("data/plugin-cache"),
+            cache_max_mib: 1024,
             max_memory_mib: ceilings.memory_mib,
             max_time_ms: ceilings.time_ms,
             max_output_kib: ceilings.output_kib,

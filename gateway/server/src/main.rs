@@ -106,6 +106,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     let runtime = switchboard_plugins::Runtime::new(switchboard_plugins::RuntimeConfig {
         cache_dir: Some(config.plugins.cache.clone()),
+        cache_max_bytes: config.plugins.cache_max_mib.saturating_mul(1 << 20),
         ceilings: config.plugins.ceilings()?,
         ..Default::default()
     })?;

@@ -4,7 +4,8 @@
 //! from a host it was not granted, `secret` reads a secret it did not ask for, and `forge-log`
 //! writes a log line that tries to start a line of the gateway's own. Two commands show
 //! granted capabilities at work: `count` adds one to the stored `count` and answers with it,
-//! and `fetch <url>` answers with what the URL returned. Anything else is echoed.
+//! and `fetch <url>` answers with what the URL returned; `hoard <key>` stores 900 KiB under
+//! the key, as calls running at once may try to fill the store. Anything else is echoed.
 
 use switchboard_channel_sdk::{
     Adapter, Contact, DeliveryAction, Error, Event, HttpRequest, Identity, Message, Reply,
@@ -66,6 +67,11 @@ impl Adapter for Misbehaving {
                 let next = stored.and_then(|text| text.parse::<u64>().ok()).unwrap_or(0) + 1;
                 host::kv_set("count", next.to_string().as_bytes());
                 Ok(vec![Event::Message(Message::text(contact, &format!("count-{next}"), &next.to_string()))])
+            }
+            text if text.starts_with("hoard ") => {
+                // 900 KiB under a key of the caller's choosing, against a 1 MiB store.
+                host::kv_set(&text["hoard ".len()..], &vec![7; 900 * 1024]);
+                Ok(vec![Event::Message(Message::text(contact, text, "hoarded"))])
             }
             text if text.starts_with("fetch ") => {
                 let request = HttpRequest {

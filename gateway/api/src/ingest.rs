@@ -216,12 +216,39 @@ pub async fn through_plugin(
         ingested.push(stored);
     }
     if !kv_writes.is_empty() {
-        state
-            .store
-            .put_plugin_kv(channel.workspace_id, channel.id, kv_writes)
-            .await?;
+        keep_kv_writes(state, channel, kv_writes).await?;
     }
     Ok(Ok(ingested))
+}
+
+/// Keeps a call's key-value writes, unless other calls filled the channel's store meanwhile:
+/// then they are dropped (the call's messages stay) and the plugin's log says so.
+pub async fn keep_kv_writes(
+    state: &AppState,
+    channel: &Channel,
+    writes: std::collections::BTreeMap<String, Vec<u8>>,
+) -> ApiResult<()> {
+    match state
+        .store
+        .put_plugin_kv(
+            channel.workspace_id,
+            channel.id,
+            writes,
+            switchboard_plugins::MAX_KV_BYTES as u64,
+        )
+        .await
+    {
+        Err(switchboard_store::StoreError::TooLarge { size, limit, .. }) => {
+            tracing::warn!(
+                channel_id = channel.id,
+                size,
+                limit,
+                "a plugin call's key-value writes were dropped: the channel's store would be over its quota"
+            );
+            Ok(())
+        }
+        other => Ok(other?),
+    }
 }
 
 /// The plugin's message as the store takes it.

@@ -17,8 +17,10 @@ use crate::v0_1_0::types::{HttpRequest, HttpResponse};
 const MAX_LOG_LINES: u32 = 100;
 /// Longest log line kept, in bytes.
 const MAX_LOG_BYTES: usize = 1_000;
-/// Largest key-value store a channel may hold, in bytes (keys and values added up).
-const MAX_KV_BYTES: usize = 1 << 20;
+/// Largest key-value store a channel may hold, in bytes (keys and values added up). A call
+/// checks its own writes against it; the store checks again when it keeps them, against what
+/// other calls kept meanwhile.
+pub const MAX_KV_BYTES: usize = 1 << 20;
 
 /// Makes the HTTP requests plugins ask for (already checked against their grants). The whole
 /// exchange, body included, ends by `deadline`: the calling plugin's time is up then.

@@ -14,7 +14,7 @@ mod manifest;
 mod runtime;
 pub mod v0_1_0;
 
-pub use call::{CallContext, CallOutput, Fetch};
+pub use call::{CallContext, CallOutput, Fetch, MAX_KV_BYTES};
 pub use error::PluginError;
 pub use manifest::{Budget, Ceilings, Grants, Manifest};
 pub use runtime::{CONTRACTS, Plugin, Runtime, RuntimeConfig};

@@ -673,9 +673,29 @@ impl Store for SledStore {
         workspace_id: Id,
         channel_id: Id,
         writes: BTreeMap<String, Vec<u8>>,
+        max_bytes: u64,
     ) -> StoreResult<()> {
         self.writer
             .write(move |txn| {
+                let prefix = key(keys::PLUGIN_KV, &[workspace_id, channel_id]);
+                let mut entries: BTreeMap<Vec<u8>, usize> = Scan::scan_prefix(txn, &prefix)?
+                    .into_iter()
+                    .map(|(name, value)| (name[prefix.len()..].to_vec(), value.len()))
+                    .collect();
+                for (name, value) in &writes {
+                    entries.insert(name.as_bytes().to_vec(), value.len());
+                }
+                let size: u64 = entries
+                    .iter()
+                    .map(|(name, value)| (name.len() + value) as u64)
+                    .sum();
+                if size > max_bytes {
+                    return Err(StoreError::TooLarge {
+                        what: "the channel's plugin key-value store",
+                        size,
+                        limit: max_bytes,
+                    });
+                }
                 for (name, value) in writes {
                     txn.put(
                         key_str(keys::PLUGIN_KV, &[workspace_id, channel_id], &name),

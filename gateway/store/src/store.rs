@@ -287,12 +287,15 @@ pub trait Store: Send + Sync {
         workspace_id: Id,
         channel_id: Id,
     ) -> StoreResult<BTreeMap<String, Vec<u8>>>;
-    /// Keeps the key-value writes of a successful plugin call.
+    /// Keeps the key-value writes of a successful plugin call, all or none: refused with
+    /// `TooLarge` when the channel's keys and values would then add up to more than
+    /// `max_bytes` (counted at the commit, so that calls running at once cannot each fill it).
     async fn put_plugin_kv(
         &self,
         workspace_id: Id,
         channel_id: Id,
         writes: BTreeMap<String, Vec<u8>>,
+        max_bytes: u64,
     ) -> StoreResult<()>;
 
     // ---- blobs ----

@@ -1023,4 +1023,58 @@ async fn an_answer_naming_our_reply_joins_its_conversation_on_another_channel_on
         stranger.conversation_id, chat.conversation_id,
         "a guessed id does not reach someone else's conversation"
     );
+
+    // Our ids travel by email only: another kind of channel (a plugin's) naming one gets a
+    // conversation of its own, even for the same person.
+    let crm = f
+        .store
+        .create_channel(f.workspace, NewChannel::new(ChannelKind::Api, "CRM"), None)
+        .await
+        .expect("channel")
+        .id;
+    let from_plugin = f
+        .store
+        .ingest(f.workspace, crm, answer("ana@example.com", "crm-1"))
+        .await
+        .expect("ingest");
+    assert_ne!(
+        from_plugin.conversation_id, chat.conversation_id,
+        "a plugin's message joined a conversation of another channel"
+    );
+}
+
+#[tokio::test]
+async fn a_channels_plugin_store_keeps_writes_only_within_its_quota() {
+    let f = fixture().await;
+    let write = |key: &str, bytes: usize| {
+        std::collections::BTreeMap::from([(key.to_string(), vec![1u8; bytes])])
+    };
+    let quota = 1000;
+    f.store
+        .put_plugin_kv(f.workspace, f.channel, write("a", 600), quota)
+        .await
+        .expect("within the quota");
+    let refused = f
+        .store
+        .put_plugin_kv(f.workspace, f.channel, write("b", 600), quota)
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::TooLarge {
+                size: 1202,
+                limit: 1000,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    // Writing a key over counts its new size, not both.
+    f.store
+        .put_plugin_kv(f.workspace, f.channel, write("a", 990), quota)
+        .await
+        .expect("a key written over");
+    let kept = f.store.plugin_kv(f.workspace, f.channel).await.expect("kv");
+    assert_eq!(kept.keys().collect::<Vec<_>>(), ["a"]);
+    assert_eq!(kept["a"].len(), 990);
 }

@@ -470,6 +470,40 @@ async fn a_plugin_that_waits_is_stopped_at_its_time_budget() {
     }
 }
 
+/// Calls that run at once cannot together keep more than the channel's key-value quota: each
+/// saw an empty store when it started, and the store counts again when it keeps their writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_at_once_cannot_fill_the_key_value_store_past_its_quota() {
+    let app = TestApp::new().await;
+    let hook = channel_with_time(&app, "misbehaving_adapter", "hoarder", 2_000).await;
+    let calls: Vec<_> = (0..8)
+        .map(|n| {
+            let (app, hook) = (&app, &hook);
+            async move { webhook(app, hook, &format!("hoard key-{n}")).await }
+        })
+        .collect();
+    for (status, answer) in futures_util::future::join_all(calls).await {
+        assert_eq!(status, StatusCode::OK, "{answer}");
+    }
+    let channel_id: u64 = hook
+        .split('/')
+        .nth(3)
+        .and_then(|id| id.parse().ok())
+        .expect("the channel in the hook");
+    let kept = switchboard_store::Store::plugin_kv(app.store.as_ref(), app.workspace, channel_id)
+        .await
+        .expect("the store");
+    let size: usize = kept
+        .iter()
+        .map(|(key, value)| key.len() + value.len())
+        .sum();
+    assert!(
+        !kept.is_empty() && size <= switchboard_plugins::MAX_KV_BYTES,
+        "{} keys, {size} bytes",
+        kept.len()
+    );
+}
+
 /// The text of the last message in the conversation a webhook answer names.
 async fn last_text(app: &TestApp, answer: &Value) -> Option<Value> {
     texts(app, &answer["ingested"][0]["conversation_id"])

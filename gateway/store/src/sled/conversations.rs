@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use switchboard_model::{
-    Attachment, Author, Channel, Conversation, ConversationFilter, ConversationStatus,
+    Attachment, Author, Channel, ChannelKind, Conversation, ConversationFilter, ConversationStatus,
     DeliveryStatus, Direction, Event, EventId, EventKind, Id, InboundMessage, Ingested, Message,
     NewReply, Page,
 };
@@ -204,7 +204,7 @@ pub fn ingest(
     )?;
     let contact = contacts::find_or_create(txn, workspace_id, &inbound.contact)?;
     let open_key = key(keys::OPEN, &[workspace_id, channel_id, contact.id]);
-    let threaded = answered(txn, workspace_id, channel_id, contact.id, &inbound.thread)?;
+    let threaded = answered(txn, &channel, contact.id, &inbound.thread)?;
     let open = txn.get_json::<Id>(&open_key)?;
     let mut stored = match threaded.or(open) {
         Some(id) => {
@@ -318,18 +318,18 @@ fn check_attachments<'a>(
 /// The conversation an inbound message answers, from the ids it names (newest first): an
 /// earlier inbound message of this channel, or one of our replies, whose Message-ID carries its
 /// conversation (`<sb-{message}.c{conversation}@…>`). Only the same contact's conversations
-/// count, so a guessed id cannot put text into someone else's conversation. The conversation
-/// may live on another channel: a website chat continued by email, or a reply sent through
-/// another mailbox.
+/// count, so a guessed id cannot put text into someone else's conversation. Through an email
+/// channel the conversation may live on another channel: a website chat continued by email, or
+/// a reply sent through another mailbox.
 fn answered(
     txn: &mut Txn,
-    workspace_id: Id,
-    channel_id: Id,
+    channel: &Channel,
     contact_id: Id,
     thread: &[String],
 ) -> StoreResult<Option<Id>> {
+    let workspace_id = channel.workspace_id;
     for id in thread {
-        let earlier = key_str(keys::DEDUPE, &[workspace_id, channel_id], id);
+        let earlier = key_str(keys::DEDUPE, &[workspace_id, channel.id], id);
         let conversation_id = match txn.get_json::<Ingested>(&earlier)? {
             Some(earlier) => earlier.conversation_id,
             None => match our_conversation(id) {
@@ -344,11 +344,22 @@ fn answered(
         else {
             continue;
         };
-        if stored.conversation.contact_id == contact_id {
+        let crosses = stored.conversation.channel_id != channel.id;
+        if stored.conversation.contact_id == contact_id
+            && (!crosses || threads_across_channels(channel.kind))
+        {
             return Ok(Some(conversation_id));
         }
     }
     Ok(None)
+}
+
+/// Whether a message that came on a channel of this kind may join a conversation of another
+/// channel by naming one of our Message-IDs: only by email, which is how our ids travel (a
+/// website chat continued by email, a reply sent through another mailbox). A plugin of any
+/// other channel that names one gets a conversation of its own channel.
+fn threads_across_channels(kind: ChannelKind) -> bool {
+    kind == ChannelKind::Email
 }
 
 /// The conversation named in one of our own Message-IDs, `<sb-{message}.c{conversation}@…>`.

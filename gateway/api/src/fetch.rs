@@ -1,10 +1,23 @@
 //! The HTTP requests plugins make (after their grants were checked): HTTPS with the system's
-//! root certificates, or plain HTTP, with a cap on the response size and a time limit over the
-//! whole exchange, body included: 15 s, or less when the calling plugin's budget ends sooner.
-//! Plugin calls run on blocking threads, so the request is driven on the gateway's runtime
-//! from there.
+//! root certificates, with a cap on the response size and a time limit over the whole exchange,
+//! body included: 15 s, or less when the calling plugin's budget ends sooner. Plugin calls run
+//! on blocking threads, so the request is driven on the gateway's runtime from there.
+//!
+//! What a grant names is reached only at addresses the operator lets plugins reach
+//! ([`FetchPolicy`]): never loopback, private, link-local or cloud-metadata addresses unless
+//! listed, and plain HTTP only when allowed. A host name is resolved by the connector itself,
+//! which drops the addresses that may not be reached and connects to one that was checked, so
+//! a name cannot point elsewhere between the check and the connection.
 
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+
+use hyper_util::client::legacy::connect::dns::Name;
+use ipnet::IpNet;
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
@@ -20,30 +33,162 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest response body handed to a plugin.
 const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
+/// What the operator lets plugins reach, beyond what each plugin was granted.
+#[derive(Debug, Clone, Default)]
+pub struct FetchPolicy {
+    /// Plain `http://` URLs; otherwise https only.
+    pub allow_http: bool,
+    /// Loopback, private, link-local or metadata networks that may be reached all the same
+    /// (a service of the operator's own, a provider's stand-in on this machine).
+    pub private_networks: Vec<IpNet>,
+}
+
+impl FetchPolicy {
+    /// Whether a plugin's request may connect to `address`.
+    pub fn allows(&self, address: IpAddr) -> bool {
+        let address = address.to_canonical();
+        is_public(address)
+            || self
+                .private_networks
+                .iter()
+                .any(|net| net.contains(&address))
+    }
+}
+
+/// An address on the public internet: not loopback, private (RFC 1918, unique local), shared
+/// (carrier NAT), link-local (where clouds answer metadata requests), unspecified, broadcast,
+/// documentation or multicast.
+fn is_public(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+/// Resolves host names for the connector, keeping only addresses the policy allows.
+#[derive(Clone)]
+struct CheckedResolver {
+    policy: Arc<FetchPolicy>,
+}
+
+impl tower::Service<Name> for CheckedResolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = std::io::Error;
+    type Future = Pin<Box<dyn Future<Output = std::io::Result<Self::Response>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        let policy = self.policy.clone();
+        Box::pin(async move {
+            let allowed: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
+                .await?
+                .filter(|address| policy.allows(address.ip()))
+                .collect();
+            if allowed.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    format!(
+                        "{name} has no address plugins may reach (loopback, private, link-local and metadata addresses are refused unless plugins.fetch_private_networks lists them)"
+                    ),
+                ));
+            }
+            Ok(allowed.into_iter())
+        })
+    }
+}
+
 pub struct HttpFetcher {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector<CheckedResolver>>, Full<Bytes>>,
+    policy: Arc<FetchPolicy>,
     runtime: tokio::runtime::Handle,
 }
 
 impl HttpFetcher {
     /// Must be made on the gateway's runtime.
-    pub fn new() -> std::io::Result<HttpFetcher> {
+    pub fn new(policy: FetchPolicy) -> std::io::Result<HttpFetcher> {
+        let policy = Arc::new(policy);
+        let mut http = HttpConnector::new_with_resolver(CheckedResolver {
+            policy: policy.clone(),
+        });
+        http.enforce_http(false);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()?
             .https_or_http()
             .enable_http1()
-            .build();
+            .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new()).build(connector);
         Ok(HttpFetcher {
             client,
+            policy,
             runtime: tokio::runtime::Handle::current(),
         })
     }
+
+    /// Refuses what the policy forbids before any connection: plain http, an address
+    /// written in the URL that may not be reached.
+    fn check(&self, url: &str) -> Result<(), String> {
+        let uri: hyper::Uri = url
+            .parse()
+            .map_err(|error| format!("{url:?} is not a URL: {error}"))?;
+        match uri.scheme_str() {
+            Some("https") => {}
+            Some("http") if self.policy.allow_http => {}
+            Some("http") => {
+                return Err(format!(
+                    "{url} refused: plugins' requests go over https only (plugins.fetch_allow_http)"
+                ));
+            }
+            _ => return Err(format!("{url} refused: only http and https URLs")),
+        }
+        let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
+        if let Ok(address) = host.parse::<IpAddr>()
+            && !self.policy.allows(address)
+        {
+            return Err(format!(
+                "{url} refused: {address} is a loopback, private, link-local or metadata address (plugins.fetch_private_networks)"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// An error with its causes, which hyper keeps apart ("client error (Connect): …").
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }
 
 impl Fetch for HttpFetcher {
     fn fetch(&self, request: HttpRequest, deadline: Instant) -> Result<HttpResponse, String> {
         let url = request.url.clone();
+        self.check(&url)?;
         let mut builder = hyper::Request::builder()
             .method(request.method.as_str())
             .uri(&request.url);
@@ -59,7 +204,7 @@ impl Fetch for HttpFetcher {
                 .client
                 .request(outgoing)
                 .await
-                .map_err(|error| format!("request to {url} failed: {error}"))?;
+                .map_err(|error| format!("request to {url} failed: {}", with_causes(&error)))?;
             let status = response.status().as_u16();
             let headers = response
                 .headers()

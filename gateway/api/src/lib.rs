@@ -37,7 +37,7 @@ pub use email::forwarding::Forwarding;
 pub use email::sync::spawn as spawn_mailbox_sync;
 pub use error::{ApiError, ApiResult};
 pub use fanout::FanOut;
-pub use fetch::HttpFetcher;
+pub use fetch::{FetchPolicy, HttpFetcher};
 pub use outbox::{QueuedReplies, deliver_due, deliver_queued};
 pub use plugins::Plugins;
 pub use secrets::SecretBox;

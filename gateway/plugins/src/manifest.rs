@@ -103,10 +103,10 @@ impl Manifest {
         if let Some(host) = self
             .allowed_hosts
             .iter()
-            .find(|host| host.contains('/') || host.contains(':') || host.is_empty())
+            .find(|host| Grant::parse(host).is_none())
         {
             return Err(format!(
-                "allowed host {host:?} must be a bare host name such as api.telegram.org"
+                "allowed host {host:?} must be a host name such as api.telegram.org, with a port if not 443 (hooks.example.com:8443)"
             ));
         }
         Ok(())
@@ -148,30 +148,81 @@ impl Grants {
         Ok(approved)
     }
 
-    /// Whether a request to `url` may go out; the refusal names the host.
+    /// Whether a request to `url` may go out, as far as grants go: its host and port must be
+    /// granted (a host alone grants port 443, HTTPS's; another port is granted by name). The refusal
+    /// names what was not granted. Which schemes and addresses may be reached at all is the
+    /// operator's to decide, and the fetcher checks that.
     pub fn check_url(&self, url: &str) -> Result<(), String> {
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
+        let (scheme, rest) = url
+            .split_once("://")
+            .filter(|(scheme, _)| matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https"))
             .ok_or_else(|| format!("fetch of {url:?} refused: only http and https URLs"))?;
+        let default_port = if scheme.eq_ignore_ascii_case("https") {
+            443
+        } else {
+            80
+        };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let host = authority.rsplit('@').next().unwrap_or_default();
-        let host = host
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if self
+        // Whatever comes before an `@` is user information, never the host.
+        let target = authority.rsplit('@').next().unwrap_or_default();
+        let Some(target) = Grant::parse(target) else {
+            return Err(format!("fetch of {url:?} refused: its host cannot be read"));
+        };
+        let port = target.port.unwrap_or(default_port);
+        let granted = self
             .allowed_hosts
             .iter()
-            .any(|allowed| allowed.eq_ignore_ascii_case(&host))
-        {
+            .filter_map(|grant| Grant::parse(grant))
+            .any(|grant| {
+                grant.host.eq_ignore_ascii_case(&target.host) && grant.port.unwrap_or(443) == port
+            });
+        if granted {
             Ok(())
         } else {
             Err(format!(
-                "fetch to {host} refused: the plugin was not granted that host"
+                "fetch to {}:{port} refused: the plugin was not granted that host and port",
+                target.host
             ))
         }
+    }
+}
+
+/// A granted host, or a URL's: `host`, `host:port`, `[v6]` or `[v6]:port`.
+#[derive(Debug, PartialEq, Eq)]
+struct Grant {
+    host: String,
+    port: Option<u16>,
+}
+
+impl Grant {
+    fn parse(text: &str) -> Option<Grant> {
+        let (host, port) = match text.strip_prefix('[') {
+            Some(bracketed) => {
+                let (host, after) = bracketed.split_once(']')?;
+                let port = match after {
+                    "" => None,
+                    _ => Some(after.strip_prefix(':')?),
+                };
+                (host, port)
+            }
+            None => match text.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (text, None),
+            },
+        };
+        let port = match port {
+            Some(port) => Some(port.parse::<u16>().ok().filter(|port| *port > 0)?),
+            None => None,
+        };
+        let valid_host = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+        valid_host.then(|| Grant {
+            host: host.to_ascii_lowercase(),
+            port,
+        })
     }
 }
 
@@ -201,6 +252,14 @@ mod tests {
                 .is_ok()
         );
         assert!(grants.check_url("https://API.telegram.org:443/x").is_ok());
+        let other_port = grants
+            .check_url("https://api.telegram.org:8443/x")
+            .expect_err("a port not granted");
+        assert!(other_port.contains("8443"), "{other_port}");
+        assert!(
+            grants.check_url("http://api.telegram.org/x").is_err(),
+            "port 80"
+        );
         let refused = grants
             .check_url("https://evil.example/x")
             .expect_err("not granted");
@@ -212,6 +271,22 @@ mod tests {
             "userinfo cannot smuggle a host"
         );
         assert!(grants.check_url("file:///etc/passwd").is_err());
+    }
+
+    #[test]
+    fn a_grant_with_a_port_reaches_that_port_only() {
+        let grants = Grants {
+            allowed_hosts: vec!["hooks.example.com:8443".into(), "[::1]:9000".into()],
+            ..Grants::default()
+        };
+        assert!(
+            grants
+                .check_url("https://hooks.example.com:8443/in")
+                .is_ok()
+        );
+        assert!(grants.check_url("https://hooks.example.com/in").is_err());
+        assert!(grants.check_url("http://[::1]:9000/x").is_ok());
+        assert!(grants.check_url("http://[::1]:9001/x").is_err());
     }
 
     #[test]
@@ -237,8 +312,16 @@ mod tests {
         assert!(
             bad.check(&Ceilings::default())
                 .expect_err("a URL is not a host")
-                .contains("bare host")
+                .contains("host name")
         );
+        for odd in ["api.telegram.org:0", "api.telegram.org:99999", "a@b", ""] {
+            let mut bad = manifest();
+            bad.allowed_hosts = vec![odd.into()];
+            assert!(bad.check(&Ceilings::default()).is_err(), "{odd}");
+        }
+        let mut ported = manifest();
+        ported.allowed_hosts = vec!["hooks.example.com:8443".into()];
+        assert!(ported.check(&Ceilings::default()).is_ok());
         let mut bad = manifest();
         bad.budget.time_ms = 0;
         assert!(bad.check(&Ceilings::default()).is_err());

@@ -85,6 +85,11 @@ pub struct PluginsConfig {
     pub cache: PathBuf,
     /// The most compiled code the cache keeps, in MiB; the code used least recently goes first.
     pub cache_max_mib: u64,
+    /// Let plugins' requests use plain `http://` (otherwise https only).
+    pub fetch_allow_http: bool,
+    /// Loopback, private, link-local or metadata networks plugins may reach all the same
+    /// (addresses or CIDR blocks); none by default.
+    pub fetch_private_networks: Vec<String>,
     /// The largest memory budget a plugin's manifest may ask for, in MiB (at most 1024).
     pub max_memory_mib: u32,
     /// The longest time budget a manifest may ask for, per call, in milliseconds.
@@ -101,6 +106,8 @@ impl Default for PluginsConfig {
             scan_seconds: 5,
             cache: PathBuf::from("data/plugin-cache"),
             cache_max_mib: 1024,
+            fetch_allow_http: false,
+            fetch_private_networks: Vec::new(),
             max_memory_mib: ceilings.memory_mib,
             max_time_ms: ceilings.time_ms,
             max_output_kib: ceilings.output_kib,
@@ -109,6 +116,17 @@ impl Default for PluginsConfig {
 }
 
 impl PluginsConfig {
+    /// What plugins' requests may reach; fails on a network that cannot be read, naming it.
+    pub fn fetch_policy(&self) -> anyhow::Result<switchboard_api::FetchPolicy> {
+        Ok(switchboard_api::FetchPolicy {
+            allow_http: self.fetch_allow_http,
+            private_networks: networks(
+                "plugins.fetch_private_networks",
+                &self.fetch_private_networks,
+            )?,
+        })
+    }
+
     /// The budget ceilings; fails on one the runtime cannot give, naming its key.
     pub fn ceilings(&self) -> anyhow::Result<switchboard_plugins::Ceilings> {
         let most = switchboard_plugins::Ceilings::default().memory_mib;
@@ -158,20 +176,7 @@ impl Default for ServerConfig {
 impl ServerConfig {
     /// The trusted proxies as networks; a bare address is a network of one.
     pub fn trusted_networks(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
-        self.trusted_proxies
-            .iter()
-            .map(|entry| {
-                let entry = entry.trim();
-                entry
-                    .parse::<ipnet::IpNet>()
-                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| {
-                        anyhow::anyhow!(
-                            "server.trusted_proxies: {entry:?} is not an IP address or a CIDR block such as 10.0.0.0/8"
-                        )
-                    })
-            })
-            .collect()
+        networks("server.trusted_proxies", &self.trusted_proxies)
     }
 
     /// The worker threads to start. One more than the cores: the sends of a big fan-out run
@@ -279,6 +284,24 @@ pub enum LogFormat {
     Json,
 }
 
+/// Addresses or CIDR blocks from the key `key`; a bare address is a network of one.
+fn networks(key: &str, entries: &[String]) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    entries
+        .iter()
+        .map(|entry| {
+            let entry = entry.trim();
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "{key}: {entry:?} is not an IP address or a CIDR block such as 10.0.0.0/8"
+                    )
+                })
+        })
+        .collect()
+}
+
 impl Config {
     /// Reads `file` (when given, it must exist) and the environment over the defaults.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
@@ -300,6 +323,7 @@ impl Config {
         }
         config.api()?;
         config.plugins.ceilings()?;
+        config.plugins.fetch_policy()?;
         Ok(config)
     }
 

@@ -110,8 +110,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         ceilings: config.plugins.ceilings()?,
         ..Default::default()
     })?;
-    let fetcher =
-        Arc::new(HttpFetcher::new().context("cannot read the system's root certificates")?);
+    let fetcher = Arc::new(
+        HttpFetcher::new(config.plugins.fetch_policy()?)
+            .context("cannot read the system's root certificates")?,
+    );
     let plugins = Arc::new(Plugins::new(runtime, fetcher));
     let secrets = SecretBox::load_or_create(&config.store.secret_key).with_context(|| {
         format!(

@@ -367,7 +367,7 @@ async fn granted_capabilities_work_through_the_gateway() {
     tokio::spawn(async move { axum::serve(listener, api).await });
 
     let mut granted = upload("misbehaving_adapter", "tester", "1.0.0", 2_000);
-    granted["manifest"]["allowed_hosts"] = json!(["127.0.0.1"]);
+    granted["manifest"]["allowed_hosts"] = json!([provider.to_string()]);
     let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
     assert_eq!(status, StatusCode::CREATED, "{installed}");
     let (_, channel) = app
@@ -437,7 +437,7 @@ async fn a_plugin_that_waits_is_stopped_at_its_time_budget() {
     tokio::spawn(async move { axum::serve(listener, slow).await });
 
     let mut granted = upload("misbehaving_adapter", "waiter", "1.0.0", 1_000);
-    granted["manifest"]["allowed_hosts"] = json!(["127.0.0.1"]);
+    granted["manifest"]["allowed_hosts"] = json!([provider.to_string()]);
     let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
     assert_eq!(status, StatusCode::CREATED, "{installed}");
     let (_, channel) = app
@@ -501,6 +501,102 @@ async fn calls_at_once_cannot_fill_the_key_value_store_past_its_quota() {
         !kept.is_empty() && size <= switchboard_plugins::MAX_KV_BYTES,
         "{} keys, {size} bytes",
         kept.len()
+    );
+}
+
+/// What a plugin was granted is reached only on the granted port, and only at addresses the
+/// operator lets plugins reach: loopback, private and metadata addresses are refused however
+/// they are named, and plain HTTP only goes out where the operator allows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_reaches_only_granted_ports_at_addresses_the_operator_allows() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let provider = listener.local_addr().expect("address");
+    let api = axum::Router::new().route("/ping", axum::routing::get(|| async { "pong" }));
+    tokio::spawn(async move { axum::serve(listener, api).await });
+    let port = provider.port();
+    let refusals = async |app: &TestApp, urls: &[String]| {
+        let mut granted = upload("misbehaving_adapter", "fetcher", "1.0.0", 2_000);
+        granted["manifest"]["allowed_hosts"] = json!([
+            provider.to_string(),
+            format!("localhost:{port}"),
+            "169.254.169.254:80"
+        ]);
+        let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
+        assert_eq!(status, StatusCode::CREATED, "{installed}");
+        let (_, channel) = app
+            .post(
+                "/api/v1/channels",
+                &app.admin,
+                json!({ "kind": "api", "name": "f", "plugin": "fetcher" }),
+            )
+            .await;
+        let hook = format!(
+            "/hooks/{}/{}/{}",
+            app.workspace,
+            channel["id"],
+            channel["webhook_token"].as_str().expect("token")
+        );
+        let mut reasons = Vec::new();
+        for url in urls {
+            let (_, answer) = webhook(app, &hook, &format!("fetch {url}")).await;
+            reasons.push(answer["reason"].as_str().unwrap_or("fetched").to_string());
+        }
+        reasons
+    };
+
+    // The operator allows plain HTTP, and no private network.
+    let strict = TestApp::with_fetch_policy(switchboard_api::FetchPolicy {
+        allow_http: true,
+        private_networks: Vec::new(),
+    })
+    .await;
+    let reasons = refusals(
+        &strict,
+        &[
+            format!("http://{provider}/ping"),
+            format!("http://localhost:{port}/ping"),
+            "http://169.254.169.254/latest/meta-data/".to_string(),
+        ],
+    )
+    .await;
+    assert!(
+        reasons[0].contains("127.0.0.1 is a loopback, private"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains("localhost has no address plugins may reach"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[2].contains("169.254.169.254 is a loopback, private"),
+        "{reasons:?}"
+    );
+
+    // Loopback allowed, but not plain HTTP.
+    let https_only = TestApp::with_fetch_policy(switchboard_api::FetchPolicy {
+        allow_http: false,
+        private_networks: vec!["127.0.0.0/8".parse().expect("network")],
+    })
+    .await;
+    let reasons = refusals(&https_only, &[format!("http://{provider}/ping")]).await;
+    assert!(reasons[0].contains("https only"), "{reasons:?}");
+
+    // Both allowed: the granted port answers, the next one is not granted.
+    let open = TestApp::new().await;
+    let reasons = refusals(
+        &open,
+        &[
+            format!("http://{provider}/ping"),
+            format!("http://127.0.0.1:{}/ping", port + 1),
+        ],
+    )
+    .await;
+    assert_eq!(reasons[0], "fetched", "{reasons:?}");
+    assert!(
+        reasons[1].contains("not granted that host and port"),
+        "{reasons:?}"
     );
 }
 
@@ -615,7 +711,7 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
     tokio::spawn(async move { axum::serve(listener, api).await });
 
     let mut granted = upload("template_adapter", "crm", "1.0.0", 2_000);
-    granted["manifest"]["allowed_hosts"] = json!(["127.0.0.1"]);
+    granted["manifest"]["allowed_hosts"] = json!([provider.to_string()]);
     granted["manifest"]["settings"] = json!(["reply_url"]);
     granted["manifest"]["secrets"] = json!(["api_token"]);
     let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;

@@ -54,11 +54,29 @@ impl TestApp {
         config: ApiConfig,
         runtime: Arc<switchboard_plugins::Runtime>,
     ) -> TestApp {
+        // The tests' providers listen on loopback, over plain HTTP.
+        let policy = switchboard_api::FetchPolicy {
+            allow_http: true,
+            private_networks: vec!["127.0.0.0/8".parse().expect("network")],
+        };
+        Self::build(config, runtime, policy).await
+    }
+
+    /// An application whose plugins' requests follow `policy`.
+    pub async fn with_fetch_policy(policy: switchboard_api::FetchPolicy) -> TestApp {
+        Self::build(ApiConfig::default(), shared_runtime(), policy).await
+    }
+
+    async fn build(
+        config: ApiConfig,
+        runtime: Arc<switchboard_plugins::Runtime>,
+        policy: switchboard_api::FetchPolicy,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let bus = Arc::new(InProcessBus::new(1024));
         let store = Arc::new(SledStore::open(dir.path(), bus.clone()).expect("store"));
         let metrics = PrometheusBuilder::new().build_recorder().handle();
-        let fetcher = Arc::new(HttpFetcher::new().expect("fetcher"));
+        let fetcher = Arc::new(HttpFetcher::new(policy).expect("fetcher"));
         let plugins = Arc::new(Plugins::new(runtime, fetcher));
         let state = AppState {
             store: store.clone(),

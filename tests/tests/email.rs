@@ -694,7 +694,7 @@ async fn unreadable_mail_is_kept_for_replay_and_mail_from_an_outage_is_backfille
 
     let letter = eventually("the dead letter", async || {
         let (_, letters) = admin.get("/api/v1/dead-letters").await?;
-        Ok(letters
+        Ok(letters["items"]
             .as_array()
             .and_then(|letters| letters.first().cloned()))
     })

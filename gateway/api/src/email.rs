@@ -342,10 +342,9 @@ pub async fn take_in(state: &AppState, channel: &Channel, email: StoredEmail) ->
     if let Err(Unprocessed::Refused(reason)) = outcome {
         let kept =
             serde_json::to_vec(&payload).map_err(|error| ApiError::internal(error.to_string()))?;
-        let letter = state
-            .store
-            .put_dead_letter(channel.workspace_id, channel.id, &reason, kept)
-            .await?;
+        let letter =
+            crate::ingest::keep_dead_letter(state, channel.workspace_id, channel.id, &reason, kept)
+                .await?;
         tracing::warn!(workspace_id = channel.workspace_id, channel_id = channel.id,
             dead_letter_id = letter.id, %reason, "an email was kept as a dead letter");
     }

@@ -61,6 +61,8 @@ pub struct ApiConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The first admin's generated password file, removed at that admin's first login.
     pub first_password: Option<FirstPassword>,
+    /// How many dead letters each channel keeps.
+    pub dead_letters: switchboard_store::DeadLetterLimits,
 }
 
 /// Where the first admin's generated password waits for their first login.
@@ -84,6 +86,7 @@ impl Default for ApiConfig {
             },
             trusted_proxies: Vec::new(),
             first_password: None,
+            dead_letters: switchboard_store::DeadLetterLimits::default(),
         }
     }
 }

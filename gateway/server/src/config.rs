@@ -200,6 +200,10 @@ pub struct StoreConfig {
     pub bus_capacity: usize,
     /// The key that seals channel secrets; created on first start. Back it up apart from the store.
     pub secret_key: PathBuf,
+    /// Room for each channel's dead letters, in MiB; the oldest go first.
+    pub dead_letter_mib_per_channel: u64,
+    /// Days a dead letter is kept.
+    pub dead_letter_days: u32,
 }
 
 impl Default for StoreConfig {
@@ -208,6 +212,8 @@ impl Default for StoreConfig {
             path: PathBuf::from("data/store"),
             bus_capacity: 4096,
             secret_key: PathBuf::from("data/secret.key"),
+            dead_letter_mib_per_channel: 256,
+            dead_letter_days: 30,
         }
     }
 }
@@ -356,6 +362,13 @@ impl Config {
                 demo_pages: self.web.demo_pages,
             },
             trusted_proxies: self.server.trusted_networks()?,
+            dead_letters: switchboard_store::DeadLetterLimits {
+                max_bytes_per_channel: self
+                    .store
+                    .dead_letter_mib_per_channel
+                    .saturating_mul(1 << 20),
+                max_age_ms: i64::from(self.store.dead_letter_days) * 24 * 3_600_000,
+            },
             first_password: self
                 .bootstrap
                 .enabled

@@ -151,6 +151,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         bootstrap::demo_chat(&state, workspace_id).await?;
     }
     watch_plugins_folder(&state, &config);
+    expire_dead_letters(&state);
     deliver_replies(&state, holder.clone());
     switchboard_api::spawn_mailbox_sync(state.clone(), holder);
     let smtp_listener = listen_for_forwarded_mail(&state, &config.mail).await?;
@@ -302,6 +303,23 @@ fn node_name(data_dir: &std::path::Path) -> anyhow::Result<String> {
             Ok(name)
         }
     }
+}
+
+/// Drops dead letters past their age, every hour (a channel that gets new ones trims its own
+/// at once).
+fn expire_dead_letters(state: &AppState) {
+    let (store, max_age_ms) = (state.store.clone(), state.config.dead_letters.max_age_ms);
+    tokio::spawn(async move {
+        loop {
+            let before = switchboard_model::now_millis().saturating_sub(max_age_ms);
+            match store.expire_dead_letters(before).await {
+                Ok(0) => {}
+                Ok(dropped) => tracing::info!(dropped, "dropped dead letters past their age"),
+                Err(error) => tracing::warn!(%error, "cannot drop old dead letters"),
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
 }
 
 /// Delivers queued replies on plugin channels: every second over every workspace (for

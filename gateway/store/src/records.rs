@@ -70,3 +70,27 @@ pub enum ChannelRecord {
     /// How many emails went out through the channel on its last sending day.
     SentToday,
 }
+
+/// How many dead letters a channel keeps: the oldest go first once a channel's payloads add up
+/// to more than `max_bytes_per_channel`, and any older than `max_age_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadLetterLimits {
+    pub max_bytes_per_channel: u64,
+    pub max_age_ms: i64,
+}
+
+impl Default for DeadLetterLimits {
+    fn default() -> Self {
+        DeadLetterLimits {
+            max_bytes_per_channel: 256 << 20,
+            max_age_ms: 30 * 24 * 3_600_000,
+        }
+    }
+}
+
+/// A payload kept as a dead letter, and how many older letters of its channel made room for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeptLetter {
+    pub letter: switchboard_model::DeadLetter,
+    pub dropped: u64,
+}

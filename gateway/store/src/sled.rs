@@ -39,8 +39,8 @@ use self::txn::{Gate, Read, Record, Scan, View};
 use self::wal::Wal;
 use self::writer::Writer;
 use crate::{
-    AgentChange, ChannelRecord, ConversationChange, EventBus, EventFrame, NewAgentRecord,
-    OutboxItem, Session, Store, StoreError, StoreResult,
+    AgentChange, ChannelRecord, ConversationChange, DeadLetterLimits, EventBus, EventFrame,
+    KeptLetter, NewAgentRecord, OutboxItem, Session, Store, StoreError, StoreResult,
 };
 
 /// Switchboard's default store: sled on disk, with event bodies in a journal beside it.
@@ -554,20 +554,39 @@ impl Store for SledStore {
         channel_id: Id,
         reason: &str,
         payload: Vec<u8>,
-    ) -> StoreResult<DeadLetter> {
+        limits: DeadLetterLimits,
+    ) -> StoreResult<KeptLetter> {
         let reason = reason.to_string();
         self.writer
             .write(move |txn| {
-                delivery::put_dead_letter(txn, workspace_id, channel_id, reason, payload)
+                delivery::put_dead_letter(txn, workspace_id, channel_id, reason, payload, limits)
             })
             .await
     }
 
-    async fn dead_letters(&self, workspace_id: Id) -> StoreResult<Vec<DeadLetter>> {
-        let mut letters: Vec<DeadLetter> = self.scan(&key(keys::DEAD_LETTER, &[workspace_id]))?;
-        letters.retain(|letter| !letter.resolved);
-        letters.reverse();
-        Ok(letters)
+    async fn dead_letters(
+        &self,
+        workspace_id: Id,
+        cursor: Option<Id>,
+        limit: usize,
+    ) -> StoreResult<Page<DeadLetter>> {
+        let letters: Vec<DeadLetter> = self.scan(&key(keys::DEAD_LETTER, &[workspace_id]))?;
+        let items: Vec<DeadLetter> = letters
+            .into_iter()
+            .rev()
+            .filter(|letter| !letter.resolved && cursor.is_none_or(|cursor| letter.id < cursor))
+            .take(limit)
+            .collect();
+        let next_cursor = (items.len() == limit)
+            .then(|| items.last().map(|letter| letter.id.to_string()))
+            .flatten();
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn expire_dead_letters(&self, before: i64) -> StoreResult<u64> {
+        self.writer
+            .write(move |txn| delivery::expire_dead_letters(txn, before))
+            .await
     }
 
     async fn dead_letter(&self, workspace_id: Id, id: Id) -> StoreResult<(DeadLetter, Vec<u8>)> {

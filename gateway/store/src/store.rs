@@ -11,8 +11,8 @@ use switchboard_model::{
 };
 
 use crate::{
-    AgentChange, ChannelRecord, ConversationChange, NewAgentRecord, OutboxItem, Session,
-    StoreResult,
+    AgentChange, ChannelRecord, ConversationChange, DeadLetterLimits, KeptLetter, NewAgentRecord,
+    OutboxItem, Session, StoreResult,
 };
 
 /// Everything the gateway keeps. Every method that takes a `workspace_id` sees only that
@@ -229,15 +229,25 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Message>;
 
     // ---- dead letters ----
+    /// Keeps a payload that could not be processed, dropping the channel's oldest letters
+    /// beyond `limits` in the same step.
     async fn put_dead_letter(
         &self,
         workspace_id: Id,
         channel_id: Id,
         reason: &str,
         payload: Vec<u8>,
-    ) -> StoreResult<DeadLetter>;
-    /// Unresolved dead letters, newest first.
-    async fn dead_letters(&self, workspace_id: Id) -> StoreResult<Vec<DeadLetter>>;
+        limits: DeadLetterLimits,
+    ) -> StoreResult<KeptLetter>;
+    /// Unresolved dead letters, newest first, a page at a time (`cursor`: the last id seen).
+    async fn dead_letters(
+        &self,
+        workspace_id: Id,
+        cursor: Option<Id>,
+        limit: usize,
+    ) -> StoreResult<Page<DeadLetter>>;
+    /// Drops the dead letters of every workspace received before `before`; answers how many.
+    async fn expire_dead_letters(&self, before: i64) -> StoreResult<u64>;
     async fn dead_letter(&self, workspace_id: Id, id: Id) -> StoreResult<(DeadLetter, Vec<u8>)>;
     /// Counts a replay; `resolved` takes the letter off the list.
     async fn record_replay(

@@ -1078,3 +1078,76 @@ async fn a_channels_plugin_store_keeps_writes_only_within_its_quota() {
     assert_eq!(kept.keys().collect::<Vec<_>>(), ["a"]);
     assert_eq!(kept["a"].len(), 990);
 }
+
+#[tokio::test]
+async fn a_channel_keeps_its_newest_dead_letters_within_its_room_and_age() {
+    let f = fixture().await;
+    let other = f
+        .store
+        .create_channel(
+            f.workspace,
+            NewChannel::new(ChannelKind::Api, "Other"),
+            None,
+        )
+        .await
+        .expect("channel")
+        .id;
+    let limits = switchboard_store::DeadLetterLimits {
+        max_bytes_per_channel: 1000,
+        max_age_ms: 3_600_000,
+    };
+    let keep = |channel: Id, n: u8| {
+        f.store
+            .put_dead_letter(f.workspace, channel, "broken", vec![n; 400], limits)
+    };
+    keep(other, 9).await.expect("another channel's letter");
+    assert_eq!(keep(f.channel, 1).await.expect("kept").dropped, 0);
+    assert_eq!(keep(f.channel, 2).await.expect("kept").dropped, 0);
+    let third = keep(f.channel, 3).await.expect("kept");
+    assert_eq!(third.dropped, 1, "the oldest made room");
+    let page = f
+        .store
+        .dead_letters(f.workspace, None, 2)
+        .await
+        .expect("letters");
+    let sizes: Vec<(Id, u64)> = page
+        .items
+        .iter()
+        .map(|letter| (letter.channel_id, letter.size))
+        .collect();
+    assert_eq!(sizes, [(f.channel, 400), (f.channel, 400)], "newest first");
+    let cursor = page.next_cursor.and_then(|cursor| cursor.parse().ok());
+    let rest = f
+        .store
+        .dead_letters(f.workspace, cursor, 2)
+        .await
+        .expect("letters");
+    assert_eq!(rest.items.len(), 1);
+    assert_eq!(
+        rest.items[0].channel_id, other,
+        "another channel's letter stays"
+    );
+    let (_, payload) = f
+        .store
+        .dead_letter(f.workspace, page.items[1].id)
+        .await
+        .expect("letter");
+    assert_eq!(
+        payload,
+        vec![2; 400],
+        "the second letter is the oldest kept"
+    );
+
+    let expired = f
+        .store
+        .expire_dead_letters(switchboard_model::now_millis() + 1)
+        .await
+        .expect("expire");
+    assert_eq!(expired, 3);
+    let none = f
+        .store
+        .dead_letters(f.workspace, None, 10)
+        .await
+        .expect("letters");
+    assert!(none.items.is_empty());
+}

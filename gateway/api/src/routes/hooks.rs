@@ -111,10 +111,9 @@ async fn receive_webhook(
         Err(Unprocessed::Refused(reason)) => {
             let payload = serde_json::to_vec(&payload)
                 .map_err(|error| ApiError::internal(error.to_string()))?;
-            let letter = state
-                .store
-                .put_dead_letter(workspace_id, channel_id, &reason, payload)
-                .await?;
+            let letter =
+                crate::ingest::keep_dead_letter(&state, workspace_id, channel_id, &reason, payload)
+                    .await?;
             tracing::warn!(dead_letter_id = letter.id, %reason, "a webhook was kept as a dead letter");
             let answer = WebhookAnswer {
                 ingested: Vec::new(),

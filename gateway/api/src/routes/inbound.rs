@@ -5,14 +5,15 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
-use serde::Serialize;
-use switchboard_model::{ChannelKind, DeadLetter, Id, InboundMessage, Ingested};
+use serde::{Deserialize, Serialize};
+use switchboard_model::{ChannelKind, DeadLetter, Id, InboundMessage, Ingested, Page};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::page_size;
 use crate::auth::Caller;
 use crate::error::body_too_large;
-use crate::extract::Path;
+use crate::extract::{Path, Query};
 use crate::ingest::{StoredPayload, Unprocessed, through_plugin};
 use crate::{ApiError, ApiResult, AppState};
 
@@ -59,10 +60,14 @@ async fn post_inbound(
             axum::Json(ingested),
         )),
         Err(reason) => {
-            let letter = state
-                .store
-                .put_dead_letter(caller.workspace_id, id, &reason, body.to_vec())
-                .await?;
+            let letter = crate::ingest::keep_dead_letter(
+                &state,
+                caller.workspace_id,
+                id,
+                &reason,
+                body.to_vec(),
+            )
+            .await?;
             tracing::warn!(dead_letter_id = letter.id, %reason, "an inbound payload was kept as a dead letter");
             Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -131,15 +136,27 @@ fn check(message: &InboundMessage) -> Result<(), String> {
     Ok(())
 }
 
-/// Payloads that could not be processed and wait for a replay (admins only).
-#[utoipa::path(get, path = "/api/v1/dead-letters", tag = "dead letters", responses((status = 200, body = Vec<DeadLetter>)))]
+/// Paging through the dead letters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct DeadLetterQuery {
+    /// The `next_cursor` of the previous page.
+    cursor: Option<Id>,
+    limit: Option<u32>,
+}
+
+/// Payloads that could not be processed and wait for a replay, newest first (admins only).
+#[utoipa::path(get, path = "/api/v1/dead-letters", tag = "dead letters", params(DeadLetterQuery), responses((status = 200, body = Page<DeadLetter>)))]
 async fn list_dead_letters(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<axum::Json<Vec<DeadLetter>>> {
+    Query(query): Query<DeadLetterQuery>,
+) -> ApiResult<axum::Json<Page<DeadLetter>>> {
     caller.require_admin()?;
     Ok(axum::Json(
-        state.store.dead_letters(caller.workspace_id).await?,
+        state
+            .store
+            .dead_letters(caller.workspace_id, query.cursor, page_size(query.limit))
+            .await?,
     ))
 }
 

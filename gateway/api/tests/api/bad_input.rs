@@ -439,7 +439,7 @@ async fn an_unprocessable_inbound_payload_is_kept_and_can_be_replayed() {
 
     let (status, letters) = app.get("/api/v1/dead-letters", &app.admin).await;
     assert_eq!(status, StatusCode::OK);
-    let letters = letters.as_array().expect("letters").clone();
+    let letters = letters["items"].as_array().expect("letters").clone();
     assert_eq!(letters.len(), 2, "both payloads were kept");
     let broken_letter = letters
         .iter()

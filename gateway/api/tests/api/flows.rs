@@ -384,7 +384,8 @@ async fn a_replayed_dead_letter_lands_once() {
     let body = json!({ "contact": { "identity": { "kind": "email", "value": "ana@example.com" } }, "external_id": "m-1", "text": " " });
     let (status, _) = app.post(&path, &app.admin, body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (_, letters) = app.get("/api/v1/dead-letters", &app.admin).await;
+    let (_, page) = app.get("/api/v1/dead-letters", &app.admin).await;
+    let letters = &page["items"];
     let letter = letters[0]["id"].as_u64().expect("id");
     // Nothing about the payload changes, so the replay still fails and the letter stays.
     let (status, _) = app
@@ -395,7 +396,8 @@ async fn a_replayed_dead_letter_lands_once() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (_, letters) = app.get("/api/v1/dead-letters", &app.admin).await;
+    let (_, page) = app.get("/api/v1/dead-letters", &app.admin).await;
+    let letters = &page["items"];
     assert_eq!(letters[0]["replays"], 1);
 }
 

@@ -196,7 +196,8 @@ async fn while_a_plugin_is_off_providers_are_asked_to_come_back_and_nothing_is_k
         )
         .await;
     assert_error(&replay, StatusCode::SERVICE_UNAVAILABLE, "busy");
-    let (_, letters) = app.get("/api/v1/dead-letters", &app.admin).await;
+    let (_, page) = app.get("/api/v1/dead-letters", &app.admin).await;
+    let letters = &page["items"];
     assert_eq!(letters.as_array().map(Vec::len), Some(1), "{letters}");
     assert_eq!(letters[0]["replays"], 0, "{letters}");
 
@@ -233,7 +234,8 @@ async fn a_full_plugin_host_asks_providers_to_come_back_instead_of_keeping_dead_
     assert_error(&turned_away, StatusCode::SERVICE_UNAVAILABLE, "busy");
     assert_eq!(first.0, StatusCode::ACCEPTED, "{}", first.1);
     assert_eq!(second.0, StatusCode::ACCEPTED, "{}", second.1);
-    let (_, letters) = app.get("/api/v1/dead-letters", &app.admin).await;
+    let (_, page) = app.get("/api/v1/dead-letters", &app.admin).await;
+    let letters = &page["items"];
     assert_eq!(
         letters.as_array().map(Vec::len),
         Some(2),
@@ -598,6 +600,55 @@ async fn a_plugin_reaches_only_granted_ports_at_addresses_the_operator_allows() 
         reasons[1].contains("not granted that host and port"),
         "{reasons:?}"
     );
+}
+
+/// A plugin that fails on every payload cannot fill the disk with dead letters: its channel
+/// keeps the newest within its room, and the list pages.
+#[tokio::test]
+async fn a_failing_plugins_dead_letters_stay_within_the_channels_room() {
+    let app = TestApp::with_config(switchboard_api::ApiConfig {
+        dead_letters: switchboard_store::DeadLetterLimits {
+            max_bytes_per_channel: 500,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let hook = channel_with(&app, "misbehaving_adapter", "broken").await;
+    let mut kept = Vec::new();
+    for _ in 0..12 {
+        let (status, answer) = webhook(&app, &hook, "trap").await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        kept.push(answer["dead_letter_id"].as_u64().expect("kept"));
+    }
+    let mut listed = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (status, page) = app
+            .get(&format!("/api/v1/dead-letters?limit=2{cursor}"), &app.admin)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        listed.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|letter| {
+                    (
+                        letter["id"].as_u64().expect("id"),
+                        letter["size"].as_u64().expect("size"),
+                    )
+                }),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    let total: u64 = listed.iter().map(|(_, size)| size).sum();
+    assert!(total <= 500, "{listed:?}");
+    assert!(listed.len() < kept.len(), "{listed:?}");
+    assert_eq!(listed[0].0, kept[11], "the newest is kept and listed first");
 }
 
 /// The text of the last message in the conversation a webhook answer names.

@@ -7,7 +7,7 @@ use switchboard_model::{DeadLetter, DeliveryStatus, EventKind, Id, Message};
 use super::conversations;
 use super::keys::{self, key, key_str};
 use super::txn::{Read, Scan, Txn};
-use crate::{OutboxItem, StoreError, StoreResult};
+use crate::{DeadLetterLimits, KeptLetter, OutboxItem, StoreError, StoreResult};
 
 /// A channel's outbox items that are due at `now` (neither waiting for a retry nor leased),
 /// in order, at most `limit` of them.
@@ -103,7 +103,34 @@ pub fn put_dead_letter(
     channel_id: Id,
     reason: String,
     payload: Vec<u8>,
-) -> StoreResult<DeadLetter> {
+    limits: DeadLetterLimits,
+) -> StoreResult<KeptLetter> {
+    // The channel's letters, oldest first: those past their age go, then the oldest until the
+    // new one fits in the channel's room.
+    let room = limits
+        .max_bytes_per_channel
+        .saturating_sub(payload.len() as u64);
+    let oldest_kept = txn.now.saturating_sub(limits.max_age_ms);
+    let letters: Vec<DeadLetter> =
+        Scan::scan_prefix(txn, &key(keys::DEAD_LETTER, &[workspace_id]))?
+            .into_iter()
+            .map(|(_, value)| serde_json::from_slice(&value))
+            .collect::<Result<_, _>>()?;
+    let mut theirs: Vec<&DeadLetter> = letters
+        .iter()
+        .filter(|letter| letter.channel_id == channel_id)
+        .collect();
+    let mut used: u64 = theirs.iter().map(|letter| letter.size).sum();
+    let mut dropped = 0;
+    theirs.sort_by_key(|letter| letter.id);
+    for letter in theirs {
+        if letter.received_at >= oldest_kept && used <= room {
+            break;
+        }
+        drop_dead_letter(txn, letter);
+        used -= letter.size;
+        dropped += 1;
+    }
     let letter = DeadLetter {
         id: txn.next_id(),
         workspace_id,
@@ -116,7 +143,25 @@ pub fn put_dead_letter(
     };
     txn.put(key(keys::DEAD_PAYLOAD, &[letter.id]), payload);
     txn.put_json(key(keys::DEAD_LETTER, &[workspace_id, letter.id]), &letter)?;
-    Ok(letter)
+    Ok(KeptLetter { letter, dropped })
+}
+
+fn drop_dead_letter(txn: &mut Txn, letter: &DeadLetter) {
+    txn.remove(key(keys::DEAD_PAYLOAD, &[letter.id]));
+    txn.remove(key(keys::DEAD_LETTER, &[letter.workspace_id, letter.id]));
+}
+
+/// Drops every dead letter received before `before`.
+pub fn expire_dead_letters(txn: &mut Txn, before: i64) -> StoreResult<u64> {
+    let mut dropped = 0;
+    for (_, value) in Scan::scan_prefix(txn, keys::DEAD_LETTER)? {
+        let letter: DeadLetter = serde_json::from_slice(&value)?;
+        if letter.received_at < before {
+            drop_dead_letter(txn, &letter);
+            dropped += 1;
+        }
+    }
+    Ok(dropped)
 }
 
 pub fn dead_letter(

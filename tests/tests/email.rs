@@ -571,6 +571,27 @@ async fn auto_replies_go_once_a_day_never_to_machines_and_transcripts_arrive() -
         )
         .await?;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+
+    // Transcripts count against the mailbox's daily limit like any email.
+    let (_, current) = admin.get(&format!("/api/v1/channels/{channel}")).await?;
+    let mut settings = current["settings"].clone();
+    settings["daily_send_limit"] = json!(1);
+    let (status, updated) = admin
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/channels/{channel}"),
+            Some(&json!({ "settings": settings })),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    let (status, refused) = admin
+        .post(
+            &format!("/api/v1/conversations/{asked_id}/transcript"),
+            &json!({ "to": "customer@example.test", "locale": "es" }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{refused}");
+    assert_eq!(refused["error"]["code"], "daily_limit", "{refused}");
     rig.stop().await?;
     Ok(())
 }

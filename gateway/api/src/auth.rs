@@ -12,11 +12,12 @@ use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use switchboard_model::{Agent, Id, Role, now_millis};
+use switchboard_model::{Agent, Id, Role, TokenScope, now_millis};
 use tokio::sync::Semaphore;
 
 use crate::{ApiError, ApiResult, AppState};
@@ -34,14 +35,21 @@ pub struct Caller {
     pub agent: Agent,
     /// `true` when the caller came with the session cookie (a browser).
     pub by_cookie: bool,
+    /// What the credentials may do: a session, all its agent may; a token, its scope.
+    pub scope: TokenScope,
 }
 
 impl Caller {
-    /// Fails unless the caller is an admin.
+    /// Fails unless the caller is an admin, with credentials that may act as one.
     pub fn require_admin(&self) -> ApiResult<()> {
-        match self.agent.role {
-            Role::Admin => Ok(()),
-            Role::Agent => Err(ApiError::forbidden("this action needs the admin role")),
+        match (self.agent.role, self.scope) {
+            (Role::Admin, TokenScope::Admin) => Ok(()),
+            (Role::Admin, _) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "token_scope",
+                "this API token's scope does not reach admin actions",
+            )),
+            (Role::Agent, _) => Err(ApiError::forbidden("this action needs the admin role")),
         }
     }
 }
@@ -58,11 +66,29 @@ impl FromRequestParts<AppState> for Caller {
                     "the API token is unknown or was revoked",
                 )
             })?;
+            if token
+                .expires_at
+                .is_some_and(|expires| expires <= now_millis())
+            {
+                return Err(ApiError::unauthenticated(
+                    "token_expired",
+                    format!("the API token {:?} has expired", token.name),
+                ));
+            }
+            let reads = matches!(parts.method, Method::GET | Method::HEAD);
+            if token.scope == TokenScope::Read && !reads {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "token_scope",
+                    "this API token may only read",
+                ));
+            }
             let agent = active_agent(state, token.workspace_id, token.agent_id).await?;
             return Ok(Caller {
                 workspace_id: token.workspace_id,
                 agent,
                 by_cookie: false,
+                scope: token.scope,
             });
         }
         let Some(secret) = session_cookie(&parts.headers) else {
@@ -89,6 +115,7 @@ impl FromRequestParts<AppState> for Caller {
             workspace_id: session.workspace_id,
             agent,
             by_cookie: true,
+            scope: TokenScope::Admin,
         })
     }
 }
@@ -155,7 +182,7 @@ pub fn secret_hash(secret: &str) -> [u8; 32] {
 pub async fn hash_password(password: String) -> ApiResult<String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(ApiError::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "weak_password",
             format!("the password must have at least {MIN_PASSWORD_CHARS} characters"),
         ));
@@ -222,7 +249,7 @@ impl HashingGate {
     ) -> ApiResult<T> {
         let busy = || {
             ApiError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
                 "the gateway is checking too many passwords at once; try again in a few seconds",
             )

@@ -60,7 +60,13 @@ pub struct MailService {
     /// The domain of forwarding addresses; `None` when the listener is off.
     pub forwarding_domain: Option<String>,
     health: Mutex<HashMap<Id, ChannelHealth>>,
+    /// Transcripts per recipient address.
+    pub transcripts: crate::throttle::RateLimiter,
 }
+
+/// Transcripts one address may be sent at once, then per hour.
+const TRANSCRIPTS_AT_ONCE: u32 = 5;
+const TRANSCRIPTS_PER_HOUR: u32 = 10;
 
 impl std::fmt::Debug for MailService {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -77,6 +83,10 @@ impl MailService {
             trust,
             forwarding_domain,
             health: Mutex::new(HashMap::new()),
+            transcripts: crate::throttle::RateLimiter::per_hour(
+                TRANSCRIPTS_AT_ONCE,
+                TRANSCRIPTS_PER_HOUR,
+            ),
         }
     }
 

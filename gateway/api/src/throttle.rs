@@ -23,9 +23,18 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(capacity: u32, per_minute: u32) -> RateLimiter {
+        Self::refilled(capacity, f64::from(per_minute) / 60.0)
+    }
+
+    /// `capacity` requests, refilled at `per_hour`.
+    pub fn per_hour(capacity: u32, per_hour: u32) -> RateLimiter {
+        Self::refilled(capacity, f64::from(per_hour) / 3600.0)
+    }
+
+    fn refilled(capacity: u32, per_second: f64) -> RateLimiter {
         RateLimiter {
             capacity: f64::from(capacity),
-            per_second: f64::from(per_minute) / 60.0,
+            per_second,
             buckets: Mutex::new(HashMap::new()),
         }
     }
@@ -170,6 +179,16 @@ mod tests {
                 .is_ok()
         );
         assert!(throttle.check("bea@acme.test", Some("203.0.113.9")).is_ok());
+    }
+
+    #[test]
+    fn an_hourly_limit_says_how_long_to_wait() {
+        let limiter = RateLimiter::per_hour(2, 6);
+        assert!(limiter.take("ana@example.com").is_ok());
+        assert!(limiter.take("ana@example.com").is_ok());
+        let wait = limiter.take("ana@example.com").expect_err("over the burst");
+        assert!((590..=600).contains(&wait), "{wait} s");
+        assert!(limiter.take("bruno@example.com").is_ok());
     }
 
     #[test]

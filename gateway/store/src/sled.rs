@@ -26,9 +26,9 @@ use serde::de::DeserializeOwned;
 use switchboard_model::{
     Agent, ApiToken, Author, CannedResponse, Channel, ChannelUpdate, Contact, ContactRef,
     ContactUpdate, Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId,
-    Id, Identity, InboundMessage, Ingested, Message, NewCannedResponse, NewChannel, NewContact,
-    NewReply, NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate, Workspace,
-    now_millis,
+    Id, Identity, InboundMessage, Ingested, Message, NewApiToken, NewCannedResponse, NewChannel,
+    NewContact, NewReply, NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate,
+    Workspace, now_millis,
 };
 
 use self::activity::Activity;
@@ -219,13 +219,25 @@ impl Store for SledStore {
         &self,
         workspace_id: Id,
         agent_id: Id,
-        name: &str,
+        new: NewApiToken,
         secret_hash: [u8; 32],
     ) -> StoreResult<ApiToken> {
-        let name = name.to_string();
         self.writer
             .write(move |txn| {
-                directory::create_api_token(txn, workspace_id, agent_id, name, secret_hash)
+                directory::create_api_token(txn, workspace_id, agent_id, new, secret_hash)
+            })
+            .await
+    }
+
+    async fn revoke_agent_access(
+        &self,
+        workspace_id: Id,
+        agent_id: Id,
+        keep_session: Option<[u8; 32]>,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| {
+                directory::revoke_agent_access(txn, workspace_id, agent_id, keep_session)
             })
             .await
     }

@@ -6,8 +6,9 @@ use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, Author, CannedResponse, Channel, ChannelUpdate, Contact, ContactRef,
     ContactUpdate, Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId,
-    Id, Identity, InboundMessage, Ingested, Message, NewCannedResponse, NewChannel, NewContact,
-    NewReply, NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate, Workspace,
+    Id, Identity, InboundMessage, Ingested, Message, NewApiToken, NewCannedResponse, NewChannel,
+    NewContact, NewReply, NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate,
+    Workspace,
 };
 
 use crate::{
@@ -46,9 +47,17 @@ pub trait Store: Send + Sync {
         &self,
         workspace_id: Id,
         agent_id: Id,
-        name: &str,
+        new: NewApiToken,
         secret_hash: [u8; 32],
     ) -> StoreResult<ApiToken>;
+    /// Ends every session and revokes every API token of an agent, but the session
+    /// `keep_session` (the one that asked, when it was a browser).
+    async fn revoke_agent_access(
+        &self,
+        workspace_id: Id,
+        agent_id: Id,
+        keep_session: Option<[u8; 32]>,
+    ) -> StoreResult<()>;
     async fn api_token(&self, secret_hash: [u8; 32]) -> StoreResult<Option<ApiToken>>;
     async fn api_tokens(&self, workspace_id: Id) -> StoreResult<Vec<ApiToken>>;
     async fn revoke_api_token(&self, workspace_id: Id, id: Id) -> StoreResult<()>;

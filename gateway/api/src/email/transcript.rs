@@ -66,6 +66,22 @@ pub async fn send(
             })?
     };
     let channel = super::sending_channel(state, &channel).await?;
+    // A transcript is an email like any other: it counts against the mailbox's day, and one
+    // address gets only a few.
+    state
+        .mail
+        .transcripts
+        .take(&format!("{workspace_id}:{}", to.to_lowercase()))
+        .map_err(|wait| crate::throttle::rate_limited("transcripts to this address", wait))?;
+    if let Some((reason, until)) = super::daily_limit_reached(state, &channel).await? {
+        let wait = (until - now_millis()).max(1000) / 1000;
+        return Err(ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "daily_limit",
+            format!("the transcript was not sent: {reason}"),
+        )
+        .retry_after(wait as u64));
+    }
     let contact = store.contact(workspace_id, conversation.contact_id).await?;
     let words = words(locale);
     let mut text = format!(
@@ -136,7 +152,10 @@ pub async fn send(
             ));
         };
         match super::send(state, &channel, &email).await? {
-            Ok(answer) => accepted.push(answer),
+            Ok(answer) => {
+                super::count_sent(state, &channel).await?;
+                accepted.push(answer);
+            }
             Err(error) => return Err(refused(error.to_string())),
         }
     }

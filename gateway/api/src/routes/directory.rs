@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use switchboard_model::{
     Agent, AgentUpdate, ApiToken, Attachment, CannedResponse, Channel, ChannelKind, ChannelSecrets,
     ChannelUpdate, CreatedApiToken, Id, NewAgent, NewApiToken, NewCannedResponse, NewChannel,
@@ -67,22 +67,32 @@ async fn create_agent(
     Ok((StatusCode::CREATED, axum::Json(agent)))
 }
 
-/// Changes an agent. Agents may change their own name, signature and password; admins anything.
+/// Changes an agent. Agents may change their own name, signature and password (giving their
+/// current one); admins anything, and may reset another agent's password. A new password ends
+/// the agent's other sessions and revokes its API tokens.
 #[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", request_body = AgentUpdate,
-    params(("id" = u64, Path)), responses((status = 200, body = Agent)))]
+    params(("id" = u64, Path)), responses((status = 200, body = Agent),
+        (status = 403, body = switchboard_model::ErrorBody, description = "not an admin, or `current_password` is wrong"),
+        (status = 422, body = switchboard_model::ErrorBody, description = "a field is invalid, or `current_password` is missing")))]
 async fn update_agent(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Id>,
+    headers: HeaderMap,
     Json(update): Json<AgentUpdate>,
 ) -> ApiResult<axum::Json<Agent>> {
     let touches_access = update.role.is_some() || update.active.is_some();
-    if id != caller.agent.id || touches_access {
+    let own = id == caller.agent.id;
+    if !own || touches_access {
         caller.require_admin()?;
     }
     if let Some(name) = &update.name {
         require_text("name", name, 120)?;
     }
+    if own && update.password.is_some() {
+        require_current_password(&state, &caller, update.current_password).await?;
+    }
+    let new_password = update.password.is_some();
     let password_hash = match update.password {
         Some(password) => Some(hash_password(password).await?),
         None => None,
@@ -95,12 +105,49 @@ async fn update_agent(
         password_hash,
         avatar: None,
     };
-    Ok(axum::Json(
+    let agent = state
+        .store
+        .update_agent(caller.workspace_id, id, change)
+        .await?;
+    if new_password {
+        // Whoever knew the old password is out; the browser that changed it stays in.
+        let this_session = (own && caller.by_cookie)
+            .then(|| auth::session_cookie(&headers).map(|secret| auth::secret_hash(&secret)))
+            .flatten();
         state
             .store
-            .update_agent(caller.workspace_id, id, change)
-            .await?,
-    ))
+            .revoke_agent_access(caller.workspace_id, id, this_session)
+            .await?;
+    }
+    Ok(axum::Json(agent))
+}
+
+/// Fails unless `current` is the calling agent's password.
+async fn require_current_password(
+    state: &AppState,
+    caller: &Caller,
+    current: Option<String>,
+) -> ApiResult<()> {
+    let current = current.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "current_password_required",
+            "give your current password as `current_password` to change it",
+        )
+    })?;
+    let stored = state
+        .store
+        .credentials(&caller.agent.email)
+        .await?
+        .map(|(_, hash)| hash);
+    if !auth::verify_password(current, stored).await? {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_password",
+            "`current_password` is not your current password",
+        ));
+    }
+    Ok(())
 }
 
 /// The largest avatar image, in bytes.
@@ -489,13 +536,23 @@ async fn create_token(
 ) -> ApiResult<(StatusCode, axum::Json<CreatedApiToken>)> {
     caller.require_admin()?;
     require_text("name", &new.name, 80)?;
+    if new
+        .expires_at
+        .is_some_and(|expires| expires <= switchboard_model::now_millis())
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "`expires_at` must be in the future",
+        ));
+    }
     let secret = format!("sbt_{}", auth::new_secret());
     let info = state
         .store
         .create_api_token(
             caller.workspace_id,
             caller.agent.id,
-            &new.name,
+            new,
             auth::secret_hash(&secret),
         )
         .await?;

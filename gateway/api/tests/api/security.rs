@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_SECURITY_POLICY;
 use switchboard_api::{ApiConfig, WebRoot};
 
-use crate::support::TestApp;
+use crate::support::{Auth, TestApp, assert_error};
 
 fn web_root(demo_pages: bool) -> WebRoot {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -130,4 +130,145 @@ async fn html_posted_to_an_api_channel_is_stored_sanitized() {
     for hostile in ["<script", "onerror", "javascript:"] {
         assert!(!html.contains(hostile), "{hostile} was stored: {html}");
     }
+}
+
+/// A token's scope and expiry hold whatever its agent may do.
+#[tokio::test]
+async fn api_tokens_do_only_what_their_scope_allows_until_they_expire() {
+    let app = TestApp::new().await;
+    let token = |scope: &str, expires_at: Option<i64>| {
+        let body = serde_json::json!({ "name": format!("{scope} token"), "scope": scope, "expires_at": expires_at });
+        let app = &app;
+        async move {
+            let (status, created) = app.post("/api/v1/api-tokens", &app.admin, body).await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            Auth::Bearer(created["token"].as_str().expect("secret").to_string())
+        }
+    };
+    let inbound = |n: u32| {
+        serde_json::json!({
+            "contact": { "identity": { "kind": "email", "value": "ana@example.com" } },
+            "external_id": format!("t-{n}"),
+            "text": "Hola",
+        })
+    };
+    let inbound_path = format!("/api/v1/channels/{}/inbound", app.channel);
+
+    let reader = token("read", None).await;
+    let (status, _) = app.get("/api/v1/conversations", &reader).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_error(
+        &app.post(&inbound_path, &reader, inbound(1)).await,
+        StatusCode::FORBIDDEN,
+        "token_scope",
+    );
+
+    let writer = token("write", None).await;
+    let (status, answer) = app.post(&inbound_path, &writer, inbound(2)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_error(
+        &app.get("/api/v1/api-tokens", &writer).await,
+        StatusCode::FORBIDDEN,
+        "token_scope",
+    );
+
+    assert_error(
+        &app.post(
+            "/api/v1/api-tokens",
+            &app.admin,
+            serde_json::json!({ "name": "late", "expires_at": 1 }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+    );
+    let soon = switchboard_model::now_millis() + 1_000;
+    let brief = token("admin", Some(soon)).await;
+    let (status, _) = app.get("/api/v1/api-tokens", &brief).await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    assert_error(
+        &app.get("/api/v1/api-tokens", &brief).await,
+        StatusCode::UNAUTHORIZED,
+        "token_expired",
+    );
+}
+
+/// Changing one's own password takes the current one, and a new password ends the agent's
+/// other sessions and revokes its tokens; an admin may reset another agent's without it.
+#[tokio::test]
+async fn a_new_password_needs_the_old_one_and_ends_other_access() {
+    let app = TestApp::new().await;
+    let bea = format!("/api/v1/agents/{}", app.agent_id);
+    let other_browser = app.login("bea@acme.test").await;
+    // Bea's own API token needs an admin to make: a stolen one must go too.
+    let (status, _) = app
+        .call(
+            axum::http::Method::PATCH,
+            &bea,
+            &app.admin,
+            Some(serde_json::json!({ "role": "admin" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, created) = app
+        .post(
+            "/api/v1/api-tokens",
+            &app.agent,
+            serde_json::json!({ "name": "bea's script" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let token = Auth::Bearer(created["token"].as_str().expect("secret").to_string());
+
+    let change =
+        |body: serde_json::Value| app.call(axum::http::Method::PATCH, &bea, &app.agent, Some(body));
+    assert_error(
+        &change(serde_json::json!({ "password": "a brand new secret" })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "current_password_required",
+    );
+    assert_error(
+        &change(serde_json::json!({ "password": "a brand new secret", "current_password": "a guess at it" })).await,
+        StatusCode::FORBIDDEN,
+        "wrong_password",
+    );
+    let (status, _) = change(serde_json::json!({
+        "password": "a brand new secret",
+        "current_password": crate::support::PASSWORD,
+    }))
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, _) = app.get("/api/v1/auth/me", &app.agent).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the browser that changed it stays in"
+    );
+    let (status, _) = app.get("/api/v1/auth/me", &other_browser).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "another session outlived the change"
+    );
+    let (status, _) = app.get("/api/v1/auth/me", &token).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a token outlived the change"
+    );
+
+    // An admin resets it without knowing it: Bea's session ends too.
+    let (status, _) = app
+        .call(
+            axum::http::Method::PATCH,
+            &bea,
+            &app.admin,
+            Some(serde_json::json!({ "password": "reset by the admin" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.get("/api/v1/auth/me", &app.agent).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -258,11 +258,8 @@ async fn listen_for_forwarded_mail(
         .await
         .with_context(|| format!("cannot listen for forwarded mail on {}", config.listen))?;
     let local = listener.local_addr()?;
-    let limits = switchboard_mail::listener::Limits {
-        hostname: config.hostname.clone(),
-        max_message_bytes: config.max_message_bytes,
-        max_sessions: 100,
-    };
+    let limits =
+        switchboard_mail::listener::Limits::new(config.hostname.clone(), config.max_message_bytes);
     let room = Arc::new(Forwarding::new(state.clone()));
     tokio::spawn(switchboard_mail::listener::serve(listener, limits, room));
     tracing::info!(%local, "listening for forwarded mail");

@@ -1,6 +1,7 @@
 //! A test adapter that misbehaves in the way its webhook body names, so the host's limits can be
 //! shown to hold: `loop` never returns, `bloat` grows its memory without bound, `trap` panics,
-//! `sleep` sleeps for 20 s, `flood` returns an enormous list of events, `overreach` fetches
+//! `sleep` sleeps for 20 s, `flood` returns an enormous list of events, `many`, `huge-text`,
+//! `empty-id` and `empty-identity` return messages the gateway must refuse, `overreach` fetches
 //! from a host it was not granted, `secret` reads a secret it did not ask for, and `forge-log`
 //! writes a log line that tries to start a line of the gateway's own. Two commands show
 //! granted capabilities at work: `count` adds one to the stored `count` and answers with it,
@@ -49,6 +50,17 @@ impl Adapter for Misbehaving {
             "flood" => Ok((0..20_000)
                 .map(|n| Event::Message(Message::text(contact.clone(), &format!("flood-{n}"), &"x".repeat(100))))
                 .collect()),
+            // Within the output budget, but past what the gateway takes from one call.
+            "many" => Ok((0..150)
+                .map(|n| Event::Message(Message::text(contact.clone(), &format!("many-{n}"), "hola")))
+                .collect()),
+            "huge-text" => Ok(vec![Event::Message(Message::text(contact, "huge", &"x".repeat(60_000)))]),
+            "empty-id" => Ok(vec![Event::Message(Message::text(contact, "", "no id"))]),
+            "empty-identity" => Ok(vec![Event::Message(Message::text(
+                Contact::known_as(Identity::new("external", "")),
+                "anonymous",
+                "from nobody",
+            ))]),
             "overreach" => {
                 let request = HttpRequest {
                     method: "GET".into(),
@@ -88,8 +100,22 @@ impl Adapter for Misbehaving {
         }
     }
 
-    fn outbound(_reply: Reply) -> Result<Vec<DeliveryAction>, Error> {
-        Err(Error::Unsupported("this adapter sends nothing".into()))
+    /// A reply whose text is `fan-out <url>` becomes 500 requests to that URL; any other is
+    /// not sent.
+    fn outbound(reply: Reply) -> Result<Vec<DeliveryAction>, Error> {
+        let Some(url) = reply.text.strip_prefix("fan-out ") else {
+            return Err(Error::Unsupported("this adapter sends nothing".into()));
+        };
+        Ok((0..500)
+            .map(|_| {
+                DeliveryAction::Http(HttpRequest {
+                    method: "POST".into(),
+                    url: url.to_string(),
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                })
+            })
+            .collect())
     }
 }
 

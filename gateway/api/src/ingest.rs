@@ -18,17 +18,57 @@ use crate::{ApiError, ApiResult, AppState};
 /// The largest HTML body sanitized and stored with a message; a larger one stays only in the
 /// message's original. Sanitizing costs time that grows faster than the size.
 pub const MAX_HTML_BYTES: usize = 2 * 1024 * 1024;
+/// The deepest nesting of elements sanitized: deeper markup (thousands of nested `<div>`s, which
+/// cost the parser time that grows with the square of the depth) stays only in the original.
+pub const MAX_HTML_DEPTH: usize = 256;
 
 /// HTML as the store keeps it, from any channel: sanitized (ammonia: no scripts, no event
 /// handlers, no styles that reach outside), on a blocking thread rather than an async worker.
-/// `None` for HTML over [`MAX_HTML_BYTES`].
+/// `None` for HTML over [`MAX_HTML_BYTES`] or nested deeper than [`MAX_HTML_DEPTH`].
 pub async fn sanitized_html(html: String) -> ApiResult<Option<String>> {
-    if html.len() > MAX_HTML_BYTES {
+    if html.len() > MAX_HTML_BYTES || nesting_depth(&html) > MAX_HTML_DEPTH {
+        metrics::counter!("switchboard_html_bodies_not_kept_total").increment(1);
         return Ok(None);
     }
     tokio::task::spawn_blocking(move || Some(ammonia::clean(&html)))
         .await
         .map_err(|error| ApiError::internal(error.to_string()))
+}
+
+/// How deep elements nest in `html`, counted from its tags alone (a cheap upper bound of what a
+/// parser would build: void elements and `/>` do not nest, a closing tag ends one level).
+fn nesting_depth(html: &str) -> usize {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for tag in html.split('<').skip(1) {
+        let Some(first) = tag.chars().next() else {
+            continue;
+        };
+        if first == '/' {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        if !first.is_ascii_alphabetic() {
+            continue;
+        }
+        let name: String = tag
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let self_closing = tag
+            .split('>')
+            .next()
+            .is_some_and(|inside| inside.ends_with('/'));
+        if !self_closing && !VOID.contains(&name.as_str()) {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
 }
 
 /// The largest original payload kept beside a message (an email with its attachments).
@@ -183,11 +223,24 @@ pub async fn through_plugin(
         }
         Err(error) => return Ok(Err(Unprocessed::Refused(error.to_string()))),
     };
-    let mut ingested = Vec::new();
-    for event in events {
-        let Event::Message(message) = event else {
-            continue;
-        };
+    let messages: Vec<contract::Message> = events
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::Message(message) => Some(message),
+            _ => None,
+        })
+        .collect();
+    if messages.len() > crate::inbound_rules::MAX_MESSAGES_PER_CALL {
+        return Ok(Err(Unprocessed::Refused(format!(
+            "the plugin returned {} messages; one call may return at most {}",
+            messages.len(),
+            crate::inbound_rules::MAX_MESSAGES_PER_CALL
+        ))));
+    }
+    // Every message is checked as the REST inbound route checks one, before any is stored:
+    // a payload is taken in whole or kept whole.
+    let mut inbound = Vec::new();
+    for message in messages {
         if let Some(reason) = crate::email::refused_sender(state, channel, &message).await? {
             tracing::info!(channel_id = channel.id, %reason, "an inbound email was not taken in");
             continue;
@@ -206,11 +259,20 @@ pub async fn through_plugin(
             ),
             None => None,
         };
-        let inbound = inbound_message(state, channel, message, original).await?;
-        let automatic = inbound.automatic;
+        let message = inbound_message(state, channel, message, original).await?;
+        if let Err(reason) = crate::inbound_rules::check(&message) {
+            return Ok(Err(Unprocessed::Refused(format!(
+                "the plugin returned a message the gateway does not take: {reason}"
+            ))));
+        }
+        inbound.push(message);
+    }
+    let mut ingested = Vec::new();
+    for message in inbound {
+        let automatic = message.automatic;
         let stored = state
             .store
-            .ingest(channel.workspace_id, channel.id, inbound)
+            .ingest(channel.workspace_id, channel.id, message)
             .await?;
         crate::email::auto_reply(state, channel, &stored, automatic).await?;
         ingested.push(stored);

@@ -14,6 +14,7 @@ mod error;
 mod extract;
 mod fanout;
 mod fetch;
+mod inbound_rules;
 mod ingest;
 mod observe;
 mod outbox;

@@ -23,6 +23,8 @@ use crate::{ApiError, ApiResult, AppState, lock};
 const LEASE_MS: i64 = 60_000;
 /// Items claimed per channel per round.
 const BATCH: usize = 50;
+/// Most deliveries (HTTP requests, emails) one reply may turn into: a text and its files.
+const MAX_ACTIONS_PER_REPLY: usize = 10;
 /// Longest a delivery's request may take, body included.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Tries before a reply is given up as failed.
@@ -275,6 +277,10 @@ pub(crate) async fn plan(
             .await
             .map_err(|error| ApiError::internal(error.to_string()))?;
     Ok(match actions {
+        Ok(output) if output.value.len() > MAX_ACTIONS_PER_REPLY => Err(Outcome::Failed(format!(
+            "the plugin planned {} deliveries for one reply; at most {MAX_ACTIONS_PER_REPLY} are made",
+            output.value.len()
+        ))),
         Ok(output) => Ok((plugin, output.value)),
         Err(error) => Err(Outcome::Failed(error.to_string())),
     })

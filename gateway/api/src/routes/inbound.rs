@@ -17,9 +17,6 @@ use crate::extract::{Path, Query};
 use crate::ingest::{StoredPayload, Unprocessed, through_plugin};
 use crate::{ApiError, ApiResult, AppState};
 
-/// Longest inbound message text, in characters.
-const MAX_TEXT_CHARS: usize = 50_000;
-
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(post_inbound))
@@ -96,7 +93,7 @@ async fn process(
             )));
         }
     };
-    if let Err(reason) = check(&message) {
+    if let Err(reason) = crate::inbound_rules::check(&message) {
         return Ok(Err(reason));
     }
     if let Some(html) = message.html.take() {
@@ -106,34 +103,6 @@ async fn process(
         .store
         .ingest(workspace_id, channel_id, message)
         .await?))
-}
-
-fn check(message: &InboundMessage) -> Result<(), String> {
-    if message.external_id.trim().is_empty() || message.external_id.len() > 500 {
-        return Err("`external_id` must hold 1 to 500 bytes".to_string());
-    }
-    if message.contact.identity.kind.trim().is_empty()
-        || message.contact.identity.value.trim().is_empty()
-    {
-        return Err("`contact.identity` needs a `kind` and a `value`".to_string());
-    }
-    if message.text.trim().is_empty() {
-        return Err("`text` must not be empty".to_string());
-    }
-    if message.text.chars().count() > MAX_TEXT_CHARS {
-        return Err(format!("`text` is longer than {MAX_TEXT_CHARS} characters"));
-    }
-    if message
-        .html
-        .as_ref()
-        .is_some_and(|html| html.len() > crate::ingest::MAX_HTML_BYTES)
-    {
-        return Err(format!(
-            "`html` is larger than {} bytes",
-            crate::ingest::MAX_HTML_BYTES
-        ));
-    }
-    Ok(())
 }
 
 /// Paging through the dead letters.

@@ -651,6 +651,94 @@ async fn a_failing_plugins_dead_letters_stay_within_the_channels_room() {
     assert_eq!(listed[0].0, kept[11], "the newest is kept and listed first");
 }
 
+/// What a plugin returns is checked as the REST inbound route checks a message: too many
+/// messages, too long a text, an empty id or identity are refused whole and the payload kept.
+#[tokio::test]
+async fn what_a_plugin_returns_is_held_to_the_apis_own_bounds() {
+    let app = TestApp::new().await;
+    let hook = channel_with(&app, "misbehaving_adapter", "sloppy").await;
+    for (command, words) in [
+        ("many", "at most 100"),
+        ("huge-text", "`text` is longer than 50000"),
+        ("empty-id", "`external_id`"),
+        ("empty-identity", "`contact.identity.value`"),
+    ] {
+        let (status, answer) = webhook(&app, &hook, command).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{command}: {answer}");
+        assert!(
+            answer["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(words),
+            "{command}: {answer}"
+        );
+    }
+    let (_, conversations) = app.get("/api/v1/conversations", &app.admin).await;
+    assert_eq!(conversations["items"], json!([]), "nothing was stored");
+}
+
+/// One reply cannot make a plugin flood a provider: past a few deliveries it fails, unsent.
+#[tokio::test]
+async fn a_reply_turns_into_a_few_deliveries_at_most() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let app = TestApp::new().await;
+    let hits = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let provider = listener.local_addr().expect("address");
+    let counted = hits.clone();
+    let api = axum::Router::new().route(
+        "/out",
+        axum::routing::post(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async { "ok" }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, api).await });
+    let mut granted = upload("misbehaving_adapter", "fanner", "1.0.0", 2_000);
+    granted["manifest"]["allowed_hosts"] = json!([provider.to_string()]);
+    let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
+    assert_eq!(status, StatusCode::CREATED, "{installed}");
+    let (_, channel) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "api", "name": "fan", "plugin": "fanner" }),
+        )
+        .await;
+    let hook = format!(
+        "/hooks/{}/{}/{}",
+        app.workspace,
+        channel["id"],
+        channel["webhook_token"].as_str().expect("token")
+    );
+    let (_, answer) = webhook(&app, &hook, "hola").await;
+    let conversation = answer["ingested"][0]["conversation_id"].clone();
+    let reply = agent_reply(
+        &app,
+        &conversation,
+        &format!("fan-out http://{provider}/out"),
+    )
+    .await;
+    switchboard_api::deliver_due(&app.state, "test-node")
+        .await
+        .expect("round");
+    let delivery = delivery_of(&app, &conversation, &reply["id"])
+        .await
+        .expect("delivery");
+    assert_eq!(delivery["state"], "failed", "{delivery}");
+    assert!(
+        delivery["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("500 deliveries"),
+        "{delivery}"
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "the provider was called");
+}
+
 /// The text of the last message in the conversation a webhook answer names.
 async fn last_text(app: &TestApp, answer: &Value) -> Option<Value> {
     texts(app, &answer["ingested"][0]["conversation_id"])

@@ -272,3 +272,40 @@ async fn a_new_password_needs_the_old_one_and_ends_other_access() {
     let (status, _) = app.get("/api/v1/auth/me", &app.agent).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// Markup nested thousands of levels deep costs the sanitizer time that grows with the square of
+/// the depth: it is not sanitized or kept beside the message, which is stored with its text.
+#[tokio::test]
+async fn deeply_nested_html_is_left_out_and_the_message_kept() {
+    let app = TestApp::new().await;
+    let nested = format!("{}hola{}", "<div>".repeat(20_000), "</div>".repeat(20_000));
+    let body = serde_json::json!({
+        "contact": { "identity": { "kind": "email", "value": "ana@example.com" } },
+        "external_id": "deep-1",
+        "text": "Hola, les escribo por mi pedido",
+        "html": nested,
+    });
+    let (status, ingested) = app
+        .post(
+            &format!("/api/v1/channels/{}/inbound", app.channel),
+            &app.admin,
+            body,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{ingested}");
+    let (_, page) = app
+        .get(
+            &format!(
+                "/api/v1/conversations/{}/messages",
+                ingested["conversation_id"]
+            ),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(page["items"][0]["text"], "Hola, les escribo por mi pedido");
+    assert!(
+        page["items"][0].get("html").is_none(),
+        "{}",
+        page["items"][0]
+    );
+}

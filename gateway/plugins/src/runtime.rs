@@ -33,6 +33,10 @@ pub struct RuntimeConfig {
     pub ceilings: Ceilings,
     /// The most compiled code the cache keeps, in bytes; the least recently used goes first.
     pub cache_max_bytes: u64,
+    /// The instance slots one channel's calls may hold at once (0: a quarter of them); a call
+    /// beyond waits a moment for one of its own to end, then is turned away, so that one
+    /// channel's slow or spinning plugin never takes every slot from the others.
+    pub channel_share: u32,
 }
 
 impl Default for RuntimeConfig {
@@ -42,6 +46,7 @@ impl Default for RuntimeConfig {
             max_concurrent_calls: 128,
             ceilings: Ceilings::default(),
             cache_max_bytes: 1 << 30,
+            channel_share: 0,
         }
     }
 }
@@ -69,6 +74,8 @@ impl std::fmt::Debug for Plugin {
 pub struct Runtime {
     engine: Engine,
     ticker: Arc<Ticker>,
+    /// Calls running per channel.
+    shares: Shares,
     linker: Linker<CallState>,
     config: RuntimeConfig,
     /// Whether the pooling allocator could reserve its address space.
@@ -130,6 +137,7 @@ impl Runtime {
         Ok(Arc::new(Runtime {
             engine,
             ticker,
+            shares: Shares::default(),
             linker,
             config,
             pooling,
@@ -242,6 +250,14 @@ impl Runtime {
         evict_least_recently_used(dir, self.config.cache_max_bytes, &path);
     }
 
+    /// The instance slots one channel may hold at once.
+    fn channel_share(&self) -> usize {
+        match self.config.channel_share {
+            0 => (self.config.max_concurrent_calls as usize / 4).max(1),
+            share => share as usize,
+        }
+    }
+
     /// A short hash of everything that makes compiled code usable by this engine.
     fn compatibility(&self) -> String {
         use std::hash::{Hash, Hasher};
@@ -298,6 +314,17 @@ impl Runtime {
         let max_memory = usize::try_from(budget.memory_mib)
             .unwrap_or(usize::MAX)
             .saturating_mul(1 << 20);
+        let channel_id = context.channel_id;
+        let Some(_share) = self
+            .shares
+            .enter(channel_id, self.channel_share(), SHARE_WAIT)
+        else {
+            metrics::counter!("switchboard_plugin_calls_over_share_total").increment(1);
+            return Err(PluginError::Host(format!(
+                "channel {channel_id} already runs {} calls, its share of the plugin host",
+                self.channel_share()
+            )));
+        };
         let started = Instant::now();
         let deadline = started + Duration::from_millis(u64::from(budget.time_ms));
         let state = CallState::new(
@@ -359,6 +386,63 @@ impl Runtime {
             ),
             Err(error) => Err(PluginError::Trap(error.root_cause().to_string())),
         }
+    }
+}
+
+/// How long a call over its channel's share waits for one of the channel's calls to end.
+const SHARE_WAIT: Duration = Duration::from_secs(1);
+
+/// Calls running per channel, each channel held to its share of the instance slots.
+#[derive(Default)]
+struct Shares {
+    running: Mutex<std::collections::HashMap<u64, usize>>,
+    freed: Condvar,
+}
+
+impl Shares {
+    /// Counts a call of `channel`, waiting up to `wait` while it already runs `share`.
+    fn enter(&self, channel: u64, share: usize, wait: Duration) -> Option<ShareHeld<'_>> {
+        let deadline = Instant::now() + wait;
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            let count = running.entry(channel).or_insert(0);
+            if *count < share {
+                *count += 1;
+                return Some(ShareHeld {
+                    shares: self,
+                    channel,
+                });
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            running = self
+                .freed
+                .wait_timeout(running, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+}
+
+/// One running call of a channel, counted while it lives.
+struct ShareHeld<'a> {
+    shares: &'a Shares,
+    channel: u64,
+}
+
+impl Drop for ShareHeld<'_> {
+    fn drop(&mut self) {
+        let mut running = self
+            .shares
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = running.get_mut(&self.channel) {
+            *count -= 1;
+            if *count == 0 {
+                running.remove(&self.channel);
+            }
+        }
+        self.shares.freed.notify_all();
     }
 }
 

@@ -214,8 +214,10 @@ async fn while_a_plugin_is_off_providers_are_asked_to_come_back_and_nothing_is_k
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_plugin_host_asks_providers_to_come_back_instead_of_keeping_dead_letters() {
+    // Both slots may go to one channel here: the host is as full as many channels make it.
     let runtime = switchboard_plugins::Runtime::new(switchboard_plugins::RuntimeConfig {
         max_concurrent_calls: 2,
+        channel_share: 2,
         ..Default::default()
     })
     .expect("a runtime with two slots");
@@ -737,6 +739,40 @@ async fn a_reply_turns_into_a_few_deliveries_at_most() {
         "{delivery}"
     );
     assert_eq!(hits.load(Ordering::SeqCst), 0, "the provider was called");
+}
+
+/// One channel's spinning plugin holds its share of the plugin host, not every slot: its other
+/// calls are turned away (the provider asked to come back, nothing dead-lettered) while another
+/// channel's webhooks are served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spinning_channel_holds_its_share_of_the_host_and_others_are_served() {
+    let runtime = switchboard_plugins::Runtime::new(switchboard_plugins::RuntimeConfig {
+        max_concurrent_calls: 4,
+        ..Default::default()
+    })
+    .expect("a runtime with four slots");
+    let app = TestApp::with_runtime(switchboard_api::ApiConfig::default(), runtime).await;
+    let good = channel_with(&app, "template_adapter", "crm").await;
+    let hog = channel_with_time(&app, "misbehaving_adapter", "hog", 3_000).await;
+    let (spinning, served) = tokio::join!(
+        futures_util::future::join_all((0..4).map(|_| webhook(&app, &hog, "loop"))),
+        async {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            webhook(&app, &good, &message("m-1", "¿Abren el domingo?")).await
+        }
+    );
+    assert_eq!(served.0, StatusCode::OK, "{}", served.1);
+    let statuses: Vec<u16> = spinning.iter().map(|(status, _)| status.as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 202).count(),
+        1,
+        "one spinning call ran to its budget: {statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 503).count(),
+        3,
+        "the others were turned away: {statuses:?}"
+    );
 }
 
 /// The text of the last message in the conversation a webhook answer names.

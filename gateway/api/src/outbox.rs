@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use switchboard_model::{Author, Channel, ChannelKind, DeliveryStatus, Direction, Id, now_millis};
 use switchboard_plugins::Plugin;
 use switchboard_plugins::latest::{
@@ -57,6 +58,8 @@ pub(crate) enum Outcome {
 pub struct QueuedReplies {
     workspaces: Mutex<BTreeSet<Id>>,
     wake: Notify,
+    /// Channels whose replies a round is delivering now.
+    delivering: Mutex<BTreeSet<Id>>,
 }
 
 impl QueuedReplies {
@@ -93,28 +96,66 @@ pub async fn deliver_due(state: &AppState, holder: &str) -> ApiResult<usize> {
 }
 
 /// One round over the plugin channels of these workspaces; returns how many replies were
-/// handled.
+/// handled. Channels are delivered side by side (at most [`CHANNELS_AT_ONCE`]), each one's
+/// replies in order, so that a slow provider or a plugin that spins holds up its own channel
+/// only; a channel still being delivered by an earlier round is left to it.
 pub async fn deliver_queued(state: &AppState, holder: &str, workspaces: &[Id]) -> ApiResult<usize> {
-    let mut handled = 0;
+    let mut channels = Vec::new();
     for workspace_id in workspaces {
         for channel in state.store.channels(*workspace_id).await? {
-            if channel.plugin.is_none() || !channel.active {
-                continue;
-            }
-            for item in state
-                .store
-                .claim_outbox(channel.id, holder, LEASE_MS, BATCH)
-                .await?
-            {
-                let outcome = deliver(state, &channel, &item)
-                    .await
-                    .unwrap_or_else(|error| Outcome::Retry(error.message));
-                record(state, &item, outcome).await?;
-                handled += 1;
+            if channel.plugin.is_some() && channel.active {
+                channels.push(channel);
             }
         }
     }
+    let rounds = futures_util::stream::iter(channels)
+        .map(|channel| deliver_channel(state, holder, channel))
+        .buffer_unordered(CHANNELS_AT_ONCE);
+    let handled: Vec<ApiResult<usize>> = rounds.collect().await;
+    handled.into_iter().sum()
+}
+
+/// Delivers one channel's due replies, in order, unless another round is at it.
+async fn deliver_channel(state: &AppState, holder: &str, channel: Channel) -> ApiResult<usize> {
+    let Some(_delivering) = Delivering::start(&state.replies_queued, channel.id) else {
+        return Ok(0);
+    };
+    let mut handled = 0;
+    for item in state
+        .store
+        .claim_outbox(channel.id, holder, LEASE_MS, BATCH)
+        .await?
+    {
+        let outcome = deliver(state, &channel, &item)
+            .await
+            .unwrap_or_else(|error| Outcome::Retry(error.message));
+        record(state, &item, outcome).await?;
+        handled += 1;
+    }
     Ok(handled)
+}
+
+/// Channels delivered side by side in one round.
+const CHANNELS_AT_ONCE: usize = 16;
+
+/// A channel being delivered on this node, marked while it lives.
+struct Delivering<'a> {
+    queued: &'a QueuedReplies,
+    channel_id: Id,
+}
+
+impl<'a> Delivering<'a> {
+    fn start(queued: &'a QueuedReplies, channel_id: Id) -> Option<Delivering<'a>> {
+        let started = lock(&queued.delivering).insert(channel_id);
+        // Made only once the lock is let go: dropping one takes the lock.
+        started.then(|| Delivering { queued, channel_id })
+    }
+}
+
+impl Drop for Delivering<'_> {
+    fn drop(&mut self) {
+        lock(&self.queued.delivering).remove(&self.channel_id);
+    }
 }
 
 async fn record(state: &AppState, item: &OutboxItem, outcome: Outcome) -> ApiResult<()> {
@@ -380,5 +421,15 @@ mod tests {
             Some(vec![7]),
             "the queued workspace, once, after the round"
         );
+    }
+
+    #[test]
+    fn a_channel_is_delivered_by_one_round_at_a_time() {
+        let queued = QueuedReplies::default();
+        let first = Delivering::start(&queued, 7).expect("nobody delivers channel 7");
+        assert!(Delivering::start(&queued, 7).is_none(), "a second round");
+        assert!(Delivering::start(&queued, 8).is_some(), "another channel");
+        drop(first);
+        assert!(Delivering::start(&queued, 7).is_some(), "free again");
     }
 }

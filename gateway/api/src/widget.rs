@@ -4,9 +4,12 @@
 //! live events of visitors' sockets ([`feeds`]).
 //!
 //! A widget id is `{workspace}.{channel}`. A visitor token is
-//! `{workspace}.{channel}.{visitor}.{tag}`, where the visitor is `a-…` (anonymous, made up by
-//! the gateway) or `u-…` (a site's user id, vouched for with the widget's identity secret), and
-//! the tag is made with the gateway's key: tokens need no storage and cannot be forged.
+//! `{workspace}.{channel}.{visitor}.{expires}.{tag}`, where the visitor is `a-…` (anonymous,
+//! made up by the gateway) or `u-…` (a site's user id, vouched for with the widget's identity
+//! secret), `expires` is when it stops working (Unix seconds, [`TOKEN_DAYS`] after it was made)
+//! and the tag is made with the gateway's key: tokens need no storage and cannot be forged. The
+//! widget starts a session at every page load, which renews its token; a token made before
+//! tokens expired (without `expires`) is still renewed once, by a session start only.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,7 +20,7 @@ use switchboard_model::{Channel, ChannelKind, Id, now_millis};
 use tokio::sync::broadcast;
 
 use crate::throttle::RateLimiter;
-use crate::{ApiError, ApiResult, AppState, lock};
+use crate::{ApiError, ApiResult, AppState, SecretBox, lock};
 
 mod feeds;
 
@@ -32,24 +35,63 @@ pub struct Visitor {
     pub id: String,
 }
 
+/// How long a visitor token works, in days.
+pub const TOKEN_DAYS: i64 = 30;
+
 impl Visitor {
-    pub fn token(&self, state: &AppState) -> String {
-        let body = format!("{}.{}.{}", self.workspace_id, self.channel_id, self.id);
-        let tag = state.secrets.tag("visitor", body.as_bytes());
+    /// A token for this visitor, working for [`TOKEN_DAYS`] from now.
+    pub fn token(&self, secrets: &SecretBox) -> String {
+        self.token_until(secrets, now_millis() / 1000 + TOKEN_DAYS * 24 * 3600)
+    }
+
+    fn token_until(&self, secrets: &SecretBox, expires: i64) -> String {
+        let body = format!(
+            "{}.{}.{}.{expires}",
+            self.workspace_id, self.channel_id, self.id
+        );
+        let tag = secrets.tag("visitor", body.as_bytes());
         format!("{body}.{tag}")
     }
 
-    pub fn from_token(state: &AppState, token: &str) -> Option<Visitor> {
+    /// The visitor a token names, while it works.
+    pub fn from_token(secrets: &SecretBox, token: &str) -> Option<Visitor> {
+        match Self::read_token(secrets, token)? {
+            (visitor, Some(expires)) if expires > now_millis() / 1000 => Some(visitor),
+            _ => None,
+        }
+    }
+
+    /// The visitor a token names, for a session start that renews it: a working token, or
+    /// one made before tokens expired.
+    pub fn from_renewable_token(secrets: &SecretBox, token: &str) -> Option<Visitor> {
+        match Self::read_token(secrets, token)? {
+            (visitor, None) => Some(visitor),
+            (visitor, Some(expires)) if expires > now_millis() / 1000 => Some(visitor),
+            _ => None,
+        }
+    }
+
+    fn read_token(secrets: &SecretBox, token: &str) -> Option<(Visitor, Option<i64>)> {
         let (body, tag) = token.rsplit_once('.')?;
-        if !state.secrets.tag_matches("visitor", body.as_bytes(), tag) {
+        if !secrets.tag_matches("visitor", body.as_bytes(), tag) {
             return None;
         }
-        let mut parts = body.splitn(3, '.');
-        Some(Visitor {
-            workspace_id: parts.next()?.parse().ok()?,
-            channel_id: parts.next()?.parse().ok()?,
-            id: parts.next()?.to_string(),
-        })
+        let parts: Vec<&str> = body.split('.').collect();
+        let (workspace, channel, id, expires) = match parts.as_slice() {
+            [workspace, channel, id] => (workspace, channel, id, None),
+            [workspace, channel, id, expires] => {
+                (workspace, channel, id, Some(expires.parse().ok()?))
+            }
+            _ => return None,
+        };
+        Some((
+            Visitor {
+                workspace_id: workspace.parse().ok()?,
+                channel_id: channel.parse().ok()?,
+                id: id.to_string(),
+            },
+            expires,
+        ))
     }
 
     pub fn identity(&self) -> switchboard_model::Identity {
@@ -298,5 +340,45 @@ impl PresenceHub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Presence> {
         self.sender.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ana() -> Visitor {
+        Visitor {
+            workspace_id: 1,
+            channel_id: 2,
+            id: "a-00ff".into(),
+        }
+    }
+
+    #[test]
+    fn a_token_works_until_it_expires_and_cannot_be_stretched() {
+        let secrets = SecretBox::from_key([3; 32]);
+        let token = ana().token(&secrets);
+        assert_eq!(Visitor::from_token(&secrets, &token), Some(ana()));
+        let expired = ana().token_until(&secrets, now_millis() / 1000 - 1);
+        assert_eq!(Visitor::from_token(&secrets, &expired), None);
+        assert_eq!(Visitor::from_renewable_token(&secrets, &expired), None);
+        // Moving the expiry forward breaks the tag.
+        let (body, tag) = expired.rsplit_once('.').expect("tag");
+        let (start, _) = body.rsplit_once('.').expect("expiry");
+        let stretched = format!("{start}.99999999999.{tag}");
+        assert_eq!(Visitor::from_token(&secrets, &stretched), None);
+    }
+
+    #[test]
+    fn a_token_from_before_expiry_is_renewed_by_a_session_start_only() {
+        let secrets = SecretBox::from_key([3; 32]);
+        let body = "1.2.a-00ff";
+        let legacy = format!("{body}.{}", secrets.tag("visitor", body.as_bytes()));
+        assert_eq!(Visitor::from_token(&secrets, &legacy), None);
+        assert_eq!(
+            Visitor::from_renewable_token(&secrets, &legacy),
+            Some(ana())
+        );
     }
 }

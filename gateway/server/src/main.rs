@@ -321,24 +321,38 @@ fn expire_dead_letters(state: &AppState) {
 
 /// Delivers queued replies on plugin channels: every second over every workspace (for
 /// retries, waits that have ended and work that other nodes left), and in between at once in
-/// each workspace where this node queues one.
+/// each workspace where this node queues one. A few rounds run side by side, so that a channel
+/// whose provider is slow holds up no later round (which leaves that channel to it); past
+/// that, queued replies wait for a round to end and are taken together.
 fn deliver_replies(state: &AppState, holder: String) {
+    /// Delivery rounds running at once.
+    const ROUNDS_AT_ONCE: usize = 4;
     let state = state.clone();
+    let rounds = Arc::new(tokio::sync::Semaphore::new(ROUNDS_AT_ONCE));
     tokio::spawn(async move {
-        let complain = |error: switchboard_api::ApiError| {
-            tracing::warn!(code = error.code, reason = %error.message, "a delivery round failed");
+        let round = async |workspaces: Option<Vec<switchboard_model::Id>>| {
+            let Ok(running) = rounds.clone().acquire_owned().await else {
+                return;
+            };
+            let (state, holder) = (state.clone(), holder.clone());
+            tokio::spawn(async move {
+                let done = match workspaces {
+                    None => switchboard_api::deliver_due(&state, &holder).await,
+                    Some(workspaces) => {
+                        switchboard_api::deliver_queued(&state, &holder, &workspaces).await
+                    }
+                };
+                if let Err(error) = done {
+                    tracing::warn!(code = error.code, reason = %error.message, "a delivery round failed");
+                }
+                drop(running);
+            });
         };
         loop {
-            if let Err(error) = switchboard_api::deliver_due(&state, &holder).await {
-                complain(error);
-            }
+            round(None).await;
             let full_round = tokio::time::Instant::now() + Duration::from_secs(1);
             while let Some(workspaces) = state.replies_queued.wait_until(full_round).await {
-                if let Err(error) =
-                    switchboard_api::deliver_queued(&state, &holder, &workspaces).await
-                {
-                    complain(error);
-                }
+                round(Some(workspaces)).await;
             }
         }
     });

@@ -234,7 +234,7 @@ async fn start_session(
     let kept = request
         .token
         .as_deref()
-        .and_then(|token| Visitor::from_token(&state, token))
+        .and_then(|token| Visitor::from_renewable_token(&state.secrets, token))
         .filter(|visitor| {
             visitor.channel_id == channel.id && visitor.workspace_id == channel.workspace_id
         });
@@ -255,7 +255,7 @@ async fn start_session(
         .await?
         .is_some_and(|contact| contact.email_to_write().is_some() || !contact.unnamed());
     Ok(axum::Json(SessionAnswer {
-        token: visitor.token(&state),
+        token: visitor.token(&state.secrets),
         known,
     }))
 }
@@ -369,7 +369,7 @@ async fn visitor(
             .and_then(|value| value.strip_prefix("Bearer "))
     });
     let visitor = token
-        .and_then(|token| Visitor::from_token(state, token))
+        .and_then(|token| Visitor::from_token(&state.secrets, token))
         .filter(|visitor| {
             visitor.channel_id == channel.id && visitor.workspace_id == channel.workspace_id
         })

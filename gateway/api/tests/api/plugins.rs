@@ -775,6 +775,79 @@ async fn a_spinning_channel_holds_its_share_of_the_host_and_others_are_served() 
     );
 }
 
+/// A channel whose provider is slow holds up its own replies only: another channel's reply goes
+/// out while the slow one is still on its way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_provider_holds_up_its_own_channels_replies_only() {
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let provider = listener.local_addr().expect("address");
+    let api = axum::Router::new()
+        .route(
+            "/slow",
+            axum::routing::post(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                "ok"
+            }),
+        )
+        .route("/fast", axum::routing::post(|| async { "ok" }));
+    tokio::spawn(async move { axum::serve(listener, api).await });
+    let mut granted = upload("template_adapter", "crm", "1.0.0", 2_000);
+    granted["manifest"]["allowed_hosts"] = json!([provider.to_string()]);
+    granted["manifest"]["settings"] = json!(["reply_url"]);
+    let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
+    assert_eq!(status, StatusCode::CREATED, "{installed}");
+    let mut replies = Vec::new();
+    // The slow channel is made first, so that a round taking channels in turn meets it first.
+    for path in ["slow", "fast"] {
+        let settings = json!({ "reply_url": format!("http://{provider}/{path}") });
+        let (_, channel) = app
+            .post(
+                "/api/v1/channels",
+                &app.admin,
+                json!({ "kind": "api", "name": path, "plugin": "crm", "settings": settings }),
+            )
+            .await;
+        let hook = format!(
+            "/hooks/{}/{}/{}",
+            app.workspace,
+            channel["id"],
+            channel["webhook_token"].as_str().expect("token")
+        );
+        let (_, answer) = webhook(&app, &hook, &message(&format!("{path}-1"), "Hola")).await;
+        let conversation = answer["ingested"][0]["conversation_id"].clone();
+        let reply = agent_reply(&app, &conversation, "Ya va.").await;
+        replies.push((conversation, reply["id"].clone()));
+    }
+    let state = app.state.clone();
+    let round =
+        tokio::spawn(async move { switchboard_api::deliver_due(&state, "test-node").await });
+    let state_of = async |(conversation, id): &(Value, Value)| {
+        delivery_of(&app, conversation, id)
+            .await
+            .map(|delivery| delivery["state"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    let mut fast_sent = false;
+    for _ in 0..200 {
+        if state_of(&replies[1]).await == "sent" {
+            fast_sent = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(fast_sent, "the fast channel's reply never went out");
+    assert_ne!(
+        state_of(&replies[0]).await,
+        "sent",
+        "the fast reply waited for the slow one"
+    );
+    round.await.expect("round").expect("delivered");
+    assert_eq!(state_of(&replies[0]).await, "sent");
+}
+
 /// The text of the last message in the conversation a webhook answer names.
 async fn last_text(app: &TestApp, answer: &Value) -> Option<Value> {
     texts(app, &answer["ingested"][0]["conversation_id"])

@@ -25,6 +25,33 @@ async fn channel_with(app: &TestApp, file: &str, name: &str) -> String {
     channel_with_time(app, file, name, 300).await
 }
 
+/// A plugin granted `hosts`, and a channel using it; returns the channel's webhook path.
+async fn granted_channel(
+    app: &TestApp,
+    file: &str,
+    name: &str,
+    time_ms: u32,
+    hosts: Value,
+) -> String {
+    let mut granted = upload(file, name, "1.0.0", time_ms);
+    granted["manifest"]["allowed_hosts"] = hosts;
+    let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
+    assert_eq!(status, StatusCode::CREATED, "{installed}");
+    let (_, channel) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "api", "name": name, "plugin": name }),
+        )
+        .await;
+    format!(
+        "/hooks/{}/{}/{}",
+        app.workspace,
+        channel["id"],
+        channel["webhook_token"].as_str().expect("token")
+    )
+}
+
 /// The same, with the plugin's time budget.
 async fn channel_with_time(app: &TestApp, file: &str, name: &str, time_ms: u32) -> String {
     let (status, installed) = app
@@ -370,23 +397,14 @@ async fn granted_capabilities_work_through_the_gateway() {
     let api = axum::Router::new().route("/ping", axum::routing::get(|| async { "pong" }));
     tokio::spawn(async move { axum::serve(listener, api).await });
 
-    let mut granted = upload("misbehaving_adapter", "tester", "1.0.0", 2_000);
-    granted["manifest"]["allowed_hosts"] = json!([provider.to_string()]);
-    let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
-    assert_eq!(status, StatusCode::CREATED, "{installed}");
-    let (_, channel) = app
-        .post(
-            "/api/v1/channels",
-            &app.admin,
-            json!({ "kind": "api", "name": "t", "plugin": "tester" }),
-        )
-        .await;
-    let hook = format!(
-        "/hooks/{}/{}/{}",
-        app.workspace,
-        channel["id"],
-        channel["webhook_token"].as_str().expect("token")
-    );
+    let hook = granted_channel(
+        &app,
+        "misbehaving_adapter",
+        "tester",
+        2_000,
+        json!([provider.to_string()]),
+    )
+    .await;
 
     let (status, answer) = webhook(&app, &hook, &format!("fetch http://{provider}/ping")).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
@@ -440,23 +458,14 @@ async fn a_plugin_that_waits_is_stopped_at_its_time_budget() {
         );
     tokio::spawn(async move { axum::serve(listener, slow).await });
 
-    let mut granted = upload("misbehaving_adapter", "waiter", "1.0.0", 1_000);
-    granted["manifest"]["allowed_hosts"] = json!([provider.to_string()]);
-    let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
-    assert_eq!(status, StatusCode::CREATED, "{installed}");
-    let (_, channel) = app
-        .post(
-            "/api/v1/channels",
-            &app.admin,
-            json!({ "kind": "api", "name": "w", "plugin": "waiter" }),
-        )
-        .await;
-    let hook = format!(
-        "/hooks/{}/{}/{}",
-        app.workspace,
-        channel["id"],
-        channel["webhook_token"].as_str().expect("token")
-    );
+    let hook = granted_channel(
+        &app,
+        "misbehaving_adapter",
+        "waiter",
+        1_000,
+        json!([provider.to_string()]),
+    )
+    .await;
     for command in [
         "sleep".to_string(),
         format!("fetch http://{provider}/silent"),
@@ -521,27 +530,12 @@ async fn a_plugin_reaches_only_granted_ports_at_addresses_the_operator_allows() 
     tokio::spawn(async move { axum::serve(listener, api).await });
     let port = provider.port();
     let refusals = async |app: &TestApp, urls: &[String]| {
-        let mut granted = upload("misbehaving_adapter", "fetcher", "1.0.0", 2_000);
-        granted["manifest"]["allowed_hosts"] = json!([
+        let hosts = json!([
             provider.to_string(),
             format!("localhost:{port}"),
             "169.254.169.254:80"
         ]);
-        let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
-        assert_eq!(status, StatusCode::CREATED, "{installed}");
-        let (_, channel) = app
-            .post(
-                "/api/v1/channels",
-                &app.admin,
-                json!({ "kind": "api", "name": "f", "plugin": "fetcher" }),
-            )
-            .await;
-        let hook = format!(
-            "/hooks/{}/{}/{}",
-            app.workspace,
-            channel["id"],
-            channel["webhook_token"].as_str().expect("token")
-        );
+        let hook = granted_channel(app, "misbehaving_adapter", "fetcher", 2_000, hosts).await;
         let mut reasons = Vec::new();
         for url in urls {
             let (_, answer) = webhook(app, &hook, &format!("fetch {url}")).await;
@@ -699,23 +693,14 @@ async fn a_reply_turns_into_a_few_deliveries_at_most() {
         }),
     );
     tokio::spawn(async move { axum::serve(listener, api).await });
-    let mut granted = upload("misbehaving_adapter", "fanner", "1.0.0", 2_000);
-    granted["manifest"]["allowed_hosts"] = json!([provider.to_string()]);
-    let (status, installed) = app.post("/api/v1/plugins", &app.admin, granted).await;
-    assert_eq!(status, StatusCode::CREATED, "{installed}");
-    let (_, channel) = app
-        .post(
-            "/api/v1/channels",
-            &app.admin,
-            json!({ "kind": "api", "name": "fan", "plugin": "fanner" }),
-        )
-        .await;
-    let hook = format!(
-        "/hooks/{}/{}/{}",
-        app.workspace,
-        channel["id"],
-        channel["webhook_token"].as_str().expect("token")
-    );
+    let hook = granted_channel(
+        &app,
+        "misbehaving_adapter",
+        "fanner",
+        2_000,
+        json!([provider.to_string()]),
+    )
+    .await;
     let (_, answer) = webhook(&app, &hook, "hola").await;
     let conversation = answer["ingested"][0]["conversation_id"].clone();
     let reply = agent_reply(

@@ -6,37 +6,54 @@ use hyper::StatusCode;
 use serde_json::json;
 use switchboard_e2e::Gateway;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_template_plugin_installs_into_a_running_gateway_and_handles_traffic()
--> anyhow::Result<()> {
-    let data = tempfile::tempdir()?;
-    let gateway = Gateway::start(data.path()).await?;
-    let admin = gateway.admin().await?;
+/// Installs the built plugin `file` under `manifest` through the API, and a channel using it;
+/// answers the channel's webhook path.
+async fn install_with_channel(
+    admin: &switchboard_e2e::Client,
+    file: &str,
+    manifest: serde_json::Value,
+    channel_name: &str,
+) -> anyhow::Result<String> {
     let wasm = std::fs::read(
-        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join("template_adapter.wasm"),
+        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join(format!("{file}.wasm")),
     )?;
     let upload = json!({
-        "manifest": {
-            "name": "my-crm", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api",
-            "settings": ["reply_url"], "secrets": ["api_token"]
-        },
         "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
+        "manifest": manifest,
     });
     let (status, installed) = admin.post("/api/v1/plugins", &upload).await?;
     assert_eq!(status, StatusCode::CREATED, "{installed}");
     let (status, channel) = admin
         .post(
             "/api/v1/channels",
-            &json!({ "kind": "api", "name": "CRM", "plugin": "my-crm" }),
+            &json!({ "kind": "api", "name": channel_name, "plugin": manifest["name"] }),
         )
         .await?;
     assert_eq!(status, StatusCode::CREATED, "{channel}");
-    let hook = format!(
+    Ok(format!(
         "/hooks/{}/{}/{}",
         channel["workspace_id"],
         channel["id"],
         channel["webhook_token"].as_str().unwrap_or_default()
-    );
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_plugin_installs_into_a_running_gateway_and_handles_traffic()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let hook = install_with_channel(
+        &admin,
+        "template_adapter",
+        json!({
+            "name": "my-crm", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api",
+            "settings": ["reply_url"], "secrets": ["api_token"]
+        }),
+        "CRM",
+    )
+    .await?;
 
     // The provider calls the webhook without any Switchboard credentials.
     let provider = switchboard_e2e::Client::new(&gateway.base_url);
@@ -60,28 +77,13 @@ async fn a_plugin_cannot_forge_a_line_of_the_gateways_log() -> anyhow::Result<()
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
-    let wasm = std::fs::read(
-        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join("misbehaving_adapter.wasm"),
-    )?;
-    let upload = json!({
-        "manifest": { "name": "forger", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api" },
-        "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
-    });
-    let (status, installed) = admin.post("/api/v1/plugins", &upload).await?;
-    assert_eq!(status, StatusCode::CREATED, "{installed}");
-    let (status, channel) = admin
-        .post(
-            "/api/v1/channels",
-            &json!({ "kind": "api", "name": "Forger", "plugin": "forger" }),
-        )
-        .await?;
-    assert_eq!(status, StatusCode::CREATED, "{channel}");
-    let hook = format!(
-        "/hooks/{}/{}/{}",
-        channel["workspace_id"],
-        channel["id"],
-        channel["webhook_token"].as_str().unwrap_or_default()
-    );
+    let hook = install_with_channel(
+        &admin,
+        "misbehaving_adapter",
+        json!({ "name": "forger", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api" }),
+        "Forger",
+    )
+    .await?;
     let provider = switchboard_e2e::Client::new(&gateway.base_url);
     let (status, _) = provider
         .send(

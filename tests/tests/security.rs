@@ -239,6 +239,20 @@ async fn the_first_admins_password_file_is_removed_at_their_first_login() -> any
     Ok(())
 }
 
+/// Sets the sites that may use the widget of `channel`.
+async fn allow_origins(admin: &Client, channel: u64, origins: &[&str]) -> anyhow::Result<()> {
+    let settings = json!({ "settings": { "allowed_origins": origins } });
+    let (status, updated) = admin
+        .call(
+            hyper::Method::PATCH,
+            &format!("/api/v1/channels/{channel}"),
+            Some(&settings),
+        )
+        .await?;
+    anyhow::ensure!(status == StatusCode::OK, "{updated}");
+    Ok(())
+}
+
 /// Serves one HTML page on a port of its own, a site on another origin than the gateway;
 /// `page` writes it knowing the site's origin. Answers the origin.
 async fn serve_page(page: impl FnOnce(&str) -> String) -> anyhow::Result<String> {
@@ -296,19 +310,7 @@ async fn a_site_the_widget_does_not_allow_cannot_frame_the_chat() -> anyhow::Res
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
     let (channel, widget) = admin.demo_widget().await?;
-    let allow = async |origins: Vec<String>| {
-        let settings = json!({ "settings": { "allowed_origins": origins } });
-        let (status, updated) = admin
-            .call(
-                hyper::Method::PATCH,
-                &format!("/api/v1/channels/{channel}"),
-                Some(&settings),
-            )
-            .await?;
-        anyhow::ensure!(status == StatusCode::OK, "{updated}");
-        anyhow::Ok(())
-    };
-    allow(vec!["https://cafe-aurora.example".into()]).await?;
+    allow_origins(&admin, channel, &["https://cafe-aurora.example"]).await?;
     let gw = gateway.base_url.clone();
     let encoded = |origin: &str| origin.replace(':', "%3A").replace('/', "%2F");
 
@@ -338,7 +340,7 @@ async fn a_site_the_widget_does_not_allow_cannot_frame_the_chat() -> anyhow::Res
         !chat_ready_in(&browser, &as_the_loader).await?,
         "the chat ran on a site the widget does not allow"
     );
-    allow(vec![as_the_loader.clone()]).await?;
+    allow_origins(&admin, channel, &[&as_the_loader]).await?;
     assert!(
         chat_ready_in(&browser, &as_the_loader).await?,
         "the chat did not start on an allowed site"
@@ -355,15 +357,7 @@ async fn every_visitor_route_checks_the_site_and_limits_signals() -> anyhow::Res
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
     let (channel, widget) = admin.demo_widget().await?;
-    let settings = json!({ "settings": { "allowed_origins": ["https://cafe-aurora.example"] } });
-    let (status, updated) = admin
-        .call(
-            hyper::Method::PATCH,
-            &format!("/api/v1/channels/{channel}"),
-            Some(&settings),
-        )
-        .await?;
-    assert_eq!(status, StatusCode::OK, "{updated}");
+    allow_origins(&admin, channel, &["https://cafe-aurora.example"]).await?;
     let shop = [("origin", "https://cafe-aurora.example")];
     let copycat = [("origin", "https://copycat.example")];
     let anonymous = Client::new(&gateway.base_url);

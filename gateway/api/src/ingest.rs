@@ -54,16 +54,15 @@ fn nesting_depth(html: &str) -> usize {
         if !first.is_ascii_alphabetic() {
             continue;
         }
-        let name: String = tag
-            .chars()
-            .take_while(char::is_ascii_alphanumeric)
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let name_len = tag
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(tag.len());
+        let name = &tag[..name_len];
         let self_closing = tag
             .split('>')
             .next()
             .is_some_and(|inside| inside.ends_with('/'));
-        if !self_closing && !VOID.contains(&name.as_str()) {
+        if !self_closing && !VOID.iter().any(|void| void.eq_ignore_ascii_case(name)) {
             depth += 1;
             deepest = deepest.max(depth);
         }
@@ -315,7 +314,7 @@ pub async fn keep_dead_letter(
 
 /// Keeps a call's key-value writes, unless other calls filled the channel's store meanwhile:
 /// then they are dropped (the call's messages stay) and the plugin's log says so.
-pub async fn keep_kv_writes(
+async fn keep_kv_writes(
     state: &AppState,
     channel: &Channel,
     writes: std::collections::BTreeMap<String, Vec<u8>>,
@@ -452,4 +451,19 @@ async fn store_file(
         media_type: media_type.to_string(),
         size,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn void_and_self_closed_elements_do_not_nest_whatever_their_case() {
+        assert_eq!(
+            nesting_depth("<P><BR><Img src=x><span/><div>a</div></P><p>b</p>"),
+            2
+        );
+        assert_eq!(nesting_depth(&"<div>".repeat(300)), 300);
+        assert_eq!(nesting_depth("a < b and 3 <4"), 0);
+    }
 }

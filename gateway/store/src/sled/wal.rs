@@ -419,16 +419,23 @@ mod tests {
         assert_eq!(records, [group(0), group(1)]);
     }
 
+    /// A log in `dir` of groups 0, 1 and 2, with one byte of group `damaged` flipped: its path,
+    /// its bytes and the length of one record.
+    fn log_of_three_damaged_in(dir: &Path, damaged: u64) -> (PathBuf, Vec<u8>, u64) {
+        let wal = log_of_three(dir);
+        let record_len = wal.len() / 3;
+        drop(wal);
+        let path = dir.join(FILE);
+        let mut bytes = std::fs::read(&path).expect("log");
+        bytes[(HEADER_LEN + damaged * record_len + 20) as usize] ^= 0xff;
+        std::fs::write(&path, &bytes).expect("write");
+        (path, bytes, record_len)
+    }
+
     #[test]
     fn a_last_record_that_does_not_match_its_crc_ends_the_log() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let wal = log_of_three(dir.path());
-        let record_len = wal.len() / 3;
-        drop(wal);
-        let path = dir.path().join(FILE);
-        let mut bytes = std::fs::read(&path).expect("log");
-        bytes[(HEADER_LEN + 2 * record_len + 20) as usize] ^= 0xff;
-        std::fs::write(&path, &bytes).expect("write");
+        log_of_three_damaged_in(dir.path(), 2);
         let (_, records) = Wal::open(dir.path()).expect("reopen");
         assert_eq!(records, [group(0), group(1)]);
     }
@@ -436,13 +443,7 @@ mod tests {
     #[test]
     fn damage_before_answered_records_stops_the_start_and_salvage_keeps_the_rest() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let wal = log_of_three(dir.path());
-        let record_len = wal.len() / 3;
-        drop(wal);
-        let path = dir.path().join(FILE);
-        let mut bytes = std::fs::read(&path).expect("log");
-        bytes[(HEADER_LEN + record_len + 20) as usize] ^= 0xff;
-        std::fs::write(&path, &bytes).expect("write");
+        let (path, bytes, record_len) = log_of_three_damaged_in(dir.path(), 1);
 
         let Err(error) = Wal::open(dir.path()) else {
             panic!("a damaged log was opened");

@@ -399,6 +399,52 @@ impl Client {
         self.call(Method::POST, path, Some(body)).await
     }
 
+    /// Installs the built plugin `file` (from the gateway's test plugins) under `manifest`, and
+    /// an API channel named `channel_name` that uses it; answers the channel's webhook path.
+    pub async fn install_plugin_channel(
+        &self,
+        file: &str,
+        manifest: Value,
+        channel_name: &str,
+    ) -> anyhow::Result<String> {
+        use base64::Engine;
+        let wasm = std::fs::read(
+            Path::new(switchboard_plugins::BUILT_PLUGINS).join(format!("{file}.wasm")),
+        )?;
+        let upload = serde_json::json!({
+            "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
+            "manifest": manifest,
+        });
+        let (status, installed) = self.post("/api/v1/plugins", &upload).await?;
+        anyhow::ensure!(
+            status == StatusCode::CREATED,
+            "the plugin was refused: {installed}"
+        );
+        self.channel_for_plugin(manifest["name"].as_str().unwrap_or_default(), channel_name)
+            .await
+    }
+
+    /// A new API channel named `channel_name` that uses the installed plugin `plugin`;
+    /// answers the channel's webhook path.
+    pub async fn channel_for_plugin(
+        &self,
+        plugin: &str,
+        channel_name: &str,
+    ) -> anyhow::Result<String> {
+        let channel = serde_json::json!({ "kind": "api", "name": channel_name, "plugin": plugin });
+        let (status, channel) = self.post("/api/v1/channels", &channel).await?;
+        anyhow::ensure!(
+            status == StatusCode::CREATED,
+            "the channel was refused: {channel}"
+        );
+        Ok(format!(
+            "/hooks/{}/{}/{}",
+            channel["workspace_id"],
+            channel["id"],
+            channel["webhook_token"].as_str().unwrap_or_default()
+        ))
+    }
+
     /// The id of the workspace's first API channel.
     pub async fn api_channel(&self) -> anyhow::Result<u64> {
         let (_, channels) = self.get("/api/v1/channels").await?;
@@ -461,14 +507,17 @@ pub fn setting(name: &str, default: usize) -> usize {
 pub fn percentiles(samples: impl Iterator<Item = u64>) -> String {
     let mut samples: Vec<u64> = samples.collect();
     samples.sort_unstable();
-    let percentile =
-        |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)] as f64 / 1e6;
     format!(
         "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        percentile(0.50),
-        percentile(0.99),
-        percentile(1.0)
+        percentile(&samples, 0.50) / 1e6,
+        percentile(&samples, 0.99) / 1e6,
+        percentile(&samples, 1.0) / 1e6
     )
+}
+
+/// The value at `p` (0 to 1) of samples sorted in ascending order.
+pub fn percentile(sorted: &[u64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)] as f64
 }
 
 /// The CPU time (user and system, in clock ticks of 10 ms) that a process or thread has used so

@@ -1,42 +1,9 @@
 //! The SDK README's promise, against the real binary: an adapter built from the template
 //! installs into a running gateway through the API and handles a provider's webhook.
 
-use base64::Engine;
 use hyper::StatusCode;
 use serde_json::json;
 use switchboard_e2e::Gateway;
-
-/// Installs the built plugin `file` under `manifest` through the API, and a channel using it;
-/// answers the channel's webhook path.
-async fn install_with_channel(
-    admin: &switchboard_e2e::Client,
-    file: &str,
-    manifest: serde_json::Value,
-    channel_name: &str,
-) -> anyhow::Result<String> {
-    let wasm = std::fs::read(
-        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join(format!("{file}.wasm")),
-    )?;
-    let upload = json!({
-        "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
-        "manifest": manifest,
-    });
-    let (status, installed) = admin.post("/api/v1/plugins", &upload).await?;
-    assert_eq!(status, StatusCode::CREATED, "{installed}");
-    let (status, channel) = admin
-        .post(
-            "/api/v1/channels",
-            &json!({ "kind": "api", "name": channel_name, "plugin": manifest["name"] }),
-        )
-        .await?;
-    assert_eq!(status, StatusCode::CREATED, "{channel}");
-    Ok(format!(
-        "/hooks/{}/{}/{}",
-        channel["workspace_id"],
-        channel["id"],
-        channel["webhook_token"].as_str().unwrap_or_default()
-    ))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_template_plugin_installs_into_a_running_gateway_and_handles_traffic()
@@ -44,16 +11,16 @@ async fn a_template_plugin_installs_into_a_running_gateway_and_handles_traffic()
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
-    let hook = install_with_channel(
-        &admin,
-        "template_adapter",
-        json!({
-            "name": "my-crm", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api",
-            "settings": ["reply_url"], "secrets": ["api_token"]
-        }),
-        "CRM",
-    )
-    .await?;
+    let hook = admin
+        .install_plugin_channel(
+            "template_adapter",
+            json!({
+                "name": "my-crm", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api",
+                "settings": ["reply_url"], "secrets": ["api_token"]
+            }),
+            "CRM",
+        )
+        .await?;
 
     // The provider calls the webhook without any Switchboard credentials.
     let provider = switchboard_e2e::Client::new(&gateway.base_url);
@@ -77,8 +44,8 @@ async fn a_plugin_cannot_forge_a_line_of_the_gateways_log() -> anyhow::Result<()
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
-    let hook = install_with_channel(
-        &admin,
+    let hook = admin
+        .install_plugin_channel(
         "misbehaving_adapter",
         json!({ "name": "forger", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api" }),
         "Forger",

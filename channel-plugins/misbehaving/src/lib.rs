@@ -1,12 +1,14 @@
 //! A test adapter that misbehaves in the way its webhook body names, so the host's limits can be
 //! shown to hold: `loop` never returns, `bloat` grows its memory without bound, `trap` panics,
 //! `sleep` sleeps for 20 s, `flood` returns an enormous list of events, `many`, `huge-text`,
-//! `empty-id` and `empty-identity` return messages the gateway must refuse, `overreach` fetches
-//! from a host it was not granted, `secret` reads a secret it did not ask for, and `forge-log`
-//! writes a log line that tries to start a line of the gateway's own. Two commands show
-//! granted capabilities at work: `count` adds one to the stored `count` and answers with it,
-//! and `fetch <url>` answers with what the URL returned; `hoard <key>` stores 900 KiB under
-//! the key, as calls running at once may try to fill the store. Anything else is echoed.
+//! `empty-id` and `empty-identity` return messages the gateway must refuse, `heavy-html`
+//! returns markup that takes the host long to sanitize, `overreach` fetches from a host it was
+//! not granted, `secret` reads a secret it did not ask for, and `forge-log` writes a log line
+//! that tries to start a line of the gateway's own. Two commands show granted capabilities at
+//! work: `count` adds one to the stored `count` and answers with it, and `fetch <url>` answers
+//! with what the URL returned; `hoard <key>` stores 900 KiB under the key, as calls running at
+//! once may try to fill the store; `answer <email> <message-id>` names one of the gateway's
+//! Message-IDs as the message it answers. Anything else is echoed.
 
 use switchboard_channel_sdk::{
     Adapter, Contact, DeliveryAction, Error, Event, HttpRequest, Identity, Message, Reply,
@@ -55,6 +57,15 @@ impl Adapter for Misbehaving {
                 .map(|n| Event::Message(Message::text(contact.clone(), &format!("many-{n}"), "hola")))
                 .collect()),
             "huge-text" => Ok(vec![Event::Message(Message::text(contact, "huge", &"x".repeat(60_000)))]),
+            // Within every size and depth limit, but slow to sanitize: 900 KiB of markup nested 200
+            // deep, which the host must clean within what is left of the call's time.
+            "heavy-html" => {
+                let chain = format!("{}x{}", "<div>".repeat(200), "</div>".repeat(200));
+                let html = chain.repeat((900 << 10) / chain.len());
+                let mut message = Message::text(contact, "heavy-html", "heavy html");
+                message.html = Some(html);
+                Ok(vec![Event::Message(message)])
+            }
             "empty-id" => Ok(vec![Event::Message(Message::text(contact, "", "no id"))]),
             "empty-identity" => Ok(vec![Event::Message(Message::text(
                 Contact::known_as(Identity::new("external", "")),
@@ -84,6 +95,18 @@ impl Adapter for Misbehaving {
                 // 900 KiB under a key of the caller's choosing, against a 1 MiB store.
                 host::kv_set(&text["hoard ".len()..], &vec![7; 900 * 1024]);
                 Ok(vec![Event::Message(Message::text(contact, text, "hoarded"))])
+            }
+            text if text.starts_with("answer ") => {
+                // `answer <email> <message-id>`: a message from that address naming one of the
+                // gateway's Message-IDs, to slip into a conversation of another channel.
+                let mut words = text["answer ".len()..].split_whitespace();
+                let (Some(email), Some(id)) = (words.next(), words.next()) else {
+                    return Err(Error::Malformed("answer <email> <message-id>".into()));
+                };
+                let from = Contact::known_as(Identity::new("email", email));
+                let mut message = Message::text(from, "answer-1", "Respondo aquí");
+                message.in_reply_to = Some(id.to_string());
+                Ok(vec![Event::Message(message)])
             }
             text if text.starts_with("fetch ") => {
                 let request = HttpRequest {

@@ -23,16 +23,38 @@ pub const MAX_HTML_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_HTML_DEPTH: usize = 256;
 
 /// HTML as the store keeps it, from any channel: sanitized (ammonia: no scripts, no event
-/// handlers, no styles that reach outside), on a blocking thread rather than an async worker.
-/// `None` for HTML over [`MAX_HTML_BYTES`] or nested deeper than [`MAX_HTML_DEPTH`].
-pub async fn sanitized_html(html: String) -> ApiResult<Option<String>> {
-    if html.len() > MAX_HTML_BYTES || nesting_depth(&html) > MAX_HTML_DEPTH {
+/// handlers, no styles that reach outside). `None` for HTML over [`MAX_HTML_BYTES`] or nested
+/// deeper than [`MAX_HTML_DEPTH`]. It takes time: call it on a blocking thread.
+pub fn clean_html(html: &str) -> Option<String> {
+    if html.len() > MAX_HTML_BYTES || nesting_depth(html) > MAX_HTML_DEPTH {
         metrics::counter!("switchboard_html_bodies_not_kept_total").increment(1);
-        return Ok(None);
+        return None;
     }
-    tokio::task::spawn_blocking(move || Some(ammonia::clean(&html)))
+    Some(ammonia::clean(html))
+}
+
+/// [`clean_html`] on a blocking thread rather than an async worker.
+pub async fn sanitized_html(html: String) -> ApiResult<Option<String>> {
+    tokio::task::spawn_blocking(move || clean_html(&html))
         .await
         .map_err(|error| ApiError::internal(error.to_string()))
+}
+
+/// Sanitizes the HTML of every message a plugin returned, as part of its call: `false` when the
+/// call's time budget ran out first (so that a plugin cannot hand the gateway work its own
+/// budget would not allow).
+fn sanitize_within(events: &mut [Event], deadline: std::time::Instant) -> bool {
+    for event in events {
+        if let Event::Message(message) = event
+            && let Some(html) = message.html.take()
+        {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            message.html = clean_html(&html);
+        }
+    }
+    std::time::Instant::now() < deadline
 }
 
 /// How deep elements nest in `html`, counted from its tags alone (a cheap upper bound of what a
@@ -210,10 +232,20 @@ pub async fn through_plugin(
     };
     let context = crate::plugins::call_context(state, channel).await?;
     let runtime = state.plugins.runtime.clone();
-    let outcome =
-        tokio::task::spawn_blocking(move || runtime.inbound(&plugin, context, &transport))
-            .await
-            .map_err(|error| ApiError::internal(error.to_string()))?;
+    let outcome = runtime
+        .threads()
+        .spawn_blocking(move || {
+            let mut output = runtime.inbound(&plugin, context, &transport)?;
+            if sanitize_within(&mut output.value, output.deadline) {
+                Ok(output)
+            } else {
+                Err(switchboard_plugins::PluginError::Timeout {
+                    budget_ms: plugin.manifest.budget.time_ms,
+                })
+            }
+        })
+        .await
+        .map_err(|error| ApiError::internal(error.to_string()))?;
     let (events, kv_writes) = match outcome {
         Ok(output) => (output.value, output.kv_writes),
         Err(error @ switchboard_plugins::PluginError::Host(_)) => {
@@ -407,10 +439,6 @@ async fn inbound_message(
             thread.push(id);
         }
     }
-    let html = match message.html {
-        Some(html) => sanitized_html(html).await?,
-        None => None,
-    };
     Ok(InboundMessage {
         contact: ContactRef {
             identity: Identity::new(
@@ -425,7 +453,8 @@ async fn inbound_message(
         text,
         title: message.subject,
         thread,
-        html,
+        // Sanitized during the plugin's call (`sanitize_within`).
+        html: message.html,
         attachments,
         original,
         automatic: message.auto_submitted,

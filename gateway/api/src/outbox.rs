@@ -313,10 +313,11 @@ pub(crate) async fn plan(
         .insert(crate::email::setting::REPLY_KIND.into(), kind.into());
     let runtime = state.plugins.runtime.clone();
     let call_plugin = plugin.clone();
-    let actions =
-        tokio::task::spawn_blocking(move || runtime.outbound(&call_plugin, context, &reply))
-            .await
-            .map_err(|error| ApiError::internal(error.to_string()))?;
+    let actions = runtime
+        .threads()
+        .spawn_blocking(move || runtime.outbound(&call_plugin, context, &reply))
+        .await
+        .map_err(|error| ApiError::internal(error.to_string()))?;
     Ok(match actions {
         Ok(output) if output.value.len() > MAX_ACTIONS_PER_REPLY => Err(Outcome::Failed(format!(
             "the plugin planned {} deliveries for one reply; at most {MAX_ACTIONS_PER_REPLY} are made",

@@ -11,6 +11,8 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::manifest::Grants;
+use crate::runtime::DeadlinePassed;
+use crate::turns::Turn;
 use crate::v0_1_0::types::{HttpRequest, HttpResponse};
 
 /// Most log lines one call may write; later ones are dropped.
@@ -43,6 +45,9 @@ pub struct CallContext {
 pub struct CallOutput<T> {
     pub value: T,
     pub kv_writes: BTreeMap<String, Vec<u8>>,
+    /// When the call's time budget ends: the host's own work on the output (sanitizing its
+    /// HTML) counts against the same budget.
+    pub deadline: Instant,
 }
 
 /// Refuses memory beyond the budget and remembers that it did, so that the crash that follows
@@ -85,6 +90,8 @@ pub struct CallState {
     /// A host call was cut short at the deadline: the call fails with a timeout, whatever the
     /// plugin made of it.
     pub(crate) deadline_passed: bool,
+    /// The call's turn on the processor, given back while it waits on the host.
+    pub(crate) turn: Option<Turn>,
     plugin: String,
     grants: Grants,
     context: CallContext,
@@ -111,6 +118,7 @@ impl CallState {
             },
             deadline,
             deadline_passed: false,
+            turn: None,
             plugin: plugin.to_string(),
             grants: grants.clone(),
             context,
@@ -161,14 +169,36 @@ impl CallState {
 
     pub fn granted_fetch(&mut self, request: HttpRequest) -> Result<HttpResponse, String> {
         self.grants.check_url(&request.url)?;
-        let answer = match &self.context.fetcher {
-            Some(fetcher) => fetcher.fetch(request, self.deadline),
-            None => Err("this gateway makes no outbound requests for plugins".to_string()),
+        let Some(fetcher) = self.context.fetcher.clone() else {
+            return Err("this gateway makes no outbound requests for plugins".to_string());
         };
+        let deadline = self.deadline;
+        let answer = self
+            .waiting_on_host(|_| fetcher.fetch(request, deadline))
+            .unwrap_or_else(|_| Err("the call's time ran out".to_string()));
         if answer.is_err() && Instant::now() >= self.deadline {
             self.deadline_passed = true;
         }
         answer
+    }
+
+    /// Runs `wait` (a sleep, a fetch) with the call's processor turn given back meanwhile;
+    /// fails when no turn comes back before the deadline.
+    pub(crate) fn waiting_on_host<R>(
+        &mut self,
+        wait: impl FnOnce(&mut Self) -> R,
+    ) -> Result<R, DeadlinePassed> {
+        if let Some(turn) = &mut self.turn {
+            turn.pause();
+        }
+        let waited = wait(self);
+        let deadline = self.deadline;
+        let resumed = self.turn.as_mut().is_none_or(|turn| turn.resume(deadline));
+        if !resumed {
+            self.deadline_passed = true;
+            return Err(DeadlinePassed);
+        }
+        Ok(waited)
     }
 
     pub fn kv_read(&self, key: &str) -> Option<Vec<u8>> {

@@ -12,6 +12,8 @@ mod call;
 mod error;
 mod manifest;
 mod runtime;
+mod shares;
+mod turns;
 pub mod v0_1_0;
 
 pub use call::{CallContext, CallOutput, Fetch, MAX_KV_BYTES};

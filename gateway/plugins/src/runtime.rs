@@ -1,7 +1,8 @@
 //! The plugin runtime: one wasmtime engine with the component model and the pooling allocator,
 //! an epoch ticker that enforces time budgets (it ticks only while a call runs), a linker per
 //! contract version, and the compiled-code cache. Calls are synchronous: the gateway runs them
-//! on blocking threads.
+//! on the runtime's own threads ([`Runtime::threads`]), which the operating system schedules
+//! below the gateway's, so that plugins busy with the processor do not slow the rest down.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -17,6 +18,8 @@ use wasmtime::{
 use crate::PluginError;
 use crate::call::{CallContext, CallOutput, CallState};
 use crate::manifest::{Ceilings, Grants, Manifest};
+use crate::shares::Shares;
+use crate::turns::Turns;
 use crate::v0_1_0::{self, types};
 
 /// How often the epoch advances; time budgets are counted in these ticks.
@@ -37,6 +40,9 @@ pub struct RuntimeConfig {
     /// beyond waits a moment for one of its own to end, then is turned away, so that one
     /// channel's slow or spinning plugin never takes every slot from the others.
     pub channel_share: u32,
+    /// Calls whose plugin code may run at once (0: one per core of the machine); one channel
+    /// runs at most half of them.
+    pub cores: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -47,6 +53,7 @@ impl Default for RuntimeConfig {
             ceilings: Ceilings::default(),
             cache_max_bytes: 1 << 30,
             channel_share: 0,
+            cores: 0,
         }
     }
 }
@@ -76,6 +83,10 @@ pub struct Runtime {
     ticker: Arc<Ticker>,
     /// Calls running per channel.
     shares: Shares,
+    /// Turns on the processor.
+    turns: Arc<Turns>,
+    /// The threads that run calls (always there until the runtime is dropped).
+    threads: Option<tokio::runtime::Runtime>,
     linker: Linker<CallState>,
     config: RuntimeConfig,
     /// Whether the pooling allocator could reserve its address space.
@@ -138,6 +149,11 @@ impl Runtime {
             engine,
             ticker,
             shares: Shares::default(),
+            threads: Some(plugin_threads()?),
+            turns: Turns::new(match config.cores {
+                0 => std::thread::available_parallelism().map_or(1, usize::from),
+                cores => cores,
+            }),
             linker,
             config,
             pooling,
@@ -250,6 +266,14 @@ impl Runtime {
         evict_least_recently_used(dir, self.config.cache_max_bytes, &path);
     }
 
+    /// Where to run calls and the host's work on their results: `threads().spawn_blocking(…)`.
+    pub fn threads(&self) -> tokio::runtime::Handle {
+        match &self.threads {
+            Some(threads) => threads.handle().clone(),
+            None => tokio::runtime::Handle::current(),
+        }
+    }
+
     /// The instance slots one channel may hold at once.
     fn channel_share(&self) -> usize {
         match self.config.channel_share {
@@ -325,22 +349,35 @@ impl Runtime {
                 self.channel_share()
             )));
         };
+        let Some(turn) = self.turns.take(channel_id, Instant::now() + SHARE_WAIT) else {
+            metrics::counter!("switchboard_plugin_calls_without_turn_total").increment(1);
+            return Err(PluginError::Host(
+                "no processor turn came free within a second: the plugin host is busy".into(),
+            ));
+        };
         let started = Instant::now();
         let deadline = started + Duration::from_millis(u64::from(budget.time_ms));
-        let state = CallState::new(
+        let mut state = CallState::new(
             &plugin.manifest.name,
             &plugin.grants,
             context,
             max_memory,
             deadline,
         );
+        state.turn = Some(turn);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
         // At every tick the wall clock decides, not a count of ticks: a busy machine makes the
-        // ticks late, and the budget must not stretch with them.
+        // ticks late, and the budget must not stretch with them. A call that ran a slice lets
+        // other channels' waiting calls run first.
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            if Instant::now() >= deadline {
+        store.epoch_deadline_callback(move |mut store| {
+            let shared = store
+                .data_mut()
+                .turn
+                .as_mut()
+                .is_none_or(|turn| turn.share(deadline));
+            if !shared || Instant::now() >= deadline {
                 Err(Trap::Interrupt.into())
             } else {
                 Ok(UpdateDeadline::Continue(1))
@@ -362,6 +399,7 @@ impl Runtime {
             Ok(Ok(value)) => Ok(CallOutput {
                 value,
                 kv_writes: state.kv_writes,
+                deadline,
             }),
             Ok(Err(error)) => Err(match error {
                 types::Error::Malformed(reason) => PluginError::Malformed(reason),
@@ -389,62 +427,34 @@ impl Runtime {
     }
 }
 
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // Without blocking: the runtime may be dropped on an async worker.
+        if let Some(threads) = self.threads.take() {
+            threads.shutdown_background();
+        }
+    }
+}
+
+/// A pool for plugin calls whose threads run at a lower priority than the gateway's (a nice
+/// value near 10), with one worker that drives the timers of waits inside calls.
+fn plugin_threads() -> std::io::Result<tokio::runtime::Runtime> {
+    use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("plugin-call")
+        .enable_all()
+        .on_thread_start(|| {
+            let lower = ThreadPriorityValue::try_from(25u8).map(ThreadPriority::Crossplatform);
+            if let Err(error) = lower.map(set_current_thread_priority) {
+                tracing::debug!(?error, "plugin threads keep the gateway's priority");
+            }
+        })
+        .build()
+}
+
 /// How long a call over its channel's share waits for one of the channel's calls to end.
 const SHARE_WAIT: Duration = Duration::from_secs(1);
-
-/// Calls running per channel, each channel held to its share of the instance slots.
-#[derive(Default)]
-struct Shares {
-    running: Mutex<std::collections::HashMap<u64, usize>>,
-    freed: Condvar,
-}
-
-impl Shares {
-    /// Counts a call of `channel`, waiting up to `wait` while it already runs `share`.
-    fn enter(&self, channel: u64, share: usize, wait: Duration) -> Option<ShareHeld<'_>> {
-        let deadline = Instant::now() + wait;
-        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            let count = running.entry(channel).or_insert(0);
-            if *count < share {
-                *count += 1;
-                return Some(ShareHeld {
-                    shares: self,
-                    channel,
-                });
-            }
-            let left = deadline.checked_duration_since(Instant::now())?;
-            running = self
-                .freed
-                .wait_timeout(running, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-    }
-}
-
-/// One running call of a channel, counted while it lives.
-struct ShareHeld<'a> {
-    shares: &'a Shares,
-    channel: u64,
-}
-
-impl Drop for ShareHeld<'_> {
-    fn drop(&mut self) {
-        let mut running = self
-            .shares
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(count) = running.get_mut(&self.channel) {
-            *count -= 1;
-            if *count == 0 {
-                running.remove(&self.channel);
-            }
-        }
-        self.shares.freed.notify_all();
-    }
-}
 
 /// The extension of compiled code in the cache folder.
 const CACHED: &str = "cwasm";
@@ -487,7 +497,7 @@ fn evict_least_recently_used(dir: &std::path::Path, max_bytes: u64, newest: &std
 /// A wait of a plugin's (WASI's `poll` or `pollable.block`) that reached the call's deadline.
 #[derive(Debug, thiserror::Error)]
 #[error("the call's time budget ran out while the plugin waited")]
-struct DeadlinePassed;
+pub(crate) struct DeadlinePassed;
 
 /// WASI's own `wasi:io/poll`, the one way a plugin waits (a sleep, a timer, a stream), with
 /// every wait ending at the call's deadline: a plugin that sleeps cannot hold its call, or its
@@ -511,8 +521,9 @@ fn waits_end_at_the_deadline(linker: &mut Linker<CallState>) -> anyhow::Result<(
         "poll",
         |mut store: wasmtime::StoreContextMut<'_, CallState>,
          (pollables,): (Vec<Resource<DynPollable>>,)| {
-            let state = store.data_mut();
-            let ready = until(state.deadline, state.table.poll(pollables))??;
+            let ready = store
+                .data_mut()
+                .waiting_on_host(|state| until(state.deadline, state.table.poll(pollables)))???;
             Ok((ready,))
         },
     )?;
@@ -520,8 +531,9 @@ fn waits_end_at_the_deadline(linker: &mut Linker<CallState>) -> anyhow::Result<(
         "[method]pollable.block",
         |mut store: wasmtime::StoreContextMut<'_, CallState>,
          (pollable,): (Resource<DynPollable>,)| {
-            let state = store.data_mut();
-            until(state.deadline, state.table.block(pollable))??;
+            store
+                .data_mut()
+                .waiting_on_host(|state| until(state.deadline, state.table.block(pollable)))???;
             Ok(())
         },
     )?;

@@ -241,10 +241,12 @@ async fn while_a_plugin_is_off_providers_are_asked_to_come_back_and_nothing_is_k
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_plugin_host_asks_providers_to_come_back_instead_of_keeping_dead_letters() {
-    // Both slots may go to one channel here: the host is as full as many channels make it.
+    // Both slots (and the turns to run in them) may go to one channel here: the host is as
+    // full as many channels make it.
     let runtime = switchboard_plugins::Runtime::new(switchboard_plugins::RuntimeConfig {
         max_concurrent_calls: 2,
         channel_share: 2,
+        cores: 4,
         ..Default::default()
     })
     .expect("a runtime with two slots");
@@ -671,6 +673,64 @@ async fn what_a_plugin_returns_is_held_to_the_apis_own_bounds() {
     }
     let (_, conversations) = app.get("/api/v1/conversations", &app.admin).await;
     assert_eq!(conversations["items"], json!([]), "nothing was stored");
+}
+
+/// The gateway's work on a plugin's HTML counts against the plugin's own time: markup that
+/// takes longer to sanitize than the call has left fails the call (kept as a dead letter), so a
+/// plugin cannot buy host time its budget does not allow.
+#[tokio::test]
+async fn sanitizing_a_plugins_html_counts_against_its_time() {
+    let app = TestApp::new().await;
+    let hook = channel_with_time(&app, "misbehaving_adapter", "heavy", 100).await;
+    let (status, answer) = webhook(&app, &hook, "heavy-html").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert!(
+        answer["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("time budget of 100 ms"),
+        "{answer}"
+    );
+    let (_, conversations) = app.get("/api/v1/conversations", &app.admin).await;
+    assert_eq!(conversations["items"], json!([]), "nothing was stored");
+}
+
+/// A plugin cannot slip a message into another channel's conversation by naming one of the
+/// gateway's Message-IDs there, even for a contact with the same email address: outside email
+/// channels, our ids thread only within their own channel.
+#[tokio::test]
+async fn a_plugin_cannot_thread_into_another_channels_conversation() {
+    let app = TestApp::new().await;
+    let (status, ana) = app
+        .post(
+            &format!("/api/v1/channels/{}/inbound", app.channel),
+            &app.admin,
+            json!({
+                "contact": { "identity": { "kind": "email", "value": "ana@example.com" } },
+                "external_id": "crm-1",
+                "text": "Hola, ¿tienen el modelo azul?",
+            }),
+        )
+        .await;
+    assert!(status.is_success(), "{ana}");
+    let conversation = ana["conversation_id"].clone();
+    let reply = agent_reply(&app, &conversation, "Sí, lo tenemos").await;
+    let our_id = format!("<sb-{}.c{conversation}@acme.test>", reply["id"]);
+
+    let hook = channel_with(&app, "misbehaving_adapter", "intruder").await;
+    let (status, answer) = webhook(&app, &hook, &format!("answer ana@example.com {our_id}")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_ne!(
+        answer["ingested"][0]["conversation_id"], conversation,
+        "the plugin's message joined the API channel's conversation"
+    );
+    assert_eq!(
+        texts(&app, &conversation).await,
+        [
+            json!("Hola, ¿tienen el modelo azul?"),
+            json!("Sí, lo tenemos")
+        ]
+    );
 }
 
 /// One reply cannot make a plugin flood a provider: past a few deliveries it fails, unsent.

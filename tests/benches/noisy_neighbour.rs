@@ -1,0 +1,198 @@
+//! A well-behaved channel beside hostile plugins, against the release gateway on loopback.
+//!
+//! Two channels are probed one request at a time: the API channel's inbound route and a
+//! webhook handled by the template plugin. Their latency is measured quiet, then while three
+//! other channels are hammered at once: one whose plugin spins until its time budget ends, one
+//! whose plugin sleeps through it, and one whose provider keeps `HOGS` sleeping calls open to
+//! take every instance slot it can. The quiet figures are the limit the noisy ones are set
+//! beside, as ratios. It also reports how long plugin calls took by the wall clock on the busy
+//! machine (the gateway's `switchboard_plugin_call_seconds`), against their 1 s budget.
+//!
+//! `cargo xtask bench` runs it; `PROBES`, `SPINNERS`, `SLEEPERS` and `HOGS` change the load.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use hyper::{Method, StatusCode};
+use serde_json::json;
+use switchboard_e2e::{
+    Client, Gateway, inbound_message, percentile, percentiles, run_bench, setting,
+};
+
+/// The pause between probes, so that each is measured on its own.
+const PROBE_INTERVAL: Duration = Duration::from_millis(20);
+
+fn main() -> anyhow::Result<()> {
+    run_bench(run())
+}
+
+async fn run() -> anyhow::Result<()> {
+    let probes = setting("PROBES", 300);
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let api_inbound = format!("/api/v1/channels/{}/inbound", admin.api_channel().await?);
+    let crm_hook = admin
+        .install_plugin_channel(
+            "template_adapter",
+            json!({ "name": "crm", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api" }),
+            "CRM",
+        )
+        .await?;
+    let hostile = json!({ "name": "hostile", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api" });
+    let spinner = admin
+        .install_plugin_channel("misbehaving_adapter", hostile.clone(), "Spinner")
+        .await?;
+    let sleeper = admin.channel_for_plugin("hostile", "Sleeper").await?;
+    let hog = admin.channel_for_plugin("hostile", "Hog").await?;
+    let probe = Probe {
+        admin: admin.clone(),
+        provider: Client::new(&gateway.base_url),
+        api_inbound,
+        crm_hook,
+    };
+
+    let quiet = probe.measure("quiet", probes).await?;
+
+    let noise = Noise::default();
+    let provider = Client::new(&gateway.base_url);
+    noise.hammer(&provider, &spinner, "loop", setting("SPINNERS", 32));
+    noise.hammer(&provider, &sleeper, "sleep", setting("SLEEPERS", 8));
+    noise.hammer(&provider, &hog, "sleep", setting("HOGS", 200));
+    // Let the hostile calls fill what they can before measuring.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let noisy = probe.measure("noisy", probes).await?;
+    noise.stop.store(true, Ordering::Relaxed);
+    let call_seconds = plugin_call_seconds(&admin).await?;
+
+    for (name, quiet, noisy) in [
+        ("API inbound", &quiet.api, &noisy.api),
+        ("plugin webhook", &quiet.hook, &noisy.hook),
+    ] {
+        println!(
+            "noisy neighbour, {name}: quiet {}; beside the hostile plugins {}; p50 ×{:.2}, p99 ×{:.2} of quiet",
+            percentiles(quiet.iter().copied()),
+            percentiles(noisy.iter().copied()),
+            percentile(noisy, 0.5) / percentile(quiet, 0.5),
+            percentile(noisy, 0.99) / percentile(quiet, 0.99),
+        );
+    }
+    println!(
+        "noisy neighbour, hostile load: {} webhook calls answered ({} of them 503)",
+        noise.answered.load(Ordering::Relaxed),
+        noise.turned_away.load(Ordering::Relaxed)
+    );
+    println!(
+        "noisy neighbour, plugin calls by the wall clock (1,000 ms budgets, the spinning and sleeping calls included, on a busy machine): {call_seconds}"
+    );
+    Ok(())
+}
+
+/// The gateway's own figures for how long plugin calls took (its summary of
+/// `switchboard_plugin_call_seconds`), in milliseconds.
+async fn plugin_call_seconds(admin: &Client) -> anyhow::Result<String> {
+    let (_, metrics) = admin.get_bytes("/metrics").await?;
+    let text = String::from_utf8_lossy(&metrics);
+    let quantile = |name: &str| {
+        text.lines()
+            .find_map(|line| {
+                line.strip_prefix(&format!(
+                    "switchboard_plugin_call_seconds{{quantile=\"{name}\"}} "
+                ))
+            })
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .map_or_else(
+                || "?".to_string(),
+                |seconds| format!("{:.1} ms", seconds * 1e3),
+            )
+    };
+    Ok(format!(
+        "p50 {}, p99 {}, max {}",
+        quantile("0.5"),
+        quantile("0.99"),
+        quantile("1")
+    ))
+}
+
+/// One request at a time to each well-behaved channel, timed.
+struct Probe {
+    admin: Client,
+    provider: Client,
+    api_inbound: String,
+    crm_hook: String,
+}
+
+/// Latencies in nanoseconds, in ascending order.
+struct Samples {
+    api: Vec<u64>,
+    hook: Vec<u64>,
+}
+
+impl Probe {
+    async fn measure(&self, phase: &str, probes: usize) -> anyhow::Result<Samples> {
+        let mut samples = Samples {
+            api: Vec::with_capacity(probes),
+            hook: Vec::with_capacity(probes),
+        };
+        for n in 0..probes {
+            let message = inbound_message(
+                &format!("cliente{n}@example.com"),
+                &format!("{phase}-api-{n}"),
+                "¿Tienen envíos a Medellín?",
+            );
+            let started = Instant::now();
+            let (status, answer) = self.admin.post(&self.api_inbound, &message).await?;
+            samples.api.push(elapsed_nanos(started));
+            anyhow::ensure!(status.is_success(), "API inbound {status}: {answer}");
+            tokio::time::sleep(PROBE_INTERVAL).await;
+
+            let update = json!({
+                "id": format!("{phase}-crm-{n}"),
+                "from": { "id": format!("lead-{n}"), "name": "Lucía" },
+                "text": "¿Me llaman mañana?",
+            });
+            let started = Instant::now();
+            let (status, answer) = self.provider.post(&self.crm_hook, &update).await?;
+            samples.hook.push(elapsed_nanos(started));
+            anyhow::ensure!(status.is_success(), "plugin webhook {status}: {answer}");
+            tokio::time::sleep(PROBE_INTERVAL).await;
+        }
+        samples.api.sort_unstable();
+        samples.hook.sort_unstable();
+        Ok(samples)
+    }
+}
+
+/// Hostile providers: tasks that post a command to a webhook again as soon as it is answered.
+#[derive(Default, Clone)]
+struct Noise {
+    stop: Arc<AtomicBool>,
+    answered: Arc<AtomicUsize>,
+    turned_away: Arc<AtomicUsize>,
+}
+
+impl Noise {
+    fn hammer(&self, provider: &Client, hook: &str, command: &'static str, tasks: usize) {
+        for _ in 0..tasks {
+            let (noise, provider, hook) = (self.clone(), provider.clone(), hook.to_string());
+            tokio::spawn(async move {
+                while !noise.stop.load(Ordering::Relaxed) {
+                    let body = Some(("text/plain", command.as_bytes().to_vec()));
+                    let Ok((status, _)) = provider.send(Method::POST, &hook, &[], body).await
+                    else {
+                        continue;
+                    };
+                    noise.answered.fetch_add(1, Ordering::Relaxed);
+                    if status == StatusCode::SERVICE_UNAVAILABLE {
+                        noise.turned_away.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    }
+}
+
+fn elapsed_nanos(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}

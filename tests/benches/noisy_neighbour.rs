@@ -4,8 +4,9 @@
 //! webhook handled by the template plugin. Their latency is measured quiet, then while three
 //! other channels are hammered at once: one whose plugin spins until its time budget ends, one
 //! whose plugin sleeps through it, and one whose provider keeps `HOGS` sleeping calls open to
-//! take every instance slot it can. The quiet figures are the limit the noisy ones are set
-//! beside, as ratios. It also reports how long plugin calls took by the wall clock on the busy
+//! take every instance slot it can. The noisy figures are set beside two limits measured in the
+//! same run, as ratios: quiet, and with one core kept busy by a bare native loop at the plugin
+//! threads' priority (what one spinning channel may hold by design: half the cores). It also reports how long plugin calls took by the wall clock on the busy
 //! machine (the gateway's `switchboard_plugin_call_seconds`), against their 1 s budget.
 //!
 //! `cargo xtask bench` runs it; `PROBES`, `SPINNERS`, `SLEEPERS` and `HOGS` change the load.
@@ -54,6 +55,10 @@ async fn run() -> anyhow::Result<()> {
     };
 
     let quiet = probe.measure("quiet", probes).await?;
+    let one_core_busy = {
+        let _spinning = BareSpinner::start();
+        probe.measure("one-core-busy", probes).await?
+    };
 
     let noise = Noise::default();
     let provider = Client::new(&gateway.base_url);
@@ -66,16 +71,24 @@ async fn run() -> anyhow::Result<()> {
     noise.stop.store(true, Ordering::Relaxed);
     let call_seconds = plugin_call_seconds(&admin).await?;
 
-    for (name, quiet, noisy) in [
-        ("API inbound", &quiet.api, &noisy.api),
-        ("plugin webhook", &quiet.hook, &noisy.hook),
+    for (name, quiet, busy, noisy) in [
+        ("API inbound", &quiet.api, &one_core_busy.api, &noisy.api),
+        (
+            "plugin webhook",
+            &quiet.hook,
+            &one_core_busy.hook,
+            &noisy.hook,
+        ),
     ] {
         println!(
-            "noisy neighbour, {name}: quiet {}; beside the hostile plugins {}; p50 ×{:.2}, p99 ×{:.2} of quiet",
+            "noisy neighbour, {name}: quiet {}; one core kept busy by a bare native loop {}; beside the hostile plugins {}; p50 ×{:.2}, p99 ×{:.2} of quiet; p50 ×{:.2}, p99 ×{:.2} of one core busy",
             percentiles(quiet.iter().copied()),
+            percentiles(busy.iter().copied()),
             percentiles(noisy.iter().copied()),
             percentile(noisy, 0.5) / percentile(quiet, 0.5),
             percentile(noisy, 0.99) / percentile(quiet, 0.99),
+            percentile(noisy, 0.5) / percentile(busy, 0.5),
+            percentile(noisy, 0.99) / percentile(busy, 0.99),
         );
     }
     println!(
@@ -113,6 +126,43 @@ async fn plugin_call_seconds(admin: &Client) -> anyhow::Result<String> {
         quantile("0.99"),
         quantile("1")
     ))
+}
+
+/// A native thread that spins at the plugin threads' priority until dropped: the floor for a
+/// design that lets one spinning channel keep one of the two cores.
+struct BareSpinner {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BareSpinner {
+    fn start() -> BareSpinner {
+        use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            if let Ok(value) = ThreadPriorityValue::try_from(25u8) {
+                let _ = set_current_thread_priority(ThreadPriority::Crossplatform(value));
+            }
+            let mut spins: u64 = 0;
+            while !stopped.load(Ordering::Relaxed) {
+                spins = std::hint::black_box(spins.wrapping_add(1));
+            }
+        });
+        BareSpinner {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for BareSpinner {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// One request at a time to each well-behaved channel, timed.

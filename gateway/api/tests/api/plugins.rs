@@ -661,18 +661,22 @@ async fn what_a_plugin_returns_is_held_to_the_apis_own_bounds() {
         ("empty-id", "`external_id`"),
         ("empty-identity", "`contact.identity.value`"),
     ] {
-        let (status, answer) = webhook(&app, &hook, command).await;
-        assert_eq!(status, StatusCode::ACCEPTED, "{command}: {answer}");
-        assert!(
-            answer["reason"]
-                .as_str()
-                .unwrap_or_default()
-                .contains(words),
-            "{command}: {answer}"
-        );
+        assert_kept_as_dead_letter(webhook(&app, &hook, command).await, words);
     }
     let (_, conversations) = app.get("/api/v1/conversations", &app.admin).await;
     assert_eq!(conversations["items"], json!([]), "nothing was stored");
+}
+
+/// A webhook's answer when its payload was kept as a dead letter, for a reason naming `words`.
+fn assert_kept_as_dead_letter((status, answer): (StatusCode, Value), words: &str) {
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert!(
+        answer["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(words),
+        "{answer}"
+    );
 }
 
 /// The gateway's work on a plugin's HTML counts against the plugin's own time: markup that
@@ -682,14 +686,9 @@ async fn what_a_plugin_returns_is_held_to_the_apis_own_bounds() {
 async fn sanitizing_a_plugins_html_counts_against_its_time() {
     let app = TestApp::new().await;
     let hook = channel_with_time(&app, "misbehaving_adapter", "heavy", 100).await;
-    let (status, answer) = webhook(&app, &hook, "heavy-html").await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
-    assert!(
-        answer["reason"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("time budget of 100 ms"),
-        "{answer}"
+    assert_kept_as_dead_letter(
+        webhook(&app, &hook, "heavy-html").await,
+        "time budget of 100 ms",
     );
     let (_, conversations) = app.get("/api/v1/conversations", &app.admin).await;
     assert_eq!(conversations["items"], json!([]), "nothing was stored");

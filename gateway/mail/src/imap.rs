@@ -371,6 +371,95 @@ mod tests {
         }
     }
 
+    /// A server that does not say its UIDNEXT when the folder is selected, holding messages
+    /// with UIDs 4, 9 and 12 (and UIDVALIDITY 7); answers the commands it was sent.
+    async fn server_without_uidnext() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = heard.clone();
+        tokio::spawn(async move {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let (reader, mut writer) = socket.into_split();
+            let mut lines = BufReader::new(reader).lines();
+            let _ = writer.write_all(b"* OK IMAP4rev1 ready\r\n").await;
+            while let Ok(Some(line)) = lines.next_line().await {
+                let (tag, command) = line.split_once(' ').unwrap_or((&line, ""));
+                log.lock().expect("log").push(command.to_string());
+                let upper = command.to_ascii_uppercase();
+                let answer = if upper.starts_with("CAPABILITY") {
+                    "* CAPABILITY IMAP4rev1\r\n".to_string()
+                } else if upper.starts_with("SELECT") {
+                    "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] UIDs valid\r\n".to_string()
+                } else if upper.starts_with("UID SEARCH") {
+                    "* SEARCH 4 9 12\r\n".to_string()
+                } else if let Some(range) = upper.strip_prefix("UID FETCH ") {
+                    let uids = range.split(' ').next().unwrap_or_default();
+                    uids.split(',')
+                        .filter_map(|uid| uid.parse::<u32>().ok())
+                        .map(|uid| {
+                            let body = format!("Subject: mail {uid}\r\n\r\nHola\r\n");
+                            format!(
+                                "* {uid} FETCH (UID {uid} BODY[] {{{}}}\r\n{body})\r\n",
+                                body.len()
+                            )
+                        })
+                        .collect()
+                } else if upper.starts_with("LOGOUT") {
+                    "* BYE\r\n".to_string()
+                } else {
+                    String::new()
+                };
+                let done = format!("{answer}{tag} OK done\r\n");
+                if writer.write_all(done.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        });
+        (port, heard)
+    }
+
+    #[tokio::test]
+    async fn a_server_without_uidnext_is_read_in_batches_of_the_uids_it_lists() {
+        let (port, heard) = server_without_uidnext().await;
+        let trust = Trust::new(Vec::new()).expect("trust");
+        let mut mailbox = Mailbox::open_with(&account(port), &trust, Timeouts::default())
+            .await
+            .expect("open");
+        let cursor = |last_uid| Cursor {
+            uid_validity: 7,
+            last_uid,
+        };
+        let first = mailbox.fetch_after(cursor(4), 1).await.expect("a batch");
+        assert_eq!(first.iter().map(|mail| mail.uid).collect::<Vec<_>>(), [9]);
+        assert!(String::from_utf8_lossy(&first[0].source).contains("mail 9"));
+        let rest = mailbox.fetch_after(cursor(9), 10).await.expect("a batch");
+        assert_eq!(rest.iter().map(|mail| mail.uid).collect::<Vec<_>>(), [12]);
+        assert!(
+            mailbox
+                .fetch_after(cursor(12), 10)
+                .await
+                .expect("a batch")
+                .is_empty()
+        );
+        let heard = heard.lock().expect("log").clone();
+        assert!(
+            heard.iter().any(|command| command == "UID SEARCH UID 5:*"),
+            "{heard:?}"
+        );
+        assert!(
+            heard
+                .iter()
+                .any(|command| command.starts_with("UID FETCH 9 ")),
+            "one UID, not a range past UIDNEXT: {heard:?}"
+        );
+    }
+
     #[tokio::test]
     async fn a_server_that_goes_silent_fails_the_step_it_went_silent_at() {
         let timeouts = Timeouts {

@@ -76,6 +76,16 @@ async fn channel_with_time(app: &TestApp, file: &str, name: &str, time_ms: u32) 
     format!("/hooks/{}/{}/{token}", app.workspace, channel["id"])
 }
 
+/// Serves `api` on a loopback port, as a stand-in for a provider's API; answers its address.
+async fn stand_in(api: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, api).await });
+    address
+}
+
 fn message(id: &str, text: &str) -> String {
     json!({ "id": id, "from": { "id": "crm-7", "name": "Ana" }, "text": text }).to_string()
 }
@@ -392,12 +402,8 @@ async fn budgets_over_the_ceilings_and_odd_versions_are_refused() {
 async fn granted_capabilities_work_through_the_gateway() {
     let app = TestApp::new().await;
     // A stand-in for a provider's API, on loopback.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let provider = listener.local_addr().expect("address");
     let api = axum::Router::new().route("/ping", axum::routing::get(|| async { "pong" }));
-    tokio::spawn(async move { axum::serve(listener, api).await });
+    let provider = stand_in(api).await;
 
     let hook = granted_channel(
         &app,
@@ -432,10 +438,6 @@ async fn granted_capabilities_work_through_the_gateway() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_that_waits_is_stopped_at_its_time_budget() {
     let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let provider = listener.local_addr().expect("address");
     let slow = axum::Router::new()
         .route(
             "/silent",
@@ -458,7 +460,7 @@ async fn a_plugin_that_waits_is_stopped_at_its_time_budget() {
                 axum::body::Body::from_stream(drip)
             }),
         );
-    tokio::spawn(async move { axum::serve(listener, slow).await });
+    let provider = stand_in(slow).await;
 
     let hook = granted_channel(
         &app,
@@ -524,12 +526,8 @@ async fn calls_at_once_cannot_fill_the_key_value_store_past_its_quota() {
 /// they are named, and plain HTTP only goes out where the operator allows it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_reaches_only_granted_ports_at_addresses_the_operator_allows() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let provider = listener.local_addr().expect("address");
     let api = axum::Router::new().route("/ping", axum::routing::get(|| async { "pong" }));
-    tokio::spawn(async move { axum::serve(listener, api).await });
+    let provider = stand_in(api).await;
     let port = provider.port();
     let refusals = async |app: &TestApp, urls: &[String]| {
         let hosts = json!([
@@ -739,10 +737,6 @@ async fn a_reply_turns_into_a_few_deliveries_at_most() {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let app = TestApp::new().await;
     let hits = Arc::new(AtomicUsize::new(0));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let provider = listener.local_addr().expect("address");
     let counted = hits.clone();
     let api = axum::Router::new().route(
         "/out",
@@ -751,7 +745,7 @@ async fn a_reply_turns_into_a_few_deliveries_at_most() {
             async { "ok" }
         }),
     );
-    tokio::spawn(async move { axum::serve(listener, api).await });
+    let provider = stand_in(api).await;
     let hook = granted_channel(
         &app,
         "misbehaving_adapter",
@@ -824,10 +818,6 @@ async fn a_spinning_channel_holds_its_share_of_the_host_and_others_are_served() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_provider_holds_up_its_own_channels_replies_only() {
     let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let provider = listener.local_addr().expect("address");
     let api = axum::Router::new()
         .route(
             "/slow",
@@ -837,7 +827,7 @@ async fn a_slow_provider_holds_up_its_own_channels_replies_only() {
             }),
         )
         .route("/fast", axum::routing::post(|| async { "ok" }));
-    tokio::spawn(async move { axum::serve(listener, api).await });
+    let provider = stand_in(api).await;
     let mut granted = upload("template_adapter", "crm", "1.0.0", 2_000);
     granted["manifest"]["allowed_hosts"] = json!([provider.to_string()]);
     granted["manifest"]["settings"] = json!(["reply_url"]);
@@ -974,10 +964,6 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
     // A stand-in for the provider's API: it records what it gets and answers as told.
     let received: Arc<Mutex<Vec<String>>> = Arc::default();
     let answer_with = Arc::new(Mutex::new(200u16));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let provider = listener.local_addr().expect("address");
     let (seen, status) = (received.clone(), answer_with.clone());
     let api = axum::Router::new().route(
         "/out",
@@ -1000,7 +986,7 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
             }
         }),
     );
-    tokio::spawn(async move { axum::serve(listener, api).await });
+    let provider = stand_in(api).await;
 
     let mut granted = upload("template_adapter", "crm", "1.0.0", 2_000);
     granted["manifest"]["allowed_hosts"] = json!([provider.to_string()]);

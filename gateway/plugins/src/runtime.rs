@@ -85,7 +85,8 @@ pub struct Runtime {
     shares: Shares,
     /// Turns on the processor.
     turns: Arc<Turns>,
-    /// The threads that run calls (always there until the runtime is dropped).
+    /// The threads that run calls; an option only so that `drop` can shut them down without
+    /// blocking.
     threads: Option<tokio::runtime::Runtime>,
     linker: Linker<CallState>,
     config: RuntimeConfig,
@@ -268,10 +269,11 @@ impl Runtime {
 
     /// Where to run calls and the host's work on their results: `threads().spawn_blocking(…)`.
     pub fn threads(&self) -> tokio::runtime::Handle {
-        match &self.threads {
-            Some(threads) => threads.handle().clone(),
-            None => tokio::runtime::Handle::current(),
-        }
+        self.threads
+            .as_ref()
+            .expect("only `drop` takes the plugin threads")
+            .handle()
+            .clone()
     }
 
     /// The instance slots one channel may hold at once.

@@ -6,8 +6,9 @@
 //! whose plugin sleeps through it, and one whose provider keeps `HOGS` sleeping calls open to
 //! take every instance slot it can. The noisy figures are set beside two limits measured in the
 //! same run, as ratios: quiet, and with one core kept busy by a bare native loop at the plugin
-//! threads' priority (what one spinning channel may hold by design: half the cores). It also reports how long plugin calls took by the wall clock on the busy
-//! machine (the gateway's `switchboard_plugin_call_seconds`), against their 1 s budget.
+//! threads' priority (what one spinning channel may hold by design: half the cores). It also
+//! reports how long plugin calls took by the wall clock on the busy machine (the gateway's
+//! `switchboard_plugin_call_seconds`), against their 1 s budget.
 //!
 //! `cargo xtask bench` runs it; `PROBES`, `SPINNERS`, `SLEEPERS` and `HOGS` change the load.
 

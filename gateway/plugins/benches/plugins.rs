@@ -153,7 +153,7 @@ fn main() {
             ("misbehaving_adapter", "d"),
         ] {
             let mut manifest = manifest(name);
-            manifest.version = format!("{name}-1");
+            manifest.version = format!("1.0.0-{name}");
             let grants = manifest.grant_all();
             // Four distinct components, so that the cache cannot share one entry.
             let mut bytes = wasm(file);

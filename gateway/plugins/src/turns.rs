@@ -58,7 +58,7 @@ impl Queue {
         }
         self.waiting
             .iter()
-            .filter(|waiter| self.running.get(&waiter.channel).copied().unwrap_or(0) < per_channel)
+            .filter(|waiter| self.below_share(waiter.channel, per_channel))
             .min_by_key(|waiter| {
                 (
                     self.last_served.get(&waiter.channel).copied().unwrap_or(0),
@@ -66,6 +66,11 @@ impl Queue {
                 )
             })
             .map(|waiter| waiter.ticket)
+    }
+
+    /// Whether `channel` holds fewer turns than its share.
+    fn below_share(&self, channel: u64, per_channel: usize) -> bool {
+        self.running.get(&channel).copied().unwrap_or(0) < per_channel
     }
 
     /// Wakes the waiting call to be served next, if a turn is free for it.
@@ -120,6 +125,14 @@ impl Turns {
     /// Queues a call of `channel` and waits until it holds a turn (`true`) or `until` passes.
     fn wait_for_turn(&self, channel: u64, until: Instant) -> bool {
         let mut queue = self.lock();
+        // Nobody waits and a turn is free: taken at once, without joining the queue.
+        if queue.waiting.is_empty()
+            && queue.held < self.cores
+            && queue.below_share(channel, self.per_channel)
+        {
+            queue.serve(channel);
+            return true;
+        }
         let ticket = queue.next_ticket;
         queue.next_ticket += 1;
         let wake = Arc::new(Condvar::new());
@@ -165,8 +178,7 @@ impl Turns {
     fn others_wait(&self, channel: u64) -> bool {
         let queue = self.lock();
         queue.waiting.iter().any(|waiter| {
-            waiter.channel != channel
-                && queue.running.get(&waiter.channel).copied().unwrap_or(0) < self.per_channel
+            waiter.channel != channel && queue.below_share(waiter.channel, self.per_channel)
         })
     }
 }

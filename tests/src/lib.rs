@@ -80,8 +80,30 @@ impl Gateway {
         data_dir: &Path,
         settings: &[(&str, String)],
     ) -> anyhow::Result<Gateway> {
-        let binary = gateway_binary()?;
-        let mut child = Command::new(&binary)
+        Self::launch(Command::new(gateway_binary()?), data_dir, settings).await
+    }
+
+    /// Starts the gateway with no file allowed to grow past `max_file_bytes` (`prlimit
+    /// --fsize`): a write past it fails as one on a full disk does.
+    pub async fn start_with_file_size_limit(
+        data_dir: &Path,
+        settings: &[(&str, String)],
+        max_file_bytes: u64,
+    ) -> anyhow::Result<Gateway> {
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--fsize={max_file_bytes}"))
+            .arg(gateway_binary()?);
+        Self::launch(command, data_dir, settings).await
+    }
+
+    async fn launch(
+        mut command: Command,
+        data_dir: &Path,
+        settings: &[(&str, String)],
+    ) -> anyhow::Result<Gateway> {
+        let program = command.as_std().get_program().to_owned();
+        let mut child = command
             .env("SWITCHBOARD_SERVER__LISTEN", "127.0.0.1:0")
             .env("SWITCHBOARD_MAIL__LISTEN", "127.0.0.1:0")
             .env(
@@ -103,7 +125,7 @@ impl Gateway {
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| format!("cannot start {}", binary.display()))?;
+            .with_context(|| format!("cannot start {}", program.display()))?;
         let stdout = child.stdout.take().context("no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         let (base_url, smtp) = tokio::time::timeout(Duration::from_secs(30), async {

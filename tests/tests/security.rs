@@ -407,3 +407,171 @@ async fn every_visitor_route_checks_the_site_and_limits_signals() -> anyhow::Res
     assert_eq!(answers.last(), Some(&429), "{answers:?}");
     Ok(())
 }
+
+/// A visitor of the demo widget, calling from `site`.
+async fn visitor_of(gateway: &Gateway, widget: &str, site: &str) -> anyhow::Result<Client> {
+    let (status, session) = Client::new(&gateway.base_url)
+        .send(
+            hyper::Method::POST,
+            &format!("/widget/v1/{widget}/visitors"),
+            &[("origin", site)],
+            Some(("application/json", b"{}".to_vec())),
+        )
+        .await?;
+    anyhow::ensure!(status == StatusCode::OK, "{session}");
+    Ok(Client::new(&gateway.base_url).with_bearer(session["token"].as_str().context("token")?))
+}
+
+/// Visitors' files count against a quota per visitor and one per site, a day; past them a
+/// file is refused with a reason, and the visitor's messages still reach the agents.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_past_the_daily_quotas_are_refused_and_messages_still_go_in() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start_with(
+        data.path(),
+        &[
+            ("SWITCHBOARD_UPLOADS__VISITOR_MIB_PER_DAY", "1".into()),
+            ("SWITCHBOARD_UPLOADS__WORKSPACE_MIB_PER_DAY", "2".into()),
+        ],
+    )
+    .await?;
+    let admin = gateway.admin().await?;
+    let (channel, widget) = admin.demo_widget().await?;
+    let site = "https://cafe-aurora.example";
+    allow_origins(&admin, channel, &[site]).await?;
+    let shop = [("origin", site)];
+    let upload = async |visitor: &Client, name: &str| {
+        visitor
+            .send(
+                hyper::Method::POST,
+                &format!("/widget/v1/{widget}/attachments?name={name}"),
+                &shop,
+                Some(("image/png", vec![7; 700 * 1024])),
+            )
+            .await
+    };
+    let write = async |visitor: &Client, id: &str, text: &str, files: Vec<serde_json::Value>| {
+        let message = json!({ "client_id": id, "text": text, "attachments": files });
+        visitor
+            .send(
+                hyper::Method::POST,
+                &format!("/widget/v1/{widget}/messages"),
+                &shop,
+                Some(("application/json", serde_json::to_vec(&message)?)),
+            )
+            .await
+    };
+
+    let ana = visitor_of(&gateway, &widget, site).await?;
+    let (status, photo) = upload(&ana, "recibo.png").await?;
+    assert_eq!(status, StatusCode::CREATED, "{photo}");
+    let (status, refusal) = upload(&ana, "recibo-2.png").await?;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{refusal}");
+    assert_eq!(refusal["error"]["code"], "over_quota", "{refusal}");
+    let reason = refusal["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("this chat may send at most 1 MiB of files a day"),
+        "{reason}"
+    );
+    let (status, sent) = write(&ana, "a-1", "Te mando el recibo", vec![photo]).await?;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+
+    let beto = visitor_of(&gateway, &widget, site).await?;
+    let (status, file) = upload(&beto, "foto.png").await?;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let carla = visitor_of(&gateway, &widget, site).await?;
+    let (status, refusal) = upload(&carla, "foto.png").await?;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{refusal}");
+    let reason = refusal["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("this site's chats may send at most 2 MiB"),
+        "{reason}"
+    );
+    let (status, sent) = write(&carla, "c-1", "¿Hacen envíos a Quito?", vec![]).await?;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+
+    let messages = admin.all_messages().await?;
+    let texts: Vec<&str> = messages
+        .iter()
+        .filter_map(|message| message["text"].as_str())
+        .collect();
+    assert!(texts.contains(&"Te mando el recibo"), "{texts:?}");
+    assert!(texts.contains(&"¿Hacen envíos a Quito?"), "{texts:?}");
+    let with_photo = messages
+        .iter()
+        .find(|message| message["text"] == "Te mando el recibo")
+        .context("Ana's message")?;
+    assert_eq!(with_photo["attachments"][0]["name"], "recibo.png");
+    Ok(())
+}
+
+/// A write the disk refuses (here, a file that would grow past the process's file size limit,
+/// as on a full disk) is answered `507`; `/readyz` says so until a write goes in again, which
+/// the next one does with no restart; and a restart then finds the store whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_the_disk_refuses_is_answered_507_and_the_next_one_goes_in() -> anyhow::Result<()> {
+    const MIB: usize = 1 << 20;
+    let data = tempfile::tempdir()?;
+    let settings = [(
+        "SWITCHBOARD_HTTP__MAX_ATTACHMENT_BYTES",
+        (48 * MIB).to_string(),
+    )];
+    let gateway =
+        Gateway::start_with_file_size_limit(data.path(), &settings, 32 * MIB as u64).await?;
+    let admin = gateway.admin().await?;
+    let anonymous = Client::new(&gateway.base_url);
+    let (status, ready) = anonymous.get("/readyz").await?;
+    assert_eq!(
+        (status, &ready["status"]),
+        (StatusCode::OK, &json!("ready"))
+    );
+
+    let (status, refusal) = admin
+        .send(
+            hyper::Method::POST,
+            "/api/v1/attachments?name=backup.zip",
+            &[],
+            Some(("application/zip", vec![1; 40 * MIB])),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{refusal}");
+    assert_eq!(refusal["error"]["code"], "insufficient_storage");
+    let (status, ready) = anonymous.get("/readyz").await?;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+
+    let inbound = format!("/api/v1/channels/{}/inbound", admin.api_channel().await?);
+    let message = switchboard_e2e::inbound_message("ana@example.com", "m-1", "¿Siguen abiertos?");
+    let (status, stored) = admin.post(&inbound, &message).await?;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    let (status, ready) = anonymous.get("/readyz").await?;
+    assert_eq!(status, StatusCode::OK, "{ready}");
+    let (status, file) = admin
+        .send(
+            hyper::Method::POST,
+            "/api/v1/attachments?name=factura.pdf",
+            &[],
+            Some(("application/pdf", b"%PDF-1.7 factura".to_vec())),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+
+    drop(gateway);
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let texts: Vec<serde_json::Value> = admin
+        .all_messages()
+        .await?
+        .into_iter()
+        .map(|message| message["text"].clone())
+        .collect();
+    assert!(texts.contains(&json!("¿Siguen abiertos?")), "{texts:?}");
+    let sha = file["sha256"].as_str().context("sha256")?;
+    let (status, bytes) = admin
+        .get_bytes(&format!("/api/v1/attachments/{sha}"))
+        .await?;
+    assert_eq!(
+        (status, &bytes[..]),
+        (StatusCode::OK, &b"%PDF-1.7 factura"[..])
+    );
+    Ok(())
+}

@@ -440,7 +440,7 @@ async fn languages_pre_chat_form_uploads_and_offline_mode_work() -> anyhow::Resu
     let browser = Browser::start(420, 700).await?;
     for (locale, placeholder) in [
         ("en", "Write a message…"),
-        ("es", "Escribí un mensaje…"),
+        ("es", "Escribe un mensaje…"),
         ("pt-BR", "Escreva uma mensagem…"),
     ] {
         // A new document each time (a changed hash alone would not reload the app).

@@ -255,6 +255,22 @@ impl Api {
         token: Option<&str>,
         body: Option<Body>,
     ) -> Result<Response, String> {
+        let response = self.send(method, path, token, body).await?;
+        if response.ok() {
+            Ok(response)
+        } else {
+            Err(error_text(&response).await)
+        }
+    }
+
+    /// Sends a request; `Err` only when no answer came.
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Body>,
+    ) -> Result<Response, String> {
         let headers = Object::new();
         if let Some(token) = token {
             js::set(&headers, "authorization", &format!("Bearer {token}").into());
@@ -266,15 +282,10 @@ impl Api {
             init.set_body(&body.content);
         }
         init.set_headers(&headers);
-        let response: Response = JsFuture::from(fetch_with_init(&self.url(path), &init))
+        Ok(JsFuture::from(fetch_with_init(&self.url(path), &init))
             .await
             .map_err(error_message)?
-            .unchecked_into();
-        if response.ok() {
-            Ok(response)
-        } else {
-            Err(error_text(&response).await)
-        }
+            .unchecked_into())
     }
 
     /// Like [`Api::call`], for the answer's JSON.
@@ -350,17 +361,32 @@ impl Api {
         Ok(())
     }
 
-    pub async fn upload(&self, token: &str, file: &web_sys::File) -> Result<FileRef, String> {
+    pub async fn upload(
+        &self,
+        token: &str,
+        file: &web_sys::File,
+    ) -> Result<FileRef, UploadRefused> {
         let name = js_sys::encode_uri_component(&file.name());
-        shape(
-            self.call_json(
+        let response = self
+            .send(
                 "POST",
                 &format!("/attachments?name={name}"),
                 Some(token),
                 Some(Body::file(file)),
             )
-            .await?,
-        )
+            .await
+            .map_err(|_| UploadRefused::NotNow)?;
+        match response.status() {
+            200..=299 => json(&response)
+                .await
+                .ok()
+                .and_then(|answer| FileRef::from_js(&answer))
+                .ok_or(UploadRefused::NotNow),
+            413 => Err(UploadRefused::TooLarge),
+            415 => Err(UploadRefused::FileType),
+            429 => Err(UploadRefused::DailyQuota),
+            _ => Err(UploadRefused::NotNow),
+        }
     }
 
     /// Tells agents the visitor is typing, or has read everything so far.
@@ -369,6 +395,17 @@ impl Api {
             let _ = self.call("POST", "/signals", Some(token), Some(body)).await;
         }
     }
+}
+
+/// Why the gateway did not take a file, for a message in the visitor's language.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UploadRefused {
+    TooLarge,
+    FileType,
+    /// The visitor (or the site) sent as many files as allowed today.
+    DailyQuota,
+    /// The gateway cannot take files now (no answer, or no room on its disk).
+    NotNow,
 }
 
 /// The answer's JSON, parsed by the browser.

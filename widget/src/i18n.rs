@@ -52,6 +52,8 @@ pub struct Texts {
     pub you: &'static str,
     pub file_too_large: &'static str,
     pub file_type: &'static str,
+    pub file_quota: &'static str,
+    pub file_not_now: &'static str,
     pub messages_label: &'static str,
 }
 
@@ -85,12 +87,14 @@ static EN: Texts = Texts {
     you: "You",
     file_too_large: "That file is too large.",
     file_type: "That type of file cannot be sent.",
+    file_quota: "You have sent as many files as you can today. You can still write to us.",
+    file_not_now: "Files cannot be sent right now. You can still write to us.",
     messages_label: "Messages",
 };
 
 static ES: Texts = Texts {
-    title: "Chateá con nosotros",
-    placeholder: "Escribí un mensaje…",
+    title: "Chatea con nosotros",
+    placeholder: "Escribe un mensaje…",
     send: "Enviar",
     close: "Cerrar el chat",
     attach: "Adjuntar un archivo",
@@ -99,17 +103,19 @@ static ES: Texts = Texts {
     name: "Nombre",
     email: "Correo electrónico",
     start: "Iniciar chat",
-    prechat_intro: "Contanos quién sos, así podemos responderte aunque te vayas.",
-    offline_intro: "Ahora no estamos. Dejanos tu correo y tu mensaje: te respondemos por correo.",
+    prechat_intro: "Cuéntanos quién eres, así podemos responderte aunque te vayas.",
+    offline_intro: "Ahora no estamos. Déjanos tu correo y tu mensaje: te respondemos por correo.",
     offline_saved: "¡Gracias! Te responderemos por correo.",
     typing: "está escribiendo…",
     read: "Leído",
     sending: "Enviando…",
-    failed: "No se envió. Tocá para reintentar.",
+    failed: "No se envió. Toca para reintentar.",
     reconnecting: "Reconectando…",
-    you: "Vos",
+    you: "Tú",
     file_too_large: "Ese archivo es demasiado grande.",
     file_type: "Ese tipo de archivo no se puede enviar.",
+    file_quota: "Ya enviaste todos los archivos que se pueden enviar hoy. Igual puedes escribirnos.",
+    file_not_now: "Ahora no se pueden enviar archivos. Igual puedes escribirnos.",
     messages_label: "Mensajes",
 };
 
@@ -135,5 +141,7 @@ static PT_BR: Texts = Texts {
     you: "Você",
     file_too_large: "Esse arquivo é grande demais.",
     file_type: "Esse tipo de arquivo não pode ser enviado.",
+    file_quota: "Você já enviou todos os arquivos permitidos hoje. Ainda pode nos escrever.",
+    file_not_now: "Não é possível enviar arquivos agora. Ainda pode nos escrever.",
     messages_label: "Mensagens",
 };

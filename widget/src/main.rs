@@ -16,7 +16,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use api::{Api, ChatMessage, Config, FileRef, VisitorEvent};
+use api::{Api, ChatMessage, Config, FileRef, UploadRefused, VisitorEvent};
 use i18n::{Locale, texts};
 
 /// Talc instead of Rust's default dlmalloc: made for single-threaded WebAssembly, and some
@@ -280,7 +280,16 @@ fn app() -> Html {
                         });
                         socket::run(api, token, last_event, generation, dispatch);
                     }
-                    Err(error) => dispatch.dispatch(Action::Error(Some(error))),
+                    Err(refused) => {
+                        let texts = texts(locale);
+                        let text = match refused {
+                            UploadRefused::TooLarge => texts.file_too_large,
+                            UploadRefused::FileType => texts.file_type,
+                            UploadRefused::DailyQuota => texts.file_quota,
+                            UploadRefused::NotNow => texts.file_not_now,
+                        };
+                        dispatch.dispatch(Action::Error(Some(text.into())));
+                    }
                 }
             });
         })
@@ -502,7 +511,16 @@ fn app() -> Html {
                         files.push(stored);
                         pending_files.set(files);
                     }
-                    Err(error) => dispatch.dispatch(Action::Error(Some(error))),
+                    Err(refused) => {
+                        let texts = texts(locale);
+                        let text = match refused {
+                            UploadRefused::TooLarge => texts.file_too_large,
+                            UploadRefused::FileType => texts.file_type,
+                            UploadRefused::DailyQuota => texts.file_quota,
+                            UploadRefused::NotNow => texts.file_not_now,
+                        };
+                        dispatch.dispatch(Action::Error(Some(text.into())));
+                    }
                 }
             });
         })

@@ -89,6 +89,19 @@ impl From<StoreError> for ApiError {
             StoreError::TooLarge { .. } => {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
             }
+            StoreError::OverQuota { retry_after_ms, .. } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "over_quota", message)
+                    .retry_after(u64::try_from(retry_after_ms).map_or(1, |ms| ms.div_ceil(1000)))
+            }
+            StoreError::Full(_) => {
+                tracing::warn!(%message, "a write was refused: the disk has no room");
+                ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "insufficient_storage",
+                    "the gateway's disk is full; nothing was stored, try again later",
+                )
+                .retry_after(60)
+            }
             StoreError::Backend(_) => ApiError::internal(message),
         }
     }

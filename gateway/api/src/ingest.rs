@@ -12,6 +12,7 @@ use switchboard_plugins::latest::{
     self as contract, AttachmentContent, Envelope, Event, Header, HttpRequest, RawEmail, Transport,
     WidgetEvent,
 };
+use switchboard_store::FilePurpose;
 
 use crate::{ApiError, ApiResult, AppState};
 
@@ -472,7 +473,7 @@ async fn store_file(
     let size = bytes.len() as u64;
     let sha256 = state
         .store
-        .put_blob(channel.workspace_id, bytes, limit)
+        .put_blob(channel.workspace_id, bytes, limit, FilePurpose::Attachment)
         .await?;
     Ok(Attachment {
         sha256,

@@ -64,6 +64,25 @@ pub struct ApiConfig {
     pub first_password: Option<FirstPassword>,
     /// How many dead letters each channel keeps.
     pub dead_letters: switchboard_store::DeadLetterLimits,
+    /// How much visitors may upload.
+    pub uploads: UploadLimits,
+}
+
+/// Daily quotas on visitors' uploads, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    pub visitor_bytes_per_day: u64,
+    /// For all visitors of one workspace together.
+    pub workspace_bytes_per_day: u64,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        UploadLimits {
+            visitor_bytes_per_day: 50 << 20,
+            workspace_bytes_per_day: 1 << 30,
+        }
+    }
 }
 
 /// Where the first admin's generated password waits for their first login.
@@ -88,6 +107,7 @@ impl Default for ApiConfig {
             trusted_proxies: Vec::new(),
             first_password: None,
             dead_letters: switchboard_store::DeadLetterLimits::default(),
+            uploads: UploadLimits::default(),
         }
     }
 }

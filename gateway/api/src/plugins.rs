@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 use switchboard_model::{Channel, Id, PluginState, PluginUpload, PluginVersion, now_millis};
 use switchboard_plugins::{CallContext, Fetch, Grants, Manifest, Plugin, PluginError, Runtime};
-use switchboard_store::{ChannelRecord, Store};
+use switchboard_store::{ChannelRecord, FilePurpose, Store};
 
 use crate::{ApiError, ApiResult, AppState, lock};
 
@@ -179,7 +179,7 @@ impl Plugins {
         }
         let plugin = self.load(wasm.clone(), manifest, grants).await?;
         let sha256 = store
-            .put_blob(workspace_id, wasm, MAX_COMPONENT_BYTES)
+            .put_blob(workspace_id, wasm, MAX_COMPONENT_BYTES, FilePurpose::Kept)
             .await?;
         let version = PluginVersion {
             version: plugin.manifest.version.clone(),

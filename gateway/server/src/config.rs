@@ -21,7 +21,30 @@ pub struct Config {
     pub plugins: PluginsConfig,
     pub mail: MailConfig,
     pub web: WebConfig,
+    pub uploads: UploadsConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadsConfig {
+    /// MiB of files one chat visitor may upload a day.
+    pub visitor_mib_per_day: u64,
+    /// MiB of files all chat visitors of one workspace may upload a day.
+    pub workspace_mib_per_day: u64,
+    /// Hours an uploaded file that no message names is kept before it is removed.
+    pub unattached_hours: u32,
+}
+
+impl Default for UploadsConfig {
+    fn default() -> Self {
+        let limits = switchboard_api::UploadLimits::default();
+        UploadsConfig {
+            visitor_mib_per_day: limits.visitor_bytes_per_day >> 20,
+            workspace_mib_per_day: limits.workspace_bytes_per_day >> 20,
+            unattached_hours: 24,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -204,6 +227,8 @@ pub struct StoreConfig {
     pub dead_letter_mib_per_channel: u64,
     /// Days a dead letter is kept.
     pub dead_letter_days: u32,
+    /// MiB kept free on the store's disk: files are refused under it, every write under half.
+    pub min_free_mib: u64,
 }
 
 impl Default for StoreConfig {
@@ -214,6 +239,7 @@ impl Default for StoreConfig {
             secret_key: PathBuf::from("data/secret.key"),
             dead_letter_mib_per_channel: 256,
             dead_letter_days: 30,
+            min_free_mib: 512,
         }
     }
 }
@@ -368,6 +394,10 @@ impl Config {
                     .dead_letter_mib_per_channel
                     .saturating_mul(1 << 20),
                 max_age_ms: i64::from(self.store.dead_letter_days) * 24 * 3_600_000,
+            },
+            uploads: switchboard_api::UploadLimits {
+                visitor_bytes_per_day: self.uploads.visitor_mib_per_day.saturating_mul(1 << 20),
+                workspace_bytes_per_day: self.uploads.workspace_mib_per_day.saturating_mul(1 << 20),
             },
             first_password: self
                 .bootstrap

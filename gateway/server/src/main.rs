@@ -77,6 +77,12 @@ fn salvage_log(config: &Config) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // Past a limit on file sizes (`ulimit -f`) a write fails like one on a full disk, which the
+    // store survives, instead of the signal ending the gateway.
+    let _file_size_limit = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(
+        nix::libc::SIGXFSZ,
+    ))
+    .context("cannot take the file-size-limit signal")?;
     let metrics = PrometheusBuilder::new()
         .install_recorder()
         .context("cannot install the metrics recorder")?;
@@ -95,7 +101,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         )
     })?;
     let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::new(config.store.bus_capacity));
-    let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.store.path, bus.clone())?);
+    let store: Arc<dyn Store> = Arc::new(SledStore::open_with(
+        &config.store.path,
+        bus.clone(),
+        config.store.min_free_mib.saturating_mul(1 << 20),
+    )?);
     let data_dir = config.data_dir();
     let first_login = bootstrap::bootstrap(
         store.as_ref(),
@@ -152,6 +162,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     watch_plugins_folder(&state, &config);
     expire_dead_letters(&state);
+    sweep_unattached_files(&state, config.uploads.unattached_hours);
     deliver_replies(&state, holder.clone());
     switchboard_api::spawn_mailbox_sync(state.clone(), holder);
     let smtp_listener = listen_for_forwarded_mail(&state, &config.mail).await?;
@@ -313,6 +324,25 @@ fn expire_dead_letters(state: &AppState) {
                 Ok(0) => {}
                 Ok(dropped) => tracing::info!(dropped, "dropped dead letters past their age"),
                 Err(error) => tracing::warn!(%error, "cannot drop old dead letters"),
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
+}
+
+/// Removes uploaded files that no message named within `hours`, every hour.
+fn sweep_unattached_files(state: &AppState, hours: u32) {
+    let store = state.store.clone();
+    let grace_ms = i64::from(hours) * 3_600_000;
+    tokio::spawn(async move {
+        loop {
+            let before = switchboard_model::now_millis().saturating_sub(grace_ms);
+            match store.sweep_unattached_files(before).await {
+                Ok((0, _)) => {}
+                Ok((files, bytes)) => {
+                    tracing::info!(files, bytes, "removed uploaded files that no message named")
+                }
+                Err(error) => tracing::warn!(%error, "cannot remove unattached uploads"),
             }
             tokio::time::sleep(Duration::from_secs(3600)).await;
         }

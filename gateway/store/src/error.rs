@@ -23,6 +23,16 @@ pub enum StoreError {
         size: u64,
         limit: u64,
     },
+    /// A quota is used up for now; `retry_after_ms` tells when it renews.
+    #[error("{message}")]
+    OverQuota {
+        message: String,
+        retry_after_ms: i64,
+    },
+    /// The disk has no room for the step, or less than the reserve the store keeps free; the
+    /// step did not happen and may be tried again once there is room.
+    #[error("{0}")]
+    Full(String),
     /// The disk or the database failed; the step did not happen.
     #[error("storage failure: {0}")]
     Backend(String),
@@ -35,11 +45,34 @@ impl StoreError {
             id: id.to_string(),
         }
     }
+
+    /// The error for an I/O `error` while trying to `what` the file at `path`: [`StoreError::Full`]
+    /// when the disk (or a limit on file sizes) had no room.
+    pub fn io(what: &str, path: &std::path::Path, error: &std::io::Error) -> StoreError {
+        let message = format!("cannot {what} {}: {error}", path.display());
+        if no_room(error) {
+            StoreError::Full(message)
+        } else {
+            StoreError::Backend(message)
+        }
+    }
+}
+
+/// Whether an I/O error says that the disk, a quota or the file size limit left no room.
+fn no_room(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        error.kind(),
+        ErrorKind::StorageFull | ErrorKind::FileTooLarge | ErrorKind::QuotaExceeded
+    )
 }
 
 impl From<::sled::Error> for StoreError {
     fn from(error: ::sled::Error) -> Self {
-        StoreError::Backend(error.to_string())
+        match &error {
+            ::sled::Error::Io(io) if no_room(io) => StoreError::Full(error.to_string()),
+            _ => StoreError::Backend(error.to_string()),
+        }
     }
 }
 

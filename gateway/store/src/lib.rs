@@ -18,8 +18,8 @@ mod store;
 pub use bus::{EventBus, EventFrame, InProcessBus, Subscription};
 pub use error::{StoreError, StoreResult};
 pub use records::{
-    AgentChange, ChannelRecord, ConversationChange, DeadLetterLimits, KeptLetter, NewAgentRecord,
-    OutboxItem, Session,
+    AgentChange, ChannelRecord, ConversationChange, DeadLetterLimits, FilePurpose, KeptLetter,
+    NewAgentRecord, OutboxItem, Session, UploadQuota,
 };
 pub use sled::{Salvaged, SledStore};
 pub use store::Store;

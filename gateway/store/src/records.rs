@@ -94,3 +94,24 @@ pub struct KeptLetter {
     pub letter: switchboard_model::DeadLetter,
     pub dropped: u64,
 }
+
+/// What a file is stored for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilePurpose {
+    /// Named by a record that is not a message (a plugin's component, an avatar): kept.
+    Kept,
+    /// An attachment of a message to come: removed when no message names it in time.
+    Attachment,
+    /// A visitor's upload: an attachment that counts against the visitor's quotas.
+    VisitorUpload(UploadQuota),
+}
+
+/// The daily quotas a visitor's upload counts against, in bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadQuota {
+    /// The visitor's id.
+    pub visitor: String,
+    pub visitor_bytes_per_day: u64,
+    /// For all visitors of the workspace together.
+    pub workspace_bytes_per_day: u64,
+}

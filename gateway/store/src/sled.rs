@@ -6,6 +6,8 @@ mod contacts;
 mod conversations;
 mod delivery;
 mod directory;
+mod disk_room;
+mod files;
 mod journal;
 mod keys;
 mod known_keys;
@@ -40,7 +42,7 @@ use self::wal::Wal;
 use self::writer::Writer;
 use crate::{
     AgentChange, ChannelRecord, ConversationChange, DeadLetterLimits, EventBus, EventFrame,
-    KeptLetter, NewAgentRecord, OutboxItem, Session, Store, StoreError, StoreResult,
+    FilePurpose, KeptLetter, NewAgentRecord, OutboxItem, Session, Store, StoreError, StoreResult,
 };
 
 /// Switchboard's default store: sled on disk, with event bodies in a journal beside it.
@@ -62,8 +64,19 @@ impl SledStore {
         wal::salvage(path)
     }
 
-    /// Opens (or creates) the store in `path`. Committed events are published to `bus`.
+    /// Opens (or creates) the store in `path`, with no disk reserve. Committed events are
+    /// published to `bus`.
     pub fn open(path: &Path, bus: Arc<dyn EventBus>) -> StoreResult<SledStore> {
+        Self::open_with(path, bus, 0)
+    }
+
+    /// [`SledStore::open`], keeping `min_free_bytes` free on the store's disk: files are
+    /// refused under it, every other write under half of it (`StoreError::Full`).
+    pub fn open_with(
+        path: &Path,
+        bus: Arc<dyn EventBus>,
+        min_free_bytes: u64,
+    ) -> StoreResult<SledStore> {
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(256 * 1024 * 1024)
@@ -106,8 +119,11 @@ impl SledStore {
         let writer = Writer::start(
             db.clone(),
             gate.clone(),
-            journal,
-            wal,
+            writer::Disk {
+                journal,
+                wal,
+                room: disk_room::DiskRoom::new(path.to_path_buf(), min_free_bytes),
+            },
             known,
             next_id,
             committed,
@@ -738,15 +754,30 @@ impl Store for SledStore {
             .await
     }
 
-    async fn put_blob(&self, workspace_id: Id, bytes: Vec<u8>, limit: u64) -> StoreResult<String> {
+    async fn put_blob(
+        &self,
+        workspace_id: Id,
+        bytes: Vec<u8>,
+        limit: u64,
+        purpose: FilePurpose,
+    ) -> StoreResult<String> {
         self.writer
-            .write(move |txn| delivery::put_blob(txn, workspace_id, bytes, limit))
+            .write_file(move |txn| files::put_file(txn, workspace_id, bytes, limit, &purpose))
             .await
     }
 
     async fn blob(&self, workspace_id: Id, sha256: &str) -> StoreResult<Vec<u8>> {
-        Read::get(&self.view(), &key_str(keys::BLOB, &[workspace_id], sha256))?
-            .ok_or_else(|| StoreError::not_found("attachment", sha256))
+        files::file(&self.view(), workspace_id, sha256)
+    }
+
+    async fn sweep_unattached_files(&self, before: i64) -> StoreResult<(u64, u64)> {
+        self.writer
+            .write(move |txn| files::sweep_unattached(txn, before))
+            .await
+    }
+
+    fn write_health(&self) -> Result<(), String> {
+        self.writer.health()
     }
 
     async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {

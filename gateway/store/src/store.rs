@@ -12,8 +12,8 @@ use switchboard_model::{
 };
 
 use crate::{
-    AgentChange, ChannelRecord, ConversationChange, DeadLetterLimits, KeptLetter, NewAgentRecord,
-    OutboxItem, Session, StoreResult,
+    AgentChange, ChannelRecord, ConversationChange, DeadLetterLimits, FilePurpose, KeptLetter,
+    NewAgentRecord, OutboxItem, Session, StoreResult,
 };
 
 /// Everything the gateway keeps. Every method that takes a `workspace_id` sees only that
@@ -318,9 +318,24 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<()>;
 
     // ---- blobs ----
-    /// Stores content under its SHA-256 (hex), refusing more than `limit` bytes.
-    async fn put_blob(&self, workspace_id: Id, bytes: Vec<u8>, limit: u64) -> StoreResult<String>;
+    /// Stores content under its SHA-256 (hex), refusing more than `limit` bytes, for `purpose`:
+    /// an attachment no message names in time is swept, a visitor's upload counts against its
+    /// quotas (`OverQuota` past them); a disk under its reserve refuses files first (`Full`).
+    async fn put_blob(
+        &self,
+        workspace_id: Id,
+        bytes: Vec<u8>,
+        limit: u64,
+        purpose: FilePurpose,
+    ) -> StoreResult<String>;
     async fn blob(&self, workspace_id: Id, sha256: &str) -> StoreResult<Vec<u8>>;
+    /// Removes files stored before `before` that no message names; returns how many files and
+    /// bytes went.
+    async fn sweep_unattached_files(&self, before: i64) -> StoreResult<(u64, u64)>;
+
+    // ---- health ----
+    /// `Err` with the reason while writes fail (a full disk, a failed sync).
+    fn write_health(&self) -> Result<(), String>;
 
     // ---- leases for work only one node may do ----
     /// Takes or renews the lease `name` for `holder`; `false` when another holder has it.

@@ -4,11 +4,13 @@
 use std::sync::Arc;
 
 use switchboard_model::{
-    Author, ChannelKind, ContactRef, ConversationFilter, ConversationStatus, DeliveryStatus,
-    EventKind, Id, Identity, InboundMessage, NewChannel, NewContact, NewReply, Role,
+    Attachment, Author, ChannelKind, ContactRef, ConversationFilter, ConversationStatus,
+    DeliveryStatus, EventKind, Id, Identity, InboundMessage, NewChannel, NewContact, NewReply,
+    Role,
 };
 use switchboard_store::{
-    ConversationChange, EventBus, InProcessBus, NewAgentRecord, SledStore, Store, StoreError,
+    ConversationChange, EventBus, FilePurpose, InProcessBus, NewAgentRecord, SledStore, Store,
+    StoreError, UploadQuota,
 };
 
 struct Fixture {
@@ -806,7 +808,12 @@ async fn blobs_are_content_addressed_and_limited() {
     let f = fixture().await;
     let sha = f
         .store
-        .put_blob(f.workspace, b"%PDF-1.7".to_vec(), 1024)
+        .put_blob(
+            f.workspace,
+            b"%PDF-1.7".to_vec(),
+            1024,
+            FilePurpose::Attachment,
+        )
         .await
         .expect("blob");
     assert_eq!(sha.len(), 64);
@@ -819,7 +826,10 @@ async fn blobs_are_content_addressed_and_limited() {
         f.store.blob(other, &sha).await.is_err(),
         "blobs are per workspace"
     );
-    let too_big = f.store.put_blob(f.workspace, vec![0; 2048], 1024).await;
+    let too_big = f
+        .store
+        .put_blob(f.workspace, vec![0; 2048], 1024, FilePurpose::Attachment)
+        .await;
     assert!(matches!(
         too_big,
         Err(StoreError::TooLarge {
@@ -828,6 +838,97 @@ async fn blobs_are_content_addressed_and_limited() {
             ..
         })
     ));
+}
+
+#[tokio::test]
+async fn visitors_uploads_count_against_daily_quotas_and_files_no_message_names_are_swept() {
+    let f = fixture().await;
+    const MIB: usize = 1 << 20;
+    let upload = |visitor: &str, bytes: Vec<u8>| {
+        let quota = UploadQuota {
+            visitor: visitor.into(),
+            visitor_bytes_per_day: 2 * MIB as u64,
+            workspace_bytes_per_day: 3 * MIB as u64,
+        };
+        f.store.put_blob(
+            f.workspace,
+            bytes,
+            10 * MIB as u64,
+            FilePurpose::VisitorUpload(quota),
+        )
+    };
+    let photo = upload("ana", vec![1; 3 * MIB / 2])
+        .await
+        .expect("ana's photo");
+    let refused = upload("ana", vec![2; MIB]).await;
+    let Err(StoreError::OverQuota {
+        message,
+        retry_after_ms,
+    }) = refused
+    else {
+        panic!("ana's second file passes her quota: {refused:?}");
+    };
+    assert!(
+        message.contains("this chat may send at most 2 MiB"),
+        "{message}"
+    );
+    assert!(
+        (1..=86_400_000).contains(&retry_after_ms),
+        "{retry_after_ms}"
+    );
+    let receipt = upload("beto", vec![3; 7 * MIB / 5])
+        .await
+        .expect("beto's receipt");
+    let refused = upload("carla", vec![4; MIB / 2]).await;
+    assert!(
+        matches!(&refused, Err(StoreError::OverQuota { message, .. }) if message.contains("this site's chats may send at most 3 MiB")),
+        "{refused:?}"
+    );
+
+    // Ana's photo goes with her message; an avatar is kept for its own sake.
+    let mut message = inbound("ana@example.com", "m-photo", "Aquí está la foto");
+    message.attachments.push(Attachment {
+        sha256: photo.clone(),
+        name: "foto.jpg".into(),
+        media_type: "image/jpeg".into(),
+        size: (3 * MIB / 2) as u64,
+    });
+    f.store
+        .ingest(f.workspace, f.channel, message)
+        .await
+        .expect("a message with the photo");
+    let avatar = f
+        .store
+        .put_blob(f.workspace, b"GIF89a".to_vec(), 1024, FilePurpose::Kept)
+        .await
+        .expect("avatar");
+
+    let (files, bytes) = f
+        .store
+        .sweep_unattached_files(switchboard_model::now_millis() + 1)
+        .await
+        .expect("sweep");
+    assert_eq!(
+        (files, bytes),
+        (1, (7 * MIB / 5) as u64),
+        "only Beto's receipt went"
+    );
+    assert!(matches!(
+        f.store.blob(f.workspace, &receipt).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        f.store
+            .blob(f.workspace, &photo)
+            .await
+            .expect("photo")
+            .len(),
+        3 * MIB / 2
+    );
+    assert_eq!(
+        f.store.blob(f.workspace, &avatar).await.expect("avatar"),
+        b"GIF89a"
+    );
 }
 
 #[tokio::test]

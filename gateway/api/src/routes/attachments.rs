@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use switchboard_model::Attachment;
+use switchboard_store::FilePurpose;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -60,7 +61,12 @@ async fn upload(
     let size = bytes.len() as u64;
     let sha256 = state
         .store
-        .put_blob(caller.workspace_id, bytes.to_vec(), limit as u64)
+        .put_blob(
+            caller.workspace_id,
+            bytes.to_vec(),
+            limit as u64,
+            FilePurpose::Attachment,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

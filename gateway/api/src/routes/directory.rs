@@ -8,7 +8,7 @@ use switchboard_model::{
     ChannelUpdate, CreatedApiToken, Id, NewAgent, NewApiToken, NewCannedResponse, NewChannel,
     NewTeam, SecretNames, Team, TeamUpdate,
 };
-use switchboard_store::{AgentChange, ChannelRecord, NewAgentRecord};
+use switchboard_store::{AgentChange, ChannelRecord, FilePurpose, NewAgentRecord};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -213,7 +213,7 @@ async fn put_avatar(
     let size = bytes.len() as u64;
     let sha256 = state
         .store
-        .put_blob(caller.workspace_id, bytes.to_vec(), size)
+        .put_blob(caller.workspace_id, bytes.to_vec(), size, FilePurpose::Kept)
         .await?;
     let avatar = Attachment {
         sha256,

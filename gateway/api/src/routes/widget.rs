@@ -17,6 +17,7 @@ use switchboard_model::{
     Attachment, Author, Channel, ConversationFilter, Direction, EventId, EventKind, Id, Message,
     now_millis,
 };
+use switchboard_store::{FilePurpose, UploadQuota};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -602,7 +603,9 @@ struct UploadQuery {
 /// Uploads a file for the next message (size and type limits from the widget's settings).
 #[utoipa::path(post, path = "/widget/v1/{widget}/attachments", tag = "widget", security(()), params(("widget" = String, Path), UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = Attachment), (status = 413, body = switchboard_model::ErrorBody), (status = 415, body = switchboard_model::ErrorBody)))]
+    responses((status = 201, body = Attachment), (status = 413, body = switchboard_model::ErrorBody), (status = 415, body = switchboard_model::ErrorBody),
+        (status = 429, body = switchboard_model::ErrorBody, description = "`over_quota`: the visitor's or the site's files for today add up to the daily quota"),
+        (status = 507, body = switchboard_model::ErrorBody, description = "`insufficient_storage`: the gateway's disk is under its reserve")))]
 async fn upload(
     State(state): State<AppState>,
     Path(widget): Path<String>,
@@ -657,9 +660,19 @@ async fn upload(
         .take(200)
         .collect();
     let size = body.len() as u64;
+    let quota = UploadQuota {
+        visitor: visitor.id.to_string(),
+        visitor_bytes_per_day: state.config.uploads.visitor_bytes_per_day,
+        workspace_bytes_per_day: state.config.uploads.workspace_bytes_per_day,
+    };
     let sha256 = state
         .store
-        .put_blob(channel.workspace_id, body.to_vec(), limit)
+        .put_blob(
+            channel.workspace_id,
+            body.to_vec(),
+            limit,
+            FilePurpose::VisitorUpload(quota),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

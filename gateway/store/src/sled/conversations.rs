@@ -2,13 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 use switchboard_model::{
-    Attachment, Author, Channel, ChannelKind, Conversation, ConversationFilter, ConversationStatus,
+    Author, Channel, ChannelKind, Conversation, ConversationFilter, ConversationStatus,
     DeliveryStatus, Direction, Event, EventId, EventKind, Id, InboundMessage, Ingested, Message,
     NewReply, Page,
 };
 
 use super::activity::Activity;
 use super::contacts;
+use super::files;
 use super::keys::{self, key, key_str};
 use super::txn::{Events, Read, Txn, View};
 use crate::{ConversationChange, OutboxItem, StoreError, StoreResult};
@@ -197,7 +198,7 @@ pub fn ingest(
             ..earlier
         });
     }
-    check_attachments(
+    files::attach(
         txn,
         workspace_id,
         inbound.attachments.iter().chain(&inbound.original),
@@ -294,27 +295,6 @@ pub fn ingest(
     Ok(ingested)
 }
 
-/// Every attachment is a blob of this workspace, of the size it claims.
-fn check_attachments<'a>(
-    txn: &mut Txn,
-    workspace_id: Id,
-    attachments: impl IntoIterator<Item = &'a Attachment>,
-) -> StoreResult<()> {
-    for attachment in attachments {
-        let blob = key_str(keys::BLOB, &[workspace_id], &attachment.sha256);
-        let size = txn
-            .read(&blob, |bytes| bytes.len() as u64)?
-            .ok_or_else(|| StoreError::not_found("attachment", &attachment.sha256))?;
-        if size != attachment.size {
-            return Err(StoreError::Invalid(format!(
-                "attachment {} is {size} bytes, not {}",
-                attachment.sha256, attachment.size
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// The conversation an inbound message answers, from the ids it names (newest first): an
 /// earlier inbound message of this channel, or one of our replies, whose Message-ID carries its
 /// conversation (`<sb-{message}.c{conversation}@…>`). Only the same contact's conversations
@@ -390,7 +370,7 @@ pub fn add_reply(
     }
     let by_agent = matches!(author, Author::Agent { .. });
     let conversation = &mut stored.conversation;
-    check_attachments(txn, workspace_id, &reply.attachments)?;
+    files::attach(txn, workspace_id, &reply.attachments)?;
     let direction = if reply.private {
         Direction::Note
     } else {

@@ -1,7 +1,6 @@
-//! The outbox, dead letters, blobs and leases: the records that keep work from being lost.
+//! The outbox, dead letters and leases: the records that keep work from being lost.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use switchboard_model::{DeadLetter, DeliveryStatus, EventKind, Id, Message};
 
 use super::conversations;
@@ -193,28 +192,6 @@ pub fn record_replay(
     }
     txn.put_json(key(keys::DEAD_LETTER, &[workspace_id, id]), &letter)?;
     Ok(letter)
-}
-
-pub fn put_blob(
-    txn: &mut Txn,
-    workspace_id: Id,
-    bytes: Vec<u8>,
-    limit: u64,
-) -> StoreResult<String> {
-    let size = bytes.len() as u64;
-    if size > limit {
-        return Err(StoreError::TooLarge {
-            what: "the attachment",
-            size,
-            limit,
-        });
-    }
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    let blob_key = key_str(keys::BLOB, &[workspace_id], &sha256);
-    if !txn.contains(&blob_key)? {
-        txn.put(blob_key, bytes);
-    }
-    Ok(sha256)
 }
 
 /// Who holds a lease and until when.

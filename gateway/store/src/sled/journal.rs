@@ -89,7 +89,7 @@ fn segment_path(dir: &Path, segment: u32) -> PathBuf {
 }
 
 pub(super) fn io_error(what: &str, path: &Path, error: std::io::Error) -> StoreError {
-    StoreError::Backend(format!("cannot {what} {}: {error}", path.display()))
+    StoreError::io(what, path, &error)
 }
 
 /// Makes a new directory entry durable.
@@ -225,6 +225,24 @@ impl Journal {
             offset: start,
             index,
         })
+    }
+
+    /// Takes back the lines appended since the journal ended at `before` (a group whose write
+    /// failed): they are cut off the file, which then ends where the group began. A segment
+    /// started for the group stays, empty.
+    pub fn undo_append(&mut self, before: End) -> StoreResult<()> {
+        let keep = if before.segment == self.end.segment {
+            before.len
+        } else {
+            0
+        };
+        let path = segment_path(&self.segments.dir, self.end.segment);
+        self.file
+            .set_len(keep)
+            .and_then(|()| self.file.sync_all())
+            .map_err(|error| io_error("cut back", &path, error))?;
+        self.end.len = keep;
+        Ok(())
     }
 
     /// The lines of the last [`Journal::append`].

@@ -63,6 +63,12 @@ impl Recent {
         }
     }
 
+    /// Forgets everything: groups it remembered were taken back (a failed write).
+    pub fn forget_all(&mut self) {
+        self.entries.clear();
+        self.order.clear();
+    }
+
     /// Forgets the oldest entries beyond the capacity, but never one not yet on disk.
     pub fn evict(&mut self, durable_group: u64) {
         while self.entries.len() > self.capacity {

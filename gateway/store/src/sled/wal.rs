@@ -155,6 +155,17 @@ impl Wal {
         written.map_err(|error| io_error("write the write-ahead log", &self.path, error))
     }
 
+    /// Takes back what was written after the log held `before` bytes (a record whose write or
+    /// sync failed), so that no part of it is read at the next start.
+    pub fn undo_append(&mut self, before: u64) -> StoreResult<()> {
+        self.file
+            .set_len(HEADER_LEN + before)
+            .and_then(|()| self.file.sync_all())
+            .map_err(|error| io_error("cut back the write-ahead log", &self.path, error))?;
+        self.len = before;
+        Ok(())
+    }
+
     /// Empties the log, once what it holds is durable elsewhere: the next generation starts,
     /// and the records of this one are written over.
     pub fn clear(&mut self) -> StoreResult<()> {

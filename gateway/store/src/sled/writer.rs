@@ -13,19 +13,24 @@
 //!    the log ([`super::wal`]).
 //!
 //! While one group is being written the next one is built, reading the earlier group through
-//! its overlay. An answered write is a durable one. After a failed write the writer refuses
-//! all further steps: the disk is in trouble and the gateway must be restarted.
+//! its overlay. An answered write is a durable one. A group whose journal lines or log record
+//! could not be written (a full disk) is taken back: the files are cut back to where it began,
+//! its steps fail, every group built on it is refused, and the builder starts again from what
+//! is on disk, so that the store recovers by itself once there is room. A failure that cannot
+//! be taken back (the tree, a checkpoint's sync) stops all writes until the gateway restarts,
+//! which replays the log.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use switchboard_model::{Event, Id, now_millis};
 use tokio::sync::oneshot;
 
+use super::disk_room::{DiskRoom, Need};
 use super::journal::Journal;
 use super::keys;
 use super::known_keys::KnownKeys;
@@ -58,6 +63,15 @@ pub type Committed = Box<dyn Fn(&[Event], &[EventFrame]) + Send>;
 /// The handle that sends steps to the writer.
 pub struct Writer {
     jobs: mpsc::Sender<Job>,
+    progress: Arc<Progress>,
+    room: DiskRoom,
+}
+
+/// What the writer writes to besides sled, and the room it keeps on the disk.
+pub struct Disk {
+    pub journal: Journal,
+    pub wal: Wal,
+    pub room: DiskRoom,
 }
 
 /// A group on its way from the builder to the committer.
@@ -72,23 +86,45 @@ struct Sealed {
 struct Progress {
     /// The number of the last group on disk.
     durable_group: AtomicU64,
-    failed: AtomicBool,
+    /// A write failed that could not be taken back: no more steps until a restart.
+    broken: AtomicBool,
+    /// A group's write failed and was taken back: the builder must drop what it built on it.
+    undone: AtomicBool,
+    /// The first group the committer writes after one was taken back; `u64::MAX` until the
+    /// builder has dropped what it built on that group.
+    accept_from: AtomicU64,
+    /// Why the last group failed, while none has been written since.
+    failing: Mutex<Option<StoreError>>,
     /// The committer waits for a group: the builder hands on what it has built so far.
     committer_idle: AtomicBool,
 }
 
+impl Progress {
+    fn failing(&self) -> std::sync::MutexGuard<'_, Option<StoreError>> {
+        self.failing.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// How a group's write failed.
+enum Failed {
+    /// Before anything reached the tree; the files were cut back to where the group began.
+    Undone(StoreError),
+    /// After, or while cutting back: the log must be replayed by a restart.
+    Broken(StoreError),
+}
+
 impl Writer {
-    /// Starts the writer. `committed` sees each group's events once they are on disk, before
-    /// any step of the group is answered.
+    /// Starts the writer on the store's `disk`. `committed` sees each group's events once they
+    /// are on disk, before any step of the group is answered.
     pub fn start(
         db: sled::Db,
         gate: Arc<Gate>,
-        journal: Journal,
-        wal: Wal,
+        disk: Disk,
         known: KnownKeys,
         next_id: Id,
         committed: Committed,
     ) -> StoreResult<Writer> {
+        let Disk { journal, wal, room } = disk;
         let (jobs, queue) = mpsc::channel::<Job>();
         // One group waits while another is written: the builder never runs far ahead.
         let (sealed, to_commit) = mpsc::sync_channel::<Sealed>(1);
@@ -113,24 +149,68 @@ impl Writer {
         }
         std::thread::Builder::new()
             .name("store-committer".into())
-            .spawn(move || {
-                let mut files = Files {
-                    journal,
-                    wal,
-                    checkpointed: Instant::now(),
-                };
-                commit_groups(&db, &gate, &mut files, &to_commit, &committed, &progress);
+            .spawn({
+                let progress = progress.clone();
+                move || {
+                    let mut files = Files {
+                        journal,
+                        wal,
+                        checkpointed: Instant::now(),
+                    };
+                    commit_groups(&db, &gate, &mut files, &to_commit, &committed, &progress);
+                }
             })
             .map_err(spawn_error)?;
-        Ok(Writer { jobs })
+        Ok(Writer {
+            jobs,
+            progress,
+            room,
+        })
     }
 
-    /// Runs `step` in the next group and answers once that group is on disk.
+    /// `Err` with the reason while writes fail: the last group could not be written (and none
+    /// has been since), or the writer stopped for good after a failure it could not take back.
+    /// A disk under half its reserve counts as failing too.
+    pub fn health(&self) -> Result<(), String> {
+        self.room
+            .check(Need::Record)
+            .map_err(|error| error.to_string())?;
+        let failing = self.progress.failing().clone();
+        match failing {
+            None => Ok(()),
+            Some(error) if self.progress.broken.load(Ordering::Acquire) => Err(format!(
+                "{error}; the store takes no more writes until the gateway restarts"
+            )),
+            Some(error) => Err(error.to_string()),
+        }
+    }
+
+    /// Runs `step` in the next group and answers once that group is on disk; refused while
+    /// the disk is under half its reserve.
     pub async fn write<T, F>(&self, step: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: for<'a> FnOnce(&mut Txn<'a>) -> StoreResult<T> + Send + 'static,
     {
+        self.write_needing(Need::Record, step).await
+    }
+
+    /// [`Writer::write`] for a step that stores a file: refused while the disk is under its
+    /// reserve.
+    pub async fn write_file<T, F>(&self, step: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&mut Txn<'a>) -> StoreResult<T> + Send + 'static,
+    {
+        self.write_needing(Need::File, step).await
+    }
+
+    async fn write_needing<T, F>(&self, need: Need, step: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&mut Txn<'a>) -> StoreResult<T> + Send + 'static,
+    {
+        self.room.check(need)?;
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |txn| {
             let result = txn.run_step(step);
@@ -162,16 +242,33 @@ fn build_groups(
     sealed: &mpsc::SyncSender<Sealed>,
     progress: &Progress,
 ) {
-    let mut in_flight: VecDeque<(u64, Arc<Overlay>)> = VecDeque::new();
+    // Groups handed on and not yet on disk, with the next id after each.
+    let mut in_flight: VecDeque<(u64, Arc<Overlay>, Id)> = VecDeque::new();
+    let mut durable_next_id = next_id;
     let mut number = 0;
     while let Ok(first) = queue.recv() {
         let durable = progress.durable_group.load(Ordering::Acquire);
-        in_flight.retain(|(group, _)| *group > durable);
+        while in_flight
+            .front()
+            .is_some_and(|(group, ..)| *group <= durable)
+        {
+            if let Some((_, _, after)) = in_flight.pop_front() {
+                durable_next_id = after;
+            }
+        }
+        if progress.undone.swap(false, Ordering::AcqRel) {
+            // The committer refuses every group built on the one it took back: build on what
+            // is on disk again, and have it take the groups from the next one on.
+            in_flight.clear();
+            recent.borrow_mut().forget_all();
+            next_id = durable_next_id;
+            progress.accept_from.store(number + 1, Ordering::Release);
+        }
         recent.borrow_mut().evict(durable);
         let overlays: Vec<Arc<Overlay>> = in_flight
             .iter()
             .rev()
-            .map(|(_, overlay)| overlay.clone())
+            .map(|(_, overlay, _)| overlay.clone())
             .collect();
         let mut txn = Txn::new(view, &overlays, recent, next_id, now_millis());
         let mut answers = vec![first(&mut txn)];
@@ -181,7 +278,7 @@ fn build_groups(
                 Err(_) => break,
             }
         }
-        if progress.failed.load(Ordering::Acquire) {
+        if progress.broken.load(Ordering::Acquire) {
             answers
                 .into_iter()
                 .for_each(|answer| answer(&Err(refused())));
@@ -191,7 +288,7 @@ fn build_groups(
             Ok((group, group_next_id)) => {
                 next_id = group_next_id;
                 number += 1;
-                in_flight.push_back((number, group.writes.clone()));
+                in_flight.push_back((number, group.writes.clone(), next_id));
                 recent.borrow_mut().remember_group(&group.writes, number);
                 let handed_on = sealed.send(Sealed {
                     number,
@@ -231,7 +328,7 @@ fn commit_groups(
     loop {
         // A log with records waits for a group until its checkpoint is due, then for a lull.
         let checkpoint_in =
-            (files.wal.len() > 0 && !progress.failed.load(Ordering::Acquire)).then(|| {
+            (files.wal.len() > 0 && !progress.broken.load(Ordering::Acquire)).then(|| {
                 CHECKPOINT_EVERY
                     .saturating_sub(files.checkpointed.elapsed())
                     .max(LULL)
@@ -248,21 +345,34 @@ fn commit_groups(
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
-        let outcome = if progress.failed.load(Ordering::Acquire) {
+        let outcome = if progress.broken.load(Ordering::Acquire) {
             Err(refused())
+        } else if number < progress.accept_from.load(Ordering::Acquire) {
+            // Built on a group that was taken back.
+            Err(progress.failing().clone().unwrap_or_else(refused))
         } else {
-            write_group(db, gate, files, &group)
+            match write_group(db, gate, files, &group) {
+                Ok(()) => {
+                    progress.durable_group.store(number, Ordering::Release);
+                    *progress.failing() = None;
+                    committed(&group.events, &group.frames);
+                    Ok(())
+                }
+                Err(Failed::Undone(error)) => {
+                    progress.accept_from.store(u64::MAX, Ordering::Release);
+                    progress.undone.store(true, Ordering::Release);
+                    *progress.failing() = Some(error.clone());
+                    tracing::warn!(%error, steps = answers.len(), "a group could not be written and was taken back; its steps were not stored");
+                    Err(error)
+                }
+                Err(Failed::Broken(error)) => {
+                    progress.broken.store(true, Ordering::Release);
+                    *progress.failing() = Some(error.clone());
+                    tracing::error!(%error, steps = answers.len(), "a group commit failed; the store takes no more writes until the gateway restarts");
+                    Err(error)
+                }
+            }
         };
-        match &outcome {
-            Ok(()) => {
-                progress.durable_group.store(number, Ordering::Release);
-                committed(&group.events, &group.frames);
-            }
-            Err(error) => {
-                progress.failed.store(true, Ordering::Release);
-                tracing::error!(%error, steps = answers.len(), "a group commit failed; its steps were not stored");
-            }
-        }
         for answer in answers {
             answer(&outcome);
         }
@@ -274,7 +384,7 @@ fn commit_groups(
         }
     }
     // Stopping: leave nothing for the next start to replay.
-    if !progress.failed.load(Ordering::Acquire) {
+    if !progress.broken.load(Ordering::Acquire) {
         checkpoint(db, files, progress);
     }
 }
@@ -301,7 +411,8 @@ fn next_group(
 }
 
 /// Makes sled and the journal durable, then empties the log that covered them. A failure
-/// stops the writer as a failed commit does.
+/// stops the writer: after a failed sync, what the files hold is not known, and only the log
+/// (replayed at the next start) is sure.
 fn checkpoint(db: &sled::Db, files: &mut Files, progress: &Progress) {
     let made = files
         .journal
@@ -310,15 +421,31 @@ fn checkpoint(db: &sled::Db, files: &mut Files, progress: &Progress) {
         .and_then(|()| files.wal.clear());
     files.checkpointed = Instant::now();
     if let Err(error) = made {
-        progress.failed.store(true, Ordering::Release);
-        tracing::error!(%error, "a checkpoint failed; the store takes no more writes");
+        progress.broken.store(true, Ordering::Release);
+        *progress.failing() = Some(error.clone());
+        tracing::error!(%error, "a checkpoint failed; the store takes no more writes until the gateway restarts");
     }
 }
 
 /// The journal's lines, then the log, then the tree: the group is durable before sled or a
-/// reader sees it, and an index never points past what the journal holds.
-fn write_group(db: &sled::Db, gate: &Gate, files: &mut Files, group: &Group) -> StoreResult<()> {
-    let appended = files.journal.append(&group.frames)?;
+/// reader sees it, and an index never points past what the journal holds. A failure before the
+/// tree is taken back.
+fn write_group(db: &sled::Db, gate: &Gate, files: &mut Files, group: &Group) -> Result<(), Failed> {
+    let (journal_end, wal_len) = (files.journal.end(), files.wal.len());
+    let take_back = |files: &mut Files, error: StoreError| {
+        let undone = files
+            .journal
+            .undo_append(journal_end)
+            .and_then(|()| files.wal.undo_append(wal_len));
+        match undone {
+            Ok(()) => Failed::Undone(error),
+            Err(_) => Failed::Broken(error),
+        }
+    };
+    let appended = match files.journal.append(&group.frames) {
+        Ok(appended) => appended,
+        Err(error) => return Err(take_back(files, error)),
+    };
     let end = files.journal.end().encode();
     let overlay: &Overlay = &group.writes;
     let writes: Vec<(&[u8], Option<&[u8]>)> = appended
@@ -338,14 +465,17 @@ fn write_group(db: &sled::Db, gate: &Gate, files: &mut Files, group: &Group) -> 
                 }),
         )
         .collect();
-    files.wal.append(
+    let logged = files.wal.append(
         appended.segment,
         appended.offset,
         files.journal.lines(),
         writes.iter().copied(),
-    )?;
+    );
+    if let Err(error) = logged {
+        return Err(take_back(files, error));
+    }
     let _writing = gate.writing();
-    write_tree(db, writes)
+    write_tree(db, writes).map_err(Failed::Broken)
 }
 
 /// Writes into the tree one key at a time. A group is whole again after a crash because the

@@ -255,7 +255,7 @@ impl Api {
         token: Option<&str>,
         body: Option<Body>,
     ) -> Result<Response, String> {
-        let response = self.send(method, path, token, body).await?;
+        let response = self.request(method, path, token, body).await?;
         if response.ok() {
             Ok(response)
         } else {
@@ -264,7 +264,7 @@ impl Api {
     }
 
     /// Sends a request; `Err` only when no answer came.
-    async fn send(
+    async fn request(
         &self,
         method: &str,
         path: &str,
@@ -368,7 +368,7 @@ impl Api {
     ) -> Result<FileRef, UploadRefused> {
         let name = js_sys::encode_uri_component(&file.name());
         let response = self
-            .send(
+            .request(
                 "POST",
                 &format!("/attachments?name={name}"),
                 Some(token),

@@ -280,16 +280,7 @@ fn app() -> Html {
                         });
                         socket::run(api, token, last_event, generation, dispatch);
                     }
-                    Err(refused) => {
-                        let texts = texts(locale);
-                        let text = match refused {
-                            UploadRefused::TooLarge => texts.file_too_large,
-                            UploadRefused::FileType => texts.file_type,
-                            UploadRefused::DailyQuota => texts.file_quota,
-                            UploadRefused::NotNow => texts.file_not_now,
-                        };
-                        dispatch.dispatch(Action::Error(Some(text.into())));
-                    }
+                    Err(error) => dispatch.dispatch(Action::Error(Some(error))),
                 }
             });
         })

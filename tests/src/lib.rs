@@ -111,6 +111,7 @@ impl Gateway {
                 "forward.switchboard.test",
             )
             .env("SWITCHBOARD_STORE__PATH", data_dir.join("store"))
+            .env("SWITCHBOARD_MAIL__SPOOL", data_dir.join("mail-spool"))
             .env("SWITCHBOARD_PLUGINS__FOLDER", data_dir.join("plugins"))
             .env("SWITCHBOARD_PLUGINS__CACHE", data_dir.join("plugin-cache"))
             .env("SWITCHBOARD_STORE__SECRET_KEY", data_dir.join("secret.key"))

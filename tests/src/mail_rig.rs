@@ -437,7 +437,7 @@ impl MailRig {
         )?;
         fs::set_permissions(dir.join("postfix/data"), fs::Permissions::from_mode(0o700))?;
 
-        self.make_certificates()?;
+        make_certificates(&self.programs.openssl, &self.path.join("tls"))?;
 
         // passwd-file: user:{SCHEME}password:uid:gid:gecos:home:shell:extra; uid, gid and
         // home come from mail_uid, mail_gid and the static userdb.
@@ -457,96 +457,6 @@ impl MailRig {
             .map(|(user, _)| format!("{user} OK\n"))
             .collect();
         fs::write(etc.join("vmailbox"), vmailbox)?;
-        Ok(())
-    }
-
-    /// A throwaway CA and a leaf certificate signed by it (CA:FALSE, serverAuth, SAN localhost,
-    /// mail.example.test and 127.0.0.1), EC P-256. A single self-signed certificate would be
-    /// CA:TRUE, which rustls refuses as a server's certificate.
-    fn make_certificates(&self) -> anyhow::Result<()> {
-        let tls = self.path.join("tls");
-        let file = |name: &str| tls.join(name).display().to_string();
-        self.openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "3650",
-            "-subj",
-            "/CN=mailrig test CA",
-            "-keyout",
-            &file("ca.key"),
-            "-out",
-            &file("ca.pem"),
-        ])?;
-        self.openssl(&[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            &file("key.pem"),
-            "-out",
-            &file("req.csr"),
-        ])?;
-        fs::write(
-            tls.join("leaf.ext"),
-            "basicConstraints=critical,CA:FALSE\n\
-             keyUsage=critical,digitalSignature\n\
-             extendedKeyUsage=serverAuth\n\
-             subjectAltName=DNS:localhost,DNS:mail.example.test,IP:127.0.0.1\n",
-        )?;
-        self.openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            &file("req.csr"),
-            "-CA",
-            &file("ca.pem"),
-            "-CAkey",
-            &file("ca.key"),
-            "-CAcreateserial",
-            "-days",
-            "3650",
-            "-extfile",
-            &file("leaf.ext"),
-            "-out",
-            &file("cert.pem"),
-        ])?;
-        for (name, mode) in [
-            ("cert.pem", 0o644),
-            ("ca.pem", 0o644),
-            ("key.pem", 0o600),
-            ("ca.key", 0o600),
-        ] {
-            fs::set_permissions(tls.join(name), fs::Permissions::from_mode(mode))?;
-        }
-        Ok(())
-    }
-
-    fn openssl(&self, args: &[&str]) -> anyhow::Result<()> {
-        let output = Command::new(&self.programs.openssl)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .context("cannot run openssl")?;
-        if !output.status.success() {
-            bail!(
-                "`openssl {}` failed ({}): {}",
-                args.join(" "),
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
-        }
         Ok(())
     }
 
@@ -638,6 +548,100 @@ impl Programs {
             kill: program("kill")?,
         })
     }
+}
+
+/// A throwaway CA and a leaf certificate signed by it (CA:FALSE, serverAuth, SAN localhost,
+/// mail.example.test and 127.0.0.1), EC P-256, made with `openssl` in `tls`: `ca.pem`,
+/// `cert.pem` and `key.pem`. A single self-signed certificate would be CA:TRUE, which rustls
+/// refuses as a server's certificate.
+pub fn test_certificates(tls: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(tls)?;
+    make_certificates(&program("openssl")?, tls)
+}
+
+fn make_certificates(openssl: &Path, tls: &Path) -> anyhow::Result<()> {
+    let file = |name: &str| tls.join(name).display().to_string();
+    let run = |args: &[&str]| -> anyhow::Result<()> {
+        let output = Command::new(openssl)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .context("cannot run openssl")?;
+        if !output.status.success() {
+            bail!(
+                "`openssl {}` failed ({}): {}",
+                args.join(" "),
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(())
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "3650",
+        "-subj",
+        "/CN=mailrig test CA",
+        "-keyout",
+        &file("ca.key"),
+        "-out",
+        &file("ca.pem"),
+    ])?;
+    run(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        &file("key.pem"),
+        "-out",
+        &file("req.csr"),
+    ])?;
+    fs::write(
+        tls.join("leaf.ext"),
+        "basicConstraints=critical,CA:FALSE\n\
+         keyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=serverAuth\n\
+         subjectAltName=DNS:localhost,DNS:mail.example.test,IP:127.0.0.1\n",
+    )?;
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        &file("req.csr"),
+        "-CA",
+        &file("ca.pem"),
+        "-CAkey",
+        &file("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "3650",
+        "-extfile",
+        &file("leaf.ext"),
+        "-out",
+        &file("cert.pem"),
+    ])?;
+    for (name, mode) in [
+        ("cert.pem", 0o644),
+        ("ca.pem", 0o644),
+        ("key.pem", 0o600),
+        ("ca.key", 0o600),
+    ] {
+        fs::set_permissions(tls.join(name), fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
 }
 
 /// A program on PATH or in the sbin folders, which a non-login root shell may lack on PATH.

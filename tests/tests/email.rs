@@ -348,6 +348,80 @@ async fn a_wrong_password_marks_the_channel_failing_with_the_servers_words() -> 
     Ok(())
 }
 
+/// With a certificate configured, the listener offers STARTTLS: a mail server that requires
+/// TLS forwards over it, and one that does not use TLS still delivers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_is_forwarded_over_starttls_with_the_operators_certificate() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let tls = data.path().join("tls");
+    switchboard_e2e::mail_rig::test_certificates(&tls)?;
+    let gateway = Gateway::start_with(
+        data.path(),
+        &[
+            (
+                "SWITCHBOARD_MAIL__TLS_CERTIFICATE",
+                tls.join("cert.pem").display().to_string(),
+            ),
+            (
+                "SWITCHBOARD_MAIL__TLS_KEY",
+                tls.join("key.pem").display().to_string(),
+            ),
+        ],
+    )
+    .await?;
+    let admin = gateway.admin().await?;
+    let (status, channel) = admin
+        .post(
+            "/api/v1/channels",
+            &json!({ "kind": "email", "name": "Ventas", "settings": { "reply_address": "ventas@acme.test" } }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let channel_id = channel["id"].as_u64().context("id")?;
+    let (_, mailbox) = admin
+        .get(&format!("/api/v1/channels/{channel_id}/mailbox"))
+        .await?;
+    let address = mailbox["forwarding_address"]
+        .as_str()
+        .context("a forwarding address")?
+        .to_string();
+    let forwarder = |security| Account {
+        imap: None,
+        smtp: Some(Server {
+            host: gateway.smtp.ip().to_string(),
+            port: gateway.smtp.port(),
+            security,
+        }),
+        username: String::new(),
+        auth: Auth::Password(String::new()),
+        folder: "INBOX".into(),
+    };
+    let rig_ca =
+        Trust::new(vec![std::fs::read(tls.join("ca.pem"))?]).map_err(anyhow::Error::msg)?;
+    Sender::new(&forwarder(Security::Starttls), &rig_ca)?
+        .send(
+            "ventas@acme.test",
+            std::slice::from_ref(&address),
+            b"From: Joao Silva <joao@cliente.test>\r\nTo: ventas@acme.test\r\nSubject: Orcamento seguro\r\nMessage-ID: <tls-1@cliente.test>\r\n\r\nOla, por TLS.\r\n",
+        )
+        .await?;
+    Sender::new(&forwarder(Security::None), &trust())?
+        .send(
+            "ventas@acme.test",
+            std::slice::from_ref(&address),
+            b"From: Rosa Lima <rosa@cliente.test>\r\nTo: ventas@acme.test\r\nSubject: Sem TLS\r\nMessage-ID: <plain-1@cliente.test>\r\n\r\nOla, sem TLS.\r\n",
+        )
+        .await?;
+    let mut titles: Vec<String> = conversations(&admin, channel_id)
+        .await?
+        .iter()
+        .filter_map(|conversation| conversation["title"].as_str().map(str::to_string))
+        .collect();
+    titles.sort();
+    assert_eq!(titles, ["Orcamento seguro", "Sem TLS"]);
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_forwarded_to_the_channels_address_arrives_and_strangers_are_refused()
 -> anyhow::Result<()> {

@@ -26,7 +26,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 use crate::connection::Wire;
 use crate::lock;
-use crate::widget::{Presence, PresenceHub};
+use crate::widget::{Presence, PresenceHub, Side};
 
 /// Sockets per shard: few enough that one shard's writes take a fraction of a millisecond,
 /// and enough shards for both cores to share a big workspace's fan-out.
@@ -103,9 +103,8 @@ impl FanOut {
                 // Subscribed before any member joins, so no event after joining is missed.
                 tokio::spawn(run(
                     shard.clone(),
-                    workspace_id,
                     bus.subscribe(workspace_id),
-                    presence.subscribe(),
+                    presence.subscribe(workspace_id, Side::Visitor),
                 ));
                 shards.push(shard.clone());
                 shard
@@ -170,7 +169,6 @@ impl Drop for Membership {
 /// workspace, to every member.
 async fn run(
     shard: Arc<Shard>,
-    workspace_id: Id,
     mut feed: Subscription,
     mut presence: broadcast::Receiver<Presence>,
 ) {
@@ -195,14 +193,14 @@ async fn run(
                 Err(RecvError::Closed) => return,
             },
             signal = presence.recv(), if presence_open => match signal {
-                Ok(signal) if signal.workspace_id == workspace_id && signal.from == "visitor" => {
+                Ok(signal) => {
                     let json = serde_json::json!({ "type": "presence", "data": signal });
                     let bytes = text_frame(&json.to_string());
                     for member in lock(&shard.members).iter() {
                         member.hint(&bytes);
                     }
                 }
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => presence_open = false,
             },
         }
@@ -396,7 +394,7 @@ mod tests {
         rig.hub.publish(Presence {
             workspace_id: WORKSPACE,
             conversation_id: 3,
-            from: "visitor",
+            from: Side::Visitor,
             kind: crate::widget::SignalKind::Typing,
             author: None,
         });

@@ -235,10 +235,17 @@ pub enum SignalKind {
 pub struct Presence {
     pub workspace_id: Id,
     pub conversation_id: Id,
-    /// `agent` or `visitor`.
-    pub from: &'static str,
+    pub from: Side,
     pub kind: SignalKind,
     pub author: Option<String>,
+}
+
+/// Who sends a presence signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Agent,
+    Visitor,
 }
 
 /// What the widget side shares: presence signals of all workspaces, the rate limits, and
@@ -320,31 +327,74 @@ impl VisitorsSeen {
     }
 }
 
-/// Fan-out of presence signals.
+/// Presence signals, kept apart per workspace and per side: a signal wakes only the tasks
+/// that pass that workspace's signals of that side on (a visitor's to the agents' event-socket
+/// shards, an agent's to the visitors' router), never those of other workspaces.
+#[derive(Default)]
 pub struct PresenceHub {
-    sender: broadcast::Sender<Presence>,
+    senders: Mutex<HashMap<(Id, Side), broadcast::Sender<Presence>>>,
 }
 
-impl Default for PresenceHub {
-    fn default() -> Self {
-        PresenceHub {
-            sender: broadcast::channel(1024).0,
-        }
-    }
-}
+/// Signals one listener may fall behind by before it misses some (they are hints).
+const SIGNALS_QUEUED: usize = 64;
+/// Workspaces and sides with a sender before those nobody listens to any more are forgotten.
+const SENDERS_KEPT: usize = 1024;
 
 impl PresenceHub {
+    /// Passes `signal` to the listeners of its workspace and side, if there are any.
     pub fn publish(&self, signal: Presence) {
-        let _ = self.sender.send(signal);
+        let key = (signal.workspace_id, signal.from);
+        let mut senders = lock(&self.senders);
+        if let Some(sender) = senders.get(&key)
+            && sender.send(signal).is_err()
+        {
+            senders.remove(&key);
+        }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Presence> {
-        self.sender.subscribe()
+    /// The signals that `from` sends in the workspace, from now on.
+    pub fn subscribe(&self, workspace_id: Id, from: Side) -> broadcast::Receiver<Presence> {
+        let mut senders = lock(&self.senders);
+        if senders.len() >= SENDERS_KEPT {
+            senders.retain(|_, sender| sender.receiver_count() > 0);
+        }
+        senders
+            .entry((workspace_id, from))
+            .or_insert_with(|| broadcast::channel(SIGNALS_QUEUED).0)
+            .subscribe()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_signal_reaches_only_the_listeners_of_its_workspace_and_side() {
+        use super::{Presence, PresenceHub, Side, SignalKind};
+        let hub = PresenceHub::default();
+        let mut agents_of_acme = hub.subscribe(1, Side::Visitor);
+        let mut agents_of_rival = hub.subscribe(2, Side::Visitor);
+        let mut visitors_of_acme = hub.subscribe(1, Side::Agent);
+        hub.publish(Presence {
+            workspace_id: 1,
+            conversation_id: 7,
+            from: Side::Visitor,
+            kind: SignalKind::Typing,
+            author: Some("Ana".into()),
+        });
+        let signal = agents_of_acme
+            .try_recv()
+            .expect("the agents of Acme hear Ana");
+        assert_eq!(signal.conversation_id, 7);
+        assert!(
+            agents_of_rival.try_recv().is_err(),
+            "another workspace hears nothing"
+        );
+        assert!(
+            visitors_of_acme.try_recv().is_err(),
+            "visitors hear agents only"
+        );
+    }
+
     use super::*;
 
     fn ana() -> Visitor {

@@ -1,20 +1,30 @@
 //! The SMTP listener behind forwarding addresses: a customer's mail that a business forwards
 //! to its channel's receiving address arrives here. The protocol is mailin's; this module owns
-//! the socket, limits line and message sizes, how long a session may last and how many one
-//! client address may hold, and answers the end of DATA only once the [`Mailroom`] has stored
-//! the mail, so that an accepted mail is never lost.
+//! the socket, STARTTLS (with the operator's certificate), limits line and message sizes, how
+//! long a session may last and how many one client address may hold, and answers the end of
+//! DATA only once the [`Mailroom`] has stored the mail, so that an accepted mail is never lost.
+//! A message being received goes to a spool file, not to memory; it is read back for its
+//! delivery, and only a few deliveries run at once, so that many slow senders of large mail
+//! hold disk, not memory.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::io::{Read, Seek, Write};
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mailin::{Action, Handler, Response, SessionBuilder};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
+};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+pub use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::crypto::ring;
 
 /// A mail as the listener received it.
 #[derive(Debug, Clone)]
@@ -45,7 +55,7 @@ pub trait Mailroom: Send + Sync + 'static {
 }
 
 /// Limits of the listener.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Limits {
     /// The name in the greeting.
     pub hostname: String,
@@ -57,19 +67,51 @@ pub struct Limits {
     pub max_sessions_per_client: usize,
     /// The longest a session may last, however busy the client keeps it.
     pub session_deadline: Duration,
+    /// Where messages being received are written.
+    pub spool: PathBuf,
+    /// Received messages read back into memory and handed to the [`Mailroom`] at once; the end
+    /// of DATA of more waits.
+    pub max_deliveries: usize,
+    /// STARTTLS with this certificate; `None` offers no STARTTLS.
+    pub tls: Option<TlsAcceptor>,
 }
 
 impl Limits {
-    /// The listener's usual limits, with this greeting name and message size.
-    pub fn new(hostname: String, max_message_bytes: usize) -> Limits {
+    /// The listener's usual limits, with this greeting name and message size, spooling into
+    /// `spool`.
+    pub fn new(hostname: String, max_message_bytes: usize, spool: PathBuf) -> Limits {
         Limits {
             hostname,
             max_message_bytes,
             max_sessions: 100,
             max_sessions_per_client: 10,
             session_deadline: Duration::from_secs(30 * 60),
+            spool,
+            max_deliveries: 4,
+            tls: None,
         }
     }
+}
+
+/// STARTTLS settings from a certificate chain and its private key, both PEM; the error names
+/// what cannot be used.
+pub fn tls_acceptor(chain_pem: &[u8], key_pem: &[u8]) -> Result<TlsAcceptor, String> {
+    let chain = rustls_pemfile::certs(&mut &chain_pem[..])
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| format!("the certificate cannot be read: {error}"))?;
+    if chain.is_empty() {
+        return Err("the certificate file holds no certificate".into());
+    }
+    let key = rustls_pemfile::private_key(&mut &key_pem[..])
+        .map_err(|error| format!("the private key cannot be read: {error}"))?
+        .ok_or("the key file holds no private key")?;
+    let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|error| error.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|error| format!("the certificate and key cannot be used together: {error}"))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 /// Longest command or data line.
@@ -80,6 +122,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Serves SMTP on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, limits: Limits, room: Arc<dyn Mailroom>) {
     let slots = Arc::new(Semaphore::new(limits.max_sessions.max(1)));
+    let deliveries = Arc::new(Semaphore::new(limits.max_deliveries.max(1)));
     let limits = Arc::new(limits);
     let per_client: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
     loop {
@@ -105,10 +148,11 @@ pub async fn serve(listener: TcpListener, limits: Limits, room: Arc<dyn Mailroom
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
-        let (limits, room) = (limits.clone(), room.clone());
+        let (limits, room, deliveries) = (limits.clone(), room.clone(), deliveries.clone());
         tokio::spawn(async move {
             let deadline = limits.session_deadline;
-            match tokio::time::timeout(deadline, session(stream, peer, &limits, room)).await {
+            let session = session(stream, peer, &limits, room, &deliveries);
+            match tokio::time::timeout(deadline, session).await {
                 Ok(Err(error)) => {
                     tracing::debug!(%peer, %error, "an SMTP session ended with an error");
                 }
@@ -171,16 +215,52 @@ impl Drop for ClientSession {
 struct Transaction {
     mail_from: String,
     rcpt_to: Vec<String>,
-    source: Vec<u8>,
+    /// The message so far; `None` when no spool file could be made.
+    spool: Option<Spool>,
     too_large: bool,
+    /// Why the spool file could not be written, if it could not.
+    spool_failed: Option<String>,
     /// Set at the end of DATA, taken by the socket loop.
-    complete: Option<Result<ReceivedMail, usize>>,
+    complete: Option<Received>,
+}
+
+/// Bytes of a message being received held in memory before they go to its spool file.
+const SPOOL_BUFFER: usize = 64 * 1024;
+
+/// A message being received, in a file that is removed when it is dropped.
+struct Spool {
+    file: std::io::BufWriter<tempfile::NamedTempFile>,
+    len: usize,
+}
+
+impl Spool {
+    /// The whole message, read back.
+    fn read_back(self) -> std::io::Result<Vec<u8>> {
+        let mut file = self.file.into_inner().map_err(|error| error.into_error())?;
+        let mut source = Vec::with_capacity(self.len);
+        file.rewind()?;
+        file.read_to_end(&mut source)?;
+        Ok(source)
+    }
+}
+
+/// What the end of DATA found.
+enum Received {
+    Mail {
+        mail_from: String,
+        rcpt_to: Vec<String>,
+        spool: Spool,
+    },
+    TooLarge(usize),
+    /// The spool could not be written (a full disk): the sender should try again.
+    NotKept(String),
 }
 
 struct Collector {
     transaction: Arc<Mutex<Transaction>>,
     room: Arc<dyn Mailroom>,
     max_bytes: usize,
+    spool_dir: PathBuf,
 }
 
 impl Collector {
@@ -203,12 +283,22 @@ impl Handler for Collector {
     }
 
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
+        let spool = tempfile::NamedTempFile::new_in(&self.spool_dir);
         self.with(|transaction| {
             *transaction = Transaction {
                 mail_from: from.to_string(),
                 rcpt_to: to.iter().map(|to| to.to_ascii_lowercase()).collect(),
                 ..Transaction::default()
             };
+            match spool {
+                Ok(file) => {
+                    transaction.spool = Some(Spool {
+                        file: std::io::BufWriter::with_capacity(SPOOL_BUFFER, file),
+                        len: 0,
+                    })
+                }
+                Err(error) => transaction.spool_failed = Some(error.to_string()),
+            }
         });
         mailin::response::OK
     }
@@ -216,10 +306,17 @@ impl Handler for Collector {
     fn data(&mut self, line: &[u8]) -> std::io::Result<()> {
         let max = self.max_bytes;
         self.with(|transaction| {
-            if transaction.source.len() + line.len() > max {
+            let Some(spool) = transaction.spool.as_mut() else {
+                return;
+            };
+            if spool.len + line.len() > max {
                 transaction.too_large = true;
-            } else if !transaction.too_large {
-                transaction.source.extend_from_slice(line);
+                transaction.spool = None;
+            } else if let Err(error) = spool.file.write_all(line) {
+                transaction.spool_failed = Some(error.to_string());
+                transaction.spool = None;
+            } else {
+                spool.len += line.len();
             }
         });
         Ok(())
@@ -229,14 +326,14 @@ impl Handler for Collector {
         let max = self.max_bytes;
         self.with(|transaction| {
             let taken = std::mem::take(transaction);
-            transaction.complete = Some(if taken.too_large {
-                Err(max)
-            } else {
-                Ok(ReceivedMail {
+            transaction.complete = Some(match (taken.spool, taken.too_large) {
+                (_, true) => Received::TooLarge(max),
+                (Some(spool), false) => Received::Mail {
                     mail_from: taken.mail_from,
                     rcpt_to: taken.rcpt_to,
-                    source: taken.source,
-                })
+                    spool,
+                },
+                (None, false) => Received::NotKept(taken.spool_failed.unwrap_or_default()),
             });
         });
         mailin::response::OK
@@ -248,60 +345,143 @@ async fn session(
     peer: SocketAddr,
     limits: &Limits,
     room: Arc<dyn Mailroom>,
+    deliveries: &Semaphore,
 ) -> std::io::Result<()> {
     let transaction = Arc::new(Mutex::new(Transaction::default()));
     let collector = Collector {
         transaction: transaction.clone(),
         room: room.clone(),
         max_bytes: limits.max_message_bytes,
+        spool_dir: limits.spool.clone(),
     };
-    let mut smtp = SessionBuilder::new(limits.hostname.clone()).build(peer.ip(), collector);
-    let (reader, mut writer) = stream.into_split();
-    let mut reader = BufReader::new(reader);
-    writer.write_all(&smtp.greeting().buffer()?).await?;
-    let mut line = Vec::with_capacity(1024);
-    loop {
-        line.clear();
-        let read = read_line(&mut reader, &mut line);
-        let Ok(read) = tokio::time::timeout(IDLE_TIMEOUT, read).await else {
-            writer.write_all(b"421 4.4.2 idle for too long\r\n").await?;
-            return Ok(());
+    let mut builder = SessionBuilder::new(limits.hostname.clone());
+    if limits.tls.is_some() {
+        builder.enable_start_tls();
+    }
+    let mut smtp = builder.build(peer.ip(), collector);
+    let mut conversation = Conversation {
+        smtp: &mut smtp,
+        transaction: &transaction,
+        room: room.as_ref(),
+        deliveries,
+    };
+    let mut plain = stream;
+    plain
+        .write_all(&conversation.smtp.greeting().buffer()?)
+        .await?;
+    let Some(plain) = conversation.serve(plain).await? else {
+        return Ok(());
+    };
+    let Some(acceptor) = &limits.tls else {
+        return Ok(());
+    };
+    let tls = acceptor.accept(plain).await?;
+    conversation.smtp.tls_active();
+    // mailin offers STARTTLS once: no second upgrade is asked for.
+    conversation.serve(tls).await?;
+    Ok(())
+}
+
+/// The commands of one session, on the plain connection and then, after STARTTLS, on TLS.
+struct Conversation<'a, H: Handler> {
+    smtp: &'a mut mailin::Session<H>,
+    transaction: &'a Mutex<Transaction>,
+    room: &'a dyn Mailroom,
+    deliveries: &'a Semaphore,
+}
+
+impl<H: Handler> Conversation<'_, H> {
+    /// Answers commands on `stream` until the session ends (`None`) or the client asked for
+    /// STARTTLS and was told to go ahead (the stream, for the handshake).
+    async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: S,
+    ) -> std::io::Result<Option<S>> {
+        let (reader, mut writer) = tokio::io::split(stream);
+        let mut reader = BufReader::new(reader);
+        let mut line = Vec::with_capacity(1024);
+        loop {
+            line.clear();
+            let read = read_line(&mut reader, &mut line);
+            let Ok(read) = tokio::time::timeout(IDLE_TIMEOUT, read).await else {
+                writer.write_all(b"421 4.4.2 idle for too long\r\n").await?;
+                return Ok(None);
+            };
+            if read? == 0 {
+                return Ok(None);
+            }
+            if !line.ends_with(b"\n") {
+                writer.write_all(b"500 5.5.2 line too long\r\n").await?;
+                return Ok(None);
+            }
+            let mut response = self.smtp.process(&line);
+            let complete = self
+                .transaction
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .complete
+                .take();
+            if let Some(received) = complete {
+                response = self.deliver(received).await;
+            }
+            if response.action == Action::NoReply {
+                continue;
+            }
+            writer.write_all(&response.buffer()?).await?;
+            match response.action {
+                Action::Reply | Action::NoReply => {}
+                Action::Close => return Ok(None),
+                Action::UpgradeTls => {
+                    // Commands sent before the handshake would count as sent over TLS
+                    // (a known injection): a client that sent any is not served further.
+                    if !reader.buffer().is_empty() {
+                        return Ok(None);
+                    }
+                    return Ok(Some(reader.into_inner().unsplit(writer)));
+                }
+            }
+        }
+    }
+
+    /// Hands a received mail to the mailroom (a few at once) and says how it went.
+    async fn deliver(&self, received: Received) -> Response {
+        let (mail_from, rcpt_to, spool) = match received {
+            Received::Mail {
+                mail_from,
+                rcpt_to,
+                spool,
+            } => (mail_from, rcpt_to, spool),
+            Received::TooLarge(max) => {
+                return Response::custom(
+                    552,
+                    format!("5.3.4 the message is larger than {max} bytes"),
+                );
+            }
+            Received::NotKept(reason) => {
+                tracing::warn!(%reason, "a forwarded mail could not be spooled");
+                return Response::custom(452, "4.3.1 no room to take the message now".into());
+            }
         };
-        if read? == 0 {
-            return Ok(());
-        }
-        if !line.ends_with(b"\n") {
-            writer.write_all(b"500 5.5.2 line too long\r\n").await?;
-            return Ok(());
-        }
-        let mut response = smtp.process(&line);
-        let complete = transaction
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .complete
-            .take();
-        match complete {
-            Some(Err(max)) => {
-                response =
-                    Response::custom(552, format!("5.3.4 the message is larger than {max} bytes"));
+        let Ok(_delivering) = self.deliveries.acquire().await else {
+            return Response::custom(451, "4.3.0 the listener is stopping".into());
+        };
+        let source = match tokio::task::spawn_blocking(move || spool.read_back()).await {
+            Ok(Ok(source)) => source,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "a spooled mail could not be read back");
+                return Response::custom(452, "4.3.1 no room to take the message now".into());
             }
-            Some(Ok(mail)) => {
-                response = match room.deliver(mail).await {
-                    Ok(()) => Response::custom(250, "2.0.0 accepted".into()),
-                    Err(Refusal::Later(reason)) => Response::custom(451, format!("4.3.0 {reason}")),
-                    Err(Refusal::Never(reason)) => Response::custom(550, format!("5.1.1 {reason}")),
-                };
-            }
-            None => {}
-        }
-        match response.action {
-            Action::NoReply => {}
-            Action::Close => {
-                writer.write_all(&response.buffer()?).await?;
-                return Ok(());
-            }
-            // STARTTLS is not offered, so an upgrade is never asked for.
-            Action::Reply | Action::UpgradeTls => writer.write_all(&response.buffer()?).await?,
+            Err(_) => return Response::custom(451, "4.3.0 try again later".into()),
+        };
+        let mail = ReceivedMail {
+            mail_from,
+            rcpt_to,
+            source,
+        };
+        match self.room.deliver(mail).await {
+            Ok(()) => Response::custom(250, "2.0.0 accepted".into()),
+            Err(Refusal::Later(reason)) => Response::custom(451, format!("4.3.0 {reason}")),
+            Err(Refusal::Never(reason)) => Response::custom(550, format!("5.1.1 {reason}")),
         }
     }
 }
@@ -318,7 +498,11 @@ async fn read_line(
 mod tests {
     use super::*;
 
-    struct TakesAll;
+    /// Takes every mail, keeping what it was handed.
+    #[derive(Default)]
+    struct TakesAll {
+        delivered: Mutex<Vec<ReceivedMail>>,
+    }
 
     impl Mailroom for TakesAll {
         fn accepts(&self, _rcpt: &str) -> bool {
@@ -326,16 +510,25 @@ mod tests {
         }
         fn deliver(
             &self,
-            _mail: ReceivedMail,
+            mail: ReceivedMail,
         ) -> Pin<Box<dyn Future<Output = Result<(), Refusal>> + Send + '_>> {
+            self.delivered.lock().expect("lock").push(mail);
             Box::pin(async { Ok(()) })
         }
     }
 
+    fn limits(spool: &std::path::Path) -> Limits {
+        Limits::new("mx.test".into(), 1 << 20, spool.to_path_buf())
+    }
+
     async fn listening(limits: Limits) -> SocketAddr {
+        listening_into(limits, Arc::default()).await
+    }
+
+    async fn listening_into(limits: Limits, room: Arc<TakesAll>) -> SocketAddr {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
-        tokio::spawn(serve(listener, limits, Arc::new(TakesAll)));
+        tokio::spawn(serve(listener, limits, room));
         address
     }
 
@@ -351,9 +544,10 @@ mod tests {
 
     #[tokio::test]
     async fn one_address_holds_only_a_few_sessions() {
+        let spool = tempfile::tempdir().expect("spool");
         let address = listening(Limits {
             max_sessions_per_client: 2,
-            ..Limits::new("mx.test".into(), 1 << 20)
+            ..limits(spool.path())
         })
         .await;
         let mut held = Vec::new();
@@ -374,9 +568,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_busy_session_still_ends_at_its_deadline() {
+        let spool = tempfile::tempdir().expect("spool");
         let address = listening(Limits {
             session_deadline: Duration::from_millis(500),
-            ..Limits::new("mx.test".into(), 1 << 20)
+            ..limits(spool.path())
         })
         .await;
         let mut stream = TcpStream::connect(address).await.expect("connect");
@@ -403,5 +598,100 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert!(closed, "a session kept busy outlived its deadline");
+    }
+
+    /// Sends `command` and reads the whole reply (its last line has a space after the code).
+    async fn answer(
+        reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+        writer: &mut tokio::net::tcp::OwnedWriteHalf,
+        command: &[u8],
+    ) -> String {
+        writer.write_all(command).await.expect("send");
+        let mut text = String::new();
+        loop {
+            let mut line = String::new();
+            tokio::time::timeout(Duration::from_secs(5), reader.read_line(&mut line))
+                .await
+                .expect("an answer in time")
+                .expect("read");
+            text.push_str(&line);
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return text;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_message_being_received_is_in_the_spool_and_gone_once_stored() {
+        let spool = tempfile::tempdir().expect("spool");
+        let room = Arc::<TakesAll>::default();
+        let address = listening_into(limits(spool.path()), room.clone()).await;
+        let stream = TcpStream::connect(address).await.expect("connect");
+        let (reader, mut writer) = stream.into_split();
+        let mut reader = BufReader::new(reader);
+        assert!(
+            answer(&mut reader, &mut writer, b"")
+                .await
+                .starts_with("220")
+        );
+        assert!(
+            answer(&mut reader, &mut writer, b"EHLO relay.test\r\n")
+                .await
+                .starts_with("250")
+        );
+        assert!(
+            answer(&mut reader, &mut writer, b"MAIL FROM:<ana@example.com>\r\n")
+                .await
+                .starts_with("250")
+        );
+        assert!(
+            answer(
+                &mut reader,
+                &mut writer,
+                b"RCPT TO:<ventas@forward.test>\r\n"
+            )
+            .await
+            .starts_with("250")
+        );
+        assert!(
+            answer(&mut reader, &mut writer, b"DATA\r\n")
+                .await
+                .starts_with("354")
+        );
+        let body = "Subject: Pedido\r\n\r\n".to_string() + &"Quiero 40 cajas.\r\n".repeat(20_000);
+        writer.write_all(body.as_bytes()).await.expect("body");
+        writer.flush().await.expect("flush");
+        let spooled = || {
+            std::fs::read_dir(spool.path())
+                .expect("spool folder")
+                .map(|entry| entry.expect("entry").metadata().expect("size").len())
+                .collect::<Vec<_>>()
+        };
+        // All but the last buffer's worth is on disk before the message ends.
+        let most = (body.len() - SPOOL_BUFFER) as u64;
+        let mut seen = Vec::new();
+        for _ in 0..100 {
+            seen = spooled();
+            if seen.iter().sum::<u64>() >= most {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(seen.len(), 1, "one spool file: {seen:?}");
+        assert!(seen[0] >= most, "{seen:?} of {} bytes", body.len());
+        assert!(room.delivered.lock().expect("lock").is_empty());
+        assert!(
+            answer(&mut reader, &mut writer, b".\r\n")
+                .await
+                .starts_with("250 2.0.0")
+        );
+        assert_eq!(
+            spooled(),
+            Vec::<u64>::new(),
+            "a stored message leaves no spool file"
+        );
+        let delivered = room.delivered.lock().expect("lock");
+        assert_eq!(delivered.len(), 1);
+        assert_eq!(delivered[0].source, body.as_bytes());
     }
 }

@@ -83,6 +83,12 @@ pub struct MailConfig {
     pub max_message_bytes: usize,
     /// Extra certificate authorities (PEM files) trusted for IMAP and SMTP, besides the system's.
     pub ca_files: Vec<PathBuf>,
+    /// The listener's certificate chain (PEM) for STARTTLS; empty offers no STARTTLS.
+    pub tls_certificate: PathBuf,
+    /// The private key (PEM) of `tls_certificate`.
+    pub tls_key: PathBuf,
+    /// Folder where messages being received are written until they are stored.
+    pub spool: PathBuf,
 }
 
 impl Default for MailConfig {
@@ -93,7 +99,41 @@ impl Default for MailConfig {
             hostname: "localhost".into(),
             max_message_bytes: 50 * 1024 * 1024,
             ca_files: Vec::new(),
+            tls_certificate: PathBuf::new(),
+            tls_key: PathBuf::new(),
+            spool: PathBuf::from("data/mail-spool"),
         }
+    }
+}
+
+impl MailConfig {
+    /// The listener's STARTTLS settings, `None` when no certificate is set; fails naming the
+    /// key whose file is missing or cannot be used.
+    pub fn tls(&self) -> anyhow::Result<Option<switchboard_mail::listener::TlsAcceptor>> {
+        let (certificate, key) = (&self.tls_certificate, &self.tls_key);
+        match (
+            certificate.as_os_str().is_empty(),
+            key.as_os_str().is_empty(),
+        ) {
+            (true, true) => return Ok(None),
+            (false, true) => {
+                anyhow::bail!("mail.tls_key: set it to the private key of mail.tls_certificate")
+            }
+            (true, false) => {
+                anyhow::bail!("mail.tls_certificate: set it to the certificate of mail.tls_key")
+            }
+            (false, false) => {}
+        }
+        let read = |key_name: &str, path: &Path| {
+            std::fs::read(path)
+                .with_context(|| format!("{key_name}: cannot read {}", path.display()))
+        };
+        let acceptor = switchboard_mail::listener::tls_acceptor(
+            &read("mail.tls_certificate", certificate)?,
+            &read("mail.tls_key", key)?,
+        )
+        .map_err(|reason| anyhow::anyhow!("mail.tls_certificate and mail.tls_key: {reason}"))?;
+        Ok(Some(acceptor))
     }
 }
 
@@ -356,6 +396,7 @@ impl Config {
         config.api()?;
         config.plugins.ceilings()?;
         config.plugins.fetch_policy()?;
+        config.mail.tls()?;
         Ok(config)
     }
 
@@ -440,6 +481,29 @@ mod tests {
         let parsed: Config = toml::from_str(&text).expect("the example parses");
         let as_toml = |config: &Config| toml::to_string(config).expect("serializable");
         assert_eq!(as_toml(&parsed), as_toml(&Config::default()));
+    }
+
+    #[test]
+    fn a_listener_certificate_without_its_key_or_that_cannot_be_read_is_named() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("gateway.toml", "[mail]\ntls_certificate = \"cert.pem\"\n")?;
+            let error = Config::load(Some(Path::new("gateway.toml")))
+                .expect_err("a certificate without its key");
+            assert!(error.to_string().contains("mail.tls_key"), "{error:#}");
+            jail.create_file(
+                "gateway.toml",
+                "[mail]\ntls_certificate = \"cert.pem\"\ntls_key = \"key.pem\"\n",
+            )?;
+            jail.create_file("cert.pem", "not a certificate")?;
+            jail.create_file("key.pem", "not a key")?;
+            let error = Config::load(Some(Path::new("gateway.toml")))
+                .expect_err("files that hold no certificate");
+            assert!(
+                format!("{error:#}").contains("mail.tls_certificate and mail.tls_key: the certificate file holds no certificate"),
+                "{error:#}"
+            );
+            Ok(())
+        });
     }
 
     #[test]

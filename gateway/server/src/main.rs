@@ -269,8 +269,16 @@ async fn listen_for_forwarded_mail(
         .await
         .with_context(|| format!("cannot listen for forwarded mail on {}", config.listen))?;
     let local = listener.local_addr()?;
-    let limits =
-        switchboard_mail::listener::Limits::new(config.hostname.clone(), config.max_message_bytes);
+    std::fs::create_dir_all(&config.spool)
+        .with_context(|| format!("cannot create the mail spool {}", config.spool.display()))?;
+    let limits = switchboard_mail::listener::Limits {
+        tls: config.tls()?,
+        ..switchboard_mail::listener::Limits::new(
+            config.hostname.clone(),
+            config.max_message_bytes,
+            config.spool.clone(),
+        )
+    };
     let room = Arc::new(Forwarding::new(state.clone()));
     tokio::spawn(switchboard_mail::listener::serve(listener, limits, room));
     tracing::info!(%local, "listening for forwarded mail");

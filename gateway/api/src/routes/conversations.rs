@@ -283,7 +283,7 @@ async fn typing(
     state.widgets.presence.publish(crate::widget::Presence {
         workspace_id: caller.workspace_id,
         conversation_id: conversation.id,
-        from: "agent",
+        from: crate::widget::Side::Agent,
         kind: crate::widget::SignalKind::Typing,
         author: Some(caller.agent.name),
     });

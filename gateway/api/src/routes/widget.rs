@@ -26,7 +26,7 @@ use crate::error::body_too_large;
 use crate::extract::{Json, Path, Query};
 use crate::ingest::{StoredPayload, StoredWidgetEvent, Unprocessed, through_plugin};
 use crate::throttle::rate_limited;
-use crate::widget::{self, Live, Presence, SignalKind, Visitor};
+use crate::widget::{self, Live, Presence, Side, SignalKind, Visitor};
 use crate::{ApiError, ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -747,7 +747,7 @@ async fn signal(
     state.widgets.presence.publish(Presence {
         workspace_id: channel.workspace_id,
         conversation_id: conversation.id,
-        from: "visitor",
+        from: Side::Visitor,
         kind,
         author: Some(contact.name),
     });

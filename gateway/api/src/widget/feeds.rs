@@ -16,7 +16,7 @@ use switchboard_store::{EventBus, Store, Subscription};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Notify, broadcast, mpsc};
 
-use super::{Presence, SignalKind};
+use super::{Presence, Side, SignalKind};
 use crate::lock;
 
 /// Events waiting for one socket before it must catch up from the store instead.
@@ -93,7 +93,7 @@ impl VisitorFeeds {
                     router.clone(),
                     Directory::new(store, workspace_id),
                     bus.subscribe(workspace_id),
-                    presence.subscribe(),
+                    presence.subscribe(workspace_id, Side::Agent),
                 ));
                 router
             })
@@ -182,8 +182,7 @@ async fn route(
             },
             // A typing signal is a hint: one missed while this task was busy is not sent late.
             signal = presence.recv(), if presence_open => match signal {
-                Ok(signal) if signal.workspace_id == directory.workspace_id
-                    && signal.from == "agent" && signal.kind == SignalKind::Typing => {
+                Ok(signal) if signal.kind == SignalKind::Typing => {
                     let Some(conversation) = directory.conversation(signal.conversation_id).await else {
                         continue;
                     };

@@ -104,6 +104,14 @@ async fn connect_support_mailbox(
 }
 
 /// Every message in the customer's mailbox, parsed.
+/// The contact of a conversation.
+async fn sent_contact(admin: &Client, conversation: u64) -> anyhow::Result<u64> {
+    let (_, about) = admin
+        .get(&format!("/api/v1/conversations/{conversation}"))
+        .await?;
+    about["contact_id"].as_u64().context("contact_id")
+}
+
 async fn customer_inbox(rig: &MailRig) -> anyhow::Result<Vec<Vec<u8>>> {
     let mut mailbox = Mailbox::open(&customer(rig), &trust()).await?;
     let mail = mailbox.fetch_after(Cursor::default(), 100).await?;
@@ -1095,6 +1103,62 @@ async fn a_website_chat_continues_by_email_once_the_visitor_has_left() -> anyhow
     for text in [by_email, also_by_email] {
         by_email_ids.push(admin.reply(conversation, text).await?);
     }
+
+    // The address came from a form, so nothing is emailed to it until the visitor proves it
+    // is theirs: a link to confirm it arrives instead, and the replies wait.
+    let confirmation = eventually("the link to confirm the address", async || {
+        let inbox = customer_inbox(&rig).await?;
+        Ok((!inbox.is_empty()).then_some(inbox))
+    })
+    .await?;
+    assert_eq!(confirmation.len(), 1, "only the confirmation link so far");
+    let mail = MessageParser::default()
+        .parse(&confirmation[0])
+        .context("the email is MIME")?;
+    let body = mail.body_text(0).unwrap_or_default().into_owned();
+    assert!(body.contains("Tenemos una respuesta para ti"), "{body}");
+    assert!(
+        !body.contains(by_email),
+        "no answer before the address is proved: {body}"
+    );
+    let link = body
+        .split_whitespace()
+        .find(|word| word.contains("/email-confirmation?"))
+        .context("a confirmation link")?;
+    let path = link
+        .strip_prefix(&gateway.base_url)
+        .context("the link points at the gateway")?;
+    let delivery = delivery_of(&admin, conversation, by_email_ids[1], |delivery| {
+        delivery["state"] == "queued"
+    })
+    .await?;
+    assert!(
+        delivery["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("has not confirmed customer@example.test"),
+        "{delivery}"
+    );
+    // Opening the link (as a mail scanner would) confirms nothing; its button does.
+    let visitor_browser = Client::new(&gateway.base_url);
+    let (status, page) = visitor_browser.get_bytes(path).await?;
+    let page = String::from_utf8_lossy(&page);
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("<form method=\"post\">") && !page.contains("<script"),
+        "{page}"
+    );
+    let (_, contact) = admin
+        .get(&format!(
+            "/api/v1/contacts/{}",
+            sent_contact(&admin, conversation).await?
+        ))
+        .await?;
+    assert_eq!(contact["verified_emails"], json!([]), "{contact}");
+    let (status, done) = visitor_browser.call_raw(Method::POST, path, None).await?;
+    let done = String::from_utf8_lossy(&done);
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert!(done.contains("customer@example.test"), "{done}");
     for id in by_email_ids {
         let delivery = delivery_of(&admin, conversation, id, |delivery| {
             delivery["state"] == "sent"
@@ -1106,12 +1170,16 @@ async fn a_website_chat_continues_by_email_once_the_visitor_has_left() -> anyhow
     // Only the replies written after the visitor left are in their mailbox, in one email.
     let received = eventually("the emailed replies", async || {
         let inbox = customer_inbox(&rig).await?;
-        Ok((!inbox.is_empty()).then_some(inbox))
+        Ok((inbox.len() > 1).then_some(inbox))
     })
     .await?;
-    assert_eq!(received.len(), 1, "one email for the two replies");
+    assert_eq!(
+        received.len(),
+        2,
+        "the link, then one email for the two replies"
+    );
     let mail = MessageParser::default()
-        .parse(&received[0])
+        .parse(&received[1])
         .context("the email is MIME")?;
     let body = mail.body_text(0).unwrap_or_default().replace("\r\n", "\n");
     assert!(

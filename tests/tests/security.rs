@@ -575,3 +575,52 @@ async fn a_write_the_disk_refuses_is_answered_507_and_the_next_one_goes_in() -> 
     );
     Ok(())
 }
+
+/// A site's identity verification vouches for the email only when the email is in what it
+/// signed: then the chat may go on by email to it; an id signed alone proves no address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_vouches_for_a_visitors_email_only_by_signing_it() -> anyhow::Result<()> {
+    use hmac::{Hmac, Mac};
+
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (channel, widget) = admin.demo_widget().await?;
+    let secret = "la-clave-de-la-tienda";
+    let (status, answer) = admin
+        .call(
+            hyper::Method::PUT,
+            &format!("/api/v1/channels/{channel}/secrets"),
+            Some(&json!({ "secrets": { "identity_secret": secret } })),
+        )
+        .await?;
+    assert!(status.is_success(), "{answer}");
+    let sign = |data: &str| -> anyhow::Result<String> {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())?;
+        mac.update(data.as_bytes());
+        Ok(hex::encode(mac.finalize().into_bytes()))
+    };
+    let verified_emails = async |user: serde_json::Value| -> anyhow::Result<serde_json::Value> {
+        let (status, session) = admin
+            .post(
+                &format!("/widget/v1/{widget}/visitors"),
+                &json!({ "user": user }),
+            )
+            .await?;
+        anyhow::ensure!(status == StatusCode::OK, "{session}");
+        let (_, contacts) = admin.get("/api/v1/contacts?limit=100").await?;
+        let contact = contacts["items"]
+            .as_array()
+            .and_then(|all| all.iter().find(|contact| contact["name"] == user["name"]))
+            .context("the user's contact")?;
+        Ok(contact["verified_emails"].clone())
+    };
+    let id_only = json!({ "id": "cliente-7", "name": "Ana Ruiz", "email": "ana@example.test", "hash": sign("cliente-7")? });
+    assert_eq!(verified_emails(id_only).await?, json!([]));
+    let with_email = json!({ "id": "cliente-8", "name": "Beto Díaz", "email": "Beto@Example.test", "hash": sign("cliente-8\nbeto@example.test")? });
+    assert_eq!(
+        verified_emails(with_email).await?,
+        json!(["beto@example.test"])
+    );
+    Ok(())
+}

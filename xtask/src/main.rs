@@ -4,6 +4,7 @@
 //!   with its store under `data/`; it prints the URLs and the first login.
 //! - `cargo xtask test`: install what the suite needs (idempotently), then run every test.
 //! - `cargo xtask bench`: build the release gateway and run the benchmarks.
+//! - `cargo xtask fuzz [SECONDS]`: run each fuzzing target in `fuzz/` for SECONDS (150).
 //! - `cargo xtask setup`: only the installation step of `test`.
 
 mod setup;
@@ -21,9 +22,19 @@ fn main() -> anyhow::Result<()> {
         Some("run") => run(&root, args.iter().any(|arg| arg == "--release")),
         Some("test") => test(&root),
         Some("bench") => bench(&root),
+        Some("fuzz") => fuzz(
+            &root,
+            args.get(1)
+                .map(|seconds| seconds.parse())
+                .transpose()
+                .context("the fuzzing time is a number of seconds per target")?
+                .unwrap_or(150),
+        ),
         Some("setup") => setup::install(),
         _ => {
-            eprintln!("usage: cargo xtask <run [--release] | test | bench | setup>");
+            eprintln!(
+                "usage: cargo xtask <run [--release] | test | bench | fuzz [SECONDS] | setup>"
+            );
             bail!("unknown or missing command")
         }
     }
@@ -103,6 +114,54 @@ fn bench(root: &Path) -> anyhow::Result<()> {
         &["bench", "-p", "switchboard-e2e"],
         &[("GATEWAY_BIN", &binary)],
     )
+}
+
+/// Fuzzing targets and their seeds: inputs the project keeps for its tests where it has them.
+const FUZZ_TARGETS: &[(&str, &str)] = &[
+    ("write_ahead_log", "fuzz/seeds/write_ahead_log"),
+    ("smtp_session", "fuzz/seeds/smtp_session"),
+    ("email_adapter", "tests/resources/email"),
+    ("webhook_template", "fuzz/seeds/webhook_template"),
+];
+
+/// Runs each fuzzing target for `seconds` with libFuzzer (through cargo-fuzz, on the stable
+/// compiler). Inputs that reach new code are kept in `target/fuzz-corpus/` for the next run; an
+/// input that crashes a target fails the command and is left in `fuzz/artifacts/`, to be kept
+/// as a regression test once fixed.
+fn fuzz(root: &Path, seconds: u64) -> anyhow::Result<()> {
+    setup::install_for_fuzz()?;
+    for (target, seeds) in FUZZ_TARGETS {
+        let corpus = target_dir(root).join("fuzz-corpus").join(target);
+        std::fs::create_dir_all(&corpus)?;
+        println!("fuzzing {target} for {seconds} s");
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "fuzz",
+                "run",
+                "--fuzz-dir",
+                "fuzz",
+                "--sanitizer",
+                "none",
+                target,
+            ])
+            .arg(&corpus)
+            .arg(root.join(seeds))
+            .arg("--")
+            .arg(format!("-max_total_time={seconds}"))
+            .arg("-rss_limit_mb=4096")
+            .arg("-timeout=30")
+            // cargo-fuzz passes compiler flags that only a nightly compiler takes otherwise.
+            .env("RUSTC_BOOTSTRAP", "1")
+            .env("CARGO_TARGET_DIR", target_dir(root).join("fuzz"))
+            .status()
+            .context("cannot run cargo fuzz")?;
+        if !status.success() {
+            bail!(
+                "fuzzing {target} found a crash ({status}); its input is in fuzz/artifacts/{target}/"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Builds the chat widget with Trunk (offline: the `wasm-bindgen` and `wasm-opt` that setup

@@ -30,6 +30,9 @@ const CARGO_TOOLS: &[(&str, &str, &str, bool)] = &[
     ("wasm-bindgen", "wasm-bindgen-cli", "0.2.130", false),
 ];
 
+/// What only `cargo xtask fuzz` uses: cargo-fuzz, which drives libFuzzer.
+const FUZZ_TOOLS: &[(&str, &str, &str, bool)] = &[("cargo-fuzz", "cargo-fuzz", "0.13.2", true)];
+
 /// Everything the tests need.
 pub fn install() -> anyhow::Result<()> {
     install_debian_packages(DEBIAN_PACKAGES)?;
@@ -39,8 +42,14 @@ pub fn install() -> anyhow::Result<()> {
 /// What building the gateway, its plugins and the widget needs.
 pub fn install_build_tools() -> anyhow::Result<()> {
     install_rust_targets()?;
-    install_cargo_tools()?;
+    install_cargo_tools(CARGO_TOOLS)?;
     install_npm_tools()
+}
+
+/// What fuzzing needs: the plugins' target and cargo-fuzz.
+pub fn install_for_fuzz() -> anyhow::Result<()> {
+    install_rust_targets()?;
+    install_cargo_tools(FUZZ_TOOLS)
 }
 
 /// Where `cargo install` puts binaries.
@@ -52,8 +61,8 @@ pub fn cargo_bin() -> std::path::PathBuf {
     home.join("bin")
 }
 
-fn install_cargo_tools() -> anyhow::Result<()> {
-    for (binary, krate, version, locked) in CARGO_TOOLS {
+fn install_cargo_tools(tools: &[(&str, &str, &str, bool)]) -> anyhow::Result<()> {
+    for (binary, krate, version, locked) in tools {
         let path = cargo_bin().join(binary);
         let current = output(&path.to_string_lossy(), &["--version"]).unwrap_or_default();
         if current.split_whitespace().nth(1) == Some(*version) {

@@ -4,6 +4,7 @@
 //! are in `switchboard-mail`; IMAP sync runs in [`sync`], the forwarding listener's mailroom in
 //! [`forwarding`]; website chats that continue by email are routed in [`continuation`].
 
+pub mod confirmation;
 pub mod continuation;
 pub mod forwarding;
 pub mod sync;
@@ -16,10 +17,11 @@ use switchboard_mail::{Account, Auth, MailError, Provider, Security, Server, Tru
 use switchboard_model::{
     Author, Channel, ChannelHealth, ChannelKind, HealthState, Id, Ingested, NewReply, now_millis,
 };
-use switchboard_plugins::latest::{Message, OutgoingEmail};
+use switchboard_plugins::latest::{DeliveryAction, Message, OutgoingEmail, Reply};
 use switchboard_store::ChannelRecord;
 
 use crate::ingest::{StoredEmail, StoredPayload, Unprocessed, through_plugin};
+use crate::outbox::Outcome;
 use crate::{ApiError, ApiResult, AppState, lock};
 
 /// Email settings the gateway itself reads; the adapter reads its own (`reply_address`,
@@ -62,6 +64,8 @@ pub struct MailService {
     health: Mutex<HashMap<Id, ChannelHealth>>,
     /// Transcripts per recipient address.
     pub transcripts: crate::throttle::RateLimiter,
+    /// Confirmation links per contact and address.
+    pub confirmations: crate::throttle::RateLimiter,
 }
 
 /// Transcripts one address may be sent at once, then per hour.
@@ -87,6 +91,7 @@ impl MailService {
                 TRANSCRIPTS_AT_ONCE,
                 TRANSCRIPTS_PER_HOUR,
             ),
+            confirmations: confirmation::limiter(),
         }
     }
 
@@ -421,6 +426,40 @@ pub async fn auto_reply(
         .await?;
     state.replies_queued.add(workspace_id);
     Ok(())
+}
+
+/// Sends an email the gateway wrote (a transcript, a confirmation link) through `channel`,
+/// written by its email adapter like any reply, and counts it against the channel's day. The
+/// inner error says why it was not sent.
+pub async fn send_written(
+    state: &AppState,
+    channel: &Channel,
+    reply: Reply,
+    what: &str,
+) -> ApiResult<Result<String, String>> {
+    let actions = match crate::outbox::plan(state, channel, reply, what).await? {
+        Ok((_, actions)) => actions,
+        Err(Outcome::Failed(reason) | Outcome::Retry(reason) | Outcome::Wait { reason, .. }) => {
+            return Ok(Err(reason));
+        }
+        Err(Outcome::Sent { .. }) => return Ok(Err("the adapter planned nothing".into())),
+    };
+    let mut accepted = Vec::new();
+    for action in actions {
+        let DeliveryAction::SendEmail(email) = action else {
+            return Ok(Err(
+                "the email adapter asked for something else than an email".into(),
+            ));
+        };
+        match send(state, channel, &email).await? {
+            Ok(answer) => {
+                count_sent(state, channel).await?;
+                accepted.push(answer);
+            }
+            Err(error) => return Ok(Err(error.to_string())),
+        }
+    }
+    Ok(Ok(accepted.join("; ")))
 }
 
 /// The workspace's first active email channel, if it has one.

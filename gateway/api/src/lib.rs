@@ -66,6 +66,8 @@ pub struct ApiConfig {
     pub dead_letters: switchboard_store::DeadLetterLimits,
     /// How much visitors may upload.
     pub uploads: UploadLimits,
+    /// The address people reach the gateway at, for links in emails.
+    pub public_url: String,
 }
 
 /// Daily quotas on visitors' uploads, in bytes.
@@ -108,6 +110,7 @@ impl Default for ApiConfig {
             first_password: None,
             dead_letters: switchboard_store::DeadLetterLimits::default(),
             uploads: UploadLimits::default(),
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -142,6 +145,7 @@ pub fn router(state: AppState) -> Router {
     let web = web::routes(&state.config.web);
     api.merge(routes::ops_routes(openapi))
         .merge(web)
+        .merge(email::confirmation::routes())
         .layer(axum::Extension(
             Arc::new(throttle::LoginThrottle::default()),
         ))

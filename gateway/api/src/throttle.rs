@@ -31,6 +31,11 @@ impl RateLimiter {
         Self::refilled(capacity, f64::from(per_hour) / 3600.0)
     }
 
+    /// `capacity` requests, refilled at `per_day`.
+    pub fn per_day(capacity: u32, per_day: u32) -> RateLimiter {
+        Self::refilled(capacity, f64::from(per_day) / 86_400.0)
+    }
+
     fn refilled(capacity: u32, per_second: f64) -> RateLimiter {
         RateLimiter {
             capacity: f64::from(capacity),

@@ -114,6 +114,15 @@ async fn frame(
     html_page(html, &policy)
 }
 
+/// A page the gateway writes itself, with no script, style or image: nothing but its text and
+/// forms that post back to the gateway.
+pub(crate) fn strict_page(html: String) -> ApiResult<Response> {
+    html_page(
+        html,
+        "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    )
+}
+
 /// An HTML page with its policy.
 fn html_page(html: String, policy: &str) -> ApiResult<Response> {
     let policy =

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::{Read, Seek, Write};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -20,7 +20,7 @@ use mailin::{Action, Handler, Response, SessionBuilder};
 use tokio::io::{
     AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
 };
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 pub use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
@@ -151,7 +151,7 @@ pub async fn serve(listener: TcpListener, limits: Limits, room: Arc<dyn Mailroom
         let (limits, room, deliveries) = (limits.clone(), room.clone(), deliveries.clone());
         tokio::spawn(async move {
             let deadline = limits.session_deadline;
-            let session = session(stream, peer, &limits, room, &deliveries);
+            let session = session(stream, peer.ip(), &limits, room, &deliveries);
             match tokio::time::timeout(deadline, session).await {
                 Ok(Err(error)) => {
                     tracing::debug!(%peer, %error, "an SMTP session ended with an error");
@@ -340,9 +340,9 @@ impl Handler for Collector {
     }
 }
 
-async fn session(
-    stream: TcpStream,
-    peer: SocketAddr,
+async fn session<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    peer: IpAddr,
     limits: &Limits,
     room: Arc<dyn Mailroom>,
     deliveries: &Semaphore,
@@ -358,7 +358,7 @@ async fn session(
     if limits.tls.is_some() {
         builder.enable_start_tls();
     }
-    let mut smtp = builder.build(peer.ip(), collector);
+    let mut smtp = builder.build(peer, collector);
     let mut conversation = Conversation {
         smtp: &mut smtp,
         transaction: &transaction,
@@ -486,6 +486,63 @@ impl<H: Handler> Conversation<'_, H> {
     }
 }
 
+/// Entry points for `cargo xtask fuzz` (built only with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    use super::*;
+
+    /// Takes every mail.
+    struct TakesAll;
+
+    impl Mailroom for TakesAll {
+        fn accepts(&self, rcpt: &str) -> bool {
+            !rcpt.contains("nobody")
+        }
+        fn deliver(
+            &self,
+            _mail: ReceivedMail,
+        ) -> Pin<Box<dyn Future<Output = Result<(), Refusal>> + Send + '_>> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    static RUNTIME: std::sync::LazyLock<tokio::runtime::Runtime> = std::sync::LazyLock::new(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the fuzzer")
+    });
+
+    /// One SMTP session whose client sends `bytes` and then closes its side: whatever it
+    /// sends, the session ends, and nothing panics.
+    pub fn session(bytes: &[u8]) {
+        let spool =
+            std::env::temp_dir().join(format!("switchboard-fuzz-spool-{}", std::process::id()));
+        std::fs::create_dir_all(&spool).expect("a spool folder");
+        let limits = Limits::new("mx.fuzz".into(), 64 * 1024, spool);
+        let deliveries = Semaphore::new(1);
+        RUNTIME.block_on(async {
+            let (mut client, server) = tokio::io::duplex(1 << 16);
+            let room: Arc<dyn Mailroom> = Arc::new(TakesAll);
+            let serving = session(
+                server,
+                IpAddr::from([127, 0, 0, 1]),
+                &limits,
+                room,
+                &deliveries,
+            );
+            let talking = async {
+                let _ = client.write_all(bytes).await;
+                let _ = client.shutdown().await;
+                let mut answers = Vec::new();
+                let _ = client.read_to_end(&mut answers).await;
+            };
+            let both = async { tokio::join!(serving, talking) };
+            let _ = tokio::time::timeout(Duration::from_secs(5), both).await;
+        });
+    }
+}
+
 /// Reads one line, at most [`MAX_LINE`] bytes; a line without its end is longer than that.
 async fn read_line(
     reader: &mut (impl AsyncBufRead + Unpin),
@@ -496,6 +553,10 @@ async fn read_line(
 
 #[cfg(test)]
 mod tests {
+    use std::net::SocketAddr;
+
+    use tokio::net::TcpStream;
+
     use super::*;
 
     /// Takes every mail, keeping what it was handed.

@@ -62,6 +62,10 @@ pub struct Contact {
     pub custom_fields: BTreeMap<String, String>,
     #[serde(default)]
     pub notes: String,
+    /// Addresses the person proved are theirs (with a link sent to the address, or vouched for
+    /// by the site that embeds the chat): the only ones a website chat goes on to by email.
+    #[serde(default)]
+    pub verified_emails: Vec<String>,
     /// Set when this contact was merged into another one; it then no longer shows in lists.
     #[serde(default)]
     pub merged_into: Option<Id>,
@@ -81,6 +85,13 @@ impl Contact {
             .first()
             .or_else(|| self.custom_fields.get(GIVEN_EMAIL_FIELD))
             .map(String::as_str)
+    }
+
+    /// Whether `email` is one of the addresses the person proved are theirs.
+    pub fn verified(&self, email: &str) -> bool {
+        self.verified_emails
+            .iter()
+            .any(|verified| verified.eq_ignore_ascii_case(email))
     }
 
     /// Whether it still has no name of its own: channels name a new contact after the

@@ -423,6 +423,7 @@ impl Config {
             secure_cookies: self.http.secure_cookies
                 || self.server.public_url.starts_with("https://"),
             max_attachment_bytes: self.http.max_attachment_bytes,
+            public_url: self.server.public_url.clone(),
             web: switchboard_api::WebRoot {
                 www: self.web.www.clone(),
                 widget: self.web.widget.clone(),

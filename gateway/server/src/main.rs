@@ -141,10 +141,23 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let trust = switchboard_mail::Trust::new(trusted).map_err(anyhow::Error::msg)?;
     let forwarding_domain =
         (!config.mail.listen.is_empty()).then(|| config.mail.forwarding_domain.clone());
+    // Bound before the API is set up: with port 0 only the bound address tells the URL.
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let local = listener.local_addr()?;
+    let base_url = if config.server.listen.port() == 0 {
+        format!("http://{local}")
+    } else {
+        config.server.public_url.clone()
+    };
     let state = AppState {
         store,
         bus,
-        config: Arc::new(config.api()?),
+        config: Arc::new(switchboard_api::ApiConfig {
+            public_url: base_url.clone(),
+            ..config.api()?
+        }),
         metrics,
         plugins,
         secrets: Arc::new(secrets),
@@ -170,14 +183,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|error| anyhow::anyhow!(error.message))?;
     let app = switchboard_api::router(state);
-    let listener = tokio::net::TcpListener::bind(config.server.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-    let local = listener.local_addr()?;
     tracing::info!(%local, "listening");
     print_welcome(
         &config,
-        local,
+        &base_url,
         first_login.as_ref(),
         smtp_listener,
         demo_widget,
@@ -188,17 +197,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 fn print_welcome(
     config: &Config,
-    local: std::net::SocketAddr,
+    base: &str,
     login: Option<&bootstrap::FirstLogin>,
     smtp_listener: Option<std::net::SocketAddr>,
     demo_widget: Option<String>,
 ) {
-    // Port 0 asks the system for a free port: only the bound address tells which.
-    let base = if config.server.listen.port() == 0 {
-        format!("http://{local}")
-    } else {
-        config.server.public_url.clone()
-    };
     println!("Switchboard is running at {base}");
     println!("  API description: {base}/api/v1/openapi.json");
     println!("  Health:          {base}/healthz");

@@ -23,3 +23,13 @@ pub use records::{
 };
 pub use sled::{Salvaged, SledStore};
 pub use store::Store;
+
+/// Entry points for `cargo xtask fuzz` (built only with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    /// Reads `bytes` as a store's write-ahead log as a start does, and salvages what a start
+    /// refuses; panics only on a finding.
+    pub fn read_write_ahead_log(bytes: &[u8]) {
+        crate::sled::fuzz_write_ahead_log(bytes);
+    }
+}

@@ -16,6 +16,8 @@ mod txn;
 mod wal;
 
 pub use wal::Salvaged;
+#[cfg(fuzzing)]
+pub(crate) use wal::fuzz as fuzz_write_ahead_log;
 mod writer;
 
 use std::collections::BTreeMap;
@@ -382,6 +384,13 @@ impl Store for SledStore {
     ) -> StoreResult<Contact> {
         self.writer
             .write(move |txn| contacts::update_contact(txn, workspace_id, id, change))
+            .await
+    }
+
+    async fn verify_email(&self, workspace_id: Id, id: Id, email: &str) -> StoreResult<Contact> {
+        let email = email.to_string();
+        self.writer
+            .write(move |txn| contacts::verify_email(txn, workspace_id, id, &email))
             .await
     }
 

@@ -113,6 +113,9 @@ pub trait Store: Send + Sync {
         id: Id,
         change: TagChange,
     ) -> StoreResult<Contact>;
+    /// Records that the person proved `email` is theirs (`Contact::verified_emails`); their
+    /// replies waiting in the outbox become due at once.
+    async fn verify_email(&self, workspace_id: Id, id: Id, email: &str) -> StoreResult<Contact>;
     /// Moves `from`'s identities, addresses, tags and conversations to `into`; `from` is kept,
     /// marked as merged, and no longer listed.
     async fn merge_contacts(&self, workspace_id: Id, into: Id, from: Id) -> StoreResult<Contact>;

@@ -5,7 +5,9 @@
 //! workspace's first mailbox. Its Message-ID names the conversation, so the visitor's answer by
 //! email joins the same conversation, and the widget shows it there too. Replies written while
 //! the visitor is away go out as one email: the newest carries the earlier ones, which wait for
-//! it. The channel setting `continue_by_email = false` keeps every reply in the chat.
+//! it. The channel setting `continue_by_email = false` keeps every reply in the chat. Replies
+//! go only to an address the visitor proved is theirs (see [`super::confirmation`]): until
+//! then they wait, and the first one sends the link that proves it.
 
 use switchboard_model::{
     Author, Channel, ChannelKind, Contact, DeliveryStatus, Direction, Id, Message, now_millis,
@@ -27,6 +29,9 @@ pub mod setting {
 }
 
 const DEFAULT_EMAIL_AFTER_SECONDS: i64 = 120;
+/// How often a reply waiting for the visitor to confirm their address looks again (a
+/// confirmation also wakes the delivery at once on the node that takes it).
+const UNCONFIRMED_RECHECK_MS: i64 = 60_000;
 /// Replies waiting to go out together are among the conversation's newest this many messages.
 const REPLIES_LOOKED_AT: usize = 500;
 
@@ -156,6 +161,15 @@ pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> Ap
         );
         return Ok(Route::OwnChannel);
     };
+    if !contact.verified(&to) {
+        super::confirmation::request(state, channel, &mailbox, &contact, &to).await?;
+        return Ok(Route::Wait {
+            reason: format!(
+                "the visitor is not in the chat, and has not confirmed {to} yet: emailed once they open the link sent to it"
+            ),
+            until: now_millis() + UNCONFIRMED_RECHECK_MS,
+        });
+    }
     Ok(Route::Email(Continued {
         mailbox,
         to,

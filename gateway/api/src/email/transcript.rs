@@ -3,9 +3,8 @@
 //! with its heading in the reader's language (English, Spanish or Portuguese).
 
 use switchboard_model::{Author, ChannelKind, Direction, Id, now_millis};
-use switchboard_plugins::latest::{Contact, DeliveryAction, Identity, Reply, ReplyContext};
+use switchboard_plugins::latest::{Contact, Identity, Reply, ReplyContext};
 
-use crate::outbox::{Outcome, plan};
 use crate::{ApiError, ApiResult, AppState};
 
 /// The words of a transcript, per language.
@@ -130,34 +129,13 @@ pub async fn send(
             },
         },
     };
-    let refused = |reason: String| {
-        ApiError::new(
-            axum::http::StatusCode::BAD_GATEWAY,
-            "not_sent",
-            format!("the transcript was not sent: {reason}"),
-        )
-    };
-    let actions = match plan(state, &channel, reply, "transcript").await? {
-        Ok((_, actions)) => actions,
-        Err(Outcome::Failed(reason) | Outcome::Retry(reason) | Outcome::Wait { reason, .. }) => {
-            return Err(refused(reason));
-        }
-        Err(Outcome::Sent { .. }) => return Err(refused("the adapter planned nothing".into())),
-    };
-    let mut accepted = Vec::new();
-    for action in actions {
-        let DeliveryAction::SendEmail(email) = action else {
-            return Err(refused(
-                "the email adapter asked for something else than an email".into(),
-            ));
-        };
-        match super::send(state, &channel, &email).await? {
-            Ok(answer) => {
-                super::count_sent(state, &channel).await?;
-                accepted.push(answer);
-            }
-            Err(error) => return Err(refused(error.to_string())),
-        }
-    }
-    Ok(accepted.join("; "))
+    super::send_written(state, &channel, reply, "transcript")
+        .await?
+        .map_err(|reason| {
+            ApiError::new(
+                axum::http::StatusCode::BAD_GATEWAY,
+                "not_sent",
+                format!("the transcript was not sent: {reason}"),
+            )
+        })
 }

@@ -220,7 +220,8 @@ struct SessionAnswer {
 
 /// Starts or resumes a visitor session. With `user` (`{id, name, email, hash}`, where `hash` is
 /// the hex HMAC-SHA256 of `id` with the widget's `identity_secret`), the visitor becomes that
-/// user, and their history follows them across browsers.
+/// user, and their history follows them across browsers. A `hash` of `id`, a line break and
+/// `email` vouches for the email too: the chat may go on by email to it with no confirmation.
 #[utoipa::path(post, path = "/widget/v1/{widget}/visitors", tag = "widget", security(()), params(("widget" = String, Path)),
     request_body = SessionRequest, responses((status = 200, body = SessionAnswer), (status = 403, body = switchboard_model::ErrorBody)))]
 async fn start_session(
@@ -285,13 +286,29 @@ async fn verified_user(
     let secret = secrets
         .get("identity_secret")
         .ok_or_else(|| refused("this widget has no identity secret, so it cannot verify users"))?;
-    // The hex HMAC-SHA256 of the id, as sites compute it with their language's standard
-    // library; compared in constant time.
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-        .map_err(|error| ApiError::internal(error.to_string()))?;
-    mac.update(id.as_bytes());
-    let matches = hex::decode(hash).is_ok_and(|hash| mac.verify_slice(&hash).is_ok());
-    if !matches {
+    // The hex HMAC-SHA256 of the id (or of the id, a line break and the email, which vouches
+    // for the email too), as sites compute it with their language's standard library;
+    // compared in constant time.
+    let told = |field: &str| {
+        user[field]
+            .as_str()
+            .map(str::trim)
+            .filter(|value| !value.is_empty() && value.len() <= 200)
+    };
+    let email = told("email")
+        .filter(|email| email.contains('@'))
+        .map(str::to_lowercase);
+    let signs = |data: &str| -> ApiResult<bool> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+            .map_err(|error| ApiError::internal(error.to_string()))?;
+        mac.update(data.as_bytes());
+        Ok(hex::decode(hash).is_ok_and(|hash| mac.verify_slice(&hash).is_ok()))
+    };
+    let email_vouched = match &email {
+        Some(email) => signs(&format!("{id}\n{email}"))?,
+        None => false,
+    };
+    if !email_vouched && !signs(id)? {
         return Err(refused("`user.hash` does not match the user id"));
     }
     let visitor = Visitor {
@@ -301,27 +318,24 @@ async fn verified_user(
     };
     // The site vouched for the id; its name and email fill in what the contact lacks, and an
     // email another contact holds is kept aside (`given_email`), as the chat's form would.
-    let told = |field: &str| {
-        user[field]
-            .as_str()
-            .map(str::trim)
-            .filter(|value| !value.is_empty() && value.len() <= 200)
-    };
     let name = told("name").map(str::to_string);
-    let email = told("email")
-        .filter(|email| email.contains('@'))
-        .map(str::to_lowercase);
     if name.is_some() || email.is_some() {
         let who = switchboard_model::ContactRef {
             identity: visitor.identity(),
             name,
-            email,
+            email: email.clone(),
             phone: None,
         };
-        state
+        let contact = state
             .store
             .introduce_contact(channel.workspace_id, who)
             .await?;
+        if let Some(email) = email.filter(|_| email_vouched) {
+            state
+                .store
+                .verify_email(channel.workspace_id, contact.id, &email)
+                .await?;
+        }
     }
     Ok(visitor)
 }

@@ -88,6 +88,7 @@ pub fn create_contact(txn: &mut Txn, workspace_id: Id, new: NewContact) -> Store
         tags: normalize_tags(new.tags),
         custom_fields: new.custom_fields,
         notes: new.notes,
+        verified_emails: Vec::new(),
         merged_into: None,
         created_at: txn.now,
         updated_at: txn.now,
@@ -249,6 +250,30 @@ pub fn update_contact(
     Ok(contact)
 }
 
+/// Records that the person proved `email` is theirs; their replies that wait in the outbox
+/// (for this proof, among other things) become due at once.
+pub fn verify_email(txn: &mut Txn, workspace_id: Id, id: Id, email: &str) -> StoreResult<Contact> {
+    let mut contact = load(txn, workspace_id, id)?;
+    let email = email.trim().to_lowercase();
+    if contact.verified(&email) {
+        return Ok(contact);
+    }
+    contact.verified_emails.push(email);
+    contact.updated_at = txn.now;
+    txn.put_json(key(keys::CONTACT, &[workspace_id, id]), &contact)?;
+    txn.emit(workspace_id, EventKind::ContactUpdated(contact.clone()))?;
+    for (index_key, _) in txn.scan_prefix(&key(keys::BY_CONTACT, &[workspace_id, id]))? {
+        let Some(conversation_id) = keys::last_id(&index_key) else {
+            continue;
+        };
+        let channel_id = super::conversations::load_stored(txn, workspace_id, conversation_id)?
+            .conversation
+            .channel_id;
+        super::delivery::due_now(txn, channel_id, conversation_id)?;
+    }
+    Ok(contact)
+}
+
 pub fn change_tags(
     txn: &mut Txn,
     workspace_id: Id,
@@ -288,6 +313,7 @@ pub fn merge(txn: &mut Txn, workspace_id: Id, into: Id, from: Id) -> StoreResult
     union(&mut survivor.phones, &merged.phones);
     union(&mut survivor.identities, &merged.identities);
     union(&mut survivor.tags, &merged.tags);
+    union(&mut survivor.verified_emails, &merged.verified_emails);
     for (field, value) in &merged.custom_fields {
         survivor
             .custom_fields

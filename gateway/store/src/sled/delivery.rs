@@ -48,6 +48,22 @@ pub fn claim_outbox(
     Ok(claimed)
 }
 
+/// Makes the replies of a conversation that wait in the outbox (not leased) due now: what they
+/// waited for happened.
+pub fn due_now(txn: &mut Txn, channel_id: Id, conversation_id: Id) -> StoreResult<()> {
+    for (item_key, value) in Scan::scan_prefix(txn, &key(keys::OUTBOX, &[channel_id]))? {
+        let mut item: OutboxItem = serde_json::from_slice(&value)?;
+        if item.conversation_id == conversation_id
+            && item.not_before > txn.now
+            && item.lease_until <= txn.now
+        {
+            item.not_before = txn.now;
+            txn.put_json(item_key, &item)?;
+        }
+    }
+    Ok(())
+}
+
 pub fn record_delivery(
     txn: &mut Txn,
     item: &OutboxItem,

@@ -371,6 +371,27 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Reads `bytes` as a store's write-ahead log, as a start does; when the start refuses it as
+/// damaged, salvages it, after which a start must take it with every record kept.
+#[cfg(fuzzing)]
+pub fn fuzz(bytes: &[u8]) {
+    let dir = std::env::temp_dir().join(format!("switchboard-fuzz-wal-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a folder for the log");
+    std::fs::write(dir.join(FILE), bytes).expect("the log");
+    if Wal::open(&dir).is_ok() {
+        return;
+    }
+    if let Ok(Some(salvaged)) = salvage(&dir) {
+        let (_, records) = Wal::open(&dir).expect("a salvaged log opens");
+        assert_eq!(
+            records.len(),
+            salvaged.kept,
+            "every salvaged record is read back"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -524,7 +524,7 @@ pub mod fuzzing {
         RUNTIME.block_on(async {
             let (mut client, server) = tokio::io::duplex(1 << 16);
             let room: Arc<dyn Mailroom> = Arc::new(TakesAll);
-            let serving = session(
+            let serving = super::session(
                 server,
                 IpAddr::from([127, 0, 0, 1]),
                 &limits,

@@ -898,6 +898,8 @@ async fn forwarded_corpus_keeps_files_and_originals_sanitizes_html_and_stores_ea
         "duplicate-message-id.eml",
         "gmail-es-latin1.eml",
         "malformed-headers.eml",
+        "outlook-pt-cp1252.eml",
+        "no-from.eml",
     ] {
         forwarder
             .send(
@@ -971,12 +973,50 @@ async fn forwarded_corpus_keeps_files_and_originals_sanitizes_html_and_stores_ea
         "{large}"
     );
 
-    // The same Message-ID twice (even with other content) is one message.
-    let copies = all
+    // Mail that names no sender at all is a message too, from a contact an agent can fill in,
+    // never a dead letter.
+    let anonymous = by_id("<nofrom-10@example.com>");
+    assert_eq!(anonymous["text"], "Hola", "{anonymous}");
+    let (_, about) = admin
+        .get(&format!(
+            "/api/v1/conversations/{}",
+            anonymous["conversation_id"]
+        ))
+        .await?;
+    let (_, contact) = admin
+        .get(&format!("/api/v1/contacts/{}", about["contact_id"]))
+        .await?;
+    assert_eq!(contact["identities"][0]["kind"], "unknown", "{contact}");
+    let (_, letters) = admin.get("/api/v1/dead-letters").await?;
+    assert_eq!(letters["items"], json!([]), "{letters}");
+
+    // The addresses copied on an email are on its message.
+    let copied = all
+        .iter()
+        .find(|message| {
+            message["text"]
+                .as_str()
+                .is_some_and(|text| text.starts_with("Bom dia, preciso trocar"))
+        })
+        .context("the Outlook email")?;
+    assert_eq!(
+        copied["cc"],
+        json!(["financeiro@example.com.br"]),
+        "{copied}"
+    );
+
+    // The same email twice is one message; another email that reuses its Message-ID is kept.
+    let copies: Vec<&str> = all
         .iter()
         .filter(|message| message["external_id"] == "<CAF-es-1@mail.gmail.com>")
+        .filter_map(|message| message["text"].as_str())
+        .collect();
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    let reused = copies
+        .iter()
+        .filter(|text| text.starts_with("Un mensaje distinto que reutiliza"))
         .count();
-    assert_eq!(copies, 1);
+    assert_eq!(reused, 1, "{copies:?}");
 
     // A broken From still names the sender.
     // A broken From still names the sender; an unterminated Message-ID gives way to a stable one.

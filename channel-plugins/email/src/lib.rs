@@ -37,28 +37,9 @@ switchboard_channel_sdk::export_adapter!(Email);
 fn normalize(email: &RawEmail) -> Result<Message, Error> {
     let parsed = MessageParser::default()
         .parse(&email.source)
-        .filter(|parsed| parsed.headers().len() > 0)
+        .filter(looks_like_mail)
         .ok_or_else(|| Error::Malformed("the payload is not an RFC 5322 email".into()))?;
-    let sender = parsed.from().and_then(Address::first).and_then(|from| from.address().map(|address| (from.name(), address)));
-    let salvaged;
-    let (name, address) = match sender {
-        Some((name, address)) if address.contains('@') => (name, address),
-        // A From header too broken to parse may still hold an address: salvage it.
-        _ => match parsed.header_raw("From").and_then(address_in) {
-            Some(address) => {
-                salvaged = address;
-                (None, salvaged.as_str())
-            }
-            None => return Err(Error::Malformed("the email has no usable From address".into())),
-        },
-    };
-    let address = address.trim().to_lowercase();
-    let contact = Contact {
-        identity: Identity::new("email", &address),
-        display_name: name.map(|name| name.trim().to_string()).filter(|name| !name.is_empty()),
-        email: Some(address),
-        phone: None,
-    };
+    let contact = sender(&parsed).unwrap_or_else(|| unknown_sender(&parsed, &email.source));
     let full_text = parsed.body_text(0).map(|text| text.into_owned()).unwrap_or_default();
     let attachments = parsed
         .attachments()
@@ -82,12 +63,60 @@ fn normalize(email: &RawEmail) -> Result<Message, Error> {
         in_reply_to: ids(parsed.in_reply_to()).pop(),
         subject: parsed.subject().map(|subject| subject.trim().to_string()).filter(|subject| !subject.is_empty()),
         text: reply_text::strip(&full_text),
-        html: parsed.body_html(0).map(|html| html.into_owned()).filter(|_| parsed.html_body_count() > 0),
+        // Only mail that carried HTML: a plain text mail's HTML rendering would show the
+        // quoted history that `text` leaves out.
+        html: parsed.html_part(0).filter(|part| part.is_text_html()).and(parsed.body_html(0)).map(|html| html.into_owned()),
         attachments,
         sent_at_ms: parsed.date().filter(|date| date.is_valid()).map(|date| u64::try_from(date.to_timestamp()).unwrap_or(0).saturating_mul(1000)),
         auto_submitted: automatic(&parsed),
         cc: parsed.cc().map(|cc| cc.iter().filter_map(|addr| addr.address()).map(str::to_lowercase).collect()).unwrap_or_default(),
     })
+}
+
+/// Whether a parse found an email: at least one of the header fields every mail carries some
+/// of (bytes that are no email at all parse into a header of another name, or none).
+fn looks_like_mail(parsed: &mail_parser::Message<'_>) -> bool {
+    ["From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "Received", "Return-Path", "MIME-Version"]
+        .iter()
+        .any(|name| parsed.header_raw(*name).is_some())
+}
+
+/// Who wrote: the first usable address of From, then Reply-To, Sender and Return-Path (mail
+/// whose From has no domain, or no From at all, often names its sender in one of those).
+fn sender(parsed: &mail_parser::Message<'_>) -> Option<Contact> {
+    let from_name = parsed.from().and_then(Address::first).and_then(|from| from.name()).map(str::to_string);
+    ["From", "Reply-To", "Sender", "Return-Path"].into_iter().find_map(|header| {
+        let parsed_address = match header {
+            "From" => parsed.from(),
+            "Reply-To" => parsed.reply_to(),
+            "Sender" => parsed.sender(),
+            _ => None,
+        }
+        .and_then(Address::first)
+        .and_then(|address| address.address().map(|email| (address.name().map(str::to_string), email.to_string())))
+        .filter(|(_, email)| address_in(email).is_some());
+        // A header too broken to parse may still hold an address: salvage it.
+        let (name, address) = parsed_address.or_else(|| parsed.header_raw(header).and_then(address_in).map(|email| (None, email)))?;
+        let address = address.trim().to_lowercase();
+        // An encoded word that did not decode would show as `=?utf-8?B?…`: the address names
+        // the contact instead.
+        let name = name
+            .or_else(|| from_name.clone())
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty() && !(name.contains("=?") || name.contains("?=")));
+        Some(Contact { identity: Identity::new("email", &address), display_name: name, email: Some(address), phone: None })
+    })
+}
+
+/// A sender no header names: a contact of its own, known by the message, with whatever name the
+/// From header holds, that an agent can fill in (its identity kind is `unknown`).
+fn unknown_sender(parsed: &mail_parser::Message<'_>, source: &[u8]) -> Contact {
+    let id = parsed.message_id().map_or_else(|| synthetic_id(source), |id| format!("<{id}>"));
+    let name = parsed
+        .header_raw("From")
+        .map(|raw| raw.trim().trim_matches(['<', '>', '"']).trim().to_string())
+        .filter(|name| !name.is_empty() && name.chars().count() <= 200);
+    Contact { identity: Identity::new("unknown", &id), display_name: name, email: None, phone: None }
 }
 
 /// The first thing in a raw header value that looks like an email address.

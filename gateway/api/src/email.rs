@@ -393,6 +393,14 @@ pub async fn auto_reply(
     if conversation.message_count != 1 {
         return Ok(());
     }
+    // A sender no header named has no address to answer.
+    let contact = state
+        .store
+        .contact(workspace_id, ingested.contact_id)
+        .await?;
+    if contact.email_to_write().is_none() {
+        return Ok(());
+    }
     let now = now_millis();
     let record = ChannelRecord::AutoReplies;
     let mut answered: BTreeMap<Id, i64> = state

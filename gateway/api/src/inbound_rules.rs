@@ -23,6 +23,8 @@ const MAX_TITLE_CHARS: usize = 1_000;
 /// Most thread ids and attachments a message names.
 const MAX_THREAD_IDS: usize = 100;
 const MAX_ATTACHMENTS: usize = 100;
+/// Addresses copied on one message.
+const MAX_CC: usize = 100;
 
 /// Checks one message, naming the first field out of bounds.
 pub fn check(message: &InboundMessage) -> Result<(), String> {
@@ -82,6 +84,19 @@ pub fn check(message: &InboundMessage) -> Result<(), String> {
             id.len()
         ));
     }
+    if message.cc.len() > MAX_CC {
+        return Err(format!("`cc` names more than {MAX_CC} addresses"));
+    }
+    if let Some(address) = message
+        .cc
+        .iter()
+        .find(|address| address.is_empty() || address.chars().count() > MAX_EMAIL_CHARS)
+    {
+        return Err(format!(
+            "`cc` holds an address of {} characters; each must hold 1 to {MAX_EMAIL_CHARS}",
+            address.chars().count()
+        ));
+    }
     if message.attachments.len() > MAX_ATTACHMENTS {
         return Err(format!(
             "`attachments` holds more than {MAX_ATTACHMENTS} files"
@@ -133,6 +148,8 @@ mod tests {
                 Box::new(|m| m.contact.name = Some("n".repeat(501))),
             ),
             ("thread", Box::new(|m| m.thread = vec!["<a@b>".into(); 101])),
+            ("cc", Box::new(|m| m.cc = vec!["a@b.test".into(); 101])),
+            ("cc", Box::new(|m| m.cc = vec![String::new()])),
         ];
         for (field, change) in cases {
             let mut odd = message();

@@ -459,6 +459,7 @@ async fn inbound_message(
         attachments,
         original,
         automatic: message.auto_submitted,
+        cc: message.cc,
     })
 }
 

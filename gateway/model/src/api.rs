@@ -234,6 +234,9 @@ pub struct InboundMessage {
     /// Sent by a machine: an auto-reply, a bounce, list mail. Never answered automatically.
     #[serde(default)]
     pub automatic: bool,
+    /// Addresses copied on the message (an email's Cc), kept for reference.
+    #[serde(default)]
+    pub cc: Vec<String>,
 }
 
 impl InboundMessage {
@@ -253,6 +256,7 @@ impl InboundMessage {
             attachments: Vec::new(),
             original: None,
             automatic: false,
+            cc: Vec::new(),
         }
     }
 }

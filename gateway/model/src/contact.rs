@@ -11,7 +11,8 @@ use crate::{Id, Millis};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Identity {
-    /// `email`, `phone`, `telegram`, `webchat` or `external`.
+    /// `email`, `phone`, `telegram`, `webchat` or `external`; `unknown` for a sender no header
+    /// named (an email with no usable From, Reply-To or Sender), known by its message.
     pub kind: String,
     pub value: String,
 }

@@ -131,6 +131,9 @@ pub struct Message {
     /// Sent by a machine (an auto-reply, a bounce, list mail).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub automatic: bool,
+    /// Addresses copied on an inbound email (kept for reference; replies never go to them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
     pub created_at: Millis,
 }
 

@@ -110,6 +110,41 @@ fn inbound(from: &str, external_id: &str, text: &str) -> InboundMessage {
 }
 
 #[tokio::test]
+async fn a_reused_id_with_other_content_is_a_new_message_and_a_redelivery_is_not() {
+    let f = fixture().await;
+    let first = f
+        .ingest("ana@example.com", "<CAF-1@mail.test>", "Hola")
+        .await;
+    let again = f
+        .ingest("ana@example.com", "<CAF-1@mail.test>", "Hola")
+        .await;
+    assert!(again.duplicate && again.message_id == first.message_id);
+    // A broken mailer gives another message the same id: it is kept, once.
+    let other = f
+        .ingest("ana@example.com", "<CAF-1@mail.test>", "Otro pedido")
+        .await;
+    assert!(
+        !other.duplicate,
+        "a different message under a known id is stored"
+    );
+    assert_ne!(other.message_id, first.message_id);
+    let other_again = f
+        .ingest("ana@example.com", "<CAF-1@mail.test>", "Otro pedido")
+        .await;
+    assert!(other_again.duplicate && other_again.message_id == other.message_id);
+    let texts: Vec<String> = f
+        .store
+        .messages(f.workspace, first.conversation_id, None, 50)
+        .await
+        .expect("messages")
+        .items
+        .into_iter()
+        .map(|message| message.text)
+        .collect();
+    assert_eq!(texts, ["Hola", "Otro pedido"]);
+}
+
+#[tokio::test]
 async fn ingest_is_idempotent_by_external_id() {
     let f = fixture().await;
     let first = f.ingest("ana@example.com", "m-1", "Hola").await;

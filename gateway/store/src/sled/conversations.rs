@@ -1,6 +1,7 @@
 //! Conversations and messages: ingest, replies, status changes and the lists.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use switchboard_model::{
     Author, Channel, ChannelKind, Conversation, ConversationFilter, ConversationStatus,
     DeliveryStatus, Direction, Event, EventId, EventKind, Id, InboundMessage, Ingested, Message,
@@ -172,6 +173,37 @@ pub fn message_at(
     Ok(*message)
 }
 
+/// What the store keeps of an inbound message under its external id: where it went, and the
+/// digest of its content (missing for messages stored before digests were kept).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Deduped {
+    #[serde(flatten)]
+    ingested: Ingested,
+    #[serde(default)]
+    digest: Option<String>,
+}
+
+/// A digest of what a message says and who says it, not of how it travelled: a re-delivery of
+/// the same message has the same one, whatever headers the servers on its way added.
+fn content_digest(inbound: &InboundMessage) -> String {
+    let mut hash = Sha256::new();
+    let identity = inbound.contact.identity.normalized();
+    for part in [
+        identity.kind.as_str(),
+        identity.value.as_str(),
+        inbound.title.as_deref().unwrap_or_default(),
+        inbound.text.as_str(),
+        inbound.html.as_deref().unwrap_or_default(),
+    ]
+    .into_iter()
+    .chain(inbound.attachments.iter().map(|file| file.sha256.as_str()))
+    {
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part.as_bytes());
+    }
+    hex::encode(&hash.finalize()[..16])
+}
+
 pub fn ingest(
     txn: &mut Txn,
     workspace_id: Id,
@@ -187,16 +219,29 @@ pub fn ingest(
             channel.name
         )));
     }
-    let dedupe_key = key_str(
+    let digest = content_digest(&inbound);
+    let mut dedupe_key = key_str(
         keys::DEDUPE,
         &[workspace_id, channel_id],
         &inbound.external_id,
     );
-    if let Some(earlier) = txn.get_json::<Ingested>(&dedupe_key)? {
-        return Ok(Ingested {
-            duplicate: true,
-            ..earlier
-        });
+    if let Some(first) = txn.get_json::<Deduped>(&dedupe_key)? {
+        // The first message under this id answers threading; another message that reuses the
+        // id (broken mailers do) is kept under the id and its digest.
+        if first.digest.as_deref().is_none_or(|first| first == digest) {
+            return Ok(Ingested {
+                duplicate: true,
+                ..first.ingested
+            });
+        }
+        dedupe_key.push(0);
+        dedupe_key.extend_from_slice(digest.as_bytes());
+        if let Some(same) = txn.get_json::<Deduped>(&dedupe_key)? {
+            return Ok(Ingested {
+                duplicate: true,
+                ..same.ingested
+            });
+        }
     }
     files::attach(
         txn,
@@ -279,6 +324,7 @@ pub fn ingest(
         delivery: None,
         original: inbound.original,
         automatic: inbound.automatic,
+        cc: inbound.cc,
         created_at: txn.now,
     };
     let ingested = Ingested {
@@ -287,7 +333,13 @@ pub fn ingest(
         contact_id: contact.id,
         duplicate: false,
     };
-    txn.put_json(dedupe_key, &ingested)?;
+    txn.put_json(
+        dedupe_key,
+        &Deduped {
+            ingested: ingested.clone(),
+            digest: Some(digest),
+        },
+    )?;
     conversation.unread_count = conversation.unread_count.saturating_add(1);
     conversation.message_count += 1;
     conversation.last_activity_at = txn.now;
@@ -389,6 +441,7 @@ pub fn add_reply(
         external_id: None,
         delivery: (direction == Direction::Out).then_some(DeliveryStatus::Queued { reason: None }),
         original: None,
+        cc: Vec::new(),
         created_at: txn.now,
     };
     if direction == Direction::Out {

@@ -783,9 +783,10 @@ async fn unreadable_mail_is_kept_for_replay_and_mail_from_an_outage_is_backfille
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
+    // Bytes that are no email at all (mail naming no sender is still taken in).
     rig.save(
         "support@example.test",
-        b"Subject: no sender at all\r\n\r\nwho wrote this?\r\n",
+        b"\x00\x01\x02 not an email \xff\xfe\r\n\r\nwho wrote this?\r\n",
     )?;
     customer_sends(
         &rig,
@@ -806,7 +807,7 @@ async fn unreadable_mail_is_kept_for_replay_and_mail_from_an_outage_is_backfille
         letter["reason"]
             .as_str()
             .unwrap_or_default()
-            .contains("From"),
+            .contains("not an RFC 5322 email"),
         "{letter}"
     );
     let (status, replay) = admin

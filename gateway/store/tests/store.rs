@@ -110,27 +110,39 @@ fn inbound(from: &str, external_id: &str, text: &str) -> InboundMessage {
 }
 
 #[tokio::test]
-async fn a_reused_id_with_other_content_is_a_new_message_and_a_redelivery_is_not() {
+async fn a_reused_message_id_with_other_content_is_another_email_but_the_same_api_message() {
     let f = fixture().await;
-    let first = f
-        .ingest("ana@example.com", "<CAF-1@mail.test>", "Hola")
-        .await;
-    let again = f
-        .ingest("ana@example.com", "<CAF-1@mail.test>", "Hola")
-        .await;
+    let mailbox = f
+        .store
+        .create_channel(
+            f.workspace,
+            NewChannel::new(ChannelKind::Email, "Ventas"),
+            None,
+        )
+        .await
+        .expect("email channel")
+        .id;
+    let email = async |text: &str| {
+        f.store
+            .ingest(
+                f.workspace,
+                mailbox,
+                inbound("ana@example.com", "<CAF-1@mail.test>", text),
+            )
+            .await
+            .expect("ingest")
+    };
+    let first = email("Hola").await;
+    let again = email("Hola").await;
     assert!(again.duplicate && again.message_id == first.message_id);
-    // A broken mailer gives another message the same id: it is kept, once.
-    let other = f
-        .ingest("ana@example.com", "<CAF-1@mail.test>", "Otro pedido")
-        .await;
+    // A broken mailer gives another email the same Message-ID: it is kept, once.
+    let other = email("Otro pedido").await;
     assert!(
         !other.duplicate,
-        "a different message under a known id is stored"
+        "a different email under a known id is stored"
     );
     assert_ne!(other.message_id, first.message_id);
-    let other_again = f
-        .ingest("ana@example.com", "<CAF-1@mail.test>", "Otro pedido")
-        .await;
+    let other_again = email("Otro pedido").await;
     assert!(other_again.duplicate && other_again.message_id == other.message_id);
     let texts: Vec<String> = f
         .store
@@ -142,6 +154,11 @@ async fn a_reused_id_with_other_content_is_a_new_message_and_a_redelivery_is_not
         .map(|message| message.text)
         .collect();
     assert_eq!(texts, ["Hola", "Otro pedido"]);
+
+    // Through the API, the same id is the same message whatever it says: a client's retry.
+    let posted = f.ingest("ana@example.com", "m-1", "Hola").await;
+    let retried = f.ingest("ana@example.com", "m-1", "Hola otra vez").await;
+    assert!(retried.duplicate && retried.message_id == posted.message_id);
 }
 
 #[tokio::test]

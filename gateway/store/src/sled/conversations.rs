@@ -226,9 +226,12 @@ pub fn ingest(
         &inbound.external_id,
     );
     if let Some(first) = txn.get_json::<Deduped>(&dedupe_key)? {
-        // The first message under this id answers threading; another message that reuses the
-        // id (broken mailers do) is kept under the id and its digest.
-        if first.digest.as_deref().is_none_or(|first| first == digest) {
+        // The same id is the same message (a client's retry), except on email, where broken
+        // mailers reuse Message-IDs: another email under a known id is kept under the id and
+        // its digest (the first one still answers threading).
+        let reused = channel.kind == ChannelKind::Email
+            && first.digest.as_deref().is_some_and(|first| first != digest);
+        if !reused {
             return Ok(Ingested {
                 duplicate: true,
                 ..first.ingested

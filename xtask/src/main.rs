@@ -5,6 +5,7 @@
 //! - `cargo xtask test`: install what the suite needs (idempotently), then run every test.
 //! - `cargo xtask bench`: build the release gateway and run the benchmarks.
 //! - `cargo xtask fuzz [SECONDS]`: run each fuzzing target in `fuzz/` for SECONDS (150).
+//! - `cargo xtask api-fuzz [SECONDS]`: test the served API description with schemathesis (600).
 //! - `cargo xtask setup`: only the installation step of `test`.
 
 mod setup;
@@ -29,6 +30,14 @@ fn main() -> anyhow::Result<()> {
                 .transpose()
                 .context("the fuzzing time is a number of seconds per target")?
                 .unwrap_or(150),
+        ),
+        Some("api-fuzz") => api_fuzz(
+            &root,
+            args.get(1)
+                .map(|seconds| seconds.parse())
+                .transpose()
+                .context("the fuzzing time is a number of seconds")?
+                .unwrap_or(600),
         ),
         Some("setup") => setup::install(),
         _ => {
@@ -160,6 +169,59 @@ fn fuzz(root: &Path, seconds: u64) -> anyhow::Result<()> {
                 "fuzzing {target} found a crash ({status}); its input is in fuzz/artifacts/{target}/"
             );
         }
+    }
+    Ok(())
+}
+
+/// Tests every operation of the API description a fresh gateway serves with schemathesis
+/// (from PyPI, in `target/api-fuzz-venv`) for `seconds`: no answer may be a 5xx, and every
+/// refusal must be in the documented error shape (`tools/api-fuzz/hooks.py`). The gateway runs
+/// on a store of its own in a temporary folder; the findings are in `target/api-fuzz-report/`.
+fn api_fuzz(root: &Path, seconds: u64) -> anyhow::Result<()> {
+    let python = setup::install_schemathesis(&target_dir(root).join("api-fuzz-venv"))?;
+    cargo(&["build", "-p", "switchboard"], &[])?;
+    let data = target_dir(root).join("api-fuzz-data");
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data)?;
+    const PASSWORD: &str = "api-fuzz-admin-password";
+    let mut gateway = Command::new(target_dir(root).join("debug/switchboard"))
+        .env("SWITCHBOARD_SERVER__LISTEN", "127.0.0.1:0")
+        .env("SWITCHBOARD_MAIL__LISTEN", "")
+        .env("SWITCHBOARD_STORE__PATH", data.join("store"))
+        .env("SWITCHBOARD_STORE__SECRET_KEY", data.join("secret.key"))
+        .env("SWITCHBOARD_PLUGINS__FOLDER", data.join("plugins"))
+        .env("SWITCHBOARD_PLUGINS__CACHE", data.join("plugin-cache"))
+        .env("SWITCHBOARD_BOOTSTRAP__ADMIN_EMAIL", "admin@example.com")
+        .env("SWITCHBOARD_BOOTSTRAP__ADMIN_PASSWORD", PASSWORD)
+        .env("SWITCHBOARD_LOG__FILTER", "error")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot start the gateway")?;
+    let base = {
+        use std::io::BufRead;
+        let stdout = gateway.stdout.take().context("the gateway's output")?;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let base = lines.by_ref().map_while(Result::ok).find_map(|line| {
+            line.strip_prefix("Switchboard is running at ")
+                .map(str::to_string)
+        });
+        // Keep reading, so that the gateway never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        base
+    };
+    let outcome = match base {
+        Some(base) => Command::new(&python)
+            .arg(root.join("tools/api-fuzz/run.py"))
+            .args([&base, "admin@example.com", PASSWORD, &seconds.to_string()])
+            .arg(target_dir(root).join("api-fuzz-report"))
+            .status()
+            .context("cannot run schemathesis"),
+        None => Err(anyhow::anyhow!("the gateway stopped before it was ready")),
+    };
+    let _ = gateway.kill();
+    let _ = gateway.wait();
+    if !outcome?.success() {
+        bail!("schemathesis found answers out of the API's promises; see its output above");
     }
     Ok(())
 }

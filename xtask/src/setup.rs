@@ -46,6 +46,32 @@ pub fn install_build_tools() -> anyhow::Result<()> {
     install_npm_tools()
 }
 
+/// The schemathesis release `cargo xtask api-fuzz` runs.
+const SCHEMATHESIS: &str = "4.32.5";
+
+/// A Python environment at `venv` with schemathesis from PyPI; answers its `python`.
+pub fn install_schemathesis(venv: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let python = venv.join("bin/python");
+    let st = venv.join("bin/st");
+    if output(&st.to_string_lossy(), &["--version"])
+        .is_ok_and(|version| version.contains(SCHEMATHESIS))
+    {
+        return Ok(python);
+    }
+    run("python3", &["-m", "venv", &venv.to_string_lossy()])?;
+    run(
+        &python.to_string_lossy(),
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            &format!("schemathesis=={SCHEMATHESIS}"),
+        ],
+    )?;
+    Ok(python)
+}
+
 /// What fuzzing needs: the plugins' target and cargo-fuzz.
 pub fn install_for_fuzz() -> anyhow::Result<()> {
     install_rust_targets()?;

@@ -1,5 +1,5 @@
-//! axum's extractors with our error body: a bad body, path or query string answers with an
-//! [`ApiError`] rather than axum's plain-text rejection.
+//! axum's extractors with our error body: a bad body, path or query string, or a plain request
+//! to a WebSocket address, answers with an [`ApiError`] rather than axum's plain-text rejection.
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -45,5 +45,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         let axum::extract::Query(value) =
             axum::extract::Query::<T>::from_request_parts(parts, state).await?;
         Ok(Query(value))
+    }
+}
+
+/// A request to become a WebSocket.
+pub struct Upgrade(pub axum::extract::ws::WebSocketUpgrade);
+
+impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::ws::WebSocketUpgrade::from_request_parts(parts, state)
+            .await
+            .map(Upgrade)
+            .map_err(|rejection| {
+                ApiError::new(
+                    rejection.status(),
+                    "not_a_websocket",
+                    format!(
+                        "this address takes WebSocket connections only: {}",
+                        rejection.body_text()
+                    ),
+                )
+            })
     }
 }

@@ -28,6 +28,7 @@ pub trait Store: Send + Sync {
     // ---- agents and credentials ----
     /// Fails with a conflict when the email address is already an agent's, in any workspace.
     async fn create_agent(&self, workspace_id: Id, agent: NewAgentRecord) -> StoreResult<Agent>;
+    /// Refused (`Conflict`) when it would leave the workspace with no active admin.
     async fn update_agent(
         &self,
         workspace_id: Id,

@@ -73,6 +73,7 @@ async fn create_agent(
 #[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", request_body = AgentUpdate,
     params(("id" = u64, Path)), responses((status = 200, body = Agent),
         (status = 403, body = switchboard_model::ErrorBody, description = "not an admin, or `current_password` is wrong"),
+        (status = 409, body = switchboard_model::ErrorBody, description = "the change would leave the workspace with no active admin"),
         (status = 422, body = switchboard_model::ErrorBody, description = "a field is invalid, or `current_password` is missing")))]
 async fn update_agent(
     State(state): State<AppState>,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Extension;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket};
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::http::header::{HOST, ORIGIN};
@@ -20,7 +20,7 @@ use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::connection::{Peer, Wire};
-use crate::extract::Query;
+use crate::extract::{Query, Upgrade};
 use crate::fanout::Membership;
 use crate::{ApiError, ApiResult, AppState};
 
@@ -62,14 +62,15 @@ async fn list_events(
 
 /// Upgrades to a WebSocket carrying the workspace's events as JSON text frames.
 #[utoipa::path(get, path = "/api/v1/events/ws", tag = "events", params(Resume),
-    responses((status = 101, description = "switching to the WebSocket protocol")))]
+    responses((status = 101, description = "switching to the WebSocket protocol"),
+        (status = 400, body = switchboard_model::ErrorBody, description = "`not_a_websocket`: a request that is no WebSocket handshake")))]
 async fn event_socket(
     State(state): State<AppState>,
     caller: Caller,
     Query(resume): Query<Resume>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<Peer>>>,
-    upgrade: WebSocketUpgrade,
+    Upgrade(upgrade): Upgrade,
 ) -> ApiResult<Response> {
     if caller.by_cookie && !same_origin(&headers) {
         return Err(ApiError::forbidden(

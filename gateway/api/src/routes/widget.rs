@@ -6,7 +6,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::ws::{Message as Frame, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message as Frame, WebSocket};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 
 use crate::client_address::ClientAddress;
 use crate::error::body_too_large;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{Json, Path, Query, Upgrade};
 use crate::ingest::{StoredPayload, StoredWidgetEvent, Unprocessed, through_plugin};
 use crate::throttle::rate_limited;
 use crate::widget::{self, Live, Presence, Side, SignalKind, Visitor};
@@ -832,14 +832,15 @@ enum VisitorEvent {
 /// The visitor's events: their messages and agents' replies after `after`, then live ones;
 /// agents typing; read receipts.
 #[utoipa::path(get, path = "/widget/v1/{widget}/socket", tag = "widget", security(()), params(("widget" = String, Path), SocketQuery),
-    responses((status = 101, description = "switching to the WebSocket protocol")))]
+    responses((status = 101, description = "switching to the WebSocket protocol"),
+        (status = 400, body = switchboard_model::ErrorBody, description = "`not_a_websocket`: a request that is no WebSocket handshake")))]
 async fn socket(
     State(state): State<AppState>,
     Path(widget): Path<String>,
     Query(query): Query<SocketQuery>,
     headers: HeaderMap,
     client: ClientAddress,
-    upgrade: WebSocketUpgrade,
+    Upgrade(upgrade): Upgrade,
 ) -> ApiResult<Response> {
     let (channel, visitor) = visitor(&state, &widget, &headers, Some(&query.token)).await?;
     guard(&state, &channel, &headers, client)?;

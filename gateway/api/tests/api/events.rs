@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use crate::support::{Auth, TestApp};
+use crate::support::{Auth, TestApp, assert_error};
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -234,4 +234,15 @@ impl TestApp {
             .expect("events");
         events.iter().map(|event| event.id).collect()
     }
+}
+
+#[tokio::test]
+async fn a_plain_request_to_a_socket_address_gets_an_error_body() {
+    let app = TestApp::new().await;
+    let answer = app.get("/api/v1/events/ws", &app.admin).await;
+    assert_error(
+        &answer,
+        axum::http::StatusCode::BAD_REQUEST,
+        "not_a_websocket",
+    );
 }

@@ -3,7 +3,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Auth, PASSWORD, TestApp};
+use crate::support::{Auth, PASSWORD, TestApp, assert_error};
 
 fn id(value: &Value) -> u64 {
     value["id"]
@@ -228,6 +228,49 @@ async fn contacts_are_created_tagged_searched_and_merged() {
         Some(1),
         "the merged contact leaves the list"
     );
+}
+
+#[tokio::test]
+async fn the_last_active_admin_cannot_step_down_or_be_switched_off() {
+    let app = TestApp::new().await;
+    let (_, me) = app.get("/api/v1/auth/me", &app.admin).await;
+    let admin = format!("/api/v1/agents/{}", me["agent"]["id"]);
+    for change in [json!({ "active": false }), json!({ "role": "agent" })] {
+        let answer = app
+            .call(Method::PATCH, &admin, &app.admin, Some(change))
+            .await;
+        assert_error(&answer, StatusCode::CONFLICT, "conflict");
+        assert!(
+            answer.1["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("last active admin"),
+            "{}",
+            answer.1
+        );
+    }
+    let (status, _) = app.get("/api/v1/agents", &app.admin).await;
+    assert_eq!(status, StatusCode::OK, "the admin is still in");
+    // With a second admin, the first may step down.
+    let bea = format!("/api/v1/agents/{}", app.agent_id);
+    let (status, promoted) = app
+        .call(
+            Method::PATCH,
+            &bea,
+            &app.admin,
+            Some(json!({ "role": "admin" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{promoted}");
+    let (status, stepped_down) = app
+        .call(
+            Method::PATCH,
+            &admin,
+            &app.admin,
+            Some(json!({ "role": "agent" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stepped_down}");
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Id, NewApiToken, NewCannedResponse,
-    NewChannel, NewTeam, PluginState, PluginVersion, Team, TeamUpdate, Workspace,
+    NewChannel, NewTeam, PluginState, PluginVersion, Role, Team, TeamUpdate, Workspace,
 };
 
 use super::keys::{self, key, key_str};
@@ -58,6 +58,7 @@ pub fn update_agent(
     let mut agent: Agent = txn
         .get_json(&agent_key)?
         .ok_or_else(|| StoreError::not_found("agent", id))?;
+    let was_admin = agent.active && agent.role == Role::Admin;
     if let Some(name) = change.name {
         agent.name = name;
     }
@@ -69,6 +70,14 @@ pub fn update_agent(
     }
     if let Some(active) = change.active {
         agent.active = active;
+    }
+    if was_admin
+        && !(agent.active && agent.role == Role::Admin)
+        && !other_active_admin(txn, workspace_id, id)?
+    {
+        return Err(StoreError::Conflict(format!(
+            "agent {id} is the workspace's last active admin: make another agent an admin first"
+        )));
     }
     if let Some(avatar) = change.avatar {
         if let Some(picture) = &avatar {
@@ -84,6 +93,17 @@ pub fn update_agent(
     }
     txn.put_json(agent_key, &agent)?;
     Ok(agent)
+}
+
+/// Whether the workspace has an active admin besides agent `id`.
+fn other_active_admin(txn: &Txn, workspace_id: Id, id: Id) -> StoreResult<bool> {
+    for (_, value) in Scan::scan_prefix(txn, &key(keys::AGENT, &[workspace_id]))? {
+        let agent: Agent = serde_json::from_slice(&value)?;
+        if agent.id != id && agent.active && agent.role == Role::Admin {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 pub fn credentials(tree: &impl Read, email: &str) -> StoreResult<Option<(Agent, String)>> {

@@ -104,6 +104,27 @@ async fn connect_support_mailbox(
 }
 
 /// Every message in the customer's mailbox, parsed.
+/// A new email channel "Ventas" answering from ventas@acme.test: its id and the address mail
+/// is forwarded to.
+async fn forwarded_mailbox(admin: &Client) -> anyhow::Result<(u64, String)> {
+    let (status, channel) = admin
+        .post(
+            "/api/v1/channels",
+            &json!({ "kind": "email", "name": "Ventas", "settings": { "reply_address": "ventas@acme.test" } }),
+        )
+        .await?;
+    anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
+    let channel_id = channel["id"].as_u64().context("id")?;
+    let (_, mailbox) = admin
+        .get(&format!("/api/v1/channels/{channel_id}/mailbox"))
+        .await?;
+    let address = mailbox["forwarding_address"]
+        .as_str()
+        .context("a forwarding address")?
+        .to_string();
+    Ok((channel_id, address))
+}
+
 /// The contact of a conversation.
 async fn sent_contact(admin: &Client, conversation: u64) -> anyhow::Result<u64> {
     let (_, about) = admin
@@ -378,21 +399,7 @@ async fn mail_is_forwarded_over_starttls_with_the_operators_certificate() -> any
     )
     .await?;
     let admin = gateway.admin().await?;
-    let (status, channel) = admin
-        .post(
-            "/api/v1/channels",
-            &json!({ "kind": "email", "name": "Ventas", "settings": { "reply_address": "ventas@acme.test" } }),
-        )
-        .await?;
-    assert_eq!(status, StatusCode::CREATED, "{channel}");
-    let channel_id = channel["id"].as_u64().context("id")?;
-    let (_, mailbox) = admin
-        .get(&format!("/api/v1/channels/{channel_id}/mailbox"))
-        .await?;
-    let address = mailbox["forwarding_address"]
-        .as_str()
-        .context("a forwarding address")?
-        .to_string();
+    let (channel_id, address) = forwarded_mailbox(&admin).await?;
     let forwarder = |security| Account {
         imap: None,
         smtp: Some(Server {
@@ -436,21 +443,7 @@ async fn mail_forwarded_to_the_channels_address_arrives_and_strangers_are_refuse
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
-    let (status, channel) = admin
-        .post(
-            "/api/v1/channels",
-            &json!({ "kind": "email", "name": "Ventas", "settings": { "reply_address": "ventas@acme.test" } }),
-        )
-        .await?;
-    assert_eq!(status, StatusCode::CREATED, "{channel}");
-    let channel_id = channel["id"].as_u64().context("id")?;
-    let (_, mailbox) = admin
-        .get(&format!("/api/v1/channels/{channel_id}/mailbox"))
-        .await?;
-    let address = mailbox["forwarding_address"]
-        .as_str()
-        .context("a forwarding address")?
-        .to_string();
+    let (channel_id, address) = forwarded_mailbox(&admin).await?;
     assert!(address.ends_with("@forward.switchboard.test"), "{address}");
 
     // The business's mail server forwards a customer's mail to the gateway's listener.

@@ -23,22 +23,8 @@ fn main() -> anyhow::Result<()> {
         Some("run") => run(&root, args.iter().any(|arg| arg == "--release")),
         Some("test") => test(&root),
         Some("bench") => bench(&root),
-        Some("fuzz") => fuzz(
-            &root,
-            args.get(1)
-                .map(|seconds| seconds.parse())
-                .transpose()
-                .context("the fuzzing time is a number of seconds per target")?
-                .unwrap_or(150),
-        ),
-        Some("api-fuzz") => api_fuzz(
-            &root,
-            args.get(1)
-                .map(|seconds| seconds.parse())
-                .transpose()
-                .context("the fuzzing time is a number of seconds")?
-                .unwrap_or(600),
-        ),
+        Some("fuzz") => fuzz(&root, seconds(&args, 150)?),
+        Some("api-fuzz") => api_fuzz(&root, seconds(&args, 600)?),
         Some("setup") => setup::install(),
         _ => {
             eprintln!(
@@ -47,6 +33,15 @@ fn main() -> anyhow::Result<()> {
             bail!("unknown or missing command")
         }
     }
+}
+
+/// The command's SECONDS argument, `default` when it has none.
+fn seconds(args: &[String], default: u64) -> anyhow::Result<u64> {
+    args.get(1).map_or(Ok(default), |seconds| {
+        seconds
+            .parse()
+            .with_context(|| format!("`{seconds}` is not a number of seconds"))
+    })
 }
 
 fn workspace_root() -> PathBuf {

@@ -17,7 +17,9 @@ use switchboard_mail::{Account, Auth, MailError, Provider, Security, Server, Tru
 use switchboard_model::{
     Author, Channel, ChannelHealth, ChannelKind, HealthState, Id, Ingested, NewReply, now_millis,
 };
-use switchboard_plugins::latest::{DeliveryAction, Message, OutgoingEmail, Reply};
+use switchboard_plugins::latest::{
+    Contact, DeliveryAction, Identity, Message, OutgoingEmail, Reply, ReplyContext,
+};
 use switchboard_store::ChannelRecord;
 
 use crate::ingest::{StoredEmail, StoredPayload, Unprocessed, through_plugin};
@@ -434,6 +436,46 @@ pub async fn auto_reply(
         .await?;
     state.replies_queued.add(workspace_id);
     Ok(())
+}
+
+/// An email the gateway writes itself (a transcript, a confirmation link), to one address.
+pub struct Written {
+    /// Unique per email, for the adapter's Message-ID.
+    pub id: String,
+    pub sender_name: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    /// The conversation it is about, `0` for none.
+    pub conversation_id: Id,
+}
+
+impl Written {
+    /// The email as a reply the email adapter writes like any other.
+    pub fn reply(self) -> Reply {
+        Reply {
+            reply_id: self.id,
+            text: self.text,
+            html: None,
+            attachments: Vec::new(),
+            agent_name: self.sender_name,
+            agent_signature: None,
+            context: ReplyContext {
+                conversation_id: self.conversation_id,
+                subject: Some(self.subject),
+                thread: Vec::new(),
+                contact: Contact {
+                    identity: Identity {
+                        kind: "email".into(),
+                        value: self.to.clone(),
+                    },
+                    display_name: None,
+                    email: Some(self.to),
+                    phone: None,
+                },
+            },
+        }
+    }
 }
 
 /// Sends an email the gateway wrote (a transcript, a confirmation link) through `channel`,

@@ -12,7 +12,6 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use switchboard_model::{Channel, Contact, Id, now_millis};
-use switchboard_plugins::latest::{Contact as To, Identity, Reply, ReplyContext};
 
 use crate::extract::{Path, Query};
 use crate::plugins::setting_text as text;
@@ -145,28 +144,15 @@ pub async fn request(
         .map(|words| words.subject)
         .collect::<Vec<_>>()
         .join(" / ");
-    let reply = Reply {
-        reply_id: format!("confirmation-{}-{}", contact.id, now_millis()),
+    let reply = super::Written {
+        id: format!("confirmation-{}-{}", contact.id, now_millis()),
+        sender_name: business,
+        to: to.to_string(),
+        subject,
         text,
-        html: None,
-        attachments: Vec::new(),
-        agent_name: business,
-        agent_signature: None,
-        context: ReplyContext {
-            conversation_id: 0,
-            subject: Some(subject),
-            thread: Vec::new(),
-            contact: To {
-                identity: Identity {
-                    kind: "email".into(),
-                    value: to.to_string(),
-                },
-                display_name: None,
-                email: Some(to.to_string()),
-                phone: None,
-            },
-        },
-    };
+        conversation_id: 0,
+    }
+    .reply();
     let mailbox = super::sending_channel(state, mailbox).await?;
     if let Err(reason) = super::send_written(state, &mailbox, reply, "confirmation").await? {
         tracing::warn!(workspace_id = chat.workspace_id, contact_id = contact.id, %reason,

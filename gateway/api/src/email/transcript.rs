@@ -3,7 +3,6 @@
 //! with its heading in the reader's language (English, Spanish or Portuguese).
 
 use switchboard_model::{Author, ChannelKind, Direction, Id, now_millis};
-use switchboard_plugins::latest::{Contact, Identity, Reply, ReplyContext};
 
 use crate::{ApiError, ApiResult, AppState};
 
@@ -107,28 +106,15 @@ pub async fn send(
             .unwrap_or_default();
         text.push_str(&format!("\n[{when}] {who}:\n{}\n", message.text.trim_end()));
     }
-    let reply = Reply {
-        reply_id: format!("transcript-{}", now_millis()),
+    let reply = super::Written {
+        id: format!("transcript-{}", now_millis()),
+        sender_name: sender_name.to_string(),
+        to: to.to_string(),
+        subject: format!("{}: {}", words.subject, conversation.title),
         text,
-        html: None,
-        attachments: Vec::new(),
-        agent_name: sender_name.to_string(),
-        agent_signature: None,
-        context: ReplyContext {
-            conversation_id,
-            subject: Some(format!("{}: {}", words.subject, conversation.title)),
-            thread: Vec::new(),
-            contact: Contact {
-                identity: Identity {
-                    kind: "email".into(),
-                    value: to.to_string(),
-                },
-                display_name: None,
-                email: Some(to.to_string()),
-                phone: None,
-            },
-        },
-    };
+        conversation_id,
+    }
+    .reply();
     super::send_written(state, &channel, reply, "transcript")
         .await?
         .map_err(|reason| {

@@ -162,6 +162,46 @@ async fn a_reused_message_id_with_other_content_is_another_email_but_the_same_ap
 }
 
 #[tokio::test]
+async fn a_mailbox_grouped_by_subject_gives_each_subject_its_own_conversation() {
+    let f = fixture().await;
+    let mailbox = |settings: serde_json::Value| {
+        let mut channel = NewChannel::new(ChannelKind::Email, "Pedidos");
+        channel.settings = settings;
+        f.store.create_channel(f.workspace, channel, None)
+    };
+    let by_subject = mailbox(serde_json::json!({ "grouping": "subject" }))
+        .await
+        .expect("channel")
+        .id;
+    let by_sender = mailbox(serde_json::json!({})).await.expect("channel").id;
+    let email = async |channel: Id, id: &str, subject: &str| {
+        let mut message = inbound("ana@example.com", id, "Hola");
+        message.title = Some(subject.into());
+        f.store
+            .ingest(f.workspace, channel, message)
+            .await
+            .expect("ingest")
+            .conversation_id
+    };
+    let first_order = email(by_subject, "<1@mail.test>", "Pedido 4711").await;
+    let second_order = email(by_subject, "<2@mail.test>", "Pedido 4712").await;
+    assert_ne!(
+        first_order, second_order,
+        "a new subject starts a new conversation"
+    );
+    let follow_up = email(by_subject, "<3@mail.test>", "RE: Fwd:  pedido 4711").await;
+    assert_eq!(
+        follow_up, first_order,
+        "the same subject, replied to, joins its conversation"
+    );
+
+    // The seeds' rule stays the default: one open conversation per sender.
+    let one = email(by_sender, "<4@mail.test>", "Pedido 4711").await;
+    let same = email(by_sender, "<5@mail.test>", "Pedido 4712").await;
+    assert_eq!(one, same);
+}
+
+#[tokio::test]
 async fn ingest_is_idempotent_by_external_id() {
     let f = fixture().await;
     let first = f.ingest("ana@example.com", "m-1", "Hola").await;

@@ -12,7 +12,7 @@ use super::activity::Activity;
 use super::contacts;
 use super::files;
 use super::keys::{self, key, key_str};
-use super::txn::{Events, Read, Txn, View};
+use super::txn::{Events, Read, Scan, Txn, View};
 use crate::{ConversationChange, OutboxItem, StoreError, StoreResult};
 
 /// Longest title taken from a first message's text.
@@ -254,7 +254,10 @@ pub fn ingest(
     let contact = contacts::find_or_create(txn, workspace_id, &inbound.contact)?;
     let open_key = key(keys::OPEN, &[workspace_id, channel_id, contact.id]);
     let threaded = answered(txn, &channel, contact.id, &inbound.thread)?;
-    let open = txn.get_json::<Id>(&open_key)?;
+    let open = match grouping(&channel) {
+        Grouping::Sender => txn.get_json::<Id>(&open_key)?,
+        Grouping::Subject => open_on_subject(txn, &channel, contact.id, inbound.title.as_deref())?,
+    };
     let mut stored = match threaded.or(open) {
         Some(id) => {
             let mut stored = load_stored(txn, workspace_id, id)?;
@@ -387,6 +390,75 @@ fn answered(
         }
     }
     Ok(None)
+}
+
+/// How a channel groups a sender's messages that answer no thread of ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grouping {
+    /// One open conversation per sender (the default).
+    Sender,
+    /// One open conversation per sender and subject: a new subject starts a new conversation
+    /// (an email channel's `grouping` setting `subject`, for customers who write about
+    /// different orders).
+    Subject,
+}
+
+fn grouping(channel: &Channel) -> Grouping {
+    let subject = channel.kind == ChannelKind::Email
+        && channel
+            .settings
+            .get("grouping")
+            .and_then(|value| value.as_str())
+            == Some("subject");
+    if subject {
+        Grouping::Subject
+    } else {
+        Grouping::Sender
+    }
+}
+
+/// The contact's open conversation on the channel about `subject`, if there is one.
+fn open_on_subject(
+    txn: &mut Txn,
+    channel: &Channel,
+    contact_id: Id,
+    subject: Option<&str>,
+) -> StoreResult<Option<Id>> {
+    let wanted = bare_subject(subject.unwrap_or_default());
+    let workspace_id = channel.workspace_id;
+    for (index_key, _) in
+        Scan::scan_prefix(txn, &key(keys::BY_CONTACT, &[workspace_id, contact_id]))?
+    {
+        let Some(conversation_id) = keys::last_id(&index_key) else {
+            continue;
+        };
+        let conversation = load_stored(txn, workspace_id, conversation_id)?.conversation;
+        if conversation.channel_id == channel.id
+            && conversation.status != ConversationStatus::Resolved
+            && bare_subject(&conversation.title) == wanted
+        {
+            return Ok(Some(conversation_id));
+        }
+    }
+    Ok(None)
+}
+
+/// A subject without its reply and forward prefixes (in English, Spanish and Portuguese, as
+/// mail clients write them), in lower case with single spaces: "RE: Fwd: Pedido  4711" and
+/// "pedido 4711" are the same subject.
+fn bare_subject(subject: &str) -> String {
+    const PREFIXES: [&str; 8] = ["re", "res", "fw", "fwd", "rv", "enc", "aw", "tr"];
+    let mut rest = subject.trim();
+    while let Some((prefix, after)) = rest.split_once(':') {
+        if !PREFIXES.contains(&prefix.trim().to_lowercase().as_str()) {
+            break;
+        }
+        rest = after.trim_start();
+    }
+    rest.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// Whether a message that came on a channel of this kind may join a conversation of another

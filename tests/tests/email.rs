@@ -377,6 +377,63 @@ async fn a_wrong_password_marks_the_channel_failing_with_the_servers_words() -> 
     Ok(())
 }
 
+/// A mail server that cannot deliver an agent's reply sends a report back to the support
+/// address: the reply is marked failed with the server's reason, which the agent sees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bounce_marks_the_reply_failed_with_the_servers_reason() -> anyhow::Result<()> {
+    let rig = MailRig::start().await?;
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = connect_support_mailbox(&admin, &rig, "supportpw").await?;
+    customer_sends(
+        &rig,
+        "support@example.test",
+        &customer_mail("bounce-1", "Pedido 4711", "¿Dónde está mi pedido?"),
+    )
+    .await?;
+    let conversation = eventually("the imported conversation", async || {
+        Ok(conversations(&admin, channel).await?.into_iter().next())
+    })
+    .await?;
+    let conversation_id = conversation["id"].as_u64().context("id")?;
+    let reply = admin.reply(conversation_id, "Sale mañana.").await?;
+    delivery_of(&admin, conversation_id, reply, |delivery| {
+        delivery["state"] == "sent"
+    })
+    .await?;
+
+    // The customer's server refuses it later and reports so, quoting our reply's headers.
+    let report = String::from_utf8(std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("resources/email/bounce-of-our-reply.eml"),
+    )?)?
+    .replace(
+        "<sb-42.c7@example.test>",
+        &format!("<sb-{reply}.c{conversation_id}@example.test>"),
+    );
+    customer_sends(&rig, "support@example.test", &report).await?;
+    let delivery = delivery_of(&admin, conversation_id, reply, |delivery| {
+        delivery["state"] == "failed"
+    })
+    .await?;
+    assert!(
+        delivery["reason"].as_str().unwrap_or_default().contains(
+            "5.1.1: 550 5.1.1 <cliente@example.com>: Recipient address rejected: User unknown"
+        ),
+        "{delivery}"
+    );
+    let (_, letters) = admin.get("/api/v1/dead-letters").await?;
+    assert_eq!(letters["items"], json!([]), "{letters}");
+    assert_eq!(
+        conversations(&admin, channel).await?.len(),
+        1,
+        "the report is no conversation"
+    );
+    rig.stop().await?;
+    Ok(())
+}
+
 /// With a certificate configured, the listener offers STARTTLS: a mail server that requires
 /// TLS forwards over it, and one that does not use TLS still delivers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

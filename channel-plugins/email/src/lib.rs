@@ -13,8 +13,8 @@ mod reply_text;
 
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
 use switchboard_channel_sdk::{
-    Adapter, Attachment, AttachmentContent, Contact, DeliveryAction, Error, Event, Identity, Message, RawEmail, Reply,
-    Transport,
+    Adapter, Attachment, AttachmentContent, Contact, DeliveryAction, DeliveryState, DeliveryUpdate, Error, Event, Identity,
+    Message, RawEmail, Reply, Transport,
 };
 
 struct Email;
@@ -24,6 +24,9 @@ impl Adapter for Email {
         let Transport::Email(email) = payload else {
             return Err(Error::Unsupported("the email channel takes emails only".into()));
         };
+        if let Some(update) = bounce_of_ours(&email.source) {
+            return Ok(vec![Event::Delivery(update)]);
+        }
         Ok(vec![Event::Message(normalize(&email)?)])
     }
 
@@ -173,6 +176,52 @@ fn synthetic_id(source: &[u8]) -> String {
     // FNV-1a: the same bytes always give the same id.
     let hash = source.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3));
     format!("<no-id-{hash:016x}@switchboard.invalid>")
+}
+
+/// A delivery status notification (RFC 3464) that says one of our replies failed: the update
+/// that marks it failed, with the report's status and diagnostic. A delay, or a bounce about
+/// mail that is not ours, is `None` (that mail is stored as a flagged message).
+fn bounce_of_ours(source: &[u8]) -> Option<DeliveryUpdate> {
+    let parsed = MessageParser::default().parse(source)?;
+    let report = parsed.parts.iter().find(|part| {
+        part.content_type().is_some_and(|kind| {
+            kind.ctype().eq_ignore_ascii_case("message") && kind.subtype().is_some_and(|sub| sub.eq_ignore_ascii_case("delivery-status"))
+        })
+    })?;
+    let fields = String::from_utf8_lossy(report.contents()).into_owned();
+    let field = |name: &str| {
+        fields.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_string())
+        })
+    };
+    let status = field("Status").unwrap_or_default();
+    let failed = field("Action").map_or(status.starts_with('5'), |action| action.eq_ignore_ascii_case("failed"));
+    if !failed {
+        return None;
+    }
+    let message_id = our_message_id(source)?;
+    let diagnostic = field("Diagnostic-Code").map(|code| code.split_once(';').map_or(code.clone(), |(_, text)| text.trim().to_string()));
+    let reason = match (status.is_empty(), diagnostic) {
+        (false, Some(diagnostic)) => format!("{status}: {diagnostic}"),
+        (false, None) => status,
+        (true, Some(diagnostic)) => diagnostic,
+        (true, None) => "the recipient's mail server returned it".into(),
+    };
+    Some(DeliveryUpdate { message_id, state: DeliveryState::Failed, reason: Some(reason) })
+}
+
+/// The first of our Message-IDs, `<sb-{message}.c{conversation}@…>`, that the bytes quote (a
+/// report returns the headers of the mail it is about, in one form or another).
+fn our_message_id(source: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(source);
+    text.match_indices("<sb-").find_map(|(at, _)| {
+        let id = &text[at..at + text[at..].find('>')? + 1];
+        let local = id.trim_matches(['<', '>']).split('@').next()?;
+        let (message, conversation) = local.strip_prefix("sb-")?.split_once(".c")?;
+        let digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
+        (digits(message) && digits(conversation) && id.contains('@') && !id.contains(char::is_whitespace)).then(|| id.to_string())
+    })
 }
 
 /// Auto-replies, bounces and list mail (RFC 3834): never answered automatically.

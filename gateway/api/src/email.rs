@@ -18,9 +18,10 @@ use switchboard_model::{
     Author, Channel, ChannelHealth, ChannelKind, HealthState, Id, Ingested, NewReply, now_millis,
 };
 use switchboard_plugins::latest::{
-    Contact, DeliveryAction, Identity, Message, OutgoingEmail, Reply, ReplyContext,
+    Contact, DeliveryAction, DeliveryState, DeliveryUpdate, Identity, Message, OutgoingEmail,
+    Reply, ReplyContext,
 };
-use switchboard_store::ChannelRecord;
+use switchboard_store::{ChannelRecord, StoreError};
 
 use crate::ingest::{StoredEmail, StoredPayload, Unprocessed, through_plugin};
 use crate::outbox::Outcome;
@@ -510,6 +511,34 @@ pub async fn send_written(
         }
     }
     Ok(Ok(accepted.join("; ")))
+}
+
+/// A mail server's report that one of our emails could not be delivered: its reply is marked
+/// failed with the report's reason, which the agent then sees. The inner error says why the
+/// report names no reply of this workspace (the report is then kept as a dead letter).
+pub async fn bounced(
+    state: &AppState,
+    channel: &Channel,
+    update: DeliveryUpdate,
+) -> ApiResult<Result<(), String>> {
+    if update.state != DeliveryState::Failed {
+        return Ok(Ok(()));
+    }
+    let reason = update
+        .reason
+        .unwrap_or_else(|| "the recipient's mail server returned it".into());
+    match state
+        .store
+        .fail_our_email(channel.workspace_id, &update.message_id, reason)
+        .await
+    {
+        Ok(_) => Ok(Ok(())),
+        Err(StoreError::NotFound { .. } | StoreError::Invalid(_)) => Ok(Err(format!(
+            "a delivery report about {}, which is no reply of this workspace",
+            update.message_id
+        ))),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The workspace's first active email channel, if it has one.

@@ -7,7 +7,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use switchboard_model::{Attachment, Channel, ContactRef, Identity, InboundMessage, Ingested};
+use switchboard_model::{
+    Attachment, Channel, ChannelKind, ContactRef, Identity, InboundMessage, Ingested,
+};
 use switchboard_plugins::latest::{
     self as contract, AttachmentContent, Envelope, Event, Header, HttpRequest, RawEmail, Transport,
     WidgetEvent,
@@ -255,13 +257,18 @@ pub async fn through_plugin(
         }
         Err(error) => return Ok(Err(Unprocessed::Refused(error.to_string()))),
     };
-    let messages: Vec<contract::Message> = events
-        .into_iter()
-        .filter_map(|event| match event {
-            Event::Message(message) => Some(message),
-            _ => None,
-        })
-        .collect();
+    let mut messages: Vec<contract::Message> = Vec::new();
+    for event in events {
+        match event {
+            Event::Message(message) => messages.push(message),
+            Event::Delivery(update) if channel.kind == ChannelKind::Email => {
+                if let Err(reason) = crate::email::bounced(state, channel, update).await? {
+                    return Ok(Err(Unprocessed::Refused(reason)));
+                }
+            }
+            _ => {}
+        }
+    }
     if messages.len() > crate::inbound_rules::MAX_MESSAGES_PER_CALL {
         return Ok(Err(Unprocessed::Refused(format!(
             "the plugin returned {} messages; one call may return at most {}",

@@ -5,8 +5,8 @@
 
 use mail_parser::MimeHeaders;
 use switchboard_plugins::latest::{
-    Attachment, AttachmentContent, Contact, DeliveryAction, Envelope, Event, Identity, Message,
-    OutgoingEmail, RawEmail, Reply, ReplyContext, Transport,
+    Attachment, AttachmentContent, Contact, DeliveryAction, DeliveryState, Envelope, Event,
+    Identity, Message, OutgoingEmail, RawEmail, Reply, ReplyContext, Transport,
 };
 use switchboard_plugins::{
     BUILT_PLUGINS, Budget, CallContext, Manifest, Plugin, PluginError, Runtime, RuntimeConfig,
@@ -50,7 +50,8 @@ impl Corpus {
         self.parse_sent_to(file, "soporte@acme.test")
     }
 
-    fn parse_sent_to(&self, file: &str, rcpt: &str) -> Result<Message, PluginError> {
+    /// What the adapter makes of a fixture sent to `rcpt`.
+    fn events(&self, file: &str, rcpt: &str) -> Result<Vec<Event>, PluginError> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/resources/email")
             .join(file);
@@ -63,10 +64,14 @@ impl Corpus {
             },
             source,
         });
-        let mut events = self
+        Ok(self
             .runtime
             .inbound(&self.plugin, CallContext::default(), &payload)?
-            .value;
+            .value)
+    }
+
+    fn parse_sent_to(&self, file: &str, rcpt: &str) -> Result<Message, PluginError> {
+        let mut events = self.events(file, rcpt)?;
         match events.pop() {
             Some(Event::Message(message)) if events.is_empty() => Ok(message),
             other => panic!("one message expected from {file}, got {other:?}"),
@@ -236,6 +241,25 @@ fn a_sender_is_found_in_reply_to_or_sender_and_else_kept_unknown() {
     );
     assert_eq!(nobody.contact.email, None);
     assert_eq!(nobody.text, "Hola");
+}
+
+#[test]
+fn a_bounce_of_one_of_our_replies_marks_it_failed_and_other_bounces_are_messages() {
+    let corpus = Corpus::new();
+    let events = corpus
+        .events("bounce-of-our-reply.eml", "support@example.test")
+        .expect("read");
+    let [Event::Delivery(update)] = events.as_slice() else {
+        panic!("one delivery update, got {events:?}");
+    };
+    assert_eq!(update.message_id, "<sb-42.c7@example.test>");
+    assert!(matches!(update.state, DeliveryState::Failed));
+    assert_eq!(
+        update.reason.as_deref(),
+        Some("5.1.1: 550 5.1.1 <cliente@example.com>: Recipient address rejected: User unknown")
+    );
+    // A bounce that quotes no mail of ours stays a message, flagged as sent by a machine.
+    assert!(corpus.message("bounce.eml").auto_submitted);
 }
 
 #[test]

@@ -620,6 +620,18 @@ impl Store for SledStore {
         Ok(Page { items, next_cursor })
     }
 
+    async fn fail_our_email(
+        &self,
+        workspace_id: Id,
+        our_message_id: &str,
+        reason: String,
+    ) -> StoreResult<Message> {
+        let our_message_id = our_message_id.to_string();
+        self.writer
+            .write(move |txn| delivery::fail_our_email(txn, workspace_id, &our_message_id, reason))
+            .await
+    }
+
     async fn expire_dead_letters(&self, before: i64) -> StoreResult<u64> {
         self.writer
             .write(move |txn| delivery::expire_dead_letters(txn, before))

@@ -241,6 +241,16 @@ pub trait Store: Send + Sync {
         retry_at: Option<i64>,
     ) -> StoreResult<Message>;
 
+    /// Marks the reply that one of our Message-IDs (`<sb-{message}.c{conversation}@…>`) names
+    /// as failed, for `reason`: a mail server reported that it could not deliver it. Not found
+    /// when the id names no reply of this workspace.
+    async fn fail_our_email(
+        &self,
+        workspace_id: Id,
+        our_message_id: &str,
+        reason: String,
+    ) -> StoreResult<Message>;
+
     // ---- dead letters ----
     /// Keeps a payload that could not be processed, dropping the channel's oldest letters
     /// beyond `limits` in the same step.

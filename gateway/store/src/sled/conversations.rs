@@ -471,9 +471,15 @@ fn threads_across_channels(kind: ChannelKind) -> bool {
 
 /// The conversation named in one of our own Message-IDs, `<sb-{message}.c{conversation}@…>`.
 fn our_conversation(message_id: &str) -> Option<Id> {
+    our_ids(message_id).map(|(_, conversation)| conversation)
+}
+
+/// The message and the conversation one of our own Message-IDs names (a reply's id is its
+/// message's; the `plus` of a plus-address thread names no message).
+pub fn our_ids(message_id: &str) -> Option<(Option<Id>, Id)> {
     let local = message_id.trim_matches(['<', '>']).split('@').next()?;
-    let (_, conversation) = local.strip_prefix("sb-")?.split_once(".c")?;
-    conversation.parse().ok()
+    let (message, conversation) = local.strip_prefix("sb-")?.split_once(".c")?;
+    Some((message.parse().ok(), conversation.parse().ok()?))
 }
 
 pub fn add_reply(

@@ -1,7 +1,7 @@
 //! The outbox, dead letters and leases: the records that keep work from being lost.
 
 use serde::{Deserialize, Serialize};
-use switchboard_model::{DeadLetter, DeliveryStatus, EventKind, Id, Message};
+use switchboard_model::{DeadLetter, DeliveryStatus, Direction, EventKind, Id, Message};
 
 use super::conversations;
 use super::keys::{self, key, key_str};
@@ -62,6 +62,39 @@ pub fn due_now(txn: &mut Txn, channel_id: Id, conversation_id: Id) -> StoreResul
         }
     }
     Ok(())
+}
+
+/// Marks the reply that one of our Message-IDs names as failed, for `reason` (a bounce).
+pub fn fail_our_email(
+    txn: &mut Txn,
+    workspace_id: Id,
+    our_message_id: &str,
+    reason: String,
+) -> StoreResult<Message> {
+    let (Some(message_id), conversation_id) = conversations::our_ids(our_message_id)
+        .ok_or_else(|| StoreError::not_found("email of ours", our_message_id))?
+    else {
+        return Err(StoreError::not_found("email of ours", our_message_id));
+    };
+    let stored = conversations::load_stored(txn, workspace_id, conversation_id)?;
+    let mut message = conversations::find_message(txn, &stored, message_id)?;
+    if message.direction != Direction::Out {
+        return Err(StoreError::Invalid(format!(
+            "message {message_id} is not one of our replies"
+        )));
+    }
+    let status = DeliveryStatus::Failed { reason };
+    message.delivery = Some(status.clone());
+    txn.put_json(key(keys::DELIVERY, &[workspace_id, message_id]), &status)?;
+    txn.emit(
+        workspace_id,
+        EventKind::DeliveryUpdated {
+            conversation_id,
+            message_id,
+            status,
+        },
+    )?;
+    Ok(message)
 }
 
 pub fn record_delivery(

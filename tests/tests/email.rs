@@ -125,6 +125,14 @@ async fn forwarded_mailbox(admin: &Client) -> anyhow::Result<(u64, String)> {
     Ok((channel_id, address))
 }
 
+/// The channel's first conversation, once the sync has imported one.
+async fn imported_conversation(admin: &Client, channel: u64) -> anyhow::Result<Value> {
+    eventually("the imported conversation", async || {
+        Ok(conversations(admin, channel).await?.into_iter().next())
+    })
+    .await
+}
+
 /// The contact of a conversation.
 async fn sent_contact(admin: &Client, conversation: u64) -> anyhow::Result<u64> {
     let (_, about) = admin
@@ -202,10 +210,7 @@ async fn a_customer_email_and_the_agents_reply_make_a_threaded_round_trip() -> a
     .await?;
 
     // 2. The gateway imports it from the support mailbox into a new conversation.
-    let conversation = eventually("the imported conversation", async || {
-        Ok(conversations(&admin, channel).await?.into_iter().next())
-    })
-    .await?;
+    let conversation = imported_conversation(&admin, channel).await?;
     assert_eq!(conversation["title"], "Pedido nº 4711 no llegó");
     let conversation_id = conversation["id"].as_u64().context("id")?;
     let first = messages(&admin, conversation_id).await?;
@@ -392,10 +397,7 @@ async fn a_bounce_marks_the_reply_failed_with_the_servers_reason() -> anyhow::Re
         &customer_mail("bounce-1", "Pedido 4711", "¿Dónde está mi pedido?"),
     )
     .await?;
-    let conversation = eventually("the imported conversation", async || {
-        Ok(conversations(&admin, channel).await?.into_iter().next())
-    })
-    .await?;
+    let conversation = imported_conversation(&admin, channel).await?;
     let conversation_id = conversation["id"].as_u64().context("id")?;
     let reply = admin.reply(conversation_id, "Sale mañana.").await?;
     delivery_of(&admin, conversation_id, reply, |delivery| {
@@ -777,10 +779,7 @@ async fn replies_go_via_another_channel_over_tls_and_wait_at_the_daily_limit() -
         &customer_mail("quote-1", "Presupuesto", "¿Precio por 100 unidades?"),
     )
     .await?;
-    let conversation = eventually("the imported conversation", async || {
-        Ok(conversations(&admin, support).await?.into_iter().next())
-    })
-    .await?;
+    let conversation = imported_conversation(&admin, support).await?;
     let id = conversation["id"].as_u64().context("id")?;
     for text in ["Son 900 euros.", "Con el envío incluido."] {
         admin.reply(id, text).await?;
@@ -1239,6 +1238,11 @@ async fn a_website_chat_continues_by_email_once_the_visitor_has_left() -> anyhow
         page.contains("<form method=\"post\">") && !page.contains("<script"),
         "{page}"
     );
+    // A link whose signature was changed works for nobody.
+    let (status, _) = visitor_browser
+        .get_bytes(&path.replacen("tag=", "tag=0", 1))
+        .await?;
+    assert_eq!(status, StatusCode::GONE);
     let (_, contact) = admin
         .get(&format!(
             "/api/v1/contacts/{}",

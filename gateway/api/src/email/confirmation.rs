@@ -214,17 +214,21 @@ async fn page(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let words = browser_words(&headers);
-    let html = match checked(&state, &widget, &claim) {
-        Some(claim) => {
-            let question = words
-                .question
-                .replace("{business}", &business_of(&state, &widget).await?)
-                .replace("{email}", &claim.email);
-            page_html(words, &question, Some(words.button))
-        }
-        None => page_html(words, words.expired, None),
+    let Some(claim) = checked(&state, &widget, &claim) else {
+        return expired(words);
     };
-    crate::web::strict_page(html)
+    let question = words
+        .question
+        .replace("{business}", &business_of(&state, &widget).await?)
+        .replace("{email}", &claim.email);
+    crate::web::strict_page(page_html(words, &question, Some(words.button)))
+}
+
+/// The page of a link that no longer works (or never did): `410 Gone`, saying what to do.
+fn expired(words: &Words) -> ApiResult<Response> {
+    let mut page = crate::web::strict_page(page_html(words, words.expired, None))?;
+    *page.status_mut() = StatusCode::GONE;
+    Ok(page)
 }
 
 /// The button: the address is the contact's, proved; replies waiting for it go out.
@@ -236,10 +240,7 @@ async fn confirm(
 ) -> ApiResult<Response> {
     let words = browser_words(&headers);
     let Some(claim) = checked(&state, &widget, &claim) else {
-        return crate::web::strict_page(page_html(words, words.expired, None)).map(|mut page| {
-            *page.status_mut() = StatusCode::GONE;
-            page
-        });
+        return expired(words);
     };
     let channel = crate::widget::channel(&state, &widget).await?;
     state

@@ -44,6 +44,7 @@ fn normalize(email: &RawEmail) -> Result<Message, Error> {
         .ok_or_else(|| Error::Malformed("the payload is not an RFC 5322 email".into()))?;
     let contact = sender(&parsed).unwrap_or_else(|| unknown_sender(&parsed, &email.source));
     let full_text = parsed.body_text(0).map(|text| text.into_owned()).unwrap_or_default();
+    let full_text = if full_text.contains(char::REPLACEMENT_CHARACTER) { salvaged_text(&parsed).unwrap_or(full_text) } else { full_text };
     let attachments = parsed
         .attachments()
         .map(|part| {
@@ -74,6 +75,39 @@ fn normalize(email: &RawEmail) -> Result<Message, Error> {
         auto_submitted: automatic(&parsed),
         cc: parsed.cc().map(|cc| cc.iter().filter_map(|addr| addr.address()).map(str::to_lowercase).collect()).unwrap_or_default(),
     })
+}
+
+/// The first text part read again from its bytes when its charset did not decode it (mail
+/// sent as `unknown-8bit`, or with a wrong or missing charset): as UTF-8 when the bytes are
+/// UTF-8, else as Windows-1252, which Latin-American mail written without a charset mostly is.
+/// Only parts sent as they are (no quoted-printable or base64 transfer encoding) are read again.
+fn salvaged_text(parsed: &mail_parser::Message<'_>) -> Option<String> {
+    let part = parsed.text_part(0)?;
+    let encoded = part.content_transfer_encoding().is_some_and(|encoding| {
+        let encoding = encoding.to_ascii_lowercase();
+        encoding.contains("quoted") || encoding.contains("base64")
+    });
+    if encoded {
+        return None;
+    }
+    let raw = parsed.raw_message().get(part.raw_body_offset() as usize..part.raw_end_offset() as usize)?;
+    let text = match std::str::from_utf8(raw) {
+        Ok(text) => text.to_string(),
+        Err(_) => raw.iter().map(|&byte| windows_1252(byte)).collect(),
+    };
+    Some(text.replace("\r\n", "\n").trim_end().to_string())
+}
+
+/// A Windows-1252 byte as a character: Latin-1, with typographic signs in 0x80–0x9F.
+fn windows_1252(byte: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
+        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    ];
+    match byte {
+        0x80..=0x9f => HIGH[usize::from(byte - 0x80)],
+        _ => char::from(byte),
+    }
 }
 
 /// Whether a parse found an email: at least one of the header fields every mail carries some

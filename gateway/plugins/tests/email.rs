@@ -191,6 +191,15 @@ fn mail_without_a_message_id_gets_a_stable_one() {
 }
 
 #[test]
+fn text_in_an_unknown_charset_is_read_as_utf8_or_windows_1252() {
+    let mail = Corpus::new().message("unknown-8bit.eml");
+    assert_eq!(
+        mail.text,
+        "Olá, gostaria de saber o preço do plano anual – obrigado."
+    );
+}
+
+#[test]
 fn a_plain_text_mail_has_no_html_that_would_show_its_quotes_again() {
     let mail = Corpus::new().message("gmail-pt-wrapped.eml");
     assert_eq!(mail.text, "Pode ser na sexta-feira.");

@@ -173,13 +173,13 @@ pub fn message_at(
     Ok(*message)
 }
 
-/// What the store keeps of an inbound message under its external id: where it went, and the
-/// digest of its content (missing for messages stored before digests were kept).
+/// What the store keeps of an inbound message under its external id: where it went, and, for
+/// an email, the digest of its content (missing for emails stored before digests were kept).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Deduped {
     #[serde(flatten)]
     ingested: Ingested,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     digest: Option<String>,
 }
 
@@ -219,31 +219,33 @@ pub fn ingest(
             channel.name
         )));
     }
-    let digest = content_digest(&inbound);
+    // The same id is the same message (a client's retry), except on email, where broken
+    // mailers reuse Message-IDs: another email under a known id is kept under the id and its
+    // digest (the first one still answers threading). Only email needs the digest.
+    let digest = (channel.kind == ChannelKind::Email).then(|| content_digest(&inbound));
     let mut dedupe_key = key_str(
         keys::DEDUPE,
         &[workspace_id, channel_id],
         &inbound.external_id,
     );
     if let Some(first) = txn.get_json::<Deduped>(&dedupe_key)? {
-        // The same id is the same message (a client's retry), except on email, where broken
-        // mailers reuse Message-IDs: another email under a known id is kept under the id and
-        // its digest (the first one still answers threading).
-        let reused = channel.kind == ChannelKind::Email
-            && first.digest.as_deref().is_some_and(|first| first != digest);
-        if !reused {
-            return Ok(Ingested {
-                duplicate: true,
-                ..first.ingested
-            });
-        }
-        dedupe_key.push(0);
-        dedupe_key.extend_from_slice(digest.as_bytes());
-        if let Some(same) = txn.get_json::<Deduped>(&dedupe_key)? {
-            return Ok(Ingested {
-                duplicate: true,
-                ..same.ingested
-            });
+        match (&digest, &first.digest) {
+            (Some(digest), Some(known)) if digest != known => {
+                dedupe_key.push(0);
+                dedupe_key.extend_from_slice(digest.as_bytes());
+                if let Some(same) = txn.get_json::<Deduped>(&dedupe_key)? {
+                    return Ok(Ingested {
+                        duplicate: true,
+                        ..same.ingested
+                    });
+                }
+            }
+            _ => {
+                return Ok(Ingested {
+                    duplicate: true,
+                    ..first.ingested
+                });
+            }
         }
     }
     files::attach(
@@ -343,7 +345,7 @@ pub fn ingest(
         dedupe_key,
         &Deduped {
             ingested: ingested.clone(),
-            digest: Some(digest),
+            digest,
         },
     )?;
     conversation.unread_count = conversation.unread_count.saturating_add(1);

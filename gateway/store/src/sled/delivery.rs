@@ -71,9 +71,7 @@ pub fn fail_our_email(
     our_message_id: &str,
     reason: String,
 ) -> StoreResult<Message> {
-    let (Some(message_id), conversation_id) = conversations::our_ids(our_message_id)
-        .ok_or_else(|| StoreError::not_found("email of ours", our_message_id))?
-    else {
+    let Some((Some(message_id), conversation_id)) = conversations::our_ids(our_message_id) else {
         return Err(StoreError::not_found("email of ours", our_message_id));
     };
     let stored = conversations::load_stored(txn, workspace_id, conversation_id)?;

@@ -88,16 +88,17 @@ struct Progress {
     durable_group: AtomicU64,
     /// A write failed that could not be taken back: no more steps until a restart.
     broken: AtomicBool,
-    /// A group's write failed and was taken back: the builder must drop what it built on it.
-    undone: AtomicBool,
-    /// The first group the committer writes after one was taken back; `u64::MAX` until the
-    /// builder has dropped what it built on that group.
+    /// The first group the committer writes. [`TAKEN_BACK`] after a group's write was taken
+    /// back, until the builder has dropped what it built on that group and set the next.
     accept_from: AtomicU64,
     /// Why the last group failed, while none has been written since.
     failing: Mutex<Option<StoreError>>,
     /// The committer waits for a group: the builder hands on what it has built so far.
     committer_idle: AtomicBool,
 }
+
+/// `accept_from` while the builder has yet to drop what it built on a group taken back.
+const TAKEN_BACK: u64 = u64::MAX;
 
 impl Progress {
     fn failing(&self) -> std::sync::MutexGuard<'_, Option<StoreError>> {
@@ -256,13 +257,18 @@ fn build_groups(
                 durable_next_id = after;
             }
         }
-        if progress.undone.swap(false, Ordering::AcqRel) {
+        let rebuild = progress.accept_from.compare_exchange(
+            TAKEN_BACK,
+            number + 1,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        if rebuild.is_ok() {
             // The committer refuses every group built on the one it took back: build on what
-            // is on disk again, and have it take the groups from the next one on.
+            // is on disk again; it takes the groups from the next one on.
             in_flight.clear();
             recent.borrow_mut().forget_all();
             next_id = durable_next_id;
-            progress.accept_from.store(number + 1, Ordering::Release);
         }
         recent.borrow_mut().evict(durable);
         let overlays: Vec<Arc<Overlay>> = in_flight
@@ -359,8 +365,7 @@ fn commit_groups(
                     Ok(())
                 }
                 Err(Failed::Undone(error)) => {
-                    progress.accept_from.store(u64::MAX, Ordering::Release);
-                    progress.undone.store(true, Ordering::Release);
+                    progress.accept_from.store(TAKEN_BACK, Ordering::Release);
                     *progress.failing() = Some(error.clone());
                     tracing::warn!(%error, steps = answers.len(), "a group could not be written and was taken back; its steps were not stored");
                     Err(error)

@@ -215,13 +215,26 @@ impl Drop for ClientSession {
 struct Transaction {
     mail_from: String,
     rcpt_to: Vec<String>,
-    /// The message so far; `None` when no spool file could be made.
-    spool: Option<Spool>,
-    too_large: bool,
-    /// Why the spool file could not be written, if it could not.
-    spool_failed: Option<String>,
+    /// The message so far, from DATA on.
+    body: Option<Body>,
     /// Set at the end of DATA, taken by the socket loop.
     complete: Option<Received>,
+}
+
+/// A message's body as it comes.
+enum Body {
+    Spooling(Spool),
+    /// Past the size limit, which it names: nothing more is kept.
+    TooLarge(usize),
+    /// The spool could not be made or written (a full disk), for this reason.
+    NotKept(String),
+}
+
+/// A transaction at the end of DATA.
+struct Received {
+    mail_from: String,
+    rcpt_to: Vec<String>,
+    body: Body,
 }
 
 /// Bytes of a message being received held in memory before they go to its spool file.
@@ -242,18 +255,6 @@ impl Spool {
         file.read_to_end(&mut source)?;
         Ok(source)
     }
-}
-
-/// What the end of DATA found.
-enum Received {
-    Mail {
-        mail_from: String,
-        rcpt_to: Vec<String>,
-        spool: Spool,
-    },
-    TooLarge(usize),
-    /// The spool could not be written (a full disk): the sender should try again.
-    NotKept(String),
 }
 
 struct Collector {
@@ -290,15 +291,13 @@ impl Handler for Collector {
                 rcpt_to: to.iter().map(|to| to.to_ascii_lowercase()).collect(),
                 ..Transaction::default()
             };
-            match spool {
-                Ok(file) => {
-                    transaction.spool = Some(Spool {
-                        file: std::io::BufWriter::with_capacity(SPOOL_BUFFER, file),
-                        len: 0,
-                    })
-                }
-                Err(error) => transaction.spool_failed = Some(error.to_string()),
-            }
+            transaction.body = Some(match spool {
+                Ok(file) => Body::Spooling(Spool {
+                    file: std::io::BufWriter::with_capacity(SPOOL_BUFFER, file),
+                    len: 0,
+                }),
+                Err(error) => Body::NotKept(error.to_string()),
+            });
         });
         mailin::response::OK
     }
@@ -306,15 +305,13 @@ impl Handler for Collector {
     fn data(&mut self, line: &[u8]) -> std::io::Result<()> {
         let max = self.max_bytes;
         self.with(|transaction| {
-            let Some(spool) = transaction.spool.as_mut() else {
+            let Some(Body::Spooling(spool)) = transaction.body.as_mut() else {
                 return;
             };
             if spool.len + line.len() > max {
-                transaction.too_large = true;
-                transaction.spool = None;
+                transaction.body = Some(Body::TooLarge(max));
             } else if let Err(error) = spool.file.write_all(line) {
-                transaction.spool_failed = Some(error.to_string());
-                transaction.spool = None;
+                transaction.body = Some(Body::NotKept(error.to_string()));
             } else {
                 spool.len += line.len();
             }
@@ -323,17 +320,12 @@ impl Handler for Collector {
     }
 
     fn data_end(&mut self) -> Response {
-        let max = self.max_bytes;
         self.with(|transaction| {
             let taken = std::mem::take(transaction);
-            transaction.complete = Some(match (taken.spool, taken.too_large) {
-                (_, true) => Received::TooLarge(max),
-                (Some(spool), false) => Received::Mail {
-                    mail_from: taken.mail_from,
-                    rcpt_to: taken.rcpt_to,
-                    spool,
-                },
-                (None, false) => Received::NotKept(taken.spool_failed.unwrap_or_default()),
+            transaction.complete = Some(Received {
+                mail_from: taken.mail_from,
+                rcpt_to: taken.rcpt_to,
+                body: taken.body.unwrap_or(Body::NotKept("no DATA".into())),
             });
         });
         mailin::response::OK
@@ -424,10 +416,9 @@ impl<H: Handler> Conversation<'_, H> {
             if let Some(received) = complete {
                 response = self.deliver(received).await;
             }
-            if response.action == Action::NoReply {
-                continue;
+            if response.action != Action::NoReply {
+                writer.write_all(&response.buffer()?).await?;
             }
-            writer.write_all(&response.buffer()?).await?;
             match response.action {
                 Action::Reply | Action::NoReply => {}
                 Action::Close => return Ok(None),
@@ -445,19 +436,15 @@ impl<H: Handler> Conversation<'_, H> {
 
     /// Hands a received mail to the mailroom (a few at once) and says how it went.
     async fn deliver(&self, received: Received) -> Response {
-        let (mail_from, rcpt_to, spool) = match received {
-            Received::Mail {
-                mail_from,
-                rcpt_to,
-                spool,
-            } => (mail_from, rcpt_to, spool),
-            Received::TooLarge(max) => {
+        let spool = match received.body {
+            Body::Spooling(spool) => spool,
+            Body::TooLarge(max) => {
                 return Response::custom(
                     552,
                     format!("5.3.4 the message is larger than {max} bytes"),
                 );
             }
-            Received::NotKept(reason) => {
+            Body::NotKept(reason) => {
                 tracing::warn!(%reason, "a forwarded mail could not be spooled");
                 return Response::custom(452, "4.3.1 no room to take the message now".into());
             }
@@ -474,8 +461,8 @@ impl<H: Handler> Conversation<'_, H> {
             Err(_) => return Response::custom(451, "4.3.0 try again later".into()),
         };
         let mail = ReceivedMail {
-            mail_from,
-            rcpt_to,
+            mail_from: received.mail_from,
+            rcpt_to: received.rcpt_to,
             source,
         };
         match self.room.deliver(mail).await {

@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<()> {
         Some("setup") => setup::install(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--release] | test | bench | fuzz [SECONDS] | setup>"
+                "usage: cargo xtask <run [--release] | test | bench | fuzz [SECONDS] | api-fuzz [SECONDS] | setup>"
             );
             bail!("unknown or missing command")
         }
@@ -161,7 +161,7 @@ fn fuzz(root: &Path, seconds: u64) -> anyhow::Result<()> {
             .context("cannot run cargo fuzz")?;
         if !status.success() {
             bail!(
-                "fuzzing {target} found a crash ({status}); its input is in fuzz/artifacts/{target}/"
+                "fuzzing {target} failed ({status}): a build error is printed above; a crash leaves its input in fuzz/artifacts/{target}/"
             );
         }
     }

@@ -367,34 +367,6 @@ impl PresenceHub {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn a_signal_reaches_only_the_listeners_of_its_workspace_and_side() {
-        use super::{Presence, PresenceHub, Side, SignalKind};
-        let hub = PresenceHub::default();
-        let mut agents_of_acme = hub.subscribe(1, Side::Visitor);
-        let mut agents_of_rival = hub.subscribe(2, Side::Visitor);
-        let mut visitors_of_acme = hub.subscribe(1, Side::Agent);
-        hub.publish(Presence {
-            workspace_id: 1,
-            conversation_id: 7,
-            from: Side::Visitor,
-            kind: SignalKind::Typing,
-            author: Some("Ana".into()),
-        });
-        let signal = agents_of_acme
-            .try_recv()
-            .expect("the agents of Acme hear Ana");
-        assert_eq!(signal.conversation_id, 7);
-        assert!(
-            agents_of_rival.try_recv().is_err(),
-            "another workspace hears nothing"
-        );
-        assert!(
-            visitors_of_acme.try_recv().is_err(),
-            "visitors hear agents only"
-        );
-    }
-
     use super::*;
 
     fn ana() -> Visitor {
@@ -429,6 +401,33 @@ mod tests {
         assert_eq!(
             Visitor::from_renewable_token(&secrets, &legacy),
             Some(ana())
+        );
+    }
+
+    #[test]
+    fn a_signal_reaches_only_the_listeners_of_its_workspace_and_side() {
+        let hub = PresenceHub::default();
+        let mut agents_of_acme = hub.subscribe(1, Side::Visitor);
+        let mut agents_of_rival = hub.subscribe(2, Side::Visitor);
+        let mut visitors_of_acme = hub.subscribe(1, Side::Agent);
+        hub.publish(Presence {
+            workspace_id: 1,
+            conversation_id: 7,
+            from: Side::Visitor,
+            kind: SignalKind::Typing,
+            author: Some("Ana".into()),
+        });
+        let signal = agents_of_acme
+            .try_recv()
+            .expect("the agents of Acme hear Ana");
+        assert_eq!(signal.conversation_id, 7);
+        assert!(
+            agents_of_rival.try_recv().is_err(),
+            "another workspace hears nothing"
+        );
+        assert!(
+            visitors_of_acme.try_recv().is_err(),
+            "visitors hear agents only"
         );
     }
 }

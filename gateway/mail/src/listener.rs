@@ -742,4 +742,52 @@ mod tests {
         assert_eq!(delivered.len(), 1);
         assert_eq!(delivered[0].source, body.as_bytes());
     }
+
+    #[tokio::test]
+    async fn a_message_over_the_limit_is_refused_and_leaves_no_spool_file() {
+        let spool = tempfile::tempdir().expect("spool");
+        let room = Arc::<TakesAll>::default();
+        let address = listening_into(
+            Limits::new("mx.test".into(), 1024, spool.path().to_path_buf()),
+            room.clone(),
+        )
+        .await;
+        let stream = TcpStream::connect(address).await.expect("connect");
+        let (reader, mut writer) = stream.into_split();
+        let mut reader = BufReader::new(reader);
+        assert!(
+            answer(&mut reader, &mut writer, b"")
+                .await
+                .starts_with("220")
+        );
+        for command in [
+            &b"EHLO relay.test\r\n"[..],
+            b"MAIL FROM:<ana@example.com>\r\n",
+            b"RCPT TO:<ventas@forward.test>\r\n",
+        ] {
+            assert!(
+                answer(&mut reader, &mut writer, command)
+                    .await
+                    .starts_with("250")
+            );
+        }
+        assert!(
+            answer(&mut reader, &mut writer, b"DATA\r\n")
+                .await
+                .starts_with("354")
+        );
+        writer
+            .write_all(b"Subject: Pedido\r\n\r\n")
+            .await
+            .expect("headers");
+        writer
+            .write_all("x".repeat(3000).as_bytes())
+            .await
+            .expect("body");
+        let refusal = answer(&mut reader, &mut writer, b"\r\n.\r\n").await;
+        assert!(refusal.starts_with("552 5.3.4"), "{refusal}");
+        assert!(room.delivered.lock().expect("lock").is_empty());
+        let left: Vec<_> = std::fs::read_dir(spool.path()).expect("spool").collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
 }

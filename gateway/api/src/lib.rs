@@ -16,6 +16,7 @@ mod fanout;
 mod fetch;
 mod inbound_rules;
 mod ingest;
+mod language;
 mod observe;
 mod outbox;
 mod plugins;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_model::{Channel, Contact, Id, now_millis};
 
 use crate::extract::{Path, Query};
+use crate::language::Language;
 use crate::plugins::setting_text as text;
 use crate::throttle::RateLimiter;
 use crate::{ApiError, ApiResult, AppState};
@@ -103,11 +104,11 @@ const EN: Words = Words {
     expired: "This link is no longer valid. Write to us in the chat again and we will send another one.",
 };
 
-fn words(locale: &str) -> &'static Words {
-    match locale.split(['-', '_']).next().unwrap_or_default() {
-        "es" => &ES,
-        "pt" => &PT_BR,
-        _ => &EN,
+fn words(language: Language) -> &'static Words {
+    match language {
+        Language::Spanish => &ES,
+        Language::Portuguese => &PT_BR,
+        Language::English => &EN,
     }
 }
 
@@ -131,7 +132,7 @@ pub async fn request(
     let business = state.store.workspace(chat.workspace_id).await?.name;
     let link = link(state, chat, contact.id, to);
     let languages: Vec<&Words> = match text(chat, "locale") {
-        Some(locale) => vec![words(&locale)],
+        Some(locale) => vec![words(Language::of(&locale))],
         None => vec![&ES, &PT_BR, &EN],
     };
     let text = languages
@@ -174,15 +175,10 @@ fn browser_words(headers: &HeaderMap) -> &'static Words {
         .get(axum::http::header::ACCEPT_LANGUAGE)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    accepted
+    let language = accepted
         .split(',')
-        .map(|language| language.split(';').next().unwrap_or_default().trim())
-        .find(|language| {
-            ["es", "pt", "en"]
-                .iter()
-                .any(|known| language.starts_with(known))
-        })
-        .map_or(&EN, words)
+        .find_map(|tag| Language::known(tag.split(';').next().unwrap_or_default()));
+    words(language.unwrap_or(Language::English))
 }
 
 /// A small page: one paragraph, and a button when there is something to confirm (it posts to

@@ -4,6 +4,7 @@
 
 use switchboard_model::{Author, ChannelKind, Direction, Id, now_millis};
 
+use crate::language::Language;
 use crate::{ApiError, ApiResult, AppState};
 
 /// The words of a transcript, per language.
@@ -15,20 +16,20 @@ struct Words {
 }
 
 fn words(locale: &str) -> Words {
-    match locale.split(['-', '_']).next().unwrap_or_default() {
-        "es" => Words {
+    match Language::of(locale) {
+        Language::Spanish => Words {
             heading: "Transcripción de la conversación",
             subject: "Transcripción",
             auto_reply: "Respuesta automática",
             agent: "Agente",
         },
-        "pt" => Words {
+        Language::Portuguese => Words {
             heading: "Transcrição da conversa",
             subject: "Transcrição",
             auto_reply: "Resposta automática",
             agent: "Agente",
         },
-        _ => Words {
+        Language::English => Words {
             heading: "Transcript of the conversation",
             subject: "Transcript",
             auto_reply: "Auto-reply",

@@ -25,6 +25,7 @@ use crate::client_address::ClientAddress;
 use crate::error::body_too_large;
 use crate::extract::{Json, Path, Query, Upgrade};
 use crate::ingest::{StoredPayload, StoredWidgetEvent, Unprocessed, through_plugin};
+use crate::language::Language;
 use crate::throttle::rate_limited;
 use crate::widget::{self, Live, Presence, Side, SignalKind, Visitor};
 use crate::{ApiError, ApiResult, AppState};
@@ -73,10 +74,10 @@ struct LocaleQuery {
 }
 
 fn default_greeting(locale: &str) -> &'static str {
-    match locale.split(['-', '_']).next().unwrap_or_default() {
-        "es" => "¡Hola! ¿En qué podemos ayudarte?",
-        "pt" => "Olá! Como podemos ajudar?",
-        _ => "Hi! How can we help?",
+    match Language::of(locale) {
+        Language::Spanish => "¡Hola! ¿En qué podemos ayudarte?",
+        Language::Portuguese => "Olá! Como podemos ajudar?",
+        Language::English => "Hi! How can we help?",
     }
 }
 

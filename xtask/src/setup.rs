@@ -10,7 +10,8 @@ use anyhow::{Context, bail};
 /// Postfix (SMTP) for the mail tests (`tests/src/mail_rig.rs`), and `openssl` to make their
 /// throwaway certificates. Installing `postfix` removes any other MTA (exim4) the image has.
 /// `chromium` and `chromium-driver` run the widget's browser tests (headless, never a
-/// downloaded browser).
+/// downloaded browser). `util-linux` gives `prlimit`, with which a test runs the gateway under
+/// a file size limit (a full disk, as the store meets it).
 const DEBIAN_PACKAGES: &[&str] = &[
     "dovecot-imapd",
     "dovecot-lmtpd",
@@ -18,6 +19,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "openssl",
     "chromium",
     "chromium-driver",
+    "util-linux",
 ];
 /// Debian packages only the benchmarks use: `wrk` loads the API from a second process.
 const BENCH_PACKAGES: &[&str] = &["wrk"];

@@ -8,18 +8,18 @@
 
 use anyhow::Context;
 use switchboard_e2e::browser::Browser;
-use switchboard_e2e::{Gateway, run_bench, setting, widget_size};
+use switchboard_e2e::{Gateway, front_end_size, run_bench, setting};
 
 fn main() -> anyhow::Result<()> {
-    let loader = widget_size::loader()?;
+    let loader = front_end_size::loader()?;
     println!(
         "loader: {} bytes, {} gzipped (budget {})",
         loader.bytes,
         loader.gzipped,
-        widget_size::LOADER_BUDGET
+        front_end_size::LOADER_BUDGET
     );
     let mut total = 0;
-    for file in widget_size::chat_app()? {
+    for file in front_end_size::chat_app()? {
         total += file.gzipped;
         println!(
             "  {}: {} bytes, {} gzipped",
@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<()> {
     }
     println!(
         "chat app (page, Wasm, JS glue, CSS): {total} bytes gzipped (budget {})",
-        widget_size::APP_BUDGET
+        front_end_size::APP_BUDGET
     );
 
     run_bench(timings())

@@ -6,10 +6,13 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use fantoccini::Locator;
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::process::{Child, Command};
+
+use crate::eventually_within;
 
 /// Where Debian puts them (`cargo xtask setup` installs `chromium` and `chromium-driver`).
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -143,4 +146,69 @@ impl Drop for Browser {
             });
         }
     }
+}
+
+/// The texts of the chat's messages, in order. (Read from the DOM: WebDriver's element text is
+/// empty for messages scrolled out of the list's view.)
+pub async fn visible_messages(browser: &Browser) -> anyhow::Result<Vec<String>> {
+    let texts = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.messages li:not(.greeting) .text')].map(e => e.textContent)",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(texts)?)
+}
+
+/// Steps into the chat's frame, which lives in the widget's shadow root, where WebDriver's
+/// frame index cannot see it.
+pub async fn enter_chat(browser: &Browser) -> anyhow::Result<()> {
+    let frame = eventually_within(Duration::from_secs(20), "the chat frame", async || {
+        let found = browser
+            .client
+            .execute("return document.getElementById('switchboard-widget').shadowRoot.querySelector('iframe')", vec![])
+            .await?;
+        Ok((!found.is_null()).then_some(found))
+    })
+    .await?;
+    // A script's element comes back as a W3C element reference.
+    let id = frame["element-6066-11e4-a52e-4f735466cecf"]
+        .as_str()
+        .context("an element reference")?;
+    let frame = fantoccini::elements::Element::from_element_id(
+        browser.client.clone(),
+        id.to_string().into(),
+    );
+    let mut entered = frame.clone().enter_frame().await;
+    for _ in 0..50 {
+        if entered.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        entered = frame.clone().enter_frame().await;
+    }
+    entered?;
+    Ok(())
+}
+
+/// Opens the chat through the host page's JavaScript API and steps into its frame.
+pub async fn open_chat(browser: &Browser) -> anyhow::Result<()> {
+    eventually_within(Duration::from_secs(20), "the loader", async || {
+        let ready = browser.client.execute("return typeof window.Switchboard === 'object' && !!document.getElementById('switchboard-widget')", vec![]).await?;
+        Ok((ready == serde_json::json!(true)).then_some(()))
+    })
+    .await?;
+    browser
+        .client
+        .execute("window.Switchboard.open()", vec![])
+        .await?;
+    enter_chat(browser).await?;
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".composer textarea, .prechat"))
+        .await?;
+    Ok(())
 }

@@ -22,8 +22,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 pub mod browser;
+pub mod front_end_size;
 pub mod mail_rig;
-pub mod widget_size;
 
 /// The first admin's password in every test gateway.
 pub const ADMIN_EMAIL: &str = "admin@example.com";
@@ -120,6 +120,10 @@ impl Gateway {
             .env("SWITCHBOARD_LOG__FILTER", "warn")
             .env("SWITCHBOARD_WEB__WWW", workspace_root().join("www"))
             .env("SWITCHBOARD_WEB__WIDGET", target_dir().join("widget-dist"))
+            .env(
+                "SWITCHBOARD_WEB__CONSOLE",
+                target_dir().join("console-dist"),
+            )
             .env("SWITCHBOARD_WEB__DEMO_PAGES", "true")
             .envs(settings.iter().map(|(name, value)| (*name, value.as_str())))
             .stdout(Stdio::piped())

@@ -9,7 +9,7 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use hyper::{Method, StatusCode};
 use serde_json::json;
-use switchboard_e2e::browser::Browser;
+use switchboard_e2e::browser::{Browser, enter_chat, open_chat, visible_messages};
 use switchboard_e2e::{Client, Gateway};
 
 /// Asks `probe` every 100 ms until it answers, for up to 20 s.
@@ -23,71 +23,6 @@ async fn eventually<T>(
 /// The demo workspace's webchat channel id.
 async fn webchat_channel(admin: &Client) -> anyhow::Result<u64> {
     Ok(admin.demo_widget().await?.0)
-}
-
-/// The texts of the chat's messages, in order. (Read from the DOM: WebDriver's element text is
-/// empty for messages scrolled out of the list's view.)
-async fn visible_messages(browser: &Browser) -> anyhow::Result<Vec<String>> {
-    let texts = browser
-        .client
-        .execute(
-            "return [...document.querySelectorAll('.messages li:not(.greeting) .text')].map(e => e.textContent)",
-            vec![],
-        )
-        .await?;
-    Ok(serde_json::from_value(texts)?)
-}
-
-/// Steps into the chat's frame, which lives in the widget's shadow root, where WebDriver's
-/// frame index cannot see it.
-async fn enter_chat(browser: &Browser) -> anyhow::Result<()> {
-    let frame = eventually("the chat frame", async || {
-        let found = browser
-            .client
-            .execute("return document.getElementById('switchboard-widget').shadowRoot.querySelector('iframe')", vec![])
-            .await?;
-        Ok((!found.is_null()).then_some(found))
-    })
-    .await?;
-    // A script's element comes back as a W3C element reference.
-    let id = frame["element-6066-11e4-a52e-4f735466cecf"]
-        .as_str()
-        .context("an element reference")?;
-    let frame = fantoccini::elements::Element::from_element_id(
-        browser.client.clone(),
-        id.to_string().into(),
-    );
-    let mut entered = frame.clone().enter_frame().await;
-    for _ in 0..50 {
-        if entered.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        entered = frame.clone().enter_frame().await;
-    }
-    entered?;
-    Ok(())
-}
-
-/// Opens the chat through the host page's JavaScript API and steps into its frame.
-async fn open_chat(browser: &Browser) -> anyhow::Result<()> {
-    eventually("the loader", async || {
-        let ready = browser.client.execute("return typeof window.Switchboard === 'object' && !!document.getElementById('switchboard-widget')", vec![]).await?;
-        Ok((ready == json!(true)).then_some(()))
-    })
-    .await?;
-    browser
-        .client
-        .execute("window.Switchboard.open()", vec![])
-        .await?;
-    enter_chat(browser).await?;
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(".composer textarea, .prechat"))
-        .await?;
-    Ok(())
 }
 
 /// The next presence signal of `kind` on an agent's event socket.
@@ -610,20 +545,20 @@ async fn hostile_host_pages_cannot_break_the_widget() -> anyhow::Result<()> {
 
 #[test]
 fn the_loader_and_the_chat_app_stay_within_their_size_budgets() -> anyhow::Result<()> {
-    use switchboard_e2e::widget_size;
-    let loader = widget_size::loader()?;
+    use switchboard_e2e::front_end_size;
+    let loader = front_end_size::loader()?;
     assert!(
-        loader.gzipped <= widget_size::LOADER_BUDGET,
+        loader.gzipped <= front_end_size::LOADER_BUDGET,
         "the loader is {} bytes gzipped, over its budget of {}",
         loader.gzipped,
-        widget_size::LOADER_BUDGET
+        front_end_size::LOADER_BUDGET
     );
-    let files = widget_size::chat_app()?;
+    let files = front_end_size::chat_app()?;
     let total: usize = files.iter().map(|file| file.gzipped).sum();
     assert!(
-        total <= widget_size::APP_BUDGET,
+        total <= front_end_size::APP_BUDGET,
         "the chat app is {total} bytes gzipped, over its budget of {}: {files:?}",
-        widget_size::APP_BUDGET
+        front_end_size::APP_BUDGET
     );
     assert!(
         files.iter().any(|file| file.name.ends_with(".wasm")),

@@ -72,7 +72,7 @@ fn target_dir(root: &Path) -> PathBuf {
 
 fn run(root: &Path, release: bool) -> anyhow::Result<()> {
     setup::install_build_tools()?;
-    build_widget(root)?;
+    build_front_ends(root)?;
     let profile = if release { "release" } else { "debug" };
     let mut build = vec!["build", "-p", "switchboard"];
     if release {
@@ -100,7 +100,7 @@ fn run(root: &Path, release: bool) -> anyhow::Result<()> {
 
 fn test(root: &Path) -> anyhow::Result<()> {
     setup::install()?;
-    build_widget(root)?;
+    build_front_ends(root)?;
     cargo(&["build", "-p", "switchboard"], &[])?;
     let binary = target_dir(root).join("debug/switchboard");
     cargo(
@@ -111,7 +111,7 @@ fn test(root: &Path) -> anyhow::Result<()> {
 
 fn bench(root: &Path) -> anyhow::Result<()> {
     setup::install_for_bench()?;
-    build_widget(root)?;
+    build_front_ends(root)?;
     cargo(&["build", "--release", "-p", "switchboard"], &[])?;
     let binary = target_dir(root).join("release/switchboard");
     cargo(
@@ -221,9 +221,27 @@ fn api_fuzz(root: &Path, seconds: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds the chat widget with Trunk (offline: the `wasm-bindgen` and `wasm-opt` that setup
-/// installed) into `target/widget-dist`, where the gateway serves it from.
-fn build_widget(root: &Path) -> anyhow::Result<()> {
+/// Builds the two browser apps with Trunk (offline: the `wasm-bindgen` and `wasm-opt` that
+/// setup installed): the chat widget into `target/widget-dist` (as `Trunk.toml` says) and the
+/// agent console into `target/console-dist`, where the gateway serves them from.
+fn build_front_ends(root: &Path) -> anyhow::Result<()> {
+    trunk_build(root, &[], "widget")?;
+    let console_dist = target_dir(root).join("console-dist");
+    trunk_build(
+        root,
+        &[
+            "console/index.html".as_ref(),
+            "--dist".as_ref(),
+            console_dist.as_os_str(),
+            "--public-url".as_ref(),
+            "/app/".as_ref(),
+        ],
+        "console",
+    )
+}
+
+/// `trunk build --release` with `args`, compiling into `target/{cache}`.
+fn trunk_build(root: &Path, args: &[&std::ffi::OsStr], cache: &str) -> anyhow::Result<()> {
     let path = std::env::join_paths(
         [setup::cargo_bin(), root.join("tools/node_modules/.bin")]
             .into_iter()
@@ -232,14 +250,16 @@ fn build_widget(root: &Path) -> anyhow::Result<()> {
             )),
     )?;
     let status = Command::new(setup::cargo_bin().join("trunk"))
-        .args(["build", "--release"])
+        .arg("build")
+        .args(args)
+        .arg("--release=true")
         .env("PATH", path)
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
-        .env("CARGO_TARGET_DIR", target_dir(root).join("widget"))
+        .env("CARGO_TARGET_DIR", target_dir(root).join(cache))
         .status()
         .context("cannot run trunk; `cargo xtask setup` installs it")?;
     if !status.success() {
-        bail!("`trunk build --release` failed ({status})");
+        bail!("`trunk build --release` of the {cache} failed ({status})");
     }
     Ok(())
 }

@@ -105,6 +105,7 @@ impl Default for ApiConfig {
             web: WebRoot {
                 www: "www".into(),
                 widget: "target/widget-dist".into(),
+                console: "target/console-dist".into(),
                 demo_pages: false,
             },
             trusted_proxies: Vec::new(),

@@ -1,4 +1,5 @@
-//! The pages the gateway serves besides its API: the widget's loader (`/widget/loader.js`), the
+//! The pages the gateway serves besides its API: the agent console (sign-in at `/`, the app at
+//! `/app/…`), the widget's loader (`/widget/loader.js`), the
 //! chat frame and the chat app Trunk built (`/widget/frame.html`, `/widget/app/…`), the demo
 //! pages (`/demo/…`, with the demo widget filled in; only when `web.demo_pages` is on) and the
 //! install guides (`/install/…`).
@@ -11,17 +12,19 @@
 use std::path::{Path as FsPath, PathBuf};
 
 use axum::Router;
+use axum::extract::Request;
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use switchboard_model::ChannelKind;
-use tower_http::services::ServeDir;
+use tower::ServiceExt;
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::extract::{Path, Query};
@@ -34,6 +37,8 @@ pub struct WebRoot {
     pub www: PathBuf,
     /// Trunk's output for the chat app.
     pub widget: PathBuf,
+    /// Trunk's output for the agent console.
+    pub console: PathBuf,
     /// Serve the demo pages under `/demo/` (`cargo xtask run` turns them on).
     pub demo_pages: bool,
 }
@@ -43,6 +48,10 @@ const STRICT_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 's
 
 pub fn routes(root: &WebRoot) -> Router<AppState> {
     let mut router = Router::new()
+        .route("/", get(console_page))
+        .route("/app", get(|| async { Redirect::permanent("/app/") }))
+        .route("/app/", get(console_page))
+        .route("/app/{*path}", get(console_file))
         .route("/widget/loader.js", get(loader))
         .route("/widget/frame.html", get(frame))
         .nest_service("/widget/app", ServeDir::new(&root.widget))
@@ -112,6 +121,40 @@ async fn frame(
         inline_script_hashes(&html)
     );
     html_page(html, &policy)
+}
+
+/// The console's page: the same at `/` (where it signs the agent in) and at every address of
+/// the app under `/app/`, which it reads to open the right screen. Nobody may frame it.
+async fn console_page(State(state): State<AppState>) -> ApiResult<Response> {
+    let html = read(&state.config.web.console.join("index.html"))?;
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        inline_script_hashes(&html)
+    );
+    let mut page = html_page(html, &policy)?;
+    // A new build must reach agents at their next reload; its files carry their hash.
+    page.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(page)
+}
+
+/// One of the console's built files (`/app/switchboard-console-….wasm`), or else its page for
+/// an address of the app (`/app/conversations/12`).
+async fn console_file(
+    state: State<AppState>,
+    Path(path): Path<String>,
+    request: Request,
+) -> ApiResult<Response> {
+    let plain_name = !path.contains(['/', '\\']) && !path.starts_with('.');
+    let file = state.config.web.console.join(&path);
+    if !plain_name || path == "index.html" || !file.is_file() {
+        return console_page(state).await;
+    }
+    ServeFile::new(file)
+        .oneshot(request)
+        .await
+        .map(IntoResponse::into_response)
+        .map_err(|error| ApiError::internal(error.to_string()))
 }
 
 /// A page the gateway writes itself, with no script, style or image: nothing but its text and

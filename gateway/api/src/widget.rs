@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
-use serde::Serialize;
 use switchboard_model::{Channel, ChannelKind, Id, now_millis};
+pub use switchboard_model::{Presence, Side, SignalKind};
 use tokio::sync::broadcast;
 
 use crate::throttle::RateLimiter;
@@ -221,31 +221,6 @@ impl Default for WidgetLimits {
             signals_per_visitor: RateLimiter::new(10, 60),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SignalKind {
-    Typing,
-    Read,
-}
-
-/// Someone is typing in a conversation, or read it (not stored; lost if nobody listens).
-#[derive(Debug, Clone, Serialize)]
-pub struct Presence {
-    pub workspace_id: Id,
-    pub conversation_id: Id,
-    pub from: Side,
-    pub kind: SignalKind,
-    pub author: Option<String>,
-}
-
-/// Who sends a presence signal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Side {
-    Agent,
-    Visitor,
 }
 
 /// What the widget side shares: presence signals of all workspaces, the rate limits, and

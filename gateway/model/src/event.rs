@@ -51,3 +51,31 @@ impl EventKind {
         }
     }
 }
+
+/// A live hint between an agent and a visitor, never stored and never replayed: someone is
+/// typing in a conversation, or read it. Event sockets carry it as
+/// `{"type": "presence", "data": …}` between stored events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Presence {
+    pub workspace_id: Id,
+    pub conversation_id: Id,
+    pub from: Side,
+    pub kind: SignalKind,
+    /// The agent's name, on an agent's signal.
+    pub author: Option<String>,
+}
+
+/// Who sends a presence signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Agent,
+    Visitor,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    Typing,
+    Read,
+}

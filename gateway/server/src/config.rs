@@ -54,6 +54,8 @@ pub struct WebConfig {
     pub www: PathBuf,
     /// The chat app as Trunk built it.
     pub widget: PathBuf,
+    /// The agent console as Trunk built it.
+    pub console: PathBuf,
     /// Serve the demo shop pages under `/demo/`; `cargo xtask run` turns them on.
     pub demo_pages: bool,
 }
@@ -63,6 +65,7 @@ impl Default for WebConfig {
         WebConfig {
             www: PathBuf::from("www"),
             widget: PathBuf::from("target/widget-dist"),
+            console: PathBuf::from("target/console-dist"),
             demo_pages: false,
         }
     }
@@ -427,6 +430,7 @@ impl Config {
             web: switchboard_api::WebRoot {
                 www: self.web.www.clone(),
                 widget: self.web.widget.clone(),
+                console: self.web.console.clone(),
                 demo_pages: self.web.demo_pages,
             },
             trusted_proxies: self.server.trusted_networks()?,

@@ -203,6 +203,7 @@ fn print_welcome(
     demo_widget: Option<String>,
 ) {
     println!("Switchboard is running at {base}");
+    println!("  Agent console:   {base}/");
     println!("  API description: {base}/api/v1/openapi.json");
     println!("  Health:          {base}/healthz");
     if let Some(widget) = demo_widget {

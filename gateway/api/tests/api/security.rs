@@ -12,6 +12,7 @@ fn web_root(demo_pages: bool) -> WebRoot {
     WebRoot {
         www: root.join("www"),
         widget: root.join("target/widget-dist"),
+        console: root.join("target/console-dist"),
         demo_pages,
     }
 }

@@ -1,0 +1,96 @@
+//! Calls to the gateway's REST API with the session cookie, through the browser's `fetch`:
+//! bodies are the wire types of `switchboard-model`, refusals come back as the gateway names
+//! them.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use switchboard_model::ErrorBody;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestCredentials, RequestInit, Response};
+
+/// Why a call did not give what it asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// No answer: the network or the gateway is down.
+    Offline,
+    /// The session ended (or never began): the agent must sign in.
+    SignedOut,
+    /// The gateway answered with an error.
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+}
+
+/// `GET path`, read as `T`.
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
+    parse(&call("GET", path, None).await?)
+}
+
+/// `POST path` with `body` as JSON, the answer read as `T`.
+pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, Failure> {
+    let body = serde_json::to_string(body).map_err(|error| refused(0, &error.to_string()))?;
+    parse(&call("POST", path, Some(body)).await?)
+}
+
+/// `POST path` with no body and no answer worth reading.
+pub async fn post_empty(path: &str) -> Result<(), Failure> {
+    call("POST", path, None).await.map(drop)
+}
+
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
+    serde_json::from_str(text).map_err(|error| refused(0, &format!("unexpected answer: {error}")))
+}
+
+fn refused(status: u16, message: &str) -> Failure {
+    Failure::Refused {
+        status,
+        code: "unexpected".into(),
+        message: message.into(),
+    }
+}
+
+/// One request; the answer's text when it succeeded.
+async fn call(method: &str, path: &str, body: Option<String>) -> Result<String, Failure> {
+    let window = web_sys::window().ok_or(Failure::Offline)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(RequestCredentials::SameOrigin);
+    let headers = Headers::new().map_err(|_| Failure::Offline)?;
+    let _ = headers.set("Accept", "application/json");
+    if let Some(body) = &body {
+        let _ = headers.set("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&headers);
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+        .await
+        .map_err(|_| Failure::Offline)?
+        .dyn_into()
+        .map_err(|_| Failure::Offline)?;
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|text| text.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let status = response.status();
+    if response.ok() {
+        return Ok(text);
+    }
+    if status == 401 {
+        return Err(Failure::SignedOut);
+    }
+    Err(match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => Failure::Refused {
+            status,
+            code: body.error.code,
+            message: body.error.message,
+        },
+        Err(_) => refused(status, &text),
+    })
+}

@@ -1,0 +1,325 @@
+//! What the console knows and how each answer and event changes it: pure rules, no I/O, so
+//! that the screens only draw it and the socket and calls only feed it.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use switchboard_model::{
+    Agent, Channel, ChannelKind, Contact, Conversation, ConversationStatus, Event, EventKind, Id,
+    Me, Message, Millis, Page, Presence, Side, SignalKind, Team,
+};
+use yew::Reducible;
+
+use crate::i18n::Locale;
+
+/// Which conversations the list shows, before the status filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Mine,
+    Unassigned,
+    All,
+    Team(Id),
+}
+
+impl View {
+    /// Whether `conversation` belongs in this view for the agent `me`.
+    pub fn admits(self, conversation: &Conversation, me: Id) -> bool {
+        match self {
+            View::Mine => conversation.assignee_id == Some(me),
+            View::Unassigned => conversation.assignee_id.is_none(),
+            View::All => true,
+            View::Team(team) => conversation.team_id == Some(team),
+        }
+    }
+
+    /// The list's query parameters for this view.
+    pub fn query(self, me: Id) -> String {
+        match self {
+            View::Mine => format!("assignee={me}"),
+            View::Unassigned => "assignee=none".into(),
+            View::All => String::new(),
+            View::Team(team) => format!("team_id={team}"),
+        }
+    }
+}
+
+/// The open conversation's messages, oldest first.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Thread {
+    pub conversation_id: Id,
+    pub messages: Vec<Message>,
+    /// Every stored message is in `messages`.
+    pub loaded: bool,
+}
+
+/// How long a visitor's typing signal shows without a new one.
+pub const TYPING_SHOWS_MS: Millis = 6_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Console {
+    pub me: Me,
+    pub locale: Locale,
+    pub agents: Rc<Vec<Agent>>,
+    pub teams: Rc<Vec<Team>>,
+    pub channels: Rc<Vec<Channel>>,
+    /// Every conversation loaded so far, by id, as the newest answer or event left it.
+    pub conversations: Rc<HashMap<Id, Conversation>>,
+    pub contacts: Rc<HashMap<Id, Contact>>,
+    pub view: View,
+    pub status: ConversationStatus,
+    /// Where the current list goes on; `None` once its last page is in.
+    pub next_cursor: Option<Id>,
+    /// Whether the current list's first page came back.
+    pub list_loaded: bool,
+    pub selected: Option<Id>,
+    pub thread: Thread,
+    /// Whether the event socket is connected.
+    pub online: bool,
+    /// Conversations whose contact is typing, until when.
+    pub typing: Rc<HashMap<Id, Millis>>,
+}
+
+pub enum Action {
+    Directory {
+        agents: Vec<Agent>,
+        teams: Vec<Team>,
+        channels: Vec<Channel>,
+    },
+    /// A page of the list for `view` and `status`.
+    Page {
+        view: View,
+        status: ConversationStatus,
+        page: Page<Conversation>,
+    },
+    Show {
+        view: View,
+        status: ConversationStatus,
+    },
+    Select(Option<Id>),
+    Thread {
+        conversation_id: Id,
+        messages: Vec<Message>,
+    },
+    /// A conversation as a call answered it.
+    Conversation(Conversation),
+    Contact(Contact),
+    /// A message this agent wrote, as the gateway stored it.
+    Written(Message),
+    Event(Box<Event>),
+    Presence(Presence, Millis),
+    Online(bool),
+    Locale(Locale),
+}
+
+impl Console {
+    pub fn new(me: Me, locale: Locale) -> Console {
+        Console {
+            me,
+            locale,
+            agents: Rc::default(),
+            teams: Rc::default(),
+            channels: Rc::default(),
+            conversations: Rc::default(),
+            contacts: Rc::default(),
+            view: View::Mine,
+            status: ConversationStatus::Open,
+            next_cursor: None,
+            list_loaded: false,
+            selected: None,
+            thread: Thread::default(),
+            // Said offline only once a connection failed, not while the first one opens.
+            online: true,
+            typing: Rc::default(),
+        }
+    }
+
+    /// The list as it shows: the view's conversations with the chosen status, most recently
+    /// touched first.
+    pub fn visible(&self) -> Vec<&Conversation> {
+        let me = self.me.agent.id;
+        let mut list: Vec<&Conversation> = self
+            .conversations
+            .values()
+            .filter(|conversation| {
+                conversation.status == self.status && self.view.admits(conversation, me)
+            })
+            .collect();
+        list.sort_by_key(|conversation| std::cmp::Reverse(conversation.last_event_id));
+        list
+    }
+
+    /// Open conversations of `view` with messages nobody read, among those loaded.
+    pub fn unread_in(&self, view: View) -> usize {
+        let me = self.me.agent.id;
+        self.conversations
+            .values()
+            .filter(|conversation| {
+                conversation.status == ConversationStatus::Open
+                    && conversation.unread_count > 0
+                    && view.admits(conversation, me)
+            })
+            .count()
+    }
+
+    pub fn selected_conversation(&self) -> Option<&Conversation> {
+        self.conversations.get(&self.selected?)
+    }
+
+    pub fn channel_kind(&self, channel_id: Id) -> Option<ChannelKind> {
+        self.channels
+            .iter()
+            .find(|channel| channel.id == channel_id)
+            .map(|channel| channel.kind)
+    }
+
+    pub fn agent_name(&self, agent_id: Id) -> Option<&str> {
+        self.agents
+            .iter()
+            .find(|agent| agent.id == agent_id)
+            .map(|agent| agent.name.as_str())
+    }
+
+    /// The contact's name, or `#id` until the contact is loaded.
+    pub fn contact_name(&self, contact_id: Id) -> String {
+        self.contacts
+            .get(&contact_id)
+            .map_or_else(|| format!("#{contact_id}"), |contact| contact.name.clone())
+    }
+
+    /// Whether the contact of `conversation_id` is typing at `now`.
+    pub fn typing_in(&self, conversation_id: Id, now: Millis) -> bool {
+        self.typing
+            .get(&conversation_id)
+            .is_some_and(|until| *until > now)
+    }
+
+    /// Keeps `conversation` unless a newer state of it is already known.
+    fn keep(&mut self, conversation: Conversation) {
+        let conversations = Rc::make_mut(&mut self.conversations);
+        match conversations.get(&conversation.id) {
+            Some(known) if known.last_event_id > conversation.last_event_id => {}
+            _ => {
+                conversations.insert(conversation.id, conversation);
+            }
+        }
+    }
+
+    /// Adds `message` to the open thread if it belongs there and is not in it yet.
+    fn add_to_thread(&mut self, message: Message) {
+        if self.thread.conversation_id != message.conversation_id {
+            return;
+        }
+        let messages = &mut self.thread.messages;
+        match messages.binary_search_by_key(&message.id, |known| known.id) {
+            Ok(known) => messages[known] = message,
+            Err(place) => messages.insert(place, message),
+        }
+    }
+
+    fn apply(&mut self, event: Event) {
+        match event.kind {
+            EventKind::ConversationCreated(conversation)
+            | EventKind::ConversationUpdated(conversation) => self.keep(conversation),
+            EventKind::MessageCreated {
+                conversation,
+                message,
+            } => {
+                if message.direction == switchboard_model::Direction::In {
+                    Rc::make_mut(&mut self.typing).remove(&conversation.id);
+                }
+                self.keep(conversation);
+                self.add_to_thread(*message);
+            }
+            EventKind::DeliveryUpdated {
+                conversation_id,
+                message_id,
+                status,
+            } => {
+                if self.thread.conversation_id == conversation_id
+                    && let Some(message) = self
+                        .thread
+                        .messages
+                        .iter_mut()
+                        .find(|message| message.id == message_id)
+                {
+                    message.delivery = Some(status);
+                }
+            }
+            EventKind::ContactUpdated(contact) => {
+                Rc::make_mut(&mut self.contacts).insert(contact.id, contact);
+            }
+        }
+    }
+}
+
+impl Reducible for Console {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut console = Rc::unwrap_or_clone(self);
+        match action {
+            Action::Directory {
+                agents,
+                teams,
+                channels,
+            } => {
+                console.agents = Rc::new(agents);
+                console.teams = Rc::new(teams);
+                console.channels = Rc::new(channels);
+            }
+            Action::Page { view, status, page } => {
+                for conversation in page.items {
+                    console.keep(conversation);
+                }
+                if view == console.view && status == console.status {
+                    console.list_loaded = true;
+                    console.next_cursor = page.next_cursor.and_then(|cursor| cursor.parse().ok());
+                }
+            }
+            Action::Show { view, status } => {
+                console.view = view;
+                console.status = status;
+                console.next_cursor = None;
+                console.list_loaded = false;
+            }
+            Action::Select(selected) => {
+                console.selected = selected;
+                if let Some(id) = selected
+                    && console.thread.conversation_id != id
+                {
+                    console.thread = Thread {
+                        conversation_id: id,
+                        messages: Vec::new(),
+                        loaded: false,
+                    };
+                }
+            }
+            Action::Thread {
+                conversation_id,
+                messages,
+            } => {
+                if console.thread.conversation_id == conversation_id {
+                    for message in messages {
+                        console.add_to_thread(message);
+                    }
+                    console.thread.loaded = true;
+                }
+            }
+            Action::Conversation(conversation) => console.keep(conversation),
+            Action::Contact(contact) => {
+                Rc::make_mut(&mut console.contacts).insert(contact.id, contact);
+            }
+            Action::Written(message) => console.add_to_thread(message),
+            Action::Event(event) => console.apply(*event),
+            Action::Presence(presence, now) => {
+                if presence.from == Side::Visitor && presence.kind == SignalKind::Typing {
+                    Rc::make_mut(&mut console.typing)
+                        .insert(presence.conversation_id, now + TYPING_SHOWS_MS);
+                }
+            }
+            Action::Online(online) => console.online = online,
+            Action::Locale(locale) => console.locale = locale,
+        }
+        Rc::new(console)
+    }
+}

@@ -1,0 +1,192 @@
+//! The composer under a conversation: a reply to the customer or a private note (drawn apart,
+//! never sent). On chat channels Enter sends and Shift+Enter starts a new line; on email Enter
+//! is a new line and Ctrl/Cmd+Enter sends. The text is kept as a draft per conversation in the
+//! browser until it is sent, and the customer's chat shows the agent typing.
+
+use switchboard_model::{Id, Message, NewReply};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+use crate::api::{self, Failure};
+use crate::i18n::texts;
+use crate::state::{Action, Console};
+
+/// The composer's text area, for the shortcuts.
+const INPUT_ID: &str = "composer-input";
+/// How often the customer is told again that the agent is typing.
+const TYPING_EVERY_MS: f64 = 3_000.0;
+
+fn draft_key(conversation_id: Id) -> String {
+    format!("switchboard.console.draft.{conversation_id}")
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn keep_draft(conversation_id: Id, text: &str) {
+    if let Some(storage) = storage() {
+        let _ = if text.is_empty() {
+            storage.remove_item(&draft_key(conversation_id))
+        } else {
+            storage.set_item(&draft_key(conversation_id), text)
+        };
+    }
+}
+
+fn saved_draft(conversation_id: Id) -> String {
+    storage()
+        .and_then(|storage| storage.get_item(&draft_key(conversation_id)).ok().flatten())
+        .unwrap_or_default()
+}
+
+/// Puts the cursor in the composer, as a reply or a note; `false` when there is none.
+pub fn focus(note: bool) -> bool {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return false;
+    };
+    let mode = if note { "note" } else { "reply" };
+    if let Some(tab) = document
+        .query_selector(&format!(".composer .mode-{mode}"))
+        .ok()
+        .flatten()
+        .and_then(|tab| tab.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        tab.click();
+    }
+    document
+        .get_element_by_id(INPUT_ID)
+        .and_then(|input| input.dyn_into::<web_sys::HtmlElement>().ok())
+        .is_some_and(|input| input.focus().is_ok())
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub console: UseReducerHandle<Console>,
+    pub conversation_id: Id,
+    /// Email: Enter is a new line, Ctrl/Cmd+Enter sends.
+    pub email: bool,
+    pub on_signed_out: Callback<()>,
+}
+
+#[function_component(Composer)]
+pub fn composer(props: &Props) -> Html {
+    let t = texts(props.console.locale);
+    let id = props.conversation_id;
+    let text = use_state(|| saved_draft(id));
+    let note = use_state(|| false);
+    let sending = use_state(|| false);
+    let failed = use_state(|| false);
+    let last_typing = use_mut_ref(|| 0.0_f64);
+    let send = {
+        let (text, note, sending, failed) =
+            (text.clone(), note.clone(), sending.clone(), failed.clone());
+        let dispatch = props.console.dispatcher();
+        let on_signed_out = props.on_signed_out.clone();
+        Callback::from(move |()| {
+            let body = (*text).trim_end().to_string();
+            if body.trim().is_empty() || *sending {
+                return;
+            }
+            let reply = NewReply {
+                text: body,
+                private: *note,
+                attachments: Vec::new(),
+            };
+            let (text, sending, failed) = (text.clone(), sending.clone(), failed.clone());
+            let (dispatch, on_signed_out) = (dispatch.clone(), on_signed_out.clone());
+            sending.set(true);
+            spawn_local(async move {
+                let path = format!("/api/v1/conversations/{id}/messages");
+                match api::post::<Message>(&path, &reply).await {
+                    Ok(message) => {
+                        keep_draft(id, "");
+                        text.set(String::new());
+                        failed.set(false);
+                        dispatch.dispatch(Action::Written(message));
+                    }
+                    Err(failure) => {
+                        if failure == Failure::SignedOut {
+                            on_signed_out.emit(());
+                        }
+                        failed.set(true);
+                    }
+                }
+                sending.set(false);
+            });
+        })
+    };
+    let oninput = {
+        let (text, note) = (text.clone(), note.clone());
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlTextAreaElement = event.target_unchecked_into();
+            let value = input.value();
+            keep_draft(id, &value);
+            text.set(value);
+            let now = js_sys::Date::now();
+            if !*note && now - *last_typing.borrow() > TYPING_EVERY_MS {
+                *last_typing.borrow_mut() = now;
+                spawn_local(async move {
+                    let _ = api::post_empty(&format!("/api/v1/conversations/{id}/typing")).await;
+                });
+            }
+        })
+    };
+    let onkeydown = {
+        let send = send.clone();
+        let email = props.email;
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() != "Enter" || event.is_composing() {
+                return;
+            }
+            let sends = if email {
+                event.ctrl_key() || event.meta_key()
+            } else {
+                !event.shift_key()
+            };
+            if sends {
+                event.prevent_default();
+                send.emit(());
+            }
+        })
+    };
+    let mode = |private: bool, label: &'static str| {
+        let note = note.clone();
+        let current = *note == private;
+        let class = if private { "mode-note" } else { "mode-reply" };
+        html! {
+            <button type="button" role="tab" aria-selected={current.to_string()}
+                class={classes!(class, current.then_some("current"))}
+                onclick={Callback::from(move |_| note.set(private))}>{ label }</button>
+        }
+    };
+    let onsubmit = {
+        let send = send.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            send.emit(());
+        })
+    };
+    let (placeholder, button) = if *note {
+        (t.note_placeholder, t.add_note)
+    } else {
+        (t.reply_placeholder, t.send)
+    };
+    html! {
+        <form class={classes!("composer", note.then_some("noting"))} {onsubmit}>
+            <div class="modes" role="tablist">
+                { mode(false, t.reply) }
+                { mode(true, t.note) }
+            </div>
+            <textarea id={INPUT_ID} rows="3" value={(*text).clone()} {placeholder} aria-label={placeholder}
+                {oninput} {onkeydown} />
+            <div class="send-row">
+                <span class="hint">{ if props.email { t.ctrl_enter_sends } else { t.enter_sends } }</span>
+                if *failed { <span class="error" role="alert">{ t.not_sent }</span> }
+                <button type="submit" class="send" disabled={*sending}>{ button }</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,126 @@
+//! The conversation list: the status filter, then one row per conversation (channel, contact,
+//! title, waiting time, assignee, unread count). Only the rows in sight are drawn, so a list
+//! of ten thousand scrolls as one of ten; the next page is asked for near the end.
+
+use switchboard_model::{ChannelKind, Conversation, ConversationStatus};
+use web_sys::HtmlElement;
+use yew::prelude::*;
+
+use crate::i18n::texts;
+use crate::state::{Action, Console};
+use crate::views::workspace::load_page;
+
+/// Every row's height in CSS pixels (the style sheet's `.row` agrees).
+pub const ROW_HEIGHT: i32 = 68;
+/// Rows drawn beyond each edge of the visible part.
+const OVERSCAN: i32 = 8;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub console: UseReducerHandle<Console>,
+    pub on_signed_out: Callback<()>,
+}
+
+/// A channel's mark in a row: a short symbol and its name for screen readers.
+pub fn channel_mark(kind: Option<ChannelKind>) -> (&'static str, &'static str) {
+    match kind {
+        Some(ChannelKind::Email) => ("✉", "email"),
+        Some(ChannelKind::Webchat) => ("💬", "chat"),
+        Some(ChannelKind::Telegram) => ("✈", "telegram"),
+        Some(ChannelKind::Sms) => ("📱", "sms"),
+        Some(ChannelKind::Api) => ("⇄", "api"),
+        None => ("•", ""),
+    }
+}
+
+#[function_component(ConversationList)]
+pub fn conversation_list(props: &Props) -> Html {
+    let console = &props.console;
+    let t = texts(console.locale);
+    let list_ref = use_node_ref();
+    // (scroll position, height) of the list's box.
+    let window = use_state(|| (0, 1200));
+    let list = console.visible();
+    let total = list.len() as i32;
+    let (top, height) = *window;
+    let first = (top / ROW_HEIGHT - OVERSCAN).max(0);
+    let last = ((top + height) / ROW_HEIGHT + OVERSCAN).min(total);
+    let onscroll = {
+        let (list_ref, window) = (list_ref.clone(), window.clone());
+        let console = console.clone();
+        let on_signed_out = props.on_signed_out.clone();
+        Callback::from(move |_: Event| {
+            let Some(element) = list_ref.cast::<HtmlElement>() else {
+                return;
+            };
+            let (top, height) = (element.scroll_top(), element.client_height());
+            window.set((top, height));
+            let near_end = top + height + 4 * ROW_HEIGHT >= element.scroll_height();
+            if near_end && let Some(cursor) = console.next_cursor {
+                load_page(
+                    &console,
+                    console.view,
+                    console.status,
+                    Some(cursor),
+                    on_signed_out.clone(),
+                );
+            }
+        })
+    };
+    let now = js_sys::Date::now() as i64;
+    let status_tab = |status: ConversationStatus| {
+        let dispatch = console.dispatcher();
+        let view = console.view;
+        let current = console.status == status;
+        html! {
+            <button role="tab" aria-selected={current.to_string()} class={classes!(current.then_some("current"))}
+                onclick={Callback::from(move |_| dispatch.dispatch(Action::Show { view, status }))}>
+                { t.status(status) }
+            </button>
+        }
+    };
+    let row = |index: i32, conversation: &Conversation| {
+        let id = conversation.id;
+        let dispatch = console.dispatcher();
+        let selected = console.selected == Some(id);
+        let (mark, channel) = channel_mark(console.channel_kind(conversation.channel_id));
+        let assignee = conversation
+            .assignee_id
+            .and_then(|agent| console.agent_name(agent))
+            .unwrap_or("");
+        let unread = conversation.unread_count;
+        html! {
+            <li key={id} role="option" aria-selected={selected.to_string()}
+                class={classes!("row", selected.then_some("selected"), (unread > 0).then_some("unread"))}
+                style={format!("top:{}px", index * ROW_HEIGHT)} data-id={id.to_string()}
+                onclick={Callback::from(move |_| dispatch.dispatch(Action::Select(Some(id))))}>
+                <span class="channel" title={channel} aria-label={channel}>{ mark }</span>
+                <span class="who">{ console.contact_name(conversation.contact_id) }</span>
+                <span class="age">{ t.age(now - conversation.last_activity_at) }</span>
+                <span class="title">{ &conversation.title }</span>
+                <span class="assignee">{ assignee }</span>
+                if unread > 0 {
+                    <span class="count" aria-label={format!("{unread} {}", t.unread)}>{ unread }</span>
+                }
+            </li>
+        }
+    };
+    html! {
+        <section class="list" aria-label={t.conversations}>
+            <div class="tabs" role="tablist" aria-label={t.status}>
+                { status_tab(ConversationStatus::Open) }
+                { status_tab(ConversationStatus::Pending) }
+                { status_tab(ConversationStatus::Resolved) }
+            </div>
+            <div class="rows" ref={list_ref} {onscroll}>
+                if console.list_loaded && list.is_empty() {
+                    <p class="empty">{ t.no_conversations }</p>
+                }
+                <ul role="listbox" aria-label={t.conversations}
+                    style={format!("height:{}px", total * ROW_HEIGHT)}>
+                    { for (first..last).map(|index| row(index, list[index as usize])) }
+                </ul>
+            </div>
+        </section>
+    }
+}

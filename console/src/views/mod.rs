@@ -1,0 +1,41 @@
+//! The console's screens. Each one draws from the state and sends its changes back as
+//! actions or API calls; none keeps a copy of what the state holds.
+
+pub mod composer;
+pub mod list;
+pub mod shortcuts;
+pub mod sign_in;
+pub mod thread;
+pub mod workspace;
+
+use yew::prelude::*;
+
+use crate::i18n::Locale;
+
+#[derive(Properties, PartialEq)]
+pub struct LanguagePickerProps {
+    pub locale: Locale,
+    pub label: &'static str,
+    pub on_locale: Callback<Locale>,
+}
+
+/// The language picker, in each language's own name.
+#[function_component(LanguagePicker)]
+pub fn language_picker(props: &LanguagePickerProps) -> Html {
+    let onchange = {
+        let on_locale = props.on_locale.clone();
+        Callback::from(move |event: Event| {
+            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+            if let Some(locale) = Locale::from_tag(&select.value()) {
+                on_locale.emit(locale);
+            }
+        })
+    };
+    html! {
+        <select class="language" aria-label={props.label} {onchange}>
+            { for Locale::ALL.iter().map(|locale| html! {
+                <option value={locale.tag()} selected={*locale == props.locale}>{ locale.name() }</option>
+            }) }
+        </select>
+    }
+}

@@ -1,0 +1,286 @@
+//! The open conversation: who and what it is about, its actions (assign, labels, status), the
+//! messages as bubbles by direction and author with their times and delivery, and the
+//! composer.
+
+use switchboard_model::{
+    Assignment, Author, ChannelKind, Conversation, ConversationStatus, DeliveryStatus, Direction,
+    Id, Labels, Message,
+};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::api;
+use crate::i18n::{Texts, texts};
+use crate::state::{Action, Console};
+use crate::views::composer::Composer;
+use crate::views::list::channel_mark;
+
+/// What an agent can do to the open conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Act {
+    AssignToMe,
+    Assign(Option<Id>),
+    Status(ConversationStatus),
+    Resolve,
+    Labels(Vec<String>),
+}
+
+/// Does `act` to the open conversation; `false` when none is open.
+pub fn act(console: &UseReducerHandle<Console>, act: Act) -> bool {
+    let Some(id) = console.selected else {
+        return false;
+    };
+    let me = console.me.agent.id;
+    let dispatch = console.dispatcher();
+    spawn_local(async move {
+        let base = format!("/api/v1/conversations/{id}");
+        let answer = match act {
+            Act::AssignToMe => {
+                api::post(
+                    &format!("{base}/assign"),
+                    &Assignment {
+                        assignee_id: Some(me),
+                    },
+                )
+                .await
+            }
+            Act::Assign(assignee_id) => {
+                api::post(&format!("{base}/assign"), &Assignment { assignee_id }).await
+            }
+            Act::Resolve => api::post(&format!("{base}/close"), &()).await,
+            Act::Status(status) => {
+                api::post(
+                    &format!("{base}/status"),
+                    &serde_json::json!({ "status": status }),
+                )
+                .await
+            }
+            Act::Labels(labels) => api::post(&format!("{base}/labels"), &Labels { labels }).await,
+        };
+        if let Ok(conversation) = answer {
+            dispatch.dispatch(Action::Conversation(conversation));
+        }
+    });
+    true
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub console: UseReducerHandle<Console>,
+    pub on_signed_out: Callback<()>,
+}
+
+#[function_component(ThreadView)]
+pub fn thread_view(props: &Props) -> Html {
+    let console = &props.console;
+    let t = texts(console.locale);
+    let end = use_node_ref();
+    let count = console.thread.messages.len();
+    {
+        let end = end.clone();
+        use_effect_with((console.selected, count), move |_| {
+            if let Some(end) = end.cast::<web_sys::Element>() {
+                end.scroll_into_view();
+            }
+        });
+    }
+    let Some(conversation) = console.selected_conversation() else {
+        return html! {
+            <section class="thread empty"><p>{ t.pick_conversation }</p></section>
+        };
+    };
+    let kind = console.channel_kind(conversation.channel_id);
+    let email = kind == Some(ChannelKind::Email);
+    let now = js_sys::Date::now() as i64;
+    let contact = console.contact_name(conversation.contact_id);
+    let back = {
+        let dispatch = console.dispatcher();
+        Callback::from(move |_| dispatch.dispatch(Action::Select(None)))
+    };
+    html! {
+        <section class="thread" aria-label={contact.clone()}>
+            <header class="thread-head">
+                <button class="back" onclick={back} aria-label={t.back}>{ "←" }</button>
+                <div class="heading">
+                    <h2>
+                        <span class="channel" aria-hidden="true">{ channel_mark(kind).0 }</span>
+                        { " " }{ &contact }
+                    </h2>
+                    <p class="subject">
+                        if email { <span class="label">{ t.subject }{ ": " }</span> }
+                        { &conversation.title }
+                    </p>
+                </div>
+                <Actions console={console.clone()} conversation={conversation.clone()} />
+            </header>
+            <ol class="messages" aria-live="polite">
+                { for console.thread.messages.iter().map(|message| bubble(console, t, message)) }
+                <li ref={end} class="end" aria-hidden="true"></li>
+            </ol>
+            if console.typing_in(conversation.id, now) {
+                <p class="typing" role="status">{ &contact }{ " " }{ t.typing }</p>
+            }
+            <Composer key={conversation.id} console={console.clone()} conversation_id={conversation.id} {email}
+                on_signed_out={props.on_signed_out.clone()} />
+        </section>
+    }
+}
+
+fn author_name(console: &Console, message: &Message) -> String {
+    match &message.author {
+        Author::Contact { id } => console.contact_name(*id),
+        Author::Agent { id } => console.agent_name(*id).unwrap_or("").to_string(),
+        Author::Bot { name } => name.clone(),
+        Author::System => String::new(),
+    }
+}
+
+/// A time as the agent's language writes it: the hour today, the date and hour before.
+fn written_time(millis: i64, locale: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
+    let today = js_sys::Date::new_0().to_date_string() == date.to_date_string();
+    let options = js_sys::Object::new();
+    let set = |key: &str, value: &str| {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    };
+    set("hour", "2-digit");
+    set("minute", "2-digit");
+    if !today {
+        set("day", "numeric");
+        set("month", "short");
+    }
+    date.to_locale_string(locale, &options).into()
+}
+
+fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
+    let class = match message.direction {
+        Direction::In => "in",
+        Direction::Out => "out",
+        Direction::Note => "note",
+        Direction::System => "system",
+    };
+    let delivery = message.delivery.as_ref().map(|delivery| {
+        let reason = match delivery {
+            DeliveryStatus::Queued { reason } => reason.clone(),
+            DeliveryStatus::Failed { reason } => Some(reason.clone()),
+            DeliveryStatus::Sent { via } => via.clone(),
+            _ => None,
+        };
+        let failed = matches!(delivery, DeliveryStatus::Failed { .. });
+        html! {
+            <span class={classes!("delivery", failed.then_some("failed"))} title={reason.clone()}>
+                { t.delivery(delivery) }
+                if let Some(reason) = reason { { ": " }{ reason } }
+            </span>
+        }
+    });
+    html! {
+        <li key={message.id} class={classes!("message", class)} data-id={message.id.to_string()}>
+            <div class="meta">
+                if message.direction == Direction::Note {
+                    <span class="note-mark">{ t.private_note }{ " · " }</span>
+                }
+                <span class="author">{ author_name(console, message) }</span>
+                <time>{ written_time(message.created_at, console.locale.tag()) }</time>
+                if message.automatic { <span class="automatic">{ t.automatic }</span> }
+            </div>
+            <div class="text">{ &message.text }</div>
+            if !message.attachments.is_empty() {
+                <ul class="attachments">
+                    { for message.attachments.iter().map(|file| html! {
+                        <li><a href={format!("/api/v1/attachments/{}", file.sha256)} target="_blank" rel="noopener"
+                            download={file.name.clone()}>{ "📎 " }{ &file.name }</a></li>
+                    }) }
+                </ul>
+            }
+            { for delivery }
+        </li>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ActionsProps {
+    console: UseReducerHandle<Console>,
+    conversation: Conversation,
+}
+
+/// Assignee, status and labels of the open conversation.
+#[function_component(Actions)]
+fn actions(props: &ActionsProps) -> Html {
+    let console = &props.console;
+    let conversation = &props.conversation;
+    let t = texts(console.locale);
+    let me = console.me.agent.id;
+    let button = |label: &'static str, class: &'static str, what: Act| {
+        let console = console.clone();
+        html! {
+            <button class={class} onclick={Callback::from(move |_| { act(&console, what.clone()); })}>{ label }</button>
+        }
+    };
+    let on_assignee = {
+        let console = console.clone();
+        Callback::from(move |event: Event| {
+            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+            act(&console, Act::Assign(select.value().parse().ok()));
+        })
+    };
+    let label_input = use_node_ref();
+    let add_label = {
+        let console = console.clone();
+        let labels = conversation.labels.clone();
+        let label_input = label_input.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(input) = label_input.cast::<HtmlInputElement>() else {
+                return;
+            };
+            let label = input.value().trim().to_string();
+            if label.is_empty() {
+                return;
+            }
+            input.set_value("");
+            let mut labels = labels.clone();
+            labels.push(label);
+            act(&console, Act::Labels(labels));
+        })
+    };
+    html! {
+        <div class="actions">
+            <label class="assignee">{ t.assigned_to }
+                <select onchange={on_assignee}>
+                    <option value="" selected={conversation.assignee_id.is_none()}>{ t.nobody }</option>
+                    { for console.agents.iter().map(|agent| html! {
+                        <option value={agent.id.to_string()} selected={conversation.assignee_id == Some(agent.id)}>{ &agent.name }</option>
+                    }) }
+                </select>
+            </label>
+            if conversation.assignee_id != Some(me) {
+                { button(t.assign_to_me, "assign-me", Act::AssignToMe) }
+            }
+            if conversation.status == ConversationStatus::Resolved {
+                { button(t.reopen, "reopen", Act::Status(ConversationStatus::Open)) }
+            } else {
+                if conversation.status == ConversationStatus::Open {
+                    { button(t.mark_pending, "pending", Act::Status(ConversationStatus::Pending)) }
+                }
+                { button(t.resolve, "resolve", Act::Resolve) }
+            }
+            <ul class="labels" aria-label={t.labels}>
+                { for conversation.labels.iter().map(|label| {
+                    let remaining: Vec<String> = conversation.labels.iter().filter(|other| *other != label).cloned().collect();
+                    let console = console.clone();
+                    html! {
+                        <li class="label-chip">{ label }
+                            <button aria-label={format!("× {label}")}
+                                onclick={Callback::from(move |_| { act(&console, Act::Labels(remaining.clone())); })}>{ "×" }</button>
+                        </li>
+                    }
+                }) }
+            </ul>
+            <form class="add-label" onsubmit={add_label}>
+                <input ref={label_input} name="label" placeholder={t.add_label} aria-label={t.add_label} maxlength="50" />
+            </form>
+        </div>
+    }
+}

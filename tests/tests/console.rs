@@ -1,0 +1,394 @@
+//! The agent console in a real headless Chromium against the real gateway: an agent signs in,
+//! answers a website visitor (in another Chromium, through the real widget) without reloading,
+//! writes a private note the visitor never sees, and assigns, labels, resolves and reopens.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use fantoccini::key::Key;
+use serde_json::Value;
+use switchboard_e2e::browser::{Browser, open_chat, visible_messages};
+use switchboard_e2e::{ADMIN_EMAIL, ADMIN_PASSWORD, Client, Gateway};
+
+/// Asks `probe` every 100 ms until it answers, for up to 20 s.
+async fn eventually<T>(
+    what: &str,
+    probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>,
+) -> anyhow::Result<T> {
+    switchboard_e2e::eventually_within(Duration::from_secs(20), what, probe).await
+}
+
+/// The texts of the elements `selector` finds, in order.
+async fn texts(browser: &Browser, selector: &str) -> anyhow::Result<Vec<String>> {
+    let texts = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent)",
+            vec![Value::from(selector)],
+        )
+        .await?;
+    Ok(serde_json::from_value(texts)?)
+}
+
+/// Waits until an element `selector` finds shows `text`.
+async fn shown(browser: &Browser, selector: &str, text: &str) -> anyhow::Result<()> {
+    eventually(&format!("`{text}` in {selector}"), async || {
+        Ok(texts(browser, selector)
+            .await?
+            .iter()
+            .any(|shown| shown.contains(text))
+            .then_some(()))
+    })
+    .await
+}
+
+async fn click(browser: &Browser, selector: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(selector))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+async fn type_into(browser: &Browser, selector: &str, text: &str) -> anyhow::Result<()> {
+    let field = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(selector))
+        .await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+const ENTER: &str = "\u{e007}";
+
+/// Opens the console and signs in.
+async fn sign_in(browser: &Browser, base_url: &str) -> anyhow::Result<()> {
+    browser.client.goto(&format!("{base_url}/")).await?;
+    type_into(browser, "input[type=email]", ADMIN_EMAIL).await?;
+    type_into(browser, "input[type=password]", ADMIN_PASSWORD).await?;
+    click(browser, "form button[type=submit]").await?;
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".console"))
+        .await?;
+    Ok(())
+}
+
+/// The conversation as the API has it.
+async fn conversation(admin: &Client, id: &str) -> anyhow::Result<Value> {
+    Ok(admin.get(&format!("/api/v1/conversations/{id}")).await?.1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_answers_a_website_visitor_live_from_the_console() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+
+    // A wrong password is refused in words, and nothing else happens.
+    let agent = Browser::start(1280, 800).await?;
+    agent.client.goto(&format!("{}/", gateway.base_url)).await?;
+    type_into(&agent, "input[type=email]", ADMIN_EMAIL).await?;
+    type_into(&agent, "input[type=password]", "not the password").await?;
+    click(&agent, "form button[type=submit]").await?;
+    shown(&agent, ".error", "wrong").await?;
+
+    sign_in(&agent, &gateway.base_url).await?;
+    click(&agent, ".view-unassigned").await?;
+
+    // A visitor writes in the website chat; the conversation shows in the console unreloaded.
+    let visitor = Browser::start(1280, 800).await?;
+    visitor
+        .client
+        .goto(&format!("{}/demo/index.html", gateway.base_url))
+        .await?;
+    open_chat(&visitor).await?;
+    type_into(
+        &visitor,
+        ".composer textarea",
+        "Hola, ¿hacen envíos a Quito?",
+    )
+    .await?;
+    type_into(&visitor, ".composer textarea", ENTER).await?;
+    shown(&agent, ".row .title", "envíos a Quito").await?;
+    agent.screenshot("console-inbox").await?;
+    click(&agent, ".row").await?;
+    shown(&agent, ".message.in .text", "Hola, ¿hacen envíos a Quito?").await?;
+    let id = eventually("the conversation in the address", async || {
+        let url = agent.client.current_url().await?;
+        Ok(url
+            .path()
+            .strip_prefix("/app/conversations/")
+            .map(str::to_string))
+    })
+    .await?;
+
+    // The agent replies with Enter; the visitor sees it.
+    type_into(
+        &agent,
+        "#composer-input",
+        "¡Sí! Llegamos a Quito en 48 horas.",
+    )
+    .await?;
+    type_into(&agent, "#composer-input", ENTER).await?;
+    eventually("the reply in the visitor's chat", async || {
+        Ok(visible_messages(&visitor)
+            .await?
+            .contains(&"¡Sí! Llegamos a Quito en 48 horas.".to_string())
+            .then_some(()))
+    })
+    .await?;
+
+    // A private note is drawn as one in the console and never reaches the visitor, even once
+    // a later reply has.
+    click(&agent, ".composer .mode-note").await?;
+    type_into(
+        &agent,
+        "#composer-input",
+        "Cliente frecuente, ofrecer envío gratis",
+    )
+    .await?;
+    type_into(&agent, "#composer-input", ENTER).await?;
+    shown(&agent, ".message.note .text", "Cliente frecuente").await?;
+    click(&agent, ".composer .mode-reply").await?;
+    type_into(&agent, "#composer-input", "Y el envío es gratis para ti.").await?;
+    type_into(&agent, "#composer-input", ENTER).await?;
+    let seen = eventually("the second reply in the visitor's chat", async || {
+        let seen = visible_messages(&visitor).await?;
+        Ok(seen
+            .contains(&"Y el envío es gratis para ti.".to_string())
+            .then_some(seen))
+    })
+    .await?;
+    assert!(
+        !seen.iter().any(|text| text.contains("Cliente frecuente")),
+        "the visitor saw the private note: {seen:?}"
+    );
+    // The visitor's answer comes into the open conversation live.
+    type_into(&visitor, ".composer textarea", "¡Genial, gracias!").await?;
+    type_into(&visitor, ".composer textarea", ENTER).await?;
+    shown(&agent, ".message.in .text", "¡Genial, gracias!").await?;
+    agent.screenshot("console-chat").await?;
+
+    // Assign, label, resolve and reopen: the gateway has each change.
+    click(&agent, ".assign-me").await?;
+    eventually("the assignment", async || {
+        let conversation = conversation(&admin, &id).await?;
+        Ok((conversation["assignee_id"].as_u64() == admin_id(&admin).await?).then_some(()))
+    })
+    .await?;
+    type_into(&agent, ".add-label input", "envios").await?;
+    type_into(&agent, ".add-label input", ENTER).await?;
+    shown(&agent, ".label-chip", "envios").await?;
+    assert_eq!(conversation(&admin, &id).await?["labels"][0], "envios");
+    click(&agent, ".resolve").await?;
+    eventually("the conversation resolved", async || {
+        Ok((conversation(&admin, &id).await?["status"] == "resolved").then_some(()))
+    })
+    .await?;
+    // It leaves the open list, and is found under Resolved, where it reopens.
+    eventually(
+        "the resolved conversation out of the open list",
+        async || {
+            Ok(texts(&agent, ".row .title")
+                .await?
+                .iter()
+                .all(|title| !title.contains("envíos a Quito"))
+                .then_some(()))
+        },
+    )
+    .await?;
+    click(&agent, ".view-all").await?;
+    click(&agent, ".tabs button:nth-child(3)").await?;
+    shown(&agent, ".row .title", "envíos a Quito").await?;
+    click(&agent, ".reopen").await?;
+    eventually("the conversation reopened", async || {
+        Ok((conversation(&admin, &id).await?["status"] == "open").then_some(()))
+    })
+    .await?;
+
+    // The keyboard: `?` lists the shortcuts, Escape closes the list.
+    agent
+        .client
+        .find(Locator::Css("body"))
+        .await?
+        .send_keys("?")
+        .await?;
+    shown(&agent, ".overlay", "Keyboard shortcuts").await?;
+    agent
+        .client
+        .find(Locator::Css("body"))
+        .await?
+        .send_keys(&char::from(Key::Escape).to_string())
+        .await?;
+    eventually("the overlay closed", async || {
+        Ok(texts(&agent, ".overlay").await?.is_empty().then_some(()))
+    })
+    .await?;
+
+    // Signing out ends the session: the page asks to sign in again.
+    click(&agent, ".sign-out").await?;
+    agent
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".sign-in"))
+        .await?;
+    agent.client.refresh().await?;
+    agent
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".sign-in"))
+        .await?;
+    visitor.close().await?;
+    agent.close().await?;
+    Ok(())
+}
+
+async fn admin_id(admin: &Client) -> anyhow::Result<Option<u64>> {
+    Ok(admin.get("/api/v1/auth/me").await?.1["agent"]["id"].as_u64())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_page_runs_only_its_own_scripts_and_cannot_be_framed() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let client = Client::new(&gateway.base_url);
+    for path in ["/", "/app/", "/app/conversations/12"] {
+        let (status, headers) = client.get_headers(path).await?;
+        assert_eq!(status, 200, "{path}");
+        let policy = headers
+            .get("content-security-policy")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(
+            policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+            "{path}: {policy}"
+        );
+        let scripts = policy
+            .split(';')
+            .find(|directive| directive.trim().starts_with("script-src"))
+            .unwrap_or_default();
+        assert!(!scripts.contains("unsafe-inline"), "{path}: {policy}");
+    }
+    // Paths that climb out of the console's folder get the page, never a file.
+    let (status, body) = client.get_bytes("/app/..%2F..%2FCargo.toml").await?;
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("<!doctype html>"));
+    Ok(())
+}
+
+#[test]
+fn the_consoles_first_load_stays_within_its_size_budget() -> anyhow::Result<()> {
+    use switchboard_e2e::front_end_size;
+    let files = front_end_size::console()?;
+    let total: usize = files.iter().map(|file| file.gzipped).sum();
+    assert!(
+        total <= front_end_size::CONSOLE_BUDGET,
+        "the console is {total} bytes gzipped, over its budget of {}: {files:?}",
+        front_end_size::CONSOLE_BUDGET
+    );
+    assert!(
+        files.iter().any(|file| file.name.ends_with(".wasm")),
+        "the console has its Wasm: {files:?}"
+    );
+    Ok(())
+}
+
+/// Posts an inbound message into the API channel; answers its conversation id.
+async fn inbound(
+    admin: &Client,
+    channel: u64,
+    email: &str,
+    id: &str,
+    text: &str,
+) -> anyhow::Result<u64> {
+    let (status, body) = admin
+        .post(
+            &format!("/api/v1/channels/{channel}/inbound"),
+            &switchboard_e2e::inbound_message(email, id, text),
+        )
+        .await?;
+    anyhow::ensure!(status.is_success(), "inbound refused: {body}");
+    body["conversation_id"]
+        .as_u64()
+        .ok_or_else(|| anyhow::anyhow!("no conversation in {body}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_gateway_restarts_the_console_resumes_with_exactly_the_servers_state()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = admin.api_channel().await?;
+    let first = inbound(&admin, channel, "ana@example.com", "m-1", "Hola, soy Ana").await?;
+
+    let agent = Browser::start(1280, 800).await?;
+    sign_in(&agent, &gateway.base_url).await?;
+    click(&agent, ".view-all").await?;
+    shown(&agent, ".row .title", "Hola, soy Ana").await?;
+    click(&agent, ".row").await?;
+    shown(&agent, ".message.in .text", "Hola, soy Ana").await?;
+
+    // The gateway goes down hard: the console says it is offline.
+    let port = gateway
+        .base_url
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    gateway.kill_hard().await?;
+    shown(&agent, ".offline", "Offline").await?;
+
+    // It comes back on the same address and messages arrive at once, before the console is
+    // back: a new conversation, and more in the open one.
+    let gateway = Gateway::start_with(
+        data.path(),
+        &[("SWITCHBOARD_SERVER__LISTEN", format!("127.0.0.1:{port}"))],
+    )
+    .await?;
+    let admin = gateway.admin().await?;
+    let second = inbound(
+        &admin,
+        channel,
+        "bruno@example.com",
+        "m-2",
+        "Buenas, soy Bruno",
+    )
+    .await?;
+    inbound(&admin, channel, "ana@example.com", "m-3", "¿Siguen ahí?").await?;
+    assert_ne!(first, second);
+
+    // The console resumes from its last event: both conversations once each, the open one
+    // with both of Ana's messages once each, and no offline notice.
+    shown(&agent, ".message.in .text", "¿Siguen ahí?").await?;
+    shown(&agent, ".row .who", "bruno@example.com").await?;
+    eventually("the console back online", async || {
+        Ok(texts(&agent, ".offline").await?.is_empty().then_some(()))
+    })
+    .await?;
+    assert_eq!(
+        texts(&agent, ".message.in .text").await?,
+        ["Hola, soy Ana", "¿Siguen ahí?"]
+    );
+    let mut rows = texts(&agent, ".row .who").await?;
+    rows.sort();
+    assert_eq!(rows, ["ana@example.com", "bruno@example.com"]);
+    agent.close().await?;
+    Ok(())
+}

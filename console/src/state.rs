@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, Channel, ChannelKind, Contact, Conversation, ConversationStatus, Event, EventKind, Id,
-    Me, Message, Millis, Page, Presence, Side, SignalKind, Team,
+    Agent, CannedResponse, Channel, ChannelKind, Contact, Conversation, ConversationStatus, Event,
+    EventKind, Id, Me, Message, Millis, Page, Presence, Side, SignalKind, Team,
 };
 use yew::Reducible;
 
@@ -62,6 +62,7 @@ pub struct Console {
     pub agents: Rc<Vec<Agent>>,
     pub teams: Rc<Vec<Team>>,
     pub channels: Rc<Vec<Channel>>,
+    pub canned: Rc<Vec<CannedResponse>>,
     /// Every conversation loaded so far, by id, as the newest answer or event left it.
     pub conversations: Rc<HashMap<Id, Conversation>>,
     pub contacts: Rc<HashMap<Id, Contact>>,
@@ -84,6 +85,7 @@ pub enum Action {
         agents: Vec<Agent>,
         teams: Vec<Team>,
         channels: Vec<Channel>,
+        canned: Vec<CannedResponse>,
     },
     /// A page of the list for `view` and `status`.
     Page {
@@ -119,6 +121,7 @@ impl Console {
             agents: Rc::default(),
             teams: Rc::default(),
             channels: Rc::default(),
+            canned: Rc::default(),
             conversations: Rc::default(),
             contacts: Rc::default(),
             view: View::Mine,
@@ -179,11 +182,24 @@ impl Console {
             .map(|agent| agent.name.as_str())
     }
 
-    /// The contact's name, or `#id` until the contact is loaded.
+    /// The contact's name; "Visitor" and the end of their id for a website visitor who gave
+    /// none; `#id` until the contact is loaded.
     pub fn contact_name(&self, contact_id: Id) -> String {
-        self.contacts
-            .get(&contact_id)
-            .map_or_else(|| format!("#{contact_id}"), |contact| contact.name.clone())
+        let Some(contact) = self.contacts.get(&contact_id) else {
+            return format!("#{contact_id}");
+        };
+        let visitor = contact
+            .identities
+            .iter()
+            .find(|identity| identity.kind == "webchat" && identity.value == contact.name);
+        match visitor {
+            Some(identity) => {
+                let start = identity.value.len().saturating_sub(4);
+                let tail = identity.value.get(start..).unwrap_or_default();
+                format!("{} {tail}", crate::i18n::texts(self.locale).visitor)
+            }
+            None => contact.name.clone(),
+        }
     }
 
     /// Whether the contact of `conversation_id` is typing at `now`.
@@ -262,10 +278,12 @@ impl Reducible for Console {
                 agents,
                 teams,
                 channels,
+                canned,
             } => {
                 console.agents = Rc::new(agents);
                 console.teams = Rc::new(teams);
                 console.channels = Rc::new(channels);
+                console.canned = Rc::new(canned);
             }
             Action::Page { view, status, page } => {
                 for conversation in page.items {

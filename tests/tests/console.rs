@@ -119,6 +119,8 @@ async fn an_agent_answers_a_website_visitor_live_from_the_console() -> anyhow::R
     .await?;
     type_into(&visitor, ".composer textarea", ENTER).await?;
     shown(&agent, ".row .title", "envíos a Quito").await?;
+    // A visitor who gave no name is a visitor, not a token.
+    shown(&agent, ".row .who", "Visitor ").await?;
     agent.screenshot("console-inbox").await?;
     click(&agent, ".row").await?;
     shown(&agent, ".message.in .text", "Hola, ¿hacen envíos a Quito?").await?;
@@ -389,6 +391,66 @@ async fn after_the_gateway_restarts_the_console_resumes_with_exactly_the_servers
     let mut rows = texts(&agent, ".row .who").await?;
     rows.sort();
     assert_eq!(rows, ["ana@example.com", "bruno@example.com"]);
+    agent.close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canned_response_is_offered_after_a_slash_and_filled_in_for_the_contact()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (status, body) = admin
+        .post(
+            "/api/v1/canned-responses",
+            &serde_json::json!({
+                "shortcut": "envio",
+                "content": "Hola {{contact.first_name}}, soy {{agent.name}}: el envío tarda 48 horas.",
+            }),
+        )
+        .await?;
+    assert!(status.is_success(), "{body}");
+    let channel = admin.api_channel().await?;
+    let (status, body) = admin
+        .post(
+            &format!("/api/v1/channels/{channel}/inbound"),
+            &serde_json::json!({
+                "contact": { "identity": { "kind": "email", "value": "ana@example.com" }, "name": "Ana Souza" },
+                "external_id": "m-1",
+                "text": "¿Cuánto tarda el envío?",
+            }),
+        )
+        .await?;
+    assert!(status.is_success(), "{body}");
+    let id = body["conversation_id"].as_u64().unwrap_or_default();
+
+    let agent = Browser::start(1280, 800).await?;
+    sign_in(&agent, &gateway.base_url).await?;
+    click(&agent, ".view-all").await?;
+    click(&agent, ".row").await?;
+    shown(&agent, ".message.in .text", "¿Cuánto tarda el envío?").await?;
+    type_into(&agent, "#composer-input", "/env").await?;
+    shown(&agent, ".canned li", "/envio").await?;
+    type_into(&agent, "#composer-input", ENTER).await?;
+    let filled = "Hola Ana, soy Admin: el envío tarda 48 horas.";
+    eventually("the filled-in response in the composer", async || {
+        let value = agent
+            .client
+            .execute(
+                "return document.getElementById('composer-input').value",
+                vec![],
+            )
+            .await?;
+        Ok((value == filled).then_some(()))
+    })
+    .await?;
+    type_into(&agent, "#composer-input", ENTER).await?;
+    shown(&agent, ".message.out .text", filled).await?;
+    let (_, messages) = admin
+        .get(&format!("/api/v1/conversations/{id}/messages"))
+        .await?;
+    assert_eq!(messages["items"][1]["text"], filled);
     agent.close().await?;
     Ok(())
 }

@@ -1,9 +1,11 @@
 //! The composer under a conversation: a reply to the customer or a private note (drawn apart,
 //! never sent). On chat channels Enter sends and Shift+Enter starts a new line; on email Enter
 //! is a new line and Ctrl/Cmd+Enter sends. The text is kept as a draft per conversation in the
-//! browser until it is sent, and the customer's chat shows the agent typing.
+//! browser until it is sent, and the customer's chat shows the agent typing. Typing `/` and a
+//! shortcut offers the canned responses that start so; Enter, Tab or a click puts one in with
+//! its variables filled.
 
-use switchboard_model::{Id, Message, NewReply};
+use switchboard_model::{CannedResponse, Id, Message, NewReply};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlTextAreaElement;
@@ -66,6 +68,7 @@ pub fn focus(note: bool) -> bool {
 pub struct Props {
     pub console: UseReducerHandle<Console>,
     pub conversation_id: Id,
+    pub contact_id: Id,
     /// Email: Enter is a new line, Ctrl/Cmd+Enter sends.
     pub email: bool,
     pub on_signed_out: Callback<()>,
@@ -134,10 +137,45 @@ pub fn composer(props: &Props) -> Html {
             }
         })
     };
+    // The canned responses whose shortcut starts with what follows a leading `/`.
+    let offered: Vec<CannedResponse> = match text.strip_prefix('/') {
+        Some(typed) if !typed.contains(char::is_whitespace) => {
+            let typed = typed.to_lowercase();
+            props
+                .console
+                .canned
+                .iter()
+                .filter(|canned| canned.shortcut.to_lowercase().starts_with(&typed))
+                .take(8)
+                .cloned()
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let insert = {
+        let text = text.clone();
+        let console = props.console.clone();
+        let contact_id = props.contact_id;
+        Callback::from(move |canned: CannedResponse| {
+            let filled = canned.fill(console.contacts.get(&contact_id), &console.me.agent);
+            keep_draft(id, &filled);
+            text.set(filled);
+            focus(false);
+        })
+    };
     let onkeydown = {
         let send = send.clone();
         let email = props.email;
+        let first_offered = offered.first().cloned();
+        let insert = insert.clone();
         Callback::from(move |event: KeyboardEvent| {
+            if let Some(canned) = &first_offered
+                && (event.key() == "Enter" || event.key() == "Tab")
+            {
+                event.prevent_default();
+                insert.emit(canned.clone());
+                return;
+            }
             if event.key() != "Enter" || event.is_composing() {
                 return;
             }
@@ -180,6 +218,19 @@ pub fn composer(props: &Props) -> Html {
                 { mode(false, t.reply) }
                 { mode(true, t.note) }
             </div>
+            if !offered.is_empty() {
+                <ul class="canned" role="listbox" aria-label={t.canned}>
+                    { for offered.iter().map(|canned| {
+                        let insert = insert.clone();
+                        let chosen = canned.clone();
+                        html! {
+                            <li role="option" onclick={Callback::from(move |_| insert.emit(chosen.clone()))}>
+                                <strong>{ "/" }{ &canned.shortcut }</strong>{ " " }<span>{ &canned.content }</span>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
             <textarea id={INPUT_ID} rows="3" value={(*text).clone()} {placeholder} aria-label={placeholder}
                 {oninput} {onkeydown} />
             <div class="send-row">

@@ -21,15 +21,34 @@ pub struct Props {
     pub on_signed_out: Callback<()>,
 }
 
-/// A channel's mark in a row: a short symbol and its name for screen readers.
-pub fn channel_mark(kind: Option<ChannelKind>) -> (&'static str, &'static str) {
+/// A channel's name for screen readers and tooltips.
+pub fn channel_name(kind: Option<ChannelKind>) -> &'static str {
     match kind {
-        Some(ChannelKind::Email) => ("✉", "email"),
-        Some(ChannelKind::Webchat) => ("💬", "chat"),
-        Some(ChannelKind::Telegram) => ("✈", "telegram"),
-        Some(ChannelKind::Sms) => ("📱", "sms"),
-        Some(ChannelKind::Api) => ("⇄", "api"),
-        None => ("•", ""),
+        Some(ChannelKind::Email) => "email",
+        Some(ChannelKind::Webchat) => "chat",
+        Some(ChannelKind::Telegram) => "telegram",
+        Some(ChannelKind::Sms) => "sms",
+        Some(ChannelKind::Api) => "api",
+        None => "",
+    }
+}
+
+/// A channel's mark: a small line drawing (no emoji font needed), named for screen readers.
+pub fn channel_icon(kind: Option<ChannelKind>) -> Html {
+    let path = match kind {
+        Some(ChannelKind::Email) => "M3 6h18v12H3z M3 6l9 7 9-7",
+        Some(ChannelKind::Webchat) => "M4 5h16v10H9l-5 4z",
+        Some(ChannelKind::Telegram) => "M3 11l18-7-4 16-6-5-3 4v-6z",
+        Some(ChannelKind::Sms) => "M7 3h10v18H7z M10 18h4",
+        Some(ChannelKind::Api) => "M8 7l-5 5 5 5 M16 7l5 5-5 5",
+        None => "M12 12h.01",
+    };
+    let name = channel_name(kind);
+    html! {
+        <svg class="channel" viewBox="0 0 24 24" width="20" height="20" role="img" aria-label={name}>
+            <title>{ name }</title>
+            <path d={path} fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" stroke-linecap="round" />
+        </svg>
     }
 }
 
@@ -83,7 +102,7 @@ pub fn conversation_list(props: &Props) -> Html {
         let id = conversation.id;
         let dispatch = console.dispatcher();
         let selected = console.selected == Some(id);
-        let (mark, channel) = channel_mark(console.channel_kind(conversation.channel_id));
+        let kind = console.channel_kind(conversation.channel_id);
         let assignee = conversation
             .assignee_id
             .and_then(|agent| console.agent_name(agent))
@@ -94,7 +113,7 @@ pub fn conversation_list(props: &Props) -> Html {
                 class={classes!("row", selected.then_some("selected"), (unread > 0).then_some("unread"))}
                 style={format!("top:{}px", index * ROW_HEIGHT)} data-id={id.to_string()}
                 onclick={Callback::from(move |_| dispatch.dispatch(Action::Select(Some(id))))}>
-                <span class="channel" title={channel} aria-label={channel}>{ mark }</span>
+                { channel_icon(kind) }
                 <span class="who">{ console.contact_name(conversation.contact_id) }</span>
                 <span class="age">{ t.age(now - conversation.last_activity_at) }</span>
                 <span class="title">{ &conversation.title }</span>

@@ -14,7 +14,7 @@ use crate::api;
 use crate::i18n::{Texts, texts};
 use crate::state::{Action, Console};
 use crate::views::composer::Composer;
-use crate::views::list::channel_mark;
+use crate::views::list::channel_icon;
 
 /// What an agent can do to the open conversation.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,8 +104,7 @@ pub fn thread_view(props: &Props) -> Html {
                 <button class="back" onclick={back} aria-label={t.back}>{ "←" }</button>
                 <div class="heading">
                     <h2>
-                        <span class="channel" aria-hidden="true">{ channel_mark(kind).0 }</span>
-                        { " " }{ &contact }
+                        { channel_icon(kind) }{ " " }{ &contact }
                     </h2>
                     <p class="subject">
                         if email { <span class="label">{ t.subject }{ ": " }</span> }
@@ -121,7 +120,8 @@ pub fn thread_view(props: &Props) -> Html {
             if console.typing_in(conversation.id, now) {
                 <p class="typing" role="status">{ &contact }{ " " }{ t.typing }</p>
             }
-            <Composer key={conversation.id} console={console.clone()} conversation_id={conversation.id} {email}
+            <Composer key={conversation.id} console={console.clone()} conversation_id={conversation.id}
+                contact_id={conversation.contact_id} {email}
                 on_signed_out={props.on_signed_out.clone()} />
         </section>
     }
@@ -193,6 +193,10 @@ fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
                             download={file.name.clone()}>{ "📎 " }{ &file.name }</a></li>
                     }) }
                 </ul>
+            }
+            if let Some(original) = &message.original {
+                <a class="original" href={format!("/api/v1/attachments/{}", original.sha256)} target="_blank"
+                    rel="noopener">{ t.show_original }</a>
             }
             { for delivery }
         </li>

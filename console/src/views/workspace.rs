@@ -7,7 +7,8 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, Channel, Contact, Conversation, ConversationStatus, Id, Me, Message, Page, Team,
+    Agent, CannedResponse, Channel, Contact, Conversation, ConversationStatus, Id, Me, Message,
+    Page, Team,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -110,10 +111,12 @@ async fn load_directory(dispatch: &UseReducerDispatcher<Console>) -> Result<(), 
     let agents = api::get::<Vec<Agent>>("/api/v1/agents").await?;
     let teams = api::get::<Vec<Team>>("/api/v1/teams").await?;
     let channels = api::get::<Vec<Channel>>("/api/v1/channels").await?;
+    let canned = api::get::<Vec<CannedResponse>>("/api/v1/canned-responses").await?;
     dispatch.dispatch(Action::Directory {
         agents,
         teams,
         channels,
+        canned,
     });
     Ok(())
 }

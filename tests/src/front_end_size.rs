@@ -69,3 +69,18 @@ fn built(folder: &str) -> anyhow::Result<Vec<Weighed>> {
     anyhow::ensure!(!files.is_empty(), "{} is empty", dist.display());
     Ok(files)
 }
+
+/// Fails, naming every file, unless `files` (a built app, `what`) hold their Wasm and weigh
+/// `budget` bytes gzipped or less.
+pub fn ensure_within(what: &str, files: &[Weighed], budget: usize) -> anyhow::Result<()> {
+    let total: usize = files.iter().map(|file| file.gzipped).sum();
+    anyhow::ensure!(
+        total <= budget,
+        "the {what} is {total} bytes gzipped, over its budget of {budget}: {files:?}"
+    );
+    anyhow::ensure!(
+        files.iter().any(|file| file.name.ends_with(".wasm")),
+        "the {what} has no Wasm: {files:?}"
+    );
+    Ok(())
+}

@@ -297,18 +297,11 @@ async fn the_console_page_runs_only_its_own_scripts_and_cannot_be_framed() -> an
 #[test]
 fn the_consoles_first_load_stays_within_its_size_budget() -> anyhow::Result<()> {
     use switchboard_e2e::front_end_size;
-    let files = front_end_size::console()?;
-    let total: usize = files.iter().map(|file| file.gzipped).sum();
-    assert!(
-        total <= front_end_size::CONSOLE_BUDGET,
-        "the console is {total} bytes gzipped, over its budget of {}: {files:?}",
-        front_end_size::CONSOLE_BUDGET
-    );
-    assert!(
-        files.iter().any(|file| file.name.ends_with(".wasm")),
-        "the console has its Wasm: {files:?}"
-    );
-    Ok(())
+    front_end_size::ensure_within(
+        "console",
+        &front_end_size::console()?,
+        front_end_size::CONSOLE_BUDGET,
+    )
 }
 
 /// Posts an inbound message into the API channel; answers its conversation id.

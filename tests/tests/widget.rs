@@ -553,18 +553,11 @@ fn the_loader_and_the_chat_app_stay_within_their_size_budgets() -> anyhow::Resul
         loader.gzipped,
         front_end_size::LOADER_BUDGET
     );
-    let files = front_end_size::chat_app()?;
-    let total: usize = files.iter().map(|file| file.gzipped).sum();
-    assert!(
-        total <= front_end_size::APP_BUDGET,
-        "the chat app is {total} bytes gzipped, over its budget of {}: {files:?}",
-        front_end_size::APP_BUDGET
-    );
-    assert!(
-        files.iter().any(|file| file.name.ends_with(".wasm")),
-        "the chat app has its Wasm: {files:?}"
-    );
-    Ok(())
+    front_end_size::ensure_within(
+        "chat app",
+        &front_end_size::chat_app()?,
+        front_end_size::APP_BUDGET,
+    )
 }
 
 /// A visitor of the demo widget: a session token and their open event socket.

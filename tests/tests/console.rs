@@ -121,9 +121,18 @@ async fn an_agent_answers_a_website_visitor_live_from_the_console() -> anyhow::R
     shown(&agent, ".row .title", "envíos a Quito").await?;
     // A visitor who gave no name is a visitor, not a token.
     shown(&agent, ".row .who", "Visitor ").await?;
+    // The tab's title counts it until the agent opens it.
+    eventually("the unread conversation in the title", async || {
+        Ok((agent.client.title().await? == "(1) Switchboard").then_some(()))
+    })
+    .await?;
     agent.screenshot("console-inbox").await?;
     click(&agent, ".row").await?;
     shown(&agent, ".message.in .text", "Hola, ¿hacen envíos a Quito?").await?;
+    eventually("the title without unread conversations", async || {
+        Ok((agent.client.title().await? == "Switchboard").then_some(()))
+    })
+    .await?;
     let id = eventually("the conversation in the address", async || {
         let url = agent.client.current_url().await?;
         Ok(url

@@ -254,6 +254,19 @@ pub fn workspace(props: &Props) -> Html {
             }
         });
     }
+    // The tab's title counts the open conversations with unread messages, for a tab in the
+    // background.
+    {
+        let unread = console.unread_in(View::All);
+        use_effect_with(unread, move |unread| {
+            if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+                document.set_title(&match unread {
+                    0 => "Switchboard".to_string(),
+                    unread => format!("({unread}) Switchboard"),
+                });
+            }
+        });
+    }
     let keyboard_help = use_state(|| false);
     use_shortcuts(&console, keyboard_help.setter());
 

@@ -14,6 +14,30 @@ use tokio::process::{Child, Command};
 
 use crate::eventually_within;
 
+/// How long a browser test waits for what a page should show.
+const PAGE_WAIT: Duration = Duration::from_secs(20);
+
+/// Asks `probe` every 100 ms until it answers, for up to [`PAGE_WAIT`].
+pub async fn eventually<T>(
+    what: &str,
+    probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>,
+) -> anyhow::Result<T> {
+    eventually_within(PAGE_WAIT, what, probe).await
+}
+
+/// The text of every element `selector` finds, in order (read from the DOM: WebDriver's element
+/// text is empty for elements scrolled out of view).
+pub async fn texts(browser: &Browser, selector: &str) -> anyhow::Result<Vec<String>> {
+    let texts = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent)",
+            vec![serde_json::Value::from(selector)],
+        )
+        .await?;
+    Ok(serde_json::from_value(texts)?)
+}
+
 /// Where Debian puts them (`cargo xtask setup` installs `chromium` and `chromium-driver`).
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -148,23 +172,15 @@ impl Drop for Browser {
     }
 }
 
-/// The texts of the chat's messages, in order. (Read from the DOM: WebDriver's element text is
-/// empty for messages scrolled out of the list's view.)
+/// The texts of the chat's messages, in order.
 pub async fn visible_messages(browser: &Browser) -> anyhow::Result<Vec<String>> {
-    let texts = browser
-        .client
-        .execute(
-            "return [...document.querySelectorAll('.messages li:not(.greeting) .text')].map(e => e.textContent)",
-            vec![],
-        )
-        .await?;
-    Ok(serde_json::from_value(texts)?)
+    texts(browser, ".messages li:not(.greeting) .text").await
 }
 
 /// Steps into the chat's frame, which lives in the widget's shadow root, where WebDriver's
 /// frame index cannot see it.
 pub async fn enter_chat(browser: &Browser) -> anyhow::Result<()> {
-    let frame = eventually_within(Duration::from_secs(20), "the chat frame", async || {
+    let frame = eventually("the chat frame", async || {
         let found = browser
             .client
             .execute("return document.getElementById('switchboard-widget').shadowRoot.querySelector('iframe')", vec![])
@@ -194,7 +210,7 @@ pub async fn enter_chat(browser: &Browser) -> anyhow::Result<()> {
 
 /// Opens the chat through the host page's JavaScript API and steps into its frame.
 pub async fn open_chat(browser: &Browser) -> anyhow::Result<()> {
-    eventually_within(Duration::from_secs(20), "the loader", async || {
+    eventually("the loader", async || {
         let ready = browser.client.execute("return typeof window.Switchboard === 'object' && !!document.getElementById('switchboard-widget')", vec![]).await?;
         Ok((ready == serde_json::json!(true)).then_some(()))
     })

@@ -7,28 +7,8 @@ use std::time::Duration;
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::Value;
-use switchboard_e2e::browser::{Browser, open_chat, visible_messages};
+use switchboard_e2e::browser::{Browser, eventually, open_chat, texts, visible_messages};
 use switchboard_e2e::{ADMIN_EMAIL, ADMIN_PASSWORD, Client, Gateway};
-
-/// Asks `probe` every 100 ms until it answers, for up to 20 s.
-async fn eventually<T>(
-    what: &str,
-    probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>,
-) -> anyhow::Result<T> {
-    switchboard_e2e::eventually_within(Duration::from_secs(20), what, probe).await
-}
-
-/// The texts of the elements `selector` finds, in order.
-async fn texts(browser: &Browser, selector: &str) -> anyhow::Result<Vec<String>> {
-    let texts = browser
-        .client
-        .execute(
-            "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent)",
-            vec![Value::from(selector)],
-        )
-        .await?;
-    Ok(serde_json::from_value(texts)?)
-}
 
 /// Waits until an element `selector` finds shows `text`.
 async fn shown(browser: &Browser, selector: &str, text: &str) -> anyhow::Result<()> {

@@ -9,16 +9,8 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use hyper::{Method, StatusCode};
 use serde_json::json;
-use switchboard_e2e::browser::{Browser, enter_chat, open_chat, visible_messages};
+use switchboard_e2e::browser::{Browser, enter_chat, eventually, open_chat, visible_messages};
 use switchboard_e2e::{Client, Gateway};
-
-/// Asks `probe` every 100 ms until it answers, for up to 20 s.
-async fn eventually<T>(
-    what: &str,
-    probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>,
-) -> anyhow::Result<T> {
-    switchboard_e2e::eventually_within(Duration::from_secs(20), what, probe).await
-}
 
 /// The demo workspace's webchat channel id.
 async fn webchat_channel(admin: &Client) -> anyhow::Result<u64> {

@@ -18,7 +18,7 @@ use wasmtime::{
 use crate::PluginError;
 use crate::call::{CallContext, CallOutput, CallState};
 use crate::manifest::{Ceilings, Grants, Manifest};
-use crate::shares::Shares;
+use crate::shares::{Shares, Slots};
 use crate::turns::Turns;
 use crate::v0_1_0::{self, types};
 
@@ -30,7 +30,8 @@ const TICK: Duration = Duration::from_millis(2);
 pub struct RuntimeConfig {
     /// Where compiled code is cached; `None` compiles every time.
     pub cache_dir: Option<PathBuf>,
-    /// How many calls may run at once (instance slots of the pooling allocator).
+    /// How many calls may be open at once (the instance slots, counted by the runtime
+    /// itself and, where it can reserve them, by the pooling allocator).
     pub max_concurrent_calls: u32,
     /// The largest budgets a manifest may ask for.
     pub ceilings: Ceilings,
@@ -81,7 +82,9 @@ impl std::fmt::Debug for Plugin {
 pub struct Runtime {
     engine: Engine,
     ticker: Arc<Ticker>,
-    /// Calls running per channel.
+    /// Calls open in all.
+    slots: Slots,
+    /// Calls open per channel.
     shares: Shares,
     /// Turns on the processor.
     turns: Arc<Turns>,
@@ -149,6 +152,7 @@ impl Runtime {
         Ok(Arc::new(Runtime {
             engine,
             ticker,
+            slots: Slots::new(slots as usize),
             shares: Shares::default(),
             threads: Some(plugin_threads()?),
             turns: Turns::new(match config.cores {
@@ -267,6 +271,11 @@ impl Runtime {
         evict_least_recently_used(dir, self.config.cache_max_bytes, &path);
     }
 
+    /// Calls open now (instantiated or about to be), across every channel.
+    pub fn calls_open(&self) -> usize {
+        self.slots.open()
+    }
+
     /// Where to run calls and the host's work on their results: `threads().spawn_blocking(…)`.
     pub fn threads(&self) -> tokio::runtime::Handle {
         self.threads
@@ -356,6 +365,13 @@ impl Runtime {
             return Err(PluginError::Host(
                 "no processor turn came free within a second: the plugin host is busy".into(),
             ));
+        };
+        let Some(_slot) = self.slots.take() else {
+            metrics::counter!("switchboard_plugin_calls_without_slot_total").increment(1);
+            return Err(PluginError::Host(format!(
+                "all {} instance slots are taken: too many plugin calls at once",
+                self.config.max_concurrent_calls.max(1)
+            )));
         };
         let started = Instant::now();
         let deadline = started + Duration::from_millis(u64::from(budget.time_ms));

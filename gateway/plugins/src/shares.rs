@@ -1,11 +1,53 @@
-//! Each channel's share of the instance slots: how many of its calls may be open at once. A
-//! call beyond waits a moment for one of its own channel's calls to end; a call that ends wakes
+//! The instance slots: how many calls may be open at once in all ([`Slots`], whatever the
+//! allocator), and each channel's share of them ([`Shares`]). A call beyond its share waits a moment for one of its own channel's calls to end; a call that ends wakes
 //! one waiting call of its own channel only, so that a channel with hundreds of calls queued
 //! does not wake them all each time any call ends.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+/// Calls open in all, at most `limit`: a call finds a slot at once or is turned away.
+pub struct Slots {
+    open: AtomicUsize,
+    limit: usize,
+}
+
+impl Slots {
+    pub fn new(limit: usize) -> Slots {
+        Slots {
+            open: AtomicUsize::new(0),
+            limit,
+        }
+    }
+
+    /// Takes a slot for as long as the answer lives; `None` when every slot is taken.
+    pub fn take(&self) -> Option<SlotHeld<'_>> {
+        self.open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                (open < self.limit).then_some(open + 1)
+            })
+            .ok()
+            .map(|_| SlotHeld { slots: self })
+    }
+
+    /// Calls open now.
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::Acquire)
+    }
+}
+
+/// One taken slot, given back when dropped.
+pub struct SlotHeld<'a> {
+    slots: &'a Slots,
+}
+
+impl Drop for SlotHeld<'_> {
+    fn drop(&mut self) {
+        self.slots.open.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// Calls open per channel.
 #[derive(Default)]
@@ -90,6 +132,17 @@ impl Drop for ShareHeld<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_beyond_the_slots_is_turned_away_until_one_is_given_back() {
+        let slots = Slots::new(2);
+        let first = slots.take().expect("a slot");
+        let _second = slots.take().expect("a second slot");
+        assert!(slots.take().is_none());
+        assert_eq!(slots.open(), 2);
+        drop(first);
+        assert!(slots.take().is_some());
+    }
 
     #[test]
     fn a_channel_waits_for_its_own_calls_only() {

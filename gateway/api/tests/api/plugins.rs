@@ -260,7 +260,7 @@ async fn a_full_plugin_host_asks_providers_to_come_back_instead_of_keeping_dead_
         ..Default::default()
     })
     .expect("a runtime with two slots");
-    let app = TestApp::with_runtime(switchboard_api::ApiConfig::default(), runtime).await;
+    let app = TestApp::with_runtime(switchboard_api::ApiConfig::default(), runtime.clone()).await;
     let good = channel_with(&app, "template_adapter", "crm").await;
     let hog = channel_with_time(&app, "misbehaving_adapter", "hog", 3_000).await;
     // Two spinning calls take both slots for 3 s; a provider's webhook comes meanwhile.
@@ -268,7 +268,9 @@ async fn a_full_plugin_host_asks_providers_to_come_back_instead_of_keeping_dead_
         webhook(&app, &hog, "loop"),
         webhook(&app, &hog, "loop"),
         async {
-            tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+            while runtime.calls_open() < 2 {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
             webhook(&app, &good, &message("m-1", "¿Hay envíos a Rosario?")).await
         }
     );

@@ -885,6 +885,8 @@ virtual_transport = lmtp:unix:@DIR@/dovecot/run/lmtp
 default_transport = error:outside mail is disabled in tests
 relay_transport = error:outside mail is disabled in tests
 biff = no
+# Room for a 50 MiB email, as the gateway takes (Postfix's default is 10 MB).
+message_size_limit = 52428800
 
 smtpd_tls_cert_file = @DIR@/tls/cert.pem
 smtpd_tls_key_file = @DIR@/tls/key.pem

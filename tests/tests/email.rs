@@ -1010,13 +1010,16 @@ async fn forwarded_corpus_keeps_files_and_originals_sanitizes_html_and_stores_ea
         assert!(!html.contains(dangerous), "{dangerous} survived: {html}");
     }
 
-    // A file over the limit is left in the original, and the text says so.
+    // A file over the limit is left in the original, named as such (for the console to say
+    // in the agent's language), and the text stays the customer's own.
     let large = by_id("<large-1@example.com>");
     assert_eq!(large["attachments"], Value::Null, "{large}");
-    let text = large["text"].as_str().unwrap_or_default();
-    assert!(
-        text.contains("planilla.bin") && text.contains("1024-byte limit"),
-        "{text}"
+    assert_eq!(large["text"], "Va la planilla.", "{large}");
+    assert_eq!(
+        large["left_out"],
+        json!([{ "name": "planilla.bin", "media_type": "application/octet-stream",
+                 "size": 3200, "reason": "too_large" }]),
+        "{large}"
     );
     assert!(
         large["original"]["size"].as_u64().unwrap_or_default() > 3000,
@@ -1391,6 +1394,84 @@ async fn a_reply_in_a_long_thread_answers_its_newest_email() -> anyhow::Result<(
         newest.as_str(),
         "it answers the newest email"
     );
+    rig.stop().await?;
+    Ok(())
+}
+
+/// A customer's email carrying `file` as a base64 PDF attachment, as a mail program writes it.
+fn mail_with_file(id: &str, file: &[u8]) -> Vec<u8> {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(file);
+    let body: Vec<&[u8]> = encoded.as_bytes().chunks(76).collect();
+    let mut mime = format!(
+        "From: Maria Lopez <customer@example.test>\r\nTo: support@example.test\r\n\
+         Subject: Catálogo 2027\r\nMessage-ID: <{id}@example.test>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"sep\"\r\n\r\n--sep\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nLes mando el catálogo completo.\r\n\
+         --sep\r\nContent-Type: application/pdf; name=\"catalogo-2027.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"catalogo-2027.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n"
+    )
+    .into_bytes();
+    mime.extend_from_slice(&body.join(&b"\r\n"[..]));
+    mime.extend_from_slice(b"\r\n--sep--\r\n");
+    mime
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_twenty_megabyte_attachment_arrives_over_imap_and_downloads_as_it_was_sent()
+-> anyhow::Result<()> {
+    let rig = MailRig::start().await?;
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    connect_support_mailbox(&admin, &rig, "supportpw").await?;
+    // A PDF's first line, then 20 MB that do not compress.
+    let mut file = b"%PDF-1.7\n".to_vec();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    while file.len() < 20 * 1000 * 1000 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        file.extend_from_slice(&state.to_be_bytes());
+    }
+    let mime = mail_with_file("catalogo-1", &file);
+    Sender::new(&customer(&rig), &trust())?
+        .send(
+            "customer@example.test",
+            &["support@example.test".into()],
+            &mime,
+        )
+        .await?;
+    let message = switchboard_e2e::eventually_within(
+        Duration::from_secs(120),
+        "the email with the catalogue",
+        async || {
+            let all = admin.all_messages().await?;
+            Ok(all
+                .into_iter()
+                .find(|message| message["external_id"] == "<catalogo-1@example.test>"))
+        },
+    )
+    .await?;
+    assert_eq!(
+        message["text"], "Les mando el catálogo completo.",
+        "{message}"
+    );
+    assert_eq!(message["left_out"], Value::Null, "{message}");
+    let pdf = &message["attachments"][0];
+    assert_eq!(pdf["name"], "catalogo-2027.pdf", "{message}");
+    assert_eq!(pdf["size"].as_u64(), Some(file.len() as u64), "{message}");
+    let (status, bytes) = admin
+        .get_bytes(&format!(
+            "/api/v1/attachments/{}",
+            pdf["sha256"].as_str().unwrap_or_default()
+        ))
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bytes.as_ref() == file.as_slice(), "the file byte for byte");
+    let (_, letters) = admin.get("/api/v1/dead-letters").await?;
+    assert_eq!(letters["items"], json!([]), "{letters}");
     rig.stop().await?;
     Ok(())
 }

@@ -28,7 +28,9 @@ pub fn build(reply: &Reply) -> Result<OutgoingEmail, Error> {
         .clone()
         .or_else(|| (contact.identity.kind == "email").then(|| contact.identity.value.clone()))
         .ok_or_else(|| Error::Unsupported("the contact has no email address".into()))?;
-    let (local, domain) = address.split_once('@').unwrap_or((address.as_str(), "localhost"));
+    let (local, domain) = address
+        .split_once('@')
+        .unwrap_or((address.as_str(), "localhost"));
     let conversation = reply.context.conversation_id;
     // The conversation travels in our Message-ID (and the reply address), so answers find it.
     let message_id = format!("sb-{}.c{conversation}@{domain}", reply.reply_id);
@@ -43,11 +45,17 @@ pub fn build(reply: &Reply) -> Result<OutgoingEmail, Error> {
     let mut text = reply.text.trim_end().to_string();
     if automatic {
         // An auto-reply is the channel's own short answer: nothing is added to it.
-    } else if let Some(signature) = reply.agent_signature.as_deref().filter(|signature| !signature.trim().is_empty()) {
+    } else if let Some(signature) = reply
+        .agent_signature
+        .as_deref()
+        .filter(|signature| !signature.trim().is_empty())
+    {
         text.push_str("\n\n");
         text.push_str(signature.trim_end());
     }
-    if let Some(footer) = host::setting("footer").filter(|footer| !automatic && !footer.trim().is_empty()) {
+    if let Some(footer) =
+        host::setting("footer").filter(|footer| !automatic && !footer.trim().is_empty())
+    {
         text.push_str("\n\n");
         text.push_str(footer.trim_end());
     }
@@ -56,10 +64,21 @@ pub fn build(reply: &Reply) -> Result<OutgoingEmail, Error> {
         text.push_str(BRANDING);
     }
 
-    let thread: Vec<String> = reply.context.thread.iter().map(|id| id.trim_matches(['<', '>']).to_string()).collect();
+    let thread: Vec<String> = reply
+        .context
+        .thread
+        .iter()
+        .map(|id| id.trim_matches(['<', '>']).to_string())
+        .collect();
     let mut message = MessageBuilder::new()
-        .from(Address::new_address(Some(name.as_str()).filter(|name| !name.is_empty()), address.as_str()))
-        .to(Address::new_address(contact.display_name.as_deref(), to.as_str()))
+        .from(Address::new_address(
+            Some(name.as_str()).filter(|name| !name.is_empty()),
+            address.as_str(),
+        ))
+        .to(Address::new_address(
+            contact.display_name.as_deref(),
+            to.as_str(),
+        ))
         .subject(subject)
         .message_id(message_id.as_str())
         .date(host::now_ms() / 1000)
@@ -73,26 +92,49 @@ pub fn build(reply: &Reply) -> Result<OutgoingEmail, Error> {
     if let Some(last) = thread.last() {
         message = message.in_reply_to(last.as_str());
         let start = thread.len().saturating_sub(MAX_REFERENCES);
-        message = message.references(MessageId::new_list(thread[start..].iter().map(|id| id.as_str())));
+        message = message.references(MessageId::new_list(
+            thread[start..].iter().map(|id| id.as_str()),
+        ));
     }
     if let Some(html) = &reply.html {
         message = message.html_body(html.as_str());
     }
     for attachment in &reply.attachments {
         let AttachmentContent::Bytes(bytes) = &attachment.content else {
-            return Err(Error::Unsupported(format!("the attachment {} must be sent as bytes", attachment.name)));
+            return Err(Error::Unsupported(format!(
+                "the attachment {} must be sent as bytes",
+                attachment.name
+            )));
         };
-        message = message.attachment(attachment.media_type.as_str(), attachment.name.as_str(), bytes.as_slice());
+        message = message.attachment(
+            attachment.media_type.as_str(),
+            attachment.name.as_str(),
+            bytes.as_slice(),
+        );
     }
-    let mime = message.write_to_vec().map_err(|error| Error::Internal(format!("cannot write the email: {error}")))?;
-    Ok(OutgoingEmail { envelope: Envelope { mail_from: address.clone(), rcpt_to: vec![to] }, mime })
+    let mime = message
+        .write_to_vec()
+        .map_err(|error| Error::Internal(format!("cannot write the email: {error}")))?;
+    Ok(OutgoingEmail {
+        envelope: Envelope {
+            mail_from: address.clone(),
+            rcpt_to: vec![to],
+        },
+        mime,
+    })
 }
 
 /// "Re: subject", without stacking prefixes the subject already has (Re, RE, Res, RES, AW).
 fn reply_subject(subject: Option<&str>) -> String {
-    let subject = subject.map(str::trim).filter(|subject| !subject.is_empty()).unwrap_or("(no subject)");
+    let subject = subject
+        .map(str::trim)
+        .filter(|subject| !subject.is_empty())
+        .unwrap_or("(no subject)");
     let lower = subject.to_lowercase();
-    if ["re:", "res:", "aw:"].iter().any(|prefix| lower.starts_with(prefix)) {
+    if ["re:", "res:", "aw:"]
+        .iter()
+        .any(|prefix| lower.starts_with(prefix))
+    {
         subject.to_string()
     } else {
         format!("Re: {subject}")

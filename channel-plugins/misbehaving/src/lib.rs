@@ -41,22 +41,42 @@ impl Adapter for Misbehaving {
             "trap" => panic!("this adapter traps on purpose"),
             "sleep" => {
                 std::thread::sleep(std::time::Duration::from_secs(20));
-                Ok(vec![Event::Message(Message::text(contact, "slept", "slept 20 s"))])
+                Ok(vec![Event::Message(Message::text(
+                    contact,
+                    "slept",
+                    "slept 20 s",
+                ))])
             }
             "forge-log" => {
                 switchboard_channel_sdk::warn(
                     "ok\n2026-12-02T06:00:00.000000Z  WARN switchboard: FORGED the admin password was reset\x1b[2K",
                 );
-                Ok(vec![Event::Message(Message::text(contact, "forge-log", "logged"))])
+                Ok(vec![Event::Message(Message::text(
+                    contact,
+                    "forge-log",
+                    "logged",
+                ))])
             }
             "flood" => Ok((0..20_000)
-                .map(|n| Event::Message(Message::text(contact.clone(), &format!("flood-{n}"), &"x".repeat(100))))
+                .map(|n| {
+                    Event::Message(Message::text(
+                        contact.clone(),
+                        &format!("flood-{n}"),
+                        &"x".repeat(100),
+                    ))
+                })
                 .collect()),
             // Within the output budget, but past what the gateway takes from one call.
             "many" => Ok((0..150)
-                .map(|n| Event::Message(Message::text(contact.clone(), &format!("many-{n}"), "hola")))
+                .map(|n| {
+                    Event::Message(Message::text(contact.clone(), &format!("many-{n}"), "hola"))
+                })
                 .collect()),
-            "huge-text" => Ok(vec![Event::Message(Message::text(contact, "huge", &"x".repeat(60_000)))]),
+            "huge-text" => Ok(vec![Event::Message(Message::text(
+                contact,
+                "huge",
+                &"x".repeat(60_000),
+            ))]),
             // Within every size and depth limit, but slow to sanitize: 900 KiB of markup nested 200
             // deep, which the host must clean within what is left of the call's time.
             "heavy-html" => {
@@ -82,19 +102,30 @@ impl Adapter for Misbehaving {
                 host::fetch(&request).map(|_| Vec::new())
             }
             "secret" => match host::secret("admin_password") {
-                Some(_) => Err(Error::Internal("the host handed out a secret that was never granted".into())),
+                Some(_) => Err(Error::Internal(
+                    "the host handed out a secret that was never granted".into(),
+                )),
                 None => Err(Error::Denied("no secret".into())),
             },
             "count" => {
                 let stored = host::kv_get("count").and_then(|bytes| String::from_utf8(bytes).ok());
-                let next = stored.and_then(|text| text.parse::<u64>().ok()).unwrap_or(0) + 1;
+                let next = stored
+                    .and_then(|text| text.parse::<u64>().ok())
+                    .unwrap_or(0)
+                    + 1;
                 host::kv_set("count", next.to_string().as_bytes());
-                Ok(vec![Event::Message(Message::text(contact, &format!("count-{next}"), &next.to_string()))])
+                Ok(vec![Event::Message(Message::text(
+                    contact,
+                    &format!("count-{next}"),
+                    &next.to_string(),
+                ))])
             }
             text if text.starts_with("hoard ") => {
                 // 900 KiB under a key of the caller's choosing, against a 1 MiB store.
                 host::kv_set(&text["hoard ".len()..], &vec![7; 900 * 1024]);
-                Ok(vec![Event::Message(Message::text(contact, text, "hoarded"))])
+                Ok(vec![Event::Message(Message::text(
+                    contact, text, "hoarded",
+                ))])
             }
             text if text.starts_with("answer ") => {
                 // `answer <email> <message-id>`: a message from that address naming one of the
@@ -116,8 +147,14 @@ impl Adapter for Misbehaving {
                     body: Vec::new(),
                 };
                 let response = host::fetch(&request)?;
-                let answer = format!("status {}: {}", response.status, String::from_utf8_lossy(&response.body));
-                Ok(vec![Event::Message(Message::text(contact, "fetched", &answer))])
+                let answer = format!(
+                    "status {}: {}",
+                    response.status,
+                    String::from_utf8_lossy(&response.body)
+                );
+                Ok(vec![Event::Message(Message::text(
+                    contact, "fetched", &answer,
+                ))])
             }
             text => Ok(vec![Event::Message(Message::text(contact, text, text))]),
         }

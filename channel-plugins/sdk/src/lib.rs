@@ -29,13 +29,14 @@ pub mod bindings {
     });
 }
 
-pub use bindings::exports::switchboard::channel::adapter::Guest as Adapter;
 pub use bindings::export_adapter;
+pub use bindings::exports::switchboard::channel::adapter::Guest as Adapter;
 pub use bindings::switchboard::channel::host;
 pub use bindings::switchboard::channel::types::{
-    Attachment, AttachmentContent, Contact, DeliveryAction, DeliveryState, DeliveryUpdate, Envelope,
-    Error, Event, Header, HttpRequest, HttpResponse, Identity, Level, Message, OutgoingEmail,
-    RawEmail, Reply, ReplyContext, Transport, WidgetEvent,
+    Attachment, AttachmentContent, Contact, DeliveryAction, DeliveryState, DeliveryUpdate,
+    Envelope, Error, Event, Header, HttpRequest, HttpResponse, Identity, Level, Message,
+    OutgoingEmail, PayloadPart, RawEmail, Reply, ReplyContext, TransferEncoding, Transport,
+    WidgetEvent,
 };
 
 /// The contract version this SDK builds adapters for.
@@ -43,14 +44,22 @@ pub const CONTRACT: &str = "0.1.0";
 
 impl Identity {
     pub fn new(kind: &str, value: &str) -> Identity {
-        Identity { kind: kind.to_string(), value: value.to_string() }
+        Identity {
+            kind: kind.to_string(),
+            value: value.to_string(),
+        }
     }
 }
 
 impl Contact {
     /// A contact known only by one identity.
     pub fn known_as(identity: Identity) -> Contact {
-        Contact { identity, display_name: None, email: None, phone: None }
+        Contact {
+            identity,
+            display_name: None,
+            email: None,
+            phone: None,
+        }
     }
 }
 
@@ -75,7 +84,10 @@ impl Message {
 
 /// The value of the first header called `name` (case-insensitive).
 pub fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
-    headers.iter().find(|header| header.name.eq_ignore_ascii_case(name)).map(|header| header.value.as_str())
+    headers
+        .iter()
+        .find(|header| header.name.eq_ignore_ascii_case(name))
+        .map(|header| header.value.as_str())
 }
 
 /// Logs at info level through the gateway.

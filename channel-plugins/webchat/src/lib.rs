@@ -7,7 +7,8 @@
 
 use serde::Deserialize;
 use switchboard_channel_sdk::{
-    Adapter, Attachment, AttachmentContent, Contact, DeliveryAction, Error, Event, Identity, Message, Reply, Transport,
+    Adapter, Attachment, AttachmentContent, Contact, DeliveryAction, Error, Event, Identity,
+    Message, Reply, Transport,
 };
 
 struct Webchat;
@@ -47,23 +48,36 @@ fn malformed(what: &str, error: serde_json::Error) -> Error {
 impl Adapter for Webchat {
     fn inbound(payload: Transport) -> Result<Vec<Event>, Error> {
         let Transport::Widget(event) = payload else {
-            return Err(Error::Unsupported("the webchat channel takes widget events only".into()));
+            return Err(Error::Unsupported(
+                "the webchat channel takes widget events only".into(),
+            ));
         };
         let visitor = Identity::new("webchat", &event.visitor_id);
         Ok(vec![match event.kind.as_str() {
             "message" => {
-                let said: Said = serde_json::from_str(&event.payload).map_err(|error| malformed("message", error))?;
+                let said: Said = serde_json::from_str(&event.payload)
+                    .map_err(|error| malformed("message", error))?;
                 if said.client_id.is_empty() || said.client_id.len() > 100 {
-                    return Err(Error::Malformed("`client_id` must hold 1 to 100 bytes".into()));
+                    return Err(Error::Malformed(
+                        "`client_id` must hold 1 to 100 bytes".into(),
+                    ));
                 }
                 if said.text.trim().is_empty() && said.attachments.is_empty() {
-                    return Err(Error::Malformed("the message has neither text nor files".into()));
+                    return Err(Error::Malformed(
+                        "the message has neither text nor files".into(),
+                    ));
                 }
-                let email = said.email.map(|email| email.trim().to_lowercase()).filter(|email| email.contains('@'));
+                let email = said
+                    .email
+                    .map(|email| email.trim().to_lowercase())
+                    .filter(|email| email.contains('@'));
                 Event::Message(Message {
                     contact: Contact {
                         identity: visitor,
-                        display_name: said.name.map(|name| name.trim().to_string()).filter(|name| !name.is_empty()),
+                        display_name: said
+                            .name
+                            .map(|name| name.trim().to_string())
+                            .filter(|name| !name.is_empty()),
                         email,
                         phone: None,
                     },
@@ -91,10 +105,15 @@ impl Adapter for Webchat {
             }
             "typing" => Event::Typing(visitor),
             "read" => {
-                let read: ReadUpTo = serde_json::from_str(&event.payload).map_err(|error| malformed("read receipt", error))?;
+                let read: ReadUpTo = serde_json::from_str(&event.payload)
+                    .map_err(|error| malformed("read receipt", error))?;
                 Event::Read((visitor, read.up_to))
             }
-            other => return Err(Error::Unsupported(format!("the widget event `{other}` is not known"))),
+            other => {
+                return Err(Error::Unsupported(format!(
+                    "the widget event `{other}` is not known"
+                )));
+            }
         }])
     }
 

@@ -58,7 +58,11 @@ pub fn check(message: &InboundMessage) -> Result<(), String> {
     at_most("contact.phone", contact.phone.as_deref(), MAX_PHONE_CHARS)?;
     at_most("title", message.title.as_deref(), MAX_TITLE_CHARS)?;
     at_most("text", Some(&message.text), MAX_TEXT_CHARS)?;
-    if message.text.trim().is_empty() && message.html.is_none() && message.attachments.is_empty() {
+    if message.text.trim().is_empty()
+        && message.html.is_none()
+        && message.attachments.is_empty()
+        && message.left_out.is_empty()
+    {
         return Err("`text` must not be empty (a message needs text, HTML or a file)".to_string());
     }
     if message
@@ -101,6 +105,19 @@ pub fn check(message: &InboundMessage) -> Result<(), String> {
         return Err(format!(
             "`attachments` holds more than {MAX_ATTACHMENTS} files"
         ));
+    }
+    if message.left_out.len() > MAX_ATTACHMENTS {
+        return Err(format!(
+            "`left_out` holds more than {MAX_ATTACHMENTS} files"
+        ));
+    }
+    for file in &message.left_out {
+        at_most("left_out.name", Some(&file.name), MAX_NAME_CHARS)?;
+        at_most(
+            "left_out.media_type",
+            Some(&file.media_type),
+            MAX_KIND_BYTES,
+        )?;
     }
     Ok(())
 }
@@ -150,6 +167,20 @@ mod tests {
             ("thread", Box::new(|m| m.thread = vec!["<a@b>".into(); 101])),
             ("cc", Box::new(|m| m.cc = vec!["a@b.test".into(); 101])),
             ("cc", Box::new(|m| m.cc = vec![String::new()])),
+            (
+                "left_out",
+                Box::new(|m| {
+                    m.left_out = vec![
+                        switchboard_model::LeftOutFile {
+                            name: "a.pdf".into(),
+                            media_type: "application/pdf".into(),
+                            size: None,
+                            reason: switchboard_model::LeftOutReason::TooLarge,
+                        };
+                        101
+                    ]
+                }),
+            ),
         ];
         for (field, change) in cases {
             let mut odd = message();

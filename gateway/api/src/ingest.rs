@@ -8,7 +8,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use switchboard_model::{
-    Attachment, Channel, ChannelKind, ContactRef, Identity, InboundMessage, Ingested,
+    Attachment, Channel, ChannelKind, ContactRef, Identity, InboundMessage, Ingested, LeftOutFile,
+    LeftOutReason,
 };
 use switchboard_plugins::latest::{
     self as contract, AttachmentContent, Envelope, Event, Header, HttpRequest, RawEmail, Transport,
@@ -229,26 +230,33 @@ pub async fn through_plugin(
         Ok(transport) => transport,
         Err(reason) => return Ok(Err(Unprocessed::Refused(reason))),
     };
-    let original = match &transport {
-        Transport::Email(email) => Some(email.source.clone()),
-        _ => None,
-    };
     let context = crate::plugins::call_context(state, channel).await?;
     let runtime = state.plugins.runtime.clone();
-    let outcome = runtime
+    let (transport, outcome) = runtime
         .threads()
         .spawn_blocking(move || {
-            let mut output = runtime.inbound(&plugin, context, &transport)?;
-            if sanitize_within(&mut output.value, output.deadline) {
-                Ok(output)
-            } else {
-                Err(switchboard_plugins::PluginError::Timeout {
-                    budget_ms: plugin.manifest.budget.time_ms,
-                })
-            }
+            let outcome = runtime
+                .inbound(&plugin, context, &transport)
+                .and_then(|mut output| {
+                    if sanitize_within(&mut output.value, output.deadline) {
+                        Ok(output)
+                    } else {
+                        Err(switchboard_plugins::PluginError::Timeout {
+                            budget_ms: plugin.manifest.budget.time_ms,
+                        })
+                    }
+                });
+            (transport, outcome)
         })
         .await
         .map_err(|error| ApiError::internal(error.to_string()))?;
+    // The payload's bytes, which the plugin's payload parts point into; an email's are also
+    // kept as each message's original.
+    let (payload, is_email) = match transport {
+        Transport::Email(email) => (email.source, true),
+        Transport::Webhook(request) => (request.body, false),
+        Transport::Widget(event) => (event.payload.into_bytes(), false),
+    };
     let (events, kv_writes) = match outcome {
         Ok(output) => (output.value, output.kv_writes),
         Err(error @ switchboard_plugins::PluginError::Host(_)) => {
@@ -284,21 +292,21 @@ pub async fn through_plugin(
             tracing::info!(channel_id = channel.id, %reason, "an inbound email was not taken in");
             continue;
         }
-        let original = match &original {
-            Some(source) => Some(
+        let original = match is_email {
+            true => Some(
                 store_file(
                     state,
                     channel,
                     "original.eml",
                     "message/rfc822",
-                    source.clone(),
+                    payload.clone(),
                     MAX_ORIGINAL_BYTES,
                 )
                 .await?,
             ),
-            None => None,
+            false => None,
         };
-        let message = inbound_message(state, channel, message, original).await?;
+        let message = inbound_message(state, channel, message, original, &payload).await?;
         if let Err(reason) = crate::inbound_rules::check(&message) {
             return Ok(Err(Unprocessed::Refused(format!(
                 "the plugin returned a message the gateway does not take: {reason}"
@@ -382,51 +390,62 @@ async fn keep_kv_writes(
     }
 }
 
-/// The plugin's message as the store takes it.
+/// The plugin's message as the store takes it. `payload` is the inbound payload the plugin
+/// was given, which its attachments may point into.
 async fn inbound_message(
     state: &AppState,
     channel: &Channel,
     message: contract::Message,
     original: Option<Attachment>,
+    payload: &[u8],
 ) -> ApiResult<InboundMessage> {
     let limit = state.config.max_attachment_bytes as u64;
-    let mut text = message.text;
     let mut attachments = Vec::new();
+    let mut left_out = Vec::new();
     for attachment in message.attachments {
+        let leave_out = |size: Option<u64>, reason| LeftOutFile {
+            name: attachment.name.clone(),
+            media_type: attachment.media_type.clone(),
+            size,
+            reason,
+        };
         let bytes = match attachment.content {
             AttachmentContent::Bytes(bytes) => bytes,
+            AttachmentContent::PayloadPart(part) => {
+                match switchboard_plugins::read_payload_part(payload, &part) {
+                    Ok(bytes) => bytes,
+                    Err(reason) => {
+                        tracing::warn!(
+                            channel_id = channel.id,
+                            %reason,
+                            "a plugin named an attachment that cannot be read"
+                        );
+                        left_out.push(leave_out(None, LeftOutReason::Unreadable));
+                        continue;
+                    }
+                }
+            }
             // A file the gateway already holds (a widget upload), named by its hash.
             AttachmentContent::Url(url) if url.starts_with("blob:") => {
                 let sha256 = &url["blob:".len()..];
                 match state.store.blob(channel.workspace_id, sha256).await {
-                    Ok(held) => {
-                        attachments.push(Attachment {
-                            sha256: sha256.to_string(),
-                            name: attachment.name,
-                            media_type: attachment.media_type,
-                            size: held.len() as u64,
-                        });
-                    }
-                    Err(_) => {
-                        text.push_str(&format!("\n\n[{}: no such uploaded file]", attachment.name))
-                    }
+                    Ok(held) => attachments.push(Attachment {
+                        sha256: sha256.to_string(),
+                        name: attachment.name,
+                        media_type: attachment.media_type,
+                        size: held.len() as u64,
+                    }),
+                    Err(_) => left_out.push(leave_out(None, LeftOutReason::Unreadable)),
                 }
                 continue;
             }
             AttachmentContent::Url(_) => {
-                text.push_str(&format!(
-                    "\n\n[{}: the channel sent a link, which is not fetched]",
-                    attachment.name
-                ));
+                left_out.push(leave_out(None, LeftOutReason::Link));
                 continue;
             }
         };
         if bytes.len() as u64 > limit {
-            text.push_str(&format!(
-                "\n\n[{} ({} bytes) is larger than the {limit}-byte limit; it is kept in the original message]",
-                attachment.name,
-                bytes.len()
-            ));
+            left_out.push(leave_out(Some(bytes.len() as u64), LeftOutReason::TooLarge));
             continue;
         }
         attachments.push(
@@ -458,12 +477,13 @@ async fn inbound_message(
             phone: message.contact.phone,
         },
         external_id: message.message_id,
-        text,
+        text: message.text,
         title: message.subject,
         thread,
         // Sanitized during the plugin's call (`sanitize_within`).
         html: message.html,
         attachments,
+        left_out,
         original,
         automatic: message.auto_submitted,
         cc: message.cc,

@@ -228,6 +228,10 @@ pub struct InboundMessage {
     /// Files uploaded before with `POST /api/v1/attachments`.
     #[serde(default)]
     pub attachments: Vec<crate::Attachment>,
+    /// Files the message carried that the sender did not keep, and why (a file over the
+    /// attachment limit stays in `original`).
+    #[serde(default)]
+    pub left_out: Vec<crate::LeftOutFile>,
     /// The message exactly as the channel delivered it (an email's source), uploaded likewise.
     #[serde(default)]
     pub original: Option<crate::Attachment>,
@@ -254,6 +258,7 @@ impl InboundMessage {
             thread: Vec::new(),
             html: None,
             attachments: Vec::new(),
+            left_out: Vec::new(),
             original: None,
             automatic: false,
             cc: Vec::new(),

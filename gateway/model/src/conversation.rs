@@ -80,6 +80,33 @@ pub struct Attachment {
     pub size: u64,
 }
 
+/// A file a message carried that the gateway did not keep as an attachment, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeftOutFile {
+    pub name: String,
+    pub media_type: String,
+    /// Its size in bytes, where the gateway could tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    pub reason: LeftOutReason,
+}
+
+/// Why a file was left out of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LeftOutReason {
+    /// Larger than the gateway's attachment limit (`http.max_attachment_bytes`); it is still
+    /// in the message's original.
+    TooLarge,
+    /// The channel sent a link to it, which the gateway does not fetch.
+    Link,
+    /// The channel named a file the gateway could not read (an upload it does not hold, a
+    /// part outside the payload).
+    Unreadable,
+}
+
 /// Where an outbound message is on its way to the contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -119,6 +146,9 @@ pub struct Message {
     pub html: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Files the message carried that are not among `attachments`, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<LeftOutFile>,
     /// The channel's own id for this message (an email's Message-ID, a Telegram message id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,

@@ -11,6 +11,7 @@
 mod call;
 mod error;
 mod manifest;
+mod payload_part;
 mod runtime;
 mod shares;
 mod turns;
@@ -19,6 +20,7 @@ pub mod v0_1_0;
 pub use call::{CallContext, CallOutput, Fetch, MAX_KV_BYTES};
 pub use error::PluginError;
 pub use manifest::{Budget, Ceilings, Grants, Manifest};
+pub use payload_part::read_payload_part;
 pub use runtime::{CONTRACTS, Plugin, Runtime, RuntimeConfig};
 /// The types of the newest contract, which the gateway works with.
 pub use v0_1_0::types as latest;

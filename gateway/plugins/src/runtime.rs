@@ -636,6 +636,7 @@ fn attachment_size(attachment: &types::Attachment) -> u64 {
     let content = match &attachment.content {
         types::AttachmentContent::Bytes(bytes) => bytes.len() as u64,
         types::AttachmentContent::Url(url) => url.len() as u64,
+        types::AttachmentContent::PayloadPart(_) => 24,
     };
     strings([&attachment.name, &attachment.media_type]) + content
 }

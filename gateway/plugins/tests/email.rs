@@ -6,10 +6,10 @@
 use mail_parser::MimeHeaders;
 use switchboard_plugins::latest::{
     Attachment, AttachmentContent, Contact, DeliveryAction, DeliveryState, Envelope, Event,
-    Identity, Message, OutgoingEmail, RawEmail, Reply, ReplyContext, Transport,
+    Identity, Message, OutgoingEmail, RawEmail, Reply, ReplyContext, TransferEncoding, Transport,
 };
 use switchboard_plugins::{
-    BUILT_PLUGINS, Budget, CallContext, Manifest, Plugin, PluginError, Runtime, RuntimeConfig,
+    BUILT_PLUGINS, CallContext, Manifest, Plugin, PluginError, Runtime, RuntimeConfig,
 };
 
 struct Corpus {
@@ -22,25 +22,8 @@ impl Corpus {
         let runtime = Runtime::new(RuntimeConfig::default()).expect("runtime");
         let wasm = std::fs::read(std::path::Path::new(BUILT_PLUGINS).join("email_adapter.wasm"))
             .expect("email adapter");
-        let manifest = Manifest {
-            name: "email".into(),
-            version: "0.1.0".into(),
-            contract: "0.1.0".into(),
-            channel_kind: "email".into(),
-            allowed_hosts: Vec::new(),
-            settings: [
-                "reply_address",
-                "reply_name",
-                "footer",
-                "hide_branding",
-                "plus_addressing",
-                "reply_kind",
-            ]
-            .map(String::from)
-            .to_vec(),
-            secrets: Vec::new(),
-            budget: Budget::default(),
-        };
+        let bundled = switchboard_plugins::bundled("email").expect("the bundled email adapter");
+        let manifest: Manifest = toml::from_str(bundled.manifest).expect("its manifest");
         let grants = manifest.grant_all();
         let plugin = runtime.load(&wasm, manifest, grants).expect("load");
         Corpus { runtime, plugin }
@@ -57,6 +40,11 @@ impl Corpus {
             .join(file);
         let source =
             std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        self.inbound(source, rcpt)
+    }
+
+    /// What the adapter makes of an email's source sent to `rcpt`.
+    fn inbound(&self, source: Vec<u8>, rcpt: &str) -> Result<Vec<Event>, PluginError> {
         let payload = Transport::Email(RawEmail {
             envelope: Envelope {
                 mail_from: String::new(),
@@ -153,7 +141,7 @@ fn attachments_and_inline_images_arrive_with_the_html() {
     assert_eq!(pdf.media_type, "application/pdf");
     assert!(!pdf.inline);
     assert!(
-        matches!(&pdf.content, AttachmentContent::Bytes(bytes) if bytes.starts_with(b"%PDF-1.4"))
+        matches!(&pdf.content, AttachmentContent::PayloadPart(part) if part.encoding == TransferEncoding::Base64)
     );
     let logo = mail
         .attachments
@@ -494,4 +482,102 @@ fn malformed_headers_still_give_the_sender_the_subject_and_the_text() {
         mail.sent_at_ms, None,
         "an impossible date is left out, not made up"
     );
+}
+
+/// The decoded bytes of each attachment's payload part, in order.
+fn attachment_bytes(source: &[u8], message: &Message) -> Vec<Vec<u8>> {
+    message
+        .attachments
+        .iter()
+        .map(|attachment| match &attachment.content {
+            AttachmentContent::PayloadPart(part) => {
+                switchboard_plugins::read_payload_part(source, part)
+                    .unwrap_or_else(|error| panic!("{}: {error}", attachment.name))
+            }
+            other => panic!(
+                "{}: a payload part expected, got {other:?}",
+                attachment.name
+            ),
+        })
+        .collect()
+}
+
+#[test]
+fn attachments_are_parts_of_the_source_that_decode_to_the_files_sent() {
+    let corpus = Corpus::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/resources/email");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).expect("the corpus") {
+        let path = entry.expect("a fixture").path();
+        let source = std::fs::read(&path).expect("a fixture");
+        let Ok(events) = corpus.inbound(source.clone(), "soporte@acme.test") else {
+            continue;
+        };
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&source)
+            .expect("parsed");
+        for event in events {
+            let Event::Message(message) = event else {
+                continue;
+            };
+            let decoded = attachment_bytes(&source, &message);
+            for (part, bytes) in parsed.attachments().zip(&decoded) {
+                // A file's bytes as a MIME parser reads them; a text part is compared as
+                // text, since the parser converts its charset.
+                match &part.body {
+                    mail_parser::PartType::Text(text) => {
+                        assert_eq!(
+                            String::from_utf8_lossy(bytes).trim(),
+                            text.trim(),
+                            "{path:?}"
+                        )
+                    }
+                    _ => assert_eq!(bytes.as_slice(), part.contents(), "{path:?}"),
+                }
+                files += 1;
+            }
+            assert_eq!(decoded.len(), parsed.attachments().count(), "{path:?}");
+        }
+    }
+    assert!(files >= 3, "the corpus holds files: {files}");
+}
+
+#[test]
+fn a_twenty_megabyte_file_is_named_by_the_adapter_not_copied_into_its_output() {
+    use base64::Engine;
+    let mut file = Vec::with_capacity(20_000_000);
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    while file.len() < 20_000_000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        file.extend_from_slice(&seed.to_le_bytes());
+    }
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&file);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|line| std::str::from_utf8(line).expect("base64 is ASCII"))
+        .collect();
+    let source = format!(
+        "From: Ana <ana@example.com>\r\nTo: soporte@acme.test\r\nSubject: Catálogo\r\n\
+         Message-ID: <big-1@example.com>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nVa el catálogo.\r\n--b\r\n\
+         Content-Type: application/pdf; name=\"catalogo.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"catalogo.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        lines.join("\r\n")
+    )
+    .into_bytes();
+    let mut events = Corpus::new()
+        .inbound(source.clone(), "soporte@acme.test")
+        .expect("a 27 MB email within the adapter's budget");
+    let Some(Event::Message(message)) = events.pop() else {
+        panic!("one message expected, got {events:?}");
+    };
+    assert_eq!(message.text, "Va el catálogo.");
+    let decoded = attachment_bytes(&source, &message);
+    assert_eq!(decoded.len(), 1);
+    assert!(decoded[0] == file, "the file as it was sent");
 }

@@ -333,6 +333,7 @@ pub fn ingest(
         original: inbound.original,
         automatic: inbound.automatic,
         cc: inbound.cc,
+        left_out: inbound.left_out,
         created_at: txn.now,
     };
     let ingested = Ingested {
@@ -525,6 +526,7 @@ pub fn add_reply(
         delivery: (direction == Direction::Out).then_some(DeliveryStatus::Queued { reason: None }),
         original: None,
         cc: Vec::new(),
+        left_out: Vec::new(),
         created_at: txn.now,
     };
     if direction == Direction::Out {

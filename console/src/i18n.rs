@@ -1,7 +1,7 @@
 //! The console's words in English, Spanish (neutral Latin-American, with "tú") and Portuguese
 //! (Brazil). The agent's language is the one they chose, else the browser's, else English.
 
-use switchboard_model::{ConversationStatus, DeliveryStatus};
+use switchboard_model::{ConversationStatus, DeliveryStatus, LeftOutReason};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Locale {
@@ -106,6 +106,9 @@ pub struct Texts {
     pub visitor: &'static str,
     pub canned: &'static str,
     pub show_original: &'static str,
+    pub too_large: &'static str,
+    pub sent_as_link: &'static str,
+    pub unreadable: &'static str,
     pub shortcuts: &'static str,
     pub close: &'static str,
     pub key_next: &'static str,
@@ -124,6 +127,15 @@ impl Texts {
             ConversationStatus::Open => self.open,
             ConversationStatus::Pending => self.pending,
             ConversationStatus::Resolved => self.resolved,
+        }
+    }
+
+    /// Why a file the message carried is not among its attachments.
+    pub fn left_out(&self, reason: LeftOutReason) -> &'static str {
+        match reason {
+            LeftOutReason::TooLarge => self.too_large,
+            LeftOutReason::Link => self.sent_as_link,
+            LeftOutReason::Unreadable => self.unreadable,
         }
     }
 
@@ -219,6 +231,9 @@ static EN: Texts = Texts {
     visitor: "Visitor",
     canned: "Canned responses",
     show_original: "Show original",
+    too_large: "too large to attach; it is in the original",
+    sent_as_link: "sent as a link, which is not opened",
+    unreadable: "could not be read",
     shortcuts: "Keyboard shortcuts",
     close: "Close",
     key_next: "Next conversation",
@@ -293,6 +308,9 @@ static ES: Texts = Texts {
     visitor: "Visitante",
     canned: "Respuestas rápidas",
     show_original: "Ver original",
+    too_large: "demasiado grande para adjuntarlo; está en el original",
+    sent_as_link: "enviado como enlace, que no se abre",
+    unreadable: "no se pudo leer",
     shortcuts: "Atajos de teclado",
     close: "Cerrar",
     key_next: "Conversación siguiente",
@@ -367,6 +385,9 @@ static PT_BR: Texts = Texts {
     visitor: "Visitante",
     canned: "Respostas prontas",
     show_original: "Ver original",
+    too_large: "grande demais para anexar; está no original",
+    sent_as_link: "enviado como link, que não é aberto",
+    unreadable: "não pôde ser lido",
     shortcuts: "Atalhos de teclado",
     close: "Fechar",
     key_next: "Próxima conversa",

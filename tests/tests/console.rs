@@ -436,3 +436,40 @@ async fn a_canned_response_is_offered_after_a_slash_and_filled_in_for_the_contac
     agent.close().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_left_out_of_a_message_is_named_in_the_agents_language() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = admin.api_channel().await?;
+    let mut message = switchboard_e2e::inbound_message("bea@example.com", "m-1", "Va la planilla.");
+    message["left_out"] = serde_json::json!([{
+        "name": "planilla.xlsx", "media_type": "application/vnd.ms-excel",
+        "size": 31_500_000, "reason": "too_large"
+    }]);
+    let (status, body) = admin
+        .post(&format!("/api/v1/channels/{channel}/inbound"), &message)
+        .await?;
+    anyhow::ensure!(status.is_success(), "inbound refused: {body}");
+
+    let agent = Browser::start(1280, 800).await?;
+    agent.client.goto(&format!("{}/", gateway.base_url)).await?;
+    agent
+        .client
+        .execute(
+            "localStorage.setItem('switchboard.console.locale', 'es')",
+            Vec::new(),
+        )
+        .await?;
+    sign_in(&agent, &gateway.base_url).await?;
+    click(&agent, ".view-all").await?;
+    click(&agent, ".row").await?;
+    shown(
+        &agent,
+        ".message.in .left-out li",
+        "planilla.xlsx (31.5 MB) — demasiado grande para adjuntarlo; está en el original",
+    )
+    .await?;
+    Ok(())
+}

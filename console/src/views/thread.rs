@@ -153,6 +153,15 @@ fn written_time(millis: i64, locale: &str) -> String {
     date.to_locale_string(locale, &options).into()
 }
 
+/// A file size as people read it: "31.5 MB", "820 kB".
+fn megabytes(bytes: u64) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    } else {
+        format!("{} kB", bytes.div_ceil(1000))
+    }
+}
+
 fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
     let class = match message.direction {
         Direction::In => "in",
@@ -191,6 +200,15 @@ fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
                     { for message.attachments.iter().map(|file| html! {
                         <li><a href={format!("/api/v1/attachments/{}", file.sha256)} target="_blank" rel="noopener"
                             download={file.name.clone()}>{ "📎 " }{ &file.name }</a></li>
+                    }) }
+                </ul>
+            }
+            if !message.left_out.is_empty() {
+                <ul class="attachments left-out">
+                    { for message.left_out.iter().map(|file| html! {
+                        <li>{ "📎 " }{ &file.name }
+                            if let Some(size) = file.size { { format!(" ({})", megabytes(size)) } }
+                            { " — " }{ t.left_out(file.reason) }</li>
                     }) }
                 </ul>
             }

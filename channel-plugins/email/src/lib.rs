@@ -222,7 +222,7 @@ fn sender(parsed: &mail_parser::Message<'_>) -> Option<Contact> {
             let name = name
                 .or_else(|| from_name.clone())
                 .map(|name| name.trim().to_string())
-                .filter(|name| !name.is_empty() && !(name.contains("=?") || name.contains("?=")));
+                .filter(|name| !name.is_empty() && !name.contains("=?") && !name.contains("?="));
             Some(Contact {
                 identity: Identity::new("email", &address),
                 display_name: name,

@@ -154,7 +154,7 @@ fn written_time(millis: i64, locale: &str) -> String {
 }
 
 /// A file size as people read it: "31.5 MB", "820 kB".
-fn megabytes(bytes: u64) -> String {
+fn readable_size(bytes: u64) -> String {
     if bytes >= 1_000_000 {
         format!("{:.1} MB", bytes as f64 / 1e6)
     } else {
@@ -207,7 +207,7 @@ fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
                 <ul class="attachments left-out">
                     { for message.left_out.iter().map(|file| html! {
                         <li>{ "📎 " }{ &file.name }
-                            if let Some(size) = file.size { { format!(" ({})", megabytes(size)) } }
+                            if let Some(size) = file.size { { format!(" ({})", readable_size(size)) } }
                             { " — " }{ t.left_out(file.reason) }</li>
                     }) }
                 </ul>

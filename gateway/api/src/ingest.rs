@@ -292,8 +292,8 @@ pub async fn through_plugin(
             tracing::info!(channel_id = channel.id, %reason, "an inbound email was not taken in");
             continue;
         }
-        let original = match is_email {
-            true => Some(
+        let original = if is_email {
+            Some(
                 store_file(
                     state,
                     channel,
@@ -303,8 +303,9 @@ pub async fn through_plugin(
                     MAX_ORIGINAL_BYTES,
                 )
                 .await?,
-            ),
-            false => None,
+            )
+        } else {
+            None
         };
         let message = inbound_message(state, channel, message, original, &payload).await?;
         if let Err(reason) = crate::inbound_rules::check(&message) {

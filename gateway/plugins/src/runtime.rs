@@ -370,7 +370,7 @@ impl Runtime {
             metrics::counter!("switchboard_plugin_calls_without_slot_total").increment(1);
             return Err(PluginError::Host(format!(
                 "all {} instance slots are taken: too many plugin calls at once",
-                self.config.max_concurrent_calls.max(1)
+                self.slots.limit()
             )));
         };
         let started = Instant::now();

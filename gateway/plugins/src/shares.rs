@@ -32,6 +32,11 @@ impl Slots {
             .map(|_| SlotHeld { slots: self })
     }
 
+    /// How many calls may be open at once.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
     /// Calls open now.
     pub fn open(&self) -> usize {
         self.open.load(Ordering::Acquire)

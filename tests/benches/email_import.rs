@@ -1,6 +1,7 @@
 //! Importing a big mailbox from a real, local Dovecot through the gateway's IMAP sync: every
 //! message goes through the email adapter (in Wasm) into the store, with its original kept.
-//! Reports messages per second from the first imported message to the last.
+//! Reports messages per second from the first imported message to the last, beside a bare
+//! writer that syncs one message's bytes at a time to the same disk.
 //!
 //! `cargo xtask bench` runs it; `MAILBOX_MESSAGES` (10,000) sets the size and `SENDERS` (200)
 //! how many customers wrote them.
@@ -35,6 +36,22 @@ fn email(n: usize, senders: usize) -> Vec<u8> {
          > Saludos, el equipo de soporte.\r\n"
     )
     .into_bytes()
+}
+
+/// Writes per second of a bare writer that appends `size` bytes and waits for the disk
+/// (fdatasync) each time, one at a time: what an import that made each message durable on its
+/// own could reach at best.
+fn bare_durable_writes(folder: &std::path::Path, size: usize) -> anyhow::Result<f64> {
+    use std::io::Write;
+    const WRITES: usize = 2_000;
+    let mut file = std::fs::File::create(folder.join("bare-writer"))?;
+    let record = vec![b'x'; size];
+    let started = Instant::now();
+    for _ in 0..WRITES {
+        file.write_all(&record)?;
+        file.sync_data()?;
+    }
+    Ok(WRITES as f64 / started.elapsed().as_secs_f64())
 }
 
 /// How many messages the channel's conversations hold.
@@ -114,6 +131,11 @@ async fn run() -> anyhow::Result<()> {
         rate * bytes as f64 / count as f64 / 1e6
     );
     drop(gateway);
+    let floor = bare_durable_writes(data.path(), bytes / count)?;
+    println!(
+        "floor, one message's bytes written and synced at a time on the same disk: {floor:.0} writes/s; the import is {:.2}× that",
+        rate / floor
+    );
     rig.stop().await?;
     Ok(())
 }

@@ -23,9 +23,12 @@ use switchboard_plugins::latest::{
 };
 use switchboard_store::{ChannelRecord, StoreError};
 
-use crate::ingest::{StoredEmail, StoredPayload, Unprocessed, through_plugin};
+use crate::ingest::{
+    ReadPayload, StoredEmail, StoredPayload, Unprocessed, read_payload, store_read,
+};
 use crate::outbox::Outcome;
 use crate::{ApiError, ApiResult, AppState, lock};
+use futures_util::StreamExt;
 
 /// Email settings the gateway itself reads; the adapter reads its own (`reply_address`,
 /// `reply_name`, `footer`, `hide_branding`).
@@ -352,21 +355,73 @@ pub async fn email_channel(
 /// adapter now, is an error: the mail stays where it is (on the IMAP server, or with the
 /// sending server after a temporary refusal) and comes again.
 pub async fn take_in(state: &AppState, channel: &Channel, email: StoredEmail) -> ApiResult<()> {
-    let payload = StoredPayload::Email(email);
-    let outcome = through_plugin(state, channel, &payload).await?;
-    if let Err(Unprocessed::Busy(reason)) = &outcome {
-        return Err(Unprocessed::busy(reason));
-    }
-    if let Err(Unprocessed::Refused(reason)) = outcome {
-        let kept =
-            serde_json::to_vec(&payload).map_err(|error| ApiError::internal(error.to_string()))?;
-        let letter =
-            crate::ingest::keep_dead_letter(state, channel.workspace_id, channel.id, &reason, kept)
-                .await?;
-        tracing::warn!(workspace_id = channel.workspace_id, channel_id = channel.id,
-            dead_letter_id = letter.id, %reason, "an email was kept as a dead letter");
+    if let Some(read) = read_email(state, channel, email).await? {
+        store_read(state, channel, read).await?;
     }
     Ok(())
+}
+
+/// How many emails of a batch the adapter reads ahead of the store.
+const READ_AHEAD: usize = 4;
+
+/// Takes in emails fetched together from a mailbox, as [`take_in`] takes each one: the adapter
+/// reads a few ahead, and emails that cannot affect one another go into the log together, so
+/// that they share the store's durable writes. An email that follows one of the group (the
+/// same sender, or a reply to it) waits until the group is stored: order holds where it counts.
+pub async fn take_in_all(
+    state: &AppState,
+    channel: &Channel,
+    emails: Vec<StoredEmail>,
+) -> ApiResult<()> {
+    let mut reads = futures_util::stream::iter(emails)
+        .map(|email| read_email(state, channel, email))
+        .buffered(READ_AHEAD);
+    let mut group: Vec<ReadPayload> = Vec::new();
+    while let Some(read) = reads.next().await {
+        let Some(read) = read? else { continue };
+        if group.iter().any(|earlier| read.follows(earlier)) {
+            store_together(state, channel, std::mem::take(&mut group)).await?;
+        }
+        group.push(read);
+    }
+    store_together(state, channel, group).await
+}
+
+async fn store_together(
+    state: &AppState,
+    channel: &Channel,
+    group: Vec<ReadPayload>,
+) -> ApiResult<()> {
+    futures_util::future::try_join_all(
+        group
+            .into_iter()
+            .map(|read| store_read(state, channel, read)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// What the adapter found in one email; `None` when the email cannot be processed and was kept
+/// as a dead letter.
+async fn read_email(
+    state: &AppState,
+    channel: &Channel,
+    email: StoredEmail,
+) -> ApiResult<Option<ReadPayload>> {
+    let payload = StoredPayload::Email(email);
+    let reason = match read_payload(state, channel, &payload).await? {
+        Ok(read) => return Ok(Some(read)),
+        Err(Unprocessed::Busy(reason)) => return Err(Unprocessed::busy(&reason)),
+        Err(Unprocessed::Refused(reason)) => reason,
+    };
+    let kept =
+        serde_json::to_vec(&payload).map_err(|error| ApiError::internal(error.to_string()))?;
+    let letter =
+        crate::ingest::keep_dead_letter(state, channel.workspace_id, channel.id, &reason, kept)
+            .await?;
+    tracing::warn!(workspace_id = channel.workspace_id, channel_id = channel.id,
+        dead_letter_id = letter.id, %reason, "an email was kept as a dead letter");
+    Ok(None)
 }
 
 /// The author name of the channel's automatic answers.

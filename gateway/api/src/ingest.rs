@@ -206,6 +206,42 @@ pub async fn through_plugin(
     channel: &Channel,
     payload: &StoredPayload,
 ) -> ApiResult<Result<Vec<Ingested>, Unprocessed>> {
+    Ok(match read_payload(state, channel, payload).await? {
+        Ok(read) => Ok(store_read(state, channel, read).await?),
+        Err(unprocessed) => Err(unprocessed),
+    })
+}
+
+/// What a plugin found in one payload, checked and with its files stored: ready for the log.
+pub struct ReadPayload {
+    messages: Vec<InboundMessage>,
+    kv_writes: std::collections::BTreeMap<String, Vec<u8>>,
+}
+
+impl ReadPayload {
+    /// Whether storing this payload at the same time as the `earlier` one could change what
+    /// either becomes, or their order: a sender in common (one open conversation per sender,
+    /// the auto-reply to a conversation's first message), the same id, the earlier one named in
+    /// this one's thread, or a thread in common.
+    pub fn follows(&self, earlier: &ReadPayload) -> bool {
+        self.messages.iter().any(|message| {
+            earlier.messages.iter().any(|before| {
+                before.contact.identity.normalized() == message.contact.identity.normalized()
+                    || before.external_id == message.external_id
+                    || message.thread.contains(&before.external_id)
+                    || message.thread.iter().any(|id| before.thread.contains(id))
+            })
+        })
+    }
+}
+
+/// The first half of [`through_plugin`]: the plugin's call, its messages checked and their
+/// files stored, nothing in the log yet.
+pub async fn read_payload(
+    state: &AppState,
+    channel: &Channel,
+    payload: &StoredPayload,
+) -> ApiResult<Result<ReadPayload, Unprocessed>> {
     let Some(name) = &channel.plugin else {
         return Ok(Err(Unprocessed::Refused(format!(
             "channel {} has no plugin",
@@ -315,8 +351,25 @@ pub async fn through_plugin(
         }
         inbound.push(message);
     }
+    Ok(Ok(ReadPayload {
+        messages: inbound,
+        kv_writes,
+    }))
+}
+
+/// The second half of [`through_plugin`]: a read payload's messages into the log, with their
+/// auto-replies, and the plugin's key-value writes kept.
+pub async fn store_read(
+    state: &AppState,
+    channel: &Channel,
+    read: ReadPayload,
+) -> ApiResult<Vec<Ingested>> {
+    let ReadPayload {
+        messages,
+        kv_writes,
+    } = read;
     let mut ingested = Vec::new();
-    for message in inbound {
+    for message in messages {
         let automatic = message.automatic;
         let stored = state
             .store
@@ -328,7 +381,7 @@ pub async fn through_plugin(
     if !kv_writes.is_empty() {
         keep_kv_writes(state, channel, kv_writes).await?;
     }
-    Ok(Ok(ingested))
+    Ok(ingested)
 }
 
 /// Keeps a payload that could not be processed as a dead letter, within the channel's room
@@ -515,6 +568,31 @@ async fn store_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn email(from: &str, id: &str, thread: &[&str]) -> ReadPayload {
+        let contact = ContactRef {
+            identity: Identity::new("email", from),
+            name: None,
+            email: None,
+            phone: None,
+        };
+        let mut message = InboundMessage::text(contact, id, "hola");
+        message.thread = thread.iter().map(|id| id.to_string()).collect();
+        ReadPayload {
+            messages: vec![message],
+            kv_writes: Default::default(),
+        }
+    }
+
+    #[test]
+    fn an_email_follows_one_from_its_sender_or_of_its_thread_and_no_other() {
+        let first = email("ana@example.test", "<1@x>", &["<ours@sb>"]);
+        assert!(email("ANA@example.test", "<2@x>", &[]).follows(&first));
+        assert!(email("luis@example.test", "<3@x>", &["<1@x>"]).follows(&first));
+        assert!(email("luis@example.test", "<4@x>", &["<ours@sb>"]).follows(&first));
+        assert!(email("luis@example.test", "<1@x>", &[]).follows(&first));
+        assert!(!email("luis@example.test", "<5@x>", &["<other@sb>"]).follows(&first));
+    }
 
     #[test]
     fn void_and_self_closed_elements_do_not_nest_whatever_their_case() {

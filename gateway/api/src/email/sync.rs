@@ -212,14 +212,15 @@ async fn import_new(
         let Some(last) = batch.last().map(|mail| mail.uid) else {
             return save_cursor(state, channel, cursor).await;
         };
-        for mail in batch {
-            let email = StoredEmail {
+        let emails = batch
+            .into_iter()
+            .map(|mail| StoredEmail {
                 mail_from: String::new(),
                 rcpt_to: Vec::new(),
                 source_base64: STANDARD.encode(&mail.source),
-            };
-            super::take_in(state, channel, email).await?;
-        }
+            })
+            .collect();
+        super::take_in_all(state, channel, emails).await?;
         cursor.last_uid = last;
         save_cursor(state, channel, cursor).await?;
     }

@@ -438,7 +438,8 @@ async fn a_canned_response_is_offered_after_a_slash_and_filled_in_for_the_contac
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_file_left_out_of_a_message_is_named_in_the_agents_language() -> anyhow::Result<()> {
+async fn an_email_names_its_recipients_and_left_out_files_and_opens_its_quotes_on_request()
+-> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
@@ -448,6 +449,9 @@ async fn a_file_left_out_of_a_message_is_named_in_the_agents_language() -> anyho
         "name": "planilla.xlsx", "media_type": "application/vnd.ms-excel",
         "size": 31_500_000, "reason": "too_large"
     }]);
+    message["quoted"] = "El lun., Soporte escribió:\n> ¿Nos mandas la planilla?".into();
+    message["to"] = serde_json::json!(["ventas@acme.test"]);
+    message["cc"] = serde_json::json!(["contador@example.com"]);
     let (status, body) = admin
         .post(&format!("/api/v1/channels/{channel}/inbound"), &message)
         .await?;
@@ -469,6 +473,40 @@ async fn a_file_left_out_of_a_message_is_named_in_the_agents_language() -> anyho
         &agent,
         ".message.in .left-out li",
         "planilla.xlsx (31.5 MB) — demasiado grande para adjuntarlo; está en el original",
+    )
+    .await?;
+    shown(&agent, ".message.in .recipients", "Para: ventas@acme.test").await?;
+    shown(
+        &agent,
+        ".message.in .recipients",
+        "Cc: contador@example.com",
+    )
+    .await?;
+    let quotes_visible = async || -> anyhow::Result<bool> {
+        let visible = agent
+            .client
+            .execute(
+                "return document.querySelector('.message.in .quoted .text').checkVisibility()",
+                Vec::new(),
+            )
+            .await?;
+        Ok(visible.as_bool() == Some(true))
+    };
+    assert!(!quotes_visible().await?, "the history starts folded away");
+    assert_eq!(
+        texts(&agent, ".message.in > .text").await?,
+        ["Va la planilla."]
+    );
+    click(
+        &agent,
+        ".message.in .quoted summary[title='Mostrar el texto citado']",
+    )
+    .await?;
+    assert!(quotes_visible().await?, "the ellipsis opens it");
+    shown(
+        &agent,
+        ".message.in .quoted .text",
+        "¿Nos mandas la planilla?",
     )
     .await?;
     Ok(())

@@ -16,6 +16,7 @@ use mail_parser::{Address, Encoding, HeaderValue, MessageParser, MimeHeaders};
 use switchboard_channel_sdk::{
     Adapter, Attachment, AttachmentContent, Contact, DeliveryAction, DeliveryState, DeliveryUpdate,
     Error, Event, Identity, Message, PayloadPart, RawEmail, Reply, TransferEncoding, Transport,
+    within_text_limit,
 };
 
 struct Email;
@@ -87,6 +88,7 @@ fn normalize(email: &RawEmail) -> Result<Message, Error> {
             }
         })
         .collect();
+    let body = reply_text::split(&full_text);
     Ok(Message {
         contact,
         message_id: parsed
@@ -102,7 +104,9 @@ fn normalize(email: &RawEmail) -> Result<Message, Error> {
             .subject()
             .map(|subject| subject.trim().to_string())
             .filter(|subject| !subject.is_empty()),
-        text: reply_text::strip(&full_text),
+        // The whole of a huge body stays in the original the gateway keeps.
+        text: within_text_limit(body.reply),
+        quoted: body.quoted.map(within_text_limit),
         // Only mail that carried HTML: a plain text mail's HTML rendering would show the
         // quoted history that `text` leaves out.
         html: parsed
@@ -117,16 +121,22 @@ fn normalize(email: &RawEmail) -> Result<Message, Error> {
                 .saturating_mul(1000)
         }),
         auto_submitted: automatic(&parsed),
-        cc: parsed
-            .cc()
-            .map(|cc| {
-                cc.iter()
-                    .filter_map(|addr| addr.address())
-                    .map(str::to_lowercase)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        to: addresses(parsed.to()),
+        cc: addresses(parsed.cc()),
     })
+}
+
+/// The addresses of a To or Cc header, in lower case.
+fn addresses(header: Option<&Address>) -> Vec<String> {
+    header
+        .map(|addresses| {
+            addresses
+                .iter()
+                .filter_map(|addr| addr.address())
+                .map(str::to_lowercase)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The first text part read again from its bytes when its charset did not decode it (mail

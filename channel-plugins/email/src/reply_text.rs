@@ -2,10 +2,21 @@
 //! (Gmail, Outlook and Apple quote headers in English, Spanish and Portuguese, and `>` lines)
 //! and above the signature.
 
-/// The reply text of a plain-text body; the whole body when nothing is left after stripping.
-pub fn strip(body: &str) -> String {
+/// A plain-text body cut in two: what the sender wrote, and what they quoted or signed.
+#[derive(Debug, PartialEq)]
+pub struct Split {
+    /// The reply; the whole body when nothing is left after taking the quotes away.
+    pub reply: String,
+    /// The quoted history and signature, in their order; `None` when there were none.
+    pub quoted: Option<String>,
+}
+
+/// Splits a plain-text body into its reply and its quoted history.
+pub fn split(body: &str) -> Split {
     let lines: Vec<&str> = body.lines().collect();
     let mut kept: Vec<&str> = Vec::new();
+    let mut quoted: Vec<&str> = Vec::new();
+    let mut history_at = None;
     for (index, line) in lines.iter().enumerate() {
         let trimmed = line.trim();
         if starts_history(
@@ -14,9 +25,12 @@ pub fn strip(body: &str) -> String {
             kept.last().map(|last| last.trim()),
         ) || is_signature(line)
         {
+            history_at = Some(quoted.len());
+            quoted.extend(&lines[index..]);
             break;
         }
         if trimmed.starts_with('>') {
+            quoted.push(line);
             continue;
         }
         kept.push(line);
@@ -25,14 +39,21 @@ pub fn strip(body: &str) -> String {
     if kept
         .last()
         .is_some_and(|last| opens_quote_header(last.trim()))
+        && let Some(half) = kept.pop()
     {
-        kept.pop();
+        quoted.insert(history_at.unwrap_or(quoted.len()), half);
     }
-    let text = kept.join("\n").trim().to_string();
-    if text.is_empty() {
-        body.trim().to_string()
-    } else {
-        text
+    let reply = kept.join("\n").trim().to_string();
+    if reply.is_empty() {
+        return Split {
+            reply: body.trim().to_string(),
+            quoted: None,
+        };
+    }
+    let quoted = quoted.join("\n").trim().to_string();
+    Split {
+        reply,
+        quoted: (!quoted.is_empty()).then_some(quoted),
     }
 }
 

@@ -42,6 +42,21 @@ pub use bindings::switchboard::channel::types::{
 /// The contract version this SDK builds adapters for.
 pub const CONTRACT: &str = "0.1.0";
 
+/// The longest `text` (and `quoted`) of a message the gateway takes, in characters; a message
+/// over it is refused whole.
+pub const MAX_TEXT_CHARS: usize = 50_000;
+
+/// `text` cut to [`MAX_TEXT_CHARS`], ending in "…" when it was cut: for an adapter that keeps
+/// the full text elsewhere (an email's original) and would rather deliver the start of a huge
+/// message than have it refused.
+pub fn within_text_limit(text: String) -> String {
+    let mut starts = text.char_indices().map(|(at, _)| at);
+    match (starts.nth(MAX_TEXT_CHARS - 1), starts.next()) {
+        (Some(cut), Some(_)) => format!("{}…", &text[..cut]),
+        _ => text,
+    }
+}
+
 impl Identity {
     pub fn new(kind: &str, value: &str) -> Identity {
         Identity {
@@ -73,10 +88,12 @@ impl Message {
             in_reply_to: None,
             subject: None,
             text: text.to_string(),
+            quoted: None,
             html: None,
             attachments: Vec::new(),
             sent_at_ms: None,
             auto_submitted: false,
+            to: Vec::new(),
             cc: Vec::new(),
         }
     }

@@ -86,6 +86,7 @@ impl Adapter for Webchat {
                     in_reply_to: None,
                     subject: None,
                     text: said.text.trim_end().to_string(),
+                    quoted: None,
                     html: None,
                     attachments: said
                         .attachments
@@ -100,6 +101,7 @@ impl Adapter for Webchat {
                         .collect(),
                     sent_at_ms: None,
                     auto_submitted: false,
+                    to: Vec::new(),
                     cc: Vec::new(),
                 })
             }

@@ -194,7 +194,19 @@ fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
                 <time>{ written_time(message.created_at, console.locale.tag()) }</time>
                 if message.automatic { <span class="automatic">{ t.automatic }</span> }
             </div>
+            if !message.to.is_empty() || !message.cc.is_empty() {
+                <div class="recipients">
+                    if !message.to.is_empty() { <span>{ t.to }{ ": " }{ message.to.join(", ") }</span> }
+                    if !message.cc.is_empty() { <span>{ t.cc }{ ": " }{ message.cc.join(", ") }</span> }
+                </div>
+            }
             <div class="text">{ &message.text }</div>
+            if let Some(quoted) = &message.quoted {
+                <details class="quoted">
+                    <summary title={t.show_quoted} aria-label={t.show_quoted}>{ "…" }</summary>
+                    <div class="text">{ quoted }</div>
+                </details>
+            }
             if !message.attachments.is_empty() {
                 <ul class="attachments">
                     { for message.attachments.iter().map(|file| html! {

@@ -23,8 +23,8 @@ const MAX_TITLE_CHARS: usize = 1_000;
 /// Most thread ids and attachments a message names.
 const MAX_THREAD_IDS: usize = 100;
 const MAX_ATTACHMENTS: usize = 100;
-/// Addresses copied on one message.
-const MAX_CC: usize = 100;
+/// Addresses one message was written to, or copied on.
+const MAX_ADDRESSES: usize = 100;
 
 /// Checks one message, naming the first field out of bounds.
 pub fn check(message: &InboundMessage) -> Result<(), String> {
@@ -58,6 +58,7 @@ pub fn check(message: &InboundMessage) -> Result<(), String> {
     at_most("contact.phone", contact.phone.as_deref(), MAX_PHONE_CHARS)?;
     at_most("title", message.title.as_deref(), MAX_TITLE_CHARS)?;
     at_most("text", Some(&message.text), MAX_TEXT_CHARS)?;
+    at_most("quoted", message.quoted.as_deref(), MAX_TEXT_CHARS)?;
     if message.text.trim().is_empty()
         && message.html.is_none()
         && message.attachments.is_empty()
@@ -88,18 +89,21 @@ pub fn check(message: &InboundMessage) -> Result<(), String> {
             id.len()
         ));
     }
-    if message.cc.len() > MAX_CC {
-        return Err(format!("`cc` names more than {MAX_CC} addresses"));
-    }
-    if let Some(address) = message
-        .cc
-        .iter()
-        .find(|address| address.is_empty() || address.chars().count() > MAX_EMAIL_CHARS)
-    {
-        return Err(format!(
-            "`cc` holds an address of {} characters; each must hold 1 to {MAX_EMAIL_CHARS}",
-            address.chars().count()
-        ));
+    for (field, addresses) in [("to", &message.to), ("cc", &message.cc)] {
+        if addresses.len() > MAX_ADDRESSES {
+            return Err(format!(
+                "`{field}` names more than {MAX_ADDRESSES} addresses"
+            ));
+        }
+        if let Some(address) = addresses
+            .iter()
+            .find(|address| address.is_empty() || address.chars().count() > MAX_EMAIL_CHARS)
+        {
+            return Err(format!(
+                "`{field}` holds an address of {} characters; each must hold 1 to {MAX_EMAIL_CHARS}",
+                address.chars().count()
+            ));
+        }
     }
     if message.attachments.len() > MAX_ATTACHMENTS {
         return Err(format!(
@@ -167,6 +171,11 @@ mod tests {
             ("thread", Box::new(|m| m.thread = vec!["<a@b>".into(); 101])),
             ("cc", Box::new(|m| m.cc = vec!["a@b.test".into(); 101])),
             ("cc", Box::new(|m| m.cc = vec![String::new()])),
+            ("to", Box::new(|m| m.to = vec!["a@b.test".into(); 101])),
+            (
+                "quoted",
+                Box::new(|m| m.quoted = Some("x".repeat(MAX_TEXT_CHARS + 1))),
+            ),
             (
                 "left_out",
                 Box::new(|m| {

@@ -532,6 +532,7 @@ async fn inbound_message(
         },
         external_id: message.message_id,
         text: message.text,
+        quoted: message.quoted,
         title: message.subject,
         thread,
         // Sanitized during the plugin's call (`sanitize_within`).
@@ -540,6 +541,7 @@ async fn inbound_message(
         left_out,
         original,
         automatic: message.auto_submitted,
+        to: message.to,
         cc: message.cc,
     })
 }

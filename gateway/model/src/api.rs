@@ -215,6 +215,10 @@ pub struct InboundMessage {
     /// The sender's own id for this message; posting the same id twice stores it once.
     pub external_id: String,
     pub text: String,
+    /// What `text` leaves out as quoted history or signature (an email's earlier messages),
+    /// shown to agents on request.
+    #[serde(default)]
+    pub quoted: Option<String>,
     /// The conversation title when this message starts one.
     #[serde(default)]
     pub title: Option<String>,
@@ -238,6 +242,9 @@ pub struct InboundMessage {
     /// Sent by a machine: an auto-reply, a bounce, list mail. Never answered automatically.
     #[serde(default)]
     pub automatic: bool,
+    /// Addresses the message was written to (an email's To), kept for reference.
+    #[serde(default)]
+    pub to: Vec<String>,
     /// Addresses copied on the message (an email's Cc), kept for reference.
     #[serde(default)]
     pub cc: Vec<String>,
@@ -254,6 +261,7 @@ impl InboundMessage {
             contact,
             external_id: external_id.into(),
             text: text.into(),
+            quoted: None,
             title: None,
             thread: Vec::new(),
             html: None,
@@ -261,6 +269,7 @@ impl InboundMessage {
             left_out: Vec::new(),
             original: None,
             automatic: false,
+            to: Vec::new(),
             cc: Vec::new(),
         }
     }

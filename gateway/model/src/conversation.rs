@@ -141,6 +141,9 @@ pub struct Message {
     pub direction: Direction,
     pub author: Author,
     pub text: String,
+    /// The quoted history and signature an email's `text` leaves out, shown on request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<String>,
     /// Sanitized HTML, when the channel carried HTML.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
@@ -161,6 +164,9 @@ pub struct Message {
     /// Sent by a machine (an auto-reply, a bounce, list mail).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub automatic: bool,
+    /// Addresses an inbound email was written to (kept for reference).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<String>,
     /// Addresses copied on an inbound email (kept for reference; replies never go to them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cc: Vec<String>,

@@ -100,6 +100,7 @@ fn portuguese_outlook_in_windows_1252_loses_the_outlook_block() {
         mail.text,
         "Bom dia, preciso trocar o tamanho da camisa – é possível?\n\nObrigado\nJoão"
     );
+    assert_eq!(mail.to, ["suporte@acme.test"]);
     assert_eq!(
         mail.cc,
         ["financeiro@example.com.br"],
@@ -110,13 +111,28 @@ fn portuguese_outlook_in_windows_1252_loses_the_outlook_block() {
 #[test]
 fn quote_headers_in_three_languages_and_signatures_are_cut() {
     let corpus = Corpus::new();
+    let apple = corpus.message("apple-en-signature.eml");
+    assert_eq!(apple.text, "Thanks, that fixed it.");
     assert_eq!(
-        corpus.message("apple-en-signature.eml").text,
-        "Thanks, that fixed it."
+        apple.quoted.as_deref(),
+        Some(
+            "-- \nSam Taylor\nExample Org\n\nOn 3 Nov 2025, at 18:00, Acme Support <support@acme.test> wrote:\n\n> Please try again."
+        ),
+        "the signature and the history, kept apart for a reader who opens them"
+    );
+    let wrapped = corpus.message("gmail-pt-wrapped.eml");
+    assert_eq!(wrapped.text, "Pode ser na sexta-feira.");
+    assert_eq!(
+        wrapped.quoted.as_deref(),
+        Some(
+            "Em seg., 3 de nov. de 2025 às 10:02, Suporte Acme <suporte@acme.test>\nescreveu:\n\n> Qual dia fica melhor?"
+        ),
+        "a quote header wrapped over two lines stays whole"
     );
     assert_eq!(
-        corpus.message("gmail-pt-wrapped.eml").text,
-        "Pode ser na sexta-feira."
+        corpus.message("no-message-id.eml").quoted,
+        None,
+        "a mail that quotes nothing"
     );
     assert_eq!(
         corpus.message("outlook-es-original.eml").text,
@@ -482,6 +498,30 @@ fn malformed_headers_still_give_the_sender_the_subject_and_the_text() {
         mail.sent_at_ms, None,
         "an impossible date is left out, not made up"
     );
+}
+
+#[test]
+fn a_huge_body_arrives_cut_to_the_gateways_limit_instead_of_being_refused() {
+    let corpus = Corpus::new();
+    let line = "Ñandú, pedido 4711: sigo esperando la respuesta.\r\n";
+    let body = line.repeat(2_000);
+    let source = format!(
+        "From: Paula <paula@example.com>\r\nTo: soporte@acme.test\r\nSubject: Largo\r\n\
+         Message-ID: <huge-1@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         {body}\r\n> Quoted once\r\n"
+    );
+    let Some(Event::Message(mail)) = corpus
+        .inbound(source.into_bytes(), "soporte@acme.test")
+        .expect("taken in")
+        .pop()
+    else {
+        panic!("a message")
+    };
+    // The gateway's limit on a message's text (inbound_rules::MAX_TEXT_CHARS).
+    assert_eq!(mail.text.chars().count(), 50_000);
+    assert!(mail.text.starts_with("Ñandú, pedido 4711"));
+    assert!(mail.text.ends_with('…'), "it says it was cut");
+    assert_eq!(mail.quoted.as_deref(), Some("> Quoted once"));
 }
 
 /// The decoded bytes of each attachment's payload part, in order.

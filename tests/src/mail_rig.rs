@@ -58,6 +58,10 @@ pub struct MailRig {
     pub imaps_port: u16,
     /// SMTP with implicit TLS.
     pub smtps_port: u16,
+    /// Where Dovecot checks the tokens of XOAUTH2 and OAUTHBEARER sign-ins:
+    /// `http://127.0.0.1:{oauth_port}/introspect`, which a test serves with
+    /// [`crate::oauth_stand_in::OAuthStandIn`]. Password sign-ins never ask it.
+    pub oauth_port: u16,
     /// `None` once stopped.
     dir: Option<TempDir>,
     path: PathBuf,
@@ -116,12 +120,13 @@ impl MailRig {
             .prefix("mailrig-")
             .tempdir_in("/tmp")
             .context("cannot create the mail rig's folder in /tmp")?;
-        let [imap_port, smtp_port, imaps_port, smtps_port] = free_ports()?;
+        let [imap_port, smtp_port, imaps_port, smtps_port, oauth_port] = free_ports()?;
         let mut rig = MailRig {
             imap_port,
             smtp_port,
             imaps_port,
             smtps_port,
+            oauth_port,
             path: dir.path().to_path_buf(),
             dir: Some(dir),
             ports: [imap_port, smtp_port, imaps_port, smtps_port],
@@ -448,6 +453,10 @@ impl MailRig {
         fs::write(dir.join("dovecot/users"), users)?;
         fs::set_permissions(dir.join("dovecot/users"), fs::Permissions::from_mode(0o644))?;
         fs::write(dir.join("dovecot.conf"), self.render(DOVECOT_CONF))?;
+        fs::write(
+            dir.join("dovecot/oauth2.conf.ext"),
+            self.render(DOVECOT_OAUTH2),
+        )?;
 
         let etc = dir.join("postfix/etc");
         fs::write(etc.join("main.cf"), self.render(POSTFIX_MAIN_CF))?;
@@ -474,6 +483,7 @@ impl MailRig {
             .replace("@IMAPS_PORT@", &self.imaps_port.to_string())
             .replace("@SMTP_PORT@", &self.smtp_port.to_string())
             .replace("@SMTPS_PORT@", &self.smtps_port.to_string())
+            .replace("@OAUTH_PORT@", &self.oauth_port.to_string())
     }
 
     /// Starts Dovecot, then Postfix, and waits for their greetings.
@@ -684,14 +694,14 @@ static HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
 
 /// Four distinct free ports on 127.0.0.1: bound to port 0 all at once, read, released. Another
 /// process could take one before the server binds it; start-up then tries again.
-fn free_ports() -> anyhow::Result<[u16; 4]> {
+fn free_ports() -> anyhow::Result<[u16; 5]> {
     let mut handed_out = HANDED_OUT
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let handed_out = handed_out.get_or_insert_with(HashSet::new);
     let mut listeners = Vec::new();
     let mut ports = Vec::new();
-    while ports.len() < 4 {
+    while ports.len() < 5 {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let port = listener.local_addr()?.port();
         if handed_out.insert(port) {
@@ -699,11 +709,11 @@ fn free_ports() -> anyhow::Result<[u16; 4]> {
         }
         listeners.push(listener);
         if listeners.len() > 64 {
-            bail!("cannot find four free ports on 127.0.0.1");
+            bail!("cannot find five free ports on 127.0.0.1");
         }
     }
     drop(listeners);
-    Ok([ports[0], ports[1], ports[2], ports[3]])
+    Ok([ports[0], ports[1], ports[2], ports[3], ports[4]])
 }
 
 fn log_file(path: &Path) -> anyhow::Result<File> {
@@ -757,6 +767,16 @@ fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
 }
 
 /// Standalone: does not include /etc/dovecot/conf.d.
+/// Dovecot's oauth2 passdb: each token is posted to the stand-in's introspection endpoint
+/// (RFC 7662), which names the user it was issued for while it is valid.
+const DOVECOT_OAUTH2: &str = r#"introspection_mode = post
+introspection_url = http://127.0.0.1:@OAUTH_PORT@/introspect
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+"#;
+
 const DOVECOT_CONF: &str = r#"# Standalone config: does NOT include /etc/dovecot/conf.d.
 instance_name = mailrig-@NAME@
 base_dir = @DIR@/dovecot/run
@@ -771,7 +791,7 @@ ssl_key = <@DIR@/tls/key.pem
 ssl_min_protocol = TLSv1.2
 # Allow LOGIN/AUTH PLAIN without TLS (127.0.0.1 counts as secured anyway).
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 # Fast, constant-time failures for wrong-password tests: no auth_failure_delay (2 s) and no
 # growing per-IP penalty (mode 0 on the anvil-auth-penalty listener turns it off).
 auth_failure_delay = 0
@@ -793,9 +813,17 @@ first_valid_uid = 8
 first_valid_gid = 8
 mail_location = maildir:~/Maildir
 
+# Passwords for PLAIN and LOGIN, and for the look-ups that name no mechanism (LMTP delivery);
+# tokens, checked by the test's OAuth stand-in, for XOAUTH2 and OAUTHBEARER.
 passdb {
   driver = passwd-file
+  mechanisms = none plain login
   args = scheme=PLAIN username_format=%u @DIR@/dovecot/users
+}
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = @DIR@/dovecot/oauth2.conf.ext
 }
 userdb {
   driver = static

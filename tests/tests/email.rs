@@ -1475,3 +1475,126 @@ async fn a_twenty_megabyte_attachment_arrives_over_imap_and_downloads_as_it_was_
     rig.stop().await?;
     Ok(())
 }
+
+/// A Microsoft 365 style mailbox: IMAP takes only OAuth tokens, which last an hour (here a few
+/// seconds). The gateway renews the access token with the refresh token before it expires and
+/// signs in again with the new one; when the grant is revoked, the channel is marked failing in
+/// the token endpoint's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oauth_mailbox_renews_its_token_before_expiry_and_a_revoked_grant_marks_it_failing()
+-> anyhow::Result<()> {
+    use switchboard_e2e::oauth_stand_in::{CLIENT_ID, CLIENT_SECRET, OAuthStandIn};
+    let rig = MailRig::start().await?;
+    let tokens = OAuthStandIn::start(rig.oauth_port).await?;
+    tokens.set_token_life(Duration::from_secs(4));
+    let refresh_token = tokens.grant("support@example.test");
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start_with(
+        data.path(),
+        &[
+            ("SWITCHBOARD_PLUGINS__FETCH_ALLOW_HTTP", "true".into()),
+            (
+                "SWITCHBOARD_PLUGINS__FETCH_PRIVATE_NETWORKS",
+                "[\"127.0.0.0/8\"]".into(),
+            ),
+        ],
+    )
+    .await?;
+    let admin = gateway.admin().await?;
+    let settings = support_settings(
+        &rig,
+        json!({
+            "auth": "xoauth2",
+            "oauth_token_url": tokens.token_url(),
+            "oauth_client_id": CLIENT_ID,
+        }),
+    );
+    let (status, channel) = admin
+        .post(
+            "/api/v1/channels",
+            &json!({ "kind": "email", "name": "Soporte", "settings": settings }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let channel = channel["id"].as_u64().context("channel id")?;
+    let (status, answer) = admin
+        .call(
+            Method::PUT,
+            &format!("/api/v1/channels/{channel}/secrets"),
+            Some(&json!({ "secrets": {
+                "oauth_refresh_token": refresh_token,
+                "oauth_client_secret": CLIENT_SECRET,
+            } })),
+        )
+        .await?;
+    assert!(status.is_success(), "{answer}");
+
+    customer_sends(
+        &rig,
+        "support@example.test",
+        &customer_mail("oauth-1", "Factura", "¿Me reenvían la factura?"),
+    )
+    .await?;
+    eventually("the first email, read with a renewed token", async || {
+        Ok((admin.all_messages().await?.len() == 1).then_some(()))
+    })
+    .await?;
+    // The first token has lived past half its life: the gateway signs in with a new one,
+    // which Dovecot checks with the token endpoint, and reads the next email with it.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    customer_sends(
+        &rig,
+        "support@example.test",
+        &customer_mail("oauth-2", "Factura", "Gracias, la espero."),
+    )
+    .await?;
+    eventually("the second email", async || {
+        Ok((admin.all_messages().await?.len() == 2).then_some(()))
+    })
+    .await?;
+    assert!(
+        tokens.renewals() >= 2,
+        "renewed {} times",
+        tokens.renewals()
+    );
+    // The agent's answer goes out over SMTP with the token too.
+    let conversation = imported_conversation(&admin, channel).await?["id"]
+        .as_u64()
+        .context("conversation")?;
+    admin.reply(conversation, "Te la mandamos hoy.").await?;
+    eventually("the answer in the customer's mailbox", async || {
+        Ok(customer_inbox(&rig).await?.into_iter().next())
+    })
+    .await?;
+
+    // The customer withdraws consent: the next renewal is refused, and the channel says why.
+    tokens.revoke("support@example.test");
+    let health = eventually("the channel marked failing", async || {
+        let (_, status) = admin
+            .get(&format!("/api/v1/channels/{channel}/mailbox"))
+            .await?;
+        Ok((status["health"]["state"] == "failing").then(|| status["health"].clone()))
+    })
+    .await?;
+    assert_eq!(health["step"], "token", "{health}");
+    assert!(
+        health["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("invalid_grant"),
+        "{health}"
+    );
+    let (_, test) = admin
+        .post(
+            &format!("/api/v1/channels/{channel}/mailbox/test"),
+            &json!({}),
+        )
+        .await?;
+    assert_eq!(test["ok"], false, "{test}");
+    assert_eq!(test["imap"]["step"], "token", "{test}");
+    // The tokens never come back through the API.
+    let (_, channel_json) = admin.get(&format!("/api/v1/channels/{channel}")).await?;
+    assert!(!channel_json.to_string().contains(&refresh_token));
+    rig.stop().await?;
+    Ok(())
+}

@@ -7,6 +7,7 @@
 pub mod confirmation;
 pub mod continuation;
 pub mod forwarding;
+pub mod oauth;
 pub mod sync;
 pub mod transcript;
 
@@ -59,6 +60,16 @@ pub mod setting {
     pub const PASSWORD: &str = "password";
     /// Secret: the OAuth 2.0 access token.
     pub const OAUTH_TOKEN: &str = "oauth_token";
+    /// Secret: an OAuth 2.0 refresh token, with which the gateway renews the access token.
+    pub const OAUTH_REFRESH_TOKEN: &str = "oauth_refresh_token";
+    /// Secret: the OAuth client's secret, for clients that have one.
+    pub const OAUTH_CLIENT_SECRET: &str = "oauth_client_secret";
+    /// The OAuth client (application) id the refresh token was granted to.
+    pub const OAUTH_CLIENT_ID: &str = "oauth_client_id";
+    /// The token endpoint; gmail and outlook providers have theirs by default.
+    pub const OAUTH_TOKEN_URL: &str = "oauth_token_url";
+    /// Scopes asked for on renewal, separated by spaces (outlook's by default).
+    pub const OAUTH_SCOPE: &str = "oauth_scope";
 }
 
 /// Email state shared by the API, the sync workers and the forwarding listener.
@@ -129,19 +140,12 @@ impl MailService {
     }
 
     fn record_failure(&self, channel_id: Id, error: &MailError, failures: u32, retry_at: i64) {
-        let step = serde_json::to_value(error.step)
-            .ok()
-            .and_then(|step| match step {
-                serde_json::Value::String(step) => Some(step),
-                serde_json::Value::Object(map) => map.keys().next().cloned(),
-                _ => None,
-            });
         self.set_health(
             channel_id,
             Some(ChannelHealth {
                 state: HealthState::Failing,
                 reason: Some(error.to_string()),
-                step,
+                step: Some(error.step.name().to_string()),
                 failures,
                 since: now_millis(),
                 retry_at: Some(retry_at),
@@ -248,7 +252,12 @@ pub async fn account(state: &AppState, channel: &Channel) -> ApiResult<Result<Ac
     };
     let auth = match text(channel, AUTH).as_deref() {
         None | Some("password") => secrets.get(PASSWORD).cloned().map(Auth::Password),
-        Some("xoauth2") => secrets.get(OAUTH_TOKEN).cloned().map(Auth::XOAuth2),
+        // With a refresh token, `oauth::signed_in` obtains the access token.
+        Some("xoauth2") => secrets
+            .get(OAUTH_TOKEN)
+            .cloned()
+            .or_else(|| secrets.contains_key(OAUTH_REFRESH_TOKEN).then(String::new))
+            .map(Auth::XOAuth2),
         Some(other) => {
             return Ok(Err(format!(
                 "`{AUTH}` must be password or xoauth2, not `{other}`"
@@ -257,7 +266,7 @@ pub async fn account(state: &AppState, channel: &Channel) -> ApiResult<Result<Ac
     };
     let Some(auth) = auth else {
         return Ok(Err(format!(
-            "the channel has no `{PASSWORD}` (or `{OAUTH_TOKEN}` for xoauth2) secret"
+            "the channel has no `{PASSWORD}` secret (or, for xoauth2, `{OAUTH_REFRESH_TOKEN}` or `{OAUTH_TOKEN}`)"
         )));
     };
     let Some(username) = text(channel, USERNAME).or_else(|| text(channel, REPLY_ADDRESS)) else {
@@ -319,6 +328,10 @@ pub async fn send(
                 reason,
             )));
         }
+    };
+    let account = match oauth::signed_in(state, channel, account).await? {
+        Ok((account, _)) => account,
+        Err(error) => return Ok(Err(error)),
     };
     let sender = match switchboard_mail::smtp::Sender::new(&account, &state.mail.trust) {
         Ok(sender) => sender,

@@ -3,9 +3,8 @@
 
 use serde::Serialize;
 
-/// The step of talking to a mail server that failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// The step of talking to a mail server that failed; in JSON, its [`Step::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// The channel's settings are incomplete or contradict each other.
     Settings,
@@ -23,6 +22,9 @@ pub enum Step {
     Protocol,
     /// The SMTP server refused the message; `permanent` tells whether retrying can help.
     Rejected { permanent: bool },
+    /// The OAuth token endpoint did not renew the access token; `permanent` when it refused
+    /// (a revoked grant, a wrong client), not when it could not be reached.
+    Token { permanent: bool },
 }
 
 /// A failure at one step, with the server's own words where it gave any.
@@ -33,7 +35,29 @@ pub struct MailError {
     pub message: String,
 }
 
+impl Serialize for Step {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 impl Step {
+    /// The step's name in the API: `settings`, `token`, `dns`, `tcp`, `tls`, `authentication`,
+    /// `mailbox`, `protocol` or `rejected`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Settings => "settings",
+            Step::Dns => "dns",
+            Step::Tcp => "tcp",
+            Step::Tls => "tls",
+            Step::Authentication => "authentication",
+            Step::Mailbox => "mailbox",
+            Step::Protocol => "protocol",
+            Step::Rejected { .. } => "rejected",
+            Step::Token { .. } => "token",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Step::Settings => "the mailbox settings are incomplete",
@@ -45,6 +69,12 @@ impl Step {
             Step::Protocol => "the server answered unexpectedly",
             Step::Rejected { permanent: true } => "the server refused the message",
             Step::Rejected { permanent: false } => "the server deferred the message",
+            Step::Token { permanent: true } => {
+                "the OAuth token endpoint refused to renew the access token"
+            }
+            Step::Token { permanent: false } => {
+                "the OAuth token endpoint could not renew the access token"
+            }
         }
     }
 }
@@ -65,6 +95,7 @@ impl MailError {
                 | Step::Authentication
                 | Step::Mailbox
                 | Step::Rejected { permanent: true }
+                | Step::Token { permanent: true }
         )
     }
 }

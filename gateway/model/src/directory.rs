@@ -175,7 +175,8 @@ pub struct ChannelHealth {
     /// [AUTHENTICATIONFAILED] Authentication failed.`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The step that failed: `dns`, `tcp`, `tls`, `authentication`, `mailbox`, `protocol`.
+    /// The step that failed: `settings`, `token`, `dns`, `tcp`, `tls`, `authentication`,
+    /// `mailbox`, `protocol`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
     /// Failures in a row; retries wait longer after each.

@@ -69,6 +69,8 @@ pub enum ChannelRecord {
     AutoReplies,
     /// How many emails went out through the channel on its last sending day.
     SentToday,
+    /// The OAuth access token the gateway obtained for the channel's mailbox, sealed.
+    OAuthAccess,
 }
 
 /// How many dead letters a channel keeps: the oldest go first once a channel's payloads add up

@@ -854,6 +854,7 @@ fn channel_record_key(workspace_id: Id, channel_id: Id, record: ChannelRecord) -
         ChannelRecord::TransportCursor => keys::TRANSPORT_CURSOR,
         ChannelRecord::AutoReplies => keys::AUTO_REPLIES,
         ChannelRecord::SentToday => keys::SENT_TODAY,
+        ChannelRecord::OAuthAccess => keys::OAUTH_ACCESS,
     };
     key(tag, &[workspace_id, channel_id])
 }

@@ -6,7 +6,7 @@
 //! two gateway nodes from syncing the same one.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -33,6 +33,8 @@ const LEASE_MS: i64 = 90_000;
 enum SyncError {
     Mail(MailError),
     Store(ApiError),
+    /// The access token is due for renewal: sign in again (not a failure).
+    Renew,
 }
 
 impl From<MailError> for SyncError {
@@ -128,14 +130,35 @@ async fn run(state: AppState, channel: Channel, account: Account, holder: String
                 continue;
             }
         }
-        let error = match session(&state, &channel, &account, &lease, &holder, &mut failures).await
-        {
+        let stopped = match super::oauth::signed_in(&state, &channel, account.clone()).await {
+            Ok(Ok((account, renew_at))) => {
+                session(
+                    &state,
+                    &channel,
+                    &account,
+                    renew_at,
+                    &lease,
+                    &holder,
+                    &mut failures,
+                )
+                .await
+            }
+            Ok(Err(error)) => SyncError::Mail(error),
+            Err(error) => SyncError::Store(error),
+        };
+        let error = match stopped {
+            SyncError::Renew => continue,
             SyncError::Mail(error) => error,
             SyncError::Store(error) => MailError::new(
                 switchboard_mail::Step::Protocol,
                 format!("the gateway could not store the mail: {}", error.message),
             ),
         };
+        if error.step == switchboard_mail::Step::Authentication
+            && let Err(store) = super::oauth::forget(&state, &channel).await
+        {
+            tracing::warn!(channel_id = channel.id, error = %store.message, "cannot drop the refused access token");
+        }
         failures += 1;
         let wait = backoff(&error, failures);
         let retry_at = now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
@@ -166,6 +189,7 @@ async fn session(
     state: &AppState,
     channel: &Channel,
     account: &Account,
+    renew_at: Option<Instant>,
     lease: &str,
     holder: &str,
     failures: &mut u32,
@@ -183,10 +207,19 @@ async fn session(
         if let Err(error) = state.store.acquire_lease(lease, holder, LEASE_MS).await {
             return ApiError::from(error).into();
         }
-        mailbox = match mailbox.wait_for_mail(WAIT_FOR_MAIL).await {
+        let wait = renew_at.map_or(WAIT_FOR_MAIL, |at| {
+            WAIT_FOR_MAIL
+                .min(at.saturating_duration_since(Instant::now()))
+                .max(Duration::from_secs(1))
+        });
+        mailbox = match mailbox.wait_for_mail(wait).await {
             Ok(mailbox) => mailbox,
             Err(error) => return error.into(),
         };
+        // A new sign-in before the token expires; the folder is read again as it starts.
+        if renew_at.is_some_and(|at| Instant::now() >= at) {
+            return SyncError::Renew;
+        }
     }
 }
 

@@ -173,7 +173,7 @@ async fn mailbox_status(
 }
 
 /// How "Test connection" went: for IMAP and SMTP, `ok`, `not_configured`, or `failed` with
-/// the step that failed (`settings`, `dns`, `tcp`, `tls`, `authentication`, `mailbox`,
+/// the step that failed (`settings`, `token`, `dns`, `tcp`, `tls`, `authentication`, `mailbox`,
 /// `protocol`) and the server's words.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ConnectionTest {
@@ -194,12 +194,19 @@ async fn test_connection(
 ) -> ApiResult<axum::Json<ConnectionTest>> {
     caller.require_admin()?;
     let channel = email_channel(&state, caller.workspace_id, id).await?;
-    let report = match account(&state, &channel).await? {
-        Ok(account) => switchboard_mail::probe::check(&account, &state.mail.trust).await,
-        Err(problem) => {
+    let signed_in = match account(&state, &channel).await? {
+        Ok(account) => crate::email::oauth::signed_in(&state, &channel, account).await?,
+        Err(problem) => Err(switchboard_mail::MailError::new(
+            switchboard_mail::Step::Settings,
+            problem,
+        )),
+    };
+    let report = match signed_in {
+        Ok((account, _)) => switchboard_mail::probe::check(&account, &state.mail.trust).await,
+        Err(error) => {
             let failed = switchboard_mail::probe::Outcome::Failed {
-                step: switchboard_mail::Step::Settings,
-                message: problem,
+                step: error.step,
+                message: error.message,
             };
             switchboard_mail::probe::Report {
                 imap: failed.clone(),

@@ -41,6 +41,7 @@ pub const CHANNEL_SECRETS: &[u8; 2] = b"cs"; // [ws, channel] -> sealed secrets
 pub const TRANSPORT_CURSOR: &[u8; 2] = b"tc"; // [ws, channel] -> a transport's cursor
 pub const AUTO_REPLIES: &[u8; 2] = b"ar"; // [ws, channel] -> {contact: last auto-reply}
 pub const SENT_TODAY: &[u8; 2] = b"st"; // [ws, channel] -> (day, emails sent)
+pub const OAUTH_ACCESS: &[u8; 2] = b"oa"; // [ws, channel] -> sealed access token
 
 /// The layout this code reads and writes: 2 keeps events in the journal.
 pub const FORMAT: u64 = 2;

@@ -511,3 +511,92 @@ async fn an_email_names_its_recipients_and_left_out_files_and_opens_its_quotes_o
     .await?;
     Ok(())
 }
+
+/// An email's HTML shows in a frame that loads no image from the internet (a tracking pixel
+/// would tell the sender the mail was opened) until the agent asks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emails_formatted_view_loads_remote_images_only_when_the_agent_asks()
+-> anyhow::Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // The sender's server, counting how often its pixel is fetched.
+    let fetched = Arc::new(AtomicUsize::new(0));
+    let counter = fetched.clone();
+    let pixel = axum::Router::new().route(
+        "/pixel.png",
+        axum::routing::get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async { ([("content-type", "image/gif")], &b"GIF89a"[..]) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let pixel_url = format!("http://{}/pixel.png", listener.local_addr()?);
+    let sender = tokio::spawn(async move { axum::serve(listener, pixel).await });
+
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = admin.api_channel().await?;
+    let mut message = switchboard_e2e::inbound_message("bea@example.com", "m-1", "Hola equipo");
+    message["html"] = format!(
+        "<p>Hola <b>equipo</b></p><img src=\"{pixel_url}\" alt=\"\"><script>document.title='x'</script>"
+    )
+    .into();
+    let (status, body) = admin
+        .post(&format!("/api/v1/channels/{channel}/inbound"), &message)
+        .await?;
+    anyhow::ensure!(status.is_success(), "inbound refused: {body}");
+
+    let agent = Browser::start(1280, 800).await?;
+    agent.client.goto(&format!("{}/", gateway.base_url)).await?;
+    agent
+        .client
+        .execute(
+            "localStorage.setItem('switchboard.console.locale', 'es')",
+            Vec::new(),
+        )
+        .await?;
+    sign_in(&agent, &gateway.base_url).await?;
+    click(&agent, ".view-all").await?;
+    click(&agent, ".row").await?;
+    click(&agent, ".message.in .formatted summary").await?;
+    shown(
+        &agent,
+        ".message.in .formatted .images-hidden",
+        "Las imágenes de internet están ocultas",
+    )
+    .await?;
+    let frame = agent
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".message.in .formatted iframe"))
+        .await?;
+    frame.clone().enter_frame().await?;
+    let shown_inside = eventually("the email in its frame", async || {
+        let body = agent
+            .client
+            .find(Locator::Css("body"))
+            .await?
+            .text()
+            .await?;
+        Ok(body.contains("Hola equipo").then_some(body))
+    })
+    .await?;
+    assert!(!shown_inside.contains("document.title"), "{shown_inside}");
+    agent.client.enter_parent_frame().await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        fetched.load(Ordering::SeqCst),
+        0,
+        "no pixel before the agent asks"
+    );
+
+    click(&agent, ".message.in .formatted .images-hidden a").await?;
+    eventually("the pixel fetched once the agent asked", async || {
+        Ok((fetched.load(Ordering::SeqCst) > 0).then_some(()))
+    })
+    .await?;
+    sender.abort();
+    Ok(())
+}

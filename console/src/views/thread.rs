@@ -162,6 +162,25 @@ fn readable_size(bytes: u64) -> String {
     }
 }
 
+/// The message's HTML, folded away, in a sandboxed frame the gateway serves with a policy that
+/// runs nothing and loads no remote image until the agent asks (the link reloads the frame).
+fn formatted(t: &Texts, message: &Message) -> Html {
+    let page = format!(
+        "/api/v1/conversations/{}/messages/{}/html",
+        message.conversation_id, message.id
+    );
+    let frame = format!("email-{}", message.id);
+    html! {
+        <details class="formatted">
+            <summary>{ t.show_formatted }</summary>
+            <p class="images-hidden">{ t.images_hidden }{ " " }
+                <a href={format!("{page}?images=load")} target={frame.clone()}>{ t.load_images }</a></p>
+            <iframe name={frame} src={page} title={t.show_formatted} loading="lazy"
+                sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer"></iframe>
+        </details>
+    }
+}
+
 fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
     let class = match message.direction {
         Direction::In => "in",
@@ -206,6 +225,9 @@ fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
                     <summary title={t.show_quoted} aria-label={t.show_quoted}>{ "…" }</summary>
                     <div class="text">{ quoted }</div>
                 </details>
+            }
+            if message.html.is_some() {
+                { formatted(t, message) }
             }
             if !message.attachments.is_empty() {
                 <ul class="attachments">

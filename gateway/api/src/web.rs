@@ -14,7 +14,9 @@ use std::path::{Path as FsPath, PathBuf};
 use axum::Router;
 use axum::extract::Request;
 use axum::extract::State;
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST, REFERRER_POLICY,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -164,6 +166,31 @@ pub(crate) fn strict_page(html: String) -> ApiResult<Response> {
         html,
         "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     )
+}
+
+/// A message's sanitized HTML as a page of its own, for the console to show in a sandboxed
+/// frame: no script, form or plugin; links open in a new tab; images only from the message
+/// itself (`data:`) unless the agent chose to load remote ones, which tell a sender that the
+/// mail was opened. Only the console may frame it, and no referrer leaves with a request.
+pub(crate) fn email_page(sanitized: &str, remote_images: bool) -> ApiResult<Response> {
+    let images = if remote_images {
+        "data: https: http:"
+    } else {
+        "data:"
+    };
+    let policy = format!(
+        "default-src 'none'; style-src 'unsafe-inline'; img-src {images}; form-action 'none'; base-uri 'none'; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
+    );
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><base target=\"_blank\">\
+         <style>body{{font:14px/1.45 system-ui,sans-serif;margin:8px;color:#1d2430;overflow-wrap:anywhere}}\
+         img{{max-width:100%;height:auto}}</style></head><body>{sanitized}</body></html>"
+    );
+    let mut page = html_page(html, &policy)?;
+    let headers = page.headers_mut();
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(page)
 }
 
 /// An HTML page with its policy.

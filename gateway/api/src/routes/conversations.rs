@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_conversations))
         .routes(routes!(get_conversation))
         .routes(routes!(list_messages, post_message))
+        .routes(routes!(message_html))
         .routes(routes!(assign))
         .routes(routes!(unassign))
         .routes(routes!(close))
@@ -92,6 +93,40 @@ async fn list_messages(
             )
             .await?,
     ))
+}
+
+/// Whether a message's HTML page loads remote images.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct HtmlQuery {
+    /// `load` to let the page load images from the internet (which tells the sender it was
+    /// opened); by default only images inside the message show.
+    images: Option<String>,
+}
+
+/// A message's sanitized HTML as a page of its own, with a policy that lets nothing run and,
+/// unless `images=load`, nothing load from outside: what the console shows in a frame.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages/{message_id}/html", tag = "conversations",
+    params(("id" = u64, Path), ("message_id" = u64, Path), HtmlQuery),
+    responses((status = 200, content_type = "text/html", description = "the page"),
+        (status = 404, body = switchboard_model::ErrorBody, description = "no such message, or it has no HTML")))]
+async fn message_html(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, message_id)): Path<(Id, Id)>,
+    Query(query): Query<HtmlQuery>,
+) -> ApiResult<axum::response::Response> {
+    let message = state
+        .store
+        .message(caller.workspace_id, id, message_id)
+        .await?;
+    let Some(html) = message.html else {
+        return Err(crate::ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_html",
+            format!("message {message_id} carries no HTML"),
+        ));
+    };
+    crate::web::email_page(&html, query.images.as_deref() == Some("load"))
 }
 
 /// Sends a reply to the contact (queued for delivery), or writes a private note.

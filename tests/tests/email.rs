@@ -219,6 +219,11 @@ async fn a_customer_email_and_the_agents_reply_make_a_threaded_round_trip() -> a
         first[0]["text"],
         "Hola, mi pedido 4711 todavía no llegó. ¿Me ayudan?"
     );
+    assert_eq!(
+        first[0]["to"],
+        json!(["support@example.test"]),
+        "the address it was sent to"
+    );
     assert_eq!(first[0]["external_id"], "<order-4711-1@example.test>");
     let original = &first[0]["original"];
     assert_eq!(
@@ -726,6 +731,33 @@ async fn auto_replies_go_once_a_day_never_to_machines_and_transcripts_arrive() -
         .await?;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{refused}");
     assert_eq!(refused["error"]["code"], "daily_limit", "{refused}");
+
+    // So do auto-replies: a new customer's waits in the outbox, saying why.
+    customer_sends(
+        &rig,
+        "support@example.test",
+        "From: Pedro <pedro@example.test>\r\nTo: support@example.test\r\nSubject: Horarios\r\n\
+         Message-ID: <ask-pedro@example.test>\r\n\r\n¿Abren el domingo?\r\n",
+    )
+    .await?;
+    eventually(
+        "the new customer's auto-reply, held at the limit",
+        async || {
+            for conversation in conversations(&admin, channel).await? {
+                let id = conversation["id"].as_u64().context("id")?;
+                for message in messages(&admin, id).await? {
+                    if message["direction"] == "out"
+                        && message["text"] == auto
+                        && message["delivery"].to_string().contains("daily send limit")
+                    {
+                        return Ok(Some(()));
+                    }
+                }
+            }
+            Ok(None)
+        },
+    )
+    .await?;
     rig.stop().await?;
     Ok(())
 }

@@ -194,6 +194,17 @@ async fn a_mailbox_grouped_by_subject_gives_each_subject_its_own_conversation() 
         follow_up, first_order,
         "the same subject, replied to, joins its conversation"
     );
+    // A reply names its thread: it joins that conversation whatever its subject says.
+    let mut answer = inbound("ana@example.com", "<6@mail.test>", "Una pregunta más");
+    answer.title = Some("Otra cosa".into());
+    answer.thread = vec!["<2@mail.test>".into()];
+    let answered = f
+        .store
+        .ingest(f.workspace, by_subject, answer)
+        .await
+        .expect("ingest")
+        .conversation_id;
+    assert_eq!(answered, second_order, "a reply joins its own thread");
 
     // The seeds' rule stays the default: one open conversation per sender.
     let one = email(by_sender, "<4@mail.test>", "Pedido 4711").await;

@@ -558,6 +558,36 @@ async fn mail_forwarded_to_the_channels_address_arrives_and_strangers_are_refuse
         .map(|message| message["text"].clone())
         .collect();
     assert!(!texts.contains(&json!("Nosso eco.")), "{texts:?}");
+
+    // While an admin has the email adapter switched off, forwarded mail is deferred (451) for
+    // the forwarding server to bring again, not accepted into dead letters; once it is back
+    // on, the same mail goes in.
+    let (status, off) = admin
+        .post("/api/v1/plugins/email/disable", &json!({}))
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{off}");
+    let later = b"From: Joao Silva <joao@cliente.test>\r\nTo: ventas@acme.test\r\nSubject: Prazo\r\nMessage-ID: <fw-2@cliente.test>\r\n\r\nQual o prazo?\r\n";
+    let deferred = forwarder
+        .send("ventas@acme.test", std::slice::from_ref(&address), later)
+        .await
+        .expect_err("deferred while the adapter is off");
+    assert!(deferred.to_string().contains("451"), "{deferred}");
+    let (_, letters) = admin.get("/api/v1/dead-letters").await?;
+    assert_eq!(letters["items"], json!([]), "nothing kept as a dead letter");
+    let (status, on) = admin
+        .post("/api/v1/plugins/email/enable", &json!({}))
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{on}");
+    forwarder
+        .send("ventas@acme.test", std::slice::from_ref(&address), later)
+        .await?;
+    let texts = admin.all_messages().await?;
+    assert!(
+        texts
+            .iter()
+            .any(|message| message["text"] == "Qual o prazo?"),
+        "{texts:?}"
+    );
     Ok(())
 }
 

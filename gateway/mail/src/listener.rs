@@ -67,6 +67,8 @@ pub struct Limits {
     pub max_sessions_per_client: usize,
     /// The longest a session may last, however busy the client keeps it.
     pub session_deadline: Duration,
+    /// How long a client may stay silent before it is told `421` and let go.
+    pub idle_timeout: Duration,
     /// Where messages being received are written.
     pub spool: PathBuf,
     /// Received messages read back into memory and handed to the [`Mailroom`] at once; the end
@@ -86,6 +88,7 @@ impl Limits {
             max_sessions: 100,
             max_sessions_per_client: 10,
             session_deadline: Duration::from_secs(30 * 60),
+            idle_timeout: Duration::from_secs(5 * 60),
             spool,
             max_deliveries: 4,
             tls: None,
@@ -116,8 +119,6 @@ pub fn tls_acceptor(chain_pem: &[u8], key_pem: &[u8]) -> Result<TlsAcceptor, Str
 
 /// Longest command or data line.
 const MAX_LINE: u64 = 64 * 1024;
-/// How long a client may stay silent.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Serves SMTP on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, limits: Limits, room: Arc<dyn Mailroom>) {
@@ -356,6 +357,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
         transaction: &transaction,
         room: room.as_ref(),
         deliveries,
+        idle_timeout: limits.idle_timeout,
     };
     let mut plain = stream;
     plain
@@ -380,6 +382,7 @@ struct Conversation<'a, H: Handler> {
     transaction: &'a Mutex<Transaction>,
     room: &'a dyn Mailroom,
     deliveries: &'a Semaphore,
+    idle_timeout: Duration,
 }
 
 impl<H: Handler> Conversation<'_, H> {
@@ -395,7 +398,7 @@ impl<H: Handler> Conversation<'_, H> {
         loop {
             line.clear();
             let read = read_line(&mut reader, &mut line);
-            let Ok(read) = tokio::time::timeout(IDLE_TIMEOUT, read).await else {
+            let Ok(read) = tokio::time::timeout(self.idle_timeout, read).await else {
                 writer.write_all(b"421 4.4.2 idle for too long\r\n").await?;
                 return Ok(None);
             };
@@ -612,6 +615,50 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let mut again = TcpStream::connect(address).await.expect("connect");
         assert!(first_line(&mut again).await.starts_with("220"));
+    }
+
+    #[tokio::test]
+    async fn a_client_that_goes_silent_is_let_go() {
+        let spool = tempfile::tempdir().expect("spool");
+        let address = listening(Limits {
+            idle_timeout: Duration::from_millis(300),
+            ..limits(spool.path())
+        })
+        .await;
+        let mut stream = TcpStream::connect(address).await.expect("connect");
+        let (reader, _writer) = stream.split();
+        let mut reader = BufReader::new(reader);
+        let mut greeting = String::new();
+        reader.read_line(&mut greeting).await.expect("greeting");
+        assert!(greeting.starts_with("220"), "{greeting}");
+        let mut goodbye = String::new();
+        tokio::time::timeout(Duration::from_secs(5), reader.read_line(&mut goodbye))
+            .await
+            .expect("told before five seconds")
+            .expect("read");
+        assert!(goodbye.starts_with("421 4.4.2"), "{goodbye}");
+    }
+
+    #[tokio::test]
+    async fn a_client_beyond_the_sessions_served_at_once_is_greeted_when_a_slot_frees() {
+        let spool = tempfile::tempdir().expect("spool");
+        let address = listening(Limits {
+            max_sessions: 1,
+            ..limits(spool.path())
+        })
+        .await;
+        let mut first = TcpStream::connect(address).await.expect("connect");
+        assert!(first_line(&mut first).await.starts_with("220"));
+        let mut second = TcpStream::connect(address).await.expect("connect");
+        let mut line = Vec::new();
+        let early = tokio::time::timeout(
+            Duration::from_millis(500),
+            BufReader::new(&mut second).read_until(b'\n', &mut line),
+        )
+        .await;
+        assert!(early.is_err(), "greeted while the only slot was taken");
+        drop(first);
+        assert!(first_line(&mut second).await.starts_with("220"));
     }
 
     #[tokio::test]

@@ -64,6 +64,12 @@ pub struct Texts {
     pub resolved: &'static str,
     pub status: &'static str,
     pub no_conversations: &'static str,
+    pub search: &'static str,
+    pub searching: &'static str,
+    pub nothing_found: &'static str,
+    /// "{n} conversations found", with `{n}` in place.
+    pub found_many: &'static str,
+    pub found_one: &'static str,
     pub load_more: &'static str,
     pub pick_conversation: &'static str,
     pub offline: &'static str,
@@ -128,6 +134,14 @@ pub struct Texts {
 }
 
 impl Texts {
+    /// How many conversations a search found, in words.
+    pub fn found(&self, count: usize) -> String {
+        match count {
+            1 => self.found_one.to_string(),
+            count => self.found_many.replace("{n}", &count.to_string()),
+        }
+    }
+
     pub fn status(&self, status: ConversationStatus) -> &'static str {
         match status {
             ConversationStatus::Open => self.open,
@@ -195,6 +209,11 @@ static EN: Texts = Texts {
     resolved: "Resolved",
     status: "Status",
     no_conversations: "No conversations here.",
+    search: "Search conversations",
+    searching: "Searching…",
+    nothing_found: "Nothing found.",
+    found_many: "{n} conversations found",
+    found_one: "1 conversation found",
     load_more: "Load more",
     pick_conversation: "Pick a conversation from the list.",
     offline: "Offline: reconnecting…",
@@ -278,6 +297,11 @@ static ES: Texts = Texts {
     resolved: "Resueltas",
     status: "Estado",
     no_conversations: "No hay conversaciones aquí.",
+    search: "Buscar conversaciones",
+    searching: "Buscando…",
+    nothing_found: "No se encontró nada.",
+    found_many: "{n} conversaciones encontradas",
+    found_one: "1 conversación encontrada",
     load_more: "Cargar más",
     pick_conversation: "Elige una conversación de la lista.",
     offline: "Sin conexión: reconectando…",
@@ -361,6 +385,11 @@ static PT_BR: Texts = Texts {
     resolved: "Resolvidas",
     status: "Status",
     no_conversations: "Nenhuma conversa aqui.",
+    search: "Buscar conversas",
+    searching: "Buscando…",
+    nothing_found: "Nada encontrado.",
+    found_many: "{n} conversas encontradas",
+    found_one: "1 conversa encontrada",
     load_more: "Carregar mais",
     pick_conversation: "Escolha uma conversa na lista.",
     offline: "Sem conexão: reconectando…",

@@ -52,6 +52,14 @@ pub struct Thread {
     pub loaded: bool,
 }
 
+/// A search the list shows instead of its view.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Search {
+    pub query: String,
+    /// The conversations found, best first; `None` while the gateway is asked.
+    pub found: Option<Vec<Id>>,
+}
+
 /// How long a visitor's typing signal shows without a new one.
 pub const TYPING_SHOWS_MS: Millis = 6_000;
 
@@ -78,6 +86,7 @@ pub struct Console {
     pub online: bool,
     /// Conversations whose contact is typing, until when.
     pub typing: Rc<HashMap<Id, Millis>>,
+    pub search: Option<Search>,
 }
 
 pub enum Action {
@@ -111,6 +120,15 @@ pub enum Action {
     Presence(Presence, Millis),
     Online(bool),
     Locale(Locale),
+    /// The agent searched for this.
+    Search(String),
+    /// What the gateway found for a search.
+    Found {
+        query: String,
+        conversations: Vec<Conversation>,
+    },
+    /// Back to the view.
+    EndSearch,
 }
 
 impl Console {
@@ -133,12 +151,21 @@ impl Console {
             // Said offline only once a connection failed, not while the first one opens.
             online: true,
             typing: Rc::default(),
+            search: None,
         }
     }
 
     /// The list as it shows: the view's conversations with the chosen status, most recently
     /// touched first.
     pub fn visible(&self) -> Vec<&Conversation> {
+        if let Some(search) = &self.search {
+            return search
+                .found
+                .iter()
+                .flatten()
+                .filter_map(|id| self.conversations.get(id))
+                .collect();
+        }
         let me = self.me.agent.id;
         let mut list: Vec<&Conversation> = self
             .conversations
@@ -337,6 +364,24 @@ impl Reducible for Console {
             }
             Action::Online(online) => console.online = online,
             Action::Locale(locale) => console.locale = locale,
+            Action::Search(query) => {
+                console.search = Some(Search { query, found: None });
+            }
+            Action::Found {
+                query,
+                conversations,
+            } => {
+                let ids = conversations.iter().map(|found| found.id).collect();
+                for conversation in conversations {
+                    console.keep(conversation);
+                }
+                if let Some(search) = &mut console.search
+                    && search.query == query
+                {
+                    search.found = Some(ids);
+                }
+            }
+            Action::EndSearch => console.search = None,
         }
         Rc::new(console)
     }

@@ -600,3 +600,72 @@ async fn an_emails_formatted_view_loads_remote_images_only_when_the_agent_asks()
     sender.abort();
     Ok(())
 }
+
+/// An agent finds a conversation by a word typed without its accent, and goes back to the
+/// list with Escape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_without_accents_finds_the_conversation_and_escape_ends_it() -> anyhow::Result<()>
+{
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = admin.api_channel().await?;
+    for (email, id, text) in [
+        (
+            "ana@example.com",
+            "s-1",
+            "Necesito información sobre mi factura",
+        ),
+        ("luis@example.com", "s-2", "¿Abren el sábado?"),
+    ] {
+        let (status, body) = admin
+            .post(
+                &format!("/api/v1/channels/{channel}/inbound"),
+                &switchboard_e2e::inbound_message(email, id, text),
+            )
+            .await?;
+        anyhow::ensure!(status.is_success(), "inbound refused: {body}");
+    }
+
+    let agent = Browser::start(1280, 800).await?;
+    agent.client.goto(&format!("{}/", gateway.base_url)).await?;
+    agent
+        .client
+        .execute(
+            "localStorage.setItem('switchboard.console.locale', 'es')",
+            Vec::new(),
+        )
+        .await?;
+    sign_in(&agent, &gateway.base_url).await?;
+    click(&agent, ".view-all").await?;
+    eventually("both conversations listed", async || {
+        Ok((texts(&agent, ".row").await?.len() == 2).then_some(()))
+    })
+    .await?;
+    // The index follows the store within a moment; the agent searches again if it was early.
+    let rows = eventually("the search's one result", async || {
+        let field = agent
+            .client
+            .find(Locator::Css(".search input[type=search]"))
+            .await?;
+        field.clear().await?;
+        field.send_keys(&format!("informacion{ENTER}")).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let rows = texts(&agent, ".row .title").await?;
+        Ok((rows.len() == 1).then_some(rows))
+    })
+    .await?;
+    assert!(rows[0].contains("información"), "{rows:?}");
+    shown(&agent, ".search-results", "1 conversación encontrada").await?;
+    agent
+        .client
+        .find(Locator::Css(".search input[type=search]"))
+        .await?
+        .send_keys(&Key::Escape.to_string())
+        .await?;
+    eventually("the whole list again", async || {
+        Ok((texts(&agent, ".row").await?.len() == 2).then_some(()))
+    })
+    .await?;
+    Ok(())
+}

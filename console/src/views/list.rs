@@ -1,14 +1,17 @@
-//! The conversation list: the status filter, then one row per conversation (channel, contact,
-//! title, waiting time, assignee, unread count). Only the rows in sight are drawn, so a list
-//! of ten thousand scrolls as one of ten; the next page is asked for near the end.
+//! The conversation list: a search box and the status filter, then one row per conversation
+//! (channel, contact, title, waiting time, assignee, unread count). Only the rows in sight are
+//! drawn, so a list of ten thousand scrolls as one of ten; the next page is asked for near the
+//! end. A search shows the conversations the gateway found instead, best first.
 
-use switchboard_model::{ChannelKind, Conversation, ConversationStatus};
-use web_sys::HtmlElement;
+use switchboard_model::{ChannelKind, Conversation, ConversationStatus, Page};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
+use crate::api;
 use crate::i18n::texts;
 use crate::state::{Action, Console};
-use crate::views::workspace::load_page;
+use crate::views::workspace::{load_page, signed_out_on};
 
 /// Every row's height in CSS pixels (the style sheet's `.row` agrees).
 pub const ROW_HEIGHT: i32 = 68;
@@ -75,7 +78,10 @@ pub fn conversation_list(props: &Props) -> Html {
             let (top, height) = (element.scroll_top(), element.client_height());
             window.set((top, height));
             let near_end = top + height + 4 * ROW_HEIGHT >= element.scroll_height();
-            if near_end && let Some(cursor) = console.next_cursor {
+            if near_end
+                && console.search.is_none()
+                && let Some(cursor) = console.next_cursor
+            {
                 load_page(
                     &console,
                     console.view,
@@ -124,15 +130,84 @@ pub fn conversation_list(props: &Props) -> Html {
             </li>
         }
     };
+    let search_ref = use_node_ref();
+    let onsubmit = {
+        let (search_ref, dispatch) = (search_ref.clone(), console.dispatcher());
+        let on_signed_out = props.on_signed_out.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(input) = search_ref.cast::<HtmlInputElement>() else {
+                return;
+            };
+            let query = input.value().trim().to_string();
+            if query.is_empty() {
+                dispatch.dispatch(Action::EndSearch);
+                return;
+            }
+            dispatch.dispatch(Action::Search(query.clone()));
+            let (dispatch, on_signed_out) = (dispatch.clone(), on_signed_out.clone());
+            spawn_local(async move {
+                let path = format!(
+                    "/api/v1/search?q={}",
+                    String::from(js_sys::encode_uri_component(&query))
+                );
+                match api::get::<Page<Conversation>>(&path).await {
+                    Ok(page) => dispatch.dispatch(Action::Found {
+                        query,
+                        conversations: page.items,
+                    }),
+                    Err(failure) => signed_out_on(&failure, &on_signed_out),
+                }
+            });
+        })
+    };
+    let end_search = {
+        let (search_ref, dispatch) = (search_ref.clone(), console.dispatcher());
+        Callback::from(move |_| {
+            if let Some(input) = search_ref.cast::<HtmlInputElement>() {
+                input.set_value("");
+            }
+            dispatch.dispatch(Action::EndSearch);
+        })
+    };
+    let onkeydown = {
+        let end_search = end_search.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Escape" {
+                end_search.emit(());
+            }
+        })
+    };
+    let searching = console.search.is_some();
     html! {
         <section class="list" aria-label={t.conversations}>
-            <div class="tabs" role="tablist" aria-label={t.status}>
-                { status_tab(ConversationStatus::Open) }
-                { status_tab(ConversationStatus::Pending) }
-                { status_tab(ConversationStatus::Resolved) }
-            </div>
+            <form class="search" role="search" {onsubmit}>
+                <input type="search" ref={search_ref} placeholder={t.search} aria-label={t.search}
+                    maxlength="200" {onkeydown} />
+                if searching {
+                    <button type="button" class="end-search" aria-label={t.close} title={t.close}
+                        onclick={end_search.reform(|_| ())}>{ "×" }</button>
+                }
+            </form>
+            if searching {
+                <p class="search-results" role="status">
+                    if console.search.as_ref().is_some_and(|search| search.found.is_none()) {
+                        { t.searching }
+                    } else if list.is_empty() {
+                        { t.nothing_found }
+                    } else {
+                        { t.found(list.len()) }
+                    }
+                </p>
+            } else {
+                <div class="tabs" role="tablist" aria-label={t.status}>
+                    { status_tab(ConversationStatus::Open) }
+                    { status_tab(ConversationStatus::Pending) }
+                    { status_tab(ConversationStatus::Resolved) }
+                </div>
+            }
             <div class="rows" ref={list_ref} {onscroll}>
-                if console.list_loaded && list.is_empty() {
+                if console.list_loaded && list.is_empty() && !searching {
                     <p class="empty">{ t.no_conversations }</p>
                 }
                 <ul role="listbox" aria-label={t.conversations}

@@ -45,7 +45,7 @@ fn conversation_in_address() -> Option<Id> {
 }
 
 /// Ends the console when the session is over; other failures are left to the caller.
-fn signed_out_on(failure: &Failure, on_signed_out: &Callback<()>) {
+pub fn signed_out_on(failure: &Failure, on_signed_out: &Callback<()>) {
     if *failure == Failure::SignedOut {
         on_signed_out.emit(());
     }

@@ -137,6 +137,8 @@ pub struct AppState {
     pub replies_queued: Arc<QueuedReplies>,
     /// Live events to the agents' event sockets.
     pub fanout: Arc<FanOut>,
+    /// Full-text search over conversations, kept up with the store by its indexer.
+    pub search: Arc<switchboard_search::SearchIndex>,
 }
 
 /// The whole HTTP application.

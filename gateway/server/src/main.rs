@@ -165,6 +165,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         widgets: Arc::new(Widgets::default()),
         replies_queued: Arc::default(),
         fanout: Arc::default(),
+        search: Arc::new(
+            switchboard_search::SearchIndex::open(&data_dir.join("search"))
+                .map_err(anyhow::Error::msg)?,
+        ),
     };
     // Leased work (outbox items, mailboxes) is held under this node's name, which survives a
     // restart: a node that crashed takes its own leases back at once.
@@ -178,6 +182,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     sweep_unattached_files(&state, config.uploads.unattached_hours);
     deliver_replies(&state, holder.clone());
     switchboard_api::spawn_mailbox_sync(state.clone(), holder);
+    switchboard_search::Indexer::new(state.store.clone(), state.search.clone()).spawn();
     let smtp_listener = listen_for_forwarded_mail(&state, &config.mail).await?;
     let demo_widget = switchboard_api::first_widget(&state)
         .await

@@ -5,5 +5,6 @@ mod bad_input;
 mod events;
 mod flows;
 mod plugins;
+mod search;
 mod security;
 mod support;

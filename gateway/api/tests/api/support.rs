@@ -92,7 +92,9 @@ impl TestApp {
             widgets: Arc::new(switchboard_api::Widgets::default()),
             replies_queued: Arc::default(),
             fanout: Arc::default(),
+            search: Arc::new(switchboard_search::SearchIndex::in_memory().expect("index")),
         };
+        switchboard_search::Indexer::new(state.store.clone(), state.search.clone()).spawn();
         let router = switchboard_api::router(state.clone());
         let (workspace, channel, _) =
             seed(store.as_ref(), "Acme", "admin@acme.test", Role::Admin).await;

@@ -1,0 +1,174 @@
+//! Reads the store's event log into the index, a batch of events at a time per workspace; how
+//! far it read is committed with the entries, so nothing is read twice or skipped.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use switchboard_model::{Contact, Event, EventId, EventKind, Id};
+use switchboard_store::Store;
+
+use crate::{Entry, SearchError, SearchIndex};
+
+/// Events read from the store at once.
+const BATCH: usize = 500;
+/// How often the indexer looks for new events.
+const POLL: Duration = Duration::from_millis(200);
+
+impl From<switchboard_store::StoreError> for SearchError {
+    fn from(error: switchboard_store::StoreError) -> Self {
+        SearchError(error.to_string())
+    }
+}
+
+/// The last event read of each workspace, kept in the index's commits.
+type Progress = BTreeMap<Id, EventId>;
+
+/// Keeps a [`SearchIndex`] up with the store.
+pub struct Indexer {
+    store: Arc<dyn Store>,
+    index: Arc<SearchIndex>,
+    /// Contacts already written since start (a contact's edits come as events of their own).
+    contacts_written: Mutex<HashSet<(Id, Id)>>,
+}
+
+impl Indexer {
+    pub fn new(store: Arc<dyn Store>, index: Arc<SearchIndex>) -> Indexer {
+        Indexer {
+            store,
+            index,
+            contacts_written: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Follows the store from now on, a few times a second.
+    pub fn spawn(self) {
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = self.catch_up().await {
+                    tracing::warn!(%error, "the search index could not read the latest events");
+                }
+                tokio::time::sleep(POLL).await;
+            }
+        });
+    }
+
+    /// Reads every workspace's events since the last commit into the index; how many
+    /// entries were written.
+    pub async fn catch_up(&self) -> Result<usize, SearchError> {
+        let mut progress: Progress = self
+            .index
+            .progress()?
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        let mut written = 0;
+        for workspace in self.store.workspaces().await? {
+            loop {
+                let after = progress.get(&workspace.id).copied().unwrap_or(0);
+                let events = self.store.events_after(workspace.id, after, BATCH).await?;
+                let Some(last) = events.last().map(|event| event.id) else {
+                    break;
+                };
+                let full = events.len() == BATCH;
+                let entries = self.entries(workspace.id, events).await?;
+                progress.insert(workspace.id, last);
+                written += entries.len();
+                let text = serde_json::to_string(&progress)
+                    .map_err(|error| SearchError(error.to_string()))?;
+                let index = self.index.clone();
+                let workspace_id = workspace.id;
+                tokio::task::spawn_blocking(move || index.write(workspace_id, entries, &text))
+                    .await
+                    .map_err(|error| SearchError(error.to_string()))??;
+                if !full {
+                    break;
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    /// The entries a batch of events adds or replaces.
+    async fn entries(
+        &self,
+        workspace_id: Id,
+        events: Vec<Event>,
+    ) -> Result<Vec<Entry>, SearchError> {
+        let mut entries = Vec::new();
+        let mut titles = BTreeMap::new();
+        let mut contacts = BTreeMap::new();
+        for event in events {
+            match event.kind {
+                EventKind::ConversationCreated(conversation)
+                | EventKind::ConversationUpdated(conversation) => {
+                    titles.insert(conversation.id, conversation.title);
+                }
+                EventKind::MessageCreated {
+                    conversation,
+                    message,
+                } => {
+                    titles.insert(conversation.id, conversation.title);
+                    contacts.entry(conversation.contact_id).or_insert(None);
+                    entries.push(Entry::Message {
+                        conversation_id: conversation.id,
+                        message_id: message.id,
+                        text: message.text,
+                    });
+                }
+                EventKind::ContactUpdated(contact) => {
+                    contacts.insert(contact.id, Some(contact));
+                }
+                EventKind::DeliveryUpdated { .. } => {}
+            }
+        }
+        entries.extend(
+            titles
+                .into_iter()
+                .map(|(conversation_id, title)| Entry::Title {
+                    conversation_id,
+                    title,
+                }),
+        );
+        for (contact_id, contact) in contacts {
+            let contact = match contact {
+                Some(contact) => contact,
+                None if self.written(workspace_id, contact_id) => continue,
+                None => match self.store.contact(workspace_id, contact_id).await {
+                    Ok(contact) => contact,
+                    Err(switchboard_store::StoreError::NotFound { .. }) => continue,
+                    Err(error) => return Err(error.into()),
+                },
+            };
+            self.contacts_written
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert((workspace_id, contact_id));
+            entries.push(Entry::Contact {
+                contact_id,
+                text: contact_text(&contact),
+            });
+        }
+        Ok(entries)
+    }
+
+    fn written(&self, workspace_id: Id, contact_id: Id) -> bool {
+        self.contacts_written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(&(workspace_id, contact_id))
+    }
+}
+
+/// What a contact is found by: name, addresses, phone numbers and other identities.
+fn contact_text(contact: &Contact) -> String {
+    let mut words = vec![contact.name.clone()];
+    words.extend(contact.emails.iter().cloned());
+    words.extend(contact.phones.iter().cloned());
+    words.extend(
+        contact
+            .identities
+            .iter()
+            .map(|identity| identity.value.clone()),
+    );
+    words.join(" ")
+}

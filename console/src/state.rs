@@ -52,6 +52,24 @@ pub struct Thread {
     pub loaded: bool,
 }
 
+/// Narrows the list beyond its view and status: one channel, one label.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Filter {
+    pub channel: Option<Id>,
+    pub label: Option<String>,
+}
+
+impl Filter {
+    pub fn admits(&self, conversation: &Conversation) -> bool {
+        self.channel
+            .is_none_or(|channel| conversation.channel_id == channel)
+            && self
+                .label
+                .as_ref()
+                .is_none_or(|label| conversation.labels.contains(label))
+    }
+}
+
 /// A search the list shows instead of its view.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Search {
@@ -76,6 +94,7 @@ pub struct Console {
     pub contacts: Rc<HashMap<Id, Contact>>,
     pub view: View,
     pub status: ConversationStatus,
+    pub filter: Filter,
     /// Where the current list goes on; `None` once its last page is in.
     pub next_cursor: Option<Id>,
     /// Whether the current list's first page came back.
@@ -96,12 +115,15 @@ pub enum Action {
         channels: Vec<Channel>,
         canned: Vec<CannedResponse>,
     },
-    /// A page of the list for `view` and `status`.
+    /// A page of the list for `view`, `status` and `filter`.
     Page {
         view: View,
         status: ConversationStatus,
+        filter: Filter,
         page: Page<Conversation>,
     },
+    /// The list narrowed (or widened) to `filter`.
+    Filter(Filter),
     Show {
         view: View,
         status: ConversationStatus,
@@ -144,6 +166,7 @@ impl Console {
             contacts: Rc::default(),
             view: View::Mine,
             status: ConversationStatus::Open,
+            filter: Filter::default(),
             next_cursor: None,
             list_loaded: false,
             selected: None,
@@ -171,11 +194,26 @@ impl Console {
             .conversations
             .values()
             .filter(|conversation| {
-                conversation.status == self.status && self.view.admits(conversation, me)
+                conversation.status == self.status
+                    && self.view.admits(conversation, me)
+                    && self.filter.admits(conversation)
             })
             .collect();
         list.sort_by_key(|conversation| std::cmp::Reverse(conversation.last_event_id));
         list
+    }
+
+    /// The labels of the conversations loaded, in order, for the label filter.
+    pub fn labels_in_use(&self) -> Vec<String> {
+        let mut labels: Vec<String> = self
+            .conversations
+            .values()
+            .flat_map(|conversation| conversation.labels.iter().cloned())
+            .chain(self.filter.label.clone())
+            .collect();
+        labels.sort_unstable();
+        labels.dedup();
+        labels
     }
 
     /// Open conversations of `view` with messages nobody read, among those loaded.
@@ -312,11 +350,16 @@ impl Reducible for Console {
                 console.channels = Rc::new(channels);
                 console.canned = Rc::new(canned);
             }
-            Action::Page { view, status, page } => {
+            Action::Page {
+                view,
+                status,
+                filter,
+                page,
+            } => {
                 for conversation in page.items {
                     console.keep(conversation);
                 }
-                if view == console.view && status == console.status {
+                if view == console.view && status == console.status && filter == console.filter {
                     console.list_loaded = true;
                     console.next_cursor = page.next_cursor.and_then(|cursor| cursor.parse().ok());
                 }
@@ -324,6 +367,11 @@ impl Reducible for Console {
             Action::Show { view, status } => {
                 console.view = view;
                 console.status = status;
+                console.next_cursor = None;
+                console.list_loaded = false;
+            }
+            Action::Filter(filter) => {
+                console.filter = filter;
                 console.next_cursor = None;
                 console.list_loaded = false;
             }

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use anyhow::Context;
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::Value;
@@ -667,5 +668,78 @@ async fn a_search_without_accents_finds_the_conversation_and_escape_ends_it() ->
         Ok((texts(&agent, ".row").await?.len() == 2).then_some(()))
     })
     .await?;
+    Ok(())
+}
+
+/// The list narrows to one channel and to one label, and widens again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_narrows_to_a_channel_and_a_label() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let support = admin.api_channel().await?;
+    let (status, shop) = admin
+        .post(
+            "/api/v1/channels",
+            &serde_json::json!({ "kind": "api", "name": "Tienda" }),
+        )
+        .await?;
+    anyhow::ensure!(status.is_success(), "{shop}");
+    let shop = shop["id"].as_u64().context("channel id")?;
+    let mut conversations = Vec::new();
+    for (channel, email, text) in [
+        (support, "ana@example.com", "No puedo entrar"),
+        (shop, "luis@example.com", "¿Tienen talla M?"),
+        (shop, "eva@example.com", "Me cobraron dos veces"),
+    ] {
+        let (status, body) = admin
+            .post(
+                &format!("/api/v1/channels/{channel}/inbound"),
+                &switchboard_e2e::inbound_message(email, email, text),
+            )
+            .await?;
+        anyhow::ensure!(status.is_success(), "inbound refused: {body}");
+        conversations.push(body["conversation_id"].as_u64().context("conversation")?);
+    }
+    let (status, body) = admin
+        .post(
+            &format!("/api/v1/conversations/{}/labels", conversations[2]),
+            &serde_json::json!({ "labels": ["factura"] }),
+        )
+        .await?;
+    anyhow::ensure!(status.is_success(), "{body}");
+
+    let agent = Browser::start(1280, 800).await?;
+    sign_in(&agent, &gateway.base_url).await?;
+    click(&agent, ".view-all").await?;
+    let rows = async |count: usize| {
+        eventually(&format!("{count} rows"), async || {
+            let titles = texts(&agent, ".row .title").await?;
+            Ok((titles.len() == count).then_some(titles))
+        })
+        .await
+    };
+    rows(3).await?;
+    let choose = async |select: &str, value: &str| -> anyhow::Result<()> {
+        agent
+            .client
+            .find(Locator::Css(&format!("{select} option[value='{value}']")))
+            .await?
+            .click()
+            .await?;
+        Ok(())
+    };
+    choose(".channel-filter", &shop.to_string()).await?;
+    let titles = rows(2).await?;
+    assert!(
+        !titles.iter().any(|title| title.contains("entrar")),
+        "{titles:?}"
+    );
+    choose(".label-filter", "factura").await?;
+    let titles = rows(1).await?;
+    assert!(titles[0].contains("cobraron"), "{titles:?}");
+    choose(".channel-filter", "").await?;
+    choose(".label-filter", "").await?;
+    rows(3).await?;
     Ok(())
 }

@@ -5,12 +5,12 @@
 
 use switchboard_model::{ChannelKind, Conversation, ConversationStatus, Page};
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{HtmlElement, HtmlInputElement};
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::api;
 use crate::i18n::texts;
-use crate::state::{Action, Console};
+use crate::state::{Action, Console, Filter};
 use crate::views::workspace::{load_page, signed_out_on};
 
 /// Every row's height in CSS pixels (the style sheet's `.row` agrees).
@@ -82,13 +82,7 @@ pub fn conversation_list(props: &Props) -> Html {
                 && console.search.is_none()
                 && let Some(cursor) = console.next_cursor
             {
-                load_page(
-                    &console,
-                    console.view,
-                    console.status,
-                    Some(cursor),
-                    on_signed_out.clone(),
-                );
+                load_page(&console, Some(cursor), on_signed_out.clone());
             }
         })
     };
@@ -179,6 +173,50 @@ pub fn conversation_list(props: &Props) -> Html {
         })
     };
     let searching = console.search.is_some();
+    // The channel and label filters; an empty choice means every one.
+    let on_channel = {
+        let (dispatch, filter) = (console.dispatcher(), console.filter.clone());
+        Callback::from(move |event: Event| {
+            let Some(select) = event.target_dyn_into::<HtmlSelectElement>() else {
+                return;
+            };
+            dispatch.dispatch(Action::Filter(Filter {
+                channel: select.value().parse().ok(),
+                ..filter.clone()
+            }));
+        })
+    };
+    let on_label = {
+        let (dispatch, filter) = (console.dispatcher(), console.filter.clone());
+        Callback::from(move |event: Event| {
+            let Some(select) = event.target_dyn_into::<HtmlSelectElement>() else {
+                return;
+            };
+            let label = select.value();
+            dispatch.dispatch(Action::Filter(Filter {
+                label: (!label.is_empty()).then_some(label),
+                ..filter.clone()
+            }));
+        })
+    };
+    let filters = html! {
+        <div class="filters">
+            <select class="channel-filter" aria-label={t.channel_filter} onchange={on_channel}>
+                <option value="" selected={console.filter.channel.is_none()}>{ t.every_channel }</option>
+                { for console.channels.iter().map(|channel| html! {
+                    <option value={channel.id.to_string()} selected={console.filter.channel == Some(channel.id)}>
+                        { &channel.name }</option>
+                }) }
+            </select>
+            <select class="label-filter" aria-label={t.label_filter} onchange={on_label}>
+                <option value="" selected={console.filter.label.is_none()}>{ t.every_label }</option>
+                { for console.labels_in_use().into_iter().map(|label| html! {
+                    <option selected={console.filter.label.as_ref() == Some(&label)} value={label.clone()}>
+                        { label }</option>
+                }) }
+            </select>
+        </div>
+    };
     html! {
         <section class="list" aria-label={t.conversations}>
             <form class="search" role="search" {onsubmit}>
@@ -205,6 +243,7 @@ pub fn conversation_list(props: &Props) -> Html {
                     { status_tab(ConversationStatus::Pending) }
                     { status_tab(ConversationStatus::Resolved) }
                 </div>
+                { filters }
             }
             <div class="rows" ref={list_ref} {onscroll}>
                 if console.list_loaded && list.is_empty() && !searching {

@@ -62,19 +62,27 @@ fn status_query(status: ConversationStatus) -> &'static str {
 /// Loads one page of the list for `view` and `status`, after `cursor`.
 pub fn load_page(
     console: &UseReducerHandle<Console>,
-    view: View,
-    status: ConversationStatus,
     cursor: Option<Id>,
     on_signed_out: Callback<()>,
 ) {
+    let (view, status, filter) = (console.view, console.status, console.filter.clone());
     let mut path = format!(
         "/api/v1/conversations?status={}&limit={PAGE}",
         status_query(status)
     );
-    let filter = view.query(console.me.agent.id);
-    if !filter.is_empty() {
+    let in_view = view.query(console.me.agent.id);
+    if !in_view.is_empty() {
         path.push('&');
-        path.push_str(&filter);
+        path.push_str(&in_view);
+    }
+    if let Some(channel) = filter.channel {
+        path.push_str(&format!("&channel_id={channel}"));
+    }
+    if let Some(label) = &filter.label {
+        path.push_str(&format!(
+            "&label={}",
+            String::from(js_sys::encode_uri_component(label))
+        ));
     }
     if let Some(cursor) = cursor {
         path.push_str(&format!("&cursor={cursor}"));
@@ -82,7 +90,12 @@ pub fn load_page(
     let dispatch = console.dispatcher();
     spawn_local(async move {
         match api::get::<Page<Conversation>>(&path).await {
-            Ok(page) => dispatch.dispatch(Action::Page { view, status, page }),
+            Ok(page) => dispatch.dispatch(Action::Page {
+                view,
+                status,
+                filter,
+                page,
+            }),
             Err(failure) => signed_out_on(&failure, &on_signed_out),
         }
     });
@@ -176,13 +189,14 @@ pub fn workspace(props: &Props) -> Html {
             }
         });
     }
-    // The list's first page whenever the view or the status filter changes.
+    // The list's first page whenever the view, the status or the filter changes.
     {
         let console2 = console.clone();
         let on_signed_out = props.on_signed_out.clone();
-        use_effect_with((console.view, console.status), move |(view, status)| {
-            load_page(&console2, *view, *status, None, on_signed_out);
-        });
+        use_effect_with(
+            (console.view, console.status, console.filter.clone()),
+            move |_| load_page(&console2, None, on_signed_out),
+        );
     }
     // The open conversation's thread, and its address.
     {

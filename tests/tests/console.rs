@@ -48,6 +48,14 @@ async fn type_into(browser: &Browser, selector: &str, text: &str) -> anyhow::Res
 
 const ENTER: &str = "\u{e007}";
 
+/// A 2×2 PNG.
+fn base64_png() -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEUlEQVR4nGP4z8DA8B+MgBgAHfAD/dPQfSYAAAAASUVORK5CYII=")
+        .expect("a PNG")
+}
+
 /// Opens the console and signs in.
 async fn sign_in(browser: &Browser, base_url: &str) -> anyhow::Result<()> {
     browser.client.goto(&format!("{base_url}/")).await?;
@@ -451,6 +459,22 @@ async fn an_email_names_its_recipients_and_left_out_files_and_opens_its_quotes_o
         "size": 31_500_000, "reason": "too_large"
     }]);
     message["quoted"] = "El lun., Soporte escribió:\n> ¿Nos mandas la planilla?".into();
+    // A photo, shown in place; a page that calls itself a PNG is only offered as a file.
+    let upload = async |name: &str, bytes: Vec<u8>| -> anyhow::Result<Value> {
+        let (status, stored) = admin
+            .send(
+                hyper::Method::POST,
+                &format!("/api/v1/attachments?name={name}"),
+                &[],
+                Some(("image/png", bytes)),
+            )
+            .await?;
+        anyhow::ensure!(status.is_success(), "{stored}");
+        Ok(stored)
+    };
+    let photo = upload("foto.png", base64_png()).await?;
+    let fake = upload("falsa.png", b"<html><script>alert(1)</script>".to_vec()).await?;
+    message["attachments"] = serde_json::json!([photo, fake]);
     message["to"] = serde_json::json!(["ventas@acme.test"]);
     message["cc"] = serde_json::json!(["contador@example.com"]);
     let (status, body) = admin
@@ -504,6 +528,18 @@ async fn an_email_names_its_recipients_and_left_out_files_and_opens_its_quotes_o
     )
     .await?;
     assert!(quotes_visible().await?, "the ellipsis opens it");
+    // The photo is drawn; the page is not (its preview is refused).
+    eventually("the photo drawn and the page not", async || {
+        let drawn = agent
+            .client
+            .execute(
+                "return [...document.querySelectorAll('.message.in img.preview')].map(i => [i.alt, i.complete ? i.naturalWidth : -1])",
+                Vec::new(),
+            )
+            .await?;
+        Ok((drawn == serde_json::json!([["foto.png", 2], ["falsa.png", 0]])).then_some(()))
+    })
+    .await?;
     shown(
         &agent,
         ".message.in .quoted .text",

@@ -181,6 +181,14 @@ fn formatted(t: &Texts, message: &Message) -> Html {
     }
 }
 
+/// Images the gateway shows in place (it checks the bytes themselves).
+fn shown_in_place(media_type: &str) -> bool {
+    matches!(
+        media_type,
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+    )
+}
+
 fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
     let class = match message.direction {
         Direction::In => "in",
@@ -232,8 +240,13 @@ fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
             if !message.attachments.is_empty() {
                 <ul class="attachments">
                     { for message.attachments.iter().map(|file| html! {
-                        <li><a href={format!("/api/v1/attachments/{}", file.sha256)} target="_blank" rel="noopener"
-                            download={file.name.clone()}>{ "📎 " }{ &file.name }</a></li>
+                        <li>
+                            if shown_in_place(&file.media_type) {
+                                <img class="preview" src={format!("/api/v1/attachments/{}?preview=true", file.sha256)}
+                                    alt={file.name.clone()} loading="lazy" />
+                            }
+                            <a href={format!("/api/v1/attachments/{}", file.sha256)} target="_blank" rel="noopener"
+                                download={file.name.clone()}>{ "📎 " }{ &file.name }</a></li>
                     }) }
                 </ul>
             }

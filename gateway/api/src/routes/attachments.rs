@@ -4,7 +4,10 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+    X_CONTENT_TYPE_OPTIONS,
+};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -79,13 +82,39 @@ async fn upload(
     ))
 }
 
-/// A stored file, offered as a download.
-#[utoipa::path(get, path = "/api/v1/attachments/{sha256}", tag = "attachments", params(("sha256" = String, Path)),
-    responses((status = 200, description = "the file's bytes"), (status = 404, body = switchboard_model::ErrorBody)))]
+/// How a stored file is wanted.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct DownloadParams {
+    /// `true` to show an image in place (PNG, JPEG, GIF or WebP, as its bytes say, whatever
+    /// the sender claimed); anything else has no preview.
+    #[serde(default)]
+    preview: bool,
+}
+
+/// The image type of `bytes`, read from their first bytes, for the formats browsers draw
+/// without running anything (no SVG).
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() > 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// A stored file, offered as a download, or with `preview=true` an image shown in place.
+#[utoipa::path(get, path = "/api/v1/attachments/{sha256}", tag = "attachments", params(("sha256" = String, Path), DownloadParams),
+    responses((status = 200, description = "the file's bytes"), (status = 404, body = switchboard_model::ErrorBody, description = "no such file, or no image to preview")))]
 async fn download(
     State(state): State<AppState>,
     caller: Caller,
     Path(sha256): Path<String>,
+    Query(params): Query<DownloadParams>,
 ) -> ApiResult<Response> {
     if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ApiError::new(
@@ -95,6 +124,30 @@ async fn download(
         ));
     }
     let bytes = state.store.blob(caller.workspace_id, &sha256).await?;
+    if params.preview {
+        let Some(media_type) = image_type(&bytes) else {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no_preview",
+                format!("attachment {sha256} is not an image that can be shown"),
+            ));
+        };
+        let headers = [
+            (CONTENT_TYPE, media_type.to_string()),
+            (CONTENT_DISPOSITION, "inline".to_string()),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (
+                CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_string(),
+            ),
+            // Named by its hash, a file never changes.
+            (
+                CACHE_CONTROL,
+                "private, max-age=31536000, immutable".to_string(),
+            ),
+        ];
+        return Ok((headers, bytes).into_response());
+    }
     let headers = [
         (CONTENT_TYPE, "application/octet-stream".to_string()),
         (
@@ -104,4 +157,20 @@ async fn download(
         (X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
     ];
     Ok((headers, bytes).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_bytes_of_a_drawable_image_give_a_preview() {
+        assert_eq!(image_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(image_type(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(image_type(b"GIF89a.."), Some("image/gif"));
+        assert_eq!(image_type(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(image_type(b"<svg onload=alert(1)>"), None);
+        assert_eq!(image_type(b"<html><script>"), None, "a page named .png");
+        assert_eq!(image_type(b"RIFF"), None);
+    }
 }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use switchboard_model::ErrorBody;
+use switchboard_model::{Attachment, ErrorBody};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestCredentials, RequestInit, Response};
@@ -32,7 +32,20 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
 /// `POST path` with `body` as JSON, the answer read as `T`.
 pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, Failure> {
     let body = serde_json::to_string(body).map_err(|error| refused(0, &error.to_string()))?;
-    parse(&call("POST", path, Some(body)).await?)
+    parse(&call("POST", path, Some(("application/json", JsValue::from_str(&body)))).await?)
+}
+
+/// Uploads a file the agent picked, dropped or pasted; the gateway's record of it.
+pub async fn upload(file: &web_sys::File) -> Result<Attachment, Failure> {
+    let path = format!(
+        "/api/v1/attachments?name={}",
+        String::from(js_sys::encode_uri_component(&file.name()))
+    );
+    let media_type = match file.type_() {
+        media_type if media_type.is_empty() => "application/octet-stream".to_string(),
+        media_type => media_type,
+    };
+    parse(&call("POST", &path, Some((&media_type, JsValue::from(file.clone())))).await?)
 }
 
 /// `POST path` with no body and no answer worth reading.
@@ -52,17 +65,21 @@ fn refused(status: u16, message: &str) -> Failure {
     }
 }
 
-/// One request; the answer's text when it succeeded.
-async fn call(method: &str, path: &str, body: Option<String>) -> Result<String, Failure> {
+/// One request, with a body of its media type; the answer's text when it succeeded.
+async fn call(
+    method: &str,
+    path: &str,
+    body: Option<(&str, JsValue)>,
+) -> Result<String, Failure> {
     let window = web_sys::window().ok_or(Failure::Offline)?;
     let init = RequestInit::new();
     init.set_method(method);
     init.set_credentials(RequestCredentials::SameOrigin);
     let headers = Headers::new().map_err(|_| Failure::Offline)?;
     let _ = headers.set("Accept", "application/json");
-    if let Some(body) = &body {
-        let _ = headers.set("Content-Type", "application/json");
-        init.set_body(&JsValue::from_str(body));
+    if let Some((media_type, body)) = &body {
+        let _ = headers.set("Content-Type", media_type);
+        init.set_body(body);
     }
     init.set_headers(&headers);
     let response: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))

@@ -779,3 +779,69 @@ async fn the_list_narrows_to_a_channel_and_a_label() -> anyhow::Result<()> {
     rows(3).await?;
     Ok(())
 }
+
+/// An agent picks a file, sees it waiting under the reply, and sends it with the reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_carries_the_file_the_agent_attached() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = admin.api_channel().await?;
+    let (status, body) = admin
+        .post(
+            &format!("/api/v1/channels/{channel}/inbound"),
+            &switchboard_e2e::inbound_message(
+                "ana@example.com",
+                "f-1",
+                "¿Me mandan el presupuesto?",
+            ),
+        )
+        .await?;
+    anyhow::ensure!(status.is_success(), "inbound refused: {body}");
+    let conversation = body["conversation_id"].as_u64().context("conversation")?;
+    let file = data.path().join("presupuesto.txt");
+    std::fs::write(&file, "Presupuesto 4711: 120 USD")?;
+
+    let agent = Browser::start(1280, 800).await?;
+    sign_in(&agent, &gateway.base_url).await?;
+    click(&agent, ".view-all").await?;
+    click(&agent, ".row").await?;
+    agent
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".composer input[type=file]"))
+        .await?
+        .send_keys(&file.display().to_string())
+        .await?;
+    shown(&agent, ".composer .files li", "presupuesto.txt").await?;
+    type_into(&agent, "#composer-input", "Aquí va.").await?;
+    click(&agent, ".composer button.send").await?;
+    shown(&agent, ".message.out .attachments a", "presupuesto.txt").await?;
+    eventually("the file-less composer", async || {
+        Ok(texts(&agent, ".composer .files li")
+            .await?
+            .is_empty()
+            .then_some(()))
+    })
+    .await?;
+    let (_, messages) = admin
+        .get(&format!("/api/v1/conversations/{conversation}/messages"))
+        .await?;
+    let sent = messages["items"]
+        .as_array()
+        .and_then(|items| items.last().cloned())
+        .context("a reply")?;
+    assert_eq!(sent["text"], "Aquí va.");
+    assert_eq!(sent["attachments"][0]["name"], "presupuesto.txt", "{sent}");
+    let (_, bytes) = admin
+        .get_bytes(&format!(
+            "/api/v1/attachments/{}",
+            sent["attachments"][0]["sha256"]
+                .as_str()
+                .unwrap_or_default()
+        ))
+        .await?;
+    assert_eq!(&bytes[..], b"Presupuesto 4711: 120 USD");
+    Ok(())
+}

@@ -3,9 +3,12 @@
 //! is a new line and Ctrl/Cmd+Enter sends. The text is kept as a draft per conversation in the
 //! browser until it is sent, and the customer's chat shows the agent typing. Typing `/` and a
 //! shortcut offers the canned responses that start so; Enter, Tab or a click puts one in with
-//! its variables filled.
+//! its variables filled. Files go with the reply: picked with the button, dropped on the
+//! composer or pasted, each uploaded at once and shown until it is sent.
 
-use switchboard_model::{CannedResponse, Id, Message, NewReply};
+use std::rc::Rc;
+
+use switchboard_model::{Attachment, CannedResponse, Id, Message, NewReply};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlTextAreaElement;
@@ -64,6 +67,42 @@ pub fn focus(note: bool) -> bool {
         .is_some_and(|input| input.focus().is_ok())
 }
 
+/// The files that go with the next reply.
+#[derive(Default, PartialEq)]
+struct Files(Vec<Attachment>);
+
+enum FileChange {
+    Add(Attachment),
+    Remove(String),
+    Clear,
+}
+
+impl Reducible for Files {
+    type Action = FileChange;
+
+    fn reduce(self: Rc<Self>, change: FileChange) -> Rc<Self> {
+        let mut files = self.0.clone();
+        match change {
+            FileChange::Add(file) => {
+                if !files.iter().any(|held| held.sha256 == file.sha256) {
+                    files.push(file);
+                }
+            }
+            FileChange::Remove(sha256) => files.retain(|held| held.sha256 != sha256),
+            FileChange::Clear => files.clear(),
+        }
+        Rc::new(Files(files))
+    }
+}
+
+/// The files of a list the browser handed over (a picker, a drop, a paste).
+fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    (0..list.length()).filter_map(|index| list.get(index)).collect()
+}
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub console: UseReducerHandle<Console>,
@@ -83,9 +122,38 @@ pub fn composer(props: &Props) -> Html {
     let sending = use_state(|| false);
     let failed = use_state(|| false);
     let last_typing = use_mut_ref(|| 0.0_f64);
+    let files = use_reducer(Files::default);
+    let uploading = use_state(|| 0_u32);
+    let not_attached = use_state(|| None::<String>);
+    let attach = {
+        let (files, uploading, not_attached) =
+            (files.clone(), uploading.clone(), not_attached.clone());
+        let on_signed_out = props.on_signed_out.clone();
+        Callback::from(move |picked: Vec<web_sys::File>| {
+            if picked.is_empty() {
+                return;
+            }
+            not_attached.set(None);
+            uploading.set(picked.len() as u32);
+            let (files, uploading, not_attached) =
+                (files.dispatcher(), uploading.clone(), not_attached.clone());
+            let on_signed_out = on_signed_out.clone();
+            spawn_local(async move {
+                for file in picked {
+                    match api::upload(&file).await {
+                        Ok(attachment) => files.dispatch(FileChange::Add(attachment)),
+                        Err(Failure::SignedOut) => on_signed_out.emit(()),
+                        Err(_) => not_attached.set(Some(file.name())),
+                    }
+                }
+                uploading.set(0);
+            });
+        })
+    };
     let send = {
         let (text, note, sending, failed) =
             (text.clone(), note.clone(), sending.clone(), failed.clone());
+        let files = files.clone();
         let dispatch = props.console.dispatcher();
         let on_signed_out = props.on_signed_out.clone();
         Callback::from(move |()| {
@@ -96,9 +164,10 @@ pub fn composer(props: &Props) -> Html {
             let reply = NewReply {
                 text: body,
                 private: *note,
-                attachments: Vec::new(),
+                attachments: files.0.clone(),
             };
             let (text, sending, failed) = (text.clone(), sending.clone(), failed.clone());
+            let files = files.dispatcher();
             let (dispatch, on_signed_out) = (dispatch.clone(), on_signed_out.clone());
             sending.set(true);
             spawn_local(async move {
@@ -107,6 +176,7 @@ pub fn composer(props: &Props) -> Html {
                     Ok(message) => {
                         keep_draft(id, "");
                         text.set(String::new());
+                        files.dispatch(FileChange::Clear);
                         failed.set(false);
                         dispatch.dispatch(Action::Written(message));
                     }
@@ -207,13 +277,44 @@ pub fn composer(props: &Props) -> Html {
             send.emit(());
         })
     };
+    let on_pick = {
+        let attach = attach.clone();
+        Callback::from(move |event: Event| {
+            let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+            attach.emit(files_of(input.files()));
+            input.set_value("");
+        })
+    };
+    let ondragover = Callback::from(|event: DragEvent| event.prevent_default());
+    let ondrop = {
+        let attach = attach.clone();
+        Callback::from(move |event: DragEvent| {
+            event.prevent_default();
+            attach.emit(files_of(
+                event.data_transfer().and_then(|transfer| transfer.files()),
+            ));
+        })
+    };
+    let onpaste = {
+        let attach = attach.clone();
+        Callback::from(move |event: Event| {
+            let Some(event) = event.dyn_ref::<web_sys::ClipboardEvent>() else {
+                return;
+            };
+            let pasted = files_of(event.clipboard_data().and_then(|data| data.files()));
+            if !pasted.is_empty() {
+                event.prevent_default();
+                attach.emit(pasted);
+            }
+        })
+    };
     let (placeholder, button) = if *note {
         (t.note_placeholder, t.add_note)
     } else {
         (t.reply_placeholder, t.send)
     };
     html! {
-        <form class={classes!("composer", note.then_some("noting"))} {onsubmit}>
+        <form class={classes!("composer", note.then_some("noting"))} {onsubmit} {ondragover} {ondrop}>
             <div class="modes" role="tablist">
                 { mode(false, t.reply) }
                 { mode(true, t.note) }
@@ -232,8 +333,27 @@ pub fn composer(props: &Props) -> Html {
                 </ul>
             }
             <textarea id={INPUT_ID} rows="3" value={(*text).clone()} {placeholder} aria-label={placeholder}
-                {oninput} {onkeydown} />
+                {oninput} {onkeydown} {onpaste} />
+            if !files.0.is_empty() || *uploading > 0 || not_attached.is_some() {
+                <ul class="files" aria-label={t.attachments}>
+                    { for files.0.iter().map(|file| {
+                        let (files, sha256) = (files.dispatcher(), file.sha256.clone());
+                        html! {
+                            <li>{ "📎 " }{ &file.name }
+                                <button type="button" aria-label={format!("{} {}", t.remove, file.name)}
+                                    onclick={Callback::from(move |_| files.dispatch(FileChange::Remove(sha256.clone())))}>
+                                    { "×" }</button></li>
+                        }
+                    }) }
+                    if *uploading > 0 { <li class="uploading" role="status">{ t.uploading }</li> }
+                    if let Some(name) = &*not_attached {
+                        <li class="error" role="alert">{ t.not_attached }{ " " }{ name }</li>
+                    }
+                </ul>
+            }
             <div class="send-row">
+                <label class="attach" title={t.attach}>{ "📎 " }{ t.attach }
+                    <input type="file" multiple=true onchange={on_pick} /></label>
                 <span class="hint">{ if props.email { t.ctrl_enter_sends } else { t.enter_sends } }</span>
                 if *failed { <span class="error" role="alert">{ t.not_sent }</span> }
                 <button type="submit" class="send" disabled={*sending}>{ button }</button>

@@ -56,6 +56,32 @@ fn base64_png() -> Vec<u8> {
         .expect("a PNG")
 }
 
+/// A browser signed in to the console, which speaks Spanish.
+async fn spanish_agent(base_url: &str) -> anyhow::Result<Browser> {
+    let agent = Browser::start(1280, 800).await?;
+    agent.client.goto(&format!("{base_url}/")).await?;
+    agent
+        .client
+        .execute(
+            "localStorage.setItem('switchboard.console.locale', 'es')",
+            Vec::new(),
+        )
+        .await?;
+    sign_in(&agent, base_url).await?;
+    Ok(agent)
+}
+
+/// Posts `message` into an API channel; answers its conversation id.
+async fn post_inbound(admin: &Client, channel: u64, message: &Value) -> anyhow::Result<u64> {
+    let (status, body) = admin
+        .post(&format!("/api/v1/channels/{channel}/inbound"), message)
+        .await?;
+    anyhow::ensure!(status.is_success(), "inbound refused: {body}");
+    body["conversation_id"]
+        .as_u64()
+        .ok_or_else(|| anyhow::anyhow!("no conversation in {body}"))
+}
+
 /// Opens the console and signs in.
 async fn sign_in(browser: &Browser, base_url: &str) -> anyhow::Result<()> {
     browser.client.goto(&format!("{base_url}/")).await?;
@@ -310,16 +336,12 @@ async fn inbound(
     id: &str,
     text: &str,
 ) -> anyhow::Result<u64> {
-    let (status, body) = admin
-        .post(
-            &format!("/api/v1/channels/{channel}/inbound"),
-            &switchboard_e2e::inbound_message(email, id, text),
-        )
-        .await?;
-    anyhow::ensure!(status.is_success(), "inbound refused: {body}");
-    body["conversation_id"]
-        .as_u64()
-        .ok_or_else(|| anyhow::anyhow!("no conversation in {body}"))
+    post_inbound(
+        admin,
+        channel,
+        &switchboard_e2e::inbound_message(email, id, text),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -477,21 +499,9 @@ async fn an_email_names_its_recipients_and_left_out_files_and_opens_its_quotes_o
     message["attachments"] = serde_json::json!([photo, fake]);
     message["to"] = serde_json::json!(["ventas@acme.test"]);
     message["cc"] = serde_json::json!(["contador@example.com"]);
-    let (status, body) = admin
-        .post(&format!("/api/v1/channels/{channel}/inbound"), &message)
-        .await?;
-    anyhow::ensure!(status.is_success(), "inbound refused: {body}");
+    post_inbound(&admin, channel, &message).await?;
 
-    let agent = Browser::start(1280, 800).await?;
-    agent.client.goto(&format!("{}/", gateway.base_url)).await?;
-    agent
-        .client
-        .execute(
-            "localStorage.setItem('switchboard.console.locale', 'es')",
-            Vec::new(),
-        )
-        .await?;
-    sign_in(&agent, &gateway.base_url).await?;
+    let agent = spanish_agent(&gateway.base_url).await?;
     click(&agent, ".view-all").await?;
     click(&agent, ".row").await?;
     shown(
@@ -579,21 +589,9 @@ async fn an_emails_formatted_view_loads_remote_images_only_when_the_agent_asks()
         "<p>Hola <b>equipo</b></p><img src=\"{pixel_url}\" alt=\"\"><script>document.title='x'</script>"
     )
     .into();
-    let (status, body) = admin
-        .post(&format!("/api/v1/channels/{channel}/inbound"), &message)
-        .await?;
-    anyhow::ensure!(status.is_success(), "inbound refused: {body}");
+    post_inbound(&admin, channel, &message).await?;
 
-    let agent = Browser::start(1280, 800).await?;
-    agent.client.goto(&format!("{}/", gateway.base_url)).await?;
-    agent
-        .client
-        .execute(
-            "localStorage.setItem('switchboard.console.locale', 'es')",
-            Vec::new(),
-        )
-        .await?;
-    sign_in(&agent, &gateway.base_url).await?;
+    let agent = spanish_agent(&gateway.base_url).await?;
     click(&agent, ".view-all").await?;
     click(&agent, ".row").await?;
     click(&agent, ".message.in .formatted summary").await?;
@@ -655,25 +653,10 @@ async fn a_search_without_accents_finds_the_conversation_and_escape_ends_it() ->
         ),
         ("luis@example.com", "s-2", "¿Abren el sábado?"),
     ] {
-        let (status, body) = admin
-            .post(
-                &format!("/api/v1/channels/{channel}/inbound"),
-                &switchboard_e2e::inbound_message(email, id, text),
-            )
-            .await?;
-        anyhow::ensure!(status.is_success(), "inbound refused: {body}");
+        inbound(&admin, channel, email, id, text).await?;
     }
 
-    let agent = Browser::start(1280, 800).await?;
-    agent.client.goto(&format!("{}/", gateway.base_url)).await?;
-    agent
-        .client
-        .execute(
-            "localStorage.setItem('switchboard.console.locale', 'es')",
-            Vec::new(),
-        )
-        .await?;
-    sign_in(&agent, &gateway.base_url).await?;
+    let agent = spanish_agent(&gateway.base_url).await?;
     click(&agent, ".view-all").await?;
     eventually("both conversations listed", async || {
         Ok((texts(&agent, ".row").await?.len() == 2).then_some(()))
@@ -728,14 +711,7 @@ async fn the_list_narrows_to_a_channel_and_a_label() -> anyhow::Result<()> {
         (shop, "luis@example.com", "¿Tienen talla M?"),
         (shop, "eva@example.com", "Me cobraron dos veces"),
     ] {
-        let (status, body) = admin
-            .post(
-                &format!("/api/v1/channels/{channel}/inbound"),
-                &switchboard_e2e::inbound_message(email, email, text),
-            )
-            .await?;
-        anyhow::ensure!(status.is_success(), "inbound refused: {body}");
-        conversations.push(body["conversation_id"].as_u64().context("conversation")?);
+        conversations.push(inbound(&admin, channel, email, email, text).await?);
     }
     let (status, body) = admin
         .post(
@@ -787,18 +763,14 @@ async fn a_reply_carries_the_file_the_agent_attached() -> anyhow::Result<()> {
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
     let channel = admin.api_channel().await?;
-    let (status, body) = admin
-        .post(
-            &format!("/api/v1/channels/{channel}/inbound"),
-            &switchboard_e2e::inbound_message(
-                "ana@example.com",
-                "f-1",
-                "¿Me mandan el presupuesto?",
-            ),
-        )
-        .await?;
-    anyhow::ensure!(status.is_success(), "inbound refused: {body}");
-    let conversation = body["conversation_id"].as_u64().context("conversation")?;
+    let conversation = inbound(
+        &admin,
+        channel,
+        "ana@example.com",
+        "f-1",
+        "¿Me mandan el presupuesto?",
+    )
+    .await?;
     let file = data.path().join("presupuesto.txt");
     std::fs::write(&file, "Presupuesto 4711: 120 USD")?;
 

@@ -103,6 +103,17 @@ async fn connect_support_mailbox(
     connect(admin, "Soporte", support_settings(rig, json!({})), password).await
 }
 
+/// The mailbox's health once the channel is marked failing.
+async fn failing_health(admin: &Client, channel: u64) -> anyhow::Result<Value> {
+    eventually("the channel marked failing", async || {
+        let (_, status) = admin
+            .get(&format!("/api/v1/channels/{channel}/mailbox"))
+            .await?;
+        Ok((status["health"]["state"] == "failing").then(|| status["health"].clone()))
+    })
+    .await
+}
+
 /// Every message in the customer's mailbox, parsed.
 /// A new email channel "Ventas" answering from ventas@acme.test: its id and the address mail
 /// is forwarded to.
@@ -361,13 +372,7 @@ async fn a_wrong_password_marks_the_channel_failing_with_the_servers_words() -> 
     assert_eq!(test["imap"]["step"], "authentication", "{test}");
     assert_eq!(test["smtp"]["step"], "authentication", "{test}");
 
-    let health = eventually("the channel marked failing", async || {
-        let (_, status) = admin
-            .get(&format!("/api/v1/channels/{channel}/mailbox"))
-            .await?;
-        Ok((status["health"]["state"] == "failing").then(|| status["health"].clone()))
-    })
-    .await?;
+    let health = failing_health(&admin, channel).await?;
     assert_eq!(health["step"], "authentication", "{health}");
     assert!(
         health["reason"]
@@ -1631,13 +1636,7 @@ async fn an_oauth_mailbox_renews_its_token_before_expiry_and_a_revoked_grant_mar
 
     // The customer withdraws consent: the next renewal is refused, and the channel says why.
     tokens.revoke("support@example.test");
-    let health = eventually("the channel marked failing", async || {
-        let (_, status) = admin
-            .get(&format!("/api/v1/channels/{channel}/mailbox"))
-            .await?;
-        Ok((status["health"]["state"] == "failing").then(|| status["health"].clone()))
-    })
-    .await?;
+    let health = failing_health(&admin, channel).await?;
     assert_eq!(health["step"], "token", "{health}");
     assert!(
         health["reason"]

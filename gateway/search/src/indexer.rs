@@ -12,8 +12,11 @@ use crate::{Entry, SearchError, SearchIndex};
 
 /// Events read from the store at once.
 const BATCH: usize = 500;
-/// How often the indexer looks for new events.
-const POLL: Duration = Duration::from_millis(200);
+/// Entries written before a commit, however many events are still to read.
+const COMMIT_EVERY: usize = 5_000;
+/// How often the indexer looks for new events and commits: a commit syncs several files,
+/// which would slow the store's own durable writes if it came with every batch.
+const POLL: Duration = Duration::from_secs(1);
 
 impl From<switchboard_store::StoreError> for SearchError {
     fn from(error: switchboard_store::StoreError) -> Self {
@@ -53,15 +56,15 @@ impl Indexer {
         });
     }
 
-    /// Reads every workspace's events since the last commit into the index; how many
-    /// entries were written.
+    /// Reads every workspace's events since the last commit into the index and commits
+    /// them; how many entries were written.
     pub async fn catch_up(&self) -> Result<usize, SearchError> {
         let mut progress: Progress = self
             .index
             .progress()?
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default();
-        let mut written = 0;
+        let (mut written, mut uncommitted) = (0, 0);
         for workspace in self.store.workspaces().await? {
             loop {
                 let after = progress.get(&workspace.id).copied().unwrap_or(0);
@@ -73,19 +76,28 @@ impl Indexer {
                 let entries = self.entries(workspace.id, events).await?;
                 progress.insert(workspace.id, last);
                 written += entries.len();
-                let text = serde_json::to_string(&progress)
-                    .map_err(|error| SearchError(error.to_string()))?;
-                let index = self.index.clone();
-                let workspace_id = workspace.id;
-                tokio::task::spawn_blocking(move || index.write(workspace_id, entries, &text))
-                    .await
-                    .map_err(|error| SearchError(error.to_string()))??;
+                uncommitted += entries.len().max(1);
+                let (index, workspace_id) = (self.index.clone(), workspace.id);
+                blocking(move || index.add(workspace_id, entries)).await?;
+                if uncommitted >= COMMIT_EVERY {
+                    self.commit(&progress).await?;
+                    uncommitted = 0;
+                }
                 if !full {
                     break;
                 }
             }
         }
+        if uncommitted > 0 {
+            self.commit(&progress).await?;
+        }
         Ok(written)
+    }
+
+    async fn commit(&self, progress: &Progress) -> Result<(), SearchError> {
+        let text = serde_json::to_string(progress).map_err(|error| SearchError(error.to_string()))?;
+        let index = self.index.clone();
+        blocking(move || index.commit(&text)).await
     }
 
     /// The entries a batch of events adds or replaces.
@@ -157,6 +169,15 @@ impl Indexer {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .contains(&(workspace_id, contact_id))
     }
+}
+
+/// Index work on a blocking thread: tantivy writes files.
+async fn blocking(
+    work: impl FnOnce() -> Result<(), SearchError> + Send + 'static,
+) -> Result<(), SearchError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| SearchError(error.to_string()))?
 }
 
 /// What a contact is found by: name, addresses, phone numbers and other identities.

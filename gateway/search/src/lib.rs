@@ -161,8 +161,15 @@ impl SearchIndex {
         entries: Vec<Entry>,
         progress: &str,
     ) -> Result<(), SearchError> {
+        self.add(workspace_id, entries)?;
+        self.commit(progress)
+    }
+
+    /// Adds entries of a workspace, each replacing the one with its key; searches see them
+    /// after the next [`SearchIndex::commit`].
+    pub fn add(&self, workspace_id: Id, entries: Vec<Entry>) -> Result<(), SearchError> {
         let fields = &self.fields;
-        let mut writer = self.writer();
+        let writer = self.writer();
         for entry in entries {
             let (key, conversation, contact, text) = match entry {
                 Entry::Message {
@@ -193,6 +200,13 @@ impl SearchIndex {
             document.add_text(fields.text, &text);
             writer.add_document(document)?;
         }
+        Ok(())
+    }
+
+    /// Makes what was added durable and searchable, with `progress` (the indexer's cursors),
+    /// which [`SearchIndex::progress`] reads back.
+    pub fn commit(&self, progress: &str) -> Result<(), SearchError> {
+        let mut writer = self.writer();
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(progress);
         commit.commit()?;

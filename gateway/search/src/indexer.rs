@@ -95,7 +95,8 @@ impl Indexer {
     }
 
     async fn commit(&self, progress: &Progress) -> Result<(), SearchError> {
-        let text = serde_json::to_string(progress).map_err(|error| SearchError(error.to_string()))?;
+        let text =
+            serde_json::to_string(progress).map_err(|error| SearchError(error.to_string()))?;
         let index = self.index.clone();
         blocking(move || index.commit(&text)).await
     }

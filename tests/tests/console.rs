@@ -538,6 +538,7 @@ async fn an_email_names_its_recipients_and_left_out_files_and_opens_its_quotes_o
     )
     .await?;
     assert!(quotes_visible().await?, "the ellipsis opens it");
+    agent.screenshot("console-email").await?;
     // The photo is drawn; the page is not (its preview is refused).
     eventually("the photo drawn and the page not", async || {
         let drawn = agent

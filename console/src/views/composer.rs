@@ -339,7 +339,7 @@ pub fn composer(props: &Props) -> Html {
                     { for files.0.iter().map(|file| {
                         let (files, sha256) = (files.dispatcher(), file.sha256.clone());
                         html! {
-                            <li>{ "📎 " }{ &file.name }
+                            <li>{ super::paperclip() }{ " " }{ &file.name }
                                 <button type="button" aria-label={format!("{} {}", t.remove, file.name)}
                                     onclick={Callback::from(move |_| files.dispatch(FileChange::Remove(sha256.clone())))}>
                                     { "×" }</button></li>
@@ -352,7 +352,7 @@ pub fn composer(props: &Props) -> Html {
                 </ul>
             }
             <div class="send-row">
-                <label class="attach" title={t.attach}>{ "📎 " }{ t.attach }
+                <label class="attach" title={t.attach}>{ super::paperclip() }{ " " }{ t.attach }
                     <input type="file" multiple=true onchange={on_pick} /></label>
                 <span class="hint">{ if props.email { t.ctrl_enter_sends } else { t.enter_sends } }</span>
                 if *failed { <span class="error" role="alert">{ t.not_sent }</span> }

@@ -12,6 +12,16 @@ use yew::prelude::*;
 
 use crate::i18n::Locale;
 
+/// A paper clip drawn in lines (no emoji font needed), before a file's name.
+pub fn paperclip() -> Html {
+    html! {
+        <svg class="clip" viewBox="0 0 24 24" width="14" height="14" aria-hidden="true">
+            <path d="M8 12l6-6a3 3 0 0 1 4 4l-8 8a5 5 0 0 1-7-7l8-8" fill="none" stroke="currentColor"
+                stroke-width="2" stroke-linecap="round" />
+        </svg>
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct LanguagePickerProps {
     pub locale: Locale,

@@ -181,6 +181,15 @@ fn formatted(t: &Texts, message: &Message) -> Html {
     }
 }
 
+/// Hides a preview the gateway refused (the file is no image it draws): the link stays.
+fn hide_broken_preview() -> Callback<Event> {
+    Callback::from(|event: Event| {
+        if let Some(image) = event.target_dyn_into::<web_sys::HtmlElement>() {
+            let _ = image.style().set_property("display", "none");
+        }
+    })
+}
+
 /// Images the gateway shows in place (it checks the bytes themselves).
 fn shown_in_place(media_type: &str) -> bool {
     matches!(
@@ -243,17 +252,17 @@ fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
                         <li>
                             if shown_in_place(&file.media_type) {
                                 <img class="preview" src={format!("/api/v1/attachments/{}?preview=true", file.sha256)}
-                                    alt={file.name.clone()} loading="lazy" />
+                                    alt={file.name.clone()} loading="lazy" onerror={hide_broken_preview()} />
                             }
                             <a href={format!("/api/v1/attachments/{}", file.sha256)} target="_blank" rel="noopener"
-                                download={file.name.clone()}>{ "📎 " }{ &file.name }</a></li>
+                                download={file.name.clone()}>{ super::paperclip() }{ " " }{ &file.name }</a></li>
                     }) }
                 </ul>
             }
             if !message.left_out.is_empty() {
                 <ul class="attachments left-out">
                     { for message.left_out.iter().map(|file| html! {
-                        <li>{ "📎 " }{ &file.name }
+                        <li>{ super::paperclip() }{ " " }{ &file.name }
                             if let Some(size) = file.size { { format!(" ({})", readable_size(size)) } }
                             { " — " }{ t.left_out(file.reason) }</li>
                     }) }

@@ -213,10 +213,26 @@ fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
             _ => None,
         };
         let failed = matches!(delivery, DeliveryStatus::Failed { .. });
+        // The socket's delivery event shows it queued again.
+        let send_again = {
+            let path = format!(
+                "/api/v1/conversations/{}/messages/{}/retry",
+                message.conversation_id, message.id
+            );
+            Callback::from(move |_| {
+                let path = path.clone();
+                spawn_local(async move {
+                    let _ = api::post::<Message>(&path, &()).await;
+                });
+            })
+        };
         html! {
             <span class={classes!("delivery", failed.then_some("failed"))} title={reason.clone()}>
                 { t.delivery(delivery) }
                 if let Some(reason) = reason { { ": " }{ reason } }
+                if failed {
+                    { " " }<button type="button" class="send-again" onclick={send_again}>{ t.send_again }</button>
+                }
             </span>
         }
     });

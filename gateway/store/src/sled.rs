@@ -620,6 +620,17 @@ impl Store for SledStore {
         Ok(Page { items, next_cursor })
     }
 
+    async fn send_again(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        message_id: Id,
+    ) -> StoreResult<Message> {
+        self.writer
+            .write(move |txn| delivery::send_again(txn, workspace_id, conversation_id, message_id))
+            .await
+    }
+
     async fn fail_our_email(
         &self,
         workspace_id: Id,

@@ -241,6 +241,14 @@ pub trait Store: Send + Sync {
         retry_at: Option<i64>,
     ) -> StoreResult<Message>;
 
+    /// Puts a reply whose delivery failed back in the outbox, due now (an agent's "retry").
+    async fn send_again(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        message_id: Id,
+    ) -> StoreResult<Message>;
+
     /// Marks the reply that one of our Message-IDs (`<sb-{message}.c{conversation}@…>`) names
     /// as failed, for `reason`: a mail server reported that it could not deliver it. Not found
     /// when the id names no reply of this workspace.

@@ -869,6 +869,32 @@ async fn delivery_status_reaches_the_message() {
         events.last().map(|event| &event.kind),
         Some(EventKind::DeliveryUpdated { .. })
     ));
+
+    // The agent sends it again: queued, and handed out once more.
+    let again = f
+        .store
+        .send_again(f.workspace, ingested.conversation_id, message.id)
+        .await
+        .expect("send again");
+    assert_eq!(
+        again.delivery,
+        Some(DeliveryStatus::Queued { reason: None })
+    );
+    let claimed = f
+        .store
+        .claim_outbox(f.channel, "node-a", 30_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1, "back in the outbox");
+    assert!(
+        matches!(
+            f.store
+                .send_again(f.workspace, ingested.conversation_id, message.id)
+                .await,
+            Err(switchboard_store::StoreError::Conflict(_))
+        ),
+        "only a failed reply is sent again"
+    );
 }
 
 #[tokio::test]

@@ -26,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_conversation))
         .routes(routes!(list_messages, post_message))
         .routes(routes!(message_html))
+        .routes(routes!(send_again))
         .routes(routes!(assign))
         .routes(routes!(unassign))
         .routes(routes!(close))
@@ -185,6 +186,23 @@ async fn message_html(
         ));
     };
     crate::web::email_page(&html, query.images.as_deref() == Some("load"))
+}
+
+/// Sends a reply whose delivery failed once more (it goes back to the outbox, due now).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages/{message_id}/retry", tag = "conversations",
+    params(("id" = u64, Path), ("message_id" = u64, Path)),
+    responses((status = 200, body = Message), (status = 409, body = switchboard_model::ErrorBody, description = "its delivery did not fail")))]
+async fn send_again(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, message_id)): Path<(Id, Id)>,
+) -> ApiResult<axum::Json<Message>> {
+    let message = state
+        .store
+        .send_again(caller.workspace_id, id, message_id)
+        .await?;
+    state.replies_queued.add(caller.workspace_id);
+    Ok(axum::Json(message))
 }
 
 /// Sends a reply to the contact (queued for delivery), or writes a private note.

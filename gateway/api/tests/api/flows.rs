@@ -2,6 +2,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
+use switchboard_store::Store;
 
 use crate::support::{Auth, PASSWORD, TestApp, assert_error};
 
@@ -578,4 +579,53 @@ async fn attachments_are_stored_once_and_stay_in_their_workspace() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_failed_reply_is_sent_again_on_request_and_only_then() {
+    let app = TestApp::new().await;
+    let ingested = app.inbound("ana@example.com", "m-1", "Hola").await;
+    let conversation = ingested["conversation_id"].as_u64().expect("conversation");
+    let (status, reply) = app
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &app.agent,
+            json!({ "text": "¡Hola Ana!" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let retry = format!(
+        "/api/v1/conversations/{conversation}/messages/{}/retry",
+        reply["id"]
+    );
+    assert_error(
+        &app.post(&retry, &app.agent, json!({})).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
+    // The provider refuses it for good.
+    let claimed = app
+        .store
+        .claim_outbox(app.channel, "test", 30_000, 10)
+        .await
+        .expect("claim");
+    app.store
+        .record_delivery(
+            &claimed[0],
+            switchboard_model::DeliveryStatus::Failed {
+                reason: "550 no such user".into(),
+            },
+            None,
+        )
+        .await
+        .expect("failed");
+    let (status, again) = app.post(&retry, &app.agent, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["delivery"]["state"], "queued", "{again}");
+    let (status, _) = app.post(&retry, &app.stranger, json!({})).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another workspace cannot touch it"
+    );
 }

@@ -95,6 +95,46 @@ pub fn fail_our_email(
     Ok(message)
 }
 
+/// Puts a failed reply back in the outbox, due now, its delivery `queued` again.
+pub fn send_again(
+    txn: &mut Txn,
+    workspace_id: Id,
+    conversation_id: Id,
+    message_id: Id,
+) -> StoreResult<Message> {
+    let stored = conversations::load_stored(txn, workspace_id, conversation_id)?;
+    let mut message = conversations::find_message(txn, &stored, message_id)?;
+    if !matches!(message.delivery, Some(DeliveryStatus::Failed { .. })) {
+        return Err(StoreError::Conflict(format!(
+            "message {message_id} is not a reply whose delivery failed"
+        )));
+    }
+    let channel_id = stored.conversation.channel_id;
+    let item = OutboxItem {
+        workspace_id,
+        channel_id,
+        conversation_id,
+        message_id,
+        attempts: 0,
+        not_before: txn.now,
+        lease_holder: None,
+        lease_until: 0,
+    };
+    txn.put_json(key(keys::OUTBOX, &[channel_id, message_id]), &item)?;
+    let status = DeliveryStatus::Queued { reason: None };
+    message.delivery = Some(status.clone());
+    txn.put_json(key(keys::DELIVERY, &[workspace_id, message_id]), &status)?;
+    txn.emit(
+        workspace_id,
+        EventKind::DeliveryUpdated {
+            conversation_id,
+            message_id,
+            status,
+        },
+    )?;
+    Ok(message)
+}
+
 pub fn record_delivery(
     txn: &mut Txn,
     item: &OutboxItem,

@@ -1596,29 +1596,24 @@ async fn an_oauth_mailbox_renews_its_token_before_expiry_and_a_revoked_grant_mar
         .await?;
     assert!(status.is_success(), "{answer}");
 
-    customer_sends(
-        &rig,
-        "support@example.test",
-        &customer_mail("oauth-1", "Factura", "¿Me reenvían la factura?"),
-    )
-    .await?;
-    eventually("the first email, read with a renewed token", async || {
-        Ok((admin.all_messages().await?.len() == 1).then_some(()))
-    })
-    .await?;
-    // The first token has lived past half its life: the gateway signs in with a new one,
-    // which Dovecot checks with the token endpoint, and reads the next email with it.
+    // Each email is read with a token the gateway renewed: the first once it signs in, the
+    // second after the first token lived past half its life (Dovecot checks each new token
+    // with the token endpoint).
+    let read = async |id: &str, text: &str, count: usize| -> anyhow::Result<()> {
+        customer_sends(
+            &rig,
+            "support@example.test",
+            &customer_mail(id, "Factura", text),
+        )
+        .await?;
+        eventually(&format!("email {id} read"), async || {
+            Ok((admin.all_messages().await?.len() == count).then_some(()))
+        })
+        .await
+    };
+    read("oauth-1", "¿Me reenvían la factura?", 1).await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    customer_sends(
-        &rig,
-        "support@example.test",
-        &customer_mail("oauth-2", "Factura", "Gracias, la espero."),
-    )
-    .await?;
-    eventually("the second email", async || {
-        Ok((admin.all_messages().await?.len() == 2).then_some(()))
-    })
-    .await?;
+    read("oauth-2", "Gracias, la espero.", 2).await?;
     assert!(
         tokens.renewals() >= 2,
         "renewed {} times",

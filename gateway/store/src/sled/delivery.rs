@@ -75,23 +75,34 @@ pub fn fail_our_email(
         return Err(StoreError::not_found("email of ours", our_message_id));
     };
     let stored = conversations::load_stored(txn, workspace_id, conversation_id)?;
-    let mut message = conversations::find_message(txn, &stored, message_id)?;
+    let message = conversations::find_message(txn, &stored, message_id)?;
     if message.direction != Direction::Out {
         return Err(StoreError::Invalid(format!(
             "message {message_id} is not one of our replies"
         )));
     }
-    let status = DeliveryStatus::Failed { reason };
-    message.delivery = Some(status.clone());
-    txn.put_json(key(keys::DELIVERY, &[workspace_id, message_id]), &status)?;
+    set_delivery(txn, message, DeliveryStatus::Failed { reason })
+}
+
+/// Gives `message` its new delivery `status`, kept and announced to live clients.
+fn set_delivery(
+    txn: &mut Txn,
+    mut message: Message,
+    status: DeliveryStatus,
+) -> StoreResult<Message> {
+    txn.put_json(
+        key(keys::DELIVERY, &[message.workspace_id, message.id]),
+        &status,
+    )?;
     txn.emit(
-        workspace_id,
+        message.workspace_id,
         EventKind::DeliveryUpdated {
-            conversation_id,
-            message_id,
-            status,
+            conversation_id: message.conversation_id,
+            message_id: message.id,
+            status: status.clone(),
         },
     )?;
+    message.delivery = Some(status);
     Ok(message)
 }
 
@@ -103,7 +114,7 @@ pub fn send_again(
     message_id: Id,
 ) -> StoreResult<Message> {
     let stored = conversations::load_stored(txn, workspace_id, conversation_id)?;
-    let mut message = conversations::find_message(txn, &stored, message_id)?;
+    let message = conversations::find_message(txn, &stored, message_id)?;
     if !matches!(message.delivery, Some(DeliveryStatus::Failed { .. })) {
         return Err(StoreError::Conflict(format!(
             "message {message_id} is not a reply whose delivery failed"
@@ -121,18 +132,7 @@ pub fn send_again(
         lease_until: 0,
     };
     txn.put_json(key(keys::OUTBOX, &[channel_id, message_id]), &item)?;
-    let status = DeliveryStatus::Queued { reason: None };
-    message.delivery = Some(status.clone());
-    txn.put_json(key(keys::DELIVERY, &[workspace_id, message_id]), &status)?;
-    txn.emit(
-        workspace_id,
-        EventKind::DeliveryUpdated {
-            conversation_id,
-            message_id,
-            status,
-        },
-    )?;
-    Ok(message)
+    set_delivery(txn, message, DeliveryStatus::Queued { reason: None })
 }
 
 pub fn record_delivery(
@@ -166,21 +166,8 @@ pub fn record_delivery(
         _ => txn.remove(item_key),
     }
     let stored = conversations::load_stored(txn, item.workspace_id, item.conversation_id)?;
-    let mut message = conversations::find_message(txn, &stored, item.message_id)?;
-    message.delivery = Some(status.clone());
-    txn.put_json(
-        key(keys::DELIVERY, &[item.workspace_id, item.message_id]),
-        &status,
-    )?;
-    txn.emit(
-        item.workspace_id,
-        EventKind::DeliveryUpdated {
-            conversation_id: item.conversation_id,
-            message_id: item.message_id,
-            status,
-        },
-    )?;
-    Ok(message)
+    let message = conversations::find_message(txn, &stored, item.message_id)?;
+    set_delivery(txn, message, status)
 }
 
 pub fn put_dead_letter(

@@ -103,6 +103,17 @@ async fn connect_support_mailbox(
     connect(admin, "Soporte", support_settings(rig, json!({})), password).await
 }
 
+/// What "Test connection" says of the channel's servers.
+async fn test_connection(admin: &Client, channel: u64) -> anyhow::Result<Value> {
+    let (_, test) = admin
+        .post(
+            &format!("/api/v1/channels/{channel}/mailbox/test"),
+            &json!({}),
+        )
+        .await?;
+    Ok(test)
+}
+
 /// The mailbox's health once the channel is marked failing.
 async fn failing_health(admin: &Client, channel: u64) -> anyhow::Result<Value> {
     eventually("the channel marked failing", async || {
@@ -192,13 +203,7 @@ async fn a_customer_email_and_the_agents_reply_make_a_threaded_round_trip() -> a
     let channel = connect_support_mailbox(&admin, &rig, "supportpw").await?;
 
     // "Test connection" logs in to both servers.
-    let (status, test) = admin
-        .post(
-            &format!("/api/v1/channels/{channel}/mailbox/test"),
-            &json!({}),
-        )
-        .await?;
-    assert_eq!(status, StatusCode::OK);
+    let test = test_connection(&admin, channel).await?;
     assert_eq!(test["ok"], true, "{test}");
     assert_eq!(test["imap"]["result"], "ok", "{test}");
     assert_eq!(test["smtp"]["result"], "ok", "{test}");
@@ -362,12 +367,7 @@ async fn a_wrong_password_marks_the_channel_failing_with_the_servers_words() -> 
     let admin = gateway.admin().await?;
     let channel = connect_support_mailbox(&admin, &rig, "not the password").await?;
 
-    let (_, test) = admin
-        .post(
-            &format!("/api/v1/channels/{channel}/mailbox/test"),
-            &json!({}),
-        )
-        .await?;
+    let test = test_connection(&admin, channel).await?;
     assert_eq!(test["ok"], false, "{test}");
     assert_eq!(test["imap"]["step"], "authentication", "{test}");
     assert_eq!(test["smtp"]["step"], "authentication", "{test}");
@@ -829,12 +829,7 @@ async fn replies_go_via_another_channel_over_tls_and_wait_at_the_daily_limit() -
         "supportpw",
     )
     .await?;
-    let (_, test) = admin
-        .post(
-            &format!("/api/v1/channels/{support}/mailbox/test"),
-            &json!({}),
-        )
-        .await?;
+    let test = test_connection(&admin, support).await?;
     assert_eq!(
         test["imap"]["result"], "ok",
         "IMAPS with the trusted CA: {test}"
@@ -1640,12 +1635,7 @@ async fn an_oauth_mailbox_renews_its_token_before_expiry_and_a_revoked_grant_mar
             .contains("invalid_grant"),
         "{health}"
     );
-    let (_, test) = admin
-        .post(
-            &format!("/api/v1/channels/{channel}/mailbox/test"),
-            &json!({}),
-        )
-        .await?;
+    let test = test_connection(&admin, channel).await?;
     assert_eq!(test["ok"], false, "{test}");
     assert_eq!(test["imap"]["step"], "token", "{test}");
     // The tokens never come back through the API.

@@ -53,7 +53,7 @@ pub struct Thread {
 }
 
 /// Narrows the list beyond its view and status: one channel, one label.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Filter {
     pub channel: Option<Id>,
     pub label: Option<String>,

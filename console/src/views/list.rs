@@ -174,31 +174,19 @@ pub fn conversation_list(props: &Props) -> Html {
     };
     let searching = console.search.is_some();
     // The channel and label filters; an empty choice means every one.
-    let on_channel = {
+    let on_choice = |change: fn(&mut Filter, String)| {
         let (dispatch, filter) = (console.dispatcher(), console.filter.clone());
         Callback::from(move |event: Event| {
             let Some(select) = event.target_dyn_into::<HtmlSelectElement>() else {
                 return;
             };
-            dispatch.dispatch(Action::Filter(Filter {
-                channel: select.value().parse().ok(),
-                ..filter.clone()
-            }));
+            let mut chosen = filter.clone();
+            change(&mut chosen, select.value());
+            dispatch.dispatch(Action::Filter(chosen));
         })
     };
-    let on_label = {
-        let (dispatch, filter) = (console.dispatcher(), console.filter.clone());
-        Callback::from(move |event: Event| {
-            let Some(select) = event.target_dyn_into::<HtmlSelectElement>() else {
-                return;
-            };
-            let label = select.value();
-            dispatch.dispatch(Action::Filter(Filter {
-                label: (!label.is_empty()).then_some(label),
-                ..filter.clone()
-            }));
-        })
-    };
+    let on_channel = on_choice(|filter, value| filter.channel = value.parse().ok());
+    let on_label = on_choice(|filter, value| filter.label = (!value.is_empty()).then_some(value));
     let filters = html! {
         <div class="filters">
             <select class="channel-filter" aria-label={t.channel_filter} onchange={on_channel}>

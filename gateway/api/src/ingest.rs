@@ -215,23 +215,42 @@ pub async fn through_plugin(
 /// What a plugin found in one payload, checked and with its files stored: ready for the log.
 pub struct ReadPayload {
     messages: Vec<InboundMessage>,
+    /// Each message's sender as look-ups compare it (normalized once, compared often).
+    senders: Vec<Identity>,
     kv_writes: std::collections::BTreeMap<String, Vec<u8>>,
 }
 
 impl ReadPayload {
+    fn new(
+        messages: Vec<InboundMessage>,
+        kv_writes: std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> ReadPayload {
+        let senders = messages
+            .iter()
+            .map(|message| message.contact.identity.normalized())
+            .collect();
+        ReadPayload {
+            messages,
+            senders,
+            kv_writes,
+        }
+    }
+
     /// Whether storing this payload at the same time as the `earlier` one could change what
     /// either becomes, or their order: a sender in common (one open conversation per sender,
     /// the auto-reply to a conversation's first message), the same id, the earlier one named in
     /// this one's thread, or a thread in common.
     pub fn follows(&self, earlier: &ReadPayload) -> bool {
-        self.messages.iter().any(|message| {
-            earlier.messages.iter().any(|before| {
-                before.contact.identity.normalized() == message.contact.identity.normalized()
-                    || before.external_id == message.external_id
-                    || message.thread.contains(&before.external_id)
-                    || message.thread.iter().any(|id| before.thread.contains(id))
+        self.senders
+            .iter()
+            .any(|sender| earlier.senders.contains(sender))
+            || self.messages.iter().any(|message| {
+                earlier.messages.iter().any(|before| {
+                    before.external_id == message.external_id
+                        || message.thread.contains(&before.external_id)
+                        || message.thread.iter().any(|id| before.thread.contains(id))
+                })
             })
-        })
     }
 }
 
@@ -351,10 +370,7 @@ pub async fn read_payload(
         }
         inbound.push(message);
     }
-    Ok(Ok(ReadPayload {
-        messages: inbound,
-        kv_writes,
-    }))
+    Ok(Ok(ReadPayload::new(inbound, kv_writes)))
 }
 
 /// The second half of [`through_plugin`]: a read payload's messages into the log, with their
@@ -367,6 +383,7 @@ pub async fn store_read(
     let ReadPayload {
         messages,
         kv_writes,
+        ..
     } = read;
     let mut ingested = Vec::new();
     for message in messages {
@@ -580,10 +597,7 @@ mod tests {
         };
         let mut message = InboundMessage::text(contact, id, "hola");
         message.thread = thread.iter().map(|id| id.to_string()).collect();
-        ReadPayload {
-            messages: vec![message],
-            kv_writes: Default::default(),
-        }
+        ReadPayload::new(vec![message], Default::default())
     }
 
     #[test]

@@ -84,25 +84,28 @@ async fn search(
         .await
         .map_err(|error| crate::ApiError::internal(error.to_string()))?
         .map_err(|error| crate::ApiError::internal(error.to_string()))?;
-    let mut ids = found.conversations;
+    let mut items: Vec<Conversation> = Vec::new();
+    for id in found.conversations.into_iter().take(limit) {
+        match state.store.conversation(workspace_id, id).await {
+            Ok(conversation) => items.push(conversation),
+            Err(switchboard_store::StoreError::NotFound { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
     for contact_id in found.contacts {
+        if items.len() == limit {
+            break;
+        }
         let filter = ConversationFilter {
             contact_id: Some(contact_id),
             limit: Some(limit as u32),
             ..ConversationFilter::default()
         };
         let theirs = state.store.conversations(workspace_id, &filter).await?;
-        ids.extend(theirs.items.into_iter().map(|conversation| conversation.id));
-    }
-    let mut items = Vec::new();
-    for id in ids {
-        if items.len() == limit || items.iter().any(|found: &Conversation| found.id == id) {
-            continue;
-        }
-        match state.store.conversation(workspace_id, id).await {
-            Ok(conversation) => items.push(conversation),
-            Err(switchboard_store::StoreError::NotFound { .. }) => {}
-            Err(error) => return Err(error.into()),
+        for conversation in theirs.items {
+            if items.len() < limit && !items.iter().any(|found| found.id == conversation.id) {
+                items.push(conversation);
+            }
         }
     }
     Ok(axum::Json(Page {

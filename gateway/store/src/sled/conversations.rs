@@ -13,7 +13,7 @@ use super::contacts;
 use super::files;
 use super::keys::{self, key, key_str};
 use super::txn::{Events, Read, Scan, Txn, View};
-use crate::{ConversationChange, OutboxItem, StoreError, StoreResult};
+use crate::{ConversationChange, StoreError, StoreResult};
 
 /// Longest title taken from a first message's text.
 const TITLE_CHARS: usize = 80;
@@ -534,20 +534,7 @@ pub fn add_reply(
         created_at: txn.now,
     };
     if direction == Direction::Out {
-        let item = OutboxItem {
-            workspace_id,
-            channel_id: conversation.channel_id,
-            conversation_id,
-            message_id: message.id,
-            attempts: 0,
-            not_before: txn.now,
-            lease_holder: None,
-            lease_until: 0,
-        };
-        txn.put_json(
-            key(keys::OUTBOX, &[conversation.channel_id, message.id]),
-            &item,
-        )?;
+        super::delivery::enqueue(txn, conversation.channel_id, &message)?;
     }
     if direction == Direction::Out && by_agent {
         // An agent who answers has read the conversation; a bot's answer changes nothing.

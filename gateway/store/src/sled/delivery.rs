@@ -106,6 +106,21 @@ fn set_delivery(
     Ok(message)
 }
 
+/// Puts `message` in its channel's outbox, due now.
+pub fn enqueue(txn: &mut Txn, channel_id: Id, message: &Message) -> StoreResult<()> {
+    let item = OutboxItem {
+        workspace_id: message.workspace_id,
+        channel_id,
+        conversation_id: message.conversation_id,
+        message_id: message.id,
+        attempts: 0,
+        not_before: txn.now,
+        lease_holder: None,
+        lease_until: 0,
+    };
+    txn.put_json(key(keys::OUTBOX, &[channel_id, message.id]), &item)
+}
+
 /// Puts a failed reply back in the outbox, due now, its delivery `queued` again.
 pub fn send_again(
     txn: &mut Txn,
@@ -120,18 +135,7 @@ pub fn send_again(
             "message {message_id} is not a reply whose delivery failed"
         )));
     }
-    let channel_id = stored.conversation.channel_id;
-    let item = OutboxItem {
-        workspace_id,
-        channel_id,
-        conversation_id,
-        message_id,
-        attempts: 0,
-        not_before: txn.now,
-        lease_holder: None,
-        lease_until: 0,
-    };
-    txn.put_json(key(keys::OUTBOX, &[channel_id, message_id]), &item)?;
+    enqueue(txn, stored.conversation.channel_id, &message)?;
     set_delivery(txn, message, DeliveryStatus::Queued { reason: None })
 }
 

@@ -162,6 +162,7 @@ pub fn composer(props: &Props) -> Html {
                 return;
             }
             let reply = NewReply {
+                mentions: Vec::new(),
                 text: body,
                 private: *note,
                 attachments: files.0.clone(),

@@ -492,6 +492,7 @@ pub async fn auto_reply(
         .put_channel_record(workspace_id, channel.id, record, bytes)
         .await?;
     let reply = NewReply {
+        mentions: Vec::new(),
         text: answer,
         private: false,
         attachments: Vec::new(),

@@ -97,18 +97,14 @@ fn page_size(limit: Option<u32>) -> usize {
 /// Rejects blank or overlong text fields, naming the field.
 fn require_text(field: &str, value: &str, max_chars: usize) -> crate::ApiResult<()> {
     if value.trim().is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("`{field}` must not be empty"),
-        ));
+        return Err(ApiError::invalid_body(format!(
+            "`{field}` must not be empty"
+        )));
     }
     if value.chars().count() > max_chars {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("`{field}` is longer than {max_chars} characters"),
-        ));
+        return Err(ApiError::invalid_body(format!(
+            "`{field}` is longer than {max_chars} characters"
+        )));
     }
     Ok(())
 }

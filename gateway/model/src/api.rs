@@ -70,6 +70,19 @@ pub struct AgentUpdate {
     pub current_password: Option<String>,
 }
 
+/// What an agent changes of their own profile (`PATCH /api/v1/auth/me`); absent fields stay.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    pub name: Option<String>,
+    pub signature: Option<String>,
+    /// `en`, `es` or `pt-BR`.
+    pub language: Option<String>,
+    pub availability: Option<crate::Availability>,
+    pub notifications: Option<crate::NotificationSettings>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewTeam {
@@ -187,10 +200,81 @@ pub struct ConversationFilter {
     pub channel_id: Option<Id>,
     pub contact_id: Option<Id>,
     pub label: Option<String>,
+    /// The order; the most recent activity first by default.
+    pub sort: Option<ConversationSort>,
     /// `next_cursor` of the previous page.
-    pub cursor: Option<Id>,
+    pub cursor: Option<String>,
     /// At most 200; 50 by default.
     pub limit: Option<u32>,
+}
+
+/// Orders of the conversation list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationSort {
+    /// The conversation touched last (a message, a change) first.
+    #[default]
+    LastActivity,
+    /// The conversation started last first.
+    Newest,
+    /// The contact who has waited longest for an answer first; conversations nobody waits on
+    /// come after them, oldest first.
+    OldestWaiting,
+}
+
+impl ConversationSort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationSort::LastActivity => "last_activity",
+            ConversationSort::Newest => "newest",
+            ConversationSort::OldestWaiting => "oldest_waiting",
+        }
+    }
+}
+
+/// How many conversations each view of the inbox holds for the agent who asks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InboxCounts {
+    pub mine: ViewCounts,
+    pub unassigned: ViewCounts,
+    pub all: ViewCounts,
+    /// By team id.
+    pub teams: BTreeMap<Id, ViewCounts>,
+}
+
+/// Open conversations of a view, and how many of them have messages nobody read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ViewCounts {
+    pub open: u32,
+    pub unread: u32,
+}
+
+/// A conversation an agent starts: the first message goes to the contact through the channel.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewConversation {
+    pub channel_id: Id,
+    pub contact_id: Id,
+    /// The email's subject; on other channels the title the list shows (the text's start by
+    /// default).
+    #[serde(default)]
+    pub title: Option<String>,
+    pub text: String,
+    /// Files uploaded before with `POST /api/v1/attachments`.
+    #[serde(default)]
+    pub attachments: Vec<crate::Attachment>,
+}
+
+/// What a conversation an agent starts is answered with: it, and its first message.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Started {
+    pub conversation: crate::Conversation,
+    pub message: crate::Message,
 }
 
 /// An agent's reply or private note.
@@ -204,6 +288,9 @@ pub struct NewReply {
     /// Files uploaded before with `POST /api/v1/attachments`, as that call returned them.
     #[serde(default)]
     pub attachments: Vec<crate::Attachment>,
+    /// Agents a private note mentions (their consoles tell them); only on notes.
+    #[serde(default)]
+    pub mentions: Vec<Id>,
 }
 
 /// A message posted by an integration into an API channel, as if the contact had written it.

@@ -13,6 +13,8 @@ pub enum ConversationStatus {
     Open,
     /// Waiting for the customer or a third party.
     Pending,
+    /// Put aside until `snoozed_until`, or until the contact writes again; then open.
+    Snoozed,
     /// Closed. A new message from the contact starts a new conversation.
     Resolved,
 }
@@ -38,9 +40,28 @@ pub struct Conversation {
     pub unread_count: u32,
     pub message_count: u64,
     pub last_activity_at: Millis,
+    /// When the contact's oldest message that no agent has answered yet arrived; `None` when
+    /// the contact is not waiting for an answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<Millis>,
+    /// When a snoozed conversation opens again by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snoozed_until: Option<Millis>,
     /// The event that last touched this conversation; lists are ordered by it.
     pub last_event_id: EventId,
     pub created_at: Millis,
+}
+
+impl ConversationStatus {
+    /// The name the API uses, as in `?status=`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Open => "open",
+            ConversationStatus::Pending => "pending",
+            ConversationStatus::Snoozed => "snoozed",
+            ConversationStatus::Resolved => "resolved",
+        }
+    }
 }
 
 /// Which way a message went.
@@ -170,6 +191,9 @@ pub struct Message {
     /// Addresses copied on an inbound email (kept for reference; replies never go to them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cc: Vec<String>,
+    /// Agents a private note mentions; their consoles tell them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<Id>,
     pub created_at: Millis,
 }
 

@@ -43,7 +43,46 @@ pub struct Agent {
     /// The picture visitors see beside the agent's replies (`PUT /api/v1/agents/{id}/avatar`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<crate::Attachment>,
+    /// Whether the agent takes conversations now; other agents see it, and automatic
+    /// assignment only picks online agents.
+    #[serde(default)]
+    pub availability: Availability,
+    /// The console's language (`en`, `es`, `pt-BR`); the browser's when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub notifications: NotificationSettings,
     pub created_at: Millis,
+}
+
+/// Whether an agent takes conversations now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    #[default]
+    Online,
+    Away,
+    Offline,
+}
+
+/// How the console tells an agent about a new message for them or a mention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotificationSettings {
+    /// A browser notification while the console's tab is in the background.
+    pub desktop: bool,
+    /// A short sound.
+    pub sound: bool,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            desktop: true,
+            sound: true,
+        }
+    }
 }
 
 /// A group of agents that conversations can be routed to ("queue" in some products).
@@ -210,6 +249,9 @@ mod tests {
             signature: String::new(),
             active: true,
             avatar: None,
+            availability: Availability::Online,
+            language: None,
+            notifications: NotificationSettings::default(),
             created_at: 0,
         }
     }

@@ -36,6 +36,8 @@ pub enum EventKind {
         status: DeliveryStatus,
     },
     ContactUpdated(Contact),
+    /// An agent's profile or availability changed.
+    AgentUpdated(crate::Agent),
 }
 
 impl EventKind {
@@ -47,7 +49,7 @@ impl EventKind {
             EventKind::DeliveryUpdated {
                 conversation_id, ..
             } => Some(*conversation_id),
-            EventKind::ContactUpdated(_) => None,
+            EventKind::ContactUpdated(_) | EventKind::AgentUpdated(_) => None,
         }
     }
 }

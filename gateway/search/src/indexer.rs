@@ -131,7 +131,7 @@ impl Indexer {
                 EventKind::ContactUpdated(contact) => {
                     contacts.insert(contact.id, Some(contact));
                 }
-                EventKind::DeliveryUpdated { .. } => {}
+                EventKind::DeliveryUpdated { .. } | EventKind::AgentUpdated(_) => {}
             }
         }
         entries.extend(

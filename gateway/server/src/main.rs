@@ -179,6 +179,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     watch_plugins_folder(&state, &config);
     expire_dead_letters(&state);
+    wake_snoozed_conversations(&state);
     sweep_unattached_files(&state, config.uploads.unattached_hours);
     deliver_replies(&state, holder.clone());
     switchboard_api::spawn_mailbox_sync(state.clone(), holder);
@@ -343,6 +344,28 @@ fn expire_dead_letters(state: &AppState) {
                 Err(error) => tracing::warn!(%error, "cannot drop old dead letters"),
             }
             tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
+}
+
+/// Opens snoozed conversations again when their time comes, checking every second.
+fn wake_snoozed_conversations(state: &AppState) {
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        loop {
+            match store.wake_snoozed(switchboard_model::now_millis()).await {
+                Ok(woken) => {
+                    for conversation in woken {
+                        tracing::info!(
+                            workspace_id = conversation.workspace_id,
+                            conversation_id = conversation.id,
+                            "a snoozed conversation is open again"
+                        );
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "cannot wake snoozed conversations"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
 }

@@ -22,6 +22,10 @@ pub struct AgentChange {
     pub password_hash: Option<String>,
     /// `Some(None)` removes the avatar.
     pub avatar: Option<Option<switchboard_model::Attachment>>,
+    /// `Some(None)` goes back to the browser's language.
+    pub language: Option<Option<String>>,
+    pub availability: Option<switchboard_model::Availability>,
+    pub notifications: Option<switchboard_model::NotificationSettings>,
 }
 
 /// A logged-in console session, stored under the SHA-256 of its cookie.
@@ -41,6 +45,10 @@ pub enum ConversationChange {
     Labels(Vec<String>),
     /// An agent read it: the unread count goes back to zero.
     MarkRead,
+    /// Set aside until `until` (milliseconds since the epoch), or until the contact writes.
+    Snooze {
+        until: Millis,
+    },
 }
 
 /// An outbound message waiting to be delivered by its channel.

@@ -1,13 +1,13 @@
 //! The embedded store: one sled tree on local disk, written by a group-commit writer thread
 //! and read directly by any task.
 
-mod activity;
 mod contacts;
 mod conversations;
 mod delivery;
 mod directory;
 mod disk_room;
 mod files;
+mod inbox;
 mod journal;
 mod keys;
 mod known_keys;
@@ -30,12 +30,12 @@ use serde::de::DeserializeOwned;
 use switchboard_model::{
     Agent, ApiToken, Author, CannedResponse, Channel, ChannelUpdate, Contact, ContactRef,
     ContactUpdate, Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId,
-    Id, Identity, InboundMessage, Ingested, Message, NewApiToken, NewCannedResponse, NewChannel,
-    NewContact, NewReply, NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate,
-    Workspace, now_millis,
+    Id, Identity, InboundMessage, InboxCounts, Ingested, Message, Millis, NewApiToken,
+    NewCannedResponse, NewChannel, NewContact, NewConversation, NewReply, NewTeam, Page,
+    PluginState, PluginVersion, Started, TagChange, Team, TeamUpdate, Workspace, now_millis,
 };
 
-use self::activity::Activity;
+use self::inbox::Inbox;
 use self::journal::{End, Journal, Segments};
 use self::keys::{key, key_str};
 use self::known_keys::KnownKeys;
@@ -56,7 +56,7 @@ pub struct SledStore {
     writer: Writer,
     /// The highest event id known to be on disk; event reads stop there.
     durable_event_id: Arc<AtomicU64>,
-    activity: Arc<Activity>,
+    inbox: Arc<Inbox>,
 }
 
 impl SledStore {
@@ -103,14 +103,14 @@ impl SledStore {
         let segments = journal.segments();
         let next_id: Id = db.get_json(keys::META_NEXT_ID)?.unwrap_or(0);
         let durable_event_id = Arc::new(AtomicU64::new(next_id));
-        let activity = Arc::new(Activity::rebuild(&db)?);
+        let inbox = Arc::new(Inbox::rebuild(&db)?);
         let committed = {
-            let (durable, activity) = (durable_event_id.clone(), activity.clone());
+            let (durable, inbox) = (durable_event_id.clone(), inbox.clone());
             Box::new(move |events: &[Event], frames: &[EventFrame]| {
                 if let Some(last) = events.last() {
                     durable.fetch_max(last.id, Ordering::AcqRel);
                 }
-                activity.record(events);
+                inbox.record(events);
                 bus.publish(frames);
             })
         };
@@ -136,7 +136,7 @@ impl SledStore {
             segments,
             writer,
             durable_event_id,
-            activity,
+            inbox,
         })
     }
 
@@ -470,7 +470,34 @@ impl Store for SledStore {
         workspace_id: Id,
         filter: &ConversationFilter,
     ) -> StoreResult<Page<Conversation>> {
-        conversations::list(&self.view(), &self.activity, workspace_id, filter)
+        conversations::list(&self.view(), &self.inbox, workspace_id, filter)
+    }
+
+    async fn inbox_counts(&self, workspace_id: Id, agent_id: Id) -> StoreResult<InboxCounts> {
+        Ok(self.inbox.counts(workspace_id, agent_id))
+    }
+
+    async fn start_conversation(
+        &self,
+        workspace_id: Id,
+        agent_id: Id,
+        new: NewConversation,
+    ) -> StoreResult<Started> {
+        self.writer
+            .write(move |txn| conversations::start(txn, workspace_id, agent_id, new))
+            .await
+    }
+
+    async fn wake_snoozed(&self, now: Millis) -> StoreResult<Vec<Conversation>> {
+        let mut woken = Vec::new();
+        for (workspace_id, id) in self.inbox.due(now) {
+            let conversation = self
+                .writer
+                .write(move |txn| conversations::wake(txn, workspace_id, id, now))
+                .await?;
+            woken.extend(conversation);
+        }
+        Ok(woken)
     }
 
     async fn conversation(&self, workspace_id: Id, id: Id) -> StoreResult<Conversation> {

@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, Author, CannedResponse, Channel, ChannelUpdate, Contact, ContactRef,
     ContactUpdate, Conversation, ConversationFilter, DeadLetter, DeliveryStatus, Event, EventId,
-    Id, Identity, InboundMessage, Ingested, Message, NewApiToken, NewCannedResponse, NewChannel,
-    NewContact, NewReply, NewTeam, Page, PluginState, PluginVersion, TagChange, Team, TeamUpdate,
-    Workspace,
+    Id, Identity, InboundMessage, InboxCounts, Ingested, Message, Millis, NewApiToken,
+    NewCannedResponse, NewChannel, NewContact, NewConversation, NewReply, NewTeam, Page,
+    PluginState, PluginVersion, Started, TagChange, Team, TeamUpdate, Workspace,
 };
 
 use crate::{
@@ -148,6 +148,18 @@ pub trait Store: Send + Sync {
         workspace_id: Id,
         filter: &ConversationFilter,
     ) -> StoreResult<Page<Conversation>>;
+    /// How many open conversations each view holds for agent `agent_id`, and how many of them
+    /// are unread.
+    async fn inbox_counts(&self, workspace_id: Id, agent_id: Id) -> StoreResult<InboxCounts>;
+    /// A conversation agent `agent_id` starts, with its first message queued for delivery.
+    async fn start_conversation(
+        &self,
+        workspace_id: Id,
+        agent_id: Id,
+        new: NewConversation,
+    ) -> StoreResult<Started>;
+    /// Opens again the snoozed conversations whose time came by `now`; returns them.
+    async fn wake_snoozed(&self, now: Millis) -> StoreResult<Vec<Conversation>>;
     async fn conversation(&self, workspace_id: Id, id: Id) -> StoreResult<Conversation>;
     async fn update_conversation(
         &self,

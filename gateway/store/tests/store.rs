@@ -438,6 +438,7 @@ async fn another_workspace_sees_nothing() {
             .is_empty()
     );
     let reply = NewReply {
+        mentions: Vec::new(),
         text: "hi".into(),
         attachments: Vec::new(),
         private: false,
@@ -716,6 +717,7 @@ async fn replies_wait_in_the_outbox_until_delivered() {
     let f = fixture().await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = NewReply {
+        mentions: Vec::new(),
         text: "¡Hola Ana!".into(),
         attachments: Vec::new(),
         private: false,
@@ -735,6 +737,7 @@ async fn replies_wait_in_the_outbox_until_delivered() {
         Some(DeliveryStatus::Queued { reason: None })
     );
     let note = NewReply {
+        mentions: Vec::new(),
         text: "VIP customer".into(),
         attachments: Vec::new(),
         private: true,
@@ -782,6 +785,7 @@ async fn replies_wait_in_the_outbox_until_delivered() {
     );
 
     let second = NewReply {
+        mentions: Vec::new(),
         text: "¿Sigues ahí?".into(),
         attachments: Vec::new(),
         private: false,
@@ -826,6 +830,7 @@ async fn delivery_status_reaches_the_message() {
     let f = fixture().await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = NewReply {
+        mentions: Vec::new(),
         text: "Hola".into(),
         attachments: Vec::new(),
         private: false,
@@ -1206,6 +1211,7 @@ async fn an_answer_naming_our_reply_joins_its_conversation_on_another_channel_on
             chat.conversation_id,
             Author::Agent { id: f.agent },
             NewReply {
+                mentions: Vec::new(),
                 text: "¿En qué te ayudo?".into(),
                 private: false,
                 attachments: Vec::new(),

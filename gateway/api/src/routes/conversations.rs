@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_model::{
     Assignment, Author, Conversation, ConversationFilter, ConversationStatus, Direction, Id,
-    Labels, Message, NewReply, Page, TeamAssignment,
+    InboxCounts, Labels, Message, Millis, NewConversation, NewReply, Page, Started, TeamAssignment,
 };
 use switchboard_store::ConversationChange;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,7 +21,8 @@ const MAX_REPLY_CHARS: usize = 20_000;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_conversations))
+        .routes(routes!(list_conversations, start_conversation))
+        .routes(routes!(counts))
         .routes(routes!(search))
         .routes(routes!(get_conversation))
         .routes(routes!(list_messages, post_message))
@@ -52,6 +53,59 @@ async fn list_conversations(
             .conversations(caller.workspace_id, &filter)
             .await?,
     ))
+}
+
+/// How many open conversations each view of the inbox holds for the caller, and how many of
+/// them have messages nobody read.
+#[utoipa::path(get, path = "/api/v1/conversations/counts", tag = "conversations",
+    responses((status = 200, body = InboxCounts)))]
+async fn counts(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<InboxCounts>> {
+    Ok(axum::Json(
+        state
+            .store
+            .inbox_counts(caller.workspace_id, caller.agent.id)
+            .await?,
+    ))
+}
+
+/// Longest title of a conversation an agent starts, in characters.
+const MAX_TITLE_CHARS: usize = 200;
+
+/// Starts a conversation: the agent writes first (a new email to a contact, a message on a
+/// channel that can start one). It is assigned to the agent and its first message is queued
+/// for delivery. A website chat cannot start one (the visitor writes first); an email channel
+/// needs a contact with an email address.
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", request_body = NewConversation,
+    responses((status = 201, body = Started),
+        (status = 404, body = switchboard_model::ErrorBody, description = "no such channel or contact"),
+        (status = 422, body = switchboard_model::ErrorBody, description = "the channel cannot start a conversation with this contact, or a field is invalid")))]
+async fn start_conversation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(new): Json<NewConversation>,
+) -> ApiResult<(StatusCode, axum::Json<Started>)> {
+    require_text("text", &new.text, MAX_REPLY_CHARS)?;
+    if let Some(title) = &new.title
+        && title.chars().count() > MAX_TITLE_CHARS
+    {
+        return Err(crate::ApiError::invalid_body(format!(
+            "`title` is longer than {MAX_TITLE_CHARS} characters"
+        )));
+    }
+    let started = state
+        .store
+        .start_conversation(caller.workspace_id, caller.agent.id, new)
+        .await?;
+    state.replies_queued.add(caller.workspace_id);
+    tracing::info!(
+        workspace_id = caller.workspace_id,
+        conversation_id = started.conversation.id,
+        "an agent started a conversation"
+    );
+    Ok((StatusCode::CREATED, axum::Json(started)))
 }
 
 /// A search over conversations.
@@ -326,18 +380,33 @@ async fn reopen(
 #[serde(deny_unknown_fields)]
 struct StatusChange {
     status: ConversationStatus,
+    /// With `snoozed`: when it opens again by itself (milliseconds since the epoch, in the
+    /// future). It also opens when the contact writes.
+    #[serde(default)]
+    snoozed_until: Option<Millis>,
 }
 
-/// Sets the status: open, pending or resolved.
+/// Sets the status: open, pending, snoozed until a time, or resolved.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/status", tag = "conversations", request_body = StatusChange,
-    params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
+    params(("id" = u64, Path)), responses((status = 200, body = Conversation),
+        (status = 422, body = switchboard_model::ErrorBody, description = "`snoozed` without a future `snoozed_until`, or a time with another status")))]
 async fn set_status(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Id>,
     Json(body): Json<StatusChange>,
 ) -> ApiResult<axum::Json<Conversation>> {
-    change(&state, &caller, id, ConversationChange::Status(body.status)).await
+    let step = match (body.status, body.snoozed_until) {
+        (ConversationStatus::Snoozed, Some(until)) => ConversationChange::Snooze { until },
+        (status, None) => ConversationChange::Status(status),
+        (status, Some(_)) => {
+            return Err(crate::ApiError::invalid_body(format!(
+                "`snoozed_until` goes with the status `snoozed`, not `{}`",
+                status.as_str()
+            )));
+        }
+    };
+    change(&state, &caller, id, step).await
 }
 
 /// Routes the conversation to a team (`null` removes it).

@@ -104,7 +104,7 @@ async fn update_agent(
         signature: update.signature,
         active: update.active,
         password_hash,
-        avatar: None,
+        ..AgentChange::default()
     };
     let agent = state
         .store
@@ -425,20 +425,14 @@ async fn put_channel_secrets(
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     if body.secrets.len() > 32 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            "a channel holds at most 32 secrets",
-        ));
+        return Err(ApiError::invalid_body("a channel holds at most 32 secrets"));
     }
     for (name, value) in &body.secrets {
         require_text("secret name", name, 64)?;
         if value.len() > 8192 {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
-                format!("the secret {name} is longer than 8192 bytes"),
-            ));
+            return Err(ApiError::invalid_body(format!(
+                "the secret {name} is longer than 8192 bytes"
+            )));
         }
     }
     let sealed = state
@@ -483,9 +477,7 @@ async fn create_canned(
         .chars()
         .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
+        return Err(ApiError::invalid_body(
             "`shortcut` may hold only letters, digits, `-` and `_`",
         ));
     }
@@ -541,11 +533,7 @@ async fn create_token(
         .expires_at
         .is_some_and(|expires| expires <= switchboard_model::now_millis())
     {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            "`expires_at` must be in the future",
-        ));
+        return Err(ApiError::invalid_body("`expires_at` must be in the future"));
     }
     let secret = format!("sbt_{}", auth::new_secret());
     let info = state
@@ -590,11 +578,9 @@ fn require_email(field: &str, value: &str) -> ApiResult<()> {
     if valid {
         Ok(())
     } else {
-        Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("`{field}` is not an email address: {value:?}"),
-        ))
+        Err(ApiError::invalid_body(format!(
+            "`{field}` is not an email address: {value:?}"
+        )))
     }
 }
 
@@ -603,10 +589,8 @@ fn require_colour(colour: &str) -> ApiResult<()> {
     if matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
         Ok(())
     } else {
-        Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("`colour` must be a hex colour such as #1f6feb, not {colour:?}"),
-        ))
+        Err(ApiError::invalid_body(format!(
+            "`colour` must be a hex colour such as #1f6feb, not {colour:?}"
+        )))
     }
 }

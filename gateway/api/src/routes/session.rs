@@ -7,11 +7,12 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use switchboard_model::{LoginRequest, Me, now_millis};
-use switchboard_store::Session;
+use switchboard_model::{LoginRequest, Me, ProfileUpdate, now_millis};
+use switchboard_store::{AgentChange, Session};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::require_text;
 use crate::auth::{self, Caller, SESSION_COOKIE};
 use crate::client_address::ClientAddress;
 use crate::extract::Json;
@@ -22,7 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
         .routes(routes!(logout))
-        .routes(routes!(me))
+        .routes(routes!(me, update_profile))
 }
 
 /// Logs an agent in and sets the session cookie.
@@ -140,4 +141,63 @@ async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Js
         agent: caller.agent,
         workspace,
     }))
+}
+
+/// Languages the console speaks.
+const LANGUAGES: [&str; 3] = ["en", "es", "pt-BR"];
+
+/// Longest email signature, in characters.
+const MAX_SIGNATURE_CHARS: usize = 2_000;
+
+/// Changes the calling agent's own profile: name, email signature, the console's language,
+/// availability (which other agents see, and which automatic assignment follows) and how the
+/// console notifies them. Absent fields stay as they are.
+#[utoipa::path(patch, path = "/api/v1/auth/me", tag = "session", request_body = ProfileUpdate,
+    responses((status = 200, body = Me),
+        (status = 422, body = switchboard_model::ErrorBody, description = "a field is invalid")))]
+async fn update_profile(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(update): Json<ProfileUpdate>,
+) -> ApiResult<axum::Json<Me>> {
+    if let Some(name) = &update.name {
+        require_text("name", name, 120)?;
+    }
+    if let Some(signature) = &update.signature
+        && signature.chars().count() > MAX_SIGNATURE_CHARS
+    {
+        return Err(ApiError::invalid_body(format!(
+            "signature is longer than {MAX_SIGNATURE_CHARS} characters"
+        )));
+    }
+    let language = match update.language.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(tag) => match LANGUAGES
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(tag))
+        {
+            Some(known) => Some(Some(known.to_string())),
+            None => {
+                return Err(ApiError::invalid_body(format!(
+                    "language {tag:?} is not one the console speaks ({})",
+                    LANGUAGES.join(", ")
+                )));
+            }
+        },
+    };
+    let change = AgentChange {
+        name: update.name.map(|name| name.trim().to_string()),
+        signature: update.signature,
+        language,
+        availability: update.availability,
+        notifications: update.notifications,
+        ..AgentChange::default()
+    };
+    let agent = state
+        .store
+        .update_agent(caller.workspace_id, caller.agent.id, change)
+        .await?;
+    let workspace = state.store.workspace(caller.workspace_id).await?;
+    Ok(axum::Json(Me { agent, workspace }))
 }

@@ -349,8 +349,8 @@ async fn bad_paths_queries_and_routes_are_named() {
     assert_error(
         &app.get("/api/v1/conversations?cursor=zzz", &app.admin)
             .await,
-        StatusCode::BAD_REQUEST,
-        "invalid_query",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
     );
     assert_error(
         &app.get("/api/v1/conversations?assignee=bob", &app.admin)

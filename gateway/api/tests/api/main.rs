@@ -4,6 +4,7 @@
 mod bad_input;
 mod events;
 mod flows;
+mod inbox;
 mod plugins;
 mod search;
 mod security;

@@ -5,12 +5,12 @@ use sha2::{Digest, Sha256};
 use switchboard_model::{
     Author, Channel, ChannelKind, Conversation, ConversationFilter, ConversationStatus,
     DeliveryStatus, Direction, Event, EventId, EventKind, Id, InboundMessage, Ingested, Message,
-    NewReply, Page,
+    Millis, NewConversation, NewReply, Page, Started,
 };
 
-use super::activity::Activity;
 use super::contacts;
 use super::files;
+use super::inbox::Inbox;
 use super::keys::{self, key, key_str};
 use super::txn::{Events, Read, Scan, Txn, View};
 use crate::{ConversationChange, StoreError, StoreResult};
@@ -51,7 +51,7 @@ pub fn load(txn: &impl Read, workspace_id: Id, id: Id) -> StoreResult<Conversati
 }
 
 /// Writes a conversation touched by a new event: the event gets a fresh id, which becomes the
-/// conversation's place in the activity order (see [`super::activity`]).
+/// conversation's place in the activity order (see [`super::inbox`]).
 pub fn save_conversation(
     txn: &mut Txn,
     stored: &mut StoredConversation,
@@ -263,10 +263,13 @@ pub fn ingest(
     let mut stored = match threaded.or(open) {
         Some(id) => {
             let mut stored = load_stored(txn, workspace_id, id)?;
-            // An answer to a closed conversation's thread opens it again (on its own channel,
+            // The contact writing again opens a conversation set aside (pending, snoozed), and
+            // an answer to a closed conversation's thread opens it again (on its own channel,
             // which for a website chat continued by email is not the mailbox it came through).
-            if stored.conversation.status == ConversationStatus::Resolved {
-                stored.conversation.status = ConversationStatus::Open;
+            let was = stored.conversation.status;
+            stored.conversation.status = ConversationStatus::Open;
+            stored.conversation.snoozed_until = None;
+            if was == ConversationStatus::Resolved {
                 let its_open_key = key(
                     keys::OPEN,
                     &[workspace_id, stored.conversation.channel_id, contact.id],
@@ -296,6 +299,8 @@ pub fn ingest(
                 unread_count: 0,
                 message_count: 0,
                 last_activity_at: txn.now,
+                waiting_since: None,
+                snoozed_until: None,
                 last_event_id: 0,
                 created_at: txn.now,
             };
@@ -336,6 +341,7 @@ pub fn ingest(
         to: inbound.to,
         cc: inbound.cc,
         left_out: inbound.left_out,
+        mentions: Vec::new(),
         created_at: txn.now,
     };
     let ingested = Ingested {
@@ -352,6 +358,7 @@ pub fn ingest(
         },
     )?;
     conversation.unread_count = conversation.unread_count.saturating_add(1);
+    conversation.waiting_since.get_or_insert(txn.now);
     conversation.message_count += 1;
     conversation.last_activity_at = txn.now;
     save_conversation(txn, &mut stored, Touch::Message(Box::new(message)))?;
@@ -514,6 +521,14 @@ pub fn add_reply(
     } else {
         Direction::Out
     };
+    if !reply.mentions.is_empty() && direction != Direction::Note {
+        return Err(StoreError::Invalid(
+            "mentions are for private notes: a reply to the contact mentions no agent".into(),
+        ));
+    }
+    for agent_id in &reply.mentions {
+        super::directory::require(txn, keys::AGENT, "agent", workspace_id, *agent_id)?;
+    }
     let message = Message {
         id: txn.next_id(),
         workspace_id,
@@ -531,20 +546,146 @@ pub fn add_reply(
         to: Vec::new(),
         cc: Vec::new(),
         left_out: Vec::new(),
+        mentions: reply.mentions,
         created_at: txn.now,
     };
     if direction == Direction::Out {
         super::delivery::enqueue(txn, conversation.channel_id, &message)?;
     }
     if direction == Direction::Out && by_agent {
-        // An agent who answers has read the conversation; a bot's answer changes nothing.
+        // An agent who answers has read the conversation and ends the contact's wait; a bot's
+        // answer (an auto-reply) changes neither.
         conversation.unread_count = 0;
+        conversation.waiting_since = None;
     }
     conversation.message_count += 1;
     conversation.last_activity_at = txn.now;
     let created = message.clone();
     save_conversation(txn, &mut stored, Touch::Message(Box::new(message)))?;
     Ok(created)
+}
+
+/// A conversation an agent starts with a first message to the contact: open, assigned to the
+/// agent, and the contact's open conversation on the channel unless they have one already.
+pub fn start(
+    txn: &mut Txn,
+    workspace_id: Id,
+    agent_id: Id,
+    new: NewConversation,
+) -> StoreResult<Started> {
+    let channel: Channel = txn
+        .get_json(&key(keys::CHANNEL, &[workspace_id, new.channel_id]))?
+        .ok_or_else(|| StoreError::not_found("channel", new.channel_id))?;
+    let contact = contacts::load(txn, workspace_id, new.contact_id)?;
+    if !channel.active {
+        return Err(StoreError::Invalid(format!(
+            "channel {} ({}) is inactive",
+            channel.id, channel.name
+        )));
+    }
+    match channel.kind {
+        ChannelKind::Webchat => {
+            return Err(StoreError::Invalid(format!(
+                "channel {} ({}) is a website chat: there the visitor writes first",
+                channel.id, channel.name
+            )));
+        }
+        ChannelKind::Email if contact.email_to_write().is_none() => {
+            return Err(StoreError::Invalid(format!(
+                "contact {} ({}) has no email address to write to",
+                contact.id, contact.name
+            )));
+        }
+        _ => {}
+    }
+    let title = new
+        .title
+        .filter(|title| !title.trim().is_empty())
+        .unwrap_or_else(|| new.text.chars().take(TITLE_CHARS).collect());
+    let conversation = Conversation {
+        id: txn.next_id(),
+        workspace_id,
+        channel_id: channel.id,
+        contact_id: contact.id,
+        title: title.trim().to_string(),
+        status: ConversationStatus::Open,
+        assignee_id: Some(agent_id),
+        team_id: channel.default_team_id,
+        labels: Vec::new(),
+        unread_count: 0,
+        message_count: 0,
+        last_activity_at: txn.now,
+        waiting_since: None,
+        snoozed_until: None,
+        last_event_id: 0,
+        created_at: txn.now,
+    };
+    let open_key = key(keys::OPEN, &[workspace_id, channel.id, contact.id]);
+    if !txn.contains(&open_key)? {
+        txn.put_json(open_key, &conversation.id)?;
+    }
+    txn.put(
+        key(
+            keys::BY_CONTACT,
+            &[workspace_id, contact.id, conversation.id],
+        ),
+        Vec::new(),
+    );
+    txn.emit(
+        workspace_id,
+        EventKind::ConversationCreated(conversation.clone()),
+    )?;
+    txn.put_json(
+        key(keys::CONVERSATION, &[workspace_id, conversation.id]),
+        &StoredConversation {
+            conversation: conversation.clone(),
+            recent: Vec::new(),
+            chunks: 0,
+        },
+    )?;
+    let reply = NewReply {
+        text: new.text,
+        private: false,
+        attachments: new.attachments,
+        mentions: Vec::new(),
+    };
+    let message = add_reply(
+        txn,
+        workspace_id,
+        conversation.id,
+        Author::Agent { id: agent_id },
+        reply,
+    )?;
+    let conversation = load(txn, workspace_id, conversation.id)?;
+    Ok(Started {
+        conversation,
+        message,
+    })
+}
+
+/// Opens again the snoozed conversation `id` if its time has come by `now` (it may have been
+/// opened or snoozed anew since the alarm was read); `None` when it had nothing to do.
+pub fn wake(
+    txn: &mut Txn,
+    workspace_id: Id,
+    id: Id,
+    now: Millis,
+) -> StoreResult<Option<Conversation>> {
+    let mut stored = match load_stored(txn, workspace_id, id) {
+        Ok(stored) => stored,
+        Err(StoreError::NotFound { .. }) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let conversation = &mut stored.conversation;
+    let due = conversation.status == ConversationStatus::Snoozed
+        && conversation.snoozed_until.is_none_or(|until| until <= now);
+    if !due {
+        return Ok(None);
+    }
+    conversation.status = ConversationStatus::Open;
+    conversation.snoozed_until = None;
+    save_conversation(txn, &mut stored, Touch::Updated)?;
+    Ok(Some(stored.conversation))
 }
 
 pub fn update(
@@ -576,15 +717,35 @@ pub fn update(
         ConversationChange::Team(None) => conversation.team_id = None,
         ConversationChange::Labels(labels) => conversation.labels = labels,
         ConversationChange::MarkRead => conversation.unread_count = 0,
+        ConversationChange::Status(ConversationStatus::Snoozed) => {
+            return Err(StoreError::Invalid(
+                "a conversation is snoozed until a time: give `snoozed_until`".into(),
+            ));
+        }
         ConversationChange::Status(status) => {
             if status == ConversationStatus::Resolved {
                 if txn.get_json::<Id>(&open_key)? == Some(id) {
                     txn.remove(open_key);
                 }
+                conversation.waiting_since = None;
             } else if !txn.contains(&open_key)? {
                 txn.put_json(open_key, &id)?;
             }
             conversation.status = status;
+            conversation.snoozed_until = None;
+        }
+        ConversationChange::Snooze { until } => {
+            if until <= txn.now {
+                return Err(StoreError::Invalid(format!(
+                    "snoozed_until ({until}) is not in the future"
+                )));
+            }
+            // A snoozed conversation still takes the contact's next message.
+            if !txn.contains(&open_key)? {
+                txn.put_json(open_key, &id)?;
+            }
+            conversation.status = ConversationStatus::Snoozed;
+            conversation.snoozed_until = Some(until);
         }
     }
     save_conversation(txn, &mut stored, Touch::Updated)?;
@@ -593,7 +754,7 @@ pub fn update(
 
 pub fn list(
     tree: &impl Read,
-    activity: &Activity,
+    inbox: &Inbox,
     workspace_id: Id,
     filter: &ConversationFilter,
 ) -> StoreResult<Page<Conversation>> {
@@ -608,8 +769,10 @@ pub fn list(
         })?)),
     };
     let mut items = Vec::new();
+    let mut last_place = None;
     let mut failure = None;
-    activity.newest_first(workspace_id, filter.cursor, |_, id| {
+    let sort = filter.sort.unwrap_or_default();
+    inbox.walk(workspace_id, sort, filter.cursor.as_deref(), |place, id| {
         let conversation = match load(tree, workspace_id, id) {
             Ok(conversation) => conversation,
             Err(error) => {
@@ -636,14 +799,15 @@ pub fn list(
                 .is_none_or(|label| conversation.labels.contains(label));
         if keep {
             items.push(conversation);
+            last_place = Some(place);
         }
         items.len() < limit
-    });
+    })?;
     if let Some(error) = failure {
         return Err(error);
     }
     let next_cursor = (items.len() == limit)
-        .then(|| items.last().map(|c| c.last_event_id.to_string()))
+        .then(|| last_place.map(|place| place.cursor()))
         .flatten();
     Ok(Page { items, next_cursor })
 }

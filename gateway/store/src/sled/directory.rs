@@ -1,8 +1,9 @@
 //! Workspaces, agents, credentials, tokens, teams, channels and canned responses.
 
 use switchboard_model::{
-    Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Id, NewApiToken, NewCannedResponse,
-    NewChannel, NewTeam, PluginState, PluginVersion, Role, Team, TeamUpdate, Workspace,
+    Agent, ApiToken, Availability, CannedResponse, Channel, ChannelUpdate, EventKind, Id,
+    NewApiToken, NewCannedResponse, NewChannel, NewTeam, NotificationSettings, PluginState,
+    PluginVersion, Role, Team, TeamUpdate, Workspace,
 };
 
 use super::keys::{self, key, key_str};
@@ -37,6 +38,9 @@ pub fn create_agent(txn: &mut Txn, workspace_id: Id, new: NewAgentRecord) -> Sto
         signature: String::new(),
         active: true,
         avatar: None,
+        availability: Availability::default(),
+        language: None,
+        notifications: NotificationSettings::default(),
         created_at: txn.now,
     };
     txn.put_json(email_key, &(workspace_id, agent.id))?;
@@ -88,10 +92,20 @@ pub fn update_agent(
         }
         agent.avatar = avatar;
     }
+    if let Some(language) = change.language {
+        agent.language = language;
+    }
+    if let Some(availability) = change.availability {
+        agent.availability = availability;
+    }
+    if let Some(notifications) = change.notifications {
+        agent.notifications = notifications;
+    }
     if let Some(hash) = change.password_hash {
         txn.put(key(keys::PASSWORD, &[id]), hash.into_bytes());
     }
     txn.put_json(agent_key, &agent)?;
+    txn.emit(workspace_id, EventKind::AgentUpdated(agent.clone()))?;
     Ok(agent)
 }
 

@@ -1,0 +1,479 @@
+//! The inbox as agents work it: snoozing, the list's orders, each view's counts, starting a
+//! conversation, and an agent's own profile and availability.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use switchboard_model::{EventKind, now_millis};
+use switchboard_store::Store;
+
+use crate::support::{TestApp, assert_error};
+
+fn conversation_of(ingested: &Value) -> u64 {
+    ingested["conversation_id"]
+        .as_u64()
+        .expect("conversation id")
+}
+
+/// The ids of a list, page after page of `limit`, following `next_cursor`.
+async fn every_page(app: &TestApp, query: &str, limit: u32) -> Vec<u64> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("/api/v1/conversations?{query}&limit={limit}");
+        if let Some(cursor) = &cursor {
+            path.push_str(&format!("&cursor={cursor}"));
+        }
+        let (status, page) = app.get(&path, &app.agent).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        ids.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|item| item["id"].as_u64().expect("id")),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return ids,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_snoozed_conversation_opens_when_its_time_comes_or_when_the_contact_writes() {
+    let app = TestApp::new().await;
+    let id = conversation_of(
+        &app.inbound("ana@example.com", "m-1", "¿Llegó mi pago?")
+            .await,
+    );
+    let status = format!("/api/v1/conversations/{id}/status");
+
+    let no_time = app
+        .post(&status, &app.agent, json!({ "status": "snoozed" }))
+        .await;
+    assert_error(&no_time, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(
+        no_time.1["error"]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("snoozed_until")),
+        "{}",
+        no_time.1
+    );
+    let past = app
+        .post(
+            &status,
+            &app.agent,
+            json!({ "status": "snoozed", "snoozed_until": now_millis() - 1_000 }),
+        )
+        .await;
+    assert_error(&past, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    let time_without_snooze = app
+        .post(
+            &status,
+            &app.agent,
+            json!({ "status": "pending", "snoozed_until": now_millis() + 60_000 }),
+        )
+        .await;
+    assert_error(
+        &time_without_snooze,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+    );
+
+    let until = now_millis() + 60_000;
+    let (answer, snoozed) = app
+        .post(
+            &status,
+            &app.agent,
+            json!({ "status": "snoozed", "snoozed_until": until }),
+        )
+        .await;
+    assert_eq!(answer, StatusCode::OK, "{snoozed}");
+    assert_eq!(snoozed["status"], "snoozed");
+    assert_eq!(snoozed["snoozed_until"], until);
+    assert!(every_page(&app, "status=open", 50).await.is_empty());
+    assert_eq!(every_page(&app, "status=snoozed", 50).await, [id]);
+
+    assert!(
+        app.store
+            .wake_snoozed(now_millis())
+            .await
+            .expect("wake")
+            .is_empty(),
+        "nothing wakes before its time"
+    );
+    let woken = app.store.wake_snoozed(until).await.expect("wake");
+    assert_eq!(woken.len(), 1);
+    let (_, opened) = app
+        .get(&format!("/api/v1/conversations/{id}"), &app.agent)
+        .await;
+    assert_eq!(opened["status"], "open");
+    assert!(opened.get("snoozed_until").is_none(), "{opened}");
+    assert!(
+        app.store
+            .wake_snoozed(until)
+            .await
+            .expect("wake")
+            .is_empty(),
+        "a conversation wakes once"
+    );
+
+    // Snoozed again for a day, the contact writes: the same conversation is open at once.
+    let (_, snoozed) = app
+        .post(
+            &status,
+            &app.agent,
+            json!({ "status": "snoozed", "snoozed_until": now_millis() + 86_400_000 }),
+        )
+        .await;
+    assert_eq!(snoozed["status"], "snoozed");
+    let again = app
+        .inbound("ana@example.com", "m-2", "¿Hay novedades?")
+        .await;
+    assert_eq!(conversation_of(&again), id);
+    let (_, opened) = app
+        .get(&format!("/api/v1/conversations/{id}"), &app.agent)
+        .await;
+    assert_eq!(opened["status"], "open");
+    assert!(opened.get("snoozed_until").is_none(), "{opened}");
+    assert!(
+        app.store
+            .wake_snoozed(now_millis() + 86_400_000)
+            .await
+            .expect("wake")
+            .is_empty(),
+        "the alarm of a conversation the contact opened is gone"
+    );
+}
+
+#[tokio::test]
+async fn the_list_sorts_by_last_activity_newest_or_longest_waiting_on_every_page() {
+    let app = TestApp::new().await;
+    let ana = conversation_of(&app.inbound("ana@example.com", "a-1", "Hola").await);
+    let bruno = conversation_of(&app.inbound("bruno@example.com", "b-1", "Olá").await);
+    let carla = conversation_of(&app.inbound("carla@example.com", "c-1", "Buenas").await);
+    // Ana gets an answer (she waits no more); Bruno writes again (the latest activity, but
+    // he has waited since his first message).
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/conversations/{ana}/messages"),
+            &app.agent,
+            json!({ "text": "¿En qué te ayudo?" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.inbound("bruno@example.com", "b-2", "Alguém aí?").await;
+
+    let (_, listed) = app
+        .get("/api/v1/conversations?sort=oldest_waiting", &app.agent)
+        .await;
+    let waiting: Vec<&Value> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| &item["waiting_since"])
+        .collect();
+    assert!(waiting[0].is_i64() && waiting[1].is_i64(), "{listed}");
+    assert!(waiting[0].as_i64() <= waiting[1].as_i64(), "{listed}");
+    assert!(waiting[2].is_null(), "Ana was answered: {listed}");
+
+    for limit in [1, 2, 50] {
+        assert_eq!(
+            every_page(&app, "status=open", limit).await,
+            [bruno, ana, carla],
+            "last activity, {limit} a page"
+        );
+        assert_eq!(
+            every_page(&app, "status=open&sort=last_activity", limit).await,
+            [bruno, ana, carla]
+        );
+        assert_eq!(
+            every_page(&app, "status=open&sort=newest", limit).await,
+            [carla, bruno, ana],
+            "newest, {limit} a page"
+        );
+        assert_eq!(
+            every_page(&app, "status=open&sort=oldest_waiting", limit).await,
+            [bruno, carla, ana],
+            "oldest waiting, {limit} a page"
+        );
+    }
+    let wrong = app
+        .get(
+            "/api/v1/conversations?sort=oldest_waiting&cursor=12",
+            &app.agent,
+        )
+        .await;
+    assert_error(&wrong, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    let unknown = app
+        .get("/api/v1/conversations?sort=alphabetical", &app.agent)
+        .await;
+    assert_eq!(unknown.0, StatusCode::BAD_REQUEST, "{}", unknown.1);
+}
+
+#[tokio::test]
+async fn each_view_counts_its_open_conversations_and_those_with_unread_messages() {
+    let app = TestApp::new().await;
+    let ana = conversation_of(&app.inbound("ana@example.com", "a-1", "Hola").await);
+    let bruno = conversation_of(&app.inbound("bruno@example.com", "b-1", "Olá").await);
+    let carla = conversation_of(&app.inbound("carla@example.com", "c-1", "Buenas").await);
+    app.inbound("dora@example.com", "d-1", "Gracias").await;
+    let (_, team) = app
+        .post(
+            "/api/v1/teams",
+            &app.admin,
+            json!({ "name": "Ventas", "member_ids": [app.agent_id] }),
+        )
+        .await;
+    let team_id = team["id"].as_u64().expect("team");
+    for (id, path, body) in [
+        (ana, "assign", json!({ "assignee_id": app.agent_id })),
+        (bruno, "assign", json!({ "assignee_id": app.agent_id })),
+        (bruno, "read", json!({})),
+        (bruno, "team", json!({ "team_id": team_id })),
+        (carla, "close", json!({})),
+    ] {
+        let (status, answer) = app
+            .post(
+                &format!("/api/v1/conversations/{id}/{path}"),
+                &app.agent,
+                body,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+    }
+
+    let (status, counts) = app.get("/api/v1/conversations/counts", &app.agent).await;
+    assert_eq!(status, StatusCode::OK, "{counts}");
+    assert_eq!(counts["mine"], json!({ "open": 2, "unread": 1 }));
+    assert_eq!(counts["unassigned"], json!({ "open": 1, "unread": 1 }));
+    assert_eq!(counts["all"], json!({ "open": 3, "unread": 2 }));
+    assert_eq!(
+        counts["teams"][team_id.to_string()],
+        json!({ "open": 1, "unread": 0 })
+    );
+    let (_, theirs) = app.get("/api/v1/conversations/counts", &app.admin).await;
+    assert_eq!(theirs["mine"], json!({ "open": 0, "unread": 0 }));
+    assert_eq!(theirs["all"], counts["all"]);
+    let (_, stranger) = app.get("/api/v1/conversations/counts", &app.stranger).await;
+    assert_eq!(
+        stranger["all"],
+        json!({ "open": 0, "unread": 0 }),
+        "another workspace counts none of these"
+    );
+}
+
+#[tokio::test]
+async fn an_agent_starts_a_conversation_with_a_contact_made_by_hand() {
+    let app = TestApp::new().await;
+    let (status, contact) = app
+        .post(
+            "/api/v1/contacts",
+            &app.agent,
+            json!({ "name": "Marta Gómez", "emails": ["marta@example.com"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{contact}");
+    let contact_id = contact["id"].as_u64().expect("contact");
+
+    let (status, started) = app
+        .post(
+            "/api/v1/conversations",
+            &app.agent,
+            json!({
+                "channel_id": app.channel,
+                "contact_id": contact_id,
+                "title": "Tu pedido 4711",
+                "text": "Hola Marta, tu pedido ya salió.",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let conversation = &started["conversation"];
+    assert_eq!(conversation["title"], "Tu pedido 4711");
+    assert_eq!(conversation["status"], "open");
+    assert_eq!(conversation["assignee_id"], app.agent_id);
+    assert_eq!(conversation["contact_id"], contact_id);
+    assert!(conversation.get("waiting_since").is_none());
+    assert_eq!(started["message"]["direction"], "out");
+    assert_eq!(started["message"]["delivery"]["state"], "queued");
+    let id = conversation["id"].as_u64().expect("id");
+    assert_eq!(every_page(&app, "status=open", 50).await, [id]);
+
+    // The contact's answer joins it (their open conversation on the channel).
+    let answer = app.inbound("marta@example.com", "r-1", "¡Gracias!").await;
+    assert_eq!(conversation_of(&answer), id);
+
+    // Channels that cannot start one, and contacts they cannot reach, are named.
+    let (_, chat) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "webchat", "name": "Sitio" }),
+        )
+        .await;
+    let refused = app
+        .post(
+            "/api/v1/conversations",
+            &app.agent,
+            json!({ "channel_id": chat["id"], "contact_id": contact_id, "text": "Hola" }),
+        )
+        .await;
+    assert_error(&refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(
+        refused.1["error"]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("website chat")),
+        "{}",
+        refused.1
+    );
+    let (_, mailbox) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "email", "name": "Soporte" }),
+        )
+        .await;
+    let (_, nameless) = app
+        .post(
+            "/api/v1/contacts",
+            &app.agent,
+            json!({ "name": "Sin correo" }),
+        )
+        .await;
+    let unreachable = app
+        .post(
+            "/api/v1/conversations",
+            &app.agent,
+            json!({ "channel_id": mailbox["id"], "contact_id": nameless["id"], "text": "Hola" }),
+        )
+        .await;
+    assert_error(&unreachable, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(
+        unreachable.1["error"]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("no email address")),
+        "{}",
+        unreachable.1
+    );
+    let blank = app
+        .post(
+            "/api/v1/conversations",
+            &app.agent,
+            json!({ "channel_id": app.channel, "contact_id": contact_id, "text": " " }),
+        )
+        .await;
+    assert_error(&blank, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let elsewhere = app
+        .post(
+            "/api/v1/conversations",
+            &app.stranger,
+            json!({ "channel_id": app.stranger_channel, "contact_id": contact_id, "text": "Hola" }),
+        )
+        .await;
+    assert_error(&elsewhere, StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn an_agent_sets_their_own_profile_and_availability_and_others_see_it() {
+    let app = TestApp::new().await;
+    let (status, me) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/auth/me",
+            &app.agent,
+            Some(json!({
+                "name": "Bea Souza",
+                "signature": "Bea · Acme",
+                "language": "pt-br",
+                "availability": "away",
+                "notifications": { "desktop": false, "sound": true },
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["agent"]["name"], "Bea Souza");
+    assert_eq!(me["agent"]["language"], "pt-BR");
+    assert_eq!(me["agent"]["availability"], "away");
+    assert_eq!(
+        me["agent"]["notifications"],
+        json!({ "desktop": false, "sound": true })
+    );
+
+    let (_, agents) = app.get("/api/v1/agents", &app.admin).await;
+    let bea = agents
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|agent| agent["id"] == app.agent_id)
+        .expect("Bea");
+    assert_eq!(bea["availability"], "away");
+    assert_eq!(bea["signature"], "Bea · Acme");
+    let told = app
+        .store
+        .events_after(app.workspace, 0, 1_000)
+        .await
+        .expect("events")
+        .into_iter()
+        .any(|event| {
+            matches!(&event.kind, EventKind::AgentUpdated(agent)
+                if agent.id == app.agent_id && agent.availability == switchboard_model::Availability::Away)
+        });
+    assert!(told, "other consoles learn it from the event stream");
+
+    for (body, names) in [
+        (json!({ "language": "fr" }), "fr"),
+        (json!({ "name": " " }), "name"),
+        (json!({ "availability": "busy" }), "busy"),
+        (json!({ "role": "admin" }), "role"),
+    ] {
+        let (status, error) = app
+            .call(Method::PATCH, "/api/v1/auth/me", &app.agent, Some(body))
+            .await;
+        assert!(status.is_client_error(), "{status} {error}");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .is_some_and(|message| message.contains(names)),
+            "{error}"
+        );
+    }
+    let (_, unchanged) = app.get("/api/v1/auth/me", &app.agent).await;
+    assert_eq!(unchanged["agent"]["role"], "agent");
+    assert_eq!(unchanged["agent"]["availability"], "away");
+}
+
+#[tokio::test]
+async fn a_private_note_names_the_agents_it_mentions_and_a_reply_mentions_nobody() {
+    let app = TestApp::new().await;
+    let id = conversation_of(&app.inbound("ana@example.com", "m-1", "Necesito factura").await);
+    let messages = format!("/api/v1/conversations/{id}/messages");
+    let (status, note) = app
+        .post(
+            &messages,
+            &app.admin,
+            json!({ "text": "@Bea ¿puedes ver esto?", "private": true, "mentions": [app.agent_id] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{note}");
+    assert_eq!(note["mentions"], json!([app.agent_id]));
+    let (_, listed) = app.get(&messages, &app.agent).await;
+    assert_eq!(listed["items"][1]["mentions"], json!([app.agent_id]));
+
+    let reply = app
+        .post(
+            &messages,
+            &app.admin,
+            json!({ "text": "Hola Ana", "mentions": [app.agent_id] }),
+        )
+        .await;
+    assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    let stranger = app
+        .post(
+            &messages,
+            &app.admin,
+            json!({ "text": "@alguien", "private": true, "mentions": [999_999] }),
+        )
+        .await;
+    assert_error(&stranger, StatusCode::NOT_FOUND, "not_found");
+}

@@ -24,6 +24,16 @@ pub enum Failure {
     },
 }
 
+impl Failure {
+    /// What to tell the agent: the gateway's words, or `offline` when there was no answer.
+    pub fn said(&self, offline: &str) -> String {
+        match self {
+            Failure::Refused { message, .. } => message.clone(),
+            Failure::Offline | Failure::SignedOut => offline.to_string(),
+        }
+    }
+}
+
 /// `GET path`, read as `T`.
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
     parse(&call("GET", path, None).await?)
@@ -33,6 +43,12 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
 pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, Failure> {
     let body = serde_json::to_string(body).map_err(|error| refused(0, &error.to_string()))?;
     parse(&call("POST", path, Some(("application/json", JsValue::from_str(&body)))).await?)
+}
+
+/// `PATCH path` with `body` as JSON, the answer read as `T`.
+pub async fn patch<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, Failure> {
+    let body = serde_json::to_string(body).map_err(|error| refused(0, &error.to_string()))?;
+    parse(&call("PATCH", path, Some(("application/json", JsValue::from_str(&body)))).await?)
 }
 
 /// Uploads a file the agent picked, dropped or pasted; the gateway's record of it.

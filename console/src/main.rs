@@ -4,6 +4,7 @@
 
 mod api;
 mod i18n;
+mod notify;
 mod socket;
 mod state;
 mod views;
@@ -36,6 +37,11 @@ fn initial_locale() -> Locale {
         .unwrap_or(Locale::En)
 }
 
+/// The language the agent chose in their profile, if they chose one.
+fn profile_locale(me: &Me) -> Option<Locale> {
+    me.agent.language.as_deref().and_then(Locale::from_tag)
+}
+
 /// Keeps the agent's choice for the next visit.
 pub fn remember_locale(locale: Locale) {
     if let Some(storage) =
@@ -62,6 +68,17 @@ pub fn show_path(path: &str) {
     }
 }
 
+/// Runs `then` once, `millis` from now.
+pub fn after(millis: i32, then: impl FnOnce() + 'static) {
+    let callback = wasm_bindgen::closure::Closure::once_into_js(then);
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+            wasm_bindgen::JsCast::unchecked_ref(&callback),
+            millis,
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Session {
     Checking,
@@ -74,11 +91,16 @@ fn app() -> Html {
     let session = use_state(|| Session::Checking);
     let locale = use_state(initial_locale);
     {
-        let session = session.setter();
+        let (session, locale) = (session.setter(), locale.setter());
         use_effect_with((), move |_| {
             spawn_local(async move {
                 session.set(match api::get::<Me>("/api/v1/auth/me").await {
-                    Ok(me) => Session::SignedIn(Box::new(me)),
+                    Ok(me) => {
+                        if let Some(chosen) = profile_locale(&me) {
+                            locale.set(chosen);
+                        }
+                        Session::SignedIn(Box::new(me))
+                    }
                     Err(_) => Session::SignedOut,
                 });
             });
@@ -97,7 +119,12 @@ fn app() -> Html {
         Session::SignedOut => {
             let on_signed_in = {
                 let session = session.setter();
+                let locale = locale.setter();
                 Callback::from(move |me: Me| {
+                    if let Some(chosen) = profile_locale(&me) {
+                        remember_locale(chosen);
+                        locale.set(chosen);
+                    }
                     if !web_sys::window()
                         .and_then(|window| window.location().pathname().ok())
                         .is_some_and(|path| path.starts_with("/app/"))

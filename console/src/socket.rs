@@ -153,11 +153,5 @@ fn reopen_later(socket: Rc<EventSocket>) {
     socket.dispatch.dispatch(Action::Online(false));
     let wait_ms = socket.wait_ms.get();
     socket.wait_ms.set((wait_ms * 2).min(LONGEST_WAIT_MS));
-    let retry = Closure::once_into_js(move || connect(socket));
-    if let Some(window) = web_sys::window() {
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-            retry.unchecked_ref(),
-            wait_ms as i32,
-        );
-    }
+    crate::after(wait_ms as i32, move || connect(socket));
 }

@@ -1,12 +1,13 @@
 //! What the console knows and how each answer and event changes it: pure rules, no I/O, so
 //! that the screens only draw it and the socket and calls only feed it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, CannedResponse, Channel, ChannelKind, Contact, Conversation, ConversationStatus, Event,
-    EventKind, Id, Me, Message, Millis, Page, Presence, Side, SignalKind, Team,
+    Agent, CannedResponse, Channel, ChannelKind, Contact, Conversation, ConversationSort,
+    ConversationStatus, Direction, Event, EventKind, Id, InboxCounts, Me, Message, Millis, Page,
+    Presence, Side, SignalKind, Team, ViewCounts,
 };
 use yew::Reducible;
 
@@ -40,6 +41,36 @@ impl View {
             View::All => String::new(),
             View::Team(team) => format!("team_id={team}"),
         }
+    }
+
+    /// This view's counts among the gateway's.
+    pub fn counts(self, counts: &InboxCounts) -> ViewCounts {
+        match self {
+            View::Mine => counts.mine,
+            View::Unassigned => counts.unassigned,
+            View::All => counts.all,
+            View::Team(team) => counts.teams.get(&team).copied().unwrap_or_default(),
+        }
+    }
+}
+
+/// Something the agent should hear about while looking elsewhere: a customer's message in a
+/// conversation of theirs (or nobody's), or a note that mentions them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    /// Counts alerts, so that each one is told once.
+    pub number: u64,
+    pub conversation_id: Id,
+    pub mention: bool,
+    pub text: String,
+}
+
+/// Whether `message` in `conversation` is one agent `me` should be told about.
+pub fn deserves_alert(me: Id, conversation: &Conversation, message: &Message) -> bool {
+    match message.direction {
+        Direction::In => conversation.assignee_id.is_none_or(|assignee| assignee == me),
+        Direction::Note => message.mentions.contains(&me),
+        Direction::Out | Direction::System => false,
     }
 }
 
@@ -95,8 +126,15 @@ pub struct Console {
     pub view: View,
     pub status: ConversationStatus,
     pub filter: Filter,
+    pub sort: ConversationSort,
+    /// Each view's open and unread conversations, as the gateway counted them last.
+    pub counts: Rc<InboxCounts>,
+    /// Conversations ticked in the list for a bulk action.
+    pub picked: Rc<BTreeSet<Id>>,
+    /// The latest thing to tell the agent about.
+    pub alert: Option<Alert>,
     /// Where the current list goes on; `None` once its last page is in.
-    pub next_cursor: Option<Id>,
+    pub next_cursor: Option<String>,
     /// Whether the current list's first page came back.
     pub list_loaded: bool,
     pub selected: Option<Id>,
@@ -115,15 +153,24 @@ pub enum Action {
         channels: Vec<Channel>,
         canned: Vec<CannedResponse>,
     },
-    /// A page of the list for `view`, `status` and `filter`.
+    /// A page of the list for `view`, `status`, `filter` and `sort`.
     Page {
         view: View,
         status: ConversationStatus,
         filter: Filter,
+        sort: ConversationSort,
         page: Page<Conversation>,
     },
     /// The list narrowed (or widened) to `filter`.
     Filter(Filter),
+    Sort(ConversationSort),
+    Counts(InboxCounts),
+    /// A conversation ticked (`true`) or unticked in the list.
+    Pick(Id, bool),
+    /// Every tick removed.
+    PickNone,
+    /// The agent's own profile as the gateway keeps it now.
+    Me(Me),
     Show {
         view: View,
         status: ConversationStatus,
@@ -167,6 +214,10 @@ impl Console {
             view: View::Mine,
             status: ConversationStatus::Open,
             filter: Filter::default(),
+            sort: ConversationSort::default(),
+            counts: Rc::default(),
+            picked: Rc::default(),
+            alert: None,
             next_cursor: None,
             list_loaded: false,
             selected: None,
@@ -178,8 +229,8 @@ impl Console {
         }
     }
 
-    /// The list as it shows: the view's conversations with the chosen status, most recently
-    /// touched first.
+    /// The list as it shows: the view's conversations with the chosen status, in the chosen
+    /// order.
     pub fn visible(&self) -> Vec<&Conversation> {
         if let Some(search) = &self.search {
             return search
@@ -199,7 +250,20 @@ impl Console {
                     && self.filter.admits(conversation)
             })
             .collect();
-        list.sort_by_key(|conversation| std::cmp::Reverse(conversation.last_event_id));
+        match self.sort {
+            ConversationSort::LastActivity => {
+                list.sort_by_key(|conversation| std::cmp::Reverse(conversation.last_event_id))
+            }
+            ConversationSort::Newest => {
+                list.sort_by_key(|conversation| std::cmp::Reverse(conversation.id))
+            }
+            ConversationSort::OldestWaiting => list.sort_by_key(|conversation| {
+                (
+                    conversation.waiting_since.unwrap_or(Millis::MAX),
+                    conversation.id,
+                )
+            }),
+        }
         list
     }
 
@@ -216,17 +280,9 @@ impl Console {
         labels
     }
 
-    /// Open conversations of `view` with messages nobody read, among those loaded.
-    pub fn unread_in(&self, view: View) -> usize {
-        let me = self.me.agent.id;
-        self.conversations
-            .values()
-            .filter(|conversation| {
-                conversation.status == ConversationStatus::Open
-                    && conversation.unread_count > 0
-                    && view.admits(conversation, me)
-            })
-            .count()
+    /// Open conversations of `view` with messages nobody read, as the gateway counts them.
+    pub fn unread_in(&self, view: View) -> u32 {
+        view.counts(&self.counts).unread
     }
 
     pub fn selected_conversation(&self) -> Option<&Conversation> {
@@ -240,11 +296,12 @@ impl Console {
             .map(|channel| channel.kind)
     }
 
+    pub fn agent(&self, agent_id: Id) -> Option<&Agent> {
+        self.agents.iter().find(|agent| agent.id == agent_id)
+    }
+
     pub fn agent_name(&self, agent_id: Id) -> Option<&str> {
-        self.agents
-            .iter()
-            .find(|agent| agent.id == agent_id)
-            .map(|agent| agent.name.as_str())
+        self.agent(agent_id).map(|agent| agent.name.as_str())
     }
 
     /// The contact's name; "Visitor" and the end of their id for a website visitor who gave
@@ -305,8 +362,16 @@ impl Console {
                 conversation,
                 message,
             } => {
-                if message.direction == switchboard_model::Direction::In {
+                if message.direction == Direction::In {
                     Rc::make_mut(&mut self.typing).remove(&conversation.id);
+                }
+                if deserves_alert(self.me.agent.id, &conversation, &message) {
+                    self.alert = Some(Alert {
+                        number: self.alert.as_ref().map_or(1, |alert| alert.number + 1),
+                        conversation_id: conversation.id,
+                        mention: message.direction == Direction::Note,
+                        text: message.text.chars().take(140).collect(),
+                    });
                 }
                 self.keep(conversation);
                 self.add_to_thread(*message);
@@ -329,7 +394,27 @@ impl Console {
             EventKind::ContactUpdated(contact) => {
                 Rc::make_mut(&mut self.contacts).insert(contact.id, contact);
             }
+            EventKind::AgentUpdated(agent) => self.learn_agent(agent),
         }
+    }
+
+    /// Keeps an agent's new profile, the agent's own included.
+    fn learn_agent(&mut self, agent: Agent) {
+        if agent.id == self.me.agent.id {
+            self.me.agent = agent.clone();
+        }
+        let agents = Rc::make_mut(&mut self.agents);
+        match agents.iter_mut().find(|known| known.id == agent.id) {
+            Some(known) => *known = agent,
+            None => agents.push(agent),
+        }
+    }
+
+    /// The list starts again from its first page.
+    fn restart_list(&mut self) {
+        self.next_cursor = None;
+        self.list_loaded = false;
+        self.picked = Rc::default();
     }
 }
 
@@ -354,26 +439,45 @@ impl Reducible for Console {
                 view,
                 status,
                 filter,
+                sort,
                 page,
             } => {
                 for conversation in page.items {
                     console.keep(conversation);
                 }
-                if view == console.view && status == console.status && filter == console.filter {
+                if view == console.view
+                    && status == console.status
+                    && filter == console.filter
+                    && sort == console.sort
+                {
                     console.list_loaded = true;
-                    console.next_cursor = page.next_cursor.and_then(|cursor| cursor.parse().ok());
+                    console.next_cursor = page.next_cursor;
                 }
             }
             Action::Show { view, status } => {
                 console.view = view;
                 console.status = status;
-                console.next_cursor = None;
-                console.list_loaded = false;
+                console.restart_list();
             }
             Action::Filter(filter) => {
                 console.filter = filter;
-                console.next_cursor = None;
-                console.list_loaded = false;
+                console.restart_list();
+            }
+            Action::Sort(sort) => {
+                console.sort = sort;
+                console.restart_list();
+            }
+            Action::Counts(counts) => console.counts = Rc::new(counts),
+            Action::Pick(id, true) => {
+                Rc::make_mut(&mut console.picked).insert(id);
+            }
+            Action::Pick(id, false) => {
+                Rc::make_mut(&mut console.picked).remove(&id);
+            }
+            Action::PickNone => console.picked = Rc::default(),
+            Action::Me(me) => {
+                console.learn_agent(me.agent.clone());
+                console.me = me;
             }
             Action::Select(selected) => {
                 console.selected = selected;

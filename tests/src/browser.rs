@@ -12,7 +12,7 @@ use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::process::{Child, Command};
 
-use crate::eventually_within;
+use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, eventually_within};
 
 /// How long a browser test waits for what a page should show.
 const PAGE_WAIT: Duration = Duration::from_secs(20);
@@ -36,6 +36,39 @@ pub async fn texts(browser: &Browser, selector: &str) -> anyhow::Result<Vec<Stri
         )
         .await?;
     Ok(serde_json::from_value(texts)?)
+}
+
+/// Opens the agent console at `base_url` and signs in as the first admin; answers once the
+/// console shows.
+pub async fn sign_in_to_console(browser: &Browser, base_url: &str) -> anyhow::Result<()> {
+    sign_in_to_console_as(browser, base_url, ADMIN_EMAIL, ADMIN_PASSWORD).await
+}
+
+/// Opens the agent console at `base_url` and signs in as `email`; answers once the console
+/// shows.
+pub async fn sign_in_to_console_as(
+    browser: &Browser,
+    base_url: &str,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    browser.client.goto(&format!("{base_url}/")).await?;
+    let element = async |selector: &str| {
+        browser
+            .client
+            .wait()
+            .at_most(PAGE_WAIT)
+            .for_element(Locator::Css(selector))
+            .await
+    };
+    element("input[type=email]").await?.send_keys(email).await?;
+    element("input[type=password]")
+        .await?
+        .send_keys(password)
+        .await?;
+    element("form button[type=submit]").await?.click().await?;
+    element(".console").await?;
+    Ok(())
 }
 
 /// Where Debian puts them (`cargo xtask setup` installs `chromium` and `chromium-driver`).

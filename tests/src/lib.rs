@@ -473,6 +473,23 @@ impl Client {
         ))
     }
 
+    /// Posts `message` (see [`inbound_message`]) into the API channel `channel`, which must take
+    /// it; answers where it was stored.
+    pub async fn post_inbound(
+        &self,
+        channel: u64,
+        message: &Value,
+    ) -> anyhow::Result<switchboard_model::Ingested> {
+        let (status, answer) = self
+            .post(&format!("/api/v1/channels/{channel}/inbound"), message)
+            .await?;
+        anyhow::ensure!(
+            status.is_success(),
+            "the inbound message was refused ({status}): {answer}"
+        );
+        Ok(serde_json::from_value(answer)?)
+    }
+
     /// The id of the workspace's first API channel.
     pub async fn api_channel(&self) -> anyhow::Result<u64> {
         let (_, channels) = self.get("/api/v1/channels").await?;

@@ -8,8 +8,11 @@ use anyhow::Context;
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::Value;
-use switchboard_e2e::browser::{Browser, eventually, open_chat, texts, visible_messages};
-use switchboard_e2e::{ADMIN_EMAIL, ADMIN_PASSWORD, Client, Gateway};
+use switchboard_e2e::browser::{
+    Browser, eventually, open_chat, sign_in_to_console, sign_in_to_console_as, texts,
+    visible_messages,
+};
+use switchboard_e2e::{ADMIN_EMAIL, Client, Gateway};
 
 /// Waits until an element `selector` finds shows `text`.
 async fn shown(browser: &Browser, selector: &str, text: &str) -> anyhow::Result<()> {
@@ -67,34 +70,40 @@ async fn spanish_agent(base_url: &str) -> anyhow::Result<Browser> {
             Vec::new(),
         )
         .await?;
-    sign_in(&agent, base_url).await?;
+    sign_in_to_console(&agent, base_url).await?;
     Ok(agent)
 }
 
-/// Posts `message` into an API channel; answers its conversation id.
-async fn post_inbound(admin: &Client, channel: u64, message: &Value) -> anyhow::Result<u64> {
-    let (status, body) = admin
-        .post(&format!("/api/v1/channels/{channel}/inbound"), message)
-        .await?;
-    anyhow::ensure!(status.is_success(), "inbound refused: {body}");
-    body["conversation_id"]
-        .as_u64()
-        .ok_or_else(|| anyhow::anyhow!("no conversation in {body}"))
-}
-
-/// Opens the console and signs in.
-async fn sign_in(browser: &Browser, base_url: &str) -> anyhow::Result<()> {
-    browser.client.goto(&format!("{base_url}/")).await?;
-    type_into(browser, "input[type=email]", ADMIN_EMAIL).await?;
-    type_into(browser, "input[type=password]", ADMIN_PASSWORD).await?;
-    click(browser, "form button[type=submit]").await?;
+/// Picks the option `value` of the select `select`.
+async fn choose(browser: &Browser, select: &str, value: &str) -> anyhow::Result<()> {
     browser
         .client
         .wait()
         .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(".console"))
+        .for_element(Locator::Css(&format!("{select} option[value='{value}']")))
+        .await?
+        .click()
         .await?;
     Ok(())
+}
+
+/// Waits until the list shows `count` rows; their titles, top to bottom.
+async fn rows(browser: &Browser, count: usize) -> anyhow::Result<Vec<String>> {
+    eventually(&format!("{count} rows"), async || {
+        let titles: Vec<(f64, String)> = serde_json::from_value(
+            browser
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('.row')].map(r => [r.offsetTop, r.querySelector('.title').textContent])",
+                    Vec::new(),
+                )
+                .await?,
+        )?;
+        let mut titles = titles;
+        titles.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Ok((titles.len() == count).then(|| titles.into_iter().map(|(_, title)| title).collect()))
+    })
+    .await
 }
 
 /// The conversation as the API has it.
@@ -116,7 +125,7 @@ async fn an_agent_answers_a_website_visitor_live_from_the_console() -> anyhow::R
     click(&agent, "form button[type=submit]").await?;
     shown(&agent, ".error", "wrong").await?;
 
-    sign_in(&agent, &gateway.base_url).await?;
+    sign_in_to_console(&agent, &gateway.base_url).await?;
     click(&agent, ".view-unassigned").await?;
 
     // A visitor writes in the website chat; the conversation shows in the console unreloaded.
@@ -233,7 +242,7 @@ async fn an_agent_answers_a_website_visitor_live_from_the_console() -> anyhow::R
     )
     .await?;
     click(&agent, ".view-all").await?;
-    click(&agent, ".tabs button:nth-child(3)").await?;
+    click(&agent, ".tabs .status-resolved").await?;
     shown(&agent, ".row .title", "envíos a Quito").await?;
     click(&agent, ".reopen").await?;
     eventually("the conversation reopened", async || {
@@ -336,12 +345,10 @@ async fn inbound(
     id: &str,
     text: &str,
 ) -> anyhow::Result<u64> {
-    post_inbound(
-        admin,
-        channel,
-        &switchboard_e2e::inbound_message(email, id, text),
-    )
-    .await
+    Ok(admin
+        .post_inbound(channel, &switchboard_e2e::inbound_message(email, id, text))
+        .await?
+        .conversation_id)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -354,7 +361,7 @@ async fn after_the_gateway_restarts_the_console_resumes_with_exactly_the_servers
     let first = inbound(&admin, channel, "ana@example.com", "m-1", "Hola, soy Ana").await?;
 
     let agent = Browser::start(1280, 800).await?;
-    sign_in(&agent, &gateway.base_url).await?;
+    sign_in_to_console(&agent, &gateway.base_url).await?;
     click(&agent, ".view-all").await?;
     shown(&agent, ".row .title", "Hola, soy Ana").await?;
     click(&agent, ".row").await?;
@@ -439,7 +446,7 @@ async fn a_canned_response_is_offered_after_a_slash_and_filled_in_for_the_contac
     let id = body["conversation_id"].as_u64().unwrap_or_default();
 
     let agent = Browser::start(1280, 800).await?;
-    sign_in(&agent, &gateway.base_url).await?;
+    sign_in_to_console(&agent, &gateway.base_url).await?;
     click(&agent, ".view-all").await?;
     click(&agent, ".row").await?;
     shown(&agent, ".message.in .text", "¿Cuánto tarda el envío?").await?;
@@ -499,7 +506,7 @@ async fn an_email_names_its_recipients_and_left_out_files_and_opens_its_quotes_o
     message["attachments"] = serde_json::json!([photo, fake]);
     message["to"] = serde_json::json!(["ventas@acme.test"]);
     message["cc"] = serde_json::json!(["contador@example.com"]);
-    post_inbound(&admin, channel, &message).await?;
+    admin.post_inbound(channel, &message).await?;
 
     let agent = spanish_agent(&gateway.base_url).await?;
     click(&agent, ".view-all").await?;
@@ -590,7 +597,7 @@ async fn an_emails_formatted_view_loads_remote_images_only_when_the_agent_asks()
         "<p>Hola <b>equipo</b></p><img src=\"{pixel_url}\" alt=\"\"><script>document.title='x'</script>"
     )
     .into();
-    post_inbound(&admin, channel, &message).await?;
+    admin.post_inbound(channel, &message).await?;
 
     let agent = spanish_agent(&gateway.base_url).await?;
     click(&agent, ".view-all").await?;
@@ -723,37 +730,21 @@ async fn the_list_narrows_to_a_channel_and_a_label() -> anyhow::Result<()> {
     anyhow::ensure!(status.is_success(), "{body}");
 
     let agent = Browser::start(1280, 800).await?;
-    sign_in(&agent, &gateway.base_url).await?;
+    sign_in_to_console(&agent, &gateway.base_url).await?;
     click(&agent, ".view-all").await?;
-    let rows = async |count: usize| {
-        eventually(&format!("{count} rows"), async || {
-            let titles = texts(&agent, ".row .title").await?;
-            Ok((titles.len() == count).then_some(titles))
-        })
-        .await
-    };
-    rows(3).await?;
-    let choose = async |select: &str, value: &str| -> anyhow::Result<()> {
-        agent
-            .client
-            .find(Locator::Css(&format!("{select} option[value='{value}']")))
-            .await?
-            .click()
-            .await?;
-        Ok(())
-    };
-    choose(".channel-filter", &shop.to_string()).await?;
-    let titles = rows(2).await?;
+    rows(&agent, 3).await?;
+    choose(&agent, ".channel-filter", &shop.to_string()).await?;
+    let titles = rows(&agent, 2).await?;
     assert!(
         !titles.iter().any(|title| title.contains("entrar")),
         "{titles:?}"
     );
-    choose(".label-filter", "factura").await?;
-    let titles = rows(1).await?;
+    choose(&agent, ".label-filter", "factura").await?;
+    let titles = rows(&agent, 1).await?;
     assert!(titles[0].contains("cobraron"), "{titles:?}");
-    choose(".channel-filter", "").await?;
-    choose(".label-filter", "").await?;
-    rows(3).await?;
+    choose(&agent, ".channel-filter", "").await?;
+    choose(&agent, ".label-filter", "").await?;
+    rows(&agent, 3).await?;
     Ok(())
 }
 
@@ -776,7 +767,7 @@ async fn a_reply_carries_the_file_the_agent_attached() -> anyhow::Result<()> {
     std::fs::write(&file, "Presupuesto 4711: 120 USD")?;
 
     let agent = Browser::start(1280, 800).await?;
-    sign_in(&agent, &gateway.base_url).await?;
+    sign_in_to_console(&agent, &gateway.base_url).await?;
     click(&agent, ".view-all").await?;
     click(&agent, ".row").await?;
     agent
@@ -816,5 +807,352 @@ async fn a_reply_carries_the_file_the_agent_attached() -> anyhow::Result<()> {
         ))
         .await?;
     assert_eq!(&bytes[..], b"Presupuesto 4711: 120 USD");
+    Ok(())
+}
+
+/// The agent orders the list, snoozes a conversation (it waits under Snoozed, says until when,
+/// and comes back when the customer writes), ticks two and resolves them at once; each view
+/// counts its open conversations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_sorts_snoozes_and_resolves_conversations_in_bulk() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = admin.api_channel().await?;
+    let mut ids = Vec::new();
+    for (email, text) in [
+        ("ana@example.com", "Primera: mi pedido"),
+        ("luis@example.com", "Segunda: una factura"),
+        ("eva@example.com", "Tercera: un cambio"),
+    ] {
+        ids.push(inbound(&admin, channel, email, email, text).await?);
+    }
+    // Ana writes again: her conversation has the latest activity, and still the longest wait.
+    inbound(&admin, channel, "ana@example.com", "again", "¿Alguien?").await?;
+
+    let agent = Browser::start(1280, 800).await?;
+    sign_in_to_console(&agent, &gateway.base_url).await?;
+    click(&agent, ".view-all").await?;
+    let first_words = |titles: Vec<String>| -> Vec<String> {
+        titles
+            .iter()
+            .map(|title| title.split(':').next().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(
+        first_words(rows(&agent, 3).await?),
+        ["Primera", "Tercera", "Segunda"]
+    );
+    choose(&agent, ".sort", "newest").await?;
+    eventually("newest first", async || {
+        let order = first_words(rows(&agent, 3).await?);
+        Ok((order == ["Tercera", "Segunda", "Primera"]).then_some(()))
+    })
+    .await?;
+    choose(&agent, ".sort", "oldest_waiting").await?;
+    eventually("longest waiting first", async || {
+        let order = first_words(rows(&agent, 3).await?);
+        Ok((order == ["Primera", "Segunda", "Tercera"]).then_some(()))
+    })
+    .await?;
+    shown(&agent, ".view-all .open-count", "3").await?;
+
+    // Snoozed for an hour: it leaves the open list and waits under Snoozed, saying until when.
+    click(&agent, &format!(".row[data-id='{}']", ids[1])).await?;
+    click(&agent, ".snooze summary").await?;
+    click(&agent, ".snooze-hour").await?;
+    eventually("the conversation snoozed", async || {
+        let snoozed = conversation(&admin, &ids[1].to_string()).await?;
+        let until = snoozed["snoozed_until"].as_i64().unwrap_or_default();
+        let in_an_hour = now_millis() + 3_500_000;
+        Ok((snoozed["status"] == "snoozed" && until > in_an_hour).then_some(()))
+    })
+    .await?;
+    shown(&agent, ".snoozed-until", "Snoozed until").await?;
+    rows(&agent, 2).await?;
+    shown(&agent, ".view-all .open-count", "2").await?;
+    click(&agent, ".tabs .status-snoozed").await?;
+    assert_eq!(first_words(rows(&agent, 1).await?), ["Segunda"]);
+    // The customer writes: it is open again, in the open list, by itself.
+    inbound(
+        &admin,
+        channel,
+        "luis@example.com",
+        "more",
+        "¿Y mi factura?",
+    )
+    .await?;
+    rows(&agent, 0).await?;
+    click(&agent, ".tabs .status-open").await?;
+    rows(&agent, 3).await?;
+
+    // Two ticked, resolved at once; the third stays.
+    for id in [ids[0], ids[2]] {
+        click(&agent, &format!(".row[data-id='{id}'] .pick")).await?;
+    }
+    shown(&agent, ".bulk", "2 selected").await?;
+    agent.screenshot("console-bulk").await?;
+    click(&agent, ".bulk-resolve").await?;
+    for id in [ids[0], ids[2]] {
+        eventually("the ticked conversation resolved", async || {
+            Ok(
+                (conversation(&admin, &id.to_string()).await?["status"] == "resolved")
+                    .then_some(()),
+            )
+        })
+        .await?;
+    }
+    assert_eq!(
+        conversation(&admin, &ids[1].to_string()).await?["status"],
+        "open"
+    );
+    assert_eq!(first_words(rows(&agent, 1).await?), ["Segunda"]);
+    shown(&agent, ".view-all .open-count", "1").await?;
+    Ok(())
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64)
+}
+
+/// Two agents: one sets her profile (name, Spanish, away); the other's console shows her away
+/// without a reload. She mentions him in a note; his console tells him.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agents_profile_and_availability_reach_another_agent_live_and_a_mention_tells_him()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (status, bruno) = admin
+        .post(
+            "/api/v1/agents",
+            &serde_json::json!({ "name": "Bruno", "email": "bruno@example.com", "password": "bruno-password-1", "role": "agent" }),
+        )
+        .await?;
+    anyhow::ensure!(status.is_success(), "{bruno}");
+    let channel = admin.api_channel().await?;
+    let id = inbound(&admin, channel, "ana@example.com", "a-1", "Necesito ayuda").await?;
+
+    let lucia = Browser::start(1280, 800).await?;
+    sign_in_to_console(&lucia, &gateway.base_url).await?;
+    let other = Browser::start(1280, 800).await?;
+    sign_in_to_console_as(
+        &other,
+        &gateway.base_url,
+        "bruno@example.com",
+        "bruno-password-1",
+    )
+    .await?;
+    click(&other, ".view-all").await?;
+    click(&other, &format!(".row[data-id='{id}']")).await?;
+    shown(&other, ".assignee select", "Nobody").await?;
+
+    click(&lucia, ".topbar .me").await?;
+    let name = lucia
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".profile input[name=name]"))
+        .await?;
+    name.clear().await?;
+    name.send_keys("Lucía Pérez").await?;
+    choose(&lucia, ".profile select[name=language]", "es").await?;
+    click(&lucia, ".profile .availability input[value=away]").await?;
+    type_into(
+        &lucia,
+        ".profile textarea[name=signature]",
+        "Lucía · Tienda",
+    )
+    .await?;
+    lucia.screenshot("console-profile").await?;
+    click(&lucia, ".profile button[type=submit]").await?;
+    // Her console speaks Spanish at once; the gateway keeps all of it.
+    shown(&lucia, ".profile .saved", "Guardado").await?;
+    shown(&lucia, ".sign-out", "Cerrar sesión").await?;
+    let (_, me) = admin.get("/api/v1/auth/me").await?;
+    assert_eq!(me["agent"]["name"], "Lucía Pérez");
+    assert_eq!(me["agent"]["language"], "es");
+    assert_eq!(me["agent"]["availability"], "away");
+    assert_eq!(me["agent"]["signature"], "Lucía · Tienda");
+    click(&lucia, ".profile .buttons button[type=button]").await?;
+
+    // Bruno sees her new name and her absence in the assignee list, unreloaded.
+    shown(&other, ".assignee select", "Lucía Pérez · Away").await?;
+    // Back online from the top bar.
+    choose(&lucia, ".my-availability", "online").await?;
+    eventually("Lucía online", async || {
+        let options = texts(&other, ".assignee select option").await?;
+        Ok(options
+            .iter()
+            .any(|option| option.trim() == "Lucía Pérez")
+            .then_some(()))
+    })
+    .await?;
+
+    // She mentions him in a note, picking his name after `@`.
+    click(&lucia, ".view-all").await?;
+    click(&lucia, &format!(".row[data-id='{id}']")).await?;
+    click(&lucia, ".composer .mode-note").await?;
+    type_into(&lucia, ".composer textarea", "¿Puedes ver esto @Bru").await?;
+    click(&lucia, ".composer .mentions li").await?;
+    type_into(&lucia, ".composer textarea", "por favor").await?;
+    type_into(&lucia, ".composer textarea", ENTER).await?;
+    shown(&lucia, ".message.note .text", "@Bruno por favor").await?;
+    shown(&other, ".toast", "mentioned you").await?;
+    other.screenshot("console-mention").await?;
+    let (_, messages) = admin
+        .get(&format!("/api/v1/conversations/{id}/messages"))
+        .await?;
+    let note = &messages["items"][1];
+    assert_eq!(note["direction"], "note");
+    assert_eq!(note["mentions"], serde_json::json!([bruno["id"]]));
+    Ok(())
+}
+
+/// The agent writes first: a new email to a contact made on the spot, then the contact panel
+/// (edited in place, tagged, with the contact's conversations).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_starts_an_email_to_a_new_contact_and_edits_them_in_the_contact_panel()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (status, mailbox) = admin
+        .post(
+            "/api/v1/channels",
+            &serde_json::json!({ "kind": "email", "name": "Ventas" }),
+        )
+        .await?;
+    anyhow::ensure!(status.is_success(), "{mailbox}");
+
+    let agent = spanish_agent(&gateway.base_url).await?;
+    click(&agent, ".new-conversation").await?;
+    choose(
+        &agent,
+        ".new-conversation select[name=channel]",
+        &mailbox["id"].to_string(),
+    )
+    .await?;
+    type_into(
+        &agent,
+        ".new-conversation input[name=contact]",
+        "marta@example.com",
+    )
+    .await?;
+    shown(&agent, ".create-contact", "Contacto nuevo").await?;
+    click(&agent, ".create-contact").await?;
+    shown(&agent, ".chosen-contact", "marta@example.com").await?;
+    type_into(
+        &agent,
+        ".new-conversation input[name=subject]",
+        "Tu pedido 4711",
+    )
+    .await?;
+    type_into(
+        &agent,
+        ".new-conversation textarea[name=text]",
+        "Hola Marta, tu pedido salió hoy.",
+    )
+    .await?;
+    click(&agent, ".new-conversation button[type=submit]").await?;
+
+    // The new conversation is open, with its subject and the message on its way.
+    shown(&agent, ".thread-head .subject", "Tu pedido 4711").await?;
+    shown(
+        &agent,
+        ".message.out .text",
+        "Hola Marta, tu pedido salió hoy.",
+    )
+    .await?;
+    let conversations = admin.all_pages("/api/v1/conversations").await?;
+    assert_eq!(conversations.len(), 1, "{conversations:?}");
+    assert_eq!(conversations[0]["title"], "Tu pedido 4711");
+    assert_eq!(conversations[0]["channel_id"], mailbox["id"]);
+    let contact_id = conversations[0]["contact_id"].as_u64().context("contact")?;
+    let (_, contact) = admin.get(&format!("/api/v1/contacts/{contact_id}")).await?;
+    assert_eq!(contact["emails"], serde_json::json!(["marta@example.com"]));
+
+    // The contact panel: a name, a phone and a tag; the conversation is listed there.
+    click(&agent, ".show-contact").await?;
+    shown(
+        &agent,
+        ".contact-panel .their-conversations",
+        "Tu pedido 4711",
+    )
+    .await?;
+    let name = agent
+        .client
+        .find(Locator::Css(".contact-panel input[name=name]"))
+        .await?;
+    name.clear().await?;
+    name.send_keys("Marta Gómez").await?;
+    type_into(
+        &agent,
+        ".contact-panel input[name=phones]",
+        "+593 99 123 4567",
+    )
+    .await?;
+    click(&agent, ".contact-form button[type=submit]").await?;
+    shown(&agent, ".thread-head h2", "Marta Gómez").await?;
+    type_into(&agent, ".contact-panel .add-tag input", "mayorista").await?;
+    type_into(&agent, ".contact-panel .add-tag input", ENTER).await?;
+    shown(&agent, ".contact-panel .tags", "mayorista").await?;
+    agent.screenshot("console-contact").await?;
+    let (_, contact) = admin.get(&format!("/api/v1/contacts/{contact_id}")).await?;
+    assert_eq!(contact["name"], "Marta Gómez");
+    assert_eq!(contact["phones"], serde_json::json!(["+593 99 123 4567"]));
+    assert_eq!(contact["tags"], serde_json::json!(["mayorista"]));
+    Ok(())
+}
+
+/// The console at a phone's width: the list alone, then the open conversation with a way back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_fits_a_phone() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = admin.api_channel().await?;
+    let id = inbound(
+        &admin,
+        channel,
+        "ana@example.com",
+        "a-1",
+        "¿Tienen envío a Cuenca?",
+    )
+    .await?;
+    let phone = Browser::phone(390, 844).await?;
+    sign_in_to_console(&phone, &gateway.base_url).await?;
+    click(&phone, ".view-all").await?;
+    rows(&phone, 1).await?;
+    let width = |selector: &'static str| {
+        let phone = &phone;
+        async move {
+            let width = phone
+                .client
+                .execute(
+                    "const e = document.querySelector(arguments[0]); return e ? e.getBoundingClientRect().width : -1",
+                    vec![serde_json::Value::from(selector)],
+                )
+                .await?;
+            anyhow::Ok(width.as_f64().unwrap_or(-1.0))
+        }
+    };
+    let page = width("body").await?;
+    assert!(page <= 400.0, "the page is {page} px wide");
+    assert!(width(".list").await? > 300.0, "the list fills the phone");
+    phone.screenshot("console-phone-list").await?;
+    click(&phone, &format!(".row[data-id='{id}']")).await?;
+    shown(&phone, ".message.in .text", "¿Tienen envío a Cuenca?").await?;
+    let thread = width(".thread").await?;
+    assert!(
+        thread > 300.0 && thread <= 400.0,
+        "the conversation is {thread} px wide"
+    );
+    assert_eq!(width(".list").await?, 0.0, "the list steps aside");
+    phone.screenshot("console-phone-chat").await?;
+    click(&phone, ".back").await?;
+    rows(&phone, 1).await?;
     Ok(())
 }

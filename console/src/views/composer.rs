@@ -4,11 +4,12 @@
 //! browser until it is sent, and the customer's chat shows the agent typing. Typing `/` and a
 //! shortcut offers the canned responses that start so; Enter, Tab or a click puts one in with
 //! its variables filled. Files go with the reply: picked with the button, dropped on the
-//! composer or pasted, each uploaded at once and shown until it is sent.
+//! composer or pasted, each uploaded at once and shown until it is sent. In a note, `@` and
+//! the start of a name offers the agents so named; the note tells each agent it names.
 
 use std::rc::Rc;
 
-use switchboard_model::{Attachment, CannedResponse, Id, Message, NewReply};
+use switchboard_model::{Agent, Attachment, CannedResponse, Id, Message, NewReply};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlTextAreaElement;
@@ -65,6 +66,22 @@ pub fn focus(note: bool) -> bool {
         .get_element_by_id(INPUT_ID)
         .and_then(|input| input.dyn_into::<web_sys::HtmlElement>().ok())
         .is_some_and(|input| input.focus().is_ok())
+}
+
+/// The part of `text` after its last `@`, when the agent is still typing a name there.
+fn mention_typed(text: &str) -> Option<&str> {
+    let (before, typed) = text.rsplit_once('@')?;
+    let starts_word = before.is_empty() || before.ends_with(char::is_whitespace);
+    (starts_word && !typed.contains(char::is_whitespace)).then_some(typed)
+}
+
+/// The agents a note names as `@Name`.
+fn mentioned(text: &str, agents: &[Agent]) -> Vec<Id> {
+    agents
+        .iter()
+        .filter(|agent| text.contains(&format!("@{}", agent.name)))
+        .map(|agent| agent.id)
+        .collect()
 }
 
 /// The files that go with the next reply.
@@ -156,13 +173,18 @@ pub fn composer(props: &Props) -> Html {
         let files = files.clone();
         let dispatch = props.console.dispatcher();
         let on_signed_out = props.on_signed_out.clone();
+        let agents = props.console.agents.clone();
         Callback::from(move |()| {
             let body = (*text).trim_end().to_string();
             if body.trim().is_empty() || *sending {
                 return;
             }
             let reply = NewReply {
-                mentions: Vec::new(),
+                mentions: if *note {
+                    mentioned(&body, &agents)
+                } else {
+                    Vec::new()
+                },
                 text: body,
                 private: *note,
                 attachments: files.0.clone(),
@@ -223,6 +245,34 @@ pub fn composer(props: &Props) -> Html {
         }
         _ => Vec::new(),
     };
+    // In a note, the agents whose name starts with what follows a last `@`.
+    let mention_offered: Vec<Agent> = match (*note, mention_typed(&text)) {
+        (true, Some(typed)) => {
+            let typed = typed.to_lowercase();
+            props
+                .console
+                .agents
+                .iter()
+                .filter(|agent| agent.active && agent.name.to_lowercase().starts_with(&typed))
+                .take(8)
+                .cloned()
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let insert_mention = {
+        let text = text.clone();
+        Callback::from(move |agent: Agent| {
+            let written = (*text).clone();
+            let Some((before, _)) = written.rsplit_once('@') else {
+                return;
+            };
+            let filled = format!("{before}@{} ", agent.name);
+            keep_draft(id, &filled);
+            text.set(filled);
+            focus(true);
+        })
+    };
     let insert = {
         let text = text.clone();
         let console = props.console.clone();
@@ -238,13 +288,22 @@ pub fn composer(props: &Props) -> Html {
         let send = send.clone();
         let email = props.email;
         let first_offered = offered.first().cloned();
-        let insert = insert.clone();
+        let first_mention = mention_offered.first().cloned();
+        let (insert, insert_mention) = (insert.clone(), insert_mention.clone());
         Callback::from(move |event: KeyboardEvent| {
+            let picks = event.key() == "Enter" || event.key() == "Tab";
             if let Some(canned) = &first_offered
-                && (event.key() == "Enter" || event.key() == "Tab")
+                && picks
             {
                 event.prevent_default();
                 insert.emit(canned.clone());
+                return;
+            }
+            if let Some(agent) = &first_mention
+                && picks
+            {
+                event.prevent_default();
+                insert_mention.emit(agent.clone());
                 return;
             }
             if event.key() != "Enter" || event.is_composing() {
@@ -329,6 +388,18 @@ pub fn composer(props: &Props) -> Html {
                             <li role="option" onclick={Callback::from(move |_| insert.emit(chosen.clone()))}>
                                 <strong>{ "/" }{ &canned.shortcut }</strong>{ " " }<span>{ &canned.content }</span>
                             </li>
+                        }
+                    }) }
+                </ul>
+            }
+            if !mention_offered.is_empty() {
+                <ul class="mentions" role="listbox" aria-label={t.mention}>
+                    { for mention_offered.iter().map(|agent| {
+                        let (insert_mention, chosen) = (insert_mention.clone(), agent.clone());
+                        html! {
+                            <li role="option" aria-selected="false"
+                                onclick={Callback::from(move |_| insert_mention.emit(chosen.clone()))}>
+                                <strong>{ "@" }{ &agent.name }</strong></li>
                         }
                     }) }
                 </ul>

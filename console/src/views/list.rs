@@ -1,9 +1,10 @@
-//! The conversation list: a search box and the status filter, then one row per conversation
-//! (channel, contact, title, waiting time, assignee, unread count). Only the rows in sight are
-//! drawn, so a list of ten thousand scrolls as one of ten; the next page is asked for near the
-//! end. A search shows the conversations the gateway found instead, best first.
+//! The conversation list: a search box, the status tabs, filters and order, then one row per
+//! conversation (channel, contact, title, waiting time, assignee, unread count) with a box to
+//! tick it for a bulk action. Only the rows in sight are drawn, so a list of ten thousand
+//! scrolls as one of ten; the next page is asked for near the end. A search shows the
+//! conversations the gateway found instead, best first.
 
-use switchboard_model::{ChannelKind, Conversation, ConversationStatus, Page};
+use switchboard_model::{ChannelKind, Conversation, ConversationSort, ConversationStatus, Page};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -11,7 +12,14 @@ use yew::prelude::*;
 use crate::api;
 use crate::i18n::texts;
 use crate::state::{Action, Console, Filter};
+use crate::views::thread::{Act, act_on};
 use crate::views::workspace::{load_page, signed_out_on};
+
+const SORTS: [ConversationSort; 3] = [
+    ConversationSort::LastActivity,
+    ConversationSort::Newest,
+    ConversationSort::OldestWaiting,
+];
 
 /// Every row's height in CSS pixels (the style sheet's `.row` agrees).
 pub const ROW_HEIGHT: i32 = 68;
@@ -80,7 +88,7 @@ pub fn conversation_list(props: &Props) -> Html {
             let near_end = top + height + 4 * ROW_HEIGHT >= element.scroll_height();
             if near_end
                 && console.search.is_none()
-                && let Some(cursor) = console.next_cursor
+                && let Some(cursor) = console.next_cursor.clone()
             {
                 load_page(&console, Some(cursor), on_signed_out.clone());
             }
@@ -92,7 +100,8 @@ pub fn conversation_list(props: &Props) -> Html {
         let view = console.view;
         let current = console.status == status;
         html! {
-            <button role="tab" aria-selected={current.to_string()} class={classes!(current.then_some("current"))}
+            <button role="tab" aria-selected={current.to_string()}
+                class={classes!(format!("status-{}", status.as_str()), current.then_some("current"))}
                 onclick={Callback::from(move |_| dispatch.dispatch(Action::Show { view, status }))}>
                 { t.status(status) }
             </button>
@@ -108,14 +117,32 @@ pub fn conversation_list(props: &Props) -> Html {
             .and_then(|agent| console.agent_name(agent))
             .unwrap_or("");
         let unread = conversation.unread_count;
+        let picked = console.picked.contains(&id);
+        let on_pick = {
+            let dispatch = console.dispatcher();
+            Callback::from(move |event: Event| {
+                event.stop_propagation();
+                let input: HtmlInputElement = event.target_unchecked_into();
+                dispatch.dispatch(Action::Pick(id, input.checked()));
+            })
+        };
+        // How long the contact has waited for an answer, else how long since the last activity.
+        let age = match conversation.waiting_since {
+            Some(since) => html! {
+                <span class="age waiting" title={t.sort_oldest_waiting}>{ t.age(now - since) }</span>
+            },
+            None => html! { <span class="age">{ t.age(now - conversation.last_activity_at) }</span> },
+        };
         html! {
             <li key={id} role="option" aria-selected={selected.to_string()}
-                class={classes!("row", selected.then_some("selected"), (unread > 0).then_some("unread"))}
+                class={classes!("row", selected.then_some("selected"), (unread > 0).then_some("unread"), picked.then_some("picked"))}
                 style={format!("top:{}px", index * ROW_HEIGHT)} data-id={id.to_string()}
                 onclick={Callback::from(move |_| dispatch.dispatch(Action::Select(Some(id))))}>
+                <input type="checkbox" class="pick" checked={picked} aria-label={t.pick}
+                    onclick={Callback::from(|event: MouseEvent| event.stop_propagation())} onchange={on_pick} />
                 { channel_icon(kind) }
                 <span class="who">{ console.contact_name(conversation.contact_id) }</span>
-                <span class="age">{ t.age(now - conversation.last_activity_at) }</span>
+                { age }
                 <span class="title">{ &conversation.title }</span>
                 <span class="assignee">{ assignee }</span>
                 if unread > 0 {
@@ -187,6 +214,15 @@ pub fn conversation_list(props: &Props) -> Html {
     };
     let on_channel = on_choice(|filter, value| filter.channel = value.parse().ok());
     let on_label = on_choice(|filter, value| filter.label = (!value.is_empty()).then_some(value));
+    let on_sort = {
+        let dispatch = console.dispatcher();
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            if let Some(sort) = SORTS.iter().find(|sort| sort.as_str() == select.value()) {
+                dispatch.dispatch(Action::Sort(*sort));
+            }
+        })
+    };
     let filters = html! {
         <div class="filters">
             <select class="channel-filter" aria-label={t.channel_filter} onchange={on_channel}>
@@ -203,8 +239,39 @@ pub fn conversation_list(props: &Props) -> Html {
                         { label }</option>
                 }) }
             </select>
+            <select class="sort" aria-label={t.sort} onchange={on_sort}>
+                { for SORTS.iter().map(|sort| html! {
+                    <option value={sort.as_str()} selected={console.sort == *sort}>{ t.sort(*sort) }</option>
+                }) }
+            </select>
         </div>
     };
+    let bulk = (!console.picked.is_empty()).then(|| {
+        let picked: Vec<_> = console.picked.iter().copied().collect();
+        let on_all = |what: Act| {
+            let (console, picked) = (console.clone(), picked.clone());
+            Callback::from(move |_: MouseEvent| {
+                for id in &picked {
+                    act_on(&console, *id, what.clone());
+                }
+                console.dispatch(Action::PickNone);
+            })
+        };
+        let dispatch = console.dispatcher();
+        html! {
+            <div class="bulk" role="toolbar" aria-label={t.picked_count(picked.len())}>
+                <span>{ t.picked_count(picked.len()) }</span>
+                <button class="bulk-assign-me" onclick={on_all(Act::AssignToMe)}>{ t.assign_to_me }</button>
+                if console.status == ConversationStatus::Resolved {
+                    <button class="bulk-reopen" onclick={on_all(Act::Status(ConversationStatus::Open))}>{ t.reopen }</button>
+                } else {
+                    <button class="bulk-resolve" onclick={on_all(Act::Resolve)}>{ t.resolve }</button>
+                }
+                <button class="bulk-clear" onclick={Callback::from(move |_| dispatch.dispatch(Action::PickNone))}>
+                    { t.clear_picked }</button>
+            </div>
+        }
+    });
     html! {
         <section class="list" aria-label={t.conversations}>
             <form class="search" role="search" {onsubmit}>
@@ -229,10 +296,12 @@ pub fn conversation_list(props: &Props) -> Html {
                 <div class="tabs" role="tablist" aria-label={t.status}>
                     { status_tab(ConversationStatus::Open) }
                     { status_tab(ConversationStatus::Pending) }
+                    { status_tab(ConversationStatus::Snoozed) }
                     { status_tab(ConversationStatus::Resolved) }
                 </div>
                 { filters }
             }
+            { for bulk }
             <div class="rows" ref={list_ref} {onscroll}>
                 if console.list_loaded && list.is_empty() && !searching {
                     <p class="empty">{ t.no_conversations }</p>

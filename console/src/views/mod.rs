@@ -2,7 +2,10 @@
 //! actions or API calls; none keeps a copy of what the state holds.
 
 pub mod composer;
+pub mod contact;
 pub mod list;
+pub mod new_conversation;
+pub mod profile;
 pub mod shortcuts;
 pub mod sign_in;
 pub mod thread;

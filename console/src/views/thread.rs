@@ -3,8 +3,8 @@
 //! composer.
 
 use switchboard_model::{
-    Assignment, Author, ChannelKind, Conversation, ConversationStatus, DeliveryStatus, Direction,
-    Id, Labels, Message,
+    Assignment, Author, Availability, ChannelKind, Conversation, ConversationStatus,
+    DeliveryStatus, Direction, Id, Labels, Message, Millis,
 };
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
@@ -22,6 +22,8 @@ pub enum Act {
     AssignToMe,
     Assign(Option<Id>),
     Status(ConversationStatus),
+    /// Set aside until this time.
+    Snooze(Millis),
     Resolve,
     Labels(Vec<String>),
 }
@@ -31,6 +33,12 @@ pub fn act(console: &UseReducerHandle<Console>, act: Act) -> bool {
     let Some(id) = console.selected else {
         return false;
     };
+    act_on(console, id, act);
+    true
+}
+
+/// Does `act` to conversation `id`.
+pub fn act_on(console: &UseReducerHandle<Console>, id: Id, act: Act) {
     let me = console.me.agent.id;
     let dispatch = console.dispatcher();
     spawn_local(async move {
@@ -56,19 +64,46 @@ pub fn act(console: &UseReducerHandle<Console>, act: Act) -> bool {
                 )
                 .await
             }
+            Act::Snooze(until) => {
+                api::post(
+                    &format!("{base}/status"),
+                    &serde_json::json!({ "status": ConversationStatus::Snoozed, "snoozed_until": until }),
+                )
+                .await
+            }
             Act::Labels(labels) => api::post(&format!("{base}/labels"), &Labels { labels }).await,
         };
         if let Ok(conversation) = answer {
             dispatch.dispatch(Action::Conversation(conversation));
         }
     });
-    true
+}
+
+/// Nine o'clock here, `days` days from today.
+fn nine_oclock_in(days: u32) -> Millis {
+    let date = js_sys::Date::new_0();
+    date.set_date(date.get_date() + days);
+    date.set_hours(9);
+    date.set_minutes(0);
+    date.set_seconds(0);
+    date.set_milliseconds(0);
+    date.get_time() as Millis
+}
+
+/// Days from today to next Monday (a week on a Monday).
+fn days_to_monday() -> u32 {
+    match (8 - js_sys::Date::new_0().get_day()) % 7 {
+        0 => 7,
+        days => days,
+    }
 }
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub console: UseReducerHandle<Console>,
     pub on_signed_out: Callback<()>,
+    /// Opens the contact panel.
+    pub on_contact: Callback<()>,
 }
 
 #[function_component(ThreadView)]
@@ -110,7 +145,11 @@ pub fn thread_view(props: &Props) -> Html {
                         if email { <span class="label">{ t.subject }{ ": " }</span> }
                         { &conversation.title }
                     </p>
+                    if let Some(until) = conversation.snoozed_until {
+                        <p class="snoozed-until">{ t.snoozed_until }{ " " }{ written_time(until, console.locale.tag()) }</p>
+                    }
                 </div>
+                <button class="show-contact" onclick={props.on_contact.reform(|_: MouseEvent| ())}>{ t.contact_details }</button>
                 <Actions console={console.clone()} conversation={conversation.clone()} />
             </header>
             <ol class="messages" aria-live="polite">
@@ -344,8 +383,11 @@ fn actions(props: &ActionsProps) -> Html {
             <label class="assignee">{ t.assigned_to }
                 <select onchange={on_assignee}>
                     <option value="" selected={conversation.assignee_id.is_none()}>{ t.nobody }</option>
-                    { for console.agents.iter().map(|agent| html! {
-                        <option value={agent.id.to_string()} selected={conversation.assignee_id == Some(agent.id)}>{ &agent.name }</option>
+                    { for console.agents.iter().filter(|agent| agent.active).map(|agent| html! {
+                        <option value={agent.id.to_string()} selected={conversation.assignee_id == Some(agent.id)}>
+                            { &agent.name }
+                            if agent.availability != Availability::Online { { " · " }{ t.availability(agent.availability) } }
+                        </option>
                     }) }
                 </select>
             </label>
@@ -357,6 +399,11 @@ fn actions(props: &ActionsProps) -> Html {
             } else {
                 if conversation.status == ConversationStatus::Open {
                     { button(t.mark_pending, "pending", Act::Status(ConversationStatus::Pending)) }
+                }
+                if conversation.status == ConversationStatus::Snoozed {
+                    { button(t.reopen, "reopen", Act::Status(ConversationStatus::Open)) }
+                } else {
+                    <SnoozeMenu console={console.clone()} />
                 }
                 { button(t.resolve, "resolve", Act::Resolve) }
             }
@@ -376,5 +423,55 @@ fn actions(props: &ActionsProps) -> Html {
                 <input ref={label_input} name="label" placeholder={t.add_label} aria-label={t.add_label} maxlength="50" />
             </form>
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SnoozeProps {
+    console: UseReducerHandle<Console>,
+}
+
+/// Snooze for an hour, until tomorrow or Monday at nine, or until a time the agent picks.
+#[function_component(SnoozeMenu)]
+fn snooze_menu(props: &SnoozeProps) -> Html {
+    let console = &props.console;
+    let t = texts(console.locale);
+    let custom = use_node_ref();
+    let choice = |label: &'static str, class: &'static str, until: fn() -> Millis| {
+        let console = console.clone();
+        html! {
+            <li><button type="button" class={class}
+                onclick={Callback::from(move |_| { act(&console, Act::Snooze(until())); })}>{ label }</button></li>
+        }
+    };
+    let on_custom = {
+        let (console, custom) = (console.clone(), custom.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(input) = custom.cast::<HtmlInputElement>() else {
+                return;
+            };
+            // A `datetime-local` value is read in the browser's time zone.
+            let until = js_sys::Date::new(&input.value().into()).get_time();
+            if until.is_finite() {
+                act(&console, Act::Snooze(until as Millis));
+            }
+        })
+    };
+    html! {
+        <details class="snooze">
+            <summary>{ t.snooze }</summary>
+            <ul role="menu">
+                { choice(t.snooze_hour, "snooze-hour", || js_sys::Date::now() as Millis + 3_600_000) }
+                { choice(t.snooze_tomorrow, "snooze-tomorrow", || nine_oclock_in(1)) }
+                { choice(t.snooze_week, "snooze-monday", || nine_oclock_in(days_to_monday())) }
+                <li>
+                    <form class="snooze-custom" onsubmit={on_custom}>
+                        <label>{ t.snooze_until }<input ref={custom} type="datetime-local" name="until" required=true /></label>
+                        <button type="submit">{ t.snooze }</button>
+                    </form>
+                </li>
+            </ul>
+        </details>
     }
 }

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, CannedResponse, Channel, Contact, Conversation, ConversationStatus, Id, Me, Message,
-    Page, Team,
+    Agent, CannedResponse, Channel, Contact, Conversation, Id, InboxCounts, Me,
+    Message, Page, ProfileUpdate, Team,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -18,12 +18,20 @@ use crate::i18n::{Locale, texts};
 use crate::socket::EventSocket;
 use crate::state::{Action, Console, View};
 use crate::views::LanguagePicker;
+use crate::views::contact::ContactPanel;
 use crate::views::list::ConversationList;
+use crate::views::new_conversation::NewConversationDialog;
+use crate::views::profile::{self, AVAILABILITIES, Profile, availability_key};
 use crate::views::shortcuts::{ShortcutHelp, use_shortcuts};
 use crate::views::thread::ThreadView;
 
 /// Conversations asked for per page of the list.
 const PAGE: u32 = 50;
+/// How long the views' counts wait after an event before they are asked for again, so that a
+/// burst of events costs one call.
+const COUNTS_AFTER_MS: i32 = 400;
+/// How long an alert shows in the console.
+const ALERT_SHOWS_MS: i32 = 6_000;
 /// Messages asked for per page of a thread.
 const THREAD_PAGE: u32 = 200;
 
@@ -51,24 +59,22 @@ pub fn signed_out_on(failure: &Failure, on_signed_out: &Callback<()>) {
     }
 }
 
-fn status_query(status: ConversationStatus) -> &'static str {
-    match status {
-        ConversationStatus::Open => "open",
-        ConversationStatus::Pending => "pending",
-        ConversationStatus::Resolved => "resolved",
-    }
-}
-
-/// Loads one page of the list for `view` and `status`, after `cursor`.
+/// Loads one page of the list for the view, status, filter and order, after `cursor`.
 pub fn load_page(
     console: &UseReducerHandle<Console>,
-    cursor: Option<Id>,
+    cursor: Option<String>,
     on_signed_out: Callback<()>,
 ) {
-    let (view, status, filter) = (console.view, console.status, console.filter.clone());
+    let (view, status, filter, sort) = (
+        console.view,
+        console.status,
+        console.filter.clone(),
+        console.sort,
+    );
     let mut path = format!(
-        "/api/v1/conversations?status={}&limit={PAGE}",
-        status_query(status)
+        "/api/v1/conversations?status={}&sort={}&limit={PAGE}",
+        status.as_str(),
+        sort.as_str()
     );
     let in_view = view.query(console.me.agent.id);
     if !in_view.is_empty() {
@@ -85,7 +91,10 @@ pub fn load_page(
         ));
     }
     if let Some(cursor) = cursor {
-        path.push_str(&format!("&cursor={cursor}"));
+        path.push_str(&format!(
+            "&cursor={}",
+            String::from(js_sys::encode_uri_component(&cursor))
+        ));
     }
     let dispatch = console.dispatcher();
     spawn_local(async move {
@@ -94,6 +103,7 @@ pub fn load_page(
                 view,
                 status,
                 filter,
+                sort,
                 page,
             }),
             Err(failure) => signed_out_on(&failure, &on_signed_out),
@@ -142,6 +152,14 @@ async fn newest_event() -> Result<u64, Failure> {
         .items
         .first()
         .map_or(0, |conversation| conversation.last_event_id))
+}
+
+/// The dialog open over the console, if any.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Dialog {
+    None,
+    Profile,
+    NewConversation,
 }
 
 #[function_component(Workspace)]
@@ -194,9 +212,71 @@ pub fn workspace(props: &Props) -> Html {
         let console2 = console.clone();
         let on_signed_out = props.on_signed_out.clone();
         use_effect_with(
-            (console.view, console.status, console.filter.clone()),
+            (
+                console.view,
+                console.status,
+                console.filter.clone(),
+                console.sort,
+            ),
             move |_| load_page(&console2, None, on_signed_out),
         );
+    }
+    // The views' counts, at the start and shortly after the conversations change.
+    {
+        let dispatch = console.dispatcher();
+        let pending = use_mut_ref(|| false);
+        use_effect_with(console.conversations.clone(), move |_| {
+            if !pending.replace(true) {
+                crate::after(COUNTS_AFTER_MS, move || {
+                    pending.replace(false);
+                    spawn_local(async move {
+                        if let Ok(counts) =
+                            api::get::<InboxCounts>("/api/v1/conversations/counts").await
+                        {
+                            dispatch.dispatch(Action::Counts(counts));
+                        }
+                    });
+                });
+            }
+        });
+    }
+    // An alert: the browser tells the agent (as their profile says), and the console shows it
+    // for a few seconds.
+    let shown_alert = use_state(|| None::<crate::state::Alert>);
+    let latest_alert = use_mut_ref(|| 0_u64);
+    {
+        let shown_alert = shown_alert.clone();
+        let settings = console.me.agent.notifications;
+        let alert = console.alert.clone();
+        let title = alert
+            .as_ref()
+            .and_then(|alert| console.conversations.get(&alert.conversation_id))
+            .map(|conversation| console.contact_name(conversation.contact_id))
+            .unwrap_or_default();
+        let t = texts(console.locale);
+        use_effect_with(alert.as_ref().map(|alert| alert.number), move |_| {
+            if let Some(alert) = alert {
+                let heading = if alert.mention {
+                    format!("{title} · {}", t.mentioned_you)
+                } else {
+                    format!("{title} · {}", t.new_message)
+                };
+                crate::notify::tell(settings, &alert, &heading);
+                let number = alert.number;
+                *latest_alert.borrow_mut() = number;
+                shown_alert.set(Some(alert));
+                let shown_alert = shown_alert.setter();
+                crate::after(ALERT_SHOWS_MS, move || {
+                    if *latest_alert.borrow() == number {
+                        shown_alert.set(None);
+                    }
+                });
+            }
+        });
+    }
+    {
+        let settings = console.me.agent.notifications;
+        use_effect_with((), move |_| crate::notify::ask_permission(settings));
     }
     // The open conversation's thread, and its address.
     {
@@ -283,6 +363,51 @@ pub fn workspace(props: &Props) -> Html {
     }
     let keyboard_help = use_state(|| false);
     use_shortcuts(&console, keyboard_help.setter());
+    let dialog = use_state(|| Dialog::None);
+    let contact_shown = use_state(|| false);
+    let close_dialog = {
+        let dialog = dialog.setter();
+        Callback::from(move |()| dialog.set(Dialog::None))
+    };
+    let open_dialog = |which: Dialog| {
+        let dialog = dialog.setter();
+        Callback::from(move |_: MouseEvent| dialog.set(which))
+    };
+    let on_locale = {
+        let (on_locale, dispatch) = (props.on_locale.clone(), console.dispatcher());
+        Callback::from(move |locale: Locale| {
+            on_locale.emit(locale);
+            let (dispatch, on_locale) = (dispatch.clone(), on_locale.clone());
+            spawn_local(async move {
+                let update = ProfileUpdate {
+                    language: Some(locale.tag().to_string()),
+                    ..ProfileUpdate::default()
+                };
+                let _ = profile::save(&dispatch, &on_locale, update).await;
+            });
+        })
+    };
+    let on_availability = {
+        let (dispatch, on_locale) = (console.dispatcher(), props.on_locale.clone());
+        Callback::from(move |event: Event| {
+            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+            let Some(availability) = AVAILABILITIES
+                .iter()
+                .find(|choice| availability_key(**choice) == select.value())
+                .copied()
+            else {
+                return;
+            };
+            let (dispatch, on_locale) = (dispatch.clone(), on_locale.clone());
+            spawn_local(async move {
+                let update = ProfileUpdate {
+                    availability: Some(availability),
+                    ..ProfileUpdate::default()
+                };
+                let _ = profile::save(&dispatch, &on_locale, update).await;
+            });
+        })
+    };
 
     let on_sign_out = {
         let on_signed_out = props.on_signed_out.clone();
@@ -298,6 +423,7 @@ pub fn workspace(props: &Props) -> Html {
         let dispatch = console.dispatcher();
         let status = console.status;
         let unread = console.unread_in(view);
+        let open = view.counts(&console.counts).open;
         let current = console.view == view;
         html! {
             <li>
@@ -305,6 +431,7 @@ pub fn workspace(props: &Props) -> Html {
                     aria-current={current.then_some("page")}
                     onclick={Callback::from(move |_| dispatch.dispatch(Action::Show { view, status }))}>
                     <span>{ name }</span>
+                    <span class="open-count">{ open }</span>
                     if unread > 0 {
                         <span class="count" aria-label={format!("{unread} {}", t.unread)}>{ unread }</span>
                     }
@@ -324,8 +451,13 @@ pub fn workspace(props: &Props) -> Html {
     };
     let classes = classes!(
         "console",
-        console.selected.is_some().then_some("has-selection")
+        console.selected.is_some().then_some("has-selection"),
+        contact_shown.then_some("has-contact")
     );
+    let availability = console.me.agent.availability;
+    let contact_of_selected = console
+        .selected_conversation()
+        .map(|conversation| conversation.contact_id);
     html! {
         <div class={classes}>
             <header class="topbar">
@@ -333,14 +465,49 @@ pub fn workspace(props: &Props) -> Html {
                 if !console.online {
                     <span class="offline" role="status">{ t.offline }</span>
                 }
+                <button class="new-conversation primary" onclick={open_dialog(Dialog::NewConversation)}>
+                    { "+ " }{ t.new_conversation }</button>
                 <span class="spacer"></span>
-                <span class="me">{ &console.me.agent.name }</span>
-                <LanguagePicker locale={props.locale} label={t.language} on_locale={props.on_locale.clone()} />
+                <span class={classes!("dot", format!("is-{}", availability_key(availability)))} aria-hidden="true"></span>
+                <select class="my-availability" aria-label={t.availability} onchange={on_availability}>
+                    { for AVAILABILITIES.iter().map(|choice| html! {
+                        <option value={availability_key(*choice)} selected={*choice == availability}>{ t.availability(*choice) }</option>
+                    }) }
+                </select>
+                <button class="me" onclick={open_dialog(Dialog::Profile)} title={t.profile}>{ &console.me.agent.name }</button>
+                <LanguagePicker locale={props.locale} label={t.language} {on_locale} />
                 <button class="sign-out" onclick={on_sign_out}>{ t.sign_out }</button>
             </header>
             { views }
             <ConversationList console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
-            <ThreadView console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
+            <ThreadView console={console.clone()} on_signed_out={props.on_signed_out.clone()}
+                on_contact={{
+                    let contact_shown = contact_shown.setter();
+                    Callback::from(move |()| contact_shown.set(true))
+                }} />
+            if let (true, Some(contact_id)) = (*contact_shown, contact_of_selected) {
+                <ContactPanel console={console.clone()} {contact_id} on_close={{
+                    let contact_shown = contact_shown.setter();
+                    Callback::from(move |()| contact_shown.set(false))
+                }} />
+            }
+            if let Some(alert) = &*shown_alert {
+                <button class="toast" role="status" onclick={{
+                    let (dispatch, id) = (console.dispatcher(), alert.conversation_id);
+                    Callback::from(move |_| dispatch.dispatch(Action::Select(Some(id))))
+                }}>
+                    <strong>{ if alert.mention { t.mentioned_you } else { t.new_message } }</strong>{ " " }{ &alert.text }
+                </button>
+            }
+            { match *dialog {
+                Dialog::Profile => html! {
+                    <Profile console={console.clone()} on_locale={props.on_locale.clone()} on_close={close_dialog.clone()} />
+                },
+                Dialog::NewConversation => html! {
+                    <NewConversationDialog console={console.clone()} on_close={close_dialog.clone()} />
+                },
+                Dialog::None => html! {},
+            } }
             if *keyboard_help {
                 <ShortcutHelp locale={props.locale} on_close={{
                     let keyboard_help = keyboard_help.setter();

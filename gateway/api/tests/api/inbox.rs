@@ -446,7 +446,10 @@ async fn an_agent_sets_their_own_profile_and_availability_and_others_see_it() {
 #[tokio::test]
 async fn a_private_note_names_the_agents_it_mentions_and_a_reply_mentions_nobody() {
     let app = TestApp::new().await;
-    let id = conversation_of(&app.inbound("ana@example.com", "m-1", "Necesito factura").await);
+    let id = conversation_of(
+        &app.inbound("ana@example.com", "m-1", "Necesito factura")
+            .await,
+    );
     let messages = format!("/api/v1/conversations/{id}/messages");
     let (status, note) = app
         .post(

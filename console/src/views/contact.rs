@@ -1,0 +1,216 @@
+//! The contact panel beside a conversation: the contact's details (edited in place), tags,
+//! custom fields, every conversation of theirs on every channel, and merging a duplicate in.
+
+use switchboard_model::{
+    Contact, ContactUpdate, Conversation, Id, MergeContacts, Page, TagChange,
+};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::api;
+use crate::i18n::texts;
+use crate::state::{Action, Console};
+use crate::views::list::channel_icon;
+
+/// A list typed one per line or separated by commas, without blanks.
+fn entries(text: &str) -> Vec<String> {
+    text.split(['\n', ','])
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub console: UseReducerHandle<Console>,
+    pub contact_id: Id,
+    pub on_close: Callback<()>,
+}
+
+#[function_component(ContactPanel)]
+pub fn contact_panel(props: &Props) -> Html {
+    let console = &props.console;
+    let t = texts(console.locale);
+    let id = props.contact_id;
+    let theirs = use_state(Vec::<Id>::new);
+    // The contact's conversations, again whenever the panel shows another contact.
+    {
+        let (theirs, dispatch) = (theirs.clone(), console.dispatcher());
+        use_effect_with(id, move |id| {
+            let id = *id;
+            spawn_local(async move {
+                let path = format!("/api/v1/conversations?contact_id={id}&limit=50");
+                if let Ok(page) = api::get::<Page<Conversation>>(&path).await {
+                    theirs.set(page.items.iter().map(|conversation| conversation.id).collect());
+                    for conversation in page.items {
+                        dispatch.dispatch(Action::Conversation(conversation));
+                    }
+                }
+            });
+        });
+    }
+    let outcome = use_state(|| None::<Result<&'static str, String>>);
+    let (name, emails, phones, notes) = (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
+    let (tag, merge_from) = (use_node_ref(), use_node_ref());
+    let Some(contact) = console.contacts.get(&id).cloned() else {
+        return html! { <aside class="contact-panel" aria-busy="true"></aside> };
+    };
+    // Every change answers with the contact as it is now; the socket tells the other consoles.
+    let apply = {
+        let (dispatch, outcome) = (console.dispatcher(), outcome.clone());
+        move |call: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Contact, api::Failure>>>>,
+              done: &'static str| {
+            let (dispatch, outcome) = (dispatch.clone(), outcome.clone());
+            spawn_local(async move {
+                match call.await {
+                    Ok(contact) => {
+                        dispatch.dispatch(Action::Contact(contact));
+                        outcome.set(Some(Ok(done)));
+                    }
+                    Err(failure) => outcome.set(Some(Err(failure.said(t.unreachable)))),
+                }
+            });
+        }
+    };
+    let on_save = {
+        let apply = apply.clone();
+        let (name, emails, phones, notes) = (name.clone(), emails.clone(), phones.clone(), notes.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let value = |input: &NodeRef| input.cast::<HtmlInputElement>().map(|input| input.value());
+            let update = ContactUpdate {
+                name: value(&name),
+                emails: value(&emails).map(|text| entries(&text)),
+                phones: value(&phones).map(|text| entries(&text)),
+                custom_fields: None,
+                notes: notes.cast::<HtmlTextAreaElement>().map(|input| input.value()),
+            };
+            let path = format!("/api/v1/contacts/{id}");
+            apply(Box::pin(async move { api::patch::<Contact>(&path, &update).await }), t.saved);
+        })
+    };
+    let change_tags = {
+        let apply = apply.clone();
+        move |change: TagChange| {
+            let path = format!("/api/v1/contacts/{id}/tags");
+            apply(Box::pin(async move { api::post::<Contact>(&path, &change).await }), t.saved);
+        }
+    };
+    let on_tag = {
+        let (tag, change_tags) = (tag.clone(), change_tags.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(input) = tag.cast::<HtmlInputElement>() else {
+                return;
+            };
+            let added = input.value().trim().to_string();
+            input.set_value("");
+            if !added.is_empty() {
+                change_tags(TagChange { add: vec![added], remove: Vec::new() });
+            }
+        })
+    };
+    let on_merge = {
+        let (merge_from, apply, outcome) = (merge_from.clone(), apply.clone(), outcome.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(input) = merge_from.cast::<HtmlInputElement>() else {
+                return;
+            };
+            let address = input.value().trim().to_lowercase();
+            if address.is_empty() {
+                return;
+            }
+            let (apply, outcome) = (apply.clone(), outcome.clone());
+            spawn_local(async move {
+                let path = format!(
+                    "/api/v1/contacts?limit=20&q={}",
+                    String::from(js_sys::encode_uri_component(&address))
+                );
+                let other = api::get::<Page<Contact>>(&path).await.ok().and_then(|page| {
+                    page.items.into_iter().find(|other| {
+                        other.id != id && other.emails.iter().any(|known| known.eq_ignore_ascii_case(&address))
+                    })
+                });
+                let Some(other) = other else {
+                    outcome.set(Some(Err(t.no_such_contact.to_string())));
+                    return;
+                };
+                let path = format!("/api/v1/contacts/{id}/merge");
+                let merge = MergeContacts { from_id: other.id };
+                apply(Box::pin(async move { api::post::<Contact>(&path, &merge).await }), t.merged);
+            });
+        })
+    };
+    let now = js_sys::Date::now() as i64;
+    html! {
+        <aside class="contact-panel" aria-label={t.contact_details}>
+            <header>
+                <h2>{ t.contact_details }</h2>
+                <button class="close-panel" aria-label={t.close} title={t.close}
+                    onclick={props.on_close.reform(|_: MouseEvent| ())}>{ "×" }</button>
+            </header>
+            <form class="contact-form" onsubmit={on_save} key={format!("{id}-{}", contact.updated_at)}>
+                <label>{ t.name }<input ref={name} name="name" value={contact.name.clone()} maxlength="120" /></label>
+                <label>{ t.email }<input ref={emails} name="emails" value={contact.emails.join(", ")} /></label>
+                <label>{ t.phone }<input ref={phones} name="phones" value={contact.phones.join(", ")} /></label>
+                <label>{ t.notes }<textarea ref={notes} name="notes" rows="3" value={contact.notes.clone()} /></label>
+                <button type="submit">{ t.save }</button>
+            </form>
+            { match &*outcome {
+                Some(Ok(done)) => html! { <p class="saved" role="status">{ *done }</p> },
+                Some(Err(why)) => html! { <p class="error" role="alert">{ t.not_saved }{ " " }{ why }</p> },
+                None => html! {},
+            } }
+            <section aria-label={t.tags}>
+                <h3>{ t.tags }</h3>
+                <ul class="tags">
+                    { for contact.tags.iter().map(|tag| {
+                        let (change_tags, removed) = (change_tags.clone(), tag.clone());
+                        html! {
+                            <li class="label-chip">{ tag }
+                                <button aria-label={format!("× {tag}")} onclick={Callback::from(move |_| {
+                                    change_tags(TagChange { add: Vec::new(), remove: vec![removed.clone()] });
+                                })}>{ "×" }</button></li>
+                        }
+                    }) }
+                </ul>
+                <form class="add-tag" onsubmit={on_tag}>
+                    <input ref={tag} name="tag" placeholder={t.add_tag} aria-label={t.add_tag} maxlength="50" />
+                </form>
+            </section>
+            if !contact.custom_fields.is_empty() {
+                <section aria-label={t.custom_fields}>
+                    <h3>{ t.custom_fields }</h3>
+                    <dl class="custom-fields">
+                        { for contact.custom_fields.iter().map(|(field, value)| html! {
+                            <><dt>{ field }</dt><dd>{ value }</dd></>
+                        }) }
+                    </dl>
+                </section>
+            }
+            <section aria-label={t.their_conversations}>
+                <h3>{ t.their_conversations }</h3>
+                <ul class="their-conversations">
+                    { for theirs.iter().filter_map(|id| console.conversations.get(id)).map(|conversation| {
+                        let (dispatch, id) = (console.dispatcher(), conversation.id);
+                        html! {
+                            <li><button onclick={Callback::from(move |_| dispatch.dispatch(Action::Select(Some(id))))}>
+                                { channel_icon(console.channel_kind(conversation.channel_id)) }
+                                <span class="title">{ &conversation.title }</span>
+                                <span class="status">{ t.status(conversation.status) }</span>
+                                <span class="age">{ t.age(now - conversation.last_activity_at) }</span>
+                            </button></li>
+                        }
+                    }) }
+                </ul>
+            </section>
+            <form class="merge" onsubmit={on_merge}>
+                <label>{ t.merge }<input ref={merge_from} type="email" name="merge" placeholder={t.merge_hint} /></label>
+                <button type="submit">{ t.merge }</button>
+            </form>
+        </aside>
+    }
+}

@@ -190,6 +190,7 @@ pub struct Texts {
     pub clear_picked: &'static str,
     pub mentioned_you: &'static str,
     pub new_message: &'static str,
+    pub earlier: &'static str,
     pub mention: &'static str,
     pub custom_fields: &'static str,
 }
@@ -415,6 +416,7 @@ static EN: Texts = Texts {
     clear_picked: "Clear selection",
     mentioned_you: "mentioned you",
     new_message: "New message",
+    earlier: "Earlier messages",
     mention: "Mention an agent",
     custom_fields: "Custom fields",
 };
@@ -562,6 +564,7 @@ static ES: Texts = Texts {
     clear_picked: "Quitar selección",
     mentioned_you: "te mencionó",
     new_message: "Mensaje nuevo",
+    earlier: "Mensajes anteriores",
     mention: "Mencionar a un agente",
     custom_fields: "Campos personalizados",
 };
@@ -709,6 +712,7 @@ static PT_BR: Texts = Texts {
     clear_picked: "Limpar seleção",
     mentioned_you: "mencionou você",
     new_message: "Nova mensagem",
+    earlier: "Mensagens anteriores",
     mention: "Mencionar um agente",
     custom_fields: "Campos personalizados",
 };

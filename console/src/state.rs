@@ -122,6 +122,8 @@ pub struct Console {
     pub canned: Rc<Vec<CannedResponse>>,
     /// Every conversation loaded so far, by id, as the newest answer or event left it.
     pub conversations: Rc<HashMap<Id, Conversation>>,
+    /// Counts the changes to `conversations`, for what follows them without comparing them.
+    pub revision: u64,
     pub contacts: Rc<HashMap<Id, Contact>>,
     pub view: View,
     pub status: ConversationStatus,
@@ -183,6 +185,7 @@ pub enum Action {
     /// A conversation as a call answered it.
     Conversation(Conversation),
     Contact(Contact),
+    Contacts(Vec<Contact>),
     /// A message this agent wrote, as the gateway stored it.
     Written(Message),
     Event(Box<Event>),
@@ -210,6 +213,7 @@ impl Console {
             channels: Rc::default(),
             canned: Rc::default(),
             conversations: Rc::default(),
+            revision: 0,
             contacts: Rc::default(),
             view: View::Mine,
             status: ConversationStatus::Open,
@@ -338,6 +342,7 @@ impl Console {
             Some(known) if known.last_event_id > conversation.last_event_id => {}
             _ => {
                 conversations.insert(conversation.id, conversation);
+                self.revision += 1;
             }
         }
     }
@@ -505,6 +510,12 @@ impl Reducible for Console {
             Action::Conversation(conversation) => console.keep(conversation),
             Action::Contact(contact) => {
                 Rc::make_mut(&mut console.contacts).insert(contact.id, contact);
+            }
+            Action::Contacts(contacts) => {
+                let known = Rc::make_mut(&mut console.contacts);
+                for contact in contacts {
+                    known.insert(contact.id, contact);
+                }
             }
             Action::Written(message) => console.add_to_thread(message),
             Action::Event(event) => console.apply(*event),

@@ -415,6 +415,15 @@ impl Client {
         Ok((status, headers))
     }
 
+    /// A GET as a browser that takes gzip makes it: status, headers and the bytes as sent.
+    pub async fn get_gzip(
+        &self,
+        path: &str,
+    ) -> anyhow::Result<(StatusCode, hyper::HeaderMap, Bytes)> {
+        self.exchange(Method::GET, path, &[("accept-encoding", "gzip")], None)
+            .await
+    }
+
     pub async fn get_bytes(&self, path: &str) -> anyhow::Result<(StatusCode, Bytes)> {
         self.call_raw(Method::GET, path, None).await
     }

@@ -237,7 +237,35 @@ fn build_front_ends(root: &Path) -> anyhow::Result<()> {
             "/app/".as_ref(),
         ],
         "console",
-    )
+    )?;
+    for dist in [target_dir(root).join("widget-dist"), console_dist] {
+        gzip_beside(&dist)?;
+    }
+    Ok(())
+}
+
+/// Puts a gzipped copy (`name.gz`, `gzip -9`) beside each file a browser fetches from `dist`;
+/// the gateway sends it to browsers that take gzip.
+fn gzip_beside(dist: &Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dist).with_context(|| format!("no {}", dist.display()))? {
+        let path = entry?.path();
+        let fetched = path
+            .extension()
+            .and_then(|extension| extension.to_str())
+            .is_some_and(|extension| ["wasm", "js", "css", "html", "svg"].contains(&extension));
+        if !fetched {
+            continue;
+        }
+        let status = Command::new("gzip")
+            .args(["-9", "--keep", "--force", "--no-name"])
+            .arg(&path)
+            .status()
+            .context("cannot run gzip")?;
+        if !status.success() {
+            bail!("gzip of {} failed ({status})", path.display());
+        }
+    }
+    Ok(())
 }
 
 /// `trunk build --release` with `args`, compiling into `target/{cache}`.

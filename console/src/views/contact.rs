@@ -5,7 +5,7 @@ use switchboard_model::{
     Contact, ContactUpdate, Conversation, Id, MergeContacts, Page, TagChange,
 };
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::api;
@@ -52,7 +52,6 @@ pub fn contact_panel(props: &Props) -> Html {
         });
     }
     let outcome = use_state(|| None::<Result<&'static str, String>>);
-    let (name, emails, phones, notes) = (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
     let (tag, merge_from) = (use_node_ref(), use_node_ref());
     let Some(contact) = console.contacts.get(&id).cloned() else {
         return html! { <aside class="contact-panel" aria-busy="true"></aside> };
@@ -73,23 +72,6 @@ pub fn contact_panel(props: &Props) -> Html {
                 }
             });
         }
-    };
-    let on_save = {
-        let apply = apply.clone();
-        let (name, emails, phones, notes) = (name.clone(), emails.clone(), phones.clone(), notes.clone());
-        Callback::from(move |event: SubmitEvent| {
-            event.prevent_default();
-            let value = |input: &NodeRef| input.cast::<HtmlInputElement>().map(|input| input.value());
-            let update = ContactUpdate {
-                name: value(&name),
-                emails: value(&emails).map(|text| entries(&text)),
-                phones: value(&phones).map(|text| entries(&text)),
-                custom_fields: None,
-                notes: notes.cast::<HtmlTextAreaElement>().map(|input| input.value()),
-            };
-            let path = format!("/api/v1/contacts/{id}");
-            apply(Box::pin(async move { api::patch::<Contact>(&path, &update).await }), t.saved);
-        })
     };
     let change_tags = {
         let apply = apply.clone();
@@ -152,13 +134,14 @@ pub fn contact_panel(props: &Props) -> Html {
                 <button class="close-panel" aria-label={t.close} title={t.close}
                     onclick={props.on_close.reform(|_: MouseEvent| ())}>{ "×" }</button>
             </header>
-            <form class="contact-form" onsubmit={on_save} key={format!("{id}-{}", contact.updated_at)}>
-                <label>{ t.name }<input ref={name} name="name" value={contact.name.clone()} maxlength="120" /></label>
-                <label>{ t.email }<input ref={emails} name="emails" value={contact.emails.join(", ")} /></label>
-                <label>{ t.phone }<input ref={phones} name="phones" value={contact.phones.join(", ")} /></label>
-                <label>{ t.notes }<textarea ref={notes} name="notes" rows="3" value={contact.notes.clone()} /></label>
-                <button type="submit">{ t.save }</button>
-            </form>
+            <ContactForm key={format!("{id}-{}", contact.updated_at)} contact={contact.clone()}
+                locale={console.locale} on_save={{
+                    let apply = apply.clone();
+                    Callback::from(move |update: ContactUpdate| {
+                        let path = format!("/api/v1/contacts/{id}");
+                        apply(Box::pin(async move { api::patch::<Contact>(&path, &update).await }), t.saved);
+                    })
+                }} />
             { match &*outcome {
                 Some(Ok(done)) => html! { <p class="saved" role="status">{ *done }</p> },
                 Some(Err(why)) => html! { <p class="error" role="alert">{ t.not_saved }{ " " }{ why }</p> },
@@ -212,5 +195,48 @@ pub fn contact_panel(props: &Props) -> Html {
                 <button type="submit">{ t.merge }</button>
             </form>
         </aside>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FormProps {
+    contact: Contact,
+    locale: crate::i18n::Locale,
+    on_save: Callback<ContactUpdate>,
+}
+
+/// The contact's details as the agent edits them; a new state of the contact (keyed by its
+/// update time) starts the form again.
+#[function_component(ContactForm)]
+fn contact_form(props: &FormProps) -> Html {
+    let t = texts(props.locale);
+    let contact = &props.contact;
+    let name = use_state(|| contact.name.clone());
+    let emails = use_state(|| contact.emails.join(", "));
+    let phones = use_state(|| contact.phones.join(", "));
+    let notes = use_state(|| contact.notes.clone());
+    let onsubmit = {
+        let (name, emails, phones, notes) = (name.clone(), emails.clone(), phones.clone(), notes.clone());
+        let on_save = props.on_save.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            on_save.emit(ContactUpdate {
+                name: Some((*name).clone()),
+                emails: Some(entries(&emails)),
+                phones: Some(entries(&phones)),
+                custom_fields: None,
+                notes: Some((*notes).clone()),
+            });
+        })
+    };
+    let edit = super::profile::edit;
+    html! {
+        <form class="contact-form" {onsubmit}>
+            <label>{ t.name }<input name="name" value={(*name).clone()} maxlength="120" oninput={edit(&name)} /></label>
+            <label>{ t.email }<input name="emails" value={(*emails).clone()} oninput={edit(&emails)} /></label>
+            <label>{ t.phone }<input name="phones" value={(*phones).clone()} oninput={edit(&phones)} /></label>
+            <label>{ t.notes }<textarea name="notes" rows="3" value={(*notes).clone()} oninput={edit(&notes)} /></label>
+            <button type="submit">{ t.save }</button>
+        </form>
     }
 }

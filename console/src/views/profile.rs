@@ -38,7 +38,7 @@ pub async fn save(
 }
 
 /// Keeps what the agent types into `field` (an input or a text area).
-fn edit(field: &UseStateHandle<String>) -> Callback<InputEvent> {
+pub fn edit(field: &UseStateHandle<String>) -> Callback<InputEvent> {
     let field = field.clone();
     Callback::from(move |event: InputEvent| {
         let typed = event

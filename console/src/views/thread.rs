@@ -106,12 +106,38 @@ pub struct Props {
     pub on_contact: Callback<()>,
 }
 
+/// Messages drawn when a conversation opens: the newest; older ones are drawn on request (or
+/// when the agent scrolls to the top), so that a long conversation opens as fast as a short
+/// one and every event redraws only what shows.
+const SHOWN_AT_FIRST: usize = 60;
+/// How many more the agent's request draws.
+const SHOWN_MORE: usize = 100;
+
 #[function_component(ThreadView)]
 pub fn thread_view(props: &Props) -> Html {
     let console = &props.console;
     let t = texts(console.locale);
     let end = use_node_ref();
     let count = console.thread.messages.len();
+    let shown = use_state(|| SHOWN_AT_FIRST);
+    {
+        let shown = shown.setter();
+        use_effect_with(console.selected, move |_| shown.set(SHOWN_AT_FIRST));
+    }
+    let hidden = count.saturating_sub(*shown);
+    let show_more = {
+        let shown = shown.clone();
+        Callback::from(move |()| shown.set(*shown + SHOWN_MORE))
+    };
+    let onscroll = {
+        let show_more = show_more.clone();
+        Callback::from(move |event: Event| {
+            let list: web_sys::Element = event.target_unchecked_into();
+            if hidden > 0 && list.scroll_top() < 40 {
+                show_more.emit(());
+            }
+        })
+    };
     {
         let end = end.clone();
         use_effect_with((console.selected, count), move |_| {
@@ -152,8 +178,14 @@ pub fn thread_view(props: &Props) -> Html {
                 <button class="show-contact" onclick={props.on_contact.reform(|_: MouseEvent| ())}>{ t.contact_details }</button>
                 <Actions console={console.clone()} conversation={conversation.clone()} />
             </header>
-            <ol class="messages" aria-live="polite">
-                { for console.thread.messages.iter().map(|message| bubble(console, t, message)) }
+            <ol class="messages" aria-live="polite" {onscroll}>
+                if hidden > 0 {
+                    <li class="earlier">
+                        <button type="button" onclick={show_more.reform(|_: MouseEvent| ())}>
+                            { t.earlier }{ format!(" ({hidden})") }</button>
+                    </li>
+                }
+                { for console.thread.messages[hidden..].iter().map(|message| bubble(console, t, message)) }
                 <li ref={end} class="end" aria-hidden="true"></li>
             </ol>
             if console.typing_in(conversation.id, now) {

@@ -30,6 +30,8 @@ const PAGE: u32 = 50;
 /// How long the views' counts wait after an event before they are asked for again, so that a
 /// burst of events costs one call.
 const COUNTS_AFTER_MS: i32 = 400;
+/// Contacts asked for in one call (the gateway's most).
+const CONTACTS_PER_CALL: usize = 200;
 /// How long an alert shows in the console.
 const ALERT_SHOWS_MS: i32 = 6_000;
 /// Messages asked for per page of a thread.
@@ -180,6 +182,8 @@ pub fn workspace(props: &Props) -> Html {
             let socket: Rc<RefCell<Option<Rc<EventSocket>>>> = Rc::default();
             let started = socket.clone();
             let dispatch = console.dispatcher();
+            // Read before anything else changes the address.
+            let linked = conversation_in_address();
             spawn_local(async move {
                 let head = match newest_event().await {
                     Ok(head) => head,
@@ -192,7 +196,7 @@ pub fn workspace(props: &Props) -> Html {
                 if let Err(failure) = load_directory(&dispatch).await {
                     signed_out_on(&failure, &on_signed_out);
                 }
-                if let Some(id) = conversation_in_address()
+                if let Some(id) = linked
                     && let Ok(conversation) =
                         api::get::<Conversation>(&format!("/api/v1/conversations/{id}")).await
                 {
@@ -225,7 +229,7 @@ pub fn workspace(props: &Props) -> Html {
     {
         let dispatch = console.dispatcher();
         let pending = use_mut_ref(|| false);
-        use_effect_with(console.conversations.clone(), move |_| {
+        use_effect_with(console.revision, move |_| {
             if !pending.replace(true) {
                 crate::after(COUNTS_AFTER_MS, move || {
                     pending.replace(false);
@@ -320,29 +324,27 @@ pub fn workspace(props: &Props) -> Html {
             }
         });
     }
-    // The contacts of the conversations on screen, each asked for once.
+    // The contacts of the conversations loaded, each asked for once, a batch per call.
     {
         let requested = use_mut_ref(HashSet::<Id>::new);
         let dispatch = console.dispatcher();
-        let mut wanted: Vec<Id> = console
-            .conversations
-            .values()
-            .map(|conversation| conversation.contact_id)
-            .filter(|id| !console.contacts.contains_key(id))
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        use_effect_with(wanted, move |wanted| {
-            for id in wanted.iter().copied() {
-                if !requested.borrow_mut().insert(id) {
-                    continue;
-                }
+        let (conversations, contacts) = (console.conversations.clone(), console.contacts.clone());
+        use_effect_with(console.revision, move |_| {
+            let mut wanted: Vec<Id> = conversations
+                .values()
+                .map(|conversation| conversation.contact_id)
+                .filter(|id| !contacts.contains_key(id) && !requested.borrow().contains(id))
+                .collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            requested.borrow_mut().extend(wanted.iter().copied());
+            for batch in wanted.chunks(CONTACTS_PER_CALL) {
+                let ids: Vec<String> = batch.iter().map(Id::to_string).collect();
+                let path = format!("/api/v1/contacts?ids={}", ids.join(","));
                 let dispatch = dispatch.clone();
                 spawn_local(async move {
-                    if let Ok(contact) =
-                        api::get::<Contact>(&format!("/api/v1/contacts/{id}")).await
-                    {
-                        dispatch.dispatch(Action::Contact(contact));
+                    if let Ok(page) = api::get::<Page<Contact>>(&path).await {
+                        dispatch.dispatch(Action::Contacts(page.items));
                     }
                 });
             }

@@ -56,7 +56,10 @@ pub fn routes(root: &WebRoot) -> Router<AppState> {
         .route("/app/{*path}", get(console_file))
         .route("/widget/loader.js", get(loader))
         .route("/widget/frame.html", get(frame))
-        .nest_service("/widget/app", ServeDir::new(&root.widget))
+        .nest_service(
+            "/widget/app",
+            ServeDir::new(&root.widget).precompressed_gzip(),
+        )
         .nest_service("/install", ServeDir::new(root.www.join("install")));
     if root.demo_pages {
         router = router
@@ -152,7 +155,10 @@ async fn console_file(
     if !plain_name || path == "index.html" || !file.is_file() {
         return console_page(state).await;
     }
+    // The build puts a gzipped copy beside each file (`cargo xtask` does); browsers that take
+    // gzip get it, with the same type and length headers a compressed answer needs.
     ServeFile::new(file)
+        .precompressed_gzip()
         .oneshot(request)
         .await
         .map(IntoResponse::into_response)

@@ -480,3 +480,37 @@ async fn a_private_note_names_the_agents_it_mentions_and_a_reply_mentions_nobody
         .await;
     assert_error(&stranger, StatusCode::NOT_FOUND, "not_found");
 }
+
+#[tokio::test]
+async fn the_contacts_of_a_page_come_in_one_call_and_only_from_the_callers_workspace() {
+    let app = TestApp::new().await;
+    let ana = app.inbound("ana@example.com", "a-1", "Hola").await["contact_id"].clone();
+    let bruno = app.inbound("bruno@example.com", "b-1", "Olá").await["contact_id"].clone();
+    let (_, theirs) = app
+        .post(
+            "/api/v1/contacts",
+            &app.stranger,
+            json!({ "name": "Rival", "emails": ["rival@example.com"] }),
+        )
+        .await;
+    let path = format!("/api/v1/contacts?ids={bruno},{ana},{},999999", theirs["id"]);
+    let (status, page) = app.get(&path, &app.agent).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let names: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|contact| contact["name"].as_str())
+        .collect();
+    assert_eq!(names, ["bruno@example.com", "ana@example.com"]);
+    let bad = app.get("/api/v1/contacts?ids=1,x", &app.agent).await;
+    assert_error(&bad, StatusCode::BAD_REQUEST, "invalid_query");
+    let many = (1..=201)
+        .map(|id| id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let too_many = app
+        .get(&format!("/api/v1/contacts?ids={many}"), &app.agent)
+        .await;
+    assert_error(&too_many, StatusCode::BAD_REQUEST, "invalid_query");
+}

@@ -91,6 +91,10 @@ pub struct NewTeam {
     pub colour: String,
     #[serde(default)]
     pub member_ids: Vec<Id>,
+    /// Assign each new conversation of the team to its online member with the fewest open
+    /// conversations.
+    #[serde(default)]
+    pub auto_assign: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -100,6 +104,7 @@ pub struct TeamUpdate {
     pub name: Option<String>,
     pub colour: Option<String>,
     pub member_ids: Option<Vec<Id>>,
+    pub auto_assign: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -96,6 +96,10 @@ pub struct Team {
     pub colour: String,
     #[serde(default)]
     pub member_ids: Vec<Id>,
+    /// Each new conversation routed to the team goes to the online member with the fewest
+    /// open conversations.
+    #[serde(default)]
+    pub auto_assign: bool,
     pub created_at: Millis,
 }
 

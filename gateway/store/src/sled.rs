@@ -460,8 +460,9 @@ impl Store for SledStore {
         channel_id: Id,
         message: InboundMessage,
     ) -> StoreResult<Ingested> {
+        let inbox = self.inbox.clone();
         self.writer
-            .write(move |txn| conversations::ingest(txn, workspace_id, channel_id, message))
+            .write(move |txn| conversations::ingest(txn, &inbox, workspace_id, channel_id, message))
             .await
     }
 

@@ -514,3 +514,73 @@ async fn the_contacts_of_a_page_come_in_one_call_and_only_from_the_callers_works
         .await;
     assert_error(&too_many, StatusCode::BAD_REQUEST, "invalid_query");
 }
+
+#[tokio::test]
+async fn a_team_that_assigns_automatically_gives_each_new_conversation_to_its_least_busy_online_member()
+ {
+    let app = TestApp::new().await;
+    let (_, me) = app.get("/api/v1/auth/me", &app.admin).await;
+    let admin_id = me["agent"]["id"].as_u64().expect("admin");
+    let (status, team) = app
+        .post(
+            "/api/v1/teams",
+            &app.admin,
+            json!({ "name": "Soporte", "member_ids": [admin_id, app.agent_id], "auto_assign": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{team}");
+    assert_eq!(team["auto_assign"], true);
+    let (status, channel) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/channels/{}", app.channel),
+            &app.admin,
+            Some(json!({ "default_team_id": team["id"] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{channel}");
+
+    let assignee = async |email: &str| {
+        let id = conversation_of(&app.inbound(email, email, "Hola").await);
+        let (_, conversation) = app
+            .get(&format!("/api/v1/conversations/{id}"), &app.admin)
+            .await;
+        conversation["assignee_id"].as_u64()
+    };
+    // Turn by turn while both are online: each takes the next while the other has more.
+    let first = assignee("a@example.com").await.expect("assigned");
+    let second = assignee("b@example.com").await.expect("assigned");
+    assert_ne!(first, second, "the least busy member takes the next");
+    // Bea goes away: everything new goes to the admin; offline too, nobody.
+    let away = |availability: &'static str| json!({ "availability": availability });
+    app.call(
+        Method::PATCH,
+        "/api/v1/auth/me",
+        &app.agent,
+        Some(away("away")),
+    )
+    .await;
+    assert_eq!(assignee("c@example.com").await, Some(admin_id));
+    assert_eq!(assignee("d@example.com").await, Some(admin_id));
+    app.call(
+        Method::PATCH,
+        "/api/v1/auth/me",
+        &app.admin,
+        Some(away("offline")),
+    )
+    .await;
+    assert_eq!(
+        assignee("e@example.com").await,
+        None,
+        "nobody online: the queue"
+    );
+    // Back online, Bea has the fewest open conversations: she takes the next.
+    app.call(
+        Method::PATCH,
+        "/api/v1/auth/me",
+        &app.agent,
+        Some(away("online")),
+    )
+    .await;
+    assert_eq!(assignee("f@example.com").await, Some(app.agent_id));
+}

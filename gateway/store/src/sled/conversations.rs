@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use switchboard_model::{
-    Author, Channel, ChannelKind, Conversation, ConversationFilter, ConversationStatus,
-    DeliveryStatus, Direction, Event, EventId, EventKind, Id, InboundMessage, Ingested, Message,
-    Millis, NewConversation, NewReply, Page, Started,
+    Agent, Author, Availability, Channel, ChannelKind, Conversation, ConversationFilter,
+    ConversationStatus, DeliveryStatus, Direction, Event, EventId, EventKind, Id, InboundMessage,
+    Ingested, Message, Millis, NewConversation, NewReply, Page, Started, Team,
 };
 
 use super::contacts;
@@ -206,6 +206,7 @@ fn content_digest(inbound: &InboundMessage) -> String {
 
 pub fn ingest(
     txn: &mut Txn,
+    inbox: &Inbox,
     workspace_id: Id,
     channel_id: Id,
     inbound: InboundMessage,
@@ -293,7 +294,7 @@ pub fn ingest(
                 contact_id: contact.id,
                 title,
                 status: ConversationStatus::Open,
-                assignee_id: None,
+                assignee_id: automatic_assignee(txn, inbox, workspace_id, channel.default_team_id)?,
                 team_id: channel.default_team_id,
                 labels: Vec::new(),
                 unread_count: 0,
@@ -363,6 +364,37 @@ pub fn ingest(
     conversation.last_activity_at = txn.now;
     save_conversation(txn, &mut stored, Touch::Message(Box::new(message)))?;
     Ok(ingested)
+}
+
+/// Who takes a new conversation of `team`, when the team assigns automatically: its active,
+/// online member with the fewest open conversations (the earliest agent on a tie). Nobody when
+/// the team does not assign, or no member is online.
+fn automatic_assignee(
+    txn: &Txn,
+    inbox: &Inbox,
+    workspace_id: Id,
+    team_id: Option<Id>,
+) -> StoreResult<Option<Id>> {
+    let Some(team_id) = team_id else {
+        return Ok(None);
+    };
+    let Some(team) = txn.get_json::<Team>(&key(keys::TEAM, &[workspace_id, team_id]))? else {
+        return Ok(None);
+    };
+    if !team.auto_assign {
+        return Ok(None);
+    }
+    let load = inbox.open_per_agent(workspace_id);
+    let mut candidates = Vec::new();
+    for member in &team.member_ids {
+        if let Some(agent) = txn.get_json::<Agent>(&key(keys::AGENT, &[workspace_id, *member]))?
+            && agent.active
+            && agent.availability == Availability::Online
+        {
+            candidates.push((load.get(&agent.id).copied().unwrap_or(0), agent.id));
+        }
+    }
+    Ok(candidates.into_iter().min().map(|(_, agent_id)| agent_id))
 }
 
 /// The conversation an inbound message answers, from the ids it names (newest first): an

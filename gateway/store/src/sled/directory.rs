@@ -209,6 +209,7 @@ pub fn create_team(txn: &mut Txn, workspace_id: Id, new: NewTeam) -> StoreResult
         name: new.name,
         colour: new.colour,
         member_ids: new.member_ids,
+        auto_assign: new.auto_assign,
         created_at: txn.now,
     };
     txn.put_json(key(keys::TEAM, &[workspace_id, team.id]), &team)?;
@@ -236,6 +237,9 @@ pub fn update_team(
             require(txn, keys::AGENT, "agent", workspace_id, *member)?;
         }
         team.member_ids = members;
+    }
+    if let Some(auto_assign) = change.auto_assign {
+        team.auto_assign = auto_assign;
     }
     txn.put_json(team_key, &team)?;
     Ok(team)

@@ -245,6 +245,24 @@ impl Inbox {
         counts
     }
 
+    /// Open conversations assigned to each agent of a workspace.
+    pub fn open_per_agent(&self, workspace_id: Id) -> HashMap<Id, u32> {
+        let index = self.read();
+        let mut per_agent = HashMap::new();
+        for &(_, id) in index
+            .by_start
+            .range((workspace_id, 0)..=(workspace_id, Id::MAX))
+        {
+            if let Some(entry) = index.entries.get(&id)
+                && entry.status == ConversationStatus::Open
+                && let Some(agent) = entry.assignee_id
+            {
+                *per_agent.entry(agent).or_default() += 1;
+            }
+        }
+        per_agent
+    }
+
     /// (workspace, conversation) of the snoozed conversations due to wake at `now`.
     pub fn due(&self, now: Millis) -> Vec<(Id, Id)> {
         self.read()

@@ -70,7 +70,28 @@ pub fn conversation_list(props: &Props) -> Html {
     let list_ref = use_node_ref();
     // (scroll position, height) of the list's box.
     let window = use_state(|| (0, 1200));
-    let list = console.visible();
+    // The list's order, worked out again only when a conversation, the view, its filters or
+    // the search changed: scrolling redraws rows, it does not sort the list again.
+    let list = {
+        let console = (**console).clone();
+        use_memo(
+            (
+                console.revision,
+                console.view,
+                console.status,
+                console.filter.clone(),
+                console.sort,
+                console.search.clone(),
+            ),
+            move |_| {
+                console
+                    .visible()
+                    .iter()
+                    .map(|conversation| conversation.id)
+                    .collect::<Vec<_>>()
+            },
+        )
+    };
     let total = list.len() as i32;
     let (top, height) = *window;
     let first = (top / ROW_HEIGHT - OVERSCAN).max(0);
@@ -308,7 +329,9 @@ pub fn conversation_list(props: &Props) -> Html {
                 }
                 <ul role="listbox" aria-label={t.conversations}
                     style={format!("height:{}px", total * ROW_HEIGHT)}>
-                    { for (first..last).map(|index| row(index, list[index as usize])) }
+                    { for (first..last)
+                        .filter_map(|index| Some((index, console.conversations.get(&list[index as usize])?)))
+                        .map(|(index, conversation)| row(index, conversation)) }
                 </ul>
             </div>
         </section>

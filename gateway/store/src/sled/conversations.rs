@@ -282,46 +282,12 @@ pub fn ingest(
             stored
         }
         None => {
-            let title = inbound
-                .title
-                .clone()
-                .filter(|title| !title.trim().is_empty())
-                .unwrap_or_else(|| inbound.text.chars().take(TITLE_CHARS).collect());
-            let conversation = Conversation {
-                id: txn.next_id(),
-                workspace_id,
-                channel_id,
-                contact_id: contact.id,
-                title,
-                status: ConversationStatus::Open,
-                assignee_id: automatic_assignee(txn, inbox, workspace_id, channel.default_team_id)?,
-                team_id: channel.default_team_id,
-                labels: Vec::new(),
-                unread_count: 0,
-                message_count: 0,
-                last_activity_at: txn.now,
-                waiting_since: None,
-                snoozed_until: None,
-                last_event_id: 0,
-                created_at: txn.now,
-            };
-            txn.put_json(open_key, &conversation.id)?;
-            txn.put(
-                key(
-                    keys::BY_CONTACT,
-                    &[workspace_id, contact.id, conversation.id],
-                ),
-                Vec::new(),
-            );
-            txn.emit(
-                workspace_id,
-                EventKind::ConversationCreated(conversation.clone()),
-            )?;
-            StoredConversation {
-                conversation,
-                recent: Vec::new(),
-                chunks: 0,
-            }
+            let title = title_of(inbound.title.as_deref(), &inbound.text);
+            let assignee_id =
+                automatic_assignee(txn, inbox, workspace_id, channel.default_team_id)?;
+            let created = create(txn, &channel, contact.id, title, assignee_id)?;
+            txn.put_json(open_key, &created.conversation.id)?;
+            created
         }
     };
     let conversation = &mut stored.conversation;
@@ -364,6 +330,65 @@ pub fn ingest(
     conversation.last_activity_at = txn.now;
     save_conversation(txn, &mut stored, Touch::Message(Box::new(message)))?;
     Ok(ingested)
+}
+
+/// A conversation's title: the subject given, else the start of the first message's text.
+fn title_of(subject: Option<&str>, text: &str) -> String {
+    match subject.map(str::trim).filter(|subject| !subject.is_empty()) {
+        Some(subject) => subject.to_string(),
+        None => text.chars().take(TITLE_CHARS).collect(),
+    }
+}
+
+/// A new open conversation with `contact_id` on `channel`, announced and stored (without
+/// messages yet). The caller says whether it becomes the contact's open conversation there.
+fn create(
+    txn: &mut Txn,
+    channel: &Channel,
+    contact_id: Id,
+    title: String,
+    assignee_id: Option<Id>,
+) -> StoreResult<StoredConversation> {
+    let workspace_id = channel.workspace_id;
+    let conversation = Conversation {
+        id: txn.next_id(),
+        workspace_id,
+        channel_id: channel.id,
+        contact_id,
+        title,
+        status: ConversationStatus::Open,
+        assignee_id,
+        team_id: channel.default_team_id,
+        labels: Vec::new(),
+        unread_count: 0,
+        message_count: 0,
+        last_activity_at: txn.now,
+        waiting_since: None,
+        snoozed_until: None,
+        last_event_id: 0,
+        created_at: txn.now,
+    };
+    txn.put(
+        key(
+            keys::BY_CONTACT,
+            &[workspace_id, contact_id, conversation.id],
+        ),
+        Vec::new(),
+    );
+    txn.emit(
+        workspace_id,
+        EventKind::ConversationCreated(conversation.clone()),
+    )?;
+    let stored = StoredConversation {
+        conversation,
+        recent: Vec::new(),
+        chunks: 0,
+    };
+    txn.put_json(
+        key(keys::CONVERSATION, &[workspace_id, stored.conversation.id]),
+        &stored,
+    )?;
+    Ok(stored)
 }
 
 /// Who takes a new conversation of `team`, when the team assigns automatically: its active,
@@ -630,51 +655,13 @@ pub fn start(
         }
         _ => {}
     }
-    let title = new
-        .title
-        .filter(|title| !title.trim().is_empty())
-        .unwrap_or_else(|| new.text.chars().take(TITLE_CHARS).collect());
-    let conversation = Conversation {
-        id: txn.next_id(),
-        workspace_id,
-        channel_id: channel.id,
-        contact_id: contact.id,
-        title: title.trim().to_string(),
-        status: ConversationStatus::Open,
-        assignee_id: Some(agent_id),
-        team_id: channel.default_team_id,
-        labels: Vec::new(),
-        unread_count: 0,
-        message_count: 0,
-        last_activity_at: txn.now,
-        waiting_since: None,
-        snoozed_until: None,
-        last_event_id: 0,
-        created_at: txn.now,
-    };
+    let title = title_of(new.title.as_deref(), &new.text);
+    let conversation = create(txn, &channel, contact.id, title, Some(agent_id))?.conversation;
+    // The contact's answer joins it, unless they already have an open conversation here.
     let open_key = key(keys::OPEN, &[workspace_id, channel.id, contact.id]);
     if !txn.contains(&open_key)? {
         txn.put_json(open_key, &conversation.id)?;
     }
-    txn.put(
-        key(
-            keys::BY_CONTACT,
-            &[workspace_id, contact.id, conversation.id],
-        ),
-        Vec::new(),
-    );
-    txn.emit(
-        workspace_id,
-        EventKind::ConversationCreated(conversation.clone()),
-    )?;
-    txn.put_json(
-        key(keys::CONVERSATION, &[workspace_id, conversation.id]),
-        &StoredConversation {
-            conversation: conversation.clone(),
-            recent: Vec::new(),
-            chunks: 0,
-        },
-    )?;
     let reply = NewReply {
         text: new.text,
         private: false,

@@ -254,6 +254,23 @@ impl TestApp {
     }
 }
 
+/// Asserts an error answer, as [`assert_error`] does, whose message names `named`.
+pub fn assert_error_naming(
+    answer: &(StatusCode, Value),
+    status: StatusCode,
+    code: &str,
+    named: &str,
+) {
+    assert_error(answer, status, code);
+    assert!(
+        answer.1["error"]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains(named)),
+        "the message should name {named:?}: {}",
+        answer.1
+    );
+}
+
 /// Asserts an error answer: its status, its stable code, and a message that says something.
 pub fn assert_error(answer: &(StatusCode, Value), status: StatusCode, code: &str) {
     assert_eq!(answer.0, status, "{}", answer.1);

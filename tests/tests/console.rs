@@ -1244,3 +1244,74 @@ async fn a_long_conversation_opens_on_its_newest_messages_and_shows_earlier_ones
     .await?;
     Ok(())
 }
+
+/// Three conversations triaged with the keyboard alone: the next one, a note, assigned,
+/// resolved or snoozed; then a search.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_conversations_are_triaged_with_the_keyboard_alone() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let channel = admin.api_channel().await?;
+    let mut ids = Vec::new();
+    for (email, text) in [
+        ("ana@example.com", "Quiero cambiar mi dirección"),
+        ("luis@example.com", "¿Aceptan tarjeta?"),
+        ("eva@example.com", "Mi paquete llegó roto"),
+    ] {
+        ids.push(inbound(&admin, channel, email, email, text).await?);
+    }
+    let agent = Browser::start(1280, 800).await?;
+    sign_in_to_console(&agent, &gateway.base_url).await?;
+    click(&agent, ".view-all").await?;
+    rows(&agent, 3).await?;
+    // Keys go where the focus is, as a person's do.
+    let keys = async |keys: &str| -> anyhow::Result<()> {
+        agent.client.active_element().await?.send_keys(keys).await?;
+        Ok(())
+    };
+    let status = async |id: u64| -> anyhow::Result<Value> {
+        Ok(conversation(&admin, &id.to_string()).await?)
+    };
+    // The newest first: Eva. A note, then assigned to me and resolved.
+    keys("j").await?;
+    shown(&agent, ".thread-head h2", "eva@example.com").await?;
+    keys("n").await?;
+    type_into(&agent, ".composer textarea", "Pedir foto del paquete").await?;
+    type_into(&agent, ".composer textarea", ENTER).await?;
+    shown(&agent, ".message.note .text", "Pedir foto del paquete").await?;
+    keys(&char::from(Key::Escape).to_string()).await?;
+    keys("a").await?;
+    keys("e").await?;
+    eventually("Eva's conversation assigned and resolved", async || {
+        let eva = status(ids[2]).await?;
+        Ok((eva["status"] == "resolved" && eva["assignee_id"].is_u64()).then_some(()))
+    })
+    .await?;
+    // The next: Luis, snoozed from its menu with the keyboard.
+    rows(&agent, 2).await?;
+    keys("j").await?;
+    shown(&agent, ".thread-head h2", "luis@example.com").await?;
+    keys("z").await?;
+    keys(ENTER).await?;
+    eventually("Luis's conversation snoozed", async || {
+        Ok((status(ids[1]).await?["status"] == "snoozed").then_some(()))
+    })
+    .await?;
+    // The last: Ana, resolved.
+    rows(&agent, 1).await?;
+    keys("j").await?;
+    shown(&agent, ".thread-head h2", "ana@example.com").await?;
+    keys("e").await?;
+    eventually("Ana's conversation resolved", async || {
+        Ok((status(ids[0]).await?["status"] == "resolved").then_some(()))
+    })
+    .await?;
+    rows(&agent, 0).await?;
+    // `/` goes to the search.
+    keys("/").await?;
+    type_into(&agent, ".search input", "tarjeta").await?;
+    type_into(&agent, ".search input", ENTER).await?;
+    shown(&agent, ".search-results", "1 conversation found").await?;
+    Ok(())
+}

@@ -1,6 +1,6 @@
 //! The keyboard: `j`/`k` (or the arrows) next and previous conversation, `r` reply, `n` note,
-//! `a` assign to me, `e` resolve, `Escape` out of the composer or back to the list, `?` the
-//! overlay that lists them.
+//! `a` assign to me, `e` resolve, `z` the snooze menu, `/` search, `Escape` out of a field or
+//! back to the list, `?` the overlay that lists them.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -97,6 +97,15 @@ fn shortcut(
         "n" => composer::focus(true),
         "a" => thread::act(console, Act::AssignToMe),
         "e" => thread::act(console, Act::Resolve),
+        "/" => focus_first(".search input"),
+        "z" => {
+            // The snooze menu, opened, its first choice under the cursor.
+            let opened = web_sys::window()
+                .and_then(|window| window.document())
+                .and_then(|document| document.query_selector(".snooze").ok().flatten())
+                .is_some_and(|menu| menu.set_attribute("open", "").is_ok());
+            opened && focus_first(".snooze ul button")
+        }
         "?" => {
             help.set(true);
             true
@@ -125,6 +134,8 @@ pub fn shortcut_help(props: &HelpProps) -> Html {
         ("n", t.key_note),
         ("a", t.key_assign),
         ("e", t.key_resolve),
+        ("z", t.key_snooze),
+        ("/", t.key_search),
         ("Esc", t.key_back),
         ("?", t.key_help),
     ];
@@ -142,4 +153,13 @@ pub fn shortcut_help(props: &HelpProps) -> Html {
             </div>
         </div>
     }
+}
+
+/// Puts the cursor in the first element `selector` finds; `false` when there is none.
+fn focus_first(selector: &str) -> bool {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.query_selector(selector).ok().flatten())
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+        .is_some_and(|element| element.focus().is_ok())
 }

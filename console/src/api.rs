@@ -42,13 +42,27 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
 /// `POST path` with `body` as JSON, the answer read as `T`.
 pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, Failure> {
     let body = serde_json::to_string(body).map_err(|error| refused(0, &error.to_string()))?;
-    parse(&call("POST", path, Some(("application/json", JsValue::from_str(&body)))).await?)
+    parse(
+        &call(
+            "POST",
+            path,
+            Some(("application/json", JsValue::from_str(&body))),
+        )
+        .await?,
+    )
 }
 
 /// `PATCH path` with `body` as JSON, the answer read as `T`.
 pub async fn patch<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, Failure> {
     let body = serde_json::to_string(body).map_err(|error| refused(0, &error.to_string()))?;
-    parse(&call("PATCH", path, Some(("application/json", JsValue::from_str(&body)))).await?)
+    parse(
+        &call(
+            "PATCH",
+            path,
+            Some(("application/json", JsValue::from_str(&body))),
+        )
+        .await?,
+    )
 }
 
 /// Uploads a file the agent picked, dropped or pasted; the gateway's record of it.
@@ -61,7 +75,14 @@ pub async fn upload(file: &web_sys::File) -> Result<Attachment, Failure> {
         media_type if media_type.is_empty() => "application/octet-stream".to_string(),
         media_type => media_type,
     };
-    parse(&call("POST", &path, Some((&media_type, JsValue::from(file.clone())))).await?)
+    parse(
+        &call(
+            "POST",
+            &path,
+            Some((&media_type, JsValue::from(file.clone()))),
+        )
+        .await?,
+    )
 }
 
 /// `POST path` with no body and no answer worth reading.
@@ -82,11 +103,7 @@ fn refused(status: u16, message: &str) -> Failure {
 }
 
 /// One request, with a body of its media type; the answer's text when it succeeded.
-async fn call(
-    method: &str,
-    path: &str,
-    body: Option<(&str, JsValue)>,
-) -> Result<String, Failure> {
+async fn call(method: &str, path: &str, body: Option<(&str, JsValue)>) -> Result<String, Failure> {
     let window = web_sys::window().ok_or(Failure::Offline)?;
     let init = RequestInit::new();
     init.set_method(method);

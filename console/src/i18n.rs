@@ -5,44 +5,7 @@ use switchboard_model::{
     Availability, ConversationSort, ConversationStatus, DeliveryStatus, LeftOutReason,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locale {
-    En,
-    Es,
-    PtBr,
-}
-
-impl Locale {
-    pub const ALL: [Locale; 3] = [Locale::En, Locale::Es, Locale::PtBr];
-
-    /// A BCP 47 tag such as `es-MX` or `pt-BR`; `None` for a language the console lacks.
-    pub fn from_tag(tag: &str) -> Option<Locale> {
-        let language = tag.split(['-', '_']).next()?.to_ascii_lowercase();
-        match language.as_str() {
-            "en" => Some(Locale::En),
-            "es" => Some(Locale::Es),
-            "pt" => Some(Locale::PtBr),
-            _ => None,
-        }
-    }
-
-    pub fn tag(self) -> &'static str {
-        match self {
-            Locale::En => "en",
-            Locale::Es => "es",
-            Locale::PtBr => "pt-BR",
-        }
-    }
-
-    /// The language's own name, for the picker.
-    pub fn name(self) -> &'static str {
-        match self {
-            Locale::En => "English",
-            Locale::Es => "Español",
-            Locale::PtBr => "Português (Brasil)",
-        }
-    }
-}
+pub use switchboard_front::Locale;
 
 /// Every text of the console in one language.
 #[derive(Debug, PartialEq)]

@@ -68,17 +68,6 @@ pub fn show_path(path: &str) {
     }
 }
 
-/// Runs `then` once, `millis` from now.
-pub fn after(millis: i32, then: impl FnOnce() + 'static) {
-    let callback = wasm_bindgen::closure::Closure::once_into_js(then);
-    if let Some(window) = web_sys::window() {
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-            wasm_bindgen::JsCast::unchecked_ref(&callback),
-            millis,
-        );
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 enum Session {
     Checking,

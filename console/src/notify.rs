@@ -3,7 +3,7 @@
 //! says.
 
 use switchboard_model::NotificationSettings;
-use web_sys::{AudioContext, Notification, NotificationOptions, NotificationPermission};
+use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
 use crate::state::Alert;
 
@@ -32,28 +32,6 @@ pub fn tell(settings: NotificationSettings, alert: &Alert, title: &str) {
         let _ = Notification::new_with_options(title, &options);
     }
     if settings.sound {
-        chime();
-    }
-}
-
-/// Two short soft tones, made in the browser (no sound file to fetch).
-fn chime() {
-    let Ok(context) = AudioContext::new() else {
-        return;
-    };
-    let start = context.current_time();
-    for (offset, pitch) in [(0.0, 880.0), (0.12, 1320.0)] {
-        let (Ok(tone), Ok(volume)) = (context.create_oscillator(), context.create_gain()) else {
-            return;
-        };
-        tone.frequency().set_value(pitch);
-        let gain = volume.gain();
-        let _ = gain.set_value_at_time(0.0, start + offset);
-        let _ = gain.linear_ramp_to_value_at_time(0.15, start + offset + 0.02);
-        let _ = gain.linear_ramp_to_value_at_time(0.0, start + offset + 0.18);
-        let _ = tone.connect_with_audio_node(&volume);
-        let _ = volume.connect_with_audio_node(&context.destination());
-        let _ = tone.start_with_when(start + offset);
-        let _ = tone.stop_with_when(start + offset + 0.2);
+        switchboard_front::chime();
     }
 }

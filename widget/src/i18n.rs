@@ -1,33 +1,6 @@
 //! Every text the visitor reads, in English, Spanish and Portuguese (Brazil).
 
-/// A language the widget speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locale {
-    En,
-    Es,
-    PtBr,
-}
-
-impl Locale {
-    /// The closest supported language to a tag like `es-AR`, `pt-BR` or `en-GB`.
-    pub fn from_tag(tag: &str) -> Option<Locale> {
-        match tag.split(['-', '_']).next()?.to_ascii_lowercase().as_str() {
-            "es" => Some(Locale::Es),
-            "pt" => Some(Locale::PtBr),
-            "en" => Some(Locale::En),
-            _ => None,
-        }
-    }
-
-    /// The BCP 47 tag, for dates and the document's `lang`.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Locale::En => "en",
-            Locale::Es => "es",
-            Locale::PtBr => "pt-BR",
-        }
-    }
-}
+pub use switchboard_front::Locale;
 
 /// The widget's texts in one language.
 pub struct Texts {

@@ -174,27 +174,6 @@ fn new_client_id() -> String {
     )
 }
 
-/// A short two-note chime, made on the spot (no sound file to download).
-fn chime() {
-    let Ok(context) = web_sys::AudioContext::new() else {
-        return;
-    };
-    for (offset, frequency) in [(0.0, 880.0), (0.12, 1320.0)] {
-        let (Ok(oscillator), Ok(gain)) = (context.create_oscillator(), context.create_gain())
-        else {
-            return;
-        };
-        oscillator.frequency().set_value(frequency);
-        let start = context.current_time() + offset;
-        gain.gain().set_value(0.08);
-        let _ = gain.gain().linear_ramp_to_value_at_time(0.0, start + 0.25);
-        let _ = oscillator.connect_with_audio_node(&gain);
-        let _ = gain.connect_with_audio_node(&context.destination());
-        let _ = oscillator.start_with_when(start);
-        let _ = oscillator.stop_with_when(start + 0.3);
-    }
-}
-
 #[function_component(App)]
 fn app() -> Html {
     let launch = use_memo((), |_| host::Launch::from_location());
@@ -336,7 +315,7 @@ fn app() -> Html {
         use_effect_with((count, unread), move |_| {
             host::tell(origin.as_deref(), "unread", &[("count", unread.into())]);
             if newest_from_agent && !muted {
-                chime();
+                switchboard_front::chime();
             }
             if let Some(list) = list_ref.cast::<web_sys::Element>() {
                 list.set_scroll_top(list.scroll_height());

@@ -2,13 +2,11 @@
 //! dropped one misses nothing; a lost connection is reopened after a growing wait (0.5 s,
 //! doubling to 30 s), until a new identity starts a socket of its own.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use js_sys::JSON;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
-use web_sys::{MessageEvent, WebSocket};
+use switchboard_front::socket::{Healthy, Link, Socket};
 use yew::UseReducerDispatcher;
 
 use crate::api::{Api, VisitorEvent};
@@ -20,8 +18,8 @@ const FIRST_WAIT_MS: u32 = 500;
 /// The longest wait, however often the connection was lost.
 const LONGEST_WAIT_MS: u32 = 30_000;
 
-/// One socket, across its connections.
-struct EventSocket {
+/// What the visitor's socket serves.
+struct VisitorLink {
     api: Api,
     token: String,
     last_event: Rc<Cell<u64>>,
@@ -29,25 +27,42 @@ struct EventSocket {
     generation: Rc<Cell<u32>>,
     mine: u32,
     dispatch: UseReducerDispatcher<Model>,
-    wait_ms: Cell<u32>,
-    /// Whether the open connection has sent anything yet.
+    /// Whether the open connection has sent anything yet: only then is the chat connected.
     greeted: Cell<bool>,
-    connection: RefCell<Option<Connection>>,
 }
 
-/// An open connection and the handlers it calls; dropping it detaches them and closes it.
-struct Connection {
-    socket: WebSocket,
-    _on_message: Closure<dyn Fn(MessageEvent)>,
-    _on_end: Closure<dyn Fn()>,
-}
+impl Link for VisitorLink {
+    fn url(&self) -> Option<String> {
+        Some(self.api.socket_url(&self.token, self.last_event.get()))
+    }
 
-impl Drop for Connection {
-    fn drop(&mut self) {
-        self.socket.set_onmessage(None);
-        self.socket.set_onerror(None);
-        self.socket.set_onclose(None);
-        let _ = self.socket.close();
+    fn wanted(&self) -> bool {
+        self.generation.get() == self.mine
+    }
+
+    fn opened(&self) {
+        self.greeted.set(false);
+    }
+
+    fn received(&self, text: String) -> bool {
+        let first = !self.greeted.replace(true);
+        if first {
+            self.dispatch.dispatch(Action::Connected(true));
+        }
+        if let Some(event) = JSON::parse(&text)
+            .ok()
+            .and_then(|value| VisitorEvent::from_js(&value))
+        {
+            if let VisitorEvent::Message { id, .. } = &event {
+                self.last_event.set(self.last_event.get().max(*id));
+            }
+            self.dispatch.dispatch(Action::Event(event));
+        }
+        first
+    }
+
+    fn lost(&self) {
+        self.dispatch.dispatch(Action::Connected(false));
     }
 }
 
@@ -61,92 +76,19 @@ pub fn run(
     dispatch: UseReducerDispatcher<Model>,
 ) {
     let mine = generation.get();
-    connect(Rc::new(EventSocket {
+    let link = VisitorLink {
         api,
         token,
         last_event,
         generation,
         mine,
         dispatch,
-        wait_ms: Cell::new(FIRST_WAIT_MS),
         greeted: Cell::new(false),
-        connection: RefCell::new(None),
-    }));
-}
-
-/// Opens a connection, unless a new identity took over.
-fn connect(socket: Rc<EventSocket>) {
-    if socket.generation.get() != socket.mine {
-        return;
-    }
-    let Ok(connection) = WebSocket::new(
-        &socket
-            .api
-            .socket_url(&socket.token, socket.last_event.get()),
-    ) else {
-        return reopen_later(socket);
     };
-    socket.greeted.set(false);
-    let on_message = {
-        let socket = socket.clone();
-        Closure::<dyn Fn(MessageEvent)>::new(move |message: MessageEvent| {
-            receive(&socket, &message)
-        })
-    };
-    // An error ends the connection as a close does; whichever comes first detaches both.
-    let on_end = {
-        let socket = socket.clone();
-        Closure::<dyn Fn()>::new(move || {
-            socket.connection.take();
-            reopen_later(socket.clone());
-        })
-    };
-    connection.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    connection.set_onerror(Some(on_end.as_ref().unchecked_ref()));
-    connection.set_onclose(Some(on_end.as_ref().unchecked_ref()));
-    socket.connection.replace(Some(Connection {
-        socket: connection,
-        _on_message: on_message,
-        _on_end: on_end,
-    }));
-}
-
-fn receive(socket: &EventSocket, message: &MessageEvent) {
-    if socket.generation.get() != socket.mine {
-        socket.connection.take();
-        return;
-    }
-    if !socket.greeted.replace(true) {
-        socket.wait_ms.set(FIRST_WAIT_MS);
-        socket.dispatch.dispatch(Action::Connected(true));
-    }
-    let Some(text) = message.data().as_string() else {
-        return;
-    };
-    let Some(event) = JSON::parse(&text)
-        .ok()
-        .and_then(|value| VisitorEvent::from_js(&value))
-    else {
-        return;
-    };
-    if let VisitorEvent::Message { id, .. } = &event {
-        socket.last_event.set(socket.last_event.get().max(*id));
-    }
-    socket.dispatch.dispatch(Action::Event(event));
-}
-
-/// Tells the chat the socket is down, and tries again after the wait, which then doubles.
-fn reopen_later(socket: Rc<EventSocket>) {
-    socket.dispatch.dispatch(Action::Connected(false));
-    let wait_ms = socket.wait_ms.get();
-    let retry = Closure::once_into_js(move || {
-        socket.wait_ms.set((wait_ms * 2).min(LONGEST_WAIT_MS));
-        connect(socket);
-    });
-    if let Some(window) = web_sys::window() {
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-            retry.unchecked_ref(),
-            wait_ms as i32,
-        );
-    }
+    Socket::start(
+        Rc::new(link),
+        Healthy::WhenTold,
+        FIRST_WAIT_MS,
+        LONGEST_WAIT_MS,
+    );
 }

@@ -117,7 +117,9 @@ fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
     let Some(list) = list else {
         return Vec::new();
     };
-    (0..list.length()).filter_map(|index| list.get(index)).collect()
+    (0..list.length())
+        .filter_map(|index| list.get(index))
+        .collect()
 }
 
 #[derive(Properties, PartialEq)]

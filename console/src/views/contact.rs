@@ -1,9 +1,7 @@
 //! The contact panel beside a conversation: the contact's details (edited in place), tags,
 //! custom fields, every conversation of theirs on every channel, and merging a duplicate in.
 
-use switchboard_model::{
-    Contact, ContactUpdate, Conversation, Id, MergeContacts, Page, TagChange,
-};
+use switchboard_model::{Contact, ContactUpdate, Conversation, Id, MergeContacts, Page, TagChange};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -43,7 +41,12 @@ pub fn contact_panel(props: &Props) -> Html {
             spawn_local(async move {
                 let path = format!("/api/v1/conversations?contact_id={id}&limit=50");
                 if let Ok(page) = api::get::<Page<Conversation>>(&path).await {
-                    theirs.set(page.items.iter().map(|conversation| conversation.id).collect());
+                    theirs.set(
+                        page.items
+                            .iter()
+                            .map(|conversation| conversation.id)
+                            .collect(),
+                    );
                     for conversation in page.items {
                         dispatch.dispatch(Action::Conversation(conversation));
                     }
@@ -59,7 +62,9 @@ pub fn contact_panel(props: &Props) -> Html {
     // Every change answers with the contact as it is now; the socket tells the other consoles.
     let apply = {
         let (dispatch, outcome) = (console.dispatcher(), outcome.clone());
-        move |call: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Contact, api::Failure>>>>,
+        move |call: std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<Contact, api::Failure>>>,
+        >,
               done: &'static str| {
             let (dispatch, outcome) = (dispatch.clone(), outcome.clone());
             spawn_local(async move {
@@ -77,7 +82,10 @@ pub fn contact_panel(props: &Props) -> Html {
         let apply = apply.clone();
         move |change: TagChange| {
             let path = format!("/api/v1/contacts/{id}/tags");
-            apply(Box::pin(async move { api::post::<Contact>(&path, &change).await }), t.saved);
+            apply(
+                Box::pin(async move { api::post::<Contact>(&path, &change).await }),
+                t.saved,
+            );
         }
     };
     let on_tag = {
@@ -90,7 +98,10 @@ pub fn contact_panel(props: &Props) -> Html {
             let added = input.value().trim().to_string();
             input.set_value("");
             if !added.is_empty() {
-                change_tags(TagChange { add: vec![added], remove: Vec::new() });
+                change_tags(TagChange {
+                    add: vec![added],
+                    remove: Vec::new(),
+                });
             }
         })
     };
@@ -111,18 +122,28 @@ pub fn contact_panel(props: &Props) -> Html {
                     "/api/v1/contacts?limit=20&q={}",
                     String::from(js_sys::encode_uri_component(&address))
                 );
-                let other = api::get::<Page<Contact>>(&path).await.ok().and_then(|page| {
-                    page.items.into_iter().find(|other| {
-                        other.id != id && other.emails.iter().any(|known| known.eq_ignore_ascii_case(&address))
-                    })
-                });
+                let other = api::get::<Page<Contact>>(&path)
+                    .await
+                    .ok()
+                    .and_then(|page| {
+                        page.items.into_iter().find(|other| {
+                            other.id != id
+                                && other
+                                    .emails
+                                    .iter()
+                                    .any(|known| known.eq_ignore_ascii_case(&address))
+                        })
+                    });
                 let Some(other) = other else {
                     outcome.set(Some(Err(t.no_such_contact.to_string())));
                     return;
                 };
                 let path = format!("/api/v1/contacts/{id}/merge");
                 let merge = MergeContacts { from_id: other.id };
-                apply(Box::pin(async move { api::post::<Contact>(&path, &merge).await }), t.merged);
+                apply(
+                    Box::pin(async move { api::post::<Contact>(&path, &merge).await }),
+                    t.merged,
+                );
             });
         })
     };
@@ -216,7 +237,8 @@ fn contact_form(props: &FormProps) -> Html {
     let phones = use_state(|| contact.phones.join(", "));
     let notes = use_state(|| contact.notes.clone());
     let onsubmit = {
-        let (name, emails, phones, notes) = (name.clone(), emails.clone(), phones.clone(), notes.clone());
+        let (name, emails, phones, notes) =
+            (name.clone(), emails.clone(), phones.clone(), notes.clone());
         let on_save = props.on_save.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();

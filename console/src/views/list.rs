@@ -152,7 +152,9 @@ pub fn conversation_list(props: &Props) -> Html {
             Some(since) => html! {
                 <span class="age waiting" title={t.sort_oldest_waiting}>{ t.age(now - since) }</span>
             },
-            None => html! { <span class="age">{ t.age(now - conversation.last_activity_at) }</span> },
+            None => {
+                html! { <span class="age">{ t.age(now - conversation.last_activity_at) }</span> }
+            }
         };
         html! {
             <li key={id} role="option" aria-selected={selected.to_string()}

@@ -35,7 +35,12 @@ pub struct Props {
 pub fn new_conversation(props: &Props) -> Html {
     let console = &props.console;
     let t = texts(console.locale);
-    let channels: Vec<Channel> = console.channels.iter().filter(|c| can_start(c)).cloned().collect();
+    let channels: Vec<Channel> = console
+        .channels
+        .iter()
+        .filter(|c| can_start(c))
+        .cloned()
+        .collect();
     let channel_id = use_state(|| channels.first().map(|channel| channel.id));
     let query = use_state(String::new);
     let found = use_state(Vec::<Contact>::new);
@@ -125,7 +130,8 @@ pub fn new_conversation(props: &Props) -> Html {
                     .unwrap_or_default(),
                 attachments: Vec::new(),
             };
-            let (dispatch, on_close, failure) = (dispatch.clone(), on_close.clone(), failure.clone());
+            let (dispatch, on_close, failure) =
+                (dispatch.clone(), on_close.clone(), failure.clone());
             spawn_local(async move {
                 match api::post::<Started>("/api/v1/conversations", &new).await {
                     Ok(started) => {
@@ -143,9 +149,12 @@ pub fn new_conversation(props: &Props) -> Html {
     };
     let offer_new = chosen.is_none()
         && looks_like_email(query.trim())
-        && !found
-            .iter()
-            .any(|contact| contact.emails.iter().any(|known| known.eq_ignore_ascii_case(query.trim())));
+        && !found.iter().any(|contact| {
+            contact
+                .emails
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(query.trim()))
+        });
     html! {
         <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="new-conversation-title">
             <form class="card new-conversation" {onsubmit}>

@@ -10,8 +10,11 @@ use crate::api;
 use crate::i18n::{Locale, texts};
 use crate::state::{Action, Console};
 
-pub const AVAILABILITIES: [Availability; 3] =
-    [Availability::Online, Availability::Away, Availability::Offline];
+pub const AVAILABILITIES: [Availability; 3] = [
+    Availability::Online,
+    Availability::Away,
+    Availability::Offline,
+];
 
 /// An availability's name in forms (and, after `is-`, in class names).
 pub fn availability_key(availability: Availability) -> &'static str {
@@ -80,7 +83,9 @@ pub fn profile(props: &Props) -> Html {
             let update = ProfileUpdate {
                 name: Some((*name).clone()),
                 signature: Some((*signature).clone()),
-                language: language.cast::<HtmlSelectElement>().map(|input| input.value()),
+                language: language
+                    .cast::<HtmlSelectElement>()
+                    .map(|input| input.value()),
                 availability: Some(*availability),
                 notifications: Some(*notifications),
             };

@@ -7,15 +7,14 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, CannedResponse, Channel, Contact, Conversation, Id, InboxCounts, Me,
-    Message, Page, ProfileUpdate, Team,
+    Agent, CannedResponse, Channel, Contact, Conversation, Id, InboxCounts, Me, Message, Page,
+    ProfileUpdate, Team,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api::{self, Failure};
 use crate::i18n::{Locale, texts};
-use crate::socket::EventSocket;
 use crate::state::{Action, Console, View};
 use crate::views::LanguagePicker;
 use crate::views::contact::ContactPanel;
@@ -179,7 +178,7 @@ pub fn workspace(props: &Props) -> Html {
         let console = console.clone();
         let on_signed_out = props.on_signed_out.clone();
         use_effect_with((), move |_| {
-            let socket: Rc<RefCell<Option<Rc<EventSocket>>>> = Rc::default();
+            let socket: Rc<RefCell<Option<Rc<switchboard_front::socket::Socket>>>> = Rc::default();
             let started = socket.clone();
             let dispatch = console.dispatcher();
             // Read before anything else changes the address.
@@ -189,7 +188,7 @@ pub fn workspace(props: &Props) -> Html {
                     Ok(head) => head,
                     Err(failure) => return signed_out_on(&failure, &on_signed_out),
                 };
-                started.replace(Some(EventSocket::start(
+                started.replace(Some(crate::socket::follow(
                     Rc::new(Cell::new(head)),
                     dispatch.clone(),
                 )));
@@ -231,7 +230,7 @@ pub fn workspace(props: &Props) -> Html {
         let pending = use_mut_ref(|| false);
         use_effect_with(console.revision, move |_| {
             if !pending.replace(true) {
-                crate::after(COUNTS_AFTER_MS, move || {
+                switchboard_front::after(COUNTS_AFTER_MS, move || {
                     pending.replace(false);
                     spawn_local(async move {
                         if let Ok(counts) =
@@ -270,7 +269,7 @@ pub fn workspace(props: &Props) -> Html {
                 *latest_alert.borrow_mut() = number;
                 shown_alert.set(Some(alert));
                 let shown_alert = shown_alert.setter();
-                crate::after(ALERT_SHOWS_MS, move || {
+                switchboard_front::after(ALERT_SHOWS_MS, move || {
                     if *latest_alert.borrow() == number {
                         shown_alert.set(None);
                     }

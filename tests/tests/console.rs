@@ -239,9 +239,19 @@ async fn an_agent_answers_a_website_visitor_live_from_the_console() -> anyhow::R
         Ok((conversation["assignee_id"].as_u64() == admin_id(&admin).await?).then_some(()))
     })
     .await?;
+    // Each step shows in the conversation, between its messages, and only there.
+    shown(&agent, ".message.system", "Admin assigned it to Admin").await?;
     type_into(&agent, ".add-label input", "envios").await?;
     type_into(&agent, ".add-label input", ENTER).await?;
     shown(&agent, ".label-chip", "envios").await?;
+    shown(&agent, ".message.system", "labelled it envios").await?;
+    let seen = visible_messages(&visitor).await?;
+    assert!(
+        !seen
+            .iter()
+            .any(|text| text.contains("assigned") || text.contains("envios")),
+        "the visitor saw a step: {seen:?}"
+    );
     assert_eq!(conversation(&admin, &id).await?["labels"][0], "envios");
     click(&agent, ".resolve").await?;
     eventually("the conversation resolved", async || {

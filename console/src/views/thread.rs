@@ -3,7 +3,7 @@
 //! composer.
 
 use switchboard_model::{
-    Assignment, Author, Availability, ChannelKind, Conversation, ConversationStatus,
+    Activity, Assignment, Author, Availability, ChannelKind, Conversation, ConversationStatus,
     DeliveryStatus, Direction, Id, Labels, Message, Millis,
 };
 use wasm_bindgen_futures::spawn_local;
@@ -269,7 +269,61 @@ fn shown_in_place(media_type: &str) -> bool {
     )
 }
 
+/// A step on the conversation, in a line between the messages: who did what, and when.
+fn step(console: &Console, t: &Texts, message: &Message, activity: &Activity) -> Html {
+    let by = match &message.author {
+        Author::Agent { id } => console.agent_name(*id).unwrap_or("").to_string(),
+        _ => t.switchboard.to_string(),
+    };
+    let agent = |id: Option<Id>| id.and_then(|id| console.agent_name(id)).unwrap_or("");
+    let team = |id: Option<Id>| {
+        id.and_then(|id| console.teams.iter().find(|team| team.id == id))
+            .map_or("", |team| team.name.as_str())
+    };
+    let locale = console.locale.tag();
+    let what = match activity {
+        Activity::Assigned { agent_id: Some(id) } => {
+            t.step_assigned.replace("{to}", agent(Some(*id)))
+        }
+        Activity::Assigned { agent_id: None } => t.step_unassigned.to_string(),
+        Activity::Team { team_id: Some(id) } => t.step_team.replace("{to}", team(Some(*id))),
+        Activity::Team { team_id: None } => t.step_no_team.to_string(),
+        Activity::Labelled { labels } if labels.is_empty() => t.step_no_labels.to_string(),
+        Activity::Labelled { labels } => t.step_labelled.replace("{to}", &labels.join(", ")),
+        Activity::Status {
+            status: ConversationStatus::Snoozed,
+            until,
+        } => t.step_snoozed.replace(
+            "{to}",
+            &until
+                .map(|until| written_time(until, locale))
+                .unwrap_or_default(),
+        ),
+        Activity::Status {
+            status: ConversationStatus::Open,
+            ..
+        } => t.step_opened.to_string(),
+        Activity::Status {
+            status: ConversationStatus::Pending,
+            ..
+        } => t.step_pending.to_string(),
+        Activity::Status {
+            status: ConversationStatus::Resolved,
+            ..
+        } => t.step_resolved.to_string(),
+    };
+    html! {
+        <li key={message.id} class="message system" data-id={message.id.to_string()}>
+            <span class="step">{ t.step.replace("{by}", &by).replace("{what}", &what) }</span>
+            { " · " }<time>{ written_time(message.created_at, locale) }</time>
+        </li>
+    }
+}
+
 fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
+    if let Some(activity) = &message.activity {
+        return step(console, t, message, activity);
+    }
     let class = match message.direction {
         Direction::In => "in",
         Direction::Out => "out",

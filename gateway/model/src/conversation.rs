@@ -194,7 +194,64 @@ pub struct Message {
     /// Agents a private note mentions; their consoles tell them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<Id>,
+    /// On a `system` message: the step on the conversation it records (its `author` took it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<Activity>,
     pub created_at: Millis,
+}
+
+/// A step on a conversation, recorded in its log as a `system` message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Activity {
+    /// Assigned to an agent; `None`: unassigned.
+    Assigned { agent_id: Option<Id> },
+    /// Routed to a team; `None`: no team.
+    Team { team_id: Option<Id> },
+    /// The labels it has now.
+    Labelled { labels: Vec<String> },
+    /// Its new status; a snooze says until when.
+    Status {
+        status: ConversationStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Millis>,
+    },
+}
+
+impl Activity {
+    /// The step in English words, for integrations that read the log as text; the console
+    /// writes it in the agent's language from the activity itself.
+    pub fn summary(&self) -> String {
+        match self {
+            Activity::Assigned {
+                agent_id: Some(agent),
+            } => format!("assigned to agent {agent}"),
+            Activity::Assigned { agent_id: None } => "unassigned".into(),
+            Activity::Team {
+                team_id: Some(team),
+            } => format!("moved to team {team}"),
+            Activity::Team { team_id: None } => "taken off its team".into(),
+            Activity::Labelled { labels } if labels.is_empty() => "labels removed".into(),
+            Activity::Labelled { labels } => format!("labelled {}", labels.join(", ")),
+            Activity::Status {
+                status,
+                until: Some(until),
+            } => format!("{} until {until}", status.as_str()),
+            Activity::Status {
+                status,
+                until: None,
+            } => status.as_str().to_string(),
+        }
+    }
+}
+
+impl Direction {
+    /// Whether the contact sees messages of this direction (their own and the replies; never
+    /// a note or a record of a step).
+    pub fn seen_by_contact(self) -> bool {
+        matches!(self, Direction::In | Direction::Out)
+    }
 }
 
 /// A payload a channel could not process, kept so that it can be replayed after a fix.

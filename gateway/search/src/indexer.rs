@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use switchboard_model::{Contact, Event, EventId, EventKind, Id};
+use switchboard_model::{Contact, Direction, Event, EventId, EventKind, Id};
 use switchboard_store::Store;
 
 use crate::{Entry, SearchError, SearchIndex};
@@ -116,6 +116,9 @@ impl Indexer {
                 | EventKind::ConversationUpdated(conversation) => {
                     titles.insert(conversation.id, conversation.title);
                 }
+                // A record of a step is no text of the conversation's.
+                EventKind::MessageCreated { message, .. }
+                    if message.direction == Direction::System => {}
                 EventKind::MessageCreated {
                     conversation,
                     message,

@@ -510,9 +510,10 @@ impl Store for SledStore {
         workspace_id: Id,
         id: Id,
         change: ConversationChange,
+        by: Author,
     ) -> StoreResult<Conversation> {
         self.writer
-            .write(move |txn| conversations::update(txn, workspace_id, id, change))
+            .write(move |txn| conversations::update(txn, workspace_id, id, change, by))
             .await
     }
 

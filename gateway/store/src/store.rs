@@ -161,11 +161,14 @@ pub trait Store: Send + Sync {
     /// Opens again the snoozed conversations whose time came by `now`; returns them.
     async fn wake_snoozed(&self, now: Millis) -> StoreResult<Vec<Conversation>>;
     async fn conversation(&self, workspace_id: Id, id: Id) -> StoreResult<Conversation>;
+    /// A step on a conversation taken by `by`; one that changes what agents see is recorded in
+    /// its log as a `system` message.
     async fn update_conversation(
         &self,
         workspace_id: Id,
         id: Id,
         change: ConversationChange,
+        by: Author,
     ) -> StoreResult<Conversation>;
     /// An agent's (or a bot's) reply, queued in the outbox in the same step, or private note.
     async fn add_reply(

@@ -259,6 +259,7 @@ async fn same_sender_appends_until_the_conversation_is_resolved() {
             f.workspace,
             one.conversation_id,
             ConversationChange::Status(ConversationStatus::Resolved),
+            Author::System,
         )
         .await
         .expect("resolve");

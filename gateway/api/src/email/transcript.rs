@@ -2,7 +2,7 @@
 //! written by the email adapter like any reply and sent through an email channel's server,
 //! with its heading in the reader's language (English, Spanish or Portuguese).
 
-use switchboard_model::{Author, ChannelKind, Direction, Id, now_millis};
+use switchboard_model::{Author, ChannelKind, Id, now_millis};
 
 use crate::language::Language;
 use crate::{ApiError, ApiResult, AppState};
@@ -91,7 +91,7 @@ pub async fn send(
         .all_messages(workspace_id, conversation_id)
         .await?
         .iter()
-        .filter(|message| message.direction != Direction::Note)
+        .filter(|message| message.direction.seen_by_contact())
     {
         let who = match &message.author {
             Author::Contact { .. } => contact.name.clone(),

@@ -307,7 +307,14 @@ async fn change(
     Ok(axum::Json(
         state
             .store
-            .update_conversation(caller.workspace_id, id, change)
+            .update_conversation(
+                caller.workspace_id,
+                id,
+                change,
+                Author::Agent {
+                    id: caller.agent.id,
+                },
+            )
             .await?,
     ))
 }

@@ -14,8 +14,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use switchboard_model::{
-    Attachment, Author, Channel, ConversationFilter, Direction, EventId, EventKind, Id, Message,
-    now_millis,
+    Attachment, Author, Channel, ConversationFilter, EventId, EventKind, Id, Message, now_millis,
 };
 use switchboard_store::{FilePurpose, UploadQuota};
 use utoipa_axum::router::OpenApiRouter;
@@ -439,7 +438,7 @@ async fn visitor_view(
             )
         });
     let author = agent.map(|agent| agent.name);
-    if message.direction == Direction::Note {
+    if !message.direction.seen_by_contact() {
         return None;
     }
     Some(VisitorMessage {

@@ -578,3 +578,62 @@ async fn a_team_that_assigns_automatically_gives_each_new_conversation_to_its_le
     .await;
     assert_eq!(assignee("f@example.com").await, Some(app.agent_id));
 }
+
+#[tokio::test]
+async fn each_step_on_a_conversation_is_recorded_in_its_log_with_who_took_it() {
+    let app = TestApp::new().await;
+    let id = conversation_of(&app.inbound("ana@example.com", "m-1", "Hola").await);
+    let base = format!("/api/v1/conversations/{id}");
+    for (path, body) in [
+        ("assign", json!({ "assignee_id": app.agent_id })),
+        ("assign", json!({ "assignee_id": app.agent_id })),
+        ("labels", json!({ "labels": ["factura"] })),
+        ("read", json!({})),
+        ("close", json!({})),
+    ] {
+        let (status, answer) = app.post(&format!("{base}/{path}"), &app.agent, body).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+    }
+    let (_, messages) = app.get(&format!("{base}/messages"), &app.agent).await;
+    let steps: Vec<&Value> = messages["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|message| message["direction"] == "system")
+        .collect();
+    let activities: Vec<&Value> = steps.iter().map(|step| &step["activity"]).collect();
+    assert_eq!(
+        activities,
+        [
+            &json!({ "type": "assigned", "agent_id": app.agent_id }),
+            &json!({ "type": "labelled", "labels": ["factura"] }),
+            &json!({ "type": "status", "status": "resolved" }),
+        ],
+        "the second assignment changed nothing and a read is no step"
+    );
+    for step in &steps {
+        assert_eq!(
+            step["author"],
+            json!({ "type": "agent", "id": app.agent_id })
+        );
+    }
+    assert_eq!(steps[1]["text"], "labelled factura");
+
+    // A snooze that ends by itself is Switchboard's step.
+    let until = now_millis() + 60_000;
+    app.post(
+        &format!("{base}/status"),
+        &app.agent,
+        json!({ "status": "snoozed", "snoozed_until": until }),
+    )
+    .await;
+    app.store.wake_snoozed(until).await.expect("wake");
+    let (_, messages) = app.get(&format!("{base}/messages"), &app.agent).await;
+    let last = messages["items"].as_array().expect("items").last().cloned();
+    let last = last.expect("a step");
+    assert_eq!(
+        last["activity"],
+        json!({ "type": "status", "status": "open" })
+    );
+    assert_eq!(last["author"], json!({ "type": "system" }));
+}

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use switchboard_model::{
-    Agent, Author, Availability, Channel, ChannelKind, Conversation, ConversationFilter,
+    Activity, Agent, Author, Availability, Channel, ChannelKind, Conversation, ConversationFilter,
     ConversationStatus, DeliveryStatus, Direction, Event, EventId, EventKind, Id, InboundMessage,
     Ingested, Message, Millis, NewConversation, NewReply, Page, Started, Team,
 };
@@ -309,6 +309,7 @@ pub fn ingest(
         cc: inbound.cc,
         left_out: inbound.left_out,
         mentions: Vec::new(),
+        activity: None,
         created_at: txn.now,
     };
     let ingested = Ingested {
@@ -604,6 +605,7 @@ pub fn add_reply(
         cc: Vec::new(),
         left_out: Vec::new(),
         mentions: reply.mentions,
+        activity: None,
         created_at: txn.now,
     };
     if direction == Direction::Out {
@@ -701,19 +703,24 @@ pub fn wake(
     if !due {
         return Ok(None);
     }
+    let before = conversation.clone();
     conversation.status = ConversationStatus::Open;
     conversation.snoozed_until = None;
-    save_conversation(txn, &mut stored, Touch::Updated)?;
+    record_step(txn, &mut stored, &before, Author::System)?;
     Ok(Some(stored.conversation))
 }
 
+/// Takes a step on a conversation; `by` took it. A step that changes what agents see (not a
+/// read) is recorded in the log as a `system` message with its [`Activity`].
 pub fn update(
     txn: &mut Txn,
     workspace_id: Id,
     id: Id,
     change: ConversationChange,
+    by: Author,
 ) -> StoreResult<Conversation> {
     let mut stored = load_stored(txn, workspace_id, id)?;
+    let before = stored.conversation.clone();
     let conversation = &mut stored.conversation;
     let open_key = key(
         keys::OPEN,
@@ -767,8 +774,70 @@ pub fn update(
             conversation.snoozed_until = Some(until);
         }
     }
-    save_conversation(txn, &mut stored, Touch::Updated)?;
+    record_step(txn, &mut stored, &before, by)?;
     Ok(stored.conversation)
+}
+
+/// What a step changed of what agents see, as an activity; `None` for a read, or a step that
+/// changed nothing.
+fn activity(before: &Conversation, after: &Conversation) -> Option<Activity> {
+    if after.assignee_id != before.assignee_id {
+        Some(Activity::Assigned {
+            agent_id: after.assignee_id,
+        })
+    } else if after.team_id != before.team_id {
+        Some(Activity::Team {
+            team_id: after.team_id,
+        })
+    } else if after.labels != before.labels {
+        Some(Activity::Labelled {
+            labels: after.labels.clone(),
+        })
+    } else if after.status != before.status || after.snoozed_until != before.snoozed_until {
+        Some(Activity::Status {
+            status: after.status,
+            until: after.snoozed_until,
+        })
+    } else {
+        None
+    }
+}
+
+/// Saves a conversation after a step: with a `system` message recording the step in its log
+/// when it changed what agents see, else as an update.
+fn record_step(
+    txn: &mut Txn,
+    stored: &mut StoredConversation,
+    before: &Conversation,
+    by: Author,
+) -> StoreResult<()> {
+    let Some(activity) = activity(before, &stored.conversation) else {
+        return save_conversation(txn, stored, Touch::Updated);
+    };
+    let conversation = &mut stored.conversation;
+    let message = Message {
+        id: txn.next_id(),
+        workspace_id: conversation.workspace_id,
+        conversation_id: conversation.id,
+        direction: Direction::System,
+        author: by,
+        text: activity.summary(),
+        quoted: None,
+        html: None,
+        attachments: Vec::new(),
+        external_id: None,
+        delivery: None,
+        original: None,
+        automatic: false,
+        to: Vec::new(),
+        cc: Vec::new(),
+        left_out: Vec::new(),
+        mentions: Vec::new(),
+        activity: Some(activity),
+        created_at: txn.now,
+    };
+    conversation.message_count += 1;
+    save_conversation(txn, stored, Touch::Message(Box::new(message)))
 }
 
 pub fn list(

@@ -71,14 +71,28 @@ pub async fn upload(file: &web_sys::File) -> Result<Attachment, Failure> {
         "/api/v1/attachments?name={}",
         String::from(js_sys::encode_uri_component(&file.name()))
     );
+    send_file("POST", &path, file).await
+}
+
+/// `PUT path` with a file as the body (an agent's picture), the answer read as `T`.
+pub async fn put_file<T: DeserializeOwned>(path: &str, file: &web_sys::File) -> Result<T, Failure> {
+    send_file("PUT", path, file).await
+}
+
+/// A call whose body is a file, typed as the browser types it (else as bytes of no known type).
+async fn send_file<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    file: &web_sys::File,
+) -> Result<T, Failure> {
     let media_type = match file.type_() {
         media_type if media_type.is_empty() => "application/octet-stream".to_string(),
         media_type => media_type,
     };
     parse(
         &call(
-            "POST",
-            &path,
+            method,
+            path,
             Some((&media_type, JsValue::from(file.clone()))),
         )
         .await?,

@@ -68,9 +68,12 @@ pub struct Alert {
 /// Whether `message` in `conversation` is one agent `me` should be told about.
 pub fn deserves_alert(me: Id, conversation: &Conversation, message: &Message) -> bool {
     match message.direction {
-        Direction::In => conversation
-            .assignee_id
-            .is_none_or(|assignee| assignee == me),
+        Direction::In => {
+            conversation.status != ConversationStatus::Resolved
+                && conversation
+                    .assignee_id
+                    .is_none_or(|assignee| assignee == me)
+        }
         Direction::Note => message.mentions.contains(&me),
         Direction::Out | Direction::System => false,
     }

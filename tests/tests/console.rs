@@ -1157,6 +1157,13 @@ async fn an_agent_starts_an_email_to_a_new_contact_and_edits_them_in_the_contact
     assert_eq!(contact["name"], "Marta Gómez");
     assert_eq!(contact["phones"], serde_json::json!(["+593 99 123 4567"]));
     assert_eq!(contact["tags"], serde_json::json!(["mayorista"]));
+
+    // Blocked from the panel: marked so in the conversation, and the gateway has it.
+    click(&agent, ".contact-panel .block").await?;
+    shown(&agent, ".thread-head .blocked-mark", "Bloqueado").await?;
+    shown(&agent, ".contact-panel .block", "Desbloquear").await?;
+    let (_, contact) = admin.get(&format!("/api/v1/contacts/{contact_id}")).await?;
+    assert_eq!(contact["blocked"], true);
     Ok(())
 }
 
@@ -1323,5 +1330,97 @@ async fn three_conversations_are_triaged_with_the_keyboard_alone() -> anyhow::Re
     type_into(&agent, ".search input", "tarjeta").await?;
     type_into(&agent, ".search input", ENTER).await?;
     shown(&agent, ".search-results", "1 conversation found").await?;
+    Ok(())
+}
+
+/// The agent's picture and signature, a conversation moved to a team (the step shows in it),
+/// and a transcript the gateway cannot send, with the reason shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_signs_emails_moves_a_conversation_to_a_team_and_is_told_why_a_transcript_failed()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (status, team) = admin
+        .post("/api/v1/teams", &serde_json::json!({ "name": "Ventas" }))
+        .await?;
+    anyhow::ensure!(status.is_success(), "{team}");
+    let (status, mailbox) = admin
+        .post(
+            "/api/v1/channels",
+            &serde_json::json!({ "kind": "email", "name": "Ventas" }),
+        )
+        .await?;
+    anyhow::ensure!(status.is_success(), "{mailbox}");
+    let (_, contact) = admin
+        .post(
+            "/api/v1/contacts",
+            &serde_json::json!({ "name": "Marta", "emails": ["marta@example.com"] }),
+        )
+        .await?;
+    let (status, started) = admin
+        .post(
+            "/api/v1/conversations",
+            &serde_json::json!({ "channel_id": mailbox["id"], "contact_id": contact["id"],
+                "title": "Cotización", "text": "Hola Marta" }),
+        )
+        .await?;
+    anyhow::ensure!(status.is_success(), "{started}");
+    let id = started["conversation"]["id"].as_u64().context("id")?;
+    let (status, me) = admin
+        .call(
+            hyper::Method::PATCH,
+            "/api/v1/auth/me",
+            Some(&serde_json::json!({ "signature": "Lucía · Ventas" })),
+        )
+        .await?;
+    anyhow::ensure!(status.is_success(), "{me}");
+
+    let agent = Browser::start(1280, 800).await?;
+    sign_in_to_console(&agent, &gateway.base_url).await?;
+    // The picture, picked in the profile, is the gateway's at once.
+    click(&agent, ".topbar .me").await?;
+    let picture = data.path().join("yo.png");
+    std::fs::write(&picture, base64_png())?;
+    agent
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".profile input[name=avatar]"))
+        .await?
+        .send_keys(&picture.display().to_string())
+        .await?;
+    agent
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".profile .avatar img"))
+        .await?;
+    let (_, me) = admin.get("/api/v1/auth/me").await?;
+    assert_eq!(me["agent"]["avatar"]["media_type"], "image/png");
+    click(&agent, ".profile .buttons button[type=button]").await?;
+
+    agent
+        .client
+        .goto(&format!("{}/app/conversations/{id}", gateway.base_url))
+        .await?;
+    shown(&agent, ".composer .signature", "Lucía · Ventas").await?;
+    choose(&agent, ".actions .team select", &team["id"].to_string()).await?;
+    shown(&agent, ".message.system", "moved it to Ventas").await?;
+    assert_eq!(
+        conversation(&admin, &id.to_string()).await?["team_id"],
+        team["id"]
+    );
+
+    click(&agent, ".transcript summary").await?;
+    let to = texts(&agent, ".transcript input[name=to]").await?;
+    assert_eq!(to.len(), 1);
+    click(&agent, ".transcript button[type=submit]").await?;
+    shown(&agent, ".transcript .error", "Not sent").await?;
+    let said = texts(&agent, ".transcript .error").await?.join(" ");
+    assert!(
+        said.len() > "Not sent".len() + 10,
+        "the reason is shown: {said}"
+    );
     Ok(())
 }

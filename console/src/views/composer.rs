@@ -425,6 +425,9 @@ pub fn composer(props: &Props) -> Html {
                     }
                 </ul>
             }
+            if props.email && !*note && !props.console.me.agent.signature.is_empty() {
+                <p class="signature" title={t.signature}>{ "— " }{ &props.console.me.agent.signature }</p>
+            }
             <div class="send-row">
                 <label class="attach" title={t.attach}>{ super::paperclip() }{ " " }{ t.attach }
                     <input type="file" multiple=true onchange={on_pick} /></label>

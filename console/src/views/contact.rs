@@ -211,6 +211,15 @@ pub fn contact_panel(props: &Props) -> Html {
                     }) }
                 </ul>
             </section>
+            <button class={classes!("block", contact.blocked.then_some("blocked"))} onclick={{
+                let apply = apply.clone();
+                let blocked = !contact.blocked;
+                Callback::from(move |_| {
+                    let path = format!("/api/v1/contacts/{id}");
+                    let update = ContactUpdate { blocked: Some(blocked), ..ContactUpdate::default() };
+                    apply(Box::pin(async move { api::patch::<Contact>(&path, &update).await }), t.saved);
+                })
+            }}>{ if contact.blocked { t.unblock } else { t.block } }</button>
             <form class="merge" onsubmit={on_merge}>
                 <label>{ t.merge }<input ref={merge_from} type="email" name="merge" placeholder={t.merge_hint} /></label>
                 <button type="submit">{ t.merge }</button>
@@ -248,6 +257,7 @@ fn contact_form(props: &FormProps) -> Html {
                 phones: Some(entries(&phones)),
                 custom_fields: None,
                 notes: Some((*notes).clone()),
+                blocked: None,
             });
         })
     };

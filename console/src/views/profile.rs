@@ -1,7 +1,7 @@
 //! The agent's own profile: name, email signature, the console's language, availability
 //! (which other agents see, and which automatic assignment follows) and notifications.
 
-use switchboard_model::{Availability, Me, NotificationSettings, ProfileUpdate};
+use switchboard_model::{Agent, Availability, Me, NotificationSettings, ProfileUpdate};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -101,6 +101,28 @@ pub fn profile(props: &Props) -> Html {
         })
     };
     let on_close = props.on_close.reform(|_: MouseEvent| ());
+    // A new picture is saved at once; the gateway checks it is an image.
+    let on_avatar = {
+        let (dispatch, outcome) = (console.dispatcher(), outcome.clone());
+        let me = console.me.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                return;
+            };
+            let (dispatch, outcome, me) = (dispatch.clone(), outcome.clone(), me.clone());
+            spawn_local(async move {
+                let path = format!("/api/v1/agents/{}/avatar", me.agent.id);
+                match api::put_file::<Agent>(&path, &file).await {
+                    Ok(agent) => {
+                        dispatch.dispatch(Action::Me(Me { agent, ..me }));
+                        outcome.set(Some(Ok(())));
+                    }
+                    Err(failure) => outcome.set(Some(Err(failure.said(t.unreachable)))),
+                }
+            });
+        })
+    };
     let toggle = |pick: fn(&mut NotificationSettings) -> &mut bool| {
         let notifications = notifications.clone();
         Callback::from(move |event: Event| {
@@ -116,6 +138,14 @@ pub fn profile(props: &Props) -> Html {
         <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="profile-title">
             <form class="card profile" {onsubmit}>
                 <h2 id="profile-title">{ t.profile }</h2>
+                <div class="avatar">
+                    if let Some(picture) = &agent.avatar {
+                        <img src={format!("/api/v1/attachments/{}?preview=true", picture.sha256)} alt="" />
+                    }
+                    <label>{ t.avatar }
+                        <input type="file" name="avatar" accept="image/png,image/jpeg,image/gif,image/webp"
+                            onchange={on_avatar} /></label>
+                </div>
                 <label>{ t.name }
                     <input name="name" value={(*name).clone()} maxlength="120" required=true
                         oninput={edit(&name)} /></label>

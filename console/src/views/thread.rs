@@ -4,7 +4,7 @@
 
 use switchboard_model::{
     Activity, Assignment, Author, Availability, ChannelKind, Conversation, ConversationStatus,
-    DeliveryStatus, Direction, Id, Labels, Message, Millis,
+    DeliveryStatus, Direction, Id, Labels, Message, Millis, TeamAssignment,
 };
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
@@ -22,6 +22,7 @@ pub enum Act {
     AssignToMe,
     Assign(Option<Id>),
     Status(ConversationStatus),
+    Team(Option<Id>),
     /// Set aside until this time.
     Snooze(Millis),
     Resolve,
@@ -72,6 +73,9 @@ pub fn act_on(console: &UseReducerHandle<Console>, id: Id, act: Act) {
                 .await
             }
             Act::Labels(labels) => api::post(&format!("{base}/labels"), &Labels { labels }).await,
+            Act::Team(team_id) => {
+                api::post(&format!("{base}/team"), &TeamAssignment { team_id }).await
+            }
         };
         if let Ok(conversation) = answer {
             dispatch.dispatch(Action::Conversation(conversation));
@@ -166,6 +170,9 @@ pub fn thread_view(props: &Props) -> Html {
                 <div class="heading">
                     <h2>
                         { channel_icon(kind) }{ " " }{ &contact }
+                        if console.contacts.get(&conversation.contact_id).is_some_and(|contact| contact.blocked) {
+                            { " " }<span class="blocked-mark">{ t.blocked }</span>
+                        }
                     </h2>
                     <p class="subject">
                         if email { <span class="label">{ t.subject }{ ": " }</span> }
@@ -437,11 +444,11 @@ fn actions(props: &ActionsProps) -> Html {
             <button class={class} onclick={Callback::from(move |_| { act(&console, what.clone()); })}>{ label }</button>
         }
     };
-    let on_assignee = {
+    let on_pick = |to_act: fn(Option<Id>) -> Act| {
         let console = console.clone();
         Callback::from(move |event: Event| {
             let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
-            act(&console, Act::Assign(select.value().parse().ok()));
+            act(&console, to_act(select.value().parse().ok()));
         })
     };
     let label_input = use_node_ref();
@@ -467,7 +474,7 @@ fn actions(props: &ActionsProps) -> Html {
     html! {
         <div class="actions">
             <label class="assignee">{ t.assigned_to }
-                <select onchange={on_assignee}>
+                <select onchange={on_pick(Act::Assign)}>
                     <option value="" selected={conversation.assignee_id.is_none()}>{ t.nobody }</option>
                     { for console.agents.iter().filter(|agent| agent.active).map(|agent| html! {
                         <option value={agent.id.to_string()} selected={conversation.assignee_id == Some(agent.id)}>
@@ -479,6 +486,16 @@ fn actions(props: &ActionsProps) -> Html {
             </label>
             if conversation.assignee_id != Some(me) {
                 { button(t.assign_to_me, "assign-me", Act::AssignToMe) }
+            }
+            if !console.teams.is_empty() {
+                <label class="team">{ t.team }
+                    <select onchange={on_pick(Act::Team)}>
+                        <option value="" selected={conversation.team_id.is_none()}>{ t.no_team }</option>
+                        { for console.teams.iter().map(|team| html! {
+                            <option value={team.id.to_string()} selected={conversation.team_id == Some(team.id)}>{ &team.name }</option>
+                        }) }
+                    </select>
+                </label>
             }
             if conversation.status == ConversationStatus::Resolved {
                 { button(t.reopen, "reopen", Act::Status(ConversationStatus::Open)) }
@@ -508,6 +525,10 @@ fn actions(props: &ActionsProps) -> Html {
             <form class="add-label" onsubmit={add_label}>
                 <input ref={label_input} name="label" placeholder={t.add_label} aria-label={t.add_label} maxlength="50" />
             </form>
+            <TranscriptMenu console={console.clone()} conversation_id={conversation.id}
+                contact_email={console.contacts.get(&conversation.contact_id)
+                    .and_then(|contact| contact.email_to_write().map(str::to_string))
+                    .unwrap_or_default()} />
         </div>
     }
 }
@@ -558,6 +579,62 @@ fn snooze_menu(props: &SnoozeProps) -> Html {
                     </form>
                 </li>
             </ul>
+        </details>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TranscriptProps {
+    console: UseReducerHandle<Console>,
+    conversation_id: Id,
+    /// Where it goes unless the agent writes another address.
+    contact_email: String,
+}
+
+/// Emails the conversation's transcript (its messages, never its notes) to an address, the
+/// contact's by default; says what the mail server answered.
+#[function_component(TranscriptMenu)]
+fn transcript_menu(props: &TranscriptProps) -> Html {
+    let t = texts(props.console.locale);
+    let to = use_node_ref();
+    // `None` before sending; `Some(Ok)` sent, `Some(Err(why))` refused.
+    let outcome = use_state(|| None::<Result<(), String>>);
+    let onsubmit = {
+        let (to, outcome) = (to.clone(), outcome.clone());
+        let (id, locale) = (props.conversation_id, props.console.locale);
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(address) = to.cast::<HtmlInputElement>().map(|input| input.value()) else {
+                return;
+            };
+            let outcome = outcome.clone();
+            spawn_local(async move {
+                let body = serde_json::json!({ "to": address.trim(), "locale": locale.tag() });
+                let sent = api::post::<serde_json::Value>(
+                    &format!("/api/v1/conversations/{id}/transcript"),
+                    &body,
+                )
+                .await;
+                outcome.set(Some(
+                    sent.map(drop)
+                        .map_err(|failure| failure.said(t.unreachable)),
+                ));
+            });
+        })
+    };
+    html! {
+        <details class="transcript">
+            <summary>{ t.send_transcript }</summary>
+            <form {onsubmit}>
+                <label>{ t.email }<input ref={to} type="email" name="to" required=true
+                    value={props.contact_email.clone()} /></label>
+                <button type="submit">{ t.send }</button>
+                { match &*outcome {
+                    Some(Ok(())) => html! { <p class="saved" role="status">{ t.transcript_sent }</p> },
+                    Some(Err(why)) => html! { <p class="error" role="alert">{ t.not_sent }{ " " }{ why }</p> },
+                    None => html! {},
+                } }
+            </form>
         </details>
     }
 }

@@ -174,6 +174,8 @@ pub struct ContactUpdate {
     pub phones: Option<Vec<String>>,
     pub custom_fields: Option<BTreeMap<String, String>>,
     pub notes: Option<String>,
+    /// Blocks (`true`) or unblocks the contact.
+    pub blocked: Option<bool>,
 }
 
 /// Tags to add and remove in one step.

@@ -70,6 +70,10 @@ pub struct Contact {
     /// Set when this contact was merged into another one; it then no longer shows in lists.
     #[serde(default)]
     pub merged_into: Option<Id>,
+    /// An agent blocked them (spam, abuse): what they write is still kept, in resolved
+    /// conversations that call nobody, and nothing is sent to them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blocked: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
 }

@@ -284,6 +284,7 @@ mod tests {
             notes: String::new(),
             verified_emails: Vec::new(),
             merged_into: None,
+            blocked: false,
             created_at: 0,
             updated_at: 0,
         };

@@ -637,3 +637,87 @@ async fn each_step_on_a_conversation_is_recorded_in_its_log_with_who_took_it() {
     );
     assert_eq!(last["author"], json!({ "type": "system" }));
 }
+
+#[tokio::test]
+async fn a_blocked_contacts_messages_are_kept_where_they_call_nobody_and_nothing_is_sent_to_them() {
+    let app = TestApp::new().await;
+    let first = app.inbound("spam@example.com", "s-1", "Compra ya").await;
+    let (id, contact) = (conversation_of(&first), first["contact_id"].clone());
+    let (status, blocked) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/contacts/{contact}"),
+            &app.agent,
+            Some(json!({ "blocked": true })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{blocked}");
+    assert_eq!(blocked["blocked"], true);
+
+    // They write again: kept, in a resolved conversation nobody is waiting on.
+    let again = app.inbound("spam@example.com", "s-2", "Oferta única").await;
+    assert_eq!(conversation_of(&again), id);
+    let (_, conversation) = app
+        .get(&format!("/api/v1/conversations/{id}"), &app.agent)
+        .await;
+    assert_eq!(conversation["status"], "resolved");
+    assert!(
+        conversation.get("waiting_since").is_none(),
+        "{conversation}"
+    );
+    let (_, messages) = app
+        .get(&format!("/api/v1/conversations/{id}/messages"), &app.agent)
+        .await;
+    assert!(
+        messages["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|message| message["text"] == "Oferta única"),
+        "{messages}"
+    );
+    let (_, counts) = app.get("/api/v1/conversations/counts", &app.agent).await;
+    assert_eq!(counts["all"], json!({ "open": 0, "unread": 0 }));
+
+    // Nothing goes to them; a note still may be written.
+    let reply = app
+        .post(
+            &format!("/api/v1/conversations/{id}/messages"),
+            &app.agent,
+            json!({ "text": "Hola" }),
+        )
+        .await;
+    assert_error_naming(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        "blocked",
+    );
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/conversations/{id}/messages"),
+            &app.agent,
+            json!({ "text": "Bloqueado por spam", "private": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Unblocked, they are a customer again.
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/contacts/{contact}"),
+        &app.agent,
+        Some(json!({ "blocked": false })),
+    )
+    .await;
+    let back = app
+        .inbound("spam@example.com", "s-3", "Perdón, una pregunta real")
+        .await;
+    let (_, conversation) = app
+        .get(
+            &format!("/api/v1/conversations/{}", conversation_of(&back)),
+            &app.agent,
+        )
+        .await;
+    assert_eq!(conversation["status"], "open");
+}

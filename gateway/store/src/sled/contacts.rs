@@ -90,6 +90,7 @@ pub fn create_contact(txn: &mut Txn, workspace_id: Id, new: NewContact) -> Store
         notes: new.notes,
         verified_emails: Vec::new(),
         merged_into: None,
+        blocked: false,
         created_at: txn.now,
         updated_at: txn.now,
     };
@@ -243,6 +244,9 @@ pub fn update_contact(
     }
     if let Some(notes) = change.notes {
         contact.notes = notes;
+    }
+    if let Some(blocked) = change.blocked {
+        contact.blocked = blocked;
     }
     contact.updated_at = txn.now;
     save_contact(txn, &contact, Some(&previous))?;

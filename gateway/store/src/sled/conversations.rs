@@ -283,8 +283,11 @@ pub fn ingest(
         }
         None => {
             let title = title_of(inbound.title.as_deref(), &inbound.text);
-            let assignee_id =
-                automatic_assignee(txn, inbox, workspace_id, channel.default_team_id)?;
+            let assignee_id = if contact.blocked {
+                None
+            } else {
+                automatic_assignee(txn, inbox, workspace_id, channel.default_team_id)?
+            };
             let created = create(txn, &channel, contact.id, title, assignee_id)?;
             txn.put_json(open_key, &created.conversation.id)?;
             created
@@ -325,8 +328,22 @@ pub fn ingest(
             digest,
         },
     )?;
-    conversation.unread_count = conversation.unread_count.saturating_add(1);
-    conversation.waiting_since.get_or_insert(txn.now);
+    if contact.blocked {
+        // Kept, as everything is, but nobody is called to it.
+        conversation.status = ConversationStatus::Resolved;
+        conversation.snoozed_until = None;
+        conversation.waiting_since = None;
+        let its_open_key = key(
+            keys::OPEN,
+            &[workspace_id, conversation.channel_id, contact.id],
+        );
+        if txn.get_json::<Id>(&its_open_key)? == Some(conversation.id) {
+            txn.remove(its_open_key);
+        }
+    } else {
+        conversation.unread_count = conversation.unread_count.saturating_add(1);
+        conversation.waiting_since.get_or_insert(txn.now);
+    }
     conversation.message_count += 1;
     conversation.last_activity_at = txn.now;
     save_conversation(txn, &mut stored, Touch::Message(Box::new(message)))?;
@@ -573,6 +590,12 @@ pub fn add_reply(
     }
     let by_agent = matches!(author, Author::Agent { .. });
     let conversation = &mut stored.conversation;
+    if !reply.private && contacts::load(txn, workspace_id, conversation.contact_id)?.blocked {
+        return Err(StoreError::Invalid(format!(
+            "contact {} is blocked: unblock them to write to them",
+            conversation.contact_id
+        )));
+    }
     files::attach(txn, workspace_id, &reply.attachments)?;
     let direction = if reply.private {
         Direction::Note

@@ -1287,9 +1287,7 @@ async fn three_conversations_are_triaged_with_the_keyboard_alone() -> anyhow::Re
         agent.client.active_element().await?.send_keys(keys).await?;
         Ok(())
     };
-    let status = async |id: u64| -> anyhow::Result<Value> {
-        Ok(conversation(&admin, &id.to_string()).await?)
-    };
+    let status = async |id: u64| conversation(&admin, &id.to_string()).await;
     // The newest first: Eva. A note, then assigned to me and resolved.
     keys("j").await?;
     shown(&agent, ".thread-head h2", "eva@example.com").await?;

@@ -552,21 +552,33 @@ async fn an_email_names_its_recipients_and_left_out_files_and_opens_its_quotes_o
     }]);
     message["quoted"] = "El lun., Soporte escribió:\n> ¿Nos mandas la planilla?".into();
     // A photo, shown in place; a page that calls itself a PNG is only offered as a file.
-    let upload = async |name: &str, bytes: Vec<u8>| -> anyhow::Result<Value> {
+    let upload = async |name: &str, media_type: &str, bytes: Vec<u8>| -> anyhow::Result<Value> {
         let (status, stored) = admin
             .send(
                 hyper::Method::POST,
                 &format!("/api/v1/attachments?name={name}"),
                 &[],
-                Some(("image/png", bytes)),
+                Some((media_type, bytes)),
             )
             .await?;
         anyhow::ensure!(status.is_success(), "{stored}");
         Ok(stored)
     };
-    let photo = upload("foto.png", base64_png()).await?;
-    let fake = upload("falsa.png", b"<html><script>alert(1)</script>".to_vec()).await?;
-    message["attachments"] = serde_json::json!([photo, fake]);
+    let photo = upload("foto.png", "image/png", base64_png()).await?;
+    let fake = upload(
+        "falsa.png",
+        "image/png",
+        b"<html><script>alert(1)</script>".to_vec(),
+    )
+    .await?;
+    let invoice = upload("factura.pdf", "application/pdf", one_page_pdf()).await?;
+    let fake_pdf = upload(
+        "falsa.pdf",
+        "application/pdf",
+        b"<html><script>alert(1)</script>".to_vec(),
+    )
+    .await?;
+    message["attachments"] = serde_json::json!([photo, fake, invoice, fake_pdf]);
     message["to"] = serde_json::json!(["ventas@acme.test"]);
     message["cc"] = serde_json::json!(["contador@example.com"]);
     admin.post_inbound(channel, &message).await?;
@@ -627,7 +639,53 @@ async fn an_email_names_its_recipients_and_left_out_files_and_opens_its_quotes_o
         "¿Nos mandas la planilla?",
     )
     .await?;
+    // A PDF is shown in place on request, as a PDF; a page that claims to be one is not.
+    click(&agent, ".message.in .show-pdf").await?;
+    let shown_as = eventually("the invoice shown in place", async || {
+        let answer = agent
+            .client
+            .execute(
+                "const frames = [...document.querySelectorAll('.message.in iframe.pdf-preview')]; \
+                 if (frames.length !== 1) return null; \
+                 const response = await fetch(frames[0].src); \
+                 return [frames[0].title, response.status, response.headers.get('content-type')];",
+                Vec::new(),
+            )
+            .await?;
+        Ok((!answer.is_null()).then_some(answer))
+    })
+    .await?;
+    assert_eq!(
+        shown_as,
+        serde_json::json!(["factura.pdf", 200, "application/pdf"])
+    );
+    agent
+        .client
+        .execute(
+            "document.querySelector('.message.in iframe.pdf-preview').scrollIntoView()",
+            Vec::new(),
+        )
+        .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    agent.screenshot("console-pdf").await?;
+    let buttons = texts(&agent, ".message.in .show-pdf").await?;
+    assert_eq!(buttons, ["Ocultar vista previa", "Vista previa"]);
+    let fake_src = format!(
+        "/api/v1/attachments/{}?preview=true",
+        fake_pdf["sha256"].as_str().unwrap_or_default()
+    );
+    let (status, _) = admin.get_bytes(&fake_src).await?;
+    assert_eq!(status, 404, "a page named .pdf has no preview");
     Ok(())
+}
+
+/// A one-page PDF, as small as a valid one gets.
+fn one_page_pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n\
+      2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj\n\
+      3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 200 200]>> endobj\n\
+      trailer <</Root 1 0 R>>\n%%EOF\n"
+        .to_vec()
 }
 
 /// An email's HTML shows in a frame that loads no image from the internet (a tracking pixel

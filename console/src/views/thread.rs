@@ -403,7 +403,11 @@ fn bubble(console: &Console, t: &Texts, message: &Message) -> Html {
                                     alt={file.name.clone()} loading="lazy" onerror={hide_broken_preview()} />
                             }
                             <a href={format!("/api/v1/attachments/{}", file.sha256)} target="_blank" rel="noopener"
-                                download={file.name.clone()}>{ super::paperclip() }{ " " }{ &file.name }</a></li>
+                                download={file.name.clone()}>{ super::paperclip() }{ " " }{ &file.name }</a>
+                            if file.media_type == "application/pdf" {
+                                <PdfPreview sha256={file.sha256.clone()} name={file.name.clone()} locale={console.locale} />
+                            }
+                            </li>
                     }) }
                 </ul>
             }
@@ -636,5 +640,34 @@ fn transcript_menu(props: &TranscriptProps) -> Html {
                 } }
             </form>
         </details>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PdfProps {
+    sha256: String,
+    name: String,
+    locale: crate::i18n::Locale,
+}
+
+/// A PDF shown in place on request, by the browser's own viewer (the gateway serves it only
+/// when its bytes are a PDF, and lets only the console frame it).
+#[function_component(PdfPreview)]
+fn pdf_preview(props: &PdfProps) -> Html {
+    let t = texts(props.locale);
+    let shown = use_state(|| false);
+    let toggle = {
+        let shown = shown.clone();
+        Callback::from(move |_| shown.set(!*shown))
+    };
+    html! {
+        <>
+            { " " }<button type="button" class="show-pdf" aria-expanded={shown.to_string()} onclick={toggle}>
+                { if *shown { t.hide_preview } else { t.preview } }</button>
+            if *shown {
+                <iframe class="pdf-preview" title={props.name.clone()}
+                    src={format!("/api/v1/attachments/{}?preview=true", props.sha256)}></iframe>
+            }
+        </>
     }
 }

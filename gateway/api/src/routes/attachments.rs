@@ -85,15 +85,25 @@ async fn upload(
 /// How a stored file is wanted.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct DownloadParams {
-    /// `true` to show an image in place (PNG, JPEG, GIF or WebP, as its bytes say, whatever
-    /// the sender claimed); anything else has no preview.
+    /// `true` to show an image (PNG, JPEG, GIF or WebP) or a PDF in place, as its bytes say,
+    /// whatever the sender claimed; anything else has no preview.
     #[serde(default)]
     preview: bool,
 }
 
-/// The image type of `bytes`, read from their first bytes, for the formats browsers draw
-/// without running anything (no SVG).
-fn image_type(bytes: &[u8]) -> Option<&'static str> {
+/// The type of `bytes` shown in place, read from their first bytes: an image, or a PDF,
+/// which the browser's own viewer shows.
+fn previewed_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        image_type(bytes)
+    }
+}
+
+/// The media type of a PNG, JPEG, GIF or WebP image, told by its first bytes (never by what
+/// the uploader claims), for the formats browsers draw without running anything (no SVG).
+pub(super) fn image_type(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some("image/png")
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -107,9 +117,10 @@ fn image_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// A stored file, offered as a download, or with `preview=true` an image shown in place.
+/// A stored file, offered as a download, or with `preview=true` an image or a PDF shown in
+/// place.
 #[utoipa::path(get, path = "/api/v1/attachments/{sha256}", tag = "attachments", params(("sha256" = String, Path), DownloadParams),
-    responses((status = 200, description = "the file's bytes"), (status = 404, body = switchboard_model::ErrorBody, description = "no such file, or no image to preview")))]
+    responses((status = 200, description = "the file's bytes"), (status = 404, body = switchboard_model::ErrorBody, description = "no such file, or no image or PDF to preview")))]
 async fn download(
     State(state): State<AppState>,
     caller: Caller,
@@ -125,21 +136,26 @@ async fn download(
     }
     let bytes = state.store.blob(caller.workspace_id, &sha256).await?;
     if params.preview {
-        let Some(media_type) = image_type(&bytes) else {
+        let Some(media_type) = previewed_type(&bytes) else {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
                 "no_preview",
-                format!("attachment {sha256} is not an image that can be shown"),
+                format!("attachment {sha256} is not an image or a PDF that can be shown"),
             ));
+        };
+        // An image runs nothing even unsandboxed, but is sandboxed all the same; a PDF is shown
+        // by the browser's own viewer, which a sandbox would stop: it gets a policy that lets
+        // it load nothing and be framed only by the console.
+        let policy = if media_type == "application/pdf" {
+            "default-src 'none'; frame-ancestors 'self'"
+        } else {
+            "default-src 'none'; sandbox"
         };
         let headers = [
             (CONTENT_TYPE, media_type.to_string()),
             (CONTENT_DISPOSITION, "inline".to_string()),
             (X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (
-                CONTENT_SECURITY_POLICY,
-                "default-src 'none'; sandbox".to_string(),
-            ),
+            (CONTENT_SECURITY_POLICY, policy.to_string()),
             // Named by its hash, a file never changes.
             (
                 CACHE_CONTROL,
@@ -164,13 +180,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_bytes_of_a_drawable_image_give_a_preview() {
-        assert_eq!(image_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert_eq!(image_type(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
-        assert_eq!(image_type(b"GIF89a.."), Some("image/gif"));
-        assert_eq!(image_type(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
-        assert_eq!(image_type(b"<svg onload=alert(1)>"), None);
-        assert_eq!(image_type(b"<html><script>"), None, "a page named .png");
-        assert_eq!(image_type(b"RIFF"), None);
+    fn only_the_bytes_of_a_drawable_image_or_a_pdf_give_a_preview() {
+        assert_eq!(previewed_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(
+            previewed_type(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some("image/jpeg")
+        );
+        assert_eq!(previewed_type(b"GIF89a.."), Some("image/gif"));
+        assert_eq!(previewed_type(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(previewed_type(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(previewed_type(b"<svg onload=alert(1)>"), None);
+        assert_eq!(
+            previewed_type(b"<html><script>"),
+            None,
+            "a page named .png or .pdf"
+        );
+        assert_eq!(previewed_type(b" %PDF-1.7"), None);
+        assert_eq!(previewed_type(b"RIFF"), None);
     }
 }

@@ -154,32 +154,6 @@ async fn require_current_password(
 /// The largest avatar image, in bytes.
 const MAX_AVATAR_BYTES: usize = 512 * 1024;
 
-/// The media type of a PNG, JPEG, GIF or WebP image, told by its first bytes (never by what
-/// the uploader claims, so that nothing else is ever served as an avatar).
-fn image_type(bytes: &[u8]) -> Option<&'static str> {
-    match bytes {
-        [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, ..] => Some("image/png"),
-        [0xff, 0xd8, 0xff, ..] => Some("image/jpeg"),
-        [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Some("image/gif"),
-        [
-            b'R',
-            b'I',
-            b'F',
-            b'F',
-            _,
-            _,
-            _,
-            _,
-            b'W',
-            b'E',
-            b'B',
-            b'P',
-            ..,
-        ] => Some("image/webp"),
-        _ => None,
-    }
-}
-
 /// Sets an agent's avatar, sent as the raw body: a PNG, JPEG, GIF or WebP image of at most
 /// 512 KiB. Agents set their own; admins anyone's. Visitors see it beside the agent's replies.
 #[utoipa::path(put, path = "/api/v1/agents/{id}/avatar", tag = "agents", params(("id" = u64, Path)),
@@ -204,7 +178,7 @@ async fn put_avatar(
                 format!("an avatar may be at most {MAX_AVATAR_BYTES} bytes"),
             )
         })?;
-    let media_type = image_type(&bytes).ok_or_else(|| {
+    let media_type = super::attachments::image_type(&bytes).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "not_an_image",

@@ -1205,6 +1205,13 @@ async fn an_agent_starts_an_email_to_a_new_contact_and_edits_them_in_the_contact
         "+593 99 123 4567",
     )
     .await?;
+    type_into(&agent, ".contact-panel .field-row input[name=field]", "RUC").await?;
+    type_into(
+        &agent,
+        ".contact-panel .field-row input[name=value]",
+        "1790012345001",
+    )
+    .await?;
     click(&agent, ".contact-form button[type=submit]").await?;
     shown(&agent, ".thread-head h2", "Marta Gómez").await?;
     type_into(&agent, ".contact-panel .add-tag input", "mayorista").await?;
@@ -1215,6 +1222,10 @@ async fn an_agent_starts_an_email_to_a_new_contact_and_edits_them_in_the_contact
     assert_eq!(contact["name"], "Marta Gómez");
     assert_eq!(contact["phones"], serde_json::json!(["+593 99 123 4567"]));
     assert_eq!(contact["tags"], serde_json::json!(["mayorista"]));
+    assert_eq!(
+        contact["custom_fields"],
+        serde_json::json!({ "RUC": "1790012345001" })
+    );
 
     // Blocked from the panel: marked so in the conversation, and the gateway has it.
     click(&agent, ".contact-panel .block").await?;

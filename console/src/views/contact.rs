@@ -2,12 +2,13 @@
 //! custom fields, every conversation of theirs on every channel, and merging a duplicate in.
 
 use switchboard_model::{Contact, ContactUpdate, Conversation, Id, MergeContacts, Page, TagChange};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::api;
-use crate::i18n::texts;
+use crate::i18n::{Texts, texts};
 use crate::state::{Action, Console};
 use crate::views::list::channel_icon;
 
@@ -185,16 +186,6 @@ pub fn contact_panel(props: &Props) -> Html {
                     <input ref={tag} name="tag" placeholder={t.add_tag} aria-label={t.add_tag} maxlength="50" />
                 </form>
             </section>
-            if !contact.custom_fields.is_empty() {
-                <section aria-label={t.custom_fields}>
-                    <h3>{ t.custom_fields }</h3>
-                    <dl class="custom-fields">
-                        { for contact.custom_fields.iter().map(|(field, value)| html! {
-                            <><dt>{ field }</dt><dd>{ value }</dd></>
-                        }) }
-                    </dl>
-                </section>
-            }
             <section aria-label={t.their_conversations}>
                 <h3>{ t.their_conversations }</h3>
                 <ul class="their-conversations">
@@ -228,6 +219,29 @@ pub fn contact_panel(props: &Props) -> Html {
     }
 }
 
+/// The (name, value) pairs typed into the rows of `fieldset`, without blank ones.
+fn typed_fields(fieldset: &NodeRef) -> std::collections::BTreeMap<String, String> {
+    let Some(fieldset) = fieldset.cast::<web_sys::Element>() else {
+        return Default::default();
+    };
+    let cell = |row: &web_sys::Element, name: &str| {
+        row.query_selector(&format!("input[name={name}]"))
+            .ok()
+            .flatten()
+            .and_then(|input| input.dyn_into::<HtmlInputElement>().ok())
+            .map(|input| input.value().trim().to_string())
+            .unwrap_or_default()
+    };
+    let Ok(rows) = fieldset.query_selector_all(".field-row") else {
+        return Default::default();
+    };
+    (0..rows.length())
+        .filter_map(|index| rows.get(index)?.dyn_into::<web_sys::Element>().ok())
+        .map(|row| (cell(&row, "field"), cell(&row, "value")))
+        .filter(|(field, value)| !field.is_empty() && !value.is_empty())
+        .collect()
+}
+
 #[derive(Properties, PartialEq)]
 struct FormProps {
     contact: Contact,
@@ -245,9 +259,14 @@ fn contact_form(props: &FormProps) -> Html {
     let emails = use_state(|| contact.emails.join(", "));
     let phones = use_state(|| contact.phones.join(", "));
     let notes = use_state(|| contact.notes.clone());
+    // The custom fields' rows are read from the page when saved (typing redraws nothing);
+    // "+" adds an empty row.
+    let fieldset = use_node_ref();
+    let extra_rows = use_state(|| 1_usize);
     let onsubmit = {
         let (name, emails, phones, notes) =
             (name.clone(), emails.clone(), phones.clone(), notes.clone());
+        let fieldset = fieldset.clone();
         let on_save = props.on_save.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
@@ -255,7 +274,7 @@ fn contact_form(props: &FormProps) -> Html {
                 name: Some((*name).clone()),
                 emails: Some(entries(&emails)),
                 phones: Some(entries(&phones)),
-                custom_fields: None,
+                custom_fields: Some(typed_fields(&fieldset)),
                 notes: Some((*notes).clone()),
                 blocked: None,
             });
@@ -268,7 +287,29 @@ fn contact_form(props: &FormProps) -> Html {
             <label>{ t.email }<input name="emails" value={(*emails).clone()} oninput={edit(&emails)} /></label>
             <label>{ t.phone }<input name="phones" value={(*phones).clone()} oninput={edit(&phones)} /></label>
             <label>{ t.notes }<textarea name="notes" rows="3" value={(*notes).clone()} oninput={edit(&notes)} /></label>
+            <fieldset class="custom-fields" ref={fieldset}>
+                <legend>{ t.custom_fields }</legend>
+                { for contact.custom_fields.iter().map(|(field, value)| field_row(t, field, value)) }
+                { for (0..*extra_rows).map(|_| field_row(t, "", "")) }
+                <button type="button" class="add-field" aria-label={t.add_field} title={t.add_field}
+                    onclick={{
+                        let extra_rows = extra_rows.clone();
+                        Callback::from(move |_| extra_rows.set(*extra_rows + 1))
+                    }}>{ "+" }</button>
+            </fieldset>
             <button type="submit">{ t.save }</button>
         </form>
+    }
+}
+
+/// One custom field's name and value, as typed.
+fn field_row(t: &Texts, field: &str, value: &str) -> Html {
+    html! {
+        <div class="field-row">
+            <input name="field" placeholder={t.field} aria-label={t.field} maxlength="50"
+                value={field.to_string()} />
+            <input name="value" placeholder={t.value} aria-label={t.value} maxlength="500"
+                value={value.to_string()} />
+        </div>
     }
 }

@@ -208,6 +208,7 @@ pub struct ConversationFilter {
     pub contact_id: Option<Id>,
     pub label: Option<String>,
     /// The order; the most recent activity first by default.
+    #[cfg_attr(feature = "openapi", param(inline))]
     pub sort: Option<ConversationSort>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

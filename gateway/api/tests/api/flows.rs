@@ -465,6 +465,33 @@ async fn the_api_description_covers_every_route() {
     }
     assert!(openapi["components"]["schemas"]["Conversation"].is_object());
     assert!(openapi["components"]["securitySchemes"]["bearer"].is_object());
+    // Every reference leads somewhere: a client generated from the description needs it.
+    fn references(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(object) => {
+                for (key, inner) in object {
+                    match (key.as_str(), inner.as_str()) {
+                        ("$ref", Some(target)) => found.push(target.to_string()),
+                        _ => references(inner, found),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| references(item, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    references(&openapi, &mut found);
+    assert!(!found.is_empty());
+    for target in found {
+        let name = target
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{target} points outside the schemas"));
+        assert!(
+            openapi["components"]["schemas"][name].is_object(),
+            "{target} is not described"
+        );
+    }
 }
 
 #[tokio::test]

@@ -1226,6 +1226,19 @@ async fn an_agent_starts_an_email_to_a_new_contact_and_edits_them_in_the_contact
         contact["custom_fields"],
         serde_json::json!({ "RUC": "1790012345001" })
     );
+    // The saved field is shown back in the form.
+    eventually("the saved field in the form", async || {
+        let shown = agent
+            .client
+            .execute(
+                "const row = document.querySelector('.contact-panel .field-row'); \
+                 return [row.children[0].value, row.children[1].value];",
+                Vec::new(),
+            )
+            .await?;
+        Ok((shown == serde_json::json!(["RUC", "1790012345001"])).then_some(()))
+    })
+    .await?;
 
     // Blocked from the panel: marked so in the conversation, and the gateway has it.
     click(&agent, ".contact-panel .block").await?;

@@ -263,6 +263,37 @@ fn contact_form(props: &FormProps) -> Html {
     // "+" adds an empty row.
     let fieldset = use_node_ref();
     let extra_rows = use_state(|| 1_usize);
+    // The inputs hold what is typed, not a value the page would set again on every redraw: the
+    // known fields are put in once, when the form appears.
+    {
+        let (fieldset, known) = (fieldset.clone(), contact.custom_fields.clone());
+        use_effect_with((), move |_| {
+            let Some(rows) = fieldset
+                .cast::<web_sys::Element>()
+                .and_then(|fieldset| fieldset.query_selector_all(".field-row").ok())
+            else {
+                return;
+            };
+            for (index, (field, value)) in known.iter().enumerate() {
+                let Some(row) = rows
+                    .get(index as u32)
+                    .and_then(|row| row.dyn_into::<web_sys::Element>().ok())
+                else {
+                    continue;
+                };
+                for (name, text) in [("field", field), ("value", value)] {
+                    if let Some(input) = row
+                        .query_selector(&format!("input[name={name}]"))
+                        .ok()
+                        .flatten()
+                        .and_then(|input| input.dyn_into::<HtmlInputElement>().ok())
+                    {
+                        input.set_value(text);
+                    }
+                }
+            }
+        });
+    }
     let onsubmit = {
         let (name, emails, phones, notes) =
             (name.clone(), emails.clone(), phones.clone(), notes.clone());
@@ -289,8 +320,7 @@ fn contact_form(props: &FormProps) -> Html {
             <label>{ t.notes }<textarea name="notes" rows="3" value={(*notes).clone()} oninput={edit(&notes)} /></label>
             <fieldset class="custom-fields" ref={fieldset}>
                 <legend>{ t.custom_fields }</legend>
-                { for contact.custom_fields.iter().map(|(field, value)| field_row(t, field, value)) }
-                { for (0..*extra_rows).map(|_| field_row(t, "", "")) }
+                { for (0..contact.custom_fields.len() + *extra_rows).map(|_| field_row(t)) }
                 <button type="button" class="add-field" aria-label={t.add_field} title={t.add_field}
                     onclick={{
                         let extra_rows = extra_rows.clone();
@@ -303,13 +333,11 @@ fn contact_form(props: &FormProps) -> Html {
 }
 
 /// One custom field's name and value, as typed.
-fn field_row(t: &Texts, field: &str, value: &str) -> Html {
+fn field_row(t: &Texts) -> Html {
     html! {
         <div class="field-row">
-            <input name="field" placeholder={t.field} aria-label={t.field} maxlength="50"
-                value={field.to_string()} />
-            <input name="value" placeholder={t.value} aria-label={t.value} maxlength="500"
-                value={value.to_string()} />
+            <input name="field" placeholder={t.field} aria-label={t.field} maxlength="50" />
+            <input name="value" placeholder={t.value} aria-label={t.value} maxlength="500" />
         </div>
     }
 }

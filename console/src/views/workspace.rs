@@ -374,41 +374,38 @@ pub fn workspace(props: &Props) -> Html {
         let dialog = dialog.setter();
         Callback::from(move |_: MouseEvent| dialog.set(which))
     };
+    // A change of the agent's own profile from the top bar, saved in the background.
+    let save_profile = {
+        let (dispatch, on_locale) = (console.dispatcher(), props.on_locale.clone());
+        Callback::from(move |update: ProfileUpdate| {
+            let (dispatch, on_locale) = (dispatch.clone(), on_locale.clone());
+            spawn_local(async move {
+                let _ = profile::save(&dispatch, &on_locale, update).await;
+            });
+        })
+    };
     let on_locale = {
-        let (on_locale, dispatch) = (props.on_locale.clone(), console.dispatcher());
+        let (on_locale, save_profile) = (props.on_locale.clone(), save_profile.clone());
         Callback::from(move |locale: Locale| {
             on_locale.emit(locale);
-            let (dispatch, on_locale) = (dispatch.clone(), on_locale.clone());
-            spawn_local(async move {
-                let update = ProfileUpdate {
-                    language: Some(locale.tag().to_string()),
-                    ..ProfileUpdate::default()
-                };
-                let _ = profile::save(&dispatch, &on_locale, update).await;
+            save_profile.emit(ProfileUpdate {
+                language: Some(locale.tag().to_string()),
+                ..ProfileUpdate::default()
             });
         })
     };
-    let on_availability = {
-        let (dispatch, on_locale) = (console.dispatcher(), props.on_locale.clone());
-        Callback::from(move |event: Event| {
-            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
-            let Some(availability) = AVAILABILITIES
-                .iter()
-                .find(|choice| availability_key(**choice) == select.value())
-                .copied()
-            else {
-                return;
-            };
-            let (dispatch, on_locale) = (dispatch.clone(), on_locale.clone());
-            spawn_local(async move {
-                let update = ProfileUpdate {
-                    availability: Some(availability),
-                    ..ProfileUpdate::default()
-                };
-                let _ = profile::save(&dispatch, &on_locale, update).await;
+    let on_availability = Callback::from(move |event: Event| {
+        let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+        if let Some(availability) = AVAILABILITIES
+            .iter()
+            .find(|choice| availability_key(**choice) == select.value())
+        {
+            save_profile.emit(ProfileUpdate {
+                availability: Some(*availability),
+                ..ProfileUpdate::default()
             });
-        })
-    };
+        }
+    });
 
     let on_sign_out = {
         let on_signed_out = props.on_signed_out.clone();

@@ -14,7 +14,8 @@ pub fn ask_permission(settings: NotificationSettings) {
     }
 }
 
-fn tab_hidden() -> bool {
+/// Whether the console's tab is in the background.
+pub fn tab_hidden() -> bool {
     web_sys::window()
         .and_then(|window| window.document())
         .is_some_and(|document| document.hidden())

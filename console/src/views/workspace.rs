@@ -244,7 +244,8 @@ pub fn workspace(props: &Props) -> Html {
         });
     }
     // An alert: the browser tells the agent (as their profile says), and the console shows it
-    // for a few seconds.
+    // for a few seconds; a customer's message is not alerted while the agent has that very
+    // conversation in front of them (a mention always is).
     let shown_alert = use_state(|| None::<crate::state::Alert>);
     let latest_alert = use_mut_ref(|| 0_u64);
     {
@@ -257,8 +258,14 @@ pub fn workspace(props: &Props) -> Html {
             .map(|conversation| console.contact_name(conversation.contact_id))
             .unwrap_or_default();
         let t = texts(console.locale);
+        let selected = console.selected;
         use_effect_with(alert.as_ref().map(|alert| alert.number), move |_| {
-            if let Some(alert) = alert {
+            let looking = |alert: &crate::state::Alert| {
+                !alert.mention
+                    && selected == Some(alert.conversation_id)
+                    && !crate::notify::tab_hidden()
+            };
+            if let Some(alert) = alert.filter(|alert| !looking(alert)) {
                 let heading = if alert.mention {
                     format!("{title} · {}", t.mentioned_you)
                 } else {

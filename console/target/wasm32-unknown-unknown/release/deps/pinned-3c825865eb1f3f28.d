@@ -1,0 +1,15 @@
+/work/main/console/target/wasm32-unknown-unknown/release/deps/pinned-3c825865eb1f3f28.d: /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/lib.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/barrier.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/cell.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/mpsc.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/oneshot.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/mod.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/error.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/read_guard.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/wakers.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/write_guard.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/utils.rs
+
+/work/main/console/target/wasm32-unknown-unknown/release/deps/libpinned-3c825865eb1f3f28.rmeta: /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/lib.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/barrier.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/cell.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/mpsc.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/oneshot.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/mod.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/error.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/read_guard.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/wakers.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/write_guard.rs /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/utils.rs
+
+/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/lib.rs:
+/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/barrier.rs:
+/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/cell.rs:
+/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/mpsc.rs:
+/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/oneshot.rs:
+/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/mod.rs:
+/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/error.rs:
+/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/read_guard.rs:
+/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/wakers.rs:
+/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/rwlock/write_guard.rs:
+/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/pinned-0.1.0/src/utils.rs:

@@ -6,7 +6,10 @@
 //! whose plugin sleeps through it, and one whose provider keeps `HOGS` sleeping calls open to
 //! take every instance slot it can. The noisy figures are set beside two limits measured in the
 //! same run, as ratios: quiet, and with one core kept busy by a bare native loop at the plugin
-//! threads' priority (what one spinning channel may hold by design: half the cores). It also
+//! threads' priority (what one spinning channel may hold by design: half the cores), and that
+//! same busy core together with the hostile callers' HTTP traffic at the rate they reached,
+//! aimed at a route that answers without calling a plugin (the cost of the requests themselves,
+//! which no sandbox can remove). It also
 //! reports how long plugin calls took by the wall clock on the busy machine (the gateway's
 //! `switchboard_plugin_call_seconds`), against their 1 s budget.
 //!
@@ -30,7 +33,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run() -> anyhow::Result<()> {
-    let probes = setting("PROBES", 300);
+    let probes = setting("PROBES", 1000);
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
@@ -63,37 +66,69 @@ async fn run() -> anyhow::Result<()> {
 
     let noise = Noise::default();
     let provider = Client::new(&gateway.base_url);
-    noise.hammer(&provider, &spinner, "loop", setting("SPINNERS", 32));
-    noise.hammer(&provider, &sleeper, "sleep", setting("SLEEPERS", 8));
-    noise.hammer(&provider, &hog, "sleep", setting("HOGS", 200));
+    let (spinners, sleepers, hogs) = (
+        setting("SPINNERS", 32),
+        setting("SLEEPERS", 8),
+        setting("HOGS", 200),
+    );
+    noise.hammer(&provider, &spinner, "loop", spinners, None);
+    noise.hammer(&provider, &sleeper, "sleep", sleepers, None);
+    noise.hammer(&provider, &hog, "sleep", hogs, None);
     // Let the hostile calls fill what they can before measuring.
     tokio::time::sleep(Duration::from_secs(3)).await;
+    let hostile_started = Instant::now();
     let noisy = probe.measure("noisy", probes).await?;
+    let hostile_rate =
+        noise.answered.load(Ordering::Relaxed) as f64 / hostile_started.elapsed().as_secs_f64();
     noise.stop.store(true, Ordering::Relaxed);
     let call_seconds = plugin_call_seconds(&admin).await?;
 
-    for (name, quiet, busy, noisy) in [
-        ("API inbound", &quiet.api, &one_core_busy.api, &noisy.api),
+    let requests_only = {
+        let _spinning = BareSpinner::start();
+        let traffic = Noise::default();
+        // The spinner's own webhook with a wrong token: the channel is looked up and the call
+        // refused before any plugin runs.
+        let refused = format!("{}x", spinner.trim_end_matches('/'));
+        let callers = spinners + sleepers + hogs;
+        traffic.hammer(&provider, &refused, "loop", callers, Some(hostile_rate));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let samples = probe.measure("requests-only", probes).await?;
+        traffic.stop.store(true, Ordering::Relaxed);
+        samples
+    };
+
+    for (name, quiet, busy, floor, noisy) in [
+        (
+            "API inbound",
+            &quiet.api,
+            &one_core_busy.api,
+            &requests_only.api,
+            &noisy.api,
+        ),
         (
             "plugin webhook",
             &quiet.hook,
             &one_core_busy.hook,
+            &requests_only.hook,
             &noisy.hook,
         ),
     ] {
         println!(
-            "noisy neighbour, {name}: quiet {}; one core kept busy by a bare native loop {}; beside the hostile plugins {}; p50 ×{:.2}, p99 ×{:.2} of quiet; p50 ×{:.2}, p99 ×{:.2} of one core busy",
+            "noisy neighbour, {name}: quiet {}; one core kept busy by a bare native loop {}; that busy core and the hostile requests without their plugins {}; beside the hostile plugins {}; p50 ×{:.2}, p99 ×{:.2} of quiet; p50 ×{:.2}, p99 ×{:.2} of one core busy; p50 ×{:.2}, p99 ×{:.2} of one core busy with the requests",
             percentiles(quiet.iter().copied()),
             percentiles(busy.iter().copied()),
+            percentiles(floor.iter().copied()),
             percentiles(noisy.iter().copied()),
             percentile(noisy, 0.5) / percentile(quiet, 0.5),
             percentile(noisy, 0.99) / percentile(quiet, 0.99),
             percentile(noisy, 0.5) / percentile(busy, 0.5),
             percentile(noisy, 0.99) / percentile(busy, 0.99),
+            percentile(noisy, 0.5) / percentile(floor, 0.5),
+            percentile(noisy, 0.99) / percentile(floor, 0.99),
         );
     }
     println!(
-        "noisy neighbour, hostile load: {} webhook calls answered ({} of them 503)",
+        "noisy neighbour, hostile load: {} webhook calls answered ({} of them 503), {hostile_rate:.0} a second",
         noise.answered.load(Ordering::Relaxed),
         noise.turned_away.load(Ordering::Relaxed)
     );
@@ -215,7 +250,8 @@ impl Probe {
     }
 }
 
-/// Hostile providers: tasks that post a command to a webhook again as soon as it is answered.
+/// Hostile providers: tasks that post a command to a webhook again as soon as it is answered,
+/// or, given a rate, all together at about that many requests a second.
 #[derive(Default, Clone)]
 struct Noise {
     stop: Arc<AtomicBool>,
@@ -224,11 +260,22 @@ struct Noise {
 }
 
 impl Noise {
-    fn hammer(&self, provider: &Client, hook: &str, command: &'static str, tasks: usize) {
+    fn hammer(
+        &self,
+        provider: &Client,
+        hook: &str,
+        command: &'static str,
+        tasks: usize,
+        per_second: Option<f64>,
+    ) {
+        let pause = per_second.map(|rate| Duration::from_secs_f64(tasks as f64 / rate.max(1.0)));
         for _ in 0..tasks {
             let (noise, provider, hook) = (self.clone(), provider.clone(), hook.to_string());
             tokio::spawn(async move {
                 while !noise.stop.load(Ordering::Relaxed) {
+                    if let Some(pause) = pause {
+                        tokio::time::sleep(pause).await;
+                    }
                     let body = Some(("text/plain", command.as_bytes().to_vec()));
                     let Ok((status, _)) = provider.send(Method::POST, &hook, &[], body).await
                     else {

@@ -93,8 +93,13 @@ impl SledStore {
                     path.display()
                 ))
             })?;
-        check_format(&db)?;
+        let upgrade = check_format(&db)?;
         let wal = replay(&db, path)?;
+        if upgrade {
+            delivery::index_dead_letters(&db)?;
+            set_format(&db)?;
+            tracing::info!("upgraded the store to layout {}", keys::FORMAT);
+        }
         let end = db
             .get(keys::META_JOURNAL_END)?
             .map(|end| End::decode(&end))
@@ -636,13 +641,24 @@ impl Store for SledStore {
         cursor: Option<Id>,
         limit: usize,
     ) -> StoreResult<Page<DeadLetter>> {
-        let letters: Vec<DeadLetter> = self.scan(&key(keys::DEAD_LETTER, &[workspace_id]))?;
-        let items: Vec<DeadLetter> = letters
-            .into_iter()
-            .rev()
-            .filter(|letter| !letter.resolved && cursor.is_none_or(|cursor| letter.id < cursor))
-            .take(limit)
-            .collect();
+        // Newest first, from just below the cursor, reading only as far as the page needs.
+        let prefix = key(keys::DEAD_LETTER, &[workspace_id]);
+        let end = match cursor {
+            Some(cursor) => key(keys::DEAD_LETTER, &[workspace_id, cursor]),
+            None => key(keys::DEAD_LETTER, &[workspace_id.saturating_add(1)]),
+        };
+        let view = self.view();
+        let _reading = view.reading();
+        let mut items = Vec::new();
+        for entry in view.tree.range(prefix..end).rev() {
+            if items.len() == limit {
+                break;
+            }
+            let letter: DeadLetter = serde_json::from_slice(&entry?.1)?;
+            if !letter.resolved {
+                items.push(letter);
+            }
+        }
         let next_cursor = (items.len() == limit)
             .then(|| items.last().map(|letter| letter.id.to_string()))
             .flatten();
@@ -871,14 +887,16 @@ fn replay(db: &sled::Db, path: &Path) -> StoreResult<Wal> {
     Ok(wal)
 }
 
-/// A fresh tree gets the current layout; a tree of another layout is refused with the reason.
-fn check_format(db: &sled::Db) -> StoreResult<()> {
+/// A fresh tree gets the current layout, and so does one of layout 2 (its dead letters are
+/// indexed, once the write-ahead log has been applied); a tree of another layout is refused
+/// with the reason. Answers whether the tree is of layout 2.
+fn check_format(db: &sled::Db) -> StoreResult<bool> {
     match db.get_json::<u64>(keys::META_FORMAT)? {
-        Some(keys::FORMAT) => Ok(()),
+        Some(keys::FORMAT) => Ok(false),
+        Some(2) => Ok(true),
         None if db.is_empty() => {
-            db.insert(keys::META_FORMAT, serde_json::to_vec(&keys::FORMAT)?)?;
-            db.flush()?;
-            Ok(())
+            set_format(db)?;
+            Ok(false)
         }
         found => Err(StoreError::Backend(format!(
             "the store was written in layout {} and this gateway reads layout {}: start it on a new data folder",
@@ -886,6 +904,12 @@ fn check_format(db: &sled::Db) -> StoreResult<()> {
             keys::FORMAT
         ))),
     }
+}
+
+fn set_format(db: &sled::Db) -> StoreResult<()> {
+    db.insert(keys::META_FORMAT, serde_json::to_vec(&keys::FORMAT)?)?;
+    db.flush()?;
+    Ok(())
 }
 
 fn channel_record_key(workspace_id: Id, channel_id: Id, record: ChannelRecord) -> Vec<u8> {

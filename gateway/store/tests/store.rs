@@ -1388,3 +1388,70 @@ async fn a_channel_keeps_its_newest_dead_letters_within_its_room_and_age() {
         .expect("letters");
     assert!(none.items.is_empty());
 }
+
+/// A store written by a gateway of layout 2 had its dead letters unindexed by channel: the
+/// next gateway indexes them when it opens the store, so the cap still drops the oldest.
+#[tokio::test]
+async fn a_store_of_layout_2_is_upgraded_and_its_dead_letters_stay_capped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let limits = switchboard_store::DeadLetterLimits {
+        max_bytes_per_channel: 1000,
+        max_age_ms: 3_600_000,
+    };
+    let (workspace, channel) = {
+        let store = SledStore::open(dir.path(), Arc::new(InProcessBus::new(16))).expect("open");
+        let (workspace, channel, _) = seed(&store, "Acme").await;
+        for n in [1, 2] {
+            store
+                .put_dead_letter(workspace, channel, "broken", vec![n; 400], limits)
+                .await
+                .expect("kept");
+        }
+        (workspace, channel)
+    };
+    // The same folder as layout 2 left it: no index by channel, no usage.
+    let db = loop {
+        match sled::open(dir.path()) {
+            Ok(db) => break db,
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    };
+    for tag in [&b"dc"[..], b"du"] {
+        for entry in db.scan_prefix(tag) {
+            db.remove(entry.expect("entry").0).expect("remove");
+        }
+    }
+    db.insert(b"mt/format", &b"2"[..]).expect("layout");
+    db.flush().expect("flush");
+    drop(db);
+
+    let store = reopen(dir.path()).await;
+    let third = store
+        .put_dead_letter(workspace, channel, "broken", vec![3; 400], limits)
+        .await
+        .expect("kept");
+    assert_eq!(third.dropped, 1, "the oldest made room after the upgrade");
+    let page = store
+        .dead_letters(workspace, None, 10)
+        .await
+        .expect("letters");
+    let kept: Vec<u8> = first_bytes(&store, workspace, &page.items).await;
+    assert_eq!(kept, [3, 2], "the letters kept, newest first");
+}
+
+/// The first byte of each letter's payload.
+async fn first_bytes(
+    store: &SledStore,
+    workspace: Id,
+    letters: &[switchboard_model::DeadLetter],
+) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for letter in letters {
+        let (_, payload) = store
+            .dead_letter(workspace, letter.id)
+            .await
+            .expect("letter");
+        bytes.push(payload[0]);
+    }
+    bytes
+}

@@ -30,6 +30,8 @@ pub const EVENT_INDEX: &[u8; 2] = b"ei"; // [ws, first event of a group] -> jour
 pub const OUTBOX: &[u8; 2] = b"ob"; // [channel, message] -> OutboxItem
 pub const DEAD_LETTER: &[u8; 2] = b"dl"; // [ws, letter]
 pub const DEAD_PAYLOAD: &[u8; 2] = b"dp"; // [letter] -> raw bytes
+pub const DEAD_BY_CHANNEL: &[u8; 2] = b"dc"; // [ws, channel, letter] -> (received_at, size)
+pub const DEAD_USAGE: &[u8; 2] = b"du"; // [ws, channel] -> (bytes, letters)
 pub const BLOB: &[u8; 2] = b"bl"; // [ws] sha256 hex -> bytes
 pub const UNATTACHED: &[u8; 2] = b"bu"; // [ws] sha256 hex -> Unattached, until a message names it
 pub const KEPT_FILE: &[u8; 2] = b"bk"; // [ws] sha256 hex -> (), once a message or record names it
@@ -43,8 +45,9 @@ pub const AUTO_REPLIES: &[u8; 2] = b"ar"; // [ws, channel] -> {contact: last aut
 pub const SENT_TODAY: &[u8; 2] = b"st"; // [ws, channel] -> (day, emails sent)
 pub const OAUTH_ACCESS: &[u8; 2] = b"oa"; // [ws, channel] -> sealed access token
 
-/// The layout this code reads and writes: 2 keeps events in the journal.
-pub const FORMAT: u64 = 2;
+/// The layout this code reads and writes: 2 keeps events in the journal, 3 indexes dead
+/// letters by channel (a store of layout 2 is upgraded when opened).
+pub const FORMAT: u64 = 3;
 
 /// A key of `tag` and ids.
 pub fn key(tag: &[u8; 2], ids: &[Id]) -> Vec<u8> {

@@ -91,17 +91,43 @@ impl Read for sled::Tree {
     }
 }
 
+/// What a walk's visitor answers: go on to the next entry, or stop here.
+pub type Walk = StoreResult<bool>;
+
 /// Prefix scans that see the same data inside and outside the writer.
 pub trait Scan {
+    /// Calls `visit` with each live entry under `prefix`, in key order, until it answers
+    /// `false`: entries after that are not read.
+    fn walk_prefix(
+        &self,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
+    ) -> StoreResult<()>;
+
     /// Every live entry under `prefix`, in key order.
-    fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>>;
+    fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut entries = Vec::new();
+        self.walk_prefix(prefix, &mut |key, value| {
+            entries.push((key.to_vec(), value.to_vec()));
+            Ok(true)
+        })?;
+        Ok(entries)
+    }
 }
 
 impl Scan for sled::Tree {
-    fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
-        sled::Tree::scan_prefix(self, prefix)
-            .map(|entry| Ok(entry.map(|(key, value)| (key.to_vec(), value.to_vec()))?))
-            .collect()
+    fn walk_prefix(
+        &self,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
+    ) -> StoreResult<()> {
+        for entry in sled::Tree::scan_prefix(self, prefix) {
+            let (key, value) = entry?;
+            if !visit(&key, &value)? {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -145,9 +171,13 @@ impl Read for View<'_> {
 }
 
 impl Scan for View<'_> {
-    fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+    fn walk_prefix(
+        &self,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
+    ) -> StoreResult<()> {
         let _reading = self.reading();
-        Scan::scan_prefix(self.tree, prefix)
+        self.tree.walk_prefix(prefix, visit)
     }
 }
 
@@ -318,13 +348,16 @@ impl<'a> Txn<'a> {
     }
 }
 
+/// The tree's entries with the overlays' writes over them, read lazily: the overlays (the
+/// groups not yet in the tree) are small, the tree's range is walked only as far as asked.
 impl Scan for Txn<'_> {
-    fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
-        let mut merged: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
-        for entry in self.view.tree.scan_prefix(prefix) {
-            let (key, value) = entry?;
-            merged.insert(key.to_vec(), Some(value.to_vec()));
-        }
+    fn walk_prefix(
+        &self,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
+    ) -> StoreResult<()> {
+        // The newest write of each key under `prefix`; `None` where it was removed.
+        let mut written: BTreeMap<&[u8], Option<&[u8]>> = BTreeMap::new();
         let overlays = self
             .in_flight
             .iter()
@@ -334,13 +367,38 @@ impl Scan for Txn<'_> {
         for overlay in overlays {
             let range = overlay.range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded));
             for (key, value) in range.take_while(|(key, _)| key.starts_with(prefix)) {
-                merged.insert(key.clone(), value.as_ref().map(|value| value.bytes.clone()));
+                written.insert(key, value.as_deref().map(|value| value.bytes.as_slice()));
             }
         }
-        Ok(merged
-            .into_iter()
-            .filter_map(|(key, value)| value.map(|value| (key, value)))
-            .collect())
+        let mut written = written.into_iter().peekable();
+        for entry in self.view.tree.scan_prefix(prefix) {
+            let (key, value) = entry?;
+            // The overlays' keys that sort before this one (new keys) come first.
+            while let Some((earlier, value)) = written.next_if(|(other, _)| *other < &key[..]) {
+                if let Some(value) = value
+                    && !visit(earlier, value)?
+                {
+                    return Ok(());
+                }
+            }
+            let value = match written.next_if(|(other, _)| *other == &key[..]) {
+                Some((_, written)) => written,
+                None => Some(&value[..]),
+            };
+            if let Some(value) = value
+                && !visit(&key, value)?
+            {
+                return Ok(());
+            }
+        }
+        for (key, value) in written {
+            if let Some(value) = value
+                && !visit(key, value)?
+            {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -453,5 +511,63 @@ mod tests {
                 (Some(b"1".to_vec()), Some(b"2".to_vec()))
             );
         });
+    }
+
+    /// A walk sees the tree with the groups in flight and the step over it, in key order, and
+    /// stops where its visitor says.
+    #[test]
+    fn a_walk_merges_the_overlays_over_the_tree_and_stops_when_told() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = sled::Config::new()
+            .path(dir.path().join("tree"))
+            .open()
+            .expect("tree");
+        let segments = Journal::open(&dir.path().join("events"), None)
+            .expect("journal")
+            .segments();
+        let tree_writes = [
+            (&b"k1"[..], Some(&b"tree"[..])),
+            (b"k3", Some(b"tree")),
+            (b"k5", Some(b"tree")),
+            (b"z", Some(b"other")),
+        ];
+        write_tree(&db, tree_writes).expect("write");
+        let mut in_flight = Overlay::new();
+        in_flight.insert(b"k3".to_vec(), None);
+        in_flight.insert(
+            b"k4".to_vec(),
+            Some(Arc::new(Value::new(b"flight".to_vec()))),
+        );
+        let in_flight = [Arc::new(in_flight)];
+        let known = crate::sled::known_keys::KnownKeys::load(&db, 16).expect("known keys");
+        let recent = RefCell::new(Recent::new(16, known));
+        let view = View {
+            tree: &db,
+            segments: &segments,
+            gate: None,
+        };
+        let mut txn = Txn::new(view, &in_flight, &recent, 0, 0);
+        txn.put(b"k0".to_vec(), b"step".to_vec());
+        txn.put(b"k5".to_vec(), b"step".to_vec());
+        txn.put(b"k6".to_vec(), b"step".to_vec());
+
+        let seen = |stop_after: usize| {
+            let mut seen = Vec::new();
+            txn.walk_prefix(b"k", &mut |key, value| {
+                seen.push(format!(
+                    "{}={}",
+                    String::from_utf8_lossy(key),
+                    String::from_utf8_lossy(value)
+                ));
+                Ok(seen.len() < stop_after)
+            })
+            .expect("walk");
+            seen
+        };
+        assert_eq!(
+            seen(usize::MAX),
+            ["k0=step", "k1=tree", "k4=flight", "k5=step", "k6=step"]
+        );
+        assert_eq!(seen(2), ["k0=step", "k1=tree"]);
     }
 }

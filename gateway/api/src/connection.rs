@@ -21,7 +21,7 @@ use axum::serve::IncomingStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::lock;
+use switchboard_services::lock;
 
 /// Bytes a wire queues before it takes no more: hyper and a WebSocket then wait for the
 /// kernel, and the fan-out leaves the socket to catch up from the store.

@@ -6,6 +6,7 @@ use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use switchboard_model::{ErrorBody, ErrorDetail};
+use switchboard_services::{Fault, FaultKind};
 use switchboard_store::StoreError;
 
 /// An error answered to an API client.
@@ -80,35 +81,31 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<Fault> for ApiError {
+    fn from(fault: Fault) -> Self {
+        let status = match fault.kind {
+            FaultKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            FaultKind::NotFound => StatusCode::NOT_FOUND,
+            FaultKind::Conflict => StatusCode::CONFLICT,
+            FaultKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            FaultKind::Limited => StatusCode::TOO_MANY_REQUESTS,
+            FaultKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            FaultKind::Provider => StatusCode::BAD_GATEWAY,
+            FaultKind::Full => StatusCode::INSUFFICIENT_STORAGE,
+            FaultKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError {
+            status,
+            code: fault.code,
+            message: fault.message,
+            retry_after: fault.retry_after,
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        let message = error.to_string();
-        match error {
-            StoreError::NotFound { .. } => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
-            }
-            StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
-            StoreError::Invalid(_) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
-            }
-            StoreError::TooLarge { .. } => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
-            }
-            StoreError::OverQuota { retry_after_ms, .. } => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "over_quota", message)
-                    .retry_after(u64::try_from(retry_after_ms).map_or(1, |ms| ms.div_ceil(1000)))
-            }
-            StoreError::Full(_) => {
-                tracing::warn!(%message, "a write was refused: the disk has no room");
-                ApiError::new(
-                    StatusCode::INSUFFICIENT_STORAGE,
-                    "insufficient_storage",
-                    "the gateway's disk is full; nothing was stored, try again later",
-                )
-                .retry_after(60)
-            }
-            StoreError::Backend(_) => ApiError::internal(message),
-        }
+        Fault::from(error).into()
     }
 }
 

@@ -25,8 +25,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 use crate::connection::Wire;
-use crate::lock;
-use crate::widget::{Presence, PresenceHub, Side};
+use switchboard_services::lock;
+use switchboard_services::widget::{Presence, PresenceHub, Side};
 
 /// Sockets per shard: few enough that one shard's writes take a fraction of a millisecond,
 /// and enough shards for both cores to share a big workspace's fan-out.
@@ -395,7 +395,7 @@ mod tests {
             workspace_id: WORKSPACE,
             conversation_id: 3,
             from: Side::Visitor,
-            kind: crate::widget::SignalKind::Typing,
+            kind: switchboard_services::widget::SignalKind::Typing,
             author: None,
         });
         let frame = tokio::time::timeout(Duration::from_secs(5), live_client.next())

@@ -2,6 +2,7 @@
 //! description the gateway serves is generated from the very routes it serves.
 
 mod attachments;
+pub mod confirmation;
 mod contacts;
 mod conversations;
 mod directory;

@@ -109,8 +109,9 @@ async fn frame(
     let html = read(&state.config.web.widget.join("index.html"))?;
     let ancestors = match &query.w {
         Some(widget) => {
-            let allowed =
-                crate::widget::allowed_origins(&crate::widget::channel(&state, widget).await?);
+            let allowed = switchboard_services::widget::allowed_origins(
+                &switchboard_services::widget::channel(&state, widget).await?,
+            );
             if allowed.is_empty() {
                 "*".to_string()
             } else {

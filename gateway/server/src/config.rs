@@ -38,7 +38,7 @@ pub struct UploadsConfig {
 
 impl Default for UploadsConfig {
     fn default() -> Self {
-        let limits = switchboard_api::UploadLimits::default();
+        let limits = switchboard_services::UploadLimits::default();
         UploadsConfig {
             visitor_mib_per_day: limits.visitor_bytes_per_day >> 20,
             workspace_mib_per_day: limits.workspace_bytes_per_day >> 20,
@@ -183,8 +183,8 @@ impl Default for PluginsConfig {
 
 impl PluginsConfig {
     /// What plugins' requests may reach; fails on a network that cannot be read, naming it.
-    pub fn fetch_policy(&self) -> anyhow::Result<switchboard_api::FetchPolicy> {
-        Ok(switchboard_api::FetchPolicy {
+    pub fn fetch_policy(&self) -> anyhow::Result<switchboard_services::FetchPolicy> {
+        Ok(switchboard_services::FetchPolicy {
             allow_http: self.fetch_allow_http,
             private_networks: networks(
                 "plugins.fetch_private_networks",
@@ -307,7 +307,8 @@ impl Default for HttpConfig {
             max_body_bytes: api.max_body_bytes,
             session_hours: api.session_hours,
             secure_cookies: api.secure_cookies,
-            max_attachment_bytes: api.max_attachment_bytes,
+            max_attachment_bytes: switchboard_services::ServicesConfig::default()
+                .max_attachment_bytes,
         }
     }
 }
@@ -417,6 +418,25 @@ impl Config {
         self.data_dir().join("first-admin-password.txt")
     }
 
+    /// The services' settings, with `public_url` as the address people reach the gateway at.
+    pub fn services(&self, public_url: String) -> switchboard_services::ServicesConfig {
+        switchboard_services::ServicesConfig {
+            max_attachment_bytes: self.http.max_attachment_bytes,
+            dead_letters: switchboard_store::DeadLetterLimits {
+                max_bytes_per_channel: self
+                    .store
+                    .dead_letter_mib_per_channel
+                    .saturating_mul(1 << 20),
+                max_age_ms: i64::from(self.store.dead_letter_days) * 24 * 3_600_000,
+            },
+            uploads: switchboard_services::UploadLimits {
+                visitor_bytes_per_day: self.uploads.visitor_mib_per_day.saturating_mul(1 << 20),
+                workspace_bytes_per_day: self.uploads.workspace_mib_per_day.saturating_mul(1 << 20),
+            },
+            public_url,
+        }
+    }
+
     /// The API's settings; fails on a value that cannot be used, naming its key.
     pub fn api(&self) -> anyhow::Result<switchboard_api::ApiConfig> {
         Ok(switchboard_api::ApiConfig {
@@ -425,8 +445,6 @@ impl Config {
             // A browser reaching the gateway over HTTPS must never send its session in clear.
             secure_cookies: self.http.secure_cookies
                 || self.server.public_url.starts_with("https://"),
-            max_attachment_bytes: self.http.max_attachment_bytes,
-            public_url: self.server.public_url.clone(),
             web: switchboard_api::WebRoot {
                 www: self.web.www.clone(),
                 widget: self.web.widget.clone(),
@@ -434,17 +452,6 @@ impl Config {
                 demo_pages: self.web.demo_pages,
             },
             trusted_proxies: self.server.trusted_networks()?,
-            dead_letters: switchboard_store::DeadLetterLimits {
-                max_bytes_per_channel: self
-                    .store
-                    .dead_letter_mib_per_channel
-                    .saturating_mul(1 << 20),
-                max_age_ms: i64::from(self.store.dead_letter_days) * 24 * 3_600_000,
-            },
-            uploads: switchboard_api::UploadLimits {
-                visitor_bytes_per_day: self.uploads.visitor_mib_per_day.saturating_mul(1 << 20),
-                workspace_bytes_per_day: self.uploads.workspace_mib_per_day.saturating_mul(1 << 20),
-            },
             first_password: self
                 .bootstrap
                 .enabled

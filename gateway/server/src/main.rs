@@ -12,9 +12,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use metrics_exporter_prometheus::PrometheusBuilder;
-use switchboard_api::{
-    AppState, Forwarding, HttpFetcher, MailService, Plugins, SecretBox, Widgets,
-};
+use switchboard_api::AppState;
+use switchboard_services::email::forwarding::Forwarding;
+use switchboard_services::{HttpFetcher, MailService, Plugins, SecretBox, Services, Widgets};
 use switchboard_store::{EventBus, InProcessBus, SledStore, Store};
 
 use crate::config::{Config, MailConfig};
@@ -151,24 +151,25 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         config.server.public_url.clone()
     };
-    let state = AppState {
+    let services = Arc::new(Services {
         store,
         bus,
-        config: Arc::new(switchboard_api::ApiConfig {
-            public_url: base_url.clone(),
-            ..config.api()?
-        }),
-        metrics,
+        config: config.services(base_url.clone()),
         plugins,
         secrets: Arc::new(secrets),
         mail: Arc::new(MailService::new(trust, forwarding_domain)),
         widgets: Arc::new(Widgets::default()),
         replies_queued: Arc::default(),
-        fanout: Arc::default(),
         search: Arc::new(
             switchboard_search::SearchIndex::open(&data_dir.join("search"))
                 .map_err(anyhow::Error::msg)?,
         ),
+    });
+    let state = AppState {
+        services,
+        config: Arc::new(config.api()?),
+        metrics,
+        fanout: Arc::default(),
     };
     // Leased work (outbox items, mailboxes) is held under this node's name, which survives a
     // restart: a node that crashed takes its own leases back at once.
@@ -182,7 +183,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     wake_snoozed_conversations(&state);
     sweep_unattached_files(&state, config.uploads.unattached_hours);
     deliver_replies(&state, holder.clone());
-    switchboard_api::spawn_mailbox_sync(state.clone(), holder);
+    switchboard_services::email::sync::spawn(state.services.clone(), holder);
     switchboard_search::Indexer::new(state.store.clone(), state.search.clone()).spawn();
     let smtp_listener = listen_for_forwarded_mail(&state, &config.mail).await?;
     let demo_widget = switchboard_api::first_widget(&state)
@@ -289,7 +290,7 @@ async fn listen_for_forwarded_mail(
             config.spool.clone(),
         )
     };
-    let room = Arc::new(Forwarding::new(state.clone()));
+    let room = Arc::new(Forwarding::new(state.services.clone()));
     tokio::spawn(switchboard_mail::listener::serve(listener, limits, room));
     tracing::info!(%local, "listening for forwarded mail");
     Ok(Some(local))
@@ -334,7 +335,10 @@ fn node_name(data_dir: &std::path::Path) -> anyhow::Result<String> {
 /// Drops dead letters past their age, every hour (a channel that gets new ones trims its own
 /// at once).
 fn expire_dead_letters(state: &AppState) {
-    let (store, max_age_ms) = (state.store.clone(), state.config.dead_letters.max_age_ms);
+    let (store, max_age_ms) = (
+        state.store.clone(),
+        state.services.config.dead_letters.max_age_ms,
+    );
     tokio::spawn(async move {
         loop {
             let before = switchboard_model::now_millis().saturating_sub(max_age_ms);
@@ -407,9 +411,10 @@ fn deliver_replies(state: &AppState, holder: String) {
             let (state, holder) = (state.clone(), holder.clone());
             tokio::spawn(async move {
                 let done = match workspaces {
-                    None => switchboard_api::deliver_due(&state, &holder).await,
+                    None => switchboard_services::outbox::deliver_due(&state, &holder).await,
                     Some(workspaces) => {
-                        switchboard_api::deliver_queued(&state, &holder, &workspaces).await
+                        switchboard_services::outbox::deliver_queued(&state, &holder, &workspaces)
+                            .await
                     }
                 };
                 if let Err(error) = done {

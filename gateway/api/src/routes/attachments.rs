@@ -45,7 +45,7 @@ async fn upload(
     body: Body,
 ) -> ApiResult<(StatusCode, axum::Json<Attachment>)> {
     require_text("name", &params.name, 255)?;
-    let limit = state.config.max_attachment_bytes;
+    let limit = state.services.config.max_attachment_bytes;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -470,12 +470,15 @@ async fn typing(
     Path(id): Path<Id>,
 ) -> ApiResult<StatusCode> {
     let conversation = state.store.conversation(caller.workspace_id, id).await?;
-    state.widgets.presence.publish(crate::widget::Presence {
-        workspace_id: caller.workspace_id,
-        conversation_id: conversation.id,
-        from: crate::widget::Side::Agent,
-        kind: crate::widget::SignalKind::Typing,
-        author: Some(caller.agent.name),
-    });
+    state
+        .widgets
+        .presence
+        .publish(switchboard_services::widget::Presence {
+            workspace_id: caller.workspace_id,
+            conversation_id: conversation.id,
+            from: switchboard_services::widget::Side::Agent,
+            kind: switchboard_services::widget::SignalKind::Typing,
+            author: Some(caller.agent.name),
+        });
     Ok(StatusCode::NO_CONTENT)
 }

@@ -17,8 +17,8 @@ use utoipa_axum::routes;
 
 use crate::error::body_too_large;
 use crate::extract::Path;
-use crate::ingest::{StoredPayload, StoredWebhook, Unprocessed, through_plugin};
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_services::ingest::{StoredPayload, StoredWebhook, Unprocessed, through_plugin};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(receive_webhook))
@@ -107,13 +107,18 @@ async fn receive_webhook(
             }),
         )),
         // The provider keeps it and sends it again, as providers do with a 5xx answer.
-        Err(Unprocessed::Busy(reason)) => Err(Unprocessed::busy(&reason)),
+        Err(Unprocessed::Busy(reason)) => Err(Unprocessed::busy(&reason).into()),
         Err(Unprocessed::Refused(reason)) => {
             let payload = serde_json::to_vec(&payload)
                 .map_err(|error| ApiError::internal(error.to_string()))?;
-            let letter =
-                crate::ingest::keep_dead_letter(&state, workspace_id, channel_id, &reason, payload)
-                    .await?;
+            let letter = switchboard_services::ingest::keep_dead_letter(
+                &state,
+                workspace_id,
+                channel_id,
+                &reason,
+                payload,
+            )
+            .await?;
             tracing::warn!(dead_letter_id = letter.id, %reason, "a webhook was kept as a dead letter");
             let answer = WebhookAnswer {
                 ingested: Vec::new(),

@@ -14,8 +14,8 @@ use super::page_size;
 use crate::auth::Caller;
 use crate::error::body_too_large;
 use crate::extract::{Path, Query};
-use crate::ingest::{StoredPayload, Unprocessed, through_plugin};
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_services::ingest::{StoredPayload, Unprocessed, through_plugin};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -57,7 +57,7 @@ async fn post_inbound(
             axum::Json(ingested),
         )),
         Err(reason) => {
-            let letter = crate::ingest::keep_dead_letter(
+            let letter = switchboard_services::ingest::keep_dead_letter(
                 &state,
                 caller.workspace_id,
                 id,
@@ -93,11 +93,11 @@ async fn process(
             )));
         }
     };
-    if let Err(reason) = crate::inbound_rules::check(&message) {
+    if let Err(reason) = switchboard_services::inbound_rules::check(&message) {
         return Ok(Err(reason));
     }
     if let Some(html) = message.html.take() {
-        message.html = crate::ingest::sanitized_html(html).await?;
+        message.html = switchboard_services::ingest::sanitized_html(html).await?;
     }
     Ok(Ok(state
         .store
@@ -183,7 +183,7 @@ async fn replay_dead_letter(
                     .next()
                     .ok_or_else(|| "the plugin found no message in the payload".to_string()),
                 // Not a failed replay: the letter waits for a moment the host can run it.
-                Err(Unprocessed::Busy(reason)) => return Err(Unprocessed::busy(&reason)),
+                Err(Unprocessed::Busy(reason)) => return Err(Unprocessed::busy(&reason).into()),
                 Err(Unprocessed::Refused(reason)) => Err(reason),
             },
             Err(error) => Err(format!("the kept payload cannot be read: {error}")),

@@ -10,9 +10,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Caller;
-use crate::email::{account, email_channel};
 use crate::extract::{Json, Path};
 use crate::{ApiResult, AppState};
+use switchboard_services::email::{account, email_channel};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -64,7 +64,7 @@ async fn send_transcript(
         ));
     }
     let locale = request.locale.as_deref().unwrap_or("en");
-    let accepted = crate::email::transcript::send(
+    let accepted = switchboard_services::email::transcript::send(
         &state,
         caller.workspace_id,
         id,
@@ -195,7 +195,9 @@ async fn test_connection(
     caller.require_admin()?;
     let channel = email_channel(&state, caller.workspace_id, id).await?;
     let signed_in = match account(&state, &channel).await? {
-        Ok(account) => crate::email::oauth::signed_in(&state, &channel, account).await?,
+        Ok(account) => {
+            switchboard_services::email::oauth::signed_in(&state, &channel, account).await?
+        }
         Err(problem) => Err(switchboard_mail::MailError::new(
             switchboard_mail::Step::Settings,
             problem,

@@ -16,8 +16,8 @@ use super::require_text;
 use crate::auth::{self, Caller, SESSION_COOKIE};
 use crate::client_address::ClientAddress;
 use crate::extract::Json;
-use crate::throttle::LoginThrottle;
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_services::throttle::LoginThrottle;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -23,11 +23,11 @@ use utoipa_axum::routes;
 use crate::client_address::ClientAddress;
 use crate::error::body_too_large;
 use crate::extract::{Json, Path, Query, Upgrade};
-use crate::ingest::{StoredPayload, StoredWidgetEvent, Unprocessed, through_plugin};
-use crate::language::Language;
-use crate::throttle::rate_limited;
-use crate::widget::{self, Live, Presence, Side, SignalKind, Visitor};
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_services::ingest::{StoredPayload, StoredWidgetEvent, Unprocessed, through_plugin};
+use switchboard_services::language::Language;
+use switchboard_services::throttle::rate_limited;
+use switchboard_services::widget::{self, Live, Presence, Side, SignalKind, Visitor};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -177,7 +177,7 @@ fn valid_color(color: &str) -> bool {
 }
 
 fn upload_limit(state: &AppState, channel: &Channel) -> u64 {
-    let most = state.config.max_attachment_bytes as u64;
+    let most = state.services.config.max_attachment_bytes as u64;
     widget::text(channel, "max_upload_bytes")
         .and_then(|limit| limit.parse().ok())
         .unwrap_or(DEFAULT_UPLOAD_BYTES)
@@ -282,7 +282,7 @@ async fn verified_user(
     let hash = user["hash"]
         .as_str()
         .ok_or_else(|| refused("`user.hash` is missing: the site must sign the user id"))?;
-    let secrets = crate::plugins::channel_secrets(state, channel).await?;
+    let secrets = switchboard_services::plugins::channel_secrets(state, channel).await?;
     let secret = secrets
         .get("identity_secret")
         .ok_or_else(|| refused("this widget has no identity secret, so it cannot verify users"))?;
@@ -599,7 +599,7 @@ async fn send_message(
                 }),
             ))
         }
-        Err(Unprocessed::Busy(reason)) => Err(Unprocessed::busy(&reason)),
+        Err(Unprocessed::Busy(reason)) => Err(Unprocessed::busy(&reason).into()),
         Err(Unprocessed::Refused(reason)) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_message",
@@ -676,8 +676,8 @@ async fn upload(
     let size = body.len() as u64;
     let quota = UploadQuota {
         visitor: visitor.id.to_string(),
-        visitor_bytes_per_day: state.config.uploads.visitor_bytes_per_day,
-        workspace_bytes_per_day: state.config.uploads.workspace_bytes_per_day,
+        visitor_bytes_per_day: state.services.config.uploads.visitor_bytes_per_day,
+        workspace_bytes_per_day: state.services.config.uploads.workspace_bytes_per_day,
     };
     let sha256 = state
         .store

@@ -542,9 +542,9 @@ async fn repeated_wrong_passwords_lock_the_address_for_a_while() {
 
 #[tokio::test]
 async fn an_oversized_attachment_is_refused() {
-    let app = TestApp::with_config(ApiConfig {
+    let app = TestApp::with_services_config(switchboard_services::ServicesConfig {
         max_attachment_bytes: 1000,
-        ..ApiConfig::default()
+        ..Default::default()
     })
     .await;
     let big = "x".repeat(5000);

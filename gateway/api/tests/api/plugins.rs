@@ -547,7 +547,7 @@ async fn a_plugin_reaches_only_granted_ports_at_addresses_the_operator_allows() 
     };
 
     // The operator allows plain HTTP, and no private network.
-    let strict = TestApp::with_fetch_policy(switchboard_api::FetchPolicy {
+    let strict = TestApp::with_fetch_policy(switchboard_services::FetchPolicy {
         allow_http: true,
         private_networks: Vec::new(),
     })
@@ -575,7 +575,7 @@ async fn a_plugin_reaches_only_granted_ports_at_addresses_the_operator_allows() 
     );
 
     // Loopback allowed, but not plain HTTP.
-    let https_only = TestApp::with_fetch_policy(switchboard_api::FetchPolicy {
+    let https_only = TestApp::with_fetch_policy(switchboard_services::FetchPolicy {
         allow_http: false,
         private_networks: vec!["127.0.0.0/8".parse().expect("network")],
     })
@@ -604,7 +604,7 @@ async fn a_plugin_reaches_only_granted_ports_at_addresses_the_operator_allows() 
 /// keeps the newest within its room, and the list pages.
 #[tokio::test]
 async fn a_failing_plugins_dead_letters_stay_within_the_channels_room() {
-    let app = TestApp::with_config(switchboard_api::ApiConfig {
+    let app = TestApp::with_services_config(switchboard_services::ServicesConfig {
         dead_letters: switchboard_store::DeadLetterLimits {
             max_bytes_per_channel: 500,
             ..Default::default()
@@ -764,7 +764,7 @@ async fn a_reply_turns_into_a_few_deliveries_at_most() {
         &format!("fan-out http://{provider}/out"),
     )
     .await;
-    switchboard_api::deliver_due(&app.state, "test-node")
+    switchboard_services::outbox::deliver_due(&app.state, "test-node")
         .await
         .expect("round");
     let delivery = delivery_of(&app, &conversation, &reply["id"])
@@ -858,8 +858,9 @@ async fn a_slow_provider_holds_up_its_own_channels_replies_only() {
         replies.push((conversation, reply["id"].clone()));
     }
     let state = app.state.clone();
-    let round =
-        tokio::spawn(async move { switchboard_api::deliver_due(&state, "test-node").await });
+    let round = tokio::spawn(async move {
+        switchboard_services::outbox::deliver_due(&state, "test-node").await
+    });
     let state_of = async |(conversation, id): &(Value, Value)| {
         delivery_of(&app, conversation, id)
             .await
@@ -1046,7 +1047,7 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
         "a queued reply wakes the delivery worker"
     );
     assert_eq!(
-        switchboard_api::deliver_due(&app.state, "test-node")
+        switchboard_services::outbox::deliver_due(&app.state, "test-node")
             .await
             .expect("round"),
         1
@@ -1125,7 +1126,7 @@ async fn deliver_while_provider_says(
 ) -> Value {
     *provider_answer.lock().expect("lock") = code;
     let reply = agent_reply(app, conversation, text).await;
-    switchboard_api::deliver_due(&app.state, "test-node")
+    switchboard_services::outbox::deliver_due(&app.state, "test-node")
         .await
         .expect("round");
     delivery_of(app, conversation, &reply["id"])

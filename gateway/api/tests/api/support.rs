@@ -9,8 +9,9 @@ use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use serde_json::{Value, json};
-use switchboard_api::{ApiConfig, AppState, HttpFetcher, Plugins, hash_password};
+use switchboard_api::{ApiConfig, AppState, hash_password};
 use switchboard_model::{ChannelKind, Id, NewChannel, Role};
+use switchboard_services::{HttpFetcher, Plugins, Services, ServicesConfig};
 use switchboard_store::{InProcessBus, NewAgentRecord, SledStore, Store};
 use tower::ServiceExt;
 
@@ -55,22 +56,38 @@ impl TestApp {
         runtime: Arc<switchboard_plugins::Runtime>,
     ) -> TestApp {
         // The tests' providers listen on loopback, over plain HTTP.
-        let policy = switchboard_api::FetchPolicy {
+        let policy = switchboard_services::FetchPolicy {
             allow_http: true,
             private_networks: vec!["127.0.0.0/8".parse().expect("network")],
         };
-        Self::build(config, runtime, policy).await
+        Self::build(config, ServicesConfig::default(), runtime, policy).await
+    }
+
+    /// An application whose services have `services` for settings.
+    pub async fn with_services_config(services: ServicesConfig) -> TestApp {
+        let policy = switchboard_services::FetchPolicy {
+            allow_http: true,
+            private_networks: vec!["127.0.0.0/8".parse().expect("network")],
+        };
+        Self::build(ApiConfig::default(), services, shared_runtime(), policy).await
     }
 
     /// An application whose plugins' requests follow `policy`.
-    pub async fn with_fetch_policy(policy: switchboard_api::FetchPolicy) -> TestApp {
-        Self::build(ApiConfig::default(), shared_runtime(), policy).await
+    pub async fn with_fetch_policy(policy: switchboard_services::FetchPolicy) -> TestApp {
+        Self::build(
+            ApiConfig::default(),
+            ServicesConfig::default(),
+            shared_runtime(),
+            policy,
+        )
+        .await
     }
 
     async fn build(
         config: ApiConfig,
+        services: ServicesConfig,
         runtime: Arc<switchboard_plugins::Runtime>,
-        policy: switchboard_api::FetchPolicy,
+        policy: switchboard_services::FetchPolicy,
     ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let bus = Arc::new(InProcessBus::new(1024));
@@ -78,21 +95,25 @@ impl TestApp {
         let metrics = PrometheusBuilder::new().build_recorder().handle();
         let fetcher = Arc::new(HttpFetcher::new(policy).expect("fetcher"));
         let plugins = Arc::new(Plugins::new(runtime, fetcher));
-        let state = AppState {
+        let services = Services {
             store: store.clone(),
             bus,
-            config: Arc::new(config),
-            metrics,
+            config: services,
             plugins: plugins.clone(),
-            secrets: Arc::new(switchboard_api::SecretBox::from_key([42; 32])),
-            mail: Arc::new(switchboard_api::MailService::new(
+            secrets: Arc::new(switchboard_services::SecretBox::from_key([42; 32])),
+            mail: Arc::new(switchboard_services::MailService::new(
                 switchboard_mail::Trust::new(Vec::new()).expect("trust"),
                 Some("forward.acme.test".into()),
             )),
-            widgets: Arc::new(switchboard_api::Widgets::default()),
+            widgets: Arc::new(switchboard_services::Widgets::default()),
             replies_queued: Arc::default(),
-            fanout: Arc::default(),
             search: Arc::new(switchboard_search::SearchIndex::in_memory().expect("index")),
+        };
+        let state = AppState {
+            services: Arc::new(services),
+            config: Arc::new(config),
+            metrics,
+            fanout: Arc::default(),
         };
         switchboard_search::Indexer::new(state.store.clone(), state.search.clone()).spawn();
         let router = switchboard_api::router(state.clone());

@@ -16,7 +16,7 @@ use switchboard_plugins::latest::Reply;
 use switchboard_store::OutboxItem;
 
 use crate::plugins::setting_text as text;
-use crate::{ApiResult, AppState};
+use crate::{ServiceResult, Services};
 
 /// Webchat settings read here.
 pub mod setting {
@@ -76,7 +76,7 @@ impl Continued {
 }
 
 /// The way the reply in `item` on `channel` goes now.
-pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiResult<Route> {
+pub async fn route(state: &Services, channel: &Channel, item: &OutboxItem) -> ServiceResult<Route> {
     if channel.kind != ChannelKind::Webchat
         || text(channel, setting::CONTINUE_BY_EMAIL).as_deref() == Some("false")
     {
@@ -179,13 +179,13 @@ pub async fn route(state: &AppState, channel: &Channel, item: &OutboxItem) -> Ap
 }
 
 /// Whether the visitor, by any of the contact's chat identities, has been in the chat since `since`.
-fn visitor_was_there(state: &AppState, workspace_id: Id, contact: &Contact, since: i64) -> bool {
+fn visitor_was_there(state: &Services, workspace_id: Id, contact: &Contact, since: i64) -> bool {
     crate::widget::visitor_ids(contact)
         .any(|visitor| state.widgets.seen.seen_since(workspace_id, visitor, since))
 }
 
 /// The mailbox a website chat's emails go through.
-async fn mailbox(state: &AppState, channel: &Channel) -> ApiResult<Option<Channel>> {
+async fn mailbox(state: &Services, channel: &Channel) -> ServiceResult<Option<Channel>> {
     if let Some(id) = text(channel, setting::EMAIL_CHANNEL_ID).and_then(|id| id.parse().ok())
         && let Ok(named) = state.store.channel(channel.workspace_id, id).await
         && named.kind == ChannelKind::Email

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
@@ -14,7 +13,7 @@ use switchboard_model::{Channel, Id, PluginState, PluginUpload, PluginVersion, n
 use switchboard_plugins::{CallContext, Fetch, Grants, Manifest, Plugin, PluginError, Runtime};
 use switchboard_store::{ChannelRecord, FilePurpose, Store};
 
-use crate::{ApiError, ApiResult, AppState, lock};
+use crate::{Fault, FaultKind, ServiceResult, Services, lock};
 
 /// The largest component accepted.
 pub const MAX_COMPONENT_BYTES: u64 = 20 * 1024 * 1024;
@@ -42,7 +41,7 @@ impl Plugins {
         store: &dyn Store,
         workspace_id: Id,
         upload: PluginUpload,
-    ) -> ApiResult<PluginState> {
+    ) -> ServiceResult<PluginState> {
         let wasm = STANDARD
             .decode(upload.wasm_base64.as_bytes())
             .map_err(|error| invalid(format!("`wasm_base64` is not base64: {error}")))?;
@@ -65,7 +64,7 @@ impl Plugins {
         &self,
         store: &dyn Store,
         folder: &Path,
-    ) -> Vec<(PathBuf, ApiResult<PluginState>)> {
+    ) -> Vec<(PathBuf, ServiceResult<PluginState>)> {
         let mut outcomes = Vec::new();
         let Ok(workspaces) = std::fs::read_dir(folder) else {
             return outcomes;
@@ -100,7 +99,7 @@ impl Plugins {
         store: &dyn Store,
         workspace_id: Id,
         file: &Path,
-    ) -> Option<ApiResult<PluginState>> {
+    ) -> Option<ServiceResult<PluginState>> {
         let wasm = match std::fs::read(file) {
             Ok(wasm) => wasm,
             Err(error) => {
@@ -145,7 +144,7 @@ impl Plugins {
         store: &dyn Store,
         workspace_id: Id,
         name: &str,
-    ) -> ApiResult<()> {
+    ) -> ServiceResult<()> {
         if store.plugin(workspace_id, name).await.is_ok() {
             return Ok(());
         }
@@ -166,10 +165,10 @@ impl Plugins {
         wasm: Vec<u8>,
         manifest: Manifest,
         grants: Grants,
-    ) -> ApiResult<PluginState> {
+    ) -> ServiceResult<PluginState> {
         if wasm.len() as u64 > MAX_COMPONENT_BYTES {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
+            return Err(Fault::new(
+                FaultKind::TooLarge,
                 "too_large",
                 format!(
                     "the component is {} bytes, over the limit of {MAX_COMPONENT_BYTES}",
@@ -186,9 +185,9 @@ impl Plugins {
             contract: plugin.manifest.contract.clone(),
             sha256,
             manifest: serde_json::to_value(&plugin.manifest)
-                .map_err(|error| ApiError::internal(error.to_string()))?,
+                .map_err(|error| Fault::internal(error.to_string()))?,
             grants: serde_json::to_value(&plugin.grants)
-                .map_err(|error| ApiError::internal(error.to_string()))?,
+                .map_err(|error| Fault::internal(error.to_string()))?,
             installed_at: now_millis(),
         };
         let name = plugin.manifest.name.clone();
@@ -204,11 +203,11 @@ impl Plugins {
         store: &dyn Store,
         workspace_id: Id,
         name: &str,
-    ) -> ApiResult<Plugin> {
+    ) -> ServiceResult<Plugin> {
         let state = store.plugin(workspace_id, name).await?;
         if !state.enabled {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
+            return Err(Fault::new(
+                FaultKind::Busy,
                 "plugin_disabled",
                 format!("the plugin {name} is disabled"),
             ));
@@ -218,7 +217,7 @@ impl Plugins {
             .iter()
             .find(|version| version.version == state.active_version)
             .ok_or_else(|| {
-                ApiError::internal(format!(
+                Fault::internal(format!(
                     "the plugin {name} has no version {}",
                     state.active_version
                 ))
@@ -232,9 +231,9 @@ impl Plugins {
         }
         let wasm = store.blob(workspace_id, &version.sha256).await?;
         let manifest: Manifest = serde_json::from_value(version.manifest.clone())
-            .map_err(|error| ApiError::internal(error.to_string()))?;
+            .map_err(|error| Fault::internal(error.to_string()))?;
         let grants: Grants = serde_json::from_value(version.grants.clone())
-            .map_err(|error| ApiError::internal(error.to_string()))?;
+            .map_err(|error| Fault::internal(error.to_string()))?;
         let plugin = self.load(wasm, manifest, grants).await?;
         lock(&self.loaded).insert(key, plugin.clone());
         Ok(plugin)
@@ -250,28 +249,33 @@ impl Plugins {
     }
 
     /// Compiling takes a while: it runs on a blocking thread.
-    async fn load(&self, wasm: Vec<u8>, manifest: Manifest, grants: Grants) -> ApiResult<Plugin> {
+    async fn load(
+        &self,
+        wasm: Vec<u8>,
+        manifest: Manifest,
+        grants: Grants,
+    ) -> ServiceResult<Plugin> {
         let runtime = self.runtime.clone();
         tokio::task::spawn_blocking(move || runtime.load(&wasm, manifest, grants))
             .await
-            .map_err(|error| ApiError::internal(error.to_string()))?
+            .map_err(|error| Fault::internal(error.to_string()))?
             .map_err(plugin_error)
     }
 }
 
-fn invalid(message: String) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_plugin", message)
+fn invalid(message: String) -> Fault {
+    Fault::new(FaultKind::Invalid, "invalid_plugin", message)
 }
 
 /// A plugin failure as an API error.
-pub fn plugin_error(error: PluginError) -> ApiError {
+pub fn plugin_error(error: PluginError) -> Fault {
     let code = match &error {
         PluginError::Invalid(_) => "invalid_plugin",
         PluginError::Malformed(_) => "unprocessable_payload",
         PluginError::Denied(_) => "plugin_denied",
         _ => "plugin_failed",
     };
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
+    Fault::new(FaultKind::Invalid, code, error.to_string())
 }
 
 /// A channel's settings as a plugin sees them: top-level strings, numbers and booleans.
@@ -293,7 +297,7 @@ fn string_settings(settings: &serde_json::Value) -> BTreeMap<String, String> {
 
 /// What a plugin call for this channel gets: its settings, its secrets, its key-value store and
 /// the HTTP client. The plugin then sees only the ones it was granted.
-pub async fn call_context(state: &AppState, channel: &Channel) -> ApiResult<CallContext> {
+pub async fn call_context(state: &Services, channel: &Channel) -> ServiceResult<CallContext> {
     let secrets = channel_secrets(state, channel).await?;
     Ok(CallContext {
         channel_id: channel.id,
@@ -309,22 +313,22 @@ pub async fn call_context(state: &AppState, channel: &Channel) -> ApiResult<Call
 
 /// A channel's secrets in the clear, for the plugin or the transport that needs them.
 pub async fn channel_secrets(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
-) -> ApiResult<BTreeMap<String, String>> {
+) -> ServiceResult<BTreeMap<String, String>> {
     Ok(
         match state
             .store
             .channel_record(channel.workspace_id, channel.id, ChannelRecord::Secrets)
             .await?
         {
-            Some(sealed) => state.secrets.open(&sealed).map_err(ApiError::internal)?,
+            Some(sealed) => state.secrets.open(&sealed).map_err(Fault::internal)?,
             None => BTreeMap::new(),
         },
     )
 }
 
-fn parse_manifest(text: &str, origin: &str) -> ApiResult<Manifest> {
+fn parse_manifest(text: &str, origin: &str) -> ServiceResult<Manifest> {
     toml::from_str::<Manifest>(text)
         .map_err(|error| invalid(format!("the manifest {origin} is not valid: {error}")))
 }

@@ -14,13 +14,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
 use switchboard_model::{Channel, ChannelKind, Id, now_millis};
 pub use switchboard_model::{Presence, Side, SignalKind};
 use tokio::sync::broadcast;
 
 use crate::throttle::RateLimiter;
-use crate::{ApiError, ApiResult, AppState, SecretBox, lock};
+use crate::{Fault, FaultKind, SecretBox, ServiceResult, Services, lock};
 
 mod feeds;
 
@@ -112,10 +111,10 @@ pub fn visitor_ids(contact: &switchboard_model::Contact) -> impl Iterator<Item =
 }
 
 /// The webchat channel a widget id names.
-pub async fn channel(state: &AppState, widget: &str) -> ApiResult<Channel> {
+pub async fn channel(state: &Services, widget: &str) -> ServiceResult<Channel> {
     let unknown = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
+        Fault::new(
+            FaultKind::NotFound,
             "no_widget",
             format!("there is no widget `{widget}`"),
         )
@@ -134,8 +133,8 @@ pub async fn channel(state: &AppState, widget: &str) -> ApiResult<Channel> {
         return Err(unknown());
     }
     if !channel.active {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(Fault::new(
+            FaultKind::Conflict,
             "channel_inactive",
             "this chat is switched off",
         ));

@@ -5,7 +5,7 @@
 use switchboard_model::{Author, ChannelKind, Id, now_millis};
 
 use crate::language::Language;
-use crate::{ApiError, ApiResult, AppState};
+use crate::{Fault, FaultKind, ServiceResult, Services};
 
 /// The words of a transcript, per language.
 struct Words {
@@ -40,13 +40,13 @@ fn words(locale: &str) -> Words {
 
 /// Emails the transcript of a conversation to `to`; answers the SMTP server's acceptance.
 pub async fn send(
-    state: &AppState,
+    state: &Services,
     workspace_id: Id,
     conversation_id: Id,
     sender_name: &str,
     to: &str,
     locale: &str,
-) -> ApiResult<String> {
+) -> ServiceResult<String> {
     let store = state.store.as_ref();
     let conversation = store.conversation(workspace_id, conversation_id).await?;
     let own = store.channel(workspace_id, conversation.channel_id).await?;
@@ -57,8 +57,8 @@ pub async fn send(
         super::first_mailbox(state, workspace_id)
             .await?
             .ok_or_else(|| {
-                ApiError::new(
-                    axum::http::StatusCode::CONFLICT,
+                Fault::new(
+                    FaultKind::Conflict,
                     "no_email_channel",
                     "the workspace has no email channel to send the transcript through",
                 )
@@ -74,8 +74,8 @@ pub async fn send(
         .map_err(|wait| crate::throttle::rate_limited("transcripts to this address", wait))?;
     if let Some((reason, until)) = super::daily_limit_reached(state, &channel).await? {
         let wait = (until - now_millis()).max(1000) / 1000;
-        return Err(ApiError::new(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
+        return Err(Fault::new(
+            FaultKind::Limited,
             "daily_limit",
             format!("the transcript was not sent: {reason}"),
         )
@@ -119,8 +119,8 @@ pub async fn send(
     super::send_written(state, &channel, reply, "transcript")
         .await?
         .map_err(|reason| {
-            ApiError::new(
-                axum::http::StatusCode::BAD_GATEWAY,
+            Fault::new(
+                FaultKind::Provider,
                 "not_sent",
                 format!("the transcript was not sent: {reason}"),
             )

@@ -6,6 +6,7 @@
 //! two gateway nodes from syncing the same one.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -18,7 +19,7 @@ use switchboard_store::ChannelRecord;
 use tokio::task::AbortHandle;
 
 use crate::ingest::StoredEmail;
-use crate::{ApiError, AppState};
+use crate::{Fault, Services};
 
 /// How often the set of channels to sync is checked.
 const SUPERVISE_EVERY: Duration = Duration::from_secs(3);
@@ -32,7 +33,7 @@ const LEASE_MS: i64 = 90_000;
 /// Why a sync round stopped.
 enum SyncError {
     Mail(MailError),
-    Store(ApiError),
+    Store(Fault),
     /// The access token is due for renewal: sign in again (not a failure).
     Renew,
 }
@@ -43,14 +44,14 @@ impl From<MailError> for SyncError {
     }
 }
 
-impl From<ApiError> for SyncError {
-    fn from(error: ApiError) -> Self {
+impl From<Fault> for SyncError {
+    fn from(error: Fault) -> Self {
         SyncError::Store(error)
     }
 }
 
 /// Starts the supervisor that keeps one sync task per mailbox; `holder` names this node.
-pub fn spawn(state: AppState, holder: String) {
+pub fn spawn(state: Arc<Services>, holder: String) {
     tokio::spawn(async move {
         let mut running: HashMap<Id, (Vec<u8>, AbortHandle)> = HashMap::new();
         loop {
@@ -86,7 +87,7 @@ pub fn spawn(state: AppState, holder: String) {
 
 /// The mailboxes that should be synced, with a fingerprint of their settings and secrets: a
 /// changed fingerprint restarts the task with the new settings.
-async fn wanted(state: &AppState) -> Result<HashMap<Id, (Channel, Account, Vec<u8>)>, ApiError> {
+async fn wanted(state: &Services) -> Result<HashMap<Id, (Channel, Account, Vec<u8>)>, Fault> {
     let mut wanted = HashMap::new();
     for workspace in state.store.workspaces().await? {
         for channel in state.store.channels(workspace.id).await? {
@@ -114,7 +115,7 @@ async fn wanted(state: &AppState) -> Result<HashMap<Id, (Channel, Account, Vec<u
     Ok(wanted)
 }
 
-async fn run(state: AppState, channel: Channel, account: Account, holder: String) {
+async fn run(state: Arc<Services>, channel: Channel, account: Account, holder: String) {
     let lease = format!("mailbox:{}", channel.id);
     let mut failures = 0u32;
     loop {
@@ -186,7 +187,7 @@ fn backoff(error: &MailError, failures: u32) -> Duration {
 
 /// One connection: import, wait, import... until something fails.
 async fn session(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     account: &Account,
     renew_at: Option<Instant>,
@@ -205,7 +206,7 @@ async fn session(
             return error;
         }
         if let Err(error) = state.store.acquire_lease(lease, holder, LEASE_MS).await {
-            return ApiError::from(error).into();
+            return Fault::from(error).into();
         }
         let wait = renew_at.map_or(WAIT_FOR_MAIL, |at| {
             WAIT_FOR_MAIL
@@ -225,7 +226,7 @@ async fn session(
 
 /// Imports everything above the cursor, a batch at a time, moving the cursor after each batch.
 async fn import_new(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     mailbox: &mut Mailbox,
 ) -> Result<(), SyncError> {
@@ -259,7 +260,7 @@ async fn import_new(
     }
 }
 
-async fn load_cursor(state: &AppState, channel: &Channel) -> Result<Cursor, SyncError> {
+async fn load_cursor(state: &Services, channel: &Channel) -> Result<Cursor, SyncError> {
     let saved = state
         .store
         .channel_record(
@@ -268,15 +269,14 @@ async fn load_cursor(state: &AppState, channel: &Channel) -> Result<Cursor, Sync
             ChannelRecord::TransportCursor,
         )
         .await
-        .map_err(ApiError::from)?;
+        .map_err(Fault::from)?;
     Ok(saved
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default())
 }
 
-async fn save_cursor(state: &AppState, channel: &Channel, cursor: Cursor) -> Result<(), SyncError> {
-    let bytes =
-        serde_json::to_vec(&cursor).map_err(|error| ApiError::internal(error.to_string()))?;
+async fn save_cursor(state: &Services, channel: &Channel, cursor: Cursor) -> Result<(), SyncError> {
+    let bytes = serde_json::to_vec(&cursor).map_err(|error| Fault::internal(error.to_string()))?;
     state
         .store
         .put_channel_record(
@@ -286,7 +286,7 @@ async fn save_cursor(state: &AppState, channel: &Channel, cursor: Cursor) -> Res
             bytes,
         )
         .await
-        .map_err(ApiError::from)?;
+        .map_err(Fault::from)?;
     Ok(())
 }
 

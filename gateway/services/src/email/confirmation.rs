@@ -3,21 +3,16 @@
 //! reply that would be emailed to an address not yet proved sends a link to it instead, and
 //! waits; the visitor opens the link and confirms with a button (so that a mail scanner that
 //! opens links confirms nothing), and the waiting replies then go out. A site that vouches for
-//! its user with identity verification can vouch for the email too (see `routes::widget`).
+//! its user with identity verification can vouch for the email too. The link's pages are the
+//! API's (`routes::confirmation`).
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use switchboard_model::{Channel, Contact, Id, now_millis};
 
-use crate::extract::{Path, Query};
 use crate::language::Language;
 use crate::plugins::setting_text as text;
 use crate::throttle::RateLimiter;
-use crate::{ApiError, ApiResult, AppState};
+use crate::{ServiceResult, Services};
 
 /// How long a confirmation link works.
 const LINK_DAYS: i64 = 7;
@@ -28,20 +23,13 @@ pub fn limiter() -> RateLimiter {
     RateLimiter::per_day(1, 1)
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/widget/v1/{widget}/email-confirmation",
-        get(page).post(confirm),
-    )
-}
-
 /// What a confirmation link names, as its query holds it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Claim {
-    contact: Id,
-    email: String,
-    expires: i64,
-    tag: String,
+pub struct Claim {
+    pub contact: Id,
+    pub email: String,
+    pub expires: i64,
+    pub tag: String,
 }
 
 fn signed(widget: &str, contact: Id, email: &str, expires: i64) -> Vec<u8> {
@@ -49,7 +37,7 @@ fn signed(widget: &str, contact: Id, email: &str, expires: i64) -> Vec<u8> {
 }
 
 /// The link that confirms `email` for the contact, on the chat `channel`.
-fn link(state: &AppState, channel: &Channel, contact: Id, email: &str) -> String {
+fn link(state: &Services, channel: &Channel, contact: Id, email: &str) -> String {
     let widget = format!("{}.{}", channel.workspace_id, channel.id);
     let expires = now_millis() + LINK_DAYS * 24 * 3_600_000;
     let claim = Claim {
@@ -68,13 +56,13 @@ fn link(state: &AppState, channel: &Channel, contact: Id, email: &str) -> String
 }
 
 /// The words of the email and the pages, per language.
-struct Words {
-    subject: &'static str,
-    email: &'static str,
-    question: &'static str,
-    button: &'static str,
-    done: &'static str,
-    expired: &'static str,
+pub struct Words {
+    pub subject: &'static str,
+    pub email: &'static str,
+    pub question: &'static str,
+    pub button: &'static str,
+    pub done: &'static str,
+    pub expired: &'static str,
 }
 
 const ES: Words = Words {
@@ -104,7 +92,7 @@ const EN: Words = Words {
     expired: "This link is no longer valid. Write to us in the chat again and we will send another one.",
 };
 
-fn words(language: Language) -> &'static Words {
+pub fn words(language: Language) -> &'static Words {
     match language {
         Language::Spanish => &ES,
         Language::Portuguese => &PT_BR,
@@ -116,12 +104,12 @@ fn words(language: Language) -> &'static Words {
 /// day. The chat channel's `locale` names the language; without one the email says it in
 /// Spanish, Portuguese and English.
 pub async fn request(
-    state: &AppState,
+    state: &Services,
     chat: &Channel,
     mailbox: &Channel,
     contact: &Contact,
     to: &str,
-) -> ApiResult<()> {
+) -> ServiceResult<()> {
     let key = format!("{}:{}:{}", chat.workspace_id, contact.id, to.to_lowercase());
     if state.mail.confirmations.take(&key).is_err() {
         return Ok(());
@@ -163,88 +151,8 @@ pub async fn request(
 }
 
 /// The claim, if its tag matches and it has not expired.
-fn checked<'a>(state: &AppState, widget: &str, claim: &'a Claim) -> Option<&'a Claim> {
+pub fn checked<'a>(state: &Services, widget: &str, claim: &'a Claim) -> Option<&'a Claim> {
     let data = signed(widget, claim.contact, &claim.email, claim.expires);
     (claim.expires > now_millis() && state.secrets.tag_matches(PURPOSE, &data, &claim.tag))
         .then_some(claim)
-}
-
-/// The language the browser asks for first among those the pages are written in.
-fn browser_words(headers: &HeaderMap) -> &'static Words {
-    let accepted = headers
-        .get(axum::http::header::ACCEPT_LANGUAGE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let language = accepted
-        .split(',')
-        .find_map(|tag| Language::known(tag.split(';').next().unwrap_or_default()));
-    words(language.unwrap_or(Language::English))
-}
-
-/// A small page: one paragraph, and a button when there is something to confirm (it posts to
-/// the same address, query and all).
-fn page_html(words: &Words, paragraph: &str, button: Option<&str>) -> String {
-    let form = button.map_or_else(String::new, |button| {
-        format!(
-            "<form method=\"post\"><button type=\"submit\">{}</button></form>",
-            ammonia::clean_text(button)
-        )
-    });
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title></head><body><main><p>{}</p>{form}</main></body></html>",
-        ammonia::clean_text(words.subject),
-        ammonia::clean_text(paragraph),
-    )
-}
-
-async fn business_of(state: &AppState, widget: &str) -> ApiResult<String> {
-    let channel = crate::widget::channel(state, widget).await?;
-    Ok(state.store.workspace(channel.workspace_id).await?.name)
-}
-
-/// The page a confirmation link opens: the question and a button (nothing is confirmed yet).
-async fn page(
-    State(state): State<AppState>,
-    Path(widget): Path<String>,
-    Query(claim): Query<Claim>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let words = browser_words(&headers);
-    let Some(claim) = checked(&state, &widget, &claim) else {
-        return expired(words);
-    };
-    let question = words
-        .question
-        .replace("{business}", &business_of(&state, &widget).await?)
-        .replace("{email}", &claim.email);
-    crate::web::strict_page(page_html(words, &question, Some(words.button)))
-}
-
-/// The page of a link that no longer works (or never did): `410 Gone`, saying what to do.
-fn expired(words: &Words) -> ApiResult<Response> {
-    let mut page = crate::web::strict_page(page_html(words, words.expired, None))?;
-    *page.status_mut() = StatusCode::GONE;
-    Ok(page)
-}
-
-/// The button: the address is the contact's, proved; replies waiting for it go out.
-async fn confirm(
-    State(state): State<AppState>,
-    Path(widget): Path<String>,
-    Query(claim): Query<Claim>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let words = browser_words(&headers);
-    let Some(claim) = checked(&state, &widget, &claim) else {
-        return expired(words);
-    };
-    let channel = crate::widget::channel(&state, &widget).await?;
-    state
-        .store
-        .verify_email(channel.workspace_id, claim.contact, &claim.email)
-        .await
-        .map_err(ApiError::from)?;
-    state.replies_queued.add(channel.workspace_id);
-    let done = words.done.replace("{email}", &claim.email);
-    crate::web::strict_page(page_html(words, &done, None))
 }

@@ -4,22 +4,23 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use switchboard_mail::listener::{Mailroom, ReceivedMail, Refusal};
 use switchboard_model::{ChannelKind, Id};
 
-use crate::AppState;
+use crate::Services;
 use crate::ingest::StoredEmail;
 
 /// Forwarded mail into email channels.
 pub struct Forwarding {
-    state: AppState,
+    state: Arc<Services>,
 }
 
 impl Forwarding {
-    pub fn new(state: AppState) -> Forwarding {
+    pub fn new(state: Arc<Services>) -> Forwarding {
         Forwarding { state }
     }
 

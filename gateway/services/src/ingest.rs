@@ -17,7 +17,7 @@ use switchboard_plugins::latest::{
 };
 use switchboard_store::FilePurpose;
 
-use crate::{ApiError, ApiResult, AppState};
+use crate::{Fault, FaultKind, ServiceResult, Services};
 
 /// The largest HTML body sanitized and stored with a message; a larger one stays only in the
 /// message's original. Sanitizing costs time that grows faster than the size.
@@ -38,10 +38,10 @@ pub fn clean_html(html: &str) -> Option<String> {
 }
 
 /// [`clean_html`] on a blocking thread rather than an async worker.
-pub async fn sanitized_html(html: String) -> ApiResult<Option<String>> {
+pub async fn sanitized_html(html: String) -> ServiceResult<Option<String>> {
     tokio::task::spawn_blocking(move || clean_html(&html))
         .await
-        .map_err(|error| ApiError::internal(error.to_string()))
+        .map_err(|error| Fault::internal(error.to_string()))
 }
 
 /// Sanitizes the HTML of every message a plugin returned, as part of its call: `false` when the
@@ -186,9 +186,9 @@ pub enum Unprocessed {
 
 impl Unprocessed {
     /// The answer to a sender that should try again.
-    pub fn busy(reason: &str) -> ApiError {
-        ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+    pub fn busy(reason: &str) -> Fault {
+        Fault::new(
+            FaultKind::Busy,
             "busy",
             format!("{reason}; try again later"),
         )
@@ -202,10 +202,10 @@ const BUSY_RETRY_SECONDS: u64 = 5;
 /// Runs a payload through the channel's plugin and stores the messages it found. The inner
 /// error says why the payload was not taken in, and whether it is worth keeping.
 pub async fn through_plugin(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     payload: &StoredPayload,
-) -> ApiResult<Result<Vec<Ingested>, Unprocessed>> {
+) -> ServiceResult<Result<Vec<Ingested>, Unprocessed>> {
     Ok(match read_payload(state, channel, payload).await? {
         Ok(read) => Ok(store_read(state, channel, read).await?),
         Err(unprocessed) => Err(unprocessed),
@@ -257,10 +257,10 @@ impl ReadPayload {
 /// The first half of [`through_plugin`]: the plugin's call, its messages checked and their
 /// files stored, nothing in the log yet.
 pub async fn read_payload(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     payload: &StoredPayload,
-) -> ApiResult<Result<ReadPayload, Unprocessed>> {
+) -> ServiceResult<Result<ReadPayload, Unprocessed>> {
     let Some(name) = &channel.plugin else {
         return Ok(Err(Unprocessed::Refused(format!(
             "channel {} has no plugin",
@@ -276,7 +276,7 @@ pub async fn read_payload(
         Err(error) if error.code == "plugin_disabled" => {
             return Ok(Err(Unprocessed::Busy(error.message)));
         }
-        Err(error) if error.status.is_client_error() => {
+        Err(error) if !error.retryable() => {
             return Ok(Err(Unprocessed::Refused(error.message)));
         }
         Err(error) => return Err(error),
@@ -304,7 +304,7 @@ pub async fn read_payload(
             (transport, outcome)
         })
         .await
-        .map_err(|error| ApiError::internal(error.to_string()))?;
+        .map_err(|error| Fault::internal(error.to_string()))?;
     // The payload's bytes, which the plugin's payload parts point into; an email's are also
     // kept as each message's original.
     let (payload, is_email) = match transport {
@@ -376,10 +376,10 @@ pub async fn read_payload(
 /// The second half of [`through_plugin`]: a read payload's messages into the log, with their
 /// auto-replies, and the plugin's key-value writes kept.
 pub async fn store_read(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     read: ReadPayload,
-) -> ApiResult<Vec<Ingested>> {
+) -> ServiceResult<Vec<Ingested>> {
     let ReadPayload {
         messages,
         kv_writes,
@@ -404,12 +404,12 @@ pub async fn store_read(
 /// Keeps a payload that could not be processed as a dead letter, within the channel's room
 /// for them (`ApiConfig::dead_letters`): older letters dropped to make room are counted.
 pub async fn keep_dead_letter(
-    state: &AppState,
+    state: &Services,
     workspace_id: switchboard_model::Id,
     channel_id: switchboard_model::Id,
     reason: &str,
     payload: Vec<u8>,
-) -> ApiResult<switchboard_model::DeadLetter> {
+) -> ServiceResult<switchboard_model::DeadLetter> {
     let kept = state
         .store
         .put_dead_letter(
@@ -434,10 +434,10 @@ pub async fn keep_dead_letter(
 /// Keeps a call's key-value writes, unless other calls filled the channel's store meanwhile:
 /// then they are dropped (the call's messages stay) and the plugin's log says so.
 async fn keep_kv_writes(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     writes: std::collections::BTreeMap<String, Vec<u8>>,
-) -> ApiResult<()> {
+) -> ServiceResult<()> {
     match state
         .store
         .put_plugin_kv(
@@ -464,12 +464,12 @@ async fn keep_kv_writes(
 /// The plugin's message as the store takes it. `payload` is the inbound payload the plugin
 /// was given, which its attachments may point into.
 async fn inbound_message(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     message: contract::Message,
     original: Option<Attachment>,
     payload: &[u8],
-) -> ApiResult<InboundMessage> {
+) -> ServiceResult<InboundMessage> {
     let limit = state.config.max_attachment_bytes as u64;
     let mut attachments = Vec::new();
     let mut left_out = Vec::new();
@@ -564,13 +564,13 @@ async fn inbound_message(
 }
 
 async fn store_file(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     name: &str,
     media_type: &str,
     bytes: Vec<u8>,
     limit: u64,
-) -> ApiResult<Attachment> {
+) -> ServiceResult<Attachment> {
     let size = bytes.len() as u64;
     let sha256 = state
         .store

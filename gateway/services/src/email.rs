@@ -28,7 +28,7 @@ use crate::ingest::{
     ReadPayload, StoredEmail, StoredPayload, Unprocessed, read_payload, store_read,
 };
 use crate::outbox::Outcome;
-use crate::{ApiError, ApiResult, AppState, lock};
+use crate::{Fault, FaultKind, ServiceResult, Services, lock};
 use futures_util::StreamExt;
 
 /// Email settings the gateway itself reads; the adapter reads its own (`reply_address`,
@@ -155,7 +155,7 @@ impl MailService {
 
     /// The address that forwards mail into `channel`: `{workspace}.{channel}.{tag}@{domain}`,
     /// where the tag is made with the gateway's key so that addresses cannot be guessed.
-    pub fn forwarding_address(&self, state: &AppState, channel: &Channel) -> Option<String> {
+    pub fn forwarding_address(&self, state: &Services, channel: &Channel) -> Option<String> {
         let domain = self.forwarding_domain.as_deref()?;
         (channel.kind == ChannelKind::Email).then(|| {
             let tag = forwarding_tag(state, channel.workspace_id, channel.id);
@@ -164,7 +164,7 @@ impl MailService {
     }
 }
 
-fn forwarding_tag(state: &AppState, workspace_id: Id, channel_id: Id) -> String {
+fn forwarding_tag(state: &Services, workspace_id: Id, channel_id: Id) -> String {
     state.secrets.tag(
         "forwarding address",
         &forwarding_ids(workspace_id, channel_id),
@@ -172,7 +172,7 @@ fn forwarding_tag(state: &AppState, workspace_id: Id, channel_id: Id) -> String 
 }
 
 /// Whether `tag` is the channel's forwarding tag, compared in constant time.
-fn forwarding_tag_matches(state: &AppState, workspace_id: Id, channel_id: Id, tag: &str) -> bool {
+fn forwarding_tag_matches(state: &Services, workspace_id: Id, channel_id: Id, tag: &str) -> bool {
     state.secrets.tag_matches(
         "forwarding address",
         &forwarding_ids(workspace_id, channel_id),
@@ -187,7 +187,10 @@ fn forwarding_ids(workspace_id: Id, channel_id: Id) -> Vec<u8> {
 use crate::plugins::setting_text as text;
 
 /// The mailbox a channel's settings and secrets describe; the error names what is missing.
-pub async fn account(state: &AppState, channel: &Channel) -> ApiResult<Result<Account, String>> {
+pub async fn account(
+    state: &Services,
+    channel: &Channel,
+) -> ServiceResult<Result<Account, String>> {
     use setting::*;
     let secrets = crate::plugins::channel_secrets(state, channel).await?;
     let preset = match text(channel, PROVIDER) {
@@ -284,10 +287,10 @@ pub async fn account(state: &AppState, channel: &Channel) -> ApiResult<Result<Ac
 /// Why an inbound email must not be taken in, if it must not: it was sent by one of the
 /// workspace's own channel addresses (a loop), or its sender is on the channel's block list.
 pub async fn refused_sender(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     message: &Message,
-) -> ApiResult<Option<String>> {
+) -> ServiceResult<Option<String>> {
     if channel.kind != ChannelKind::Email {
         return Ok(None);
     }
@@ -316,10 +319,10 @@ pub async fn refused_sender(
 
 /// Sends a reply's email through the channel's SMTP server; answers the server's acceptance.
 pub async fn send(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     email: &OutgoingEmail,
-) -> ApiResult<Result<String, MailError>> {
+) -> ServiceResult<Result<String, MailError>> {
     let account = match account(state, channel).await? {
         Ok(account) => account,
         Err(reason) => {
@@ -348,14 +351,14 @@ pub async fn send(
 
 /// The channel, which must be an email channel.
 pub async fn email_channel(
-    state: &AppState,
+    state: &Services,
     workspace_id: Id,
     channel_id: Id,
-) -> ApiResult<Channel> {
+) -> ServiceResult<Channel> {
     let channel = state.store.channel(workspace_id, channel_id).await?;
     if channel.kind != ChannelKind::Email {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
+        return Err(Fault::new(
+            FaultKind::Conflict,
             "not_email",
             format!("channel {channel_id} is not an email channel"),
         ));
@@ -367,7 +370,7 @@ pub async fn email_channel(
 /// reason when it cannot be processed. A store failure, or a plugin host that cannot run the
 /// adapter now, is an error: the mail stays where it is (on the IMAP server, or with the
 /// sending server after a temporary refusal) and comes again.
-pub async fn take_in(state: &AppState, channel: &Channel, email: StoredEmail) -> ApiResult<()> {
+pub async fn take_in(state: &Services, channel: &Channel, email: StoredEmail) -> ServiceResult<()> {
     if let Some(read) = read_email(state, channel, email).await? {
         store_read(state, channel, read).await?;
     }
@@ -382,10 +385,10 @@ const READ_AHEAD: usize = 4;
 /// that they share the store's durable writes. An email that follows one of the group (the
 /// same sender, or a reply to it) waits until the group is stored: order holds where it counts.
 pub async fn take_in_all(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     emails: Vec<StoredEmail>,
-) -> ApiResult<()> {
+) -> ServiceResult<()> {
     let mut reads = futures_util::stream::iter(emails)
         .map(|email| read_email(state, channel, email))
         .buffered(READ_AHEAD);
@@ -401,10 +404,10 @@ pub async fn take_in_all(
 }
 
 async fn store_together(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     group: Vec<ReadPayload>,
-) -> ApiResult<()> {
+) -> ServiceResult<()> {
     futures_util::future::try_join_all(
         group
             .into_iter()
@@ -417,18 +420,17 @@ async fn store_together(
 /// What the adapter found in one email; `None` when the email cannot be processed and was kept
 /// as a dead letter.
 async fn read_email(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     email: StoredEmail,
-) -> ApiResult<Option<ReadPayload>> {
+) -> ServiceResult<Option<ReadPayload>> {
     let payload = StoredPayload::Email(email);
     let reason = match read_payload(state, channel, &payload).await? {
         Ok(read) => return Ok(Some(read)),
         Err(Unprocessed::Busy(reason)) => return Err(Unprocessed::busy(&reason)),
         Err(Unprocessed::Refused(reason)) => reason,
     };
-    let kept =
-        serde_json::to_vec(&payload).map_err(|error| ApiError::internal(error.to_string()))?;
+    let kept = serde_json::to_vec(&payload).map_err(|error| Fault::internal(error.to_string()))?;
     let letter =
         crate::ingest::keep_dead_letter(state, channel.workspace_id, channel.id, &reason, kept)
             .await?;
@@ -445,11 +447,11 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// the email was sent by a machine (an auto-reply, a bounce, bulk or list mail: RFC 3834) or
 /// the contact already had an auto-reply from this channel within a day.
 pub async fn auto_reply(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     ingested: &Ingested,
     automatic: bool,
-) -> ApiResult<()> {
+) -> ServiceResult<()> {
     let Some(answer) = text(channel, setting::AUTO_REPLY) else {
         return Ok(());
     };
@@ -486,7 +488,7 @@ pub async fn auto_reply(
     }
     answered.insert(ingested.contact_id, now);
     let bytes =
-        serde_json::to_vec(&answered).map_err(|error| ApiError::internal(error.to_string()))?;
+        serde_json::to_vec(&answered).map_err(|error| Fault::internal(error.to_string()))?;
     state
         .store
         .put_channel_record(workspace_id, channel.id, record, bytes)
@@ -552,11 +554,11 @@ impl Written {
 /// written by its email adapter like any reply, and counts it against the channel's day. The
 /// inner error says why it was not sent.
 pub async fn send_written(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     reply: Reply,
     what: &str,
-) -> ApiResult<Result<String, String>> {
+) -> ServiceResult<Result<String, String>> {
     let actions = match crate::outbox::plan(state, channel, reply, what).await? {
         Ok((_, actions)) => actions,
         Err(Outcome::Failed(reason) | Outcome::Retry(reason) | Outcome::Wait { reason, .. }) => {
@@ -586,10 +588,10 @@ pub async fn send_written(
 /// failed with the report's reason, which the agent then sees. The inner error says why the
 /// report names no reply of this workspace (the report is then kept as a dead letter).
 pub async fn bounced(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     update: DeliveryUpdate,
-) -> ApiResult<Result<(), String>> {
+) -> ServiceResult<Result<(), String>> {
     if update.state != DeliveryState::Failed {
         return Ok(Ok(()));
     }
@@ -611,7 +613,7 @@ pub async fn bounced(
 }
 
 /// The workspace's first active email channel, if it has one.
-pub async fn first_mailbox(state: &AppState, workspace_id: Id) -> ApiResult<Option<Channel>> {
+pub async fn first_mailbox(state: &Services, workspace_id: Id) -> ServiceResult<Option<Channel>> {
     Ok(state
         .store
         .channels(workspace_id)
@@ -622,13 +624,13 @@ pub async fn first_mailbox(state: &AppState, workspace_id: Id) -> ApiResult<Opti
 
 /// The channel a reply leaves through: the conversation's own, or the email channel its
 /// `reply_via_channel` setting names (an inbound-only mailbox answered from another address).
-pub async fn sending_channel(state: &AppState, channel: &Channel) -> ApiResult<Channel> {
+pub async fn sending_channel(state: &Services, channel: &Channel) -> ServiceResult<Channel> {
     let Some(via) = text(channel, setting::REPLY_VIA_CHANNEL) else {
         return Ok(channel.clone());
     };
     let invalid = |why: String| {
-        ApiError::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        Fault::new(
+            FaultKind::Invalid,
             "invalid_setting",
             format!(
                 "`{}` of channel {}: {why}",
@@ -660,7 +662,7 @@ fn utc_day(millis: i64) -> (i64, i64) {
     (day, (day + 1) * DAY_MS)
 }
 
-async fn sent_today(state: &AppState, channel: &Channel) -> ApiResult<(i64, u64)> {
+async fn sent_today(state: &Services, channel: &Channel) -> ServiceResult<(i64, u64)> {
     let (today, _) = utc_day(now_millis());
     let saved: Option<(i64, u64)> = state
         .store
@@ -675,9 +677,9 @@ async fn sent_today(state: &AppState, channel: &Channel) -> ApiResult<(i64, u64)
 
 /// When the channel has sent its `daily_send_limit` today: why it waits, and until when.
 pub async fn daily_limit_reached(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
-) -> ApiResult<Option<(String, i64)>> {
+) -> ServiceResult<Option<(String, i64)>> {
     let Some(limit) =
         text(channel, setting::DAILY_SEND_LIMIT).and_then(|limit| limit.parse::<u64>().ok())
     else {
@@ -698,10 +700,10 @@ pub async fn daily_limit_reached(
 }
 
 /// Counts one email sent through the channel today.
-pub async fn count_sent(state: &AppState, channel: &Channel) -> ApiResult<()> {
+pub async fn count_sent(state: &Services, channel: &Channel) -> ServiceResult<()> {
     let (today, sent) = sent_today(state, channel).await?;
     let bytes = serde_json::to_vec(&(today, sent + 1))
-        .map_err(|error| ApiError::internal(error.to_string()))?;
+        .map_err(|error| Fault::internal(error.to_string()))?;
     state
         .store
         .put_channel_record(

@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::http::StatusCode;
-
-use crate::{ApiError, lock};
+use crate::{Fault, FaultKind, lock};
 
 /// Keys a limiter remembers at most, so that many clients cannot grow memory without bound.
 const MAX_TRACKED: usize = 100_000;
@@ -72,9 +70,9 @@ impl RateLimiter {
 }
 
 /// The answer to a client over a limit, with when to try again.
-pub fn rate_limited(what: &str, wait: u64) -> ApiError {
-    ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
+pub fn rate_limited(what: &str, wait: u64) -> Fault {
+    Fault::new(
+        FaultKind::Limited,
         "rate_limited",
         format!("too many {what}; try again in {wait} s"),
     )
@@ -110,7 +108,7 @@ pub const LOGINS_PER_CLIENT_MINUTE: u32 = 30;
 impl LoginThrottle {
     /// Refuses the attempt when the client tried too often, or failed too often for this
     /// address. `client` is the client address's limit key (`None` without a socket).
-    pub fn check(&self, email: &str, client: Option<&str>) -> Result<(), ApiError> {
+    pub fn check(&self, email: &str, client: Option<&str>) -> Result<(), Fault> {
         let client = client.unwrap_or_default();
         if !client.is_empty() {
             self.per_client
@@ -121,8 +119,8 @@ impl LoginThrottle {
         match failures.get(&key(email, client)) {
             Some((count, since)) if *count >= MAX_FAILURES && since.elapsed() < LOCKOUT => {
                 let wait = (LOCKOUT - since.elapsed()).as_secs();
-                Err(ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
+                Err(Fault::new(
+                    FaultKind::Limited,
                     "too_many_attempts",
                     format!(
                         "too many failed logins for this address; try again in {} minutes",

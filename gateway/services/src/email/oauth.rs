@@ -24,7 +24,7 @@ use super::setting::{
     PROVIDER,
 };
 use crate::plugins::setting_text as text;
-use crate::{ApiError, ApiResult, AppState};
+use crate::{Fault, ServiceResult, Services};
 
 /// Renew this long before expiry at the latest (or at half the token's life, if shorter).
 const RENEW_BEFORE: Duration = Duration::from_secs(5 * 60);
@@ -100,10 +100,10 @@ fn digest(secret: &str) -> String {
 /// The channel's account signed in with a current access token, and when that token should be
 /// renewed; the account as it is when the channel holds no refresh token.
 pub async fn signed_in(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     account: Account,
-) -> ApiResult<Result<(Account, Option<Instant>), MailError>> {
+) -> ServiceResult<Result<(Account, Option<Instant>), MailError>> {
     if !matches!(account.auth, Auth::XOAuth2(_)) {
         return Ok(Ok((account, None)));
     }
@@ -148,7 +148,7 @@ pub async fn signed_in(
 
 /// Counts the access token the gateway holds as expired (the server refused it), so that the
 /// next sign-in asks for a new one.
-pub async fn forget(state: &AppState, channel: &Channel) -> ApiResult<()> {
+pub async fn forget(state: &Services, channel: &Channel) -> ServiceResult<()> {
     if let Some(mut held) = load(state, channel).await? {
         held.expires_at = held.obtained_at;
         keep(state, channel, &held).await?;
@@ -156,7 +156,7 @@ pub async fn forget(state: &AppState, channel: &Channel) -> ApiResult<()> {
     Ok(())
 }
 
-async fn load(state: &AppState, channel: &Channel) -> ApiResult<Option<Held>> {
+async fn load(state: &Services, channel: &Channel) -> ServiceResult<Option<Held>> {
     let Some(sealed) = state
         .store
         .channel_record(channel.workspace_id, channel.id, ChannelRecord::OAuthAccess)
@@ -164,15 +164,15 @@ async fn load(state: &AppState, channel: &Channel) -> ApiResult<Option<Held>> {
     else {
         return Ok(None);
     };
-    let map = state.secrets.open(&sealed).map_err(ApiError::internal)?;
+    let map = state.secrets.open(&sealed).map_err(Fault::internal)?;
     Ok(Held::from_map(&map))
 }
 
-async fn keep(state: &AppState, channel: &Channel, held: &Held) -> ApiResult<()> {
+async fn keep(state: &Services, channel: &Channel, held: &Held) -> ServiceResult<()> {
     let sealed = state
         .secrets
         .seal(&held.to_map())
-        .map_err(ApiError::internal)?;
+        .map_err(Fault::internal)?;
     state
         .store
         .put_channel_record(
@@ -187,11 +187,11 @@ async fn keep(state: &AppState, channel: &Channel, held: &Held) -> ApiResult<()>
 
 /// Asks the token endpoint for a new access token with `refresh_token`.
 async fn renew(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     secrets: &BTreeMap<String, String>,
     refresh_token: &str,
-) -> ApiResult<Result<Held, MailError>> {
+) -> ServiceResult<Result<Held, MailError>> {
     let settings_error = |message: String| Ok(Err(MailError::new(Step::Settings, message)));
     let defaults = text(channel, PROVIDER).and_then(|provider| provider_defaults(&provider));
     let Some(token_url) = text(channel, OAUTH_TOKEN_URL).or(defaults.map(|(url, _)| url.into()))
@@ -256,7 +256,7 @@ async fn renew(
             .request(&send)
     })
     .await
-    .map_err(|error| ApiError::internal(error.to_string()))?;
+    .map_err(|error| Fault::internal(error.to_string()))?;
     Ok(match answer {
         Ok(token) => {
             let life = token.expires_in().unwrap_or(DEFAULT_LIFE);

@@ -18,7 +18,7 @@ use switchboard_store::OutboxItem;
 use tokio::sync::Notify;
 
 use crate::email::continuation::{self, Route};
-use crate::{ApiError, ApiResult, AppState, lock};
+use crate::{Fault, ServiceResult, Services, lock};
 
 /// How long a claimed item is ours before another node may take it.
 const LEASE_MS: i64 = 60_000;
@@ -84,7 +84,7 @@ impl QueuedReplies {
 }
 
 /// One round over every plugin channel; returns how many replies were handled.
-pub async fn deliver_due(state: &AppState, holder: &str) -> ApiResult<usize> {
+pub async fn deliver_due(state: &Services, holder: &str) -> ServiceResult<usize> {
     let workspaces: Vec<Id> = state
         .store
         .workspaces()
@@ -99,7 +99,11 @@ pub async fn deliver_due(state: &AppState, holder: &str) -> ApiResult<usize> {
 /// handled. Channels are delivered side by side (at most [`CHANNELS_AT_ONCE`]), each one's
 /// replies in order, so that a slow provider or a plugin that spins holds up its own channel
 /// only; a channel still being delivered by an earlier round is left to it.
-pub async fn deliver_queued(state: &AppState, holder: &str, workspaces: &[Id]) -> ApiResult<usize> {
+pub async fn deliver_queued(
+    state: &Services,
+    holder: &str,
+    workspaces: &[Id],
+) -> ServiceResult<usize> {
     let mut channels = Vec::new();
     for workspace_id in workspaces {
         for channel in state.store.channels(*workspace_id).await? {
@@ -111,12 +115,12 @@ pub async fn deliver_queued(state: &AppState, holder: &str, workspaces: &[Id]) -
     let rounds = futures_util::stream::iter(channels)
         .map(|channel| deliver_channel(state, holder, channel))
         .buffer_unordered(CHANNELS_AT_ONCE);
-    let handled: Vec<ApiResult<usize>> = rounds.collect().await;
+    let handled: Vec<ServiceResult<usize>> = rounds.collect().await;
     handled.into_iter().sum()
 }
 
 /// Delivers one channel's due replies, in order, unless another round is at it.
-async fn deliver_channel(state: &AppState, holder: &str, channel: Channel) -> ApiResult<usize> {
+async fn deliver_channel(state: &Services, holder: &str, channel: Channel) -> ServiceResult<usize> {
     let Some(_delivering) = Delivering::start(&state.replies_queued, channel.id) else {
         return Ok(0);
     };
@@ -158,7 +162,7 @@ impl Drop for Delivering<'_> {
     }
 }
 
-async fn record(state: &AppState, item: &OutboxItem, outcome: Outcome) -> ApiResult<()> {
+async fn record(state: &Services, item: &OutboxItem, outcome: Outcome) -> ServiceResult<()> {
     let mut item = item.clone();
     let (status, retry_at) = match outcome {
         Outcome::Wait { reason, until } => {
@@ -201,7 +205,7 @@ async fn record(state: &AppState, item: &OutboxItem, outcome: Outcome) -> ApiRes
     Ok(())
 }
 
-async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiResult<Outcome> {
+async fn deliver(state: &Services, channel: &Channel, item: &OutboxItem) -> ServiceResult<Outcome> {
     // A website chat whose visitor has left continues by email.
     let (channel, continued) = match continuation::route(state, channel, item).await? {
         Route::OwnChannel => (channel.clone(), None),
@@ -216,7 +220,7 @@ async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiR
     // A mailbox may answer through another channel's address and server ("reply via").
     let channel = &match crate::email::sending_channel(state, &channel).await {
         Ok(channel) => channel,
-        Err(error) if error.status.is_client_error() => return Ok(Outcome::Failed(error.message)),
+        Err(error) if !error.retryable() => return Ok(Outcome::Failed(error.message)),
         Err(error) => return Err(error),
     };
     if let Some((reason, until)) = crate::email::daily_limit_reached(state, channel).await? {
@@ -263,7 +267,7 @@ async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiR
         let deadline = std::time::Instant::now() + DELIVERY_TIMEOUT;
         let response = tokio::task::spawn_blocking(move || fetcher.fetch(request, deadline))
             .await
-            .map_err(|error| ApiError::internal(error.to_string()))?;
+            .map_err(|error| Fault::internal(error.to_string()))?;
         match response {
             Ok(response) if (200..300).contains(&response.status) => {}
             Ok(response) if response.status >= 500 || response.status == 429 => {
@@ -291,11 +295,11 @@ async fn deliver(state: &AppState, channel: &Channel, item: &OutboxItem) -> ApiR
 /// Asks the channel's plugin how to deliver `reply`; `kind` tells the plugin what it is
 /// (`agent`, `auto-reply` or `transcript`).
 pub(crate) async fn plan(
-    state: &AppState,
+    state: &Services,
     channel: &Channel,
     reply: Reply,
     kind: &str,
-) -> ApiResult<Result<(Plugin, Vec<DeliveryAction>), Outcome>> {
+) -> ServiceResult<Result<(Plugin, Vec<DeliveryAction>), Outcome>> {
     let Some(name) = &channel.plugin else {
         return Ok(Err(Outcome::Failed("the channel has no plugin".into())));
     };
@@ -317,7 +321,7 @@ pub(crate) async fn plan(
         .threads()
         .spawn_blocking(move || runtime.outbound(&call_plugin, context, &reply))
         .await
-        .map_err(|error| ApiError::internal(error.to_string()))?;
+        .map_err(|error| Fault::internal(error.to_string()))?;
     Ok(match actions {
         Ok(output) if output.value.len() > MAX_ACTIONS_PER_REPLY => Err(Outcome::Failed(format!(
             "the plugin planned {} deliveries for one reply; at most {MAX_ACTIONS_PER_REPLY} are made",
@@ -330,7 +334,7 @@ pub(crate) async fn plan(
 
 /// The reply as the plugin sees it (the message, its agent, and the conversation's context),
 /// and who wrote it.
-async fn reply_for(state: &AppState, item: &OutboxItem) -> ApiResult<(Reply, Author)> {
+async fn reply_for(state: &Services, item: &OutboxItem) -> ServiceResult<(Reply, Author)> {
     let store = state.store.as_ref();
     let message = store
         .message(item.workspace_id, item.conversation_id, item.message_id)

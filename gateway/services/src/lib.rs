@@ -1,0 +1,98 @@
+//! The gateway's work behind its HTTP edge: taking in what channels send (ingest, through each
+//! channel's plugin), delivering agents' replies (the outbox), the email channel's workers
+//! (IMAP sync, forwarded mail, continuation of chats by email, transcripts, OAuth), website chat
+//! sessions and visitors' live feeds, the installed plugins, the fetch client plugins call
+//! through, sealed channel secrets, and rate limits.
+//!
+//! Everything here fails with one [`Fault`], which says where the fault lies and whether a retry
+//! may help; `switchboard-api` maps it to HTTP. This crate never imports the API.
+
+pub mod email;
+mod error;
+pub mod fetch;
+pub mod inbound_rules;
+pub mod ingest;
+pub mod language;
+pub mod outbox;
+pub mod plugins;
+pub mod secrets;
+pub mod throttle;
+pub mod widget;
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use switchboard_store::{EventBus, Store};
+
+pub use email::MailService;
+pub use error::{Fault, FaultKind, ServiceResult};
+pub use fetch::{FetchPolicy, HttpFetcher};
+pub use outbox::QueuedReplies;
+pub use plugins::Plugins;
+pub use secrets::SecretBox;
+pub use widget::Widgets;
+
+/// What the services need from the gateway's configuration.
+#[derive(Debug, Clone)]
+pub struct ServicesConfig {
+    /// Largest attachment accepted, in bytes.
+    pub max_attachment_bytes: usize,
+    /// How many dead letters each channel keeps.
+    pub dead_letters: switchboard_store::DeadLetterLimits,
+    /// How much visitors may upload.
+    pub uploads: UploadLimits,
+    /// The address people reach the gateway at, for links in emails.
+    pub public_url: String,
+}
+
+impl Default for ServicesConfig {
+    fn default() -> Self {
+        ServicesConfig {
+            max_attachment_bytes: 25 * 1024 * 1024,
+            dead_letters: switchboard_store::DeadLetterLimits::default(),
+            uploads: UploadLimits::default(),
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// Daily quotas on visitors' uploads, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    pub visitor_bytes_per_day: u64,
+    /// For all visitors of one workspace together.
+    pub workspace_bytes_per_day: u64,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        UploadLimits {
+            visitor_bytes_per_day: 50 << 20,
+            workspace_bytes_per_day: 1 << 30,
+        }
+    }
+}
+
+/// The services of one gateway node, shared by its routes and its background workers.
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn EventBus>,
+    pub config: ServicesConfig,
+    pub plugins: Arc<Plugins>,
+    /// Seals and opens channel secrets.
+    pub secrets: Arc<SecretBox>,
+    /// Email transports' shared state: trusted CAs, forwarding domain, mailbox health.
+    pub mail: Arc<MailService>,
+    /// The chat widgets' rate limits and typing signals.
+    pub widgets: Arc<Widgets>,
+    /// Where a reply was just queued, so that this node's delivery worker sends it at once
+    /// instead of at its next full round.
+    pub replies_queued: Arc<QueuedReplies>,
+    /// Full-text search over conversations, kept up with the store by its indexer.
+    pub search: Arc<switchboard_search::SearchIndex>,
+}
+
+/// Locks `mutex`. A panic elsewhere while it was held leaves data that is still whole here
+/// (every critical section keeps it consistent), so poisoning is ignored.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -18,6 +18,7 @@ use switchboard_channel_sdk::{
     Error, Event, Identity, Message, PayloadPart, RawEmail, Reply, TransferEncoding, Transport,
     within_text_limit,
 };
+use switchboard_model::email_ids;
 
 struct Email;
 
@@ -297,21 +298,12 @@ fn plus_address_threads(email: &RawEmail, parsed: &mail_parser::Message<'_>) -> 
         addresses.push(delivered.trim().to_string());
     }
     let mut threads = Vec::new();
-    for address in addresses {
-        let Some((local, domain)) = address.trim_matches(['<', '>', ' ']).rsplit_once('@') else {
-            continue;
-        };
-        let Some((_, tag)) = local.rsplit_once('+') else {
-            continue;
-        };
-        if let Some(conversation) = tag
-            .strip_prefix('c')
-            .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
-        {
-            let thread = format!("<sb-plus.c{conversation}@{domain}>");
-            if !threads.contains(&thread) {
-                threads.push(thread);
-            }
+    for thread in addresses
+        .iter()
+        .filter_map(|address| email_ids::plus_address_thread(address))
+    {
+        if !threads.contains(&thread) {
+            threads.push(thread);
         }
     }
     threads
@@ -376,19 +368,7 @@ fn bounce_of_ours(source: &[u8]) -> Option<DeliveryUpdate> {
 /// The first of our Message-IDs, `<sb-{message}.c{conversation}@…>`, that the bytes quote (a
 /// report returns the headers of the mail it is about, in one form or another).
 fn our_message_id(source: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(source);
-    text.match_indices("<sb-").find_map(|(at, _)| {
-        let id = &text[at..at + text[at..].find('>')? + 1];
-        let local = id.trim_matches(['<', '>']).split('@').next()?;
-        let (message, conversation) = local.strip_prefix("sb-")?.split_once(".c")?;
-        let digits =
-            |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
-        (digits(message)
-            && digits(conversation)
-            && id.contains('@')
-            && !id.contains(char::is_whitespace))
-        .then(|| id.to_string())
-    })
+    email_ids::first_quoted(&String::from_utf8_lossy(source)).map(str::to_string)
 }
 
 /// Auto-replies, bounces and list mail (RFC 3834): never answered automatically.

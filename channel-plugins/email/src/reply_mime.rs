@@ -11,6 +11,7 @@ use mail_builder::headers::address::Address;
 use mail_builder::headers::message_id::MessageId;
 use mail_builder::headers::text::Text;
 use switchboard_channel_sdk::{AttachmentContent, Envelope, Error, OutgoingEmail, Reply, host};
+use switchboard_model::email_ids;
 
 /// The default branding line, shown unless the channel hides it.
 const BRANDING: &str = "Sent with Switchboard";
@@ -33,7 +34,7 @@ pub fn build(reply: &Reply) -> Result<OutgoingEmail, Error> {
         .unwrap_or((address.as_str(), "localhost"));
     let conversation = reply.context.conversation_id;
     // The conversation travels in our Message-ID (and the reply address), so answers find it.
-    let message_id = format!("sb-{}.c{conversation}@{domain}", reply.reply_id);
+    let message_id = email_ids::message_id(&reply.reply_id, conversation, domain);
     let plus_addressing = host::setting("plus_addressing").as_deref() == Some("true");
     let kind = host::setting("reply_kind");
     let automatic = kind.as_deref() == Some("auto-reply");
@@ -87,7 +88,7 @@ pub fn build(reply: &Reply) -> Result<OutgoingEmail, Error> {
         message = message.header("Auto-Submitted", Text::new("auto-replied"));
     }
     if plus_addressing {
-        message = message.reply_to(format!("{local}+c{conversation}@{domain}"));
+        message = message.reply_to(email_ids::plus_address(local, conversation, domain));
     }
     if let Some(last) = thread.last() {
         message = message.in_reply_to(last.as_str());

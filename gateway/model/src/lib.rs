@@ -12,13 +12,16 @@ mod api;
 mod contact;
 mod conversation;
 mod directory;
+pub mod email_ids;
 mod event;
+mod settings;
 
 pub use api::*;
 pub use contact::*;
 pub use conversation::*;
 pub use directory::*;
 pub use event::*;
+pub use settings::*;
 
 /// A record id, unique across the gateway.
 pub type Id = u64;

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use switchboard_model::{
     Activity, Agent, Author, Availability, Channel, ChannelKind, Conversation, ConversationFilter,
     ConversationStatus, DeliveryStatus, Direction, Event, EventId, EventKind, Id, InboundMessage,
-    Ingested, Message, Millis, NewConversation, NewReply, Page, Started, Team,
+    Ingested, Message, Millis, NewConversation, NewReply, Page, Started, Team, email_ids,
 };
 
 use super::contacts;
@@ -457,8 +457,8 @@ fn answered(
         let earlier = key_str(keys::DEDUPE, &[workspace_id, channel.id], id);
         let conversation_id = match txn.get_json::<Ingested>(&earlier)? {
             Some(earlier) => earlier.conversation_id,
-            None => match our_conversation(id) {
-                Some(conversation_id) => conversation_id,
+            None => match email_ids::parse(id) {
+                Some(ours) => ours.conversation,
                 None => continue,
             },
         };
@@ -554,19 +554,6 @@ fn bare_subject(subject: &str) -> String {
 /// other channel that names one gets a conversation of its own channel.
 fn threads_across_channels(kind: ChannelKind) -> bool {
     kind == ChannelKind::Email
-}
-
-/// The conversation named in one of our own Message-IDs, `<sb-{message}.c{conversation}@…>`.
-fn our_conversation(message_id: &str) -> Option<Id> {
-    our_ids(message_id).map(|(_, conversation)| conversation)
-}
-
-/// The message and the conversation one of our own Message-IDs names (a reply's id is its
-/// message's; the `plus` of a plus-address thread names no message).
-pub fn our_ids(message_id: &str) -> Option<(Option<Id>, Id)> {
-    let local = message_id.trim_matches(['<', '>']).split('@').next()?;
-    let (message, conversation) = local.strip_prefix("sb-")?.split_once(".c")?;
-    Some((message.parse().ok(), conversation.parse().ok()?))
 }
 
 pub fn add_reply(

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use switchboard_model::{DeadLetter, DeliveryStatus, Direction, EventKind, Id, Message};
+use switchboard_model::{DeadLetter, DeliveryStatus, Direction, EventKind, Id, Message, email_ids};
 
 use super::conversations;
 use super::keys::{self, key, key_str};
@@ -74,7 +74,11 @@ pub fn fail_our_email(
     our_message_id: &str,
     reason: String,
 ) -> StoreResult<Message> {
-    let Some((Some(message_id), conversation_id)) = conversations::our_ids(our_message_id) else {
+    let Some(email_ids::OurIds {
+        message: Some(message_id),
+        conversation: conversation_id,
+    }) = email_ids::parse(our_message_id)
+    else {
         return Err(StoreError::not_found("email of ours", our_message_id));
     };
     let stored = conversations::load_stored(txn, workspace_id, conversation_id)?;

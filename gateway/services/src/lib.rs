@@ -16,6 +16,7 @@ pub mod language;
 pub mod outbox;
 pub mod plugins;
 pub mod secrets;
+pub mod settings;
 pub mod throttle;
 pub mod widget;
 

@@ -22,6 +22,7 @@ use crate::throttle::RateLimiter;
 use crate::{Fault, FaultKind, SecretBox, ServiceResult, Services, lock};
 
 mod feeds;
+pub mod office_hours;
 
 pub use feeds::Live;
 

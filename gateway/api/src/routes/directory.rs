@@ -309,6 +309,7 @@ async fn create_channel(
 ) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
+    switchboard_services::settings::check(&new.settings)?;
     // Email and webchat channels use the adapters that ship with the gateway unless told
     // otherwise.
     let bundled = match new.kind {
@@ -355,6 +356,9 @@ async fn update_channel(
     Json(update): Json<ChannelUpdate>,
 ) -> ApiResult<axum::Json<Channel>> {
     caller.require_admin()?;
+    if let Some(settings) = &update.settings {
+        switchboard_services::settings::check(settings)?;
+    }
     Ok(axum::Json(
         state
             .store

@@ -6,7 +6,7 @@ use serde_json::json;
 use switchboard_api::ApiConfig;
 use switchboard_store::{Session, Store};
 
-use crate::support::{Auth, TestApp, assert_error};
+use crate::support::{Auth, TestApp, assert_error, assert_error_naming};
 
 #[tokio::test]
 async fn malformed_json_is_named() {
@@ -632,4 +632,46 @@ async fn an_avatar_must_be_a_small_image_and_ones_own() {
     let (status, agent) = app.call(Method::DELETE, &own, &app.agent, None).await;
     assert_eq!(status, StatusCode::OK, "{agent}");
     assert!(agent.get("avatar").is_none(), "{agent}");
+}
+
+/// Office hours are checked when written: a misspelt time zone, a day past Saturday or a time
+/// that is not one are refused by name, on a new channel and on an update; a good value is kept.
+#[tokio::test]
+async fn office_hours_that_cannot_be_used_are_refused_when_written() {
+    let app = TestApp::new().await;
+    let create = |hours: serde_json::Value| {
+        let body =
+            json!({ "kind": "webchat", "name": "Chat", "settings": { "office_hours": hours } });
+        app.call(Method::POST, "/api/v1/channels", &app.admin, Some(body))
+    };
+    assert_error_naming(
+        &create(json!({ "time_zone": "America/Bogata" })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_settings",
+        "America/Bogata",
+    );
+    assert_error_naming(
+        &create(json!({ "time_zone": "America/Lima", "days": [1, 7] })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_settings",
+        "office_hours.days",
+    );
+    let (status, channel) =
+        create(json!({ "time_zone": "America/Sao_Paulo", "from": "08:30" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    assert_eq!(
+        channel["settings"]["office_hours"]["time_zone"],
+        "America/Sao_Paulo"
+    );
+    let path = format!("/api/v1/channels/{}", channel["id"]);
+    let update = json!({ "settings": { "office_hours": { "time_zone": "America/Sao_Paulo", "to": "6pm" } } });
+    assert_error_naming(
+        &app.call(Method::PATCH, &path, &app.admin, Some(update))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_settings",
+        "office_hours.to",
+    );
+    let (_, kept) = app.get(&path, &app.admin).await;
+    assert_eq!(kept["settings"]["office_hours"]["from"], "08:30", "{kept}");
 }

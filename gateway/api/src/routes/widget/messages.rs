@@ -1,0 +1,222 @@
+//! A visitor's history and the messages they send.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use switchboard_model::{Attachment, Author, Channel, ConversationFilter, EventId, Id, Message};
+
+use super::{guard, visitor};
+use crate::client_address::ClientAddress;
+use crate::extract::{Json, Path};
+use crate::{ApiError, ApiResult, AppState};
+use switchboard_services::ingest::{StoredPayload, StoredWidgetEvent, Unprocessed, through_plugin};
+use switchboard_services::throttle::rate_limited;
+
+/// A message as the visitor sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub(super) struct VisitorMessage {
+    id: Id,
+    /// `visitor` or `agent`.
+    from: &'static str,
+    author: Option<String>,
+    avatar: Option<String>,
+    text: String,
+    attachments: Vec<Attachment>,
+    created_at: i64,
+    client_id: Option<String>,
+    /// The visitor's message was read by an agent.
+    read: bool,
+}
+
+pub(super) async fn visitor_view(
+    state: &AppState,
+    channel: &Channel,
+    message: &Message,
+) -> Option<VisitorMessage> {
+    let (from, agent) = match &message.author {
+        Author::Contact { .. } => ("visitor", None),
+        Author::Agent { id } => (
+            "agent",
+            state.store.agent(message.workspace_id, *id).await.ok(),
+        ),
+        Author::Bot { .. } | Author::System => ("agent", None),
+    };
+    let avatar = agent
+        .as_ref()
+        .and_then(|agent| agent.avatar.as_ref())
+        .map(|picture| {
+            format!(
+                "/widget/v1/{}.{}/avatars/{}",
+                channel.workspace_id, channel.id, picture.sha256
+            )
+        });
+    let author = agent.map(|agent| agent.name);
+    if !message.direction.seen_by_contact() {
+        return None;
+    }
+    Some(VisitorMessage {
+        id: message.id,
+        from,
+        author,
+        avatar,
+        text: message.text.clone(),
+        attachments: message.attachments.clone(),
+        created_at: message.created_at,
+        client_id: (from == "visitor")
+            .then(|| message.external_id.clone())
+            .flatten(),
+        read: false,
+    })
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct History {
+    messages: Vec<VisitorMessage>,
+    /// Open the socket with `after` set to this.
+    last_event_id: EventId,
+}
+
+/// The newest messages of each conversation that the history shows.
+pub(super) const HISTORY_PER_CONVERSATION: usize = 500;
+
+/// The visitor's conversation history on this widget, oldest first.
+#[utoipa::path(get, path = "/widget/v1/{widget}/messages", tag = "widget", security(()), params(("widget" = String, Path)),
+    responses((status = 200, body = History), (status = 401, body = switchboard_model::ErrorBody), (status = 403, body = switchboard_model::ErrorBody), (status = 429, body = switchboard_model::ErrorBody)))]
+pub(super) async fn history(
+    State(state): State<AppState>,
+    Path(widget): Path<String>,
+    headers: HeaderMap,
+    client: ClientAddress,
+) -> ApiResult<axum::Json<History>> {
+    let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
+    guard(&state, &channel, &headers, client)?;
+    let mut messages = Vec::new();
+    let mut last_event_id = 0;
+    if let Some(contact) = state
+        .store
+        .contact_by_identity(channel.workspace_id, &visitor.identity())
+        .await?
+    {
+        let filter = ConversationFilter {
+            contact_id: Some(contact.id),
+            channel_id: Some(channel.id),
+            limit: Some(20),
+            ..ConversationFilter::default()
+        };
+        let mut conversations = state
+            .store
+            .conversations(channel.workspace_id, &filter)
+            .await?
+            .items;
+        conversations.reverse();
+        for conversation in conversations {
+            last_event_id = last_event_id.max(conversation.last_event_id);
+            let newest = state
+                .store
+                .latest_messages(
+                    channel.workspace_id,
+                    conversation.id,
+                    HISTORY_PER_CONVERSATION,
+                )
+                .await?;
+            let first = messages.len();
+            for message in &newest {
+                messages.extend(visitor_view(&state, &channel, message).await);
+            }
+            // The visitor's messages before the conversation's unread ones were read by agents.
+            let mut unread = conversation.unread_count;
+            for message in messages[first..].iter_mut().rev() {
+                if message.from != "visitor" {
+                    continue;
+                }
+                if unread > 0 {
+                    unread -= 1;
+                } else {
+                    message.read = true;
+                }
+            }
+        }
+    }
+    Ok(axum::Json(History {
+        messages,
+        last_event_id,
+    }))
+}
+
+/// What the widget sends.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub(super) struct Outgoing {
+    /// The widget's id for the message; the same id twice is stored once.
+    client_id: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    attachments: Vec<Attachment>,
+    /// From the pre-chat or offline form.
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct Accepted {
+    message_id: Id,
+    conversation_id: Id,
+}
+
+/// The longest message a visitor may send, in characters.
+const MAX_TEXT_CHARS: usize = 10_000;
+
+/// Sends the visitor's message into their conversation.
+#[utoipa::path(post, path = "/widget/v1/{widget}/messages", tag = "widget", security(()), params(("widget" = String, Path)),
+    request_body = Outgoing, responses((status = 201, body = Accepted), (status = 422, body = switchboard_model::ErrorBody), (status = 429, body = switchboard_model::ErrorBody)))]
+pub(super) async fn send_message(
+    State(state): State<AppState>,
+    Path(widget): Path<String>,
+    headers: HeaderMap,
+    client: ClientAddress,
+    Json(outgoing): Json<Outgoing>,
+) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
+    let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
+    guard(&state, &channel, &headers, client)?;
+    state
+        .widgets
+        .limits
+        .per_visitor
+        .take(&visitor.id)
+        .map_err(|wait| rate_limited("messages", wait))?;
+    if outgoing.text.chars().count() > MAX_TEXT_CHARS {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_long",
+            format!("a message holds at most {MAX_TEXT_CHARS} characters"),
+        ));
+    }
+    let payload = StoredPayload::Widget(StoredWidgetEvent {
+        visitor_id: visitor.id.clone(),
+        kind: "message".into(),
+        payload: serde_json::to_string(&outgoing)
+            .map_err(|error| ApiError::internal(error.to_string()))?,
+    });
+    match through_plugin(&state, &channel, &payload).await? {
+        Ok(ingested) => {
+            let first = ingested
+                .first()
+                .ok_or_else(|| ApiError::internal("the webchat adapter stored nothing"))?;
+            Ok((
+                StatusCode::CREATED,
+                axum::Json(Accepted {
+                    message_id: first.message_id,
+                    conversation_id: first.conversation_id,
+                }),
+            ))
+        }
+        Err(Unprocessed::Busy(reason)) => Err(Unprocessed::busy(&reason).into()),
+        Err(Unprocessed::Refused(reason)) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_message",
+            reason,
+        )),
+    }
+}

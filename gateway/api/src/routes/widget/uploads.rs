@@ -1,0 +1,148 @@
+//! Files visitors send, and the agents' pictures the widget shows.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use switchboard_model::Attachment;
+use switchboard_store::{FilePurpose, UploadQuota};
+
+use super::config::{upload_limit, upload_types};
+use super::{guard, visitor};
+use crate::client_address::ClientAddress;
+use crate::error::body_too_large;
+use crate::extract::{Path, Query};
+use crate::{ApiError, ApiResult, AppState};
+use switchboard_services::throttle::rate_limited;
+use switchboard_services::widget::{self};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(super) struct UploadQuery {
+    /// The file's name.
+    name: String,
+}
+
+/// Uploads a file for the next message (size and type limits from the widget's settings).
+#[utoipa::path(post, path = "/widget/v1/{widget}/attachments", tag = "widget", security(()), params(("widget" = String, Path), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = Attachment), (status = 413, body = switchboard_model::ErrorBody), (status = 415, body = switchboard_model::ErrorBody),
+        (status = 429, body = switchboard_model::ErrorBody, description = "`over_quota`: the visitor's or the site's files for today add up to the daily quota"),
+        (status = 507, body = switchboard_model::ErrorBody, description = "`insufficient_storage`: the gateway's disk is under its reserve")))]
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    Path(widget): Path<String>,
+    Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
+    client: ClientAddress,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, axum::Json<Attachment>)> {
+    let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
+    guard(&state, &channel, &headers, client)?;
+    state
+        .widgets
+        .limits
+        .per_visitor
+        .take(&visitor.id)
+        .map_err(|wait| rate_limited("uploads", wait))?;
+    let body = body.map_err(|_| body_too_large())?;
+    let limit = upload_limit(&state, &channel);
+    if body.len() as u64 > limit {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("files may be at most {limit} bytes"),
+        ));
+    }
+    let media_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let accepted = upload_types(&channel).iter().any(|kind| {
+        kind == &media_type
+            || kind
+                .strip_suffix("/*")
+                .is_some_and(|family| media_type.starts_with(&format!("{family}/")))
+    });
+    if !accepted {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "file_type",
+            format!("files of type {media_type} cannot be sent here"),
+        ));
+    }
+    let name: String = query
+        .name
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+        .take(200)
+        .collect();
+    let size = body.len() as u64;
+    let quota = UploadQuota {
+        visitor: visitor.id.to_string(),
+        visitor_bytes_per_day: state.services.config.uploads.visitor_bytes_per_day,
+        workspace_bytes_per_day: state.services.config.uploads.workspace_bytes_per_day,
+    };
+    let sha256 = state
+        .store
+        .put_blob(
+            channel.workspace_id,
+            body.to_vec(),
+            limit,
+            FilePurpose::VisitorUpload(quota),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Attachment {
+            sha256,
+            name,
+            media_type,
+            size,
+        }),
+    ))
+}
+
+/// An agent's avatar, for the widget's `<img>`. Public, since an image request carries no
+/// token; only pictures of the widget's own workspace's agents are served, by their hash.
+#[utoipa::path(get, path = "/widget/v1/{widget}/avatars/{sha256}", tag = "widget", security(()), params(("widget" = String, Path), ("sha256" = String, Path)),
+    responses((status = 200, content_type = "image/png"), (status = 404, body = switchboard_model::ErrorBody)))]
+pub(super) async fn avatar(
+    State(state): State<AppState>,
+    Path((widget, sha256)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    use axum::http::header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
+    use axum::response::IntoResponse;
+
+    let channel = widget::channel(&state, &widget).await?;
+    let agents = state.store.agents(channel.workspace_id).await?;
+    let picture = agents
+        .iter()
+        .filter_map(|agent| agent.avatar.as_ref())
+        .find(|picture| picture.sha256 == sha256)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no_avatar",
+                format!("no agent of this widget has the avatar {sha256}"),
+            )
+        })?;
+    let bytes = state.store.blob(channel.workspace_id, &sha256).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, picture.media_type.clone()),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+            // Named by its hash: the same address always holds the same picture.
+            (CACHE_CONTROL, "public, max-age=31536000, immutable".into()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -52,8 +52,13 @@ fn workspace_root() -> PathBuf {
 
 /// Runs a command, failing with its name when it fails.
 pub fn cargo(args: &[&str], envs: &[(&str, &Path)]) -> anyhow::Result<()> {
+    cargo_in(Path::new("."), args, envs)
+}
+
+/// [`cargo`] in the folder `dir` (another workspace of the project).
+fn cargo_in(dir: &Path, args: &[&str], envs: &[(&str, &Path)]) -> anyhow::Result<()> {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command.args(args);
+    command.current_dir(dir).args(args);
     for (key, value) in envs {
         command.env(key, value);
     }
@@ -100,6 +105,7 @@ fn run(root: &Path, release: bool) -> anyhow::Result<()> {
 
 fn test(root: &Path) -> anyhow::Result<()> {
     setup::install()?;
+    lint(root)?;
     build_front_ends(root)?;
     cargo(&["build", "-p", "switchboard"], &[])?;
     let binary = target_dir(root).join("debug/switchboard");
@@ -107,6 +113,50 @@ fn test(root: &Path) -> anyhow::Result<()> {
         &["test", "--workspace", "--no-fail-fast"],
         &[("GATEWAY_BIN", &binary)],
     )
+}
+
+/// The project's workspaces besides the gateway's: their folder, the target they build for,
+/// and the folder under `target/` they build in.
+const OTHER_WORKSPACES: &[(&str, &str, &str)] = &[
+    ("console", "wasm32-unknown-unknown", "console"),
+    ("widget", "wasm32-unknown-unknown", "widget"),
+    ("front", "wasm32-unknown-unknown", "console"),
+    ("channel-plugins", "wasm32-wasip2", "plugins"),
+];
+
+/// The habits every change keeps, checked before the tests: every workspace formatted, and
+/// clippy-clean with warnings as errors.
+fn lint(root: &Path) -> anyhow::Result<()> {
+    cargo(&["fmt", "--all", "--check"], &[])?;
+    cargo(
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    for (folder, target, build_folder) in OTHER_WORKSPACES {
+        let dir = root.join(folder);
+        cargo_in(&dir, &["fmt", "--check"], &[])?;
+        cargo_in(
+            &dir,
+            &[
+                "clippy",
+                "--release",
+                "--target",
+                target,
+                "--",
+                "-D",
+                "warnings",
+            ],
+            &[("CARGO_TARGET_DIR", &target_dir(root).join(build_folder))],
+        )?;
+    }
+    Ok(())
 }
 
 fn bench(root: &Path) -> anyhow::Result<()> {

@@ -1,11 +1,13 @@
 //! The routes, one file per area. Each handler carries its OpenAPI description, so the
 //! description the gateway serves is generated from the very routes it serves.
 
+mod agents;
 mod attachments;
+mod canned;
+mod channels;
 pub mod confirmation;
 mod contacts;
 mod conversations;
-mod directory;
 mod events;
 mod hooks;
 mod inbound;
@@ -13,6 +15,8 @@ mod mailboxes;
 mod ops;
 mod plugins;
 mod session;
+mod teams;
+mod tokens;
 mod widget;
 
 use std::sync::Arc;
@@ -54,7 +58,11 @@ impl Modify for Security {
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(session::routes())
-        .merge(directory::routes())
+        .merge(agents::routes())
+        .merge(teams::routes())
+        .merge(channels::routes())
+        .merge(canned::routes())
+        .merge(tokens::routes())
         .merge(contacts::routes())
         .merge(attachments::routes())
         .merge(conversations::routes())

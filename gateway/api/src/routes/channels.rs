@@ -1,0 +1,175 @@
+//! The workspace's channels: their settings and sealed secrets.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use switchboard_model::{
+    Channel, ChannelKind, ChannelSecrets, ChannelUpdate, Id, NewChannel, SecretNames,
+};
+use switchboard_store::ChannelRecord;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::require_text;
+use crate::auth::{self, Caller};
+use crate::extract::{Json, Path};
+use crate::{ApiError, ApiResult, AppState};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_channels, create_channel))
+        .routes(routes!(get_channel, update_channel))
+        .routes(routes!(channel_secret_names, put_channel_secrets))
+}
+
+/// The workspace's channels.
+#[utoipa::path(get, path = "/api/v1/channels", tag = "channels", responses((status = 200, body = Vec<Channel>)))]
+async fn list_channels(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<Vec<Channel>>> {
+    let channels = state.store.channels(caller.workspace_id).await?;
+    Ok(axum::Json(
+        channels
+            .into_iter()
+            .map(|channel| for_caller(&caller, channel))
+            .collect(),
+    ))
+}
+
+/// Only admins see the secret part of a channel's webhook URL.
+fn for_caller(caller: &Caller, mut channel: Channel) -> Channel {
+    if caller.require_admin().is_err() {
+        channel.webhook_token = None;
+    }
+    channel
+}
+
+/// Connects a channel (admins only).
+#[utoipa::path(post, path = "/api/v1/channels", tag = "channels", request_body = NewChannel, responses((status = 201, body = Channel)))]
+async fn create_channel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(mut new): Json<NewChannel>,
+) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
+    caller.require_admin()?;
+    require_text("name", &new.name, 120)?;
+    switchboard_services::settings::check(&new.settings)?;
+    // Email and webchat channels use the adapters that ship with the gateway unless told
+    // otherwise.
+    let bundled = match new.kind {
+        ChannelKind::Email => Some("email"),
+        ChannelKind::Webchat => Some("webchat"),
+        _ => None,
+    };
+    if let (Some(name), None) = (bundled, &new.plugin) {
+        state
+            .plugins
+            .ensure_bundled(state.store.as_ref(), caller.workspace_id, name)
+            .await?;
+        new.plugin = Some(name.into());
+    }
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(
+            state
+                .store
+                .create_channel(caller.workspace_id, new, Some(auth::new_secret()))
+                .await?,
+        ),
+    ))
+}
+
+/// One channel.
+#[utoipa::path(get, path = "/api/v1/channels/{id}", tag = "channels", params(("id" = u64, Path)), responses((status = 200, body = Channel)))]
+async fn get_channel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Channel>> {
+    let channel = state.store.channel(caller.workspace_id, id).await?;
+    Ok(axum::Json(for_caller(&caller, channel)))
+}
+
+/// Renames, (de)activates or reconfigures a channel (admins only).
+#[utoipa::path(patch, path = "/api/v1/channels/{id}", tag = "channels", request_body = ChannelUpdate,
+    params(("id" = u64, Path)), responses((status = 200, body = Channel)))]
+async fn update_channel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(update): Json<ChannelUpdate>,
+) -> ApiResult<axum::Json<Channel>> {
+    caller.require_admin()?;
+    if let Some(settings) = &update.settings {
+        switchboard_services::settings::check(settings)?;
+    }
+    Ok(axum::Json(
+        state
+            .store
+            .update_channel(caller.workspace_id, id, update)
+            .await?,
+    ))
+}
+
+/// The names of a channel's secrets; values are never returned (admins only).
+#[utoipa::path(get, path = "/api/v1/channels/{id}/secrets", tag = "channels", params(("id" = u64, Path)), responses((status = 200, body = SecretNames)))]
+async fn channel_secret_names(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<SecretNames>> {
+    caller.require_admin()?;
+    state.store.channel(caller.workspace_id, id).await?;
+    let names = match state
+        .store
+        .channel_record(caller.workspace_id, id, ChannelRecord::Secrets)
+        .await?
+    {
+        Some(sealed) => state
+            .secrets
+            .open(&sealed)
+            .map_err(ApiError::internal)?
+            .into_keys()
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(axum::Json(SecretNames { names }))
+}
+
+/// Replaces a channel's secrets; they are sealed before they are stored (admins only).
+#[utoipa::path(put, path = "/api/v1/channels/{id}/secrets", tag = "channels", request_body = ChannelSecrets,
+    params(("id" = u64, Path)), responses((status = 204)))]
+async fn put_channel_secrets(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(body): Json<ChannelSecrets>,
+) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    if body.secrets.len() > 32 {
+        return Err(ApiError::invalid_body("a channel holds at most 32 secrets"));
+    }
+    for (name, value) in &body.secrets {
+        require_text("secret name", name, 64)?;
+        if value.len() > 8192 {
+            return Err(ApiError::invalid_body(format!(
+                "the secret {name} is longer than 8192 bytes"
+            )));
+        }
+    }
+    let sealed = state
+        .secrets
+        .seal(&body.secrets)
+        .map_err(ApiError::internal)?;
+    state
+        .store
+        .put_channel_record(caller.workspace_id, id, ChannelRecord::Secrets, sealed)
+        .await?;
+    tracing::info!(
+        workspace_id = caller.workspace_id,
+        channel_id = id,
+        count = body.secrets.len(),
+        "channel secrets replaced"
+    );
+    Ok(StatusCode::NO_CONTENT)
+}

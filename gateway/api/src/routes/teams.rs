@@ -1,0 +1,75 @@
+//! The workspace's teams, which conversations are routed to.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use switchboard_model::{Id, NewTeam, Team, TeamUpdate};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::require_text;
+use crate::auth::Caller;
+use crate::extract::{Json, Path};
+use crate::{ApiError, ApiResult, AppState};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_teams, create_team))
+        .routes(routes!(update_team))
+}
+
+/// The workspace's teams.
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", responses((status = 200, body = Vec<Team>)))]
+async fn list_teams(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<Vec<Team>>> {
+    Ok(axum::Json(state.store.teams(caller.workspace_id).await?))
+}
+
+/// Creates a team (admins only).
+#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", request_body = NewTeam, responses((status = 201, body = Team)))]
+async fn create_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(new): Json<NewTeam>,
+) -> ApiResult<(StatusCode, axum::Json<Team>)> {
+    caller.require_admin()?;
+    require_text("name", &new.name, 80)?;
+    require_colour(&new.colour)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(state.store.create_team(caller.workspace_id, new).await?),
+    ))
+}
+
+/// Renames, recolours or changes the members of a team (admins only).
+#[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "teams", request_body = TeamUpdate,
+    params(("id" = u64, Path)), responses((status = 200, body = Team)))]
+async fn update_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(update): Json<TeamUpdate>,
+) -> ApiResult<axum::Json<Team>> {
+    caller.require_admin()?;
+    if let Some(colour) = &update.colour {
+        require_colour(colour)?;
+    }
+    Ok(axum::Json(
+        state
+            .store
+            .update_team(caller.workspace_id, id, update)
+            .await?,
+    ))
+}
+
+fn require_colour(colour: &str) -> ApiResult<()> {
+    let hex = colour.strip_prefix('#').unwrap_or_default();
+    if matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_body(format!(
+            "`colour` must be a hex colour such as #1f6feb, not {colour:?}"
+        )))
+    }
+}

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use switchboard_e2e::{cpu_ticks, percentiles, run_bench, setting};
 use switchboard_model::{ChannelKind, ContactRef, Identity, InboundMessage, NewChannel};
-use switchboard_store::{InProcessBus, SledStore, Store};
+use switchboard_store::prelude::*;
+use switchboard_store::{InProcessBus, SledStore};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

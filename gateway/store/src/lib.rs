@@ -22,7 +22,15 @@ pub use records::{
     NewAgentRecord, OutboxItem, Session, UploadQuota,
 };
 pub use sled::{Salvaged, SledStore};
-pub use store::Store;
+
+/// The store's traits, for code that calls a concrete store (`SledStore`) rather than a
+/// `dyn Store`: `use switchboard_store::prelude::*;`.
+pub mod prelude {
+    pub use crate::store::{
+        Contacts, Conversations, Delivery, Directory, EventLog, Files, PluginData, Store,
+    };
+}
+pub use store::{Contacts, Conversations, Delivery, Directory, EventLog, Files, PluginData, Store};
 
 /// Entry points for `cargo xtask fuzz` (built only with `--cfg fuzzing`).
 #[cfg(fuzzing)]

@@ -8,9 +8,10 @@ use switchboard_model::{
     DeliveryStatus, EventKind, Id, Identity, InboundMessage, NewChannel, NewContact, NewReply,
     Role,
 };
+use switchboard_store::prelude::*;
 use switchboard_store::{
-    ConversationChange, EventBus, FilePurpose, InProcessBus, NewAgentRecord, SledStore, Store,
-    StoreError, UploadQuota,
+    ConversationChange, EventBus, FilePurpose, InProcessBus, NewAgentRecord, SledStore, StoreError,
+    UploadQuota,
 };
 
 struct Fixture {

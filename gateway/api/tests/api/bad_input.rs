@@ -4,7 +4,8 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use switchboard_api::ApiConfig;
-use switchboard_store::{Session, Store};
+use switchboard_store::Session;
+use switchboard_store::prelude::*;
 
 use crate::support::{Auth, TestApp, assert_error, assert_error_naming};
 

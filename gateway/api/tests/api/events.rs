@@ -226,7 +226,7 @@ async fn a_cookie_socket_from_a_foreign_origin_is_refused() {
 
 impl TestApp {
     async fn store_event_ids(&self) -> Vec<u64> {
-        use switchboard_store::Store;
+        use switchboard_store::prelude::*;
         let events = self
             .store
             .events_after(self.workspace, 0, 10_000)

@@ -2,7 +2,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use switchboard_store::Store;
+use switchboard_store::prelude::*;
 
 use crate::support::{Auth, PASSWORD, TestApp, assert_error};
 

@@ -4,7 +4,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use switchboard_model::{EventKind, now_millis};
-use switchboard_store::Store;
+use switchboard_store::prelude::*;
 
 use crate::support::{TestApp, assert_error, assert_error_naming};
 

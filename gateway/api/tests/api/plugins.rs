@@ -509,9 +509,10 @@ async fn calls_at_once_cannot_fill_the_key_value_store_past_its_quota() {
         .nth(3)
         .and_then(|id| id.parse().ok())
         .expect("the channel in the hook");
-    let kept = switchboard_store::Store::plugin_kv(app.store.as_ref(), app.workspace, channel_id)
-        .await
-        .expect("the store");
+    let kept =
+        switchboard_store::PluginData::plugin_kv(app.store.as_ref(), app.workspace, channel_id)
+            .await
+            .expect("the store");
     let size: usize = kept
         .iter()
         .map(|(key, value)| key.len() + value.len())

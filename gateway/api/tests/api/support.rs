@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use switchboard_api::{ApiConfig, AppState, hash_password};
 use switchboard_model::{ChannelKind, Id, NewChannel, Role};
 use switchboard_services::{HttpFetcher, Plugins, Services, ServicesConfig};
-use switchboard_store::{InProcessBus, NewAgentRecord, SledStore, Store};
+use switchboard_store::prelude::*;
+use switchboard_store::{InProcessBus, NewAgentRecord, SledStore};
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct horse battery";

@@ -1,0 +1,140 @@
+//! The store's delivery area on sled (see `crate::store`).
+
+use async_trait::async_trait;
+use switchboard_model::{DeadLetter, DeliveryStatus, Id, Message, Page, now_millis};
+
+use crate::sled::keys::key;
+use crate::{DeadLetterLimits, Delivery, KeptLetter, OutboxItem, StoreResult};
+
+use crate::sled::{SledStore, delivery, keys};
+
+#[async_trait]
+impl Delivery for SledStore {
+    async fn claim_outbox(
+        &self,
+        channel_id: Id,
+        holder: &str,
+        lease_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        // An idle channel is the common case: look first without writing, so that it costs no
+        // commit. Whatever is due is claimed in a step of its own, which looks again.
+        if delivery::due_items(&self.view(), channel_id, now_millis(), 1)?.is_empty() {
+            return Ok(Vec::new());
+        }
+        let holder = holder.to_string();
+        self.writer
+            .write(move |txn| delivery::claim_outbox(txn, channel_id, &holder, lease_ms, limit))
+            .await
+    }
+
+    async fn record_delivery(
+        &self,
+        item: &OutboxItem,
+        status: DeliveryStatus,
+        retry_at: Option<i64>,
+    ) -> StoreResult<Message> {
+        let item = item.clone();
+        self.writer
+            .write(move |txn| delivery::record_delivery(txn, &item, status, retry_at))
+            .await
+    }
+
+    async fn put_dead_letter(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        reason: &str,
+        payload: Vec<u8>,
+        limits: DeadLetterLimits,
+    ) -> StoreResult<KeptLetter> {
+        let reason = reason.to_string();
+        self.writer
+            .write(move |txn| {
+                delivery::put_dead_letter(txn, workspace_id, channel_id, reason, payload, limits)
+            })
+            .await
+    }
+
+    async fn dead_letters(
+        &self,
+        workspace_id: Id,
+        cursor: Option<Id>,
+        limit: usize,
+    ) -> StoreResult<Page<DeadLetter>> {
+        // Newest first, from just below the cursor, reading only as far as the page needs.
+        let prefix = key(keys::DEAD_LETTER, &[workspace_id]);
+        let end = match cursor {
+            Some(cursor) => key(keys::DEAD_LETTER, &[workspace_id, cursor]),
+            None => key(keys::DEAD_LETTER, &[workspace_id.saturating_add(1)]),
+        };
+        let view = self.view();
+        let _reading = view.reading();
+        let mut items = Vec::new();
+        for entry in view.tree.range(prefix..end).rev() {
+            if items.len() == limit {
+                break;
+            }
+            let letter: DeadLetter = serde_json::from_slice(&entry?.1)?;
+            if !letter.resolved {
+                items.push(letter);
+            }
+        }
+        let next_cursor = (items.len() == limit)
+            .then(|| items.last().map(|letter| letter.id.to_string()))
+            .flatten();
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn send_again(
+        &self,
+        workspace_id: Id,
+        conversation_id: Id,
+        message_id: Id,
+    ) -> StoreResult<Message> {
+        self.writer
+            .write(move |txn| delivery::send_again(txn, workspace_id, conversation_id, message_id))
+            .await
+    }
+
+    async fn fail_our_email(
+        &self,
+        workspace_id: Id,
+        our_message_id: &str,
+        reason: String,
+    ) -> StoreResult<Message> {
+        let our_message_id = our_message_id.to_string();
+        self.writer
+            .write(move |txn| delivery::fail_our_email(txn, workspace_id, &our_message_id, reason))
+            .await
+    }
+
+    async fn expire_dead_letters(&self, before: i64) -> StoreResult<u64> {
+        self.writer
+            .write(move |txn| delivery::expire_dead_letters(txn, before))
+            .await
+    }
+
+    async fn dead_letter(&self, workspace_id: Id, id: Id) -> StoreResult<(DeadLetter, Vec<u8>)> {
+        delivery::dead_letter(&self.view(), workspace_id, id)
+    }
+
+    async fn record_replay(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        resolved: bool,
+        reason: Option<String>,
+    ) -> StoreResult<DeadLetter> {
+        self.writer
+            .write(move |txn| delivery::record_replay(txn, workspace_id, id, resolved, reason))
+            .await
+    }
+
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
+        let (name, holder) = (name.to_string(), holder.to_string());
+        self.writer
+            .write(move |txn| delivery::acquire_lease(txn, &name, &holder, ttl_ms))
+            .await
+    }
+}

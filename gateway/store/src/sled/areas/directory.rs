@@ -1,0 +1,204 @@
+//! The store's directory area on sled (see `crate::store`).
+
+use async_trait::async_trait;
+use switchboard_model::{
+    Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Id, NewApiToken, NewCannedResponse,
+    NewChannel, NewTeam, Team, TeamUpdate, Workspace,
+};
+
+use crate::sled::keys::{key, key_str};
+use crate::sled::txn::{Read, Scan};
+use crate::{AgentChange, Directory, NewAgentRecord, Session, StoreResult};
+
+use crate::sled::{SledStore, directory, keys};
+
+#[async_trait]
+impl Directory for SledStore {
+    async fn create_workspace(&self, name: &str) -> StoreResult<Workspace> {
+        let name = name.to_string();
+        self.writer
+            .write(move |txn| directory::create_workspace(txn, name))
+            .await
+    }
+
+    async fn workspaces(&self) -> StoreResult<Vec<Workspace>> {
+        self.scan(keys::WORKSPACE)
+    }
+
+    async fn workspace(&self, id: Id) -> StoreResult<Workspace> {
+        self.get(&key(keys::WORKSPACE, &[id]), "workspace", id)
+    }
+
+    async fn create_agent(&self, workspace_id: Id, agent: NewAgentRecord) -> StoreResult<Agent> {
+        self.writer
+            .write(move |txn| directory::create_agent(txn, workspace_id, agent))
+            .await
+    }
+
+    async fn update_agent(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: AgentChange,
+    ) -> StoreResult<Agent> {
+        self.writer
+            .write(move |txn| directory::update_agent(txn, workspace_id, id, change))
+            .await
+    }
+
+    async fn agent(&self, workspace_id: Id, id: Id) -> StoreResult<Agent> {
+        self.get(&key(keys::AGENT, &[workspace_id, id]), "agent", id)
+    }
+
+    async fn agents(&self, workspace_id: Id) -> StoreResult<Vec<Agent>> {
+        self.scan(&key(keys::AGENT, &[workspace_id]))
+    }
+
+    async fn credentials(&self, email: &str) -> StoreResult<Option<(Agent, String)>> {
+        directory::credentials(&self.view(), email)
+    }
+
+    async fn put_session(&self, secret_hash: [u8; 32], session: Session) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| {
+                txn.put_json(
+                    key_str(keys::SESSION, &[], &hex::encode(secret_hash)),
+                    &session,
+                )
+            })
+            .await
+    }
+
+    async fn session(&self, secret_hash: [u8; 32]) -> StoreResult<Option<Session>> {
+        self.view()
+            .get_json(&key_str(keys::SESSION, &[], &hex::encode(secret_hash)))
+    }
+
+    async fn delete_session(&self, secret_hash: [u8; 32]) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| {
+                txn.remove(key_str(keys::SESSION, &[], &hex::encode(secret_hash)));
+                Ok(())
+            })
+            .await
+    }
+
+    async fn create_api_token(
+        &self,
+        workspace_id: Id,
+        agent_id: Id,
+        new: NewApiToken,
+        secret_hash: [u8; 32],
+    ) -> StoreResult<ApiToken> {
+        self.writer
+            .write(move |txn| {
+                directory::create_api_token(txn, workspace_id, agent_id, new, secret_hash)
+            })
+            .await
+    }
+
+    async fn revoke_agent_access(
+        &self,
+        workspace_id: Id,
+        agent_id: Id,
+        keep_session: Option<[u8; 32]>,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| {
+                directory::revoke_agent_access(txn, workspace_id, agent_id, keep_session)
+            })
+            .await
+    }
+
+    async fn api_token(&self, secret_hash: [u8; 32]) -> StoreResult<Option<ApiToken>> {
+        self.view()
+            .get_json(&key_str(keys::TOKEN, &[], &hex::encode(secret_hash)))
+    }
+
+    async fn api_tokens(&self, workspace_id: Id) -> StoreResult<Vec<ApiToken>> {
+        let view = self.view();
+        let mut tokens = Vec::new();
+        for (_, secret_hash) in
+            Scan::scan_prefix(&view, &key(keys::TOKEN_BY_WORKSPACE, &[workspace_id]))?
+        {
+            if let Some(token) =
+                view.get_json(&key_str(keys::TOKEN, &[], &hex::encode(secret_hash)))?
+            {
+                tokens.push(token);
+            }
+        }
+        Ok(tokens)
+    }
+
+    async fn revoke_api_token(&self, workspace_id: Id, id: Id) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| directory::revoke_api_token(txn, workspace_id, id))
+            .await
+    }
+
+    async fn create_team(&self, workspace_id: Id, team: NewTeam) -> StoreResult<Team> {
+        self.writer
+            .write(move |txn| directory::create_team(txn, workspace_id, team))
+            .await
+    }
+
+    async fn update_team(&self, workspace_id: Id, id: Id, change: TeamUpdate) -> StoreResult<Team> {
+        self.writer
+            .write(move |txn| directory::update_team(txn, workspace_id, id, change))
+            .await
+    }
+
+    async fn teams(&self, workspace_id: Id) -> StoreResult<Vec<Team>> {
+        self.scan(&key(keys::TEAM, &[workspace_id]))
+    }
+
+    async fn create_channel(
+        &self,
+        workspace_id: Id,
+        channel: NewChannel,
+        webhook_token: Option<String>,
+    ) -> StoreResult<Channel> {
+        self.writer
+            .write(move |txn| directory::create_channel(txn, workspace_id, channel, webhook_token))
+            .await
+    }
+
+    async fn update_channel(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: ChannelUpdate,
+    ) -> StoreResult<Channel> {
+        self.writer
+            .write(move |txn| directory::update_channel(txn, workspace_id, id, change))
+            .await
+    }
+
+    async fn channel(&self, workspace_id: Id, id: Id) -> StoreResult<Channel> {
+        self.get(&key(keys::CHANNEL, &[workspace_id, id]), "channel", id)
+    }
+
+    async fn channels(&self, workspace_id: Id) -> StoreResult<Vec<Channel>> {
+        self.scan(&key(keys::CHANNEL, &[workspace_id]))
+    }
+
+    async fn create_canned_response(
+        &self,
+        workspace_id: Id,
+        canned: NewCannedResponse,
+    ) -> StoreResult<CannedResponse> {
+        self.writer
+            .write(move |txn| directory::create_canned_response(txn, workspace_id, canned))
+            .await
+    }
+
+    async fn canned_responses(&self, workspace_id: Id) -> StoreResult<Vec<CannedResponse>> {
+        self.scan(&key(keys::CANNED, &[workspace_id]))
+    }
+
+    async fn delete_canned_response(&self, workspace_id: Id, id: Id) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| directory::delete_canned_response(txn, workspace_id, id))
+            .await
+    }
+}

@@ -1,0 +1,82 @@
+//! Workspaces, agents and their credentials, sessions and API tokens, teams, channels and canned responses.
+
+use async_trait::async_trait;
+use switchboard_model::{
+    Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Id, NewApiToken, NewCannedResponse,
+    NewChannel, NewTeam, Team, TeamUpdate, Workspace,
+};
+
+use crate::{AgentChange, NewAgentRecord, Session, StoreResult};
+
+#[async_trait]
+pub trait Directory: Send + Sync {
+    // ---- workspaces ----
+    async fn create_workspace(&self, name: &str) -> StoreResult<Workspace>;
+    async fn workspaces(&self) -> StoreResult<Vec<Workspace>>;
+    async fn workspace(&self, id: Id) -> StoreResult<Workspace>;
+
+    // ---- agents and credentials ----
+    /// Fails with a conflict when the email address is already an agent's, in any workspace.
+    async fn create_agent(&self, workspace_id: Id, agent: NewAgentRecord) -> StoreResult<Agent>;
+    /// Refused (`Conflict`) when it would leave the workspace with no active admin.
+    async fn update_agent(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: AgentChange,
+    ) -> StoreResult<Agent>;
+    async fn agent(&self, workspace_id: Id, id: Id) -> StoreResult<Agent>;
+    async fn agents(&self, workspace_id: Id) -> StoreResult<Vec<Agent>>;
+    /// The agent who logs in with this email address, and its password hash.
+    async fn credentials(&self, email: &str) -> StoreResult<Option<(Agent, String)>>;
+
+    // ---- sessions and API tokens, keyed by the SHA-256 of their secret ----
+    async fn put_session(&self, secret_hash: [u8; 32], session: Session) -> StoreResult<()>;
+    async fn session(&self, secret_hash: [u8; 32]) -> StoreResult<Option<Session>>;
+    async fn delete_session(&self, secret_hash: [u8; 32]) -> StoreResult<()>;
+    async fn create_api_token(
+        &self,
+        workspace_id: Id,
+        agent_id: Id,
+        new: NewApiToken,
+        secret_hash: [u8; 32],
+    ) -> StoreResult<ApiToken>;
+    /// Ends every session and revokes every API token of an agent, but the session
+    /// `keep_session` (the one that asked, when it was a browser).
+    async fn revoke_agent_access(
+        &self,
+        workspace_id: Id,
+        agent_id: Id,
+        keep_session: Option<[u8; 32]>,
+    ) -> StoreResult<()>;
+    async fn api_token(&self, secret_hash: [u8; 32]) -> StoreResult<Option<ApiToken>>;
+    async fn api_tokens(&self, workspace_id: Id) -> StoreResult<Vec<ApiToken>>;
+    async fn revoke_api_token(&self, workspace_id: Id, id: Id) -> StoreResult<()>;
+
+    // ---- teams, channels, canned responses ----
+    async fn create_team(&self, workspace_id: Id, team: NewTeam) -> StoreResult<Team>;
+    async fn update_team(&self, workspace_id: Id, id: Id, change: TeamUpdate) -> StoreResult<Team>;
+    async fn teams(&self, workspace_id: Id) -> StoreResult<Vec<Team>>;
+    /// `webhook_token` is the secret part of the channel's webhook URL, for plugin channels.
+    async fn create_channel(
+        &self,
+        workspace_id: Id,
+        channel: NewChannel,
+        webhook_token: Option<String>,
+    ) -> StoreResult<Channel>;
+    async fn update_channel(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: ChannelUpdate,
+    ) -> StoreResult<Channel>;
+    async fn channel(&self, workspace_id: Id, id: Id) -> StoreResult<Channel>;
+    async fn channels(&self, workspace_id: Id) -> StoreResult<Vec<Channel>>;
+    async fn create_canned_response(
+        &self,
+        workspace_id: Id,
+        canned: NewCannedResponse,
+    ) -> StoreResult<CannedResponse>;
+    async fn canned_responses(&self, workspace_id: Id) -> StoreResult<Vec<CannedResponse>>;
+    async fn delete_canned_response(&self, workspace_id: Id, id: Id) -> StoreResult<()>;
+}

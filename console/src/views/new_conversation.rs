@@ -18,13 +18,6 @@ pub fn can_start(channel: &Channel) -> bool {
     channel.active && channel.kind != ChannelKind::Webchat
 }
 
-/// Whether `text` looks like an email address, enough to offer a new contact with it.
-fn looks_like_email(text: &str) -> bool {
-    text.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && domain.contains('.') && !text.contains(char::is_whitespace)
-    })
-}
-
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub console: UseReducerHandle<Console>,
@@ -148,7 +141,7 @@ pub fn new_conversation(props: &Props) -> Html {
         })
     };
     let offer_new = chosen.is_none()
-        && looks_like_email(query.trim())
+        && switchboard_model::is_email_address(query.trim())
         && !found.iter().any(|contact| {
             contact
                 .emails

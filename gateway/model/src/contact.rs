@@ -6,6 +6,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Id, Millis};
 
+/// Whether `text` is an email address as the gateway takes one: something before the `@`, a
+/// domain with a dot after it, no spaces, at most 254 characters. The one rule the API, the
+/// widget's sessions and the console all apply.
+pub fn is_email_address(text: &str) -> bool {
+    text.len() <= 254
+        && !text.contains(char::is_whitespace)
+        && text.rsplit_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+}
+
 /// How a channel knows a person: an email address, a phone number, a Telegram user id, a widget
 /// visitor id, or an id in an integration's own system.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -105,5 +119,27 @@ impl Contact {
         self.identities
             .iter()
             .any(|identity| identity.value == self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_addresses_are_told_by_one_rule() {
+        for good in ["ana@tienda.com.co", "joao.silva+pedidos@loja.com.br"] {
+            assert!(is_email_address(good), "{good}");
+        }
+        for bad in [
+            "ana",
+            "ana@",
+            "@tienda.co",
+            "ana@tienda",
+            "ana @tienda.co",
+            "ana@tienda.",
+        ] {
+            assert!(!is_email_address(bad), "{bad}");
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod inbound_rules;
 pub mod ingest;
 pub mod language;
+pub mod origin;
 pub mod outbox;
 pub mod plugins;
 pub mod secrets;

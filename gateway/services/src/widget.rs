@@ -173,34 +173,26 @@ pub fn allowed_origins(channel: &Channel) -> Vec<String> {
         Some(serde_json::Value::Array(list)) => list
             .iter()
             .filter_map(|origin| origin.as_str())
-            .map(normalize_origin)
+            .map(crate::origin::normalize)
             .collect(),
         Some(serde_json::Value::String(list)) => list
             .split([',', ' '])
             .filter(|origin| !origin.is_empty())
-            .map(normalize_origin)
+            .map(crate::origin::normalize)
             .collect(),
         _ => Vec::new(),
     }
-}
-
-fn normalize_origin(origin: &str) -> String {
-    origin.trim().trim_end_matches('/').to_ascii_lowercase()
 }
 
 /// Whether a browser request's `Origin` may use the widget: the gateway's own pages (the chat
 /// frame) always may; other pages only when listed.
 pub fn origin_allowed(channel: &Channel, origin: Option<&str>, host: Option<&str>) -> bool {
     let Some(origin) = origin else { return true };
-    if host.is_some_and(|host| {
-        origin
-            .split_once("://")
-            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
-    }) {
+    if host.is_some_and(|host| crate::origin::is_same_host(origin, host)) {
         return true;
     }
     let allowed = allowed_origins(channel);
-    allowed.is_empty() || allowed.contains(&normalize_origin(origin))
+    allowed.is_empty() || allowed.contains(&crate::origin::normalize(origin))
 }
 
 /// The visitor-facing limits.

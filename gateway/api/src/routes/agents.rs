@@ -219,12 +219,7 @@ async fn set_avatar(
 }
 
 fn require_email(field: &str, value: &str) -> ApiResult<()> {
-    let valid = value.len() <= 254
-        && value
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !value.chars().any(char::is_whitespace);
-    if valid {
+    if switchboard_model::is_email_address(value) {
         Ok(())
     } else {
         Err(ApiError::invalid_body(format!(

@@ -93,6 +93,7 @@ async fn create_contact(
     Json(new): Json<NewContact>,
 ) -> ApiResult<(StatusCode, axum::Json<Contact>)> {
     require_text("name", &new.name, 200)?;
+    require_emails(&new.emails)?;
     Ok((
         StatusCode::CREATED,
         axum::Json(state.store.create_contact(caller.workspace_id, new).await?),
@@ -122,6 +123,9 @@ async fn update_contact(
 ) -> ApiResult<axum::Json<Contact>> {
     if let Some(name) = &update.name {
         require_text("name", name, 200)?;
+    }
+    if let Some(emails) = &update.emails {
+        require_emails(emails)?;
     }
     Ok(axum::Json(
         state
@@ -166,4 +170,17 @@ async fn merge_contacts(
             .merge_contacts(caller.workspace_id, id, merge.from_id)
             .await?,
     ))
+}
+
+/// Refuses a contact's addresses unless each is an email address, naming the first that is not.
+fn require_emails(emails: &[String]) -> ApiResult<()> {
+    match emails
+        .iter()
+        .find(|email| !switchboard_model::is_email_address(email.trim()))
+    {
+        Some(wrong) => Err(ApiError::invalid_body(format!(
+            "`emails` holds {wrong:?}, which is not an email address"
+        ))),
+        None => Ok(()),
+    }
 }

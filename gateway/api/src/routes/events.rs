@@ -99,9 +99,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
     let (Ok(origin), Ok(host)) = (origin.to_str(), host.to_str()) else {
         return false;
     };
-    origin
-        .split_once("://")
-        .is_some_and(|(_, authority)| authority == host)
+    switchboard_services::origin::is_same_host(origin, host)
 }
 
 #[tracing::instrument(name = "event_socket", skip(socket, state, wire))]

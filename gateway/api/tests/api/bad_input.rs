@@ -676,3 +676,45 @@ async fn office_hours_that_cannot_be_used_are_refused_when_written() {
     let (_, kept) = app.get(&path, &app.admin).await;
     assert_eq!(kept["settings"]["office_hours"]["from"], "08:30", "{kept}");
 }
+
+/// A contact's addresses must be email addresses, on a new contact and on an edit; the one
+/// that is not is named.
+#[tokio::test]
+async fn a_contacts_addresses_that_are_not_email_addresses_are_refused_by_name() {
+    let app = TestApp::new().await;
+    let made = app
+        .post(
+            "/api/v1/contacts",
+            &app.admin,
+            json!({ "name": "Ana", "emails": ["ana@tienda.co", "ana@tienda"] }),
+        )
+        .await;
+    assert_error_naming(
+        &made,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        "ana@tienda",
+    );
+    let (status, contact) = app
+        .post(
+            "/api/v1/contacts",
+            &app.admin,
+            json!({ "name": "Ana", "emails": ["ana@tienda.co"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{contact}");
+    let edit = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/contacts/{}", contact["id"]),
+            &app.admin,
+            Some(json!({ "emails": ["ana en tienda.co"] })),
+        )
+        .await;
+    assert_error_naming(
+        &edit,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        "ana en tienda.co",
+    );
+}

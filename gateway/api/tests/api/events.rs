@@ -220,6 +220,19 @@ async fn a_cookie_socket_from_a_foreign_origin_is_refused() {
             .is_ok(),
         "the console's own origin is fine"
     );
+    // Host names compare without regard to case, as browsers and proxies may write them.
+    let port = host.rsplit(':').next().expect("port");
+    let by_name = url.replace(&host, &format!("localhost:{port}"));
+    assert!(
+        connect(
+            &by_name,
+            &app.agent,
+            Some(&format!("http://LOCALHOST:{port}"))
+        )
+        .await
+        .is_ok(),
+        "the console's own origin, in capitals"
+    );
     let anonymous = connect(&url, &Auth::None, None).await;
     assert!(matches!(anonymous, Err(WsError::Http(response)) if response.status() == 401));
 }

@@ -108,7 +108,7 @@ async fn verified_user(
             .filter(|value| !value.is_empty() && value.len() <= 200)
     };
     let email = told("email")
-        .filter(|email| email.contains('@'))
+        .filter(|email| switchboard_model::is_email_address(email))
         .map(str::to_lowercase);
     let signs = |data: &str| -> ApiResult<bool> {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())

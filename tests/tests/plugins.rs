@@ -42,7 +42,9 @@ async fn a_template_plugin_installs_into_a_running_gateway_and_handles_traffic()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_cannot_forge_a_line_of_the_gateways_log() -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
-    let gateway = Gateway::start(data.path()).await?;
+    // At the default level, where the gateway's spans (ingest, plugin calls) are on.
+    let gateway =
+        Gateway::start_with(data.path(), &[("SWITCHBOARD_LOG__FILTER", "info".into())]).await?;
     let admin = gateway.admin().await?;
     let hook = admin
         .install_plugin_channel(
@@ -74,6 +76,16 @@ async fn a_plugin_cannot_forge_a_line_of_the_gateways_log() -> anyhow::Result<()
     .await?;
     assert!(
         logged.contains("plugin=\"forger\"") && logged.contains("ok\\n2026-12-02T06:00:00"),
+        "{logged}"
+    );
+    // The line sits in the spans of the work that wrote it: the ingest of the channel's
+    // webhook, then the plugin call.
+    let channel_id = hook.split('/').nth(3).expect("the channel in the hook");
+    assert!(
+        logged.contains(&format!("ingest{{workspace_id=1 channel_id={channel_id}}}"))
+            && logged.contains(&format!(
+                "plugin_call{{plugin=forger channel_id={channel_id}}}"
+            )),
         "{logged}"
     );
     assert!(!logged.contains('\x1b'), "{logged:?}");

@@ -350,6 +350,14 @@ impl Runtime {
             .unwrap_or(usize::MAX)
             .saturating_mul(1 << 20);
         let channel_id = context.channel_id;
+        // Everything the call logs (the plugin's own lines included) names the plugin and the
+        // channel.
+        let _span = tracing::info_span!(
+            "plugin_call",
+            plugin = %plugin.manifest.name,
+            channel_id
+        )
+        .entered();
         let Some(_share) = self
             .shares
             .enter(channel_id, self.channel_share(), SHARE_WAIT)

@@ -201,6 +201,7 @@ const BUSY_RETRY_SECONDS: u64 = 5;
 
 /// Runs a payload through the channel's plugin and stores the messages it found. The inner
 /// error says why the payload was not taken in, and whether it is worth keeping.
+#[tracing::instrument(name = "ingest", skip_all, fields(workspace_id = channel.workspace_id, channel_id = channel.id))]
 pub async fn through_plugin(
     state: &Services,
     channel: &Channel,
@@ -287,9 +288,12 @@ pub async fn read_payload(
     };
     let context = crate::plugins::call_context(state, channel).await?;
     let runtime = state.plugins.runtime.clone();
+    // The call runs on a plugin thread, inside this ingest's span.
+    let span = tracing::Span::current();
     let (transport, outcome) = runtime
         .threads()
         .spawn_blocking(move || {
+            let _ingest = span.enter();
             let outcome = runtime
                 .inbound(&plugin, context, &transport)
                 .and_then(|mut output| {

@@ -205,6 +205,11 @@ async fn record(state: &Services, item: &OutboxItem, outcome: Outcome) -> Servic
     Ok(())
 }
 
+#[tracing::instrument(name = "deliver", skip_all, fields(
+    channel_id = channel.id,
+    conversation_id = item.conversation_id,
+    message_id = item.message_id,
+))]
 async fn deliver(state: &Services, channel: &Channel, item: &OutboxItem) -> ServiceResult<Outcome> {
     // A website chat whose visitor has left continues by email.
     let (channel, continued) = match continuation::route(state, channel, item).await? {
@@ -317,9 +322,14 @@ pub(crate) async fn plan(
         .insert(crate::email::setting::REPLY_KIND.into(), kind.into());
     let runtime = state.plugins.runtime.clone();
     let call_plugin = plugin.clone();
+    // The call runs on a plugin thread, inside this delivery's span.
+    let span = tracing::Span::current();
     let actions = runtime
         .threads()
-        .spawn_blocking(move || runtime.outbound(&call_plugin, context, &reply))
+        .spawn_blocking(move || {
+            let _delivery = span.enter();
+            runtime.outbound(&call_plugin, context, &reply)
+        })
         .await
         .map_err(|error| Fault::internal(error.to_string()))?;
     Ok(match actions {

@@ -115,6 +115,10 @@ async fn wanted(state: &Services) -> Result<HashMap<Id, (Channel, Account, Vec<u
     Ok(wanted)
 }
 
+#[tracing::instrument(name = "mailbox_sync", skip_all, fields(
+    workspace_id = channel.workspace_id,
+    channel_id = channel.id,
+))]
 async fn run(state: Arc<Services>, channel: Channel, account: Account, holder: String) {
     let lease = format!("mailbox:{}", channel.id);
     let mut failures = 0u32;

@@ -1,6 +1,8 @@
 //! Plugin-call costs, in a release build: one inbound call on a fresh instance (instantiate,
 //! call, drop) for a small chat payload, a 20 KB payload and a 20 KB email; calls per second on one core; and
 //! gateway-style start-up with four plugins, compiling them and from the compiled-code cache.
+//! The email normalization inside the sandbox is set beside the same mail-parser work run
+//! natively in this process (parse, text and HTML bodies, attachments, headers), as a ratio.
 //!
 //! `cargo xtask bench` runs it; `CALLS` changes the number of measured calls.
 
@@ -137,6 +139,16 @@ fn main() {
         percentile(&samples, 0.99),
         (size * calls / 4) as f64 / total.as_secs_f64() / 1e6
     );
+    if let Transport::Email(raw) = &mail {
+        let native = measure_native(&raw.source, calls / 4);
+        println!(
+            "email normalization natively, the same mail-parser work outside the sandbox: p50 {:.1} µs, p99 {:.1} µs; inside the sandbox p50 ×{:.1}, p99 ×{:.1}",
+            percentile(&native, 0.5),
+            percentile(&native, 0.99),
+            percentile(&samples, 0.5) / percentile(&native, 0.5),
+            percentile(&samples, 0.99) / percentile(&native, 0.99),
+        );
+    }
 
     let cache = tempfile::tempdir().expect("temp dir");
     let start_up = || {
@@ -169,6 +181,44 @@ fn main() {
         cold.as_secs_f64() * 1e3,
         warm.as_secs_f64() * 1e3
     );
+}
+
+/// The floor under the email adapter's normalization: the mail-parser work it does (parse;
+/// text and HTML bodies; each attachment's name, type and place; the headers it reads), natively.
+fn measure_native(source: &[u8], calls: usize) -> Vec<Duration> {
+    use mail_parser::MimeHeaders;
+    let normalize = || {
+        let parsed = mail_parser::MessageParser::default()
+            .parse(source)
+            .expect("the bench's email parses");
+        let text = parsed.body_text(0).map(|text| text.len()).unwrap_or(0);
+        let html = parsed.body_html(0).map(|html| html.len()).unwrap_or(0);
+        let attachments: usize = parsed
+            .attachments()
+            .map(|part| {
+                part.attachment_name().map_or(0, str::len)
+                    + part.content_type().map_or(0, |kind| kind.ctype().len())
+                    + usize::try_from(part.offset_end - part.offset_body).unwrap_or(0)
+            })
+            .sum();
+        let headers = parsed.message_id().map_or(0, str::len)
+            + parsed.subject().map_or(0, str::len)
+            + parsed.references().as_text_list().map_or(0, |list| list.len())
+            + parsed.date().map_or(0, |date| usize::from(date.is_valid()));
+        std::hint::black_box(text + html + attachments + headers)
+    };
+    for _ in 0..calls / 10 {
+        normalize();
+    }
+    let mut samples: Vec<Duration> = (0..calls)
+        .map(|_| {
+            let started = Instant::now();
+            normalize();
+            started.elapsed()
+        })
+        .collect();
+    samples.sort_unstable();
+    samples
 }
 
 /// A realistic 20 KB support email: a reply over quoted history, its HTML twin, a PDF.

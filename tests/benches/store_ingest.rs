@@ -4,6 +4,9 @@
 //! that comes alone takes to be stored (what a post waits before its event goes out), what one
 //! round of the delivery worker costs over channels with nothing to send, and what reading a
 //! long conversation costs (a page after a cursor, its newest messages, one old message).
+//! The ingest rate is set beside a floor measured in the same run on the same disk: a bare
+//! group-commit writer that makes as many records of the same size (what the store's folder
+//! grew by, per message) durable for as many concurrent writers, as a ratio.
 //!
 //! `cargo xtask bench` runs it; `MESSAGES`, `WRITERS`, `LONE_WRITES`, `IDLE_CHANNELS` and
 //! `LONG_CONVERSATION` change the load.
@@ -35,6 +38,7 @@ fn main() -> anyhow::Result<()> {
         let channel = store.create_channel(workspace, channel, None).await?.id;
 
         let cpu_before = cpu_by_thread()?;
+        let size_before = folder_bytes(dir.path())?;
         let started = Instant::now();
         ingest_all(&store, workspace, channel, 0..messages, writers, move |n| {
             let sender = format!("customer{}@example.com", n % senders);
@@ -43,10 +47,16 @@ fn main() -> anyhow::Result<()> {
         })
         .await?;
         let elapsed = started.elapsed();
+        let rate = messages as f64 / elapsed.as_secs_f64();
         println!(
-            "store ingest: {messages} durable messages from {writers} concurrent writers in {:.2} s = {:.0} messages/s",
+            "store ingest: {messages} durable messages from {writers} concurrent writers in {:.2} s = {rate:.0} messages/s",
             elapsed.as_secs_f64(),
-            messages as f64 / elapsed.as_secs_f64()
+        );
+        let size = (folder_bytes(dir.path())?.saturating_sub(size_before) / messages as u64).max(1);
+        let floor = bare_group_commit(dir.path(), messages, writers, size as usize).await?;
+        println!(
+            "  floor, a bare group-commit writer of {size}-byte records (the store's growth per message) for {writers} writers on the same disk: {floor:.0} records/s; the store ingests ×{:.2} of that",
+            rate / floor
         );
         let cpu_after = cpu_by_thread()?;
         let used: Vec<String> = cpu_after
@@ -254,4 +264,73 @@ fn cpu_by_thread() -> anyhow::Result<BTreeMap<String, u64>> {
         *by_name.entry(name.to_string()).or_insert(0) += ticks;
     }
     Ok(by_name)
+}
+
+/// The bytes of every file under `folder`.
+fn folder_bytes(folder: &std::path::Path) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            total += folder_bytes(&entry.path())?;
+        } else if kind.is_file() {
+            total += entry.metadata()?.len();
+        }
+    }
+    Ok(total)
+}
+
+/// Records per second of a bare group-commit writer: `writers` tasks each hand a record of
+/// `size` bytes to one thread, which appends every record waiting, syncs the file once for
+/// them all (fdatasync) and then answers each. What durable ingest can reach on this disk with
+/// no store at all.
+async fn bare_group_commit(
+    folder: &std::path::Path,
+    records: usize,
+    writers: usize,
+    size: usize,
+) -> anyhow::Result<f64> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    type Waiting = (Vec<u8>, tokio::sync::oneshot::Sender<()>);
+    let (sender, received) = std::sync::mpsc::channel::<Waiting>();
+    let mut file = std::fs::File::create(folder.join("bare-group-commit"))?;
+    let committer = std::thread::spawn(move || -> std::io::Result<()> {
+        while let Ok(first) = received.recv() {
+            let mut group = vec![first];
+            group.extend(received.try_iter());
+            for (record, _) in &group {
+                file.write_all(record)?;
+            }
+            file.sync_data()?;
+            for (_, done) in group {
+                let _ = done.send(());
+            }
+        }
+        Ok(())
+    });
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..writers {
+        let (sender, next) = (sender.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            while next.fetch_add(1, Ordering::Relaxed) < records {
+                let (done, written) = tokio::sync::oneshot::channel();
+                sender.send((vec![b'x'; size], done))?;
+                written.await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let rate = records as f64 / started.elapsed().as_secs_f64();
+    drop(sender);
+    committer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the bare committer panicked"))??;
+    Ok(rate)
 }

@@ -203,7 +203,10 @@ fn measure_native(source: &[u8], calls: usize) -> Vec<Duration> {
             .sum();
         let headers = parsed.message_id().map_or(0, str::len)
             + parsed.subject().map_or(0, str::len)
-            + parsed.references().as_text_list().map_or(0, |list| list.len())
+            + parsed
+                .references()
+                .as_text_list()
+                .map_or(0, |list| list.len())
             + parsed.date().map_or(0, |date| usize::from(date.is_valid()));
         std::hint::black_box(text + html + attachments + headers)
     };

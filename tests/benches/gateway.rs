@@ -5,7 +5,8 @@
 //!   the gateway and this client spend per delivery, and the same fan-out over bare loopback
 //!   sockets without the gateway (the floor the two shared cores set);
 //! - how long an agent's reply takes to reach a provider (a stand-in on loopback);
-//! - ingest throughput through the HTTP API (keep-alive clients posting inbound messages).
+//! - ingest throughput through the HTTP API (keep-alive clients posting inbound messages),
+//!   beside the same load on a minimal handler that reads each body and only answers.
 //!
 //! `cargo xtask bench` runs it; `API_CONNECTIONS`, `API_SECONDS`, `SUBSCRIBERS`, `POSTS`, `REPLIES`
 //! and `IDLE_SOCKETS` change the load; `READERS` (a list of `beside`, `idle`, `between`) runs only
@@ -44,7 +45,18 @@ fn main() -> anyhow::Result<()> {
 
 async fn run() -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
-    let gateway = Gateway::start(data.path()).await?;
+    // The reply bench's stand-in provider listens on loopback, over plain HTTP.
+    let gateway = Gateway::start_with(
+        data.path(),
+        &[
+            ("SWITCHBOARD_PLUGINS__FETCH_ALLOW_HTTP", "true".into()),
+            (
+                "SWITCHBOARD_PLUGINS__FETCH_PRIVATE_NETWORKS",
+                "[\"127.0.0.0/8\"]".into(),
+            ),
+        ],
+    )
+    .await?;
     let client = gateway.admin().await?;
     let channel = client.api_channel().await?;
     let path = format!("/api/v1/channels/{channel}/inbound");
@@ -54,7 +66,18 @@ async fn run() -> anyhow::Result<()> {
     let pid = gateway.pid().context("no gateway pid")?;
     subscribers(&client, &path, pid).await?;
     reply_delivery(&gateway, &client).await?;
-    api_throughput(&client, &path).await?;
+    let (rate, p99) = api_throughput(
+        &client.base_url,
+        client.token().context("no token")?,
+        &path,
+    )
+    .await?;
+    let (floor, floor_p99) = api_throughput(&minimal_handler().await?, "none", &path).await?;
+    println!(
+        "api ingest: {} keep-alive connections = {rate:.0} messages/s (p99 {p99}); a minimal handler that reads each body and only answers: {floor:.0} requests/s (p99 {floor_p99}); the gateway ingests ×{:.2} of that",
+        setting("API_CONNECTIONS", 128),
+        rate / floor
+    );
     Ok(())
 }
 
@@ -82,7 +105,7 @@ async fn reply_delivery(gateway: &Gateway, client: &Client) -> anyhow::Result<()
     let upload = serde_json::json!({
         "manifest": {
             "name": "bench-crm", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api",
-            "allowed_hosts": ["127.0.0.1"], "settings": ["reply_url"]
+            "allowed_hosts": [provider_address.to_string()], "settings": ["reply_url"]
         },
         "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
     });
@@ -134,12 +157,24 @@ async fn reply_delivery(gateway: &Gateway, client: &Client) -> anyhow::Result<()
     Ok(())
 }
 
-/// Posts inbound messages as fast as `wrk` (a C load generator, so that the client does not
-/// eat the CPU the gateway is measured on) can, each with its own external id.
-async fn api_throughput(client: &Client, path: &str) -> anyhow::Result<()> {
+/// The floor of API ingest: a server in this process on loopback whose only handler reads the
+/// request body and answers `200` with a small JSON body; answers its base URL.
+async fn minimal_handler() -> anyhow::Result<String> {
+    let answer = axum::Router::new().fallback(|body: axum::body::Bytes| async move {
+        axum::Json(serde_json::json!({ "received": body.len() }))
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, answer).await });
+    Ok(format!("http://{address}"))
+}
+
+/// Posts inbound messages to `base_url` as fast as `wrk` (a C load generator, so that the
+/// client does not eat the CPU the gateway is measured on) can, each with its own external id;
+/// answers the rate per second and the p99 latency wrk reports.
+async fn api_throughput(base_url: &str, token: &str, path: &str) -> anyhow::Result<(f64, String)> {
     let connections = setting("API_CONNECTIONS", 128);
     let seconds = setting("API_SECONDS", 10);
-    let token = client.token().context("no token")?;
     let script_dir = tempfile::tempdir()?;
     let script = script_dir.path().join("post.lua");
     std::fs::write(
@@ -170,7 +205,7 @@ end
             "-s",
         ])
         .arg(&script)
-        .arg(format!("{}/", client.base_url))
+        .arg(format!("{base_url}/"))
         .output()
         .await
         .context("cannot run wrk (`cargo xtask bench` installs it)")?;
@@ -184,11 +219,8 @@ end
         line("Requests/sec:").with_context(|| format!("no rate in wrk's report:\n{report}"))?;
     let failed = line("non-2xx:").unwrap_or("?");
     anyhow::ensure!(failed == "0", "{failed} posts failed:\n{report}");
-    let p99 = line("99%").unwrap_or("?");
-    println!(
-        "api ingest: {connections} keep-alive connections for {seconds} s = {rate} messages/s (p99 {p99})"
-    );
-    Ok(())
+    let p99 = line("99%").unwrap_or("?").to_string();
+    Ok((rate.parse()?, p99))
 }
 
 /// The time the machine's virtual CPUs have waited for the host so far ("steal" in
@@ -497,6 +529,16 @@ async fn fan_out(client: &Client, path: &str, pid: u32, readers: Readers) -> any
         readers.describe(),
         report(&floor, readers),
         floor_cpu.as_secs_f64() * 1e6
+    );
+    let p99 = |arrivals: &[Arrival]| {
+        let mut stamped: Vec<u64> = arrivals.iter().map(|arrival| arrival.stamped).collect();
+        stamped.sort_unstable();
+        switchboard_e2e::percentile(&stamped, 0.99)
+    };
+    println!(
+        "event fan-out p99 over the loopback floor's p99 ({}): ×{:.2}",
+        readers.describe(),
+        p99(&arrivals) / p99(&floor)
     );
     Ok(())
 }

@@ -9,3 +9,4 @@ mod plugins;
 mod search;
 mod security;
 mod support;
+mod widget;

@@ -1,0 +1,193 @@
+//! The visitor API (`/widget/v1`) through the router, without sockets: what a chat widget gets
+//! for each call (the end-to-end tests drive the same routes from Chromium).
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::support::{TestApp, assert_error};
+
+/// A website chat channel with `settings`; answers its widget id.
+async fn webchat(app: &TestApp, settings: Value) -> String {
+    let (status, channel) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "webchat", "name": "Tienda", "settings": settings }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    format!("{}.{}", channel["workspace_id"], channel["id"])
+}
+
+/// One visitor request, as the widget's frame sends it.
+async fn visitor_call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    origin: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    if let Some(origin) = origin {
+        request = request.header(header::ORIGIN, origin);
+    }
+    let body = match body {
+        Some(body) => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(body.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = app
+        .router
+        .clone()
+        .oneshot(request.body(body).expect("request"))
+        .await
+        .expect("response");
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, value)
+}
+
+/// A new visitor's token for `widget`.
+async fn session(app: &TestApp, widget: &str, origin: Option<&str>) -> (StatusCode, Value) {
+    visitor_call(
+        app,
+        Method::POST,
+        &format!("/widget/v1/{widget}/visitors"),
+        None,
+        origin,
+        Some(json!({})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_visitor_gets_the_settings_starts_a_session_writes_once_and_reads_the_history() {
+    let app = TestApp::new().await;
+    let widget = webchat(&app, json!({ "color": "#0a7d5a", "locale": "es" })).await;
+
+    let (status, config) = visitor_call(
+        &app,
+        Method::GET,
+        &format!("/widget/v1/{widget}/config"),
+        None,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{config}");
+    assert_eq!(config["color"], "#0a7d5a");
+    assert_eq!(config["greeting"], "¡Hola! ¿En qué podemos ayudarte?");
+    assert_eq!(config["online"], true, "no office hours: always staffed");
+
+    let (status, started) = session(&app, &widget, None).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let token = started["token"].as_str().expect("a visitor token");
+    let messages = format!("/widget/v1/{widget}/messages");
+    let hello = json!({ "client_id": "c-1", "text": "Hola, ¿tienen talla M?" });
+    let (status, first) = visitor_call(
+        &app,
+        Method::POST,
+        &messages,
+        Some(token),
+        None,
+        Some(hello.clone()),
+    )
+    .await;
+    assert!(status.is_success(), "{status} {first}");
+    let (_, again) = visitor_call(
+        &app,
+        Method::POST,
+        &messages,
+        Some(token),
+        None,
+        Some(hello),
+    )
+    .await;
+    assert_eq!(
+        again["message_id"], first["message_id"],
+        "the same client id is stored once"
+    );
+
+    let (status, history) =
+        visitor_call(&app, Method::GET, &messages, Some(token), None, None).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let texts: Vec<(&str, &str)> = history["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|message| {
+            (
+                message["from"].as_str().unwrap_or_default(),
+                message["text"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(texts, [("visitor", "Hola, ¿tienen talla M?")]);
+    let (_, conversation) = app
+        .get(
+            &format!("/api/v1/conversations/{}", first["conversation_id"]),
+            &app.agent,
+        )
+        .await;
+    assert_eq!(
+        conversation["status"], "open",
+        "an agent sees it: {conversation}"
+    );
+}
+
+#[tokio::test]
+async fn the_visitor_api_refuses_a_foreign_page_a_missing_or_foreign_token_and_an_unknown_widget() {
+    let app = TestApp::new().await;
+    let shop = webchat(
+        &app,
+        json!({ "allowed_origins": ["https://tienda.example"] }),
+    )
+    .await;
+    let other = webchat(&app, json!({})).await;
+
+    let (status, allowed) = session(&app, &shop, Some("https://tienda.example")).await;
+    assert_eq!(status, StatusCode::OK, "{allowed}");
+    let token = allowed["token"].as_str().expect("a visitor token");
+    assert_error(
+        &session(&app, &shop, Some("https://otra-tienda.example")).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+
+    let history = |widget: &str| format!("/widget/v1/{widget}/messages");
+    assert_error(
+        &visitor_call(&app, Method::GET, &history(&shop), None, None, None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
+    assert_error(
+        &visitor_call(&app, Method::GET, &history(&other), Some(token), None, None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
+    let (status, _) = visitor_call(
+        &app,
+        Method::GET,
+        "/widget/v1/1.999999/config",
+        None,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

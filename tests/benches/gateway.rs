@@ -66,12 +66,8 @@ async fn run() -> anyhow::Result<()> {
     let pid = gateway.pid().context("no gateway pid")?;
     subscribers(&client, &path, pid).await?;
     reply_delivery(&gateway, &client).await?;
-    let (rate, p99) = api_throughput(
-        &client.base_url,
-        client.token().context("no token")?,
-        &path,
-    )
-    .await?;
+    let (rate, p99) =
+        api_throughput(&client.base_url, client.token().context("no token")?, &path).await?;
     let (floor, floor_p99) = api_throughput(&minimal_handler().await?, "none", &path).await?;
     println!(
         "api ingest: {} keep-alive connections = {rate:.0} messages/s (p99 {p99}); a minimal handler that reads each body and only answers: {floor:.0} requests/s (p99 {floor_p99}); the gateway ingests ×{:.2} of that",

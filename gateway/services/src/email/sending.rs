@@ -1,0 +1,288 @@
+//! Mail going out: replies over the channel's SMTP server (or the mailbox it replies through),
+//! the channel's automatic answer, and its daily sending limit.
+
+use std::collections::BTreeMap;
+
+use switchboard_mail::MailError;
+use switchboard_model::{Author, Channel, ChannelKind, Id, Ingested, NewReply, now_millis};
+use switchboard_plugins::latest::{
+    Contact, DeliveryAction, Identity, OutgoingEmail, Reply, ReplyContext,
+};
+use switchboard_store::ChannelRecord;
+
+use super::{account, oauth, setting};
+use crate::outbox::Outcome;
+use crate::plugins::setting_text as text;
+use crate::{Fault, FaultKind, ServiceResult, Services};
+
+/// Sends a reply's email through the channel's SMTP server; answers the server's acceptance.
+pub async fn send(
+    state: &Services,
+    channel: &Channel,
+    email: &OutgoingEmail,
+) -> ServiceResult<Result<String, MailError>> {
+    let account = match account(state, channel).await? {
+        Ok(account) => account,
+        Err(reason) => {
+            return Ok(Err(MailError::new(
+                switchboard_mail::Step::Settings,
+                reason,
+            )));
+        }
+    };
+    let account = match oauth::signed_in(state, channel, account).await? {
+        Ok((account, _)) => account,
+        Err(error) => return Ok(Err(error)),
+    };
+    let sender = match switchboard_mail::smtp::Sender::new(&account, &state.mail.trust) {
+        Ok(sender) => sender,
+        Err(error) => return Ok(Err(error)),
+    };
+    Ok(sender
+        .send(
+            &email.envelope.mail_from,
+            &email.envelope.rcpt_to,
+            &email.mime,
+        )
+        .await)
+}
+
+/// The author name of the channel's automatic answers.
+pub const AUTO_REPLY_BOT: &str = "auto-reply";
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Answers the first email of a new conversation with the channel's `auto_reply` text, unless
+/// the email was sent by a machine (an auto-reply, a bounce, bulk or list mail: RFC 3834) or
+/// the contact already had an auto-reply from this channel within a day.
+pub async fn auto_reply(
+    state: &Services,
+    channel: &Channel,
+    ingested: &Ingested,
+    automatic: bool,
+) -> ServiceResult<()> {
+    let Some(answer) = text(channel, setting::AUTO_REPLY) else {
+        return Ok(());
+    };
+    if channel.kind != ChannelKind::Email || automatic || ingested.duplicate {
+        return Ok(());
+    }
+    let workspace_id = channel.workspace_id;
+    let conversation = state
+        .store
+        .conversation(workspace_id, ingested.conversation_id)
+        .await?;
+    if conversation.message_count != 1 {
+        return Ok(());
+    }
+    // A sender no header named has no address to answer.
+    let contact = state
+        .store
+        .contact(workspace_id, ingested.contact_id)
+        .await?;
+    if contact.email_to_write().is_none() {
+        return Ok(());
+    }
+    let now = now_millis();
+    let record = ChannelRecord::AutoReplies;
+    let mut answered: BTreeMap<Id, i64> = state
+        .store
+        .channel_record(workspace_id, channel.id, record)
+        .await?
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    answered.retain(|_, at| now - *at < DAY_MS);
+    if answered.contains_key(&ingested.contact_id) {
+        return Ok(());
+    }
+    answered.insert(ingested.contact_id, now);
+    let bytes =
+        serde_json::to_vec(&answered).map_err(|error| Fault::internal(error.to_string()))?;
+    state
+        .store
+        .put_channel_record(workspace_id, channel.id, record, bytes)
+        .await?;
+    let reply = NewReply {
+        mentions: Vec::new(),
+        text: answer,
+        private: false,
+        attachments: Vec::new(),
+    };
+    let bot = Author::Bot {
+        name: AUTO_REPLY_BOT.into(),
+    };
+    state
+        .store
+        .add_reply(workspace_id, conversation.id, bot, reply)
+        .await?;
+    state.replies_queued.add(workspace_id);
+    Ok(())
+}
+
+/// An email the gateway writes itself (a transcript, a confirmation link), to one address.
+pub struct Written {
+    /// Unique per email, for the adapter's Message-ID.
+    pub id: String,
+    pub sender_name: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    /// The conversation it is about, `0` for none.
+    pub conversation_id: Id,
+}
+
+impl Written {
+    /// The email as a reply the email adapter writes like any other.
+    pub fn reply(self) -> Reply {
+        Reply {
+            reply_id: self.id,
+            text: self.text,
+            html: None,
+            attachments: Vec::new(),
+            agent_name: self.sender_name,
+            agent_signature: None,
+            context: ReplyContext {
+                conversation_id: self.conversation_id,
+                subject: Some(self.subject),
+                thread: Vec::new(),
+                contact: Contact {
+                    identity: Identity {
+                        kind: "email".into(),
+                        value: self.to.clone(),
+                    },
+                    display_name: None,
+                    email: Some(self.to),
+                    phone: None,
+                },
+            },
+        }
+    }
+}
+
+/// Sends an email the gateway wrote (a transcript, a confirmation link) through `channel`,
+/// written by its email adapter like any reply, and counts it against the channel's day. The
+/// inner error says why it was not sent.
+pub async fn send_written(
+    state: &Services,
+    channel: &Channel,
+    reply: Reply,
+    what: &str,
+) -> ServiceResult<Result<String, String>> {
+    let actions = match crate::outbox::plan(state, channel, reply, what).await? {
+        Ok((_, actions)) => actions,
+        Err(Outcome::Failed(reason) | Outcome::Retry(reason) | Outcome::Wait { reason, .. }) => {
+            return Ok(Err(reason));
+        }
+        Err(Outcome::Sent { .. }) => return Ok(Err("the adapter planned nothing".into())),
+    };
+    let mut accepted = Vec::new();
+    for action in actions {
+        let DeliveryAction::SendEmail(email) = action else {
+            return Ok(Err(
+                "the email adapter asked for something else than an email".into(),
+            ));
+        };
+        match send(state, channel, &email).await? {
+            Ok(answer) => {
+                count_sent(state, channel).await?;
+                accepted.push(answer);
+            }
+            Err(error) => return Ok(Err(error.to_string())),
+        }
+    }
+    Ok(Ok(accepted.join("; ")))
+}
+
+/// The channel a reply leaves through: the conversation's own, or the email channel its
+/// `reply_via_channel` setting names (an inbound-only mailbox answered from another address).
+pub async fn sending_channel(state: &Services, channel: &Channel) -> ServiceResult<Channel> {
+    let Some(via) = text(channel, setting::REPLY_VIA_CHANNEL) else {
+        return Ok(channel.clone());
+    };
+    let invalid = |why: String| {
+        Fault::new(
+            FaultKind::Invalid,
+            "invalid_setting",
+            format!(
+                "`{}` of channel {}: {why}",
+                setting::REPLY_VIA_CHANNEL,
+                channel.id
+            ),
+        )
+    };
+    let id: Id = via
+        .parse()
+        .map_err(|_| invalid(format!("`{via}` is not a channel id")))?;
+    let via = state
+        .store
+        .channel(channel.workspace_id, id)
+        .await
+        .map_err(|_| invalid(format!("there is no channel {id}")))?;
+    if via.kind != channel.kind {
+        return Err(invalid(format!(
+            "channel {id} is not a {:?} channel",
+            channel.kind
+        )));
+    }
+    Ok(via)
+}
+
+/// The UTC day of a time, and the next day's start.
+fn utc_day(millis: i64) -> (i64, i64) {
+    let day = millis.div_euclid(DAY_MS);
+    (day, (day + 1) * DAY_MS)
+}
+
+async fn sent_today(state: &Services, channel: &Channel) -> ServiceResult<(i64, u64)> {
+    let (today, _) = utc_day(now_millis());
+    let saved: Option<(i64, u64)> = state
+        .store
+        .channel_record(channel.workspace_id, channel.id, ChannelRecord::SentToday)
+        .await?
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    Ok(match saved {
+        Some((day, sent)) if day == today => (today, sent),
+        _ => (today, 0),
+    })
+}
+
+/// When the channel has sent its `daily_send_limit` today: why it waits, and until when.
+pub async fn daily_limit_reached(
+    state: &Services,
+    channel: &Channel,
+) -> ServiceResult<Option<(String, i64)>> {
+    let Some(limit) =
+        text(channel, setting::DAILY_SEND_LIMIT).and_then(|limit| limit.parse::<u64>().ok())
+    else {
+        return Ok(None);
+    };
+    let (_, sent) = sent_today(state, channel).await?;
+    if sent < limit {
+        return Ok(None);
+    }
+    let (_, tomorrow) = utc_day(now_millis());
+    Ok(Some((
+        format!(
+            "channel {} reached its daily send limit of {limit} emails; it waits until the next day (UTC)",
+            channel.id
+        ),
+        tomorrow,
+    )))
+}
+
+/// Counts one email sent through the channel today.
+pub async fn count_sent(state: &Services, channel: &Channel) -> ServiceResult<()> {
+    let (today, sent) = sent_today(state, channel).await?;
+    let bytes = serde_json::to_vec(&(today, sent + 1))
+        .map_err(|error| Fault::internal(error.to_string()))?;
+    state
+        .store
+        .put_channel_record(
+            channel.workspace_id,
+            channel.id,
+            ChannelRecord::SentToday,
+            bytes,
+        )
+        .await?;
+    Ok(())
+}

@@ -90,3 +90,22 @@ async fn visitor(
     state.widgets.seen.saw(&visitor);
     Ok((channel, visitor))
 }
+
+/// The visitor of a request that counts against one of their limits (messages and uploads,
+/// or signals): the token's visitor, with the origin and per-address checks passed and
+/// `limit` taken for `what`.
+async fn counted_visitor(
+    state: &AppState,
+    widget: &str,
+    headers: &HeaderMap,
+    client: ClientAddress,
+    limit: impl FnOnce(&widget::WidgetLimits) -> &switchboard_services::throttle::RateLimiter,
+    what: &str,
+) -> ApiResult<(Channel, Visitor)> {
+    let (channel, visitor) = visitor(state, widget, headers, None).await?;
+    guard(state, &channel, headers, client)?;
+    limit(&state.widgets.limits)
+        .take(&visitor.id)
+        .map_err(|wait| rate_limited(what, wait))?;
+    Ok((channel, visitor))
+}

@@ -217,6 +217,12 @@ impl TestApp {
         let request = request
             .body(body.map_or_else(Body::empty, |body| Body::from(body.to_string())))
             .expect("request");
+        self.send(request).await
+    }
+
+    /// Any request through the router: the status and the body as JSON (or as a string when
+    /// it is not JSON).
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
         let response = self
             .router
             .clone()

@@ -463,16 +463,22 @@ mod tests {
     use crate::sled::journal::Journal;
     use crate::sled::writer::write_tree;
 
+    /// An empty tree and event journal in `folder`.
+    fn tree_and_journal(folder: &std::path::Path) -> (sled::Db, Arc<Segments>) {
+        let db = sled::Config::new()
+            .path(folder.join("tree"))
+            .open()
+            .expect("tree");
+        let segments = Journal::open(&folder.join("events"), None)
+            .expect("journal")
+            .segments();
+        (db, segments)
+    }
+
     #[test]
     fn a_read_from_outside_the_writer_waits_until_the_group_is_written_whole() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = sled::Config::new()
-            .path(dir.path().join("tree"))
-            .open()
-            .expect("tree");
-        let segments = Journal::open(&dir.path().join("events"), None)
-            .expect("journal")
-            .segments();
+        let (db, segments) = tree_and_journal(dir.path());
         let gate = Gate::default();
         let (outside, builder) = (
             View {
@@ -518,13 +524,7 @@ mod tests {
     #[test]
     fn a_walk_merges_the_overlays_over_the_tree_and_stops_when_told() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = sled::Config::new()
-            .path(dir.path().join("tree"))
-            .open()
-            .expect("tree");
-        let segments = Journal::open(&dir.path().join("events"), None)
-            .expect("journal")
-            .segments();
+        let (db, segments) = tree_and_journal(dir.path());
         let tree_writes = [
             (&b"k1"[..], Some(&b"tree"[..])),
             (b"k3", Some(b"tree")),

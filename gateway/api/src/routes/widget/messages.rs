@@ -5,12 +5,11 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use switchboard_model::{Attachment, Author, Channel, ConversationFilter, EventId, Id, Message};
 
-use super::{guard, visitor};
+use super::{counted_visitor, guard, visitor};
 use crate::client_address::ClientAddress;
 use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState};
 use switchboard_services::ingest::{StoredPayload, StoredWidgetEvent, Unprocessed, through_plugin};
-use switchboard_services::throttle::rate_limited;
 
 /// A message as the visitor sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -178,14 +177,15 @@ pub(super) async fn send_message(
     client: ClientAddress,
     Json(outgoing): Json<Outgoing>,
 ) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
-    let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
-    guard(&state, &channel, &headers, client)?;
-    state
-        .widgets
-        .limits
-        .per_visitor
-        .take(&visitor.id)
-        .map_err(|wait| rate_limited("messages", wait))?;
+    let (channel, visitor) = counted_visitor(
+        &state,
+        &widget,
+        &headers,
+        client,
+        |limits| &limits.per_visitor,
+        "messages",
+    )
+    .await?;
     if outgoing.text.chars().count() > MAX_TEXT_CHARS {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -5,11 +5,10 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use switchboard_model::ConversationFilter;
 
-use super::{guard, visitor};
+use super::counted_visitor;
 use crate::client_address::ClientAddress;
 use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState};
-use switchboard_services::throttle::rate_limited;
 use switchboard_services::widget::{Presence, Side, SignalKind};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -28,15 +27,16 @@ pub(super) async fn signal(
     client: ClientAddress,
     Json(signal): Json<Signal>,
 ) -> ApiResult<StatusCode> {
-    let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
-    guard(&state, &channel, &headers, client)?;
     // Every agent socket of the workspace wakes for a signal: a visitor gets a few a second.
-    state
-        .widgets
-        .limits
-        .signals_per_visitor
-        .take(&visitor.id)
-        .map_err(|wait| rate_limited("typing and read signals", wait))?;
+    let (channel, visitor) = counted_visitor(
+        &state,
+        &widget,
+        &headers,
+        client,
+        |limits| &limits.signals_per_visitor,
+        "typing and read signals",
+    )
+    .await?;
     let Some(contact) = state
         .store
         .contact_by_identity(channel.workspace_id, &visitor.identity())

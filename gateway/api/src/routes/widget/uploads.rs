@@ -11,12 +11,11 @@ use switchboard_model::Attachment;
 use switchboard_store::{FilePurpose, UploadQuota};
 
 use super::config::{upload_limit, upload_types};
-use super::{guard, visitor};
+use super::counted_visitor;
 use crate::client_address::ClientAddress;
 use crate::error::body_too_large;
 use crate::extract::{Path, Query};
 use crate::{ApiError, ApiResult, AppState};
-use switchboard_services::throttle::rate_limited;
 use switchboard_services::widget::{self};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -39,14 +38,15 @@ pub(super) async fn upload(
     client: ClientAddress,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, axum::Json<Attachment>)> {
-    let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
-    guard(&state, &channel, &headers, client)?;
-    state
-        .widgets
-        .limits
-        .per_visitor
-        .take(&visitor.id)
-        .map_err(|wait| rate_limited("uploads", wait))?;
+    let (channel, visitor) = counted_visitor(
+        &state,
+        &widget,
+        &headers,
+        client,
+        |limits| &limits.per_visitor,
+        "uploads",
+    )
+    .await?;
     let body = body.map_err(|_| body_too_large())?;
     let limit = upload_limit(&state, &channel);
     if body.len() as u64 > limit {

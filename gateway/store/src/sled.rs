@@ -6,20 +6,14 @@ mod contacts;
 mod conversations;
 mod delivery;
 mod directory;
-mod disk_room;
+mod engine;
 mod files;
 mod inbox;
-mod journal;
 mod keys;
-mod known_keys;
-mod recent;
-mod txn;
-mod wal;
 
-pub use wal::Salvaged;
+pub use engine::wal::Salvaged;
 #[cfg(fuzzing)]
-pub(crate) use wal::fuzz as fuzz_write_ahead_log;
-mod writer;
+pub(crate) use engine::wal::fuzz as fuzz_write_ahead_log;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -28,13 +22,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::de::DeserializeOwned;
 use switchboard_model::{Event, Id};
 
+use self::engine::journal::{End, Journal, Segments};
+use self::engine::known_keys::KnownKeys;
+use self::engine::txn::{Gate, Read, Record, Scan, View};
+use self::engine::wal::Wal;
+use self::engine::writer::Writer;
 use self::inbox::Inbox;
-use self::journal::{End, Journal, Segments};
 use self::keys::key;
-use self::known_keys::KnownKeys;
-use self::txn::{Gate, Read, Record, Scan, View};
-use self::wal::Wal;
-use self::writer::Writer;
 use crate::{ChannelRecord, EventBus, EventFrame, Store, StoreError, StoreResult};
 
 /// Switchboard's default store: sled on disk, with event bodies in a journal beside it.
@@ -53,7 +47,7 @@ impl SledStore {
     /// Keeps what still reads of the write-ahead log of the store in `path`, which a start
     /// refused as damaged, for the next start to replay; the gateway must be stopped.
     pub fn salvage_log(path: &Path) -> StoreResult<Option<Salvaged>> {
-        wal::salvage(path)
+        engine::wal::salvage(path)
     }
 
     /// Opens (or creates) the store in `path`, with no disk reserve. Committed events are
@@ -116,10 +110,10 @@ impl SledStore {
         let writer = Writer::start(
             db.clone(),
             gate.clone(),
-            writer::Disk {
+            engine::writer::Disk {
                 journal,
                 wal,
-                room: disk_room::DiskRoom::new(path.to_path_buf(), min_free_bytes),
+                room: engine::disk_room::DiskRoom::new(path.to_path_buf(), min_free_bytes),
             },
             known,
             next_id,
@@ -171,13 +165,13 @@ fn replay(db: &sled::Db, path: &Path) -> StoreResult<Wal> {
     if wal.len() == 0 {
         return Ok(wal);
     }
-    journal::restore(&path.join("events"), &records)?;
+    engine::journal::restore(&path.join("events"), &records)?;
     for record in &records {
         let writes = record
             .writes
             .iter()
             .map(|(key, value)| (key.as_slice(), value.as_deref()));
-        writer::write_tree(db, writes)?;
+        engine::writer::write_tree(db, writes)?;
     }
     db.flush()?;
     wal.clear()?;

@@ -8,8 +8,8 @@ use switchboard_model::{
 };
 
 use super::conversations::{Touch, save_conversation};
+use super::engine::txn::{Read, Scan, Txn};
 use super::keys::{self, key, key_str};
-use super::txn::{Read, Scan, Txn};
 use crate::{StoreError, StoreResult};
 
 fn identity_key(workspace_id: Id, identity: &Identity) -> Vec<u8> {

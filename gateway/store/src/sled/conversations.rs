@@ -9,10 +9,10 @@ use switchboard_model::{
 };
 
 use super::contacts;
+use super::engine::txn::{Events, Read, Scan, Txn, View};
 use super::files;
 use super::inbox::Inbox;
 use super::keys::{self, key, key_str};
-use super::txn::{Events, Read, Scan, Txn, View};
 use crate::{ConversationChange, StoreError, StoreResult};
 
 /// Longest title taken from a first message's text.

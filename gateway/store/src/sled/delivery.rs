@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use switchboard_model::{DeadLetter, DeliveryStatus, Direction, EventKind, Id, Message, email_ids};
 
 use super::conversations;
+use super::engine::txn::{Read, Scan, Txn};
 use super::keys::{self, key, key_str};
-use super::txn::{Read, Scan, Txn};
 use crate::{DeadLetterLimits, KeptLetter, OutboxItem, StoreError, StoreResult};
 
 /// A channel's outbox items that are due at `now` (neither waiting for a retry nor leased),

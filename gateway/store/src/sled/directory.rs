@@ -6,8 +6,8 @@ use switchboard_model::{
     PluginVersion, Role, Team, TeamUpdate, Workspace,
 };
 
+use super::engine::txn::{Read, Scan, Txn};
 use super::keys::{self, key, key_str};
-use super::txn::{Read, Scan, Txn};
 use crate::{AgentChange, NewAgentRecord, Session, StoreError, StoreResult};
 
 pub fn create_workspace(txn: &mut Txn, name: String) -> StoreResult<Workspace> {

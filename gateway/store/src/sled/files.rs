@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use switchboard_model::{Attachment, Id};
 
+use super::engine::txn::{Read, Scan, Txn};
 use super::keys::{self, key_str};
-use super::txn::{Read, Scan, Txn};
 use crate::{FilePurpose, StoreError, StoreResult, UploadQuota};
 
 const DAY_MS: i64 = 86_400_000;

@@ -6,8 +6,8 @@ use switchboard_model::{
     NewChannel, NewTeam, Team, TeamUpdate, Workspace,
 };
 
+use crate::sled::engine::txn::{Read, Scan};
 use crate::sled::keys::{key, key_str};
-use crate::sled::txn::{Read, Scan};
 use crate::{AgentChange, Directory, NewAgentRecord, Session, StoreResult};
 
 use crate::sled::{SledStore, directory, keys};

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use switchboard_model::{Id, PluginState, PluginVersion};
 
+use crate::sled::engine::txn::{Read, Scan};
 use crate::sled::keys::{key, key_str};
-use crate::sled::txn::{Read, Scan};
 use crate::{ChannelRecord, PluginData, StoreError, StoreResult};
 
 use crate::sled::{SledStore, channel_record_key, directory, keys};

@@ -14,9 +14,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use switchboard_model::{Event, EventId, EventKind, Id, Millis};
 
-use super::journal::Segments;
-use super::keys;
-use super::recent::Recent;
+use crate::sled::engine::journal::Segments;
+use crate::sled::engine::recent::Recent;
+use crate::sled::keys;
 use crate::{EventFrame, StoreResult};
 
 /// Pending writes by key; `None` deletes.
@@ -460,8 +460,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::sled::journal::Journal;
-    use crate::sled::writer::write_tree;
+    use crate::sled::engine::journal::Journal;
+    use crate::sled::engine::writer::write_tree;
 
     /// An empty tree and event journal in `folder`.
     fn tree_and_journal(folder: &std::path::Path) -> (sled::Db, Arc<Segments>) {
@@ -539,7 +539,7 @@ mod tests {
             Some(Arc::new(Value::new(b"flight".to_vec()))),
         );
         let in_flight = [Arc::new(in_flight)];
-        let known = crate::sled::known_keys::KnownKeys::load(&db, 16).expect("known keys");
+        let known = crate::sled::engine::known_keys::KnownKeys::load(&db, 16).expect("known keys");
         let recent = RefCell::new(Recent::new(16, known));
         let view = View {
             tree: &db,

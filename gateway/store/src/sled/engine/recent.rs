@@ -10,9 +10,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::keys;
-use super::known_keys::KnownKeys;
-use super::txn::{Overlay, Value};
+use crate::sled::engine::known_keys::KnownKeys;
+use crate::sled::engine::txn::{Overlay, Value};
+use crate::sled::keys;
 
 /// A remembered value: `None` for a deleted key.
 pub type Remembered = Option<Arc<Value>>;

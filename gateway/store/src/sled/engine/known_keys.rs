@@ -11,8 +11,8 @@
 
 use growable_bloom_filter::GrowableBloom;
 
-use super::keys;
 use crate::StoreResult;
+use crate::sled::keys;
 
 /// The prefixes whose keys the filter covers.
 const COVERED: [&[u8]; 2] = [keys::DEDUPE, keys::IDENTITY];

@@ -1,7 +1,7 @@
 //! The write-ahead log: every group's writes (its journal lines and its tree writes) in one
 //! record, written and synced before the group is answered. That one sync is the group's
 //! durability: sled and the journal take the same writes without syncing, and a checkpoint now
-//! and then ([`super::writer`]) makes them durable and empties the log. Opening the store
+//! and then ([`crate::sled::engine::writer`]) makes them durable and empties the log. Opening the store
 //! replays what the log holds, so an answered group comes back whatever had reached sled or the
 //! journal when the gateway stopped; a record cut short by a crash was never answered and is
 //! dropped.
@@ -27,7 +27,7 @@ use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use super::journal::{io_error, sync_dir};
+use crate::sled::engine::journal::{io_error, sync_dir};
 use crate::{StoreError, StoreResult};
 
 /// The log's file in the store's folder.

@@ -10,7 +10,7 @@
 //!    events' index) into the tree behind the [`Gate`], passes its events on, and only then
 //!    answers each step. One sync a group: sled and the journal are made durable by a
 //!    checkpoint about every [`CHECKPOINT_EVERY`], in a lull between groups, which then empties
-//!    the log ([`super::wal`]).
+//!    the log ([`crate::sled::engine::wal`]).
 //!
 //! While one group is being written the next one is built, reading the earlier group through
 //! its overlay. An answered write is a durable one. A group whose journal lines or log record
@@ -30,13 +30,13 @@ use std::time::{Duration, Instant};
 use switchboard_model::{Event, Id, now_millis};
 use tokio::sync::oneshot;
 
-use super::disk_room::{DiskRoom, Need};
-use super::journal::Journal;
-use super::keys;
-use super::known_keys::KnownKeys;
-use super::recent::Recent;
-use super::txn::{Gate, Group, Overlay, Txn, View};
-use super::wal::Wal;
+use crate::sled::engine::disk_room::{DiskRoom, Need};
+use crate::sled::engine::journal::Journal;
+use crate::sled::engine::known_keys::KnownKeys;
+use crate::sled::engine::recent::Recent;
+use crate::sled::engine::txn::{Gate, Group, Overlay, Txn, View};
+use crate::sled::engine::wal::Wal;
+use crate::sled::keys;
 use crate::{EventFrame, StoreError, StoreResult};
 
 /// How many steps one group may hold at most.

@@ -3,7 +3,7 @@
 //! index record saying where each event's line is, so the tree holds no large write-once values
 //! (those were what slowed sled down most; see docs/performance.md).
 //!
-//! Crash safety: a group's lines are also in its record in the write-ahead log ([`super::wal`]),
+//! Crash safety: a group's lines are also in its record in the write-ahead log ([`crate::sled::engine::wal`]),
 //! which is what makes them durable; opening the store writes them back where they belong
 //! ([`restore`]). Each group's tree writes record the journal's end. Lines past that end belong
 //! to a group that was never answered; reopening cuts the journal back to the recorded end, so
@@ -19,7 +19,7 @@ use std::sync::{Arc, RwLock};
 
 use switchboard_model::{EventId, Id};
 
-use super::keys::{self, key};
+use crate::sled::keys::{self, key};
 use crate::{EventFrame, StoreError, StoreResult};
 
 /// A segment is closed and the next one started once it is this large.
@@ -101,7 +101,7 @@ pub(super) fn sync_dir(dir: &Path) -> StoreResult<()> {
 
 /// Writes the lines of records from the write-ahead log back to their segments in `dir`, and
 /// syncs them.
-pub fn restore(dir: &Path, records: &[super::wal::Record]) -> StoreResult<()> {
+pub fn restore(dir: &Path, records: &[crate::sled::engine::wal::Record]) -> StoreResult<()> {
     std::fs::create_dir_all(dir).map_err(|error| io_error("create", dir, error))?;
     let mut files: HashMap<u32, File> = HashMap::new();
     for record in records.iter().filter(|record| !record.lines.is_empty()) {

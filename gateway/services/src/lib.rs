@@ -7,6 +7,7 @@
 //! Everything here fails with one [`Fault`], which says where the fault lies and whether a retry
 //! may help; `switchboard-api` maps it to HTTP. This crate never imports the API.
 
+pub mod backoff;
 pub mod email;
 mod error;
 pub mod fetch;

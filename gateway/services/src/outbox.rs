@@ -32,6 +32,8 @@ const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15);
 const MAX_ATTEMPTS: u32 = 5;
 /// The first retry waits this long; each further one twice as long.
 const FIRST_RETRY: Duration = Duration::from_secs(30);
+/// No wait between two attempts is longer than this.
+const LONGEST_RETRY: Duration = Duration::from_secs(3600);
 /// A reply's thread ids come from the conversation's newest this many messages (the email
 /// adapter puts the newest 20 in References).
 const THREAD_WINDOW: usize = 500;
@@ -183,7 +185,7 @@ async fn record(state: &Services, item: &OutboxItem, outcome: Outcome) -> Servic
             None,
         ),
         Outcome::Retry(reason) => {
-            let wait = FIRST_RETRY.saturating_mul(1 << item.attempts.saturating_sub(1).min(10));
+            let wait = crate::backoff::doubling(FIRST_RETRY, item.attempts, LONGEST_RETRY);
             let retry_at = now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
             (
                 DeliveryStatus::Queued {

@@ -184,9 +184,7 @@ fn backoff(error: &MailError, failures: u32) -> Duration {
     } else {
         (Duration::from_secs(2), Duration::from_secs(300))
     };
-    first
-        .saturating_mul(1 << failures.saturating_sub(1).min(16))
-        .min(cap)
+    crate::backoff::doubling(first, failures, cap)
 }
 
 /// One connection: import, wait, import... until something fails.

@@ -8,12 +8,15 @@
 //!
 //! One file per contract version (`v0_1_0.rs`); old versions are never edited.
 
+mod cache;
 mod call;
 mod error;
 mod manifest;
+mod output;
 mod payload_part;
 mod runtime;
 mod shares;
+mod ticker;
 mod turns;
 pub mod v0_1_0;
 

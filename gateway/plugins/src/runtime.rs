@@ -5,7 +5,7 @@
 //! below the gateway's, so that plugins busy with the processor do not slow the rest down.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -16,9 +16,12 @@ use wasmtime::{
 };
 
 use crate::PluginError;
+use crate::cache::{CACHED, evict_least_recently_used};
 use crate::call::{CallContext, CallOutput, CallState};
 use crate::manifest::{Ceilings, Grants, Manifest};
+use crate::output::{action_size, check_output, event_size};
 use crate::shares::{Shares, Slots};
+use crate::ticker::Ticker;
 use crate::turns::Turns;
 use crate::v0_1_0::{self, types};
 
@@ -482,44 +485,6 @@ fn plugin_threads() -> std::io::Result<tokio::runtime::Runtime> {
 /// How long a call over its channel's share waits for one of the channel's calls to end.
 const SHARE_WAIT: Duration = Duration::from_secs(1);
 
-/// The extension of compiled code in the cache folder.
-const CACHED: &str = "cwasm";
-
-/// Removes the cache's files used least recently (by modification time, which a use renews)
-/// until the rest add up to `max_bytes` at most; `newest`, just written, stays.
-fn evict_least_recently_used(dir: &std::path::Path, max_bytes: u64, newest: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
-        .filter_map(Result::ok)
-        .filter(|entry| {
-            entry.path().extension().is_some_and(|ext| ext == CACHED) && entry.path() != newest
-        })
-        .filter_map(|entry| {
-            let metadata = entry.metadata().ok()?;
-            Some((metadata.modified().ok()?, metadata.len(), entry.path()))
-        })
-        .collect();
-    let newest_size = std::fs::metadata(newest).map_or(0, |metadata| metadata.len());
-    let mut total: u64 = newest_size + files.iter().map(|(_, size, _)| size).sum::<u64>();
-    files.sort();
-    for (_, size, path) in files {
-        if total <= max_bytes {
-            break;
-        }
-        match std::fs::remove_file(&path) {
-            Ok(()) => {
-                total -= size;
-                tracing::info!(path = %path.display(), "dropped compiled code used least recently from the cache");
-            }
-            Err(error) => {
-                tracing::warn!(path = %path.display(), %error, "cannot drop cached compiled code")
-            }
-        }
-    }
-}
-
 /// A wait of a plugin's (WASI's `poll` or `pollable.block`) that reached the call's deadline.
 #[derive(Debug, thiserror::Error)]
 #[error("the call's time budget ran out while the plugin waited")]
@@ -569,127 +534,3 @@ fn waits_end_at_the_deadline(linker: &mut Linker<CallState>) -> anyhow::Result<(
 
 /// The `wasi:io/poll` that `wasmtime_wasi` links.
 const WASI_POLL: &str = "wasi:io/poll@0.2.12";
-
-/// Keeps the epoch thread asleep while no call runs, so that an idle gateway is not woken
-/// every tick.
-#[derive(Default)]
-struct Ticker {
-    calls: Mutex<usize>,
-    started: Condvar,
-}
-
-impl Ticker {
-    /// Counts a call as running until the guard is dropped.
-    fn call(&self) -> impl Drop + '_ {
-        let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
-        *calls += 1;
-        if *calls == 1 {
-            self.started.notify_one();
-        }
-        CallRunning(self)
-    }
-
-    /// Waits until a call runs; `false` once the runtime is gone (checked every second).
-    fn while_calls_run(self: &Arc<Self>) -> bool {
-        let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
-        while *calls == 0 {
-            if Arc::strong_count(self) == 1 {
-                return false;
-            }
-            calls = self
-                .started
-                .wait_timeout(calls, Duration::from_secs(1))
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        true
-    }
-}
-
-struct CallRunning<'a>(&'a Ticker);
-
-impl Drop for CallRunning<'_> {
-    fn drop(&mut self) {
-        *self.0.calls.lock().unwrap_or_else(PoisonError::into_inner) -= 1;
-    }
-}
-
-fn check_output(plugin: &Plugin, size: u64) -> Result<(), PluginError> {
-    let budget_kib = plugin.manifest.budget.output_kib;
-    if size > u64::from(budget_kib) * 1024 {
-        return Err(PluginError::OutputTooLarge {
-            size_kib: size / 1024,
-            budget_kib,
-        });
-    }
-    Ok(())
-}
-
-fn strings<'a>(values: impl IntoIterator<Item = &'a String>) -> u64 {
-    values.into_iter().map(|value| value.len() as u64).sum()
-}
-
-fn contact_size(contact: &types::Contact) -> u64 {
-    strings([&contact.identity.kind, &contact.identity.value])
-        + strings(
-            contact
-                .display_name
-                .iter()
-                .chain(&contact.email)
-                .chain(&contact.phone),
-        )
-}
-
-fn attachment_size(attachment: &types::Attachment) -> u64 {
-    let content = match &attachment.content {
-        types::AttachmentContent::Bytes(bytes) => bytes.len() as u64,
-        types::AttachmentContent::Url(url) => url.len() as u64,
-        types::AttachmentContent::PayloadPart(_) => 24,
-    };
-    strings([&attachment.name, &attachment.media_type]) + content
-}
-
-fn headers_size(headers: &[types::Header]) -> u64 {
-    headers
-        .iter()
-        .map(|header| strings([&header.name, &header.value]))
-        .sum()
-}
-
-/// Roughly how many bytes an event carries: what the budget counts.
-fn event_size(event: &types::Event) -> u64 {
-    match event {
-        types::Event::Message(message) => {
-            contact_size(&message.contact)
-                + strings([&message.message_id, &message.text])
-                + strings(
-                    message
-                        .references
-                        .iter()
-                        .chain(&message.cc)
-                        .chain(&message.in_reply_to),
-                )
-                + strings(message.subject.iter().chain(&message.html))
-                + message.attachments.iter().map(attachment_size).sum::<u64>()
-        }
-        types::Event::Typing(identity) => strings([&identity.kind, &identity.value]),
-        types::Event::Read((identity, up_to)) => strings([&identity.kind, &identity.value, up_to]),
-        types::Event::Delivery(update) => strings([&update.message_id]) + strings(&update.reason),
-        types::Event::ContactUpdate(contact) => contact_size(contact),
-    }
-}
-
-fn action_size(action: &types::DeliveryAction) -> u64 {
-    match action {
-        types::DeliveryAction::SendEmail(email) => {
-            email.mime.len() as u64
-                + strings([&email.envelope.mail_from])
-                + strings(&email.envelope.rcpt_to)
-        }
-        types::DeliveryAction::Http(request) => {
-            strings([&request.method, &request.url])
-                + headers_size(&request.headers)
-                + request.body.len() as u64
-        }
-    }
-}

@@ -28,8 +28,7 @@ use self::engine::txn::{Gate, Read, Record, Scan, View};
 use self::engine::wal::Wal;
 use self::engine::writer::Writer;
 use self::inbox::Inbox;
-use self::keys::key;
-use crate::{ChannelRecord, EventBus, EventFrame, Store, StoreError, StoreResult};
+use crate::{EventBus, EventFrame, Store, StoreError, StoreResult};
 
 /// Switchboard's default store: sled on disk, with event bodies in a journal beside it.
 pub struct SledStore {
@@ -202,15 +201,4 @@ fn set_format(db: &sled::Db) -> StoreResult<()> {
     db.insert(keys::META_FORMAT, serde_json::to_vec(&keys::FORMAT)?)?;
     db.flush()?;
     Ok(())
-}
-
-fn channel_record_key(workspace_id: Id, channel_id: Id, record: ChannelRecord) -> Vec<u8> {
-    let tag = match record {
-        ChannelRecord::Secrets => keys::CHANNEL_SECRETS,
-        ChannelRecord::TransportCursor => keys::TRANSPORT_CURSOR,
-        ChannelRecord::AutoReplies => keys::AUTO_REPLIES,
-        ChannelRecord::SentToday => keys::SENT_TODAY,
-        ChannelRecord::OAuthAccess => keys::OAUTH_ACCESS,
-    };
-    key(tag, &[workspace_id, channel_id])
 }

@@ -9,7 +9,7 @@ use crate::sled::engine::txn::{Read, Scan};
 use crate::sled::keys::{key, key_str};
 use crate::{ChannelRecord, PluginData, StoreError, StoreResult};
 
-use crate::sled::{SledStore, channel_record_key, directory, keys};
+use crate::sled::{SledStore, directory, keys};
 
 #[async_trait]
 impl PluginData for SledStore {
@@ -133,4 +133,16 @@ impl PluginData for SledStore {
             })
             .await
     }
+}
+
+/// Where one of a channel's records is kept.
+fn channel_record_key(workspace_id: Id, channel_id: Id, record: ChannelRecord) -> Vec<u8> {
+    let tag = match record {
+        ChannelRecord::Secrets => keys::CHANNEL_SECRETS,
+        ChannelRecord::TransportCursor => keys::TRANSPORT_CURSOR,
+        ChannelRecord::AutoReplies => keys::AUTO_REPLIES,
+        ChannelRecord::SentToday => keys::SENT_TODAY,
+        ChannelRecord::OAuthAccess => keys::OAUTH_ACCESS,
+    };
+    key(tag, &[workspace_id, channel_id])
 }

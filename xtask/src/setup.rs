@@ -25,6 +25,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
 const BENCH_PACKAGES: &[&str] = &["wrk"];
 /// rustup targets the suite builds for: plugins (WASI) and the widget (browser).
 const RUST_TARGETS: &[&str] = &["wasm32-wasip2", "wasm32-unknown-unknown"];
+/// rustup components the suite's checks run: `cargo clippy` and `cargo fmt`.
+const RUST_COMPONENTS: &[&str] = &["clippy", "rustfmt"];
 /// Tools built from crates.io: (binary, crate, version, whether `--locked` works).
 /// wasm-bindgen-cli's own lockfile names a crate version crates.io no longer serves.
 const CARGO_TOOLS: &[(&str, &str, &str, bool)] = &[
@@ -43,7 +45,8 @@ pub fn install() -> anyhow::Result<()> {
 
 /// What building the gateway, its plugins and the widget needs.
 pub fn install_build_tools() -> anyhow::Result<()> {
-    install_rust_targets()?;
+    install_with_rustup("target", RUST_TARGETS)?;
+    install_with_rustup("component", RUST_COMPONENTS)?;
     install_cargo_tools(CARGO_TOOLS)?;
     install_npm_tools()
 }
@@ -76,7 +79,7 @@ pub fn install_schemathesis(venv: &std::path::Path) -> anyhow::Result<std::path:
 
 /// What fuzzing needs: the plugins' target and cargo-fuzz.
 pub fn install_for_fuzz() -> anyhow::Result<()> {
-    install_rust_targets()?;
+    install_with_rustup("target", RUST_TARGETS)?;
     install_cargo_tools(FUZZ_TOOLS)
 }
 
@@ -131,20 +134,26 @@ pub fn install_for_bench() -> anyhow::Result<()> {
     install_debian_packages(BENCH_PACKAGES)
 }
 
-fn install_rust_targets() -> anyhow::Result<()> {
-    if RUST_TARGETS.is_empty() {
+/// Adds the rustup `kind`s (`target` or `component`) in `wanted` that are missing. rustup
+/// lists a component with its host's triple after it (`clippy-x86_64-unknown-linux-gnu`).
+fn install_with_rustup(kind: &str, wanted: &[&str]) -> anyhow::Result<()> {
+    if wanted.is_empty() {
         return Ok(());
     }
-    let installed = output("rustup", &["target", "list", "--installed"])?;
-    let missing: Vec<&str> = RUST_TARGETS
+    let installed = output("rustup", &[kind, "list", "--installed"])?;
+    let missing: Vec<&str> = wanted
         .iter()
         .copied()
-        .filter(|target| !installed.lines().any(|line| line == *target))
+        .filter(|name| {
+            !installed
+                .lines()
+                .any(|line| line == *name || line.starts_with(&format!("{name}-")))
+        })
         .collect();
     if missing.is_empty() {
         return Ok(());
     }
-    let mut args = vec!["target", "add"];
+    let mut args = vec![kind, "add"];
     args.extend(&missing);
     run("rustup", &args)
 }

@@ -100,7 +100,7 @@ async fn reply_delivery(gateway: &Gateway, client: &Client) -> anyhow::Result<()
     .context("the template adapter is not built (`cargo xtask bench` builds it)")?;
     let upload = serde_json::json!({
         "manifest": {
-            "name": "bench-crm", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api",
+            "name": "bench-crm", "version": "1.0.0", "contract": "0.2.0", "channel_kind": "api",
             "allowed_hosts": [provider_address.to_string()], "settings": ["reply_url"]
         },
         "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),

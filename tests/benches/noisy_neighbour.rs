@@ -41,11 +41,11 @@ async fn run() -> anyhow::Result<()> {
     let crm_hook = admin
         .install_plugin_channel(
             "template_adapter",
-            json!({ "name": "crm", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api" }),
+            json!({ "name": "crm", "version": "1.0.0", "contract": "0.2.0", "channel_kind": "api" }),
             "CRM",
         )
         .await?;
-    let hostile = json!({ "name": "hostile", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api" });
+    let hostile = json!({ "name": "hostile", "version": "1.0.0", "contract": "0.2.0", "channel_kind": "api" });
     let spinner = admin
         .install_plugin_channel("misbehaving_adapter", hostile.clone(), "Spinner")
         .await?;

@@ -15,7 +15,7 @@ async fn a_template_plugin_installs_into_a_running_gateway_and_handles_traffic()
         .install_plugin_channel(
             "template_adapter",
             json!({
-                "name": "my-crm", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api",
+                "name": "my-crm", "version": "1.0.0", "contract": "0.2.0", "channel_kind": "api",
                 "settings": ["reply_url"], "secrets": ["api_token"]
             }),
             "CRM",
@@ -49,7 +49,7 @@ async fn a_plugin_cannot_forge_a_line_of_the_gateways_log() -> anyhow::Result<()
     let hook = admin
         .install_plugin_channel(
         "misbehaving_adapter",
-        json!({ "name": "forger", "version": "1.0.0", "contract": "0.1.0", "channel_kind": "api" }),
+        json!({ "name": "forger", "version": "1.0.0", "contract": "0.2.0", "channel_kind": "api" }),
         "Forger",
     )
     .await?;

@@ -15,24 +15,24 @@ mod reply_text;
 use mail_parser::{Address, Encoding, HeaderValue, MessageParser, MimeHeaders};
 use switchboard_channel_sdk::{
     Adapter, Attachment, AttachmentContent, Contact, DeliveryAction, DeliveryState, DeliveryUpdate,
-    Error, Event, Identity, Message, PayloadPart, RawEmail, Reply, TransferEncoding, Transport,
-    within_text_limit,
+    Error, Event, Identity, InboundResult, Message, PayloadPart, RawEmail, Reply, TransferEncoding,
+    Transport, within_text_limit,
 };
 use switchboard_model::email_ids;
 
 struct Email;
 
 impl Adapter for Email {
-    fn inbound(payload: Transport) -> Result<Vec<Event>, Error> {
+    fn inbound(payload: Transport) -> Result<InboundResult, Error> {
         let Transport::Email(email) = payload else {
             return Err(Error::Unsupported(
                 "the email channel takes emails only".into(),
             ));
         };
         if let Some(update) = bounce_of_ours(&email.source) {
-            return Ok(vec![Event::Delivery(update)]);
+            return Ok(vec![Event::Delivery(update)].into());
         }
-        Ok(vec![Event::Message(normalize(&email)?)])
+        Ok(vec![Event::Message(normalize(&email)?)].into())
     }
 
     fn outbound(reply: Reply) -> Result<Vec<DeliveryAction>, Error> {

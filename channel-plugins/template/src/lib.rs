@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 use switchboard_channel_sdk::{
-    Adapter, Contact, DeliveryAction, Error, Event, Header, HttpRequest, Identity, Message, Reply,
-    Transport, header, host,
+    Adapter, Contact, DeliveryAction, Error, Event, Header, HttpRequest, Identity, InboundResult,
+    Message, Reply, Transport, header, host,
 };
 
 struct Template;
@@ -37,7 +37,7 @@ struct Outgoing<'a> {
 }
 
 impl Adapter for Template {
-    fn inbound(payload: Transport) -> Result<Vec<Event>, Error> {
+    fn inbound(payload: Transport) -> Result<InboundResult, Error> {
         let Transport::Webhook(request) = payload else {
             return Err(Error::Unsupported(
                 "this channel only takes webhooks".into(),
@@ -57,7 +57,8 @@ impl Adapter for Template {
             contact,
             &incoming.id,
             &incoming.text,
-        ))])
+        ))]
+        .into())
     }
 
     fn outbound(reply: Reply) -> Result<Vec<DeliveryAction>, Error> {

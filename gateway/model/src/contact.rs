@@ -88,8 +88,22 @@ pub struct Contact {
     /// conversations that call nobody, and nothing is sent to them.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub blocked: bool,
+    /// Channels whose replies cannot reach them any more (they blocked the bot, texted STOP),
+    /// with why; a reply on such a channel is refused with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreachable: Vec<Unreachable>,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+/// A channel on which replies cannot reach a contact, as its provider or the contact said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Unreachable {
+    pub channel_id: Id,
+    /// In words an agent understands ("the contact blocked the bot").
+    pub reason: String,
+    pub since: Millis,
 }
 
 /// The custom field that keeps an email address a contact gave (in the website chat's form)
@@ -98,6 +112,14 @@ pub struct Contact {
 pub const GIVEN_EMAIL_FIELD: &str = "given_email";
 
 impl Contact {
+    /// Why replies on `channel_id` cannot reach this contact, if they cannot.
+    pub fn unreachable_on(&self, channel_id: Id) -> Option<&str> {
+        self.unreachable
+            .iter()
+            .find(|entry| entry.channel_id == channel_id)
+            .map(|entry| entry.reason.as_str())
+    }
+
     /// The address to write to: its first own one, or else the one it gave.
     pub fn email_to_write(&self) -> Option<&str> {
         self.emails

@@ -151,6 +151,25 @@ pub enum DeliveryStatus {
     },
 }
 
+impl DeliveryStatus {
+    /// Whether a provider's report of `reported` moves a reply that is at `self` forward.
+    /// Reports come out of order (a "read" before its "delivered"), so a status never goes
+    /// back; a failure ends the way from anywhere but stays the last word.
+    pub fn advanced_by(&self, reported: &DeliveryStatus) -> bool {
+        let step = |status: &DeliveryStatus| match status {
+            DeliveryStatus::Queued { .. } => 0,
+            DeliveryStatus::Sent { .. } => 1,
+            DeliveryStatus::Delivered => 2,
+            DeliveryStatus::Read => 3,
+            DeliveryStatus::Failed { .. } => 4,
+        };
+        match self {
+            DeliveryStatus::Failed { .. } => false,
+            _ => step(reported) > step(self),
+        }
+    }
+}
+
 /// One entry of a conversation's log. Messages are never edited; a delivery update changes
 /// only `delivery`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -270,4 +289,29 @@ pub struct DeadLetter {
     pub replays: u32,
     /// Set once a replay went through; resolved letters leave the list.
     pub resolved: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DeliveryStatus;
+
+    #[test]
+    fn a_reports_moves_a_reply_forward_never_back() {
+        let sent = DeliveryStatus::Sent { via: None };
+        let failed = DeliveryStatus::Failed {
+            reason: "blocked".into(),
+        };
+        assert!(sent.advanced_by(&DeliveryStatus::Delivered));
+        assert!(
+            sent.advanced_by(&DeliveryStatus::Read),
+            "read before delivered"
+        );
+        assert!(!DeliveryStatus::Read.advanced_by(&DeliveryStatus::Delivered));
+        assert!(!sent.advanced_by(&sent), "the same report twice");
+        assert!(DeliveryStatus::Read.advanced_by(&failed));
+        assert!(
+            !failed.advanced_by(&DeliveryStatus::Delivered),
+            "a failure stays"
+        );
+    }
 }

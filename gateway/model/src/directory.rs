@@ -285,6 +285,7 @@ mod tests {
             verified_emails: Vec::new(),
             merged_into: None,
             blocked: false,
+            unreachable: Vec::new(),
             created_at: 0,
             updated_at: 0,
         };

@@ -22,12 +22,13 @@ fn manifest(name: &str) -> Manifest {
     Manifest {
         name: name.into(),
         version: "1.0.0".into(),
-        contract: "0.1.0".into(),
+        contract: "0.2.0".into(),
         channel_kind: "api".into(),
         allowed_hosts: Vec::new(),
         settings: Vec::new(),
         secrets: Vec::new(),
         budget: Budget::default(),
+        tick_seconds: None,
     }
 }
 

@@ -10,10 +10,10 @@ use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use crate::latest::{HttpRequest, HttpResponse};
 use crate::manifest::Grants;
 use crate::runtime::DeadlinePassed;
 use crate::turns::Turn;
-use crate::v0_1_0::types::{HttpRequest, HttpResponse};
 
 /// Most log lines one call may write; later ones are dropped.
 const MAX_LOG_LINES: u32 = 100;
@@ -27,7 +27,15 @@ pub const MAX_KV_BYTES: usize = 1 << 20;
 /// Makes the HTTP requests plugins ask for (already checked against their grants). The whole
 /// exchange, body included, ends by `deadline`: the calling plugin's time is up then.
 pub trait Fetch: Send + Sync {
+    /// Makes the request, with the fetcher's own cap on the answer's size.
     fn fetch(&self, request: HttpRequest, deadline: Instant) -> Result<HttpResponse, String>;
+    /// Makes the request, reading at most `max_bytes` of the answer (a file to store).
+    fn fetch_up_to(
+        &self,
+        request: HttpRequest,
+        deadline: Instant,
+        max_bytes: usize,
+    ) -> Result<HttpResponse, String>;
 }
 
 /// What the gateway hands a call: the channel's settings, secrets and key-value store.
@@ -225,6 +233,16 @@ impl CallState {
         }
         self.kv_writes.insert(key, value);
     }
+}
+
+/// The current time, Unix milliseconds.
+pub fn now_ms() -> u64 {
+    u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_millis()),
+    )
+    .unwrap_or(u64::MAX)
 }
 
 impl WasiView for CallState {

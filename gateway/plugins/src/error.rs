@@ -36,6 +36,9 @@ pub enum PluginError {
     /// The plugin reported a bug of its own.
     #[error("the plugin failed: {0}")]
     Internal(String),
+    /// The request did not come from the provider (a wrong signature, a replay).
+    #[error("the request was refused as forged: {0}")]
+    Forged(String),
     /// The host could not run the plugin (no instance slot, a thread failed).
     #[error("the plugin host could not run the call: {0}")]
     Host(String),

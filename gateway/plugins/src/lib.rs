@@ -6,7 +6,8 @@
 //! each call on a fresh instance with a memory limit, a time budget and an output cap. A plugin
 //! that traps, loops or bloats fails that call alone, with a [`PluginError`] that says which.
 //!
-//! One file per contract version (`v0_1_0.rs`); old versions are never edited.
+//! One file per contract version (`v0_1_0.rs`, `v0_2_0.rs`); an old version's file only
+//! translates its values to and from the newest's.
 
 mod cache;
 mod call;
@@ -19,14 +20,16 @@ mod shares;
 mod ticker;
 mod turns;
 pub mod v0_1_0;
+pub mod v0_2_0;
 
 pub use call::{CallContext, CallOutput, Fetch, MAX_KV_BYTES};
 pub use error::PluginError;
 pub use manifest::{Budget, Ceilings, Grants, Manifest};
+pub use output::read_response;
 pub use payload_part::read_payload_part;
 pub use runtime::{CONTRACTS, Plugin, Runtime, RuntimeConfig};
 /// The types of the newest contract, which the gateway works with.
-pub use v0_1_0::types as latest;
+pub use v0_2_0::types as latest;
 
 /// Where the build put the adapters compiled from `channel-plugins/` (`<name>.wasm`).
 pub const BUILT_PLUGINS: &str = env!("SWITCHBOARD_PLUGIN_DIR");

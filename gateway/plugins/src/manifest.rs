@@ -25,7 +25,14 @@ pub struct Manifest {
     pub secrets: Vec<String>,
     #[serde(default)]
     pub budget: Budget,
+    /// How often the gateway makes the plugin's scheduled call (`tick`), in seconds; none
+    /// for a plugin that is only called when something arrives (contract 0.2.0 and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tick_seconds: Option<u32>,
 }
+
+/// The most seldom a scheduled call may be asked for: once a day.
+const LONGEST_TICK_SECONDS: u32 = 86_400;
 
 /// Limits of one call into a plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +107,19 @@ impl Manifest {
         within("memory", self.budget.memory_mib, ceilings.memory_mib, "MiB")?;
         within("time", self.budget.time_ms, ceilings.time_ms, "ms")?;
         within("output", self.budget.output_kib, ceilings.output_kib, "KiB")?;
+        if let Some(seconds) = self.tick_seconds {
+            if self.contract == crate::v0_1_0::VERSION {
+                return Err(
+                    "`tick_seconds` needs contract 0.2.0 or later: 0.1.0 has no scheduled call"
+                        .into(),
+                );
+            }
+            if !(1..=LONGEST_TICK_SECONDS).contains(&seconds) {
+                return Err(format!(
+                    "`tick_seconds` of {seconds} is outside 1 to {LONGEST_TICK_SECONDS} (once a day)"
+                ));
+            }
+        }
         if let Some(host) = self
             .allowed_hosts
             .iter()
@@ -156,7 +176,7 @@ impl Grants {
         let (scheme, rest) = url
             .split_once("://")
             .filter(|(scheme, _)| matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https"))
-            .ok_or_else(|| format!("fetch of {url:?} refused: only http and https URLs"))?;
+            .ok_or_else(|| "fetch refused: only http and https URLs".to_string())?;
         let default_port = if scheme.eq_ignore_ascii_case("https") {
             443
         } else {
@@ -166,7 +186,7 @@ impl Grants {
         // Whatever comes before an `@` is user information, never the host.
         let target = authority.rsplit('@').next().unwrap_or_default();
         let Some(target) = Grant::parse(target) else {
-            return Err(format!("fetch of {url:?} refused: its host cannot be read"));
+            return Err("fetch refused: the URL's host cannot be read".into());
         };
         let port = target.port.unwrap_or(default_port);
         let granted = self
@@ -234,12 +254,13 @@ mod tests {
         Manifest {
             name: "telegram".into(),
             version: "1.0.0".into(),
-            contract: "0.1.0".into(),
+            contract: "0.2.0".into(),
             channel_kind: "telegram".into(),
             allowed_hosts: vec!["api.telegram.org".into()],
             settings: vec!["bot_name".into()],
             secrets: vec!["bot_token".into()],
             budget: Budget::default(),
+            tick_seconds: None,
         }
     }
 

@@ -18,12 +18,15 @@ use wasmtime::{
 use crate::PluginError;
 use crate::cache::{CACHED, evict_least_recently_used};
 use crate::call::{CallContext, CallOutput, CallState};
+use crate::latest as types;
 use crate::manifest::{Ceilings, Grants, Manifest};
-use crate::output::{action_size, check_output, event_size};
+use crate::output::{
+    action_size, check_output, event_size, inbound_size, outcome_size, read_response, template_size,
+};
 use crate::shares::{Shares, Slots};
 use crate::ticker::Ticker;
 use crate::turns::Turns;
-use crate::v0_1_0::{self, types};
+use crate::{v0_1_0, v0_2_0};
 
 /// How often the epoch advances; time budgets are counted in these ticks.
 const TICK: Duration = Duration::from_millis(2);
@@ -69,7 +72,14 @@ pub struct Plugin {
     pub grants: Grants,
     /// Hex SHA-256 of the `.wasm` file.
     pub sha256: String,
-    pre: v0_1_0::ChannelAdapterPre<CallState>,
+    linked: Linked,
+}
+
+/// A component linked against the contract version its manifest names.
+#[derive(Clone)]
+enum Linked {
+    V0_1_0(v0_1_0::ChannelAdapterPre<CallState>),
+    V0_2_0(v0_2_0::ChannelAdapterPre<CallState>),
 }
 
 impl std::fmt::Debug for Plugin {
@@ -101,7 +111,7 @@ pub struct Runtime {
 }
 
 /// The contract versions this gateway accepts.
-pub const CONTRACTS: &[&str] = &[v0_1_0::VERSION];
+pub const CONTRACTS: &[&str] = &[v0_1_0::VERSION, v0_2_0::VERSION];
 
 impl Runtime {
     pub fn new(config: RuntimeConfig) -> anyhow::Result<Arc<Runtime>> {
@@ -136,6 +146,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         waits_end_at_the_deadline(&mut linker)?;
         v0_1_0::add_to_linker(&mut linker)?;
+        v0_2_0::add_to_linker(&mut linker)?;
         if let Some(dir) = &config.cache_dir {
             std::fs::create_dir_all(dir)?;
         }
@@ -204,11 +215,17 @@ impl Runtime {
                 manifest.contract
             ))
         })?;
-        let pre = v0_1_0::ChannelAdapterPre::new(instance_pre).map_err(|error| {
+        let not_an_adapter = |error: wasmtime::Error| {
             PluginError::Invalid(format!(
-                "the component does not export the adapter interface: {error}"
+                "the component does not export the adapter interface of contract {}: {error}",
+                manifest.contract
             ))
-        })?;
+        };
+        let linked = if manifest.contract == v0_1_0::VERSION {
+            Linked::V0_1_0(v0_1_0::ChannelAdapterPre::new(instance_pre).map_err(not_an_adapter)?)
+        } else {
+            Linked::V0_2_0(v0_2_0::ChannelAdapterPre::new(instance_pre).map_err(not_an_adapter)?)
+        };
         // Only code that was accepted is worth keeping.
         if compiled_now {
             self.cache(&component, &sha256);
@@ -217,7 +234,7 @@ impl Runtime {
             manifest,
             grants,
             sha256,
-            pre,
+            linked,
         })
     }
 
@@ -306,19 +323,21 @@ impl Runtime {
         format!("{:016x}", hasher.finish())
     }
 
-    /// Turns a raw inbound payload into events.
+    /// Turns a raw inbound payload into events, and the answer to give its sender.
     pub fn inbound(
         &self,
         plugin: &Plugin,
         context: CallContext,
         payload: &types::Transport,
-    ) -> Result<CallOutput<Vec<types::Event>>, PluginError> {
-        let output = self.call(plugin, context, |adapter, store| {
-            adapter
+    ) -> Result<CallOutput<types::InboundResult>, PluginError> {
+        let output = self.call(plugin, context, |linked, store| match linked {
+            Linked::V0_1_0(pre) => v0_1_0::inbound(pre, store, payload),
+            Linked::V0_2_0(pre) => pre
+                .instantiate(&mut *store)?
                 .switchboard_channel_adapter()
-                .call_inbound(store, payload)
+                .call_inbound(store, payload),
         })?;
-        check_output(plugin, output.value.iter().map(event_size).sum())?;
+        check_output(plugin, inbound_size(&output.value))?;
         Ok(output)
     }
 
@@ -329,13 +348,127 @@ impl Runtime {
         context: CallContext,
         reply: &types::Reply,
     ) -> Result<CallOutput<Vec<types::DeliveryAction>>, PluginError> {
-        let output = self.call(plugin, context, |adapter, store| {
-            adapter
+        let output = self.call(plugin, context, |linked, store| match linked {
+            Linked::V0_1_0(pre) => v0_1_0::outbound(pre, store, reply),
+            Linked::V0_2_0(pre) => pre
+                .instantiate(&mut *store)?
                 .switchboard_channel_adapter()
-                .call_outbound(store, reply)
+                .call_outbound(store, reply),
         })?;
         check_output(plugin, output.value.iter().map(action_size).sum())?;
         Ok(output)
+    }
+
+    /// What the provider's answer to one of a reply's delivery requests meant; a 0.1.0
+    /// plugin has it read by [`read_response`].
+    pub fn response(
+        &self,
+        plugin: &Plugin,
+        context: CallContext,
+        reply_id: &str,
+        response: &types::HttpResponse,
+    ) -> Result<types::ResponseOutcome, PluginError> {
+        match &plugin.linked {
+            Linked::V0_1_0(_) => Ok(read_response(response)),
+            Linked::V0_2_0(_) => {
+                let output = self.call_newest(plugin, context, |adapter, store| {
+                    adapter.call_response(store, reply_id, response)
+                })?;
+                check_output(plugin, outcome_size(&output.value))?;
+                Ok(output.value)
+            }
+        }
+    }
+
+    /// The delivery actions that show an agent's typing or reading to the contact; none for a
+    /// 0.1.0 plugin.
+    pub fn signal(
+        &self,
+        plugin: &Plugin,
+        context: CallContext,
+        signal: &types::AgentSignal,
+        reply_context: &types::ReplyContext,
+    ) -> Result<Vec<types::DeliveryAction>, PluginError> {
+        if let Linked::V0_1_0(_) = plugin.linked {
+            return Ok(Vec::new());
+        }
+        let output = self.call_newest(plugin, context, |adapter, store| {
+            adapter.call_signal(store, signal, reply_context)
+        })?;
+        check_output(plugin, output.value.iter().map(action_size).sum())?;
+        Ok(output.value)
+    }
+
+    /// The plugin's scheduled call: the events it found (none for a 0.1.0 plugin, which has
+    /// no schedule).
+    pub fn tick(
+        &self,
+        plugin: &Plugin,
+        context: CallContext,
+    ) -> Result<CallOutput<Vec<types::Event>>, PluginError> {
+        if let Linked::V0_1_0(_) = plugin.linked {
+            return Err(PluginError::Unsupported(
+                "a plugin of contract 0.1.0 has no scheduled call".into(),
+            ));
+        }
+        let output =
+            self.call_newest(plugin, context, |adapter, store| adapter.call_tick(store))?;
+        check_output(plugin, output.value.iter().map(event_size).sum())?;
+        Ok(output)
+    }
+
+    /// Checks the channel with its provider and registers its webhook; the line for the admin.
+    pub fn connect(
+        &self,
+        plugin: &Plugin,
+        context: CallContext,
+        webhook_url: Option<&str>,
+    ) -> Result<CallOutput<String>, PluginError> {
+        if let Linked::V0_1_0(_) = plugin.linked {
+            return Err(PluginError::Unsupported(
+                "a plugin of contract 0.1.0 cannot check its connection".into(),
+            ));
+        }
+        let output = self.call_newest(plugin, context, |adapter, store| {
+            adapter.call_connect(store, webhook_url)
+        })?;
+        check_output(plugin, output.value.len() as u64)?;
+        Ok(output)
+    }
+
+    /// The messages the provider approved for use outside its reply window.
+    pub fn templates(
+        &self,
+        plugin: &Plugin,
+        context: CallContext,
+    ) -> Result<Vec<types::Template>, PluginError> {
+        if let Linked::V0_1_0(_) = plugin.linked {
+            return Ok(Vec::new());
+        }
+        let output = self.call_newest(plugin, context, |adapter, store| {
+            adapter.call_templates(store)
+        })?;
+        check_output(plugin, output.value.iter().map(template_size).sum())?;
+        Ok(output.value)
+    }
+
+    /// A call of an export only the newest contract has.
+    fn call_newest<T>(
+        &self,
+        plugin: &Plugin,
+        context: CallContext,
+        run: impl FnOnce(
+            &v0_2_0::exports::switchboard::channel::adapter::Guest,
+            &mut Store<CallState>,
+        ) -> wasmtime::Result<Result<T, types::Error>>,
+    ) -> Result<CallOutput<T>, PluginError> {
+        self.call(plugin, context, |linked, store| match linked {
+            Linked::V0_2_0(pre) => {
+                let adapter = pre.instantiate(&mut *store)?;
+                run(adapter.switchboard_channel_adapter(), store)
+            }
+            Linked::V0_1_0(_) => Err(wasmtime::Error::msg("not an export of contract 0.1.0")),
+        })
     }
 
     /// One call on a fresh instance, within the plugin's budgets.
@@ -343,10 +476,7 @@ impl Runtime {
         &self,
         plugin: &Plugin,
         context: CallContext,
-        run: impl FnOnce(
-            &v0_1_0::ChannelAdapter,
-            &mut Store<CallState>,
-        ) -> wasmtime::Result<Result<T, types::Error>>,
+        run: impl FnOnce(&Linked, &mut Store<CallState>) -> wasmtime::Result<Result<T, types::Error>>,
     ) -> Result<CallOutput<T>, PluginError> {
         let budget = plugin.manifest.budget;
         let max_memory = usize::try_from(budget.memory_mib)
@@ -413,10 +543,7 @@ impl Runtime {
             }
         });
         let _ticking = self.ticker.call();
-        let outcome = plugin
-            .pre
-            .instantiate(&mut store)
-            .and_then(|adapter| run(&adapter, &mut store));
+        let outcome = run(&plugin.linked, &mut store);
         let state = store.into_data();
         metrics::histogram!("switchboard_plugin_call_seconds").record(started.elapsed());
         if state.deadline_passed {
@@ -436,6 +563,7 @@ impl Runtime {
                 types::Error::Denied(reason) => PluginError::Denied(reason),
                 types::Error::Provider(reason) => PluginError::Provider(reason),
                 types::Error::Internal(reason) => PluginError::Internal(reason),
+                types::Error::Forged(reason) => PluginError::Forged(reason),
             }),
             Err(_) if state.limiter.refused => Err(PluginError::OutOfMemory {
                 budget_mib: budget.memory_mib,

@@ -55,7 +55,8 @@ impl Corpus {
         Ok(self
             .runtime
             .inbound(&self.plugin, CallContext::default(), &payload)?
-            .value)
+            .value
+            .events)
     }
 
     fn parse_sent_to(&self, file: &str, rcpt: &str) -> Result<Message, PluginError> {
@@ -296,6 +297,7 @@ fn broken_mail_is_refused_as_malformed() {
 
 fn reply(subject: Option<&str>, thread: &[&str]) -> Reply {
     Reply {
+        template: None,
         reply_id: "42".into(),
         text: "Hola María, el pedido sale hoy.".into(),
         html: None,

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_plugins::latest::{
-    Contact, Event, Header, HttpRequest, Identity, Reply, ReplyContext, Transport,
+    Contact, DeliveryAction, Event, Header, HttpRequest, HttpResponse, Identity, Reply,
+    ReplyContext, ResponseOutcome, RetryLater, TemplateChoice, Transport,
 };
 use switchboard_plugins::{
     BUILT_PLUGINS, Budget, CallContext, Grants, Manifest, Plugin, PluginError, Runtime,
@@ -22,7 +23,7 @@ fn manifest(name: &str) -> Manifest {
     Manifest {
         name: name.to_string(),
         version: "1.0.0".into(),
-        contract: "0.1.0".into(),
+        contract: "0.2.0".into(),
         channel_kind: "api".into(),
         allowed_hosts: vec!["hooks.example.com".into()],
         settings: vec!["reply_url".into()],
@@ -32,6 +33,7 @@ fn manifest(name: &str) -> Manifest {
             time_ms: 300,
             output_kib: 1024,
         },
+        tick_seconds: None,
     }
 }
 
@@ -68,7 +70,7 @@ fn the_template_turns_a_webhook_into_a_message() {
     let output = runtime
         .inbound(&plugin, CallContext::default(), &payload)
         .expect("inbound");
-    let [Event::Message(message)] = output.value.as_slice() else {
+    let [Event::Message(message)] = output.value.events.as_slice() else {
         panic!("one message, got {:?}", output.value)
     };
     assert_eq!(message.message_id, "m-1");
@@ -91,6 +93,7 @@ fn reply() -> Reply {
         attachments: Vec::new(),
         agent_name: "Bea".into(),
         agent_signature: None,
+        template: None,
         context: ReplyContext {
             conversation_id: 12,
             subject: None,
@@ -186,7 +189,7 @@ fn bad_files_and_manifests_are_refused_with_a_reason() {
     future.contract = "9.0.0".into();
     let refused = runtime.load(&wasm("template_adapter"), future, Grants::default());
     assert!(
-        matches!(&refused, Err(PluginError::Invalid(reason)) if reason.contains("9.0.0") && reason.contains("0.1.0")),
+        matches!(&refused, Err(PluginError::Invalid(reason)) if reason.contains("9.0.0") && reason.contains("0.1.0, 0.2.0")),
         "{refused:?}"
     );
 
@@ -250,7 +253,7 @@ fn misbehaving_plugins_fail_their_call_alone() {
 
     // The same plugin still answers a harmless payload afterwards.
     let fine = call("hello").expect("a harmless call works");
-    assert_eq!(fine.value.len(), 1);
+    assert_eq!(fine.value.events.len(), 1);
 }
 
 #[test]
@@ -278,7 +281,7 @@ fn a_well_behaved_channel_keeps_serving_while_another_misbehaves() {
         let output = runtime
             .inbound(&good, CallContext::default(), &payload)
             .expect("the good channel keeps serving");
-        assert_eq!(output.value.len(), 1);
+        assert_eq!(output.value.events.len(), 1);
         served += 1;
     }
     for troublemaker in troublemakers {
@@ -387,7 +390,7 @@ fn key_value_writes_come_back_with_the_result() {
     let output = runtime
         .inbound(&plugin, context, &webhook("count"))
         .expect("call");
-    let [Event::Message(message)] = output.value.as_slice() else {
+    let [Event::Message(message)] = output.value.events.as_slice() else {
         panic!("{:?}", output.value)
     };
     assert_eq!(message.text, "42");
@@ -395,4 +398,123 @@ fn key_value_writes_come_back_with_the_result() {
         output.kv_writes.get("count").map(Vec::as_slice),
         Some(&b"42"[..])
     );
+}
+
+/// A plugin built before contract 0.2.0, against the frozen 0.1.0 WIT with no SDK, still runs:
+/// its webhook gets the query only, as 0.1.0 promised, its reply goes out as it asks, and the
+/// host reads the provider's answer for it.
+#[test]
+fn a_plugin_of_contract_0_1_0_still_runs_beside_the_newest() {
+    let runtime = runtime();
+    let mut legacy = manifest("legacy_adapter");
+    legacy.contract = "0.1.0".into();
+    let grants = legacy.grant_all();
+    let plugin = runtime
+        .load(&wasm("legacy_adapter"), legacy.clone(), grants)
+        .expect("a 0.1.0 plugin loads");
+    let payload = Transport::Webhook(HttpRequest {
+        method: "POST".into(),
+        url: "https://gw.example.com/hooks/1/2/secret?lang=pt".into(),
+        headers: Vec::new(),
+        body: b"m-1|lead-9|Oi".to_vec(),
+    });
+    let output = runtime
+        .inbound(&plugin, CallContext::default(), &payload)
+        .expect("inbound");
+    let [Event::Message(message)] = output.value.events.as_slice() else {
+        panic!("one message, got {:?}", output.value)
+    };
+    assert_eq!(message.text, "Oi?lang=pt", "0.1.0 sees the query only");
+    assert!(output.value.answer.is_none());
+
+    let mut context = CallContext::default();
+    context
+        .settings
+        .insert("reply_url".into(), "https://hooks.example.com/out".into());
+    let actions = runtime
+        .outbound(&plugin, context.clone(), &reply())
+        .expect("outbound");
+    let [DeliveryAction::Http(request)] = actions.value.as_slice() else {
+        panic!("one request, got {:?}", actions.value)
+    };
+    assert_eq!(request.body, "crm-7|¡Hola Ana!".as_bytes());
+    let mut template = reply();
+    template.template = Some(TemplateChoice {
+        name: "hello".into(),
+        language: "es".into(),
+        values: Vec::new(),
+    });
+    assert!(matches!(
+        runtime.outbound(&plugin, context.clone(), &template),
+        Err(PluginError::Unsupported(_))
+    ));
+    let throttled = HttpResponse {
+        status: 429,
+        headers: vec![Header {
+            name: "Retry-After".into(),
+            value: "7".into(),
+        }],
+        body: Vec::new(),
+    };
+    assert!(matches!(
+        runtime.response(&plugin, context.clone(), "r-9", &throttled),
+        Ok(ResponseOutcome::Retry(RetryLater {
+            after_ms: Some(7000),
+            ..
+        }))
+    ));
+    assert!(matches!(
+        runtime.tick(&plugin, context),
+        Err(PluginError::Unsupported(_))
+    ));
+
+    // Each contract's component fits only its own contract.
+    let mut mislabelled = legacy;
+    mislabelled.contract = "0.2.0".into();
+    let refused = runtime.load(
+        &wasm("legacy_adapter"),
+        mislabelled.clone(),
+        mislabelled.grant_all(),
+    );
+    assert!(
+        matches!(&refused, Err(PluginError::Invalid(reason)) if reason.contains("0.2.0")),
+        "{refused:?}"
+    );
+    let mut old_label = manifest("template_adapter");
+    old_label.contract = "0.1.0".into();
+    let refused = runtime.load(
+        &wasm("template_adapter"),
+        old_label.clone(),
+        old_label.grant_all(),
+    );
+    assert!(
+        matches!(&refused, Err(PluginError::Invalid(reason)) if reason.contains("0.1.0")),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_schedule_needs_contract_0_2_0_and_a_sensible_period() {
+    let runtime = runtime();
+    let mut ticking = manifest("template_adapter");
+    ticking.tick_seconds = Some(5);
+    assert!(
+        runtime
+            .load(
+                &wasm("template_adapter"),
+                ticking.clone(),
+                ticking.grant_all()
+            )
+            .is_ok()
+    );
+    for (contract, seconds, named) in [("0.1.0", 5, "0.2.0"), ("0.2.0", 0, "outside")] {
+        let mut wrong = ticking.clone();
+        wrong.contract = contract.into();
+        wrong.tick_seconds = Some(seconds);
+        let refused = runtime.load(&wasm("template_adapter"), wrong.clone(), wrong.grant_all());
+        assert!(
+            matches!(&refused, Err(PluginError::Invalid(reason)) if reason.contains("tick_seconds") && reason.contains(named)),
+            "{refused:?}"
+        );
+    }
 }

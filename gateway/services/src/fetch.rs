@@ -147,8 +147,9 @@ impl HttpFetcher {
 
     /// Refuses what the policy forbids before any connection: plain http, an address
     /// written in the URL that may not be reached.
-    fn check(&self, url: &str) -> Result<(), String> {
-        let uri: hyper::Uri = url
+    fn check(&self, full_url: &str) -> Result<(), String> {
+        let url = shown(full_url);
+        let uri: hyper::Uri = full_url
             .parse()
             .map_err(|error| format!("{url:?} is not a URL: {error}"))?;
         match uri.scheme_str() {
@@ -185,10 +186,32 @@ fn with_causes(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// A URL as errors and logs show it: its scheme and host, never its path or query, which may
+/// hold a token (a bot's token is part of every Telegram API path).
+fn shown(url: &str) -> String {
+    match url.parse::<hyper::Uri>() {
+        Ok(uri) => format!(
+            "{}://{}/…",
+            uri.scheme_str().unwrap_or("?"),
+            uri.authority().map_or("", |authority| authority.as_str())
+        ),
+        Err(_) => "a URL that cannot be read".to_string(),
+    }
+}
+
 impl Fetch for HttpFetcher {
     fn fetch(&self, request: HttpRequest, deadline: Instant) -> Result<HttpResponse, String> {
-        let url = request.url.clone();
-        self.check(&url)?;
+        self.fetch_up_to(request, deadline, MAX_RESPONSE_BYTES)
+    }
+
+    fn fetch_up_to(
+        &self,
+        request: HttpRequest,
+        deadline: Instant,
+        max_bytes: usize,
+    ) -> Result<HttpResponse, String> {
+        let url = shown(&request.url);
+        self.check(&request.url)?;
         let mut builder = hyper::Request::builder()
             .method(request.method.as_str())
             .uri(&request.url);
@@ -214,7 +237,7 @@ impl Fetch for HttpFetcher {
                     value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
                 })
                 .collect();
-            let body = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+            let body = Limited::new(response.into_body(), max_bytes)
                 .collect()
                 .await
                 .map_err(|error| format!("the answer from {url} could not be read: {error}"))?

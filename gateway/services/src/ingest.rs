@@ -12,9 +12,10 @@ use switchboard_model::{
     LeftOutReason,
 };
 use switchboard_plugins::latest::{
-    self as contract, AttachmentContent, Envelope, Event, Header, HttpRequest, RawEmail, Transport,
-    WidgetEvent,
+    self as contract, AttachmentContent, Envelope, Event, Header, HttpRequest, HttpResponse,
+    RawEmail, Transport, WidgetEvent,
 };
+use switchboard_plugins::{Grants, PluginError};
 use switchboard_store::FilePurpose;
 
 use crate::{Fault, FaultKind, ServiceResult, Services};
@@ -137,7 +138,8 @@ pub struct StoredEmail {
 }
 
 impl StoredPayload {
-    fn transport(&self) -> Result<Transport, String> {
+    /// The payload as the plugin is given it; a webhook's URL is `webhook_url` and the query.
+    fn transport(&self, webhook_url: &str) -> Result<Transport, String> {
         let decode = |text: &str| {
             STANDARD
                 .decode(text)
@@ -146,7 +148,7 @@ impl StoredPayload {
         Ok(match self {
             StoredPayload::Webhook(webhook) => Transport::Webhook(HttpRequest {
                 method: webhook.method.clone(),
-                url: webhook.query.clone(),
+                url: format!("{webhook_url}{}", webhook.query),
                 headers: webhook
                     .headers
                     .iter()
@@ -182,6 +184,9 @@ pub enum Unprocessed {
     /// The host cannot run the plugin now (every instance slot is taken, or an admin switched
     /// the plugin off): the sender should try again later, and nothing is kept.
     Busy(String),
+    /// The plugin found that the request is not from the provider (a wrong signature, a
+    /// replay): refused, counted, and not kept.
+    Forged(String),
 }
 
 impl Unprocessed {
@@ -199,6 +204,15 @@ impl Unprocessed {
 /// When a sender turned away as busy is asked to try again.
 const BUSY_RETRY_SECONDS: u64 = 5;
 
+/// What a payload that was taken in became.
+#[derive(Debug)]
+pub struct Taken {
+    /// The messages stored (or recognised as already stored).
+    pub ingested: Vec<Ingested>,
+    /// What the plugin wants the sender answered, if it said.
+    pub answer: Option<HttpResponse>,
+}
+
 /// Runs a payload through the channel's plugin and stores the messages it found. The inner
 /// error says why the payload was not taken in, and whether it is worth keeping.
 #[tracing::instrument(name = "ingest", skip_all, fields(workspace_id = channel.workspace_id, channel_id = channel.id))]
@@ -206,9 +220,15 @@ pub async fn through_plugin(
     state: &Services,
     channel: &Channel,
     payload: &StoredPayload,
-) -> ServiceResult<Result<Vec<Ingested>, Unprocessed>> {
+) -> ServiceResult<Result<Taken, Unprocessed>> {
     Ok(match read_payload(state, channel, payload).await? {
-        Ok(read) => Ok(store_read(state, channel, read).await?),
+        Ok(mut read) => {
+            let answer = read.answer.take();
+            Ok(Taken {
+                ingested: store_read(state, channel, read).await?,
+                answer,
+            })
+        }
         Err(unprocessed) => Err(unprocessed),
     })
 }
@@ -219,6 +239,7 @@ pub struct ReadPayload {
     /// Each message's sender as look-ups compare it (normalized once, compared often).
     senders: Vec<Identity>,
     kv_writes: std::collections::BTreeMap<String, Vec<u8>>,
+    answer: Option<HttpResponse>,
 }
 
 impl ReadPayload {
@@ -234,6 +255,7 @@ impl ReadPayload {
             messages,
             senders,
             kv_writes,
+            answer: None,
         }
     }
 
@@ -282,12 +304,14 @@ pub async fn read_payload(
         }
         Err(error) => return Err(error),
     };
-    let transport = match payload.transport() {
+    let webhook_url = crate::plugins::webhook_url(state, channel).unwrap_or_default();
+    let transport = match payload.transport(&webhook_url) {
         Ok(transport) => transport,
         Err(reason) => return Ok(Err(Unprocessed::Refused(reason))),
     };
     let context = crate::plugins::call_context(state, channel).await?;
     let runtime = state.plugins.runtime.clone();
+    let grants = plugin.grants.clone();
     // The call runs on a plugin thread, inside this ingest's span.
     let span = tracing::Span::current();
     let (transport, outcome) = runtime
@@ -297,7 +321,7 @@ pub async fn read_payload(
             let outcome = runtime
                 .inbound(&plugin, context, &transport)
                 .and_then(|mut output| {
-                    if sanitize_within(&mut output.value, output.deadline) {
+                    if sanitize_within(&mut output.value.events, output.deadline) {
                         Ok(output)
                     } else {
                         Err(switchboard_plugins::PluginError::Timeout {
@@ -316,22 +340,30 @@ pub async fn read_payload(
         Transport::Webhook(request) => (request.body, false),
         Transport::Widget(event) => (event.payload.into_bytes(), false),
     };
-    let (events, kv_writes) = match outcome {
+    let (found, kv_writes) = match outcome {
         Ok(output) => (output.value, output.kv_writes),
-        Err(error @ switchboard_plugins::PluginError::Host(_)) => {
+        Err(error @ PluginError::Host(_)) => {
             metrics::counter!("switchboard_plugin_calls_turned_away_total").increment(1);
             return Ok(Err(Unprocessed::Busy(error.to_string())));
+        }
+        Err(PluginError::Forged(reason)) => {
+            metrics::counter!("switchboard_webhooks_forged_total").increment(1);
+            return Ok(Err(Unprocessed::Forged(reason)));
         }
         Err(error) => return Ok(Err(Unprocessed::Refused(error.to_string()))),
     };
     let mut messages: Vec<contract::Message> = Vec::new();
-    for event in events {
+    for event in found.events {
         match event {
             Event::Message(message) => messages.push(message),
             Event::Delivery(update) if channel.kind == ChannelKind::Email => {
                 if let Err(reason) = crate::email::bounced(state, channel, update).await? {
                     return Ok(Err(Unprocessed::Refused(reason)));
                 }
+            }
+            Event::Delivery(update) => crate::status::reported(state, channel, update).await?,
+            Event::Reachability(report) => {
+                crate::reachability::reported(state, channel, report).await?;
             }
             _ => {}
         }
@@ -366,7 +398,7 @@ pub async fn read_payload(
         } else {
             None
         };
-        let message = inbound_message(state, channel, message, original, &payload).await?;
+        let message = inbound_message(state, channel, &grants, message, original, &payload).await?;
         if let Err(reason) = crate::inbound_rules::check(&message) {
             return Ok(Err(Unprocessed::Refused(format!(
                 "the plugin returned a message the gateway does not take: {reason}"
@@ -374,7 +406,9 @@ pub async fn read_payload(
         }
         inbound.push(message);
     }
-    Ok(Ok(ReadPayload::new(inbound, kv_writes)))
+    let mut read = ReadPayload::new(inbound, kv_writes);
+    read.answer = found.answer;
+    Ok(Ok(read))
 }
 
 /// The second half of [`through_plugin`]: a read payload's messages into the log, with their
@@ -470,6 +504,7 @@ async fn keep_kv_writes(
 async fn inbound_message(
     state: &Services,
     channel: &Channel,
+    grants: &Grants,
     message: contract::Message,
     original: Option<Attachment>,
     payload: &[u8],
@@ -517,6 +552,15 @@ async fn inbound_message(
             AttachmentContent::Url(_) => {
                 left_out.push(leave_out(None, LeftOutReason::Link));
                 continue;
+            }
+            AttachmentContent::Request(request) => {
+                match crate::media::fetch(state, grants, request, limit).await? {
+                    Ok(bytes) => bytes,
+                    Err((reason, size)) => {
+                        left_out.push(leave_out(size, reason));
+                        continue;
+                    }
+                }
             }
         };
         if bytes.len() as u64 > limit {

@@ -14,11 +14,14 @@ pub mod fetch;
 pub mod inbound_rules;
 pub mod ingest;
 pub mod language;
+pub mod media;
 pub mod origin;
 pub mod outbox;
 pub mod plugins;
+pub mod reachability;
 pub mod secrets;
 pub mod settings;
+pub mod status;
 pub mod throttle;
 pub mod widget;
 

@@ -12,7 +12,8 @@ use futures_util::StreamExt;
 use switchboard_model::{Author, Channel, ChannelKind, DeliveryStatus, Direction, Id, now_millis};
 use switchboard_plugins::Plugin;
 use switchboard_plugins::latest::{
-    Attachment, AttachmentContent, Contact, DeliveryAction, Identity, Reply, ReplyContext,
+    Attachment, AttachmentContent, Contact, DeliveryAction, HttpResponse, Identity, Reply,
+    ReplyContext, ResponseOutcome, RetryLater,
 };
 use switchboard_store::OutboxItem;
 use tokio::sync::Notify;
@@ -46,6 +47,11 @@ pub(crate) enum Outcome {
     },
     /// Try again later, for this reason.
     Retry(String),
+    /// Try again at this time (the provider said when), for this reason.
+    RetryAt {
+        reason: String,
+        at: i64,
+    },
     Failed(String),
     /// Not tried: wait until then, for this reason (a daily send limit).
     Wait {
@@ -178,11 +184,21 @@ async fn record(state: &Services, item: &OutboxItem, outcome: Outcome) -> Servic
         }
         Outcome::Sent { via } => (DeliveryStatus::Sent { via }, None),
         Outcome::Failed(reason) => (DeliveryStatus::Failed { reason }, None),
-        Outcome::Retry(reason) if item.attempts >= MAX_ATTEMPTS => (
-            DeliveryStatus::Failed {
-                reason: format!("{reason} (gave up after {MAX_ATTEMPTS} attempts)"),
+        Outcome::Retry(reason) | Outcome::RetryAt { reason, .. }
+            if item.attempts >= MAX_ATTEMPTS =>
+        {
+            (
+                DeliveryStatus::Failed {
+                    reason: format!("{reason} (gave up after {MAX_ATTEMPTS} attempts)"),
+                },
+                None,
+            )
+        }
+        Outcome::RetryAt { reason, at } => (
+            DeliveryStatus::Queued {
+                reason: Some(reason),
             },
-            None,
+            Some(at),
         ),
         Outcome::Retry(reason) => {
             let wait = crate::backoff::doubling(FIRST_RETRY, item.attempts, LONGEST_RETRY);
@@ -241,10 +257,12 @@ async fn deliver(state: &Services, channel: &Channel, item: &OutboxItem) -> Serv
         Author::Bot { name } if name == crate::email::AUTO_REPLY_BOT => "auto-reply",
         _ => "agent",
     };
+    let reply_id = reply.reply_id.clone();
     let (plugin, actions) = match plan(state, channel, reply, kind).await? {
         Ok(planned) => planned,
         Err(outcome) => return Ok(outcome),
     };
+    let mut provider_ids = Vec::new();
     for action in actions {
         let request = match action {
             DeliveryAction::Http(request) => request,
@@ -275,28 +293,70 @@ async fn deliver(state: &Services, channel: &Channel, item: &OutboxItem) -> Serv
         let response = tokio::task::spawn_blocking(move || fetcher.fetch(request, deadline))
             .await
             .map_err(|error| Fault::internal(error.to_string()))?;
-        match response {
-            Ok(response) if (200..300).contains(&response.status) => {}
-            Ok(response) if response.status >= 500 || response.status == 429 => {
-                return Ok(Outcome::Retry(format!(
-                    "the provider answered {}",
-                    response.status
-                )));
-            }
-            Ok(response) => {
-                let body = String::from_utf8_lossy(&response.body);
-                let body: String = body.chars().take(200).collect();
-                return Ok(Outcome::Failed(format!(
-                    "the provider refused with {}: {body}",
-                    response.status
-                )));
-            }
+        let response = match response {
+            Ok(response) => response,
             Err(error) => return Ok(Outcome::Retry(error)),
+        };
+        match read_response(state, channel, &plugin, &reply_id, response).await? {
+            ResponseOutcome::Sent(provider_id) => provider_ids.extend(provider_id),
+            ResponseOutcome::Retry(RetryLater { reason, after_ms }) => {
+                return Ok(match after_ms {
+                    Some(after_ms) => Outcome::RetryAt {
+                        reason,
+                        at: now_millis()
+                            .saturating_add(i64::try_from(after_ms).unwrap_or(i64::MAX)),
+                    },
+                    None => Outcome::Retry(reason),
+                });
+            }
+            ResponseOutcome::Refused(refusal) => {
+                if refusal.unreachable {
+                    crate::reachability::unreachable_by_reply(
+                        state,
+                        channel,
+                        item,
+                        &refusal.reason,
+                    )
+                    .await?;
+                }
+                return Ok(Outcome::Failed(refusal.reason));
+            }
         }
+    }
+    if !provider_ids.is_empty() {
+        state.store.note_provider_ids(item, provider_ids).await?;
     }
     Ok(Outcome::Sent {
         via: continued.map(|_| "email".to_string()),
     })
+}
+
+/// What the provider's answer to one delivery meant, as the channel's plugin reads it; a
+/// plugin that fails to read it leaves the answer's status to decide.
+async fn read_response(
+    state: &Services,
+    channel: &Channel,
+    plugin: &Plugin,
+    reply_id: &str,
+    response: HttpResponse,
+) -> ServiceResult<ResponseOutcome> {
+    let context = crate::plugins::call_context(state, channel).await?;
+    let runtime = state.plugins.runtime.clone();
+    let (plugin, reply_id) = (plugin.clone(), reply_id.to_string());
+    let span = tracing::Span::current();
+    runtime
+        .threads()
+        .spawn_blocking(move || {
+            let _delivery = span.enter();
+            runtime
+                .response(&plugin, context, &reply_id, &response)
+                .unwrap_or_else(|error| {
+                    tracing::warn!(%error, "the plugin could not read the provider's answer");
+                    switchboard_plugins::read_response(&response)
+                })
+        })
+        .await
+        .map_err(|error| Fault::internal(error.to_string()))
 }
 
 /// Asks the channel's plugin how to deliver `reply`; `kind` tells the plugin what it is
@@ -391,6 +451,7 @@ async fn reply_for(state: &Services, item: &OutboxItem) -> ServiceResult<(Reply,
         });
     }
     let reply = Reply {
+        template: None,
         reply_id: message.id.to_string(),
         text: message.text,
         html: None,

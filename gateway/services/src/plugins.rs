@@ -333,6 +333,17 @@ fn parse_manifest(text: &str, origin: &str) -> ServiceResult<Manifest> {
         .map_err(|error| invalid(format!("the manifest {origin} is not valid: {error}")))
 }
 
+/// The address a channel's provider calls with its webhooks, for a plugin channel.
+pub fn webhook_url(state: &Services, channel: &Channel) -> Option<String> {
+    let token = channel.webhook_token.as_deref()?;
+    Some(format!(
+        "{}/hooks/{}/{}/{token}",
+        state.config.public_url.trim_end_matches('/'),
+        channel.workspace_id,
+        channel.id
+    ))
+}
+
 /// One of a channel's settings as text, whether it was saved as a string or a number; blank
 /// text counts as unset.
 pub fn setting_text(channel: &Channel, name: &str) -> Option<String> {

@@ -1456,3 +1456,123 @@ async fn first_bytes(
     }
     bytes
 }
+
+/// A provider's status reports find a reply by the id the provider gave it, move it forward
+/// only, and name no reply of another channel.
+#[tokio::test]
+async fn status_reports_find_a_reply_by_its_provider_id_and_only_move_it_forward() {
+    let f = fixture().await;
+    let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
+    let reply = NewReply {
+        mentions: Vec::new(),
+        text: "¡Hola Ana!".into(),
+        attachments: Vec::new(),
+        private: false,
+    };
+    f.store
+        .add_reply(
+            f.workspace,
+            ingested.conversation_id,
+            Author::Agent { id: f.agent },
+            reply,
+        )
+        .await
+        .expect("reply");
+    let claimed = f
+        .store
+        .claim_outbox(f.channel, "node-a", 30_000, 10)
+        .await
+        .expect("claim");
+    f.store
+        .note_provider_ids(&claimed[0], vec!["wamid.1".into(), "wamid.2".into()])
+        .await
+        .expect("provider ids");
+    f.store
+        .record_delivery(&claimed[0], DeliveryStatus::Sent { via: None }, None)
+        .await
+        .expect("sent");
+
+    let report = async |provider_id: &str, status: DeliveryStatus| {
+        f.store
+            .report_delivery(f.workspace, f.channel, provider_id, status)
+            .await
+    };
+    let read = report("wamid.2", DeliveryStatus::Read).await.expect("read");
+    assert_eq!(read.id, claimed[0].message_id, "either id names the reply");
+    assert_eq!(read.delivery, Some(DeliveryStatus::Read));
+    let late = report("wamid.1", DeliveryStatus::Delivered)
+        .await
+        .expect("delivered, late");
+    assert_eq!(late.delivery, Some(DeliveryStatus::Read), "never back");
+    assert!(matches!(
+        report("wamid.9", DeliveryStatus::Delivered).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let elsewhere = f
+        .store
+        .report_delivery(
+            f.workspace,
+            f.channel + 1_000,
+            "wamid.1",
+            DeliveryStatus::Read,
+        )
+        .await;
+    assert!(
+        matches!(elsewhere, Err(StoreError::NotFound { .. })),
+        "another channel's ids are its own"
+    );
+}
+
+/// A contact who cannot be reached on a channel (blocked the bot, texted STOP) gets no reply
+/// there, with the reason, until they can again.
+#[tokio::test]
+async fn a_reply_to_a_contact_unreachable_on_the_channel_is_refused_with_the_reason() {
+    let f = fixture().await;
+    let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
+    let reply = || NewReply {
+        mentions: Vec::new(),
+        text: "¿Sigues ahí?".into(),
+        attachments: Vec::new(),
+        private: false,
+    };
+    let contact = f
+        .store
+        .set_reachability(
+            f.workspace,
+            ingested.contact_id,
+            f.channel,
+            Some("the contact texted STOP".into()),
+        )
+        .await
+        .expect("unreachable");
+    assert_eq!(
+        contact.unreachable_on(f.channel),
+        Some("the contact texted STOP")
+    );
+    let refused = f
+        .store
+        .add_reply(
+            f.workspace,
+            ingested.conversation_id,
+            Author::Agent { id: f.agent },
+            reply(),
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(reason)) if reason.contains("texted STOP")),
+        "{refused:?}"
+    );
+    f.store
+        .set_reachability(f.workspace, ingested.contact_id, f.channel, None)
+        .await
+        .expect("reachable again");
+    f.store
+        .add_reply(
+            f.workspace,
+            ingested.conversation_id,
+            Author::Agent { id: f.agent },
+            reply(),
+        )
+        .await
+        .expect("a reply once they opted back in");
+}

@@ -178,13 +178,14 @@ async fn replay_dead_letter(
     let outcome = match &channel.plugin {
         Some(_) => match serde_json::from_slice::<StoredPayload>(&payload) {
             Ok(payload) => match through_plugin(&state, &channel, &payload).await? {
-                Ok(ingested) => ingested
+                Ok(taken) => taken
+                    .ingested
                     .into_iter()
                     .next()
                     .ok_or_else(|| "the plugin found no message in the payload".to_string()),
                 // Not a failed replay: the letter waits for a moment the host can run it.
                 Err(Unprocessed::Busy(reason)) => return Err(Unprocessed::busy(&reason).into()),
-                Err(Unprocessed::Refused(reason)) => Err(reason),
+                Err(Unprocessed::Refused(reason) | Unprocessed::Forged(reason)) => Err(reason),
             },
             Err(error) => Err(format!("the kept payload cannot be read: {error}")),
         },

@@ -13,7 +13,7 @@ fn upload(file: &str, name: &str, version: &str, time_ms: u32) -> Value {
     let wasm = std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     json!({
         "manifest": {
-            "name": name, "version": version, "contract": "0.1.0", "channel_kind": "api",
+            "name": name, "version": version, "contract": "0.2.0", "channel_kind": "api",
             "budget": { "memory_mib": 32, "time_ms": time_ms, "output_kib": 1024 }
         },
         "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
@@ -918,7 +918,7 @@ async fn plugins_dropped_into_the_watched_folder_install_themselves() {
     std::fs::copy(&template, workspace_folder.join("crm.wasm")).expect("copy");
     std::fs::write(
         workspace_folder.join("crm.toml"),
-        "name = \"crm\"\nversion = \"1.0.0\"\ncontract = \"0.1.0\"\nchannel_kind = \"api\"\n",
+        "name = \"crm\"\nversion = \"1.0.0\"\ncontract = \"0.2.0\"\nchannel_kind = \"api\"\n",
     )
     .expect("manifest");
     let misbehaving =

@@ -108,7 +108,7 @@ async fn read_email(
     let reason = match read_payload(state, channel, &payload).await? {
         Ok(read) => return Ok(Some(read)),
         Err(Unprocessed::Busy(reason)) => return Err(Unprocessed::busy(&reason)),
-        Err(Unprocessed::Refused(reason)) => reason,
+        Err(Unprocessed::Refused(reason) | Unprocessed::Forged(reason)) => reason,
     };
     let kept = serde_json::to_vec(&payload).map_err(|error| Fault::internal(error.to_string()))?;
     let letter =

@@ -135,6 +135,7 @@ impl Written {
     /// The email as a reply the email adapter writes like any other.
     pub fn reply(self) -> Reply {
         Reply {
+            template: None,
             reply_id: self.id,
             text: self.text,
             html: None,
@@ -170,7 +171,12 @@ pub async fn send_written(
 ) -> ServiceResult<Result<String, String>> {
     let actions = match crate::outbox::plan(state, channel, reply, what).await? {
         Ok((_, actions)) => actions,
-        Err(Outcome::Failed(reason) | Outcome::Retry(reason) | Outcome::Wait { reason, .. }) => {
+        Err(
+            Outcome::Failed(reason)
+            | Outcome::Retry(reason)
+            | Outcome::RetryAt { reason, .. }
+            | Outcome::Wait { reason, .. },
+        ) => {
             return Ok(Err(reason));
         }
         Err(Outcome::Sent { .. }) => return Ok(Err("the adapter planned nothing".into())),

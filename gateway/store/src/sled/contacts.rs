@@ -91,6 +91,7 @@ pub fn create_contact(txn: &mut Txn, workspace_id: Id, new: NewContact) -> Store
         verified_emails: Vec::new(),
         merged_into: None,
         blocked: false,
+        unreachable: Vec::new(),
         created_at: txn.now,
         updated_at: txn.now,
     };
@@ -256,6 +257,40 @@ pub fn update_contact(
 
 /// Records that the person proved `email` is theirs; their replies that wait in the outbox
 /// (for this proof, among other things) become due at once.
+/// Records that replies on `channel_id` cannot reach the contact (`Some(reason)`) or can
+/// again (`None`).
+pub fn set_reachability(
+    txn: &mut Txn,
+    workspace_id: Id,
+    id: Id,
+    channel_id: Id,
+    unreachable: Option<String>,
+) -> StoreResult<Contact> {
+    let mut contact = load(txn, workspace_id, id)?;
+    let before = contact.unreachable.clone();
+    contact
+        .unreachable
+        .retain(|entry| entry.channel_id != channel_id);
+    if let Some(reason) = unreachable {
+        let since = before
+            .iter()
+            .find(|entry| entry.channel_id == channel_id)
+            .map_or(txn.now, |entry| entry.since);
+        contact.unreachable.push(switchboard_model::Unreachable {
+            channel_id,
+            reason,
+            since,
+        });
+    }
+    if contact.unreachable == before {
+        return Ok(contact);
+    }
+    contact.updated_at = txn.now;
+    txn.put_json(key(keys::CONTACT, &[workspace_id, id]), &contact)?;
+    txn.emit(workspace_id, EventKind::ContactUpdated(contact.clone()))?;
+    Ok(contact)
+}
+
 pub fn verify_email(txn: &mut Txn, workspace_id: Id, id: Id, email: &str) -> StoreResult<Contact> {
     let mut contact = load(txn, workspace_id, id)?;
     let email = email.trim().to_lowercase();

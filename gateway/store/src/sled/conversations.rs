@@ -577,11 +577,20 @@ pub fn add_reply(
     }
     let by_agent = matches!(author, Author::Agent { .. });
     let conversation = &mut stored.conversation;
-    if !reply.private && contacts::load(txn, workspace_id, conversation.contact_id)?.blocked {
-        return Err(StoreError::Invalid(format!(
-            "contact {} is blocked: unblock them to write to them",
-            conversation.contact_id
-        )));
+    if !reply.private {
+        let contact = contacts::load(txn, workspace_id, conversation.contact_id)?;
+        if contact.blocked {
+            return Err(StoreError::Invalid(format!(
+                "contact {} is blocked: unblock them to write to them",
+                contact.id
+            )));
+        }
+        if let Some(reason) = contact.unreachable_on(conversation.channel_id) {
+            return Err(StoreError::Invalid(format!(
+                "replies on this channel cannot reach {}: {reason}",
+                contact.name
+            )));
+        }
     }
     files::attach(txn, workspace_id, &reply.attachments)?;
     let direction = if reply.private {

@@ -67,6 +67,60 @@ pub fn due_now(txn: &mut Txn, channel_id: Id, conversation_id: Id) -> StoreResul
     Ok(())
 }
 
+/// Where a reply's provider id leads: its conversation and message.
+#[derive(Clone, Serialize, Deserialize)]
+struct ProvidedReply {
+    conversation_id: Id,
+    message_id: Id,
+}
+
+pub fn note_provider_ids(
+    txn: &mut Txn,
+    item: &OutboxItem,
+    provider_ids: Vec<String>,
+) -> StoreResult<()> {
+    for provider_id in provider_ids {
+        txn.put_json(
+            key_str(
+                keys::PROVIDER_ID,
+                &[item.workspace_id, item.channel_id],
+                &provider_id,
+            ),
+            &ProvidedReply {
+                conversation_id: item.conversation_id,
+                message_id: item.message_id,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+pub fn report_delivery(
+    txn: &mut Txn,
+    workspace_id: Id,
+    channel_id: Id,
+    provider_id: &str,
+    status: DeliveryStatus,
+) -> StoreResult<Message> {
+    let reply: ProvidedReply = txn
+        .get_json(&key_str(
+            keys::PROVIDER_ID,
+            &[workspace_id, channel_id],
+            provider_id,
+        ))?
+        .ok_or_else(|| StoreError::not_found("reply with the provider's id", provider_id))?;
+    let stored = conversations::load_stored(txn, workspace_id, reply.conversation_id)?;
+    let message = conversations::find_message(txn, &stored, reply.message_id)?;
+    let now = message
+        .delivery
+        .clone()
+        .unwrap_or(DeliveryStatus::Queued { reason: None });
+    if !now.advanced_by(&status) {
+        return Ok(message);
+    }
+    set_delivery(txn, message, status)
+}
+
 /// Marks the reply that one of our Message-IDs names as failed, for `reason` (a bounce).
 pub fn fail_our_email(
     txn: &mut Txn,

@@ -35,6 +35,15 @@ pub trait Contacts: Send + Sync {
     /// Records that the person proved `email` is theirs (`Contact::verified_emails`); their
     /// replies waiting in the outbox become due at once.
     async fn verify_email(&self, workspace_id: Id, id: Id, email: &str) -> StoreResult<Contact>;
+    /// Records that replies on `channel_id` cannot reach the contact (`Some(reason)`: they
+    /// blocked the bot, texted STOP) or can again (`None`); a reply there is then refused.
+    async fn set_reachability(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        channel_id: Id,
+        unreachable: Option<String>,
+    ) -> StoreResult<Contact>;
     /// Moves `from`'s identities, addresses, tags and conversations to `into`; `from` is kept,
     /// marked as merged, and no longer listed.
     async fn merge_contacts(&self, workspace_id: Id, into: Id, from: Id) -> StoreResult<Contact>;

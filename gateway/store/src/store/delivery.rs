@@ -43,6 +43,25 @@ pub trait Delivery: Send + Sync {
         reason: String,
     ) -> StoreResult<Message>;
 
+    /// Remembers the ids a provider gave a reply's deliveries, so that its status reports
+    /// find the reply.
+    async fn note_provider_ids(
+        &self,
+        item: &OutboxItem,
+        provider_ids: Vec<String>,
+    ) -> StoreResult<()>;
+
+    /// A provider's status report about one of our replies, named by the id the provider gave
+    /// it: the reply's delivery moves forward, never back (see
+    /// [`DeliveryStatus::advanced_by`]). Not found when no reply of the channel has that id.
+    async fn report_delivery(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        provider_id: &str,
+        status: DeliveryStatus,
+    ) -> StoreResult<Message>;
+
     // ---- dead letters ----
     /// Keeps a payload that could not be processed, dropping the channel's oldest letters
     /// beyond `limits` in the same step.

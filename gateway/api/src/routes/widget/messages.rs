@@ -200,8 +200,9 @@ pub(super) async fn send_message(
             .map_err(|error| ApiError::internal(error.to_string()))?,
     });
     match through_plugin(&state, &channel, &payload).await? {
-        Ok(ingested) => {
-            let first = ingested
+        Ok(taken) => {
+            let first = taken
+                .ingested
                 .first()
                 .ok_or_else(|| ApiError::internal("the webchat adapter stored nothing"))?;
             Ok((
@@ -213,7 +214,7 @@ pub(super) async fn send_message(
             ))
         }
         Err(Unprocessed::Busy(reason)) => Err(Unprocessed::busy(&reason).into()),
-        Err(Unprocessed::Refused(reason)) => Err(ApiError::new(
+        Err(Unprocessed::Refused(reason) | Unprocessed::Forged(reason)) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_message",
             reason,

@@ -54,6 +54,20 @@ impl Contacts for SledStore {
             .await
     }
 
+    async fn set_reachability(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        channel_id: Id,
+        unreachable: Option<String>,
+    ) -> StoreResult<Contact> {
+        self.writer
+            .write(move |txn| {
+                contacts::set_reachability(txn, workspace_id, id, channel_id, unreachable)
+            })
+            .await
+    }
+
     async fn change_tags(
         &self,
         workspace_id: Id,

@@ -40,6 +40,32 @@ impl Delivery for SledStore {
             .await
     }
 
+    async fn note_provider_ids(
+        &self,
+        item: &OutboxItem,
+        provider_ids: Vec<String>,
+    ) -> StoreResult<()> {
+        let item = item.clone();
+        self.writer
+            .write(move |txn| delivery::note_provider_ids(txn, &item, provider_ids))
+            .await
+    }
+
+    async fn report_delivery(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        provider_id: &str,
+        status: DeliveryStatus,
+    ) -> StoreResult<Message> {
+        let provider_id = provider_id.to_string();
+        self.writer
+            .write(move |txn| {
+                delivery::report_delivery(txn, workspace_id, channel_id, &provider_id, status)
+            })
+            .await
+    }
+
     async fn put_dead_letter(
         &self,
         workspace_id: Id,

@@ -68,8 +68,9 @@ pub trait Adapter {
         Ok(Vec::new())
     }
 
-    /// The scheduled call, every `tick_seconds` of the manifest. The default finds nothing.
-    fn tick() -> Result<Vec<Event>, Error> {
+    /// The scheduled call, every `tick_seconds` of the manifest: payloads found by polling,
+    /// each then handled as if it had arrived (through `inbound`). The default finds nothing.
+    fn tick() -> Result<Vec<Transport>, Error> {
         Ok(Vec::new())
     }
 
@@ -99,7 +100,7 @@ impl<T: Adapter> Guest for T {
     fn signal(signal: AgentSignal, context: ReplyContext) -> Result<Vec<DeliveryAction>, Error> {
         <T as Adapter>::signal(signal, context)
     }
-    fn tick() -> Result<Vec<Event>, Error> {
+    fn tick() -> Result<Vec<Transport>, Error> {
         <T as Adapter>::tick()
     }
     fn connect(webhook_url: Option<String>) -> Result<String, Error> {

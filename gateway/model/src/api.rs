@@ -537,3 +537,11 @@ pub struct ChannelSecrets {
 pub struct SecretNames {
     pub names: Vec<String>,
 }
+
+/// How a channel's connection check went: the account its provider knows it as.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Connection {
+    /// A line naming the account (`@acme_bot`); empty when the channel has nothing to check.
+    pub account: String,
+}

@@ -42,7 +42,7 @@ pub struct Bundled {
     pub manifest: &'static str,
 }
 
-/// The adapter the gateway ships under `name`, if any: `email` and `webchat`.
+/// The adapter the gateway ships under `name`, if any: `email`, `webchat` and `telegram`.
 pub fn bundled(name: &str) -> Option<Bundled> {
     match name {
         "webchat" => Some(Bundled {
@@ -58,6 +58,13 @@ pub fn bundled(name: &str) -> Option<Bundled> {
                 "/email_adapter.wasm"
             )),
             manifest: include_str!("../../../channel-plugins/email/manifest.toml"),
+        }),
+        "telegram" => Some(Bundled {
+            wasm: include_bytes!(concat!(
+                env!("SWITCHBOARD_PLUGIN_DIR"),
+                "/telegram_adapter.wasm"
+            )),
+            manifest: include_str!("../../../channel-plugins/telegram/manifest.toml"),
         }),
         _ => None,
     }

@@ -101,6 +101,21 @@ pub fn template_size(template: &types::Template) -> u64 {
     strings([&template.name, &template.language, &template.text])
 }
 
+/// A payload a tick found.
+pub fn transport_size(transport: &types::Transport) -> u64 {
+    match transport {
+        types::Transport::Webhook(request) => request_size(request),
+        types::Transport::Email(email) => {
+            email.source.len() as u64
+                + strings([&email.envelope.mail_from])
+                + strings(&email.envelope.rcpt_to)
+        }
+        types::Transport::Widget(event) => {
+            strings([&event.visitor_id, &event.kind, &event.payload])
+        }
+    }
+}
+
 fn request_size(request: &types::HttpRequest) -> u64 {
     strings([&request.method, &request.url])
         + headers_size(&request.headers)

@@ -21,7 +21,8 @@ use crate::call::{CallContext, CallOutput, CallState};
 use crate::latest as types;
 use crate::manifest::{Ceilings, Grants, Manifest};
 use crate::output::{
-    action_size, check_output, event_size, inbound_size, outcome_size, read_response, template_size,
+    action_size, check_output, inbound_size, outcome_size, read_response, template_size,
+    transport_size,
 };
 use crate::shares::{Shares, Slots};
 use crate::ticker::Ticker;
@@ -399,13 +400,13 @@ impl Runtime {
         Ok(output.value)
     }
 
-    /// The plugin's scheduled call: the events it found (none for a 0.1.0 plugin, which has
-    /// no schedule).
+    /// The plugin's scheduled call: the payloads it found by polling, each to be handled as
+    /// an inbound one (a 0.1.0 plugin has no schedule).
     pub fn tick(
         &self,
         plugin: &Plugin,
         context: CallContext,
-    ) -> Result<CallOutput<Vec<types::Event>>, PluginError> {
+    ) -> Result<CallOutput<Vec<types::Transport>>, PluginError> {
         if let Linked::V0_1_0(_) = plugin.linked {
             return Err(PluginError::Unsupported(
                 "a plugin of contract 0.1.0 has no scheduled call".into(),
@@ -413,7 +414,7 @@ impl Runtime {
         }
         let output =
             self.call_newest(plugin, context, |adapter, store| adapter.call_tick(store))?;
-        check_output(plugin, output.value.iter().map(event_size).sum())?;
+        check_output(plugin, output.value.iter().map(transport_size).sum())?;
         Ok(output)
     }
 

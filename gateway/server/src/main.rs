@@ -160,6 +160,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         mail: Arc::new(MailService::new(trust, forwarding_domain)),
         widgets: Arc::new(Widgets::default()),
         replies_queued: Arc::default(),
+        signals: Arc::default(),
         search: Arc::new(
             switchboard_search::SearchIndex::open(&data_dir.join("search"))
                 .map_err(anyhow::Error::msg)?,
@@ -183,6 +184,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     wake_snoozed_conversations(&state);
     sweep_unattached_files(&state, config.uploads.unattached_hours);
     deliver_replies(&state, holder.clone());
+    tick_plugins(&state, holder.clone());
     switchboard_services::email::sync::spawn(state.services.clone(), holder);
     switchboard_search::Indexer::new(state.store.clone(), state.search.clone()).spawn();
     let smtp_listener = listen_for_forwarded_mail(&state, &config.mail).await?;
@@ -429,6 +431,23 @@ fn deliver_replies(state: &AppState, holder: String) {
             while let Some(workspaces) = state.replies_queued.wait_until(full_round).await {
                 round(Some(workspaces)).await;
             }
+        }
+    });
+}
+
+/// Makes the scheduled calls of plugins that poll their provider, looking every second for
+/// the channels whose time has come.
+fn tick_plugins(state: &AppState, holder: String) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let schedule = switchboard_services::ticks::Schedule::default();
+        loop {
+            if let Err(error) =
+                switchboard_services::ticks::tick_due(&state, &holder, &schedule).await
+            {
+                tracing::warn!(code = error.code, reason = %error.message, "a round of scheduled plugin calls failed");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
 }

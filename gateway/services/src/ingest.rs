@@ -175,6 +175,37 @@ impl StoredPayload {
     }
 }
 
+impl From<Transport> for StoredPayload {
+    /// A payload as it is kept; a webhook keeps its query, not its address.
+    fn from(transport: Transport) -> StoredPayload {
+        match transport {
+            Transport::Webhook(request) => StoredPayload::Webhook(StoredWebhook {
+                method: request.method,
+                query: request
+                    .url
+                    .find('?')
+                    .map_or_else(String::new, |start| request.url[start..].to_string()),
+                headers: request
+                    .headers
+                    .into_iter()
+                    .map(|header| (header.name, header.value))
+                    .collect(),
+                body_base64: STANDARD.encode(&request.body),
+            }),
+            Transport::Email(email) => StoredPayload::Email(StoredEmail {
+                mail_from: email.envelope.mail_from,
+                rcpt_to: email.envelope.rcpt_to,
+                source_base64: STANDARD.encode(&email.source),
+            }),
+            Transport::Widget(event) => StoredPayload::Widget(StoredWidgetEvent {
+                visitor_id: event.visitor_id,
+                kind: event.kind,
+                payload: event.payload,
+            }),
+        }
+    }
+}
+
 /// Why a payload was not taken in.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Unprocessed {
@@ -471,7 +502,7 @@ pub async fn keep_dead_letter(
 
 /// Keeps a call's key-value writes, unless other calls filled the channel's store meanwhile:
 /// then they are dropped (the call's messages stay) and the plugin's log says so.
-async fn keep_kv_writes(
+pub(crate) async fn keep_kv_writes(
     state: &Services,
     channel: &Channel,
     writes: std::collections::BTreeMap<String, Vec<u8>>,

@@ -8,6 +8,7 @@
 //! may help; `switchboard-api` maps it to HTTP. This crate never imports the API.
 
 pub mod backoff;
+pub mod connection;
 pub mod email;
 mod error;
 pub mod fetch;
@@ -21,8 +22,10 @@ pub mod plugins;
 pub mod reachability;
 pub mod secrets;
 pub mod settings;
+pub mod signals;
 pub mod status;
 pub mod throttle;
+pub mod ticks;
 pub mod widget;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -93,6 +96,8 @@ pub struct Services {
     /// Where a reply was just queued, so that this node's delivery worker sends it at once
     /// instead of at its next full round.
     pub replies_queued: Arc<QueuedReplies>,
+    /// When agents' typing was last shown on each conversation's channel.
+    pub signals: Arc<signals::Signals>,
     /// Full-text search over conversations, kept up with the store by its indexer.
     pub search: Arc<switchboard_search::SearchIndex>,
 }

@@ -9,7 +9,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use switchboard_model::{Author, Channel, ChannelKind, DeliveryStatus, Direction, Id, now_millis};
+use switchboard_model::{
+    Author, Channel, ChannelKind, Conversation, DeliveryStatus, Direction, Id, now_millis,
+};
 use switchboard_plugins::Plugin;
 use switchboard_plugins::latest::{
     Attachment, AttachmentContent, Contact, DeliveryAction, HttpResponse, Identity, Reply,
@@ -414,31 +416,10 @@ async fn reply_for(state: &Services, item: &OutboxItem) -> ServiceResult<(Reply,
     let conversation = store
         .conversation(item.workspace_id, item.conversation_id)
         .await?;
-    let contact = store
-        .contact(item.workspace_id, conversation.contact_id)
-        .await?;
     let agent = match &message.author {
         Author::Agent { id } => store.agent(item.workspace_id, *id).await.ok(),
         _ => None,
     };
-    let thread = store
-        .latest_messages(item.workspace_id, item.conversation_id, THREAD_WINDOW)
-        .await?
-        .iter()
-        .filter(|earlier| earlier.direction == Direction::In)
-        .filter_map(|earlier| earlier.external_id.clone())
-        .collect();
-    let identity = contact
-        .identities
-        .first()
-        .map(|identity| Identity {
-            kind: identity.kind.clone(),
-            value: identity.value.clone(),
-        })
-        .unwrap_or_else(|| Identity {
-            kind: "external".into(),
-            value: contact.id.to_string(),
-        });
     let mut attachments = Vec::with_capacity(message.attachments.len());
     for attachment in &message.attachments {
         attachments.push(Attachment {
@@ -463,19 +444,50 @@ async fn reply_for(state: &Services, item: &OutboxItem) -> ServiceResult<(Reply,
         agent_signature: agent
             .map(|agent| agent.signature)
             .filter(|signature| !signature.is_empty()),
-        context: ReplyContext {
-            conversation_id: conversation.id,
-            subject: Some(conversation.title),
-            thread,
-            contact: Contact {
-                identity,
-                display_name: Some(contact.name),
-                email: contact.emails.first().cloned(),
-                phone: contact.phones.first().cloned(),
-            },
-        },
+        context: reply_context(state, &conversation).await?,
     };
     Ok((reply, message.author))
+}
+
+/// Where a conversation's replies go, as its plugin sees it: the contact, the title and the
+/// thread's message ids.
+pub(crate) async fn reply_context(
+    state: &Services,
+    conversation: &Conversation,
+) -> ServiceResult<ReplyContext> {
+    let store = state.store.as_ref();
+    let contact = store
+        .contact(conversation.workspace_id, conversation.contact_id)
+        .await?;
+    let thread = store
+        .latest_messages(conversation.workspace_id, conversation.id, THREAD_WINDOW)
+        .await?
+        .iter()
+        .filter(|earlier| earlier.direction == Direction::In)
+        .filter_map(|earlier| earlier.external_id.clone())
+        .collect();
+    let identity = contact
+        .identities
+        .first()
+        .map(|identity| Identity {
+            kind: identity.kind.clone(),
+            value: identity.value.clone(),
+        })
+        .unwrap_or_else(|| Identity {
+            kind: "external".into(),
+            value: contact.id.to_string(),
+        });
+    Ok(ReplyContext {
+        conversation_id: conversation.id,
+        subject: Some(conversation.title.clone()),
+        thread,
+        contact: Contact {
+            identity,
+            display_name: Some(contact.name),
+            email: contact.emails.first().cloned(),
+            phone: contact.phones.first().cloned(),
+        },
+    })
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
-//! The workspace's channels: their settings and sealed secrets.
+//! The workspace's channels: their settings and sealed secrets, and the check of their
+//! connection with the provider (run before new settings or secrets are saved).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_model::{
-    Channel, ChannelKind, ChannelSecrets, ChannelUpdate, Id, NewChannel, SecretNames,
+    Channel, ChannelKind, ChannelSecrets, ChannelUpdate, Connection, Id, NewChannel, SecretNames,
 };
+use switchboard_services::connection;
 use switchboard_store::ChannelRecord;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,6 +21,24 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_channels, create_channel))
         .routes(routes!(get_channel, update_channel))
         .routes(routes!(channel_secret_names, put_channel_secrets))
+        .routes(routes!(connect_channel))
+}
+
+/// Checks the channel with its provider and registers its webhook there (the "test
+/// connection" button; admins only). `422 connection_failed` names what the provider refused.
+#[utoipa::path(post, path = "/api/v1/channels/{id}/connect", tag = "channels", params(("id" = u64, Path)),
+    responses((status = 200, body = Connection), (status = 422, body = switchboard_model::ErrorBody)))]
+async fn connect_channel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Connection>> {
+    caller.require_admin()?;
+    let channel = state.store.channel(caller.workspace_id, id).await?;
+    match connection::connect(&state, &channel, None).await? {
+        Ok(account) => Ok(axum::Json(Connection { account })),
+        Err(reason) => Err(connection::refused(&reason).into()),
+    }
 }
 
 /// The workspace's channels.
@@ -54,11 +74,12 @@ async fn create_channel(
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
     switchboard_services::settings::check(&new.settings)?;
-    // Email and webchat channels use the adapters that ship with the gateway unless told
-    // otherwise.
+    // Email, webchat and Telegram channels use the adapters that ship with the gateway unless
+    // told otherwise.
     let bundled = match new.kind {
         ChannelKind::Email => Some("email"),
         ChannelKind::Webchat => Some("webchat"),
+        ChannelKind::Telegram => Some("telegram"),
         _ => None,
     };
     if let (Some(name), None) = (bundled, &new.plugin) {
@@ -102,6 +123,13 @@ async fn update_channel(
     caller.require_admin()?;
     if let Some(settings) = &update.settings {
         switchboard_services::settings::check(settings)?;
+        let mut changed = state.store.channel(caller.workspace_id, id).await?;
+        changed.settings = settings.clone();
+        if changed.active && update.active != Some(false) {
+            connection::connect(&state, &changed, None)
+                .await?
+                .map_err(|reason| connection::refused(&reason))?;
+        }
     }
     Ok(axum::Json(
         state
@@ -156,6 +184,12 @@ async fn put_channel_secrets(
                 "the secret {name} is longer than 8192 bytes"
             )));
         }
+    }
+    let channel = state.store.channel(caller.workspace_id, id).await?;
+    if channel.active {
+        connection::connect(&state, &channel, Some(&body.secrets))
+            .await?
+            .map_err(|reason| connection::refused(&reason))?;
     }
     let sealed = state
         .secrets

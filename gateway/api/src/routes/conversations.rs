@@ -450,7 +450,8 @@ async fn set_labels(
     change(&state, &caller, id, ConversationChange::Labels(labels)).await
 }
 
-/// Marks the conversation read: its unread count goes back to zero.
+/// Marks the conversation read: its unread count goes back to zero, and the contact's channel
+/// shows their messages as read where it can (WhatsApp's read ticks).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "conversations",
     params(("id" = u64, Path)), responses((status = 200, body = Conversation)))]
 async fn mark_read(
@@ -458,10 +459,20 @@ async fn mark_read(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> ApiResult<axum::Json<Conversation>> {
-    change(&state, &caller, id, ConversationChange::MarkRead).await
+    let read = change(&state, &caller, id, ConversationChange::MarkRead).await?;
+    let (services, conversation) = (state.services.clone(), read.0.clone());
+    tokio::spawn(async move {
+        if let Err(error) =
+            switchboard_services::signals::agent_read(&services, &conversation).await
+        {
+            tracing::info!(code = error.code, reason = %error.message, "reading was not shown on the channel");
+        }
+    });
+    Ok(read)
 }
 
-/// The agent is typing: the contact's open chat widget shows it (not stored).
+/// The agent is typing: the contact's open chat widget shows it, and so does the contact's
+/// channel where it can (not stored).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/typing", tag = "conversations",
     params(("id" = u64, Path)), responses((status = 204)))]
 async fn typing(
@@ -480,5 +491,14 @@ async fn typing(
             kind: switchboard_services::widget::SignalKind::Typing,
             author: Some(caller.agent.name),
         });
+    // The contact's channel shows it too where it can; the agent does not wait for that.
+    let services = state.services.clone();
+    tokio::spawn(async move {
+        if let Err(error) =
+            switchboard_services::signals::agent_typing(&services, &conversation).await
+        {
+            tracing::info!(code = error.code, reason = %error.message, "typing was not shown on the channel");
+        }
+    });
     Ok(StatusCode::NO_CONTENT)
 }

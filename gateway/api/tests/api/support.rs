@@ -108,6 +108,7 @@ impl TestApp {
             )),
             widgets: Arc::new(switchboard_services::Widgets::default()),
             replies_queued: Arc::default(),
+            signals: Arc::default(),
             search: Arc::new(switchboard_search::SearchIndex::in_memory().expect("index")),
         };
         let state = AppState {

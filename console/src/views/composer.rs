@@ -182,6 +182,7 @@ pub fn composer(props: &Props) -> Html {
                 return;
             }
             let reply = NewReply {
+                template: None,
                 mentions: if *note {
                     mentioned(&body, &agents)
                 } else {

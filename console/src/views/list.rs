@@ -39,6 +39,7 @@ pub fn channel_name(kind: Option<ChannelKind>) -> &'static str {
         Some(ChannelKind::Webchat) => "chat",
         Some(ChannelKind::Telegram) => "telegram",
         Some(ChannelKind::Sms) => "sms",
+        Some(ChannelKind::Whatsapp) => "whatsapp",
         Some(ChannelKind::Api) => "api",
         None => "",
     }
@@ -51,6 +52,7 @@ pub fn channel_icon(kind: Option<ChannelKind>) -> Html {
         Some(ChannelKind::Webchat) => "M4 5h16v10H9l-5 4z",
         Some(ChannelKind::Telegram) => "M3 11l18-7-4 16-6-5-3 4v-6z",
         Some(ChannelKind::Sms) => "M7 3h10v18H7z M10 18h4",
+        Some(ChannelKind::Whatsapp) => "M12 3a9 9 0 0 0-7.8 13.5L3 21l4.6-1.2A9 9 0 1 0 12 3z",
         Some(ChannelKind::Api) => "M8 7l-5 5 5 5 M16 7l5 5-5 5",
         None => "M12 12h.01",
     };

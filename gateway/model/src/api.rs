@@ -299,6 +299,10 @@ pub struct NewReply {
     /// Agents a private note mentions (their consoles tell them); only on notes.
     #[serde(default)]
     pub mentions: Vec<Id>,
+    /// One of the channel's approved templates, sent instead of free text (WhatsApp outside
+    /// its 24-hour window); `text` is then the template's text with its values filled in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<crate::TemplateUse>,
 }
 
 /// A message posted by an integration into an API channel, as if the contact had written it.

@@ -44,6 +44,10 @@ pub struct Conversation {
     /// the contact is not waiting for an answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_since: Option<Millis>,
+    /// When the contact's newest message arrived; channels with a reply window (WhatsApp's
+    /// 24 hours) count from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_inbound_at: Option<Millis>,
     /// When a snoozed conversation opens again by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snoozed_until: Option<Millis>,
@@ -151,6 +155,17 @@ pub enum DeliveryStatus {
     },
 }
 
+/// An approved template chosen for a reply, with its placeholders' values in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemplateUse {
+    pub name: String,
+    /// The template's language, as the provider names it (`es_MX`, `pt_BR`).
+    pub language: String,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
 impl DeliveryStatus {
     /// Whether a provider's report of `reported` moves a reply that is at `self` forward.
     /// Reports come out of order (a "read" before its "delivered"), so a status never goes
@@ -216,6 +231,9 @@ pub struct Message {
     /// On a `system` message: the step on the conversation it records (its `author` took it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<Activity>,
+    /// The channel's approved template this reply was sent as, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateUse>,
     pub created_at: Millis,
 }
 

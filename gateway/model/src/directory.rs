@@ -112,6 +112,7 @@ pub enum ChannelKind {
     Webchat,
     Telegram,
     Sms,
+    Whatsapp,
     /// Messages posted by an integration through the REST API.
     Api,
 }

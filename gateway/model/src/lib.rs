@@ -14,6 +14,7 @@ mod conversation;
 mod directory;
 pub mod email_ids;
 mod event;
+pub mod reply_window;
 mod settings;
 
 pub use api::*;
@@ -21,6 +22,7 @@ pub use contact::*;
 pub use conversation::*;
 pub use directory::*;
 pub use event::*;
+pub use reply_window::{ChannelTemplate, ChannelTemplates};
 pub use settings::*;
 
 /// A record id, unique across the gateway.

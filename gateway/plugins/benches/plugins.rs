@@ -29,6 +29,7 @@ fn manifest(name: &str) -> Manifest {
         secrets: Vec::new(),
         budget: Budget::default(),
         tick_seconds: None,
+        reply_window_hours: None,
     }
 }
 

@@ -42,7 +42,8 @@ pub struct Bundled {
     pub manifest: &'static str,
 }
 
-/// The adapter the gateway ships under `name`, if any: `email`, `webchat` and `telegram`.
+/// The adapter the gateway ships under `name`, if any: `email`, `webchat`, `telegram` and
+/// `whatsapp`.
 pub fn bundled(name: &str) -> Option<Bundled> {
     match name {
         "webchat" => Some(Bundled {
@@ -65,6 +66,13 @@ pub fn bundled(name: &str) -> Option<Bundled> {
                 "/telegram_adapter.wasm"
             )),
             manifest: include_str!("../../../channel-plugins/telegram/manifest.toml"),
+        }),
+        "whatsapp" => Some(Bundled {
+            wasm: include_bytes!(concat!(
+                env!("SWITCHBOARD_PLUGIN_DIR"),
+                "/whatsapp_adapter.wasm"
+            )),
+            manifest: include_str!("../../../channel-plugins/whatsapp/manifest.toml"),
         }),
         _ => None,
     }

@@ -29,6 +29,10 @@ pub struct Manifest {
     /// for a plugin that is only called when something arrives (contract 0.2.0 and later).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tick_seconds: Option<u32>,
+    /// Hours after a contact's last message during which replies may be free text; past them
+    /// only the provider's approved templates go (WhatsApp: 24). None: no window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_window_hours: Option<u32>,
 }
 
 /// The most seldom a scheduled call may be asked for: once a day.
@@ -107,6 +111,12 @@ impl Manifest {
         within("memory", self.budget.memory_mib, ceilings.memory_mib, "MiB")?;
         within("time", self.budget.time_ms, ceilings.time_ms, "ms")?;
         within("output", self.budget.output_kib, ceilings.output_kib, "KiB")?;
+        if self
+            .reply_window_hours
+            .is_some_and(|hours| hours == 0 || hours > 24 * 365)
+        {
+            return Err("`reply_window_hours` must be 1 to 8760 (a year)".into());
+        }
         if let Some(seconds) = self.tick_seconds {
             if self.contract == crate::v0_1_0::VERSION {
                 return Err(
@@ -261,6 +271,7 @@ mod tests {
             secrets: vec!["bot_token".into()],
             budget: Budget::default(),
             tick_seconds: None,
+            reply_window_hours: None,
         }
     }
 

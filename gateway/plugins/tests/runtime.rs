@@ -34,6 +34,7 @@ fn manifest(name: &str) -> Manifest {
             output_kib: 1024,
         },
         tick_seconds: None,
+        reply_window_hours: None,
     }
 }
 

@@ -24,6 +24,7 @@ pub mod secrets;
 pub mod settings;
 pub mod signals;
 pub mod status;
+pub mod templates;
 pub mod throttle;
 pub mod ticks;
 pub mod widget;

@@ -15,7 +15,7 @@ use switchboard_model::{
 use switchboard_plugins::Plugin;
 use switchboard_plugins::latest::{
     Attachment, AttachmentContent, Contact, DeliveryAction, HttpResponse, Identity, Reply,
-    ReplyContext, ResponseOutcome, RetryLater,
+    ReplyContext, ResponseOutcome, RetryLater, TemplateChoice,
 };
 use switchboard_store::OutboxItem;
 use tokio::sync::Notify;
@@ -432,7 +432,11 @@ async fn reply_for(state: &Services, item: &OutboxItem) -> ServiceResult<(Reply,
         });
     }
     let reply = Reply {
-        template: None,
+        template: message.template.map(|chosen| TemplateChoice {
+            name: chosen.name,
+            language: chosen.language,
+            values: chosen.values,
+        }),
         reply_id: message.id.to_string(),
         text: message.text,
         html: None,

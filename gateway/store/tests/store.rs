@@ -440,6 +440,7 @@ async fn another_workspace_sees_nothing() {
             .is_empty()
     );
     let reply = NewReply {
+        template: None,
         mentions: Vec::new(),
         text: "hi".into(),
         attachments: Vec::new(),
@@ -719,6 +720,7 @@ async fn replies_wait_in_the_outbox_until_delivered() {
     let f = fixture().await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = NewReply {
+        template: None,
         mentions: Vec::new(),
         text: "¡Hola Ana!".into(),
         attachments: Vec::new(),
@@ -739,6 +741,7 @@ async fn replies_wait_in_the_outbox_until_delivered() {
         Some(DeliveryStatus::Queued { reason: None })
     );
     let note = NewReply {
+        template: None,
         mentions: Vec::new(),
         text: "VIP customer".into(),
         attachments: Vec::new(),
@@ -787,6 +790,7 @@ async fn replies_wait_in_the_outbox_until_delivered() {
     );
 
     let second = NewReply {
+        template: None,
         mentions: Vec::new(),
         text: "¿Sigues ahí?".into(),
         attachments: Vec::new(),
@@ -832,6 +836,7 @@ async fn delivery_status_reaches_the_message() {
     let f = fixture().await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = NewReply {
+        template: None,
         mentions: Vec::new(),
         text: "Hola".into(),
         attachments: Vec::new(),
@@ -1213,6 +1218,7 @@ async fn an_answer_naming_our_reply_joins_its_conversation_on_another_channel_on
             chat.conversation_id,
             Author::Agent { id: f.agent },
             NewReply {
+                template: None,
                 mentions: Vec::new(),
                 text: "¿En qué te ayudo?".into(),
                 private: false,
@@ -1464,6 +1470,7 @@ async fn status_reports_find_a_reply_by_its_provider_id_and_only_move_it_forward
     let f = fixture().await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = NewReply {
+        template: None,
         mentions: Vec::new(),
         text: "¡Hola Ana!".into(),
         attachments: Vec::new(),
@@ -1530,6 +1537,7 @@ async fn a_reply_to_a_contact_unreachable_on_the_channel_is_refused_with_the_rea
     let f = fixture().await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = || NewReply {
+        template: None,
         mentions: Vec::new(),
         text: "¿Sigues ahí?".into(),
         attachments: Vec::new(),

@@ -4,7 +4,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_model::{
-    Channel, ChannelKind, ChannelSecrets, ChannelUpdate, Connection, Id, NewChannel, SecretNames,
+    Channel, ChannelKind, ChannelSecrets, ChannelTemplates, ChannelUpdate, Connection, Id,
+    NewChannel, SecretNames,
 };
 use switchboard_services::connection;
 use switchboard_store::ChannelRecord;
@@ -22,6 +23,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_channel, update_channel))
         .routes(routes!(channel_secret_names, put_channel_secrets))
         .routes(routes!(connect_channel))
+        .routes(routes!(channel_templates))
+}
+
+/// The channel's reply window and the templates its provider approved, for agents writing
+/// outside the window (WhatsApp's 24 hours). Empty for channels without them.
+#[utoipa::path(get, path = "/api/v1/channels/{id}/templates", tag = "channels", params(("id" = u64, Path)),
+    responses((status = 200, body = ChannelTemplates), (status = 502, body = switchboard_model::ErrorBody)))]
+async fn channel_templates(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<ChannelTemplates>> {
+    let channel = state.store.channel(caller.workspace_id, id).await?;
+    Ok(axum::Json(
+        switchboard_services::templates::channel_templates(&state, &channel).await?,
+    ))
 }
 
 /// Checks the channel with its provider and registers its webhook there (the "test
@@ -80,6 +97,7 @@ async fn create_channel(
         ChannelKind::Email => Some("email"),
         ChannelKind::Webchat => Some("webchat"),
         ChannelKind::Telegram => Some("telegram"),
+        ChannelKind::Whatsapp => Some("whatsapp"),
         _ => None,
     };
     if let (Some(name), None) = (bundled, &new.plugin) {

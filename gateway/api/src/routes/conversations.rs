@@ -270,8 +270,10 @@ async fn post_message(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Id>,
-    Json(reply): Json<NewReply>,
+    Json(mut reply): Json<NewReply>,
 ) -> ApiResult<(StatusCode, axum::Json<Message>)> {
+    let conversation = state.store.conversation(caller.workspace_id, id).await?;
+    switchboard_services::templates::prepare_reply(&state, &conversation, &mut reply).await?;
     require_text("text", &reply.text, MAX_REPLY_CHARS)?;
     let message = state
         .store

@@ -103,6 +103,7 @@ pub async fn auto_reply(
         .put_channel_record(workspace_id, channel.id, record, bytes)
         .await?;
     let reply = NewReply {
+        template: None,
         mentions: Vec::new(),
         text: answer,
         private: false,

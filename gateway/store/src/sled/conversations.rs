@@ -313,6 +313,7 @@ pub fn ingest(
         left_out: inbound.left_out,
         mentions: Vec::new(),
         activity: None,
+        template: None,
         created_at: txn.now,
     };
     let ingested = Ingested {
@@ -346,6 +347,7 @@ pub fn ingest(
     }
     conversation.message_count += 1;
     conversation.last_activity_at = txn.now;
+    conversation.last_inbound_at = Some(txn.now);
     save_conversation(txn, &mut stored, Touch::Message(Box::new(message)))?;
     Ok(ingested)
 }
@@ -382,6 +384,7 @@ fn create(
         message_count: 0,
         last_activity_at: txn.now,
         waiting_since: None,
+        last_inbound_at: None,
         snoozed_until: None,
         last_event_id: 0,
         created_at: txn.now,
@@ -625,6 +628,7 @@ pub fn add_reply(
         left_out: Vec::new(),
         mentions: reply.mentions,
         activity: None,
+        template: reply.template.filter(|_| direction == Direction::Out),
         created_at: txn.now,
     };
     if direction == Direction::Out {
@@ -684,6 +688,7 @@ pub fn start(
         txn.put_json(open_key, &conversation.id)?;
     }
     let reply = NewReply {
+        template: None,
         text: new.text,
         private: false,
         attachments: new.attachments,
@@ -853,6 +858,7 @@ fn record_step(
         left_out: Vec::new(),
         mentions: Vec::new(),
         activity: Some(activity),
+        template: None,
         created_at: txn.now,
     };
     conversation.message_count += 1;

@@ -25,7 +25,9 @@ pub mod browser;
 pub mod front_end_size;
 pub mod mail_rig;
 pub mod oauth_stand_in;
+pub mod sms_stand_in;
 pub mod telegram_stand_in;
+pub mod whatsapp_stand_in;
 
 /// The first admin's password in every test gateway.
 pub const ADMIN_EMAIL: &str = "admin@example.com";

@@ -114,6 +114,7 @@ pub fn new_conversation(props: &Props) -> Html {
                 return;
             };
             let new = NewConversation {
+                template: None,
                 channel_id,
                 contact_id: contact.id,
                 title: title.cast::<HtmlInputElement>().map(|input| input.value()),

@@ -275,6 +275,10 @@ pub struct NewConversation {
     /// Files uploaded before with `POST /api/v1/attachments`.
     #[serde(default)]
     pub attachments: Vec<crate::Attachment>,
+    /// One of the channel's approved templates, where the channel takes only those to start
+    /// a conversation (WhatsApp); `text` is then filled in from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<crate::TemplateUse>,
 }
 
 /// What a conversation an agent starts is answered with: it, and its first message.

@@ -42,8 +42,8 @@ pub struct Bundled {
     pub manifest: &'static str,
 }
 
-/// The adapter the gateway ships under `name`, if any: `email`, `webchat`, `telegram` and
-/// `whatsapp`.
+/// The adapter the gateway ships under `name`, if any: `email`, `webchat`, `telegram`,
+/// `whatsapp` and `sms`.
 pub fn bundled(name: &str) -> Option<Bundled> {
     match name {
         "webchat" => Some(Bundled {
@@ -73,6 +73,10 @@ pub fn bundled(name: &str) -> Option<Bundled> {
                 "/whatsapp_adapter.wasm"
             )),
             manifest: include_str!("../../../channel-plugins/whatsapp/manifest.toml"),
+        }),
+        "sms" => Some(Bundled {
+            wasm: include_bytes!(concat!(env!("SWITCHBOARD_PLUGIN_DIR"), "/sms_adapter.wasm")),
+            manifest: include_str!("../../../channel-plugins/sms/manifest.toml"),
         }),
         _ => None,
     }

@@ -49,7 +49,13 @@ pub async fn connect(
         .await
         .map_err(|error| Fault::internal(error.to_string()))?;
     Ok(match outcome {
-        Ok(output) => Ok(output.value),
+        Ok(output) => {
+            // What the plugin noted while connecting (its webhook address) is kept.
+            if !output.kv_writes.is_empty() {
+                crate::ingest::keep_kv_writes(state, channel, output.kv_writes).await?;
+            }
+            Ok(output.value)
+        }
         // A plugin of contract 0.1.0 has nothing to check.
         Err(PluginError::Unsupported(_)) => Ok(String::new()),
         Err(error @ PluginError::Host(_)) => {

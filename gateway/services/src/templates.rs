@@ -4,7 +4,10 @@
 //! the reason.
 
 use switchboard_model::reply_window::window_open;
-use switchboard_model::{Channel, ChannelTemplate, ChannelTemplates, Conversation, NewReply};
+use switchboard_model::{
+    Channel, ChannelTemplate, ChannelTemplates, Conversation, Id, NewConversation, NewReply,
+    TemplateUse,
+};
 
 use crate::{Fault, FaultKind, ServiceResult, Services};
 
@@ -66,18 +69,42 @@ pub async fn prepare_reply(
         .store
         .channel(conversation.workspace_id, conversation.channel_id)
         .await?;
-    let Some(chosen) = &reply.template else {
-        let Some(hours) = window_hours(state, &channel).await? else {
+    prepare(
+        state,
+        &channel,
+        conversation.last_inbound_at,
+        &mut reply.text,
+        reply.template.as_ref(),
+    )
+    .await
+}
+
+/// Checks the first message of a conversation an agent starts as [`prepare_reply`] checks a
+/// reply: on a channel with a window, only a template starts one.
+pub async fn prepare_start(
+    state: &Services,
+    workspace_id: Id,
+    new: &mut NewConversation,
+) -> ServiceResult<()> {
+    let channel = state.store.channel(workspace_id, new.channel_id).await?;
+    prepare(state, &channel, None, &mut new.text, new.template.as_ref()).await
+}
+
+async fn prepare(
+    state: &Services,
+    channel: &Channel,
+    last_inbound_at: Option<switchboard_model::Millis>,
+    text: &mut String,
+    chosen: Option<&TemplateUse>,
+) -> ServiceResult<()> {
+    let Some(chosen) = chosen else {
+        let Some(hours) = window_hours(state, channel).await? else {
             return Ok(());
         };
-        return window_open(
-            conversation.last_inbound_at,
-            hours,
-            switchboard_model::now_millis(),
-        )
-        .map_err(|reason| Fault::new(FaultKind::Conflict, "outside_reply_window", reason));
+        return window_open(last_inbound_at, hours, switchboard_model::now_millis())
+            .map_err(|reason| Fault::new(FaultKind::Conflict, "outside_reply_window", reason));
     };
-    let offered = channel_templates(state, &channel).await?;
+    let offered = channel_templates(state, channel).await?;
     let template = offered
         .templates
         .iter()
@@ -92,7 +119,7 @@ pub async fn prepare_reply(
                 ),
             )
         })?;
-    reply.text = template
+    *text = template
         .fill(&chosen.values)
         .map_err(|reason| Fault::new(FaultKind::Invalid, "invalid_template", reason))?;
     Ok(())

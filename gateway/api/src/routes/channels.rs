@@ -91,13 +91,14 @@ async fn create_channel(
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
     switchboard_services::settings::check(&new.settings)?;
-    // Email, webchat and Telegram channels use the adapters that ship with the gateway unless
-    // told otherwise.
+    // Every kind but API channels uses the adapter that ships with the gateway unless told
+    // otherwise.
     let bundled = match new.kind {
         ChannelKind::Email => Some("email"),
         ChannelKind::Webchat => Some("webchat"),
         ChannelKind::Telegram => Some("telegram"),
         ChannelKind::Whatsapp => Some("whatsapp"),
+        ChannelKind::Sms => Some("sms"),
         _ => None,
     };
     if let (Some(name), None) = (bundled, &new.plugin) {

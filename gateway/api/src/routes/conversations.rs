@@ -85,8 +85,9 @@ const MAX_TITLE_CHARS: usize = 200;
 async fn start_conversation(
     State(state): State<AppState>,
     caller: Caller,
-    Json(new): Json<NewConversation>,
+    Json(mut new): Json<NewConversation>,
 ) -> ApiResult<(StatusCode, axum::Json<Started>)> {
+    switchboard_services::templates::prepare_start(&state, caller.workspace_id, &mut new).await?;
     require_text("text", &new.text, MAX_REPLY_CHARS)?;
     if let Some(title) = &new.title
         && title.chars().count() > MAX_TITLE_CHARS

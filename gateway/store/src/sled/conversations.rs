@@ -688,7 +688,7 @@ pub fn start(
         txn.put_json(open_key, &conversation.id)?;
     }
     let reply = NewReply {
-        template: None,
+        template: new.template,
         text: new.text,
         private: false,
         attachments: new.attachments,

@@ -587,15 +587,17 @@ fn twilio(
         }
         return twilio_send(shared, books, params);
     }
-    if resource.starts_with("Messages/") && resource.contains("/Media/") && method == Method::GET {
-        if let Some(media) = books.media.get(path) {
-            return (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, media.content_type.clone())],
-                media.bytes.clone(),
-            )
-                .into_response();
-        }
+    if resource.starts_with("Messages/")
+        && resource.contains("/Media/")
+        && method == Method::GET
+        && let Some(media) = books.media.get(path)
+    {
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, media.content_type.clone())],
+            media.bytes.clone(),
+        )
+            .into_response();
     }
     not_found()
 }

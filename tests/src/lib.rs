@@ -365,7 +365,7 @@ impl Client {
 
     /// One request with this client's authorization, extra `headers` and an optional body
     /// (media type, bytes); answers the status, the headers and the body.
-    async fn exchange(
+    pub async fn exchange(
         &self,
         method: Method,
         path: &str,

@@ -25,7 +25,9 @@ fn main() -> anyhow::Result<()> {
         Some("bench") => bench(&root),
         Some("fuzz") => fuzz(&root, seconds(&args, 150)?),
         Some("api-fuzz") => api_fuzz(&root, seconds(&args, 600)?),
-        Some("setup") => setup::install(),
+        Some("setup") => setup::install().and_then(|()| {
+            setup::install_provider_libraries(&target_dir(&root).join("provider-venv"))
+        }),
         _ => {
             eprintln!(
                 "usage: cargo xtask <run [--release] | test | bench | fuzz [SECONDS] | api-fuzz [SECONDS] | setup>"
@@ -105,6 +107,7 @@ fn run(root: &Path, release: bool) -> anyhow::Result<()> {
 
 fn test(root: &Path) -> anyhow::Result<()> {
     setup::install()?;
+    setup::install_provider_libraries(&target_dir(root).join("provider-venv"))?;
     lint(root)?;
     build_front_ends(root)?;
     cargo(&["build", "-p", "switchboard"], &[])?;

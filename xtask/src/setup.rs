@@ -51,6 +51,36 @@ pub fn install_build_tools() -> anyhow::Result<()> {
     install_npm_tools()
 }
 
+/// The release of Twilio's helper library whose request validator signs the SMS tests'
+/// webhooks, as Twilio itself would.
+const TWILIO_LIBRARY: &str = "9.13.0";
+
+/// A Python environment at `venv` with Twilio's helper library from PyPI, for the SMS tests
+/// (`switchboard_e2e::sms_stand_in::provider_python` finds it at `target/provider-venv`).
+pub fn install_provider_libraries(venv: &std::path::Path) -> anyhow::Result<()> {
+    let python = venv.join("bin/python");
+    let installed = format!("import twilio; assert twilio.__version__ == '{TWILIO_LIBRARY}'");
+    if Command::new(&python)
+        .args(["-c", &installed])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+    {
+        return Ok(());
+    }
+    run("python3", &["-m", "venv", &venv.to_string_lossy()])?;
+    run(
+        &python.to_string_lossy(),
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            &format!("twilio=={TWILIO_LIBRARY}"),
+        ],
+    )
+}
+
 /// The schemathesis release `cargo xtask api-fuzz` runs.
 const SCHEMATHESIS: &str = "4.32.5";
 

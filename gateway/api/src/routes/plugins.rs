@@ -12,9 +12,16 @@ use crate::auth::Caller;
 use crate::extract::{Json, Path};
 use crate::{ApiResult, AppState};
 
+/// The largest upload: a component of the largest size, in base64 (4 bytes for every 3), with
+/// room for its manifest and grants.
+const MAX_UPLOAD_BYTES: usize =
+    switchboard_services::plugins::MAX_COMPONENT_BYTES as usize / 3 * 4 + 1024 * 1024;
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_plugins, install_plugin))
+        // A component is larger than the gateway's other requests may be.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .routes(routes!(get_plugin))
         .routes(routes!(activate_version))
         .routes(routes!(disable_plugin))

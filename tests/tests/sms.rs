@@ -1,0 +1,541 @@
+//! The SMS channel through the real gateway binary against stand-ins of Twilio, Vonage and
+//! MessageBird: each provider's webhook signature checked (Twilio's computed by Twilio's own
+//! Python library, as Twilio computes it), forged and replayed webhooks refused, an SMS with
+//! its MMS picture reaching the agent under the sender's E.164 number, replies and status
+//! reports, and opt-out keywords honoured.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use hyper::{Method, StatusCode};
+use serde_json::{Value, json};
+use switchboard_e2e::sms_stand_in::{self as sms, SmsCredentials, SmsStandIn};
+use switchboard_e2e::{Client, Gateway, eventually_within};
+
+const WAIT: Duration = Duration::from_secs(15);
+const OUR_NUMBER: &str = "+551140000000";
+const SIGNATURE_SECRET: &str = "vonage-signature-secret-0123456789";
+const SIGNING_KEY: &str = "messagebird-signing-key-9876";
+
+struct Rig {
+    provider: SmsStandIn,
+    gateway: Gateway,
+    admin: Client,
+    channel: u64,
+    hook: String,
+    _data: tempfile::TempDir,
+}
+
+impl Rig {
+    async fn start(settings: Value) -> anyhow::Result<Rig> {
+        use base64::Engine;
+        let provider = SmsStandIn::start(SmsCredentials::default()).await?;
+        let data = tempfile::tempdir()?;
+        let gateway = Gateway::start_with(
+            data.path(),
+            &[
+                ("SWITCHBOARD_PLUGINS__FETCH_ALLOW_HTTP", "true".into()),
+                (
+                    "SWITCHBOARD_PLUGINS__FETCH_PRIVATE_NETWORKS",
+                    "[\"127.0.0.0/8\"]".into(),
+                ),
+            ],
+        )
+        .await?;
+        let admin = gateway.admin().await?;
+        let host = provider.base_url.trim_start_matches("http://").to_string();
+        let wasm = std::fs::read(
+            std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join("sms_adapter.wasm"),
+        )?;
+        let upload = json!({
+            "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
+            "manifest": {
+                "name": "sms", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "sms",
+                "allowed_hosts": [host],
+                "settings": ["provider", "from", "default_country", "account_sid", "api_key", "api_base"],
+                "secrets": ["auth_token", "api_secret", "signature_secret", "access_key", "signing_key"],
+                "budget": { "memory_mib": 64, "time_ms": 10000 }
+            },
+        });
+        let (status, installed) = admin.post("/api/v1/plugins", &upload).await?;
+        anyhow::ensure!(status == StatusCode::CREATED, "{installed}");
+        let mut settings = settings;
+        settings["from"] = json!(OUR_NUMBER);
+        settings["default_country"] = json!("BR");
+        settings["api_base"] = json!(provider.base_url);
+        let (status, channel) = admin
+            .post(
+                "/api/v1/channels",
+                &json!({ "kind": "sms", "name": "SMS", "settings": settings }),
+            )
+            .await?;
+        anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
+        let id = channel["id"].as_u64().context("channel id")?;
+        let hook = format!(
+            "/hooks/{}/{id}/{}",
+            channel["workspace_id"],
+            channel["webhook_token"].as_str().unwrap_or_default()
+        );
+        Ok(Rig {
+            provider,
+            gateway,
+            admin,
+            channel: id,
+            hook,
+            _data: data,
+        })
+    }
+
+    async fn put_secrets(&self, secrets: Value) -> anyhow::Result<(StatusCode, Value)> {
+        self.admin
+            .call(
+                Method::PUT,
+                &format!("/api/v1/channels/{}/secrets", self.channel),
+                Some(&json!({ "secrets": secrets })),
+            )
+            .await
+    }
+
+    fn webhook_url(&self) -> String {
+        format!("{}{}", self.gateway.base_url, self.hook)
+    }
+
+    /// Posts a webhook as the provider does; the status and the answer's body as text.
+    async fn post(
+        &self,
+        headers: &[(&str, &str)],
+        media_type: &str,
+        body: Vec<u8>,
+    ) -> anyhow::Result<(StatusCode, String)> {
+        let (status, _, answer) = Client::new(&self.gateway.base_url)
+            .exchange(Method::POST, &self.hook, headers, Some((media_type, body)))
+            .await?;
+        Ok((status, String::from_utf8_lossy(&answer).into_owned()))
+    }
+
+    async fn stored(&self, external_id: &str) -> anyhow::Result<Value> {
+        eventually_within(WAIT, external_id, async || {
+            Ok(self
+                .admin
+                .all_messages()
+                .await?
+                .into_iter()
+                .find(|message| message["external_id"] == external_id))
+        })
+        .await
+    }
+
+    async fn delivery_of(
+        &self,
+        conversation: u64,
+        reply: u64,
+        state: &str,
+    ) -> anyhow::Result<Value> {
+        eventually_within(WAIT, &format!("the reply {state}"), async || {
+            let messages = self
+                .admin
+                .all_pages(&format!(
+                    "/api/v1/conversations/{conversation}/messages?limit=200"
+                ))
+                .await?;
+            Ok(messages
+                .into_iter()
+                .find(|message| message["id"] == reply)
+                .map(|message| message["delivery"].clone())
+                .filter(|delivery| delivery["state"] == state))
+        })
+        .await
+    }
+
+    async fn try_reply(
+        &self,
+        conversation: u64,
+        text: &str,
+    ) -> anyhow::Result<(StatusCode, Value)> {
+        self.admin
+            .post(
+                &format!("/api/v1/conversations/{conversation}/messages"),
+                &json!({ "text": text }),
+            )
+            .await
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// A Twilio SMS with a picture reaches the agent (its signature made by Twilio's library;
+/// a forged one refused), the reply and its status callback come back, and PARAR / VOLTAR
+/// and Twilio's own opt-out refusal decide whether the contact may be written to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sms_through_twilio_reaches_an_agent_and_opt_outs_are_honoured() -> anyhow::Result<()> {
+    let python = sms::provider_python()
+        .context("Twilio's Python library is missing: run `cargo xtask setup`")?;
+    let credentials = SmsCredentials::default();
+    let rig =
+        Rig::start(json!({ "provider": "twilio", "account_sid": credentials.twilio_account_sid }))
+            .await?;
+    let (status, refused) = rig
+        .put_secrets(json!({ "auth_token": "not-the-token" }))
+        .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("20003")),
+        "{refused}"
+    );
+    let (status, answer) = rig
+        .put_secrets(json!({ "auth_token": credentials.twilio_auth_token }))
+        .await?;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+
+    let customer = "+5511987654321";
+    let picture = rig.provider.add_media(
+        &rig.provider.twilio_media_path("MM0001", "ME0001"),
+        "image/jpeg",
+        b"\xff\xd8 size chart".to_vec(),
+    );
+    let params = sms::twilio_inbound_params(
+        &credentials.twilio_account_sid,
+        "MM0001",
+        customer,
+        OUR_NUMBER,
+        "Oi, quero trocar o tamanho",
+        &[(picture.as_str(), "image/jpeg")],
+    );
+    let signature = sms::twilio_signature_with_python(
+        &python,
+        &credentials.twilio_auth_token,
+        &rig.webhook_url(),
+        &params,
+    )?;
+    let form = serde_urlencoded::to_string(&params)?.into_bytes();
+    let form_type = "application/x-www-form-urlencoded";
+    let (status, _) = rig
+        .post(
+            &[("X-Twilio-Signature", "bm90IHRoZSBzaWduYXR1cmU=")],
+            form_type,
+            form.clone(),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a forged signature");
+    let (status, answer) = rig
+        .post(
+            &[("X-Twilio-Signature", signature.as_str())],
+            form_type,
+            form,
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        answer.ends_with("<Response></Response>"),
+        "empty TwiML: {answer}"
+    );
+    let message = rig.stored("MM0001").await?;
+    assert_eq!(message["text"], "Oi, quero trocar o tamanho");
+    let sha256 = message["attachments"][0]["sha256"]
+        .as_str()
+        .with_context(|| format!("the picture: {message}"))?;
+    let (_, bytes) = rig
+        .admin
+        .get_bytes(&format!("/api/v1/attachments/{sha256}"))
+        .await?;
+    assert_eq!(&bytes[..], b"\xff\xd8 size chart");
+    let conversation = message["conversation_id"]
+        .as_u64()
+        .context("conversation")?;
+    let (_, thread) = rig
+        .admin
+        .get(&format!("/api/v1/conversations/{conversation}"))
+        .await?;
+    let contact_id = thread["contact_id"].clone();
+    let (_, contact) = rig
+        .admin
+        .get(&format!("/api/v1/contacts/{contact_id}"))
+        .await?;
+    assert_eq!(contact["phones"], json!([customer]));
+
+    let reply = rig
+        .admin
+        .reply(conversation, "Claro! Qual tamanho você quer?")
+        .await?;
+    let sent = rig.provider.wait_for_sent(1, WAIT).await?;
+    assert_eq!(sent[0].provider, "twilio");
+    assert_eq!(sent[0].to, customer);
+    assert_eq!(sent[0].body, "Claro! Qual tamanho você quer?");
+    assert_eq!(
+        sent[0].status_url.as_deref(),
+        Some(rig.webhook_url().as_str())
+    );
+    rig.delivery_of(conversation, reply, "sent").await?;
+    let delivered = sms::twilio_status_params(
+        &credentials.twilio_account_sid,
+        &sent[0].id,
+        OUR_NUMBER,
+        customer,
+        "delivered",
+        None,
+    );
+    let signature = sms::twilio_signature_with_python(
+        &python,
+        &credentials.twilio_auth_token,
+        &rig.webhook_url(),
+        &delivered,
+    )?;
+    let (status, _) = rig
+        .post(
+            &[("X-Twilio-Signature", signature.as_str())],
+            form_type,
+            serde_urlencoded::to_string(&delivered)?.into_bytes(),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    rig.delivery_of(conversation, reply, "delivered").await?;
+
+    let keyword = async |sid: &str, text: &str| -> anyhow::Result<()> {
+        let params = sms::twilio_inbound_params(
+            &credentials.twilio_account_sid,
+            sid,
+            customer,
+            OUR_NUMBER,
+            text,
+            &[],
+        );
+        let signature = sms::twilio_signature_with_python(
+            &python,
+            &credentials.twilio_auth_token,
+            &rig.webhook_url(),
+            &params,
+        )?;
+        let (status, _) = rig
+            .post(
+                &[("X-Twilio-Signature", signature.as_str())],
+                form_type,
+                serde_urlencoded::to_string(&params)?.into_bytes(),
+            )
+            .await?;
+        anyhow::ensure!(status == StatusCode::OK, "{status}");
+        rig.stored(sid).await.map(drop)
+    };
+    keyword("SM0002", "PARAR").await?;
+    let (status, answer) = rig.try_reply(conversation, "¿Hola?").await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("PARAR")),
+        "{answer}"
+    );
+    keyword("SM0003", "voltar").await?;
+    let (status, answer) = rig.try_reply(conversation, "Bem-vindo de volta!").await?;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+
+    // Twilio itself refuses a number that opted out with it.
+    rig.provider.opt_out(customer);
+    let refused = rig.admin.reply(conversation, "Oferta especial").await?;
+    let failed = rig.delivery_of(conversation, refused, "failed").await?;
+    assert!(
+        failed["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("21610")),
+        "{failed}"
+    );
+    let (status, _) = rig.try_reply(conversation, "¿Y ahora?").await?;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unreachable after the refusal"
+    );
+    Ok(())
+}
+
+/// Vonage's and MessageBird's signed webhooks: a good one is taken in once, the same token
+/// again (a replay), an old one or one for another body is refused; replies and status
+/// reports travel as for Twilio.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vonage_and_messagebird_webhooks_are_checked_and_replays_refused() -> anyhow::Result<()> {
+    let credentials = SmsCredentials::default();
+    let vonage =
+        Rig::start(json!({ "provider": "vonage", "api_key": credentials.vonage_api_key })).await?;
+    let (status, answer) = vonage
+        .put_secrets(json!({ "api_secret": credentials.vonage_api_secret, "signature_secret": SIGNATURE_SECRET }))
+        .await?;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let body = sms::vonage_inbound(
+        "aaaaaaaa-0000-4000-8000-000000000001",
+        "5521998887777",
+        "551140000000",
+        "Hola, ¿tienen envío?",
+    )
+    .to_string()
+    .into_bytes();
+    let signed = sms::vonage_signed_authorization(
+        SIGNATURE_SECRET,
+        &body,
+        now(),
+        &credentials.vonage_api_key,
+    );
+    let (status, _) = vonage
+        .post(
+            &[("Authorization", signed.as_str())],
+            "application/json",
+            body.clone(),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = vonage
+        .post(
+            &[("Authorization", signed.as_str())],
+            "application/json",
+            body.clone(),
+        )
+        .await?;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the same token again is a replay"
+    );
+    let old = sms::vonage_signed_authorization(
+        SIGNATURE_SECRET,
+        &body,
+        now() - 3_600,
+        &credentials.vonage_api_key,
+    );
+    let (status, _) = vonage
+        .post(&[("Authorization", old.as_str())], "application/json", body)
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an hour-old token");
+    let message = vonage
+        .stored("aaaaaaaa-0000-4000-8000-000000000001")
+        .await?;
+    let conversation = message["conversation_id"]
+        .as_u64()
+        .context("conversation")?;
+    let reply = vonage
+        .admin
+        .reply(conversation, "Sí, a todo el país.")
+        .await?;
+    let sent = vonage.provider.wait_for_sent(1, WAIT).await?;
+    assert_eq!(
+        (sent[0].provider, sent[0].to.as_str()),
+        ("vonage", "5521998887777")
+    );
+    let report = sms::vonage_status(
+        &sent[0].id,
+        "5521998887777",
+        "551140000000",
+        "rejected",
+        Some((1050, "Number barred")),
+    )
+    .to_string()
+    .into_bytes();
+    let signed = sms::vonage_signed_authorization(
+        SIGNATURE_SECRET,
+        &report,
+        now(),
+        &credentials.vonage_api_key,
+    );
+    let (status, _) = vonage
+        .post(
+            &[("Authorization", signed.as_str())],
+            "application/json",
+            report,
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let failed = vonage.delivery_of(conversation, reply, "failed").await?;
+    assert!(
+        failed["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("Number barred")),
+        "{failed}"
+    );
+
+    let bird = Rig::start(json!({ "provider": "messagebird" })).await?;
+    let (status, answer) = bird
+        .put_secrets(
+            json!({ "access_key": credentials.messagebird_access_key, "signing_key": SIGNING_KEY }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let form = serde_urlencoded::to_string(sms::messagebird_inbound(
+        "mb-0001",
+        "5531977776666",
+        "551140000000",
+        "Oi, meu pedido chegou?",
+    ))?
+    .into_bytes();
+    let signature =
+        sms::messagebird_signature(SIGNING_KEY, &bird.webhook_url(), Some(&form), now());
+    let form_type = "application/x-www-form-urlencoded";
+    let wrong_body =
+        sms::messagebird_signature(SIGNING_KEY, &bird.webhook_url(), Some(b"other"), now());
+    let (status, _) = bird
+        .post(
+            &[("MessageBird-Signature-JWT", wrong_body.as_str())],
+            form_type,
+            form.clone(),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN, "signed for another body");
+    let (status, _) = bird
+        .post(
+            &[("MessageBird-Signature-JWT", signature.as_str())],
+            form_type,
+            form.clone(),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = bird
+        .post(
+            &[("MessageBird-Signature-JWT", signature.as_str())],
+            form_type,
+            form,
+        )
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a replay");
+    let message = bird.stored("mb-0001").await?;
+    let (_, thread) = bird
+        .admin
+        .get(&format!(
+            "/api/v1/conversations/{}",
+            message["conversation_id"]
+        ))
+        .await?;
+    let (_, contact) = bird
+        .admin
+        .get(&format!("/api/v1/contacts/{}", thread["contact_id"]))
+        .await?;
+    assert_eq!(contact["phones"], json!(["+5531977776666"]), "in E.164");
+    let conversation = message["conversation_id"]
+        .as_u64()
+        .context("conversation")?;
+    let reply = bird.admin.reply(conversation, "Chegou sim, ontem.").await?;
+    let sent = bird.provider.wait_for_sent(1, WAIT).await?;
+    assert_eq!(sent[0].provider, "messagebird");
+    let report = serde_urlencoded::to_string(sms::messagebird_status(
+        &sent[0].id,
+        Some(&reply.to_string()),
+        "5531977776666",
+        "delivered",
+        "successfully delivered",
+        None,
+    ))?
+    .into_bytes();
+    let signature =
+        sms::messagebird_signature(SIGNING_KEY, &bird.webhook_url(), Some(&report), now());
+    let (status, _) = bird
+        .post(
+            &[("MessageBird-Signature-JWT", signature.as_str())],
+            form_type,
+            report,
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    bird.delivery_of(conversation, reply, "delivered").await?;
+    Ok(())
+}

@@ -169,8 +169,8 @@ fn html_unescaped(text: &str) -> String {
 /// Saving a wrong token is refused with Telegram's words and keeps nothing; the right one
 /// registers the webhook with a secret token, and the test button names the bot. A Telegram
 /// user's text and photo reach the agent (an update Telegram sends twice is stored once, one
-/// without the secret is refused), the agent's typing and reply reach the user, escaped for
-/// Telegram's HTML and answering the user's message.
+/// without the secret is refused, an edit changes the stored text), the agent's typing and
+/// reply reach the user, escaped for Telegram's HTML and answering the user's message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_telegram_user_reaches_an_agent_and_gets_the_reply() -> anyhow::Result<()> {
     let rig = Rig::start(json!({})).await?;
@@ -241,6 +241,29 @@ async fn a_telegram_user_reaches_an_agent_and_gets_the_reply() -> anyhow::Result
         .get(&format!("/api/v1/contacts/{}", thread["contact_id"]))
         .await?;
     assert_eq!(contact["name"], "Lucía", "{contact}");
+    let edit = telegram::edited_text_update(
+        3,
+        10,
+        chat,
+        "Lucía",
+        Some("lucia_m"),
+        "Hola, ¿tienen envío a Arequipa?",
+    );
+    assert_eq!(rig.deliver(&edit).await?, StatusCode::OK);
+    let edited = eventually_within(WAIT, "the edit", async || {
+        Ok(rig
+            .messages_with(&format!("{chat}:10"))
+            .await?
+            .into_iter()
+            .find(|message| message["edited_at"].is_number()))
+    })
+    .await?;
+    assert_eq!(edited["text"], "Hola, ¿tienen envío a Arequipa?");
+    assert_eq!(
+        rig.messages_with(&format!("{chat}:10")).await?.len(),
+        1,
+        "edited in place"
+    );
 
     rig.bot.add_file(
         "photo-big",

@@ -234,6 +234,9 @@ pub struct Message {
     /// The channel's approved template this reply was sent as, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<TemplateUse>,
+    /// When the contact last edited the message (its `text` is the edited one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<Millis>,
     pub created_at: Millis,
 }
 

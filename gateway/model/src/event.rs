@@ -35,6 +35,12 @@ pub enum EventKind {
         message_id: Id,
         status: DeliveryStatus,
     },
+    /// The contact edited a message they sent (on a channel that tells: Telegram); `message`
+    /// is it as it reads now, with `edited_at`.
+    MessageEdited {
+        conversation_id: Id,
+        message: Box<Message>,
+    },
     ContactUpdated(Contact),
     /// An agent's profile or availability changed.
     AgentUpdated(crate::Agent),
@@ -47,6 +53,9 @@ impl EventKind {
             EventKind::ConversationCreated(c) | EventKind::ConversationUpdated(c) => Some(c.id),
             EventKind::MessageCreated { conversation, .. } => Some(conversation.id),
             EventKind::DeliveryUpdated {
+                conversation_id, ..
+            }
+            | EventKind::MessageEdited {
                 conversation_id, ..
             } => Some(*conversation_id),
             EventKind::ContactUpdated(_) | EventKind::AgentUpdated(_) => None,

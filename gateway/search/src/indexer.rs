@@ -131,6 +131,15 @@ impl Indexer {
                         text: message.text,
                     });
                 }
+                // The edited text replaces what was indexed.
+                EventKind::MessageEdited {
+                    conversation_id,
+                    message,
+                } => entries.push(Entry::Message {
+                    conversation_id,
+                    message_id: message.id,
+                    text: message.text,
+                }),
                 EventKind::ContactUpdated(contact) => {
                     contacts.insert(contact.id, Some(contact));
                 }

@@ -396,6 +396,7 @@ pub async fn read_payload(
             Event::Reachability(report) => {
                 crate::reachability::reported(state, channel, report).await?;
             }
+            Event::Edited(edit) => edited(state, channel, edit).await?,
             _ => {}
         }
     }
@@ -440,6 +441,28 @@ pub async fn read_payload(
     let mut read = ReadPayload::new(inbound, kv_writes);
     read.answer = found.answer;
     Ok(Ok(read))
+}
+
+/// A contact's edit of a message they sent; one of a message the gateway never took in (sent
+/// before the channel was connected) has nothing to change and is noted in the log.
+async fn edited(state: &Services, channel: &Channel, edit: contract::Edit) -> ServiceResult<()> {
+    match state
+        .store
+        .edit_message(
+            channel.workspace_id,
+            channel.id,
+            &edit.message_id,
+            edit.text,
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(switchboard_store::StoreError::NotFound { .. }) => {
+            tracing::info!(channel_id = channel.id, message = %edit.message_id, "an edit of a message the gateway does not have");
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The second half of [`through_plugin`]: a read payload's messages into the log, with their

@@ -6,6 +6,7 @@ mod contacts;
 mod conversations;
 mod delivery;
 mod directory;
+mod edits;
 mod engine;
 mod files;
 mod inbox;

@@ -148,7 +148,7 @@ pub fn find_message(
     message_at(txn, stored.conversation.workspace_id, message_id, event_id)
 }
 
-/// The message stored in an event, with its latest delivery status.
+/// The message stored in an event, with its latest delivery status or edit.
 pub fn message_at(
     tree: &(impl Read + Events),
     workspace_id: Id,
@@ -169,6 +169,9 @@ pub fn message_at(
         && let Some(status) = tree.get_json(&key(keys::DELIVERY, &[workspace_id, message_id]))?
     {
         message.delivery = Some(status);
+    }
+    if message.direction == Direction::In {
+        return super::edits::with_edit(tree, *message);
     }
     Ok(*message)
 }
@@ -314,6 +317,7 @@ pub fn ingest(
         mentions: Vec::new(),
         activity: None,
         template: None,
+        edited_at: None,
         created_at: txn.now,
     };
     let ingested = Ingested {
@@ -629,6 +633,7 @@ pub fn add_reply(
         mentions: reply.mentions,
         activity: None,
         template: reply.template.filter(|_| direction == Direction::Out),
+        edited_at: None,
         created_at: txn.now,
     };
     if direction == Direction::Out {
@@ -859,6 +864,7 @@ fn record_step(
         mentions: Vec::new(),
         activity: Some(activity),
         template: None,
+        edited_at: None,
         created_at: txn.now,
     };
     conversation.message_count += 1;

@@ -24,6 +24,7 @@ pub const OPEN: &[u8; 2] = b"oc"; // [ws, channel, contact] -> open conversation
 pub const BY_CONTACT: &[u8; 2] = b"cc"; // [ws, contact, conversation] -> ()
 pub const MESSAGE_CHUNK: &[u8; 2] = b"mc"; // [ws, conversation, chunk] -> [(message, event)]
 pub const DELIVERY: &[u8; 2] = b"md"; // [ws, message] -> latest DeliveryStatus
+pub const MESSAGE_EDIT: &[u8; 2] = b"me"; // [ws, message] -> the author's latest edit
 pub const DEDUPE: &[u8; 2] = b"dx"; // [ws, channel] external id -> Ingested
 pub const PROVIDER_ID: &[u8; 2] = b"px"; // [ws, channel] provider's id of a reply -> Ingested
 pub const EVENT: &[u8; 2] = b"ev"; // [ws, event], in the writer's overlays only (see journal)

@@ -65,6 +65,16 @@ pub trait Conversations: Send + Sync {
         conversation_id: Id,
         message_id: Id,
     ) -> StoreResult<Message>;
+    /// Gives the inbound message the channel knows as `external_id` the text its author
+    /// edited it to; it reads so from then on (`edited_at` set) and live clients are told. Not
+    /// found when the channel has no message of that id.
+    async fn edit_message(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        external_id: &str,
+        text: String,
+    ) -> StoreResult<Message>;
     /// Oldest first, starting after `cursor`.
     async fn messages(
         &self,

@@ -8,10 +8,25 @@ use switchboard_model::{
 
 use crate::{ConversationChange, Conversations, StoreResult};
 
-use crate::sled::{SledStore, conversations};
+use crate::sled::{SledStore, conversations, edits};
 
 #[async_trait]
 impl Conversations for SledStore {
+    async fn edit_message(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        external_id: &str,
+        text: String,
+    ) -> StoreResult<Message> {
+        let external_id = external_id.to_string();
+        self.writer
+            .write(move |txn| {
+                edits::edit_message(txn, workspace_id, channel_id, &external_id, text)
+            })
+            .await
+    }
+
     async fn ingest(
         &self,
         workspace_id: Id,

@@ -455,6 +455,48 @@ async fn vonage_and_messagebird_webhooks_are_checked_and_replays_refused() -> an
         "{failed}"
     );
 
+    // A new number whose first message opts out is never written to.
+    let baja = sms::vonage_inbound(
+        "aaaaaaaa-0000-4000-8000-000000000002",
+        "5521911112222",
+        "551140000000",
+        "BAJA",
+    )
+    .to_string()
+    .into_bytes();
+    let signed = sms::vonage_signed_authorization(
+        SIGNATURE_SECRET,
+        &baja,
+        now(),
+        &credentials.vonage_api_key,
+    );
+    let (status, _) = vonage
+        .post(
+            &[("Authorization", signed.as_str())],
+            "application/json",
+            baja,
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let opted_out = vonage
+        .stored("aaaaaaaa-0000-4000-8000-000000000002")
+        .await?;
+    let (status, answer) = vonage
+        .try_reply(
+            opted_out["conversation_id"]
+                .as_u64()
+                .context("conversation")?,
+            "¿Seguro?",
+        )
+        .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("BAJA")),
+        "{answer}"
+    );
+
     let bird = Rig::start(json!({ "provider": "messagebird" })).await?;
     let (status, answer) = bird
         .put_secrets(

@@ -271,6 +271,8 @@ pub struct ReadPayload {
     senders: Vec<Identity>,
     kv_writes: std::collections::BTreeMap<String, Vec<u8>>,
     answer: Option<HttpResponse>,
+    /// Events applied once the messages are stored.
+    later: Vec<Event>,
 }
 
 impl ReadPayload {
@@ -287,6 +289,7 @@ impl ReadPayload {
             senders,
             kv_writes,
             answer: None,
+            later: Vec::new(),
         }
     }
 
@@ -384,6 +387,7 @@ pub async fn read_payload(
         Err(error) => return Ok(Err(Unprocessed::Refused(error.to_string()))),
     };
     let mut messages: Vec<contract::Message> = Vec::new();
+    let mut later = Vec::new();
     for event in found.events {
         match event {
             Event::Message(message) => messages.push(message),
@@ -392,12 +396,9 @@ pub async fn read_payload(
                     return Ok(Err(Unprocessed::Refused(reason)));
                 }
             }
-            Event::Delivery(update) => crate::status::reported(state, channel, update).await?,
-            Event::Reachability(report) => {
-                crate::reachability::reported(state, channel, report).await?;
-            }
-            Event::Edited(edit) => edited(state, channel, edit).await?,
-            _ => {}
+            // The rest may be about the payload's own messages (an opt-out keyword from a
+            // new number): they follow once those are stored.
+            other => later.push(other),
         }
     }
     if messages.len() > crate::inbound_rules::MAX_MESSAGES_PER_CALL {
@@ -440,7 +441,34 @@ pub async fn read_payload(
     }
     let mut read = ReadPayload::new(inbound, kv_writes);
     read.answer = found.answer;
+    read.later = later;
     Ok(Ok(read))
+}
+
+/// What a payload said besides its messages.
+async fn apply(state: &Services, channel: &Channel, event: Event) -> ServiceResult<()> {
+    match event {
+        Event::Delivery(update) => crate::status::reported(state, channel, update).await,
+        Event::Reachability(report) => crate::reachability::reported(state, channel, report).await,
+        Event::Edited(edit) => edited(state, channel, edit).await,
+        // What the channel learned of a contact fills in what the contact lacked.
+        Event::ContactUpdate(contact) => {
+            let who = ContactRef {
+                identity: Identity::new(contact.identity.kind, contact.identity.value),
+                name: contact.display_name,
+                email: contact.email,
+                phone: contact.phone,
+            };
+            state
+                .store
+                .introduce_contact(channel.workspace_id, who)
+                .await?;
+            Ok(())
+        }
+        // A contact's typing and reading reach the console from the website chat's own
+        // signals; no other channel tells them to a business.
+        Event::Typing(_) | Event::Read(_) | Event::Message(_) => Ok(()),
+    }
 }
 
 /// A contact's edit of a message they sent; one of a message the gateway never took in (sent
@@ -475,6 +503,7 @@ pub async fn store_read(
     let ReadPayload {
         messages,
         kv_writes,
+        later,
         ..
     } = read;
     let mut ingested = Vec::new();
@@ -486,6 +515,9 @@ pub async fn store_read(
             .await?;
         crate::email::auto_reply(state, channel, &stored, automatic).await?;
         ingested.push(stored);
+    }
+    for event in later {
+        apply(state, channel, event).await?;
     }
     if !kv_writes.is_empty() {
         keep_kv_writes(state, channel, kv_writes).await?;

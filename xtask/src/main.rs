@@ -8,6 +8,7 @@
 //! - `cargo xtask api-fuzz [SECONDS]`: test the served API description with schemathesis (600).
 //! - `cargo xtask setup`: only the installation step of `test`.
 
+mod plugin;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -25,12 +26,13 @@ fn main() -> anyhow::Result<()> {
         Some("bench") => bench(&root),
         Some("fuzz") => fuzz(&root, seconds(&args, 150)?),
         Some("api-fuzz") => api_fuzz(&root, seconds(&args, 600)?),
+        Some("plugin") => plugin::run(&root, &args[1..]),
         Some("setup") => setup::install().and_then(|()| {
             setup::install_provider_libraries(&target_dir(&root).join("provider-venv"))
         }),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--release] | test | bench | fuzz [SECONDS] | api-fuzz [SECONDS] | setup>"
+                "usage: cargo xtask <run [--release] | test | bench | fuzz [SECONDS] | api-fuzz [SECONDS] | plugin <new NAME | keygen FILE | pack NAME --key FILE> | setup>"
             );
             bail!("unknown or missing command")
         }

@@ -519,6 +519,24 @@ pub struct PluginVersion {
     pub installed_at: Millis,
 }
 
+/// A plugin publisher's public key that a workspace's admins trust: signed plugin packages
+/// are installed only when one of these signed them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrustedKey {
+    /// Whose key it is, for the admins (`Acme Integrations`).
+    pub name: String,
+    /// The ed25519 public key, base64 (what `cargo xtask plugin keygen` prints).
+    pub key: String,
+}
+
+/// The keys a workspace trusts for plugin packages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrustedKeys {
+    pub keys: Vec<TrustedKey>,
+}
+
 /// An installed plugin: its versions, the one in use, and whether it runs at all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -56,6 +56,35 @@ impl Plugins {
             .await
     }
 
+    /// Installs a signed package (`switchboard_package`) that one of the workspace's trusted
+    /// keys signed; it is granted what its manifest asks for, as its publisher is trusted.
+    pub async fn install_package(
+        &self,
+        store: &dyn Store,
+        workspace_id: Id,
+        file: &[u8],
+    ) -> ServiceResult<PluginState> {
+        let trusted: Vec<String> = store
+            .trusted_keys(workspace_id)
+            .await?
+            .keys
+            .into_iter()
+            .map(|trusted| trusted.key)
+            .collect();
+        let opened = switchboard_package::open(file, &trusted).map_err(|error| {
+            let code = match error {
+                switchboard_package::PackageError::Untrusted(_) => "untrusted_package",
+                _ => "invalid_package",
+            };
+            Fault::new(FaultKind::Invalid, code, error.to_string())
+        })?;
+        let manifest = parse_manifest(&opened.manifest_toml, "in the package")?;
+        let grants = manifest.grant_all();
+        tracing::info!(workspace_id, plugin = %manifest.name, key = %opened.key, "installing a signed package");
+        self.install_component(store, workspace_id, opened.component, manifest, grants)
+            .await
+    }
+
     /// Installs every plugin of a watched folder that is new or changed:
     /// `<folder>/<workspace id>/<name>.wasm` beside its manifest `<name>.toml`. Placing the
     /// files there grants the plugin what its manifest asks for. Returns what happened to each

@@ -1,16 +1,17 @@
-//! Installing and managing channel plugins (admins only): upload a version, list, switch the
-//! active version (upgrade or roll back), disable and enable.
+//! Installing and managing channel plugins (admins only): upload a version or a signed package,
+//! the publishers' keys the workspace trusts, list, switch the active version (upgrade or roll
+//! back), disable and enable.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use switchboard_model::{PluginState, PluginUpload};
+use switchboard_model::{PluginState, PluginUpload, TrustedKeys};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::extract::{Json, Path};
-use crate::{ApiResult, AppState};
+use crate::{ApiError, ApiResult, AppState};
 
 /// The largest upload: a component of the largest size, in base64 (4 bytes for every 3), with
 /// room for its manifest and grants.
@@ -20,8 +21,10 @@ const MAX_UPLOAD_BYTES: usize =
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_plugins, install_plugin))
+        .routes(routes!(install_package))
         // A component is larger than the gateway's other requests may be.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .routes(routes!(trusted_keys, set_trusted_keys))
         .routes(routes!(get_plugin))
         .routes(routes!(activate_version))
         .routes(routes!(disable_plugin))
@@ -36,6 +39,69 @@ async fn list_plugins(
 ) -> ApiResult<axum::Json<Vec<PluginState>>> {
     caller.require_admin()?;
     Ok(axum::Json(state.store.plugins(caller.workspace_id).await?))
+}
+
+/// Installs a signed plugin package (`cargo xtask plugin pack` makes one): the body is the
+/// file as it is. It must be signed by one of the workspace's trusted keys; it is granted what
+/// its manifest asks for.
+#[utoipa::path(post, path = "/api/v1/plugins/packages", tag = "plugins",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the .sbplugin file"),
+    responses((status = 201, body = PluginState),
+        (status = 422, body = switchboard_model::ErrorBody, description = "not a package, tampered with, or signed by a key the workspace does not trust")))]
+async fn install_package(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<(StatusCode, axum::Json<PluginState>)> {
+    caller.require_admin()?;
+    let file = body.map_err(|_| crate::error::body_too_large())?;
+    let installed = state
+        .plugins
+        .install_package(state.store.as_ref(), caller.workspace_id, &file)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(installed)))
+}
+
+/// The plugin publishers' keys the workspace trusts (admins only).
+#[utoipa::path(get, path = "/api/v1/plugins/trusted-keys", tag = "plugins", responses((status = 200, body = TrustedKeys)))]
+async fn trusted_keys(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<TrustedKeys>> {
+    caller.require_admin()?;
+    Ok(axum::Json(
+        state.store.trusted_keys(caller.workspace_id).await?,
+    ))
+}
+
+/// Replaces the keys the workspace trusts for plugin packages (admins only); each must be an
+/// ed25519 public key in base64, with a name.
+#[utoipa::path(put, path = "/api/v1/plugins/trusted-keys", tag = "plugins", request_body = TrustedKeys,
+    responses((status = 200, body = TrustedKeys), (status = 422, body = switchboard_model::ErrorBody)))]
+async fn set_trusted_keys(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(mut trusted): Json<TrustedKeys>,
+) -> ApiResult<axum::Json<TrustedKeys>> {
+    caller.require_admin()?;
+    if trusted.keys.len() > 50 {
+        return Err(ApiError::invalid_body("a workspace trusts at most 50 keys"));
+    }
+    for entry in &mut trusted.keys {
+        super::require_text("key name", &entry.name, 120)?;
+        entry.key = entry.key.trim().to_string();
+        if !switchboard_package::is_public_key(&entry.key) {
+            return Err(ApiError::invalid_body(format!(
+                "the key of {:?} is not an ed25519 public key in base64 (`cargo xtask plugin keygen` prints one)",
+                entry.name
+            )));
+        }
+    }
+    state
+        .store
+        .set_trusted_keys(caller.workspace_id, trusted.clone())
+        .await?;
+    Ok(axum::Json(trusted))
 }
 
 /// Installs a plugin, or a new version of one, which becomes the active version.

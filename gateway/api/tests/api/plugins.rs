@@ -1134,3 +1134,92 @@ async fn deliver_while_provider_says(
         .await
         .expect("delivery")
 }
+
+/// A signed package (component and manifest in one file) installs only when a key the
+/// workspace trusts signed it and nothing changed since; agents may not manage the keys.
+#[tokio::test]
+async fn a_signed_package_installs_only_from_a_trusted_key_and_whole() {
+    let app = TestApp::new().await;
+    let path =
+        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join("template_adapter.wasm");
+    let component = std::fs::read(&path).expect("the template adapter");
+    let manifest =
+        "name = \"crm\"\nversion = \"1.2.0\"\ncontract = \"0.2.0\"\nchannel_kind = \"api\"\n";
+    let publisher = switchboard_package::signing_key(&[42; 32]);
+    let package = switchboard_package::pack(manifest, &component, &publisher);
+    let install = async |file: Vec<u8>| {
+        let mut request = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/plugins/packages")
+            .header(axum::http::header::CONTENT_TYPE, "application/octet-stream");
+        request = match &app.admin {
+            Auth::Cookie(cookie) => request.header(axum::http::header::COOKIE, cookie),
+            Auth::Bearer(token) => {
+                request.header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+            }
+            Auth::None => request,
+        };
+        app.send(request.body(axum::body::Body::from(file)).expect("request"))
+            .await
+    };
+
+    let (status, refused) = install(package.clone()).await;
+    assert_error(
+        &(status, refused.clone()),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "untrusted_package",
+    );
+    let key = switchboard_package::public_key(&publisher);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&key)),
+        "{refused}"
+    );
+
+    let trust = json!({ "keys": [{ "name": "Acme Integrations", "key": key }] });
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            "/api/v1/plugins/trusted-keys",
+            &app.agent,
+            Some(trust.clone()),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "agents do not choose whom to trust"
+    );
+    let (status, bad) = app
+        .call(
+            Method::PUT,
+            "/api/v1/plugins/trusted-keys",
+            &app.admin,
+            Some(json!({ "keys": [{ "name": "Typo", "key": "not-a-key" }] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    let (status, kept) = app
+        .call(
+            Method::PUT,
+            "/api/v1/plugins/trusted-keys",
+            &app.admin,
+            Some(trust),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{kept}");
+
+    let mut tampered = package.clone();
+    *tampered.last_mut().expect("bytes") ^= 0x01;
+    assert_error(
+        &install(tampered).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_package",
+    );
+
+    let (status, installed) = install(package).await;
+    assert_eq!(status, StatusCode::CREATED, "{installed}");
+    assert_eq!(installed["name"], "crm");
+    assert_eq!(installed["active_version"], "1.2.0");
+}

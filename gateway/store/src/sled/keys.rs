@@ -40,6 +40,7 @@ pub const KEPT_FILE: &[u8; 2] = b"bk"; // [ws] sha256 hex -> (), once a message 
 pub const UPLOADED_TODAY: &[u8; 2] = b"ud"; // [ws] visitor (empty: all) -> (day, bytes)
 pub const LEASE: &[u8; 2] = b"ls"; // name -> Lease
 pub const PLUGIN: &[u8; 2] = b"pl"; // [ws] name -> PluginState
+pub const TRUSTED_KEYS: &[u8; 2] = b"pt"; // [ws] -> TrustedKeys
 pub const PLUGIN_KV: &[u8; 2] = b"kv"; // [ws, channel] key -> bytes
 pub const CHANNEL_SECRETS: &[u8; 2] = b"cs"; // [ws, channel] -> sealed secrets
 pub const TRANSPORT_CURSOR: &[u8; 2] = b"tc"; // [ws, channel] -> a transport's cursor

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use switchboard_model::{Id, PluginState, PluginVersion};
+use switchboard_model::{Id, PluginState, PluginVersion, TrustedKeys};
 
 use crate::{ChannelRecord, StoreResult};
 
@@ -26,6 +26,10 @@ pub trait PluginData: Send + Sync {
         active_version: Option<String>,
         enabled: Option<bool>,
     ) -> StoreResult<PluginState>;
+
+    /// The plugin publishers' keys the workspace's admins trust.
+    async fn trusted_keys(&self, workspace_id: Id) -> StoreResult<TrustedKeys>;
+    async fn set_trusted_keys(&self, workspace_id: Id, keys: TrustedKeys) -> StoreResult<()>;
 
     /// Replaces one of a channel's records kept apart from its settings.
     async fn put_channel_record(

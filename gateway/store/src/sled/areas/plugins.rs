@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use switchboard_model::{Id, PluginState, PluginVersion};
+use switchboard_model::{Id, PluginState, PluginVersion, TrustedKeys};
 
 use crate::sled::engine::txn::{Read, Scan};
 use crate::sled::keys::{key, key_str};
@@ -22,6 +22,19 @@ impl PluginData for SledStore {
         let name = name.to_string();
         self.writer
             .write(move |txn| directory::install_plugin(txn, workspace_id, &name, version))
+            .await
+    }
+
+    async fn trusted_keys(&self, workspace_id: Id) -> StoreResult<TrustedKeys> {
+        Ok(self
+            .view()
+            .get_json(&key(keys::TRUSTED_KEYS, &[workspace_id]))?
+            .unwrap_or_default())
+    }
+
+    async fn set_trusted_keys(&self, workspace_id: Id, trusted: TrustedKeys) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| txn.put_json(key(keys::TRUSTED_KEYS, &[workspace_id]), &trusted))
             .await
     }
 

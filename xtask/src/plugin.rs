@@ -24,9 +24,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             }
             pack(root, name, Path::new(argument(3, "the key FILE")?))
         }
-        _ => bail!(
-            "usage: cargo xtask plugin <new NAME | keygen FILE | pack NAME --key FILE>"
-        ),
+        _ => bail!("usage: cargo xtask plugin <new NAME | keygen FILE | pack NAME --key FILE>"),
     }
 }
 
@@ -59,7 +57,9 @@ fn with_member(workspace: &str, member: &str) -> anyhow::Result<String> {
 /// manifest, added to the adapters' workspace.
 fn new(root: &Path, name: &str) -> anyhow::Result<()> {
     if !valid_name(name) {
-        bail!("{name:?} cannot name an adapter: use lowercase letters, digits and `-`, starting with a letter");
+        bail!(
+            "{name:?} cannot name an adapter: use lowercase letters, digits and `-`, starting with a letter"
+        );
     }
     let plugins = root.join("channel-plugins");
     let folder = plugins.join(name);
@@ -170,7 +170,10 @@ fn pack(root: &Path, name: &str, key: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read {}", component.display()))?;
     let signing = switchboard_package::signing_key(&seed);
     let file = target.join(format!("{name}.sbplugin"));
-    std::fs::write(&file, switchboard_package::pack(&manifest, &component, &signing))?;
+    std::fs::write(
+        &file,
+        switchboard_package::pack(&manifest, &component, &signing),
+    )?;
     println!(
         "{} signed by {}: upload it with POST /api/v1/plugins/packages in a workspace that trusts the key",
         file.display(),

@@ -1,0 +1,348 @@
+//! Inbound webhook to stored message through each channel plugin, against the release gateway
+//! pinned to one core, with the providers' stand-ins on loopback: the template adapter (the
+//! floor every plugin is measured against, in the same run), Telegram, WhatsApp (signature
+//! checked) and SMS by Vonage (JWT checked, replays remembered). For each: latency one webhook
+//! at a time (p50, p99; the answer comes once the message is stored) and messages per second
+//! with `CONCURRENCY` webhooks in flight, each beside the template's as a ratio.
+//!
+//! `cargo xtask bench` runs it; `MESSAGES` and `CONCURRENCY` change the load.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use futures_util::StreamExt;
+use hyper::{Method, StatusCode};
+use serde_json::{Value, json};
+use switchboard_e2e::sms_stand_in::{self as sms, SmsCredentials, SmsStandIn};
+use switchboard_e2e::telegram_stand_in::{self as telegram, TelegramStandIn};
+use switchboard_e2e::whatsapp_stand_in::{self as whatsapp, WhatsAppStandIn};
+use switchboard_e2e::{Client, Gateway, percentile, run_bench, setting};
+
+const TELEGRAM_TOKEN: &str = "7000001:AAH-bench-token";
+const WHATSAPP_TOKEN: &str = "EAAG-bench-token";
+const APP_SECRET: &str = "bench-app-secret";
+const SIGNATURE_SECRET: &str = "bench-vonage-signature-secret";
+/// Distinct senders the messages come from.
+const SENDERS: usize = 200;
+
+fn main() -> anyhow::Result<()> {
+    run_bench(run())
+}
+
+/// One webhook as the provider sends it: its headers, media type and body.
+struct Webhook {
+    headers: Vec<(String, String)>,
+    media_type: &'static str,
+    body: Vec<u8>,
+}
+
+/// A channel under test: its webhook path and a maker of its `n`th webhook.
+struct Channel {
+    name: &'static str,
+    hook: String,
+    make: Box<dyn Fn(usize) -> Webhook>,
+}
+
+async fn run() -> anyhow::Result<()> {
+    let messages = setting("MESSAGES", 1000);
+    let concurrency = setting("CONCURRENCY", 8);
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start_with(
+        data.path(),
+        &[
+            ("SWITCHBOARD_PLUGINS__FETCH_ALLOW_HTTP", "true".into()),
+            (
+                "SWITCHBOARD_PLUGINS__FETCH_PRIVATE_NETWORKS",
+                "[\"127.0.0.0/8\"]".into(),
+            ),
+            ("SWITCHBOARD_LOG__FILTER", "warn".into()),
+        ],
+    )
+    .await?;
+    let pid = gateway.pid().context("the gateway's pid")?;
+    let pinned = std::process::Command::new("taskset")
+        .args(["-a", "-p", "-c", "0", &pid.to_string()])
+        .output()?;
+    anyhow::ensure!(pinned.status.success(), "taskset: {pinned:?}");
+    let admin = gateway.admin().await?;
+    let bot = TelegramStandIn::start(TELEGRAM_TOKEN, "bench_bot").await?;
+    let meta =
+        WhatsAppStandIn::start(WHATSAPP_TOKEN, "1065", "+55 11 4000-0000", "Bench", "1022").await?;
+    let sms_provider = SmsStandIn::start(SmsCredentials::default()).await?;
+
+    let template = admin
+        .install_plugin_channel(
+            "template_adapter",
+            json!({ "name": "crm", "version": "1.0.0", "contract": "0.2.0", "channel_kind": "api" }),
+            "CRM",
+        )
+        .await?;
+    let channels = vec![
+        Channel {
+            name: "template",
+            hook: template,
+            make: Box::new(|n| {
+                Webhook {
+                headers: Vec::new(),
+                media_type: "application/json",
+                body: json!({ "id": format!("crm-{n}"), "from": { "id": format!("lead-{}", n % SENDERS), "name": "Ana" }, "text": "¿Me llaman mañana?" })
+                    .to_string()
+                    .into_bytes(),
+            }
+            }),
+        },
+        telegram_channel(&admin, &bot).await?,
+        whatsapp_channel(&admin, &meta).await?,
+        sms_channel(&admin, &sms_provider).await?,
+    ];
+    let provider = Client::new(&gateway.base_url);
+    println!(
+        "inbound webhook to stored message, gateway pinned to one core, {messages} messages each"
+    );
+    let mut floor: Option<(f64, f64, f64)> = None;
+    for channel in &channels {
+        let latencies = sequential(&provider, channel, messages).await?;
+        let mut sorted = latencies.clone();
+        sorted.sort_unstable();
+        let (p50, p99) = (percentile(&sorted, 50.0), percentile(&sorted, 99.0));
+        let rate = concurrent(&provider, channel, messages, concurrency).await?;
+        let (p50_floor, p99_floor, rate_floor) = *floor.get_or_insert((p50, p99, rate));
+        println!(
+            "{:<9} p50 {:>7.0} µs (×{:.2})  p99 {:>7.0} µs (×{:.2})  {:>6.0} msg/s with {concurrency} in flight (×{:.2} of the template's rate)",
+            channel.name,
+            p50,
+            p50 / p50_floor,
+            p99,
+            p99 / p99_floor,
+            rate,
+            rate_floor / rate,
+        );
+    }
+    Ok(())
+}
+
+/// Each webhook's latency in µs, one at a time.
+async fn sequential(
+    provider: &Client,
+    channel: &Channel,
+    messages: usize,
+) -> anyhow::Result<Vec<u64>> {
+    let mut latencies = Vec::with_capacity(messages);
+    for n in 0..messages {
+        let webhook = (channel.make)(n);
+        let started = Instant::now();
+        send(provider, &channel.hook, webhook).await?;
+        latencies.push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
+    }
+    Ok(latencies)
+}
+
+/// Messages stored per second with `concurrency` webhooks in flight (new ids, so all are stored).
+async fn concurrent(
+    provider: &Client,
+    channel: &Channel,
+    messages: usize,
+    concurrency: usize,
+) -> anyhow::Result<f64> {
+    let webhooks: Vec<Webhook> = (messages..2 * messages)
+        .map(|n| (channel.make)(n))
+        .collect();
+    let started = Instant::now();
+    let results: Vec<anyhow::Result<()>> = futures_util::stream::iter(webhooks)
+        .map(|webhook| send(provider, &channel.hook, webhook))
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    for result in results {
+        result?;
+    }
+    Ok(messages as f64 / started.elapsed().as_secs_f64())
+}
+
+async fn send(provider: &Client, hook: &str, webhook: Webhook) -> anyhow::Result<()> {
+    let headers: Vec<(&str, &str)> = webhook
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let (status, _, answer) = provider
+        .exchange(
+            Method::POST,
+            hook,
+            &headers,
+            Some((webhook.media_type, webhook.body)),
+        )
+        .await?;
+    anyhow::ensure!(
+        status == StatusCode::OK,
+        "{status}: {}",
+        String::from_utf8_lossy(&answer)
+    );
+    Ok(())
+}
+
+/// Installs the bundled component of `file` as `name`, granted the stand-in's host, and a
+/// channel of `kind` with `settings` and `secrets`; its webhook path.
+async fn plugin_channel(
+    admin: &Client,
+    file: &str,
+    manifest: Value,
+    kind: &str,
+    settings: Value,
+    secrets: Value,
+) -> anyhow::Result<String> {
+    use base64::Engine;
+    let wasm = std::fs::read(
+        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join(format!("{file}.wasm")),
+    )?;
+    let upload = json!({ "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm), "manifest": manifest });
+    let (status, installed) = admin.post("/api/v1/plugins", &upload).await?;
+    anyhow::ensure!(status == StatusCode::CREATED, "{installed}");
+    let (status, channel) = admin
+        .post(
+            "/api/v1/channels",
+            &json!({ "kind": kind, "name": kind, "settings": settings }),
+        )
+        .await?;
+    anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
+    let (status, answer) = admin
+        .call(
+            Method::PUT,
+            &format!("/api/v1/channels/{}/secrets", channel["id"]),
+            Some(&json!({ "secrets": secrets })),
+        )
+        .await?;
+    anyhow::ensure!(status == StatusCode::NO_CONTENT, "{answer}");
+    Ok(format!(
+        "/hooks/{}/{}/{}",
+        channel["workspace_id"],
+        channel["id"],
+        channel["webhook_token"].as_str().unwrap_or_default()
+    ))
+}
+
+fn host_of(base_url: &str) -> String {
+    base_url.trim_start_matches("http://").to_string()
+}
+
+async fn telegram_channel(admin: &Client, bot: &TelegramStandIn) -> anyhow::Result<Channel> {
+    let hook = plugin_channel(
+        admin,
+        "telegram_adapter",
+        json!({ "name": "telegram", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "telegram",
+                "allowed_hosts": [host_of(&bot.base_url)], "settings": ["receive", "groups", "api_base"],
+                "secrets": ["bot_token"], "budget": { "time_ms": 10000 } }),
+        "telegram",
+        json!({ "api_base": bot.base_url }),
+        json!({ "bot_token": TELEGRAM_TOKEN }),
+    )
+    .await?;
+    let (_, secret) = bot.webhook().context("the webhook")?;
+    let secret = secret.context("the secret token")?;
+    Ok(Channel {
+        name: "telegram",
+        hook,
+        make: Box::new(move |n| Webhook {
+            headers: vec![("X-Telegram-Bot-Api-Secret-Token".into(), secret.clone())],
+            media_type: "application/json",
+            body: telegram::text_update(
+                n as i64,
+                n as i64,
+                5_000_000 + (n % SENDERS) as i64,
+                "Lucía",
+                None,
+                "¿Tienen envío a Lima?",
+            )
+            .to_string()
+            .into_bytes(),
+        }),
+    })
+}
+
+async fn whatsapp_channel(admin: &Client, meta: &WhatsAppStandIn) -> anyhow::Result<Channel> {
+    let hook = plugin_channel(
+        admin,
+        "whatsapp_adapter",
+        json!({ "name": "whatsapp", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "whatsapp",
+                "allowed_hosts": [host_of(&meta.base_url)],
+                "settings": ["phone_number_id", "business_account_id", "api_base", "api_version"],
+                "secrets": ["access_token", "app_secret", "verify_token"], "reply_window_hours": 24,
+                "budget": { "time_ms": 15000 } }),
+        "whatsapp",
+        json!({ "phone_number_id": "1065", "business_account_id": "1022", "api_base": meta.base_url }),
+        json!({ "access_token": WHATSAPP_TOKEN, "app_secret": APP_SECRET, "verify_token": "bench" }),
+    )
+    .await?;
+    let notes = meta.notifications();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    Ok(Channel {
+        name: "whatsapp",
+        hook,
+        make: Box::new(move |n| {
+            let body = notes
+                .text_message(
+                    &format!("wamid.bench{n}"),
+                    &format!("55119{:08}", n % SENDERS),
+                    "Mariana",
+                    "Oi! Tem o 38?",
+                    now,
+                )
+                .to_string()
+                .into_bytes();
+            Webhook {
+                headers: vec![(
+                    "X-Hub-Signature-256".into(),
+                    whatsapp::signature(APP_SECRET, &body),
+                )],
+                media_type: "application/json",
+                body,
+            }
+        }),
+    })
+}
+
+async fn sms_channel(admin: &Client, provider: &SmsStandIn) -> anyhow::Result<Channel> {
+    let credentials = SmsCredentials::default();
+    let hook = plugin_channel(
+        admin,
+        "sms_adapter",
+        json!({ "name": "sms", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "sms",
+                "allowed_hosts": [host_of(&provider.base_url)],
+                "settings": ["provider", "from", "default_country", "account_sid", "api_key", "api_base"],
+                "secrets": ["auth_token", "api_secret", "signature_secret", "access_key", "signing_key"],
+                "budget": { "time_ms": 10000 } }),
+        "sms",
+        json!({ "provider": "vonage", "from": "+551140000000", "default_country": "BR",
+                "api_key": credentials.vonage_api_key, "api_base": provider.base_url }),
+        json!({ "api_secret": credentials.vonage_api_secret, "signature_secret": SIGNATURE_SECRET }),
+    )
+    .await?;
+    let api_key = credentials.vonage_api_key.clone();
+    Ok(Channel {
+        name: "sms",
+        hook,
+        make: Box::new(move |n| {
+            let body = sms::vonage_inbound(
+                &format!("bench-{n:08}"),
+                &format!("55219{:08}", n % SENDERS),
+                "551140000000",
+                "Hola, ¿tienen envío?",
+            )
+            .to_string()
+            .into_bytes();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_secs());
+            Webhook {
+                headers: vec![(
+                    "Authorization".into(),
+                    sms::vonage_signed_authorization(SIGNATURE_SECRET, &body, now, &api_key),
+                )],
+                media_type: "application/json",
+                body,
+            }
+        }),
+    })
+}

@@ -47,18 +47,9 @@ async fn run() -> anyhow::Result<()> {
     let messages = setting("MESSAGES", 1000);
     let concurrency = setting("CONCURRENCY", 8);
     let data = tempfile::tempdir()?;
-    let gateway = Gateway::start_with(
-        data.path(),
-        &[
-            ("SWITCHBOARD_PLUGINS__FETCH_ALLOW_HTTP", "true".into()),
-            (
-                "SWITCHBOARD_PLUGINS__FETCH_PRIVATE_NETWORKS",
-                "[\"127.0.0.0/8\"]".into(),
-            ),
-            ("SWITCHBOARD_LOG__FILTER", "warn".into()),
-        ],
-    )
-    .await?;
+    let gateway =
+        Gateway::start_beside_stand_ins(data.path(), &[("SWITCHBOARD_LOG__FILTER", "warn".into())])
+            .await?;
     let pid = gateway.pid().context("the gateway's pid")?;
     let pinned = std::process::Command::new("taskset")
         .args(["-a", "-p", "-c", "0", &pid.to_string()])
@@ -181,8 +172,8 @@ async fn send(provider: &Client, hook: &str, webhook: Webhook) -> anyhow::Result
     Ok(())
 }
 
-/// Installs the bundled component of `file` as `name`, granted the stand-in's host, and a
-/// channel of `kind` with `settings` and `secrets`; its webhook path.
+/// Installs the component `file` with `manifest`, and a channel of `kind` with `settings` and
+/// `secrets`; its webhook path.
 async fn plugin_channel(
     admin: &Client,
     file: &str,
@@ -191,34 +182,17 @@ async fn plugin_channel(
     settings: Value,
     secrets: Value,
 ) -> anyhow::Result<String> {
-    use base64::Engine;
-    let wasm = std::fs::read(
-        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join(format!("{file}.wasm")),
-    )?;
-    let upload = json!({ "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm), "manifest": manifest });
-    let (status, installed) = admin.post("/api/v1/plugins", &upload).await?;
-    anyhow::ensure!(status == StatusCode::CREATED, "{installed}");
-    let (status, channel) = admin
-        .post(
-            "/api/v1/channels",
-            &json!({ "kind": kind, "name": kind, "settings": settings }),
-        )
-        .await?;
-    anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
+    admin.install_component(file, &manifest).await?;
+    let (channel, hook) = admin.new_channel(kind, settings).await?;
     let (status, answer) = admin
         .call(
             Method::PUT,
-            &format!("/api/v1/channels/{}/secrets", channel["id"]),
+            &format!("/api/v1/channels/{channel}/secrets"),
             Some(&json!({ "secrets": secrets })),
         )
         .await?;
     anyhow::ensure!(status == StatusCode::NO_CONTENT, "{answer}");
-    Ok(format!(
-        "/hooks/{}/{}/{}",
-        channel["workspace_id"],
-        channel["id"],
-        channel["webhook_token"].as_str().unwrap_or_default()
-    ))
+    Ok(hook)
 }
 
 fn host_of(base_url: &str) -> String {

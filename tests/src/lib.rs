@@ -24,6 +24,7 @@ use tokio::process::{Child, Command};
 pub mod browser;
 pub mod front_end_size;
 pub mod mail_rig;
+pub mod multipart;
 pub mod oauth_stand_in;
 pub mod sms_stand_in;
 pub mod telegram_stand_in;
@@ -85,6 +86,24 @@ impl Gateway {
         settings: &[(&str, String)],
     ) -> anyhow::Result<Gateway> {
         Self::launch(Command::new(gateway_binary()?), data_dir, settings).await
+    }
+
+    /// Starts the gateway with its plugins allowed to reach providers' stand-ins on 127.0.0.1
+    /// over plain HTTP (`plugins.fetch_allow_http`, `plugins.fetch_private_networks`), and
+    /// extra `settings`.
+    pub async fn start_beside_stand_ins(
+        data_dir: &Path,
+        settings: &[(&str, String)],
+    ) -> anyhow::Result<Gateway> {
+        let mut all = vec![
+            ("SWITCHBOARD_PLUGINS__FETCH_ALLOW_HTTP", "true".to_string()),
+            (
+                "SWITCHBOARD_PLUGINS__FETCH_PRIVATE_NETWORKS",
+                "[\"127.0.0.0/8\"]".to_string(),
+            ),
+        ];
+        all.extend(settings.iter().map(|(name, value)| (*name, value.clone())));
+        Self::start_with(data_dir, &all).await
     }
 
     /// Starts the gateway with no file allowed to grow past `max_file_bytes` (`prlimit
@@ -447,6 +466,14 @@ impl Client {
         manifest: Value,
         channel_name: &str,
     ) -> anyhow::Result<String> {
+        self.install_component(file, &manifest).await?;
+        self.channel_for_plugin(manifest["name"].as_str().unwrap_or_default(), channel_name)
+            .await
+    }
+
+    /// Installs the component built from `channel-plugins/` as `file` (`telegram_adapter`)
+    /// with `manifest`, as an admin uploads one.
+    pub async fn install_component(&self, file: &str, manifest: &Value) -> anyhow::Result<()> {
         use base64::Engine;
         let wasm = std::fs::read(
             Path::new(switchboard_plugins::BUILT_PLUGINS).join(format!("{file}.wasm")),
@@ -460,8 +487,67 @@ impl Client {
             status == StatusCode::CREATED,
             "the plugin was refused: {installed}"
         );
-        self.channel_for_plugin(manifest["name"].as_str().unwrap_or_default(), channel_name)
-            .await
+        Ok(())
+    }
+
+    /// A new channel of `kind` with `settings` (its plugin the one the gateway ships for the
+    /// kind, or the admin's own of that name); the channel and its webhook path.
+    pub async fn new_channel(&self, kind: &str, settings: Value) -> anyhow::Result<(u64, String)> {
+        let (status, channel) = self
+            .post(
+                "/api/v1/channels",
+                &serde_json::json!({ "kind": kind, "name": kind, "settings": settings }),
+            )
+            .await?;
+        anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
+        let id = channel["id"].as_u64().context("channel id")?;
+        Ok((
+            id,
+            format!(
+                "/hooks/{}/{id}/{}",
+                channel["workspace_id"],
+                channel["webhook_token"].as_str().unwrap_or_default()
+            ),
+        ))
+    }
+
+    /// The message a channel knows as `external_id`, once it is stored (within `within`).
+    pub async fn message_with(
+        &self,
+        external_id: &str,
+        within: std::time::Duration,
+    ) -> anyhow::Result<Value> {
+        eventually_within(within, external_id, async || {
+            Ok(self
+                .all_messages()
+                .await?
+                .into_iter()
+                .find(|message| message["external_id"] == external_id))
+        })
+        .await
+    }
+
+    /// A reply's delivery, once its `state` is the one given (within `within`).
+    pub async fn delivery_reaching(
+        &self,
+        conversation: u64,
+        reply: u64,
+        state: &str,
+        within: std::time::Duration,
+    ) -> anyhow::Result<Value> {
+        eventually_within(within, &format!("the reply {state}"), async || {
+            let messages = self
+                .all_pages(&format!(
+                    "/api/v1/conversations/{conversation}/messages?limit=200"
+                ))
+                .await?;
+            Ok(messages
+                .into_iter()
+                .find(|message| message["id"] == reply)
+                .map(|message| message["delivery"].clone())
+                .filter(|delivery| delivery["state"] == state))
+        })
+        .await
     }
 
     /// A new API channel named `channel_name` that uses the installed plugin `plugin`;

@@ -30,6 +30,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::bail;
+
+use crate::multipart::{Part, header_parameter, parse_multipart};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -1107,14 +1109,6 @@ fn unique_id(file_id: &str) -> String {
 
 // Parameters.
 
-/// One part of a `multipart/form-data` body.
-struct Part {
-    name: String,
-    file_name: Option<String>,
-    content_type: Option<String>,
-    data: Vec<u8>,
-}
-
 /// The parameters of a request, from its query and its body, and the files it uploads.
 fn read_params(
     query: Option<&str>,
@@ -1146,7 +1140,7 @@ fn read_params(
                 params.extend(pairs.into_iter().map(|(name, value)| (name, json!(value))));
             }
             "multipart/form-data" => {
-                let boundary = media_type_parameter(content_type, "boundary")
+                let boundary = header_parameter(content_type, "boundary")
                     .ok_or_else(|| Failure::bad_request("no multipart boundary"))?;
                 for part in parse_multipart(body, &boundary)
                     .ok_or_else(|| Failure::bad_request("can't parse multipart body"))?
@@ -1225,67 +1219,6 @@ fn int_value(value: &Value) -> Option<i64> {
 
 fn bool_param(params: &Map<String, Value>, name: &str) -> bool {
     params.get(name).and_then(Value::as_bool).unwrap_or(false)
-}
-
-/// A parameter of a header value such as `multipart/form-data; boundary=x`.
-fn media_type_parameter(header: &str, name: &str) -> Option<String> {
-    header.split(';').skip(1).find_map(|parameter| {
-        let (key, value) = parameter.split_once('=')?;
-        key.trim()
-            .eq_ignore_ascii_case(name)
-            .then(|| value.trim().trim_matches('"').to_string())
-    })
-}
-
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|window| window == needle)
-        .map(|at| at + from)
-}
-
-/// The parts of a `multipart/form-data` body (RFC 7578); `None` if it is cut short.
-fn parse_multipart(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
-    let delimiter = format!("--{boundary}").into_bytes();
-    let next_delimiter = format!("\r\n--{boundary}").into_bytes();
-    let mut at = find(body, &delimiter, 0)? + delimiter.len();
-    let mut parts = Vec::new();
-    loop {
-        if body.get(at..at + 2) == Some(&b"--"[..]) {
-            return Some(parts);
-        }
-        // The rest of the delimiter line (transport padding, then CRLF).
-        at = find(body, b"\r\n", at)? + 2;
-        let headers_end = find(body, b"\r\n\r\n", at)
-            .or_else(|| (body.get(at..at + 2) == Some(&b"\r\n"[..])).then_some(at - 2))?;
-        let headers = std::str::from_utf8(body.get(at..headers_end)?).ok()?;
-        let data_start = headers_end + 4;
-        let data_end = find(body, &next_delimiter, data_start)?;
-        let mut part = Part {
-            name: String::new(),
-            file_name: None,
-            content_type: None,
-            data: body.get(data_start..data_end)?.to_vec(),
-        };
-        for line in headers.split("\r\n") {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            if name.trim().eq_ignore_ascii_case("content-disposition") {
-                let value = format!(
-                    "form-data;{}",
-                    value.split_once(';').map_or("", |(_, rest)| rest)
-                );
-                part.name = media_type_parameter(&value, "name").unwrap_or_default();
-                part.file_name = media_type_parameter(&value, "filename");
-            } else if name.trim().eq_ignore_ascii_case("content-type") {
-                part.content_type = Some(value.trim().to_string());
-            }
-        }
-        parts.push(part);
-        at = data_end + next_delimiter.len();
-    }
 }
 
 // Formatting, checked the way Telegram refuses text it cannot parse.

@@ -10,7 +10,7 @@ use anyhow::Context;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 use switchboard_e2e::sms_stand_in::{self as sms, SmsCredentials, SmsStandIn};
-use switchboard_e2e::{Client, Gateway, eventually_within};
+use switchboard_e2e::{Client, Gateway};
 
 const WAIT: Duration = Duration::from_secs(15);
 const OUR_NUMBER: &str = "+551140000000";
@@ -28,59 +28,33 @@ struct Rig {
 
 impl Rig {
     async fn start(settings: Value) -> anyhow::Result<Rig> {
-        use base64::Engine;
         let provider = SmsStandIn::start(SmsCredentials::default()).await?;
         let data = tempfile::tempdir()?;
-        let gateway = Gateway::start_with(
-            data.path(),
-            &[
-                ("SWITCHBOARD_PLUGINS__FETCH_ALLOW_HTTP", "true".into()),
-                (
-                    "SWITCHBOARD_PLUGINS__FETCH_PRIVATE_NETWORKS",
-                    "[\"127.0.0.0/8\"]".into(),
-                ),
-            ],
-        )
-        .await?;
+        let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
         let admin = gateway.admin().await?;
         let host = provider.base_url.trim_start_matches("http://").to_string();
-        let wasm = std::fs::read(
-            std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join("sms_adapter.wasm"),
-        )?;
-        let upload = json!({
-            "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
-            "manifest": {
-                "name": "sms", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "sms",
-                "allowed_hosts": [host],
-                "settings": ["provider", "from", "default_country", "account_sid", "api_key", "api_base"],
-                "secrets": ["auth_token", "api_secret", "signature_secret", "access_key", "signing_key"],
-                "budget": { "memory_mib": 64, "time_ms": 10000 }
-            },
-        });
-        let (status, installed) = admin.post("/api/v1/plugins", &upload).await?;
-        anyhow::ensure!(status == StatusCode::CREATED, "{installed}");
+        admin
+            .install_component(
+                "sms_adapter",
+                &json!({
+                    "name": "sms", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "sms",
+                    "allowed_hosts": [host],
+                    "settings": ["provider", "from", "default_country", "account_sid", "api_key", "api_base"],
+                    "secrets": ["auth_token", "api_secret", "signature_secret", "access_key", "signing_key"],
+                    "budget": { "memory_mib": 64, "time_ms": 10000 }
+                }),
+            )
+            .await?;
         let mut settings = settings;
         settings["from"] = json!(OUR_NUMBER);
         settings["default_country"] = json!("BR");
         settings["api_base"] = json!(provider.base_url);
-        let (status, channel) = admin
-            .post(
-                "/api/v1/channels",
-                &json!({ "kind": "sms", "name": "SMS", "settings": settings }),
-            )
-            .await?;
-        anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
-        let id = channel["id"].as_u64().context("channel id")?;
-        let hook = format!(
-            "/hooks/{}/{id}/{}",
-            channel["workspace_id"],
-            channel["webhook_token"].as_str().unwrap_or_default()
-        );
+        let (channel, hook) = admin.new_channel("sms", settings).await?;
         Ok(Rig {
             provider,
             gateway,
             admin,
-            channel: id,
+            channel,
             hook,
             _data: data,
         })
@@ -113,16 +87,27 @@ impl Rig {
         Ok((status, String::from_utf8_lossy(&answer).into_owned()))
     }
 
+    /// Posts a Vonage webhook `body`, signed now with the signature secret.
+    async fn post_vonage(&self, body: &Value) -> anyhow::Result<StatusCode> {
+        let body = body.to_string().into_bytes();
+        let signed = sms::vonage_signed_authorization(
+            SIGNATURE_SECRET,
+            &body,
+            now(),
+            &SmsCredentials::default().vonage_api_key,
+        );
+        let (status, _) = self
+            .post(
+                &[("Authorization", signed.as_str())],
+                "application/json",
+                body,
+            )
+            .await?;
+        Ok(status)
+    }
+
     async fn stored(&self, external_id: &str) -> anyhow::Result<Value> {
-        eventually_within(WAIT, external_id, async || {
-            Ok(self
-                .admin
-                .all_messages()
-                .await?
-                .into_iter()
-                .find(|message| message["external_id"] == external_id))
-        })
-        .await
+        self.admin.message_with(external_id, WAIT).await
     }
 
     async fn delivery_of(
@@ -131,20 +116,9 @@ impl Rig {
         reply: u64,
         state: &str,
     ) -> anyhow::Result<Value> {
-        eventually_within(WAIT, &format!("the reply {state}"), async || {
-            let messages = self
-                .admin
-                .all_pages(&format!(
-                    "/api/v1/conversations/{conversation}/messages?limit=200"
-                ))
-                .await?;
-            Ok(messages
-                .into_iter()
-                .find(|message| message["id"] == reply)
-                .map(|message| message["delivery"].clone())
-                .filter(|delivery| delivery["state"] == state))
-        })
-        .await
+        self.admin
+            .delivery_reaching(conversation, reply, state, WAIT)
+            .await
     }
 
     async fn try_reply(
@@ -430,23 +404,8 @@ async fn vonage_and_messagebird_webhooks_are_checked_and_replays_refused() -> an
         "551140000000",
         "rejected",
         Some((1050, "Number barred")),
-    )
-    .to_string()
-    .into_bytes();
-    let signed = sms::vonage_signed_authorization(
-        SIGNATURE_SECRET,
-        &report,
-        now(),
-        &credentials.vonage_api_key,
     );
-    let (status, _) = vonage
-        .post(
-            &[("Authorization", signed.as_str())],
-            "application/json",
-            report,
-        )
-        .await?;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(vonage.post_vonage(&report).await?, StatusCode::OK);
     let failed = vonage.delivery_of(conversation, reply, "failed").await?;
     assert!(
         failed["reason"]
@@ -461,23 +420,8 @@ async fn vonage_and_messagebird_webhooks_are_checked_and_replays_refused() -> an
         "5521911112222",
         "551140000000",
         "BAJA",
-    )
-    .to_string()
-    .into_bytes();
-    let signed = sms::vonage_signed_authorization(
-        SIGNATURE_SECRET,
-        &baja,
-        now(),
-        &credentials.vonage_api_key,
     );
-    let (status, _) = vonage
-        .post(
-            &[("Authorization", signed.as_str())],
-            "application/json",
-            baja,
-        )
-        .await?;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(vonage.post_vonage(&baja).await?, StatusCode::OK);
     let opted_out = vonage
         .stored("aaaaaaaa-0000-4000-8000-000000000002")
         .await?;

@@ -43,51 +43,23 @@ fn manifest(bot: &TelegramStandIn) -> anyhow::Result<Value> {
 
 impl Rig {
     async fn start(settings: Value) -> anyhow::Result<Rig> {
-        use base64::Engine;
         let bot = TelegramStandIn::start(TOKEN, "acme_bot").await?;
         let data = tempfile::tempdir()?;
-        let gateway = Gateway::start_with(
-            data.path(),
-            &[
-                ("SWITCHBOARD_PLUGINS__FETCH_ALLOW_HTTP", "true".into()),
-                (
-                    "SWITCHBOARD_PLUGINS__FETCH_PRIVATE_NETWORKS",
-                    "[\"127.0.0.0/8\"]".into(),
-                ),
-            ],
-        )
-        .await?;
+        let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
         let admin = gateway.admin().await?;
-        let wasm = std::fs::read(
-            std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join("telegram_adapter.wasm"),
-        )?;
-        let upload = json!({
-            "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
-            "manifest": manifest(&bot)?,
-        });
-        let (status, installed) = admin.post("/api/v1/plugins", &upload).await?;
-        anyhow::ensure!(status == StatusCode::CREATED, "{installed}");
+        admin
+            .install_component("telegram_adapter", &manifest(&bot)?)
+            .await?;
         let mut settings = settings;
         settings["api_base"] = json!(bot.base_url);
-        let (status, channel) = admin
-            .post(
-                "/api/v1/channels",
-                &json!({ "kind": "telegram", "name": "Telegram", "settings": settings }),
-            )
-            .await?;
-        anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
-        assert_eq!(channel["plugin"], "telegram", "the Telegram adapter");
-        let id = channel["id"].as_u64().context("channel id")?;
-        let hook = format!(
-            "/hooks/{}/{id}/{}",
-            channel["workspace_id"],
-            channel["webhook_token"].as_str().unwrap_or_default()
-        );
+        let (channel, hook) = admin.new_channel("telegram", settings).await?;
+        let (_, created) = admin.get(&format!("/api/v1/channels/{channel}")).await?;
+        assert_eq!(created["plugin"], "telegram", "the Telegram adapter");
         Ok(Rig {
             bot,
             gateway,
             admin,
-            channel: id,
+            channel,
             hook,
             _data: data,
         })
@@ -130,10 +102,7 @@ impl Rig {
 
     /// The stored message with this Telegram id (`chat:message`), once it is there.
     async fn stored(&self, external_id: &str) -> anyhow::Result<Value> {
-        eventually_within(WAIT, external_id, async || {
-            Ok(self.messages_with(external_id).await?.into_iter().next())
-        })
-        .await
+        self.admin.message_with(external_id, WAIT).await
     }
 
     /// The delivery state of a reply, once `done` says it is what the test waits for.

@@ -10,7 +10,7 @@ use anyhow::Context;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 use switchboard_e2e::whatsapp_stand_in::{self as whatsapp, WhatsAppStandIn};
-use switchboard_e2e::{Client, Gateway, eventually_within};
+use switchboard_e2e::{Client, Gateway};
 
 const TOKEN: &str = "EAAG-stand-in-system-user-token";
 const APP_SECRET: &str = "app-secret-of-acme";
@@ -30,7 +30,6 @@ struct Rig {
 
 impl Rig {
     async fn start() -> anyhow::Result<Rig> {
-        use base64::Engine;
         let meta = WhatsAppStandIn::start(
             TOKEN,
             PHONE_NUMBER_ID,
@@ -40,58 +39,33 @@ impl Rig {
         )
         .await?;
         let data = tempfile::tempdir()?;
-        let gateway = Gateway::start_with(
-            data.path(),
-            &[
-                ("SWITCHBOARD_PLUGINS__FETCH_ALLOW_HTTP", "true".into()),
-                (
-                    "SWITCHBOARD_PLUGINS__FETCH_PRIVATE_NETWORKS",
-                    "[\"127.0.0.0/8\"]".into(),
-                ),
-            ],
-        )
-        .await?;
+        let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
         let admin = gateway.admin().await?;
         let host = meta.base_url.trim_start_matches("http://").to_string();
-        let wasm = std::fs::read(
-            std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join("whatsapp_adapter.wasm"),
-        )?;
-        let upload = json!({
-            "wasm_base64": base64::engine::general_purpose::STANDARD.encode(wasm),
-            "manifest": {
-                "name": "whatsapp", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "whatsapp",
-                "allowed_hosts": ["graph.facebook.com", host],
-                "settings": ["phone_number_id", "business_account_id", "api_base", "api_version"],
-                "secrets": ["access_token", "app_secret", "verify_token"],
-                "reply_window_hours": 24,
-                "budget": { "memory_mib": 64, "time_ms": 15000 }
-            },
-        });
-        let (status, installed) = admin.post("/api/v1/plugins", &upload).await?;
-        anyhow::ensure!(status == StatusCode::CREATED, "{installed}");
+        admin
+            .install_component(
+                "whatsapp_adapter",
+                &json!({
+                    "name": "whatsapp", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "whatsapp",
+                    "allowed_hosts": ["graph.facebook.com", host],
+                    "settings": ["phone_number_id", "business_account_id", "api_base", "api_version"],
+                    "secrets": ["access_token", "app_secret", "verify_token"],
+                    "reply_window_hours": 24,
+                    "budget": { "memory_mib": 64, "time_ms": 15000 }
+                }),
+            )
+            .await?;
         let settings = json!({
             "phone_number_id": PHONE_NUMBER_ID,
             "business_account_id": WABA_ID,
             "api_base": meta.base_url,
         });
-        let (status, channel) = admin
-            .post(
-                "/api/v1/channels",
-                &json!({ "kind": "whatsapp", "name": "WhatsApp", "settings": settings }),
-            )
-            .await?;
-        anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
-        let id = channel["id"].as_u64().context("channel id")?;
-        let hook = format!(
-            "/hooks/{}/{id}/{}",
-            channel["workspace_id"],
-            channel["webhook_token"].as_str().unwrap_or_default()
-        );
+        let (channel, hook) = admin.new_channel("whatsapp", settings).await?;
         Ok(Rig {
             meta,
             gateway,
             admin,
-            channel: id,
+            channel,
             hook,
             _data: data,
         })
@@ -129,15 +103,7 @@ impl Rig {
     }
 
     async fn stored(&self, wamid: &str) -> anyhow::Result<Value> {
-        eventually_within(WAIT, wamid, async || {
-            Ok(self
-                .admin
-                .all_messages()
-                .await?
-                .into_iter()
-                .find(|message| message["external_id"] == wamid))
-        })
-        .await
+        self.admin.message_with(wamid, WAIT).await
     }
 
     async fn delivery_of(
@@ -146,20 +112,9 @@ impl Rig {
         reply: u64,
         state: &str,
     ) -> anyhow::Result<Value> {
-        eventually_within(WAIT, &format!("the reply {state}"), async || {
-            let messages = self
-                .admin
-                .all_pages(&format!(
-                    "/api/v1/conversations/{conversation}/messages?limit=200"
-                ))
-                .await?;
-            Ok(messages
-                .into_iter()
-                .find(|message| message["id"] == reply)
-                .map(|message| message["delivery"].clone())
-                .filter(|delivery| delivery["state"] == state))
-        })
-        .await
+        self.admin
+            .delivery_reaching(conversation, reply, state, WAIT)
+            .await
     }
 }
 

@@ -95,7 +95,7 @@ async fn run() -> anyhow::Result<()> {
         let latencies = sequential(&provider, channel, messages).await?;
         let mut sorted = latencies.clone();
         sorted.sort_unstable();
-        let (p50, p99) = (percentile(&sorted, 50.0), percentile(&sorted, 99.0));
+        let (p50, p99) = (percentile(&sorted, 0.50), percentile(&sorted, 0.99));
         let rate = concurrent(&provider, channel, messages, concurrency).await?;
         let (p50_floor, p99_floor, rate_floor) = *floor.get_or_insert((p50, p99, rate));
         println!(

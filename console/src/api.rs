@@ -32,6 +32,15 @@ impl Failure {
             Failure::Offline | Failure::SignedOut => offline.to_string(),
         }
     }
+
+    /// The gateway's reason, when it gave one in its error body (not a page or text that
+    /// something else answered with).
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Failure::Refused { code, message, .. } if code != UNEXPECTED => Some(message),
+            _ => None,
+        }
+    }
 }
 
 /// `GET path`, read as `T`.
@@ -108,10 +117,13 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
     serde_json::from_str(text).map_err(|error| refused(0, &format!("unexpected answer: {error}")))
 }
 
+/// The code of a refusal that did not come as the gateway's error body.
+const UNEXPECTED: &str = "unexpected";
+
 fn refused(status: u16, message: &str) -> Failure {
     Failure::Refused {
         status,
-        code: "unexpected".into(),
+        code: UNEXPECTED.into(),
         message: message.into(),
     }
 }

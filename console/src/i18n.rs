@@ -1,6 +1,7 @@
 //! The console's words in English, Spanish (neutral Latin-American, with "tú") and Portuguese
 //! (Brazil). The agent's language is the one they chose, else the browser's, else English.
 
+use switchboard_model::sms::SmsSize;
 use switchboard_model::{
     Availability, ConversationSort, ConversationStatus, DeliveryStatus, LeftOutReason,
 };
@@ -72,6 +73,8 @@ pub struct Texts {
     pub read: &'static str,
     pub failed: &'static str,
     pub not_sent: &'static str,
+    /// Before the gateway's reason a reply was refused.
+    pub refused: &'static str,
     pub subject: &'static str,
     pub typing: &'static str,
     pub contact: &'static str,
@@ -183,6 +186,34 @@ pub struct Texts {
     pub earlier: &'static str,
     pub mention: &'static str,
     pub custom_fields: &'static str,
+    /// "Window closes in {left}": the time left to write freely on WhatsApp.
+    pub window_closes_in: &'static str,
+    /// What the window is, with `{hours}` in place.
+    pub window_explained: &'static str,
+    /// Why only templates reach the customer, past `{hours}` hours.
+    pub window_closed: &'static str,
+    /// Why only templates reach a customer who never wrote.
+    pub window_never: &'static str,
+    pub use_template: &'static str,
+    pub free_text: &'static str,
+    pub template: &'static str,
+    pub choose_template: &'static str,
+    /// "Value {n}", a template's numbered placeholder.
+    pub template_value: &'static str,
+    pub send_template: &'static str,
+    pub no_templates: &'static str,
+    pub loading_templates: &'static str,
+    /// Followed by the gateway's reason, or a full stop.
+    pub templates_unavailable: &'static str,
+    /// "{segments} SMS · {encoding} · {characters}".
+    pub sms_size: &'static str,
+    pub character_one: &'static str,
+    /// "{n} characters".
+    pub characters_many: &'static str,
+    /// "“{char}” makes each SMS hold 70 characters instead of 160".
+    pub sms_ucs2: &'static str,
+    /// Why one character does that.
+    pub sms_ucs2_why: &'static str,
 }
 
 impl Texts {
@@ -241,6 +272,48 @@ impl Texts {
             Availability::Away => self.away,
             Availability::Offline => self.unavailable,
         }
+    }
+
+    /// Time left, rounded up to the minute: "3 h 12 min", "24 h", "45 min".
+    pub fn time_left(&self, left_ms: i64) -> String {
+        let minutes = (left_ms.max(0) + 59_999) / 60_000;
+        match (minutes / 60, minutes % 60) {
+            (0, minutes) => format!("{minutes} {}", self.minutes),
+            (hours, 0) => format!("{hours} {}", self.hours),
+            (hours, minutes) => format!("{hours} {} {minutes} {}", self.hours, self.minutes),
+        }
+    }
+
+    /// "Window closes in 3 h 12 min".
+    pub fn window_left(&self, left_ms: i64) -> String {
+        self.window_closes_in
+            .replace("{left}", &self.time_left(left_ms))
+    }
+
+    /// "2 SMS · GSM-7 · 170 characters".
+    pub fn sms_size(&self, size: SmsSize) -> String {
+        let characters = match size.characters {
+            1 => self.character_one.to_string(),
+            count => self.characters_many.replace("{n}", &count.to_string()),
+        };
+        self.sms_size
+            .replace("{segments}", &size.segments.to_string())
+            .replace("{encoding}", size.encoding.name())
+            .replace("{characters}", &characters)
+    }
+
+    /// Which character sends the SMS as UCS-2, and what that costs; a character that shows
+    /// as nothing is named by its code point.
+    pub fn sms_ucs2(&self, forced_by: char) -> String {
+        let invisible = forced_by.is_whitespace()
+            || forced_by.is_control()
+            || matches!(forced_by, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}');
+        let shown = if invisible {
+            format!("U+{:04X}", u32::from(forced_by))
+        } else {
+            forced_by.to_string()
+        };
+        self.sms_ucs2.replace("{char}", &shown)
     }
 
     /// How long ago, in the largest whole unit: "now", "5 min", "3 h", "2 d".
@@ -325,6 +398,7 @@ static EN: Texts = Texts {
     read: "Read",
     failed: "Failed",
     not_sent: "Not sent. Try again.",
+    refused: "Not sent:",
     subject: "Subject",
     typing: "is typing…",
     contact: "Contact",
@@ -436,6 +510,24 @@ static EN: Texts = Texts {
     earlier: "Earlier messages",
     mention: "Mention an agent",
     custom_fields: "Custom fields",
+    window_closes_in: "Window closes in {left}",
+    window_explained: "Free text reaches the customer for {hours} hours after their last message.",
+    window_closed: "The customer last wrote more than {hours} hours ago: only an approved template can reach them now.",
+    window_never: "The customer has not written on this channel: only an approved template can reach them.",
+    use_template: "Use a template",
+    free_text: "Back to free text",
+    template: "Template",
+    choose_template: "Choose a template",
+    template_value: "Value {n}",
+    send_template: "Send template",
+    no_templates: "This channel has no approved templates yet.",
+    loading_templates: "Loading templates…",
+    templates_unavailable: "The templates could not be loaded",
+    sms_size: "{segments} SMS · {encoding} · {characters}",
+    character_one: "1 character",
+    characters_many: "{n} characters",
+    sms_ucs2: "“{char}” makes each SMS hold 70 characters instead of 160",
+    sms_ucs2_why: "That character is not in the GSM alphabet, so the whole message goes as UCS-2.",
 };
 
 static ES: Texts = Texts {
@@ -500,6 +592,7 @@ static ES: Texts = Texts {
     read: "Leído",
     failed: "Falló",
     not_sent: "No se envió. Inténtalo de nuevo.",
+    refused: "No se envió:",
     subject: "Asunto",
     typing: "está escribiendo…",
     contact: "Contacto",
@@ -611,6 +704,24 @@ static ES: Texts = Texts {
     earlier: "Mensajes anteriores",
     mention: "Mencionar a un agente",
     custom_fields: "Campos personalizados",
+    window_closes_in: "La ventana se cierra en {left}",
+    window_explained: "El texto libre le llega al cliente hasta {hours} horas después de su último mensaje.",
+    window_closed: "El cliente escribió por última vez hace más de {hours} horas: ahora solo una plantilla aprobada puede llegarle.",
+    window_never: "El cliente no ha escrito por este canal: solo una plantilla aprobada puede llegarle.",
+    use_template: "Usar una plantilla",
+    free_text: "Volver al texto libre",
+    template: "Plantilla",
+    choose_template: "Elige una plantilla",
+    template_value: "Valor {n}",
+    send_template: "Enviar plantilla",
+    no_templates: "Este canal aún no tiene plantillas aprobadas.",
+    loading_templates: "Cargando plantillas…",
+    templates_unavailable: "No se pudieron cargar las plantillas",
+    sms_size: "{segments} SMS · {encoding} · {characters}",
+    character_one: "1 carácter",
+    characters_many: "{n} caracteres",
+    sms_ucs2: "“{char}” hace que cada SMS admita 70 caracteres en lugar de 160",
+    sms_ucs2_why: "Ese carácter no está en el alfabeto GSM, así que todo el mensaje se envía como UCS-2.",
 };
 
 static PT_BR: Texts = Texts {
@@ -675,6 +786,7 @@ static PT_BR: Texts = Texts {
     read: "Lida",
     failed: "Falhou",
     not_sent: "Não foi enviada. Tente de novo.",
+    refused: "Não foi enviada:",
     subject: "Assunto",
     typing: "está digitando…",
     contact: "Contato",
@@ -786,4 +898,22 @@ static PT_BR: Texts = Texts {
     earlier: "Mensagens anteriores",
     mention: "Mencionar um agente",
     custom_fields: "Campos personalizados",
+    window_closes_in: "A janela fecha em {left}",
+    window_explained: "O texto livre pode ser enviado até {hours} horas depois da última mensagem do cliente.",
+    window_closed: "O cliente escreveu pela última vez há mais de {hours} horas: agora só é possível enviar um modelo aprovado.",
+    window_never: "O cliente não escreveu neste canal: só é possível enviar um modelo aprovado.",
+    use_template: "Usar um modelo",
+    free_text: "Voltar ao texto livre",
+    template: "Modelo",
+    choose_template: "Escolha um modelo",
+    template_value: "Valor {n}",
+    send_template: "Enviar modelo",
+    no_templates: "Este canal ainda não tem modelos aprovados.",
+    loading_templates: "Carregando modelos…",
+    templates_unavailable: "Não foi possível carregar os modelos",
+    sms_size: "{segments} SMS · {encoding} · {characters}",
+    character_one: "1 caractere",
+    characters_many: "{n} caracteres",
+    sms_ucs2: "“{char}” faz cada SMS comportar 70 caracteres em vez de 160",
+    sms_ucs2_why: "Esse caractere não está no alfabeto GSM, então a mensagem inteira vai como UCS-2.",
 };

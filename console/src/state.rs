@@ -5,9 +5,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, CannedResponse, Channel, ChannelKind, Contact, Conversation, ConversationSort,
-    ConversationStatus, Direction, Event, EventKind, Id, InboxCounts, Me, Message, Millis, Page,
-    Presence, Side, SignalKind, Team, ViewCounts,
+    Agent, CannedResponse, Channel, ChannelKind, ChannelTemplates, Contact, Conversation,
+    ConversationSort, ConversationStatus, Direction, Event, EventKind, Id, InboxCounts, Me,
+    Message, Millis, Page, Presence, Side, SignalKind, Team, ViewCounts,
 };
 use yew::Reducible;
 
@@ -114,6 +114,14 @@ pub struct Search {
     pub found: Option<Vec<Id>>,
 }
 
+/// What the console learnt of a channel's reply window and approved templates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Templates {
+    Known(ChannelTemplates),
+    /// The gateway could not list them: its reason, if it gave one.
+    Unavailable(Option<String>),
+}
+
 /// How long a visitor's typing signal shows without a new one.
 pub const TYPING_SHOWS_MS: Millis = 6_000;
 
@@ -125,6 +133,9 @@ pub struct Console {
     pub teams: Rc<Vec<Team>>,
     pub channels: Rc<Vec<Channel>>,
     pub canned: Rc<Vec<CannedResponse>>,
+    /// Each channel's reply window and templates, by channel id, asked for when one of its
+    /// conversations first opens.
+    pub templates: Rc<HashMap<Id, Templates>>,
     /// Every conversation loaded so far, by id, as the newest answer or event left it.
     pub conversations: Rc<HashMap<Id, Conversation>>,
     /// Counts the changes to `conversations`, for what follows them without comparing them.
@@ -189,6 +200,11 @@ pub enum Action {
     },
     /// A conversation as a call answered it.
     Conversation(Conversation),
+    /// A channel's reply window and templates, or why the gateway could not list them.
+    Templates {
+        channel_id: Id,
+        answer: Result<ChannelTemplates, Option<String>>,
+    },
     Contact(Contact),
     Contacts(Vec<Contact>),
     /// A message this agent wrote, as the gateway stored it.
@@ -217,6 +233,7 @@ impl Console {
             teams: Rc::default(),
             channels: Rc::default(),
             canned: Rc::default(),
+            templates: Rc::default(),
             conversations: Rc::default(),
             revision: 0,
             contacts: Rc::default(),
@@ -303,6 +320,11 @@ impl Console {
             .iter()
             .find(|channel| channel.id == channel_id)
             .map(|channel| channel.kind)
+    }
+
+    /// Whether the templates of `channel_id` are yet to be asked for (or failed before).
+    pub fn templates_wanted(&self, channel_id: Id) -> bool {
+        !matches!(self.templates.get(&channel_id), Some(Templates::Known(_)))
     }
 
     pub fn agent(&self, agent_id: Id) -> Option<&Agent> {
@@ -399,6 +421,14 @@ impl Console {
                         .find(|message| message.id == message_id)
                 {
                     message.delivery = Some(status);
+                }
+            }
+            EventKind::MessageEdited {
+                conversation_id,
+                message,
+            } => {
+                if self.thread.conversation_id == conversation_id {
+                    self.add_to_thread(*message);
                 }
             }
             EventKind::ContactUpdated(contact) => {
@@ -513,6 +543,18 @@ impl Reducible for Console {
                 }
             }
             Action::Conversation(conversation) => console.keep(conversation),
+            Action::Templates { channel_id, answer } => {
+                let learnt = match answer {
+                    Ok(known) => Some(Templates::Known(known)),
+                    // What was known stays, rather than a passing failure.
+                    Err(why) => console
+                        .templates_wanted(channel_id)
+                        .then_some(Templates::Unavailable(why)),
+                };
+                if let Some(learnt) = learnt {
+                    Rc::make_mut(&mut console.templates).insert(channel_id, learnt);
+                }
+            }
             Action::Contact(contact) => {
                 Rc::make_mut(&mut console.contacts).insert(contact.id, contact);
             }

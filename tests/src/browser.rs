@@ -38,6 +38,61 @@ pub async fn texts(browser: &Browser, selector: &str) -> anyhow::Result<Vec<Stri
     Ok(serde_json::from_value(texts)?)
 }
 
+/// Waits until an element `selector` finds shows `text`; the error says what they showed.
+pub async fn shown(browser: &Browser, selector: &str, text: &str) -> anyhow::Result<()> {
+    let found = eventually(&format!("`{text}` in {selector}"), async || {
+        Ok(texts(browser, selector)
+            .await?
+            .iter()
+            .any(|shown| shown.contains(text))
+            .then_some(()))
+    })
+    .await;
+    if let Err(error) = found {
+        let showing = texts(browser, selector).await.unwrap_or_default();
+        return Err(error.context(format!("{selector} shows {showing:?}")));
+    }
+    Ok(())
+}
+
+/// Clicks the element `selector` finds, once there is one.
+pub async fn click(browser: &Browser, selector: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .wait()
+        .at_most(PAGE_WAIT)
+        .for_element(Locator::Css(selector))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// Types `text` into the field `selector` finds, once there is one.
+pub async fn type_into(browser: &Browser, selector: &str, text: &str) -> anyhow::Result<()> {
+    let field = browser
+        .client
+        .wait()
+        .at_most(PAGE_WAIT)
+        .for_element(Locator::Css(selector))
+        .await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+/// Picks the option `value` of the select `select`.
+pub async fn choose(browser: &Browser, select: &str, value: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .wait()
+        .at_most(PAGE_WAIT)
+        .for_element(Locator::Css(&format!("{select} option[value='{value}']")))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
 /// Opens the agent console at `base_url` and signs in as the first admin; answers once the
 /// console shows.
 pub async fn sign_in_to_console(browser: &Browser, base_url: &str) -> anyhow::Result<()> {

@@ -30,18 +30,23 @@ fn weigh(path: &std::path::Path) -> anyhow::Result<Weighed> {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .context("cannot run gzip")?;
-    gzip.stdin
-        .take()
-        .context("gzip's input")?
-        .write_all(&bytes)?;
+    // Written from another thread while this one reads: a file whose gzipped copy outgrows the
+    // pipe would otherwise leave gzip waiting to write and this waiting for gzip to read.
+    let mut input = gzip.stdin.take().context("gzip's input")?;
+    let size = bytes.len();
+    let writer = std::thread::spawn(move || input.write_all(&bytes));
+    let gzipped = gzip.wait_with_output()?.stdout.len();
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the writer of gzip's input panicked"))??;
     Ok(Weighed {
         name: path
             .file_name()
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned(),
-        bytes: bytes.len(),
-        gzipped: gzip.wait_with_output()?.stdout.len(),
+        bytes: size,
+        gzipped,
     })
 }
 

@@ -9,45 +9,10 @@ use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::Value;
 use switchboard_e2e::browser::{
-    Browser, eventually, open_chat, sign_in_to_console, sign_in_to_console_as, texts,
-    visible_messages,
+    Browser, choose, click, eventually, open_chat, shown, sign_in_to_console,
+    sign_in_to_console_as, texts, type_into, visible_messages,
 };
 use switchboard_e2e::{ADMIN_EMAIL, Client, Gateway};
-
-/// Waits until an element `selector` finds shows `text`.
-async fn shown(browser: &Browser, selector: &str, text: &str) -> anyhow::Result<()> {
-    eventually(&format!("`{text}` in {selector}"), async || {
-        Ok(texts(browser, selector)
-            .await?
-            .iter()
-            .any(|shown| shown.contains(text))
-            .then_some(()))
-    })
-    .await
-}
-
-async fn click(browser: &Browser, selector: &str) -> anyhow::Result<()> {
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(selector))
-        .await?
-        .click()
-        .await?;
-    Ok(())
-}
-
-async fn type_into(browser: &Browser, selector: &str, text: &str) -> anyhow::Result<()> {
-    let field = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(selector))
-        .await?;
-    field.send_keys(text).await?;
-    Ok(())
-}
 
 const ENTER: &str = "\u{e007}";
 
@@ -89,19 +54,6 @@ async fn clear_field(browser: &Browser, selector: &str) -> anyhow::Result<()> {
              field.dispatchEvent(new Event('input', { bubbles: true }));",
             vec![Value::from(selector)],
         )
-        .await?;
-    Ok(())
-}
-
-/// Picks the option `value` of the select `select`.
-async fn choose(browser: &Browser, select: &str, value: &str) -> anyhow::Result<()> {
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(&format!("{select} option[value='{value}']")))
-        .await?
-        .click()
         .await?;
     Ok(())
 }

@@ -6,18 +6,28 @@
 //! its variables filled. Files go with the reply: picked with the button, dropped on the
 //! composer or pasted, each uploaded at once and shown until it is sent. In a note, `@` and
 //! the start of a name offers the agents so named; the note tells each agent it names.
+//!
+//! On a channel with a reply window (WhatsApp) it shows the time left to write freely; once
+//! the window is closed, or when the customer never wrote, free text gives way to the
+//! channel's approved templates (which the agent may also choose inside the window). On SMS
+//! it counts the SMS the reply costs and names a character that makes each one shorter.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
-use switchboard_model::{Agent, Attachment, CannedResponse, Id, Message, NewReply};
+use switchboard_model::reply_window::window_open;
+use switchboard_model::{
+    Agent, Attachment, CannedResponse, Id, Message, Millis, NewReply, TemplateUse, sms,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use crate::api::{self, Failure};
-use crate::i18n::texts;
-use crate::state::{Action, Console};
+use crate::i18n::{Texts, texts};
+use crate::state::{Action, Console, Templates};
+use crate::views::template_picker::TemplatePicker;
 
 /// The composer's text area, for the shortcuts.
 const INPUT_ID: &str = "composer-input";
@@ -122,13 +132,89 @@ fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
         .collect()
 }
 
+/// Where a conversation stands with its channel's reply window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Window {
+    /// Free text reaches the customer for `left` more milliseconds of `hours`.
+    Open { hours: u32, left: Millis },
+    /// Only templates do: past `hours` since the customer's last message, or they never wrote.
+    Closed { hours: u32, never: bool },
+}
+
+impl Window {
+    fn of(hours: u32, last_inbound_at: Option<Millis>, now: Millis) -> Window {
+        match (window_open(last_inbound_at, hours, now), last_inbound_at) {
+            (Ok(()), Some(at)) => Window::Open {
+                hours,
+                left: at + i64::from(hours) * 3_600_000 - now,
+            },
+            _ => Window::Closed {
+                hours,
+                never: last_inbound_at.is_none(),
+            },
+        }
+    }
+}
+
+fn now() -> Millis {
+    js_sys::Date::now() as Millis
+}
+
+/// The time now, drawn again each time the whole minutes left before `deadline` change.
+#[hook]
+fn use_minute_clock(deadline: Option<Millis>) -> Millis {
+    let tick = use_state(|| 0_u32);
+    {
+        let tick = tick.clone();
+        use_effect_with((deadline, *tick), move |(deadline, _)| {
+            let stopped = Rc::new(Cell::new(false));
+            if let Some(left) = deadline
+                .map(|deadline| deadline - now())
+                .filter(|left| *left > 0)
+            {
+                let wait = match left % 60_000 {
+                    0 => 60_000,
+                    rest => rest,
+                } + 20;
+                let (stopped, tick) = (stopped.clone(), tick.clone());
+                switchboard_front::after(wait as i32, move || {
+                    if !stopped.get() {
+                        tick.set(*tick + 1);
+                    }
+                });
+            }
+            move || stopped.set(true)
+        });
+    }
+    now()
+}
+
+/// What the agent is told when a reply did not go: the gateway's reason, else to try again.
+fn not_sent(t: &Texts, why: &Option<String>) -> String {
+    match why {
+        Some(why) => format!("{} {why}", t.refused),
+        None => t.not_sent.to_string(),
+    }
+}
+
+/// Why the channel's templates are not offered.
+fn unavailable(t: &Texts, why: &Option<String>) -> String {
+    match why {
+        Some(why) => format!("{}: {why}", t.templates_unavailable),
+        None => format!("{}.", t.templates_unavailable),
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub console: UseReducerHandle<Console>,
     pub conversation_id: Id,
     pub contact_id: Id,
+    pub channel_id: Id,
     /// Email: Enter is a new line, Ctrl/Cmd+Enter sends.
     pub email: bool,
+    /// SMS: the reply's cost in SMS shows.
+    pub sms: bool,
     pub on_signed_out: Callback<()>,
 }
 
@@ -139,7 +225,27 @@ pub fn composer(props: &Props) -> Html {
     let text = use_state(|| saved_draft(id));
     let note = use_state(|| false);
     let sending = use_state(|| false);
-    let failed = use_state(|| false);
+    // Why the last reply did not go: `Some(None)` when the gateway gave no reason.
+    let failed = use_state(|| None::<Option<String>>);
+    // The agent chose a template inside the window.
+    let templating = use_state(|| false);
+    // Counts the templates sent, so that the picker starts empty after each.
+    let templates_sent = use_state(|| 0_u32);
+    let known = props.console.templates.get(&props.channel_id);
+    let hours = match known {
+        Some(Templates::Known(known)) => known.reply_window_hours,
+        _ => None,
+    };
+    let last_inbound_at = props
+        .console
+        .conversations
+        .get(&id)
+        .and_then(|conversation| conversation.last_inbound_at);
+    let closes_at = hours
+        .zip(last_inbound_at)
+        .map(|(hours, at)| at + i64::from(hours) * 3_600_000);
+    let now = use_minute_clock(closes_at);
+    let window = hours.map(|hours| Window::of(hours, last_inbound_at, now));
     let last_typing = use_mut_ref(|| 0.0_f64);
     let files = use_reducer(Files::default);
     let uploading = use_state(|| 0_u32);
@@ -203,14 +309,55 @@ pub fn composer(props: &Props) -> Html {
                         keep_draft(id, "");
                         text.set(String::new());
                         files.dispatch(FileChange::Clear);
-                        failed.set(false);
+                        failed.set(None);
                         dispatch.dispatch(Action::Written(message));
                     }
                     Err(failure) => {
                         if failure == Failure::SignedOut {
                             on_signed_out.emit(());
                         }
-                        failed.set(true);
+                        failed.set(Some(failure.reason().map(str::to_string)));
+                    }
+                }
+                sending.set(false);
+            });
+        })
+    };
+    // A template goes with no text of the agent's: the gateway fills it in.
+    let send_template = {
+        let (sending, failed) = (sending.clone(), failed.clone());
+        let (templating, templates_sent) = (templating.clone(), templates_sent.clone());
+        let dispatch = props.console.dispatcher();
+        let on_signed_out = props.on_signed_out.clone();
+        Callback::from(move |chosen: TemplateUse| {
+            if *sending {
+                return;
+            }
+            let reply = NewReply {
+                text: String::new(),
+                private: false,
+                attachments: Vec::new(),
+                mentions: Vec::new(),
+                template: Some(chosen),
+            };
+            let (sending, failed) = (sending.clone(), failed.clone());
+            let (templating, templates_sent) = (templating.clone(), templates_sent.clone());
+            let (dispatch, on_signed_out) = (dispatch.clone(), on_signed_out.clone());
+            sending.set(true);
+            spawn_local(async move {
+                let path = format!("/api/v1/conversations/{id}/messages");
+                match api::post::<Message>(&path, &reply).await {
+                    Ok(message) => {
+                        failed.set(None);
+                        templating.set(false);
+                        templates_sent.set(*templates_sent + 1);
+                        dispatch.dispatch(Action::Written(message));
+                    }
+                    Err(failure) => {
+                        if failure == Failure::SignedOut {
+                            on_signed_out.emit(());
+                        }
+                        failed.set(Some(failure.reason().map(str::to_string)));
                     }
                 }
                 sending.set(false);
@@ -376,66 +523,140 @@ pub fn composer(props: &Props) -> Html {
     } else {
         (t.reply_placeholder, t.send)
     };
+    // Templates instead of free text: outside the window always, inside it when chosen.
+    let closed = matches!(window, Some(Window::Closed { .. }));
+    let with_template = !*note && (closed || (*templating && window.is_some()));
+    let window_line = match window.filter(|_| !*note) {
+        Some(Window::Open { hours, left }) => {
+            let use_template = {
+                let templating = templating.clone();
+                Callback::from(move |_: MouseEvent| templating.set(true))
+            };
+            html! {
+                <p class="window open" title={t.window_explained.replace("{hours}", &hours.to_string())}>
+                    <span class="window-left">{ t.window_left(left) }</span>
+                    if !*templating {
+                        { " · " }<button type="button" class="use-template link" onclick={use_template}>
+                            { t.use_template }</button>
+                    }
+                </p>
+            }
+        }
+        Some(Window::Closed { hours, never }) => html! {
+            <p class="window closed" role="status">
+                { if never { t.window_never.to_string() } else { t.window_closed.replace("{hours}", &hours.to_string()) } }
+            </p>
+        },
+        None => html! {},
+    };
+    let template_area = match known {
+        Some(Templates::Known(known)) => {
+            let on_free_text = (!closed).then(|| {
+                let templating = templating.clone();
+                Callback::from(move |()| templating.set(false))
+            });
+            html! {
+                <TemplatePicker key={*templates_sent} locale={props.console.locale}
+                    templates={Rc::new(known.templates.clone())} sending={*sending}
+                    on_send={send_template} {on_free_text} />
+            }
+        }
+        Some(Templates::Unavailable(why)) => html! {
+            <p class="error" role="alert">{ unavailable(t, why) }</p>
+        },
+        None => html! { <p class="loading-templates" role="status">{ t.loading_templates }</p> },
+    };
+    // What the reply costs as SMS, as it goes (its trailing blanks cut). Not a live region:
+    // a screen reader would read it at every key.
+    let sms_line = {
+        let body = text.trim_end();
+        if props.sms && !*note && !body.trim().is_empty() {
+            html! {
+                <p class="sms-size">
+                    <span class="sms-count">{ t.sms_size(sms::size(body)) }</span>
+                    if let Some(forced_by) = sms::first_outside_gsm7(body) {
+                        { " · " }<span class="sms-ucs2" title={t.sms_ucs2_why}>{ t.sms_ucs2(forced_by) }</span>
+                    }
+                </p>
+            }
+        } else {
+            html! {}
+        }
+    };
     html! {
         <form class={classes!("composer", note.then_some("noting"))} {onsubmit} {ondragover} {ondrop}>
             <div class="modes" role="tablist">
                 { mode(false, t.reply) }
                 { mode(true, t.note) }
             </div>
-            if !offered.is_empty() {
-                <ul class="canned" role="listbox" aria-label={t.canned}>
-                    { for offered.iter().map(|canned| {
-                        let insert = insert.clone();
-                        let chosen = canned.clone();
-                        html! {
-                            <li role="option" onclick={Callback::from(move |_| insert.emit(chosen.clone()))}>
-                                <strong>{ "/" }{ &canned.shortcut }</strong>{ " " }<span>{ &canned.content }</span>
-                            </li>
+            { window_line }
+            if with_template {
+                { template_area }
+                if let Some(why) = &*failed {
+                    <p class="error not-sent" role="alert">{ not_sent(t, why) }</p>
+                }
+            } else {
+                if !offered.is_empty() {
+                    <ul class="canned" role="listbox" aria-label={t.canned}>
+                        { for offered.iter().map(|canned| {
+                            let insert = insert.clone();
+                            let chosen = canned.clone();
+                            html! {
+                                <li role="option" onclick={Callback::from(move |_| insert.emit(chosen.clone()))}>
+                                    <strong>{ "/" }{ &canned.shortcut }</strong>{ " " }<span>{ &canned.content }</span>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                }
+                if !mention_offered.is_empty() {
+                    <ul class="mentions" role="listbox" aria-label={t.mention}>
+                        { for mention_offered.iter().map(|agent| {
+                            let (insert_mention, chosen) = (insert_mention.clone(), agent.clone());
+                            html! {
+                                <li role="option" aria-selected="false"
+                                    onclick={Callback::from(move |_| insert_mention.emit(chosen.clone()))}>
+                                    <strong>{ "@" }{ &agent.name }</strong></li>
+                            }
+                        }) }
+                    </ul>
+                }
+                <textarea id={INPUT_ID} rows="3" value={(*text).clone()} {placeholder} aria-label={placeholder}
+                    {oninput} {onkeydown} {onpaste} />
+                { sms_line }
+                if let Some(Templates::Unavailable(why)) = known {
+                    <p class="templates-unavailable">{ unavailable(t, why) }</p>
+                }
+                if !files.0.is_empty() || *uploading > 0 || not_attached.is_some() {
+                    <ul class="files" aria-label={t.attachments}>
+                        { for files.0.iter().map(|file| {
+                            let (files, sha256) = (files.dispatcher(), file.sha256.clone());
+                            html! {
+                                <li>{ super::paperclip() }{ " " }{ &file.name }
+                                    <button type="button" aria-label={format!("{} {}", t.remove, file.name)}
+                                        onclick={Callback::from(move |_| files.dispatch(FileChange::Remove(sha256.clone())))}>
+                                        { "×" }</button></li>
+                            }
+                        }) }
+                        if *uploading > 0 { <li class="uploading" role="status">{ t.uploading }</li> }
+                        if let Some(name) = &*not_attached {
+                            <li class="error" role="alert">{ t.not_attached }{ " " }{ name }</li>
                         }
-                    }) }
-                </ul>
+                    </ul>
+                }
+                if props.email && !*note && !props.console.me.agent.signature.is_empty() {
+                    <p class="signature" title={t.signature}>{ "— " }{ &props.console.me.agent.signature }</p>
+                }
+                if let Some(why) = &*failed {
+                    <p class="error not-sent" role="alert">{ not_sent(t, why) }</p>
+                }
+                <div class="send-row">
+                    <label class="attach" title={t.attach}>{ super::paperclip() }{ " " }{ t.attach }
+                        <input type="file" multiple=true onchange={on_pick} /></label>
+                    <span class="hint">{ if props.email { t.ctrl_enter_sends } else { t.enter_sends } }</span>
+                    <button type="submit" class="send" disabled={*sending}>{ button }</button>
+                </div>
             }
-            if !mention_offered.is_empty() {
-                <ul class="mentions" role="listbox" aria-label={t.mention}>
-                    { for mention_offered.iter().map(|agent| {
-                        let (insert_mention, chosen) = (insert_mention.clone(), agent.clone());
-                        html! {
-                            <li role="option" aria-selected="false"
-                                onclick={Callback::from(move |_| insert_mention.emit(chosen.clone()))}>
-                                <strong>{ "@" }{ &agent.name }</strong></li>
-                        }
-                    }) }
-                </ul>
-            }
-            <textarea id={INPUT_ID} rows="3" value={(*text).clone()} {placeholder} aria-label={placeholder}
-                {oninput} {onkeydown} {onpaste} />
-            if !files.0.is_empty() || *uploading > 0 || not_attached.is_some() {
-                <ul class="files" aria-label={t.attachments}>
-                    { for files.0.iter().map(|file| {
-                        let (files, sha256) = (files.dispatcher(), file.sha256.clone());
-                        html! {
-                            <li>{ super::paperclip() }{ " " }{ &file.name }
-                                <button type="button" aria-label={format!("{} {}", t.remove, file.name)}
-                                    onclick={Callback::from(move |_| files.dispatch(FileChange::Remove(sha256.clone())))}>
-                                    { "×" }</button></li>
-                        }
-                    }) }
-                    if *uploading > 0 { <li class="uploading" role="status">{ t.uploading }</li> }
-                    if let Some(name) = &*not_attached {
-                        <li class="error" role="alert">{ t.not_attached }{ " " }{ name }</li>
-                    }
-                </ul>
-            }
-            if props.email && !*note && !props.console.me.agent.signature.is_empty() {
-                <p class="signature" title={t.signature}>{ "— " }{ &props.console.me.agent.signature }</p>
-            }
-            <div class="send-row">
-                <label class="attach" title={t.attach}>{ super::paperclip() }{ " " }{ t.attach }
-                    <input type="file" multiple=true onchange={on_pick} /></label>
-                <span class="hint">{ if props.email { t.ctrl_enter_sends } else { t.enter_sends } }</span>
-                if *failed { <span class="error" role="alert">{ t.not_sent }</span> }
-                <button type="submit" class="send" disabled={*sending}>{ button }</button>
-            </div>
         </form>
     }
 }

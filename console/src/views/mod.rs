@@ -8,6 +8,7 @@ pub mod new_conversation;
 pub mod profile;
 pub mod shortcuts;
 pub mod sign_in;
+pub mod template_picker;
 pub mod thread;
 pub mod workspace;
 

@@ -199,7 +199,8 @@ pub fn thread_view(props: &Props) -> Html {
                 <p class="typing" role="status">{ &contact }{ " " }{ t.typing }</p>
             }
             <Composer key={conversation.id} console={console.clone()} conversation_id={conversation.id}
-                contact_id={conversation.contact_id} {email}
+                contact_id={conversation.contact_id} channel_id={conversation.channel_id} {email}
+                sms={kind == Some(ChannelKind::Sms)}
                 on_signed_out={props.on_signed_out.clone()} />
         </section>
     }

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, CannedResponse, Channel, Contact, Conversation, Id, InboxCounts, Me, Message, Page,
-    ProfileUpdate, Team,
+    Agent, CannedResponse, Channel, ChannelTemplates, Contact, Conversation, Id, InboxCounts, Me,
+    Message, Page, ProfileUpdate, Team,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -306,6 +306,26 @@ pub fn workspace(props: &Props) -> Html {
                 });
             } else {
                 crate::show_path("/app/");
+            }
+        });
+    }
+    // The reply window and templates of the open conversation's channel, once per channel
+    // (again after a failure).
+    {
+        let dispatch = console.dispatcher();
+        let wanted = console
+            .selected_conversation()
+            .map(|conversation| conversation.channel_id)
+            .filter(|channel_id| console.templates_wanted(*channel_id));
+        use_effect_with((console.selected, wanted), move |(_, wanted)| {
+            if let Some(channel_id) = *wanted {
+                spawn_local(async move {
+                    let path = format!("/api/v1/channels/{channel_id}/templates");
+                    let answer = api::get::<ChannelTemplates>(&path)
+                        .await
+                        .map_err(|failure| failure.reason().map(str::to_string));
+                    dispatch.dispatch(Action::Templates { channel_id, answer });
+                });
             }
         });
     }

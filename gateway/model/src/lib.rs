@@ -16,6 +16,7 @@ pub mod email_ids;
 mod event;
 pub mod reply_window;
 mod settings;
+pub mod sms;
 
 pub use api::*;
 pub use contact::*;

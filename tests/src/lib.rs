@@ -527,6 +527,32 @@ impl Client {
         .await
     }
 
+    /// The bytes of a stored message's first attachment, as an agent downloads them.
+    pub async fn first_attachment(&self, message: &Value) -> anyhow::Result<Bytes> {
+        let sha256 = message["attachments"][0]["sha256"]
+            .as_str()
+            .with_context(|| format!("the message has no attachment: {message}"))?;
+        let (status, bytes) = self
+            .get_bytes(&format!("/api/v1/attachments/{sha256}"))
+            .await?;
+        anyhow::ensure!(status == StatusCode::OK, "{status}");
+        Ok(bytes)
+    }
+
+    /// The contact who wrote a stored message, as the API shows it.
+    pub async fn contact_of(&self, message: &Value) -> anyhow::Result<Value> {
+        let (_, conversation) = self
+            .get(&format!(
+                "/api/v1/conversations/{}",
+                message["conversation_id"]
+            ))
+            .await?;
+        let (_, contact) = self
+            .get(&format!("/api/v1/contacts/{}", conversation["contact_id"]))
+            .await?;
+        Ok(contact)
+    }
+
     /// A reply's delivery, once its `state` is the one given (within `within`).
     pub async fn delivery_reaching(
         &self,

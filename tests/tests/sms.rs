@@ -211,26 +211,12 @@ async fn an_sms_through_twilio_reaches_an_agent_and_opt_outs_are_honoured() -> a
     );
     let message = rig.stored("MM0001").await?;
     assert_eq!(message["text"], "Oi, quero trocar o tamanho");
-    let sha256 = message["attachments"][0]["sha256"]
-        .as_str()
-        .with_context(|| format!("the picture: {message}"))?;
-    let (_, bytes) = rig
-        .admin
-        .get_bytes(&format!("/api/v1/attachments/{sha256}"))
-        .await?;
+    let bytes = rig.admin.first_attachment(&message).await?;
     assert_eq!(&bytes[..], b"\xff\xd8 size chart");
     let conversation = message["conversation_id"]
         .as_u64()
         .context("conversation")?;
-    let (_, thread) = rig
-        .admin
-        .get(&format!("/api/v1/conversations/{conversation}"))
-        .await?;
-    let contact_id = thread["contact_id"].clone();
-    let (_, contact) = rig
-        .admin
-        .get(&format!("/api/v1/contacts/{contact_id}"))
-        .await?;
+    let contact = rig.admin.contact_of(&message).await?;
     assert_eq!(contact["phones"], json!([customer]));
 
     let reply = rig
@@ -485,17 +471,7 @@ async fn vonage_and_messagebird_webhooks_are_checked_and_replays_refused() -> an
         .await?;
     assert_eq!(status, StatusCode::FORBIDDEN, "a replay");
     let message = bird.stored("mb-0001").await?;
-    let (_, thread) = bird
-        .admin
-        .get(&format!(
-            "/api/v1/conversations/{}",
-            message["conversation_id"]
-        ))
-        .await?;
-    let (_, contact) = bird
-        .admin
-        .get(&format!("/api/v1/contacts/{}", thread["contact_id"]))
-        .await?;
+    let contact = bird.admin.contact_of(&message).await?;
     assert_eq!(contact["phones"], json!(["+5531977776666"]), "in E.164");
     let conversation = message["conversation_id"]
         .as_u64()

@@ -201,14 +201,7 @@ async fn a_telegram_user_reaches_an_agent_and_gets_the_reply() -> anyhow::Result
     let conversation = message["conversation_id"]
         .as_u64()
         .context("conversation")?;
-    let (_, thread) = rig
-        .admin
-        .get(&format!("/api/v1/conversations/{conversation}"))
-        .await?;
-    let (_, contact) = rig
-        .admin
-        .get(&format!("/api/v1/contacts/{}", thread["contact_id"]))
-        .await?;
+    let contact = rig.admin.contact_of(&message).await?;
     assert_eq!(contact["name"], "Lucía", "{contact}");
     let edit = telegram::edited_text_update(
         3,
@@ -251,13 +244,7 @@ async fn a_telegram_user_reaches_an_agent_and_gets_the_reply() -> anyhow::Result
     assert_eq!(rig.deliver(&photo).await?, StatusCode::OK);
     let with_photo = rig.stored(&format!("{chat}:11")).await?;
     assert_eq!(with_photo["text"], "Este modelo");
-    let sha256 = with_photo["attachments"][0]["sha256"]
-        .as_str()
-        .with_context(|| format!("the photo is attached: {with_photo}"))?;
-    let (_, bytes) = rig
-        .admin
-        .get_bytes(&format!("/api/v1/attachments/{sha256}"))
-        .await?;
+    let bytes = rig.admin.first_attachment(&with_photo).await?;
     assert_eq!(&bytes[..], b"\xff\xd8jpeg bytes");
 
     let (status, _) = rig

@@ -193,14 +193,7 @@ async fn a_whatsapp_customer_reaches_an_agent_and_the_replys_statuses_come_back(
     let conversation = message["conversation_id"]
         .as_u64()
         .context("conversation")?;
-    let (_, thread) = rig
-        .admin
-        .get(&format!("/api/v1/conversations/{conversation}"))
-        .await?;
-    let (_, contact) = rig
-        .admin
-        .get(&format!("/api/v1/contacts/{}", thread["contact_id"]))
-        .await?;
+    let contact = rig.admin.contact_of(&message).await?;
     assert_eq!(contact["name"], "Mariana Souza");
     assert_eq!(contact["phones"], json!(["+5511987654321"]), "{contact}");
 
@@ -217,13 +210,7 @@ async fn a_whatsapp_customer_reaches_an_agent_and_the_replys_statuses_come_back(
     assert_eq!(rig.notify(&photo).await?, StatusCode::OK);
     let with_photo = rig.stored("wamid.HBgN2").await?;
     assert_eq!(with_photo["text"], "Este aqui");
-    let sha256 = with_photo["attachments"][0]["sha256"]
-        .as_str()
-        .with_context(|| format!("the photo: {with_photo}"))?;
-    let (_, bytes) = rig
-        .admin
-        .get_bytes(&format!("/api/v1/attachments/{sha256}"))
-        .await?;
+    let bytes = rig.admin.first_attachment(&with_photo).await?;
     assert_eq!(&bytes[..], b"\xff\xd8 the shoe");
 
     let (status, _) = rig

@@ -1490,31 +1490,49 @@ async fn status_reports_find_a_reply_by_its_provider_id_and_only_move_it_forward
         .claim_outbox(f.channel, "node-a", 30_000, 10)
         .await
         .expect("claim");
-    f.store
-        .note_provider_ids(&claimed[0], vec!["wamid.1".into(), "wamid.2".into()])
-        .await
-        .expect("provider ids");
-    f.store
-        .record_delivery(&claimed[0], DeliveryStatus::Sent { via: None }, None)
-        .await
-        .expect("sent");
-
     let report = async |provider_id: &str, status: DeliveryStatus| {
         f.store
             .report_delivery(f.workspace, f.channel, provider_id, status)
             .await
     };
-    let read = report("wamid.2", DeliveryStatus::Read).await.expect("read");
+    // The provider's "delivered" came before the outbox read its answer to the send.
+    let early = report("wamid.1", DeliveryStatus::Delivered)
+        .await
+        .expect("kept");
+    assert!(early.is_none(), "kept until the id is known");
+    f.store
+        .note_provider_ids(&claimed[0], vec!["wamid.1".into(), "wamid.2".into()])
+        .await
+        .expect("provider ids");
+    let sent = f
+        .store
+        .record_delivery(&claimed[0], DeliveryStatus::Sent { via: None }, None)
+        .await
+        .expect("sent");
+    assert_eq!(
+        sent.delivery,
+        Some(DeliveryStatus::Delivered),
+        "the early report stands; \"sent\" does not undo it"
+    );
+
+    let read = report("wamid.2", DeliveryStatus::Read)
+        .await
+        .expect("read")
+        .expect("a reply");
     assert_eq!(read.id, claimed[0].message_id, "either id names the reply");
     assert_eq!(read.delivery, Some(DeliveryStatus::Read));
     let late = report("wamid.1", DeliveryStatus::Delivered)
         .await
-        .expect("delivered, late");
+        .expect("delivered, late")
+        .expect("a reply");
     assert_eq!(late.delivery, Some(DeliveryStatus::Read), "never back");
-    assert!(matches!(
-        report("wamid.9", DeliveryStatus::Delivered).await,
-        Err(StoreError::NotFound { .. })
-    ));
+    assert!(
+        matches!(
+            report("wamid.9", DeliveryStatus::Delivered).await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "nothing on its way: an id of no reply"
+    );
     let elsewhere = f
         .store
         .report_delivery(

@@ -79,18 +79,27 @@ pub fn note_provider_ids(
     item: &OutboxItem,
     provider_ids: Vec<String>,
 ) -> StoreResult<()> {
+    let ids = [item.workspace_id, item.channel_id];
     for provider_id in provider_ids {
         txn.put_json(
-            key_str(
-                keys::PROVIDER_ID,
-                &[item.workspace_id, item.channel_id],
-                &provider_id,
-            ),
+            key_str(keys::PROVIDER_ID, &ids, &provider_id),
             &ProvidedReply {
                 conversation_id: item.conversation_id,
                 message_id: item.message_id,
             },
         )?;
+        // A report that came before the id was known applies now.
+        let early = key_str(keys::EARLY_REPORT, &ids, &provider_id);
+        if let Some(status) = txn.get_json::<DeliveryStatus>(&early)? {
+            txn.remove(early);
+            report_delivery(
+                txn,
+                item.workspace_id,
+                item.channel_id,
+                &provider_id,
+                status,
+            )?;
+        }
     }
     Ok(())
 }
@@ -101,14 +110,25 @@ pub fn report_delivery(
     channel_id: Id,
     provider_id: &str,
     status: DeliveryStatus,
-) -> StoreResult<Message> {
-    let reply: ProvidedReply = txn
-        .get_json(&key_str(
-            keys::PROVIDER_ID,
-            &[workspace_id, channel_id],
-            provider_id,
-        ))?
-        .ok_or_else(|| StoreError::not_found("reply with the provider's id", provider_id))?;
+) -> StoreResult<Option<Message>> {
+    let ids = [workspace_id, channel_id];
+    let Some(reply) =
+        txn.get_json::<ProvidedReply>(&key_str(keys::PROVIDER_ID, &ids, provider_id))?
+    else {
+        // A provider can report before its answer to the send was read (a status callback
+        // races the outbox): the report waits for the id, unless it names no reply at all.
+        if txn
+            .scan_prefix(&key(keys::OUTBOX, &[channel_id]))?
+            .is_empty()
+        {
+            return Err(StoreError::not_found(
+                "reply with the provider's id",
+                provider_id,
+            ));
+        }
+        txn.put_json(key_str(keys::EARLY_REPORT, &ids, provider_id), &status)?;
+        return Ok(None);
+    };
     let stored = conversations::load_stored(txn, workspace_id, reply.conversation_id)?;
     let message = conversations::find_message(txn, &stored, reply.message_id)?;
     let now = message
@@ -116,9 +136,9 @@ pub fn report_delivery(
         .clone()
         .unwrap_or(DeliveryStatus::Queued { reason: None });
     if !now.advanced_by(&status) {
-        return Ok(message);
+        return Ok(Some(message));
     }
-    set_delivery(txn, message, status)
+    set_delivery(txn, message, status).map(Some)
 }
 
 /// Marks the reply that one of our Message-IDs names as failed, for `reason` (a bounce).
@@ -232,6 +252,14 @@ pub fn record_delivery(
     }
     let stored = conversations::load_stored(txn, item.workspace_id, item.conversation_id)?;
     let message = conversations::find_message(txn, &stored, item.message_id)?;
+    // A provider's report that came first (delivered, read, failed) is not undone by "sent".
+    if matches!(status, DeliveryStatus::Sent { .. })
+        && message.delivery.as_ref().is_some_and(|now| {
+            !matches!(now, DeliveryStatus::Queued { .. }) && !now.advanced_by(&status)
+        })
+    {
+        return Ok(message);
+    }
     set_delivery(txn, message, status)
 }
 

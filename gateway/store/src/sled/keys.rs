@@ -27,6 +27,7 @@ pub const DELIVERY: &[u8; 2] = b"md"; // [ws, message] -> latest DeliveryStatus
 pub const MESSAGE_EDIT: &[u8; 2] = b"me"; // [ws, message] -> the author's latest edit
 pub const DEDUPE: &[u8; 2] = b"dx"; // [ws, channel] external id -> Ingested
 pub const PROVIDER_ID: &[u8; 2] = b"px"; // [ws, channel] provider's id of a reply -> Ingested
+pub const EARLY_REPORT: &[u8; 2] = b"pe"; // [ws, channel] provider's id -> a report before it
 pub const EVENT: &[u8; 2] = b"ev"; // [ws, event], in the writer's overlays only (see journal)
 pub const EVENT_INDEX: &[u8; 2] = b"ei"; // [ws, first event of a group] -> journal places
 pub const OUTBOX: &[u8; 2] = b"ob"; // [channel, message] -> OutboxItem

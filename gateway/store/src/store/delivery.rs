@@ -53,14 +53,16 @@ pub trait Delivery: Send + Sync {
 
     /// A provider's status report about one of our replies, named by the id the provider gave
     /// it: the reply's delivery moves forward, never back (see
-    /// [`DeliveryStatus::advanced_by`]). Not found when no reply of the channel has that id.
+    /// [`DeliveryStatus::advanced_by`]). A report that comes before the id is known (it raced
+    /// the outbox reading the provider's answer) is kept and applied when it is (`None`); not
+    /// found when the channel has no reply on its way and none has that id.
     async fn report_delivery(
         &self,
         workspace_id: Id,
         channel_id: Id,
         provider_id: &str,
         status: DeliveryStatus,
-    ) -> StoreResult<Message>;
+    ) -> StoreResult<Option<Message>>;
 
     // ---- dead letters ----
     /// Keeps a payload that could not be processed, dropping the channel's oldest letters

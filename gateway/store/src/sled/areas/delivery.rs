@@ -57,7 +57,7 @@ impl Delivery for SledStore {
         channel_id: Id,
         provider_id: &str,
         status: DeliveryStatus,
-    ) -> StoreResult<Message> {
+    ) -> StoreResult<Option<Message>> {
         let provider_id = provider_id.to_string();
         self.writer
             .write(move |txn| {

@@ -557,6 +557,14 @@ pub struct ChannelSecrets {
     pub secrets: BTreeMap<String, String>,
 }
 
+/// Changes to some of a channel's secrets: a value replaces one, `null` removes it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SecretChanges {
+    pub secrets: BTreeMap<String, Option<String>>,
+}
+
 /// Which secrets a channel has, without their values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

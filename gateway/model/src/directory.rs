@@ -142,6 +142,9 @@ pub struct Channel {
     /// shown to admins only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_token: Option<String>,
+    /// The whole webhook URL to give the provider; filled in for admins, never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
     pub created_at: Millis,
 }
 

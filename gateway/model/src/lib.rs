@@ -9,6 +9,7 @@
 //! workspace is simply "not found"); times are Unix milliseconds (`*_at` fields).
 
 mod api;
+mod channel_form;
 mod contact;
 mod conversation;
 mod directory;
@@ -19,6 +20,7 @@ mod settings;
 pub mod sms;
 
 pub use api::*;
+pub use channel_form::*;
 pub use contact::*;
 pub use conversation::*;
 pub use directory::*;

@@ -30,6 +30,7 @@ fn manifest(name: &str) -> Manifest {
         budget: Budget::default(),
         tick_seconds: None,
         reply_window_hours: None,
+        form: None,
     }
 }
 

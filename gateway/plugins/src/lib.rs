@@ -81,3 +81,32 @@ pub fn bundled(name: &str) -> Option<Bundled> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_manifest_passes_its_check_and_describes_each_field_of_its_form() {
+        for name in ["email", "webchat", "telegram", "whatsapp", "sms"] {
+            let shipped = bundled(name).expect("shipped");
+            let manifest: Manifest = toml::from_str(shipped.manifest)
+                .unwrap_or_else(|error| panic!("{name}: {error}"));
+            manifest
+                .check(&Ceilings::default())
+                .unwrap_or_else(|problem| panic!("{name}: {problem}"));
+            if matches!(name, "telegram" | "whatsapp" | "sms") {
+                let form = manifest.form.as_ref().expect("a plugin channel has a form");
+                for field in manifest.settings.iter().chain(&manifest.secrets) {
+                    let described = form.fields.get(field).expect("every field described");
+                    for language in switchboard_model::FORM_LANGUAGES {
+                        assert!(
+                            described.label.contains_key(language),
+                            "{name}: {field} has no {language} label"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

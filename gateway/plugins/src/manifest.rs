@@ -6,6 +6,7 @@
 //! host function checks it, naming the capability when it refuses.
 
 use serde::{Deserialize, Serialize};
+use switchboard_model::{ChannelForm, ChannelKind, FormDescription};
 
 /// A plugin's own description of itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +34,9 @@ pub struct Manifest {
     /// only the provider's approved templates go (WhatsApp: 24). None: no window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_window_hours: Option<u32>,
+    /// How the console asks an admin for the settings and secrets (labels, help, choices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<FormDescription>,
 }
 
 /// The most seldom a scheduled call may be asked for: once a day.
@@ -139,7 +143,33 @@ impl Manifest {
                 "allowed host {host:?} must be a host name such as api.telegram.org, with a port if not 443 (hooks.example.com:8443)"
             ));
         }
+        if let Some(problem) = self
+            .form
+            .as_ref()
+            .and_then(|form| form.problem(&self.settings, &self.secrets))
+        {
+            return Err(problem);
+        }
         Ok(())
+    }
+
+    /// The form an admin fills to add a channel of this plugin's kind; none for a kind the
+    /// gateway does not know.
+    pub fn channel_form(&self) -> Option<ChannelForm> {
+        let kind: ChannelKind =
+            serde_json::from_value(serde_json::Value::String(self.channel_kind.clone())).ok()?;
+        let described = self.form.clone().unwrap_or_default();
+        let mut form = described.form(
+            kind,
+            &self.name,
+            &self.version,
+            &self.settings,
+            &self.secrets,
+        );
+        if form.title.is_empty() {
+            form.title.insert("en".into(), self.name.clone());
+        }
+        Some(form)
     }
 
     /// Everything the manifest asks for, granted as asked.
@@ -272,6 +302,7 @@ mod tests {
             budget: Budget::default(),
             tick_seconds: None,
             reply_window_hours: None,
+            form: None,
         }
     }
 

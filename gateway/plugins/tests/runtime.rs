@@ -35,6 +35,7 @@ fn manifest(name: &str) -> Manifest {
         },
         tick_seconds: None,
         reply_window_hours: None,
+        form: None,
     }
 }
 

@@ -9,9 +9,11 @@ use std::sync::{Arc, Mutex};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
-use switchboard_model::{Channel, Id, PluginState, PluginUpload, PluginVersion, now_millis};
+use switchboard_model::{
+    Channel, ChannelForm, ChannelKind, Id, PluginState, PluginUpload, PluginVersion, now_millis,
+};
 use switchboard_plugins::{CallContext, Fetch, Grants, Manifest, Plugin, PluginError, Runtime};
-use switchboard_store::{ChannelRecord, FilePurpose, Store};
+use switchboard_store::{ChannelRecord, FilePurpose, Store, StoreError};
 
 use crate::{Fault, FaultKind, ServiceResult, Services, lock};
 
@@ -186,6 +188,48 @@ impl Plugins {
             .map(drop)
     }
 
+    /// The forms of the channel kinds an admin can add: the plugin channels the gateway ships
+    /// (Telegram, WhatsApp, SMS) and any installed plugin of a kind the gateway knows, the
+    /// workspace's own version of a plugin winning over the one shipped.
+    pub async fn channel_forms(
+        &self,
+        store: &dyn Store,
+        workspace_id: Id,
+    ) -> ServiceResult<Vec<ChannelForm>> {
+        let installed = store.plugins(workspace_id).await?;
+        let mut names: Vec<String> = BUNDLED_CHANNELS.iter().map(|n| n.to_string()).collect();
+        for state in &installed {
+            if !names.contains(&state.name) {
+                names.push(state.name.clone());
+            }
+        }
+        let mut forms = Vec::new();
+        for name in names {
+            let state = installed.iter().find(|state| state.name == name);
+            if let Some(form) = form_of(state, &name)?
+                .filter(|form| !matches!(form.kind, ChannelKind::Email | ChannelKind::Webchat))
+            {
+                forms.push(form);
+            }
+        }
+        Ok(forms)
+    }
+
+    /// The form of the plugin `name` as the workspace has it (installed, else shipped).
+    pub async fn channel_form(
+        &self,
+        store: &dyn Store,
+        workspace_id: Id,
+        name: &str,
+    ) -> ServiceResult<Option<ChannelForm>> {
+        let state = match store.plugin(workspace_id, name).await {
+            Ok(state) => Some(state),
+            Err(StoreError::NotFound { .. }) => None,
+            Err(error) => return Err(error.into()),
+        };
+        form_of(state.as_ref(), name)
+    }
+
     /// Checks, compiles and stores a plugin version, and makes it the active one.
     async fn install_component(
         &self,
@@ -355,6 +399,41 @@ pub async fn channel_secrets(
             None => BTreeMap::new(),
         },
     )
+}
+
+/// The plugin channels the gateway ships, in the order an admin is offered them.
+const BUNDLED_CHANNELS: [&str; 3] = ["whatsapp", "telegram", "sms"];
+
+/// The channel form of a plugin: from its active installed version, else from the adapter
+/// the gateway ships under that name. An installed copy of a shipped adapter stored before
+/// manifests described forms takes the shipped description of the same version.
+fn form_of(state: Option<&PluginState>, name: &str) -> ServiceResult<Option<ChannelForm>> {
+    let shipped = switchboard_plugins::bundled(name)
+        .map(|bundled| parse_manifest(bundled.manifest, name))
+        .transpose()?;
+    let installed = state
+        .and_then(|state| {
+            state
+                .versions
+                .iter()
+                .find(|version| version.version == state.active_version)
+        })
+        .map(|version| {
+            serde_json::from_value::<Manifest>(version.manifest.clone())
+                .map_err(|error| Fault::internal(error.to_string()))
+        })
+        .transpose()?;
+    let manifest = match (installed, shipped) {
+        (Some(mut installed), Some(shipped)) => {
+            if installed.form.is_none() && installed.version == shipped.version {
+                installed.form = shipped.form;
+            }
+            installed
+        }
+        (Some(manifest), None) | (None, Some(manifest)) => manifest,
+        (None, None) => return Ok(None),
+    };
+    Ok(manifest.channel_form())
 }
 
 fn parse_manifest(text: &str, origin: &str) -> ServiceResult<Manifest> {

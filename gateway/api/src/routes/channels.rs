@@ -3,11 +3,13 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use std::collections::BTreeMap;
+
 use switchboard_model::{
-    Channel, ChannelKind, ChannelSecrets, ChannelTemplates, ChannelUpdate, Connection, Id,
-    NewChannel, SecretNames,
+    Channel, ChannelForm, ChannelKind, ChannelSecrets, ChannelTemplates, ChannelUpdate, Connection,
+    Id, NewChannel, SecretChanges, SecretNames,
 };
-use switchboard_services::connection;
+use switchboard_services::{connection, settings};
 use switchboard_store::ChannelRecord;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,7 +23,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_channels, create_channel))
         .routes(routes!(get_channel, update_channel))
-        .routes(routes!(channel_secret_names, put_channel_secrets))
+        .routes(routes!(
+            channel_secret_names,
+            put_channel_secrets,
+            patch_channel_secrets
+        ))
+        .routes(routes!(channel_forms))
         .routes(routes!(connect_channel))
         .routes(routes!(channel_templates))
 }
@@ -58,6 +65,23 @@ async fn connect_channel(
     }
 }
 
+/// The channel kinds an admin can add, each with the form its plugin describes: the fields
+/// to ask for (settings and secrets), their labels and help in each language, and whether the
+/// provider must be given the webhook URL (admins only).
+#[utoipa::path(get, path = "/api/v1/channel-forms", tag = "channels", responses((status = 200, body = Vec<ChannelForm>)))]
+async fn channel_forms(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<Vec<ChannelForm>>> {
+    caller.require_admin()?;
+    Ok(axum::Json(
+        state
+            .plugins
+            .channel_forms(state.store.as_ref(), caller.workspace_id)
+            .await?,
+    ))
+}
+
 /// The workspace's channels.
 #[utoipa::path(get, path = "/api/v1/channels", tag = "channels", responses((status = 200, body = Vec<Channel>)))]
 async fn list_channels(
@@ -68,14 +92,16 @@ async fn list_channels(
     Ok(axum::Json(
         channels
             .into_iter()
-            .map(|channel| for_caller(&caller, channel))
+            .map(|channel| for_caller(&state, &caller, channel))
             .collect(),
     ))
 }
 
-/// Only admins see the secret part of a channel's webhook URL.
-fn for_caller(caller: &Caller, mut channel: Channel) -> Channel {
-    if caller.require_admin().is_err() {
+/// Only admins see a channel's webhook URL, whose last part is a secret.
+fn for_caller(state: &AppState, caller: &Caller, mut channel: Channel) -> Channel {
+    if caller.require_admin().is_ok() {
+        channel.webhook_url = switchboard_services::plugins::webhook_url(state, &channel);
+    } else {
         channel.webhook_token = None;
     }
     channel
@@ -90,7 +116,6 @@ async fn create_channel(
 ) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
-    switchboard_services::settings::check(&new.settings)?;
     // Every kind but API channels uses the adapter that ships with the gateway unless told
     // otherwise.
     let bundled = match new.kind {
@@ -108,14 +133,20 @@ async fn create_channel(
             .await?;
         new.plugin = Some(name.into());
     }
+    settings::check_for_plugin(
+        &state,
+        caller.workspace_id,
+        new.plugin.as_deref(),
+        &new.settings,
+    )
+    .await?;
+    let channel = state
+        .store
+        .create_channel(caller.workspace_id, new, Some(auth::new_secret()))
+        .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(
-            state
-                .store
-                .create_channel(caller.workspace_id, new, Some(auth::new_secret()))
-                .await?,
-        ),
+        axum::Json(for_caller(&state, &caller, channel)),
     ))
 }
 
@@ -127,7 +158,7 @@ async fn get_channel(
     Path(id): Path<Id>,
 ) -> ApiResult<axum::Json<Channel>> {
     let channel = state.store.channel(caller.workspace_id, id).await?;
-    Ok(axum::Json(for_caller(&caller, channel)))
+    Ok(axum::Json(for_caller(&state, &caller, channel)))
 }
 
 /// Renames, (de)activates or reconfigures a channel (admins only).
@@ -141,8 +172,14 @@ async fn update_channel(
 ) -> ApiResult<axum::Json<Channel>> {
     caller.require_admin()?;
     if let Some(settings) = &update.settings {
-        switchboard_services::settings::check(settings)?;
         let mut changed = state.store.channel(caller.workspace_id, id).await?;
+        settings::check_for_plugin(
+            &state,
+            caller.workspace_id,
+            changed.plugin.as_deref(),
+            settings,
+        )
+        .await?;
         changed.settings = settings.clone();
         if changed.active && update.active != Some(false) {
             connection::connect(&state, &changed, None)
@@ -150,12 +187,11 @@ async fn update_channel(
                 .map_err(|reason| connection::refused(&reason))?;
         }
     }
-    Ok(axum::Json(
-        state
-            .store
-            .update_channel(caller.workspace_id, id, update)
-            .await?,
-    ))
+    let channel = state
+        .store
+        .update_channel(caller.workspace_id, id, update)
+        .await?;
+    Ok(axum::Json(for_caller(&state, &caller, channel)))
 }
 
 /// The names of a channel's secrets; values are never returned (admins only).
@@ -167,20 +203,27 @@ async fn channel_secret_names(
 ) -> ApiResult<axum::Json<SecretNames>> {
     caller.require_admin()?;
     state.store.channel(caller.workspace_id, id).await?;
-    let names = match state
+    let names = stored_secrets(&state, caller.workspace_id, id)
+        .await?
+        .into_keys()
+        .collect();
+    Ok(axum::Json(SecretNames { names }))
+}
+
+/// A channel's secrets as stored, opened.
+async fn stored_secrets(
+    state: &AppState,
+    workspace_id: Id,
+    id: Id,
+) -> ApiResult<BTreeMap<String, String>> {
+    match state
         .store
-        .channel_record(caller.workspace_id, id, ChannelRecord::Secrets)
+        .channel_record(workspace_id, id, ChannelRecord::Secrets)
         .await?
     {
-        Some(sealed) => state
-            .secrets
-            .open(&sealed)
-            .map_err(ApiError::internal)?
-            .into_keys()
-            .collect(),
-        None => Vec::new(),
-    };
-    Ok(axum::Json(SecretNames { names }))
+        Some(sealed) => state.secrets.open(&sealed).map_err(ApiError::internal),
+        None => Ok(BTreeMap::new()),
+    }
 }
 
 /// Replaces a channel's secrets; they are sealed before they are stored (admins only).
@@ -193,10 +236,42 @@ async fn put_channel_secrets(
     Json(body): Json<ChannelSecrets>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    if body.secrets.len() > 32 {
+    save_secrets(&state, caller.workspace_id, id, body.secrets).await
+}
+
+/// Changes only the named secrets: a value replaces one, `null` removes it; the others stay
+/// (admins only). The connection is checked with the secrets as they will be.
+#[utoipa::path(patch, path = "/api/v1/channels/{id}/secrets", tag = "channels", request_body = SecretChanges,
+    params(("id" = u64, Path)), responses((status = 204), (status = 422, body = switchboard_model::ErrorBody)))]
+async fn patch_channel_secrets(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(body): Json<SecretChanges>,
+) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    state.store.channel(caller.workspace_id, id).await?;
+    let mut secrets = stored_secrets(&state, caller.workspace_id, id).await?;
+    for (name, value) in body.secrets {
+        match value {
+            Some(value) => secrets.insert(name, value),
+            None => secrets.remove(&name),
+        };
+    }
+    save_secrets(&state, caller.workspace_id, id, secrets).await
+}
+
+/// Checks a channel's new secrets with its provider, then seals and stores them.
+async fn save_secrets(
+    state: &AppState,
+    workspace_id: Id,
+    id: Id,
+    secrets: BTreeMap<String, String>,
+) -> ApiResult<StatusCode> {
+    if secrets.len() > 32 {
         return Err(ApiError::invalid_body("a channel holds at most 32 secrets"));
     }
-    for (name, value) in &body.secrets {
+    for (name, value) in &secrets {
         require_text("secret name", name, 64)?;
         if value.len() > 8192 {
             return Err(ApiError::invalid_body(format!(
@@ -204,24 +279,21 @@ async fn put_channel_secrets(
             )));
         }
     }
-    let channel = state.store.channel(caller.workspace_id, id).await?;
+    let channel = state.store.channel(workspace_id, id).await?;
     if channel.active {
-        connection::connect(&state, &channel, Some(&body.secrets))
+        connection::connect(state, &channel, Some(&secrets))
             .await?
             .map_err(|reason| connection::refused(&reason))?;
     }
-    let sealed = state
-        .secrets
-        .seal(&body.secrets)
-        .map_err(ApiError::internal)?;
+    let sealed = state.secrets.seal(&secrets).map_err(ApiError::internal)?;
     state
         .store
-        .put_channel_record(caller.workspace_id, id, ChannelRecord::Secrets, sealed)
+        .put_channel_record(workspace_id, id, ChannelRecord::Secrets, sealed)
         .await?;
     tracing::info!(
-        workspace_id = caller.workspace_id,
+        workspace_id,
         channel_id = id,
-        count = body.secrets.len(),
+        count = secrets.len(),
         "channel secrets replaced"
     );
     Ok(StatusCode::NO_CONTENT)

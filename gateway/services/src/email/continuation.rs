@@ -42,7 +42,7 @@ pub enum Route {
     /// Not yet: the visitor may still come back.
     Wait { reason: String, until: i64 },
     /// By email, through this mailbox.
-    Email(Continued),
+    Email(Box<Continued>),
     /// Already emailed, inside a newer reply's email.
     Included,
 }
@@ -170,12 +170,12 @@ pub async fn route(state: &Services, channel: &Channel, item: &OutboxItem) -> Se
             until: now_millis() + UNCONFIRMED_RECHECK_MS,
         });
     }
-    Ok(Route::Email(Continued {
+    Ok(Route::Email(Box::new(Continued {
         mailbox,
         to,
         name: (!contact.unnamed()).then_some(contact.name),
         earlier,
-    }))
+    })))
 }
 
 /// Whether the visitor, by any of the contact's chat identities, has been in the chat since `since`.

@@ -271,6 +271,7 @@ pub fn create_channel(
         default_team_id: new.default_team_id,
         settings: new.settings,
         webhook_token: webhook_token.filter(|_| new.plugin.is_some()),
+        webhook_url: None,
         plugin: new.plugin,
         created_at: txn.now,
     };

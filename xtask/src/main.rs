@@ -112,7 +112,9 @@ fn test(root: &Path) -> anyhow::Result<()> {
     setup::install_provider_libraries(&target_dir(root).join("provider-venv"))?;
     lint(root)?;
     build_front_ends(root)?;
-    cargo(&["build", "-p", "switchboard"], &[])?;
+    // The whole workspace, not only the gateway's package: built alone, the gateway resolves
+    // its dependencies' features apart from the tests and everything would build twice.
+    cargo(&["build", "--workspace"], &[])?;
     let binary = target_dir(root).join("debug/switchboard");
     // The adapters' own rules (escaping, cutting text), natively: no gateway needed.
     cargo_in(

@@ -1,0 +1,15 @@
+//! The end-to-end tests: the real gateway binary (`GATEWAY_BIN`) with real mail servers,
+//! Chromium and the providers' stand-ins. One test binary for all of them, so that the suite
+//! links (and keeps on disk) one executable rather than one per area.
+
+mod console;
+mod console_channels;
+mod durability;
+mod email;
+mod mail_rig;
+mod plugins;
+mod security;
+mod sms;
+mod telegram;
+mod whatsapp;
+mod widget;

@@ -1500,6 +1500,16 @@ async fn status_reports_find_a_reply_by_its_provider_id_and_only_move_it_forward
         .await
         .expect("kept");
     assert!(early.is_none(), "kept until the id is known");
+    for unknown in ["wamid.x", "wamid.y", "wamid.z"] {
+        assert!(report(unknown, DeliveryStatus::Read).await.is_ok());
+    }
+    assert!(
+        matches!(
+            report("wamid.flood", DeliveryStatus::Read).await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "one reply on its way has room for four waiting reports, no more"
+    );
     f.store
         .note_provider_ids(&claimed[0], vec!["wamid.1".into(), "wamid.2".into()])
         .await

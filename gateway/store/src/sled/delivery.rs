@@ -104,6 +104,20 @@ pub fn note_provider_ids(
     Ok(())
 }
 
+/// How many status reports may wait for their reply's id, per reply on its way: sent,
+/// delivered and read, and one more.
+const EARLY_REPORTS_PER_REPLY: usize = 4;
+
+/// How many keys start with `prefix`, counting no further than `most`.
+fn count_up_to(read: &impl Scan, prefix: &[u8], most: usize) -> StoreResult<usize> {
+    let mut count = 0;
+    read.walk_prefix(prefix, &mut |_, _| {
+        count += 1;
+        Ok(count < most)
+    })?;
+    Ok(count)
+}
+
 pub fn report_delivery(
     txn: &mut Txn,
     workspace_id: Id,
@@ -116,11 +130,11 @@ pub fn report_delivery(
         txn.get_json::<ProvidedReply>(&key_str(keys::PROVIDER_ID, &ids, provider_id))?
     else {
         // A provider can report before its answer to the send was read (a status callback
-        // races the outbox): the report waits for the id, unless it names no reply at all.
-        if txn
-            .scan_prefix(&key(keys::OUTBOX, &[channel_id]))?
-            .is_empty()
-        {
+        // races the outbox): the report waits for the id, unless no reply is on its way, or
+        // as many reports wait as the replies on their way could have.
+        let on_their_way = count_up_to(txn, &key(keys::OUTBOX, &[channel_id]), usize::MAX)?;
+        let room = on_their_way.saturating_mul(EARLY_REPORTS_PER_REPLY);
+        if count_up_to(txn, &key(keys::EARLY_REPORT, &ids), room)? >= room {
             return Err(StoreError::not_found(
                 "reply with the provider's id",
                 provider_id,

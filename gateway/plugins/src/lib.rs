@@ -90,8 +90,8 @@ mod tests {
     fn every_shipped_manifest_passes_its_check_and_describes_each_field_of_its_form() {
         for name in ["email", "webchat", "telegram", "whatsapp", "sms"] {
             let shipped = bundled(name).expect("shipped");
-            let manifest: Manifest = toml::from_str(shipped.manifest)
-                .unwrap_or_else(|error| panic!("{name}: {error}"));
+            let manifest: Manifest =
+                toml::from_str(shipped.manifest).unwrap_or_else(|error| panic!("{name}: {error}"));
             manifest
                 .check(&Ceilings::default())
                 .unwrap_or_else(|problem| panic!("{name}: {problem}"));

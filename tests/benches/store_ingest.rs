@@ -170,6 +170,7 @@ fn from(email: String) -> ContactRef {
         name: None,
         email: None,
         phone: None,
+        custom_fields: Default::default(),
     }
 }
 

@@ -239,6 +239,7 @@ fn sender(parsed: &mail_parser::Message<'_>) -> Option<Contact> {
                 display_name: name,
                 email: Some(address),
                 phone: None,
+                fields: Vec::new(),
             })
         })
 }
@@ -258,6 +259,7 @@ fn unknown_sender(parsed: &mail_parser::Message<'_>, source: &[u8]) -> Contact {
         display_name: name,
         email: None,
         phone: None,
+        fields: Vec::new(),
     }
 }
 

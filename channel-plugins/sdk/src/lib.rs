@@ -34,11 +34,11 @@ pub use bindings::export_adapter;
 use bindings::exports::switchboard::channel::adapter::Guest;
 pub use bindings::switchboard::channel::host;
 pub use bindings::switchboard::channel::types::{
-    AgentSignal, Attachment, AttachmentContent, Contact, DeliveryAction, DeliveryState,
-    DeliveryUpdate, Edit, Envelope, Error, Event, Header, HttpRequest, HttpResponse, Identity,
-    InboundResult, Level, Message, OutgoingEmail, PayloadPart, RawEmail, Reachability, Refusal,
-    Reply, ReplyContext, ResponseOutcome, RetryLater, Template, TemplateChoice, TransferEncoding,
-    Transport, WidgetEvent,
+    AgentSignal, Attachment, AttachmentContent, Contact, ContactField, DeliveryAction,
+    DeliveryState, DeliveryUpdate, Edit, Envelope, Error, Event, Header, HttpRequest, HttpResponse,
+    Identity, InboundResult, Level, Message, OutgoingEmail, PayloadPart, RawEmail, Reachability,
+    Refusal, Reply, ReplyContext, ResponseOutcome, RetryLater, Template, TemplateChoice,
+    TransferEncoding, Transport, WidgetEvent,
 };
 
 /// The contract version this SDK builds adapters for.
@@ -175,6 +175,7 @@ impl Contact {
             display_name: None,
             email: None,
             phone: None,
+            fields: Vec::new(),
         }
     }
 }

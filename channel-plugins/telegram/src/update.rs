@@ -4,8 +4,8 @@
 use serde::Deserialize;
 use serde_json::json;
 use switchboard_channel_sdk::{
-    Attachment, AttachmentContent, Contact, Edit, Error, Event, Identity, Message, Reachability,
-    within_text_limit,
+    Attachment, AttachmentContent, Contact, ContactField, Edit, Error, Event, Identity, Message,
+    Reachability, within_text_limit,
 };
 
 use crate::api::{self, Bot};
@@ -186,6 +186,21 @@ fn message_id(chat: &Chat, id: i64) -> String {
     format!("{}:{id}", chat.id)
 }
 
+/// The contact's custom field that keeps the payload of the deep link (`t.me/bot?start=…`)
+/// they last came through: a campaign, a product, an order number.
+const START_FIELD: &str = "telegram_start";
+
+/// The deep-link payload of a `/start` command (`/start summer-sale`, or `/start@our_bot
+/// summer-sale` in a group): Telegram allows up to 64 letters, digits, `_` and `-`.
+fn start_payload(text: &str) -> Option<&str> {
+    let (command, payload) = text.trim().split_once(char::is_whitespace)?;
+    let command = command.split('@').next()?;
+    let payload = payload.trim();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    (command == "/start" && (1..=64).contains(&payload.len()) && payload.chars().all(allowed))
+        .then_some(payload)
+}
+
 fn normalize(bot: &Bot, message: TgMessage) -> Message {
     let mut contact = Contact::known_as(identity(&message.chat));
     contact.display_name = match (&message.chat.title, &message.from) {
@@ -199,6 +214,12 @@ fn normalize(bot: &Bot, message: TgMessage) -> Message {
             }),
         (None, None) => None,
     };
+    if let Some(payload) = message.text.as_deref().and_then(start_payload) {
+        contact.fields.push(ContactField {
+            name: START_FIELD.into(),
+            value: payload.into(),
+        });
+    }
     let mut lines: Vec<String> = message
         .text
         .iter()
@@ -355,4 +376,29 @@ fn map_link(location: &Location) -> String {
         lat = location.latitude,
         lon = location.longitude
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::start_payload;
+
+    #[test]
+    fn a_deep_link_s_payload_is_read_from_the_start_command() {
+        assert_eq!(
+            start_payload("/start summer-sale_2026"),
+            Some("summer-sale_2026")
+        );
+        assert_eq!(
+            start_payload("/start@acme_bot order-1234"),
+            Some("order-1234")
+        );
+        assert_eq!(start_payload("/start"), None, "no link, no payload");
+        assert_eq!(start_payload("/help topic"), None);
+        assert_eq!(
+            start_payload("/start <script>"),
+            None,
+            "not what Telegram sends"
+        );
+        assert_eq!(start_payload(&format!("/start {}", "a".repeat(65))), None);
+    }
 }

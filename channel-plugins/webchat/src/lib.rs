@@ -92,6 +92,7 @@ fn events(payload: Transport) -> Result<Vec<Event>, Error> {
                         .filter(|name| !name.is_empty()),
                     email,
                     phone: None,
+                    fields: Vec::new(),
                 },
                 message_id: said.client_id,
                 references: Vec::new(),

@@ -389,6 +389,10 @@ pub struct ContactRef {
     pub email: Option<String>,
     #[serde(default)]
     pub phone: Option<String>,
+    /// Custom fields to set on the contact; a newer value replaces an older one (a Telegram
+    /// deep link's payload, a CRM's customer number).
+    #[serde(default)]
+    pub custom_fields: BTreeMap<String, String>,
 }
 
 /// The result of posting an inbound message.

@@ -151,7 +151,6 @@ macro_rules! same {
 
 same! {
     Identity { kind, value }
-    Contact { identity, display_name, email, phone }
     Header { name, value }
     PayloadPart { start, end, encoding }
     Attachment { name, media_type, content, inline }
@@ -217,6 +216,30 @@ impl Convert<old::AttachmentContent> for new::AttachmentContent {
                 old::AttachmentContent::PayloadPart(part.convert())
             }
             new::AttachmentContent::Request(request) => old::AttachmentContent::Url(request.url),
+        }
+    }
+}
+
+/// A 0.1.0 contact tells no fields; the ones a reply's contact has stay with the host.
+impl Convert<new::Contact> for old::Contact {
+    fn convert(self) -> new::Contact {
+        new::Contact {
+            identity: self.identity.convert(),
+            display_name: self.display_name,
+            email: self.email,
+            phone: self.phone,
+            fields: Vec::new(),
+        }
+    }
+}
+
+impl Convert<old::Contact> for new::Contact {
+    fn convert(self) -> old::Contact {
+        old::Contact {
+            identity: self.identity.convert(),
+            display_name: self.display_name,
+            email: self.email,
+            phone: self.phone,
         }
     }
 }

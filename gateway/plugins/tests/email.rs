@@ -321,6 +321,7 @@ fn reply(subject: Option<&str>, thread: &[&str]) -> Reply {
                 display_name: Some("María López".into()),
                 email: Some("maria.lopez@example.com".into()),
                 phone: None,
+                fields: Vec::new(),
             },
         },
     }

@@ -108,6 +108,7 @@ fn reply() -> Reply {
                 display_name: None,
                 email: None,
                 phone: None,
+                fields: Vec::new(),
             },
         },
     }

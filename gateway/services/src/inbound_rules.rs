@@ -139,6 +139,7 @@ mod tests {
                 name: Some("Ana".into()),
                 email: None,
                 phone: None,
+                custom_fields: Default::default(),
             },
             "m-1",
             "Hola",

@@ -453,15 +453,9 @@ async fn apply(state: &Services, channel: &Channel, event: Event) -> ServiceResu
         Event::Edited(edit) => edited(state, channel, edit).await,
         // What the channel learned of a contact fills in what the contact lacked.
         Event::ContactUpdate(contact) => {
-            let who = ContactRef {
-                identity: Identity::new(contact.identity.kind, contact.identity.value),
-                name: contact.display_name,
-                email: contact.email,
-                phone: contact.phone,
-            };
             state
                 .store
-                .introduce_contact(channel.workspace_id, who)
+                .introduce_contact(channel.workspace_id, contact_ref(contact))
                 .await?;
             Ok(())
         }
@@ -473,6 +467,21 @@ async fn apply(state: &Services, channel: &Channel, event: Event) -> ServiceResu
 
 /// A contact's edit of a message they sent; one of a message the gateway never took in (sent
 /// before the channel was connected) has nothing to change and is noted in the log.
+/// A contact as a plugin told it, as the store takes it.
+fn contact_ref(contact: contract::Contact) -> ContactRef {
+    ContactRef {
+        identity: Identity::new(contact.identity.kind, contact.identity.value),
+        name: contact.display_name,
+        email: contact.email,
+        phone: contact.phone,
+        custom_fields: contact
+            .fields
+            .into_iter()
+            .map(|field| (field.name, field.value))
+            .collect(),
+    }
+}
+
 async fn edited(state: &Services, channel: &Channel, edit: contract::Edit) -> ServiceResult<()> {
     match state
         .store
@@ -672,15 +681,7 @@ async fn inbound_message(
         }
     }
     Ok(InboundMessage {
-        contact: ContactRef {
-            identity: Identity::new(
-                message.contact.identity.kind,
-                message.contact.identity.value,
-            ),
-            name: message.contact.display_name,
-            email: message.contact.email,
-            phone: message.contact.phone,
-        },
+        contact: contact_ref(message.contact),
         external_id: message.message_id,
         text: message.text,
         quoted: message.quoted,
@@ -728,6 +729,7 @@ mod tests {
             name: None,
             email: None,
             phone: None,
+            custom_fields: Default::default(),
         };
         let mut message = InboundMessage::text(contact, id, "hola");
         message.thread = thread.iter().map(|id| id.to_string()).collect();

@@ -490,6 +490,8 @@ pub(crate) async fn reply_context(
             display_name: Some(contact.name),
             email: contact.emails.first().cloned(),
             phone: contact.phones.first().cloned(),
+            // The contact's custom fields stay with the business.
+            fields: Vec::new(),
         },
     })
 }

@@ -103,6 +103,7 @@ fn sender(from: &str) -> ContactRef {
         name: Some(from.into()),
         email: None,
         phone: None,
+        custom_fields: Default::default(),
     }
 }
 
@@ -1151,6 +1152,7 @@ fn visitor(id: &str, name: Option<&str>, email: Option<&str>) -> ContactRef {
         name: name.map(str::to_string),
         email: email.map(str::to_string),
         phone: None,
+        custom_fields: Default::default(),
     }
 }
 
@@ -1611,4 +1613,53 @@ async fn a_reply_to_a_contact_unreachable_on_the_channel_is_refused_with_the_rea
         )
         .await
         .expect("a reply once they opted back in");
+}
+
+/// What a channel tells about a contact (a deep link's payload, a CRM's number) lands in its
+/// custom fields: set, replaced by a newer value, and bounded.
+#[tokio::test]
+async fn custom_fields_a_channel_tells_are_kept_on_the_contact_and_bounded() {
+    let f = fixture().await;
+    let told = |fields: &[(&str, &str)]| {
+        let mut who = sender("lucia@example.com");
+        who.custom_fields = fields
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        who
+    };
+    let first = f
+        .ingest_from(told(&[("telegram_start", "summer-sale")]), "m-1", "/start")
+        .await;
+    assert_eq!(
+        f.contact(first.contact_id).await.custom_fields["telegram_start"],
+        "summer-sale",
+        "set on a new contact"
+    );
+    let long_name = "n".repeat(65);
+    let second = f
+        .ingest_from(
+            told(&[("telegram_start", "black-friday"), (&long_name, "x")]),
+            "m-2",
+            "/start",
+        )
+        .await;
+    let contact = f.contact(second.contact_id).await;
+    assert_eq!(second.contact_id, first.contact_id);
+    assert_eq!(
+        contact.custom_fields["telegram_start"], "black-friday",
+        "a newer value replaces the older"
+    );
+    assert!(
+        !contact.custom_fields.contains_key(&long_name),
+        "a name over 64 characters is left out"
+    );
+    let many: Vec<(String, String)> = (0..60).map(|n| (format!("f{n}"), "v".into())).collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let third = f.ingest_from(told(&many), "m-3", "…").await;
+    assert_eq!(
+        f.contact(third.contact_id).await.custom_fields.len(),
+        50,
+        "a contact holds at most 50 told fields"
+    );
 }

@@ -203,6 +203,15 @@ async fn a_telegram_user_reaches_an_agent_and_gets_the_reply() -> anyhow::Result
         .context("conversation")?;
     let contact = rig.admin.contact_of(&message).await?;
     assert_eq!(contact["name"], "Lucía", "{contact}");
+    // She comes back through a campaign's deep link (t.me/acme_bot?start=summer-sale).
+    let start = telegram::text_update(20, 9, chat, "Lucía", Some("lucia_m"), "/start summer-sale");
+    assert_eq!(rig.deliver(&start).await?, StatusCode::OK);
+    rig.stored(&format!("{chat}:9")).await?;
+    let contact = rig.admin.contact_of(&message).await?;
+    assert_eq!(
+        contact["custom_fields"]["telegram_start"], "summer-sale",
+        "the link she came through is on her contact: {contact}"
+    );
     let edit = telegram::edited_text_update(
         3,
         10,

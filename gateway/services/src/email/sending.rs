@@ -155,6 +155,7 @@ impl Written {
                     display_name: None,
                     email: Some(self.to),
                     phone: None,
+                    fields: Vec::new(),
                 },
             },
         }

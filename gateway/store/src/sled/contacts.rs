@@ -113,7 +113,8 @@ pub fn find(
 }
 
 /// The contact known by `who.identity`, created from `who` when there is none yet; a known
-/// contact gets what it lacked (a name of its own, a first email or phone) from `who`.
+/// contact gets what it lacked (a name of its own, a first email or phone) from `who`, and the
+/// custom fields `who` tells.
 pub fn find_or_create(txn: &mut Txn, workspace_id: Id, who: &ContactRef) -> StoreResult<Contact> {
     if let Some(id) = txn.get_json::<Id>(&identity_key(workspace_id, &who.identity))? {
         let contact = load(txn, workspace_id, id)?;
@@ -149,7 +150,29 @@ pub fn find_or_create(txn: &mut Txn, workspace_id: Id, who: &ContactRef) -> Stor
     {
         new.phones.push(phone);
     }
+    take_told_fields(&mut new.custom_fields, who);
     create_contact(txn, workspace_id, new)
+}
+
+/// The most custom fields a channel can fill in on one contact, and their largest name and value.
+const TOLD_FIELDS: usize = 50;
+const TOLD_NAME_CHARS: usize = 64;
+const TOLD_VALUE_CHARS: usize = 1_000;
+
+/// Sets the custom fields a channel told about the contact (a newer value replaces an older
+/// one); a field with no name or an over-long one, and fields past the most a contact holds,
+/// are left out.
+fn take_told_fields(fields: &mut BTreeMap<String, String>, who: &ContactRef) {
+    for (name, value) in &who.custom_fields {
+        let name = name.trim();
+        let fits = !name.is_empty()
+            && name.chars().count() <= TOLD_NAME_CHARS
+            && value.chars().count() <= TOLD_VALUE_CHARS
+            && (fields.contains_key(name) || fields.len() < TOLD_FIELDS);
+        if fits {
+            fields.insert(name.to_string(), value.clone());
+        }
+    }
 }
 
 /// Whether no contact is known by this address yet.
@@ -206,6 +229,7 @@ fn fill_in(txn: &mut Txn, contact: Contact, who: &ContactRef) -> StoreResult<Con
     {
         filled.phones.push(phone.clone());
     }
+    take_told_fields(&mut filled.custom_fields, who);
     if filled == contact {
         return Ok(contact);
     }

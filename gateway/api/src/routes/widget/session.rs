@@ -137,6 +137,7 @@ async fn verified_user(
             name,
             email: email.clone(),
             phone: None,
+            custom_fields: Default::default(),
         };
         let contact = state
             .store

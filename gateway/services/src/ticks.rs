@@ -35,7 +35,8 @@ impl Schedule {
     }
 }
 
-/// One pass over every active plugin channel; returns how many scheduled calls were made.
+/// One pass over every active plugin channel; returns how many scheduled calls were made (a
+/// channel whose call failed is not counted).
 pub async fn tick_due(state: &Services, holder: &str, schedule: &Schedule) -> ServiceResult<usize> {
     let mut called = 0;
     for workspace in state.store.workspaces().await? {
@@ -63,8 +64,18 @@ pub async fn tick_due(state: &Services, holder: &str, schedule: &Schedule) -> Se
             if !state.store.acquire_lease(&lease, holder, lease_ms).await? {
                 continue;
             }
-            tick(state, &channel, plugin).await?;
-            called += 1;
+            // One channel's failure (its secrets unreadable, the disk full) is its own: the
+            // other channels' calls still go.
+            match tick(state, &channel, plugin).await {
+                Ok(()) => called += 1,
+                Err(fault) => tracing::warn!(
+                    workspace_id = channel.workspace_id,
+                    channel_id = channel.id,
+                    code = fault.code,
+                    reason = %fault.message,
+                    "a channel's scheduled call failed"
+                ),
+            }
         }
     }
     Ok(called)

@@ -10,4 +10,5 @@ mod plugins;
 mod search;
 mod security;
 mod support;
+mod ticks;
 mod widget;

@@ -7,8 +7,10 @@ use switchboard_model::{Id, OfficeHours};
 use crate::widget::office_hours;
 use crate::{Fault, FaultKind, ServiceResult, Services};
 
-/// Refuses `settings` that cannot be used, naming the setting and what is wrong with it.
-pub fn check(settings: &Value) -> ServiceResult<()> {
+/// Refuses `settings` that cannot be used, naming the setting and what is wrong with it, and
+/// writes what may be written several ways in one: allowed origins as a list of `scheme://host`
+/// (`["https://shop.example"]` from `"shop.example/\nhttp://localhost:8080/cart"`).
+fn prepare(settings: &mut Value) -> ServiceResult<()> {
     if let Some(hours) = settings
         .get("office_hours")
         .filter(|hours| !hours.is_null())
@@ -17,18 +19,23 @@ pub fn check(settings: &Value) -> ServiceResult<()> {
             .map_err(|error| invalid(format!("`office_hours` cannot be read: {error}")))?;
         office_hours::check(&hours).map_err(invalid)?;
     }
+    if let Some(origins) = settings.get_mut("allowed_origins") {
+        let parsed = crate::origin::parse_allowed_list(origins).map_err(invalid)?;
+        *origins = Value::from(parsed);
+    }
     Ok(())
 }
 
-/// Refuses `settings` for a channel that the plugin `plugin` handles, checking them against
-/// the plugin's form as well (a required setting, a choice it does not offer).
-pub async fn check_for_plugin(
+/// Checks and prepares `settings` (see [`prepare`]) for a channel that the plugin `plugin`
+/// handles, checking them against the plugin's form as well (a required setting, a choice it
+/// does not offer).
+pub async fn prepare_for_plugin(
     services: &Services,
     workspace_id: Id,
     plugin: Option<&str>,
-    settings: &Value,
+    settings: &mut Value,
 ) -> ServiceResult<()> {
-    check(settings)?;
+    prepare(settings)?;
     let Some(plugin) = plugin else {
         return Ok(());
     };

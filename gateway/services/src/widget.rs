@@ -166,22 +166,16 @@ pub fn localized(channel: &Channel, name: &str, locale: &str) -> Option<String> 
     }
 }
 
-/// The origins a widget may be embedded in (`allowed_origins`, a list or a comma-separated
-/// string); empty means any.
+/// The origins a widget may be embedded in (`allowed_origins`); empty means any. Settings are
+/// checked when written, but a value stored before that (one origin a line, a stray word) is
+/// read entry by entry, skipping what cannot be an origin, so that no visitor's request fails
+/// on it.
 pub fn allowed_origins(channel: &Channel) -> Vec<String> {
-    match channel.settings.get("allowed_origins") {
-        Some(serde_json::Value::Array(list)) => list
-            .iter()
-            .filter_map(|origin| origin.as_str())
-            .map(crate::origin::normalize)
-            .collect(),
-        Some(serde_json::Value::String(list)) => list
-            .split([',', ' '])
-            .filter(|origin| !origin.is_empty())
-            .map(crate::origin::normalize)
-            .collect(),
-        _ => Vec::new(),
-    }
+    channel
+        .settings
+        .get("allowed_origins")
+        .map(crate::origin::read_allowed_list)
+        .unwrap_or_default()
 }
 
 /// Whether a browser request's `Origin` may use the widget: the gateway's own pages (the chat

@@ -133,11 +133,11 @@ async fn create_channel(
             .await?;
         new.plugin = Some(name.into());
     }
-    settings::check_for_plugin(
+    settings::prepare_for_plugin(
         &state,
         caller.workspace_id,
         new.plugin.as_deref(),
-        &new.settings,
+        &mut new.settings,
     )
     .await?;
     let channel = state
@@ -168,12 +168,12 @@ async fn update_channel(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Id>,
-    Json(update): Json<ChannelUpdate>,
+    Json(mut update): Json<ChannelUpdate>,
 ) -> ApiResult<axum::Json<Channel>> {
     caller.require_admin()?;
-    if let Some(settings) = &update.settings {
+    if let Some(settings) = &mut update.settings {
         let mut changed = state.store.channel(caller.workspace_id, id).await?;
-        settings::check_for_plugin(
+        settings::prepare_for_plugin(
             &state,
             caller.workspace_id,
             changed.plugin.as_deref(),

@@ -175,3 +175,42 @@ async fn the_visitor_api_refuses_a_foreign_page_a_missing_or_foreign_token_and_a
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn allowed_origins_are_read_as_pasted_and_a_wrong_one_is_named_when_written() {
+    let app = TestApp::new().await;
+    let pasted = "https://Tienda.Example/\nwww.tienda.pe\nhttp://localhost:8080/checkout?step=2";
+    let (status, channel) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "webchat", "name": "Tienda", "settings": { "allowed_origins": pasted } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    assert_eq!(
+        channel["settings"]["allowed_origins"],
+        json!([
+            "https://tienda.example",
+            "https://www.tienda.pe",
+            "http://localhost:8080"
+        ]),
+        "one per line, a host alone and a page's address, kept as origins"
+    );
+    let widget = format!("{}.{}", channel["workspace_id"], channel["id"]);
+    let (status, _) = session(&app, &widget, Some("https://www.tienda.pe")).await;
+    assert_eq!(status, StatusCode::OK, "a page of an allowed origin chats");
+
+    crate::support::assert_error_naming(
+        &app.call(
+            Method::PATCH,
+            &format!("/api/v1/channels/{}", channel["id"]),
+            &app.admin,
+            Some(json!({ "settings": { "allowed_origins": ["https://tienda.example", "tienda example"] } })),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_settings",
+        "\"tienda example\"",
+    );
+}

@@ -161,7 +161,8 @@ async fn get_channel(
     Ok(axum::Json(for_caller(&state, &caller, channel)))
 }
 
-/// Renames, (de)activates or reconfigures a channel (admins only).
+/// Renames, (de)activates or reconfigures a channel (admins only). `settings` is a JSON merge
+/// patch (RFC 7396): the settings it names change, `null` removes one, the others stay.
 #[utoipa::path(patch, path = "/api/v1/channels/{id}", tag = "channels", request_body = ChannelUpdate,
     params(("id" = u64, Path)), responses((status = 200, body = Channel)))]
 async fn update_channel(
@@ -171,21 +172,24 @@ async fn update_channel(
     Json(mut update): Json<ChannelUpdate>,
 ) -> ApiResult<axum::Json<Channel>> {
     caller.require_admin()?;
-    if let Some(settings) = &mut update.settings {
+    if let Some(patch) = update.settings.take() {
         let mut changed = state.store.channel(caller.workspace_id, id).await?;
+        // A JSON merge patch (RFC 7396): the settings named change, `null` removes one, the
+        // others stay.
+        json_patch::merge(&mut changed.settings, &patch);
         settings::prepare_for_plugin(
             &state,
             caller.workspace_id,
             changed.plugin.as_deref(),
-            settings,
+            &mut changed.settings,
         )
         .await?;
-        changed.settings = settings.clone();
         if changed.active && update.active != Some(false) {
             connection::connect(&state, &changed, None)
                 .await?
                 .map_err(|reason| connection::refused(&reason))?;
         }
+        update.settings = Some(changed.settings);
     }
     let channel = state
         .store

@@ -214,3 +214,32 @@ async fn allowed_origins_are_read_as_pasted_and_a_wrong_one_is_named_when_writte
         "\"tienda example\"",
     );
 }
+
+#[tokio::test]
+async fn changing_one_setting_keeps_the_others() {
+    let app = TestApp::new().await;
+    let (_, channel) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "webchat", "name": "Tienda",
+                    "settings": { "greeting": "¡Hola! ¿En qué te ayudamos?", "color": "#0a7d5a" } }),
+        )
+        .await;
+    let path = format!("/api/v1/channels/{}", channel["id"]);
+    let (status, changed) = app
+        .call(
+            Method::PATCH,
+            &path,
+            &app.admin,
+            Some(json!({ "settings": { "allowed_origins": ["https://tienda.example"], "color": null } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(
+        changed["settings"],
+        json!({ "greeting": "¡Hola! ¿En qué te ayudamos?",
+                "allowed_origins": ["https://tienda.example"] }),
+        "the greeting stays, the colour set to null is removed"
+    );
+}

@@ -50,28 +50,28 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
 
 /// `POST path` with `body` as JSON, the answer read as `T`.
 pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, Failure> {
-    let body = serde_json::to_string(body).map_err(|error| refused(0, &error.to_string()))?;
-    parse(
-        &call(
-            "POST",
-            path,
-            Some(("application/json", JsValue::from_str(&body))),
-        )
-        .await?,
-    )
+    parse(&send_json("POST", path, body).await?)
 }
 
 /// `PATCH path` with `body` as JSON, the answer read as `T`.
 pub async fn patch<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, Failure> {
+    parse(&send_json("PATCH", path, body).await?)
+}
+
+/// `PATCH path` with `body` as JSON, for a change that answers nothing (`204`).
+pub async fn patch_only(path: &str, body: &impl Serialize) -> Result<(), Failure> {
+    send_json("PATCH", path, body).await.map(drop)
+}
+
+/// A call whose body is `body` as JSON; the answer's text when it succeeded.
+async fn send_json(method: &str, path: &str, body: &impl Serialize) -> Result<String, Failure> {
     let body = serde_json::to_string(body).map_err(|error| refused(0, &error.to_string()))?;
-    parse(
-        &call(
-            "PATCH",
-            path,
-            Some(("application/json", JsValue::from_str(&body))),
-        )
-        .await?,
+    call(
+        method,
+        path,
+        Some(("application/json", JsValue::from_str(&body))),
     )
+    .await
 }
 
 /// Uploads a file the agent picked, dropped or pasted; the gateway's record of it.

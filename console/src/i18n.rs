@@ -214,6 +214,35 @@ pub struct Texts {
     pub sms_ucs2: &'static str,
     /// Why one character does that.
     pub sms_ucs2_why: &'static str,
+    pub settings: &'static str,
+    pub channels: &'static str,
+    pub add_channel: &'static str,
+    pub edit: &'static str,
+    pub active: &'static str,
+    pub inactive: &'static str,
+    /// Beside a channel the console cannot edit yet.
+    pub api_for_now: &'static str,
+    pub website_chat: &'static str,
+    pub advanced: &'static str,
+    /// A choice not made yet.
+    pub choose: &'static str,
+    /// Under a secret the channel already has.
+    pub secret_kept: &'static str,
+    /// "Fill in “{field}”.": a required field left blank.
+    pub fill_in: &'static str,
+    pub test_connection: &'static str,
+    pub connected: &'static str,
+    /// "Connected as {account}", the account as the provider knows it.
+    pub connected_as: &'static str,
+    /// Followed by the gateway's reason.
+    pub not_connected: &'static str,
+    pub webhook_url: &'static str,
+    /// For a provider that must be given the webhook URL.
+    pub webhook_give: &'static str,
+    /// For a provider the gateway gives it to itself.
+    pub webhook_own: &'static str,
+    pub copy: &'static str,
+    pub copied: &'static str,
 }
 
 impl Texts {
@@ -314,6 +343,14 @@ impl Texts {
             forced_by.to_string()
         };
         self.sms_ucs2.replace("{char}", &shown)
+    }
+
+    /// "Connected as @acme_bot", or only "Connected." when the provider names no account.
+    pub fn connected_to(&self, account: &str) -> String {
+        match account {
+            "" => self.connected.to_string(),
+            account => self.connected_as.replace("{account}", account),
+        }
     }
 
     /// How long ago, in the largest whole unit: "now", "5 min", "3 h", "2 d".
@@ -528,6 +565,27 @@ static EN: Texts = Texts {
     characters_many: "{n} characters",
     sms_ucs2: "“{char}” makes each SMS hold 70 characters instead of 160",
     sms_ucs2_why: "That character is not in the GSM alphabet, so the whole message goes as UCS-2.",
+    settings: "Settings",
+    channels: "Channels",
+    add_channel: "Add a channel",
+    edit: "Edit",
+    active: "Active",
+    inactive: "Inactive",
+    api_for_now: "Set up through the API for now",
+    website_chat: "Website chat",
+    advanced: "Advanced",
+    choose: "Choose…",
+    secret_kept: "Saved — leave blank to keep",
+    fill_in: "Fill in “{field}”.",
+    test_connection: "Test connection",
+    connected: "Connected.",
+    connected_as: "Connected as {account}",
+    not_connected: "Could not connect:",
+    webhook_url: "Webhook URL",
+    webhook_give: "Give this address to the provider as the webhook URL; the help above says where.",
+    webhook_own: "Switchboard gives this address to the provider itself when it is needed.",
+    copy: "Copy",
+    copied: "Copied.",
 };
 
 static ES: Texts = Texts {
@@ -722,6 +780,27 @@ static ES: Texts = Texts {
     characters_many: "{n} caracteres",
     sms_ucs2: "“{char}” hace que cada SMS admita 70 caracteres en lugar de 160",
     sms_ucs2_why: "Ese carácter no está en el alfabeto GSM, así que todo el mensaje se envía como UCS-2.",
+    settings: "Configuración",
+    channels: "Canales",
+    add_channel: "Agregar un canal",
+    edit: "Editar",
+    active: "Activo",
+    inactive: "Inactivo",
+    api_for_now: "Por ahora se configura a través de la API",
+    website_chat: "Chat del sitio web",
+    advanced: "Avanzado",
+    choose: "Elige…",
+    secret_kept: "Guardado: déjalo en blanco para conservarlo",
+    fill_in: "Completa “{field}”.",
+    test_connection: "Probar conexión",
+    connected: "Conectado.",
+    connected_as: "Conectado como {account}",
+    not_connected: "No se pudo conectar:",
+    webhook_url: "URL del webhook",
+    webhook_give: "Dale esta dirección al proveedor como URL del webhook; la ayuda de arriba indica dónde.",
+    webhook_own: "Switchboard le da esta dirección al proveedor por su cuenta cuando hace falta.",
+    copy: "Copiar",
+    copied: "Copiado.",
 };
 
 static PT_BR: Texts = Texts {
@@ -916,4 +995,25 @@ static PT_BR: Texts = Texts {
     characters_many: "{n} caracteres",
     sms_ucs2: "“{char}” faz cada SMS comportar 70 caracteres em vez de 160",
     sms_ucs2_why: "Esse caractere não está no alfabeto GSM, então a mensagem inteira vai como UCS-2.",
+    settings: "Configurações",
+    channels: "Canais",
+    add_channel: "Adicionar um canal",
+    edit: "Editar",
+    active: "Ativo",
+    inactive: "Inativo",
+    api_for_now: "Por enquanto, configurado pela API",
+    website_chat: "Chat do site",
+    advanced: "Avançado",
+    choose: "Escolha…",
+    secret_kept: "Salvo — deixe em branco para manter",
+    fill_in: "Preencha “{field}”.",
+    test_connection: "Testar conexão",
+    connected: "Conectado.",
+    connected_as: "Conectado como {account}",
+    not_connected: "Não foi possível conectar:",
+    webhook_url: "URL do webhook",
+    webhook_give: "Informe este endereço ao provedor como URL do webhook; a ajuda acima indica onde.",
+    webhook_own: "O Switchboard informa este endereço ao provedor por conta própria quando necessário.",
+    copy: "Copiar",
+    copied: "Copiado.",
 };

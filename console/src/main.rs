@@ -1,6 +1,7 @@
 //! The agent console: sign in at `/`, then the inbox at `/app/` (a conversation at
-//! `/app/conversations/{id}`), kept current by the workspace's event socket. It talks to the
-//! gateway only through the REST API, the event socket and the session cookie.
+//! `/app/conversations/{id}`; an admin's settings at `/app/settings/channels`), kept current by
+//! the workspace's event socket. It talks to the gateway only through the REST API, the event
+//! socket and the session cookie.
 
 mod api;
 mod i18n;
@@ -65,6 +66,13 @@ fn set_document_language(locale: Locale) {
 pub fn show_path(path: &str) {
     if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path));
+    }
+}
+
+/// Goes to `path` without loading a page, as a step the browser's Back button undoes.
+pub fn push_path(path: &str) {
+    if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
+        let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path));
     }
 }
 

@@ -200,6 +200,8 @@ pub enum Action {
     },
     /// A conversation as a call answered it.
     Conversation(Conversation),
+    /// A channel as an admin added or changed it.
+    Channel(Channel),
     /// A channel's reply window and templates, or why the gateway could not list them.
     Templates {
         channel_id: Id,
@@ -543,6 +545,13 @@ impl Reducible for Console {
                 }
             }
             Action::Conversation(conversation) => console.keep(conversation),
+            Action::Channel(channel) => {
+                let channels = Rc::make_mut(&mut console.channels);
+                match channels.iter_mut().find(|known| known.id == channel.id) {
+                    Some(known) => *known = channel,
+                    None => channels.push(channel),
+                }
+            }
             Action::Templates { channel_id, answer } => {
                 let learnt = match answer {
                     Ok(known) => Some(Templates::Known(known)),

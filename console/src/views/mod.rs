@@ -1,11 +1,13 @@
 //! The console's screens. Each one draws from the state and sends its changes back as
 //! actions or API calls; none keeps a copy of what the state holds.
 
+pub mod channel_editor;
 pub mod composer;
 pub mod contact;
 pub mod list;
 pub mod new_conversation;
 pub mod profile;
+pub mod settings;
 pub mod shortcuts;
 pub mod sign_in;
 pub mod template_picker;

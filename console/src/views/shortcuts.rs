@@ -11,15 +11,21 @@ use crate::state::{Action, Console};
 use crate::views::composer;
 use crate::views::thread::{self, Act};
 
-/// Listens to the document's keys for as long as the console is signed in.
+/// Listens to the document's keys for as long as the console is signed in, and acts on them
+/// while the inbox shows (`listening`).
 #[hook]
-pub fn use_shortcuts(console: &UseReducerHandle<Console>, help: UseStateSetter<bool>) {
-    let latest = use_mut_ref(|| console.clone());
-    *latest.borrow_mut() = console.clone();
+pub fn use_shortcuts(
+    console: &UseReducerHandle<Console>,
+    help: UseStateSetter<bool>,
+    listening: bool,
+) {
+    let latest = use_mut_ref(|| None);
+    *latest.borrow_mut() = listening.then(|| console.clone());
     use_effect_with((), move |_| {
         let listener = Closure::<dyn Fn(KeyboardEvent)>::new(move |event: KeyboardEvent| {
-            let console = latest.borrow().clone();
-            shortcut(&console, &help, &event);
+            if let Some(console) = latest.borrow().clone() {
+                shortcut(&console, &help, &event);
+            }
         });
         let document = web_sys::window().and_then(|window| window.document());
         if let Some(document) = &document {

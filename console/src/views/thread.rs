@@ -235,7 +235,9 @@ fn written_time(millis: i64, locale: &str) -> String {
 /// A file size as people read it: "31.5 MB", "820 kB".
 fn readable_size(bytes: u64) -> String {
     if bytes >= 1_000_000 {
-        format!("{:.1} MB", bytes as f64 / 1e6)
+        // In whole tenths: formatting a float would bring the float printer into the console.
+        let tenths = (bytes + 50_000) / 100_000;
+        format!("{}.{} MB", tenths / 10, tenths % 10)
     } else {
         format!("{} kB", bytes.div_ceil(1000))
     }

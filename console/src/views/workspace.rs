@@ -1,6 +1,7 @@
 //! The signed-in console: the top bar, the views, the conversation list and the open
-//! conversation. It loads what the state needs (the directory, each page of the list, the open
-//! thread, the contacts on screen) and follows the event socket from the newest event it had.
+//! conversation, or an admin's settings in their place (the inbox stays as it was beneath).
+//! It loads what the state needs (the directory, each page of the list, the open thread, the
+//! contacts on screen) and follows the event socket from the newest event it had.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -8,8 +9,10 @@ use std::rc::Rc;
 
 use switchboard_model::{
     Agent, CannedResponse, Channel, ChannelTemplates, Contact, Conversation, Id, InboxCounts, Me,
-    Message, Page, ProfileUpdate, Team,
+    Message, Page, ProfileUpdate, Role, Team,
 };
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -21,6 +24,7 @@ use crate::views::contact::ContactPanel;
 use crate::views::list::ConversationList;
 use crate::views::new_conversation::NewConversationDialog;
 use crate::views::profile::{self, AVAILABILITIES, Profile, availability_key};
+use crate::views::settings::{self, Settings};
 use crate::views::shortcuts::{ShortcutHelp, use_shortcuts};
 use crate::views::thread::ThreadView;
 
@@ -167,6 +171,33 @@ enum Dialog {
 pub fn workspace(props: &Props) -> Html {
     let console = use_reducer(|| Console::new(props.me.clone(), props.locale));
     let t = texts(props.locale);
+    let admin = console.me.agent.role == Role::Admin;
+    // Whether an admin's settings show instead of the inbox (the address says, on a reload).
+    let in_settings = use_state(|| admin && settings::in_address());
+    // The browser's Back and Forward buttons move between the inbox and the settings.
+    {
+        let in_settings = in_settings.setter();
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn Fn()>::new(move || {
+                in_settings.set(admin && settings::in_address());
+            });
+            let window = web_sys::window();
+            if let Some(window) = &window {
+                let _ = window.add_event_listener_with_callback(
+                    "popstate",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(window) = window {
+                    let _ = window.remove_event_listener_with_callback(
+                        "popstate",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
     {
         let dispatch = console.dispatcher();
         use_effect_with(props.locale, move |locale| {
@@ -258,7 +289,8 @@ pub fn workspace(props: &Props) -> Html {
             .map(|conversation| console.contact_name(conversation.contact_id))
             .unwrap_or_default();
         let t = texts(console.locale);
-        let selected = console.selected;
+        // What the agent has in front of them: nothing of the inbox while in the settings.
+        let selected = console.selected.filter(|_| !*in_settings);
         use_effect_with(alert.as_ref().map(|alert| alert.number), move |_| {
             let looking = |alert: &crate::state::Alert| {
                 !alert.mention
@@ -288,13 +320,12 @@ pub fn workspace(props: &Props) -> Html {
         let settings = console.me.agent.notifications;
         use_effect_with((), move |_| crate::notify::ask_permission(settings));
     }
-    // The open conversation's thread, and its address.
+    // The open conversation's thread.
     {
         let dispatch = console.dispatcher();
         let on_signed_out = props.on_signed_out.clone();
         use_effect_with(console.selected, move |selected| {
             if let Some(id) = *selected {
-                crate::show_path(&format!("/app/conversations/{id}"));
                 spawn_local(async move {
                     match load_thread(id).await {
                         Ok(messages) => dispatch.dispatch(Action::Thread {
@@ -304,11 +335,18 @@ pub fn workspace(props: &Props) -> Html {
                         Err(failure) => signed_out_on(&failure, &on_signed_out),
                     }
                 });
-            } else {
-                crate::show_path("/app/");
             }
         });
     }
+    // The inbox's address: the open conversation's (the settings show their own).
+    use_effect_with(
+        (console.selected, *in_settings),
+        |(selected, in_settings)| match (*in_settings, selected) {
+            (true, _) => {}
+            (false, Some(id)) => crate::show_path(&format!("/app/conversations/{id}")),
+            (false, None) => crate::show_path("/app/"),
+        },
+    );
     // The reply window and templates of the open conversation's channel, once per channel
     // (again after a failure).
     {
@@ -329,11 +367,12 @@ pub fn workspace(props: &Props) -> Html {
             }
         });
     }
-    // What the agent has open is read: its unread count goes back to zero.
+    // What the agent has open in front of them is read: its unread count goes back to zero.
     {
         let dispatch = console.dispatcher();
         let unread = console
             .selected_conversation()
+            .filter(|_| !*in_settings)
             .map(|conversation| (conversation.id, conversation.unread_count));
         use_effect_with(unread, move |unread| {
             if let Some((id, count)) = *unread
@@ -390,7 +429,7 @@ pub fn workspace(props: &Props) -> Html {
         });
     }
     let keyboard_help = use_state(|| false);
-    use_shortcuts(&console, keyboard_help.setter());
+    use_shortcuts(&console, keyboard_help.setter(), !*in_settings);
     let dialog = use_state(|| Dialog::None);
     let contact_shown = use_state(|| false);
     let close_dialog = {
@@ -477,8 +516,18 @@ pub fn workspace(props: &Props) -> Html {
     let classes = classes!(
         "console",
         console.selected.is_some().then_some("has-selection"),
-        contact_shown.then_some("has-contact")
+        contact_shown.then_some("has-contact"),
+        in_settings.then_some("in-settings")
     );
+    let open_settings = {
+        let in_settings = in_settings.clone();
+        Callback::from(move |_: MouseEvent| {
+            if !*in_settings {
+                crate::push_path(settings::CHANNELS_PATH);
+                in_settings.set(true);
+            }
+        })
+    };
     let availability = console.me.agent.availability;
     let contact_of_selected = console
         .selected_conversation()
@@ -493,6 +542,16 @@ pub fn workspace(props: &Props) -> Html {
                 <button class="new-conversation primary" onclick={open_dialog(Dialog::NewConversation)}>
                     { "+ " }{ t.new_conversation }</button>
                 <span class="spacer"></span>
+                if admin {
+                    <button class={classes!("settings-link", in_settings.then_some("current"))}
+                        aria-label={t.settings} title={t.settings} onclick={open_settings}>
+                        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+                            <path d="M12 9a3 3 0 1 0 0 6 3 3 0 1 0 0-6M12 5a7 7 0 1 0 0 14 7 7 0 1 0 0-14M12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9 7 7M17 17l2.1 2.1M4.9 19.1 7 17M17 7l2.1-2.1"
+                                fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+                        </svg>
+                        <span>{ t.settings }</span>
+                    </button>
+                }
                 <span class={classes!("dot", format!("is-{}", availability_key(availability)))} aria-hidden="true"></span>
                 <select class="my-availability" aria-label={t.availability} onchange={on_availability}>
                     { for AVAILABILITIES.iter().map(|choice| html! {
@@ -503,6 +562,13 @@ pub fn workspace(props: &Props) -> Html {
                 <LanguagePicker locale={props.locale} label={t.language} {on_locale} />
                 <button class="sign-out" onclick={on_sign_out}>{ t.sign_out }</button>
             </header>
+            if *in_settings {
+                <Settings console={console.clone()} on_signed_out={props.on_signed_out.clone()}
+                    on_close={{
+                        let in_settings = in_settings.setter();
+                        Callback::from(move |()| in_settings.set(false))
+                    }} />
+            }
             { views }
             <ConversationList console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
             <ThreadView console={console.clone()} on_signed_out={props.on_signed_out.clone()}
@@ -519,7 +585,11 @@ pub fn workspace(props: &Props) -> Html {
             if let Some(alert) = &*shown_alert {
                 <button class="toast" role="status" onclick={{
                     let (dispatch, id) = (console.dispatcher(), alert.conversation_id);
-                    Callback::from(move |_| dispatch.dispatch(Action::Select(Some(id))))
+                    let in_settings = in_settings.setter();
+                    Callback::from(move |_| {
+                        in_settings.set(false);
+                        dispatch.dispatch(Action::Select(Some(id)));
+                    })
                 }}>
                     <strong>{ if alert.mention { t.mentioned_you } else { t.new_message } }</strong>{ " " }{ &alert.text }
                 </button>

@@ -26,7 +26,7 @@ struct Rig {
 
 /// The Telegram plugin as an admin installs it to reach a Bot API server of their own (here
 /// the stand-in on 127.0.0.1): the bundled component, granted that host.
-fn manifest(bot: &TelegramStandIn) -> anyhow::Result<Value> {
+pub(super) fn manifest(bot: &TelegramStandIn) -> anyhow::Result<Value> {
     let host = bot
         .base_url
         .trim_start_matches("http://")

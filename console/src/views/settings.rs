@@ -1,0 +1,167 @@
+//! Settings, for admins, at `/app/settings/channels`: the workspace's channels, each with its
+//! kind and whether it is active, and the kinds of channel to add; adding or editing a plugin
+//! channel goes through the form its plugin describes. Email, website chat and API channels
+//! are listed; they are set up through the API for now.
+
+use std::rc::Rc;
+
+use switchboard_model::{Channel, ChannelForm, ChannelKind, Id, localized};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::api;
+use crate::i18n::{Texts, texts};
+use crate::state::Console;
+use crate::views::channel_editor::ChannelEditor;
+use crate::views::list::channel_icon;
+use crate::views::workspace::signed_out_on;
+
+/// The settings' address.
+pub const CHANNELS_PATH: &str = "/app/settings/channels";
+
+/// Whether the address names the settings.
+pub fn in_address() -> bool {
+    web_sys::window()
+        .and_then(|window| window.location().pathname().ok())
+        .is_some_and(|path| path.starts_with("/app/settings/"))
+}
+
+/// Which part of the channel settings shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Page {
+    List,
+    /// The form of the `n`th kind, for a new channel.
+    New(usize),
+    Edit(Id),
+}
+
+/// A kind's name, for channels whose plugin describes no form.
+fn kind_name(kind: ChannelKind, t: &Texts) -> &'static str {
+    match kind {
+        ChannelKind::Email => t.email,
+        ChannelKind::Webchat => t.website_chat,
+        ChannelKind::Telegram => "Telegram",
+        ChannelKind::Sms => "SMS",
+        ChannelKind::Whatsapp => "WhatsApp",
+        ChannelKind::Api => "API",
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub console: UseReducerHandle<Console>,
+    /// Back to the inbox.
+    pub on_close: Callback<()>,
+    pub on_signed_out: Callback<()>,
+}
+
+#[function_component(Settings)]
+pub fn settings(props: &Props) -> Html {
+    let console = &props.console;
+    let t = texts(console.locale);
+    let language = console.locale.tag();
+    let page = use_state(|| Page::List);
+    // The kinds an admin can add, each with its plugin's form, or why they could not be read.
+    let forms = use_state(|| None::<Result<Rc<Vec<ChannelForm>>, String>>);
+    // The address names the settings, and the forms are asked for, once.
+    {
+        let forms = forms.setter();
+        let on_signed_out = props.on_signed_out.clone();
+        use_effect_with((), move |_| {
+            crate::show_path(CHANNELS_PATH);
+            spawn_local(async move {
+                let answer = api::get::<Vec<ChannelForm>>("/api/v1/channel-forms").await;
+                forms.set(Some(answer.map(Rc::new).map_err(|failure| {
+                    signed_out_on(&failure, &on_signed_out);
+                    failure.reason().unwrap_or(t.unreachable).to_string()
+                })));
+            });
+        });
+    }
+    let go = |to: Page| {
+        let page = page.setter();
+        Callback::from(move |_: MouseEvent| page.set(to))
+    };
+    let loaded: &[ChannelForm] = match &*forms {
+        Some(Ok(forms)) => forms,
+        _ => &[],
+    };
+    let form_of = |channel: &Channel| {
+        loaded
+            .iter()
+            .find(|form| channel.plugin.as_ref() == Some(&form.plugin))
+    };
+    // Why the forms are not in, if they could not be read.
+    let waiting = match &*forms {
+        Some(Err(why)) => html! { <p class="error" role="alert">{ why }</p> },
+        _ => html! {},
+    };
+    let on_back = {
+        let page = page.setter();
+        Callback::from(move |()| page.set(Page::List))
+    };
+    let editor = |form: Option<&ChannelForm>, channel: Option<&Channel>| match form {
+        Some(form) => html! {
+            <ChannelEditor console={console.clone()} form={form.clone()}
+                channel={channel.cloned()} on_back={on_back.clone()}
+                on_signed_out={props.on_signed_out.clone()} />
+        },
+        None => waiting.clone(),
+    };
+    let body = match *page {
+        Page::List => html! {
+            <>
+                <ul class="channel-rows">
+                    { for console.channels.iter().map(|channel| {
+                        let form = form_of(channel);
+                        html! {
+                            <li class="channel-row">
+                                { channel_icon(Some(channel.kind)) }
+                                <span class="name">{ &channel.name }</span>
+                                <span class="kind">{ form.map_or(kind_name(channel.kind, t), |form| localized(&form.title, language)) }</span>
+                                if channel.active {
+                                    <span class="state on">{ t.active }</span>
+                                } else {
+                                    <span class="state">{ t.inactive }</span>
+                                }
+                                if form.is_some() {
+                                    <button class="edit" onclick={go(Page::Edit(channel.id))}>{ t.edit }</button>
+                                } else {
+                                    <span class="later">{ t.api_for_now }</span>
+                                }
+                            </li>
+                        }
+                    }) }
+                </ul>
+                <h2>{ t.add_channel }</h2>
+                <ul class="kinds">
+                    { for loaded.iter().enumerate().map(|(index, form)| html! {
+                        <li>
+                            <button class="kind" data-plugin={form.plugin.clone()} onclick={go(Page::New(index))}>
+                                { channel_icon(Some(form.kind)) }
+                                <strong>{ localized(&form.title, language) }</strong>
+                                <span>{ localized(&form.summary, language) }</span>
+                            </button>
+                        </li>
+                    }) }
+                </ul>
+                { waiting.clone() }
+            </>
+        },
+        Page::New(index) => editor(loaded.get(index), None),
+        Page::Edit(id) => {
+            let channel = console.channels.iter().find(|channel| channel.id == id);
+            editor(channel.and_then(form_of), channel)
+        }
+    };
+    html! {
+        <section class="settings" aria-labelledby="settings-title">
+            <header class="settings-head">
+                <button class="to-inbox" onclick={props.on_close.reform(|_: MouseEvent| ())}>
+                    { "← " }{ t.conversations }</button>
+                <h1 id="settings-title">{ t.settings }{ " › " }{ t.channels }</h1>
+            </header>
+            { body }
+        </section>
+    }
+}

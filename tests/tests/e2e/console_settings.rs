@@ -1,0 +1,518 @@
+//! The admins' Settings › Channels in the console, in a real headless Chromium against the real
+//! gateway and the Telegram stand-in: a Telegram channel added through the form its plugin
+//! describes (and its messages then reaching the inbox), the provider's refusal of a wrong
+//! token shown in words and corrected in the same form, an SMS form that asks for a provider's
+//! own fields only once that provider is picked, and no settings at all for agents.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use hyper::{Method, StatusCode};
+use serde_json::{Value, json};
+use switchboard_e2e::browser::{
+    Browser, choose, click, eventually, shown, sign_in_to_console, sign_in_to_console_as, texts,
+    type_into,
+};
+use switchboard_e2e::telegram_stand_in::{self as telegram, TelegramStandIn};
+use switchboard_e2e::{Client, Gateway, eventually_within};
+
+const TOKEN: &str = "7000001:AAH-stand-in-token";
+const WAIT: Duration = Duration::from_secs(15);
+/// The channel's name in its form.
+const NAME: &str = ".channel-editor input[name=name]";
+
+/// A gateway whose Telegram plugin may reach the stand-in of the Bot API (the bundled
+/// component, granted its host, as an admin installs it for a Bot API server of their own).
+struct Rig {
+    bot: TelegramStandIn,
+    gateway: Gateway,
+    admin: Client,
+    _data: tempfile::TempDir,
+}
+
+impl Rig {
+    async fn start() -> anyhow::Result<Rig> {
+        let bot = TelegramStandIn::start(TOKEN, "acme_bot").await?;
+        let data = tempfile::tempdir()?;
+        let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
+        let admin = gateway.admin().await?;
+        admin
+            .install_component("telegram_adapter", &super::telegram::manifest(&bot)?)
+            .await?;
+        Ok(Rig {
+            bot,
+            gateway,
+            admin,
+            _data: data,
+        })
+    }
+
+    /// The channel named `name`, as the API shows it.
+    async fn channel(&self, name: &str) -> anyhow::Result<Value> {
+        let (_, channels) = self.admin.get("/api/v1/channels").await?;
+        channels
+            .as_array()
+            .and_then(|channels| channels.iter().find(|channel| channel["name"] == name))
+            .cloned()
+            .with_context(|| format!("no channel {name}: {channels}"))
+    }
+}
+
+/// A browser (a laptop's window, or a phone's screen) signed in to the console by `sign_in`,
+/// in `locale`.
+async fn console_in(
+    gateway: &Gateway,
+    locale: &str,
+    phone: bool,
+    sign_in: impl AsyncFnOnce(&Browser) -> anyhow::Result<()>,
+) -> anyhow::Result<Browser> {
+    let browser = if phone {
+        Browser::phone(390, 844).await?
+    } else {
+        Browser::start(1280, 860).await?
+    };
+    browser
+        .client
+        .goto(&format!("{}/", gateway.base_url))
+        .await?;
+    browser
+        .client
+        .execute(
+            "localStorage.setItem('switchboard.console.locale', arguments[0])",
+            vec![Value::from(locale)],
+        )
+        .await?;
+    sign_in(&browser).await?;
+    Ok(browser)
+}
+
+/// The first admin's console in `locale`.
+async fn admin_console(gateway: &Gateway, locale: &str, phone: bool) -> anyhow::Result<Browser> {
+    console_in(gateway, locale, phone, async |browser| {
+        sign_in_to_console(browser, &gateway.base_url).await
+    })
+    .await
+}
+
+/// The path in the browser's address bar.
+async fn address(browser: &Browser) -> anyhow::Result<String> {
+    Ok(browser.client.current_url().await?.path().to_string())
+}
+
+/// Whether the page has an element `selector` finds.
+async fn present(browser: &Browser, selector: &str) -> anyhow::Result<bool> {
+    Ok(!texts(browser, selector).await?.is_empty())
+}
+
+/// The value of the field `selector` finds.
+async fn value_of(browser: &Browser, selector: &str) -> anyhow::Result<String> {
+    let value = browser
+        .client
+        .execute(
+            "const e = document.querySelector(arguments[0]); return e ? e.value : null",
+            vec![Value::from(selector)],
+        )
+        .await?;
+    value
+        .as_str()
+        .map(str::to_string)
+        .with_context(|| format!("no field {selector}"))
+}
+
+/// Scrolls the element `selector` finds to the middle of the window, for a screenshot that
+/// shows it.
+async fn into_view(browser: &Browser, selector: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' })",
+            vec![Value::from(selector)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Empties the field `selector` finds, as the admin would before typing anew.
+async fn clear(browser: &Browser, selector: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .execute(
+            "const field = document.querySelector(arguments[0]); field.value = ''; \
+             field.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![Value::from(selector)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// From the inbox to Settings › Channels, then the form that adds a channel of the plugin
+/// `plugin`.
+async fn open_form(browser: &Browser, plugin: &str) -> anyhow::Result<()> {
+    click(browser, ".topbar .settings-link").await?;
+    click(browser, &format!(".kinds .kind[data-plugin='{plugin}']")).await
+}
+
+/// An admin who speaks Spanish adds a Telegram bot: Settings in the top bar, Telegram among
+/// the kinds to add, a name, the bot token and (under "Avanzado") the stand-in's Bot API
+/// server; saving checks the token with Telegram, names the bot and shows the webhook URL the
+/// gateway registered. Back returns to the inbox, where a Telegram user's message then
+/// arrives; a reload stays in the settings, and the channel's own form keeps the token
+/// without showing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_adds_a_telegram_channel_through_the_console_and_its_messages_reach_the_inbox()
+-> anyhow::Result<()> {
+    let rig = Rig::start().await?;
+    let admin = admin_console(&rig.gateway, "es", false).await?;
+    click(&admin, ".topbar .settings-link").await?;
+    shown(&admin, ".settings-head h1", "Canales").await?;
+    assert_eq!(address(&admin).await?, "/app/settings/channels");
+    let rows = texts(&admin, ".channel-row").await?;
+    assert!(
+        rows.iter()
+            .any(|row| row.contains("API")
+                && row.contains("Por ahora se configura a través de la API")),
+        "{rows:?}"
+    );
+    shown(
+        &admin,
+        ".kinds .kind",
+        "Responde a quienes escriben a tu bot de Telegram.",
+    )
+    .await?;
+    let kinds = texts(&admin, ".kinds .kind strong").await?;
+    assert_eq!(kinds, ["WhatsApp", "Telegram", "SMS"]);
+    admin.screenshot("console-settings-channels").await?;
+    click(&admin, ".kinds .kind[data-plugin='telegram']").await?;
+    shown(&admin, ".channel-editor .field", "Token del bot").await?;
+    shown(
+        &admin,
+        ".channel-editor .help",
+        "Crea un bot con @BotFather en Telegram y pega el token que te entrega.",
+    )
+    .await?;
+    assert!(
+        !present(&admin, ".channel-editor .copy").await?,
+        "no webhook URL before the channel exists"
+    );
+    type_into(&admin, NAME, "Soporte Telegram").await?;
+    type_into(&admin, ".channel-editor input[name=bot_token]", TOKEN).await?;
+    let kind = admin
+        .client
+        .execute(
+            "return document.querySelector('.channel-editor input[name=bot_token]').type",
+            Vec::new(),
+        )
+        .await?;
+    assert_eq!(kind, json!("password"), "a secret is typed unseen");
+    click(&admin, ".channel-editor .advanced summary").await?;
+    type_into(
+        &admin,
+        ".channel-editor input[name=api_base]",
+        &rig.bot.base_url,
+    )
+    .await?;
+    admin.screenshot("console-settings-telegram-form").await?;
+    click(&admin, ".channel-editor button[type=submit]").await?;
+    shown(
+        &admin,
+        ".channel-editor .saved",
+        "Guardado. Conectado como @acme_bot",
+    )
+    .await?;
+
+    let channel = rig.channel("Soporte Telegram").await?;
+    let id = channel["id"].as_u64().context("channel id")?;
+    assert_eq!(channel["kind"], "telegram");
+    assert_eq!(channel["settings"]["api_base"], json!(rig.bot.base_url));
+    let (_, names) = rig
+        .admin
+        .get(&format!("/api/v1/channels/{id}/secrets"))
+        .await?;
+    assert_eq!(names["names"], json!(["bot_token"]));
+    // The webhook URL shown is the one the gateway gave Telegram.
+    let (registered, secret) = rig.bot.webhook().context("the webhook is registered")?;
+    assert_eq!(
+        value_of(&admin, ".channel-editor .webhook input").await?,
+        registered
+    );
+    into_view(&admin, ".channel-editor .saved").await?;
+    admin.screenshot("console-settings-telegram-saved").await?;
+    click(&admin, ".channel-editor .copy").await?;
+    shown(&admin, ".channel-editor .saved", "Copiado.").await?;
+
+    // Back returns to the inbox, where Lucía's message arrives.
+    admin.client.back().await?;
+    eventually("the inbox", async || {
+        Ok((!present(&admin, ".settings").await? && present(&admin, ".list").await?).then_some(()))
+    })
+    .await?;
+    assert_eq!(address(&admin).await?, "/app/");
+    let hook = &registered[registered.find("/hooks/").context("a webhook path")?..];
+    let hello = telegram::text_update(
+        1,
+        10,
+        5_550_001,
+        "Lucía",
+        Some("lucia_m"),
+        "Hola, ¿tienen envío a Lima?",
+    );
+    let (status, _) = Client::new(&rig.gateway.base_url)
+        .send(
+            Method::POST,
+            hook,
+            &[(
+                "X-Telegram-Bot-Api-Secret-Token",
+                secret.as_deref().unwrap_or_default(),
+            )],
+            Some(("application/json", hello.to_string().into_bytes())),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let message = rig.admin.message_with("5550001:10", WAIT).await?;
+    assert_eq!(message["text"], "Hola, ¿tienen envío a Lima?");
+    click(&admin, ".view-unassigned").await?;
+    shown(&admin, ".row .who", "Lucía").await?;
+
+    // A reload stays in the settings; the channel's own form keeps the token unseen.
+    click(&admin, ".topbar .settings-link").await?;
+    shown(&admin, ".channel-row", "Soporte Telegram").await?;
+    admin.client.refresh().await?;
+    assert_eq!(address(&admin).await?, "/app/settings/channels");
+    shown(&admin, ".channel-row", "Soporte Telegram").await?;
+    click(&admin, ".channel-row .edit").await?;
+    shown(
+        &admin,
+        ".channel-editor .kept",
+        "Guardado: déjalo en blanco para conservarlo",
+    )
+    .await?;
+    assert_eq!(value_of(&admin, NAME).await?, "Soporte Telegram");
+    assert_eq!(
+        value_of(&admin, ".channel-editor input[name=bot_token]").await?,
+        ""
+    );
+    click(&admin, ".channel-editor .test-connection").await?;
+    shown(&admin, ".channel-editor .saved", "Conectado como @acme_bot").await?;
+    into_view(&admin, ".channel-editor .saved").await?;
+    admin.screenshot("console-settings-telegram-edit").await?;
+    // A setting picked, saved, then unpicked: saving again removes it.
+    choose(&admin, ".channel-editor select[name=receive]", "webhook").await?;
+    click(&admin, ".channel-editor button[type=submit]").await?;
+    eventually_within(WAIT, "receive by webhook saved", async || {
+        let channel = rig.channel("Soporte Telegram").await?;
+        Ok((channel["settings"]["receive"] == "webhook").then_some(()))
+    })
+    .await?;
+    choose(&admin, ".channel-editor select[name=receive]", "").await?;
+    click(&admin, ".channel-editor button[type=submit]").await?;
+    let cleared = eventually_within(WAIT, "receive removed", async || {
+        let channel = rig.channel("Soporte Telegram").await?;
+        Ok(channel["settings"]
+            .get("receive")
+            .is_none()
+            .then_some(channel))
+    })
+    .await?;
+    assert_eq!(
+        cleared["settings"]["api_base"], rig.bot.base_url,
+        "the other settings stay: {cleared}"
+    );
+    click(&admin, ".settings-head .to-inbox").await?;
+    click(&admin, ".view-unassigned").await?;
+    shown(&admin, ".row .who", "Lucía").await?;
+    assert_eq!(address(&admin).await?, "/app/");
+    admin.close().await?;
+    Ok(())
+}
+
+/// On a phone, in Portuguese: a wrong bot token is refused with Telegram's words beside the
+/// form (no raw JSON); the channel then exists and the form is its edit form, where the right
+/// token is typed and saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_bot_token_shows_telegrams_refusal_in_the_form_and_can_be_corrected()
+-> anyhow::Result<()> {
+    let rig = Rig::start().await?;
+    let admin = admin_console(&rig.gateway, "pt-BR", true).await?;
+    open_form(&admin, "telegram").await?;
+    type_into(&admin, NAME, "Bot da loja").await?;
+    type_into(
+        &admin,
+        ".channel-editor input[name=bot_token]",
+        "7000001:wrong",
+    )
+    .await?;
+    click(&admin, ".channel-editor .advanced summary").await?;
+    type_into(
+        &admin,
+        ".channel-editor input[name=api_base]",
+        &rig.bot.base_url,
+    )
+    .await?;
+    click(&admin, ".channel-editor button[type=submit]").await?;
+    shown(&admin, ".channel-editor .error", "Não foi possível salvar:").await?;
+    let said = texts(&admin, ".channel-editor .error").await?.join(" ");
+    assert!(said.contains("Unauthorized"), "{said}");
+    assert!(
+        !said.contains('{') && !said.contains("\"code\""),
+        "no raw JSON: {said}"
+    );
+    let width = admin
+        .client
+        .execute(
+            "return document.querySelector('.channel-editor').getBoundingClientRect().right",
+            Vec::new(),
+        )
+        .await?;
+    assert!(
+        width.as_f64().is_some_and(|right| right <= 390.0),
+        "the form fits the phone: {width}"
+    );
+    into_view(&admin, ".channel-editor .error").await?;
+    admin.screenshot("console-settings-refused-phone").await?;
+
+    // The channel exists without a token, and the form is now its own.
+    let channel = rig.channel("Bot da loja").await?;
+    let id = channel["id"].as_u64().context("channel id")?;
+    let (_, names) = rig
+        .admin
+        .get(&format!("/api/v1/channels/{id}/secrets"))
+        .await?;
+    assert_eq!(names["names"], json!([]), "a refused token is not kept");
+    assert!(present(&admin, ".channel-editor .test-connection").await?);
+    clear(&admin, ".channel-editor input[name=bot_token]").await?;
+    type_into(&admin, ".channel-editor input[name=bot_token]", TOKEN).await?;
+    click(&admin, ".channel-editor button[type=submit]").await?;
+    shown(
+        &admin,
+        ".channel-editor .saved",
+        "Salvo. Conectado como @acme_bot",
+    )
+    .await?;
+    assert!(!present(&admin, ".channel-editor .error").await?);
+    shown(
+        &admin,
+        ".channel-editor .kept",
+        "Salvo — deixe em branco para manter",
+    )
+    .await?;
+    into_view(&admin, ".channel-editor .saved").await?;
+    admin.screenshot("console-settings-connected-phone").await?;
+
+    // The list shows it, active.
+    click(&admin, ".channel-editor .back-to-list").await?;
+    shown(&admin, ".channel-row", "Bot da loja").await?;
+    let row = texts(&admin, ".channel-row").await?;
+    assert!(
+        row.iter()
+            .any(|row| row.contains("Bot da loja") && row.contains("Ativo")),
+        "{row:?}"
+    );
+    admin.screenshot("console-settings-channels-phone").await?;
+    admin.close().await?;
+    Ok(())
+}
+
+/// The SMS form asks for Twilio's fields only once Twilio is picked (and Vonage's for Vonage),
+/// and refuses to save while a required field is blank, naming it; nothing is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sms_form_asks_for_a_providers_own_fields_only_once_it_is_picked() -> anyhow::Result<()>
+{
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin_api = gateway.admin().await?;
+    let admin = admin_console(&gateway, "en", false).await?;
+    open_form(&admin, "sms").await?;
+    shown(&admin, ".channel-editor .field", "Provider").await?;
+    let fields = async || -> anyhow::Result<Vec<String>> {
+        let names = admin
+            .client
+            .execute(
+                "return [...document.querySelectorAll('.channel-editor [name]')].map(e => e.name)",
+                Vec::new(),
+            )
+            .await?;
+        Ok(serde_json::from_value(names)?)
+    };
+    let before = fields().await?;
+    for provider_own in ["account_sid", "auth_token", "api_key", "api_secret"] {
+        assert!(
+            !before.iter().any(|name| name == provider_own),
+            "{before:?}"
+        );
+    }
+    assert!(before.iter().any(|name| name == "from"), "{before:?}");
+
+    choose(&admin, ".channel-editor select[name=provider]", "twilio").await?;
+    shown(&admin, ".channel-editor .field", "Account SID").await?;
+    let twilio = fields().await?;
+    assert!(twilio.iter().any(|name| name == "auth_token"), "{twilio:?}");
+    assert!(!twilio.iter().any(|name| name == "api_key"), "{twilio:?}");
+    admin.screenshot("console-settings-sms-twilio").await?;
+
+    choose(&admin, ".channel-editor select[name=provider]", "vonage").await?;
+    shown(&admin, ".channel-editor .field", "API key").await?;
+    let vonage = fields().await?;
+    for name in ["api_secret", "signature_secret"] {
+        assert!(vonage.iter().any(|shown| shown == name), "{vonage:?}");
+    }
+    assert!(
+        !vonage.iter().any(|name| name == "account_sid"),
+        "{vonage:?}"
+    );
+
+    // Blank required fields are named, one at a time, and nothing is sent.
+    click(&admin, ".channel-editor button[type=submit]").await?;
+    shown(&admin, ".channel-editor .error", "Fill in “Name”.").await?;
+    type_into(&admin, NAME, "SMS Brasil").await?;
+    click(&admin, ".channel-editor button[type=submit]").await?;
+    shown(&admin, ".channel-editor .error", "Fill in “Your number”.").await?;
+    let (_, channels) = admin_api.get("/api/v1/channels").await?;
+    assert!(
+        channels
+            .as_array()
+            .is_some_and(|channels| channels.iter().all(|channel| channel["kind"] != "sms")),
+        "{channels}"
+    );
+    admin.close().await?;
+    Ok(())
+}
+
+/// An agent who is not an admin has no Settings in the top bar, and the settings' address
+/// shows the inbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_has_no_settings() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (status, bruno) = admin
+        .post(
+            "/api/v1/agents",
+            &json!({ "name": "Bruno", "email": "bruno@example.com", "password": "bruno-password-1", "role": "agent" }),
+        )
+        .await?;
+    anyhow::ensure!(status.is_success(), "{bruno}");
+    let agent = console_in(&gateway, "es", false, async |browser| {
+        sign_in_to_console_as(
+            browser,
+            &gateway.base_url,
+            "bruno@example.com",
+            "bruno-password-1",
+        )
+        .await
+    })
+    .await?;
+    shown(&agent, ".topbar .me", "Bruno").await?;
+    assert!(!present(&agent, ".topbar .settings-link").await?);
+    agent
+        .client
+        .goto(&format!("{}/app/settings/channels", gateway.base_url))
+        .await?;
+    eventually("the inbox", async || {
+        Ok((present(&agent, ".list").await? && address(&agent).await? == "/app/").then_some(()))
+    })
+    .await?;
+    assert!(!present(&agent, ".settings").await?);
+    assert!(!present(&agent, ".topbar .settings-link").await?);
+    agent.close().await?;
+    Ok(())
+}

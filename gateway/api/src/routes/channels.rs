@@ -126,12 +126,19 @@ async fn create_channel(
         ChannelKind::Sms => Some("sms"),
         _ => None,
     };
-    if let (Some(name), None) = (bundled, &new.plugin) {
+    if new.plugin.is_none() {
+        new.plugin = bundled.map(str::to_string);
+    }
+    // A shipped adapter is installed the first time a channel names it, by its kind or by name.
+    if let Some(name) = new
+        .plugin
+        .as_deref()
+        .filter(|name| switchboard_plugins::bundled(name).is_some())
+    {
         state
             .plugins
             .ensure_bundled(state.store.as_ref(), caller.workspace_id, name)
             .await?;
-        new.plugin = Some(name.into());
     }
     settings::prepare_for_plugin(
         &state,

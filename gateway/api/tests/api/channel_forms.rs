@@ -246,3 +246,29 @@ async fn secrets_change_one_at_a_time_and_the_others_stay() {
         "forbidden",
     );
 }
+
+#[tokio::test]
+async fn a_channel_that_names_a_shipped_adapter_installs_it() {
+    let app = TestApp::new().await;
+    let (status, channel) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "telegram", "name": "Bot", "plugin": "telegram",
+                    "settings": { "receive": "polling" } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let (status, plugin) = app.get("/api/v1/plugins/telegram", &app.admin).await;
+    assert_eq!(status, StatusCode::OK, "installed: {plugin}");
+    assert_error(
+        &app.post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "api", "name": "CRM", "plugin": "crm" }),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+}

@@ -80,6 +80,31 @@ pub async fn type_into(browser: &Browser, selector: &str, text: &str) -> anyhow:
     Ok(())
 }
 
+/// Empties the field `selector` finds, once there is one, as select-all and delete would (an
+/// `input` event tells the page).
+pub async fn clear_field(browser: &Browser, selector: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .wait()
+        .at_most(PAGE_WAIT)
+        .for_element(Locator::Css(selector))
+        .await?;
+    browser
+        .client
+        .execute(
+            "const field = document.querySelector(arguments[0]); field.value = ''; \
+             field.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![serde_json::Value::from(selector)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Whether the page has an element `selector` finds, now.
+pub async fn present(browser: &Browser, selector: &str) -> anyhow::Result<bool> {
+    Ok(!texts(browser, selector).await?.is_empty())
+}
+
 /// Picks the option `value` of the select `select`.
 pub async fn choose(browser: &Browser, select: &str, value: &str) -> anyhow::Result<()> {
     browser

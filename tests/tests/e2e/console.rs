@@ -9,7 +9,7 @@ use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::Value;
 use switchboard_e2e::browser::{
-    Browser, choose, click, eventually, open_chat, shown, sign_in_to_console,
+    Browser, choose, clear_field, click, eventually, open_chat, shown, sign_in_to_console,
     sign_in_to_console_as, texts, type_into, visible_messages,
 };
 use switchboard_e2e::{ADMIN_EMAIL, Client, Gateway};
@@ -37,25 +37,6 @@ async fn spanish_agent(base_url: &str) -> anyhow::Result<Browser> {
         .await?;
     sign_in_to_console(&agent, base_url).await?;
     Ok(agent)
-}
-
-/// Empties a field as an agent's select-all and delete would (an `input` event tells the page).
-async fn clear_field(browser: &Browser, selector: &str) -> anyhow::Result<()> {
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(selector))
-        .await?;
-    browser
-        .client
-        .execute(
-            "const field = document.querySelector(arguments[0]); field.value = ''; \
-             field.dispatchEvent(new Event('input', { bubbles: true }));",
-            vec![Value::from(selector)],
-        )
-        .await?;
-    Ok(())
 }
 
 /// Waits until the list shows `count` rows; their titles, top to bottom.

@@ -9,7 +9,7 @@ use anyhow::Context;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 use switchboard_e2e::browser::{
-    Browser, choose, click, eventually, shown, sign_in_to_console, texts, type_into,
+    Browser, choose, click, eventually, present, shown, sign_in_to_console, texts, type_into,
 };
 use switchboard_e2e::sms_stand_in::{SmsCredentials, SmsStandIn};
 use switchboard_e2e::whatsapp_stand_in::{self as whatsapp, WhatsAppStandIn};
@@ -72,11 +72,6 @@ async fn open(agent: &Browser, gateway: &Gateway, id: u64) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Whether the page has an element `selector` finds.
-async fn present(agent: &Browser, selector: &str) -> anyhow::Result<bool> {
-    Ok(!texts(agent, selector).await?.is_empty())
-}
-
 /// A WhatsApp conversation the agent started (the customer never wrote) takes only a
 /// template: with the templates out of reach the console offers free text, and the gateway's
 /// refusal of it shows in words; with them, the console says why only a template goes, the
@@ -101,19 +96,8 @@ async fn an_agent_sends_a_whatsapp_template_once_the_window_is_closed_and_sees_t
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
     let admin = gateway.admin().await?;
-    let host = meta.base_url.trim_start_matches("http://").to_string();
     admin
-        .install_component(
-            "whatsapp_adapter",
-            &json!({
-                "name": "whatsapp", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "whatsapp",
-                "allowed_hosts": ["graph.facebook.com", host],
-                "settings": ["phone_number_id", "business_account_id", "api_base", "api_version"],
-                "secrets": ["access_token", "app_secret", "verify_token"],
-                "reply_window_hours": 24,
-                "budget": { "memory_mib": 64, "time_ms": 15000 }
-            }),
-        )
+        .install_component("whatsapp_adapter", &super::whatsapp::manifest(&meta))
         .await?;
     let (channel_id, hook) = admin
         .new_channel(
@@ -334,18 +318,8 @@ async fn an_sms_reply_shows_what_it_costs_and_the_character_that_shortens_each_s
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
     let admin = gateway.admin().await?;
-    let host = provider.base_url.trim_start_matches("http://").to_string();
     admin
-        .install_component(
-            "sms_adapter",
-            &json!({
-                "name": "sms", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "sms",
-                "allowed_hosts": [host],
-                "settings": ["provider", "from", "default_country", "account_sid", "api_key", "api_base"],
-                "secrets": ["auth_token", "api_secret", "signature_secret", "access_key", "signing_key"],
-                "budget": { "memory_mib": 64, "time_ms": 10000 }
-            }),
-        )
+        .install_component("sms_adapter", &super::sms::manifest(&provider))
         .await?;
     let (channel_id, _) = admin
         .new_channel(

@@ -10,8 +10,8 @@ use anyhow::Context;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 use switchboard_e2e::browser::{
-    Browser, choose, click, eventually, shown, sign_in_to_console, sign_in_to_console_as, texts,
-    type_into,
+    Browser, choose, clear_field, click, eventually, present, shown, sign_in_to_console,
+    sign_in_to_console_as, texts, type_into,
 };
 use switchboard_e2e::telegram_stand_in::{self as telegram, TelegramStandIn};
 use switchboard_e2e::{Client, Gateway, eventually_within};
@@ -99,11 +99,6 @@ async fn address(browser: &Browser) -> anyhow::Result<String> {
     Ok(browser.client.current_url().await?.path().to_string())
 }
 
-/// Whether the page has an element `selector` finds.
-async fn present(browser: &Browser, selector: &str) -> anyhow::Result<bool> {
-    Ok(!texts(browser, selector).await?.is_empty())
-}
-
 /// The value of the field `selector` finds.
 async fn value_of(browser: &Browser, selector: &str) -> anyhow::Result<String> {
     let value = browser
@@ -126,19 +121,6 @@ async fn into_view(browser: &Browser, selector: &str) -> anyhow::Result<()> {
         .client
         .execute(
             "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' })",
-            vec![Value::from(selector)],
-        )
-        .await?;
-    Ok(())
-}
-
-/// Empties the field `selector` finds, as the admin would before typing anew.
-async fn clear(browser: &Browser, selector: &str) -> anyhow::Result<()> {
-    browser
-        .client
-        .execute(
-            "const field = document.querySelector(arguments[0]); field.value = ''; \
-             field.dispatchEvent(new Event('input', { bubbles: true }));",
             vec![Value::from(selector)],
         )
         .await?;
@@ -379,7 +361,7 @@ async fn a_wrong_bot_token_shows_telegrams_refusal_in_the_form_and_can_be_correc
         .await?;
     assert_eq!(names["names"], json!([]), "a refused token is not kept");
     assert!(present(&admin, ".channel-editor .test-connection").await?);
-    clear(&admin, ".channel-editor input[name=bot_token]").await?;
+    clear_field(&admin, ".channel-editor input[name=bot_token]").await?;
     type_into(&admin, ".channel-editor input[name=bot_token]", TOKEN).await?;
     click(&admin, ".channel-editor button[type=submit]").await?;
     shown(

@@ -26,24 +26,27 @@ struct Rig {
     _data: tempfile::TempDir,
 }
 
+/// The SMS plugin as an admin installs it to reach a provider's API server of their own (here
+/// the stand-in on 127.0.0.1): the bundled component, granted that host.
+pub(super) fn manifest(provider: &SmsStandIn) -> Value {
+    let host = provider.base_url.trim_start_matches("http://");
+    json!({
+        "name": "sms", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "sms",
+        "allowed_hosts": [host],
+        "settings": ["provider", "from", "default_country", "account_sid", "api_key", "api_base"],
+        "secrets": ["auth_token", "api_secret", "signature_secret", "access_key", "signing_key"],
+        "budget": { "memory_mib": 64, "time_ms": 10000 }
+    })
+}
+
 impl Rig {
     async fn start(settings: Value) -> anyhow::Result<Rig> {
         let provider = SmsStandIn::start(SmsCredentials::default()).await?;
         let data = tempfile::tempdir()?;
         let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
         let admin = gateway.admin().await?;
-        let host = provider.base_url.trim_start_matches("http://").to_string();
         admin
-            .install_component(
-                "sms_adapter",
-                &json!({
-                    "name": "sms", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "sms",
-                    "allowed_hosts": [host],
-                    "settings": ["provider", "from", "default_country", "account_sid", "api_key", "api_base"],
-                    "secrets": ["auth_token", "api_secret", "signature_secret", "access_key", "signing_key"],
-                    "budget": { "memory_mib": 64, "time_ms": 10000 }
-                }),
-            )
+            .install_component("sms_adapter", &manifest(&provider))
             .await?;
         let mut settings = settings;
         settings["from"] = json!(OUR_NUMBER);

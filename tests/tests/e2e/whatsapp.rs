@@ -28,6 +28,20 @@ struct Rig {
     _data: tempfile::TempDir,
 }
 
+/// The WhatsApp plugin as an admin installs it to reach a Graph API server of their own (here
+/// the stand-in on 127.0.0.1): the bundled component, granted that host.
+pub(super) fn manifest(meta: &WhatsAppStandIn) -> Value {
+    let host = meta.base_url.trim_start_matches("http://");
+    json!({
+        "name": "whatsapp", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "whatsapp",
+        "allowed_hosts": ["graph.facebook.com", host],
+        "settings": ["phone_number_id", "business_account_id", "api_base", "api_version"],
+        "secrets": ["access_token", "app_secret", "verify_token"],
+        "reply_window_hours": 24,
+        "budget": { "memory_mib": 64, "time_ms": 15000 }
+    })
+}
+
 impl Rig {
     async fn start() -> anyhow::Result<Rig> {
         let meta = WhatsAppStandIn::start(
@@ -41,19 +55,8 @@ impl Rig {
         let data = tempfile::tempdir()?;
         let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
         let admin = gateway.admin().await?;
-        let host = meta.base_url.trim_start_matches("http://").to_string();
         admin
-            .install_component(
-                "whatsapp_adapter",
-                &json!({
-                    "name": "whatsapp", "version": "0.1.0", "contract": "0.2.0", "channel_kind": "whatsapp",
-                    "allowed_hosts": ["graph.facebook.com", host],
-                    "settings": ["phone_number_id", "business_account_id", "api_base", "api_version"],
-                    "secrets": ["access_token", "app_secret", "verify_token"],
-                    "reply_window_hours": 24,
-                    "budget": { "memory_mib": 64, "time_ms": 15000 }
-                }),
-            )
+            .install_component("whatsapp_adapter", &manifest(&meta))
             .await?;
         let settings = json!({
             "phone_number_id": PHONE_NUMBER_ID,

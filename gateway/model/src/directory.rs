@@ -117,6 +117,21 @@ pub enum ChannelKind {
     Api,
 }
 
+impl ChannelKind {
+    /// The kind's name as the API writes it (`whatsapp`), which is also the name of the adapter
+    /// the gateway ships for it, if it ships one.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChannelKind::Email => "email",
+            ChannelKind::Webchat => "webchat",
+            ChannelKind::Telegram => "telegram",
+            ChannelKind::Sms => "sms",
+            ChannelKind::Whatsapp => "whatsapp",
+            ChannelKind::Api => "api",
+        }
+    }
+}
+
 /// A connected channel: a mailbox, a website widget, a Telegram bot, an SMS number or an API
 /// inbox. Secrets never appear here; they are kept apart and never returned by the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,6 +261,17 @@ pub enum HealthState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kind_s_name_is_the_one_the_api_writes() {
+        use ChannelKind::*;
+        for kind in [Email, Webchat, Telegram, Sms, Whatsapp, Api] {
+            assert_eq!(
+                serde_json::to_value(kind).ok(),
+                Some(serde_json::Value::from(kind.name()))
+            );
+        }
+    }
 
     fn agent() -> Agent {
         Agent {

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use std::collections::BTreeMap;
 
 use switchboard_model::{
-    Channel, ChannelForm, ChannelKind, ChannelSecrets, ChannelTemplates, ChannelUpdate, Connection,
-    Id, NewChannel, SecretChanges, SecretNames,
+    Channel, ChannelForm, ChannelSecrets, ChannelTemplates, ChannelUpdate, Connection, Id,
+    NewChannel, SecretChanges, SecretNames,
 };
 use switchboard_services::{connection, settings};
 use switchboard_store::ChannelRecord;
@@ -116,18 +116,9 @@ async fn create_channel(
 ) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
-    // Every kind but API channels uses the adapter that ships with the gateway unless told
-    // otherwise.
-    let bundled = match new.kind {
-        ChannelKind::Email => Some("email"),
-        ChannelKind::Webchat => Some("webchat"),
-        ChannelKind::Telegram => Some("telegram"),
-        ChannelKind::Whatsapp => Some("whatsapp"),
-        ChannelKind::Sms => Some("sms"),
-        _ => None,
-    };
-    if new.plugin.is_none() {
-        new.plugin = bundled.map(str::to_string);
+    // A kind the gateway ships an adapter for uses it unless told otherwise.
+    if new.plugin.is_none() && switchboard_plugins::bundled(new.kind.name()).is_some() {
+        new.plugin = Some(new.kind.name().to_string());
     }
     // A shipped adapter is installed the first time a channel names it, by its kind or by name.
     if let Some(name) = new

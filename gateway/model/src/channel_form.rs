@@ -202,7 +202,10 @@ impl FieldDescription {
     /// Whether the field is asked for, given the other settings' values.
     pub fn shown(&self, settings: &serde_json::Value) -> bool {
         self.shown_when.iter().all(|(name, values)| {
-            setting_as_text(settings, name).is_some_and(|value| values.contains(&value))
+            settings
+                .get(name)
+                .and_then(as_text)
+                .is_some_and(|value| values.contains(&value))
         })
     }
 
@@ -237,15 +240,15 @@ impl FieldDescription {
     /// What is wrong with `value` as this field's setting, if anything.
     fn refusal(&self, name: &str, value: &serde_json::Value) -> Option<String> {
         let text = match value {
-            serde_json::Value::String(text) => text.trim().to_string(),
-            serde_json::Value::Number(number) => number.to_string(),
-            serde_json::Value::Bool(on) => on.to_string(),
             serde_json::Value::Null => String::new(),
-            _ => {
-                return Some(format!(
-                    "the setting `{name}` must be a text, number or switch"
-                ));
-            }
+            value => match as_text(value) {
+                Some(text) => text,
+                None => {
+                    return Some(format!(
+                        "the setting `{name}` must be a text, number or switch"
+                    ));
+                }
+            },
         };
         if text.is_empty() {
             return self
@@ -293,8 +296,8 @@ impl ChannelForm {
 }
 
 /// A setting as text, whether it was saved as text, a number or a switch.
-fn setting_as_text(settings: &serde_json::Value, name: &str) -> Option<String> {
-    match settings.get(name)? {
+fn as_text(value: &serde_json::Value) -> Option<String> {
+    match value {
         serde_json::Value::String(text) => Some(text.trim().to_string()),
         serde_json::Value::Number(number) => Some(number.to_string()),
         serde_json::Value::Bool(on) => Some(on.to_string()),

@@ -465,8 +465,6 @@ async fn apply(state: &Services, channel: &Channel, event: Event) -> ServiceResu
     }
 }
 
-/// A contact's edit of a message they sent; one of a message the gateway never took in (sent
-/// before the channel was connected) has nothing to change and is noted in the log.
 /// A contact as a plugin told it, as the store takes it.
 fn contact_ref(contact: contract::Contact) -> ContactRef {
     ContactRef {
@@ -482,6 +480,8 @@ fn contact_ref(contact: contract::Contact) -> ContactRef {
     }
 }
 
+/// A contact's edit of a message they sent; one of a message the gateway never took in (sent
+/// before the channel was connected) has nothing to change and is noted in the log.
 async fn edited(state: &Services, channel: &Channel, edit: contract::Edit) -> ServiceResult<()> {
     match state
         .store

@@ -49,30 +49,33 @@ pub fn parse_allowed(entry: &str) -> Result<String, String> {
 /// semicolons or spaces (as pasted from a guide or a spreadsheet). Each is read by
 /// [`parse_allowed`]; the first that cannot be is named.
 pub fn parse_allowed_list(value: &serde_json::Value) -> Result<Vec<String>, String> {
-    let mut origins = Vec::new();
-    for entry in entries(value)? {
-        let origin = parse_allowed(entry)?;
-        if !origins.contains(&origin) {
-            origins.push(origin);
-        }
-    }
-    Ok(origins)
+    let origins = entries(value)?
+        .into_iter()
+        .map(parse_allowed)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(once_each(origins))
 }
 
 /// Allowed origins as stored, leniently: an entry that cannot be read (stored before settings
 /// were checked) is skipped rather than failing a visitor's request.
 pub fn read_allowed_list(value: &serde_json::Value) -> Vec<String> {
-    let mut origins = Vec::new();
-    for origin in entries(value)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|entry| parse_allowed(entry).ok())
-    {
-        if !origins.contains(&origin) {
-            origins.push(origin);
+    once_each(
+        entries(value)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|entry| parse_allowed(entry).ok()),
+    )
+}
+
+/// The origins in their first order, each once.
+fn once_each(origins: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut unique = Vec::new();
+    for origin in origins {
+        if !unique.contains(&origin) {
+            unique.push(origin);
         }
     }
-    origins
+    unique
 }
 
 /// The entries of allowed origins as written, blanks left out.

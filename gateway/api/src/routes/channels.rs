@@ -116,20 +116,18 @@ async fn create_channel(
 ) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
-    // A kind the gateway ships an adapter for uses it unless told otherwise.
-    if new.plugin.is_none() && switchboard_plugins::bundled(new.kind.name()).is_some() {
-        new.plugin = Some(new.kind.name().to_string());
-    }
-    // A shipped adapter is installed the first time a channel names it, by its kind or by name.
-    if let Some(name) = new
+    // The adapter named, else the one the gateway ships for the kind (named as the kind); a
+    // shipped adapter is installed the first time a channel uses it.
+    let name = new
         .plugin
-        .as_deref()
-        .filter(|name| switchboard_plugins::bundled(name).is_some())
-    {
+        .clone()
+        .unwrap_or_else(|| new.kind.name().to_string());
+    if switchboard_plugins::bundled(&name).is_some() {
         state
             .plugins
-            .ensure_bundled(state.store.as_ref(), caller.workspace_id, name)
+            .ensure_bundled(state.store.as_ref(), caller.workspace_id, &name)
             .await?;
+        new.plugin = Some(name);
     }
     settings::prepare_for_plugin(
         &state,
@@ -252,7 +250,7 @@ async fn patch_channel_secrets(
     Json(body): Json<SecretChanges>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    state.store.channel(caller.workspace_id, id).await?;
+    // Another workspace's channel has no secrets here, and saving finds no channel: 404.
     let mut secrets = stored_secrets(&state, caller.workspace_id, id).await?;
     for (name, value) in body.secrets {
         match value {

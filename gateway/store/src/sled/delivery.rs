@@ -132,9 +132,10 @@ pub fn report_delivery(
         // A provider can report before its answer to the send was read (a status callback
         // races the outbox): the report waits for the id, unless no reply is on its way, or
         // as many reports wait as the replies on their way could have.
-        let on_their_way = count_up_to(txn, &key(keys::OUTBOX, &[channel_id]), usize::MAX)?;
-        let room = on_their_way.saturating_mul(EARLY_REPORTS_PER_REPLY);
-        if count_up_to(txn, &key(keys::EARLY_REPORT, &ids), room)? >= room {
+        // The waiting reports are few (bounded here); the outbox is read only as far as needed.
+        let waiting = count_up_to(txn, &key(keys::EARLY_REPORT, &ids), usize::MAX)?;
+        let needed = waiting / EARLY_REPORTS_PER_REPLY + 1;
+        if count_up_to(txn, &key(keys::OUTBOX, &[channel_id]), needed)? < needed {
             return Err(StoreError::not_found(
                 "reply with the provider's id",
                 provider_id,

@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
             Arc::new(InProcessBus::new(1024)),
         )?);
         let workspace = store.create_workspace("Bench").await?.id;
-        let channel = NewChannel::new(ChannelKind::Api, "API");
+        let channel = NewChannel::new(ChannelKind::API, "API");
         let channel = store.create_channel(workspace, channel, None).await?.id;
 
         let cpu_before = cpu_by_thread()?;
@@ -119,7 +119,7 @@ async fn idle_delivery_round(store: &SledStore, workspace: u64) -> anyhow::Resul
     let count = setting("IDLE_CHANNELS", 1_000);
     let mut channels = Vec::with_capacity(count);
     for n in 0..count {
-        let channel = NewChannel::new(ChannelKind::Api, format!("Idle {n}"));
+        let channel = NewChannel::new(ChannelKind::API, format!("Idle {n}"));
         channels.push(store.create_channel(workspace, channel, None).await?.id);
     }
     let started = Instant::now();

@@ -15,7 +15,7 @@ use crate::state::{Action, Console};
 
 /// Channels on which an agent may write first.
 pub fn can_start(channel: &Channel) -> bool {
-    channel.active && channel.kind != ChannelKind::Webchat
+    channel.active && channel.kind != ChannelKind::WEBCHAT
 }
 
 #[derive(Properties, PartialEq)]
@@ -43,7 +43,7 @@ pub fn new_conversation(props: &Props) -> Html {
     let email = channels
         .iter()
         .find(|channel| Some(channel.id) == *channel_id)
-        .is_some_and(|channel| channel.kind == ChannelKind::Email);
+        .is_some_and(|channel| channel.kind == ChannelKind::EMAIL);
     let on_channel = {
         let channel_id = channel_id.clone();
         Callback::from(move |event: Event| {

@@ -36,14 +36,12 @@ enum Page {
 }
 
 /// A kind's name, for channels whose plugin describes no form.
-fn kind_name(kind: ChannelKind, t: &Texts) -> &'static str {
+fn kind_name(kind: ChannelKind, t: &Texts) -> String {
     match kind {
-        ChannelKind::Email => t.email,
-        ChannelKind::Webchat => t.website_chat,
-        ChannelKind::Telegram => "Telegram",
-        ChannelKind::Sms => "SMS",
-        ChannelKind::Whatsapp => "WhatsApp",
-        ChannelKind::Api => "API",
+        ChannelKind::EMAIL => t.email.to_string(),
+        ChannelKind::WEBCHAT => t.website_chat.to_string(),
+        ChannelKind::API => "API".to_string(),
+        other => other.name().to_string(),
     }
 }
 
@@ -118,7 +116,7 @@ pub fn settings(props: &Props) -> Html {
                             <li class="channel-row">
                                 { channel_icon(Some(channel.kind)) }
                                 <span class="name">{ &channel.name }</span>
-                                <span class="kind">{ form.map_or(kind_name(channel.kind, t), |form| localized(&form.title, language)) }</span>
+                                <span class="kind">{ form.map_or(kind_name(channel.kind, t), |form| localized(&form.title, language).to_string()) }</span>
                                 if channel.active {
                                     <span class="state on">{ t.active }</span>
                                 } else {

@@ -156,7 +156,7 @@ pub fn thread_view(props: &Props) -> Html {
         };
     };
     let kind = console.channel_kind(conversation.channel_id);
-    let email = kind == Some(ChannelKind::Email);
+    let email = kind == Some(ChannelKind::EMAIL);
     let now = js_sys::Date::now() as i64;
     let contact = console.contact_name(conversation.contact_id);
     let back = {
@@ -200,7 +200,7 @@ pub fn thread_view(props: &Props) -> Html {
             }
             <Composer key={conversation.id} console={console.clone()} conversation_id={conversation.id}
                 contact_id={conversation.contact_id} channel_id={conversation.channel_id} {email}
-                sms={kind == Some(ChannelKind::Sms)}
+                sms={kind.is_some_and(|kind| kind.name() == "sms")}
                 on_signed_out={props.on_signed_out.clone()} />
         </section>
     }

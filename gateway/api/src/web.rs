@@ -304,7 +304,7 @@ async fn demo(
 pub async fn first_widget(state: &AppState) -> ApiResult<Option<String>> {
     for workspace in state.store.workspaces().await? {
         for channel in state.store.channels(workspace.id).await? {
-            if channel.kind == ChannelKind::Webchat && channel.active {
+            if channel.kind == ChannelKind::WEBCHAT && channel.active {
                 return Ok(Some(format!("{}.{}", workspace.id, channel.id)));
             }
         }

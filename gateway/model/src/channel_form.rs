@@ -349,7 +349,7 @@ mod tests {
             ..FieldDescription::default()
         };
         ChannelForm {
-            kind: ChannelKind::Sms,
+            kind: ChannelKind::parse("sms").unwrap(),
             plugin: "sms".into(),
             version: "0.1.0".into(),
             title: text("SMS"),

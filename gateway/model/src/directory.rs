@@ -103,34 +103,115 @@ pub struct Team {
     pub created_at: Millis,
 }
 
-/// The kind of a channel, which decides the adapter that handles its traffic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ChannelKind {
-    Email,
-    Webchat,
-    Telegram,
-    Sms,
-    Whatsapp,
-    /// Messages posted by an integration through the REST API.
-    Api,
+/// The kind of a channel: `email`, `webchat` and `api`, which the gateway itself knows, or the
+/// kind a channel plugin names in its manifest (`telegram`, `whatsapp`, `line`…), so that a new
+/// channel needs a plugin and no change here. A name of lowercase ASCII letters, digits and `_`,
+/// starting with a letter, at most [`ChannelKind::MAX_LEN`] bytes; kept inline so it stays `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChannelKind {
+    bytes: [u8; ChannelKind::MAX_LEN],
+    len: u8,
 }
 
 impl ChannelKind {
-    /// The kind's name as the API writes it (`whatsapp`), which is also the name of the adapter
-    /// the gateway ships for it, if it ships one.
-    pub fn name(self) -> &'static str {
-        match self {
-            ChannelKind::Email => "email",
-            ChannelKind::Webchat => "webchat",
-            ChannelKind::Telegram => "telegram",
-            ChannelKind::Sms => "sms",
-            ChannelKind::Whatsapp => "whatsapp",
-            ChannelKind::Api => "api",
+    /// The longest kind name.
+    pub const MAX_LEN: usize = 24;
+    /// A mailbox, run by the email adapter; replies thread by Message-ID.
+    pub const EMAIL: ChannelKind = ChannelKind::known("email");
+    /// The website chat widget.
+    pub const WEBCHAT: ChannelKind = ChannelKind::known("webchat");
+    /// Messages posted by an integration through the REST API.
+    pub const API: ChannelKind = ChannelKind::known("api");
+
+    /// A kind written in the code; a wrong name fails the build.
+    const fn known(name: &str) -> ChannelKind {
+        match ChannelKind::checked(name.as_bytes()) {
+            Ok(kind) => kind,
+            Err(_) => panic!("not a channel kind name"),
         }
     }
+
+    const fn checked(name: &[u8]) -> Result<ChannelKind, &'static str> {
+        if name.is_empty() {
+            return Err("is empty");
+        }
+        if name.len() > ChannelKind::MAX_LEN {
+            return Err("is longer than 24 characters");
+        }
+        if !name[0].is_ascii_lowercase() {
+            return Err("must start with a lowercase letter");
+        }
+        let mut bytes = [0; ChannelKind::MAX_LEN];
+        let mut at = 0;
+        while at < name.len() {
+            let byte = name[at];
+            if !(byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_') {
+                return Err("may hold only lowercase letters, digits and _");
+            }
+            bytes[at] = byte;
+            at += 1;
+        }
+        Ok(ChannelKind {
+            bytes,
+            len: name.len() as u8,
+        })
+    }
+
+    /// The kind named `name`, or why it cannot be one.
+    pub fn parse(name: &str) -> Result<ChannelKind, String> {
+        ChannelKind::checked(name.as_bytes())
+            .map_err(|problem| format!("the channel kind {name:?} {problem}"))
+    }
+
+    /// The kind's name as the API writes it (`whatsapp`), which is also the name of the adapter
+    /// the gateway ships for it, if it ships one.
+    pub fn name(&self) -> &str {
+        // Only ASCII is ever stored (see `checked`).
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
 }
+
+impl std::fmt::Debug for ChannelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.name())
+    }
+}
+
+impl std::fmt::Display for ChannelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for ChannelKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for ChannelKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        ChannelKind::parse(&name).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ChannelKind {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[a-z][a-z0-9_]{0,23}$"))
+            .description(Some(
+                "`email`, `webchat`, `api`, or the kind a channel plugin names (`telegram`, `sms`, `whatsapp`…)",
+            ))
+            .examples(["whatsapp"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ChannelKind {}
 
 /// A connected channel: a mailbox, a website widget, a Telegram bot, an SMS number or an API
 /// inbox. Secrets never appear here; they are kept apart and never returned by the API.
@@ -263,13 +344,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_kind_s_name_is_the_one_the_api_writes() {
-        use ChannelKind::*;
-        for kind in [Email, Webchat, Telegram, Sms, Whatsapp, Api] {
-            assert_eq!(
-                serde_json::to_value(kind).ok(),
-                Some(serde_json::Value::from(kind.name()))
-            );
+    fn a_kind_is_written_and_read_as_its_name() {
+        for name in [
+            "email",
+            "webchat",
+            "api",
+            "telegram",
+            "whatsapp",
+            "line_business_2",
+        ] {
+            let kind = ChannelKind::parse(name).expect(name);
+            assert_eq!(kind.name(), name);
+            assert_eq!(serde_json::to_value(kind).ok(), Some(name.into()));
+            let read: ChannelKind = serde_json::from_value(name.into()).expect(name);
+            assert_eq!(read, kind);
+        }
+        assert_eq!(ChannelKind::parse("email"), Ok(ChannelKind::EMAIL));
+        assert!(ChannelKind::parse("line") < ChannelKind::parse("line_2"));
+    }
+
+    #[test]
+    fn a_wrong_kind_name_is_refused_naming_the_problem() {
+        for (name, problem) in [
+            ("", "is empty"),
+            ("WhatsApp", "must start with a lowercase letter"),
+            ("2way", "must start with a lowercase letter"),
+            ("what's app", "lowercase letters, digits and _"),
+            ("télégram", "lowercase letters, digits and _"),
+            ("a_very_long_channel_kind_name", "longer than 24"),
+        ] {
+            let refused = ChannelKind::parse(name).expect_err(name);
+            assert!(refused.contains(problem), "{name}: {refused}");
+            let read = serde_json::from_value::<ChannelKind>(name.into()).expect_err(name);
+            assert!(read.to_string().contains(problem), "{name}: {read}");
         }
     }
 

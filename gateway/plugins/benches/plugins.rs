@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant};
 
+use switchboard_model::ChannelKind;
 use switchboard_plugins::latest::{Header, HttpRequest, Transport};
 use switchboard_plugins::{
     BUILT_PLUGINS, Budget, CallContext, Manifest, Plugin, Runtime, RuntimeConfig,
@@ -23,7 +24,7 @@ fn manifest(name: &str) -> Manifest {
         name: name.into(),
         version: "1.0.0".into(),
         contract: "0.2.0".into(),
-        channel_kind: "api".into(),
+        channel_kind: ChannelKind::API,
         allowed_hosts: Vec::new(),
         settings: Vec::new(),
         secrets: Vec::new(),

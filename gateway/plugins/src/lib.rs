@@ -42,44 +42,16 @@ pub struct Bundled {
     pub manifest: &'static str,
 }
 
-/// The adapter the gateway ships under `name`, if any: `email`, `webchat`, `telegram`,
-/// `whatsapp` and `sms`.
+/// The adapters the gateway ships, by name: one for each folder of `channel-plugins/` that holds
+/// a `manifest.toml` (`email`, `webchat`, `telegram`, `whatsapp`, `sms`).
+pub static SHIPPED: &[(&str, Bundled)] = include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
+
+/// The adapter the gateway ships under `name`, if any.
 pub fn bundled(name: &str) -> Option<Bundled> {
-    match name {
-        "webchat" => Some(Bundled {
-            wasm: include_bytes!(concat!(
-                env!("SWITCHBOARD_PLUGIN_DIR"),
-                "/webchat_adapter.wasm"
-            )),
-            manifest: include_str!("../../../channel-plugins/webchat/manifest.toml"),
-        }),
-        "email" => Some(Bundled {
-            wasm: include_bytes!(concat!(
-                env!("SWITCHBOARD_PLUGIN_DIR"),
-                "/email_adapter.wasm"
-            )),
-            manifest: include_str!("../../../channel-plugins/email/manifest.toml"),
-        }),
-        "telegram" => Some(Bundled {
-            wasm: include_bytes!(concat!(
-                env!("SWITCHBOARD_PLUGIN_DIR"),
-                "/telegram_adapter.wasm"
-            )),
-            manifest: include_str!("../../../channel-plugins/telegram/manifest.toml"),
-        }),
-        "whatsapp" => Some(Bundled {
-            wasm: include_bytes!(concat!(
-                env!("SWITCHBOARD_PLUGIN_DIR"),
-                "/whatsapp_adapter.wasm"
-            )),
-            manifest: include_str!("../../../channel-plugins/whatsapp/manifest.toml"),
-        }),
-        "sms" => Some(Bundled {
-            wasm: include_bytes!(concat!(env!("SWITCHBOARD_PLUGIN_DIR"), "/sms_adapter.wasm")),
-            manifest: include_str!("../../../channel-plugins/sms/manifest.toml"),
-        }),
-        _ => None,
-    }
+    SHIPPED
+        .iter()
+        .find(|(shipped, _)| *shipped == name)
+        .map(|(_, bundled)| *bundled)
 }
 
 #[cfg(test)]
@@ -88,14 +60,15 @@ mod tests {
 
     #[test]
     fn every_shipped_manifest_passes_its_check_and_describes_each_field_of_its_form() {
-        for name in ["email", "webchat", "telegram", "whatsapp", "sms"] {
-            let shipped = bundled(name).expect("shipped");
+        let names: Vec<&str> = SHIPPED.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["email", "sms", "telegram", "webchat", "whatsapp"]);
+        for (name, shipped) in SHIPPED {
             let manifest: Manifest =
                 toml::from_str(shipped.manifest).unwrap_or_else(|error| panic!("{name}: {error}"));
             manifest
                 .check(&Ceilings::default())
                 .unwrap_or_else(|problem| panic!("{name}: {problem}"));
-            if matches!(name, "telegram" | "whatsapp" | "sms") {
+            if !matches!(*name, "email" | "webchat") {
                 let form = manifest.form.as_ref().expect("a plugin channel has a form");
                 for field in manifest.settings.iter().chain(&manifest.secrets) {
                     let described = form.fields.get(field).expect("every field described");

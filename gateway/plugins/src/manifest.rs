@@ -16,8 +16,8 @@ pub struct Manifest {
     pub version: String,
     /// The `switchboard:channel` contract version, e.g. `0.1.0`.
     pub contract: String,
-    /// `email`, `webchat`, `telegram`, `sms` or `api`.
-    pub channel_kind: String,
+    /// The kind of channel it runs: `email`, `webchat`, `api`, or one of its own (`telegram`).
+    pub channel_kind: ChannelKind,
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
     #[serde(default)]
@@ -153,14 +153,11 @@ impl Manifest {
         Ok(())
     }
 
-    /// The form an admin fills to add a channel of this plugin's kind; none for a kind the
-    /// gateway does not know.
-    pub fn channel_form(&self) -> Option<ChannelForm> {
-        let kind: ChannelKind =
-            serde_json::from_value(serde_json::Value::String(self.channel_kind.clone())).ok()?;
+    /// The form an admin fills to add a channel of this plugin's kind.
+    pub fn channel_form(&self) -> ChannelForm {
         let described = self.form.clone().unwrap_or_default();
         let mut form = described.form(
-            kind,
+            self.channel_kind,
             &self.name,
             &self.version,
             &self.settings,
@@ -169,7 +166,7 @@ impl Manifest {
         if form.title.is_empty() {
             form.title.insert("en".into(), self.name.clone());
         }
-        Some(form)
+        form
     }
 
     /// Everything the manifest asks for, granted as asked.
@@ -295,7 +292,7 @@ mod tests {
             name: "telegram".into(),
             version: "1.0.0".into(),
             contract: "0.2.0".into(),
-            channel_kind: "telegram".into(),
+            channel_kind: ChannelKind::parse("telegram").unwrap(),
             allowed_hosts: vec!["api.telegram.org".into()],
             settings: vec!["bot_name".into()],
             secrets: vec!["bot_token".into()],

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use switchboard_model::ChannelKind;
 use switchboard_plugins::latest::{
     Contact, DeliveryAction, Event, Header, HttpRequest, HttpResponse, Identity, Reply,
     ReplyContext, ResponseOutcome, RetryLater, TemplateChoice, Transport,
@@ -24,7 +25,7 @@ fn manifest(name: &str) -> Manifest {
         name: name.to_string(),
         version: "1.0.0".into(),
         contract: "0.2.0".into(),
-        channel_kind: "api".into(),
+        channel_kind: ChannelKind::API,
         allowed_hosts: vec!["hooks.example.com".into()],
         settings: vec!["reply_url".into()],
         secrets: vec!["api_token".into()],

@@ -29,7 +29,7 @@ pub async fn demo_chat(
         .await
         .map_err(|error| anyhow::anyhow!("installing the webchat adapter: {}", error.message))?;
     let chat = NewChannel {
-        kind: ChannelKind::Webchat,
+        kind: ChannelKind::WEBCHAT,
         name: "Website chat".to_string(),
         default_team_id: None,
         settings: serde_json::json!({
@@ -85,7 +85,7 @@ pub async fn bootstrap(
         password_hash,
     };
     store.create_agent(workspace.id, admin).await?;
-    let channel = NewChannel::new(ChannelKind::Api, "API");
+    let channel = NewChannel::new(ChannelKind::API, "API");
     store.create_channel(workspace.id, channel, None).await?;
     tracing::info!(workspace_id = workspace.id, "created the first workspace");
     Ok(Some(FirstLogin {

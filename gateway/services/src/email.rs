@@ -154,7 +154,7 @@ impl MailService {
     /// where the tag is made with the gateway's key so that addresses cannot be guessed.
     pub fn forwarding_address(&self, state: &Services, channel: &Channel) -> Option<String> {
         let domain = self.forwarding_domain.as_deref()?;
-        (channel.kind == ChannelKind::Email).then(|| {
+        (channel.kind == ChannelKind::EMAIL).then(|| {
             let tag = forwarding_tag(state, channel.workspace_id, channel.id);
             format!("{}.{}.{tag}@{domain}", channel.workspace_id, channel.id)
         })
@@ -288,7 +288,7 @@ pub async fn email_channel(
     channel_id: Id,
 ) -> ServiceResult<Channel> {
     let channel = state.store.channel(workspace_id, channel_id).await?;
-    if channel.kind != ChannelKind::Email {
+    if channel.kind != ChannelKind::EMAIL {
         return Err(Fault::new(
             FaultKind::Conflict,
             "not_email",
@@ -305,5 +305,5 @@ pub async fn first_mailbox(state: &Services, workspace_id: Id) -> ServiceResult<
         .channels(workspace_id)
         .await?
         .into_iter()
-        .find(|channel| channel.kind == ChannelKind::Email && channel.active))
+        .find(|channel| channel.kind == ChannelKind::EMAIL && channel.active))
 }

@@ -391,7 +391,7 @@ pub async fn read_payload(
     for event in found.events {
         match event {
             Event::Message(message) => messages.push(message),
-            Event::Delivery(update) if channel.kind == ChannelKind::Email => {
+            Event::Delivery(update) if channel.kind == ChannelKind::EMAIL => {
                 if let Err(reason) = crate::email::bounced(state, channel, update).await? {
                     return Ok(Err(Unprocessed::Refused(reason)));
                 }

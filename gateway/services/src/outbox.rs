@@ -268,7 +268,7 @@ async fn deliver(state: &Services, channel: &Channel, item: &OutboxItem) -> Serv
     for action in actions {
         let request = match action {
             DeliveryAction::Http(request) => request,
-            DeliveryAction::SendEmail(email) if channel.kind == ChannelKind::Email => {
+            DeliveryAction::SendEmail(email) if channel.kind == ChannelKind::EMAIL => {
                 match crate::email::send(state, channel, &email).await? {
                     Ok(accepted) => {
                         tracing::info!(channel_id = channel.id, message_id = item.message_id, %accepted, "the SMTP server took the reply");

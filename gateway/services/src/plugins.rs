@@ -168,6 +168,63 @@ impl Plugins {
         })
     }
 
+    /// The adapter a new channel of `kind` is run by: the plugin `named`, else the adapter the
+    /// gateway ships under the kind's name (installed the first time a channel uses it), else
+    /// the workspace's installed plugin of that kind. An API channel needs none; any other kind
+    /// without an adapter, or a plugin of another kind, is refused naming both.
+    pub async fn adapter_for(
+        &self,
+        store: &dyn Store,
+        workspace_id: Id,
+        kind: ChannelKind,
+        named: Option<&str>,
+    ) -> ServiceResult<Option<String>> {
+        let name = match named {
+            Some(name) => name.to_string(),
+            None if switchboard_plugins::bundled(kind.name()).is_some() => kind.name().to_string(),
+            None if kind == ChannelKind::API => return Ok(None),
+            None => {
+                let installed = store.plugins(workspace_id).await?;
+                let Some(plugin) = installed.iter().find(|state| {
+                    form_of(Some(state), &state.name)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|form| form.kind == kind)
+                }) else {
+                    return Err(Fault::new(
+                        FaultKind::Invalid,
+                        "no_adapter",
+                        format!(
+                            "no plugin runs channels of kind {kind}: install one for it, or name the plugin in `plugin`"
+                        ),
+                    ));
+                };
+                plugin.name.clone()
+            }
+        };
+        if switchboard_plugins::bundled(&name).is_some() {
+            self.ensure_bundled(store, workspace_id, &name).await?;
+        }
+        let state = match store.plugin(workspace_id, &name).await {
+            Ok(state) => Some(state),
+            Err(StoreError::NotFound { .. }) => None,
+            Err(error) => return Err(error.into()),
+        };
+        if let Some(form) = form_of(state.as_ref(), &name)?
+            && form.kind != kind
+        {
+            return Err(Fault::new(
+                FaultKind::Invalid,
+                "wrong_channel_kind",
+                format!(
+                    "the plugin {name} runs channels of kind {}, not {kind}",
+                    form.kind
+                ),
+            ));
+        }
+        Ok(Some(name))
+    }
+
     /// Installs the adapter the gateway ships as `name` unless the workspace has a plugin of
     /// that name already (an admin's own version wins).
     pub async fn ensure_bundled(
@@ -189,15 +246,18 @@ impl Plugins {
     }
 
     /// The forms of the channel kinds an admin can add: the plugin channels the gateway ships
-    /// (Telegram, WhatsApp, SMS) and any installed plugin of a kind the gateway knows, the
-    /// workspace's own version of a plugin winning over the one shipped.
+    /// (SMS, Telegram, WhatsApp) and every installed plugin, the workspace's own version of a
+    /// plugin winning over the one shipped. Email and website chat have screens of their own.
     pub async fn channel_forms(
         &self,
         store: &dyn Store,
         workspace_id: Id,
     ) -> ServiceResult<Vec<ChannelForm>> {
         let installed = store.plugins(workspace_id).await?;
-        let mut names: Vec<String> = BUNDLED_CHANNELS.iter().map(|n| n.to_string()).collect();
+        let mut names: Vec<String> = switchboard_plugins::SHIPPED
+            .iter()
+            .map(|(name, _)| name.to_string())
+            .collect();
         for state in &installed {
             if !names.contains(&state.name) {
                 names.push(state.name.clone());
@@ -207,7 +267,7 @@ impl Plugins {
         for name in names {
             let state = installed.iter().find(|state| state.name == name);
             if let Some(form) = form_of(state, &name)?
-                .filter(|form| !matches!(form.kind, ChannelKind::Email | ChannelKind::Webchat))
+                .filter(|form| !matches!(form.kind, ChannelKind::EMAIL | ChannelKind::WEBCHAT))
             {
                 forms.push(form);
             }
@@ -401,9 +461,6 @@ pub async fn channel_secrets(
     )
 }
 
-/// The plugin channels the gateway ships, in the order an admin is offered them.
-const BUNDLED_CHANNELS: [&str; 3] = ["whatsapp", "telegram", "sms"];
-
 /// The channel form of a plugin: from its active installed version, else from the adapter
 /// the gateway ships under that name. An installed copy of a shipped adapter stored before
 /// manifests described forms takes the shipped description of the same version.
@@ -433,7 +490,7 @@ fn form_of(state: Option<&PluginState>, name: &str) -> ServiceResult<Option<Chan
         (Some(manifest), None) | (None, Some(manifest)) => manifest,
         (None, None) => return Ok(None),
     };
-    Ok(manifest.channel_form())
+    Ok(Some(manifest.channel_form()))
 }
 
 fn parse_manifest(text: &str, origin: &str) -> ServiceResult<Manifest> {

@@ -130,7 +130,7 @@ pub async fn channel(state: &Services, widget: &str) -> ServiceResult<Channel> {
         .channel(workspace_id, channel_id)
         .await
         .map_err(|_| unknown())?;
-    if channel.kind != ChannelKind::Webchat {
+    if channel.kind != ChannelKind::WEBCHAT {
         return Err(unknown());
     }
     if !channel.active {

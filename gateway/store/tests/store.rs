@@ -76,7 +76,7 @@ impl Fixture {
 
 async fn seed(store: &SledStore, name: &str) -> (Id, Id, Id) {
     let workspace = store.create_workspace(name).await.expect("workspace").id;
-    let channel = NewChannel::new(ChannelKind::Api, "API");
+    let channel = NewChannel::new(ChannelKind::API, "API");
     let channel = store
         .create_channel(workspace, channel, None)
         .await
@@ -118,7 +118,7 @@ async fn a_reused_message_id_with_other_content_is_another_email_but_the_same_ap
         .store
         .create_channel(
             f.workspace,
-            NewChannel::new(ChannelKind::Email, "Ventas"),
+            NewChannel::new(ChannelKind::EMAIL, "Ventas"),
             None,
         )
         .await
@@ -167,7 +167,7 @@ async fn a_reused_message_id_with_other_content_is_another_email_but_the_same_ap
 async fn a_mailbox_grouped_by_subject_gives_each_subject_its_own_conversation() {
     let f = fixture().await;
     let mailbox = |settings: serde_json::Value| {
-        let mut channel = NewChannel::new(ChannelKind::Email, "Pedidos");
+        let mut channel = NewChannel::new(ChannelKind::EMAIL, "Pedidos");
         channel.settings = settings;
         f.store.create_channel(f.workspace, channel, None)
     };
@@ -1200,7 +1200,7 @@ async fn an_answer_naming_our_reply_joins_its_conversation_on_another_channel_on
         .store
         .create_channel(
             f.workspace,
-            NewChannel::new(ChannelKind::Email, "Soporte"),
+            NewChannel::new(ChannelKind::EMAIL, "Soporte"),
             None,
         )
         .await
@@ -1274,7 +1274,7 @@ async fn an_answer_naming_our_reply_joins_its_conversation_on_another_channel_on
     // conversation of its own, even for the same person.
     let crm = f
         .store
-        .create_channel(f.workspace, NewChannel::new(ChannelKind::Api, "CRM"), None)
+        .create_channel(f.workspace, NewChannel::new(ChannelKind::API, "CRM"), None)
         .await
         .expect("channel")
         .id;
@@ -1332,7 +1332,7 @@ async fn a_channel_keeps_its_newest_dead_letters_within_its_room_and_age() {
         .store
         .create_channel(
             f.workspace,
-            NewChannel::new(ChannelKind::Api, "Other"),
+            NewChannel::new(ChannelKind::API, "Other"),
             None,
         )
         .await

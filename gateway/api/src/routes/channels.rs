@@ -116,19 +116,15 @@ async fn create_channel(
 ) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
-    // The adapter named, else the one the gateway ships for the kind (named as the kind); a
-    // shipped adapter is installed the first time a channel uses it.
-    let name = new
-        .plugin
-        .clone()
-        .unwrap_or_else(|| new.kind.name().to_string());
-    if switchboard_plugins::bundled(&name).is_some() {
-        state
-            .plugins
-            .ensure_bundled(state.store.as_ref(), caller.workspace_id, &name)
-            .await?;
-        new.plugin = Some(name);
-    }
+    new.plugin = state
+        .plugins
+        .adapter_for(
+            state.store.as_ref(),
+            caller.workspace_id,
+            new.kind,
+            new.plugin.as_deref(),
+        )
+        .await?;
     settings::prepare_for_plugin(
         &state,
         caller.workspace_id,

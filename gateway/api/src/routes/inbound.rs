@@ -40,7 +40,7 @@ async fn post_inbound(
 ) -> ApiResult<(StatusCode, axum::Json<Ingested>)> {
     let body = body.map_err(|_| body_too_large())?;
     let channel = state.store.channel(caller.workspace_id, id).await?;
-    if channel.kind != ChannelKind::Api {
+    if channel.kind != ChannelKind::API {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "wrong_channel_kind",

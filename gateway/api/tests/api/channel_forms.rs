@@ -30,7 +30,7 @@ async fn an_admin_is_offered_each_plugin_channel_with_the_form_its_manifest_desc
         .iter()
         .filter_map(|form| form["kind"].as_str())
         .collect();
-    assert_eq!(kinds, ["whatsapp", "telegram", "sms"]);
+    assert_eq!(kinds, ["sms", "telegram", "whatsapp"]);
 
     let telegram = &forms[1];
     assert_eq!(telegram["title"]["es"], "Telegram");
@@ -62,7 +62,7 @@ async fn an_admin_is_offered_each_plugin_channel_with_the_form_its_manifest_desc
         json!({ "provider": ["twilio"] })
     );
     assert_eq!(
-        forms[0]["webhook"], true,
+        forms[2]["webhook"], true,
         "WhatsApp's URL is pasted at Meta"
     );
     assert_eq!(

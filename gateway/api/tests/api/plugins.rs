@@ -101,6 +101,90 @@ async fn webhook(app: &TestApp, path: &str, body: &str) -> (StatusCode, Value) {
     .await
 }
 
+/// A channel is a folder: a third party's plugin of a kind the gateway has never heard of
+/// ("line") is installed, a channel of that kind finds it without naming it, the admin is
+/// offered its form, and a customer's message reaches the inbox on it.
+#[tokio::test]
+async fn a_plugin_of_a_kind_the_gateway_does_not_know_runs_channels_of_that_kind() {
+    let app = TestApp::new().await;
+    let channel = json!({ "kind": "line", "name": "LINE" });
+    let refused = app
+        .post("/api/v1/channels", &app.admin, channel.clone())
+        .await;
+    assert_error(&refused, StatusCode::UNPROCESSABLE_ENTITY, "no_adapter");
+    assert!(refused.1.to_string().contains("kind line"), "{}", refused.1);
+
+    let mut line = upload("template_adapter", "line_adapter", "1.0.0", 300);
+    line["manifest"]["channel_kind"] = json!("line");
+    line["manifest"]["form"] = json!({ "title": { "en": "LINE", "es": "LINE" } });
+    let (status, installed) = app.post("/api/v1/plugins", &app.admin, line).await;
+    assert_eq!(status, StatusCode::CREATED, "{installed}");
+    let (_, forms) = app.get("/api/v1/channel-forms", &app.admin).await;
+    assert!(
+        forms
+            .as_array()
+            .expect("forms")
+            .iter()
+            .any(|form| form["kind"] == "line" && form["plugin"] == "line_adapter"),
+        "{forms}"
+    );
+
+    let (status, created) = app.post("/api/v1/channels", &app.admin, channel).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["kind"], "line");
+    assert_eq!(created["plugin"], "line_adapter");
+    let hook = format!(
+        "/hooks/{}/{}/{}",
+        app.workspace,
+        created["id"],
+        created["webhook_token"].as_str().expect("token")
+    );
+    let (status, answer) = webhook(&app, &hook, &message("l-1", "¿Hacen envíos?")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let conversation = &answer["ingested"][0]["conversation_id"];
+    assert_eq!(texts(&app, conversation).await, [json!("¿Hacen envíos?")]);
+    let (_, listed) = app.get("/api/v1/channels", &app.agent).await;
+    assert!(
+        listed
+            .as_array()
+            .expect("channels")
+            .iter()
+            .any(|channel| channel["kind"] == "line" && channel["id"] == created["id"])
+    );
+
+    // A plugin of another kind, or a name that cannot be a kind, is refused naming it.
+    let wrong = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "viber", "name": "Viber", "plugin": "line_adapter" }),
+        )
+        .await;
+    assert_error(
+        &wrong,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "wrong_channel_kind",
+    );
+    assert!(
+        wrong.1.to_string().contains("kind line, not viber"),
+        "{}",
+        wrong.1
+    );
+    let (status, bad) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "Line App", "name": "LINE" }),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(
+        bad.to_string()
+            .contains("must start with a lowercase letter"),
+        "{bad}"
+    );
+}
+
 #[tokio::test]
 async fn a_webhook_becomes_a_conversation_through_the_plugin() {
     let app = TestApp::new().await;

@@ -328,7 +328,7 @@ async fn seed(store: &SledStore, name: &str, admin_email: &str, role: Role) -> (
         .await
         .expect("admin")
         .id;
-    let channel = NewChannel::new(ChannelKind::Api, "API");
+    let channel = NewChannel::new(ChannelKind::API, "API");
     let channel = store
         .create_channel(workspace, channel, None)
         .await

@@ -77,7 +77,7 @@ impl Continued {
 
 /// The way the reply in `item` on `channel` goes now.
 pub async fn route(state: &Services, channel: &Channel, item: &OutboxItem) -> ServiceResult<Route> {
-    if channel.kind != ChannelKind::Webchat
+    if channel.kind != ChannelKind::WEBCHAT
         || text(channel, setting::CONTINUE_BY_EMAIL).as_deref() == Some("false")
     {
         return Ok(Route::OwnChannel);
@@ -188,7 +188,7 @@ fn visitor_was_there(state: &Services, workspace_id: Id, contact: &Contact, sinc
 async fn mailbox(state: &Services, channel: &Channel) -> ServiceResult<Option<Channel>> {
     if let Some(id) = text(channel, setting::EMAIL_CHANNEL_ID).and_then(|id| id.parse().ok())
         && let Ok(named) = state.store.channel(channel.workspace_id, id).await
-        && named.kind == ChannelKind::Email
+        && named.kind == ChannelKind::EMAIL
         && named.active
     {
         return Ok(Some(named));

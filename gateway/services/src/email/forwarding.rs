@@ -58,7 +58,7 @@ impl Mailroom for Forwarding {
                 ));
             };
             let channel = match self.state.store.channel(workspace_id, channel_id).await {
-                Ok(channel) if channel.kind == ChannelKind::Email && channel.active => channel,
+                Ok(channel) if channel.kind == ChannelKind::EMAIL && channel.active => channel,
                 Ok(_) => {
                     return Err(Refusal::Never(format!(
                         "channel {channel_id} does not take email now"

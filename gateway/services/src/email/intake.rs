@@ -20,14 +20,14 @@ pub async fn refused_sender(
     channel: &Channel,
     message: &Message,
 ) -> ServiceResult<Option<String>> {
-    if channel.kind != ChannelKind::Email {
+    if channel.kind != ChannelKind::EMAIL {
         return Ok(None);
     }
     let Some(sender) = message.contact.email.as_deref().map(str::to_lowercase) else {
         return Ok(None);
     };
     for own in state.store.channels(channel.workspace_id).await? {
-        if own.kind == ChannelKind::Email
+        if own.kind == ChannelKind::EMAIL
             && text(&own, setting::REPLY_ADDRESS)
                 .is_some_and(|address| address.eq_ignore_ascii_case(&sender))
         {

@@ -64,7 +64,7 @@ pub async fn auto_reply(
     let Some(answer) = text(channel, setting::AUTO_REPLY) else {
         return Ok(());
     };
-    if channel.kind != ChannelKind::Email || automatic || ingested.duplicate {
+    if channel.kind != ChannelKind::EMAIL || automatic || ingested.duplicate {
         return Ok(());
     }
     let workspace_id = channel.workspace_id;

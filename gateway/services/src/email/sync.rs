@@ -91,7 +91,7 @@ async fn wanted(state: &Services) -> Result<HashMap<Id, (Channel, Account, Vec<u
     let mut wanted = HashMap::new();
     for workspace in state.store.workspaces().await? {
         for channel in state.store.channels(workspace.id).await? {
-            if channel.kind != ChannelKind::Email || !channel.active {
+            if channel.kind != ChannelKind::EMAIL || !channel.active {
                 continue;
             }
             let account = match super::account(state, &channel).await? {

@@ -51,7 +51,7 @@ pub async fn send(
     let conversation = store.conversation(workspace_id, conversation_id).await?;
     let own = store.channel(workspace_id, conversation.channel_id).await?;
     // The conversation's own mailbox, or else the workspace's first email channel.
-    let channel = if own.kind == ChannelKind::Email {
+    let channel = if own.kind == ChannelKind::EMAIL {
         own
     } else {
         super::first_mailbox(state, workspace_id)

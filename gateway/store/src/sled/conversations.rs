@@ -226,7 +226,7 @@ pub fn ingest(
     // The same id is the same message (a client's retry), except on email, where broken
     // mailers reuse Message-IDs: another email under a known id is kept under the id and its
     // digest (the first one still answers threading). Only email needs the digest.
-    let digest = (channel.kind == ChannelKind::Email).then(|| content_digest(&inbound));
+    let digest = (channel.kind == ChannelKind::EMAIL).then(|| content_digest(&inbound));
     let mut dedupe_key = key_str(
         keys::DEDUPE,
         &[workspace_id, channel_id],
@@ -498,7 +498,7 @@ enum Grouping {
 }
 
 fn grouping(channel: &Channel) -> Grouping {
-    let subject = channel.kind == ChannelKind::Email
+    let subject = channel.kind == ChannelKind::EMAIL
         && channel
             .settings
             .get("grouping")
@@ -560,7 +560,7 @@ fn bare_subject(subject: &str) -> String {
 /// website chat continued by email, a reply sent through another mailbox). A plugin of any
 /// other channel that names one gets a conversation of its own channel.
 fn threads_across_channels(kind: ChannelKind) -> bool {
-    kind == ChannelKind::Email
+    kind == ChannelKind::EMAIL
 }
 
 pub fn add_reply(
@@ -671,13 +671,13 @@ pub fn start(
         )));
     }
     match channel.kind {
-        ChannelKind::Webchat => {
+        ChannelKind::WEBCHAT => {
             return Err(StoreError::Invalid(format!(
                 "channel {} ({}) is a website chat: there the visitor writes first",
                 channel.id, channel.name
             )));
         }
-        ChannelKind::Email if contact.email_to_write().is_none() => {
+        ChannelKind::EMAIL if contact.email_to_write().is_none() => {
             return Err(StoreError::Invalid(format!(
                 "contact {} ({}) has no email address to write to",
                 contact.id, contact.name

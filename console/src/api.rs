@@ -21,6 +21,10 @@ pub enum Failure {
         status: u16,
         code: String,
         message: String,
+        /// A provider's own words, when it refused.
+        reason: Option<String>,
+        /// The setting or field at fault, by name.
+        field: Option<String>,
     },
 }
 
@@ -125,6 +129,8 @@ fn refused(status: u16, message: &str) -> Failure {
         status,
         code: UNEXPECTED.into(),
         message: message.into(),
+        reason: None,
+        field: None,
     }
 }
 
@@ -166,6 +172,8 @@ async fn call(method: &str, path: &str, body: Option<(&str, JsValue)>) -> Result
             status,
             code: body.error.code,
             message: body.error.message,
+            reason: body.error.reason,
+            field: body.error.field,
         },
         Err(_) => refused(status, &text),
     })

@@ -236,6 +236,10 @@ pub struct Texts {
     pub connected_as: &'static str,
     /// Followed by the gateway's reason.
     pub not_connected: &'static str,
+    /// Before a provider's own words when it refused the connection.
+    pub provider_refused: &'static str,
+    /// A setting the gateway refused, `{field}` its label.
+    pub check_field: &'static str,
     pub webhook_url: &'static str,
     /// For a provider that must be given the webhook URL.
     pub webhook_give: &'static str,
@@ -581,6 +585,8 @@ static EN: Texts = Texts {
     connected: "Connected.",
     connected_as: "Connected as {account}",
     not_connected: "Could not connect:",
+    provider_refused: "the provider refused the connection:",
+    check_field: "check “{field}”.",
     webhook_url: "Webhook URL",
     webhook_give: "Give this address to the provider as the webhook URL; the help above says where.",
     webhook_own: "Switchboard gives this address to the provider itself when it is needed.",
@@ -796,6 +802,8 @@ static ES: Texts = Texts {
     connected: "Conectado.",
     connected_as: "Conectado como {account}",
     not_connected: "No se pudo conectar:",
+    provider_refused: "el proveedor rechazó la conexión:",
+    check_field: "revisa «{field}».",
     webhook_url: "URL del webhook",
     webhook_give: "Dale esta dirección al proveedor como URL del webhook; la ayuda de arriba indica dónde.",
     webhook_own: "Switchboard le da esta dirección al proveedor por su cuenta cuando hace falta.",
@@ -1011,6 +1019,8 @@ static PT_BR: Texts = Texts {
     connected: "Conectado.",
     connected_as: "Conectado como {account}",
     not_connected: "Não foi possível conectar:",
+    provider_refused: "o provedor recusou a conexão:",
+    check_field: "verifique “{field}”.",
     webhook_url: "URL do webhook",
     webhook_give: "Informe este endereço ao provedor como URL do webhook; a ajuda acima indica onde.",
     webhook_own: "O Switchboard informa este endereço ao provedor por conta própria quando necessário.",

@@ -106,13 +106,33 @@ fn first_blank<'a>(form: &'a ChannelForm, typed: &Value, kept: &[String]) -> Opt
 /// The plugin a new channel names: none for the adapter the gateway ships for its kind (named
 /// as the kind, and installed when first used), else the form's.
 fn plugin_to_name(form: &ChannelForm) -> Option<String> {
-    let kind = serde_json::to_string(&form.kind).unwrap_or_default();
-    (kind.trim_matches('"') != form.plugin).then(|| form.plugin.clone())
+    (form.kind.name() != form.plugin).then(|| form.plugin.clone())
 }
 
 /// The gateway's reason for a failed call; the console ends if the session did.
-fn reason(failure: &Failure, t: &Texts, on_signed_out: &Callback<()>) -> String {
+/// A provider's refusal is told in the admin's language with the provider's own words, and a
+/// setting at fault by its label; anything else in the gateway's words.
+fn reason(
+    failure: &Failure,
+    form: &ChannelForm,
+    t: &Texts,
+    language: &str,
+    on_signed_out: &Callback<()>,
+) -> String {
     signed_out_on(failure, on_signed_out);
+    if let Failure::Refused { reason, field, .. } = failure {
+        if let Some(reason) = reason {
+            return format!("{} {reason}", t.provider_refused);
+        }
+        let label = form
+            .fields
+            .iter()
+            .find(|known| Some(&known.name) == field.as_ref())
+            .map(|known| localized(&known.description.label, language));
+        if let Some(label) = label {
+            return t.check_field.replace("{field}", label);
+        }
+    }
     failure.reason().unwrap_or(t.unreachable).to_string()
 }
 
@@ -156,10 +176,11 @@ pub fn channel_editor(props: &Props) -> Html {
     // Checks channel `id` with its provider and says how it went, after `prefix` (what was
     // done before, if anything).
     let test = {
-        let (said, busy) = (said.clone(), busy.clone());
+        let (said, busy, form) = (said.clone(), busy.clone(), form.clone());
         let on_signed_out = props.on_signed_out.clone();
         Callback::from(move |(id, prefix): (Id, &'static str)| {
             let (said, busy, on_signed_out) = (said.clone(), busy.clone(), on_signed_out.clone());
+            let form = form.clone();
             busy.set(true);
             spawn_local(async move {
                 let path = format!("/api/v1/channels/{id}/connect");
@@ -170,7 +191,7 @@ pub fn channel_editor(props: &Props) -> Html {
                     Err(failure) => Err(format!(
                         "{prefix} {} {}",
                         t.not_connected,
-                        reason(&failure, t, &on_signed_out)
+                        reason(&failure, &form, t, language, &on_signed_out)
                     )),
                 }));
                 busy.set(false);
@@ -215,11 +236,12 @@ pub fn channel_editor(props: &Props) -> Html {
             let (channel, typed, kept) = (channel.clone(), typed.clone(), kept.clone());
             let (said, busy) = (said.clone(), busy.clone());
             let (dispatch, test) = (dispatch.clone(), test.clone());
-            let on_signed_out = on_signed_out.clone();
+            let (on_signed_out, form) = (on_signed_out.clone(), form.clone());
             busy.set(true);
             said.set(None);
             spawn_local(async move {
                 let stored = async {
+                    let created = saved.is_none();
                     let stored = match saved {
                         None => {
                             let new = NewChannel {
@@ -241,11 +263,14 @@ pub fn channel_editor(props: &Props) -> Html {
                                     .then_some(settings),
                                 name: (chosen_name != saved.name).then_some(chosen_name),
                                 active: (active != saved.active).then_some(active),
+                                // Checked with the provider together with the settings.
+                                secrets: (!changes.is_empty()).then(|| changes.clone()),
                                 ..ChannelUpdate::default()
                             };
                             if update.name.is_none()
                                 && update.settings.is_none()
                                 && update.active.is_none()
+                                && update.secrets.is_none()
                             {
                                 saved
                             } else {
@@ -258,8 +283,10 @@ pub fn channel_editor(props: &Props) -> Html {
                     dispatch.dispatch(Action::Channel(stored.clone()));
                     channel.set(Some(stored.clone()));
                     if !changes.is_empty() {
-                        let path = format!("/api/v1/channels/{}/secrets", stored.id);
-                        api::patch_only(&path, &SecretChanges { secrets: changes }).await?;
+                        if created {
+                            let path = format!("/api/v1/channels/{}/secrets", stored.id);
+                            api::patch_only(&path, &SecretChanges { secrets: changes }).await?;
+                        }
                         typed.set(blanked);
                         kept.set(now_kept);
                     }
@@ -273,7 +300,7 @@ pub fn channel_editor(props: &Props) -> Html {
                     Err(failure) => said.set(Some(Err(format!(
                         "{} {}",
                         t.not_saved,
-                        reason(&failure, t, &on_signed_out)
+                        reason(&failure, &form, t, language, &on_signed_out)
                     )))),
                 }
             });

@@ -18,6 +18,10 @@ pub struct ApiError {
     /// Seconds after which the same request may succeed (`Retry-After`), for refusals that
     /// pass: limits, and work the gateway cannot take right now.
     pub retry_after: Option<u64>,
+    /// A provider's own words, when it refused.
+    pub reason: Option<String>,
+    /// The setting or field at fault, by name.
+    pub field: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -29,6 +33,8 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            reason: None,
+            field: None,
         }
     }
 
@@ -69,6 +75,8 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code.to_string(),
                 message: self.message,
+                reason: self.reason,
+                field: self.field,
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();
@@ -99,6 +107,8 @@ impl From<Fault> for ApiError {
             code: fault.code,
             message: fault.message,
             retry_after: fault.retry_after,
+            reason: fault.reason,
+            field: fault.field,
         }
     }
 }

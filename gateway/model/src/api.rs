@@ -21,6 +21,13 @@ pub struct ErrorDetail {
     pub code: String,
     /// An English sentence that names the problem.
     pub message: String,
+    /// A provider's own words, when it refused (`connection_failed`): shown as they are, inside
+    /// a sentence the reader's app writes in their language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The setting or field at fault, by name, when one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// A page of a list, newest first. Pass `next_cursor` back as `cursor` for the next page.
@@ -145,6 +152,10 @@ pub struct ChannelUpdate {
     pub default_team_id: Option<Id>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub settings: Option<serde_json::Value>,
+    /// Secrets to change with the settings, as `PATCH …/secrets` takes them (a value replaces
+    /// one, `null` removes it), so that both are checked with the provider together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<BTreeMap<String, Option<String>>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

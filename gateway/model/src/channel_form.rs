@@ -280,17 +280,18 @@ impl FieldDescription {
 }
 
 impl ChannelForm {
-    /// What is wrong with `settings` for a channel of this form, naming the first setting at
-    /// fault: a required one missing, a choice not offered, a number or URL that is not one.
-    /// Fields not shown for these settings (another provider's) are not checked.
-    pub fn refusal(&self, settings: &serde_json::Value) -> Option<String> {
+    /// The first setting at fault in `settings` for a channel of this form, by name, and what
+    /// is wrong with it: a required one missing, a choice not offered, a number or URL that is
+    /// not one. Fields not shown for these settings (another provider's) are not checked.
+    pub fn refusal(&self, settings: &serde_json::Value) -> Option<(&str, String)> {
         let empty = serde_json::Value::Null;
         self.fields
             .iter()
             .filter(|field| !field.secret && field.description.shown(settings))
             .find_map(|field| {
                 let value = settings.get(&field.name).unwrap_or(&empty);
-                field.description.refusal(&field.name, value)
+                let problem = field.description.refusal(&field.name, value)?;
+                Some((field.name.as_str(), problem))
             })
     }
 }
@@ -367,8 +368,11 @@ mod tests {
     fn a_provider_s_own_fields_are_required_only_when_it_is_picked() {
         let form = sms_form();
         assert_eq!(
-            form.refusal(&json!({"provider": "twilio"})).as_deref(),
-            Some("the setting `account_sid` is required")
+            form.refusal(&json!({"provider": "twilio"})),
+            Some((
+                "account_sid",
+                "the setting `account_sid` is required".into()
+            ))
         );
         assert_eq!(form.refusal(&json!({"provider": "vonage"})), None);
         assert_eq!(
@@ -380,20 +384,22 @@ mod tests {
     #[test]
     fn settings_are_refused_naming_the_field_and_the_mistake() {
         let form = sms_form();
+        let problem = |settings| form.refusal(&settings).map(|(_, problem)| problem);
         assert_eq!(
-            form.refusal(&json!({})).as_deref(),
+            problem(json!({})).as_deref(),
             Some("the setting `provider` is required")
         );
         assert_eq!(
-            form.refusal(&json!({"provider": "plivo"})).as_deref(),
+            problem(json!({"provider": "plivo"})).as_deref(),
             Some("the setting `provider` is \"plivo\"; it must be one of twilio, vonage")
         );
         assert_eq!(
-            form.refusal(&json!({"provider": "vonage", "api_base": "localhost:9"}))
-                .as_deref(),
-            Some(
+            form.refusal(&json!({"provider": "vonage", "api_base": "localhost:9"})),
+            Some((
+                "api_base",
                 "the setting `api_base` must be a URL starting with https://, not \"localhost:9\""
-            )
+                    .into()
+            ))
         );
     }
 

@@ -73,4 +73,5 @@ pub fn refused(reason: &str) -> Fault {
         "connection_failed",
         format!("the channel could not connect to its provider: {reason}"),
     )
+    .with_reason(reason)
 }

@@ -35,6 +35,10 @@ pub struct Fault {
     pub message: String,
     /// Seconds after which the same work may succeed.
     pub retry_after: Option<u64>,
+    /// A provider's own words, when it refused.
+    pub reason: Option<String>,
+    /// The setting or field at fault, by name.
+    pub field: Option<String>,
 }
 
 pub type ServiceResult<T> = Result<T, Fault>;
@@ -46,7 +50,21 @@ impl Fault {
             code,
             message: message.into(),
             retry_after: None,
+            reason: None,
+            field: None,
         }
+    }
+
+    /// The same fault, carrying a provider's own words.
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Fault {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// The same fault, naming the setting or field at fault.
+    pub fn on_field(mut self, field: impl Into<String>) -> Fault {
+        self.field = Some(field.into());
+        self
     }
 
     /// The same fault, saying when to try again.

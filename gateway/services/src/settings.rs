@@ -15,12 +15,14 @@ fn prepare(settings: &mut Value) -> ServiceResult<()> {
         .get("office_hours")
         .filter(|hours| !hours.is_null())
     {
-        let hours: OfficeHours = serde_json::from_value(hours.clone())
-            .map_err(|error| invalid(format!("`office_hours` cannot be read: {error}")))?;
-        office_hours::check(&hours).map_err(invalid)?;
+        let hours: OfficeHours = serde_json::from_value(hours.clone()).map_err(|error| {
+            invalid(format!("`office_hours` cannot be read: {error}")).on_field("office_hours")
+        })?;
+        office_hours::check(&hours).map_err(|problem| invalid(problem).on_field("office_hours"))?;
     }
     if let Some(origins) = settings.get_mut("allowed_origins") {
-        let parsed = crate::origin::parse_allowed_list(origins).map_err(invalid)?;
+        let parsed = crate::origin::parse_allowed_list(origins)
+            .map_err(|problem| invalid(problem).on_field("allowed_origins"))?;
         *origins = Value::from(parsed);
     }
     Ok(())
@@ -43,8 +45,8 @@ pub async fn prepare_for_plugin(
         .plugins
         .channel_form(services.store.as_ref(), workspace_id, plugin)
         .await?;
-    match form.and_then(|form| form.refusal(settings)) {
-        Some(problem) => Err(invalid(problem)),
+    match form.as_ref().and_then(|form| form.refusal(settings)) {
+        Some((field, problem)) => Err(invalid(problem).on_field(field)),
         None => Ok(()),
     }
 }

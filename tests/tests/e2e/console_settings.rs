@@ -162,7 +162,7 @@ async fn an_admin_adds_a_telegram_channel_through_the_console_and_its_messages_r
     )
     .await?;
     let kinds = texts(&admin, ".kinds .kind strong").await?;
-    assert_eq!(kinds, ["WhatsApp", "Telegram", "SMS"]);
+    assert_eq!(kinds, ["SMS", "Telegram", "WhatsApp"]);
     admin.screenshot("console-settings-channels").await?;
     click(&admin, ".kinds .kind[data-plugin='telegram']").await?;
     shown(&admin, ".channel-editor .field", "Token del bot").await?;
@@ -307,8 +307,8 @@ async fn an_admin_adds_a_telegram_channel_through_the_console_and_its_messages_r
     Ok(())
 }
 
-/// On a phone, in Portuguese: a wrong bot token is refused with Telegram's words beside the
-/// form (no raw JSON); the channel then exists and the form is its edit form, where the right
+/// On a phone, in Portuguese: a wrong bot token is refused in Portuguese with Telegram's own
+/// words beside the form (no raw JSON, no English sentence); the channel then exists and the form is its edit form, where the right
 /// token is typed and saved.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_bot_token_shows_telegrams_refusal_in_the_form_and_can_be_corrected()
@@ -331,9 +331,21 @@ async fn a_wrong_bot_token_shows_telegrams_refusal_in_the_form_and_can_be_correc
     )
     .await?;
     click(&admin, ".channel-editor button[type=submit]").await?;
-    shown(&admin, ".channel-editor .error", "Não foi possível salvar:").await?;
+    shown(
+        &admin,
+        ".channel-editor .error",
+        "Não foi possível salvar: o provedor recusou a conexão:",
+    )
+    .await?;
     let said = texts(&admin, ".channel-editor .error").await?.join(" ");
-    assert!(said.contains("Unauthorized"), "{said}");
+    assert!(
+        said.contains("Unauthorized"),
+        "Telegram's own words: {said}"
+    );
+    assert!(
+        !said.contains("could not connect"),
+        "no English sentence of the gateway's: {said}"
+    );
     assert!(
         !said.contains('{') && !said.contains("\"code\""),
         "no raw JSON: {said}"

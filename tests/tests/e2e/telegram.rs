@@ -129,6 +129,62 @@ impl Rig {
     }
 }
 
+/// An admin moving the bot to another Bot API server (a local one, say) changes its address and
+/// its token in one save: both are checked together, the new token against the new server, and
+/// the webhook is registered there. The address alone, with the old token, is refused with the
+/// new server's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_api_server_and_the_token_change_in_one_save() -> anyhow::Result<()> {
+    const NEW_TOKEN: &str = "7000002:AAH-local-server-token";
+    let rig = Rig::start(json!({})).await?;
+    assert_eq!(rig.put_token(TOKEN).await?.0, StatusCode::NO_CONTENT);
+    let local = TelegramStandIn::start(NEW_TOKEN, "acme_local_bot").await?;
+    let mut granted = manifest(&rig.bot)?;
+    granted["version"] = json!("0.1.1");
+    granted["allowed_hosts"]
+        .as_array_mut()
+        .context("hosts")?
+        .push(json!(local.base_url.trim_start_matches("http://")));
+    rig.admin
+        .install_component("telegram_adapter", &granted)
+        .await?;
+    let path = format!("/api/v1/channels/{}", rig.channel);
+
+    let (status, refused) = rig
+        .admin
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&json!({ "settings": { "api_base": local.base_url } })),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["code"], "connection_failed");
+    assert!(local.webhook().is_none(), "nothing registered there");
+
+    let (status, saved) = rig
+        .admin
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&json!({
+                "settings": { "api_base": local.base_url },
+                "secrets": { "bot_token": NEW_TOKEN }
+            })),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["settings"]["api_base"], json!(local.base_url));
+    let (url, secret) = local.webhook().context("registered on the new server")?;
+    assert!(url.ends_with(&rig.hook) && secret.is_some(), "{url}");
+    let (_, connection) = rig
+        .admin
+        .post(&format!("{path}/connect"), &json!({}))
+        .await?;
+    assert_eq!(connection["account"], "@acme_local_bot, updates by webhook");
+    Ok(())
+}
+
 fn html_unescaped(text: &str) -> String {
     text.replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -151,6 +207,12 @@ async fn a_telegram_user_reaches_an_agent_and_gets_the_reply() -> anyhow::Result
             .as_str()
             .is_some_and(|message| message.contains("Unauthorized")),
         "{refused}"
+    );
+    assert!(
+        refused["error"]["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("Unauthorized")),
+        "Telegram's own words, for the console to show in a sentence of its own: {refused}"
     );
     let (_, names) = rig
         .admin

@@ -155,6 +155,8 @@ async fn get_channel(
 
 /// Renames, (de)activates or reconfigures a channel (admins only). `settings` is a JSON merge
 /// patch (RFC 7396): the settings it names change, `null` removes one, the others stay.
+/// `secrets` change the named secrets the same way; the connection is checked once, with the
+/// settings and secrets as they will be, before anything is saved.
 #[utoipa::path(patch, path = "/api/v1/channels/{id}", tag = "channels", request_body = ChannelUpdate,
     params(("id" = u64, Path)), responses((status = 200, body = Channel)))]
 async fn update_channel(
@@ -164,24 +166,34 @@ async fn update_channel(
     Json(mut update): Json<ChannelUpdate>,
 ) -> ApiResult<axum::Json<Channel>> {
     caller.require_admin()?;
-    if let Some(patch) = update.settings.take() {
+    let secret_changes = update.secrets.take();
+    let mut new_secrets = None;
+    if update.settings.is_some() || secret_changes.is_some() {
         let mut changed = state.store.channel(caller.workspace_id, id).await?;
-        // A JSON merge patch (RFC 7396): the settings named change, `null` removes one, the
-        // others stay.
-        json_patch::merge(&mut changed.settings, &patch);
-        settings::prepare_for_plugin(
-            &state,
-            caller.workspace_id,
-            changed.plugin.as_deref(),
-            &mut changed.settings,
-        )
-        .await?;
+        if let Some(patch) = update.settings.take() {
+            json_patch::merge(&mut changed.settings, &patch);
+            settings::prepare_for_plugin(
+                &state,
+                caller.workspace_id,
+                changed.plugin.as_deref(),
+                &mut changed.settings,
+            )
+            .await?;
+            update.settings = Some(changed.settings.clone());
+        }
+        if let Some(changes) = secret_changes {
+            let secrets = with_changes(&state, caller.workspace_id, id, changes).await?;
+            check_secrets(&secrets)?;
+            new_secrets = Some(secrets);
+        }
         if changed.active && update.active != Some(false) {
-            connection::connect(&state, &changed, None)
+            connection::connect(&state, &changed, new_secrets.as_ref())
                 .await?
                 .map_err(|reason| connection::refused(&reason))?;
         }
-        update.settings = Some(changed.settings);
+    }
+    if let Some(secrets) = &new_secrets {
+        store_secrets(&state, caller.workspace_id, id, secrets).await?;
     }
     let channel = state
         .store
@@ -247,14 +259,41 @@ async fn patch_channel_secrets(
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     // Another workspace's channel has no secrets here, and saving finds no channel: 404.
-    let mut secrets = stored_secrets(&state, caller.workspace_id, id).await?;
-    for (name, value) in body.secrets {
+    let secrets = with_changes(&state, caller.workspace_id, id, body.secrets).await?;
+    save_secrets(&state, caller.workspace_id, id, secrets).await
+}
+
+/// A channel's stored secrets with `changes` made: a value replaces one, `None` removes it.
+async fn with_changes(
+    state: &AppState,
+    workspace_id: Id,
+    id: Id,
+    changes: BTreeMap<String, Option<String>>,
+) -> ApiResult<BTreeMap<String, String>> {
+    let mut secrets = stored_secrets(state, workspace_id, id).await?;
+    for (name, value) in changes {
         match value {
             Some(value) => secrets.insert(name, value),
             None => secrets.remove(&name),
         };
     }
-    save_secrets(&state, caller.workspace_id, id, secrets).await
+    Ok(secrets)
+}
+
+/// Refuses more secrets, or longer ones, than a channel may hold.
+fn check_secrets(secrets: &BTreeMap<String, String>) -> ApiResult<()> {
+    if secrets.len() > 32 {
+        return Err(ApiError::invalid_body("a channel holds at most 32 secrets"));
+    }
+    for (name, value) in secrets {
+        require_text("secret name", name, 64)?;
+        if value.len() > 8192 {
+            return Err(ApiError::invalid_body(format!(
+                "the secret {name} is longer than 8192 bytes"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Checks a channel's new secrets with its provider, then seals and stores them.
@@ -264,24 +303,25 @@ async fn save_secrets(
     id: Id,
     secrets: BTreeMap<String, String>,
 ) -> ApiResult<StatusCode> {
-    if secrets.len() > 32 {
-        return Err(ApiError::invalid_body("a channel holds at most 32 secrets"));
-    }
-    for (name, value) in &secrets {
-        require_text("secret name", name, 64)?;
-        if value.len() > 8192 {
-            return Err(ApiError::invalid_body(format!(
-                "the secret {name} is longer than 8192 bytes"
-            )));
-        }
-    }
+    check_secrets(&secrets)?;
     let channel = state.store.channel(workspace_id, id).await?;
     if channel.active {
         connection::connect(state, &channel, Some(&secrets))
             .await?
             .map_err(|reason| connection::refused(&reason))?;
     }
-    let sealed = state.secrets.seal(&secrets).map_err(ApiError::internal)?;
+    store_secrets(state, workspace_id, id, &secrets).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Seals a channel's secrets and stores them.
+async fn store_secrets(
+    state: &AppState,
+    workspace_id: Id,
+    id: Id,
+    secrets: &BTreeMap<String, String>,
+) -> ApiResult<()> {
+    let sealed = state.secrets.seal(secrets).map_err(ApiError::internal)?;
     state
         .store
         .put_channel_record(workspace_id, id, ChannelRecord::Secrets, sealed)
@@ -292,5 +332,5 @@ async fn save_secrets(
         count = secrets.len(),
         "channel secrets replaced"
     );
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

@@ -93,11 +93,16 @@ async fn plugin_channel_settings_are_checked_against_the_form_when_written() {
         "invalid_settings",
         "must be one of twilio, vonage, messagebird",
     );
+    let missing = create(json!({ "provider": "twilio", "from": "+5511987654321" })).await;
     assert_error_naming(
-        &create(json!({ "provider": "twilio", "from": "+5511987654321" })).await,
+        &missing,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_settings",
         "`account_sid` is required",
+    );
+    assert_eq!(
+        missing.1["error"]["field"], "account_sid",
+        "the field, for the console to name by its label in the admin's language"
     );
     assert_error_naming(
         &create(

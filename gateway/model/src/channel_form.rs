@@ -350,7 +350,7 @@ mod tests {
             ..FieldDescription::default()
         };
         ChannelForm {
-            kind: ChannelKind::parse("sms").unwrap(),
+            kind: ChannelKind::parse("sms").expect("a kind name"),
             plugin: "sms".into(),
             version: "0.1.0".into(),
             title: text("SMS"),

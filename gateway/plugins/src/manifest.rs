@@ -292,7 +292,7 @@ mod tests {
             name: "telegram".into(),
             version: "1.0.0".into(),
             contract: "0.2.0".into(),
-            channel_kind: ChannelKind::parse("telegram").unwrap(),
+            channel_kind: ChannelKind::parse("telegram").expect("a kind name"),
             allowed_hosts: vec!["api.telegram.org".into()],
             settings: vec!["bot_name".into()],
             secrets: vec!["bot_token".into()],

@@ -27,7 +27,7 @@ use yew::prelude::*;
 use crate::api::{self, Failure};
 use crate::i18n::{Texts, texts};
 use crate::state::{Action, Console, Templates};
-use crate::views::template_picker::TemplatePicker;
+use crate::views::template_picker::{TemplatePicker, unavailable};
 
 /// The composer's text area, for the shortcuts.
 const INPUT_ID: &str = "composer-input";
@@ -194,14 +194,6 @@ fn not_sent(t: &Texts, why: &Option<String>) -> String {
     match why {
         Some(why) => format!("{} {why}", t.refused),
         None => t.not_sent.to_string(),
-    }
-}
-
-/// Why the channel's templates are not offered.
-fn unavailable(t: &Texts, why: &Option<String>) -> String {
-    match why {
-        Some(why) => format!("{}: {why}", t.templates_unavailable),
-        None => format!("{}.", t.templates_unavailable),
     }
 }
 

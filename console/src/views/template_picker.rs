@@ -5,10 +5,32 @@
 
 use std::rc::Rc;
 
-use switchboard_model::{ChannelTemplate, TemplateUse};
+use switchboard_model::{ChannelTemplate, ChannelTemplates, Id, TemplateUse};
+use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::i18n::{Locale, texts};
+use crate::api;
+use crate::i18n::{Locale, Texts, texts};
+use crate::state::{Action, Console};
+
+/// Asks the gateway for the reply window and templates of `channel_id`, for the console to keep.
+pub fn learn_templates(dispatch: UseReducerDispatcher<Console>, channel_id: Id) {
+    spawn_local(async move {
+        let path = format!("/api/v1/channels/{channel_id}/templates");
+        let answer = api::get::<ChannelTemplates>(&path)
+            .await
+            .map_err(|failure| failure.reason().map(str::to_string));
+        dispatch.dispatch(Action::Templates { channel_id, answer });
+    });
+}
+
+/// Why the channel's templates are not offered.
+pub fn unavailable(t: &Texts, why: &Option<String>) -> String {
+    match why {
+        Some(why) => format!("{}: {why}", t.templates_unavailable),
+        None => format!("{}.", t.templates_unavailable),
+    }
+}
 
 /// A piece of a template's text: as written, or a numbered placeholder (`{{1}}` is value 0).
 #[derive(Debug, PartialEq)]

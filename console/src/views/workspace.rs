@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, CannedResponse, Channel, ChannelTemplates, Contact, Conversation, Id, InboxCounts, Me,
-    Message, Page, ProfileUpdate, Role, Team,
+    Agent, CannedResponse, Channel, Contact, Conversation, Id, InboxCounts, Me, Message, Page,
+    ProfileUpdate, Role, Team,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -26,6 +26,7 @@ use crate::views::new_conversation::NewConversationDialog;
 use crate::views::profile::{self, AVAILABILITIES, Profile, availability_key};
 use crate::views::settings::{self, Settings};
 use crate::views::shortcuts::{ShortcutHelp, use_shortcuts};
+use crate::views::template_picker::learn_templates;
 use crate::views::thread::ThreadView;
 
 /// Conversations asked for per page of the list.
@@ -357,13 +358,7 @@ pub fn workspace(props: &Props) -> Html {
             .filter(|channel_id| console.templates_wanted(*channel_id));
         use_effect_with((console.selected, wanted), move |(_, wanted)| {
             if let Some(channel_id) = *wanted {
-                spawn_local(async move {
-                    let path = format!("/api/v1/channels/{channel_id}/templates");
-                    let answer = api::get::<ChannelTemplates>(&path)
-                        .await
-                        .map_err(|failure| failure.reason().map(str::to_string));
-                    dispatch.dispatch(Action::Templates { channel_id, answer });
-                });
+                learn_templates(dispatch, channel_id);
             }
         });
     }

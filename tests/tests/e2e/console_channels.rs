@@ -72,6 +72,151 @@ async fn open(agent: &Browser, gateway: &Gateway, id: u64) -> anyhow::Result<()>
     Ok(())
 }
 
+const APP_SECRET: &str = "app-secret-of-acme";
+
+/// A gateway with a WhatsApp channel on Meta's stand-in, which has two approved templates.
+struct WhatsAppRig {
+    meta: WhatsAppStandIn,
+    gateway: Gateway,
+    admin: Client,
+    channel_id: u64,
+    hook: String,
+    _data: tempfile::TempDir,
+}
+
+impl WhatsAppRig {
+    async fn start() -> anyhow::Result<WhatsAppRig> {
+        const TOKEN: &str = "EAAG-stand-in-system-user-token";
+        const PHONE_NUMBER_ID: &str = "106540352242922";
+        const WABA_ID: &str = "102290129340398";
+        let meta = WhatsAppStandIn::start(
+            TOKEN,
+            PHONE_NUMBER_ID,
+            "+55 11 4000-0000",
+            "Acme Store",
+            WABA_ID,
+        )
+        .await?;
+        let data = tempfile::tempdir()?;
+        let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
+        let admin = gateway.admin().await?;
+        admin
+            .install_component("whatsapp_adapter", &super::whatsapp::manifest(&meta))
+            .await?;
+        let (channel_id, hook) = admin
+            .new_channel(
+                "whatsapp",
+                json!({ "phone_number_id": PHONE_NUMBER_ID, "business_account_id": WABA_ID, "api_base": meta.base_url }),
+            )
+            .await?;
+        put_secrets(
+            &admin,
+            channel_id,
+            json!({ "access_token": TOKEN, "app_secret": APP_SECRET, "verify_token": "verify-7731" }),
+        )
+        .await?;
+        meta.add_template(
+            "pedido_listo",
+            "es_MX",
+            "APPROVED",
+            "Hola {{1}}, tu pedido {{2}} está listo para recoger.",
+        );
+        meta.add_template(
+            "bienvenida",
+            "pt_BR",
+            "APPROVED",
+            "Olá! Obrigado por falar com a Acme.",
+        );
+        Ok(WhatsAppRig {
+            meta,
+            gateway,
+            admin,
+            channel_id,
+            hook,
+            _data: data,
+        })
+    }
+}
+
+/// An agent in Spanish writes first on WhatsApp from "New conversation" to a number nobody has
+/// written from: the contact is made from the number, the dialog says only an approved template
+/// can reach them and offers the channel's templates instead of free text, and the customer gets
+/// the template filled in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_starts_a_whatsapp_conversation_with_a_template_from_new_conversation()
+-> anyhow::Result<()> {
+    let rig = WhatsAppRig::start().await?;
+    let agent = Browser::start(1280, 800).await?;
+    agent
+        .client
+        .goto(&format!("{}/", rig.gateway.base_url))
+        .await?;
+    agent
+        .client
+        .execute(
+            "localStorage.setItem('switchboard.console.locale', 'es')",
+            Vec::new(),
+        )
+        .await?;
+    sign_in_to_console(&agent, &rig.gateway.base_url).await?;
+    click(&agent, ".new-conversation").await?;
+    choose(
+        &agent,
+        ".new-conversation select[name=channel]",
+        &rig.channel_id.to_string(),
+    )
+    .await?;
+    shown(
+        &agent,
+        ".new-conversation .window.closed",
+        "El cliente no ha escrito por este canal: solo una plantilla aprobada puede llegarle.",
+    )
+    .await?;
+    assert!(
+        !present(&agent, ".new-conversation textarea[name=text]").await?,
+        "no free text where only a template goes"
+    );
+    type_into(
+        &agent,
+        ".new-conversation input[name=contact]",
+        "+52 55 8765 4321",
+    )
+    .await?;
+    shown(&agent, ".create-contact", "+52 55 8765 4321").await?;
+    click(&agent, ".create-contact").await?;
+    shown(&agent, ".chosen-contact", "+52 55 8765 4321").await?;
+    choose(&agent, ".new-conversation .template-picker select", "0").await?;
+    type_into(&agent, ".template-value[name=value-1]", "Carla").await?;
+    type_into(&agent, ".template-value[name=value-2]", "C-9").await?;
+    shown(
+        &agent,
+        ".new-conversation .template-preview",
+        "Hola Carla, tu pedido C-9 está listo para recoger.",
+    )
+    .await?;
+    agent.screenshot("console-new-whatsapp-template").await?;
+    click(&agent, ".new-conversation .send-template").await?;
+
+    // The conversation is open with the template's text, and Meta got the template.
+    shown(
+        &agent,
+        ".message.out .text",
+        "Hola Carla, tu pedido C-9 está listo para recoger.",
+    )
+    .await?;
+    rig.meta.wait_for_calls("send", 1, WAIT).await?;
+    let sent = rig.meta.sent_messages();
+    let template = sent.last().context("the template sent")?;
+    assert_eq!(template.kind, "template", "{sent:?}");
+    assert_eq!(template.to, "525587654321");
+    assert_eq!(template.body["template"]["name"], "pedido_listo");
+    let conversations = rig.admin.all_pages("/api/v1/conversations").await?;
+    assert_eq!(conversations.len(), 1, "{conversations:?}");
+    assert_eq!(conversations[0]["channel_id"], rig.channel_id);
+    agent.close().await?;
+    Ok(())
+}
+
 /// A WhatsApp conversation the agent started (the customer never wrote) takes only a
 /// template: with the templates out of reach the console offers free text, and the gateway's
 /// refusal of it shows in words; with them, the console says why only a template goes, the
@@ -81,48 +226,14 @@ async fn open(agent: &Browser, gateway: &Gateway, id: u64) -> anyhow::Result<()>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_sends_a_whatsapp_template_once_the_window_is_closed_and_sees_the_time_left()
 -> anyhow::Result<()> {
-    const TOKEN: &str = "EAAG-stand-in-system-user-token";
-    const APP_SECRET: &str = "app-secret-of-acme";
-    const PHONE_NUMBER_ID: &str = "106540352242922";
-    const WABA_ID: &str = "102290129340398";
-    let meta = WhatsAppStandIn::start(
-        TOKEN,
-        PHONE_NUMBER_ID,
-        "+55 11 4000-0000",
-        "Acme Store",
-        WABA_ID,
-    )
-    .await?;
-    let data = tempfile::tempdir()?;
-    let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
-    let admin = gateway.admin().await?;
-    admin
-        .install_component("whatsapp_adapter", &super::whatsapp::manifest(&meta))
-        .await?;
-    let (channel_id, hook) = admin
-        .new_channel(
-            "whatsapp",
-            json!({ "phone_number_id": PHONE_NUMBER_ID, "business_account_id": WABA_ID, "api_base": meta.base_url }),
-        )
-        .await?;
-    put_secrets(
-        &admin,
+    let WhatsAppRig {
+        meta,
+        gateway,
+        admin,
         channel_id,
-        json!({ "access_token": TOKEN, "app_secret": APP_SECRET, "verify_token": "verify-7731" }),
-    )
-    .await?;
-    meta.add_template(
-        "pedido_listo",
-        "es_MX",
-        "APPROVED",
-        "Hola {{1}}, tu pedido {{2}} está listo para recoger.",
-    );
-    meta.add_template(
-        "bienvenida",
-        "pt_BR",
-        "APPROVED",
-        "Olá! Obrigado por falar com a Acme.",
-    );
+        hook,
+        _data,
+    } = WhatsAppRig::start().await?;
 
     // Rosa never wrote: the agent started the conversation with a template, through the API.
     let rosa = new_contact(&admin, "Rosa Díaz", "+52 55 1234 5678").await?;

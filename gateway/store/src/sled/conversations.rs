@@ -1,7 +1,6 @@
 //! Conversations and messages: ingest, replies, status changes and the lists.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use switchboard_model::{
     Activity, Agent, Author, Availability, Channel, ChannelKind, Conversation, ConversationFilter,
     ConversationStatus, DeliveryStatus, Direction, Event, EventId, EventKind, Id, InboundMessage,
@@ -13,10 +12,8 @@ use super::engine::txn::{Events, Read, Scan, Txn, View};
 use super::files;
 use super::inbox::Inbox;
 use super::keys::{self, key, key_str};
+use crate::rules::{self, Grouping, Received};
 use crate::{ConversationChange, StoreError, StoreResult};
-
-/// Longest title taken from a first message's text.
-const TITLE_CHARS: usize = 80;
 
 /// A conversation as stored: the record clients see, plus where its messages are. A message
 /// lives once, in its `message_created` event; the conversation lists its (message, event) ids,
@@ -186,27 +183,6 @@ struct Deduped {
     digest: Option<String>,
 }
 
-/// A digest of what a message says and who says it, not of how it travelled: a re-delivery of
-/// the same message has the same one, whatever headers the servers on its way added.
-fn content_digest(inbound: &InboundMessage) -> String {
-    let mut hash = Sha256::new();
-    let identity = inbound.contact.identity.normalized();
-    for part in [
-        identity.kind.as_str(),
-        identity.value.as_str(),
-        inbound.title.as_deref().unwrap_or_default(),
-        inbound.text.as_str(),
-        inbound.html.as_deref().unwrap_or_default(),
-    ]
-    .into_iter()
-    .chain(inbound.attachments.iter().map(|file| file.sha256.as_str()))
-    {
-        hash.update((part.len() as u64).to_be_bytes());
-        hash.update(part.as_bytes());
-    }
-    hex::encode(&hash.finalize()[..16])
-}
-
 pub fn ingest(
     txn: &mut Txn,
     inbox: &Inbox,
@@ -223,10 +199,10 @@ pub fn ingest(
             channel.name
         )));
     }
-    // The same id is the same message (a client's retry), except on email, where broken
-    // mailers reuse Message-IDs: another email under a known id is kept under the id and its
-    // digest (the first one still answers threading). Only email needs the digest.
-    let digest = (channel.kind == ChannelKind::EMAIL).then(|| content_digest(&inbound));
+    // The same id is the same message (a client's retry), except where senders reuse ids:
+    // another message under a known id is kept under the id and its digest (the first one
+    // still answers threading).
+    let digest = rules::dedupe_digest(&channel, &inbound);
     let mut dedupe_key = key_str(
         keys::DEDUPE,
         &[workspace_id, channel_id],
@@ -260,32 +236,14 @@ pub fn ingest(
     let contact = contacts::find_or_create(txn, workspace_id, &inbound.contact)?;
     let open_key = key(keys::OPEN, &[workspace_id, channel_id, contact.id]);
     let threaded = answered(txn, &channel, contact.id, &inbound.thread)?;
-    let open = match grouping(&channel) {
+    let open = match Grouping::of(&channel) {
         Grouping::Sender => txn.get_json::<Id>(&open_key)?,
         Grouping::Subject => open_on_subject(txn, &channel, contact.id, inbound.title.as_deref())?,
     };
     let mut stored = match threaded.or(open) {
-        Some(id) => {
-            let mut stored = load_stored(txn, workspace_id, id)?;
-            // The contact writing again opens a conversation set aside (pending, snoozed), and
-            // an answer to a closed conversation's thread opens it again (on its own channel,
-            // which for a website chat continued by email is not the mailbox it came through).
-            let was = stored.conversation.status;
-            stored.conversation.status = ConversationStatus::Open;
-            stored.conversation.snoozed_until = None;
-            if was == ConversationStatus::Resolved {
-                let its_open_key = key(
-                    keys::OPEN,
-                    &[workspace_id, stored.conversation.channel_id, contact.id],
-                );
-                if txn.get_json::<Id>(&its_open_key)?.is_none() {
-                    txn.put_json(its_open_key, &id)?;
-                }
-            }
-            stored
-        }
+        Some(id) => load_stored(txn, workspace_id, id)?,
         None => {
-            let title = title_of(inbound.title.as_deref(), &inbound.text);
+            let title = rules::title_of(inbound.title.as_deref(), &inbound.text);
             let assignee_id = if contact.blocked {
                 None
             } else {
@@ -333,35 +291,27 @@ pub fn ingest(
             digest,
         },
     )?;
-    if contact.blocked {
-        // Kept, as everything is, but nobody is called to it.
-        conversation.status = ConversationStatus::Resolved;
-        conversation.snoozed_until = None;
-        conversation.waiting_since = None;
-        let its_open_key = key(
-            keys::OPEN,
-            &[workspace_id, conversation.channel_id, contact.id],
-        );
-        if txn.get_json::<Id>(&its_open_key)? == Some(conversation.id) {
-            txn.remove(its_open_key);
+    // The contact's open conversation on the conversation's own channel (which for a website
+    // chat continued by email is not the mailbox the message came through).
+    let its_open_key = key(
+        keys::OPEN,
+        &[workspace_id, conversation.channel_id, contact.id],
+    );
+    match rules::receive(conversation, contact.blocked, txn.now) {
+        Received::Waiting => {}
+        Received::Reopened => {
+            if txn.get_json::<Id>(&its_open_key)?.is_none() {
+                txn.put_json(its_open_key, &conversation.id)?;
+            }
         }
-    } else {
-        conversation.unread_count = conversation.unread_count.saturating_add(1);
-        conversation.waiting_since.get_or_insert(txn.now);
+        Received::SetAside => {
+            if txn.get_json::<Id>(&its_open_key)? == Some(conversation.id) {
+                txn.remove(its_open_key);
+            }
+        }
     }
-    conversation.message_count += 1;
-    conversation.last_activity_at = txn.now;
-    conversation.last_inbound_at = Some(txn.now);
     save_conversation(txn, &mut stored, Touch::Message(Box::new(message)))?;
     Ok(ingested)
-}
-
-/// A conversation's title: the subject given, else the start of the first message's text.
-fn title_of(subject: Option<&str>, text: &str) -> String {
-    match subject.map(str::trim).filter(|subject| !subject.is_empty()) {
-        Some(subject) => subject.to_string(),
-        None => text.chars().take(TITLE_CHARS).collect(),
-    }
 }
 
 /// A new open conversation with `contact_id` on `channel`, announced and stored (without
@@ -449,10 +399,8 @@ fn automatic_assignee(
 
 /// The conversation an inbound message answers, from the ids it names (newest first): an
 /// earlier inbound message of this channel, or one of our replies, whose Message-ID carries its
-/// conversation (`<sb-{message}.c{conversation}@…>`). Only the same contact's conversations
-/// count, so a guessed id cannot put text into someone else's conversation. Through an email
-/// channel the conversation may live on another channel: a website chat continued by email, or
-/// a reply sent through another mailbox.
+/// conversation (`<sb-{message}.c{conversation}@…>`), if the message may join it
+/// ([`rules::may_join`]).
 fn answered(
     txn: &mut Txn,
     channel: &Channel,
@@ -476,39 +424,11 @@ fn answered(
         else {
             continue;
         };
-        let crosses = stored.conversation.channel_id != channel.id;
-        if stored.conversation.contact_id == contact_id
-            && (!crosses || threads_across_channels(channel.kind))
-        {
+        if rules::may_join(&stored.conversation, channel, contact_id) {
             return Ok(Some(conversation_id));
         }
     }
     Ok(None)
-}
-
-/// How a channel groups a sender's messages that answer no thread of ours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Grouping {
-    /// One open conversation per sender (the default).
-    Sender,
-    /// One open conversation per sender and subject: a new subject starts a new conversation
-    /// (an email channel's `grouping` setting `subject`, for customers who write about
-    /// different orders).
-    Subject,
-}
-
-fn grouping(channel: &Channel) -> Grouping {
-    let subject = channel.kind == ChannelKind::EMAIL
-        && channel
-            .settings
-            .get("grouping")
-            .and_then(|value| value.as_str())
-            == Some("subject");
-    if subject {
-        Grouping::Subject
-    } else {
-        Grouping::Sender
-    }
 }
 
 /// The contact's open conversation on the channel about `subject`, if there is one.
@@ -518,7 +438,7 @@ fn open_on_subject(
     contact_id: Id,
     subject: Option<&str>,
 ) -> StoreResult<Option<Id>> {
-    let wanted = bare_subject(subject.unwrap_or_default());
+    let wanted = subject.unwrap_or_default();
     let workspace_id = channel.workspace_id;
     for (index_key, _) in
         Scan::scan_prefix(txn, &key(keys::BY_CONTACT, &[workspace_id, contact_id]))?
@@ -529,38 +449,12 @@ fn open_on_subject(
         let conversation = load_stored(txn, workspace_id, conversation_id)?.conversation;
         if conversation.channel_id == channel.id
             && conversation.status != ConversationStatus::Resolved
-            && bare_subject(&conversation.title) == wanted
+            && rules::same_subject(&conversation.title, wanted)
         {
             return Ok(Some(conversation_id));
         }
     }
     Ok(None)
-}
-
-/// A subject without its reply and forward prefixes (in English, Spanish and Portuguese, as
-/// mail clients write them), in lower case with single spaces: "RE: Fwd: Pedido  4711" and
-/// "pedido 4711" are the same subject.
-fn bare_subject(subject: &str) -> String {
-    const PREFIXES: [&str; 8] = ["re", "res", "fw", "fwd", "rv", "enc", "aw", "tr"];
-    let mut rest = subject.trim();
-    while let Some((prefix, after)) = rest.split_once(':') {
-        if !PREFIXES.contains(&prefix.trim().to_lowercase().as_str()) {
-            break;
-        }
-        rest = after.trim_start();
-    }
-    rest.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
-
-/// Whether a message that came on a channel of this kind may join a conversation of another
-/// channel by naming one of our Message-IDs: only by email, which is how our ids travel (a
-/// website chat continued by email, a reply sent through another mailbox). A plugin of any
-/// other channel that names one gets a conversation of its own channel.
-fn threads_across_channels(kind: ChannelKind) -> bool {
-    kind == ChannelKind::EMAIL
 }
 
 pub fn add_reply(
@@ -586,17 +480,8 @@ pub fn add_reply(
     let conversation = &mut stored.conversation;
     if !reply.private {
         let contact = contacts::load(txn, workspace_id, conversation.contact_id)?;
-        if contact.blocked {
-            return Err(StoreError::Invalid(format!(
-                "contact {} is blocked: unblock them to write to them",
-                contact.id
-            )));
-        }
-        if let Some(reason) = contact.unreachable_on(conversation.channel_id) {
-            return Err(StoreError::Invalid(format!(
-                "replies on this channel cannot reach {}: {reason}",
-                contact.name
-            )));
+        if let Some(refusal) = rules::reply_refusal(&contact, conversation.channel_id) {
+            return Err(StoreError::Invalid(refusal));
         }
     }
     files::attach(txn, workspace_id, &reply.attachments)?;
@@ -639,14 +524,7 @@ pub fn add_reply(
     if direction == Direction::Out {
         super::delivery::enqueue(txn, conversation.channel_id, &message)?;
     }
-    if direction == Direction::Out && by_agent {
-        // An agent who answers has read the conversation and ends the contact's wait; a bot's
-        // answer (an auto-reply) changes neither.
-        conversation.unread_count = 0;
-        conversation.waiting_since = None;
-    }
-    conversation.message_count += 1;
-    conversation.last_activity_at = txn.now;
+    rules::write(conversation, direction, by_agent, txn.now);
     let created = message.clone();
     save_conversation(txn, &mut stored, Touch::Message(Box::new(message)))?;
     Ok(created)
@@ -685,7 +563,7 @@ pub fn start(
         }
         _ => {}
     }
-    let title = title_of(new.title.as_deref(), &new.text);
+    let title = rules::title_of(new.title.as_deref(), &new.text);
     let conversation = create(txn, &channel, contact.id, title, Some(agent_id))?.conversation;
     // The contact's answer joins it, unless they already have an open conversation here.
     let open_key = key(keys::OPEN, &[workspace_id, channel.id, contact.id]);

@@ -178,7 +178,11 @@ mod tests {
         old.update(b"forwarding address\0");
         old.update(b"1.2");
         let old = hex::encode(&old.finalize()[..8]);
-        assert_ne!(secrets.tag("forwarding address", b"1.2"), old, "a new construction");
+        assert_ne!(
+            secrets.tag("forwarding address", b"1.2"),
+            old,
+            "a new construction"
+        );
         assert!(secrets.tag_matches("forwarding address", b"1.2", &old));
         assert!(!secrets.tag_matches("visitor", b"1.2", &old));
     }

@@ -1,7 +1,7 @@
-//! Limits on how often a client may ask: allowances by key ([`RateLimiter`], `governor`'s), and login's
-//! own limits ([`LoginThrottle`]): attempts per client address, and a lockout after a few
-//! failed passwords that holds for the client that failed, never for everyone (a stranger must
-//! not be able to lock the admin out). Kept in memory per node (a restart forgets).
+//! Limits on how often a client may ask: allowances by key ([`RateLimiter`], `governor`'s), and
+//! login's own limits ([`LoginThrottle`]): attempts per client address, and a lockout after a
+//! few failed passwords that holds for the client that failed, never for everyone (a stranger
+//! must not be able to lock the admin out). Kept in memory per node (a restart forgets).
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;

@@ -12,6 +12,7 @@ mod connection;
 mod error;
 mod extract;
 mod fanout;
+mod live;
 mod observe;
 mod routes;
 mod web;

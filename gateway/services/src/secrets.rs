@@ -7,6 +7,8 @@ use std::path::Path;
 
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -15,8 +17,12 @@ const NONCE_BYTES: usize = 12;
 
 pub struct SecretBox {
     cipher: ChaCha20Poly1305,
-    /// Derived from the key, for tags that prove the gateway made a value.
+    /// Derived from the key (HKDF), for tags that prove the gateway made a value (HMAC).
     tag_key: [u8; 32],
+    /// The tag key of gateways before 2026-12-05, which hashed the key and the data with a
+    /// prefix; tags they made (forwarding addresses set at mail providers, visitors' sessions)
+    /// must keep matching.
+    legacy_tag_key: [u8; 32],
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -48,29 +54,48 @@ impl SecretBox {
     }
 
     pub fn from_key(key: [u8; 32]) -> SecretBox {
-        let mut tag_key = Sha256::new_with_prefix(b"switchboard tag key\0");
-        tag_key.update(key);
+        let mut tag_key = [0; 32];
+        Hkdf::<Sha256>::new(None, &key)
+            .expand(b"switchboard tag key", &mut tag_key)
+            .expect("32 bytes is a length HKDF-SHA256 gives");
+        let mut legacy_tag_key = Sha256::new_with_prefix(b"switchboard tag key\0");
+        legacy_tag_key.update(key);
         SecretBox {
             cipher: ChaCha20Poly1305::new(Key::from_slice(&key)),
-            tag_key: tag_key.finalize().into(),
+            tag_key,
+            legacy_tag_key: legacy_tag_key.finalize().into(),
         }
     }
 
     /// A short tag (16 hex digits) that only this gateway's key makes for `data`, e.g. the
-    /// unguessable part of a channel's forwarding address.
+    /// unguessable part of a channel's forwarding address: HMAC-SHA256 of the purpose and the
+    /// data, cut to 64 bits.
     pub fn tag(&self, purpose: &str, data: &[u8]) -> String {
-        let mut hash = Sha256::new_with_prefix(self.tag_key);
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.tag_key)
+            .expect("HMAC takes a key of any length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(data);
+        hex::encode(&mac.finalize().into_bytes()[..8])
+    }
+
+    /// The tag an older gateway made for `data`.
+    fn legacy_tag(&self, purpose: &str, data: &[u8]) -> String {
+        let mut hash = Sha256::new_with_prefix(self.legacy_tag_key);
         hash.update(purpose.as_bytes());
         hash.update([0]);
         hash.update(data);
         hex::encode(&hash.finalize()[..8])
     }
 
-    /// Whether `tag` is the tag of `data`, compared in constant time, so that how long a
-    /// refusal takes says nothing about how much of a guess was right.
+    /// Whether `tag` is the tag of `data` (or the one an older gateway made), compared in
+    /// constant time, so that how long a refusal takes says nothing about how much of a guess
+    /// was right.
     pub fn tag_matches(&self, purpose: &str, data: &[u8], tag: &str) -> bool {
-        let expected = self.tag(purpose, data);
-        bool::from(expected.as_bytes().ct_eq(tag.as_bytes()))
+        let tag = tag.as_bytes();
+        let current = self.tag(purpose, data).as_bytes().ct_eq(tag);
+        let legacy = self.legacy_tag(purpose, data).as_bytes().ct_eq(tag);
+        bool::from(current | legacy)
     }
 
     /// A nonce followed by the ciphertext of the secrets as JSON.
@@ -141,6 +166,39 @@ mod tests {
         assert!(!secrets.tag_matches("forwarding address", b"1.2.a-x", &tag));
         assert!(!secrets.tag_matches("visitor", b"1.2.a-x", &tag[..15]));
         assert!(!secrets.tag_matches("visitor", b"1.2.a-x", ""));
+    }
+
+    #[test]
+    fn a_tag_an_older_gateway_made_still_matches() {
+        // What the gateway of 2026-12-04 made for this key, purpose and data.
+        let secrets = SecretBox::from_key([7; 32]);
+        let mut key = Sha256::new_with_prefix(b"switchboard tag key\0");
+        key.update([7; 32]);
+        let mut old = Sha256::new_with_prefix(key.finalize());
+        old.update(b"forwarding address\0");
+        old.update(b"1.2");
+        let old = hex::encode(&old.finalize()[..8]);
+        assert_ne!(
+            secrets.tag("forwarding address", b"1.2"),
+            old,
+            "a new construction"
+        );
+        assert!(secrets.tag_matches("forwarding address", b"1.2", &old));
+        assert!(!secrets.tag_matches("visitor", b"1.2", &old));
+    }
+
+    #[test]
+    fn a_tag_is_the_hmac_of_the_purpose_and_data_under_a_derived_key() {
+        // HKDF-SHA256 (no salt, info "switchboard tag key") of the key, then HMAC-SHA256.
+        let secrets = SecretBox::from_key([0x0b; 32]);
+        let mut derived = [0; 32];
+        Hkdf::<Sha256>::new(None, &[0x0b; 32])
+            .expand(b"switchboard tag key", &mut derived)
+            .expect("expand");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&derived).expect("key");
+        mac.update(b"visitor\01.2.a-x");
+        let expected = hex::encode(&mac.finalize().into_bytes()[..8]);
+        assert_eq!(secrets.tag("visitor", b"1.2.a-x"), expected);
     }
 
     #[test]

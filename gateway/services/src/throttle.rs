@@ -1,71 +1,67 @@
-//! Limits on how often a client may ask: token buckets by key ([`RateLimiter`]), and login's
-//! own limits ([`LoginThrottle`]): attempts per client address, and a lockout after a few
-//! failed passwords that holds for the client that failed, never for everyone (a stranger must
-//! not be able to lock the admin out). Kept in memory per node (a restart forgets).
+//! Limits on how often a client may ask: allowances by key ([`RateLimiter`], `governor`'s), and
+//! login's own limits ([`LoginThrottle`]): attempts per client address, and a lockout after a
+//! few failed passwords that holds for the client that failed, never for everyone (a stranger
+//! must not be able to lock the admin out). Kept in memory per node (a restart forgets).
 
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
 
 use crate::{Fault, FaultKind, lock};
 
 /// Keys a limiter remembers at most, so that many clients cannot grow memory without bound.
 const MAX_TRACKED: usize = 100_000;
 
-/// Token buckets by key: `capacity` requests, refilled at `per_minute`.
+/// Limits by key (`governor`'s keyed limiter): `capacity` requests at once, one more each time
+/// a period passes.
 pub struct RateLimiter {
-    capacity: f64,
-    per_second: f64,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    limiter: DefaultKeyedRateLimiter<String>,
+    clock: DefaultClock,
 }
 
 impl RateLimiter {
+    /// `capacity` requests, refilled at `per_minute`.
     pub fn new(capacity: u32, per_minute: u32) -> RateLimiter {
-        Self::refilled(capacity, f64::from(per_minute) / 60.0)
+        Self::refilled(capacity, Duration::from_secs(60) / per_minute.max(1))
     }
 
     /// `capacity` requests, refilled at `per_hour`.
     pub fn per_hour(capacity: u32, per_hour: u32) -> RateLimiter {
-        Self::refilled(capacity, f64::from(per_hour) / 3600.0)
+        Self::refilled(capacity, Duration::from_secs(3_600) / per_hour.max(1))
     }
 
     /// `capacity` requests, refilled at `per_day`.
     pub fn per_day(capacity: u32, per_day: u32) -> RateLimiter {
-        Self::refilled(capacity, f64::from(per_day) / 86_400.0)
+        Self::refilled(capacity, Duration::from_secs(86_400) / per_day.max(1))
     }
 
-    fn refilled(capacity: u32, per_second: f64) -> RateLimiter {
+    fn refilled(capacity: u32, every: Duration) -> RateLimiter {
+        let quota = Quota::with_period(every)
+            .expect("a period of a day or less divided by at least one is never zero")
+            .allow_burst(NonZeroU32::new(capacity).unwrap_or(NonZeroU32::MIN));
         RateLimiter {
-            capacity: f64::from(capacity),
-            per_second,
-            buckets: Mutex::new(HashMap::new()),
+            limiter: DefaultKeyedRateLimiter::keyed(quota),
+            clock: DefaultClock::default(),
         }
     }
 
-    /// Takes one request from `key`'s bucket, or says how many seconds to wait.
+    /// Takes one request from `key`'s allowance, or says how many seconds to wait.
     pub fn take(&self, key: &str) -> Result<(), u64> {
-        let now = Instant::now();
-        let mut buckets = lock(&self.buckets);
-        if buckets.len() > MAX_TRACKED {
-            // Forget full buckets rather than grow without bound.
-            let capacity = self.capacity;
-            let per_second = self.per_second;
-            buckets.retain(|_, (tokens, at)| {
-                *tokens + now.duration_since(*at).as_secs_f64() * per_second < capacity
-            });
+        if self.limiter.len() > MAX_TRACKED {
+            // Forget the keys that are back to a full allowance rather than grow without bound.
+            self.limiter.retain_recent();
         }
-        let (tokens, at) = buckets
-            .entry(key.to_string())
-            .or_insert((self.capacity, now));
-        *tokens =
-            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.capacity);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) / self.per_second).ceil() as u64)
-        }
+        self.limiter.check_key(&key.to_string()).map_err(|refused| {
+            refused
+                .wait_time_from(self.clock.now())
+                .as_secs_f64()
+                .ceil()
+                .max(1.0) as u64
+        })
     }
 }
 

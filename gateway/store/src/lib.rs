@@ -12,6 +12,7 @@
 mod bus;
 mod error;
 mod records;
+pub mod rules;
 mod sled;
 mod store;
 

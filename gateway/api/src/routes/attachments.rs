@@ -91,30 +91,29 @@ struct DownloadParams {
     preview: bool,
 }
 
-/// The type of `bytes` shown in place, read from their first bytes: an image, or a PDF,
-/// which the browser's own viewer shows.
+/// What may be shown in place: images that browsers draw without running anything (no SVG),
+/// and PDF, which the browser's own viewer shows.
+const SHOWN_IN_PLACE: [&str; 5] = [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+];
+
+/// The type of `bytes` shown in place, told by their first bytes (the `infer` crate's magic
+/// numbers), never by what the uploader claims. A PDF must begin as one: `infer`, like PDF
+/// readers, finds the header anywhere in the first kilobyte, after what could be a page.
 fn previewed_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else {
-        image_type(bytes)
-    }
+    infer::get(bytes)
+        .map(|kind| kind.mime_type())
+        .filter(|media_type| SHOWN_IN_PLACE.contains(media_type))
+        .filter(|media_type| *media_type != "application/pdf" || bytes.starts_with(b"%PDF-"))
 }
 
-/// The media type of a PNG, JPEG, GIF or WebP image, told by its first bytes (never by what
-/// the uploader claims), for the formats browsers draw without running anything (no SVG).
+/// The media type of a PNG, JPEG, GIF or WebP image, told by its first bytes.
 pub(super) fn image_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if bytes.len() > 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
+    previewed_type(bytes).filter(|media_type| media_type.starts_with("image/"))
 }
 
 /// A stored file, offered as a download, or with `preview=true` an image or a PDF shown in

@@ -5,10 +5,9 @@
 //! (`{"type":"presence",...}`: typing, read), which has no id and is never replayed.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Extension;
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::WebSocket;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::http::header::{HOST, ORIGIN};
@@ -22,12 +21,11 @@ use crate::auth::Caller;
 use crate::connection::{Peer, Wire};
 use crate::extract::{Query, Upgrade};
 use crate::fanout::Membership;
+use crate::live::{LiveSocket, send_json};
 use crate::{ApiError, ApiResult, AppState};
 
 /// Events read from the store per round while catching up.
 const CATCH_UP_BATCH: usize = 500;
-/// How often an idle socket is pinged, so dead peers are noticed.
-const PING_EVERY: Duration = Duration::from_secs(30);
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -104,7 +102,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
 
 #[tracing::instrument(name = "event_socket", skip(socket, state, wire))]
 async fn stream(
-    mut socket: WebSocket,
+    socket: WebSocket,
     state: AppState,
     wire: Arc<Wire>,
     workspace_id: Id,
@@ -120,24 +118,16 @@ async fn stream(
         wire,
         after,
     );
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.reset();
+    let mut live = LiveSocket::new(socket);
     let outcome: Result<(), String> = async {
-        send_backlog(&mut socket, &state, &membership, workspace_id, after).await?;
-        loop {
-            tokio::select! {
-                last_sent = membership.set_aside() => {
-                    tracing::debug!("a slow event socket catches up from the store");
-                    send_backlog(&mut socket, &state, &membership, workspace_id, last_sent).await?;
-                }
-                incoming = socket.recv() => match incoming {
-                    None | Some(Ok(Message::Close(_))) => return Ok(()),
-                    Some(Err(error)) => return Err(error.to_string()),
-                    Some(Ok(_)) => {}
-                },
-                _ = ping.tick() => socket.send(Message::Ping(Default::default())).await.map_err(|e| e.to_string())?,
-            }
+        send_backlog(live.socket(), &state, &membership, workspace_id, after).await?;
+        // Live events go straight to the wire (the fan-out writes them); this socket only
+        // catches up from the store when it fell behind.
+        while let Some(last_sent) = live.next(membership.set_aside()).await? {
+            tracing::debug!("a slow event socket catches up from the store");
+            send_backlog(live.socket(), &state, &membership, workspace_id, last_sent).await?;
         }
+        Ok(())
     }
     .await;
     if let Err(error) = outcome {
@@ -178,11 +168,7 @@ async fn catch_up(
             return Ok(());
         };
         for event in &events {
-            let json = serde_json::to_string(event).map_err(|e| e.to_string())?;
-            socket
-                .send(Message::Text(json.into()))
-                .await
-                .map_err(|e| e.to_string())?;
+            send_json(socket, event).await?;
         }
         *last_sent = last;
     }

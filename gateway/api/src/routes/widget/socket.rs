@@ -1,7 +1,7 @@
 //! The visitor's event socket: what they missed since their last event id, then live.
 
 use axum::extract::State;
-use axum::extract::ws::{Message as Frame, WebSocket};
+use axum::extract::ws::WebSocket;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -11,6 +11,7 @@ use super::messages::{HISTORY_PER_CONVERSATION, VisitorMessage, visitor_view};
 use super::{guard, visitor};
 use crate::client_address::ClientAddress;
 use crate::extract::{Path, Query, Upgrade};
+use crate::live::{LiveSocket, send_json};
 use crate::{ApiResult, AppState};
 use switchboard_services::widget::{Live, Visitor};
 
@@ -64,7 +65,7 @@ pub(super) async fn socket(
 }
 
 async fn stream(
-    mut socket: WebSocket,
+    socket: WebSocket,
     state: AppState,
     channel: Channel,
     visitor: Visitor,
@@ -82,10 +83,10 @@ async fn stream(
         &visitor.id,
     );
     let mut contact = None;
-    let mut ping = tokio::time::interval(std::time::Duration::from_secs(30));
-    ping.reset();
+    let mut socket = LiveSocket::new(socket);
+    let visitor_socket = socket.socket();
     catch_up(
-        &mut socket,
+        visitor_socket,
         &state,
         &channel,
         &visitor,
@@ -93,28 +94,45 @@ async fn stream(
         &mut last,
     )
     .await?;
-    loop {
-        tokio::select! {
-            live = live.next() => match live {
-                Some(Live::Event(event)) if event.id > last => {
-                    send_event(&mut socket, &state, &channel, &visitor, &mut contact, event.id, &event.kind).await?;
-                    last = event.id;
-                }
-                Some(Live::Event(_)) => {}
-                Some(Live::Typing(author)) => {
-                    send(&mut socket, &VisitorEvent::Typing { typing: true, author }).await?;
-                }
-                // Some could not wait for this socket: the store has them.
-                None => catch_up(&mut socket, &state, &channel, &visitor, &mut contact, &mut last).await?,
-            },
-            incoming = socket.recv() => match incoming {
-                None | Some(Ok(Frame::Close(_))) => return Ok(()),
-                Some(Err(error)) => return Err(error.to_string()),
-                Some(Ok(_)) => {}
-            },
-            _ = ping.tick() => socket.send(Frame::Ping(Default::default())).await.map_err(|e| e.to_string())?,
+    while let Some(next) = socket.next(live.next()).await? {
+        let visitor_socket = socket.socket();
+        match next {
+            Some(Live::Event(event)) if event.id > last => {
+                send_event(
+                    visitor_socket,
+                    &state,
+                    &channel,
+                    &visitor,
+                    &mut contact,
+                    event.id,
+                    &event.kind,
+                )
+                .await?;
+                last = event.id;
+            }
+            Some(Live::Event(_)) => {}
+            Some(Live::Typing(author)) => {
+                let typing = VisitorEvent::Typing {
+                    typing: true,
+                    author,
+                };
+                send_json(visitor_socket, &typing).await?;
+            }
+            // Some could not wait for this socket: the store has them.
+            None => {
+                catch_up(
+                    visitor_socket,
+                    &state,
+                    &channel,
+                    &visitor,
+                    &mut contact,
+                    &mut last,
+                )
+                .await?
+            }
         }
     }
+    Ok(())
 }
 
 /// Sends the visitor's stored events after `last`.
@@ -178,22 +196,14 @@ async fn catch_up(
     missed.sort_by_key(|(event_id, _)| *event_id);
     for (id, message) in missed {
         if let Some(message) = visitor_view(state, channel, &message).await {
-            send(socket, &VisitorEvent::Message { id, message }).await?;
+            send_json(socket, &VisitorEvent::Message { id, message }).await?;
         }
     }
     if read {
-        send(socket, &VisitorEvent::Read { up_to: Id::MAX }).await?;
+        send_json(socket, &VisitorEvent::Read { up_to: Id::MAX }).await?;
     }
     *last = newest;
     Ok(())
-}
-
-async fn send(socket: &mut WebSocket, event: &VisitorEvent) -> Result<(), String> {
-    let text = serde_json::to_string(event).map_err(|e| e.to_string())?;
-    socket
-        .send(Frame::Text(text.into()))
-        .await
-        .map_err(|e| e.to_string())
 }
 
 async fn send_event(
@@ -236,5 +246,5 @@ async fn send_event(
         }
         _ => return Ok(()),
     };
-    send(socket, &event).await
+    send_json(socket, &event).await
 }

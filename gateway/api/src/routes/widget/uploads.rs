@@ -56,22 +56,16 @@ pub(super) async fn upload(
             format!("files may be at most {limit} bytes"),
         ));
     }
-    let media_type = headers
+    let claimed = headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    let accepted = upload_types(&channel).iter().any(|kind| {
-        kind == &media_type
-            || kind
-                .strip_suffix("/*")
-                .is_some_and(|family| media_type.starts_with(&format!("{family}/")))
-    });
-    if !accepted {
+        .unwrap_or("application/octet-stream");
+    let parsed = claimed.parse::<mime::Mime>().ok();
+    let media_type = parsed.as_ref().map_or_else(
+        || claimed.trim().to_ascii_lowercase(),
+        |parsed| parsed.essence_str().to_string(),
+    );
+    if !parsed.is_some_and(|parsed| accepts(&upload_types(&channel), &parsed)) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "file_type",
@@ -145,4 +139,31 @@ pub(super) async fn avatar(
         bytes,
     )
         .into_response())
+}
+
+/// Whether `media_type` is one of `accepted`, which may name a whole family (`image/*`).
+fn accepts(accepted: &[String], media_type: &mime::Mime) -> bool {
+    accepted.iter().any(|kind| {
+        kind.parse::<mime::Mime>().is_ok_and(|kind| {
+            kind.type_() == media_type.type_()
+                && (kind.subtype() == mime::STAR || kind.subtype() == media_type.subtype())
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_type_is_accepted_by_its_own_name_or_its_family() {
+        let accepted = ["image/*".to_string(), "application/pdf".to_string()];
+        let accepts = |claimed: &str| accepts(&accepted, &claimed.parse().expect(claimed));
+        assert!(accepts("image/png"));
+        assert!(accepts("IMAGE/JPEG"), "case does not matter");
+        assert!(accepts("application/pdf; name=pedido.pdf"));
+        assert!(!accepts("application/zip"));
+        assert!(!accepts("text/html"));
+        assert!(!accepts("imagery/png"), "a family is a whole type");
+    }
 }

@@ -78,6 +78,11 @@ async fn a_visitor_gets_the_settings_starts_a_session_writes_once_and_reads_the_
     assert_eq!(config["color"], "#0a7d5a");
     assert_eq!(config["greeting"], "¡Hola! ¿En qué podemos ayudarte?");
     assert_eq!(config["online"], true, "no office hours: always staffed");
+    assert_eq!(
+        config["launcher"]["pt-BR"],
+        json!(["Abrir chat", "Fechar chat"]),
+        "the loader's launcher names in each language"
+    );
 
     let (status, started) = session(&app, &widget, None).await;
     assert_eq!(status, StatusCode::OK, "{started}");

@@ -1,5 +1,7 @@
 //! The widget's public settings, which the loader asks for before it draws anything.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN};
@@ -31,6 +33,9 @@ pub(super) struct WidgetConfig {
     online: bool,
     max_upload_bytes: u64,
     upload_types: Vec<String>,
+    /// The launcher's name for screen readers in each language (`en`, `es`, `pt-BR`): while
+    /// the chat is closed, then while it is open. The loader picks one; it holds no text.
+    launcher: BTreeMap<&'static str, [&'static str; 2]>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -43,6 +48,15 @@ pub(super) struct PreChatField {
 pub(super) struct LocaleQuery {
     /// `en`, `es` or `pt-BR`; picks the greeting.
     locale: Option<String>,
+}
+
+/// The launcher's names in the three languages, closed then open.
+fn launcher_names() -> BTreeMap<&'static str, [&'static str; 2]> {
+    BTreeMap::from([
+        ("en", ["Open chat", "Close chat"]),
+        ("es", ["Abrir chat", "Cerrar chat"]),
+        ("pt-BR", ["Abrir chat", "Fechar chat"]),
+    ])
 }
 
 fn default_greeting(locale: &str) -> &'static str {
@@ -129,6 +143,7 @@ async fn config_for_page(
         online: office_hours::staffed(&channel, now_millis()),
         max_upload_bytes: upload_limit(state, &channel),
         upload_types: upload_types(&channel),
+        launcher: launcher_names(),
     })
 }
 

@@ -1171,3 +1171,57 @@ async fn an_unreachable_gateway_draws_nothing_warns_once_and_the_launcher_comes_
     browser.close().await?;
     Ok(())
 }
+/// On a site of its own (the chat frame then cross-origin), a keyboard user who opens the chat
+/// from the launcher types straight into the composer, and the browser blocks no autofocus.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_another_site_the_keyboard_lands_in_the_composer_with_no_blocked_autofocus()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (channel, widget) = admin.demo_widget().await?;
+    let site = switchboard_e2e::sites::snippet_page(&gateway.base_url, &widget).await?;
+    admin.allow_origins(channel, &[&site]).await?;
+    let browser = Browser::start(1280, 800).await?;
+    browser.client.goto(&site).await?;
+    let launcher =
+        "document.getElementById('switchboard-widget')?.shadowRoot.querySelector('button')";
+    eventually("the launcher focused", async || {
+        let focused = browser
+            .client
+            .execute(
+                &format!("const b = {launcher}; if (!b) return false; b.focus(); return true"),
+                vec![],
+            )
+            .await?;
+        Ok((focused == json!(true)).then_some(()))
+    })
+    .await?;
+    press(&browser, &keystrokes("", &[Key::Enter])).await?;
+    enter_chat(&browser).await?;
+    eventually("the focus in the composer", async || {
+        let focused = browser
+            .client
+            .execute("return document.activeElement?.tagName ?? null", vec![])
+            .await?;
+        Ok((focused == json!("TEXTAREA")).then_some(()))
+    })
+    .await?;
+    press(
+        &browser,
+        &keystrokes("Hola desde otra tienda", &[Key::Enter]),
+    )
+    .await?;
+    eventually("the message in the conversation", async || {
+        conversation_with(&admin, channel, "Hola desde otra tienda").await
+    })
+    .await?;
+    let blocked: Vec<String> = browser
+        .console_messages()
+        .into_iter()
+        .filter(|message| message.contains("autofocus"))
+        .collect();
+    assert!(blocked.is_empty(), "{blocked:?}");
+    browser.close().await?;
+    Ok(())
+}

@@ -155,11 +155,14 @@ pub async fn sign_in_to_console_as(
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// Chromium's log in the profile's folder.
+const CONSOLE_LOG: &str = "chromium.log";
+
 /// A browser session, ended with its driver and Chromium when dropped.
 pub struct Browser {
     pub client: Client,
     _driver: Child,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
     closed: bool,
 }
 
@@ -214,6 +217,9 @@ impl Browser {
                     "--autoplay-policy=no-user-gesture-required",
                     format!("--window-size={width},{height}"),
                     format!("--user-data-dir={}", profile.path().display()),
+                    // Every frame's console, cross-origin frames too, for `console_messages`.
+                    "--enable-logging", "--v=0",
+                    format!("--log-file={}", profile.path().join(CONSOLE_LOG).display()),
                 ]
             }),
         );
@@ -236,7 +242,7 @@ impl Browser {
                     return Ok(Browser {
                         client,
                         _driver: driver,
-                        _profile: profile,
+                        profile,
                         closed: false,
                     });
                 }
@@ -254,6 +260,22 @@ impl Browser {
         let file = folder.join(format!("{name}.png"));
         std::fs::write(&file, self.client.screenshot().await?)?;
         Ok(file)
+    }
+
+    /// What every page and frame of this browser wrote to the console so far (`console.warn`
+    /// and the browser's own notes such as a blocked autofocus), each message's text in order.
+    pub fn console_messages(&self) -> Vec<String> {
+        let log =
+            std::fs::read_to_string(self.profile.path().join(CONSOLE_LOG)).unwrap_or_default();
+        log.lines()
+            .filter_map(|line| line.split_once(":CONSOLE").map(|(_, message)| message))
+            .filter_map(|message| message.split_once("] \"").map(|(_, text)| text))
+            .map(|text| {
+                text.rsplit_once("\", source: ")
+                    .map_or(text, |(text, _)| text)
+                    .to_string()
+            })
+            .collect()
     }
 
     /// Closes the window and, when the value is dropped, the driver.

@@ -26,6 +26,7 @@ pub mod front_end_size;
 pub mod mail_rig;
 pub mod multipart;
 pub mod oauth_stand_in;
+pub mod sites;
 pub mod sms_stand_in;
 pub mod telegram_stand_in;
 pub mod whatsapp_stand_in;
@@ -303,6 +304,20 @@ impl Client {
             .context("the demo workspace has a webchat channel")?;
         let id = channel["id"].as_u64().context("channel id")?;
         Ok((id, format!("{}.{id}", channel["workspace_id"])))
+    }
+
+    /// Sets the sites that may use the widget of `channel` (its `allowed_origins`).
+    pub async fn allow_origins(&self, channel: u64, origins: &[&str]) -> anyhow::Result<()> {
+        let settings = serde_json::json!({ "settings": { "allowed_origins": origins } });
+        let (status, updated) = self
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/channels/{channel}"),
+                Some(&settings),
+            )
+            .await?;
+        anyhow::ensure!(status == StatusCode::OK, "{updated}");
+        Ok(())
     }
 
     /// The bearer token this client sends.

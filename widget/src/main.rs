@@ -291,7 +291,8 @@ fn app() -> Html {
     }
 
     // Opening the chat puts the focus where the visitor types: the form's first field, or the
-    // composer (again once the form gives way to it).
+    // composer (again once the form gives way to it). This script does it when the loader says
+    // `open`: a browser blocks `autofocus` in a frame of another site than the page's.
     {
         let shown = (model.open, model.config.is_some(), model.known);
         use_effect_with(shown, move |(open, ..)| {
@@ -609,7 +610,7 @@ fn app() -> Html {
                         </svg>
                         <input type="file" onchange={on_file} />
                     </label>
-                    <textarea aria-label={t.placeholder} placeholder={t.placeholder} rows="1" autofocus=true
+                    <textarea aria-label={t.placeholder} placeholder={t.placeholder} rows="1"
                         value={(*draft).clone()} onkeydown={on_key} oninput={on_input} />
                     <button class="primary" onclick={let send = send.clone(); Callback::from(move |_: MouseEvent| send.emit(()))}>{ t.send }</button>
                 </footer>

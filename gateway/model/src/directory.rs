@@ -244,6 +244,18 @@ pub struct Channel {
     pub created_at: Millis,
 }
 
+/// A site a website chat refused because it is not among the channel's `allowed_origins`, as
+/// admins see it to allow the site in one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefusedOrigin {
+    /// Scheme, host and port, as `allowed_origins` takes it: `http://shop.example`.
+    pub origin: String,
+    /// How many times the site was refused today (UTC).
+    pub times_today: u64,
+    pub last_refused_at: Millis,
+}
+
 /// A reusable answer an agent inserts by typing its shortcut (a "snippet").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

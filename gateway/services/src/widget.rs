@@ -1,7 +1,7 @@
 //! The website chat widget's side of the gateway: widget ids, visitor tokens, the widget's
 //! public settings, rate limits per visitor and per address, typing signals between agents
 //! and visitors, when each visitor was last in the chat (neither of which is stored), and the
-//! live events of visitors' sockets ([`feeds`]).
+//! live events of visitors' sockets ([`feeds`]), and the sites it refused ([`refused_origins`]).
 //!
 //! A widget id is `{workspace}.{channel}`. A visitor token is
 //! `{workspace}.{channel}.{visitor}.{expires}.{tag}`, where the visitor is `a-…` (anonymous,
@@ -23,6 +23,7 @@ use crate::{Fault, FaultKind, SecretBox, ServiceResult, Services, lock};
 
 mod feeds;
 pub mod office_hours;
+pub mod refused_origins;
 
 pub use feeds::Live;
 
@@ -117,7 +118,9 @@ pub async fn channel(state: &Services, widget: &str) -> ServiceResult<Channel> {
         Fault::new(
             FaultKind::NotFound,
             "no_widget",
-            format!("there is no widget `{widget}`"),
+            format!(
+                "there is no website chat with the widget id `{widget}`: the id is `{{workspace}}.{{channel}}` of a website chat channel (GET /api/v1/channels lists them); copy the snippet again from the channel"
+            ),
         )
     };
     let (workspace, channel) = widget.split_once('.').ok_or_else(unknown)?;
@@ -137,7 +140,9 @@ pub async fn channel(state: &Services, widget: &str) -> ServiceResult<Channel> {
         return Err(Fault::new(
             FaultKind::Conflict,
             "channel_inactive",
-            "this chat is switched off",
+            format!(
+                "the website chat `{widget}` is switched off: an admin switches the channel on again (`active`)"
+            ),
         ));
     }
     Ok(channel)

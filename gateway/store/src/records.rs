@@ -79,6 +79,8 @@ pub enum ChannelRecord {
     SentToday,
     /// The OAuth access token the gateway obtained for the channel's mailbox, sealed.
     OAuthAccess,
+    /// The sites the channel's website chat refused lately, counted per day (bounded).
+    RefusedOrigins,
 }
 
 /// How many dead letters a channel keeps: the oldest go first once a channel's payloads add up

@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 use hyper::StatusCode;
 use serde_json::json;
 use switchboard_e2e::browser::Browser;
+use switchboard_e2e::sites::serve_page;
 use switchboard_e2e::{ADMIN_EMAIL, ADMIN_PASSWORD, Client, Gateway};
 
 /// A link to a demo page whose widget id closes the loader's tag and adds a script of its own:
@@ -249,44 +250,6 @@ async fn the_first_admins_password_file_is_removed_at_their_first_login() -> any
     Ok(())
 }
 
-/// Sets the sites that may use the widget of `channel`.
-async fn allow_origins(admin: &Client, channel: u64, origins: &[&str]) -> anyhow::Result<()> {
-    let settings = json!({ "settings": { "allowed_origins": origins } });
-    let (status, updated) = admin
-        .call(
-            hyper::Method::PATCH,
-            &format!("/api/v1/channels/{channel}"),
-            Some(&settings),
-        )
-        .await?;
-    anyhow::ensure!(status == StatusCode::OK, "{updated}");
-    Ok(())
-}
-
-/// Serves one HTML page on a port of its own, a site on another origin than the gateway;
-/// `page` writes it knowing the site's origin. Answers the origin.
-async fn serve_page(page: impl FnOnce(&str) -> String) -> anyhow::Result<String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let origin = format!("http://{}", listener.local_addr()?);
-    let html = page(&origin);
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let html = html.clone();
-            tokio::spawn(async move {
-                let mut request = [0u8; 4096];
-                let _ = socket.read(&mut request).await;
-                let answer = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
-                    html.len()
-                );
-                let _ = socket.write_all(answer.as_bytes()).await;
-            });
-        }
-    });
-    Ok(origin)
-}
-
 /// Whether the chat app in the site's frame told the site it was ready, within 8 s.
 async fn chat_ready_in(browser: &Browser, site: &str) -> anyhow::Result<bool> {
     browser.client.goto(site).await?;
@@ -320,7 +283,9 @@ async fn a_site_the_widget_does_not_allow_cannot_frame_the_chat() -> anyhow::Res
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
     let (channel, widget) = admin.demo_widget().await?;
-    allow_origins(&admin, channel, &["https://cafe-aurora.example"]).await?;
+    admin
+        .allow_origins(channel, &["https://cafe-aurora.example"])
+        .await?;
     let gw = gateway.base_url.clone();
     let encoded = |origin: &str| origin.replace(':', "%3A").replace('/', "%2F");
 
@@ -350,7 +315,7 @@ async fn a_site_the_widget_does_not_allow_cannot_frame_the_chat() -> anyhow::Res
         !chat_ready_in(&browser, &as_the_loader).await?,
         "the chat ran on a site the widget does not allow"
     );
-    allow_origins(&admin, channel, &[&as_the_loader]).await?;
+    admin.allow_origins(channel, &[&as_the_loader]).await?;
     assert!(
         chat_ready_in(&browser, &as_the_loader).await?,
         "the chat did not start on an allowed site"
@@ -367,7 +332,9 @@ async fn every_visitor_route_checks_the_site_and_limits_signals() -> anyhow::Res
     let gateway = Gateway::start(data.path()).await?;
     let admin = gateway.admin().await?;
     let (channel, widget) = admin.demo_widget().await?;
-    allow_origins(&admin, channel, &["https://cafe-aurora.example"]).await?;
+    admin
+        .allow_origins(channel, &["https://cafe-aurora.example"])
+        .await?;
     let shop = [("origin", "https://cafe-aurora.example")];
     let copycat = [("origin", "https://copycat.example")];
     let anonymous = Client::new(&gateway.base_url);
@@ -448,7 +415,7 @@ async fn files_past_the_daily_quotas_are_refused_and_messages_still_go_in() -> a
     let admin = gateway.admin().await?;
     let (channel, widget) = admin.demo_widget().await?;
     let site = "https://cafe-aurora.example";
-    allow_origins(&admin, channel, &[site]).await?;
+    admin.allow_origins(channel, &[site]).await?;
     let shop = [("origin", site)];
     let upload = async |visitor: &Client, name: &str| {
         visitor

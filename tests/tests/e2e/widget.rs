@@ -512,14 +512,18 @@ async fn hostile_host_pages_cannot_break_the_widget() -> anyhow::Result<()> {
             .goto(&format!("{}/demo/{page}.html", gateway.base_url))
             .await?;
         // The launcher keeps its own size and colour whatever the page's CSS says.
-        let launcher = browser
-            .client
-            .execute(
-                "const b = document.getElementById('switchboard-widget').shadowRoot.querySelector('button'); \
-                 const s = getComputedStyle(b); return [b.getBoundingClientRect().width, s.display, s.backgroundColor]",
-                vec![],
-            )
-            .await?;
+        let launcher = eventually("the launcher", async || {
+            let launcher = browser
+                .client
+                .execute(
+                    "const b = document.getElementById('switchboard-widget')?.shadowRoot.querySelector('button'); \
+                     if (!b) return null; const s = getComputedStyle(b); return [b.getBoundingClientRect().width, s.display, s.backgroundColor]",
+                    vec![],
+                )
+                .await?;
+            Ok((!launcher.is_null()).then_some(launcher))
+        })
+        .await?;
         assert_eq!(launcher[0], json!(56), "{page}: {launcher}");
         assert_ne!(launcher[1], "none", "{page}: {launcher}");
         // The chat opens and is usable.
@@ -1012,5 +1016,212 @@ async fn a_long_chat_comes_back_with_its_newest_messages() -> anyhow::Result<()>
         Some(&"Respuesta 510"),
         "the newest reply is shown"
     );
+    Ok(())
+}
+
+/// Whether the loader drew its launcher on the page.
+async fn launcher_drawn(browser: &Browser) -> anyhow::Result<bool> {
+    let drawn = browser
+        .client
+        .execute(
+            "return !!document.getElementById('switchboard-widget')",
+            vec![],
+        )
+        .await?;
+    Ok(drawn == json!(true))
+}
+
+/// The loader's console messages for the site's owner among `messages`.
+fn owner_warnings(messages: &[String]) -> Vec<&String> {
+    messages
+        .iter()
+        .filter(|message| message.starts_with("Switchboard chat: "))
+        .collect()
+}
+
+/// Opens `page` and waits until the loader warned the site's owner; answers the warnings this
+/// page wrote, once it has had time for more, and checks that it drew nothing and left the
+/// page's `Switchboard` API in place.
+async fn warnings_on(browser: &Browser, page: &str) -> anyhow::Result<Vec<String>> {
+    let before = browser.console_messages().len();
+    browser.client.goto(page).await?;
+    let new_warnings = || {
+        owner_warnings(&browser.console_messages()[before..])
+            .into_iter()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    eventually("a warning for the site's owner", async || {
+        Ok((!new_warnings().is_empty()).then_some(()))
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!launcher_drawn(browser).await?, "{page} shows a launcher");
+    let api = browser
+        .client
+        .execute("return typeof window.Switchboard.open", vec![])
+        .await?;
+    assert_eq!(api, json!("function"), "the page's calls still work");
+    Ok(new_warnings())
+}
+
+/// A widget id that names no website chat (one made up, an API channel's) draws nothing: the
+/// site's owner reads once, in the console, which id was tried and where the right one is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_widget_id_draws_nothing_and_tells_the_owner_once() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (_, channels) = admin.get("/api/v1/channels").await?;
+    let api_channel = channels
+        .as_array()
+        .and_then(|all| all.iter().find(|channel| channel["kind"] == "api"))
+        .context("the demo workspace has an API channel")?;
+    let api_widget = format!("{}.{}", api_channel["workspace_id"], api_channel["id"]);
+    let browser = Browser::start(1000, 800).await?;
+    for widget in ["1.999", api_widget.as_str()] {
+        let page = switchboard_e2e::sites::snippet_page(&gateway.base_url, widget).await?;
+        let warnings = warnings_on(&browser, &page).await?;
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        for named in [&format!("`{widget}`"), "GET /api/v1/channels", "snippet"] {
+            assert!(warnings[0].contains(named), "{named} in {warnings:?}");
+        }
+    }
+    browser.close().await?;
+    Ok(())
+}
+
+/// A site the widget does not allow gets no launcher and its owner one warning naming the site
+/// and the setting; the admin sees the site refused with today's count, allows it in one step,
+/// and the launcher shows there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_the_widget_does_not_allow_is_told_counted_and_allowed_in_one_step()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (channel, widget) = admin.demo_widget().await?;
+    admin
+        .allow_origins(channel, &["https://cafe-aurora.example"])
+        .await?;
+    let site = switchboard_e2e::sites::snippet_page(&gateway.base_url, &widget).await?;
+    let browser = Browser::start(1000, 800).await?;
+    for _ in 0..3 {
+        let warnings = warnings_on(&browser, &site).await?;
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        for named in [site.as_str(), "`allowed_origins`"] {
+            assert!(warnings[0].contains(named), "{named} in {warnings:?}");
+        }
+    }
+    let refused_origins = format!("/api/v1/channels/{channel}/refused-origins");
+    let (status, refused) = admin.get(&refused_origins).await?;
+    assert_eq!(status, StatusCode::OK, "{refused}");
+    assert_eq!(refused[0]["origin"], json!(site), "{refused}");
+    assert_eq!(refused[0]["times_today"], json!(3), "{refused}");
+
+    let (status, allowed) = admin
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/channels/{channel}"),
+            Some(&json!({ "settings": { "allowed_origins": ["https://cafe-aurora.example", site] } })),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{allowed}");
+    let before = browser.console_messages().len();
+    browser.client.goto(&site).await?;
+    eventually("the launcher on the allowed site", async || {
+        Ok(launcher_drawn(&browser).await?.then_some(()))
+    })
+    .await?;
+    assert!(owner_warnings(&browser.console_messages()[before..]).is_empty());
+    assert_eq!(admin.get(&refused_origins).await?.1, json!([]));
+    browser.close().await?;
+    Ok(())
+}
+
+/// While the gateway cannot be reached the page shows no launcher and the console one
+/// warning however often the loader tries again; once the gateway is back, the launcher is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_gateway_draws_nothing_warns_once_and_the_launcher_comes_back()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (channel, widget) = admin.demo_widget().await?;
+    let outage = switchboard_e2e::sites::Outage::start(&gateway.base_url).await?;
+    let site = switchboard_e2e::sites::snippet_page(&outage.origin, &widget).await?;
+    admin.allow_origins(channel, &[&site]).await?;
+    let browser = Browser::start(1000, 800).await?;
+    let warnings = warnings_on(&browser, &site).await?;
+    eventually("the loader trying again", async || {
+        Ok((outage.refused() >= 3).then_some(()))
+    })
+    .await?;
+    assert!(!launcher_drawn(&browser).await?);
+    let warnings_now = owner_warnings(&browser.console_messages()).len();
+    assert_eq!((warnings.len(), warnings_now), (1, 1), "{warnings:?}");
+    assert!(warnings[0].contains(&outage.origin), "{warnings:?}");
+
+    outage.end();
+    eventually("the launcher once the gateway is back", async || {
+        Ok(launcher_drawn(&browser).await?.then_some(()))
+    })
+    .await?;
+    assert_eq!(owner_warnings(&browser.console_messages()).len(), 1);
+    browser.close().await?;
+    Ok(())
+}
+/// On a site of its own (the chat frame then cross-origin), a keyboard user who opens the chat
+/// from the launcher types straight into the composer, and the browser blocks no autofocus.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_another_site_the_keyboard_lands_in_the_composer_with_no_blocked_autofocus()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let admin = gateway.admin().await?;
+    let (channel, widget) = admin.demo_widget().await?;
+    let site = switchboard_e2e::sites::snippet_page(&gateway.base_url, &widget).await?;
+    admin.allow_origins(channel, &[&site]).await?;
+    let browser = Browser::start(1280, 800).await?;
+    browser.client.goto(&site).await?;
+    let launcher =
+        "document.getElementById('switchboard-widget')?.shadowRoot.querySelector('button')";
+    eventually("the launcher focused", async || {
+        let focused = browser
+            .client
+            .execute(
+                &format!("const b = {launcher}; if (!b) return false; b.focus(); return true"),
+                vec![],
+            )
+            .await?;
+        Ok((focused == json!(true)).then_some(()))
+    })
+    .await?;
+    press(&browser, &keystrokes("", &[Key::Enter])).await?;
+    enter_chat(&browser).await?;
+    eventually("the focus in the composer", async || {
+        let focused = browser
+            .client
+            .execute("return document.activeElement?.tagName ?? null", vec![])
+            .await?;
+        Ok((focused == json!("TEXTAREA")).then_some(()))
+    })
+    .await?;
+    press(
+        &browser,
+        &keystrokes("Hola desde otra tienda", &[Key::Enter]),
+    )
+    .await?;
+    eventually("the message in the conversation", async || {
+        conversation_with(&admin, channel, "Hola desde otra tienda").await
+    })
+    .await?;
+    let blocked: Vec<String> = browser
+        .console_messages()
+        .into_iter()
+        .filter(|message| message.contains("autofocus"))
+        .collect();
+    assert!(blocked.is_empty(), "{blocked:?}");
+    browser.close().await?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use switchboard_model::{
     Channel, ChannelForm, ChannelSecrets, ChannelTemplates, ChannelUpdate, Connection, Id,
-    NewChannel, SecretChanges, SecretNames,
+    NewChannel, RefusedOrigin, SecretChanges, SecretNames,
 };
 use switchboard_services::{connection, settings};
 use switchboard_store::ChannelRecord;
@@ -31,6 +31,26 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(channel_forms))
         .routes(routes!(connect_channel))
         .routes(routes!(channel_templates))
+        .routes(routes!(refused_origins))
+}
+
+/// The sites the channel's website chat refused in the last 7 days because they are not
+/// among its `allowed_origins`, the latest refused first, with how many times today (UTC);
+/// sites allowed since are left out (admins only). To allow one, add it with
+/// `PATCH /api/v1/channels/{id}` and `{"settings": {"allowed_origins": [...]}}`. Empty for
+/// other channels.
+#[utoipa::path(get, path = "/api/v1/channels/{id}/refused-origins", tag = "channels", params(("id" = u64, Path)),
+    responses((status = 200, body = Vec<RefusedOrigin>), (status = 403, body = switchboard_model::ErrorBody)))]
+async fn refused_origins(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Vec<RefusedOrigin>>> {
+    caller.require_admin()?;
+    let channel = state.store.channel(caller.workspace_id, id).await?;
+    Ok(axum::Json(
+        switchboard_services::widget::refused_origins::list(&state, &channel).await?,
+    ))
 }
 
 /// The channel's reply window and the templates its provider approved, for agents writing

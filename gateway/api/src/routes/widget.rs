@@ -39,17 +39,7 @@ fn guard(
     headers: &HeaderMap,
     client: ClientAddress,
 ) -> ApiResult<()> {
-    let header = |name| {
-        headers
-            .get(name)
-            .and_then(|value: &axum::http::HeaderValue| value.to_str().ok())
-    };
-    if !widget::origin_allowed(channel, header(ORIGIN), header(HOST)) {
-        return Err(ApiError::forbidden(format!(
-            "the origin {} may not use this widget; add it to the widget's allowed origins",
-            header(ORIGIN).unwrap_or_default()
-        )));
-    }
+    check_site(channel, headers)?;
     if let Some(key) = client.limit_key() {
         state
             .widgets
@@ -59,6 +49,33 @@ fn guard(
             .map_err(|wait| rate_limited("requests from this address", wait))?;
     }
     Ok(())
+}
+
+/// Whether the page a request comes from (its `Origin`) may use the widget.
+fn check_site(channel: &Channel, headers: &HeaderMap) -> ApiResult<()> {
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &axum::http::HeaderValue| value.to_str().ok())
+    };
+    if widget::origin_allowed(channel, header(ORIGIN), header(HOST)) {
+        Ok(())
+    } else {
+        Err(refused_site(channel, header(ORIGIN).unwrap_or_default()))
+    }
+}
+
+/// The answer to a page whose site the widget does not allow, written for the site's owner,
+/// who reads it in the browser's console.
+fn refused_site(channel: &Channel, origin: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "origin_not_allowed",
+        format!(
+            "the website chat `{}.{}` does not allow the site {origin}: add {origin} to the channel's `allowed_origins` setting",
+            channel.workspace_id, channel.id
+        ),
+    )
 }
 
 /// The visitor a request's bearer token names, for this widget.

@@ -4,8 +4,9 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
+use tower::ServiceExt;
 
-use crate::support::{TestApp, assert_error};
+use crate::support::{TestApp, assert_error, assert_error_naming};
 
 /// A website chat channel with `settings`; answers its widget id.
 async fn webchat(app: &TestApp, settings: Value) -> String {
@@ -77,6 +78,11 @@ async fn a_visitor_gets_the_settings_starts_a_session_writes_once_and_reads_the_
     assert_eq!(config["color"], "#0a7d5a");
     assert_eq!(config["greeting"], "¡Hola! ¿En qué podemos ayudarte?");
     assert_eq!(config["online"], true, "no office hours: always staffed");
+    assert_eq!(
+        config["launcher"]["pt-BR"],
+        json!(["Abrir chat", "Fechar chat"]),
+        "the loader's launcher names in each language"
+    );
 
     let (status, started) = session(&app, &widget, None).await;
     assert_eq!(status, StatusCode::OK, "{started}");
@@ -150,7 +156,7 @@ async fn the_visitor_api_refuses_a_foreign_page_a_missing_or_foreign_token_and_a
     assert_error(
         &session(&app, &shop, Some("https://otra-tienda.example")).await,
         StatusCode::FORBIDDEN,
-        "forbidden",
+        "origin_not_allowed",
     );
 
     let history = |widget: &str| format!("/widget/v1/{widget}/messages");
@@ -242,4 +248,95 @@ async fn changing_one_setting_keeps_the_others() {
                 "allowed_origins": ["https://tienda.example"] }),
         "the greeting stays, the colour set to null is removed"
     );
+}
+
+/// A page on a site the widget does not allow gets a refusal that tells its owner what to set
+/// (readable by the loader on that site), the admins see the site with today's count, and one
+/// merge patch of `allowed_origins` lets it in and takes it off the list.
+#[tokio::test]
+async fn a_refused_site_is_named_counted_for_the_admins_and_allowed_in_one_step() {
+    let app = TestApp::new().await;
+    let (status, channel) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "webchat", "name": "Tienda", "settings": {
+                "color": "#0a7d5a", "allowed_origins": ["https://tienda.example"] } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let widget = format!("{}.{}", channel["workspace_id"], channel["id"]);
+    let config = format!("/widget/v1/{widget}/config");
+    let from = |origin: &str| {
+        Request::get(&config)
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .expect("request")
+    };
+    for _ in 0..3 {
+        let refused = app.send(from("http://tienda.example")).await;
+        assert_error_naming(
+            &refused,
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "add http://tienda.example to the channel's `allowed_origins`",
+        );
+    }
+    let response = app
+        .router
+        .clone()
+        .oneshot(from("http://tienda.example"))
+        .await
+        .expect("response");
+    assert_eq!(
+        response.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        Some(&header::HeaderValue::from_static("*")),
+        "the loader on the refused site can read why"
+    );
+    assert_eq!(app.send(from("null")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.send(from("https://tienda.example")).await.0,
+        StatusCode::OK
+    );
+
+    let refused_origins = format!("/api/v1/channels/{}/refused-origins", channel["id"]);
+    let (status, listed) = app.get(&refused_origins, &app.admin).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(
+        listed,
+        json!([{ "origin": "http://tienda.example", "times_today": 4,
+                 "last_refused_at": listed[0]["last_refused_at"] }]),
+        "the page without a site (`null`) is not kept"
+    );
+    assert!(
+        listed[0]["last_refused_at"]
+            .as_i64()
+            .is_some_and(|at| at > 0)
+    );
+    assert_error(
+        &app.get(&refused_origins, &app.agent).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &app.get(&refused_origins, &app.stranger).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+
+    let (status, allowed) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/channels/{}", channel["id"]),
+            &app.admin,
+            Some(json!({ "settings": { "allowed_origins": [
+                "https://tienda.example", "http://tienda.example"] } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{allowed}");
+    assert_eq!(allowed["settings"]["color"], "#0a7d5a", "the rest stays");
+    let (status, config) = app.send(from("http://tienda.example")).await;
+    assert_eq!(status, StatusCode::OK, "{config}");
+    assert_eq!(config["color"], "#0a7d5a");
+    assert_eq!(app.get(&refused_origins, &app.admin).await.1, json!([]));
 }

@@ -48,6 +48,7 @@ pub const TRANSPORT_CURSOR: &[u8; 2] = b"tc"; // [ws, channel] -> a transport's 
 pub const AUTO_REPLIES: &[u8; 2] = b"ar"; // [ws, channel] -> {contact: last auto-reply}
 pub const SENT_TODAY: &[u8; 2] = b"st"; // [ws, channel] -> (day, emails sent)
 pub const OAUTH_ACCESS: &[u8; 2] = b"oa"; // [ws, channel] -> sealed access token
+pub const REFUSED_ORIGINS: &[u8; 2] = b"ro"; // [ws, channel] -> sites the widget refused, per day
 
 /// The layout this code reads and writes: 2 keeps events in the journal, 3 indexes dead
 /// letters by channel (a store of layout 2 is upgraded when opened).

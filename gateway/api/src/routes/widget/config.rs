@@ -1,13 +1,19 @@
 //! The widget's public settings, which the loader asks for before it draws anything.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use switchboard_model::{Channel, now_millis};
 
+use crate::client_address::ClientAddress;
 use crate::extract::{Path, Query};
 use crate::{ApiResult, AppState};
 use switchboard_services::language::Language;
-use switchboard_services::widget::{self, office_hours};
+use switchboard_services::widget::{self, office_hours, refused_origins};
 
 /// The largest upload a widget takes unless its settings say less.
 const DEFAULT_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
@@ -27,6 +33,9 @@ pub(super) struct WidgetConfig {
     online: bool,
     max_upload_bytes: u64,
     upload_types: Vec<String>,
+    /// The launcher's name for screen readers in each language (`en`, `es`, `pt-BR`): while
+    /// the chat is closed, then while it is open. The loader picks one; it holds no text.
+    launcher: BTreeMap<&'static str, [&'static str; 2]>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -41,6 +50,15 @@ pub(super) struct LocaleQuery {
     locale: Option<String>,
 }
 
+/// The launcher's names in the three languages, closed then open.
+fn launcher_names() -> BTreeMap<&'static str, [&'static str; 2]> {
+    BTreeMap::from([
+        ("en", ["Open chat", "Close chat"]),
+        ("es", ["Abrir chat", "Cerrar chat"]),
+        ("pt-BR", ["Abrir chat", "Fechar chat"]),
+    ])
+}
+
 fn default_greeting(locale: &str) -> &'static str {
     match Language::of(locale) {
         Language::Spanish => "¡Hola! ¿En qué podemos ayudarte?",
@@ -49,18 +67,47 @@ fn default_greeting(locale: &str) -> &'static str {
     }
 }
 
-/// The widget's public settings: colour, position, greeting, pre-chat form, office hours.
+/// The widget's public settings: colour, position, greeting, pre-chat form, office hours. A
+/// page on a site the widget does not allow gets `403 origin_not_allowed`, and the refusal is
+/// counted for the channel's admins (`GET /api/v1/channels/{id}/refused-origins`).
 #[utoipa::path(get, path = "/widget/v1/{widget}/config", tag = "widget", security(()), params(("widget" = String, Path), LocaleQuery),
-    responses((status = 200, body = WidgetConfig), (status = 404, body = switchboard_model::ErrorBody)))]
+    responses((status = 200, body = WidgetConfig), (status = 403, body = switchboard_model::ErrorBody),
+        (status = 404, body = switchboard_model::ErrorBody), (status = 409, body = switchboard_model::ErrorBody)))]
 pub(super) async fn widget_config(
     State(state): State<AppState>,
     Path(widget): Path<String>,
     Query(query): Query<LocaleQuery>,
-) -> ApiResult<(
-    [(axum::http::HeaderName, &'static str); 1],
-    axum::Json<WidgetConfig>,
-)> {
-    let channel = widget::channel(&state, &widget).await?;
+    headers: HeaderMap,
+    client: ClientAddress,
+) -> Response {
+    // The loader reads this from the host page's origin, and a refusal too: it tells the site's
+    // owner why in the browser's console. It is public and carries no cookie.
+    let cors = [(ACCESS_CONTROL_ALLOW_ORIGIN, "*")];
+    let config = config_for_page(&state, &widget, query, &headers, client).await;
+    (cors, config.map(axum::Json)).into_response()
+}
+
+async fn config_for_page(
+    state: &AppState,
+    widget: &str,
+    query: LocaleQuery,
+    headers: &HeaderMap,
+    client: ClientAddress,
+) -> ApiResult<WidgetConfig> {
+    let channel = widget::channel(state, widget).await?;
+    if let Err(refusal) = super::check_site(&channel, headers) {
+        // Counted for the admins, within the address's limit so that no client writes without end.
+        let within_limit = client
+            .limit_key()
+            .is_none_or(|key| state.widgets.limits.per_address.take(&key).is_ok());
+        let origin = headers.get(ORIGIN).and_then(|value| value.to_str().ok());
+        if let (true, Some(origin)) = (within_limit, origin)
+            && let Err(fault) = refused_origins::record(state, &channel, origin).await
+        {
+            tracing::warn!(channel_id = channel.id, reason = %fault.message, "cannot count a refused site");
+        }
+        return Err(refusal);
+    }
     let locale = query
         .locale
         .or_else(|| widget::text(&channel, "locale"))
@@ -82,26 +129,22 @@ pub(super) async fn widget_config(
             .collect(),
         None => Vec::new(),
     };
-    // The loader reads this from the host page's origin; it is public and carries no cookie.
-    let cors = [(axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")];
-    Ok((
-        cors,
-        axum::Json(WidgetConfig {
-            color: widget::text(&channel, "color")
-                .filter(|color| valid_color(color))
-                .unwrap_or_else(|| "#1f6feb".into()),
-            position: widget::text(&channel, "position")
-                .filter(|p| p == "left")
-                .unwrap_or_else(|| "right".into()),
-            greeting: widget::localized(&channel, "greeting", &locale)
-                .unwrap_or_else(|| default_greeting(&locale).into()),
-            locale: widget::text(&channel, "locale"),
-            pre_chat,
-            online: office_hours::staffed(&channel, now_millis()),
-            max_upload_bytes: upload_limit(&state, &channel),
-            upload_types: upload_types(&channel),
-        }),
-    ))
+    Ok(WidgetConfig {
+        color: widget::text(&channel, "color")
+            .filter(|color| valid_color(color))
+            .unwrap_or_else(|| "#1f6feb".into()),
+        position: widget::text(&channel, "position")
+            .filter(|p| p == "left")
+            .unwrap_or_else(|| "right".into()),
+        greeting: widget::localized(&channel, "greeting", &locale)
+            .unwrap_or_else(|| default_greeting(&locale).into()),
+        locale: widget::text(&channel, "locale"),
+        pre_chat,
+        online: office_hours::staffed(&channel, now_millis()),
+        max_upload_bytes: upload_limit(state, &channel),
+        upload_types: upload_types(&channel),
+        launcher: launcher_names(),
+    })
 }
 
 /// `#rgb` or `#rrggbb`: the colour goes into a style, so nothing else gets through.

@@ -156,6 +156,7 @@ fn channel_record_key(workspace_id: Id, channel_id: Id, record: ChannelRecord) -
         ChannelRecord::AutoReplies => keys::AUTO_REPLIES,
         ChannelRecord::SentToday => keys::SENT_TODAY,
         ChannelRecord::OAuthAccess => keys::OAUTH_ACCESS,
+        ChannelRecord::RefusedOrigins => keys::REFUSED_ORIGINS,
     };
     key(tag, &[workspace_id, channel_id])
 }

@@ -1,7 +1,8 @@
 //! The website widget's size and speed budget: the loader and the chat app (Wasm, JS glue,
 //! CSS) gzipped as browsers fetch them, then, in headless Chromium on loopback, the time from
-//! navigation to the launcher's script having run (the launcher is drawn when it runs), and from
-//! `Switchboard.open()` on a freshly loaded page to the chat app reporting `ready`.
+//! navigation to the launcher on the page (the loader draws it once the gateway answered with
+//! the widget's settings; taken when a script of the page first finds it, an upper bound), and
+//! from `Switchboard.open()` on a freshly loaded page to the chat app reporting `ready`.
 //!
 //! Budgets: loader ≤ 2 KB, app ≤ 100 KB gzipped; launcher ≤ 100 ms; open → usable ≤ 300 ms.
 //! `cargo xtask bench` runs it after building the widget; `WIDGET_RUNS` (10) sets the repeats.
@@ -53,11 +54,16 @@ async fn timings() -> anyhow::Result<()> {
             .client
             .execute_async(
                 "const done = arguments[arguments.length - 1]; \
-                 if (document.getElementById('switchboard-widget').shadowRoot.querySelector('iframe')) return done(null); \
-                 const script = performance.getEntriesByType('resource').find(e => e.name.endsWith('/widget/loader.js')); \
-                 const start = performance.now(); \
-                 window.Switchboard.on('ready', () => done([script.responseEnd, performance.now() - start])); \
-                 window.Switchboard.open();",
+                 const measure = () => { \
+                   const host = document.getElementById('switchboard-widget'); \
+                   if (!host) return requestAnimationFrame(measure); \
+                   const shown = performance.now(); \
+                   if (host.shadowRoot.querySelector('iframe')) return done(null); \
+                   const start = performance.now(); \
+                   window.Switchboard.on('ready', () => done([shown, performance.now() - start])); \
+                   window.Switchboard.open(); \
+                 }; \
+                 measure();",
                 vec![],
             )
             .await?;
@@ -80,7 +86,7 @@ async fn timings() -> anyhow::Result<()> {
     let (launcher_median, launcher_max) = median(&mut launcher);
     let (open_median, open_max) = median(&mut open);
     println!(
-        "page load → launcher script run: median {launcher_median:.0} ms, max {launcher_max:.0} ms (budget 100)"
+        "page load → launcher drawn: median {launcher_median:.0} ms, max {launcher_max:.0} ms (budget 100)"
     );
     println!(
         "Switchboard.open() → chat app ready (cold): median {open_median:.0} ms, max {open_max:.0} ms (budget 300)"

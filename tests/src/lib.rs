@@ -576,7 +576,22 @@ impl Client {
         state: &str,
         within: std::time::Duration,
     ) -> anyhow::Result<Value> {
-        eventually_within(within, &format!("the reply {state}"), async || {
+        self.delivery_where(conversation, reply, state, within, |delivery| {
+            delivery["state"] == state
+        })
+        .await
+    }
+
+    /// The delivery state of a reply once `done` holds for it (`what` names it in a failure).
+    pub async fn delivery_where(
+        &self,
+        conversation: u64,
+        reply: u64,
+        what: &str,
+        within: std::time::Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> anyhow::Result<Value> {
+        eventually_within(within, &format!("the reply {what}"), async || {
             let messages = self
                 .all_pages(&format!(
                     "/api/v1/conversations/{conversation}/messages?limit=200"
@@ -586,7 +601,7 @@ impl Client {
                 .into_iter()
                 .find(|message| message["id"] == reply)
                 .map(|message| message["delivery"].clone())
-                .filter(|delivery| delivery["state"] == state))
+                .filter(|delivery| done(delivery)))
         })
         .await
     }

@@ -22,7 +22,26 @@ pub struct Config {
     pub mail: MailConfig,
     pub web: WebConfig,
     pub uploads: UploadsConfig,
+    pub delivery: DeliveryConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// Seconds the first retry of a reply waits when its provider failed (each further one
+    /// waits twice as long, at most an hour).
+    pub first_retry_seconds: u64,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            first_retry_seconds: switchboard_services::ServicesConfig::default()
+                .first_retry
+                .as_secs(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -434,6 +453,7 @@ impl Config {
                 workspace_bytes_per_day: self.uploads.workspace_mib_per_day.saturating_mul(1 << 20),
             },
             public_url,
+            first_retry: std::time::Duration::from_secs(self.delivery.first_retry_seconds.max(1)),
         }
     }
 

@@ -52,6 +52,9 @@ pub struct ServicesConfig {
     pub uploads: UploadLimits,
     /// The address people reach the gateway at, for links in emails.
     pub public_url: String,
+    /// The first retry of a reply whose provider failed waits this long; each further one
+    /// twice as long.
+    pub first_retry: std::time::Duration,
 }
 
 impl Default for ServicesConfig {
@@ -61,6 +64,7 @@ impl Default for ServicesConfig {
             dead_letters: switchboard_store::DeadLetterLimits::default(),
             uploads: UploadLimits::default(),
             public_url: "http://127.0.0.1:8080".into(),
+            first_retry: std::time::Duration::from_secs(30),
         }
     }
 }

@@ -33,8 +33,6 @@ const MAX_ACTIONS_PER_REPLY: usize = 10;
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Tries before a reply is given up as failed.
 const MAX_ATTEMPTS: u32 = 5;
-/// The first retry waits this long; each further one twice as long.
-const FIRST_RETRY: Duration = Duration::from_secs(30);
 /// No wait between two attempts is longer than this.
 const LONGEST_RETRY: Duration = Duration::from_secs(3600);
 /// A reply's thread ids come from the conversation's newest this many messages (the email
@@ -203,7 +201,8 @@ async fn record(state: &Services, item: &OutboxItem, outcome: Outcome) -> Servic
             Some(at),
         ),
         Outcome::Retry(reason) => {
-            let wait = crate::backoff::doubling(FIRST_RETRY, item.attempts, LONGEST_RETRY);
+            let first = state.config.first_retry;
+            let wait = crate::backoff::doubling(first, item.attempts, LONGEST_RETRY);
             let retry_at = now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
             (
                 DeliveryStatus::Queued {

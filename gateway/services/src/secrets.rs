@@ -196,7 +196,7 @@ mod tests {
             .expand(b"switchboard tag key", &mut derived)
             .expect("expand");
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&derived).expect("key");
-        mac.update(b"visitor\01.2.a-x");
+        mac.update(b"visitor\x001.2.a-x");
         let expected = hex::encode(&mac.finalize().into_bytes()[..8]);
         assert_eq!(secrets.tag("visitor", b"1.2.a-x"), expected);
     }

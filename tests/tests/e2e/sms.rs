@@ -39,11 +39,23 @@ pub(super) fn manifest(provider: &SmsStandIn) -> Value {
     })
 }
 
+/// Retries of a failed reply a second apart (then doubling), not half a minute.
+const QUICK_RETRIES: (&str, &str) = ("SWITCHBOARD_DELIVERY__FIRST_RETRY_SECONDS", "1");
+
 impl Rig {
     async fn start(settings: Value) -> anyhow::Result<Rig> {
+        Rig::start_with(settings, &[]).await
+    }
+
+    /// A rig whose gateway is configured with `config` (environment variables) too.
+    async fn start_with(settings: Value, config: &[(&str, &str)]) -> anyhow::Result<Rig> {
         let provider = SmsStandIn::start(SmsCredentials::default()).await?;
         let data = tempfile::tempdir()?;
-        let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
+        let config: Vec<(&str, String)> = config
+            .iter()
+            .map(|(name, value)| (*name, value.to_string()))
+            .collect();
+        let gateway = Gateway::start_beside_stand_ins(data.path(), &config).await?;
         let admin = gateway.admin().await?;
         admin
             .install_component("sms_adapter", &manifest(&provider))
@@ -502,5 +514,69 @@ async fn vonage_and_messagebird_webhooks_are_checked_and_replays_refused() -> an
         .await?;
     assert_eq!(status, StatusCode::OK);
     bird.delivery_of(conversation, reply, "delivered").await?;
+    Ok(())
+}
+
+/// Vonage sending a webhook twice (it tries again when our answer is late, signing each try
+/// anew) leaves one message; a reply while Vonage is down waits with Vonage's reason shown and
+/// goes once Vonage is back, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_webhook_is_stored_once_and_a_reply_waits_out_vonage_being_down()
+-> anyhow::Result<()> {
+    let credentials = SmsCredentials::default();
+    let rig = Rig::start_with(
+        json!({ "provider": "vonage", "api_key": credentials.vonage_api_key }),
+        &[QUICK_RETRIES],
+    )
+    .await?;
+    let (status, answer) = rig
+        .put_secrets(json!({ "api_secret": credentials.vonage_api_secret, "signature_secret": SIGNATURE_SECRET }))
+        .await?;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let id = "bbbbbbbb-0000-4000-8000-000000000002";
+    let hello = sms::vonage_inbound(id, "5521998887777", "551140000000", "¿Abren el sábado?");
+    assert_eq!(rig.post_vonage(&hello).await?, StatusCode::OK);
+    assert_eq!(
+        rig.post_vonage(&hello).await?,
+        StatusCode::OK,
+        "Vonage tries again"
+    );
+    let message = rig.stored(id).await?;
+    let copies = rig
+        .admin
+        .all_messages()
+        .await?
+        .into_iter()
+        .filter(|stored| stored["external_id"] == id)
+        .count();
+    assert_eq!(copies, 1, "stored once");
+    let conversation = message["conversation_id"]
+        .as_u64()
+        .context("conversation")?;
+
+    rig.provider.set_down(true);
+    let reply = rig.admin.reply(conversation, "Sí, de 9 a 13 h.").await?;
+    let waiting = rig
+        .admin
+        .delivery_where(
+            conversation,
+            reply,
+            "waiting to be tried again",
+            WAIT,
+            |delivery| delivery["state"] == "queued" && delivery["reason"].is_string(),
+        )
+        .await?;
+    assert!(
+        waiting["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("503")),
+        "the provider's answer: {waiting}"
+    );
+    assert!(rig.provider.sent().is_empty());
+    rig.provider.set_down(false);
+    rig.delivery_of(conversation, reply, "sent").await?;
+    let sent = rig.provider.sent();
+    assert_eq!(sent.len(), 1, "sent once: {sent:?}");
+    assert_eq!(sent[0].body, "Sí, de 9 a 13 h.");
     Ok(())
 }

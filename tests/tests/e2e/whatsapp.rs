@@ -44,6 +44,11 @@ pub(super) fn manifest(meta: &WhatsAppStandIn) -> Value {
 
 impl Rig {
     async fn start() -> anyhow::Result<Rig> {
+        Rig::start_with(&[]).await
+    }
+
+    /// A rig whose gateway is configured with `config` (environment variables) too.
+    async fn start_with(config: &[(&str, &str)]) -> anyhow::Result<Rig> {
         let meta = WhatsAppStandIn::start(
             TOKEN,
             PHONE_NUMBER_ID,
@@ -53,7 +58,11 @@ impl Rig {
         )
         .await?;
         let data = tempfile::tempdir()?;
-        let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
+        let config: Vec<(&str, String)> = config
+            .iter()
+            .map(|(name, value)| (*name, value.to_string()))
+            .collect();
+        let gateway = Gateway::start_beside_stand_ins(data.path(), &config).await?;
         let admin = gateway.admin().await?;
         admin
             .install_component("whatsapp_adapter", &manifest(&meta))
@@ -370,5 +379,65 @@ async fn outside_the_window_only_an_approved_template_goes_out() -> anyhow::Resu
         ),
         "{delivery}"
     );
+    Ok(())
+}
+
+/// Meta sending a notification twice (it does, when our answer is late) leaves one message; a
+/// reply while the Cloud API is down waits with Meta's reason shown and goes once it is back,
+/// once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_notification_is_stored_once_and_a_reply_waits_out_meta_being_down()
+-> anyhow::Result<()> {
+    let rig = Rig::start_with(&[("SWITCHBOARD_DELIVERY__FIRST_RETRY_SECONDS", "1")]).await?;
+    let (status, answer) = rig.put_secrets(TOKEN).await?;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    let hello = rig.meta.notifications().text_message(
+        "wamid.HBgN7",
+        "5215512345678",
+        "Rosa Díaz",
+        "¿Tienen la talla 7?",
+        now,
+    );
+    assert_eq!(rig.notify(&hello).await?, StatusCode::OK);
+    assert_eq!(
+        rig.notify(&hello).await?,
+        StatusCode::OK,
+        "Meta tries again"
+    );
+    let message = rig.stored("wamid.HBgN7").await?;
+    let copies = rig
+        .admin
+        .all_messages()
+        .await?
+        .into_iter()
+        .filter(|stored| stored["external_id"] == "wamid.HBgN7")
+        .count();
+    assert_eq!(copies, 1, "stored once");
+    let conversation = message["conversation_id"]
+        .as_u64()
+        .context("conversation")?;
+
+    rig.meta.set_down(true);
+    let reply = rig.admin.reply(conversation, "¡Sí, la tenemos!").await?;
+    let waiting = rig
+        .admin
+        .delivery_where(
+            conversation,
+            reply,
+            "waiting to be tried again",
+            WAIT,
+            |delivery| delivery["state"] == "queued" && delivery["reason"].is_string(),
+        )
+        .await?;
+    assert!(waiting["reason"].is_string(), "Meta's answer: {waiting}");
+    assert!(rig.meta.sent_messages().is_empty());
+    rig.meta.set_down(false);
+    rig.delivery_of(conversation, reply, "sent").await?;
+    let sent = rig.meta.sent_messages();
+    assert_eq!(sent.len(), 1, "sent once: {sent:?}");
+    assert_eq!(sent[0].body["text"]["body"], "¡Sí, la tenemos!");
     Ok(())
 }

@@ -582,6 +582,33 @@ impl Client {
         .await
     }
 
+    /// How many stored messages carry the provider's id `external_id`.
+    pub async fn copies_of(&self, external_id: &str) -> anyhow::Result<usize> {
+        Ok(self
+            .all_messages()
+            .await?
+            .into_iter()
+            .filter(|stored| stored["external_id"] == external_id)
+            .count())
+    }
+
+    /// The delivery state of a reply once it waits to be tried again, with the reason.
+    pub async fn delivery_waiting_to_retry(
+        &self,
+        conversation: u64,
+        reply: u64,
+        within: std::time::Duration,
+    ) -> anyhow::Result<Value> {
+        self.delivery_where(
+            conversation,
+            reply,
+            "waiting to be tried again",
+            within,
+            |delivery| delivery["state"] == "queued" && delivery["reason"].is_string(),
+        )
+        .await
+    }
+
     /// The delivery state of a reply once `done` holds for it (`what` names it in a failure).
     pub async fn delivery_where(
         &self,

@@ -12,7 +12,7 @@ use switchboard_e2e::browser::{
     Browser, choose, click, eventually, present, shown, sign_in_to_console, texts, type_into,
 };
 use switchboard_e2e::sms_stand_in::{SmsCredentials, SmsStandIn};
-use switchboard_e2e::whatsapp_stand_in::{self as whatsapp, WhatsAppStandIn};
+use switchboard_e2e::whatsapp_stand_in as whatsapp;
 use switchboard_e2e::{Client, Gateway};
 
 const ENTER: &str = "\u{e007}";
@@ -72,70 +72,25 @@ async fn open(agent: &Browser, gateway: &Gateway, id: u64) -> anyhow::Result<()>
     Ok(())
 }
 
-const APP_SECRET: &str = "app-secret-of-acme";
-
-/// A gateway with a WhatsApp channel on Meta's stand-in, which has two approved templates.
-struct WhatsAppRig {
-    meta: WhatsAppStandIn,
-    gateway: Gateway,
-    admin: Client,
-    channel_id: u64,
-    hook: String,
-    _data: tempfile::TempDir,
-}
-
-impl WhatsAppRig {
-    async fn start() -> anyhow::Result<WhatsAppRig> {
-        const TOKEN: &str = "EAAG-stand-in-system-user-token";
-        const PHONE_NUMBER_ID: &str = "106540352242922";
-        const WABA_ID: &str = "102290129340398";
-        let meta = WhatsAppStandIn::start(
-            TOKEN,
-            PHONE_NUMBER_ID,
-            "+55 11 4000-0000",
-            "Acme Store",
-            WABA_ID,
-        )
-        .await?;
-        let data = tempfile::tempdir()?;
-        let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
-        let admin = gateway.admin().await?;
-        admin
-            .install_component("whatsapp_adapter", &super::whatsapp::manifest(&meta))
-            .await?;
-        let (channel_id, hook) = admin
-            .new_channel(
-                "whatsapp",
-                json!({ "phone_number_id": PHONE_NUMBER_ID, "business_account_id": WABA_ID, "api_base": meta.base_url }),
-            )
-            .await?;
-        put_secrets(
-            &admin,
-            channel_id,
-            json!({ "access_token": TOKEN, "app_secret": APP_SECRET, "verify_token": "verify-7731" }),
-        )
-        .await?;
-        meta.add_template(
-            "pedido_listo",
-            "es_MX",
-            "APPROVED",
-            "Hola {{1}}, tu pedido {{2}} está listo para recoger.",
-        );
-        meta.add_template(
-            "bienvenida",
-            "pt_BR",
-            "APPROVED",
-            "Olá! Obrigado por falar com a Acme.",
-        );
-        Ok(WhatsAppRig {
-            meta,
-            gateway,
-            admin,
-            channel_id,
-            hook,
-            _data: data,
-        })
-    }
+/// A gateway with a WhatsApp channel connected to Meta's stand-in, which has two approved
+/// templates.
+async fn whatsapp_with_templates() -> anyhow::Result<super::whatsapp::Rig> {
+    let rig = super::whatsapp::Rig::start().await?;
+    let (status, answer) = rig.put_secrets(super::whatsapp::TOKEN).await?;
+    anyhow::ensure!(status == StatusCode::NO_CONTENT, "{answer}");
+    rig.meta.add_template(
+        "pedido_listo",
+        "es_MX",
+        "APPROVED",
+        "Hola {{1}}, tu pedido {{2}} está listo para recoger.",
+    );
+    rig.meta.add_template(
+        "bienvenida",
+        "pt_BR",
+        "APPROVED",
+        "Olá! Obrigado por falar com a Acme.",
+    );
+    Ok(rig)
 }
 
 /// An agent in Spanish writes first on WhatsApp from "New conversation" to a number nobody has
@@ -145,7 +100,7 @@ impl WhatsAppRig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_starts_a_whatsapp_conversation_with_a_template_from_new_conversation()
 -> anyhow::Result<()> {
-    let rig = WhatsAppRig::start().await?;
+    let rig = whatsapp_with_templates().await?;
     let agent = Browser::start(1280, 800).await?;
     agent
         .client
@@ -163,7 +118,7 @@ async fn an_agent_starts_a_whatsapp_conversation_with_a_template_from_new_conver
     choose(
         &agent,
         ".new-conversation select[name=channel]",
-        &rig.channel_id.to_string(),
+        &rig.channel.to_string(),
     )
     .await?;
     shown(
@@ -212,7 +167,7 @@ async fn an_agent_starts_a_whatsapp_conversation_with_a_template_from_new_conver
     assert_eq!(template.body["template"]["name"], "pedido_listo");
     let conversations = rig.admin.all_pages("/api/v1/conversations").await?;
     assert_eq!(conversations.len(), 1, "{conversations:?}");
-    assert_eq!(conversations[0]["channel_id"], rig.channel_id);
+    assert_eq!(conversations[0]["channel_id"], rig.channel);
     agent.close().await?;
     Ok(())
 }
@@ -226,14 +181,14 @@ async fn an_agent_starts_a_whatsapp_conversation_with_a_template_from_new_conver
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_sends_a_whatsapp_template_once_the_window_is_closed_and_sees_the_time_left()
 -> anyhow::Result<()> {
-    let WhatsAppRig {
+    let super::whatsapp::Rig {
         meta,
         gateway,
         admin,
-        channel_id,
+        channel: channel_id,
         hook,
         _data,
-    } = WhatsAppRig::start().await?;
+    } = whatsapp_with_templates().await?;
 
     // Rosa never wrote: the agent started the conversation with a template, through the API.
     let rosa = new_contact(&admin, "Rosa Díaz", "+52 55 1234 5678").await?;
@@ -358,7 +313,7 @@ async fn an_agent_sends_a_whatsapp_template_once_the_window_is_closed_and_sees_t
         now,
     );
     let bytes = hello.to_string().into_bytes();
-    let signature = whatsapp::signature(APP_SECRET, &bytes);
+    let signature = whatsapp::signature(super::whatsapp::APP_SECRET, &bytes);
     let (status, _) = Client::new(&gateway.base_url)
         .send(
             Method::POST,

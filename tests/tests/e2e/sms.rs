@@ -542,14 +542,7 @@ async fn a_repeated_webhook_is_stored_once_and_a_reply_waits_out_vonage_being_do
         "Vonage tries again"
     );
     let message = rig.stored(id).await?;
-    let copies = rig
-        .admin
-        .all_messages()
-        .await?
-        .into_iter()
-        .filter(|stored| stored["external_id"] == id)
-        .count();
-    assert_eq!(copies, 1, "stored once");
+    assert_eq!(rig.admin.copies_of(id).await?, 1, "stored once");
     let conversation = message["conversation_id"]
         .as_u64()
         .context("conversation")?;
@@ -558,13 +551,7 @@ async fn a_repeated_webhook_is_stored_once_and_a_reply_waits_out_vonage_being_do
     let reply = rig.admin.reply(conversation, "Sí, de 9 a 13 h.").await?;
     let waiting = rig
         .admin
-        .delivery_where(
-            conversation,
-            reply,
-            "waiting to be tried again",
-            WAIT,
-            |delivery| delivery["state"] == "queued" && delivery["reason"].is_string(),
-        )
+        .delivery_waiting_to_retry(conversation, reply, WAIT)
         .await?;
     assert!(
         waiting["reason"]

@@ -12,20 +12,21 @@ use serde_json::{Value, json};
 use switchboard_e2e::whatsapp_stand_in::{self as whatsapp, WhatsAppStandIn};
 use switchboard_e2e::{Client, Gateway};
 
-const TOKEN: &str = "EAAG-stand-in-system-user-token";
-const APP_SECRET: &str = "app-secret-of-acme";
+pub(super) const TOKEN: &str = "EAAG-stand-in-system-user-token";
+pub(super) const APP_SECRET: &str = "app-secret-of-acme";
 const VERIFY_TOKEN: &str = "acme-verify-7731";
 const PHONE_NUMBER_ID: &str = "106540352242922";
 const WABA_ID: &str = "102290129340398";
 const WAIT: Duration = Duration::from_secs(15);
 
-struct Rig {
-    meta: WhatsAppStandIn,
-    gateway: Gateway,
-    admin: Client,
-    channel: u64,
-    hook: String,
-    _data: tempfile::TempDir,
+/// A gateway with a WhatsApp channel on Meta's stand-in (its secrets not yet saved).
+pub(super) struct Rig {
+    pub(super) meta: WhatsAppStandIn,
+    pub(super) gateway: Gateway,
+    pub(super) admin: Client,
+    pub(super) channel: u64,
+    pub(super) hook: String,
+    pub(super) _data: tempfile::TempDir,
 }
 
 /// The WhatsApp plugin as an admin installs it to reach a Graph API server of their own (here
@@ -43,7 +44,7 @@ pub(super) fn manifest(meta: &WhatsAppStandIn) -> Value {
 }
 
 impl Rig {
-    async fn start() -> anyhow::Result<Rig> {
+    pub(super) async fn start() -> anyhow::Result<Rig> {
         Rig::start_with(&[]).await
     }
 
@@ -83,7 +84,7 @@ impl Rig {
         })
     }
 
-    async fn put_secrets(&self, token: &str) -> anyhow::Result<(StatusCode, Value)> {
+    pub(super) async fn put_secrets(&self, token: &str) -> anyhow::Result<(StatusCode, Value)> {
         self.admin
             .call(
                 Method::PUT,
@@ -408,14 +409,7 @@ async fn a_repeated_notification_is_stored_once_and_a_reply_waits_out_meta_being
         "Meta tries again"
     );
     let message = rig.stored("wamid.HBgN7").await?;
-    let copies = rig
-        .admin
-        .all_messages()
-        .await?
-        .into_iter()
-        .filter(|stored| stored["external_id"] == "wamid.HBgN7")
-        .count();
-    assert_eq!(copies, 1, "stored once");
+    assert_eq!(rig.admin.copies_of("wamid.HBgN7").await?, 1, "stored once");
     let conversation = message["conversation_id"]
         .as_u64()
         .context("conversation")?;
@@ -424,13 +418,7 @@ async fn a_repeated_notification_is_stored_once_and_a_reply_waits_out_meta_being
     let reply = rig.admin.reply(conversation, "¡Sí, la tenemos!").await?;
     let waiting = rig
         .admin
-        .delivery_where(
-            conversation,
-            reply,
-            "waiting to be tried again",
-            WAIT,
-            |delivery| delivery["state"] == "queued" && delivery["reason"].is_string(),
-        )
+        .delivery_waiting_to_retry(conversation, reply, WAIT)
         .await?;
     assert!(waiting["reason"].is_string(), "Meta's answer: {waiting}");
     assert!(rig.meta.sent_messages().is_empty());

@@ -4,207 +4,27 @@
 //! to the store for threading, and the payload itself is kept as the message's original. What
 //! cannot be processed comes back as a reason, and the caller keeps the payload.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use serde::{Deserialize, Serialize};
 use switchboard_model::{
     Attachment, Channel, ChannelKind, ContactRef, Identity, InboundMessage, Ingested, LeftOutFile,
     LeftOutReason,
 };
 use switchboard_plugins::latest::{
-    self as contract, AttachmentContent, Envelope, Event, Header, HttpRequest, HttpResponse,
-    RawEmail, Transport, WidgetEvent,
+    self as contract, AttachmentContent, Event, HttpResponse, Transport,
 };
 use switchboard_plugins::{Grants, PluginError};
 use switchboard_store::FilePurpose;
 
 use crate::{Fault, FaultKind, ServiceResult, Services};
 
-/// The largest HTML body sanitized and stored with a message; a larger one stays only in the
-/// message's original. Sanitizing costs time that grows faster than the size.
-pub const MAX_HTML_BYTES: usize = 2 * 1024 * 1024;
-/// The deepest nesting of elements sanitized: deeper markup (thousands of nested `<div>`s, which
-/// cost the parser time that grows with the square of the depth) stays only in the original.
-pub const MAX_HTML_DEPTH: usize = 256;
+mod html;
+mod payload;
 
-/// HTML as the store keeps it, from any channel: sanitized (ammonia: no scripts, no event
-/// handlers, no styles that reach outside). `None` for HTML over [`MAX_HTML_BYTES`] or nested
-/// deeper than [`MAX_HTML_DEPTH`]. It takes time: call it on a blocking thread.
-pub fn clean_html(html: &str) -> Option<String> {
-    if html.len() > MAX_HTML_BYTES || nesting_depth(html) > MAX_HTML_DEPTH {
-        metrics::counter!("switchboard_html_bodies_not_kept_total").increment(1);
-        return None;
-    }
-    Some(ammonia::clean(html))
-}
-
-/// [`clean_html`] on a blocking thread rather than an async worker.
-pub async fn sanitized_html(html: String) -> ServiceResult<Option<String>> {
-    tokio::task::spawn_blocking(move || clean_html(&html))
-        .await
-        .map_err(|error| Fault::internal(error.to_string()))
-}
-
-/// Sanitizes the HTML of every message a plugin returned, as part of its call: `false` when the
-/// call's time budget ran out first (so that a plugin cannot hand the gateway work its own
-/// budget would not allow).
-fn sanitize_within(events: &mut [Event], deadline: std::time::Instant) -> bool {
-    for event in events {
-        if let Event::Message(message) = event
-            && let Some(html) = message.html.take()
-        {
-            if std::time::Instant::now() >= deadline {
-                return false;
-            }
-            message.html = clean_html(&html);
-        }
-    }
-    std::time::Instant::now() < deadline
-}
-
-/// How deep elements nest in `html`, counted from its tags alone (a cheap upper bound of what a
-/// parser would build: void elements and `/>` do not nest, a closing tag ends one level).
-fn nesting_depth(html: &str) -> usize {
-    const VOID: &[&str] = &[
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr",
-    ];
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    for tag in html.split('<').skip(1) {
-        let Some(first) = tag.chars().next() else {
-            continue;
-        };
-        if first == '/' {
-            depth = depth.saturating_sub(1);
-            continue;
-        }
-        if !first.is_ascii_alphabetic() {
-            continue;
-        }
-        let name_len = tag
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(tag.len());
-        let name = &tag[..name_len];
-        let self_closing = tag
-            .split('>')
-            .next()
-            .is_some_and(|inside| inside.ends_with('/'));
-        if !self_closing && !VOID.iter().any(|void| void.eq_ignore_ascii_case(name)) {
-            depth += 1;
-            deepest = deepest.max(depth);
-        }
-    }
-    deepest
-}
+use html::sanitize_within;
+pub use html::{MAX_HTML_BYTES, MAX_HTML_DEPTH, clean_html, sanitized_html};
+pub use payload::{StoredEmail, StoredPayload, StoredWebhook, StoredWidgetEvent};
 
 /// The largest original payload kept beside a message (an email with its attachments).
 const MAX_ORIGINAL_BYTES: u64 = 64 * 1024 * 1024;
-
-/// A payload as it is kept, so that it can be processed again exactly.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "transport", rename_all = "snake_case")]
-pub enum StoredPayload {
-    Webhook(StoredWebhook),
-    Email(StoredEmail),
-    Widget(StoredWidgetEvent),
-}
-
-/// Something a visitor did in the chat widget.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredWidgetEvent {
-    pub visitor_id: String,
-    /// `message`, `typing`, `read` or `identify`.
-    pub kind: String,
-    /// The event as JSON.
-    pub payload: String,
-}
-
-/// A webhook request.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredWebhook {
-    pub method: String,
-    /// The query string, if any, as `?a=b`; the path (which holds the secret) is not kept.
-    pub query: String,
-    pub headers: Vec<(String, String)>,
-    pub body_base64: String,
-}
-
-/// An email with its envelope.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredEmail {
-    pub mail_from: String,
-    pub rcpt_to: Vec<String>,
-    pub source_base64: String,
-}
-
-impl StoredPayload {
-    /// The payload as the plugin is given it; a webhook's URL is `webhook_url` and the query.
-    fn transport(&self, webhook_url: &str) -> Result<Transport, String> {
-        let decode = |text: &str| {
-            STANDARD
-                .decode(text)
-                .map_err(|error| format!("the kept payload is not base64: {error}"))
-        };
-        Ok(match self {
-            StoredPayload::Webhook(webhook) => Transport::Webhook(HttpRequest {
-                method: webhook.method.clone(),
-                url: format!("{webhook_url}{}", webhook.query),
-                headers: webhook
-                    .headers
-                    .iter()
-                    .map(|(name, value)| Header {
-                        name: name.clone(),
-                        value: value.clone(),
-                    })
-                    .collect(),
-                body: decode(&webhook.body_base64)?,
-            }),
-            StoredPayload::Widget(event) => Transport::Widget(WidgetEvent {
-                visitor_id: event.visitor_id.clone(),
-                kind: event.kind.clone(),
-                payload: event.payload.clone(),
-            }),
-            StoredPayload::Email(email) => Transport::Email(RawEmail {
-                envelope: Envelope {
-                    mail_from: email.mail_from.clone(),
-                    rcpt_to: email.rcpt_to.clone(),
-                },
-                source: decode(&email.source_base64)?,
-            }),
-        })
-    }
-}
-
-impl From<Transport> for StoredPayload {
-    /// A payload as it is kept; a webhook keeps its query, not its address.
-    fn from(transport: Transport) -> StoredPayload {
-        match transport {
-            Transport::Webhook(request) => StoredPayload::Webhook(StoredWebhook {
-                method: request.method,
-                query: request
-                    .url
-                    .find('?')
-                    .map_or_else(String::new, |start| request.url[start..].to_string()),
-                headers: request
-                    .headers
-                    .into_iter()
-                    .map(|header| (header.name, header.value))
-                    .collect(),
-                body_base64: STANDARD.encode(&request.body),
-            }),
-            Transport::Email(email) => StoredPayload::Email(StoredEmail {
-                mail_from: email.envelope.mail_from,
-                rcpt_to: email.envelope.rcpt_to,
-                source_base64: STANDARD.encode(&email.source),
-            }),
-            Transport::Widget(event) => StoredPayload::Widget(StoredWidgetEvent {
-                visitor_id: event.visitor_id,
-                kind: event.kind,
-                payload: event.payload,
-            }),
-        }
-    }
-}
 
 /// Why a payload was not taken in.
 #[derive(Debug, Clone, PartialEq)]
@@ -744,15 +564,5 @@ mod tests {
         assert!(email("luis@example.test", "<4@x>", &["<ours@sb>"]).follows(&first));
         assert!(email("luis@example.test", "<1@x>", &[]).follows(&first));
         assert!(!email("luis@example.test", "<5@x>", &["<other@sb>"]).follows(&first));
-    }
-
-    #[test]
-    fn void_and_self_closed_elements_do_not_nest_whatever_their_case() {
-        assert_eq!(
-            nesting_depth("<P><BR><Img src=x><span/><div>a</div></P><p>b</p>"),
-            2
-        );
-        assert_eq!(nesting_depth(&"<div>".repeat(300)), 300);
-        assert_eq!(nesting_depth("a < b and 3 <4"), 0);
     }
 }

@@ -242,6 +242,10 @@ pub struct Channel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
     pub created_at: Millis,
+    /// When an admin deleted the channel: it takes in and sends nothing any more, its secrets
+    /// and webhook address are gone, and its conversations stay, under its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<Millis>,
 }
 
 /// A site a website chat refused because it is not among the channel's `allowed_origins`, as

@@ -213,6 +213,7 @@ mod tests {
             webhook_token: None,
             webhook_url: None,
             created_at: 0,
+            deleted_at: None,
         }
     }
 

@@ -22,7 +22,7 @@ use crate::{ApiError, ApiResult, AppState};
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_channels, create_channel))
-        .routes(routes!(get_channel, update_channel))
+        .routes(routes!(get_channel, update_channel, delete_channel))
         .routes(routes!(
             channel_secret_names,
             put_channel_secrets,
@@ -219,6 +219,26 @@ async fn update_channel(
         .store
         .update_channel(caller.workspace_id, id, update)
         .await?;
+    Ok(axum::Json(for_caller(&state, &caller, channel)))
+}
+
+/// Deletes a channel (admins only): it takes in and sends nothing any more, its webhook
+/// address and secrets are gone, and its conversations stay, under its name. Deleting it again
+/// changes nothing.
+#[utoipa::path(delete, path = "/api/v1/channels/{id}", tag = "channels", params(("id" = u64, Path)),
+    responses((status = 200, body = Channel), (status = 404, body = switchboard_model::ErrorBody)))]
+async fn delete_channel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Channel>> {
+    caller.require_admin()?;
+    let channel = state.store.delete_channel(caller.workspace_id, id).await?;
+    tracing::info!(
+        workspace_id = caller.workspace_id,
+        channel_id = id,
+        "channel deleted"
+    );
     Ok(axum::Json(for_caller(&state, &caller, channel)))
 }
 

@@ -185,6 +185,79 @@ async fn a_plugin_of_a_kind_the_gateway_does_not_know_runs_channels_of_that_kind
     );
 }
 
+/// Deleting a channel keeps its conversations (their messages read as before) while the channel
+/// takes nothing in any more: its webhook answers 404, its secrets are gone, it cannot be
+/// switched on again, and it stays listed with when it was deleted. Agents cannot delete it.
+#[tokio::test]
+async fn a_deleted_channel_takes_nothing_in_and_its_conversations_stay() {
+    let app = TestApp::new().await;
+    let hook = channel_with(&app, "template_adapter", "crm").await;
+    let (status, answer) = webhook(&app, &hook, &message("m-1", "Hola")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let conversation = answer["ingested"][0]["conversation_id"].clone();
+    let channel = hook.split('/').nth(3).expect("the channel in the hook");
+    let path = format!("/api/v1/channels/{channel}");
+    let secrets = format!("{path}/secrets");
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &secrets,
+            &app.admin,
+            Some(json!({ "secrets": { "api_token": "tok-1" } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    assert_error(
+        &app.call(Method::DELETE, &path, &app.agent, None).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    let (status, deleted) = app.call(Method::DELETE, &path, &app.admin, None).await;
+    assert_eq!(status, StatusCode::OK, "{deleted}");
+    assert_eq!(deleted["active"], false);
+    assert!(deleted["deleted_at"].is_i64(), "{deleted}");
+    assert!(
+        deleted.get("webhook_url").is_none(),
+        "no address left: {deleted}"
+    );
+
+    assert_error(
+        &webhook(&app, &hook, &message("m-2", "¿Hay alguien?")).await,
+        StatusCode::NOT_FOUND,
+        "no_route",
+    );
+    assert_eq!(texts(&app, &conversation).await, [json!("Hola")]);
+    assert_eq!(
+        app.get(&secrets, &app.admin).await.1,
+        json!({ "names": [] })
+    );
+    assert_error(
+        &app.call(
+            Method::PATCH,
+            &path,
+            &app.admin,
+            Some(json!({ "active": true })),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
+    let (_, listed) = app.get("/api/v1/channels", &app.agent).await;
+    assert!(
+        listed
+            .as_array()
+            .expect("channels")
+            .iter()
+            .any(|listed| listed["id"].to_string() == channel
+                && listed["deleted_at"] == deleted["deleted_at"]),
+        "{listed}"
+    );
+    let (status, again) = app.call(Method::DELETE, &path, &app.admin, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["deleted_at"], deleted["deleted_at"], "deleted once");
+}
+
 #[tokio::test]
 async fn a_webhook_becomes_a_conversation_through_the_plugin() {
     let app = TestApp::new().await;

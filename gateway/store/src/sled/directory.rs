@@ -274,6 +274,7 @@ pub fn create_channel(
         webhook_url: None,
         plugin: new.plugin,
         created_at: txn.now,
+        deleted_at: None,
     };
     txn.put_json(key(keys::CHANNEL, &[workspace_id, channel.id]), &channel)?;
     Ok(channel)
@@ -289,6 +290,12 @@ pub fn update_channel(
     let mut channel: Channel = txn
         .get_json(&channel_key)?
         .ok_or_else(|| StoreError::not_found("channel", id))?;
+    if channel.deleted_at.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "channel {id} ({}) was deleted",
+            channel.name
+        )));
+    }
     if let Some(name) = change.name {
         channel.name = name;
     }
@@ -307,6 +314,23 @@ pub fn update_channel(
         channel.settings = settings;
     }
     txn.put_json(channel_key, &channel)?;
+    Ok(channel)
+}
+
+pub fn delete_channel(txn: &mut Txn, workspace_id: Id, id: Id) -> StoreResult<Channel> {
+    let channel_key = key(keys::CHANNEL, &[workspace_id, id]);
+    let mut channel: Channel = txn
+        .get_json(&channel_key)?
+        .ok_or_else(|| StoreError::not_found("channel", id))?;
+    if channel.deleted_at.is_none() {
+        channel.deleted_at = Some(txn.now);
+        channel.active = false;
+        channel.webhook_token = None;
+        txn.put_json(channel_key, &channel)?;
+        for tag in keys::CHANNEL_RECORDS {
+            txn.remove(key(tag, &[workspace_id, id]));
+        }
+    }
     Ok(channel)
 }
 

@@ -49,6 +49,15 @@ pub const AUTO_REPLIES: &[u8; 2] = b"ar"; // [ws, channel] -> {contact: last aut
 pub const SENT_TODAY: &[u8; 2] = b"st"; // [ws, channel] -> (day, emails sent)
 pub const OAUTH_ACCESS: &[u8; 2] = b"oa"; // [ws, channel] -> sealed access token
 pub const REFUSED_ORIGINS: &[u8; 2] = b"ro"; // [ws, channel] -> sites the widget refused, per day
+/// Every record kept per channel above (a deleted channel's are removed); a new one joins here.
+pub const CHANNEL_RECORDS: [&[u8; 2]; 6] = [
+    CHANNEL_SECRETS,
+    TRANSPORT_CURSOR,
+    AUTO_REPLIES,
+    SENT_TODAY,
+    OAUTH_ACCESS,
+    REFUSED_ORIGINS,
+];
 
 /// The layout this code reads and writes: 2 keeps events in the journal, 3 indexes dead
 /// letters by channel (a store of layout 2 is upgraded when opened).

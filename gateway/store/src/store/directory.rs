@@ -70,6 +70,9 @@ pub trait Directory: Send + Sync {
         id: Id,
         change: ChannelUpdate,
     ) -> StoreResult<Channel>;
+    /// Deletes a channel, keeping its conversations: it becomes inactive for good, and its
+    /// webhook address, secrets and other records are removed.
+    async fn delete_channel(&self, workspace_id: Id, id: Id) -> StoreResult<Channel>;
     async fn channel(&self, workspace_id: Id, id: Id) -> StoreResult<Channel>;
     async fn channels(&self, workspace_id: Id) -> StoreResult<Vec<Channel>>;
     async fn create_canned_response(

@@ -174,6 +174,12 @@ impl Directory for SledStore {
             .await
     }
 
+    async fn delete_channel(&self, workspace_id: Id, id: Id) -> StoreResult<Channel> {
+        self.writer
+            .write(move |txn| directory::delete_channel(txn, workspace_id, id))
+            .await
+    }
+
     async fn channel(&self, workspace_id: Id, id: Id) -> StoreResult<Channel> {
         self.get(&key(keys::CHANNEL, &[workspace_id, id]), "channel", id)
     }

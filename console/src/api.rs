@@ -112,6 +112,11 @@ async fn send_file<T: DeserializeOwned>(
     )
 }
 
+/// `DELETE path`, the answer read as `T`.
+pub async fn delete<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
+    parse(&call("DELETE", path, None).await?)
+}
+
 /// `POST path` with no body and no answer worth reading.
 pub async fn post_empty(path: &str) -> Result<(), Failure> {
     call("POST", path, None).await.map(drop)

@@ -306,6 +306,55 @@ pub fn channel_editor(props: &Props) -> Html {
             });
         })
     };
+    // Deleting asks first, in place.
+    let confirming = use_state(|| false);
+    let on_delete = {
+        let (channel, said, busy, confirming) = (
+            channel.clone(),
+            said.clone(),
+            busy.clone(),
+            confirming.clone(),
+        );
+        let (dispatch, on_back) = (console.dispatcher(), props.on_back.clone());
+        let (form, on_signed_out) = (form.clone(), props.on_signed_out.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(saved) = &*channel else {
+                return;
+            };
+            if !*confirming {
+                confirming.set(true);
+                return;
+            }
+            let path = format!("/api/v1/channels/{}", saved.id);
+            let (said, busy, confirming) = (said.clone(), busy.clone(), confirming.clone());
+            let (dispatch, on_back) = (dispatch.clone(), on_back.clone());
+            let (form, on_signed_out) = (form.clone(), on_signed_out.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match api::delete::<Channel>(&path).await {
+                    Ok(deleted) => {
+                        dispatch.dispatch(Action::Channel(deleted));
+                        on_back.emit(());
+                    }
+                    Err(failure) => {
+                        confirming.set(false);
+                        busy.set(false);
+                        said.set(Some(Err(reason(
+                            &failure,
+                            &form,
+                            t,
+                            language,
+                            &on_signed_out,
+                        ))));
+                    }
+                }
+            });
+        })
+    };
+    let on_keep = {
+        let confirming = confirming.clone();
+        Callback::from(move |_: MouseEvent| confirming.set(false))
+    };
     let on_test = {
         let (channel, said, test) = (channel.clone(), said.clone(), test.clone());
         Callback::from(move |_: MouseEvent| {
@@ -457,6 +506,16 @@ pub fn channel_editor(props: &Props) -> Html {
                 }
                 <button type="submit" class="primary" disabled={*busy}>{ t.save }</button>
             </div>
+            if channel.is_some() {
+                <div class="danger">
+                    if *confirming {
+                        <p role="alert">{ t.delete_channel_confirm }</p>
+                        <button type="button" class="keep-channel" onclick={on_keep}>{ t.keep_channel }</button>
+                    }
+                    <button type="button" class="delete-channel" disabled={*busy} onclick={on_delete}>
+                        { t.delete_channel }</button>
+                </div>
+            }
         </form>
     }
 }

@@ -110,7 +110,7 @@ pub fn settings(props: &Props) -> Html {
         Page::List => html! {
             <>
                 <ul class="channel-rows">
-                    { for console.channels.iter().map(|channel| {
+                    { for console.channels.iter().filter(|channel| channel.deleted_at.is_none()).map(|channel| {
                         let form = form_of(channel);
                         html! {
                             <li class="channel-row">

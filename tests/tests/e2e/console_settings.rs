@@ -299,6 +299,27 @@ async fn an_admin_adds_a_telegram_channel_through_the_console_and_its_messages_r
         cleared["settings"]["api_base"], rig.bot.base_url,
         "the other settings stay: {cleared}"
     );
+    // Deleting asks first; then the channel leaves the list, and its conversation stays.
+    click(&admin, ".channel-editor .delete-channel").await?;
+    shown(
+        &admin,
+        ".channel-editor .danger [role=alert]",
+        "¿Eliminar este canal? Dejará de recibir y enviar mensajes para siempre",
+    )
+    .await?;
+    into_view(&admin, ".channel-editor .danger").await?;
+    admin.screenshot("console-settings-delete-confirm").await?;
+    click(&admin, ".channel-editor .delete-channel").await?;
+    eventually_within(WAIT, "the channel gone from the list", async || {
+        let rows = texts(&admin, ".channel-row").await?;
+        Ok(
+            (!rows.is_empty() && !rows.iter().any(|row| row.contains("Soporte Telegram")))
+                .then_some(()),
+        )
+    })
+    .await?;
+    let deleted = rig.channel("Soporte Telegram").await?;
+    assert!(deleted["deleted_at"].is_i64(), "{deleted}");
     click(&admin, ".settings-head .to-inbox").await?;
     click(&admin, ".view-unassigned").await?;
     shown(&admin, ".row .who", "Lucía").await?;
@@ -308,8 +329,8 @@ async fn an_admin_adds_a_telegram_channel_through_the_console_and_its_messages_r
 }
 
 /// On a phone, in Portuguese: a wrong bot token is refused in Portuguese with Telegram's own
-/// words beside the form (no raw JSON, no English sentence); the channel then exists and the form is its edit form, where the right
-/// token is typed and saved.
+/// words beside the form (no raw JSON, no English sentence); the channel then exists and the
+/// form is its edit form, where the right token is typed and saved.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_bot_token_shows_telegrams_refusal_in_the_form_and_can_be_corrected()
 -> anyhow::Result<()> {

@@ -365,13 +365,13 @@ async fn admins_see_a_website_chats_widget_id_and_snippet_and_agents_do_not() {
     let list = list.as_array().expect("a list");
     let listed = list
         .iter()
-        .find(|c| c["id"].to_string() == id)
+        .find(|c| c["id"] == channel["id"])
         .expect("the webchat channel is listed");
     assert_eq!(listed["widget_id"], widget.as_str());
     assert_eq!(listed["snippet"], channel["snippet"]);
     let api = list
         .iter()
-        .find(|c| c["id"].to_string() == app.channel.to_string())
+        .find(|c| c["id"] == json!(app.channel))
         .expect("the seeded API channel is listed");
     assert!(
         api.get("widget_id").is_none() && api.get("snippet").is_none(),

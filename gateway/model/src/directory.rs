@@ -241,6 +241,15 @@ pub struct Channel {
     /// The whole webhook URL to give the provider; filled in for admins, never stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
+    /// A website chat's widget id, `{workspace}.{channel}`, the snippet's `data-widget`; filled
+    /// in for admins of `webchat` channels, never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widget_id: Option<String>,
+    /// The one line a site owner pastes before `</body>` to show this website chat, with the
+    /// gateway's public URL and the widget id; filled in for admins of `webchat` channels,
+    /// never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
     pub created_at: Millis,
     /// When an admin deleted the channel: it takes in and sends nothing any more, its secrets
     /// and webhook address are gone, and its conversations stay, under its name.

@@ -112,6 +112,29 @@ pub fn visitor_ids(contact: &switchboard_model::Contact) -> impl Iterator<Item =
         .map(|identity| identity.value.as_str())
 }
 
+/// A website chat channel's widget id, `{workspace}.{channel}`; `None` for other kinds.
+pub fn widget_id(channel: &Channel) -> Option<String> {
+    (channel.kind == ChannelKind::WEBCHAT)
+        .then(|| format!("{}.{}", channel.workspace_id, channel.id))
+}
+
+/// The line a site owner pastes before `</body>`: the loader from the gateway's public URL
+/// (which must be the root of its origin, as the loader derives every other address from it)
+/// and the widget id in `data-widget`.
+pub fn snippet(public_url: &str, widget_id: &str) -> String {
+    let attribute = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    format!(
+        "<script async src=\"{}/widget/loader.js\" data-widget=\"{}\"></script>",
+        attribute(public_url.trim_end_matches('/')),
+        attribute(widget_id)
+    )
+}
+
 /// The webchat channel a widget id names.
 pub async fn channel(state: &Services, widget: &str) -> ServiceResult<Channel> {
     let unknown = || {

@@ -212,6 +212,8 @@ mod tests {
             plugin: None,
             webhook_token: None,
             webhook_url: None,
+            widget_id: None,
+            snippet: None,
             created_at: 0,
             deleted_at: None,
         }

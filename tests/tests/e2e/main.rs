@@ -14,3 +14,4 @@ mod sms;
 mod telegram;
 mod whatsapp;
 mod widget;
+mod wordpress_translations;

@@ -42,6 +42,49 @@ function switchboard_chat_load_textdomain() {
 add_action( 'init', 'switchboard_chat_load_textdomain' );
 
 /**
+ * The shipped translation that stands in for a locale the plugin has no file for: every Spanish
+ * locale WordPress offers (es_MX, es_AR, es_CO, es_CL, es_PE, es_VE, es_UY, es_EC, es_GT, es_CR,
+ * es_DO, es_PR…) reads es_ES, and pt_PT (or any other Portuguese) reads pt_BR.
+ *
+ * @param string $locale A WordPress locale such as es_MX.
+ * @return string The shipped locale, or '' when the language has no translation.
+ */
+function switchboard_chat_fallback_locale( $locale ) {
+	$shipped  = array(
+		'es' => 'es_ES',
+		'pt' => 'pt_BR',
+	);
+	$language = strtolower( (string) strtok( (string) $locale, '_-' ) );
+	return isset( $shipped[ $language ] ) ? $shipped[ $language ] : '';
+}
+
+/**
+ * Points WordPress at a file that exists when it looks for this plugin's translation of a
+ * locale: the plugin's own file for that locale if there is one, else the file of its language
+ * (see switchboard_chat_fallback_locale()). Any other domain, and a file that exists (such as
+ * one in wp-content/languages/plugins/), is left alone.
+ *
+ * @param string $mofile The .mo file WordPress is about to load.
+ * @param string $domain Its text domain.
+ * @return string
+ */
+function switchboard_chat_mofile( $mofile, $domain ) {
+	if ( 'switchboard-chat' !== $domain || is_readable( $mofile ) ) {
+		return $mofile;
+	}
+	$languages = __DIR__ . '/languages/';
+	if ( is_readable( $languages . basename( $mofile ) ) ) {
+		return $languages . basename( $mofile );
+	}
+	if ( ! preg_match( '/^switchboard-chat-([A-Za-z_]+)\.mo$/', basename( $mofile ), $found ) ) {
+		return $mofile;
+	}
+	$fallback = switchboard_chat_fallback_locale( $found[1] );
+	return '' === $fallback ? $mofile : $languages . 'switchboard-chat-' . $fallback . '.mo';
+}
+add_filter( 'load_textdomain_mofile', 'switchboard_chat_mofile', 10, 2 );
+
+/**
  * Cleans what the settings form sends before WordPress stores it.
  *
  * The gateway address is reduced to its origin (scheme, host and port): the loader finds

@@ -117,10 +117,15 @@ async fn list_channels(
     ))
 }
 
-/// Only admins see a channel's webhook URL, whose last part is a secret.
+/// Only admins see a channel's webhook URL, whose last part is a secret, and a website chat's
+/// widget id and snippet, which only they can act on (installing the chat on a site).
 fn for_caller(state: &AppState, caller: &Caller, mut channel: Channel) -> Channel {
     if caller.require_admin().is_ok() {
         channel.webhook_url = switchboard_services::plugins::webhook_url(state, &channel);
+        channel.widget_id = switchboard_services::widget::widget_id(&channel);
+        channel.snippet = channel.widget_id.as_deref().map(|widget| {
+            switchboard_services::widget::snippet(&state.services.config.public_url, widget)
+        });
     } else {
         channel.webhook_token = None;
     }

@@ -340,3 +340,69 @@ async fn a_refused_site_is_named_counted_for_the_admins_and_allowed_in_one_step(
     assert_eq!(config["color"], "#0a7d5a");
     assert_eq!(app.get(&refused_origins, &app.admin).await.1, json!([]));
 }
+
+#[tokio::test]
+async fn admins_see_a_website_chats_widget_id_and_snippet_and_agents_do_not() {
+    let app = TestApp::new().await;
+    let widget = webchat(&app, json!({})).await;
+    let (_, id) = widget.split_once('.').expect("workspace.channel");
+    let path = format!("/api/v1/channels/{id}");
+
+    let (status, channel) = app.get(&path, &app.admin).await;
+    assert_eq!(status, StatusCode::OK, "{channel}");
+    assert_eq!(channel["widget_id"], widget.as_str(), "{channel}");
+    assert_eq!(
+        channel["snippet"],
+        format!(
+            "<script async src=\"http://127.0.0.1:8080/widget/loader.js\" data-widget=\"{widget}\"></script>"
+        ),
+        "the loader from the gateway's public URL, naming the widget"
+    );
+
+    // The list shows the same to admins, and nothing of the kind for a channel that is not a
+    // website chat.
+    let (_, list) = app.get("/api/v1/channels", &app.admin).await;
+    let list = list.as_array().expect("a list");
+    let listed = list
+        .iter()
+        .find(|c| c["id"] == channel["id"])
+        .expect("the webchat channel is listed");
+    assert_eq!(listed["widget_id"], widget.as_str());
+    assert_eq!(listed["snippet"], channel["snippet"]);
+    let api = list
+        .iter()
+        .find(|c| c["id"] == json!(app.channel))
+        .expect("the seeded API channel is listed");
+    assert!(
+        api.get("widget_id").is_none() && api.get("snippet").is_none(),
+        "only website chats have a widget: {api}"
+    );
+
+    // Agents do not install the chat on sites.
+    let (status, seen_by_agent) = app.get(&path, &app.agent).await;
+    assert_eq!(status, StatusCode::OK, "{seen_by_agent}");
+    assert!(
+        seen_by_agent.get("widget_id").is_none() && seen_by_agent.get("snippet").is_none(),
+        "{seen_by_agent}"
+    );
+    let (_, list) = app.get("/api/v1/channels", &app.agent).await;
+    assert!(
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .all(|c| c.get("widget_id").is_none() && c.get("snippet").is_none()),
+        "{list}"
+    );
+
+    // The widget id in the snippet is the one the visitor API answers to.
+    let (status, config) = visitor_call(
+        &app,
+        Method::GET,
+        &format!("/widget/v1/{widget}/config"),
+        None,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{config}");
+}

@@ -272,6 +272,8 @@ pub fn create_channel(
         settings: new.settings,
         webhook_token: webhook_token.filter(|_| new.plugin.is_some()),
         webhook_url: None,
+        widget_id: None,
+        snippet: None,
         plugin: new.plugin,
         created_at: txn.now,
         deleted_at: None,

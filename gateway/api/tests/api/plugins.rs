@@ -249,7 +249,7 @@ async fn a_deleted_channel_takes_nothing_in_and_its_conversations_stay() {
             .as_array()
             .expect("channels")
             .iter()
-            .any(|listed| listed["id"].to_string() == channel
+            .any(|listed| listed["id"] == deleted["id"]
                 && listed["deleted_at"] == deleted["deleted_at"]),
         "{listed}"
     );

@@ -83,6 +83,18 @@ pub enum ChannelRecord {
     RefusedOrigins,
 }
 
+impl ChannelRecord {
+    /// Every kind of record (a deleted channel's are all removed); a new one joins here.
+    pub const ALL: [ChannelRecord; 6] = [
+        ChannelRecord::Secrets,
+        ChannelRecord::TransportCursor,
+        ChannelRecord::AutoReplies,
+        ChannelRecord::SentToday,
+        ChannelRecord::OAuthAccess,
+        ChannelRecord::RefusedOrigins,
+    ];
+}
+
 /// How many dead letters a channel keeps: the oldest go first once a channel's payloads add up
 /// to more than `max_bytes_per_channel`, and any older than `max_age_ms`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

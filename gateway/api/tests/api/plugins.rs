@@ -234,6 +234,33 @@ async fn a_deleted_channel_takes_nothing_in_and_its_conversations_stay() {
     );
     assert_error(
         &app.call(
+            Method::PUT,
+            &secrets,
+            &app.admin,
+            Some(json!({ "secrets": { "api_token": "tok-2" } })),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
+    assert_error(
+        &app.call(
+            Method::PATCH,
+            &path,
+            &app.admin,
+            Some(json!({ "secrets": { "api_token": "tok-3" } })),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
+    assert_eq!(
+        app.get(&secrets, &app.admin).await.1,
+        json!({ "names": [] }),
+        "a deleted channel keeps no secrets"
+    );
+    assert_error(
+        &app.call(
             Method::PATCH,
             &path,
             &app.admin,

@@ -329,8 +329,8 @@ pub fn delete_channel(txn: &mut Txn, workspace_id: Id, id: Id) -> StoreResult<Ch
         channel.active = false;
         channel.webhook_token = None;
         txn.put_json(channel_key, &channel)?;
-        for tag in keys::CHANNEL_RECORDS {
-            txn.remove(key(tag, &[workspace_id, id]));
+        for record in crate::ChannelRecord::ALL {
+            txn.remove(keys::channel_record(workspace_id, id, record));
         }
     }
     Ok(channel)

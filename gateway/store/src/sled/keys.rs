@@ -4,6 +4,8 @@
 
 use switchboard_model::Id;
 
+use crate::ChannelRecord;
+
 pub const META_NEXT_ID: &[u8] = b"mt/next_id";
 pub const META_FORMAT: &[u8] = b"mt/format"; // the layout version, see FORMAT
 pub const META_JOURNAL_END: &[u8] = b"mt/journal_end"; // where the indexed event journal ends
@@ -49,15 +51,6 @@ pub const AUTO_REPLIES: &[u8; 2] = b"ar"; // [ws, channel] -> {contact: last aut
 pub const SENT_TODAY: &[u8; 2] = b"st"; // [ws, channel] -> (day, emails sent)
 pub const OAUTH_ACCESS: &[u8; 2] = b"oa"; // [ws, channel] -> sealed access token
 pub const REFUSED_ORIGINS: &[u8; 2] = b"ro"; // [ws, channel] -> sites the widget refused, per day
-/// Every record kept per channel above (a deleted channel's are removed); a new one joins here.
-pub const CHANNEL_RECORDS: [&[u8; 2]; 6] = [
-    CHANNEL_SECRETS,
-    TRANSPORT_CURSOR,
-    AUTO_REPLIES,
-    SENT_TODAY,
-    OAUTH_ACCESS,
-    REFUSED_ORIGINS,
-];
 
 /// The layout this code reads and writes: 2 keeps events in the journal, 3 indexes dead
 /// letters by channel (a store of layout 2 is upgraded when opened).
@@ -84,4 +77,17 @@ pub fn key_str(tag: &[u8; 2], ids: &[Id], text: &str) -> Vec<u8> {
 pub fn last_id(key: &[u8]) -> Option<Id> {
     let tail: [u8; 8] = key.get(key.len().checked_sub(8)?..)?.try_into().ok()?;
     Some(Id::from_be_bytes(tail))
+}
+
+/// Where one of a channel's records is kept.
+pub fn channel_record(workspace_id: Id, channel_id: Id, record: ChannelRecord) -> Vec<u8> {
+    let tag = match record {
+        ChannelRecord::Secrets => CHANNEL_SECRETS,
+        ChannelRecord::TransportCursor => TRANSPORT_CURSOR,
+        ChannelRecord::AutoReplies => AUTO_REPLIES,
+        ChannelRecord::SentToday => SENT_TODAY,
+        ChannelRecord::OAuthAccess => OAUTH_ACCESS,
+        ChannelRecord::RefusedOrigins => REFUSED_ORIGINS,
+    };
+    key(tag, &[workspace_id, channel_id])
 }

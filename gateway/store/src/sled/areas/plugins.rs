@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use switchboard_model::{Id, PluginState, PluginVersion, TrustedKeys};
+use switchboard_model::{Channel, Id, PluginState, PluginVersion, TrustedKeys};
 
 use crate::sled::engine::txn::{Read, Scan};
 use crate::sled::keys::{key, key_str};
@@ -72,8 +72,20 @@ impl PluginData for SledStore {
     ) -> StoreResult<()> {
         self.writer
             .write(move |txn| {
-                directory::require(txn, keys::CHANNEL, "channel", workspace_id, channel_id)?;
-                txn.put(channel_record_key(workspace_id, channel_id, record), bytes);
+                let channel: Channel = txn
+                    .get_json(&key(keys::CHANNEL, &[workspace_id, channel_id]))?
+                    .ok_or_else(|| StoreError::not_found("channel", channel_id))?;
+                if channel.deleted_at.is_some() {
+                    // A deleted channel keeps no secrets, cursors or counts.
+                    return Err(StoreError::Conflict(format!(
+                        "channel {channel_id} ({}) was deleted",
+                        channel.name
+                    )));
+                }
+                txn.put(
+                    keys::channel_record(workspace_id, channel_id, record),
+                    bytes,
+                );
                 Ok(())
             })
             .await
@@ -87,7 +99,7 @@ impl PluginData for SledStore {
     ) -> StoreResult<Option<Vec<u8>>> {
         Read::get(
             &self.view(),
-            &channel_record_key(workspace_id, channel_id, record),
+            &keys::channel_record(workspace_id, channel_id, record),
         )
     }
 
@@ -146,17 +158,4 @@ impl PluginData for SledStore {
             })
             .await
     }
-}
-
-/// Where one of a channel's records is kept.
-fn channel_record_key(workspace_id: Id, channel_id: Id, record: ChannelRecord) -> Vec<u8> {
-    let tag = match record {
-        ChannelRecord::Secrets => keys::CHANNEL_SECRETS,
-        ChannelRecord::TransportCursor => keys::TRANSPORT_CURSOR,
-        ChannelRecord::AutoReplies => keys::AUTO_REPLIES,
-        ChannelRecord::SentToday => keys::SENT_TODAY,
-        ChannelRecord::OAuthAccess => keys::OAUTH_ACCESS,
-        ChannelRecord::RefusedOrigins => keys::REFUSED_ORIGINS,
-    };
-    key(tag, &[workspace_id, channel_id])
 }

@@ -112,20 +112,9 @@ impl Rig {
         reply: u64,
         done: impl Fn(&Value) -> bool,
     ) -> anyhow::Result<Value> {
-        eventually_within(WAIT, "the reply's delivery", async || {
-            let messages = self
-                .admin
-                .all_pages(&format!(
-                    "/api/v1/conversations/{conversation}/messages?limit=200"
-                ))
-                .await?;
-            Ok(messages
-                .into_iter()
-                .find(|message| message["id"] == reply)
-                .map(|message| message["delivery"].clone())
-                .filter(|delivery| done(delivery)))
-        })
-        .await
+        self.admin
+            .delivery_where(conversation, reply, "'s delivery", WAIT, done)
+            .await
     }
 }
 

@@ -30,6 +30,7 @@ pub mod sites;
 pub mod sms_stand_in;
 pub mod telegram_stand_in;
 pub mod whatsapp_stand_in;
+pub mod wordpress;
 
 /// The first admin's password in every test gateway.
 pub const ADMIN_EMAIL: &str = "admin@example.com";

@@ -11,7 +11,9 @@ use anyhow::{Context, bail};
 /// throwaway certificates. Installing `postfix` removes any other MTA (exim4) the image has.
 /// `chromium` and `chromium-driver` run the widget's browser tests (headless, never a
 /// downloaded browser). `util-linux` gives `prlimit`, with which a test runs the gateway under
-/// a file size limit (a full disk, as the store meets it).
+/// a file size limit (a full disk, as the store meets it). `wordpress` (with a default theme, PHP
+/// and MariaDB's server) runs a private WordPress site for the plugin's browser test
+/// (`tests/src/wordpress.rs`); its Apache dependency is installed but never started.
 const DEBIAN_PACKAGES: &[&str] = &[
     "dovecot-imapd",
     "dovecot-lmtpd",
@@ -20,6 +22,11 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
     "util-linux",
+    "wordpress",
+    "wordpress-theme-twentytwentythree",
+    "php-cli",
+    "php-mysql",
+    "mariadb-server-core",
 ];
 /// Debian packages only the benchmarks use: `wrk` loads the API from a second process.
 const BENCH_PACKAGES: &[&str] = &["wrk"];

@@ -14,4 +14,5 @@ mod sms;
 mod telegram;
 mod whatsapp;
 mod widget;
+mod wordpress;
 mod wordpress_translations;

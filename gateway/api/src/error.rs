@@ -22,6 +22,8 @@ pub struct ApiError {
     pub reason: Option<String>,
     /// The setting or field at fault, by name.
     pub field: Option<String>,
+    /// The entry of that setting at fault, as written, when it holds several.
+    pub value: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -35,6 +37,7 @@ impl ApiError {
             retry_after: None,
             reason: None,
             field: None,
+            value: None,
         }
     }
 
@@ -77,6 +80,7 @@ impl IntoResponse for ApiError {
                 message: self.message,
                 reason: self.reason,
                 field: self.field,
+                value: self.value,
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();
@@ -109,6 +113,7 @@ impl From<Fault> for ApiError {
             retry_after: fault.retry_after,
             reason: fault.reason,
             field: fault.field,
+            value: fault.value,
         }
     }
 }

@@ -28,6 +28,10 @@ pub struct ErrorDetail {
     /// The setting or field at fault, by name, when one is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The entry of that setting at fault, as it was written, when the setting holds several
+    /// (one of `allowed_origins`): for a sentence in the reader's language that names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// A page of a list, newest first. Pass `next_cursor` back as `cursor` for the next page.

@@ -39,6 +39,8 @@ pub struct Fault {
     pub reason: Option<String>,
     /// The setting or field at fault, by name.
     pub field: Option<String>,
+    /// The entry of that setting at fault, as written, when it holds several.
+    pub value: Option<String>,
 }
 
 pub type ServiceResult<T> = Result<T, Fault>;
@@ -52,6 +54,7 @@ impl Fault {
             retry_after: None,
             reason: None,
             field: None,
+            value: None,
         }
     }
 
@@ -64,6 +67,12 @@ impl Fault {
     /// The same fault, naming the setting or field at fault.
     pub fn on_field(mut self, field: impl Into<String>) -> Fault {
         self.field = Some(field.into());
+        self
+    }
+
+    /// The same fault, naming the entry at fault of a setting that holds several.
+    pub fn on_value(mut self, value: impl Into<String>) -> Fault {
+        self.value = Some(value.into());
         self
     }
 

@@ -45,13 +45,26 @@ pub fn parse_allowed(entry: &str) -> Result<String, String> {
     Ok(url.origin().ascii_serialization())
 }
 
+/// Allowed origins that cannot be read: the entry at fault as written (none when the setting is
+/// neither a list nor a text) and what is wrong with it.
+#[derive(Debug, PartialEq)]
+pub struct BadOrigin {
+    pub entry: Option<String>,
+    pub problem: String,
+}
+
 /// Allowed origins as written: a list, or one text with the origins apart by new lines, commas,
 /// semicolons or spaces (as pasted from a guide or a spreadsheet). Each is read by
 /// [`parse_allowed`]; the first that cannot be is named.
-pub fn parse_allowed_list(value: &serde_json::Value) -> Result<Vec<String>, String> {
+pub fn parse_allowed_list(value: &serde_json::Value) -> Result<Vec<String>, BadOrigin> {
     let origins = entries(value)?
         .into_iter()
-        .map(parse_allowed)
+        .map(|entry| {
+            parse_allowed(entry).map_err(|problem| BadOrigin {
+                entry: Some(entry.trim().to_string()),
+                problem,
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(once_each(origins))
 }
@@ -79,22 +92,24 @@ fn once_each(origins: impl IntoIterator<Item = String>) -> Vec<String> {
 }
 
 /// The entries of allowed origins as written, blanks left out.
-fn entries(value: &serde_json::Value) -> Result<Vec<&str>, String> {
+fn entries(value: &serde_json::Value) -> Result<Vec<&str>, BadOrigin> {
     let entries: Vec<&str> = match value {
         serde_json::Value::Array(list) => list
             .iter()
             .map(|entry| {
-                entry
-                    .as_str()
-                    .ok_or_else(|| format!("the allowed origin {entry} is not a text"))
+                entry.as_str().ok_or_else(|| BadOrigin {
+                    entry: Some(entry.to_string()),
+                    problem: format!("the allowed origin {entry} is not a text"),
+                })
             })
             .collect::<Result<_, _>>()?,
         serde_json::Value::String(text) => text.split(['\n', '\r', '\t', ',', ';', ' ']).collect(),
         serde_json::Value::Null => Vec::new(),
         other => {
-            return Err(format!(
-                "`allowed_origins` must be a list of origins, not {other}"
-            ));
+            return Err(BadOrigin {
+                entry: None,
+                problem: format!("`allowed_origins` must be a list of origins, not {other}"),
+            });
         }
     };
     Ok(entries
@@ -130,7 +145,11 @@ mod tests {
             "ftp://files.example"
         ]))
         .expect_err("not a web page's origin");
-        assert!(refused.contains("ftp://files.example"), "{refused}");
+        assert_eq!(refused.entry.as_deref(), Some("ftp://files.example"));
+        assert!(
+            refused.problem.contains("ftp://files.example"),
+            "{refused:?}"
+        );
         assert_eq!(
             read_allowed_list(&serde_json::json!(
                 "https://a.example\nftp://files.example\nb.example"

@@ -7,9 +7,11 @@ use switchboard_model::{Id, OfficeHours};
 use crate::widget::office_hours;
 use crate::{Fault, FaultKind, ServiceResult, Services};
 
-/// Refuses `settings` that cannot be used, naming the setting and what is wrong with it, and
-/// writes what may be written several ways in one: allowed origins as a list of `scheme://host`
-/// (`["https://shop.example"]` from `"shop.example/\nhttp://localhost:8080/cart"`).
+/// Refuses `settings` that cannot be used, naming the setting (and the entry of a list) and what
+/// is wrong with it, and writes what may be written several ways in one: allowed origins as a
+/// list of `scheme://host` (`["https://shop.example"]` from
+/// `"shop.example/\nhttp://localhost:8080/cart"`). A website chat's colour and position are
+/// checked too: the widget would otherwise draw its default instead, and nobody would be told.
 fn prepare(settings: &mut Value) -> ServiceResult<()> {
     if let Some(hours) = settings
         .get("office_hours")
@@ -21,9 +23,28 @@ fn prepare(settings: &mut Value) -> ServiceResult<()> {
         office_hours::check(&hours).map_err(|problem| invalid(problem).on_field("office_hours"))?;
     }
     if let Some(origins) = settings.get_mut("allowed_origins") {
-        let parsed = crate::origin::parse_allowed_list(origins)
-            .map_err(|problem| invalid(problem).on_field("allowed_origins"))?;
+        let parsed = crate::origin::parse_allowed_list(origins).map_err(|bad| {
+            let fault = invalid(bad.problem).on_field("allowed_origins");
+            match bad.entry {
+                Some(entry) => fault.on_value(entry),
+                None => fault,
+            }
+        })?;
         *origins = Value::from(parsed);
+    }
+    let written = |name: &str| settings.get(name).filter(|value| !value.is_null());
+    if let Some(color) = written("color")
+        && !color.as_str().is_some_and(crate::widget::valid_color)
+    {
+        let problem =
+            format!("`color` must be a colour such as #1f6feb (#rrggbb or #rgb), not {color}");
+        return Err(invalid(problem).on_field("color"));
+    }
+    if let Some(position) = written("position")
+        && !matches!(position.as_str(), Some("right" | "left"))
+    {
+        let problem = format!("`position` must be \"right\" or \"left\", not {position}");
+        return Err(invalid(problem).on_field("position"));
     }
     Ok(())
 }

@@ -194,6 +194,14 @@ pub fn localized(channel: &Channel, name: &str, locale: &str) -> Option<String> 
     }
 }
 
+/// Whether `color` is `#rgb` or `#rrggbb`: the colour goes into a style, so nothing else gets
+/// through.
+pub fn valid_color(color: &str) -> bool {
+    color
+        .strip_prefix('#')
+        .is_some_and(|hex| matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// The origins a widget may be embedded in (`allowed_origins`); empty means any. Settings are
 /// checked when written, but a value stored before that (one origin a line, a stray word) is
 /// read entry by entry, skipping what cannot be an origin, so that no visitor's request fails

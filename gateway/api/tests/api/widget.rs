@@ -221,6 +221,83 @@ async fn allowed_origins_are_read_as_pasted_and_a_wrong_one_is_named_when_writte
     );
 }
 
+/// A colour or position the widget cannot draw is refused when written, naming the setting (the
+/// widget would otherwise draw its default and nobody would be told); a wrong allowed origin is
+/// named by its entry as well, for a sentence in the admin's language. Good values reach the
+/// widget's settings.
+#[tokio::test]
+async fn a_colour_or_position_the_widget_cannot_draw_is_refused_and_a_wrong_origin_is_named() {
+    let app = TestApp::new().await;
+    let widget = webchat(&app, json!({ "color": "#0a7d5a" })).await;
+    let (_, channel_id) = widget.split_once('.').expect("a widget id");
+    let path = format!("/api/v1/channels/{channel_id}");
+    for (settings, field) in [
+        (json!({ "color": "red" }), "color"),
+        (json!({ "color": "#12345" }), "color"),
+        (json!({ "color": "#0a7d5a;background:url(x)" }), "color"),
+        (json!({ "position": "middle" }), "position"),
+        (json!({ "position": 1 }), "position"),
+    ] {
+        let answer = app
+            .call(
+                Method::PATCH,
+                &path,
+                &app.admin,
+                Some(json!({ "settings": settings })),
+            )
+            .await;
+        assert_error_naming(
+            &answer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_settings",
+            &format!("`{field}`"),
+        );
+        assert_eq!(answer.1["error"]["field"], field, "{}", answer.1);
+    }
+    let answer = app
+        .call(
+            Method::PATCH,
+            &path,
+            &app.admin,
+            Some(json!({ "settings": { "allowed_origins": ["https://tienda.example", " tienda example "] } })),
+        )
+        .await;
+    assert_error(
+        &answer,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_settings",
+    );
+    assert_eq!(
+        answer.1["error"]["field"], "allowed_origins",
+        "{}",
+        answer.1
+    );
+    assert_eq!(answer.1["error"]["value"], "tienda example", "{}", answer.1);
+
+    let (status, changed) = app
+        .call(
+            Method::PATCH,
+            &path,
+            &app.admin,
+            Some(json!({ "settings": { "color": "#C0FFEE", "position": "left" } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    let (_, config) = visitor_call(
+        &app,
+        Method::GET,
+        &format!("/widget/v1/{widget}/config"),
+        None,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (&config["color"], &config["position"]),
+        (&json!("#C0FFEE"), &json!("left"))
+    );
+}
+
 #[tokio::test]
 async fn changing_one_setting_keeps_the_others() {
     let app = TestApp::new().await;

@@ -131,7 +131,7 @@ async fn config_for_page(
     };
     Ok(WidgetConfig {
         color: widget::text(&channel, "color")
-            .filter(|color| valid_color(color))
+            .filter(|color| widget::valid_color(color))
             .unwrap_or_else(|| "#1f6feb".into()),
         position: widget::text(&channel, "position")
             .filter(|p| p == "left")
@@ -145,13 +145,6 @@ async fn config_for_page(
         upload_types: upload_types(&channel),
         launcher: launcher_names(),
     })
-}
-
-/// `#rgb` or `#rrggbb`: the colour goes into a style, so nothing else gets through.
-fn valid_color(color: &str) -> bool {
-    color
-        .strip_prefix('#')
-        .is_some_and(|hex| matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 pub(super) fn upload_limit(state: &AppState, channel: &Channel) -> u64 {

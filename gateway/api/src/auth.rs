@@ -18,6 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use switchboard_model::{Agent, Id, Role, TokenScope, now_millis};
+use switchboard_services::workspaces;
 use tokio::sync::Semaphore;
 
 use crate::{ApiError, ApiResult, AppState};
@@ -84,6 +85,7 @@ impl FromRequestParts<AppState> for Caller {
                 ));
             }
             let agent = active_agent(state, token.workspace_id, token.agent_id).await?;
+            workspaces::require_active(&state.services, token.workspace_id).await?;
             return Ok(Caller {
                 workspace_id: token.workspace_id,
                 agent,
@@ -111,6 +113,7 @@ impl FromRequestParts<AppState> for Caller {
             ));
         }
         let agent = active_agent(state, session.workspace_id, session.agent_id).await?;
+        workspaces::require_active(&state.services, session.workspace_id).await?;
         Ok(Caller {
             workspace_id: session.workspace_id,
             agent,
@@ -140,7 +143,7 @@ async fn active_agent(state: &AppState, workspace_id: Id, agent_id: Id) -> ApiRe
     Ok(agent)
 }
 
-fn bearer_token(parts: &Parts) -> ApiResult<Option<String>> {
+pub(crate) fn bearer_token(parts: &Parts) -> ApiResult<Option<String>> {
     let Some(value) = parts.headers.get(AUTHORIZATION) else {
         return Ok(None);
     };
@@ -171,6 +174,16 @@ pub fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A new password of 20 letters and digits, none easily mistaken for another (no 0/O, 1/l).
+pub fn new_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..20)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
 }
 
 /// What the store keeps instead of a secret.

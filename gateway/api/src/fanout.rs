@@ -58,6 +58,8 @@ struct Progress {
     live: bool,
     /// The newest event the shard skipped while the member was aside.
     skipped_up_to: EventId,
+    /// The socket's access ended (its workspace was suspended): it closes.
+    closed: bool,
 }
 
 /// A socket's place in a shard; leaving is dropping it.
@@ -85,6 +87,7 @@ impl FanOut {
                 last_sent,
                 live: false,
                 skipped_up_to: 0,
+                closed: false,
             }),
             set_aside: Notify::new(),
         });
@@ -118,6 +121,20 @@ impl FanOut {
             member,
         }
     }
+
+    /// Ends every socket of the workspace: each one's [`Membership::set_aside`] answers `None`.
+    pub fn close_workspace(&self, workspace_id: Id) {
+        let workspaces = lock(&self.workspaces);
+        for shard in workspaces.get(&workspace_id).into_iter().flatten() {
+            for member in lock(&shard.members).iter() {
+                let mut progress = lock(&member.progress);
+                progress.closed = true;
+                progress.live = false;
+                drop(progress);
+                member.set_aside.notify_one();
+            }
+        }
+    }
 }
 
 impl Membership {
@@ -133,14 +150,18 @@ impl Membership {
         true
     }
 
-    /// Waits until the shard sets the socket aside; then the newest event it was sent.
-    pub async fn set_aside(&self) -> EventId {
+    /// Waits until the shard sets the socket aside; then the newest event it was sent, or
+    /// `None` when the socket's access ended ([`FanOut::close_workspace`]).
+    pub async fn set_aside(&self) -> Option<EventId> {
         loop {
             self.member.set_aside.notified().await;
             // A notice from before the last rejoin is stale.
             let progress = lock(&self.member.progress);
+            if progress.closed {
+                return None;
+            }
             if !progress.live {
-                return progress.last_sent;
+                return Some(progress.last_sent);
             }
         }
     }
@@ -345,7 +366,8 @@ mod tests {
         rig.bus.publish(&published);
         let last_sent = tokio::time::timeout(Duration::from_secs(10), membership.set_aside())
             .await
-            .expect("set aside once its queue was full");
+            .expect("set aside once its queue was full")
+            .expect("still open");
         assert!(last_sent > 0 && last_sent < 1000, "{last_sent}");
 
         let ids = received(&mut client).await;

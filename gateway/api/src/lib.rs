@@ -14,6 +14,7 @@ mod extract;
 mod fanout;
 mod live;
 mod observe;
+pub mod operator;
 mod routes;
 mod web;
 
@@ -23,7 +24,7 @@ use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use switchboard_services::Services;
 
-pub use auth::{Caller, SESSION_COOKIE, hash_password};
+pub use auth::{Caller, SESSION_COOKIE, hash_password, new_password};
 pub use connection::serve;
 pub use error::{ApiError, ApiResult};
 pub use fanout::FanOut;
@@ -44,6 +45,9 @@ pub struct ApiConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The first admin's generated password file, removed at that admin's first login.
     pub first_password: Option<FirstPassword>,
+    /// The bearer token of the installation's operator (`/api/v1/operator`); none turns
+    /// those routes off.
+    pub operator_token: Option<String>,
 }
 
 /// Where the first admin's generated password waits for their first login.
@@ -67,6 +71,7 @@ impl Default for ApiConfig {
             },
             trusted_proxies: Vec::new(),
             first_password: None,
+            operator_token: None,
         }
     }
 }

@@ -49,6 +49,18 @@ impl LiveSocket {
             }
         }
     }
+
+    /// Closes the socket with `code` and `reason`, telling the client why.
+    pub async fn close(&mut self, code: u16, reason: &'static str) -> Result<(), String> {
+        let frame = axum::extract::ws::CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        self.socket
+            .send(Message::Close(Some(frame)))
+            .await
+            .map_err(|error| error.to_string())
+    }
 }
 
 /// Sends `value` as a JSON text frame.

@@ -12,6 +12,7 @@ mod events;
 mod hooks;
 mod inbound;
 mod mailboxes;
+mod operator;
 mod ops;
 mod plugins;
 mod session;
@@ -72,6 +73,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(hooks::routes())
         .merge(mailboxes::routes())
         .merge(widget::routes())
+        .merge(operator::routes())
 }
 
 /// Health, metrics and the API description.

@@ -12,6 +12,53 @@ pub struct Workspace {
     pub id: Id,
     pub name: String,
     pub created_at: Millis,
+    /// Set while the installation's operator has suspended the workspace: its people cannot
+    /// sign in, its widget and webhooks answer `workspace_suspended`, and nothing is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_at: Option<Millis>,
+}
+
+/// How much of the installation a workspace uses, for its operator.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkspaceUsage {
+    /// People, active or not.
+    pub agents: u64,
+    /// Channels not deleted.
+    pub channels: u64,
+    pub conversations: u64,
+    /// Bytes of stored files (attachments, avatars) and kept payloads of dead letters.
+    pub storage_bytes: u64,
+}
+
+/// A workspace as its operator sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkspaceSummary {
+    #[serde(flatten)]
+    pub workspace: Workspace,
+    pub usage: WorkspaceUsage,
+}
+
+/// A new business on the installation, with its first admin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewWorkspace {
+    pub name: String,
+    pub admin_email: String,
+    /// The admin's name; the part of the address before `@` when absent.
+    #[serde(default)]
+    pub admin_name: Option<String>,
+}
+
+/// A workspace just made, with the password its first admin signs in with once: it is shown
+/// here only, and the admin should change it after signing in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedWorkspace {
+    pub workspace: Workspace,
+    pub admin: Agent,
+    pub password: String,
 }
 
 /// What an agent may do. Admins manage the workspace (agents, teams, channels, tokens); agents

@@ -63,7 +63,7 @@ pub async fn bootstrap(
         }));
     }
     let password = if config.admin_password.is_empty() {
-        let password = random_password();
+        let password = switchboard_api::new_password();
         write_private(password_file, &password).with_context(|| {
             format!(
                 "cannot save the first password in {}",
@@ -93,15 +93,6 @@ pub async fn bootstrap(
         new_workspace: Some(workspace.id),
         password: Some(password),
     }))
-}
-
-fn random_password() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    (0..20)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
 }
 
 fn write_private(file: &Path, text: &str) -> std::io::Result<()> {

@@ -23,8 +23,21 @@ pub struct Config {
     pub web: WebConfig,
     pub uploads: UploadsConfig,
     pub delivery: DeliveryConfig,
+    pub operator: OperatorConfig,
     pub log: LogConfig,
 }
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OperatorConfig {
+    /// The bearer token of the installation's operator, who makes, lists, suspends and
+    /// resumes workspaces (`/api/v1/operator`, and `switchboard workspace` while the gateway
+    /// runs). Empty: no operator routes.
+    pub token: String,
+}
+
+/// The shortest operator token taken: it opens every workspace's door.
+const MIN_OPERATOR_TOKEN_CHARS: usize = 24;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -457,6 +470,19 @@ impl Config {
         }
     }
 
+    /// The operator's token, if one is set; a short one is refused, naming the key.
+    pub fn operator_token(&self) -> anyhow::Result<Option<String>> {
+        let token = self.operator.token.trim();
+        if token.is_empty() {
+            return Ok(None);
+        }
+        anyhow::ensure!(
+            token.chars().count() >= MIN_OPERATOR_TOKEN_CHARS,
+            "operator.token must have at least {MIN_OPERATOR_TOKEN_CHARS} characters: it opens every workspace"
+        );
+        Ok(Some(token.to_string()))
+    }
+
     /// The API's settings; fails on a value that cannot be used, naming its key.
     pub fn api(&self) -> anyhow::Result<switchboard_api::ApiConfig> {
         Ok(switchboard_api::ApiConfig {
@@ -472,6 +498,7 @@ impl Config {
                 demo_pages: self.web.demo_pages,
             },
             trusted_proxies: self.server.trusted_networks()?,
+            operator_token: self.operator_token()?,
             first_password: self
                 .bootstrap
                 .enabled
@@ -504,6 +531,19 @@ mod tests {
             assert_eq!(config.store.path, PathBuf::from("data/store"));
             Ok(())
         });
+    }
+
+    #[test]
+    fn a_short_operator_token_is_refused_naming_its_key() {
+        let mut config = Config::default();
+        config.operator.token = "short".into();
+        let error = config.api().expect_err("too short");
+        assert!(error.to_string().contains("operator.token"), "{error:#}");
+        config.operator.token = "  a token of twenty-four characters  ".into();
+        assert_eq!(
+            config.api().expect("long enough").operator_token.as_deref(),
+            Some("a token of twenty-four characters")
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod bootstrap;
 mod config;
 mod logging;
+mod workspaces;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -43,13 +44,18 @@ enum Command {
     /// damaged, setting the damaged file aside; then start the gateway again. Run it with the
     /// gateway stopped.
     SalvageLog,
+    /// The businesses this installation hosts (for its operator).
+    #[command(subcommand)]
+    Workspace(workspaces::WorkspaceCommand),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
-    if let Some(Command::SalvageLog) = cli.command {
-        return salvage_log(&config);
+    match cli.command {
+        Some(Command::SalvageLog) => return salvage_log(&config),
+        Some(Command::Workspace(command)) => return workspaces::run(&config, command),
+        Some(Command::Serve) | None => {}
     }
     logging::init(&config.log);
     tokio::runtime::Builder::new_multi_thread()

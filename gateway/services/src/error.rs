@@ -23,6 +23,8 @@ pub enum FaultKind {
     Provider,
     /// The gateway's disk has no room.
     Full,
+    /// The workspace is suspended by the installation's operator.
+    Suspended,
     /// A fault of the gateway's own.
     Internal,
 }
@@ -98,6 +100,7 @@ impl Fault {
             | FaultKind::Busy
             | FaultKind::Provider
             | FaultKind::Full
+            | FaultKind::Suspended
             | FaultKind::Internal => true,
         }
     }

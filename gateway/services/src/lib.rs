@@ -28,6 +28,7 @@ pub mod templates;
 pub mod throttle;
 pub mod ticks;
 pub mod widget;
+pub mod workspaces;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 

@@ -159,6 +159,7 @@ pub async fn channel(state: &Services, widget: &str) -> ServiceResult<Channel> {
     if channel.kind != ChannelKind::WEBCHAT {
         return Err(unknown());
     }
+    crate::workspaces::require_active(state, workspace_id).await?;
     if !channel.active {
         return Err(Fault::new(
             FaultKind::Conflict,

@@ -8,6 +8,7 @@ mod console_settings;
 mod durability;
 mod email;
 mod mail_rig;
+mod operator;
 mod plugins;
 mod security;
 mod sms;

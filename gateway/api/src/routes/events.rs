@@ -26,6 +26,9 @@ use crate::{ApiError, ApiResult, AppState};
 
 /// Events read from the store per round while catching up.
 const CATCH_UP_BATCH: usize = 500;
+/// The close code of a socket whose workspace was suspended: the client signs in again,
+/// which says why it cannot.
+const ACCESS_ENDED: u16 = 4001;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -123,11 +126,18 @@ async fn stream(
         send_backlog(live.socket(), &state, &membership, workspace_id, after).await?;
         // Live events go straight to the wire (the fan-out writes them); this socket only
         // catches up from the store when it fell behind.
-        while let Some(last_sent) = live.next(membership.set_aside()).await? {
-            tracing::debug!("a slow event socket catches up from the store");
-            send_backlog(live.socket(), &state, &membership, workspace_id, last_sent).await?;
+        loop {
+            match live.next(membership.set_aside()).await? {
+                // The client left.
+                None => return Ok(()),
+                Some(Some(last_sent)) => {
+                    tracing::debug!("a slow event socket catches up from the store");
+                    send_backlog(live.socket(), &state, &membership, workspace_id, last_sent)
+                        .await?;
+                }
+                Some(None) => return live.close(ACCESS_ENDED, "access ended").await,
+            }
         }
-        Ok(())
     }
     .await;
     if let Err(error) = outcome {

@@ -24,6 +24,9 @@ use crate::{ApiError, ApiResult, AppState};
 use switchboard_plugins::latest::HttpResponse;
 use switchboard_services::ingest::{StoredPayload, StoredWebhook, Unprocessed, through_plugin};
 
+/// When a provider should send again a webhook of a suspended workspace.
+const SUSPENDED_RETRY_SECONDS: u64 = 3600;
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(receive_webhook, verify_webhook))
 }
@@ -103,6 +106,16 @@ async fn receive(
     // Compare digests, so that the time taken says nothing about the token.
     if Sha256::digest(expected.as_bytes()) != Sha256::digest(token.as_bytes()) {
         return Err(unknown());
+    }
+    // The provider keeps the request and sends it again later, when the workspace may be
+    // back: nothing is lost while it is suspended.
+    if let Err(fault) =
+        switchboard_services::workspaces::require_active(&state.services, workspace_id).await
+    {
+        return Err(
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, fault.code, fault.message)
+                .retry_after(SUSPENDED_RETRY_SECONDS),
+        );
     }
     if !channel.active {
         return Err(ApiError::new(

@@ -58,8 +58,11 @@ async fn login(
         }
     };
     throttle.succeeded(&request.email, client.as_deref());
+    // Told only to whoever knows the password.
+    let workspace =
+        switchboard_services::workspaces::require_active(&state.services, agent.workspace_id)
+            .await?;
     forget_first_password(&state, &agent).await;
-    let workspace = state.store.workspace(agent.workspace_id).await?;
     let secret = auth::new_secret();
     let hours = state.config.session_hours;
     let session = Session {

@@ -14,7 +14,7 @@ use crate::support::{Auth, TestApp, assert_error};
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn serve(app: &TestApp) -> String {
+pub(crate) async fn serve(app: &TestApp) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let router = app.router.clone();
@@ -26,7 +26,11 @@ async fn serve(app: &TestApp) -> String {
     format!("ws://{address}/api/v1/events/ws")
 }
 
-async fn connect(url: &str, auth: &Auth, origin: Option<&str>) -> Result<Socket, WsError> {
+pub(crate) async fn connect(
+    url: &str,
+    auth: &Auth,
+    origin: Option<&str>,
+) -> Result<Socket, WsError> {
     Ok(
         tokio_tungstenite::connect_async(request(url, auth, origin)?)
             .await?

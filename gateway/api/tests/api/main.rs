@@ -6,6 +6,7 @@ mod channel_forms;
 mod events;
 mod flows;
 mod inbox;
+mod operator;
 mod plugins;
 mod search;
 mod security;

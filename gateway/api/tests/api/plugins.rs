@@ -21,7 +21,7 @@ fn upload(file: &str, name: &str, version: &str, time_ms: u32) -> Value {
 }
 
 /// Installs a plugin and a channel using it; returns the channel's webhook path.
-async fn channel_with(app: &TestApp, file: &str, name: &str) -> String {
+pub(crate) async fn channel_with(app: &TestApp, file: &str, name: &str) -> String {
     channel_with_time(app, file, name, 300).await
 }
 

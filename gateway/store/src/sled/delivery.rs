@@ -342,8 +342,8 @@ struct DeadEntry {
 /// What a channel's dead letters hold in all (`DEAD_USAGE`), so that the cap is checked
 /// without adding them up.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-struct DeadUsage {
-    bytes: u64,
+pub(super) struct DeadUsage {
+    pub(super) bytes: u64,
     letters: u64,
 }
 

@@ -3,7 +3,7 @@
 use switchboard_model::{
     Agent, ApiToken, Availability, CannedResponse, Channel, ChannelUpdate, EventKind, Id,
     NewApiToken, NewCannedResponse, NewChannel, NewTeam, NotificationSettings, PluginState,
-    PluginVersion, Role, Team, TeamUpdate, Workspace,
+    PluginVersion, Role, Team, TeamUpdate, Workspace, WorkspaceUsage,
 };
 
 use super::engine::txn::{Read, Scan, Txn};
@@ -15,8 +15,71 @@ pub fn create_workspace(txn: &mut Txn, name: String) -> StoreResult<Workspace> {
         id: txn.next_id(),
         name,
         created_at: txn.now,
+        suspended_at: None,
     };
     txn.put_json(key(keys::WORKSPACE, &[workspace.id]), &workspace)?;
+    Ok(workspace)
+}
+
+/// A new workspace and its first admin, or neither (the admin's address is someone's already).
+pub fn create_workspace_with_admin(
+    txn: &mut Txn,
+    name: String,
+    admin: NewAgentRecord,
+) -> StoreResult<(Workspace, Agent)> {
+    let workspace = create_workspace(txn, name)?;
+    let admin = create_agent(txn, workspace.id, admin)?;
+    Ok((workspace, admin))
+}
+
+/// Counts what a workspace holds, for its operator.
+pub fn workspace_usage(read: &impl Scan, id: Id) -> StoreResult<WorkspaceUsage> {
+    let mut usage = WorkspaceUsage::default();
+    read.walk_prefix(&key(keys::AGENT, &[id]), &mut |_, _| {
+        usage.agents += 1;
+        Ok(true)
+    })?;
+    read.walk_prefix(&key(keys::CHANNEL, &[id]), &mut |_, value| {
+        let channel: Channel = serde_json::from_slice(value)?;
+        usage.channels += u64::from(channel.deleted_at.is_none());
+        Ok(true)
+    })?;
+    read.walk_prefix(&key(keys::CONVERSATION, &[id]), &mut |_, _| {
+        usage.conversations += 1;
+        Ok(true)
+    })?;
+    read.walk_prefix(&key(keys::BLOB, &[id]), &mut |_, bytes| {
+        usage.storage_bytes += bytes.len() as u64;
+        Ok(true)
+    })?;
+    read.walk_prefix(&key(keys::DEAD_USAGE, &[id]), &mut |_, value| {
+        let dead: super::delivery::DeadUsage = serde_json::from_slice(value)?;
+        usage.storage_bytes += dead.bytes;
+        Ok(true)
+    })?;
+    Ok(usage)
+}
+
+/// Suspends the workspace (its sessions end with it) or resumes it.
+pub fn suspend_workspace(txn: &mut Txn, id: Id, suspended: bool) -> StoreResult<Workspace> {
+    let workspace_key = key(keys::WORKSPACE, &[id]);
+    let mut workspace: Workspace = txn
+        .get_json(&workspace_key)?
+        .ok_or_else(|| StoreError::not_found("workspace", id))?;
+    workspace.suspended_at = match (suspended, workspace.suspended_at) {
+        (true, Some(since)) => Some(since),
+        (true, None) => Some(txn.now),
+        (false, _) => None,
+    };
+    if suspended {
+        for (session_key, value) in Scan::scan_prefix(txn, keys::SESSION)? {
+            let session: Session = serde_json::from_slice(&value)?;
+            if session.workspace_id == id {
+                txn.remove(session_key);
+            }
+        }
+    }
+    txn.put_json(workspace_key, &workspace)?;
     Ok(workspace)
 }
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Id, NewApiToken, NewCannedResponse,
-    NewChannel, NewTeam, Team, TeamUpdate, Workspace,
+    NewChannel, NewTeam, Team, TeamUpdate, Workspace, WorkspaceUsage,
 };
 
 use crate::{AgentChange, NewAgentRecord, Session, StoreResult};
@@ -14,6 +14,17 @@ pub trait Directory: Send + Sync {
     async fn create_workspace(&self, name: &str) -> StoreResult<Workspace>;
     async fn workspaces(&self) -> StoreResult<Vec<Workspace>>;
     async fn workspace(&self, id: Id) -> StoreResult<Workspace>;
+    /// A workspace and its first admin in one step: neither is made when the address is
+    /// already an agent's (`Conflict`).
+    async fn create_workspace_with_admin(
+        &self,
+        name: &str,
+        admin: NewAgentRecord,
+    ) -> StoreResult<(Workspace, Agent)>;
+    /// Suspends a workspace, ending its sessions, or resumes it; nothing else changes.
+    async fn suspend_workspace(&self, id: Id, suspended: bool) -> StoreResult<Workspace>;
+    /// What the workspace holds: people, channels, conversations and stored bytes.
+    async fn workspace_usage(&self, id: Id) -> StoreResult<WorkspaceUsage>;
 
     // ---- agents and credentials ----
     /// Fails with a conflict when the email address is already an agent's, in any workspace.

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Id, NewApiToken, NewCannedResponse,
-    NewChannel, NewTeam, Team, TeamUpdate, Workspace,
+    NewChannel, NewTeam, Team, TeamUpdate, Workspace, WorkspaceUsage,
 };
 
 use crate::sled::engine::txn::{Read, Scan};
@@ -27,6 +27,28 @@ impl Directory for SledStore {
 
     async fn workspace(&self, id: Id) -> StoreResult<Workspace> {
         self.get(&key(keys::WORKSPACE, &[id]), "workspace", id)
+    }
+
+    async fn create_workspace_with_admin(
+        &self,
+        name: &str,
+        admin: NewAgentRecord,
+    ) -> StoreResult<(Workspace, Agent)> {
+        let name = name.to_string();
+        self.writer
+            .write(move |txn| directory::create_workspace_with_admin(txn, name, admin))
+            .await
+    }
+
+    async fn suspend_workspace(&self, id: Id, suspended: bool) -> StoreResult<Workspace> {
+        self.writer
+            .write(move |txn| directory::suspend_workspace(txn, id, suspended))
+            .await
+    }
+
+    async fn workspace_usage(&self, id: Id) -> StoreResult<WorkspaceUsage> {
+        self.workspace(id).await?;
+        directory::workspace_usage(&self.view(), id)
     }
 
     async fn create_agent(&self, workspace_id: Id, agent: NewAgentRecord) -> StoreResult<Agent> {

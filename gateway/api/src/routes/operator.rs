@@ -1,0 +1,118 @@
+//! `/api/v1/operator`: the installation's operator lists, makes, suspends and resumes
+//! workspaces. The operator is no agent of any workspace: it authenticates with the token the
+//! gateway's configuration names (`operator.token`), compared by digest.
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+use switchboard_model::{CreatedWorkspace, Id, NewWorkspace, Workspace, WorkspaceSummary};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::bearer_token;
+use crate::extract::{Json, Path};
+use crate::{ApiError, ApiResult, AppState, operator};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_workspaces, create_workspace))
+        .routes(routes!(get_workspace))
+        .routes(routes!(suspend_workspace))
+        .routes(routes!(resume_workspace))
+}
+
+/// A request made with the operator's token.
+pub struct Operator;
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Operator> {
+        let Some(expected) = state.config.operator_token.as_deref() else {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "operator_not_configured",
+                "this installation has no operator: set `operator.token` in the gateway's configuration to use these routes",
+            ));
+        };
+        let given = bearer_token(parts)?.unwrap_or_default();
+        // Compare digests, so that the time taken says nothing about the token.
+        if Sha256::digest(expected.as_bytes()) != Sha256::digest(given.as_bytes()) {
+            return Err(ApiError::unauthenticated(
+                "invalid_operator_token",
+                "these routes take the operator's token (`operator.token`) as `Authorization: Bearer <token>`",
+            ));
+        }
+        Ok(Operator)
+    }
+}
+
+/// Every workspace, with its people, channels, conversations and stored bytes.
+#[utoipa::path(get, path = "/api/v1/operator/workspaces", tag = "operator", security(("bearer" = [])),
+    responses((status = 200, body = Vec<WorkspaceSummary>), (status = 401, body = switchboard_model::ErrorBody),
+        (status = 403, body = switchboard_model::ErrorBody)))]
+async fn list_workspaces(
+    State(state): State<AppState>,
+    _: Operator,
+) -> ApiResult<axum::Json<Vec<WorkspaceSummary>>> {
+    Ok(axum::Json(operator::summaries(state.store.as_ref()).await?))
+}
+
+/// A new workspace and its first admin; the answer holds the admin's password, once.
+#[utoipa::path(post, path = "/api/v1/operator/workspaces", tag = "operator", security(("bearer" = [])),
+    request_body = NewWorkspace,
+    responses((status = 201, body = CreatedWorkspace), (status = 409, body = switchboard_model::ErrorBody),
+        (status = 422, body = switchboard_model::ErrorBody)))]
+async fn create_workspace(
+    State(state): State<AppState>,
+    _: Operator,
+    Json(new): Json<NewWorkspace>,
+) -> ApiResult<(StatusCode, axum::Json<CreatedWorkspace>)> {
+    let created = operator::create_workspace(state.store.as_ref(), new).await?;
+    Ok((StatusCode::CREATED, axum::Json(created)))
+}
+
+/// One workspace with what it uses.
+#[utoipa::path(get, path = "/api/v1/operator/workspaces/{id}", tag = "operator", security(("bearer" = [])),
+    params(("id" = u64, Path)),
+    responses((status = 200, body = WorkspaceSummary), (status = 404, body = switchboard_model::ErrorBody)))]
+async fn get_workspace(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<WorkspaceSummary>> {
+    let workspace = state.store.workspace(id).await?;
+    Ok(axum::Json(
+        operator::summary(state.store.as_ref(), workspace).await?,
+    ))
+}
+
+/// Suspends a workspace: its people are signed out and its live sockets closed, its API
+/// tokens, widget and webhooks answer `workspace_suspended`; nothing is deleted.
+#[utoipa::path(post, path = "/api/v1/operator/workspaces/{id}/suspend", tag = "operator", security(("bearer" = [])),
+    params(("id" = u64, Path)),
+    responses((status = 200, body = Workspace), (status = 404, body = switchboard_model::ErrorBody)))]
+async fn suspend_workspace(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Workspace>> {
+    let workspace = operator::suspend(state.store.as_ref(), id, true).await?;
+    state.fanout.close_workspace(id);
+    Ok(axum::Json(workspace))
+}
+
+/// Resumes a suspended workspace: everything works again as before.
+#[utoipa::path(post, path = "/api/v1/operator/workspaces/{id}/resume", tag = "operator", security(("bearer" = [])),
+    params(("id" = u64, Path)),
+    responses((status = 200, body = Workspace), (status = 404, body = switchboard_model::ErrorBody)))]
+async fn resume_workspace(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<Workspace>> {
+    Ok(axum::Json(
+        operator::suspend(state.store.as_ref(), id, false).await?,
+    ))
+}

@@ -1,0 +1,275 @@
+//! The installation's operator: makes a workspace with its first admin, sees what each uses,
+//! suspends one (its people are signed out, its sockets closed, its widget and webhooks
+//! refused, nothing deleted) and resumes it. Only the configured operator token opens these
+//! routes.
+
+use std::time::Duration;
+
+use axum::http::{StatusCode, header};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use switchboard_api::ApiConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tower::ServiceExt;
+
+use crate::events::{connect, serve};
+use crate::plugins::channel_with;
+use crate::support::{Auth, TestApp, assert_error, assert_error_naming};
+
+const OPERATOR_TOKEN: &str = "the operator's token, long enough";
+
+async fn app() -> TestApp {
+    TestApp::with_config(ApiConfig {
+        operator_token: Some(OPERATOR_TOKEN.into()),
+        ..ApiConfig::default()
+    })
+    .await
+}
+
+fn operator() -> Auth {
+    Auth::Bearer(OPERATOR_TOKEN.into())
+}
+
+/// Signs in with a password; the answer as a client sees it.
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> (StatusCode, Value) {
+    app.post(
+        "/api/v1/auth/login",
+        &Auth::None,
+        json!({ "email": email, "password": password }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn only_the_configured_operator_token_opens_the_operator_routes() {
+    let unconfigured = TestApp::new().await;
+    assert_error(
+        &unconfigured
+            .get("/api/v1/operator/workspaces", &operator())
+            .await,
+        StatusCode::FORBIDDEN,
+        "operator_not_configured",
+    );
+    let app = app().await;
+    for someone in [
+        &app.admin,
+        &app.agent,
+        &Auth::None,
+        &Auth::Bearer("guess".into()),
+    ] {
+        assert_error(
+            &app.get("/api/v1/operator/workspaces", someone).await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_operator_token",
+        );
+        let (status, _) = app
+            .post(
+                &format!("/api/v1/operator/workspaces/{}/suspend", app.workspace),
+                someone,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // The admins kept their access: nothing was suspended.
+    let (status, _) = app.get("/api/v1/conversations", &app.admin).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_operator_makes_a_workspace_whose_admin_signs_in_once_with_the_printed_password() {
+    let app = app().await;
+    let (status, created) = app
+        .post(
+            "/api/v1/operator/workspaces",
+            &operator(),
+            json!({ "name": "  Café Aurora ", "admin_email": "ana@cafe-aurora.example" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["workspace"]["name"], "Café Aurora");
+    assert_eq!(created["admin"]["role"], "admin");
+    assert_eq!(created["admin"]["name"], "ana");
+    let password = created["password"]
+        .as_str()
+        .expect("a password")
+        .to_string();
+    assert!(password.len() >= 20, "{password}");
+
+    let (status, session) = sign_in(&app, "ana@cafe-aurora.example", &password).await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    assert_eq!(session["workspace"]["name"], "Café Aurora", "{session}");
+
+    // Bad input names the field; an address that is someone's already makes nothing.
+    let (_, before) = app.get("/api/v1/operator/workspaces", &operator()).await;
+    for (body, field) in [
+        (
+            json!({ "name": " ", "admin_email": "bo@example.com" }),
+            "name",
+        ),
+        (
+            json!({ "name": "Bo", "admin_email": "not an address" }),
+            "admin_email",
+        ),
+    ] {
+        let answer = app
+            .post("/api/v1/operator/workspaces", &operator(), body)
+            .await;
+        assert_error(
+            &answer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_workspace",
+        );
+        assert_eq!(answer.1["error"]["field"], field, "{}", answer.1);
+    }
+    let taken = app
+        .post(
+            "/api/v1/operator/workspaces",
+            &operator(),
+            json!({ "name": "Copia", "admin_email": "admin@acme.test" }),
+        )
+        .await;
+    assert_error_naming(&taken, StatusCode::CONFLICT, "conflict", "admin@acme.test");
+    let (_, after) = app.get("/api/v1/operator/workspaces", &operator()).await;
+    assert_eq!(before, after, "nothing was made");
+}
+
+#[tokio::test]
+async fn the_list_tells_each_workspaces_people_channels_and_conversations() {
+    let app = app().await;
+    app.inbound("ana@example.com", "m-1", "Hola").await;
+    app.inbound("bo@example.com", "m-2", "Oi").await;
+    let (status, workspaces) = app.get("/api/v1/operator/workspaces", &operator()).await;
+    assert_eq!(status, StatusCode::OK, "{workspaces}");
+    let acme = workspaces
+        .as_array()
+        .and_then(|all| all.iter().find(|each| each["id"] == app.workspace))
+        .expect("Acme is listed");
+    assert_eq!(acme["name"], "Acme");
+    assert_eq!(
+        acme["usage"],
+        json!({ "agents": 2, "channels": 1, "conversations": 2, "storage_bytes": 0 })
+    );
+    let rival = workspaces
+        .as_array()
+        .and_then(|all| all.iter().find(|each| each["name"] == "Rival"))
+        .expect("Rival is listed");
+    assert_eq!(rival["usage"]["conversations"], 0);
+}
+
+#[tokio::test]
+async fn a_suspended_workspace_is_signed_out_refused_everywhere_and_comes_back_whole() {
+    let app = app().await;
+    app.inbound("ana@example.com", "m-1", "Hola").await;
+    let hook = channel_with(&app, "template_adapter", "crm").await;
+    let (_, chat) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "webchat", "name": "Tienda" }),
+        )
+        .await;
+    let widget = format!("/widget/v1/{}.{}/config", app.workspace, chat["id"]);
+    let (_, token) = app
+        .post(
+            "/api/v1/api-tokens",
+            &app.admin,
+            json!({ "name": "CRM", "scope": "admin" }),
+        )
+        .await;
+    let token = Auth::Bearer(token["token"].as_str().expect("a token").into());
+    let url = serve(&app).await;
+    let mut socket = connect(&url, &token, None).await.expect("connect");
+
+    let (status, suspended) = app
+        .post(
+            &format!("/api/v1/operator/workspaces/{}/suspend", app.workspace),
+            &operator(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{suspended}");
+    assert!(suspended["suspended_at"].is_i64(), "{suspended}");
+
+    // The open socket is closed with a code that says why.
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(frame) = socket.next().await {
+            if let Ok(Message::Close(frame)) = frame {
+                return frame.map(|frame| u16::from(frame.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("the socket closes");
+    assert_eq!(closed, Some(4001));
+
+    // Its people are signed out; signing in again, or an API token, says why.
+    for someone in [&app.admin, &app.agent] {
+        assert_error(
+            &app.get("/api/v1/conversations", someone).await,
+            StatusCode::UNAUTHORIZED,
+            "session_expired",
+        );
+    }
+    assert_error_naming(
+        &app.get("/api/v1/conversations", &token).await,
+        StatusCode::FORBIDDEN,
+        "workspace_suspended",
+        "Acme",
+    );
+    // Told only with the right password.
+    assert_error(
+        &sign_in(&app, "admin@acme.test", crate::support::PASSWORD).await,
+        StatusCode::FORBIDDEN,
+        "workspace_suspended",
+    );
+    assert_error(
+        &sign_in(&app, "admin@acme.test", "a wrong password").await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    );
+    assert_error(
+        &app.get(&widget, &Auth::None).await,
+        StatusCode::FORBIDDEN,
+        "workspace_suspended",
+    );
+    // A provider is asked to send again later, so that nothing it sends is lost.
+    let request = axum::http::Request::post(&hook)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(
+            r#"{"from":"ana@example.com","text":"hola"}"#,
+        ))
+        .expect("request");
+    let answer = app.router.clone().oneshot(request).await.expect("answer");
+    let (status, headers) = (answer.status(), answer.headers().clone());
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(headers.contains_key(header::RETRY_AFTER), "{headers:?}");
+
+    // Another workspace goes on as before.
+    let (status, _) = app.get("/api/v1/conversations", &app.stranger).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, resumed) = app
+        .post(
+            &format!("/api/v1/operator/workspaces/{}/resume", app.workspace),
+            &operator(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{resumed}");
+    assert!(resumed.get("suspended_at").is_none(), "{resumed}");
+    // Sessions ended with the suspension; tokens and everything else are back.
+    assert_error(
+        &app.get("/api/v1/conversations", &app.admin).await,
+        StatusCode::UNAUTHORIZED,
+        "session_expired",
+    );
+    let (status, conversations) = app.get("/api/v1/conversations", &token).await;
+    assert_eq!(status, StatusCode::OK, "{conversations}");
+    assert_eq!(conversations["items"].as_array().map(Vec::len), Some(1));
+    let (status, _) = sign_in(&app, "admin@acme.test", crate::support::PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.get(&widget, &Auth::None).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -1,0 +1,242 @@
+//! `switchboard workspace …`: the operator's commands for the businesses the installation
+//! hosts. On a stopped gateway they work on the store directly; while the gateway runs (it
+//! holds the store) they ask it through `/api/v1/operator` with `operator.token`. Either way the
+//! same rules apply (`switchboard_api::operator`).
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde::de::DeserializeOwned;
+use switchboard_model::{
+    CreatedWorkspace, ErrorBody, Id, NewWorkspace, Workspace, WorkspaceSummary,
+};
+use switchboard_store::{InProcessBus, SledStore};
+
+use crate::config::Config;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum WorkspaceCommand {
+    /// Make a workspace and its first admin, whose one-time password is printed once.
+    Create {
+        /// The business's name, as its people see it.
+        #[arg(long)]
+        name: String,
+        /// The first admin's email address, with which they sign in.
+        #[arg(long)]
+        admin_email: String,
+        /// The first admin's name (by default the part of the address before `@`).
+        #[arg(long)]
+        admin_name: Option<String>,
+    },
+    /// List every workspace with its people, channels, conversations and stored bytes.
+    List,
+    /// Suspend a workspace: its people are signed out, its widget and webhooks refused;
+    /// nothing is deleted.
+    Suspend { id: Id },
+    /// Resume a suspended workspace.
+    Resume { id: Id },
+}
+
+/// Runs the command and prints its outcome.
+pub fn run(config: &Config, command: WorkspaceCommand) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(async {
+            let place = Place::find(config)?;
+            let public_url = public_url(config);
+            match command {
+                WorkspaceCommand::Create {
+                    name,
+                    admin_email,
+                    admin_name,
+                } => {
+                    let new = NewWorkspace {
+                        name,
+                        admin_email,
+                        admin_name,
+                    };
+                    let created = place.create(new).await?;
+                    println!(
+                        "Created workspace {} {:?}.\nIts admin signs in at {public_url}/app/ as {} with this password, shown only now (they should change it):\n\n    {}\n",
+                        created.workspace.id,
+                        created.workspace.name,
+                        created.admin.email,
+                        created.password
+                    );
+                }
+                WorkspaceCommand::List => print_list(&place.list().await?),
+                WorkspaceCommand::Suspend { id } => {
+                    let workspace = place.suspend(id, true).await?;
+                    println!(
+                        "Suspended workspace {id} {:?}: its people are signed out and its widget and webhooks refused. Nothing was deleted; `switchboard workspace resume {id}` undoes it.",
+                        workspace.name
+                    );
+                }
+                WorkspaceCommand::Resume { id } => {
+                    let workspace = place.suspend(id, false).await?;
+                    println!("Resumed workspace {id} {:?}.", workspace.name);
+                }
+            }
+            Ok(())
+        })
+}
+
+fn public_url(config: &Config) -> String {
+    if config.server.public_url.is_empty() {
+        format!("http://{}", config.server.listen)
+    } else {
+        config.server.public_url.trim_end_matches('/').to_string()
+    }
+}
+
+fn print_list(workspaces: &[WorkspaceSummary]) {
+    println!(
+        "{:>6}  {:<10}  {:>6}  {:>8}  {:>13}  {:>10}  name",
+        "id", "status", "people", "channels", "conversations", "storage"
+    );
+    for summary in workspaces {
+        let (workspace, usage) = (&summary.workspace, &summary.usage);
+        let status = if workspace.suspended_at.is_some() {
+            "suspended"
+        } else {
+            "active"
+        };
+        println!(
+            "{:>6}  {:<10}  {:>6}  {:>8}  {:>13}  {:>7} KiB  {}",
+            workspace.id,
+            status,
+            usage.agents,
+            usage.channels,
+            usage.conversations,
+            usage.storage_bytes.div_ceil(1024),
+            workspace.name
+        );
+    }
+}
+
+/// Where the command does its work.
+enum Place {
+    /// The gateway is stopped: its store, opened here.
+    Store(Arc<SledStore>),
+    /// The gateway runs and holds the store: its operator routes.
+    Gateway { base_url: String, token: String },
+}
+
+impl Place {
+    fn find(config: &Config) -> anyhow::Result<Place> {
+        let path = &config.store.path;
+        if !path.exists() {
+            bail!(
+                "there is no store at {} (store.path): start the gateway once first",
+                path.display()
+            );
+        }
+        let bus = Arc::new(InProcessBus::new(16));
+        match SledStore::open(path, bus) {
+            Ok(store) => Ok(Place::Store(Arc::new(store))),
+            Err(error) if error.to_string().contains("could not acquire lock") => {
+                let Some(token) = config.operator_token()? else {
+                    bail!(
+                        "the gateway is running and holds the store {}: set operator.token (SWITCHBOARD_OPERATOR__TOKEN) for the gateway and this command, or stop the gateway",
+                        path.display()
+                    );
+                };
+                let mut listen = config.server.listen;
+                if listen.ip().is_unspecified() {
+                    listen.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                Ok(Place::Gateway {
+                    base_url: format!("http://{listen}"),
+                    token,
+                })
+            }
+            Err(error) => Err(anyhow::anyhow!("{error}"))
+                .with_context(|| format!("opening {}", path.display())),
+        }
+    }
+
+    async fn create(&self, new: NewWorkspace) -> anyhow::Result<CreatedWorkspace> {
+        match self {
+            Place::Store(store) => Ok(switchboard_api::operator::create_workspace(
+                store.as_ref(),
+                new,
+            )
+            .await
+            .map_err(|error| anyhow::anyhow!("{}", error.message))?),
+            Place::Gateway { .. } => {
+                self.call(Method::POST, "", Some(serde_json::to_vec(&new)?))
+                    .await
+            }
+        }
+    }
+
+    async fn list(&self) -> anyhow::Result<Vec<WorkspaceSummary>> {
+        match self {
+            Place::Store(store) => Ok(switchboard_api::operator::summaries(store.as_ref())
+                .await
+                .map_err(|error| anyhow::anyhow!("{}", error.message))?),
+            Place::Gateway { .. } => self.call(Method::GET, "", None).await,
+        }
+    }
+
+    async fn suspend(&self, id: Id, suspended: bool) -> anyhow::Result<Workspace> {
+        match self {
+            Place::Store(store) => {
+                Ok(
+                    switchboard_api::operator::suspend(store.as_ref(), id, suspended)
+                        .await
+                        .map_err(|error| anyhow::anyhow!("{}", error.message))?,
+                )
+            }
+            Place::Gateway { .. } => {
+                let action = if suspended { "suspend" } else { "resume" };
+                self.call(
+                    Method::POST,
+                    &format!("/{id}/{action}"),
+                    Some(b"{}".to_vec()),
+                )
+                .await
+            }
+        }
+    }
+
+    /// Calls `/api/v1/operator/workspaces{path}` on the running gateway.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> anyhow::Result<T> {
+        let Place::Gateway { base_url, token } = self else {
+            bail!("the store is open here");
+        };
+        let url = format!("{base_url}/api/v1/operator/workspaces{path}");
+        let request = Request::builder()
+            .method(method)
+            .uri(&url)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))?;
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        let response = client
+            .request(request)
+            .await
+            .with_context(|| format!("the gateway holds the store but does not answer at {url}"))?;
+        let status = response.status();
+        let body = response.into_body().collect().await?.to_bytes();
+        if !status.is_success() {
+            let message = serde_json::from_slice::<ErrorBody>(&body)
+                .map(|error| error.error.message)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
+            bail!("the gateway refused ({status}): {message}");
+        }
+        serde_json::from_slice(&body)
+            .with_context(|| format!("reading the gateway's answer from {url}"))
+    }
+}

@@ -1,0 +1,130 @@
+//! The operator's `switchboard workspace` commands on the real binary: while the gateway runs
+//! they go through its operator routes, while it is stopped straight to its store; a second
+//! business made from the command line signs in beside the first.
+
+use std::path::Path;
+
+use anyhow::{Context, ensure};
+use hyper::StatusCode;
+use switchboard_e2e::{Client, Gateway, gateway_binary};
+
+const OPERATOR_TOKEN: &str = "an operator token for the e2e test";
+
+/// The settings the gateway and the command share.
+fn settings(data: &Path, port: u16, token: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("SWITCHBOARD_SERVER__LISTEN", format!("127.0.0.1:{port}")),
+        ("SWITCHBOARD_OPERATOR__TOKEN", token.to_string()),
+        (
+            "SWITCHBOARD_STORE__PATH",
+            data.join("store").display().to_string(),
+        ),
+    ]
+}
+
+/// Runs `switchboard workspace ARGS`; its standard output, or its error.
+fn workspace(settings: &[(&str, String)], args: &[&str]) -> anyhow::Result<String> {
+    let output = std::process::Command::new(gateway_binary()?)
+        .arg("workspace")
+        .args(args)
+        .envs(settings.iter().map(|(name, value)| (*name, value.as_str())))
+        .env_remove("RUST_BACKTRACE")
+        .output()?;
+    ensure!(
+        output.status.success(),
+        "`switchboard workspace {}` failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8(output.stdout)?)
+}
+
+/// The status of a sign-in, and the error code if it was refused.
+async fn sign_in(
+    gateway: &Gateway,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<(StatusCode, String)> {
+    let (status, _, body) = Client::new(&gateway.base_url)
+        .attempt_login(email, password, &[])
+        .await?;
+    Ok((
+        status,
+        body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_makes_suspends_and_resumes_a_business_with_the_gateway_running_or_stopped()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let shared = settings(data.path(), port, OPERATOR_TOKEN);
+    let gateway = Gateway::start_with(data.path(), &shared).await?;
+
+    // Running: through the gateway.
+    let created = workspace(
+        &shared,
+        &[
+            "create",
+            "--name",
+            "Café Aurora",
+            "--admin-email",
+            "ana@cafe-aurora.example",
+        ],
+    )?;
+    let password = created
+        .lines()
+        .find_map(|line| line.strip_prefix("    "))
+        .context("the one-time password on its own line")?
+        .trim()
+        .to_string();
+    let id = created
+        .split_whitespace()
+        .nth(2)
+        .and_then(|id| id.parse::<u64>().ok())
+        .with_context(|| format!("the new workspace's id in {created:?}"))?;
+    assert!(created.contains("ana@cafe-aurora.example"), "{created}");
+    let ana = Client::new(&gateway.base_url)
+        .login("ana@cafe-aurora.example", &password)
+        .await?;
+    let (status, channels) = ana.get("/api/v1/channels").await?;
+    assert_eq!((status, channels), (StatusCode::OK, serde_json::json!([])));
+    // The first business goes on beside it.
+    gateway.admin().await?;
+    let listed = workspace(&shared, &["list"])?;
+    for name in ["Demo", "Café Aurora"] {
+        assert!(listed.contains(name), "{name} in {listed}");
+    }
+
+    // Without the operator's token, a running gateway's store is not reachable.
+    let mut tokenless = shared.clone();
+    tokenless[1].1 = String::new();
+    let refused = workspace(&tokenless, &["list"]).expect_err("refused");
+    assert!(format!("{refused}").contains("operator.token"), "{refused}");
+
+    // Stopped: straight to the store.
+    gateway.kill_hard().await?;
+    let suspended = workspace(&shared, &["suspend", &id.to_string()])?;
+    assert!(suspended.contains("Café Aurora"), "{suspended}");
+    let gateway = Gateway::start_with(data.path(), &shared).await?;
+    assert_eq!(
+        sign_in(&gateway, "ana@cafe-aurora.example", &password).await?,
+        (StatusCode::FORBIDDEN, "workspace_suspended".into())
+    );
+    assert!(workspace(&shared, &["list"])?.contains("suspended"));
+
+    workspace(&shared, &["resume", &id.to_string()])?;
+    assert_eq!(
+        sign_in(&gateway, "ana@cafe-aurora.example", &password)
+            .await?
+            .0,
+        StatusCode::OK
+    );
+    Ok(())
+}

@@ -11,5 +11,6 @@ mod plugins;
 mod search;
 mod security;
 mod support;
+mod tenancy;
 mod ticks;
 mod widget;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Auth, TestApp, assert_error};
 
-fn upload(file: &str, name: &str, version: &str, time_ms: u32) -> Value {
+pub(crate) fn upload(file: &str, name: &str, version: &str, time_ms: u32) -> Value {
     let path =
         std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join(format!("{file}.wasm"));
     let wasm = std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
@@ -86,7 +86,7 @@ async fn stand_in(api: axum::Router) -> std::net::SocketAddr {
     address
 }
 
-fn message(id: &str, text: &str) -> String {
+pub(crate) fn message(id: &str, text: &str) -> String {
     json!({ "id": id, "from": { "id": "crm-7", "name": "Ana" }, "text": text }).to_string()
 }
 

@@ -17,13 +17,14 @@ pub struct ApiError {
     pub message: String,
     /// Seconds after which the same request may succeed (`Retry-After`), for refusals that
     /// pass: limits, and work the gateway cannot take right now.
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
     /// A provider's own words, when it refused.
     pub reason: Option<String>,
     /// The setting or field at fault, by name.
     pub field: Option<String>,
-    /// The entry of that setting at fault, as written, when it holds several.
-    pub value: Option<String>,
+    /// The entry of that setting at fault, as written, when it holds several (boxed, as in
+    /// `Fault`).
+    pub value: Option<Box<str>>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -43,7 +44,8 @@ impl ApiError {
 
     /// The same error, telling the client when to try again.
     pub fn retry_after(mut self, seconds: u64) -> Self {
-        self.retry_after = Some(seconds.max(1));
+        // Seconds in a `u32` (136 years) keep the error small enough to return by value.
+        self.retry_after = Some(u32::try_from(seconds.max(1)).unwrap_or(u32::MAX));
         self
     }
 
@@ -80,7 +82,7 @@ impl IntoResponse for ApiError {
                 message: self.message,
                 reason: self.reason,
                 field: self.field,
-                value: self.value,
+                value: self.value.map(String::from),
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();

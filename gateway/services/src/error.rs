@@ -36,13 +36,14 @@ pub struct Fault {
     pub code: &'static str,
     pub message: String,
     /// Seconds after which the same work may succeed.
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
     /// A provider's own words, when it refused.
     pub reason: Option<String>,
     /// The setting or field at fault, by name.
     pub field: Option<String>,
-    /// The entry of that setting at fault, as written, when it holds several.
-    pub value: Option<String>,
+    /// The entry of that setting at fault, as written, when it holds several (boxed, as it is
+    /// rare, to keep a fault small enough to return by value).
+    pub value: Option<Box<str>>,
 }
 
 pub type ServiceResult<T> = Result<T, Fault>;
@@ -73,14 +74,15 @@ impl Fault {
     }
 
     /// The same fault, naming the entry at fault of a setting that holds several.
-    pub fn on_value(mut self, value: impl Into<String>) -> Fault {
+    pub fn on_value(mut self, value: impl Into<Box<str>>) -> Fault {
         self.value = Some(value.into());
         self
     }
 
     /// The same fault, saying when to try again.
     pub fn retry_after(mut self, seconds: u64) -> Fault {
-        self.retry_after = Some(seconds.max(1));
+        // Seconds in a `u32` (136 years) keep the error small enough to return by value.
+        self.retry_after = Some(u32::try_from(seconds.max(1)).unwrap_or(u32::MAX));
         self
     }
 

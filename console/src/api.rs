@@ -25,6 +25,8 @@ pub enum Failure {
         reason: Option<String>,
         /// The setting or field at fault, by name.
         field: Option<String>,
+        /// The entry of that setting at fault, as written, when it holds several.
+        value: Option<String>,
     },
 }
 
@@ -136,6 +138,7 @@ fn refused(status: u16, message: &str) -> Failure {
         message: message.into(),
         reason: None,
         field: None,
+        value: None,
     }
 }
 
@@ -179,6 +182,7 @@ async fn call(method: &str, path: &str, body: Option<(&str, JsValue)>) -> Result
             message: body.error.message,
             reason: body.error.reason,
             field: body.error.field,
+            value: body.error.value,
         },
         Err(_) => refused(status, &text),
     })

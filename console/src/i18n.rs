@@ -251,6 +251,35 @@ pub struct Texts {
     pub webhook_own: &'static str,
     pub copy: &'static str,
     pub copied: &'static str,
+    /// The website chat's settings, from here on.
+    pub install: &'static str,
+    pub snippet: &'static str,
+    pub snippet_help: &'static str,
+    /// Before the links to the install guides.
+    pub install_guides: &'static str,
+    pub allowed_sites: &'static str,
+    pub allowed_sites_help: &'static str,
+    /// An allowed site the gateway refused, `{origin}` as the admin wrote it.
+    pub not_a_site: &'static str,
+    /// "Refused on {origin} ({n} times today)".
+    pub refused_on_many: &'static str,
+    /// "Refused on {origin} (once today)".
+    pub refused_on_one: &'static str,
+    pub allow: &'static str,
+    /// "{origin} can show the chat now."
+    pub site_allowed: &'static str,
+    pub appearance: &'static str,
+    pub color: &'static str,
+    pub position: &'static str,
+    pub bottom_right: &'static str,
+    pub bottom_left: &'static str,
+    pub greeting: &'static str,
+    pub greeting_help: &'static str,
+    /// Before the fields the chat asks for before the first message.
+    pub ask_first: &'static str,
+    pub ask_no: &'static str,
+    pub ask_optional: &'static str,
+    pub ask_required: &'static str,
 }
 
 impl Texts {
@@ -359,6 +388,16 @@ impl Texts {
             "" => self.connected.to_string(),
             account => self.connected_as.replace("{account}", account),
         }
+    }
+
+    /// "Refused on http://shop.example (12 times today)".
+    pub fn refused_on(&self, origin: &str, times_today: u64) -> String {
+        let line = match times_today {
+            1 => self.refused_on_one,
+            _ => self.refused_on_many,
+        };
+        line.replace("{origin}", origin)
+            .replace("{n}", &times_today.to_string())
     }
 
     /// How long ago, in the largest whole unit: "now", "5 min", "3 h", "2 d".
@@ -599,6 +638,28 @@ static EN: Texts = Texts {
     webhook_own: "Switchboard gives this address to the provider itself when it is needed.",
     copy: "Copy",
     copied: "Copied.",
+    install: "Install",
+    snippet: "Code to paste on your site",
+    snippet_help: "Paste it once on every page, just before </body>.",
+    install_guides: "Step-by-step guides:",
+    allowed_sites: "Allowed sites",
+    allowed_sites_help: "One per line, such as https://shop.example. Empty: any site.",
+    not_a_site: "“{origin}” is not a site’s address: write it like https://shop.example.",
+    refused_on_many: "Refused on {origin} ({n} times today)",
+    refused_on_one: "Refused on {origin} (once today)",
+    allow: "Allow",
+    site_allowed: "{origin} can show the chat now.",
+    appearance: "Appearance and texts",
+    color: "Color",
+    position: "Position",
+    bottom_right: "Bottom right",
+    bottom_left: "Bottom left",
+    greeting: "Greeting",
+    greeting_help: "The chat’s first line. Left empty: the English one.",
+    ask_first: "Before the first message, ask for",
+    ask_no: "Don’t ask",
+    ask_optional: "Optional",
+    ask_required: "Required",
 };
 
 static ES: Texts = Texts {
@@ -819,6 +880,28 @@ static ES: Texts = Texts {
     webhook_own: "Switchboard le da esta dirección al proveedor por su cuenta cuando hace falta.",
     copy: "Copiar",
     copied: "Copiado.",
+    install: "Instalación",
+    snippet: "Código para pegar en tu sitio",
+    snippet_help: "Pégalo una sola vez en todas las páginas, justo antes de </body>.",
+    install_guides: "Guías paso a paso:",
+    allowed_sites: "Sitios permitidos",
+    allowed_sites_help: "Uno por línea, como https://tienda.example. Vacío: cualquier sitio.",
+    not_a_site: "«{origin}» no es la dirección de un sitio: escríbela como https://tienda.example.",
+    refused_on_many: "Rechazado en {origin} ({n} veces hoy)",
+    refused_on_one: "Rechazado en {origin} (1 vez hoy)",
+    allow: "Permitir",
+    site_allowed: "{origin} ya puede mostrar el chat.",
+    appearance: "Apariencia y textos",
+    color: "Color",
+    position: "Posición",
+    bottom_right: "Abajo a la derecha",
+    bottom_left: "Abajo a la izquierda",
+    greeting: "Saludo",
+    greeting_help: "La primera línea del chat. Si lo dejas vacío: el de inglés.",
+    ask_first: "Antes del primer mensaje, pide",
+    ask_no: "No pedir",
+    ask_optional: "Opcional",
+    ask_required: "Obligatorio",
 };
 
 static PT_BR: Texts = Texts {
@@ -1039,4 +1122,26 @@ static PT_BR: Texts = Texts {
     webhook_own: "O Switchboard informa este endereço ao provedor por conta própria quando necessário.",
     copy: "Copiar",
     copied: "Copiado.",
+    install: "Instalação",
+    snippet: "Código para colar no seu site",
+    snippet_help: "Cole uma única vez em todas as páginas, logo antes de </body>.",
+    install_guides: "Guias passo a passo:",
+    allowed_sites: "Sites permitidos",
+    allowed_sites_help: "Um por linha, como https://loja.example. Vazio: qualquer site.",
+    not_a_site: "“{origin}” não é o endereço de um site: escreva como https://loja.example.",
+    refused_on_many: "Recusado em {origin} ({n} vezes hoje)",
+    refused_on_one: "Recusado em {origin} (1 vez hoje)",
+    allow: "Permitir",
+    site_allowed: "{origin} já pode mostrar o chat.",
+    appearance: "Aparência e textos",
+    color: "Cor",
+    position: "Posição",
+    bottom_right: "Canto inferior direito",
+    bottom_left: "Canto inferior esquerdo",
+    greeting: "Saudação",
+    greeting_help: "A primeira linha do chat. Se vazio: a de inglês.",
+    ask_first: "Antes da primeira mensagem, peça",
+    ask_no: "Não pedir",
+    ask_optional: "Opcional",
+    ask_required: "Obrigatório",
 };

@@ -83,6 +83,13 @@ pub async fn type_into(browser: &Browser, selector: &str, text: &str) -> anyhow:
 /// Empties the field `selector` finds, once there is one, as select-all and delete would (an
 /// `input` event tells the page).
 pub async fn clear_field(browser: &Browser, selector: &str) -> anyhow::Result<()> {
+    set_field(browser, selector, "").await
+}
+
+/// Puts `value` in the field `selector` finds, once there is one, as pasting it over what it
+/// held would (an `input` event tells the page): lines into a text area, a colour into a colour
+/// picker.
+pub async fn set_field(browser: &Browser, selector: &str, value: &str) -> anyhow::Result<()> {
     browser
         .client
         .wait()
@@ -92,9 +99,12 @@ pub async fn clear_field(browser: &Browser, selector: &str) -> anyhow::Result<()
     browser
         .client
         .execute(
-            "const field = document.querySelector(arguments[0]); field.value = ''; \
+            "const field = document.querySelector(arguments[0]); field.value = arguments[1]; \
              field.dispatchEvent(new Event('input', { bubbles: true }));",
-            vec![serde_json::Value::from(selector)],
+            vec![
+                serde_json::Value::from(selector),
+                serde_json::Value::from(value),
+            ],
         )
         .await?;
     Ok(())
@@ -305,6 +315,55 @@ impl Drop for Browser {
             });
         }
     }
+}
+
+/// Whether the widget's loader drew its launcher on the page.
+pub async fn launcher_drawn(browser: &Browser) -> anyhow::Result<bool> {
+    let drawn = browser
+        .client
+        .execute(
+            "return !!document.getElementById('switchboard-widget')",
+            vec![],
+        )
+        .await?;
+    Ok(drawn == serde_json::json!(true))
+}
+
+/// The loader's console messages for the site's owner among `messages`.
+pub fn owner_warnings(messages: &[String]) -> Vec<&String> {
+    messages
+        .iter()
+        .filter(|message| message.starts_with("Switchboard chat: "))
+        .collect()
+}
+
+/// Opens `page` and waits until the widget's loader warned the site's owner; answers the
+/// warnings this page wrote, once it has had time for more, and checks that it drew nothing and
+/// left the page's `Switchboard` API in place.
+pub async fn warnings_on(browser: &Browser, page: &str) -> anyhow::Result<Vec<String>> {
+    let before = browser.console_messages().len();
+    browser.client.goto(page).await?;
+    let new_warnings = || {
+        owner_warnings(&browser.console_messages()[before..])
+            .into_iter()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    eventually("a warning for the site's owner", async || {
+        Ok((!new_warnings().is_empty()).then_some(()))
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    anyhow::ensure!(!launcher_drawn(browser).await?, "{page} shows a launcher");
+    let api = browser
+        .client
+        .execute("return typeof window.Switchboard.open", vec![])
+        .await?;
+    anyhow::ensure!(
+        api == serde_json::json!("function"),
+        "the page's calls still work: {api}"
+    );
+    Ok(new_warnings())
 }
 
 /// The texts of the chat's messages, in order.

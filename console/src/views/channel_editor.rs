@@ -136,6 +136,38 @@ fn reason(
     failure.reason().unwrap_or(t.unreachable).to_string()
 }
 
+/// What the admin was last told: `Ok` went well, `Err` did not.
+pub type Said = UseStateHandle<Option<Result<String, String>>>;
+
+/// A Copy button's click: copies `text` and says so in `said`.
+pub fn copy_on_click(text: String, said: &Said, t: &'static Texts) -> Callback<MouseEvent> {
+    let said = said.clone();
+    Callback::from(move |_: MouseEvent| {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let writing = JsFuture::from(window.navigator().clipboard().write_text(&text));
+        let said = said.clone();
+        spawn_local(async move {
+            if writing.await.is_ok() {
+                said.set(Some(Ok(t.copied.to_string())));
+            }
+        });
+    })
+}
+
+/// How the last step went, read out when it changes.
+pub fn said_line(said: &Option<Result<String, String>>) -> Html {
+    match said {
+        Some(said) => html! {
+            <p class={if said.is_ok() { "saved" } else { "error" }}
+                role={if said.is_ok() { "status" } else { "alert" }}>
+                { said.as_ref().unwrap_or_else(|line| line).trim_start() }</p>
+        },
+        None => html! {},
+    }
+}
+
 #[function_component(ChannelEditor)]
 pub fn channel_editor(props: &Props) -> Html {
     let console = &props.console;
@@ -157,7 +189,7 @@ pub fn channel_editor(props: &Props) -> Html {
     // The secrets the channel has.
     let kept = use_state(Vec::<String>::new);
     // The last thing to tell the admin: `Ok` went well, `Err` did not.
-    let said = use_state(|| None::<Result<String, String>>);
+    let said: Said = use_state(|| None);
     let busy = use_state(|| false);
     {
         let kept = kept.setter();
@@ -434,22 +466,7 @@ pub fn channel_editor(props: &Props) -> Html {
         }
     };
     let webhook_url = channel.as_ref().and_then(|saved| saved.webhook_url.clone());
-    let on_copy = {
-        let said = said.clone();
-        let url = webhook_url.clone().unwrap_or_default();
-        Callback::from(move |_: MouseEvent| {
-            let Some(window) = web_sys::window() else {
-                return;
-            };
-            let writing = JsFuture::from(window.navigator().clipboard().write_text(&url));
-            let said = said.clone();
-            spawn_local(async move {
-                if writing.await.is_ok() {
-                    said.set(Some(Ok(t.copied.to_string())));
-                }
-            });
-        })
-    };
+    let on_copy = copy_on_click(webhook_url.clone().unwrap_or_default(), &said, t);
     let shown = form
         .fields
         .iter()
@@ -492,11 +509,7 @@ pub fn channel_editor(props: &Props) -> Html {
                     <small class="help">{ if form.webhook { t.webhook_give } else { t.webhook_own } }</small>
                 </div>
             }
-            if let Some(said) = &*said {
-                <p class={if said.is_ok() { "saved" } else { "error" }}
-                    role={if said.is_ok() { "status" } else { "alert" }}>
-                    { said.as_ref().unwrap_or_else(|line| line).trim_start() }</p>
-            }
+            { said_line(&said) }
             <div class="buttons">
                 <button type="button" class="back-to-list" onclick={props.on_back.reform(|_: MouseEvent| ())}>
                     { t.back }</button>

@@ -12,6 +12,7 @@ pub mod shortcuts;
 pub mod sign_in;
 pub mod template_picker;
 pub mod thread;
+pub mod webchat_settings;
 pub mod workspace;
 
 use yew::prelude::*;

@@ -1,7 +1,8 @@
 //! Settings, for admins, at `/app/settings/channels`: the workspace's channels, each with its
 //! kind and whether it is active, and the kinds of channel to add; adding or editing a plugin
-//! channel goes through the form its plugin describes. Email, website chat and API channels
-//! are listed; they are set up through the API for now.
+//! channel goes through the form its plugin describes, and a website chat has a page of its own
+//! ([`WebchatSettings`]). Email and API channels are listed; they are set up through the API
+//! for now.
 
 use std::rc::Rc;
 
@@ -14,6 +15,7 @@ use crate::i18n::{Texts, texts};
 use crate::state::Console;
 use crate::views::channel_editor::ChannelEditor;
 use crate::views::list::channel_icon;
+use crate::views::webchat_settings::WebchatSettings;
 use crate::views::workspace::signed_out_on;
 
 /// The settings' address.
@@ -113,7 +115,7 @@ pub fn settings(props: &Props) -> Html {
                     { for console.channels.iter().filter(|channel| channel.deleted_at.is_none()).map(|channel| {
                         let form = form_of(channel);
                         html! {
-                            <li class="channel-row">
+                            <li class="channel-row" data-kind={channel.kind.name().to_string()}>
                                 { channel_icon(Some(channel.kind)) }
                                 <span class="name">{ &channel.name }</span>
                                 <span class="kind">{ form.map_or(kind_name(channel.kind, t), |form| localized(&form.title, language).to_string()) }</span>
@@ -122,7 +124,7 @@ pub fn settings(props: &Props) -> Html {
                                 } else {
                                     <span class="state">{ t.inactive }</span>
                                 }
-                                if form.is_some() {
+                                if form.is_some() || channel.kind == ChannelKind::WEBCHAT {
                                     <button class="edit" onclick={go(Page::Edit(channel.id))}>{ t.edit }</button>
                                 } else {
                                     <span class="later">{ t.api_for_now }</span>
@@ -147,10 +149,13 @@ pub fn settings(props: &Props) -> Html {
             </>
         },
         Page::New(index) => editor(loaded.get(index), None),
-        Page::Edit(id) => {
-            let channel = console.channels.iter().find(|channel| channel.id == id);
-            editor(channel.and_then(form_of), channel)
-        }
+        Page::Edit(id) => match console.channels.iter().find(|channel| channel.id == id) {
+            Some(channel) if channel.kind == ChannelKind::WEBCHAT => html! {
+                <WebchatSettings console={console.clone()} channel={channel.clone()}
+                    on_back={on_back.clone()} on_signed_out={props.on_signed_out.clone()} />
+            },
+            channel => editor(channel.and_then(form_of), channel),
+        },
     };
     html! {
         <section class="settings" aria-labelledby="settings-title">

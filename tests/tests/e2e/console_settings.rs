@@ -2,7 +2,9 @@
 //! gateway and the Telegram stand-in: a Telegram channel added through the form its plugin
 //! describes (and its messages then reaching the inbox), the provider's refusal of a wrong
 //! token shown in words and corrected in the same form, an SMS form that asks for a provider's
-//! own fields only once that provider is picked, and no settings at all for agents.
+//! own fields only once that provider is picked, a website chat set up on its own page (the
+//! snippet, a refused site allowed in one click, greeting and looks reaching the widget), and no
+//! settings at all for agents.
 
 use std::time::Duration;
 
@@ -10,8 +12,8 @@ use anyhow::Context;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 use switchboard_e2e::browser::{
-    Browser, choose, clear_field, click, eventually, present, shown, sign_in_to_console,
-    sign_in_to_console_as, texts, type_into,
+    Browser, choose, clear_field, click, eventually, launcher_drawn, present, set_field, shown,
+    sign_in_to_console, sign_in_to_console_as, texts, type_into, warnings_on,
 };
 use switchboard_e2e::telegram_stand_in::{self as telegram, TelegramStandIn};
 use switchboard_e2e::{Client, Gateway, eventually_within};
@@ -261,7 +263,7 @@ async fn an_admin_adds_a_telegram_channel_through_the_console_and_its_messages_r
     admin.client.refresh().await?;
     assert_eq!(address(&admin).await?, "/app/settings/channels");
     shown(&admin, ".channel-row", "Soporte Telegram").await?;
-    click(&admin, ".channel-row .edit").await?;
+    click(&admin, ".channel-row[data-kind=telegram] .edit").await?;
     shown(
         &admin,
         ".channel-editor .kept",
@@ -529,5 +531,210 @@ async fn an_agent_has_no_settings() -> anyhow::Result<()> {
     assert!(!present(&agent, ".settings").await?);
     assert!(!present(&agent, ".topbar .settings-link").await?);
     agent.close().await?;
+    Ok(())
+}
+
+/// The demo website chat's page in Settings › Channels, in `browser`'s console.
+async fn open_webchat(browser: &Browser) -> anyhow::Result<()> {
+    click(browser, ".topbar .settings-link").await?;
+    click(browser, ".channel-row[data-kind=webchat] .edit").await
+}
+
+/// The website chat's settings as a visitor's widget in `locale` gets them.
+async fn widget_config(gateway: &Gateway, widget: &str, locale: &str) -> anyhow::Result<Value> {
+    let path = format!("/widget/v1/{widget}/config?locale={locale}");
+    let (status, config) = Client::new(&gateway.base_url).get(&path).await?;
+    anyhow::ensure!(status == StatusCode::OK, "{config}");
+    Ok(config)
+}
+
+/// An admin who speaks Spanish sets up the website chat without the API: the page shows the
+/// snippet to copy and the install guides in Spanish; a site that is not allowed is refused
+/// and counted, shown as "Rechazado en … (2 veces hoy)", and one click on Permitir lets the
+/// launcher show there; a wrong site is named in Spanish beside the field; a new greeting,
+/// colour and corner reach the widget, the other languages' greetings staying. On a phone, in
+/// Portuguese, the page fits the screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sets_up_the_website_chat_allows_a_refused_site_and_changes_the_greeting()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let api = gateway.admin().await?;
+    let (channel, widget) = api.demo_widget().await?;
+    let (_, listed) = api.get(&format!("/api/v1/channels/{channel}")).await?;
+    let snippet = listed["snippet"]
+        .as_str()
+        .context("an admin gets the snippet")?;
+    let admin = admin_console(&gateway, "es", false).await?;
+    open_webchat(&admin).await?;
+    shown(&admin, ".webchat-settings h3", "Instalación").await?;
+    shown(
+        &admin,
+        ".webchat-settings .snippet",
+        "Código para pegar en tu sitio",
+    )
+    .await?;
+    assert_eq!(
+        value_of(&admin, ".webchat-settings .snippet textarea").await?,
+        snippet
+    );
+    let guides = admin
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.webchat-settings .guides a')].map(a => a.getAttribute('href'))",
+            Vec::new(),
+        )
+        .await?;
+    let guides: Vec<String> = serde_json::from_value(guides)?;
+    assert_eq!(
+        guides,
+        [
+            "/install/wordpress.es.html",
+            "/install/shopify.es.html",
+            "/install/wix.es.html",
+            "/install/squarespace.es.html",
+        ]
+    );
+    for guide in &guides {
+        let (status, _) = Client::new(&gateway.base_url).get_bytes(guide).await?;
+        assert_eq!(status, StatusCode::OK, "the gateway serves {guide}");
+    }
+    click(&admin, ".webchat-settings .snippet .copy").await?;
+    shown(&admin, ".webchat-settings .saved", "Copiado.").await?;
+    admin.screenshot("console-settings-webchat").await?;
+
+    // A wrong site is named beside the field, in Spanish; corrected, it is kept as an origin.
+    let origins = ".webchat-settings textarea[name=allowed_origins]";
+    set_field(&admin, origins, "cafe-aurora.example\ntienda example").await?;
+    click(&admin, ".webchat-settings button[type=submit]").await?;
+    shown(
+        &admin,
+        ".webchat-settings #allowed_origins-error",
+        "«tienda example» no es la dirección de un sitio: escríbela como https://tienda.example.",
+    )
+    .await?;
+    shown(
+        &admin,
+        ".webchat-settings .error[role=alert]",
+        "No se pudo guardar: revisa «Sitios permitidos».",
+    )
+    .await?;
+    into_view(&admin, origins).await?;
+    admin
+        .screenshot("console-settings-webchat-wrong-site")
+        .await?;
+    set_field(&admin, origins, "cafe-aurora.example").await?;
+    click(&admin, ".webchat-settings button[type=submit]").await?;
+    shown(&admin, ".webchat-settings .saved", "Guardado.").await?;
+    assert!(!present(&admin, ".webchat-settings #allowed_origins-error").await?);
+    assert_eq!(
+        value_of(&admin, origins).await?,
+        "https://cafe-aurora.example"
+    );
+
+    // A shop's page on a site not allowed yet gets no launcher, twice; the admin sees it.
+    let site = switchboard_e2e::sites::snippet_page(&gateway.base_url, &widget).await?;
+    let visitor = Browser::start(1000, 800).await?;
+    for _ in 0..2 {
+        warnings_on(&visitor, &site).await?;
+    }
+    click(&admin, ".webchat-settings .back-to-list").await?;
+    click(&admin, ".channel-row[data-kind=webchat] .edit").await?;
+    shown(
+        &admin,
+        ".webchat-settings .refused li",
+        &format!("Rechazado en {site} (2 veces hoy)"),
+    )
+    .await?;
+    into_view(&admin, ".webchat-settings .refused").await?;
+    admin.screenshot("console-settings-webchat-refused").await?;
+    click(&admin, ".webchat-settings .refused .allow").await?;
+    shown(
+        &admin,
+        ".webchat-settings .saved",
+        &format!("{site} ya puede mostrar el chat."),
+    )
+    .await?;
+    eventually("the site off the refused list", async || {
+        Ok((!present(&admin, ".webchat-settings .refused li").await?).then_some(()))
+    })
+    .await?;
+    assert_eq!(
+        value_of(&admin, origins).await?,
+        format!("https://cafe-aurora.example\n{site}")
+    );
+    visitor.client.goto(&site).await?;
+    eventually("the launcher on the site just allowed", async || {
+        Ok(launcher_drawn(&visitor).await?.then_some(()))
+    })
+    .await?;
+    visitor.close().await?;
+
+    // A new Spanish greeting, colour and corner in one save reach the widget.
+    clear_field(&admin, ".webchat-settings input[name=greeting-es]").await?;
+    type_into(
+        &admin,
+        ".webchat-settings input[name=greeting-es]",
+        "¡Hola! Somos Café Aurora, ¿en qué te ayudamos?",
+    )
+    .await?;
+    set_field(&admin, ".webchat-settings input[name=color]", "#0a7d5a").await?;
+    choose(&admin, ".webchat-settings select[name=position]", "left").await?;
+    choose(
+        &admin,
+        ".webchat-settings select[name=pre_chat-email]",
+        "required",
+    )
+    .await?;
+    click(&admin, ".webchat-settings button[type=submit]").await?;
+    shown(&admin, ".webchat-settings .saved", "Guardado.").await?;
+    let spanish = widget_config(&gateway, &widget, "es").await?;
+    assert_eq!(
+        spanish["greeting"],
+        "¡Hola! Somos Café Aurora, ¿en qué te ayudamos?"
+    );
+    assert_eq!(
+        (&spanish["color"], &spanish["position"]),
+        (&json!("#0a7d5a"), &json!("left"))
+    );
+    assert_eq!(
+        spanish["pre_chat"],
+        json!([{ "name": "email", "required": true }])
+    );
+    let english = widget_config(&gateway, &widget, "en").await?;
+    assert_eq!(
+        english["greeting"], "Hi! How can we help?",
+        "the other languages stay"
+    );
+    into_view(&admin, ".webchat-settings .saved").await?;
+    admin.screenshot("console-settings-webchat-saved").await?;
+    admin.close().await?;
+
+    // On a phone, in Portuguese, the page fits the screen.
+    let phone = admin_console(&gateway, "pt-BR", true).await?;
+    open_webchat(&phone).await?;
+    shown(
+        &phone,
+        ".webchat-settings .snippet",
+        "Código para colar no seu site",
+    )
+    .await?;
+    let right = phone
+        .client
+        .execute(
+            "return Math.max(...[...document.querySelectorAll('.webchat-settings, .webchat-settings *')].map(e => e.getBoundingClientRect().right))",
+            Vec::new(),
+        )
+        .await?;
+    assert!(
+        right.as_f64().is_some_and(|right| right <= 390.0),
+        "the page fits the phone: {right}"
+    );
+    phone.screenshot("console-settings-webchat-phone").await?;
+    into_view(&phone, ".webchat-settings input[name=color]").await?;
+    phone
+        .screenshot("console-settings-webchat-phone-appearance")
+        .await?;
+    phone.close().await?;
     Ok(())
 }

@@ -9,7 +9,10 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use hyper::{Method, StatusCode};
 use serde_json::json;
-use switchboard_e2e::browser::{Browser, enter_chat, eventually, open_chat, visible_messages};
+use switchboard_e2e::browser::{
+    Browser, enter_chat, eventually, launcher_drawn, open_chat, owner_warnings, visible_messages,
+    warnings_on,
+};
 use switchboard_e2e::{Client, Gateway};
 
 /// The demo workspace's webchat channel id.
@@ -1017,52 +1020,6 @@ async fn a_long_chat_comes_back_with_its_newest_messages() -> anyhow::Result<()>
         "the newest reply is shown"
     );
     Ok(())
-}
-
-/// Whether the loader drew its launcher on the page.
-async fn launcher_drawn(browser: &Browser) -> anyhow::Result<bool> {
-    let drawn = browser
-        .client
-        .execute(
-            "return !!document.getElementById('switchboard-widget')",
-            vec![],
-        )
-        .await?;
-    Ok(drawn == json!(true))
-}
-
-/// The loader's console messages for the site's owner among `messages`.
-fn owner_warnings(messages: &[String]) -> Vec<&String> {
-    messages
-        .iter()
-        .filter(|message| message.starts_with("Switchboard chat: "))
-        .collect()
-}
-
-/// Opens `page` and waits until the loader warned the site's owner; answers the warnings this
-/// page wrote, once it has had time for more, and checks that it drew nothing and left the
-/// page's `Switchboard` API in place.
-async fn warnings_on(browser: &Browser, page: &str) -> anyhow::Result<Vec<String>> {
-    let before = browser.console_messages().len();
-    browser.client.goto(page).await?;
-    let new_warnings = || {
-        owner_warnings(&browser.console_messages()[before..])
-            .into_iter()
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    eventually("a warning for the site's owner", async || {
-        Ok((!new_warnings().is_empty()).then_some(()))
-    })
-    .await?;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(!launcher_drawn(browser).await?, "{page} shows a launcher");
-    let api = browser
-        .client
-        .execute("return typeof window.Switchboard.open", vec![])
-        .await?;
-    assert_eq!(api, json!("function"), "the page's calls still work");
-    Ok(new_warnings())
 }
 
 /// A widget id that names no website chat (one made up, an API channel's) draws nothing: the

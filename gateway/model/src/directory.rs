@@ -51,6 +51,19 @@ pub struct NewWorkspace {
     pub admin_name: Option<String>,
 }
 
+/// What removing a workspace took away, counted as it went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RemovedWorkspace {
+    pub workspace: Workspace,
+    /// Records of the store (people, channels, contacts, conversations, files, secrets…).
+    pub records: u64,
+    /// Lines of its events in the journal, overwritten.
+    pub event_lines: u64,
+    /// Files of its watched plugin folder.
+    pub plugin_files: u64,
+}
+
 /// A workspace just made, with the password its first admin signs in with once: it is shown
 /// here only, and the admin should change it after signing in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

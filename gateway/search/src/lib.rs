@@ -203,6 +203,14 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Removes every entry of a workspace, at once durable (the indexer's progress kept).
+    pub fn forget_workspace(&self, workspace_id: Id) -> Result<(), SearchError> {
+        let progress = self.progress()?.unwrap_or_else(|| "{}".into());
+        self.writer()
+            .delete_term(Term::from_field_u64(self.fields.workspace, workspace_id));
+        self.commit(&progress)
+    }
+
     /// Makes what was added durable and searchable, with `progress` (the indexer's cursors),
     /// which [`SearchIndex::progress`] reads back.
     pub fn commit(&self, progress: &str) -> Result<(), SearchError> {

@@ -467,6 +467,7 @@ impl Config {
             },
             public_url,
             first_retry: std::time::Duration::from_secs(self.delivery.first_retry_seconds.max(1)),
+            plugins_folder: Some(self.plugins.folder.clone()),
         }
     }
 

@@ -13,7 +13,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 use switchboard_model::{
-    CreatedWorkspace, ErrorBody, Id, NewWorkspace, Workspace, WorkspaceSummary,
+    CreatedWorkspace, ErrorBody, Id, NewWorkspace, RemovedWorkspace, Workspace, WorkspaceSummary,
 };
 use switchboard_store::{InProcessBus, SledStore};
 
@@ -40,6 +40,9 @@ pub enum WorkspaceCommand {
     Suspend { id: Id },
     /// Resume a suspended workspace.
     Resume { id: Id },
+    /// Remove a suspended workspace for good: its people, channels, conversations, files,
+    /// secrets, search entries and plugins.
+    Delete { id: Id },
 }
 
 /// Runs the command and prints its outcome.
@@ -81,6 +84,16 @@ pub fn run(config: &Config, command: WorkspaceCommand) -> anyhow::Result<()> {
                 WorkspaceCommand::Resume { id } => {
                     let workspace = place.suspend(id, false).await?;
                     println!("Resumed workspace {id} {:?}.", workspace.name);
+                }
+                WorkspaceCommand::Delete { id } => {
+                    let removed = place.remove(config, id).await?;
+                    println!(
+                        "Removed workspace {id} {:?}: {} records, {} event lines and {} plugin files. Nothing of it is left in the store or the search index.",
+                        removed.workspace.name,
+                        removed.records,
+                        removed.event_lines,
+                        removed.plugin_files
+                    );
                 }
             }
             Ok(())
@@ -203,6 +216,25 @@ impl Place {
                 )
                 .await
             }
+        }
+    }
+
+    async fn remove(&self, config: &Config, id: Id) -> anyhow::Result<RemovedWorkspace> {
+        match self {
+            Place::Store(store) => {
+                let search =
+                    switchboard_search::SearchIndex::open(&config.data_dir().join("search"))
+                        .map_err(|error| anyhow::anyhow!("opening the search index: {error}"))?;
+                switchboard_services::workspaces::remove(
+                    store.as_ref(),
+                    &search,
+                    Some(&config.plugins.folder),
+                    id,
+                )
+                .await
+                .map_err(|fault| anyhow::anyhow!("{}", fault.message))
+            }
+            Place::Gateway { .. } => self.call(Method::DELETE, &format!("/{id}"), None).await,
         }
     }
 

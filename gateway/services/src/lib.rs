@@ -56,6 +56,8 @@ pub struct ServicesConfig {
     /// The first retry of a reply whose provider failed waits this long; each further one
     /// twice as long.
     pub first_retry: std::time::Duration,
+    /// The watched plugin folder (`<folder>/<workspace id>/`), if the gateway watches one.
+    pub plugins_folder: Option<std::path::PathBuf>,
 }
 
 impl Default for ServicesConfig {
@@ -66,6 +68,7 @@ impl Default for ServicesConfig {
             uploads: UploadLimits::default(),
             public_url: "http://127.0.0.1:8080".into(),
             first_retry: std::time::Duration::from_secs(30),
+            plugins_folder: None,
         }
     }
 }

@@ -1,6 +1,11 @@
-//! Whether a workspace may be used now: the installation's operator may have suspended it.
+//! Whether a workspace may be used now (the installation's operator may have suspended it),
+//! and removing one for good.
 
-use switchboard_model::{Id, Workspace};
+use std::path::Path;
+
+use switchboard_model::{Id, RemovedWorkspace, Workspace};
+use switchboard_search::SearchIndex;
+use switchboard_store::Store;
 
 use crate::{Fault, FaultKind, ServiceResult, Services};
 
@@ -23,4 +28,44 @@ pub fn suspended(workspace: &Workspace) -> Fault {
             workspace.name
         ),
     )
+}
+
+/// Removes a suspended workspace and everything of it: its entries in the search index, its
+/// watched plugin folder, then its records and events in the store. A removal cut short is
+/// finished by running it again.
+pub async fn remove(
+    store: &dyn Store,
+    search: &SearchIndex,
+    plugins_folder: Option<&Path>,
+    id: Id,
+) -> ServiceResult<RemovedWorkspace> {
+    let workspace = store.workspace(id).await?;
+    if workspace.suspended_at.is_none() {
+        return Err(Fault::new(
+            FaultKind::Conflict,
+            "workspace_active",
+            format!(
+                "the workspace {:?} is active: suspend it first, so that nobody works in it while it goes",
+                workspace.name
+            ),
+        ));
+    }
+    search.forget_workspace(id).map_err(|error| {
+        Fault::internal(format!(
+            "removing the workspace from the search index: {error}"
+        ))
+    })?;
+    let mut plugin_files = 0;
+    if let Some(folder) = plugins_folder.map(|folder| folder.join(id.to_string()))
+        && folder.is_dir()
+    {
+        plugin_files = std::fs::read_dir(&folder).map_or(0, |files| files.count() as u64);
+        std::fs::remove_dir_all(&folder)
+            .map_err(|error| Fault::internal(format!("removing {}: {error}", folder.display())))?;
+    }
+    let removed = store.remove_workspace(id).await?;
+    Ok(RemovedWorkspace {
+        plugin_files,
+        ..removed
+    })
 }

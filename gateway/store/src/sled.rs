@@ -11,6 +11,7 @@ mod engine;
 mod files;
 mod inbox;
 mod keys;
+mod removal;
 
 pub use engine::wal::Salvaged;
 #[cfg(fuzzing)]

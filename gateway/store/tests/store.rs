@@ -549,6 +549,19 @@ async fn texts(store: &SledStore, workspace: Id, conversation: Id) -> Vec<String
 
 /// Opens the store in `dir` again once the previous one has let go of it (its writer thread
 /// may hold the database for a moment after the store is dropped).
+/// The store's sled tree itself, once the store that had it open let go of it.
+async fn raw_tree(dir: &std::path::Path) -> sled::Db {
+    let mut attempts = 0;
+    loop {
+        match sled::open(dir) {
+            Ok(tree) => return tree,
+            Err(error) if attempts == 500 => panic!("the tree stays locked: {error}"),
+            Err(_) => attempts += 1,
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 async fn reopen(dir: &std::path::Path) -> SledStore {
     loop {
         match SledStore::open(dir, Arc::new(InProcessBus::new(16))) {
@@ -1662,4 +1675,160 @@ async fn custom_fields_a_channel_tells_are_kept_on_the_contact_and_bounded() {
         50,
         "a contact holds at most 50 told fields"
     );
+}
+
+/// Removing a workspace leaves nothing of it: no key of the tree names it, its people, its
+/// channels or its dead letters, no value or journal line holds its words, and the other
+/// workspace keeps everything; an active workspace is refused, and a second removal finds
+/// nothing more.
+#[tokio::test]
+async fn a_removed_workspace_leaves_no_key_value_or_journal_line_behind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SledStore::open(dir.path(), Arc::new(InProcessBus::new(1024))).expect("open");
+    let (ours, our_channel, _) = seed(&store, "Acme").await;
+    let (theirs, their_channel, their_agent) = seed(&store, "Rival").await;
+    store
+        .ingest(ours, our_channel, inbound("ana@example.com", "a-1", "Hola"))
+        .await
+        .expect("ours");
+    let secret = "rival-secret";
+    let ingested = store
+        .ingest(
+            theirs,
+            their_channel,
+            inbound(
+                &format!("{secret}@rival.test"),
+                "r-1",
+                &format!("{secret} order"),
+            ),
+        )
+        .await
+        .expect("theirs");
+    let reply = NewReply {
+        template: None,
+        mentions: Vec::new(),
+        text: format!("{secret} reply"),
+        attachments: Vec::new(),
+        private: false,
+    };
+    store
+        .add_reply(
+            theirs,
+            ingested.conversation_id,
+            Author::Agent { id: their_agent },
+            reply,
+        )
+        .await
+        .expect("a queued reply");
+    let limits = switchboard_store::DeadLetterLimits {
+        max_bytes_per_channel: 1 << 20,
+        max_age_ms: 3_600_000,
+    };
+    store
+        .put_dead_letter(
+            theirs,
+            their_channel,
+            "broken",
+            secret.as_bytes().to_vec(),
+            limits,
+        )
+        .await
+        .expect("a dead letter");
+    store
+        .put_blob(
+            theirs,
+            format!("%PDF {secret}").into_bytes(),
+            1 << 20,
+            FilePurpose::Kept,
+        )
+        .await
+        .expect("a file");
+    store
+        .put_channel_record(
+            theirs,
+            their_channel,
+            switchboard_store::ChannelRecord::Secrets,
+            secret.as_bytes().to_vec(),
+        )
+        .await
+        .expect("secrets");
+    let session = switchboard_store::Session {
+        workspace_id: theirs,
+        agent_id: their_agent,
+        expires_at: i64::MAX,
+    };
+    store
+        .put_session([7; 32], session)
+        .await
+        .expect("a session");
+    let token = switchboard_model::NewApiToken {
+        name: format!("{secret} token"),
+        scope: Default::default(),
+        expires_at: None,
+    };
+    store
+        .create_api_token(theirs, their_agent, token, [8; 32])
+        .await
+        .expect("a token");
+
+    let refused = store.remove_workspace(theirs).await.expect_err("active");
+    assert!(matches!(refused, StoreError::Conflict(_)), "{refused:?}");
+    store
+        .suspend_workspace(theirs, true)
+        .await
+        .expect("suspend");
+    let removed = store.remove_workspace(theirs).await.expect("removed");
+    assert!(removed.records > 10, "{removed:?}");
+    assert!(removed.event_lines >= 3, "{removed:?}");
+    assert!(matches!(
+        store.remove_workspace(theirs).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        store
+            .credentials("bea@rival.test")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert_eq!(store.workspaces().await.expect("list").len(), 1);
+    let our_conversations = store
+        .conversations(ours, &ConversationFilter::default())
+        .await
+        .expect("ours");
+    assert_eq!(our_conversations.items.len(), 1, "ours stay");
+    drop(store);
+    // Once more through the store, which writes back what only its log held, then the tree
+    // and the journal as they are on disk.
+    drop(reopen(dir.path()).await);
+    let named: Vec<[u8; 8]> = [theirs, their_channel, their_agent]
+        .iter()
+        .map(|id| id.to_be_bytes())
+        .collect();
+    let tree = raw_tree(dir.path()).await;
+    let mut keys = 0;
+    for entry in tree.iter() {
+        let (key, value) = entry.expect("an entry");
+        keys += 1;
+        let first_id = key.get(2..10);
+        assert!(
+            !named.iter().any(|id| first_id == Some(&id[..])),
+            "a key names the removed workspace or its records: {:?}",
+            String::from_utf8_lossy(&key)
+        );
+        for bytes in [&key[..], &value[..]] {
+            assert!(
+                !String::from_utf8_lossy(bytes).contains(secret),
+                "{:?} → {:?}",
+                String::from_utf8_lossy(&key),
+                String::from_utf8_lossy(&value)
+            );
+        }
+    }
+    assert!(keys > 5, "the other workspace's records are there");
+    for segment in std::fs::read_dir(dir.path().join("events")).expect("the journal") {
+        let text = std::fs::read_to_string(segment.expect("a segment").path()).expect("read");
+        assert!(!text.contains(secret), "the journal keeps {secret}");
+        assert!(text.contains("Hola"), "and the other workspace's events");
+    }
 }

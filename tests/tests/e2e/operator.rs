@@ -58,7 +58,7 @@ async fn sign_in(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_operator_makes_suspends_and_resumes_a_business_with_the_gateway_running_or_stopped()
+async fn an_operator_makes_suspends_resumes_and_removes_a_business_with_the_gateway_running_or_stopped()
 -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -126,5 +126,20 @@ async fn an_operator_makes_suspends_and_resumes_a_business_with_the_gateway_runn
             .0,
         StatusCode::OK
     );
+
+    // Removal: refused while the business is active, then everything of it goes.
+    let active = workspace(&shared, &["delete", &id.to_string()]).expect_err("active");
+    assert!(format!("{active}").contains("suspend it first"), "{active}");
+    workspace(&shared, &["suspend", &id.to_string()])?;
+    let removed = workspace(&shared, &["delete", &id.to_string()])?;
+    assert!(removed.contains("Removed workspace"), "{removed}");
+    assert_eq!(
+        sign_in(&gateway, "ana@cafe-aurora.example", &password)
+            .await?
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(!workspace(&shared, &["list"])?.contains("Café Aurora"));
+    gateway.admin().await?;
     Ok(())
 }

@@ -6,7 +6,9 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
-use switchboard_model::{CreatedWorkspace, Id, NewWorkspace, Workspace, WorkspaceSummary};
+use switchboard_model::{
+    CreatedWorkspace, Id, NewWorkspace, RemovedWorkspace, Workspace, WorkspaceSummary,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -17,7 +19,7 @@ use crate::{ApiError, ApiResult, AppState, operator};
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_workspaces, create_workspace))
-        .routes(routes!(get_workspace))
+        .routes(routes!(get_workspace, delete_workspace))
         .routes(routes!(suspend_workspace))
         .routes(routes!(resume_workspace))
 }
@@ -115,4 +117,27 @@ async fn resume_workspace(
     Ok(axum::Json(
         operator::suspend(state.store.as_ref(), id, false).await?,
     ))
+}
+
+/// Removes a suspended workspace for good: its records, events, files, secrets, search entries
+/// and plugin folder; answers what went. An active workspace is refused (`409
+/// workspace_active`): suspend it first.
+#[utoipa::path(delete, path = "/api/v1/operator/workspaces/{id}", tag = "operator", security(("bearer" = [])),
+    params(("id" = u64, Path)),
+    responses((status = 200, body = RemovedWorkspace), (status = 404, body = switchboard_model::ErrorBody),
+        (status = 409, body = switchboard_model::ErrorBody)))]
+async fn delete_workspace(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(id): Path<Id>,
+) -> ApiResult<axum::Json<RemovedWorkspace>> {
+    let removed = switchboard_services::workspaces::remove(
+        state.store.as_ref(),
+        &state.search,
+        state.services.config.plugins_folder.as_deref(),
+        id,
+    )
+    .await?;
+    state.fanout.close_workspace(id);
+    Ok(axum::Json(removed))
 }

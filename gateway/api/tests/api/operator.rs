@@ -273,3 +273,85 @@ async fn a_suspended_workspace_is_signed_out_refused_everywhere_and_comes_back_w
     let (status, _) = app.get(&widget, &Auth::None).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// Whether a conversation of the workspace holds `word` in the search index, once the
+/// indexer had up to five seconds to read it.
+async fn searchable(app: &TestApp, workspace: u64, word: &str) -> bool {
+    for _ in 0..100 {
+        let found = app
+            .state
+            .search
+            .search(workspace, word, 10)
+            .expect("search");
+        if !found.conversations.is_empty() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_suspended_workspace_is_removed_with_its_search_entries_and_the_other_stays() {
+    let app = app().await;
+    use switchboard_store::prelude::*;
+    let b = app.store.workspaces().await.expect("list")[1].id;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/channels/{}/inbound", app.stranger_channel),
+            &app.stranger,
+            json!({
+                "contact": { "identity": { "kind": "email", "value": "zoe@rival.test" } },
+                "external_id": "r-1", "text": "pedido confidencial",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.inbound("ana@example.com", "a-1", "pedido de Acme")
+        .await;
+    // The search index has B's message once the indexer has read it.
+    assert!(searchable(&app, b, "confidencial").await);
+    assert!(searchable(&app, app.workspace, "pedido").await);
+    let remove = format!("/api/v1/operator/workspaces/{b}");
+    assert_error_naming(
+        &app.call(axum::http::Method::DELETE, &remove, &operator(), None)
+            .await,
+        StatusCode::CONFLICT,
+        "workspace_active",
+        "Rival",
+    );
+    app.post(&format!("{remove}/suspend"), &operator(), json!({}))
+        .await;
+    let (status, removed) = app
+        .call(axum::http::Method::DELETE, &remove, &operator(), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{removed}");
+    assert_eq!(removed["workspace"]["name"], "Rival");
+    assert!(removed["records"].as_u64() > Some(5), "{removed}");
+    assert!(removed["event_lines"].as_u64() > Some(0), "{removed}");
+
+    let found = app
+        .state
+        .search
+        .search(b, "confidencial", 10)
+        .expect("search");
+    assert!(found.conversations.is_empty() && found.contacts.is_empty());
+    assert_error(
+        &sign_in(&app, "admin@rival.test", crate::support::PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    );
+    assert_error(
+        &app.get(&remove, &operator()).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    let (_, left) = app.get("/api/v1/operator/workspaces", &operator()).await;
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+    assert!(
+        searchable(&app, app.workspace, "pedido").await,
+        "A's entries stay"
+    );
+    let (_, conversations) = app.get("/api/v1/conversations", &app.admin).await;
+    assert_eq!(conversations["items"].as_array().map(Vec::len), Some(1));
+}

@@ -87,6 +87,18 @@ impl Index {
 }
 
 /// Where a conversation stands in one order; a page's cursor names the last one it gave.
+impl Index {
+    /// Drops every conversation of a workspace.
+    fn forget(&mut self, workspace_id: Id) {
+        self.entries
+            .retain(|_, entry| entry.workspace_id != workspace_id);
+        self.by_activity.retain(|(ws, _, _)| *ws != workspace_id);
+        self.by_start.retain(|(ws, _)| *ws != workspace_id);
+        self.by_waiting.retain(|(ws, _, _)| *ws != workspace_id);
+        self.alarms.retain(|(_, ws, _)| *ws != workspace_id);
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
     Activity(EventId),
@@ -135,6 +147,14 @@ impl Inbox {
         self.inner
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Forgets a removed workspace's conversations.
+    pub fn forget_workspace(&self, workspace_id: Id) {
+        self.inner
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .forget(workspace_id);
     }
 
     /// Moves the conversations these committed events touched.

@@ -52,6 +52,46 @@ pub const SENT_TODAY: &[u8; 2] = b"st"; // [ws, channel] -> (day, emails sent)
 pub const OAUTH_ACCESS: &[u8; 2] = b"oa"; // [ws, channel] -> sealed access token
 pub const REFUSED_ORIGINS: &[u8; 2] = b"ro"; // [ws, channel] -> sites the widget refused, per day
 
+/// Tags whose keys start with a workspace's id: removing the workspace removes everything
+/// under `key(tag, &[workspace])` of each (its own record, [`WORKSPACE`], last).
+pub const BY_WORKSPACE: [&[u8; 2]; 35] = [
+    AGENT,
+    TOKEN_BY_WORKSPACE,
+    TEAM,
+    CHANNEL,
+    CANNED,
+    CONTACT,
+    IDENTITY,
+    CONVERSATION,
+    OPEN,
+    BY_CONTACT,
+    MESSAGE_CHUNK,
+    DELIVERY,
+    MESSAGE_EDIT,
+    DEDUPE,
+    PROVIDER_ID,
+    EARLY_REPORT,
+    EVENT,
+    EVENT_INDEX,
+    DEAD_LETTER,
+    DEAD_BY_CHANNEL,
+    DEAD_USAGE,
+    BLOB,
+    UNATTACHED,
+    KEPT_FILE,
+    UPLOADED_TODAY,
+    PLUGIN,
+    TRUSTED_KEYS,
+    PLUGIN_KV,
+    CHANNEL_SECRETS,
+    TRANSPORT_CURSOR,
+    AUTO_REPLIES,
+    SENT_TODAY,
+    OAUTH_ACCESS,
+    REFUSED_ORIGINS,
+    WORKSPACE,
+];
+
 /// The layout this code reads and writes: 2 keeps events in the journal, 3 indexes dead
 /// letters by channel (a store of layout 2 is upgraded when opened).
 pub const FORMAT: u64 = 3;
@@ -90,4 +130,40 @@ pub fn channel_record(workspace_id: Id, channel_id: Id, record: ChannelRecord) -
         ChannelRecord::RefusedOrigins => REFUSED_ORIGINS,
     };
     key(tag, &[workspace_id, channel_id])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tags of a workspace's records keyed otherwise, which `sled::removal` finds through its
+    /// other records: a password by its agent, a sign-in address by its text, a session or a
+    /// token by its secret's digest, a queued reply by its channel, a dead letter's payload by
+    /// the letter.
+    const FOUND_THROUGH_OTHERS: [&[u8; 2]; 6] =
+        [PASSWORD, AGENT_EMAIL, SESSION, TOKEN, OUTBOX, DEAD_PAYLOAD];
+
+    /// Every tag is either under a workspace's id or found through its records, so that
+    /// removing a workspace leaves nothing of it; leases name work, not a workspace's data,
+    /// and lapse by themselves.
+    #[test]
+    fn removing_a_workspace_knows_every_tag() {
+        let source = include_str!("keys.rs");
+        let classified = format!("{BY_WORKSPACE:?} {FOUND_THROUGH_OTHERS:?}");
+        for line in source.lines() {
+            let Some(rest) = line.strip_prefix("pub const ") else {
+                continue;
+            };
+            let (name, kind) = rest.split_once(':').expect("a constant");
+            if !kind.trim_start().starts_with("&[u8; 2]") || name == "LEASE" {
+                continue;
+            }
+            let tag = rest.split('"').nth(1).expect("the tag's text");
+            let bytes = format!("{:?}", tag.as_bytes());
+            assert!(
+                classified.contains(&bytes),
+                "{name} ({tag}) is in neither list"
+            );
+        }
+    }
 }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Id, NewApiToken, NewCannedResponse,
-    NewChannel, NewTeam, Team, TeamUpdate, Workspace, WorkspaceUsage,
+    NewChannel, NewTeam, RemovedWorkspace, Team, TeamUpdate, Workspace, WorkspaceUsage,
 };
 
 use crate::{AgentChange, NewAgentRecord, Session, StoreResult};
@@ -25,6 +25,9 @@ pub trait Directory: Send + Sync {
     async fn suspend_workspace(&self, id: Id, suspended: bool) -> StoreResult<Workspace>;
     /// What the workspace holds: people, channels, conversations and stored bytes.
     async fn workspace_usage(&self, id: Id) -> StoreResult<WorkspaceUsage>;
+    /// Removes a suspended workspace and everything of it (`Conflict` while it is active); a
+    /// removal cut short is finished by calling again.
+    async fn remove_workspace(&self, id: Id) -> StoreResult<RemovedWorkspace>;
 
     // ---- agents and credentials ----
     /// Fails with a conflict when the email address is already an agent's, in any workspace.

@@ -3,14 +3,14 @@
 use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Id, NewApiToken, NewCannedResponse,
-    NewChannel, NewTeam, Team, TeamUpdate, Workspace, WorkspaceUsage,
+    NewChannel, NewTeam, RemovedWorkspace, Team, TeamUpdate, Workspace, WorkspaceUsage,
 };
 
 use crate::sled::engine::txn::{Read, Scan};
 use crate::sled::keys::{key, key_str};
-use crate::{AgentChange, Directory, NewAgentRecord, Session, StoreResult};
+use crate::{AgentChange, Directory, NewAgentRecord, Session, StoreError, StoreResult};
 
-use crate::sled::{SledStore, directory, keys};
+use crate::sled::{SledStore, directory, keys, removal};
 
 #[async_trait]
 impl Directory for SledStore {
@@ -49,6 +49,44 @@ impl Directory for SledStore {
     async fn workspace_usage(&self, id: Id) -> StoreResult<WorkspaceUsage> {
         self.workspace(id).await?;
         directory::workspace_usage(&self.view(), id)
+    }
+
+    async fn remove_workspace(&self, id: Id) -> StoreResult<RemovedWorkspace> {
+        let workspace = self.workspace(id).await?;
+        if workspace.suspended_at.is_none() {
+            return Err(StoreError::Conflict(format!(
+                "the workspace {:?} is active: suspend it first, so that nobody works in it while it goes",
+                workspace.name
+            )));
+        }
+        let event_lines = self.segments.scrub(&self.db, id)?;
+        let mut records = self
+            .writer
+            .write(move |txn| removal::remove_found_through_others(txn, id))
+            .await?;
+        loop {
+            let removed = self
+                .writer
+                .write(move |txn| removal::remove_batch(txn, id))
+                .await?;
+            if removed == 0 {
+                break;
+            }
+            records += removed;
+        }
+        self.inbox.forget_workspace(id);
+        tracing::info!(
+            workspace_id = id,
+            records,
+            event_lines,
+            "removed a workspace"
+        );
+        Ok(RemovedWorkspace {
+            workspace,
+            records,
+            event_lines,
+            plugin_files: 0,
+        })
     }
 
     async fn create_agent(&self, workspace_id: Id, agent: NewAgentRecord) -> StoreResult<Agent> {

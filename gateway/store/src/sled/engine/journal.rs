@@ -309,6 +309,38 @@ impl<'a> IndexRecord<'a> {
 }
 
 impl Segments {
+    /// Overwrites the lines of a workspace's events with spaces where they lie, so that the
+    /// journal keeps no word of them while every other line stays where its index says, and
+    /// syncs them; answers how many lines. Its index records are the caller's to remove.
+    pub fn scrub(&self, tree: &sled::Tree, workspace_id: Id) -> StoreResult<u64> {
+        let mut files: HashMap<u32, File> = HashMap::new();
+        let mut scrubbed = 0;
+        for entry in tree.scan_prefix(key(keys::EVENT_INDEX, &[workspace_id])) {
+            let (_, value) = entry?;
+            let record = IndexRecord::decode(&value)?;
+            let path = segment_path(&self.dir, record.segment);
+            let file = match files.entry(record.segment) {
+                Entry::Occupied(file) => file.into_mut(),
+                Entry::Vacant(slot) => slot.insert(
+                    OpenOptions::new()
+                        .write(true)
+                        .open(&path)
+                        .map_err(|error| io_error("open the event journal", &path, error))?,
+                ),
+            };
+            for (_, offset, len) in record.entries() {
+                file.write_all_at(&vec![b' '; len], offset)
+                    .map_err(|error| io_error("scrub the event journal", &path, error))?;
+                scrubbed += 1;
+            }
+        }
+        for (segment, file) in &files {
+            file.sync_data()
+                .map_err(|error| io_error("sync", &segment_path(&self.dir, *segment), error))?;
+        }
+        Ok(scrubbed)
+    }
+
     fn file(&self, segment: u32) -> StoreResult<Arc<File>> {
         if let Some(file) = self
             .open

@@ -454,11 +454,13 @@ impl Client {
     }
 
     /// A GET as a browser that takes gzip makes it: status, headers and the bytes as sent.
-    pub async fn get_gzip(
+    /// A GET as a browser that takes `encodings` (an `Accept-Encoding` value) makes it.
+    pub async fn get_encoded(
         &self,
         path: &str,
+        encodings: &str,
     ) -> anyhow::Result<(StatusCode, hyper::HeaderMap, Bytes)> {
-        self.exchange(Method::GET, path, &[("accept-encoding", "gzip")], None)
+        self.exchange(Method::GET, path, &[("accept-encoding", encodings)], None)
             .await
     }
 

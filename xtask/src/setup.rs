@@ -13,7 +13,8 @@ use anyhow::{Context, bail};
 /// downloaded browser). `util-linux` gives `prlimit`, with which a test runs the gateway under
 /// a file size limit (a full disk, as the store meets it). `wordpress` (with a default theme, PHP
 /// and MariaDB's server) runs a private WordPress site for the plugin's browser test
-/// (`tests/src/wordpress.rs`); its Apache dependency is installed but never started.
+/// (`tests/src/wordpress.rs`); its Apache dependency is installed but never started. `brotli`
+/// makes the compressed copies of the browser apps' files that the gateway sends.
 const DEBIAN_PACKAGES: &[&str] = &[
     "dovecot-imapd",
     "dovecot-lmtpd",
@@ -27,6 +28,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "php-cli",
     "php-mysql",
     "mariadb-server-core",
+    "brotli",
 ];
 /// Debian packages only the benchmarks use: `wrk` loads the API from a second process.
 const BENCH_PACKAGES: &[&str] = &["wrk"];

@@ -58,7 +58,9 @@ pub fn routes(root: &WebRoot) -> Router<AppState> {
         .route("/widget/frame.html", get(frame))
         .nest_service(
             "/widget/app",
-            ServeDir::new(&root.widget).precompressed_gzip(),
+            ServeDir::new(&root.widget)
+                .precompressed_br()
+                .precompressed_gzip(),
         )
         .nest_service("/install", ServeDir::new(root.www.join("install")));
     if root.demo_pages {
@@ -156,9 +158,11 @@ async fn console_file(
     if !plain_name || path == "index.html" || !file.is_file() {
         return console_page(state).await;
     }
-    // The build puts a gzipped copy beside each file (`cargo xtask` does); browsers that take
-    // gzip get it, with the same type and length headers a compressed answer needs.
+    // The build puts a brotli and a gzipped copy beside each file (`cargo xtask` does); a
+    // browser gets the smaller one it takes, with the type and length headers a compressed
+    // answer needs.
     ServeFile::new(file)
+        .precompressed_br()
         .precompressed_gzip()
         .oneshot(request)
         .await

@@ -859,7 +859,7 @@ async fn the_chat_works_by_keyboard_alone_and_names_itself_to_screen_readers() -
         .goto(&format!("{}/demo/index.html", gateway.base_url))
         .await?;
     let launcher =
-        "document.getElementById('switchboard-widget').shadowRoot.querySelector('button')";
+        "document.getElementById('switchboard-widget')?.shadowRoot.querySelector('button')";
     let state = eventually("the launcher", async || {
         let state = browser
             .client

@@ -3,11 +3,13 @@
 //! holds the store) they ask it through `/api/v1/operator` with `operator.token`. Either way the
 //! same rules apply (`switchboard_api::operator`).
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
+use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -15,7 +17,7 @@ use serde::de::DeserializeOwned;
 use switchboard_model::{
     CreatedWorkspace, ErrorBody, Id, NewWorkspace, RemovedWorkspace, Workspace, WorkspaceSummary,
 };
-use switchboard_store::{InProcessBus, SledStore};
+use switchboard_store::{Files, InProcessBus, SledStore};
 
 use crate::config::Config;
 
@@ -43,6 +45,14 @@ pub enum WorkspaceCommand {
     /// Remove a suspended workspace for good: its people, channels, conversations, files,
     /// secrets, search entries and plugins.
     Delete { id: Id },
+    /// Write a workspace's full export into a new folder: `records.jsonl` (one record per
+    /// line, see docs/operators.md) and `files/` (each file by its SHA-256).
+    Export {
+        id: Id,
+        /// The folder to make; it must not exist yet, or be empty.
+        #[arg(long)]
+        to: PathBuf,
+    },
 }
 
 /// Runs the command and prints its outcome.
@@ -84,6 +94,14 @@ pub fn run(config: &Config, command: WorkspaceCommand) -> anyhow::Result<()> {
                 WorkspaceCommand::Resume { id } => {
                     let workspace = place.suspend(id, false).await?;
                     println!("Resumed workspace {id} {:?}.", workspace.name);
+                }
+                WorkspaceCommand::Export { id, to } => {
+                    let (records, files, bytes) = place.export(id, &to).await?;
+                    println!(
+                        "Exported workspace {id} to {}: {records} records in records.jsonl and {files} files ({} KiB) in files/.",
+                        to.display(),
+                        bytes.div_ceil(1024)
+                    );
                 }
                 WorkspaceCommand::Delete { id } => {
                     let removed = place.remove(config, id).await?;
@@ -238,13 +256,110 @@ impl Place {
         }
     }
 
-    /// Calls `/api/v1/operator/workspaces{path}` on the running gateway.
+    /// Writes the workspace's export into `folder`: its records, then each file they list.
+    /// Answers how many records and files, and the files' bytes.
+    async fn export(&self, id: Id, folder: &Path) -> anyhow::Result<(u64, u64, u64)> {
+        let empty = std::fs::read_dir(folder).map_or(true, |mut entries| entries.next().is_none());
+        anyhow::ensure!(
+            empty,
+            "{} is not empty: export into a new folder",
+            folder.display()
+        );
+        std::fs::create_dir_all(folder.join("files"))
+            .with_context(|| format!("cannot make {}", folder.display()))?;
+        let records_path = folder.join("records.jsonl");
+        let mut records = std::io::BufWriter::new(std::fs::File::create(&records_path)?);
+        match self {
+            Place::Store(store) => {
+                let (lines, mut reader) = tokio::sync::mpsc::channel(64);
+                let store = store.clone();
+                let writer = tokio::spawn(async move {
+                    switchboard_services::export::export(store.as_ref(), id, &lines).await
+                });
+                while let Some(line) = reader.recv().await {
+                    records.write_all(&line)?;
+                }
+                writer
+                    .await?
+                    .map_err(|fault| anyhow::anyhow!("{}", fault.message))?;
+            }
+            Place::Gateway { .. } => {
+                let mut body = self
+                    .request(Method::GET, &format!("/{id}/export"), None)
+                    .await?;
+                while let Some(frame) = body.frame().await {
+                    if let Ok(data) = frame?.into_data() {
+                        records.write_all(&data)?;
+                    }
+                }
+            }
+        }
+        records.flush()?;
+        drop(records);
+        let text = std::fs::read_to_string(&records_path)?;
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(serde_json::from_str)
+            .collect::<Result<_, _>>()
+            .context("reading the export back")?;
+        anyhow::ensure!(
+            lines.last().is_some_and(|line| line["kind"] == "end"),
+            "the export was cut off before its end: {} is incomplete",
+            records_path.display()
+        );
+        let (mut files, mut bytes) = (0, 0);
+        for line in lines.iter().filter(|line| line["kind"] == "file") {
+            let sha256 = line["data"]["sha256"].as_str().context("a file's digest")?;
+            anyhow::ensure!(
+                sha256.len() == 64 && sha256.bytes().all(|byte| byte.is_ascii_hexdigit()),
+                "{sha256:?} is not a file's digest"
+            );
+            let content = match self {
+                Place::Store(store) => store
+                    .blob(id, sha256)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("{error}"))?,
+                Place::Gateway { .. } => {
+                    let mut body = self
+                        .request(Method::GET, &format!("/{id}/files/{sha256}"), None)
+                        .await?;
+                    let mut content = Vec::new();
+                    while let Some(frame) = body.frame().await {
+                        if let Ok(data) = frame?.into_data() {
+                            content.extend_from_slice(&data);
+                        }
+                    }
+                    content
+                }
+            };
+            bytes += content.len() as u64;
+            files += 1;
+            std::fs::write(folder.join("files").join(sha256), content)?;
+        }
+        Ok((lines.len() as u64, files, bytes))
+    }
+
+    /// Calls `/api/v1/operator/workspaces{path}` on the running gateway; its answer as JSON.
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         body: Option<Vec<u8>>,
     ) -> anyhow::Result<T> {
+        let answer = self.request(method, path, body).await?;
+        let bytes = answer.collect().await?.to_bytes();
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("reading the gateway's answer to {path}"))
+    }
+
+    /// Sends a request to `/api/v1/operator/workspaces{path}` on the running gateway; the body
+    /// of a successful answer, else the gateway's refusal as the error.
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> anyhow::Result<Incoming> {
         let Place::Gateway { base_url, token } = self else {
             bail!("the store is open here");
         };
@@ -261,14 +376,13 @@ impl Place {
             .await
             .with_context(|| format!("the gateway holds the store but does not answer at {url}"))?;
         let status = response.status();
-        let body = response.into_body().collect().await?.to_bytes();
-        if !status.is_success() {
-            let message = serde_json::from_slice::<ErrorBody>(&body)
-                .map(|error| error.error.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
-            bail!("the gateway refused ({status}): {message}");
+        if status.is_success() {
+            return Ok(response.into_body());
         }
-        serde_json::from_slice(&body)
-            .with_context(|| format!("reading the gateway's answer from {url}"))
+        let body = response.into_body().collect().await?.to_bytes();
+        let message = serde_json::from_slice::<ErrorBody>(&body)
+            .map(|error| error.error.message)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
+        bail!("the gateway refused ({status}): {message}")
     }
 }

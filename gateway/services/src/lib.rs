@@ -11,6 +11,7 @@ pub mod backoff;
 pub mod connection;
 pub mod email;
 mod error;
+pub mod export;
 pub mod fetch;
 pub mod inbound_rules;
 pub mod ingest;

@@ -95,8 +95,33 @@ async fn an_operator_makes_suspends_resumes_and_removes_a_business_with_the_gate
         .await?;
     let (status, channels) = ana.get("/api/v1/channels").await?;
     assert_eq!((status, channels), (StatusCode::OK, serde_json::json!([])));
-    // The first business goes on beside it.
-    gateway.admin().await?;
+    // The first business goes on beside it, and its export holds its conversation and files.
+    let demo = gateway.admin().await?;
+    demo.post_inbound(
+        demo.api_channel().await?,
+        &switchboard_e2e::inbound_message("ana@example.com", "x-1", "Hola, ¿abren el domingo?"),
+    )
+    .await?;
+    let (_, channels) = demo.get("/api/v1/channels").await?;
+    let demo_id = channels[0]["workspace_id"].to_string();
+    let exported = data.path().join("export-while-running");
+    workspace(
+        &shared,
+        &["export", &demo_id, "--to", &exported.display().to_string()],
+    )?;
+    let records = std::fs::read_to_string(exported.join("records.jsonl"))?;
+    assert!(records.contains("Hola, ¿abren el domingo?"), "{records}");
+    assert!(
+        records
+            .lines()
+            .last()
+            .is_some_and(|line| line.contains("\"kind\":\"end\"")),
+        "the export is whole"
+    );
+    assert!(
+        std::fs::read_dir(exported.join("files"))?.count() > 0,
+        "the demo's files"
+    );
     let listed = workspace(&shared, &["list"])?;
     for name in ["Demo", "Café Aurora"] {
         assert!(listed.contains(name), "{name} in {listed}");
@@ -110,6 +135,22 @@ async fn an_operator_makes_suspends_resumes_and_removes_a_business_with_the_gate
 
     // Stopped: straight to the store.
     gateway.kill_hard().await?;
+    let offline = data.path().join("export-while-stopped");
+    workspace(
+        &shared,
+        &["export", &demo_id, "--to", &offline.display().to_string()],
+    )?;
+    assert_eq!(
+        std::fs::read_to_string(offline.join("records.jsonl"))?
+            .lines()
+            .filter(|line| line.contains("\"kind\":\"message\""))
+            .count(),
+        records
+            .lines()
+            .filter(|line| line.contains("\"kind\":\"message\""))
+            .count(),
+        "the same messages either way"
+    );
     let suspended = workspace(&shared, &["suspend", &id.to_string()])?;
     assert!(suspended.contains("Café Aurora"), "{suspended}");
     let gateway = Gateway::start_with(data.path(), &shared).await?;

@@ -2,9 +2,12 @@
 //! workspaces. The operator is no agent of any workspace: it authenticates with the token the
 //! gateway's configuration names (`operator.token`), compared by digest.
 
+use axum::body::Body;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use switchboard_model::{
     CreatedWorkspace, Id, NewWorkspace, RemovedWorkspace, Workspace, WorkspaceSummary,
@@ -20,6 +23,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_workspaces, create_workspace))
         .routes(routes!(get_workspace, delete_workspace))
+        .routes(routes!(export_workspace))
+        .routes(routes!(workspace_file))
         .routes(routes!(suspend_workspace))
         .routes(routes!(resume_workspace))
 }
@@ -140,4 +145,49 @@ async fn delete_workspace(
     .await?;
     state.fanout.close_workspace(id);
     Ok(axum::Json(removed))
+}
+
+/// A workspace's full export, as JSON lines (`application/x-ndjson`, format in
+/// docs/operators.md): every record of it, then the digest of each file it keeps; the last line
+/// is `end`, so that a cut-off export is told from a whole one.
+#[utoipa::path(get, path = "/api/v1/operator/workspaces/{id}/export", tag = "operator", security(("bearer" = [])),
+    params(("id" = u64, Path)),
+    responses((status = 200, content_type = "application/x-ndjson", description = "one record per line"),
+        (status = 404, body = switchboard_model::ErrorBody)))]
+async fn export_workspace(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(id): Path<Id>,
+) -> ApiResult<Response> {
+    state.store.workspace(id).await?;
+    let (lines, reader) = tokio::sync::mpsc::channel::<Vec<u8>>(64);
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(fault) = switchboard_services::export::export(store.as_ref(), id, &lines).await {
+            tracing::warn!(workspace_id = id, reason = %fault.message, "an export stopped");
+        }
+    });
+    let body = futures_util::stream::unfold(reader, |mut reader| async move {
+        let line = reader.recv().await?;
+        Some((Ok::<_, std::convert::Infallible>(line), reader))
+    });
+    Ok((
+        [(CONTENT_TYPE, "application/x-ndjson; charset=utf-8")],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// One file a workspace keeps, by its SHA-256 (as its export lists it).
+#[utoipa::path(get, path = "/api/v1/operator/workspaces/{id}/files/{sha256}", tag = "operator", security(("bearer" = [])),
+    params(("id" = u64, Path), ("sha256" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream", description = "the file's bytes"),
+        (status = 404, body = switchboard_model::ErrorBody)))]
+async fn workspace_file(
+    State(state): State<AppState>,
+    _: Operator,
+    Path((id, sha256)): Path<(Id, String)>,
+) -> ApiResult<Response> {
+    let bytes = state.store.blob(id, &sha256).await?;
+    Ok(([(CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
 }

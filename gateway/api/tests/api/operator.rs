@@ -355,3 +355,98 @@ async fn a_suspended_workspace_is_removed_with_its_search_entries_and_the_other_
     let (_, conversations) = app.get("/api/v1/conversations", &app.admin).await;
     assert_eq!(conversations["items"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn an_export_holds_every_record_of_its_workspace_and_no_secret_then_ends() {
+    let app = app().await;
+    app.inbound("ana@example.com", "a-1", "Hola, ¿tienen envíos?")
+        .await;
+    let (status, _) = app
+        .call_raw(
+            axum::http::Method::POST,
+            "/api/v1/attachments?name=factura.pdf",
+            &app.admin,
+            Some("%PDF-1.4 factura"),
+            Some("application/pdf"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.post(
+        &format!("/api/v1/channels/{}/inbound", app.stranger_channel),
+        &app.stranger,
+        json!({
+            "contact": { "identity": { "kind": "email", "value": "zoe@rival.test" } },
+            "external_id": "r-1", "text": "de otro negocio",
+        }),
+    )
+    .await;
+
+    let (status, body) = app
+        .get(
+            &format!("/api/v1/operator/workspaces/{}/export", app.workspace),
+            &operator(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = body.as_str().expect("lines of JSON").to_string();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    let kinds: Vec<&str> = lines
+        .iter()
+        .map(|line| line["kind"].as_str().expect("a kind"))
+        .collect();
+    assert_eq!(kinds.first(), Some(&"export"));
+    assert_eq!(lines[0]["data"]["format"], 1);
+    assert_eq!(
+        lines.last().expect("an end")["data"]["lines"],
+        lines.len() - 1
+    );
+    for kind in [
+        "workspace",
+        "agent",
+        "channel",
+        "contact",
+        "conversation",
+        "message",
+        "file",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    assert_eq!(kinds.iter().filter(|kind| **kind == "agent").count(), 2);
+    assert!(text.contains("Hola, ¿tienen envíos?"));
+    for absent in [
+        "de otro negocio",
+        "password",
+        "webhook_token\":\"",
+        "argon2",
+    ] {
+        assert!(!text.contains(absent), "{absent} in the export");
+    }
+    let file = lines
+        .iter()
+        .find(|line| line["kind"] == "file")
+        .expect("a file");
+    let (status, bytes) = app
+        .get(
+            &format!(
+                "/api/v1/operator/workspaces/{}/files/{}",
+                app.workspace,
+                file["data"]["sha256"].as_str().expect("a digest")
+            ),
+            &operator(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, json!("%PDF-1.4 factura"));
+    assert_error(
+        &app.get(
+            &format!("/api/v1/operator/workspaces/{}/export", app.workspace),
+            &app.admin,
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_operator_token",
+    );
+}

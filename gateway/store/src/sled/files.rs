@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use switchboard_model::{Attachment, Id};
 
 use super::engine::txn::{Read, Scan, Txn};
-use super::keys::{self, key_str};
+use super::keys::{self, key, key_str};
 use crate::{FilePurpose, StoreError, StoreResult, UploadQuota};
 
 const DAY_MS: i64 = 86_400_000;
@@ -172,6 +172,18 @@ pub fn sweep_unattached(txn: &mut Txn, before: i64) -> StoreResult<(u64, u64)> {
         }
     }
     Ok((files, bytes))
+}
+
+/// The SHA-256 and size of each file of a workspace.
+pub fn list(read: &impl Scan, workspace_id: Id) -> StoreResult<Vec<(String, u64)>> {
+    let prefix = key(keys::BLOB, &[workspace_id]);
+    let mut files = Vec::new();
+    read.walk_prefix(&prefix, &mut |found, bytes| {
+        let sha256 = String::from_utf8_lossy(&found[prefix.len()..]).into_owned();
+        files.push((sha256, bytes.len() as u64));
+        Ok(true)
+    })?;
+    Ok(files)
 }
 
 /// A file's bytes.

@@ -18,6 +18,8 @@ pub trait Files: Send + Sync {
         purpose: FilePurpose,
     ) -> StoreResult<String>;
     async fn blob(&self, workspace_id: Id, sha256: &str) -> StoreResult<Vec<u8>>;
+    /// The SHA-256 (hex) and size of every file the workspace keeps.
+    async fn file_list(&self, workspace_id: Id) -> StoreResult<Vec<(String, u64)>>;
     /// Removes files stored before `before` that no message names; returns how many files and
     /// bytes went.
     async fn sweep_unattached_files(&self, before: i64) -> StoreResult<(u64, u64)>;

@@ -25,6 +25,10 @@ impl Files for SledStore {
         files::file(&self.view(), workspace_id, sha256)
     }
 
+    async fn file_list(&self, workspace_id: Id) -> StoreResult<Vec<(String, u64)>> {
+        files::list(&self.view(), workspace_id)
+    }
+
     async fn sweep_unattached_files(&self, before: i64) -> StoreResult<(u64, u64)> {
         self.writer
             .write(move |txn| files::sweep_unattached(txn, before))

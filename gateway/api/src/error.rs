@@ -58,6 +58,12 @@ impl ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", message)
     }
 
+    /// The same error, naming the field at fault.
+    pub fn on_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_string());
+        self
+    }
+
     pub fn unauthenticated(code: &'static str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::UNAUTHORIZED, code, message)
     }

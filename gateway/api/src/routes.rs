@@ -11,6 +11,7 @@ mod conversations;
 mod events;
 mod hooks;
 mod inbound;
+mod labels;
 mod mailboxes;
 mod operator;
 mod ops;
@@ -63,6 +64,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(teams::routes())
         .merge(channels::routes())
         .merge(canned::routes())
+        .merge(labels::routes())
         .merge(tokens::routes())
         .merge(contacts::routes())
         .merge(attachments::routes())
@@ -108,14 +110,26 @@ fn page_size(limit: Option<u32>) -> usize {
 /// Rejects blank or overlong text fields, naming the field.
 fn require_text(field: &str, value: &str, max_chars: usize) -> crate::ApiResult<()> {
     if value.trim().is_empty() {
-        return Err(ApiError::invalid_body(format!(
-            "`{field}` must not be empty"
-        )));
+        return Err(ApiError::invalid_body(format!("`{field}` must not be empty")).on_field(field));
     }
     if value.chars().count() > max_chars {
         return Err(ApiError::invalid_body(format!(
             "`{field}` is longer than {max_chars} characters"
-        )));
+        ))
+        .on_field(field));
     }
     Ok(())
+}
+
+/// Rejects a `colour` that is not a hex colour (`#rrggbb` or `#rgb`), naming it.
+fn require_colour(colour: &str) -> crate::ApiResult<()> {
+    let hex = colour.strip_prefix('#').unwrap_or_default();
+    if matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_body(format!(
+            "`colour` must be a hex colour such as #1f6feb, not {colour:?}"
+        ))
+        .on_field("colour"))
+    }
 }

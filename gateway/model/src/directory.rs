@@ -1,5 +1,5 @@
-//! Who and what a workspace is made of: the workspace itself, its agents and teams, its channels
-//! and its canned responses.
+//! Who and what a workspace is made of: the workspace itself, its agents and teams, its channels,
+//! its canned responses and its catalogue of labels.
 
 use serde::{Deserialize, Serialize};
 
@@ -343,11 +343,21 @@ pub struct CannedResponse {
 }
 
 impl CannedResponse {
-    /// The text with its variables filled in for `contact` and `agent`: `{{contact.name}}`,
-    /// `{{contact.first_name}}`, `{{contact.email}}`, `{{contact.phone}}`, `{{agent.name}}`,
-    /// `{{agent.first_name}}` and `{{agent.email}}` (spaces inside the braces allowed). A
-    /// variable with no value (a contact still without a name of its own has none) becomes
-    /// empty; an unknown one stays as written, for the agent to see.
+    /// The variables [`CannedResponse::fill`] knows, as written between `{{` and `}}`.
+    pub const VARIABLES: [&'static str; 7] = [
+        "contact.name",
+        "contact.first_name",
+        "contact.email",
+        "contact.phone",
+        "agent.name",
+        "agent.first_name",
+        "agent.email",
+    ];
+
+    /// The text with its variables ([`CannedResponse::VARIABLES`]) filled in for `contact` and
+    /// `agent` (spaces inside the braces allowed). A variable with no value (a contact still
+    /// without a name of its own has none) becomes empty; an unknown one stays as written, for
+    /// the agent to see.
     pub fn fill(&self, contact: Option<&crate::Contact>, agent: &Agent) -> String {
         let first_name = |name: &str| name.split_whitespace().next().unwrap_or("").to_string();
         let contact_name = contact.map(|contact| {
@@ -387,6 +397,30 @@ impl CannedResponse {
         }
         filled.push_str(rest);
         filled
+    }
+}
+
+/// A label of the workspace's catalogue: the colour its chip has wherever a conversation
+/// carries a label of that name. Conversations hold labels by name, so a conversation may also
+/// carry a name the catalogue does not have (drawn uncoloured); removing a label from the
+/// catalogue leaves the conversations that carry its name as they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Label {
+    pub id: Id,
+    pub workspace_id: Id,
+    /// Trimmed and lowercase, as conversations carry it ([`Label::name_of`]), e.g. `vip`.
+    pub name: String,
+    /// A hex colour, `#rrggbb` (or `#rgb`), e.g. `#e5534b`.
+    pub colour: String,
+    pub created_at: Millis,
+}
+
+impl Label {
+    /// A label's name as conversations and the catalogue keep it: trimmed and lowercase, so
+    /// that `VIP ` and `vip` are one label.
+    pub fn name_of(text: &str) -> String {
+        text.trim().to_lowercase()
     }
 }
 
@@ -492,9 +526,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn variables_are_filled_for_the_contact_and_the_agent() {
-        let contact = crate::Contact {
+    fn joao() -> crate::Contact {
+        crate::Contact {
             id: 2,
             workspace_id: 1,
             name: "João da Silva".into(),
@@ -510,12 +543,30 @@ mod tests {
             unreachable: Vec::new(),
             created_at: 0,
             updated_at: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn every_variable_offered_is_filled() {
+        let mut contact = joao();
+        contact.phones.push("+5511999990000".into());
+        for variable in CannedResponse::VARIABLES {
+            let written = format!("{{{{{variable}}}}}");
+            let filled = canned(&written).fill(Some(&contact), &agent());
+            assert!(
+                !filled.is_empty() && filled != written,
+                "{variable}: {filled}"
+            );
+        }
+    }
+
+    #[test]
+    fn variables_are_filled_for_the_contact_and_the_agent() {
         let text = canned(
             "Olá {{contact.first_name}}, aqui é {{ agent.first_name }} ({{contact.email}}{{contact.phone}}). {{order.id}} {{agent.name",
         );
         assert_eq!(
-            text.fill(Some(&contact), &agent()),
+            text.fill(Some(&joao()), &agent()),
             "Olá João, aqui é Lucía (joao@example.com). {{order.id}} {{agent.name"
         );
     }

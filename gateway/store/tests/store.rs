@@ -1744,6 +1744,16 @@ async fn a_removed_workspace_leaves_no_key_value_or_journal_line_behind() {
         .await
         .expect("a file");
     store
+        .create_label(
+            theirs,
+            switchboard_model::NewLabel {
+                name: format!("{secret} label"),
+                colour: "#e5534b".into(),
+            },
+        )
+        .await
+        .expect("a label");
+    store
         .put_channel_record(
             theirs,
             their_channel,

@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_model::{
     Assignment, Author, Conversation, ConversationFilter, ConversationStatus, Direction, Id,
-    InboxCounts, Labels, Message, Millis, NewConversation, NewReply, Page, Started, TeamAssignment,
+    InboxCounts, Label, Labels, Message, Millis, NewConversation, NewReply, Page, Started,
+    TeamAssignment,
 };
 use switchboard_store::ConversationChange;
 use utoipa_axum::router::OpenApiRouter;
@@ -446,7 +447,7 @@ async fn set_labels(
     let mut labels: Vec<String> = body
         .labels
         .iter()
-        .map(|label| label.trim().to_lowercase())
+        .map(|label| Label::name_of(label))
         .collect();
     labels.sort();
     labels.dedup();

@@ -6,10 +6,10 @@ use switchboard_model::{Id, NewTeam, Team, TeamUpdate};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::require_text;
+use super::{require_colour, require_text};
 use crate::auth::Caller;
 use crate::extract::{Json, Path};
-use crate::{ApiError, ApiResult, AppState};
+use crate::{ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -61,15 +61,4 @@ async fn update_team(
             .update_team(caller.workspace_id, id, update)
             .await?,
     ))
-}
-
-fn require_colour(colour: &str) -> ApiResult<()> {
-    let hex = colour.strip_prefix('#').unwrap_or_default();
-    if matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid_body(format!(
-            "`colour` must be a hex colour such as #1f6feb, not {colour:?}"
-        )))
-    }
 }

@@ -2,6 +2,7 @@
 //! socket on port 0), asserting what a client sees.
 
 mod bad_input;
+mod catalogue;
 mod channel_forms;
 mod events;
 mod flows;

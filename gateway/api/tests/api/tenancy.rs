@@ -26,6 +26,7 @@ struct Theirs {
     message: u64,
     dead_letter: u64,
     team: u64,
+    label: u64,
     plugin: String,
     attachment: String,
     /// B's webhook path (its plugin channel's).
@@ -50,6 +51,7 @@ impl Theirs {
             ("messages", "message_id") => self.message.to_string(),
             ("dead-letters", "id") => self.dead_letter.to_string(),
             ("teams", "id") => self.team.to_string(),
+            ("labels", "id") => self.label.to_string(),
             ("plugins", "name") => self.plugin.clone(),
             ("attachments", "sha256") => self.attachment.clone(),
             _ => panic!(
@@ -103,6 +105,11 @@ async fn fill_theirs(app: &TestApp) -> Theirs {
         json!({ "name": "rival-secret team", "colour": "#e5534b", "member_ids": [] }),
     )
     .await;
+    let label = created(
+        "/api/v1/labels",
+        json!({ "name": "rival-secret label", "colour": "#e5534b" }),
+    )
+    .await;
     let canned = created(
         "/api/v1/canned-responses",
         json!({ "shortcut": "rival", "content": "rival-secret canned" }),
@@ -154,6 +161,7 @@ async fn fill_theirs(app: &TestApp) -> Theirs {
             .expect("the stored message's id"),
         dead_letter: letters["items"][0]["id"].as_u64().expect("a dead letter"),
         team: id(&team),
+        label: id(&label),
         plugin: "rival-crm".into(),
         attachment: attachment["sha256"].as_str().expect("sha").into(),
         hook,
@@ -291,6 +299,7 @@ async fn another_workspaces_ids_reach_nothing_on_any_route() {
         "/api/v1/conversations/counts",
         "/api/v1/dead-letters",
         "/api/v1/events",
+        "/api/v1/labels",
         "/api/v1/plugins",
         "/api/v1/search?q=rival",
         "/api/v1/teams",

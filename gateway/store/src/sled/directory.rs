@@ -1,9 +1,11 @@
-//! Workspaces, agents, credentials, tokens, teams, channels and canned responses.
+//! Workspaces, agents, credentials, tokens, teams, channels, canned responses and labels.
 
+use serde::de::DeserializeOwned;
 use switchboard_model::{
-    Agent, ApiToken, Availability, CannedResponse, Channel, ChannelUpdate, EventKind, Id,
-    NewApiToken, NewCannedResponse, NewChannel, NewTeam, NotificationSettings, PluginState,
-    PluginVersion, Role, Team, TeamUpdate, Workspace, WorkspaceUsage,
+    Agent, ApiToken, Availability, CannedResponse, CannedResponseUpdate, Channel, ChannelUpdate,
+    EventKind, Id, Label, LabelUpdate, NewApiToken, NewCannedResponse, NewChannel, NewLabel,
+    NewTeam, NotificationSettings, PluginState, PluginVersion, Role, Team, TeamUpdate, Workspace,
+    WorkspaceUsage,
 };
 
 use super::engine::txn::{Read, Scan, Txn};
@@ -405,17 +407,7 @@ pub fn create_canned_response(
     new: NewCannedResponse,
 ) -> StoreResult<CannedResponse> {
     require_workspace(txn, workspace_id)?;
-    let taken = txn
-        .scan_prefix(&key(keys::CANNED, &[workspace_id]))?
-        .into_iter()
-        .filter_map(|(_, value)| serde_json::from_slice::<CannedResponse>(&value).ok())
-        .any(|existing| existing.shortcut == new.shortcut);
-    if taken {
-        return Err(StoreError::Conflict(format!(
-            "the shortcut /{} is already in use",
-            new.shortcut
-        )));
-    }
+    require_free_shortcut(txn, workspace_id, &new.shortcut, None)?;
     let canned = CannedResponse {
         id: txn.next_id(),
         workspace_id,
@@ -427,10 +419,127 @@ pub fn create_canned_response(
     Ok(canned)
 }
 
+pub fn update_canned_response(
+    txn: &mut Txn,
+    workspace_id: Id,
+    id: Id,
+    change: CannedResponseUpdate,
+) -> StoreResult<CannedResponse> {
+    let canned_key = key(keys::CANNED, &[workspace_id, id]);
+    let mut canned: CannedResponse = txn
+        .get_json(&canned_key)?
+        .ok_or_else(|| StoreError::not_found("canned response", id))?;
+    if let Some(shortcut) = change.shortcut {
+        require_free_shortcut(txn, workspace_id, &shortcut, Some(id))?;
+        canned.shortcut = shortcut;
+    }
+    if let Some(content) = change.content {
+        canned.content = content;
+    }
+    txn.put_json(canned_key, &canned)?;
+    Ok(canned)
+}
+
+/// Refuses a shortcut another of the workspace's canned responses has (`Conflict`).
+fn require_free_shortcut(
+    txn: &Txn,
+    workspace_id: Id,
+    shortcut: &str,
+    except: Option<Id>,
+) -> StoreResult<()> {
+    let taken = any_other(
+        txn,
+        keys::CANNED,
+        workspace_id,
+        except,
+        |canned: &CannedResponse| canned.shortcut == shortcut,
+    )?;
+    if taken {
+        return Err(StoreError::Conflict(format!(
+            "the shortcut /{shortcut} is already in use"
+        )));
+    }
+    Ok(())
+}
+
 pub fn delete_canned_response(txn: &mut Txn, workspace_id: Id, id: Id) -> StoreResult<()> {
     require(txn, keys::CANNED, "canned response", workspace_id, id)?;
     txn.remove(key(keys::CANNED, &[workspace_id, id]));
     Ok(())
+}
+
+pub fn create_label(txn: &mut Txn, workspace_id: Id, new: NewLabel) -> StoreResult<Label> {
+    require_workspace(txn, workspace_id)?;
+    require_free_label_name(txn, workspace_id, &new.name, None)?;
+    let label = Label {
+        id: txn.next_id(),
+        workspace_id,
+        name: new.name,
+        colour: new.colour,
+        created_at: txn.now,
+    };
+    txn.put_json(key(keys::LABEL, &[workspace_id, label.id]), &label)?;
+    Ok(label)
+}
+
+pub fn update_label(
+    txn: &mut Txn,
+    workspace_id: Id,
+    id: Id,
+    change: LabelUpdate,
+) -> StoreResult<Label> {
+    let label_key = key(keys::LABEL, &[workspace_id, id]);
+    let mut label: Label = txn
+        .get_json(&label_key)?
+        .ok_or_else(|| StoreError::not_found("label", id))?;
+    if let Some(name) = change.name {
+        require_free_label_name(txn, workspace_id, &name, Some(id))?;
+        label.name = name;
+    }
+    if let Some(colour) = change.colour {
+        label.colour = colour;
+    }
+    txn.put_json(label_key, &label)?;
+    Ok(label)
+}
+
+/// Refuses a name another label of the workspace has (`Conflict`).
+fn require_free_label_name(
+    txn: &Txn,
+    workspace_id: Id,
+    name: &str,
+    except: Option<Id>,
+) -> StoreResult<()> {
+    if any_other(txn, keys::LABEL, workspace_id, except, |label: &Label| {
+        label.name == name
+    })? {
+        return Err(StoreError::Conflict(format!(
+            "the label {name:?} already exists"
+        )));
+    }
+    Ok(())
+}
+
+pub fn delete_label(txn: &mut Txn, workspace_id: Id, id: Id) -> StoreResult<()> {
+    require(txn, keys::LABEL, "label", workspace_id, id)?;
+    txn.remove(key(keys::LABEL, &[workspace_id, id]));
+    Ok(())
+}
+
+/// Whether one of the workspace's records under `tag`, but the one `except` names, is `like`.
+fn any_other<T: DeserializeOwned>(
+    txn: &Txn,
+    tag: &[u8; 2],
+    workspace_id: Id,
+    except: Option<Id>,
+    like: impl Fn(&T) -> bool,
+) -> StoreResult<bool> {
+    Ok(txn
+        .scan_prefix(&key(tag, &[workspace_id]))?
+        .into_iter()
+        .filter(|(record_key, _)| keys::last_id(record_key) != except)
+        .filter_map(|(_, value)| serde_json::from_slice::<T>(&value).ok())
+        .any(|record| like(&record)))
 }
 
 pub fn require_workspace(txn: &Txn, workspace_id: Id) -> StoreResult<()> {

@@ -1,9 +1,11 @@
-//! Workspaces, agents and their credentials, sessions and API tokens, teams, channels and canned responses.
+//! Workspaces, agents and their credentials, sessions and API tokens, teams, channels, canned
+//! responses and the catalogue of labels.
 
 use async_trait::async_trait;
 use switchboard_model::{
-    Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Id, NewApiToken, NewCannedResponse,
-    NewChannel, NewTeam, RemovedWorkspace, Team, TeamUpdate, Workspace, WorkspaceUsage,
+    Agent, ApiToken, CannedResponse, CannedResponseUpdate, Channel, ChannelUpdate, Id, Label,
+    LabelUpdate, NewApiToken, NewCannedResponse, NewChannel, NewLabel, NewTeam, RemovedWorkspace,
+    Team, TeamUpdate, Workspace, WorkspaceUsage,
 };
 
 use crate::{AgentChange, NewAgentRecord, Session, StoreResult};
@@ -67,7 +69,7 @@ pub trait Directory: Send + Sync {
     async fn api_tokens(&self, workspace_id: Id) -> StoreResult<Vec<ApiToken>>;
     async fn revoke_api_token(&self, workspace_id: Id, id: Id) -> StoreResult<()>;
 
-    // ---- teams, channels, canned responses ----
+    // ---- teams, channels, canned responses, labels ----
     async fn create_team(&self, workspace_id: Id, team: NewTeam) -> StoreResult<Team>;
     async fn update_team(&self, workspace_id: Id, id: Id, change: TeamUpdate) -> StoreResult<Team>;
     async fn teams(&self, workspace_id: Id) -> StoreResult<Vec<Team>>;
@@ -89,11 +91,32 @@ pub trait Directory: Send + Sync {
     async fn delete_channel(&self, workspace_id: Id, id: Id) -> StoreResult<Channel>;
     async fn channel(&self, workspace_id: Id, id: Id) -> StoreResult<Channel>;
     async fn channels(&self, workspace_id: Id) -> StoreResult<Vec<Channel>>;
+    /// Fails with a conflict when another canned response has the shortcut.
     async fn create_canned_response(
         &self,
         workspace_id: Id,
         canned: NewCannedResponse,
     ) -> StoreResult<CannedResponse>;
+    /// Fails with a conflict when another canned response has the new shortcut.
+    async fn update_canned_response(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: CannedResponseUpdate,
+    ) -> StoreResult<CannedResponse>;
     async fn canned_responses(&self, workspace_id: Id) -> StoreResult<Vec<CannedResponse>>;
     async fn delete_canned_response(&self, workspace_id: Id, id: Id) -> StoreResult<()>;
+    /// Fails with a conflict when another label has the name (as given: the caller makes it
+    /// [`Label::name_of`]).
+    async fn create_label(&self, workspace_id: Id, label: NewLabel) -> StoreResult<Label>;
+    /// Fails with a conflict when another label has the new name.
+    async fn update_label(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: LabelUpdate,
+    ) -> StoreResult<Label>;
+    async fn labels(&self, workspace_id: Id) -> StoreResult<Vec<Label>>;
+    /// Removes the label from the catalogue; conversations keep the name.
+    async fn delete_label(&self, workspace_id: Id, id: Id) -> StoreResult<()>;
 }

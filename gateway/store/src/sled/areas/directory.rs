@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use switchboard_model::{
-    Agent, ApiToken, CannedResponse, Channel, ChannelUpdate, Id, NewApiToken, NewCannedResponse,
-    NewChannel, NewTeam, RemovedWorkspace, Team, TeamUpdate, Workspace, WorkspaceUsage,
+    Agent, ApiToken, CannedResponse, CannedResponseUpdate, Channel, ChannelUpdate, Id, Label,
+    LabelUpdate, NewApiToken, NewCannedResponse, NewChannel, NewLabel, NewTeam, RemovedWorkspace,
+    Team, TeamUpdate, Workspace, WorkspaceUsage,
 };
 
 use crate::sled::engine::txn::{Read, Scan};
@@ -258,6 +259,17 @@ impl Directory for SledStore {
             .await
     }
 
+    async fn update_canned_response(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: CannedResponseUpdate,
+    ) -> StoreResult<CannedResponse> {
+        self.writer
+            .write(move |txn| directory::update_canned_response(txn, workspace_id, id, change))
+            .await
+    }
+
     async fn canned_responses(&self, workspace_id: Id) -> StoreResult<Vec<CannedResponse>> {
         self.scan(&key(keys::CANNED, &[workspace_id]))
     }
@@ -265,6 +277,33 @@ impl Directory for SledStore {
     async fn delete_canned_response(&self, workspace_id: Id, id: Id) -> StoreResult<()> {
         self.writer
             .write(move |txn| directory::delete_canned_response(txn, workspace_id, id))
+            .await
+    }
+
+    async fn create_label(&self, workspace_id: Id, label: NewLabel) -> StoreResult<Label> {
+        self.writer
+            .write(move |txn| directory::create_label(txn, workspace_id, label))
+            .await
+    }
+
+    async fn update_label(
+        &self,
+        workspace_id: Id,
+        id: Id,
+        change: LabelUpdate,
+    ) -> StoreResult<Label> {
+        self.writer
+            .write(move |txn| directory::update_label(txn, workspace_id, id, change))
+            .await
+    }
+
+    async fn labels(&self, workspace_id: Id) -> StoreResult<Vec<Label>> {
+        self.scan(&key(keys::LABEL, &[workspace_id]))
+    }
+
+    async fn delete_label(&self, workspace_id: Id, id: Id) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| directory::delete_label(txn, workspace_id, id))
             .await
     }
 }

@@ -112,7 +112,7 @@ impl From<Fault> for ApiError {
             FaultKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
             FaultKind::Provider => StatusCode::BAD_GATEWAY,
             FaultKind::Full => StatusCode::INSUFFICIENT_STORAGE,
-            FaultKind::Suspended => StatusCode::FORBIDDEN,
+            FaultKind::Suspended | FaultKind::QuotaReached => StatusCode::FORBIDDEN,
             FaultKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError {

@@ -5,7 +5,8 @@
 
 use axum::http::StatusCode;
 use switchboard_model::{
-    CreatedWorkspace, Id, NewWorkspace, Role, Workspace, WorkspaceSummary, is_email_address,
+    CreatedWorkspace, Id, NewWorkspace, Role, Workspace, WorkspaceQuotas, WorkspaceSummary,
+    is_email_address,
 };
 use switchboard_store::{NewAgentRecord, Store};
 
@@ -14,6 +15,8 @@ use crate::{ApiError, ApiResult};
 
 /// The longest workspace name.
 const MAX_NAME_CHARS: usize = 100;
+/// The largest quota of anything; no quota is no limit.
+const MAX_QUOTA: u32 = 1_000_000;
 
 /// A new workspace and its first admin, who signs in once with the password in the answer.
 pub async fn create_workspace(store: &dyn Store, new: NewWorkspace) -> ApiResult<CreatedWorkspace> {
@@ -81,6 +84,33 @@ pub async fn suspend(store: &dyn Store, id: Id, suspended: bool) -> ApiResult<Wo
         workspace_id = id,
         suspended,
         "the operator changed a workspace"
+    );
+    Ok(workspace)
+}
+
+/// Sets the workspace's quotas; what it has beyond a lower quota stays, only more is refused.
+pub async fn set_quotas(
+    store: &dyn Store,
+    id: Id,
+    quotas: WorkspaceQuotas,
+) -> ApiResult<Workspace> {
+    for (field, quota) in [
+        ("agents", quotas.agents),
+        ("channels", quotas.channels),
+        ("plugins", quotas.plugins),
+    ] {
+        if quota.is_some_and(|quota| quota > MAX_QUOTA) {
+            return Err(invalid(
+                field,
+                format!("a quota of {field} is at most {MAX_QUOTA}; leave it out for no limit"),
+            ));
+        }
+    }
+    let workspace = store.set_workspace_quotas(id, quotas).await?;
+    tracing::info!(
+        workspace_id = id,
+        ?quotas,
+        "the operator set a workspace's quotas"
     );
     Ok(workspace)
 }

@@ -16,6 +16,22 @@ pub struct Workspace {
     /// sign in, its widget and webhooks answer `workspace_suspended`, and nothing is deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspended_at: Option<Millis>,
+    /// The limits the installation's operator set; none by default.
+    #[serde(default)]
+    pub quotas: WorkspaceQuotas,
+}
+
+/// How many of each the operator lets a workspace have; `None` is no limit. Reaching one
+/// refuses one more (`403 quota_reached`, naming it); customers' messages are never refused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkspaceQuotas {
+    /// People, active or not.
+    pub agents: Option<u32>,
+    /// Channels not deleted.
+    pub channels: Option<u32>,
+    /// Plugins installed by the workspace (the adapters the gateway ships do not count).
+    pub plugins: Option<u32>,
 }
 
 /// How much of the installation a workspace uses, for its operator.

@@ -15,9 +15,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 use switchboard_model::{
-    CreatedWorkspace, ErrorBody, Id, NewWorkspace, RemovedWorkspace, Workspace, WorkspaceSummary,
+    CreatedWorkspace, ErrorBody, Id, NewWorkspace, RemovedWorkspace, Workspace, WorkspaceQuotas,
+    WorkspaceSummary,
 };
-use switchboard_store::{Files, InProcessBus, SledStore};
+use switchboard_store::{Directory, Files, InProcessBus, SledStore};
 
 use crate::config::Config;
 
@@ -42,6 +43,17 @@ pub enum WorkspaceCommand {
     Suspend { id: Id },
     /// Resume a suspended workspace.
     Resume { id: Id },
+    /// Set how many people, channels and plugins of its own a workspace may have; a quota not
+    /// given stays as it is, `none` lifts it.
+    Quotas {
+        id: Id,
+        #[arg(long)]
+        agents: Option<Quota>,
+        #[arg(long)]
+        channels: Option<Quota>,
+        #[arg(long)]
+        plugins: Option<Quota>,
+    },
     /// Remove a suspended workspace for good: its people, channels, conversations, files,
     /// secrets, search entries and plugins.
     Delete { id: Id },
@@ -95,6 +107,32 @@ pub fn run(config: &Config, command: WorkspaceCommand) -> anyhow::Result<()> {
                     let workspace = place.suspend(id, false).await?;
                     println!("Resumed workspace {id} {:?}.", workspace.name);
                 }
+                WorkspaceCommand::Quotas {
+                    id,
+                    agents,
+                    channels,
+                    plugins,
+                } => {
+                    let mut quotas = place.workspace(id).await?.quotas;
+                    for (given, quota) in [
+                        (agents, &mut quotas.agents),
+                        (channels, &mut quotas.channels),
+                        (plugins, &mut quotas.plugins),
+                    ] {
+                        if let Some(Quota(given)) = given {
+                            *quota = given;
+                        }
+                    }
+                    let workspace = place.set_quotas(id, quotas).await?;
+                    let shown = |quota: Option<u32>| quota.map_or("no limit".to_string(), |n| n.to_string());
+                    println!(
+                        "Workspace {id} {:?} may have: people {}, channels {}, plugins of its own {}.",
+                        workspace.name,
+                        shown(workspace.quotas.agents),
+                        shown(workspace.quotas.channels),
+                        shown(workspace.quotas.plugins)
+                    );
+                }
                 WorkspaceCommand::Export { id, to } => {
                     let (records, files, bytes) = place.export(id, &to).await?;
                     println!(
@@ -116,6 +154,23 @@ pub fn run(config: &Config, command: WorkspaceCommand) -> anyhow::Result<()> {
             }
             Ok(())
         })
+}
+
+/// A quota as given on the command line: a number, or `none` for no limit.
+#[derive(Debug, Clone, Copy)]
+pub struct Quota(Option<u32>);
+
+impl std::str::FromStr for Quota {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Quota, String> {
+        if text == "none" {
+            return Ok(Quota(None));
+        }
+        text.parse()
+            .map(|n| Quota(Some(n)))
+            .map_err(|_| format!("{text:?} is neither a number nor `none`"))
+    }
 }
 
 fn public_url(config: &Config) -> String {
@@ -213,6 +268,38 @@ impl Place {
                 .await
                 .map_err(|error| anyhow::anyhow!("{}", error.message))?),
             Place::Gateway { .. } => self.call(Method::GET, "", None).await,
+        }
+    }
+
+    async fn workspace(&self, id: Id) -> anyhow::Result<Workspace> {
+        match self {
+            Place::Store(store) => store
+                .workspace(id)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}")),
+            Place::Gateway { .. } => {
+                let summary: WorkspaceSummary =
+                    self.call(Method::GET, &format!("/{id}"), None).await?;
+                Ok(summary.workspace)
+            }
+        }
+    }
+
+    async fn set_quotas(&self, id: Id, quotas: WorkspaceQuotas) -> anyhow::Result<Workspace> {
+        match self {
+            Place::Store(store) => {
+                switchboard_api::operator::set_quotas(store.as_ref(), id, quotas)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("{}", error.message))
+            }
+            Place::Gateway { .. } => {
+                self.call(
+                    Method::PUT,
+                    &format!("/{id}/quotas"),
+                    Some(serde_json::to_vec(&quotas)?),
+                )
+                .await
+            }
         }
     }
 

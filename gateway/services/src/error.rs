@@ -25,6 +25,8 @@ pub enum FaultKind {
     Full,
     /// The workspace is suspended by the installation's operator.
     Suspended,
+    /// The workspace has as many of something as the operator lets it have.
+    QuotaReached,
     /// A fault of the gateway's own.
     Internal,
 }
@@ -97,7 +99,8 @@ impl Fault {
             FaultKind::Invalid
             | FaultKind::NotFound
             | FaultKind::Conflict
-            | FaultKind::TooLarge => false,
+            | FaultKind::TooLarge
+            | FaultKind::QuotaReached => false,
             FaultKind::Limited
             | FaultKind::Busy
             | FaultKind::Provider

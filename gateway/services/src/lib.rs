@@ -20,6 +20,7 @@ pub mod media;
 pub mod origin;
 pub mod outbox;
 pub mod plugins;
+pub mod quotas;
 pub mod reachability;
 pub mod secrets;
 pub mod settings;

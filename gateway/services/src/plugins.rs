@@ -309,6 +309,12 @@ impl Plugins {
                 ),
             ));
         }
+        let new_of_its_own = switchboard_plugins::bundled(&manifest.name).is_none()
+            && store.plugin(workspace_id, &manifest.name).await.is_err();
+        if new_of_its_own {
+            crate::quotas::ensure_room(store, workspace_id, crate::quotas::Counted::Plugins)
+                .await?;
+        }
         let plugin = self.load(wasm.clone(), manifest, grants).await?;
         let sha256 = store
             .put_blob(workspace_id, wasm, MAX_COMPONENT_BYTES, FilePurpose::Kept)

@@ -95,6 +95,19 @@ async fn an_operator_makes_suspends_resumes_and_removes_a_business_with_the_gate
         .await?;
     let (status, channels) = ana.get("/api/v1/channels").await?;
     assert_eq!((status, channels), (StatusCode::OK, serde_json::json!([])));
+    // A quota set from the command line refuses one more channel, naming it.
+    let limited = workspace(&shared, &["quotas", &id.to_string(), "--channels", "0"])?;
+    assert!(limited.contains("channels 0"), "{limited}");
+    let (status, refused) = ana
+        .post(
+            "/api/v1/channels",
+            &serde_json::json!({ "kind": "webchat", "name": "Tienda" }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(refused["error"]["code"], "quota_reached");
+    assert_eq!(refused["error"]["field"], "channels");
+
     // The first business goes on beside it, and its export holds its conversation and files.
     let demo = gateway.admin().await?;
     demo.post_inbound(

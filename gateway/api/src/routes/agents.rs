@@ -4,11 +4,13 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use switchboard_model::{Agent, AgentUpdate, Attachment, Id, NewAgent};
+use switchboard_services::quotas::{self, Counted};
 use switchboard_store::{AgentChange, FilePurpose, NewAgentRecord};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::require_text;
+
 use crate::auth::{self, Caller, hash_password};
 use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState};
@@ -40,6 +42,7 @@ async fn create_agent(
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
     require_email("email", &new.email)?;
+    quotas::ensure_room(state.store.as_ref(), caller.workspace_id, Counted::Agents).await?;
     let password_hash = hash_password(new.password).await?;
     let record = NewAgentRecord {
         name: new.name,

@@ -9,12 +9,14 @@ use switchboard_model::{
     Channel, ChannelForm, ChannelSecrets, ChannelTemplates, ChannelUpdate, Connection, Id,
     NewChannel, RefusedOrigin, SecretChanges, SecretNames,
 };
+use switchboard_services::quotas::{self, Counted};
 use switchboard_services::{connection, settings};
 use switchboard_store::ChannelRecord;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::require_text;
+
 use crate::auth::{self, Caller};
 use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState};
@@ -141,6 +143,7 @@ async fn create_channel(
 ) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
+    quotas::ensure_room(state.store.as_ref(), caller.workspace_id, Counted::Channels).await?;
     new.plugin = state
         .plugins
         .adapter_for(

@@ -10,7 +10,8 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use switchboard_model::{
-    CreatedWorkspace, Id, NewWorkspace, RemovedWorkspace, Workspace, WorkspaceSummary,
+    CreatedWorkspace, Id, NewWorkspace, RemovedWorkspace, Workspace, WorkspaceQuotas,
+    WorkspaceSummary,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_workspaces, create_workspace))
         .routes(routes!(get_workspace, delete_workspace))
         .routes(routes!(export_workspace))
+        .routes(routes!(set_quotas))
         .routes(routes!(workspace_file))
         .routes(routes!(suspend_workspace))
         .routes(routes!(resume_workspace))
@@ -190,4 +192,22 @@ async fn workspace_file(
 ) -> ApiResult<Response> {
     let bytes = state.store.blob(id, &sha256).await?;
     Ok(([(CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+/// Sets how many people, channels and plugins of its own the workspace may have (`null` or
+/// absent: no limit). What it has beyond a lower quota stays; one more is refused with `403
+/// quota_reached` naming the quota.
+#[utoipa::path(put, path = "/api/v1/operator/workspaces/{id}/quotas", tag = "operator", security(("bearer" = [])),
+    params(("id" = u64, Path)), request_body = WorkspaceQuotas,
+    responses((status = 200, body = Workspace), (status = 404, body = switchboard_model::ErrorBody),
+        (status = 422, body = switchboard_model::ErrorBody)))]
+async fn set_quotas(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(id): Path<Id>,
+    Json(quotas): Json<WorkspaceQuotas>,
+) -> ApiResult<axum::Json<Workspace>> {
+    Ok(axum::Json(
+        operator::set_quotas(state.store.as_ref(), id, quotas).await?,
+    ))
 }

@@ -450,3 +450,87 @@ async fn an_export_holds_every_record_of_its_workspace_and_no_secret_then_ends()
         "invalid_operator_token",
     );
 }
+
+#[tokio::test]
+async fn quotas_refuse_one_more_person_channel_or_plugin_naming_the_quota_but_never_a_message() {
+    let app = app().await;
+    let quotas = format!("/api/v1/operator/workspaces/{}/quotas", app.workspace);
+    let set = |body: Value| {
+        let path = quotas.clone();
+        let app = &app;
+        async move {
+            app.call(axum::http::Method::PUT, &path, &operator(), Some(body))
+                .await
+        }
+    };
+    // Acme has two people, one channel and no plugin of its own.
+    let (status, workspace) = set(json!({ "agents": 2, "channels": 1, "plugins": 0 })).await;
+    assert_eq!(status, StatusCode::OK, "{workspace}");
+    assert_eq!(workspace["quotas"]["agents"], 2);
+
+    let refused = [
+        (
+            "agents",
+            app.post(
+                "/api/v1/agents",
+                &app.admin,
+                json!({ "name": "Carla", "email": "carla@acme.test", "password": "long enough pw", "role": "agent" }),
+            )
+            .await,
+        ),
+        (
+            "channels",
+            app.post(
+                "/api/v1/channels",
+                &app.admin,
+                json!({ "kind": "webchat", "name": "Tienda" }),
+            )
+            .await,
+        ),
+        (
+            "plugins",
+            app.post(
+                "/api/v1/plugins",
+                &app.admin,
+                crate::plugins::upload("template_adapter", "crm", "1.0.0", 300),
+            )
+            .await,
+        ),
+    ];
+    for (quota, answer) in refused {
+        assert_error(&answer, StatusCode::FORBIDDEN, "quota_reached");
+        assert_eq!(answer.1["error"]["field"], quota, "{}", answer.1);
+    }
+    let (_, people) = app.get("/api/v1/agents", &app.admin).await;
+    assert_eq!(people.as_array().map(Vec::len), Some(2), "nobody was added");
+    // Customers' messages always go in.
+    app.inbound("ana@example.com", "q-1", "Hola").await;
+
+    // A quota left out is lifted; one past the largest is named.
+    let (status, _) = set(json!({ "agents": 2, "plugins": 0 })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, channel) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "webchat", "name": "Tienda" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let too_many = set(json!({ "agents": 5_000_000 })).await;
+    assert_error(
+        &too_many,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_workspace",
+    );
+    assert_eq!(too_many.1["error"]["field"], "agents");
+    let (_, listed) = app.get("/api/v1/operator/workspaces", &operator()).await;
+    let acme = listed
+        .as_array()
+        .and_then(|all| all.iter().find(|each| each["id"] == app.workspace))
+        .expect("Acme");
+    assert_eq!(
+        acme["quotas"],
+        json!({ "agents": 2, "channels": null, "plugins": 0 })
+    );
+}

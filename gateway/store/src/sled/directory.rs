@@ -5,7 +5,7 @@ use switchboard_model::{
     Agent, ApiToken, Availability, CannedResponse, CannedResponseUpdate, Channel, ChannelUpdate,
     EventKind, Id, Label, LabelUpdate, NewApiToken, NewCannedResponse, NewChannel, NewLabel,
     NewTeam, NotificationSettings, PluginState, PluginVersion, Role, Team, TeamUpdate, Workspace,
-    WorkspaceUsage,
+    WorkspaceQuotas, WorkspaceUsage,
 };
 
 use super::engine::txn::{Read, Scan, Txn};
@@ -18,6 +18,7 @@ pub fn create_workspace(txn: &mut Txn, name: String) -> StoreResult<Workspace> {
         name,
         created_at: txn.now,
         suspended_at: None,
+        quotas: Default::default(),
     };
     txn.put_json(key(keys::WORKSPACE, &[workspace.id]), &workspace)?;
     Ok(workspace)
@@ -60,6 +61,21 @@ pub fn workspace_usage(read: &impl Scan, id: Id) -> StoreResult<WorkspaceUsage> 
         Ok(true)
     })?;
     Ok(usage)
+}
+
+/// Sets the workspace's quotas.
+pub fn set_workspace_quotas(
+    txn: &mut Txn,
+    id: Id,
+    quotas: WorkspaceQuotas,
+) -> StoreResult<Workspace> {
+    let workspace_key = key(keys::WORKSPACE, &[id]);
+    let mut workspace: Workspace = txn
+        .get_json(&workspace_key)?
+        .ok_or_else(|| StoreError::not_found("workspace", id))?;
+    workspace.quotas = quotas;
+    txn.put_json(workspace_key, &workspace)?;
+    Ok(workspace)
 }
 
 /// Suspends the workspace (its sessions end with it) or resumes it.

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, CannedResponseUpdate, Channel, ChannelUpdate, Id, Label,
     LabelUpdate, NewApiToken, NewCannedResponse, NewChannel, NewLabel, NewTeam, RemovedWorkspace,
-    Team, TeamUpdate, Workspace, WorkspaceUsage,
+    Team, TeamUpdate, Workspace, WorkspaceQuotas, WorkspaceUsage,
 };
 
 use crate::{AgentChange, NewAgentRecord, Session, StoreResult};
@@ -23,6 +23,9 @@ pub trait Directory: Send + Sync {
         name: &str,
         admin: NewAgentRecord,
     ) -> StoreResult<(Workspace, Agent)>;
+    /// Sets the limits the operator gives the workspace.
+    async fn set_workspace_quotas(&self, id: Id, quotas: WorkspaceQuotas)
+    -> StoreResult<Workspace>;
     /// Suspends a workspace, ending its sessions, or resumes it; nothing else changes.
     async fn suspend_workspace(&self, id: Id, suspended: bool) -> StoreResult<Workspace>;
     /// What the workspace holds: people, channels, conversations and stored bytes.

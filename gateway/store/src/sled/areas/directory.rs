@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, CannedResponseUpdate, Channel, ChannelUpdate, Id, Label,
     LabelUpdate, NewApiToken, NewCannedResponse, NewChannel, NewLabel, NewTeam, RemovedWorkspace,
-    Team, TeamUpdate, Workspace, WorkspaceUsage,
+    Team, TeamUpdate, Workspace, WorkspaceQuotas, WorkspaceUsage,
 };
 
 use crate::sled::engine::txn::{Read, Scan};
@@ -38,6 +38,16 @@ impl Directory for SledStore {
         let name = name.to_string();
         self.writer
             .write(move |txn| directory::create_workspace_with_admin(txn, name, admin))
+            .await
+    }
+
+    async fn set_workspace_quotas(
+        &self,
+        id: Id,
+        quotas: WorkspaceQuotas,
+    ) -> StoreResult<Workspace> {
+        self.writer
+            .write(move |txn| directory::set_workspace_quotas(txn, id, quotas))
             .await
     }
 

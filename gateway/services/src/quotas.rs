@@ -1,0 +1,83 @@
+//! The limits the installation's operator sets on a workspace ([`WorkspaceQuotas`]), checked
+//! before the workspace gets one more person, channel or plugin. Customers' messages are never
+//! refused by them. Two requests at the same moment may both pass the check: a quota is a
+//! plan's limit, not a lock.
+
+use switchboard_model::{Id, WorkspaceQuotas};
+use switchboard_store::Store;
+
+use crate::{Fault, FaultKind, ServiceResult};
+
+/// What a quota counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    Agents,
+    Channels,
+    Plugins,
+}
+
+impl Counted {
+    /// The quota's name, as `WorkspaceQuotas` and the error's `field` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Counted::Agents => "agents",
+            Counted::Channels => "channels",
+            Counted::Plugins => "plugins",
+        }
+    }
+
+    fn limit(self, quotas: &WorkspaceQuotas) -> Option<u32> {
+        match self {
+            Counted::Agents => quotas.agents,
+            Counted::Channels => quotas.channels,
+            Counted::Plugins => quotas.plugins,
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Counted::Agents => "people",
+            Counted::Channels => "channels",
+            Counted::Plugins => "plugins of its own",
+        }
+    }
+}
+
+/// Fails with `quota_reached` (naming the quota) when the workspace may not have one more.
+pub async fn ensure_room(
+    store: &dyn Store,
+    workspace_id: Id,
+    counted: Counted,
+) -> ServiceResult<()> {
+    let workspace = store.workspace(workspace_id).await?;
+    let Some(limit) = counted.limit(&workspace.quotas) else {
+        return Ok(());
+    };
+    let used = match counted {
+        Counted::Agents => store.agents(workspace_id).await?.len(),
+        Counted::Channels => store
+            .channels(workspace_id)
+            .await?
+            .iter()
+            .filter(|channel| channel.deleted_at.is_none())
+            .count(),
+        Counted::Plugins => store
+            .plugins(workspace_id)
+            .await?
+            .iter()
+            .filter(|plugin| switchboard_plugins::bundled(&plugin.name).is_none())
+            .count(),
+    };
+    if used < limit as usize {
+        return Ok(());
+    }
+    Err(Fault::new(
+        FaultKind::QuotaReached,
+        "quota_reached",
+        format!(
+            "this workspace may have at most {limit} {}, and has {used}: remove one, or ask the operator of this Switchboard installation for a larger quota",
+            counted.what()
+        ),
+    )
+    .on_field(counted.name()))
+}

@@ -1,7 +1,7 @@
 //! A workspace's export, for its owner to keep or to take elsewhere: every record of it as one
 //! JSON line, `{"kind": …, "data": …}`, in an order a reader can rebuild it from. It opens with
 //! `export` (the format and the workspace), goes through the workspace, its people, teams,
-//! channels, canned responses, API tokens, contacts, conversations (each followed by its
+//! channels, canned responses, labels, API tokens, contacts, conversations (each followed by its
 //! messages), dead letters (with their payload), plugins and their stored data, and the files
 //! it keeps (their digest and size; the bytes are fetched apart), and closes with `end` and
 //! the number of lines before it, so that a cut-off export is told from a whole one.
@@ -48,6 +48,9 @@ pub async fn export(store: &dyn Store, id: Id, out: &mpsc::Sender<Vec<u8>>) -> S
     }
     for canned in store.canned_responses(id).await? {
         lines.send("canned_response", &canned).await?;
+    }
+    for label in store.labels(id).await? {
+        lines.send("label", &label).await?;
     }
     for token in store.api_tokens(id).await? {
         lines.send("api_token", &token).await?;

@@ -119,6 +119,11 @@ pub async fn delete<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
     parse(&call("DELETE", path, None).await?)
 }
 
+/// `DELETE path`, for a removal that answers nothing (`204`).
+pub async fn delete_only(path: &str) -> Result<(), Failure> {
+    call("DELETE", path, None).await.map(drop)
+}
+
 /// `POST path` with no body and no answer worth reading.
 pub async fn post_empty(path: &str) -> Result<(), Failure> {
     call("POST", path, None).await.map(drop)

@@ -280,6 +280,36 @@ pub struct Texts {
     pub ask_no: &'static str,
     pub ask_optional: &'static str,
     pub ask_required: &'static str,
+    /// The settings' sections, for the tabs that move between them.
+    pub settings_sections: &'static str,
+    pub shortcut: &'static str,
+    /// Under the shortcut: how it is used.
+    pub shortcut_help: &'static str,
+    /// A canned response's text.
+    pub content: &'static str,
+    /// Before the variables a canned response may hold.
+    pub variables: &'static str,
+    /// What each of `CannedResponse::VARIABLES` is, in order.
+    pub variable_names: [&'static str; 7],
+    pub new_canned: &'static str,
+    pub edit_canned: &'static str,
+    pub no_canned: &'static str,
+    pub delete: &'static str,
+    /// Asked before a canned response is deleted.
+    pub delete_canned_confirm: &'static str,
+    /// Answers a question to delete something: do not.
+    pub keep: &'static str,
+    pub new_label: &'static str,
+    pub edit_label: &'static str,
+    pub no_labels: &'static str,
+    /// Under a label's name.
+    pub label_help: &'static str,
+    /// Asked before a label is deleted.
+    pub delete_label_confirm: &'static str,
+    /// "The shortcut /{shortcut} is already in use.": another canned response has it.
+    pub shortcut_taken: &'static str,
+    /// "There is already a label “{name}”."
+    pub label_taken: &'static str,
 }
 
 impl Texts {
@@ -660,6 +690,33 @@ static EN: Texts = Texts {
     ask_no: "Don’t ask",
     ask_optional: "Optional",
     ask_required: "Required",
+    settings_sections: "Settings sections",
+    shortcut: "Shortcut",
+    shortcut_help: "Type / and the shortcut in the reply box to use it. Letters, digits, - and _.",
+    content: "Text",
+    variables: "Insert a variable, filled in when the response is used:",
+    variable_names: [
+        "contact's name",
+        "contact's first name",
+        "contact's email",
+        "contact's phone",
+        "your name",
+        "your first name",
+        "your email",
+    ],
+    new_canned: "New canned response",
+    edit_canned: "Edit canned response",
+    no_canned: "No canned responses yet.",
+    delete: "Delete",
+    delete_canned_confirm: "Delete this canned response? Agents can no longer insert it.",
+    keep: "Keep it",
+    new_label: "New label",
+    edit_label: "Edit label",
+    no_labels: "No labels yet.",
+    label_help: "Conversations show it in this color. Names are kept in lowercase.",
+    delete_label_confirm: "Delete this label? Conversations that have it keep it, without its color.",
+    shortcut_taken: "The shortcut /{shortcut} is already in use.",
+    label_taken: "There is already a label “{name}”.",
 };
 
 static ES: Texts = Texts {
@@ -902,6 +959,33 @@ static ES: Texts = Texts {
     ask_no: "No pedir",
     ask_optional: "Opcional",
     ask_required: "Obligatorio",
+    settings_sections: "Secciones de la configuración",
+    shortcut: "Atajo",
+    shortcut_help: "Escribe / y el atajo en el cuadro de respuesta para usarla. Letras, números, - y _.",
+    content: "Texto",
+    variables: "Inserta una variable, que se completa al usar la respuesta:",
+    variable_names: [
+        "nombre del contacto",
+        "primer nombre del contacto",
+        "correo del contacto",
+        "teléfono del contacto",
+        "tu nombre",
+        "tu primer nombre",
+        "tu correo",
+    ],
+    new_canned: "Nueva respuesta rápida",
+    edit_canned: "Editar respuesta rápida",
+    no_canned: "Todavía no hay respuestas rápidas.",
+    delete: "Eliminar",
+    delete_canned_confirm: "¿Eliminar esta respuesta rápida? Los agentes ya no podrán insertarla.",
+    keep: "Conservarla",
+    new_label: "Nueva etiqueta",
+    edit_label: "Editar etiqueta",
+    no_labels: "Todavía no hay etiquetas.",
+    label_help: "Las conversaciones la muestran en este color. Los nombres se guardan en minúsculas.",
+    delete_label_confirm: "¿Eliminar esta etiqueta? Las conversaciones que la tienen la conservan, sin su color.",
+    shortcut_taken: "El atajo /{shortcut} ya está en uso.",
+    label_taken: "Ya existe una etiqueta «{name}».",
 };
 
 static PT_BR: Texts = Texts {
@@ -1144,4 +1228,31 @@ static PT_BR: Texts = Texts {
     ask_no: "Não pedir",
     ask_optional: "Opcional",
     ask_required: "Obrigatório",
+    settings_sections: "Seções das configurações",
+    shortcut: "Atalho",
+    shortcut_help: "Digite / e o atalho na caixa de resposta para usá-la. Letras, números, - e _.",
+    content: "Texto",
+    variables: "Insira uma variável, preenchida quando a resposta é usada:",
+    variable_names: [
+        "nome do contato",
+        "primeiro nome do contato",
+        "e-mail do contato",
+        "telefone do contato",
+        "seu nome",
+        "seu primeiro nome",
+        "seu e-mail",
+    ],
+    new_canned: "Nova resposta pronta",
+    edit_canned: "Editar resposta pronta",
+    no_canned: "Ainda não há respostas prontas.",
+    delete: "Excluir",
+    delete_canned_confirm: "Excluir esta resposta pronta? Os agentes não poderão mais inseri-la.",
+    keep: "Manter",
+    new_label: "Nova etiqueta",
+    edit_label: "Editar etiqueta",
+    no_labels: "Ainda não há etiquetas.",
+    label_help: "As conversas a mostram nesta cor. Os nomes são salvos em minúsculas.",
+    delete_label_confirm: "Excluir esta etiqueta? As conversas que a têm a mantêm, sem a cor.",
+    shortcut_taken: "O atalho /{shortcut} já está em uso.",
+    label_taken: "Já existe uma etiqueta “{name}”.",
 };

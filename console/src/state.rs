@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use switchboard_model::{
     Agent, CannedResponse, Channel, ChannelKind, ChannelTemplates, Contact, Conversation,
-    ConversationSort, ConversationStatus, Direction, Event, EventKind, Id, InboxCounts, Me,
+    ConversationSort, ConversationStatus, Direction, Event, EventKind, Id, InboxCounts, Label, Me,
     Message, Millis, Page, Presence, Side, SignalKind, Team, ViewCounts,
 };
 use yew::Reducible;
@@ -133,6 +133,8 @@ pub struct Console {
     pub teams: Rc<Vec<Team>>,
     pub channels: Rc<Vec<Channel>>,
     pub canned: Rc<Vec<CannedResponse>>,
+    /// The workspace's catalogue of labels, for their colours.
+    pub labels: Rc<Vec<Label>>,
     /// Each channel's reply window and templates, by channel id, asked for when one of its
     /// conversations first opens.
     pub templates: Rc<HashMap<Id, Templates>>,
@@ -170,7 +172,12 @@ pub enum Action {
         teams: Vec<Team>,
         channels: Vec<Channel>,
         canned: Vec<CannedResponse>,
+        labels: Vec<Label>,
     },
+    /// The canned responses, as the gateway lists them after one changed.
+    Canned(Vec<CannedResponse>),
+    /// The catalogue of labels, as the gateway lists it after one changed.
+    Labels(Vec<Label>),
     /// A page of the list for `view`, `status`, `filter` and `sort`.
     Page {
         view: View,
@@ -235,6 +242,7 @@ impl Console {
             teams: Rc::default(),
             channels: Rc::default(),
             canned: Rc::default(),
+            labels: Rc::default(),
             templates: Rc::default(),
             conversations: Rc::default(),
             revision: 0,
@@ -293,6 +301,14 @@ impl Console {
             }),
         }
         list
+    }
+
+    /// The colour the catalogue gives the label `name`, if it has it.
+    pub fn label_colour(&self, name: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|label| label.name == name)
+            .map(|label| label.colour.as_str())
     }
 
     /// The labels of the conversations loaded, in order, for the label filter.
@@ -471,12 +487,16 @@ impl Reducible for Console {
                 teams,
                 channels,
                 canned,
+                labels,
             } => {
                 console.agents = Rc::new(agents);
                 console.teams = Rc::new(teams);
                 console.channels = Rc::new(channels);
                 console.canned = Rc::new(canned);
+                console.labels = Rc::new(labels);
             }
+            Action::Canned(canned) => console.canned = Rc::new(canned),
+            Action::Labels(labels) => console.labels = Rc::new(labels),
             Action::Page {
                 view,
                 status,

@@ -16,6 +16,8 @@ use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, eventually_within};
 
 /// How long a browser test waits for what a page should show.
 const PAGE_WAIT: Duration = Duration::from_secs(20);
+/// The Enter key, for [`type_into`].
+pub const ENTER: &str = "\u{e007}";
 
 /// Asks `probe` every 100 ms until it answers, for up to [`PAGE_WAIT`].
 pub async fn eventually<T>(

@@ -12,6 +12,7 @@ use yew::prelude::*;
 use crate::api;
 use crate::i18n::texts;
 use crate::state::{Action, Console, Filter};
+use crate::views::label_settings::label_chip;
 use crate::views::thread::{Act, act_on};
 use crate::views::workspace::{load_page, signed_out_on};
 
@@ -157,7 +158,14 @@ pub fn conversation_list(props: &Props) -> Html {
                 { channel_icon(kind) }
                 <span class="who">{ console.contact_name(conversation.contact_id) }</span>
                 { age }
-                <span class="title">{ &conversation.title }</span>
+                <div class="title">
+                    if !conversation.labels.is_empty() {
+                        <ul class="labels" aria-label={t.labels}>
+                            { for conversation.labels.iter().map(|label| label_chip(console, label, html! {})) }
+                        </ul>
+                    }
+                    { &conversation.title }
+                </div>
                 <span class="assignee">{ assignee }</span>
                 if unread > 0 {
                     <span class="count" aria-label={format!("{unread} {}", t.unread)}>{ unread }</span>

@@ -1,9 +1,11 @@
 //! The console's screens. Each one draws from the state and sends its changes back as
 //! actions or API calls; none keeps a copy of what the state holds.
 
+pub mod canned_settings;
 pub mod channel_editor;
 pub mod composer;
 pub mod contact;
+pub mod label_settings;
 pub mod list;
 pub mod new_conversation;
 pub mod profile;

@@ -1,8 +1,10 @@
-//! Settings, for admins, at `/app/settings/channels`: the workspace's channels, each with its
-//! kind and whether it is active, and the kinds of channel to add; adding or editing a plugin
-//! channel goes through the form its plugin describes, and a website chat has a page of its own
-//! ([`WebchatSettings`]). Email and API channels are listed; they are set up through the API
-//! for now.
+//! Settings, for admins, in three sections with tabs and an address each: Channels
+//! (`/app/settings/channels`): the workspace's channels, each with its kind and whether it is
+//! active, and the kinds of channel to add; adding or editing a plugin channel goes through the
+//! form its plugin describes, and a website chat has a page of its own ([`WebchatSettings`]).
+//! Email and API channels are listed; they are set up through the API for now. Canned
+//! responses ([`CannedSettings`]) and Labels ([`LabelSettings`]). Also the pieces the sections
+//! share: a delete that asks first, in place, and a refusal told in the admin's language.
 
 use std::rc::Rc;
 
@@ -10,15 +12,17 @@ use switchboard_model::{Channel, ChannelForm, ChannelKind, Id, localized};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api;
+use crate::api::{self, Failure};
 use crate::i18n::{Texts, texts};
 use crate::state::Console;
+use crate::views::canned_settings::CannedSettings;
 use crate::views::channel_editor::ChannelEditor;
+use crate::views::label_settings::LabelSettings;
 use crate::views::list::channel_icon;
 use crate::views::webchat_settings::WebchatSettings;
 use crate::views::workspace::signed_out_on;
 
-/// The settings' address.
+/// The settings' first address.
 pub const CHANNELS_PATH: &str = "/app/settings/channels";
 
 /// Whether the address names the settings.
@@ -26,6 +30,108 @@ pub fn in_address() -> bool {
     web_sys::window()
         .and_then(|window| window.location().pathname().ok())
         .is_some_and(|path| path.starts_with("/app/settings/"))
+}
+
+/// A section of the settings, each at its own address.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Section {
+    Channels,
+    Canned,
+    Labels,
+}
+
+impl Section {
+    const ALL: [Section; 3] = [Section::Channels, Section::Canned, Section::Labels];
+
+    fn path(self) -> &'static str {
+        match self {
+            Section::Channels => CHANNELS_PATH,
+            Section::Canned => "/app/settings/canned-responses",
+            Section::Labels => "/app/settings/labels",
+        }
+    }
+
+    fn title(self, t: &Texts) -> &'static str {
+        match self {
+            Section::Channels => t.channels,
+            Section::Canned => t.canned,
+            Section::Labels => t.labels,
+        }
+    }
+
+    /// The section the address names, else the channels.
+    fn in_address() -> Section {
+        let path = web_sys::window()
+            .and_then(|window| window.location().pathname().ok())
+            .unwrap_or_default();
+        Section::ALL
+            .into_iter()
+            .find(|section| path == section.path())
+            .unwrap_or(Section::Channels)
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ConfirmDeleteProps {
+    /// What is asked before deleting.
+    pub question: &'static str,
+    pub delete: &'static str,
+    pub keep: &'static str,
+    pub busy: bool,
+    pub on_delete: Callback<()>,
+}
+
+/// A Delete button that asks first, in place: the question and Keep it, then Delete again.
+#[function_component(ConfirmDelete)]
+pub fn confirm_delete(props: &ConfirmDeleteProps) -> Html {
+    let confirming = use_state(|| false);
+    let on_delete = {
+        let (confirming, on_delete) = (confirming.clone(), props.on_delete.clone());
+        Callback::from(move |_: MouseEvent| {
+            if *confirming {
+                on_delete.emit(());
+            }
+            confirming.set(!*confirming);
+        })
+    };
+    let on_keep = {
+        let confirming = confirming.clone();
+        Callback::from(move |_: MouseEvent| confirming.set(false))
+    };
+    html! {
+        <div class="danger">
+            if *confirming {
+                <p role="alert">{ props.question }</p>
+                <button type="button" class="keep" onclick={on_keep}>{ props.keep }</button>
+            }
+            <button type="button" class="delete" disabled={props.busy} onclick={on_delete}>
+                { props.delete }</button>
+        </div>
+    }
+}
+
+/// A refused save in the admin's language: a field at fault by its label (`labels` maps the
+/// gateway's field names), a conflict by `taken`, anything else in the gateway's words. The
+/// console ends if the session did.
+pub fn refusal(
+    failure: &Failure,
+    t: &Texts,
+    labels: &[(&str, &str)],
+    taken: String,
+    on_signed_out: &Callback<()>,
+) -> String {
+    signed_out_on(failure, on_signed_out);
+    let said = match failure {
+        Failure::Refused { status: 409, .. } => taken,
+        Failure::Refused {
+            field: Some(field), ..
+        } => match labels.iter().find(|(name, _)| name == field) {
+            Some((_, label)) => t.check_field.replace("{field}", label),
+            None => failure.said(t.unreachable),
+        },
+        _ => failure.reason().unwrap_or(t.unreachable).to_string(),
+    };
+    format!("{} {said}", t.not_saved)
 }
 
 /// Which part of the channel settings shows.
@@ -60,6 +166,7 @@ pub fn settings(props: &Props) -> Html {
     let console = &props.console;
     let t = texts(console.locale);
     let language = console.locale.tag();
+    let section = use_state(Section::in_address);
     let page = use_state(|| Page::List);
     // The kinds an admin can add, each with its plugin's form, or why they could not be read.
     let forms = use_state(|| None::<Result<Rc<Vec<ChannelForm>>, String>>);
@@ -67,8 +174,9 @@ pub fn settings(props: &Props) -> Html {
     {
         let forms = forms.setter();
         let on_signed_out = props.on_signed_out.clone();
+        let path = section.path();
         use_effect_with((), move |_| {
-            crate::show_path(CHANNELS_PATH);
+            crate::show_path(path);
             spawn_local(async move {
                 let answer = api::get::<Vec<ChannelForm>>("/api/v1/channel-forms").await;
                 forms.set(Some(answer.map(Rc::new).map_err(|failure| {
@@ -157,13 +265,40 @@ pub fn settings(props: &Props) -> Html {
             channel => editor(channel.and_then(form_of), channel),
         },
     };
+    let tab = |to: Section| {
+        let current = *section == to;
+        let (section, page) = (section.setter(), page.setter());
+        let onclick = Callback::from(move |_: MouseEvent| {
+            if !current {
+                crate::push_path(to.path());
+                section.set(to);
+                page.set(Page::List);
+            }
+        });
+        html! {
+            <li><button class={classes!("tab", current.then_some("current"))}
+                aria-current={current.then_some("page")} {onclick}>{ to.title(t) }</button></li>
+        }
+    };
+    let body = match *section {
+        Section::Channels => body,
+        Section::Canned => html! {
+            <CannedSettings console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
+        },
+        Section::Labels => html! {
+            <LabelSettings console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
+        },
+    };
     html! {
         <section class="settings" aria-labelledby="settings-title">
             <header class="settings-head">
                 <button class="to-inbox" onclick={props.on_close.reform(|_: MouseEvent| ())}>
                     { "← " }{ t.conversations }</button>
-                <h1 id="settings-title">{ t.settings }{ " › " }{ t.channels }</h1>
+                <h1 id="settings-title">{ t.settings }{ " › " }{ section.title(t) }</h1>
             </header>
+            <nav class="settings-tabs" aria-label={t.settings_sections}>
+                <ul>{ for Section::ALL.into_iter().map(tab) }</ul>
+            </nav>
             { body }
         </section>
     }

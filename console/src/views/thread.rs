@@ -14,6 +14,7 @@ use crate::api;
 use crate::i18n::{Texts, texts};
 use crate::state::{Action, Console};
 use crate::views::composer::Composer;
+use crate::views::label_settings::label_chip;
 use crate::views::list::channel_icon;
 
 /// What an agent can do to the open conversation.
@@ -521,16 +522,19 @@ fn actions(props: &ActionsProps) -> Html {
                 { for conversation.labels.iter().map(|label| {
                     let remaining: Vec<String> = conversation.labels.iter().filter(|other| *other != label).cloned().collect();
                     let console = console.clone();
-                    html! {
-                        <li class="label-chip">{ label }
-                            <button aria-label={format!("× {label}")}
-                                onclick={Callback::from(move |_| { act(&console, Act::Labels(remaining.clone())); })}>{ "×" }</button>
-                        </li>
-                    }
+                    label_chip(&props.console, label, html! {
+                        <button aria-label={format!("× {label}")}
+                            onclick={Callback::from(move |_| { act(&console, Act::Labels(remaining.clone())); })}>{ "×" }</button>
+                    })
                 }) }
             </ul>
             <form class="add-label" onsubmit={add_label}>
-                <input ref={label_input} name="label" placeholder={t.add_label} aria-label={t.add_label} maxlength="50" />
+                <input ref={label_input} name="label" placeholder={t.add_label} aria-label={t.add_label} maxlength="50"
+                    list="catalogue-labels" autocomplete="off" />
+                <datalist id="catalogue-labels">
+                    { for console.labels.iter().filter(|label| !conversation.labels.contains(&label.name))
+                        .map(|label| html! { <option value={label.name.clone()} /> }) }
+                </datalist>
             </form>
             <TranscriptMenu console={console.clone()} conversation_id={conversation.id}
                 contact_email={console.contacts.get(&conversation.contact_id)

@@ -210,7 +210,7 @@ impl Draft {
 }
 
 /// A colour as a colour input takes it, `#rrggbb` (`#abc` is `#aabbcc`).
-fn for_color_input(color: &str) -> String {
+pub fn for_color_input(color: &str) -> String {
     match color.strip_prefix('#') {
         Some(short) if short.len() == 3 => {
             short.chars().fold("#".to_string(), |mut long, digit| {

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, CannedResponse, Channel, Contact, Conversation, Id, InboxCounts, Me, Message, Page,
-    ProfileUpdate, Role, Team,
+    Agent, CannedResponse, Channel, Contact, Conversation, Id, InboxCounts, Label, Me, Message,
+    Page, ProfileUpdate, Role, Team,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -141,11 +141,13 @@ async fn load_directory(dispatch: &UseReducerDispatcher<Console>) -> Result<(), 
     let teams = api::get::<Vec<Team>>("/api/v1/teams").await?;
     let channels = api::get::<Vec<Channel>>("/api/v1/channels").await?;
     let canned = api::get::<Vec<CannedResponse>>("/api/v1/canned-responses").await?;
+    let labels = api::get::<Vec<Label>>("/api/v1/labels").await?;
     dispatch.dispatch(Action::Directory {
         agents,
         teams,
         channels,
         canned,
+        labels,
     });
     Ok(())
 }

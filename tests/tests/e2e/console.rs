@@ -9,12 +9,10 @@ use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::Value;
 use switchboard_e2e::browser::{
-    Browser, choose, clear_field, click, eventually, open_chat, shown, sign_in_to_console,
+    Browser, ENTER, choose, clear_field, click, eventually, open_chat, shown, sign_in_to_console,
     sign_in_to_console_as, texts, type_into, visible_messages,
 };
 use switchboard_e2e::{ADMIN_EMAIL, Client, Gateway};
-
-const ENTER: &str = "\u{e007}";
 
 /// A 2×2 PNG.
 fn base64_png() -> Vec<u8> {

@@ -9,13 +9,12 @@ use anyhow::Context;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 use switchboard_e2e::browser::{
-    Browser, choose, click, eventually, present, shown, sign_in_to_console, texts, type_into,
+    Browser, ENTER, choose, click, eventually, present, shown, sign_in_to_console, texts, type_into,
 };
 use switchboard_e2e::sms_stand_in::{SmsCredentials, SmsStandIn};
 use switchboard_e2e::whatsapp_stand_in as whatsapp;
 use switchboard_e2e::{Client, Gateway};
 
-const ENTER: &str = "\u{e007}";
 const WAIT: Duration = Duration::from_secs(15);
 
 async fn put_secrets(admin: &Client, channel: u64, secrets: Value) -> anyhow::Result<()> {

@@ -1,9 +1,10 @@
-//! The admins' Settings › Channels in the console, in a real headless Chromium against the real
+//! The admins' Settings in the console, in a real headless Chromium against the real
 //! gateway and the Telegram stand-in: a Telegram channel added through the form its plugin
 //! describes (and its messages then reaching the inbox), the provider's refusal of a wrong
 //! token shown in words and corrected in the same form, an SMS form that asks for a provider's
 //! own fields only once that provider is picked, a website chat set up on its own page (the
-//! snippet, a refused site allowed in one click, greeting and looks reaching the widget), and no
+//! snippet, a refused site allowed in one click, greeting and looks reaching the widget), canned
+//! responses and coloured labels written in Settings and used in a conversation, and no
 //! settings at all for agents.
 
 use std::time::Duration;
@@ -12,8 +13,8 @@ use anyhow::Context;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 use switchboard_e2e::browser::{
-    Browser, choose, clear_field, click, eventually, launcher_drawn, present, set_field, shown,
-    sign_in_to_console, sign_in_to_console_as, texts, type_into, warnings_on,
+    Browser, ENTER, choose, clear_field, click, eventually, launcher_drawn, present, set_field,
+    shown, sign_in_to_console, sign_in_to_console_as, texts, type_into, warnings_on,
 };
 use switchboard_e2e::telegram_stand_in::{self as telegram, TelegramStandIn};
 use switchboard_e2e::{Client, Gateway, eventually_within};
@@ -735,6 +736,240 @@ async fn an_admin_sets_up_the_website_chat_allows_a_refused_site_and_changes_the
     phone
         .screenshot("console-settings-webchat-phone-appearance")
         .await?;
+    phone.close().await?;
+    Ok(())
+}
+
+/// The background colour the element `selector` finds is drawn in, as `rgb(r, g, b)`.
+async fn background_of(browser: &Browser, selector: &str) -> anyhow::Result<String> {
+    let colour = browser
+        .client
+        .execute(
+            "const e = document.querySelector(arguments[0]); return e ? getComputedStyle(e).backgroundColor : null",
+            vec![Value::from(selector)],
+        )
+        .await?;
+    colour
+        .as_str()
+        .map(str::to_string)
+        .with_context(|| format!("nothing at {selector}"))
+}
+
+/// What the composer holds, once it holds `expected`.
+async fn composer_holds(browser: &Browser, expected: &str) -> anyhow::Result<()> {
+    eventually(&format!("{expected:?} in the composer"), async || {
+        Ok((value_of(browser, "#composer-input").await? == expected).then_some(()))
+    })
+    .await
+}
+
+/// The tab of the settings' `n`th section (1: channels, 2: canned responses, 3: labels).
+fn tab(n: usize) -> String {
+    format!(".settings-tabs li:nth-child({n}) .tab")
+}
+
+/// An admin who speaks Spanish manages canned responses and labels in Settings without the API:
+/// a new response written with a variable chip, edited (a shortcut another response has is
+/// refused in Spanish, naming it), then used from the composer's shortcut picker with the
+/// contact's first name filled in; another deleted after the in-place question; a label with a
+/// colour, applied to a conversation, shows in that colour in the list and the thread. On a
+/// phone, in Portuguese, both sections fit the screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_writes_canned_responses_and_coloured_labels_and_uses_them_in_a_conversation()
+-> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let api = gateway.admin().await?;
+    let (status, taken) = api
+        .post(
+            "/api/v1/canned-responses",
+            &json!({ "shortcut": "horario", "content": "Atendemos de 9 a 18 h." }),
+        )
+        .await?;
+    anyhow::ensure!(status.is_success(), "{taken}");
+    let channel = api.api_channel().await?;
+    api.post_inbound(
+        channel,
+        &json!({
+            "contact": { "identity": { "kind": "email", "value": "ana@example.com" }, "name": "Ana Souza" },
+            "external_id": "m-1",
+            "text": "¿Cuánto tarda el envío?",
+        }),
+    )
+    .await?;
+
+    let admin = admin_console(&gateway, "es", false).await?;
+    click(&admin, ".topbar .settings-link").await?;
+    click(&admin, &tab(2)).await?;
+    shown(
+        &admin,
+        "#settings-title",
+        "Configuración › Respuestas rápidas",
+    )
+    .await?;
+    assert_eq!(address(&admin).await?, "/app/settings/canned-responses");
+    shown(&admin, ".canned-row", "/horario").await?;
+
+    // A new response, its variable put in with a chip.
+    click(&admin, ".new-canned").await?;
+    shown(&admin, ".canned-editor h2", "Nueva respuesta rápida").await?;
+    type_into(&admin, ".canned-editor input[name=shortcut]", "envio").await?;
+    type_into(&admin, ".canned-editor textarea", "Hola ").await?;
+    shown(
+        &admin,
+        ".variables [data-variable='contact.first_name']",
+        "primer nombre del contacto",
+    )
+    .await?;
+    click(&admin, ".variables [data-variable='contact.first_name']").await?;
+    type_into(
+        &admin,
+        ".canned-editor textarea",
+        ", el envío tarda 48 horas.",
+    )
+    .await?;
+    anyhow::ensure!(
+        value_of(&admin, ".canned-editor textarea").await?
+            == "Hola {{contact.first_name}}, el envío tarda 48 horas.",
+        "the chip put the variable where the cursor was"
+    );
+    admin.screenshot("console-settings-canned-editor").await?;
+    click(&admin, ".canned-editor button[type=submit]").await?;
+    shown(
+        &admin,
+        ".canned-row[data-shortcut=envio] .preview",
+        "Hola {{contact.first_name}}, el envío tarda 48 horas.",
+    )
+    .await?;
+
+    // Edited: another's shortcut is refused in Spanish; a free one and a new text are kept.
+    click(&admin, ".canned-row[data-shortcut=envio] .edit").await?;
+    shown(&admin, ".canned-editor h2", "Editar respuesta rápida").await?;
+    set_field(&admin, ".canned-editor input[name=shortcut]", "horario").await?;
+    click(&admin, ".canned-editor button[type=submit]").await?;
+    shown(
+        &admin,
+        ".canned-editor .error",
+        "No se pudo guardar: El atajo /horario ya está en uso.",
+    )
+    .await?;
+    admin.screenshot("console-settings-canned-clash").await?;
+    set_field(&admin, ".canned-editor input[name=shortcut]", "envios").await?;
+    set_field(
+        &admin,
+        ".canned-editor textarea",
+        "Hola {{contact.first_name}}, el envío tarda 24 horas.",
+    )
+    .await?;
+    click(&admin, ".canned-editor button[type=submit]").await?;
+    shown(
+        &admin,
+        ".canned-row[data-shortcut=envios] .preview",
+        "24 horas",
+    )
+    .await?;
+    assert!(!present(&admin, ".canned-row[data-shortcut=envio]").await?);
+
+    // Deleted only once the question in place is answered.
+    click(&admin, ".canned-row[data-shortcut=horario] .edit").await?;
+    click(&admin, ".canned-editor .danger .delete").await?;
+    shown(
+        &admin,
+        ".canned-editor .danger [role=alert]",
+        "¿Eliminar esta respuesta rápida?",
+    )
+    .await?;
+    click(&admin, ".canned-editor .danger .delete").await?;
+    eventually("the deleted response gone from the list", async || {
+        Ok((present(&admin, ".canned-rows").await?
+            && !present(&admin, ".canned-row[data-shortcut=horario]").await?)
+            .then_some(()))
+    })
+    .await?;
+    admin.screenshot("console-settings-canned").await?;
+    let (_, kept) = api.get("/api/v1/canned-responses").await?;
+    let shortcuts: Vec<&str> = kept
+        .as_array()
+        .map(|kept| kept.iter().filter_map(|c| c["shortcut"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(shortcuts, ["envios"]);
+
+    // A label with a colour.
+    click(&admin, &tab(3)).await?;
+    shown(&admin, "#settings-title", "Configuración › Etiquetas").await?;
+    click(&admin, ".new-label").await?;
+    type_into(&admin, ".label-editor input[name=name]", "Urgente").await?;
+    set_field(&admin, ".label-editor input[name=colour]", "#d1242f").await?;
+    admin.screenshot("console-settings-labels-editor").await?;
+    click(&admin, ".label-editor button[type=submit]").await?;
+    shown(&admin, ".label-row .label-chip", "urgente").await?;
+    assert_eq!(
+        background_of(&admin, ".label-row .label-chip").await?,
+        "rgb(209, 36, 47)"
+    );
+    admin.screenshot("console-settings-labels").await?;
+
+    // In the conversation: the edited response from the picker, the contact's name filled in.
+    click(&admin, ".settings .to-inbox").await?;
+    click(&admin, ".view-all").await?;
+    click(&admin, ".row").await?;
+    shown(&admin, ".message.in .text", "¿Cuánto tarda el envío?").await?;
+    type_into(&admin, "#composer-input", "/env").await?;
+    shown(&admin, ".canned li", "/envios").await?;
+    type_into(&admin, "#composer-input", ENTER).await?;
+    let filled = "Hola Ana, el envío tarda 24 horas.";
+    composer_holds(&admin, filled).await?;
+    type_into(&admin, "#composer-input", ENTER).await?;
+    shown(&admin, ".message.out .text", filled).await?;
+
+    // The label applied, in its colour in the thread and in the list.
+    type_into(&admin, ".add-label input", "urgente").await?;
+    type_into(&admin, ".add-label input", ENTER).await?;
+    shown(&admin, ".actions .label-chip", "urgente").await?;
+    shown(&admin, ".row .label-chip", "urgente").await?;
+    for chip in [".actions .label-chip", ".row .label-chip"] {
+        assert_eq!(
+            background_of(&admin, chip).await?,
+            "rgb(209, 36, 47)",
+            "{chip}"
+        );
+    }
+    admin.screenshot("console-settings-labels-inbox").await?;
+    admin.close().await?;
+
+    // On a phone, in Portuguese.
+    let phone = admin_console(&gateway, "pt-BR", true).await?;
+    click(&phone, ".topbar .settings-link").await?;
+    click(&phone, &tab(2)).await?;
+    shown(
+        &phone,
+        "#settings-title",
+        "Configurações › Respostas prontas",
+    )
+    .await?;
+    shown(&phone, ".canned-row .preview", "24 horas").await?;
+    phone.screenshot("console-settings-canned-phone").await?;
+    click(&phone, ".canned-row[data-shortcut=envios] .edit").await?;
+    shown(&phone, ".variables", "primeiro nome do contato").await?;
+    phone
+        .screenshot("console-settings-canned-editor-phone")
+        .await?;
+    click(&phone, ".canned-editor .back-to-list").await?;
+    click(&phone, &tab(3)).await?;
+    shown(&phone, ".label-row .label-chip", "urgente").await?;
+    let overflow = phone
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        overflow,
+        Value::Bool(false),
+        "the page fits the phone's width"
+    );
+    phone.screenshot("console-settings-labels-phone").await?;
     phone.close().await?;
     Ok(())
 }

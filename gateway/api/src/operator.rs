@@ -15,8 +15,10 @@ use crate::{ApiError, ApiResult};
 
 /// The longest workspace name.
 const MAX_NAME_CHARS: usize = 100;
-/// The largest quota of anything; no quota is no limit.
+/// The largest quota of anything counted; no quota is no limit.
 const MAX_QUOTA: u32 = 1_000_000;
+/// The largest storage quota, 1 PiB.
+const MAX_STORAGE_MIB: u64 = 1 << 30;
 
 /// A new workspace and its first admin, who signs in once with the password in the answer.
 pub async fn create_workspace(store: &dyn Store, new: NewWorkspace) -> ApiResult<CreatedWorkspace> {
@@ -105,6 +107,12 @@ pub async fn set_quotas(
                 format!("a quota of {field} is at most {MAX_QUOTA}; leave it out for no limit"),
             ));
         }
+    }
+    if quotas.storage_mib.is_some_and(|mib| mib > MAX_STORAGE_MIB) {
+        return Err(invalid(
+            "storage_mib",
+            format!("a storage quota is at most {MAX_STORAGE_MIB} MiB; leave it out for no limit"),
+        ));
     }
     let workspace = store.set_workspace_quotas(id, quotas).await?;
     tracing::info!(

@@ -32,6 +32,10 @@ pub struct WorkspaceQuotas {
     pub channels: Option<u32>,
     /// Plugins installed by the workspace (the adapters the gateway ships do not count).
     pub plugins: Option<u32>,
+    /// MiB of files (attachments, avatars, plugin components) agents and visitors may upload;
+    /// files that come with customers' mail and messages are always kept.
+    #[serde(default)]
+    pub storage_mib: Option<u64>,
 }
 
 /// How much of the installation a workspace uses, for its operator.

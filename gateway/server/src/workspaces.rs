@@ -48,11 +48,14 @@ pub enum WorkspaceCommand {
     Quotas {
         id: Id,
         #[arg(long)]
-        agents: Option<Quota>,
+        agents: Option<Quota<u32>>,
         #[arg(long)]
-        channels: Option<Quota>,
+        channels: Option<Quota<u32>>,
         #[arg(long)]
-        plugins: Option<Quota>,
+        plugins: Option<Quota<u32>>,
+        /// MiB of files agents and visitors may upload.
+        #[arg(long)]
+        storage_mib: Option<Quota<u64>>,
     },
     /// Remove a suspended workspace for good: its people, channels, conversations, files,
     /// secrets, search entries and plugins.
@@ -112,8 +115,12 @@ pub fn run(config: &Config, command: WorkspaceCommand) -> anyhow::Result<()> {
                     agents,
                     channels,
                     plugins,
+                    storage_mib,
                 } => {
                     let mut quotas = place.workspace(id).await?.quotas;
+                    if let Some(Quota(given)) = storage_mib {
+                        quotas.storage_mib = given;
+                    }
                     for (given, quota) in [
                         (agents, &mut quotas.agents),
                         (channels, &mut quotas.channels),
@@ -126,11 +133,12 @@ pub fn run(config: &Config, command: WorkspaceCommand) -> anyhow::Result<()> {
                     let workspace = place.set_quotas(id, quotas).await?;
                     let shown = |quota: Option<u32>| quota.map_or("no limit".to_string(), |n| n.to_string());
                     println!(
-                        "Workspace {id} {:?} may have: people {}, channels {}, plugins of its own {}.",
+                        "Workspace {id} {:?} may have: people {}, channels {}, plugins of its own {}, MiB of files {}.",
                         workspace.name,
                         shown(workspace.quotas.agents),
                         shown(workspace.quotas.channels),
-                        shown(workspace.quotas.plugins)
+                        shown(workspace.quotas.plugins),
+                        workspace.quotas.storage_mib.map_or("no limit".to_string(), |mib| mib.to_string())
                     );
                 }
                 WorkspaceCommand::Export { id, to } => {
@@ -158,12 +166,12 @@ pub fn run(config: &Config, command: WorkspaceCommand) -> anyhow::Result<()> {
 
 /// A quota as given on the command line: a number, or `none` for no limit.
 #[derive(Debug, Clone, Copy)]
-pub struct Quota(Option<u32>);
+pub struct Quota<T>(Option<T>);
 
-impl std::str::FromStr for Quota {
+impl<T: std::str::FromStr> std::str::FromStr for Quota<T> {
     type Err = String;
 
-    fn from_str(text: &str) -> Result<Quota, String> {
+    fn from_str(text: &str) -> Result<Quota<T>, String> {
         if text == "none" {
             return Ok(Quota(None));
         }

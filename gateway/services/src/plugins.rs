@@ -315,6 +315,9 @@ impl Plugins {
             crate::quotas::ensure_room(store, workspace_id, crate::quotas::Counted::Plugins)
                 .await?;
         }
+        if switchboard_plugins::bundled(&manifest.name).is_none() {
+            crate::quotas::ensure_storage(store, workspace_id, &wasm).await?;
+        }
         let plugin = self.load(wasm.clone(), manifest, grants).await?;
         let sha256 = store
             .put_blob(workspace_id, wasm, MAX_COMPONENT_BYTES, FilePurpose::Kept)

@@ -1,8 +1,10 @@
 //! The limits the installation's operator sets on a workspace ([`WorkspaceQuotas`]), checked
-//! before the workspace gets one more person, channel or plugin. Customers' messages are never
-//! refused by them. Two requests at the same moment may both pass the check: a quota is a
+//! before the workspace gets one more person, channel or plugin, or a file an agent or a
+//! visitor uploads. Customers' messages, and the files that come with them, are never refused
+//! by them. Two requests at the same moment may both pass the check: a quota is a
 //! plan's limit, not a lock.
 
+use sha2::{Digest, Sha256};
 use switchboard_model::{Id, WorkspaceQuotas};
 use switchboard_store::Store;
 
@@ -80,4 +82,34 @@ pub async fn ensure_room(
         ),
     )
     .on_field(counted.name()))
+}
+
+/// Fails with `quota_reached` (field `storage_mib`) when keeping the file `incoming` would take
+/// the workspace past its storage quota; a file it keeps already takes no more room.
+pub async fn ensure_storage(
+    store: &dyn Store,
+    workspace_id: Id,
+    incoming: &[u8],
+) -> ServiceResult<()> {
+    let workspace = store.workspace(workspace_id).await?;
+    let Some(quota_mib) = workspace.quotas.storage_mib else {
+        return Ok(());
+    };
+    let sha256 = hex::encode(Sha256::digest(incoming));
+    if store.has_file(workspace_id, &sha256).await? {
+        return Ok(());
+    }
+    let stored = store.stored_bytes(workspace_id).await?;
+    if stored.saturating_add(incoming.len() as u64) <= quota_mib.saturating_mul(1 << 20) {
+        return Ok(());
+    }
+    Err(Fault::new(
+        FaultKind::QuotaReached,
+        "quota_reached",
+        format!(
+            "this workspace may keep {quota_mib} MiB of files and keeps {} MiB: remove files, or ask the operator of this Switchboard installation for a larger quota",
+            stored.div_ceil(1 << 20)
+        ),
+    )
+    .on_field("storage_mib"))
 }

@@ -1057,6 +1057,10 @@ async fn visitors_uploads_count_against_daily_quotas_and_files_no_message_names_
         .put_blob(f.workspace, b"GIF89a".to_vec(), 1024, FilePurpose::Kept)
         .await
         .expect("avatar");
+    // The workspace's count of stored bytes follows its files: the receipt, the photo and
+    // the avatar, then without the receipt once it is swept.
+    let stored = f.store.stored_bytes(f.workspace).await.expect("count");
+    assert_eq!(stored, (7 * MIB / 5 + 3 * MIB / 2 + 6) as u64);
 
     let (files, bytes) = f
         .store
@@ -1067,6 +1071,10 @@ async fn visitors_uploads_count_against_daily_quotas_and_files_no_message_names_
         (files, bytes),
         (1, (7 * MIB / 5) as u64),
         "only Beto's receipt went"
+    );
+    assert_eq!(
+        f.store.stored_bytes(f.workspace).await.expect("count"),
+        stored - bytes
     );
     assert!(matches!(
         f.store.blob(f.workspace, &receipt).await,

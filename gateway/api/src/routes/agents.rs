@@ -176,6 +176,7 @@ async fn put_avatar(
         )
     })?;
     let size = bytes.len() as u64;
+    quotas::ensure_storage(state.store.as_ref(), caller.workspace_id, &bytes).await?;
     let sha256 = state
         .store
         .put_blob(caller.workspace_id, bytes.to_vec(), size, FilePurpose::Kept)

@@ -531,6 +531,74 @@ async fn quotas_refuse_one_more_person_channel_or_plugin_naming_the_quota_but_ne
         .expect("Acme");
     assert_eq!(
         acme["quotas"],
-        json!({ "agents": 2, "channels": null, "plugins": 0 })
+        json!({ "agents": 2, "channels": null, "plugins": 0, "storage_mib": null })
     );
+}
+
+#[tokio::test]
+async fn a_storage_quota_refuses_uploads_past_it_and_tells_a_visitor_they_can_still_write() {
+    let app = app().await;
+    let (status, _) = app
+        .call(
+            axum::http::Method::PUT,
+            &format!("/api/v1/operator/workspaces/{}/quotas", app.workspace),
+            &operator(),
+            Some(json!({ "storage_mib": 1 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let upload = |name: &str, fill: char| {
+        let body = format!("%PDF-1.4 {}", fill.to_string().repeat(600 * 1024));
+        let path = format!("/api/v1/attachments?name={name}");
+        let app = &app;
+        async move {
+            app.call_raw(
+                axum::http::Method::POST,
+                &path,
+                &app.agent,
+                Some(&body),
+                Some("application/pdf"),
+            )
+            .await
+        }
+    };
+    let (status, first) = upload("uno.pdf", 'a').await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    // The same file again takes no more room.
+    let (status, _) = upload("copia.pdf", 'a').await;
+    assert_eq!(status, StatusCode::CREATED);
+    let refused = upload("dos.pdf", 'b').await;
+    assert_error_naming(&refused, StatusCode::FORBIDDEN, "quota_reached", "1 MiB");
+    assert_eq!(refused.1["error"]["field"], "storage_mib");
+
+    // A visitor is told as past the daily quota, so the chat says they can still write.
+    let (_, chat) = app
+        .post(
+            "/api/v1/channels",
+            &app.admin,
+            json!({ "kind": "webchat", "name": "Tienda" }),
+        )
+        .await;
+    let widget = format!("{}.{}", app.workspace, chat["id"]);
+    let (_, session) = app
+        .post(
+            &format!("/widget/v1/{widget}/visitors"),
+            &Auth::None,
+            json!({}),
+        )
+        .await;
+    let visitor = Auth::Bearer(session["token"].as_str().expect("a visitor token").into());
+    let (status, answer) = app
+        .call_raw(
+            axum::http::Method::POST,
+            &format!("/widget/v1/{widget}/attachments?name=foto.gif"),
+            &visitor,
+            Some(&format!("GIF89a {}", "c".repeat(600 * 1024))),
+            Some("image/gif"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+    assert_eq!(answer["error"]["code"], "over_quota");
+    // Messages still go in.
+    app.inbound("ana@example.com", "s-1", "Hola").await;
 }

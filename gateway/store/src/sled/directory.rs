@@ -36,7 +36,7 @@ pub fn create_workspace_with_admin(
 }
 
 /// Counts what a workspace holds, for its operator.
-pub fn workspace_usage(read: &impl Scan, id: Id) -> StoreResult<WorkspaceUsage> {
+pub fn workspace_usage(read: &(impl Read + Scan), id: Id) -> StoreResult<WorkspaceUsage> {
     let mut usage = WorkspaceUsage::default();
     read.walk_prefix(&key(keys::AGENT, &[id]), &mut |_, _| {
         usage.agents += 1;
@@ -51,10 +51,7 @@ pub fn workspace_usage(read: &impl Scan, id: Id) -> StoreResult<WorkspaceUsage> 
         usage.conversations += 1;
         Ok(true)
     })?;
-    read.walk_prefix(&key(keys::BLOB, &[id]), &mut |_, bytes| {
-        usage.storage_bytes += bytes.len() as u64;
-        Ok(true)
-    })?;
+    usage.storage_bytes = super::files::stored_bytes(read, id)?;
     read.walk_prefix(&key(keys::DEAD_USAGE, &[id]), &mut |_, value| {
         let dead: super::delivery::DeadUsage = serde_json::from_slice(value)?;
         usage.storage_bytes += dead.bytes;

@@ -50,6 +50,8 @@ pub fn put_file(
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let blob_key = key_str(keys::BLOB, &[workspace_id], &sha256);
     if !txn.contains(&blob_key)? {
+        let stored = stored_bytes(txn, workspace_id)?;
+        txn.put_json(key(keys::FILE_BYTES, &[workspace_id]), &(stored + size))?;
         txn.put(blob_key, bytes);
     }
     let kept = key_str(keys::KEPT_FILE, &[workspace_id], &sha256);
@@ -162,6 +164,14 @@ pub fn sweep_unattached(txn: &mut Txn, before: i64) -> StoreResult<(u64, u64)> {
             txn.remove(blob_key);
             files += 1;
             bytes += unattached.size;
+            if let Some(workspace_id) = rest.get(..8).and_then(|id| id.try_into().ok()) {
+                let workspace_id = Id::from_be_bytes(workspace_id);
+                let stored = stored_bytes(txn, workspace_id)?;
+                txn.put_json(
+                    key(keys::FILE_BYTES, &[workspace_id]),
+                    &stored.saturating_sub(unattached.size),
+                )?;
+            }
         }
     }
     let today = txn.now.div_euclid(DAY_MS);
@@ -172,6 +182,20 @@ pub fn sweep_unattached(txn: &mut Txn, before: i64) -> StoreResult<(u64, u64)> {
         }
     }
     Ok((files, bytes))
+}
+
+/// How many bytes of files the workspace keeps: its running count, or (in a store made before
+/// the count was kept) the sum of its files, which the next file written records.
+pub fn stored_bytes(read: &(impl Read + Scan), workspace_id: Id) -> StoreResult<u64> {
+    if let Some(stored) = read.get_json(&key(keys::FILE_BYTES, &[workspace_id]))? {
+        return Ok(stored);
+    }
+    let mut stored = 0;
+    read.walk_prefix(&key(keys::BLOB, &[workspace_id]), &mut |_, bytes| {
+        stored += bytes.len() as u64;
+        Ok(true)
+    })?;
+    Ok(stored)
 }
 
 /// The SHA-256 and size of each file of a workspace.

@@ -18,6 +18,10 @@ pub trait Files: Send + Sync {
         purpose: FilePurpose,
     ) -> StoreResult<String>;
     async fn blob(&self, workspace_id: Id, sha256: &str) -> StoreResult<Vec<u8>>;
+    /// Whether the workspace keeps the file with this SHA-256 (hex).
+    async fn has_file(&self, workspace_id: Id, sha256: &str) -> StoreResult<bool>;
+    /// How many bytes of files the workspace keeps.
+    async fn stored_bytes(&self, workspace_id: Id) -> StoreResult<u64>;
     /// The SHA-256 (hex) and size of every file the workspace keeps.
     async fn file_list(&self, workspace_id: Id) -> StoreResult<Vec<(String, u64)>>;
     /// Removes files stored before `before` that no message names; returns how many files and

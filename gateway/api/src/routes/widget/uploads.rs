@@ -79,6 +79,21 @@ pub(super) async fn upload(
         .take(200)
         .collect();
     let size = body.len() as u64;
+    // Past the workspace's storage quota a visitor is told, as past the daily quota, that
+    // they can still write.
+    if let Err(fault) = switchboard_services::quotas::ensure_storage(
+        state.store.as_ref(),
+        channel.workspace_id,
+        &body,
+    )
+    .await
+    {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "over_quota",
+            fault.message,
+        ));
+    }
     let quota = UploadQuota {
         visitor: visitor.id.to_string(),
         visitor_bytes_per_day: state.services.config.uploads.visitor_bytes_per_day,

@@ -5,6 +5,8 @@ use switchboard_model::Id;
 
 use crate::{FilePurpose, Files, StoreResult};
 
+use crate::sled::engine::txn::Read;
+use crate::sled::keys::{self, key_str};
 use crate::sled::{SledStore, files};
 
 #[async_trait]
@@ -23,6 +25,15 @@ impl Files for SledStore {
 
     async fn blob(&self, workspace_id: Id, sha256: &str) -> StoreResult<Vec<u8>> {
         files::file(&self.view(), workspace_id, sha256)
+    }
+
+    async fn has_file(&self, workspace_id: Id, sha256: &str) -> StoreResult<bool> {
+        self.view()
+            .contains(&key_str(keys::BLOB, &[workspace_id], sha256))
+    }
+
+    async fn stored_bytes(&self, workspace_id: Id) -> StoreResult<u64> {
+        files::stored_bytes(&self.view(), workspace_id)
     }
 
     async fn file_list(&self, workspace_id: Id) -> StoreResult<Vec<(String, u64)>> {

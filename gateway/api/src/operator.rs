@@ -100,6 +100,7 @@ pub async fn set_quotas(
         ("agents", quotas.agents),
         ("channels", quotas.channels),
         ("plugins", quotas.plugins),
+        ("messages_per_day", quotas.messages_per_day),
     ] {
         if quota.is_some_and(|quota| quota > MAX_QUOTA) {
             return Err(invalid(

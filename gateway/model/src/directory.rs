@@ -36,6 +36,10 @@ pub struct WorkspaceQuotas {
     /// files that come with customers' mail and messages are always kept.
     #[serde(default)]
     pub storage_mib: Option<u64>,
+    /// Messages agents and API clients may write to contacts a day (UTC); bots' and automatic
+    /// answers count but are never refused, and contacts' messages are never counted.
+    #[serde(default)]
+    pub messages_per_day: Option<u32>,
 }
 
 /// How much of the installation a workspace uses, for its operator.

@@ -56,6 +56,9 @@ pub enum WorkspaceCommand {
         /// MiB of files agents and visitors may upload.
         #[arg(long)]
         storage_mib: Option<Quota<u64>>,
+        /// Messages agents and API clients may write to contacts a day (UTC).
+        #[arg(long)]
+        messages_per_day: Option<Quota<u32>>,
     },
     /// Remove a suspended workspace for good: its people, channels, conversations, files,
     /// secrets, search entries and plugins.
@@ -116,6 +119,7 @@ pub fn run(config: &Config, command: WorkspaceCommand) -> anyhow::Result<()> {
                     channels,
                     plugins,
                     storage_mib,
+                    messages_per_day,
                 } => {
                     let mut quotas = place.workspace(id).await?.quotas;
                     if let Some(Quota(given)) = storage_mib {
@@ -125,6 +129,7 @@ pub fn run(config: &Config, command: WorkspaceCommand) -> anyhow::Result<()> {
                         (agents, &mut quotas.agents),
                         (channels, &mut quotas.channels),
                         (plugins, &mut quotas.plugins),
+                        (messages_per_day, &mut quotas.messages_per_day),
                     ] {
                         if let Some(Quota(given)) = given {
                             *quota = given;
@@ -133,12 +138,13 @@ pub fn run(config: &Config, command: WorkspaceCommand) -> anyhow::Result<()> {
                     let workspace = place.set_quotas(id, quotas).await?;
                     let shown = |quota: Option<u32>| quota.map_or("no limit".to_string(), |n| n.to_string());
                     println!(
-                        "Workspace {id} {:?} may have: people {}, channels {}, plugins of its own {}, MiB of files {}.",
+                        "Workspace {id} {:?} may have: people {}, channels {}, plugins of its own {}, MiB of files {}, messages a day {}.",
                         workspace.name,
                         shown(workspace.quotas.agents),
                         shown(workspace.quotas.channels),
                         shown(workspace.quotas.plugins),
-                        workspace.quotas.storage_mib.map_or("no limit".to_string(), |mib| mib.to_string())
+                        workspace.quotas.storage_mib.map_or("no limit".to_string(), |mib| mib.to_string()),
+                        shown(workspace.quotas.messages_per_day)
                     );
                 }
                 WorkspaceCommand::Export { id, to } => {

@@ -5,7 +5,7 @@
 //! plan's limit, not a lock.
 
 use sha2::{Digest, Sha256};
-use switchboard_model::{Id, WorkspaceQuotas};
+use switchboard_model::{Id, WorkspaceQuotas, now_millis};
 use switchboard_store::Store;
 
 use crate::{Fault, FaultKind, ServiceResult};
@@ -112,4 +112,28 @@ pub async fn ensure_storage(
         ),
     )
     .on_field("storage_mib"))
+}
+
+/// Fails with `quota_reached` (field `messages_per_day`, `429` with `Retry-After` until the next
+/// day, UTC) when the workspace wrote as many messages to contacts today as its quota allows.
+pub async fn ensure_message_today(store: &dyn Store, workspace_id: Id) -> ServiceResult<()> {
+    let workspace = store.workspace(workspace_id).await?;
+    let Some(quota) = workspace.quotas.messages_per_day else {
+        return Ok(());
+    };
+    let sent = store.sent_today(workspace_id).await?;
+    if sent < u64::from(quota) {
+        return Ok(());
+    }
+    const DAY_MS: i64 = 86_400_000;
+    let until_tomorrow = (DAY_MS - now_millis().rem_euclid(DAY_MS)) as u64;
+    Err(Fault::new(
+        FaultKind::Limited,
+        "quota_reached",
+        format!(
+            "this workspace may write {quota} messages to contacts a day (UTC) and wrote {sent} today: private notes still go in, replies again tomorrow, or ask the operator of this Switchboard installation for a larger quota"
+        ),
+    )
+    .on_field("messages_per_day")
+    .retry_after(until_tomorrow.div_ceil(1000)))
 }

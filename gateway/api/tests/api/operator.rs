@@ -531,7 +531,7 @@ async fn quotas_refuse_one_more_person_channel_or_plugin_naming_the_quota_but_ne
         .expect("Acme");
     assert_eq!(
         acme["quotas"],
-        json!({ "agents": 2, "channels": null, "plugins": 0, "storage_mib": null })
+        json!({ "agents": 2, "channels": null, "plugins": 0, "storage_mib": null, "messages_per_day": null })
     );
 }
 
@@ -601,4 +601,66 @@ async fn a_storage_quota_refuses_uploads_past_it_and_tells_a_visitor_they_can_st
     assert_eq!(answer["error"]["code"], "over_quota");
     // Messages still go in.
     app.inbound("ana@example.com", "s-1", "Hola").await;
+}
+
+#[tokio::test]
+async fn a_daily_message_quota_refuses_one_more_reply_until_tomorrow_but_never_a_note() {
+    let app = app().await;
+    let ingested = app.inbound("ana@example.com", "d-1", "Hola").await;
+    let replies = format!(
+        "/api/v1/conversations/{}/messages",
+        ingested["conversation_id"]
+    );
+    let (status, _) = app
+        .call(
+            axum::http::Method::PUT,
+            &format!("/api/v1/operator/workspaces/{}/quotas", app.workspace),
+            &operator(),
+            Some(json!({ "messages_per_day": 2 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for text in ["Hola Ana", "¿Algo más?"] {
+        let (status, reply) = app
+            .post(&replies, &app.agent, json!({ "text": text }))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{reply}");
+    }
+    let request = axum::http::Request::post(&replies)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(
+            header::COOKIE,
+            match &app.agent {
+                Auth::Cookie(cookie) => cookie.clone(),
+                other => panic!("{other:?}"),
+            },
+        )
+        .body(axum::body::Body::from(
+            json!({ "text": "Una más" }).to_string(),
+        ))
+        .expect("request");
+    let answer = app.router.clone().oneshot(request).await.expect("answer");
+    assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = answer.headers()[header::RETRY_AFTER]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("seconds");
+    assert!((1..=86_400).contains(&wait), "{wait}");
+    let body = axum::body::to_bytes(answer.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let refused: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(refused["error"]["code"], "quota_reached");
+    assert_eq!(refused["error"]["field"], "messages_per_day");
+    // A private note is no message to the contact; the contact's messages keep coming.
+    let (status, _) = app
+        .post(
+            &replies,
+            &app.agent,
+            json!({ "text": "VIP", "private": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.inbound("ana@example.com", "d-2", "¿Siguen ahí?").await;
 }

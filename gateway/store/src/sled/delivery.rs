@@ -203,6 +203,36 @@ fn set_delivery(
 }
 
 /// Puts `message` in its channel's outbox, due now.
+/// A workspace's messages to contacts on one day (UTC).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+struct SentOnDay {
+    day: i64,
+    messages: u64,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// How many messages to contacts the workspace queued today (UTC).
+pub fn sent_today(read: &impl Read, workspace_id: Id, now: i64) -> StoreResult<u64> {
+    let sent: SentOnDay = read
+        .get_json(&key(keys::SENT_BY_WORKSPACE, &[workspace_id]))?
+        .unwrap_or_default();
+    Ok(if sent.day == now.div_euclid(DAY_MS) {
+        sent.messages
+    } else {
+        0
+    })
+}
+
+/// Counts one more message to a contact today (a new one, not one sent again).
+pub fn count_sent(txn: &mut Txn, workspace_id: Id) -> StoreResult<()> {
+    let sent = SentOnDay {
+        day: txn.now.div_euclid(DAY_MS),
+        messages: sent_today(txn, workspace_id, txn.now)? + 1,
+    };
+    txn.put_json(key(keys::SENT_BY_WORKSPACE, &[workspace_id]), &sent)
+}
+
 pub fn enqueue(txn: &mut Txn, channel_id: Id, message: &Message) -> StoreResult<()> {
     let item = OutboxItem {
         workspace_id: message.workspace_id,

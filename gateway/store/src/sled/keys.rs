@@ -42,6 +42,7 @@ pub const BLOB: &[u8; 2] = b"bl"; // [ws] sha256 hex -> bytes
 pub const UNATTACHED: &[u8; 2] = b"bu"; // [ws] sha256 hex -> Unattached, until a message names it
 pub const KEPT_FILE: &[u8; 2] = b"bk"; // [ws] sha256 hex -> (), once a message or record names it
 pub const UPLOADED_TODAY: &[u8; 2] = b"ud"; // [ws] visitor (empty: all) -> (day, bytes)
+pub const SENT_BY_WORKSPACE: &[u8; 2] = b"sw"; // [ws] -> (day, messages queued to contacts that day)
 pub const FILE_BYTES: &[u8; 2] = b"fb"; // [ws] -> bytes of all its files (BLOB), kept as they come and go
 pub const LEASE: &[u8; 2] = b"ls"; // name -> Lease
 pub const PLUGIN: &[u8; 2] = b"pl"; // [ws] name -> PluginState
@@ -56,7 +57,7 @@ pub const REFUSED_ORIGINS: &[u8; 2] = b"ro"; // [ws, channel] -> sites the widge
 
 /// Tags whose keys start with a workspace's id: removing the workspace removes everything
 /// under `key(tag, &[workspace])` of each (its own record, [`WORKSPACE`], last).
-pub const BY_WORKSPACE: [&[u8; 2]; 37] = [
+pub const BY_WORKSPACE: [&[u8; 2]; 38] = [
     AGENT,
     TOKEN_BY_WORKSPACE,
     TEAM,
@@ -84,6 +85,7 @@ pub const BY_WORKSPACE: [&[u8; 2]; 37] = [
     KEPT_FILE,
     UPLOADED_TODAY,
     FILE_BYTES,
+    SENT_BY_WORKSPACE,
     PLUGIN,
     TRUSTED_KEYS,
     PLUGIN_KV,

@@ -76,6 +76,8 @@ pub trait Delivery: Send + Sync {
         limits: DeadLetterLimits,
     ) -> StoreResult<KeptLetter>;
     /// Unresolved dead letters, newest first, a page at a time (`cursor`: the last id seen).
+    /// How many messages to contacts the workspace wrote today (UTC), bots' included.
+    async fn sent_today(&self, workspace_id: Id) -> StoreResult<u64>;
     async fn dead_letters(
         &self,
         workspace_id: Id,

@@ -82,6 +82,10 @@ impl Delivery for SledStore {
             .await
     }
 
+    async fn sent_today(&self, workspace_id: Id) -> StoreResult<u64> {
+        delivery::sent_today(&self.view(), workspace_id, now_millis())
+    }
+
     async fn dead_letters(
         &self,
         workspace_id: Id,

@@ -80,6 +80,7 @@ pub fn add_reply(
     };
     if direction == Direction::Out {
         crate::sled::delivery::enqueue(txn, conversation.channel_id, &message)?;
+        crate::sled::delivery::count_sent(txn, workspace_id)?;
     }
     rules::write(conversation, direction, by_agent, txn.now);
     let created = message.clone();

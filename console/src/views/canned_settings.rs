@@ -3,7 +3,7 @@
 //! as chips that insert them where the cursor is. After each change the list is read again, so
 //! the composer's shortcut picker offers what the gateway keeps.
 
-use switchboard_model::{CannedResponse, CannedResponseUpdate, Id, NewCannedResponse};
+use switchboard_model::{CannedResponse, CannedResponseUpdate, NewCannedResponse};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
@@ -13,18 +13,10 @@ use crate::i18n::texts;
 use crate::state::{Action, Console};
 use crate::views::channel_editor::said_line;
 use crate::views::profile::edit;
-use crate::views::settings::{ConfirmDelete, refusal};
+use crate::views::settings::{Editing, form_end, refusal};
 
 /// The characters of a response's text shown in the list.
 const PREVIEW_CHARS: usize = 90;
-
-/// The form that shows, if any: a new response's, or one's to edit.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Editing {
-    None,
-    New,
-    Existing(Id),
-}
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -236,18 +228,7 @@ pub fn canned_settings(props: &Props) -> Html {
                         }) }
                     </ul>
                 </div>
-                { said_line(&said) }
-                <div class="buttons">
-                    <button type="button" class="back-to-list" onclick={{
-                        let editing = editing.setter();
-                        Callback::from(move |_: MouseEvent| editing.set(Editing::None))
-                    }}>{ t.cancel }</button>
-                    <button type="submit" class="primary" disabled={*busy}>{ t.save }</button>
-                </div>
-                if matches!(to, Editing::Existing(_)) {
-                    <ConfirmDelete question={t.delete_canned_confirm} delete={t.delete}
-                        keep={t.keep} busy={*busy} {on_delete} />
-                }
+                { form_end(t, &said, &editing, *busy, t.delete_canned_confirm, on_delete) }
             </form>
         }),
     };

@@ -11,7 +11,7 @@ use crate::i18n::texts;
 use crate::state::{Action, Console};
 use crate::views::channel_editor::said_line;
 use crate::views::profile::edit;
-use crate::views::settings::{ConfirmDelete, refusal};
+use crate::views::settings::{Editing, form_end, refusal};
 use crate::views::webchat_settings::for_color_input;
 
 /// A new label's colour until the admin picks one.
@@ -45,14 +45,6 @@ pub fn label_chip(console: &Console, name: &str, remove: Html) -> Html {
             { name.to_string() }{ remove }
         </li>
     }
-}
-
-/// The form that shows, if any: a new label's, or one's to edit.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Editing {
-    None,
-    New,
-    Existing(switchboard_model::Id),
 }
 
 #[derive(Properties, PartialEq)]
@@ -200,18 +192,7 @@ pub fn label_settings(props: &Props) -> Html {
                     <li class="label-chip coloured" style={chip_style(&colour)}>
                         { if name.trim().is_empty() { t.name.to_string() } else { Label::name_of(&name) } }</li>
                 </ul>
-                { said_line(&said) }
-                <div class="buttons">
-                    <button type="button" class="back-to-list" onclick={{
-                        let editing = editing.setter();
-                        Callback::from(move |_: MouseEvent| editing.set(Editing::None))
-                    }}>{ t.cancel }</button>
-                    <button type="submit" class="primary" disabled={*busy}>{ t.save }</button>
-                </div>
-                if matches!(to, Editing::Existing(_)) {
-                    <ConfirmDelete question={t.delete_label_confirm} delete={t.delete}
-                        keep={t.keep} busy={*busy} {on_delete} />
-                }
+                { form_end(t, &said, &editing, *busy, t.delete_label_confirm, on_delete) }
             </form>
         }),
     };

@@ -16,7 +16,7 @@ use crate::api::{self, Failure};
 use crate::i18n::{Texts, texts};
 use crate::state::Console;
 use crate::views::canned_settings::CannedSettings;
-use crate::views::channel_editor::ChannelEditor;
+use crate::views::channel_editor::{ChannelEditor, Said, said_line};
 use crate::views::label_settings::LabelSettings;
 use crate::views::list::channel_icon;
 use crate::views::webchat_settings::WebchatSettings;
@@ -79,6 +79,43 @@ pub struct ConfirmDeleteProps {
     pub keep: &'static str,
     pub busy: bool,
     pub on_delete: Callback<()>,
+}
+
+/// Which form of a catalogue (canned responses, labels) shows, if any: a new entry's, or one's
+/// to edit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Editing {
+    None,
+    New,
+    Existing(switchboard_model::Id),
+}
+
+/// The end of a catalogue entry's form: what the admin was last told, Cancel and Save, and for
+/// an entry that exists, Delete asking `question` first.
+pub fn form_end(
+    t: &Texts,
+    said: &Said,
+    editing: &UseStateHandle<Editing>,
+    busy: bool,
+    question: &'static str,
+    on_delete: Callback<()>,
+) -> Html {
+    let cancel = {
+        let editing = editing.setter();
+        Callback::from(move |_: MouseEvent| editing.set(Editing::None))
+    };
+    html! {
+        <>
+            { said_line(said) }
+            <div class="buttons">
+                <button type="button" class="back-to-list" onclick={cancel}>{ t.cancel }</button>
+                <button type="submit" class="primary" disabled={busy}>{ t.save }</button>
+            </div>
+            if matches!(**editing, Editing::Existing(_)) {
+                <ConfirmDelete {question} delete={t.delete} keep={t.keep} {busy} {on_delete} />
+            }
+        </>
+    }
 }
 
 /// A Delete button that asks first, in place: the question and Keep it, then Delete again.

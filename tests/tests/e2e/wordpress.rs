@@ -4,9 +4,8 @@
 
 use anyhow::Context;
 use fantoccini::Locator;
-use fantoccini::key::Key;
 use switchboard_e2e::browser::{
-    Browser, clear_field, click, enter_chat, eventually, open_chat, shown, texts, type_into,
+    Browser, ENTER, clear_field, click, enter_chat, eventually, open_chat, shown, texts, type_into,
     visible_messages,
 };
 use switchboard_e2e::wordpress::{self, WordPress};
@@ -165,16 +164,9 @@ async fn an_owner_sets_the_plugin_up_in_spanish_with_a_wrong_id_then_the_snippet
     open_chat(&browser).await?;
     browser.client.enter_parent_frame().await?;
     enter_chat(&browser).await?;
-    let composer = browser
-        .client
-        .find(Locator::Css(".composer textarea"))
-        .await?;
-    composer
-        .send_keys("Hola, ¿hacen envíos a Monterrey?")
-        .await?;
-    composer
-        .send_keys(&char::from(Key::Enter).to_string())
-        .await?;
+    let composer = ".composer textarea";
+    type_into(&browser, composer, "Hola, ¿hacen envíos a Monterrey?").await?;
+    type_into(&browser, composer, ENTER).await?;
     let conversation = eventually("the visitor's message at the gateway", async || {
         let messages = admin.all_messages().await?;
         Ok(messages

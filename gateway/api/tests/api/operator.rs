@@ -30,6 +30,13 @@ fn operator() -> Auth {
     Auth::Bearer(OPERATOR_TOKEN.into())
 }
 
+/// Sets the quotas of the test's own workspace (Acme), as the operator.
+async fn set_quotas(app: &TestApp, quotas: Value) -> (StatusCode, Value) {
+    let path = format!("/api/v1/operator/workspaces/{}/quotas", app.workspace);
+    app.call(axum::http::Method::PUT, &path, &operator(), Some(quotas))
+        .await
+}
+
 /// Signs in with a password; the answer as a client sees it.
 async fn sign_in(app: &TestApp, email: &str, password: &str) -> (StatusCode, Value) {
     app.post(
@@ -454,17 +461,9 @@ async fn an_export_holds_every_record_of_its_workspace_and_no_secret_then_ends()
 #[tokio::test]
 async fn quotas_refuse_one_more_person_channel_or_plugin_naming_the_quota_but_never_a_message() {
     let app = app().await;
-    let quotas = format!("/api/v1/operator/workspaces/{}/quotas", app.workspace);
-    let set = |body: Value| {
-        let path = quotas.clone();
-        let app = &app;
-        async move {
-            app.call(axum::http::Method::PUT, &path, &operator(), Some(body))
-                .await
-        }
-    };
     // Acme has two people, one channel and no plugin of its own.
-    let (status, workspace) = set(json!({ "agents": 2, "channels": 1, "plugins": 0 })).await;
+    let (status, workspace) =
+        set_quotas(&app, json!({ "agents": 2, "channels": 1, "plugins": 0 })).await;
     assert_eq!(status, StatusCode::OK, "{workspace}");
     assert_eq!(workspace["quotas"]["agents"], 2);
 
@@ -507,7 +506,7 @@ async fn quotas_refuse_one_more_person_channel_or_plugin_naming_the_quota_but_ne
     app.inbound("ana@example.com", "q-1", "Hola").await;
 
     // A quota left out is lifted; one past the largest is named.
-    let (status, _) = set(json!({ "agents": 2, "plugins": 0 })).await;
+    let (status, _) = set_quotas(&app, json!({ "agents": 2, "plugins": 0 })).await;
     assert_eq!(status, StatusCode::OK);
     let (status, channel) = app
         .post(
@@ -517,7 +516,7 @@ async fn quotas_refuse_one_more_person_channel_or_plugin_naming_the_quota_but_ne
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{channel}");
-    let too_many = set(json!({ "agents": 5_000_000 })).await;
+    let too_many = set_quotas(&app, json!({ "agents": 5_000_000 })).await;
     assert_error(
         &too_many,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -538,14 +537,7 @@ async fn quotas_refuse_one_more_person_channel_or_plugin_naming_the_quota_but_ne
 #[tokio::test]
 async fn a_storage_quota_refuses_uploads_past_it_and_tells_a_visitor_they_can_still_write() {
     let app = app().await;
-    let (status, _) = app
-        .call(
-            axum::http::Method::PUT,
-            &format!("/api/v1/operator/workspaces/{}/quotas", app.workspace),
-            &operator(),
-            Some(json!({ "storage_mib": 1 })),
-        )
-        .await;
+    let (status, _) = set_quotas(&app, json!({ "storage_mib": 1 })).await;
     assert_eq!(status, StatusCode::OK);
     let upload = |name: &str, fill: char| {
         let body = format!("%PDF-1.4 {}", fill.to_string().repeat(600 * 1024));
@@ -611,14 +603,7 @@ async fn a_daily_message_quota_refuses_one_more_reply_until_tomorrow_but_never_a
         "/api/v1/conversations/{}/messages",
         ingested["conversation_id"]
     );
-    let (status, _) = app
-        .call(
-            axum::http::Method::PUT,
-            &format!("/api/v1/operator/workspaces/{}/quotas", app.workspace),
-            &operator(),
-            Some(json!({ "messages_per_day": 2 })),
-        )
-        .await;
+    let (status, _) = set_quotas(&app, json!({ "messages_per_day": 2 })).await;
     assert_eq!(status, StatusCode::OK);
     for text in ["Hola Ana", "¿Algo más?"] {
         let (status, reply) = app

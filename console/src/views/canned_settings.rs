@@ -13,7 +13,7 @@ use crate::i18n::texts;
 use crate::state::{Action, Console};
 use crate::views::channel_editor::said_line;
 use crate::views::profile::edit;
-use crate::views::settings::{Editing, form_end, refusal};
+use crate::views::settings::{Editing, delete_entry, form_end, refusal};
 
 /// The characters of a response's text shown in the list.
 const PREVIEW_CHARS: usize = 90;
@@ -50,7 +50,7 @@ fn byte_at(text: &str, units: Option<u32>) -> usize {
 }
 
 /// Reads the canned responses again into the console, after a change.
-async fn reload(dispatch: &UseReducerDispatcher<Console>) -> Result<(), Failure> {
+async fn reload(dispatch: UseReducerDispatcher<Console>) -> Result<(), Failure> {
     let canned = api::get::<Vec<CannedResponse>>("/api/v1/canned-responses").await?;
     dispatch.dispatch(Action::Canned(canned));
     Ok(())
@@ -139,7 +139,7 @@ pub fn canned_settings(props: &Props) -> Html {
                     }
                 };
                 busy.set(false);
-                match saved.and(reload(&dispatch).await) {
+                match saved.and(reload(dispatch.clone()).await) {
                     Ok(()) => {
                         said.set(Some(Ok(t.saved.to_string())));
                         editing.set(Editing::None);
@@ -155,32 +155,14 @@ pub fn canned_settings(props: &Props) -> Html {
             });
         })
     };
-    let on_delete = {
-        let (editing, said, busy) = (editing.clone(), said.clone(), busy.clone());
-        let (dispatch, on_signed_out) = (console.dispatcher(), props.on_signed_out.clone());
-        Callback::from(move |()| {
-            let Editing::Existing(id) = *editing else {
-                return;
-            };
-            let (editing, said, busy) = (editing.clone(), said.clone(), busy.clone());
-            let (dispatch, on_signed_out) = (dispatch.clone(), on_signed_out.clone());
-            busy.set(true);
-            spawn_local(async move {
-                let deleted = api::delete_only(&format!("/api/v1/canned-responses/{id}")).await;
-                busy.set(false);
-                match deleted.and(reload(&dispatch).await) {
-                    Ok(()) => editing.set(Editing::None),
-                    Err(failure) => said.set(Some(Err(refusal(
-                        &failure,
-                        t,
-                        &[],
-                        String::new(),
-                        &on_signed_out,
-                    )))),
-                }
-            });
-        })
-    };
+    let on_delete = delete_entry(
+        t,
+        (&editing, &said, &busy),
+        console.dispatcher(),
+        &props.on_signed_out,
+        "/api/v1/canned-responses",
+        reload,
+    );
     // A variable chip puts `{{name}}` where the cursor is in the text, and the cursor after it.
     let insert = |variable: &'static str| {
         let (content, text_area) = (content.clone(), text_area.clone());

@@ -11,7 +11,7 @@ use crate::i18n::texts;
 use crate::state::{Action, Console};
 use crate::views::channel_editor::said_line;
 use crate::views::profile::edit;
-use crate::views::settings::{Editing, form_end, refusal};
+use crate::views::settings::{Editing, delete_entry, form_end, refusal};
 use crate::views::webchat_settings::for_color_input;
 
 /// A new label's colour until the admin picks one.
@@ -54,7 +54,7 @@ pub struct Props {
 }
 
 /// Reads the catalogue again into the console, after a change.
-async fn reload(dispatch: &UseReducerDispatcher<Console>) -> Result<(), Failure> {
+async fn reload(dispatch: UseReducerDispatcher<Console>) -> Result<(), Failure> {
     let labels = api::get::<Vec<Label>>("/api/v1/labels").await?;
     dispatch.dispatch(Action::Labels(labels));
     Ok(())
@@ -128,7 +128,7 @@ pub fn label_settings(props: &Props) -> Html {
                     }
                 };
                 busy.set(false);
-                match saved.and(reload(&dispatch).await) {
+                match saved.and(reload(dispatch.clone()).await) {
                     Ok(()) => {
                         said.set(Some(Ok(t.saved.to_string())));
                         editing.set(Editing::None);
@@ -145,32 +145,14 @@ pub fn label_settings(props: &Props) -> Html {
             });
         })
     };
-    let on_delete = {
-        let (editing, said, busy) = (editing.clone(), said.clone(), busy.clone());
-        let (dispatch, on_signed_out) = (console.dispatcher(), props.on_signed_out.clone());
-        Callback::from(move |()| {
-            let Editing::Existing(id) = *editing else {
-                return;
-            };
-            let (editing, said, busy) = (editing.clone(), said.clone(), busy.clone());
-            let (dispatch, on_signed_out) = (dispatch.clone(), on_signed_out.clone());
-            busy.set(true);
-            spawn_local(async move {
-                let deleted = api::delete_only(&format!("/api/v1/labels/{id}")).await;
-                busy.set(false);
-                match deleted.and(reload(&dispatch).await) {
-                    Ok(()) => editing.set(Editing::None),
-                    Err(failure) => said.set(Some(Err(refusal(
-                        &failure,
-                        t,
-                        &[],
-                        String::new(),
-                        &on_signed_out,
-                    )))),
-                }
-            });
-        })
-    };
+    let on_delete = delete_entry(
+        t,
+        (&editing, &said, &busy),
+        console.dispatcher(),
+        &props.on_signed_out,
+        "/api/v1/labels",
+        reload,
+    );
     let form = match *editing {
         Editing::None => None,
         to => Some(html! {

@@ -118,6 +118,45 @@ pub fn form_end(
     }
 }
 
+/// What a catalogue entry's Delete does: deletes the entry the form shows (`{path}/{id}`),
+/// reads the catalogue again with `reload` and goes back to the list, or says why not.
+pub fn delete_entry<Reloaded>(
+    t: &'static Texts,
+    (editing, said, busy): (&UseStateHandle<Editing>, &Said, &UseStateHandle<bool>),
+    dispatch: UseReducerDispatcher<Console>,
+    on_signed_out: &Callback<()>,
+    path: &'static str,
+    reload: fn(UseReducerDispatcher<Console>) -> Reloaded,
+) -> Callback<()>
+where
+    Reloaded: Future<Output = Result<(), Failure>> + 'static,
+{
+    let (editing, said, busy) = (editing.clone(), said.clone(), busy.clone());
+    let on_signed_out = on_signed_out.clone();
+    Callback::from(move |()| {
+        let Editing::Existing(id) = *editing else {
+            return;
+        };
+        let (editing, said, busy) = (editing.clone(), said.clone(), busy.clone());
+        let (dispatch, on_signed_out) = (dispatch.clone(), on_signed_out.clone());
+        busy.set(true);
+        spawn_local(async move {
+            let deleted = api::delete_only(&format!("{path}/{id}")).await;
+            busy.set(false);
+            match deleted.and(reload(dispatch).await) {
+                Ok(()) => editing.set(Editing::None),
+                Err(failure) => said.set(Some(Err(refusal(
+                    &failure,
+                    t,
+                    &[],
+                    String::new(),
+                    &on_signed_out,
+                )))),
+            }
+        });
+    })
+}
+
 /// A Delete button that asks first, in place: the question and Keep it, then Delete again.
 #[function_component(ConfirmDelete)]
 pub fn confirm_delete(props: &ConfirmDeleteProps) -> Html {

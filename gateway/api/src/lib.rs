@@ -104,6 +104,7 @@ pub fn router(state: AppState) -> Router {
     api.merge(routes::ops_routes(openapi))
         .merge(web)
         .merge(routes::confirmation::routes())
+        .merge(routes::signup::routes())
         .layer(axum::Extension(Arc::new(
             switchboard_services::throttle::LoginThrottle::default(),
         )))

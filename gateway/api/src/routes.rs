@@ -17,6 +17,7 @@ mod operator;
 mod ops;
 mod plugins;
 mod session;
+pub mod signup;
 mod teams;
 mod tokens;
 mod widget;
@@ -132,4 +133,13 @@ fn require_colour(colour: &str) -> crate::ApiResult<()> {
         ))
         .on_field("colour"))
     }
+}
+
+/// The language a browser asks for first among the three the gateway's pages are written in.
+fn browser_language(headers: &axum::http::HeaderMap) -> switchboard_services::language::Language {
+    let accepted = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    switchboard_services::language::Language::first_of(accepted)
 }

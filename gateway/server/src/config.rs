@@ -24,7 +24,81 @@ pub struct Config {
     pub uploads: UploadsConfig,
     pub delivery: DeliveryConfig,
     pub operator: OperatorConfig,
+    pub signup: SignupConfig,
+    pub system_mail: SystemMailConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignupConfig {
+    /// Whether people may make a workspace themselves at `/signup` (needs `system_mail`).
+    pub enabled: bool,
+    /// Email domains refused at sign-up (`mailinator.com`, `*.example` for subdomains).
+    pub refused_domains: Vec<String>,
+}
+
+/// The SMTP server the installation's own mail (sign-up links) goes out through.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SystemMailConfig {
+    /// Its host; empty: the installation sends no mail of its own.
+    pub host: String,
+    pub port: u16,
+    /// `starttls`, `tls` or `none`.
+    pub security: String,
+    pub username: String,
+    pub password: String,
+    /// The sender, such as `Switchboard <no-reply@chat.example.com>`.
+    pub from: String,
+}
+
+impl Default for SystemMailConfig {
+    fn default() -> Self {
+        SystemMailConfig {
+            host: String::new(),
+            port: 587,
+            security: "starttls".into(),
+            username: String::new(),
+            password: String::new(),
+            from: String::new(),
+        }
+    }
+}
+
+impl SystemMailConfig {
+    /// The mail settings, if a host is set; a value that cannot be used is named.
+    fn system_mail(&self) -> anyhow::Result<Option<switchboard_services::system_mail::SystemMail>> {
+        if self.host.trim().is_empty() {
+            return Ok(None);
+        }
+        let security = match self.security.as_str() {
+            "starttls" => switchboard_mail::Security::Starttls,
+            "tls" => switchboard_mail::Security::Tls,
+            "none" => switchboard_mail::Security::None,
+            other => {
+                anyhow::bail!("system_mail.security: {other:?} is none of starttls, tls or none")
+            }
+        };
+        anyhow::ensure!(
+            self.from.contains('@'),
+            "system_mail.from: set the sender, such as `Switchboard <no-reply@chat.example.com>`"
+        );
+        Ok(Some(switchboard_services::system_mail::SystemMail {
+            account: switchboard_mail::Account {
+                imap: None,
+                smtp: Some(switchboard_mail::Server {
+                    host: self.host.trim().to_string(),
+                    port: self.port,
+                    security,
+                }),
+                username: self.username.clone(),
+                auth: switchboard_mail::Auth::Password(self.password.clone()),
+                folder: String::new(),
+            },
+            from: self.from.clone(),
+        }))
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -433,6 +507,11 @@ impl Config {
         config.plugins.ceilings()?;
         config.plugins.fetch_policy()?;
         config.mail.tls()?;
+        let system_mail = config.system_mail.system_mail()?;
+        anyhow::ensure!(
+            !config.signup.enabled || system_mail.is_some(),
+            "signup.enabled needs system_mail.host and system_mail.from: sign-up links go out by email"
+        );
         Ok(config)
     }
 
@@ -468,6 +547,12 @@ impl Config {
             public_url,
             first_retry: std::time::Duration::from_secs(self.delivery.first_retry_seconds.max(1)),
             plugins_folder: Some(self.plugins.folder.clone()),
+            signup: switchboard_services::signup::SignupSettings {
+                enabled: self.signup.enabled,
+                refused_domains: self.signup.refused_domains.clone(),
+            },
+            // Checked when the configuration was loaded.
+            system_mail: self.system_mail.system_mail().ok().flatten(),
         }
     }
 
@@ -530,6 +615,27 @@ mod tests {
             assert_eq!(config.http.session_hours, 3);
             assert_eq!(config.server.public_url, "http://127.0.0.1:9000");
             assert_eq!(config.store.path, PathBuf::from("data/store"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn sign_up_without_the_installations_mail_is_refused_naming_both() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("gateway.toml", "[signup]\nenabled = true\n")?;
+            let error = Config::load(Some(Path::new("gateway.toml"))).expect_err("no mail");
+            for key in ["signup.enabled", "system_mail.host"] {
+                assert!(error.to_string().contains(key), "{error:#}");
+            }
+            jail.create_file(
+                "gateway.toml",
+                "[signup]\nenabled = true\n[system_mail]\nhost = \"smtp.example.com\"\nfrom = \"Switchboard <no-reply@example.com>\"\nsecurity = \"ssl\"\n",
+            )?;
+            let error = Config::load(Some(Path::new("gateway.toml"))).expect_err("a bad security");
+            assert!(
+                error.to_string().contains("system_mail.security"),
+                "{error:#}"
+            );
             Ok(())
         });
     }

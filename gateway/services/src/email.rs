@@ -80,6 +80,8 @@ pub struct MailService {
     pub transcripts: crate::throttle::RateLimiter,
     /// Confirmation links per contact and address.
     pub confirmations: crate::throttle::RateLimiter,
+    /// Sign-ups per client address.
+    pub signups: crate::throttle::RateLimiter,
 }
 
 /// Transcripts one address may be sent at once, then per hour.
@@ -106,6 +108,7 @@ impl MailService {
                 TRANSCRIPTS_PER_HOUR,
             ),
             confirmations: confirmation::limiter(),
+            signups: crate::signup::limiter(),
         }
     }
 

@@ -19,6 +19,14 @@ impl Language {
         }
     }
 
+    /// The first of the three an `Accept-Language` value names; English when it names none.
+    pub fn first_of(accepted: &str) -> Language {
+        accepted
+            .split(',')
+            .find_map(|tag| Language::known(tag.split(';').next().unwrap_or_default()))
+            .unwrap_or(Language::English)
+    }
+
     /// The language of a locale tag; English for any other.
     pub fn of(tag: &str) -> Language {
         Language::known(tag).unwrap_or(Language::English)
@@ -35,5 +43,10 @@ mod tests {
         assert_eq!(Language::of("es_419"), Language::Spanish);
         assert_eq!(Language::of("fr"), Language::English);
         assert_eq!(Language::known("fr-CA"), None);
+        assert_eq!(
+            Language::first_of("fr-CA, pt-BR;q=0.8, es;q=0.5"),
+            Language::Portuguese
+        );
+        assert_eq!(Language::first_of(""), Language::English);
     }
 }

@@ -25,7 +25,9 @@ pub mod reachability;
 pub mod secrets;
 pub mod settings;
 pub mod signals;
+pub mod signup;
 pub mod status;
+pub mod system_mail;
 pub mod templates;
 pub mod throttle;
 pub mod ticks;
@@ -60,6 +62,10 @@ pub struct ServicesConfig {
     pub first_retry: std::time::Duration,
     /// The watched plugin folder (`<folder>/<workspace id>/`), if the gateway watches one.
     pub plugins_folder: Option<std::path::PathBuf>,
+    /// Whether people may sign up for a workspace themselves.
+    pub signup: signup::SignupSettings,
+    /// The installation's own mail, if the operator set it.
+    pub system_mail: Option<system_mail::SystemMail>,
 }
 
 impl Default for ServicesConfig {
@@ -71,6 +77,8 @@ impl Default for ServicesConfig {
             public_url: "http://127.0.0.1:8080".into(),
             first_retry: std::time::Duration::from_secs(30),
             plugins_folder: None,
+            signup: signup::SignupSettings::default(),
+            system_mail: None,
         }
     }
 }

@@ -11,6 +11,7 @@ mod mail_rig;
 mod operator;
 mod plugins;
 mod security;
+mod signup;
 mod sms;
 mod telegram;
 mod whatsapp;

@@ -8,7 +8,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use switchboard_services::email::confirmation::{Claim, Words, checked, words};
-use switchboard_services::language::Language;
 
 use crate::extract::{Path, Query};
 use crate::{ApiError, ApiResult, AppState};
@@ -22,14 +21,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The language the browser asks for first among those the pages are written in.
 fn browser_words(headers: &HeaderMap) -> &'static Words {
-    let accepted = headers
-        .get(axum::http::header::ACCEPT_LANGUAGE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let language = accepted
-        .split(',')
-        .find_map(|tag| Language::known(tag.split(';').next().unwrap_or_default()));
-    words(language.unwrap_or(Language::English))
+    words(crate::routes::browser_language(headers))
 }
 
 /// A small page: one paragraph, and a button when there is something to confirm (it posts to

@@ -71,6 +71,7 @@ pub fn sign_in(props: &Props) -> Html {
                     <p class="error" role="alert">{ error }</p>
                 }
                 <button type="submit" disabled={*busy}>{ if *busy { t.signing_in } else { t.sign_in } }</button>
+                <p><a class="forgot-password" href="/password-reset">{ t.forgot_password }</a></p>
                 <LanguagePicker locale={props.locale} label={t.language} on_locale={props.on_locale.clone()} />
             </form>
         </main>

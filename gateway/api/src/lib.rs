@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web)
         .merge(routes::confirmation::routes())
         .merge(routes::signup::routes())
+        .merge(routes::password_reset::routes())
         .layer(axum::Extension(Arc::new(
             switchboard_services::throttle::LoginThrottle::default(),
         )))

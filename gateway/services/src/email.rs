@@ -82,6 +82,8 @@ pub struct MailService {
     pub confirmations: crate::throttle::RateLimiter,
     /// Sign-ups per client address.
     pub signups: crate::throttle::RateLimiter,
+    /// Password resets per client address and per email address.
+    pub resets: crate::throttle::RateLimiter,
 }
 
 /// Transcripts one address may be sent at once, then per hour.
@@ -109,6 +111,7 @@ impl MailService {
             ),
             confirmations: confirmation::limiter(),
             signups: crate::signup::limiter(),
+            resets: crate::password_reset::limiter(),
         }
     }
 

@@ -19,6 +19,7 @@ pub mod language;
 pub mod media;
 pub mod origin;
 pub mod outbox;
+pub mod password_reset;
 pub mod plugins;
 pub mod quotas;
 pub mod reachability;

@@ -1,4 +1,5 @@
-//! The installation's own mail (`system_mail`), for what no workspace sends: sign-up links. It
+//! The installation's own mail (`system_mail`), for what no workspace sends: sign-up links and
+//! password resets. It
 //! goes through the SMTP server the operator configured, with the same client as mailboxes'.
 
 use lettre::message::Mailbox;

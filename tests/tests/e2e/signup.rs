@@ -1,6 +1,8 @@
-//! Self-service sign-up on the real binary: the link goes out through a private Postfix (the
-//! installation's own mail) and is read from Dovecot, as the person who signed up would; a
-//! disposable domain is refused, the link makes the workspace once, and its admin signs in.
+//! What people do for themselves through links the installation mails them, on the real
+//! binary: the links go out through a private Postfix (the installation's own mail) and are read
+//! from Dovecot, as the person would. Sign-up: a disposable domain is refused, the link makes
+//! the workspace once, and its admin signs in. A forgotten password: the link sets a new one,
+//! once.
 
 use anyhow::Context;
 use hyper::{Method, StatusCode};
@@ -25,15 +27,16 @@ async fn post_form(
     Ok((status, String::from_utf8(page.to_vec())?))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_business_signs_up_by_itself_through_a_link_sent_by_mail_and_its_admin_signs_in()
--> anyhow::Result<()> {
-    let rig = MailRig::start().await?;
-    let data = tempfile::tempdir()?;
-    let gateway = Gateway::start_with(
-        data.path(),
+/// The gateway sending its own mail through the rig's Postfix, sign-up on or off.
+async fn with_system_mail(
+    rig: &MailRig,
+    data: &std::path::Path,
+    signup: bool,
+) -> anyhow::Result<Gateway> {
+    Gateway::start_with(
+        data,
         &[
-            ("SWITCHBOARD_SIGNUP__ENABLED", "true".into()),
+            ("SWITCHBOARD_SIGNUP__ENABLED", signup.to_string()),
             (
                 "SWITCHBOARD_SIGNUP__REFUSED_DOMAINS",
                 "[\"mailinator.com\", \"*.tempmail.example\"]".into(),
@@ -52,7 +55,56 @@ async fn a_business_signs_up_by_itself_through_a_link_sent_by_mail_and_its_admin
             ),
         ],
     )
+    .await
+}
+
+/// The path of the link to `marker` in the newest of `count` messages of the customer's
+/// inbox, once it is there, read as a mail program would (the text part, decoded).
+async fn mailed_link(
+    rig: &MailRig,
+    count: u32,
+    marker: &str,
+    base_url: &str,
+) -> anyhow::Result<String> {
+    let body = eventually_within(
+        std::time::Duration::from_secs(20),
+        "the email in the mailbox",
+        async || {
+            if rig.messages(CUSTOMER, "INBOX")? < count {
+                return Ok(None);
+            }
+            let sequence = count.to_string();
+            rig.doveadm(&[
+                "fetch", "-u", CUSTOMER, "text", "mailbox", "INBOX", &sequence,
+            ])
+            .map(Some)
+        },
+    )
     .await?;
+    let source = body
+        .split_once("text:")
+        .map_or(body.as_str(), |(_, source)| source)
+        .trim_start();
+    let message = mail_parser::MessageParser::default()
+        .parse(source.as_bytes())
+        .context("the email parses")?;
+    let text = message.body_text(0).context("a text part")?.into_owned();
+    let link = text
+        .split_whitespace()
+        .find(|word| word.contains(marker))
+        .with_context(|| format!("a link to {marker} in {text:?}"))?;
+    Ok(link
+        .strip_prefix(base_url)
+        .with_context(|| format!("{link} on {base_url}"))?
+        .to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_business_signs_up_by_itself_through_a_link_sent_by_mail_and_its_admin_signs_in()
+-> anyhow::Result<()> {
+    let rig = MailRig::start().await?;
+    let data = tempfile::tempdir()?;
+    let gateway = with_system_mail(&rig, data.path(), true).await?;
     let visitor = Client::new(&gateway.base_url);
     let (status, _, page) = visitor
         .exchange(
@@ -85,36 +137,7 @@ async fn a_business_signs_up_by_itself_through_a_link_sent_by_mail_and_its_admin
     assert!(page.contains("revisa tu correo"), "{page}");
 
     // The link arrives in the customer's mailbox.
-    let body = eventually_within(
-        std::time::Duration::from_secs(20),
-        "the sign-up email in the mailbox",
-        async || {
-            if rig.messages(CUSTOMER, "INBOX")? == 0 {
-                return Ok(None);
-            }
-            rig.doveadm(&["fetch", "-u", CUSTOMER, "text", "mailbox", "INBOX", "all"])
-                .map(Some)
-        },
-    )
-    .await?;
-    // The message as a mail program reads it: its text part, decoded.
-    let source = body
-        .split_once("text:")
-        .map_or(body.as_str(), |(_, source)| source)
-        .trim_start();
-    let message = mail_parser::MessageParser::default()
-        .parse(source.as_bytes())
-        .context("the sign-up email parses")?;
-    let text = message.body_text(0).context("a text part")?.into_owned();
-    assert!(text.contains("Café Aurora"), "{text}");
-    let link = text
-        .split_whitespace()
-        .find(|word| word.contains("/signup/finish?"))
-        .with_context(|| format!("a link in {text:?}"))?;
-    let path = link
-        .strip_prefix(&gateway.base_url)
-        .with_context(|| format!("{link} on {}", gateway.base_url))?
-        .to_string();
+    let path = mailed_link(&rig, 1, "/signup/finish?", &gateway.base_url).await?;
     let (status, _, page) = visitor
         .exchange(Method::GET, &path, &[("accept-language", "es-MX")], None)
         .await?;
@@ -134,5 +157,57 @@ async fn a_business_signs_up_by_itself_through_a_link_sent_by_mail_and_its_admin
     // The link makes one workspace: used again, it says there is an account.
     let (status, page) = post_form(&visitor, &path, &[("password", password)]).await?;
     assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    rig.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_password_is_reset_through_a_link_that_works_once() -> anyhow::Result<()> {
+    let rig = MailRig::start().await?;
+    let data = tempfile::tempdir()?;
+    let gateway = with_system_mail(&rig, data.path(), false).await?;
+    let admin = gateway.admin().await?;
+    let old = "la contraseña de antes";
+    let (status, agent) = admin
+        .post(
+            "/api/v1/agents",
+            &serde_json::json!({ "name": "Carla", "email": CUSTOMER, "password": old, "role": "agent" }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{agent}");
+    let visitor = Client::new(&gateway.base_url);
+    // Sign-up stays closed, and says so.
+    let (status, _, _) = visitor.exchange(Method::GET, "/signup", &[], None).await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // An address with no account gets the same answer, and no email.
+    let (status, page) = post_form(
+        &visitor,
+        "/password-reset",
+        &[("email", "nadie@example.test")],
+    )
+    .await?;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Si ese correo tiene una cuenta"), "{page}");
+    let (status, same) = post_form(&visitor, "/password-reset", &[("email", CUSTOMER)]).await?;
+    assert_eq!((status, &same), (StatusCode::OK, &page));
+
+    let path = mailed_link(&rig, 1, "/password-reset/finish?", &gateway.base_url).await?;
+    let (status, _, page) = visitor
+        .exchange(Method::GET, &path, &[("accept-language", "es-MX")], None)
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&page).contains("Elige tu contraseña nueva"));
+    let new = "la contraseña de ahora";
+    let (status, page) = post_form(&visitor, &path, &[("password", new)]).await?;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("tu contraseña es la nueva"), "{page}");
+
+    let (status, _, _) = visitor.attempt_login(CUSTOMER, old, &[]).await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = visitor.attempt_login(CUSTOMER, new, &[]).await?;
+    assert_eq!(status, StatusCode::OK);
+    // The link worked once.
+    let (status, page) = post_form(&visitor, &path, &[("password", "y otra más todavía")]).await?;
+    assert_eq!(status, StatusCode::GONE, "{page}");
     rig.stop().await
 }

@@ -14,6 +14,7 @@ use switchboard_model::Role;
 use switchboard_services::signup::{self, Claim, Words, checked};
 use switchboard_store::{NewAgentRecord, StoreError};
 
+use super::form_pages::{answer, field, page};
 use crate::client_address::ClientAddress;
 use crate::extract::Query;
 use crate::{ApiResult, AppState, hash_password};
@@ -42,35 +43,6 @@ fn words_for(headers: &HeaderMap) -> &'static Words {
     signup::words(super::browser_language(headers))
 }
 
-/// A page: its title, a paragraph (an error, when `failed`) and, if given, a form's fields
-/// and button; the form posts back to the same address.
-fn page(words: &Words, paragraph: &str, failed: bool, form: Option<(&str, &str)>) -> String {
-    let text = html_escape::encode_text;
-    let paragraph = if failed {
-        format!("<p role=\"alert\">{}</p>", text(paragraph))
-    } else {
-        format!("<p>{}</p>", text(paragraph))
-    };
-    let form = form.map_or_else(String::new, |(fields, button)| {
-        format!(
-            "<form method=\"post\">{fields}<button type=\"submit\">{}</button></form>",
-            text(button)
-        )
-    });
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head><body><main><h1>{title}</h1>{paragraph}{form}</main></body></html>",
-        title = text(words.title),
-    )
-}
-
-fn field(name: &str, label: &str, kind: &str, value: &str, autocomplete: &str) -> String {
-    format!(
-        "<p><label>{}<br><input name=\"{name}\" type=\"{kind}\" value=\"{}\" autocomplete=\"{autocomplete}\" required></label></p>",
-        html_escape::encode_text(label),
-        html_escape::encode_double_quoted_attribute(value)
-    )
-}
-
 fn ask_form(words: &Words, asked: &Asked) -> String {
     field(
         "business",
@@ -81,15 +53,11 @@ fn ask_form(words: &Words, asked: &Asked) -> String {
     ) + &field("email", words.email_label, "email", &asked.email, "email")
 }
 
-/// A page with `status`.
-fn answer(status: StatusCode, html: String) -> ApiResult<Response> {
-    let mut page = crate::web::strict_page(html)?;
-    *page.status_mut() = status;
-    Ok(page)
-}
-
 fn closed(words: &Words) -> ApiResult<Response> {
-    answer(StatusCode::NOT_FOUND, page(words, words.closed, true, None))
+    answer(
+        StatusCode::NOT_FOUND,
+        page(words.title, words.closed, true, None),
+    )
 }
 
 async fn start(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
@@ -100,7 +68,7 @@ async fn start(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<R
     let form = ask_form(words, &Asked::default());
     answer(
         StatusCode::OK,
-        page(words, words.intro, false, Some((&form, words.start))),
+        page(words.title, words.intro, false, Some((&form, words.start))),
     )
 }
 
@@ -126,13 +94,13 @@ async fn ask(
     )
     .await
     {
-        Ok(()) => answer(StatusCode::OK, page(words, words.sent, false, None)),
+        Ok(()) => answer(StatusCode::OK, page(words.title, words.sent, false, None)),
         Err(fault) => match words.refusal(fault.code) {
             Some(told) => {
                 let form = ask_form(words, &asked);
                 answer(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    page(words, told, true, Some((&form, words.start))),
+                    page(words.title, told, true, Some((&form, words.start))),
                 )
             }
             None => Err(fault.into()),
@@ -145,7 +113,10 @@ fn password_form(words: &Words) -> String {
 }
 
 fn expired(words: &Words) -> ApiResult<Response> {
-    answer(StatusCode::GONE, page(words, words.expired, true, None))
+    answer(
+        StatusCode::GONE,
+        page(words.title, words.expired, true, None),
+    )
 }
 
 async fn finish_page(
@@ -164,7 +135,7 @@ async fn finish_page(
     let form = password_form(words);
     answer(
         StatusCode::OK,
-        page(words, &question, false, Some((&form, words.finish))),
+        page(words.title, &question, false, Some((&form, words.finish))),
     )
 }
 
@@ -189,7 +160,7 @@ async fn finish(
             return answer(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 page(
-                    words,
+                    words.title,
                     words.weak_password,
                     true,
                     Some((&form, words.finish)),
@@ -224,13 +195,14 @@ async fn finish(
                 "<p><a href=\"/app/\">{}</a></p>",
                 html_escape::encode_text(words.sign_in)
             );
-            let html =
-                page(words, &ready, false, None).replace("</main>", &format!("{link}</main>"));
+            let html = page(words.title, &ready, false, None)
+                .replace("</main>", &format!("{link}</main>"));
             answer(StatusCode::CREATED, html)
         }
-        Err(StoreError::Conflict(_)) => {
-            answer(StatusCode::CONFLICT, page(words, words.taken, true, None))
-        }
+        Err(StoreError::Conflict(_)) => answer(
+            StatusCode::CONFLICT,
+            page(words.title, words.taken, true, None),
+        ),
         Err(error) => Err(error.into()),
     }
 }

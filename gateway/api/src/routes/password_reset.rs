@@ -12,10 +12,12 @@ use serde::Deserialize;
 use switchboard_services::password_reset::{self, Claim, Words, checked};
 use switchboard_store::AgentChange;
 
-use super::form_pages::{answer, field, page};
+use super::form_pages::{
+    PasswordPage, answer, chosen_password, field, page, password_field, with_sign_in,
+};
 use crate::client_address::ClientAddress;
 use crate::extract::Query;
-use crate::{ApiResult, AppState, hash_password};
+use crate::{ApiResult, AppState};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -27,12 +29,6 @@ pub fn routes() -> Router<AppState> {
 struct Asked {
     #[serde(default)]
     email: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Chosen {
-    #[serde(default)]
-    password: String,
 }
 
 fn words_for(headers: &HeaderMap) -> &'static Words {
@@ -51,10 +47,6 @@ fn without_mail(state: &AppState, words: &Words) -> Option<ApiResult<Response>> 
 
 fn email_form(words: &Words) -> String {
     field("email", words.email_label, "email", "", "email")
-}
-
-fn password_form(words: &Words) -> String {
-    field("password", words.password, "password", "", "new-password")
 }
 
 async fn start(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
@@ -106,7 +98,7 @@ async fn finish_page(
     if checked(&state, &claim).await?.is_none() {
         return expired(words);
     }
-    let form = password_form(words);
+    let form = password_field(words.password);
     answer(
         StatusCode::OK,
         page(words.title, words.choose, false, Some((&form, words.save))),
@@ -123,22 +115,15 @@ async fn finish(
     let Some(agent) = checked(&state, &claim).await? else {
         return expired(words);
     };
-    let chosen: Chosen = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let password_hash = match hash_password(chosen.password).await {
+    let texts = PasswordPage {
+        title: words.title,
+        label: words.password,
+        button: words.save,
+        too_short: words.weak_password,
+    };
+    let password_hash = match chosen_password(&body, texts).await? {
         Ok(hash) => hash,
-        Err(error) if error.code == "weak_password" => {
-            let form = password_form(words);
-            return answer(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(
-                    words.title,
-                    words.weak_password,
-                    true,
-                    Some((&form, words.save)),
-                ),
-            );
-        }
-        Err(error) => return Err(error),
+        Err(asked_again) => return Ok(asked_again),
     };
     let change = AgentChange {
         password_hash: Some(password_hash),
@@ -154,11 +139,6 @@ async fn finish(
         .revoke_agent_access(agent.workspace_id, agent.id, None)
         .await?;
     tracing::info!(agent_id = agent.id, "a password was reset by email");
-    let link = format!(
-        "<p><a href=\"/app/\">{}</a></p>",
-        html_escape::encode_text(words.sign_in)
-    );
-    let html =
-        page(words.title, words.done, false, None).replace("</main>", &format!("{link}</main>"));
+    let html = with_sign_in(page(words.title, words.done, false, None), words.sign_in);
     answer(StatusCode::OK, html)
 }

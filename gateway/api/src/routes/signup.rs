@@ -14,10 +14,12 @@ use switchboard_model::Role;
 use switchboard_services::signup::{self, Claim, Words, checked};
 use switchboard_store::{NewAgentRecord, StoreError};
 
-use super::form_pages::{answer, field, page};
+use super::form_pages::{
+    PasswordPage, answer, chosen_password, field, page, password_field, with_sign_in,
+};
 use crate::client_address::ClientAddress;
 use crate::extract::Query;
-use crate::{ApiResult, AppState, hash_password};
+use crate::{ApiResult, AppState};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -31,12 +33,6 @@ struct Asked {
     business: String,
     #[serde(default)]
     email: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Chosen {
-    #[serde(default)]
-    password: String,
 }
 
 fn words_for(headers: &HeaderMap) -> &'static Words {
@@ -108,10 +104,6 @@ async fn ask(
     }
 }
 
-fn password_form(words: &Words) -> String {
-    field("password", words.password, "password", "", "new-password")
-}
-
 fn expired(words: &Words) -> ApiResult<Response> {
     answer(
         StatusCode::GONE,
@@ -132,7 +124,7 @@ async fn finish_page(
         return expired(words);
     };
     let question = words.choose_password.replace("{business}", &claim.business);
-    let form = password_form(words);
+    let form = password_field(words.password);
     answer(
         StatusCode::OK,
         page(words.title, &question, false, Some((&form, words.finish))),
@@ -152,22 +144,15 @@ async fn finish(
     let Some(claim) = checked(&state, &claim) else {
         return expired(words);
     };
-    let chosen: Chosen = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let password_hash = match hash_password(chosen.password).await {
+    let texts = PasswordPage {
+        title: words.title,
+        label: words.password,
+        button: words.finish,
+        too_short: words.weak_password,
+    };
+    let password_hash = match chosen_password(&body, texts).await? {
         Ok(hash) => hash,
-        Err(error) if error.code == "weak_password" => {
-            let form = password_form(words);
-            return answer(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(
-                    words.title,
-                    words.weak_password,
-                    true,
-                    Some((&form, words.finish)),
-                ),
-            );
-        }
-        Err(error) => return Err(error),
+        Err(asked_again) => return Ok(asked_again),
     };
     let admin = NewAgentRecord {
         name: claim
@@ -191,12 +176,7 @@ async fn finish(
                 "a workspace was made by sign-up"
             );
             let ready = words.ready.replace("{business}", &workspace.name);
-            let link = format!(
-                "<p><a href=\"/app/\">{}</a></p>",
-                html_escape::encode_text(words.sign_in)
-            );
-            let html = page(words.title, &ready, false, None)
-                .replace("</main>", &format!("{link}</main>"));
+            let html = with_sign_in(page(words.title, &ready, false, None), words.sign_in);
             answer(StatusCode::CREATED, html)
         }
         Err(StoreError::Conflict(_)) => answer(

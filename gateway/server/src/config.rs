@@ -36,6 +36,8 @@ pub struct SignupConfig {
     pub enabled: bool,
     /// Email domains refused at sign-up (`mailinator.com`, `*.example` for subdomains).
     pub refused_domains: Vec<String>,
+    /// The quotas a workspace made by sign-up starts with (the operator changes them later).
+    pub quotas: switchboard_model::WorkspaceQuotas,
 }
 
 /// The SMTP server the installation's own mail (sign-up links) goes out through.
@@ -550,6 +552,7 @@ impl Config {
             signup: switchboard_services::signup::SignupSettings {
                 enabled: self.signup.enabled,
                 refused_domains: self.signup.refused_domains.clone(),
+                quotas: self.signup.quotas,
             },
             // Checked when the configuration was loaded.
             system_mail: self.system_mail.system_mail().ok().flatten(),

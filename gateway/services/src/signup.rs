@@ -26,6 +26,8 @@ pub struct SignupSettings {
     /// Domains whose addresses are refused: `mailinator.com`, or `*.example` for any
     /// subdomain, matched without regard to case.
     pub refused_domains: Vec<String>,
+    /// The quotas a workspace made by sign-up starts with.
+    pub quotas: switchboard_model::WorkspaceQuotas,
 }
 
 /// Sign-ups one client address may ask for: three, then one every ten minutes.

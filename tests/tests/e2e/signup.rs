@@ -9,6 +9,8 @@ use hyper::{Method, StatusCode};
 use switchboard_e2e::mail_rig::{CUSTOMER, MailRig, SUPPORT, SUPPORT_PASSWORD};
 use switchboard_e2e::{Client, Gateway, eventually_within};
 
+const OPERATOR_TOKEN: &str = "the operator's token of the sign-up test";
+
 /// A form posted as a browser in Spanish posts it; the status and the page.
 async fn post_form(
     client: &Client,
@@ -37,6 +39,8 @@ async fn with_system_mail(
         data,
         &[
             ("SWITCHBOARD_SIGNUP__ENABLED", signup.to_string()),
+            ("SWITCHBOARD_SIGNUP__QUOTAS__CHANNELS", "2".into()),
+            ("SWITCHBOARD_OPERATOR__TOKEN", OPERATOR_TOKEN.into()),
             (
                 "SWITCHBOARD_SIGNUP__REFUSED_DOMAINS",
                 "[\"mailinator.com\", \"*.tempmail.example\"]".into(),
@@ -154,6 +158,17 @@ async fn a_business_signs_up_by_itself_through_a_link_sent_by_mail_and_its_admin
     let (status, _, session) = visitor.attempt_login(CUSTOMER, password, &[]).await?;
     assert_eq!(status, StatusCode::OK, "{session}");
     assert_eq!(session["workspace"]["name"], "Café Aurora");
+    // It starts with the quotas the operator set for sign-ups.
+    let (_, workspaces) = visitor
+        .with_bearer(OPERATOR_TOKEN)
+        .get("/api/v1/operator/workspaces")
+        .await?;
+    let made = workspaces
+        .as_array()
+        .and_then(|all| all.iter().find(|each| each["name"] == "Café Aurora"))
+        .context("the new workspace is listed")?;
+    assert_eq!(made["quotas"]["channels"], 2, "{made}");
+    assert_eq!(made["quotas"]["agents"], serde_json::Value::Null, "{made}");
     // The link makes one workspace: used again, it says there is an account.
     let (status, page) = post_form(&visitor, &path, &[("password", password)]).await?;
     assert_eq!(status, StatusCode::CONFLICT, "{page}");

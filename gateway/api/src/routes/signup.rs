@@ -171,6 +171,9 @@ async fn finish(
         .await
     {
         Ok((workspace, _)) => {
+            let quotas = state.services.config.signup.quotas;
+            let workspace =
+                crate::operator::set_quotas(state.store.as_ref(), workspace.id, quotas).await?;
             tracing::info!(
                 workspace_id = workspace.id,
                 "a workspace was made by sign-up"

@@ -283,6 +283,7 @@ mod tests {
         let settings = SignupSettings {
             enabled: true,
             refused_domains: vec!["mailinator.com".into(), " *.TempMail.example ".into()],
+            ..SignupSettings::default()
         };
         for refused_address in [
             "ana@mailinator.com",

@@ -6,34 +6,19 @@
 use axum::http::StatusCode;
 use switchboard_model::{
     CreatedWorkspace, Id, NewWorkspace, Role, Workspace, WorkspaceQuotas, WorkspaceSummary,
-    is_email_address,
+    is_email_address, name_from_email, workspace_name_problem,
 };
 use switchboard_store::{NewAgentRecord, Store};
 
 use crate::auth::{hash_password, new_password};
 use crate::{ApiError, ApiResult};
 
-/// The longest workspace name.
-const MAX_NAME_CHARS: usize = 100;
-/// The largest quota of anything counted; no quota is no limit.
-const MAX_QUOTA: u32 = 1_000_000;
-/// The largest storage quota, 1 PiB.
-const MAX_STORAGE_MIB: u64 = 1 << 30;
-
 /// A new workspace and its first admin, who signs in once with the password in the answer.
 pub async fn create_workspace(store: &dyn Store, new: NewWorkspace) -> ApiResult<CreatedWorkspace> {
-    let name = new.name.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(invalid(
-            "name",
-            format!(
-                "the workspace's name must have 1 to {MAX_NAME_CHARS} characters, none of them a control character"
-            ),
-        ));
+    if let Some(problem) = workspace_name_problem(&new.name) {
+        return Err(invalid("name", problem));
     }
+    let name = new.name.trim();
     let email = new.admin_email.trim();
     if !is_email_address(email) {
         return Err(invalid(
@@ -43,7 +28,7 @@ pub async fn create_workspace(store: &dyn Store, new: NewWorkspace) -> ApiResult
     }
     let admin_name = match new.admin_name.as_deref().map(str::trim) {
         Some(given) if !given.is_empty() => given.to_string(),
-        _ => email.split('@').next().unwrap_or(email).to_string(),
+        _ => name_from_email(email).to_string(),
     };
     let password = new_password();
     let admin = NewAgentRecord {
@@ -52,7 +37,9 @@ pub async fn create_workspace(store: &dyn Store, new: NewWorkspace) -> ApiResult
         role: Role::Admin,
         password_hash: hash_password(password.clone()).await?,
     };
-    let (workspace, admin) = store.create_workspace_with_admin(name, admin).await?;
+    let (workspace, admin) = store
+        .create_workspace_with_admin(name, admin, WorkspaceQuotas::default())
+        .await?;
     tracing::info!(
         workspace_id = workspace.id,
         "the operator created a workspace"
@@ -96,24 +83,8 @@ pub async fn set_quotas(
     id: Id,
     quotas: WorkspaceQuotas,
 ) -> ApiResult<Workspace> {
-    for (field, quota) in [
-        ("agents", quotas.agents),
-        ("channels", quotas.channels),
-        ("plugins", quotas.plugins),
-        ("messages_per_day", quotas.messages_per_day),
-    ] {
-        if quota.is_some_and(|quota| quota > MAX_QUOTA) {
-            return Err(invalid(
-                field,
-                format!("a quota of {field} is at most {MAX_QUOTA}; leave it out for no limit"),
-            ));
-        }
-    }
-    if quotas.storage_mib.is_some_and(|mib| mib > MAX_STORAGE_MIB) {
-        return Err(invalid(
-            "storage_mib",
-            format!("a storage quota is at most {MAX_STORAGE_MIB} MiB; leave it out for no limit"),
-        ));
+    if let Some((field, problem)) = quotas.problem() {
+        return Err(invalid(field, problem));
     }
     let workspace = store.set_workspace_quotas(id, quotas).await?;
     tracing::info!(

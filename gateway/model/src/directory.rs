@@ -42,6 +42,61 @@ pub struct WorkspaceQuotas {
     pub messages_per_day: Option<u32>,
 }
 
+impl WorkspaceQuotas {
+    /// The largest quota of anything counted; no quota is no limit.
+    pub const MAX_COUNT: u32 = 1_000_000;
+    /// The largest storage quota, 1 PiB.
+    pub const MAX_STORAGE_MIB: u64 = 1 << 30;
+
+    /// The quota past its largest value, if one is: its name and why.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let counted = [
+            ("agents", self.agents),
+            ("channels", self.channels),
+            ("plugins", self.plugins),
+            ("messages_per_day", self.messages_per_day),
+        ];
+        if let Some((field, _)) = counted
+            .into_iter()
+            .find(|(_, quota)| quota.is_some_and(|quota| quota > Self::MAX_COUNT))
+        {
+            let max = Self::MAX_COUNT;
+            return Some((
+                field,
+                format!("a quota of {field} is at most {max}; leave it out for no limit"),
+            ));
+        }
+        self.storage_mib
+            .is_some_and(|mib| mib > Self::MAX_STORAGE_MIB)
+            .then(|| {
+                let max = Self::MAX_STORAGE_MIB;
+                (
+                    "storage_mib",
+                    format!("a storage quota is at most {max} MiB; leave it out for no limit"),
+                )
+            })
+    }
+}
+
+/// The longest workspace name.
+pub const MAX_WORKSPACE_NAME_CHARS: usize = 100;
+
+/// What is wrong with a workspace's name (as typed; it is kept trimmed), if anything.
+pub fn workspace_name_problem(name: &str) -> Option<String> {
+    let name = name.trim();
+    let fits = !name.is_empty() && name.chars().count() <= MAX_WORKSPACE_NAME_CHARS;
+    (!fits || name.chars().any(char::is_control)).then(|| {
+        format!(
+            "the workspace's name must have 1 to {MAX_WORKSPACE_NAME_CHARS} characters, none of them a control character"
+        )
+    })
+}
+
+/// The name a person gets when none is given: the part of their address before `@`.
+pub fn name_from_email(email: &str) -> &str {
+    email.split('@').next().unwrap_or(email)
+}
+
 /// How much of the installation a workspace uses, for its operator.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

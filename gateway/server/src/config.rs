@@ -509,6 +509,9 @@ impl Config {
         config.plugins.ceilings()?;
         config.plugins.fetch_policy()?;
         config.mail.tls()?;
+        if let Some((field, problem)) = config.signup.quotas.problem() {
+            anyhow::bail!("signup.quotas.{field}: {problem}");
+        }
         let system_mail = config.system_mail.system_mail()?;
         anyhow::ensure!(
             !config.signup.enabled || system_mail.is_some(),

@@ -7,7 +7,7 @@
 //! each client may ask a few times an hour.
 
 use serde::{Deserialize, Serialize};
-use switchboard_model::{is_email_address, now_millis};
+use switchboard_model::{is_email_address, now_millis, workspace_name_problem};
 
 use crate::language::Language;
 use crate::throttle::RateLimiter;
@@ -16,8 +16,6 @@ use crate::{Fault, FaultKind, ServiceResult, Services};
 /// How long a sign-up link works.
 const LINK_HOURS: i64 = 24;
 const PURPOSE: &str = "sign-up";
-/// The longest business name.
-const MAX_NAME_CHARS: usize = 100;
 
 /// What the operator set.
 #[derive(Debug, Clone, Default)]
@@ -79,13 +77,10 @@ pub async fn ask(
         )
         .on_field("email"));
     }
-    if business.is_empty() || business.chars().count() > MAX_NAME_CHARS {
-        return Err(Fault::new(
-            FaultKind::Invalid,
-            "invalid_business",
-            format!("the business's name must have 1 to {MAX_NAME_CHARS} characters"),
-        )
-        .on_field("business"));
+    if let Some(problem) = workspace_name_problem(business) {
+        return Err(
+            Fault::new(FaultKind::Invalid, "invalid_business", problem).on_field("business")
+        );
     }
     if refused(settings, email) {
         return Err(Fault::new(

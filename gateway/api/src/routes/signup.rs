@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use switchboard_model::Role;
+use switchboard_model::{Role, name_from_email};
 use switchboard_services::signup::{self, Claim, Words, checked};
 use switchboard_store::{NewAgentRecord, StoreError};
 
@@ -155,25 +155,18 @@ async fn finish(
         Err(asked_again) => return Ok(asked_again),
     };
     let admin = NewAgentRecord {
-        name: claim
-            .email
-            .split('@')
-            .next()
-            .unwrap_or_default()
-            .to_string(),
+        name: name_from_email(&claim.email).to_string(),
         email: claim.email.clone(),
         role: Role::Admin,
         password_hash,
     };
+    let quotas = state.services.config.signup.quotas;
     match state
         .store
-        .create_workspace_with_admin(&claim.business, admin)
+        .create_workspace_with_admin(&claim.business, admin, quotas)
         .await
     {
         Ok((workspace, _)) => {
-            let quotas = state.services.config.signup.quotas;
-            let workspace =
-                crate::operator::set_quotas(state.store.as_ref(), workspace.id, quotas).await?;
             tracing::info!(
                 workspace_id = workspace.id,
                 "a workspace was made by sign-up"

@@ -12,25 +12,31 @@ use super::engine::txn::{Read, Scan, Txn};
 use super::keys::{self, key, key_str};
 use crate::{AgentChange, NewAgentRecord, Session, StoreError, StoreResult};
 
-pub fn create_workspace(txn: &mut Txn, name: String) -> StoreResult<Workspace> {
+pub fn create_workspace(
+    txn: &mut Txn,
+    name: String,
+    quotas: WorkspaceQuotas,
+) -> StoreResult<Workspace> {
     let workspace = Workspace {
         id: txn.next_id(),
         name,
         created_at: txn.now,
         suspended_at: None,
-        quotas: Default::default(),
+        quotas,
     };
     txn.put_json(key(keys::WORKSPACE, &[workspace.id]), &workspace)?;
     Ok(workspace)
 }
 
-/// A new workspace and its first admin, or neither (the admin's address is someone's already).
+/// A new workspace with `quotas` and its first admin, or neither (the admin's address is
+/// someone's already).
 pub fn create_workspace_with_admin(
     txn: &mut Txn,
     name: String,
     admin: NewAgentRecord,
+    quotas: WorkspaceQuotas,
 ) -> StoreResult<(Workspace, Agent)> {
-    let workspace = create_workspace(txn, name)?;
+    let workspace = create_workspace(txn, name, quotas)?;
     let admin = create_agent(txn, workspace.id, admin)?;
     Ok((workspace, admin))
 }

@@ -16,12 +16,13 @@ pub trait Directory: Send + Sync {
     async fn create_workspace(&self, name: &str) -> StoreResult<Workspace>;
     async fn workspaces(&self) -> StoreResult<Vec<Workspace>>;
     async fn workspace(&self, id: Id) -> StoreResult<Workspace>;
-    /// A workspace and its first admin in one step: neither is made when the address is
-    /// already an agent's (`Conflict`).
+    /// A workspace with `quotas` and its first admin in one step: neither is made when the
+    /// address is already an agent's (`Conflict`).
     async fn create_workspace_with_admin(
         &self,
         name: &str,
         admin: NewAgentRecord,
+        quotas: WorkspaceQuotas,
     ) -> StoreResult<(Workspace, Agent)>;
     /// Sets the limits the operator gives the workspace.
     async fn set_workspace_quotas(&self, id: Id, quotas: WorkspaceQuotas)

@@ -18,7 +18,7 @@ impl Directory for SledStore {
     async fn create_workspace(&self, name: &str) -> StoreResult<Workspace> {
         let name = name.to_string();
         self.writer
-            .write(move |txn| directory::create_workspace(txn, name))
+            .write(move |txn| directory::create_workspace(txn, name, WorkspaceQuotas::default()))
             .await
     }
 
@@ -34,10 +34,11 @@ impl Directory for SledStore {
         &self,
         name: &str,
         admin: NewAgentRecord,
+        quotas: WorkspaceQuotas,
     ) -> StoreResult<(Workspace, Agent)> {
         let name = name.to_string();
         self.writer
-            .write(move |txn| directory::create_workspace_with_admin(txn, name, admin))
+            .write(move |txn| directory::create_workspace_with_admin(txn, name, admin, quotas))
             .await
     }
 

@@ -18,6 +18,7 @@ mod operator;
 mod ops;
 pub mod password_reset;
 mod plugins;
+mod quotas;
 mod session;
 pub mod signup;
 mod teams;
@@ -68,6 +69,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(channels::routes())
         .merge(canned::routes())
         .merge(labels::routes())
+        .merge(quotas::routes())
         .merge(tokens::routes())
         .merge(contacts::routes())
         .merge(attachments::routes())

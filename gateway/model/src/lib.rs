@@ -15,6 +15,7 @@ mod conversation;
 mod directory;
 pub mod email_ids;
 mod event;
+mod quotas;
 pub mod reply_window;
 mod settings;
 pub mod sms;
@@ -25,6 +26,7 @@ pub use contact::*;
 pub use conversation::*;
 pub use directory::*;
 pub use event::*;
+pub use quotas::{Quota, QuotaUse};
 pub use reply_window::{ChannelTemplate, ChannelTemplates};
 pub use settings::*;
 

@@ -167,6 +167,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         widgets: Arc::new(Widgets::default()),
         replies_queued: Arc::default(),
         signals: Arc::default(),
+        quotas_told: Arc::default(),
         search: Arc::new(
             switchboard_search::SearchIndex::open(&data_dir.join("search"))
                 .map_err(anyhow::Error::msg)?,

@@ -120,6 +120,8 @@ pub struct Services {
     pub signals: Arc<signals::Signals>,
     /// Full-text search over conversations, kept up with the store by its indexer.
     pub search: Arc<switchboard_search::SearchIndex>,
+    /// Which reached quotas this node told workspaces' admins about today.
+    pub quotas_told: Arc<quotas::Told>,
 }
 
 /// Locks `mutex`. A panic elsewhere while it was held leaves data that is still whole here

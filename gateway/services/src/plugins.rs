@@ -312,11 +312,11 @@ impl Plugins {
         let new_of_its_own = switchboard_plugins::bundled(&manifest.name).is_none()
             && store.plugin(workspace_id, &manifest.name).await.is_err();
         if new_of_its_own {
-            crate::quotas::ensure_room(store, workspace_id, crate::quotas::Counted::Plugins)
+            crate::quotas::check_room(store, workspace_id, switchboard_model::Quota::Plugins)
                 .await?;
         }
         if switchboard_plugins::bundled(&manifest.name).is_none() {
-            crate::quotas::ensure_storage(store, workspace_id, &wasm).await?;
+            crate::quotas::check_storage(store, workspace_id, &wasm).await?;
         }
         let plugin = self.load(wasm.clone(), manifest, grants).await?;
         let sha256 = store

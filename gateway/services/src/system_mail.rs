@@ -4,8 +4,8 @@
 
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
-use switchboard_mail::Account;
 use switchboard_mail::smtp::Sender;
+use switchboard_mail::{Account, Trust};
 
 use crate::{Fault, FaultKind, ServiceResult, Services};
 
@@ -27,6 +27,17 @@ pub async fn send(state: &Services, to: &str, subject: &str, text: &str) -> Serv
             "this installation sends no mail of its own: the operator sets `system_mail`",
         ));
     };
+    send_with(mail, &state.mail.trust, to, subject, text).await
+}
+
+/// Sends a plain-text email to `to` through `mail`, trusting the certificates `trust` does.
+pub async fn send_with(
+    mail: &SystemMail,
+    trust: &Trust,
+    to: &str,
+    subject: &str,
+    text: &str,
+) -> ServiceResult<()> {
     let invalid = |what: &str, error: String| {
         Fault::new(
             FaultKind::Invalid,
@@ -50,7 +61,7 @@ pub async fn send(state: &Services, to: &str, subject: &str, text: &str) -> Serv
         .header(ContentType::TEXT_PLAIN)
         .body(text.to_string())
         .map_err(|error| Fault::internal(format!("writing the email: {error}")))?;
-    let sender = Sender::new(&mail.account, &state.mail.trust).map_err(|error| {
+    let sender = Sender::new(&mail.account, trust).map_err(|error| {
         Fault::new(FaultKind::Provider, "system_mail_failed", error.to_string())
     })?;
     sender

@@ -3,8 +3,8 @@
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use switchboard_model::{Agent, AgentUpdate, Attachment, Id, NewAgent};
-use switchboard_services::quotas::{self, Counted};
+use switchboard_model::{Agent, AgentUpdate, Attachment, Id, NewAgent, Quota};
+use switchboard_services::quotas;
 use switchboard_store::{AgentChange, FilePurpose, NewAgentRecord};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -42,7 +42,7 @@ async fn create_agent(
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
     require_email("email", &new.email)?;
-    quotas::ensure_room(state.store.as_ref(), caller.workspace_id, Counted::Agents).await?;
+    quotas::ensure_room(&state, caller.workspace_id, Quota::Agents).await?;
     let password_hash = hash_password(new.password).await?;
     let record = NewAgentRecord {
         name: new.name,
@@ -176,7 +176,7 @@ async fn put_avatar(
         )
     })?;
     let size = bytes.len() as u64;
-    quotas::ensure_storage(state.store.as_ref(), caller.workspace_id, &bytes).await?;
+    quotas::ensure_storage(&state, caller.workspace_id, &bytes).await?;
     let sha256 = state
         .store
         .put_blob(caller.workspace_id, bytes.to_vec(), size, FilePurpose::Kept)

@@ -62,8 +62,7 @@ async fn upload(
         .unwrap_or("application/octet-stream")
         .to_string();
     let size = bytes.len() as u64;
-    switchboard_services::quotas::ensure_storage(state.store.as_ref(), caller.workspace_id, &bytes)
-        .await?;
+    switchboard_services::quotas::ensure_storage(&state, caller.workspace_id, &bytes).await?;
     let sha256 = state
         .store
         .put_blob(

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use switchboard_model::{
     Channel, ChannelForm, ChannelSecrets, ChannelTemplates, ChannelUpdate, Connection, Id,
-    NewChannel, RefusedOrigin, SecretChanges, SecretNames,
+    NewChannel, Quota, RefusedOrigin, SecretChanges, SecretNames,
 };
-use switchboard_services::quotas::{self, Counted};
+use switchboard_services::quotas;
 use switchboard_services::{connection, settings};
 use switchboard_store::ChannelRecord;
 use utoipa_axum::router::OpenApiRouter;
@@ -143,7 +143,7 @@ async fn create_channel(
 ) -> ApiResult<(StatusCode, axum::Json<Channel>)> {
     caller.require_admin()?;
     require_text("name", &new.name, 120)?;
-    quotas::ensure_room(state.store.as_ref(), caller.workspace_id, Counted::Channels).await?;
+    quotas::ensure_room(&state, caller.workspace_id, Quota::Channels).await?;
     new.plugin = state
         .plugins
         .adapter_for(

@@ -90,8 +90,7 @@ async fn start_conversation(
 ) -> ApiResult<(StatusCode, axum::Json<Started>)> {
     switchboard_services::templates::prepare_start(&state, caller.workspace_id, &mut new).await?;
     require_text("text", &new.text, MAX_REPLY_CHARS)?;
-    switchboard_services::quotas::ensure_message_today(state.store.as_ref(), caller.workspace_id)
-        .await?;
+    switchboard_services::quotas::ensure_message_today(&state, caller.workspace_id).await?;
     if let Some(title) = &new.title
         && title.chars().count() > MAX_TITLE_CHARS
     {
@@ -280,11 +279,7 @@ async fn post_message(
     switchboard_services::templates::prepare_reply(&state, &conversation, &mut reply).await?;
     require_text("text", &reply.text, MAX_REPLY_CHARS)?;
     if !reply.private {
-        switchboard_services::quotas::ensure_message_today(
-            state.store.as_ref(),
-            caller.workspace_id,
-        )
-        .await?;
+        switchboard_services::quotas::ensure_message_today(&state, caller.workspace_id).await?;
     }
     let message = state
         .store

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_model::{PluginState, PluginUpload, TrustedKeys};
+use switchboard_services::quotas;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -58,7 +59,8 @@ async fn install_package(
     let installed = state
         .plugins
         .install_package(state.store.as_ref(), caller.workspace_id, &file)
-        .await?;
+        .await;
+    let installed = quotas::told(&state, caller.workspace_id, installed)?;
     Ok((StatusCode::CREATED, axum::Json(installed)))
 }
 
@@ -116,7 +118,8 @@ async fn install_plugin(
     let installed = state
         .plugins
         .install(state.store.as_ref(), caller.workspace_id, upload)
-        .await?;
+        .await;
+    let installed = quotas::told(&state, caller.workspace_id, installed)?;
     Ok((StatusCode::CREATED, axum::Json(installed)))
 }
 

@@ -502,6 +502,17 @@ async fn quotas_refuse_one_more_person_channel_or_plugin_naming_the_quota_but_ne
     }
     let (_, people) = app.get("/api/v1/agents", &app.admin).await;
     assert_eq!(people.as_array().map(Vec::len), Some(2), "nobody was added");
+    // Everyone in the workspace sees where it stands, for the console's notice.
+    let (status, uses) = app.get("/api/v1/quotas", &app.agent).await;
+    assert_eq!(status, StatusCode::OK, "{uses}");
+    assert_eq!(
+        uses,
+        json!([
+            { "quota": "agents", "limit": 2, "used": 2 },
+            { "quota": "channels", "limit": 1, "used": 1 },
+            { "quota": "plugins", "limit": 0, "used": 0 },
+        ])
+    );
     // Customers' messages always go in.
     app.inbound("ana@example.com", "q-1", "Hola").await;
 

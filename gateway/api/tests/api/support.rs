@@ -109,6 +109,7 @@ impl TestApp {
             widgets: Arc::new(switchboard_services::Widgets::default()),
             replies_queued: Arc::default(),
             signals: Arc::default(),
+            quotas_told: Arc::default(),
             search: Arc::new(switchboard_search::SearchIndex::in_memory().expect("index")),
         };
         let state = AppState {

@@ -81,12 +81,8 @@ pub(super) async fn upload(
     let size = body.len() as u64;
     // Past the workspace's storage quota a visitor is told, as past the daily quota, that
     // they can still write.
-    if let Err(fault) = switchboard_services::quotas::ensure_storage(
-        state.store.as_ref(),
-        channel.workspace_id,
-        &body,
-    )
-    .await
+    if let Err(fault) =
+        switchboard_services::quotas::ensure_storage(&state, channel.workspace_id, &body).await
     {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,

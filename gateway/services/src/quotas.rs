@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
-use switchboard_model::{Agent, Id, Quota, QuotaUse, Role, WorkspaceQuotas, now_millis};
+use switchboard_model::{Id, Quota, QuotaUse, Role, WorkspaceQuotas, now_millis};
 use switchboard_store::Store;
 
 use crate::language::Language;
@@ -197,25 +197,32 @@ fn tell_admins(services: &Services, workspace_id: Id, quota: Quota) {
     let trust = services.mail.clone();
     let console = format!("{}/app/", services.config.public_url.trim_end_matches('/'));
     tokio::spawn(async move {
-        let told = async {
+        let admins = async {
             let workspace = store.workspace(workspace_id).await?;
-            let limit = workspace.quotas.limit(quota).unwrap_or_default();
-            let admins: Vec<Agent> = store
-                .agents(workspace_id)
-                .await?
-                .into_iter()
-                .filter(|agent| agent.active && agent.role == Role::Admin)
-                .collect();
-            for admin in admins {
-                let language = Language::of(admin.language.as_deref().unwrap_or_default());
-                let (subject, text) = notice(language, quota, limit, &workspace.name, &console);
-                crate::system_mail::send_with(&mail, &trust.trust, &admin.email, &subject, &text)
-                    .await?;
-            }
-            Ok::<_, Fault>(())
+            let agents = store.agents(workspace_id).await?;
+            Ok::<_, Fault>((workspace, agents))
         };
-        if let Err(fault) = told.await {
-            tracing::warn!(workspace_id, quota = quota.name(), %fault, "telling the admins that a quota is reached failed");
+        let (workspace, agents) = match admins.await {
+            Ok(found) => found,
+            Err(fault) => {
+                tracing::warn!(workspace_id, quota = quota.name(), %fault, "finding the admins to tell that a quota is reached failed");
+                return;
+            }
+        };
+        let limit = workspace.quotas.limit(quota).unwrap_or_default();
+        // Each admin separately: one address the mail server refuses stops nobody else's.
+        for admin in agents
+            .iter()
+            .filter(|agent| agent.active && agent.role == Role::Admin)
+        {
+            let language = Language::of(admin.language.as_deref().unwrap_or_default());
+            let (subject, text) = notice(language, quota, limit, &workspace.name, &console);
+            if let Err(fault) =
+                crate::system_mail::send_with(&mail, &trust.trust, &admin.email, &subject, &text)
+                    .await
+            {
+                tracing::warn!(workspace_id, agent_id = admin.id, quota = quota.name(), %fault, "telling an admin that a quota is reached failed");
+            }
         }
     });
 }

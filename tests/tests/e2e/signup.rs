@@ -226,3 +226,117 @@ async fn a_forgotten_password_is_reset_through_a_link_that_works_once() -> anyho
     assert_eq!(status, StatusCode::GONE, "{page}");
     rig.stop().await
 }
+
+/// The subject and text of message `sequence` of the customer's inbox, as a mail program
+/// shows them.
+fn mailed(rig: &MailRig, sequence: u32) -> anyhow::Result<(String, String)> {
+    let fetched = rig.doveadm(&[
+        "fetch",
+        "-u",
+        CUSTOMER,
+        "text",
+        "mailbox",
+        "INBOX",
+        &sequence.to_string(),
+    ])?;
+    let source = fetched
+        .split_once("text:")
+        .map_or(fetched.as_str(), |(_, source)| source)
+        .trim_start();
+    let message = mail_parser::MessageParser::default()
+        .parse(source.as_bytes())
+        .context("the email parses")?;
+    Ok((
+        message.subject().unwrap_or_default().to_string(),
+        message.body_text(0).context("a text part")?.into_owned(),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_are_told_by_mail_in_their_language_once_a_day_when_a_quota_is_reached()
+-> anyhow::Result<()> {
+    let rig = MailRig::start().await?;
+    let data = tempfile::tempdir()?;
+    let gateway = with_system_mail(&rig, data.path(), false).await?;
+    let admin = gateway.admin().await?;
+    // Lucía, a second admin, reads Spanish; her mail is at the rig.
+    let password = "la contraseña de Lucía";
+    let (status, lucia) = admin
+        .post(
+            "/api/v1/agents",
+            &serde_json::json!({ "name": "Lucía", "email": CUSTOMER, "password": password, "role": "admin" }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{lucia}");
+    let lucia = Client::new(&gateway.base_url)
+        .login(CUSTOMER, password)
+        .await?;
+    let language = serde_json::json!({ "language": "es" });
+    let (status, me) = lucia
+        .call(Method::PATCH, "/api/v1/auth/me", Some(&language))
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let workspace = me["workspace"]["id"].as_u64().context("a workspace id")?;
+    let (_, people) = admin.get("/api/v1/agents").await?;
+    let people = people.as_array().context("a list")?.len();
+    let quotas = serde_json::json!({ "storage_mib": 1, "agents": people });
+    let (status, _) = Client::new(&gateway.base_url)
+        .with_bearer(OPERATOR_TOKEN)
+        .call(
+            Method::PUT,
+            &format!("/api/v1/operator/workspaces/{workspace}/quotas"),
+            Some(&quotas),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+
+    // A file past the storage quota is refused, twice; then one person too many.
+    for _ in 0..2 {
+        let (status, refused) = admin
+            .send(
+                Method::POST,
+                "/api/v1/attachments?name=catalogo.pdf",
+                &[],
+                Some(("application/pdf", vec![b'%'; 1_500_000])),
+            )
+            .await?;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        assert_eq!(refused["error"]["field"], "storage_mib", "{refused}");
+    }
+    let (status, refused) = admin
+        .post(
+            "/api/v1/agents",
+            &serde_json::json!({ "name": "Carla", "email": "carla@example.test", "password": "otra contraseña larga", "role": "agent" }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+
+    // Lucía gets one email per quota, in Spanish, naming what stopped and that nothing is lost.
+    eventually_within(
+        std::time::Duration::from_secs(20),
+        "two notices in Lucía's mailbox",
+        async || Ok((rig.messages(CUSTOMER, "INBOX")? >= 2).then_some(())),
+    )
+    .await?;
+    let (subject, text) = mailed(&rig, 1)?;
+    assert!(
+        subject.ends_with("llegó a su límite de almacenamiento (MiB)"),
+        "{subject}"
+    );
+    assert!(text.contains("ya no pueden subir archivos"), "{text}");
+    assert!(text.contains("no se pierde ninguno"), "{text}");
+    assert!(
+        text.contains(&format!("{}/app/", gateway.base_url)),
+        "{text}"
+    );
+    let (subject, text) = mailed(&rig, 2)?;
+    assert!(
+        subject.ends_with("llegó a su límite de personas"),
+        "{subject}"
+    );
+    assert!(text.contains(&format!("({people})")), "{text}");
+    // The second refused file told nobody again.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(rig.messages(CUSTOMER, "INBOX")?, 2);
+    rig.stop().await
+}

@@ -49,6 +49,9 @@ pub fn sign_in(props: &Props) -> Html {
                             Failure::Refused {
                                 status: 429 | 503, ..
                             } => t.too_many_attempts,
+                            Failure::Refused { code, .. } if code == "agent_deactivated" => {
+                                t.account_deactivated
+                            }
                             _ => t.wrong_credentials,
                         }));
                         busy.set(false);

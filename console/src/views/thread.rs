@@ -297,6 +297,7 @@ fn step(console: &Console, t: &Texts, message: &Message, activity: &Activity) ->
             t.step_assigned.replace("{to}", agent(Some(*id)))
         }
         Activity::Assigned { agent_id: None } => t.step_unassigned.to_string(),
+        Activity::Requeued { agent_id } => t.step_requeued.replace("{to}", agent(Some(*agent_id))),
         Activity::Team { team_id: Some(id) } => t.step_team.replace("{to}", team(Some(*id))),
         Activity::Team { team_id: None } => t.step_no_team.to_string(),
         Activity::Labelled { labels } if labels.is_empty() => t.step_no_labels.to_string(),

@@ -45,6 +45,8 @@ struct Shard {
 }
 
 struct Member {
+    /// The agent whose socket it is.
+    agent_id: Id,
     wire: Arc<Wire>,
     progress: Mutex<Progress>,
     /// Told when the shard sets the member aside.
@@ -58,7 +60,8 @@ struct Progress {
     live: bool,
     /// The newest event the shard skipped while the member was aside.
     skipped_up_to: EventId,
-    /// The socket's access ended (its workspace was suspended): it closes.
+    /// The socket's access ended (its workspace was suspended, its agent deactivated): it
+    /// closes.
     closed: bool,
 }
 
@@ -78,10 +81,12 @@ impl FanOut {
         bus: &dyn EventBus,
         presence: &PresenceHub,
         workspace_id: Id,
+        agent_id: Id,
         wire: Arc<Wire>,
         last_sent: EventId,
     ) -> Membership {
         let member = Arc::new(Member {
+            agent_id,
             wire,
             progress: Mutex::new(Progress {
                 last_sent,
@@ -124,9 +129,23 @@ impl FanOut {
 
     /// Ends every socket of the workspace: each one's [`Membership::set_aside`] answers `None`.
     pub fn close_workspace(&self, workspace_id: Id) {
+        self.close(workspace_id, None);
+    }
+
+    /// Ends every socket agent `agent_id` of the workspace opened, as
+    /// [`FanOut::close_workspace`] does.
+    pub fn close_agent(&self, workspace_id: Id, agent_id: Id) {
+        self.close(workspace_id, Some(agent_id));
+    }
+
+    /// Ends the workspace's sockets: all of them, or those of one agent.
+    fn close(&self, workspace_id: Id, agent_id: Option<Id>) {
         let workspaces = lock(&self.workspaces);
         for shard in workspaces.get(&workspace_id).into_iter().flatten() {
             for member in lock(&shard.members).iter() {
+                if agent_id.is_some_and(|agent_id| agent_id != member.agent_id) {
+                    continue;
+                }
                 let mut progress = lock(&member.progress);
                 progress.closed = true;
                 progress.live = false;
@@ -151,7 +170,8 @@ impl Membership {
     }
 
     /// Waits until the shard sets the socket aside; then the newest event it was sent, or
-    /// `None` when the socket's access ended ([`FanOut::close_workspace`]).
+    /// `None` when the socket's access ended ([`FanOut::close_workspace`],
+    /// [`FanOut::close_agent`]).
     pub async fn set_aside(&self) -> Option<EventId> {
         loop {
             self.member.set_aside.notified().await;
@@ -326,7 +346,7 @@ mod tests {
             let (wire, client) = connection().await;
             let membership = self
                 .fanout
-                .join(&self.bus, &self.hub, workspace, wire.clone(), 0);
+                .join(&self.bus, &self.hub, workspace, 1, wire.clone(), 0);
             (membership, wire, client)
         }
     }

@@ -251,6 +251,8 @@ pub enum Activity {
     Team { team_id: Option<Id> },
     /// The labels it has now.
     Labelled { labels: Vec<String> },
+    /// Taken off agent `agent_id`, whom an admin deactivated: back in the queue, unassigned.
+    Requeued { agent_id: Id },
     /// Its new status; a snooze says until when.
     Status {
         status: ConversationStatus,
@@ -268,6 +270,9 @@ impl Activity {
                 agent_id: Some(agent),
             } => format!("assigned to agent {agent}"),
             Activity::Assigned { agent_id: None } => "unassigned".into(),
+            Activity::Requeued { agent_id } => {
+                format!("back to the queue: agent {agent_id} was deactivated")
+            }
             Activity::Team {
                 team_id: Some(team),
             } => format!("moved to team {team}"),

@@ -59,7 +59,10 @@ async fn create_agent(
 
 /// Changes an agent. Agents may change their own name, signature and password (giving their
 /// current one); admins anything, and may reset another agent's password. A new password ends
-/// the agent's other sessions and revokes its API tokens.
+/// the agent's other sessions and revokes its API tokens. Deactivating an agent signs them out
+/// at once (sessions, tokens and live sockets end) and puts their conversations that are not
+/// resolved back in the queue, each with a `system` message saying so; reactivating them lets
+/// them sign in again.
 #[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", request_body = AgentUpdate,
     params(("id" = u64, Path)), responses((status = 200, body = Agent),
         (status = 403, body = switchboard_model::ErrorBody, description = "not an admin, or `current_password` is wrong"),
@@ -100,6 +103,10 @@ async fn update_agent(
         .store
         .update_agent(caller.workspace_id, id, change)
         .await?;
+    if !agent.active {
+        // The store ended their sessions and tokens; their open sockets close too.
+        state.fanout.close_agent(caller.workspace_id, id);
+    }
     if new_password {
         // Whoever knew the old password is out; the browser that changed it stays in.
         let this_session = (own && caller.by_cookie)

@@ -26,8 +26,8 @@ use crate::{ApiError, ApiResult, AppState};
 
 /// Events read from the store per round while catching up.
 const CATCH_UP_BATCH: usize = 500;
-/// The close code of a socket whose workspace was suspended: the client signs in again,
-/// which says why it cannot.
+/// The close code of a socket whose workspace was suspended or whose agent was deactivated:
+/// the client signs in again, which says why it cannot.
 const ACCESS_ENDED: u16 = 4001;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -83,13 +83,13 @@ async fn event_socket(
             "the event stream needs the connections of switchboard_api::serve",
         ));
     };
-    let workspace_id = caller.workspace_id;
+    let (workspace_id, agent_id) = (caller.workspace_id, caller.agent.id);
     let after = resume.after.unwrap_or(0);
     Ok(upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
         .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| stream(socket, state, peer.wire, workspace_id, after)))
+        .on_upgrade(move |socket| stream(socket, state, peer.wire, workspace_id, agent_id, after)))
 }
 
 /// Browsers always send Origin on WebSocket requests; it must name this very host.
@@ -109,6 +109,7 @@ async fn stream(
     state: AppState,
     wire: Arc<Wire>,
     workspace_id: Id,
+    agent_id: Id,
     after: EventId,
 ) {
     metrics::gauge!("switchboard_event_sockets").increment(1.0);
@@ -118,6 +119,7 @@ async fn stream(
         state.bus.as_ref(),
         &state.widgets.presence,
         workspace_id,
+        agent_id,
         wire,
         after,
     );

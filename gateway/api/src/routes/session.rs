@@ -30,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "session", security(()),
     request_body = LoginRequest,
     responses((status = 200, body = Me), (status = 401, body = switchboard_model::ErrorBody, description = "wrong email or password"),
+        (status = 403, body = switchboard_model::ErrorBody, description = "`agent_deactivated`: an admin deactivated the account, or `workspace_suspended`"),
         (status = 429, body = switchboard_model::ErrorBody, description = "too many attempts from this client, or too many failures for this address from it; see `Retry-After`"),
         (status = 503, body = switchboard_model::ErrorBody, description = "too many password checks at once; see `Retry-After`")))]
 async fn login(
@@ -47,7 +48,16 @@ async fn login(
     };
     let verified = auth::verify_password(request.password, hash).await?;
     let agent = match agent {
-        Some(agent) if verified && agent.active => agent,
+        // Told only to whoever knows the password.
+        Some(agent) if verified && !agent.active => {
+            throttle.succeeded(&request.email, client.as_deref());
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "agent_deactivated",
+                "an admin of your workspace deactivated your account: ask them to reactivate it",
+            ));
+        }
+        Some(agent) if verified => agent,
         _ => {
             throttle.failed(&request.email, client.as_deref());
             tracing::info!("a login failed");

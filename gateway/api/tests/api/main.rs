@@ -8,6 +8,7 @@ mod events;
 mod flows;
 mod inbox;
 mod operator;
+mod people;
 mod plugins;
 mod search;
 mod security;

@@ -136,16 +136,20 @@ pub fn create_agent(txn: &mut Txn, workspace_id: Id, new: NewAgentRecord) -> Sto
     Ok(agent)
 }
 
+/// Changes an agent. Deactivating one also ends their sessions and tokens and puts back in
+/// the queue those of `theirs` (the conversations assigned to them) that still are.
 pub fn update_agent(
     txn: &mut Txn,
     workspace_id: Id,
     id: Id,
     change: AgentChange,
+    theirs: &[Id],
 ) -> StoreResult<Agent> {
     let agent_key = key(keys::AGENT, &[workspace_id, id]);
     let mut agent: Agent = txn
         .get_json(&agent_key)?
         .ok_or_else(|| StoreError::not_found("agent", id))?;
+    let was_active = agent.active;
     let was_admin = agent.active && agent.role == Role::Admin;
     if let Some(name) = change.name {
         agent.name = name;
@@ -164,8 +168,15 @@ pub fn update_agent(
         && !other_active_admin(txn, workspace_id, id)?
     {
         return Err(StoreError::Conflict(format!(
-            "agent {id} is the workspace's last active admin: make another agent an admin first"
+            "{} is the workspace's last active admin: make another person an admin first, so that someone can still manage the workspace",
+            agent.email
         )));
+    }
+    if was_active && !agent.active {
+        revoke_agent_access(txn, workspace_id, id, None)?;
+        for conversation in theirs {
+            crate::sled::conversations::requeue(txn, workspace_id, *conversation, id)?;
+        }
     }
     if let Some(avatar) = change.avatar {
         if let Some(picture) = &avatar {
@@ -581,6 +592,19 @@ pub fn require(
         Ok(())
     } else {
         Err(StoreError::not_found(what, id))
+    }
+}
+
+/// Fails unless agent `id` of the workspace exists and is active (one can work on
+/// conversations).
+pub fn require_active_agent(txn: &Txn, workspace_id: Id, id: Id) -> StoreResult<()> {
+    match txn.get_json::<Agent>(&key(keys::AGENT, &[workspace_id, id]))? {
+        Some(agent) if agent.active => Ok(()),
+        Some(agent) => Err(StoreError::Invalid(format!(
+            "{} is deactivated: reactivate them first, or choose someone else",
+            agent.name
+        ))),
+        None => Err(StoreError::not_found("agent", id)),
     }
 }
 

@@ -283,6 +283,22 @@ impl Inbox {
         per_agent
     }
 
+    /// The conversations of a workspace assigned to `agent_id` and not resolved.
+    pub fn assigned_to(&self, workspace_id: Id, agent_id: Id) -> Vec<Id> {
+        let index = self.read();
+        index
+            .by_start
+            .range((workspace_id, 0)..=(workspace_id, Id::MAX))
+            .filter(|(_, id)| {
+                index.entries.get(id).is_some_and(|entry| {
+                    entry.assignee_id == Some(agent_id)
+                        && entry.status != ConversationStatus::Resolved
+                })
+            })
+            .map(|&(_, id)| id)
+            .collect()
+    }
+
     /// (workspace, conversation) of the snoozed conversations due to wake at `now`.
     pub fn due(&self, now: Millis) -> Vec<(Id, Id)> {
         self.read()

@@ -39,6 +39,8 @@ pub trait Directory: Send + Sync {
     /// Fails with a conflict when the email address is already an agent's, in any workspace.
     async fn create_agent(&self, workspace_id: Id, agent: NewAgentRecord) -> StoreResult<Agent>;
     /// Refused (`Conflict`) when it would leave the workspace with no active admin.
+    /// Deactivating an agent ends their sessions and tokens and puts their conversations that
+    /// are not resolved back in the queue, unassigned, each with a `system` message saying so.
     async fn update_agent(
         &self,
         workspace_id: Id,

@@ -113,8 +113,13 @@ impl Directory for SledStore {
         id: Id,
         change: AgentChange,
     ) -> StoreResult<Agent> {
+        let theirs = if change.active == Some(false) {
+            self.inbox.assigned_to(workspace_id, id)
+        } else {
+            Vec::new()
+        };
         self.writer
-            .write(move |txn| directory::update_agent(txn, workspace_id, id, change))
+            .write(move |txn| directory::update_agent(txn, workspace_id, id, change, &theirs))
             .await
     }
 

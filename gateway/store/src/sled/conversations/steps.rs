@@ -58,7 +58,7 @@ pub fn update(
     );
     match change {
         ConversationChange::Assign(Some(agent_id)) => {
-            crate::sled::directory::require(txn, keys::AGENT, "agent", workspace_id, agent_id)?;
+            crate::sled::directory::require_active_agent(txn, workspace_id, agent_id)?;
             conversation.assignee_id = Some(agent_id);
         }
         ConversationChange::Assign(None) => conversation.assignee_id = None,
@@ -104,6 +104,29 @@ pub fn update(
     Ok(stored.conversation)
 }
 
+/// Takes conversation `id` off agent `agent_id`, whom an admin deactivates, if it is still
+/// theirs and not resolved: it goes back to the queue, unassigned, and its log says why.
+pub fn requeue(txn: &mut Txn, workspace_id: Id, id: Id, agent_id: Id) -> StoreResult<()> {
+    let mut stored = match load_stored(txn, workspace_id, id) {
+        Ok(stored) => stored,
+        Err(StoreError::NotFound { .. }) => return Ok(()),
+        Err(error) => return Err(error),
+    };
+    let conversation = &mut stored.conversation;
+    if conversation.assignee_id != Some(agent_id)
+        || conversation.status == ConversationStatus::Resolved
+    {
+        return Ok(());
+    }
+    conversation.assignee_id = None;
+    save_step(
+        txn,
+        &mut stored,
+        Some(Activity::Requeued { agent_id }),
+        Author::System,
+    )
+}
+
 /// What a step changed of what agents see, as an activity; `None` for a read, or a step that
 /// changed nothing.
 fn activity(before: &Conversation, after: &Conversation) -> Option<Activity> {
@@ -137,7 +160,19 @@ fn record_step(
     before: &Conversation,
     by: Author,
 ) -> StoreResult<()> {
-    let Some(activity) = activity(before, &stored.conversation) else {
+    let activity = activity(before, &stored.conversation);
+    save_step(txn, stored, activity, by)
+}
+
+/// Saves a conversation after a step: with a `system` message recording `activity` in its log,
+/// or as an update without one.
+fn save_step(
+    txn: &mut Txn,
+    stored: &mut StoredConversation,
+    activity: Option<Activity>,
+    by: Author,
+) -> StoreResult<()> {
+    let Some(activity) = activity else {
         return save_conversation(txn, stored, Touch::Updated);
     };
     let conversation = &mut stored.conversation;

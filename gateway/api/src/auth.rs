@@ -50,6 +50,9 @@ impl Caller {
                 "token_scope",
                 "this API token's scope does not reach admin actions",
             )),
+            (Role::Supervisor, _) => Err(ApiError::forbidden(
+                "this action needs the admin role: a supervisor works every conversation but changes no settings",
+            )),
             (Role::Agent, _) => Err(ApiError::forbidden("this action needs the admin role")),
         }
     }

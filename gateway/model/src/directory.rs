@@ -153,13 +153,15 @@ pub struct CreatedWorkspace {
     pub password: String,
 }
 
-/// What an agent may do. Admins manage the workspace (agents, teams, channels, tokens); agents
-/// answer conversations and keep contacts.
+/// What an agent may do. Admins manage the workspace (people, teams, channels, tokens and
+/// every other setting); supervisors see and work every conversation as admins do but change
+/// no setting; agents answer conversations and keep contacts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
+    Supervisor,
     Agent,
 }
 

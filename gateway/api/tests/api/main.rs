@@ -10,6 +10,7 @@ mod inbox;
 mod operator;
 mod people;
 mod plugins;
+mod roles;
 mod search;
 mod security;
 mod support;

@@ -144,7 +144,11 @@ async fn the_last_active_admin_is_neither_deactivated_nor_demoted_and_the_refusa
     let app = TestApp::new().await;
     let (_, me) = app.get("/api/v1/auth/me", &app.admin).await;
     let admin = format!("/api/v1/agents/{}", me["agent"]["id"]);
-    for change in [json!({ "active": false }), json!({ "role": "agent" })] {
+    for change in [
+        json!({ "active": false }),
+        json!({ "role": "agent" }),
+        json!({ "role": "supervisor" }),
+    ] {
         let answer = app
             .call(Method::PATCH, &admin, &app.admin, Some(change))
             .await;

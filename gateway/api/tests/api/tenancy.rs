@@ -169,7 +169,7 @@ async fn fill_theirs(app: &TestApp) -> Theirs {
 }
 
 /// A body that gets a request past its checks to the lookup of the record it names.
-fn body_for(method: &Method, path: &str) -> Option<(String, &'static str)> {
+pub(crate) fn body_for(method: &Method, path: &str) -> Option<(String, &'static str)> {
     let json = |value: Value| Some((value.to_string(), "application/json"));
     match (method.as_str(), path) {
         ("GET" | "DELETE", _) => None,

@@ -1,13 +1,15 @@
 //! Calls to the gateway's REST API with the session cookie, through the browser's `fetch`:
 //! bodies are the wire types of `switchboard-model`, refusals come back as the gateway names
-//! them.
+//! them (a reached quota told in the agent's language).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use switchboard_model::{Attachment, ErrorBody};
+use switchboard_model::{Attachment, ErrorBody, Quota};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestCredentials, RequestInit, Response};
+
+use crate::i18n::{Locale, texts};
 
 /// Why a call did not give what it asked for.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +135,19 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
     serde_json::from_str(text).map_err(|error| refused(0, &format!("unexpected answer: {error}")))
 }
 
+/// A refusal the console words itself, in the page's language: a reached quota (which
+/// limit, what it stops, whom to ask).
+fn told(code: &str, field: Option<&str>) -> Option<String> {
+    let quota = (code == "quota_reached")
+        .then_some(field?)
+        .and_then(Quota::named)?;
+    let language = web_sys::window()?
+        .document()?
+        .document_element()?
+        .get_attribute("lang")?;
+    Some(texts(Locale::from_tag(&language)?).quota_refusal(quota))
+}
+
 /// The code of a refusal that did not come as the gateway's error body.
 const UNEXPECTED: &str = "unexpected";
 
@@ -183,8 +198,9 @@ async fn call(method: &str, path: &str, body: Option<(&str, JsValue)>) -> Result
     Err(match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => Failure::Refused {
             status,
+            message: told(&body.error.code, body.error.field.as_deref())
+                .unwrap_or(body.error.message),
             code: body.error.code,
-            message: body.error.message,
             reason: body.error.reason,
             field: body.error.field,
             value: body.error.value,

@@ -3,7 +3,8 @@
 
 use switchboard_model::sms::SmsSize;
 use switchboard_model::{
-    Availability, ConversationSort, ConversationStatus, DeliveryStatus, LeftOutReason,
+    Availability, ConversationSort, ConversationStatus, DeliveryStatus, LeftOutReason, Quota,
+    QuotaUse,
 };
 
 pub use switchboard_front::Locale;
@@ -314,6 +315,19 @@ pub struct Texts {
     pub shortcut_taken: &'static str,
     /// "There is already a label “{name}”."
     pub label_taken: &'static str,
+    /// The quotas by name, in the order of `Quota::ALL`: people, channels, plugins, storage,
+    /// messages a day.
+    pub quota_names: [&'static str; 5],
+    /// What reaching each quota stops, in the same order.
+    pub quota_effects: [&'static str; 5],
+    /// "Your workspace reached its limit of {quota}."
+    pub quota_refused: &'static str,
+    /// "({used} of {limit})", after the limit's name in the notice.
+    pub quota_use: &'static str,
+    /// Whom to ask for more.
+    pub quota_ask: &'static str,
+    /// The top bar's notice while a quota is reached.
+    pub quota_pill: &'static str,
 }
 
 impl Texts {
@@ -434,6 +448,35 @@ impl Texts {
             .replace("{n}", &times_today.to_string())
     }
 
+    /// A refusal for a reached quota: which limit, what it stops, and whom to ask.
+    pub fn quota_refusal(&self, quota: Quota) -> String {
+        let index = quota_index(quota);
+        format!(
+            "{} {} {}",
+            self.quota_refused
+                .replace("{quota}", self.quota_names[index]),
+            self.quota_effects[index],
+            self.quota_ask
+        )
+    }
+
+    /// The notice of a reached quota: which limit and how much of it is used, and what it
+    /// stops.
+    pub fn quota_notice(&self, quota_use: &QuotaUse) -> String {
+        let index = quota_index(quota_use.quota);
+        let used = self
+            .quota_use
+            .replace("{used}", &quota_use.used.to_string())
+            .replace("{limit}", &quota_use.limit.to_string());
+        format!(
+            "{} {used}. {}",
+            self.quota_refused
+                .replace("{quota}", self.quota_names[index])
+                .trim_end_matches('.'),
+            self.quota_effects[index]
+        )
+    }
+
     /// How long ago, in the largest whole unit: "now", "5 min", "3 h", "2 d".
     pub fn age(&self, elapsed_ms: i64) -> String {
         let minutes = elapsed_ms / 60_000;
@@ -444,6 +487,13 @@ impl Texts {
             _ => format!("{} {}", minutes / 1440, self.days),
         }
     }
+}
+
+fn quota_index(quota: Quota) -> usize {
+    Quota::ALL
+        .iter()
+        .position(|each| *each == quota)
+        .unwrap_or_default()
 }
 
 pub fn texts(locale: Locale) -> &'static Texts {
@@ -724,6 +774,24 @@ static EN: Texts = Texts {
     delete_label_confirm: "Delete this label? Conversations that have it keep it, without its color.",
     shortcut_taken: "The shortcut /{shortcut} is already in use.",
     label_taken: "There is already a label “{name}”.",
+    quota_names: [
+        "people",
+        "channels",
+        "plugins",
+        "storage (MiB)",
+        "messages a day",
+    ],
+    quota_effects: [
+        "No more people can be added.",
+        "No more channels can be connected.",
+        "No more plugins can be installed.",
+        "Your team and chat visitors can no longer upload files; files that come with customers' messages are still kept.",
+        "Replies to customers go out again tomorrow (at 00:00 UTC); private notes still work.",
+    ],
+    quota_refused: "Your workspace reached its limit of {quota}.",
+    quota_use: "({used} of {limit})",
+    quota_ask: "Customers' messages keep arriving. To raise the limit, ask whoever runs your Switchboard installation.",
+    quota_pill: "Limit reached",
 };
 
 static ES: Texts = Texts {
@@ -996,6 +1064,24 @@ static ES: Texts = Texts {
     delete_label_confirm: "¿Eliminar esta etiqueta? Las conversaciones que la tienen la conservan, sin su color.",
     shortcut_taken: "El atajo /{shortcut} ya está en uso.",
     label_taken: "Ya existe una etiqueta «{name}».",
+    quota_names: [
+        "personas",
+        "canales",
+        "plugins",
+        "almacenamiento (MiB)",
+        "mensajes por día",
+    ],
+    quota_effects: [
+        "No se pueden agregar más personas.",
+        "No se pueden conectar más canales.",
+        "No se pueden instalar más plugins.",
+        "Tu equipo y los visitantes del chat ya no pueden subir archivos; los que llegan con los mensajes de tus clientes se siguen guardando.",
+        "Las respuestas a clientes vuelven a salir mañana (a las 00:00 UTC); las notas privadas siguen funcionando.",
+    ],
+    quota_refused: "Tu espacio llegó a su límite de {quota}.",
+    quota_use: "({used} de {limit})",
+    quota_ask: "Los mensajes de tus clientes siguen llegando. Para subir el límite, pídeselo a quien administra tu instalación de Switchboard.",
+    quota_pill: "Límite alcanzado",
 };
 
 static PT_BR: Texts = Texts {
@@ -1268,4 +1354,22 @@ static PT_BR: Texts = Texts {
     delete_label_confirm: "Excluir esta etiqueta? As conversas que a têm a mantêm, sem a cor.",
     shortcut_taken: "O atalho /{shortcut} já está em uso.",
     label_taken: "Já existe uma etiqueta “{name}”.",
+    quota_names: [
+        "pessoas",
+        "canais",
+        "plugins",
+        "armazenamento (MiB)",
+        "mensagens por dia",
+    ],
+    quota_effects: [
+        "Não é possível adicionar mais pessoas.",
+        "Não é possível conectar mais canais.",
+        "Não é possível instalar mais plugins.",
+        "Sua equipe e os visitantes do chat não podem mais enviar arquivos; os que chegam com as mensagens dos seus clientes continuam sendo guardados.",
+        "As respostas aos clientes voltam a sair amanhã (às 00:00 UTC); as notas privadas continuam funcionando.",
+    ],
+    quota_refused: "Seu espaço atingiu o limite de {quota}.",
+    quota_use: "({used} de {limit})",
+    quota_ask: "As mensagens dos seus clientes continuam chegando. Para aumentar o limite, peça a quem administra a sua instalação do Switchboard.",
+    quota_pill: "Limite atingido",
 };

@@ -9,6 +9,7 @@ pub mod label_settings;
 pub mod list;
 pub mod new_conversation;
 pub mod profile;
+pub mod quota_notice;
 pub mod settings;
 pub mod shortcuts;
 pub mod sign_in;

@@ -24,6 +24,7 @@ use crate::views::contact::ContactPanel;
 use crate::views::list::ConversationList;
 use crate::views::new_conversation::NewConversationDialog;
 use crate::views::profile::{self, AVAILABILITIES, Profile, availability_key};
+use crate::views::quota_notice::QuotaNotice;
 use crate::views::settings::{self, Settings};
 use crate::views::shortcuts::{ShortcutHelp, use_shortcuts};
 use crate::views::template_picker::learn_templates;
@@ -535,6 +536,9 @@ pub fn workspace(props: &Props) -> Html {
                 <strong class="workspace-name">{ &console.me.workspace.name }</strong>
                 if !console.online {
                     <span class="offline" role="status">{ t.offline }</span>
+                }
+                if admin {
+                    <QuotaNotice locale={props.locale} />
                 }
                 <button class="new-conversation primary" onclick={open_dialog(Dialog::NewConversation)}>
                     { "+ " }{ t.new_conversation }</button>

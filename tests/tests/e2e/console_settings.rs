@@ -976,3 +976,80 @@ async fn an_admin_writes_canned_responses_and_coloured_labels_and_uses_them_in_a
     phone.close().await?;
     Ok(())
 }
+
+/// The operator caps a workspace at its channels and at no messages a day. Its admin, who
+/// reads Spanish, sees "Límite alcanzado" in the top bar, which opens which limits, how much
+/// is used and whom to ask; a reply refused for the daily quota is worded in Spanish too,
+/// not in the gateway's English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sees_a_reached_quota_in_their_language_and_why_a_reply_was_refused()
+-> anyhow::Result<()> {
+    const OPERATOR: &str = "the operator's token of the quota test";
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start_with(
+        data.path(),
+        &[("SWITCHBOARD_OPERATOR__TOKEN", OPERATOR.into())],
+    )
+    .await?;
+    let admin = gateway.admin().await?;
+    let channel = admin.api_channel().await?;
+    admin
+        .post_inbound(
+            channel,
+            &switchboard_e2e::inbound_message(
+                "ana@example.com",
+                "quota-1",
+                "¿Tienen envíos a Quito?",
+            ),
+        )
+        .await?;
+    let (_, me) = admin.get("/api/v1/auth/me").await?;
+    let (_, channels) = admin.get("/api/v1/channels").await?;
+    let channels = channels.as_array().context("a list")?.len();
+    let quotas = json!({ "channels": channels, "messages_per_day": 0 });
+    let (status, _) = Client::new(&gateway.base_url)
+        .with_bearer(OPERATOR)
+        .call(
+            Method::PUT,
+            &format!(
+                "/api/v1/operator/workspaces/{}/quotas",
+                me["workspace"]["id"]
+            ),
+            Some(&quotas),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+
+    let browser = admin_console(&gateway, "es", false).await?;
+    click(&browser, ".topbar .quota-reached").await?;
+    shown(&browser, ".quota-detail", &format!("Tu espacio llegó a su límite de canales ({channels} de {channels}). No se pueden conectar más canales.")).await?;
+    shown(
+        &browser,
+        ".quota-detail",
+        "límite de mensajes por día (0 de 0)",
+    )
+    .await?;
+    shown(
+        &browser,
+        ".quota-detail",
+        "pídeselo a quien administra tu instalación",
+    )
+    .await?;
+    browser.screenshot("console-quota-reached-es").await?;
+    click(&browser, ".quota-detail button").await?;
+
+    click(&browser, ".view-unassigned").await?;
+    click(&browser, ".row").await?;
+    type_into(&browser, "#composer-input", "Sí, enviamos a Quito.").await?;
+    type_into(&browser, "#composer-input", ENTER).await?;
+    shown(
+        &browser,
+        ".not-sent",
+        "Tu espacio llegó a su límite de mensajes por día. Las respuestas a clientes vuelven a salir mañana",
+    )
+    .await?;
+    let refusal = texts(&browser, ".not-sent").await?.join(" ");
+    assert!(!refusal.contains("workspace"), "{refusal}");
+    browser.close().await?;
+    Ok(())
+}

@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::confirmation::routes())
         .merge(routes::signup::routes())
         .merge(routes::password_reset::routes())
+        .merge(routes::invitation_page::routes())
         .layer(axum::Extension(Arc::new(
             switchboard_services::throttle::LoginThrottle::default(),
         )))

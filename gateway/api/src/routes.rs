@@ -12,6 +12,8 @@ mod events;
 mod form_pages;
 mod hooks;
 mod inbound;
+pub mod invitation_page;
+mod invitations;
 mod labels;
 mod mailboxes;
 mod operator;
@@ -65,6 +67,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(session::routes())
         .merge(agents::routes())
+        .merge(invitations::routes())
         .merge(teams::routes())
         .merge(channels::routes())
         .merge(canned::routes())

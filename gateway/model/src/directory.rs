@@ -1,9 +1,13 @@
 //! Who and what a workspace is made of: the workspace itself, its agents and teams, its channels,
-//! its canned responses and its catalogue of labels.
+//! its canned responses, its catalogue of labels and the people it invited.
 
 use serde::{Deserialize, Serialize};
 
 use crate::{Id, Millis};
+
+mod invitation;
+
+pub use invitation::*;
 
 /// One business hosted by the gateway. Every other record belongs to exactly one workspace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,8 +1,9 @@
 //! A workspace's export, for its owner to keep or to take elsewhere: every record of it as one
 //! JSON line, `{"kind": …, "data": …}`, in an order a reader can rebuild it from. It opens with
 //! `export` (the format and the workspace), goes through the workspace, its people, teams,
-//! channels, canned responses, labels, API tokens, contacts, conversations (each followed by its
-//! messages), dead letters (with their payload), plugins and their stored data, and the files
+//! channels, canned responses, labels, pending invitations, API tokens, contacts,
+//! conversations (each followed by its messages), dead letters (with their payload), plugins
+//! and their stored data, and the files
 //! it keeps (their digest and size; the bytes are fetched apart), and closes with `end` and
 //! the number of lines before it, so that a cut-off export is told from a whole one.
 //! Passwords' digests, API tokens' secrets, channels' secrets and webhook tokens stay out.
@@ -51,6 +52,9 @@ pub async fn export(store: &dyn Store, id: Id, out: &mpsc::Sender<Vec<u8>>) -> S
     }
     for label in store.labels(id).await? {
         lines.send("label", &label).await?;
+    }
+    for invitation in store.invitations(id).await? {
+        lines.send("invitation", &invitation).await?;
     }
     for token in store.api_tokens(id).await? {
         lines.send("api_token", &token).await?;

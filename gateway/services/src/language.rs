@@ -27,6 +27,15 @@ impl Language {
             .unwrap_or(Language::English)
     }
 
+    /// The language's tag as the console and agents' settings write it.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::Spanish => "es",
+            Language::Portuguese => "pt-BR",
+        }
+    }
+
     /// The language of a locale tag; English for any other.
     pub fn of(tag: &str) -> Language {
         Language::known(tag).unwrap_or(Language::English)

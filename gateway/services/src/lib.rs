@@ -15,6 +15,7 @@ pub mod export;
 pub mod fetch;
 pub mod inbound_rules;
 pub mod ingest;
+pub mod invitations;
 pub mod language;
 pub mod media;
 pub mod origin;

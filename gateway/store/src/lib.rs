@@ -28,10 +28,13 @@ pub use sled::{Salvaged, SledStore};
 /// `dyn Store`: `use switchboard_store::prelude::*;`.
 pub mod prelude {
     pub use crate::store::{
-        Contacts, Conversations, Delivery, Directory, EventLog, Files, PluginData, Store,
+        Contacts, Conversations, Delivery, Directory, EventLog, Files, Invitations, PluginData,
+        Store,
     };
 }
-pub use store::{Contacts, Conversations, Delivery, Directory, EventLog, Files, PluginData, Store};
+pub use store::{
+    Contacts, Conversations, Delivery, Directory, EventLog, Files, Invitations, PluginData, Store,
+};
 
 /// Entry points for `cargo xtask fuzz` (built only with `--cfg fuzzing`).
 #[cfg(fuzzing)]

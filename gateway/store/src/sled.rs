@@ -10,6 +10,7 @@ mod edits;
 mod engine;
 mod files;
 mod inbox;
+mod invitations;
 mod keys;
 mod removal;
 

@@ -9,6 +9,7 @@ mod delivery;
 mod directory;
 mod events;
 mod files;
+mod invitations;
 mod plugins;
 
 pub use contacts::Contacts;
@@ -17,11 +18,21 @@ pub use delivery::Delivery;
 pub use directory::Directory;
 pub use events::EventLog;
 pub use files::Files;
+pub use invitations::Invitations;
 pub use plugins::PluginData;
 
 /// Everything the gateway keeps.
 pub trait Store:
-    Directory + Contacts + Conversations + EventLog + Delivery + PluginData + Files + Send + Sync
+    Directory
+    + Invitations
+    + Contacts
+    + Conversations
+    + EventLog
+    + Delivery
+    + PluginData
+    + Files
+    + Send
+    + Sync
 {
     /// `Err` with the reason while writes fail (a full disk, a failed sync).
     fn write_health(&self) -> Result<(), String>;

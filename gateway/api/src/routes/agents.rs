@@ -229,7 +229,7 @@ async fn set_avatar(
     ))
 }
 
-fn require_email(field: &str, value: &str) -> ApiResult<()> {
+pub(super) fn require_email(field: &str, value: &str) -> ApiResult<()> {
     if switchboard_model::is_email_address(value) {
         Ok(())
     } else {

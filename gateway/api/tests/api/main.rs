@@ -7,6 +7,7 @@ mod channel_forms;
 mod events;
 mod flows;
 mod inbox;
+mod invitations;
 mod operator;
 mod people;
 mod plugins;

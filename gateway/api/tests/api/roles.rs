@@ -16,6 +16,9 @@ fn body(method: &Method, path: &str) -> Option<(String, &'static str)> {
         ("POST", "/api/v1/agents") => Some(
             json!({ "name": "Eve", "email": "eve@acme.test", "password": PASSWORD, "role": "agent" }),
         ),
+        ("POST", "/api/v1/invitations") => {
+            Some(json!({ "name": "Eve", "email": "eve@acme.test", "role": "agent" }))
+        }
         ("POST", "/api/v1/channels") => Some(json!({ "kind": "api", "name": "Eve" })),
         ("POST", "/api/v1/teams") => {
             Some(json!({ "name": "Eve", "colour": "#e5534b", "member_ids": [] }))
@@ -147,6 +150,8 @@ async fn every_route_an_agent_is_refused_for_needing_an_admin_refuses_a_supervis
     }
     for settings in [
         "POST /api/v1/agents",
+        "POST /api/v1/invitations",
+        "DELETE /api/v1/invitations/{id}",
         "POST /api/v1/channels",
         "PATCH /api/v1/channels/{id}",
         "POST /api/v1/teams",

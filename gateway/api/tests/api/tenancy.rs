@@ -27,6 +27,7 @@ struct Theirs {
     dead_letter: u64,
     team: u64,
     label: u64,
+    invitation: u64,
     plugin: String,
     attachment: String,
     /// B's webhook path (its plugin channel's).
@@ -52,6 +53,7 @@ impl Theirs {
             ("dead-letters", "id") => self.dead_letter.to_string(),
             ("teams", "id") => self.team.to_string(),
             ("labels", "id") => self.label.to_string(),
+            ("invitations", "id") => self.invitation.to_string(),
             ("plugins", "name") => self.plugin.clone(),
             ("attachments", "sha256") => self.attachment.clone(),
             _ => panic!(
@@ -110,6 +112,11 @@ async fn fill_theirs(app: &TestApp) -> Theirs {
         json!({ "name": "rival-secret label", "colour": "#e5534b" }),
     )
     .await;
+    let invitation = created(
+        "/api/v1/invitations",
+        json!({ "name": "rival-secret invitee", "email": "dani@rival.test", "role": "agent" }),
+    )
+    .await;
     let canned = created(
         "/api/v1/canned-responses",
         json!({ "shortcut": "rival", "content": "rival-secret canned" }),
@@ -162,6 +169,7 @@ async fn fill_theirs(app: &TestApp) -> Theirs {
         dead_letter: letters["items"][0]["id"].as_u64().expect("a dead letter"),
         team: id(&team),
         label: id(&label),
+        invitation: id(&invitation["invitation"]),
         plugin: "rival-crm".into(),
         attachment: attachment["sha256"].as_str().expect("sha").into(),
         hook,
@@ -299,6 +307,7 @@ async fn another_workspaces_ids_reach_nothing_on_any_route() {
         "/api/v1/conversations/counts",
         "/api/v1/dead-letters",
         "/api/v1/events",
+        "/api/v1/invitations",
         "/api/v1/labels",
         "/api/v1/plugins",
         "/api/v1/search?q=rival",

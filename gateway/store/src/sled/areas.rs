@@ -7,4 +7,5 @@ mod delivery;
 mod directory;
 mod events;
 mod files;
+mod invitations;
 mod plugins;

@@ -20,6 +20,7 @@ pub const TEAM: &[u8; 2] = b"tm"; // [ws, team]
 pub const CHANNEL: &[u8; 2] = b"ch"; // [ws, channel]
 pub const CANNED: &[u8; 2] = b"cr"; // [ws, canned]
 pub const LABEL: &[u8; 2] = b"lb"; // [ws, label]
+pub const INVITATION: &[u8; 2] = b"iv"; // [ws, invitation]
 pub const CONTACT: &[u8; 2] = b"ct"; // [ws, contact]
 pub const IDENTITY: &[u8; 2] = b"ci"; // [ws] kind \0 value -> contact
 pub const CONVERSATION: &[u8; 2] = b"cv"; // [ws, conversation]
@@ -57,13 +58,14 @@ pub const REFUSED_ORIGINS: &[u8; 2] = b"ro"; // [ws, channel] -> sites the widge
 
 /// Tags whose keys start with a workspace's id: removing the workspace removes everything
 /// under `key(tag, &[workspace])` of each (its own record, [`WORKSPACE`], last).
-pub const BY_WORKSPACE: [&[u8; 2]; 38] = [
+pub const BY_WORKSPACE: [&[u8; 2]; 39] = [
     AGENT,
     TOKEN_BY_WORKSPACE,
     TEAM,
     CHANNEL,
     CANNED,
     LABEL,
+    INVITATION,
     CONTACT,
     IDENTITY,
     CONVERSATION,

@@ -14,7 +14,7 @@ use crate::{ApiResult, AppState};
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_teams, create_team))
-        .routes(routes!(update_team))
+        .routes(routes!(update_team, delete_team))
 }
 
 /// The workspace's teams.
@@ -61,4 +61,18 @@ async fn update_team(
             .update_team(caller.workspace_id, id, update)
             .await?,
     ))
+}
+
+/// Deletes a team (admins only): its conversations keep their history without it, and channels
+/// that routed new conversations to it route them to no team.
+#[utoipa::path(delete, path = "/api/v1/teams/{id}", tag = "teams", params(("id" = u64, Path)),
+    responses((status = 204), (status = 404, body = switchboard_model::ErrorBody)))]
+async fn delete_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    state.store.delete_team(caller.workspace_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

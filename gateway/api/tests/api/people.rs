@@ -171,3 +171,49 @@ async fn the_last_active_admin_is_neither_deactivated_nor_demoted_and_the_refusa
         .await;
     assert_error(&answer, StatusCode::FORBIDDEN, "forbidden");
 }
+
+#[tokio::test]
+async fn a_deleted_team_leaves_its_conversations_and_its_channels_route_to_no_team() {
+    let app = TestApp::new().await;
+    let (_, team) = app
+        .post(
+            "/api/v1/teams",
+            &app.admin,
+            json!({ "name": "Ventas", "colour": "#e5534b", "member_ids": [app.agent_id] }),
+        )
+        .await;
+    let team_path = format!("/api/v1/teams/{}", team["id"]);
+    let channel = format!("/api/v1/channels/{}", app.channel);
+    let (status, routed) = app
+        .call(
+            Method::PATCH,
+            &channel,
+            &app.admin,
+            Some(json!({ "default_team_id": team["id"] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{routed}");
+    let ingested = app.inbound("ana@example.com", "t-1", "Hola").await;
+    let (status, _) = app.call(Method::DELETE, &team_path, &app.agent, None).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "agents keep teams as they are"
+    );
+    let (status, _) = app.call(Method::DELETE, &team_path, &app.admin, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, teams) = app.get("/api/v1/teams", &app.admin).await;
+    assert_eq!(teams, json!([]));
+    let (_, read) = app.get(&channel, &app.admin).await;
+    assert_eq!(read["default_team_id"], Value::Null, "{read}");
+    let (status, _) = app
+        .get(
+            &format!("/api/v1/conversations/{}", ingested["conversation_id"]),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "its conversation stays");
+    app.inbound("joao@example.com", "t-2", "Oi").await;
+    let answer = app.call(Method::DELETE, &team_path, &app.admin, None).await;
+    assert_error(&answer, StatusCode::NOT_FOUND, "not_found");
+}

@@ -155,6 +155,7 @@ async fn every_route_an_agent_is_refused_for_needing_an_admin_refuses_a_supervis
         "POST /api/v1/channels",
         "PATCH /api/v1/channels/{id}",
         "POST /api/v1/teams",
+        "DELETE /api/v1/teams/{id}",
         "POST /api/v1/labels",
         "POST /api/v1/api-tokens",
         "POST /api/v1/plugins",

@@ -340,6 +340,19 @@ pub fn update_team(
     Ok(team)
 }
 
+pub fn delete_team(txn: &mut Txn, workspace_id: Id, id: Id) -> StoreResult<()> {
+    require(txn, keys::TEAM, "team", workspace_id, id)?;
+    txn.remove(key(keys::TEAM, &[workspace_id, id]));
+    for (channel_key, value) in Scan::scan_prefix(txn, &key(keys::CHANNEL, &[workspace_id]))? {
+        let mut channel: Channel = serde_json::from_slice(&value)?;
+        if channel.default_team_id == Some(id) {
+            channel.default_team_id = None;
+            txn.put_json(channel_key, &channel)?;
+        }
+    }
+    Ok(())
+}
+
 pub fn create_channel(
     txn: &mut Txn,
     workspace_id: Id,

@@ -78,6 +78,9 @@ pub trait Directory: Send + Sync {
     // ---- teams, channels, canned responses, labels ----
     async fn create_team(&self, workspace_id: Id, team: NewTeam) -> StoreResult<Team>;
     async fn update_team(&self, workspace_id: Id, id: Id, change: TeamUpdate) -> StoreResult<Team>;
+    /// Removes a team: its conversations keep their history without it, and channels that
+    /// routed new conversations to it route them to no team.
+    async fn delete_team(&self, workspace_id: Id, id: Id) -> StoreResult<()>;
     async fn teams(&self, workspace_id: Id) -> StoreResult<Vec<Team>>;
     /// `webhook_token` is the secret part of the channel's webhook URL, for plugin channels.
     async fn create_channel(

@@ -225,6 +225,12 @@ impl Directory for SledStore {
             .await
     }
 
+    async fn delete_team(&self, workspace_id: Id, id: Id) -> StoreResult<()> {
+        self.writer
+            .write(move |txn| directory::delete_team(txn, workspace_id, id))
+            .await
+    }
+
     async fn teams(&self, workspace_id: Id) -> StoreResult<Vec<Team>> {
         self.scan(&key(keys::TEAM, &[workspace_id]))
     }

@@ -8,11 +8,13 @@
 //! work: `count` adds one to the stored `count` and answers with it, and `fetch <url>` answers
 //! with what the URL returned; `hoard <key>` stores 900 KiB under the key, as calls running at
 //! once may try to fill the store; `answer <email> <message-id>` names one of the gateway's
-//! Message-IDs as the message it answers. Anything else is echoed.
+//! Message-IDs as the message it answers. Anything else is echoed. Replies: `fan-out <url>`
+//! becomes 500 requests, `send-email` an email for the host to send through the channel's own
+//! mail server, whether or not it has one.
 
 use switchboard_channel_sdk::{
-    Adapter, Contact, DeliveryAction, Error, Event, HttpRequest, Identity, InboundResult, Message,
-    Reply, Transport, host,
+    Adapter, Contact, DeliveryAction, Envelope, Error, Event, HttpRequest, Identity, InboundResult,
+    Message, OutgoingEmail, Reply, Transport, host,
 };
 
 struct Misbehaving;
@@ -22,9 +24,18 @@ impl Adapter for Misbehaving {
         events(payload).map(Into::into)
     }
 
-    /// A reply whose text is `fan-out <url>` becomes 500 requests to that URL; any other is
-    /// not sent.
+    /// A reply whose text is `fan-out <url>` becomes 500 requests to that URL, `send-email`
+    /// one email to the contact; any other is not sent.
     fn outbound(reply: Reply) -> Result<Vec<DeliveryAction>, Error> {
+        if reply.text == "send-email" {
+            return Ok(vec![DeliveryAction::SendEmail(OutgoingEmail {
+                envelope: Envelope {
+                    mail_from: "bot@plugin.example".into(),
+                    rcpt_to: vec!["someone@example.com".into()],
+                },
+                mime: b"Subject: hello\r\n\r\nsent by a plugin\r\n".to_vec(),
+            })]);
+        }
         let Some(url) = reply.text.strip_prefix("fan-out ") else {
             return Err(Error::Unsupported("this adapter sends nothing".into()));
         };

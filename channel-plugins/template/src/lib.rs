@@ -1,24 +1,57 @@
 //! The template adapter: a generic JSON webhook channel, and the adapter to copy when writing a
 //! new one.
 //!
-//! Inbound, the provider POSTs `{"id": "...", "from": {"id": "...", "name": "..."}, "text": "..."}`.
+//! Inbound, the provider POSTs `{"id": "...", "from": {"id": "...", "name": "..."}, "text": "..."}`
+//! for a contact's message, or `{"status": {"message_id": "...", "state": "delivered"}}` (`sent`,
+//! `delivered`, `read` or `failed`, with an optional `reason`) about one of ours.
 //! Outbound, a reply becomes a POST of `{"to": "...", "text": "...", "reply_id": "..."}` to the
-//! channel's `reply_url` setting, with the `api_token` secret as a bearer token.
+//! channel's `reply_url` setting, with the `api_token` secret as a bearer token; the provider's
+//! answer `{"id": "..."}` names the message, as its status reports will.
 
 use serde::{Deserialize, Serialize};
 use switchboard_channel_sdk::{
-    Adapter, Contact, DeliveryAction, Error, Event, Header, HttpRequest, Identity, InboundResult,
-    Message, Reply, Transport, header, host,
+    Adapter, Contact, DeliveryAction, DeliveryState, DeliveryUpdate, Error, Event, Header,
+    HttpRequest, HttpResponse, Identity, InboundResult, Message, Reply, ResponseOutcome, Transport,
+    header, host, read_response,
 };
 
 struct Template;
 
-/// What the provider sends.
+/// What the provider sends: a contact's message, or a status report about one of ours.
 #[derive(Deserialize)]
-struct Incoming {
+#[serde(untagged)]
+enum Incoming {
+    Status {
+        status: Status,
+    },
+    Message {
+        id: String,
+        from: Sender,
+        text: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct Status {
+    message_id: String,
+    state: State,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum State {
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+/// The provider's answer to a reply: its id of the message.
+#[derive(Deserialize)]
+struct Taken {
     id: String,
-    from: Sender,
-    text: String,
 }
 
 #[derive(Deserialize)]
@@ -49,16 +82,28 @@ impl Adapter for Template {
             return Err(Error::Malformed("the webhook body must be JSON".into()));
         }
         let incoming: Incoming = serde_json::from_slice(&request.body).map_err(|error| {
-            Error::Malformed(format!("the webhook body is not a message: {error}"))
+            Error::Malformed(format!(
+                "the webhook body is neither a message nor a status: {error}"
+            ))
         })?;
-        let mut contact = Contact::known_as(Identity::new("external", &incoming.from.id));
-        contact.display_name = incoming.from.name;
-        Ok(vec![Event::Message(Message::text(
-            contact,
-            &incoming.id,
-            &incoming.text,
-        ))]
-        .into())
+        let event = match incoming {
+            Incoming::Message { id, from, text } => {
+                let mut contact = Contact::known_as(Identity::new("external", &from.id));
+                contact.display_name = from.name;
+                Event::Message(Message::text(contact, &id, &text))
+            }
+            Incoming::Status { status } => Event::Delivery(DeliveryUpdate {
+                message_id: status.message_id,
+                state: match status.state {
+                    State::Sent => DeliveryState::Sent,
+                    State::Delivered => DeliveryState::Delivered,
+                    State::Read => DeliveryState::Read,
+                    State::Failed => DeliveryState::Failed,
+                },
+                reason: status.reason,
+            }),
+        };
+        Ok(vec![event].into())
     }
 
     fn outbound(reply: Reply) -> Result<Vec<DeliveryAction>, Error> {
@@ -86,6 +131,17 @@ impl Adapter for Template {
             headers,
             body,
         })])
+    }
+
+    fn response(_reply_id: String, response: HttpResponse) -> Result<ResponseOutcome, Error> {
+        Ok(match read_response(&response) {
+            ResponseOutcome::Sent(None) => ResponseOutcome::Sent(
+                serde_json::from_slice::<Taken>(&response.body)
+                    .ok()
+                    .map(|taken| taken.id),
+            ),
+            other => other,
+        })
     }
 }
 

@@ -103,11 +103,25 @@ async fn webhook(app: &TestApp, path: &str, body: &str) -> (StatusCode, Value) {
 
 /// A channel is a folder: a third party's plugin of a kind the gateway has never heard of
 /// ("line") is installed, a channel of that kind finds it without naming it, the admin is
-/// offered its form, and a customer's message reaches the inbox on it.
+/// offered its form, a customer's message reaches the inbox on it, the agent's reply reaches
+/// the provider, and the provider's reports about that reply (delivered, then read) show on
+/// it, all through the hooks every channel uses.
 #[tokio::test]
 async fn a_plugin_of_a_kind_the_gateway_does_not_know_runs_channels_of_that_kind() {
     let app = TestApp::new().await;
-    let channel = json!({ "kind": "line", "name": "LINE" });
+    // The provider's API: it takes a reply and names it.
+    let received: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let seen = received.clone();
+    let api = axum::Router::new().route(
+        "/v2/bot/message/push",
+        axum::routing::post(move |body: String| {
+            seen.lock().expect("lock").push(body);
+            async { axum::Json(json!({ "id": "line-msg-77" })) }
+        }),
+    );
+    let provider = stand_in(api).await;
+    let settings = json!({ "reply_url": format!("http://{provider}/v2/bot/message/push") });
+    let channel = json!({ "kind": "line", "name": "LINE", "settings": settings });
     let refused = app
         .post("/api/v1/channels", &app.admin, channel.clone())
         .await;
@@ -116,6 +130,8 @@ async fn a_plugin_of_a_kind_the_gateway_does_not_know_runs_channels_of_that_kind
 
     let mut line = upload("template_adapter", "line_adapter", "1.0.0", 300);
     line["manifest"]["channel_kind"] = json!("line");
+    line["manifest"]["allowed_hosts"] = json!([provider.to_string()]);
+    line["manifest"]["settings"] = json!(["reply_url"]);
     line["manifest"]["form"] = json!({ "title": { "en": "LINE", "es": "LINE" } });
     let (status, installed) = app.post("/api/v1/plugins", &app.admin, line).await;
     assert_eq!(status, StatusCode::CREATED, "{installed}");
@@ -143,6 +159,27 @@ async fn a_plugin_of_a_kind_the_gateway_does_not_know_runs_channels_of_that_kind
     assert_eq!(status, StatusCode::OK, "{answer}");
     let conversation = &answer["ingested"][0]["conversation_id"];
     assert_eq!(texts(&app, conversation).await, [json!("¿Hacen envíos?")]);
+
+    let sent = agent_reply(&app, conversation, "Sí, a todo el país.").await;
+    switchboard_services::outbox::deliver_due(&app.state, "test-node")
+        .await
+        .expect("a delivery round");
+    assert_eq!(
+        delivery_of(&app, conversation, &sent["id"]).await,
+        Some(json!({ "state": "sent" }))
+    );
+    let posted = received.lock().expect("lock").clone();
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    assert!(posted[0].contains("Sí, a todo el país."), "{posted:?}");
+    for state in ["delivered", "read"] {
+        let report = json!({ "status": { "message_id": "line-msg-77", "state": state } });
+        let (status, answer) = webhook(&app, &hook, &report.to_string()).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(
+            delivery_of(&app, conversation, &sent["id"]).await,
+            Some(json!({ "state": state }))
+        );
+    }
     let (_, listed) = app.get("/api/v1/channels", &app.agent).await;
     assert!(
         listed
@@ -964,6 +1001,32 @@ async fn a_reply_turns_into_a_few_deliveries_at_most() {
         "{delivery}"
     );
     assert_eq!(hits.load(Ordering::SeqCst), 0, "the provider was called");
+}
+
+/// A plugin may hand the host an email to send, as the email adapter does, but only through
+/// the mail server its channel's admin set up: on a channel without one the reply fails,
+/// naming what is missing, and nothing is sent.
+#[tokio::test]
+async fn an_email_from_a_plugin_goes_only_through_its_own_channels_mail_server() {
+    let app = TestApp::new().await;
+    let hook = channel_with(&app, "misbehaving_adapter", "mailer").await;
+    let (_, answer) = webhook(&app, &hook, "hola").await;
+    let conversation = answer["ingested"][0]["conversation_id"].clone();
+    let reply = agent_reply(&app, &conversation, "send-email").await;
+    switchboard_services::outbox::deliver_due(&app.state, "test-node")
+        .await
+        .expect("round");
+    let delivery = delivery_of(&app, &conversation, &reply["id"])
+        .await
+        .expect("delivery");
+    assert_eq!(delivery["state"], "failed", "{delivery}");
+    assert!(
+        delivery["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("the mailbox settings are incomplete"),
+        "{delivery}"
+    );
 }
 
 /// One channel's spinning plugin holds its share of the plugin host, not every slot: its other

@@ -7,7 +7,8 @@
 //! that tries to start a line of the gateway's own. Two commands show granted capabilities at
 //! work: `count` adds one to the stored `count` and answers with it, and `fetch <url>` answers
 //! with what the URL returned; `hoard <key>` stores 900 KiB under the key, as calls running at
-//! once may try to fill the store; `answer <email> <message-id>` names one of the gateway's
+//! once may try to fill the store; `typing` and `read` are the contact's signals;
+//! `answer <email> <message-id>` names one of the gateway's
 //! Message-IDs as the message it answers. Anything else is echoed. Replies: `fan-out <url>`
 //! becomes 500 requests, `send-email` an email for the host to send through the channel's own
 //! mail server, whether or not it has one.
@@ -142,6 +143,9 @@ fn events(payload: Transport) -> Result<Vec<Event>, Error> {
             )),
             None => Err(Error::Denied("no secret".into())),
         },
+        // The contact, as `contact` names them, types and then reads.
+        "typing" => Ok(vec![Event::Typing(contact.identity)]),
+        "read" => Ok(vec![Event::Read((contact.identity, "hola".into()))]),
         "count" => {
             let stored = host::kv_get("count").and_then(|bytes| String::from_utf8(bytes).ok());
             let next = stored

@@ -14,6 +14,7 @@ use switchboard_plugins::latest::{
 use switchboard_plugins::{Grants, PluginError};
 use switchboard_store::FilePurpose;
 
+use crate::widget::SignalKind;
 use crate::{Fault, FaultKind, ServiceResult, Services};
 
 mod html;
@@ -279,9 +280,15 @@ async fn apply(state: &Services, channel: &Channel, event: Event) -> ServiceResu
                 .await?;
             Ok(())
         }
-        // A contact's typing and reading reach the console from the website chat's own
-        // signals; no other channel tells them to a business.
-        Event::Typing(_) | Event::Read(_) | Event::Message(_) => Ok(()),
+        Event::Typing(identity) => {
+            let identity = Identity::new(identity.kind, identity.value);
+            crate::contact_signals::show(state, channel, &identity, SignalKind::Typing).await
+        }
+        Event::Read((identity, _)) => {
+            let identity = Identity::new(identity.kind, identity.value);
+            crate::contact_signals::show(state, channel, &identity, SignalKind::Read).await
+        }
+        Event::Message(_) => Ok(()),
     }
 }
 

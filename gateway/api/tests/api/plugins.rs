@@ -1029,6 +1029,35 @@ async fn an_email_from_a_plugin_goes_only_through_its_own_channels_mail_server()
     );
 }
 
+/// A contact's typing and reading that a channel's plugin reports reach the agents of their
+/// conversation, as the website chat's own signals do.
+#[tokio::test]
+async fn a_contacts_typing_and_reading_reported_by_a_plugin_reach_the_agents() {
+    use switchboard_services::widget::{Side, SignalKind};
+    let app = TestApp::new().await;
+    let hook = channel_with(&app, "misbehaving_adapter", "signals").await;
+    let (_, answer) = webhook(&app, &hook, "hola").await;
+    let conversation = answer["ingested"][0]["conversation_id"]
+        .as_u64()
+        .expect("a conversation");
+    let mut agents = app
+        .state
+        .widgets
+        .presence
+        .subscribe(app.workspace, Side::Visitor);
+    for (command, kind) in [("typing", SignalKind::Typing), ("read", SignalKind::Read)] {
+        let (status, answer) = webhook(&app, &hook, command).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let signal = tokio::time::timeout(std::time::Duration::from_secs(5), agents.recv())
+            .await
+            .expect("a signal in time")
+            .expect("a signal");
+        assert_eq!(signal.conversation_id, conversation);
+        assert_eq!(signal.kind, kind);
+        assert_eq!(signal.from, Side::Visitor);
+    }
+}
+
 /// One channel's spinning plugin holds its share of the plugin host, not every slot: its other
 /// calls are turned away (the provider asked to come back, nothing dead-lettered) while another
 /// channel's webhooks are served.

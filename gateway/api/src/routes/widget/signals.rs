@@ -3,13 +3,12 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
-use switchboard_model::ConversationFilter;
 
 use super::counted_visitor;
 use crate::client_address::ClientAddress;
 use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState};
-use switchboard_services::widget::{Presence, Side, SignalKind};
+use switchboard_services::widget::SignalKind;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct Signal {
@@ -37,29 +36,6 @@ pub(super) async fn signal(
         "typing and read signals",
     )
     .await?;
-    let Some(contact) = state
-        .store
-        .contact_by_identity(channel.workspace_id, &visitor.identity())
-        .await?
-    else {
-        return Ok(StatusCode::NO_CONTENT);
-    };
-    let filter = ConversationFilter {
-        contact_id: Some(contact.id),
-        channel_id: Some(channel.id),
-        limit: Some(1),
-        ..ConversationFilter::default()
-    };
-    let Some(conversation) = state
-        .store
-        .conversations(channel.workspace_id, &filter)
-        .await?
-        .items
-        .into_iter()
-        .next()
-    else {
-        return Ok(StatusCode::NO_CONTENT);
-    };
     let kind = match signal.kind.as_str() {
         "typing" => SignalKind::Typing,
         "read" => SignalKind::Read,
@@ -71,12 +47,7 @@ pub(super) async fn signal(
             ));
         }
     };
-    state.widgets.presence.publish(Presence {
-        workspace_id: channel.workspace_id,
-        conversation_id: conversation.id,
-        from: Side::Visitor,
-        kind,
-        author: Some(contact.name),
-    });
+    switchboard_services::contact_signals::show(&state, &channel, &visitor.identity(), kind)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -178,6 +178,11 @@ pub enum Action {
     Canned(Vec<CannedResponse>),
     /// The catalogue of labels, as the gateway lists it after one changed.
     Labels(Vec<Label>),
+    /// The people and the teams, as the gateway lists them after one changed.
+    People {
+        agents: Vec<Agent>,
+        teams: Vec<Team>,
+    },
     /// A page of the list for `view`, `status`, `filter` and `sort`.
     Page {
         view: View,
@@ -497,6 +502,10 @@ impl Reducible for Console {
             }
             Action::Canned(canned) => console.canned = Rc::new(canned),
             Action::Labels(labels) => console.labels = Rc::new(labels),
+            Action::People { agents, teams } => {
+                console.agents = Rc::new(agents);
+                console.teams = Rc::new(teams);
+            }
             Action::Page {
                 view,
                 status,

@@ -1,9 +1,10 @@
-//! Settings, for admins, in three sections with tabs and an address each: Channels
+//! Settings, for admins, in five sections with tabs and an address each: Channels
 //! (`/app/settings/channels`): the workspace's channels, each with its kind and whether it is
 //! active, and the kinds of channel to add; adding or editing a plugin channel goes through the
 //! form its plugin describes, and a website chat has a page of its own ([`WebchatSettings`]).
 //! Email and API channels are listed; they are set up through the API for now. Canned
-//! responses ([`CannedSettings`]) and Labels ([`LabelSettings`]). Also the pieces the sections
+//! responses ([`CannedSettings`]), Labels ([`LabelSettings`]), People ([`PeopleSettings`]) and
+//! Teams ([`TeamSettings`]). Also the pieces the sections
 //! share: a delete that asks first, in place, and a refusal told in the admin's language.
 
 use std::rc::Rc;
@@ -19,6 +20,8 @@ use crate::views::canned_settings::CannedSettings;
 use crate::views::channel_editor::{ChannelEditor, Said, said_line};
 use crate::views::label_settings::LabelSettings;
 use crate::views::list::channel_icon;
+use crate::views::people_settings::PeopleSettings;
+use crate::views::team_settings::TeamSettings;
 use crate::views::webchat_settings::WebchatSettings;
 use crate::views::workspace::signed_out_on;
 
@@ -38,16 +41,26 @@ enum Section {
     Channels,
     Canned,
     Labels,
+    People,
+    Teams,
 }
 
 impl Section {
-    const ALL: [Section; 3] = [Section::Channels, Section::Canned, Section::Labels];
+    const ALL: [Section; 5] = [
+        Section::Channels,
+        Section::Canned,
+        Section::Labels,
+        Section::People,
+        Section::Teams,
+    ];
 
     fn path(self) -> &'static str {
         match self {
             Section::Channels => CHANNELS_PATH,
             Section::Canned => "/app/settings/canned-responses",
             Section::Labels => "/app/settings/labels",
+            Section::People => "/app/settings/people",
+            Section::Teams => "/app/settings/teams",
         }
     }
 
@@ -56,6 +69,8 @@ impl Section {
             Section::Channels => t.channels,
             Section::Canned => t.canned,
             Section::Labels => t.labels,
+            Section::People => t.people,
+            Section::Teams => t.teams,
         }
     }
 
@@ -363,6 +378,12 @@ pub fn settings(props: &Props) -> Html {
         },
         Section::Labels => html! {
             <LabelSettings console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
+        },
+        Section::People => html! {
+            <PeopleSettings console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
+        },
+        Section::Teams => html! {
+            <TeamSettings console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
         },
     };
     html! {

@@ -4,8 +4,9 @@
 //! token shown in words and corrected in the same form, an SMS form that asks for a provider's
 //! own fields only once that provider is picked, a website chat set up on its own page (the
 //! snippet, a refused site allowed in one click, greeting and looks reaching the widget), canned
-//! responses and coloured labels written in Settings and used in a conversation, and no
-//! settings at all for agents.
+//! responses and coloured labels written in Settings and used in a conversation, a person
+//! invited by email (through Postfix and Dovecot) who joins a team, signs in and is then
+//! deactivated, and no settings at all for agents.
 
 use std::time::Duration;
 
@@ -1051,5 +1052,172 @@ async fn an_admin_sees_a_reached_quota_in_their_language_and_why_a_reply_was_ref
     let refusal = texts(&browser, ".not-sent").await?.join(" ");
     assert!(!refusal.contains("workspace"), "{refusal}");
     browser.close().await?;
+    Ok(())
+}
+
+/// An admin who speaks Spanish invites a person in Settings › Personas; the invitation waits as
+/// pending, its email (through the installation's own mail, read from Dovecot) carries a link
+/// whose page asks for a password; the person then signs in and works a conversation. The
+/// admin deactivates them in the same tab: their session ends at once and their conversation
+/// goes back to the queue, with a step in its log saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_invites_a_person_by_email_and_deactivating_them_puts_their_work_back_in_the_queue()
+-> anyhow::Result<()> {
+    use switchboard_e2e::mail_rig::{CUSTOMER, MailRig};
+    let rig = MailRig::start().await?;
+    let data = tempfile::tempdir()?;
+    let gateway = super::signup::with_system_mail(&rig, data.path(), false).await?;
+    let api = gateway.admin().await?;
+    let admin = admin_console(&gateway, "es", false).await?;
+    click(&admin, ".topbar .settings-link").await?;
+    click(&admin, ".settings-tabs li:nth-child(4) .tab").await?;
+    shown(&admin, ".settings-head h1", "Personas").await?;
+    assert_eq!(address(&admin).await?, "/app/settings/people");
+    click(&admin, ".settings .invite").await?;
+    type_into(&admin, ".person-editor input[name=name]", "Carla Ruiz").await?;
+    type_into(&admin, ".person-editor input[name=email]", CUSTOMER).await?;
+    choose(&admin, ".person-editor select[name=role]", "agent").await?;
+    shown(
+        &admin,
+        ".person-editor .help",
+        "Los supervisores ven y trabajan todas las conversaciones",
+    )
+    .await?;
+    admin.screenshot("console-settings-people-invite").await?;
+    click(&admin, ".person-editor button[type=submit]").await?;
+    shown(
+        &admin,
+        ".settings .saved",
+        &format!("Invitación enviada a {CUSTOMER}."),
+    )
+    .await?;
+    shown(&admin, ".person-row.pending", "Invitación pendiente").await?;
+    admin.screenshot("console-settings-people").await?;
+
+    let link = super::signup::mailed_link(&rig, 1, "/invitation?", &gateway.base_url).await?;
+    let in_spanish = Client::new(&gateway.base_url);
+    let (status, _, page) = in_spanish
+        .exchange(Method::GET, &link, &[("accept-language", "es-MX")], None)
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let page = String::from_utf8_lossy(&page);
+    assert!(
+        page.contains("Hola, Carla Ruiz: elige la contraseña"),
+        "{page}"
+    );
+
+    let person = Browser::start(1280, 860).await?;
+    person
+        .client
+        .goto(&format!("{}{link}", gateway.base_url))
+        .await?;
+    type_into(&person, "input[name=password]", "la clave de Carla").await?;
+    click(&person, "form button[type=submit]").await?;
+    shown(&person, "main p", "Your account is ready").await?;
+    click(&person, "main a[href='/app/']").await?;
+    sign_in_to_console_as(&person, &gateway.base_url, CUSTOMER, "la clave de Carla").await?;
+    shown(&person, ".console", "Mías").await?;
+
+    // Teams: Carla joins Ventas, made in the next tab.
+    click(&admin, ".settings-tabs li:nth-child(5) .tab").await?;
+    shown(&admin, ".settings-head h1", "Equipos").await?;
+    shown(&admin, ".settings .later", "Todavía no hay equipos.").await?;
+    click(&admin, ".settings .new-team").await?;
+    type_into(&admin, ".team-editor input[name=name]", "Ventas").await?;
+    click(
+        &admin,
+        &format!(".team-editor input[data-email='{CUSTOMER}']"),
+    )
+    .await?;
+    click(&admin, ".team-editor button[type=submit]").await?;
+    shown(&admin, ".team-row[data-team='Ventas']", "Carla Ruiz").await?;
+    admin.screenshot("console-settings-teams").await?;
+    click(&admin, ".settings-tabs li:nth-child(4) .tab").await?;
+    shown(
+        &admin,
+        &format!(".person-row[data-email='{CUSTOMER}'] .state"),
+        "Activa",
+    )
+    .await?;
+
+    let (_, people) = api.get("/api/v1/agents").await?;
+    let carla = people
+        .as_array()
+        .and_then(|people| people.iter().find(|agent| agent["email"] == CUSTOMER))
+        .with_context(|| format!("Carla among {people}"))?;
+    assert_eq!(
+        carla["language"], "es",
+        "her console speaks the invitation's language"
+    );
+    let channel = api.api_channel().await?;
+    let conversation = api
+        .post_inbound(
+            channel,
+            &switchboard_e2e::inbound_message("ana@example.com", "p-1", "Hola, ¿me ayudan?"),
+        )
+        .await?
+        .conversation_id;
+    let (status, _) = api
+        .post(
+            &format!("/api/v1/conversations/{conversation}/assign"),
+            &json!({ "assignee_id": carla["id"] }),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    shown(&person, ".list .who", "ana@example.com").await?;
+
+    click(
+        &admin,
+        &format!(".person-row[data-email='{CUSTOMER}'] .edit"),
+    )
+    .await?;
+    click(&admin, ".person-editor .danger .delete").await?;
+    shown(
+        &admin,
+        ".person-editor .danger p",
+        "¿Desactivar a esta persona?",
+    )
+    .await?;
+    click(&admin, ".person-editor .danger .delete").await?;
+    shown(
+        &admin,
+        ".settings .saved",
+        "sus conversaciones abiertas volvieron a la cola",
+    )
+    .await?;
+    shown(
+        &admin,
+        &format!(".person-row[data-email='{CUSTOMER}'] .state"),
+        "Desactivada",
+    )
+    .await?;
+
+    let (_, read) = api
+        .get(&format!("/api/v1/conversations/{conversation}"))
+        .await?;
+    assert_eq!(
+        read["assignee_id"],
+        Value::Null,
+        "back in the queue: {read}"
+    );
+    let (_, log) = api
+        .get(&format!("/api/v1/conversations/{conversation}/messages"))
+        .await?;
+    let last = log["items"]
+        .as_array()
+        .and_then(|items| items.last())
+        .cloned();
+    assert_eq!(
+        last.map(|message| message["activity"].clone()),
+        Some(json!({ "type": "requeued", "agent_id": carla["id"] })),
+        "{log}"
+    );
+    // Her session ended: the console asks her to sign in, and signing in says why not.
+    person.client.refresh().await?;
+    type_into(&person, "input[type=email]", CUSTOMER).await?;
+    type_into(&person, "input[type=password]", "la clave de Carla").await?;
+    click(&person, "form button[type=submit]").await?;
+    shown(&person, ".sign-in .error", "desactivó tu cuenta").await?;
+    person.screenshot("console-sign-in-deactivated").await?;
     Ok(())
 }

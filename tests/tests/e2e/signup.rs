@@ -30,7 +30,7 @@ async fn post_form(
 }
 
 /// The gateway sending its own mail through the rig's Postfix, sign-up on or off.
-async fn with_system_mail(
+pub(crate) async fn with_system_mail(
     rig: &MailRig,
     data: &std::path::Path,
     signup: bool,
@@ -64,7 +64,7 @@ async fn with_system_mail(
 
 /// The path of the link to `marker` in the newest of `count` messages of the customer's
 /// inbox, once it is there, read as a mail program would (the text part, decoded).
-async fn mailed_link(
+pub(crate) async fn mailed_link(
     rig: &MailRig,
     count: u32,
     marker: &str,

@@ -19,6 +19,7 @@ mod quotas;
 pub mod reply_window;
 mod settings;
 pub mod sms;
+mod visitor;
 
 pub use api::*;
 pub use channel_form::*;
@@ -29,6 +30,7 @@ pub use event::*;
 pub use quotas::{Quota, QuotaUse};
 pub use reply_window::{ChannelTemplate, ChannelTemplates};
 pub use settings::*;
+pub use visitor::*;
 
 /// A record id, unique across the gateway.
 pub type Id = u64;

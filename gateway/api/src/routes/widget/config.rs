@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use switchboard_model::{Channel, now_millis};
+use serde::Deserialize;
+use switchboard_model::{Channel, PreChatField, WidgetConfig, now_millis};
 
 use crate::client_address::ClientAddress;
 use crate::extract::{Path, Query};
@@ -20,30 +20,6 @@ const DEFAULT_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
 /// Media types visitors may upload unless the settings list others.
 const DEFAULT_UPLOAD_TYPES: &[&str] = &["image/*", "application/pdf", "text/plain"];
 
-/// The widget's public settings.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct WidgetConfig {
-    color: String,
-    /// `right` or `left`.
-    position: String,
-    greeting: String,
-    locale: Option<String>,
-    pre_chat: Vec<PreChatField>,
-    /// Inside office hours (or none set).
-    online: bool,
-    max_upload_bytes: u64,
-    upload_types: Vec<String>,
-    /// The launcher's name for screen readers in each language (`en`, `es`, `pt-BR`): while
-    /// the chat is closed, then while it is open. The loader picks one; it holds no text.
-    launcher: BTreeMap<&'static str, [&'static str; 2]>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct PreChatField {
-    name: String,
-    required: bool,
-}
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(super) struct LocaleQuery {
     /// `en`, `es` or `pt-BR`; picks the greeting.
@@ -51,12 +27,15 @@ pub(super) struct LocaleQuery {
 }
 
 /// The launcher's names in the three languages, closed then open.
-fn launcher_names() -> BTreeMap<&'static str, [&'static str; 2]> {
-    BTreeMap::from([
+fn launcher_names() -> BTreeMap<String, [String; 2]> {
+    [
         ("en", ["Open chat", "Close chat"]),
         ("es", ["Abrir chat", "Cerrar chat"]),
         ("pt-BR", ["Abrir chat", "Fechar chat"]),
-    ])
+    ]
+    .into_iter()
+    .map(|(language, names)| (language.to_string(), names.map(str::to_string)))
+    .collect()
 }
 
 fn default_greeting(locale: &str) -> &'static str {

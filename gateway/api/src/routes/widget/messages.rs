@@ -2,8 +2,10 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use serde::{Deserialize, Serialize};
-use switchboard_model::{Attachment, Author, Channel, ConversationFilter, EventId, Id, Message};
+use switchboard_model::{
+    Author, Channel, ChatSide, ConversationFilter, Message, VisitorAccepted, VisitorHistory,
+    VisitorMessage, VisitorOutgoing,
+};
 
 use super::{counted_visitor, guard, visitor};
 use crate::client_address::ClientAddress;
@@ -11,34 +13,18 @@ use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState};
 use switchboard_services::ingest::{StoredPayload, StoredWidgetEvent, Unprocessed, through_plugin};
 
-/// A message as the visitor sees it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub(super) struct VisitorMessage {
-    id: Id,
-    /// `visitor` or `agent`.
-    from: &'static str,
-    author: Option<String>,
-    avatar: Option<String>,
-    text: String,
-    attachments: Vec<Attachment>,
-    created_at: i64,
-    client_id: Option<String>,
-    /// The visitor's message was read by an agent.
-    read: bool,
-}
-
 pub(super) async fn visitor_view(
     state: &AppState,
     channel: &Channel,
     message: &Message,
 ) -> Option<VisitorMessage> {
     let (from, agent) = match &message.author {
-        Author::Contact { .. } => ("visitor", None),
+        Author::Contact { .. } => (ChatSide::Visitor, None),
         Author::Agent { id } => (
-            "agent",
+            ChatSide::Agent,
             state.store.agent(message.workspace_id, *id).await.ok(),
         ),
-        Author::Bot { .. } | Author::System => ("agent", None),
+        Author::Bot { .. } | Author::System => (ChatSide::Agent, None),
     };
     let avatar = agent
         .as_ref()
@@ -61,18 +47,11 @@ pub(super) async fn visitor_view(
         text: message.text.clone(),
         attachments: message.attachments.clone(),
         created_at: message.created_at,
-        client_id: (from == "visitor")
+        client_id: (from == ChatSide::Visitor)
             .then(|| message.external_id.clone())
             .flatten(),
         read: false,
     })
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct History {
-    messages: Vec<VisitorMessage>,
-    /// Open the socket with `after` set to this.
-    last_event_id: EventId,
 }
 
 /// The newest messages of each conversation that the history shows.
@@ -80,13 +59,13 @@ pub(super) const HISTORY_PER_CONVERSATION: usize = 500;
 
 /// The visitor's conversation history on this widget, oldest first.
 #[utoipa::path(get, path = "/widget/v1/{widget}/messages", tag = "widget", security(()), params(("widget" = String, Path)),
-    responses((status = 200, body = History), (status = 401, body = switchboard_model::ErrorBody), (status = 403, body = switchboard_model::ErrorBody), (status = 429, body = switchboard_model::ErrorBody)))]
+    responses((status = 200, body = VisitorHistory), (status = 401, body = switchboard_model::ErrorBody), (status = 403, body = switchboard_model::ErrorBody), (status = 429, body = switchboard_model::ErrorBody)))]
 pub(super) async fn history(
     State(state): State<AppState>,
     Path(widget): Path<String>,
     headers: HeaderMap,
     client: ClientAddress,
-) -> ApiResult<axum::Json<History>> {
+) -> ApiResult<axum::Json<VisitorHistory>> {
     let (channel, visitor) = visitor(&state, &widget, &headers, None).await?;
     guard(&state, &channel, &headers, client)?;
     let mut messages = Vec::new();
@@ -125,7 +104,7 @@ pub(super) async fn history(
             // The visitor's messages before the conversation's unread ones were read by agents.
             let mut unread = conversation.unread_count;
             for message in messages[first..].iter_mut().rev() {
-                if message.from != "visitor" {
+                if message.from != ChatSide::Visitor {
                     continue;
                 }
                 if unread > 0 {
@@ -136,32 +115,10 @@ pub(super) async fn history(
             }
         }
     }
-    Ok(axum::Json(History {
+    Ok(axum::Json(VisitorHistory {
         messages,
         last_event_id,
     }))
-}
-
-/// What the widget sends.
-#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
-pub(super) struct Outgoing {
-    /// The widget's id for the message; the same id twice is stored once.
-    client_id: String,
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    attachments: Vec<Attachment>,
-    /// From the pre-chat or offline form.
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    email: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct Accepted {
-    message_id: Id,
-    conversation_id: Id,
 }
 
 /// The longest message a visitor may send, in characters.
@@ -169,14 +126,14 @@ const MAX_TEXT_CHARS: usize = 10_000;
 
 /// Sends the visitor's message into their conversation.
 #[utoipa::path(post, path = "/widget/v1/{widget}/messages", tag = "widget", security(()), params(("widget" = String, Path)),
-    request_body = Outgoing, responses((status = 201, body = Accepted), (status = 422, body = switchboard_model::ErrorBody), (status = 429, body = switchboard_model::ErrorBody)))]
+    request_body = VisitorOutgoing, responses((status = 201, body = VisitorAccepted), (status = 422, body = switchboard_model::ErrorBody), (status = 429, body = switchboard_model::ErrorBody)))]
 pub(super) async fn send_message(
     State(state): State<AppState>,
     Path(widget): Path<String>,
     headers: HeaderMap,
     client: ClientAddress,
-    Json(outgoing): Json<Outgoing>,
-) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
+    Json(outgoing): Json<VisitorOutgoing>,
+) -> ApiResult<(StatusCode, axum::Json<VisitorAccepted>)> {
     let (channel, visitor) = counted_visitor(
         &state,
         &widget,
@@ -207,7 +164,7 @@ pub(super) async fn send_message(
                 .ok_or_else(|| ApiError::internal("the webchat adapter stored nothing"))?;
             Ok((
                 StatusCode::CREATED,
-                axum::Json(Accepted {
+                axum::Json(VisitorAccepted {
                     message_id: first.message_id,
                     conversation_id: first.conversation_id,
                 }),

@@ -3,32 +3,14 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use switchboard_model::Channel;
+use switchboard_model::{Channel, SessionAnswer, SessionRequest};
 
 use super::guard;
 use crate::client_address::ClientAddress;
 use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState};
 use switchboard_services::widget::{self, Visitor};
-
-/// A session request: the token the browser kept, and a site's logged-in user.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct SessionRequest {
-    #[serde(default)]
-    token: Option<String>,
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    user: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct SessionAnswer {
-    token: String,
-    /// The visitor already gave a name or email (no pre-chat form needed).
-    known: bool,
-}
 
 /// Starts or resumes a visitor session. With `user` (`{id, name, email, hash}`, where `hash` is
 /// the hex HMAC-SHA256 of `id` with the widget's `identity_secret`), the visitor becomes that

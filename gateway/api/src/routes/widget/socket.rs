@@ -4,10 +4,10 @@ use axum::extract::State;
 use axum::extract::ws::WebSocket;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
-use switchboard_model::{Channel, ConversationFilter, EventId, EventKind, Id};
+use serde::Deserialize;
+use switchboard_model::{Channel, ConversationFilter, EventId, EventKind, Id, VisitorEvent};
 
-use super::messages::{HISTORY_PER_CONVERSATION, VisitorMessage, visitor_view};
+use super::messages::{HISTORY_PER_CONVERSATION, visitor_view};
 use super::{guard, visitor};
 use crate::client_address::ClientAddress;
 use crate::extract::{Path, Query, Upgrade};
@@ -20,23 +20,6 @@ pub(super) struct SocketQuery {
     token: String,
     /// The last event id the widget saw.
     after: Option<EventId>,
-}
-
-/// What the socket sends the widget.
-#[derive(Debug, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub(super) enum VisitorEvent {
-    Message {
-        id: EventId,
-        message: VisitorMessage,
-    },
-    Typing {
-        typing: bool,
-        author: Option<String>,
-    },
-    Read {
-        up_to: Id,
-    },
 }
 
 /// The visitor's events: their messages and agents' replies after `after`, then live ones;

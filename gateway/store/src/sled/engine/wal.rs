@@ -23,7 +23,7 @@
 //! damaged file aside.
 
 mod decode;
-mod salvage;
+mod salvaging;
 #[cfg(test)]
 mod tests;
 
@@ -33,7 +33,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use self::decode::{decode_all, next_whole_record};
-pub use self::salvage::{Salvaged, salvage};
+pub use self::salvaging::{Salvaged, salvage};
 use crate::sled::engine::journal::{io_error, sync_dir};
 use crate::{StoreError, StoreResult};
 

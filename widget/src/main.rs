@@ -16,8 +16,11 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use api::{Api, ChatMessage, Config, FileRef, UploadRefused, VisitorEvent};
+use api::{Api, UploadRefused};
 use i18n::{Locale, texts};
+use switchboard_model::{
+    Attachment, ChatSide, PreChatField, VisitorEvent, VisitorMessage, VisitorOutgoing, WidgetConfig,
+};
 
 /// Talc instead of Rust's default dlmalloc: made for single-threaded WebAssembly, and some
 /// kilobytes smaller in the download.
@@ -28,7 +31,7 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 /// A message on screen: stored, or still on its way.
 #[derive(Debug, Clone, PartialEq)]
 struct Line {
-    message: ChatMessage,
+    message: VisitorMessage,
     state: Sending,
 }
 
@@ -42,7 +45,7 @@ enum Sending {
 #[derive(Debug, Clone, PartialEq)]
 struct Model {
     locale: Locale,
-    config: Option<Config>,
+    config: Option<WidgetConfig>,
     token: Option<String>,
     known: bool,
     lines: Vec<Line>,
@@ -57,15 +60,15 @@ struct Model {
 enum Action {
     Locale(Locale),
     Ready {
-        config: Config,
+        config: WidgetConfig,
         token: String,
         known: bool,
-        history: Vec<ChatMessage>,
+        history: Vec<VisitorMessage>,
     },
     Known,
     Connected(bool),
     Event(VisitorEvent),
-    Sending(ChatMessage),
+    Sending(VisitorMessage),
     SendFailed(String),
     Open(bool),
     Mute,
@@ -108,10 +111,10 @@ impl Reducible for Model {
                     line.message = message;
                     line.state = Sending::Done;
                 } else {
-                    if message.from == "agent" && !model.open {
+                    if message.from == ChatSide::Agent && !model.open {
                         model.unread += 1;
                     }
-                    if message.from == "agent" {
+                    if message.from == ChatSide::Agent {
                         model.agent_typing = None;
                     }
                     model.lines.push(Line {
@@ -124,11 +127,9 @@ impl Reducible for Model {
                 model.agent_typing = typing.then(|| author.unwrap_or_default());
             }
             Action::Event(VisitorEvent::Read { up_to }) => {
-                for line in model
-                    .lines
-                    .iter_mut()
-                    .filter(|line| line.message.from == "visitor" && line.message.id <= up_to)
-                {
+                for line in model.lines.iter_mut().filter(|line| {
+                    line.message.from == ChatSide::Visitor && line.message.id <= up_to
+                }) {
                     line.message.read = true;
                 }
             }
@@ -204,7 +205,7 @@ fn app() -> Html {
     let last_event = use_mut_ref(|| Rc::new(Cell::new(0u64)));
     let generation = use_mut_ref(|| Rc::new(Cell::new(0u32)));
     let draft = use_state(String::new);
-    let pending_files = use_state(Vec::<FileRef>::new);
+    let pending_files = use_state(Vec::<Attachment>::new);
     let form = use_mut_ref(|| (String::new(), String::new()));
     let last_typing_signal = use_mut_ref(|| 0.0f64);
     let list_ref = use_node_ref();
@@ -312,7 +313,7 @@ fn app() -> Html {
         let newest_from_agent = model
             .lines
             .last()
-            .is_some_and(|line| line.message.from == "agent");
+            .is_some_and(|line| line.message.from == ChatSide::Agent);
         use_effect_with((count, unread), move |_| {
             host::tell(origin.as_deref(), "unread", &[("count", unread.into())]);
             if newest_from_agent && !muted {
@@ -357,14 +358,14 @@ fn app() -> Html {
                 return;
             }
             let client_id = new_client_id();
-            dispatch.dispatch(Action::Sending(ChatMessage {
+            dispatch.dispatch(Action::Sending(VisitorMessage {
                 id: u64::MAX,
-                from: "visitor".into(),
+                from: ChatSide::Visitor,
                 author: None,
                 avatar: None,
                 text: text.clone(),
                 attachments: files.clone(),
-                created_at: now_ms(),
+                created_at: now_ms() as i64,
                 client_id: Some(client_id.clone()),
                 read: false,
             }));
@@ -378,16 +379,14 @@ fn app() -> Html {
                 } else {
                     (Some(name), Some(email))
                 };
-                let sent = api
-                    .send(
-                        &token,
-                        &client_id,
-                        &text,
-                        &files,
-                        name.as_deref().filter(|n| !n.is_empty()),
-                        email.as_deref().filter(|e| !e.is_empty()),
-                    )
-                    .await;
+                let outgoing = VisitorOutgoing {
+                    client_id: client_id.clone(),
+                    text,
+                    attachments: files,
+                    name: name.filter(|name| !name.is_empty()),
+                    email: email.filter(|email| !email.is_empty()),
+                };
+                let sent = api.send(&token, &outgoing).await;
                 match sent {
                     Ok(()) => dispatch.dispatch(Action::Known),
                     Err(error) => {
@@ -521,21 +520,21 @@ fn app() -> Html {
     // The pre-chat form (or, outside office hours, the offline form) comes before the first message.
     let needs_form =
         !model.known && model.lines.is_empty() && (!config.pre_chat.is_empty() || !config.online);
-    let fields: Vec<api::Field> = if config.online {
+    let fields: Vec<PreChatField> = if config.online {
         config.pre_chat.clone()
     } else {
         vec![
-            api::Field {
+            PreChatField {
                 name: "name".into(),
                 required: false,
             },
-            api::Field {
+            PreChatField {
                 name: "email".into(),
                 required: true,
             },
         ]
     };
-    let field_input = |field: &api::Field| {
+    let field_input = |field: &PreChatField| {
         let form = form.clone();
         let name = field.name.clone();
         let label = if name == "email" { t.email } else { t.name };
@@ -624,8 +623,8 @@ fn app() -> Html {
 
 fn view_line(line: &Line, t: &i18n::Texts, locale: Locale) -> Html {
     let message = &line.message;
-    let mine = message.from == "visitor";
-    let when = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(message.created_at))
+    let mine = message.from == ChatSide::Visitor;
+    let when = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(message.created_at as f64))
         .to_locale_time_string(locale.tag())
         .as_string()
         .unwrap_or_default();

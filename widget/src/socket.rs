@@ -5,12 +5,12 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::JSON;
 use switchboard_front::socket::{Healthy, Link, Socket};
 use yew::UseReducerDispatcher;
 
-use crate::api::{Api, VisitorEvent};
-use crate::js::FromJs;
+use switchboard_model::VisitorEvent;
+
+use crate::api::Api;
 use crate::{Action, Model};
 
 /// The wait before reopening a lost connection the first time.
@@ -49,10 +49,7 @@ impl Link for VisitorLink {
         if first {
             self.dispatch.dispatch(Action::Connected(true));
         }
-        if let Some(event) = JSON::parse(&text)
-            .ok()
-            .and_then(|value| VisitorEvent::from_js(&value))
-        {
+        if let Some(event) = crate::api::parsed::<VisitorEvent>(&text) {
             if let VisitorEvent::Message { id, .. } = &event {
                 self.last_event.set(self.last_event.get().max(*id));
             }

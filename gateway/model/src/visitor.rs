@@ -111,6 +111,14 @@ pub struct VisitorOutgoing {
     pub email: Option<String>,
 }
 
+/// What the visitor is doing, for the agents to see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VisitorSignal {
+    /// `typing` or `read`.
+    pub kind: String,
+}
+
 /// Where the visitor's message was stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -119,8 +127,9 @@ pub struct VisitorAccepted {
     pub conversation_id: Id,
 }
 
-/// What the visitor's socket sends the widget.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What the visitor's socket sends the widget: `{"type": "message", "id", "message"}`,
+/// `{"type": "typing", "typing", "author"}` or `{"type": "read", "up_to"}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum VisitorEvent {
@@ -134,6 +143,49 @@ pub enum VisitorEvent {
     },
     /// An agent read the visitor's messages up to this one.
     Read { up_to: Id },
+}
+
+/// Every field any [`VisitorEvent`] has, read in one pass: serde's reading of an internally
+/// tagged enum buffers each event first, which costs the widget's download more than this.
+#[derive(Deserialize)]
+struct EventFields {
+    #[serde(rename = "type")]
+    kind: String,
+    id: Option<EventId>,
+    message: Option<VisitorMessage>,
+    typing: Option<bool>,
+    author: Option<String>,
+    /// Read as a number, not an integer: "everything" is `u64::MAX`, which a browser's JSON
+    /// holds as the nearest double and a reader of integers refuses.
+    up_to: Option<f64>,
+}
+
+impl<'de> Deserialize<'de> for VisitorEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let fields = EventFields::deserialize(deserializer)?;
+        let missing = |field: &'static str| D::Error::missing_field(field);
+        Ok(match fields.kind.as_str() {
+            "message" => VisitorEvent::Message {
+                id: fields.id.ok_or_else(|| missing("id"))?,
+                message: fields.message.ok_or_else(|| missing("message"))?,
+            },
+            "typing" => VisitorEvent::Typing {
+                typing: fields.typing.ok_or_else(|| missing("typing"))?,
+                author: fields.author,
+            },
+            "read" => VisitorEvent::Read {
+                // Saturating: the nearest double to u64::MAX comes back as u64::MAX.
+                up_to: fields.up_to.ok_or_else(|| missing("up_to"))? as Id,
+            },
+            other => {
+                return Err(D::Error::unknown_variant(
+                    other,
+                    &["message", "typing", "read"],
+                ));
+            }
+        })
+    }
 }
 
 #[cfg(test)]
@@ -165,5 +217,21 @@ mod tests {
         );
         let read: VisitorEvent = serde_json::from_str(r#"{"type":"read","up_to":9}"#).unwrap();
         assert_eq!(read, VisitorEvent::Read { up_to: 9 });
+        let typing = VisitorEvent::Typing {
+            typing: true,
+            author: None,
+        };
+        let written = serde_json::to_string(&typing).unwrap();
+        assert_eq!(
+            serde_json::from_str::<VisitorEvent>(&written).unwrap(),
+            typing
+        );
+        let everything = serde_json::to_string(&VisitorEvent::Read { up_to: Id::MAX }).unwrap();
+        assert_eq!(
+            serde_json::from_str::<VisitorEvent>(&everything).unwrap(),
+            VisitorEvent::Read { up_to: Id::MAX }
+        );
+        assert!(serde_json::from_str::<VisitorEvent>(r#"{"type":"wave"}"#).is_err());
+        assert!(serde_json::from_str::<VisitorEvent>(r#"{"type":"read"}"#).is_err());
     }
 }

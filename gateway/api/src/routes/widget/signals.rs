@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use serde::Deserialize;
+use switchboard_model::VisitorSignal;
 
 use super::counted_visitor;
 use crate::client_address::ClientAddress;
@@ -10,21 +10,15 @@ use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState};
 use switchboard_services::widget::SignalKind;
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct Signal {
-    /// `typing` or `read`.
-    kind: String,
-}
-
 /// The visitor is typing, or has read the conversation.
 #[utoipa::path(post, path = "/widget/v1/{widget}/signals", tag = "widget", security(()), params(("widget" = String, Path)),
-    request_body = Signal, responses((status = 204), (status = 401, body = switchboard_model::ErrorBody), (status = 403, body = switchboard_model::ErrorBody), (status = 429, body = switchboard_model::ErrorBody)))]
+    request_body = VisitorSignal, responses((status = 204), (status = 401, body = switchboard_model::ErrorBody), (status = 403, body = switchboard_model::ErrorBody), (status = 429, body = switchboard_model::ErrorBody)))]
 pub(super) async fn signal(
     State(state): State<AppState>,
     Path(widget): Path<String>,
     headers: HeaderMap,
     client: ClientAddress,
-    Json(signal): Json<Signal>,
+    Json(signal): Json<VisitorSignal>,
 ) -> ApiResult<StatusCode> {
     // Every agent socket of the workspace wakes for a signal: a visitor gets a few a second.
     let (channel, visitor) = counted_visitor(

@@ -4,16 +4,17 @@
 //! Groups still on their way to disk stay readable through their overlays, so the next group
 //! can be built while the previous one is applied.
 
-use std::any::Any;
+mod reads;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::{Arc, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use switchboard_model::{Event, EventId, EventKind, Id, Millis};
 
+pub use self::reads::{Events, Read, Record, Scan, Value, Walk};
 use crate::sled::engine::journal::Segments;
 use crate::sled::engine::recent::Recent;
 use crate::sled::keys;
@@ -21,127 +22,6 @@ use crate::{EventFrame, StoreResult};
 
 /// Pending writes by key; `None` deletes.
 pub type Overlay = BTreeMap<Vec<u8>, Option<Arc<Value>>>;
-
-/// What the builder knows of one key's value: its bytes and, once it has been written or read
-/// as JSON, the record itself, so that the builder reads a hot record (a conversation, its
-/// contact, the channel) back without parsing it again.
-#[derive(Debug)]
-pub struct Value {
-    pub bytes: Vec<u8>,
-    record: OnceLock<Box<dyn Any + Send + Sync>>,
-}
-
-/// What a record type needs to be kept parsed.
-pub trait Record: DeserializeOwned + Clone + Send + Sync + 'static {}
-impl<T: DeserializeOwned + Clone + Send + Sync + 'static> Record for T {}
-
-impl Value {
-    pub fn new(bytes: Vec<u8>) -> Value {
-        Value {
-            bytes,
-            record: OnceLock::new(),
-        }
-    }
-
-    fn with_record<T: Record>(bytes: Vec<u8>, record: T) -> Value {
-        Value {
-            bytes,
-            record: OnceLock::from(Box::new(record) as Box<dyn Any + Send + Sync>),
-        }
-    }
-
-    /// The value as a `T`: the record kept with it, or else parsed (and then kept).
-    pub fn record<T: Record>(&self) -> StoreResult<T> {
-        if let Some(record) = self
-            .record
-            .get()
-            .and_then(|record| record.downcast_ref::<T>())
-        {
-            return Ok(record.clone());
-        }
-        let record: T = serde_json::from_slice(&self.bytes)?;
-        let _ = self.record.set(Box::new(record.clone()));
-        Ok(record)
-    }
-}
-
-/// Reads that see the same data inside and outside the writer, without copying values.
-pub trait Read {
-    /// Calls `read` with the stored bytes, if there are any.
-    fn read<T>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> T) -> StoreResult<Option<T>>;
-
-    fn get(&self, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
-        self.read(key, <[u8]>::to_vec)
-    }
-
-    fn contains(&self, key: &[u8]) -> StoreResult<bool> {
-        Ok(self.read(key, |_| ())?.is_some())
-    }
-
-    fn get_json<T: Record>(&self, key: &[u8]) -> StoreResult<Option<T>> {
-        Ok(self
-            .read(key, |bytes| serde_json::from_slice::<T>(bytes))?
-            .transpose()?)
-    }
-}
-
-impl Read for sled::Tree {
-    fn read<T>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> T) -> StoreResult<Option<T>> {
-        Ok(sled::Tree::get(self, key)?.map(|value| read(&value)))
-    }
-}
-
-/// What a walk's visitor answers: go on to the next entry, or stop here.
-pub type Walk = StoreResult<bool>;
-
-/// Prefix scans that see the same data inside and outside the writer.
-pub trait Scan {
-    /// Calls `visit` with each live entry under `prefix`, in key order, until it answers
-    /// `false`: entries after that are not read.
-    fn walk_prefix(
-        &self,
-        prefix: &[u8],
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
-    ) -> StoreResult<()>;
-
-    /// Every live entry under `prefix`, in key order.
-    fn scan_prefix(&self, prefix: &[u8]) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
-        let mut entries = Vec::new();
-        self.walk_prefix(prefix, &mut |key, value| {
-            entries.push((key.to_vec(), value.to_vec()));
-            Ok(true)
-        })?;
-        Ok(entries)
-    }
-}
-
-impl Scan for sled::Tree {
-    fn walk_prefix(
-        &self,
-        prefix: &[u8],
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
-    ) -> StoreResult<()> {
-        for entry in sled::Tree::scan_prefix(self, prefix) {
-            let (key, value) = entry?;
-            if !visit(&key, &value)? {
-                break;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Reads of stored events, wherever they are now: a group on its way to disk, or the journal.
-pub trait Events {
-    fn event_json(&self, workspace_id: Id, id: EventId) -> StoreResult<Option<Vec<u8>>>;
-
-    fn event(&self, workspace_id: Id, id: EventId) -> StoreResult<Option<Event>> {
-        match self.event_json(workspace_id, id)? {
-            Some(json) => Ok(Some(serde_json::from_slice(&json)?)),
-            None => Ok(None),
-        }
-    }
-}
 
 /// What readers see of the tree and the event journal. Readers outside the writer pass the
 /// [`Gate`], so that each of their reads waits while a group is being written into the tree;

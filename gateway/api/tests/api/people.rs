@@ -1,8 +1,13 @@
 //! The workspace's people: deactivating and reactivating someone, and the supervisor's role.
 
-use axum::http::{Method, StatusCode};
-use serde_json::{Value, json};
+use std::time::Duration;
 
+use axum::http::{Method, StatusCode};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::events::{connect, serve};
 use crate::support::{Auth, PASSWORD, TestApp, assert_error, assert_error_naming};
 
 /// A conversation from `email`, assigned to agent `agent_id`; its id.
@@ -47,8 +52,13 @@ async fn a_deactivated_agent_is_signed_out_at_once_and_their_open_conversations_
             .await;
         assert_eq!(code, StatusCode::OK, "{answer}");
     }
-    // Bea is also signed in in a second browser.
+    // Bea is also signed in in a second browser; her console and the admin's follow events.
     let second_browser = app.login("bea@acme.test").await;
+    let url = serve(&app).await;
+    let mut beas_socket = connect(&url, &app.agent, None).await.expect("Bea's socket");
+    let mut admins_socket = connect(&url, &app.admin, None)
+        .await
+        .expect("the admin's socket");
 
     let (status, off) = app
         .call(
@@ -60,6 +70,31 @@ async fn a_deactivated_agent_is_signed_out_at_once_and_their_open_conversations_
         .await;
     assert_eq!(status, StatusCode::OK, "{off}");
     assert_eq!(off["active"], false);
+
+    // Bea's live socket closes, saying her access ended; the admin's carries the requeue.
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(frame) = beas_socket.next().await {
+            if let Ok(Message::Close(frame)) = frame {
+                return frame.map(|frame| u16::from(frame.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("Bea's socket closes");
+    assert_eq!(closed, Some(4001));
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(frame)) = admins_socket.next().await {
+            if let Message::Text(text) = frame
+                && text.contains("\"requeued\"")
+            {
+                return;
+            }
+        }
+        panic!("the admin's socket ended");
+    })
+    .await
+    .expect("the admin sees the conversations go back to the queue");
 
     for session in [&app.agent, &second_browser] {
         let (status, _) = app.get("/api/v1/auth/me", session).await;

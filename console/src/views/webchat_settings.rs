@@ -5,7 +5,8 @@
 //! a setting the gateway refuses is told beside its field, in the admin's language.
 
 use serde_json::{Map, Value, json};
-use switchboard_model::{Channel, ChannelUpdate, Id, RefusedOrigin};
+use switchboard_model::WebchatSettings as ChatSettings;
+use switchboard_model::{Channel, ChannelUpdate, Greeting, Id, RefusedOrigin};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -16,7 +17,7 @@ use crate::state::{Action, Console};
 use crate::views::channel_editor::{Said, copy_on_click, said_line};
 use crate::views::workspace::signed_out_on;
 
-const ALLOWED_ORIGINS: &str = "allowed_origins";
+const ALLOWED_ORIGINS: &str = ChatSettings::ALLOWED_ORIGINS;
 /// What the widget draws when the channel names no colour.
 const DEFAULT_COLOR: &str = "#1f6feb";
 /// The platforms with install guides of their own (`/install/{platform}.{language}.html`).
@@ -91,57 +92,26 @@ fn lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The sites the channel allows as kept: a list (or, written before settings were checked, one
-/// text).
-fn allowed_origins(settings: &Value) -> Vec<String> {
-    match settings.get(ALLOWED_ORIGINS) {
-        Some(Value::Array(list)) => list
-            .iter()
-            .filter_map(|origin| origin.as_str().map(str::to_string))
-            .collect(),
-        Some(Value::String(text)) => lines(text),
-        _ => Vec::new(),
-    }
-}
-
-fn text_of(settings: &Value, name: &str, default: &str) -> String {
-    settings
-        .get(name)
-        .and_then(Value::as_str)
-        .unwrap_or(default)
-        .to_string()
-}
-
 impl Draft {
-    /// The channel's settings as the gateway reads them: one greeting for every language or
-    /// one per language; a pre-chat field as `{"name": …, "required": …}` or its name alone.
+    /// The channel's settings as the gateway reads them.
     fn of(settings: &Value) -> Draft {
-        let greeting = settings.get("greeting");
-        let greetings = Locale::ALL.map(|locale| match greeting {
-            Some(Value::String(text)) => text.clone(),
-            Some(Value::Object(texts)) => texts
-                .get(locale.tag())
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            _ => String::new(),
+        let settings = ChatSettings::read(settings);
+        let greetings = Locale::ALL.map(|locale| match &settings.greeting {
+            Greeting::Unset => String::new(),
+            Greeting::Everywhere(text) => text.clone(),
+            Greeting::PerLanguage(texts) => texts.get(locale.tag()).cloned().unwrap_or_default(),
         });
-        let asked = settings.get("pre_chat").and_then(Value::as_array);
         let asks = PRE_CHAT_FIELDS.map(|name| {
-            let field = asked
-                .into_iter()
-                .flatten()
-                .find(|field| field["name"].as_str().or_else(|| field.as_str()) == Some(name));
-            match field {
+            match settings.pre_chat.iter().find(|field| field.name == name) {
                 None => Ask::No,
-                Some(field) if field["required"] == true => Ask::Required,
+                Some(field) if field.required => Ask::Required,
                 Some(_) => Ask::Optional,
             }
         });
         Draft {
-            origins: allowed_origins(settings).join("\n"),
-            color: text_of(settings, "color", DEFAULT_COLOR),
-            position: text_of(settings, "position", "right"),
+            origins: settings.allowed_origins.join("\n"),
+            color: settings.color.unwrap_or_else(|| DEFAULT_COLOR.into()),
+            position: settings.position.unwrap_or_else(|| "right".into()),
             greetings,
             asks,
         }
@@ -176,10 +146,10 @@ impl Draft {
             changes.insert(ALLOWED_ORIGINS.into(), or_null(origins.into(), empty));
         }
         if self.color != saved.color {
-            changes.insert("color".into(), self.color.clone().into());
+            changes.insert(ChatSettings::COLOR.into(), self.color.clone().into());
         }
         if self.position != saved.position {
-            changes.insert("position".into(), self.position.clone().into());
+            changes.insert(ChatSettings::POSITION.into(), self.position.clone().into());
         }
         if self.greetings != saved.greetings {
             let greeting: Map<String, Value> = Locale::ALL
@@ -193,7 +163,7 @@ impl Draft {
                     )
                 })
                 .collect();
-            changes.insert("greeting".into(), greeting.into());
+            changes.insert(ChatSettings::GREETING.into(), greeting.into());
         }
         if self.asks != saved.asks {
             let asked: Vec<Value> = PRE_CHAT_FIELDS
@@ -203,7 +173,7 @@ impl Draft {
                 .map(|(name, ask)| json!({ "name": name, "required": ask == Ask::Required }))
                 .collect();
             let empty = asked.is_empty();
-            changes.insert("pre_chat".into(), or_null(asked.into(), empty));
+            changes.insert(ChatSettings::PRE_CHAT.into(), or_null(asked.into(), empty));
         }
         changes
     }
@@ -428,7 +398,7 @@ pub fn webchat_settings(props: &Props) -> Html {
             });
         })
     };
-    let allowed_now = allowed_origins(&saved.settings);
+    let allowed_now = ChatSettings::read(&saved.settings).allowed_origins;
     let on_allow = |origin: &str| {
         let (mut origins, save) = (allowed_now.clone(), save.clone());
         origins.push(origin.to_string());

@@ -86,12 +86,12 @@ mod tests {
             storage_mib: Some(100),
             ..WorkspaceQuotas::default()
         };
-        let set: serde_json::Value = serde_json::to_value(quotas).unwrap();
+        let set: serde_json::Value = serde_json::to_value(quotas).expect("it writes");
         for quota in Quota::ALL {
             assert!(set.get(quota.name()).is_some(), "{quota:?}");
             assert_eq!(Quota::named(quota.name()), Some(quota));
             assert_eq!(
-                serde_json::to_value(quota).unwrap(),
+                serde_json::to_value(quota).expect("it writes"),
                 serde_json::json!(quota.name())
             );
         }

@@ -208,27 +208,29 @@ mod tests {
                 read: false,
             },
         };
-        let written = serde_json::to_value(&event).unwrap();
+        let written = serde_json::to_value(&event).expect("it writes");
         assert_eq!(written["type"], "message");
         assert_eq!(written["message"]["from"], "agent");
         assert_eq!(
-            serde_json::from_value::<VisitorEvent>(written).unwrap(),
+            serde_json::from_value::<VisitorEvent>(written).expect("it reads"),
             event
         );
-        let read: VisitorEvent = serde_json::from_str(r#"{"type":"read","up_to":9}"#).unwrap();
+        let read: VisitorEvent =
+            serde_json::from_str(r#"{"type":"read","up_to":9}"#).expect("it reads");
         assert_eq!(read, VisitorEvent::Read { up_to: 9 });
         let typing = VisitorEvent::Typing {
             typing: true,
             author: None,
         };
-        let written = serde_json::to_string(&typing).unwrap();
+        let written = serde_json::to_string(&typing).expect("it writes");
         assert_eq!(
-            serde_json::from_str::<VisitorEvent>(&written).unwrap(),
+            serde_json::from_str::<VisitorEvent>(&written).expect("it reads"),
             typing
         );
-        let everything = serde_json::to_string(&VisitorEvent::Read { up_to: Id::MAX }).unwrap();
+        let everything =
+            serde_json::to_string(&VisitorEvent::Read { up_to: Id::MAX }).expect("it writes");
         assert_eq!(
-            serde_json::from_str::<VisitorEvent>(&everything).unwrap(),
+            serde_json::from_str::<VisitorEvent>(&everything).expect("it reads"),
             VisitorEvent::Read { up_to: Id::MAX }
         );
         assert!(serde_json::from_str::<VisitorEvent>(r#"{"type":"wave"}"#).is_err());

@@ -83,7 +83,7 @@ fn the_template_turns_a_webhook_into_a_message() {
 
     let broken = runtime.inbound(&plugin, CallContext::default(), &webhook("{\"id\": 1"));
     assert!(
-        matches!(&broken, Err(PluginError::Malformed(reason)) if reason.contains("not a message")),
+        matches!(&broken, Err(PluginError::Malformed(reason)) if reason.contains("neither a message nor a status")),
         "{broken:?}"
     );
 }

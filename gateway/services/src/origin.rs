@@ -71,13 +71,8 @@ pub fn parse_allowed_list(value: &serde_json::Value) -> Result<Vec<String>, BadO
 
 /// Allowed origins as stored, leniently: an entry that cannot be read (stored before settings
 /// were checked) is skipped rather than failing a visitor's request.
-pub fn read_allowed_list(value: &serde_json::Value) -> Vec<String> {
-    once_each(
-        entries(value)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|entry| parse_allowed(entry).ok()),
-    )
+pub fn read_allowed_list(entries: &[String]) -> Vec<String> {
+    once_each(entries.iter().filter_map(|entry| parse_allowed(entry).ok()))
 }
 
 /// The origins in their first order, each once.
@@ -103,7 +98,9 @@ fn entries(value: &serde_json::Value) -> Result<Vec<&str>, BadOrigin> {
                 })
             })
             .collect::<Result<_, _>>()?,
-        serde_json::Value::String(text) => text.split(['\n', '\r', '\t', ',', ';', ' ']).collect(),
+        serde_json::Value::String(text) => {
+            text.split(switchboard_model::ORIGIN_SEPARATORS).collect()
+        }
         serde_json::Value::Null => Vec::new(),
         other => {
             return Err(BadOrigin {
@@ -151,9 +148,12 @@ mod tests {
             "{refused:?}"
         );
         assert_eq!(
-            read_allowed_list(&serde_json::json!(
-                "https://a.example\nftp://files.example\nb.example"
-            )),
+            read_allowed_list(
+                &switchboard_model::WebchatSettings::read(&serde_json::json!({
+                    "allowed_origins": "https://a.example\nftp://files.example\nb.example"
+                }))
+                .allowed_origins
+            ),
             ["https://a.example", "https://b.example"],
             "a stored value is read as far as it can be"
         );

@@ -136,9 +136,5 @@ pub fn webhook_url(state: &Services, channel: &Channel) -> Option<String> {
 /// One of a channel's settings as text, whether it was saved as a string or a number; blank
 /// text counts as unset.
 pub fn setting_text(channel: &Channel, name: &str) -> Option<String> {
-    match channel.settings.get(name)? {
-        serde_json::Value::String(text) => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
-        serde_json::Value::Number(number) => Some(number.to_string()),
-        _ => None,
-    }
+    switchboard_model::setting_text(&channel.settings, name)
 }

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use switchboard_model::{Channel, ChannelKind, Id, now_millis};
+use switchboard_model::{Channel, ChannelKind, Id, WebchatSettings, now_millis};
 pub use switchboard_model::{Presence, Side, SignalKind};
 use tokio::sync::broadcast;
 
@@ -172,29 +172,6 @@ pub async fn channel(state: &Services, widget: &str) -> ServiceResult<Channel> {
     Ok(channel)
 }
 
-pub use crate::plugins::setting_text as text;
-
-/// A setting given per language (`{"en": "...", "es": "...", "pt-BR": "..."}`) or once.
-pub fn localized(channel: &Channel, name: &str, locale: &str) -> Option<String> {
-    match channel.settings.get(name)? {
-        serde_json::Value::String(text) => Some(text.clone()),
-        serde_json::Value::Object(texts) => {
-            let language = locale.split(['-', '_']).next().unwrap_or_default();
-            texts
-                .get(locale)
-                .or_else(|| {
-                    texts
-                        .iter()
-                        .find(|(tag, _)| tag.split(['-', '_']).next() == Some(language))
-                        .map(|(_, text)| text)
-                })
-                .or_else(|| texts.get("en"))
-                .and_then(|text| text.as_str().map(str::to_string))
-        }
-        _ => None,
-    }
-}
-
 /// Whether `color` is `#rgb` or `#rrggbb`: the colour goes into a style, so nothing else gets
 /// through.
 pub fn valid_color(color: &str) -> bool {
@@ -208,11 +185,7 @@ pub fn valid_color(color: &str) -> bool {
 /// read entry by entry, skipping what cannot be an origin, so that no visitor's request fails
 /// on it.
 pub fn allowed_origins(channel: &Channel) -> Vec<String> {
-    channel
-        .settings
-        .get("allowed_origins")
-        .map(crate::origin::read_allowed_list)
-        .unwrap_or_default()
+    crate::origin::read_allowed_list(&WebchatSettings::read(&channel.settings).allowed_origins)
 }
 
 /// Whether a browser request's `Origin` may use the widget: the gateway's own pages (the chat

@@ -7,10 +7,9 @@
 //! API's (`routes::confirmation`).
 
 use serde::{Deserialize, Serialize};
-use switchboard_model::{Channel, Contact, Id, now_millis};
+use switchboard_model::{Channel, Contact, Id, WebchatSettings, now_millis};
 
 use crate::language::Language;
-use crate::plugins::setting_text as text;
 use crate::throttle::RateLimiter;
 use crate::{ServiceResult, Services};
 
@@ -119,7 +118,7 @@ pub async fn request(
     }
     let business = state.store.workspace(chat.workspace_id).await?.name;
     let link = link(state, chat, contact.id, to);
-    let languages: Vec<&Words> = match text(chat, "locale") {
+    let languages: Vec<&Words> = match WebchatSettings::read(&chat.settings).locale {
         Some(locale) => vec![words(Language::of(&locale))],
         None => vec![&ES, &PT_BR, &EN],
     };

@@ -10,23 +10,13 @@
 //! then they wait, and the first one sends the link that proves it.
 
 use switchboard_model::{
-    Author, Channel, ChannelKind, Contact, DeliveryStatus, Direction, Id, Message, now_millis,
+    Author, Channel, ChannelKind, Contact, DeliveryStatus, Direction, Id, Message, WebchatSettings,
+    now_millis,
 };
 use switchboard_plugins::latest::Reply;
 use switchboard_store::OutboxItem;
 
-use crate::plugins::setting_text as text;
 use crate::{ServiceResult, Services};
-
-/// Webchat settings read here.
-pub mod setting {
-    /// `false` keeps replies in the chat.
-    pub const CONTINUE_BY_EMAIL: &str = "continue_by_email";
-    /// How long a reply waits for the visitor to come back before it is emailed.
-    pub const EMAIL_AFTER_SECONDS: &str = "email_after_seconds";
-    /// The mailbox that sends the emails; the workspace's first active one if unset.
-    pub const EMAIL_CHANNEL_ID: &str = "email_channel_id";
-}
 
 const DEFAULT_EMAIL_AFTER_SECONDS: i64 = 120;
 /// How often a reply waiting for the visitor to confirm their address looks again (a
@@ -77,9 +67,8 @@ impl Continued {
 
 /// The way the reply in `item` on `channel` goes now.
 pub async fn route(state: &Services, channel: &Channel, item: &OutboxItem) -> ServiceResult<Route> {
-    if channel.kind != ChannelKind::WEBCHAT
-        || text(channel, setting::CONTINUE_BY_EMAIL).as_deref() == Some("false")
-    {
+    let settings = WebchatSettings::read(&channel.settings);
+    if channel.kind != ChannelKind::WEBCHAT || !settings.continue_by_email {
         return Ok(Route::OwnChannel);
     }
     let store = state.store.as_ref();
@@ -98,11 +87,12 @@ pub async fn route(state: &Services, channel: &Channel, item: &OutboxItem) -> Se
         // Nowhere to write: the reply waits in the chat for the visitor's return.
         return Ok(Route::OwnChannel);
     };
-    let wait_ms = text(channel, setting::EMAIL_AFTER_SECONDS)
-        .and_then(|seconds| seconds.parse::<i64>().ok())
-        .unwrap_or(DEFAULT_EMAIL_AFTER_SECONDS)
-        .max(0)
-        * 1000;
+    let wait_ms = settings
+        .email_after_seconds
+        .map_or(DEFAULT_EMAIL_AFTER_SECONDS, |seconds| {
+            i64::try_from(seconds).unwrap_or(i64::MAX)
+        })
+        .saturating_mul(1000);
     let due = message.created_at.saturating_add(wait_ms);
     if now_millis() < due {
         let at = chrono::DateTime::from_timestamp_millis(due)
@@ -186,7 +176,7 @@ fn visitor_was_there(state: &Services, workspace_id: Id, contact: &Contact, sinc
 
 /// The mailbox a website chat's emails go through.
 async fn mailbox(state: &Services, channel: &Channel) -> ServiceResult<Option<Channel>> {
-    if let Some(id) = text(channel, setting::EMAIL_CHANNEL_ID).and_then(|id| id.parse().ok())
+    if let Some(id) = WebchatSettings::read(&channel.settings).email_channel_id
         && let Ok(named) = state.store.channel(channel.workspace_id, id).await
         && named.kind == ChannelKind::EMAIL
         && named.active

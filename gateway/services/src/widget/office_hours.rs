@@ -4,15 +4,12 @@
 
 use chrono::{Datelike, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
-use switchboard_model::{Channel, OfficeHours};
+use switchboard_model::{Channel, OfficeHours, WebchatSettings};
 
 /// Whether `channel`'s chat is staffed at `now`: always, without office hours.
 pub fn staffed(channel: &Channel, now: i64) -> bool {
-    channel
-        .settings
-        .get("office_hours")
-        .filter(|hours| hours.is_object())
-        .and_then(|hours| serde_json::from_value::<OfficeHours>(hours.clone()).ok())
+    WebchatSettings::read(&channel.settings)
+        .office_hours
         .is_none_or(|hours| is_open(&hours, now))
 }
 

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use switchboard_model::{Channel, PreChatField, WidgetConfig, now_millis};
+use switchboard_model::{WebchatSettings, WidgetConfig, now_millis};
 
 use crate::client_address::ClientAddress;
 use crate::extract::{Path, Query};
@@ -87,66 +87,55 @@ async fn config_for_page(
         }
         return Err(refusal);
     }
+    let settings = WebchatSettings::read(&channel.settings);
     let locale = query
         .locale
-        .or_else(|| widget::text(&channel, "locale"))
+        .or_else(|| settings.locale.clone())
         .unwrap_or_else(|| "en".into());
-    let pre_chat = match channel
-        .settings
-        .get("pre_chat")
-        .and_then(|fields| fields.as_array())
-    {
-        Some(fields) => fields
-            .iter()
-            .filter_map(|field| {
-                let name = field["name"].as_str().or_else(|| field.as_str())?;
-                matches!(name, "name" | "email").then(|| PreChatField {
-                    name: name.to_string(),
-                    required: field["required"].as_bool().unwrap_or(false),
-                })
-            })
-            .collect(),
-        None => Vec::new(),
-    };
+    let greeting = settings
+        .greeting
+        .in_locale(&locale)
+        .map_or_else(|| default_greeting(&locale).to_string(), str::to_string);
+    let pre_chat = settings
+        .pre_chat
+        .iter()
+        .filter(|field| matches!(field.name.as_str(), "name" | "email"))
+        .cloned()
+        .collect();
+    let (max_upload_bytes, upload_types) =
+        (upload_limit(state, &settings), upload_types(&settings));
     Ok(WidgetConfig {
-        color: widget::text(&channel, "color")
+        color: settings
+            .color
             .filter(|color| widget::valid_color(color))
             .unwrap_or_else(|| "#1f6feb".into()),
-        position: widget::text(&channel, "position")
+        position: settings
+            .position
             .filter(|p| p == "left")
             .unwrap_or_else(|| "right".into()),
-        greeting: widget::localized(&channel, "greeting", &locale)
-            .unwrap_or_else(|| default_greeting(&locale).into()),
-        locale: widget::text(&channel, "locale"),
+        greeting,
         pre_chat,
         online: office_hours::staffed(&channel, now_millis()),
-        max_upload_bytes: upload_limit(state, &channel),
-        upload_types: upload_types(&channel),
+        max_upload_bytes,
+        upload_types,
+        locale: settings.locale,
         launcher: launcher_names(),
     })
 }
 
-pub(super) fn upload_limit(state: &AppState, channel: &Channel) -> u64 {
+pub(super) fn upload_limit(state: &AppState, settings: &WebchatSettings) -> u64 {
     let most = state.services.config.max_attachment_bytes as u64;
-    widget::text(channel, "max_upload_bytes")
-        .and_then(|limit| limit.parse().ok())
+    settings
+        .max_upload_bytes
         .unwrap_or(DEFAULT_UPLOAD_BYTES)
         .min(most)
 }
 
-pub(super) fn upload_types(channel: &Channel) -> Vec<String> {
-    match channel
-        .settings
-        .get("upload_types")
-        .and_then(|types| types.as_array())
-    {
-        Some(types) => types
-            .iter()
-            .filter_map(|kind| kind.as_str().map(str::to_string))
-            .collect(),
-        None => DEFAULT_UPLOAD_TYPES
+pub(super) fn upload_types(settings: &WebchatSettings) -> Vec<String> {
+    settings.upload_types.clone().unwrap_or_else(|| {
+        DEFAULT_UPLOAD_TYPES
             .iter()
             .map(|kind| kind.to_string())
-            .collect(),
-    }
+            .collect()
+    })
 }

@@ -7,7 +7,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
-use switchboard_model::Attachment;
+use switchboard_model::{Attachment, WebchatSettings};
 use switchboard_store::{FilePurpose, UploadQuota};
 
 use super::config::{upload_limit, upload_types};
@@ -48,7 +48,8 @@ pub(super) async fn upload(
     )
     .await?;
     let body = body.map_err(|_| body_too_large())?;
-    let limit = upload_limit(&state, &channel);
+    let settings = WebchatSettings::read(&channel.settings);
+    let limit = upload_limit(&state, &settings);
     if body.len() as u64 > limit {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -65,7 +66,7 @@ pub(super) async fn upload(
         || claimed.trim().to_ascii_lowercase(),
         |parsed| parsed.essence_str().to_string(),
     );
-    if !parsed.is_some_and(|parsed| accepts(&upload_types(&channel), &parsed)) {
+    if !parsed.is_some_and(|parsed| accepts(&upload_types(&settings), &parsed)) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "file_type",

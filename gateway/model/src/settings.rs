@@ -194,6 +194,150 @@ impl WebchatSettings {
     }
 }
 
+/// An email channel's settings that the gateway reads (its adapter reads its own: the reply's
+/// name, footer and branding), leniently as [`WebchatSettings`] are; [`EmailSettings::refusal`]
+/// is the stricter check made when they are written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmailSettings {
+    /// `gmail`, `outlook`, `yahoo`, `icloud` or `other`: a provider fills in its servers.
+    pub provider: Option<String>,
+    pub imap: MailServerSettings,
+    pub smtp: MailServerSettings,
+    /// The mailbox's login; its reply address when unset.
+    pub username: Option<String>,
+    /// The IMAP folder read (`INBOX` when unset).
+    pub folder: Option<String>,
+    /// `password` (when unset) or `xoauth2`.
+    pub auth: Option<String>,
+    pub reply_address: Option<String>,
+    /// Addresses and domains whose mail is never taken in, lowercase, without a leading `@`.
+    pub block_list: Vec<String>,
+    /// The automatic answer to a new conversation.
+    pub auto_reply: Option<String>,
+    /// Replies go out through this other email channel.
+    pub reply_via_channel: Option<crate::Id>,
+    /// At most this many emails a day (UTC) go out; the rest wait.
+    pub daily_send_limit: Option<u64>,
+    /// The OAuth client the refresh token was granted to.
+    pub oauth_client_id: Option<String>,
+    /// The token endpoint (gmail's and outlook's by default).
+    pub oauth_token_url: Option<String>,
+    /// Scopes asked for on renewal, separated by spaces.
+    pub oauth_scope: Option<String>,
+}
+
+/// One mail server of an email channel, as written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MailServerSettings {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    /// `tls` (or `ssl`), `starttls` or `none`.
+    pub security: Option<String>,
+}
+
+impl EmailSettings {
+    pub const PROVIDER: &str = "provider";
+    pub const IMAP_HOST: &str = "imap_host";
+    pub const IMAP_PORT: &str = "imap_port";
+    pub const IMAP_SECURITY: &str = "imap_security";
+    pub const SMTP_HOST: &str = "smtp_host";
+    pub const SMTP_PORT: &str = "smtp_port";
+    pub const SMTP_SECURITY: &str = "smtp_security";
+    pub const USERNAME: &str = "username";
+    pub const FOLDER: &str = "folder";
+    pub const AUTH: &str = "auth";
+    pub const REPLY_ADDRESS: &str = "reply_address";
+    pub const BLOCK_LIST: &str = "block_list";
+    pub const AUTO_REPLY: &str = "auto_reply";
+    pub const REPLY_VIA_CHANNEL: &str = "reply_via_channel";
+    pub const DAILY_SEND_LIMIT: &str = "daily_send_limit";
+    pub const OAUTH_CLIENT_ID: &str = "oauth_client_id";
+    pub const OAUTH_TOKEN_URL: &str = "oauth_token_url";
+    pub const OAUTH_SCOPE: &str = "oauth_scope";
+
+    /// The settings `settings` holds, read leniently: a value of the wrong shape is unset.
+    pub fn read(settings: &Value) -> EmailSettings {
+        let text = |name| setting_text(settings, name);
+        let server = |host, port, security| MailServerSettings {
+            host: text(host),
+            port: text(port).and_then(|port| port.parse().ok()),
+            security: text(security).map(|security| security.to_lowercase()),
+        };
+        EmailSettings {
+            provider: text(Self::PROVIDER).map(|provider| provider.to_lowercase()),
+            imap: server(Self::IMAP_HOST, Self::IMAP_PORT, Self::IMAP_SECURITY),
+            smtp: server(Self::SMTP_HOST, Self::SMTP_PORT, Self::SMTP_SECURITY),
+            username: text(Self::USERNAME),
+            folder: text(Self::FOLDER),
+            auth: text(Self::AUTH).map(|auth| auth.to_lowercase()),
+            reply_address: text(Self::REPLY_ADDRESS),
+            block_list: text(Self::BLOCK_LIST)
+                .map(|list| {
+                    list.split([',', ' ', '\n', ';'])
+                        .map(|entry| entry.trim().trim_start_matches('@').to_lowercase())
+                        .filter(|entry| !entry.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            auto_reply: text(Self::AUTO_REPLY),
+            reply_via_channel: whole(settings, Self::REPLY_VIA_CHANNEL),
+            daily_send_limit: whole(settings, Self::DAILY_SEND_LIMIT),
+            oauth_client_id: text(Self::OAUTH_CLIENT_ID),
+            oauth_token_url: text(Self::OAUTH_TOKEN_URL),
+            oauth_scope: text(Self::OAUTH_SCOPE),
+        }
+    }
+
+    /// The setting a mail server could not use and why, as written in `settings`: a port that
+    /// is not a port, a security or sign-in method the gateway does not know, a number that is
+    /// not a whole number. `None` when each one can be used.
+    pub fn refusal(settings: &Value) -> Option<(&'static str, String)> {
+        let written = |name: &'static str| setting_text(settings, name).map(|text| (name, text));
+        for port in [Self::IMAP_PORT, Self::SMTP_PORT] {
+            if let Some((name, value)) = written(port)
+                && !value.parse::<u16>().is_ok_and(|port| port > 0)
+            {
+                return Some((
+                    name,
+                    format!("`{name}` must be a port number (1 to 65535), not {value:?}"),
+                ));
+            }
+        }
+        for security in [Self::IMAP_SECURITY, Self::SMTP_SECURITY] {
+            if let Some((name, value)) = written(security)
+                && !matches!(
+                    value.to_lowercase().as_str(),
+                    "tls" | "ssl" | "starttls" | "none"
+                )
+            {
+                return Some((
+                    name,
+                    format!("`{name}` must be tls, starttls or none, not {value:?}"),
+                ));
+            }
+        }
+        if let Some((name, value)) = written(Self::AUTH)
+            && !matches!(value.to_lowercase().as_str(), "password" | "xoauth2")
+        {
+            return Some((
+                name,
+                format!("`{name}` must be password or xoauth2, not {value:?}"),
+            ));
+        }
+        for number in [Self::DAILY_SEND_LIMIT, Self::REPLY_VIA_CHANNEL] {
+            if let Some((name, value)) = written(number)
+                && value.parse::<u64>().is_err()
+            {
+                return Some((
+                    name,
+                    format!("`{name}` must be a whole number, not {value:?}"),
+                ));
+            }
+        }
+        None
+    }
+}
+
 /// A setting as text, whether it was saved as a string or a number; blank text is unset.
 pub fn setting_text(settings: &Value, name: &str) -> Option<String> {
     match settings.get(name)? {
@@ -212,6 +356,42 @@ fn whole(settings: &Value, name: &str) -> Option<u64> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn email_settings_are_read_leniently_and_refused_by_name_when_written() {
+        let written = json!({
+            "provider": "Gmail",
+            "imap_port": "993",
+            "smtp_port": 587,
+            "smtp_security": "STARTTLS",
+            "block_list": "@spam.example, Bob@Example.com\n",
+            "daily_send_limit": "200",
+            "reply_via_channel": 12,
+        });
+        let settings = EmailSettings::read(&written);
+        assert_eq!(settings.provider.as_deref(), Some("gmail"));
+        assert_eq!(settings.imap.port, Some(993));
+        assert_eq!(settings.smtp.port, Some(587));
+        assert_eq!(settings.smtp.security.as_deref(), Some("starttls"));
+        assert_eq!(settings.block_list, ["spam.example", "bob@example.com"]);
+        assert_eq!(settings.daily_send_limit, Some(200));
+        assert_eq!(settings.reply_via_channel, Some(12));
+        assert_eq!(EmailSettings::refusal(&written), None);
+        for (setting, value, named) in [
+            ("imap_port", json!("99999"), "port number"),
+            ("smtp_port", json!(0), "port number"),
+            ("imap_security", json!("tls1.3"), "tls, starttls or none"),
+            ("auth", json!("oauth"), "password or xoauth2"),
+            ("daily_send_limit", json!("lots"), "whole number"),
+        ] {
+            let (field, problem) =
+                EmailSettings::refusal(&json!({ setting: value })).expect("refused");
+            assert_eq!(field, setting);
+            assert!(problem.contains(named), "{problem}");
+        }
+        let stored = EmailSettings::read(&json!({ "imap_port": "imap" }));
+        assert_eq!(stored.imap.port, None, "a stored mistake reads as unset");
+    }
 
     #[test]
     fn webchat_settings_read_what_older_settings_wrote() {

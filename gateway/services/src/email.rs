@@ -24,35 +24,18 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use switchboard_mail::{Account, Auth, MailError, Provider, Security, Server, Trust};
-use switchboard_model::{Channel, ChannelHealth, ChannelKind, HealthState, Id, now_millis};
+use switchboard_model::{
+    Channel, ChannelHealth, ChannelKind, EmailSettings, HealthState, Id, MailServerSettings,
+    now_millis,
+};
 
 use crate::{Fault, FaultKind, ServiceResult, Services, lock};
 
-/// Email settings the gateway itself reads; the adapter reads its own (`reply_address`,
-/// `reply_name`, `footer`, `hide_branding`).
+/// The names of an email channel's secrets, and of the setting the gateway gives the adapter
+/// for each reply; the settings admins write are [`EmailSettings`].
 pub mod setting {
-    pub const PROVIDER: &str = "provider";
-    pub const IMAP_HOST: &str = "imap_host";
-    pub const IMAP_PORT: &str = "imap_port";
-    pub const IMAP_SECURITY: &str = "imap_security";
-    pub const SMTP_HOST: &str = "smtp_host";
-    pub const SMTP_PORT: &str = "smtp_port";
-    pub const SMTP_SECURITY: &str = "smtp_security";
-    pub const USERNAME: &str = "username";
-    pub const FOLDER: &str = "folder";
-    /// `password` (the default) or `xoauth2`.
-    pub const AUTH: &str = "auth";
-    pub const REPLY_ADDRESS: &str = "reply_address";
-    /// Addresses and domains whose mail is never taken in, separated by commas or spaces.
-    pub const BLOCK_LIST: &str = "block_list";
-    /// The text of the automatic answer to a new conversation; none when empty.
-    pub const AUTO_REPLY: &str = "auto_reply";
     /// Set per call for the adapter: `agent`, or `auto-reply` for the automatic answer.
     pub const REPLY_KIND: &str = "reply_kind";
-    /// Replies go out through this other email channel (its address, server and adapter).
-    pub const REPLY_VIA_CHANNEL: &str = "reply_via_channel";
-    /// At most this many emails a day (UTC) go out through the channel; the rest wait.
-    pub const DAILY_SEND_LIMIT: &str = "daily_send_limit";
     /// Secret: the password or app password.
     pub const PASSWORD: &str = "password";
     /// Secret: the OAuth 2.0 access token.
@@ -61,12 +44,6 @@ pub mod setting {
     pub const OAUTH_REFRESH_TOKEN: &str = "oauth_refresh_token";
     /// Secret: the OAuth client's secret, for clients that have one.
     pub const OAUTH_CLIENT_SECRET: &str = "oauth_client_secret";
-    /// The OAuth client (application) id the refresh token was granted to.
-    pub const OAUTH_CLIENT_ID: &str = "oauth_client_id";
-    /// The token endpoint; gmail and outlook providers have theirs by default.
-    pub const OAUTH_TOKEN_URL: &str = "oauth_token_url";
-    /// Scopes asked for on renewal, separated by spaces (outlook's by default).
-    pub const OAUTH_SCOPE: &str = "oauth_scope";
 }
 
 /// Email state shared by the API, the sync workers and the forwarding listener.
@@ -187,104 +164,93 @@ fn forwarding_ids(workspace_id: Id, channel_id: Id) -> Vec<u8> {
     [workspace_id.to_be_bytes(), channel_id.to_be_bytes()].concat()
 }
 
-use crate::plugins::setting_text as text;
-
 /// The mailbox a channel's settings and secrets describe; the error names what is missing.
+/// Settings are checked when written ([`EmailSettings::refusal`]); a mistake stored before
+/// that reads as unset, and the provider's or the usual value stands in.
 pub async fn account(
     state: &Services,
     channel: &Channel,
 ) -> ServiceResult<Result<Account, String>> {
     use setting::*;
+    let settings = EmailSettings::read(&channel.settings);
     let secrets = crate::plugins::channel_secrets(state, channel).await?;
-    let preset = match text(channel, PROVIDER) {
+    let preset = match &settings.provider {
         None => None,
-        Some(name) => {
-            match serde_json::from_value::<Provider>(serde_json::Value::String(name.clone())) {
-                Ok(provider) => provider.servers(),
-                Err(_) => {
-                    return Ok(Err(format!(
-                        "`{PROVIDER}` must be gmail, outlook, yahoo, icloud or other, not `{name}`"
-                    )));
-                }
-            }
-        }
-    };
-    let server = |host: &str,
-                  port: &str,
-                  security: &str,
-                  preset: Option<Server>|
-     -> Result<Option<Server>, String> {
-        let Some(host) = text(channel, host).or(preset.as_ref().map(|p| p.host.clone())) else {
-            return Ok(None);
-        };
-        let security = match text(channel, security).as_deref() {
-            None => preset.as_ref().map_or(Security::Tls, |p| p.security),
-            Some("tls" | "ssl") => Security::Tls,
-            Some("starttls") => Security::Starttls,
-            Some("none") => Security::None,
-            Some(other) => {
-                return Err(format!(
-                    "`{security}` must be tls, starttls or none, not `{other}`"
-                ));
-            }
-        };
-        let port = match text(channel, port) {
-            Some(port) => port
-                .parse::<u16>()
-                .map_err(|_| format!("`{port}` is not a port number"))?,
-            None => match (&preset, security) {
-                (Some(preset), _) => preset.port,
-                (None, Security::Tls) if host.starts_with("smtp") => 465,
-                (None, Security::Tls) => 993,
-                (None, _) if host.starts_with("smtp") => 587,
-                (None, _) => 143,
-            },
-        };
-        Ok(Some(Server {
-            host,
-            port,
-            security,
-        }))
+        Some(name) => match provider(name) {
+            Ok(provider) => provider.servers(),
+            Err(problem) => return Ok(Err(problem)),
+        },
     };
     let (imap_preset, smtp_preset) =
         preset.map_or((None, None), |(imap, smtp)| (Some(imap), Some(smtp)));
-    let imap = match server(IMAP_HOST, IMAP_PORT, IMAP_SECURITY, imap_preset) {
-        Ok(imap) => imap,
-        Err(reason) => return Ok(Err(reason)),
-    };
-    let smtp = match server(SMTP_HOST, SMTP_PORT, SMTP_SECURITY, smtp_preset) {
-        Ok(smtp) => smtp,
-        Err(reason) => return Ok(Err(reason)),
-    };
-    let auth = match text(channel, AUTH).as_deref() {
-        None | Some("password") => secrets.get(PASSWORD).cloned().map(Auth::Password),
-        // With a refresh token, `oauth::signed_in` obtains the access token.
+    let imap = server(&settings.imap, imap_preset);
+    let smtp = server(&settings.smtp, smtp_preset);
+    let auth = match settings.auth.as_deref() {
         Some("xoauth2") => secrets
             .get(OAUTH_TOKEN)
             .cloned()
+            // With a refresh token, `oauth::signed_in` obtains the access token.
             .or_else(|| secrets.contains_key(OAUTH_REFRESH_TOKEN).then(String::new))
             .map(Auth::XOAuth2),
-        Some(other) => {
-            return Ok(Err(format!(
-                "`{AUTH}` must be password or xoauth2, not `{other}`"
-            )));
-        }
+        _ => secrets.get(PASSWORD).cloned().map(Auth::Password),
     };
     let Some(auth) = auth else {
         return Ok(Err(format!(
             "the channel has no `{PASSWORD}` secret (or, for xoauth2, `{OAUTH_REFRESH_TOKEN}` or `{OAUTH_TOKEN}`)"
         )));
     };
-    let Some(username) = text(channel, USERNAME).or_else(|| text(channel, REPLY_ADDRESS)) else {
-        return Ok(Err(format!("the channel has no `{USERNAME}` setting")));
+    let Some(username) = settings.username.or(settings.reply_address) else {
+        return Ok(Err(format!(
+            "the channel has no `{}` setting",
+            EmailSettings::USERNAME
+        )));
     };
     Ok(Ok(Account {
         imap,
         smtp,
         username,
         auth,
-        folder: text(channel, FOLDER).unwrap_or_else(|| "INBOX".into()),
+        folder: settings.folder.unwrap_or_else(|| "INBOX".into()),
     }))
+}
+
+/// The provider named `name`, or why it is none the gateway knows.
+pub fn provider(name: &str) -> Result<Provider, String> {
+    serde_json::from_value::<Provider>(serde_json::Value::String(name.into())).map_err(|_| {
+        format!(
+            "`{}` must be gmail, outlook, yahoo, icloud or other, not `{name}`",
+            EmailSettings::PROVIDER
+        )
+    })
+}
+
+/// A mail server as written, filled in from the provider's (or the usual port for its
+/// security); none without a host.
+fn server(written: &MailServerSettings, preset: Option<Server>) -> Option<Server> {
+    let host = written
+        .host
+        .clone()
+        .or(preset.as_ref().map(|preset| preset.host.clone()))?;
+    let security = match written.security.as_deref() {
+        Some("tls" | "ssl") => Security::Tls,
+        Some("starttls") => Security::Starttls,
+        Some("none") => Security::None,
+        _ => preset
+            .as_ref()
+            .map_or(Security::Tls, |preset| preset.security),
+    };
+    let port = written.port.unwrap_or(match (&preset, security) {
+        (Some(preset), _) => preset.port,
+        (None, Security::Tls) if host.starts_with("smtp") => 465,
+        (None, Security::Tls) => 993,
+        (None, _) if host.starts_with("smtp") => 587,
+        (None, _) => 143,
+    });
+    Some(Server {
+        host,
+        port,
+        security,
+    })
 }
 
 /// The channel, which must be an email channel.

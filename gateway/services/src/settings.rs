@@ -2,7 +2,7 @@
 //! that names it then, and no visitor's request ever fails later on a stored value.
 
 use serde_json::Value;
-use switchboard_model::{Id, OfficeHours};
+use switchboard_model::{ChannelKind, EmailSettings, Id, OfficeHours};
 
 use crate::widget::office_hours;
 use crate::{Fault, FaultKind, ServiceResult, Services};
@@ -11,8 +11,12 @@ use crate::{Fault, FaultKind, ServiceResult, Services};
 /// is wrong with it, and writes what may be written several ways in one: allowed origins as a
 /// list of `scheme://host` (`["https://shop.example"]` from
 /// `"shop.example/\nhttp://localhost:8080/cart"`). A website chat's colour and position are
-/// checked too: the widget would otherwise draw its default instead, and nobody would be told.
-fn prepare(settings: &mut Value) -> ServiceResult<()> {
+/// checked too: the widget would otherwise draw its default instead, and nobody would be told;
+/// and an email channel's servers, sign-in and limits ([`prepare_email`]).
+fn prepare(kind: ChannelKind, settings: &mut Value) -> ServiceResult<()> {
+    if kind == ChannelKind::EMAIL {
+        prepare_email(settings)?;
+    }
     if let Some(hours) = settings
         .get("office_hours")
         .filter(|hours| !hours.is_null())
@@ -49,16 +53,31 @@ fn prepare(settings: &mut Value) -> ServiceResult<()> {
     Ok(())
 }
 
-/// Checks and prepares `settings` (see [`prepare`]) for a channel that the plugin `plugin`
-/// handles, checking them against the plugin's form as well (a required setting, a choice it
-/// does not offer).
+/// An email channel's mail servers, sign-in and limits, as [`EmailSettings::refusal`] checks
+/// them, and its provider.
+fn prepare_email(settings: &Value) -> ServiceResult<()> {
+    if let Some((field, problem)) = EmailSettings::refusal(settings) {
+        return Err(invalid(problem).on_field(field));
+    }
+    if let Some(provider) = EmailSettings::read(settings).provider
+        && let Err(problem) = crate::email::provider(&provider)
+    {
+        return Err(invalid(problem).on_field(EmailSettings::PROVIDER));
+    }
+    Ok(())
+}
+
+/// Checks and prepares `settings` (see [`prepare`]) for a channel of `kind` that the plugin
+/// `plugin` handles, checking them against the plugin's form as well (a required setting, a
+/// choice it does not offer).
 pub async fn prepare_for_plugin(
     services: &Services,
     workspace_id: Id,
+    kind: ChannelKind,
     plugin: Option<&str>,
     settings: &mut Value,
 ) -> ServiceResult<()> {
-    prepare(settings)?;
+    prepare(kind, settings)?;
     let Some(plugin) = plugin else {
         return Ok(());
     };

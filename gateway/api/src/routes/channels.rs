@@ -156,6 +156,7 @@ async fn create_channel(
     settings::prepare_for_plugin(
         &state,
         caller.workspace_id,
+        new.kind,
         new.plugin.as_deref(),
         &mut new.settings,
     )
@@ -203,6 +204,7 @@ async fn update_channel(
             settings::prepare_for_plugin(
                 &state,
                 caller.workspace_id,
+                changed.kind,
                 changed.plugin.as_deref(),
                 &mut changed.settings,
             )

@@ -677,6 +677,63 @@ async fn office_hours_that_cannot_be_used_are_refused_when_written() {
     assert_eq!(kept["settings"]["office_hours"]["from"], "08:30", "{kept}");
 }
 
+/// An email channel's servers, sign-in and limits are checked when written: an unknown
+/// provider, a port that is no port, an unknown security or a limit that is no number are
+/// refused naming the setting, on a new channel and on an update; other kinds' settings of
+/// the same names are theirs to read.
+#[tokio::test]
+async fn email_settings_that_cannot_be_used_are_refused_by_name_when_written() {
+    let app = TestApp::new().await;
+    let create = |kind: &str, settings: serde_json::Value| {
+        let body = json!({ "kind": kind, "name": "Soporte", "settings": settings });
+        app.call(Method::POST, "/api/v1/channels", &app.admin, Some(body))
+    };
+    for (settings, field, named) in [
+        (json!({ "provider": "hotmail" }), "provider", "hotmail"),
+        (
+            json!({ "imap_host": "imap.tienda.co", "imap_port": "imap" }),
+            "imap_port",
+            "port number",
+        ),
+        (
+            json!({ "daily_send_limit": "muchos" }),
+            "daily_send_limit",
+            "whole number",
+        ),
+    ] {
+        let refused = create("email", settings).await;
+        assert_error_naming(
+            &refused,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_settings",
+            named,
+        );
+        assert_eq!(refused.1["error"]["field"], field, "{}", refused.1);
+    }
+    let (status, channel) = create(
+        "email",
+        json!({ "provider": "Gmail", "imap_port": "993", "daily_send_limit": 200 }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let path = format!("/api/v1/channels/{}", channel["id"]);
+    let update = json!({ "settings": { "smtp_security": "tls1.3" } });
+    let refused = app
+        .call(Method::PATCH, &path, &app.admin, Some(update))
+        .await;
+    assert_error_naming(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_settings",
+        "tls1.3",
+    );
+    assert_eq!(refused.1["error"]["field"], "smtp_security");
+    let (_, kept) = app.get(&path, &app.admin).await;
+    assert_eq!(kept["settings"].get("smtp_security"), None, "{kept}");
+    let (status, chat) = create("webchat", json!({ "auth": "basic" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{chat}");
+}
+
 /// A contact's addresses must be email addresses, on a new contact and on an edit; the one
 /// that is not is named.
 #[tokio::test]

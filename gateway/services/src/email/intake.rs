@@ -1,15 +1,13 @@
 //! Mail coming in: loop prevention before anything is stored, reading each email through the
 //! adapter ahead of the store, and bounces of our own replies.
 
-use switchboard_model::{Channel, ChannelKind};
+use switchboard_model::{Channel, ChannelKind, EmailSettings};
 use switchboard_plugins::latest::{DeliveryState, DeliveryUpdate, Message};
 use switchboard_store::StoreError;
 
-use super::setting;
 use crate::ingest::{
     ReadPayload, StoredEmail, StoredPayload, Unprocessed, read_payload, store_read,
 };
-use crate::plugins::setting_text as text;
 use crate::{Fault, ServiceResult, Services};
 use futures_util::StreamExt;
 
@@ -28,7 +26,8 @@ pub async fn refused_sender(
     };
     for own in state.store.channels(channel.workspace_id).await? {
         if own.kind == ChannelKind::EMAIL
-            && text(&own, setting::REPLY_ADDRESS)
+            && EmailSettings::read(&own.settings)
+                .reply_address
                 .is_some_and(|address| address.eq_ignore_ascii_case(&sender))
         {
             return Ok(Some(format!(
@@ -38,11 +37,10 @@ pub async fn refused_sender(
         }
     }
     let domain = sender.rsplit('@').next().unwrap_or_default();
-    let blocked = text(channel, setting::BLOCK_LIST).is_some_and(|list| {
-        list.split([',', ' ', '\n', ';'])
-            .map(|entry| entry.trim().trim_start_matches('@').to_lowercase())
-            .any(|entry| !entry.is_empty() && (entry == sender || entry == domain))
-    });
+    let blocked = EmailSettings::read(&channel.settings)
+        .block_list
+        .iter()
+        .any(|entry| *entry == sender || entry == domain);
     Ok(blocked.then(|| format!("{sender} is on the channel's block list")))
 }
 

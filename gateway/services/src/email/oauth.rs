@@ -15,15 +15,11 @@ use oauth2::{
 };
 use sha2::{Digest, Sha256};
 use switchboard_mail::{Account, Auth, MailError, Step};
-use switchboard_model::Channel;
+use switchboard_model::{Channel, EmailSettings};
 use switchboard_plugins::latest::{Header, HttpRequest};
 use switchboard_store::ChannelRecord;
 
-use super::setting::{
-    OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_REFRESH_TOKEN, OAUTH_SCOPE, OAUTH_TOKEN_URL,
-    PROVIDER,
-};
-use crate::plugins::setting_text as text;
+use super::setting::{OAUTH_CLIENT_SECRET, OAUTH_REFRESH_TOKEN};
 use crate::{Fault, ServiceResult, Services};
 
 /// Renew this long before expiry at the latest (or at half the token's life, if shorter).
@@ -193,19 +189,32 @@ async fn renew(
     refresh_token: &str,
 ) -> ServiceResult<Result<Held, MailError>> {
     let settings_error = |message: String| Ok(Err(MailError::new(Step::Settings, message)));
-    let defaults = text(channel, PROVIDER).and_then(|provider| provider_defaults(&provider));
-    let Some(token_url) = text(channel, OAUTH_TOKEN_URL).or(defaults.map(|(url, _)| url.into()))
+    let settings = EmailSettings::read(&channel.settings);
+    let defaults = settings.provider.as_deref().and_then(provider_defaults);
+    let Some(token_url) = settings
+        .oauth_token_url
+        .or(defaults.map(|(url, _)| url.into()))
     else {
         return settings_error(format!(
-            "a refresh token needs `{OAUTH_TOKEN_URL}` (or a `{PROVIDER}` of gmail or outlook)"
+            "a refresh token needs `{}` (or a `{}` of gmail or outlook)",
+            EmailSettings::OAUTH_TOKEN_URL,
+            EmailSettings::PROVIDER
         ));
     };
     let token_url = match TokenUrl::new(token_url) {
         Ok(url) => url,
-        Err(error) => return settings_error(format!("`{OAUTH_TOKEN_URL}` is not a URL: {error}")),
+        Err(error) => {
+            return settings_error(format!(
+                "`{}` is not a URL: {error}",
+                EmailSettings::OAUTH_TOKEN_URL
+            ));
+        }
     };
-    let Some(client_id) = text(channel, OAUTH_CLIENT_ID) else {
-        return settings_error(format!("a refresh token needs `{OAUTH_CLIENT_ID}`"));
+    let Some(client_id) = settings.oauth_client_id else {
+        return settings_error(format!(
+            "a refresh token needs `{}`",
+            EmailSettings::OAUTH_CLIENT_ID
+        ));
     };
     let client = BasicClient::new(ClientId::new(client_id))
         .set_auth_type(AuthType::RequestBody)
@@ -214,7 +223,8 @@ async fn renew(
         Some(secret) => client.set_client_secret(ClientSecret::new(secret.clone())),
         None => client,
     };
-    let scopes = text(channel, OAUTH_SCOPE)
+    let scopes = settings
+        .oauth_scope
         .or(defaults.map(|(_, scopes)| scopes.into()))
         .unwrap_or_default();
     let fetcher = state.plugins.fetcher.clone();

@@ -4,15 +4,16 @@
 use std::collections::BTreeMap;
 
 use switchboard_mail::MailError;
-use switchboard_model::{Author, Channel, ChannelKind, Id, Ingested, NewReply, now_millis};
+use switchboard_model::{
+    Author, Channel, ChannelKind, EmailSettings, Id, Ingested, NewReply, now_millis,
+};
 use switchboard_plugins::latest::{
     Contact, DeliveryAction, Identity, OutgoingEmail, Reply, ReplyContext,
 };
 use switchboard_store::ChannelRecord;
 
-use super::{account, oauth, setting};
+use super::{account, oauth};
 use crate::outbox::Outcome;
-use crate::plugins::setting_text as text;
 use crate::{Fault, FaultKind, ServiceResult, Services};
 
 /// Sends a reply's email through the channel's SMTP server; answers the server's acceptance.
@@ -61,7 +62,7 @@ pub async fn auto_reply(
     ingested: &Ingested,
     automatic: bool,
 ) -> ServiceResult<()> {
-    let Some(answer) = text(channel, setting::AUTO_REPLY) else {
+    let Some(answer) = EmailSettings::read(&channel.settings).auto_reply else {
         return Ok(());
     };
     if channel.kind != ChannelKind::EMAIL || automatic || ingested.duplicate {
@@ -204,7 +205,7 @@ pub async fn send_written(
 /// The channel a reply leaves through: the conversation's own, or the email channel its
 /// `reply_via_channel` setting names (an inbound-only mailbox answered from another address).
 pub async fn sending_channel(state: &Services, channel: &Channel) -> ServiceResult<Channel> {
-    let Some(via) = text(channel, setting::REPLY_VIA_CHANNEL) else {
+    let Some(id) = EmailSettings::read(&channel.settings).reply_via_channel else {
         return Ok(channel.clone());
     };
     let invalid = |why: String| {
@@ -213,14 +214,11 @@ pub async fn sending_channel(state: &Services, channel: &Channel) -> ServiceResu
             "invalid_setting",
             format!(
                 "`{}` of channel {}: {why}",
-                setting::REPLY_VIA_CHANNEL,
+                EmailSettings::REPLY_VIA_CHANNEL,
                 channel.id
             ),
         )
     };
-    let id: Id = via
-        .parse()
-        .map_err(|_| invalid(format!("`{via}` is not a channel id")))?;
     let via = state
         .store
         .channel(channel.workspace_id, id)
@@ -259,9 +257,7 @@ pub async fn daily_limit_reached(
     state: &Services,
     channel: &Channel,
 ) -> ServiceResult<Option<(String, i64)>> {
-    let Some(limit) =
-        text(channel, setting::DAILY_SEND_LIMIT).and_then(|limit| limit.parse::<u64>().ok())
-    else {
+    let Some(limit) = EmailSettings::read(&channel.settings).daily_send_limit else {
         return Ok(None);
     };
     let (_, sent) = sent_today(state, channel).await?;

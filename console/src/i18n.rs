@@ -9,6 +9,10 @@ use switchboard_model::{
 
 pub use switchboard_front::Locale;
 
+mod first_run;
+
+pub use first_run::first_run_texts;
+
 /// Every text of the console in one language.
 #[derive(Debug, PartialEq)]
 pub struct Texts {

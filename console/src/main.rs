@@ -141,6 +141,16 @@ fn app() -> Html {
                     session.set(Session::SignedOut);
                 })
             };
+            // A generated password is exchanged for one's own before the console shows.
+            if me.agent.must_choose_password {
+                let on_chosen = {
+                    let session = session.setter();
+                    Callback::from(move |me: Me| session.set(Session::SignedIn(Box::new(me))))
+                };
+                return html! {
+                    <views::choose_password::ChoosePassword locale={*locale} {on_locale} {on_chosen} {on_signed_out} />
+                };
+            }
             html! {
                 <views::workspace::Workspace me={(**me).clone()} locale={*locale} {on_locale} {on_signed_out} />
             }

@@ -142,6 +142,8 @@ impl Gateway {
             .env("SWITCHBOARD_STORE__SECRET_KEY", data_dir.join("secret.key"))
             .env("SWITCHBOARD_BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
             .env("SWITCHBOARD_BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
+            // The rig's demo workspace is set up already: its admin goes straight to the inbox.
+            .env("SWITCHBOARD_BOOTSTRAP__FIRST_RUN", "false")
             .env("SWITCHBOARD_LOG__FILTER", "warn")
             .env("SWITCHBOARD_WEB__WWW", workspace_root().join("www"))
             .env("SWITCHBOARD_WEB__WIDGET", target_dir().join("widget-dist"))
@@ -227,12 +229,14 @@ impl Gateway {
 pub type EventSocket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// A JSON client with keep-alive connections, authenticated by a bearer token once logged in.
+/// A JSON client with keep-alive connections, authenticated by a bearer token once logged in
+/// (or by the session cookie of [`Client::session`]).
 #[derive(Clone)]
 pub struct Client {
     http: HyperClient<HttpConnector, Full<Bytes>>,
     pub base_url: String,
     authorization: Option<String>,
+    cookie: Option<String>,
 }
 
 impl Client {
@@ -253,11 +257,39 @@ impl Client {
             http,
             base_url: base_url.to_string(),
             authorization: None,
+            cookie: None,
         }
+    }
+
+    /// Signs in as the console does and sends the session cookie from now on (the one way in
+    /// while a generated password is to be exchanged for one's own).
+    pub async fn session(mut self, email: &str, password: &str) -> anyhow::Result<Client> {
+        self.cookie = Some(self.session_cookie(email, password).await?);
+        Ok(self)
     }
 
     /// Logs in, then creates an API token and uses it from now on.
     pub async fn login(mut self, email: &str, password: &str) -> anyhow::Result<Client> {
+        let cookie = self.session_cookie(email, password).await?;
+        let name = serde_json::json!({ "name": "e2e" });
+        let (_, _, answer) = self
+            .exchange(
+                Method::POST,
+                "/api/v1/api-tokens",
+                &[("cookie", &cookie)],
+                Some(json_body(&name)?),
+            )
+            .await?;
+        let body: Value = serde_json::from_slice(&answer)?;
+        let token = body["token"]
+            .as_str()
+            .with_context(|| format!("no token in the answer: {body}"))?;
+        self.authorization = Some(format!("Bearer {token}"));
+        Ok(self)
+    }
+
+    /// The session cookie a sign-in as `email` sets.
+    async fn session_cookie(&self, email: &str, password: &str) -> anyhow::Result<String> {
         let credentials = serde_json::json!({ "email": email, "password": password });
         let (status, headers, _) = self
             .exchange(
@@ -273,19 +305,7 @@ impl Client {
             .and_then(|value| value.split(';').next())
             .map(str::to_string)
             .with_context(|| format!("login of {email} failed with {status}"))?;
-        let name = serde_json::json!({ "name": "e2e" });
-        let (_, _, answer) = self
-            .exchange(
-                Method::POST,
-                "/api/v1/api-tokens",
-                &[("cookie", &cookie)],
-                Some(json_body(&name)?),
-            )
-            .await?;
-        let body: Value = serde_json::from_slice(&answer)?;
-        let token = body["token"].as_str().context("no token in the answer")?;
-        self.authorization = Some(format!("Bearer {token}"));
-        Ok(self)
+        Ok(cookie)
     }
 
     /// The same client, sending `token` as its bearer token (a widget visitor's, say).
@@ -412,6 +432,9 @@ impl Client {
             .uri(format!("{}{path}", self.base_url));
         if let Some(authorization) = &self.authorization {
             builder = builder.header("authorization", authorization);
+        }
+        if let Some(cookie) = &self.cookie {
+            builder = builder.header("cookie", cookie);
         }
         for (name, value) in headers {
             builder = builder.header(*name, *value);

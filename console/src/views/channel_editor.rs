@@ -30,6 +30,10 @@ pub struct Props {
     pub channel: Option<Channel>,
     pub on_back: Callback<()>,
     pub on_signed_out: Callback<()>,
+    /// Told of a channel once it is saved whole, instead of testing its connection (the
+    /// first run goes on with it).
+    #[prop_or_default]
+    pub on_saved: Option<Callback<Channel>>,
 }
 
 /// A setting as its input holds it: text, or `true`/`false` for a switch.
@@ -235,7 +239,7 @@ pub fn channel_editor(props: &Props) -> Html {
             (form.clone(), channel.clone(), name.clone(), typed.clone());
         let (active, kept, said, busy) = (*active, kept.clone(), said.clone(), busy.clone());
         let (dispatch, test) = (console.dispatcher(), test.clone());
-        let on_signed_out = props.on_signed_out.clone();
+        let (on_signed_out, on_saved) = (props.on_signed_out.clone(), props.on_saved.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let chosen_name = name.trim().to_string();
@@ -269,6 +273,7 @@ pub fn channel_editor(props: &Props) -> Html {
             let (said, busy) = (said.clone(), busy.clone());
             let (dispatch, test) = (dispatch.clone(), test.clone());
             let (on_signed_out, form) = (on_signed_out.clone(), form.clone());
+            let on_saved = on_saved.clone();
             busy.set(true);
             said.set(None);
             spawn_local(async move {
@@ -327,8 +332,11 @@ pub fn channel_editor(props: &Props) -> Html {
                 let stored = stored.await;
                 busy.set(false);
                 match stored {
-                    Ok(stored) if stored.active => test.emit((stored.id, t.saved)),
-                    Ok(_) => said.set(Some(Ok(t.saved.to_string()))),
+                    Ok(stored) => match &on_saved {
+                        Some(on_saved) => on_saved.emit(stored),
+                        None if stored.active => test.emit((stored.id, t.saved)),
+                        None => said.set(Some(Ok(t.saved.to_string()))),
+                    },
                     Err(failure) => said.set(Some(Err(format!(
                         "{} {}",
                         t.not_saved,

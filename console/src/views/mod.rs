@@ -3,8 +3,10 @@
 
 pub mod canned_settings;
 pub mod channel_editor;
+pub mod choose_password;
 pub mod composer;
 pub mod contact;
+pub mod first_run;
 pub mod label_settings;
 pub mod list;
 pub mod new_conversation;
@@ -17,6 +19,7 @@ pub mod sign_in;
 pub mod team_settings;
 pub mod template_picker;
 pub mod thread;
+pub mod time_zones;
 pub mod webchat_settings;
 pub mod workspace;
 

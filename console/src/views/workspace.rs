@@ -21,6 +21,7 @@ use crate::i18n::{Locale, texts};
 use crate::state::{Action, Console, View};
 use crate::views::LanguagePicker;
 use crate::views::contact::ContactPanel;
+use crate::views::first_run::FirstRun;
 use crate::views::list::ConversationList;
 use crate::views::new_conversation::NewConversationDialog;
 use crate::views::profile::{self, AVAILABILITIES, Profile, availability_key};
@@ -530,6 +531,13 @@ pub fn workspace(props: &Props) -> Html {
     let contact_of_selected = console
         .selected_conversation()
         .map(|conversation| conversation.contact_id);
+    // A new workspace's admin sets it up first; the inbox loads meanwhile.
+    if admin && !console.me.workspace.onboarded {
+        return html! {
+            <FirstRun console={console.clone()} locale={props.locale} {on_locale}
+                on_signed_out={props.on_signed_out.clone()} />
+        };
+    }
     html! {
         <div class={classes}>
             <header class="topbar">

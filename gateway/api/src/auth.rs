@@ -88,6 +88,7 @@ impl FromRequestParts<AppState> for Caller {
                 ));
             }
             let agent = active_agent(state, token.workspace_id, token.agent_id).await?;
+            require_own_password(&agent, parts)?;
             workspaces::require_active(&state.services, token.workspace_id).await?;
             return Ok(Caller {
                 workspace_id: token.workspace_id,
@@ -116,6 +117,7 @@ impl FromRequestParts<AppState> for Caller {
             ));
         }
         let agent = active_agent(state, session.workspace_id, session.agent_id).await?;
+        require_own_password(&agent, parts)?;
         workspaces::require_active(&state.services, session.workspace_id).await?;
         Ok(Caller {
             workspace_id: session.workspace_id,
@@ -124,6 +126,30 @@ impl FromRequestParts<AppState> for Caller {
             scope: TokenScope::Admin,
         })
     }
+}
+
+/// What a person whose password was generated may call before choosing their own: who they
+/// are, choosing it, and signing out.
+const OPEN_BEFORE_CHOOSING: [(Method, &str); 3] = [
+    (Method::GET, "/api/v1/auth/me"),
+    (Method::POST, "/api/v1/auth/password"),
+    (Method::POST, "/api/v1/auth/logout"),
+];
+
+/// Fails with `choose_password` while the agent still has a generated password, but for the
+/// calls of [`OPEN_BEFORE_CHOOSING`].
+fn require_own_password(agent: &Agent, parts: &Parts) -> ApiResult<()> {
+    let open = OPEN_BEFORE_CHOOSING
+        .iter()
+        .any(|(method, path)| parts.method == method && parts.uri.path() == *path);
+    if !agent.must_choose_password || open {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "choose_password",
+        "the password you signed in with was generated for you: choose your own first (POST /api/v1/auth/password)",
+    ))
 }
 
 async fn active_agent(state: &AppState, workspace_id: Id, agent_id: Id) -> ApiResult<Agent> {

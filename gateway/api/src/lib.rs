@@ -43,14 +43,14 @@ pub struct ApiConfig {
     pub web: WebRoot,
     /// Proxies whose `Forwarded` / `X-Forwarded-For` headers name the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// The first admin's generated password file, removed at that admin's first login.
+    /// The first admin's generated password file, removed once that admin chose their own.
     pub first_password: Option<FirstPassword>,
     /// The bearer token of the installation's operator (`/api/v1/operator`); none turns
     /// those routes off.
     pub operator_token: Option<String>,
 }
 
-/// Where the first admin's generated password waits for their first login.
+/// Where the first admin's generated password waits until they choose their own.
 #[derive(Debug, Clone)]
 pub struct FirstPassword {
     pub email: String,

@@ -36,6 +36,7 @@ pub async fn create_workspace(store: &dyn Store, new: NewWorkspace) -> ApiResult
         email: email.to_string(),
         role: Role::Admin,
         password_hash: hash_password(password.clone()).await?,
+        must_choose_password: true,
     };
     let (workspace, admin) = store
         .create_workspace_with_admin(name, admin, WorkspaceQuotas::default())

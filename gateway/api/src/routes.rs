@@ -26,6 +26,7 @@ pub mod signup;
 mod teams;
 mod tokens;
 mod widget;
+mod workspace;
 
 use std::sync::Arc;
 
@@ -66,6 +67,7 @@ impl Modify for Security {
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(session::routes())
+        .merge(workspace::routes())
         .merge(agents::routes())
         .merge(invitations::routes())
         .merge(teams::routes())

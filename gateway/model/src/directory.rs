@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use crate::{Id, Millis};
 
 mod invitation;
+mod profile;
 
 pub use invitation::*;
+pub use profile::*;
 
 /// One business hosted by the gateway. Every other record belongs to exactly one workspace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +25,20 @@ pub struct Workspace {
     /// The limits the installation's operator set; none by default.
     #[serde(default)]
     pub quotas: WorkspaceQuotas,
+    /// Where the business is, as an IANA time zone (`America/Bogota`); `UTC` until an admin
+    /// picks one.
+    #[serde(default = "profile::utc")]
+    pub time_zone: String,
+    /// The languages the business serves its customers in, of [`WORKSPACE_LANGUAGES`].
+    #[serde(default = "profile::every_language")]
+    pub languages: Vec<String>,
+    /// The one of `languages` used when nothing says which.
+    #[serde(default = "profile::english")]
+    pub default_language: String,
+    /// Whether its first admin went through the first run (name, time zone, languages, a first
+    /// channel) or skipped it; a workspace made before the first run existed counts as done.
+    #[serde(default = "yes")]
+    pub onboarded: bool,
 }
 
 /// How many of each the operator lets a workspace have; `None` is no limit. Reaching one
@@ -148,7 +164,7 @@ pub struct RemovedWorkspace {
 }
 
 /// A workspace just made, with the password its first admin signs in with once: it is shown
-/// here only, and the admin should change it after signing in.
+/// here only, and the admin must choose their own at their first sign-in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedWorkspace {
@@ -197,6 +213,11 @@ pub struct Agent {
     pub language: Option<String>,
     #[serde(default)]
     pub notifications: NotificationSettings,
+    /// Set while the agent's password is one the gateway generated (the first admin's, or
+    /// one the operator's `workspace create` printed): until they choose their own
+    /// (`POST /api/v1/auth/password`), every other call is refused with `choose_password`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub must_choose_password: bool,
     pub created_at: Millis,
 }
 
@@ -597,6 +618,7 @@ mod tests {
             availability: Availability::Online,
             language: None,
             notifications: NotificationSettings::default(),
+            must_choose_password: false,
             created_at: 0,
         }
     }

@@ -1,10 +1,11 @@
 //! First start: on an empty store, create a workspace, its first admin, a demo API channel and
-//! a website chat (webchat) channel, so that a new install is usable at once.
+//! a website chat (webchat) channel, so that a new install is usable at once. A generated
+//! password is the admin's until they choose their own, at their first sign-in.
 
 use std::path::Path;
 
 use anyhow::Context;
-use switchboard_model::{ChannelKind, NewChannel, Role};
+use switchboard_model::{ChannelKind, NewChannel, Role, WorkspaceUpdate};
 use switchboard_store::{NewAgentRecord, Store};
 
 use crate::config::BootstrapConfig;
@@ -62,7 +63,8 @@ pub async fn bootstrap(
             password: None,
         }));
     }
-    let password = if config.admin_password.is_empty() {
+    let generated = config.admin_password.is_empty();
+    let password = if generated {
         let password = switchboard_api::new_password();
         write_private(password_file, &password).with_context(|| {
             format!(
@@ -83,8 +85,16 @@ pub async fn bootstrap(
         email: config.admin_email.clone(),
         role: Role::Admin,
         password_hash,
+        must_choose_password: generated,
     };
     store.create_agent(workspace.id, admin).await?;
+    if !config.first_run {
+        let done = WorkspaceUpdate {
+            onboarded: Some(true),
+            ..WorkspaceUpdate::default()
+        };
+        store.update_workspace(workspace.id, done).await?;
+    }
     let channel = NewChannel::new(ChannelKind::API, "API");
     store.create_channel(workspace.id, channel, None).await?;
     tracing::info!(workspace_id = workspace.id, "created the first workspace");

@@ -1,9 +1,14 @@
 //! Whether a workspace may be used now (the installation's operator may have suspended it),
-//! and removing one for good.
+//! its profile as its admins set it (name, time zone, languages, first run done), and removing
+//! one for good.
 
 use std::path::Path;
 
-use switchboard_model::{Id, RemovedWorkspace, Workspace};
+use chrono_tz::Tz;
+use switchboard_model::{
+    Id, RemovedWorkspace, Workspace, WorkspaceUpdate, known_language, workspace_languages,
+    workspace_name_problem,
+};
 use switchboard_search::SearchIndex;
 use switchboard_store::Store;
 
@@ -28,6 +33,63 @@ pub fn suspended(workspace: &Workspace) -> Fault {
             workspace.name
         ),
     )
+}
+
+/// Changes the workspace's profile as an admin asked, each value checked first (a refusal
+/// names its field, `invalid_workspace`): a name of 1 to 100 characters (kept trimmed), an
+/// IANA time zone, languages of `en`, `es` and `pt-BR`, and a default among them.
+pub async fn update_profile(
+    services: &Services,
+    workspace_id: Id,
+    mut update: WorkspaceUpdate,
+) -> ServiceResult<Workspace> {
+    let invalid = |field: &str, message: String| {
+        Fault::new(FaultKind::Invalid, "invalid_workspace", message).on_field(field)
+    };
+    if let Some(name) = &update.name {
+        if let Some(problem) = workspace_name_problem(name) {
+            return Err(invalid("name", problem));
+        }
+        update.name = Some(name.trim().to_string());
+    }
+    if let Some(zone) = &update.time_zone
+        && zone.trim().parse::<Tz>().is_err()
+    {
+        return Err(invalid(
+            "time_zone",
+            format!(
+                "{zone:?} is not a time zone: use an IANA name such as \"America/Bogota\" or \"America/Sao_Paulo\""
+            ),
+        ));
+    }
+    update.time_zone = update.time_zone.map(|zone| zone.trim().to_string());
+    if let Some(languages) = &update.languages {
+        let languages =
+            workspace_languages(languages).map_err(|(field, message)| invalid(field, message))?;
+        update.languages = Some(languages);
+    }
+    if let Some(tag) = &update.default_language {
+        let among = match &update.languages {
+            Some(languages) => languages.clone(),
+            None => services.store.workspace(workspace_id).await?.languages,
+        };
+        let language =
+            known_language(tag).filter(|language| among.iter().any(|one| one == language));
+        let Some(language) = language else {
+            return Err(invalid(
+                "default_language",
+                format!(
+                    "the default language {tag:?} must be one of the workspace's languages ({})",
+                    among.join(", ")
+                ),
+            ));
+        };
+        update.default_language = Some(language.to_string());
+    }
+    Ok(services
+        .store
+        .update_workspace(workspace_id, update)
+        .await?)
 }
 
 /// Removes a suspended workspace and everything of it: its entries in the search index, its

@@ -10,6 +10,9 @@ pub struct NewAgentRecord {
     pub email: String,
     pub role: Role,
     pub password_hash: String,
+    /// The password was generated (printed once, or written to a file): they choose their own
+    /// before anything else.
+    pub must_choose_password: bool,
 }
 
 /// A change to an agent; `None` leaves a field as it is.
@@ -19,6 +22,7 @@ pub struct AgentChange {
     pub role: Option<Role>,
     pub signature: Option<String>,
     pub active: Option<bool>,
+    /// A new password clears `must_choose_password`.
     pub password_hash: Option<String>,
     /// `Some(None)` removes the avatar.
     pub avatar: Option<Option<switchboard_model::Attachment>>,

@@ -87,6 +87,7 @@ async fn seed(store: &SledStore, name: &str) -> (Id, Id, Id) {
         email: format!("bea@{}.test", name.to_lowercase()),
         role: Role::Agent,
         password_hash: "x".into(),
+        must_choose_password: false,
     };
     let agent = store
         .create_agent(workspace, agent)

@@ -91,8 +91,21 @@ async fn an_operator_makes_suspends_resumes_and_removes_a_business_with_the_gate
         .with_context(|| format!("the new workspace's id in {created:?}"))?;
     assert!(created.contains("ana@cafe-aurora.example"), "{created}");
     let ana = Client::new(&gateway.base_url)
-        .login("ana@cafe-aurora.example", &password)
+        .session("ana@cafe-aurora.example", &password)
         .await?;
+    // The printed password is for choosing her own, before anything else.
+    let (status, refused) = ana.get("/api/v1/channels").await?;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(refused["error"]["code"], "choose_password");
+    let own = serde_json::json!({ "password": "la contraseña de Ana" });
+    let (status, chosen) = ana.post("/api/v1/auth/password", &own).await?;
+    assert_eq!(status, StatusCode::OK, "{chosen}");
+    assert_eq!(
+        sign_in(&gateway, "ana@cafe-aurora.example", &password).await?,
+        (StatusCode::UNAUTHORIZED, "invalid_credentials".into()),
+        "the printed password still signs in"
+    );
+    let password = "la contraseña de Ana";
     let (status, channels) = ana.get("/api/v1/channels").await?;
     assert_eq!((status, channels), (StatusCode::OK, serde_json::json!([])));
     // A quota set from the command line refuses one more channel, naming it.
@@ -168,14 +181,14 @@ async fn an_operator_makes_suspends_resumes_and_removes_a_business_with_the_gate
     assert!(suspended.contains("Café Aurora"), "{suspended}");
     let gateway = Gateway::start_with(data.path(), &shared).await?;
     assert_eq!(
-        sign_in(&gateway, "ana@cafe-aurora.example", &password).await?,
+        sign_in(&gateway, "ana@cafe-aurora.example", password).await?,
         (StatusCode::FORBIDDEN, "workspace_suspended".into())
     );
     assert!(workspace(&shared, &["list"])?.contains("suspended"));
 
     workspace(&shared, &["resume", &id.to_string()])?;
     assert_eq!(
-        sign_in(&gateway, "ana@cafe-aurora.example", &password)
+        sign_in(&gateway, "ana@cafe-aurora.example", password)
             .await?
             .0,
         StatusCode::OK
@@ -188,7 +201,7 @@ async fn an_operator_makes_suspends_resumes_and_removes_a_business_with_the_gate
     let removed = workspace(&shared, &["delete", &id.to_string()])?;
     assert!(removed.contains("Removed workspace"), "{removed}");
     assert_eq!(
-        sign_in(&gateway, "ana@cafe-aurora.example", &password)
+        sign_in(&gateway, "ana@cafe-aurora.example", password)
             .await?
             .0,
         StatusCode::UNAUTHORIZED

@@ -225,9 +225,11 @@ async fn limits_count_the_forwarded_client_only_behind_a_trusted_proxy() -> anyh
 }
 
 /// The password a fresh install makes up for its first admin is saved for them to read; once
-/// they have logged in with it, the file is gone from the data folder.
+/// they have chosen their own, the file is gone from the data folder and the generated one
+/// no longer signs in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_first_admins_password_file_is_removed_at_their_first_login() -> anyhow::Result<()> {
+async fn the_first_admins_password_file_is_removed_once_they_chose_their_own() -> anyhow::Result<()>
+{
     let data = tempfile::tempdir()?;
     let gateway = Gateway::start_with(
         data.path(),
@@ -242,11 +244,25 @@ async fn the_first_admins_password_file_is_removed_at_their_first_login() -> any
         .await?;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(file.exists(), "a failed login leaves the file");
-    let (status, _, me) = visitor
+    let admin = Client::new(&gateway.base_url)
+        .session(ADMIN_EMAIL, password.trim())
+        .await?;
+    assert!(
+        file.exists(),
+        "signing in leaves the file until a password is chosen"
+    );
+    let own = serde_json::json!({ "password": "a password of my own" });
+    let (status, chosen) = admin.post("/api/v1/auth/password", &own).await?;
+    assert_eq!(status, StatusCode::OK, "{chosen}");
+    assert!(!file.exists(), "the file outlived the choice of a password");
+    let (status, _, _) = visitor
         .attempt_login(ADMIN_EMAIL, password.trim(), &[])
         .await?;
-    assert_eq!(status, StatusCode::OK, "{me}");
-    assert!(!file.exists(), "the file outlived the first login");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the generated password still works"
+    );
     Ok(())
 }
 

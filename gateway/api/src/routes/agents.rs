@@ -49,6 +49,7 @@ async fn create_agent(
         email: new.email,
         role: new.role,
         password_hash,
+        must_choose_password: false,
     };
     let agent = state
         .store

@@ -1,4 +1,5 @@
-//! Logging in and out of the console, and asking who is logged in.
+//! Logging in and out of the console, asking who is logged in, and choosing one's own password
+//! in place of a generated one.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use switchboard_model::{LoginRequest, Me, ProfileUpdate, now_millis};
+use switchboard_model::{ChosenPassword, LoginRequest, Me, ProfileUpdate, now_millis};
 use switchboard_store::{AgentChange, Session};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(me, update_profile))
+        .routes(routes!(choose_password))
 }
 
 /// Logs an agent in and sets the session cookie.
@@ -72,7 +74,6 @@ async fn login(
     let workspace =
         switchboard_services::workspaces::require_active(&state.services, agent.workspace_id)
             .await?;
-    forget_first_password(&state, &agent).await;
     let secret = auth::new_secret();
     let hours = state.config.session_hours;
     let session = Session {
@@ -101,8 +102,64 @@ async fn login(
     Ok((headers, axum::Json(Me { agent, workspace })).into_response())
 }
 
-/// The generated first password has done its job once its admin is in: its file goes, so that
-/// it does not lie around in the data folder (and its backups).
+/// Chooses the caller's own password in place of the one the gateway generated for them (the
+/// first admin's, or one the operator's `workspace create` printed), which stops working: until
+/// then every other call is refused with `choose_password`. The generated password's file, if
+/// it was the first admin's, is removed; other sessions signed in with it end.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "session", request_body = ChosenPassword,
+    responses((status = 200, body = Me),
+        (status = 409, body = switchboard_model::ErrorBody, description = "`password_already_chosen`: change it with `PATCH /api/v1/agents/{id}`, giving the current one"),
+        (status = 422, body = switchboard_model::ErrorBody, description = "`weak_password` (under 10 characters) or `same_password` (the generated one)")))]
+async fn choose_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    request_headers: HeaderMap,
+    Json(chosen): Json<ChosenPassword>,
+) -> ApiResult<axum::Json<Me>> {
+    if !caller.agent.must_choose_password {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "password_already_chosen",
+            "your password is your own already: change it in your profile, giving the current one",
+        ));
+    }
+    let stored = state
+        .store
+        .credentials(&caller.agent.email)
+        .await?
+        .map(|(_, hash)| hash);
+    if auth::verify_password(chosen.password.clone(), stored).await? {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "same_password",
+            "choose a password of your own, not the one that was generated for you",
+        )
+        .on_field("password"));
+    }
+    let change = AgentChange {
+        password_hash: Some(auth::hash_password(chosen.password).await?),
+        ..AgentChange::default()
+    };
+    let agent = state
+        .store
+        .update_agent(caller.workspace_id, caller.agent.id, change)
+        .await?;
+    // Whoever else signed in with the generated password is out; this browser stays in.
+    let this_session = caller
+        .by_cookie
+        .then(|| auth::session_cookie(&request_headers).map(|secret| auth::secret_hash(&secret)))
+        .flatten();
+    state
+        .store
+        .revoke_agent_access(caller.workspace_id, agent.id, this_session)
+        .await?;
+    forget_first_password(&state, &agent).await;
+    let workspace = state.store.workspace(caller.workspace_id).await?;
+    Ok(axum::Json(Me { agent, workspace }))
+}
+
+/// The generated first password has done its job once its admin chose their own: its file
+/// goes, so that it does not lie around in the data folder (and its backups).
 async fn forget_first_password(state: &AppState, agent: &switchboard_model::Agent) {
     let Some(first) = &state.config.first_password else {
         return;
@@ -113,7 +170,7 @@ async fn forget_first_password(state: &AppState, agent: &switchboard_model::Agen
     match tokio::fs::remove_file(&first.file).await {
         Ok(()) => tracing::info!(
             file = %first.file.display(),
-            "removed the first admin's generated password file after their first login"
+            "removed the first admin's generated password file once they chose their own"
         ),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
         Err(error) => tracing::warn!(

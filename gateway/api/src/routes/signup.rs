@@ -159,6 +159,7 @@ async fn finish(
         email: claim.email.clone(),
         role: Role::Admin,
         password_hash,
+        must_choose_password: false,
     };
     let quotas = state.services.config.signup.quotas;
     match state

@@ -5,6 +5,7 @@ mod bad_input;
 mod catalogue;
 mod channel_forms;
 mod events;
+mod first_run;
 mod flows;
 mod inbox;
 mod invitations;

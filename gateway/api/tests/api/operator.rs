@@ -106,6 +106,9 @@ async fn the_operator_makes_a_workspace_whose_admin_signs_in_once_with_the_print
     let (status, session) = sign_in(&app, "ana@cafe-aurora.example", &password).await;
     assert_eq!(status, StatusCode::OK, "{session}");
     assert_eq!(session["workspace"]["name"], "Café Aurora", "{session}");
+    // The printed password is for choosing her own, and her workspace's first run is ahead.
+    assert_eq!(session["agent"]["must_choose_password"], true, "{session}");
+    assert_eq!(session["workspace"]["onboarded"], false, "{session}");
 
     // Bad input names the field; an address that is someone's already makes nothing.
     let (_, before) = app.get("/api/v1/operator/workspaces", &operator()).await;

@@ -159,6 +159,7 @@ async fn every_route_an_agent_is_refused_for_needing_an_admin_refuses_a_supervis
         "POST /api/v1/labels",
         "POST /api/v1/api-tokens",
         "POST /api/v1/plugins",
+        "PATCH /api/v1/workspace",
     ] {
         assert!(
             refused.iter().any(|route| route == settings),

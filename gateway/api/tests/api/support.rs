@@ -319,6 +319,7 @@ async fn agent_record(email: &str, role: Role) -> NewAgentRecord {
         email: email.to_string(),
         role,
         password_hash,
+        must_choose_password: false,
     }
 }
 

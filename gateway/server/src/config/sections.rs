@@ -270,8 +270,12 @@ pub struct BootstrapConfig {
     pub enabled: bool,
     pub workspace_name: String,
     pub admin_email: String,
-    /// Empty: a random password is generated, printed once and saved beside the store.
+    /// Empty: a random password is generated, printed once and saved beside the store; the
+    /// admin chooses their own at their first sign-in.
     pub admin_password: String,
+    /// The console walks the first admin through the first run (the workspace's name, time
+    /// zone and languages, a first channel); `false` marks the workspace set up already.
+    pub first_run: bool,
 }
 
 impl Default for BootstrapConfig {
@@ -281,6 +285,7 @@ impl Default for BootstrapConfig {
             workspace_name: "Demo".to_string(),
             admin_email: "admin@example.com".to_string(),
             admin_password: String::new(),
+            first_run: true,
         }
     }
 }

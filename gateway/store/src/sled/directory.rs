@@ -25,7 +25,7 @@ pub use self::plugins::{install_plugin, update_plugin};
 pub use self::teams::{create_team, delete_team, update_team};
 pub use self::workspaces::{
     create_workspace, create_workspace_with_admin, set_workspace_quotas, suspend_workspace,
-    workspace_usage,
+    update_workspace, workspace_usage,
 };
 use super::engine::txn::{Read, Scan, Txn};
 use super::keys::{self, key};

@@ -101,6 +101,7 @@ pub fn accept(
         email: invitation.email,
         role: invitation.role,
         password_hash,
+        must_choose_password: false,
     };
     let mut agent = directory::create_agent(txn, workspace_id, record)?;
     agent.language = Some(invitation.language);

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, CannedResponseUpdate, Channel, ChannelUpdate, Id, Label,
     LabelUpdate, NewApiToken, NewCannedResponse, NewChannel, NewLabel, NewTeam, RemovedWorkspace,
-    Team, TeamUpdate, Workspace, WorkspaceQuotas, WorkspaceUsage,
+    Team, TeamUpdate, Workspace, WorkspaceQuotas, WorkspaceUpdate, WorkspaceUsage,
 };
 
 use crate::{AgentChange, NewAgentRecord, Session, StoreResult};
@@ -27,6 +27,9 @@ pub trait Directory: Send + Sync {
     /// Sets the limits the operator gives the workspace.
     async fn set_workspace_quotas(&self, id: Id, quotas: WorkspaceQuotas)
     -> StoreResult<Workspace>;
+    /// Changes the workspace's profile (name, time zone, languages, first run done), each
+    /// value checked already by the caller.
+    async fn update_workspace(&self, id: Id, update: WorkspaceUpdate) -> StoreResult<Workspace>;
     /// Suspends a workspace, ending its sessions, or resumes it; nothing else changes.
     async fn suspend_workspace(&self, id: Id, suspended: bool) -> StoreResult<Workspace>;
     /// What the workspace holds: people, channels, conversations and stored bytes.

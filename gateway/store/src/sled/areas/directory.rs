@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, CannedResponseUpdate, Channel, ChannelUpdate, Id, Label,
     LabelUpdate, NewApiToken, NewCannedResponse, NewChannel, NewLabel, NewTeam, RemovedWorkspace,
-    Team, TeamUpdate, Workspace, WorkspaceQuotas, WorkspaceUsage,
+    Team, TeamUpdate, Workspace, WorkspaceQuotas, WorkspaceUpdate, WorkspaceUsage,
 };
 
 use crate::sled::engine::txn::{Read, Scan};
@@ -49,6 +49,12 @@ impl Directory for SledStore {
     ) -> StoreResult<Workspace> {
         self.writer
             .write(move |txn| directory::set_workspace_quotas(txn, id, quotas))
+            .await
+    }
+
+    async fn update_workspace(&self, id: Id, update: WorkspaceUpdate) -> StoreResult<Workspace> {
+        self.writer
+            .write(move |txn| directory::update_workspace(txn, id, update))
             .await
     }
 

@@ -29,6 +29,7 @@ pub fn create_agent(txn: &mut Txn, workspace_id: Id, new: NewAgentRecord) -> Sto
         availability: Availability::default(),
         language: None,
         notifications: NotificationSettings::default(),
+        must_choose_password: new.must_choose_password,
         created_at: txn.now,
     };
     txn.put_json(email_key, &(workspace_id, agent.id))?;
@@ -101,6 +102,7 @@ pub fn update_agent(
         agent.notifications = notifications;
     }
     if let Some(hash) = change.password_hash {
+        agent.must_choose_password = false;
         txn.put(key(keys::PASSWORD, &[id]), hash.into_bytes());
     }
     txn.put_json(agent_key, &agent)?;

@@ -1,7 +1,9 @@
 //! Workspaces: creating one (alone or with its first admin), its quotas, suspending it and
 //! counting what it holds.
 
-use switchboard_model::{Agent, Channel, Id, Workspace, WorkspaceQuotas, WorkspaceUsage};
+use switchboard_model::{
+    Agent, Channel, Id, Workspace, WorkspaceQuotas, WorkspaceUpdate, WorkspaceUsage,
+};
 
 use super::create_agent;
 use crate::sled::engine::txn::{Read, Scan, Txn};
@@ -13,13 +15,7 @@ pub fn create_workspace(
     name: String,
     quotas: WorkspaceQuotas,
 ) -> StoreResult<Workspace> {
-    let workspace = Workspace {
-        id: txn.next_id(),
-        name,
-        created_at: txn.now,
-        suspended_at: None,
-        quotas,
-    };
+    let workspace = Workspace::new(txn.next_id(), name, txn.now, quotas);
     txn.put_json(key(keys::WORKSPACE, &[workspace.id]), &workspace)?;
     Ok(workspace)
 }
@@ -73,6 +69,35 @@ pub fn set_workspace_quotas(
         .get_json(&workspace_key)?
         .ok_or_else(|| StoreError::not_found("workspace", id))?;
     workspace.quotas = quotas;
+    txn.put_json(workspace_key, &workspace)?;
+    Ok(workspace)
+}
+
+/// Changes the workspace's profile with what an admin gave, checked already; a default
+/// language no longer among its languages gives way to the first of them.
+pub fn update_workspace(txn: &mut Txn, id: Id, update: WorkspaceUpdate) -> StoreResult<Workspace> {
+    let workspace_key = key(keys::WORKSPACE, &[id]);
+    let mut workspace: Workspace = txn
+        .get_json(&workspace_key)?
+        .ok_or_else(|| StoreError::not_found("workspace", id))?;
+    if let Some(name) = update.name {
+        workspace.name = name;
+    }
+    if let Some(time_zone) = update.time_zone {
+        workspace.time_zone = time_zone;
+    }
+    if let Some(languages) = update.languages.filter(|languages| !languages.is_empty()) {
+        workspace.languages = languages;
+    }
+    if let Some(language) = update.default_language {
+        workspace.default_language = language;
+    }
+    if !workspace.languages.contains(&workspace.default_language) {
+        workspace.default_language = workspace.languages[0].clone();
+    }
+    if let Some(onboarded) = update.onboarded {
+        workspace.onboarded = onboarded;
+    }
     txn.put_json(workspace_key, &workspace)?;
     Ok(workspace)
 }

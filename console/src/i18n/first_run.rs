@@ -1,0 +1,137 @@
+//! The first run's words: choosing one's own password, setting up the workspace (name, time
+//! zone, languages) and adding a first channel, in English, Spanish and Portuguese (Brazil).
+
+use super::Locale;
+
+/// Every text of the first run in one language.
+#[derive(Debug, PartialEq)]
+pub struct FirstRunTexts {
+    /// "Step {n} of 3".
+    pub step_of: &'static str,
+    pub choose_title: &'static str,
+    pub choose_intro: &'static str,
+    pub new_password: &'static str,
+    pub repeat_password: &'static str,
+    pub password_rule: &'static str,
+    pub too_short: &'static str,
+    pub mismatch: &'static str,
+    pub same_password: &'static str,
+    pub save_password: &'static str,
+    pub workspace_title: &'static str,
+    pub workspace_intro: &'static str,
+    pub workspace_name: &'static str,
+    pub time_zone: &'static str,
+    pub time_zone_help: &'static str,
+    pub not_a_zone: &'static str,
+    pub languages: &'static str,
+    pub default_language: &'static str,
+    pub pick_language: &'static str,
+    pub continue_: &'static str,
+    pub channel_title: &'static str,
+    pub channel_intro: &'static str,
+    pub website_chat_summary: &'static str,
+    pub connected_already: &'static str,
+    pub skip: &'static str,
+    /// "{name} is ready."
+    pub channel_added: &'static str,
+    pub go_to_inbox: &'static str,
+}
+
+const EN: FirstRunTexts = FirstRunTexts {
+    step_of: "Step {n} of 3",
+    choose_title: "Choose your password",
+    choose_intro: "You signed in with a password Switchboard generated for you. Choose your own to continue: the generated one will stop working.",
+    new_password: "New password",
+    repeat_password: "Repeat the new password",
+    password_rule: "At least 10 characters. A short sentence is easy to remember.",
+    too_short: "The password needs at least 10 characters.",
+    mismatch: "The two passwords are not the same.",
+    same_password: "Choose a password of your own, not the generated one.",
+    save_password: "Save password and continue",
+    workspace_title: "Set up your workspace",
+    workspace_intro: "Tell us about your business. You can change all of this later.",
+    workspace_name: "Business name",
+    time_zone: "Time zone",
+    time_zone_help: "Office hours and times follow it. Type a city to search.",
+    not_a_zone: "Choose a time zone from the list, such as America/Bogota.",
+    languages: "Languages you serve customers in",
+    default_language: "Main language",
+    pick_language: "Choose at least one language.",
+    continue_: "Continue",
+    channel_title: "Add your first channel",
+    channel_intro: "Where do your customers write to you? Connect one now; you can add more later in Settings › Channels.",
+    website_chat_summary: "A chat on your website: you paste one snippet.",
+    connected_already: "Already connected:",
+    skip: "Skip for now",
+    channel_added: "{name} is ready.",
+    go_to_inbox: "Go to the inbox",
+};
+
+const ES: FirstRunTexts = FirstRunTexts {
+    step_of: "Paso {n} de 3",
+    choose_title: "Elige tu contraseña",
+    choose_intro: "Entraste con una contraseña que Switchboard generó para ti. Elige la tuya para continuar: la generada dejará de funcionar.",
+    new_password: "Nueva contraseña",
+    repeat_password: "Repite la nueva contraseña",
+    password_rule: "Al menos 10 caracteres. Una frase corta es fácil de recordar.",
+    too_short: "La contraseña necesita al menos 10 caracteres.",
+    mismatch: "Las dos contraseñas no coinciden.",
+    same_password: "Elige una contraseña propia, no la generada.",
+    save_password: "Guardar contraseña y continuar",
+    workspace_title: "Configura tu espacio",
+    workspace_intro: "Cuéntanos sobre tu negocio. Puedes cambiar todo esto más adelante.",
+    workspace_name: "Nombre del negocio",
+    time_zone: "Zona horaria",
+    time_zone_help: "Los horarios de atención la siguen. Escribe una ciudad para buscar.",
+    not_a_zone: "Elige una zona horaria de la lista, como America/Bogota.",
+    languages: "Idiomas en que atiendes a tus clientes",
+    default_language: "Idioma principal",
+    pick_language: "Elige al menos un idioma.",
+    continue_: "Continuar",
+    channel_title: "Agrega tu primer canal",
+    channel_intro: "¿Por dónde te escriben tus clientes? Conecta uno ahora; puedes agregar más después en Configuración › Canales.",
+    website_chat_summary: "Un chat en tu sitio web: pegas un solo código.",
+    connected_already: "Ya conectados:",
+    skip: "Omitir por ahora",
+    channel_added: "{name} está listo.",
+    go_to_inbox: "Ir a la bandeja de entrada",
+};
+
+const PT_BR: FirstRunTexts = FirstRunTexts {
+    step_of: "Etapa {n} de 3",
+    choose_title: "Escolha sua senha",
+    choose_intro: "Você entrou com uma senha que o Switchboard gerou para você. Escolha a sua para continuar: a gerada deixará de funcionar.",
+    new_password: "Nova senha",
+    repeat_password: "Repita a nova senha",
+    password_rule: "Pelo menos 10 caracteres. Uma frase curta é fácil de lembrar.",
+    too_short: "A senha precisa de pelo menos 10 caracteres.",
+    mismatch: "As duas senhas não são iguais.",
+    same_password: "Escolha uma senha sua, não a gerada.",
+    save_password: "Salvar senha e continuar",
+    workspace_title: "Configure seu espaço",
+    workspace_intro: "Conte sobre a sua empresa. Você pode mudar tudo isso depois.",
+    workspace_name: "Nome da empresa",
+    time_zone: "Fuso horário",
+    time_zone_help: "Os horários de atendimento seguem este fuso. Digite uma cidade para buscar.",
+    not_a_zone: "Escolha um fuso horário da lista, como America/Sao_Paulo.",
+    languages: "Idiomas em que você atende seus clientes",
+    default_language: "Idioma principal",
+    pick_language: "Escolha pelo menos um idioma.",
+    continue_: "Continuar",
+    channel_title: "Adicione seu primeiro canal",
+    channel_intro: "Por onde seus clientes escrevem para você? Conecte um agora; você pode adicionar mais depois em Configurações › Canais.",
+    website_chat_summary: "Um chat no seu site: basta colar um código.",
+    connected_already: "Já conectados:",
+    skip: "Pular por enquanto",
+    channel_added: "{name} está pronto.",
+    go_to_inbox: "Ir para a caixa de entrada",
+};
+
+/// The first run's texts in `locale`.
+pub fn first_run_texts(locale: Locale) -> &'static FirstRunTexts {
+    match locale {
+        Locale::En => &EN,
+        Locale::Es => &ES,
+        Locale::PtBr => &PT_BR,
+    }
+}

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, CannedResponse, Channel, ChannelKind, ChannelTemplates, Contact, Conversation,
+    Agent, CannedResponse, Channel, ChannelKind, ChannelKindMark, ChannelTemplates, Contact, Conversation,
     ConversationSort, ConversationStatus, Direction, Event, EventKind, Id, InboxCounts, Label, Me,
     Message, Millis, Page, Presence, Side, SignalKind, Team, ViewCounts,
 };
@@ -132,6 +132,8 @@ pub struct Console {
     pub agents: Rc<Vec<Agent>>,
     pub teams: Rc<Vec<Team>>,
     pub channels: Rc<Vec<Channel>>,
+    /// The plugin channel kinds' titles and icons, from their manifests.
+    pub kinds: Rc<Vec<ChannelKindMark>>,
     pub canned: Rc<Vec<CannedResponse>>,
     /// The workspace's catalogue of labels, for their colours.
     pub labels: Rc<Vec<Label>>,
@@ -171,6 +173,7 @@ pub enum Action {
         agents: Vec<Agent>,
         teams: Vec<Team>,
         channels: Vec<Channel>,
+        kinds: Vec<ChannelKindMark>,
         canned: Vec<CannedResponse>,
         labels: Vec<Label>,
     },
@@ -246,6 +249,7 @@ impl Console {
             agents: Rc::default(),
             teams: Rc::default(),
             channels: Rc::default(),
+            kinds: Rc::default(),
             canned: Rc::default(),
             labels: Rc::default(),
             templates: Rc::default(),
@@ -343,6 +347,14 @@ impl Console {
             .iter()
             .find(|channel| channel.id == channel_id)
             .map(|channel| channel.kind)
+    }
+
+    /// The icon a plugin's manifest gives its channel kind, if any.
+    pub fn kind_icon(&self, kind: Option<ChannelKind>) -> Option<&str> {
+        self.kinds
+            .iter()
+            .find(|mark| Some(mark.kind) == kind)
+            .and_then(|mark| mark.icon.as_deref())
     }
 
     /// Whether the templates of `channel_id` are yet to be asked for (or failed before).
@@ -491,12 +503,14 @@ impl Reducible for Console {
                 agents,
                 teams,
                 channels,
+                kinds,
                 canned,
                 labels,
             } => {
                 console.agents = Rc::new(agents);
                 console.teams = Rc::new(teams);
                 console.channels = Rc::new(channels);
+                console.kinds = Rc::new(kinds);
                 console.canned = Rc::new(canned);
                 console.labels = Rc::new(labels);
             }

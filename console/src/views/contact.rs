@@ -193,7 +193,10 @@ pub fn contact_panel(props: &Props) -> Html {
                         let (dispatch, id) = (console.dispatcher(), conversation.id);
                         html! {
                             <li><button onclick={Callback::from(move |_| dispatch.dispatch(Action::Select(Some(id))))}>
-                                { channel_icon(console.channel_kind(conversation.channel_id)) }
+                                { {
+                                    let kind = console.channel_kind(conversation.channel_id);
+                                    channel_icon(kind, console.kind_icon(kind))
+                                } }
                                 <span class="title">{ &conversation.title }</span>
                                 <span class="status">{ t.status(conversation.status) }</span>
                                 <span class="age">{ t.age(now - conversation.last_activity_at) }</span>

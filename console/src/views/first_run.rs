@@ -156,7 +156,7 @@ pub fn first_run(props: &Props) -> Html {
                     <ul class="kinds">
                         <li>
                             <button class="kind" data-kind="webchat" disabled={*busy} onclick={add_chat}>
-                                { channel_icon(Some(ChannelKind::WEBCHAT)) }
+                                { channel_icon(Some(ChannelKind::WEBCHAT), None) }
                                 <strong>{ t.website_chat }</strong>
                                 <span>{ f.website_chat_summary }</span>
                             </button>
@@ -165,7 +165,7 @@ pub fn first_run(props: &Props) -> Html {
                             <li>
                                 <button class="kind" data-plugin={form.plugin.clone()}
                                     onclick={go(Step::Form(index)).reform(|_: MouseEvent| ())}>
-                                    { channel_icon(Some(form.kind)) }
+                                    { channel_icon(Some(form.kind), form.icon.as_deref()) }
                                     <strong>{ localized(&form.title, language) }</strong>
                                     <span>{ localized(&form.summary, language) }</span>
                                 </button>

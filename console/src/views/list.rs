@@ -34,19 +34,19 @@ pub struct Props {
 }
 
 /// A channel's mark: a small line drawing (no emoji font needed), named for screen readers by
-/// its kind. A kind the console has no drawing for (a third party's plugin) gets a plug.
-pub fn channel_icon(kind: Option<ChannelKind>) -> Html {
+/// its kind. A plugin's kind is drawn with the `icon` its manifest gives, or as a plug.
+pub fn channel_icon(kind: Option<ChannelKind>, icon: Option<&str>) -> Html {
     let name = AttrValue::from(kind.map(|kind| kind.name().to_string()).unwrap_or_default());
-    let path = match name.as_str() {
-        "email" => "M3 6h18v12H3z M3 6l9 7 9-7",
-        "webchat" => "M4 5h16v10H9l-5 4z",
-        "telegram" => "M3 11l18-7-4 16-6-5-3 4v-6z",
-        "sms" => "M7 3h10v18H7z M10 18h4",
-        "whatsapp" => "M12 3a9 9 0 0 0-7.8 13.5L3 21l4.6-1.2A9 9 0 1 0 12 3z",
-        "api" => "M8 7l-5 5 5 5 M16 7l5 5-5 5",
-        "" => "M12 12h.01",
-        _ => "M9 3v5 M15 3v5 M6 8h12v4a6 6 0 0 1-12 0z M12 18v3",
+    let path = match (name.as_str(), icon) {
+        ("email", _) => "M3 6h18v12H3z M3 6l9 7 9-7",
+        ("webchat", _) => "M4 5h16v10H9l-5 4z",
+        ("api", _) => "M8 7l-5 5 5 5 M16 7l5 5-5 5",
+        ("", _) => "M12 12h.01",
+        // A plugin's kind is drawn as its manifest says, or as a plug.
+        (_, Some(icon)) => icon,
+        (_, None) => "M9 3v5 M15 3v5 M6 8h12v4a6 6 0 0 1-12 0z M12 18v3",
     };
+    let path = AttrValue::from(path.to_string());
     html! {
         <svg class="channel" viewBox="0 0 24 24" width="20" height="20" role="img" aria-label={name.clone()}>
             <title>{ name }</title>
@@ -155,7 +155,7 @@ pub fn conversation_list(props: &Props) -> Html {
                 onclick={Callback::from(move |_| dispatch.dispatch(Action::Select(Some(id))))}>
                 <input type="checkbox" class="pick" checked={picked} aria-label={t.pick}
                     onclick={Callback::from(|event: MouseEvent| event.stop_propagation())} onchange={on_pick} />
-                { channel_icon(kind) }
+                { channel_icon(kind, console.kind_icon(kind)) }
                 <span class="who">{ console.contact_name(conversation.contact_id) }</span>
                 { age }
                 <div class="title">

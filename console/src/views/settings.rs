@@ -315,7 +315,7 @@ pub fn settings(props: &Props) -> Html {
                         let form = form_of(channel);
                         html! {
                             <li class="channel-row" data-kind={channel.kind.name().to_string()}>
-                                { channel_icon(Some(channel.kind)) }
+                                { channel_icon(Some(channel.kind), console.kind_icon(Some(channel.kind))) }
                                 <span class="name">{ &channel.name }</span>
                                 <span class="kind">{ form.map_or(kind_name(channel.kind, t), |form| localized(&form.title, language).to_string()) }</span>
                                 if channel.active {
@@ -337,7 +337,7 @@ pub fn settings(props: &Props) -> Html {
                     { for loaded.iter().enumerate().map(|(index, form)| html! {
                         <li>
                             <button class="kind" data-plugin={form.plugin.clone()} onclick={go(Page::New(index))}>
-                                { channel_icon(Some(form.kind)) }
+                                { channel_icon(Some(form.kind), form.icon.as_deref()) }
                                 <strong>{ localized(&form.title, language) }</strong>
                                 <span>{ localized(&form.summary, language) }</span>
                             </button>

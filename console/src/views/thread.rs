@@ -170,7 +170,7 @@ pub fn thread_view(props: &Props) -> Html {
                 <button class="back" onclick={back} aria-label={t.back}>{ "←" }</button>
                 <div class="heading">
                     <h2>
-                        { channel_icon(kind) }{ " " }{ &contact }
+                        { channel_icon(kind, console.kind_icon(kind)) }{ " " }{ &contact }
                         if console.contacts.get(&conversation.contact_id).is_some_and(|contact| contact.blocked) {
                             { " " }<span class="blocked-mark">{ t.blocked }</span>
                         }

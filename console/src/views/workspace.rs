@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, CannedResponse, Channel, Contact, Conversation, Id, InboxCounts, Label, Me, Message,
+    Agent, CannedResponse, Channel, ChannelKindMark, Contact, Conversation, Id, InboxCounts, Label, Me, Message,
     Page, ProfileUpdate, Role, Team,
 };
 use wasm_bindgen::JsCast;
@@ -142,12 +142,14 @@ async fn load_directory(dispatch: &UseReducerDispatcher<Console>) -> Result<(), 
     let agents = api::get::<Vec<Agent>>("/api/v1/agents").await?;
     let teams = api::get::<Vec<Team>>("/api/v1/teams").await?;
     let channels = api::get::<Vec<Channel>>("/api/v1/channels").await?;
+    let kinds = api::get::<Vec<ChannelKindMark>>("/api/v1/channel-kinds").await?;
     let canned = api::get::<Vec<CannedResponse>>("/api/v1/canned-responses").await?;
     let labels = api::get::<Vec<Label>>("/api/v1/labels").await?;
     dispatch.dispatch(Action::Directory {
         agents,
         teams,
         channels,
+        kinds,
         canned,
         labels,
     });

@@ -31,10 +31,36 @@ pub struct ChannelForm {
     pub version: String,
     pub title: LocalizedText,
     pub summary: LocalizedText,
+    /// The kind's mark: SVG path data in a 24×24 box, drawn in lines (see [`icon_problem`]);
+    /// the console draws a plug without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
     /// Whether the provider must be given the channel's webhook URL.
     pub webhook: bool,
     /// The settings first, then the secrets, in the manifest's order.
     pub fields: Vec<FormField>,
+}
+
+/// How every member's console shows a plugin channel's kind: its title and mark, from the
+/// plugin's manifest (an agent may not read the forms, which are for admins).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelKindMark {
+    pub kind: ChannelKind,
+    pub title: LocalizedText,
+    /// SVG path data in a 24×24 box, checked by [`icon_problem`]; none draws a plug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+}
+
+impl From<&ChannelForm> for ChannelKindMark {
+    fn from(form: &ChannelForm) -> ChannelKindMark {
+        ChannelKindMark {
+            kind: form.kind,
+            title: form.title.clone(),
+            icon: form.icon.clone(),
+        }
+    }
 }
 
 /// The form a plugin's manifest describes (its `[form]` table): the kind's title and summary,
@@ -45,6 +71,9 @@ pub struct FormDescription {
     pub title: LocalizedText,
     #[serde(default)]
     pub summary: LocalizedText,
+    /// The kind's mark, as SVG path data in a 24×24 box.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
     #[serde(default)]
     pub webhook: bool,
     #[serde(default)]
@@ -63,6 +92,9 @@ impl FormDescription {
         }
         if self.title.is_empty() {
             return Some("the form needs a title".into());
+        }
+        if let Some(problem) = self.icon.as_deref().and_then(icon_problem) {
+            return Some(problem);
         }
         self.fields.iter().find_map(|(name, field)| {
             if !settings.contains(name) && !secrets.contains(name) {
@@ -107,6 +139,7 @@ impl FormDescription {
             version: version.into(),
             title: self.title.clone(),
             summary: self.summary.clone(),
+            icon: self.icon.clone(),
             webhook: self.webhook,
             fields: settings
                 .iter()
@@ -115,6 +148,23 @@ impl FormDescription {
                 .collect(),
         }
     }
+}
+
+/// The longest icon, in characters of path data.
+pub const MAX_ICON_CHARS: usize = 1_000;
+
+/// What is wrong with an icon, if anything: it must be SVG path data (commands, numbers,
+/// spaces and commas only, so that nothing but a path can be drawn from it), at most
+/// [`MAX_ICON_CHARS`] long.
+pub fn icon_problem(icon: &str) -> Option<String> {
+    if icon.trim().is_empty() || icon.chars().count() > MAX_ICON_CHARS {
+        return Some(format!(
+            "the form's icon must be SVG path data of 1 to {MAX_ICON_CHARS} characters"
+        ));
+    }
+    icon.chars()
+        .find(|c| !(c.is_ascii_digit() || " ,.-+eMmLlHhVvCcSsQqTtAaZz".contains(*c)))
+        .map(|c| format!("the form's icon is SVG path data, which has no {c:?}"))
 }
 
 /// What is wrong with a text of a form, if anything: a language the console does not speak,
@@ -355,6 +405,7 @@ mod tests {
             version: "0.1.0".into(),
             title: text("SMS"),
             summary: text("Text messages"),
+            icon: None,
             webhook: true,
             fields: vec![
                 field("provider", provider),
@@ -432,6 +483,24 @@ mod tests {
         assert_eq!(
             description.problem("provider").as_deref(),
             Some("the label of \"provider\" needs an English (`en`) text")
+        );
+    }
+
+    #[test]
+    fn an_icon_is_path_data_and_nothing_else() {
+        assert_eq!(icon_problem("M3 6h18v12H3z M3 6l9 7 9-7"), None);
+        assert_eq!(icon_problem("M12 3a9 9 0 0 0-7.8 13.5L3 21"), None);
+        for bad in ["", "M3 6\"/><script>", "url(#x)", &"M1 1".repeat(400)] {
+            assert!(icon_problem(bad).is_some(), "{bad}");
+        }
+        let form = FormDescription {
+            title: text("LINE"),
+            icon: Some("<svg/>".into()),
+            ..FormDescription::default()
+        };
+        assert!(
+            form.problem(&[], &[])
+                .is_some_and(|problem| problem.contains("icon")),
         );
     }
 }

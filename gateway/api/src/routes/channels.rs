@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use std::collections::BTreeMap;
 
 use switchboard_model::{
-    Channel, ChannelForm, ChannelSecrets, ChannelTemplates, ChannelUpdate, Connection, Id,
-    NewChannel, Quota, RefusedOrigin, SecretChanges, SecretNames,
+    Channel, ChannelForm, ChannelKindMark, ChannelSecrets, ChannelTemplates, ChannelUpdate,
+    Connection, Id, NewChannel, Quota, RefusedOrigin, SecretChanges, SecretNames,
 };
 use switchboard_services::quotas;
 use switchboard_services::{connection, settings};
@@ -31,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
             patch_channel_secrets
         ))
         .routes(routes!(channel_forms))
+        .routes(routes!(channel_kinds))
         .routes(routes!(connect_channel))
         .routes(routes!(channel_templates))
         .routes(routes!(refused_origins))
@@ -101,6 +102,22 @@ async fn channel_forms(
             .plugins
             .channel_forms(state.store.as_ref(), caller.workspace_id)
             .await?,
+    ))
+}
+
+/// The plugin channel kinds the workspace can have, each with the title and icon its plugin's
+/// manifest gives it, for every member's console to show beside their conversations.
+#[utoipa::path(get, path = "/api/v1/channel-kinds", tag = "channels", responses((status = 200, body = Vec<ChannelKindMark>)))]
+async fn channel_kinds(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<Vec<ChannelKindMark>>> {
+    let forms = state
+        .plugins
+        .channel_forms(state.store.as_ref(), caller.workspace_id)
+        .await?;
+    Ok(axum::Json(
+        forms.iter().map(ChannelKindMark::from).collect(),
     ))
 }
 

@@ -103,11 +103,12 @@ async fn webhook(app: &TestApp, path: &str, body: &str) -> (StatusCode, Value) {
 
 /// A channel is a folder: a third party's plugin of a kind the gateway has never heard of
 /// ("line") is installed, a channel of that kind finds it without naming it, the admin is
-/// offered its form, a customer's message reaches the inbox on it, the agent's reply reaches
+/// offered its form and every member its title and icon, a customer's message reaches the inbox on it, the agent's reply reaches
 /// the provider, and the provider's reports about that reply (delivered, then read) show on
 /// it, all through the hooks every channel uses.
 #[tokio::test]
 async fn a_plugin_of_a_kind_the_gateway_does_not_know_runs_channels_of_that_kind() {
+    const LINE_ICON: &str = "M4 5h16v11H9l-5 4z M8 10h8";
     let app = TestApp::new().await;
     // The provider's API: it takes a reply and names it.
     let received: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
@@ -132,9 +133,21 @@ async fn a_plugin_of_a_kind_the_gateway_does_not_know_runs_channels_of_that_kind
     line["manifest"]["channel_kind"] = json!("line");
     line["manifest"]["allowed_hosts"] = json!([provider.to_string()]);
     line["manifest"]["settings"] = json!(["reply_url"]);
-    line["manifest"]["form"] = json!({ "title": { "en": "LINE", "es": "LINE" } });
+    // Its mark in the console is its manifest's, and only path data is taken for one.
+    line["manifest"]["form"] = json!({ "title": { "en": "LINE", "es": "LINE" }, "icon": "M4 5h16v11H9l-5 4z\"/><script>" });
+    let refused = app.post("/api/v1/plugins", &app.admin, line.clone()).await;
+    assert!(refused.1.to_string().contains("icon"), "{}", refused.1);
+    line["manifest"]["form"]["icon"] = json!(LINE_ICON);
     let (status, installed) = app.post("/api/v1/plugins", &app.admin, line).await;
     assert_eq!(status, StatusCode::CREATED, "{installed}");
+    let (status, kinds) = app.get("/api/v1/channel-kinds", &app.agent).await;
+    assert_eq!(status, StatusCode::OK, "{kinds}");
+    assert!(
+        kinds.as_array().expect("kinds").contains(
+            &json!({ "kind": "line", "title": { "en": "LINE", "es": "LINE" }, "icon": LINE_ICON })
+        ),
+        "an agent's console does not learn the kind's title and mark: {kinds}"
+    );
     let (_, forms) = app.get("/api/v1/channel-forms", &app.admin).await;
     assert!(
         forms

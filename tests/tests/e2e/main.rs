@@ -7,6 +7,7 @@ mod console_channels;
 mod console_settings;
 mod durability;
 mod email;
+mod first_run;
 mod mail_rig;
 mod operator;
 mod plugins;

@@ -11,9 +11,10 @@ use yew::prelude::*;
 use crate::api::{self, Failure};
 use crate::i18n::texts;
 use crate::state::{Action, Console};
-use crate::views::channel_editor::said_line;
 use crate::views::profile::edit;
-use crate::views::settings::{Editing, delete_entry, form_end, refusal};
+use crate::views::settings::{
+    Catalogue, Editing, Row, catalogue_page, delete_entry, form_end, refusal,
+};
 
 /// The characters of a response's text shown in the list.
 const PREVIEW_CHARS: usize = 90;
@@ -214,29 +215,24 @@ pub fn canned_settings(props: &Props) -> Html {
             </form>
         }),
     };
-    html! {
-        <>
-            if let Some(form) = form {
-                { form }
-            } else {
-                <button class="primary new-canned" onclick={open(Editing::New)}>
-                    { "+ " }{ t.new_canned }</button>
-                { said_line(&said) }
-                if console.canned.is_empty() {
-                    <p class="later">{ t.no_canned }</p>
-                } else {
-                    <ul class="settings-rows canned-rows" aria-label={t.canned}>
-                        { for console.canned.iter().map(|canned| html! {
-                            <li class="settings-row canned-row" data-shortcut={canned.shortcut.clone()}>
-                                <code class="name">{ "/" }{ &canned.shortcut }</code>
-                                <span class="preview">{ preview(&canned.content) }</span>
-                                <button class="edit" aria-label={format!("{} /{}", t.edit, canned.shortcut)}
-                                    onclick={open(Editing::Existing(canned.id))}>{ t.edit }</button>
-                            </li>
-                        }) }
-                    </ul>
-                }
-            }
-        </>
-    }
+    let rows = console.canned.iter().map(|canned| Row {
+        data: ("data-shortcut", canned.shortcut.clone()),
+        name: format!("/{}", canned.shortcut),
+        on_edit: open(Editing::Existing(canned.id)),
+        cells: html! {
+            <>
+                <code class="name">{ "/" }{ &canned.shortcut }</code>
+                <span class="preview">{ preview(&canned.content) }</span>
+            </>
+        },
+    });
+    let list = Catalogue {
+        kind: "canned",
+        new: t.new_canned,
+        on_new: open(Editing::New),
+        none: t.no_canned,
+        title: t.canned,
+        rows: rows.collect(),
+    };
+    catalogue_page(t, form, &said, list)
 }

@@ -9,9 +9,10 @@ use yew::prelude::*;
 use crate::api::{self, Failure};
 use crate::i18n::texts;
 use crate::state::{Action, Console};
-use crate::views::channel_editor::said_line;
 use crate::views::profile::edit;
-use crate::views::settings::{Editing, delete_entry, form_end, refusal};
+use crate::views::settings::{
+    Catalogue, Editing, Row, catalogue_page, delete_entry, form_end, refusal,
+};
 use crate::views::webchat_settings::for_color_input;
 
 /// A new label's colour until the admin picks one.
@@ -178,29 +179,24 @@ pub fn label_settings(props: &Props) -> Html {
             </form>
         }),
     };
-    html! {
-        <>
-            if let Some(form) = form {
-                { form }
-            } else {
-                <button class="primary new-label" onclick={open(Editing::New)}>
-                    { "+ " }{ t.new_label }</button>
-                { said_line(&said) }
-                if console.labels.is_empty() {
-                    <p class="later">{ t.no_labels }</p>
-                } else {
-                    <ul class="settings-rows label-rows" aria-label={t.labels}>
-                        { for console.labels.iter().map(|label| html! {
-                            <li class="settings-row label-row" data-label={label.name.clone()}>
-                                <ul class="labels">{ label_chip(console, &label.name, html! {}) }</ul>
-                                <code class="colour">{ &label.colour }</code>
-                                <button class="edit" aria-label={format!("{} {}", t.edit, label.name)}
-                                    onclick={open(Editing::Existing(label.id))}>{ t.edit }</button>
-                            </li>
-                        }) }
-                    </ul>
-                }
-            }
-        </>
-    }
+    let rows = console.labels.iter().map(|label| Row {
+        data: ("data-label", label.name.clone()),
+        name: label.name.clone(),
+        on_edit: open(Editing::Existing(label.id)),
+        cells: html! {
+            <>
+                <ul class="labels">{ label_chip(console, &label.name, html! {}) }</ul>
+                <code class="colour">{ &label.colour }</code>
+            </>
+        },
+    });
+    let list = Catalogue {
+        kind: "label",
+        new: t.new_label,
+        on_new: open(Editing::New),
+        none: t.no_labels,
+        title: t.labels,
+        rows: rows.collect(),
+    };
+    catalogue_page(t, form, &said, list)
 }

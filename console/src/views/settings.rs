@@ -133,6 +133,77 @@ pub fn form_end(
     }
 }
 
+/// A catalogue's list, for [`catalogue_page`]: what its button, rows and empty line say.
+pub struct Catalogue {
+    /// Names the classes: `new-{kind}` on the button, `{kind}-rows` on the list and
+    /// `{kind}-row` on each row, e.g. `"team"`.
+    pub kind: &'static str,
+    /// The button's words after "+ ", e.g. "New team".
+    pub new: &'static str,
+    pub on_new: Callback<MouseEvent>,
+    /// The line shown instead of the list when there are no entries.
+    pub none: &'static str,
+    /// The list's name, read out (its `aria-label`).
+    pub title: &'static str,
+    pub rows: Vec<Row>,
+}
+
+/// One entry of a [`Catalogue`]'s list.
+pub struct Row {
+    /// The row's `data-` attribute, which the end-to-end tests find it by, e.g.
+    /// `("data-team", team.name)`.
+    pub data: (&'static str, String),
+    /// Whom the row's Edit button names when read out ("Edit {name}").
+    pub name: String,
+    pub on_edit: Callback<MouseEvent>,
+    /// What the row shows before its Edit button.
+    pub cells: Html,
+}
+
+/// A catalogue's page (canned responses, labels, teams): the entry's form while one is open;
+/// else a "+ New …" button, what the admin was last told, and the entries as rows, each ending
+/// with an Edit button, or a line saying there are none.
+pub fn catalogue_page(t: &Texts, form: Option<Html>, said: &Said, list: Catalogue) -> Html {
+    let Catalogue {
+        kind,
+        new,
+        on_new,
+        none,
+        title,
+        rows,
+    } = list;
+    let row = |row: Row| -> Html {
+        // Built by hand: `html!` cannot take an attribute's name from a variable.
+        let mut li = yew::virtual_dom::VTag::new("li");
+        li.add_attribute(row.data.0, row.data.1);
+        li.add_attribute("class", format!("settings-row {kind}-row"));
+        li.add_child(row.cells);
+        li.add_child(html! {
+            <button class="edit" aria-label={format!("{} {}", t.edit, row.name)}
+                onclick={row.on_edit}>{ t.edit }</button>
+        });
+        li.into()
+    };
+    html! {
+        <>
+            if let Some(form) = form {
+                { form }
+            } else {
+                <button class={format!("primary new-{kind}")} onclick={on_new}>
+                    { "+ " }{ new }</button>
+                { said_line(said) }
+                if rows.is_empty() {
+                    <p class="later">{ none }</p>
+                } else {
+                    <ul class={format!("settings-rows {kind}-rows")} aria-label={title}>
+                        { for rows.into_iter().map(row) }
+                    </ul>
+                }
+            }
+        </>
+    }
+}
+
 /// What a catalogue entry's Delete does: deletes the entry the form shows (`{path}/{id}`),
 /// reads the catalogue again with `reload` and goes back to the list, or says why not.
 pub fn delete_entry<Reloaded>(

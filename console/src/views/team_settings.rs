@@ -8,10 +8,11 @@ use yew::prelude::*;
 use crate::api;
 use crate::i18n::texts;
 use crate::state::Console;
-use crate::views::channel_editor::said_line;
 use crate::views::people_settings::reload;
 use crate::views::profile::edit;
-use crate::views::settings::{Editing, delete_entry, form_end, refusal};
+use crate::views::settings::{
+    Catalogue, Editing, Row, catalogue_page, delete_entry, form_end, refusal,
+};
 use crate::views::webchat_settings::for_color_input;
 
 /// A new team's colour until the admin picks one.
@@ -188,30 +189,25 @@ pub fn team_settings(props: &Props) -> Html {
             </form>
         }),
     };
-    html! {
-        <>
-            if let Some(form) = form {
-                { form }
-            } else {
-                <button class="primary new-team" onclick={open(Editing::New)}>
-                    { "+ " }{ t.new_team }</button>
-                { said_line(&said) }
-                if console.teams.is_empty() {
-                    <p class="later">{ t.no_teams }</p>
-                } else {
-                    <ul class="settings-rows team-rows" aria-label={t.teams}>
-                        { for console.teams.iter().map(|team| html! {
-                            <li class="settings-row team-row" data-team={team.name.clone()}>
-                                <span class="swatch" style={format!("background:{}", for_color_input(&team.colour))}></span>
-                                <span class="name">{ &team.name }</span>
-                                <span class="preview">{ member_names(team) }</span>
-                                <button class="edit" aria-label={format!("{} {}", t.edit, team.name)}
-                                    onclick={open(Editing::Existing(team.id))}>{ t.edit }</button>
-                            </li>
-                        }) }
-                    </ul>
-                }
-            }
-        </>
-    }
+    let rows = console.teams.iter().map(|team| Row {
+        data: ("data-team", team.name.clone()),
+        name: team.name.clone(),
+        on_edit: open(Editing::Existing(team.id)),
+        cells: html! {
+            <>
+                <span class="swatch" style={format!("background:{}", for_color_input(&team.colour))}></span>
+                <span class="name">{ &team.name }</span>
+                <span class="preview">{ member_names(team) }</span>
+            </>
+        },
+    });
+    let list = Catalogue {
+        kind: "team",
+        new: t.new_team,
+        on_new: open(Editing::New),
+        none: t.no_teams,
+        title: t.teams,
+        rows: rows.collect(),
+    };
+    catalogue_page(t, form, &said, list)
 }

@@ -1,0 +1,23 @@
+//! Teams: groups of agents that conversations are routed to.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Id, Millis};
+
+/// A group of agents that conversations can be routed to ("queue" in some products).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Team {
+    pub id: Id,
+    pub workspace_id: Id,
+    pub name: String,
+    /// A CSS colour such as `#1f6feb`, shown beside the team's conversations.
+    pub colour: String,
+    #[serde(default)]
+    pub member_ids: Vec<Id>,
+    /// Each new conversation routed to the team goes to the online member with the fewest
+    /// open conversations.
+    #[serde(default)]
+    pub auto_assign: bool,
+    pub created_at: Millis,
+}

@@ -180,7 +180,10 @@ fn bench(root: &Path) -> anyhow::Result<()> {
     cargo(
         &["bench", "-p", "switchboard-e2e"],
         &[("GATEWAY_BIN", &binary)],
-    )
+    )?;
+    // Plugin calls on their own, and email normalization inside the sandbox beside the same
+    // mail-parser work run natively.
+    cargo(&["bench", "-p", "switchboard-plugins"], &[])
 }
 
 /// Fuzzing targets and their seeds: inputs the project keeps for its tests where it has them.

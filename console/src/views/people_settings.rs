@@ -16,7 +16,7 @@ use crate::i18n::{Texts, texts};
 use crate::state::{Action, Console};
 use crate::views::channel_editor::{Said, copy_on_click, said_line};
 use crate::views::profile::edit;
-use crate::views::settings::{ConfirmDelete, Editing, form_end, refusal};
+use crate::views::settings::{ConfirmDelete, Editing, refusal};
 
 const ROLES: [Role; 3] = [Role::Agent, Role::Supervisor, Role::Admin];
 
@@ -349,6 +349,10 @@ pub fn people_settings(props: &Props) -> Html {
                 { &team.name }</label>
         }
     };
+    let cancel = {
+        let editing = editing.setter();
+        Callback::from(move |_: MouseEvent| editing.set(Editing::None))
+    };
     let form = match *editing {
         Editing::None => None,
         Editing::New => Some(html! {
@@ -372,16 +376,16 @@ pub fn people_settings(props: &Props) -> Html {
                         { for console.teams.iter().map(team_box) }
                     </fieldset>
                 }
-                { form_end(t, &said, &editing, *busy, t.deactivate_confirm, Callback::noop()) }
+                { said_line(&said) }
+                <div class="buttons">
+                    <button type="button" class="back-to-list" onclick={cancel.clone()}>{ t.cancel }</button>
+                    <button type="submit" class="primary" disabled={*busy}>{ t.send_invitation }</button>
+                </div>
             </form>
         }),
         Editing::Existing(id) => {
             let person = console.agents.iter().find(|agent| agent.id == id);
             let active = person.is_some_and(|agent| agent.active);
-            let cancel = {
-                let editing = editing.setter();
-                Callback::from(move |_: MouseEvent| editing.set(Editing::None))
-            };
             Some(html! {
                 <form class="card person-editor" novalidate=true onsubmit={onsubmit.clone()}>
                     <h2>{ t.edit_person }</h2>

@@ -1084,6 +1084,12 @@ async fn an_admin_invites_a_person_by_email_and_deactivating_them_puts_their_wor
     )
     .await?;
     admin.screenshot("console-settings-people-invite").await?;
+    shown(
+        &admin,
+        ".person-editor button[type=submit]",
+        "Enviar invitación",
+    )
+    .await?;
     click(&admin, ".person-editor button[type=submit]").await?;
     shown(
         &admin,

@@ -5,9 +5,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, CannedResponse, Channel, ChannelKind, ChannelKindMark, ChannelTemplates, Contact, Conversation,
-    ConversationSort, ConversationStatus, Direction, Event, EventKind, Id, InboxCounts, Label, Me,
-    Message, Millis, Page, Presence, Side, SignalKind, Team, ViewCounts,
+    Agent, CannedResponse, Channel, ChannelKind, ChannelKindMark, ChannelTemplates, Contact,
+    Conversation, ConversationSort, ConversationStatus, Direction, Event, EventKind, Id,
+    InboxCounts, Label, Me, Message, Millis, Page, Presence, Side, SignalKind, Team, ViewCounts,
 };
 use yew::Reducible;
 

@@ -92,7 +92,11 @@ pub fn first_run(props: &Props) -> Html {
                 };
                 if let Err(failure) = save_workspace(&done, &me, &dispatch).await {
                     signed_out_on(&failure, &on_signed_out);
-                    said.set(Some(Err(format!("{} {}", t.not_saved, failure.said(t.unreachable)))));
+                    said.set(Some(Err(format!(
+                        "{} {}",
+                        t.not_saved,
+                        failure.said(t.unreachable)
+                    ))));
                     busy.set(false);
                 }
             });
@@ -259,8 +263,12 @@ fn workspace_step(props: &WorkspaceStepProps) -> Html {
     let said = use_state(|| None::<Result<String, String>>);
     let busy = use_state(|| false);
     let onsubmit = {
-        let (name, zone, languages, default) =
-            (name.clone(), zone.clone(), languages.clone(), default.clone());
+        let (name, zone, languages, default) = (
+            name.clone(),
+            zone.clone(),
+            languages.clone(),
+            default.clone(),
+        );
         let (said, busy, zones) = (said.clone(), busy.clone(), zones.clone());
         let (me, dispatch) = (console.me.clone(), console.dispatcher());
         let (on_saved, on_signed_out) = (props.on_saved.clone(), props.on_signed_out.clone());
@@ -296,9 +304,9 @@ fn workspace_step(props: &WorkspaceStepProps) -> Html {
                     Err(failure) => {
                         signed_out_on(&failure, &on_signed_out);
                         let why = match &failure {
-                            Failure::Refused { field: Some(field), .. } if field == "time_zone" => {
-                                f.not_a_zone.to_string()
-                            }
+                            Failure::Refused {
+                                field: Some(field), ..
+                            } if field == "time_zone" => f.not_a_zone.to_string(),
                             _ => failure.said(t.unreachable),
                         };
                         said.set(Some(Err(format!("{} {why}", t.not_saved))));
@@ -311,7 +319,11 @@ fn workspace_step(props: &WorkspaceStepProps) -> Html {
     let on_zone = {
         let zone = zone.setter();
         Callback::from(move |event: InputEvent| {
-            zone.set(event.target_unchecked_into::<web_sys::HtmlInputElement>().value())
+            zone.set(
+                event
+                    .target_unchecked_into::<web_sys::HtmlInputElement>()
+                    .value(),
+            )
         })
     };
     let toggle = |locale: Locale| {
@@ -325,7 +337,9 @@ fn workspace_step(props: &WorkspaceStepProps) -> Html {
                 }
                 None => next.push(tag),
             }
-            if !next.contains(&default) && let Some(first) = next.first() {
+            if !next.contains(&default)
+                && let Some(first) = next.first()
+            {
                 default.set(first.clone());
             }
             languages.set(next);
@@ -334,7 +348,11 @@ fn workspace_step(props: &WorkspaceStepProps) -> Html {
     let on_default = {
         let default = default.setter();
         Callback::from(move |event: Event| {
-            default.set(event.target_unchecked_into::<web_sys::HtmlSelectElement>().value())
+            default.set(
+                event
+                    .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                    .value(),
+            )
         })
     };
     html! {

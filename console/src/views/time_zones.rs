@@ -115,7 +115,9 @@ fn offset(name: &str) -> Option<String> {
     Reflect::set(&options, &"timeZone".into(), &name.into()).ok()?;
     Reflect::set(&options, &"timeZoneName".into(), &"shortOffset".into()).ok()?;
     let format = date_time_format(&Array::of2(&"en-US".into(), &options))?;
-    let parts = call(&format, "formatToParts", &Array::new())?.dyn_into::<Array>().ok()?;
+    let parts = call(&format, "formatToParts", &Array::new())?
+        .dyn_into::<Array>()
+        .ok()?;
     parts.iter().find_map(|part| {
         let kind = Reflect::get(&part, &"type".into()).ok()?.as_string()?;
         (kind == "timeZoneName")

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use switchboard_model::{
-    Agent, CannedResponse, Channel, ChannelKindMark, Contact, Conversation, Id, InboxCounts, Label, Me, Message,
-    Page, ProfileUpdate, Role, Team,
+    Agent, CannedResponse, Channel, ChannelKindMark, Contact, Conversation, Id, InboxCounts, Label,
+    Me, Message, Page, ProfileUpdate, Role, Team,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;

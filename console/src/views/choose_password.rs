@@ -10,6 +10,7 @@ use yew::prelude::*;
 use crate::api::{self, Failure};
 use crate::i18n::{Locale, first_run_texts, texts};
 use crate::views::LanguagePicker;
+use crate::views::workspace::sign_out;
 
 /// The shortest password the gateway takes.
 const MIN_PASSWORD_CHARS: usize = 10;
@@ -74,16 +75,7 @@ pub fn choose_password(props: &Props) -> Html {
             });
         })
     };
-    let on_sign_out = {
-        let on_signed_out = props.on_signed_out.clone();
-        Callback::from(move |_: MouseEvent| {
-            let on_signed_out = on_signed_out.clone();
-            spawn_local(async move {
-                let _ = api::post_empty("/api/v1/auth/logout").await;
-                on_signed_out.emit(());
-            });
-        })
-    };
+    let on_sign_out = sign_out(&props.on_signed_out);
     html! {
         <main class="sign-in first-run-password">
             <form class="card" {onsubmit} aria-labelledby="choose-password-title" novalidate=true>

@@ -8,7 +8,7 @@
 use std::rc::Rc;
 
 use switchboard_model::{
-    Channel, ChannelForm, ChannelKind, Id, Me, NewChannel, Workspace, WorkspaceUpdate, localized,
+    Channel, ChannelForm, ChannelKind, Id, Me, NewChannel, Workspace, WorkspaceUpdate,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -20,6 +20,7 @@ use crate::views::LanguagePicker;
 use crate::views::channel_editor::{ChannelEditor, said_line};
 use crate::views::list::channel_icon;
 use crate::views::profile::edit;
+use crate::views::settings::kind_button;
 use crate::views::time_zones::{browser_zone, zones};
 use crate::views::webchat_settings::WebchatSettings;
 use crate::views::workspace::signed_out_on;
@@ -166,14 +167,7 @@ pub fn first_run(props: &Props) -> Html {
                             </button>
                         </li>
                         { for forms.iter().enumerate().map(|(index, form)| html! {
-                            <li>
-                                <button class="kind" data-plugin={form.plugin.clone()}
-                                    onclick={go(Step::Form(index)).reform(|_: MouseEvent| ())}>
-                                    { channel_icon(Some(form.kind), form.icon.as_deref()) }
-                                    <strong>{ localized(&form.title, language) }</strong>
-                                    <span>{ localized(&form.summary, language) }</span>
-                                </button>
-                            </li>
+                            <li>{ kind_button(form, language, go(Step::Form(index)).reform(|_: MouseEvent| ())) }</li>
                         }) }
                     </ul>
                     if !existing.is_empty() {

@@ -105,6 +105,18 @@ pub enum Editing {
     Existing(switchboard_model::Id),
 }
 
+/// The button that starts a channel of the kind `form` describes: its icon, title and summary
+/// in `language`.
+pub fn kind_button(form: &ChannelForm, language: &str, onclick: Callback<MouseEvent>) -> Html {
+    html! {
+        <button class="kind" data-plugin={form.plugin.clone()} {onclick}>
+            { channel_icon(Some(form.kind), form.icon.as_deref()) }
+            <strong>{ localized(&form.title, language) }</strong>
+            <span>{ localized(&form.summary, language) }</span>
+        </button>
+    }
+}
+
 /// The end of a catalogue entry's form: what the admin was last told, Cancel and Save, and for
 /// an entry that exists, Delete asking `question` first.
 pub fn form_end(
@@ -406,13 +418,7 @@ pub fn settings(props: &Props) -> Html {
                 <h2>{ t.add_channel }</h2>
                 <ul class="kinds">
                     { for loaded.iter().enumerate().map(|(index, form)| html! {
-                        <li>
-                            <button class="kind" data-plugin={form.plugin.clone()} onclick={go(Page::New(index))}>
-                                { channel_icon(Some(form.kind), form.icon.as_deref()) }
-                                <strong>{ localized(&form.title, language) }</strong>
-                                <span>{ localized(&form.summary, language) }</span>
-                            </button>
-                        </li>
+                        <li>{ kind_button(form, language, go(Page::New(index))) }</li>
                     }) }
                 </ul>
                 { waiting.clone() }

@@ -60,6 +60,18 @@ fn conversation_in_address() -> Option<Id> {
         .ok()
 }
 
+/// Signs out, then ends the console.
+pub fn sign_out(on_signed_out: &Callback<()>) -> Callback<MouseEvent> {
+    let on_signed_out = on_signed_out.clone();
+    Callback::from(move |_: MouseEvent| {
+        let on_signed_out = on_signed_out.clone();
+        spawn_local(async move {
+            let _ = api::post_empty("/api/v1/auth/logout").await;
+            on_signed_out.emit(());
+        });
+    })
+}
+
 /// Ends the console when the session is over; other failures are left to the caller.
 pub fn signed_out_on(failure: &Failure, on_signed_out: &Callback<()>) {
     if *failure == Failure::SignedOut {
@@ -474,16 +486,7 @@ pub fn workspace(props: &Props) -> Html {
         }
     });
 
-    let on_sign_out = {
-        let on_signed_out = props.on_signed_out.clone();
-        Callback::from(move |_: MouseEvent| {
-            let on_signed_out = on_signed_out.clone();
-            spawn_local(async move {
-                let _ = api::post_empty("/api/v1/auth/logout").await;
-                on_signed_out.emit(());
-            });
-        })
-    };
+    let on_sign_out = sign_out(&props.on_signed_out);
     let view_button = |view: View, key: String, name: String| {
         let dispatch = console.dispatcher();
         let status = console.status;

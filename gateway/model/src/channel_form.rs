@@ -8,9 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::ChannelKind;
 
-/// The languages a form's texts come in; English is required, the others fall back to it.
-pub const FORM_LANGUAGES: [&str; 3] = ["en", "es", "pt-BR"];
-
 /// A text by language (`en`, `es`, `pt-BR`).
 pub type LocalizedText = BTreeMap<String, String>;
 
@@ -172,11 +169,11 @@ pub fn icon_problem(icon: &str) -> Option<String> {
 fn text_problem(what: &str, whose: &str, text: &LocalizedText) -> Option<String> {
     if let Some(language) = text
         .keys()
-        .find(|language| !FORM_LANGUAGES.contains(&language.as_str()))
+        .find(|language| !crate::LANGUAGES.contains(&language.as_str()))
     {
         return Some(format!(
             "the {what} of {whose} is in {language:?}; forms speak {}",
-            FORM_LANGUAGES.join(", ")
+            crate::LANGUAGES.join(", ")
         ));
     }
     if !text.is_empty() && !text.contains_key("en") {

@@ -39,6 +39,10 @@ pub type EventId = u64;
 /// Unix time in milliseconds.
 pub type Millis = i64;
 
+/// The languages Switchboard speaks: the console's, a plugin's form's texts, and those a
+/// workspace may serve its customers in.
+pub const LANGUAGES: [&str; 3] = ["en", "es", "pt-BR"];
+
 /// The current time as Unix milliseconds.
 pub fn now_millis() -> Millis {
     match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {

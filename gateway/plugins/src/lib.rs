@@ -72,7 +72,7 @@ mod tests {
                 let form = manifest.form.as_ref().expect("a plugin channel has a form");
                 for field in manifest.settings.iter().chain(&manifest.secrets) {
                     let described = form.fields.get(field).expect("every field described");
-                    for language in switchboard_model::FORM_LANGUAGES {
+                    for language in switchboard_model::LANGUAGES {
                         assert!(
                             described.label.contains_key(language),
                             "{name}: {field} has no {language} label"

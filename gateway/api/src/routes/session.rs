@@ -213,9 +213,6 @@ async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Js
     }))
 }
 
-/// Languages the console speaks.
-const LANGUAGES: [&str; 3] = ["en", "es", "pt-BR"];
-
 /// Longest email signature, in characters.
 const MAX_SIGNATURE_CHARS: usize = 2_000;
 
@@ -243,15 +240,12 @@ async fn update_profile(
     let language = match update.language.as_deref().map(str::trim) {
         None => None,
         Some("") => Some(None),
-        Some(tag) => match LANGUAGES
-            .iter()
-            .find(|known| known.eq_ignore_ascii_case(tag))
-        {
+        Some(tag) => match switchboard_model::known_language(tag) {
             Some(known) => Some(Some(known.to_string())),
             None => {
                 return Err(ApiError::invalid_body(format!(
                     "language {tag:?} is not one the console speaks ({})",
-                    LANGUAGES.join(", ")
+                    switchboard_model::LANGUAGES.join(", ")
                 )));
             }
         },

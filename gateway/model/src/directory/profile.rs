@@ -4,16 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The languages a workspace may serve its customers in, as the console and the widget speak
-/// them.
-pub const WORKSPACE_LANGUAGES: [&str; 3] = ["en", "es", "pt-BR"];
-
 pub(super) fn utc() -> String {
     "UTC".to_string()
 }
 
 pub(super) fn every_language() -> Vec<String> {
-    WORKSPACE_LANGUAGES.map(str::to_string).to_vec()
+    crate::LANGUAGES.map(str::to_string).to_vec()
 }
 
 pub(super) fn english() -> String {
@@ -54,7 +50,7 @@ pub struct WorkspaceUpdate {
     /// An IANA time zone name, such as `America/Bogota`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
-    /// Some of [`WORKSPACE_LANGUAGES`], at least one.
+    /// Some of [`LANGUAGES`](crate::LANGUAGES), at least one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,
     /// One of the workspace's languages (as they are after this change).
@@ -74,10 +70,10 @@ pub struct ChosenPassword {
     pub password: String,
 }
 
-/// The language tags of `languages` as [`WORKSPACE_LANGUAGES`] writes them (`pt-br` is
+/// The language tags of `languages` as [`LANGUAGES`](crate::LANGUAGES) writes them (`pt-br` is
 /// `pt-BR`), or the field at fault and why: none, one unknown, or one twice.
 pub fn workspace_languages(languages: &[String]) -> Result<Vec<String>, (&'static str, String)> {
-    let known = WORKSPACE_LANGUAGES.join(", ");
+    let known = crate::LANGUAGES.join(", ");
     if languages.is_empty() {
         return Err((
             "languages",
@@ -100,9 +96,9 @@ pub fn workspace_languages(languages: &[String]) -> Result<Vec<String>, (&'stati
     Ok(read)
 }
 
-/// The language of [`WORKSPACE_LANGUAGES`] that `tag` names, whatever its case.
+/// The language of [`LANGUAGES`](crate::LANGUAGES) that `tag` names, whatever its case.
 pub fn known_language(tag: &str) -> Option<&'static str> {
-    WORKSPACE_LANGUAGES
+    crate::LANGUAGES
         .into_iter()
         .find(|known| known.eq_ignore_ascii_case(tag.trim()))
 }
@@ -137,7 +133,7 @@ mod tests {
         let old = serde_json::json!({ "id": 1, "name": "Acme", "created_at": 0 });
         let workspace: crate::Workspace = serde_json::from_value(old).expect("a workspace");
         assert_eq!(workspace.time_zone, "UTC");
-        assert_eq!(workspace.languages, tags(&WORKSPACE_LANGUAGES));
+        assert_eq!(workspace.languages, tags(&crate::LANGUAGES));
         assert_eq!(workspace.default_language, "en");
         assert!(workspace.onboarded);
     }

@@ -24,8 +24,7 @@ pub struct Workspace {
     /// picks one.
     #[serde(default = "profile::utc")]
     pub time_zone: String,
-    /// The languages the business serves its customers in, of
-    /// [`WORKSPACE_LANGUAGES`](crate::WORKSPACE_LANGUAGES).
+    /// The languages the business serves its customers in, of [`crate::LANGUAGES`].
     #[serde(default = "profile::every_language")]
     pub languages: Vec<String>,
     /// The one of `languages` used when nothing says which.

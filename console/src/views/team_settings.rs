@@ -102,7 +102,7 @@ pub fn team_settings(props: &Props) -> Html {
                             name: Some(typed_name),
                             colour: Some(picked),
                             member_ids: Some(member_ids),
-                            auto_assign: None,
+                            ..TeamUpdate::default()
                         };
                         api::patch::<Team>(&format!("/api/v1/teams/{id}"), &change).await
                     }
@@ -112,6 +112,8 @@ pub fn team_settings(props: &Props) -> Html {
                             colour: picked,
                             member_ids,
                             auto_assign: false,
+                            max_open_per_agent: None,
+                            hours: None,
                         };
                         api::post::<Team>("/api/v1/teams", &new).await
                     }

@@ -21,6 +21,7 @@ mod ops;
 pub mod password_reset;
 mod plugins;
 mod quotas;
+mod routing;
 mod session;
 pub mod signup;
 mod teams;
@@ -71,6 +72,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(agents::routes())
         .merge(invitations::routes())
         .merge(teams::routes())
+        .merge(routing::routes())
         .merge(channels::routes())
         .merge(canned::routes())
         .merge(labels::routes())

@@ -17,6 +17,7 @@ pub mod email_ids;
 mod event;
 mod quotas;
 pub mod reply_window;
+mod routing;
 mod settings;
 pub mod sms;
 mod visitor;
@@ -29,6 +30,7 @@ pub use directory::*;
 pub use event::*;
 pub use quotas::{Quota, QuotaUse};
 pub use reply_window::{ChannelTemplate, ChannelTemplates};
+pub use routing::*;
 pub use settings::*;
 pub use visitor::*;
 
@@ -42,6 +44,16 @@ pub type Millis = i64;
 /// The languages Switchboard speaks: the console's, a plugin's form's texts, and those a
 /// workspace may serve its customers in.
 pub const LANGUAGES: [&str; 3] = ["en", "es", "pt-BR"];
+
+/// Reads a field of a change that may be absent (left as it is), `null` (cleared) or a value:
+/// `#[serde(default, deserialize_with = "nullable")]` on an `Option<Option<T>>`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}
 
 /// The current time as Unix milliseconds.
 pub fn now_millis() -> Millis {

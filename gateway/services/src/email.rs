@@ -1,6 +1,6 @@
 //! The email channel around its adapter: the mailbox account a channel's settings and secrets
 //! describe, the channel's forwarding address, and its connection health. Mail coming in (loop
-//! prevention, bounces) is in `intake`, mail going out (SMTP, auto-replies, the daily limit) in
+//! prevention, bounces) is in `intake`, mail going out (SMTP, the daily limit) in
 //! `sending`. The sockets themselves are in `switchboard-mail`; IMAP sync runs in [`sync`], the
 //! forwarding listener's mailroom in [`forwarding`]; website chats that continue by email are
 //! routed in [`continuation`].
@@ -16,8 +16,7 @@ pub mod transcript;
 
 pub use intake::{bounced, refused_sender, take_in, take_in_all};
 pub use sending::{
-    AUTO_REPLY_BOT, Written, auto_reply, count_sent, daily_limit_reached, send, send_written,
-    sending_channel,
+    Written, count_sent, daily_limit_reached, send, send_written, sending_channel,
 };
 
 use std::collections::HashMap;

@@ -1,8 +1,9 @@
 //! One way in for everything a channel's plugin reads: a webhook, an email from IMAP or from
 //! the forwarding listener, a replayed dead letter. The plugin turns the payload into events;
 //! each message's files are stored as blobs, its HTML is sanitized, its thread ids are handed
-//! to the store for threading, and the payload itself is kept as the message's original. What
-//! cannot be processed comes back as a reason, and the caller keeps the payload. Here, what a
+//! to the store for threading, the payload itself is kept as the message's original, and the
+//! contact may get an automatic answer (`crate::routing::answers`). What cannot be processed
+//! comes back as a reason, and the caller keeps the payload. Here, what a
 //! payload became and the two halves of taking it in (read, then stored); the plugin's call in
 //! `reading`, its messages as the store takes them in `messages`, the other events it reported
 //! in `events`, and what is kept besides messages in `keeping`.
@@ -154,7 +155,7 @@ pub async fn store_read(
             .store
             .ingest(channel.workspace_id, channel.id, message)
             .await?;
-        crate::email::auto_reply(state, channel, &stored, automatic).await?;
+        crate::routing::answers::answer(state, channel, &stored, automatic).await?;
         ingested.push(stored);
     }
     for event in later {

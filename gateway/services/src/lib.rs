@@ -25,6 +25,7 @@ pub mod password_reset;
 pub mod plugins;
 pub mod quotas;
 pub mod reachability;
+pub mod routing;
 pub mod secrets;
 pub mod settings;
 pub mod signals;
@@ -48,6 +49,9 @@ pub use outbox::QueuedReplies;
 pub use plugins::Plugins;
 pub use secrets::SecretBox;
 pub use widget::Widgets;
+
+/// A day in milliseconds.
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// What the services need from the gateway's configuration.
 #[derive(Debug, Clone)]

@@ -16,9 +16,8 @@ use switchboard_model::{Id, Quota, QuotaUse, Role, WorkspaceQuotas, now_millis};
 use switchboard_store::Store;
 
 use crate::language::Language;
-use crate::{Fault, FaultKind, ServiceResult, Services, lock};
+use crate::{DAY_MS, Fault, FaultKind, ServiceResult, Services, lock};
 
-const DAY_MS: i64 = 86_400_000;
 const MIB: u64 = 1 << 20;
 
 /// Fails with `quota_reached` (naming the quota in `field`) when the workspace may not have

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use switchboard_model::{ChannelKind, DeadLetter, Id, InboundMessage, Ingested, Page};
+use switchboard_model::{Channel, ChannelKind, DeadLetter, Id, InboundMessage, Ingested, Page};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -47,7 +47,7 @@ async fn post_inbound(
             format!("channel {id} is not an API channel; only API channels take messages here"),
         ));
     }
-    match process(&state, caller.workspace_id, id, &body).await? {
+    match process(&state, &channel, &body).await? {
         Ok(ingested) => Ok((
             if ingested.duplicate {
                 StatusCode::OK
@@ -78,11 +78,11 @@ async fn post_inbound(
     }
 }
 
-/// Parses and stores one API-channel payload. The inner error is why the payload was refused.
+/// Parses and stores one API-channel payload, which may get an automatic answer. The inner
+/// error is why the payload was refused.
 async fn process(
     state: &AppState,
-    workspace_id: Id,
-    channel_id: Id,
+    channel: &Channel,
     body: &[u8],
 ) -> ApiResult<Result<Ingested, String>> {
     let mut message: InboundMessage = match serde_json::from_slice(body) {
@@ -99,10 +99,13 @@ async fn process(
     if let Some(html) = message.html.take() {
         message.html = switchboard_services::ingest::sanitized_html(html).await?;
     }
-    Ok(Ok(state
+    let automatic = message.automatic;
+    let ingested = state
         .store
-        .ingest(workspace_id, channel_id, message)
-        .await?))
+        .ingest(channel.workspace_id, channel.id, message)
+        .await?;
+    switchboard_services::routing::answers::answer(state, channel, &ingested, automatic).await?;
+    Ok(Ok(ingested))
 }
 
 /// Paging through the dead letters.
@@ -189,7 +192,7 @@ async fn replay_dead_letter(
             },
             Err(error) => Err(format!("the kept payload cannot be read: {error}")),
         },
-        None => process(&state, caller.workspace_id, letter.channel_id, &payload).await?,
+        None => process(&state, &channel, &payload).await?,
     };
     match outcome {
         Ok(ingested) => {

@@ -36,13 +36,17 @@ async fn create_team(
     caller.require_admin()?;
     require_text("name", &new.name, 80)?;
     require_colour(&new.colour)?;
+    if let Some(hours) = &new.hours {
+        switchboard_services::routing::check_team_hours(hours)?;
+    }
     Ok((
         StatusCode::CREATED,
         axum::Json(state.store.create_team(caller.workspace_id, new).await?),
     ))
 }
 
-/// Renames, recolours or changes the members of a team (admins only).
+/// Renames, recolours or changes the members, automatic assignment or hours of a team (admins
+/// only).
 #[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "teams", request_body = TeamUpdate,
     params(("id" = u64, Path)), responses((status = 200, body = Team)))]
 async fn update_team(
@@ -54,6 +58,9 @@ async fn update_team(
     caller.require_admin()?;
     if let Some(colour) = &update.colour {
         require_colour(colour)?;
+    }
+    if let Some(Some(hours)) = &update.hours {
+        switchboard_services::routing::check_team_hours(hours)?;
     }
     Ok(axum::Json(
         state

@@ -510,7 +510,7 @@ async fn the_contacts_of_a_page_come_in_one_call_and_only_from_the_callers_works
 }
 
 #[tokio::test]
-async fn a_team_that_assigns_automatically_gives_each_new_conversation_to_its_least_busy_online_member()
+async fn a_team_that_assigns_automatically_deals_new_conversations_in_turn_to_online_members_under_their_limit()
  {
     let app = TestApp::new().await;
     let (_, me) = app.get("/api/v1/auth/me", &app.admin).await;
@@ -519,11 +519,12 @@ async fn a_team_that_assigns_automatically_gives_each_new_conversation_to_its_le
         .post(
             "/api/v1/teams",
             &app.admin,
-            json!({ "name": "Soporte", "member_ids": [admin_id, app.agent_id], "auto_assign": true }),
+            json!({ "name": "Soporte", "member_ids": [admin_id, app.agent_id],
+                "auto_assign": true, "max_open_per_agent": 2 }),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{team}");
-    assert_eq!(team["auto_assign"], true);
+    assert_eq!(team["max_open_per_agent"], 2);
     let (status, channel) = app
         .call(
             Method::PATCH,
@@ -534,49 +535,82 @@ async fn a_team_that_assigns_automatically_gives_each_new_conversation_to_its_le
         .await;
     assert_eq!(status, StatusCode::OK, "{channel}");
 
-    let assignee = async |email: &str| {
+    let new_conversation = async |email: &str| {
         let id = conversation_of(&app.inbound(email, email, "Hola").await);
         let (_, conversation) = app
             .get(&format!("/api/v1/conversations/{id}"), &app.admin)
             .await;
-        conversation["assignee_id"].as_u64()
+        (id, conversation["assignee_id"].as_u64())
     };
-    // Turn by turn while both are online: each takes the next while the other has more.
-    let first = assignee("a@example.com").await.expect("assigned");
-    let second = assignee("b@example.com").await.expect("assigned");
-    assert_ne!(first, second, "the least busy member takes the next");
-    // Bea goes away: everything new goes to the admin; offline too, nobody.
-    let away = |availability: &'static str| json!({ "availability": availability });
-    app.call(
-        Method::PATCH,
-        "/api/v1/auth/me",
-        &app.agent,
-        Some(away("away")),
-    )
-    .await;
-    assert_eq!(assignee("c@example.com").await, Some(admin_id));
-    assert_eq!(assignee("d@example.com").await, Some(admin_id));
-    app.call(
-        Method::PATCH,
-        "/api/v1/auth/me",
-        &app.admin,
-        Some(away("offline")),
-    )
-    .await;
+    // Turn by turn, whoever has fewer open conversations.
+    let (first, to_first) = new_conversation("a@example.com").await;
+    assert_eq!(to_first, Some(admin_id));
+    let (second, to_second) = new_conversation("b@example.com").await;
+    assert_eq!(to_second, Some(app.agent_id));
+    assert_eq!(new_conversation("c@example.com").await.1, Some(admin_id));
     assert_eq!(
-        assignee("e@example.com").await,
-        None,
-        "nobody online: the queue"
+        new_conversation("d@example.com").await.1,
+        Some(app.agent_id)
     );
-    // Back online, Bea has the fewest open conversations: she takes the next.
+    // Both have two open: the next waits in the team's queue.
+    assert_eq!(new_conversation("e@example.com").await.1, None, "the limit");
+    // Bea resolves one: her turn comes again, though the admin was not last.
+    let (status, closed) = app
+        .post(
+            &format!("/api/v1/conversations/{second}/close"),
+            &app.agent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert_eq!(
+        new_conversation("f@example.com").await.1,
+        Some(app.agent_id)
+    );
+    // With no limit, only who is online counts.
+    let (status, team) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/teams/{}", team["id"]),
+            &app.admin,
+            Some(json!({ "max_open_per_agent": null })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{team}");
+    assert_eq!(team.get("max_open_per_agent"), None);
     app.call(
         Method::PATCH,
         "/api/v1/auth/me",
         &app.agent,
-        Some(away("online")),
+        Some(json!({ "availability": "away" })),
     )
     .await;
-    assert_eq!(assignee("f@example.com").await, Some(app.agent_id));
+    assert_eq!(new_conversation("g@example.com").await.1, Some(admin_id));
+    assert_eq!(new_conversation("h@example.com").await.1, Some(admin_id));
+
+    // The conversation's log says whom it went to, after the customer's message.
+    let (_, messages) = app
+        .get(
+            &format!("/api/v1/conversations/{first}/messages"),
+            &app.admin,
+        )
+        .await;
+    let log: Vec<(&str, &Value)> = messages["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|message| {
+            (
+                message["direction"].as_str().unwrap_or(""),
+                &message["activity"],
+            )
+        })
+        .collect();
+    assert_eq!(log.len(), 2, "{messages}");
+    assert_eq!(log[0].0, "in");
+    assert_eq!(log[1].0, "system");
+    assert_eq!(log[1].1["type"], "assigned", "{messages}");
+    assert_eq!(log[1].1["agent_id"], admin_id, "{messages}");
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ mod operator;
 mod people;
 mod plugins;
 mod roles;
+mod routing;
 mod search;
 mod security;
 mod support;

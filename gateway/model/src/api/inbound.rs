@@ -102,4 +102,7 @@ pub struct Ingested {
     pub contact_id: Id,
     /// `true` when this external id had been stored before; nothing new was written.
     pub duplicate: bool,
+    /// `true` when the message started its conversation.
+    #[serde(default)]
+    pub opened: bool,
 }

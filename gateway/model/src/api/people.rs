@@ -64,10 +64,13 @@ pub struct NewTeam {
     pub colour: String,
     #[serde(default)]
     pub member_ids: Vec<Id>,
-    /// Assign each new conversation of the team to its online member with the fewest open
-    /// conversations.
+    /// Assign each new conversation of the team to its next online member in turn.
     #[serde(default)]
     pub auto_assign: bool,
+    #[serde(default)]
+    pub max_open_per_agent: Option<u32>,
+    #[serde(default)]
+    pub hours: Option<crate::BusinessHours>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -78,6 +81,20 @@ pub struct TeamUpdate {
     pub colour: Option<String>,
     pub member_ids: Option<Vec<Id>>,
     pub auto_assign: Option<bool>,
+    /// A number, or `null` for no limit.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_open_per_agent: Option<Option<u32>>,
+    /// The team's own hours, or `null` for the workspace's.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub hours: Option<Option<crate::BusinessHours>>,
 }
 
 fn default_colour() -> String {

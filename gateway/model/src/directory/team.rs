@@ -15,9 +15,16 @@ pub struct Team {
     pub colour: String,
     #[serde(default)]
     pub member_ids: Vec<Id>,
-    /// Each new conversation routed to the team goes to the online member with the fewest
-    /// open conversations.
+    /// Each new conversation routed to the team goes to its next online member in turn (round
+    /// robin) who has fewer than `max_open_per_agent` open conversations.
     #[serde(default)]
     pub auto_assign: bool,
+    /// How many open conversations automatic assignment gives one member at most; no limit
+    /// when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_open_per_agent: Option<u32>,
+    /// When the team answers; the workspace's hours when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<crate::BusinessHours>,
     pub created_at: Millis,
 }

@@ -1,12 +1,8 @@
 //! Mail going out: replies over the channel's SMTP server (or the mailbox it replies through),
-//! the channel's automatic answer, and its daily sending limit.
-
-use std::collections::BTreeMap;
+//! and the channel's daily sending limit.
 
 use switchboard_mail::MailError;
-use switchboard_model::{
-    Author, Channel, ChannelKind, EmailSettings, Id, Ingested, NewReply, now_millis,
-};
+use switchboard_model::{Channel, EmailSettings, Id, now_millis};
 use switchboard_plugins::latest::{
     Contact, DeliveryAction, Identity, OutgoingEmail, Reply, ReplyContext,
 };
@@ -14,7 +10,7 @@ use switchboard_store::ChannelRecord;
 
 use super::{account, oauth};
 use crate::outbox::Outcome;
-use crate::{Fault, FaultKind, ServiceResult, Services};
+use crate::{DAY_MS, Fault, FaultKind, ServiceResult, Services};
 
 /// Sends a reply's email through the channel's SMTP server; answers the server's acceptance.
 pub async fn send(
@@ -46,79 +42,6 @@ pub async fn send(
             &email.mime,
         )
         .await)
-}
-
-/// The author name of the channel's automatic answers.
-pub const AUTO_REPLY_BOT: &str = "auto-reply";
-
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-
-/// Answers the first email of a new conversation with the channel's `auto_reply` text, unless
-/// the email was sent by a machine (an auto-reply, a bounce, bulk or list mail: RFC 3834) or
-/// the contact already had an auto-reply from this channel within a day.
-pub async fn auto_reply(
-    state: &Services,
-    channel: &Channel,
-    ingested: &Ingested,
-    automatic: bool,
-) -> ServiceResult<()> {
-    let Some(answer) = EmailSettings::read(&channel.settings).auto_reply else {
-        return Ok(());
-    };
-    if channel.kind != ChannelKind::EMAIL || automatic || ingested.duplicate {
-        return Ok(());
-    }
-    let workspace_id = channel.workspace_id;
-    let conversation = state
-        .store
-        .conversation(workspace_id, ingested.conversation_id)
-        .await?;
-    if conversation.message_count != 1 {
-        return Ok(());
-    }
-    // A sender no header named has no address to answer.
-    let contact = state
-        .store
-        .contact(workspace_id, ingested.contact_id)
-        .await?;
-    if contact.email_to_write().is_none() {
-        return Ok(());
-    }
-    let now = now_millis();
-    let record = ChannelRecord::AutoReplies;
-    let mut answered: BTreeMap<Id, i64> = state
-        .store
-        .channel_record(workspace_id, channel.id, record)
-        .await?
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default();
-    answered.retain(|_, at| now - *at < DAY_MS);
-    if answered.contains_key(&ingested.contact_id) {
-        return Ok(());
-    }
-    answered.insert(ingested.contact_id, now);
-    let bytes =
-        serde_json::to_vec(&answered).map_err(|error| Fault::internal(error.to_string()))?;
-    state
-        .store
-        .put_channel_record(workspace_id, channel.id, record, bytes)
-        .await?;
-    let reply = NewReply {
-        template: None,
-        mentions: Vec::new(),
-        text: answer,
-        private: false,
-        attachments: Vec::new(),
-    };
-    let bot = Author::Bot {
-        name: AUTO_REPLY_BOT.into(),
-    };
-    state
-        .store
-        .add_reply(workspace_id, conversation.id, bot, reply)
-        .await?;
-    state.replies_queued.add(workspace_id);
-    Ok(())
 }
 
 /// An email the gateway writes itself (a transcript, a confirmation link), to one address.

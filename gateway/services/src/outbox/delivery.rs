@@ -12,6 +12,7 @@ use switchboard_store::OutboxItem;
 use super::replies::reply_for;
 use super::{Outcome, plan};
 use crate::email::continuation::{self, Route};
+use crate::routing::answers::{AUTO_REPLY_BOT, AWAY_BOT};
 use crate::{Fault, ServiceResult, Services};
 
 /// Longest a delivery's request may take, body included.
@@ -52,7 +53,7 @@ pub(super) async fn deliver(
         continued.address(&mut reply);
     }
     let kind = match author {
-        Author::Bot { name } if name == crate::email::AUTO_REPLY_BOT => "auto-reply",
+        Author::Bot { name } if [AUTO_REPLY_BOT, AWAY_BOT].contains(&name.as_str()) => "auto-reply",
         _ => "agent",
     };
     let reply_id = reply.reply_id.clone();

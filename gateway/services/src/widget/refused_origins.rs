@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_model::{Channel, Millis, RefusedOrigin, now_millis};
 use switchboard_store::ChannelRecord;
 
-use crate::{Fault, ServiceResult, Services};
+use crate::{DAY_MS, Fault, ServiceResult, Services};
 
 /// Sites kept a channel; a new one takes the place of the one refused least today.
 const KEPT_SITES: usize = 32;
@@ -16,7 +16,6 @@ const KEPT_SITES: usize = 32;
 const KEPT_DAYS: i64 = 7;
 /// The longest origin kept (a host name has at most 253 characters).
 const LONGEST_ORIGIN: usize = 300;
-const DAY_MS: i64 = 24 * 3_600_000;
 
 /// What the store keeps for one channel.
 #[derive(Debug, Default, Serialize, Deserialize)]

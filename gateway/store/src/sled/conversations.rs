@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use switchboard_model::{
     Agent, Availability, Channel, Conversation, ConversationStatus, Direction, Event, EventId,
-    EventKind, Id, Message, Team,
+    EventKind, Id, Message, Team, next_in_turn,
 };
 
 use super::engine::txn::{Events, Read, Txn};
@@ -182,6 +182,13 @@ pub fn message_at(
     Ok(*message)
 }
 
+/// Where a new conversation starts: its team, labels and agent.
+struct Route {
+    team_id: Option<Id>,
+    labels: Vec<String>,
+    assignee_id: Option<Id>,
+}
+
 /// A new open conversation with `contact_id` on `channel`, announced and stored (without
 /// messages yet). The caller says whether it becomes the contact's open conversation there.
 fn create(
@@ -189,7 +196,7 @@ fn create(
     channel: &Channel,
     contact_id: Id,
     title: String,
-    assignee_id: Option<Id>,
+    route: Route,
 ) -> StoreResult<StoredConversation> {
     let workspace_id = channel.workspace_id;
     let conversation = Conversation {
@@ -199,9 +206,9 @@ fn create(
         contact_id,
         title,
         status: ConversationStatus::Open,
-        assignee_id,
-        team_id: channel.default_team_id,
-        labels: Vec::new(),
+        assignee_id: route.assignee_id,
+        team_id: route.team_id,
+        labels: route.labels,
         unread_count: 0,
         message_count: 0,
         last_activity_at: txn.now,
@@ -234,11 +241,12 @@ fn create(
     Ok(stored)
 }
 
-/// Who takes a new conversation of `team`, when the team assigns automatically: its active,
-/// online member with the fewest open conversations (the earliest agent on a tie). Nobody when
-/// the team does not assign, or no member is online.
+/// Who takes a new conversation of `team`, when the team assigns automatically: its next
+/// member in turn (round robin, after the one chosen last) who is active, online and has fewer
+/// open conversations than the team's limit. Nobody when the team does not assign, or no member
+/// is available; the conversation then waits in the team's queue.
 fn automatic_assignee(
-    txn: &Txn,
+    txn: &mut Txn,
     inbox: &Inbox,
     workspace_id: Id,
     team_id: Option<Id>,
@@ -253,14 +261,25 @@ fn automatic_assignee(
         return Ok(None);
     }
     let load = inbox.open_per_agent(workspace_id);
-    let mut candidates = Vec::new();
+    let mut available = Vec::new();
     for member in &team.member_ids {
-        if let Some(agent) = txn.get_json::<Agent>(&key(keys::AGENT, &[workspace_id, *member]))?
+        let under_limit = team
+            .max_open_per_agent
+            .is_none_or(|limit| load.get(member).copied().unwrap_or(0) < limit);
+        if under_limit
+            && let Some(agent) =
+                txn.get_json::<Agent>(&key(keys::AGENT, &[workspace_id, *member]))?
             && agent.active
             && agent.availability == Availability::Online
         {
-            candidates.push((load.get(&agent.id).copied().unwrap_or(0), agent.id));
+            available.push(agent.id);
         }
     }
-    Ok(candidates.into_iter().min().map(|(_, agent_id)| agent_id))
+    let turn_key = key(keys::TEAM_TURN, &[workspace_id, team_id]);
+    let last = txn.get_json::<Id>(&turn_key)?;
+    let chosen = next_in_turn(&team.member_ids, last, |member| available.contains(&member));
+    if let Some(agent_id) = chosen {
+        txn.put_json(turn_key, &agent_id)?;
+    }
+    Ok(chosen)
 }

@@ -1,6 +1,6 @@
-//! Workspaces, agents, credentials, tokens, teams, channels, canned responses, labels and
-//! plugins. Here, the checks the steps of every area make that a record exists (or that a name is
-//! free); each kind of record's steps in the modules below.
+//! Workspaces, agents, credentials, tokens, teams, routing, channels, canned responses, labels
+//! and plugins. Here, the checks the steps of every area make that a record exists (or that a
+//! name is free); each kind of record's steps in the modules below.
 
 mod access;
 mod agents;
@@ -8,6 +8,7 @@ mod canned_responses;
 mod channels;
 mod labels;
 mod plugins;
+mod routing;
 mod teams;
 mod workspaces;
 
@@ -22,6 +23,7 @@ pub use self::canned_responses::{
 pub use self::channels::{create_channel, delete_channel, update_channel};
 pub use self::labels::{create_label, delete_label, update_label};
 pub use self::plugins::{install_plugin, update_plugin};
+pub use self::routing::{routing, set_routing};
 pub use self::teams::{create_team, delete_team, update_team};
 pub use self::workspaces::{
     create_workspace, create_workspace_with_admin, set_workspace_quotas, suspend_workspace,

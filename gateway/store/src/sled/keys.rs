@@ -55,10 +55,12 @@ pub const AUTO_REPLIES: &[u8; 2] = b"ar"; // [ws, channel] -> {contact: last aut
 pub const SENT_TODAY: &[u8; 2] = b"st"; // [ws, channel] -> (day, emails sent)
 pub const OAUTH_ACCESS: &[u8; 2] = b"oa"; // [ws, channel] -> sealed access token
 pub const REFUSED_ORIGINS: &[u8; 2] = b"ro"; // [ws, channel] -> sites the widget refused, per day
+pub const ROUTING: &[u8; 2] = b"ru"; // [ws] -> Routing (hours, away message, rules)
+pub const TEAM_TURN: &[u8; 2] = b"rr"; // [ws, team] -> the member automatic assignment chose last
 
 /// Tags whose keys start with a workspace's id: removing the workspace removes everything
 /// under `key(tag, &[workspace])` of each (its own record, [`WORKSPACE`], last).
-pub const BY_WORKSPACE: [&[u8; 2]; 39] = [
+pub const BY_WORKSPACE: [&[u8; 2]; 41] = [
     AGENT,
     TOKEN_BY_WORKSPACE,
     TEAM,
@@ -97,6 +99,8 @@ pub const BY_WORKSPACE: [&[u8; 2]; 39] = [
     SENT_TODAY,
     OAUTH_ACCESS,
     REFUSED_ORIGINS,
+    ROUTING,
+    TEAM_TURN,
     WORKSPACE,
 ];
 

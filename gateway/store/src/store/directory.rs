@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, CannedResponseUpdate, Channel, ChannelUpdate, Id, Label,
     LabelUpdate, NewApiToken, NewCannedResponse, NewChannel, NewLabel, NewTeam, RemovedWorkspace,
-    Team, TeamUpdate, Workspace, WorkspaceQuotas, WorkspaceUpdate, WorkspaceUsage,
+    Routing, Team, TeamUpdate, Workspace, WorkspaceQuotas, WorkspaceUpdate, WorkspaceUsage,
 };
 
 use crate::{AgentChange, NewAgentRecord, Session, StoreResult};
@@ -85,6 +85,10 @@ pub trait Directory: Send + Sync {
     /// routed new conversations to it route them to no team.
     async fn delete_team(&self, workspace_id: Id, id: Id) -> StoreResult<()>;
     async fn teams(&self, workspace_id: Id) -> StoreResult<Vec<Team>>;
+    /// The workspace's hours, away message and routing rules (nothing set by default).
+    async fn routing(&self, workspace_id: Id) -> StoreResult<Routing>;
+    /// Replaces the workspace's routing, as checked by the caller.
+    async fn set_routing(&self, workspace_id: Id, routing: Routing) -> StoreResult<Routing>;
     /// `webhook_token` is the secret part of the channel's webhook URL, for plugin channels.
     async fn create_channel(
         &self,

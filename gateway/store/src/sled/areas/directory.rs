@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use switchboard_model::{
     Agent, ApiToken, CannedResponse, CannedResponseUpdate, Channel, ChannelUpdate, Id, Label,
     LabelUpdate, NewApiToken, NewCannedResponse, NewChannel, NewLabel, NewTeam, RemovedWorkspace,
-    Team, TeamUpdate, Workspace, WorkspaceQuotas, WorkspaceUpdate, WorkspaceUsage,
+    Routing, Team, TeamUpdate, Workspace, WorkspaceQuotas, WorkspaceUpdate, WorkspaceUsage,
 };
 
 use crate::sled::engine::txn::{Read, Scan};
@@ -234,6 +234,16 @@ impl Directory for SledStore {
     async fn delete_team(&self, workspace_id: Id, id: Id) -> StoreResult<()> {
         self.writer
             .write(move |txn| directory::delete_team(txn, workspace_id, id))
+            .await
+    }
+
+    async fn routing(&self, workspace_id: Id) -> StoreResult<Routing> {
+        directory::routing(&self.view(), workspace_id)
+    }
+
+    async fn set_routing(&self, workspace_id: Id, routing: Routing) -> StoreResult<Routing> {
+        self.writer
+            .write(move |txn| directory::set_routing(txn, workspace_id, routing))
             .await
     }
 

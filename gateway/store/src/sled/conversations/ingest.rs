@@ -3,15 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 use switchboard_model::{
-    Author, Channel, ConversationStatus, Direction, Id, InboundMessage, Ingested, Message,
-    email_ids,
+    Activity, Author, Channel, ConversationStatus, Direction, FirstMessage, Id, InboundMessage,
+    Ingested, Message, email_ids,
 };
 
+use super::steps::save_step;
 use super::{
-    StoredConversation, Touch, automatic_assignee, create, load_stored, save_conversation,
+    Route, StoredConversation, Touch, automatic_assignee, create, load_stored, save_conversation,
 };
 use crate::rules::{self, Grouping, Received};
 use crate::sled::contacts;
+use crate::sled::directory;
 use crate::sled::engine::txn::{Read, Scan, Txn};
 use crate::sled::files;
 use crate::sled::inbox::Inbox;
@@ -85,16 +87,13 @@ pub fn ingest(
         Grouping::Sender => txn.get_json::<Id>(&open_key)?,
         Grouping::Subject => open_on_subject(txn, &channel, contact.id, inbound.title.as_deref())?,
     };
+    let opened = threaded.or(open).is_none();
     let mut stored = match threaded.or(open) {
         Some(id) => load_stored(txn, workspace_id, id)?,
         None => {
             let title = rules::title_of(inbound.title.as_deref(), &inbound.text);
-            let assignee_id = if contact.blocked {
-                None
-            } else {
-                automatic_assignee(txn, inbox, workspace_id, channel.default_team_id)?
-            };
-            let created = create(txn, &channel, contact.id, title, assignee_id)?;
+            let route = route(txn, inbox, &channel, &inbound, contact.blocked)?;
+            let created = create(txn, &channel, contact.id, title, route)?;
             txn.put_json(open_key, &created.conversation.id)?;
             created
         }
@@ -128,6 +127,7 @@ pub fn ingest(
         message_id: message.id,
         contact_id: contact.id,
         duplicate: false,
+        opened,
     };
     txn.put_json(
         dedupe_key,
@@ -156,7 +156,49 @@ pub fn ingest(
         }
     }
     save_conversation(txn, &mut stored, Touch::Message(Box::new(message)))?;
+    if opened && let Some(agent_id) = stored.conversation.assignee_id {
+        let assigned = Activity::Assigned {
+            agent_id: Some(agent_id),
+        };
+        save_step(txn, &mut stored, Some(assigned), Author::System)?;
+    }
     Ok(ingested)
+}
+
+/// Where a contact's new conversation goes: the team and labels of the workspace's first
+/// routing rule that matches its first message (the channel's default team otherwise), and the
+/// team's next agent in turn when it assigns automatically (nobody, for a blocked contact).
+fn route(
+    txn: &mut Txn,
+    inbox: &Inbox,
+    channel: &Channel,
+    inbound: &InboundMessage,
+    blocked: bool,
+) -> StoreResult<Route> {
+    let workspace_id = channel.workspace_id;
+    let routing = directory::routing(txn, workspace_id)?;
+    let first = FirstMessage {
+        channel_id: channel.id,
+        sender: &inbound.contact.identity,
+        subject: inbound.title.as_deref(),
+        text: &inbound.text,
+    };
+    let rule = routing.route(&first);
+    let rule_team = rule.and_then(|rule| rule.team_id).filter(|team_id| {
+        txn.contains(&key(keys::TEAM, &[workspace_id, *team_id]))
+            .unwrap_or(false)
+    });
+    let team_id = rule_team.or(channel.default_team_id);
+    let assignee_id = if blocked {
+        None
+    } else {
+        automatic_assignee(txn, inbox, workspace_id, team_id)?
+    };
+    Ok(Route {
+        team_id,
+        labels: rule.map(|rule| rule.labels.clone()).unwrap_or_default(),
+        assignee_id,
+    })
 }
 
 /// The conversation an inbound message answers, from the ids it names (newest first): an

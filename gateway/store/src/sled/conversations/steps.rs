@@ -166,7 +166,7 @@ fn record_step(
 
 /// Saves a conversation after a step: with a `system` message recording `activity` in its log,
 /// or as an update without one.
-fn save_step(
+pub(super) fn save_step(
     txn: &mut Txn,
     stored: &mut StoredConversation,
     activity: Option<Activity>,

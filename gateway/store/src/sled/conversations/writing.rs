@@ -6,7 +6,7 @@ use switchboard_model::{
     NewReply, Started,
 };
 
-use super::{Touch, create, load, load_stored, save_conversation};
+use super::{Route, Touch, create, load, load_stored, save_conversation};
 use crate::rules::{self};
 use crate::sled::contacts;
 use crate::sled::engine::txn::{Read, Txn};
@@ -122,7 +122,12 @@ pub fn start(
         _ => {}
     }
     let title = rules::title_of(new.title.as_deref(), &new.text);
-    let conversation = create(txn, &channel, contact.id, title, Some(agent_id))?.conversation;
+    let route = Route {
+        team_id: channel.default_team_id,
+        labels: Vec::new(),
+        assignee_id: Some(agent_id),
+    };
+    let conversation = create(txn, &channel, contact.id, title, route)?.conversation;
     // The contact's answer joins it, unless they already have an open conversation here.
     let open_key = key(keys::OPEN, &[workspace_id, channel.id, contact.id]);
     if !txn.contains(&open_key)? {

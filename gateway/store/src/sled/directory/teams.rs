@@ -1,4 +1,5 @@
-//! Teams: creating, changing and deleting one (channels routed to a deleted team route to none).
+//! Teams: creating, changing and deleting one (channels routed to a deleted team route to none,
+//! and so do rules that named it).
 
 use switchboard_model::{Channel, Id, NewTeam, Team, TeamUpdate};
 
@@ -19,6 +20,8 @@ pub fn create_team(txn: &mut Txn, workspace_id: Id, new: NewTeam) -> StoreResult
         colour: new.colour,
         member_ids: new.member_ids,
         auto_assign: new.auto_assign,
+        max_open_per_agent: new.max_open_per_agent,
+        hours: new.hours,
         created_at: txn.now,
     };
     txn.put_json(key(keys::TEAM, &[workspace_id, team.id]), &team)?;
@@ -50,6 +53,12 @@ pub fn update_team(
     if let Some(auto_assign) = change.auto_assign {
         team.auto_assign = auto_assign;
     }
+    if let Some(limit) = change.max_open_per_agent {
+        team.max_open_per_agent = limit;
+    }
+    if let Some(hours) = change.hours {
+        team.hours = hours;
+    }
     txn.put_json(team_key, &team)?;
     Ok(team)
 }
@@ -57,6 +66,8 @@ pub fn update_team(
 pub fn delete_team(txn: &mut Txn, workspace_id: Id, id: Id) -> StoreResult<()> {
     require(txn, keys::TEAM, "team", workspace_id, id)?;
     txn.remove(key(keys::TEAM, &[workspace_id, id]));
+    txn.remove(key(keys::TEAM_TURN, &[workspace_id, id]));
+    super::routing::forget_team(txn, workspace_id, id)?;
     for (channel_key, value) in Scan::scan_prefix(txn, &key(keys::CHANNEL, &[workspace_id]))? {
         let mut channel: Channel = serde_json::from_slice(&value)?;
         if channel.default_team_id == Some(id) {

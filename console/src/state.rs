@@ -469,6 +469,20 @@ impl Console {
             EventKind::ContactUpdated(contact) => {
                 Rc::make_mut(&mut self.contacts).insert(contact.id, contact);
             }
+            EventKind::ContactErased(erased) => {
+                let contacts = Rc::make_mut(&mut self.contacts);
+                erased.contact_ids.iter().for_each(|id| {
+                    contacts.remove(id);
+                });
+                let conversations = Rc::make_mut(&mut self.conversations);
+                erased.conversation_ids.iter().for_each(|id| {
+                    conversations.remove(id);
+                });
+                if erased.conversation_ids.contains(&self.thread.conversation_id) {
+                    self.thread.messages.clear();
+                }
+                self.revision += 1;
+            }
             EventKind::AgentUpdated(agent) => self.learn_agent(agent),
         }
     }

@@ -18,7 +18,10 @@ pub use self::canned_responses::{CannedResponseUpdate, NewCannedResponse};
 pub use self::channels::{
     ChannelSecrets, ChannelUpdate, Connection, NewChannel, SecretChanges, SecretNames,
 };
-pub use self::contacts::{ContactUpdate, MergeContacts, NewContact, TagChange};
+pub use self::contacts::{
+    ContactData, ContactUpdate, ConversationData, ErasedContact, ExportedAttachment, ImportFile,
+    ImportPreview, ImportReport, MergeContacts, NewContact, TagChange,
+};
 pub use self::conversations::{
     Assignment, ConversationFilter, ConversationSort, InboxCounts, Labels, NewConversation,
     NewReply, Started, TeamAssignment, ViewCounts,

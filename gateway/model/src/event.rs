@@ -43,6 +43,9 @@ pub enum EventKind {
         message: Box<Message>,
     },
     ContactUpdated(Contact),
+    /// A contact was erased at their request, with the contacts merged into it, their
+    /// conversations and messages: clients and the search index forget them.
+    ContactErased(ContactErasure),
     /// An agent's profile or availability changed.
     AgentUpdated(crate::Agent),
 }
@@ -118,6 +121,7 @@ mod read {
                 }
             }
             "contact_updated" => EventKind::ContactUpdated(map.next_value()?),
+            "contact_erased" => EventKind::ContactErased(map.next_value()?),
             "agent_updated" => EventKind::AgentUpdated(map.next_value()?),
             other => return Err(de::Error::custom(format!("unknown event type {other:?}"))),
         })
@@ -185,9 +189,20 @@ impl EventKind {
             | EventKind::MessageEdited {
                 conversation_id, ..
             } => Some(*conversation_id),
-            EventKind::ContactUpdated(_) | EventKind::AgentUpdated(_) => None,
+            EventKind::ContactUpdated(_)
+            | EventKind::ContactErased(_)
+            | EventKind::AgentUpdated(_) => None,
         }
     }
+}
+
+/// The ids an erasure removed; no word of what they held.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactErasure {
+    pub contact_ids: Vec<Id>,
+    pub conversation_ids: Vec<Id>,
+    pub message_ids: Vec<Id>,
 }
 
 /// A live hint between an agent and a visitor, never stored and never replayed: someone is

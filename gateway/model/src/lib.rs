@@ -11,6 +11,7 @@
 mod api;
 mod channel_form;
 mod contact;
+mod contact_import;
 mod conversation;
 mod directory;
 pub mod email_ids;
@@ -25,6 +26,7 @@ mod visitor;
 pub use api::*;
 pub use channel_form::*;
 pub use contact::*;
+pub use contact_import::*;
 pub use conversation::*;
 pub use directory::*;
 pub use event::*;

@@ -143,6 +143,11 @@ impl Indexer {
                 EventKind::ContactUpdated(contact) => {
                     contacts.insert(contact.id, Some(contact));
                 }
+                EventKind::ContactErased(erased) => {
+                    titles.retain(|id, _| !erased.conversation_ids.contains(id));
+                    contacts.retain(|id, _| !erased.contact_ids.contains(id));
+                    entries.push(Entry::Erased(erased));
+                }
                 EventKind::DeliveryUpdated { .. } | EventKind::AgentUpdated(_) => {}
             }
         }

@@ -56,6 +56,8 @@ pub enum Entry {
         /// Name, addresses, phone numbers.
         text: String,
     },
+    /// An erased contact: its documents, its conversations' and their messages' go.
+    Erased(switchboard_model::ContactErasure),
 }
 
 /// What a search found: conversations directly, and contacts (whose conversations the
@@ -188,6 +190,21 @@ impl SearchIndex {
                 ),
                 Entry::Contact { contact_id, text } => {
                     (format!("contact:{contact_id}"), 0, contact_id, text)
+                }
+                Entry::Erased(erased) => {
+                    let keys = (erased.contact_ids.iter().map(|id| format!("contact:{id}")))
+                        .chain(
+                            erased
+                                .conversation_ids
+                                .iter()
+                                .map(|id| format!("title:{id}")),
+                        )
+                        .chain(erased.message_ids.iter().map(|id| format!("message:{id}")));
+                    for key in keys {
+                        let key = format!("{workspace_id}/{key}");
+                        writer.delete_term(Term::from_field_text(fields.key, &key));
+                    }
+                    continue;
                 }
             };
             let key = format!("{workspace_id}/{key}");

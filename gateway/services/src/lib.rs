@@ -9,6 +9,7 @@
 
 pub mod backoff;
 pub mod connection;
+pub mod contact_files;
 pub mod contact_signals;
 pub mod email;
 mod error;

@@ -19,8 +19,8 @@ mod store;
 pub use bus::{EventBus, EventFrame, InProcessBus, Subscription};
 pub use error::{StoreError, StoreResult};
 pub use records::{
-    AgentChange, ChannelRecord, ConversationChange, DeadLetterLimits, FilePurpose, KeptLetter,
-    NewAgentRecord, OutboxItem, Session, UploadQuota,
+    AgentChange, ChannelRecord, ConversationChange, DeadLetterLimits, FilePurpose, ImportOutcome,
+    KeptLetter, NewAgentRecord, OutboxItem, Session, UploadQuota,
 };
 pub use sled::{Salvaged, SledStore};
 

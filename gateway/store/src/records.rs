@@ -143,3 +143,15 @@ pub struct UploadQuota {
     /// For all visitors of the workspace together.
     pub workspace_bytes_per_day: u64,
 }
+
+/// What an import did with one contact of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportOutcome {
+    Created(Id),
+    /// The stored contact gained what the file added.
+    Updated(Id),
+    /// The stored contact already held everything the file said.
+    Unchanged(Id),
+    /// Its addresses belong to these stored contacts, which an import does not merge.
+    TwoContacts(Vec<Id>),
+}

@@ -1851,3 +1851,154 @@ async fn a_removed_workspace_leaves_no_key_value_or_journal_line_behind() {
         assert!(text.contains("Hola"), "and the other workspace's events");
     }
 }
+
+/// Erasing a contact at their request: once reopened, no key of the tree names the contact,
+/// the contact merged into it, their conversation or its messages, no value holds their words,
+/// and the journal keeps no line of theirs; another contact keeps everything, its file too.
+#[tokio::test]
+async fn an_erased_contact_leaves_no_key_value_or_journal_line_behind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SledStore::open(dir.path(), Arc::new(InProcessBus::new(1024))).expect("open");
+    let (workspace, channel, agent) = seed(&store, "Acme").await;
+    let secret = "quindio";
+    let ana = store
+        .ingest(
+            workspace,
+            channel,
+            inbound("ana@tienda.co", "a-1", &format!("{secret} pedido")),
+        )
+        .await
+        .expect("Ana writes");
+    let by_phone = store
+        .create_contact(
+            workspace,
+            NewContact {
+                name: format!("Ana {secret}"),
+                phones: vec!["+57 300 123 4567".into()],
+                ..NewContact::default()
+            },
+        )
+        .await
+        .expect("her phone's contact");
+    store
+        .merge_contacts(workspace, ana.contact_id, by_phone.id)
+        .await
+        .expect("one person");
+    let luis = store
+        .ingest(workspace, channel, inbound("luis@tienda.co", "l-1", "Hola"))
+        .await
+        .expect("Luis writes");
+    let file = |text: &str| {
+        let bytes = format!("%PDF {text}").into_bytes();
+        let sha256 = store.put_blob(workspace, bytes.clone(), 1 << 20, FilePurpose::Attachment);
+        (sha256, bytes.len() as u64)
+    };
+    let (hers, hers_size) = file(secret);
+    let (shared, shared_size) = file("catalogo");
+    let (hers, shared) = (hers.await.expect("her file"), shared.await.expect("shared"));
+    let attachment = |sha256: &str, size| Attachment {
+        sha256: sha256.into(),
+        name: "f.pdf".into(),
+        media_type: "application/pdf".into(),
+        size,
+    };
+    for (conversation, text, attachments) in [
+        (
+            ana.conversation_id,
+            format!("{secret} factura"),
+            vec![
+                attachment(&hers, hers_size),
+                attachment(&shared, shared_size),
+            ],
+        ),
+        (
+            luis.conversation_id,
+            "catalogo".into(),
+            vec![attachment(&shared, shared_size)],
+        ),
+    ] {
+        let reply = NewReply {
+            template: None,
+            mentions: Vec::new(),
+            text,
+            attachments,
+            private: false,
+        };
+        store
+            .add_reply(workspace, conversation, Author::Agent { id: agent }, reply)
+            .await
+            .expect("a queued reply");
+    }
+
+    let erased = store
+        .erase_contact(workspace, ana.contact_id)
+        .await
+        .expect("erased");
+    assert_eq!(erased.contact_ids, [ana.contact_id, by_phone.id]);
+    assert_eq!(
+        (erased.conversations, erased.messages, erased.files),
+        (1, 2, 1),
+        "{erased:?}"
+    );
+    assert!(matches!(
+        store.erase_contact(workspace, ana.contact_id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let last = store
+        .events_after(workspace, 0, 1_000)
+        .await
+        .expect("events");
+    assert!(matches!(
+        last.last().map(|e| &e.kind),
+        Some(EventKind::ContactErased(_))
+    ));
+    assert!(
+        store.blob(workspace, &shared).await.is_ok(),
+        "Luis's message still carries the shared file"
+    );
+    drop(store);
+
+    let store = reopen(dir.path()).await;
+    assert_eq!(
+        texts(&store, workspace, luis.conversation_id).await.len(),
+        2
+    );
+    drop(store);
+    let named: Vec<[u8; 8]> = [
+        ana.contact_id,
+        by_phone.id,
+        ana.conversation_id,
+        ana.message_id,
+    ]
+    .iter()
+    .map(|id| id.to_be_bytes())
+    .collect();
+    let tree = raw_tree(dir.path()).await;
+    for entry in tree.iter() {
+        let (key, value) = entry.expect("an entry");
+        assert!(
+            !named
+                .iter()
+                .any(|id| key.windows(8).any(|window| window == id)),
+            "a key names the erased contact or its records: {:?}",
+            String::from_utf8_lossy(&key)
+        );
+        for bytes in [&key[..], &value[..]] {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains(secret) && !text.contains("ana@tienda.co"),
+                "{:?} → {:?}",
+                String::from_utf8_lossy(&key),
+                String::from_utf8_lossy(&value)
+            );
+        }
+    }
+    for segment in std::fs::read_dir(dir.path().join("events")).expect("the journal") {
+        let text = std::fs::read_to_string(segment.expect("a segment").path()).expect("read");
+        assert!(
+            !text.contains("ana@tienda.co"),
+            "the journal keeps her address"
+        );
+        assert!(text.contains("luis@tienda.co"), "and keeps Luis's events");
+    }
+}

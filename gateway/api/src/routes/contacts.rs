@@ -1,4 +1,7 @@
-//! Contacts: list and search, create, read, update, tag and merge.
+//! Contacts: list and search, create, read, update, tag and merge; files in and out in
+//! `contacts/files.rs`.
+
+mod files;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_contact, update_contact))
         .routes(routes!(change_tags))
         .routes(routes!(merge_contacts))
+        .merge(files::routes())
 }
 
 /// Search and paging for the contact list.

@@ -4,6 +4,7 @@
 mod bad_input;
 mod catalogue;
 mod channel_forms;
+mod contacts;
 mod events;
 mod first_run;
 mod flows;

@@ -12,7 +12,7 @@ use super::engine::txn::{Read, Scan, Txn};
 use super::keys::{self, key, key_str};
 use crate::{StoreError, StoreResult};
 
-fn identity_key(workspace_id: Id, identity: &Identity) -> Vec<u8> {
+pub(super) fn identity_key(workspace_id: Id, identity: &Identity) -> Vec<u8> {
     let normalized = identity.normalized();
     key_str(
         keys::IDENTITY,
@@ -22,7 +22,7 @@ fn identity_key(workspace_id: Id, identity: &Identity) -> Vec<u8> {
 }
 
 /// Every identity a contact is known by, including its email addresses and phone numbers.
-fn all_identities(contact: &Contact) -> Vec<Identity> {
+pub(super) fn all_identities(contact: &Contact) -> Vec<Identity> {
     let mut identities: Vec<Identity> = contact
         .identities
         .iter()
@@ -47,7 +47,7 @@ fn all_identities(contact: &Contact) -> Vec<Identity> {
 
 /// Writes a contact and points each of its identities at it; an identity that belongs to
 /// another contact is a conflict.
-fn save_contact(txn: &mut Txn, contact: &Contact, previous: Option<&Contact>) -> StoreResult<()> {
+pub(super) fn save_contact(txn: &mut Txn, contact: &Contact, previous: Option<&Contact>) -> StoreResult<()> {
     let identities = all_identities(contact);
     for identity in &identities {
         let index = identity_key(contact.workspace_id, identity);
@@ -431,7 +431,7 @@ fn union<T: Clone + PartialEq>(into: &mut Vec<T>, from: &[T]) {
     }
 }
 
-fn normalize_tags(tags: Vec<String>) -> Vec<String> {
+pub(super) fn normalize_tags(tags: Vec<String>) -> Vec<String> {
     let mut tags: Vec<String> = tags
         .into_iter()
         .map(|tag| tag.trim().to_lowercase())

@@ -88,6 +88,19 @@ impl Index {
 
 /// Where a conversation stands in one order; a page's cursor names the last one it gave.
 impl Index {
+    /// Drops one conversation.
+    fn remove(&mut self, id: Id) {
+        if let Some(old) = self.entries.remove(&id) {
+            let ws = old.workspace_id;
+            self.by_activity.remove(&(ws, old.last_event_id, id));
+            self.by_start.remove(&(ws, id));
+            self.by_waiting.remove(&(ws, old.waiting, id));
+            if let Some(until) = old.snoozed_until {
+                self.alarms.remove(&(until, ws, id));
+            }
+        }
+    }
+
     /// Drops every conversation of a workspace.
     fn forget(&mut self, workspace_id: Id) {
         self.entries
@@ -167,6 +180,13 @@ impl Inbox {
             let conversation = match &event.kind {
                 EventKind::ConversationUpdated(conversation)
                 | EventKind::MessageCreated { conversation, .. } => conversation,
+                EventKind::ContactErased(erased) => {
+                    erased
+                        .conversation_ids
+                        .iter()
+                        .for_each(|id| index.remove(*id));
+                    continue;
+                }
                 _ => continue,
             };
             if conversation.last_event_id == event.id {

@@ -2,10 +2,11 @@
 
 use async_trait::async_trait;
 use switchboard_model::{
-    Contact, ContactRef, ContactUpdate, Id, Identity, NewContact, Page, TagChange,
+    Contact, ContactRef, ContactUpdate, ErasedContact, Id, Identity, ImportedContact, NewContact,
+    Page, TagChange,
 };
 
-use crate::StoreResult;
+use crate::{ImportOutcome, StoreResult};
 
 #[async_trait]
 pub trait Contacts: Send + Sync {
@@ -55,4 +56,17 @@ pub trait Contacts: Send + Sync {
         cursor: Option<Id>,
         limit: usize,
     ) -> StoreResult<Page<Contact>>;
+    /// Creates the contacts of an import, or adds each to the stored contact its email
+    /// addresses and phone numbers name (`ImportedContact::added_to`), in one step; answers
+    /// what became of each, in order.
+    async fn import_contacts(
+        &self,
+        workspace_id: Id,
+        contacts: Vec<ImportedContact>,
+    ) -> StoreResult<Vec<ImportOutcome>>;
+    /// Erases the contact at their request, with the contacts merged into it: their
+    /// identities, conversations, messages, the files no one else's message carries, and
+    /// every line of their events in the journal. Clients and the search index are told by a
+    /// `contact_erased` event naming the ids.
+    async fn erase_contact(&self, workspace_id: Id, id: Id) -> StoreResult<ErasedContact>;
 }

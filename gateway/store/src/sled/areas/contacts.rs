@@ -1,14 +1,22 @@
 //! The store's contacts area on sled (see `crate::store`).
 
 use async_trait::async_trait;
+use std::sync::atomic::Ordering;
+
 use switchboard_model::{
-    Contact, ContactRef, ContactUpdate, Id, Identity, NewContact, Page, TagChange,
+    Contact, ContactRef, ContactUpdate, ErasedContact, Id, Identity, ImportedContact, NewContact,
+    Page, TagChange,
 };
 
 use crate::sled::keys::key;
-use crate::{Contacts, StoreResult};
+use crate::{Contacts, ImportOutcome, StoreError, StoreResult};
 
-use crate::sled::{SledStore, contacts, keys};
+use crate::sled::{SledStore, contacts, erasure, imports, keys};
+
+/// Contacts imported per step, so that a big file never makes one huge group.
+const IMPORT_STEP: usize = 500;
+/// Times an erasure reads again when the contact changed while it was read.
+const ERASE_ATTEMPTS: usize = 5;
 
 #[async_trait]
 impl Contacts for SledStore {
@@ -126,5 +134,50 @@ impl Contacts for SledStore {
             .then(|| items.last().map(|c| c.id.to_string()))
             .flatten();
         Ok(Page { items, next_cursor })
+    }
+
+    async fn import_contacts(
+        &self,
+        workspace_id: Id,
+        mut contacts: Vec<ImportedContact>,
+    ) -> StoreResult<Vec<ImportOutcome>> {
+        let mut outcomes = Vec::with_capacity(contacts.len());
+        while !contacts.is_empty() {
+            let rest = contacts.split_off(contacts.len().min(IMPORT_STEP));
+            let step = std::mem::replace(&mut contacts, rest);
+            let done = self
+                .writer
+                .write(move |txn| imports::import(txn, workspace_id, step))
+                .await?;
+            outcomes.extend(done);
+        }
+        Ok(outcomes)
+    }
+
+    async fn erase_contact(&self, workspace_id: Id, id: Id) -> StoreResult<ErasedContact> {
+        let mut attempt = 0;
+        let (erased, places) = loop {
+            attempt += 1;
+            let up_to = self.durable_event_id.load(Ordering::Acquire);
+            let plan = erasure::plan(
+                &self.view(),
+                &self.db,
+                &self.segments,
+                workspace_id,
+                id,
+                up_to,
+            )?;
+            match self
+                .writer
+                .write(move |txn| erasure::erase(txn, workspace_id, &plan))
+                .await
+            {
+                Err(StoreError::Conflict(_)) if attempt < ERASE_ATTEMPTS => continue,
+                done => break done?,
+            }
+        };
+        self.segments.blank(&places)?;
+        tracing::info!(workspace_id, contact_id = id, ?erased, "erased a contact");
+        Ok(erased)
     }
 }

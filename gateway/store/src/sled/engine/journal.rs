@@ -277,6 +277,44 @@ impl Journal {
     }
 }
 
+/// What [`Segments::each_event`] calls with each event: its index record's key, id and JSON.
+pub type EventVisitor<'a> = dyn FnMut(&[u8], EventId, &[u8]) -> StoreResult<()> + 'a;
+
+/// Where one event's line lies in the journal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinePlace {
+    pub segment: u32,
+    pub offset: u64,
+    pub len: usize,
+}
+
+/// An index record without the events `doomed` names, or `None` when none is left, and where
+/// the lines of those it left out lie.
+pub fn without_events(
+    value: &[u8],
+    doomed: &dyn Fn(EventId) -> bool,
+) -> StoreResult<(Option<Vec<u8>>, Vec<LinePlace>)> {
+    let record = IndexRecord::decode(value)?;
+    let mut kept = value[..4].to_vec();
+    let mut places = Vec::new();
+    for (entry, (id, offset, len)) in record
+        .entries
+        .chunks_exact(ENTRY_BYTES)
+        .zip(record.entries())
+    {
+        if doomed(id) {
+            places.push(LinePlace {
+                segment: record.segment,
+                offset,
+                len,
+            });
+        } else {
+            kept.extend_from_slice(entry);
+        }
+    }
+    Ok(((kept.len() > 4).then_some(kept), places))
+}
+
 /// One index record: the events of one workspace in one group, and where their lines are.
 struct IndexRecord<'a> {
     segment: u32,
@@ -339,6 +377,63 @@ impl Segments {
                 .map_err(|error| io_error("sync", &segment_path(&self.dir, *segment), error))?;
         }
         Ok(scrubbed)
+    }
+
+    /// Calls `visit` with each event of a workspace that the tree indexes, up to `up_to`: the
+    /// key of its index record, its id and its JSON.
+    pub fn each_event(
+        &self,
+        tree: &sled::Tree,
+        workspace_id: Id,
+        up_to: EventId,
+        visit: &mut EventVisitor<'_>,
+    ) -> StoreResult<()> {
+        for entry in tree.scan_prefix(key(keys::EVENT_INDEX, &[workspace_id])) {
+            let (record_key, value) = entry?;
+            let record = IndexRecord::decode(&value)?;
+            let entries: Vec<_> = record.entries().filter(|(id, _, _)| *id <= up_to).collect();
+            let (Some(&(_, from, _)), Some(&(_, last, last_len))) =
+                (entries.first(), entries.last())
+            else {
+                continue;
+            };
+            let mut span = vec![0; (last + last_len as u64 - from) as usize];
+            self.file(record.segment)?
+                .read_exact_at(&mut span, from)
+                .map_err(|error| {
+                    io_error("read", &segment_path(&self.dir, record.segment), error)
+                })?;
+            for (id, offset, len) in entries {
+                let at = (offset - from) as usize;
+                visit(&record_key, id, &span[at..at + len])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Overwrites lines with spaces where they lie (the places [`without_events`] answered)
+    /// and syncs them; their index entries must be gone first, so that no reader looks there.
+    pub fn blank(&self, places: &[LinePlace]) -> StoreResult<()> {
+        let mut files: HashMap<u32, File> = HashMap::new();
+        for place in places {
+            let path = segment_path(&self.dir, place.segment);
+            let file = match files.entry(place.segment) {
+                Entry::Occupied(file) => file.into_mut(),
+                Entry::Vacant(slot) => slot.insert(
+                    OpenOptions::new()
+                        .write(true)
+                        .open(&path)
+                        .map_err(|error| io_error("open the event journal", &path, error))?,
+                ),
+            };
+            file.write_all_at(&vec![b' '; place.len], place.offset)
+                .map_err(|error| io_error("blank the event journal", &path, error))?;
+        }
+        for (segment, file) in &files {
+            file.sync_data()
+                .map_err(|error| io_error("sync", &segment_path(&self.dir, *segment), error))?;
+        }
+        Ok(())
     }
 
     fn file(&self, segment: u32) -> StoreResult<Arc<File>> {

@@ -9,8 +9,10 @@ use switchboard_model::{
 
 pub use switchboard_front::Locale;
 
+mod contact_files;
 mod first_run;
 
+pub use contact_files::{ContactFilesTexts, contact_files_texts};
 pub use first_run::first_run_texts;
 
 /// Every text of the console in one language.
@@ -344,6 +346,8 @@ pub struct Texts {
     pub reactivated_done: &'static str,
     pub last_admin: &'static str,
     pub teams: &'static str,
+    /// Settings › Contacts.
+    pub contacts_tab: &'static str,
     pub new_team: &'static str,
     pub edit_team: &'static str,
     pub members: &'static str,
@@ -840,6 +844,7 @@ static EN: Texts = Texts {
     reactivated_done: "Reactivated: they can sign in again.",
     last_admin: "This is the workspace's last active admin: make someone else an admin first, so that someone can still manage the workspace.",
     teams: "Teams",
+    contacts_tab: "Contacts",
     new_team: "New team",
     edit_team: "Edit team",
     members: "Members",
@@ -1163,6 +1168,7 @@ static ES: Texts = Texts {
     reactivated_done: "Reactivada: ya puede volver a iniciar sesión.",
     last_admin: "Es el último administrador activo del espacio: primero haz administrador a otra persona, para que alguien pueda seguir gestionándolo.",
     teams: "Equipos",
+    contacts_tab: "Contactos",
     new_team: "Nuevo equipo",
     edit_team: "Editar equipo",
     members: "Miembros",
@@ -1486,6 +1492,7 @@ static PT_BR: Texts = Texts {
     reactivated_done: "Reativada: já pode entrar de novo.",
     last_admin: "É o último administrador ativo do espaço: primeiro torne outra pessoa administradora, para que alguém continue podendo gerenciá-lo.",
     teams: "Equipes",
+    contacts_tab: "Contatos",
     new_team: "Nova equipe",
     edit_team: "Editar equipe",
     members: "Membros",

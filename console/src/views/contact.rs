@@ -1,5 +1,6 @@
 //! The contact panel beside a conversation: the contact's details (edited in place), tags,
-//! custom fields, every conversation of theirs on every channel, and merging a duplicate in.
+//! custom fields, every conversation of theirs on every channel, merging a duplicate in, and
+//! for admins the contact's data exported or the contact erased.
 
 use switchboard_model::{Contact, ContactUpdate, Conversation, Id, MergeContacts, Page, TagChange};
 use wasm_bindgen::JsCast;
@@ -10,6 +11,7 @@ use yew::prelude::*;
 use crate::api;
 use crate::i18n::{Texts, texts};
 use crate::state::{Action, Console};
+use crate::views::contact_files::ContactDataActions;
 use crate::views::list::channel_icon;
 
 /// A list typed one per line or separated by commas, without blanks.
@@ -218,6 +220,10 @@ pub fn contact_panel(props: &Props) -> Html {
                 <label>{ t.merge }<input ref={merge_from} type="email" name="merge" placeholder={t.merge_hint} /></label>
                 <button type="submit">{ t.merge }</button>
             </form>
+            if console.me.agent.role == switchboard_model::Role::Admin {
+                <ContactDataActions console={console.clone()} contact_id={id}
+                    name={contact.name.clone()} on_erased={props.on_close.clone()} />
+            }
         </aside>
     }
 }

@@ -6,6 +6,7 @@ pub mod channel_editor;
 pub mod choose_password;
 pub mod composer;
 pub mod contact;
+pub mod contact_files;
 pub mod first_run;
 pub mod label_settings;
 pub mod list;

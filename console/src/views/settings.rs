@@ -4,7 +4,7 @@
 //! form its plugin describes, and a website chat has a page of its own ([`WebchatSettings`]).
 //! Email and API channels are listed; they are set up through the API for now. Canned
 //! responses ([`CannedSettings`]), Labels ([`LabelSettings`]), People ([`PeopleSettings`]) and
-//! Teams ([`TeamSettings`]). Also the pieces the sections
+//! Teams ([`TeamSettings`]), Contacts ([`ContactFiles`]). Also the pieces the sections
 //! share: a delete that asks first, in place, and a refusal told in the admin's language.
 
 use std::rc::Rc;
@@ -18,6 +18,7 @@ use crate::i18n::{Texts, texts};
 use crate::state::Console;
 use crate::views::canned_settings::CannedSettings;
 use crate::views::channel_editor::{ChannelEditor, Said, said_line};
+use crate::views::contact_files::ContactFiles;
 use crate::views::label_settings::LabelSettings;
 use crate::views::list::channel_icon;
 use crate::views::people_settings::PeopleSettings;
@@ -43,15 +44,17 @@ enum Section {
     Labels,
     People,
     Teams,
+    Contacts,
 }
 
 impl Section {
-    const ALL: [Section; 5] = [
+    const ALL: [Section; 6] = [
         Section::Channels,
         Section::Canned,
         Section::Labels,
         Section::People,
         Section::Teams,
+        Section::Contacts,
     ];
 
     fn path(self) -> &'static str {
@@ -61,6 +64,7 @@ impl Section {
             Section::Labels => "/app/settings/labels",
             Section::People => "/app/settings/people",
             Section::Teams => "/app/settings/teams",
+            Section::Contacts => "/app/settings/contacts",
         }
     }
 
@@ -71,6 +75,7 @@ impl Section {
             Section::Labels => t.labels,
             Section::People => t.people,
             Section::Teams => t.teams,
+            Section::Contacts => t.contacts_tab,
         }
     }
 
@@ -462,6 +467,7 @@ pub fn settings(props: &Props) -> Html {
         Section::Teams => html! {
             <TeamSettings console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
         },
+        Section::Contacts => html! { <ContactFiles console={console.clone()} /> },
     };
     html! {
         <section class="settings" aria-labelledby="settings-title">

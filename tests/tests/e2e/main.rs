@@ -4,6 +4,7 @@
 
 mod console;
 mod console_channels;
+mod console_contacts;
 mod console_settings;
 mod durability;
 mod email;

@@ -61,6 +61,11 @@ pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Res
     parse(&send_json("POST", path, body).await?)
 }
 
+/// `PUT path` with `body` as JSON, the answer read as `T`.
+pub async fn put<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, Failure> {
+    parse(&send_json("PUT", path, body).await?)
+}
+
 /// `PATCH path` with `body` as JSON, the answer read as `T`.
 pub async fn patch<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, Failure> {
     parse(&send_json("PATCH", path, body).await?)

@@ -11,9 +11,11 @@ pub use switchboard_front::Locale;
 
 mod contact_files;
 mod first_run;
+mod routing;
 
 pub use contact_files::{ContactFilesTexts, contact_files_texts};
 pub use first_run::first_run_texts;
+pub use routing::{RoutingTexts, routing_texts};
 
 /// Every text of the console in one language.
 #[derive(Debug, PartialEq)]
@@ -348,6 +350,8 @@ pub struct Texts {
     pub teams: &'static str,
     /// Settings › Contacts.
     pub contacts_tab: &'static str,
+    /// Settings › Hours & rules.
+    pub routing: &'static str,
     pub new_team: &'static str,
     pub edit_team: &'static str,
     pub members: &'static str,
@@ -845,6 +849,7 @@ static EN: Texts = Texts {
     last_admin: "This is the workspace's last active admin: make someone else an admin first, so that someone can still manage the workspace.",
     teams: "Teams",
     contacts_tab: "Contacts",
+    routing: "Hours & rules",
     new_team: "New team",
     edit_team: "Edit team",
     members: "Members",
@@ -1169,6 +1174,7 @@ static ES: Texts = Texts {
     last_admin: "Es el último administrador activo del espacio: primero haz administrador a otra persona, para que alguien pueda seguir gestionándolo.",
     teams: "Equipos",
     contacts_tab: "Contactos",
+    routing: "Horarios y reglas",
     new_team: "Nuevo equipo",
     edit_team: "Editar equipo",
     members: "Miembros",
@@ -1493,6 +1499,7 @@ static PT_BR: Texts = Texts {
     last_admin: "É o último administrador ativo do espaço: primeiro torne outra pessoa administradora, para que alguém continue podendo gerenciá-lo.",
     teams: "Equipes",
     contacts_tab: "Contatos",
+    routing: "Horários e regras",
     new_team: "Nova equipe",
     edit_team: "Editar equipe",
     members: "Membros",

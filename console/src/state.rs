@@ -478,7 +478,10 @@ impl Console {
                 erased.conversation_ids.iter().for_each(|id| {
                     conversations.remove(id);
                 });
-                if erased.conversation_ids.contains(&self.thread.conversation_id) {
+                if erased
+                    .conversation_ids
+                    .contains(&self.thread.conversation_id)
+                {
                     self.thread.messages.clear();
                 }
                 self.revision += 1;

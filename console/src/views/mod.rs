@@ -14,6 +14,7 @@ pub mod new_conversation;
 pub mod people_settings;
 pub mod profile;
 pub mod quota_notice;
+pub mod routing_settings;
 pub mod settings;
 pub mod shortcuts;
 pub mod sign_in;

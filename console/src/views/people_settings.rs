@@ -15,7 +15,7 @@ use crate::api::{self, Failure};
 use crate::i18n::{Texts, texts};
 use crate::state::{Action, Console};
 use crate::views::channel_editor::{Said, copy_on_click, said_line};
-use crate::views::profile::edit;
+use crate::views::profile::{edit, value_of};
 use crate::views::settings::{ConfirmDelete, Editing, refusal};
 
 const ROLES: [Role; 3] = [Role::Agent, Role::Supervisor, Role::Admin];
@@ -55,11 +55,7 @@ fn role_field(t: &Texts, role: &UseStateHandle<Role>) -> Html {
     let onchange = {
         let role = role.setter();
         Callback::from(move |event: Event| {
-            let picked = event
-                .target()
-                .and_then(|target| js_sys::Reflect::get(&target, &"value".into()).ok())
-                .and_then(|value| value.as_string())
-                .unwrap_or_default();
+            let picked = value_of(&event);
             if let Some(found) = ROLES.into_iter().find(|r| role_value(*r) == picked) {
                 role.set(found);
             }

@@ -43,14 +43,25 @@ pub async fn save(
 /// Keeps what the agent types into `field` (an input or a text area).
 pub fn edit(field: &UseStateHandle<String>) -> Callback<InputEvent> {
     let field = field.clone();
-    Callback::from(move |event: InputEvent| {
-        let typed = event
-            .target()
-            .and_then(|target| js_sys::Reflect::get(&target, &"value".into()).ok())
-            .and_then(|value| value.as_string())
-            .unwrap_or_default();
-        field.set(typed);
-    })
+    Callback::from(move |event: InputEvent| field.set(value_of(&event)))
+}
+
+/// The value of the input, select or text area an event came from.
+pub fn value_of(event: &Event) -> String {
+    event
+        .target()
+        .and_then(|target| js_sys::Reflect::get(&target, &"value".into()).ok())
+        .and_then(|value| value.as_string())
+        .unwrap_or_default()
+}
+
+/// Whether the checkbox an event came from is ticked.
+pub fn checked_of(event: &Event) -> bool {
+    event
+        .target()
+        .and_then(|target| js_sys::Reflect::get(&target, &"checked".into()).ok())
+        .and_then(|value| value.as_bool())
+        .unwrap_or(false)
 }
 
 #[derive(Properties, PartialEq)]

@@ -3,8 +3,8 @@
 //! active, and the kinds of channel to add; adding or editing a plugin channel goes through the
 //! form its plugin describes, and a website chat has a page of its own ([`WebchatSettings`]).
 //! Email and API channels are listed; they are set up through the API for now. Canned
-//! responses ([`CannedSettings`]), Labels ([`LabelSettings`]), People ([`PeopleSettings`]) and
-//! Teams ([`TeamSettings`]), Contacts ([`ContactFiles`]). Also the pieces the sections
+//! responses ([`CannedSettings`]), Labels ([`LabelSettings`]), People ([`PeopleSettings`]),
+//! Teams ([`TeamSettings`]), Contacts ([`ContactFiles`]) and Hours & rules ([`RoutingSettings`]). Also the pieces the sections
 //! share: a delete that asks first, in place, and a refusal told in the admin's language.
 
 use std::rc::Rc;
@@ -22,6 +22,7 @@ use crate::views::contact_files::ContactFiles;
 use crate::views::label_settings::LabelSettings;
 use crate::views::list::channel_icon;
 use crate::views::people_settings::PeopleSettings;
+use crate::views::routing_settings::RoutingSettings;
 use crate::views::team_settings::TeamSettings;
 use crate::views::webchat_settings::WebchatSettings;
 use crate::views::workspace::signed_out_on;
@@ -45,16 +46,18 @@ enum Section {
     People,
     Teams,
     Contacts,
+    Routing,
 }
 
 impl Section {
-    const ALL: [Section; 6] = [
+    const ALL: [Section; 7] = [
         Section::Channels,
         Section::Canned,
         Section::Labels,
         Section::People,
         Section::Teams,
         Section::Contacts,
+        Section::Routing,
     ];
 
     fn path(self) -> &'static str {
@@ -65,6 +68,7 @@ impl Section {
             Section::People => "/app/settings/people",
             Section::Teams => "/app/settings/teams",
             Section::Contacts => "/app/settings/contacts",
+            Section::Routing => "/app/settings/routing",
         }
     }
 
@@ -76,6 +80,7 @@ impl Section {
             Section::People => t.people,
             Section::Teams => t.teams,
             Section::Contacts => t.contacts_tab,
+            Section::Routing => t.routing,
         }
     }
 
@@ -450,6 +455,7 @@ pub fn settings(props: &Props) -> Html {
         });
         html! {
             <li><button class={classes!("tab", current.then_some("current"))}
+                data-section={to.path().trim_start_matches("/app/settings/")}
                 aria-current={current.then_some("page")} {onclick}>{ to.title(t) }</button></li>
         }
     };
@@ -468,6 +474,9 @@ pub fn settings(props: &Props) -> Html {
             <TeamSettings console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
         },
         Section::Contacts => html! { <ContactFiles console={console.clone()} /> },
+        Section::Routing => html! {
+            <RoutingSettings console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
+        },
     };
     html! {
         <section class="settings" aria-labelledby="settings-title">

@@ -1,15 +1,16 @@
-//! Settings › Teams: the workspace's teams (departments) with their colour and members, each
-//! renamed, recoloured, given or relieved of members, or deleted in place, and new ones added.
+//! Settings › Teams: the workspace's teams (departments) with their colour, members and
+//! automatic assignment (in turn, with a limit per person), each changed or deleted in place,
+//! and new ones added.
 
 use switchboard_model::{Id, NewTeam, Team, TeamUpdate};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::i18n::texts;
+use crate::i18n::{routing_texts, texts};
 use crate::state::Console;
 use crate::views::people_settings::reload;
-use crate::views::profile::edit;
+use crate::views::profile::{checked_of, edit};
 use crate::views::settings::{
     Catalogue, Editing, Row, catalogue_page, delete_entry, form_end, refusal,
 };
@@ -27,11 +28,14 @@ pub struct Props {
 #[function_component(TeamSettings)]
 pub fn team_settings(props: &Props) -> Html {
     let console = &props.console;
-    let t = texts(console.locale);
+    let (t, r) = (texts(console.locale), routing_texts(console.locale));
     let editing = use_state(|| Editing::None);
     let name = use_state(String::new);
     let colour = use_state(|| FIRST_COLOUR.to_string());
     let members = use_state(Vec::<Id>::new);
+    let auto_assign = use_state(|| false);
+    // The limit as typed: empty for none.
+    let limit = use_state(String::new);
     let said = use_state(|| None::<Result<String, String>>);
     let busy = use_state(|| false);
     // The people to pick members from, as they are now.
@@ -53,6 +57,7 @@ pub fn team_settings(props: &Props) -> Html {
             members.setter(),
             said.setter(),
         );
+        let (auto_assign, limit) = (auto_assign.setter(), limit.setter());
         let known = match to {
             Editing::Existing(id) => console.teams.iter().find(|team| team.id == id).cloned(),
             _ => None,
@@ -73,6 +78,14 @@ pub fn team_settings(props: &Props) -> Html {
                     .map(|team| team.member_ids.clone())
                     .unwrap_or_default(),
             );
+            auto_assign.set(known.as_ref().is_some_and(|team| team.auto_assign));
+            limit.set(
+                known
+                    .as_ref()
+                    .and_then(|team| team.max_open_per_agent)
+                    .map(|limit| limit.to_string())
+                    .unwrap_or_default(),
+            );
             said.set(None);
             editing.set(to);
         })
@@ -86,11 +99,15 @@ pub fn team_settings(props: &Props) -> Html {
             said.clone(),
             busy.clone(),
         );
+        let (auto_assign, limit) = (auto_assign.clone(), limit.clone());
         let (dispatch, on_signed_out) = (console.dispatcher(), props.on_signed_out.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let (typed_name, picked, member_ids) =
                 ((*name).clone(), (*colour).clone(), (*members).clone());
+            let assigning = *auto_assign;
+            // A limit that is not a number counts as none; the field only takes numbers.
+            let max_open = limit.trim().parse::<u32>().ok().filter(|limit| *limit > 0);
             let to = *editing;
             let (editing, said, busy) = (editing.clone(), said.clone(), busy.clone());
             let (dispatch, on_signed_out) = (dispatch.clone(), on_signed_out.clone());
@@ -102,6 +119,8 @@ pub fn team_settings(props: &Props) -> Html {
                             name: Some(typed_name),
                             colour: Some(picked),
                             member_ids: Some(member_ids),
+                            auto_assign: Some(assigning),
+                            max_open_per_agent: Some(max_open),
                             ..TeamUpdate::default()
                         };
                         api::patch::<Team>(&format!("/api/v1/teams/{id}"), &change).await
@@ -111,8 +130,8 @@ pub fn team_settings(props: &Props) -> Html {
                             name: typed_name,
                             colour: picked,
                             member_ids,
-                            auto_assign: false,
-                            max_open_per_agent: None,
+                            auto_assign: assigning,
+                            max_open_per_agent: max_open,
                             hours: None,
                         };
                         api::post::<Team>("/api/v1/teams", &new).await
@@ -187,6 +206,18 @@ pub fn team_settings(props: &Props) -> Html {
                     <legend>{ t.members }</legend>
                     { for console.agents.iter().filter(|agent| agent.active).map(member_box) }
                 </fieldset>
+                <label class="check"><input type="checkbox" name="auto_assign" checked={*auto_assign}
+                    onchange={
+                        let auto_assign = auto_assign.clone();
+                        Callback::from(move |event: Event| auto_assign.set(checked_of(&event)))
+                    } />{ r.auto_assign }</label>
+                if *auto_assign {
+                    <div class="field">
+                        <label><span>{ r.max_open }</span>
+                            <input type="number" name="max_open_per_agent" min="1" max="1000"
+                                value={(*limit).clone()} oninput={edit(&limit)} /></label>
+                    </div>
+                }
                 { form_end(t, &said, &editing, *busy, t.delete_team_confirm, on_delete) }
             </form>
         }),

@@ -11,7 +11,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::api;
-use crate::i18n::{Texts, texts};
+use crate::i18n::{Texts, routing_texts, texts};
 use crate::state::{Action, Console};
 use crate::views::composer::Composer;
 use crate::views::label_settings::label_chip;
@@ -211,7 +211,14 @@ fn author_name(console: &Console, message: &Message) -> String {
     match &message.author {
         Author::Contact { id } => console.contact_name(*id),
         Author::Agent { id } => console.agent_name(*id).unwrap_or("").to_string(),
-        Author::Bot { name } => name.clone(),
+        Author::Bot { name } => {
+            let r = routing_texts(console.locale);
+            match name.as_str() {
+                "auto-reply" => r.auto_reply_bot.to_string(),
+                "away-message" => r.away_message.to_string(),
+                _ => name.clone(),
+            }
+        }
         Author::System => String::new(),
     }
 }

@@ -15,6 +15,7 @@ use crate::api::{self, Failure};
 use crate::i18n::{Locale, Texts, texts};
 use crate::state::{Action, Console};
 use crate::views::channel_editor::{Said, copy_on_click, said_line};
+use crate::views::profile::value_of;
 use crate::views::workspace::signed_out_on;
 
 const ALLOWED_ORIGINS: &str = ChatSettings::ALLOWED_ORIGINS;
@@ -278,12 +279,7 @@ async fn patch_settings(id: Id, changes: Map<String, Value>) -> Result<Channel, 
 fn on_edit(draft: &UseStateHandle<Draft>, edit: Edit) -> Callback<InputEvent> {
     let draft = draft.clone();
     Callback::from(move |event: InputEvent| {
-        let value = event
-            .target()
-            .and_then(|target| js_sys::Reflect::get(&target, &"value".into()).ok())
-            .and_then(|value| value.as_string())
-            .unwrap_or_default();
-        draft.set(draft.edited(edit, value));
+        draft.set(draft.edited(edit, value_of(&event)));
     })
 }
 

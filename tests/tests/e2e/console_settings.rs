@@ -91,7 +91,11 @@ async fn console_in(
 }
 
 /// The first admin's console in `locale`.
-async fn admin_console(gateway: &Gateway, locale: &str, phone: bool) -> anyhow::Result<Browser> {
+pub(crate) async fn admin_console(
+    gateway: &Gateway,
+    locale: &str,
+    phone: bool,
+) -> anyhow::Result<Browser> {
     console_in(gateway, locale, phone, async |browser| {
         sign_in_to_console(browser, &gateway.base_url).await
     })

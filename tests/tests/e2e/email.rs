@@ -37,7 +37,7 @@ fn trust() -> Trust {
 }
 
 /// Sends `mime` as the customer over the rig's SMTP server.
-async fn customer_sends(rig: &MailRig, to: &str, mime: &str) -> anyhow::Result<()> {
+pub(crate) async fn customer_sends(rig: &MailRig, to: &str, mime: &str) -> anyhow::Result<()> {
     Sender::new(&customer(rig), &trust())?
         .send("customer@example.test", &[to.to_string()], mime.as_bytes())
         .await?;
@@ -53,7 +53,7 @@ async fn eventually<T>(
 }
 
 /// Connects an email channel with these settings and password, as an admin would.
-async fn connect(
+pub(crate) async fn connect(
     admin: &Client,
     name: &str,
     settings: Value,
@@ -79,7 +79,7 @@ async fn connect(
 }
 
 /// The rig's support mailbox over plain IMAP and SMTP, plus `extra` settings.
-fn support_settings(rig: &MailRig, extra: Value) -> Value {
+pub(crate) fn support_settings(rig: &MailRig, extra: Value) -> Value {
     let mut settings = json!({
         "provider": "other",
         "reply_address": "support@example.test",
@@ -163,7 +163,7 @@ async fn sent_contact(admin: &Client, conversation: u64) -> anyhow::Result<u64> 
     about["contact_id"].as_u64().context("contact_id")
 }
 
-async fn customer_inbox(rig: &MailRig) -> anyhow::Result<Vec<Vec<u8>>> {
+pub(crate) async fn customer_inbox(rig: &MailRig) -> anyhow::Result<Vec<Vec<u8>>> {
     let mut mailbox = Mailbox::open(&customer(rig), &trust()).await?;
     let mail = mailbox.fetch_after(Cursor::default(), 100).await?;
     mailbox.logout().await;
@@ -171,14 +171,14 @@ async fn customer_inbox(rig: &MailRig) -> anyhow::Result<Vec<Vec<u8>>> {
 }
 
 /// A plain customer email.
-fn customer_mail(id: &str, subject: &str, text: &str) -> String {
+pub(crate) fn customer_mail(id: &str, subject: &str, text: &str) -> String {
     format!(
         "From: Maria Lopez <customer@example.test>\r\nTo: support@example.test\r\nSubject: {subject}\r\n\
          Message-ID: <{id}@example.test>\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n{text}\r\n"
     )
 }
 
-async fn conversations(admin: &Client, channel: u64) -> anyhow::Result<Vec<Value>> {
+pub(crate) async fn conversations(admin: &Client, channel: u64) -> anyhow::Result<Vec<Value>> {
     admin
         .all_pages(&format!(
             "/api/v1/conversations?channel_id={channel}&limit=50"
@@ -186,7 +186,7 @@ async fn conversations(admin: &Client, channel: u64) -> anyhow::Result<Vec<Value
         .await
 }
 
-async fn messages(admin: &Client, conversation: u64) -> anyhow::Result<Vec<Value>> {
+pub(crate) async fn messages(admin: &Client, conversation: u64) -> anyhow::Result<Vec<Value>> {
     admin
         .all_pages(&format!(
             "/api/v1/conversations/{conversation}/messages?limit=200"

@@ -12,6 +12,7 @@ mod first_run;
 mod mail_rig;
 mod operator;
 mod plugins;
+mod routing;
 mod security;
 mod signup;
 mod sms;

@@ -15,9 +15,7 @@ pub mod sync;
 pub mod transcript;
 
 pub use intake::{bounced, refused_sender, take_in, take_in_all};
-pub use sending::{
-    Written, count_sent, daily_limit_reached, send, send_written, sending_channel,
-};
+pub use sending::{Written, count_sent, daily_limit_reached, send, send_written, sending_channel};
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -47,7 +47,11 @@ pub(super) fn all_identities(contact: &Contact) -> Vec<Identity> {
 
 /// Writes a contact and points each of its identities at it; an identity that belongs to
 /// another contact is a conflict.
-pub(super) fn save_contact(txn: &mut Txn, contact: &Contact, previous: Option<&Contact>) -> StoreResult<()> {
+pub(super) fn save_contact(
+    txn: &mut Txn,
+    contact: &Contact,
+    previous: Option<&Contact>,
+) -> StoreResult<()> {
     let identities = all_identities(contact);
     for identity in &identities {
         let index = identity_key(contact.workspace_id, identity);

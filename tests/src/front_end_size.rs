@@ -16,6 +16,8 @@ pub const APP_BUDGET: usize = 100_000;
 /// The agent console's first load, compressed as sent (Chatwoot's dashboard weighs several
 /// megabytes).
 pub const CONSOLE_BUDGET: usize = 350_000;
+/// The settings' page, which admins load when they open the settings, compressed as sent.
+pub const SETTINGS_BUDGET: usize = 300_000;
 
 /// One file and its size, as stored and as sent.
 #[derive(Debug)]
@@ -72,9 +74,15 @@ pub fn chat_app() -> anyhow::Result<Vec<Weighed>> {
     built("widget-dist")
 }
 
-/// Every file of the built agent console, all of which its first load fetches.
+/// Every file of the built agent console, all of which its first load fetches (the settings'
+/// page's files are in a folder of their own).
 pub fn console() -> anyhow::Result<Vec<Weighed>> {
     built("console-dist")
+}
+
+/// Every file of the built settings' page, all of which it fetches.
+pub fn settings_page() -> anyhow::Result<Vec<Weighed>> {
+    built("console-dist/admin")
 }
 
 fn built(folder: &str) -> anyhow::Result<Vec<Weighed>> {
@@ -83,9 +91,10 @@ fn built(folder: &str) -> anyhow::Result<Vec<Weighed>> {
     for entry in std::fs::read_dir(&dist).with_context(|| format!("no {}", dist.display()))? {
         let path = entry?.path();
         // The build's compressed copies are what the gateway sends of the files beside them.
-        if path
-            .extension()
-            .is_some_and(|extension| extension == "gz" || extension == "br")
+        if !path.is_file()
+            || path
+                .extension()
+                .is_some_and(|extension| extension == "gz" || extension == "br")
         {
             continue;
         }

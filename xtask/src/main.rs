@@ -287,24 +287,36 @@ fn api_fuzz(root: &Path, seconds: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds the two browser apps with Trunk (offline: the `wasm-bindgen` and `wasm-opt` that
-/// setup installed): the chat widget into `target/widget-dist` (as `Trunk.toml` says) and the
-/// agent console into `target/console-dist`, where the gateway serves them from.
+/// Builds the browser apps with Trunk (offline: the `wasm-bindgen` and `wasm-opt` that setup
+/// installed): the chat widget into `target/widget-dist` (as `Trunk.toml` says), the agent
+/// console into `target/console-dist`, and its settings' page (which only admins load) into
+/// `target/console-dist/admin`, where the gateway serves them from. The console first: Trunk
+/// empties its folder.
 fn build_front_ends(root: &Path) -> anyhow::Result<()> {
     trunk_build(root, &[], "widget")?;
     let console_dist = target_dir(root).join("console-dist");
-    trunk_build(
-        root,
-        &[
-            "console/index.html".as_ref(),
-            "--dist".as_ref(),
-            console_dist.as_os_str(),
-            "--public-url".as_ref(),
-            "/app/".as_ref(),
-        ],
-        "console",
-    )?;
-    for dist in [target_dir(root).join("widget-dist"), console_dist] {
+    let admin_dist = console_dist.join("admin");
+    for (page, dist, url) in [
+        ("console/index.html", &console_dist, "/app/"),
+        ("console/settings.html", &admin_dist, "/app/admin/"),
+    ] {
+        trunk_build(
+            root,
+            &[
+                page.as_ref(),
+                "--dist".as_ref(),
+                dist.as_os_str(),
+                "--public-url".as_ref(),
+                url.as_ref(),
+            ],
+            "console",
+        )?;
+    }
+    for dist in [
+        target_dir(root).join("widget-dist"),
+        console_dist,
+        admin_dist,
+    ] {
         compress_beside(&dist)?;
     }
     Ok(())

@@ -16,6 +16,7 @@ pub mod profile;
 pub mod quota_notice;
 pub mod routing_settings;
 pub mod settings;
+pub mod settings_page;
 pub mod shortcuts;
 pub mod sign_in;
 pub mod team_settings;

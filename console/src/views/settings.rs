@@ -30,12 +30,9 @@ use crate::views::workspace::signed_out_on;
 /// The settings' first address.
 pub const CHANNELS_PATH: &str = "/app/settings/channels";
 
-/// Whether the address names the settings.
-pub fn in_address() -> bool {
-    web_sys::window()
-        .and_then(|window| window.location().pathname().ok())
-        .is_some_and(|path| path.starts_with("/app/settings/"))
-}
+/// Where a new workspace's admin is sent to set it up (the settings' page shows the first run
+/// at any of its addresses until then).
+pub const FIRST_RUN_PATH: &str = "/app/settings/first-run";
 
 /// A section of the settings, each at its own address.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -11,16 +11,11 @@ use crate::state::{Action, Console};
 use crate::views::composer;
 use crate::views::thread::{self, Act};
 
-/// Listens to the document's keys for as long as the console is signed in, and acts on them
-/// while the inbox shows (`listening`).
+/// Listens to the document's keys for as long as the console is signed in, and acts on them.
 #[hook]
-pub fn use_shortcuts(
-    console: &UseReducerHandle<Console>,
-    help: UseStateSetter<bool>,
-    listening: bool,
-) {
+pub fn use_shortcuts(console: &UseReducerHandle<Console>, help: UseStateSetter<bool>) {
     let latest = use_mut_ref(|| None);
-    *latest.borrow_mut() = listening.then(|| console.clone());
+    *latest.borrow_mut() = Some(console.clone());
     use_effect_with((), move |_| {
         let listener = Closure::<dyn Fn(KeyboardEvent)>::new(move |event: KeyboardEvent| {
             if let Some(console) = latest.borrow().clone() {

@@ -1,5 +1,6 @@
 //! The signed-in console: the top bar, the views, the conversation list and the open
-//! conversation, or an admin's settings in their place (the inbox stays as it was beneath).
+//! conversation (an admin's settings, and a new workspace's first run, are a page of their own:
+//! [`crate::views::settings_page`]).
 //! It loads what the state needs (the directory, each page of the list, the open thread, the
 //! contacts on screen) and follows the event socket from the newest event it had.
 
@@ -11,8 +12,6 @@ use switchboard_model::{
     Agent, CannedResponse, Channel, ChannelKindMark, Contact, Conversation, Id, InboxCounts, Label,
     Me, Message, Page, ProfileUpdate, Role, Team,
 };
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -21,12 +20,11 @@ use crate::i18n::{Locale, texts};
 use crate::state::{Action, Console, View};
 use crate::views::LanguagePicker;
 use crate::views::contact::ContactPanel;
-use crate::views::first_run::FirstRun;
 use crate::views::list::ConversationList;
 use crate::views::new_conversation::NewConversationDialog;
 use crate::views::profile::{self, AVAILABILITIES, Profile, availability_key};
 use crate::views::quota_notice::QuotaNotice;
-use crate::views::settings::{self, Settings};
+use crate::views::settings;
 use crate::views::shortcuts::{ShortcutHelp, use_shortcuts};
 use crate::views::template_picker::learn_templates;
 use crate::views::thread::ThreadView;
@@ -150,7 +148,9 @@ async fn load_thread(conversation_id: Id) -> Result<Vec<Message>, Failure> {
     }
 }
 
-async fn load_directory(dispatch: &UseReducerDispatcher<Console>) -> Result<(), Failure> {
+/// The workspace's people, teams, channels (and their kinds' marks), canned responses and
+/// labels, into the state.
+pub async fn load_directory(dispatch: &UseReducerDispatcher<Console>) -> Result<(), Failure> {
     let agents = api::get::<Vec<Agent>>("/api/v1/agents").await?;
     let teams = api::get::<Vec<Team>>("/api/v1/teams").await?;
     let channels = api::get::<Vec<Channel>>("/api/v1/channels").await?;
@@ -191,32 +191,7 @@ pub fn workspace(props: &Props) -> Html {
     let console = use_reducer(|| Console::new(props.me.clone(), props.locale));
     let t = texts(props.locale);
     let admin = console.me.agent.role == Role::Admin;
-    // Whether an admin's settings show instead of the inbox (the address says, on a reload).
-    let in_settings = use_state(|| admin && settings::in_address());
-    // The browser's Back and Forward buttons move between the inbox and the settings.
-    {
-        let in_settings = in_settings.setter();
-        use_effect_with((), move |_| {
-            let listener = Closure::<dyn Fn()>::new(move || {
-                in_settings.set(admin && settings::in_address());
-            });
-            let window = web_sys::window();
-            if let Some(window) = &window {
-                let _ = window.add_event_listener_with_callback(
-                    "popstate",
-                    listener.as_ref().unchecked_ref(),
-                );
-            }
-            move || {
-                if let Some(window) = window {
-                    let _ = window.remove_event_listener_with_callback(
-                        "popstate",
-                        listener.as_ref().unchecked_ref(),
-                    );
-                }
-            }
-        });
-    }
+    let onboarded = console.me.workspace.onboarded;
     {
         let dispatch = console.dispatcher();
         use_effect_with(props.locale, move |locale| {
@@ -308,8 +283,7 @@ pub fn workspace(props: &Props) -> Html {
             .map(|conversation| console.contact_name(conversation.contact_id))
             .unwrap_or_default();
         let t = texts(console.locale);
-        // What the agent has in front of them: nothing of the inbox while in the settings.
-        let selected = console.selected.filter(|_| !*in_settings);
+        let selected = console.selected;
         use_effect_with(alert.as_ref().map(|alert| alert.number), move |_| {
             let looking = |alert: &crate::state::Alert| {
                 !alert.mention
@@ -357,15 +331,11 @@ pub fn workspace(props: &Props) -> Html {
             }
         });
     }
-    // The inbox's address: the open conversation's (the settings show their own).
-    use_effect_with(
-        (console.selected, *in_settings),
-        |(selected, in_settings)| match (*in_settings, selected) {
-            (true, _) => {}
-            (false, Some(id)) => crate::show_path(&format!("/app/conversations/{id}")),
-            (false, None) => crate::show_path("/app/"),
-        },
-    );
+    // The inbox's address: the open conversation's.
+    use_effect_with(console.selected, |selected| match selected {
+        Some(id) => crate::show_path(&format!("/app/conversations/{id}")),
+        None => crate::show_path("/app/"),
+    });
     // The reply window and templates of the open conversation's channel, once per channel
     // (again after a failure).
     {
@@ -385,7 +355,6 @@ pub fn workspace(props: &Props) -> Html {
         let dispatch = console.dispatcher();
         let unread = console
             .selected_conversation()
-            .filter(|_| !*in_settings)
             .map(|conversation| (conversation.id, conversation.unread_count));
         use_effect_with(unread, move |unread| {
             if let Some((id, count)) = *unread
@@ -442,7 +411,7 @@ pub fn workspace(props: &Props) -> Html {
         });
     }
     let keyboard_help = use_state(|| false);
-    use_shortcuts(&console, keyboard_help.setter(), !*in_settings);
+    use_shortcuts(&console, keyboard_help.setter());
     let dialog = use_state(|| Dialog::None);
     let contact_shown = use_state(|| false);
     let close_dialog = {
@@ -520,28 +489,20 @@ pub fn workspace(props: &Props) -> Html {
     let classes = classes!(
         "console",
         console.selected.is_some().then_some("has-selection"),
-        contact_shown.then_some("has-contact"),
-        in_settings.then_some("in-settings")
+        contact_shown.then_some("has-contact")
     );
-    let open_settings = {
-        let in_settings = in_settings.clone();
-        Callback::from(move |_: MouseEvent| {
-            if !*in_settings {
-                crate::push_path(settings::CHANNELS_PATH);
-                in_settings.set(true);
-            }
-        })
-    };
     let availability = console.me.agent.availability;
     let contact_of_selected = console
         .selected_conversation()
         .map(|conversation| conversation.contact_id);
-    // A new workspace's admin sets it up first; the inbox loads meanwhile.
-    if admin && !console.me.workspace.onboarded {
-        return html! {
-            <FirstRun console={console.clone()} locale={props.locale} {on_locale}
-                on_signed_out={props.on_signed_out.clone()} />
-        };
+    // A new workspace's admin sets it up first, on the settings' page.
+    use_effect_with((), move |_| {
+        if admin && !onboarded {
+            crate::go_to(settings::FIRST_RUN_PATH);
+        }
+    });
+    if admin && !onboarded {
+        return html! { <main class="loading" aria-busy="true"></main> };
     }
     html! {
         <div class={classes}>
@@ -557,14 +518,14 @@ pub fn workspace(props: &Props) -> Html {
                     { "+ " }{ t.new_conversation }</button>
                 <span class="spacer"></span>
                 if admin {
-                    <button class={classes!("settings-link", in_settings.then_some("current"))}
-                        aria-label={t.settings} title={t.settings} onclick={open_settings}>
+                    <a class="settings-link" href={settings::CHANNELS_PATH}
+                        aria-label={t.settings} title={t.settings}>
                         <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
                             <path d="M12 9a3 3 0 1 0 0 6 3 3 0 1 0 0-6M12 5a7 7 0 1 0 0 14 7 7 0 1 0 0-14M12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9 7 7M17 17l2.1 2.1M4.9 19.1 7 17M17 7l2.1-2.1"
                                 fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
                         </svg>
                         <span>{ t.settings }</span>
-                    </button>
+                    </a>
                 }
                 <span class={classes!("dot", format!("is-{}", availability_key(availability)))} aria-hidden="true"></span>
                 <select class="my-availability" aria-label={t.availability} onchange={on_availability}>
@@ -576,13 +537,6 @@ pub fn workspace(props: &Props) -> Html {
                 <LanguagePicker locale={props.locale} label={t.language} {on_locale} />
                 <button class="sign-out" onclick={on_sign_out}>{ t.sign_out }</button>
             </header>
-            if *in_settings {
-                <Settings console={console.clone()} on_signed_out={props.on_signed_out.clone()}
-                    on_close={{
-                        let in_settings = in_settings.setter();
-                        Callback::from(move |()| in_settings.set(false))
-                    }} />
-            }
             { views }
             <ConversationList console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
             <ThreadView console={console.clone()} on_signed_out={props.on_signed_out.clone()}
@@ -599,11 +553,7 @@ pub fn workspace(props: &Props) -> Html {
             if let Some(alert) = &*shown_alert {
                 <button class="toast" role="status" onclick={{
                     let (dispatch, id) = (console.dispatcher(), alert.conversation_id);
-                    let in_settings = in_settings.setter();
-                    Callback::from(move |_| {
-                        in_settings.set(false);
-                        dispatch.dispatch(Action::Select(Some(id)));
-                    })
+                    Callback::from(move |_| dispatch.dispatch(Action::Select(Some(id))))
                 }}>
                     <strong>{ if alert.mention { t.mentioned_you } else { t.new_message } }</strong>{ " " }{ &alert.text }
                 </button>

@@ -132,9 +132,18 @@ async fn frame(
 }
 
 /// The console's page: the same at `/` (where it signs the agent in) and at every address of
-/// the app under `/app/`, which it reads to open the right screen. Nobody may frame it.
+/// the app under `/app/`, which it reads to open the right screen.
 async fn console_page(State(state): State<AppState>) -> ApiResult<Response> {
-    let html = read(&state.config.web.console.join("index.html"))?;
+    app_page(&state, "index.html")
+}
+
+/// The settings' page, at every address under `/app/settings` (its files are under
+/// `/app/admin/`, built apart so that agents never load them).
+const SETTINGS_PAGE: &str = "admin/index.html";
+
+/// One of the console's two pages (Trunk's `index.html` of each). Nobody may frame it.
+fn app_page(state: &AppState, page: &str) -> ApiResult<Response> {
+    let html = read(&state.config.web.console.join(page))?;
     let policy = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         inline_script_hashes(&html)
@@ -146,16 +155,22 @@ async fn console_page(State(state): State<AppState>) -> ApiResult<Response> {
     Ok(page)
 }
 
-/// One of the console's built files (`/app/switchboard-console-….wasm`), or else its page for
-/// an address of the app (`/app/conversations/12`).
+/// One of the console's built files (`/app/switchboard-console-….wasm`, or the settings'
+/// `/app/admin/switchboard-settings-….wasm`), else the settings' page for their addresses
+/// (`/app/settings/teams`), else the console's page for an address of the app
+/// (`/app/conversations/12`).
 async fn console_file(
     state: State<AppState>,
     Path(path): Path<String>,
     request: Request,
 ) -> ApiResult<Response> {
-    let plain_name = !path.contains(['/', '\\']) && !path.starts_with('.');
+    if path == "settings" || path.starts_with("settings/") {
+        return app_page(&state, SETTINGS_PAGE);
+    }
+    let name = path.strip_prefix("admin/").unwrap_or(&path);
+    let plain_name = !name.contains(['/', '\\']) && !name.starts_with('.');
     let file = state.config.web.console.join(&path);
-    if !plain_name || path == "index.html" || !file.is_file() {
+    if !plain_name || name == "index.html" || !file.is_file() {
         return console_page(state).await;
     }
     // The build puts a brotli and a gzipped copy beside each file (`cargo xtask` does); a

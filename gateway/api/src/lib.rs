@@ -6,6 +6,7 @@
 //! every failure. The binary serves [`router`] with [`serve`], whose connections the event
 //! fan-out writes to directly.
 
+mod audit;
 mod auth;
 mod client_address;
 mod connection;

@@ -3,6 +3,7 @@
 
 mod agents;
 mod attachments;
+mod audit_log;
 mod canned;
 mod channels;
 pub mod confirmation;
@@ -26,6 +27,7 @@ mod session;
 pub mod signup;
 mod teams;
 mod tokens;
+mod webhooks;
 mod widget;
 mod workspace;
 
@@ -78,6 +80,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(labels::routes())
         .merge(quotas::routes())
         .merge(tokens::routes())
+        .merge(webhooks::routes())
+        .merge(audit_log::routes())
         .merge(contacts::routes())
         .merge(attachments::routes())
         .merge(conversations::routes())

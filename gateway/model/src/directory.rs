@@ -19,6 +19,6 @@ pub use profile::*;
 pub use team::*;
 pub use workspace::*;
 
-fn yes() -> bool {
+pub(crate) fn yes() -> bool {
     true
 }

@@ -9,6 +9,7 @@
 //! workspace is simply "not found"); times are Unix milliseconds (`*_at` fields).
 
 mod api;
+mod audit;
 mod channel_form;
 mod contact;
 mod contact_import;
@@ -22,8 +23,10 @@ mod routing;
 mod settings;
 pub mod sms;
 mod visitor;
+mod webhook;
 
 pub use api::*;
+pub use audit::*;
 pub use channel_form::*;
 pub use contact::*;
 pub use contact_import::*;
@@ -35,6 +38,7 @@ pub use reply_window::{ChannelTemplate, ChannelTemplates};
 pub use routing::*;
 pub use settings::*;
 pub use visitor::*;
+pub use webhook::*;
 
 /// A record id, unique across the gateway.
 pub type Id = u64;

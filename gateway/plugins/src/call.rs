@@ -36,6 +36,10 @@ pub trait Fetch: Send + Sync {
         deadline: Instant,
         max_bytes: usize,
     ) -> Result<HttpResponse, String>;
+    /// Refuses, before any request, a destination the fetcher would never reach: its scheme,
+    /// an address written in it, or a host name whose every address is refused. It may
+    /// resolve a name, and so blocks: call it from a blocking thread.
+    fn check_destination(&self, url: &str) -> Result<(), String>;
 }
 
 /// What the gateway hands a call: the channel's settings, secrets and key-value store.

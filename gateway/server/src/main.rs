@@ -192,6 +192,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     sweep_unattached_files(&state, config.uploads.unattached_hours);
     deliver_replies(&state, holder.clone());
     tick_plugins(&state, holder.clone());
+    deliver_webhooks(&state);
     switchboard_services::email::sync::spawn(state.services.clone(), holder);
     switchboard_search::Indexer::new(state.store.clone(), state.search.clone()).spawn();
     let smtp_listener = listen_for_forwarded_mail(&state, &config.mail).await?;
@@ -438,6 +439,19 @@ fn deliver_replies(state: &AppState, holder: String) {
             while let Some(workspaces) = state.replies_queued.wait_until(full_round).await {
                 round(Some(workspaces)).await;
             }
+        }
+    });
+}
+
+/// Tells workspaces' webhooks of new events and posts their due deliveries, every second.
+fn deliver_webhooks(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = switchboard_services::webhooks::deliver_due(&state).await {
+                tracing::warn!(code = error.code, reason = %error.message, "a round of webhook deliveries failed");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
 }

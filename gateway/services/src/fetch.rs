@@ -200,6 +200,35 @@ fn shown(url: &str) -> String {
 }
 
 impl Fetch for HttpFetcher {
+    fn check_destination(&self, full_url: &str) -> Result<(), String> {
+        use std::net::ToSocketAddrs;
+        self.check(full_url)?;
+        let uri: hyper::Uri = full_url
+            .parse()
+            .map_err(|error| format!("{full_url:?} is not a URL: {error}"))?;
+        let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
+        if host.parse::<IpAddr>().is_ok() {
+            return Ok(());
+        }
+        // A name that does not resolve now may later: each request resolves it again, and
+        // is refused then if it must be.
+        let Ok(addresses) = (host, uri.port_u16().unwrap_or(443)).to_socket_addrs() else {
+            return Ok(());
+        };
+        let addresses: Vec<SocketAddr> = addresses.collect();
+        if !addresses.is_empty()
+            && !addresses
+                .iter()
+                .any(|address| self.policy.allows(address.ip()))
+        {
+            return Err(format!(
+                "{} refused: {host} has only loopback, private, link-local or metadata addresses (plugins.fetch_private_networks)",
+                shown(full_url)
+            ));
+        }
+        Ok(())
+    }
+
     fn fetch(&self, request: HttpRequest, deadline: Instant) -> Result<HttpResponse, String> {
         self.fetch_up_to(request, deadline, MAX_RESPONSE_BYTES)
     }

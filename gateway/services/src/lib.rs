@@ -2,11 +2,12 @@
 //! channel's plugin), delivering agents' replies (the outbox), the email channel's workers
 //! (IMAP sync, forwarded mail, continuation of chats by email, transcripts, OAuth), website chat
 //! sessions and visitors' live feeds, the installed plugins, the fetch client plugins call
-//! through, sealed channel secrets, and rate limits.
+//! through, sealed channel secrets, rate limits, outgoing webhooks and the audit log.
 //!
 //! Everything here fails with one [`Fault`], which says where the fault lies and whether a retry
 //! may help; `switchboard-api` maps it to HTTP. This crate never imports the API.
 
+pub mod audit;
 pub mod backoff;
 pub mod connection;
 pub mod contact_files;
@@ -36,6 +37,7 @@ pub mod system_mail;
 pub mod templates;
 pub mod throttle;
 pub mod ticks;
+pub mod webhooks;
 pub mod widget;
 pub mod workspaces;
 

@@ -28,12 +28,13 @@ pub use sled::{Salvaged, SledStore};
 /// `dyn Store`: `use switchboard_store::prelude::*;`.
 pub mod prelude {
     pub use crate::store::{
-        Contacts, Conversations, Delivery, Directory, EventLog, Files, Invitations, PluginData,
-        Store,
+        Contacts, Conversations, Delivery, Directory, EventLog, Files, Integrations, Invitations,
+        PluginData, Store,
     };
 }
 pub use store::{
-    Contacts, Conversations, Delivery, Directory, EventLog, Files, Invitations, PluginData, Store,
+    Contacts, Conversations, Delivery, Directory, EventLog, Files, Integrations, Invitations,
+    PluginData, QueuedEvent, Store, WEBHOOK_LOG_KEPT,
 };
 
 /// Entry points for `cargo xtask fuzz` (built only with `--cfg fuzzing`).

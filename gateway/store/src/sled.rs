@@ -12,6 +12,7 @@ mod erasure;
 mod files;
 mod imports;
 mod inbox;
+mod integrations;
 mod invitations;
 mod keys;
 mod removal;

@@ -9,6 +9,7 @@ mod delivery;
 mod directory;
 mod events;
 mod files;
+mod integrations;
 mod invitations;
 mod plugins;
 
@@ -18,6 +19,7 @@ pub use delivery::Delivery;
 pub use directory::Directory;
 pub use events::EventLog;
 pub use files::Files;
+pub use integrations::{Integrations, QueuedEvent, WEBHOOK_LOG_KEPT};
 pub use invitations::Invitations;
 pub use plugins::PluginData;
 
@@ -31,6 +33,7 @@ pub trait Store:
     + Delivery
     + PluginData
     + Files
+    + Integrations
     + Send
     + Sync
 {

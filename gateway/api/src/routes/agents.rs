@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use switchboard_model::{Agent, AgentUpdate, Attachment, Id, NewAgent, Quota};
+use switchboard_model::{Agent, AgentUpdate, Attachment, AuditAction, Id, NewAgent, Quota};
 use switchboard_services::quotas;
 use switchboard_store::{AgentChange, FilePurpose, NewAgentRecord};
 use utoipa_axum::router::OpenApiRouter;
@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 
 use super::require_text;
 
+use crate::audit::Audit;
 use crate::auth::{self, Caller, hash_password};
 use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState};
@@ -55,6 +56,11 @@ async fn create_agent(
         .store
         .create_agent(caller.workspace_id, record)
         .await?;
+    Audit::of(AuditAction::PersonAdded)
+        .record(agent.id, &agent.email)
+        .change(&serde_json::json!({ "role": agent.role }))
+        .by(&state, &caller)
+        .await;
     Ok((StatusCode::CREATED, axum::Json(agent)))
 }
 
@@ -81,6 +87,15 @@ async fn update_agent(
     if !own || touches_access {
         caller.require_admin()?;
     }
+    let audit = (!own || touches_access).then(|| {
+        let action = match (update.active, update.role) {
+            (Some(false), _) => AuditAction::PersonDeactivated,
+            (Some(true), _) => AuditAction::PersonReactivated,
+            (None, Some(_)) => AuditAction::PersonRoleChanged,
+            (None, None) => AuditAction::PersonUpdated,
+        };
+        Audit::of(action).change(&update)
+    });
     if let Some(name) = &update.name {
         require_text("name", name, 120)?;
     }
@@ -117,6 +132,9 @@ async fn update_agent(
             .store
             .revoke_agent_access(caller.workspace_id, id, this_session)
             .await?;
+    }
+    if let Some(audit) = audit {
+        audit.record(id, &agent.email).by(&state, &caller).await;
     }
     Ok(axum::Json(agent))
 }

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use std::collections::BTreeMap;
 
+use switchboard_model::AuditAction;
 use switchboard_model::{
     Channel, ChannelForm, ChannelKindMark, ChannelSecrets, ChannelTemplates, ChannelUpdate,
     Connection, Id, NewChannel, Quota, RefusedOrigin, SecretChanges, SecretNames,
@@ -17,6 +18,7 @@ use utoipa_axum::routes;
 
 use super::require_text;
 
+use crate::audit::Audit;
 use crate::auth::{self, Caller};
 use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState};
@@ -178,10 +180,15 @@ async fn create_channel(
         &mut new.settings,
     )
     .await?;
+    let audit = Audit::of(AuditAction::ChannelCreated).change(&new);
     let channel = state
         .store
         .create_channel(caller.workspace_id, new, Some(auth::new_secret()))
         .await?;
+    audit
+        .record(channel.id, &channel.name)
+        .by(&state, &caller)
+        .await;
     Ok((
         StatusCode::CREATED,
         axum::Json(for_caller(&state, &caller, channel)),
@@ -212,6 +219,7 @@ async fn update_channel(
     Json(mut update): Json<ChannelUpdate>,
 ) -> ApiResult<axum::Json<Channel>> {
     caller.require_admin()?;
+    let audit = Audit::of(AuditAction::ChannelUpdated).change(&update);
     let secret_changes = update.secrets.take();
     let mut new_secrets = None;
     if update.settings.is_some() || secret_changes.is_some() {
@@ -246,6 +254,7 @@ async fn update_channel(
         .store
         .update_channel(caller.workspace_id, id, update)
         .await?;
+    audit.record(id, &channel.name).by(&state, &caller).await;
     Ok(axum::Json(for_caller(&state, &caller, channel)))
 }
 
@@ -266,6 +275,10 @@ async fn delete_channel(
         channel_id = id,
         "channel deleted"
     );
+    Audit::of(AuditAction::ChannelDeleted)
+        .record(id, &channel.name)
+        .by(&state, &caller)
+        .await;
     Ok(axum::Json(for_caller(&state, &caller, channel)))
 }
 
@@ -311,7 +324,12 @@ async fn put_channel_secrets(
     Json(body): Json<ChannelSecrets>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    save_secrets(&state, caller.workspace_id, id, body.secrets).await
+    let audit = Audit::of(AuditAction::ChannelSecretsChanged)
+        .id(id)
+        .change(&body);
+    save_secrets(&state, caller.workspace_id, id, body.secrets).await?;
+    audit.by(&state, &caller).await;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Changes only the named secrets: a value replaces one, `null` removes it; the others stay
@@ -326,8 +344,13 @@ async fn patch_channel_secrets(
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     // Another workspace's channel has no secrets here, and saving finds no channel: 404.
+    let audit = Audit::of(AuditAction::ChannelSecretsChanged)
+        .id(id)
+        .change(&body);
     let secrets = with_changes(&state, caller.workspace_id, id, body.secrets).await?;
-    save_secrets(&state, caller.workspace_id, id, secrets).await
+    save_secrets(&state, caller.workspace_id, id, secrets).await?;
+    audit.by(&state, &caller).await;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A channel's stored secrets with `changes` made: a value replaces one, `None` removes it.

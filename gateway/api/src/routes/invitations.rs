@@ -3,13 +3,14 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use switchboard_model::{Id, Invitation, NewInvitation, SentInvitation};
+use switchboard_model::{AuditAction, Id, Invitation, NewInvitation, SentInvitation};
 use switchboard_services::invitations;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::agents::require_email;
 use super::require_text;
+use crate::audit::Audit;
 use crate::auth::Caller;
 use crate::extract::{Json, Path};
 use crate::{ApiResult, AppState};
@@ -56,6 +57,12 @@ async fn create_invitation(
         mailed = sent.mailed,
         "an admin invited someone"
     );
+    let invited = &sent.invitation;
+    Audit::of(AuditAction::PersonInvited)
+        .record(invited.id, &invited.email)
+        .change(&serde_json::json!({ "role": invited.role, "team_ids": invited.team_ids }))
+        .by(&state, &caller)
+        .await;
     Ok((StatusCode::CREATED, axum::Json(sent)))
 }
 
@@ -87,5 +94,9 @@ async fn delete_invitation(
         .store
         .delete_invitation(caller.workspace_id, id)
         .await?;
+    Audit::of(AuditAction::InvitationWithdrawn)
+        .id(id)
+        .by(&state, &caller)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

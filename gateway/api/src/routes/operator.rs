@@ -10,12 +10,13 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use switchboard_model::{
-    CreatedWorkspace, Id, NewWorkspace, RemovedWorkspace, Workspace, WorkspaceQuotas,
+    AuditAction, CreatedWorkspace, Id, NewWorkspace, RemovedWorkspace, Workspace, WorkspaceQuotas,
     WorkspaceSummary,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit::Audit;
 use crate::auth::bearer_token;
 use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState, operator};
@@ -109,6 +110,9 @@ async fn suspend_workspace(
 ) -> ApiResult<axum::Json<Workspace>> {
     let workspace = operator::suspend(state.store.as_ref(), id, true).await?;
     state.fanout.close_workspace(id);
+    Audit::of(AuditAction::WorkspaceSuspended)
+        .by_operator(&state, id)
+        .await;
     Ok(axum::Json(workspace))
 }
 
@@ -121,9 +125,11 @@ async fn resume_workspace(
     _: Operator,
     Path(id): Path<Id>,
 ) -> ApiResult<axum::Json<Workspace>> {
-    Ok(axum::Json(
-        operator::suspend(state.store.as_ref(), id, false).await?,
-    ))
+    let workspace = operator::suspend(state.store.as_ref(), id, false).await?;
+    Audit::of(AuditAction::WorkspaceResumed)
+        .by_operator(&state, id)
+        .await;
+    Ok(axum::Json(workspace))
 }
 
 /// Removes a suspended workspace for good: its records, events, files, secrets, search entries
@@ -207,7 +213,8 @@ async fn set_quotas(
     Path(id): Path<Id>,
     Json(quotas): Json<WorkspaceQuotas>,
 ) -> ApiResult<axum::Json<Workspace>> {
-    Ok(axum::Json(
-        operator::set_quotas(state.store.as_ref(), id, quotas).await?,
-    ))
+    let audit = Audit::of(AuditAction::QuotasChanged).change(&quotas);
+    let workspace = operator::set_quotas(state.store.as_ref(), id, quotas).await?;
+    audit.by_operator(&state, id).await;
+    Ok(axum::Json(workspace))
 }

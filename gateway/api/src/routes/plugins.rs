@@ -5,11 +5,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use switchboard_model::{PluginState, PluginUpload, TrustedKeys};
+use switchboard_model::{AuditAction, PluginState, PluginUpload, TrustedKeys};
 use switchboard_services::quotas;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit::Audit;
 use crate::auth::Caller;
 use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState};
@@ -61,6 +62,7 @@ async fn install_package(
         .install_package(state.store.as_ref(), caller.workspace_id, &file)
         .await;
     let installed = quotas::told(&state, caller.workspace_id, installed)?;
+    audit_plugin(&state, &caller, AuditAction::PluginInstalled, &installed).await;
     Ok((StatusCode::CREATED, axum::Json(installed)))
 }
 
@@ -103,6 +105,9 @@ async fn set_trusted_keys(
         .store
         .set_trusted_keys(caller.workspace_id, trusted.clone())
         .await?;
+    Audit::of(AuditAction::TrustedKeysChanged)
+        .by(&state, &caller)
+        .await;
     Ok(axum::Json(trusted))
 }
 
@@ -120,6 +125,7 @@ async fn install_plugin(
         .install(state.store.as_ref(), caller.workspace_id, upload)
         .await;
     let installed = quotas::told(&state, caller.workspace_id, installed)?;
+    audit_plugin(&state, &caller, AuditAction::PluginInstalled, &installed).await;
     Ok((StatusCode::CREATED, axum::Json(installed)))
 }
 
@@ -158,7 +164,21 @@ async fn activate_version(
         .update_plugin(caller.workspace_id, &name, Some(activation.version), None)
         .await?;
     state.plugins.forget(caller.workspace_id, &name);
+    audit_plugin(&state, &caller, AuditAction::PluginActivated, &updated).await;
     Ok(axum::Json(updated))
+}
+
+/// Records what was done to a plugin, naming it with its active version.
+async fn audit_plugin(
+    state: &AppState,
+    caller: &Caller,
+    action: AuditAction,
+    plugin: &PluginState,
+) {
+    Audit::of(action)
+        .named(&format!("{} {}", plugin.name, plugin.active_version))
+        .by(state, caller)
+        .await;
 }
 
 /// Stops running the plugin; its channels' webhooks are kept as dead letters meanwhile.
@@ -169,12 +189,12 @@ async fn disable_plugin(
     Path(name): Path<String>,
 ) -> ApiResult<axum::Json<PluginState>> {
     caller.require_admin()?;
-    Ok(axum::Json(
-        state
-            .store
-            .update_plugin(caller.workspace_id, &name, None, Some(false))
-            .await?,
-    ))
+    let disabled = state
+        .store
+        .update_plugin(caller.workspace_id, &name, None, Some(false))
+        .await?;
+    audit_plugin(&state, &caller, AuditAction::PluginDisabled, &disabled).await;
+    Ok(axum::Json(disabled))
 }
 
 /// Runs the plugin again.
@@ -185,10 +205,10 @@ async fn enable_plugin(
     Path(name): Path<String>,
 ) -> ApiResult<axum::Json<PluginState>> {
     caller.require_admin()?;
-    Ok(axum::Json(
-        state
-            .store
-            .update_plugin(caller.workspace_id, &name, None, Some(true))
-            .await?,
-    ))
+    let enabled = state
+        .store
+        .update_plugin(caller.workspace_id, &name, None, Some(true))
+        .await?;
+    audit_plugin(&state, &caller, AuditAction::PluginEnabled, &enabled).await;
+    Ok(axum::Json(enabled))
 }

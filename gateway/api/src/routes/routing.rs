@@ -2,10 +2,11 @@
 //! send new conversations to a team or give them labels.
 
 use axum::extract::State;
-use switchboard_model::Routing;
+use switchboard_model::{AuditAction, Routing};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit::Audit;
 use crate::auth::Caller;
 use crate::extract::Json;
 use crate::{ApiResult, AppState};
@@ -34,7 +35,11 @@ async fn put_routing(
     Json(routing): Json<Routing>,
 ) -> ApiResult<axum::Json<Routing>> {
     caller.require_admin()?;
-    Ok(axum::Json(
-        switchboard_services::routing::set(&state, caller.workspace_id, routing).await?,
-    ))
+    let before = state.store.routing(caller.workspace_id).await?;
+    let routing = switchboard_services::routing::set(&state, caller.workspace_id, routing).await?;
+    Audit::of(AuditAction::RoutingChanged)
+        .between(&before, &routing)
+        .by(&state, &caller)
+        .await;
+    Ok(axum::Json(routing))
 }

@@ -2,11 +2,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use switchboard_model::{Id, NewTeam, Team, TeamUpdate};
+use switchboard_model::{AuditAction, Id, NewTeam, Team, TeamUpdate};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{require_colour, require_text};
+use crate::audit::Audit;
 use crate::auth::Caller;
 use crate::extract::{Json, Path};
 use crate::{ApiResult, AppState};
@@ -39,10 +40,10 @@ async fn create_team(
     if let Some(hours) = &new.hours {
         switchboard_services::routing::check_team_hours(hours)?;
     }
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(state.store.create_team(caller.workspace_id, new).await?),
-    ))
+    let audit = Audit::of(AuditAction::TeamCreated).change(&new);
+    let team = state.store.create_team(caller.workspace_id, new).await?;
+    audit.record(team.id, &team.name).by(&state, &caller).await;
+    Ok((StatusCode::CREATED, axum::Json(team)))
 }
 
 /// Renames, recolours or changes the members, automatic assignment or hours of a team (admins
@@ -62,12 +63,13 @@ async fn update_team(
     if let Some(Some(hours)) = &update.hours {
         switchboard_services::routing::check_team_hours(hours)?;
     }
-    Ok(axum::Json(
-        state
-            .store
-            .update_team(caller.workspace_id, id, update)
-            .await?,
-    ))
+    let audit = Audit::of(AuditAction::TeamUpdated).change(&update);
+    let team = state
+        .store
+        .update_team(caller.workspace_id, id, update)
+        .await?;
+    audit.record(id, &team.name).by(&state, &caller).await;
+    Ok(axum::Json(team))
 }
 
 /// Deletes a team (admins only): its conversations keep their history without it, and channels
@@ -81,5 +83,9 @@ async fn delete_team(
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     state.store.delete_team(caller.workspace_id, id).await?;
+    Audit::of(AuditAction::TeamDeleted)
+        .id(id)
+        .by(&state, &caller)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

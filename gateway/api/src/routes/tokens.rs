@@ -2,11 +2,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use switchboard_model::{ApiToken, CreatedApiToken, Id, NewApiToken};
+use switchboard_model::{ApiToken, AuditAction, CreatedApiToken, Id, NewApiToken};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::require_text;
+use crate::audit::Audit;
 use crate::auth::{self, Caller};
 use crate::extract::{Json, Path};
 use crate::{ApiError, ApiResult, AppState};
@@ -55,6 +56,11 @@ async fn create_token(
             auth::secret_hash(&secret),
         )
         .await?;
+    Audit::of(AuditAction::TokenCreated)
+        .record(info.id, &info.name)
+        .change(&serde_json::json!({ "scope": info.scope, "expires_at": info.expires_at }))
+        .by(&state, &caller)
+        .await;
     Ok((
         StatusCode::CREATED,
         axum::Json(CreatedApiToken {
@@ -76,5 +82,9 @@ async fn revoke_token(
         .store
         .revoke_api_token(caller.workspace_id, id)
         .await?;
+    Audit::of(AuditAction::TokenRevoked)
+        .id(id)
+        .by(&state, &caller)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

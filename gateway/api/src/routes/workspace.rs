@@ -2,11 +2,12 @@
 //! its name, time zone, languages, and whether the first run is done.
 
 use axum::extract::State;
-use switchboard_model::{Workspace, WorkspaceUpdate};
+use switchboard_model::{AuditAction, Workspace, WorkspaceUpdate};
 use switchboard_services::workspaces;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit::Audit;
 use crate::auth::Caller;
 use crate::extract::Json;
 use crate::{ApiResult, AppState};
@@ -28,8 +29,13 @@ async fn update_workspace(
     Json(update): Json<WorkspaceUpdate>,
 ) -> ApiResult<axum::Json<Workspace>> {
     caller.require_admin()?;
+    let audit = Audit::of(AuditAction::WorkspaceUpdated).change(&update);
     let workspace =
         workspaces::update_profile(&state.services, caller.workspace_id, update).await?;
+    audit
+        .record(workspace.id, &workspace.name)
+        .by(&state, &caller)
+        .await;
     tracing::info!(
         workspace_id = caller.workspace_id,
         agent_id = caller.agent.id,

@@ -1,6 +1,7 @@
 //! API tests: the router driven without sockets (and, for the event stream, over a real
 //! socket on port 0), asserting what a client sees.
 
+mod audit_log;
 mod bad_input;
 mod catalogue;
 mod channel_forms;
@@ -20,4 +21,5 @@ mod security;
 mod support;
 mod tenancy;
 mod ticks;
+mod webhooks;
 mod widget;

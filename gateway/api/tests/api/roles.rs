@@ -26,6 +26,9 @@ fn body(method: &Method, path: &str) -> Option<(String, &'static str)> {
         ("POST", "/api/v1/labels") => Some(json!({ "name": "eve", "colour": "#e5534b" })),
         ("POST", "/api/v1/api-tokens") => Some(json!({ "name": "eve", "scope": "read" })),
         ("POST", "/api/v1/plugins") => Some(upload("template_adapter", "eve", "1.0.0", 300)),
+        ("POST", "/api/v1/webhooks") => {
+            Some(json!({ "url": "https://93.184.215.14/eve", "events": ["message_created"] }))
+        }
         _ => None,
     };
     match new {
@@ -160,6 +163,13 @@ async fn every_route_an_agent_is_refused_for_needing_an_admin_refuses_a_supervis
         "POST /api/v1/api-tokens",
         "POST /api/v1/plugins",
         "PATCH /api/v1/workspace",
+        "GET /api/v1/webhooks",
+        "POST /api/v1/webhooks",
+        "PATCH /api/v1/webhooks/{id}",
+        "DELETE /api/v1/webhooks/{id}",
+        "GET /api/v1/webhooks/{id}/deliveries",
+        "POST /api/v1/webhooks/{id}/test",
+        "GET /api/v1/audit-log",
     ] {
         assert!(
             refused.iter().any(|route| route == settings),

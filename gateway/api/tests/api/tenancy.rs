@@ -28,6 +28,7 @@ struct Theirs {
     team: u64,
     label: u64,
     invitation: u64,
+    webhook: u64,
     plugin: String,
     attachment: String,
     /// B's webhook path (its plugin channel's).
@@ -54,6 +55,7 @@ impl Theirs {
             ("teams", "id") => self.team.to_string(),
             ("labels", "id") => self.label.to_string(),
             ("invitations", "id") => self.invitation.to_string(),
+            ("webhooks", "id") => self.webhook.to_string(),
             ("plugins", "name") => self.plugin.clone(),
             ("attachments", "sha256") => self.attachment.clone(),
             _ => panic!(
@@ -127,6 +129,12 @@ async fn fill_theirs(app: &TestApp) -> Theirs {
         json!({ "name": "rival-secret token", "scope": "admin" }),
     )
     .await;
+    // A public address: the URL is checked, never called.
+    let webhook = created(
+        "/api/v1/webhooks",
+        json!({ "url": "https://93.184.215.14/rival-secret", "events": ["message_created"] }),
+    )
+    .await;
     let (status, attachment) = app
         .call_raw(
             Method::POST,
@@ -170,6 +178,7 @@ async fn fill_theirs(app: &TestApp) -> Theirs {
         team: id(&team),
         label: id(&label),
         invitation: id(&invitation["invitation"]),
+        webhook: id(&webhook),
         plugin: "rival-crm".into(),
         attachment: attachment["sha256"].as_str().expect("sha").into(),
         hook,
@@ -300,6 +309,7 @@ async fn another_workspaces_ids_reach_nothing_on_any_route() {
     for list in [
         "/api/v1/agents",
         "/api/v1/api-tokens",
+        "/api/v1/audit-log",
         "/api/v1/canned-responses",
         "/api/v1/channels",
         "/api/v1/contacts",
@@ -312,6 +322,7 @@ async fn another_workspaces_ids_reach_nothing_on_any_route() {
         "/api/v1/plugins",
         "/api/v1/search?q=rival",
         "/api/v1/teams",
+        "/api/v1/webhooks",
     ] {
         for (who, auth) in ours {
             let (_, answer) = app.get(list, auth).await;

@@ -7,5 +7,6 @@ mod delivery;
 mod directory;
 mod events;
 mod files;
+mod integrations;
 mod invitations;
 mod plugins;

@@ -57,10 +57,15 @@ pub const OAUTH_ACCESS: &[u8; 2] = b"oa"; // [ws, channel] -> sealed access toke
 pub const REFUSED_ORIGINS: &[u8; 2] = b"ro"; // [ws, channel] -> sites the widget refused, per day
 pub const ROUTING: &[u8; 2] = b"ru"; // [ws] -> Routing (hours, away message, rules)
 pub const TEAM_TURN: &[u8; 2] = b"rr"; // [ws, team] -> the member automatic assignment chose last
+pub const WEBHOOK: &[u8; 2] = b"wh"; // [ws, webhook] -> the webhook and its sealed secret
+pub const WEBHOOK_LOG: &[u8; 2] = b"wl"; // [ws, webhook, delivery] -> WebhookDelivery
+pub const WEBHOOK_QUEUE: &[u8; 2] = b"wq"; // [ws, delivery] -> (webhook, when due)
+pub const WEBHOOK_CURSOR: &[u8; 2] = b"wc"; // [ws] -> the last event webhooks were told of
+pub const AUDIT: &[u8; 2] = b"au"; // [ws, entry] -> AuditEntry
 
 /// Tags whose keys start with a workspace's id: removing the workspace removes everything
 /// under `key(tag, &[workspace])` of each (its own record, [`WORKSPACE`], last).
-pub const BY_WORKSPACE: [&[u8; 2]; 41] = [
+pub const BY_WORKSPACE: [&[u8; 2]; 46] = [
     AGENT,
     TOKEN_BY_WORKSPACE,
     TEAM,
@@ -101,6 +106,11 @@ pub const BY_WORKSPACE: [&[u8; 2]; 41] = [
     REFUSED_ORIGINS,
     ROUTING,
     TEAM_TURN,
+    WEBHOOK,
+    WEBHOOK_LOG,
+    WEBHOOK_QUEUE,
+    WEBHOOK_CURSOR,
+    AUDIT,
     WORKSPACE,
 ];
 

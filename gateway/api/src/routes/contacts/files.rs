@@ -3,11 +3,14 @@
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use switchboard_model::{ContactData, ErasedContact, Id, ImportFile, ImportPreview, ImportReport};
+use switchboard_model::{
+    AuditAction, ContactData, ErasedContact, Id, ImportFile, ImportPreview, ImportReport,
+};
 use switchboard_services::contact_files::{self, MAX_IMPORT_BYTES};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit::Audit;
 use crate::auth::Caller;
 use crate::extract::{Json, Path};
 use crate::{ApiResult, AppState};
@@ -46,6 +49,17 @@ async fn import_contacts(
 ) -> ApiResult<axum::Json<ImportReport>> {
     caller.require_admin()?;
     let report = contact_files::import(state.store.as_ref(), caller.workspace_id, file).await?;
+    let summary = format!(
+        "{} rows: {} created, {} updated, {} rejected",
+        report.rows,
+        report.created,
+        report.updated,
+        report.rejected.len()
+    );
+    Audit::of(AuditAction::ContactsImported)
+        .named(&summary)
+        .by(&state, &caller)
+        .await;
     Ok(axum::Json(report))
 }
 
@@ -94,7 +108,11 @@ async fn erase_contact(
     Path(id): Path<Id>,
 ) -> ApiResult<axum::Json<ErasedContact>> {
     caller.require_admin()?;
-    Ok(axum::Json(
-        state.store.erase_contact(caller.workspace_id, id).await?,
-    ))
+    let erased = state.store.erase_contact(caller.workspace_id, id).await?;
+    // By id only: who they were is what was erased.
+    Audit::of(AuditAction::ContactErased)
+        .id(id)
+        .by(&state, &caller)
+        .await;
+    Ok(axum::Json(erased))
 }

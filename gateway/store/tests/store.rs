@@ -572,6 +572,101 @@ async fn reopen(dir: &std::path::Path) -> SledStore {
     }
 }
 
+fn new_webhook(url: &str) -> switchboard_model::NewWebhook {
+    switchboard_model::NewWebhook {
+        url: url.into(),
+        events: vec![switchboard_model::WebhookEvent::MessageCreated],
+        active: true,
+    }
+}
+
+/// A webhook's queued delivery and its workspace's cursor outlive the store; events are told
+/// once, a node that moves a cursor it read before another did is refused, and a claimed
+/// delivery is another node's only once its lease ran out.
+#[tokio::test]
+async fn webhook_deliveries_wait_in_the_queue_across_a_reopen() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (workspace, _, ingested) = first_run(dir.path()).await;
+    let store = reopen(dir.path()).await;
+    let webhook = store
+        .create_webhook(
+            workspace,
+            new_webhook("https://crm.example/hook"),
+            vec![1, 2, 3],
+        )
+        .await
+        .expect("a webhook");
+    let cursor = store
+        .webhook_cursor(workspace)
+        .await
+        .expect("read")
+        .expect("set");
+    assert!(cursor > ingested.message_id, "the past is not told");
+    let told = switchboard_store::QueuedEvent {
+        webhook_id: webhook.id,
+        event: switchboard_model::WebhookEvent::MessageCreated,
+        event_id: cursor + 5,
+    };
+    store
+        .queue_webhook_events(workspace, cursor, cursor + 5, vec![told])
+        .await
+        .expect("queued");
+    let again = store
+        .queue_webhook_events(workspace, cursor, cursor + 5, vec![told])
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    drop(store);
+
+    let store = reopen(dir.path()).await;
+    assert_eq!(
+        store.webhook_cursor(workspace).await.expect("read"),
+        Some(cursor + 5)
+    );
+    assert_eq!(
+        store.webhook(workspace, webhook.id).await.expect("kept").1,
+        [1, 2, 3]
+    );
+    let claimed = store
+        .claim_webhook_deliveries(workspace, 60_000, 10)
+        .await
+        .expect("claimed");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].event_id, Some(cursor + 5));
+    let leased = store
+        .claim_webhook_deliveries(workspace, 60_000, 10)
+        .await
+        .expect("none due");
+    assert!(leased.is_empty(), "leased: {leased:?}");
+    let failed = switchboard_model::WebhookAttempt {
+        at: 1,
+        duration_ms: 5,
+        status: Some(503),
+        error: None,
+        response: None,
+    };
+    store
+        .record_webhook_attempt(workspace, &claimed[0], failed, Some(0))
+        .await
+        .expect("to retry");
+    drop(store);
+
+    let store = reopen(dir.path()).await;
+    let retried = store
+        .claim_webhook_deliveries(workspace, 60_000, 10)
+        .await
+        .expect("due again");
+    assert_eq!(retried.len(), 1);
+    assert_eq!(retried[0].attempts.len(), 1, "{retried:?}");
+    let log = store
+        .webhook_deliveries(workspace, webhook.id, 10)
+        .await
+        .expect("the log");
+    assert_eq!(
+        log[0].state,
+        switchboard_model::WebhookDeliveryState::Queued
+    );
+}
+
 /// A store's first life in `dir`: seeded, with Ana's "Hola" (`m-1`) ingested, then closed.
 async fn first_run(dir: &std::path::Path) -> (Id, Id, switchboard_model::Ingested) {
     let store = SledStore::open(dir, Arc::new(InProcessBus::new(16))).expect("open");
@@ -1789,6 +1884,41 @@ async fn a_removed_workspace_leaves_no_key_value_or_journal_line_behind() {
         .create_api_token(theirs, their_agent, token, [8; 32])
         .await
         .expect("a token");
+    let webhook = store
+        .create_webhook(
+            theirs,
+            new_webhook(&format!("https://{secret}.example/hook")),
+            secret.as_bytes().to_vec(),
+        )
+        .await
+        .expect("a webhook");
+    let cursor = store
+        .webhook_cursor(theirs)
+        .await
+        .expect("read")
+        .expect("a cursor");
+    let told = switchboard_store::QueuedEvent {
+        webhook_id: webhook.id,
+        event: switchboard_model::WebhookEvent::MessageCreated,
+        event_id: cursor + 1,
+    };
+    store
+        .queue_webhook_events(theirs, cursor, cursor + 1, vec![told])
+        .await
+        .expect("a queued delivery");
+    store
+        .record_audit(
+            theirs,
+            switchboard_model::AuditRecord {
+                actor: switchboard_model::AuditActor::Operator,
+                action: switchboard_model::AuditAction::TeamCreated,
+                record_id: None,
+                record_name: Some(format!("{secret} team")),
+                changed: Vec::new(),
+            },
+        )
+        .await
+        .expect("an audit entry");
 
     let refused = store.remove_workspace(theirs).await.expect_err("active");
     assert!(matches!(refused, StoreError::Conflict(_)), "{refused:?}");

@@ -67,8 +67,8 @@ pub struct ServicesConfig {
     pub uploads: UploadLimits,
     /// The address people reach the gateway at, for links in emails.
     pub public_url: String,
-    /// The first retry of a reply whose provider failed waits this long; each further one
-    /// twice as long.
+    /// The first retry of a reply whose provider failed, or of a webhook delivery, waits
+    /// this long; each further one twice as long.
     pub first_retry: std::time::Duration,
     /// The watched plugin folder (`<folder>/<workspace id>/`), if the gateway watches one.
     pub plugins_folder: Option<std::path::PathBuf>,

@@ -10,10 +10,12 @@ use switchboard_model::{
 pub use switchboard_front::Locale;
 
 mod contact_files;
+mod email;
 mod first_run;
 mod routing;
 
 pub use contact_files::{ContactFilesTexts, contact_files_texts};
+pub use email::{EmailTexts, email_texts};
 pub use first_run::first_run_texts;
 pub use routing::{RoutingTexts, routing_texts};
 

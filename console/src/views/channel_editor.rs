@@ -346,55 +346,6 @@ pub fn channel_editor(props: &Props) -> Html {
             });
         })
     };
-    // Deleting asks first, in place.
-    let confirming = use_state(|| false);
-    let on_delete = {
-        let (channel, said, busy, confirming) = (
-            channel.clone(),
-            said.clone(),
-            busy.clone(),
-            confirming.clone(),
-        );
-        let (dispatch, on_back) = (console.dispatcher(), props.on_back.clone());
-        let (form, on_signed_out) = (form.clone(), props.on_signed_out.clone());
-        Callback::from(move |_: MouseEvent| {
-            let Some(saved) = &*channel else {
-                return;
-            };
-            if !*confirming {
-                confirming.set(true);
-                return;
-            }
-            let path = format!("/api/v1/channels/{}", saved.id);
-            let (said, busy, confirming) = (said.clone(), busy.clone(), confirming.clone());
-            let (dispatch, on_back) = (dispatch.clone(), on_back.clone());
-            let (form, on_signed_out) = (form.clone(), on_signed_out.clone());
-            busy.set(true);
-            spawn_local(async move {
-                match api::delete::<Channel>(&path).await {
-                    Ok(deleted) => {
-                        dispatch.dispatch(Action::Channel(deleted));
-                        on_back.emit(());
-                    }
-                    Err(failure) => {
-                        confirming.set(false);
-                        busy.set(false);
-                        said.set(Some(Err(reason(
-                            &failure,
-                            &form,
-                            t,
-                            language,
-                            &on_signed_out,
-                        ))));
-                    }
-                }
-            });
-        })
-    };
-    let on_keep = {
-        let confirming = confirming.clone();
-        Callback::from(move |_: MouseEvent| confirming.set(false))
-    };
     let on_test = {
         let (channel, said, test) = (channel.clone(), said.clone(), test.clone());
         Callback::from(move |_: MouseEvent| {
@@ -527,16 +478,73 @@ pub fn channel_editor(props: &Props) -> Html {
                 }
                 <button type="submit" class="primary" disabled={*busy}>{ t.save }</button>
             </div>
-            if channel.is_some() {
-                <div class="danger">
-                    if *confirming {
-                        <p role="alert">{ t.delete_channel_confirm }</p>
-                        <button type="button" class="keep-channel" onclick={on_keep}>{ t.keep_channel }</button>
-                    }
-                    <button type="button" class="delete-channel" disabled={*busy} onclick={on_delete}>
-                        { t.delete_channel }</button>
-                </div>
+            if let Some(saved) = &*channel {
+                <DeleteChannel console={console.clone()} channel_id={saved.id}
+                    on_deleted={props.on_back.clone()} on_signed_out={props.on_signed_out.clone()} />
             }
         </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct DeleteProps {
+    pub console: UseReducerHandle<Console>,
+    pub channel_id: Id,
+    pub on_deleted: Callback<()>,
+    pub on_signed_out: Callback<()>,
+}
+
+/// A channel page's Delete, which asks first, in place (its conversations stay).
+#[function_component(DeleteChannel)]
+pub fn delete_channel(props: &DeleteProps) -> Html {
+    let t = texts(props.console.locale);
+    let confirming = use_state(|| false);
+    let busy = use_state(|| false);
+    let failed = use_state(|| None::<String>);
+    let on_delete = {
+        let (confirming, busy, failed) = (confirming.clone(), busy.clone(), failed.clone());
+        let (dispatch, on_deleted) = (props.console.dispatcher(), props.on_deleted.clone());
+        let (id, on_signed_out) = (props.channel_id, props.on_signed_out.clone());
+        Callback::from(move |_: MouseEvent| {
+            if !*confirming {
+                confirming.set(true);
+                return;
+            }
+            let (confirming, busy, failed) = (confirming.clone(), busy.clone(), failed.clone());
+            let (dispatch, on_deleted, on_signed_out) =
+                (dispatch.clone(), on_deleted.clone(), on_signed_out.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match api::delete::<Channel>(&format!("/api/v1/channels/{id}")).await {
+                    Ok(deleted) => {
+                        dispatch.dispatch(Action::Channel(deleted));
+                        on_deleted.emit(());
+                    }
+                    Err(failure) => {
+                        signed_out_on(&failure, &on_signed_out);
+                        confirming.set(false);
+                        busy.set(false);
+                        failed.set(Some(failure.said(t.unreachable)));
+                    }
+                }
+            });
+        })
+    };
+    let on_keep = {
+        let confirming = confirming.clone();
+        Callback::from(move |_: MouseEvent| confirming.set(false))
+    };
+    html! {
+        <div class="danger">
+            if let Some(why) = &*failed {
+                <p class="error" role="alert">{ t.not_saved }{ " " }{ why }</p>
+            }
+            if *confirming {
+                <p role="alert">{ t.delete_channel_confirm }</p>
+                <button type="button" class="keep-channel" onclick={on_keep}>{ t.keep_channel }</button>
+            }
+            <button type="button" class="delete-channel" disabled={*busy} onclick={on_delete}>
+                { t.delete_channel }</button>
+        </div>
     }
 }

@@ -7,6 +7,7 @@ pub mod choose_password;
 pub mod composer;
 pub mod contact;
 pub mod contact_files;
+pub mod email_settings;
 pub mod first_run;
 pub mod label_settings;
 pub mod list;

@@ -1,11 +1,12 @@
-//! Settings, for admins, in five sections with tabs and an address each: Channels
+//! Settings, for admins, in sections with tabs and an address each: Channels
 //! (`/app/settings/channels`): the workspace's channels, each with its kind and whether it is
 //! active, and the kinds of channel to add; adding or editing a plugin channel goes through the
-//! form its plugin describes, and a website chat has a page of its own ([`WebchatSettings`]).
-//! Email and API channels are listed; they are set up through the API for now. Canned
+//! form its plugin describes, and a website chat and an email channel have a page of their own
+//! ([`WebchatSettings`], [`EmailSettings`]; API channels are set up through the API). Canned
 //! responses ([`CannedSettings`]), Labels ([`LabelSettings`]), People ([`PeopleSettings`]),
-//! Teams ([`TeamSettings`]), Contacts ([`ContactFiles`]) and Hours & rules ([`RoutingSettings`]). Also the pieces the sections
-//! share: a delete that asks first, in place, and a refusal told in the admin's language.
+//! Teams ([`TeamSettings`]), Contacts ([`ContactFiles`]) and Hours & rules
+//! ([`RoutingSettings`]). Also the pieces the sections share: a delete that asks first, in
+//! place, and a refusal told in the admin's language.
 
 use std::rc::Rc;
 
@@ -14,11 +15,12 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api::{self, Failure};
-use crate::i18n::{Texts, texts};
+use crate::i18n::{Texts, email_texts, texts};
 use crate::state::Console;
 use crate::views::canned_settings::CannedSettings;
 use crate::views::channel_editor::{ChannelEditor, Said, said_line};
 use crate::views::contact_files::ContactFiles;
+use crate::views::email_settings::EmailSettings;
 use crate::views::label_settings::LabelSettings;
 use crate::views::list::channel_icon;
 use crate::views::people_settings::PeopleSettings;
@@ -321,6 +323,8 @@ enum Page {
     List,
     /// The form of the `n`th kind, for a new channel.
     New(usize),
+    /// A new email channel's page.
+    NewEmail,
     Edit(Id),
 }
 
@@ -413,7 +417,7 @@ pub fn settings(props: &Props) -> Html {
                                 } else {
                                     <span class="state">{ t.inactive }</span>
                                 }
-                                if form.is_some() || channel.kind == ChannelKind::WEBCHAT {
+                                if form.is_some() || [ChannelKind::WEBCHAT, ChannelKind::EMAIL].contains(&channel.kind) {
                                     <button class="edit" onclick={go(Page::Edit(channel.id))}>{ t.edit }</button>
                                 } else {
                                     <span class="later">{ t.api_for_now }</span>
@@ -424,6 +428,11 @@ pub fn settings(props: &Props) -> Html {
                 </ul>
                 <h2>{ t.add_channel }</h2>
                 <ul class="kinds">
+                    <li><button class="kind" data-kind="email" onclick={go(Page::NewEmail)}>
+                        { channel_icon(Some(ChannelKind::EMAIL), None) }
+                        <strong>{ email_texts(console.locale).title }</strong>
+                        <span>{ email_texts(console.locale).pick_provider }</span>
+                    </button></li>
                     { for loaded.iter().enumerate().map(|(index, form)| html! {
                         <li>{ kind_button(form, language, go(Page::New(index))) }</li>
                     }) }
@@ -432,7 +441,15 @@ pub fn settings(props: &Props) -> Html {
             </>
         },
         Page::New(index) => editor(loaded.get(index), None),
+        Page::NewEmail => html! {
+            <EmailSettings console={console.clone()} channel={None::<Channel>}
+                on_back={on_back.clone()} on_signed_out={props.on_signed_out.clone()} />
+        },
         Page::Edit(id) => match console.channels.iter().find(|channel| channel.id == id) {
+            Some(channel) if channel.kind == ChannelKind::EMAIL => html! {
+                <EmailSettings console={console.clone()} channel={Some(channel.clone())}
+                    on_back={on_back.clone()} on_signed_out={props.on_signed_out.clone()} />
+            },
             Some(channel) if channel.kind == ChannelKind::WEBCHAT => html! {
                 <WebchatSettings console={console.clone()} channel={channel.clone()}
                     on_back={on_back.clone()} on_signed_out={props.on_signed_out.clone()} />

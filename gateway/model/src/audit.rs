@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{Id, Millis};
+use crate::{Id, Millis, PluginState};
 
 /// Who made a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +88,11 @@ pub struct AuditEntry {
     pub at: Millis,
     #[serde(flatten)]
     pub record: AuditRecord,
+}
+
+/// How the audit log names a plugin: its name and active version.
+pub fn plugin_label(plugin: &PluginState) -> String {
+    format!("{} {}", plugin.name, plugin.active_version)
 }
 
 /// The fields a change (a request's body as JSON) sets, by name: its keys whose value is not

@@ -251,6 +251,7 @@ fn print_welcome(
 /// is logged once per reason.
 fn watch_plugins_folder(state: &AppState, config: &Config) {
     let (plugins, store) = (state.plugins.clone(), state.store.clone());
+    let services = state.services.clone();
     let (folder, every) = (
         config.plugins.folder.clone(),
         Duration::from_secs(config.plugins.scan_seconds.max(1)),
@@ -264,6 +265,8 @@ fn watch_plugins_folder(state: &AppState, config: &Config) {
                     Ok(installed) => {
                         refused.remove(&file);
                         tracing::info!(file = %file.display(), plugin = %installed.name, version = %installed.active_version, "installed a plugin from the plugins folder");
+                        switchboard_services::audit::plugin_from_folder(&services, &installed)
+                            .await;
                     }
                     Err(error) if refused.get(&file) != Some(&error.message) => {
                         tracing::warn!(file = %file.display(), reason = %error.message, "a plugin in the plugins folder was refused");

@@ -5,6 +5,7 @@
 mod console;
 mod console_channels;
 mod console_contacts;
+mod console_email;
 mod console_settings;
 mod durability;
 mod email;

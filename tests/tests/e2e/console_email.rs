@@ -1,0 +1,135 @@
+//! An email channel set up in the console, in Spanish, against the private Postfix and Dovecot:
+//! the provider first, then the mailbox; "Test connection" names a wrong password in the
+//! admin's language, passes once the right one is saved, and the mailbox shows as connected.
+
+use std::time::Duration;
+
+use switchboard_e2e::browser::{choose, click, set_field, shown};
+use switchboard_e2e::mail_rig::MailRig;
+use switchboard_e2e::{Gateway, eventually_within};
+
+use super::console_settings::admin_console;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_connects_a_mailbox_and_test_connection_names_a_wrong_password_in_spanish()
+-> anyhow::Result<()> {
+    let rig = MailRig::start().await?;
+    let data = tempfile::tempdir()?;
+    let gateway = Gateway::start(data.path()).await?;
+    let api = gateway.admin().await?;
+    let admin = admin_console(&gateway, "es", false).await?;
+    click(&admin, ".topbar .settings-link").await?;
+    click(&admin, ".kinds .kind[data-kind=email]").await?;
+    shown(
+        &admin,
+        ".email-settings",
+        "¿Dónde está el buzón de soporte?",
+    )
+    .await?;
+    shown(
+        &admin,
+        ".email-settings .providers",
+        "Gmail · Google Workspace",
+    )
+    .await?;
+    admin.screenshot("console-email-providers").await?;
+    click(&admin, ".email-settings .provider[data-provider=gmail]").await?;
+    shown(
+        &admin,
+        ".email-settings .sign-in .help",
+        "contraseña de aplicación",
+    )
+    .await?;
+    click(&admin, ".email-settings .back-to-list").await?;
+    click(&admin, ".kinds .kind[data-kind=email]").await?;
+    click(&admin, ".email-settings .provider[data-provider=other]").await?;
+
+    let form = ".email-settings";
+    set_field(&admin, &format!("{form} input[name=name]"), "Soporte").await?;
+    set_field(
+        &admin,
+        &format!("{form} input[name=reply_address]"),
+        "support@example.test",
+    )
+    .await?;
+    set_field(
+        &admin,
+        &format!("{form} input[name=reply_name]"),
+        "Acme Soporte",
+    )
+    .await?;
+    set_field(
+        &admin,
+        &format!("{form} input[name=password]"),
+        "not-the-password",
+    )
+    .await?;
+    for (server, port) in [("imap", rig.imap_port), ("smtp", rig.smtp_port)] {
+        set_field(
+            &admin,
+            &format!("{form} input[name={server}_host]"),
+            "127.0.0.1",
+        )
+        .await?;
+        set_field(
+            &admin,
+            &format!("{form} input[name={server}_port]"),
+            &port.to_string(),
+        )
+        .await?;
+        choose(
+            &admin,
+            &format!("{form} select[name={server}_security]"),
+            "none",
+        )
+        .await?;
+    }
+    click(&admin, &format!("{form} button[type=submit]")).await?;
+    shown(
+        &admin,
+        &format!("{form} .test-result.failed"),
+        "La conexión falló",
+    )
+    .await?;
+    shown(
+        &admin,
+        &format!("{form} .test-result .outcome.failed"),
+        "el servidor no aceptó el usuario o la contraseña",
+    )
+    .await?;
+    admin.screenshot("console-email-wrong-password").await?;
+
+    set_field(&admin, &format!("{form} input[name=password]"), "supportpw").await?;
+    click(&admin, &format!("{form} button[type=submit]")).await?;
+    shown(
+        &admin,
+        &format!("{form} .test-result.ok"),
+        "Conectado: el correo entrante y el saliente funcionan.",
+    )
+    .await?;
+    let (_, channels) = api.get("/api/v1/channels").await?;
+    let channel = channels
+        .as_array()
+        .and_then(|all| all.iter().find(|channel| channel["kind"] == "email"))
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("no email channel: {channels}"))?;
+    assert_eq!(channel["settings"]["reply_address"], "support@example.test");
+    assert_eq!(channel["settings"]["imap_port"], rig.imap_port);
+    assert!(
+        !channel.to_string().contains("supportpw"),
+        "the password is never shown: {channel}"
+    );
+    // Once the sync has signed in, the channel's page says the mailbox is connected.
+    let id = channel["id"].as_u64().unwrap_or_default();
+    eventually_within(Duration::from_secs(30), "the mailbox synced", async || {
+        let (_, mailbox) = api.get(&format!("/api/v1/channels/{id}/mailbox")).await?;
+        Ok((mailbox["health"]["state"] == "ok").then_some(()))
+    })
+    .await?;
+    click(&admin, &format!("{form} .back-to-list")).await?;
+    click(&admin, ".channel-row[data-kind=email] .edit").await?;
+    shown(&admin, &format!("{form} .health"), "Buzón: Conectado").await?;
+    admin.screenshot("console-email-connected").await?;
+    admin.close().await?;
+    rig.stop().await
+}

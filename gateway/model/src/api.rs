@@ -31,7 +31,10 @@ pub use self::labels::{LabelUpdate, NewLabel};
 pub use self::people::{
     AgentUpdate, LoginRequest, Me, NewAgent, NewTeam, ProfileUpdate, TeamUpdate,
 };
-pub use self::plugins::{PluginState, PluginUpload, PluginVersion, TrustedKey, TrustedKeys};
+pub use self::plugins::{
+    PluginPreview, PluginPreviewRequest, PluginState, PluginUpload, PluginVersion, TrustedKey,
+    TrustedKeys,
+};
 pub use self::tokens::{ApiToken, CreatedApiToken, NewApiToken, TokenScope};
 
 /// The body of every 4xx and 5xx response.

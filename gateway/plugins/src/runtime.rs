@@ -178,17 +178,12 @@ impl Runtime {
         }))
     }
 
-    /// Validates, compiles (or reads from the cache) and links a plugin.
-    pub fn load(
-        &self,
-        wasm: &[u8],
-        manifest: Manifest,
-        grants: Grants,
-    ) -> Result<Plugin, PluginError> {
+    /// Whether this gateway would run a plugin of `manifest`, as far as it tells without the
+    /// component: a known contract, budgets under the operator's ceilings, sound hosts and form.
+    pub fn check_manifest(&self, manifest: &Manifest) -> Result<(), PluginError> {
         manifest
             .check(&self.config.ceilings)
             .map_err(PluginError::Invalid)?;
-        let grants = Grants::approve(&manifest, grants).map_err(PluginError::Invalid)?;
         if !CONTRACTS.contains(&manifest.contract.as_str()) {
             return Err(PluginError::Invalid(format!(
                 "contract {} is not supported; this gateway accepts {}",
@@ -196,6 +191,18 @@ impl Runtime {
                 CONTRACTS.join(", ")
             )));
         }
+        Ok(())
+    }
+
+    /// Validates, compiles (or reads from the cache) and links a plugin.
+    pub fn load(
+        &self,
+        wasm: &[u8],
+        manifest: Manifest,
+        grants: Grants,
+    ) -> Result<Plugin, PluginError> {
+        self.check_manifest(&manifest)?;
+        let grants = Grants::approve(&manifest, grants).map_err(PluginError::Invalid)?;
         if !wasmparser::Parser::is_component(wasm) {
             return Err(PluginError::Invalid(
                 "the file is not a WebAssembly component (build it for wasm32-wasip2)".into(),

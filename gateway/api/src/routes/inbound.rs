@@ -1,5 +1,5 @@
 //! Messages that integrations post into API channels, and the dead letters kept when a payload
-//! cannot be processed, so that nothing is lost and it can be replayed after a fix.
+//! cannot be processed, so that nothing is lost and it can be replayed after a fix (or deleted).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -21,7 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(post_inbound))
         .routes(routes!(list_dead_letters))
-        .routes(routes!(get_dead_letter))
+        .routes(routes!(get_dead_letter, delete_dead_letter))
         .routes(routes!(replay_dead_letter))
 }
 
@@ -111,12 +111,15 @@ async fn process(
 /// Paging through the dead letters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct DeadLetterQuery {
+    /// Only this channel's letters.
+    channel: Option<Id>,
     /// The `next_cursor` of the previous page.
     cursor: Option<Id>,
     limit: Option<u32>,
 }
 
-/// Payloads that could not be processed and wait for a replay, newest first (admins only).
+/// Payloads that could not be processed and wait for a replay, newest first, the workspace's
+/// or one channel's (admins only).
 #[utoipa::path(get, path = "/api/v1/dead-letters", tag = "dead letters", params(DeadLetterQuery), responses((status = 200, body = Page<DeadLetter>)))]
 async fn list_dead_letters(
     State(state): State<AppState>,
@@ -124,12 +127,22 @@ async fn list_dead_letters(
     Query(query): Query<DeadLetterQuery>,
 ) -> ApiResult<axum::Json<Page<DeadLetter>>> {
     caller.require_admin()?;
-    Ok(axum::Json(
-        state
-            .store
-            .dead_letters(caller.workspace_id, query.cursor, page_size(query.limit))
-            .await?,
-    ))
+    let (workspace_id, limit) = (caller.workspace_id, page_size(query.limit));
+    let page = match query.channel {
+        Some(channel) => {
+            state
+                .store
+                .channel_dead_letters(workspace_id, channel, query.cursor, limit)
+                .await?
+        }
+        None => {
+            state
+                .store
+                .dead_letters(workspace_id, query.cursor, limit)
+                .await?
+        }
+    };
+    Ok(axum::Json(page))
 }
 
 /// A dead letter with its payload as text (lossy for binary payloads).
@@ -154,6 +167,27 @@ async fn get_dead_letter(
         letter,
         payload: String::from_utf8_lossy(&payload).into_owned(),
     }))
+}
+
+/// Removes a dead letter and its payload for good (admins only).
+#[utoipa::path(delete, path = "/api/v1/dead-letters/{id}", tag = "dead letters", params(("id" = u64, Path)),
+    responses((status = 204)))]
+async fn delete_dead_letter(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    let letter = state
+        .store
+        .delete_dead_letter(caller.workspace_id, id)
+        .await?;
+    tracing::info!(
+        dead_letter_id = id,
+        channel_id = letter.channel_id,
+        "a dead letter was deleted"
+    );
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Processes a dead letter's payload again; on success it leaves the list (admins only).

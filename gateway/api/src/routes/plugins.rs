@@ -1,11 +1,13 @@
-//! Installing and managing channel plugins (admins only): upload a version or a signed package,
-//! the publishers' keys the workspace trusts, list, switch the active version (upgrade or roll
+//! Installing and managing channel plugins (admins only): read what a manifest or a signed
+//! package asks for before installing it, upload a version or a signed package, the publishers' keys the workspace trusts, list, switch the active version (upgrade or roll
 //! back), disable and enable.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use switchboard_model::{AuditAction, PluginState, PluginUpload, TrustedKeys};
+use switchboard_model::{
+    AuditAction, PluginPreview, PluginPreviewRequest, PluginState, PluginUpload, TrustedKeys,
+};
 use switchboard_services::quotas;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_plugins, install_plugin))
         .routes(routes!(install_package))
+        .routes(routes!(preview_plugin))
         // A component is larger than the gateway's other requests may be.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .routes(routes!(trusted_keys, set_trusted_keys))
@@ -64,6 +67,25 @@ async fn install_package(
     let installed = quotas::told(&state, caller.workspace_id, installed)?;
     audit_plugin(&state, &caller, AuditAction::PluginInstalled, &installed).await;
     Ok((StatusCode::CREATED, axum::Json(installed)))
+}
+
+/// What a manifest, or a signed package, asks for (hosts, settings, secrets, budgets), checked
+/// as installing would check it; nothing is installed. The admin approves this first.
+#[utoipa::path(post, path = "/api/v1/plugins/preview", tag = "plugins", request_body = PluginPreviewRequest,
+    responses((status = 200, body = PluginPreview),
+        (status = 422, body = switchboard_model::ErrorBody, description = "the manifest or package was refused")))]
+async fn preview_plugin(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(request): Json<PluginPreviewRequest>,
+) -> ApiResult<axum::Json<PluginPreview>> {
+    caller.require_admin()?;
+    Ok(axum::Json(
+        state
+            .plugins
+            .preview(state.store.as_ref(), caller.workspace_id, request)
+            .await?,
+    ))
 }
 
 /// The plugin publishers' keys the workspace trusts (admins only).

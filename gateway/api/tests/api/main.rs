@@ -13,6 +13,7 @@ mod inbox;
 mod invitations;
 mod operator;
 mod people;
+mod plugin_admin;
 mod plugins;
 mod roles;
 mod routing;

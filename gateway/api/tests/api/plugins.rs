@@ -90,7 +90,7 @@ pub(crate) fn message(id: &str, text: &str) -> String {
     json!({ "id": id, "from": { "id": "crm-7", "name": "Ana" }, "text": text }).to_string()
 }
 
-async fn webhook(app: &TestApp, path: &str, body: &str) -> (StatusCode, Value) {
+pub(crate) async fn webhook(app: &TestApp, path: &str, body: &str) -> (StatusCode, Value) {
     app.call_raw(
         Method::POST,
         path,

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
-use switchboard_model::{Id, PluginState, PluginUpload, PluginVersion, now_millis};
+use switchboard_model::{
+    Id, PluginPreview, PluginPreviewRequest, PluginState, PluginUpload, PluginVersion, now_millis,
+};
 use switchboard_plugins::{Grants, Manifest};
 use switchboard_store::{FilePurpose, Store};
 
@@ -15,6 +17,60 @@ use super::{MAX_COMPONENT_BYTES, Plugins, invalid, parse_manifest};
 use crate::{Fault, FaultKind, ServiceResult};
 
 impl Plugins {
+    /// What the manifest (or the signed package's) asks for, checked as installing would check
+    /// it, without installing anything: what an admin approves first.
+    pub async fn preview(
+        &self,
+        store: &dyn Store,
+        workspace_id: Id,
+        request: PluginPreviewRequest,
+    ) -> ServiceResult<PluginPreview> {
+        let manifest = match (request.manifest, request.package_base64) {
+            (Some(text), None) if text.trim_start().starts_with('{') => {
+                serde_json::from_str::<Manifest>(&text)
+                    .map_err(|error| invalid(format!("the manifest is not valid: {error}")))?
+            }
+            (Some(text), None) => parse_manifest(&text, "file")?,
+            (None, Some(package)) => {
+                let file = STANDARD
+                    .decode(package.as_bytes())
+                    .map_err(|error| invalid(format!("`package_base64` is not base64: {error}")))?;
+                let opened = open_package(store, workspace_id, &file).await?;
+                parse_manifest(&opened.manifest_toml, "in the package")?
+            }
+            _ => {
+                return Err(invalid(
+                    "give either `manifest` (the manifest's text) or `package_base64`".into(),
+                ));
+            }
+        };
+        self.runtime
+            .check_manifest(&manifest)
+            .map_err(super::plugin_error)?;
+        let installed_version = store
+            .plugin(workspace_id, &manifest.name)
+            .await
+            .ok()
+            .map(|installed| installed.active_version);
+        Ok(PluginPreview {
+            manifest: serde_json::to_value(&manifest)
+                .map_err(|error| Fault::internal(error.to_string()))?,
+            name: manifest.name,
+            version: manifest.version,
+            contract: manifest.contract,
+            channel_kind: manifest.channel_kind.name().to_string(),
+            allowed_hosts: manifest.allowed_hosts,
+            settings: manifest.settings,
+            secrets: manifest.secrets,
+            memory_mib: manifest.budget.memory_mib,
+            time_ms: manifest.budget.time_ms,
+            output_kib: manifest.budget.output_kib,
+            tick_seconds: manifest.tick_seconds,
+            reply_window_hours: manifest.reply_window_hours,
+            installed_version,
+        })
+    }
+
     /// Checks, compiles and stores an uploaded plugin version, and makes it the active one.
     pub async fn install(
         &self,
@@ -44,20 +100,7 @@ impl Plugins {
         workspace_id: Id,
         file: &[u8],
     ) -> ServiceResult<PluginState> {
-        let trusted: Vec<String> = store
-            .trusted_keys(workspace_id)
-            .await?
-            .keys
-            .into_iter()
-            .map(|trusted| trusted.key)
-            .collect();
-        let opened = switchboard_package::open(file, &trusted).map_err(|error| {
-            let code = match error {
-                switchboard_package::PackageError::Untrusted(_) => "untrusted_package",
-                _ => "invalid_package",
-            };
-            Fault::new(FaultKind::Invalid, code, error.to_string())
-        })?;
+        let opened = open_package(store, workspace_id, file).await?;
         let manifest = parse_manifest(&opened.manifest_toml, "in the package")?;
         let grants = manifest.grant_all();
         tracing::info!(workspace_id, plugin = %manifest.name, key = %opened.key, "installing a signed package");
@@ -214,4 +257,26 @@ impl Plugins {
         tracing::info!(workspace_id, plugin = %name, version = %state.active_version, "installed a plugin");
         Ok(state)
     }
+}
+
+/// Opens a signed package, which one of the workspace's trusted keys must have signed.
+async fn open_package(
+    store: &dyn Store,
+    workspace_id: Id,
+    file: &[u8],
+) -> ServiceResult<switchboard_package::Opened> {
+    let trusted: Vec<String> = store
+        .trusted_keys(workspace_id)
+        .await?
+        .keys
+        .into_iter()
+        .map(|trusted| trusted.key)
+        .collect();
+    switchboard_package::open(file, &trusted).map_err(|error| {
+        let code = match error {
+            switchboard_package::PackageError::Untrusted(_) => "untrusted_package",
+            _ => "invalid_package",
+        };
+        Fault::new(FaultKind::Invalid, code, error.to_string())
+    })
 }

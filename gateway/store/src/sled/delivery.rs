@@ -11,7 +11,8 @@ use switchboard_model::{DeliveryStatus, EventKind, Id, Message};
 
 pub(super) use self::dead_letters::DeadUsage;
 pub use self::dead_letters::{
-    dead_letter, expire_dead_letters, index_dead_letters, put_dead_letter, record_replay,
+    dead_letter, delete_dead_letter, expire_dead_letters, index_dead_letters, put_dead_letter,
+    record_replay,
 };
 pub use self::leases::acquire_lease;
 pub use self::reports::{fail_our_email, note_provider_ids, report_delivery};

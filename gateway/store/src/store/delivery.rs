@@ -84,6 +84,16 @@ pub trait Delivery: Send + Sync {
         cursor: Option<Id>,
         limit: usize,
     ) -> StoreResult<Page<DeadLetter>>;
+    /// One channel's unresolved dead letters, newest first, a page at a time.
+    async fn channel_dead_letters(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        cursor: Option<Id>,
+        limit: usize,
+    ) -> StoreResult<Page<DeadLetter>>;
+    /// Removes a dead letter and its payload for good; answers what it was.
+    async fn delete_dead_letter(&self, workspace_id: Id, id: Id) -> StoreResult<DeadLetter>;
     /// Drops the dead letters of every workspace received before `before`; answers how many.
     async fn expire_dead_letters(&self, before: i64) -> StoreResult<u64>;
     async fn dead_letter(&self, workspace_id: Id, id: Id) -> StoreResult<(DeadLetter, Vec<u8>)>;

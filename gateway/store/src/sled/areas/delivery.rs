@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use switchboard_model::{DeadLetter, DeliveryStatus, Id, Message, Page, now_millis};
 
+use crate::sled::engine::txn::Read;
 use crate::sled::keys::key;
 use crate::{DeadLetterLimits, Delivery, KeptLetter, OutboxItem, StoreResult};
 
@@ -92,28 +93,23 @@ impl Delivery for SledStore {
         cursor: Option<Id>,
         limit: usize,
     ) -> StoreResult<Page<DeadLetter>> {
-        // Newest first, from just below the cursor, reading only as far as the page needs.
-        let prefix = key(keys::DEAD_LETTER, &[workspace_id]);
-        let end = match cursor {
-            Some(cursor) => key(keys::DEAD_LETTER, &[workspace_id, cursor]),
-            None => key(keys::DEAD_LETTER, &[workspace_id.saturating_add(1)]),
-        };
-        let view = self.view();
-        let _reading = view.reading();
-        let mut items = Vec::new();
-        for entry in view.tree.range(prefix..end).rev() {
-            if items.len() == limit {
-                break;
-            }
-            let letter: DeadLetter = serde_json::from_slice(&entry?.1)?;
-            if !letter.resolved {
-                items.push(letter);
-            }
-        }
-        let next_cursor = (items.len() == limit)
-            .then(|| items.last().map(|letter| letter.id.to_string()))
-            .flatten();
-        Ok(Page { items, next_cursor })
+        self.newest_dead_letters(workspace_id, None, cursor, limit)
+    }
+
+    async fn channel_dead_letters(
+        &self,
+        workspace_id: Id,
+        channel_id: Id,
+        cursor: Option<Id>,
+        limit: usize,
+    ) -> StoreResult<Page<DeadLetter>> {
+        self.newest_dead_letters(workspace_id, Some(channel_id), cursor, limit)
+    }
+
+    async fn delete_dead_letter(&self, workspace_id: Id, id: Id) -> StoreResult<DeadLetter> {
+        self.writer
+            .write(move |txn| delivery::delete_dead_letter(txn, workspace_id, id))
+            .await
     }
 
     async fn send_again(
@@ -166,5 +162,61 @@ impl Delivery for SledStore {
         self.writer
             .write(move |txn| delivery::acquire_lease(txn, &name, &holder, ttl_ms))
             .await
+    }
+}
+
+impl SledStore {
+    /// Unresolved dead letters, the workspace's or one channel's (through its index), newest
+    /// first from just below the cursor, reading only as far as the page needs.
+    fn newest_dead_letters(
+        &self,
+        workspace_id: Id,
+        channel_id: Option<Id>,
+        cursor: Option<Id>,
+        limit: usize,
+    ) -> StoreResult<Page<DeadLetter>> {
+        let (prefix, scope) = match channel_id {
+            Some(channel_id) => (keys::DEAD_BY_CHANNEL, vec![workspace_id, channel_id]),
+            None => (keys::DEAD_LETTER, vec![workspace_id]),
+        };
+        let start = key(prefix, &scope);
+        let end = match cursor {
+            Some(cursor) => key(prefix, &[scope.as_slice(), &[cursor]].concat()),
+            None => {
+                let mut next = scope.clone();
+                if let Some(last) = next.last_mut() {
+                    *last = last.saturating_add(1);
+                }
+                key(prefix, &next)
+            }
+        };
+        let view = self.view();
+        let _reading = view.reading();
+        let mut items = Vec::new();
+        for entry in view.tree.range(start..end).rev() {
+            if items.len() == limit {
+                break;
+            }
+            let (entry_key, value) = entry?;
+            let letter: DeadLetter = match channel_id {
+                None => serde_json::from_slice(&value)?,
+                Some(_) => {
+                    let id = keys::last_id(&entry_key).unwrap_or_default();
+                    let Some(letter) =
+                        view.get_json(&key(keys::DEAD_LETTER, &[workspace_id, id]))?
+                    else {
+                        continue;
+                    };
+                    letter
+                }
+            };
+            if !letter.resolved {
+                items.push(letter);
+            }
+        }
+        let next_cursor = (items.len() == limit)
+            .then(|| items.last().map(|letter| letter.id.to_string()))
+            .flatten();
+        Ok(Page { items, next_cursor })
     }
 }

@@ -227,3 +227,21 @@ pub fn record_replay(
     txn.put_json(key(keys::DEAD_LETTER, &[workspace_id, id]), &letter)?;
     Ok(letter)
 }
+
+/// Removes a dead letter and its payload for good, replayed or not.
+pub fn delete_dead_letter(txn: &mut Txn, workspace_id: Id, id: Id) -> StoreResult<DeadLetter> {
+    let letter: DeadLetter = txn
+        .get_json(&key(keys::DEAD_LETTER, &[workspace_id, id]))?
+        .ok_or_else(|| StoreError::not_found("dead letter", id))?;
+    let mut usage = dead_usage(txn, workspace_id, letter.channel_id)?;
+    drop_dead_letter(
+        txn,
+        workspace_id,
+        letter.channel_id,
+        id,
+        letter.size,
+        &mut usage,
+    );
+    put_dead_usage(txn, workspace_id, letter.channel_id, usage)?;
+    Ok(letter)
+}

@@ -289,6 +289,15 @@ fn new_secret(state: &Services) -> ServiceResult<(String, Vec<u8>)> {
     Ok((secret, sealed))
 }
 
+/// A webhook's URL as logs name it: its scheme, host and port, never its user, path or query,
+/// which may hold the receiver's own secret (as chat tools' incoming-webhook URLs do).
+pub fn shown_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => format!("{}/…", parsed.origin().ascii_serialization()),
+        Err(_) => "a URL that cannot be read".into(),
+    }
+}
+
 fn invalid(message: String, field: &str) -> Fault {
     Fault::new(FaultKind::Invalid, "invalid_webhook", message).on_field(field)
 }
@@ -342,4 +351,14 @@ fn checked_events(mut events: Vec<WebhookEvent>) -> ServiceResult<Vec<WebhookEve
         ));
     }
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_url_is_shown_without_its_user_path_or_query() {
+        let shown =
+            super::shown_url("https://bot:pw@hooks.example.com:8443/services/T0/B0/s3cret?x=1");
+        assert_eq!(shown, "https://hooks.example.com:8443/…");
+    }
 }

@@ -49,7 +49,7 @@ async fn create_webhook(
     let saved = webhooks::create(&state, caller.workspace_id, new.clone()).await?;
     let webhook = &saved.webhook;
     Audit::of(AuditAction::WebhookCreated)
-        .record(webhook.id, &webhook.url)
+        .record(webhook.id, &webhooks::shown_url(&webhook.url))
         .change(&new)
         .by(&state, &caller)
         .await;
@@ -68,7 +68,7 @@ async fn update_webhook(
     caller.require_admin()?;
     let saved = webhooks::update(&state, caller.workspace_id, id, change.clone()).await?;
     Audit::of(AuditAction::WebhookUpdated)
-        .record(id, &saved.webhook.url)
+        .record(id, &webhooks::shown_url(&saved.webhook.url))
         .change(&change)
         .by(&state, &caller)
         .await;
@@ -85,7 +85,7 @@ async fn delete_webhook(
     caller.require_admin()?;
     let removed = state.store.delete_webhook(caller.workspace_id, id).await?;
     Audit::of(AuditAction::WebhookDeleted)
-        .record(id, &removed.url)
+        .record(id, &webhooks::shown_url(&removed.url))
         .by(&state, &caller)
         .await;
     Ok(StatusCode::NO_CONTENT)

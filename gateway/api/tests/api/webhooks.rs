@@ -282,6 +282,18 @@ async fn send_test_answers_what_the_endpoint_said() {
             .is_some_and(|secret| secret.starts_with("whsec_"))
     );
     assert_eq!(rotated["active"], false);
+    let (_, log) = app.get("/api/v1/audit-log", &app.admin).await;
+    let updated = &log["items"][0];
+    assert_eq!(updated["action"], "webhook_updated", "{log}");
+    assert_eq!(updated["changed"], json!(["active", "rotate_secret"]));
+    let shown = receiver.url.trim_end_matches("hook").to_string() + "…";
+    assert_eq!(updated["record_name"], shown, "no path: {log}");
+    let secrets = [&webhook["secret"], &rotated["secret"]];
+    assert!(
+        secrets
+            .iter()
+            .all(|secret| !log.to_string().contains(secret.as_str().expect("text")))
+    );
     let (status, _) = app
         .call(
             Method::DELETE,

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_model::{
     AuditAction, PluginPreview, PluginPreviewRequest, PluginState, PluginUpload, TrustedKeys,
+    plugin_label,
 };
 use switchboard_services::quotas;
 use utoipa_axum::router::OpenApiRouter;
@@ -198,7 +199,7 @@ async fn audit_plugin(
     plugin: &PluginState,
 ) {
     Audit::of(action)
-        .named(&format!("{} {}", plugin.name, plugin.active_version))
+        .named(&plugin_label(plugin))
         .by(state, caller)
         .await;
 }

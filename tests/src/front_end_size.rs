@@ -16,8 +16,9 @@ pub const APP_BUDGET: usize = 100_000;
 /// The agent console's first load, compressed as sent (Chatwoot's dashboard weighs several
 /// megabytes).
 pub const CONSOLE_BUDGET: usize = 350_000;
-/// The settings' page, which admins load when they open the settings, compressed as sent.
-pub const SETTINGS_BUDGET: usize = 300_000;
+/// The settings' page, which admins alone load when they open the settings (and their browser
+/// keeps until the next build), compressed as sent: every admin screen is in it.
+pub const SETTINGS_BUDGET: usize = 400_000;
 
 /// One file and its size, as stored and as sent.
 #[derive(Debug)]

@@ -325,16 +325,36 @@ async fn greeting(client: &mut Client<impl Io>) -> Result<(), MailError> {
 fn server_words(error: &async_imap::error::Error) -> String {
     match error {
         async_imap::error::Error::No(words) | async_imap::error::Error::Bad(words) => {
-            words.trim().to_string()
+            said_text(words)
         }
         other => other.to_string(),
     }
+}
+
+/// The server's own text in a refusal as the IMAP client words it (`code: None, info:
+/// Some("[AUTHENTICATIONFAILED] Authentication failed.")`), else the words as they are.
+fn said_text(words: &str) -> String {
+    words
+        .split_once("info: Some(\"")
+        .and_then(|(_, rest)| rest.rsplit_once("\")"))
+        .map_or(words, |(said, _)| said)
+        .trim()
+        .to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{Security, Server};
+
+    #[test]
+    fn a_refusal_keeps_the_servers_own_words() {
+        assert_eq!(
+            said_text(r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
+        assert_eq!(said_text(" Mailbox is locked "), "Mailbox is locked");
+    }
 
     /// A server that accepts connections, says `greeting` if given, then never a word more.
     async fn silent_server(greeting: Option<&'static [u8]>) -> u16 {

@@ -8,7 +8,7 @@ use switchboard_e2e::browser::{choose, click, set_field, shown};
 use switchboard_e2e::mail_rig::MailRig;
 use switchboard_e2e::{Gateway, eventually_within};
 
-use super::console_settings::admin_console;
+use super::console_settings::{admin_console, into_view};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_connects_a_mailbox_and_test_connection_names_a_wrong_password_in_spanish()
@@ -97,6 +97,7 @@ async fn an_admin_connects_a_mailbox_and_test_connection_names_a_wrong_password_
         "el servidor no aceptó el usuario o la contraseña",
     )
     .await?;
+    into_view(&admin, &format!("{form} .test-result")).await?;
     admin.screenshot("console-email-wrong-password").await?;
 
     set_field(&admin, &format!("{form} input[name=password]"), "supportpw").await?;
@@ -129,6 +130,7 @@ async fn an_admin_connects_a_mailbox_and_test_connection_names_a_wrong_password_
     click(&admin, &format!("{form} .back-to-list")).await?;
     click(&admin, ".channel-row[data-kind=email] .edit").await?;
     shown(&admin, &format!("{form} .health"), "Buzón: Conectado").await?;
+    into_view(&admin, &format!("{form} .health")).await?;
     admin.screenshot("console-email-connected").await?;
     admin.close().await?;
     rig.stop().await

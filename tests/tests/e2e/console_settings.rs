@@ -124,7 +124,7 @@ async fn value_of(browser: &Browser, selector: &str) -> anyhow::Result<String> {
 
 /// Scrolls the element `selector` finds to the middle of the window, for a screenshot that
 /// shows it.
-async fn into_view(browser: &Browser, selector: &str) -> anyhow::Result<()> {
+pub(crate) async fn into_view(browser: &Browser, selector: &str) -> anyhow::Result<()> {
     browser
         .client
         .execute(

@@ -101,6 +101,14 @@ pub async fn put_file<T: DeserializeOwned>(path: &str, file: &web_sys::File) -> 
     send_file("PUT", path, file).await
 }
 
+/// `POST path` with a file as the body (a signed plugin package), the answer read as `T`.
+pub async fn post_file<T: DeserializeOwned>(
+    path: &str,
+    file: &web_sys::File,
+) -> Result<T, Failure> {
+    send_file("POST", path, file).await
+}
+
 /// A call whose body is a file, typed as the browser types it (else as bytes of no known type).
 async fn send_file<T: DeserializeOwned>(
     method: &str,

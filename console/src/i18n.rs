@@ -12,11 +12,13 @@ pub use switchboard_front::Locale;
 mod contact_files;
 mod email;
 mod first_run;
+mod plugins;
 mod routing;
 
 pub use contact_files::{ContactFilesTexts, contact_files_texts};
 pub use email::{EmailTexts, email_texts};
 pub use first_run::first_run_texts;
+pub use plugins::{PluginTexts, plugin_texts};
 pub use routing::{RoutingTexts, routing_texts};
 
 /// Every text of the console in one language.
@@ -354,6 +356,7 @@ pub struct Texts {
     pub contacts_tab: &'static str,
     /// Settings › Hours & rules.
     pub routing: &'static str,
+    pub plugins: &'static str,
     pub new_team: &'static str,
     pub edit_team: &'static str,
     pub members: &'static str,
@@ -852,6 +855,7 @@ static EN: Texts = Texts {
     teams: "Teams",
     contacts_tab: "Contacts",
     routing: "Hours & rules",
+    plugins: "Plugins",
     new_team: "New team",
     edit_team: "Edit team",
     members: "Members",
@@ -1177,6 +1181,7 @@ static ES: Texts = Texts {
     teams: "Equipos",
     contacts_tab: "Contactos",
     routing: "Horarios y reglas",
+    plugins: "Plugins",
     new_team: "Nuevo equipo",
     edit_team: "Editar equipo",
     members: "Miembros",
@@ -1502,6 +1507,7 @@ static PT_BR: Texts = Texts {
     teams: "Equipes",
     contacts_tab: "Contatos",
     routing: "Horários e regras",
+    plugins: "Plugins",
     new_team: "Nova equipe",
     edit_team: "Editar equipe",
     members: "Membros",

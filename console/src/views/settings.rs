@@ -4,8 +4,8 @@
 //! form its plugin describes, and a website chat and an email channel have a page of their own
 //! ([`WebchatSettings`], [`EmailSettings`]; API channels are set up through the API). Canned
 //! responses ([`CannedSettings`]), Labels ([`LabelSettings`]), People ([`PeopleSettings`]),
-//! Teams ([`TeamSettings`]), Contacts ([`ContactFiles`]) and Hours & rules
-//! ([`RoutingSettings`]). Also the pieces the sections share: a delete that asks first, in
+//! Teams ([`TeamSettings`]), Contacts ([`ContactFiles`]), Hours & rules ([`RoutingSettings`])
+//! and Plugins ([`PluginSettings`]). Also the pieces the sections share: a delete that asks first, in
 //! place, and a refusal told in the admin's language.
 
 use std::rc::Rc;
@@ -24,6 +24,7 @@ use crate::views::email_settings::EmailSettings;
 use crate::views::label_settings::LabelSettings;
 use crate::views::list::channel_icon;
 use crate::views::people_settings::PeopleSettings;
+use crate::views::plugin_settings::PluginSettings;
 use crate::views::routing_settings::RoutingSettings;
 use crate::views::team_settings::TeamSettings;
 use crate::views::webchat_settings::WebchatSettings;
@@ -46,10 +47,11 @@ enum Section {
     Teams,
     Contacts,
     Routing,
+    Plugins,
 }
 
 impl Section {
-    const ALL: [Section; 7] = [
+    const ALL: [Section; 8] = [
         Section::Channels,
         Section::Canned,
         Section::Labels,
@@ -57,6 +59,7 @@ impl Section {
         Section::Teams,
         Section::Contacts,
         Section::Routing,
+        Section::Plugins,
     ];
 
     fn path(self) -> &'static str {
@@ -68,6 +71,7 @@ impl Section {
             Section::Teams => "/app/settings/teams",
             Section::Contacts => "/app/settings/contacts",
             Section::Routing => "/app/settings/routing",
+            Section::Plugins => "/app/settings/plugins",
         }
     }
 
@@ -80,6 +84,7 @@ impl Section {
             Section::Teams => t.teams,
             Section::Contacts => t.contacts_tab,
             Section::Routing => t.routing,
+            Section::Plugins => t.plugins,
         }
     }
 
@@ -490,6 +495,9 @@ pub fn settings(props: &Props) -> Html {
         Section::Contacts => html! { <ContactFiles console={console.clone()} /> },
         Section::Routing => html! {
             <RoutingSettings console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
+        },
+        Section::Plugins => html! {
+            <PluginSettings console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
         },
     };
     html! {

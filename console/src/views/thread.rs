@@ -224,7 +224,7 @@ fn author_name(console: &Console, message: &Message) -> String {
 }
 
 /// A time as the agent's language writes it: the hour today, the date and hour before.
-fn written_time(millis: i64, locale: &str) -> String {
+pub fn written_time(millis: i64, locale: &str) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
     let today = js_sys::Date::new_0().to_date_string() == date.to_date_string();
     let options = js_sys::Object::new();

@@ -1,6 +1,7 @@
 //! Installing and managing channel plugins (admins only): read what a manifest or a signed
-//! package asks for before installing it, upload a version or a signed package, the publishers' keys the workspace trusts, list, switch the active version (upgrade or roll
-//! back), disable and enable.
+//! package asks for before installing it, upload a version or a signed package, the publishers'
+//! keys the workspace trusts, list, switch the active version (upgrade or roll back), disable
+//! and enable.
 
 use axum::extract::State;
 use axum::http::StatusCode;

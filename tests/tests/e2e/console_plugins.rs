@@ -166,6 +166,15 @@ async fn an_admin_approves_a_plugins_grants_and_replays_its_dead_letter_after_a_
         "\"text\": \"¿Tienen stock del modelo azul?\"",
     )
     .await?;
+    // The payload in view, as the admin scrolls to it.
+    browser
+        .client
+        .execute(
+            "document.querySelector('pre.payload').scrollIntoView({ block: 'end' })",
+            Vec::new(),
+        )
+        .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     browser
         .screenshot("console-settings-plugins-dead-letters")
         .await?;

@@ -1,11 +1,17 @@
 //! A stand-in for Microsoft identity platform's token endpoint (v2.0), written from its
 //! published refresh-token flow, on 127.0.0.1:
 //!
-//! - `POST /token` takes `grant_type=refresh_token` with the client's id and secret in the form
-//!   and answers `{token_type, scope, expires_in, access_token, refresh_token}`, a new refresh
-//!   token each time (the old one stays valid, as Microsoft's does); a refresh token it did not
-//!   issue or that was revoked gets `400 {"error":"invalid_grant", "error_description", …}`, a
-//!   wrong client `401 invalid_client`.
+//! - `GET /authorize` is the sign-in page of the authorization-code flow with PKCE: for the
+//!   known client, a `redirect_uri`, a `state` and an S256 `code_challenge`, it "signs in" the
+//!   person a test named with [`OAuthStandIn::consent_as`] and sends them back to
+//!   `redirect_uri?code=…&state=…` (`?error=access_denied&…` when nobody consents).
+//! - `POST /token` takes `grant_type=authorization_code` (the code, the same `redirect_uri` and
+//!   the `code_verifier` whose SHA-256 is the challenge) or `grant_type=refresh_token`, with the
+//!   client's id and secret in the form, and answers `{token_type, scope, expires_in,
+//!   access_token, refresh_token}`, a new refresh token each time (the old one stays valid, as
+//!   Microsoft's does); a code or refresh token it did not issue, that was used or revoked gets
+//!   `400 {"error":"invalid_grant", "error_description", …}`, a wrong client `401
+//!   invalid_client`.
 //! - `POST /introspect` (RFC 7662) serves Dovecot's oauth2 passdb: `{"active":true,
 //!   "username"}` for an access token it issued that has not expired, `{"active":false}` else.
 //!
@@ -17,12 +23,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use axum::extract::Query;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use base64::Engine;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 /// The only client the stand-in knows.
 pub const CLIENT_ID: &str = "switchboard-test-client";
@@ -38,6 +48,10 @@ struct Tokens {
     life: Duration,
     renewals: usize,
     issued: u64,
+    /// Who signs in at `/authorize`, if anyone will.
+    consenting: Option<String>,
+    /// Code → (user, PKCE challenge, redirect URI), until it is used.
+    codes: HashMap<String, (String, String, String)>,
 }
 
 impl Tokens {
@@ -72,6 +86,7 @@ impl OAuthStandIn {
             ..Tokens::default()
         }));
         let app = Router::new()
+            .route("/authorize", get(authorize))
             .route("/token", post(token))
             .route("/introspect", post(introspect))
             .with_state(tokens.clone());
@@ -94,6 +109,15 @@ impl OAuthStandIn {
 
     pub fn token_url(&self) -> String {
         format!("{}/token", self.base_url)
+    }
+
+    pub fn authorize_url(&self) -> String {
+        format!("{}/authorize", self.base_url)
+    }
+
+    /// The person who signs in and consents at `/authorize` from now on.
+    pub fn consent_as(&self, user: &str) {
+        self.tokens().consenting = Some(user.to_string());
     }
 
     /// A refresh token for `user`, as the consent screen would hand one out.
@@ -145,21 +169,31 @@ async fn token(State(tokens): State<Arc<Mutex<Tokens>>>, body: Bytes) -> Respons
             "The client id or secret is wrong.",
         );
     }
-    if field("grant_type") != "refresh_token" {
-        return refusal(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "Only the refresh_token grant is served here.",
-        );
-    }
     let mut tokens = tokens
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let Some(user) = tokens.refresh.get(field("refresh_token")).cloned() else {
+    let user = match field("grant_type") {
+        "refresh_token" => tokens.refresh.get(field("refresh_token")).cloned(),
+        "authorization_code" => tokens
+            .codes
+            .remove(field("code"))
+            .filter(|(_, challenge, redirect)| {
+                *challenge == s256(field("code_verifier")) && redirect == field("redirect_uri")
+            })
+            .map(|(user, _, _)| user),
+        _ => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Only the authorization_code and refresh_token grants are served here.",
+            );
+        }
+    };
+    let Some(user) = user else {
         return refusal(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
-            "The refresh token has expired or was revoked.",
+            "The code or refresh token is not valid, was used or revoked, or the code verifier does not match.",
         );
     };
     let access = tokens.new_token("access");
@@ -179,6 +213,55 @@ async fn token(State(tokens): State<Arc<Mutex<Tokens>>>, body: Bytes) -> Respons
         "refresh_token": refresh,
     }))
     .into_response()
+}
+
+/// BASE64URL(SHA-256(verifier)), the S256 challenge of a PKCE verifier.
+fn s256(verifier: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+async fn authorize(
+    State(tokens): State<Arc<Mutex<Tokens>>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let field = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
+    if field("client_id") != CLIENT_ID
+        || field("response_type") != "code"
+        || field("code_challenge_method") != "S256"
+        || field("code_challenge").is_empty()
+        || field("state").is_empty()
+        || field("redirect_uri").is_empty()
+    {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "A known client_id, response_type=code, an S256 code_challenge, a state and a redirect_uri are required.",
+        );
+    }
+    let mut tokens = tokens
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let back = |pairs: &[(&str, &str)]| {
+        let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+        Redirect::to(&format!("{}?{query}", field("redirect_uri"))).into_response()
+    };
+    let Some(user) = tokens.consenting.clone() else {
+        return back(&[
+            ("error", "access_denied"),
+            ("error_description", "The person declined to sign in."),
+            ("state", field("state")),
+        ]);
+    };
+    let code = tokens.new_token("code");
+    tokens.codes.insert(
+        code.clone(),
+        (
+            user,
+            field("code_challenge").to_string(),
+            field("redirect_uri").to_string(),
+        ),
+    );
+    back(&[("code", &code), ("state", field("state"))])
 }
 
 async fn introspect(

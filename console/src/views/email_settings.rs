@@ -86,7 +86,8 @@ pub fn email_settings(props: &Props) -> Html {
     let presets = use_state(Vec::<Preset>::new);
     let mailbox = use_state(|| None::<Mailbox>);
     let tested = use_state(|| None::<Result<Tested, String>>);
-    let said = use_state(|| None::<Result<String, String>>);
+    // How a "Sign in with…" that sent the admin away and back went, as the address says.
+    let said = use_state(|| sign_in_outcome(e));
     let busy = use_state(|| false);
     {
         let presets = presets.setter();
@@ -250,6 +251,32 @@ pub fn email_settings(props: &Props) -> Html {
     let forwarding = mailbox
         .as_ref()
         .and_then(|mailbox| mailbox.forwarding_address.clone());
+    // "Sign in with…": to the provider, for a channel saved with its client id.
+    let on_sign_in = {
+        let (channel, said) = (channel.clone(), said.clone());
+        let on_signed_out = props.on_signed_out.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Some(saved) = &*channel else {
+                said.set(Some(Err(e.save_first.to_string())));
+                return;
+            };
+            let path = format!("/api/v1/channels/{}/oauth/start", saved.id);
+            let (said, on_signed_out) = (said.clone(), on_signed_out.clone());
+            spawn_local(async move {
+                match api::post::<SignInStarted>(&path, &Value::Object(Map::new())).await {
+                    Ok(started) => crate::go_to(&started.authorize_url),
+                    Err(failure) => {
+                        signed_out_on(&failure, &on_signed_out);
+                        said.set(Some(Err(format!(
+                            "{} {}",
+                            e.sign_in_failed,
+                            failure.said(t.unreachable)
+                        ))));
+                    }
+                }
+            });
+        })
+    };
     let on_test = {
         let (channel, test) = (channel.clone(), test.clone());
         Callback::from(move |_: MouseEvent| {
@@ -278,6 +305,8 @@ pub fn email_settings(props: &Props) -> Html {
                 if oauth {
                     { text_field(Keys::OAUTH_CLIENT_ID, e.client_id, "text") }
                     { secret_field("oauth_client_secret", e.client_secret) }
+                    <button type="button" class="sign-in-with" disabled={*busy} onclick={on_sign_in}>
+                        { e.sign_in_with.replace("{provider}", provider_name(e, &provider)) }</button>
                     { secret_field("oauth_refresh_token", e.refresh_token) }
                     <small class="help">{ e.oauth_help }</small>
                 } else {
@@ -290,6 +319,10 @@ pub fn email_settings(props: &Props) -> Html {
                 { server(e.incoming, [Keys::IMAP_HOST, Keys::IMAP_PORT, Keys::IMAP_SECURITY]) }
                 { server(e.outgoing, [Keys::SMTP_HOST, Keys::SMTP_PORT, Keys::SMTP_SECURITY]) }
                 { text_field(Keys::FOLDER, e.folder, "text") }
+                if oauth {
+                    { text_field(Keys::OAUTH_AUTHORIZE_URL, e.authorize_url, "url") }
+                    { text_field(Keys::OAUTH_TOKEN_URL, e.token_url, "url") }
+                }
             </details>
             <details class="options">
                 <summary>{ e.options }</summary>
@@ -371,6 +404,24 @@ pub fn email_settings(props: &Props) -> Html {
             }
         </form>
     }
+}
+
+/// Where the provider's sign-in page is, as the gateway answers a start.
+#[derive(serde::Deserialize)]
+struct SignInStarted {
+    authorize_url: String,
+}
+
+/// What the address says of a sign-in the provider sent the admin back from.
+fn sign_in_outcome(e: &EmailTexts) -> Option<Result<String, String>> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let query = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    if query.get("signed_in").is_some() {
+        return Some(Ok(e.signed_in.to_string()));
+    }
+    query
+        .get("sign_in_error")
+        .map(|why| Err(format!("{} {why}", e.sign_in_failed)))
 }
 
 /// Creates the channel or changes it, with its secrets; the channel as saved.

@@ -333,6 +333,17 @@ enum Page {
     Edit(Id),
 }
 
+/// The channel the address names (`?channel=12`, where a provider's sign-in sends the admin
+/// back), if any.
+fn channel_in_query() -> Option<Id> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get("channel")?
+        .parse()
+        .ok()
+}
+
 /// A kind's name, for channels whose plugin describes no form.
 fn kind_name(kind: ChannelKind, t: &Texts) -> String {
     match kind {
@@ -357,7 +368,7 @@ pub fn settings(props: &Props) -> Html {
     let t = texts(console.locale);
     let language = console.locale.tag();
     let section = use_state(Section::in_address);
-    let page = use_state(|| Page::List);
+    let page = use_state(|| channel_in_query().map_or(Page::List, Page::Edit));
     // The kinds an admin can add, each with its plugin's form, or why they could not be read.
     let forms = use_state(|| None::<Result<Rc<Vec<ChannelForm>>, String>>);
     // The address names the settings, and the forms are asked for, once.

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use switchboard_model::{
-    AuditAction, AuditActor, AuditRecord, Id, changed_fields, fields_that_differ,
+    Agent, AuditAction, AuditActor, AuditRecord, Id, changed_fields, fields_that_differ,
 };
 
 use crate::{AppState, Caller};
@@ -67,11 +67,17 @@ impl Audit {
     }
 
     /// Writes it as done by `caller`.
-    pub async fn by(mut self, state: &AppState, caller: &Caller) {
+    pub async fn by(self, state: &AppState, caller: &Caller) {
+        self.by_agent(state, caller.workspace_id, &caller.agent)
+            .await;
+    }
+
+    /// Writes it as done by `agent` of the workspace `workspace_id`.
+    pub async fn by_agent(mut self, state: &AppState, workspace_id: Id, agent: &Agent) {
         self.0.actor = AuditActor::Agent {
-            id: caller.agent.id,
-            name: caller.agent.name.clone(),
+            id: agent.id,
+            name: agent.name.clone(),
         };
-        switchboard_services::audit::record(state, caller.workspace_id, self.0).await;
+        switchboard_services::audit::record(state, workspace_id, self.0).await;
     }
 }

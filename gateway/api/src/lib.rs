@@ -108,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::signup::routes())
         .merge(routes::password_reset::routes())
         .merge(routes::invitation_page::routes())
+        .merge(routes::oauth_sign_in::callback_routes())
         .layer(axum::Extension(Arc::new(
             switchboard_services::throttle::LoginThrottle::default(),
         )))

@@ -17,6 +17,7 @@ pub mod invitation_page;
 mod invitations;
 mod labels;
 mod mailboxes;
+pub mod oauth_sign_in;
 mod operator;
 mod ops;
 pub mod password_reset;
@@ -90,6 +91,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(plugins::routes())
         .merge(hooks::routes())
         .merge(mailboxes::routes())
+        .merge(oauth_sign_in::routes())
         .merge(widget::routes())
         .merge(operator::routes())
 }

@@ -224,6 +224,8 @@ pub struct EmailSettings {
     pub oauth_token_url: Option<String>,
     /// Scopes asked for on renewal, separated by spaces.
     pub oauth_scope: Option<String>,
+    /// Where "Sign in with…" sends the admin (gmail's and outlook's by default).
+    pub oauth_authorize_url: Option<String>,
 }
 
 /// One mail server of an email channel, as written.
@@ -254,6 +256,7 @@ impl EmailSettings {
     pub const OAUTH_CLIENT_ID: &str = "oauth_client_id";
     pub const OAUTH_TOKEN_URL: &str = "oauth_token_url";
     pub const OAUTH_SCOPE: &str = "oauth_scope";
+    pub const OAUTH_AUTHORIZE_URL: &str = "oauth_authorize_url";
 
     /// The settings `settings` holds, read leniently: a value of the wrong shape is unset.
     pub fn read(settings: &Value) -> EmailSettings {
@@ -285,6 +288,7 @@ impl EmailSettings {
             oauth_client_id: text(Self::OAUTH_CLIENT_ID),
             oauth_token_url: text(Self::OAUTH_TOKEN_URL),
             oauth_scope: text(Self::OAUTH_SCOPE),
+            oauth_authorize_url: text(Self::OAUTH_AUTHORIZE_URL),
         }
     }
 

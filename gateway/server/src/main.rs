@@ -168,6 +168,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         replies_queued: Arc::default(),
         signals: Arc::default(),
         quotas_told: Arc::default(),
+        sign_ins: Arc::default(),
         search: Arc::new(
             switchboard_search::SearchIndex::open(&data_dir.join("search"))
                 .map_err(anyhow::Error::msg)?,

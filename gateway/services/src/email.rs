@@ -11,6 +11,7 @@ pub mod forwarding;
 mod intake;
 pub mod oauth;
 mod sending;
+pub mod sign_in;
 pub mod sync;
 pub mod transcript;
 

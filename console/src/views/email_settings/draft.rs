@@ -47,7 +47,7 @@ pub(super) struct Tested {
 }
 
 /// The settings the page writes, each a text as its field holds it (empty: unset).
-const TEXT_SETTINGS: [&str; 17] = [
+const TEXT_SETTINGS: [&str; 19] = [
     Keys::PROVIDER,
     Keys::REPLY_ADDRESS,
     "reply_name",
@@ -65,6 +65,8 @@ const TEXT_SETTINGS: [&str; 17] = [
     Keys::DAILY_SEND_LIMIT,
     Keys::BLOCK_LIST,
     Keys::OAUTH_CLIENT_ID,
+    Keys::OAUTH_AUTHORIZE_URL,
+    Keys::OAUTH_TOKEN_URL,
 ];
 /// Settings that are a switch.
 pub(super) const HIDE_BRANDING: &str = "hide_branding";

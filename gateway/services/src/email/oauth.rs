@@ -8,14 +8,17 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use oauth2::basic::BasicClient;
+use std::sync::Arc;
+
+use oauth2::basic::{BasicClient, BasicErrorResponse, BasicTokenResponse};
 use oauth2::{
-    AuthType, ClientId, ClientSecret, RefreshToken, RequestTokenError, Scope, TokenResponse,
-    TokenUrl,
+    AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, RefreshToken, RequestTokenError,
+    Scope, TokenResponse, TokenUrl,
 };
 use sha2::{Digest, Sha256};
 use switchboard_mail::{Account, Auth, MailError, Step};
 use switchboard_model::{Channel, EmailSettings};
+use switchboard_plugins::Fetch;
 use switchboard_plugins::latest::{Header, HttpRequest};
 use switchboard_store::ChannelRecord;
 
@@ -29,22 +32,75 @@ const DEFAULT_LIFE: Duration = Duration::from_secs(60 * 60);
 /// Longest wait for the token endpoint.
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// A provider's token endpoint and the scopes its mail servers need, when the channel names a
-/// provider the gateway knows.
-fn provider_defaults(provider: &str) -> Option<(&'static str, &'static str)> {
+/// A provider's endpoints and the scopes its mail servers need.
+pub(super) struct Endpoints {
+    pub authorize: &'static str,
+    pub token: &'static str,
+    pub scopes: &'static str,
+}
+
+/// The endpoints of a provider the gateway knows, when the channel names one.
+pub(super) fn provider_endpoints(provider: &str) -> Option<Endpoints> {
     match provider {
-        "gmail" => Some(("https://oauth2.googleapis.com/token", "")),
-        "outlook" => Some((
-            "https://login.microsoftonline.com/common/oauth2/v2.0/token",
-            "https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send offline_access",
-        )),
+        "gmail" => Some(Endpoints {
+            authorize: "https://accounts.google.com/o/oauth2/v2/auth",
+            token: "https://oauth2.googleapis.com/token",
+            scopes: "https://mail.google.com/",
+        }),
+        "outlook" => Some(Endpoints {
+            authorize: "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+            token: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+            scopes: "https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send offline_access",
+        }),
         _ => None,
     }
 }
 
+/// An OAuth client that knows its token endpoint.
+pub(super) type TokenClient =
+    BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+/// The channel's OAuth client (its id, its secret if it has one, the token endpoint) and the
+/// scopes to ask for, from its settings and secrets; why not, naming the setting.
+pub(super) fn token_client(
+    settings: &EmailSettings,
+    secrets: &BTreeMap<String, String>,
+) -> Result<(TokenClient, String), String> {
+    let defaults = settings.provider.as_deref().and_then(provider_endpoints);
+    let Some(token_url) = settings
+        .oauth_token_url
+        .clone()
+        .or(defaults.as_ref().map(|endpoints| endpoints.token.into()))
+    else {
+        return Err(format!(
+            "OAuth needs `{}` (or a `{}` of gmail or outlook)",
+            EmailSettings::OAUTH_TOKEN_URL,
+            EmailSettings::PROVIDER
+        ));
+    };
+    let token_url = TokenUrl::new(token_url)
+        .map_err(|error| format!("`{}` is not a URL: {error}", EmailSettings::OAUTH_TOKEN_URL))?;
+    let Some(client_id) = settings.oauth_client_id.clone() else {
+        return Err(format!("OAuth needs `{}`", EmailSettings::OAUTH_CLIENT_ID));
+    };
+    let client = BasicClient::new(ClientId::new(client_id))
+        .set_auth_type(AuthType::RequestBody)
+        .set_token_uri(token_url);
+    let client = match secrets.get(OAUTH_CLIENT_SECRET) {
+        Some(secret) => client.set_client_secret(ClientSecret::new(secret.clone())),
+        None => client,
+    };
+    let scopes = settings
+        .oauth_scope
+        .clone()
+        .or(defaults.map(|endpoints| endpoints.scopes.into()))
+        .unwrap_or_default();
+    Ok((client, scopes))
+}
+
 /// An access token the gateway obtained, as it is kept (sealed) in the channel's records.
 #[derive(Debug, Clone, PartialEq)]
-struct Held {
+pub(super) struct Held {
     access_token: String,
     /// Unix milliseconds.
     obtained_at: i64,
@@ -53,7 +109,7 @@ struct Held {
     refresh_token: Option<String>,
     /// Which refresh token among the secrets this was obtained with (a digest): a new one put
     /// there by an admin outranks whatever was obtained before.
-    granted_by: String,
+    pub(super) granted_by: String,
 }
 
 impl Held {
@@ -89,7 +145,7 @@ impl Held {
     }
 }
 
-fn digest(secret: &str) -> String {
+pub(super) fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
@@ -164,7 +220,7 @@ async fn load(state: &Services, channel: &Channel) -> ServiceResult<Option<Held>
     Ok(Held::from_map(&map))
 }
 
-async fn keep(state: &Services, channel: &Channel, held: &Held) -> ServiceResult<()> {
+pub(super) async fn keep(state: &Services, channel: &Channel, held: &Held) -> ServiceResult<()> {
     let sealed = state
         .secrets
         .seal(&held.to_map())
@@ -188,74 +244,15 @@ async fn renew(
     secrets: &BTreeMap<String, String>,
     refresh_token: &str,
 ) -> ServiceResult<Result<Held, MailError>> {
-    let settings_error = |message: String| Ok(Err(MailError::new(Step::Settings, message)));
-    let settings = EmailSettings::read(&channel.settings);
-    let defaults = settings.provider.as_deref().and_then(provider_defaults);
-    let Some(token_url) = settings
-        .oauth_token_url
-        .or(defaults.map(|(url, _)| url.into()))
-    else {
-        return settings_error(format!(
-            "a refresh token needs `{}` (or a `{}` of gmail or outlook)",
-            EmailSettings::OAUTH_TOKEN_URL,
-            EmailSettings::PROVIDER
-        ));
+    let (client, scopes) = match token_client(&EmailSettings::read(&channel.settings), secrets) {
+        Ok(found) => found,
+        Err(problem) => return Ok(Err(MailError::new(Step::Settings, problem))),
     };
-    let token_url = match TokenUrl::new(token_url) {
-        Ok(url) => url,
-        Err(error) => {
-            return settings_error(format!(
-                "`{}` is not a URL: {error}",
-                EmailSettings::OAUTH_TOKEN_URL
-            ));
-        }
-    };
-    let Some(client_id) = settings.oauth_client_id else {
-        return settings_error(format!(
-            "a refresh token needs `{}`",
-            EmailSettings::OAUTH_CLIENT_ID
-        ));
-    };
-    let client = BasicClient::new(ClientId::new(client_id))
-        .set_auth_type(AuthType::RequestBody)
-        .set_token_uri(token_url);
-    let client = match secrets.get(OAUTH_CLIENT_SECRET) {
-        Some(secret) => client.set_client_secret(ClientSecret::new(secret.clone())),
-        None => client,
-    };
-    let scopes = settings
-        .oauth_scope
-        .or(defaults.map(|(_, scopes)| scopes.into()))
-        .unwrap_or_default();
     let fetcher = state.plugins.fetcher.clone();
     let refresh_token = RefreshToken::new(refresh_token.to_string());
     let obtained_at = switchboard_model::now_millis();
     // The fetcher blocks on the gateway's runtime, so the exchange runs on a blocking thread.
     let answer = tokio::task::spawn_blocking(move || {
-        let send = |request: oauth2::HttpRequest| {
-            let (parts, body) = request.into_parts();
-            let request = HttpRequest {
-                method: parts.method.to_string(),
-                url: parts.uri.to_string(),
-                headers: parts
-                    .headers
-                    .iter()
-                    .map(|(name, value)| Header {
-                        name: name.to_string(),
-                        value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                    })
-                    .collect(),
-                body,
-            };
-            let answer = fetcher
-                .fetch(request, Instant::now() + TIMEOUT)
-                .map_err(std::io::Error::other)?;
-            let mut response = oauth2::http::Response::builder().status(answer.status);
-            for header in answer.headers {
-                response = response.header(header.name, header.value);
-            }
-            response.body(answer.body).map_err(std::io::Error::other)
-        };
         client
             .exchange_refresh_token(&refresh_token)
             .add_scopes(
@@ -263,41 +260,81 @@ async fn renew(
                     .split_whitespace()
                     .map(|scope| Scope::new(scope.into())),
             )
-            .request(&send)
+            .request(&through(&fetcher))
     })
     .await
     .map_err(|error| Fault::internal(error.to_string()))?;
-    Ok(match answer {
-        Ok(token) => {
-            let life = token.expires_in().unwrap_or(DEFAULT_LIFE);
-            Ok(Held {
-                access_token: token.access_token().secret().clone(),
-                obtained_at,
-                expires_at: obtained_at + i64::try_from(life.as_millis()).unwrap_or(i64::MAX / 2),
-                refresh_token: token.refresh_token().map(|token| token.secret().clone()),
-                granted_by: String::new(),
-            })
+    Ok(answer
+        .map(|token| held(&token, obtained_at))
+        .map_err(refusal))
+}
+
+/// The token an endpoint granted, as the gateway keeps it.
+pub(super) fn held(token: &BasicTokenResponse, obtained_at: i64) -> Held {
+    let life = token.expires_in().unwrap_or(DEFAULT_LIFE);
+    Held {
+        access_token: token.access_token().secret().clone(),
+        obtained_at,
+        expires_at: obtained_at + i64::try_from(life.as_millis()).unwrap_or(i64::MAX / 2),
+        refresh_token: token.refresh_token().map(|token| token.secret().clone()),
+        granted_by: String::new(),
+    }
+}
+
+/// Sends the OAuth client's requests through the gateway's fetcher, under the operator's
+/// outbound policy (called on a blocking thread).
+pub(super) fn through(
+    fetcher: &Arc<dyn Fetch>,
+) -> impl Fn(oauth2::HttpRequest) -> Result<oauth2::HttpResponse, std::io::Error> + '_ {
+    move |request: oauth2::HttpRequest| {
+        let (parts, body) = request.into_parts();
+        let request = HttpRequest {
+            method: parts.method.to_string(),
+            url: parts.uri.to_string(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(name, value)| Header {
+                    name: name.to_string(),
+                    value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                })
+                .collect(),
+            body,
+        };
+        let answer = fetcher
+            .fetch(request, Instant::now() + TIMEOUT)
+            .map_err(std::io::Error::other)?;
+        let mut response = oauth2::http::Response::builder().status(answer.status);
+        for header in answer.headers {
+            response = response.header(header.name, header.value);
         }
-        Err(RequestTokenError::ServerResponse(refusal)) => Err(MailError::new(
+        response.body(answer.body).map_err(std::io::Error::other)
+    }
+}
+
+/// Why a token endpoint gave no token, at the step `token`: permanent when it refused.
+pub(super) fn refusal(error: RequestTokenError<std::io::Error, BasicErrorResponse>) -> MailError {
+    match error {
+        RequestTokenError::ServerResponse(refusal) => MailError::new(
             Step::Token { permanent: true },
             match refusal.error_description() {
                 Some(description) => format!("{}: {description}", refusal.error()),
                 None => refusal.error().to_string(),
             },
-        )),
-        Err(RequestTokenError::Request(error)) => Err(MailError::new(
+        ),
+        RequestTokenError::Request(error) => MailError::new(
             Step::Token { permanent: false },
             format!("the token endpoint did not answer: {error}"),
-        )),
-        Err(RequestTokenError::Parse(error, _)) => Err(MailError::new(
+        ),
+        RequestTokenError::Parse(error, _) => MailError::new(
             Step::Token { permanent: false },
             format!("the token endpoint's answer could not be read: {error}"),
-        )),
-        Err(RequestTokenError::Other(error)) => Err(MailError::new(
+        ),
+        RequestTokenError::Other(error) => MailError::new(
             Step::Token { permanent: false },
             format!("the token endpoint answered unexpectedly: {error}"),
-        )),
-    })
+        ),
+    }
 }
 
 #[cfg(test)]

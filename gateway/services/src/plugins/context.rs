@@ -42,6 +42,25 @@ pub async fn call_context(state: &Services, channel: &Channel) -> ServiceResult<
     })
 }
 
+/// Seals a channel's secrets and stores them in place of those it had.
+pub async fn keep_channel_secrets(
+    state: &Services,
+    channel: &Channel,
+    secrets: &BTreeMap<String, String>,
+) -> ServiceResult<()> {
+    let sealed = state.secrets.seal(secrets).map_err(Fault::internal)?;
+    state
+        .store
+        .put_channel_record(
+            channel.workspace_id,
+            channel.id,
+            ChannelRecord::Secrets,
+            sealed,
+        )
+        .await?;
+    Ok(())
+}
+
 /// A channel's secrets in the clear, for the plugin or the transport that needs them.
 pub async fn channel_secrets(
     state: &Services,

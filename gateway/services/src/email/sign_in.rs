@@ -1,0 +1,207 @@
+//! "Sign in with Google / Microsoft" for an email channel: the authorization-code grant with
+//! PKCE (RFC 7636) against the provider's endpoints (or those the channel's settings name).
+//! Starting gives the address to send the admin to and remembers, for ten minutes, what only
+//! the gateway knows of it (the PKCE verifier, by the request's random `state`); finishing
+//! trades the code the provider sent back for a refresh token, stored sealed among the
+//! channel's secrets, and the channel signs in with XOAUTH2 from then on.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use oauth2::{
+    AuthUrl, AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    TokenResponse,
+};
+use switchboard_model::{Channel, ChannelKind, ChannelUpdate, EmailSettings, Id};
+
+use super::oauth::{keep, provider_endpoints, refusal, through, token_client};
+use super::setting::OAUTH_REFRESH_TOKEN;
+use crate::{Fault, FaultKind, ServiceResult, Services, lock};
+
+/// How long the provider's sign-in page may take.
+const PENDING_FOR: Duration = Duration::from_secs(10 * 60);
+/// Where the provider sends the admin back, under the gateway's public address.
+pub const CALLBACK_PATH: &str = "/oauth/callback";
+
+/// Sign-ins sent to a provider and not back yet, by their `state`.
+#[derive(Debug, Default)]
+pub struct PendingSignIns(Mutex<HashMap<String, Pending>>);
+
+#[derive(Debug)]
+struct Pending {
+    started_by: SignedIn,
+    verifier: String,
+    started: Instant,
+}
+
+/// A finished sign-in: whose channel, and who started it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignedIn {
+    pub workspace_id: Id,
+    pub channel_id: Id,
+    pub agent_id: Id,
+}
+
+/// Where to send the admin `agent_id` to sign in to `channel`'s mailbox; why not, naming the
+/// setting.
+pub async fn start(
+    state: &Services,
+    channel: &Channel,
+    agent_id: Id,
+) -> ServiceResult<Result<String, String>> {
+    if channel.kind != ChannelKind::EMAIL {
+        return Err(Fault::new(
+            FaultKind::Conflict,
+            "not_an_email_channel",
+            format!("channel {} is not an email channel", channel.id),
+        ));
+    }
+    let settings = EmailSettings::read(&channel.settings);
+    let secrets = crate::plugins::channel_secrets(state, channel).await?;
+    let (client, scopes) = match token_client(&settings, &secrets) {
+        Ok(found) => found,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let provider = settings.provider.as_deref().and_then(provider_endpoints);
+    let Some(authorize) = settings
+        .oauth_authorize_url
+        .clone()
+        .or(provider.map(|endpoints| endpoints.authorize.into()))
+    else {
+        return Ok(Err(format!(
+            "signing in needs `{}` (or a `{}` of gmail or outlook)",
+            EmailSettings::OAUTH_AUTHORIZE_URL,
+            EmailSettings::PROVIDER
+        )));
+    };
+    let authorize = match AuthUrl::new(authorize) {
+        Ok(url) => url,
+        Err(error) => {
+            let name = EmailSettings::OAUTH_AUTHORIZE_URL;
+            return Ok(Err(format!("`{name}` is not a URL: {error}")));
+        }
+    };
+    let client = client
+        .set_auth_uri(authorize)
+        .set_redirect_uri(redirect_url(state)?);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scopes(
+            scopes
+                .split_whitespace()
+                .map(|scope| Scope::new(scope.into())),
+        )
+        .set_pkce_challenge(challenge)
+        // A refresh token, and a new one each time: Google gives one only when asked so.
+        .add_extra_param("prompt", "consent");
+    if settings.provider.as_deref() == Some("gmail") {
+        request = request.add_extra_param("access_type", "offline");
+    }
+    let (url, csrf) = request.url();
+    let mut pending = lock(&state.sign_ins.0);
+    pending.retain(|_, sign_in| sign_in.started.elapsed() < PENDING_FOR);
+    pending.insert(
+        csrf.secret().clone(),
+        Pending {
+            started_by: SignedIn {
+                workspace_id: channel.workspace_id,
+                channel_id: channel.id,
+                agent_id,
+            },
+            verifier: verifier.secret().clone(),
+            started: Instant::now(),
+        },
+    );
+    Ok(Ok(url.to_string()))
+}
+
+/// Why a sign-in did not finish, in words an admin can act on, and its channel when known.
+pub type NotSignedIn = (Option<Id>, String);
+
+/// Trades the code the provider sent back with `state` for a refresh token, kept among the
+/// channel's secrets (the channel then signs in with XOAUTH2); whose it was, or why not. The
+/// random `state`, known only to the browser of the admin who started, used once, is what
+/// ties the answer to them: the provider's redirect carries no session of theirs (the
+/// console's cookie is `SameSite=Strict`).
+pub async fn finish(
+    state: &Services,
+    sign_in: &str,
+    code: &str,
+) -> ServiceResult<Result<SignedIn, NotSignedIn>> {
+    let pending = lock(&state.sign_ins.0).remove(sign_in);
+    let Some(pending) = pending.filter(|pending| pending.started.elapsed() < PENDING_FOR) else {
+        return Ok(Err((
+            None,
+            "this sign-in is unknown or expired: start it again from the channel's page".into(),
+        )));
+    };
+    let signed_in = pending.started_by;
+    let (workspace_id, channel_id) = (signed_in.workspace_id, Some(signed_in.channel_id));
+    let channel = state
+        .store
+        .channel(workspace_id, signed_in.channel_id)
+        .await?;
+    let settings = EmailSettings::read(&channel.settings);
+    let mut secrets = crate::plugins::channel_secrets(state, &channel).await?;
+    let (client, _) = match token_client(&settings, &secrets) {
+        Ok(found) => found,
+        Err(problem) => return Ok(Err((channel_id, problem))),
+    };
+    let client = client.set_redirect_uri(redirect_url(state)?);
+    let fetcher = state.plugins.fetcher.clone();
+    let (code, verifier) = (
+        AuthorizationCode::new(code.to_string()),
+        PkceCodeVerifier::new(pending.verifier),
+    );
+    let obtained_at = switchboard_model::now_millis();
+    // The fetcher blocks on the gateway's runtime, so the exchange runs on a blocking thread.
+    let answer = tokio::task::spawn_blocking(move || {
+        client
+            .exchange_code(code)
+            .set_pkce_verifier(verifier)
+            .request(&through(&fetcher))
+    })
+    .await
+    .map_err(|error| Fault::internal(error.to_string()))?;
+    let token = match answer {
+        Ok(token) => token,
+        Err(error) => return Ok(Err((channel_id, refusal(error).message))),
+    };
+    let Some(refresh_token) = token.refresh_token().map(|token| token.secret().clone()) else {
+        return Ok(Err((
+            channel_id,
+            "the provider gave no refresh token: allow offline access when asked".into(),
+        )));
+    };
+    let mut held = super::oauth::held(&token, obtained_at);
+    held.granted_by = super::oauth::digest(&refresh_token);
+    secrets.insert(OAUTH_REFRESH_TOKEN.into(), refresh_token);
+    crate::plugins::keep_channel_secrets(state, &channel, &secrets).await?;
+    keep(state, &channel, &held).await?;
+    let mut with_xoauth2 = channel.settings.clone();
+    if let Some(settings) = with_xoauth2.as_object_mut() {
+        settings.insert(EmailSettings::AUTH.into(), "xoauth2".into());
+    }
+    let change = ChannelUpdate {
+        name: None,
+        active: None,
+        default_team_id: None,
+        settings: Some(with_xoauth2),
+        secrets: None,
+    };
+    state
+        .store
+        .update_channel(workspace_id, channel.id, change)
+        .await?;
+    Ok(Ok(signed_in))
+}
+
+fn redirect_url(state: &Services) -> ServiceResult<RedirectUrl> {
+    let url = format!(
+        "{}{CALLBACK_PATH}",
+        state.config.public_url.trim_end_matches('/')
+    );
+    RedirectUrl::new(url).map_err(|error| Fault::internal(error.to_string()))
+}

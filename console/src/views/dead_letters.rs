@@ -3,10 +3,9 @@
 //! (a kept webhook's body or email's source decoded, JSON pretty-printed, always as text);
 //! Replay, which says what came of it, and Delete, which asks first.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use switchboard_model::{DeadLetter, Id, Ingested, Page};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -33,23 +32,38 @@ struct Kept {
 }
 
 /// A kept payload as an admin reads it: a webhook's body or an email's source rather than
-/// their base64, and JSON pretty-printed.
+/// their base64, and JSON pretty-printed (by the browser's own JSON, which costs no code here).
 fn readable(payload: &str) -> String {
     let pretty = |text: &str| {
-        serde_json::from_str::<serde_json::Value>(text)
+        js_sys::JSON::parse(text)
             .ok()
-            .filter(|value| value.is_object() || value.is_array())
-            .and_then(|value| serde_json::to_string_pretty(&value).ok())
+            .filter(|value| value.is_object())
+            .and_then(|value| {
+                js_sys::JSON::stringify_with_replacer_and_space(
+                    &value,
+                    &JsValue::NULL,
+                    &JsValue::from(2),
+                )
+                .ok()
+            })
+            .and_then(|pretty| pretty.as_string())
             .unwrap_or_else(|| text.to_string())
     };
-    let decoded = serde_json::from_str::<serde_json::Value>(payload)
+    let decoded = js_sys::JSON::parse(payload)
         .ok()
+        .filter(|kept| kept.is_object())
         .and_then(|kept| {
-            let encoded = kept["body_base64"]
-                .as_str()
-                .or(kept["source_base64"].as_str())?;
-            STANDARD.decode(encoded).ok()
-        });
+            ["body_base64", "source_base64"]
+                .into_iter()
+                .find_map(|field| {
+                    js_sys::Reflect::get(&kept, &field.into())
+                        .ok()
+                        .and_then(|encoded| encoded.as_string())
+                })
+        })
+        .and_then(|encoded| web_sys::window()?.atob(&encoded).ok())
+        // `atob` answers one character per byte.
+        .map(|bytes| bytes.chars().map(|byte| byte as u8).collect::<Vec<u8>>());
     match decoded {
         Some(bytes) => pretty(&String::from_utf8_lossy(&bytes)),
         None => pretty(payload),

@@ -4,8 +4,6 @@
 //! secrets it reads, its memory, time and output budgets, a schedule, a reply window) with
 //! Approve and install and Cancel. Only then is it installed, granted what was shown.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use switchboard_model::{PluginPreview, PluginPreviewRequest, PluginState, PluginUpload};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{File, HtmlInputElement};
@@ -41,10 +39,16 @@ fn picked_file(event: &Event) -> Option<File> {
         .and_then(|files| files.get(0))
 }
 
-/// A file's bytes in base64, as the API takes them in JSON.
+/// A file's bytes in base64, as the API takes them in JSON (by the browser's `btoa`, which
+/// takes one character per byte).
 async fn base64_of(file: &File) -> Option<String> {
     let buffer = JsFuture::from(file.array_buffer()).await.ok()?;
-    Some(STANDARD.encode(js_sys::Uint8Array::new(&buffer).to_vec()))
+    let bytes: String = js_sys::Uint8Array::new(&buffer)
+        .to_vec()
+        .into_iter()
+        .map(char::from)
+        .collect();
+    web_sys::window()?.btoa(&bytes).ok()
 }
 
 #[function_component(PluginInstaller)]

@@ -1,7 +1,9 @@
-//! What the console's Plugins screen asks of the API: what a manifest asks for, read before
-//! anything is installed, and each channel's dead letters, replayed after a rollback or deleted.
+//! What the console's Plugins screen asks of the API: what a manifest or a signed package
+//! asks for, read before anything is installed, and each channel's dead letters, replayed after
+//! a rollback or deleted.
 
 use axum::http::{Method, StatusCode};
+use base64::Engine;
 use serde_json::json;
 
 use crate::plugins::{channel_with, message, upload, webhook};
@@ -196,4 +198,45 @@ async fn a_channels_dead_letters_are_listed_replayed_after_a_rollback_and_delete
         )
         .await;
     assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "{page}");
+}
+
+#[tokio::test]
+async fn a_signed_packages_asks_are_shown_once_its_publisher_is_trusted() {
+    let app = TestApp::new().await;
+    let path =
+        std::path::Path::new(switchboard_plugins::BUILT_PLUGINS).join("template_adapter.wasm");
+    let component = std::fs::read(&path).expect("the template adapter");
+    let publisher = switchboard_package::signing_key(&[7; 32]);
+    let package = switchboard_package::pack(MANIFEST, &component, &publisher);
+    let preview = json!({
+        "package_base64": base64::engine::general_purpose::STANDARD.encode(&package)
+    });
+    let untrusted = app
+        .post("/api/v1/plugins/preview", &app.admin, preview.clone())
+        .await;
+    assert_error(
+        &untrusted,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "untrusted_package",
+    );
+    let key = switchboard_package::public_key(&publisher);
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            "/api/v1/plugins/trusted-keys",
+            &app.admin,
+            Some(json!({ "keys": [{ "name": "Acme Integrations", "key": key }] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, asked) = app
+        .post("/api/v1/plugins/preview", &app.admin, preview)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{asked}");
+    assert_eq!(
+        (&asked["name"], &asked["secrets"], &asked["time_ms"]),
+        (&json!("crm"), &json!(["api_token"]), &json!(500))
+    );
+    let (status, _) = app.get("/api/v1/plugins/crm", &app.admin).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a preview installs nothing");
 }

@@ -12,12 +12,14 @@ pub use switchboard_front::Locale;
 mod contact_files;
 mod email;
 mod first_run;
+mod integrations;
 mod plugins;
 mod routing;
 
 pub use contact_files::{ContactFilesTexts, contact_files_texts};
 pub use email::{EmailTexts, email_texts};
 pub use first_run::first_run_texts;
+pub use integrations::{IntegrationTexts, action_words, integration_texts};
 pub use plugins::{PluginTexts, plugin_texts};
 pub use routing::{RoutingTexts, routing_texts};
 
@@ -292,8 +294,6 @@ pub struct Texts {
     pub bottom_left: &'static str,
     pub greeting: &'static str,
     pub greeting_help: &'static str,
-    /// Above the likeness of the chat on its settings page.
-    pub chat_preview: &'static str,
     /// Before the fields the chat asks for before the first message.
     pub ask_first: &'static str,
     pub ask_no: &'static str,
@@ -358,6 +358,8 @@ pub struct Texts {
     pub contacts_tab: &'static str,
     /// Settings › Hours & rules.
     pub routing: &'static str,
+    /// Settings › Integrations (API tokens, webhooks, the audit log).
+    pub integrations: &'static str,
     pub plugins: &'static str,
     pub new_team: &'static str,
     pub edit_team: &'static str,
@@ -800,7 +802,6 @@ static EN: Texts = Texts {
     bottom_left: "Bottom left",
     greeting: "Greeting",
     greeting_help: "The chat’s first line. Left empty: the English one.",
-    chat_preview: "Preview: how visitors see the chat",
     ask_first: "Before the first message, ask for",
     ask_no: "Don’t ask",
     ask_optional: "Optional",
@@ -858,6 +859,7 @@ static EN: Texts = Texts {
     teams: "Teams",
     contacts_tab: "Contacts",
     routing: "Hours & rules",
+    integrations: "Integrations",
     plugins: "Plugins",
     new_team: "New team",
     edit_team: "Edit team",
@@ -1127,7 +1129,6 @@ static ES: Texts = Texts {
     bottom_left: "Abajo a la izquierda",
     greeting: "Saludo",
     greeting_help: "La primera línea del chat. Si lo dejas vacío: el de inglés.",
-    chat_preview: "Vista previa: así ven el chat los visitantes",
     ask_first: "Antes del primer mensaje, pide",
     ask_no: "No pedir",
     ask_optional: "Opcional",
@@ -1185,6 +1186,7 @@ static ES: Texts = Texts {
     teams: "Equipos",
     contacts_tab: "Contactos",
     routing: "Horarios y reglas",
+    integrations: "Integraciones",
     plugins: "Plugins",
     new_team: "Nuevo equipo",
     edit_team: "Editar equipo",
@@ -1454,7 +1456,6 @@ static PT_BR: Texts = Texts {
     bottom_left: "Canto inferior esquerdo",
     greeting: "Saudação",
     greeting_help: "A primeira linha do chat. Se vazio: a de inglês.",
-    chat_preview: "Pré-visualização: assim os visitantes veem o chat",
     ask_first: "Antes da primeira mensagem, peça",
     ask_no: "Não pedir",
     ask_optional: "Opcional",
@@ -1512,6 +1513,7 @@ static PT_BR: Texts = Texts {
     teams: "Equipes",
     contacts_tab: "Contatos",
     routing: "Horários e regras",
+    integrations: "Integrações",
     plugins: "Plugins",
     new_team: "Nova equipe",
     edit_team: "Editar equipe",

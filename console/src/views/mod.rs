@@ -1,6 +1,7 @@
 //! The console's screens. Each one draws from the state and sends its changes back as
 //! actions or API calls; none keeps a copy of what the state holds.
 
+pub mod audit_log;
 pub mod canned_settings;
 pub mod channel_editor;
 pub mod choose_password;
@@ -10,6 +11,7 @@ pub mod contact_files;
 pub mod dead_letters;
 pub mod email_settings;
 pub mod first_run;
+pub mod integration_settings;
 pub mod label_settings;
 pub mod list;
 pub mod new_conversation;
@@ -28,6 +30,7 @@ pub mod template_picker;
 pub mod thread;
 pub mod time_zones;
 pub mod webchat_settings;
+pub mod webhook_settings;
 pub mod workspace;
 
 use yew::prelude::*;

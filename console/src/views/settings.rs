@@ -4,9 +4,10 @@
 //! form its plugin describes, and a website chat and an email channel have a page of their own
 //! ([`WebchatSettings`], [`EmailSettings`]; API channels are set up through the API). Canned
 //! responses ([`CannedSettings`]), Labels ([`LabelSettings`]), People ([`PeopleSettings`]),
-//! Teams ([`TeamSettings`]), Contacts ([`ContactFiles`]), Hours & rules ([`RoutingSettings`])
-//! and Plugins ([`PluginSettings`]). Also the pieces the sections share: a delete that asks first, in
-//! place, and a refusal told in the admin's language.
+//! Teams ([`TeamSettings`]), Contacts ([`ContactFiles`]), Hours & rules ([`RoutingSettings`]),
+//! Plugins ([`PluginSettings`]) and Integrations ([`IntegrationSettings`]). Also the pieces the
+//! sections share: a delete that asks first, in place, and a refusal told in the admin's
+//! language.
 
 use std::rc::Rc;
 
@@ -21,6 +22,7 @@ use crate::views::canned_settings::CannedSettings;
 use crate::views::channel_editor::{ChannelEditor, Said, said_line};
 use crate::views::contact_files::ContactFiles;
 use crate::views::email_settings::EmailSettings;
+use crate::views::integration_settings::IntegrationSettings;
 use crate::views::label_settings::LabelSettings;
 use crate::views::list::channel_icon;
 use crate::views::people_settings::PeopleSettings;
@@ -48,10 +50,11 @@ enum Section {
     Contacts,
     Routing,
     Plugins,
+    Integrations,
 }
 
 impl Section {
-    const ALL: [Section; 8] = [
+    const ALL: [Section; 9] = [
         Section::Channels,
         Section::Canned,
         Section::Labels,
@@ -60,6 +63,7 @@ impl Section {
         Section::Contacts,
         Section::Routing,
         Section::Plugins,
+        Section::Integrations,
     ];
 
     fn path(self) -> &'static str {
@@ -72,6 +76,7 @@ impl Section {
             Section::Contacts => "/app/settings/contacts",
             Section::Routing => "/app/settings/routing",
             Section::Plugins => "/app/settings/plugins",
+            Section::Integrations => "/app/settings/integrations",
         }
     }
 
@@ -85,6 +90,7 @@ impl Section {
             Section::Contacts => t.contacts_tab,
             Section::Routing => t.routing,
             Section::Plugins => t.plugins,
+            Section::Integrations => t.integrations,
         }
     }
 
@@ -509,6 +515,9 @@ pub fn settings(props: &Props) -> Html {
         },
         Section::Plugins => html! {
             <PluginSettings console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
+        },
+        Section::Integrations => html! {
+            <IntegrationSettings console={console.clone()} on_signed_out={props.on_signed_out.clone()} />
         },
     };
     html! {

@@ -6,6 +6,7 @@ mod console;
 mod console_channels;
 mod console_contacts;
 mod console_email;
+mod console_integrations;
 mod console_plugins;
 mod console_settings;
 mod durability;

@@ -294,6 +294,8 @@ pub struct Texts {
     pub bottom_left: &'static str,
     pub greeting: &'static str,
     pub greeting_help: &'static str,
+    /// Above the likeness of the chat on its settings page.
+    pub chat_preview: &'static str,
     /// Before the fields the chat asks for before the first message.
     pub ask_first: &'static str,
     pub ask_no: &'static str,
@@ -802,6 +804,7 @@ static EN: Texts = Texts {
     bottom_left: "Bottom left",
     greeting: "Greeting",
     greeting_help: "The chat’s first line. Left empty: the English one.",
+    chat_preview: "Preview: how visitors see the chat",
     ask_first: "Before the first message, ask for",
     ask_no: "Don’t ask",
     ask_optional: "Optional",
@@ -1129,6 +1132,7 @@ static ES: Texts = Texts {
     bottom_left: "Abajo a la izquierda",
     greeting: "Saludo",
     greeting_help: "La primera línea del chat. Si lo dejas vacío: el de inglés.",
+    chat_preview: "Vista previa: así ven el chat los visitantes",
     ask_first: "Antes del primer mensaje, pide",
     ask_no: "No pedir",
     ask_optional: "Opcional",
@@ -1456,6 +1460,7 @@ static PT_BR: Texts = Texts {
     bottom_left: "Canto inferior esquerdo",
     greeting: "Saudação",
     greeting_help: "A primeira linha do chat. Se vazio: a de inglês.",
+    chat_preview: "Pré-visualização: assim os visitantes veem o chat",
     ask_first: "Antes da primeira mensagem, peça",
     ask_no: "Não pedir",
     ask_optional: "Opcional",

@@ -283,6 +283,36 @@ fn on_edit(draft: &UseStateHandle<Draft>, edit: Edit) -> Callback<InputEvent> {
     })
 }
 
+/// A likeness of the chat as visitors will see it, drawn from the draft as the admin edits it:
+/// its colour, its corner, and the greeting in the admin's language (else the first written).
+fn preview(draft: &Draft, name: &str, locale: Locale, t: &Texts) -> Html {
+    let here = Locale::ALL
+        .iter()
+        .position(|one| *one == locale)
+        .unwrap_or(0);
+    let greeting = Some(&draft.greetings[here])
+        .filter(|greeting| !greeting.trim().is_empty())
+        .or_else(|| {
+            draft
+                .greetings
+                .iter()
+                .find(|greeting| !greeting.trim().is_empty())
+        })
+        .cloned()
+        .unwrap_or_default();
+    let colour = format!("background:{}", for_color_input(&draft.color));
+    html! {
+        <figure class={classes!("chat-preview", (draft.position == "left").then_some("left"))}>
+            <figcaption>{ t.chat_preview }</figcaption>
+            <div class="chat-panel" aria-hidden="true">
+                <header style={colour.clone()}>{ name.to_string() }</header>
+                if !greeting.is_empty() { <p class="bubble">{ greeting }</p> }
+            </div>
+            <span class="launcher" style={colour} aria-hidden="true"></span>
+        </figure>
+    }
+}
+
 /// A labelled select of `choices` (value and label) with `picked` selected.
 fn select_field(
     label: &str,
@@ -476,6 +506,7 @@ pub fn webchat_settings(props: &Props) -> Html {
                 }) }
                 <small id="greeting-help">{ t.greeting_help }</small>
             </fieldset>
+            { preview(&draft, &saved.name, locale, t) }
             <fieldset>
                 <legend>{ t.ask_first }</legend>
                 { for PRE_CHAT_FIELDS.iter().enumerate().map(|(index, name)| select_field(

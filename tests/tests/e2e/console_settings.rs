@@ -686,6 +686,23 @@ async fn an_admin_sets_up_the_website_chat_allows_a_refused_site_and_changes_the
     .await?;
     set_field(&admin, ".webchat-settings input[name=color]", "#0a7d5a").await?;
     choose(&admin, ".webchat-settings select[name=position]", "left").await?;
+    // The likeness beside the form follows before anything is saved.
+    assert_eq!(
+        background_of(&admin, ".chat-preview .launcher").await?,
+        "rgb(10, 125, 90)"
+    );
+    shown(
+        &admin,
+        ".chat-preview .bubble",
+        "¡Hola! Somos Café Aurora, ¿en qué te ayudamos?",
+    )
+    .await?;
+    assert!(
+        present(&admin, ".chat-preview.left").await?,
+        "the left corner"
+    );
+    into_view(&admin, ".chat-preview").await?;
+    admin.screenshot("console-settings-webchat-preview").await?;
     choose(
         &admin,
         ".webchat-settings select[name=pre_chat-email]",

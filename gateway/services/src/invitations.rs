@@ -182,6 +182,8 @@ pub struct Words {
     pub expired: &'static str,
     pub gone: &'static str,
     pub taken: &'static str,
+    /// The workspace reached its quota of people since the invitation was sent.
+    pub full: &'static str,
     pub weak_password: &'static str,
     pub too_many: &'static str,
 }
@@ -199,6 +201,7 @@ const ES: Words = Words {
     expired: "Esta invitación venció (dura 7 días). Pídele al administrador de tu espacio que te la envíe de nuevo.",
     gone: "Esta invitación ya no es válida: la retiraron, la enviaron de nuevo o ya la usaste. Si ya creaste tu cuenta, inicia sesión.",
     taken: "Ese correo ya tiene una cuenta: inicia sesión con él.",
+    full: "Este espacio ya tiene todas las personas que su plan permite. Pídele a su administrador que libere un lugar y vuelve a abrir este enlace.",
     weak_password: "La contraseña debe tener al menos 10 caracteres.",
     too_many: "Demasiados intentos desde tu conexión. Espera un minuto y vuelve a intentarlo.",
 };
@@ -216,6 +219,7 @@ const PT_BR: Words = Words {
     expired: "Este convite expirou (dura 7 dias). Peça ao administrador do seu espaço para enviá-lo de novo.",
     gone: "Este convite não é mais válido: foi retirado, enviado de novo ou já usado. Se você já criou sua conta, entre.",
     taken: "Esse e-mail já tem uma conta: entre com ele.",
+    full: "Este espaço já tem todas as pessoas que o plano permite. Peça ao administrador que libere uma vaga e abra este link de novo.",
     weak_password: "A senha deve ter pelo menos 10 caracteres.",
     too_many: "Tentativas demais da sua conexão. Espere um minuto e tente de novo.",
 };
@@ -233,6 +237,7 @@ const EN: Words = Words {
     expired: "This invitation has expired (it lasts 7 days). Ask your workspace's admin to send it again.",
     gone: "This invitation is no longer valid: it was withdrawn, sent again or already used. If you already made your account, sign in.",
     taken: "That email already has an account: sign in with it.",
+    full: "This workspace already has as many people as its plan allows. Ask its admin to free a place, then open this link again.",
     weak_password: "The password must have at least 10 characters.",
     too_many: "Too many attempts from your connection. Wait a minute and try again.",
 };

@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
+use switchboard_model::Quota;
 use switchboard_services::invitations::{self, Checked, Claim, Words};
 use switchboard_services::throttle::RateLimiter;
 use switchboard_store::StoreError;
@@ -107,6 +108,14 @@ async fn accept(
         Ok(hash) => hash,
         Err(asked_again) => return Ok(asked_again),
     };
+    // The workspace may have reached its quota of people since the invitation was sent.
+    if switchboard_services::quotas::ensure_room(&state, invitation.workspace_id, Quota::Agents)
+        .await
+        .is_err()
+    {
+        let html = page(&title, words.full, true, None);
+        return answer(StatusCode::FORBIDDEN, html);
+    }
     let accepted = state
         .store
         .accept_invitation(

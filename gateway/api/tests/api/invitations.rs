@@ -198,3 +198,44 @@ async fn a_withdrawn_or_expired_invitation_answers_with_a_page_that_says_so() {
     assert_eq!(status, StatusCode::GONE);
     assert!(page.contains("no longer valid"), "{page}");
 }
+
+#[tokio::test]
+async fn a_workspace_that_filled_its_quota_of_people_since_the_invitation_says_so_on_the_page() {
+    let app = TestApp::new().await;
+    let sent = invite(
+        &app,
+        json!({ "name": "Lía Gómez", "email": "lia@acme.test", "role": "agent", "language": "es" }),
+    )
+    .await;
+    let path = path_of(&sent["link"]);
+    // The operator lowers the quota to the people the workspace has now.
+    let (_, people) = app.get("/api/v1/agents", &app.admin).await;
+    let now = people.as_array().map_or(0, Vec::len) as u32;
+    let quotas = switchboard_model::WorkspaceQuotas {
+        agents: Some(now),
+        ..Default::default()
+    };
+    app.store
+        .set_workspace_quotas(app.workspace, quotas)
+        .await
+        .expect("quotas");
+    let (status, page) = choose(&app, &path, "la clave de Lía").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    assert!(
+        page.contains("This workspace already has as many people as its plan allows"),
+        "{page}"
+    );
+    let (_, people) = app.get("/api/v1/agents", &app.admin).await;
+    assert_eq!(
+        people.as_array().map_or(0, Vec::len) as u32,
+        now,
+        "nobody was added"
+    );
+    // With room again, the same link works.
+    app.store
+        .set_workspace_quotas(app.workspace, switchboard_model::WorkspaceQuotas::default())
+        .await
+        .expect("quotas");
+    let (status, page) = choose(&app, &path, "la clave de Lía").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+}

@@ -87,19 +87,8 @@ const NOTES_CHARS: usize = 10_000;
 
 /// A header folded for comparison: lower case, no accents, letters and digits only.
 fn fold(header: &str) -> String {
-    header
+    crate::text::folded(header)
         .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            'ñ' => 'n',
-            other => other,
-        })
         .filter(char::is_ascii_alphanumeric)
         .collect()
 }

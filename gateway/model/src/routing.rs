@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::folded;
 use crate::{Id, Identity};
 
 /// A workspace's routing: when it answers, what a contact who writes outside those hours is
@@ -303,24 +304,6 @@ fn sender_matches(written: &str, identity: &Identity) -> bool {
         }
         _ => identity.value.to_lowercase() == written,
     }
-}
-
-/// `text` in lower case without accents, so that "Factura" finds "factura" and "facturación"
-/// finds "facturacion".
-fn folded(text: &str) -> String {
-    text.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'ñ' => 'n',
-            'ç' => 'c',
-            other => other,
-        })
-        .collect()
 }
 
 /// Who is next in a team's round robin: the first of `members` after `last` (wrapping around)

@@ -4,11 +4,22 @@
 
 use std::time::Duration;
 
-use switchboard_e2e::browser::{choose, click, set_field, shown};
+use switchboard_e2e::browser::{Browser, choose, click, set_field, shown};
 use switchboard_e2e::mail_rig::MailRig;
 use switchboard_e2e::{Gateway, eventually_within};
 
 use super::console_settings::{admin_console, into_view};
+
+/// Fills in the email page's servers with the rig's, over plain connections.
+async fn rig_servers(admin: &Browser, form: &str, rig: &MailRig) -> anyhow::Result<()> {
+    for (server, port) in [("imap", rig.imap_port), ("smtp", rig.smtp_port)] {
+        let field = |name: &str| format!("{form} [name={server}_{name}]");
+        set_field(admin, &field("host"), "127.0.0.1").await?;
+        set_field(admin, &field("port"), &port.to_string()).await?;
+        choose(admin, &field("security"), "none").await?;
+    }
+    Ok(())
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_connects_a_mailbox_and_test_connection_names_a_wrong_password_in_spanish()
@@ -64,26 +75,7 @@ async fn an_admin_connects_a_mailbox_and_test_connection_names_a_wrong_password_
         "not-the-password",
     )
     .await?;
-    for (server, port) in [("imap", rig.imap_port), ("smtp", rig.smtp_port)] {
-        set_field(
-            &admin,
-            &format!("{form} input[name={server}_host]"),
-            "127.0.0.1",
-        )
-        .await?;
-        set_field(
-            &admin,
-            &format!("{form} input[name={server}_port]"),
-            &port.to_string(),
-        )
-        .await?;
-        choose(
-            &admin,
-            &format!("{form} select[name={server}_security]"),
-            "none",
-        )
-        .await?;
-    }
+    rig_servers(&admin, form, &rig).await?;
     click(&admin, &format!("{form} button[type=submit]")).await?;
     shown(
         &admin,
@@ -148,17 +140,7 @@ async fn an_admin_signs_a_mailbox_in_with_the_provider_and_it_connects_over_oaut
     let tokens = OAuthStandIn::start(rig.oauth_port).await?;
     tokens.consent_as("support@example.test");
     let data = tempfile::tempdir()?;
-    let gateway = Gateway::start_with(
-        data.path(),
-        &[
-            ("SWITCHBOARD_PLUGINS__FETCH_ALLOW_HTTP", "true".into()),
-            (
-                "SWITCHBOARD_PLUGINS__FETCH_PRIVATE_NETWORKS",
-                "[\"127.0.0.0/8\"]".into(),
-            ),
-        ],
-    )
-    .await?;
+    let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
     let api = gateway.admin().await?;
     let admin = admin_console(&gateway, "es", false).await?;
     click(&admin, ".topbar .settings-link").await?;
@@ -192,26 +174,7 @@ async fn an_admin_signs_a_mailbox_in_with_the_provider_and_it_connects_over_oaut
     )
     .await?;
     click(&admin, &format!("{form} details.servers summary")).await?;
-    for (server, port) in [("imap", rig.imap_port), ("smtp", rig.smtp_port)] {
-        set_field(
-            &admin,
-            &format!("{form} input[name={server}_host]"),
-            "127.0.0.1",
-        )
-        .await?;
-        set_field(
-            &admin,
-            &format!("{form} input[name={server}_port]"),
-            &port.to_string(),
-        )
-        .await?;
-        choose(
-            &admin,
-            &format!("{form} select[name={server}_security]"),
-            "none",
-        )
-        .await?;
-    }
+    rig_servers(&admin, form, &rig).await?;
     set_field(
         &admin,
         &format!("{form} input[name=oauth_authorize_url]"),

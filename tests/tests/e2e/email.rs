@@ -1552,17 +1552,7 @@ async fn an_oauth_mailbox_renews_its_token_before_expiry_and_a_revoked_grant_mar
     tokens.set_token_life(Duration::from_secs(4));
     let refresh_token = tokens.grant("support@example.test");
     let data = tempfile::tempdir()?;
-    let gateway = Gateway::start_with(
-        data.path(),
-        &[
-            ("SWITCHBOARD_PLUGINS__FETCH_ALLOW_HTTP", "true".into()),
-            (
-                "SWITCHBOARD_PLUGINS__FETCH_PRIVATE_NETWORKS",
-                "[\"127.0.0.0/8\"]".into(),
-            ),
-        ],
-    )
-    .await?;
+    let gateway = Gateway::start_beside_stand_ins(data.path(), &[]).await?;
     let admin = gateway.admin().await?;
     let settings = support_settings(
         &rig,

@@ -21,6 +21,7 @@ mod quotas;
 pub mod reply_window;
 mod routing;
 mod settings;
+pub mod text;
 pub mod sms;
 mod visitor;
 mod webhook;

@@ -67,6 +67,7 @@ pub struct PluginTexts {
     /// "Replayed: the message is in conversation {id}.".
     pub replayed: &'static str,
     pub delete_question: &'static str,
+    pub more: &'static str,
     /// The plugin is disabled, or the gateway is too busy to run it now.
     pub busy: &'static str,
     pub version_taken: &'static str,
@@ -121,6 +122,7 @@ const EN: PluginTexts = PluginTexts {
     replay: "Replay",
     replayed: "Replayed: the message is in conversation {id}.",
     delete_question: "Delete this payload for good? It cannot be replayed afterwards.",
+    more: "Show older",
     busy: "The plugin is disabled or busy right now: enable it, or try again in a moment.",
     version_taken: "That version is installed already with other code: give the new one another version number.",
     not_replayed: "Not replayed.",
@@ -174,6 +176,7 @@ const ES: PluginTexts = PluginTexts {
     replay: "Reprocesar",
     replayed: "Reprocesado: el mensaje está en la conversación {id}.",
     delete_question: "¿Eliminar este contenido para siempre? Ya no se podrá reprocesar.",
+    more: "Ver anteriores",
     busy: "El plugin está desactivado u ocupado en este momento: actívalo o vuelve a intentarlo en un rato.",
     version_taken: "Esa versión ya está instalada con otro código: dale otro número de versión a la nueva.",
     not_replayed: "No se reprocesó.",
@@ -227,6 +230,7 @@ const PT_BR: PluginTexts = PluginTexts {
     replay: "Reprocessar",
     replayed: "Reprocessada: a mensagem está na conversa {id}.",
     delete_question: "Excluir este conteúdo para sempre? Não poderá mais ser reprocessado.",
+    more: "Ver anteriores",
     busy: "O plugin está desativado ou ocupado agora: ative-o ou tente de novo em instantes.",
     version_taken: "Essa versão já está instalada com outro código: dê outro número de versão à nova.",
     not_replayed: "Não foi reprocessada.",

@@ -1,7 +1,8 @@
 //! A channel's dead letters in Settings › Plugins: the payloads it could not process, newest
-//! first, each with when it came, why it was refused and its size; its payload on request
-//! (a kept webhook's body or email's source decoded, JSON pretty-printed, always as text);
-//! Replay, which says what came of it, and Delete, which asks first.
+//! first (older ones a page at a time), each with when it came, why it was refused and its
+//! size; its payload on request (a kept webhook's body or email's source decoded, JSON
+//! pretty-printed, always as text); Replay, which says what came of it, and Delete, which asks
+//! first.
 
 use serde::Deserialize;
 use switchboard_model::{DeadLetter, Id, Ingested, Page};
@@ -24,6 +25,9 @@ pub struct Props {
     pub on_changed: Callback<()>,
     pub on_signed_out: Callback<()>,
 }
+
+/// How many letters are read at a time.
+const PAGE: u32 = 50;
 
 /// `GET /api/v1/dead-letters/{id}`: the letter's payload, as text.
 #[derive(Deserialize)]
@@ -121,7 +125,7 @@ pub fn dead_letters(props: &Props) -> Html {
                 let Some(channel) = channel else {
                     return;
                 };
-                let path = format!("/api/v1/dead-letters?channel={channel}&limit=50");
+                let path = format!("/api/v1/dead-letters?channel={channel}&limit={PAGE}");
                 match api::get::<Page<DeadLetter>>(&path).await {
                     Ok(page) => letters.set(Some(page)),
                     Err(failure) => {
@@ -147,6 +151,30 @@ pub fn dead_letters(props: &Props) -> Html {
             generation.set(generation.wrapping_add(1));
             on_changed.emit(());
         }
+    };
+    // The next page, older letters, after those shown.
+    let on_more = {
+        let (letters, said, channel) = (letters.clone(), said.clone(), *channel);
+        Callback::from(move |_: MouseEvent| {
+            let Some(shown) = (*letters).clone() else {
+                return;
+            };
+            let (Some(channel), Some(cursor)) = (channel, shown.next_cursor.clone()) else {
+                return;
+            };
+            let (letters, said) = (letters.clone(), said.clone());
+            spawn_local(async move {
+                let path =
+                    format!("/api/v1/dead-letters?channel={channel}&cursor={cursor}&limit={PAGE}");
+                match api::get::<Page<DeadLetter>>(&path).await {
+                    Ok(older) => letters.set(Some(Page {
+                        items: shown.items.into_iter().chain(older.items).collect(),
+                        next_cursor: older.next_cursor,
+                    })),
+                    Err(failure) => said.set(Some(Err(failure.said(t.unreachable)))),
+                }
+            });
+        })
     };
     let row = |letter: &DeadLetter| {
         let id = letter.id;
@@ -270,6 +298,9 @@ pub fn dead_letters(props: &Props) -> Html {
                     <ul class="settings-rows dead-letter-rows" aria-label={p.dead_letters}>
                         { for page.items.iter().map(row) }
                     </ul>
+                    if page.next_cursor.is_some() {
+                        <button type="button" class="more" onclick={on_more}>{ p.more }</button>
+                    }
                 }
             }
         </section>

@@ -151,6 +151,15 @@ async fn a_channels_dead_letters_are_listed_replayed_after_a_rollback_and_delete
     assert_eq!(letters.len(), 2, "only this channel's: {page}");
     let (newest, oldest) = (&letters[0]["id"], &letters[1]["id"]);
     assert!(newest.as_u64() > oldest.as_u64(), "newest first: {page}");
+    // A page at a time, as the console reads them.
+    let first_page = format!("/api/v1/dead-letters?channel={}&limit=1", channel_of(&crm));
+    let (_, page) = app.get(&first_page, &app.admin).await;
+    assert_eq!(page["items"][0]["id"], *newest, "{page}");
+    let cursor = page["next_cursor"].as_str().expect("a next page");
+    let (_, page) = app
+        .get(&format!("{first_page}&cursor={cursor}"), &app.admin)
+        .await;
+    assert_eq!(page["items"][0]["id"], *oldest, "{page}");
     let (_, everyone) = app.get("/api/v1/dead-letters", &app.admin).await;
     assert_eq!(everyone["items"].as_array().map(Vec::len), Some(3));
 

@@ -38,6 +38,9 @@ pub struct RoutingTexts {
     pub move_down: &'static str,
     pub auto_assign: &'static str,
     pub max_open: &'static str,
+    pub team_hours: &'static str,
+    /// A team without hours of its own.
+    pub workspace_hours: &'static str,
     pub auto_reply_bot: &'static str,
 }
 
@@ -78,6 +81,8 @@ const EN: RoutingTexts = RoutingTexts {
     move_down: "Move down",
     auto_assign: "Assign new conversations in turn to the members who are online",
     max_open: "Open conversations per person at most (empty: no limit)",
+    team_hours: "Team hours",
+    workspace_hours: "The workspace's hours",
     auto_reply_bot: "Auto-reply",
 };
 
@@ -118,6 +123,8 @@ const ES: RoutingTexts = RoutingTexts {
     move_down: "Bajar",
     auto_assign: "Asignar las conversaciones nuevas por turnos a los miembros en línea",
     max_open: "Máximo de conversaciones abiertas por persona (vacío: sin límite)",
+    team_hours: "Horario del equipo",
+    workspace_hours: "El horario del espacio de trabajo",
     auto_reply_bot: "Respuesta automática",
 };
 
@@ -158,6 +165,8 @@ const PT_BR: RoutingTexts = RoutingTexts {
     move_down: "Descer",
     auto_assign: "Atribuir as conversas novas em rodízio aos membros online",
     max_open: "Máximo de conversas abertas por pessoa (vazio: sem limite)",
+    team_hours: "Horário da equipe",
+    workspace_hours: "O horário do espaço de trabalho",
     auto_reply_bot: "Resposta automática",
 };
 

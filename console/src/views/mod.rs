@@ -11,6 +11,7 @@ pub mod contact_files;
 pub mod dead_letters;
 pub mod email_settings;
 pub mod first_run;
+pub mod hours_editor;
 pub mod integration_settings;
 pub mod label_settings;
 pub mod list;

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use switchboard_model::{BusinessHours, Holiday, Id, OpenPeriod, Routing, RoutingRule};
+use switchboard_model::{BusinessHours, Id, Routing, RoutingRule};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -13,11 +13,9 @@ use crate::api;
 use crate::i18n::{RoutingTexts, Texts, routing_texts, texts};
 use crate::state::Console;
 use crate::views::channel_editor::said_line;
+use crate::views::hours_editor::HoursEditor;
 use crate::views::profile::{checked_of, value_of};
 use crate::views::workspace::signed_out_on;
-
-/// The days in the order the week is shown: Monday first, as in Latin America.
-const WEEK: [u8; 7] = [1, 2, 3, 4, 5, 6, 0];
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -42,21 +40,6 @@ fn change<E: 'static>(held: &Held, apply: impl Fn(&mut Routing, E) + 'static) ->
         }
         held.redraw.force_update();
     })
-}
-
-/// Opening hours from nine to six on weekdays: what "always open" becomes when unticked.
-fn weekdays() -> BusinessHours {
-    BusinessHours {
-        time_zone: None,
-        week: (1..=5)
-            .map(|day| OpenPeriod {
-                day,
-                from: "09:00".into(),
-                to: "18:00".into(),
-            })
-            .collect(),
-        holidays: Vec::new(),
-    }
 }
 
 /// A list written with commas, as its entries.
@@ -149,7 +132,12 @@ pub fn routing_settings(props: &Props) -> Html {
     let zone = console.me.workspace.time_zone.clone();
     html! {
         <form class="routing-settings" novalidate=true {onsubmit}>
-            { hours_card(&held, &routing, r, &zone) }
+            <section class="card hours">
+                <h2>{ r.hours }</h2>
+                <HoursEditor hours={routing.hours.clone()} zone={zone} locale={console.locale}
+                    unset={r.always_open}
+                    on_change={change(&held, |routing, hours: Option<BusinessHours>| routing.hours = hours)} />
+            </section>
             <section class="card away">
                 <h2><label for="away-message">{ r.away_message }</label></h2>
                 <p class="hint">{ r.away_help }</p>
@@ -163,126 +151,6 @@ pub fn routing_settings(props: &Props) -> Html {
                 <button type="submit" class="primary" disabled={*busy}>{ t.save }</button>
             </div>
         </form>
-    }
-}
-
-/// Business hours: always open, or a row a day (ticked when open, from and to) and holidays.
-fn hours_card(held: &Held, routing: &Routing, r: &'static RoutingTexts, zone: &str) -> Html {
-    let always = routing.hours.is_none();
-    let on_always = change(held, |routing, event: Event| {
-        routing.hours = (!checked_of(&event)).then(weekdays);
-    });
-    let day_row = |day: u8| {
-        let period = routing
-            .hours
-            .as_ref()
-            .and_then(|hours| hours.week.iter().find(|period| period.day == day));
-        let open = period.is_some();
-        let (from, to) = period.map_or(("09:00".into(), "18:00".into()), |period| {
-            (period.from.clone(), period.to.clone())
-        });
-        let on_open = change(held, move |routing, event: Event| {
-            if let Some(hours) = &mut routing.hours {
-                hours.week.retain(|period| period.day != day);
-                if checked_of(&event) {
-                    hours.week.push(OpenPeriod {
-                        day,
-                        from: "09:00".into(),
-                        to: "18:00".into(),
-                    });
-                    hours.week.sort_by_key(|period| period.day);
-                }
-            }
-        });
-        let time = move |is_from: bool| {
-            change(held, move |routing, event: InputEvent| {
-                let typed = value_of(&event);
-                let period = routing
-                    .hours
-                    .as_mut()
-                    .and_then(|hours| hours.week.iter_mut().find(|period| period.day == day));
-                if let Some(period) = period {
-                    if is_from {
-                        period.from = typed;
-                    } else {
-                        period.to = typed;
-                    }
-                }
-            })
-        };
-        let name = r.days[usize::from(day)];
-        html! {
-            <li class="day" data-day={day.to_string()}>
-                <label class="check"><input type="checkbox" name={format!("open-{day}")}
-                    checked={open} onchange={on_open} />{ name }</label>
-                if open {
-                    <label>{ r.from }<input type="time" name={format!("from-{day}")} value={from}
-                        oninput={time(true)} /></label>
-                    <label>{ r.to }<input type="time" name={format!("to-{day}")} value={to}
-                        oninput={time(false)} /></label>
-                }
-            </li>
-        }
-    };
-    let holidays = routing
-        .hours
-        .as_ref()
-        .map(|hours| hours.holidays.clone())
-        .unwrap_or_default();
-    let holiday_row = |(n, holiday): (usize, &Holiday)| {
-        let edit = move |is_date: bool| {
-            change(held, move |routing, event: InputEvent| {
-                if let Some(holiday) = routing
-                    .hours
-                    .as_mut()
-                    .and_then(|hours| hours.holidays.get_mut(n))
-                {
-                    let typed = value_of(&event);
-                    if is_date {
-                        holiday.date = typed;
-                    } else {
-                        holiday.name = typed;
-                    }
-                }
-            })
-        };
-        let remove = change(held, move |routing, _: MouseEvent| {
-            if let Some(hours) = &mut routing.hours {
-                hours.holidays.remove(n);
-            }
-        });
-        html! {
-            <li class="holiday">
-                <input type="date" name="holiday-date" aria-label={r.holidays}
-                    value={holiday.date.clone()} oninput={edit(true)} />
-                <input name="holiday-name" aria-label={r.holiday_name} maxlength="80"
-                    value={holiday.name.clone()} oninput={edit(false)} />
-                <button type="button" class="remove" onclick={remove}>{ r.remove }</button>
-            </li>
-        }
-    };
-    let add_holiday = change(held, |routing, _: MouseEvent| {
-        if let Some(hours) = &mut routing.hours {
-            hours.holidays.push(Holiday {
-                date: String::new(),
-                name: String::new(),
-            });
-        }
-    });
-    html! {
-        <section class="card hours">
-            <h2>{ r.hours }</h2>
-            <p class="hint">{ r.hours_zone.replace("{zone}", zone) }</p>
-            <label class="check"><input type="checkbox" name="always-open" checked={always}
-                onchange={on_always} />{ r.always_open }</label>
-            if !always {
-                <ul class="week">{ for WEEK.into_iter().map(day_row) }</ul>
-                <h3>{ r.holidays }</h3>
-                <ul class="holidays">{ for holidays.iter().enumerate().map(holiday_row) }</ul>
-                <button type="button" class="add-holiday" onclick={add_holiday}>
-                    { "+ " }{ r.add_holiday }</button>
-            }
-        </section>
     }
 }
 

@@ -2,13 +2,14 @@
 //! automatic assignment (in turn, with a limit per person), each changed or deleted in place,
 //! and new ones added.
 
-use switchboard_model::{Id, NewTeam, Team, TeamUpdate};
+use switchboard_model::{BusinessHours, Id, NewTeam, Team, TeamUpdate};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
 use crate::i18n::{routing_texts, texts};
 use crate::state::Console;
+use crate::views::hours_editor::HoursEditor;
 use crate::views::people_settings::reload;
 use crate::views::profile::{checked_of, edit};
 use crate::views::settings::{
@@ -36,6 +37,8 @@ pub fn team_settings(props: &Props) -> Html {
     let auto_assign = use_state(|| false);
     // The limit as typed: empty for none.
     let limit = use_state(String::new);
+    // The team's own hours; the workspace's when none.
+    let hours = use_state(|| None::<BusinessHours>);
     let said = use_state(|| None::<Result<String, String>>);
     let busy = use_state(|| false);
     // The people to pick members from, as they are now.
@@ -57,7 +60,7 @@ pub fn team_settings(props: &Props) -> Html {
             members.setter(),
             said.setter(),
         );
-        let (auto_assign, limit) = (auto_assign.setter(), limit.setter());
+        let (auto_assign, limit, hours) = (auto_assign.setter(), limit.setter(), hours.setter());
         let known = match to {
             Editing::Existing(id) => console.teams.iter().find(|team| team.id == id).cloned(),
             _ => None,
@@ -79,6 +82,7 @@ pub fn team_settings(props: &Props) -> Html {
                     .unwrap_or_default(),
             );
             auto_assign.set(known.as_ref().is_some_and(|team| team.auto_assign));
+            hours.set(known.as_ref().and_then(|team| team.hours.clone()));
             limit.set(
                 known
                     .as_ref()
@@ -99,13 +103,13 @@ pub fn team_settings(props: &Props) -> Html {
             said.clone(),
             busy.clone(),
         );
-        let (auto_assign, limit) = (auto_assign.clone(), limit.clone());
+        let (auto_assign, limit, hours) = (auto_assign.clone(), limit.clone(), hours.clone());
         let (dispatch, on_signed_out) = (console.dispatcher(), props.on_signed_out.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let (typed_name, picked, member_ids) =
                 ((*name).clone(), (*colour).clone(), (*members).clone());
-            let assigning = *auto_assign;
+            let (assigning, own_hours) = (*auto_assign, (*hours).clone());
             // A limit that is not a number counts as none; the field only takes numbers.
             let max_open = limit.trim().parse::<u32>().ok().filter(|limit| *limit > 0);
             let to = *editing;
@@ -121,7 +125,7 @@ pub fn team_settings(props: &Props) -> Html {
                             member_ids: Some(member_ids),
                             auto_assign: Some(assigning),
                             max_open_per_agent: Some(max_open),
-                            ..TeamUpdate::default()
+                            hours: Some(own_hours),
                         };
                         api::patch::<Team>(&format!("/api/v1/teams/{id}"), &change).await
                     }
@@ -132,7 +136,7 @@ pub fn team_settings(props: &Props) -> Html {
                             member_ids,
                             auto_assign: assigning,
                             max_open_per_agent: max_open,
-                            hours: None,
+                            hours: own_hours,
                         };
                         api::post::<Team>("/api/v1/teams", &new).await
                     }
@@ -218,6 +222,15 @@ pub fn team_settings(props: &Props) -> Html {
                                 value={(*limit).clone()} oninput={edit(&limit)} /></label>
                     </div>
                 }
+                <fieldset class="field team-hours">
+                    <legend>{ r.team_hours }</legend>
+                    <HoursEditor hours={(*hours).clone()} zone={console.me.workspace.time_zone.clone()}
+                        locale={console.locale} unset={r.workspace_hours}
+                        on_change={{
+                            let hours = hours.setter();
+                            Callback::from(move |changed| hours.set(changed))
+                        }} />
+                </fieldset>
                 { form_end(t, &said, &editing, *busy, t.delete_team_confirm, on_delete) }
             </form>
         }),

@@ -234,6 +234,26 @@ async fn mail_outside_business_hours_goes_to_the_rules_team_in_turn_and_gets_the
         "{steps:?}"
     );
     admin.screenshot("console-routing-away-message").await?;
+
+    // The team gets hours of its own: weekdays from nine to six, in the workspace's zone.
+    click(&admin, ".topbar .settings-link").await?;
+    click(&admin, ".settings-tabs .tab[data-section=teams]").await?;
+    click(&admin, ".team-row[data-team='Facturación'] .edit").await?;
+    shown(
+        &admin,
+        ".team-editor .team-hours",
+        "El horario del espacio de trabajo",
+    )
+    .await?;
+    click(&admin, ".team-editor .team-hours input[name=always-open]").await?;
+    shown(&admin, ".team-editor .team-hours .week", "Viernes").await?;
+    admin.screenshot("console-settings-team-hours").await?;
+    click(&admin, ".team-editor button[type=submit]").await?;
+    shown(&admin, ".team-row[data-team='Facturación']", "Bea Souza").await?;
+    let (_, teams) = api.get("/api/v1/teams").await?;
+    let week = &teams[0]["hours"]["week"];
+    assert_eq!(week.as_array().map(Vec::len), Some(5), "{teams}");
+    assert_eq!(week[0], json!({ "day": 1, "from": "09:00", "to": "18:00" }));
     admin.close().await?;
     rig.stop().await
 }

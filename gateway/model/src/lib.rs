@@ -21,8 +21,8 @@ mod quotas;
 pub mod reply_window;
 mod routing;
 mod settings;
-pub mod text;
 pub mod sms;
+pub mod text;
 mod visitor;
 mod webhook;
 

@@ -4,9 +4,12 @@
 //! asked before the first message. Saving sends only the settings that changed (a merge patch);
 //! a setting the gateway refuses is told beside its field, in the admin's language.
 
-use serde_json::{Map, Value, json};
+mod draft;
+mod identity;
+
+use serde_json::{Map, Value};
 use switchboard_model::WebchatSettings as ChatSettings;
-use switchboard_model::{Channel, ChannelUpdate, Greeting, Id, RefusedOrigin};
+use switchboard_model::{Channel, ChannelUpdate, Id, RefusedOrigin};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -17,10 +20,9 @@ use crate::state::{Action, Console};
 use crate::views::channel_editor::{Said, copy_on_click, said_line};
 use crate::views::profile::value_of;
 use crate::views::workspace::signed_out_on;
+use draft::{ALLOWED_ORIGINS, Ask, Draft, Edit, PRE_CHAT_FIELDS};
+use identity::IdentitySecret;
 
-const ALLOWED_ORIGINS: &str = ChatSettings::ALLOWED_ORIGINS;
-/// What the widget draws when the channel names no colour.
-const DEFAULT_COLOR: &str = "#1f6feb";
 /// The platforms with install guides of their own (`/install/{platform}.{language}.html`).
 const GUIDES: [(&str, &str); 4] = [
     ("wordpress", "WordPress"),
@@ -28,157 +30,6 @@ const GUIDES: [(&str, &str); 4] = [
     ("wix", "Wix"),
     ("squarespace", "Squarespace"),
 ];
-/// The fields a visitor may be asked for before the first message, as `pre_chat` names them.
-const PRE_CHAT_FIELDS: [&str; 2] = ["name", "email"];
-
-/// Whether a pre-chat field is asked for.
-#[derive(Clone, Copy, PartialEq)]
-enum Ask {
-    No,
-    Optional,
-    Required,
-}
-
-impl Ask {
-    const ALL: [Ask; 3] = [Ask::No, Ask::Optional, Ask::Required];
-
-    fn value(self) -> &'static str {
-        match self {
-            Ask::No => "no",
-            Ask::Optional => "optional",
-            Ask::Required => "required",
-        }
-    }
-
-    fn label(self, t: &Texts) -> &'static str {
-        match self {
-            Ask::No => t.ask_no,
-            Ask::Optional => t.ask_optional,
-            Ask::Required => t.ask_required,
-        }
-    }
-}
-
-/// The settings as the page holds them while the admin edits.
-#[derive(Clone, PartialEq)]
-struct Draft {
-    /// One site a line.
-    origins: String,
-    color: String,
-    position: String,
-    /// By language, in the order of [`Locale::ALL`].
-    greetings: [String; 3],
-    /// By field, in the order of [`PRE_CHAT_FIELDS`].
-    asks: [Ask; 2],
-}
-
-/// One field of the draft, as the admin changes it.
-#[derive(Clone, Copy)]
-enum Edit {
-    Origins,
-    Color,
-    Position,
-    /// The greeting in the `n`th language of [`Locale::ALL`].
-    Greeting(usize),
-    /// Whether to ask for the `n`th of [`PRE_CHAT_FIELDS`].
-    Ask(usize),
-}
-
-/// The entries typed, one a line, blanks left out.
-fn lines(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-impl Draft {
-    /// The channel's settings as the gateway reads them.
-    fn of(settings: &Value) -> Draft {
-        let settings = ChatSettings::read(settings);
-        let greetings = Locale::ALL.map(|locale| match &settings.greeting {
-            Greeting::Unset => String::new(),
-            Greeting::Everywhere(text) => text.clone(),
-            Greeting::PerLanguage(texts) => texts.get(locale.tag()).cloned().unwrap_or_default(),
-        });
-        let asks = PRE_CHAT_FIELDS.map(|name| {
-            match settings.pre_chat.iter().find(|field| field.name == name) {
-                None => Ask::No,
-                Some(field) if field.required => Ask::Required,
-                Some(_) => Ask::Optional,
-            }
-        });
-        Draft {
-            origins: settings.allowed_origins.join("\n"),
-            color: settings.color.unwrap_or_else(|| DEFAULT_COLOR.into()),
-            position: settings.position.unwrap_or_else(|| "right".into()),
-            greetings,
-            asks,
-        }
-    }
-
-    /// The draft with `edit` now holding `value`, as its input gives it.
-    fn edited(&self, edit: Edit, value: String) -> Draft {
-        let mut next = self.clone();
-        match edit {
-            Edit::Origins => next.origins = value,
-            Edit::Color => next.color = value,
-            Edit::Position => next.position = value,
-            Edit::Greeting(index) => next.greetings[index] = value,
-            Edit::Ask(index) => {
-                next.asks[index] = Ask::ALL
-                    .into_iter()
-                    .find(|ask| ask.value() == value)
-                    .unwrap_or(Ask::No);
-            }
-        }
-        next
-    }
-
-    /// The merge patch that turns `saved` into this draft: only the settings that differ, and
-    /// `null` for one emptied, which the gateway then removes.
-    fn changes_from(&self, saved: &Draft) -> Map<String, Value> {
-        let or_null = |value: Value, empty: bool| if empty { Value::Null } else { value };
-        let mut changes = Map::new();
-        let origins = lines(&self.origins);
-        if origins != lines(&saved.origins) {
-            let empty = origins.is_empty();
-            changes.insert(ALLOWED_ORIGINS.into(), or_null(origins.into(), empty));
-        }
-        if self.color != saved.color {
-            changes.insert(ChatSettings::COLOR.into(), self.color.clone().into());
-        }
-        if self.position != saved.position {
-            changes.insert(ChatSettings::POSITION.into(), self.position.clone().into());
-        }
-        if self.greetings != saved.greetings {
-            let greeting: Map<String, Value> = Locale::ALL
-                .iter()
-                .zip(&self.greetings)
-                .map(|(locale, text)| {
-                    let text = text.trim();
-                    (
-                        locale.tag().to_string(),
-                        or_null(text.into(), text.is_empty()),
-                    )
-                })
-                .collect();
-            changes.insert(ChatSettings::GREETING.into(), greeting.into());
-        }
-        if self.asks != saved.asks {
-            let asked: Vec<Value> = PRE_CHAT_FIELDS
-                .iter()
-                .zip(self.asks)
-                .filter(|(_, ask)| *ask != Ask::No)
-                .map(|(name, ask)| json!({ "name": name, "required": ask == Ask::Required }))
-                .collect();
-            let empty = asked.is_empty();
-            changes.insert(ChatSettings::PRE_CHAT.into(), or_null(asked.into(), empty));
-        }
-        changes
-    }
-}
 
 /// A colour as a colour input takes it, `#rrggbb` (`#abc` is `#aabbcc`).
 pub fn for_color_input(color: &str) -> String {
@@ -200,6 +51,7 @@ fn label_of(name: &str, t: &Texts) -> Option<&'static str> {
         ALLOWED_ORIGINS => t.allowed_sites,
         "color" => t.color,
         "position" => t.position,
+        ChatSettings::UPLOAD_TYPES => t.upload_types,
         _ => return None,
     })
 }
@@ -517,12 +369,18 @@ pub fn webchat_settings(props: &Props) -> Html {
                     on_edit(&draft, Edit::Ask(index)),
                 )) }
             </fieldset>
+            <label><span>{ t.upload_types }</span>
+                <textarea name="upload_types" rows="3" aria-describedby="upload-types-help"
+                    value={draft.uploads.clone()} oninput={on_edit(&draft, Edit::Uploads)} /></label>
+            { fault_beside(&at_fault, ChatSettings::UPLOAD_TYPES) }
+            <small id="upload-types-help">{ t.upload_types_help }</small>
             { said_line(&said) }
             <div class="buttons">
                 <button type="button" class="back-to-list" onclick={props.on_back.reform(|_: MouseEvent| ())}>
                     { t.back }</button>
                 <button type="submit" disabled={*busy}>{ t.save }</button>
             </div>
+            <IdentitySecret channel_id={id} {locale} on_signed_out={props.on_signed_out.clone()} />
         </form>
     }
 }

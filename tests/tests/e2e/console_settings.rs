@@ -170,7 +170,7 @@ async fn an_admin_adds_a_telegram_channel_through_the_console_and_its_messages_r
     )
     .await?;
     let kinds = texts(&admin, ".kinds .kind strong").await?;
-    assert_eq!(kinds, ["SMS", "Telegram", "WhatsApp"]);
+    assert_eq!(kinds, ["Correo electrónico", "SMS", "Telegram", "WhatsApp"]);
     admin.screenshot("console-settings-channels").await?;
     click(&admin, ".kinds .kind[data-plugin='telegram']").await?;
     shown(&admin, ".channel-editor .field", "Token del bot").await?;
@@ -731,6 +731,38 @@ async fn an_admin_sets_up_the_website_chat_allows_a_refused_site_and_changes_the
     );
     into_view(&admin, ".webchat-settings .saved").await?;
     admin.screenshot("console-settings-webchat-saved").await?;
+
+    // The files visitors may send, and a new identity secret shown once.
+    set_field(
+        &admin,
+        ".webchat-settings textarea[name=upload_types]",
+        "image/*\napplication/pdf",
+    )
+    .await?;
+    click(&admin, ".webchat-settings button[type=submit]").await?;
+    shown(&admin, ".webchat-settings .saved", "Guardado.").await?;
+    let config = widget_config(&gateway, &widget, "es").await?;
+    assert_eq!(
+        config["upload_types"],
+        json!(["image/*", "application/pdf"])
+    );
+    shown(&admin, ".identity .state", "Todavía no hay secreto").await?;
+    click(&admin, ".identity .new-identity-secret").await?;
+    shown(&admin, ".identity .once", "no se vuelve a mostrar").await?;
+    let secret = value_of(&admin, ".identity input[name=identity_secret]").await?;
+    assert!(
+        secret.len() == 64 && secret.chars().all(|c| c.is_ascii_hexdigit()),
+        "{secret}"
+    );
+    shown(&admin, ".identity .state", "Hay un secreto configurado.").await?;
+    let (_, names) = api
+        .get(&format!("/api/v1/channels/{channel}/secrets"))
+        .await?;
+    assert_eq!(names["names"], json!(["identity_secret"]), "{names}");
+    into_view(&admin, ".identity").await?;
+    admin
+        .screenshot("console-settings-webchat-identity")
+        .await?;
     admin.close().await?;
 
     // On a phone, in Portuguese, the page fits the screen.

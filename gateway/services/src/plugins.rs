@@ -13,7 +13,7 @@ use switchboard_model::{Channel, Id};
 use switchboard_plugins::{Fetch, Grants, Manifest, Plugin, PluginError, Runtime};
 use switchboard_store::Store;
 
-pub use self::context::{call_context, channel_secrets, keep_channel_secrets};
+pub use self::context::{call_context, channel_secrets, keep_channel_secrets, secrets_of};
 use crate::{Fault, FaultKind, ServiceResult, Services, lock};
 
 /// The largest component accepted.

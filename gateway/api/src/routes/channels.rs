@@ -10,9 +10,9 @@ use switchboard_model::{
     Channel, ChannelForm, ChannelKindMark, ChannelSecrets, ChannelTemplates, ChannelUpdate,
     Connection, Id, NewChannel, Quota, RefusedOrigin, SecretChanges, SecretNames,
 };
+use switchboard_services::plugins::{keep_channel_secrets, secrets_of};
 use switchboard_services::quotas;
 use switchboard_services::{connection, settings};
-use switchboard_store::ChannelRecord;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -248,7 +248,7 @@ async fn update_channel(
         }
     }
     if let Some(secrets) = &new_secrets {
-        store_secrets(&state, caller.workspace_id, id, secrets).await?;
+        keep_channel_secrets(&state, caller.workspace_id, id, secrets).await?;
     }
     let channel = state
         .store
@@ -291,27 +291,11 @@ async fn channel_secret_names(
 ) -> ApiResult<axum::Json<SecretNames>> {
     caller.require_admin()?;
     state.store.channel(caller.workspace_id, id).await?;
-    let names = stored_secrets(&state, caller.workspace_id, id)
+    let names = secrets_of(&state, caller.workspace_id, id)
         .await?
         .into_keys()
         .collect();
     Ok(axum::Json(SecretNames { names }))
-}
-
-/// A channel's secrets as stored, opened.
-async fn stored_secrets(
-    state: &AppState,
-    workspace_id: Id,
-    id: Id,
-) -> ApiResult<BTreeMap<String, String>> {
-    match state
-        .store
-        .channel_record(workspace_id, id, ChannelRecord::Secrets)
-        .await?
-    {
-        Some(sealed) => state.secrets.open(&sealed).map_err(ApiError::internal),
-        None => Ok(BTreeMap::new()),
-    }
 }
 
 /// Replaces a channel's secrets; they are sealed before they are stored (admins only).
@@ -360,7 +344,7 @@ async fn with_changes(
     id: Id,
     changes: BTreeMap<String, Option<String>>,
 ) -> ApiResult<BTreeMap<String, String>> {
-    let mut secrets = stored_secrets(state, workspace_id, id).await?;
+    let mut secrets = secrets_of(state, workspace_id, id).await?;
     for (name, value) in changes {
         match value {
             Some(value) => secrets.insert(name, value),
@@ -400,27 +384,6 @@ async fn save_secrets(
             .await?
             .map_err(|reason| connection::refused(&reason))?;
     }
-    store_secrets(state, workspace_id, id, &secrets).await?;
+    keep_channel_secrets(state, workspace_id, id, &secrets).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Seals a channel's secrets and stores them.
-async fn store_secrets(
-    state: &AppState,
-    workspace_id: Id,
-    id: Id,
-    secrets: &BTreeMap<String, String>,
-) -> ApiResult<()> {
-    let sealed = state.secrets.seal(secrets).map_err(ApiError::internal)?;
-    state
-        .store
-        .put_channel_record(workspace_id, id, ChannelRecord::Secrets, sealed)
-        .await?;
-    tracing::info!(
-        workspace_id,
-        channel_id = id,
-        count = secrets.len(),
-        "channel secrets replaced"
-    );
-    Ok(())
 }

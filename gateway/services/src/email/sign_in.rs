@@ -178,7 +178,7 @@ pub async fn finish(
     let mut held = super::oauth::held(&token, obtained_at);
     held.granted_by = super::oauth::digest(&refresh_token);
     secrets.insert(OAUTH_REFRESH_TOKEN.into(), refresh_token);
-    crate::plugins::keep_channel_secrets(state, &channel, &secrets).await?;
+    crate::plugins::keep_channel_secrets(state, workspace_id, channel.id, &secrets).await?;
     keep(state, &channel, &held).await?;
     let mut with_xoauth2 = channel.settings.clone();
     if let Some(settings) = with_xoauth2.as_object_mut() {

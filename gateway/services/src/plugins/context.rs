@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use switchboard_model::Channel;
+use switchboard_model::{Channel, Id};
 use switchboard_plugins::CallContext;
 use switchboard_store::ChannelRecord;
 
@@ -45,19 +45,21 @@ pub async fn call_context(state: &Services, channel: &Channel) -> ServiceResult<
 /// Seals a channel's secrets and stores them in place of those it had.
 pub async fn keep_channel_secrets(
     state: &Services,
-    channel: &Channel,
+    workspace_id: Id,
+    channel_id: Id,
     secrets: &BTreeMap<String, String>,
 ) -> ServiceResult<()> {
     let sealed = state.secrets.seal(secrets).map_err(Fault::internal)?;
     state
         .store
-        .put_channel_record(
-            channel.workspace_id,
-            channel.id,
-            ChannelRecord::Secrets,
-            sealed,
-        )
+        .put_channel_record(workspace_id, channel_id, ChannelRecord::Secrets, sealed)
         .await?;
+    tracing::info!(
+        workspace_id,
+        channel_id,
+        count = secrets.len(),
+        "channel secrets replaced"
+    );
     Ok(())
 }
 
@@ -66,10 +68,19 @@ pub async fn channel_secrets(
     state: &Services,
     channel: &Channel,
 ) -> ServiceResult<BTreeMap<String, String>> {
+    secrets_of(state, channel.workspace_id, channel.id).await
+}
+
+/// The secrets of the channel `channel_id` in the clear (none for another workspace's).
+pub async fn secrets_of(
+    state: &Services,
+    workspace_id: Id,
+    channel_id: Id,
+) -> ServiceResult<BTreeMap<String, String>> {
     Ok(
         match state
             .store
-            .channel_record(channel.workspace_id, channel.id, ChannelRecord::Secrets)
+            .channel_record(workspace_id, channel_id, ChannelRecord::Secrets)
             .await?
         {
             Some(sealed) => state.secrets.open(&sealed).map_err(Fault::internal)?,

@@ -190,6 +190,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     watch_plugins_folder(&state, &config);
     expire_dead_letters(&state);
     wake_snoozed_conversations(&state);
+    assign_queued_conversations(&state);
     sweep_unattached_files(&state, config.uploads.unattached_hours);
     deliver_replies(&state, holder.clone());
     tick_plugins(&state, holder.clone());
@@ -387,6 +388,32 @@ fn wake_snoozed_conversations(state: &AppState) {
         }
     });
 }
+
+/// Gives conversations waiting in a team's queue to the team's members as they become free
+/// (come online, resolve a conversation), every few seconds.
+fn assign_queued_conversations(state: &AppState) {
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        loop {
+            match store.assign_queued(QUEUE_ROUND).await {
+                Ok(assigned) => {
+                    for conversation in assigned {
+                        tracing::info!(
+                            workspace_id = conversation.workspace_id,
+                            conversation_id = conversation.id,
+                            "a queued conversation was assigned"
+                        );
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "cannot assign queued conversations"),
+            }
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        }
+    });
+}
+
+/// How many waiting conversations one round of [`assign_queued_conversations`] looks at.
+const QUEUE_ROUND: usize = 500;
 
 /// Removes uploaded files that no message named within `hours`, every hour.
 fn sweep_unattached_files(state: &AppState, hours: u32) {

@@ -614,6 +614,80 @@ async fn a_team_that_assigns_automatically_deals_new_conversations_in_turn_to_on
 }
 
 #[tokio::test]
+async fn a_conversation_waiting_in_the_teams_queue_goes_to_the_first_member_who_is_free() {
+    let app = TestApp::new().await;
+    let (status, team) = app
+        .post(
+            "/api/v1/teams",
+            &app.admin,
+            json!({ "name": "Soporte", "member_ids": [app.agent_id], "auto_assign": true, "max_open_per_agent": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{team}");
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/channels/{}", app.channel),
+            &app.admin,
+            Some(json!({ "default_team_id": team["id"] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let availability = async |value: &str| {
+        app.call(
+            Method::PATCH,
+            "/api/v1/auth/me",
+            &app.agent,
+            Some(json!({ "availability": value })),
+        )
+        .await
+    };
+    let assignee = async |id: u64| {
+        let (_, conversation) = app
+            .get(&format!("/api/v1/conversations/{id}"), &app.admin)
+            .await;
+        conversation["assignee_id"].as_u64()
+    };
+    availability("away").await;
+    let first = conversation_of(&app.inbound("a@example.com", "q-1", "Hola").await);
+    let second = conversation_of(&app.inbound("b@example.com", "q-2", "Hola").await);
+    assert_eq!(
+        (assignee(first).await, assignee(second).await),
+        (None, None)
+    );
+    // Nobody free: a round assigns nothing.
+    let assigned = app.store.assign_queued(100).await.expect("a round");
+    assert!(assigned.is_empty(), "{assigned:?}");
+    // Bea comes online: the one waiting longest is hers, the other waits for her limit.
+    availability("online").await;
+    let assigned = app.store.assign_queued(100).await.expect("a round");
+    assert_eq!(assigned.len(), 1, "{assigned:?}");
+    assert_eq!(assignee(first).await, Some(app.agent_id));
+    assert_eq!(assignee(second).await, None);
+    let (_, messages) = app
+        .get(
+            &format!("/api/v1/conversations/{first}/messages"),
+            &app.admin,
+        )
+        .await;
+    let last = messages["items"]
+        .as_array()
+        .and_then(|items| items.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(last["activity"]["type"], "assigned", "{messages}");
+    // She resolves it: the next round gives her the other.
+    app.post(
+        &format!("/api/v1/conversations/{first}/close"),
+        &app.agent,
+        json!({}),
+    )
+    .await;
+    app.store.assign_queued(100).await.expect("a round");
+    assert_eq!(assignee(second).await, Some(app.agent_id));
+}
+
+#[tokio::test]
 async fn each_step_on_a_conversation_is_recorded_in_its_log_with_who_took_it() {
     let app = TestApp::new().await;
     let id = conversation_of(&app.inbound("ana@example.com", "m-1", "Hola").await);

@@ -21,7 +21,7 @@ mod writing;
 
 pub use ingest::ingest;
 pub use reading::{latest_messages, list, messages, messages_since};
-pub use steps::{requeue, update, wake};
+pub use steps::{Queued, assign_queued, requeue, update, wake};
 pub use writing::{add_reply, start};
 
 /// A conversation as stored: the record clients see, plus where its messages are. A message

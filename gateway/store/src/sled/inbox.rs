@@ -319,6 +319,30 @@ impl Inbox {
             .collect()
     }
 
+    /// (workspace, conversation, team) of the open conversations that wait in a team's queue,
+    /// unassigned, those waiting longest first; at most `limit`.
+    pub fn queued(&self, limit: usize) -> Vec<(Id, Id, Id)> {
+        let index = self.read();
+        let mut queued: Vec<(Millis, Id, Id, Id)> = index
+            .entries
+            .iter()
+            .filter(|(_, entry)| {
+                entry.status == ConversationStatus::Open && entry.assignee_id.is_none()
+            })
+            .filter_map(|(id, entry)| {
+                entry
+                    .team_id
+                    .map(|team_id| (entry.waiting, *id, entry.workspace_id, team_id))
+            })
+            .collect();
+        queued.sort_unstable();
+        queued
+            .into_iter()
+            .take(limit)
+            .map(|(_, id, workspace_id, team_id)| (workspace_id, id, team_id))
+            .collect()
+    }
+
     /// (workspace, conversation) of the snoozed conversations due to wake at `now`.
     pub fn due(&self, now: Millis) -> Vec<(Id, Id)> {
         self.read()

@@ -40,6 +40,10 @@ pub trait Conversations: Send + Sync {
     ) -> StoreResult<Started>;
     /// Opens again the snoozed conversations whose time came by `now`; returns them.
     async fn wake_snoozed(&self, now: Millis) -> StoreResult<Vec<Conversation>>;
+    /// Gives conversations that wait unassigned in a team's queue (those waiting longest first,
+    /// at most `limit` looked at) to the team's next member in turn, when the team assigns
+    /// automatically and someone is available; returns those assigned.
+    async fn assign_queued(&self, limit: usize) -> StoreResult<Vec<Conversation>>;
     async fn conversation(&self, workspace_id: Id, id: Id) -> StoreResult<Conversation>;
     /// A step on a conversation taken by `by`; one that changes what agents see is recorded in
     /// its log as a `system` message.

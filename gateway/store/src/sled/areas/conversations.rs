@@ -8,6 +8,7 @@ use switchboard_model::{
 
 use crate::{ConversationChange, Conversations, StoreResult};
 
+use crate::sled::conversations::Queued;
 use crate::sled::{SledStore, conversations, edits};
 
 #[async_trait]
@@ -72,6 +73,30 @@ impl Conversations for SledStore {
             woken.extend(conversation);
         }
         Ok(woken)
+    }
+
+    async fn assign_queued(&self, limit: usize) -> StoreResult<Vec<Conversation>> {
+        let mut assigned = Vec::new();
+        // A team whose queue could not be served is not asked again until the next round.
+        let mut full = std::collections::HashSet::new();
+        for (workspace_id, id, team_id) in self.inbox.queued(limit) {
+            if full.contains(&(workspace_id, team_id)) {
+                continue;
+            }
+            let inbox = self.inbox.clone();
+            let taken = self
+                .writer
+                .write(move |txn| conversations::assign_queued(txn, &inbox, workspace_id, id))
+                .await?;
+            match taken {
+                Queued::Assigned(conversation) => assigned.push(*conversation),
+                Queued::NotWaiting => {}
+                Queued::NobodyFree => {
+                    full.insert((workspace_id, team_id));
+                }
+            }
+        }
+        Ok(assigned)
     }
 
     async fn conversation(&self, workspace_id: Id, id: Id) -> StoreResult<Conversation> {

@@ -1,12 +1,14 @@
-//! Steps on a conversation (status, assignment, team, labels, snooze and its alarm), each
-//! recorded in its log.
+//! Steps on a conversation (status, assignment, team, labels, snooze and its alarm, the team
+//! queue's turn), each recorded in its log.
 
 use switchboard_model::{
     Activity, Author, Conversation, ConversationStatus, Direction, Id, Message, Millis,
 };
 
-use super::{StoredConversation, Touch, load_stored, save_conversation};
+use super::{StoredConversation, Touch, automatic_assignee, load_stored, save_conversation};
+use crate::sled::contacts;
 use crate::sled::engine::txn::{Read, Txn};
+use crate::sled::inbox::Inbox;
 use crate::sled::keys::{self, key};
 use crate::{ConversationChange, StoreError, StoreResult};
 
@@ -34,6 +36,47 @@ pub fn wake(
     conversation.snoozed_until = None;
     record_step(txn, &mut stored, &before, Author::System)?;
     Ok(Some(stored.conversation))
+}
+
+/// What became of a conversation in a team's queue.
+pub enum Queued {
+    Assigned(Box<Conversation>),
+    /// It no longer waits there (taken, closed, gone), or its contact is blocked.
+    NotWaiting,
+    /// Its team does not assign automatically, or nobody in it can take one now.
+    NobodyFree,
+}
+
+/// Gives a conversation that waits unassigned in its team's queue to the team's next member
+/// in turn, when the team assigns automatically and someone is available; the log says to
+/// whom.
+pub fn assign_queued(
+    txn: &mut Txn,
+    inbox: &Inbox,
+    workspace_id: Id,
+    id: Id,
+) -> StoreResult<Queued> {
+    let mut stored = match load_stored(txn, workspace_id, id) {
+        Ok(stored) => stored,
+        Err(StoreError::NotFound { .. }) => return Ok(Queued::NotWaiting),
+        Err(error) => return Err(error),
+    };
+    let conversation = &stored.conversation;
+    if conversation.status != ConversationStatus::Open
+        || conversation.assignee_id.is_some()
+        || conversation.team_id.is_none()
+        || contacts::load(txn, workspace_id, conversation.contact_id)?.blocked
+    {
+        return Ok(Queued::NotWaiting);
+    }
+    let team_id = conversation.team_id;
+    let Some(agent_id) = automatic_assignee(txn, inbox, workspace_id, team_id)? else {
+        return Ok(Queued::NobodyFree);
+    };
+    let before = stored.conversation.clone();
+    stored.conversation.assignee_id = Some(agent_id);
+    record_step(txn, &mut stored, &before, Author::System)?;
+    Ok(Queued::Assigned(Box::new(stored.conversation)))
 }
 
 /// Takes a step on a conversation; `by` took it. A step that changes what agents see (not a

@@ -26,6 +26,7 @@ pub mod front_end_size;
 pub mod mail_rig;
 pub mod multipart;
 pub mod oauth_stand_in;
+pub mod scale_rig;
 pub mod sites;
 pub mod sms_stand_in;
 pub mod telegram_stand_in;

@@ -692,28 +692,30 @@ fn system_user(name: &str) -> anyhow::Result<(u32, u32)> {
 /// Ports this process already handed out, so that two rigs of one test binary never share one.
 static HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
 
-/// Four distinct free ports on 127.0.0.1: bound to port 0 all at once, read, released. Another
+/// `N` distinct free ports on 127.0.0.1: bound to port 0 all at once, read, released. Another
 /// process could take one before the server binds it; start-up then tries again.
-fn free_ports() -> anyhow::Result<[u16; 5]> {
+pub fn free_ports<const N: usize>() -> anyhow::Result<[u16; N]> {
     let mut handed_out = HANDED_OUT
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let handed_out = handed_out.get_or_insert_with(HashSet::new);
     let mut listeners = Vec::new();
-    let mut ports = Vec::new();
-    while ports.len() < 5 {
+    let mut ports = [0; N];
+    let mut found = 0;
+    while found < N {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let port = listener.local_addr()?.port();
         if handed_out.insert(port) {
-            ports.push(port);
+            ports[found] = port;
+            found += 1;
         }
         listeners.push(listener);
         if listeners.len() > 64 {
-            bail!("cannot find five free ports on 127.0.0.1");
+            bail!("cannot find {N} free ports on 127.0.0.1");
         }
     }
     drop(listeners);
-    Ok([ports[0], ports[1], ports[2], ports[3], ports[4]])
+    Ok(ports)
 }
 
 fn log_file(path: &Path) -> anyhow::Result<File> {

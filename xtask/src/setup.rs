@@ -14,7 +14,9 @@ use anyhow::{Context, bail};
 /// a file size limit (a full disk, as the store meets it). `wordpress` (with a default theme, PHP
 /// and MariaDB's server) runs a private WordPress site for the plugin's browser test
 /// (`tests/src/wordpress.rs`); its Apache dependency is installed but never started. `brotli`
-/// makes the compressed copies of the browser apps' files that the gateway sends.
+/// makes the compressed copies of the browser apps' files that the gateway sends. `postgresql`
+/// and `nats-server` run privately for the scale-out tests (`tests/src/scale_rig.rs`); their
+/// packaged services are never started.
 const DEBIAN_PACKAGES: &[&str] = &[
     "dovecot-imapd",
     "dovecot-lmtpd",
@@ -29,6 +31,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "php-mysql",
     "mariadb-server-core",
     "brotli",
+    "postgresql",
+    "nats-server",
 ];
 /// Debian packages only the benchmarks use: `wrk` loads the API from a second process.
 const BENCH_PACKAGES: &[&str] = &["wrk"];

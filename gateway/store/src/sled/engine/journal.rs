@@ -351,32 +351,18 @@ impl Segments {
     /// journal keeps no word of them while every other line stays where its index says, and
     /// syncs them; answers how many lines. Its index records are the caller's to remove.
     pub fn scrub(&self, tree: &sled::Tree, workspace_id: Id) -> StoreResult<u64> {
-        let mut files: HashMap<u32, File> = HashMap::new();
-        let mut scrubbed = 0;
+        let mut places = Vec::new();
         for entry in tree.scan_prefix(key(keys::EVENT_INDEX, &[workspace_id])) {
             let (_, value) = entry?;
             let record = IndexRecord::decode(&value)?;
-            let path = segment_path(&self.dir, record.segment);
-            let file = match files.entry(record.segment) {
-                Entry::Occupied(file) => file.into_mut(),
-                Entry::Vacant(slot) => slot.insert(
-                    OpenOptions::new()
-                        .write(true)
-                        .open(&path)
-                        .map_err(|error| io_error("open the event journal", &path, error))?,
-                ),
-            };
-            for (_, offset, len) in record.entries() {
-                file.write_all_at(&vec![b' '; len], offset)
-                    .map_err(|error| io_error("scrub the event journal", &path, error))?;
-                scrubbed += 1;
-            }
+            places.extend(record.entries().map(|(_, offset, len)| LinePlace {
+                segment: record.segment,
+                offset,
+                len,
+            }));
         }
-        for (segment, file) in &files {
-            file.sync_data()
-                .map_err(|error| io_error("sync", &segment_path(&self.dir, *segment), error))?;
-        }
-        Ok(scrubbed)
+        self.blank(&places)?;
+        Ok(places.len() as u64)
     }
 
     /// Calls `visit` with each event of a workspace that the tree indexes, up to `up_to`: the

@@ -509,22 +509,18 @@ async fn the_contacts_of_a_page_come_in_one_call_and_only_from_the_callers_works
     assert_error(&too_many, StatusCode::BAD_REQUEST, "invalid_query");
 }
 
-#[tokio::test]
-async fn a_team_that_assigns_automatically_deals_new_conversations_in_turn_to_online_members_under_their_limit()
- {
-    let app = TestApp::new().await;
-    let (_, me) = app.get("/api/v1/auth/me", &app.admin).await;
-    let admin_id = me["agent"]["id"].as_u64().expect("admin");
+/// A team "Soporte" of `members` that assigns automatically, at most `limit` open
+/// conversations each, to which the API channel routes new conversations.
+async fn assigning_team(app: &TestApp, members: &[u64], limit: u32) -> Value {
     let (status, team) = app
         .post(
             "/api/v1/teams",
             &app.admin,
-            json!({ "name": "Soporte", "member_ids": [admin_id, app.agent_id],
-                "auto_assign": true, "max_open_per_agent": 2 }),
+            json!({ "name": "Soporte", "member_ids": members,
+                "auto_assign": true, "max_open_per_agent": limit }),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{team}");
-    assert_eq!(team["max_open_per_agent"], 2);
     let (status, channel) = app
         .call(
             Method::PATCH,
@@ -534,6 +530,17 @@ async fn a_team_that_assigns_automatically_deals_new_conversations_in_turn_to_on
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{channel}");
+    team
+}
+
+#[tokio::test]
+async fn a_team_that_assigns_automatically_deals_new_conversations_in_turn_to_online_members_under_their_limit()
+ {
+    let app = TestApp::new().await;
+    let (_, me) = app.get("/api/v1/auth/me", &app.admin).await;
+    let admin_id = me["agent"]["id"].as_u64().expect("admin");
+    let team = assigning_team(&app, &[admin_id, app.agent_id], 2).await;
+    assert_eq!(team["max_open_per_agent"], 2);
 
     let new_conversation = async |email: &str| {
         let id = conversation_of(&app.inbound(email, email, "Hola").await);
@@ -616,23 +623,7 @@ async fn a_team_that_assigns_automatically_deals_new_conversations_in_turn_to_on
 #[tokio::test]
 async fn a_conversation_waiting_in_the_teams_queue_goes_to_the_first_member_who_is_free() {
     let app = TestApp::new().await;
-    let (status, team) = app
-        .post(
-            "/api/v1/teams",
-            &app.admin,
-            json!({ "name": "Soporte", "member_ids": [app.agent_id], "auto_assign": true, "max_open_per_agent": 1 }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{team}");
-    let (status, _) = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/channels/{}", app.channel),
-            &app.admin,
-            Some(json!({ "default_team_id": team["id"] })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    assigning_team(&app, &[app.agent_id], 1).await;
     let availability = async |value: &str| {
         app.call(
             Method::PATCH,

@@ -7,8 +7,7 @@
 use std::collections::BTreeMap;
 
 use switchboard_model::{
-    Author, Channel, ChannelKind, Conversation, EmailSettings, Id, Ingested, Millis, NewReply,
-    now_millis,
+    Author, Channel, ChannelKind, EmailSettings, Id, Ingested, Millis, NewReply, now_millis,
 };
 use switchboard_store::ChannelRecord;
 
@@ -32,12 +31,9 @@ pub async fn answer(
         return Ok(());
     }
     let workspace_id = channel.workspace_id;
-    let conversation = state
-        .store
-        .conversation(workspace_id, ingested.conversation_id)
-        .await?;
     let now = now_millis();
-    let (text, bot) = match away_message(state, &conversation, now).await? {
+    let (text, bot) = match away_message(state, workspace_id, ingested.conversation_id, now).await?
+    {
         Some(text) => (text, AWAY_BOT),
         None => match EmailSettings::read(&channel.settings).auto_reply {
             Some(text) if channel.kind == ChannelKind::EMAIL && ingested.opened => {
@@ -65,24 +61,28 @@ pub async fn answer(
     let bot = Author::Bot { name: bot.into() };
     state
         .store
-        .add_reply(workspace_id, conversation.id, bot, reply)
+        .add_reply(workspace_id, ingested.conversation_id, bot, reply)
         .await?;
     state.replies_queued.add(workspace_id);
     Ok(())
 }
 
-/// The away message, when the conversation's team (or else the workspace) is closed at `now`
-/// and the workspace wrote one.
+/// The away message, when the workspace wrote one and the conversation's team (or else the
+/// workspace) is closed at `now`; the conversation is read only then.
 async fn away_message(
     state: &Services,
-    conversation: &Conversation,
+    workspace_id: Id,
+    conversation_id: Id,
     now: Millis,
 ) -> ServiceResult<Option<String>> {
-    let workspace_id = conversation.workspace_id;
     let routing = state.store.routing(workspace_id).await?;
     if routing.away_message.is_empty() {
         return Ok(None);
     }
+    let conversation = state
+        .store
+        .conversation(workspace_id, conversation_id)
+        .await?;
     let team_hours = match conversation.team_id {
         Some(team_id) => state
             .store

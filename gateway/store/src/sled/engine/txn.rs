@@ -91,12 +91,68 @@ pub struct Group {
     pub frames: Vec<EventFrame>,
 }
 
+/// What a transaction reads beneath its own writes: for sled, the tree under the groups still
+/// on their way to it; for PostgreSQL, the database transaction the group is written in.
+pub trait Below {
+    /// The value of `key`; `None` when it is deleted or was never written.
+    fn value(&self, key: &[u8]) -> StoreResult<Option<Arc<Value>>>;
+    /// Each live entry under `prefix`, in key order, until `visit` answers `false`.
+    fn walk(&self, prefix: &[u8], visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk) -> StoreResult<()>;
+    fn event_json(&self, workspace_id: Id, id: EventId) -> StoreResult<Option<Vec<u8>>>;
+}
+
+/// The sled tree, under the groups not yet written into it (newest first) and the builder's
+/// memory of recent values.
+pub struct SledBelow<'a> {
+    pub view: View<'a>,
+    pub in_flight: &'a [Arc<Overlay>],
+    pub recent: &'a RefCell<Recent>,
+}
+
+impl Below for SledBelow<'_> {
+    /// A remembered value (which covers the groups still on their way to disk), else the
+    /// tree's.
+    fn value(&self, key: &[u8]) -> StoreResult<Option<Arc<Value>>> {
+        if let Some(value) = self.recent.borrow().lookup(key) {
+            return Ok(value);
+        }
+        for overlay in self.in_flight {
+            if let Some(value) = overlay.get(key) {
+                return Ok(value.clone());
+            }
+        }
+        let Some(bytes) = sled::Tree::get(self.view.tree, key)? else {
+            return Ok(None);
+        };
+        let value = Arc::new(Value::new(bytes.to_vec()));
+        self.recent.borrow_mut().remember_read(key, value.clone());
+        Ok(Some(value))
+    }
+
+    fn walk(&self, prefix: &[u8], visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk) -> StoreResult<()> {
+        let overlays = self.in_flight.iter().rev().map(Arc::as_ref);
+        walk_over(
+            overlays,
+            prefix,
+            |below| self.view.tree.walk_prefix(prefix, below),
+            visit,
+        )
+    }
+
+    fn event_json(&self, workspace_id: Id, id: EventId) -> StoreResult<Option<Vec<u8>>> {
+        let event_key = keys::key(keys::EVENT, &[workspace_id, id]);
+        for overlay in self.in_flight {
+            if let Some(json) = overlay.get(&event_key) {
+                return Ok(json.as_ref().map(|json| json.bytes.clone()));
+            }
+        }
+        self.view.event_json(workspace_id, id)
+    }
+}
+
 /// The writer's view of the store while it builds a group.
 pub struct Txn<'a> {
-    view: View<'a>,
-    /// Earlier groups not yet on disk, newest first.
-    in_flight: &'a [Arc<Overlay>],
-    recent: &'a RefCell<Recent>,
+    below: &'a dyn Below,
     group: Overlay,
     step: Overlay,
     group_events: Vec<(Event, EventFrame)>,
@@ -108,17 +164,9 @@ pub struct Txn<'a> {
 }
 
 impl<'a> Txn<'a> {
-    pub fn new(
-        view: View<'a>,
-        in_flight: &'a [Arc<Overlay>],
-        recent: &'a RefCell<Recent>,
-        next_id: Id,
-        now: Millis,
-    ) -> Self {
+    pub fn new(below: &'a dyn Below, next_id: Id, now: Millis) -> Self {
         Txn {
-            view,
-            in_flight,
-            recent,
+            below,
             group: Overlay::new(),
             step: Overlay::new(),
             group_events: Vec::new(),
@@ -228,49 +276,63 @@ impl<'a> Txn<'a> {
     }
 }
 
-/// The tree's entries with the overlays' writes over them, read lazily: the overlays (the
-/// groups not yet in the tree) are small, the tree's range is walked only as far as asked.
+/// This group's and this step's writes over what lies below.
 impl Scan for Txn<'_> {
     fn walk_prefix(
         &self,
         prefix: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
     ) -> StoreResult<()> {
-        // The newest write of each key under `prefix`; `None` where it was removed.
-        let mut written: BTreeMap<&[u8], Option<&[u8]>> = BTreeMap::new();
-        let overlays = self
-            .in_flight
-            .iter()
-            .rev()
-            .map(Arc::as_ref)
-            .chain([&self.group, &self.step]);
-        for overlay in overlays {
-            let range = overlay.range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded));
-            for (key, value) in range.take_while(|(key, _)| key.starts_with(prefix)) {
-                written.insert(key, value.as_deref().map(|value| value.bytes.as_slice()));
-            }
+        walk_over(
+            [&self.group, &self.step].into_iter(),
+            prefix,
+            |below| self.below.walk(prefix, below),
+            visit,
+        )
+    }
+}
+
+/// Walks `below`'s entries under `prefix` with the `overlays`' writes (oldest first) over them,
+/// lazily: the overlays are small, `below` is walked only as far as asked.
+pub fn walk_over<'o>(
+    overlays: impl Iterator<Item = &'o Overlay>,
+    prefix: &[u8],
+    below: impl FnOnce(&mut dyn FnMut(&[u8], &[u8]) -> Walk) -> StoreResult<()>,
+    visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
+) -> StoreResult<()> {
+    // The newest write of each key under `prefix`; `None` where it was removed.
+    let mut written: BTreeMap<&[u8], Option<&[u8]>> = BTreeMap::new();
+    for overlay in overlays {
+        let range = overlay.range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded));
+        for (key, value) in range.take_while(|(key, _)| key.starts_with(prefix)) {
+            written.insert(key, value.as_deref().map(|value| value.bytes.as_slice()));
         }
-        let mut written = written.into_iter().peekable();
-        for entry in self.view.tree.scan_prefix(prefix) {
-            let (key, value) = entry?;
-            // The overlays' keys that sort before this one (new keys) come first.
-            while let Some((earlier, value)) = written.next_if(|(other, _)| *other < &key[..]) {
-                if let Some(value) = value
-                    && !visit(earlier, value)?
-                {
-                    return Ok(());
-                }
-            }
-            let value = match written.next_if(|(other, _)| *other == &key[..]) {
-                Some((_, written)) => written,
-                None => Some(&value[..]),
-            };
+    }
+    let mut written = written.into_iter().peekable();
+    let mut stopped = false;
+    below(&mut |key, value| {
+        // The overlays' keys that sort before this one (new keys) come first.
+        while let Some((earlier, value)) = written.next_if(|(other, _)| *other < key) {
             if let Some(value) = value
-                && !visit(&key, value)?
+                && !visit(earlier, value)?
             {
-                return Ok(());
+                stopped = true;
+                return Ok(false);
             }
         }
+        let value = match written.next_if(|(other, _)| *other == key) {
+            Some((_, written)) => written,
+            None => Some(value),
+        };
+        if let Some(value) = value
+            && !visit(key, value)?
+        {
+            stopped = true;
+            return Ok(false);
+        }
+        Ok(true)
+    })?;
+    if !stopped {
         for (key, value) in written {
             if let Some(value) = value
                 && !visit(key, value)?
@@ -278,34 +340,20 @@ impl Scan for Txn<'_> {
                 break;
             }
         }
-        Ok(())
     }
+    Ok(())
 }
 
 impl Txn<'_> {
-    /// The value of `key` as the writer sees it: this step's, this group's, or a remembered one
-    /// (which covers the groups still on their way to disk), else the tree's; `None` when the
-    /// key is deleted or was never written.
+    /// The value of `key` as the writer sees it: this step's, this group's, else what lies
+    /// below.
     fn value(&self, key: &[u8]) -> StoreResult<Option<Arc<Value>>> {
         for overlay in [&self.step, &self.group] {
             if let Some(value) = overlay.get(key) {
                 return Ok(value.clone());
             }
         }
-        if let Some(value) = self.recent.borrow().lookup(key) {
-            return Ok(value);
-        }
-        for overlay in self.in_flight {
-            if let Some(value) = overlay.get(key) {
-                return Ok(value.clone());
-            }
-        }
-        let Some(bytes) = sled::Tree::get(self.view.tree, key)? else {
-            return Ok(None);
-        };
-        let value = Arc::new(Value::new(bytes.to_vec()));
-        self.recent.borrow_mut().remember_read(key, value.clone());
-        Ok(Some(value))
+        self.below.value(key)
     }
 }
 
@@ -322,15 +370,12 @@ impl Read for Txn<'_> {
 impl Events for Txn<'_> {
     fn event_json(&self, workspace_id: Id, id: EventId) -> StoreResult<Option<Vec<u8>>> {
         let event_key = keys::key(keys::EVENT, &[workspace_id, id]);
-        let overlays = [&self.step, &self.group]
-            .into_iter()
-            .chain(self.in_flight.iter().map(Arc::as_ref));
-        for overlay in overlays {
+        for overlay in [&self.step, &self.group] {
             if let Some(json) = overlay.get(&event_key) {
                 return Ok(json.as_ref().map(|json| json.bytes.clone()));
             }
         }
-        self.view.event_json(workspace_id, id)
+        self.below.event_json(workspace_id, id)
     }
 }
 
@@ -426,7 +471,12 @@ mod tests {
             segments: &segments,
             gate: None,
         };
-        let mut txn = Txn::new(view, &in_flight, &recent, 0, 0);
+        let below = SledBelow {
+            view,
+            in_flight: &in_flight,
+            recent: &recent,
+        };
+        let mut txn = Txn::new(&below, 0, 0);
         txn.put(b"k0".to_vec(), b"step".to_vec());
         txn.put(b"k5".to_vec(), b"step".to_vec());
         txn.put(b"k6".to_vec(), b"step".to_vec());

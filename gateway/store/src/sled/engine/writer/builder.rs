@@ -12,7 +12,7 @@ use switchboard_model::{Id, now_millis};
 
 use super::{Job, Progress, Sealed, TAKEN_BACK, refused};
 use crate::sled::engine::recent::Recent;
-use crate::sled::engine::txn::{Overlay, Txn, View};
+use crate::sled::engine::txn::{Overlay, SledBelow, Txn, View};
 
 /// How many steps one group may hold at most.
 const MAX_GROUP: usize = 4096;
@@ -58,7 +58,12 @@ pub(super) fn build_groups(
             .rev()
             .map(|(_, overlay, _)| overlay.clone())
             .collect();
-        let mut txn = Txn::new(view, &overlays, recent, next_id, now_millis());
+        let below = SledBelow {
+            view,
+            in_flight: &overlays,
+            recent,
+        };
+        let mut txn = Txn::new(&below, next_id, now_millis());
         let mut answers = vec![first(&mut txn)];
         while answers.len() < MAX_GROUP && !progress.committer_idle.load(Ordering::Acquire) {
             match queue.try_recv() {

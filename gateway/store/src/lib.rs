@@ -11,6 +11,7 @@
 
 mod bus;
 mod error;
+mod postgres;
 mod records;
 pub mod rules;
 mod sled;

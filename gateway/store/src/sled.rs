@@ -7,14 +7,14 @@ mod conversations;
 mod delivery;
 mod directory;
 mod edits;
-mod engine;
+pub(crate) mod engine;
 mod erasure;
 mod files;
 mod imports;
 mod inbox;
 mod integrations;
 mod invitations;
-mod keys;
+pub(crate) mod keys;
 mod removal;
 
 pub use engine::wal::Salvaged;
@@ -26,26 +26,104 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::de::DeserializeOwned;
-use switchboard_model::{Event, Id};
+use switchboard_model::{Event, EventId, Id};
 
 use self::engine::journal::{End, Journal, Segments};
 use self::engine::known_keys::KnownKeys;
-use self::engine::txn::{Gate, Read, Record, Scan, View};
+use self::engine::txn::{Events, Gate, Read, Record, Scan, View, Walk};
 use self::engine::wal::Wal;
 use self::engine::writer::Writer;
 use self::inbox::Inbox;
+use crate::postgres::{self, Database, Follower, PgView};
 use crate::{EventBus, EventFrame, Store, StoreError, StoreResult};
 
-/// Switchboard's default store: sled on disk, with event bodies in a journal beside it.
+/// Switchboard's store: the domain steps over an engine, sled on disk by default (with event
+/// bodies in a journal beside it) or PostgreSQL for several nodes.
 pub struct SledStore {
+    engine: Engine,
+    writer: Writer,
+    inbox: Arc<Inbox>,
+}
+
+/// Where the records are.
+enum Engine {
+    Sled(SledFiles),
+    Postgres(Arc<Database>),
+}
+
+/// The embedded engine's tree and journal.
+struct SledFiles {
     db: sled::Db,
     /// Read behind it, so that no read sees a group half written (see [`Gate`]).
     gate: Arc<Gate>,
     segments: Arc<Segments>,
-    writer: Writer,
     /// The highest event id known to be on disk; event reads stop there.
     durable_event_id: Arc<AtomicU64>,
-    inbox: Arc<Inbox>,
+}
+
+/// What reads outside the writer see, on either engine.
+#[derive(Clone, Copy)]
+pub enum StoreView<'a> {
+    Sled(View<'a>),
+    Postgres(PgView<'a>),
+}
+
+impl Read for StoreView<'_> {
+    fn read<T>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> T) -> StoreResult<Option<T>> {
+        match self {
+            StoreView::Sled(view) => view.read(key, read),
+            StoreView::Postgres(view) => view.read(key, read),
+        }
+    }
+}
+
+impl Scan for StoreView<'_> {
+    fn walk_prefix(
+        &self,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
+    ) -> StoreResult<()> {
+        match self {
+            StoreView::Sled(view) => view.walk_prefix(prefix, visit),
+            StoreView::Postgres(view) => view.walk_prefix(prefix, visit),
+        }
+    }
+}
+
+impl Events for StoreView<'_> {
+    fn event_json(&self, workspace_id: Id, id: EventId) -> StoreResult<Option<Vec<u8>>> {
+        match self {
+            StoreView::Sled(view) => view.event_json(workspace_id, id),
+            StoreView::Postgres(view) => view.event_json(workspace_id, id),
+        }
+    }
+}
+
+impl StoreView<'_> {
+    /// Entries with keys in `[start, before)`, last first, until `visit` stops.
+    fn walk_back(
+        &self,
+        start: &[u8],
+        before: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
+    ) -> StoreResult<()> {
+        match self {
+            StoreView::Sled(view) => {
+                let mut entries = view.tree.range(start..before).rev();
+                while let Some(entry) = {
+                    let _reading = view.reading();
+                    entries.next()
+                } {
+                    let (key, value) = entry?;
+                    if !visit(&key, &value)? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            StoreView::Postgres(view) => view.walk_back(start, before, visit),
+        }
+    }
 }
 
 impl SledStore {
@@ -97,7 +175,7 @@ impl SledStore {
         let segments = journal.segments();
         let next_id: Id = db.get_json(keys::META_NEXT_ID)?.unwrap_or(0);
         let durable_event_id = Arc::new(AtomicU64::new(next_id));
-        let inbox = Arc::new(Inbox::rebuild(&db)?);
+        let inbox = Arc::new(Inbox::rebuild(&*db)?);
         let committed = {
             let (durable, inbox) = (durable_event_id.clone(), inbox.clone());
             Box::new(move |events: &[Event], frames: &[EventFrame]| {
@@ -125,20 +203,67 @@ impl SledStore {
             committed,
         )?;
         Ok(SledStore {
-            db,
-            gate,
-            segments,
+            engine: Engine::Sled(SledFiles {
+                db,
+                gate,
+                segments,
+                durable_event_id,
+            }),
             writer,
-            durable_event_id,
             inbox,
         })
     }
 
-    fn view(&self) -> View<'_> {
-        View {
-            tree: &self.db,
-            segments: &self.segments,
-            gate: Some(&self.gate),
+    /// Connects to the PostgreSQL database at `url` (bringing its schema up to date), for one
+    /// of several gateway nodes that share it. Committed events, this node's and the others',
+    /// are published to `bus` in id order.
+    pub fn open_postgres(url: &str, bus: Arc<dyn EventBus>) -> StoreResult<SledStore> {
+        let database = Database::open(url)?;
+        let view = PgView {
+            database: &database,
+        };
+        // Read before the inbox: the follower hands on again what the inbox already holds,
+        // which it ignores, rather than miss what commits in between.
+        let from = view.last_event_id()?;
+        let inbox = Arc::new(Inbox::rebuild(&view)?);
+        let deliver = {
+            let inbox = inbox.clone();
+            Box::new(move |events: &[Event], frames: &[EventFrame]| {
+                inbox.record(events);
+                bus.publish(frames);
+            })
+        };
+        let follower = Follower::start(database.clone(), from, deliver)?;
+        let committed = {
+            let inbox = inbox.clone();
+            Box::new(move |events: &[Event], _: &[EventFrame]| {
+                inbox.record(events);
+                follower.wake();
+            })
+        };
+        let writer = {
+            let database = database.clone();
+            Writer::start_engine(
+                "store-writer",
+                engine::disk_room::DiskRoom::new(std::path::PathBuf::new(), 0),
+                move |queue, progress| postgres::run_groups(database, queue, progress, committed),
+            )?
+        };
+        Ok(SledStore {
+            engine: Engine::Postgres(database),
+            writer,
+            inbox,
+        })
+    }
+
+    fn view(&self) -> StoreView<'_> {
+        match &self.engine {
+            Engine::Sled(files) => StoreView::Sled(View {
+                tree: &files.db,
+                segments: &files.segments,
+                gate: Some(&files.gate),
+            }),
+            Engine::Postgres(database) => StoreView::Postgres(PgView { database }),
         }
     }
 

@@ -1,7 +1,12 @@
-//! The sled store against its contract: idempotent ingest, threading of conversations, the
-//! event log, workspace isolation, merging, the outbox and durability across a reopen.
+//! The store against its contract, on both engines: idempotent ingest, threading of
+//! conversations, the event log, workspace isolation, merging, the outbox; on sled also
+//! durability across a reopen, its write-ahead log and its journal.
 
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
 use std::sync::Arc;
+
+use futures_util::FutureExt;
 
 use switchboard_model::{
     Attachment, Author, ChannelKind, ContactRef, ConversationFilter, ConversationStatus,
@@ -14,6 +19,90 @@ use switchboard_store::{
     UploadQuota,
 };
 
+/// The engine a scenario's store runs on.
+enum Engine {
+    Sled,
+    /// A schema of its own in a private PostgreSQL: the URL that selects it.
+    Postgres(String),
+}
+
+impl Engine {
+    /// A fresh schema in `server` for scenario number `n`.
+    fn postgres(server: &switchboard_e2e::scale_rig::Postgres, n: usize) -> Engine {
+        server
+            .psql("switchboard", &format!("CREATE SCHEMA scenario_{n}"))
+            .expect("create a schema");
+        Engine::Postgres(format!(
+            "{}?options=-csearch_path%3Dscenario_{n}",
+            server.url
+        ))
+    }
+
+    /// A store on this engine (sled in `dir`).
+    fn open(&self, dir: &Path, bus: Arc<dyn EventBus>) -> SledStore {
+        match self {
+            Engine::Sled => SledStore::open(dir, bus).expect("open store"),
+            Engine::Postgres(url) => SledStore::open_postgres(url, bus).expect("open store"),
+        }
+    }
+}
+
+/// The contract's scenarios: on sled each is a test of its own; on PostgreSQL they run one
+/// after another against one private server, each in a schema of its own, and every one that
+/// fails is named.
+macro_rules! on_both_engines {
+    ($($scenario:ident),* $(,)?) => {
+        mod on_sled {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario(super::Engine::Sled).await;
+                }
+            )*
+        }
+
+        #[tokio::test(flavor = "multi_thread")]
+        async fn the_contract_holds_on_postgresql() {
+            let server = switchboard_e2e::scale_rig::Postgres::start().expect("start PostgreSQL");
+            let mut failed = Vec::new();
+            let mut n = 0;
+            $(
+                n += 1;
+                let engine = Engine::postgres(&server, n);
+                if AssertUnwindSafe($scenario(engine)).catch_unwind().await.is_err() {
+                    failed.push(stringify!($scenario));
+                }
+            )*
+            assert!(failed.is_empty(), "failed on PostgreSQL: {failed:?}");
+        }
+    };
+}
+
+on_both_engines![
+    a_reused_message_id_with_other_content_is_another_email_but_the_same_api_message,
+    a_mailbox_grouped_by_subject_gives_each_subject_its_own_conversation,
+    ingest_is_idempotent_by_external_id,
+    same_sender_appends_until_the_conversation_is_resolved,
+    the_newest_messages_a_page_after_a_cursor_and_an_old_message_come_from_any_chunk,
+    events_come_in_order_and_only_to_their_workspace,
+    another_workspace_sees_nothing,
+    concurrent_writers_share_commits_and_lose_nothing,
+    merging_moves_identities_and_conversations,
+    replies_wait_in_the_outbox_until_delivered,
+    delivery_status_reaches_the_message,
+    a_lease_belongs_to_one_holder_until_it_expires,
+    blobs_are_content_addressed_and_limited,
+    visitors_uploads_count_against_daily_quotas_and_files_no_message_names_are_swept,
+    events_are_found_across_many_groups_and_pages,
+    a_visitor_gets_the_name_and_email_they_give_but_never_someone_elses_contact,
+    a_channels_plugin_store_keeps_writes_only_within_its_quota,
+    a_channel_keeps_its_newest_dead_letters_within_its_room_and_age,
+    status_reports_find_a_reply_by_its_provider_id_and_only_move_it_forward,
+    a_reply_to_a_contact_unreachable_on_the_channel_is_refused_with_the_reason,
+    custom_fields_a_channel_tells_are_kept_on_the_contact_and_bounded,
+    an_answer_naming_our_reply_joins_its_conversation_on_another_channel_only_for_its_contact,
+];
+
 struct Fixture {
     _dir: tempfile::TempDir,
     store: SledStore,
@@ -23,10 +112,10 @@ struct Fixture {
     agent: Id,
 }
 
-async fn fixture() -> Fixture {
+async fn fixture(engine: &Engine) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let bus = Arc::new(InProcessBus::new(1024));
-    let store = SledStore::open(dir.path(), bus.clone()).expect("open store");
+    let store = engine.open(dir.path(), bus.clone());
     let (workspace, channel, agent) = seed(&store, "Acme").await;
     Fixture {
         _dir: dir,
@@ -112,9 +201,10 @@ fn inbound(from: &str, external_id: &str, text: &str) -> InboundMessage {
     InboundMessage::text(sender(from), external_id, text)
 }
 
-#[tokio::test]
-async fn a_reused_message_id_with_other_content_is_another_email_but_the_same_api_message() {
-    let f = fixture().await;
+async fn a_reused_message_id_with_other_content_is_another_email_but_the_same_api_message(
+    engine: Engine,
+) {
+    let f = fixture(&engine).await;
     let mailbox = f
         .store
         .create_channel(
@@ -164,9 +254,8 @@ async fn a_reused_message_id_with_other_content_is_another_email_but_the_same_ap
     assert!(retried.duplicate && retried.message_id == posted.message_id);
 }
 
-#[tokio::test]
-async fn a_mailbox_grouped_by_subject_gives_each_subject_its_own_conversation() {
-    let f = fixture().await;
+async fn a_mailbox_grouped_by_subject_gives_each_subject_its_own_conversation(engine: Engine) {
+    let f = fixture(&engine).await;
     let mailbox = |settings: serde_json::Value| {
         let mut channel = NewChannel::new(ChannelKind::EMAIL, "Pedidos");
         channel.settings = settings;
@@ -215,9 +304,8 @@ async fn a_mailbox_grouped_by_subject_gives_each_subject_its_own_conversation() 
     assert_eq!(one, same);
 }
 
-#[tokio::test]
-async fn ingest_is_idempotent_by_external_id() {
-    let f = fixture().await;
+async fn ingest_is_idempotent_by_external_id(engine: Engine) {
+    let f = fixture(&engine).await;
     let first = f.ingest("ana@example.com", "m-1", "Hola").await;
     let again = f
         .store
@@ -239,9 +327,8 @@ async fn ingest_is_idempotent_by_external_id() {
     assert_eq!(messages.items.len(), 1);
 }
 
-#[tokio::test]
-async fn same_sender_appends_until_the_conversation_is_resolved() {
-    let f = fixture().await;
+async fn same_sender_appends_until_the_conversation_is_resolved(engine: Engine) {
+    let f = fixture(&engine).await;
     let one = f.ingest("Ana@Example.com", "m-1", "Hola").await;
     let two = f.ingest("ana@example.com ", "m-2", "¿Hay alguien?").await;
     assert_eq!(
@@ -274,9 +361,10 @@ async fn same_sender_appends_until_the_conversation_is_resolved() {
     assert_eq!(three.contact_id, one.contact_id);
 }
 
-#[tokio::test]
-async fn the_newest_messages_a_page_after_a_cursor_and_an_old_message_come_from_any_chunk() {
-    let f = fixture().await;
+async fn the_newest_messages_a_page_after_a_cursor_and_an_old_message_come_from_any_chunk(
+    engine: Engine,
+) {
+    let f = fixture(&engine).await;
     // 100 messages: three full chunks of references and four recent ones.
     let mut conversation = 0;
     for n in 0..100 {
@@ -362,9 +450,8 @@ async fn the_newest_messages_a_page_after_a_cursor_and_an_old_message_come_from_
     assert_eq!(texts(everything), expected(0..100));
 }
 
-#[tokio::test]
-async fn events_come_in_order_and_only_to_their_workspace() {
-    let f = fixture().await;
+async fn events_come_in_order_and_only_to_their_workspace(engine: Engine) {
+    let f = fixture(&engine).await;
     let (other_workspace, other_channel, _) = seed(&f.store, "Other").await;
     let mut live = f.bus.subscribe(f.workspace);
     f.ingest("ana@example.com", "m-1", "uno").await;
@@ -416,9 +503,8 @@ async fn events_come_in_order_and_only_to_their_workspace() {
     );
 }
 
-#[tokio::test]
-async fn another_workspace_sees_nothing() {
-    let f = fixture().await;
+async fn another_workspace_sees_nothing(engine: Engine) {
+    let f = fixture(&engine).await;
     let (other_workspace, _, _) = seed(&f.store, "Other").await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let not_found = f
@@ -471,9 +557,8 @@ async fn another_workspace_sees_nothing() {
     );
 }
 
-#[tokio::test]
-async fn concurrent_writers_share_commits_and_lose_nothing() {
-    let f = fixture().await;
+async fn concurrent_writers_share_commits_and_lose_nothing(engine: Engine) {
+    let f = fixture(&engine).await;
     let store = Arc::new(f.store);
     let mut tasks = Vec::new();
     for writer in 0..8 {
@@ -767,9 +852,8 @@ async fn a_store_left_alone_after_a_write_has_it_in_sled_and_the_journal_without
     );
 }
 
-#[tokio::test]
-async fn merging_moves_identities_and_conversations() {
-    let f = fixture().await;
+async fn merging_moves_identities_and_conversations(engine: Engine) {
+    let f = fixture(&engine).await;
     let by_mail = f.ingest("ana@example.com", "m-1", "por email").await;
     let phone = NewContact {
         name: "Ana (WhatsApp)".into(),
@@ -825,9 +909,8 @@ async fn merging_moves_identities_and_conversations() {
     assert!(matches!(itself, Err(StoreError::Invalid(_))));
 }
 
-#[tokio::test]
-async fn replies_wait_in_the_outbox_until_delivered() {
-    let f = fixture().await;
+async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
+    let f = fixture(&engine).await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = NewReply {
         template: None,
@@ -941,9 +1024,8 @@ async fn replies_wait_in_the_outbox_until_delivered() {
     assert_eq!(again[0].attempts, 2);
 }
 
-#[tokio::test]
-async fn delivery_status_reaches_the_message() {
-    let f = fixture().await;
+async fn delivery_status_reaches_the_message(engine: Engine) {
+    let f = fixture(&engine).await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = NewReply {
         template: None,
@@ -1019,9 +1101,8 @@ async fn delivery_status_reaches_the_message() {
     );
 }
 
-#[tokio::test]
-async fn a_lease_belongs_to_one_holder_until_it_expires() {
-    let f = fixture().await;
+async fn a_lease_belongs_to_one_holder_until_it_expires(engine: Engine) {
+    let f = fixture(&engine).await;
     assert!(
         f.store
             .acquire_lease("imap:channel-7", "node-a", 60_000)
@@ -1054,9 +1135,8 @@ async fn a_lease_belongs_to_one_holder_until_it_expires() {
     );
 }
 
-#[tokio::test]
-async fn blobs_are_content_addressed_and_limited() {
-    let f = fixture().await;
+async fn blobs_are_content_addressed_and_limited(engine: Engine) {
+    let f = fixture(&engine).await;
     let sha = f
         .store
         .put_blob(
@@ -1091,9 +1171,10 @@ async fn blobs_are_content_addressed_and_limited() {
     ));
 }
 
-#[tokio::test]
-async fn visitors_uploads_count_against_daily_quotas_and_files_no_message_names_are_swept() {
-    let f = fixture().await;
+async fn visitors_uploads_count_against_daily_quotas_and_files_no_message_names_are_swept(
+    engine: Engine,
+) {
+    let f = fixture(&engine).await;
     const MIB: usize = 1 << 20;
     let upload = |visitor: &str, bytes: Vec<u8>| {
         let quota = UploadQuota {
@@ -1219,9 +1300,8 @@ async fn a_journal_tail_that_was_never_acknowledged_is_cut_on_reopen() {
     }
 }
 
-#[tokio::test]
-async fn events_are_found_across_many_groups_and_pages() {
-    let f = fixture().await;
+async fn events_are_found_across_many_groups_and_pages(engine: Engine) {
+    let f = fixture(&engine).await;
     let mut writes = Vec::new();
     for n in 0..300 {
         let store = &f.store;
@@ -1273,9 +1353,10 @@ fn visitor(id: &str, name: Option<&str>, email: Option<&str>) -> ContactRef {
     }
 }
 
-#[tokio::test]
-async fn a_visitor_gets_the_name_and_email_they_give_but_never_someone_elses_contact() {
-    let f = fixture().await;
+async fn a_visitor_gets_the_name_and_email_they_give_but_never_someone_elses_contact(
+    engine: Engine,
+) {
+    let f = fixture(&engine).await;
     // A visitor writes first without a name, then gives one and an email in a form.
     let first = f
         .ingest_from(visitor("a-1", None, None), "w-1", "Hola")
@@ -1309,10 +1390,10 @@ async fn a_visitor_gets_the_name_and_email_they_give_but_never_someone_elses_con
     );
 }
 
-#[tokio::test]
-async fn an_answer_naming_our_reply_joins_its_conversation_on_another_channel_only_for_its_contact()
-{
-    let f = fixture().await;
+async fn an_answer_naming_our_reply_joins_its_conversation_on_another_channel_only_for_its_contact(
+    engine: Engine,
+) {
+    let f = fixture(&engine).await;
     let mailbox = f
         .store
         .create_channel(
@@ -1406,9 +1487,8 @@ async fn an_answer_naming_our_reply_joins_its_conversation_on_another_channel_on
     );
 }
 
-#[tokio::test]
-async fn a_channels_plugin_store_keeps_writes_only_within_its_quota() {
-    let f = fixture().await;
+async fn a_channels_plugin_store_keeps_writes_only_within_its_quota(engine: Engine) {
+    let f = fixture(&engine).await;
     let write = |key: &str, bytes: usize| {
         std::collections::BTreeMap::from([(key.to_string(), vec![1u8; bytes])])
     };
@@ -1442,9 +1522,8 @@ async fn a_channels_plugin_store_keeps_writes_only_within_its_quota() {
     assert_eq!(kept["a"].len(), 990);
 }
 
-#[tokio::test]
-async fn a_channel_keeps_its_newest_dead_letters_within_its_room_and_age() {
-    let f = fixture().await;
+async fn a_channel_keeps_its_newest_dead_letters_within_its_room_and_age(engine: Engine) {
+    let f = fixture(&engine).await;
     let other = f
         .store
         .create_channel(
@@ -1584,9 +1663,8 @@ async fn first_bytes(
 
 /// A provider's status reports find a reply by the id the provider gave it, move it forward
 /// only, and name no reply of another channel.
-#[tokio::test]
-async fn status_reports_find_a_reply_by_its_provider_id_and_only_move_it_forward() {
-    let f = fixture().await;
+async fn status_reports_find_a_reply_by_its_provider_id_and_only_move_it_forward(engine: Engine) {
+    let f = fixture(&engine).await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = NewReply {
         template: None,
@@ -1679,9 +1757,10 @@ async fn status_reports_find_a_reply_by_its_provider_id_and_only_move_it_forward
 
 /// A contact who cannot be reached on a channel (blocked the bot, texted STOP) gets no reply
 /// there, with the reason, until they can again.
-#[tokio::test]
-async fn a_reply_to_a_contact_unreachable_on_the_channel_is_refused_with_the_reason() {
-    let f = fixture().await;
+async fn a_reply_to_a_contact_unreachable_on_the_channel_is_refused_with_the_reason(
+    engine: Engine,
+) {
+    let f = fixture(&engine).await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let reply = || NewReply {
         template: None,
@@ -1734,9 +1813,8 @@ async fn a_reply_to_a_contact_unreachable_on_the_channel_is_refused_with_the_rea
 
 /// What a channel tells about a contact (a deep link's payload, a CRM's number) lands in its
 /// custom fields: set, replaced by a newer value, and bounded.
-#[tokio::test]
-async fn custom_fields_a_channel_tells_are_kept_on_the_contact_and_bounded() {
-    let f = fixture().await;
+async fn custom_fields_a_channel_tells_are_kept_on_the_contact_and_bounded(engine: Engine) {
+    let f = fixture(&engine).await;
     let told = |fields: &[(&str, &str)]| {
         let mut who = sender("lucia@example.com");
         who.custom_fields = fields

@@ -15,7 +15,7 @@ use switchboard_model::{
 };
 
 use super::contacts::{all_identities, identity_key, load};
-use super::engine::journal::{LinePlace, Segments, without_events};
+use super::engine::journal::{EventVisitor, LinePlace, without_events};
 use super::engine::txn::{Read, Scan, Txn};
 use super::keys::{self, key, key_str, last_id};
 use crate::{StoreError, StoreResult};
@@ -87,8 +87,7 @@ fn conversations_of(
 /// journal up to `up_to`.
 pub fn plan(
     read: &(impl Read + Scan),
-    tree: &sled::Tree,
-    segments: &Segments,
+    each_event: impl FnOnce(&mut EventVisitor<'_>) -> StoreResult<()>,
     workspace_id: Id,
     id: Id,
     up_to: EventId,
@@ -106,41 +105,36 @@ pub fn plan(
         files: BTreeSet::new(),
     };
     let mut kept_files = HashSet::new();
-    segments.each_event(
-        tree,
-        workspace_id,
-        up_to,
-        &mut |record_key, event_id, json| {
-            let event: Event = serde_json::from_slice(json)?;
-            let message = match &event.kind {
-                EventKind::MessageCreated { message, .. }
-                | EventKind::MessageEdited { message, .. } => Some(message),
-                _ => None,
-            };
-            let doomed = match &event.kind {
-                EventKind::ContactUpdated(contact) => contact_ids.contains(&contact.id),
-                kind => kind
-                    .conversation_id()
-                    .is_some_and(|conversation| plan.conversation_ids.contains(&conversation)),
-            };
-            let files = message.iter().flat_map(|message| {
-                message
-                    .attachments
-                    .iter()
-                    .chain(&message.original)
-                    .map(|file| file.sha256.clone())
-            });
-            if doomed {
-                plan.events.insert(event_id);
-                plan.index_records.insert(record_key.to_vec());
-                plan.files.extend(files);
-                plan.message_ids.extend(message.map(|message| message.id));
-            } else {
-                kept_files.extend(files);
-            }
-            Ok(())
-        },
-    )?;
+    each_event(&mut |record_key, event_id, json| {
+        let event: Event = serde_json::from_slice(json)?;
+        let message = match &event.kind {
+            EventKind::MessageCreated { message, .. }
+            | EventKind::MessageEdited { message, .. } => Some(message),
+            _ => None,
+        };
+        let doomed = match &event.kind {
+            EventKind::ContactUpdated(contact) => contact_ids.contains(&contact.id),
+            kind => kind
+                .conversation_id()
+                .is_some_and(|conversation| plan.conversation_ids.contains(&conversation)),
+        };
+        let files = message.iter().flat_map(|message| {
+            message
+                .attachments
+                .iter()
+                .chain(&message.original)
+                .map(|file| file.sha256.clone())
+        });
+        if doomed {
+            plan.events.insert(event_id);
+            plan.index_records.insert(record_key.to_vec());
+            plan.files.extend(files);
+            plan.message_ids.extend(message.map(|message| message.id));
+        } else {
+            kept_files.extend(files);
+        }
+        Ok(())
+    })?;
     plan.files.retain(|sha256| !kept_files.contains(sha256));
     Ok(plan)
 }
@@ -200,7 +194,14 @@ pub fn erase(
     }
     let files = remove_files(txn, workspace_id, &plan.files)?;
     let mut places = Vec::new();
+    let mut events_removed = 0;
     for record_key in &plan.index_records {
+        // On PostgreSQL each event is a record of its own, removed whole.
+        if record_key.starts_with(keys::EVENT) {
+            txn.remove(record_key.clone());
+            events_removed += 1;
+            continue;
+        }
         let Some(value) = txn.get(record_key)? else {
             continue;
         };
@@ -224,7 +225,7 @@ pub fn erase(
         conversations: plan.conversation_ids.len(),
         messages: plan.message_ids.len(),
         files,
-        event_lines: places.len() as u64,
+        event_lines: places.len() as u64 + events_removed,
     };
     Ok((erased, places))
 }

@@ -14,6 +14,7 @@ use switchboard_model::{
     Millis, ViewCounts,
 };
 
+use super::engine::txn::Scan;
 use super::keys;
 use crate::{StoreError, StoreResult};
 
@@ -145,12 +146,13 @@ impl Place {
 
 impl Inbox {
     /// Reads the index back from every stored conversation.
-    pub fn rebuild(tree: &sled::Tree) -> StoreResult<Inbox> {
+    pub fn rebuild(read: &impl Scan) -> StoreResult<Inbox> {
         let mut index = Index::default();
-        for entry in tree.scan_prefix(keys::CONVERSATION) {
-            let conversation: Conversation = serde_json::from_slice(&entry?.1)?;
+        read.walk_prefix(keys::CONVERSATION, &mut |_, value| {
+            let conversation: Conversation = serde_json::from_slice(value)?;
             index.place(conversation.id, Entry::of(&conversation));
-        }
+            Ok(true)
+        })?;
         Ok(Inbox {
             inner: RwLock::new(index),
         })
@@ -189,7 +191,13 @@ impl Inbox {
                 }
                 _ => continue,
             };
-            if conversation.last_event_id == event.id {
+            // An event read again (another node's, handed on after this node's later ones)
+            // must not move a conversation back.
+            let newer_known = index
+                .entries
+                .get(&conversation.id)
+                .is_some_and(|known| known.last_event_id > event.id);
+            if conversation.last_event_id == event.id && !newer_known {
                 index.place(conversation.id, Entry::of(conversation));
             }
         }

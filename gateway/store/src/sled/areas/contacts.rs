@@ -11,7 +11,9 @@ use switchboard_model::{
 use crate::sled::keys::key;
 use crate::{Contacts, ImportOutcome, StoreError, StoreResult};
 
-use crate::sled::{SledStore, contacts, erasure, imports, keys};
+use crate::postgres::PgView;
+use crate::sled::engine::journal::EventVisitor;
+use crate::sled::{Engine, SledStore, contacts, erasure, imports, keys};
 
 /// Contacts imported per step, so that a big file never makes one huge group.
 const IMPORT_STEP: usize = 500;
@@ -106,12 +108,8 @@ impl Contacts for SledStore {
         let start = key(keys::CONTACT, &[workspace_id]);
         let end = key(keys::CONTACT, &[workspace_id, cursor.unwrap_or(Id::MAX)]);
         let mut items = Vec::new();
-        let mut entries = self.db.range(start..end).rev();
-        while let Some(entry) = {
-            let _reading = self.gate.reading();
-            entries.next()
-        } {
-            let contact: Contact = serde_json::from_slice(&entry?.1)?;
+        self.view().walk_back(&start, &end, &mut |_, value| {
+            let contact: Contact = serde_json::from_slice(value)?;
             let matches = query.as_ref().is_none_or(|query| {
                 contact.name.to_lowercase().contains(query)
                     || contact
@@ -125,11 +123,9 @@ impl Contacts for SledStore {
             });
             if contact.merged_into.is_none() && matches {
                 items.push(contact);
-                if items.len() == limit {
-                    break;
-                }
             }
-        }
+            Ok(items.len() < limit)
+        })?;
         let next_cursor = (items.len() == limit)
             .then(|| items.last().map(|c| c.id.to_string()))
             .flatten();
@@ -158,15 +154,24 @@ impl Contacts for SledStore {
         let mut attempt = 0;
         let (erased, places) = loop {
             attempt += 1;
-            let up_to = self.durable_event_id.load(Ordering::Acquire);
-            let plan = erasure::plan(
-                &self.view(),
-                &self.db,
-                &self.segments,
-                workspace_id,
-                id,
-                up_to,
-            )?;
+            let plan = match &self.engine {
+                Engine::Sled(files) => {
+                    let up_to = files.durable_event_id.load(Ordering::Acquire);
+                    let events = |visit: &mut EventVisitor<'_>| {
+                        files
+                            .segments
+                            .each_event(&files.db, workspace_id, up_to, visit)
+                    };
+                    erasure::plan(&self.view(), events, workspace_id, id, up_to)?
+                }
+                Engine::Postgres(database) => {
+                    let view = PgView { database };
+                    let up_to = view.last_event_id()?;
+                    let events =
+                        |visit: &mut EventVisitor<'_>| view.each_event(workspace_id, up_to, visit);
+                    erasure::plan(&self.view(), events, workspace_id, id, up_to)?
+                }
+            };
             match self
                 .writer
                 .write(move |txn| erasure::erase(txn, workspace_id, &plan))
@@ -176,7 +181,9 @@ impl Contacts for SledStore {
                 done => break done?,
             }
         };
-        self.segments.blank(&places)?;
+        if let Engine::Sled(files) = &self.engine {
+            files.segments.blank(&places)?;
+        }
         tracing::info!(workspace_id, contact_id = id, ?erased, "erased a contact");
         Ok(erased)
     }

@@ -191,29 +191,28 @@ impl SledStore {
             }
         };
         let view = self.view();
-        let _reading = view.reading();
         let mut items = Vec::new();
-        for entry in view.tree.range(start..end).rev() {
-            if items.len() == limit {
-                break;
-            }
-            let (entry_key, value) = entry?;
-            let letter: DeadLetter = match channel_id {
-                None => serde_json::from_slice(&value)?,
+        if limit == 0 {
+            return Ok(Page {
+                items,
+                next_cursor: None,
+            });
+        }
+        view.walk_back(&start, &end, &mut |entry_key, value| {
+            let letter: Option<DeadLetter> = match channel_id {
+                None => Some(serde_json::from_slice(value)?),
                 Some(_) => {
-                    let id = keys::last_id(&entry_key).unwrap_or_default();
-                    let Some(letter) =
-                        view.get_json(&key(keys::DEAD_LETTER, &[workspace_id, id]))?
-                    else {
-                        continue;
-                    };
-                    letter
+                    let id = keys::last_id(entry_key).unwrap_or_default();
+                    view.get_json(&key(keys::DEAD_LETTER, &[workspace_id, id]))?
                 }
             };
-            if !letter.resolved {
+            if let Some(letter) = letter
+                && !letter.resolved
+            {
                 items.push(letter);
             }
-        }
+            Ok(items.len() < limit)
+        })?;
         let next_cursor = (items.len() == limit)
             .then(|| items.last().map(|letter| letter.id.to_string()))
             .flatten();

@@ -11,7 +11,8 @@ use crate::sled::engine::txn::{Read, Scan};
 use crate::sled::keys::{key, key_str};
 use crate::{AgentChange, Directory, NewAgentRecord, Session, StoreError, StoreResult};
 
-use crate::sled::{SledStore, directory, keys, removal};
+use crate::postgres::PgView;
+use crate::sled::{Engine, SledStore, directory, keys, removal};
 
 #[async_trait]
 impl Directory for SledStore {
@@ -77,7 +78,10 @@ impl Directory for SledStore {
                 workspace.name
             )));
         }
-        let event_lines = self.segments.scrub(&self.db, id)?;
+        let event_lines = match &self.engine {
+            Engine::Sled(files) => files.segments.scrub(&files.db, id)?,
+            Engine::Postgres(database) => PgView { database }.remove_events(id)?,
+        };
         let mut records = self
             .writer
             .write(move |txn| removal::remove_found_through_others(txn, id))

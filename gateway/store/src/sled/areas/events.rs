@@ -1,4 +1,4 @@
-//! The store's events area on sled (see `crate::store`).
+//! The store's events area on either engine (see `crate::store`).
 
 use std::sync::atomic::Ordering;
 
@@ -7,7 +7,8 @@ use switchboard_model::{Event, EventId, Id};
 
 use crate::{EventLog, StoreResult};
 
-use crate::sled::SledStore;
+use crate::postgres::PgView;
+use crate::sled::{Engine, SledStore};
 
 #[async_trait]
 impl EventLog for SledStore {
@@ -17,9 +18,18 @@ impl EventLog for SledStore {
         after: EventId,
         limit: usize,
     ) -> StoreResult<Vec<Event>> {
-        let durable = self.durable_event_id.load(Ordering::Acquire);
-        self.segments
-            .after(&self.db, workspace_id, after, durable, limit)?
+        let found = match &self.engine {
+            Engine::Sled(files) => {
+                let durable = files.durable_event_id.load(Ordering::Acquire);
+                files
+                    .segments
+                    .after(&files.db, workspace_id, after, durable, limit)?
+            }
+            Engine::Postgres(database) => {
+                PgView { database }.events_after(workspace_id, after, limit)?
+            }
+        };
+        found
             .iter()
             .map(|json| Ok(serde_json::from_slice(json)?))
             .collect()

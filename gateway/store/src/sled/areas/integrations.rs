@@ -143,11 +143,12 @@ impl Integrations for SledStore {
             Some(cursor) => key(keys::AUDIT, &[workspace_id, cursor]),
             None => key(keys::AUDIT, &[workspace_id.saturating_add(1)]),
         };
-        let view = self.view();
-        let _reading = view.reading();
         let mut items = Vec::new();
-        for entry in view.tree.range(prefix..end).rev().take(limit) {
-            items.push(serde_json::from_slice::<AuditEntry>(&entry?.1)?);
+        if limit > 0 {
+            self.view().walk_back(&prefix, &end, &mut |_, value| {
+                items.push(serde_json::from_slice::<AuditEntry>(value)?);
+                Ok(items.len() < limit)
+            })?;
         }
         let next_cursor = (items.len() == limit)
             .then(|| items.last().map(|entry| entry.id.to_string()))

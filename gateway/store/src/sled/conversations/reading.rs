@@ -3,7 +3,8 @@
 use switchboard_model::{Conversation, ConversationFilter, EventId, Id, Message, Page};
 
 use super::{chunk, load, load_stored, message_at, references_after};
-use crate::sled::engine::txn::{Read, View};
+use crate::sled::StoreView;
+use crate::sled::engine::txn::Read;
 use crate::sled::inbox::Inbox;
 use crate::{StoreError, StoreResult};
 
@@ -69,7 +70,7 @@ pub fn list(
 
 /// The newest `limit` messages, oldest first, reading only the chunks that hold them.
 pub fn latest_messages(
-    tree: View,
+    tree: StoreView,
     workspace_id: Id,
     conversation_id: Id,
     limit: usize,
@@ -85,7 +86,7 @@ pub fn latest_messages(
 /// The newest `limit` messages whose events came after `after`, oldest first, with their event
 /// ids; reading stops at the first older one (events grow along a conversation).
 pub fn messages_since(
-    tree: View,
+    tree: StoreView,
     workspace_id: Id,
     conversation_id: Id,
     after: EventId,
@@ -125,7 +126,7 @@ pub fn messages_since(
 }
 
 pub fn messages(
-    tree: View,
+    tree: StoreView,
     workspace_id: Id,
     conversation_id: Id,
     cursor: Option<Id>,

@@ -46,8 +46,8 @@ use crate::{EventFrame, StoreError, StoreResult};
 /// How many records the builder remembers (see [`Recent`]).
 const REMEMBERED: usize = 100_000;
 
-type Answer = Box<dyn FnOnce(&StoreResult<()>) + Send>;
-type Job = Box<dyn for<'a> FnOnce(&mut Txn<'a>) -> Answer + Send>;
+pub type Answer = Box<dyn FnOnce(&StoreResult<()>) + Send>;
+pub type Job = Box<dyn for<'a> FnOnce(&mut Txn<'a>) -> Answer + Send>;
 
 /// What the committer is told about each group it made durable.
 pub type Committed = Box<dyn Fn(&[Event], &[EventFrame]) + Send>;
@@ -75,16 +75,16 @@ struct Sealed {
 
 /// What both threads share.
 #[derive(Default)]
-struct Progress {
+pub struct Progress {
     /// The number of the last group on disk.
-    durable_group: AtomicU64,
+    pub durable_group: AtomicU64,
     /// A write failed that could not be taken back: no more steps until a restart.
     broken: AtomicBool,
     /// The first group the committer writes. [`TAKEN_BACK`] after a group's write was taken
     /// back, until the builder has dropped what it built on that group and set the next.
     accept_from: AtomicU64,
     /// Why the last group failed, while none has been written since.
-    failing: Mutex<Option<StoreError>>,
+    pub failing: Mutex<Option<StoreError>>,
     /// The committer waits for a group: the builder hands on what it has built so far.
     committer_idle: AtomicBool,
 }
@@ -93,7 +93,7 @@ struct Progress {
 const TAKEN_BACK: u64 = u64::MAX;
 
 impl Progress {
-    fn failing(&self) -> std::sync::MutexGuard<'_, Option<StoreError>> {
+    pub fn failing(&self) -> std::sync::MutexGuard<'_, Option<StoreError>> {
         self.failing.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -146,6 +146,29 @@ impl Writer {
                 }
             })
             .map_err(spawn_error)?;
+        Ok(Writer {
+            jobs,
+            progress,
+            room,
+        })
+    }
+
+    /// Starts a writer whose groups `run` builds and commits on a thread of its own, from the
+    /// jobs it is sent (another engine's writer: see [`crate::postgres`]).
+    pub fn start_engine(
+        name: &str,
+        room: DiskRoom,
+        run: impl FnOnce(mpsc::Receiver<Job>, Arc<Progress>) + Send + 'static,
+    ) -> StoreResult<Writer> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let progress = Arc::new(Progress::default());
+        let shared = progress.clone();
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || run(queue, shared))
+            .map_err(|error| {
+                StoreError::Backend(format!("cannot start the store writer: {error}"))
+            })?;
         Ok(Writer {
             jobs,
             progress,

@@ -1,0 +1,98 @@
+//! The follower: every node reads the events all nodes commit, in id order, and hands them on
+//! (to its inbox index and its live clients). The writers' lock makes ids commit in order, so
+//! reading "after the last id seen" never skips one. The node's own writer wakes it after each
+//! commit; without a bus to wake it for the other nodes' commits, it looks every [`POLL`].
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use switchboard_model::{Event, EventId};
+
+use super::{Database, sql};
+use crate::{EventFrame, StoreError, StoreResult};
+
+/// How often the follower looks for events when nothing woke it.
+const POLL: Duration = Duration::from_millis(200);
+
+/// How many events it reads at a time.
+const BATCH: i64 = 1000;
+
+/// What the follower hands events to.
+pub type Deliver = Box<dyn Fn(&[Event], &[EventFrame]) + Send>;
+
+/// The handle that wakes the follower.
+#[derive(Clone)]
+pub struct Follower {
+    wake: mpsc::Sender<()>,
+}
+
+impl Follower {
+    /// Starts following the events committed after `from`.
+    pub fn start(
+        database: Arc<Database>,
+        from: EventId,
+        deliver: Deliver,
+    ) -> StoreResult<Follower> {
+        let (wake, woken) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("store-follower".into())
+            .spawn(move || follow(&database, from, &woken, &deliver))
+            .map_err(|error| StoreError::Backend(format!("cannot start the follower: {error}")))?;
+        Ok(Follower { wake })
+    }
+
+    /// Tells the follower that events were committed.
+    pub fn wake(&self) {
+        let _ = self.wake.send(());
+    }
+}
+
+fn follow(database: &Database, mut cursor: EventId, woken: &mpsc::Receiver<()>, deliver: &Deliver) {
+    let mut client: Option<postgres::Client> = None;
+    loop {
+        match woken.recv_timeout(POLL) {
+            Err(RecvTimeoutError::Disconnected) => return,
+            Ok(()) => while woken.try_recv().is_ok() {},
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        if client.as_ref().is_none_or(postgres::Client::is_closed) {
+            client = super::connect(&database.url).ok();
+        }
+        let Some(connected) = client.as_mut() else {
+            continue;
+        };
+        if let Err(error) = catch_up(connected, &mut cursor, deliver) {
+            tracing::warn!(%error, "cannot read the events other nodes committed");
+        }
+    }
+}
+
+/// Hands on every event after `cursor`, batch after batch, and moves the cursor past them.
+fn catch_up(
+    client: &mut postgres::Client,
+    cursor: &mut EventId,
+    deliver: &Deliver,
+) -> StoreResult<()> {
+    loop {
+        let batch = sql::all_events_after(client, *cursor, BATCH)?;
+        let Some(&(last, _, _)) = batch.last() else {
+            return Ok(());
+        };
+        let mut events = Vec::with_capacity(batch.len());
+        let mut frames = Vec::with_capacity(batch.len());
+        for (id, workspace_id, json) in batch.iter() {
+            events.push(serde_json::from_str::<Event>(json)?);
+            frames.push(EventFrame {
+                id: *id,
+                workspace_id: *workspace_id,
+                json: json.as_str().into(),
+            });
+        }
+        deliver(&events, &frames);
+        *cursor = last;
+        if (batch.len() as i64) < BATCH {
+            return Ok(());
+        }
+    }
+}

@@ -234,19 +234,12 @@ impl SledStore {
             })
         };
         let follower = Follower::start(database.clone(), from, deliver)?;
-        let committed = {
-            let inbox = inbox.clone();
-            Box::new(move |events: &[Event], _: &[EventFrame]| {
-                inbox.record(events);
-                follower.wake();
-            })
-        };
         let writer = {
             let database = database.clone();
             Writer::start_engine(
                 "store-writer",
                 engine::disk_room::DiskRoom::new(std::path::PathBuf::new(), 0),
-                move |queue, progress| postgres::run_groups(database, queue, progress, committed),
+                move |queue, progress| postgres::run_groups(database, queue, progress, follower),
             )?
         };
         Ok(SledStore {

@@ -1,10 +1,12 @@
 //! The follower: every node reads the events all nodes commit, in id order, and hands them on
 //! (to its inbox index and its live clients). The writers' lock makes ids commit in order, so
-//! reading "after the last id seen" never skips one. The node's own writer wakes it after each
-//! commit; without a bus to wake it for the other nodes' commits, it looks every [`POLL`].
+//! reading "after the last id seen" never skips one. The node's own writer catches up right
+//! after each commit, before it answers the group's steps (as the embedded writer publishes
+//! before it answers); the follower's thread catches up with the other nodes' commits when
+//! woken, or every [`POLL`].
 
-use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use switchboard_model::{Event, EventId};
@@ -21,10 +23,17 @@ const BATCH: i64 = 1000;
 /// What the follower hands events to.
 pub type Deliver = Box<dyn Fn(&[Event], &[EventFrame]) + Send>;
 
-/// The handle that wakes the follower.
+/// The last event handed on, and where events go; one catch-up at a time.
+struct Handed {
+    cursor: EventId,
+    deliver: Deliver,
+}
+
+/// The handle that catches up and wakes the follower.
 #[derive(Clone)]
 pub struct Follower {
     wake: mpsc::Sender<()>,
+    handed: Arc<Mutex<Handed>>,
 }
 
 impl Follower {
@@ -35,20 +44,30 @@ impl Follower {
         deliver: Deliver,
     ) -> StoreResult<Follower> {
         let (wake, woken) = mpsc::channel();
+        let handed = Arc::new(Mutex::new(Handed {
+            cursor: from,
+            deliver,
+        }));
+        let own = handed.clone();
         std::thread::Builder::new()
             .name("store-follower".into())
-            .spawn(move || follow(&database, from, &woken, &deliver))
+            .spawn(move || follow(&database, &woken, &own))
             .map_err(|error| StoreError::Backend(format!("cannot start the follower: {error}")))?;
-        Ok(Follower { wake })
+        Ok(Follower { wake, handed })
     }
 
-    /// Tells the follower that events were committed.
+    /// Wakes the follower's thread: another node committed.
     pub fn wake(&self) {
         let _ = self.wake.send(());
     }
+
+    /// Hands on every event committed after the last one handed on, reading with `client`.
+    pub fn catch_up(&self, client: &mut postgres::Client) -> StoreResult<()> {
+        catch_up(client, &self.handed)
+    }
 }
 
-fn follow(database: &Database, mut cursor: EventId, woken: &mpsc::Receiver<()>, deliver: &Deliver) {
+fn follow(database: &Database, woken: &mpsc::Receiver<()>, handed: &Mutex<Handed>) {
     let mut client: Option<postgres::Client> = None;
     loop {
         match woken.recv_timeout(POLL) {
@@ -62,18 +81,16 @@ fn follow(database: &Database, mut cursor: EventId, woken: &mpsc::Receiver<()>, 
         let Some(connected) = client.as_mut() else {
             continue;
         };
-        if let Err(error) = catch_up(connected, &mut cursor, deliver) {
+        if let Err(error) = catch_up(connected, handed) {
             tracing::warn!(%error, "cannot read the events other nodes committed");
         }
     }
 }
 
-/// Hands on every event after `cursor`, batch after batch, and moves the cursor past them.
-fn catch_up(
-    client: &mut postgres::Client,
-    cursor: &mut EventId,
-    deliver: &Deliver,
-) -> StoreResult<()> {
+/// Hands on every event after the last one handed on, batch after batch.
+fn catch_up(client: &mut postgres::Client, handed: &Mutex<Handed>) -> StoreResult<()> {
+    let mut handed = handed.lock().unwrap_or_else(PoisonError::into_inner);
+    let Handed { cursor, deliver } = &mut *handed;
     loop {
         let batch = sql::all_events_after(client, *cursor, BATCH)?;
         let Some(&(last, _, _)) = batch.last() else {

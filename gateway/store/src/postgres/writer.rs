@@ -9,9 +9,10 @@ use postgres::Transaction;
 use switchboard_model::{Id, now_millis};
 
 use super::below::PgBelow;
+use super::follower::Follower;
 use super::{Database, WRITERS_LOCK, sql};
 use crate::sled::engine::txn::{Below, Overlay, Txn, Value, Walk};
-use crate::sled::engine::writer::{Answer, Committed, Job, Progress};
+use crate::sled::engine::writer::{Answer, Job, Progress};
 use crate::sled::keys;
 use crate::{StoreError, StoreResult};
 
@@ -19,12 +20,12 @@ use crate::{StoreError, StoreResult};
 const MAX_GROUP: usize = 1024;
 
 /// Runs the writer until the store is dropped: groups of the steps in `queue`, each committed
-/// before its steps are answered; `committed` sees each group's events once they are.
+/// and its events handed on by `follower` before its steps are answered.
 pub fn run_groups(
     database: Arc<Database>,
     queue: mpsc::Receiver<Job>,
     progress: Arc<Progress>,
-    committed: Committed,
+    follower: Follower,
 ) {
     let mut client: Option<postgres::Client> = None;
     while let Ok(first) = queue.recv() {
@@ -46,24 +47,29 @@ pub fn run_groups(
             ),
         };
         match &outcome {
-            Ok((events, frames)) => {
+            Ok(()) => {
                 *progress.failing() = None;
                 progress.durable_group.fetch_add(1, Ordering::AcqRel);
-                committed(events, frames);
+                if let Some(client) = client.as_mut()
+                    && let Err(error) = follower.catch_up(client)
+                {
+                    // Committed all the same: the follower's thread hands them on.
+                    tracing::warn!(%error, "cannot read back the events just committed");
+                    follower.wake();
+                }
             }
             Err(error) => {
                 tracing::warn!(%error, steps = answers.len(), "a group of writes failed");
                 *progress.failing() = Some(error.clone());
             }
         }
-        let result = outcome.map(|_| ());
         for answer in answers {
-            answer(&result);
+            answer(&outcome);
         }
     }
 }
 
-type Outcome = StoreResult<(Vec<switchboard_model::Event>, Vec<crate::EventFrame>)>;
+type Outcome = StoreResult<()>;
 
 /// Runs `jobs` in one transaction and commits what they wrote.
 fn write_group(client: &mut postgres::Client, jobs: Vec<Job>) -> (Vec<Answer>, Outcome) {
@@ -84,8 +90,7 @@ fn write_group(client: &mut postgres::Client, jobs: Vec<Job>) -> (Vec<Answer>, O
     let outcome = steps.finish().and_then(|(group, _)| {
         let mut txn = below.into_transaction()?;
         write(&mut txn, &group.writes)?;
-        txn.commit()?;
-        Ok((group.events, group.frames))
+        Ok(txn.commit()?)
     });
     (answers, outcome)
 }

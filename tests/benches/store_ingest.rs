@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use switchboard_e2e::{cpu_ticks, percentiles, run_bench, setting};
 use switchboard_model::{ChannelKind, ContactRef, Identity, InboundMessage, NewChannel};
 use switchboard_store::prelude::*;
-use switchboard_store::{InProcessBus, SledStore};
+use switchboard_store::{InProcessBus, RecordStore};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -29,7 +29,7 @@ fn main() -> anyhow::Result<()> {
     let senders = 2_000;
     run_bench(async move {
         let dir = tempfile::tempdir()?;
-        let store = Arc::new(SledStore::open(
+        let store = Arc::new(RecordStore::open(
             dir.path(),
             Arc::new(InProcessBus::new(1024)),
         )?);
@@ -77,7 +77,7 @@ fn main() -> anyhow::Result<()> {
         // The writer's threads let go of the store's lock a moment after the store is dropped.
         for _ in 0..100 {
             let started = Instant::now();
-            if SledStore::open(dir.path(), Arc::new(InProcessBus::new(1024))).is_ok() {
+            if RecordStore::open(dir.path(), Arc::new(InProcessBus::new(1024))).is_ok() {
                 println!(
                     "opening the store again with {messages} messages: {:.0} ms",
                     started.elapsed().as_secs_f64() * 1e3
@@ -92,7 +92,7 @@ fn main() -> anyhow::Result<()> {
 
 /// How long each of `LONE_WRITES` messages takes to be stored when it comes alone, 20 ms after
 /// the last one (longer than the writer waits for a lull before a checkpoint).
-async fn lone_writes(store: &SledStore, workspace: u64, channel: u64) -> anyhow::Result<()> {
+async fn lone_writes(store: &RecordStore, workspace: u64, channel: u64) -> anyhow::Result<()> {
     let count = setting("LONE_WRITES", 500);
     let mut took = Vec::with_capacity(count);
     for n in 0..count {
@@ -115,7 +115,7 @@ async fn lone_writes(store: &SledStore, workspace: u64, channel: u64) -> anyhow:
 
 /// What the delivery worker's round costs when nothing waits: it asks every channel of every
 /// workspace for due replies, at least once a second and after every reply queued.
-async fn idle_delivery_round(store: &SledStore, workspace: u64) -> anyhow::Result<()> {
+async fn idle_delivery_round(store: &RecordStore, workspace: u64) -> anyhow::Result<()> {
     let count = setting("IDLE_CHANNELS", 1_000);
     let mut channels = Vec::with_capacity(count);
     for n in 0..count {
@@ -140,7 +140,7 @@ async fn idle_delivery_round(store: &SledStore, workspace: u64) -> anyhow::Resul
 
 /// Ingests message `n` for every `n` in `range`, from `writers` concurrent writers.
 async fn ingest_all(
-    store: &Arc<SledStore>,
+    store: &Arc<RecordStore>,
     workspace: u64,
     channel: u64,
     range: std::ops::Range<usize>,
@@ -177,7 +177,7 @@ fn from(email: String) -> ContactRef {
 /// Reads of one conversation of `LONG_CONVERSATION` messages: the agents' list pages through
 /// it, the chat shows its newest messages, a delivery finds its message.
 async fn long_conversation(
-    store: &Arc<SledStore>,
+    store: &Arc<RecordStore>,
     workspace: u64,
     channel: u64,
 ) -> anyhow::Result<()> {

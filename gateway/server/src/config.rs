@@ -18,10 +18,10 @@ use serde::{Deserialize, Serialize};
 
 pub use mail::MailConfig;
 use mail::SystemMailConfig;
-pub use sections::{BootstrapConfig, LogConfig, LogFormat};
+pub use sections::{BootstrapConfig, BusConfig, LogConfig, LogFormat, StoreBackend, StoreConfig};
 use sections::{
     DeliveryConfig, HttpConfig, OperatorConfig, PluginsConfig, ServerConfig, SignupConfig,
-    StoreConfig, UploadsConfig, WebConfig,
+    UploadsConfig, WebConfig,
 };
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -29,6 +29,7 @@ use sections::{
 pub struct Config {
     pub server: ServerConfig,
     pub store: StoreConfig,
+    pub bus: BusConfig,
     pub http: HttpConfig,
     pub bootstrap: BootstrapConfig,
     pub plugins: PluginsConfig,
@@ -65,6 +66,8 @@ impl Config {
             config.server.public_url = format!("http://{}", config.server.listen);
         }
         config.api()?;
+        config.store.check()?;
+        config.bus.check(&config.store)?;
         config.plugins.ceilings()?;
         config.plugins.fetch_policy()?;
         config.mail.tls()?;

@@ -2,6 +2,7 @@
 //! Everything else lives in the library crates under `gateway/`.
 
 mod bootstrap;
+mod bus;
 mod config;
 mod logging;
 mod workspaces;
@@ -16,9 +17,9 @@ use metrics_exporter_prometheus::PrometheusBuilder;
 use switchboard_api::AppState;
 use switchboard_services::email::forwarding::Forwarding;
 use switchboard_services::{HttpFetcher, MailService, Plugins, SecretBox, Services, Widgets};
-use switchboard_store::{EventBus, InProcessBus, SledStore, Store};
+use switchboard_store::{EventBus, InProcessBus, RecordStore, Store};
 
-use crate::config::{Config, MailConfig};
+use crate::config::{Config, MailConfig, StoreBackend, StoreConfig};
 
 // The store allocates and frees many small buffers per message; glibc's allocator was a third of
 // the gateway's time under load.
@@ -65,9 +66,23 @@ fn main() -> anyhow::Result<()> {
         .block_on(serve(config))
 }
 
+/// The store the configuration names: sled in its folder, or the shared PostgreSQL database.
+fn open_store(config: &StoreConfig, bus: Arc<dyn EventBus>) -> anyhow::Result<RecordStore> {
+    match config.backend {
+        StoreBackend::Sled => {
+            std::fs::create_dir_all(&config.path).with_context(|| {
+                format!("cannot create the store folder {}", config.path.display())
+            })?;
+            let reserve = config.min_free_mib.saturating_mul(1 << 20);
+            Ok(RecordStore::open_with(&config.path, bus, reserve)?)
+        }
+        StoreBackend::Postgres => Ok(RecordStore::open_postgres(&config.url, bus)?),
+    }
+}
+
 fn salvage_log(config: &Config) -> anyhow::Result<()> {
     let store = &config.store.path;
-    match SledStore::salvage_log(store).map_err(|error| anyhow::anyhow!("{error}"))? {
+    match RecordStore::salvage_log(store).map_err(|error| anyhow::anyhow!("{error}"))? {
         None => println!(
             "{} holds no write-ahead log; nothing to do",
             store.display()
@@ -100,18 +115,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     });
 
-    std::fs::create_dir_all(&config.store.path).with_context(|| {
-        format!(
-            "cannot create the store folder {}",
-            config.store.path.display()
-        )
-    })?;
     let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::new(config.store.bus_capacity));
-    let store: Arc<dyn Store> = Arc::new(SledStore::open_with(
-        &config.store.path,
-        bus.clone(),
-        config.store.min_free_mib.saturating_mul(1 << 20),
-    )?);
+    let records = Arc::new(open_store(&config.store, bus.clone())?);
+    let store: Arc<dyn Store> = records.clone();
     let data_dir = config.data_dir();
     let first_login = bootstrap::bootstrap(
         store.as_ref(),
@@ -183,6 +189,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // Leased work (outbox items, mailboxes) is held under this node's name, which survives a
     // restart: a node that crashed takes its own leases back at once.
     let holder = node_name(&data_dir)?;
+    if !config.bus.url.is_empty() {
+        bus::link(
+            &config.bus.url,
+            holder.clone(),
+            records,
+            state.services.widgets.clone(),
+        )
+        .await?;
+    }
     install_bundled_plugins(&state).await?;
     if let Some(workspace_id) = first_login.as_ref().and_then(|login| login.new_workspace) {
         bootstrap::demo_chat(&state, workspace_id).await?;

@@ -18,7 +18,7 @@ use switchboard_model::{
     CreatedWorkspace, ErrorBody, Id, NewWorkspace, RemovedWorkspace, Workspace, WorkspaceQuotas,
     WorkspaceSummary,
 };
-use switchboard_store::{Directory, Files, InProcessBus, SledStore};
+use switchboard_store::{Directory, Files, InProcessBus, RecordStore};
 
 use crate::config::Config;
 
@@ -223,7 +223,7 @@ fn print_list(workspaces: &[WorkspaceSummary]) {
 /// Where the command does its work.
 enum Place {
     /// The gateway is stopped: its store, opened here.
-    Store(Arc<SledStore>),
+    Store(Arc<RecordStore>),
     /// The gateway runs and holds the store: its operator routes.
     Gateway { base_url: String, token: String },
 }
@@ -238,7 +238,7 @@ impl Place {
             );
         }
         let bus = Arc::new(InProcessBus::new(16));
-        match SledStore::open(path, bus) {
+        match RecordStore::open(path, bus) {
             Ok(store) => Ok(Place::Store(Arc::new(store))),
             Err(error) if error.to_string().contains("could not acquire lock") => {
                 let Some(token) = config.operator_token()? else {

@@ -304,7 +304,13 @@ impl VisitorsSeen {
 #[derive(Default)]
 pub struct PresenceHub {
     senders: Mutex<HashMap<(Id, Side), broadcast::Sender<Presence>>>,
+    /// Where this node's signals also go: the other nodes, through the bus (see
+    /// [`PresenceHub::relay_to`]).
+    relay: std::sync::OnceLock<Relay>,
 }
+
+/// Passes a signal made on this node on to the other nodes.
+pub type Relay = Box<dyn Fn(&Presence) + Send + Sync>;
 
 /// Signals one listener may fall behind by before it misses some (they are hints).
 const SIGNALS_QUEUED: usize = 64;
@@ -312,8 +318,22 @@ const SIGNALS_QUEUED: usize = 64;
 const SENDERS_KEPT: usize = 1024;
 
 impl PresenceHub {
-    /// Passes `signal` to the listeners of its workspace and side, if there are any.
+    /// Passes a signal made on this node to the listeners of its workspace and side, here and
+    /// (when relayed) on the other nodes.
     pub fn publish(&self, signal: Presence) {
+        if let Some(relay) = self.relay.get() {
+            relay(&signal);
+        }
+        self.deliver(signal);
+    }
+
+    /// Sends this node's signals to `relay` too, from now on (once: a node has one bus).
+    pub fn relay_to(&self, relay: Relay) {
+        let _ = self.relay.set(relay);
+    }
+
+    /// Passes `signal` to this node's listeners of its workspace and side, if there are any.
+    pub fn deliver(&self, signal: Presence) {
         let key = (signal.workspace_id, signal.from);
         let mut senders = lock(&self.senders);
         if let Some(sender) = senders.get(&key)

@@ -2,7 +2,7 @@
 //!
 //! [`Store`] is the storage seam: each method is one whole domain step (ingest an inbound
 //! message with its contact, conversation and event; claim outbox work; record a delivery), so a
-//! second backend such as PostgreSQL is an added file, not a rewrite of the API. [`SledStore`]
+//! second backend such as PostgreSQL is an added file, not a rewrite of the API. [`RecordStore`]
 //! is the embedded default. [`EventBus`] is the publish/subscribe seam that carries committed
 //! events to WebSocket clients; [`InProcessBus`] is the single-node default.
 //!
@@ -23,9 +23,9 @@ pub use records::{
     AgentChange, ChannelRecord, ConversationChange, DeadLetterLimits, FilePurpose, ImportOutcome,
     KeptLetter, NewAgentRecord, OutboxItem, Session, UploadQuota,
 };
-pub use sled::{Salvaged, SledStore};
+pub use sled::{RecordStore, Salvaged};
 
-/// The store's traits, for code that calls a concrete store (`SledStore`) rather than a
+/// The store's traits, for code that calls a concrete store (`RecordStore`) rather than a
 /// `dyn Store`: `use switchboard_store::prelude::*;`.
 pub mod prelude {
     pub use crate::store::{

@@ -39,7 +39,7 @@ use crate::{EventBus, EventFrame, Store, StoreError, StoreResult};
 
 /// Switchboard's store: the domain steps over an engine, sled on disk by default (with event
 /// bodies in a journal beside it) or PostgreSQL for several nodes.
-pub struct SledStore {
+pub struct RecordStore {
     engine: Engine,
     writer: Writer,
     inbox: Arc<Inbox>,
@@ -48,7 +48,7 @@ pub struct SledStore {
 /// Where the records are.
 enum Engine {
     Sled(SledFiles),
-    Postgres(Arc<Database>),
+    Postgres(Arc<Database>, Follower),
 }
 
 /// The embedded engine's tree and journal.
@@ -126,7 +126,7 @@ impl StoreView<'_> {
     }
 }
 
-impl SledStore {
+impl RecordStore {
     /// Keeps what still reads of the write-ahead log of the store in `path`, which a start
     /// refused as damaged, for the next start to replay; the gateway must be stopped.
     pub fn salvage_log(path: &Path) -> StoreResult<Option<Salvaged>> {
@@ -135,17 +135,17 @@ impl SledStore {
 
     /// Opens (or creates) the store in `path`, with no disk reserve. Committed events are
     /// published to `bus`.
-    pub fn open(path: &Path, bus: Arc<dyn EventBus>) -> StoreResult<SledStore> {
+    pub fn open(path: &Path, bus: Arc<dyn EventBus>) -> StoreResult<RecordStore> {
         Self::open_with(path, bus, 0)
     }
 
-    /// [`SledStore::open`], keeping `min_free_bytes` free on the store's disk: files are
+    /// [`RecordStore::open`], keeping `min_free_bytes` free on the store's disk: files are
     /// refused under it, every other write under half of it (`StoreError::Full`).
     pub fn open_with(
         path: &Path,
         bus: Arc<dyn EventBus>,
         min_free_bytes: u64,
-    ) -> StoreResult<SledStore> {
+    ) -> StoreResult<RecordStore> {
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(256 * 1024 * 1024)
@@ -202,7 +202,7 @@ impl SledStore {
             next_id,
             committed,
         )?;
-        Ok(SledStore {
+        Ok(RecordStore {
             engine: Engine::Sled(SledFiles {
                 db,
                 gate,
@@ -217,7 +217,7 @@ impl SledStore {
     /// Connects to the PostgreSQL database at `url` (bringing its schema up to date), for one
     /// of several gateway nodes that share it. Committed events, this node's and the others',
     /// are published to `bus` in id order.
-    pub fn open_postgres(url: &str, bus: Arc<dyn EventBus>) -> StoreResult<SledStore> {
+    pub fn open_postgres(url: &str, bus: Arc<dyn EventBus>) -> StoreResult<RecordStore> {
         let database = Database::open(url)?;
         let view = PgView {
             database: &database,
@@ -235,15 +235,15 @@ impl SledStore {
         };
         let follower = Follower::start(database.clone(), from, deliver)?;
         let writer = {
-            let database = database.clone();
+            let (database, follower) = (database.clone(), follower.clone());
             Writer::start_engine(
                 "store-writer",
                 engine::disk_room::DiskRoom::new(std::path::PathBuf::new(), 0),
                 move |queue, progress| postgres::run_groups(database, queue, progress, follower),
             )?
         };
-        Ok(SledStore {
-            engine: Engine::Postgres(database),
+        Ok(RecordStore {
+            engine: Engine::Postgres(database, follower),
             writer,
             inbox,
         })
@@ -256,7 +256,24 @@ impl SledStore {
                 segments: &files.segments,
                 gate: Some(&files.gate),
             }),
-            Engine::Postgres(database) => StoreView::Postgres(PgView { database }),
+            Engine::Postgres(database, _) => StoreView::Postgres(PgView { database }),
+        }
+    }
+
+    /// On PostgreSQL, the last event id this node committed, as it changes: what a bus tells
+    /// the other nodes. `None` on sled, which has one node.
+    pub fn commits(&self) -> Option<tokio::sync::watch::Receiver<EventId>> {
+        match &self.engine {
+            Engine::Sled(_) => None,
+            Engine::Postgres(_, follower) => Some(follower.commits()),
+        }
+    }
+
+    /// Tells the store that another node committed: on PostgreSQL, this node reads and hands
+    /// on the new events now rather than at its next look.
+    pub fn wake_follower(&self) {
+        if let Engine::Postgres(_, follower) = &self.engine {
+            follower.wake();
         }
     }
 
@@ -274,7 +291,7 @@ impl SledStore {
     }
 }
 
-impl Store for SledStore {
+impl Store for RecordStore {
     fn write_health(&self) -> Result<(), String> {
         self.writer.health()
     }

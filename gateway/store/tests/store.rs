@@ -15,8 +15,8 @@ use switchboard_model::{
 };
 use switchboard_store::prelude::*;
 use switchboard_store::{
-    ConversationChange, EventBus, FilePurpose, InProcessBus, NewAgentRecord, SledStore, StoreError,
-    UploadQuota,
+    ConversationChange, EventBus, FilePurpose, InProcessBus, NewAgentRecord, RecordStore,
+    StoreError, UploadQuota,
 };
 
 /// The engine a scenario's store runs on.
@@ -39,10 +39,10 @@ impl Engine {
     }
 
     /// A store on this engine (sled in `dir`).
-    fn open(&self, dir: &Path, bus: Arc<dyn EventBus>) -> SledStore {
+    fn open(&self, dir: &Path, bus: Arc<dyn EventBus>) -> RecordStore {
         match self {
-            Engine::Sled => SledStore::open(dir, bus).expect("open store"),
-            Engine::Postgres(url) => SledStore::open_postgres(url, bus).expect("open store"),
+            Engine::Sled => RecordStore::open(dir, bus).expect("open store"),
+            Engine::Postgres(url) => RecordStore::open_postgres(url, bus).expect("open store"),
         }
     }
 }
@@ -189,7 +189,7 @@ async fn two_nodes_on_postgresql_give_every_event_once_in_id_order() {
 
 struct Fixture {
     _dir: tempfile::TempDir,
-    store: SledStore,
+    store: RecordStore,
     bus: Arc<InProcessBus>,
     workspace: Id,
     channel: Id,
@@ -247,7 +247,7 @@ impl Fixture {
     }
 }
 
-async fn seed(store: &SledStore, name: &str) -> (Id, Id, Id) {
+async fn seed(store: &RecordStore, name: &str) -> (Id, Id, Id) {
     let workspace = store.create_workspace(name).await.expect("workspace").id;
     let channel = NewChannel::new(ChannelKind::API, "API");
     let channel = store
@@ -692,7 +692,7 @@ async fn concurrent_writers_share_commits_and_lose_nothing(engine: Engine) {
 
 /// Ana's email `external_id` with `text`, into `workspace` and `channel`.
 async fn ingest_as_ana(
-    store: &SledStore,
+    store: &RecordStore,
     workspace: Id,
     channel: Id,
     external_id: &str,
@@ -709,7 +709,7 @@ async fn ingest_as_ana(
 }
 
 /// The texts of a conversation's first 50 messages.
-async fn texts(store: &SledStore, workspace: Id, conversation: Id) -> Vec<String> {
+async fn texts(store: &RecordStore, workspace: Id, conversation: Id) -> Vec<String> {
     let page = store
         .messages(workspace, conversation, None, 50)
         .await
@@ -732,9 +732,9 @@ async fn raw_tree(dir: &std::path::Path) -> sled::Db {
     }
 }
 
-async fn reopen(dir: &std::path::Path) -> SledStore {
+async fn reopen(dir: &std::path::Path) -> RecordStore {
     loop {
-        match SledStore::open(dir, Arc::new(InProcessBus::new(16))) {
+        match RecordStore::open(dir, Arc::new(InProcessBus::new(16))) {
             Ok(store) => return store,
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
         }
@@ -838,7 +838,7 @@ async fn webhook_deliveries_wait_in_the_queue_across_a_reopen() {
 
 /// A store's first life in `dir`: seeded, with Ana's "Hola" (`m-1`) ingested, then closed.
 async fn first_run(dir: &std::path::Path) -> (Id, Id, switchboard_model::Ingested) {
-    let store = SledStore::open(dir, Arc::new(InProcessBus::new(16))).expect("open");
+    let store = RecordStore::open(dir, Arc::new(InProcessBus::new(16))).expect("open");
     let (workspace, channel, _) = seed(&store, "Acme").await;
     let ingested = ingest_as_ana(&store, workspace, channel, "m-1", "Hola").await;
     (workspace, channel, ingested)
@@ -1688,7 +1688,7 @@ async fn a_store_of_layout_2_is_upgraded_and_its_dead_letters_stay_capped() {
         max_age_ms: 3_600_000,
     };
     let (workspace, channel) = {
-        let store = SledStore::open(dir.path(), Arc::new(InProcessBus::new(16))).expect("open");
+        let store = RecordStore::open(dir.path(), Arc::new(InProcessBus::new(16))).expect("open");
         let (workspace, channel, _) = seed(&store, "Acme").await;
         for n in [1, 2] {
             store
@@ -1730,7 +1730,7 @@ async fn a_store_of_layout_2_is_upgraded_and_its_dead_letters_stay_capped() {
 
 /// The first byte of each letter's payload.
 async fn first_bytes(
-    store: &SledStore,
+    store: &RecordStore,
     workspace: Id,
     letters: &[switchboard_model::DeadLetter],
 ) -> Vec<u8> {
@@ -1950,7 +1950,7 @@ async fn custom_fields_a_channel_tells_are_kept_on_the_contact_and_bounded(engin
 #[tokio::test]
 async fn a_removed_workspace_leaves_no_key_value_or_journal_line_behind() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SledStore::open(dir.path(), Arc::new(InProcessBus::new(1024))).expect("open");
+    let store = RecordStore::open(dir.path(), Arc::new(InProcessBus::new(1024))).expect("open");
     let (ours, our_channel, _) = seed(&store, "Acme").await;
     let (theirs, their_channel, their_agent) = seed(&store, "Rival").await;
     store
@@ -2150,7 +2150,7 @@ async fn a_removed_workspace_leaves_no_key_value_or_journal_line_behind() {
 #[tokio::test]
 async fn an_erased_contact_leaves_no_key_value_or_journal_line_behind() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SledStore::open(dir.path(), Arc::new(InProcessBus::new(1024))).expect("open");
+    let store = RecordStore::open(dir.path(), Arc::new(InProcessBus::new(1024))).expect("open");
     let (workspace, channel, agent) = seed(&store, "Acme").await;
     let secret = "quindio";
     let ana = store

@@ -13,7 +13,7 @@ use switchboard_api::{ApiConfig, AppState, hash_password};
 use switchboard_model::{ChannelKind, Id, NewChannel, Role};
 use switchboard_services::{HttpFetcher, Plugins, Services, ServicesConfig};
 use switchboard_store::prelude::*;
-use switchboard_store::{InProcessBus, NewAgentRecord, SledStore};
+use switchboard_store::{InProcessBus, NewAgentRecord, RecordStore};
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -30,7 +30,7 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     pub plugins: Arc<Plugins>,
-    pub store: Arc<SledStore>,
+    pub store: Arc<RecordStore>,
     pub workspace: Id,
     pub channel: Id,
     pub admin: Auth,
@@ -92,7 +92,7 @@ impl TestApp {
     ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let bus = Arc::new(InProcessBus::new(1024));
-        let store = Arc::new(SledStore::open(dir.path(), bus.clone()).expect("store"));
+        let store = Arc::new(RecordStore::open(dir.path(), bus.clone()).expect("store"));
         let metrics = PrometheusBuilder::new().build_recorder().handle();
         let fetcher = Arc::new(HttpFetcher::new(policy).expect("fetcher"));
         let plugins = Arc::new(Plugins::new(runtime, fetcher));
@@ -324,7 +324,7 @@ async fn agent_record(email: &str, role: Role) -> NewAgentRecord {
     }
 }
 
-async fn seed(store: &SledStore, name: &str, admin_email: &str, role: Role) -> (Id, Id, Id) {
+async fn seed(store: &RecordStore, name: &str, admin_email: &str, role: Role) -> (Id, Id, Id) {
     let workspace = store.create_workspace(name).await.expect("workspace").id;
     let admin = store
         .create_agent(workspace, agent_record(admin_email, role).await)

@@ -207,9 +207,52 @@ impl ServerConfig {
     }
 }
 
+/// The bus between gateway nodes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BusConfig {
+    /// The NATS server that tells nodes of each other's commits and carries presence signals
+    /// (`nats://host:4222`), with `store.backend = "postgres"`. Empty: each node reads the
+    /// others' events from the database at its next look (within 200 ms), and presence
+    /// signals stay on the node they were made on.
+    pub url: String,
+}
+
+impl BusConfig {
+    /// Refuses a bus without the shared store it needs, or that is not a NATS URL.
+    pub fn check(&self, store: &StoreConfig) -> anyhow::Result<()> {
+        if self.url.is_empty() {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            store.backend == StoreBackend::Postgres,
+            "bus.url needs store.backend = \"postgres\": the nodes it links share that database"
+        );
+        anyhow::ensure!(
+            self.url.starts_with("nats://"),
+            "bus.url must be a NATS URL (nats://host:4222)"
+        );
+        Ok(())
+    }
+}
+
+/// Where the store keeps its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreBackend {
+    Sled,
+    Postgres,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
+    /// `sled`, the embedded store (one node), or `postgres`: any number of nodes sharing the
+    /// database at `url`.
+    pub backend: StoreBackend,
+    /// The PostgreSQL database, for `backend = "postgres"`:
+    /// `postgres://user:password@host:5432/switchboard`.
+    pub url: String,
     /// Folder of the embedded sled store; created when missing.
     pub path: PathBuf,
     /// How many events a slow WebSocket may fall behind before it re-reads them from the store.
@@ -224,9 +267,25 @@ pub struct StoreConfig {
     pub min_free_mib: u64,
 }
 
+impl StoreConfig {
+    /// Refuses a PostgreSQL store without a URL it can use, naming the key.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.backend == StoreBackend::Postgres {
+            let scheme = self.url.split_once("://").map(|(scheme, _)| scheme);
+            anyhow::ensure!(
+                matches!(scheme, Some("postgres" | "postgresql")),
+                "store.url must be a PostgreSQL URL (postgres://user:password@host:5432/database) when store.backend is \"postgres\""
+            );
+        }
+        Ok(())
+    }
+}
+
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
+            backend: StoreBackend::Sled,
+            url: String::new(),
             path: PathBuf::from("data/store"),
             bus_capacity: 4096,
             secret_key: PathBuf::from("data/secret.key"),

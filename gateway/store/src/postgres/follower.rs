@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use switchboard_model::{Event, EventId};
+use tokio::sync::watch;
 
 use super::{Database, sql};
 use crate::{EventFrame, StoreError, StoreResult};
@@ -34,6 +35,8 @@ struct Handed {
 pub struct Follower {
     wake: mpsc::Sender<()>,
     handed: Arc<Mutex<Handed>>,
+    /// The last event this node's writer committed, for a bus to tell the other nodes.
+    committed: Arc<watch::Sender<EventId>>,
 }
 
 impl Follower {
@@ -53,7 +56,11 @@ impl Follower {
             .name("store-follower".into())
             .spawn(move || follow(&database, &woken, &own))
             .map_err(|error| StoreError::Backend(format!("cannot start the follower: {error}")))?;
-        Ok(Follower { wake, handed })
+        Ok(Follower {
+            wake,
+            handed,
+            committed: Arc::new(watch::Sender::new(from)),
+        })
     }
 
     /// Wakes the follower's thread: another node committed.
@@ -61,9 +68,17 @@ impl Follower {
         let _ = self.wake.send(());
     }
 
-    /// Hands on every event committed after the last one handed on, reading with `client`.
-    pub fn catch_up(&self, client: &mut postgres::Client) -> StoreResult<()> {
-        catch_up(client, &self.handed)
+    /// The last event id this node's writer committed, as it changes.
+    pub fn commits(&self) -> watch::Receiver<EventId> {
+        self.committed.subscribe()
+    }
+
+    /// Hands on what this node's writer just committed (with anything before it), reading with
+    /// `client`, and announces it.
+    pub fn committed(&self, client: &mut postgres::Client) -> StoreResult<()> {
+        let last = catch_up(client, &self.handed)?;
+        self.committed.send_replace(last);
+        Ok(())
     }
 }
 
@@ -87,14 +102,14 @@ fn follow(database: &Database, woken: &mpsc::Receiver<()>, handed: &Mutex<Handed
     }
 }
 
-/// Hands on every event after the last one handed on, batch after batch.
-fn catch_up(client: &mut postgres::Client, handed: &Mutex<Handed>) -> StoreResult<()> {
+/// Hands on every event after the last one handed on, batch after batch; answers the last.
+fn catch_up(client: &mut postgres::Client, handed: &Mutex<Handed>) -> StoreResult<EventId> {
     let mut handed = handed.lock().unwrap_or_else(PoisonError::into_inner);
     let Handed { cursor, deliver } = &mut *handed;
     loop {
         let batch = sql::all_events_after(client, *cursor, BATCH)?;
         let Some(&(last, _, _)) = batch.last() else {
-            return Ok(());
+            return Ok(*cursor);
         };
         let mut events = Vec::with_capacity(batch.len());
         let mut frames = Vec::with_capacity(batch.len());
@@ -109,7 +124,7 @@ fn catch_up(client: &mut postgres::Client, handed: &Mutex<Handed>) -> StoreResul
         deliver(&events, &frames);
         *cursor = last;
         if (batch.len() as i64) < BATCH {
-            return Ok(());
+            return Ok(last);
         }
     }
 }

@@ -51,7 +51,7 @@ pub fn run_groups(
                 *progress.failing() = None;
                 progress.durable_group.fetch_add(1, Ordering::AcqRel);
                 if let Some(client) = client.as_mut()
-                    && let Err(error) = follower.catch_up(client)
+                    && let Err(error) = follower.committed(client)
                 {
                     // Committed all the same: the follower's thread hands them on.
                     tracing::warn!(%error, "cannot read back the events just committed");

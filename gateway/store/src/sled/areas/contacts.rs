@@ -13,7 +13,7 @@ use crate::{Contacts, ImportOutcome, StoreError, StoreResult};
 
 use crate::postgres::PgView;
 use crate::sled::engine::journal::EventVisitor;
-use crate::sled::{Engine, SledStore, contacts, erasure, imports, keys};
+use crate::sled::{Engine, RecordStore, contacts, erasure, imports, keys};
 
 /// Contacts imported per step, so that a big file never makes one huge group.
 const IMPORT_STEP: usize = 500;
@@ -21,7 +21,7 @@ const IMPORT_STEP: usize = 500;
 const ERASE_ATTEMPTS: usize = 5;
 
 #[async_trait]
-impl Contacts for SledStore {
+impl Contacts for RecordStore {
     async fn create_contact(&self, workspace_id: Id, contact: NewContact) -> StoreResult<Contact> {
         self.writer
             .write(move |txn| contacts::create_contact(txn, workspace_id, contact))
@@ -164,7 +164,7 @@ impl Contacts for SledStore {
                     };
                     erasure::plan(&self.view(), events, workspace_id, id, up_to)?
                 }
-                Engine::Postgres(database) => {
+                Engine::Postgres(database, _) => {
                     let view = PgView { database };
                     let up_to = view.last_event_id()?;
                     let events =

@@ -9,10 +9,10 @@ use switchboard_model::{
 use crate::{ConversationChange, Conversations, StoreResult};
 
 use crate::sled::conversations::Queued;
-use crate::sled::{SledStore, conversations, edits};
+use crate::sled::{RecordStore, conversations, edits};
 
 #[async_trait]
-impl Conversations for SledStore {
+impl Conversations for RecordStore {
     async fn edit_message(
         &self,
         workspace_id: Id,

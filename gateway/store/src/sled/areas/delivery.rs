@@ -7,10 +7,10 @@ use crate::sled::engine::txn::Read;
 use crate::sled::keys::key;
 use crate::{DeadLetterLimits, Delivery, KeptLetter, OutboxItem, StoreResult};
 
-use crate::sled::{SledStore, delivery, keys};
+use crate::sled::{RecordStore, delivery, keys};
 
 #[async_trait]
-impl Delivery for SledStore {
+impl Delivery for RecordStore {
     async fn claim_outbox(
         &self,
         channel_id: Id,
@@ -165,7 +165,7 @@ impl Delivery for SledStore {
     }
 }
 
-impl SledStore {
+impl RecordStore {
     /// Unresolved dead letters, the workspace's or one channel's (through its index), newest
     /// first from just below the cursor, reading only as far as the page needs.
     fn newest_dead_letters(

@@ -12,10 +12,10 @@ use crate::sled::keys::{key, key_str};
 use crate::{AgentChange, Directory, NewAgentRecord, Session, StoreError, StoreResult};
 
 use crate::postgres::PgView;
-use crate::sled::{Engine, SledStore, directory, keys, removal};
+use crate::sled::{Engine, RecordStore, directory, keys, removal};
 
 #[async_trait]
-impl Directory for SledStore {
+impl Directory for RecordStore {
     async fn create_workspace(&self, name: &str) -> StoreResult<Workspace> {
         let name = name.to_string();
         self.writer
@@ -80,7 +80,7 @@ impl Directory for SledStore {
         }
         let event_lines = match &self.engine {
             Engine::Sled(files) => files.segments.scrub(&files.db, id)?,
-            Engine::Postgres(database) => PgView { database }.remove_events(id)?,
+            Engine::Postgres(database, _) => PgView { database }.remove_events(id)?,
         };
         let mut records = self
             .writer

@@ -8,10 +8,10 @@ use switchboard_model::{Event, EventId, Id};
 use crate::{EventLog, StoreResult};
 
 use crate::postgres::PgView;
-use crate::sled::{Engine, SledStore};
+use crate::sled::{Engine, RecordStore};
 
 #[async_trait]
-impl EventLog for SledStore {
+impl EventLog for RecordStore {
     async fn events_after(
         &self,
         workspace_id: Id,
@@ -25,7 +25,7 @@ impl EventLog for SledStore {
                     .segments
                     .after(&files.db, workspace_id, after, durable, limit)?
             }
-            Engine::Postgres(database) => {
+            Engine::Postgres(database, _) => {
                 PgView { database }.events_after(workspace_id, after, limit)?
             }
         };

@@ -7,10 +7,10 @@ use crate::{FilePurpose, Files, StoreResult};
 
 use crate::sled::engine::txn::Read;
 use crate::sled::keys::{self, key_str};
-use crate::sled::{SledStore, files};
+use crate::sled::{RecordStore, files};
 
 #[async_trait]
-impl Files for SledStore {
+impl Files for RecordStore {
     async fn put_blob(
         &self,
         workspace_id: Id,

@@ -6,14 +6,14 @@ use switchboard_model::{
     WebhookDelivery, WebhookUpdate,
 };
 
-use crate::sled::SledStore;
+use crate::sled::RecordStore;
 use crate::sled::engine::txn::{Read, Scan};
 use crate::sled::integrations::{self, StoredWebhook};
 use crate::sled::keys::{self, key};
 use crate::{Integrations, QueuedEvent, StoreResult};
 
 #[async_trait]
-impl Integrations for SledStore {
+impl Integrations for RecordStore {
     async fn create_webhook(
         &self,
         workspace_id: Id,

@@ -3,11 +3,11 @@
 use async_trait::async_trait;
 use switchboard_model::{Agent, Id, Invitation, Millis, NewInvitation};
 
-use crate::sled::{SledStore, invitations};
+use crate::sled::{RecordStore, invitations};
 use crate::{Invitations, StoreResult};
 
 #[async_trait]
-impl Invitations for SledStore {
+impl Invitations for RecordStore {
     async fn create_invitation(
         &self,
         workspace_id: Id,

@@ -9,10 +9,10 @@ use crate::sled::engine::txn::{Read, Scan};
 use crate::sled::keys::{key, key_str};
 use crate::{ChannelRecord, PluginData, StoreError, StoreResult};
 
-use crate::sled::{SledStore, directory, keys};
+use crate::sled::{RecordStore, directory, keys};
 
 #[async_trait]
-impl PluginData for SledStore {
+impl PluginData for RecordStore {
     async fn install_plugin(
         &self,
         workspace_id: Id,

@@ -16,6 +16,7 @@ mod mail_rig;
 mod operator;
 mod plugins;
 mod routing;
+mod scale_out;
 mod scale_rig;
 mod security;
 mod signup;

@@ -1,0 +1,278 @@
+//! Three gateway nodes on loopback ports sharing a private PostgreSQL (the store) and a private
+//! nats-server (the bus), as `docs/scale-out.md` sets them up: what one node takes in reaches
+//! clients of the others, and killing a node loses no acknowledged message.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use futures_util::StreamExt;
+use hyper::StatusCode;
+use serde_json::{Value, json};
+use switchboard_e2e::scale_rig::{Nats, Postgres};
+use switchboard_e2e::{Client, EventSocket, Gateway, inbound_message};
+use switchboard_mail::smtp::Sender;
+use switchboard_mail::{Account, Auth, Security, Server, Trust};
+
+/// The shared servers, and a folder per node.
+struct Cluster {
+    postgres: Postgres,
+    nats: Nats,
+    folder: tempfile::TempDir,
+}
+
+impl Cluster {
+    fn start() -> anyhow::Result<Cluster> {
+        Ok(Cluster {
+            postgres: Postgres::start()?,
+            nats: Nats::start()?,
+            folder: tempfile::tempdir()?,
+        })
+    }
+
+    /// Node `name`, with its own data folder and the cluster's store, bus and secrets key.
+    async fn node(&self, name: &str) -> anyhow::Result<Gateway> {
+        let data = self.folder.path().join(name);
+        std::fs::create_dir_all(&data)?;
+        Gateway::start_with(&data, &self.settings(self.folder.path())).await
+    }
+
+    fn settings(&self, shared: &Path) -> Vec<(&'static str, String)> {
+        vec![
+            ("SWITCHBOARD_STORE__BACKEND", "postgres".into()),
+            ("SWITCHBOARD_STORE__URL", self.postgres.url.clone()),
+            ("SWITCHBOARD_BUS__URL", self.nats.url.clone()),
+            (
+                "SWITCHBOARD_STORE__SECRET_KEY",
+                shared.join("secret.key").display().to_string(),
+            ),
+        ]
+    }
+
+    /// Three nodes; the first sets up the demo workspace, the others join it.
+    async fn three_nodes(&self) -> anyhow::Result<[Gateway; 3]> {
+        let a = self.node("a").await?;
+        let (b, c) = tokio::try_join!(self.node("b"), self.node("c"))?;
+        Ok([a, b, c])
+    }
+}
+
+/// The next frame of type `kind` on `socket` whose JSON holds `text`, within ten seconds.
+async fn frame_with(socket: &mut EventSocket, kind: &str, text: &str) -> anyhow::Result<Value> {
+    let kind = format!("\"type\":\"{kind}\"");
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(frame) = socket.next().await {
+            let frame = frame?;
+            if let Ok(json) = frame.to_text()
+                && json.contains(&kind)
+                && json.contains(text)
+            {
+                return Ok(serde_json::from_str(json)?);
+            }
+        }
+        anyhow::bail!("the socket closed")
+    })
+    .await
+    .with_context(|| format!("no frame with {text:?} within 10 s"))?
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_on_one_node_chats_with_an_agent_on_another() -> anyhow::Result<()> {
+    let cluster = Cluster::start()?;
+    let [a, b, c] = cluster.three_nodes().await?;
+    let agent_on_b = b.admin().await?;
+    let (_, widget) = agent_on_b.demo_widget().await?;
+    let mut agent_socket = agent_on_b.event_socket(0).await?;
+
+    // The visitor's page talks to node A.
+    let visitor = Client::new(&a.base_url);
+    let (status, session) = visitor
+        .post(&format!("/widget/v1/{widget}/visitors"), &json!({}))
+        .await?;
+    anyhow::ensure!(status == StatusCode::OK, "{session}");
+    let token = session["token"].as_str().context("visitor token")?;
+    let visitor = visitor.with_bearer(token);
+    let url = format!(
+        "{}/widget/v1/{widget}/socket?token={token}&after=0",
+        a.base_url.replacen("http", "ws", 1)
+    );
+    let (mut visitor_socket, _) = tokio_tungstenite::connect_async(url).await?;
+    let (status, sent) = visitor
+        .post(
+            &format!("/widget/v1/{widget}/messages"),
+            &json!({ "client_id": "v-1", "text": "Hola, ¿tienen envíos a Cusco?" }),
+        )
+        .await?;
+    anyhow::ensure!(status == StatusCode::CREATED, "{sent}");
+
+    // The agent's socket on node B carries it; the agent answers through node C.
+    let created = frame_with(&mut agent_socket, "message_created", "envíos a Cusco").await?;
+    let conversation = created["data"]["conversation"]["id"]
+        .as_u64()
+        .with_context(|| format!("a conversation in {created}"))?;
+    let agent_on_c = c.admin().await?;
+    agent_on_c
+        .reply(conversation, "¡Hola! Sí, enviamos a Cusco en 3 días.")
+        .await?;
+
+    // The visitor, still on node A, gets the answer live.
+    let answer = frame_with(&mut visitor_socket, "message", "enviamos a Cusco").await?;
+    assert_eq!(
+        (
+            answer["message"]["from"].as_str(),
+            answer["message"]["text"].as_str()
+        ),
+        (
+            Some("agent"),
+            Some("¡Hola! Sí, enviamos a Cusco en 3 días.")
+        ),
+        "{answer}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_forwarded_to_one_node_shows_on_another() -> anyhow::Result<()> {
+    let cluster = Cluster::start()?;
+    let [a, _b, c] = cluster.three_nodes().await?;
+    let admin_on_a = a.admin().await?;
+    let (status, channel) = admin_on_a
+        .post(
+            "/api/v1/channels",
+            &json!({ "kind": "email", "name": "Ventas", "settings": { "reply_address": "ventas@acme.test" } }),
+        )
+        .await?;
+    anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
+    let channel_id = channel["id"].as_u64().context("channel id")?;
+    let (_, mailbox) = admin_on_a
+        .get(&format!("/api/v1/channels/{channel_id}/mailbox"))
+        .await?;
+    let address = mailbox["forwarding_address"]
+        .as_str()
+        .context("a forwarding address")?
+        .to_string();
+    let mut socket_on_a = admin_on_a.event_socket(0).await?;
+
+    // The business's mail server forwards a customer's mail to node C's listener.
+    let listener = Account {
+        imap: None,
+        smtp: Some(Server {
+            host: c.smtp.ip().to_string(),
+            port: c.smtp.port(),
+            security: Security::None,
+        }),
+        username: String::new(),
+        auth: Auth::Password(String::new()),
+        folder: "INBOX".into(),
+    };
+    Sender::new(&listener, &Trust::new(Vec::new()).map_err(anyhow::Error::msg)?)?
+        .send(
+            "ventas@acme.test",
+            std::slice::from_ref(&address),
+            b"From: Joao Silva <joao@cliente.test>\r\nTo: ventas@acme.test\r\nSubject: Orcamento\r\nMessage-ID: <fw-1@cliente.test>\r\n\r\nOla, quero um orcamento.\r\n",
+        )
+        .await?;
+
+    // Acknowledged means stored: node A lists it at once, and its socket carried it.
+    let (_, page) = admin_on_a
+        .get(&format!("/api/v1/conversations?channel_id={channel_id}"))
+        .await?;
+    let titles: Vec<&str> = page["items"]
+        .as_array()
+        .context("items")?
+        .iter()
+        .filter_map(|conversation| conversation["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["Orcamento"]);
+    frame_with(&mut socket_on_a, "message_created", "quero um orcamento").await?;
+    Ok(())
+}
+
+/// Sixteen clients post through all three nodes, each message to the next node in turn, and
+/// node B is killed (`kill -9`) halfway: a client whose post was not acknowledged sends it
+/// again (same external id) through the next node. Every acknowledged message is stored
+/// exactly once, and nothing is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_a_node_while_clients_post_loses_no_acknowledged_message() -> anyhow::Result<()> {
+    const CLIENTS: usize = 16;
+    const EACH: usize = 30;
+    let cluster = Cluster::start()?;
+    let [a, b, c] = cluster.three_nodes().await?;
+    let admin = a.admin().await?;
+    let channel = admin.api_channel().await?;
+    let token = admin.token().context("a token")?.to_string();
+    let nodes: Vec<Client> = [&a, &b, &c]
+        .iter()
+        .map(|node| Client::new(&node.base_url).with_bearer(&token))
+        .collect();
+    let mut clients = Vec::new();
+    for client in 0..CLIENTS {
+        let nodes = nodes.clone();
+        clients.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for n in 0..EACH {
+                let external_id = format!("c{client}-m{n}");
+                let message = inbound_message(
+                    &format!("cliente{client}@example.test"),
+                    &external_id,
+                    &format!("mensaje {n} del cliente {client}"),
+                );
+                // The next node in turn; one that does not answer is passed over.
+                let mut tries = 0;
+                loop {
+                    let node = &nodes[(client + n + tries) % nodes.len()];
+                    let path = format!("/api/v1/channels/{channel}/inbound");
+                    match node.post(&path, &message).await {
+                        Ok((status, _)) if status.is_success() => break,
+                        _ if tries < 10 => tries += 1,
+                        outcome => anyhow::bail!("{external_id} never taken: {outcome:?}"),
+                    }
+                }
+                acknowledged.push(external_id);
+            }
+            anyhow::Ok(acknowledged)
+        }));
+    }
+    let halfway = {
+        let admin = admin.clone();
+        async move {
+            loop {
+                let (_, page) = admin.get("/api/v1/conversations?limit=200").await?;
+                let stored: u64 = page["items"]
+                    .as_array()
+                    .map(|items| {
+                        items
+                            .iter()
+                            .filter_map(|c| c["message_count"].as_u64())
+                            .sum()
+                    })
+                    .unwrap_or(0);
+                if stored >= (CLIENTS * EACH / 2) as u64 {
+                    return anyhow::Ok(());
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    halfway.await?;
+    b.kill_hard().await?;
+    let mut acknowledged = Vec::new();
+    for client in clients {
+        acknowledged.extend(client.await??);
+    }
+    assert_eq!(acknowledged.len(), CLIENTS * EACH);
+
+    // Read back through node C: each acknowledged message once.
+    let reader = c.admin().await?;
+    let mut stored: Vec<String> = reader
+        .all_messages()
+        .await?
+        .iter()
+        .filter_map(|message| message["external_id"].as_str().map(String::from))
+        .collect();
+    stored.sort();
+    let mut expected = acknowledged;
+    expected.sort();
+    assert_eq!(stored, expected, "every acknowledged message, exactly once");
+    Ok(())
+}

@@ -45,6 +45,14 @@ enum Command {
     /// damaged, setting the damaged file aside; then start the gateway again. Run it with the
     /// gateway stopped.
     SalvageLog,
+    /// Copy the sled store (`store.path`) into an empty PostgreSQL database, for gateways that
+    /// share it (`store.backend = "postgres"`), and check the copy. Run it with the gateway
+    /// stopped; a database that already holds records is refused.
+    Migrate {
+        /// The database: postgres://user:password@host:5432/database
+        #[arg(long)]
+        to: String,
+    },
     /// The businesses this installation hosts (for its operator).
     #[command(subcommand)]
     Workspace(workspaces::WorkspaceCommand),
@@ -55,6 +63,7 @@ fn main() -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Some(Command::SalvageLog) => return salvage_log(&config),
+        Some(Command::Migrate { to }) => return migrate(&config, &to),
         Some(Command::Workspace(command)) => return workspaces::run(&config, command),
         Some(Command::Serve) | None => {}
     }
@@ -94,6 +103,17 @@ fn salvage_log(config: &Config) -> anyhow::Result<()> {
             salvaged.set_aside.display()
         ),
     }
+    Ok(())
+}
+
+fn migrate(config: &Config, to: &str) -> anyhow::Result<()> {
+    let store = &config.store.path;
+    let report = switchboard_store::copy_sled_into_postgres(store, to)
+        .with_context(|| format!("cannot migrate {} to PostgreSQL", store.display()))?;
+    print!("{report}");
+    println!(
+        "Copied and checked. Set store.backend = \"postgres\" and store.url to this database, then start the gateways."
+    );
     Ok(())
 }
 

@@ -19,6 +19,7 @@ mod store;
 
 pub use bus::{EventBus, EventFrame, InProcessBus, Subscription};
 pub use error::{StoreError, StoreResult};
+pub use postgres::migrate::{Copied, MigrationReport, copy_sled_into_postgres};
 pub use records::{
     AgentChange, ChannelRecord, ConversationChange, DeadLetterLimits, FilePurpose, ImportOutcome,
     KeptLetter, NewAgentRecord, OutboxItem, Session, UploadQuota,

@@ -22,6 +22,7 @@
 
 mod below;
 mod follower;
+pub mod migrate;
 mod readers;
 mod sql;
 mod writer;
@@ -50,22 +51,25 @@ pub struct Database {
 impl Database {
     /// Connects to the database at `url` and brings its schema up to date.
     pub fn open(url: &str) -> StoreResult<Arc<Database>> {
-        on_own_thread(|| {
-            let mut client = connect(url)?;
-            embedded::migrations::runner()
-                .run(&mut client)
-                .map_err(|error| {
-                    StoreError::Backend(format!(
-                        "cannot bring the PostgreSQL schema up to date: {error}"
-                    ))
-                })?;
-            Ok(())
-        })?;
+        on_own_thread(|| update_schema(&mut connect(url)?))?;
         Ok(Arc::new(Database {
             url: url.to_string(),
             readers: Readers::start(url, 4)?,
         }))
     }
+}
+
+/// Brings the schema of the database `client` is connected to up to date (the migrations in
+/// `gateway/store/migrations`).
+fn update_schema(client: &mut postgres::Client) -> StoreResult<()> {
+    embedded::migrations::runner()
+        .run(client)
+        .map_err(|error| {
+            StoreError::Backend(format!(
+                "cannot bring the PostgreSQL schema up to date: {error}"
+            ))
+        })?;
+    Ok(())
 }
 
 /// Runs `work` on a thread of its own: the synchronous client runs (and drops) a runtime of its

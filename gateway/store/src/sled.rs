@@ -260,6 +260,14 @@ impl RecordStore {
         }
     }
 
+    /// On sled, the tree and the event journal beside it (what `switchboard migrate` copies).
+    pub(crate) fn sled_files(&self) -> Option<(&sled::Db, &Segments)> {
+        match &self.engine {
+            Engine::Sled(files) => Some((&files.db, &files.segments)),
+            Engine::Postgres(..) => None,
+        }
+    }
+
     /// On PostgreSQL, the last event id this node committed, as it changes: what a bus tells
     /// the other nodes. `None` on sled, which has one node.
     pub fn commits(&self) -> Option<tokio::sync::watch::Receiver<EventId>> {

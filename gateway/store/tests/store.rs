@@ -2294,3 +2294,195 @@ async fn an_erased_contact_leaves_no_key_value_or_journal_line_behind() {
         assert!(text.contains("luis@tienda.co"), "and keeps Luis's events");
     }
 }
+
+/// What a user of `workspaces` sees: each one's conversations, their messages' texts, and the
+/// workspace's events.
+async fn what_users_see(
+    store: &RecordStore,
+    workspaces: &[Id],
+) -> Vec<(
+    Vec<switchboard_model::Conversation>,
+    Vec<Vec<String>>,
+    Vec<switchboard_model::Event>,
+)> {
+    let mut seen = Vec::new();
+    for &workspace in workspaces {
+        let conversations = store
+            .conversations(workspace, &ConversationFilter::default())
+            .await
+            .expect("conversations")
+            .items;
+        let mut messages = Vec::new();
+        for conversation in &conversations {
+            messages.push(texts(store, workspace, conversation.id).await);
+        }
+        let events = store
+            .events_after(workspace, 0, 1000)
+            .await
+            .expect("events");
+        seen.push((conversations, messages, events));
+    }
+    seen
+}
+
+/// `switchboard migrate`'s copy, once the store that had the sled tree open let go of it.
+async fn migrate(dir: &Path, url: &str) -> Result<switchboard_store::MigrationReport, StoreError> {
+    for _ in 0..500 {
+        let (dir, url) = (dir.to_path_buf(), url.to_string());
+        let copied = tokio::task::spawn_blocking(move || {
+            switchboard_store::copy_sled_into_postgres(&dir, &url)
+        })
+        .await
+        .expect("the copy ran");
+        match copied {
+            Err(StoreError::Conflict(reason)) if reason.contains("still holds the sled store") => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            copied => return copied,
+        }
+    }
+    panic!("the sled store stays locked");
+}
+
+/// An operator moves from one node to several: `switchboard migrate` copies a sled store of two
+/// workspaces into PostgreSQL, where it reads the same (conversations, messages, a contact,
+/// every event), and the ids a node on PostgreSQL gives out continue above the copied ones.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sled_store_migrated_to_postgresql_reads_the_same_and_continues_its_ids() {
+    let server = switchboard_e2e::scale_rig::Postgres::start().expect("start PostgreSQL");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sled = RecordStore::open(dir.path(), Arc::new(InProcessBus::new(1024))).expect("open");
+    let (acme, acme_channel, bea) = seed(&sled, "Acme").await;
+    let (globex, globex_channel, _) = seed(&sled, "Globex").await;
+    let ana = ingest_as_ana(&sled, acme, acme_channel, "m-1", "Olá").await;
+    ingest_as_ana(&sled, acme, acme_channel, "m-2", "Alguém aí?").await;
+    sled.ingest(acme, acme_channel, inbound("bo@example.com", "m-3", "Hi"))
+        .await
+        .expect("ingest");
+    sled.ingest(
+        globex,
+        globex_channel,
+        inbound("carla@example.com", "g-1", "Hallo"),
+    )
+    .await
+    .expect("ingest");
+    let reply = NewReply {
+        template: None,
+        mentions: Vec::new(),
+        text: "Oi Ana!".into(),
+        attachments: Vec::new(),
+        private: false,
+    };
+    sled.add_reply(acme, ana.conversation_id, Author::Agent { id: bea }, reply)
+        .await
+        .expect("reply");
+    let dana = NewContact {
+        name: "Dana".into(),
+        emails: vec!["dana@globex.test".into()],
+        ..NewContact::default()
+    };
+    let dana = sled.create_contact(globex, dana).await.expect("contact");
+    let before = what_users_see(&sled, &[acme, globex]).await;
+    let ana_before = sled.contact(acme, ana.contact_id).await.expect("contact");
+    drop(sled);
+
+    let Engine::Postgres(url) = Engine::postgres(&server, 1) else {
+        unreachable!()
+    };
+    let report = migrate(dir.path(), &url).await.expect("migrate");
+    for (at, workspace) in [acme, globex].into_iter().enumerate() {
+        let copied = report.workspaces[&workspace];
+        assert_eq!(copied.events, before[at].2.len() as u64, "{report}");
+        assert!(copied.records > 0, "{report}");
+    }
+    let total = report.total();
+    assert_eq!(total.events, (before[0].2.len() + before[1].2.len()) as u64);
+    assert!(
+        report.workspaces.contains_key(&0),
+        "the id counter and sign-in addresses: {report}"
+    );
+
+    let postgres =
+        RecordStore::open_postgres(&url, Arc::new(InProcessBus::new(1024))).expect("open");
+    let after = what_users_see(&postgres, &[acme, globex]).await;
+    assert_eq!(after, before, "the same conversations, messages and events");
+    assert_eq!(after[0].0.len(), 2, "Ana's and Bo's conversations");
+    assert_eq!(after[0].1.iter().flatten().count(), 4);
+    assert_eq!(
+        postgres.contact(acme, ana.contact_id).await.expect("Ana"),
+        ana_before
+    );
+    assert_eq!(
+        postgres.contact(globex, dana.id).await.expect("Dana").name,
+        "Dana"
+    );
+
+    let copied_ids = before
+        .iter()
+        .flat_map(|(conversations, _, events)| {
+            let conversations = conversations.iter().map(|conversation| conversation.id);
+            conversations.chain(events.iter().map(|event| event.id))
+        })
+        .max()
+        .expect("ids");
+    let new = postgres
+        .ingest(
+            acme,
+            acme_channel,
+            inbound("eve@example.com", "m-4", "Hello"),
+        )
+        .await
+        .expect("ingest on PostgreSQL");
+    assert!(!new.duplicate);
+    assert!(
+        new.message_id > copied_ids && new.conversation_id > copied_ids,
+        "new ids continue above the copied ones ({} > {copied_ids})",
+        new.message_id
+    );
+    let again = postgres
+        .ingest(acme, acme_channel, inbound("ana@example.com", "m-1", "Olá"))
+        .await
+        .expect("ingest again");
+    assert!(again.duplicate, "the copied dedupe records still answer");
+    let events = postgres.events_after(acme, 0, 1000).await.expect("events");
+    assert!(events.last().expect("an event").id > copied_ids);
+}
+
+/// `switchboard migrate` never writes into a database that holds a store already.
+#[tokio::test(flavor = "multi_thread")]
+async fn migrating_into_a_database_that_holds_records_is_refused() {
+    let server = switchboard_e2e::scale_rig::Postgres::start().expect("start PostgreSQL");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sled = RecordStore::open(dir.path(), Arc::new(InProcessBus::new(16))).expect("open");
+    seed(&sled, "Acme").await;
+    drop(sled);
+    let engine = Engine::postgres(&server, 1);
+    let in_use = engine.open(dir.path(), Arc::new(InProcessBus::new(16)));
+    let (workspace, _, _) = seed(&in_use, "Globex").await;
+    let Engine::Postgres(url) = engine else {
+        unreachable!()
+    };
+
+    let refused = migrate(dir.path(), &url).await.expect_err("refused");
+    assert!(
+        matches!(&refused, StoreError::Conflict(reason) if reason.contains("already holds")),
+        "{refused}"
+    );
+    assert_eq!(
+        in_use.workspace(workspace).await.expect("kept").name,
+        "Globex"
+    );
+    assert_eq!(in_use.workspaces().await.expect("workspaces").len(), 1);
+
+    let not_postgres = migrate(dir.path(), "mysql://localhost/switchboard").await;
+    assert!(
+        matches!(&not_postgres, Err(StoreError::Invalid(reason)) if reason.contains("PostgreSQL URL")),
+        "{not_postgres:?}"
+    );
+    let empty = tempfile::tempdir().expect("temp dir");
+    let no_store = migrate(empty.path(), &url).await;
+    assert!(
+        matches!(&no_store, Err(StoreError::Invalid(reason)) if reason.contains("holds no sled store")),
+        "{no_store:?}"
+    );
+}

@@ -96,7 +96,7 @@ fn write_group(client: &mut postgres::Client, jobs: Vec<Job>) -> (Vec<Answer>, O
 }
 
 /// A transaction that holds the writers' lock.
-fn begin(client: &mut postgres::Client) -> StoreResult<Transaction<'_>> {
+pub(super) fn begin(client: &mut postgres::Client) -> StoreResult<Transaction<'_>> {
     let mut txn = client.transaction()?;
     txn.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITERS_LOCK])?;
     Ok(txn)

@@ -9,8 +9,9 @@ use anyhow::Context;
 use futures_util::StreamExt;
 use hyper::StatusCode;
 use serde_json::{Value, json};
+use switchboard_e2e::mail_rig::MailRig;
 use switchboard_e2e::scale_rig::{Nats, Postgres};
-use switchboard_e2e::{Client, EventSocket, Gateway, inbound_message};
+use switchboard_e2e::{Client, EventSocket, Gateway, eventually_within, inbound_message};
 use switchboard_mail::smtp::Sender;
 use switchboard_mail::{Account, Auth, Security, Server, Trust};
 
@@ -274,5 +275,110 @@ async fn killing_a_node_while_clients_post_loses_no_acknowledged_message() -> an
     let mut expected = acknowledged;
     expected.sort();
     assert_eq!(stored, expected, "every acknowledged message, exactly once");
+    Ok(())
+}
+
+/// The node that holds `lease` (e.g. `mailbox:7`), by the name in its data folder.
+fn lease_holder(cluster: &Cluster, lease: &str) -> anyhow::Result<String> {
+    let value = cluster.postgres.psql(
+        "switchboard",
+        &format!("SELECT convert_from(value, 'UTF8') FROM records WHERE key = 'ls{lease}'::bytea"),
+    )?;
+    let lease: Value =
+        serde_json::from_str(&value).with_context(|| format!("no lease: {value:?}"))?;
+    let holder = lease["holder"].as_str().context("a holder")?;
+    for node in ["a", "b", "c"] {
+        let name = std::fs::read_to_string(cluster.folder.path().join(node).join("node-id"))?;
+        if name.trim() == holder {
+            return Ok(node.to_string());
+        }
+    }
+    anyhow::bail!("{holder} is none of the nodes")
+}
+
+/// How many messages the workspace holds with this text.
+async fn copies(client: &Client, text: &str) -> anyhow::Result<usize> {
+    let messages = client.all_messages().await?;
+    Ok(messages
+        .iter()
+        .filter(|message| message["text"].as_str().is_some_and(|t| t.contains(text)))
+        .count())
+}
+
+/// One node syncs a mailbox (it holds the mailbox's lease); once that node is killed, another
+/// takes the lease over when it runs out and imports the mail that came meanwhile, and no
+/// message is imported twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_nodes_mailbox_is_synced_by_another_within_seconds() -> anyhow::Result<()> {
+    let rig = MailRig::start().await?;
+    let cluster = Cluster::start()?;
+    let nodes = cluster.three_nodes().await?;
+    let admin = nodes[0].admin().await?;
+    let settings = json!({
+        "provider": "other",
+        "reply_address": "support@example.test",
+        "imap_host": "127.0.0.1", "imap_port": rig.imap_port, "imap_security": "none",
+        "smtp_host": "127.0.0.1", "smtp_port": rig.smtp_port, "smtp_security": "none",
+        "username": "support@example.test"
+    });
+    let (status, channel) = admin
+        .post(
+            "/api/v1/channels",
+            &json!({ "kind": "email", "name": "Soporte", "settings": settings }),
+        )
+        .await?;
+    anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
+    let channel = channel["id"].as_u64().context("channel id")?;
+    let (status, answer) = admin
+        .call(
+            hyper::Method::PUT,
+            &format!("/api/v1/channels/{channel}/secrets"),
+            Some(&json!({ "secrets": { "password": "supportpw" } })),
+        )
+        .await?;
+    anyhow::ensure!(status.is_success(), "{answer}");
+    let mail = |n: u32, text: &str| {
+        format!(
+            "From: Lucia Perez <lucia@cliente.test>\r\nTo: support@example.test\r\nSubject: Pedido {n}\r\nMessage-ID: <pedido-{n}@cliente.test>\r\n\r\n{text}\r\n"
+        )
+    };
+    rig.save(
+        "support@example.test",
+        mail(1, "Mi pedido no llega").as_bytes(),
+    )?;
+    let within = Duration::from_secs(60);
+    eventually_within(within, "the first mail imported", async || {
+        Ok((copies(&admin, "Mi pedido no llega").await? == 1).then_some(()))
+    })
+    .await?;
+
+    let holder = lease_holder(&cluster, &format!("mailbox:{channel}"))?;
+    let [a, b, c] = nodes;
+    let (killed, survivors) = match holder.as_str() {
+        "a" => (a, [b, c]),
+        "b" => (b, [a, c]),
+        _ => (c, [a, b]),
+    };
+    killed.kill_hard().await?;
+    rig.save(
+        "support@example.test",
+        mail(2, "Sigo esperando mi pedido").as_bytes(),
+    )?;
+    let reader = survivors[0].admin().await?;
+    eventually_within(
+        within,
+        "the mail sent after the kill imported",
+        async || Ok((copies(&reader, "Sigo esperando mi pedido").await? == 1).then_some(())),
+    )
+    .await?;
+    let taken_over = lease_holder(&cluster, &format!("mailbox:{channel}"))?;
+    assert_ne!(taken_over, holder, "another node holds the mailbox now");
+    assert_eq!(
+        copies(&reader, "Mi pedido no llega").await?,
+        1,
+        "nothing imported twice"
+    );
+    drop(survivors);
+    rig.stop().await?;
     Ok(())
 }

@@ -3,7 +3,9 @@
 //! for news with IDLE or a poll and imports again. Failures are recorded as the channel's
 //! health and retried with growing waits; a failure only a person can fix (wrong password,
 //! missing folder) waits longest, so that the server is not hammered. A lease per mailbox keeps
-//! two gateway nodes from syncing the same one.
+//! two gateway nodes from syncing the same one: its holder renews it every [`HOLD_EVERY`] while
+//! it syncs and stops at once if it finds it lost; the other nodes try every [`HOLD_EVERY`]
+//! too, so that a node that died loses its mailboxes within [`LEASE_MS`] and a few seconds.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,8 +29,10 @@ const SUPERVISE_EVERY: Duration = Duration::from_secs(3);
 const WAIT_FOR_MAIL: Duration = Duration::from_secs(25);
 /// Messages fetched per round trip.
 const BATCH: u32 = 200;
-/// A mailbox lease outlives a renewal period comfortably.
-const LEASE_MS: i64 = 90_000;
+/// A mailbox lease outlives a few renewals.
+const LEASE_MS: i64 = 15_000;
+/// How often the holder renews its lease, and the others try to take it.
+const HOLD_EVERY: Duration = Duration::from_secs(5);
 
 /// Why a sync round stopped.
 enum SyncError {
@@ -36,6 +40,8 @@ enum SyncError {
     Store(Fault),
     /// The access token is due for renewal: sign in again (not a failure).
     Renew,
+    /// Another node holds the mailbox now (this one was too slow to renew).
+    LeaseLost,
 }
 
 impl From<MailError> for SyncError {
@@ -126,33 +132,38 @@ async fn run(state: Arc<Services>, channel: Channel, account: Account, holder: S
         match state.store.acquire_lease(&lease, &holder, LEASE_MS).await {
             Ok(true) => {}
             Ok(false) => {
-                tokio::time::sleep(WAIT_FOR_MAIL).await;
+                tokio::time::sleep(HOLD_EVERY).await;
                 continue;
             }
             Err(error) => {
                 tracing::warn!(channel_id = channel.id, %error, "cannot take the mailbox lease");
-                tokio::time::sleep(WAIT_FOR_MAIL).await;
+                tokio::time::sleep(HOLD_EVERY).await;
                 continue;
             }
         }
-        let stopped = match super::oauth::signed_in(&state, &channel, account.clone()).await {
-            Ok(Ok((account, renew_at))) => {
-                session(
-                    &state,
-                    &channel,
-                    &account,
-                    renew_at,
-                    &lease,
-                    &holder,
-                    &mut failures,
-                )
-                .await
+        let syncing = async {
+            match super::oauth::signed_in(&state, &channel, account.clone()).await {
+                Ok(Ok((account, renew_at))) => {
+                    session(&state, &channel, &account, renew_at, &mut failures).await
+                }
+                Ok(Err(error)) => SyncError::Mail(error),
+                Err(error) => SyncError::Store(error),
             }
-            Ok(Err(error)) => SyncError::Mail(error),
-            Err(error) => SyncError::Store(error),
+        };
+        // The session ends (its connection dropped) as soon as the lease is lost.
+        let stopped = tokio::select! {
+            stopped = syncing => stopped,
+            () = hold_lease(&state, &lease, &holder) => SyncError::LeaseLost,
         };
         let error = match stopped {
             SyncError::Renew => continue,
+            SyncError::LeaseLost => {
+                tracing::info!(
+                    channel_id = channel.id,
+                    "another node syncs this mailbox now"
+                );
+                continue;
+            }
             SyncError::Mail(error) => error,
             SyncError::Store(error) => MailError::new(
                 switchboard_mail::Step::Protocol,
@@ -187,14 +198,33 @@ fn backoff(error: &MailError, failures: u32) -> Duration {
     crate::backoff::doubling(first, failures, cap)
 }
 
+/// Renews the mailbox lease every [`HOLD_EVERY`]; returns once it is lost (another node took
+/// it, or the store could not renew it before it ran out).
+async fn hold_lease(state: &Services, lease: &str, holder: &str) {
+    let mut held_since = Instant::now();
+    loop {
+        tokio::time::sleep(HOLD_EVERY).await;
+        match state.store.acquire_lease(lease, holder, LEASE_MS).await {
+            Ok(true) => held_since = Instant::now(),
+            Ok(false) => return,
+            Err(error) => {
+                tracing::warn!(%error, "cannot renew the mailbox lease");
+                let lapsed =
+                    held_since.elapsed().as_millis() >= u128::from(LEASE_MS.unsigned_abs());
+                if lapsed {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 /// One connection: import, wait, import... until something fails.
 async fn session(
     state: &Services,
     channel: &Channel,
     account: &Account,
     renew_at: Option<Instant>,
-    lease: &str,
-    holder: &str,
     failures: &mut u32,
 ) -> SyncError {
     let mut mailbox = match Mailbox::open(account, &state.mail.trust).await {
@@ -206,9 +236,6 @@ async fn session(
     loop {
         if let Err(error) = import_new(state, channel, &mut mailbox).await {
             return error;
-        }
-        if let Err(error) = state.store.acquire_lease(lease, holder, LEASE_MS).await {
-            return Fault::from(error).into();
         }
         let wait = renew_at.map_or(WAIT_FOR_MAIL, |at| {
             WAIT_FOR_MAIL

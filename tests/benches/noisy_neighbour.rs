@@ -145,12 +145,11 @@ async fn plugin_call_seconds(admin: &Client) -> anyhow::Result<String> {
     let text = String::from_utf8_lossy(&metrics);
     let quantile = |name: &str| {
         text.lines()
-            .find_map(|line| {
-                line.strip_prefix(&format!(
-                    "switchboard_plugin_call_seconds{{quantile=\"{name}\"}} "
-                ))
+            .find(|line| {
+                line.starts_with("switchboard_plugin_call_seconds{")
+                    && line.contains(&format!("quantile=\"{name}\""))
             })
-            .and_then(|value| value.trim().parse::<f64>().ok())
+            .and_then(|line| line.rsplit(' ').next()?.trim().parse::<f64>().ok())
             .map_or_else(
                 || "?".to_string(),
                 |seconds| format!("{:.1} ms", seconds * 1e3),

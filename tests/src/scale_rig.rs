@@ -2,6 +2,7 @@
 //! packages, each on free loopback ports with its data in the test's own temporary folder, as
 //! `../shared/recipes/postgres-nats.md` describes: PostgreSQL runs as its package's `postgres`
 //! user (it refuses root), and each is stopped by its own handle when dropped, never by name.
+//! [`Cluster`] starts gateway nodes that share them, as `docs/scale-out.md` sets nodes up.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use crate::Gateway;
 use crate::mail_rig::free_ports;
 
 /// Where Debian's PostgreSQL 15 keeps its programs.
@@ -103,20 +105,35 @@ impl Nats {
     pub fn start() -> anyhow::Result<Nats> {
         let folder = tempfile::tempdir()?;
         let [port, monitor_port] = free_ports()?;
-        let server = Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-            .args(["-m", &monitor_port.to_string(), "-js", "-sd"])
-            .arg(folder.path().join("js"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("cannot start nats-server; `cargo xtask setup` installs it")?;
-        let nats = Nats {
+        let server = Self::serve(folder.path(), port, monitor_port)?;
+        Ok(Nats {
             url: format!("nats://127.0.0.1:{port}"),
             monitor_port,
             server,
             _folder: folder,
-        };
+        })
+    }
+
+    /// Stops the server (by its own PID) and starts it again on the same ports: what its
+    /// clients see of a bus restart.
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        self.server.kill()?;
+        self.server.wait()?;
+        let port: u16 = self.url.rsplit(':').next().unwrap_or_default().parse()?;
+        self.server = Self::serve(self._folder.path(), port, self.monitor_port)?;
+        Ok(())
+    }
+
+    /// A nats-server on `port`, once it listens.
+    fn serve(folder: &Path, port: u16, monitor_port: u16) -> anyhow::Result<Child> {
+        let server = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .args(["-m", &monitor_port.to_string(), "-js", "-sd"])
+            .arg(folder.join("js"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start nats-server; `cargo xtask setup` installs it")?;
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if started.elapsed() > Duration::from_secs(10) {
@@ -124,7 +141,7 @@ impl Nats {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Ok(nats)
+        Ok(server)
     }
 }
 
@@ -157,4 +174,45 @@ fn as_root(command: &mut Command) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A private PostgreSQL and nats-server, and a folder per gateway node that shares them.
+pub struct Cluster {
+    pub postgres: Postgres,
+    pub nats: Nats,
+    pub folder: tempfile::TempDir,
+}
+
+impl Cluster {
+    pub fn start() -> anyhow::Result<Cluster> {
+        Ok(Cluster {
+            postgres: Postgres::start()?,
+            nats: Nats::start()?,
+            folder: tempfile::tempdir()?,
+        })
+    }
+
+    /// Node `name`, with its own data folder (`<folder>/<name>`) and the cluster's store, bus
+    /// and secrets key.
+    pub async fn node(&self, name: &str) -> anyhow::Result<Gateway> {
+        let data = self.folder.path().join(name);
+        std::fs::create_dir_all(&data)?;
+        let settings = [
+            ("SWITCHBOARD_STORE__BACKEND", "postgres".to_string()),
+            ("SWITCHBOARD_STORE__URL", self.postgres.url.clone()),
+            ("SWITCHBOARD_BUS__URL", self.nats.url.clone()),
+            (
+                "SWITCHBOARD_STORE__SECRET_KEY",
+                self.folder.path().join("secret.key").display().to_string(),
+            ),
+        ];
+        Gateway::start_with(&data, &settings).await
+    }
+
+    /// Three nodes, `a`, `b` and `c`; the first sets up the demo workspace, the others join it.
+    pub async fn three_nodes(&self) -> anyhow::Result<[Gateway; 3]> {
+        let a = self.node("a").await?;
+        let (b, c) = tokio::try_join!(self.node("b"), self.node("c"))?;
+        Ok([a, b, c])
+    }
 }

@@ -124,7 +124,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         nix::libc::SIGXFSZ,
     ))
     .context("cannot take the file-size-limit signal")?;
+    // Leased work (outbox items, mailboxes) is held under this node's name, which survives a
+    // restart: a node that crashed takes its own leases back at once. Its metrics carry it.
+    let data_dir = config.data_dir();
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+    let holder = node_name(&data_dir)?;
     let metrics = PrometheusBuilder::new()
+        .add_global_label("node", holder.clone())
         .install_recorder()
         .context("cannot install the metrics recorder")?;
     let upkeep = metrics.clone();
@@ -138,7 +145,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::new(config.store.bus_capacity));
     let records = Arc::new(open_store(&config.store, bus.clone())?);
     let store: Arc<dyn Store> = records.clone();
-    let data_dir = config.data_dir();
     let first_login = bootstrap::bootstrap(
         store.as_ref(),
         &config.bootstrap,
@@ -194,7 +200,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         replies_queued: Arc::default(),
         signals: Arc::default(),
         quotas_told: Arc::default(),
-        sign_ins: Arc::default(),
         search: Arc::new(
             switchboard_search::SearchIndex::open(&data_dir.join("search"))
                 .map_err(anyhow::Error::msg)?,
@@ -206,9 +211,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         metrics,
         fanout: Arc::default(),
     };
-    // Leased work (outbox items, mailboxes) is held under this node's name, which survives a
-    // restart: a node that crashed takes its own leases back at once.
-    let holder = node_name(&data_dir)?;
     if !config.bus.url.is_empty() {
         bus::link(
             &config.bus.url,
@@ -230,12 +232,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     deliver_replies(&state, holder.clone());
     tick_plugins(&state, holder.clone());
     deliver_webhooks(&state);
-    switchboard_services::email::sync::spawn(state.services.clone(), holder);
+    switchboard_services::email::sync::spawn(state.services.clone(), holder.clone());
     switchboard_search::Indexer::new(state.store.clone(), state.search.clone()).spawn();
     let smtp_listener = listen_for_forwarded_mail(&state, &config.mail).await?;
     let demo_widget = switchboard_api::first_widget(&state)
         .await
         .map_err(|error| anyhow::anyhow!(error.message))?;
+    let drained = state.services.clone();
     let app = switchboard_api::router(state);
     tracing::info!(%local, "listening");
     print_welcome(
@@ -245,7 +248,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         smtp_listener,
         demo_widget,
     );
+    // Stops taking connections at the signal and finishes the calls in flight; then lets go
+    // of this node's leases so that the other nodes take its mailboxes and replies over now.
     switchboard_api::serve(listener, app, shutdown_signal()).await?;
+    match drained.store.release_leases(&holder).await {
+        Ok(released) => tracing::info!(released, "let go of this node's leases"),
+        Err(error) => tracing::warn!(%error, "cannot let go of this node's leases"),
+    }
     Ok(())
 }
 

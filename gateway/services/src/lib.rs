@@ -131,8 +131,6 @@ pub struct Services {
     pub search: Arc<switchboard_search::SearchIndex>,
     /// Which reached quotas this node told workspaces' admins about today.
     pub quotas_told: Arc<quotas::Told>,
-    /// Email channels' "Sign in with…" sent to a provider and not back yet.
-    pub sign_ins: Arc<email::sign_in::PendingSignIns>,
 }
 
 /// Locks `mutex`. A panic elsewhere while it was held leaves data that is still whole here

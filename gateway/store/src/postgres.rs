@@ -24,6 +24,7 @@ mod below;
 mod follower;
 pub mod migrate;
 mod readers;
+mod remembered;
 mod sql;
 mod writer;
 

@@ -301,7 +301,11 @@ impl RecordStore {
 
 impl Store for RecordStore {
     fn write_health(&self) -> Result<(), String> {
-        self.writer.health()
+        self.writer.health()?;
+        match &self.engine {
+            Engine::Sled(_) => Ok(()),
+            Engine::Postgres(_, follower) => follower.health(),
+        }
     }
 }
 

@@ -91,6 +91,7 @@ on_both_engines![
     replies_wait_in_the_outbox_until_delivered,
     delivery_status_reaches_the_message,
     a_lease_belongs_to_one_holder_until_it_expires,
+    a_node_that_stops_hands_its_leases_and_claims_over_at_once,
     blobs_are_content_addressed_and_limited,
     visitors_uploads_count_against_daily_quotas_and_files_no_message_names_are_swept,
     events_are_found_across_many_groups_and_pages,
@@ -185,6 +186,25 @@ async fn two_nodes_on_postgresql_give_every_event_once_in_id_order() {
         live.push(frame.id);
     }
     assert_eq!(live, all, "the second node's live feed, in id order");
+    // Both nodes wrote to the same six conversations: neither lost the other's messages
+    // (a writer that kept what it read before the other node wrote would overwrite them).
+    for node in [&a, &b] {
+        let filter = ConversationFilter {
+            limit: Some(100),
+            ..Default::default()
+        };
+        let page = node.conversations(workspace, &filter).await.expect("list");
+        assert_eq!(page.items.len(), 6);
+        let count: u64 = page.items.iter().map(|c| c.message_count).sum();
+        assert_eq!(count, 480, "every message counted in its conversation");
+        for conversation in &page.items {
+            let messages = node
+                .all_messages(workspace, conversation.id)
+                .await
+                .expect("messages");
+            assert_eq!(messages.len() as u64, conversation.message_count);
+        }
+    }
 }
 
 struct Fixture {
@@ -1216,6 +1236,70 @@ async fn a_lease_belongs_to_one_holder_until_it_expires(engine: Engine) {
             .acquire_lease("imap:channel-7", "node-b", 60_000)
             .await
             .expect("take over")
+    );
+}
+
+/// A node that stops lets go of its leases and its claims on queued replies: another node
+/// takes the work over at once instead of when the leases run out; another holder's are kept.
+async fn a_node_that_stops_hands_its_leases_and_claims_over_at_once(engine: Engine) {
+    let f = fixture(&engine).await;
+    let store = &f.store;
+    let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
+    let reply = NewReply {
+        template: None,
+        mentions: Vec::new(),
+        text: "¡Hola Ana!".into(),
+        attachments: Vec::new(),
+        private: false,
+    };
+    let author = Author::Agent { id: f.agent };
+    let conversation = ingested.conversation_id;
+    store
+        .add_reply(f.workspace, conversation, author, reply)
+        .await
+        .expect("reply");
+    assert!(
+        store
+            .acquire_lease("mailbox:7", "node-a", 60_000)
+            .await
+            .expect("lease")
+    );
+    assert!(
+        store
+            .acquire_lease("tick/8", "node-c", 60_000)
+            .await
+            .expect("lease")
+    );
+    let claimed = store
+        .claim_outbox(f.channel, "node-a", 60_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+
+    assert_eq!(store.release_leases("node-a").await.expect("release"), 2);
+    assert!(
+        store
+            .acquire_lease("mailbox:7", "node-b", 60_000)
+            .await
+            .expect("taken over")
+    );
+    assert!(
+        !store
+            .acquire_lease("tick/8", "node-b", 60_000)
+            .await
+            .expect("still node-c's")
+    );
+    let again = store
+        .claim_outbox(f.channel, "node-b", 60_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(
+        again.iter().map(|item| item.message_id).collect::<Vec<_>>(),
+        claimed
+            .iter()
+            .map(|item| item.message_id)
+            .collect::<Vec<_>>(),
+        "the queued reply is due again at once"
     );
 }
 

@@ -2,7 +2,6 @@
 //! nats-server (the bus), as `docs/scale-out.md` sets them up: what one node takes in reaches
 //! clients of the others, and killing a node loses no acknowledged message.
 
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,53 +9,10 @@ use futures_util::StreamExt;
 use hyper::StatusCode;
 use serde_json::{Value, json};
 use switchboard_e2e::mail_rig::MailRig;
-use switchboard_e2e::scale_rig::{Nats, Postgres};
-use switchboard_e2e::{Client, EventSocket, Gateway, eventually_within, inbound_message};
+use switchboard_e2e::scale_rig::Cluster;
+use switchboard_e2e::{Client, EventSocket, eventually_within, inbound_message};
 use switchboard_mail::smtp::Sender;
 use switchboard_mail::{Account, Auth, Security, Server, Trust};
-
-/// The shared servers, and a folder per node.
-struct Cluster {
-    postgres: Postgres,
-    nats: Nats,
-    folder: tempfile::TempDir,
-}
-
-impl Cluster {
-    fn start() -> anyhow::Result<Cluster> {
-        Ok(Cluster {
-            postgres: Postgres::start()?,
-            nats: Nats::start()?,
-            folder: tempfile::tempdir()?,
-        })
-    }
-
-    /// Node `name`, with its own data folder and the cluster's store, bus and secrets key.
-    async fn node(&self, name: &str) -> anyhow::Result<Gateway> {
-        let data = self.folder.path().join(name);
-        std::fs::create_dir_all(&data)?;
-        Gateway::start_with(&data, &self.settings(self.folder.path())).await
-    }
-
-    fn settings(&self, shared: &Path) -> Vec<(&'static str, String)> {
-        vec![
-            ("SWITCHBOARD_STORE__BACKEND", "postgres".into()),
-            ("SWITCHBOARD_STORE__URL", self.postgres.url.clone()),
-            ("SWITCHBOARD_BUS__URL", self.nats.url.clone()),
-            (
-                "SWITCHBOARD_STORE__SECRET_KEY",
-                shared.join("secret.key").display().to_string(),
-            ),
-        ]
-    }
-
-    /// Three nodes; the first sets up the demo workspace, the others join it.
-    async fn three_nodes(&self) -> anyhow::Result<[Gateway; 3]> {
-        let a = self.node("a").await?;
-        let (b, c) = tokio::try_join!(self.node("b"), self.node("c"))?;
-        Ok([a, b, c])
-    }
-}
 
 /// The next frame of type `kind` on `socket` whose JSON holds `text`, within ten seconds.
 async fn frame_with(socket: &mut EventSocket, kind: &str, text: &str) -> anyhow::Result<Value> {
@@ -380,5 +336,40 @@ async fn a_killed_nodes_mailbox_is_synced_by_another_within_seconds() -> anyhow:
     );
     drop(survivors);
     rig.stop().await?;
+    Ok(())
+}
+
+/// The bus restarts while nodes work: a client whose socket on node B closed meanwhile
+/// reconnects after the last event it saw and gets every event it missed, and the events
+/// committed on node A after the restart reach node B's sockets live again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bus_restart_loses_no_event_for_a_reconnecting_client() -> anyhow::Result<()> {
+    let mut cluster = Cluster::start()?;
+    let a = cluster.node("a").await?;
+    let b = cluster.node("b").await?;
+    let on_a = a.admin().await?;
+    let on_b = b.admin().await?;
+    let channel = on_a.api_channel().await?;
+    let post = async |external_id: &str, text: &str| {
+        on_a.post_inbound(
+            channel,
+            &inbound_message("rosa@cliente.test", external_id, text),
+        )
+        .await
+    };
+    let mut socket = on_b.event_socket(0).await?;
+    post("r-1", "antes del reinicio").await?;
+    let seen = frame_with(&mut socket, "message_created", "antes del reinicio").await?;
+    let last_seen = seen["id"].as_u64().context("an event id")?;
+    drop(socket);
+
+    cluster.nats.restart()?;
+    post("r-2", "durante el reinicio").await?;
+    post("r-3", "después del reinicio").await?;
+    let mut socket = on_b.event_socket(last_seen).await?;
+    frame_with(&mut socket, "message_created", "durante el reinicio").await?;
+    frame_with(&mut socket, "message_created", "después del reinicio").await?;
+    post("r-4", "ya en vivo").await?;
+    frame_with(&mut socket, "message_created", "ya en vivo").await?;
     Ok(())
 }

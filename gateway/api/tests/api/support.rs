@@ -110,7 +110,6 @@ impl TestApp {
             replies_queued: Arc::default(),
             signals: Arc::default(),
             quotas_told: Arc::default(),
-            sign_ins: Arc::default(),
             search: Arc::new(switchboard_search::SearchIndex::in_memory().expect("index")),
         };
         let state = AppState {

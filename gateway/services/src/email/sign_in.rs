@@ -1,13 +1,16 @@
 //! "Sign in with Google / Microsoft" for an email channel: the authorization-code grant with
 //! PKCE (RFC 7636) against the provider's endpoints (or those the channel's settings name).
-//! Starting gives the address to send the admin to and remembers, for ten minutes, what only
-//! the gateway knows of it (the PKCE verifier, by the request's random `state`); finishing
-//! trades the code the provider sent back for a refresh token, stored sealed among the
-//! channel's secrets, and the channel signs in with XOAUTH2 from then on.
+//! Starting gives the address to send the admin to, whose `state` carries, sealed with the
+//! gateway's secrets key for ten minutes, what only the gateway may know of the sign-in (whose
+//! channel, the PKCE verifier): any node that shares the key finishes it, whichever one the
+//! provider's redirect reaches. Finishing trades the code the provider sent back for a refresh
+//! token, stored sealed among the channel's secrets, and the channel signs in with XOAUTH2
+//! from then on.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use oauth2::{
     AuthUrl, AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
@@ -17,22 +20,58 @@ use switchboard_model::{Channel, ChannelKind, ChannelUpdate, EmailSettings, Id};
 
 use super::oauth::{keep, provider_endpoints, refusal, through, token_client};
 use super::setting::OAUTH_REFRESH_TOKEN;
-use crate::{Fault, FaultKind, ServiceResult, Services, lock};
+use crate::secrets::SecretBox;
+use crate::{Fault, FaultKind, ServiceResult, Services};
 
-/// How long the provider's sign-in page may take.
-const PENDING_FOR: Duration = Duration::from_secs(10 * 60);
+/// How long the provider's sign-in page may take, in milliseconds.
+const PENDING_MS: i64 = 10 * 60 * 1000;
 /// Where the provider sends the admin back, under the gateway's public address.
 pub const CALLBACK_PATH: &str = "/oauth/callback";
+/// What a sealed `state` says it is, so that no other sealed value passes for one.
+const PURPOSE: &str = "email-sign-in";
 
-/// Sign-ins sent to a provider and not back yet, by their `state`.
-#[derive(Debug, Default)]
-pub struct PendingSignIns(Mutex<HashMap<String, Pending>>);
-
-#[derive(Debug)]
+/// A sign-in sent to a provider and not back yet: what its `state` carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Pending {
     started_by: SignedIn,
     verifier: String,
-    started: Instant,
+    started_at: i64,
+}
+
+impl Pending {
+    /// The `state` that carries this sign-in, sealed.
+    fn seal(&self, secrets: &SecretBox) -> ServiceResult<String> {
+        let fields = BTreeMap::from([
+            ("purpose".to_string(), PURPOSE.to_string()),
+            ("workspace".into(), self.started_by.workspace_id.to_string()),
+            ("channel".into(), self.started_by.channel_id.to_string()),
+            ("agent".into(), self.started_by.agent_id.to_string()),
+            ("verifier".into(), self.verifier.clone()),
+            ("started_at".into(), self.started_at.to_string()),
+        ]);
+        let sealed = secrets.seal(&fields).map_err(Fault::internal)?;
+        Ok(URL_SAFE_NO_PAD.encode(sealed))
+    }
+
+    /// The sign-in a `state` carries, if this gateway's key sealed it less than ten minutes
+    /// before `now`.
+    fn open(secrets: &SecretBox, state: &str, now: i64) -> Option<Pending> {
+        let sealed = URL_SAFE_NO_PAD.decode(state).ok()?;
+        let fields = secrets.open(&sealed).ok()?;
+        let number = |name: &str| fields.get(name)?.parse::<i64>().ok();
+        let id = |name: &str| fields.get(name)?.parse::<Id>().ok();
+        let pending = Pending {
+            started_by: SignedIn {
+                workspace_id: id("workspace")?,
+                channel_id: id("channel")?,
+                agent_id: id("agent")?,
+            },
+            verifier: fields.get("verifier")?.clone(),
+            started_at: number("started_at")?,
+        };
+        let fresh = (0..PENDING_MS).contains(&now.saturating_sub(pending.started_at));
+        (fields.get("purpose").map(String::as_str) == Some(PURPOSE) && fresh).then_some(pending)
+    }
 }
 
 /// A finished sign-in: whose channel, and who started it.
@@ -86,8 +125,19 @@ pub async fn start(
         .set_auth_uri(authorize)
         .set_redirect_uri(redirect_url(state)?);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let pending = Pending {
+        started_by: SignedIn {
+            workspace_id: channel.workspace_id,
+            channel_id: channel.id,
+            agent_id,
+        },
+        verifier: verifier.secret().clone(),
+        started_at: switchboard_model::now_millis(),
+    };
+    // The sealed sign-in is the request's `state` (random, as the seal's nonce is).
+    let sealed = pending.seal(&state.secrets)?;
     let mut request = client
-        .authorize_url(CsrfToken::new_random)
+        .authorize_url(move || CsrfToken::new(sealed))
         .add_scopes(
             scopes
                 .split_whitespace()
@@ -99,21 +149,7 @@ pub async fn start(
     if settings.provider.as_deref() == Some("gmail") {
         request = request.add_extra_param("access_type", "offline");
     }
-    let (url, csrf) = request.url();
-    let mut pending = lock(&state.sign_ins.0);
-    pending.retain(|_, sign_in| sign_in.started.elapsed() < PENDING_FOR);
-    pending.insert(
-        csrf.secret().clone(),
-        Pending {
-            started_by: SignedIn {
-                workspace_id: channel.workspace_id,
-                channel_id: channel.id,
-                agent_id,
-            },
-            verifier: verifier.secret().clone(),
-            started: Instant::now(),
-        },
-    );
+    let (url, _) = request.url();
     Ok(Ok(url.to_string()))
 }
 
@@ -122,16 +158,16 @@ pub type NotSignedIn = (Option<Id>, String);
 
 /// Trades the code the provider sent back with `state` for a refresh token, kept among the
 /// channel's secrets (the channel then signs in with XOAUTH2); whose it was, or why not. The
-/// random `state`, known only to the browser of the admin who started, used once, is what
-/// ties the answer to them: the provider's redirect carries no session of theirs (the
-/// console's cookie is `SameSite=Strict`).
+/// sealed `state`, known only to the browser of the admin who started (and the provider's
+/// code, good once), is what ties the answer to them: the provider's redirect carries no
+/// session of theirs (the console's cookie is `SameSite=Strict`).
 pub async fn finish(
     state: &Services,
     sign_in: &str,
     code: &str,
 ) -> ServiceResult<Result<SignedIn, NotSignedIn>> {
-    let pending = lock(&state.sign_ins.0).remove(sign_in);
-    let Some(pending) = pending.filter(|pending| pending.started.elapsed() < PENDING_FOR) else {
+    let now = switchboard_model::now_millis();
+    let Some(pending) = Pending::open(&state.secrets, sign_in, now) else {
         return Ok(Err((
             None,
             "this sign-in is unknown or expired: start it again from the channel's page".into(),
@@ -204,4 +240,55 @@ fn redirect_url(state: &Services) -> ServiceResult<RedirectUrl> {
         state.config.public_url.trim_end_matches('/')
     );
     RedirectUrl::new(url).map_err(|error| Fault::internal(error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(started_at: i64) -> Pending {
+        Pending {
+            started_by: SignedIn {
+                workspace_id: 3,
+                channel_id: 7,
+                agent_id: 11,
+            },
+            verifier: "a-pkce-verifier-of-43-characters-or-more-000".into(),
+            started_at,
+        }
+    }
+
+    /// Two nodes share the secrets key: a sign-in started on one finishes on the other, for ten
+    /// minutes; another key, an old or altered state, or another sealed value is refused.
+    #[test]
+    fn a_sign_in_started_on_one_node_finishes_on_any_node_with_the_key() {
+        let key = [9u8; 32];
+        let (started_on, finished_on) = (SecretBox::from_key(key), SecretBox::from_key(key));
+        let now = 1_800_000_000_000;
+        let state = pending(now).seal(&started_on).expect("seal");
+        assert_eq!(
+            Pending::open(&finished_on, &state, now + 60_000),
+            Some(pending(now))
+        );
+        assert_eq!(
+            Pending::open(&finished_on, &state, now + PENDING_MS),
+            None,
+            "expired"
+        );
+        assert_eq!(
+            Pending::open(&SecretBox::from_key([1u8; 32]), &state, now),
+            None
+        );
+        let mut altered = state.clone().into_bytes();
+        altered[10] = if altered[10] == b'A' { b'B' } else { b'A' };
+        let altered = String::from_utf8(altered).expect("text");
+        assert_eq!(Pending::open(&finished_on, &altered, now), None);
+        let channel_secrets = BTreeMap::from([("password".to_string(), "x".to_string())]);
+        let other = URL_SAFE_NO_PAD.encode(started_on.seal(&channel_secrets).expect("seal"));
+        assert_eq!(
+            Pending::open(&finished_on, &other, now),
+            None,
+            "not a sign-in"
+        );
+    }
 }

@@ -6,24 +6,27 @@ use std::sync::Arc;
 
 use switchboard_model::{EventId, Id};
 
+use super::remembered::Remembered;
 use super::{Database, sql};
 use crate::sled::engine::journal::EventVisitor;
 use crate::sled::engine::txn::{Below, Events, Read, Scan, Value, Walk};
 use crate::sled::keys;
 use crate::{StoreError, StoreResult};
 
-/// A group's transaction, under the group's own writes.
-pub struct PgBelow<'t> {
+/// A group's transaction, under the group's own writes, with what the writer remembers.
+pub struct PgBelow<'t, 'r> {
     txn: RefCell<postgres::Transaction<'t>>,
+    remembered: &'r Remembered,
     /// The first statement that failed: PostgreSQL refuses every later one in the
     /// transaction, and its commit would only roll it back.
     failed: RefCell<Option<StoreError>>,
 }
 
-impl<'t> PgBelow<'t> {
-    pub fn new(txn: postgres::Transaction<'t>) -> Self {
+impl<'t, 'r> PgBelow<'t, 'r> {
+    pub fn new(txn: postgres::Transaction<'t>, remembered: &'r Remembered) -> Self {
         PgBelow {
             txn: RefCell::new(txn),
+            remembered,
             failed: RefCell::new(None),
         }
     }
@@ -50,10 +53,17 @@ impl<'t> PgBelow<'t> {
     }
 }
 
-impl Below for PgBelow<'_> {
+impl Below for PgBelow<'_, '_> {
     fn value(&self, key: &[u8]) -> StoreResult<Option<Arc<Value>>> {
+        if let Some(known) = self.remembered.lookup(key) {
+            return Ok(known);
+        }
         let bytes = self.run(|txn| sql::value(txn, key))?;
-        Ok(bytes.map(|bytes| Arc::new(Value::new(bytes))))
+        let value = bytes.map(|bytes| Arc::new(Value::new(bytes)));
+        if !key.starts_with(keys::EVENT) {
+            self.remembered.remember(key, value.clone());
+        }
+        Ok(value)
     }
 
     fn walk(&self, prefix: &[u8], visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk) -> StoreResult<()> {

@@ -37,6 +37,8 @@ pub struct Follower {
     handed: Arc<Mutex<Handed>>,
     /// The last event this node's writer committed, for a bus to tell the other nodes.
     committed: Arc<watch::Sender<EventId>>,
+    /// Why the follower's last look at the database failed, while it fails.
+    failing: Arc<Mutex<Option<String>>>,
 }
 
 impl Follower {
@@ -51,16 +53,27 @@ impl Follower {
             cursor: from,
             deliver,
         }));
-        let own = handed.clone();
+        let (own, failing) = (handed.clone(), Arc::new(Mutex::new(None)));
+        let told = failing.clone();
         std::thread::Builder::new()
             .name("store-follower".into())
-            .spawn(move || follow(&database, &woken, &own))
+            .spawn(move || follow(&database, &woken, &own, &told))
             .map_err(|error| StoreError::Backend(format!("cannot start the follower: {error}")))?;
         Ok(Follower {
             wake,
             handed,
             committed: Arc::new(watch::Sender::new(from)),
+            failing,
         })
+    }
+
+    /// `Err` with the reason while the database cannot be read (the follower looks every
+    /// [`POLL`] at least).
+    pub fn health(&self) -> Result<(), String> {
+        match &*self.failing.lock().unwrap_or_else(PoisonError::into_inner) {
+            None => Ok(()),
+            Some(reason) => Err(reason.clone()),
+        }
     }
 
     /// Wakes the follower's thread: another node committed.
@@ -82,7 +95,12 @@ impl Follower {
     }
 }
 
-fn follow(database: &Database, woken: &mpsc::Receiver<()>, handed: &Mutex<Handed>) {
+fn follow(
+    database: &Database,
+    woken: &mpsc::Receiver<()>,
+    handed: &Mutex<Handed>,
+    failing: &Mutex<Option<String>>,
+) {
     let mut client: Option<postgres::Client> = None;
     loop {
         match woken.recv_timeout(POLL) {
@@ -91,14 +109,29 @@ fn follow(database: &Database, woken: &mpsc::Receiver<()>, handed: &Mutex<Handed
             Err(RecvTimeoutError::Timeout) => {}
         }
         if client.as_ref().is_none_or(postgres::Client::is_closed) {
-            client = super::connect(&database.url).ok();
+            client = super::connect(&database.url)
+                .map_err(|error| note(failing, Some(error.to_string())))
+                .ok();
         }
         let Some(connected) = client.as_mut() else {
             continue;
         };
-        if let Err(error) = catch_up(connected, handed) {
-            tracing::warn!(%error, "cannot read the events other nodes committed");
+        match catch_up(connected, handed) {
+            Ok(_) => note(failing, None),
+            Err(error) => note(failing, Some(error.to_string())),
         }
+    }
+}
+
+/// Keeps why the database cannot be read (`None`: it can), logging each change once.
+fn note(failing: &Mutex<Option<String>>, now: Option<String>) {
+    let mut failing = failing.lock().unwrap_or_else(PoisonError::into_inner);
+    if *failing != now {
+        match &now {
+            Some(reason) => tracing::warn!(%reason, "cannot read the events committed"),
+            None => tracing::info!("reading the events committed again"),
+        }
+        *failing = now;
     }
 }
 

@@ -10,6 +10,7 @@ use switchboard_model::{Id, now_millis};
 
 use super::below::PgBelow;
 use super::follower::Follower;
+use super::remembered::Remembered;
 use super::{Database, WRITERS_LOCK, sql};
 use crate::sled::engine::txn::{Below, Overlay, Txn, Value, Walk};
 use crate::sled::engine::writer::{Answer, Job, Progress};
@@ -28,6 +29,7 @@ pub fn run_groups(
     follower: Follower,
 ) {
     let mut client: Option<postgres::Client> = None;
+    let mut remembered = Remembered::new();
     while let Ok(first) = queue.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -40,7 +42,7 @@ pub fn run_groups(
             client = super::connect(&database.url).ok();
         }
         let (answers, outcome) = match client.as_mut() {
-            Some(client) => write_group(client, jobs),
+            Some(client) => write_group(client, &mut remembered, jobs),
             None => refuse(
                 jobs,
                 StoreError::Backend("cannot connect to PostgreSQL".into()),
@@ -72,27 +74,50 @@ pub fn run_groups(
 type Outcome = StoreResult<()>;
 
 /// Runs `jobs` in one transaction and commits what they wrote.
-fn write_group(client: &mut postgres::Client, jobs: Vec<Job>) -> (Vec<Answer>, Outcome) {
+fn write_group(
+    client: &mut postgres::Client,
+    remembered: &mut Remembered,
+    jobs: Vec<Job>,
+) -> (Vec<Answer>, Outcome) {
     let mut txn = match begin(client) {
         Ok(txn) => txn,
         Err(error) => return refuse(jobs, error),
     };
-    let next_id = match next_id(&mut txn) {
+    let next_id = match start_group(&mut txn, remembered) {
         Ok(next_id) => next_id,
         Err(error) => {
             drop(txn);
             return refuse(jobs, error);
         }
     };
-    let below = PgBelow::new(txn);
-    let mut steps = Txn::new(&below, next_id, now_millis());
-    let answers: Vec<Answer> = jobs.into_iter().map(|job| job(&mut steps)).collect();
-    let outcome = steps.finish().and_then(|(group, _)| {
-        let mut txn = below.into_transaction()?;
-        write(&mut txn, &group.writes)?;
-        Ok(txn.commit()?)
-    });
-    (answers, outcome)
+    let token = remembered.next_token();
+    let (answers, written) = {
+        let below = PgBelow::new(txn, remembered);
+        let mut steps = Txn::new(&below, next_id, now_millis());
+        let answers: Vec<Answer> = jobs.into_iter().map(|job| job(&mut steps)).collect();
+        let written = steps.finish().and_then(|(group, _)| {
+            let mut txn = below.into_transaction()?;
+            write(&mut txn, &group.writes)?;
+            txn.execute(
+                "INSERT INTO records (key, workspace_id, value) VALUES ($1, 0, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&keys::META_LAST_GROUP, &token],
+            )?;
+            txn.commit()?;
+            Ok(group.writes)
+        });
+        (answers, written)
+    };
+    match written {
+        Ok(writes) => {
+            remembered.committed(token, &writes);
+            (answers, Ok(()))
+        }
+        Err(error) => {
+            remembered.forget();
+            (answers, Err(error))
+        }
+    }
 }
 
 /// A transaction that holds the writers' lock.
@@ -102,8 +127,21 @@ pub(super) fn begin(client: &mut postgres::Client) -> StoreResult<Transaction<'_
     Ok(txn)
 }
 
-fn next_id(txn: &mut Transaction<'_>) -> StoreResult<Id> {
-    match sql::value(txn, keys::META_NEXT_ID)? {
+/// Reads, once the lock is held, the id counter and whose group committed last (keeping what
+/// the writer remembers only if it was its own); answers the next free id.
+fn start_group(txn: &mut Transaction<'_>, remembered: &mut Remembered) -> StoreResult<Id> {
+    let wanted: &[&[u8]] = &[keys::META_NEXT_ID, keys::META_LAST_GROUP];
+    let rows = txn.query(
+        "SELECT key, value FROM records WHERE key = ANY($1)",
+        &[&wanted],
+    )?;
+    let found = |wanted: &[u8]| {
+        rows.iter()
+            .find(|row| row.get::<_, &[u8]>(0) == wanted)
+            .map(|row| row.get::<_, Vec<u8>>(1))
+    };
+    remembered.check(found(keys::META_LAST_GROUP).as_deref());
+    match found(keys::META_NEXT_ID) {
         Some(bytes) => Ok(serde_json::from_slice(&bytes)?),
         None => Ok(0),
     }

@@ -14,7 +14,7 @@ pub use self::dead_letters::{
     dead_letter, delete_dead_letter, expire_dead_letters, index_dead_letters, put_dead_letter,
     record_replay,
 };
-pub use self::leases::acquire_lease;
+pub use self::leases::{acquire_lease, release_leases};
 pub use self::reports::{fail_our_email, note_provider_ids, report_delivery};
 use super::conversations;
 use super::engine::txn::{Read, Scan, Txn};

@@ -9,6 +9,7 @@ use crate::ChannelRecord;
 pub const META_NEXT_ID: &[u8] = b"mt/next_id";
 pub const META_FORMAT: &[u8] = b"mt/format"; // the layout version, see FORMAT
 pub const META_JOURNAL_END: &[u8] = b"mt/journal_end"; // where the indexed event journal ends
+pub const META_LAST_GROUP: &[u8] = b"mt/last_group"; // PostgreSQL: the writer of the last group
 pub const WORKSPACE: &[u8; 2] = b"ws"; // [ws]
 pub const AGENT: &[u8; 2] = b"ag"; // [ws, agent]
 pub const AGENT_EMAIL: &[u8; 2] = b"ae"; // email -> (ws, agent)

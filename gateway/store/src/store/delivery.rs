@@ -109,4 +109,7 @@ pub trait Delivery: Send + Sync {
     // ---- leases for work only one node may do ----
     /// Takes or renews the lease `name` for `holder`; `false` when another holder has it.
     async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool>;
+    /// Lets go of every lease and outbox claim `holder` has (a node draining before it stops),
+    /// so that the other nodes take the work over at once; answers how many.
+    async fn release_leases(&self, holder: &str) -> StoreResult<usize>;
 }

@@ -163,6 +163,13 @@ impl Delivery for RecordStore {
             .write(move |txn| delivery::acquire_lease(txn, &name, &holder, ttl_ms))
             .await
     }
+
+    async fn release_leases(&self, holder: &str) -> StoreResult<usize> {
+        let holder = holder.to_string();
+        self.writer
+            .write(move |txn| delivery::release_leases(txn, &holder))
+            .await
+    }
 }
 
 impl RecordStore {

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::StoreResult;
-use crate::sled::engine::txn::{Read, Txn};
+use crate::sled::engine::txn::{Read, Scan, Txn};
 use crate::sled::keys::{self, key_str};
+use crate::{OutboxItem, StoreResult};
 
 /// Who holds a lease and until when.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -27,4 +27,27 @@ pub fn acquire_lease(txn: &mut Txn, name: &str, holder: &str, ttl_ms: i64) -> St
     };
     txn.put_json(lease_key, &lease)?;
     Ok(true)
+}
+
+/// Lets go of everything `holder` holds: its named leases, and its claims on queued replies,
+/// which are due again at once; answers how many.
+pub fn release_leases(txn: &mut Txn, holder: &str) -> StoreResult<usize> {
+    let mut released = 0;
+    for (lease_key, value) in txn.scan_prefix(keys::LEASE)? {
+        let lease: Lease = serde_json::from_slice(&value)?;
+        if lease.holder == holder {
+            txn.remove(lease_key);
+            released += 1;
+        }
+    }
+    for (item_key, value) in txn.scan_prefix(keys::OUTBOX)? {
+        let mut item: OutboxItem = serde_json::from_slice(&value)?;
+        if item.lease_holder.as_deref() == Some(holder) {
+            item.lease_holder = None;
+            item.lease_until = 0;
+            txn.put_json(item_key, &item)?;
+            released += 1;
+        }
+    }
+    Ok(released)
 }

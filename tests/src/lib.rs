@@ -219,6 +219,20 @@ impl Gateway {
         Ok(())
     }
 
+    /// Asks the process to stop (`SIGTERM`, as a service manager does) and waits until it has.
+    pub async fn terminate(mut self) -> anyhow::Result<()> {
+        let pid = self.child.id().context("the gateway has exited")?;
+        let status = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await?;
+        anyhow::ensure!(status.success(), "kill -TERM {pid} failed");
+        tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .context("the gateway did not stop within 30 s of SIGTERM")??;
+        Ok(())
+    }
+
     /// A client logged in as the first admin.
     pub async fn admin(&self) -> anyhow::Result<Client> {
         let client = Client::new(&self.base_url);

@@ -37,24 +37,13 @@ impl Postgres {
                 .args(["-U", "sb", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
         )?;
         let [port] = free_ports()?;
-        as_postgres(
-            Command::new(Path::new(POSTGRES_BIN).join("pg_ctl"))
-                .arg("-D")
-                .arg(&data)
-                .arg("-l")
-                .arg(root.join("pg.log"))
-                .args(["-w", "start", "-o"])
-                .arg(format!(
-                    "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200",
-                    root.display()
-                )),
-        )?;
         let postgres = Postgres {
             url: format!("postgres://sb@127.0.0.1:{port}/switchboard"),
             port,
             data,
             _folder: folder,
         };
+        postgres.run_server()?;
         postgres.psql("postgres", "create database switchboard")?;
         Ok(postgres)
     }
@@ -82,14 +71,40 @@ impl Postgres {
     }
 }
 
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let _ = as_postgres(
+impl Postgres {
+    /// Stops the server (`pg_ctl stop -m fast`), keeping its data: what its clients see of
+    /// the database going away.
+    pub fn stop(&self) -> anyhow::Result<()> {
+        as_postgres(
             Command::new(Path::new(POSTGRES_BIN).join("pg_ctl"))
                 .arg("-D")
                 .arg(&self.data)
                 .args(["-m", "fast", "-w", "stop"]),
-        );
+        )
+    }
+
+    /// Starts the server on its port (again, after [`Postgres::stop`]).
+    pub fn run_server(&self) -> anyhow::Result<()> {
+        let folder = self._folder.path();
+        as_postgres(
+            Command::new(Path::new(POSTGRES_BIN).join("pg_ctl"))
+                .arg("-D")
+                .arg(&self.data)
+                .arg("-l")
+                .arg(folder.join("pg.log"))
+                .args(["-w", "start", "-o"])
+                .arg(format!(
+                    "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200",
+                    self.port,
+                    folder.display()
+                )),
+        )
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = self.stop();
     }
 }
 

@@ -32,8 +32,23 @@ fn customer(rig: &MailRig) -> Account {
     }
 }
 
-fn trust() -> Trust {
+pub(crate) fn trust() -> Trust {
     Trust::new(Vec::new()).expect("system roots")
+}
+
+/// The gateway's listener for forwarded mail, as a business's mail server reaches it.
+pub(crate) fn forwarding_listener(gateway: &Gateway, security: Security) -> Account {
+    Account {
+        imap: None,
+        smtp: Some(Server {
+            host: gateway.smtp.ip().to_string(),
+            port: gateway.smtp.port(),
+            security,
+        }),
+        username: String::new(),
+        auth: Auth::Password(String::new()),
+        folder: "INBOX".into(),
+    }
 }
 
 /// Sends `mime` as the customer over the rig's SMTP server.
@@ -128,7 +143,7 @@ async fn failing_health(admin: &Client, channel: u64) -> anyhow::Result<Value> {
 /// Every message in the customer's mailbox, parsed.
 /// A new email channel "Ventas" answering from ventas@acme.test: its id and the address mail
 /// is forwarded to.
-async fn forwarded_mailbox(admin: &Client) -> anyhow::Result<(u64, String)> {
+pub(crate) async fn forwarded_mailbox(admin: &Client) -> anyhow::Result<(u64, String)> {
     let (status, channel) = admin
         .post(
             "/api/v1/channels",
@@ -469,17 +484,7 @@ async fn mail_is_forwarded_over_starttls_with_the_operators_certificate() -> any
     .await?;
     let admin = gateway.admin().await?;
     let (channel_id, address) = forwarded_mailbox(&admin).await?;
-    let forwarder = |security| Account {
-        imap: None,
-        smtp: Some(Server {
-            host: gateway.smtp.ip().to_string(),
-            port: gateway.smtp.port(),
-            security,
-        }),
-        username: String::new(),
-        auth: Auth::Password(String::new()),
-        folder: "INBOX".into(),
-    };
+    let forwarder = |security| forwarding_listener(&gateway, security);
     let rig_ca =
         Trust::new(vec![std::fs::read(tls.join("ca.pem"))?]).map_err(anyhow::Error::msg)?;
     Sender::new(&forwarder(Security::Starttls), &rig_ca)?
@@ -516,17 +521,7 @@ async fn mail_forwarded_to_the_channels_address_arrives_and_strangers_are_refuse
     assert!(address.ends_with("@forward.switchboard.test"), "{address}");
 
     // The business's mail server forwards a customer's mail to the gateway's listener.
-    let listener = Account {
-        imap: None,
-        smtp: Some(Server {
-            host: gateway.smtp.ip().to_string(),
-            port: gateway.smtp.port(),
-            security: Security::None,
-        }),
-        username: String::new(),
-        auth: Auth::Password(String::new()),
-        folder: "INBOX".into(),
-    };
+    let listener = forwarding_listener(&gateway, Security::None);
     let forwarder = Sender::new(&listener, &trust())?;
     forwarder
         .send(

@@ -11,8 +11,10 @@ use serde_json::{Value, json};
 use switchboard_e2e::mail_rig::MailRig;
 use switchboard_e2e::scale_rig::Cluster;
 use switchboard_e2e::{Client, EventSocket, eventually_within, inbound_message};
+use switchboard_mail::Security;
 use switchboard_mail::smtp::Sender;
-use switchboard_mail::{Account, Auth, Security, Server, Trust};
+
+use crate::email::{connect, forwarded_mailbox, forwarding_listener, support_settings, trust};
 
 /// The next frame of type `kind` on `socket` whose JSON holds `text`, within ten seconds.
 async fn frame_with(socket: &mut EventSocket, kind: &str, text: &str) -> anyhow::Result<Value> {
@@ -93,36 +95,12 @@ async fn an_email_forwarded_to_one_node_shows_on_another() -> anyhow::Result<()>
     let cluster = Cluster::start()?;
     let [a, _b, c] = cluster.three_nodes().await?;
     let admin_on_a = a.admin().await?;
-    let (status, channel) = admin_on_a
-        .post(
-            "/api/v1/channels",
-            &json!({ "kind": "email", "name": "Ventas", "settings": { "reply_address": "ventas@acme.test" } }),
-        )
-        .await?;
-    anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
-    let channel_id = channel["id"].as_u64().context("channel id")?;
-    let (_, mailbox) = admin_on_a
-        .get(&format!("/api/v1/channels/{channel_id}/mailbox"))
-        .await?;
-    let address = mailbox["forwarding_address"]
-        .as_str()
-        .context("a forwarding address")?
-        .to_string();
+    let (channel_id, address) = forwarded_mailbox(&admin_on_a).await?;
     let mut socket_on_a = admin_on_a.event_socket(0).await?;
 
     // The business's mail server forwards a customer's mail to node C's listener.
-    let listener = Account {
-        imap: None,
-        smtp: Some(Server {
-            host: c.smtp.ip().to_string(),
-            port: c.smtp.port(),
-            security: Security::None,
-        }),
-        username: String::new(),
-        auth: Auth::Password(String::new()),
-        folder: "INBOX".into(),
-    };
-    Sender::new(&listener, &Trust::new(Vec::new()).map_err(anyhow::Error::msg)?)?
+    let listener = forwarding_listener(&c, Security::None);
+    Sender::new(&listener, &trust())?
         .send(
             "ventas@acme.test",
             std::slice::from_ref(&address),
@@ -287,29 +265,8 @@ async fn mailbox_taken_over(stop: Stop) -> anyhow::Result<()> {
     let cluster = Cluster::start()?;
     let nodes = cluster.three_nodes().await?;
     let admin = nodes[0].admin().await?;
-    let settings = json!({
-        "provider": "other",
-        "reply_address": "support@example.test",
-        "imap_host": "127.0.0.1", "imap_port": rig.imap_port, "imap_security": "none",
-        "smtp_host": "127.0.0.1", "smtp_port": rig.smtp_port, "smtp_security": "none",
-        "username": "support@example.test"
-    });
-    let (status, channel) = admin
-        .post(
-            "/api/v1/channels",
-            &json!({ "kind": "email", "name": "Soporte", "settings": settings }),
-        )
-        .await?;
-    anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
-    let channel = channel["id"].as_u64().context("channel id")?;
-    let (status, answer) = admin
-        .call(
-            hyper::Method::PUT,
-            &format!("/api/v1/channels/{channel}/secrets"),
-            Some(&json!({ "secrets": { "password": "supportpw" } })),
-        )
-        .await?;
-    anyhow::ensure!(status.is_success(), "{answer}");
+    let settings = support_settings(&rig, json!({}));
+    let channel = connect(&admin, "Soporte", settings, "supportpw").await?;
     let mail = |n: u32, text: &str| {
         format!(
             "From: Lucia Perez <lucia@cliente.test>\r\nTo: support@example.test\r\nSubject: Pedido {n}\r\nMessage-ID: <pedido-{n}@cliente.test>\r\n\r\n{text}\r\n"

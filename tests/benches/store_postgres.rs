@@ -3,7 +3,9 @@
 //! each committed with fsync) on the same private server with as many clients, and the embedded
 //! sled store on the same disk with as many writers. Each ingest is a whole domain step
 //! (contact look-up, conversation, message, event and indexes) committed before it is
-//! acknowledged; the figures are reported as ratios.
+//! acknowledged; the figures are reported as ratios. Then the same load split between two nodes
+//! writing at once (each writer forgets what it remembers whenever the other one wrote), and
+//! what a message costs the database on disk.
 //!
 //! `cargo xtask bench` runs it; `PG_MESSAGES` and `PG_WRITERS` change the load.
 
@@ -27,22 +29,32 @@ fn main() -> anyhow::Result<()> {
     run_bench(async move {
         let postgres = Postgres::start()?;
         let pgbench = pgbench(&postgres, writers)?;
-        let on_postgres =
-            RecordStore::open_postgres(&postgres.url, Arc::new(InProcessBus::new(1024)))?;
-        let postgres_rate = ingest_rate(on_postgres, messages, writers).await?;
+        let open = || {
+            let bus = Arc::new(InProcessBus::new(1024));
+            anyhow::Ok(Arc::new(RecordStore::open_postgres(&postgres.url, bus)?))
+        };
+        let before = database_bytes(&postgres)?;
+        let one_node = ingest_rate(vec![open()?], messages, writers).await?;
+        let per_message = database_bytes(&postgres)?.saturating_sub(before) / messages as u64;
+        let two_nodes = ingest_rate(vec![open()?, open()?], messages, writers).await?;
         let dir = tempfile::tempdir()?;
         let on_sled = RecordStore::open(dir.path(), Arc::new(InProcessBus::new(1024)))?;
-        let sled_rate = ingest_rate(on_sled, messages, writers).await?;
+        let sled_rate = ingest_rate(vec![Arc::new(on_sled)], messages, writers).await?;
         println!(
-            "store ingest on PostgreSQL: {messages} durable messages from {writers} concurrent writers: {postgres_rate:.0} messages/s"
+            "store ingest on PostgreSQL: {messages} durable messages from {writers} concurrent writers: {one_node:.0} messages/s"
         );
         println!(
             "  limit, pgbench -N with {writers} clients on the same server: {pgbench:.0} transactions/s; the store ingests ×{:.2} of that",
-            postgres_rate / pgbench
+            one_node / pgbench
         );
         println!(
             "  the sled store, same load on the same disk: {sled_rate:.0} messages/s; PostgreSQL ×{:.2} of that",
-            postgres_rate / sled_rate
+            one_node / sled_rate
+        );
+        println!(
+            "  two nodes writing at once ({} writers each): {two_nodes:.0} messages/s, ×{:.2} of one node; the database grew by {per_message} bytes per message (records, events, indexes)",
+            writers / 2,
+            two_nodes / one_node
         );
         Ok(())
     })
@@ -84,16 +96,27 @@ fn pgbench(postgres: &Postgres, clients: usize) -> anyhow::Result<f64> {
     Ok(tps.parse()?)
 }
 
-/// Messages per second that `writers` concurrent writers ingest into `store`.
-async fn ingest_rate(store: RecordStore, messages: usize, writers: usize) -> anyhow::Result<f64> {
-    let store = Arc::new(store);
-    let workspace = store.create_workspace("Bench").await?.id;
+/// The bytes the `switchboard` database takes on disk.
+fn database_bytes(postgres: &Postgres) -> anyhow::Result<u64> {
+    postgres.psql("switchboard", "CHECKPOINT")?;
+    let size = postgres.psql("switchboard", "SELECT pg_database_size('switchboard')")?;
+    Ok(size.parse()?)
+}
+
+/// Messages per second that `writers` concurrent writers, spread over `nodes` (stores on one
+/// database, or one store), ingest into a new workspace.
+async fn ingest_rate(
+    nodes: Vec<Arc<RecordStore>>,
+    messages: usize,
+    writers: usize,
+) -> anyhow::Result<f64> {
+    let workspace = nodes[0].create_workspace("Bench").await?.id;
     let channel = NewChannel::new(ChannelKind::API, "API");
-    let channel = store.create_channel(workspace, channel, None).await?.id;
+    let channel = nodes[0].create_channel(workspace, channel, None).await?.id;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for writer in 0..writers {
-        let store = store.clone();
+        let store = nodes[writer % nodes.len()].clone();
         tasks.push(tokio::spawn(async move {
             for n in (0..messages).skip(writer).step_by(writers) {
                 let sender = ContactRef {

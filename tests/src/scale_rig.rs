@@ -208,7 +208,7 @@ impl Cluster {
     }
 
     /// Node `name`, with its own data folder (`<folder>/<name>`) and the cluster's store, bus
-    /// and secrets key.
+    /// and secrets key; its plugins may reach providers' stand-ins on loopback.
     pub async fn node(&self, name: &str) -> anyhow::Result<Gateway> {
         let data = self.folder.path().join(name);
         std::fs::create_dir_all(&data)?;
@@ -221,7 +221,7 @@ impl Cluster {
                 self.folder.path().join("secret.key").display().to_string(),
             ),
         ];
-        Gateway::start_with(&data, &settings).await
+        Gateway::start_beside_stand_ins(&data, &settings).await
     }
 
     /// Three nodes, `a`, `b` and `c`; the first sets up the demo workspace, the others join it.

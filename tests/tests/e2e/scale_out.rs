@@ -395,3 +395,93 @@ async fn each_node_names_itself_in_its_metrics_and_is_unready_without_the_databa
     .await?;
     Ok(())
 }
+
+/// Agents' replies on a plugin channel wait in the outbox while the provider is down; a node is
+/// killed meanwhile, and once the provider is back the other nodes send every reply, each
+/// exactly once (no two nodes take the same reply), in the order they were written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_replies_are_sent_once_each_after_a_node_is_killed() -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let up = Arc::new(AtomicBool::new(false));
+    let received = Arc::new(Mutex::new(Vec::<String>::new()));
+    let provider = {
+        let (up, received) = (up.clone(), received.clone());
+        axum::Router::new().route(
+            "/out",
+            axum::routing::post(move |body: String| async move {
+                if !up.load(Ordering::Acquire) {
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
+                received.lock().expect("received").push(body);
+                StatusCode::OK
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let provider_address = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, provider).await });
+
+    let cluster = Cluster::start()?;
+    let [a, b, c] = cluster.three_nodes().await?;
+    let admin = a.admin().await?;
+    admin
+        .install_component(
+            "template_adapter",
+            &json!({
+                "name": "crm", "version": "1.0.0", "contract": "0.2.0", "channel_kind": "api",
+                "allowed_hosts": [provider_address.to_string()], "settings": ["reply_url"]
+            }),
+        )
+        .await?;
+    let channel = json!({
+        "kind": "api", "name": "CRM", "plugin": "crm",
+        "settings": { "reply_url": format!("http://{provider_address}/out") }
+    });
+    let (status, channel) = admin.post("/api/v1/channels", &channel).await?;
+    anyhow::ensure!(status == StatusCode::CREATED, "{channel}");
+    let hook = format!(
+        "/hooks/{}/{}/{}",
+        channel["workspace_id"],
+        channel["id"],
+        channel["webhook_token"].as_str().unwrap_or_default()
+    );
+    let message = json!({ "id": "crm-1", "from": { "id": "lead-1" }, "text": "Hola" });
+    let (status, ingested) = Client::new(&b.base_url).post(&hook, &message).await?;
+    anyhow::ensure!(status == StatusCode::OK, "{ingested}");
+    let conversation = ingested["ingested"][0]["conversation_id"]
+        .as_u64()
+        .context("a conversation")?;
+    let texts: Vec<String> = (1..=6).map(|n| format!("respuesta número {n}")).collect();
+    for text in &texts {
+        admin.reply(conversation, text).await?;
+    }
+    // Every node's delivery round has met the provider down at least once.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    c.kill_hard().await?;
+    up.store(true, Ordering::Release);
+
+    let sent = eventually_within(Duration::from_secs(60), "every reply sent", async || {
+        let received = received.lock().expect("received").clone();
+        let all = texts
+            .iter()
+            .all(|text| received.iter().any(|body| body.contains(text.as_str())));
+        Ok(all.then_some(received))
+    })
+    .await?;
+    // Rounds go on a while: a reply sent twice would show now.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let received = received.lock().expect("received").clone();
+    let order: Vec<usize> = received
+        .iter()
+        .filter_map(|body| texts.iter().position(|text| body.contains(text.as_str())))
+        .collect();
+    assert_eq!(
+        order,
+        (0..texts.len()).collect::<Vec<_>>(),
+        "each reply once, in order: {sent:?}"
+    );
+    drop((a, b));
+    Ok(())
+}

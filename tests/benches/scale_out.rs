@@ -65,8 +65,9 @@ async fn post_to_sockets(
                 if !text.contains("\"type\":\"message_created\"") {
                     continue;
                 }
+                // The message's own text (the conversation's title holds the first probe).
                 let probe = text
-                    .split("probe-")
+                    .split("\"text\":\"probe-")
                     .nth(1)
                     .and_then(|rest| rest.split('-').next())
                     .and_then(|number| number.parse::<usize>().ok());

@@ -290,6 +290,25 @@ async fn seed(store: &RecordStore, name: &str) -> (Id, Id, Id) {
     (workspace, channel, agent)
 }
 
+/// An agent's reply to the contact, as typed.
+fn agent_reply(text: &str) -> NewReply {
+    NewReply {
+        template: None,
+        mentions: Vec::new(),
+        text: text.into(),
+        attachments: Vec::new(),
+        private: false,
+    }
+}
+
+/// An agent's private note.
+fn private_note(text: &str) -> NewReply {
+    NewReply {
+        private: true,
+        ..agent_reply(text)
+    }
+}
+
 /// Someone who writes by email.
 fn sender(from: &str) -> ContactRef {
     ContactRef {
@@ -631,13 +650,7 @@ async fn another_workspace_sees_nothing(engine: Engine) {
             .items
             .is_empty()
     );
-    let reply = NewReply {
-        template: None,
-        mentions: Vec::new(),
-        text: "hi".into(),
-        attachments: Vec::new(),
-        private: false,
-    };
+    let reply = agent_reply("hi");
     assert!(
         f.store
             .add_reply(
@@ -1016,13 +1029,7 @@ async fn merging_moves_identities_and_conversations(engine: Engine) {
 async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
     let f = fixture(&engine).await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
-    let reply = NewReply {
-        template: None,
-        mentions: Vec::new(),
-        text: "¡Hola Ana!".into(),
-        attachments: Vec::new(),
-        private: false,
-    };
+    let reply = agent_reply("¡Hola Ana!");
     let message = f
         .store
         .add_reply(
@@ -1037,13 +1044,7 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
         message.delivery,
         Some(DeliveryStatus::Queued { reason: None })
     );
-    let note = NewReply {
-        template: None,
-        mentions: Vec::new(),
-        text: "VIP customer".into(),
-        attachments: Vec::new(),
-        private: true,
-    };
+    let note = private_note("VIP customer");
     f.store
         .add_reply(
             f.workspace,
@@ -1087,13 +1088,7 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
     );
 
     // A later reply of the conversation waits behind the first, which waits for its retry.
-    let second = NewReply {
-        template: None,
-        mentions: Vec::new(),
-        text: "¿Sigues ahí?".into(),
-        attachments: Vec::new(),
-        private: false,
-    };
+    let second = agent_reply("¿Sigues ahí?");
     f.store
         .add_reply(
             f.workspace,
@@ -1115,13 +1110,7 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
     // Another conversation's replies are not held up: its first goes, its second waits for it.
     let other = f.ingest("bea@example.com", "m-2", "Buenas").await;
     for text in ["Hola Bea", "¿Te ayudo con algo más?"] {
-        let reply = NewReply {
-            template: None,
-            mentions: Vec::new(),
-            text: text.into(),
-            attachments: Vec::new(),
-            private: false,
-        };
+        let reply = agent_reply(text);
         f.store
             .add_reply(
                 f.workspace,
@@ -1182,13 +1171,7 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
 async fn delivery_status_reaches_the_message(engine: Engine) {
     let f = fixture(&engine).await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
-    let reply = NewReply {
-        template: None,
-        mentions: Vec::new(),
-        text: "Hola".into(),
-        attachments: Vec::new(),
-        private: false,
-    };
+    let reply = agent_reply("Hola");
     f.store
         .add_reply(
             f.workspace,
@@ -1296,13 +1279,7 @@ async fn a_node_that_stops_hands_its_leases_and_claims_over_at_once(engine: Engi
     let f = fixture(&engine).await;
     let store = &f.store;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
-    let reply = NewReply {
-        template: None,
-        mentions: Vec::new(),
-        text: "¡Hola Ana!".into(),
-        attachments: Vec::new(),
-        private: false,
-    };
+    let reply = agent_reply("¡Hola Ana!");
     let author = Author::Agent { id: f.agent };
     let conversation = ingested.conversation_id;
     store
@@ -1885,13 +1862,7 @@ async fn first_bytes(
 async fn status_reports_find_a_reply_by_its_provider_id_and_only_move_it_forward(engine: Engine) {
     let f = fixture(&engine).await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
-    let reply = NewReply {
-        template: None,
-        mentions: Vec::new(),
-        text: "¡Hola Ana!".into(),
-        attachments: Vec::new(),
-        private: false,
-    };
+    let reply = agent_reply("¡Hola Ana!");
     f.store
         .add_reply(
             f.workspace,
@@ -1981,13 +1952,6 @@ async fn a_reply_to_a_contact_unreachable_on_the_channel_is_refused_with_the_rea
 ) {
     let f = fixture(&engine).await;
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
-    let reply = || NewReply {
-        template: None,
-        mentions: Vec::new(),
-        text: "¿Sigues ahí?".into(),
-        attachments: Vec::new(),
-        private: false,
-    };
     let contact = f
         .store
         .set_reachability(
@@ -2008,7 +1972,7 @@ async fn a_reply_to_a_contact_unreachable_on_the_channel_is_refused_with_the_rea
             f.workspace,
             ingested.conversation_id,
             Author::Agent { id: f.agent },
-            reply(),
+            agent_reply("¿Sigues ahí?"),
         )
         .await;
     assert!(
@@ -2024,7 +1988,7 @@ async fn a_reply_to_a_contact_unreachable_on_the_channel_is_refused_with_the_rea
             f.workspace,
             ingested.conversation_id,
             Author::Agent { id: f.agent },
-            reply(),
+            agent_reply("¿Sigues ahí?"),
         )
         .await
         .expect("a reply once they opted back in");
@@ -2501,13 +2465,7 @@ async fn a_sled_store_migrated_to_postgresql_reads_the_same_and_continues_its_id
     )
     .await
     .expect("ingest");
-    let reply = NewReply {
-        template: None,
-        mentions: Vec::new(),
-        text: "Oi Ana!".into(),
-        attachments: Vec::new(),
-        private: false,
-    };
+    let reply = agent_reply("Oi Ana!");
     sled.add_reply(acme, ana.conversation_id, Author::Agent { id: bea }, reply)
         .await
         .expect("reply");

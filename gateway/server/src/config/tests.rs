@@ -61,6 +61,45 @@ fn the_example_file_lists_the_defaults() {
     assert_eq!(as_toml(&parsed), as_toml(&Config::default()));
 }
 
+/// A PostgreSQL store without a URL it can use, or a bus without the shared store it links,
+/// is refused at start, naming the key.
+#[test]
+fn a_shared_store_or_bus_set_up_wrong_is_refused_naming_the_key() {
+    figment::Jail::expect_with(|jail| {
+        let refused = |jail: &mut figment::Jail, toml: &str| {
+            jail.create_file("gateway.toml", toml)?;
+            Ok::<_, figment::Error>(
+                Config::load(Some(Path::new("gateway.toml")))
+                    .expect_err("refused")
+                    .to_string(),
+            )
+        };
+        let error = refused(jail, "[store]\nbackend = \"postgres\"\n")?;
+        assert!(error.contains("store.url"), "{error}");
+        let error = refused(
+            jail,
+            "[store]\nbackend = \"postgres\"\nurl = \"mysql://db/x\"\n",
+        )?;
+        assert!(error.contains("store.url"), "{error}");
+        let error = refused(jail, "[bus]\nurl = \"nats://127.0.0.1:4222\"\n")?;
+        assert!(
+            error.contains("bus.url") && error.contains("postgres"),
+            "{error}"
+        );
+        let error = refused(
+            jail,
+            "[store]\nbackend = \"postgres\"\nurl = \"postgres://db/x\"\n[bus]\nurl = \"redis://x\"\n",
+        )?;
+        assert!(error.contains("bus.url"), "{error}");
+        jail.create_file(
+            "gateway.toml",
+            "[store]\nbackend = \"postgres\"\nurl = \"postgres://db/x\"\n[bus]\nurl = \"nats://127.0.0.1:4222\"\n",
+        )?;
+        Config::load(Some(Path::new("gateway.toml"))).expect("a shared store and bus");
+        Ok(())
+    });
+}
+
 #[test]
 fn a_listener_certificate_without_its_key_or_that_cannot_be_read_is_named() {
     figment::Jail::expect_with(|jail| {

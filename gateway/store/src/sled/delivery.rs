@@ -22,9 +22,7 @@ use super::keys::{self, key};
 use crate::{OutboxItem, StoreError, StoreResult};
 
 /// A channel's outbox items that are due at `now` (neither waiting for a retry nor leased),
-/// in order, at most `limit` of them, and at most one of each conversation: a conversation's
-/// replies go out in the order they were written, so one waits while an earlier one of its
-/// conversation is queued (waiting for a retry, being sent, or handed out in this batch).
+/// in order, at most `limit` of them.
 pub fn due_items(
     read: &impl Scan,
     channel_id: Id,
@@ -35,11 +33,9 @@ pub fn due_items(
     if limit == 0 {
         return Ok(due);
     }
-    let mut earlier_queued = std::collections::HashSet::new();
     read.walk_prefix(&key(keys::OUTBOX, &[channel_id]), &mut |item_key, value| {
         let item: OutboxItem = serde_json::from_slice(value)?;
-        let first_of_its_conversation = earlier_queued.insert(item.conversation_id);
-        if first_of_its_conversation && item.not_before <= now && item.lease_until <= now {
+        if item.not_before <= now && item.lease_until <= now {
             due.push((item_key.to_vec(), item));
         }
         Ok(due.len() < limit)

@@ -1,5 +1,5 @@
 -- Switchboard's store on PostgreSQL: the same records under the same keys as the embedded
--- store (see gateway/store/src/sled/keys.rs), and the event log in a table of its own.
+-- store (see gateway/store/src/keys.rs), and the event log in a table of its own.
 
 -- Every record, under its key. `workspace_id` is the workspace the key starts with (0 for
 -- records of no workspace: sign-in addresses, sessions, tokens, leases, queued replies).

@@ -10,21 +10,23 @@
 //! once it is durable on disk.
 
 mod bus;
+mod domain;
+mod engine;
 mod error;
-mod postgres;
+mod keys;
 mod records;
 pub mod rules;
-mod sled;
 mod store;
 
 pub use bus::{EventBus, EventFrame, InProcessBus, Subscription};
+pub use domain::RecordStore;
+pub use engine::postgres::migrate::{Copied, MigrationReport, copy_sled_into_postgres};
+pub use engine::wal::Salvaged;
 pub use error::{StoreError, StoreResult};
-pub use postgres::migrate::{Copied, MigrationReport, copy_sled_into_postgres};
 pub use records::{
     AgentChange, ChannelRecord, ConversationChange, DeadLetterLimits, FilePurpose, ImportOutcome,
     KeptLetter, NewAgentRecord, OutboxItem, Session, UploadQuota,
 };
-pub use sled::{RecordStore, Salvaged};
 
 /// The store's traits, for code that calls a concrete store (`RecordStore`) rather than a
 /// `dyn Store`: `use switchboard_store::prelude::*;`.
@@ -45,6 +47,6 @@ pub mod fuzzing {
     /// Reads `bytes` as a store's write-ahead log as a start does, and salvages what a start
     /// refuses; panics only on a finding.
     pub fn read_write_ahead_log(bytes: &[u8]) {
-        crate::sled::fuzz_write_ahead_log(bytes);
+        crate::domain::fuzz_write_ahead_log(bytes);
     }
 }

@@ -15,6 +15,8 @@ use crate::keys;
 
 /// How many records are remembered before the writer starts over.
 const REMEMBERED: usize = 200_000;
+/// Larger values (files) are read from the database each time rather than kept.
+const LARGEST_REMEMBERED: usize = 64 * 1024;
 
 pub struct Remembered {
     /// This writer's own part of every token, random for each start.
@@ -61,6 +63,13 @@ impl Remembered {
 
     pub fn remember(&self, key: &[u8], value: Option<Arc<Value>>) {
         let mut values = self.values.borrow_mut();
+        if value
+            .as_ref()
+            .is_some_and(|value| value.bytes.len() > LARGEST_REMEMBERED)
+        {
+            values.remove(key);
+            return;
+        }
         if values.len() >= REMEMBERED {
             values.clear();
         }
@@ -81,5 +90,48 @@ impl Remembered {
     pub fn forget(&mut self) {
         self.values.get_mut().clear();
         self.last = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(bytes: usize) -> Option<Arc<Value>> {
+        Some(Arc::new(Value::new(vec![b'x'; bytes])))
+    }
+
+    /// Records are kept; a file is not, and writing one over a kept value drops that value.
+    #[test]
+    fn a_large_value_is_not_kept_and_drops_what_was_kept_of_its_key() {
+        let remembered = Remembered::new();
+        remembered.remember(b"cv1", value(900));
+        assert!(remembered.lookup(b"cv1").is_some());
+        remembered.remember(b"cv1", value(LARGEST_REMEMBERED + 1));
+        assert!(
+            remembered.lookup(b"cv1").is_none(),
+            "read from the database again"
+        );
+        remembered.remember(b"cv2", None);
+        assert_eq!(
+            remembered.lookup(b"cv2").map(|kept| kept.is_none()),
+            Some(true)
+        );
+    }
+
+    /// What is remembered holds only while the last group was this writer's own.
+    #[test]
+    fn another_writers_group_makes_it_forget() {
+        let mut remembered = Remembered::new();
+        let token = remembered.next_token();
+        remembered.committed(token.clone(), &Overlay::new());
+        remembered.remember(b"cv1", value(10));
+        remembered.check(Some(&token));
+        assert!(
+            remembered.lookup(b"cv1").is_some(),
+            "its own group was last"
+        );
+        remembered.check(Some(b"0123456789abcdef.7"));
+        assert!(remembered.lookup(b"cv1").is_none(), "another node wrote");
     }
 }

@@ -20,6 +20,7 @@ mod store;
 
 pub use bus::{EventBus, EventFrame, InProcessBus, Subscription};
 pub use domain::RecordStore;
+pub use engine::postgres::is_postgres_url;
 pub use engine::postgres::migrate::{Copied, MigrationReport, copy_sled_into_postgres};
 pub use engine::wal::Salvaged;
 pub use error::{StoreError, StoreResult};

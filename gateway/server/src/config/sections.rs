@@ -271,9 +271,8 @@ impl StoreConfig {
     /// Refuses a PostgreSQL store without a URL it can use, naming the key.
     pub fn check(&self) -> anyhow::Result<()> {
         if self.backend == StoreBackend::Postgres {
-            let scheme = self.url.split_once("://").map(|(scheme, _)| scheme);
             anyhow::ensure!(
-                matches!(scheme, Some("postgres" | "postgresql")),
+                switchboard_store::is_postgres_url(&self.url),
                 "store.url must be a PostgreSQL URL (postgres://user:password@host:5432/database) when store.backend is \"postgres\""
             );
         }

@@ -73,6 +73,12 @@ fn update_schema(client: &mut postgres::Client) -> StoreResult<()> {
     Ok(())
 }
 
+/// Whether `url` names a PostgreSQL database (`postgres://…` or `postgresql://…`).
+pub fn is_postgres_url(url: &str) -> bool {
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme);
+    matches!(scheme, Some("postgres" | "postgresql"))
+}
+
 /// Runs `work` on a thread of its own: the synchronous client runs (and drops) a runtime of its
 /// own, which tokio refuses inside another's.
 pub fn on_own_thread<T: Send>(work: impl FnOnce() -> StoreResult<T> + Send) -> StoreResult<T> {

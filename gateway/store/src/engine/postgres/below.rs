@@ -67,7 +67,7 @@ impl Below for PgBelow<'_, '_> {
     }
 
     fn walk(&self, prefix: &[u8], visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk) -> StoreResult<()> {
-        walk_pages(prefix, visit, |after| {
+        walk_prefix_pages(prefix, visit, |after| {
             self.run(|txn| sql::page(txn, prefix, after))
         })
     }
@@ -77,28 +77,40 @@ impl Below for PgBelow<'_, '_> {
     }
 }
 
-/// Visits the entries `fetch` gives page after page (each after the last key of the one
-/// before) until `visit` stops or a page comes short. No page is borrowed while visiting.
+/// Visits the entries `fetch` gives page after page (each page goes on from the last key of
+/// the one before, `None` for the first) until `visit` stops or a page comes short. No page is
+/// borrowed while visiting.
 fn walk_pages(
-    prefix: &[u8],
     visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
     mut fetch: impl FnMut(Option<&[u8]>) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>>,
 ) -> StoreResult<()> {
-    let mut after: Option<Vec<u8>> = None;
+    let mut last_seen: Option<Vec<u8>> = None;
     loop {
-        let page = fetch(after.as_deref())?;
+        let page = fetch(last_seen.as_deref())?;
         let full = page.len() as i64 == sql::PAGE;
         for (key, value) in &page {
-            debug_assert!(key.starts_with(prefix));
             if !visit(key, value)? {
                 return Ok(());
             }
         }
         match page.into_iter().last() {
-            Some((last, _)) if full => after = Some(last),
+            Some((last, _)) if full => last_seen = Some(last),
             _ => return Ok(()),
         }
     }
+}
+
+/// [`walk_pages`] over the entries under `prefix`, in key order.
+fn walk_prefix_pages(
+    prefix: &[u8],
+    visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
+    fetch: impl FnMut(Option<&[u8]>) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>>,
+) -> StoreResult<()> {
+    let mut under_prefix = |key: &[u8], value: &[u8]| {
+        debug_assert!(key.starts_with(prefix));
+        visit(key, value)
+    };
+    walk_pages(&mut under_prefix, fetch)
 }
 
 /// Reads outside the writer, each one a statement on a reading thread (and the few statements
@@ -123,21 +135,10 @@ impl PgView<'_> {
         before: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
     ) -> StoreResult<()> {
-        let mut before = before.to_vec();
-        loop {
-            let (from, until) = (start.to_vec(), before.clone());
-            let page = self.run(move |client| sql::page_back(client, &from, &until))?;
-            let full = page.len() as i64 == sql::PAGE;
-            for (key, value) in &page {
-                if !visit(key, value)? {
-                    return Ok(());
-                }
-            }
-            match page.into_iter().last() {
-                Some((last, _)) if full => before = last,
-                _ => return Ok(()),
-            }
-        }
+        walk_pages(visit, |last_seen| {
+            let (from, until) = (start.to_vec(), last_seen.unwrap_or(before).to_vec());
+            self.run(move |client| sql::page_back(client, &from, &until))
+        })
     }
 
     /// The JSON of a workspace's events after `after`, oldest first, at most `limit`.
@@ -210,7 +211,7 @@ impl Scan for PgView<'_> {
         prefix: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> Walk,
     ) -> StoreResult<()> {
-        walk_pages(prefix, visit, |after| {
+        walk_prefix_pages(prefix, visit, |after| {
             let (prefix, after) = (prefix.to_vec(), after.map(<[u8]>::to_vec));
             self.run(move |client| sql::page(client, &prefix, after.as_deref()))
         })

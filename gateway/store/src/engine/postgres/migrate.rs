@@ -18,7 +18,7 @@ use std::sync::Arc;
 use postgres::Transaction;
 use switchboard_model::{EventId, Id};
 
-use super::{connect, on_own_thread, sql, update_schema, writer};
+use super::{connect, is_postgres_url, on_own_thread, sql, update_schema, writer};
 use crate::engine::journal::Segments;
 use crate::keys;
 use crate::{InProcessBus, RecordStore, StoreError, StoreResult};
@@ -76,8 +76,7 @@ impl fmt::Display for MigrationReport {
 /// Copies the sled store in `sled_path` into the empty PostgreSQL database at `url`, and
 /// answers what PostgreSQL holds once the copy is committed and checked.
 pub fn copy_sled_into_postgres(sled_path: &Path, url: &str) -> StoreResult<MigrationReport> {
-    let scheme = url.split_once("://").map(|(scheme, _)| scheme);
-    if !matches!(scheme, Some("postgres" | "postgresql")) {
+    if !is_postgres_url(url) {
         return Err(StoreError::Invalid(
             "the target must be a PostgreSQL URL (postgres://user:password@host:5432/database)"
                 .into(),

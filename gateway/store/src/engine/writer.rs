@@ -77,7 +77,7 @@ struct Sealed {
 #[derive(Default)]
 pub struct Progress {
     /// The number of the last group on disk.
-    pub durable_group: AtomicU64,
+    durable_group: AtomicU64,
     /// A write failed that could not be taken back: no more steps until a restart.
     broken: AtomicBool,
     /// The first group the committer writes. [`TAKEN_BACK`] after a group's write was taken

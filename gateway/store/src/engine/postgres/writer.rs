@@ -2,7 +2,6 @@
 //! transaction under the writers' lock (see [`crate::engine::postgres`]), writes what they wrote as
 //! rows and commits, then answers each step.
 
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, mpsc};
 
 use postgres::Transaction;
@@ -51,7 +50,6 @@ pub fn run_groups(
         match &outcome {
             Ok(()) => {
                 *progress.failing() = None;
-                progress.durable_group.fetch_add(1, Ordering::AcqRel);
                 if let Some(client) = client.as_mut()
                     && let Err(error) = follower.committed(client)
                 {
@@ -97,12 +95,7 @@ fn write_group(
         let answers: Vec<Answer> = jobs.into_iter().map(|job| job(&mut steps)).collect();
         let written = steps.finish().and_then(|(group, _)| {
             let mut txn = below.into_transaction()?;
-            write(&mut txn, &group.writes)?;
-            txn.execute(
-                "INSERT INTO records (key, workspace_id, value) VALUES ($1, 0, $2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                &[&keys::META_LAST_GROUP, &token],
-            )?;
+            write(&mut txn, &group.writes, &token)?;
             txn.commit()?;
             Ok(group.writes)
         });
@@ -147,9 +140,12 @@ fn start_group(txn: &mut Transaction<'_>, remembered: &mut Remembered) -> StoreR
     }
 }
 
-/// Writes a group's records and events.
-fn write(txn: &mut Transaction<'_>, writes: &Overlay) -> StoreResult<()> {
-    let (mut keys, mut workspaces, mut values, mut removed) = (vec![], vec![], vec![], vec![]);
+/// Writes a group's records and events, and the token it leaves (see [`Remembered`]).
+fn write(txn: &mut Transaction<'_>, writes: &Overlay, token: &[u8]) -> StoreResult<()> {
+    let mut record_keys = vec![keys::META_LAST_GROUP.to_vec()];
+    let mut workspaces = vec![0];
+    let mut values = vec![token.to_vec()];
+    let mut removed = vec![];
     let (mut event_ids, mut event_workspaces, mut bodies, mut events_removed) =
         (vec![], vec![], vec![], vec![]);
     for (key, value) in writes {
@@ -161,7 +157,7 @@ fn write(txn: &mut Transaction<'_>, writes: &Overlay) -> StoreResult<()> {
             }
             (Some((_, id)), None) => events_removed.push(sql::bigint(id)),
             (None, Some(value)) => {
-                keys.push(key.clone());
+                record_keys.push(key.clone());
                 workspaces.push(sql::workspace_of(key));
                 values.push(value.bytes.clone());
             }
@@ -171,14 +167,12 @@ fn write(txn: &mut Transaction<'_>, writes: &Overlay) -> StoreResult<()> {
     if !removed.is_empty() {
         txn.execute("DELETE FROM records WHERE key = ANY($1)", &[&removed])?;
     }
-    if !keys.is_empty() {
-        txn.execute(
-            "INSERT INTO records (key, workspace_id, value)
+    txn.execute(
+        "INSERT INTO records (key, workspace_id, value)
              SELECT * FROM unnest($1::bytea[], $2::int8[], $3::bytea[])
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            &[&keys, &workspaces, &values],
-        )?;
-    }
+        &[&record_keys, &workspaces, &values],
+    )?;
     if !events_removed.is_empty() {
         txn.execute("DELETE FROM events WHERE id = ANY($1)", &[&events_removed])?;
     }

@@ -1,8 +1,9 @@
-//! One group commit: the writes of many steps, written into the tree together (behind the
-//! [`Gate`], so that readers see them all or none) and synced once. Each step runs against an
-//! overlay; a step that fails leaves no trace in the group.
-//! Groups still on their way to disk stay readable through their overlays, so the next group
-//! can be built while the previous one is applied.
+//! One group commit: the writes of many steps, which an engine makes durable together. Each
+//! step runs against an overlay; a step that fails leaves no trace in the group. What a step
+//! does not find in the group's overlays it reads through [`Below`]: on sled, the tree behind
+//! the [`Gate`] (readers see a group all or none) under the groups still on their way to disk,
+//! so that the next group can be built while the previous one is applied; on PostgreSQL, the
+//! group's SQL transaction.
 
 mod reads;
 

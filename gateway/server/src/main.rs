@@ -7,7 +7,7 @@ mod config;
 mod logging;
 mod workspaces;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,6 +52,10 @@ enum Command {
         /// The database: postgres://user:password@host:5432/database
         #[arg(long)]
         to: String,
+        /// Copy files' bytes into this folder (the nodes' `store.files_path`) rather than into
+        /// the database.
+        #[arg(long)]
+        files_to: Option<PathBuf>,
     },
     /// The businesses this installation hosts (for its operator).
     #[command(subcommand)]
@@ -63,7 +67,9 @@ fn main() -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Some(Command::SalvageLog) => return salvage_log(&config),
-        Some(Command::Migrate { to }) => return migrate(&config, &to),
+        Some(Command::Migrate { to, files_to }) => {
+            return migrate(&config, &to, files_to.as_deref());
+        }
         Some(Command::Workspace(command)) => return workspaces::run(&config, command),
         Some(Command::Serve) | None => {}
     }
@@ -85,7 +91,13 @@ fn open_store(config: &StoreConfig, bus: Arc<dyn EventBus>) -> anyhow::Result<Re
             let reserve = config.min_free_mib.saturating_mul(1 << 20);
             Ok(RecordStore::open_with(&config.path, bus, reserve)?)
         }
-        StoreBackend::Postgres => Ok(RecordStore::open_postgres(&config.url, bus)?),
+        StoreBackend::Postgres => {
+            let store = RecordStore::open_postgres(&config.url, bus)?;
+            match config.files_folder() {
+                Some(folder) => Ok(store.keep_files_in(folder)?),
+                None => Ok(store),
+            }
+        }
     }
 }
 
@@ -106,13 +118,17 @@ fn salvage_log(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn migrate(config: &Config, to: &str) -> anyhow::Result<()> {
+fn migrate(config: &Config, to: &str, files_to: Option<&Path>) -> anyhow::Result<()> {
     let store = &config.store.path;
-    let report = switchboard_store::copy_sled_into_postgres(store, to)
+    let report = switchboard_store::copy_sled_into_postgres(store, to, files_to)
         .with_context(|| format!("cannot migrate {} to PostgreSQL", store.display()))?;
     print!("{report}");
+    let files = match files_to {
+        Some(folder) => format!(", store.files_path to {}", folder.display()),
+        None => String::new(),
+    };
     println!(
-        "Copied and checked. Set store.backend = \"postgres\" and store.url to this database, then start the gateways."
+        "Copied and checked. Set store.backend = \"postgres\" and store.url to this database{files}, then start the gateways."
     );
     Ok(())
 }

@@ -25,9 +25,10 @@ use serde::de::DeserializeOwned;
 use switchboard_model::{Event, EventId, Id};
 
 use self::inbox::Inbox;
+use crate::engine::blobs::{Blobs, FolderBlobs};
 use crate::engine::journal::{End, Journal, Segments};
 use crate::engine::known_keys::KnownKeys;
-use crate::engine::postgres::{self, Database, Follower, PgView};
+use crate::engine::postgres::{self, Database, DatabaseBlobs, Follower, PgView};
 use crate::engine::txn::{Events, Gate, Read, Record, Scan, View, Walk};
 use crate::engine::wal::{Salvaged, Wal};
 use crate::engine::writer::Writer;
@@ -40,6 +41,8 @@ pub struct RecordStore {
     engine: Engine,
     writer: Writer,
     inbox: Arc<Inbox>,
+    /// Where files' bytes live (see `files`).
+    blobs: Arc<dyn Blobs>,
 }
 
 /// Where the records are.
@@ -157,10 +160,14 @@ impl RecordStore {
                     path.display()
                 ))
             })?;
-        let upgrade = check_format(&db)?;
+        let upgrade_from = check_format(&db)?;
         let wal = replay(&db, path)?;
-        if upgrade {
-            delivery::index_dead_letters(&db)?;
+        let blobs = Arc::new(FolderBlobs::new(path.join("files")));
+        if let Some(layout) = upgrade_from {
+            if layout == 2 {
+                delivery::index_dead_letters(&db)?;
+            }
+            files::move_bytes_to_blobs(&db, &*blobs)?;
             set_format(&db)?;
             tracing::info!("upgraded the store to layout {}", keys::FORMAT);
         }
@@ -208,12 +215,14 @@ impl RecordStore {
             }),
             writer,
             inbox,
+            blobs,
         })
     }
 
     /// Connects to the PostgreSQL database at `url` (bringing its schema up to date), for one
     /// of several gateway nodes that share it. Committed events, this node's and the others',
-    /// are published to `bus` in id order.
+    /// are published to `bus` in id order. Files' bytes are kept in the database too (see
+    /// [`RecordStore::keep_files_in`]).
     pub fn open_postgres(url: &str, bus: Arc<dyn EventBus>) -> StoreResult<RecordStore> {
         let database = Database::open(url)?;
         let view = PgView {
@@ -240,10 +249,23 @@ impl RecordStore {
             )?
         };
         Ok(RecordStore {
-            engine: Engine::Postgres(database, follower),
+            engine: Engine::Postgres(database.clone(), follower),
             writer,
             inbox,
+            blobs: Arc::new(DatabaseBlobs { database }),
         })
+    }
+
+    /// On PostgreSQL, keeps files' bytes in `folder` rather than in the database: a volume that
+    /// every node mounts (the embedded store keeps them in its own folder, `files`).
+    pub fn keep_files_in(mut self, folder: &Path) -> StoreResult<RecordStore> {
+        if let Engine::Sled(_) = self.engine {
+            return Err(StoreError::Invalid(
+                "the embedded store keeps its files in its own folder".into(),
+            ));
+        }
+        self.blobs = Arc::new(FolderBlobs::new(folder.to_path_buf()));
+        Ok(self)
     }
 
     fn view(&self) -> StoreView<'_> {
@@ -263,6 +285,11 @@ impl RecordStore {
             Engine::Sled(files) => Some((&files.db, &files.segments)),
             Engine::Postgres(..) => None,
         }
+    }
+
+    /// Where the store keeps files' bytes (what `switchboard migrate` copies with the records).
+    pub(crate) fn blobs(&self) -> &dyn Blobs {
+        &*self.blobs
     }
 
     /// On PostgreSQL, the last event id this node committed, as it changes: what a bus tells
@@ -328,16 +355,16 @@ fn replay(db: &sled::Db, path: &Path) -> StoreResult<Wal> {
     Ok(wal)
 }
 
-/// A fresh tree gets the current layout, and so does one of layout 2 (its dead letters are
-/// indexed, once the write-ahead log has been applied); a tree of another layout is refused
-/// with the reason. Answers whether the tree is of layout 2.
-fn check_format(db: &sled::Db) -> StoreResult<bool> {
+/// A fresh tree gets the current layout; one of layout 2 or 3 is upgraded once the write-ahead
+/// log has been applied (2 indexes its dead letters; both move files' bytes to blobs); a tree
+/// of another layout is refused with the reason. Answers the layout to upgrade from, if any.
+fn check_format(db: &sled::Db) -> StoreResult<Option<u64>> {
     match db.get_json::<u64>(keys::META_FORMAT)? {
-        Some(keys::FORMAT) => Ok(false),
-        Some(2) => Ok(true),
+        Some(keys::FORMAT) => Ok(None),
+        Some(layout @ (2 | 3)) => Ok(Some(layout)),
         None if db.is_empty() => {
             set_format(db)?;
-            Ok(false)
+            Ok(None)
         }
         found => Err(StoreError::Backend(format!(
             "the store was written in layout {} and this gateway reads layout {}: start it on a new data folder",

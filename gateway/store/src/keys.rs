@@ -40,12 +40,13 @@ pub const DEAD_LETTER: &[u8; 2] = b"dl"; // [ws, letter]
 pub const DEAD_PAYLOAD: &[u8; 2] = b"dp"; // [letter] -> raw bytes
 pub const DEAD_BY_CHANNEL: &[u8; 2] = b"dc"; // [ws, channel, letter] -> (received_at, size)
 pub const DEAD_USAGE: &[u8; 2] = b"du"; // [ws, channel] -> (bytes, letters)
-pub const BLOB: &[u8; 2] = b"bl"; // [ws] sha256 hex -> bytes
+pub const FILE: &[u8; 2] = b"fi"; // [ws] sha256 hex -> StoredFile (size, blob's name)
+pub const LAYOUT_3_BLOB: &[u8; 2] = b"bl"; // [ws] sha256 hex -> bytes, until layout 4 moves them
 pub const UNATTACHED: &[u8; 2] = b"bu"; // [ws] sha256 hex -> Unattached, until a message names it
 pub const KEPT_FILE: &[u8; 2] = b"bk"; // [ws] sha256 hex -> (), once a message or record names it
 pub const UPLOADED_TODAY: &[u8; 2] = b"ud"; // [ws] visitor (empty: all) -> (day, bytes)
 pub const SENT_BY_WORKSPACE: &[u8; 2] = b"sw"; // [ws] -> (day, messages queued to contacts that day)
-pub const FILE_BYTES: &[u8; 2] = b"fb"; // [ws] -> bytes of all its files (BLOB), kept as they come and go
+pub const FILE_BYTES: &[u8; 2] = b"fb"; // [ws] -> bytes of all its files (FILE), kept as they come and go
 pub const LEASE: &[u8; 2] = b"ls"; // name -> Lease
 pub const PLUGIN: &[u8; 2] = b"pl"; // [ws] name -> PluginState
 pub const TRUSTED_KEYS: &[u8; 2] = b"pt"; // [ws] -> TrustedKeys
@@ -90,7 +91,7 @@ pub const BY_WORKSPACE: [&[u8; 2]; 46] = [
     DEAD_LETTER,
     DEAD_BY_CHANNEL,
     DEAD_USAGE,
-    BLOB,
+    FILE,
     UNATTACHED,
     KEPT_FILE,
     UPLOADED_TODAY,
@@ -116,8 +117,9 @@ pub const BY_WORKSPACE: [&[u8; 2]; 46] = [
 ];
 
 /// The layout this code reads and writes: 2 keeps events in the journal, 3 indexes dead
-/// letters by channel (a store of layout 2 is upgraded when opened).
-pub const FORMAT: u64 = 3;
+/// letters by channel, 4 keeps files' bytes in blobs beside the tree (a store of layout 2 or 3
+/// is upgraded when opened).
+pub const FORMAT: u64 = 4;
 
 /// A key of `tag` and ids.
 pub fn key(tag: &[u8; 2], ids: &[Id]) -> Vec<u8> {
@@ -168,7 +170,7 @@ mod tests {
 
     /// Every tag is either under a workspace's id or found through its records, so that
     /// removing a workspace leaves nothing of it; leases name work, not a workspace's data,
-    /// and lapse by themselves.
+    /// and lapse by themselves; a tag of an older layout is gone once the store is upgraded.
     #[test]
     fn removing_a_workspace_knows_every_tag() {
         let source = include_str!("keys.rs");
@@ -178,7 +180,8 @@ mod tests {
                 continue;
             };
             let (name, kind) = rest.split_once(':').expect("a constant");
-            if !kind.trim_start().starts_with("&[u8; 2]") || name == "LEASE" {
+            let older_layout = name.starts_with("LAYOUT_");
+            if !kind.trim_start().starts_with("&[u8; 2]") || name == "LEASE" || older_layout {
                 continue;
             }
             let tag = rest.split('"').nth(1).expect("the tag's text");

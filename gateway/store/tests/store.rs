@@ -1794,6 +1794,204 @@ async fn a_store_of_layout_2_is_upgraded_and_its_dead_letters_stay_capped() {
     assert_eq!(kept, [3, 2], "the letters kept, newest first");
 }
 
+/// Every file under `folder` (a store's blobs), with its bytes.
+fn blob_files(folder: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return found;
+    };
+    for entry in entries {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            found.extend(blob_files(&path));
+        } else {
+            let bytes = std::fs::read(&path).expect("read a blob");
+            found.push((path, bytes));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The sled tree in `dir`, once the store that had it open has let go of it.
+async fn sled_tree(dir: &Path) -> sled::Db {
+    loop {
+        match sled::open(dir) {
+            Ok(db) => return db,
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    }
+}
+
+/// On sled, a file's bytes are a file of their own in the store's folder (`files/`), not a
+/// record of the tree: an upload writes them there once per content, an upload refused over
+/// its quota leaves nothing behind, sweeping the file removes them, and bytes that no record
+/// names (an upload cut short by a crash) go at a sweep once they are an hour old.
+#[tokio::test]
+async fn on_sled_a_files_bytes_live_in_the_store_folder_apart_from_its_records() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = dir.path().join("files");
+    let store = RecordStore::open(dir.path(), Arc::new(InProcessBus::new(16))).expect("open");
+    let (workspace, _, _) = seed(&store, "Acme").await;
+    let photo = vec![7u8; 300_000];
+    let put = |bytes: Vec<u8>, purpose| store.put_blob(workspace, bytes, 1 << 20, purpose);
+    let sha = put(photo.clone(), FilePurpose::Attachment)
+        .await
+        .expect("photo");
+    let on_disk = blob_files(&files);
+    assert_eq!(on_disk.len(), 1, "{on_disk:?}");
+    assert_eq!(on_disk[0].1, photo);
+    let name = on_disk[0].0.file_name().expect("a name").to_string_lossy();
+    assert!(name.starts_with(&sha), "{name} is named by its content");
+    put(photo.clone(), FilePurpose::Attachment)
+        .await
+        .expect("the same photo again");
+    assert_eq!(blob_files(&files).len(), 1, "the same content is kept once");
+
+    let quota = UploadQuota {
+        visitor: "ana".into(),
+        visitor_bytes_per_day: 1000,
+        workspace_bytes_per_day: 1 << 20,
+    };
+    let refused = put(vec![9; 2000], FilePurpose::VisitorUpload(quota)).await;
+    assert!(
+        matches!(refused, Err(StoreError::OverQuota { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(
+        blob_files(&files).len(),
+        1,
+        "a refused upload leaves nothing"
+    );
+
+    // Bytes no record names, as a crash between writing them and recording them leaves.
+    let shard = on_disk[0].0.parent().expect("its folder").to_path_buf();
+    let (old, fresh) = (
+        shard.join(format!("{sha}.00000000000000aa")),
+        shard.join(format!("{sha}.00000000000000bb")),
+    );
+    for stray in [&old, &fresh] {
+        std::fs::write(stray, b"stray").expect("a stray blob");
+    }
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .and_then(|file| file.set_modified(two_hours_ago))
+        .expect("age the stray blob");
+
+    let swept = store
+        .sweep_unattached_files(switchboard_model::now_millis() + 1)
+        .await
+        .expect("sweep");
+    assert_eq!(swept, (1, 300_000), "the photo no message named");
+    let left: Vec<_> = blob_files(&files)
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(
+        left,
+        [fresh],
+        "the photo's bytes and the old stray went; the young stray may still be on its way"
+    );
+    drop(store);
+
+    let tree = sled_tree(dir.path()).await;
+    let largest = tree
+        .iter()
+        .map(|entry| entry.expect("an entry").1.len())
+        .max()
+        .unwrap_or(0);
+    assert!(largest < 1000, "the tree holds no file's bytes ({largest})");
+}
+
+/// A store of layout 3 kept files' bytes in its tree: the next gateway moves them into the
+/// store's folder when it opens the store, and they read as before.
+#[tokio::test]
+async fn a_store_of_layout_3_moves_its_files_bytes_out_of_the_tree() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let avatar = b"GIF89a, an avatar".to_vec();
+    let (workspace, sha) = {
+        let store = RecordStore::open(dir.path(), Arc::new(InProcessBus::new(16))).expect("open");
+        let (workspace, _, _) = seed(&store, "Acme").await;
+        let sha = store
+            .put_blob(workspace, avatar.clone(), 1024, FilePurpose::Kept)
+            .await
+            .expect("avatar");
+        (workspace, sha)
+    };
+    // The same folder as layout 3 left it: the bytes in a record, no folder of files.
+    let tree = sled_tree(dir.path()).await;
+    let files: Vec<_> = tree.scan_prefix(b"fi").keys().collect();
+    assert_eq!(files.len(), 1);
+    for file in files {
+        let file = file.expect("a key");
+        tree.insert([&b"bl"[..], &file[2..]].concat(), avatar.clone())
+            .expect("the old record");
+        tree.remove(file).expect("remove");
+    }
+    tree.insert(b"mt/format", &b"3"[..]).expect("layout");
+    tree.flush().expect("flush");
+    drop(tree);
+    std::fs::remove_dir_all(dir.path().join("files")).expect("no folder of files");
+
+    let store = reopen(dir.path()).await;
+    assert_eq!(store.blob(workspace, &sha).await.expect("avatar"), avatar);
+    assert_eq!(
+        store.stored_bytes(workspace).await.expect("count"),
+        avatar.len() as u64
+    );
+    let moved = blob_files(&dir.path().join("files"));
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0].1, avatar);
+    drop(store);
+    let tree = sled_tree(dir.path()).await;
+    assert_eq!(
+        tree.scan_prefix(b"bl").count(),
+        0,
+        "no bytes left in the tree"
+    );
+}
+
+/// Nodes on PostgreSQL share files: one node stores an attachment and another reads it. The
+/// bytes go in the database's `blobs` table, or in a folder every node mounts when they are
+/// given one (and then not in the database).
+#[tokio::test(flavor = "multi_thread")]
+async fn nodes_on_postgresql_share_files_in_the_database_or_a_shared_folder() {
+    let server = switchboard_e2e::scale_rig::Postgres::start().expect("start PostgreSQL");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shared = tempfile::tempdir().expect("a shared folder");
+    for (n, folder) in [(1, None), (2, Some(shared.path()))] {
+        let engine = Engine::postgres(&server, n);
+        let node = || {
+            let store = engine.open(dir.path(), Arc::new(InProcessBus::new(16)));
+            match folder {
+                Some(folder) => store.keep_files_in(folder).expect("a shared folder"),
+                None => store,
+            }
+        };
+        let (a, b) = (node(), node());
+        let (workspace, _, _) = seed(&a, "Acme").await;
+        let receipt = b"%PDF-1.7 receipt".to_vec();
+        let sha = a
+            .put_blob(workspace, receipt.clone(), 1024, FilePurpose::Kept)
+            .await
+            .expect("stored on A");
+        assert_eq!(b.blob(workspace, &sha).await.expect("read on B"), receipt);
+        let in_database = server
+            .psql(
+                "switchboard",
+                &format!("SELECT count(*) FROM scenario_{n}.blobs"),
+            )
+            .expect("count");
+        let in_folder = folder.map_or(0, |folder| blob_files(folder).len());
+        match folder {
+            None => assert_eq!((in_database.as_str(), in_folder), ("1", 0)),
+            Some(_) => assert_eq!((in_database.as_str(), in_folder), ("0", 1)),
+        }
+    }
+}
+
 /// The first byte of each letter's payload.
 async fn first_bytes(
     store: &RecordStore,
@@ -2383,7 +2581,7 @@ async fn migrate(dir: &Path, url: &str) -> Result<switchboard_store::MigrationRe
     for _ in 0..500 {
         let (dir, url) = (dir.to_path_buf(), url.to_string());
         let copied = tokio::task::spawn_blocking(move || {
-            switchboard_store::copy_sled_into_postgres(&dir, &url)
+            switchboard_store::copy_sled_into_postgres(&dir, &url, None)
         })
         .await
         .expect("the copy ran");
@@ -2429,6 +2627,11 @@ async fn a_sled_store_migrated_to_postgresql_reads_the_same_and_continues_its_id
         ..NewContact::default()
     };
     let dana = sled.create_contact(globex, dana).await.expect("contact");
+    let photo = b"\x89PNG a photo".to_vec();
+    let photo_sha = sled
+        .put_blob(acme, photo.clone(), 1024, FilePurpose::Kept)
+        .await
+        .expect("a file");
     let before = what_users_see(&sled, &[acme, globex]).await;
     let ana_before = sled.contact(acme, ana.contact_id).await.expect("contact");
     drop(sled);
@@ -2441,6 +2644,7 @@ async fn a_sled_store_migrated_to_postgresql_reads_the_same_and_continues_its_id
         let copied = report.workspaces[&workspace];
         assert_eq!(copied.events, before[at].2.len() as u64, "{report}");
         assert!(copied.records > 0, "{report}");
+        assert_eq!(copied.blobs, u64::from(workspace == acme), "{report}");
     }
     let total = report.total();
     assert_eq!(total.events, (before[0].2.len() + before[1].2.len()) as u64);
@@ -2462,6 +2666,10 @@ async fn a_sled_store_migrated_to_postgresql_reads_the_same_and_continues_its_id
     assert_eq!(
         postgres.contact(globex, dana.id).await.expect("Dana").name,
         "Dana"
+    );
+    assert_eq!(
+        postgres.blob(acme, &photo_sha).await.expect("the photo"),
+        photo
     );
 
     let copied_ids = before

@@ -1,6 +1,7 @@
 //! Three gateway nodes on loopback ports sharing a private PostgreSQL (the store) and a private
-//! nats-server (the bus), as `docs/scale-out.md` sets them up: what one node takes in reaches
-//! clients of the others, and killing a node loses no acknowledged message.
+//! nats-server (the bus), as `docs/scale-out.md` sets them up: what one node takes in (a
+//! message, a file) reaches clients of the others, and killing a node loses no acknowledged
+//! message.
 
 use std::time::Duration;
 
@@ -73,6 +74,34 @@ async fn a_visitor_on_one_node_chats_with_an_agent_on_another() -> anyhow::Resul
     agent_on_c
         .reply(conversation, "¡Hola! Sí, enviamos a Cusco en 3 días.")
         .await?;
+
+    // A photo the visitor sends through node A downloads from node B: files are shared too.
+    let photo = b"\x89PNG\r\n\x1a\n la caja".to_vec();
+    let (status, uploaded) = visitor
+        .send(
+            hyper::Method::POST,
+            &format!("/widget/v1/{widget}/attachments?name=caja.png"),
+            &[],
+            Some(("image/png", photo.clone())),
+        )
+        .await?;
+    anyhow::ensure!(status == StatusCode::CREATED, "{uploaded}");
+    let message =
+        json!({ "client_id": "v-2", "text": "Así llega la caja", "attachments": [uploaded] });
+    let (status, sent) = visitor
+        .post(&format!("/widget/v1/{widget}/messages"), &message)
+        .await?;
+    anyhow::ensure!(status == StatusCode::CREATED, "{sent}");
+    frame_with(&mut agent_socket, "message_created", "Así llega la caja").await?;
+    let sha256 = uploaded["sha256"].as_str().context("the photo's sha256")?;
+    let (status, downloaded) = agent_on_b
+        .get_bytes(&format!("/api/v1/attachments/{sha256}"))
+        .await?;
+    assert_eq!(
+        (status, &downloaded[..]),
+        (StatusCode::OK, &photo[..]),
+        "the photo sent through A, downloaded through B"
+    );
 
     // The visitor, still on node A, gets the answer live.
     let answer = frame_with(&mut visitor_socket, "message", "enviamos a Cusco").await?;

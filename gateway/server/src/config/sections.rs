@@ -253,8 +253,12 @@ pub struct StoreConfig {
     /// The PostgreSQL database, for `backend = "postgres"`:
     /// `postgres://user:password@host:5432/switchboard`.
     pub url: String,
-    /// Folder of the embedded sled store; created when missing.
+    /// Folder of the embedded sled store (its files' bytes in `files` inside); created when
+    /// missing.
     pub path: PathBuf,
+    /// For `backend = "postgres"`: a folder every node mounts, to keep files' bytes in rather
+    /// than in the database. Empty (the default): in the database.
+    pub files_path: PathBuf,
     /// How many events a slow WebSocket may fall behind before it re-reads them from the store.
     pub bus_capacity: usize,
     /// The key that seals channel secrets; created on first start. Back it up apart from the store.
@@ -268,12 +272,22 @@ pub struct StoreConfig {
 }
 
 impl StoreConfig {
+    /// The folder PostgreSQL nodes keep files' bytes in, if not the database.
+    pub fn files_folder(&self) -> Option<&std::path::Path> {
+        (!self.files_path.as_os_str().is_empty()).then_some(self.files_path.as_path())
+    }
+
     /// Refuses a PostgreSQL store without a URL it can use, naming the key.
     pub fn check(&self) -> anyhow::Result<()> {
         if self.backend == StoreBackend::Postgres {
             anyhow::ensure!(
                 switchboard_store::is_postgres_url(&self.url),
                 "store.url must be a PostgreSQL URL (postgres://user:password@host:5432/database) when store.backend is \"postgres\""
+            );
+        } else {
+            anyhow::ensure!(
+                self.files_path.as_os_str().is_empty(),
+                "store.files_path is for store.backend = \"postgres\": the embedded store keeps its files in its own folder (store.path)"
             );
         }
         Ok(())
@@ -286,6 +300,7 @@ impl Default for StoreConfig {
             backend: StoreBackend::Sled,
             url: String::new(),
             path: PathBuf::from("data/store"),
+            files_path: PathBuf::new(),
             bus_capacity: 4096,
             secret_key: PathBuf::from("data/secret.key"),
             dead_letter_mib_per_channel: 256,

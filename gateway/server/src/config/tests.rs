@@ -91,9 +91,14 @@ fn a_shared_store_or_bus_set_up_wrong_is_refused_naming_the_key() {
             "[store]\nbackend = \"postgres\"\nurl = \"postgres://db/x\"\n[bus]\nurl = \"redis://x\"\n",
         )?;
         assert!(error.contains("bus.url"), "{error}");
+        let error = refused(jail, "[store]\nfiles_path = \"/mnt/files\"\n")?;
+        assert!(
+            error.contains("store.files_path") && error.contains("postgres"),
+            "{error}"
+        );
         jail.create_file(
             "gateway.toml",
-            "[store]\nbackend = \"postgres\"\nurl = \"postgres://db/x\"\n[bus]\nurl = \"nats://127.0.0.1:4222\"\n",
+            "[store]\nbackend = \"postgres\"\nurl = \"postgres://db/x\"\nfiles_path = \"/mnt/files\"\n[bus]\nurl = \"nats://127.0.0.1:4222\"\n",
         )?;
         Config::load(Some(Path::new("gateway.toml"))).expect("a shared store and bus");
         Ok(())

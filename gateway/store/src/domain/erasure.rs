@@ -15,6 +15,7 @@ use switchboard_model::{
 };
 
 use super::contacts::{all_identities, identity_key, load};
+use super::files::StoredFile;
 use crate::engine::journal::{EventVisitor, LinePlace, without_events};
 use crate::engine::txn::{Read, Scan, Txn};
 use crate::keys::{self, key, key_str, last_id};
@@ -139,14 +140,20 @@ pub fn plan(
     Ok(plan)
 }
 
+/// What an erasure leaves for its caller to remove once the step is durable: where the lines
+/// of the contact's events lie, and the blobs of its files.
+pub struct Leftovers {
+    pub places: Vec<LinePlace>,
+    pub blobs: Vec<String>,
+}
+
 /// Removes what `plan` names, unless the contact or its conversations changed since it was
-/// read; answers what went and where the lines of its events lie, for the caller to blank once
-/// the step is durable.
+/// read; answers what went and what the caller removes once the step is durable.
 pub fn erase(
     txn: &mut Txn,
     workspace_id: Id,
     plan: &Plan,
-) -> StoreResult<(ErasedContact, Vec<LinePlace>)> {
+) -> StoreResult<(ErasedContact, Leftovers)> {
     let changed = || {
         StoreError::Conflict(format!(
             "contact {} changed while it was being erased",
@@ -192,7 +199,7 @@ pub fn erase(
         txn.remove(key(keys::DELIVERY, &[workspace_id, message_id]));
         txn.remove(key(keys::MESSAGE_EDIT, &[workspace_id, message_id]));
     }
-    let files = remove_files(txn, workspace_id, &plan.files)?;
+    let blobs = remove_files(txn, workspace_id, &plan.files)?;
     let mut places = Vec::new();
     let mut events_removed = 0;
     for record_key in &plan.index_records {
@@ -224,10 +231,10 @@ pub fn erase(
         contact_ids,
         conversations: plan.conversation_ids.len(),
         messages: plan.message_ids.len(),
-        files,
+        files: blobs.len(),
         event_lines: places.len() as u64 + events_removed,
     };
-    Ok((erased, places))
+    Ok((erased, Leftovers { places, blobs }))
 }
 
 /// Removes an identity's index, if it points at one of the erased contacts.
@@ -289,8 +296,12 @@ fn forget_on_channel(
 }
 
 /// Removes the files of `doomed` that no record other than a message names (an avatar, a
-/// plugin, a canned response); answers how many went.
-fn remove_files(txn: &mut Txn, workspace_id: Id, doomed: &BTreeSet<String>) -> StoreResult<usize> {
+/// plugin, a canned response); answers the blobs that held them.
+fn remove_files(
+    txn: &mut Txn,
+    workspace_id: Id,
+    doomed: &BTreeSet<String>,
+) -> StoreResult<Vec<String>> {
     let mut naming = Vec::new();
     for tag in [keys::AGENT, keys::PLUGIN, keys::CANNED] {
         naming.extend(
@@ -300,23 +311,23 @@ fn remove_files(txn: &mut Txn, workspace_id: Id, doomed: &BTreeSet<String>) -> S
         );
     }
     let mut freed = 0;
-    let mut removed = 0;
+    let mut blobs = Vec::new();
     for sha256 in doomed {
         let named_elsewhere = naming
             .iter()
             .any(|value| String::from_utf8_lossy(value).contains(sha256.as_str()));
-        let blob = key_str(keys::BLOB, &[workspace_id], sha256);
-        let Some(size) = txn.read(&blob, |bytes| bytes.len() as u64)? else {
+        let file_key = key_str(keys::FILE, &[workspace_id], sha256);
+        let Some(file) = txn.get_json::<StoredFile>(&file_key)? else {
             continue;
         };
         if named_elsewhere {
             continue;
         }
-        txn.remove(blob);
+        txn.remove(file_key);
         txn.remove(key_str(keys::KEPT_FILE, &[workspace_id], sha256));
         txn.remove(key_str(keys::UNATTACHED, &[workspace_id], sha256));
-        freed += size;
-        removed += 1;
+        freed += file.size;
+        blobs.push(file.blob);
     }
     if freed > 0 {
         let stored = super::files::stored_bytes(txn, workspace_id)?;
@@ -325,5 +336,5 @@ fn remove_files(txn: &mut Txn, workspace_id: Id, doomed: &BTreeSet<String>) -> S
             &stored.saturating_sub(freed),
         )?;
     }
-    Ok(removed)
+    Ok(blobs)
 }

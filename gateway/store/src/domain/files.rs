@@ -1,11 +1,18 @@
-//! Files (blobs): stored once per workspace under their SHA-256. A file no message names yet is
-//! *unattached*: visitors' uploads count against daily quotas, and an upload that no message
-//! names within the grace period is swept away, so that anonymous uploads cannot fill the disk.
+//! Files: stored once per workspace under their SHA-256, a record each (its size and the name
+//! of the blob that holds its bytes, which live apart: see `crate::engine::blobs`). The bytes
+//! are written before the step that records them and removed after the step that forgets them,
+//! so a crash leaves at worst bytes that no record names, which a later sweep removes, never a
+//! record without its bytes.
+//!
+//! A file no message names yet is *unattached*: visitors' uploads count against daily quotas,
+//! and an upload that no message names within the grace period is swept away, so that
+//! anonymous uploads cannot fill the disk.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use switchboard_model::{Attachment, Id};
 
+use crate::engine::blobs::{Blobs, fresh_name};
 use crate::engine::txn::{Read, Scan, Txn};
 use crate::keys::{self, key, key_str};
 use crate::{FilePurpose, StoreError, StoreResult, UploadQuota};
@@ -27,16 +34,28 @@ struct UploadedToday {
     bytes: u64,
 }
 
-/// Stores `bytes` (refusing more than `limit`) for `purpose`: a visitor's upload first counts
-/// against its quota.
-pub fn put_file(
-    txn: &mut Txn,
-    workspace_id: Id,
-    bytes: Vec<u8>,
-    limit: u64,
-    purpose: &FilePurpose,
-) -> StoreResult<String> {
-    let size = bytes.len() as u64;
+/// A file the workspace keeps: its size, and the name of the blob that holds its bytes (see
+/// `crate::engine::blobs`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredFile {
+    pub size: u64,
+    pub blob: String,
+}
+
+/// What recording a file found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// The file is kept under the blob written for it.
+    New,
+    /// The workspace kept the file already: a blob written for it is not needed.
+    Known,
+    /// The workspace does not keep the file and no blob was written for it: write one, then
+    /// record it again.
+    NeedsBytes,
+}
+
+/// Refuses a file of `size` bytes over `limit`.
+pub fn check_size(size: u64, limit: u64) -> StoreResult<()> {
     if size > limit {
         return Err(StoreError::TooLarge {
             what: "the attachment",
@@ -44,28 +63,55 @@ pub fn put_file(
             limit,
         });
     }
+    Ok(())
+}
+
+/// The SHA-256 (hex) that names a file of `bytes`.
+pub fn sha256_of(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Records the file whose content has SHA-256 `sha256` and `size` bytes, for `purpose` (a
+/// visitor's upload first counts against its quota), with `written`, the blob just written
+/// for it, if any.
+pub fn record_file(
+    txn: &mut Txn,
+    workspace_id: Id,
+    sha256: &str,
+    size: u64,
+    written: Option<&str>,
+    purpose: &FilePurpose,
+) -> StoreResult<Recorded> {
+    let file_key = key_str(keys::FILE, &[workspace_id], sha256);
+    let recorded = if txn.contains(&file_key)? {
+        Recorded::Known
+    } else if let Some(blob) = written {
+        let stored = stored_bytes(txn, workspace_id)?;
+        txn.put_json(key(keys::FILE_BYTES, &[workspace_id]), &(stored + size))?;
+        let file = StoredFile {
+            size,
+            blob: blob.to_string(),
+        };
+        txn.put_json(file_key, &file)?;
+        Recorded::New
+    } else {
+        return Ok(Recorded::NeedsBytes);
+    };
     if let FilePurpose::VisitorUpload(quota) = purpose {
         count_upload(txn, workspace_id, quota, size)?;
     }
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    let blob_key = key_str(keys::BLOB, &[workspace_id], &sha256);
-    if !txn.contains(&blob_key)? {
-        let stored = stored_bytes(txn, workspace_id)?;
-        txn.put_json(key(keys::FILE_BYTES, &[workspace_id]), &(stored + size))?;
-        txn.put(blob_key, bytes);
-    }
-    let kept = key_str(keys::KEPT_FILE, &[workspace_id], &sha256);
+    let kept = key_str(keys::KEPT_FILE, &[workspace_id], sha256);
     if txn.contains(&kept)? {
-        return Ok(sha256);
+        return Ok(recorded);
     }
-    let unattached = key_str(keys::UNATTACHED, &[workspace_id], &sha256);
+    let unattached = key_str(keys::UNATTACHED, &[workspace_id], sha256);
     if *purpose == FilePurpose::Kept {
         txn.put(kept, Vec::new());
         txn.remove(unattached);
     } else {
         txn.put_json(unattached, &Unattached { size, at: txn.now })?;
     }
-    Ok(sha256)
+    Ok(recorded)
 }
 
 /// Adds `size` to the visitor's and the workspace's uploads of today, refusing it when either
@@ -124,10 +170,7 @@ pub fn attach<'a>(
     attachments: impl IntoIterator<Item = &'a Attachment>,
 ) -> StoreResult<()> {
     for attachment in attachments {
-        let blob = key_str(keys::BLOB, &[workspace_id], &attachment.sha256);
-        let size = txn
-            .read(&blob, |bytes| bytes.len() as u64)?
-            .ok_or_else(|| StoreError::not_found("attachment", &attachment.sha256))?;
+        let size = file(txn, workspace_id, &attachment.sha256)?.size;
         if size != attachment.size {
             return Err(StoreError::Invalid(format!(
                 "attachment {} is {size} bytes, not {}",
@@ -147,10 +190,19 @@ pub fn attach<'a>(
     Ok(())
 }
 
+/// What a sweep removed: how many files and bytes, and the blobs that held them, to remove
+/// once the step is committed.
+#[derive(Debug, Default)]
+pub struct Swept {
+    pub files: u64,
+    pub bytes: u64,
+    pub blobs: Vec<(Id, String)>,
+}
+
 /// Removes files uploaded before `before` that no message names, and the upload counters of
-/// past days. Returns how many files and bytes went.
-pub fn sweep_unattached(txn: &mut Txn, before: i64) -> StoreResult<(u64, u64)> {
-    let (mut files, mut bytes) = (0, 0);
+/// past days.
+pub fn sweep_unattached(txn: &mut Txn, before: i64) -> StoreResult<Swept> {
+    let mut swept = Swept::default();
     for (unattached_key, value) in Scan::scan_prefix(txn, keys::UNATTACHED)? {
         let unattached: Unattached = serde_json::from_slice(&value)?;
         if unattached.at >= before {
@@ -158,21 +210,26 @@ pub fn sweep_unattached(txn: &mut Txn, before: i64) -> StoreResult<(u64, u64)> {
         }
         let rest = unattached_key[keys::UNATTACHED.len()..].to_vec();
         txn.remove(unattached_key);
-        let blob_key = [keys::BLOB.as_slice(), &rest].concat();
+        let file_key = [keys::FILE.as_slice(), &rest].concat();
         let kept_key = [keys::KEPT_FILE.as_slice(), &rest].concat();
-        if !txn.contains(&kept_key)? && txn.contains(&blob_key)? {
-            txn.remove(blob_key);
-            files += 1;
-            bytes += unattached.size;
-            if let Some(workspace_id) = rest.get(..8).and_then(|id| id.try_into().ok()) {
-                let workspace_id = Id::from_be_bytes(workspace_id);
-                let stored = stored_bytes(txn, workspace_id)?;
-                txn.put_json(
-                    key(keys::FILE_BYTES, &[workspace_id]),
-                    &stored.saturating_sub(unattached.size),
-                )?;
-            }
+        if txn.contains(&kept_key)? {
+            continue;
         }
+        let Some(file) = txn.get_json::<StoredFile>(&file_key)? else {
+            continue;
+        };
+        let Some(workspace_id) = keys::last_id(&rest[..rest.len().min(8)]) else {
+            continue;
+        };
+        txn.remove(file_key);
+        swept.files += 1;
+        swept.bytes += file.size;
+        swept.blobs.push((workspace_id, file.blob));
+        let stored = stored_bytes(txn, workspace_id)?;
+        txn.put_json(
+            key(keys::FILE_BYTES, &[workspace_id]),
+            &stored.saturating_sub(file.size),
+        )?;
     }
     let today = txn.now.div_euclid(DAY_MS);
     for (counter_key, value) in Scan::scan_prefix(txn, keys::UPLOADED_TODAY)? {
@@ -181,7 +238,7 @@ pub fn sweep_unattached(txn: &mut Txn, before: i64) -> StoreResult<(u64, u64)> {
             txn.remove(counter_key);
         }
     }
-    Ok((files, bytes))
+    Ok(swept)
 }
 
 /// How many bytes of files the workspace keeps: its running count, or (in a store made before
@@ -190,28 +247,83 @@ pub fn stored_bytes(read: &(impl Read + Scan), workspace_id: Id) -> StoreResult<
     if let Some(stored) = read.get_json(&key(keys::FILE_BYTES, &[workspace_id]))? {
         return Ok(stored);
     }
-    let mut stored = 0;
-    read.walk_prefix(&key(keys::BLOB, &[workspace_id]), &mut |_, bytes| {
-        stored += bytes.len() as u64;
-        Ok(true)
-    })?;
-    Ok(stored)
+    Ok(list(read, workspace_id)?.iter().map(|(_, size)| size).sum())
 }
 
 /// The SHA-256 and size of each file of a workspace.
 pub fn list(read: &impl Scan, workspace_id: Id) -> StoreResult<Vec<(String, u64)>> {
-    let prefix = key(keys::BLOB, &[workspace_id]);
+    let prefix = key(keys::FILE, &[workspace_id]);
     let mut files = Vec::new();
-    read.walk_prefix(&prefix, &mut |found, bytes| {
+    read.walk_prefix(&prefix, &mut |found, value| {
         let sha256 = String::from_utf8_lossy(&found[prefix.len()..]).into_owned();
-        files.push((sha256, bytes.len() as u64));
+        let file: StoredFile = serde_json::from_slice(value)?;
+        files.push((sha256, file.size));
         Ok(true)
     })?;
     Ok(files)
 }
 
-/// A file's bytes.
-pub fn file(tree: &impl Read, workspace_id: Id, sha256: &str) -> StoreResult<Vec<u8>> {
-    tree.get(&key_str(keys::BLOB, &[workspace_id], sha256))?
+/// A file the workspace keeps.
+pub fn file(read: &impl Read, workspace_id: Id, sha256: &str) -> StoreResult<StoredFile> {
+    read.get_json(&key_str(keys::FILE, &[workspace_id], sha256))?
         .ok_or_else(|| StoreError::not_found("attachment", sha256))
+}
+
+/// Of `candidates`, the blobs that no file of the store names.
+pub fn unnamed(
+    read: &impl Scan,
+    mut candidates: Vec<(Id, String)>,
+) -> StoreResult<Vec<(Id, String)>> {
+    if candidates.is_empty() {
+        return Ok(candidates);
+    }
+    let mut named = std::collections::HashSet::new();
+    read.walk_prefix(keys::FILE, &mut |found, value| {
+        let file: StoredFile = serde_json::from_slice(value)?;
+        if let Some(workspace_id) = found.get(2..10).and_then(keys::last_id) {
+            named.insert((workspace_id, file.blob));
+        }
+        Ok(true)
+    })?;
+    candidates.retain(|candidate| !named.contains(candidate));
+    Ok(candidates)
+}
+
+/// Upgrades a sled tree of layout 3, which kept files' bytes in its records: each goes to a
+/// blob, then its record names it, one file at a time (a crash in between leaves only bytes
+/// that no file names, and the upgrade runs again at the next start).
+pub fn move_bytes_to_blobs(db: &sled::Db, blobs: &dyn Blobs) -> StoreResult<()> {
+    let mut moved = 0;
+    for entry in db.scan_prefix(keys::LAYOUT_3_BLOB) {
+        let (old_key, bytes) = entry?;
+        let rest = &old_key[keys::LAYOUT_3_BLOB.len()..];
+        let (Some(workspace_id), Ok(sha256)) = (
+            rest.get(..8).and_then(keys::last_id),
+            std::str::from_utf8(rest.get(8..).unwrap_or_default()),
+        ) else {
+            continue;
+        };
+        let blob = fresh_name(sha256);
+        blobs.put(workspace_id, &blob, &bytes)?;
+        let file = StoredFile {
+            size: bytes.len() as u64,
+            blob,
+        };
+        let mut batch = sled::Batch::default();
+        batch.insert(
+            key_str(keys::FILE, &[workspace_id], sha256),
+            serde_json::to_vec(&file)?,
+        );
+        batch.remove(old_key);
+        db.apply_batch(batch)?;
+        moved += 1;
+    }
+    db.flush()?;
+    if moved > 0 {
+        tracing::info!(
+            files = moved,
+            "moved files' bytes out of the tree into blobs"
+        );
+    }
+    Ok(())
 }

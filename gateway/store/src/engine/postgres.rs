@@ -15,15 +15,17 @@
 //! does; the lock also makes every read-then-write in a step safe across nodes (a message's
 //! external id, an outbox claim, a lease).
 //!
-//! Reads outside the writer run on a few threads of their own, each with its connection, so
-//! that no async task blocks on the network inside the runtime.
+//! Reads outside the writer, and files' bytes (table `blobs`), go through a few threads of their
+//! own, each with its connection ([`Pool`]), so that no async task blocks on the network inside
+//! the runtime.
 //!
 //! [`Txn`]: crate::engine::txn::Txn
 
 mod below;
+mod blobs;
 mod follower;
 pub mod migrate;
-mod readers;
+mod pool;
 mod remembered;
 mod sql;
 mod writer;
@@ -31,8 +33,9 @@ mod writer;
 use std::sync::Arc;
 
 pub use self::below::PgView;
+pub use self::blobs::DatabaseBlobs;
 pub use self::follower::Follower;
-pub use self::readers::Readers;
+pub use self::pool::Pool;
 pub use self::writer::run_groups;
 use crate::{StoreError, StoreResult};
 
@@ -46,7 +49,7 @@ mod embedded {
 /// One PostgreSQL database that gateway nodes share.
 pub struct Database {
     pub url: String,
-    pub readers: Readers,
+    pub pool: Pool,
 }
 
 impl Database {
@@ -55,7 +58,7 @@ impl Database {
         on_own_thread(|| update_schema(&mut connect(url)?))?;
         Ok(Arc::new(Database {
             url: url.to_string(),
-            readers: Readers::start(url, 4)?,
+            pool: Pool::start(url, 4)?,
         }))
     }
 }

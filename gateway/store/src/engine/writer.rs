@@ -193,6 +193,12 @@ impl Writer {
         }
     }
 
+    /// Refuses a write that needs room for `need` while the disk is under its floor (for a
+    /// file's bytes, written before the step that records them).
+    pub fn check_room(&self, need: Need) -> StoreResult<()> {
+        self.room.check(need)
+    }
+
     /// Runs `step` in the next group and answers once that group is on disk; refused while
     /// the disk is under half its reserve.
     pub async fn write<T, F>(&self, step: F) -> StoreResult<T>

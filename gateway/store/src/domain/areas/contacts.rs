@@ -152,7 +152,7 @@ impl Contacts for RecordStore {
 
     async fn erase_contact(&self, workspace_id: Id, id: Id) -> StoreResult<ErasedContact> {
         let mut attempt = 0;
-        let (erased, places) = loop {
+        let (erased, leftovers) = loop {
             attempt += 1;
             let plan = match &self.engine {
                 Engine::Sled(files) => {
@@ -182,8 +182,10 @@ impl Contacts for RecordStore {
             }
         };
         if let Engine::Sled(files) = &self.engine {
-            files.segments.blank(&places)?;
+            files.segments.blank(&leftovers.places)?;
         }
+        let blobs = leftovers.blobs.into_iter().map(|blob| (workspace_id, blob));
+        self.remove_blobs(blobs.collect()).await;
         tracing::info!(workspace_id, contact_id = id, ?erased, "erased a contact");
         Ok(erased)
     }

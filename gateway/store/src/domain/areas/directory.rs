@@ -96,6 +96,8 @@ impl Directory for RecordStore {
             }
             records += removed;
         }
+        let blobs = self.blobs.clone();
+        super::files::blocking(move || blobs.remove_workspace(id)).await?;
         self.inbox.forget_workspace(id);
         tracing::info!(
             workspace_id = id,

@@ -85,8 +85,8 @@ pub fn update_agent(
     }
     if let Some(avatar) = change.avatar {
         if let Some(picture) = &avatar {
-            let blob = key_str(keys::BLOB, &[workspace_id], &picture.sha256);
-            if !txn.contains(&blob)? {
+            let file = key_str(keys::FILE, &[workspace_id], &picture.sha256);
+            if !txn.contains(&file)? {
                 return Err(StoreError::not_found("avatar image", &picture.sha256));
             }
         }

@@ -125,7 +125,7 @@ impl PgView<'_> {
         &self,
         read: impl FnOnce(&mut postgres::Client) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        self.database.readers.run(read)
+        self.database.pool.run(read)
     }
 
     /// Entries with keys in `[start, before)`, last first, until `visit` stops.

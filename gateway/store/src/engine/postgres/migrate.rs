@@ -7,8 +7,9 @@
 //! (the id counter with them, so new ids continue above the copied ones), except what only the
 //! sled engine reads ([`sled_only`]), and every event of the journal goes into `events`. A
 //! database that already holds records or events is refused: a store in use is never
-//! overwritten. Once committed, the rows PostgreSQL holds are counted per workspace against
-//! those copied ([`MigrationReport`]).
+//! overwritten. Files' bytes go first, blob by blob under the same names, into the database's
+//! `blobs` or the folder the nodes will keep them in. Once committed, the rows PostgreSQL holds
+//! and the blobs are counted per workspace against those copied ([`MigrationReport`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -18,29 +19,31 @@ use std::sync::Arc;
 use postgres::Transaction;
 use switchboard_model::{EventId, Id};
 
-use super::{connect, is_postgres_url, on_own_thread, sql, update_schema, writer};
+use super::{Database, DatabaseBlobs, connect, is_postgres_url, on_own_thread, sql, writer};
+use crate::engine::blobs::{Blobs, FolderBlobs};
 use crate::engine::journal::Segments;
 use crate::keys;
 use crate::{InProcessBus, RecordStore, StoreError, StoreResult};
 
 /// Rows are inserted this many at a time at most...
 const BATCH_ROWS: usize = 1000;
-/// ...or once they hold this many bytes (files are records too).
+/// ...or once they hold this many bytes.
 const BATCH_BYTES: usize = 16 << 20;
 
-/// What was copied: per workspace, records and events as PostgreSQL holds them after the
-/// commit. Workspace 0 holds the records of no workspace (sign-in addresses, sessions, tokens,
+/// What was copied: per workspace, records, events and files' blobs as PostgreSQL (and the
+/// files' folder) hold them after the commit. Workspace 0 holds the records of no workspace (sign-in addresses, sessions, tokens,
 /// queued replies, leases, the id counter).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MigrationReport {
     pub workspaces: BTreeMap<Id, Copied>,
 }
 
-/// How many records and events of one workspace.
+/// How many records, events and blobs of one workspace.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Copied {
     pub records: u64,
     pub events: u64,
+    pub blobs: u64,
 }
 
 impl MigrationReport {
@@ -50,32 +53,44 @@ impl MigrationReport {
             .fold(Copied::default(), |sum, one| Copied {
                 records: sum.records + one.records,
                 events: sum.events + one.events,
+                blobs: sum.blobs + one.blobs,
             })
     }
 }
 
 impl fmt::Display for MigrationReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{:<14} {:>10} {:>10}", "workspace", "records", "events")?;
+        let line = |f: &mut fmt::Formatter<'_>, name: &str, copied: Copied| {
+            writeln!(
+                f,
+                "{name:<14} {:>10} {:>10} {:>10}",
+                copied.records, copied.events, copied.blobs
+            )
+        };
+        writeln!(
+            f,
+            "{:<14} {:>10} {:>10} {:>10}",
+            "workspace", "records", "events", "files"
+        )?;
         for (workspace_id, copied) in &self.workspaces {
             let name = match workspace_id {
                 0 => "(none)".to_string(),
                 id => id.to_string(),
             };
-            writeln!(f, "{name:<14} {:>10} {:>10}", copied.records, copied.events)?;
+            line(f, &name, *copied)?;
         }
-        let total = self.total();
-        writeln!(
-            f,
-            "{:<14} {:>10} {:>10}",
-            "total", total.records, total.events
-        )
+        line(f, "total", self.total())
     }
 }
 
-/// Copies the sled store in `sled_path` into the empty PostgreSQL database at `url`, and
+/// Copies the sled store in `sled_path` into the empty PostgreSQL database at `url` (files'
+/// bytes into the database, or into `files_in` when the nodes keep them in a folder), and
 /// answers what PostgreSQL holds once the copy is committed and checked.
-pub fn copy_sled_into_postgres(sled_path: &Path, url: &str) -> StoreResult<MigrationReport> {
+pub fn copy_sled_into_postgres(
+    sled_path: &Path,
+    url: &str,
+    files_in: Option<&Path>,
+) -> StoreResult<MigrationReport> {
     if !is_postgres_url(url) {
         return Err(StoreError::Invalid(
             "the target must be a PostgreSQL URL (postgres://user:password@host:5432/database)"
@@ -109,19 +124,45 @@ pub fn copy_sled_into_postgres(sled_path: &Path, url: &str) -> StoreResult<Migra
             sled_path.display()
         )));
     }
+    let database = Database::open(url)?;
+    on_own_thread(|| refuse_unless_empty(&mut connect(url)?.transaction()?))?;
+    let target: Box<dyn Blobs> = match files_in {
+        Some(folder) => Box::new(FolderBlobs::new(folder.to_path_buf())),
+        None => Box::new(DatabaseBlobs { database }),
+    };
+    let mut copied = BTreeMap::new();
+    copy_blobs(store.blobs(), &*target, &mut copied)?;
     on_own_thread(|| {
         let mut client = connect(url)?;
-        update_schema(&mut client)?;
         let mut txn = writer::begin(&mut client)?;
         refuse_unless_empty(&mut txn)?;
-        let mut copied = BTreeMap::new();
         copy_records(&mut txn, tree, &mut copied)?;
         copy_events(&mut txn, tree, segments, &mut copied)?;
         txn.commit()?;
-        let held = held(&mut client)?;
+        let mut held = held(&mut client)?;
+        for (workspace_id, _) in target.written_before(i64::MAX)? {
+            held.entry(workspace_id).or_default().blobs += 1;
+        }
         check(&copied, &held)?;
         Ok(MigrationReport { workspaces: held })
     })
+}
+
+/// Every blob of the sled store, under the same name (a blob already there stays: a name is
+/// written once, with the same bytes).
+fn copy_blobs(
+    from: &dyn Blobs,
+    to: &dyn Blobs,
+    copied: &mut BTreeMap<Id, Copied>,
+) -> StoreResult<()> {
+    for (workspace_id, name) in from.written_before(i64::MAX)? {
+        let Some(bytes) = from.get(workspace_id, &name)? else {
+            continue;
+        };
+        to.put(workspace_id, &name, &bytes)?;
+        copied.entry(workspace_id).or_default().blobs += 1;
+    }
+    Ok(())
 }
 
 /// Records only the sled engine reads: its layout, where its journal ends, the journal's index
@@ -292,8 +333,13 @@ fn check(copied: &BTreeMap<Id, Copied>, held: &BTreeMap<Id, Copied>) -> StoreRes
             (copied != held).then(|| {
                 let (copied, held) = (copied.unwrap_or_default(), held.unwrap_or_default());
                 format!(
-                    "workspace {id}: copied {} records and {} events, PostgreSQL holds {} and {}",
-                    copied.records, copied.events, held.records, held.events
+                    "workspace {id}: copied {} records, {} events and {} files, the target holds {}, {} and {}",
+                    copied.records,
+                    copied.events,
+                    copied.blobs,
+                    held.records,
+                    held.events,
+                    held.blobs
                 )
             })
         })

@@ -1,29 +1,29 @@
-//! Threads that read from PostgreSQL for callers outside the writer, each with a connection of
-//! its own: the caller waits on a plain channel, so that the synchronous client never runs
-//! inside the async runtime.
+//! Threads that call PostgreSQL for callers outside the writer (reads, files' bytes), each with
+//! a connection of its own: the caller waits on a plain channel, so that the synchronous client
+//! never runs inside the async runtime.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::{StoreError, StoreResult};
 
-type Read = Box<dyn FnOnce(&mut postgres::Client) + Send>;
+type Call = Box<dyn FnOnce(&mut postgres::Client) + Send>;
 
-/// A pool of reading threads.
-pub struct Readers {
-    reads: mpsc::Sender<Read>,
+/// A pool of calling threads.
+pub struct Pool {
+    calls: mpsc::Sender<Call>,
 }
 
-impl Readers {
+impl Pool {
     /// Starts `count` threads, each connected to `url`.
-    pub fn start(url: &str, count: usize) -> StoreResult<Readers> {
-        let (reads, queue) = mpsc::channel::<Read>();
+    pub fn start(url: &str, count: usize) -> StoreResult<Pool> {
+        let (calls, queue) = mpsc::channel::<Call>();
         let queue = Arc::new(Mutex::new(queue));
         for number in 0..count {
             let (url, queue) = (url.to_string(), queue.clone());
             let (connected, first) = mpsc::sync_channel(1);
             std::thread::Builder::new()
-                .name(format!("store-reader-{number}"))
+                .name(format!("store-pool-{number}"))
                 .spawn(move || {
                     let mut client = match super::connect(&url) {
                         Ok(client) => client,
@@ -35,38 +35,38 @@ impl Readers {
                     let _ = connected.send(Ok(()));
                     loop {
                         let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
-                        let Ok(read) = next else { return };
+                        let Ok(call) = next else { return };
                         if client.is_closed()
                             && let Ok(again) = super::connect(&url)
                         {
                             client = again;
                         }
-                        read(&mut client);
+                        call(&mut client);
                     }
                 })
                 .map_err(|error| {
-                    StoreError::Backend(format!("cannot start a store reader: {error}"))
+                    StoreError::Backend(format!("cannot start a store connection thread: {error}"))
                 })?;
             first
                 .recv()
-                .map_err(|_| StoreError::Backend("a store reader stopped".into()))??;
+                .map_err(|_| StoreError::Backend("a store connection thread stopped".into()))??;
         }
-        Ok(Readers { reads })
+        Ok(Pool { calls })
     }
 
-    /// Runs `read` on one of the threads and answers what it answered.
+    /// Runs `call` on one of the threads and answers what it answered.
     pub fn run<T: Send + 'static>(
         &self,
-        read: impl FnOnce(&mut postgres::Client) -> StoreResult<T> + Send + 'static,
+        call: impl FnOnce(&mut postgres::Client) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
         let (answer, answered) = mpsc::sync_channel(1);
-        self.reads
+        self.calls
             .send(Box::new(move |client| {
-                let _ = answer.send(read(client));
+                let _ = answer.send(call(client));
             }))
-            .map_err(|_| StoreError::Backend("the store's readers stopped".into()))?;
+            .map_err(|_| StoreError::Backend("the store's connection threads stopped".into()))?;
         answered
             .recv()
-            .map_err(|_| StoreError::Backend("a store reader stopped".into()))?
+            .map_err(|_| StoreError::Backend("a store connection thread stopped".into()))?
     }
 }

@@ -1813,16 +1813,6 @@ fn blob_files(folder: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     found
 }
 
-/// The sled tree in `dir`, once the store that had it open has let go of it.
-async fn sled_tree(dir: &Path) -> sled::Db {
-    loop {
-        match sled::open(dir) {
-            Ok(db) => return db,
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
-        }
-    }
-}
-
 /// On sled, a file's bytes are a file of their own in the store's folder (`files/`), not a
 /// record of the tree: an upload writes them there once per content, an upload refused over
 /// its quota leaves nothing behind, sweeping the file removes them, and bytes that no record
@@ -1896,7 +1886,7 @@ async fn on_sled_a_files_bytes_live_in_the_store_folder_apart_from_its_records()
     );
     drop(store);
 
-    let tree = sled_tree(dir.path()).await;
+    let tree = raw_tree(dir.path()).await;
     let largest = tree
         .iter()
         .map(|entry| entry.expect("an entry").1.len())
@@ -1921,7 +1911,7 @@ async fn a_store_of_layout_3_moves_its_files_bytes_out_of_the_tree() {
         (workspace, sha)
     };
     // The same folder as layout 3 left it: the bytes in a record, no folder of files.
-    let tree = sled_tree(dir.path()).await;
+    let tree = raw_tree(dir.path()).await;
     let files: Vec<_> = tree.scan_prefix(b"fi").keys().collect();
     assert_eq!(files.len(), 1);
     for file in files {
@@ -1945,7 +1935,7 @@ async fn a_store_of_layout_3_moves_its_files_bytes_out_of_the_tree() {
     assert_eq!(moved.len(), 1);
     assert_eq!(moved[0].1, avatar);
     drop(store);
-    let tree = sled_tree(dir.path()).await;
+    let tree = raw_tree(dir.path()).await;
     assert_eq!(
         tree.scan_prefix(b"bl").count(),
         0,
@@ -2195,9 +2185,9 @@ async fn custom_fields_a_channel_tells_are_kept_on_the_contact_and_bounded(engin
 }
 
 /// Removing a workspace leaves nothing of it: no key of the tree names it, its people, its
-/// channels or its dead letters, no value or journal line holds its words, and the other
-/// workspace keeps everything; an active workspace is refused, and a second removal finds
-/// nothing more.
+/// channels or its dead letters, no value, journal line or file of the store's folder holds its
+/// words, and the other workspace keeps everything; an active workspace is refused, and a
+/// second removal finds nothing more.
 #[tokio::test]
 async fn a_removed_workspace_leaves_no_key_value_or_journal_line_behind() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -2393,11 +2383,19 @@ async fn a_removed_workspace_leaves_no_key_value_or_journal_line_behind() {
         assert!(!text.contains(secret), "the journal keeps {secret}");
         assert!(text.contains("Hola"), "and the other workspace's events");
     }
+    for (path, bytes) in blob_files(&dir.path().join("files")) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "{} keeps a file of the removed workspace",
+            path.display()
+        );
+    }
 }
 
 /// Erasing a contact at their request: once reopened, no key of the tree names the contact,
 /// the contact merged into it, their conversation or its messages, no value holds their words,
-/// and the journal keeps no line of theirs; another contact keeps everything, its file too.
+/// the journal keeps no line of theirs and the store's folder no byte of their file; another
+/// contact keeps everything, its file too.
 #[tokio::test]
 async fn an_erased_contact_leaves_no_key_value_or_journal_line_behind() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -2544,6 +2542,15 @@ async fn an_erased_contact_leaves_no_key_value_or_journal_line_behind() {
         );
         assert!(text.contains("luis@tienda.co"), "and keeps Luis's events");
     }
+    let files: Vec<_> = blob_files(&dir.path().join("files"))
+        .into_iter()
+        .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned())
+        .collect();
+    assert_eq!(
+        files,
+        ["%PDF catalogo"],
+        "her file's bytes went; the file Luis's message carries stayed"
+    );
 }
 
 /// What a user of `workspaces` sees: each one's conversations, their messages' texts, and the

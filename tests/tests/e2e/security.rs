@@ -498,6 +498,20 @@ async fn files_past_the_daily_quotas_are_refused_and_messages_still_go_in() -> a
     Ok(())
 }
 
+/// Every file under `folder`, with its size.
+fn files_in(folder: &std::path::Path) -> anyhow::Result<Vec<(std::path::PathBuf, u64)>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            found.extend(files_in(&entry.path())?);
+        } else {
+            found.push((entry.path(), entry.metadata()?.len()));
+        }
+    }
+    Ok(found)
+}
+
 /// A write the disk refuses (here, a file that would grow past the process's file size limit,
 /// as on a full disk) is answered `507`; `/readyz` says so until a write goes in again, which
 /// the next one does with no restart; and a restart then finds the store whole.
@@ -531,6 +545,11 @@ async fn a_write_the_disk_refuses_is_answered_507_and_the_next_one_goes_in() -> 
     assert_eq!(refusal["error"]["code"], "insufficient_storage");
     let (status, ready) = anonymous.get("/readyz").await?;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+    let kept = files_in(&data.path().join("store/files"))?;
+    assert!(
+        kept.iter().all(|(_, size)| *size < MIB as u64),
+        "the part of the refused file that went in was removed: {kept:?}"
+    );
 
     let inbound = format!("/api/v1/channels/{}/inbound", admin.api_channel().await?);
     let message = switchboard_e2e::inbound_message("ana@example.com", "m-1", "¿Siguen abiertos?");

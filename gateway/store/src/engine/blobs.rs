@@ -70,7 +70,8 @@ impl Blobs for FolderBlobs {
         let path = self.path(workspace_id, name)?;
         let folder = path.parent().unwrap_or(&self.root);
         let new_folder = !folder.is_dir();
-        fs::create_dir_all(folder).map_err(|error| io_error("make a folder for", &path, error))?;
+        fs::create_dir_all(folder)
+            .map_err(|error| StoreError::io("make a folder for the file", &path, &error))?;
         let written = (|| {
             let mut file = fs::File::create(&path)?;
             file.write_all(bytes)?;
@@ -87,7 +88,11 @@ impl Blobs for FolderBlobs {
             }
             Ok(())
         })();
-        written.map_err(|error| io_error("write", &path, error))
+        written.map_err(|error| {
+            // What went in before the disk refused the rest would only take room.
+            let _ = fs::remove_file(&path);
+            StoreError::io("write the file", &path, &error)
+        })
     }
 
     fn get(&self, workspace_id: Id, name: &str) -> StoreResult<Option<Vec<u8>>> {
@@ -95,7 +100,7 @@ impl Blobs for FolderBlobs {
         match fs::read(&path) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(io_error("read", &path, error)),
+            Err(error) => Err(StoreError::io("read the file", &path, &error)),
         }
     }
 
@@ -103,7 +108,7 @@ impl Blobs for FolderBlobs {
         let path = self.path(workspace_id, name)?;
         match fs::remove_file(&path) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                Err(io_error("remove", &path, error))
+                Err(StoreError::io("remove the file", &path, &error))
             }
             _ => Ok(()),
         }
@@ -113,7 +118,7 @@ impl Blobs for FolderBlobs {
         let folder = self.root.join(workspace_id.to_string());
         match fs::remove_dir_all(&folder) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                Err(io_error("remove", &folder, error))
+                Err(StoreError::io("remove the folder", &folder, &error))
             }
             _ => Ok(()),
         }
@@ -152,9 +157,9 @@ fn entries(folder: &Path) -> StoreResult<Vec<PathBuf>> {
         Ok(entries) => entries
             .map(|entry| Ok(entry?.path()))
             .collect::<std::io::Result<_>>()
-            .map_err(|error| io_error("list", folder, error)),
+            .map_err(|error| StoreError::io("list the folder", folder, &error)),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(error) => Err(io_error("list", folder, error)),
+        Err(error) => Err(StoreError::io("list the folder", folder, &error)),
     }
 }
 
@@ -164,16 +169,6 @@ fn file_name(path: &Path) -> Option<&str> {
 
 fn sync_folder(folder: &Path) -> std::io::Result<()> {
     fs::File::open(folder)?.sync_all()
-}
-
-fn io_error(doing: &str, path: &Path, error: std::io::Error) -> StoreError {
-    let full = error.raw_os_error() == Some(nix::libc::ENOSPC);
-    let message = format!("cannot {doing} the file {}: {error}", path.display());
-    if full {
-        StoreError::Full(message)
-    } else {
-        StoreError::Backend(message)
-    }
 }
 
 #[cfg(test)]

@@ -199,6 +199,14 @@ impl Writer {
         self.room.check(need)
     }
 
+    /// Tells the writer that the disk refused a file's bytes for want of room: its health says
+    /// so until the next group is written, as after a group the disk refused.
+    pub fn note_no_room(&self, error: &StoreError) {
+        if let StoreError::Full(_) = error {
+            *self.progress.failing() = Some(error.clone());
+        }
+    }
+
     /// Runs `step` in the next group and answers once that group is on disk; refused while
     /// the disk is under half its reserve.
     pub async fn write<T, F>(&self, step: F) -> StoreResult<T>

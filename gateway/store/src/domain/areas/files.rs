@@ -105,7 +105,9 @@ impl RecordStore {
         self.writer.check_room(Need::File)?;
         let (blobs, bytes, name) = (self.blobs.clone(), bytes.clone(), fresh_name(sha256));
         let written = name.clone();
-        blocking(move || blobs.put(workspace_id, &written, &bytes)).await?;
+        blocking(move || blobs.put(workspace_id, &written, &bytes))
+            .await
+            .inspect_err(|error| self.writer.note_no_room(error))?;
         Ok(name)
     }
 

@@ -109,19 +109,29 @@ async fn deliver_channel(state: &Services, holder: &str, channel: Channel) -> Se
         return Ok(0);
     };
     let mut handled = 0;
-    for item in state
-        .store
-        .claim_outbox(channel.id, holder, LEASE_MS, BATCH)
-        .await?
-    {
-        let outcome = deliver(state, &channel, &item)
-            .await
-            .unwrap_or_else(|error| Outcome::Retry(error.message));
-        record(state, &item, outcome).await?;
-        handled += 1;
+    // A batch holds one reply per conversation (the next waits for it): claim again while
+    // replies come, so that a conversation's queued replies all go in this round.
+    for _ in 0..CLAIMS_PER_ROUND {
+        let claimed = state
+            .store
+            .claim_outbox(channel.id, holder, LEASE_MS, BATCH)
+            .await?;
+        if claimed.is_empty() {
+            break;
+        }
+        for item in claimed {
+            let outcome = deliver(state, &channel, &item)
+                .await
+                .unwrap_or_else(|error| Outcome::Retry(error.message));
+            record(state, &item, outcome).await?;
+            handled += 1;
+        }
     }
     Ok(handled)
 }
+
+/// Batches one channel's round claims at most.
+const CLAIMS_PER_ROUND: usize = 16;
 
 /// Channels delivered side by side in one round.
 const CHANNELS_AT_ONCE: usize = 16;

@@ -15,8 +15,8 @@ use switchboard_model::{
 };
 use switchboard_store::prelude::*;
 use switchboard_store::{
-    ConversationChange, EventBus, FilePurpose, InProcessBus, NewAgentRecord, RecordStore,
-    StoreError, UploadQuota,
+    ConversationChange, EventBus, FilePurpose, InProcessBus, NewAgentRecord, OutboxItem,
+    RecordStore, StoreError, UploadQuota,
 };
 
 /// The engine a scenario's store runs on.
@@ -1070,12 +1070,17 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
         "leased items are not handed out twice"
     );
 
+    // A wait by design (here a daily limit) gives its attempt back, as the outbox does.
     let retry_at = switchboard_model::now_millis() + 60_000;
     let waiting = DeliveryStatus::Queued {
         reason: Some("daily limit reached".into()),
     };
+    let gave_back = OutboxItem {
+        attempts: 0,
+        ..claimed[0].clone()
+    };
     f.store
-        .record_delivery(&claimed[0], waiting, Some(retry_at))
+        .record_delivery(&gave_back, waiting, Some(retry_at))
         .await
         .expect("requeue");
     assert!(
@@ -1087,21 +1092,72 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
         "not before its retry time"
     );
 
-    f.store
-        .add_reply(
-            f.workspace,
-            ingested.conversation_id,
-            Author::Agent { id: f.agent },
-            agent_reply("¿Sigues ahí?"),
-        )
-        .await
-        .expect("reply");
+    // A later reply of the conversation is not held back by one that waits by design (a
+    // daily limit, a website chat's reply waiting for the newest, which emails them all)...
+    let add = async |text: &str| {
+        f.store
+            .add_reply(
+                f.workspace,
+                ingested.conversation_id,
+                Author::Agent { id: f.agent },
+                agent_reply(text),
+            )
+            .await
+            .expect("reply")
+    };
+    let second = add("¿Sigues ahí?").await;
     let claimed = f
         .store
         .claim_outbox(f.channel, "node-a", 30_000, 10)
         .await
         .expect("claim");
-    assert_eq!(claimed.len(), 1);
+    assert_eq!(
+        claimed
+            .iter()
+            .map(|item| item.message_id)
+            .collect::<Vec<_>>(),
+        [second.id],
+        "the reply after one waiting by design goes"
+    );
+    let failed_once = DeliveryStatus::Queued {
+        reason: Some("503 Service Unavailable".into()),
+    };
+    f.store
+        .record_delivery(&claimed[0], failed_once, Some(retry_at))
+        .await
+        .expect("requeue");
+    // ...but one waiting out a failure holds back every reply after it.
+    add("Te escribo de nuevo").await;
+    assert!(
+        f.store
+            .claim_outbox(f.channel, "node-a", 30_000, 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "a reply waits while an earlier one of its conversation waits out a failure"
+    );
+
+    // Another conversation's replies are not held up: its first goes, its second waits for it.
+    let other = f.ingest("bea@example.com", "m-2", "Buenas").await;
+    for text in ["Hola Bea", "¿Te ayudo con algo más?"] {
+        let reply = agent_reply(text);
+        f.store
+            .add_reply(
+                f.workspace,
+                other.conversation_id,
+                Author::Agent { id: f.agent },
+                reply,
+            )
+            .await
+            .expect("reply");
+    }
+    let claimed = f
+        .store
+        .claim_outbox(f.channel, "node-a", 30_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1, "one reply of a conversation at a time");
+    assert_eq!(claimed[0].conversation_id, other.conversation_id);
     let retry = DeliveryStatus::Queued {
         reason: Some("421 try again later".into()),
     };
@@ -1119,7 +1175,27 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
         .await
         .expect("claim");
     assert_eq!(again.len(), 1, "a due retry is handed out again");
+    assert_eq!(
+        again[0].message_id, claimed[0].message_id,
+        "before the reply after it"
+    );
     assert_eq!(again[0].attempts, 2);
+    f.store
+        .record_delivery(&again[0], DeliveryStatus::Sent { via: None }, None)
+        .await
+        .expect("sent");
+    let next = f
+        .store
+        .claim_outbox(f.channel, "node-a", 30_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(
+        next.len(),
+        1,
+        "once sent, the next reply of its conversation goes"
+    );
+    assert_eq!(next[0].conversation_id, other.conversation_id);
+    assert!(next[0].message_id > claimed[0].message_id);
 }
 
 async fn delivery_status_reaches_the_message(engine: Engine) {

@@ -1365,9 +1365,19 @@ async fn replies_on_a_plugin_channel_reach_the_provider() {
         "{status}"
     );
 
-    // The provider refuses: the reply fails, with what it said.
+    // A later reply of that conversation waits behind it, untried, whatever the provider says.
     let status =
-        deliver_while_provider_says(&app, &conversation, &answer_with, 400, "Otro mensaje").await;
+        deliver_while_provider_says(&app, &conversation, &answer_with, 400, "Y otro más").await;
+    assert_eq!(status, json!({ "state": "queued" }), "{status}");
+
+    // The provider refuses (another contact's conversation): the reply fails, with what it said.
+    let other = json!({ "id": "m-2", "from": { "id": "crm-8", "name": "Bruno" }, "text": "Hola" });
+    let (_, answer) = webhook(&app, &hook, &other.to_string()).await;
+    let other_conversation = answer["ingested"][0]["conversation_id"].clone();
+    assert_ne!(other_conversation, conversation);
+    let status =
+        deliver_while_provider_says(&app, &other_conversation, &answer_with, 400, "Otro mensaje")
+            .await;
     assert_eq!(status["state"], "failed");
     assert!(
         status["reason"]

@@ -21,8 +21,12 @@ use crate::engine::txn::{Read, Scan, Txn};
 use crate::keys::{self, key};
 use crate::{OutboxItem, StoreError, StoreResult};
 
-/// A channel's outbox items that are due at `now` (neither waiting for a retry nor leased),
-/// in order, at most `limit` of them.
+/// A channel's outbox items that are due at `now` (neither waiting nor leased), in order, at
+/// most `limit` of them and at most one of each conversation: a conversation's replies go out in
+/// the order they were written, so a reply stays queued while an earlier one of its conversation
+/// is being sent, waits out a failure, or is handed out in this batch. An earlier reply that
+/// waits by design (a website chat's reply waiting for the newest, which emails them all; a
+/// daily send limit) holds none back.
 pub fn due_items(
     read: &impl Scan,
     channel_id: Id,
@@ -33,9 +37,20 @@ pub fn due_items(
     if limit == 0 {
         return Ok(due);
     }
+    let mut held_back = std::collections::HashSet::new();
     read.walk_prefix(&key(keys::OUTBOX, &[channel_id]), &mut |item_key, value| {
         let item: OutboxItem = serde_json::from_slice(value)?;
-        if item.not_before <= now && item.lease_until <= now {
+        if held_back.contains(&item.conversation_id) {
+            return Ok(true);
+        }
+        let being_sent = item.lease_until > now;
+        let waiting = item.not_before > now;
+        // A wait gives its attempt back (see the outbox's outcomes): only a failure counts.
+        let waiting_out_a_failure = waiting && item.attempts > 0;
+        if being_sent || waiting_out_a_failure || !waiting {
+            held_back.insert(item.conversation_id);
+        }
+        if !being_sent && !waiting {
             due.push((item_key.to_vec(), item));
         }
         Ok(due.len() < limit)

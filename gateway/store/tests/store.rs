@@ -1028,18 +1028,19 @@ async fn merging_moves_identities_and_conversations(engine: Engine) {
 
 async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
     let f = fixture(&engine).await;
+    let add = async |conversation_id, text: &str| {
+        f.store
+            .add_reply(
+                f.workspace,
+                conversation_id,
+                Author::Agent { id: f.agent },
+                agent_reply(text),
+            )
+            .await
+            .expect("reply")
+    };
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
-    let reply = agent_reply("¡Hola Ana!");
-    let message = f
-        .store
-        .add_reply(
-            f.workspace,
-            ingested.conversation_id,
-            Author::Agent { id: f.agent },
-            reply,
-        )
-        .await
-        .expect("reply");
+    let message = add(ingested.conversation_id, "¡Hola Ana!").await;
     assert_eq!(
         message.delivery,
         Some(DeliveryStatus::Queued { reason: None })
@@ -1094,18 +1095,7 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
 
     // A later reply of the conversation is not held back by one that waits by design (a
     // daily limit, a website chat's reply waiting for the newest, which emails them all)...
-    let add = async |text: &str| {
-        f.store
-            .add_reply(
-                f.workspace,
-                ingested.conversation_id,
-                Author::Agent { id: f.agent },
-                agent_reply(text),
-            )
-            .await
-            .expect("reply")
-    };
-    let second = add("¿Sigues ahí?").await;
+    let second = add(ingested.conversation_id, "¿Sigues ahí?").await;
     let claimed = f
         .store
         .claim_outbox(f.channel, "node-a", 30_000, 10)
@@ -1127,7 +1117,7 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
         .await
         .expect("requeue");
     // ...but one waiting out a failure holds back every reply after it.
-    add("Te escribo de nuevo").await;
+    add(ingested.conversation_id, "Te escribo de nuevo").await;
     assert!(
         f.store
             .claim_outbox(f.channel, "node-a", 30_000, 10)
@@ -1140,16 +1130,7 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
     // Another conversation's replies are not held up: its first goes, its second waits for it.
     let other = f.ingest("bea@example.com", "m-2", "Buenas").await;
     for text in ["Hola Bea", "¿Te ayudo con algo más?"] {
-        let reply = agent_reply(text);
-        f.store
-            .add_reply(
-                f.workspace,
-                other.conversation_id,
-                Author::Agent { id: f.agent },
-                reply,
-            )
-            .await
-            .expect("reply");
+        add(other.conversation_id, text).await;
     }
     let claimed = f
         .store

@@ -4,7 +4,7 @@
 //! sled store on the same disk with as many writers. Each ingest is a whole domain step
 //! (contact look-up, conversation, message, event and indexes) committed before it is
 //! acknowledged; the figures are reported as ratios. Then the same load split between two nodes
-//! writing at once (each writer forgets what it remembers whenever the other one wrote), and
+//! writing at once (each writer forgets what the other one wrote since its own last group), and
 //! what a message costs the database on disk.
 //!
 //! `cargo xtask bench` runs it; `PG_MESSAGES` and `PG_WRITERS` change the load.

@@ -2,7 +2,8 @@
 //! (to its inbox index and its live clients). The writers' lock makes ids commit in order, so
 //! reading "after the last id seen" never skips one. The node's own writer catches up right
 //! after each commit, before it answers the group's steps (as the embedded writer publishes
-//! before it answers); the follower's thread catches up with the other nodes' commits when
+//! before it answers), or hands its group's events on itself when no other node committed
+//! since its last group; the follower's thread catches up with the other nodes' commits when
 //! woken, or every [`POLL`].
 
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -92,6 +93,24 @@ impl Follower {
         let last = catch_up(client, &self.handed)?;
         self.committed.send_replace(last);
         Ok(())
+    }
+
+    /// Hands on `events`, which this node's writer just committed right after a group whose
+    /// events were handed on already (nothing else committed in between), and announces them:
+    /// what [`Follower::committed`] would read back. Those the follower's thread met first are
+    /// not handed on twice.
+    pub fn hand_on_own(&self, events: &[Event], frames: &[EventFrame]) {
+        let mut handed = self.handed.lock().unwrap_or_else(PoisonError::into_inner);
+        let new = events.partition_point(|event| event.id <= handed.cursor);
+        if let Some(last) = events.last()
+            && new < events.len()
+        {
+            (handed.deliver)(&events[new..], &frames[new..]);
+            handed.cursor = last.id;
+        }
+        let last = handed.cursor;
+        drop(handed);
+        self.committed.send_replace(last);
     }
 }
 

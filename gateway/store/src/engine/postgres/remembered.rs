@@ -1,10 +1,11 @@
 //! What a node's writer remembers of the records it read and wrote, so that a group reads the
-//! database only for what it has not met yet. It is good for as long as the last group
-//! committed is this writer's own: each group leaves a token of its writer under
-//! [`keys::META_LAST_GROUP`], and a writer that finds another token there once it holds the
-//! writers' lock forgets everything (another node wrote in between). With one node, or one
-//! node doing most writes, the hot records (a conversation, its contact, the channel) are read
-//! once.
+//! database only for what it has not met yet. Groups are numbered under the writers' lock: each
+//! leaves its number and writer under [`keys::META_LAST_GROUP`], and the keys it wrote in the
+//! table `group_writes`, kept for a while. A writer that finds, once it holds the lock, that
+//! other nodes' groups committed since the last one its memory saw forgets only the records
+//! those groups wrote; one that cannot tell (their keys were pruned, its own group failed)
+//! forgets everything. So with one node, or nodes writing mostly different conversations, the
+//! hot records (a conversation, its contact, the channel) are read once.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -18,42 +19,100 @@ const REMEMBERED: usize = 200_000;
 /// Larger values (files) are read from the database each time rather than kept.
 const LARGEST_REMEMBERED: usize = 64 * 1024;
 
+/// A group of writes: its number, and the writer that committed it (what
+/// [`keys::META_LAST_GROUP`] holds, as `number:writer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupMark {
+    pub number: u64,
+    pub writer: u64,
+}
+
+impl GroupMark {
+    /// Reads a mark; `None` for anything else (a store written before groups were numbered).
+    pub fn parse(bytes: &[u8]) -> Option<GroupMark> {
+        let (number, writer) = std::str::from_utf8(bytes).ok()?.split_once(':')?;
+        Some(GroupMark {
+            number: number.parse().ok()?,
+            writer: u64::from_str_radix(writer, 16).ok()?,
+        })
+    }
+
+    pub fn to_bytes(self) -> Vec<u8> {
+        format!("{}:{:016x}", self.number, self.writer).into_bytes()
+    }
+}
+
+/// What the memory lacks before a group may read through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lag {
+    /// Nothing: it has seen every group committed.
+    None,
+    /// The keys written by the groups after `seen`, up to `last`, which other nodes committed.
+    Groups { seen: u64, last: u64 },
+}
+
 pub struct Remembered {
-    /// This writer's own part of every token, random for each start.
+    /// This writer's own id, random for each start.
     writer: u64,
-    groups: u64,
-    /// The token of the last group this writer committed, while its memory holds.
-    last: Option<Vec<u8>>,
+    /// The last group whose writes this memory reflects (`None`: it reflects nothing).
+    seen: Option<u64>,
     /// Values by key; `None` for a key known to hold nothing.
     values: RefCell<HashMap<Vec<u8>, Option<Arc<Value>>>>,
 }
 
 impl Remembered {
     pub fn new() -> Remembered {
-        let writer = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_nanos() as u64)
-            ^ u64::from(std::process::id()).rotate_left(32);
         Remembered {
-            writer,
-            groups: 0,
-            last: None,
+            writer: rand::random(),
+            seen: None,
             values: RefCell::default(),
         }
     }
 
-    /// Keeps what is remembered only if `found`, the token of the last group committed, is
-    /// this writer's last one.
-    pub fn check(&mut self, found: Option<&[u8]>) {
-        if found.is_none() || found != self.last.as_deref() {
-            self.forget();
+    /// Compares the memory with `last`, the last group committed (read under the lock): what
+    /// it lacks. When it cannot be brought up to date group by group it forgets everything.
+    pub fn lag(&mut self, last: Option<GroupMark>) -> Lag {
+        let last = last.map_or(0, |mark| mark.number);
+        match self.seen {
+            Some(seen) if seen == last => Lag::None,
+            Some(seen) if seen < last => Lag::Groups { seen, last },
+            _ => {
+                self.values.get_mut().clear();
+                self.seen = Some(last);
+                Lag::None
+            }
         }
     }
 
-    /// The token the next group leaves.
-    pub fn next_token(&mut self) -> Vec<u8> {
-        self.groups += 1;
-        format!("{:016x}.{}", self.writer, self.groups).into_bytes()
+    /// Forgets the keys `written` by the groups after `seen` up to `last` (each group's number
+    /// with its keys, in order); everything when one of those groups is missing.
+    pub fn forget_written(&mut self, seen: u64, last: u64, written: &[(u64, Vec<Vec<u8>>)]) {
+        let complete = written
+            .iter()
+            .map(|(number, _)| *number)
+            .eq(seen + 1..=last);
+        let values = self.values.get_mut();
+        if complete {
+            for key in written.iter().flat_map(|(_, keys)| keys) {
+                values.remove(key);
+            }
+        } else {
+            values.clear();
+        }
+        self.seen = Some(last);
+    }
+
+    /// The last group whose writes the memory reflects.
+    pub fn seen(&self) -> Option<u64> {
+        self.seen
+    }
+
+    /// The mark of the next group, once the memory has seen the last one.
+    pub fn next_group(&self) -> GroupMark {
+        GroupMark {
+            number: self.seen.unwrap_or(0) + 1,
+            writer: self.writer,
+        }
     }
 
     /// What is remembered of `key`: `Some(None)` when it holds nothing.
@@ -76,20 +135,20 @@ impl Remembered {
         values.insert(key.to_vec(), value);
     }
 
-    /// The group that left `token` committed `writes`.
-    pub fn committed(&mut self, token: Vec<u8>, writes: &Overlay) {
+    /// The group `mark` committed `writes`.
+    pub fn committed(&mut self, mark: GroupMark, writes: &Overlay) {
         for (key, value) in writes {
             if !key.starts_with(keys::EVENT) {
                 self.remember(key, value.clone());
             }
         }
-        self.last = Some(token);
+        self.seen = Some(mark.number);
     }
 
-    /// Forgets everything: another node wrote, or this writer's group failed.
+    /// Forgets everything: this writer's group failed.
     pub fn forget(&mut self) {
         self.values.get_mut().clear();
-        self.last = None;
+        self.seen = None;
     }
 }
 
@@ -119,19 +178,56 @@ mod tests {
         );
     }
 
-    /// What is remembered holds only while the last group was this writer's own.
+    /// Another node's groups make the writer forget what they wrote, and only that; when their
+    /// keys are no longer all there, everything.
     #[test]
-    fn another_writers_group_makes_it_forget() {
+    fn another_writers_groups_make_it_forget_what_they_wrote() {
         let mut remembered = Remembered::new();
-        let token = remembered.next_token();
-        remembered.committed(token.clone(), &Overlay::new());
+        assert_eq!(remembered.lag(None), Lag::None, "a new database");
+        let own = remembered.next_group();
+        assert_eq!(own.number, 1);
+        remembered.committed(own, &Overlay::new());
         remembered.remember(b"cv1", value(10));
-        remembered.check(Some(&token));
-        assert!(
-            remembered.lookup(b"cv1").is_some(),
+        remembered.remember(b"cv2", value(10));
+        assert_eq!(
+            remembered.lag(Some(own)),
+            Lag::None,
             "its own group was last"
         );
-        remembered.check(Some(b"0123456789abcdef.7"));
-        assert!(remembered.lookup(b"cv1").is_none(), "another node wrote");
+        assert!(remembered.lookup(b"cv1").is_some());
+
+        let others = GroupMark {
+            number: 3,
+            writer: 7,
+        };
+        let lag = remembered.lag(Some(others));
+        assert_eq!(lag, Lag::Groups { seen: 1, last: 3 });
+        remembered.forget_written(1, 3, &[(2, vec![b"cv1".to_vec()]), (3, vec![])]);
+        assert!(
+            remembered.lookup(b"cv1").is_none(),
+            "the other node wrote it"
+        );
+        assert!(remembered.lookup(b"cv2").is_some(), "nobody else wrote it");
+        assert_eq!(remembered.next_group().number, 4);
+
+        let later = GroupMark {
+            number: 6,
+            writer: 7,
+        };
+        assert_eq!(
+            remembered.lag(Some(later)),
+            Lag::Groups { seen: 3, last: 6 }
+        );
+        remembered.forget_written(3, 6, &[(5, vec![]), (6, vec![])]);
+        assert!(
+            remembered.lookup(b"cv2").is_none(),
+            "group 4's keys are gone"
+        );
+        assert_eq!(
+            GroupMark::parse(&later.to_bytes()),
+            Some(later),
+            "a mark reads back"
+        );
+        assert_eq!(GroupMark::parse(b"0123456789abcdef.7"), None);
     }
 }

@@ -1,6 +1,6 @@
 //! The PostgreSQL writer: one thread per node that takes every step waiting, runs them in one
 //! transaction under the writers' lock (see [`crate::engine::postgres`]), writes what they wrote as
-//! rows and commits, then answers each step.
+//! rows and commits, hands the group's events on, then answers each step.
 
 use std::sync::{Arc, mpsc};
 
@@ -9,15 +9,21 @@ use switchboard_model::{Id, now_millis};
 
 use super::below::PgBelow;
 use super::follower::Follower;
-use super::remembered::Remembered;
+use super::remembered::{GroupMark, Lag, Remembered};
 use super::{Database, WRITERS_LOCK, sql};
-use crate::engine::txn::{Below, Overlay, Txn, Value, Walk};
+use crate::engine::txn::{Below, Group, Overlay, Txn, Value, Walk};
 use crate::engine::writer::{Answer, Job, Progress};
 use crate::keys;
 use crate::{StoreError, StoreResult};
 
 /// How many steps one group may hold at most.
 const MAX_GROUP: usize = 1024;
+/// How many groups' keys `group_writes` keeps (for writers that fell behind), pruned every
+/// [`PRUNE_EVERY`] groups.
+const KEPT_GROUPS: u64 = 10_000;
+const PRUNE_EVERY: u64 = 1_000;
+/// A writer whose memory is further behind than this many groups forgets everything.
+const CATCH_UP_GROUPS: i64 = 1_000;
 
 /// Runs the writer until the store is dropped: groups of the steps in `queue`, each committed
 /// and its events handed on by `follower` before its steps are answered.
@@ -29,6 +35,8 @@ pub fn run_groups(
 ) {
     let mut client: Option<postgres::Client> = None;
     let mut remembered = Remembered::new();
+    // The last group whose events (and every event before them) the follower has handed on.
+    let mut handed_through = None;
     while let Ok(first) = queue.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -47,29 +55,51 @@ pub fn run_groups(
                 StoreError::Backend("cannot connect to PostgreSQL".into()),
             ),
         };
-        match &outcome {
-            Ok(()) => {
+        let outcome = match outcome {
+            Ok(written) => {
                 *progress.failing() = None;
-                if let Some(client) = client.as_mut()
-                    && let Err(error) = follower.committed(client)
-                {
-                    // Committed all the same: the follower's thread hands them on.
-                    tracing::warn!(%error, "cannot read back the events just committed");
-                    follower.wake();
-                }
+                // When the group before this one was this writer's own and its events were
+                // handed on, this group's events are all that is new: no need to read them back.
+                let handed = if handed_through == Some(written.after) {
+                    follower.hand_on_own(&written.group.events, &written.group.frames);
+                    Ok(())
+                } else {
+                    match client.as_mut() {
+                        Some(client) => follower.committed(client),
+                        None => Err(StoreError::Backend("no connection".into())),
+                    }
+                };
+                handed_through = match handed {
+                    Ok(()) => Some(written.mark.number),
+                    Err(error) => {
+                        // Committed all the same: the follower's thread hands them on.
+                        tracing::warn!(%error, "cannot read back the events just committed");
+                        follower.wake();
+                        None
+                    }
+                };
+                Ok(())
             }
             Err(error) => {
                 tracing::warn!(%error, steps = answers.len(), "a group of writes failed");
                 *progress.failing() = Some(error.clone());
+                Err(error)
             }
-        }
+        };
         for answer in answers {
             answer(&outcome);
         }
     }
 }
 
-type Outcome = StoreResult<()>;
+/// A group committed: its mark, the last group before it, and what it wrote.
+struct Written {
+    mark: GroupMark,
+    after: u64,
+    group: Group,
+}
+
+type Outcome = StoreResult<Written>;
 
 /// Runs `jobs` in one transaction and commits what they wrote.
 fn write_group(
@@ -85,26 +115,28 @@ fn write_group(
         Ok(next_id) => next_id,
         Err(error) => {
             drop(txn);
+            remembered.forget();
             return refuse(jobs, error);
         }
     };
-    let token = remembered.next_token();
+    let mark = remembered.next_group();
     let (answers, written) = {
         let below = PgBelow::new(txn, remembered);
         let mut steps = Txn::new(&below, next_id, now_millis());
         let answers: Vec<Answer> = jobs.into_iter().map(|job| job(&mut steps)).collect();
         let written = steps.finish().and_then(|(group, _)| {
             let mut txn = below.into_transaction()?;
-            write(&mut txn, &group.writes, &token)?;
+            write(&mut txn, &group.writes, mark)?;
             txn.commit()?;
-            Ok(group.writes)
+            Ok(group)
         });
         (answers, written)
     };
     match written {
-        Ok(writes) => {
-            remembered.committed(token, &writes);
-            (answers, Ok(()))
+        Ok(group) => {
+            remembered.committed(mark, &group.writes);
+            let after = mark.number - 1;
+            (answers, Ok(Written { mark, after, group }))
         }
         Err(error) => {
             remembered.forget();
@@ -120,32 +152,48 @@ pub(super) fn begin(client: &mut postgres::Client) -> StoreResult<Transaction<'_
     Ok(txn)
 }
 
-/// Reads, once the lock is held, the id counter and whose group committed last (keeping what
-/// the writer remembers only if it was its own); answers the next free id.
+/// Reads, once the lock is held, the id counter and the last group committed, and brings what
+/// the writer remembers up to date with the groups other nodes committed since its last one
+/// (their keys come in the same round trip); answers the next free id.
 fn start_group(txn: &mut Transaction<'_>, remembered: &mut Remembered) -> StoreResult<Id> {
     let wanted: &[&[u8]] = &[keys::META_NEXT_ID, keys::META_LAST_GROUP];
+    // A memory that saw nothing, or too many groups ago, starts over rather than read them.
+    let seen = remembered
+        .seen()
+        .map_or(i64::MAX - CATCH_UP_GROUPS, sql::bigint);
     let rows = txn.query(
-        "SELECT key, value FROM records WHERE key = ANY($1)",
-        &[&wanted],
+        "SELECT key, value, NULL::int8, NULL::bytea[] FROM records WHERE key = ANY($1)
+         UNION ALL
+         SELECT NULL, NULL, number, keys FROM group_writes WHERE number > $2 AND number <= $3",
+        &[&wanted, &seen, &(seen + CATCH_UP_GROUPS)],
     )?;
-    let found = |wanted: &[u8]| {
-        rows.iter()
-            .find(|row| row.get::<_, &[u8]>(0) == wanted)
-            .map(|row| row.get::<_, Vec<u8>>(1))
-    };
-    remembered.check(found(keys::META_LAST_GROUP).as_deref());
-    match found(keys::META_NEXT_ID) {
-        Some(bytes) => Ok(serde_json::from_slice(&bytes)?),
-        None => Ok(0),
+    let mut next_id = 0;
+    let mut last = None;
+    let mut written = Vec::new();
+    for row in &rows {
+        match row.get::<_, Option<&[u8]>>(0) {
+            Some(key) if key == keys::META_NEXT_ID => {
+                next_id = serde_json::from_slice(row.get::<_, &[u8]>(1))?;
+            }
+            Some(_) => last = GroupMark::parse(row.get::<_, &[u8]>(1)),
+            None => written.push((row.get::<_, i64>(2) as u64, row.get(3))),
+        }
     }
+    if let Lag::Groups { seen, last } = remembered.lag(last) {
+        written.sort_unstable_by_key(|(number, _)| *number);
+        remembered.forget_written(seen, last, &written);
+    }
+    Ok(next_id)
 }
 
-/// Writes a group's records and events, and the token it leaves (see [`Remembered`]).
-fn write(txn: &mut Transaction<'_>, writes: &Overlay, token: &[u8]) -> StoreResult<()> {
+/// Writes a group's records and events, its mark, and the keys it wrote for the other nodes'
+/// writers (see [`Remembered`]).
+fn write(txn: &mut Transaction<'_>, writes: &Overlay, mark: GroupMark) -> StoreResult<()> {
     let mut record_keys = vec![keys::META_LAST_GROUP.to_vec()];
     let mut workspaces = vec![0];
-    let mut values = vec![token.to_vec()];
+    let mut values = vec![mark.to_bytes()];
     let mut removed = vec![];
+    let mut written_keys = vec![];
     let (mut event_ids, mut event_workspaces, mut bodies, mut events_removed) =
         (vec![], vec![], vec![], vec![]);
     for (key, value) in writes {
@@ -160,19 +208,29 @@ fn write(txn: &mut Transaction<'_>, writes: &Overlay, token: &[u8]) -> StoreResu
                 record_keys.push(key.clone());
                 workspaces.push(sql::workspace_of(key));
                 values.push(value.bytes.clone());
+                written_keys.push(key.as_slice());
             }
-            (None, None) => removed.push(key.clone()),
+            (None, None) => {
+                removed.push(key.clone());
+                written_keys.push(key.as_slice());
+            }
         }
     }
     if !removed.is_empty() {
         txn.execute("DELETE FROM records WHERE key = ANY($1)", &[&removed])?;
     }
+    let number = i64::try_from(mark.number).unwrap_or(i64::MAX);
     txn.execute(
-        "INSERT INTO records (key, workspace_id, value)
+        "WITH logged AS (INSERT INTO group_writes (number, keys) VALUES ($4, $5))
+         INSERT INTO records (key, workspace_id, value)
              SELECT * FROM unnest($1::bytea[], $2::int8[], $3::bytea[])
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        &[&record_keys, &workspaces, &values],
+        &[&record_keys, &workspaces, &values, &number, &written_keys],
     )?;
+    if mark.number.is_multiple_of(PRUNE_EVERY) {
+        let before = i64::try_from(mark.number.saturating_sub(KEPT_GROUPS)).unwrap_or(0);
+        txn.execute("DELETE FROM group_writes WHERE number <= $1", &[&before])?;
+    }
     if !events_removed.is_empty() {
         txn.execute("DELETE FROM events WHERE id = ANY($1)", &[&events_removed])?;
     }
@@ -189,7 +247,7 @@ fn write(txn: &mut Transaction<'_>, writes: &Overlay, token: &[u8]) -> StoreResu
 }
 
 /// Answers `jobs` with `error`: each runs against a transaction that reads nothing.
-fn refuse(jobs: Vec<Job>, error: StoreError) -> (Vec<Answer>, Outcome) {
+fn refuse<T>(jobs: Vec<Job>, error: StoreError) -> (Vec<Answer>, StoreResult<T>) {
     let below = Unreachable(error.clone());
     let mut steps = Txn::new(&below, 0, now_millis());
     let answers = jobs.into_iter().map(|job| job(&mut steps)).collect();

@@ -116,13 +116,19 @@ pub struct Nats {
     _folder: tempfile::TempDir,
 }
 
+/// The password of the test bus's user, and as a URL writes it (a percent sign and a colon).
+const NATS_PASSWORD: &str = "p%ss:w0rd";
+const NATS_PASSWORD_IN_URL: &str = "p%25ss%3Aw0rd";
+
 impl Nats {
+    /// A nats-server that lets in only the user `sb` with its password, as
+    /// `docs/scale-out.md` sets it up; `url` carries them.
     pub fn start() -> anyhow::Result<Nats> {
         let folder = tempfile::tempdir()?;
         let [port, monitor_port] = free_ports()?;
         let server = Self::serve(folder.path(), port, monitor_port)?;
         Ok(Nats {
-            url: format!("nats://127.0.0.1:{port}"),
+            url: format!("nats://sb:{NATS_PASSWORD_IN_URL}@127.0.0.1:{port}"),
             monitor_port,
             server,
             _folder: folder,
@@ -143,6 +149,7 @@ impl Nats {
     fn serve(folder: &Path, port: u16, monitor_port: u16) -> anyhow::Result<Child> {
         let server = Command::new("nats-server")
             .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .args(["--user", "sb", "--pass", NATS_PASSWORD])
             .args(["-m", &monitor_port.to_string(), "-js", "-sd"])
             .arg(folder.join("js"))
             .stdout(Stdio::null())

@@ -3,6 +3,7 @@
 //! their next look, and passes its visitors' and agents' presence signals (typing, read) on.
 //! The store stays the source of truth: a node that misses announcements (NATS restarting)
 //! still reads every event at its next look, in id order, and clients catch up by event id.
+//! Whether the node is linked shows in the gauge `switchboard_bus_connected` (1 or 0).
 
 use std::sync::Arc;
 
@@ -31,20 +32,35 @@ pub async fn link(
     store: Arc<RecordStore>,
     widgets: Arc<Widgets>,
 ) -> anyhow::Result<()> {
+    let (address, login) = login_of(url)?;
+    let options = match login {
+        Login::None => async_nats::ConnectOptions::new(),
+        Login::UserPassword(user, password) => {
+            async_nats::ConnectOptions::with_user_and_password(user, password)
+        }
+        Login::Token(token) => async_nats::ConnectOptions::with_token(token),
+    };
     let woken = store.clone();
-    let client = async_nats::ConnectOptions::new()
+    let connected = metrics::gauge!("switchboard_bus_connected");
+    connected.set(0.0);
+    let client = options
         .name(format!("switchboard {node}"))
         .retry_on_initial_connect()
         .event_callback(move |event| {
-            // Back after a break: read what the other nodes committed meanwhile.
-            if matches!(event, async_nats::Event::Connected) {
-                woken.wake_follower();
+            match event {
+                // Back after a break: read what the other nodes committed meanwhile.
+                async_nats::Event::Connected => {
+                    connected.set(1.0);
+                    woken.wake_follower();
+                }
+                async_nats::Event::Disconnected => connected.set(0.0),
+                _ => {}
             }
             async {}
         })
-        .connect(url)
+        .connect(address.as_str())
         .await
-        .with_context(|| format!("cannot reach the bus at {url}"))?;
+        .with_context(|| format!("cannot reach the bus at {address}"))?;
     let mut commits = client.subscribe(COMMITTED).await?;
     let mut signals = client.subscribe(PRESENCE).await?;
 
@@ -100,4 +116,56 @@ pub async fn link(
         }
     });
     Ok(())
+}
+
+/// How a node logs in to NATS.
+#[derive(Debug, PartialEq, Eq)]
+enum Login {
+    None,
+    UserPassword(String, String),
+    Token(String),
+}
+
+/// The login `bus.url` carries (`nats://user:password@host:4222`, or a token alone:
+/// `nats://token@host:4222`), which the NATS client takes only from its options, and the
+/// address without it (what logs may show).
+fn login_of(url: &str) -> anyhow::Result<(String, Login)> {
+    let mut address = url::Url::parse(url).context("bus.url is not a URL")?;
+    let decode = |part: &str| {
+        percent_encoding::percent_decode_str(part)
+            .decode_utf8()
+            .map(|decoded| decoded.into_owned())
+            .context("bus.url's login is not UTF-8")
+    };
+    let login = match (address.username(), address.password()) {
+        ("", None) => Login::None,
+        (user, Some(password)) => Login::UserPassword(decode(user)?, decode(password)?),
+        (token, None) => Login::Token(decode(token)?),
+    };
+    // Neither fails on a nats:// URL with a host.
+    let _ = address.set_username("");
+    let _ = address.set_password(None);
+    Ok((address.to_string(), login))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_login_comes_out_of_the_url_and_the_address_keeps_none_of_it() {
+        let (address, login) = login_of("nats://sb:p%40ss%3Aword@10.0.0.5:4222").expect("read");
+        assert_eq!(address, "nats://10.0.0.5:4222");
+        assert_eq!(login, Login::UserPassword("sb".into(), "p@ss:word".into()));
+        let (address, login) = login_of("nats://s3cr3t@nats.internal:4222").expect("read");
+        assert_eq!(
+            (address.as_str(), login),
+            ("nats://nats.internal:4222", Login::Token("s3cr3t".into()))
+        );
+        let (address, login) = login_of("nats://127.0.0.1:4222").expect("read");
+        assert_eq!(
+            (address.as_str(), login),
+            ("nats://127.0.0.1:4222", Login::None)
+        );
+    }
 }

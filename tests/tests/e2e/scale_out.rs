@@ -389,8 +389,9 @@ async fn a_bus_restart_loses_no_event_for_a_reconnecting_client() -> anyhow::Res
     Ok(())
 }
 
-/// Each node's metrics carry its name, and a node that cannot reach the database says so on
-/// `/readyz` (so that the proxy sends traffic elsewhere) and is ready again once it can.
+/// Each node's metrics carry its name and its link to the bus (which lets in only its user),
+/// and a node that cannot reach the database says so on `/readyz` (so that the proxy sends
+/// traffic elsewhere) and is ready again once it can, its next read and write going through.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_node_names_itself_in_its_metrics_and_is_unready_without_the_database()
 -> anyhow::Result<()> {
@@ -404,6 +405,19 @@ async fn each_node_names_itself_in_its_metrics_and_is_unready_without_the_databa
         metrics.contains(&format!("node=\"{}\"", name.trim())),
         "{metrics}"
     );
+    // Linked to the bus, which lets in only its user: the URL's login was used.
+    eventually_within(
+        Duration::from_secs(10),
+        "the node linked to the bus",
+        async || {
+            let (_, metrics) = admin.get_bytes("/metrics").await?;
+            let linked = String::from_utf8_lossy(&metrics)
+                .lines()
+                .any(|line| line.starts_with("switchboard_bus_connected{") && line.ends_with(" 1"));
+            Ok(linked.then_some(()))
+        },
+    )
+    .await?;
     let ready = async || -> anyhow::Result<StatusCode> {
         Ok(Client::new(&a.base_url).get("/readyz").await?.0)
     };
@@ -422,6 +436,14 @@ async fn each_node_names_itself_in_its_metrics_and_is_unready_without_the_databa
         async || Ok((ready().await? == StatusCode::OK).then_some(())),
     )
     .await?;
+    // The first write and read once the database is back go through: the connections that
+    // broke with its restart are made again under them, not failed.
+    let inbound = format!("/api/v1/channels/{}/inbound", admin.api_channel().await?);
+    let message = inbound_message("ana@example.com", "after-restart", "¿Siguen ahí?");
+    let (status, stored) = admin.post(&inbound, &message).await?;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    let (status, listed) = admin.get("/api/v1/conversations").await?;
+    assert_eq!(status, StatusCode::OK, "{listed}");
     Ok(())
 }
 

@@ -123,7 +123,7 @@ pub struct PgView<'a> {
 impl PgView<'_> {
     fn run<T: Send + 'static>(
         &self,
-        read: impl FnOnce(&mut postgres::Client) -> StoreResult<T> + Send + 'static,
+        read: impl Fn(&mut postgres::Client) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
         self.database.pool.run(read)
     }

@@ -7,7 +7,39 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::{StoreError, StoreResult};
 
-type Call = Box<dyn FnOnce(&mut postgres::Client) + Send>;
+type Call = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// A thread's connection, made again when it breaks.
+struct Connection {
+    url: String,
+    client: postgres::Client,
+}
+
+impl Connection {
+    /// Runs `call`; when it fails because the connection broke (the database restarted since
+    /// the last call), once more on a new connection, so that the caller never sees the break.
+    fn run<T>(&mut self, call: impl Fn(&mut postgres::Client) -> StoreResult<T>) -> StoreResult<T> {
+        if self.client.is_closed() {
+            self.reconnect();
+        }
+        let first = call(&mut self.client);
+        if first.is_err() && self.client.is_closed() && self.reconnect() {
+            return call(&mut self.client);
+        }
+        first
+    }
+
+    /// Whether a new connection replaced the broken one.
+    fn reconnect(&mut self) -> bool {
+        match super::connect(&self.url) {
+            Ok(again) => {
+                self.client = again;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
 
 /// A pool of calling threads.
 pub struct Pool {
@@ -25,8 +57,8 @@ impl Pool {
             std::thread::Builder::new()
                 .name(format!("store-pool-{number}"))
                 .spawn(move || {
-                    let mut client = match super::connect(&url) {
-                        Ok(client) => client,
+                    let mut connection = match super::connect(&url) {
+                        Ok(client) => Connection { url, client },
                         Err(error) => {
                             let _ = connected.send(Err(error));
                             return;
@@ -36,12 +68,7 @@ impl Pool {
                     loop {
                         let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
                         let Ok(call) = next else { return };
-                        if client.is_closed()
-                            && let Ok(again) = super::connect(&url)
-                        {
-                            client = again;
-                        }
-                        call(&mut client);
+                        call(&mut connection);
                     }
                 })
                 .map_err(|error| {
@@ -54,15 +81,16 @@ impl Pool {
         Ok(Pool { calls })
     }
 
-    /// Runs `call` on one of the threads and answers what it answered.
+    /// Runs `call` on one of the threads and answers what it answered (a call may run twice
+    /// when the connection broke under it: reads, and writes that are the same done twice).
     pub fn run<T: Send + 'static>(
         &self,
-        call: impl FnOnce(&mut postgres::Client) -> StoreResult<T> + Send + 'static,
+        call: impl Fn(&mut postgres::Client) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
         let (answer, answered) = mpsc::sync_channel(1);
         self.calls
-            .send(Box::new(move |client| {
-                let _ = answer.send(call(client));
+            .send(Box::new(move |connection: &mut Connection| {
+                let _ = answer.send(connection.run(&call));
             }))
             .map_err(|_| StoreError::Backend("the store's connection threads stopped".into()))?;
         answered

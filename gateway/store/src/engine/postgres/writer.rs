@@ -48,12 +48,25 @@ pub fn run_groups(
         if client.as_ref().is_none_or(postgres::Client::is_closed) {
             client = super::connect(&database.url).ok();
         }
-        let (answers, outcome) = match client.as_mut() {
+        let mut attempt = match client.as_mut() {
             Some(client) => write_group(client, &mut remembered, jobs),
-            None => refuse(
-                jobs,
-                StoreError::Backend("cannot connect to PostgreSQL".into()),
-            ),
+            None => Attempt::NotBegun(jobs, StoreError::Backend("no connection".into())),
+        };
+        if let Attempt::NotBegun(jobs, _) = attempt {
+            // The connection broke since the last group (the database restarted): the steps
+            // have not run, so they go once more on a new connection.
+            client = super::connect(&database.url).ok();
+            attempt = match client.as_mut() {
+                Some(client) => write_group(client, &mut remembered, jobs),
+                None => Attempt::NotBegun(
+                    jobs,
+                    StoreError::Backend("cannot connect to PostgreSQL".into()),
+                ),
+            };
+        }
+        let (answers, outcome) = match attempt {
+            Attempt::Ran(answers, outcome) => (answers, outcome),
+            Attempt::NotBegun(jobs, error) => refuse(jobs, error),
         };
         let outcome = match outcome {
             Ok(written) => {
@@ -101,22 +114,29 @@ struct Written {
 
 type Outcome = StoreResult<Written>;
 
+/// How an attempt at a group went: run (committed or not), or not begun, its steps untouched.
+enum Attempt {
+    Ran(Vec<Answer>, Outcome),
+    NotBegun(Vec<Job>, StoreError),
+}
+
 /// Runs `jobs` in one transaction and commits what they wrote.
 fn write_group(
     client: &mut postgres::Client,
     remembered: &mut Remembered,
     jobs: Vec<Job>,
-) -> (Vec<Answer>, Outcome) {
+) -> Attempt {
     let mut txn = match begin(client) {
         Ok(txn) => txn,
-        Err(error) => return refuse(jobs, error),
+        Err(error) => return Attempt::NotBegun(jobs, error),
     };
     let next_id = match start_group(&mut txn, remembered) {
         Ok(next_id) => next_id,
         Err(error) => {
             drop(txn);
             remembered.forget();
-            return refuse(jobs, error);
+            let (answers, refused) = refuse(jobs, error);
+            return Attempt::Ran(answers, refused);
         }
     };
     let mark = remembered.next_group();
@@ -136,11 +156,11 @@ fn write_group(
         Ok(group) => {
             remembered.committed(mark, &group.writes);
             let after = mark.number - 1;
-            (answers, Ok(Written { mark, after, group }))
+            Attempt::Ran(answers, Ok(Written { mark, after, group }))
         }
         Err(error) => {
             remembered.forget();
-            (answers, Err(error))
+            Attempt::Ran(answers, Err(error))
         }
     }
 }

@@ -2005,6 +2005,35 @@ async fn a_store_of_layout_3_moves_its_files_bytes_out_of_the_tree() {
     );
 }
 
+/// Nodes that start together on a database whose schema is not up to date (a first start, an
+/// upgrade rolled out to every node at once) all start: one brings the schema up to date while
+/// the others wait for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn nodes_starting_together_bring_the_schema_up_to_date_once() {
+    let server = switchboard_e2e::scale_rig::Postgres::start().expect("start PostgreSQL");
+    let Engine::Postgres(url) = Engine::postgres(&server, 1) else {
+        unreachable!()
+    };
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                RecordStore::open_postgres(&url, Arc::new(InProcessBus::new(16))).map(drop)
+            })
+        })
+        .collect();
+    for start in starts {
+        start.join().expect("a start").expect("the node started");
+    }
+    let applied = server
+        .psql(
+            "switchboard",
+            "SELECT count(*) FROM scenario_1.refinery_schema_history",
+        )
+        .expect("count");
+    assert_eq!(applied, "3", "each migration applied once");
+}
+
 /// Nodes on PostgreSQL share files: one node stores an attachment and another reads it. The
 /// bytes go in the database's `blobs` table, or in a folder every node mounts when they are
 /// given one (and then not in the database).

@@ -41,6 +41,8 @@ use crate::{StoreError, StoreResult};
 
 /// The advisory lock every group of steps holds while it is written ("SWBD").
 const WRITERS_LOCK: i64 = 0x5357_4244;
+/// The advisory lock a node holds while it brings the schema up to date ("SWBM").
+const MIGRATIONS_LOCK: i64 = 0x5357_424D;
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -64,16 +66,17 @@ impl Database {
 }
 
 /// Brings the schema of the database `client` is connected to up to date (the migrations in
-/// `gateway/store/migrations`).
+/// `gateway/store/migrations`), one node at a time: nodes that start together wait for the
+/// first, then find nothing left to do.
 fn update_schema(client: &mut postgres::Client) -> StoreResult<()> {
-    embedded::migrations::runner()
-        .run(client)
-        .map_err(|error| {
-            StoreError::Backend(format!(
-                "cannot bring the PostgreSQL schema up to date: {error}"
-            ))
-        })?;
-    Ok(())
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATIONS_LOCK])?;
+    let updated = embedded::migrations::runner().run(client).map_err(|error| {
+        StoreError::Backend(format!(
+            "cannot bring the PostgreSQL schema up to date: {error}"
+        ))
+    });
+    client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATIONS_LOCK])?;
+    updated.map(|_| ())
 }
 
 /// Whether `url` names a PostgreSQL database (`postgres://…` or `postgresql://…`).

@@ -301,6 +301,21 @@ impl RecordStore {
         }
     }
 
+    /// Brings the inbox index up to date before a read of it: on PostgreSQL, with every event
+    /// any node committed (one query, which finds nothing new most of the time); on sled it
+    /// is always up to date.
+    fn index_up_to_date(&self) -> StoreResult<()> {
+        match &self.engine {
+            Engine::Sled(_) => Ok(()),
+            Engine::Postgres(database, follower) => {
+                let follower = follower.clone();
+                database
+                    .pool
+                    .run(move |client| follower.catch_up_with(client))
+            }
+        }
+    }
+
     /// Tells the store that another node committed: on PostgreSQL, this node reads and hands
     /// on the new events now rather than at its next look.
     pub fn wake_follower(&self) {

@@ -2005,6 +2005,39 @@ async fn a_store_of_layout_3_moves_its_files_bytes_out_of_the_tree() {
     );
 }
 
+/// What one node acknowledged, another node's inbox lists at once (and counts), without
+/// waiting for its follower's next look or a bus.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_acknowledged_on_one_node_is_in_another_nodes_inbox_at_once() {
+    let server = switchboard_e2e::scale_rig::Postgres::start().expect("start PostgreSQL");
+    let engine = Engine::postgres(&server, 1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = engine.open(dir.path(), Arc::new(InProcessBus::new(16)));
+    let b = engine.open(dir.path(), Arc::new(InProcessBus::new(16)));
+    let (workspace, channel, agent) = seed(&a, "Acme").await;
+    for n in 0..5 {
+        let from = format!("c{n}@example.com");
+        a.ingest(
+            workspace,
+            channel,
+            inbound(&from, &format!("m-{n}"), "hola"),
+        )
+        .await
+        .expect("acknowledged on A");
+        let listed = b
+            .conversations(workspace, &ConversationFilter::default())
+            .await
+            .expect("listed on B");
+        assert_eq!(
+            listed.items.len(),
+            n + 1,
+            "B lists the conversation A just took in"
+        );
+        let counts = b.inbox_counts(workspace, agent).await.expect("counts on B");
+        assert_eq!(counts.all.open, n as u32 + 1, "{counts:?}");
+    }
+}
+
 /// Nodes that start together on a database whose schema is not up to date (a first start, an
 /// upgrade rolled out to every node at once) all start: one brings the schema up to date while
 /// the others wait for it.

@@ -95,6 +95,13 @@ impl Follower {
         Ok(())
     }
 
+    /// Hands on whatever any node committed that was not handed on yet, reading with `client`:
+    /// what a read of the node's index does first, so that it sees every write acknowledged
+    /// before it began, on any node.
+    pub fn catch_up_with(&self, client: &mut postgres::Client) -> StoreResult<()> {
+        catch_up(client, &self.handed).map(drop)
+    }
+
     /// Hands on `events`, which this node's writer just committed right after a group whose
     /// events were handed on already (nothing else committed in between), and announces them:
     /// what [`Follower::committed`] would read back. Those the follower's thread met first are

@@ -165,6 +165,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         store.as_ref(),
         &config.bootstrap,
         &config.first_password_file(),
+        &holder,
     )
     .await?;
 

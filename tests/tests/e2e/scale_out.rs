@@ -152,6 +152,29 @@ async fn an_email_forwarded_to_one_node_shows_on_another() -> anyhow::Result<()>
     Ok(())
 }
 
+/// Two nodes started at the same moment on an empty database: both come up, one of them sets
+/// up the first workspace and its admin, the other waits for it, and the admin signs in
+/// through either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_started_together_on_an_empty_database_set_up_one_workspace() -> anyhow::Result<()>
+{
+    let cluster = Cluster::start()?;
+    // The key every node is given, as the page says, rather than made by the first start.
+    std::fs::write(cluster.folder.path().join("secret.key"), [7u8; 32])?;
+    let (a, b) = tokio::try_join!(cluster.node("a"), cluster.node("b"))?;
+    let workspaces = cluster.postgres.psql(
+        "switchboard",
+        "SELECT count(*) FROM records WHERE substring(key from 1 for 2) = 'ws'",
+    )?;
+    assert_eq!(workspaces, "1", "one first workspace");
+    for node in [&a, &b] {
+        let admin = node.admin().await?;
+        let (status, channels) = admin.get("/api/v1/channels").await?;
+        assert_eq!(status, StatusCode::OK, "{channels}");
+    }
+    Ok(())
+}
+
 /// Sixteen clients post through all three nodes, each message to the next node in turn, and
 /// node B is killed (`kill -9`) halfway: a client whose post was not acknowledged sends it
 /// again (same external id) through the next node. Every acknowledged message is stored

@@ -1044,6 +1044,12 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
             .await
             .expect("reply")
     };
+    let claim = async |node: &str| {
+        f.store
+            .claim_outbox(f.channel, node, 30_000, 10)
+            .await
+            .expect("claim")
+    };
     let ingested = f.ingest("ana@example.com", "m-1", "Hola").await;
     let message = add(ingested.conversation_id, "¡Hola Ana!").await;
     assert_eq!(
@@ -1061,18 +1067,10 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
         .await
         .expect("note");
 
-    let claimed = f
-        .store
-        .claim_outbox(f.channel, "node-a", 30_000, 10)
-        .await
-        .expect("claim");
+    let claimed = claim("node-a").await;
     assert_eq!(claimed.len(), 1, "the private note is never sent");
     assert!(
-        f.store
-            .claim_outbox(f.channel, "node-b", 30_000, 10)
-            .await
-            .expect("claim")
-            .is_empty(),
+        claim("node-b").await.is_empty(),
         "leased items are not handed out twice"
     );
 
@@ -1090,22 +1088,14 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
         .await
         .expect("requeue");
     assert!(
-        f.store
-            .claim_outbox(f.channel, "node-a", 30_000, 10)
-            .await
-            .expect("claim")
-            .is_empty(),
+        claim("node-a").await.is_empty(),
         "not before its retry time"
     );
 
     // A later reply of the conversation is not held back by one that waits by design (a
     // daily limit, a website chat's reply waiting for the newest, which emails them all)...
     let second = add(ingested.conversation_id, "¿Sigues ahí?").await;
-    let claimed = f
-        .store
-        .claim_outbox(f.channel, "node-a", 30_000, 10)
-        .await
-        .expect("claim");
+    let claimed = claim("node-a").await;
     assert_eq!(
         claimed
             .iter()
@@ -1124,11 +1114,7 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
     // ...but one waiting out a failure holds back every reply after it.
     add(ingested.conversation_id, "Te escribo de nuevo").await;
     assert!(
-        f.store
-            .claim_outbox(f.channel, "node-a", 30_000, 10)
-            .await
-            .expect("claim")
-            .is_empty(),
+        claim("node-a").await.is_empty(),
         "a reply waits while an earlier one of its conversation waits out a failure"
     );
 
@@ -1137,11 +1123,7 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
     for text in ["Hola Bea", "¿Te ayudo con algo más?"] {
         add(other.conversation_id, text).await;
     }
-    let claimed = f
-        .store
-        .claim_outbox(f.channel, "node-a", 30_000, 10)
-        .await
-        .expect("claim");
+    let claimed = claim("node-a").await;
     assert_eq!(claimed.len(), 1, "one reply of a conversation at a time");
     assert_eq!(claimed[0].conversation_id, other.conversation_id);
     let retry = DeliveryStatus::Queued {
@@ -1155,11 +1137,7 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
         )
         .await
         .expect("requeue");
-    let again = f
-        .store
-        .claim_outbox(f.channel, "node-a", 30_000, 10)
-        .await
-        .expect("claim");
+    let again = claim("node-a").await;
     assert_eq!(again.len(), 1, "a due retry is handed out again");
     assert_eq!(
         again[0].message_id, claimed[0].message_id,
@@ -1170,11 +1148,7 @@ async fn replies_wait_in_the_outbox_until_delivered(engine: Engine) {
         .record_delivery(&again[0], DeliveryStatus::Sent { via: None }, None)
         .await
         .expect("sent");
-    let next = f
-        .store
-        .claim_outbox(f.channel, "node-a", 30_000, 10)
-        .await
-        .expect("claim");
+    let next = claim("node-a").await;
     assert_eq!(
         next.len(),
         1,

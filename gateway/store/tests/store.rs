@@ -2012,6 +2012,58 @@ async fn a_write_acknowledged_on_one_node_is_in_another_nodes_inbox_at_once() {
     }
 }
 
+/// During a rolling upgrade a node of the older release writes between the new ones, leaving
+/// the last group's mark in its older form: the new nodes go on writing (their group numbers
+/// never repeat) and forget what the older node may have changed.
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_go_on_after_a_node_of_an_older_release_wrote() {
+    let server = switchboard_e2e::scale_rig::Postgres::start().expect("start PostgreSQL");
+    let engine = Engine::postgres(&server, 1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = engine.open(dir.path(), Arc::new(InProcessBus::new(16)));
+    let (workspace, channel, _) = seed(&node, "Acme").await;
+    let ana = node
+        .ingest(
+            workspace,
+            channel,
+            inbound("ana@example.com", "m-1", "Hola"),
+        )
+        .await
+        .expect("ingest");
+    // What an older node leaves: its mark, and a message counted into Ana's conversation.
+    let conversation_key = format!("\\x6376{:016x}{:016x}", workspace, ana.conversation_id);
+    server
+        .psql(
+            "switchboard",
+            &format!(
+                "UPDATE scenario_1.records SET value = convert_to('0123456789abcdef.7', 'UTF8') \
+                 WHERE key = convert_to('mt/last_group', 'UTF8'); \
+                 UPDATE scenario_1.records SET value = convert_to(replace(convert_from(value, 'UTF8'), \
+                 '\"title\":\"', '\"title\":\"Older: '), 'UTF8') WHERE key = '{conversation_key}'"
+            ),
+        )
+        .expect("an older node's writes");
+    for n in 2..5 {
+        node.ingest(
+            workspace,
+            channel,
+            inbound("ana@example.com", &format!("m-{n}"), "¿Hola?"),
+        )
+        .await
+        .expect("the new node goes on writing");
+    }
+    let conversation = node
+        .conversation(workspace, ana.conversation_id)
+        .await
+        .expect("Ana's conversation");
+    assert_eq!(conversation.message_count, 4);
+    assert!(
+        conversation.title.starts_with("Older: "),
+        "the older node's change is kept, not written over: {}",
+        conversation.title
+    );
+}
+
 /// Nodes that start together on a database whose schema is not up to date (a first start, an
 /// upgrade rolled out to every node at once) all start: one brings the schema up to date while
 /// the others wait for it.

@@ -56,6 +56,8 @@ pub struct Remembered {
     writer: u64,
     /// The last group whose writes this memory reflects (`None`: it reflects nothing).
     seen: Option<u64>,
+    /// Whether the last group committed was this writer's own last one.
+    follows_own: bool,
     /// Values by key; `None` for a key known to hold nothing.
     values: RefCell<HashMap<Vec<u8>, Option<Arc<Value>>>>,
 }
@@ -65,23 +67,45 @@ impl Remembered {
         Remembered {
             writer: rand::random(),
             seen: None,
+            follows_own: false,
             values: RefCell::default(),
         }
     }
 
-    /// Compares the memory with `last`, the last group committed (read under the lock): what
-    /// it lacks. When it cannot be brought up to date group by group it forgets everything.
-    pub fn lag(&mut self, last: Option<GroupMark>) -> Lag {
-        let last = last.map_or(0, |mark| mark.number);
-        match self.seen {
-            Some(seen) if seen == last => Lag::None,
-            Some(seen) if seen < last => Lag::Groups { seen, last },
+    /// Compares the memory with `last`, the mark of the last group committed, and `highest`,
+    /// the highest group number in `group_writes` (both read under the lock): what it lacks.
+    /// A mark that is missing, unreadable (a writer of an older release) or not the highest
+    /// number means groups went by that the log does not tell: it forgets everything, and
+    /// numbering goes on above the highest.
+    pub fn lag(&mut self, last: Option<GroupMark>, highest: u64) -> Lag {
+        let last = match last {
+            Some(mark) if mark.number == highest => mark,
             _ => {
                 self.values.get_mut().clear();
-                self.seen = Some(last);
+                self.seen = Some(highest);
+                self.follows_own = false;
+                return Lag::None;
+            }
+        };
+        self.follows_own = last.writer == self.writer && self.seen == Some(last.number);
+        match self.seen {
+            Some(seen) if seen == last.number => Lag::None,
+            Some(seen) if seen < last.number => Lag::Groups {
+                seen,
+                last: last.number,
+            },
+            _ => {
+                self.values.get_mut().clear();
+                self.seen = Some(last.number);
                 Lag::None
             }
         }
+    }
+
+    /// Whether the last group committed, as [`Remembered::lag`] last found it, was this
+    /// writer's own last one: then nothing else committed since.
+    pub fn follows_own(&self) -> bool {
+        self.follows_own
     }
 
     /// Forgets the keys `written` by the groups after `seen` up to `last` (each group's number
@@ -183,25 +207,27 @@ mod tests {
     #[test]
     fn another_writers_groups_make_it_forget_what_they_wrote() {
         let mut remembered = Remembered::new();
-        assert_eq!(remembered.lag(None), Lag::None, "a new database");
+        assert_eq!(remembered.lag(None, 0), Lag::None, "a new database");
         let own = remembered.next_group();
         assert_eq!(own.number, 1);
         remembered.committed(own, &Overlay::new());
         remembered.remember(b"cv1", value(10));
         remembered.remember(b"cv2", value(10));
         assert_eq!(
-            remembered.lag(Some(own)),
+            remembered.lag(Some(own), 1),
             Lag::None,
             "its own group was last"
         );
+        assert!(remembered.follows_own());
         assert!(remembered.lookup(b"cv1").is_some());
 
         let others = GroupMark {
             number: 3,
             writer: 7,
         };
-        let lag = remembered.lag(Some(others));
+        let lag = remembered.lag(Some(others), 3);
         assert_eq!(lag, Lag::Groups { seen: 1, last: 3 });
+        assert!(!remembered.follows_own());
         remembered.forget_written(1, 3, &[(2, vec![b"cv1".to_vec()]), (3, vec![])]);
         assert!(
             remembered.lookup(b"cv1").is_none(),
@@ -215,7 +241,7 @@ mod tests {
             writer: 7,
         };
         assert_eq!(
-            remembered.lag(Some(later)),
+            remembered.lag(Some(later), 6),
             Lag::Groups { seen: 3, last: 6 }
         );
         remembered.forget_written(3, 6, &[(5, vec![]), (6, vec![])]);
@@ -228,6 +254,26 @@ mod tests {
             Some(later),
             "a mark reads back"
         );
-        assert_eq!(GroupMark::parse(b"0123456789abcdef.7"), None);
+    }
+
+    /// A writer of an older release (a rolling upgrade) leaves a mark this one cannot read and
+    /// logs no keys: the memory starts over and numbers go on above the highest logged, so a
+    /// number is never given twice.
+    #[test]
+    fn an_unreadable_mark_makes_it_forget_everything_and_number_above_the_log() {
+        let mut remembered = Remembered::new();
+        assert_eq!(remembered.lag(None, 0), Lag::None);
+        let own = remembered.next_group();
+        remembered.committed(own, &Overlay::new());
+        remembered.remember(b"cv1", value(10));
+        let older = GroupMark::parse(b"0123456789abcdef.7");
+        assert_eq!(older, None);
+        assert_eq!(remembered.lag(older, own.number), Lag::None);
+        assert!(
+            remembered.lookup(b"cv1").is_none(),
+            "the older writer may have written it"
+        );
+        assert!(!remembered.follows_own());
+        assert_eq!(remembered.next_group().number, own.number + 1);
     }
 }

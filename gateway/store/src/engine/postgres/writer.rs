@@ -73,7 +73,8 @@ pub fn run_groups(
                 *progress.failing() = None;
                 // When the group before this one was this writer's own and its events were
                 // handed on, this group's events are all that is new: no need to read them back.
-                let handed = if handed_through == Some(written.after) {
+                let previous = written.mark.number - 1;
+                let handed = if written.follows_own && handed_through == Some(previous) {
                     follower.hand_on_own(&written.group.events, &written.group.frames);
                     Ok(())
                 } else {
@@ -105,10 +106,11 @@ pub fn run_groups(
     }
 }
 
-/// A group committed: its mark, the last group before it, and what it wrote.
+/// A group committed: its mark, whether the group before it was this writer's own, and what
+/// it wrote.
 struct Written {
     mark: GroupMark,
-    after: u64,
+    follows_own: bool,
     group: Group,
 }
 
@@ -154,9 +156,16 @@ fn write_group(
     };
     match written {
         Ok(group) => {
+            let follows_own = remembered.follows_own();
             remembered.committed(mark, &group.writes);
-            let after = mark.number - 1;
-            Attempt::Ran(answers, Ok(Written { mark, after, group }))
+            Attempt::Ran(
+                answers,
+                Ok(Written {
+                    mark,
+                    follows_own,
+                    group,
+                }),
+            )
         }
         Err(error) => {
             remembered.forget();
@@ -184,22 +193,27 @@ fn start_group(txn: &mut Transaction<'_>, remembered: &mut Remembered) -> StoreR
     let rows = txn.query(
         "SELECT key, value, NULL::int8, NULL::bytea[] FROM records WHERE key = ANY($1)
          UNION ALL
-         SELECT NULL, NULL, number, keys FROM group_writes WHERE number > $2 AND number <= $3",
+         SELECT NULL, NULL, number, keys FROM group_writes WHERE number > $2 AND number <= $3
+         UNION ALL
+         SELECT NULL, NULL, coalesce(max(number), 0), NULL FROM group_writes",
         &[&wanted, &seen, &(seen + CATCH_UP_GROUPS)],
     )?;
     let mut next_id = 0;
     let mut last = None;
+    let mut highest = 0;
     let mut written = Vec::new();
     for row in &rows {
-        match row.get::<_, Option<&[u8]>>(0) {
-            Some(key) if key == keys::META_NEXT_ID => {
+        let number = || row.get::<_, i64>(2) as u64;
+        match (row.get::<_, Option<&[u8]>>(0), row.get(3)) {
+            (Some(key), _) if key == keys::META_NEXT_ID => {
                 next_id = serde_json::from_slice(row.get::<_, &[u8]>(1))?;
             }
-            Some(_) => last = GroupMark::parse(row.get::<_, &[u8]>(1)),
-            None => written.push((row.get::<_, i64>(2) as u64, row.get(3))),
+            (Some(_), _) => last = GroupMark::parse(row.get::<_, &[u8]>(1)),
+            (None, Some(keys)) => written.push((number(), keys)),
+            (None, None) => highest = number(),
         }
     }
-    if let Lag::Groups { seen, last } = remembered.lag(last) {
+    if let Lag::Groups { seen, last } = remembered.lag(last, highest) {
         written.sort_unstable_by_key(|(number, _)| *number);
         remembered.forget_written(seen, last, &written);
     }

@@ -284,6 +284,14 @@ impl StoreConfig {
                 switchboard_store::is_postgres_url(&self.url),
                 "store.url must be a PostgreSQL URL (postgres://user:password@host:5432/database) when store.backend is \"postgres\""
             );
+            if let Some(folder) = self.files_folder() {
+                // An unmounted share would be an empty local folder that no other node reads.
+                anyhow::ensure!(
+                    folder.is_dir(),
+                    "store.files_path {} is not a folder: mount the volume the nodes share there first",
+                    folder.display()
+                );
+            }
         } else {
             anyhow::ensure!(
                 self.files_path.as_os_str().is_empty(),

@@ -96,9 +96,18 @@ fn a_shared_store_or_bus_set_up_wrong_is_refused_naming_the_key() {
             error.contains("store.files_path") && error.contains("postgres"),
             "{error}"
         );
+        let error = refused(
+            jail,
+            "[store]\nbackend = \"postgres\"\nurl = \"postgres://db/x\"\nfiles_path = \"shared-files\"\n",
+        )?;
+        assert!(
+            error.contains("store.files_path shared-files is not a folder"),
+            "{error}"
+        );
+        std::fs::create_dir(jail.directory().join("shared-files")).expect("the share, mounted");
         jail.create_file(
             "gateway.toml",
-            "[store]\nbackend = \"postgres\"\nurl = \"postgres://db/x\"\nfiles_path = \"/mnt/files\"\n[bus]\nurl = \"nats://127.0.0.1:4222\"\n",
+            "[store]\nbackend = \"postgres\"\nurl = \"postgres://db/x\"\nfiles_path = \"shared-files\"\n[bus]\nurl = \"nats://127.0.0.1:4222\"\n",
         )?;
         Config::load(Some(Path::new("gateway.toml"))).expect("a shared store and bus");
         Ok(())

@@ -25,8 +25,8 @@ use crate::{OutboxItem, StoreError, StoreResult};
 /// most `limit` of them and at most one of each conversation: a conversation's replies go out in
 /// the order they were written, so a reply stays queued while an earlier one of its conversation
 /// is being sent, waits out a failure, or is handed out in this batch. An earlier reply that
-/// waits by design (a website chat's reply waiting for the newest, which emails them all; a
-/// daily send limit) holds none back.
+/// never failed and waits by design (a website chat's reply waiting for the newest, which emails
+/// them all; a daily send limit) holds none back.
 pub fn due_items(
     read: &impl Scan,
     channel_id: Id,
@@ -45,7 +45,8 @@ pub fn due_items(
         }
         let being_sent = item.lease_until > now;
         let waiting = item.not_before > now;
-        // A wait gives its attempt back (see the outbox's outcomes): only a failure counts.
+        // A wait gives its attempt back (see the outbox's outcomes), so a reply that waits
+        // having never failed has none; one that failed before still holds the rest back.
         let waiting_out_a_failure = waiting && item.attempts > 0;
         if being_sent || waiting_out_a_failure || !waiting {
             held_back.insert(item.conversation_id);

@@ -15,9 +15,9 @@
 //! does; the lock also makes every read-then-write in a step safe across nodes (a message's
 //! external id, an outbox claim, a lease).
 //!
-//! Reads outside the writer, and files' bytes (table `blobs`), go through a few threads of their
-//! own, each with its connection ([`Pool`]), so that no async task blocks on the network inside
-//! the runtime.
+//! Reads outside the writer go through a few threads of their own, each with its connection
+//! ([`Pool`]), so that no async task blocks on the network inside the runtime; files' bytes
+//! (table `blobs`) through a pool of their own.
 //!
 //! [`Txn`]: crate::engine::txn::Txn
 

@@ -181,11 +181,11 @@ impl Contacts for RecordStore {
                 done => break done?,
             }
         };
+        let blobs = leftovers.blobs.into_iter().map(|blob| (workspace_id, blob));
+        self.remove_blobs(blobs.collect()).await;
         if let Engine::Sled(files) = &self.engine {
             files.segments.blank(&leftovers.places)?;
         }
-        let blobs = leftovers.blobs.into_iter().map(|blob| (workspace_id, blob));
-        self.remove_blobs(blobs.collect()).await;
         tracing::info!(workspace_id, contact_id = id, ?erased, "erased a contact");
         Ok(erased)
     }

@@ -45,12 +45,12 @@ impl Conversations for RecordStore {
         workspace_id: Id,
         filter: &ConversationFilter,
     ) -> StoreResult<Page<Conversation>> {
-        self.index_up_to_date()?;
+        self.index_up_to_date();
         conversations::list(&self.view(), &self.inbox, workspace_id, filter)
     }
 
     async fn inbox_counts(&self, workspace_id: Id, agent_id: Id) -> StoreResult<InboxCounts> {
-        self.index_up_to_date()?;
+        self.index_up_to_date();
         Ok(self.inbox.counts(workspace_id, agent_id))
     }
 

@@ -52,6 +52,9 @@ impl Files for RecordStore {
                     continue;
                 }
                 Ok(Recorded::New) => None,
+                // A commit that failed on the way (the connection lost) may have gone in after
+                // all: its bytes stay for the sweep, which removes them only if nothing names them.
+                Err(StoreError::Backend(_)) => None,
                 Ok(Recorded::Known) | Err(_) => written,
             };
             if let Some(blob) = surplus {
@@ -64,10 +67,18 @@ impl Files for RecordStore {
     async fn blob(&self, workspace_id: Id, sha256: &str) -> StoreResult<Vec<u8>> {
         let StoredFile { blob, .. } = files::file(&self.view(), workspace_id, sha256)?;
         let blobs = self.blobs.clone();
-        blocking(move || blobs.get(workspace_id, &blob))
-            .await?
-            // Removed since its record was read.
-            .ok_or_else(|| StoreError::not_found("attachment", sha256))
+        let name = blob.clone();
+        let bytes = blocking(move || blobs.get(workspace_id, &name)).await?;
+        if bytes.is_none() && self.has_file(workspace_id, sha256).await? {
+            tracing::error!(
+                workspace_id,
+                sha256,
+                blob,
+                "a file's bytes are missing from the blob store"
+            );
+        }
+        // Else removed since its record was read.
+        bytes.ok_or_else(|| StoreError::not_found("attachment", sha256))
     }
 
     async fn has_file(&self, workspace_id: Id, sha256: &str) -> StoreResult<bool> {
@@ -89,7 +100,9 @@ impl Files for RecordStore {
             .write(move |txn| files::sweep_unattached(txn, before))
             .await?;
         self.remove_blobs(swept.blobs).await;
-        self.sweep_unnamed_blobs().await?;
+        if let Err(error) = self.sweep_unnamed_blobs().await {
+            tracing::warn!(%error, "cannot look for bytes that no file names");
+        }
         Ok((swept.files, swept.bytes))
     }
 }

@@ -1,23 +1,34 @@
 //! Files' bytes in the shared database (table `blobs`), so that every node reads what any node
-//! stored with nothing more to run or mount.
-
-use std::sync::Arc;
+//! stored with nothing more to run or mount. They go through connections of their own, so that
+//! large files never hold up the node's reads.
 
 use switchboard_model::Id;
 
-use super::Database;
+use super::Pool;
 use super::sql::bigint;
 use crate::StoreResult;
 use crate::engine::blobs::Blobs;
 
+/// How many files' bytes go to or from the database at once, per node.
+const CONNECTIONS: usize = 2;
+
 pub struct DatabaseBlobs {
-    pub database: Arc<Database>,
+    pool: Pool,
+}
+
+impl DatabaseBlobs {
+    /// Connects to the database at `url`, whose schema is up to date.
+    pub fn open(url: &str) -> StoreResult<DatabaseBlobs> {
+        Ok(DatabaseBlobs {
+            pool: Pool::start(url, CONNECTIONS)?,
+        })
+    }
 }
 
 impl Blobs for DatabaseBlobs {
     fn put(&self, workspace_id: Id, name: &str, bytes: &[u8]) -> StoreResult<()> {
         let (name, bytes) = (name.to_string(), bytes.to_vec());
-        self.database.pool.run(move |client| {
+        self.pool.run(move |client| {
             client.execute(
                 "INSERT INTO blobs (workspace_id, name, bytes, written_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT DO NOTHING",
@@ -34,7 +45,7 @@ impl Blobs for DatabaseBlobs {
 
     fn get(&self, workspace_id: Id, name: &str) -> StoreResult<Option<Vec<u8>>> {
         let name = name.to_string();
-        self.database.pool.run(move |client| {
+        self.pool.run(move |client| {
             let row = client.query_opt(
                 "SELECT bytes FROM blobs WHERE workspace_id = $1 AND name = $2",
                 &[&bigint(workspace_id), &name],
@@ -45,7 +56,7 @@ impl Blobs for DatabaseBlobs {
 
     fn remove(&self, workspace_id: Id, name: &str) -> StoreResult<()> {
         let name = name.to_string();
-        self.database.pool.run(move |client| {
+        self.pool.run(move |client| {
             client.execute(
                 "DELETE FROM blobs WHERE workspace_id = $1 AND name = $2",
                 &[&bigint(workspace_id), &name],
@@ -55,7 +66,7 @@ impl Blobs for DatabaseBlobs {
     }
 
     fn remove_workspace(&self, workspace_id: Id) -> StoreResult<()> {
-        self.database.pool.run(move |client| {
+        self.pool.run(move |client| {
             client.execute(
                 "DELETE FROM blobs WHERE workspace_id = $1",
                 &[&bigint(workspace_id)],
@@ -65,7 +76,7 @@ impl Blobs for DatabaseBlobs {
     }
 
     fn written_before(&self, before: i64) -> StoreResult<Vec<(Id, String)>> {
-        self.database.pool.run(move |client| {
+        self.pool.run(move |client| {
             let rows = client.query(
                 "SELECT workspace_id, name FROM blobs WHERE written_at < $1",
                 &[&before],

@@ -162,17 +162,18 @@ fn note(failing: &Mutex<Option<String>>, now: Option<String>) {
 }
 
 /// Hands on every event after the last one handed on, batch after batch; answers the last.
+/// The database is read without holding the lock, so that a slow read holds up neither the
+/// writer's hand-over nor other readers; what another catch-up handed on meanwhile is skipped.
 fn catch_up(client: &mut postgres::Client, handed: &Mutex<Handed>) -> StoreResult<EventId> {
-    let mut handed = handed.lock().unwrap_or_else(PoisonError::into_inner);
-    let Handed { cursor, deliver } = &mut *handed;
+    let lock = || handed.lock().unwrap_or_else(PoisonError::into_inner);
     loop {
-        let batch = sql::all_events_after(client, *cursor, BATCH)?;
-        let Some(&(last, _, _)) = batch.last() else {
-            return Ok(*cursor);
-        };
-        let mut events = Vec::with_capacity(batch.len());
-        let mut frames = Vec::with_capacity(batch.len());
-        for (id, workspace_id, json) in batch.iter() {
+        let from = lock().cursor;
+        let batch = sql::all_events_after(client, from, BATCH)?;
+        let mut handed = lock();
+        let new = batch.partition_point(|(id, _, _)| *id <= handed.cursor);
+        let mut events = Vec::with_capacity(batch.len() - new);
+        let mut frames = Vec::with_capacity(batch.len() - new);
+        for (id, workspace_id, json) in &batch[new..] {
             events.push(serde_json::from_str::<Event>(json)?);
             frames.push(EventFrame {
                 id: *id,
@@ -180,10 +181,12 @@ fn catch_up(client: &mut postgres::Client, handed: &Mutex<Handed>) -> StoreResul
                 json: json.as_str().into(),
             });
         }
-        deliver(&events, &frames);
-        *cursor = last;
+        if let Some(last) = events.last() {
+            (handed.deliver)(&events, &frames);
+            handed.cursor = last.id;
+        }
         if (batch.len() as i64) < BATCH {
-            return Ok(last);
+            return Ok(handed.cursor);
         }
     }
 }

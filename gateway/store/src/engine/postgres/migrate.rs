@@ -19,7 +19,7 @@ use std::sync::Arc;
 use postgres::Transaction;
 use switchboard_model::{EventId, Id};
 
-use super::{Database, DatabaseBlobs, connect, is_postgres_url, on_own_thread, sql, writer};
+use super::{DatabaseBlobs, connect, is_postgres_url, on_own_thread, sql, update_schema, writer};
 use crate::engine::blobs::{Blobs, FolderBlobs};
 use crate::engine::journal::Segments;
 use crate::keys;
@@ -124,11 +124,14 @@ pub fn copy_sled_into_postgres(
             sled_path.display()
         )));
     }
-    let database = Database::open(url)?;
-    on_own_thread(|| refuse_unless_empty(&mut connect(url)?.transaction()?))?;
+    on_own_thread(|| {
+        let mut client = connect(url)?;
+        update_schema(&mut client)?;
+        refuse_unless_empty(&mut client.transaction()?)
+    })?;
     let target: Box<dyn Blobs> = match files_in {
         Some(folder) => Box::new(FolderBlobs::new(folder.to_path_buf())),
-        None => Box::new(DatabaseBlobs { database }),
+        None => Box::new(DatabaseBlobs::open(url)?),
     };
     let mut copied = BTreeMap::new();
     copy_blobs(store.blobs(), &*target, &mut copied)?;

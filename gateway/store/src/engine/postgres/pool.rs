@@ -1,5 +1,5 @@
-//! Threads that call PostgreSQL for callers outside the writer (reads, files' bytes), each with
-//! a connection of its own: the caller waits on a plain channel, so that the synchronous client
+//! Threads that call PostgreSQL for callers outside the writer (reads; files' bytes in a pool
+//! of their own), each with a connection of its own: the caller waits on a plain channel, so that the synchronous client
 //! never runs inside the async runtime.
 
 use std::sync::mpsc;

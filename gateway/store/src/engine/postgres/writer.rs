@@ -45,24 +45,30 @@ pub fn run_groups(
                 Err(_) => break,
             }
         }
-        if client.as_ref().is_none_or(postgres::Client::is_closed) {
-            client = super::connect(&database.url).ok();
-        }
-        let mut attempt = match client.as_mut() {
-            Some(client) => write_group(client, &mut remembered, jobs),
-            None => Attempt::NotBegun(jobs, StoreError::Backend("no connection".into())),
-        };
-        if let Attempt::NotBegun(jobs, _) = attempt {
-            // The connection broke since the last group (the database restarted): the steps
-            // have not run, so they go once more on a new connection.
-            client = super::connect(&database.url).ok();
-            attempt = match client.as_mut() {
-                Some(client) => write_group(client, &mut remembered, jobs),
-                None => Attempt::NotBegun(
-                    jobs,
-                    StoreError::Backend("cannot connect to PostgreSQL".into()),
-                ),
+        let mut attempt = Attempt::NotBegun(jobs, StoreError::Backend("no connection".into()));
+        // A connection that broke since the last group (the database restarted) fails at once;
+        // the steps have not run then, so they go once more on a new connection.
+        for _ in 0..2 {
+            let Attempt::NotBegun(jobs, _) = attempt else {
+                break;
             };
+            if client.as_ref().is_none_or(postgres::Client::is_closed) {
+                client = None;
+            }
+            let connected = match client.take() {
+                Some(connected) => Ok(connected),
+                None => super::connect(&database.url),
+            };
+            attempt = match connected {
+                Ok(connected) => {
+                    let client = client.insert(connected);
+                    write_group(client, &mut remembered, jobs)
+                }
+                Err(error) => Attempt::NotBegun(jobs, error),
+            };
+            if let Attempt::NotBegun(..) = attempt {
+                client = None;
+            }
         }
         let (answers, outcome) = match attempt {
             Attempt::Ran(answers, outcome) => (answers, outcome),

@@ -1931,6 +1931,41 @@ async fn on_sled_a_files_bytes_live_in_the_store_folder_apart_from_its_records()
     assert!(largest < 1000, "the tree holds no file's bytes ({largest})");
 }
 
+/// A visitor over their quota is refused before anything is written: on a disk with no room
+/// left for files they are told of the quota, not of the disk.
+#[tokio::test]
+async fn a_visitor_over_quota_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let workspace = {
+        let store = RecordStore::open(dir.path(), Arc::new(InProcessBus::new(16))).expect("open");
+        seed(&store, "Acme").await.0
+    };
+    // Every file refused for room from now on: the reserve is larger than any disk.
+    let store = loop {
+        match RecordStore::open_with(dir.path(), Arc::new(InProcessBus::new(16)), u64::MAX / 4) {
+            Ok(store) => break store,
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    };
+    let quota = UploadQuota {
+        visitor: "ana".into(),
+        visitor_bytes_per_day: 0,
+        workspace_bytes_per_day: 1 << 20,
+    };
+    let refused = store
+        .put_blob(
+            workspace,
+            b"a photo".to_vec(),
+            1024,
+            FilePurpose::VisitorUpload(quota),
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::OverQuota { message, .. }) if message.contains("this chat may send at most 0 MiB")),
+        "{refused:?}"
+    );
+}
+
 /// A store of layout 3 kept files' bytes in its tree: the next gateway moves them into the
 /// store's folder when it opens the store, and they read as before.
 #[tokio::test]

@@ -122,8 +122,36 @@ fn count_upload(
     quota: &UploadQuota,
     size: u64,
 ) -> StoreResult<()> {
-    let today = txn.now.div_euclid(DAY_MS);
-    let tomorrow_in = ((today + 1) * DAY_MS - txn.now).max(1000);
+    let now = txn.now;
+    for (counter_key, counter) in counted_upload(txn, now, workspace_id, quota, size)? {
+        txn.put_json(counter_key, &counter)?;
+    }
+    Ok(())
+}
+
+/// Refuses an upload of `size` bytes that would pass the visitor's or the workspace's quota of
+/// today, as [`count_upload`] will: what an upload checks before its bytes are written.
+pub fn check_upload(
+    read: &impl Read,
+    now: i64,
+    workspace_id: Id,
+    quota: &UploadQuota,
+    size: u64,
+) -> StoreResult<()> {
+    counted_upload(read, now, workspace_id, quota, size).map(drop)
+}
+
+/// The visitor's and the workspace's upload counters of today with `size` added, or the
+/// refusal of the first whose quota it would pass.
+fn counted_upload(
+    read: &impl Read,
+    now: i64,
+    workspace_id: Id,
+    quota: &UploadQuota,
+    size: u64,
+) -> StoreResult<Vec<(Vec<u8>, UploadedToday)>> {
+    let today = now.div_euclid(DAY_MS);
+    let tomorrow_in = ((today + 1) * DAY_MS - now).max(1000);
     let counters = [
         (
             quota.visitor.as_str(),
@@ -135,7 +163,7 @@ fn count_upload(
     let mut updated = Vec::with_capacity(counters.len());
     for (who, limit, whose) in counters {
         let counter_key = key_str(keys::UPLOADED_TODAY, &[workspace_id], who);
-        let mut counter: UploadedToday = txn.get_json(&counter_key)?.unwrap_or_default();
+        let mut counter: UploadedToday = read.get_json(&counter_key)?.unwrap_or_default();
         if counter.day != today {
             counter = UploadedToday {
                 day: today,
@@ -156,10 +184,7 @@ fn count_upload(
         counter.bytes = total;
         updated.push((counter_key, counter));
     }
-    for (counter_key, counter) in updated {
-        txn.put_json(counter_key, &counter)?;
-    }
-    Ok(())
+    Ok(updated)
 }
 
 /// Checks that every attachment is a file of this workspace of the size it claims, and marks

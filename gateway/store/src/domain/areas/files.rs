@@ -29,6 +29,11 @@ impl Files for RecordStore {
     ) -> StoreResult<String> {
         let size = bytes.len() as u64;
         files::check_size(size, limit)?;
+        // A visitor over quota is refused before any byte is written (the step counts again).
+        if let FilePurpose::VisitorUpload(quota) = &purpose {
+            let now = switchboard_model::now_millis();
+            files::check_upload(&self.view(), now, workspace_id, quota, size)?;
+        }
         let bytes = Arc::new(bytes);
         let sha256 = {
             let bytes = bytes.clone();

@@ -2769,11 +2769,16 @@ async fn what_users_see(
 }
 
 /// `switchboard migrate`'s copy, once the store that had the sled tree open let go of it.
-async fn migrate(dir: &Path, url: &str) -> Result<switchboard_store::MigrationReport, StoreError> {
+async fn migrate(
+    dir: &Path,
+    url: &str,
+    files_to: Option<&Path>,
+) -> Result<switchboard_store::MigrationReport, StoreError> {
     for _ in 0..500 {
         let (dir, url) = (dir.to_path_buf(), url.to_string());
+        let files_to = files_to.map(Path::to_path_buf);
         let copied = tokio::task::spawn_blocking(move || {
-            switchboard_store::copy_sled_into_postgres(&dir, &url, None)
+            switchboard_store::copy_sled_into_postgres(&dir, &url, files_to.as_deref())
         })
         .await
         .expect("the copy ran");
@@ -2831,7 +2836,7 @@ async fn a_sled_store_migrated_to_postgresql_reads_the_same_and_continues_its_id
     let Engine::Postgres(url) = Engine::postgres(&server, 1) else {
         unreachable!()
     };
-    let report = migrate(dir.path(), &url).await.expect("migrate");
+    let report = migrate(dir.path(), &url, None).await.expect("migrate");
     for (at, workspace) in [acme, globex].into_iter().enumerate() {
         let copied = report.workspaces[&workspace];
         assert_eq!(copied.events, before[at].2.len() as u64, "{report}");
@@ -2910,7 +2915,7 @@ async fn migrating_into_a_database_that_holds_records_is_refused() {
         unreachable!()
     };
 
-    let refused = migrate(dir.path(), &url).await.expect_err("refused");
+    let refused = migrate(dir.path(), &url, None).await.expect_err("refused");
     assert!(
         matches!(&refused, StoreError::Conflict(reason) if reason.contains("already holds")),
         "{refused}"
@@ -2921,15 +2926,31 @@ async fn migrating_into_a_database_that_holds_records_is_refused() {
     );
     assert_eq!(in_use.workspaces().await.expect("workspaces").len(), 1);
 
-    let not_postgres = migrate(dir.path(), "mysql://localhost/switchboard").await;
+    let not_postgres = migrate(dir.path(), "mysql://localhost/switchboard", None).await;
     assert!(
         matches!(&not_postgres, Err(StoreError::Invalid(reason)) if reason.contains("PostgreSQL URL")),
         "{not_postgres:?}"
     );
     let empty = tempfile::tempdir().expect("temp dir");
-    let no_store = migrate(empty.path(), &url).await;
+    let no_store = migrate(empty.path(), &url, None).await;
     assert!(
         matches!(&no_store, Err(StoreError::Invalid(reason)) if reason.contains("holds no sled store")),
         "{no_store:?}"
+    );
+
+    // Files go only into an empty folder: one that holds files already is refused.
+    let Engine::Postgres(empty_database) = Engine::postgres(&server, 2) else {
+        unreachable!()
+    };
+    let shared = tempfile::tempdir().expect("a shared folder");
+    let stray = shared.path().join("9").join("ab");
+    std::fs::create_dir_all(&stray).expect("a workspace's folder");
+    std::fs::write(stray.join(format!("{}.0", "ab".repeat(32))), b"x").expect("a file");
+    let refused = migrate(dir.path(), &empty_database, Some(shared.path()))
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&refused, StoreError::Conflict(reason) if reason.contains("already holds files")),
+        "{refused}"
     );
 }

@@ -127,18 +127,26 @@ pub fn copy_sled_into_postgres(
     on_own_thread(|| {
         let mut client = connect(url)?;
         update_schema(&mut client)?;
-        refuse_unless_empty(&mut client.transaction()?)
+        refuse_unless_empty(&mut client.transaction()?, true)
     })?;
     let target: Box<dyn Blobs> = match files_in {
         Some(folder) => Box::new(FolderBlobs::new(folder.to_path_buf())),
         None => Box::new(DatabaseBlobs::open(url)?),
     };
+    if let Some(folder) = files_in
+        && !target.written_before(i64::MAX)?.is_empty()
+    {
+        return Err(StoreError::Conflict(format!(
+            "{} already holds files: migrate copies files only into an empty folder",
+            folder.display()
+        )));
+    }
     let mut copied = BTreeMap::new();
     copy_blobs(store.blobs(), &*target, &mut copied)?;
     on_own_thread(|| {
         let mut client = connect(url)?;
         let mut txn = writer::begin(&mut client)?;
-        refuse_unless_empty(&mut txn)?;
+        refuse_unless_empty(&mut txn, false)?;
         copy_records(&mut txn, tree, &mut copied)?;
         copy_events(&mut txn, tree, segments, &mut copied)?;
         txn.commit()?;
@@ -177,16 +185,20 @@ fn sled_only(key: &[u8]) -> bool {
         || key.starts_with(keys::EVENT)
 }
 
-fn refuse_unless_empty(txn: &mut Transaction<'_>) -> StoreResult<()> {
+/// Refuses a database that holds records or events, or (`files_too`, before any file is copied)
+/// files: a store in use is never written over.
+fn refuse_unless_empty(txn: &mut Transaction<'_>, files_too: bool) -> StoreResult<()> {
     let row = txn.query_one(
-        "SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events)",
-        &[],
+        "SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events),
+                (SELECT count(*) FROM blobs WHERE $1)",
+        &[&files_too],
     )?;
-    let (records, events): (i64, i64) = (row.get(0), row.get(1));
-    if records > 0 || events > 0 {
+    let (records, events, files): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    if records > 0 || events > 0 || files > 0 {
         return Err(StoreError::Conflict(format!(
-            "the PostgreSQL database already holds {records} records and {events} events: \
-             migrate copies only into an empty database and never overwrites a store in use"
+            "the PostgreSQL database already holds {records} records, {events} events and \
+             {files} files: migrate copies only into an empty database and never overwrites a \
+             store in use"
         )));
     }
     Ok(())

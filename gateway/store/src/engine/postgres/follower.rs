@@ -25,10 +25,22 @@ const BATCH: i64 = 1000;
 /// What the follower hands events to.
 pub type Deliver = Box<dyn Fn(&[Event], &[EventFrame]) + Send>;
 
-/// The last event handed on, and where events go; one catch-up at a time.
+/// The last event handed on, and where events go.
 struct Handed {
     cursor: EventId,
     deliver: Deliver,
+}
+
+impl Handed {
+    /// Hands on `events` (in id order) past the cursor: those another catch-up handed on
+    /// meanwhile are not handed on twice.
+    fn hand_on(&mut self, events: &[Event], frames: &[EventFrame]) {
+        let new = events.partition_point(|event| event.id <= self.cursor);
+        if let Some(last) = events[new..].last() {
+            (self.deliver)(&events[new..], &frames[new..]);
+            self.cursor = last.id;
+        }
+    }
 }
 
 /// The handle that catches up and wakes the follower.
@@ -108,13 +120,7 @@ impl Follower {
     /// not handed on twice.
     pub fn hand_on_own(&self, events: &[Event], frames: &[EventFrame]) {
         let mut handed = self.handed.lock().unwrap_or_else(PoisonError::into_inner);
-        let new = events.partition_point(|event| event.id <= handed.cursor);
-        if let Some(last) = events.last()
-            && new < events.len()
-        {
-            (handed.deliver)(&events[new..], &frames[new..]);
-            handed.cursor = last.id;
-        }
+        handed.hand_on(events, frames);
         let last = handed.cursor;
         drop(handed);
         self.committed.send_replace(last);
@@ -169,11 +175,9 @@ fn catch_up(client: &mut postgres::Client, handed: &Mutex<Handed>) -> StoreResul
     loop {
         let from = lock().cursor;
         let batch = sql::all_events_after(client, from, BATCH)?;
-        let mut handed = lock();
-        let new = batch.partition_point(|(id, _, _)| *id <= handed.cursor);
-        let mut events = Vec::with_capacity(batch.len() - new);
-        let mut frames = Vec::with_capacity(batch.len() - new);
-        for (id, workspace_id, json) in &batch[new..] {
+        let mut events = Vec::with_capacity(batch.len());
+        let mut frames = Vec::with_capacity(batch.len());
+        for (id, workspace_id, json) in &batch {
             events.push(serde_json::from_str::<Event>(json)?);
             frames.push(EventFrame {
                 id: *id,
@@ -181,10 +185,8 @@ fn catch_up(client: &mut postgres::Client, handed: &Mutex<Handed>) -> StoreResul
                 json: json.as_str().into(),
             });
         }
-        if let Some(last) = events.last() {
-            (handed.deliver)(&events, &frames);
-            handed.cursor = last.id;
-        }
+        let mut handed = lock();
+        handed.hand_on(&events, &frames);
         if (batch.len() as i64) < BATCH {
             return Ok(handed.cursor);
         }

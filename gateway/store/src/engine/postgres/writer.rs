@@ -45,30 +45,12 @@ pub fn run_groups(
                 Err(_) => break,
             }
         }
-        let mut attempt = Attempt::NotBegun(jobs, StoreError::Backend("no connection".into()));
-        // A connection that broke since the last group (the database restarted) fails at once;
-        // the steps have not run then, so they go once more on a new connection.
-        for _ in 0..2 {
-            let Attempt::NotBegun(jobs, _) = attempt else {
-                break;
-            };
-            if client.as_ref().is_none_or(postgres::Client::is_closed) {
-                client = None;
-            }
-            let connected = match client.take() {
-                Some(connected) => Ok(connected),
-                None => super::connect(&database.url),
-            };
-            attempt = match connected {
-                Ok(connected) => {
-                    let client = client.insert(connected);
-                    write_group(client, &mut remembered, jobs)
-                }
-                Err(error) => Attempt::NotBegun(jobs, error),
-            };
-            if let Attempt::NotBegun(..) = attempt {
-                client = None;
-            }
+        let mut attempt = try_group(&mut client, &database.url, &mut remembered, jobs);
+        if let Attempt::NotBegun(jobs, _) = attempt {
+            // The connection broke since the last group (the database restarted): the steps
+            // have not run, so they go once more on a new connection.
+            client = None;
+            attempt = try_group(&mut client, &database.url, &mut remembered, jobs);
         }
         let (answers, outcome) = match attempt {
             Attempt::Ran(answers, outcome) => (answers, outcome),
@@ -126,6 +108,26 @@ type Outcome = StoreResult<Written>;
 enum Attempt {
     Ran(Vec<Answer>, Outcome),
     NotBegun(Vec<Job>, StoreError),
+}
+
+/// Runs `jobs` as one group on the writer's connection, made again first when there is none
+/// or it closed.
+fn try_group(
+    client: &mut Option<postgres::Client>,
+    url: &str,
+    remembered: &mut Remembered,
+    jobs: Vec<Job>,
+) -> Attempt {
+    if client.as_ref().is_none_or(postgres::Client::is_closed) {
+        match super::connect(url) {
+            Ok(connected) => *client = Some(connected),
+            Err(error) => return Attempt::NotBegun(jobs, error),
+        }
+    }
+    match client.as_mut() {
+        Some(client) => write_group(client, remembered, jobs),
+        None => Attempt::NotBegun(jobs, StoreError::Backend("no connection".into())),
+    }
 }
 
 /// Runs `jobs` in one transaction and commits what they wrote.
